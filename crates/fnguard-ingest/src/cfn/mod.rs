@@ -1,0 +1,214 @@
+//! CloudFormation (and, through [`crate::sam`], SAM and CDK output) to the application model.
+
+pub mod eval;
+pub(crate) mod build;
+mod openapi;
+
+pub(crate) use build::Builder;
+use eval::Evaluator;
+
+use crate::node::{Kind, Node};
+use crate::{yaml, Diagnostic, DescriptorKind, LoadContext, Loaded};
+use fnguard_model::{Project, SourceFormat, TemplateParameter};
+use std::collections::{HashMap, HashSet};
+
+pub(crate) fn load(ctx: &LoadContext, text: &str, kind: DescriptorKind) -> Loaded {
+    let parsed = yaml::parse(text, &ctx.rel);
+    let mut diagnostics = parsed.diagnostics;
+    let Some(root) = parsed.root else {
+        return Loaded {
+            project: None,
+            diagnostics,
+        };
+    };
+    let Some(resources) = root.get("Resources").filter(|r| r.is_map()) else {
+        diagnostics.push(Diagnostic::error(
+            &ctx.rel,
+            Some(root.line),
+            "not a CloudFormation template: `Resources` is missing or is not a mapping",
+        ));
+        return Loaded {
+            project: None,
+            diagnostics,
+        };
+    };
+    let sam = crate::sam::is_sam(&root);
+    let format = match kind {
+        DescriptorKind::Cdk => SourceFormat::Cdk,
+        _ if sam => SourceFormat::Sam,
+        _ => SourceFormat::CloudFormation,
+    };
+    let resources = if sam {
+        crate::sam::apply_globals(&root, resources)
+    } else {
+        resources.clone()
+    };
+    let mut project = Project::new(ctx.rel.clone(), format);
+    let params = parameters(ctx, &root, &mut project, &mut diagnostics);
+    let mut ids: HashSet<String> = resources.entries().iter().map(|(k, _)| k.name.clone()).collect();
+    if sam {
+        ids.extend(crate::sam::generated_ids(&resources));
+    }
+    let evaluator = Evaluator::new(
+        params,
+        ids,
+        root.get("Conditions"),
+        root.get("Mappings"),
+        ctx.options.region.clone(),
+    );
+    let mut builder = Builder::new(&evaluator, project, &ctx.rel, ctx.dir().to_path_buf(), ctx.root.clone());
+    builder.add_resources(&resources, sam);
+    let (project, diags) = builder.finish();
+    diagnostics.extend(diags);
+    Loaded {
+        project: Some(project),
+        diagnostics,
+    }
+}
+
+/// Parameter values: `--param` beats `samconfig.toml`, which beats the template default.
+fn parameters(
+    ctx: &LoadContext,
+    root: &Node,
+    project: &mut Project,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> HashMap<String, Node> {
+    let samconfig = samconfig_overrides(ctx, diagnostics);
+    let mut out = HashMap::new();
+    let Some(params) = root.get("Parameters") else {
+        return out;
+    };
+    for (key, spec) in params.entries() {
+        let name = &key.name;
+        let ty = spec.get("Type").and_then(Node::str).unwrap_or("String");
+        let default = spec.get("Default");
+        project.parameters.push(TemplateParameter {
+            name: name.clone(),
+            no_echo: spec.get("NoEcho").and_then(Node::as_bool).unwrap_or(false),
+            default: default.and_then(Node::scalar_text),
+            location: spec.location(),
+        });
+        let given = ctx
+            .options
+            .params
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .or_else(|| samconfig.get(name).cloned());
+        let value = match (given, default) {
+            _ if ty.starts_with("AWS::SSM::Parameter::Value") => spec.unknown(
+                format!(
+                    "parameter {name} is read from SSM ({})",
+                    default.and_then(Node::scalar_text).unwrap_or_default()
+                ),
+                vec![],
+            ),
+            (Some(v), _) => spec.with_kind(Kind::Str(v)),
+            (None, Some(d)) if !d.is_unknown() => d.clone(),
+            _ => spec.unknown(
+                format!("parameter {name} has no default (pass --param {name}=VALUE)"),
+                vec![],
+            ),
+        };
+        let value = if ty == "CommaDelimitedList" || ty.starts_with("List<") {
+            match value.str() {
+                Some(s) => value.with_kind(Kind::Seq(
+                    s.split(',')
+                        .map(|p| value.with_kind(Kind::Str(p.trim().to_string())))
+                        .collect(),
+                )),
+                None => value,
+            }
+        } else {
+            value
+        };
+        out.insert(name.clone(), value);
+    }
+    out
+}
+
+/// `parameter_overrides` from `samconfig.toml` beside the template (environment `default`,
+/// or the one named by `--stage`).
+fn samconfig_overrides(ctx: &LoadContext, diagnostics: &mut Vec<Diagnostic>) -> HashMap<String, String> {
+    let path = ctx.dir().join("samconfig.toml");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return HashMap::new();
+    };
+    let rel = ctx.relative(&path);
+    let doc: toml::Value = match toml::from_str(&text) {
+        Ok(d) => d,
+        Err(e) => {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].lines().count() as u32);
+            diagnostics.push(Diagnostic::error(&rel, line, format!("invalid TOML: {}", e.message())));
+            return HashMap::new();
+        }
+    };
+    let env = ctx.options.stage.as_deref().unwrap_or("default");
+    let overrides = doc
+        .get(env)
+        .and_then(|e| e.get("deploy"))
+        .and_then(|d| d.get("parameters"))
+        .and_then(|p| p.get("parameter_overrides"));
+    let mut out = HashMap::new();
+    let items: Vec<String> = match overrides {
+        Some(toml::Value::String(s)) => split_overrides(s),
+        Some(toml::Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        _ => Vec::new(),
+    };
+    for item in items {
+        if let Some((k, v)) = item.split_once('=') {
+            out.insert(k.trim().to_string(), v.trim().trim_matches('"').to_string());
+        }
+    }
+    out
+}
+
+/// `Key=Value Key2="a b"` as SAM writes it.
+fn split_overrides(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in s.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                cur.push(c);
+            }
+            c if c.is_whitespace() && !quoted => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn overrides_split_on_unquoted_space() {
+        assert_eq!(
+            super::split_overrides("A=1 B=\"x y\" C=z"),
+            vec!["A=1", "B=\"x y\"", "C=z"]
+        );
+    }
+}
+
+pub(crate) fn openapi_routes(
+    b: &mut Builder<'_>,
+    api: &str,
+    body: &Node,
+    kind: fnguard_model::ApiKind,
+    authorizers: &HashMap<String, fnguard_model::Auth>,
+    default_auth: Option<&fnguard_model::Auth>,
+) {
+    openapi::routes(b, api, body, kind, authorizers, default_auth);
+}

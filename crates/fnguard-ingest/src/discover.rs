@@ -1,0 +1,239 @@
+//! Finding deployment descriptors in a tree: by name where the name is conventional, by content
+//! otherwise, skipping build outputs that only duplicate sources.
+
+use crate::{relative, Diagnostic};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DescriptorKind {
+    Serverless,
+    CloudFormation,
+    Sam,
+    Cdk,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Candidate {
+    pub path: PathBuf,
+    pub kind: DescriptorKind,
+}
+
+/// Directories that hold copies of sources or downloaded code, never descriptors of their own.
+const SKIPPED_DIRS: &[&str] = &[
+    "node_modules",
+    ".serverless",
+    ".aws-sam",
+    ".terraform",
+    ".git",
+    "__pycache__",
+    ".venv",
+    "venv",
+    "target",
+];
+
+/// How much of a file is read to decide what it is.
+const SNIFF_BYTES: usize = 256 * 1024;
+
+pub fn discover(root: &Path, excludes: &[String]) -> (Vec<Candidate>, Vec<Diagnostic>) {
+    let mut candidates = Vec::new();
+    let mut diagnostics = Vec::new();
+    if root.is_file() {
+        let parent = root.parent().unwrap_or(Path::new("."));
+        match classify(root) {
+            Some(kind) => candidates.push(Candidate {
+                path: root.to_path_buf(),
+                kind,
+            }),
+            None => diagnostics.push(Diagnostic::warning(
+                &relative(parent, root),
+                None,
+                "not a recognised deployment descriptor (serverless.yml, CloudFormation/SAM template, CDK output)",
+            )),
+        }
+        return (candidates, diagnostics);
+    }
+    let mut overrides = ignore::overrides::OverrideBuilder::new(root);
+    for pattern in excludes {
+        if let Err(e) = overrides.add(&format!("!{pattern}")) {
+            diagnostics.push(Diagnostic::error(
+                "fnguard.toml",
+                None,
+                format!("bad exclude pattern `{pattern}`: {e}"),
+            ));
+        }
+    }
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder
+        .hidden(true)
+        .git_ignore(true)
+        .git_exclude(true)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|entry| {
+            let name = entry.file_name().to_string_lossy();
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            if is_dir {
+                if SKIPPED_DIRS.contains(&name.as_ref()) {
+                    return false;
+                }
+                // CDK asset folders are copies of the function code.
+                if name.starts_with("asset.")
+                    && entry
+                        .path()
+                        .parent()
+                        .and_then(Path::file_name)
+                        .is_some_and(|p| p == "cdk.out")
+                {
+                    return false;
+                }
+            }
+            true
+        });
+    if let Ok(ov) = overrides.build() {
+        builder.overrides(ov);
+    }
+    for entry in builder.build() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                diagnostics.push(Diagnostic::warning(
+                    &relative(root, root),
+                    None,
+                    format!("while walking the tree: {e}"),
+                ));
+                continue;
+            }
+        };
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let path = entry.path();
+        if let Some(kind) = classify(path) {
+            candidates.push(Candidate {
+                path: path.to_path_buf(),
+                kind,
+            });
+        }
+    }
+    candidates.sort();
+    (candidates, diagnostics)
+}
+
+fn has_descriptor_extension(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [".yml", ".yaml", ".json", ".template", ".cfn"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+}
+
+/// Decide from name and content whether a file is a descriptor, without parsing it.
+pub fn classify(path: &Path) -> Option<DescriptorKind> {
+    let name = path.file_name()?.to_string_lossy();
+    if !has_descriptor_extension(&name) {
+        return None;
+    }
+    let lower = name.to_ascii_lowercase();
+    if matches!(
+        lower.as_str(),
+        "package.json"
+            | "package-lock.json"
+            | "tsconfig.json"
+            | "samconfig.yaml"
+            | "samconfig.yml"
+            | "cdk.json"
+            | "manifest.json"
+            | "tree.json"
+            | "composer.json"
+            | "launch.json"
+    ) || lower.ends_with(".assets.json")
+    {
+        return None;
+    }
+    let in_cdk_out = path
+        .parent()
+        .and_then(Path::file_name)
+        .is_some_and(|p| p == "cdk.out");
+    let head = sniff(path)?;
+    let conventional_serverless = matches!(
+        lower.as_str(),
+        "serverless.yml" | "serverless.yaml" | "serverless.json"
+    );
+    if conventional_serverless || looks_like_serverless(&head) {
+        if conventional_serverless && !head.contains("service") && !head.contains("provider") {
+            return None;
+        }
+        return Some(DescriptorKind::Serverless);
+    }
+    let has_resources = head.contains("Resources");
+    let cfn = head.contains("AWSTemplateFormatVersion")
+        || (has_resources && (head.contains("AWS::") || head.contains("Type:")))
+            && looks_like_cfn_resources(&head);
+    if !cfn {
+        return None;
+    }
+    if in_cdk_out && lower.ends_with(".template.json") {
+        return Some(DescriptorKind::Cdk);
+    }
+    if head.contains("AWS::Serverless") {
+        return Some(DescriptorKind::Sam);
+    }
+    Some(DescriptorKind::CloudFormation)
+}
+
+fn sniff(path: &Path) -> Option<String> {
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut buf = Vec::with_capacity(8192);
+    file.by_ref()
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut buf)
+        .ok()?;
+    Some(String::from_utf8_lossy(&buf).into_owned())
+}
+
+fn top_level_key(head: &str, key: &str) -> bool {
+    head.lines().any(|l| {
+        l.strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with(':'))
+    }) || head.contains(&format!("\"{key}\""))
+}
+
+fn looks_like_serverless(head: &str) -> bool {
+    top_level_key(head, "service")
+        && top_level_key(head, "provider")
+        && !head.contains("AWSTemplateFormatVersion")
+}
+
+/// `Resources:` at the top level with at least one `Type: AWS::...`/`Alexa::`/`Custom::` entry.
+fn looks_like_cfn_resources(head: &str) -> bool {
+    top_level_key(head, "Resources")
+        && (head.contains("AWS::") || head.contains("Custom::") || head.contains("Alexa::"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_by_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let sam = write(
+            "template.yaml",
+            "Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n",
+        );
+        let cfn = write("stack.json", "{\"Resources\": {\"B\": {\"Type\": \"AWS::S3::Bucket\"}}}");
+        let sls = write("serverless-prod.yml", "service: x\nprovider:\n  name: aws\n");
+        let compose = write("docker-compose.yml", "services:\n  web:\n    image: x\n");
+        let pkg = write("package.json", "{\"Resources\": \"AWS::\"}");
+        assert_eq!(classify(&sam), Some(DescriptorKind::Sam));
+        assert_eq!(classify(&cfn), Some(DescriptorKind::CloudFormation));
+        assert_eq!(classify(&sls), Some(DescriptorKind::Serverless));
+        assert_eq!(classify(&compose), None);
+        assert_eq!(classify(&pkg), None);
+    }
+}

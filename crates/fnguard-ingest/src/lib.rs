@@ -1,0 +1,129 @@
+//! Loaders: deployment descriptors in, as-deployed [`fnguard_model::Project`]s out.
+//!
+//! Every loader keeps source positions so findings point at the line to edit, and treats
+//! anything it cannot resolve as an explicit unknown rather than an error.
+
+mod cfn;
+mod discover;
+mod error;
+mod policy;
+pub mod node;
+mod sam;
+mod sam_policies;
+mod serverless;
+mod sls_vars;
+pub mod yaml;
+
+pub use discover::{discover, Candidate, DescriptorKind};
+pub use error::{Diagnostic, IngestError, Level};
+
+use fnguard_model::Project;
+use std::path::{Path, PathBuf};
+
+/// Settings that decide which values a descriptor resolves to.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    pub stage: Option<String>,
+    pub region: Option<String>,
+    /// `--param KEY=VALUE`: CloudFormation parameters and serverless `param:` values.
+    pub params: Vec<(String, String)>,
+    /// Files larger than this are reported and skipped.
+    pub max_file_bytes: u64,
+}
+
+impl LoadOptions {
+    pub const DEFAULT_MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
+
+    pub fn max_bytes(&self) -> u64 {
+        if self.max_file_bytes == 0 {
+            Self::DEFAULT_MAX_FILE_BYTES
+        } else {
+            self.max_file_bytes
+        }
+    }
+}
+
+/// What loading one descriptor produced.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub project: Option<Project>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Load one discovered descriptor. `root` is the scanned root that paths are reported against.
+pub fn load(root: &Path, candidate: &Candidate, options: &LoadOptions) -> Loaded {
+    let rel = relative(root, &candidate.path);
+    let text = match read_text(&candidate.path, &rel, options.max_bytes()) {
+        Ok(t) => t,
+        Err(d) => {
+            return Loaded {
+                project: None,
+                diagnostics: vec![d],
+            }
+        }
+    };
+    let ctx = LoadContext {
+        root: root.to_path_buf(),
+        file: candidate.path.clone(),
+        rel: rel.clone(),
+        options: options.clone(),
+    };
+    match candidate.kind {
+        DescriptorKind::Serverless => serverless::load(&ctx, &text),
+        DescriptorKind::CloudFormation | DescriptorKind::Sam | DescriptorKind::Cdk => {
+            cfn::load(&ctx, &text, candidate.kind)
+        }
+    }
+}
+
+pub(crate) struct LoadContext {
+    pub root: PathBuf,
+    pub file: PathBuf,
+    pub rel: String,
+    pub options: LoadOptions,
+}
+
+impl LoadContext {
+    pub fn dir(&self) -> &Path {
+        self.file.parent().unwrap_or(Path::new("."))
+    }
+
+    pub fn relative(&self, path: &Path) -> String {
+        relative(&self.root, path)
+    }
+}
+
+/// A path relative to the scanned root, with forward slashes, for reports.
+pub fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let s = rel.to_string_lossy().replace('\\', "/");
+    if s.is_empty() {
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    } else {
+        s
+    }
+}
+
+pub(crate) fn read_text(path: &Path, rel: &str, max: u64) -> Result<String, Diagnostic> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Diagnostic::error(rel, None, format!("cannot read file: {e}")))?;
+    if meta.len() > max {
+        return Err(Diagnostic::error(
+            rel,
+            None,
+            format!(
+                "file is {} MiB, over the {} MiB limit; skipped (raise it with --max-file-size)",
+                meta.len() / (1024 * 1024),
+                max / (1024 * 1024)
+            ),
+        ));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| Diagnostic::error(rel, None, format!("cannot read file: {e}")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| Diagnostic::error(rel, None, format!("not UTF-8 text: {e}")))?;
+    // A byte-order mark is common in templates saved on Windows.
+    Ok(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text))
+}

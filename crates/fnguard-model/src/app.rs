@@ -1,0 +1,524 @@
+use crate::{Location, PolicyDocument, Setting, Val};
+use serde::Serialize;
+
+/// The descriptor format a project was loaded from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceFormat {
+    Serverless,
+    CloudFormation,
+    Sam,
+    Cdk,
+    Terraform,
+    Live,
+}
+
+impl SourceFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceFormat::Serverless => "serverless",
+            SourceFormat::CloudFormation => "cloudformation",
+            SourceFormat::Sam => "sam",
+            SourceFormat::Cdk => "cdk",
+            SourceFormat::Terraform => "terraform",
+            SourceFormat::Live => "live",
+        }
+    }
+}
+
+/// One deployable application (a serverless service, a stack, a Terraform root), as deployed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Project {
+    /// The descriptor's path relative to the scanned root.
+    pub path: String,
+    pub format: SourceFormat,
+    pub functions: Vec<Function>,
+    pub apis: Vec<Api>,
+    pub resources: Vec<Resource>,
+    pub roles: Vec<Role>,
+    pub permissions: Vec<InvokePermission>,
+    pub parameters: Vec<TemplateParameter>,
+}
+
+impl Project {
+    pub fn new(path: impl Into<String>, format: SourceFormat) -> Self {
+        Self {
+            path: path.into(),
+            format,
+            functions: Vec::new(),
+            apis: Vec::new(),
+            resources: Vec::new(),
+            roles: Vec::new(),
+            permissions: Vec::new(),
+            parameters: Vec::new(),
+        }
+    }
+
+    pub fn api(&self, id: &str) -> Option<&Api> {
+        self.apis.iter().find(|a| a.id == id)
+    }
+
+    pub fn resource(&self, id: &str) -> Option<&Resource> {
+        self.resources.iter().find(|r| r.id == id)
+    }
+
+    pub fn role(&self, id: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| r.id == id)
+    }
+
+    pub fn function(&self, id: &str) -> Option<&Function> {
+        self.functions.iter().find(|f| f.id == id)
+    }
+
+    /// Functions whose triggers read from the resource `id`.
+    pub fn functions_triggered_by<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Function> {
+        self.functions.iter().filter(move |f| {
+            f.triggers
+                .iter()
+                .any(|t| t.kind.source_resource().is_some_and(|s| s == id))
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Function {
+    /// The id as written in the descriptor: serverless function key, logical id, TF address.
+    pub id: String,
+    pub name: Option<Val<String>>,
+    pub location: Location,
+    /// CDK construct path (`aws:cdk:path`), when the template came from CDK.
+    pub construct_path: Option<String>,
+    pub runtime: Option<Setting<String>>,
+    pub is_image: bool,
+    pub handler: Option<Setting<String>>,
+    /// Local directory of the code package, relative to the scanned root, when known.
+    pub code_path: Option<String>,
+    pub memory_mb: Option<Setting<i64>>,
+    pub timeout_s: Option<Setting<i64>>,
+    pub reserved_concurrency: Option<Setting<i64>>,
+    pub provisioned_concurrency: Option<Setting<i64>>,
+    pub environment: Vec<EnvVar>,
+    pub kms_key: Option<Setting<String>>,
+    pub layers: Vec<Setting<String>>,
+    pub in_vpc: bool,
+    pub tracing: Option<Setting<String>>,
+    pub dead_letter: Option<Setting<String>>,
+    pub on_failure_destination: Option<Setting<String>>,
+    pub async_max_retries: Option<Setting<i64>>,
+    pub async_max_event_age_s: Option<Setting<i64>>,
+    pub url: Option<FunctionUrl>,
+    pub architecture: Option<Setting<String>>,
+    pub role: RoleRef,
+    pub code_signing: Option<Setting<String>>,
+    /// Retention of the function's log group, in days; `None` when no log group declares one.
+    pub log_retention_days: Option<Setting<i64>>,
+    pub triggers: Vec<Trigger>,
+    /// Model resource ids this function's configuration refers to (environment, destinations).
+    pub uses: Vec<String>,
+}
+
+impl Function {
+    pub fn new(id: impl Into<String>, location: Location) -> Self {
+        Self {
+            id: id.into(),
+            name: None,
+            location,
+            construct_path: None,
+            runtime: None,
+            is_image: false,
+            handler: None,
+            code_path: None,
+            memory_mb: None,
+            timeout_s: None,
+            reserved_concurrency: None,
+            provisioned_concurrency: None,
+            environment: Vec::new(),
+            kms_key: None,
+            layers: Vec::new(),
+            in_vpc: false,
+            tracing: None,
+            dead_letter: None,
+            on_failure_destination: None,
+            async_max_retries: None,
+            async_max_event_age_s: None,
+            url: None,
+            architecture: None,
+            role: RoleRef::None,
+            code_signing: None,
+            log_retention_days: None,
+            triggers: Vec::new(),
+            uses: Vec::new(),
+        }
+    }
+
+    pub fn is_http(&self) -> bool {
+        self.url.is_some()
+            || self.triggers.iter().any(|t| {
+                matches!(t.kind, TriggerKind::Api { .. } | TriggerKind::Alb { .. })
+            })
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvVar {
+    pub name: String,
+    pub value: Val<String>,
+    pub location: Location,
+}
+
+/// Which role a function runs with.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum RoleRef {
+    /// A role declared in the same project (its id in `Project::roles`).
+    Declared { id: String, location: Location },
+    /// A role given by name or ARN that the project does not declare.
+    External {
+        arn: Val<String>,
+        location: Location,
+    },
+    None,
+}
+
+impl RoleRef {
+    pub fn declared_id(&self) -> Option<&str> {
+        match self {
+            RoleRef::Declared { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FunctionUrl {
+    pub auth_type: Setting<String>,
+    pub cors: Option<Cors>,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Cors {
+    pub allow_origins: Vec<Val<String>>,
+    pub allow_credentials: Option<Val<bool>>,
+    pub location: Location,
+}
+
+impl Cors {
+    pub fn allows_any_origin(&self) -> bool {
+        self.allow_origins
+            .iter()
+            .any(|o| o.as_str().is_some_and(|s| s.trim_matches('\'') == "*"))
+    }
+}
+
+/// How a route or listener authenticates callers before the function runs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", content = "detail", rename_all = "lowercase")]
+pub enum Auth {
+    None,
+    Iam,
+    Cognito,
+    Lambda,
+    Jwt,
+    Unknown(String),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Trigger {
+    pub kind: TriggerKind,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum TriggerKind {
+    /// An API Gateway route (REST, HTTP or WebSocket) reaching the function.
+    Api {
+        api: String,
+        method: String,
+        path: String,
+        auth: Auth,
+        /// Whether the route has a request validator or model; `None` when not applicable.
+        validated: Option<bool>,
+        api_key_required: bool,
+    },
+    Alb {
+        api: String,
+        auth: Auth,
+    },
+    S3 {
+        bucket: Val<String>,
+        events: Vec<String>,
+        prefix: Option<String>,
+        suffix: Option<String>,
+    },
+    Sqs {
+        queue: Val<String>,
+        partial_batch_response: bool,
+    },
+    Sns {
+        topic: Val<String>,
+    },
+    Stream {
+        source: Val<String>,
+        service: String,
+        partial_batch_response: bool,
+        on_failure: bool,
+    },
+    EventBridge {
+        bus: Option<Val<String>>,
+    },
+    Schedule {
+        expression: Val<String>,
+    },
+    Cognito {
+        pool: Val<String>,
+    },
+    Other {
+        source: String,
+    },
+}
+
+impl TriggerKind {
+    /// The model resource the trigger reads from, when it names one.
+    pub fn source_resource(&self) -> Option<&str> {
+        match self {
+            TriggerKind::S3 { bucket: v, .. }
+            | TriggerKind::Sqs { queue: v, .. }
+            | TriggerKind::Sns { topic: v }
+            | TriggerKind::Stream { source: v, .. }
+            | TriggerKind::Cognito { pool: v } => v.as_str(),
+            TriggerKind::EventBridge { bus } => bus.as_ref().and_then(Val::as_str),
+            TriggerKind::Api { api, .. } | TriggerKind::Alb { api, .. } => Some(api),
+            _ => None,
+        }
+    }
+
+    /// Invoked asynchronously by the Lambda service (retries, failure destinations apply).
+    pub fn is_async(&self) -> bool {
+        matches!(
+            self,
+            TriggerKind::S3 { .. }
+                | TriggerKind::Sns { .. }
+                | TriggerKind::EventBridge { .. }
+                | TriggerKind::Schedule { .. }
+        )
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            TriggerKind::Api { .. } => "api",
+            TriggerKind::Alb { .. } => "alb",
+            TriggerKind::S3 { .. } => "s3",
+            TriggerKind::Sqs { .. } => "sqs",
+            TriggerKind::Sns { .. } => "sns",
+            TriggerKind::Stream { .. } => "stream",
+            TriggerKind::EventBridge { .. } => "eventbridge",
+            TriggerKind::Schedule { .. } => "schedule",
+            TriggerKind::Cognito { .. } => "cognito",
+            TriggerKind::Other { .. } => "other",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ApiKind {
+    Rest,
+    Http,
+    WebSocket,
+    Alb,
+}
+
+impl ApiKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ApiKind::Rest => "REST API",
+            ApiKind::Http => "HTTP API",
+            ApiKind::WebSocket => "WebSocket API",
+            ApiKind::Alb => "load balancer",
+        }
+    }
+}
+
+/// An API Gateway API or an application load balancer in front of functions.
+#[derive(Debug, Clone, Serialize)]
+pub struct Api {
+    pub id: String,
+    pub kind: ApiKind,
+    pub location: Location,
+    /// Private endpoint (VPC only) or internal load balancer: not reachable from the internet.
+    pub private: bool,
+    pub cors: Option<Cors>,
+    pub stages: Vec<Stage>,
+    /// Generated by the framework (SAM implicit API, serverless `ApiGatewayRestApi`).
+    pub implicit: bool,
+    /// Throttling from usage plans that cover the API.
+    pub usage_plan_throttle: Option<Throttle>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Stage {
+    pub name: Val<String>,
+    pub location: Location,
+    pub access_logging: Val<bool>,
+    pub throttle: Option<Throttle>,
+    pub waf: bool,
+    pub variables: Vec<EnvVar>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Throttle {
+    pub rate: Option<Val<f64>>,
+    pub burst: Option<Val<i64>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResourceKind {
+    Bucket,
+    Table,
+    Queue,
+    Topic,
+    Stream,
+    Secret,
+    Key,
+    LogGroup,
+    Parameter,
+    UserPool,
+    UserPoolClient,
+    EventBus,
+    Other,
+}
+
+impl ResourceKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ResourceKind::Bucket => "S3 bucket",
+            ResourceKind::Table => "DynamoDB table",
+            ResourceKind::Queue => "SQS queue",
+            ResourceKind::Topic => "SNS topic",
+            ResourceKind::Stream => "Kinesis stream",
+            ResourceKind::Secret => "secret",
+            ResourceKind::Key => "KMS key",
+            ResourceKind::LogGroup => "log group",
+            ResourceKind::Parameter => "SSM parameter",
+            ResourceKind::UserPool => "Cognito user pool",
+            ResourceKind::UserPoolClient => "Cognito app client",
+            ResourceKind::EventBus => "event bus",
+            ResourceKind::Other => "resource",
+        }
+    }
+}
+
+/// A data store, event source or other resource around the functions.
+#[derive(Debug, Clone, Serialize)]
+pub struct Resource {
+    pub id: String,
+    pub kind: ResourceKind,
+    /// The provider's type name (`AWS::S3::Bucket`, `aws_s3_bucket`).
+    pub type_name: String,
+    pub name: Option<Val<String>>,
+    pub location: Location,
+    /// At-rest encryption when the service does not always encrypt; `None` when always encrypted
+    /// or not applicable.
+    pub encrypted: Option<Setting<bool>>,
+    /// Resource-based policies attached to this resource (bucket/queue/topic/bus policies).
+    pub policies: Vec<PolicyDocument>,
+    /// S3 canned ACL, e.g. `PublicRead`.
+    pub acl: Option<Setting<String>>,
+    /// S3 public access block: all four settings on.
+    pub blocks_public_access: Option<bool>,
+    /// SQS: has a redrive policy (dead-letter queue).
+    pub has_dead_letter: bool,
+    /// Cognito user pool: custom attribute names (`custom:role`).
+    pub custom_attributes: Vec<String>,
+    /// Cognito app client: `WriteAttributes`, `None` when unset (every attribute writable).
+    pub write_attributes: Option<Setting<Vec<String>>>,
+    /// Cognito app client: the pool it belongs to.
+    pub user_pool: Option<String>,
+    /// SSM `String` parameter value (plain text).
+    pub plain_value: Option<Setting<String>>,
+    pub tags: Vec<(String, String)>,
+}
+
+impl Resource {
+    pub fn new(
+        id: impl Into<String>,
+        kind: ResourceKind,
+        type_name: impl Into<String>,
+        location: Location,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            kind,
+            type_name: type_name.into(),
+            name: None,
+            location,
+            encrypted: None,
+            policies: Vec::new(),
+            acl: None,
+            blocks_public_access: None,
+            has_dead_letter: false,
+            custom_attributes: Vec::new(),
+            write_attributes: None,
+            user_pool: None,
+            plain_value: None,
+            tags: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Role {
+    pub id: String,
+    pub name: Option<Val<String>>,
+    pub location: Location,
+    pub trust_policy: Option<PolicyDocument>,
+    pub inline_policies: Vec<PolicyDocument>,
+    /// Managed policies by ARN or (SAM) by name.
+    pub managed_policies: Vec<Setting<String>>,
+    pub permissions_boundary: Option<Setting<String>>,
+    /// Created by the framework rather than written by the user (serverless default role,
+    /// SAM generated role).
+    pub generated: bool,
+}
+
+impl Role {
+    pub fn new(id: impl Into<String>, location: Location) -> Self {
+        Self {
+            id: id.into(),
+            name: None,
+            location,
+            trust_policy: None,
+            inline_policies: Vec::new(),
+            managed_policies: Vec::new(),
+            permissions_boundary: None,
+            generated: false,
+        }
+    }
+}
+
+/// A statement of a function's resource policy (`AWS::Lambda::Permission`, `aws_lambda_permission`).
+#[derive(Debug, Clone, Serialize)]
+pub struct InvokePermission {
+    pub id: String,
+    /// The function's model id when it is declared here, else its name or ARN.
+    pub function: Val<String>,
+    pub action: Val<String>,
+    pub principal: Setting<String>,
+    pub source_arn: Option<Val<String>>,
+    pub source_account: Option<Val<String>>,
+    pub principal_org_id: Option<Val<String>>,
+    pub function_url_auth_type: Option<Val<String>>,
+    pub location: Location,
+}
+
+/// A deploy-time parameter (CloudFormation `Parameters`, Terraform `variable`).
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateParameter {
+    pub name: String,
+    pub no_echo: bool,
+    pub default: Option<String>,
+    pub location: Location,
+}

@@ -1,0 +1,142 @@
+use crate::Location;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+            Severity::Info => "info",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The nine practices fnguard is organised around; the digit in a rule id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Practice(pub u8);
+
+impl Practice {
+    pub fn title(self) -> &'static str {
+        match self.0 {
+            1 => "Map your app",
+            2 => "Perimeter at the function level",
+            3 => "Minimal role per function",
+            4 => "Secure dependencies",
+            5 => "Bad code",
+            6 => "Configuration tests",
+            7 => "Flow of information",
+            8 => "DoS and denial-of-wallet",
+            9 => "Refresh FaaS containers",
+            _ => "Unknown practice",
+        }
+    }
+}
+
+impl Serialize for Practice {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u8(self.0)
+    }
+}
+
+/// One problem found in the user's application. Findings are results, not tool failures.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub practice: Practice,
+    pub message: String,
+    pub function: Option<String>,
+    pub resource: Option<String>,
+    pub location: Location,
+    pub related: Vec<Location>,
+    pub remediation: String,
+    pub fingerprint: String,
+    pub evidence: serde_json::Value,
+}
+
+impl Finding {
+    /// A fingerprint that survives line moves: rule, file, function, resource and a rule-chosen
+    /// discriminator (never the line number).
+    pub fn compute_fingerprint(&self, discriminator: &str) -> String {
+        let mut h = Fnv64::default();
+        for part in [
+            self.rule,
+            self.location.file.as_str(),
+            self.function.as_deref().unwrap_or(""),
+            self.resource.as_deref().unwrap_or(""),
+            discriminator,
+        ] {
+            h.write(part.as_bytes());
+            h.write(&[0]);
+        }
+        format!("{:016x}", h.0)
+    }
+}
+
+/// A tool failure: a file that could not be read or parsed. Reported beside findings, never as one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+pub struct ScanError {
+    pub file: String,
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+impl std::fmt::Display for ScanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{}: {}", self.file, l, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// FNV-1a: small, stable across platforms and releases (unlike std's SipHash keys).
+struct Fnv64(u64);
+
+impl Default for Fnv64 {
+    fn default() -> Self {
+        Fnv64(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv64 {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}

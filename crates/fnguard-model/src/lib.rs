@@ -1,0 +1,14 @@
+//! fnguard's application model: what a serverless application looks like once deployed,
+//! independent of the descriptor format it was written in. No I/O happens here.
+
+mod app;
+mod finding;
+mod location;
+mod policy;
+mod value;
+
+pub use app::*;
+pub use finding::*;
+pub use location::*;
+pub use policy::*;
+pub use value::*;

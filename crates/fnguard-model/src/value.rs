@@ -1,0 +1,73 @@
+use serde::Serialize;
+
+/// A setting as fnguard understands it after resolving variables and intrinsics.
+/// `Unknown` is a value, not an error: checks that depend on it say less instead of guessing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Val<T> {
+    Known(T),
+    Unknown(Unresolved),
+}
+
+/// Why a value could not be resolved, phrased for a user (`${ssm:/prod/key}`, `parameter Stage`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unresolved {
+    pub reason: String,
+}
+
+impl<T> Val<T> {
+    pub fn unknown(reason: impl Into<String>) -> Self {
+        Val::Unknown(Unresolved {
+            reason: reason.into(),
+        })
+    }
+
+    pub fn known(&self) -> Option<&T> {
+        match self {
+            Val::Known(v) => Some(v),
+            Val::Unknown(_) => None,
+        }
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Val::Unknown(_))
+    }
+
+    pub fn unresolved(&self) -> Option<&Unresolved> {
+        match self {
+            Val::Known(_) => None,
+            Val::Unknown(u) => Some(u),
+        }
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Val<U> {
+        match self {
+            Val::Known(v) => Val::Known(f(v)),
+            Val::Unknown(u) => Val::Unknown(u),
+        }
+    }
+}
+
+impl Val<String> {
+    pub fn as_str(&self) -> Option<&str> {
+        self.known().map(String::as_str)
+    }
+
+    /// Case-insensitive comparison against a known string; unknown never matches.
+    pub fn eq_ignore_case(&self, other: &str) -> bool {
+        self.as_str().is_some_and(|s| s.eq_ignore_ascii_case(other))
+    }
+}
+
+/// A setting together with where it was written (or where it would have to be written).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Setting<T> {
+    pub value: Val<T>,
+    pub location: crate::Location,
+}
+
+impl<T> Setting<T> {
+    pub fn new(value: Val<T>, location: crate::Location) -> Self {
+        Self { value, location }
+    }
+}
