@@ -518,6 +518,8 @@ pub struct InvokePermission {
 #[derive(Debug, Clone, Serialize)]
 pub struct TemplateParameter {
     pub name: String,
+    /// `String`, `Number`, `AWS::SSM::Parameter::Value<String>`, a Terraform type, ...
+    pub type_name: String,
     pub no_echo: bool,
     pub default: Option<String>,
     pub location: Location,

@@ -84,6 +84,7 @@ fn parameters(
         let default = spec.get("Default");
         project.parameters.push(TemplateParameter {
             name: name.clone(),
+            type_name: ty.to_string(),
             no_echo: spec.get("NoEcho").and_then(Node::as_bool).unwrap_or(false),
             default: default.and_then(Node::scalar_text),
             location: spec.location(),

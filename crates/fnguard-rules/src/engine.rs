@@ -1,0 +1,140 @@
+use crate::{registry, Context, Rule, RuleMeta};
+use fnguard_model::{Finding, Project, Severity};
+use std::collections::HashMap;
+
+/// Which rules run, and at what severity.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// `--select`: rule ids or prefixes (`FG2`); when given, only these run (opt-in included).
+    pub select: Vec<String>,
+    /// `--ignore`: ids or prefixes never run.
+    pub ignore: Vec<String>,
+    /// `[rules] enable` in fnguard.toml: opt-in rules turned on alongside the defaults.
+    pub enable: Vec<String>,
+    /// `[rules.severity]` overrides.
+    pub severity: HashMap<String, Severity>,
+}
+
+fn matches(patterns: &[String], meta: &RuleMeta) -> bool {
+    patterns.iter().any(|p| {
+        let p = p.trim();
+        p.eq_ignore_ascii_case("ALL")
+            || meta.id.len() >= p.len() && meta.id[..p.len()].eq_ignore_ascii_case(p)
+            || meta.name == p
+    })
+}
+
+impl Selection {
+    pub fn is_enabled(&self, meta: &RuleMeta) -> bool {
+        if matches(&self.ignore, meta) {
+            return false;
+        }
+        if !self.select.is_empty() {
+            return matches(&self.select, meta);
+        }
+        !meta.opt_in || matches(&self.enable, meta)
+    }
+
+    /// Patterns that name no rule: almost always a typo the user wants to hear about.
+    pub fn unknown_patterns(&self) -> Vec<String> {
+        let all = registry();
+        self.select
+            .iter()
+            .chain(&self.ignore)
+            .chain(&self.enable)
+            .chain(self.severity.keys())
+            .filter(|p| !all.iter().any(|r| matches(std::slice::from_ref(*p), r.meta())))
+            .cloned()
+            .collect()
+    }
+}
+
+pub struct RuleConfig {
+    pub selection: Selection,
+    pub today: (i32, u32, u32),
+}
+
+/// Run every enabled rule over every project. Results are sorted for stable output.
+pub fn run(projects: &[Project], config: &RuleConfig) -> Vec<Finding> {
+    let rules: Vec<&dyn Rule> = registry()
+        .iter()
+        .copied()
+        .filter(|r| config.selection.is_enabled(r.meta()))
+        .collect();
+    let mut out = Vec::new();
+    for project in projects {
+        let cx = Context {
+            project,
+            today: config.today,
+        };
+        for rule in &rules {
+            rule.check(&cx, &mut out);
+        }
+    }
+    for f in &mut out {
+        if let Some(s) = config.selection.severity.get(f.rule) {
+            f.severity = *s;
+        }
+    }
+    out.sort_by(|a, b| {
+        (&a.location.file, a.location.line, a.rule, &a.message).cmp(&(
+            &b.location.file,
+            b.location.line,
+            b.rule,
+            &b.message,
+        ))
+    });
+    out.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.location == b.location);
+    out
+}
+
+/// `fnguard:ignore FG201 <reason>` found in a file, on `line`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    pub file: String,
+    pub line: u32,
+    pub rules: Vec<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct SuppressionOutcome {
+    pub kept: Vec<Finding>,
+    pub suppressed: Vec<(Finding, Suppression)>,
+    /// Suppressions that matched no finding, or that give no reason.
+    pub problems: Vec<(Suppression, &'static str)>,
+}
+
+/// A suppression covers findings on its own line or the line below it.
+pub fn apply_suppressions(findings: Vec<Finding>, suppressions: &[Suppression]) -> SuppressionOutcome {
+    let mut used = vec![false; suppressions.len()];
+    let mut outcome = SuppressionOutcome::default();
+    for f in findings {
+        let hit = suppressions.iter().position(|s| {
+            s.reason.is_some()
+                && s.file == f.location.file
+                && (f.location.line == s.line || f.location.line == s.line + 1)
+                && s.rules.iter().any(|r| r.eq_ignore_ascii_case(f.rule) || r == f.name)
+        });
+        match hit {
+            Some(i) => {
+                used[i] = true;
+                outcome.suppressed.push((f, suppressions[i].clone()));
+            }
+            None => outcome.kept.push(f),
+        }
+    }
+    for (s, used) in suppressions.iter().zip(used) {
+        if s.reason.is_none() {
+            outcome
+                .problems
+                .push((s.clone(), "suppression has no reason; write why after the rule id"));
+        } else if !used {
+            outcome
+                .problems
+                .push((s.clone(), "suppression matches no finding; remove it"));
+        }
+    }
+    outcome
+}
+

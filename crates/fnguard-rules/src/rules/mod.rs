@@ -1,0 +1,75 @@
+//! One file per rule, grouped by practice.
+
+pub mod p1_map;
+pub mod p2_perimeter;
+pub mod p6_config;
+
+use crate::Rule;
+use fnguard_model::{Principals, Statement, Val};
+
+macro_rules! impl_rule {
+    ($ty:ty, $check:path) => {
+        impl $crate::Rule for $ty {
+            fn meta(&self) -> &'static $crate::RuleMeta {
+                &<$ty>::META
+            }
+            fn check(&self, cx: &$crate::Context<'_>, out: &mut Vec<fnguard_model::Finding>) {
+                $check(cx, out)
+            }
+        }
+    };
+}
+pub(crate) use impl_rule;
+
+pub static ALL: &[&dyn Rule] = &[
+    &p1_map::fg103::UnresolvedSecuritySetting,
+    &p2_perimeter::fg201::FunctionUrlWithoutAuth,
+    &p2_perimeter::fg202::PublicInvokePermission,
+    &p2_perimeter::fg203::RouteWithoutAuthorizer,
+    &p2_perimeter::fg204::BodyWithoutValidation,
+    &p2_perimeter::fg205::ApiWithoutWaf,
+    &p2_perimeter::fg206::CorsAllowsAnyOrigin,
+    &p2_perimeter::fg207::PublicEventSource,
+    &p2_perimeter::fg208::UserWritableAuthorizationAttribute,
+    &p6_config::fg601::DeprecatedRuntime,
+    &p6_config::fg602::SecretInEnvironment,
+    &p6_config::fg603::EnvironmentWithoutCmk,
+    &p6_config::fg604::TracingDisabled,
+    &p6_config::fg605::AsyncWithoutFailureDestination,
+    &p6_config::fg606::CodeSigningDisabled,
+    &p6_config::fg607::ApiLoggingDisabled,
+    &p6_config::fg608::LogRetentionUnset,
+    &p6_config::fg609::TimeoutExceedsTrigger,
+    &p6_config::fg610::DataStoreUnencryptedOrPublic,
+    &p6_config::fg611::PlaintextSecretParameter,
+];
+
+/// Condition keys that tie a grant to the caller's account, organisation, source or network.
+const SCOPING_KEYS: &[&str] = &[
+    "aws:SourceArn",
+    "aws:SourceAccount",
+    "aws:SourceOwner",
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+    "aws:PrincipalAccount",
+    "aws:PrincipalArn",
+    "aws:SourceVpce",
+    "aws:SourceVpc",
+    "aws:SourceIp",
+    "aws:SourceOrgID",
+    "aws:ResourceOrgID",
+    "lambda:FunctionUrlAuthType",
+];
+
+/// A resource-policy statement that lets anybody (any principal, any account) in.
+pub(crate) fn open_to_anyone(st: &Statement) -> bool {
+    st.is_allow()
+        && st.principals.as_ref().is_some_and(Principals::is_anyone)
+        && !st.has_condition_key(SCOPING_KEYS)
+}
+
+/// Whether an unknown value should be reported as "could not check".
+pub(crate) fn unresolved<T>(v: &Val<T>) -> Option<&str> {
+    v.unresolved().map(|u| u.reason.as_str())
+}
+

@@ -1,0 +1,116 @@
+use super::super::impl_rule;
+use crate::rules::open_to_anyone;
+use crate::Context;
+use fnguard_model::{Finding, ResourceKind, TriggerKind};
+
+declare_rule! {
+    /// ## What it does
+    /// Finds event sources of functions (S3 buckets, SNS topics, SQS queues, EventBridge buses)
+    /// whose resource policy lets anyone (`*`, any account) write to them: `s3:PutObject`,
+    /// `sns:Publish`, `sqs:SendMessage`, `events:PutEvents` (or a wildcard covering it) with no
+    /// condition on the caller's account, organisation, source or network. An S3 bucket with the
+    /// `PublicReadWrite` canned ACL counts as well.
+    ///
+    /// ## Why is this bad?
+    /// Whoever can write to the source can invoke the function with events of their choosing,
+    /// however well the function's own permissions are locked down.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// TopicPolicy:
+    ///   Type: AWS::SNS::TopicPolicy
+    ///   Properties:
+    ///     Topics: [!Ref Topic]
+    ///     PolicyDocument:
+    ///       Statement:
+    ///         - Effect: Allow
+    ///           Principal: "*"
+    ///           Action: sns:Publish
+    ///           Resource: !Ref Topic
+    /// ```
+    ///
+    /// ## Fix
+    /// Name the principals that may write, or add `aws:SourceAccount`, `aws:SourceArn` or
+    /// `aws:PrincipalOrgID` conditions.
+    ///
+    /// ## References
+    /// - <https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html>
+    /// - <https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html>
+    pub struct PublicEventSource {
+        id: "FG207",
+        name: "public-event-source",
+        severity: High,
+        practice: 2,
+        opt_in: false,
+    }
+}
+
+impl_rule!(PublicEventSource, check);
+
+fn write_action(kind: ResourceKind) -> Option<&'static str> {
+    match kind {
+        ResourceKind::Bucket => Some("s3:PutObject"),
+        ResourceKind::Topic => Some("sns:Publish"),
+        ResourceKind::Queue => Some("sqs:SendMessage"),
+        ResourceKind::EventBus => Some("events:PutEvents"),
+        _ => None,
+    }
+}
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for r in &cx.project.resources {
+        let Some(action) = write_action(r.kind) else { continue };
+        let functions: Vec<&str> = cx
+            .project
+            .functions
+            .iter()
+            .filter(|f| {
+                f.triggers.iter().any(|t| match &t.kind {
+                    TriggerKind::EventBridge { bus: None } => {
+                        r.kind == ResourceKind::EventBus && r.id == "default"
+                    }
+                    k => k.source_resource() == Some(r.id.as_str()),
+                })
+            })
+            .map(|f| f.id.as_str())
+            .collect();
+        if functions.is_empty() {
+            continue;
+        }
+        let mut hit = None;
+        for doc in &r.policies {
+            if let Some(st) = doc
+                .statements
+                .iter()
+                .find(|s| open_to_anyone(s) && s.may_allow_action(action))
+            {
+                hit = Some(st.location.clone());
+                break;
+            }
+        }
+        if hit.is_none() {
+            if let Some(acl) = &r.acl {
+                if acl.value.eq_ignore_case("PublicReadWrite") {
+                    hit = Some(acl.location.clone());
+                }
+            }
+        }
+        let Some(location) = hit else { continue };
+        cx.finding(
+            &PublicEventSource::META,
+            location,
+            format!(
+                "{} `{}` lets anyone {action}, so anyone can invoke {}",
+                r.kind.label(),
+                r.id,
+                functions.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+            ),
+        )
+        .resource(&r.id)
+        .function(functions[0])
+        .related(r.location.clone())
+        .fix("Restrict the policy to named principals, or add aws:SourceAccount / aws:SourceArn / aws:PrincipalOrgID conditions.")
+        .evidence(serde_json::json!({ "action": action, "functions": functions }))
+        .emit(out);
+    }
+}

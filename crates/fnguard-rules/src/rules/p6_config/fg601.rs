@@ -1,0 +1,129 @@
+use super::super::impl_rule;
+use crate::Context;
+use fnguard_model::{Finding, Severity};
+
+declare_rule! {
+    /// ## What it does
+    /// Finds functions on a Lambda runtime that is past its deprecation date (**high**) or
+    /// within 180 days of it (**medium**), from a dated table of AWS's published runtime
+    /// deprecation dates (the table's date is in the finding's evidence).
+    ///
+    /// ## Why is this bad?
+    /// Deprecated runtimes get no security patches, and after the block dates functions can no
+    /// longer be created or updated: the next urgent fix cannot be deployed.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// provider:
+    ///   name: aws
+    ///   runtime: nodejs16.x
+    /// ```
+    ///
+    /// ## Fix
+    /// Move to a supported runtime (`nodejs22.x`, `python3.13`, `java21`, ...), test, redeploy.
+    ///
+    /// ## References
+    /// - <https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html>
+    pub struct DeprecatedRuntime {
+        id: "FG601",
+        name: "deprecated-runtime",
+        severity: High,
+        practice: 6,
+        opt_in: false,
+    }
+}
+
+impl_rule!(DeprecatedRuntime, check);
+
+/// When this table was last checked against the AWS runtimes page.
+pub const TABLE_DATE: &str = "2026-11-01";
+
+/// (runtime identifier, deprecation date, suggested successor)
+pub const RUNTIMES: &[(&str, (i32, u32, u32), &str)] = &[
+    ("nodejs", (2016, 10, 31), "nodejs22.x"),
+    ("nodejs4.3", (2020, 3, 5), "nodejs22.x"),
+    ("nodejs4.3-edge", (2019, 4, 30), "nodejs22.x"),
+    ("nodejs6.10", (2019, 8, 12), "nodejs22.x"),
+    ("nodejs8.10", (2020, 3, 6), "nodejs22.x"),
+    ("nodejs10.x", (2021, 7, 30), "nodejs22.x"),
+    ("nodejs12.x", (2023, 3, 31), "nodejs22.x"),
+    ("nodejs14.x", (2023, 12, 4), "nodejs22.x"),
+    ("nodejs16.x", (2024, 6, 12), "nodejs22.x"),
+    ("nodejs18.x", (2025, 9, 1), "nodejs22.x"),
+    ("nodejs20.x", (2026, 4, 30), "nodejs22.x"),
+    ("nodejs22.x", (2027, 4, 30), "nodejs24.x"),
+    ("python2.7", (2021, 7, 15), "python3.13"),
+    ("python3.6", (2022, 7, 18), "python3.13"),
+    ("python3.7", (2023, 12, 4), "python3.13"),
+    ("python3.8", (2024, 10, 14), "python3.13"),
+    ("python3.9", (2025, 12, 15), "python3.13"),
+    ("python3.10", (2026, 6, 30), "python3.13"),
+    ("python3.11", (2026, 6, 30), "python3.13"),
+    ("python3.12", (2028, 10, 31), "python3.13"),
+    ("java8", (2024, 1, 8), "java21"),
+    ("java8.al2", (2026, 6, 30), "java21"),
+    ("java11", (2026, 6, 30), "java21"),
+    ("java17", (2026, 6, 30), "java21"),
+    ("dotnetcore1.0", (2019, 7, 30), "dotnet8"),
+    ("dotnetcore2.0", (2019, 5, 30), "dotnet8"),
+    ("dotnetcore2.1", (2022, 1, 5), "dotnet8"),
+    ("dotnetcore3.1", (2023, 4, 3), "dotnet8"),
+    ("dotnet5.0", (2022, 5, 10), "dotnet8"),
+    ("dotnet6", (2024, 12, 20), "dotnet8"),
+    ("dotnet7", (2024, 5, 14), "dotnet8"),
+    ("dotnet8", (2026, 11, 10), "dotnet10"),
+    ("ruby2.5", (2021, 7, 30), "ruby3.4"),
+    ("ruby2.7", (2023, 12, 7), "ruby3.4"),
+    ("ruby3.2", (2026, 3, 31), "ruby3.4"),
+    ("ruby3.3", (2027, 3, 31), "ruby3.4"),
+    ("go1.x", (2024, 1, 8), "provided.al2023"),
+    ("provided", (2024, 1, 8), "provided.al2023"),
+    ("provided.al2", (2026, 6, 30), "provided.al2023"),
+];
+
+/// Days since 1970-01-01 for a civil date (proleptic Gregorian).
+pub fn days(y: i32, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y } as i64;
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let today = days(cx.today.0, cx.today.1, cx.today.2);
+    for f in &cx.project.functions {
+        let Some(rt) = &f.runtime else { continue };
+        let Some(name) = rt.value.as_str() else { continue };
+        let Some((id, (y, m, d), successor)) = RUNTIMES.iter().find(|(id, ..)| id.eq_ignore_ascii_case(name.trim())) else {
+            continue;
+        };
+        let left = days(*y, *m, *d) - today;
+        let date = format!("{y:04}-{m:02}-{d:02}");
+        let (severity, message) = if left <= 0 {
+            (Severity::High, format!("function `{}` runs on {id}, deprecated since {date}", f.id))
+        } else if left <= 180 {
+            (Severity::Medium, format!("function `{}` runs on {id}, deprecated on {date} ({left} days from now)", f.id))
+        } else {
+            continue;
+        };
+        cx.finding(&DeprecatedRuntime::META, rt.location.clone(), message)
+            .severity(severity)
+            .function(&f.id)
+            .fix(format!("Move to a supported runtime such as {successor}, test, and redeploy."))
+            .evidence(serde_json::json!({ "runtime": id, "deprecation_date": date, "table_date": TABLE_DATE }))
+            .emit(out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn day_numbers() {
+        assert_eq!(super::days(1970, 1, 1), 0);
+        assert_eq!(super::days(2000, 3, 1), 11_017);
+        assert_eq!(super::days(2026, 11, 28) - super::days(2026, 6, 30), 151);
+    }
+}

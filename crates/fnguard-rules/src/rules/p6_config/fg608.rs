@@ -1,0 +1,47 @@
+use super::super::impl_rule;
+use crate::Context;
+use fnguard_model::Finding;
+
+declare_rule! {
+    /// ## What it does
+    /// Finds functions whose log group declares no retention (`logRetentionInDays`, an
+    /// `AWS::Logs::LogGroup` for `/aws/lambda/<name>` with `RetentionInDays`,
+    /// `LoggingConfig.LogGroup`, `aws_cloudwatch_log_group.retention_in_days`).
+    ///
+    /// ## Why is this bad?
+    /// Logs kept forever keep whatever personal data or secrets slipped into them forever, and
+    /// cost money forever; logs kept too briefly leave nothing for an investigation.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// provider:
+    ///   name: aws
+    /// ```
+    ///
+    /// ## Fix
+    /// Set a retention that matches your policy (`provider.logRetentionInDays: 90`).
+    ///
+    /// ## References
+    /// - <https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/Working-with-log-groups-and-streams.html#SettingLogRetention>
+    pub struct LogRetentionUnset {
+        id: "FG608",
+        name: "log-retention-unset",
+        severity: Low,
+        practice: 6,
+        opt_in: true,
+    }
+}
+
+impl_rule!(LogRetentionUnset, check);
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for f in &cx.project.functions {
+        if f.log_retention_days.is_some() {
+            continue;
+        }
+        cx.finding(&LogRetentionUnset::META, f.location.clone(), format!("the log group of `{}` keeps logs forever (no retention set)", f.id))
+            .function(&f.id)
+            .fix("Declare the function's log group with a retention period.")
+            .emit(out);
+    }
+}

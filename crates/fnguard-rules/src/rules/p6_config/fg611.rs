@@ -1,0 +1,57 @@
+use super::super::impl_rule;
+use crate::secrets::{is_placeholder_or_pointer, is_secret_name};
+use crate::Context;
+use fnguard_model::Finding;
+
+declare_rule! {
+    /// ## What it does
+    /// Finds template parameters whose names say they hold a secret (`DbPassword`,
+    /// `ApiToken`, ...) and that lack `NoEcho: true`, or that carry a literal secret as their
+    /// `Default`. Parameters of SSM types (`AWS::SSM::Parameter::Value<...>`) are references and
+    /// are not reported.
+    ///
+    /// ## Why is this bad?
+    /// Without `NoEcho`, CloudFormation shows the value in the console, in `DescribeStacks`
+    /// and in events; a default puts the secret in the repository.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// Parameters:
+    ///   DbPassword:
+    ///     Type: String
+    /// ```
+    ///
+    /// ## Fix
+    /// Prefer a dynamic reference (`{{resolve:secretsmanager:...}}`); otherwise set
+    /// `NoEcho: true` and never give a default.
+    ///
+    /// ## References
+    /// - <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html#parameters-section-structure-properties>
+    pub struct PlaintextSecretParameter {
+        id: "FG611",
+        name: "plaintext-secret-parameter",
+        severity: Medium,
+        practice: 6,
+        opt_in: false,
+    }
+}
+
+impl_rule!(PlaintextSecretParameter, check);
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for p in &cx.project.parameters {
+        if !is_secret_name(&p.name) || p.type_name.starts_with("AWS::SSM::") {
+            continue;
+        }
+        let literal_default = p.default.as_deref().filter(|d| !is_placeholder_or_pointer(d));
+        let message = match (p.no_echo, literal_default) {
+            (_, Some(_)) => format!("parameter `{}` has a secret as its default value", p.name),
+            (false, None) => format!("parameter `{}` holds a secret but is not NoEcho", p.name),
+            (true, None) => continue,
+        };
+        cx.finding(&PlaintextSecretParameter::META, p.location.clone(), message)
+            .key(&p.name)
+            .fix("Use a dynamic reference ({{resolve:secretsmanager:...}}) instead, or set NoEcho: true and remove the default.")
+            .emit(out);
+    }
+}

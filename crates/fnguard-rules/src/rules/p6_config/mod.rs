@@ -1,0 +1,11 @@
+pub mod fg601;
+pub mod fg602;
+pub mod fg603;
+pub mod fg604;
+pub mod fg605;
+pub mod fg606;
+pub mod fg607;
+pub mod fg608;
+pub mod fg609;
+pub mod fg610;
+pub mod fg611;

@@ -1,0 +1,224 @@
+//! Credential detection shared by the rules that look at configuration values and names.
+
+/// Words that make a variable or parameter name denote a secret.
+const SECRET_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "token",
+    "apikey",
+    "credential",
+    "credentials",
+    "privatekey",
+    "accesskey",
+    "secretkey",
+    "signingkey",
+    "passphrase",
+    "authkey",
+    "clientsecret",
+    "connectionstring",
+];
+
+/// Final name parts that make the value a pointer to a secret rather than the secret.
+const POINTER_SUFFIXES: &[&str] = &[
+    "arn", "name", "id", "path", "url", "uri", "table", "param", "parameter", "ref", "region",
+    "bucket", "header", "length", "ttl", "expiry", "expiration", "type", "endpoint", "file",
+    "location", "prefix", "version", "enabled", "key_id", "keyid", "field", "queue", "topic",
+    "stage", "duration", "seconds", "minutes", "hours", "days", "count", "size", "policy",
+];
+
+fn name_parts(name: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let chars: Vec<char> = name.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let boundary = c == '_'
+            || c == '-'
+            || c == '.'
+            || (c.is_uppercase() && i > 0 && chars[i - 1].is_lowercase());
+        if boundary && !cur.is_empty() {
+            parts.push(cur.to_ascii_lowercase());
+            cur.clear();
+        }
+        if c.is_alphanumeric() {
+            cur.push(c);
+        }
+    }
+    if !cur.is_empty() {
+        parts.push(cur.to_ascii_lowercase());
+    }
+    parts
+}
+
+/// Whether a name (env var, parameter, attribute) says it holds a secret.
+pub fn is_secret_name(name: &str) -> bool {
+    let parts = name_parts(name);
+    if parts.is_empty() {
+        return false;
+    }
+    if let Some(last) = parts.last() {
+        if POINTER_SUFFIXES.contains(&last.as_str()) {
+            return false;
+        }
+    }
+    let joined = parts.join("");
+    // `API_KEY`, `STRIPE_KEY`: a key that is not a key id or key name.
+    let key_like = parts.last().is_some_and(|l| l == "key")
+        && parts.len() >= 2
+        && !matches!(parts[parts.len() - 2].as_str(), "s3" | "object" | "partition" | "sort" | "cache" | "primary" | "hash" | "range" | "idempotency" | "kms");
+    key_like
+        || SECRET_WORDS
+            .iter()
+            .any(|w| parts.iter().any(|p| p == w) || joined.contains(w))
+}
+
+/// Values that are obviously not the secret itself: references, placeholders, paths, flags.
+pub fn is_placeholder_or_pointer(value: &str) -> bool {
+    let v = value.trim();
+    let lower = v.to_ascii_lowercase();
+    v.len() < 6
+        || v.starts_with("arn:")
+        || v.starts_with('/')
+        || v.starts_with("{{resolve:")
+        || v.contains("${")
+        || v.starts_with('<') && v.ends_with('>')
+        || lower.starts_with("your")
+        || lower.starts_with("change")
+        || lower.starts_with("replace")
+        || lower.starts_with("example")
+        || lower.starts_with("dummy")
+        || lower.starts_with("placeholder")
+        || lower.starts_with("todo")
+        || lower.starts_with("xxx")
+        || lower.starts_with("http://")
+            && !has_url_password(v)
+        || lower.starts_with("https://") && !has_url_password(v)
+        || lower.chars().all(|c| c == 'x' || c == '*' || c == '-' || c == '.')
+        || matches!(lower.as_str(), "true" | "false" | "null" | "none" | "undefined" | "secret" | "password" | "token")
+        || v.contains(' ') && !v.contains("-----BEGIN")
+}
+
+fn has_url_password(v: &str) -> bool {
+    v.split_once("://")
+        .and_then(|(_, rest)| rest.split('/').next())
+        .is_some_and(|auth| auth.contains(':') && auth.contains('@'))
+}
+
+/// Shannon entropy in bits per character.
+pub fn entropy(s: &str) -> f64 {
+    let mut counts = [0usize; 256];
+    let bytes = s.as_bytes();
+    for &b in bytes {
+        counts[b as usize] += 1;
+    }
+    let len = bytes.len() as f64;
+    if len == 0.0 {
+        return 0.0;
+    }
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / len;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// A value with the shape of a well-known credential, whatever its name. Returns its kind.
+pub fn known_credential(value: &str) -> Option<&'static str> {
+    let v = value.trim();
+    let starts_upper_alnum = |prefix: &str, len: usize| {
+        v.len() == len
+            && v.starts_with(prefix)
+            && v.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    };
+    if ["AKIA", "ASIA", "ABIA", "ACCA"].iter().any(|p| starts_upper_alnum(p, 20)) {
+        if v.ends_with("EXAMPLE") {
+            return None;
+        }
+        return Some("AWS access key id");
+    }
+    if v.contains("-----BEGIN") && v.contains("PRIVATE KEY") {
+        return Some("private key");
+    }
+    let prefixed: &[(&str, &str, usize)] = &[
+        ("sk_live_", "Stripe secret key", 20),
+        ("rk_live_", "Stripe restricted key", 20),
+        ("ghp_", "GitHub token", 36),
+        ("gho_", "GitHub token", 36),
+        ("ghs_", "GitHub token", 36),
+        ("github_pat_", "GitHub token", 40),
+        ("xoxb-", "Slack token", 20),
+        ("xoxp-", "Slack token", 20),
+        ("AIza", "Google API key", 35),
+        ("SG.", "SendGrid API key", 60),
+        ("glpat-", "GitLab token", 20),
+        ("npm_", "npm token", 36),
+    ];
+    for (prefix, kind, min_len) in prefixed {
+        if v.starts_with(prefix) && v.len() >= *min_len && !v.contains(' ') {
+            return Some(kind);
+        }
+    }
+    if v.starts_with("eyJ") && v.matches('.').count() == 2 && v.len() > 40 {
+        return Some("JSON Web Token");
+    }
+    if has_url_password(v) && !v.contains("${") {
+        return Some("connection string with a password");
+    }
+    None
+}
+
+/// Whether a literal configuration value under `name` is very likely a real credential.
+/// Returns a short reason for the message.
+pub fn literal_secret(name: &str, value: &str) -> Option<String> {
+    if let Some(kind) = known_credential(value) {
+        return Some(format!("looks like a {kind}"));
+    }
+    if !is_secret_name(name) || is_placeholder_or_pointer(value) {
+        return None;
+    }
+    let v = value.trim();
+    let e = entropy(v);
+    if v.len() >= 16 && e >= 3.0 {
+        return Some(format!("`{name}` holds a high-entropy literal ({e:.1} bits/char)"));
+    }
+    // Short human-chosen passwords are still passwords.
+    if name_parts(name)
+        .iter()
+        .any(|p| matches!(p.as_str(), "password" | "passwd" | "pwd" | "passphrase"))
+        && v.len() >= 6
+    {
+        return Some(format!("`{name}` holds a literal password"));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        for n in ["DB_PASSWORD", "apiKey", "STRIPE_SECRET_KEY", "GITHUB_TOKEN", "jwtSecret", "API_KEY"] {
+            assert!(is_secret_name(n), "{n}");
+        }
+        for n in ["SECRET_ARN", "TOKEN_TABLE", "PASSWORD_PARAMETER_NAME", "TABLE_NAME", "S3_KEY", "KMS_KEY_ID", "PARTITION_KEY"] {
+            assert!(!is_secret_name(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn values() {
+        assert!(literal_secret("X", "AKIAQWERTYUIOPASDFGH").is_some());
+        assert!(literal_secret("X", "AKIAIOSFODNN7EXAMPLE").is_none());
+        assert!(literal_secret("DB_PASSWORD", "hunter22").is_some());
+        assert!(literal_secret("DB_PASSWORD", "changeme").is_none());
+        assert!(literal_secret("API_TOKEN", "9f8e7d6c5b4a39281716aabbccddeeff").is_some());
+        assert!(literal_secret("API_TOKEN", "/prod/api/token").is_none());
+        assert!(literal_secret("DATABASE_URL", "postgres://app:s3cr3t@db:5432/app").is_some());
+        assert!(literal_secret("SERVICE_URL", "https://api.example.com/v1").is_none());
+    }
+}
