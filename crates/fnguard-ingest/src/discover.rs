@@ -226,8 +226,14 @@ mod tests {
             "template.yaml",
             "Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n",
         );
-        let cfn = write("stack.json", "{\"Resources\": {\"B\": {\"Type\": \"AWS::S3::Bucket\"}}}");
-        let sls = write("serverless-prod.yml", "service: x\nprovider:\n  name: aws\n");
+        let cfn = write(
+            "stack.json",
+            "{\"Resources\": {\"B\": {\"Type\": \"AWS::S3::Bucket\"}}}",
+        );
+        let sls = write(
+            "serverless-prod.yml",
+            "service: x\nprovider:\n  name: aws\n",
+        );
         let compose = write("docker-compose.yml", "services:\n  web:\n    image: x\n");
         let pkg = write("package.json", "{\"Resources\": \"AWS::\"}");
         assert_eq!(classify(&sam), Some(DescriptorKind::Sam));

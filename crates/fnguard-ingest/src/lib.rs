@@ -6,8 +6,8 @@
 mod cfn;
 mod discover;
 mod error;
-mod policy;
 pub mod node;
+mod policy;
 mod sam;
 mod sam_policies;
 mod serverless;
@@ -125,5 +125,8 @@ pub(crate) fn read_text(path: &Path, rel: &str, max: u64) -> Result<String, Diag
     let text = String::from_utf8(bytes)
         .map_err(|e| Diagnostic::error(rel, None, format!("not UTF-8 text: {e}")))?;
     // A byte-order mark is common in templates saved on Windows.
-    Ok(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text))
+    Ok(text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text))
 }

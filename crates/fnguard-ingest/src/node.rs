@@ -23,7 +23,10 @@ pub enum Kind {
     Seq(Vec<Node>),
     Map(Vec<(Key, Node)>),
     /// A reference to a resource of the same template (`Ref`, `Fn::GetAtt`).
-    Ref { id: String, attr: Option<String> },
+    Ref {
+        id: String,
+        attr: Option<String>,
+    },
     /// A value fnguard could not resolve; `refs` are the resources it mentions.
     Unknown(Unknown),
     /// `AWS::NoValue`: the property is removed.
@@ -104,9 +107,11 @@ impl Node {
 
     pub fn key_location(&self, key: &str) -> Option<Location> {
         match &self.kind {
-            Kind::Map(entries) => entries.iter().rev().find(|(k, _)| k.name == key).map(|(k, _)| {
-                Location::new(self.file.as_ref(), k.line, k.column)
-            }),
+            Kind::Map(entries) => entries
+                .iter()
+                .rev()
+                .find(|(k, _)| k.name == key)
+                .map(|(k, _)| Location::new(self.file.as_ref(), k.line, k.column)),
             _ => None,
         }
     }

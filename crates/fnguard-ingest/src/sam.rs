@@ -9,7 +9,8 @@ use crate::node::{Key, Kind, Node};
 use crate::policy::policy_document;
 use crate::sam_policies;
 use fnguard_model::{
-    ApiKind, Auth, Cors, Effect, FunctionUrl, Location, PolicyDocument, Principals, ResourceKind, Role, RoleRef, Setting, Statement, Trigger, TriggerKind, Val,
+    ApiKind, Auth, Cors, Effect, FunctionUrl, Location, PolicyDocument, Principals, ResourceKind,
+    Role, RoleRef, Setting, Statement, Trigger, TriggerKind, Val,
 };
 use std::collections::HashMap;
 
@@ -54,11 +55,19 @@ pub fn apply_globals(root: &Node, resources: &Node) -> Node {
             set(&mut res, "Properties", merge(g, &props));
         }
         if ty == "AWS::Serverless::Function" {
-            for (_, ev) in res.path(&["Properties", "Events"]).map(Node::entries).unwrap_or_default() {
+            for (_, ev) in res
+                .path(&["Properties", "Events"])
+                .map(Node::entries)
+                .unwrap_or_default()
+            {
                 let p = ev.get("Properties");
                 match ev.get("Type").and_then(Node::str) {
-                    Some("Api") if p.and_then(|p| p.get("RestApiId")).is_none() => needs_rest = true,
-                    Some("HttpApi") if p.and_then(|p| p.get("ApiId")).is_none() => needs_http = true,
+                    Some("Api") if p.and_then(|p| p.get("RestApiId")).is_none() => {
+                        needs_rest = true
+                    }
+                    Some("HttpApi") if p.and_then(|p| p.get("ApiId")).is_none() => {
+                        needs_http = true
+                    }
                     _ => {}
                 }
             }
@@ -74,7 +83,10 @@ pub fn apply_globals(root: &Node, resources: &Node) -> Node {
             .cloned()
             .unwrap_or_else(|| resources.with_kind(Kind::Map(Vec::new())));
         let node = resources.with_kind(Kind::Map(vec![
-            (key_at(resources, "Type"), resources.with_kind(Kind::Str(ty.into()))),
+            (
+                key_at(resources, "Type"),
+                resources.with_kind(Kind::Str(ty.into())),
+            ),
             (key_at(resources, "Properties"), props),
         ]));
         out.push((key_at(resources, id), node));
@@ -211,13 +223,15 @@ pub(crate) fn add_primary(b: &mut Builder<'_>, all: &[Res]) {
         }
         if let Some(u) = p.get("FunctionUrlConfig") {
             f.url = Some(FunctionUrl {
-                auth_type: setting_str(u, "AuthType")
-                    .unwrap_or_else(|| Setting::new(Val::unknown("AuthType missing"), u.location())),
+                auth_type: setting_str(u, "AuthType").unwrap_or_else(|| {
+                    Setting::new(Val::unknown("AuthType missing"), u.location())
+                }),
                 cors: u.get("Cors").map(cors_v2),
                 location: u.location(),
             });
         }
-        f.uses.extend(p.get("Policies").map(Node::refs).unwrap_or_default());
+        f.uses
+            .extend(p.get("Policies").map(Node::refs).unwrap_or_default());
         b.fn_ids.insert(r.id.clone(), f.id.clone());
         b.project.functions.push(f);
     }
@@ -279,7 +293,9 @@ fn generated_role(r: &Res) -> Role {
                     });
                 }
             }
-            _ => role.managed_policies.push(Setting::new(pol.to_val_string(), pol.location())),
+            _ => role
+                .managed_policies
+                .push(Setting::new(pol.to_val_string(), pol.location())),
         }
     }
     role
@@ -317,7 +333,11 @@ fn api_auth(props: Option<&Node>) -> ApiAuth {
     let mut authorizers = HashMap::new();
     authorizers.insert("AWS_IAM".to_string(), Auth::Iam);
     let auth = props.and_then(|p| p.get("Auth"));
-    for (name, a) in auth.and_then(|a| a.get("Authorizers")).map(Node::entries).unwrap_or_default() {
+    for (name, a) in auth
+        .and_then(|a| a.get("Authorizers"))
+        .map(Node::entries)
+        .unwrap_or_default()
+    {
         let kind = if a.get("UserPoolArn").is_some() {
             Auth::Cognito
         } else if a.get("JwtConfiguration").is_some() {
@@ -329,13 +349,20 @@ fn api_auth(props: Option<&Node>) -> ApiAuth {
         };
         authorizers.insert(name.name.clone(), kind);
     }
-    let default = auth.and_then(|a| a.get("DefaultAuthorizer")).map(|d| match d.str() {
-        Some(name) => authorizers
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| Auth::Unknown(format!("authorizer {name} is not declared"))),
-        None => Auth::Unknown(d.to_val_string().unresolved().map(|u| u.reason.clone()).unwrap_or_default()),
-    });
+    let default = auth
+        .and_then(|a| a.get("DefaultAuthorizer"))
+        .map(|d| match d.str() {
+            Some(name) => authorizers
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| Auth::Unknown(format!("authorizer {name} is not declared"))),
+            None => Auth::Unknown(
+                d.to_val_string()
+                    .unresolved()
+                    .map(|u| u.reason.clone())
+                    .unwrap_or_default(),
+            ),
+        });
     ApiAuth {
         authorizers,
         default,
@@ -349,15 +376,34 @@ fn api_auth(props: Option<&Node>) -> ApiAuth {
 pub(crate) fn add_secondary(b: &mut Builder<'_>, all: &[Res]) {
     let api_props: HashMap<&str, &Node> = all
         .iter()
-        .filter(|r| matches!(r.ty.as_str(), "AWS::Serverless::Api" | "AWS::Serverless::HttpApi"))
+        .filter(|r| {
+            matches!(
+                r.ty.as_str(),
+                "AWS::Serverless::Api" | "AWS::Serverless::HttpApi"
+            )
+        })
         .map(|r| (r.id.as_str(), &r.props))
         .collect();
     for r in all {
-        if matches!(r.ty.as_str(), "AWS::Serverless::Api" | "AWS::Serverless::HttpApi") {
+        if matches!(
+            r.ty.as_str(),
+            "AWS::Serverless::Api" | "AWS::Serverless::HttpApi"
+        ) {
             if let Some(body) = r.props.get("DefinitionBody") {
                 let auth = api_auth(Some(&r.props));
-                let kind = if r.ty == "AWS::Serverless::Api" { ApiKind::Rest } else { ApiKind::Http };
-                crate::cfn::openapi_routes(b, &r.id, body, kind, &auth.authorizers, auth.default.as_ref());
+                let kind = if r.ty == "AWS::Serverless::Api" {
+                    ApiKind::Rest
+                } else {
+                    ApiKind::Http
+                };
+                crate::cfn::openapi_routes(
+                    b,
+                    &r.id,
+                    body,
+                    kind,
+                    &auth.authorizers,
+                    auth.default.as_ref(),
+                );
             }
         }
     }
@@ -373,7 +419,9 @@ pub(crate) fn add_secondary(b: &mut Builder<'_>, all: &[Res]) {
                     let api = p
                         .get(if rest { "RestApiId" } else { "ApiId" })
                         .and_then(Node::single_ref)
-                        .unwrap_or_else(|| if rest { IMPLICIT_REST } else { IMPLICIT_HTTP }.to_string());
+                        .unwrap_or_else(|| {
+                            if rest { IMPLICIT_REST } else { IMPLICIT_HTTP }.to_string()
+                        });
                     let auth_cfg = api_auth(api_props.get(api.as_str()).copied());
                     let method = p
                         .get("Method")
@@ -383,13 +431,14 @@ pub(crate) fn add_secondary(b: &mut Builder<'_>, all: &[Res]) {
                     let auth = match p.path(&["Auth", "Authorizer"]) {
                         Some(a) => match a.str() {
                             Some("NONE") => Auth::None,
-                            Some(n) => auth_cfg
-                                .authorizers
-                                .get(n)
-                                .cloned()
-                                .unwrap_or_else(|| Auth::Unknown(format!("authorizer {n} is not declared"))),
+                            Some(n) => auth_cfg.authorizers.get(n).cloned().unwrap_or_else(|| {
+                                Auth::Unknown(format!("authorizer {n} is not declared"))
+                            }),
                             None => Auth::Unknown(
-                                a.to_val_string().unresolved().map(|u| u.reason.clone()).unwrap_or_default(),
+                                a.to_val_string()
+                                    .unresolved()
+                                    .map(|u| u.reason.clone())
+                                    .unwrap_or_default(),
                             ),
                         },
                         None if method == "OPTIONS" && !auth_cfg.default_on_preflight => Auth::None,
@@ -421,7 +470,12 @@ pub(crate) fn add_secondary(b: &mut Builder<'_>, all: &[Res]) {
                         bucket: ref_or_value(p.get("Bucket")),
                         events: p
                             .get("Events")
-                            .map(|e| e.one_or_many().into_iter().filter_map(Node::scalar_text).collect())
+                            .map(|e| {
+                                e.one_or_many()
+                                    .into_iter()
+                                    .filter_map(Node::scalar_text)
+                                    .collect()
+                            })
                             .unwrap_or_default(),
                         prefix,
                         suffix,
@@ -435,7 +489,9 @@ pub(crate) fn add_secondary(b: &mut Builder<'_>, all: &[Res]) {
                     };
                     let source = p.get(key).cloned().unwrap_or_else(|| empty.clone());
                     if ty == "SNS" {
-                        TriggerKind::Sns { topic: ref_or_value(Some(&source)) }
+                        TriggerKind::Sns {
+                            topic: ref_or_value(Some(&source)),
+                        }
                     } else {
                         let mut t = b.event_source_trigger(&source, p, &location).kind;
                         // SQS events name the queue; a stream event the stream of a table.
@@ -492,7 +548,10 @@ pub(crate) fn add_secondary(b: &mut Builder<'_>, all: &[Res]) {
 
 fn ref_or_value(n: Option<&Node>) -> Val<String> {
     match n {
-        Some(n) => n.single_ref().map(Val::Known).unwrap_or_else(|| n.to_val_string()),
+        Some(n) => n
+            .single_ref()
+            .map(Val::Known)
+            .unwrap_or_else(|| n.to_val_string()),
         None => Val::unknown("not given"),
     }
 }

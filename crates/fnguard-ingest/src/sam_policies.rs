@@ -145,10 +145,7 @@ const TEMPLATES: &[Template] = &[
     },
     Template {
         name: "SQSSendMessagePolicy",
-        statements: &[(
-            &["sqs:SendMessage*"],
-            &["arn:aws:sqs:*:*:{QueueName}"],
-        )],
+        statements: &[(&["sqs:SendMessage*"], &["arn:aws:sqs:*:*:{QueueName}"])],
     },
     Template {
         name: "SQSPollerPolicy",
@@ -312,7 +309,9 @@ fn fill(pattern: &str, args: &Node) -> Val<String> {
     let mut rest = pattern;
     while let Some(start) = rest.find('{') {
         out.push_str(&rest[..start]);
-        let Some(end) = rest[start..].find('}') else { break };
+        let Some(end) = rest[start..].find('}') else {
+            break;
+        };
         let param = &rest[start + 1..start + end];
         match args.get(param).map(Node::to_val_string) {
             Some(Val::Known(v)) => out.push_str(&v),
@@ -324,4 +323,3 @@ fn fill(pattern: &str, args: &Node) -> Val<String> {
     out.push_str(rest);
     Val::Known(out)
 }
-

@@ -92,13 +92,29 @@ pub(crate) fn load(ctx: &LoadContext, text: &str) -> Loaded {
     diagnostics.extend(diags);
     // `resources:` is CloudFormation, with the framework's generated ids resolvable.
     let resources = merged_resources(&root);
-    let mut ids: HashSet<String> = resources.entries().iter().map(|(k, _)| k.name.clone()).collect();
+    let mut ids: HashSet<String> = resources
+        .entries()
+        .iter()
+        .map(|(k, _)| k.name.clone())
+        .collect();
     ids.extend(generated);
     ids.extend(logical.keys().cloned());
     let conditions = root.path(&["resources", "Conditions"]);
     let mappings = root.path(&["resources", "Mappings"]);
-    let evaluator = Evaluator::new(HashMap::new(), ids, conditions, mappings, Some(resolver.region.clone()));
-    let mut builder = Builder::new(&evaluator, project, &ctx.rel, ctx.dir().to_path_buf(), ctx.root.clone());
+    let evaluator = Evaluator::new(
+        HashMap::new(),
+        ids,
+        conditions,
+        mappings,
+        Some(resolver.region.clone()),
+    );
+    let mut builder = Builder::new(
+        &evaluator,
+        project,
+        &ctx.rel,
+        ctx.dir().to_path_buf(),
+        ctx.root.clone(),
+    );
     builder.fn_ids.extend(logical);
     builder.add_resources(&resources, false);
     relink_roles(&mut builder);
@@ -114,7 +130,11 @@ pub(crate) fn load(ctx: &LoadContext, text: &str) -> Loaded {
 fn relink_roles(b: &mut Builder<'_>) {
     let roles: Vec<String> = b.project.roles.iter().map(|r| r.id.clone()).collect();
     for f in &mut b.project.functions {
-        if let RoleRef::External { arn: Val::Known(name), location } = &f.role {
+        if let RoleRef::External {
+            arn: Val::Known(name),
+            location,
+        } = &f.role
+        {
             if roles.contains(name) {
                 f.role = RoleRef::Declared {
                     id: name.clone(),
@@ -197,10 +217,15 @@ impl Service<'_> {
                 }
                 role.inline_policies.push(PolicyDocument {
                     statements: doc_statements,
-                    location: own_statements.map(Node::location).unwrap_or(location.clone()),
+                    location: own_statements
+                        .map(Node::location)
+                        .unwrap_or(location.clone()),
                 });
                 self.project.roles.push(role);
-                f.role = RoleRef::Declared { id, location: location.clone() };
+                f.role = RoleRef::Declared {
+                    id,
+                    location: location.clone(),
+                };
             } else if let Some(r) = self.provider_role() {
                 f.role = self.role_ref(&r);
             } else {
@@ -264,7 +289,9 @@ impl Service<'_> {
                 Some(target) => {
                     let id = match &target.kind {
                         Kind::Seq(items) => items.first().and_then(Node::scalar_text),
-                        _ => target.scalar_text().map(|s| s.split('.').next().unwrap_or("").to_string()),
+                        _ => target
+                            .scalar_text()
+                            .map(|s| s.split('.').next().unwrap_or("").to_string()),
                     };
                     match id {
                         Some(id) => RoleRef::External {
@@ -310,7 +337,8 @@ impl Service<'_> {
             });
         }
         for n in [
-            self.root.path(&["provider", "iam", "role", "managedPolicies"]),
+            self.root
+                .path(&["provider", "iam", "role", "managedPolicies"]),
             self.provider("iamManagedPolicies"),
         ]
         .into_iter()
@@ -335,7 +363,8 @@ impl Service<'_> {
         let setting = |k: &str| pick(k).map(|n| Setting::new(n.to_val_string(), n.location()));
         let mut f = Function::new(key, location.clone());
         let service = self.root.get("service").and_then(|s| {
-            s.scalar_text().or_else(|| s.get("name").and_then(Node::scalar_text))
+            s.scalar_text()
+                .or_else(|| s.get("name").and_then(Node::scalar_text))
         });
         f.name = Some(match def.get("name") {
             Some(n) => n.to_val_string(),
@@ -360,7 +389,12 @@ impl Service<'_> {
         f.environment = env;
         f.kms_key = setting("kmsKeyArn");
         f.layers = pick("layers")
-            .map(|l| l.items().iter().map(|n| Setting::new(n.to_val_string(), n.location())).collect())
+            .map(|l| {
+                l.items()
+                    .iter()
+                    .map(|n| Setting::new(n.to_val_string(), n.location()))
+                    .collect()
+            })
             .unwrap_or_default();
         f.in_vpc = pick("vpc").is_some_and(|v| v.get("subnetIds").is_some());
         f.tracing = def
@@ -402,7 +436,9 @@ impl Service<'_> {
         let auth = match u.get("authorizer") {
             Some(a) => Setting::new(
                 match a.str() {
-                    Some(s) if s.eq_ignore_ascii_case("aws_iam") => Val::Known("AWS_IAM".to_string()),
+                    Some(s) if s.eq_ignore_ascii_case("aws_iam") => {
+                        Val::Known("AWS_IAM".to_string())
+                    }
                     Some(s) => Val::unknown(format!("authorizer `{s}`")),
                     None => a.to_val_string(),
                 },
@@ -419,7 +455,12 @@ impl Service<'_> {
             _ => Cors {
                 allow_origins: c
                     .get("allowedOrigins")
-                    .map(|o| o.one_or_many().into_iter().map(Node::to_val_string).collect())
+                    .map(|o| {
+                        o.one_or_many()
+                            .into_iter()
+                            .map(Node::to_val_string)
+                            .collect()
+                    })
                     .unwrap_or_else(|| vec![Val::Known("*".into())]),
                 allow_credentials: c.get("allowCredentials").map(Node::to_val_bool),
                 location: c.location(),
@@ -447,7 +488,9 @@ impl Service<'_> {
             Some(n) => match n.as_bool() {
                 Some(b) => Val::Known(b),
                 None if n.is_map() => Val::Known(
-                    n.get("accessLogging").and_then(Node::as_bool).unwrap_or(true),
+                    n.get("accessLogging")
+                        .and_then(Node::as_bool)
+                        .unwrap_or(true),
                 ),
                 None => n.to_val_bool(),
             },
@@ -458,7 +501,9 @@ impl Service<'_> {
                 .or_else(|| self.root.path(&["provider", "usagePlan", "throttle"]))
                 .map(|t| Throttle {
                     rate: t.get("rateLimit").map(|r| {
-                        r.as_f64().map(Val::Known).unwrap_or_else(|| Val::unknown("rateLimit"))
+                        r.as_f64()
+                            .map(Val::Known)
+                            .unwrap_or_else(|| Val::unknown("rateLimit"))
                     }),
                     burst: t.get("burstLimit").map(Node::to_val_i64),
                 })
@@ -484,21 +529,28 @@ impl Service<'_> {
             .and_then(Node::str)
             .is_some_and(|s| s.eq_ignore_ascii_case("private"));
         let cors = if kind == ApiKind::Http {
-            self.root.path(&["provider", "httpApi", "cors"]).map(|c| match c.as_bool() {
-                Some(true) => Cors {
-                    allow_origins: vec![Val::Known("*".into())],
-                    allow_credentials: None,
-                    location: c.location(),
-                },
-                _ => Cors {
-                    allow_origins: c
-                        .get("allowedOrigins")
-                        .map(|o| o.one_or_many().into_iter().map(Node::to_val_string).collect())
-                        .unwrap_or_else(|| vec![Val::Known("*".into())]),
-                    allow_credentials: c.get("allowCredentials").map(Node::to_val_bool),
-                    location: c.location(),
-                },
-            })
+            self.root
+                .path(&["provider", "httpApi", "cors"])
+                .map(|c| match c.as_bool() {
+                    Some(true) => Cors {
+                        allow_origins: vec![Val::Known("*".into())],
+                        allow_credentials: None,
+                        location: c.location(),
+                    },
+                    _ => Cors {
+                        allow_origins: c
+                            .get("allowedOrigins")
+                            .map(|o| {
+                                o.one_or_many()
+                                    .into_iter()
+                                    .map(Node::to_val_string)
+                                    .collect()
+                            })
+                            .unwrap_or_else(|| vec![Val::Known("*".into())]),
+                        allow_credentials: c.get("allowCredentials").map(Node::to_val_bool),
+                        location: c.location(),
+                    },
+                })
         } else {
             None
         };
@@ -509,7 +561,11 @@ impl Service<'_> {
             private: endpoint_private && kind == ApiKind::Rest,
             cors,
             stages: vec![Stage {
-                name: Val::Known(if kind == ApiKind::Http { "$default".into() } else { self.stage.clone() }),
+                name: Val::Known(if kind == ApiKind::Http {
+                    "$default".into()
+                } else {
+                    self.stage.clone()
+                }),
                 location: log_location,
                 access_logging,
                 throttle: None,
@@ -523,9 +579,13 @@ impl Service<'_> {
 
     fn events(&mut self, items: &[(Key, Node)]) {
         for (key, def) in items {
-            let Some(events) = def.get("events") else { continue };
+            let Some(events) = def.get("events") else {
+                continue;
+            };
             for ev in events.items() {
-                let Some((ty_key, spec)) = ev.entries().first() else { continue };
+                let Some((ty_key, spec)) = ev.entries().first() else {
+                    continue;
+                };
                 let location = Location::new(ev.file.as_ref(), ty_key.line, ty_key.column);
                 let kind = self.event(ty_key.name.as_str(), spec, &location);
                 if let Some(kind) = kind {
@@ -547,8 +607,12 @@ impl Service<'_> {
                 let (method, path) = match spec.str() {
                     Some(s) => split_http(s),
                     None => (
-                        spec.get("method").and_then(Node::scalar_text).unwrap_or_else(|| "ANY".into()),
-                        spec.get("path").and_then(Node::scalar_text).unwrap_or_else(|| "/".into()),
+                        spec.get("method")
+                            .and_then(Node::scalar_text)
+                            .unwrap_or_else(|| "ANY".into()),
+                        spec.get("path")
+                            .and_then(Node::scalar_text)
+                            .unwrap_or_else(|| "/".into()),
                     ),
                 };
                 let auth = match spec.get("authorizer") {
@@ -577,8 +641,12 @@ impl Service<'_> {
                     Some("*") => ("ANY".into(), "$default".into()),
                     Some(s) => split_http(s),
                     None => (
-                        spec.get("method").and_then(Node::scalar_text).unwrap_or_else(|| "ANY".into()),
-                        spec.get("path").and_then(Node::scalar_text).unwrap_or_else(|| "$default".into()),
+                        spec.get("method")
+                            .and_then(Node::scalar_text)
+                            .unwrap_or_else(|| "ANY".into()),
+                        spec.get("path")
+                            .and_then(Node::scalar_text)
+                            .unwrap_or_else(|| "$default".into()),
                     ),
                 };
                 let auth = match spec.get("authorizer") {
@@ -633,25 +701,41 @@ impl Service<'_> {
                         usage_plan_throttle: None,
                     });
                 }
-                let auth = if spec.get("authorizer").is_some() { Auth::Jwt } else { Auth::None };
+                let auth = if spec.get("authorizer").is_some() {
+                    Auth::Jwt
+                } else {
+                    Auth::None
+                };
                 Some(TriggerKind::Alb { api: id, auth })
             }
             "s3" => {
-                let bucket = spec.str().map(str::to_string).map(|s| (s, false)).or_else(|| {
-                    let b = spec.get("bucket")?;
-                    let existing = spec.get("existing").and_then(Node::as_bool).unwrap_or(false);
-                    match b.single_ref() {
-                        Some(r) => Some((r, true)),
-                        None => b.scalar_text().map(|s| (s, existing)),
-                    }
-                });
+                let bucket = spec
+                    .str()
+                    .map(str::to_string)
+                    .map(|s| (s, false))
+                    .or_else(|| {
+                        let b = spec.get("bucket")?;
+                        let existing = spec
+                            .get("existing")
+                            .and_then(Node::as_bool)
+                            .unwrap_or(false);
+                        match b.single_ref() {
+                            Some(r) => Some((r, true)),
+                            None => b.scalar_text().map(|s| (s, existing)),
+                        }
+                    });
                 let (name, existing) = bucket?;
                 let id = if existing {
                     name.clone()
                 } else {
                     let id = format!("S3Bucket{}", normalize(&name));
                     if self.project.resource(&id).is_none() {
-                        let mut r = Resource::new(id.clone(), ResourceKind::Bucket, "AWS::S3::Bucket", location.clone());
+                        let mut r = Resource::new(
+                            id.clone(),
+                            ResourceKind::Bucket,
+                            "AWS::S3::Bucket",
+                            location.clone(),
+                        );
                         r.name = Some(Val::Known(name.clone()));
                         self.project.resources.push(r);
                     }
@@ -683,9 +767,7 @@ impl Service<'_> {
                 let arn = spec.get("arn").unwrap_or(spec);
                 Some(TriggerKind::Sqs {
                     queue: ref_or_text(arn),
-                    partial_batch_response: spec
-                        .get("functionResponseType")
-                        .and_then(Node::str)
+                    partial_batch_response: spec.get("functionResponseType").and_then(Node::str)
                         == Some("ReportBatchItemFailures"),
                 })
             }
@@ -709,7 +791,13 @@ impl Service<'_> {
                 let service = spec
                     .get("type")
                     .and_then(Node::scalar_text)
-                    .unwrap_or_else(|| if text.contains(":kinesis:") { "kinesis".into() } else { "dynamodb".into() });
+                    .unwrap_or_else(|| {
+                        if text.contains(":kinesis:") {
+                            "kinesis".into()
+                        } else {
+                            "dynamodb".into()
+                        }
+                    });
                 Some(TriggerKind::Stream {
                     source: ref_or_text(arn),
                     service,
@@ -719,7 +807,9 @@ impl Service<'_> {
                 })
             }
             "eventBridge" => Some(match spec.get("schedule") {
-                Some(s) => TriggerKind::Schedule { expression: s.to_val_string() },
+                Some(s) => TriggerKind::Schedule {
+                    expression: s.to_val_string(),
+                },
                 None => TriggerKind::EventBridge {
                     bus: spec.get("eventBus").map(ref_or_text),
                 },
@@ -734,7 +824,10 @@ impl Service<'_> {
                     .unwrap_or_else(|| spec.to_val_string()),
             }),
             "cognitoUserPool" => Some(TriggerKind::Cognito {
-                pool: spec.get("pool").map(ref_or_text).unwrap_or_else(|| Val::unknown("pool")),
+                pool: spec
+                    .get("pool")
+                    .map(ref_or_text)
+                    .unwrap_or_else(|| Val::unknown("pool")),
             }),
             other => Some(TriggerKind::Other {
                 source: other.to_string(),
@@ -745,7 +838,12 @@ impl Service<'_> {
     fn sns_topic(&mut self, name: &str, location: &Location) -> Val<String> {
         let id = format!("SNSTopic{}", normalize(name));
         if self.project.resource(&id).is_none() {
-            let mut r = Resource::new(id.clone(), ResourceKind::Topic, "AWS::SNS::Topic", location.clone());
+            let mut r = Resource::new(
+                id.clone(),
+                ResourceKind::Topic,
+                "AWS::SNS::Topic",
+                location.clone(),
+            );
             r.name = Some(Val::Known(name.to_string()));
             r.encrypted = Some(Setting::new(Val::Known(false), location.clone()));
             self.project.resources.push(r);
@@ -766,21 +864,33 @@ impl Service<'_> {
                 allow_origins: c
                     .get("origins")
                     .or_else(|| c.get("origin"))
-                    .map(|o| o.one_or_many().into_iter().map(Node::to_val_string).collect())
+                    .map(|o| {
+                        o.one_or_many()
+                            .into_iter()
+                            .map(Node::to_val_string)
+                            .collect()
+                    })
                     .unwrap_or_else(|| vec![Val::Known("*".into())]),
                 allow_credentials: c.get("allowCredentials").map(Node::to_val_bool),
                 location: c.location(),
             },
         };
         if let Some(api) = self.project.apis.iter_mut().find(|a| a.id == REST_API) {
-            if api.cors.as_ref().is_none_or(|existing| !existing.allows_any_origin()) {
+            if api
+                .cors
+                .as_ref()
+                .is_none_or(|existing| !existing.allows_any_origin())
+            {
                 api.cors = Some(cors);
             }
         }
     }
 
     fn http_authorizer(&self, a: &Node) -> Auth {
-        let name = a.str().map(str::to_string).or_else(|| a.get("name").and_then(Node::scalar_text));
+        let name = a
+            .str()
+            .map(str::to_string)
+            .or_else(|| a.get("name").and_then(Node::scalar_text));
         if let Some(t) = a.get("type").and_then(Node::str) {
             match t.to_ascii_lowercase().as_str() {
                 "aws_iam" => return Auth::Iam,
@@ -795,24 +905,45 @@ impl Service<'_> {
         let Some(name) = name else {
             return Auth::Unknown("authorizer without a name".into());
         };
-        match self.root.path(&["provider", "httpApi", "authorizers", &name]) {
-            Some(def) => match def.get("type").and_then(Node::str).map(str::to_ascii_lowercase) {
+        match self
+            .root
+            .path(&["provider", "httpApi", "authorizers", &name])
+        {
+            Some(def) => match def
+                .get("type")
+                .and_then(Node::str)
+                .map(str::to_ascii_lowercase)
+            {
                 Some(t) if t == "request" => Auth::Lambda,
                 _ => Auth::Jwt,
             },
-            None => Auth::Unknown(format!("authorizer `{name}` is not declared under provider.httpApi.authorizers")),
+            None => Auth::Unknown(format!(
+                "authorizer `{name}` is not declared under provider.httpApi.authorizers"
+            )),
         }
     }
 }
 
 fn rest_authorizer(a: &Node) -> Auth {
     if let Some(s) = a.str() {
-        return if s.eq_ignore_ascii_case("aws_iam") { Auth::Iam } else { Auth::Lambda };
+        return if s.eq_ignore_ascii_case("aws_iam") {
+            Auth::Iam
+        } else {
+            Auth::Lambda
+        };
     }
     if a.is_unknown() {
-        return Auth::Unknown(a.to_val_string().unresolved().map(|u| u.reason.clone()).unwrap_or_default());
+        return Auth::Unknown(
+            a.to_val_string()
+                .unresolved()
+                .map(|u| u.reason.clone())
+                .unwrap_or_default(),
+        );
     }
-    let ty = a.get("type").and_then(Node::str).map(str::to_ascii_lowercase);
+    let ty = a
+        .get("type")
+        .and_then(Node::str)
+        .map(str::to_ascii_lowercase);
     let arn = a.get("arn").and_then(Node::scalar_text).unwrap_or_default();
     match ty.as_deref() {
         Some("aws_iam") => Auth::Iam,
@@ -820,7 +951,9 @@ fn rest_authorizer(a: &Node) -> Auth {
         Some("token") | Some("request") => Auth::Lambda,
         _ if arn.contains(":cognito-idp:") => Auth::Cognito,
         _ if a.get("arn").is_some() || a.get("name").is_some() => Auth::Lambda,
-        _ if a.get("authorizerId").is_some() => Auth::Unknown("authorizer defined outside the service".into()),
+        _ if a.get("authorizerId").is_some() => {
+            Auth::Unknown("authorizer defined outside the service".into())
+        }
         _ => Auth::Unknown("authorizer of an unrecognised shape".into()),
     }
 }
@@ -840,9 +973,10 @@ fn ref_or_text(n: &Node) -> Val<String> {
             let g = n.get("Fn::GetAtt").or_else(|| n.get("Ref"))?;
             match &g.kind {
                 Kind::Seq(items) => items.first().and_then(Node::scalar_text).map(Val::Known),
-                _ => g.scalar_text().map(|s| Val::Known(s.split('.').next().unwrap_or("").to_string())),
+                _ => g
+                    .scalar_text()
+                    .map(|s| Val::Known(s.split('.').next().unwrap_or("").to_string())),
             }
         })
         .unwrap_or_else(|| n.to_val_string())
 }
-

@@ -38,7 +38,8 @@ impl<'a> Resolver<'a> {
         };
         // Stage and region first: other variables depend on them.
         r.stage = ctx.options.stage.clone().unwrap_or_else(|| {
-            r.resolved_text(&["provider", "stage"]).unwrap_or_else(|| "dev".into())
+            r.resolved_text(&["provider", "stage"])
+                .unwrap_or_else(|| "dev".into())
         });
         r.region = ctx.options.region.clone().unwrap_or_else(|| {
             r.resolved_text(&["provider", "region"])
@@ -74,7 +75,10 @@ impl<'a> Resolver<'a> {
 
     fn resolve_string(&self, site: &Node, s: &str, depth: usize) -> Node {
         if depth > MAX_DEPTH {
-            return site.unknown(format!("variable chain too deep or circular in `{s}`"), vec![]);
+            return site.unknown(
+                format!("variable chain too deep or circular in `{s}`"),
+                vec![],
+            );
         }
         let spans = find_vars(s);
         if spans.is_empty() {
@@ -112,7 +116,9 @@ impl<'a> Resolver<'a> {
             match self.resolve_string(site, expr, depth + 1).kind {
                 Kind::Str(s) => s,
                 Kind::Unknown(u) => return site.with_kind(Kind::Unknown(u)),
-                _ => return site.unknown(format!("nested variable in `{expr}` is not text"), vec![]),
+                _ => {
+                    return site.unknown(format!("nested variable in `{expr}` is not text"), vec![])
+                }
             }
         } else {
             expr.to_string()
@@ -128,10 +134,8 @@ impl<'a> Resolver<'a> {
                 Lookup::Found(n) => return n,
                 Lookup::Missing => {
                     if first_unknown.is_none() {
-                        first_unknown = Some(site.unknown(
-                            format!("`${{{}}}` is not set", alt.trim()),
-                            vec![],
-                        ));
+                        first_unknown =
+                            Some(site.unknown(format!("`${{{}}}` is not set", alt.trim()), vec![]));
                     }
                 }
             }
@@ -156,7 +160,10 @@ impl<'a> Resolver<'a> {
             "null" => return lit(Kind::Null),
             _ => {}
         }
-        if let Some(arg) = alt.strip_prefix("strToBool(").and_then(|a| a.strip_suffix(')')) {
+        if let Some(arg) = alt
+            .strip_prefix("strToBool(")
+            .and_then(|a| a.strip_suffix(')'))
+        {
             let a = arg.trim();
             let a = strip_quotes(a).unwrap_or(a);
             return match a.to_ascii_lowercase().as_str() {
@@ -171,7 +178,9 @@ impl<'a> Resolver<'a> {
         let (source, address) = match alt.split_once(':') {
             Some((s, a)) => (s.trim(), a.trim()),
             // `${self}`-less v1 style fallback names like `self:provider.stage` always have a colon.
-            None => return Lookup::Found(site.unknown(format!("unsupported variable `{alt}`"), vec![])),
+            None => {
+                return Lookup::Found(site.unknown(format!("unsupported variable `{alt}`"), vec![]))
+            }
         };
         let source_name = source.split('(').next().unwrap_or(source);
         match source_name {
@@ -193,7 +202,9 @@ impl<'a> Resolver<'a> {
             },
             "sls" => match address {
                 "stage" => lit(Kind::Str(self.stage.clone())),
-                "instanceId" => Lookup::Found(site.unknown("sls:instanceId (set per deployment)", vec![])),
+                "instanceId" => {
+                    Lookup::Found(site.unknown("sls:instanceId (set per deployment)", vec![]))
+                }
                 _ => Lookup::Missing,
             },
             "aws" => match address {
@@ -244,7 +255,11 @@ impl<'a> Resolver<'a> {
         }
         let full = self.ctx.dir().join(path);
         let canonical = full.canonicalize().ok();
-        let root = self.ctx.root.canonicalize().unwrap_or(self.ctx.root.clone());
+        let root = self
+            .ctx
+            .root
+            .canonicalize()
+            .unwrap_or(self.ctx.root.clone());
         let Some(canonical) = canonical else {
             return Lookup::Missing;
         };
@@ -261,7 +276,9 @@ impl<'a> Resolver<'a> {
                 .or_insert_with(|| self.load_file(&canonical))
                 .clone()
         };
-        let Some(doc) = doc else { return Lookup::Missing };
+        let Some(doc) = doc else {
+            return Lookup::Missing;
+        };
         let parts: Vec<&str> = if address.is_empty() {
             Vec::new()
         } else {
@@ -389,7 +406,11 @@ mod tests {
 
     fn resolve(yaml_text: &str, opts: LoadOptions, path: &[&str]) -> Node {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("conf.yml"), "prod:\n  memory: 2048\ndev:\n  memory: 512\n").unwrap();
+        std::fs::write(
+            dir.path().join("conf.yml"),
+            "prod:\n  memory: 2048\ndev:\n  memory: 512\n",
+        )
+        .unwrap();
         let ctx = LoadContext {
             root: dir.path().to_path_buf(),
             file: dir.path().join("serverless.yml"),
@@ -406,18 +427,42 @@ mod tests {
     #[test]
     fn self_opt_sls_nesting_and_files() {
         let o = LoadOptions::default();
-        assert_eq!(resolve(DOC, o.clone(), &["custom", "name"]).str(), Some("svc-dev"));
-        assert_eq!(resolve(DOC, o.clone(), &["custom", "memory"]).as_i64(), Some(256));
-        assert_eq!(resolve(DOC, o.clone(), &["custom", "fromFile"]).as_i64(), Some(512));
-        assert_eq!(resolve(DOC, o.clone(), &["custom", "fallback"]).str(), Some("dflt"));
-        assert_eq!(resolve(DOC, o.clone(), &["custom", "v1style"]).str(), Some("dev"));
-        assert_eq!(resolve(DOC, o.clone(), &["custom", "bool"]).as_bool(), Some(true));
+        assert_eq!(
+            resolve(DOC, o.clone(), &["custom", "name"]).str(),
+            Some("svc-dev")
+        );
+        assert_eq!(
+            resolve(DOC, o.clone(), &["custom", "memory"]).as_i64(),
+            Some(256)
+        );
+        assert_eq!(
+            resolve(DOC, o.clone(), &["custom", "fromFile"]).as_i64(),
+            Some(512)
+        );
+        assert_eq!(
+            resolve(DOC, o.clone(), &["custom", "fallback"]).str(),
+            Some("dflt")
+        );
+        assert_eq!(
+            resolve(DOC, o.clone(), &["custom", "v1style"]).str(),
+            Some("dev")
+        );
+        assert_eq!(
+            resolve(DOC, o.clone(), &["custom", "bool"]).as_bool(),
+            Some(true)
+        );
         let prod = LoadOptions {
             stage: Some("prod".into()),
             ..LoadOptions::default()
         };
-        assert_eq!(resolve(DOC, prod.clone(), &["custom", "memory"]).as_i64(), Some(1024));
-        assert_eq!(resolve(DOC, prod, &["custom", "fromFile"]).as_i64(), Some(2048));
+        assert_eq!(
+            resolve(DOC, prod.clone(), &["custom", "memory"]).as_i64(),
+            Some(1024)
+        );
+        assert_eq!(
+            resolve(DOC, prod, &["custom", "fromFile"]).as_i64(),
+            Some(2048)
+        );
     }
 
     #[test]

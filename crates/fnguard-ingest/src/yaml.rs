@@ -341,7 +341,8 @@ impl Builder {
                         column: key.column,
                     };
                     if duplicate {
-                        let message = format!("duplicate key `{}`; the last value is used", key.name);
+                        let message =
+                            format!("duplicate key `{}`; the last value is used", key.name);
                         let d = Diagnostic::error(&self.file, Some(key.line), message);
                         entries.retain(|(k, _)| k.name != key.name);
                         self.diagnostics.push(d);
@@ -408,7 +409,9 @@ fn is_float(s: &str) -> bool {
                 if matches!(chars.peek(), Some('+') | Some('-')) {
                     chars.next();
                 }
-                return seen_digit && chars.clone().count() > 0 && chars.all(|c| c.is_ascii_digit());
+                return seen_digit
+                    && chars.clone().count() > 0
+                    && chars.all(|c| c.is_ascii_digit());
             }
             _ => return false,
         }
@@ -485,13 +488,18 @@ mod tests {
             let p = parse(&s, "deep.yml");
             assert!(p.root.is_none());
             let m = &p.diagnostics[0].message;
-            assert!(m.contains("nesting") || m.contains("recursion limit"), "{m}");
+            assert!(
+                m.contains("nesting") || m.contains("recursion limit"),
+                "{m}"
+            );
         }
     }
 
     #[test]
     fn json_is_read_with_lines() {
-        let r = root("{\n  \"Resources\": {\n    \"Fn\": {\"Type\": \"AWS::Lambda::Function\"}\n  }\n}\n");
+        let r = root(
+            "{\n  \"Resources\": {\n    \"Fn\": {\"Type\": \"AWS::Lambda::Function\"}\n  }\n}\n",
+        );
         assert_eq!(r.path(&["Resources", "Fn"]).unwrap().line, 3);
     }
 

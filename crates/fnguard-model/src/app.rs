@@ -153,9 +153,10 @@ impl Function {
 
     pub fn is_http(&self) -> bool {
         self.url.is_some()
-            || self.triggers.iter().any(|t| {
-                matches!(t.kind, TriggerKind::Api { .. } | TriggerKind::Alb { .. })
-            })
+            || self
+                .triggers
+                .iter()
+                .any(|t| matches!(t.kind, TriggerKind::Api { .. } | TriggerKind::Alb { .. }))
     }
 }
 
@@ -171,7 +172,10 @@ pub struct EnvVar {
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum RoleRef {
     /// A role declared in the same project (its id in `Project::roles`).
-    Declared { id: String, location: Location },
+    Declared {
+        id: String,
+        location: Location,
+    },
     /// A role given by name or ARN that the project does not declare.
     External {
         arn: Val<String>,

@@ -106,12 +106,42 @@ impl Finding {
     }
 }
 
-/// A tool failure: a file that could not be read or parsed. Reported beside findings, never as one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+/// How serious a tool-side problem is: an error lost part of the input, a warning did not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+}
+
+/// A tool failure or notice about the input (a file that could not be parsed, a skipped
+/// provider). Reported beside findings, never as one.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct ScanError {
     pub file: String,
     pub line: Option<u32>,
     pub message: String,
+    pub level: Level,
+}
+
+impl ScanError {
+    pub fn error(file: &str, line: Option<u32>, message: impl Into<String>) -> Self {
+        Self {
+            file: file.to_string(),
+            line,
+            message: message.into(),
+            level: Level::Error,
+        }
+    }
+
+    pub fn warning(file: &str, line: Option<u32>, message: impl Into<String>) -> Self {
+        Self {
+            file: file.to_string(),
+            line,
+            message: message.into(),
+            level: Level::Warning,
+        }
+    }
 }
 
 impl std::fmt::Display for ScanError {

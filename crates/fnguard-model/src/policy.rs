@@ -118,7 +118,10 @@ mod tests {
         assert!(wildcard_match("s3:*", "s3:GetObject"));
         assert!(wildcard_match("S3:get*", "s3:GetObject"));
         assert!(wildcard_match("*", "anything"));
-        assert!(wildcard_match("lambda:Invoke?unction", "lambda:InvokeFunction"));
+        assert!(wildcard_match(
+            "lambda:Invoke?unction",
+            "lambda:InvokeFunction"
+        ));
         assert!(!wildcard_match("s3:Put*", "s3:GetObject"));
         assert!(!wildcard_match("sns:Publish", "sns:PublishBatch"));
     }

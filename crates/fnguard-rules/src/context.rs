@@ -41,6 +41,21 @@ pub struct FindingBuilder {
 }
 
 impl FindingBuilder {
+    /// The functions a shared setting applies to: one sets `function`, several are listed in
+    /// the message's subject and in `evidence.functions`.
+    pub fn functions(mut self, ids: &[&str]) -> Self {
+        match ids {
+            [one] => self.finding.function = Some(one.to_string()),
+            _ => {
+                if !self.finding.evidence.is_object() {
+                    self.finding.evidence = serde_json::json!({});
+                }
+                self.finding.evidence["functions"] = serde_json::json!(ids);
+            }
+        }
+        self
+    }
+
     pub fn function(mut self, id: &str) -> Self {
         self.finding.function = Some(id.to_string());
         self
@@ -68,8 +83,14 @@ impl FindingBuilder {
         self
     }
 
+    /// Rule-specific details; merged with what `functions` added.
     pub fn evidence(mut self, v: serde_json::Value) -> Self {
-        self.finding.evidence = v;
+        match (&mut self.finding.evidence, v) {
+            (serde_json::Value::Object(existing), serde_json::Value::Object(new)) => {
+                existing.extend(new);
+            }
+            (slot, v) => *slot = v,
+        }
         self
     }
 
@@ -84,4 +105,42 @@ impl FindingBuilder {
         self.finding.fingerprint = self.finding.compute_fingerprint(&self.discriminator);
         out.push(self.finding);
     }
+}
+
+/// `function `a`` or `functions `a`, `b` and 3 more`, for messages about a shared setting.
+pub fn subject(ids: &[&str]) -> String {
+    match ids {
+        [one] => format!("function `{one}`"),
+        _ if ids.len() <= 3 => format!(
+            "functions {}",
+            ids.iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => format!(
+            "functions {} and {} more",
+            ids[..2]
+                .iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            ids.len() - 2
+        ),
+    }
+}
+
+/// Group items by the location of the setting they come from, keeping first-seen order, so
+/// that one setting shared by many functions (a provider default) gives one finding.
+pub fn group_by_location<T: Clone>(
+    items: Vec<(Location, T, &str)>,
+) -> Vec<(Location, T, Vec<&str>)> {
+    let mut out: Vec<(Location, T, Vec<&str>)> = Vec::new();
+    for (loc, value, id) in items {
+        match out.iter_mut().find(|(l, _, _)| *l == loc) {
+            Some((_, _, ids)) => ids.push(id),
+            None => out.push((loc, value, vec![id])),
+        }
+    }
+    out
 }

@@ -43,7 +43,10 @@ impl Selection {
             .chain(&self.ignore)
             .chain(&self.enable)
             .chain(self.severity.keys())
-            .filter(|p| !all.iter().any(|r| matches(std::slice::from_ref(*p), r.meta())))
+            .filter(|p| {
+                !all.iter()
+                    .any(|r| matches(std::slice::from_ref(*p), r.meta()))
+            })
             .cloned()
             .collect()
     }
@@ -106,7 +109,10 @@ pub struct SuppressionOutcome {
 }
 
 /// A suppression covers findings on its own line or the line below it.
-pub fn apply_suppressions(findings: Vec<Finding>, suppressions: &[Suppression]) -> SuppressionOutcome {
+pub fn apply_suppressions(
+    findings: Vec<Finding>,
+    suppressions: &[Suppression],
+) -> SuppressionOutcome {
     let mut used = vec![false; suppressions.len()];
     let mut outcome = SuppressionOutcome::default();
     for f in findings {
@@ -114,7 +120,9 @@ pub fn apply_suppressions(findings: Vec<Finding>, suppressions: &[Suppression]) 
             s.reason.is_some()
                 && s.file == f.location.file
                 && (f.location.line == s.line || f.location.line == s.line + 1)
-                && s.rules.iter().any(|r| r.eq_ignore_ascii_case(f.rule) || r == f.name)
+                && s.rules
+                    .iter()
+                    .any(|r| r.eq_ignore_ascii_case(f.rule) || r == f.name)
         });
         match hit {
             Some(i) => {
@@ -126,9 +134,10 @@ pub fn apply_suppressions(findings: Vec<Finding>, suppressions: &[Suppression]) 
     }
     for (s, used) in suppressions.iter().zip(used) {
         if s.reason.is_none() {
-            outcome
-                .problems
-                .push((s.clone(), "suppression has no reason; write why after the rule id"));
+            outcome.problems.push((
+                s.clone(),
+                "suppression has no reason; write why after the rule id",
+            ));
         } else if !used {
             outcome
                 .problems
@@ -137,4 +146,3 @@ pub fn apply_suppressions(findings: Vec<Finding>, suppressions: &[Suppression]) 
     }
     outcome
 }
-

@@ -7,7 +7,7 @@ mod engine;
 pub mod rules;
 pub mod secrets;
 
-pub use context::{Context, FindingBuilder};
+pub use context::{group_by_location, subject, Context, FindingBuilder};
 pub use engine::{apply_suppressions, run, RuleConfig, Selection, Suppression, SuppressionOutcome};
 
 use fnguard_model::{Finding, Practice, Severity};

@@ -22,10 +22,44 @@ const SECRET_WORDS: &[&str] = &[
 
 /// Final name parts that make the value a pointer to a secret rather than the secret.
 const POINTER_SUFFIXES: &[&str] = &[
-    "arn", "name", "id", "path", "url", "uri", "table", "param", "parameter", "ref", "region",
-    "bucket", "header", "length", "ttl", "expiry", "expiration", "type", "endpoint", "file",
-    "location", "prefix", "version", "enabled", "key_id", "keyid", "field", "queue", "topic",
-    "stage", "duration", "seconds", "minutes", "hours", "days", "count", "size", "policy",
+    "arn",
+    "name",
+    "id",
+    "path",
+    "url",
+    "uri",
+    "table",
+    "param",
+    "parameter",
+    "ref",
+    "region",
+    "bucket",
+    "header",
+    "length",
+    "ttl",
+    "expiry",
+    "expiration",
+    "type",
+    "endpoint",
+    "file",
+    "location",
+    "prefix",
+    "version",
+    "enabled",
+    "key_id",
+    "keyid",
+    "field",
+    "queue",
+    "topic",
+    "stage",
+    "duration",
+    "seconds",
+    "minutes",
+    "hours",
+    "days",
+    "count",
+    "size",
+    "policy",
 ];
 
 fn name_parts(name: &str) -> Vec<String> {
@@ -66,7 +100,18 @@ pub fn is_secret_name(name: &str) -> bool {
     // `API_KEY`, `STRIPE_KEY`: a key that is not a key id or key name.
     let key_like = parts.last().is_some_and(|l| l == "key")
         && parts.len() >= 2
-        && !matches!(parts[parts.len() - 2].as_str(), "s3" | "object" | "partition" | "sort" | "cache" | "primary" | "hash" | "range" | "idempotency" | "kms");
+        && !matches!(
+            parts[parts.len() - 2].as_str(),
+            "s3" | "object"
+                | "partition"
+                | "sort"
+                | "cache"
+                | "primary"
+                | "hash"
+                | "range"
+                | "idempotency"
+                | "kms"
+        );
     key_like
         || SECRET_WORDS
             .iter()
@@ -91,11 +136,15 @@ pub fn is_placeholder_or_pointer(value: &str) -> bool {
         || lower.starts_with("placeholder")
         || lower.starts_with("todo")
         || lower.starts_with("xxx")
-        || lower.starts_with("http://")
-            && !has_url_password(v)
+        || lower.starts_with("http://") && !has_url_password(v)
         || lower.starts_with("https://") && !has_url_password(v)
-        || lower.chars().all(|c| c == 'x' || c == '*' || c == '-' || c == '.')
-        || matches!(lower.as_str(), "true" | "false" | "null" | "none" | "undefined" | "secret" | "password" | "token")
+        || lower
+            .chars()
+            .all(|c| c == 'x' || c == '*' || c == '-' || c == '.')
+        || matches!(
+            lower.as_str(),
+            "true" | "false" | "null" | "none" | "undefined" | "secret" | "password" | "token"
+        )
         || v.contains(' ') && !v.contains("-----BEGIN")
 }
 
@@ -132,9 +181,13 @@ pub fn known_credential(value: &str) -> Option<&'static str> {
     let starts_upper_alnum = |prefix: &str, len: usize| {
         v.len() == len
             && v.starts_with(prefix)
-            && v.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            && v.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
     };
-    if ["AKIA", "ASIA", "ABIA", "ACCA"].iter().any(|p| starts_upper_alnum(p, 20)) {
+    if ["AKIA", "ASIA", "ABIA", "ACCA"]
+        .iter()
+        .any(|p| starts_upper_alnum(p, 20))
+    {
         if v.ends_with("EXAMPLE") {
             return None;
         }
@@ -183,7 +236,9 @@ pub fn literal_secret(name: &str, value: &str) -> Option<String> {
     let v = value.trim();
     let e = entropy(v);
     if v.len() >= 16 && e >= 3.0 {
-        return Some(format!("`{name}` holds a high-entropy literal ({e:.1} bits/char)"));
+        return Some(format!(
+            "`{name}` holds a high-entropy literal ({e:.1} bits/char)"
+        ));
     }
     // Short human-chosen passwords are still passwords.
     if name_parts(name)
@@ -202,10 +257,25 @@ mod tests {
 
     #[test]
     fn names() {
-        for n in ["DB_PASSWORD", "apiKey", "STRIPE_SECRET_KEY", "GITHUB_TOKEN", "jwtSecret", "API_KEY"] {
+        for n in [
+            "DB_PASSWORD",
+            "apiKey",
+            "STRIPE_SECRET_KEY",
+            "GITHUB_TOKEN",
+            "jwtSecret",
+            "API_KEY",
+        ] {
             assert!(is_secret_name(n), "{n}");
         }
-        for n in ["SECRET_ARN", "TOKEN_TABLE", "PASSWORD_PARAMETER_NAME", "TABLE_NAME", "S3_KEY", "KMS_KEY_ID", "PARTITION_KEY"] {
+        for n in [
+            "SECRET_ARN",
+            "TOKEN_TABLE",
+            "PASSWORD_PARAMETER_NAME",
+            "TABLE_NAME",
+            "S3_KEY",
+            "KMS_KEY_ID",
+            "PARTITION_KEY",
+        ] {
             assert!(!is_secret_name(n), "{n}");
         }
     }

@@ -50,7 +50,13 @@ pub(crate) fn setting_i64(props: &Node, key: &str) -> Option<Setting<i64>> {
 }
 
 impl<'e> Builder<'e> {
-    pub fn new(ev: &'e Evaluator, project: Project, rel: &str, dir: PathBuf, root: PathBuf) -> Self {
+    pub fn new(
+        ev: &'e Evaluator,
+        project: Project,
+        rel: &str,
+        dir: PathBuf,
+        root: PathBuf,
+    ) -> Self {
         Self {
             ev,
             project,
@@ -147,12 +153,14 @@ impl<'e> Builder<'e> {
             }
             "AWS::SQS::Queue" => {
                 let mut q = self.resource(r, ResourceKind::Queue, "QueueName");
-                q.encrypted = Some(match (p.get("KmsMasterKeyId"), p.get("SqsManagedSseEnabled")) {
-                    (Some(k), _) => Setting::new(Val::Known(true), k.location()),
-                    (None, Some(s)) => Setting::new(s.to_val_bool(), s.location()),
-                    // SSE-SQS is on by default for queues created since 2022.
-                    (None, None) => Setting::new(Val::Known(true), r.location.clone()),
-                });
+                q.encrypted = Some(
+                    match (p.get("KmsMasterKeyId"), p.get("SqsManagedSseEnabled")) {
+                        (Some(k), _) => Setting::new(Val::Known(true), k.location()),
+                        (None, Some(s)) => Setting::new(s.to_val_bool(), s.location()),
+                        // SSE-SQS is on by default for queues created since 2022.
+                        (None, None) => Setting::new(Val::Known(true), r.location.clone()),
+                    },
+                );
                 q.has_dead_letter = p.get("RedrivePolicy").is_some();
                 self.project.resources.push(q);
             }
@@ -260,7 +268,11 @@ impl<'e> Builder<'e> {
 
     fn add_alias(&mut self, r: &Res) {
         if matches!(r.ty.as_str(), "AWS::Lambda::Alias" | "AWS::Lambda::Version") {
-            if let Some(f) = r.props.get("FunctionName").and_then(|n| self.function_of(n)) {
+            if let Some(f) = r
+                .props
+                .get("FunctionName")
+                .and_then(|n| self.function_of(n))
+            {
                 self.fn_ids.insert(r.id.clone(), f);
             }
         }
@@ -274,8 +286,9 @@ impl<'e> Builder<'e> {
                     return;
                 };
                 let url = FunctionUrl {
-                    auth_type: setting_str(p, "AuthType")
-                        .unwrap_or_else(|| Setting::new(Val::unknown("AuthType missing"), r.location.clone())),
+                    auth_type: setting_str(p, "AuthType").unwrap_or_else(|| {
+                        Setting::new(Val::unknown("AuthType missing"), r.location.clone())
+                    }),
                     cors: p.get("Cors").map(cors_v2),
                     location: r.location.clone(),
                 };
@@ -313,7 +326,9 @@ impl<'e> Builder<'e> {
                 let Some(f) = p.get("FunctionName").and_then(|n| self.function_of(n)) else {
                     return;
                 };
-                let Some(source) = p.get("EventSourceArn") else { return };
+                let Some(source) = p.get("EventSourceArn") else {
+                    return;
+                };
                 let trigger = self.event_source_trigger(source, p, &r.location);
                 self.push_trigger(&f, trigger);
             }
@@ -327,7 +342,8 @@ impl<'e> Builder<'e> {
                 let uses = on_failure.map(Node::refs).unwrap_or_default();
                 if let Some(func) = self.function_mut(&f) {
                     if let Some(d) = on_failure {
-                        func.on_failure_destination = Some(Setting::new(d.to_val_string(), d.location()));
+                        func.on_failure_destination =
+                            Some(Setting::new(d.to_val_string(), d.location()));
                     }
                     func.async_max_retries = retries.or(func.async_max_retries.take());
                     func.async_max_event_age_s = age.or(func.async_max_event_age_s.take());
@@ -353,7 +369,10 @@ impl<'e> Builder<'e> {
                     Kind::Ref { id, attr: None } => Some(id.clone()),
                     _ => None,
                 });
-                let part = p.get("PathPart").and_then(Node::scalar_text).unwrap_or_default();
+                let part = p
+                    .get("PathPart")
+                    .and_then(Node::scalar_text)
+                    .unwrap_or_default();
                 self.rest_paths.insert(r.id.clone(), (parent, part));
             }
             "AWS::ApiGatewayV2::Integration" => {
@@ -385,7 +404,11 @@ impl<'e> Builder<'e> {
                 }
             }
             "AWS::SQS::QueuePolicy" | "AWS::SNS::TopicPolicy" => {
-                let key = if r.ty == "AWS::SQS::QueuePolicy" { "Queues" } else { "Topics" };
+                let key = if r.ty == "AWS::SQS::QueuePolicy" {
+                    "Queues"
+                } else {
+                    "Topics"
+                };
                 let targets: Vec<String> = p
                     .get(key)
                     .map(|q| q.one_or_many().into_iter().flat_map(Node::refs).collect())
@@ -446,8 +469,12 @@ impl<'e> Builder<'e> {
         match r.ty.as_str() {
             "AWS::ApiGateway::Method" => self.rest_method(r),
             "AWS::ApiGatewayV2::Route" => {
-                let Some(api) = p.get("ApiId").and_then(Node::single_ref) else { return };
-                let Some(target) = p.get("Target") else { return };
+                let Some(api) = p.get("ApiId").and_then(Node::single_ref) else {
+                    return;
+                };
+                let Some(target) = p.get("Target") else {
+                    return;
+                };
                 let f = target
                     .refs()
                     .into_iter()
@@ -500,15 +527,23 @@ impl<'e> Builder<'e> {
                 }
             }
             "AWS::ApiGateway::Stage" | "AWS::ApiGatewayV2::Stage" => {
-                let key = if r.ty == "AWS::ApiGateway::Stage" { "RestApiId" } else { "ApiId" };
-                let Some(api) = p.get(key).and_then(Node::single_ref) else { return };
+                let key = if r.ty == "AWS::ApiGateway::Stage" {
+                    "RestApiId"
+                } else {
+                    "ApiId"
+                };
+                let Some(api) = p.get(key).and_then(Node::single_ref) else {
+                    return;
+                };
                 let stage = stage_from(p, &r.location);
                 if let Some(a) = self.api_mut(&api) {
                     a.stages.push(stage);
                 }
             }
             "AWS::ApiGateway::Deployment" => {
-                let Some(api) = p.get("RestApiId").and_then(Node::single_ref) else { return };
+                let Some(api) = p.get("RestApiId").and_then(Node::single_ref) else {
+                    return;
+                };
                 if let Some(name) = p.get("StageName") {
                     let mut stage = p
                         .get("StageDescription")
@@ -534,7 +569,9 @@ impl<'e> Builder<'e> {
                 }
             }
             "AWS::WAFv2::WebACLAssociation" | "AWS::WAFRegional::WebACLAssociation" => {
-                let Some(arn) = p.get("ResourceArn") else { return };
+                let Some(arn) = p.get("ResourceArn") else {
+                    return;
+                };
                 for id in arn.refs() {
                     if let Some(a) = self.api_mut(&id) {
                         for s in &mut a.stages {
@@ -559,7 +596,8 @@ impl<'e> Builder<'e> {
                     }
                 }
             }
-            "AWS::ElasticLoadBalancingV2::Listener" | "AWS::ElasticLoadBalancingV2::ListenerRule" => {
+            "AWS::ElasticLoadBalancingV2::Listener"
+            | "AWS::ElasticLoadBalancingV2::ListenerRule" => {
                 let lb = p
                     .get("LoadBalancerArn")
                     .and_then(Node::single_ref)
@@ -610,7 +648,8 @@ impl<'e> Builder<'e> {
                 }
             }
             "AWS::S3::Bucket" => {
-                let Some(cfgs) = p.path(&["NotificationConfiguration", "LambdaConfigurations"]) else {
+                let Some(cfgs) = p.path(&["NotificationConfiguration", "LambdaConfigurations"])
+                else {
                     return;
                 };
                 for c in cfgs.items() {
@@ -618,7 +657,11 @@ impl<'e> Builder<'e> {
                         continue;
                     };
                     let (prefix, suffix) = s3_filter(c.get("Filter"));
-                    let events = c.get("Event").and_then(Node::scalar_text).into_iter().collect();
+                    let events = c
+                        .get("Event")
+                        .and_then(Node::scalar_text)
+                        .into_iter()
+                        .collect();
                     self.push_trigger(
                         &f,
                         Trigger {
@@ -642,7 +685,9 @@ impl<'e> Builder<'e> {
                         self.push_trigger(
                             &f,
                             Trigger {
-                                kind: TriggerKind::Sns { topic: Val::Known(r.id.clone()) },
+                                kind: TriggerKind::Sns {
+                                    topic: Val::Known(r.id.clone()),
+                                },
                                 location: s.location(),
                             },
                         );
@@ -653,10 +698,16 @@ impl<'e> Builder<'e> {
                 if p.get("Protocol").and_then(Node::str) != Some("lambda") {
                     return;
                 }
-                let Some(f) = p.get("Endpoint").and_then(|n| self.function_of(n)) else { return };
+                let Some(f) = p.get("Endpoint").and_then(|n| self.function_of(n)) else {
+                    return;
+                };
                 let topic = p
                     .get("TopicArn")
-                    .map(|t| t.single_ref().map(Val::Known).unwrap_or_else(|| t.to_val_string()))
+                    .map(|t| {
+                        t.single_ref()
+                            .map(Val::Known)
+                            .unwrap_or_else(|| t.to_val_string())
+                    })
                     .unwrap_or_else(|| Val::unknown("TopicArn missing"));
                 self.push_trigger(
                     &f,
@@ -668,17 +719,29 @@ impl<'e> Builder<'e> {
             }
             "AWS::Events::Rule" => {
                 let schedule = p.get("ScheduleExpression");
-                let bus = p
-                    .get("EventBusName")
-                    .map(|b| b.single_ref().map(Val::Known).unwrap_or_else(|| b.to_val_string()));
+                let bus = p.get("EventBusName").map(|b| {
+                    b.single_ref()
+                        .map(Val::Known)
+                        .unwrap_or_else(|| b.to_val_string())
+                });
                 for t in p.get("Targets").map(Node::items).unwrap_or_default() {
-                    let Some(f) = t.get("Arn").and_then(|n| self.function_of(n)) else { continue };
+                    let Some(f) = t.get("Arn").and_then(|n| self.function_of(n)) else {
+                        continue;
+                    };
                     let kind = match schedule {
-                        Some(s) => TriggerKind::Schedule { expression: s.to_val_string() },
+                        Some(s) => TriggerKind::Schedule {
+                            expression: s.to_val_string(),
+                        },
                         None => TriggerKind::EventBridge { bus: bus.clone() },
                     };
                     let dlq = t.path(&["DeadLetterConfig", "Arn"]).is_some();
-                    self.push_trigger(&f, Trigger { kind, location: r.location.clone() });
+                    self.push_trigger(
+                        &f,
+                        Trigger {
+                            kind,
+                            location: r.location.clone(),
+                        },
+                    );
                     if dlq {
                         if let Some(func) = self.function_mut(&f) {
                             func.dead_letter.get_or_insert(Setting::new(
@@ -690,13 +753,17 @@ impl<'e> Builder<'e> {
                 }
             }
             "AWS::Cognito::UserPool" => {
-                let Some(cfg) = p.get("LambdaConfig") else { return };
+                let Some(cfg) = p.get("LambdaConfig") else {
+                    return;
+                };
                 for (_, v) in cfg.entries() {
                     if let Some(f) = self.function_of(v) {
                         self.push_trigger(
                             &f,
                             Trigger {
-                                kind: TriggerKind::Cognito { pool: Val::Known(r.id.clone()) },
+                                kind: TriggerKind::Cognito {
+                                    pool: Val::Known(r.id.clone()),
+                                },
                                 location: v.location(),
                             },
                         );
@@ -704,8 +771,13 @@ impl<'e> Builder<'e> {
                 }
             }
             "AWS::Logs::LogGroup" => {
-                let Some(name) = p.get("LogGroupName") else { return };
-                let target = name.refs().into_iter().find_map(|i| self.fn_ids.get(&i).cloned());
+                let Some(name) = p.get("LogGroupName") else {
+                    return;
+                };
+                let target = name
+                    .refs()
+                    .into_iter()
+                    .find_map(|i| self.fn_ids.get(&i).cloned());
                 let target = target.or_else(|| {
                     let text = name.scalar_text()?;
                     let fname = text.strip_prefix("/aws/lambda/")?;
@@ -716,8 +788,9 @@ impl<'e> Builder<'e> {
                         .map(|f| f.id.clone())
                 });
                 if let Some(f) = target {
-                    let retention = setting_i64(p, "RetentionInDays")
-                        .unwrap_or_else(|| Setting::new(Val::unknown("never expires"), r.location.clone()));
+                    let retention = setting_i64(p, "RetentionInDays").unwrap_or_else(|| {
+                        Setting::new(Val::unknown("never expires"), r.location.clone())
+                    });
                     let retention = match p.get("RetentionInDays") {
                         Some(_) => Some(retention),
                         None => None,
@@ -746,13 +819,19 @@ impl<'e> Builder<'e> {
 
     fn rest_method(&mut self, r: &Res) {
         let p = &r.props;
-        let Some(api) = p.get("RestApiId").and_then(Node::single_ref) else { return };
-        let Some(integration) = p.get("Integration") else { return };
+        let Some(api) = p.get("RestApiId").and_then(Node::single_ref) else {
+            return;
+        };
+        let Some(integration) = p.get("Integration") else {
+            return;
+        };
         let ty = integration.get("Type").and_then(Node::str).unwrap_or("");
         if !matches!(ty, "AWS_PROXY" | "AWS") {
             return;
         }
-        let Some(f) = integration.get("Uri").and_then(|n| self.function_of(n)) else { return };
+        let Some(f) = integration.get("Uri").and_then(|n| self.function_of(n)) else {
+            return;
+        };
         let path = match p.get("ResourceId") {
             Some(n) => match &n.kind {
                 Kind::Ref { id, attr: None } => self.rest_path(id, 0),
@@ -764,7 +843,8 @@ impl<'e> Builder<'e> {
             None => Auth::None,
             Some(v) => auth_from_type(&v),
         };
-        let validated = Some(p.get("RequestValidatorId").is_some() || p.get("RequestModels").is_some());
+        let validated =
+            Some(p.get("RequestValidatorId").is_some() || p.get("RequestModels").is_some());
         let method = p
             .get("HttpMethod")
             .and_then(Node::scalar_text)
@@ -779,7 +859,10 @@ impl<'e> Builder<'e> {
                     path,
                     auth,
                     validated,
-                    api_key_required: p.get("ApiKeyRequired").and_then(Node::as_bool).unwrap_or(false),
+                    api_key_required: p
+                        .get("ApiKeyRequired")
+                        .and_then(Node::as_bool)
+                        .unwrap_or(false),
                 },
                 location: p
                     .key_location("AuthorizationType")
@@ -794,7 +877,11 @@ impl<'e> Builder<'e> {
         }
         match self.rest_paths.get(id) {
             Some((Some(parent), part)) if self.rest_paths.contains_key(parent) => {
-                format!("{}/{}", self.rest_path(parent, depth + 1).trim_end_matches('/'), part)
+                format!(
+                    "{}/{}",
+                    self.rest_path(parent, depth + 1).trim_end_matches('/'),
+                    part
+                )
             }
             Some((_, part)) => format!("/{part}"),
             None => "/".into(),
@@ -803,7 +890,10 @@ impl<'e> Builder<'e> {
 
     pub fn event_source_trigger(&self, source: &Node, p: &Node, location: &Location) -> Trigger {
         let id = source.single_ref();
-        let kind_of_res = id.as_ref().and_then(|i| self.project.resource(i)).map(|r| r.kind);
+        let kind_of_res = id
+            .as_ref()
+            .and_then(|i| self.project.resource(i))
+            .map(|r| r.kind);
         let text = source.scalar_text().or_else(|| match &source.kind {
             Kind::Unknown(u) => Some(u.reason.clone()),
             _ => None,
@@ -822,7 +912,11 @@ impl<'e> Builder<'e> {
         let source_val = id.map(Val::Known).unwrap_or_else(|| source.to_val_string());
         let partial = p
             .get("FunctionResponseTypes")
-            .map(|t| t.items().iter().any(|i| i.str() == Some("ReportBatchItemFailures")))
+            .map(|t| {
+                t.items()
+                    .iter()
+                    .any(|i| i.str() == Some("ReportBatchItemFailures"))
+            })
             .unwrap_or(false);
         let kind = match service {
             "sqs" => TriggerKind::Sqs {
@@ -940,7 +1034,9 @@ impl<'e> Builder<'e> {
                     .collect()
             })
             .unwrap_or_default();
-        f.in_vpc = p.get("VpcConfig").is_some_and(|v| v.get("SubnetIds").is_some());
+        f.in_vpc = p
+            .get("VpcConfig")
+            .is_some_and(|v| v.get("SubnetIds").is_some());
         f.tracing = p
             .path(&["TracingConfig", "Mode"])
             .map(|n| Setting::new(n.to_val_string(), n.location()));
@@ -951,21 +1047,33 @@ impl<'e> Builder<'e> {
             .get("Architectures")
             .and_then(|a| a.items().first().cloned())
             .map(|n| Setting::new(n.to_val_string(), n.location()));
-        f.role = p.get("Role").map(|n| self.role_ref(n)).unwrap_or(RoleRef::None);
+        f.role = p
+            .get("Role")
+            .map(|n| self.role_ref(n))
+            .unwrap_or(RoleRef::None);
         f.code_signing = setting_str(p, "CodeSigningConfigArn");
         f.uses = p
             .get("Environment")
             .map(Node::refs)
             .unwrap_or_default()
             .into_iter()
-            .chain(p.get("DeadLetterConfig").map(Node::refs).unwrap_or_default())
+            .chain(
+                p.get("DeadLetterConfig")
+                    .map(Node::refs)
+                    .unwrap_or_default(),
+            )
             .collect();
         f
     }
 
     /// Cross-links that need the whole project: which resources functions use.
     fn link_functions(&mut self) {
-        let resource_ids: Vec<String> = self.project.resources.iter().map(|r| r.id.clone()).collect();
+        let resource_ids: Vec<String> = self
+            .project
+            .resources
+            .iter()
+            .map(|r| r.id.clone())
+            .collect();
         for f in &mut self.project.functions {
             f.uses.retain(|u| resource_ids.contains(u));
             f.uses.sort();
@@ -1017,7 +1125,9 @@ pub(crate) fn tags(n: Option<&Node>) -> Vec<(String, String)> {
             .filter_map(|t| {
                 Some((
                     t.get("Key")?.scalar_text()?,
-                    t.get("Value").and_then(Node::scalar_text).unwrap_or_default(),
+                    t.get("Value")
+                        .and_then(Node::scalar_text)
+                        .unwrap_or_default(),
                 ))
             })
             .collect(),
@@ -1054,7 +1164,12 @@ pub(crate) fn cors_v2(c: &Node) -> Cors {
     let origins = c
         .get("AllowOrigins")
         .or_else(|| c.get("AllowOrigin"))
-        .map(|o| o.one_or_many().into_iter().map(Node::to_val_string).collect())
+        .map(|o| {
+            o.one_or_many()
+                .into_iter()
+                .map(Node::to_val_string)
+                .collect()
+        })
         .unwrap_or_default();
     Cors {
         allow_origins: origins,
@@ -1068,7 +1183,11 @@ pub(crate) fn throttle_from(n: &Node) -> Throttle {
         rate: n
             .get("RateLimit")
             .or_else(|| n.get("ThrottlingRateLimit"))
-            .map(|r| r.as_f64().map(Val::Known).unwrap_or_else(|| Val::unknown("rate limit"))),
+            .map(|r| {
+                r.as_f64()
+                    .map(Val::Known)
+                    .unwrap_or_else(|| Val::unknown("rate limit"))
+            }),
         burst: n
             .get("BurstLimit")
             .or_else(|| n.get("ThrottlingBurstLimit"))
@@ -1090,11 +1209,16 @@ pub(crate) fn empty_stage(location: &Location) -> Stage {
 /// REST (`AccessLogSetting`, `MethodSettings`) and HTTP (`AccessLogSettings`,
 /// `DefaultRouteSettings`) stage shapes.
 pub(crate) fn stage_from(p: &Node, location: &Location) -> Stage {
-    let log = p.get("AccessLogSetting").or_else(|| p.get("AccessLogSettings"));
+    let log = p
+        .get("AccessLogSetting")
+        .or_else(|| p.get("AccessLogSettings"));
     let access_logging = match log.and_then(|l| l.get("DestinationArn")) {
-        Some(d) if d.is_unknown() && d.refs().is_empty() => {
-            Val::unknown(d.to_val_string().unresolved().map(|u| u.reason.clone()).unwrap_or_default())
-        }
+        Some(d) if d.is_unknown() && d.refs().is_empty() => Val::unknown(
+            d.to_val_string()
+                .unresolved()
+                .map(|u| u.reason.clone())
+                .unwrap_or_default(),
+        ),
         Some(_) => Val::Known(true),
         None => Val::Known(false),
     };
@@ -1107,7 +1231,10 @@ pub(crate) fn stage_from(p: &Node, location: &Location) -> Stage {
             }
         }
     }
-    if throttle.as_ref().is_some_and(|t| t.rate.is_none() && t.burst.is_none()) {
+    if throttle
+        .as_ref()
+        .is_some_and(|t| t.rate.is_none() && t.burst.is_none())
+    {
         throttle = None;
     }
     Stage {
@@ -1131,7 +1258,10 @@ pub(crate) fn s3_filter(filter: Option<&Node>) -> (Option<String>, Option<String
         .map(Node::items)
         .unwrap_or_default();
     for rule in rules {
-        let name = rule.get("Name").and_then(Node::str).map(str::to_ascii_lowercase);
+        let name = rule
+            .get("Name")
+            .and_then(Node::str)
+            .map(str::to_ascii_lowercase);
         let value = rule.get("Value").and_then(Node::scalar_text);
         match name.as_deref() {
             Some("prefix") => prefix = value,

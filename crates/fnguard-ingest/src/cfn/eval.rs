@@ -312,10 +312,12 @@ impl Evaluator {
             let value = match vars.and_then(|v| v.get(var)) {
                 Some(v) => self.eval_at(v, depth + 1),
                 None => match var.split_once('.') {
-                    Some((res, attr)) if self.resources.contains(res) => site.with_kind(Kind::Ref {
-                        id: res.to_string(),
-                        attr: Some(attr.to_string()),
-                    }),
+                    Some((res, attr)) if self.resources.contains(res) => {
+                        site.with_kind(Kind::Ref {
+                            id: res.to_string(),
+                            attr: Some(attr.to_string()),
+                        })
+                    }
                     Some((res, _)) if !res.starts_with("AWS") => {
                         site.unknown(format!("attribute of unknown resource {res}"), vec![])
                     }
@@ -408,9 +410,17 @@ mod tests {
 
     #[test]
     fn sub_and_refs() {
-        let n = ev(&[("Stage", "prod")], "{}", "v: !Sub 'api-${Stage}-${AWS::Partition}'");
+        let n = ev(
+            &[("Stage", "prod")],
+            "{}",
+            "v: !Sub 'api-${Stage}-${AWS::Partition}'",
+        );
         assert_eq!(n.str(), Some("api-prod-aws"));
-        let n = ev(&[], "{}", "v: !Sub 'arn:${AWS::Region}:${Fn.Arn}/invocations'");
+        let n = ev(
+            &[],
+            "{}",
+            "v: !Sub 'arn:${AWS::Region}:${Fn.Arn}/invocations'",
+        );
         assert!(n.is_unknown());
         assert_eq!(n.refs(), vec!["Fn".to_string()]);
         let n = ev(&[], "{}", "v: !Sub '${Bucket}'");
@@ -420,7 +430,11 @@ mod tests {
     #[test]
     fn conditions_are_three_valued() {
         let conds = "IsProd: !Equals [!Ref Stage, prod]\nUnknownC: !Equals [!Ref Nope, x]\nBoth: !And [!Condition IsProd, !Condition UnknownC]\n";
-        let n = ev(&[("Stage", "prod")], conds, "v: !If [IsProd, AWS_IAM, NONE]");
+        let n = ev(
+            &[("Stage", "prod")],
+            conds,
+            "v: !If [IsProd, AWS_IAM, NONE]",
+        );
         assert_eq!(n.str(), Some("AWS_IAM"));
         let n = ev(&[("Stage", "dev")], conds, "v: !If [IsProd, AWS_IAM, NONE]");
         assert_eq!(n.str(), Some("NONE"));

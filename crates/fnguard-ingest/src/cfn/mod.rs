@@ -1,14 +1,14 @@
 //! CloudFormation (and, through [`crate::sam`], SAM and CDK output) to the application model.
 
-pub mod eval;
 pub(crate) mod build;
+pub mod eval;
 mod openapi;
 
 pub(crate) use build::Builder;
 use eval::Evaluator;
 
 use crate::node::{Kind, Node};
-use crate::{yaml, Diagnostic, DescriptorKind, LoadContext, Loaded};
+use crate::{yaml, DescriptorKind, Diagnostic, LoadContext, Loaded};
 use fnguard_model::{Project, SourceFormat, TemplateParameter};
 use std::collections::{HashMap, HashSet};
 
@@ -45,7 +45,11 @@ pub(crate) fn load(ctx: &LoadContext, text: &str, kind: DescriptorKind) -> Loade
     };
     let mut project = Project::new(ctx.rel.clone(), format);
     let params = parameters(ctx, &root, &mut project, &mut diagnostics);
-    let mut ids: HashSet<String> = resources.entries().iter().map(|(k, _)| k.name.clone()).collect();
+    let mut ids: HashSet<String> = resources
+        .entries()
+        .iter()
+        .map(|(k, _)| k.name.clone())
+        .collect();
     if sam {
         ids.extend(crate::sam::generated_ids(&resources));
     }
@@ -56,7 +60,13 @@ pub(crate) fn load(ctx: &LoadContext, text: &str, kind: DescriptorKind) -> Loade
         root.get("Mappings"),
         ctx.options.region.clone(),
     );
-    let mut builder = Builder::new(&evaluator, project, &ctx.rel, ctx.dir().to_path_buf(), ctx.root.clone());
+    let mut builder = Builder::new(
+        &evaluator,
+        project,
+        &ctx.rel,
+        ctx.dir().to_path_buf(),
+        ctx.root.clone(),
+    );
     builder.add_resources(&resources, sam);
     let (project, diags) = builder.finish();
     diagnostics.extend(diags);
@@ -131,7 +141,10 @@ fn parameters(
 
 /// `parameter_overrides` from `samconfig.toml` beside the template (environment `default`,
 /// or the one named by `--stage`).
-fn samconfig_overrides(ctx: &LoadContext, diagnostics: &mut Vec<Diagnostic>) -> HashMap<String, String> {
+fn samconfig_overrides(
+    ctx: &LoadContext,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> HashMap<String, String> {
     let path = ctx.dir().join("samconfig.toml");
     let Ok(text) = std::fs::read_to_string(&path) else {
         return HashMap::new();
@@ -143,7 +156,11 @@ fn samconfig_overrides(ctx: &LoadContext, diagnostics: &mut Vec<Diagnostic>) -> 
             let line = e
                 .span()
                 .map(|s| text[..s.start.min(text.len())].lines().count() as u32);
-            diagnostics.push(Diagnostic::error(&rel, line, format!("invalid TOML: {}", e.message())));
+            diagnostics.push(Diagnostic::error(
+                &rel,
+                line,
+                format!("invalid TOML: {}", e.message()),
+            ));
             return HashMap::new();
         }
     };
@@ -156,7 +173,10 @@ fn samconfig_overrides(ctx: &LoadContext, diagnostics: &mut Vec<Diagnostic>) -> 
     let mut out = HashMap::new();
     let items: Vec<String> = match overrides {
         Some(toml::Value::String(s)) => split_overrides(s),
-        Some(toml::Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        Some(toml::Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
         _ => Vec::new(),
     };
     for item in items {

@@ -37,7 +37,9 @@ pub(crate) fn routes(
             let Some(uri) = op.path(&["x-amazon-apigateway-integration", "uri"]) else {
                 continue;
             };
-            let Some(f) = b.function_of(uri) else { continue };
+            let Some(f) = b.function_of(uri) else {
+                continue;
+            };
             let security = op.get("security").or(global_security);
             let auth = match security {
                 Some(sec) => security_auth(sec, schemes, authorizers),
@@ -70,11 +72,7 @@ pub(crate) fn routes(
     }
 }
 
-fn security_auth(
-    sec: &Node,
-    schemes: Option<&Node>,
-    authorizers: &HashMap<String, Auth>,
-) -> Auth {
+fn security_auth(sec: &Node, schemes: Option<&Node>, authorizers: &HashMap<String, Auth>) -> Auth {
     let mut best = Auth::None;
     for requirement in sec.items() {
         for (name, _) in requirement.entries() {

@@ -72,4 +72,3 @@ pub(crate) fn open_to_anyone(st: &Statement) -> bool {
 pub(crate) fn unresolved<T>(v: &Val<T>) -> Option<&str> {
     v.unresolved().map(|u| u.reason.as_str())
 }
-

@@ -46,7 +46,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let meta = &UnresolvedSecuritySetting::META;
     let mut report = |func: Option<&str>, what: &str, why: &str, at: &Location, key: String| {
         let mut b = cx
-            .finding(meta, at.clone(), format!("{what} could not be resolved ({why}); it was not checked"))
+            .finding(
+                meta,
+                at.clone(),
+                format!("{what} could not be resolved ({why}); it was not checked"),
+            )
             .fix(FIX)
             .key(key)
             .evidence(serde_json::json!({ "setting": what, "unresolved": why }));
@@ -58,12 +62,24 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for f in &cx.project.functions {
         if let Some(url) = &f.url {
             if let Some(why) = unresolved(&url.auth_type.value) {
-                report(Some(&f.id), "function URL auth type", why, &url.auth_type.location, "url".into());
+                report(
+                    Some(&f.id),
+                    "function URL auth type",
+                    why,
+                    &url.auth_type.location,
+                    "url".into(),
+                );
             }
         }
         if let Some(rc) = &f.reserved_concurrency {
             if let Some(why) = unresolved(&rc.value) {
-                report(Some(&f.id), "reserved concurrency", why, &rc.location, "concurrency".into());
+                report(
+                    Some(&f.id),
+                    "reserved concurrency",
+                    why,
+                    &rc.location,
+                    "concurrency".into(),
+                );
             }
         }
         if let RoleRef::External { arn, location } = &f.role {
@@ -73,19 +89,33 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         for t in &f.triggers {
             let auth = match &t.kind {
-                TriggerKind::Api { auth, method, path, .. } => Some((auth, format!("{method} {path}"))),
+                TriggerKind::Api {
+                    auth, method, path, ..
+                } => Some((auth, format!("{method} {path}"))),
                 TriggerKind::Alb { auth, api } => Some((auth, api.clone())),
                 _ => None,
             };
             if let Some((Auth::Unknown(why), route)) = auth {
-                report(Some(&f.id), &format!("authorizer of {route}"), why, &t.location, route.clone());
+                report(
+                    Some(&f.id),
+                    &format!("authorizer of {route}"),
+                    why,
+                    &t.location,
+                    route.clone(),
+                );
             }
         }
     }
     for p in &cx.project.permissions {
         if let Some(why) = unresolved(&p.principal.value) {
             let func = p.function.as_str();
-            report(func, "invoke permission principal", why, &p.principal.location, p.id.clone());
+            report(
+                func,
+                "invoke permission principal",
+                why,
+                &p.principal.location,
+                p.id.clone(),
+            );
         }
     }
 }

@@ -47,12 +47,17 @@ impl_rule!(PublicInvokePermission, check);
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for p in &cx.project.permissions {
         if p.function_url_auth_type.is_some()
-            || p.action.as_str().is_some_and(|a| a.eq_ignore_ascii_case("lambda:InvokeFunctionUrl"))
+            || p.action
+                .as_str()
+                .is_some_and(|a| a.eq_ignore_ascii_case("lambda:InvokeFunctionUrl"))
         {
             continue;
         }
-        let Some(principal) = p.principal.value.as_str() else { continue };
-        let scoped = p.source_arn.is_some() || p.source_account.is_some() || p.principal_org_id.is_some();
+        let Some(principal) = p.principal.value.as_str() else {
+            continue;
+        };
+        let scoped =
+            p.source_arn.is_some() || p.source_account.is_some() || p.principal_org_id.is_some();
         if scoped {
             continue;
         }
@@ -64,7 +69,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let function = p.function.as_str().unwrap_or("?");
         let (message, severity) = if anyone {
             (
-                format!("invoke permission `{}` lets any principal invoke `{function}`", p.id),
+                format!(
+                    "invoke permission `{}` lets any principal invoke `{function}`",
+                    p.id
+                ),
                 Severity::Critical,
             )
         } else {

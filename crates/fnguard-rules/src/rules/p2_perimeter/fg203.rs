@@ -50,11 +50,22 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for f in &project.functions {
         for t in &f.triggers {
             let (api_id, route, auth, api_key) = match &t.kind {
-                TriggerKind::Api { api, method, path, auth, api_key_required, .. } => {
+                TriggerKind::Api {
+                    api,
+                    method,
+                    path,
+                    auth,
+                    api_key_required,
+                    ..
+                } => {
                     if method == "OPTIONS" {
                         continue;
                     }
-                    let route = if method == "WS" { path.clone() } else { format!("{method} {path}") };
+                    let route = if method == "WS" {
+                        path.clone()
+                    } else {
+                        format!("{method} {path}")
+                    };
                     (api, route, auth, *api_key_required)
                 }
                 TriggerKind::Alb { api, auth } => (api, "listener".to_string(), auth, false),
@@ -68,7 +79,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             let kind = api.map(|a| a.kind);
-            if kind == Some(ApiKind::WebSocket) && !websocket_route_is_entry(project, api_id, &route) {
+            if kind == Some(ApiKind::WebSocket)
+                && !websocket_route_is_entry(project, api_id, &route)
+            {
                 continue;
             }
             let label = kind.map(ApiKind::label).unwrap_or("API");

@@ -40,7 +40,14 @@ impl_rule!(BodyWithoutValidation, check);
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for f in &cx.project.functions {
         for t in &f.triggers {
-            let TriggerKind::Api { api, method, path, validated: Some(false), .. } = &t.kind else {
+            let TriggerKind::Api {
+                api,
+                method,
+                path,
+                validated: Some(false),
+                ..
+            } = &t.kind
+            else {
                 continue;
             };
             if !matches!(method.as_str(), "POST" | "PUT" | "PATCH" | "ANY") {
@@ -52,7 +59,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             cx.finding(
                 &BodyWithoutValidation::META,
                 t.location.clone(),
-                format!("{method} {path} passes request bodies to `{}` without validating them", f.id),
+                format!(
+                    "{method} {path} passes request bodies to `{}` without validating them",
+                    f.id
+                ),
             )
             .function(&f.id)
             .resource(api)

@@ -38,7 +38,14 @@ declare_rule! {
 
 impl_rule!(CorsAllowsAnyOrigin, check);
 
-fn emit(cx: &Context<'_>, cors: &Cors, what: String, function: Option<&str>, resource: Option<&str>, out: &mut Vec<Finding>) {
+fn emit(
+    cx: &Context<'_>,
+    cors: &Cors,
+    what: String,
+    function: Option<&str>,
+    resource: Option<&str>,
+    out: &mut Vec<Finding>,
+) {
     if !cors.allows_any_origin() {
         return;
     }
@@ -70,12 +77,26 @@ fn emit(cx: &Context<'_>, cors: &Cors, what: String, function: Option<&str>, res
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for api in &cx.project.apis {
         if let Some(c) = &api.cors {
-            emit(cx, c, format!("{} `{}`", api.kind.label(), api.id), None, Some(&api.id), out);
+            emit(
+                cx,
+                c,
+                format!("{} `{}`", api.kind.label(), api.id),
+                None,
+                Some(&api.id),
+                out,
+            );
         }
     }
     for f in &cx.project.functions {
         if let Some(c) = f.url.as_ref().and_then(|u| u.cors.as_ref()) {
-            emit(cx, c, format!("the function URL of `{}`", f.id), Some(&f.id), None, out);
+            emit(
+                cx,
+                c,
+                format!("the function URL of `{}`", f.id),
+                Some(&f.id),
+                None,
+                out,
+            );
         }
     }
 }

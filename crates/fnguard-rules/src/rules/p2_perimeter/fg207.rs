@@ -59,7 +59,9 @@ fn write_action(kind: ResourceKind) -> Option<&'static str> {
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for r in &cx.project.resources {
-        let Some(action) = write_action(r.kind) else { continue };
+        let Some(action) = write_action(r.kind) else {
+            continue;
+        };
         let functions: Vec<&str> = cx
             .project
             .functions

@@ -42,18 +42,45 @@ declare_rule! {
 impl_rule!(UserWritableAuthorizationAttribute, check);
 
 const AUTHZ_WORDS: &[&str] = &[
-    "admin", "role", "group", "tenant", "permission", "scope", "access", "plan", "tier",
-    "privilege", "org", "company", "account", "level", "entitlement", "owner", "superuser",
+    "admin",
+    "role",
+    "group",
+    "tenant",
+    "permission",
+    "scope",
+    "access",
+    "plan",
+    "tier",
+    "privilege",
+    "org",
+    "company",
+    "account",
+    "level",
+    "entitlement",
+    "owner",
+    "superuser",
 ];
 
 pub(crate) fn is_authorization_attribute(name: &str) -> bool {
-    let bare = name.strip_prefix("custom:").unwrap_or(name).to_ascii_lowercase();
+    let bare = name
+        .strip_prefix("custom:")
+        .unwrap_or(name)
+        .to_ascii_lowercase();
     AUTHZ_WORDS.iter().any(|w| bare.contains(w))
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for client in cx.project.resources.iter().filter(|r| r.kind == ResourceKind::UserPoolClient) {
-        let Some(pool) = client.user_pool.as_deref().and_then(|p| cx.project.resource(p)) else {
+    for client in cx
+        .project
+        .resources
+        .iter()
+        .filter(|r| r.kind == ResourceKind::UserPoolClient)
+    {
+        let Some(pool) = client
+            .user_pool
+            .as_deref()
+            .and_then(|p| cx.project.resource(p))
+        else {
             continue;
         };
         let sensitive: Vec<&String> = pool
@@ -62,10 +89,18 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .filter(|a| is_authorization_attribute(a))
             .collect();
         let (writable, location, why): (Vec<&String>, _, _) = match &client.write_attributes {
-            None => (sensitive.clone(), client.location.clone(), "the client has no WriteAttributes, so users can write every attribute"),
+            None => (
+                sensitive.clone(),
+                client.location.clone(),
+                "the client has no WriteAttributes, so users can write every attribute",
+            ),
             Some(s) => match &s.value {
                 Val::Known(list) => (
-                    sensitive.iter().copied().filter(|a| list.iter().any(|w| w == *a)).collect(),
+                    sensitive
+                        .iter()
+                        .copied()
+                        .filter(|a| list.iter().any(|w| w == *a))
+                        .collect(),
                     s.location.clone(),
                     "the attribute is listed in WriteAttributes",
                 ),

@@ -1,5 +1,5 @@
 use super::super::impl_rule;
-use crate::Context;
+use crate::{group_by_location, subject, Context};
 use fnguard_model::{Finding, Severity};
 
 declare_rule! {
@@ -94,24 +94,40 @@ pub fn days(y: i32, m: u32, d: u32) -> i64 {
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let today = days(cx.today.0, cx.today.1, cx.today.2);
+    let mut hits = Vec::new();
     for f in &cx.project.functions {
         let Some(rt) = &f.runtime else { continue };
-        let Some(name) = rt.value.as_str() else { continue };
-        let Some((id, (y, m, d), successor)) = RUNTIMES.iter().find(|(id, ..)| id.eq_ignore_ascii_case(name.trim())) else {
+        let Some(name) = rt.value.as_str() else {
             continue;
         };
+        if let Some(entry) = RUNTIMES
+            .iter()
+            .find(|(id, ..)| id.eq_ignore_ascii_case(name.trim()))
+        {
+            hits.push((rt.location.clone(), entry, f.id.as_str()));
+        }
+    }
+    for (location, (id, (y, m, d), successor), functions) in group_by_location(hits) {
         let left = days(*y, *m, *d) - today;
         let date = format!("{y:04}-{m:02}-{d:02}");
+        let who = subject(&functions);
         let (severity, message) = if left <= 0 {
-            (Severity::High, format!("function `{}` runs on {id}, deprecated since {date}", f.id))
+            (
+                Severity::High,
+                format!("{who} run on {id}, deprecated since {date}"),
+            )
         } else if left <= 180 {
-            (Severity::Medium, format!("function `{}` runs on {id}, deprecated on {date} ({left} days from now)", f.id))
+            (
+                Severity::Medium,
+                format!("{who} run on {id}, deprecated on {date} ({left} days from now)"),
+            )
         } else {
             continue;
         };
-        cx.finding(&DeprecatedRuntime::META, rt.location.clone(), message)
+        cx.finding(&DeprecatedRuntime::META, location, message)
             .severity(severity)
-            .function(&f.id)
+            .functions(&functions)
+            .key(functions.join(","))
             .fix(format!("Move to a supported runtime such as {successor}, test, and redeploy."))
             .evidence(serde_json::json!({ "runtime": id, "deprecation_date": date, "table_date": TABLE_DATE }))
             .emit(out);

@@ -1,6 +1,6 @@
 use super::super::impl_rule;
 use crate::secrets::literal_secret;
-use crate::Context;
+use crate::{group_by_location, subject, Context};
 use fnguard_model::{Finding, ResourceKind, Val};
 
 declare_rule! {
@@ -44,36 +44,65 @@ const FIX: &str = "Move the value to Secrets Manager or an SSM SecureString, pas
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let meta = &SecretInEnvironment::META;
+    let mut hits = Vec::new();
     for f in &cx.project.functions {
         for v in &f.environment {
-            let Val::Known(value) = &v.value else { continue };
+            let Val::Known(value) = &v.value else {
+                continue;
+            };
             if let Some(why) = literal_secret(&v.name, value) {
-                cx.finding(meta, v.location.clone(), format!("environment variable `{}` of `{}` holds a literal credential: {why}", v.name, f.id))
-                    .function(&f.id)
-                    .key(&v.name)
-                    .fix(FIX)
-                    .evidence(serde_json::json!({ "variable": v.name }))
-                    .emit(out);
+                hits.push((v.location.clone(), (v.name.clone(), why), f.id.as_str()));
             }
         }
+    }
+    for (location, (name, why), functions) in group_by_location(hits) {
+        cx.finding(
+            meta,
+            location,
+            format!(
+                "environment variable `{name}` of {} holds a literal credential: {why}",
+                subject(&functions)
+            ),
+        )
+        .functions(&functions)
+        .key(&name)
+        .fix(FIX)
+        .evidence(serde_json::json!({ "variable": name }))
+        .emit(out);
     }
     for api in &cx.project.apis {
         for stage in &api.stages {
             for v in &stage.variables {
-                let Val::Known(value) = &v.value else { continue };
+                let Val::Known(value) = &v.value else {
+                    continue;
+                };
                 if let Some(why) = literal_secret(&v.name, value) {
-                    cx.finding(meta, v.location.clone(), format!("stage variable `{}` of `{}` holds a literal credential: {why}", v.name, api.id))
-                        .resource(&api.id)
-                        .key(&v.name)
-                        .fix(FIX)
-                        .emit(out);
+                    cx.finding(
+                        meta,
+                        v.location.clone(),
+                        format!(
+                            "stage variable `{}` of `{}` holds a literal credential: {why}",
+                            v.name, api.id
+                        ),
+                    )
+                    .resource(&api.id)
+                    .key(&v.name)
+                    .fix(FIX)
+                    .emit(out);
                 }
             }
         }
     }
-    for r in cx.project.resources.iter().filter(|r| r.kind == ResourceKind::Parameter) {
+    for r in cx
+        .project
+        .resources
+        .iter()
+        .filter(|r| r.kind == ResourceKind::Parameter)
+    {
         let Some(s) = &r.plain_value else { continue };
-        let Val::Known(value) = &s.value else { continue };
+        let Val::Known(value) = &s.value else {
+            continue;
+        };
         let name = r.name.as_ref().and_then(Val::as_str).unwrap_or(&r.id);
         if let Some(why) = literal_secret(name, value).or_else(|| literal_secret(&r.id, value)) {
             cx.finding(meta, s.location.clone(), format!("SSM parameter `{}` stores a credential in plain text (Type String): {why}", r.id))

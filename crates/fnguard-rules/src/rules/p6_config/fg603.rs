@@ -48,7 +48,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .filter(|v| is_secret_name(&v.name))
             .map(|v| v.name.as_str())
             .collect();
-        let Some(first) = f.environment.iter().find(|v| is_secret_name(&v.name)) else { continue };
+        let Some(first) = f.environment.iter().find(|v| is_secret_name(&v.name)) else {
+            continue;
+        };
         cx.finding(
             &EnvironmentWithoutCmk::META,
             first.location.clone(),

@@ -41,9 +41,13 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             Some(t) => t.location.clone(),
             None => f.location.clone(),
         };
-        cx.finding(&TracingDisabled::META, location, format!("function `{}` has active tracing off", f.id))
-            .function(&f.id)
-            .fix("Turn on active X-Ray tracing for the function.")
-            .emit(out);
+        cx.finding(
+            &TracingDisabled::META,
+            location,
+            format!("function `{}` has active tracing off", f.id),
+        )
+        .function(&f.id)
+        .fix("Turn on active X-Ray tracing for the function.")
+        .emit(out);
     }
 }

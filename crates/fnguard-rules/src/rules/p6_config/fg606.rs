@@ -42,9 +42,13 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if f.is_image || f.code_signing.is_some() {
             continue;
         }
-        cx.finding(&CodeSigningDisabled::META, f.location.clone(), format!("function `{}` accepts unsigned code packages", f.id))
-            .function(&f.id)
-            .fix("Reference a code signing config that enforces signatures from your release pipeline.")
-            .emit(out);
+        cx.finding(
+            &CodeSigningDisabled::META,
+            f.location.clone(),
+            format!("function `{}` accepts unsigned code packages", f.id),
+        )
+        .function(&f.id)
+        .fix("Reference a code signing config that enforces signatures from your release pipeline.")
+        .emit(out);
     }
 }

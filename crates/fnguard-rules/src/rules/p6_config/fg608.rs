@@ -39,9 +39,16 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if f.log_retention_days.is_some() {
             continue;
         }
-        cx.finding(&LogRetentionUnset::META, f.location.clone(), format!("the log group of `{}` keeps logs forever (no retention set)", f.id))
-            .function(&f.id)
-            .fix("Declare the function's log group with a retention period.")
-            .emit(out);
+        cx.finding(
+            &LogRetentionUnset::META,
+            f.location.clone(),
+            format!(
+                "the log group of `{}` keeps logs forever (no retention set)",
+                f.id
+            ),
+        )
+        .function(&f.id)
+        .fix("Declare the function's log group with a retention period.")
+        .emit(out);
     }
 }

@@ -42,7 +42,9 @@ impl_rule!(TimeoutExceedsTrigger, check);
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for f in &cx.project.functions {
         let Some(t) = &f.timeout_s else { continue };
-        let Some(timeout) = t.value.known().copied() else { continue };
+        let Some(timeout) = t.value.known().copied() else {
+            continue;
+        };
         let mut limit: Option<(i64, String)> = None;
         for trig in &f.triggers {
             if let TriggerKind::Api { api, .. } = &trig.kind {

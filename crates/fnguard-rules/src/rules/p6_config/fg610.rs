@@ -63,26 +63,46 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .iter()
             .filter(|f| {
                 f.uses.iter().any(|u| *u == r.id)
-                    || f.triggers.iter().any(|t| t.kind.source_resource() == Some(r.id.as_str()))
+                    || f.triggers
+                        .iter()
+                        .any(|t| t.kind.source_resource() == Some(r.id.as_str()))
             })
             .map(|f| f.id.as_str())
             .collect();
-        let Some(first) = users.first().copied() else { continue };
-        let users_text = users.iter().map(|u| format!("`{u}`")).collect::<Vec<_>>().join(", ");
+        let Some(first) = users.first().copied() else {
+            continue;
+        };
+        let users_text = users
+            .iter()
+            .map(|u| format!("`{u}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         if let Some(acl) = &r.acl {
             if let Some(a) = acl.value.as_str() {
                 if matches!(a, "PublicRead" | "PublicReadWrite" | "AuthenticatedRead") {
-                    cx.finding(meta, acl.location.clone(), format!("{} `{}` used by {users_text} is public (canned ACL {a})", r.kind.label(), r.id))
-                        .resource(&r.id)
-                        .function(first)
-                        .key("acl")
-                        .fix("Remove the public ACL and turn on S3 Block Public Access for the bucket.")
-                        .emit(out);
+                    cx.finding(
+                        meta,
+                        acl.location.clone(),
+                        format!(
+                            "{} `{}` used by {users_text} is public (canned ACL {a})",
+                            r.kind.label(),
+                            r.id
+                        ),
+                    )
+                    .resource(&r.id)
+                    .function(first)
+                    .key("acl")
+                    .fix("Remove the public ACL and turn on S3 Block Public Access for the bucket.")
+                    .emit(out);
                 }
             }
         }
         if let Some(action) = read_action(r.kind) {
-            let public = r.policies.iter().flat_map(|d| d.statements.iter()).find(|s| open_to_anyone(s) && s.may_allow_action(action));
+            let public = r
+                .policies
+                .iter()
+                .flat_map(|d| d.statements.iter())
+                .find(|s| open_to_anyone(s) && s.may_allow_action(action));
             if let Some(st) = public {
                 cx.finding(meta, st.location.clone(), format!("{} `{}` used by {users_text} has a policy that lets anyone {action}", r.kind.label(), r.id))
                     .resource(&r.id)
@@ -94,17 +114,27 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         if let Some(enc) = &r.encrypted {
             if enc.value == Val::Known(false) {
-                cx.finding(meta, enc.location.clone(), format!("{} `{}` used by {users_text} is not encrypted at rest", r.kind.label(), r.id))
-                    .severity(Severity::Medium)
-                    .resource(&r.id)
-                    .function(first)
-                    .key("encryption")
-                    .fix(match r.kind {
-                        ResourceKind::Topic => "Set KmsMasterKeyId (alias/aws/sns or a customer managed key).",
-                        ResourceKind::Stream => "Set StreamEncryption with a KMS key.",
-                        _ => "Turn on server-side encryption.",
-                    })
-                    .emit(out);
+                cx.finding(
+                    meta,
+                    enc.location.clone(),
+                    format!(
+                        "{} `{}` used by {users_text} is not encrypted at rest",
+                        r.kind.label(),
+                        r.id
+                    ),
+                )
+                .severity(Severity::Medium)
+                .resource(&r.id)
+                .function(first)
+                .key("encryption")
+                .fix(match r.kind {
+                    ResourceKind::Topic => {
+                        "Set KmsMasterKeyId (alias/aws/sns or a customer managed key)."
+                    }
+                    ResourceKind::Stream => "Set StreamEncryption with a KMS key.",
+                    _ => "Turn on server-side encryption.",
+                })
+                .emit(out);
             }
         }
     }

@@ -43,7 +43,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if !is_secret_name(&p.name) || p.type_name.starts_with("AWS::SSM::") {
             continue;
         }
-        let literal_default = p.default.as_deref().filter(|d| !is_placeholder_or_pointer(d));
+        let literal_default = p
+            .default
+            .as_deref()
+            .filter(|d| !is_placeholder_or_pointer(d));
         let message = match (p.no_echo, literal_default) {
             (_, Some(_)) => format!("parameter `{}` has a secret as its default value", p.name),
             (false, None) => format!("parameter `{}` holds a secret but is not NoEcho", p.name),

@@ -1,0 +1,128 @@
+use crate::ScanReport;
+use fnguard_model::{Finding, Level, Severity};
+use std::collections::HashMap;
+use std::fmt::Write;
+
+pub struct HumanOptions<'a> {
+    pub color: bool,
+    /// Source text of the lines findings point at, keyed by (file, line).
+    pub snippets: &'a HashMap<(String, u32), String>,
+}
+
+struct Paint(bool);
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+
+    fn severity(&self, s: Severity) -> String {
+        let code = match s {
+            Severity::Critical => "1;35",
+            Severity::High => "1;31",
+            Severity::Medium => "1;33",
+            Severity::Low => "1;36",
+            Severity::Info => "2",
+        };
+        self.wrap(code, &format!("{:<8}", s.as_str()))
+    }
+}
+
+/// Findings grouped by project (descriptor file) and function, with the offending line.
+pub fn render_human(report: &ScanReport<'_>, opts: &HumanOptions<'_>) -> String {
+    let p = Paint(opts.color);
+    let mut out = String::new();
+    let mut files: Vec<&str> = Vec::new();
+    for f in report.findings {
+        if !files.contains(&f.location.file.as_str()) {
+            files.push(&f.location.file);
+        }
+    }
+    for file in files {
+        let project = report.projects.iter().find(|pr| pr.path == file);
+        let header = match project {
+            Some(pr) => format!("{file} ({}, {} functions)", pr.format, pr.functions.len()),
+            None => file.to_string(),
+        };
+        let _ = writeln!(out, "{}", p.wrap("1", &header));
+        let in_file: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.location.file == file)
+            .collect();
+        let mut groups: Vec<Option<&str>> = Vec::new();
+        for f in &in_file {
+            if !groups.contains(&f.function.as_deref()) {
+                groups.push(f.function.as_deref());
+            }
+        }
+        for g in groups {
+            match g {
+                Some(func) => {
+                    let _ = writeln!(out, "  {} {}", p.wrap("2", "function"), p.wrap("1", func));
+                }
+                None => {
+                    let _ = writeln!(out, "  {}", p.wrap("2", "application"));
+                }
+            }
+            for f in in_file.iter().filter(|f| f.function.as_deref() == g) {
+                let _ = writeln!(
+                    out,
+                    "    {} {} {}  {}",
+                    p.severity(f.severity),
+                    p.wrap("1", f.rule),
+                    f.name,
+                    p.wrap("2", &f.location.to_string())
+                );
+                let _ = writeln!(out, "      {}", f.message);
+                if let Some(src) = opts
+                    .snippets
+                    .get(&(f.location.file.clone(), f.location.line))
+                {
+                    let _ = writeln!(
+                        out,
+                        "      {} {}",
+                        p.wrap("2", &format!("{:>4} |", f.location.line)),
+                        src.trim_end()
+                    );
+                }
+                if !f.remediation.is_empty() {
+                    let _ = writeln!(out, "      {} {}", p.wrap("32", "fix:"), f.remediation);
+                }
+            }
+        }
+        out.push('\n');
+    }
+    let errors: Vec<_> = report.errors.iter().collect();
+    if !errors.is_empty() {
+        let _ = writeln!(out, "{}", p.wrap("1", "Input problems"));
+        for e in errors {
+            let tag = match e.level {
+                Level::Error => p.wrap("1;31", "error  "),
+                Level::Warning => p.wrap("1;33", "warning"),
+            };
+            let _ = writeln!(out, "  {tag} {e}");
+        }
+        out.push('\n');
+    }
+    let counts = report.counts();
+    let functions: usize = report.projects.iter().map(|p| p.functions.len()).sum();
+    let _ = writeln!(
+        out,
+        "{} findings ({}) in {} projects, {} functions; {} input problems",
+        report.findings.len(),
+        Severity::ALL
+            .iter()
+            .map(|s| format!("{} {}", counts.get(s).copied().unwrap_or(0), s))
+            .collect::<Vec<_>>()
+            .join(", "),
+        report.projects.len(),
+        functions,
+        report.errors.len()
+    );
+    out
+}

@@ -1,0 +1,119 @@
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "fnguard",
+    version,
+    about = "Secure serverless applications: perimeter, roles, configuration and data flow of AWS Lambda apps",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan serverless projects (Serverless Framework, CloudFormation, SAM, CDK output) under PATH.
+    Scan(ScanArgs),
+    /// List the rules.
+    Rules(RulesArgs),
+    /// Show a rule's documentation.
+    Explain {
+        /// Rule id (FG201) or name (function-url-without-auth).
+        rule: String,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
+    pub format: RulesFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RulesFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    Human,
+    Json,
+    Sarif,
+    Junit,
+    Markdown,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+    None,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Files or directories to scan.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding at or above this severity remains [default: high; none for SARIF].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Run only these rules (ids, prefixes such as FG2, or names); includes opt-in rules.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+    /// Never run these rules (ids, prefixes or names).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+    /// Configuration file [default: fnguard.toml, searched upward from the first PATH].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Stage for serverless `${opt:stage}`/`${sls:stage}` and the samconfig.toml environment.
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Region for `${aws:region}`, `${opt:region}` and `AWS::Region`.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Template parameter or serverless `param:` value (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// Glob of paths to skip (repeatable), in addition to .gitignore and fnguard.toml excludes.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Never use the network (the static scan never does; accepted for scripts).
+    #[arg(long)]
+    pub offline: bool,
+    /// Skip files larger than this many MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 20)]
+    pub max_file_size: u64,
+    /// Colour in human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Hide the progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Evaluate date-dependent rules as of this date (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "DATE", hide = true, env = "FNGUARD_TODAY")]
+    pub today: Option<String>,
+}

@@ -1,0 +1,118 @@
+//! `fnguard.toml`: rule selection, severities, excludes and defaults for the scan.
+
+use anyhow::{bail, Context, Result};
+use fnguard_model::Severity;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Default)]
+pub struct Config {
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub enable: Vec<String>,
+    pub severity: HashMap<String, Severity>,
+    pub exclude: Vec<String>,
+    pub stage: Option<String>,
+    pub region: Option<String>,
+    pub params: Vec<(String, String)>,
+    pub warnings: Vec<String>,
+}
+
+/// The nearest `fnguard.toml` at or above `start`.
+pub fn find(start: &Path) -> Option<PathBuf> {
+    let start = start.canonicalize().ok()?;
+    let mut dir = if start.is_file() {
+        start.parent()?.to_path_buf()
+    } else {
+        start
+    };
+    loop {
+        let candidate = dir.join("fnguard.toml");
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        if !dir.pop() {
+            return None;
+        }
+    }
+}
+
+fn strings(v: Option<&toml::Value>, what: &str) -> Result<Vec<String>> {
+    match v {
+        None => Ok(Vec::new()),
+        Some(toml::Value::Array(a)) => a
+            .iter()
+            .map(|x| {
+                x.as_str()
+                    .map(str::to_string)
+                    .with_context(|| format!("`{what}` must list strings"))
+            })
+            .collect(),
+        Some(_) => bail!("`{what}` must be a list of strings"),
+    }
+}
+
+pub fn load(path: &Path) -> Result<Config> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let doc: toml::Table = toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+        match line {
+            Some(l) => anyhow::anyhow!("{}:{l}: {}", path.display(), e.message()),
+            None => anyhow::anyhow!("{}: {}", path.display(), e.message()),
+        }
+    })?;
+    let mut c = Config {
+        ..Config::default()
+    };
+    for key in doc.keys() {
+        if !matches!(
+            key.as_str(),
+            "rules" | "scan" | "wallet" | "data" | "iam" | "deps"
+        ) {
+            c.warnings.push(format!(
+                "{}: unknown section `{key}` ignored",
+                path.display()
+            ));
+        }
+    }
+    if let Some(rules) = doc.get("rules") {
+        c.select = strings(rules.get("select"), "rules.select")?;
+        c.ignore = strings(rules.get("ignore"), "rules.ignore")?;
+        c.enable = strings(rules.get("enable"), "rules.enable")?;
+        if let Some(sev) = rules.get("severity").and_then(toml::Value::as_table) {
+            for (id, v) in sev {
+                let s = v.as_str().and_then(Severity::parse).with_context(|| {
+                    format!(
+                        "{}: rules.severity.{id} must be critical, high, medium, low or info",
+                        path.display()
+                    )
+                })?;
+                c.severity.insert(id.to_ascii_uppercase(), s);
+            }
+        }
+    }
+    if let Some(scan) = doc.get("scan") {
+        c.exclude = strings(scan.get("exclude"), "scan.exclude")?;
+        c.stage = scan
+            .get("stage")
+            .and_then(toml::Value::as_str)
+            .map(str::to_string);
+        c.region = scan
+            .get("region")
+            .and_then(toml::Value::as_str)
+            .map(str::to_string);
+        if let Some(params) = scan.get("params").and_then(toml::Value::as_table) {
+            for (k, v) in params {
+                let v = match v {
+                    toml::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                c.params.push((k.clone(), v));
+            }
+        }
+    }
+    Ok(c)
+}

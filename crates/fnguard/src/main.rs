@@ -1,0 +1,106 @@
+mod cli;
+mod config;
+mod scan;
+mod suppress;
+
+use clap::Parser;
+use cli::{Cli, Command, RulesFormat};
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Scan(args) => scan::run(args),
+        Command::Rules(args) => rules(args.format).map(|_| 0),
+        Command::Explain { rule } => explain(&rule),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("fnguard: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn rules(format: RulesFormat) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match format {
+        RulesFormat::Json => {
+            let list: Vec<serde_json::Value> = fnguard_rules::registry()
+                .iter()
+                .map(|r| {
+                    let m = r.meta();
+                    serde_json::json!({
+                        "id": m.id,
+                        "name": m.name,
+                        "severity": m.severity.as_str(),
+                        "practice": m.practice.0,
+                        "default": !m.opt_in,
+                        "summary": m.summary(),
+                    })
+                })
+                .collect();
+            writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
+        }
+        RulesFormat::Markdown => {
+            writeln!(
+                out,
+                "| id | name | severity | practice | default |\n|---|---|---|---|---|"
+            )?;
+            for r in fnguard_rules::registry() {
+                let m = r.meta();
+                writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} |",
+                    m.id,
+                    m.name,
+                    m.severity,
+                    m.practice.0,
+                    if m.opt_in { "opt-in" } else { "on" }
+                )?;
+            }
+        }
+        RulesFormat::Human => {
+            for r in fnguard_rules::registry() {
+                let m = r.meta();
+                writeln!(
+                    out,
+                    "{}  {:<40} {:<8} {}{}",
+                    m.id,
+                    m.name,
+                    m.severity.as_str(),
+                    m.summary().chars().take(90).collect::<String>(),
+                    if m.opt_in { " (opt-in)" } else { "" }
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn explain(rule: &str) -> anyhow::Result<u8> {
+    let Some(r) = fnguard_rules::find_rule(rule) else {
+        eprintln!("fnguard: no rule `{rule}`; `fnguard rules` lists them");
+        return Ok(2);
+    };
+    let m = r.meta();
+    println!(
+        "# {} {}\n\nSeverity: {} · Practice {}: {} · {}\n\n{}",
+        m.id,
+        m.name,
+        m.severity,
+        m.practice.0,
+        m.practice.title(),
+        if m.opt_in { "opt-in" } else { "on by default" },
+        m.doc.trim()
+    );
+    Ok(0)
+}

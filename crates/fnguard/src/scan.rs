@@ -1,0 +1,311 @@
+//! `fnguard scan`: discover, load in parallel, run rules, apply suppressions, report, exit.
+
+use crate::cli::{ColorChoice, FailOn, OutputFormat, ScanArgs};
+use crate::{config, suppress};
+use anyhow::{Context, Result};
+use fnguard_ingest::{discover, load, Candidate, LoadOptions};
+use fnguard_model::{Finding, Level, Project, ScanError, Severity};
+use fnguard_report::{HumanOptions, ProjectSummary, ScanReport};
+use fnguard_rules::{RuleConfig, Selection};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+pub fn run(args: ScanArgs) -> Result<u8> {
+    let first = args
+        .paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    for p in &args.paths {
+        if !p.exists() {
+            eprintln!("fnguard: {} does not exist", p.display());
+            return Ok(2);
+        }
+    }
+    let cfg_path = args.config.clone().or_else(|| config::find(&first));
+    let cfg = match &cfg_path {
+        Some(p) => config::load(p)?,
+        None => config::Config::default(),
+    };
+    for w in &cfg.warnings {
+        eprintln!("fnguard: warning: {w}");
+    }
+    let mut params = cfg.params.clone();
+    for p in &args.params {
+        let Some((k, v)) = p.split_once('=') else {
+            eprintln!("fnguard: --param takes KEY=VALUE, got `{p}`");
+            return Ok(2);
+        };
+        params.push((k.to_string(), v.to_string()));
+    }
+    let options = LoadOptions {
+        stage: args.stage.clone().or(cfg.stage.clone()),
+        region: args.region.clone().or(cfg.region.clone()),
+        params,
+        max_file_bytes: args.max_file_size.saturating_mul(1024 * 1024),
+    };
+    let selection = Selection {
+        select: if args.select.is_empty() {
+            cfg.select.clone()
+        } else {
+            args.select.clone()
+        },
+        ignore: cfg.ignore.iter().chain(&args.ignore).cloned().collect(),
+        enable: cfg.enable.clone(),
+        severity: cfg.severity.clone(),
+    };
+    let unknown = selection.unknown_patterns();
+    if !unknown.is_empty() {
+        eprintln!(
+            "fnguard: no rule matches {}; `fnguard rules` lists them",
+            unknown.join(", ")
+        );
+        return Ok(2);
+    }
+    let today = match &args.today {
+        Some(d) => {
+            parse_date(d).with_context(|| format!("--today must be YYYY-MM-DD, got `{d}`"))?
+        }
+        None => today(),
+    };
+
+    let mut excludes = cfg.exclude.clone();
+    excludes.extend(args.exclude.iter().cloned());
+    let multi_root = args.paths.len() > 1;
+    let mut projects: Vec<Project> = Vec::new();
+    let mut errors: Vec<ScanError> = Vec::new();
+    let mut candidates_total = 0usize;
+    let mut suppressions = Vec::new();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut roots: Vec<(PathBuf, String)> = Vec::new();
+    for path in &args.paths {
+        let root = if path.is_file() {
+            path.parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from("."))
+        } else {
+            path.clone()
+        };
+        let prefix = if multi_root {
+            format!("{}/", root.display())
+        } else {
+            String::new()
+        };
+        let mut root_projects: Vec<Project> = Vec::new();
+        let (candidates, diags) = discover(path, &excludes);
+        candidates_total += candidates.len();
+        errors.extend(diags);
+        let bar = progress(candidates.len(), args.no_progress);
+        let loaded: Vec<_> = candidates
+            .par_iter()
+            .map(|c: &Candidate| {
+                let l = load(&root, c, &options);
+                bar.inc(1);
+                l
+            })
+            .collect();
+        bar.finish_and_clear();
+        for (c, l) in candidates.iter().zip(loaded) {
+            if let Ok(text) = std::fs::read_to_string(&c.path) {
+                let rel = fnguard_ingest::relative(&root, &c.path);
+                suppressions.extend(suppress::scan_text(&format!("{prefix}{rel}"), &text));
+            }
+            errors.extend(l.diagnostics.into_iter().map(|mut d| {
+                d.file = format!("{prefix}{}", d.file);
+                d
+            }));
+            if let Some(p) = l.project {
+                root_projects.push(p);
+            }
+        }
+        let mut root_findings = fnguard_rules::run(
+            &root_projects,
+            &RuleConfig {
+                selection: selection.clone(),
+                today,
+            },
+        );
+        if multi_root {
+            for f in &mut root_findings {
+                f.location.file = format!("{prefix}{}", f.location.file);
+                for r in &mut f.related {
+                    r.file = format!("{prefix}{}", r.file);
+                }
+            }
+            for p in &mut root_projects {
+                p.path = format!("{prefix}{}", p.path);
+            }
+        }
+        findings.extend(root_findings);
+        projects.extend(root_projects);
+        roots.push((root, prefix));
+    }
+    errors.sort();
+    errors.dedup();
+    let outcome = fnguard_rules::apply_suppressions(findings, &suppressions);
+    for (s, problem) in &outcome.problems {
+        errors.push(ScanError::warning(
+            &s.file,
+            Some(s.line),
+            format!("{problem} (fnguard:ignore {})", s.rules.join(",")),
+        ));
+    }
+    let findings = outcome.kept;
+
+    let summaries: Vec<ProjectSummary> = projects
+        .iter()
+        .map(|p| ProjectSummary {
+            path: p.path.clone(),
+            format: p.format.as_str().to_string(),
+            functions: p.functions.iter().map(|f| f.id.clone()).collect(),
+        })
+        .collect();
+    let version = env!("CARGO_PKG_VERSION");
+    let report = ScanReport {
+        tool_version: version,
+        projects: &summaries,
+        errors: &errors,
+        findings: &findings,
+    };
+    let to_file = args.output.is_some();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            !to_file && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let text = match args.format {
+        OutputFormat::Human => {
+            let snippets = snippets(&findings, &roots, multi_root);
+            fnguard_report::render_human(
+                &report,
+                &HumanOptions {
+                    color,
+                    snippets: &snippets,
+                },
+            )
+        }
+        OutputFormat::Json => fnguard_report::render_json(&report),
+        OutputFormat::Sarif => fnguard_report::render_sarif(&report),
+        OutputFormat::Junit => fnguard_report::render_junit(&report),
+        OutputFormat::Markdown => fnguard_report::render_markdown(&report),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, &text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth reporting.
+            let _ = out.write_all(text.as_bytes());
+        }
+    }
+
+    if projects.is_empty() {
+        let failed = errors.iter().any(|e| e.level == Level::Error);
+        if candidates_total == 0 {
+            eprintln!(
+                "fnguard: no serverless project found under {} (looked for serverless.yml, CloudFormation/SAM templates, cdk.out)",
+                args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            );
+        } else if failed {
+            eprintln!("fnguard: none of the {candidates_total} descriptors could be loaded");
+        }
+        return Ok(2);
+    }
+    let fail_on = match (args.fail_on, args.format) {
+        (Some(f), _) => f,
+        (None, OutputFormat::Sarif) => FailOn::None,
+        (None, _) => FailOn::High,
+    };
+    let threshold = match fail_on {
+        FailOn::Critical => Some(Severity::Critical),
+        FailOn::High => Some(Severity::High),
+        FailOn::Medium => Some(Severity::Medium),
+        FailOn::Low => Some(Severity::Low),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::None => None,
+    };
+    let failing = threshold.is_some_and(|t| findings.iter().any(|f: &Finding| f.severity >= t));
+    Ok(u8::from(failing))
+}
+
+fn progress(n: usize, disabled: bool) -> indicatif::ProgressBar {
+    if disabled || n < 200 || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(n as u64);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} descriptors {elapsed}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn snippets(
+    findings: &[Finding],
+    roots: &[(PathBuf, String)],
+    multi: bool,
+) -> HashMap<(String, u32), String> {
+    let mut by_file: HashMap<&str, Vec<u32>> = HashMap::new();
+    for f in findings {
+        if f.location.line > 0 {
+            by_file
+                .entry(&f.location.file)
+                .or_default()
+                .push(f.location.line);
+        }
+    }
+    let mut out = HashMap::new();
+    for (file, lines) in by_file {
+        let path = roots.iter().find_map(|(root, prefix)| {
+            let rel = if multi {
+                file.strip_prefix(prefix.as_str())?
+            } else {
+                file
+            };
+            let p = root.join(rel);
+            p.is_file().then_some(p)
+        });
+        let Some(path) = path else { continue };
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let all: Vec<&str> = text.lines().collect();
+        for l in lines {
+            if let Some(src) = all.get(l as usize - 1) {
+                out.insert((file.to_string(), l), src.chars().take(200).collect());
+            }
+        }
+    }
+    out
+}
+
+fn parse_date(s: &str) -> Option<(i32, u32, u32)> {
+    let mut it = s.split('-');
+    let y = it.next()?.parse().ok()?;
+    let m = it.next()?.parse().ok()?;
+    let d = it.next()?.parse().ok()?;
+    ((1..=12).contains(&m) && (1..=31).contains(&d)).then_some((y, m, d))
+}
+
+/// Today's UTC date from the system clock (civil-from-days, no time-zone database needed).
+fn today() -> (i32, u32, u32) {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let z = secs.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = (yoe + era * 400 + i64::from(m <= 2)) as i32;
+    (y, m, d)
+}
