@@ -26,6 +26,14 @@ pub fn is_sam(root: &Node) -> bool {
     })
 }
 
+pub fn uses_sam_resources(resources: &Node) -> bool {
+    resources.entries().iter().any(|(_, r)| {
+        r.get("Type")
+            .and_then(Node::str)
+            .is_some_and(|t| t.starts_with("AWS::Serverless::"))
+    })
+}
+
 fn globals_key(ty: &str) -> Option<&'static str> {
     match ty {
         "AWS::Serverless::Function" => Some("Function"),

@@ -68,7 +68,84 @@ struct Builder {
     seq_tags: Vec<Option<String>>,
 }
 
+/// How many continuation lines [`parse`] re-indents before giving up on a document.
+const MAX_REINDENTS: usize = 64;
+
+/// Parse one document. Continuation lines of flow collections and quoted scalars that are
+/// indented less than the YAML spec requires are accepted, as libyaml, PyYAML, js-yaml and
+/// CloudFormation accept them: such a line is re-indented (which cannot change the value: leading
+/// white space there is insignificant) and the document parsed again.
 pub fn parse(text: &str, file: &str) -> Parsed {
+    let mut parsed = parse_strict(text, file);
+    let mut owned: Option<String> = None;
+    for _ in 0..MAX_REINDENTS {
+        let Some(line) = indentation_error_line(&parsed) else {
+            break;
+        };
+        let current = owned.as_deref().unwrap_or(text);
+        let Some(fixed) = reindent(current, line) else {
+            break;
+        };
+        parsed = parse_strict(&fixed, file);
+        owned = Some(fixed);
+    }
+    parsed
+}
+
+/// The line a re-indent should fix, and whether the error was reported at the start of a
+/// quoted scalar (then the culprit is a later line of that scalar).
+fn indentation_error_line(p: &Parsed) -> Option<(u32, bool)> {
+    if p.root.is_some() {
+        return None;
+    }
+    p.diagnostics
+        .iter()
+        .find(|d| d.message.contains("invalid indentation"))
+        .and_then(|d| Some((d.line?, d.message.contains("quoted scalar"))))
+}
+
+fn indent_of(l: &str) -> usize {
+    l.len() - l.trim_start_matches(' ').len()
+}
+
+/// Indent the offending line two columns deeper than the line that opened its construct.
+fn reindent(text: &str, (line, in_quoted): (u32, bool)) -> Option<String> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let start = (line as usize).checked_sub(1)?;
+    let (idx, base) = if in_quoted {
+        // The scalar starts on `line`; its first continuation line at or left of the key's
+        // indentation is the one to move.
+        let base = indent_of(lines.get(start)?);
+        let idx = (start + 1..lines.len())
+            .find(|&i| !lines[i].trim().is_empty() && indent_of(lines[i]) <= base)?;
+        (idx, base)
+    } else {
+        let base = lines[..start]
+            .iter()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .map(|l| indent_of(l))?;
+        (start, base)
+    };
+    let target = lines.get(idx)?;
+    let needed = (base + 2).saturating_sub(indent_of(target));
+    if needed == 0 {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + needed);
+    for (i, l) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if i == idx {
+            out.extend(std::iter::repeat_n(' ', needed));
+        }
+        out.push_str(l);
+    }
+    Some(out)
+}
+
+fn parse_strict(text: &str, file: &str) -> Parsed {
     let mut b = Builder {
         file: Arc::from(file),
         stack: Vec::new(),
@@ -501,6 +578,14 @@ mod tests {
             "{\n  \"Resources\": {\n    \"Fn\": {\"Type\": \"AWS::Lambda::Function\"}\n  }\n}\n",
         );
         assert_eq!(r.path(&["Resources", "Fn"]).unwrap().line, 3);
+    }
+
+    #[test]
+    fn under_indented_flow_and_quoted_continuations_are_accepted() {
+        let r = root("a:\n  b: [{\n    \"x\": 1\n  }]\n  c: '{\n      \"y\": 2\n  }'\n  d: 3\n");
+        assert_eq!(r.path(&["a", "b"]).unwrap().items().len(), 1);
+        assert_eq!(r.path(&["a", "c"]).unwrap().str(), Some("{ \"y\": 2 }"));
+        assert_eq!(r.path(&["a", "d"]).unwrap().line, 8);
     }
 
     #[test]

@@ -22,6 +22,13 @@ pub(crate) fn load(ctx: &LoadContext, text: &str, kind: DescriptorKind) -> Loade
         };
     };
     let Some(resources) = root.get("Resources").filter(|r| r.is_map()) else {
+        // Found by content only (a JSON data file that mentions `Resources`): not ours.
+        if !conventional_name(&ctx.rel) && root.get("AWSTemplateFormatVersion").is_none() {
+            return Loaded {
+                project: None,
+                diagnostics,
+            };
+        }
         diagnostics.push(Diagnostic::error(
             &ctx.rel,
             Some(root.line),
@@ -32,7 +39,15 @@ pub(crate) fn load(ctx: &LoadContext, text: &str, kind: DescriptorKind) -> Loade
             diagnostics,
         };
     };
-    let sam = crate::sam::is_sam(&root);
+    let declares_transform = crate::sam::is_sam(&root);
+    let sam = declares_transform || crate::sam::uses_sam_resources(resources);
+    if sam && !declares_transform {
+        diagnostics.push(Diagnostic::warning(
+            &ctx.rel,
+            Some(root.line),
+            "the template uses AWS::Serverless resources but declares no `Transform: AWS::Serverless-2016-10-31`; CloudFormation will reject it (fnguard reads it as SAM)",
+        ));
+    }
     let format = match kind {
         DescriptorKind::Cdk => SourceFormat::Cdk,
         _ if sam => SourceFormat::Sam,
@@ -74,6 +89,18 @@ pub(crate) fn load(ctx: &LoadContext, text: &str, kind: DescriptorKind) -> Loade
         project: Some(project),
         diagnostics,
     }
+}
+
+/// Names that say "this is a template" even when the content is not one.
+fn conventional_name(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
+    name.starts_with("template.")
+        || name.ends_with(".template")
+        || name.ends_with(".template.json")
+        || name.ends_with(".template.yaml")
+        || name.ends_with(".template.yml")
+        || name.contains("cloudformation")
+        || name.starts_with("stack.")
 }
 
 /// Parameter values: `--param` beats `samconfig.toml`, which beats the template default.
