@@ -263,6 +263,64 @@ impl Node {
         }
     }
 
+    /// Resources named by raw (unevaluated) CloudFormation intrinsics inside this value:
+    /// `Ref: X`, `Fn::GetAtt: [X, Attr]` or `X.Attr`, and `${X}` / `${X.Attr}` in `Fn::Sub`.
+    /// Serverless function settings carry these before any template evaluation happens.
+    pub fn raw_intrinsic_refs(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut todo: Vec<(&Node, usize)> = vec![(self, 0)];
+        while let Some((n, depth)) = todo.pop() {
+            if depth > 64 {
+                continue;
+            }
+            let mut push = |s: &str| {
+                let id = s.split('.').next().unwrap_or(s).to_string();
+                if !id.is_empty() && !id.starts_with("AWS::") && !out.contains(&id) {
+                    out.push(id);
+                }
+            };
+            match &n.kind {
+                Kind::Map(entries) => {
+                    for (k, v) in entries {
+                        match k.name.as_str() {
+                            "Ref" => {
+                                if let Some(s) = v.str() {
+                                    push(s);
+                                }
+                            }
+                            "Fn::GetAtt" => match &v.kind {
+                                Kind::Str(s) => push(s),
+                                Kind::Seq(items) => {
+                                    if let Some(s) = items.first().and_then(Node::str) {
+                                        push(s);
+                                    }
+                                }
+                                _ => {}
+                            },
+                            "Fn::Sub" => {
+                                let template = v.str().or_else(|| v.items().first().and_then(Node::str));
+                                let mut rest = template.unwrap_or("");
+                                while let Some(i) = rest.find("${") {
+                                    let after = &rest[i + 2..];
+                                    let end = after.find('}').unwrap_or(after.len());
+                                    let var = &after[..end];
+                                    if !var.starts_with('!') {
+                                        push(var);
+                                    }
+                                    rest = &after[end.min(after.len())..];
+                                }
+                            }
+                            _ => todo.push((v, depth + 1)),
+                        }
+                    }
+                }
+                Kind::Seq(items) => todo.extend(items.iter().map(|i| (i, depth + 1))),
+                _ => {}
+            }
+        }
+        out
+    }
+
     /// The single resource this value refers to (`!Ref X`, `!GetAtt X.Arn`, `arn:...${X}`).
     pub fn single_ref(&self) -> Option<String> {
         let refs = self.refs();

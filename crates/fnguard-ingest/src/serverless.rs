@@ -425,7 +425,7 @@ impl Service<'_> {
         if let Some(u) = def.get("url") {
             f.url = self.url(u);
         }
-        f.uses = def.refs();
+        f.uses = def.raw_intrinsic_refs();
         f
     }
 

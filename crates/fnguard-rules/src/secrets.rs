@@ -131,7 +131,7 @@ pub fn is_placeholder_or_pointer(value: &str) -> bool {
         || lower.starts_with("your")
         || lower.starts_with("change")
         || lower.starts_with("replace")
-        || lower.starts_with("example")
+        || lower.contains("example")
         || lower.starts_with("dummy")
         || lower.starts_with("placeholder")
         || lower.starts_with("todo")
@@ -228,7 +228,7 @@ pub fn known_credential(value: &str) -> Option<&'static str> {
 /// Returns a short reason for the message.
 pub fn literal_secret(name: &str, value: &str) -> Option<String> {
     if let Some(kind) = known_credential(value) {
-        return Some(format!("looks like a {kind}"));
+        return Some(format!("it matches the {kind} pattern"));
     }
     if !is_secret_name(name) || is_placeholder_or_pointer(value) {
         return None;

@@ -52,6 +52,7 @@ pub const RUNTIMES: &[(&str, (i32, u32, u32), &str)] = &[
     ("nodejs18.x", (2025, 9, 1), "nodejs22.x"),
     ("nodejs20.x", (2026, 4, 30), "nodejs22.x"),
     ("nodejs22.x", (2027, 4, 30), "nodejs24.x"),
+    ("nodejs24.x", (2028, 4, 30), "a newer Node.js runtime"),
     ("python2.7", (2021, 7, 15), "python3.13"),
     ("python3.6", (2022, 7, 18), "python3.13"),
     ("python3.7", (2023, 12, 4), "python3.13"),
@@ -60,10 +61,12 @@ pub const RUNTIMES: &[(&str, (i32, u32, u32), &str)] = &[
     ("python3.10", (2026, 6, 30), "python3.13"),
     ("python3.11", (2026, 6, 30), "python3.13"),
     ("python3.12", (2028, 10, 31), "python3.13"),
+    ("python3.13", (2029, 6, 30), "a newer Python runtime"),
     ("java8", (2024, 1, 8), "java21"),
     ("java8.al2", (2026, 6, 30), "java21"),
     ("java11", (2026, 6, 30), "java21"),
     ("java17", (2026, 6, 30), "java21"),
+    ("java21", (2029, 6, 30), "a newer Java runtime"),
     ("dotnetcore1.0", (2019, 7, 30), "dotnet8"),
     ("dotnetcore2.0", (2019, 5, 30), "dotnet8"),
     ("dotnetcore2.1", (2022, 1, 5), "dotnet8"),
@@ -111,15 +114,16 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let left = days(*y, *m, *d) - today;
         let date = format!("{y:04}-{m:02}-{d:02}");
         let who = subject(&functions);
+        let runs = if functions.len() == 1 { "runs" } else { "run" };
         let (severity, message) = if left <= 0 {
             (
                 Severity::High,
-                format!("{who} run on {id}, deprecated since {date}"),
+                format!("{who} {runs} on {id}, deprecated since {date}"),
             )
         } else if left <= 180 {
             (
                 Severity::Medium,
-                format!("{who} run on {id}, deprecated on {date} ({left} days from now)"),
+                format!("{who} {runs} on {id}, deprecated on {date} ({left} days from now)"),
             )
         } else {
             continue;

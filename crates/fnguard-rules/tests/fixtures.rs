@@ -1,0 +1,93 @@
+//! Every rule has `fixtures/<ID>/fail` (must fire; output snapshotted) and
+//! `fixtures/<ID>/pass` (must stay silent) covering each descriptor format where the concept
+//! exists.
+
+use fnguard_ingest::{discover, load, LoadOptions};
+use fnguard_model::{Level, Project};
+use fnguard_rules::{registry, run, RuleConfig, Selection};
+use std::fmt::Write;
+use std::path::Path;
+
+const TODAY: (i32, u32, u32) = (2026, 11, 28);
+
+fn load_dir(dir: &Path) -> Vec<Project> {
+    let (candidates, diags) = discover(dir, &[]);
+    assert!(diags.is_empty(), "{diags:?}");
+    assert!(!candidates.is_empty(), "no descriptor in {}", dir.display());
+    let mut projects = Vec::new();
+    for c in &candidates {
+        let loaded = load(dir, c, &LoadOptions::default());
+        let errors: Vec<_> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.level == Level::Error)
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", c.path.display());
+        projects.push(loaded.project.expect("fixture loads"));
+    }
+    projects
+}
+
+fn findings_for(id: &str, dir: &Path) -> String {
+    let projects = load_dir(dir);
+    let config = RuleConfig {
+        selection: Selection {
+            select: vec![id.to_string()],
+            ..Selection::default()
+        },
+        today: TODAY,
+    };
+    let mut out = String::new();
+    for f in run(&projects, &config) {
+        assert_eq!(f.rule, id);
+        assert!(f.location.line > 0, "{id} finding without a line: {f:?}");
+        assert!(!f.remediation.is_empty(), "{id} finding without a fix");
+        let _ = writeln!(
+            out,
+            "{} {} {} function={} resource={}\n  {}\n  fix: {}",
+            f.severity,
+            f.location,
+            f.fingerprint,
+            f.function.as_deref().unwrap_or("-"),
+            f.resource.as_deref().unwrap_or("-"),
+            f.message,
+            f.remediation
+        );
+    }
+    out
+}
+
+#[test]
+fn every_rule_fires_on_its_failing_fixture_and_not_on_its_passing_one() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for rule in registry() {
+        let id = rule.meta().id;
+        let fail = base.join(id).join("fail");
+        let pass = base.join(id).join("pass");
+        assert!(fail.is_dir() && pass.is_dir(), "{id} needs fixtures/{id}/fail and fixtures/{id}/pass");
+        let fired = findings_for(id, &fail);
+        assert!(!fired.is_empty(), "{id} did not fire on {}", fail.display());
+        insta::assert_snapshot!(format!("{id}_fail"), fired);
+        let silent = findings_for(id, &pass);
+        assert!(silent.is_empty(), "{id} fired on its passing fixture:\n{silent}");
+    }
+}
+
+#[test]
+fn fingerprints_survive_line_moves() {
+    let dir = tempfile_dir();
+    let text = "service: s\nprovider:\n  name: aws\n  runtime: nodejs22.x\nfunctions:\n  a:\n    handler: h.a\n    url: true\n";
+    std::fs::write(dir.join("serverless.yml"), text).unwrap();
+    let before = findings_for("FG201", &dir);
+    std::fs::write(dir.join("serverless.yml"), format!("# a comment\n\n{text}")).unwrap();
+    let after = findings_for("FG201", &dir);
+    let fp = |s: &str| s.split_whitespace().nth(2).unwrap().to_string();
+    assert_ne!(before, after, "the line moved");
+    assert_eq!(fp(&before), fp(&after));
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("fnguard-fp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
