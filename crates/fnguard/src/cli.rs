@@ -19,6 +19,8 @@ pub enum Command {
     Scan(ScanArgs),
     /// List the rules.
     Rules(RulesArgs),
+    /// Print the JSON Schema of `scan --format json` output (fnguard/v1).
+    Schema,
     /// Show a rule's documentation.
     Explain {
         /// Rule id (FG201) or name (function-url-without-auth).

@@ -20,6 +20,10 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(args),
         Command::Rules(args) => rules(args.format).map(|_| 0),
         Command::Explain { rule } => explain(&rule),
+        Command::Schema => {
+            print!("{}", fnguard_report::json_schema());
+            Ok(0)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),
