@@ -243,10 +243,8 @@ impl Node {
             return;
         }
         match &self.kind {
-            Kind::Ref { id, .. } => {
-                if !out.contains(id) {
-                    out.push(id.clone());
-                }
+            Kind::Ref { id, .. } if !out.contains(id) => {
+                out.push(id.clone());
             }
             Kind::Unknown(u) => {
                 for r in &u.refs {
@@ -298,7 +296,8 @@ impl Node {
                                 _ => {}
                             },
                             "Fn::Sub" => {
-                                let template = v.str().or_else(|| v.items().first().and_then(Node::str));
+                                let template =
+                                    v.str().or_else(|| v.items().first().and_then(Node::str));
                                 let mut rest = template.unwrap_or("");
                                 while let Some(i) = rest.find("${") {
                                     let after = &rest[i + 2..];

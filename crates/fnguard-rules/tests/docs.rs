@@ -1,6 +1,8 @@
 //! `docs/rules/` is generated from the rules' doc comments; this test fails when it is stale.
 //! Regenerate with `FNGUARD_UPDATE_DOCS=1 cargo test -p fnguard-rules --test docs`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
 use fnguard_rules::registry;
 use std::fmt::Write;
 use std::path::Path;
@@ -20,12 +22,17 @@ fn render(meta: &fnguard_rules::RuleMeta) -> String {
         // Rustdoc lines keep the space after `///`.
         let _ = writeln!(s, "{}", line.strip_prefix(' ').unwrap_or(line));
     }
-    let _ = writeln!(s, "\n<!-- generated from crates/fnguard-rules; do not edit -->");
+    let _ = writeln!(
+        s,
+        "\n<!-- generated from crates/fnguard-rules; do not edit -->"
+    );
     s
 }
 
 fn index() -> String {
-    let mut s = String::from("# fnguard rules\n\n| id | name | severity | practice | default |\n|---|---|---|---|---|\n");
+    let mut s = String::from(
+        "# fnguard rules\n\n| id | name | severity | practice | default |\n|---|---|---|---|---|\n",
+    );
     for r in registry() {
         let m = r.meta();
         let _ = writeln!(
@@ -72,11 +79,26 @@ fn rule_docs_are_up_to_date() {
 fn every_rule_doc_has_the_five_sections() {
     for r in registry() {
         let m = r.meta();
-        for section in ["## What it does", "## Why is this bad?", "## Example", "## Fix", "## References"] {
+        for section in [
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "## Fix",
+            "## References",
+        ] {
             assert!(m.doc.contains(section), "{} lacks {section}", m.id);
         }
         assert!(m.id.len() == 5 && m.id.starts_with("FG"), "{}", m.id);
-        assert_eq!(m.id.as_bytes()[2] - b'0', m.practice.0, "{}: id digit and practice differ", m.id);
-        assert!(m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{}", m.name);
+        assert_eq!(
+            m.id.as_bytes()[2] - b'0',
+            m.practice.0,
+            "{}: id digit and practice differ",
+            m.id
+        );
+        assert!(
+            m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+            "{}",
+            m.name
+        );
     }
 }

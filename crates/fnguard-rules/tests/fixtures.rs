@@ -2,6 +2,8 @@
 //! `fixtures/<ID>/pass` (must stay silent) covering each descriptor format where the concept
 //! exists.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
 use fnguard_ingest::{discover, load, LoadOptions};
 use fnguard_model::{Level, Project};
 use fnguard_rules::{registry, run, RuleConfig, Selection};
@@ -64,12 +66,18 @@ fn every_rule_fires_on_its_failing_fixture_and_not_on_its_passing_one() {
         let id = rule.meta().id;
         let fail = base.join(id).join("fail");
         let pass = base.join(id).join("pass");
-        assert!(fail.is_dir() && pass.is_dir(), "{id} needs fixtures/{id}/fail and fixtures/{id}/pass");
+        assert!(
+            fail.is_dir() && pass.is_dir(),
+            "{id} needs fixtures/{id}/fail and fixtures/{id}/pass"
+        );
         let fired = findings_for(id, &fail);
         assert!(!fired.is_empty(), "{id} did not fire on {}", fail.display());
         insta::assert_snapshot!(format!("{id}_fail"), fired);
         let silent = findings_for(id, &pass);
-        assert!(silent.is_empty(), "{id} fired on its passing fixture:\n{silent}");
+        assert!(
+            silent.is_empty(),
+            "{id} fired on its passing fixture:\n{silent}"
+        );
     }
 }
 

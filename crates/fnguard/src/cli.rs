@@ -16,7 +16,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Scan serverless projects (Serverless Framework, CloudFormation, SAM, CDK output) under PATH.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List the rules.
     Rules(RulesArgs),
     /// Print the JSON Schema of `scan --format json` output (fnguard/v1).

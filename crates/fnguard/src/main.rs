@@ -17,7 +17,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Scan(args) => scan::run(args),
+        Command::Scan(args) => scan::run(*args),
         Command::Rules(args) => rules(args.format).map(|_| 0),
         Command::Explain { rule } => explain(&rule),
         Command::Schema => {

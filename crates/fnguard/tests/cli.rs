@@ -1,5 +1,7 @@
 //! The `fnguard` binary as users and CI run it: exit codes, output contracts, bad input.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -26,9 +28,8 @@ fn write(dir: &Path, name: &str, text: &str) {
 
 fn json_of(args: &[&str]) -> (i32, Value) {
     let out = fnguard().args(args).output().unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("{e}: {}", String::from_utf8_lossy(&out.stdout))
-    });
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
     (out.status.code().unwrap(), v)
 }
 
@@ -39,12 +40,33 @@ fn examples_have_findings_and_exit_1() {
     assert_eq!(code, 1);
     assert_eq!(v["schema"], "fnguard/v1");
     assert_eq!(v["tool"]["name"], "fnguard");
-    let rules: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
     for expected in ["FG201", "FG203", "FG207", "FG208", "FG601", "FG602"] {
-        assert!(rules.contains(&expected), "{expected} missing from {rules:?}");
+        assert!(
+            rules.contains(&expected),
+            "{expected} missing from {rules:?}"
+        );
     }
     let f = &v["findings"][0];
-    for key in ["rule", "name", "severity", "practice", "message", "function", "resource", "location", "related", "remediation", "fingerprint", "evidence"] {
+    for key in [
+        "rule",
+        "name",
+        "severity",
+        "practice",
+        "message",
+        "function",
+        "resource",
+        "location",
+        "related",
+        "remediation",
+        "fingerprint",
+        "evidence",
+    ] {
         assert!(f.get(key).is_some(), "finding lacks {key}");
     }
     assert!(v["summary"]["high"].as_u64().unwrap() > 0);
@@ -52,7 +74,10 @@ fn examples_have_findings_and_exit_1() {
 
 #[test]
 fn json_output_matches_the_committed_schema() {
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(workspace().join("schemas/fnguard-v1.schema.json")).unwrap()).unwrap();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace().join("schemas/fnguard-v1.schema.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(
         serde_json::to_string_pretty(&schema).unwrap() + "\n",
         fnguard_report::json_schema(),
@@ -68,7 +93,10 @@ fn json_output_matches_the_committed_schema() {
 #[test]
 fn sarif_is_valid_against_the_official_schema_and_exits_0() {
     let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(workspace().join("crates/fnguard-report/tests/schemas/sarif-schema-2.1.0.json")).unwrap(),
+        &std::fs::read_to_string(
+            workspace().join("crates/fnguard-report/tests/schemas/sarif-schema-2.1.0.json"),
+        )
+        .unwrap(),
     )
     .unwrap();
     let validator = jsonschema::options()
@@ -76,30 +104,71 @@ fn sarif_is_valid_against_the_official_schema_and_exits_0() {
         .build(&schema)
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "bad/serverless.yml", "service: x\nprovider: [unclosed\n");
+    write(
+        dir.path(),
+        "bad/serverless.yml",
+        "service: x\nprovider: [unclosed\n",
+    );
     let ex = examples();
-    let out = fnguard().args(["scan", ex.to_str().unwrap(), dir.path().to_str().unwrap(), "--format", "sarif"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "SARIF exits 0 unless --fail-on is given");
+    let out = fnguard()
+        .args([
+            "scan",
+            ex.to_str().unwrap(),
+            dir.path().to_str().unwrap(),
+            "--format",
+            "sarif",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "SARIF exits 0 unless --fail-on is given"
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&v).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&v)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{errors:?}");
     let run = &v["runs"][0];
     assert!(!run["results"].as_array().unwrap().is_empty());
     assert!(run["results"][0]["partialFingerprints"]["fnguard/v1"].is_string());
     assert!(run["tool"]["driver"]["rules"].as_array().unwrap().len() >= 20);
-    let code = fnguard().args(["scan", ex.to_str().unwrap(), "--format", "sarif", "--fail-on", "high"]).output().unwrap().status.code();
+    let code = fnguard()
+        .args([
+            "scan",
+            ex.to_str().unwrap(),
+            "--format",
+            "sarif",
+            "--fail-on",
+            "high",
+        ])
+        .output()
+        .unwrap()
+        .status
+        .code();
     assert_eq!(code, Some(1));
 }
 
 #[test]
 fn junit_and_markdown_render() {
     let ex = examples();
-    let out = fnguard().args(["scan", ex.to_str().unwrap(), "--format", "junit"]).output().unwrap();
+    let out = fnguard()
+        .args(["scan", ex.to_str().unwrap(), "--format", "junit"])
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("<?xml"));
     assert!(text.contains("<failure type=\"high\""));
-    assert_eq!(text.matches("<testsuite ").count(), text.matches("</testsuite>").count());
-    let out = fnguard().args(["scan", ex.to_str().unwrap(), "--format", "markdown"]).output().unwrap();
+    assert_eq!(
+        text.matches("<testsuite ").count(),
+        text.matches("</testsuite>").count()
+    );
+    let out = fnguard()
+        .args(["scan", ex.to_str().unwrap(), "--format", "markdown"])
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("| severity | rule |"));
 }
@@ -107,53 +176,119 @@ fn junit_and_markdown_render() {
 #[test]
 fn empty_directory_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
-    let out = fnguard().args(["scan", dir.path().to_str().unwrap()]).output().unwrap();
+    let out = fnguard()
+        .args(["scan", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no serverless project found"));
-    let out = fnguard().args(["scan", "/definitely/not/here"]).output().unwrap();
+    let out = fnguard()
+        .args(["scan", "/definitely/not/here"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]
 fn a_broken_file_is_reported_with_its_line_and_the_rest_is_scanned() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "broken/serverless.yml", "service: x\nprovider:\n  name: aws\nfunctions:\n  a: [unclosed\n");
+    write(
+        dir.path(),
+        "broken/serverless.yml",
+        "service: x\nprovider:\n  name: aws\nfunctions:\n  a: [unclosed\n",
+    );
     write(dir.path(), "dup/template.yaml", "Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: a.b\n      Handler: a.c\n      Runtime: python3.12\n      FunctionUrlConfig: {AuthType: NONE}\n");
     write(dir.path(), "ok/serverless.yml", "service: ok\nprovider:\n  name: aws\n  runtime: nodejs22.x\nfunctions:\n  a:\n    handler: h.a\n    url: true\n");
     let (code, v) = json_of(&["scan", dir.path().to_str().unwrap(), "--format", "json"]);
     assert_eq!(code, 1);
     let errors = v["errors"].as_array().unwrap();
-    let broken = errors.iter().find(|e| e["file"] == "broken/serverless.yml").expect("broken file reported");
+    let broken = errors
+        .iter()
+        .find(|e| e["file"] == "broken/serverless.yml")
+        .expect("broken file reported");
     assert!(broken["line"].as_u64().unwrap() >= 5, "{broken}");
-    let dup = errors.iter().find(|e| e["file"] == "dup/template.yaml").expect("duplicate key reported");
+    let dup = errors
+        .iter()
+        .find(|e| e["file"] == "dup/template.yaml")
+        .expect("duplicate key reported");
     assert_eq!(dup["line"], 7);
-    assert!(dup["message"].as_str().unwrap().contains("duplicate key `Handler`"));
-    let fg201: Vec<&Value> = v["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "FG201").collect();
+    assert!(dup["message"]
+        .as_str()
+        .unwrap()
+        .contains("duplicate key `Handler`"));
+    let fg201: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "FG201")
+        .collect();
     assert_eq!(fg201.len(), 2, "both loadable projects were scanned");
 }
 
 #[test]
 fn hostile_input_is_bounded() {
     let dir = tempfile::tempdir().unwrap();
-    let mut bomb = String::from("service: bomb\nprovider: {name: aws}\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    let mut bomb = String::from(
+        "service: bomb\nprovider: {name: aws}\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n",
+    );
     for i in 1..10 {
         let p = i - 1;
-        bomb.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
     }
     write(dir.path(), "bomb/serverless.yml", &bomb);
-    let deep = format!("service: deep\nprovider: {{name: aws}}\nx: {}1{}\n", "[".repeat(20_000), "]".repeat(20_000));
+    let deep = format!(
+        "service: deep\nprovider: {{name: aws}}\nx: {}1{}\n",
+        "[".repeat(20_000),
+        "]".repeat(20_000)
+    );
     write(dir.path(), "deep/serverless.yml", &deep);
-    let big = format!("AWSTemplateFormatVersion: '2010-09-09'\nResources: {{}}\n#{}\n", "x".repeat(3 * 1024 * 1024));
+    let big = format!(
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources: {{}}\n#{}\n",
+        "x".repeat(3 * 1024 * 1024)
+    );
     write(dir.path(), "big/template.yaml", &big);
     #[cfg(unix)]
     std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).unwrap();
-    write(dir.path(), "ok/serverless.yml", "service: ok\nprovider:\n  name: aws\nfunctions:\n  a:\n    handler: h.a\n");
-    let (code, v) = json_of(&["scan", dir.path().to_str().unwrap(), "--format", "json", "--max-file-size", "2"]);
+    write(
+        dir.path(),
+        "ok/serverless.yml",
+        "service: ok\nprovider:\n  name: aws\nfunctions:\n  a:\n    handler: h.a\n",
+    );
+    let (code, v) = json_of(&[
+        "scan",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--max-file-size",
+        "2",
+    ]);
     assert_eq!(code, 0);
-    let messages: Vec<String> = v["errors"].as_array().unwrap().iter().map(|e| format!("{}: {}", e["file"], e["message"])).collect();
-    assert!(messages.iter().any(|m| m.contains("bomb") && m.contains("alias bomb")), "{messages:?}");
-    assert!(messages.iter().any(|m| m.contains("deep") && (m.contains("nest") || m.contains("recursion"))), "{messages:?}");
-    assert!(messages.iter().any(|m| m.contains("big") && m.contains("limit")), "{messages:?}");
+    let messages: Vec<String> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{}: {}", e["file"], e["message"]))
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("bomb") && m.contains("alias bomb")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("deep") && (m.contains("nest") || m.contains("recursion"))),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("big") && m.contains("limit")),
+        "{messages:?}"
+    );
     assert_eq!(v["projects"].as_array().unwrap().len(), 1);
 }
 
@@ -163,31 +298,65 @@ fn select_ignore_and_fail_on() {
     let ex = ex.to_str().unwrap();
     let (code, v) = json_of(&["scan", ex, "--format", "json", "--select", "FG2"]);
     assert_eq!(code, 1);
-    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["rule"].as_str().unwrap().starts_with("FG2")));
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["rule"].as_str().unwrap().starts_with("FG2")));
     let (_, v) = json_of(&["scan", ex, "--format", "json", "--ignore", "FG203,FG601"]);
-    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["rule"] != "FG203" && f["rule"] != "FG601"));
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["rule"] != "FG203" && f["rule"] != "FG601"));
     let (code, _) = json_of(&["scan", ex, "--format", "json", "--fail-on", "none"]);
     assert_eq!(code, 0);
-    let (code, _) = json_of(&["scan", ex, "--format", "json", "--select", "FG609", "--fail-on", "medium"]);
+    let (code, _) = json_of(&[
+        "scan",
+        ex,
+        "--format",
+        "json",
+        "--select",
+        "FG609",
+        "--fail-on",
+        "medium",
+    ]);
     assert_eq!(code, 0, "FG609 is low");
-    let out = fnguard().args(["scan", ex, "--select", "FG999"]).output().unwrap();
+    let out = fnguard()
+        .args(["scan", ex, "--select", "FG999"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     // Opt-in rules run only when asked for.
     let (_, v) = json_of(&["scan", ex, "--format", "json"]);
-    assert!(!v["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "FG604"));
+    assert!(!v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "FG604"));
     let (_, v) = json_of(&["scan", ex, "--format", "json", "--select", "FG604"]);
-    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "FG604"));
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "FG604"));
 }
 
 #[test]
 fn config_file_enables_rules_and_overrides_severity() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "serverless.yml", "service: s\nprovider:\n  name: aws\n  runtime: nodejs22.x\nfunctions:\n  a:\n    handler: h.a\n    url: true\n");
-    write(dir.path(), "fnguard.toml", "[rules]\nenable = [\"FG604\"]\nignore = [\"FG601\"]\n[rules.severity]\nFG201 = \"low\"\n");
+    write(
+        dir.path(),
+        "fnguard.toml",
+        "[rules]\nenable = [\"FG604\"]\nignore = [\"FG601\"]\n[rules.severity]\nFG201 = \"low\"\n",
+    );
     let (code, v) = json_of(&["scan", dir.path().to_str().unwrap(), "--format", "json"]);
     assert_eq!(code, 0, "FG201 lowered to low");
     let f: Vec<&Value> = v["findings"].as_array().unwrap().iter().collect();
-    assert!(f.iter().any(|f| f["rule"] == "FG201" && f["severity"] == "low"));
+    assert!(f
+        .iter()
+        .any(|f| f["rule"] == "FG201" && f["severity"] == "low"));
     assert!(f.iter().any(|f| f["rule"] == "FG604"));
     assert!(!f.iter().any(|f| f["rule"] == "FG601"));
 }
@@ -201,12 +370,29 @@ fn inline_suppressions_need_a_reason_and_must_match() {
         "service: s\nprovider:\n  name: aws\n  runtime: nodejs22.x\nfunctions:\n  hook:\n    handler: h.a\n    # fnguard:ignore FG201 public webhook, verified by HMAC signature\n    url: true\n  other:\n    handler: h.b\n    url: true # fnguard:ignore FG201\n  third:\n    handler: h.c # fnguard:ignore FG203 nothing to suppress here\n",
     );
     let (_, v) = json_of(&["scan", dir.path().to_str().unwrap(), "--format", "json"]);
-    let fg201: Vec<&Value> = v["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "FG201").collect();
-    assert_eq!(fg201.len(), 1, "the reasoned suppression hides `hook`; the bare one does not hide `other`");
+    let fg201: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "FG201")
+        .collect();
+    assert_eq!(
+        fg201.len(),
+        1,
+        "the reasoned suppression hides `hook`; the bare one does not hide `other`"
+    );
     assert_eq!(fg201[0]["function"], "other");
-    let errors: Vec<String> = v["errors"].as_array().unwrap().iter().map(|e| e["message"].as_str().unwrap().to_string()).collect();
+    let errors: Vec<String> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap().to_string())
+        .collect();
     assert!(errors.iter().any(|m| m.contains("no reason")), "{errors:?}");
-    assert!(errors.iter().any(|m| m.contains("matches no finding")), "{errors:?}");
+    assert!(
+        errors.iter().any(|m| m.contains("matches no finding")),
+        "{errors:?}"
+    );
 }
 
 #[test]
@@ -217,13 +403,24 @@ fn rules_and_explain() {
     let out = fnguard().args(["explain", "FG203"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("## Why is this bad?"));
-    assert_eq!(fnguard().args(["explain", "FG000"]).output().unwrap().status.code(), Some(2));
+    assert_eq!(
+        fnguard()
+            .args(["explain", "FG000"])
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(2)
+    );
 }
 
 #[test]
 fn human_output_shows_the_source_line() {
     let ex = examples();
-    let out = fnguard().args(["scan", ex.to_str().unwrap(), "--select", "FG201"]).output().unwrap();
+    let out = fnguard()
+        .args(["scan", ex.to_str().unwrap(), "--select", "FG201"])
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("url: true"), "{text}");
     assert!(text.contains("fix:"));

@@ -248,7 +248,7 @@ impl<'e> Builder<'e> {
                     _ => ApiKind::Http,
                 };
                 let mut api = self.api(r, kind);
-                api.cors = p.get("CorsConfiguration").map(|c| cors_v2(c));
+                api.cors = p.get("CorsConfiguration").map(cors_v2);
                 self.project.apis.push(api);
                 if let Some(body) = p.get("Body") {
                     openapi::routes(self, &r.id, body, kind, &HashMap::new(), None);
@@ -380,17 +380,17 @@ impl<'e> Builder<'e> {
                     self.v2_integrations.insert(r.id.clone(), f);
                 }
             }
-            "AWS::ElasticLoadBalancingV2::TargetGroup" => {
-                if p.get("TargetType").and_then(Node::str) == Some("lambda") {
-                    let fns = p
-                        .get("Targets")
-                        .map(Node::items)
-                        .unwrap_or_default()
-                        .iter()
-                        .filter_map(|t| t.get("Id").and_then(|n| self.function_of(n)))
-                        .collect();
-                    self.target_groups.insert(r.id.clone(), fns);
-                }
+            "AWS::ElasticLoadBalancingV2::TargetGroup"
+                if p.get("TargetType").and_then(Node::str) == Some("lambda") =>
+            {
+                let fns = p
+                    .get("Targets")
+                    .map(Node::items)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|t| t.get("Id").and_then(|n| self.function_of(n)))
+                    .collect();
+                self.target_groups.insert(r.id.clone(), fns);
             }
             "AWS::S3::BucketPolicy" => {
                 if let (Some(b), Some(doc)) = (
@@ -791,10 +791,7 @@ impl<'e> Builder<'e> {
                     let retention = setting_i64(p, "RetentionInDays").unwrap_or_else(|| {
                         Setting::new(Val::unknown("never expires"), r.location.clone())
                     });
-                    let retention = match p.get("RetentionInDays") {
-                        Some(_) => Some(retention),
-                        None => None,
-                    };
+                    let retention = p.get("RetentionInDays").map(|_| retention);
                     if let Some(func) = self.function_mut(&f) {
                         if retention.is_some() {
                             func.log_retention_days = retention;

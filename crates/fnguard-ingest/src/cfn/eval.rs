@@ -213,16 +213,13 @@ impl Evaluator {
                 let items = arg.items();
                 let keys: Vec<Option<String>> =
                     items.iter().take(3).map(|i| ev(i).scalar_text()).collect();
-                let default = items
-                    .get(3)
-                    .and_then(|d| d.get("DefaultValue"))
-                    .map(|d| ev(d));
+                let default = items.get(3).and_then(|d| d.get("DefaultValue")).map(&ev);
                 let found = match (keys.first(), keys.get(1), keys.get(2)) {
                     (Some(Some(m)), Some(Some(k1)), Some(Some(k2))) => self
                         .mappings
                         .as_ref()
                         .and_then(|maps| maps.path(&[m, k1, k2]))
-                        .map(|n| ev(n)),
+                        .map(&ev),
                     _ => None,
                 };
                 match (found, default) {

@@ -239,17 +239,6 @@ fn split_overrides(s: &str) -> Vec<String> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn overrides_split_on_unquoted_space() {
-        assert_eq!(
-            super::split_overrides("A=1 B=\"x y\" C=z"),
-            vec!["A=1", "B=\"x y\"", "C=z"]
-        );
-    }
-}
-
 pub(crate) fn openapi_routes(
     b: &mut Builder<'_>,
     api: &str,
@@ -259,4 +248,15 @@ pub(crate) fn openapi_routes(
     default_auth: Option<&fnguard_model::Auth>,
 ) {
     openapi::routes(b, api, body, kind, authorizers, default_auth);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn overrides_split_on_unquoted_space() {
+        assert_eq!(
+            super::split_overrides("A=1 B=\"x y\" C=z"),
+            vec!["A=1", "B=\"x y\"", "C=z"]
+        );
+    }
 }

@@ -62,7 +62,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .functions
             .iter()
             .filter(|f| {
-                f.uses.iter().any(|u| *u == r.id)
+                f.uses.contains(&r.id)
                     || f.triggers
                         .iter()
                         .any(|t| t.kind.source_resource() == Some(r.id.as_str()))
