@@ -76,6 +76,22 @@ pub fn load(root: &Path, candidate: &Candidate, options: &LoadOptions) -> Loaded
     }
 }
 
+/// Load a descriptor from text, as if it were the file `name` in an empty directory (no
+/// `samconfig.toml`, no `${file()}` targets). For fuzzing and for callers that hold the text.
+pub fn load_str(kind: DescriptorKind, name: &str, text: &str, options: &LoadOptions) -> Loaded {
+    let root = PathBuf::from("/nonexistent-fnguard-root");
+    let ctx = LoadContext {
+        file: root.join(name),
+        root,
+        rel: name.to_string(),
+        options: options.clone(),
+    };
+    match kind {
+        DescriptorKind::Serverless => serverless::load(&ctx, text),
+        _ => cfn::load(&ctx, text, kind),
+    }
+}
+
 pub(crate) struct LoadContext {
     pub root: PathBuf,
     pub file: PathBuf,
