@@ -50,8 +50,10 @@ fn globals_key(ty: &str) -> Option<&'static str> {
 pub fn apply_globals(root: &Node, resources: &Node) -> Node {
     let globals = root.get("Globals");
     let mut out: Vec<(Key, Node)> = Vec::new();
-    let mut needs_rest = false;
-    let mut needs_http = false;
+    // The first event that makes the transform create each implicit API: where its settings
+    // (or a `Globals.Api` block) would be added.
+    let mut needs_rest: Option<Node> = None;
+    let mut needs_http: Option<Node> = None;
     for (key, res) in resources.entries() {
         let ty = res.get("Type").and_then(Node::str).unwrap_or("");
         let mut res = res.clone();
@@ -63,18 +65,21 @@ pub fn apply_globals(root: &Node, resources: &Node) -> Node {
             set(&mut res, "Properties", merge(g, &props));
         }
         if ty == "AWS::Serverless::Function" {
-            for (_, ev) in res
+            for (k, ev) in res
                 .path(&["Properties", "Events"])
                 .map(Node::entries)
                 .unwrap_or_default()
             {
                 let p = ev.get("Properties");
+                let mut at = ev.clone();
+                at.line = k.line;
+                at.column = k.column;
                 match ev.get("Type").and_then(Node::str) {
                     Some("Api") if p.and_then(|p| p.get("RestApiId")).is_none() => {
-                        needs_rest = true
+                        needs_rest.get_or_insert(at);
                     }
                     Some("HttpApi") if p.and_then(|p| p.get("ApiId")).is_none() => {
-                        needs_http = true
+                        needs_http.get_or_insert(at);
                     }
                     _ => {}
                 }
@@ -82,28 +87,25 @@ pub fn apply_globals(root: &Node, resources: &Node) -> Node {
         }
         out.push((key.clone(), res));
     }
-    let mut add_implicit = |id: &str, ty: &str, gkey: &str| {
+    let mut add_implicit = |id: &str, ty: &str, gkey: &str, at: &Node| {
         if out.iter().any(|(k, _)| k.name == id) {
             return;
         }
         let props = globals
             .and_then(|g| g.get(gkey))
             .cloned()
-            .unwrap_or_else(|| resources.with_kind(Kind::Map(Vec::new())));
-        let node = resources.with_kind(Kind::Map(vec![
-            (
-                key_at(resources, "Type"),
-                resources.with_kind(Kind::Str(ty.into())),
-            ),
-            (key_at(resources, "Properties"), props),
+            .unwrap_or_else(|| at.with_kind(Kind::Map(Vec::new())));
+        let node = at.with_kind(Kind::Map(vec![
+            (key_at(at, "Type"), at.with_kind(Kind::Str(ty.into()))),
+            (key_at(at, "Properties"), props),
         ]));
-        out.push((key_at(resources, id), node));
+        out.push((key_at(at, id), node));
     };
-    if needs_rest {
-        add_implicit(IMPLICIT_REST, "AWS::Serverless::Api", "Api");
+    if let Some(at) = &needs_rest {
+        add_implicit(IMPLICIT_REST, "AWS::Serverless::Api", "Api", at);
     }
-    if needs_http {
-        add_implicit(IMPLICIT_HTTP, "AWS::Serverless::HttpApi", "HttpApi");
+    if let Some(at) = &needs_http {
+        add_implicit(IMPLICIT_HTTP, "AWS::Serverless::HttpApi", "HttpApi", at);
     }
     resources.with_kind(Kind::Map(out))
 }

@@ -510,20 +510,24 @@ impl Service<'_> {
         } else {
             None
         };
+        // Point at the keys a user edits: `provider.apiGateway`/`httpApi`, `provider.logs.<api>`.
+        let provider = self.root.get("provider");
+        let provider_key = self
+            .root
+            .key_location("provider")
+            .unwrap_or_else(|| at.clone());
         let api_location = match kind {
-            ApiKind::Rest => self.root.path(&["provider", "apiGateway"]),
-            ApiKind::Http => self.root.path(&["provider", "httpApi"]),
+            ApiKind::Rest => provider.and_then(|p| p.key_location("apiGateway")),
+            ApiKind::Http => provider.and_then(|p| p.key_location("httpApi")),
             _ => None,
         }
-        .map(Node::location)
-        .unwrap_or_else(|| {
-            self.root
-                .key_location("provider")
-                .unwrap_or_else(|| at.clone())
-        });
-        let log_location = logs
-            .map(Node::location)
-            .unwrap_or_else(|| api_location.clone());
+        .unwrap_or_else(|| provider_key.clone());
+        let log_location = self
+            .root
+            .path(&["provider", "logs"])
+            .and_then(|l| l.key_location(logs_key))
+            .or_else(|| provider.and_then(|p| p.key_location("logs")))
+            .unwrap_or_else(|| provider_key.clone());
         let endpoint_private = self
             .provider("endpointType")
             .and_then(Node::str)

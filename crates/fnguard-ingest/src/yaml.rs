@@ -120,7 +120,8 @@ fn reindent(text: &str, (line, in_quoted): (u32, bool)) -> Option<String> {
             .find(|&i| !lines[i].trim().is_empty() && indent_of(lines[i]) <= base)?;
         (idx, base)
     } else {
-        let base = lines[..start]
+        let base = lines
+            .get(..start)?
             .iter()
             .rev()
             .find(|l| !l.trim().is_empty())
