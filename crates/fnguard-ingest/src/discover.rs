@@ -93,6 +93,7 @@ pub fn discover(root: &Path, excludes: &[String]) -> (Vec<Candidate>, Vec<Diagno
     if let Ok(ov) = overrides.build() {
         builder.overrides(ov);
     }
+    let mut cdk_apps: Vec<PathBuf> = Vec::new();
     for entry in builder.build() {
         let entry = match entry {
             Ok(e) => e,
@@ -109,11 +110,35 @@ pub fn discover(root: &Path, excludes: &[String]) -> (Vec<Candidate>, Vec<Diagno
             continue;
         }
         let path = entry.path();
+        if path.file_name().is_some_and(|n| n == "cdk.json") {
+            // `cdk.out` is usually git-ignored, yet for a CDK app it is the only descriptor.
+            if let Some(app) = path.parent() {
+                cdk_apps.push(app.to_path_buf());
+            }
+        }
         if let Some(kind) = classify(path) {
             candidates.push(Candidate {
                 path: path.to_path_buf(),
                 kind,
             });
+        }
+    }
+    for app in cdk_apps {
+        let out = app.join("cdk.out");
+        let Ok(entries) = std::fs::read_dir(&out) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_file()
+                && classify(&p) == Some(DescriptorKind::Cdk)
+                && !candidates.iter().any(|c| c.path == p)
+            {
+                candidates.push(Candidate {
+                    path: p,
+                    kind: DescriptorKind::Cdk,
+                });
+            }
         }
     }
     candidates.sort();

@@ -38,9 +38,18 @@ pub struct Project {
     pub roles: Vec<Role>,
     pub permissions: Vec<InvokePermission>,
     pub parameters: Vec<TemplateParameter>,
+    /// CDK construct paths (`aws:cdk:path` metadata) by logical id, for CDK output.
+    pub construct_paths: Vec<(String, String)>,
 }
 
 impl Project {
+    pub fn construct_path(&self, id: &str) -> Option<&str> {
+        self.construct_paths
+            .iter()
+            .find(|(i, _)| i == id)
+            .map(|(_, p)| p.as_str())
+    }
+
     pub fn new(path: impl Into<String>, format: SourceFormat) -> Self {
         Self {
             path: path.into(),
@@ -51,6 +60,7 @@ impl Project {
             roles: Vec::new(),
             permissions: Vec::new(),
             parameters: Vec::new(),
+            construct_paths: Vec::new(),
         }
     }
 

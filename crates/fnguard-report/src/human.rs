@@ -45,7 +45,12 @@ pub fn render_human(report: &ScanReport<'_>, opts: &HumanOptions<'_>) -> String 
     for file in files {
         let project = report.projects.iter().find(|pr| pr.path == file);
         let header = match project {
-            Some(pr) => format!("{file} ({}, {} functions)", pr.format, pr.functions.len()),
+            Some(pr) => format!(
+                "{file} ({}, {} function{})",
+                pr.format,
+                pr.functions.len(),
+                if pr.functions.len() == 1 { "" } else { "s" }
+            ),
             None => file.to_string(),
         };
         let _ = writeln!(out, "{}", p.wrap("1", &header));

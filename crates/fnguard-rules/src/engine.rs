@@ -70,8 +70,14 @@ pub fn run(projects: &[Project], config: &RuleConfig) -> Vec<Finding> {
             project,
             today: config.today,
         };
+        let first = out.len();
         for rule in &rules {
             rule.check(&cx, &mut out);
+        }
+        if !project.construct_paths.is_empty() {
+            for f in &mut out[first..] {
+                attach_construct_path(project, f);
+            }
         }
     }
     for f in &mut out {
@@ -89,6 +95,25 @@ pub fn run(projects: &[Project], config: &RuleConfig) -> Vec<Finding> {
     });
     out.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.location == b.location);
     out
+}
+
+/// CDK users edit constructs, not the synthesized template: name the construct too.
+fn attach_construct_path(project: &Project, f: &mut Finding) {
+    let path = f
+        .function
+        .as_deref()
+        .and_then(|id| project.construct_path(id))
+        .or_else(|| {
+            f.resource
+                .as_deref()
+                .and_then(|id| project.construct_path(id))
+        });
+    let Some(path) = path else { return };
+    f.message = format!("{} [CDK construct {path}]", f.message);
+    if !f.evidence.is_object() {
+        f.evidence = serde_json::json!({});
+    }
+    f.evidence["construct_path"] = serde_json::Value::String(path.to_string());
 }
 
 /// `fnguard:ignore FG201 <reason>` found in a file, on `line`.

@@ -426,3 +426,36 @@ fn human_output_shows_the_source_line() {
     assert!(text.contains("fix:"));
     assert!(!text.contains("\x1b["), "no colour when not a terminal");
 }
+
+#[test]
+fn cdk_output_is_found_even_when_git_ignored_and_names_the_construct() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".gitignore", "cdk.out\n");
+    write(
+        dir.path(),
+        "cdk.json",
+        "{\"app\": \"npx ts-node bin/app.ts\"}\n",
+    );
+    let template =
+        std::fs::read_to_string(examples().join("cdk-app/cdk.out/ReportsStack.template.json"))
+            .unwrap();
+    write(dir.path(), "cdk.out/ReportsStack.template.json", &template);
+    write(
+        dir.path(),
+        "cdk.out/manifest.json",
+        "{\"version\": \"36.0.0\"}\n",
+    );
+    let (_, v) = json_of(&["scan", dir.path().to_str().unwrap(), "--format", "json"]);
+    assert_eq!(v["projects"][0]["format"], "cdk");
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "FG201")
+        .expect("FG201");
+    assert_eq!(
+        f["evidence"]["construct_path"],
+        "ReportsStack/ReportsHandler/Resource"
+    );
+    assert!(f["message"].as_str().unwrap().contains("CDK construct"));
+}

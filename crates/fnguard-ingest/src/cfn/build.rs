@@ -98,6 +98,12 @@ impl<'e> Builder<'e> {
                 .get("Properties")
                 .map(|p| self.ev.eval(p))
                 .unwrap_or_else(|| node.with_kind(Kind::Map(Vec::new())));
+            if let Some(path) = node
+                .path(&["Metadata", "aws:cdk:path"])
+                .and_then(Node::scalar_text)
+            {
+                self.project.construct_paths.push((key.name.clone(), path));
+            }
             all.push(Res {
                 id: key.name.clone(),
                 ty: ty.to_string(),
