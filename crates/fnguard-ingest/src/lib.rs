@@ -48,6 +48,9 @@ impl LoadOptions {
 pub struct Loaded {
     pub project: Option<Project>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Nested stacks with local templates, loaded with the parameters their parent passes.
+    /// The same files loaded on their own (with defaults) should be dropped in their favour.
+    pub nested: Vec<Project>,
 }
 
 /// Load one discovered descriptor. `root` is the scanned root that paths are reported against.
@@ -59,6 +62,7 @@ pub fn load(root: &Path, candidate: &Candidate, options: &LoadOptions) -> Loaded
             return Loaded {
                 project: None,
                 diagnostics: vec![d],
+                nested: Vec::new(),
             }
         }
     };
@@ -67,6 +71,8 @@ pub fn load(root: &Path, candidate: &Candidate, options: &LoadOptions) -> Loaded
         file: candidate.path.clone(),
         rel: rel.clone(),
         options: options.clone(),
+        parent_params: None,
+        chain: Vec::new(),
     };
     match candidate.kind {
         DescriptorKind::Serverless => serverless::load(&ctx, &text),
@@ -85,6 +91,8 @@ pub fn load_str(kind: DescriptorKind, name: &str, text: &str, options: &LoadOpti
         root,
         rel: name.to_string(),
         options: options.clone(),
+        parent_params: None,
+        chain: Vec::new(),
     };
     match kind {
         DescriptorKind::Serverless => serverless::load(&ctx, text),
@@ -97,6 +105,10 @@ pub(crate) struct LoadContext {
     pub file: PathBuf,
     pub rel: String,
     pub options: LoadOptions,
+    /// Parameter values a parent stack passes to this nested template.
+    pub parent_params: Option<std::collections::HashMap<String, node::Node>>,
+    /// Templates above this one in a nesting chain (cycle guard).
+    pub chain: Vec<PathBuf>,
 }
 
 impl LoadContext {

@@ -41,6 +41,7 @@ pub(crate) fn load(ctx: &LoadContext, text: &str) -> Loaded {
         return Loaded {
             project: None,
             diagnostics,
+            nested: Vec::new(),
         };
     };
     if !raw.is_map() {
@@ -52,6 +53,7 @@ pub(crate) fn load(ctx: &LoadContext, text: &str) -> Loaded {
         return Loaded {
             project: None,
             diagnostics,
+            nested: Vec::new(),
         };
     }
     let provider_name = raw
@@ -67,6 +69,7 @@ pub(crate) fn load(ctx: &LoadContext, text: &str) -> Loaded {
         return Loaded {
             project: None,
             diagnostics,
+            nested: Vec::new(),
         };
     }
     let resolver = Resolver::new(raw.clone(), ctx);
@@ -123,6 +126,7 @@ pub(crate) fn load(ctx: &LoadContext, text: &str) -> Loaded {
     Loaded {
         project: Some(project),
         diagnostics,
+        nested: Vec::new(),
     }
 }
 

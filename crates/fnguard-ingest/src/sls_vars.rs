@@ -416,6 +416,8 @@ mod tests {
             file: dir.path().join("serverless.yml"),
             rel: "serverless.yml".into(),
             options: opts,
+            parent_params: None,
+            chain: Vec::new(),
         };
         let root = yaml::parse(yaml_text, "serverless.yml").root.unwrap();
         let r = Resolver::new(root.clone(), &ctx);

@@ -94,6 +94,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
             String::new()
         };
         let mut root_projects: Vec<Project> = Vec::new();
+        let mut nested: Vec<Project> = Vec::new();
         let (candidates, diags) = discover(path, &excludes);
         candidates_total += candidates.len();
         errors.extend(diags);
@@ -118,6 +119,15 @@ pub fn run(args: ScanArgs) -> Result<u8> {
             }));
             if let Some(p) = l.project {
                 root_projects.push(p);
+            }
+            nested.extend(l.nested);
+        }
+        // A nested template loaded through its parent knows the parameters it is given; its
+        // stand-alone load (defaults only) gives way.
+        root_projects.retain(|p| !nested.iter().any(|n| n.path == p.path));
+        for n in nested.drain(..) {
+            if !root_projects.iter().any(|p| p.path == n.path) {
+                root_projects.push(n);
             }
         }
         let mut root_findings = fnguard_rules::run(

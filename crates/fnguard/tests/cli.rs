@@ -459,3 +459,36 @@ fn cdk_output_is_found_even_when_git_ignored_and_names_the_construct() {
     );
     assert!(f["message"].as_str().unwrap().contains("CDK construct"));
 }
+
+#[test]
+fn nested_stacks_get_the_parameters_their_parent_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "parent.yaml",
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Api:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./nested/api.yaml\n      Parameters:\n        UrlAuth: NONE\n",
+    );
+    write(
+        dir.path(),
+        "nested/api.yaml",
+        "AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  UrlAuth:\n    Type: String\n    Default: AWS_IAM\nResources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n      Handler: a.b\n      Role: arn:aws:iam::123456789012:role/r\n  Url:\n    Type: AWS::Lambda::Url\n    Properties:\n      TargetFunctionArn: !GetAtt Fn.Arn\n      AuthType: !Ref UrlAuth\n",
+    );
+    let (_, v) = json_of(&["scan", dir.path().to_str().unwrap(), "--format", "json"]);
+    let fg201: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "FG201")
+        .collect();
+    assert_eq!(
+        fg201.len(),
+        1,
+        "the parent passes NONE, overriding the AWS_IAM default: {v}"
+    );
+    assert_eq!(fg201[0]["location"]["file"], "nested/api.yaml");
+    assert_eq!(
+        v["projects"].as_array().unwrap().len(),
+        2,
+        "the nested template is one project"
+    );
+}

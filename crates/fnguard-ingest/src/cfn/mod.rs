@@ -19,6 +19,7 @@ pub(crate) fn load(ctx: &LoadContext, text: &str, kind: DescriptorKind) -> Loade
         return Loaded {
             project: None,
             diagnostics,
+            nested: Vec::new(),
         };
     };
     let Some(resources) = root.get("Resources").filter(|r| r.is_map()) else {
@@ -27,6 +28,7 @@ pub(crate) fn load(ctx: &LoadContext, text: &str, kind: DescriptorKind) -> Loade
             return Loaded {
                 project: None,
                 diagnostics,
+                nested: Vec::new(),
             };
         }
         diagnostics.push(Diagnostic::error(
@@ -37,6 +39,7 @@ pub(crate) fn load(ctx: &LoadContext, text: &str, kind: DescriptorKind) -> Loade
         return Loaded {
             project: None,
             diagnostics,
+            nested: Vec::new(),
         };
     };
     let declares_transform = crate::sam::is_sam(&root);
@@ -85,9 +88,90 @@ pub(crate) fn load(ctx: &LoadContext, text: &str, kind: DescriptorKind) -> Loade
     builder.add_resources(&resources, sam);
     let (project, diags) = builder.finish();
     diagnostics.extend(diags);
+    let mut nested = Vec::new();
+    load_nested(ctx, &evaluator, &resources, &mut nested, &mut diagnostics);
     Loaded {
         project: Some(project),
         diagnostics,
+        nested,
+    }
+}
+
+const MAX_NESTING: usize = 5;
+
+/// `AWS::CloudFormation::Stack` (`TemplateURL`) and `AWS::Serverless::Application`
+/// (`Location`) with a local path: load the child with the parameters this stack passes.
+fn load_nested(
+    ctx: &LoadContext,
+    ev: &Evaluator,
+    resources: &Node,
+    nested: &mut Vec<Project>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for (key, res) in resources.entries() {
+        let (url_key, params_key) = match res.get("Type").and_then(Node::str) {
+            Some("AWS::CloudFormation::Stack") => ("TemplateURL", "Parameters"),
+            Some("AWS::Serverless::Application") => ("Location", "Parameters"),
+            _ => continue,
+        };
+        let Some(props) = res.get("Properties").map(|p| ev.eval(p)) else {
+            continue;
+        };
+        let Some(url) = props.get(url_key).and_then(Node::str) else {
+            continue;
+        };
+        if url.contains("://") || url.starts_with("s3:") {
+            continue;
+        }
+        let path = ctx.dir().join(url);
+        let (Ok(child), Ok(root)) = (path.canonicalize(), ctx.root.canonicalize()) else {
+            diagnostics.push(Diagnostic::warning(
+                &ctx.rel,
+                Some(key.line),
+                format!("nested stack `{}`: template {url} not found", key.name),
+            ));
+            continue;
+        };
+        if !child.starts_with(&root) || ctx.chain.contains(&child) || ctx.chain.len() >= MAX_NESTING
+        {
+            diagnostics.push(Diagnostic::warning(
+                &ctx.rel,
+                Some(key.line),
+                format!("nested stack `{}`: {url} is outside the scan, circular or nested too deeply; not followed", key.name),
+            ));
+            continue;
+        }
+        let rel = ctx.relative(&path);
+        let text = match crate::read_text(&path, &rel, ctx.options.max_bytes()) {
+            Ok(t) => t,
+            Err(d) => {
+                diagnostics.push(d);
+                continue;
+            }
+        };
+        let passed: HashMap<String, Node> = props
+            .get(params_key)
+            .map(Node::entries)
+            .unwrap_or_default()
+            .iter()
+            .map(|(k, v)| (k.name.clone(), v.clone()))
+            .collect();
+        let mut chain = ctx.chain.clone();
+        if let Ok(me) = ctx.file.canonicalize() {
+            chain.push(me);
+        }
+        let child_ctx = LoadContext {
+            root: ctx.root.clone(),
+            file: path.clone(),
+            rel,
+            options: ctx.options.clone(),
+            parent_params: Some(passed),
+            chain,
+        };
+        let loaded = load(&child_ctx, &text, DescriptorKind::Sam);
+        diagnostics.extend(loaded.diagnostics);
+        nested.extend(loaded.project);
+        nested.extend(loaded.nested);
     }
 }
 
@@ -126,6 +210,18 @@ fn parameters(
             default: default.and_then(Node::scalar_text),
             location: spec.location(),
         });
+        if let Some(v) = ctx.parent_params.as_ref().and_then(|p| p.get(name)) {
+            let mut v = v.clone();
+            // Keep the child's position: findings about the value point at the parameter.
+            v.file = spec.file.clone();
+            v.line = spec.line;
+            v.column = spec.column;
+            if let Some(p) = project.parameters.last_mut() {
+                p.default = v.scalar_text();
+            }
+            out.insert(name.clone(), v);
+            continue;
+        }
         let given = ctx
             .options
             .params
@@ -166,46 +262,69 @@ fn parameters(
     out
 }
 
-/// `parameter_overrides` from `samconfig.toml` beside the template (environment `default`,
-/// or the one named by `--stage`).
+/// `parameter_overrides` from `samconfig.toml` (or `samconfig.yaml`/`.yml`) beside the
+/// template: environment `default`, or the one named by `--stage`.
 fn samconfig_overrides(
     ctx: &LoadContext,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> HashMap<String, String> {
-    let path = ctx.dir().join("samconfig.toml");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return HashMap::new();
-    };
-    let rel = ctx.relative(&path);
-    let doc: toml::Value = match toml::from_str(&text) {
-        Ok(d) => d,
-        Err(e) => {
-            let line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].lines().count() as u32);
-            diagnostics.push(Diagnostic::error(
-                &rel,
-                line,
-                format!("invalid TOML: {}", e.message()),
-            ));
-            return HashMap::new();
-        }
-    };
     let env = ctx.options.stage.as_deref().unwrap_or("default");
-    let overrides = doc
-        .get(env)
-        .and_then(|e| e.get("deploy"))
-        .and_then(|d| d.get("parameters"))
-        .and_then(|p| p.get("parameter_overrides"));
+    let mut items: Vec<String> = Vec::new();
+    let toml_path = ctx.dir().join("samconfig.toml");
+    if let Ok(text) = std::fs::read_to_string(&toml_path) {
+        let rel = ctx.relative(&toml_path);
+        match toml::from_str::<toml::Value>(&text) {
+            Ok(doc) => {
+                match doc
+                    .get(env)
+                    .and_then(|e| e.get("deploy"))
+                    .and_then(|d| d.get("parameters"))
+                    .and_then(|p| p.get("parameter_overrides"))
+                {
+                    Some(toml::Value::String(s)) => items = split_overrides(s),
+                    Some(toml::Value::Array(a)) => {
+                        items = a
+                            .iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect()
+                    }
+                    _ => {}
+                }
+            }
+            Err(e) => {
+                let line = e
+                    .span()
+                    .map(|s| text[..s.start.min(text.len())].lines().count() as u32);
+                diagnostics.push(Diagnostic::error(
+                    &rel,
+                    line,
+                    format!("invalid TOML: {}", e.message()),
+                ));
+            }
+        }
+    } else {
+        for name in ["samconfig.yaml", "samconfig.yml"] {
+            let path = ctx.dir().join(name);
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let rel = ctx.relative(&path);
+            let parsed = yaml::parse(&text, &rel);
+            diagnostics.extend(parsed.diagnostics);
+            if let Some(o) = parsed
+                .root
+                .as_ref()
+                .and_then(|r| r.path(&[env, "deploy", "parameters", "parameter_overrides"]))
+            {
+                items = match o.str() {
+                    Some(s) => split_overrides(s),
+                    None => o.items().iter().filter_map(Node::scalar_text).collect(),
+                };
+            }
+            break;
+        }
+    }
     let mut out = HashMap::new();
-    let items: Vec<String> = match overrides {
-        Some(toml::Value::String(s)) => split_overrides(s),
-        Some(toml::Value::Array(a)) => a
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect(),
-        _ => Vec::new(),
-    };
     for item in items {
         if let Some((k, v)) = item.split_once('=') {
             out.insert(k.trim().to_string(), v.trim().trim_matches('"').to_string());
