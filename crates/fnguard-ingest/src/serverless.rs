@@ -450,26 +450,7 @@ impl Service<'_> {
             ),
             None => Setting::new(Val::Known("NONE".to_string()), u.location()),
         };
-        let cors = u.get("cors").map(|c| match c.as_bool() {
-            Some(true) => Cors {
-                allow_origins: vec![Val::Known("*".into())],
-                allow_credentials: None,
-                location: c.location(),
-            },
-            _ => Cors {
-                allow_origins: c
-                    .get("allowedOrigins")
-                    .map(|o| {
-                        o.one_or_many()
-                            .into_iter()
-                            .map(Node::to_val_string)
-                            .collect()
-                    })
-                    .unwrap_or_else(|| vec![Val::Known("*".into())]),
-                allow_credentials: c.get("allowCredentials").map(Node::to_val_bool),
-                location: c.location(),
-            },
-        });
+        let cors = u.get("cors").and_then(|c| cors(c, &["allowedOrigins"]));
         Some(FunctionUrl {
             auth_type: auth,
             cors,
@@ -539,26 +520,7 @@ impl Service<'_> {
         let cors = if kind == ApiKind::Http {
             self.root
                 .path(&["provider", "httpApi", "cors"])
-                .map(|c| match c.as_bool() {
-                    Some(true) => Cors {
-                        allow_origins: vec![Val::Known("*".into())],
-                        allow_credentials: None,
-                        location: c.location(),
-                    },
-                    _ => Cors {
-                        allow_origins: c
-                            .get("allowedOrigins")
-                            .map(|o| {
-                                o.one_or_many()
-                                    .into_iter()
-                                    .map(Node::to_val_string)
-                                    .collect()
-                            })
-                            .unwrap_or_else(|| vec![Val::Known("*".into())]),
-                        allow_credentials: c.get("allowCredentials").map(Node::to_val_bool),
-                        location: c.location(),
-                    },
-                })
+                .and_then(|c| cors(c, &["allowedOrigins"]))
         } else {
             None
         };
@@ -861,27 +823,8 @@ impl Service<'_> {
     }
 
     fn http_cors(&mut self, c: &Node) {
-        let cors = match c.as_bool() {
-            Some(false) => return,
-            Some(true) => Cors {
-                allow_origins: vec![Val::Known("*".into())],
-                allow_credentials: None,
-                location: c.location(),
-            },
-            None => Cors {
-                allow_origins: c
-                    .get("origins")
-                    .or_else(|| c.get("origin"))
-                    .map(|o| {
-                        o.one_or_many()
-                            .into_iter()
-                            .map(Node::to_val_string)
-                            .collect()
-                    })
-                    .unwrap_or_else(|| vec![Val::Known("*".into())]),
-                allow_credentials: c.get("allowCredentials").map(Node::to_val_bool),
-                location: c.location(),
-            },
+        let Some(cors) = cors(c, &["origins", "origin"]) else {
+            return;
         };
         if let Some(api) = self.project.apis.iter_mut().find(|a| a.id == REST_API) {
             if api
@@ -930,6 +873,34 @@ impl Service<'_> {
             )),
         }
     }
+}
+
+/// `cors: true` (any origin) or a map naming origins under one of `origin_keys` (any origin
+/// when none is named, as the framework defaults to `*`); `cors: false` is none.
+fn cors(c: &Node, origin_keys: &[&str]) -> Option<Cors> {
+    if c.as_bool() == Some(false) {
+        return None;
+    }
+    let any = || vec![Val::Known("*".to_string())];
+    let allow_origins = if c.as_bool() == Some(true) {
+        any()
+    } else {
+        origin_keys
+            .iter()
+            .find_map(|k| c.get(k))
+            .map(|o| {
+                o.one_or_many()
+                    .into_iter()
+                    .map(Node::to_val_string)
+                    .collect()
+            })
+            .unwrap_or_else(any)
+    };
+    Some(Cors {
+        allow_origins,
+        allow_credentials: c.get("allowCredentials").map(Node::to_val_bool),
+        location: c.location(),
+    })
 }
 
 fn rest_authorizer(a: &Node) -> Auth {

@@ -135,6 +135,11 @@ impl<'e> Builder<'e> {
 
     fn add_primary(&mut self, r: &Res) {
         let p = &r.props;
+        if let Some((_, kind, name_key)) = PLAIN_RESOURCES.iter().find(|(t, ..)| *t == r.ty) {
+            let res = self.resource(r, *kind, name_key);
+            self.project.resources.push(res);
+            return;
+        }
         match r.ty.as_str() {
             "AWS::Lambda::Function" => {
                 let f = self.lambda_function(r);
@@ -172,39 +177,13 @@ impl<'e> Builder<'e> {
             }
             "AWS::SNS::Topic" => {
                 let mut t = self.resource(r, ResourceKind::Topic, "TopicName");
-                t.encrypted = Some(match p.get("KmsMasterKeyId") {
-                    Some(k) => Setting::new(Val::Known(true), k.location()),
-                    None => Setting::new(Val::Known(false), r.location.clone()),
-                });
-                self.project.resources.push(t);
-            }
-            "AWS::DynamoDB::Table" | "AWS::DynamoDB::GlobalTable" => {
-                let t = self.resource(r, ResourceKind::Table, "TableName");
+                t.encrypted = Some(encrypted_if_present(p, "KmsMasterKeyId", r));
                 self.project.resources.push(t);
             }
             "AWS::Kinesis::Stream" => {
                 let mut s = self.resource(r, ResourceKind::Stream, "Name");
-                s.encrypted = Some(match p.get("StreamEncryption") {
-                    Some(k) => Setting::new(Val::Known(true), k.location()),
-                    None => Setting::new(Val::Known(false), r.location.clone()),
-                });
+                s.encrypted = Some(encrypted_if_present(p, "StreamEncryption", r));
                 self.project.resources.push(s);
-            }
-            "AWS::SecretsManager::Secret" => {
-                let s = self.resource(r, ResourceKind::Secret, "Name");
-                self.project.resources.push(s);
-            }
-            "AWS::KMS::Key" => {
-                let k = self.resource(r, ResourceKind::Key, "Description");
-                self.project.resources.push(k);
-            }
-            "AWS::Events::EventBus" => {
-                let b = self.resource(r, ResourceKind::EventBus, "Name");
-                self.project.resources.push(b);
-            }
-            "AWS::Logs::LogGroup" => {
-                let l = self.resource(r, ResourceKind::LogGroup, "LogGroupName");
-                self.project.resources.push(l);
             }
             "AWS::SSM::Parameter" => {
                 let mut s = self.resource(r, ResourceKind::Parameter, "Name");
@@ -1082,6 +1061,33 @@ impl<'e> Builder<'e> {
             f.uses.sort();
             f.uses.dedup();
         }
+    }
+}
+
+/// Resources the model records with no settings of their own beyond name and tags.
+const PLAIN_RESOURCES: &[(&str, ResourceKind, &str)] = &[
+    ("AWS::DynamoDB::Table", ResourceKind::Table, "TableName"),
+    (
+        "AWS::DynamoDB::GlobalTable",
+        ResourceKind::Table,
+        "TableName",
+    ),
+    ("AWS::SecretsManager::Secret", ResourceKind::Secret, "Name"),
+    ("AWS::KMS::Key", ResourceKind::Key, "Description"),
+    ("AWS::Events::EventBus", ResourceKind::EventBus, "Name"),
+    (
+        "AWS::Logs::LogGroup",
+        ResourceKind::LogGroup,
+        "LogGroupName",
+    ),
+];
+
+/// Encryption that is on exactly when `key` is set (SNS `KmsMasterKeyId`, Kinesis
+/// `StreamEncryption`); when off, the finding points at the resource.
+fn encrypted_if_present(p: &Node, key: &str, r: &Res) -> Setting<bool> {
+    match p.get(key) {
+        Some(k) => Setting::new(Val::Known(true), k.location()),
+        None => Setting::new(Val::Known(false), r.location.clone()),
     }
 }
 
