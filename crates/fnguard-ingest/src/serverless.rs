@@ -548,6 +548,13 @@ impl Service<'_> {
     }
 
     fn events(&mut self, items: &[(Key, Node)]) {
+        let position: HashMap<String, usize> = self
+            .project
+            .functions
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.id.clone(), i))
+            .collect();
         for (key, def) in items {
             let Some(events) = def.get("events") else {
                 continue;
@@ -559,7 +566,8 @@ impl Service<'_> {
                 let location = Location::new(ev.file.as_ref(), ty_key.line, ty_key.column);
                 let kind = self.event(ty_key.name.as_str(), spec, &location);
                 if let Some(kind) = kind {
-                    if let Some(f) = self.project.functions.iter_mut().find(|f| f.id == key.name) {
+                    let slot = position.get(&key.name).copied();
+                    if let Some(f) = slot.and_then(|i| self.project.functions.get_mut(i)) {
                         f.triggers.push(Trigger {
                             kind,
                             location: location.clone(),

@@ -51,6 +51,9 @@ enum Frame {
     Map {
         entries: Vec<(Key, Node)>,
         pending_key: Option<Node>,
+        /// Key names, once the mapping is large enough that scanning `entries` would be
+        /// quadratic (templates with tens of thousands of resources exist).
+        seen: Option<std::collections::HashSet<String>>,
         start: Span,
         anchor: usize,
         tag: Option<String>,
@@ -271,6 +274,7 @@ impl Builder {
                 self.stack.push(Frame::Map {
                     entries: Vec::new(),
                     pending_key: None,
+                    seen: None,
                     start: span,
                     anchor,
                     tag: tag_name(tag.as_deref()),
@@ -401,6 +405,7 @@ impl Builder {
             Some(Frame::Map {
                 entries,
                 pending_key,
+                seen,
                 ..
             }) => match pending_key.take() {
                 None => {
@@ -412,7 +417,15 @@ impl Builder {
                         Kind::Null => "null".to_string(),
                         _ => key.to_json().to_string(),
                     });
-                    let duplicate = name != "<<" && entries.iter().any(|(k, _)| k.name == name);
+                    const INDEX_FROM: usize = 32;
+                    if seen.is_none() && entries.len() >= INDEX_FROM {
+                        *seen = Some(entries.iter().map(|(k, _)| k.name.clone()).collect());
+                    }
+                    let present = match seen {
+                        Some(set) => !set.insert(name.clone()),
+                        None => entries.iter().any(|(k, _)| k.name == name),
+                    };
+                    let duplicate = name != "<<" && present;
                     let key = Key {
                         name,
                         line: key.line,

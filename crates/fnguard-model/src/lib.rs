@@ -3,12 +3,14 @@
 
 mod app;
 mod finding;
+mod index;
 mod location;
 mod policy;
 mod value;
 
 pub use app::*;
 pub use finding::*;
+pub use index::ProjectIndex;
 pub use location::*;
 pub use policy::*;
 pub use value::*;

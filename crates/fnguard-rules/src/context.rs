@@ -1,9 +1,11 @@
 use crate::RuleMeta;
-use fnguard_model::{Finding, Location, Project, Severity};
+use fnguard_model::{Finding, Location, Project, ProjectIndex, Severity};
+use std::collections::HashMap;
 
 /// What a rule sees: one project and the scan's settings.
 pub struct Context<'a> {
     pub project: &'a Project,
+    pub index: ProjectIndex<'a>,
     /// Today's date as (year, month, day), supplied by the caller so rules stay pure.
     pub today: (i32, u32, u32),
 }
@@ -136,10 +138,14 @@ pub fn group_by_location<T: Clone>(
     items: Vec<(Location, T, &str)>,
 ) -> Vec<(Location, T, Vec<&str>)> {
     let mut out: Vec<(Location, T, Vec<&str>)> = Vec::new();
+    let mut seen: HashMap<Location, usize> = HashMap::new();
     for (loc, value, id) in items {
-        match out.iter_mut().find(|(l, _, _)| *l == loc) {
-            Some((_, _, ids)) => ids.push(id),
-            None => out.push((loc, value, vec![id])),
+        match seen.get(&loc) {
+            Some(&i) => out[i].2.push(id),
+            None => {
+                seen.insert(loc.clone(), out.len());
+                out.push((loc, value, vec![id]));
+            }
         }
     }
     out

@@ -68,6 +68,7 @@ pub fn run(projects: &[Project], config: &RuleConfig) -> Vec<Finding> {
     for project in projects {
         let cx = Context {
             project,
+            index: fnguard_model::ProjectIndex::new(project),
             today: config.today,
         };
         let first = out.len();

@@ -9,6 +9,7 @@ use fnguard_model::{
     Api, ApiKind, Auth, Cors, EnvVar, Function, FunctionUrl, InvokePermission, Location, Project,
     Resource, ResourceKind, Role, RoleRef, Setting, Stage, Throttle, Trigger, TriggerKind, Val,
 };
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -35,6 +36,46 @@ pub(crate) struct Builder<'e> {
     v2_integrations: HashMap<String, String>,
     target_groups: HashMap<String, Vec<String>>,
     lb_of_tg: HashMap<String, (String, Auth)>,
+    index: RefCell<Index>,
+}
+
+/// Positions of functions, resources and APIs in the project by id (and functions by name),
+/// so that attaching thousands of triggers stays linear. The project's vectors only grow;
+/// the index catches up with what was pushed since it last looked.
+#[derive(Default)]
+struct Index {
+    functions: HashMap<String, usize>,
+    function_names: HashMap<String, usize>,
+    resources: HashMap<String, usize>,
+    apis: HashMap<String, usize>,
+    roles: HashMap<String, usize>,
+    seen: (usize, usize, usize, usize),
+}
+
+impl Index {
+    fn sync(&mut self, p: &Project) {
+        for (i, f) in p.functions.iter().enumerate().skip(self.seen.0) {
+            self.functions.entry(f.id.clone()).or_insert(i);
+            if let Some(name) = f.name.as_ref().and_then(Val::as_str) {
+                self.function_names.entry(name.to_string()).or_insert(i);
+            }
+        }
+        for (i, r) in p.resources.iter().enumerate().skip(self.seen.1) {
+            self.resources.entry(r.id.clone()).or_insert(i);
+        }
+        for (i, a) in p.apis.iter().enumerate().skip(self.seen.2) {
+            self.apis.entry(a.id.clone()).or_insert(i);
+        }
+        for (i, r) in p.roles.iter().enumerate().skip(self.seen.3) {
+            self.roles.entry(r.id.clone()).or_insert(i);
+        }
+        self.seen = (
+            p.functions.len(),
+            p.resources.len(),
+            p.apis.len(),
+            p.roles.len(),
+        );
+    }
 }
 
 pub(crate) fn setting_str(props: &Node, key: &str) -> Option<Setting<String>> {
@@ -69,6 +110,7 @@ impl<'e> Builder<'e> {
             v2_integrations: HashMap::new(),
             target_groups: HashMap::new(),
             lb_of_tg: HashMap::new(),
+            index: RefCell::new(Index::default()),
         }
     }
 
@@ -426,7 +468,7 @@ impl<'e> Builder<'e> {
                         }
                     }
                 };
-                let target = bus.filter(|b| self.project.resource(b).is_some());
+                let target = bus.filter(|b| self.has_resource(b));
                 match target {
                     Some(b) => {
                         if let Some(res) = self.resource_mut(&b) {
@@ -874,7 +916,8 @@ impl<'e> Builder<'e> {
         let id = source.single_ref();
         let kind_of_res = id
             .as_ref()
-            .and_then(|i| self.project.resource(i))
+            .and_then(|i| self.position(|x| &x.resources, i))
+            .and_then(|i| self.project.resources.get(i))
             .map(|r| r.kind);
         let text = source.scalar_text().or_else(|| match &source.kind {
             Kind::Unknown(u) => Some(u.reason.clone()),
@@ -930,23 +973,38 @@ impl<'e> Builder<'e> {
         }
         let text = n.scalar_text()?;
         let name = text.rsplit(':').next().unwrap_or(&text);
-        self.project
-            .functions
-            .iter()
-            .find(|f| f.name.as_ref().and_then(Val::as_str) == Some(name) || f.id == name)
-            .map(|f| f.id.clone())
+        let mut index = self.index.borrow_mut();
+        index.sync(&self.project);
+        let pos = index
+            .function_names
+            .get(name)
+            .or_else(|| index.functions.get(name))?;
+        self.project.functions.get(*pos).map(|f| f.id.clone())
+    }
+
+    fn position(&self, which: fn(&Index) -> &HashMap<String, usize>, id: &str) -> Option<usize> {
+        let mut index = self.index.borrow_mut();
+        index.sync(&self.project);
+        which(&index).get(id).copied()
     }
 
     pub fn function_mut(&mut self, id: &str) -> Option<&mut Function> {
-        self.project.functions.iter_mut().find(|f| f.id == id)
+        let i = self.position(|x| &x.functions, id)?;
+        self.project.functions.get_mut(i)
+    }
+
+    pub fn has_resource(&self, id: &str) -> bool {
+        self.position(|x| &x.resources, id).is_some()
     }
 
     pub fn resource_mut(&mut self, id: &str) -> Option<&mut Resource> {
-        self.project.resources.iter_mut().find(|r| r.id == id)
+        let i = self.position(|x| &x.resources, id)?;
+        self.project.resources.get_mut(i)
     }
 
     pub fn api_mut(&mut self, id: &str) -> Option<&mut Api> {
-        self.project.apis.iter_mut().find(|a| a.id == id)
+        let i = self.position(|x| &x.apis, id)?;
+        self.project.apis.get_mut(i)
     }
 
     pub fn push_trigger(&mut self, f: &str, t: Trigger) {
@@ -977,7 +1035,7 @@ impl<'e> Builder<'e> {
 
     pub fn role_ref(&self, n: &Node) -> RoleRef {
         for r in n.refs() {
-            if self.project.role(&r).is_some() {
+            if self.position(|x| &x.roles, &r).is_some() {
                 return RoleRef::Declared {
                     id: r,
                     location: n.location(),
@@ -1050,7 +1108,7 @@ impl<'e> Builder<'e> {
 
     /// Cross-links that need the whole project: which resources functions use.
     fn link_functions(&mut self) {
-        let resource_ids: Vec<String> = self
+        let resource_ids: std::collections::HashSet<String> = self
             .project
             .resources
             .iter()

@@ -92,7 +92,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .key(&p.id)
             .fix("Name the caller and add SourceArn (the bucket, topic, rule or API that invokes) and SourceAccount, or PrincipalOrgID.")
             .evidence(serde_json::json!({ "principal": principal, "action": p.action.as_str() }));
-        if cx.project.function(function).is_some() {
+        if cx.index.function(function).is_some() {
             b = b.function(function);
         }
         b.emit(out);

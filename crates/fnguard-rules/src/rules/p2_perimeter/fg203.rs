@@ -74,14 +74,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             if *auth != Auth::None {
                 continue;
             }
-            let api = project.api(api_id);
+            let api = cx.index.api(api_id);
             if api.is_some_and(|a| a.private) {
                 continue;
             }
             let kind = api.map(|a| a.kind);
-            if kind == Some(ApiKind::WebSocket)
-                && !websocket_route_is_entry(project, api_id, &route)
-            {
+            if kind == Some(ApiKind::WebSocket) && !websocket_route_is_entry(cx, api_id, &route) {
                 continue;
             }
             let label = kind.map(ApiKind::label).unwrap_or("API");
@@ -108,11 +106,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 
 /// On a WebSocket API only `$connect` can carry an authorizer; the other routes are reachable
 /// only through a connection, so they are reported only when no `$connect` route exists.
-fn websocket_route_is_entry(project: &fnguard_model::Project, api: &str, route: &str) -> bool {
+fn websocket_route_is_entry(cx: &Context<'_>, api: &str, route: &str) -> bool {
     if route == "$connect" {
         return true;
     }
-    !project.functions.iter().any(|f| {
+    !cx.index.triggered_by(api).iter().any(|f| {
         f.triggers.iter().any(|t| {
             matches!(&t.kind, TriggerKind::Api { api: a, path, .. } if a == api && path == "$connect")
         })

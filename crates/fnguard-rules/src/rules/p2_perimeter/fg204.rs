@@ -53,7 +53,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             if !matches!(method.as_str(), "POST" | "PUT" | "PATCH" | "ANY") {
                 continue;
             }
-            if cx.project.api(api).is_some_and(|a| a.kind != ApiKind::Rest) {
+            if cx.index.api(api).is_some_and(|a| a.kind != ApiKind::Rest) {
                 continue;
             }
             cx.finding(

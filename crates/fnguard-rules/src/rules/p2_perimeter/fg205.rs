@@ -1,6 +1,6 @@
 use super::super::impl_rule;
 use crate::Context;
-use fnguard_model::{ApiKind, Finding, TriggerKind};
+use fnguard_model::{ApiKind, Finding};
 
 declare_rule! {
     /// ## What it does
@@ -41,11 +41,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if api.private || !matches!(api.kind, ApiKind::Rest | ApiKind::Alb) {
             continue;
         }
-        let fronts_function = cx.project.functions.iter().any(|f| {
-            f.triggers.iter().any(|t| {
-                matches!(&t.kind, TriggerKind::Api { api: a, .. } | TriggerKind::Alb { api: a, .. } if *a == api.id)
-            })
-        });
+        let fronts_function = !cx.index.triggered_by(&api.id).is_empty();
         if !fronts_function || api.stages.iter().any(|s| s.waf) {
             continue;
         }

@@ -62,20 +62,23 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(action) = write_action(r.kind) else {
             continue;
         };
-        let functions: Vec<&str> = cx
-            .project
-            .functions
-            .iter()
-            .filter(|f| {
-                f.triggers.iter().any(|t| match &t.kind {
-                    TriggerKind::EventBridge { bus: None } => {
-                        r.kind == ResourceKind::EventBus && r.id == "default"
-                    }
-                    k => k.source_resource() == Some(r.id.as_str()),
-                })
+        // Rules without a bus name target the default bus.
+        let on_default_bus = || {
+            cx.project.functions.iter().filter(|f| {
+                f.triggers
+                    .iter()
+                    .any(|t| matches!(&t.kind, TriggerKind::EventBridge { bus: None }))
             })
-            .map(|f| f.id.as_str())
-            .collect();
+        };
+        let functions: Vec<&str> = if r.kind == ResourceKind::EventBus && r.id == "default" {
+            on_default_bus().map(|f| f.id.as_str()).collect()
+        } else {
+            cx.index
+                .triggered_by(&r.id)
+                .iter()
+                .map(|f| f.id.as_str())
+                .collect()
+        };
         if functions.is_empty() {
             continue;
         }

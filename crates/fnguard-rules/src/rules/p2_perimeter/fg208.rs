@@ -79,7 +79,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(pool) = client
             .user_pool
             .as_deref()
-            .and_then(|p| cx.project.resource(p))
+            .and_then(|p| cx.index.resource(p))
         else {
             continue;
         };

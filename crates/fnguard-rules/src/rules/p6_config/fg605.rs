@@ -48,7 +48,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 )),
                 TriggerKind::Sqs { queue, .. } => queue
                     .as_str()
-                    .and_then(|q| cx.project.resource(q))
+                    .and_then(|q| cx.index.resource(q))
                     .filter(|r| !r.has_dead_letter)
                     .map(|r| format!("SQS queue `{}` feeding `{}` has no redrive policy (dead-letter queue)", r.id, f.id)),
                 TriggerKind::Stream { on_failure: false, service, .. } => Some(format!(

@@ -1,6 +1,6 @@
 use super::super::impl_rule;
 use crate::Context;
-use fnguard_model::{ApiKind, Finding, TriggerKind, Val};
+use fnguard_model::{ApiKind, Finding, Val};
 
 declare_rule! {
     /// ## What it does
@@ -42,11 +42,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if api.kind == ApiKind::Alb {
             continue;
         }
-        let fronts_function = cx.project.functions.iter().any(|f| {
-            f.triggers
-                .iter()
-                .any(|t| matches!(&t.kind, TriggerKind::Api { api: a, .. } if *a == api.id))
-        });
+        let fronts_function = !cx.index.triggered_by(&api.id).is_empty();
         if !fronts_function {
             continue;
         }

@@ -48,7 +48,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut limit: Option<(i64, String)> = None;
         for trig in &f.triggers {
             if let TriggerKind::Api { api, .. } = &trig.kind {
-                let kind = cx.project.api(api).map(|a| a.kind).unwrap_or(ApiKind::Rest);
+                let kind = cx.index.api(api).map(|a| a.kind).unwrap_or(ApiKind::Rest);
                 let max = if kind == ApiKind::Http { 30 } else { 29 };
                 if limit.as_ref().is_none_or(|(l, _)| max < *l) {
                     limit = Some((max, format!("{} `{api}`", kind.label())));

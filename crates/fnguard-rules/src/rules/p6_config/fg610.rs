@@ -58,15 +58,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let meta = &DataStoreUnencryptedOrPublic::META;
     for r in &cx.project.resources {
         let users: Vec<&str> = cx
-            .project
-            .functions
+            .index
+            .users_of(&r.id)
             .iter()
-            .filter(|f| {
-                f.uses.contains(&r.id)
-                    || f.triggers
-                        .iter()
-                        .any(|t| t.kind.source_resource() == Some(r.id.as_str()))
-            })
             .map(|f| f.id.as_str())
             .collect();
         let Some(first) = users.first().copied() else {
