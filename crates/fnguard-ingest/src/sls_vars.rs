@@ -9,6 +9,11 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 const MAX_DEPTH: usize = 32;
+/// Variable look-ups one service may need. Real services use hundreds; a chain of variables
+/// that each reference the next twice doubles at every step and would never finish.
+const MAX_LOOKUPS: usize = 200_000;
+/// Longest string a variable may build.
+const MAX_STRING: usize = 1024 * 1024;
 
 pub struct Resolver<'a> {
     raw: Node,
@@ -17,6 +22,7 @@ pub struct Resolver<'a> {
     pub diagnostics: RefCell<Vec<Diagnostic>>,
     pub stage: String,
     pub region: String,
+    lookups: std::cell::Cell<usize>,
 }
 
 /// What one variable source yields.
@@ -35,6 +41,7 @@ impl<'a> Resolver<'a> {
             diagnostics: RefCell::new(Vec::new()),
             stage: "dev".into(),
             region: "us-east-1".into(),
+            lookups: std::cell::Cell::new(0),
         };
         // Stage and region first: other variables depend on them.
         r.stage = ctx.options.stage.clone().unwrap_or_else(|| {
@@ -94,7 +101,13 @@ impl<'a> Resolver<'a> {
             out.push_str(&s[last..start]);
             let v = self.expression(site, &s[start + 2..end - 1], depth + 1);
             match v.scalar_text() {
-                Some(t) => out.push_str(&t),
+                Some(t) if out.len() + t.len() <= MAX_STRING => out.push_str(&t),
+                Some(_) => {
+                    return site.unknown(
+                        format!("a variable builds a string over {MAX_STRING} bytes"),
+                        vec![],
+                    );
+                }
                 None => {
                     let reason = match &v.kind {
                         Kind::Unknown(u) => u.reason.clone(),
@@ -106,11 +119,29 @@ impl<'a> Resolver<'a> {
             last = end;
         }
         out.push_str(&s[last..]);
+        if out.len() > MAX_STRING {
+            return site.unknown(
+                format!("a variable builds a string over {MAX_STRING} bytes"),
+                vec![],
+            );
+        }
         site.with_kind(Kind::Str(out))
     }
 
     /// `source:address, fallback, 'literal'` with nested variables already allowed inside.
     fn expression(&self, site: &Node, expr: &str, depth: usize) -> Node {
+        let n = self.lookups.get() + 1;
+        self.lookups.set(n);
+        if n > MAX_LOOKUPS {
+            if n == MAX_LOOKUPS + 1 {
+                self.diagnostics.borrow_mut().push(Diagnostic::error(
+                    &self.ctx.rel,
+                    Some(site.line),
+                    format!("variables need more than {MAX_LOOKUPS} look-ups (an expansion bomb?); the rest stay unresolved"),
+                ));
+            }
+            return site.unknown("variable expansion budget exhausted", vec![]);
+        }
         // Inner variables first (`${self:custom.${opt:stage}}`).
         let expr = if expr.contains("${") {
             match self.resolve_string(site, expr, depth + 1).kind {
@@ -465,6 +496,21 @@ mod tests {
             resolve(DOC, prod, &["custom", "fromFile"]).as_i64(),
             Some(2048)
         );
+    }
+
+    #[test]
+    fn expansion_bombs_are_bounded() {
+        let mut doc =
+            String::from("service: s\nprovider:\n  name: aws\ncustom:\n  v0: abcdefghij\n");
+        for i in 1..40 {
+            doc.push_str(&format!(
+                "  v{i}: ${{self:custom.v{}}}${{self:custom.v{}}}\n",
+                i - 1,
+                i - 1
+            ));
+        }
+        let top = resolve(&doc, LoadOptions::default(), &["custom", "v39"]);
+        assert!(top.is_unknown());
     }
 
     #[test]
