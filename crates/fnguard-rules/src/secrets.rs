@@ -96,6 +96,15 @@ pub fn is_secret_name(name: &str) -> bool {
             return false;
         }
     }
+    // `SecretsManagerSecretArnForDb`, `SSM_PASSWORD_PATH`: names of where a secret lives.
+    if parts.iter().any(|p| {
+        matches!(
+            p.as_str(),
+            "arn" | "manager" | "secretsmanager" | "ssm" | "kms"
+        )
+    }) {
+        return false;
+    }
     let joined = parts.join("");
     // `API_KEY`, `STRIPE_KEY`: a key that is not a key id or key name.
     let key_like = parts.last().is_some_and(|l| l == "key")
@@ -146,6 +155,8 @@ pub fn is_placeholder_or_pointer(value: &str) -> bool {
             "true" | "false" | "null" | "none" | "undefined" | "secret" | "password" | "token"
         )
         || v.contains(' ') && !v.contains("-----BEGIN")
+        // `ACTIVEMQ_SECRET_ARN`, `YOUR_API_KEY`: a placeholder written as a constant name.
+        || v.contains('_') && v.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
 fn has_url_password(v: &str) -> bool {
@@ -288,6 +299,7 @@ mod tests {
         assert!(literal_secret("DB_PASSWORD", "changeme").is_none());
         assert!(literal_secret("API_TOKEN", "9f8e7d6c5b4a39281716aabbccddeeff").is_some());
         assert!(literal_secret("API_TOKEN", "/prod/api/token").is_none());
+        assert!(literal_secret("API_TOKEN", "REPLACE_WITH_TOKEN_VALUE").is_none());
         assert!(literal_secret("DATABASE_URL", "postgres://app:s3cr3t@db:5432/app").is_some());
         assert!(literal_secret("SERVICE_URL", "https://api.example.com/v1").is_none());
     }

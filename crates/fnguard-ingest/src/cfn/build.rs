@@ -154,8 +154,12 @@ impl<'e> Builder<'e> {
                 location: Location::new(self.rel.clone(), key.line, key.column),
             });
         }
-        // First the things others point at, then the attachments.
-        for r in &all {
+        // First the things others point at (roles before the functions that name them,
+        // wherever they are written), then the attachments.
+        for r in all.iter().filter(|r| r.ty == "AWS::IAM::Role") {
+            self.add_primary(r);
+        }
+        for r in all.iter().filter(|r| r.ty != "AWS::IAM::Role") {
             self.add_primary(r);
         }
         if sam {
