@@ -121,9 +121,29 @@ impl LoadContext {
     }
 }
 
+/// `a/./b/../c` → `a/c`, without touching the file system (symlinks are not followed).
+pub fn normalize_lexically(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
 /// A path relative to the scanned root, with forward slashes, for reports.
 pub fn relative(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
+    let path = normalize_lexically(path);
+    let root = normalize_lexically(root);
+    let rel = path.strip_prefix(&root).unwrap_or(&path);
     let s = rel.to_string_lossy().replace('\\', "/");
     if s.is_empty() {
         path.file_name()

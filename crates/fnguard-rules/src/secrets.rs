@@ -20,6 +20,44 @@ const SECRET_WORDS: &[&str] = &[
     "connectionstring",
 ];
 
+/// Words before `key` that make it a credential rather than an object or lookup key.
+const KEY_QUALIFIERS: &[&str] = &[
+    "api",
+    "secret",
+    "private",
+    "access",
+    "signing",
+    "encryption",
+    "client",
+    "auth",
+    "master",
+    "shared",
+    "hmac",
+    "jwt",
+    "webhook",
+    "integration",
+    "license",
+    "session",
+    "app",
+    "stripe",
+    "sendgrid",
+    "twilio",
+    "slack",
+    "github",
+    "openai",
+    "anthropic",
+    "google",
+    "maps",
+    "mailgun",
+    "algolia",
+    "datadog",
+    "newrelic",
+    "sentry",
+    "pusher",
+    "firebase",
+    "rsa",
+];
+
 /// Final name parts that make the value a pointer to a secret rather than the secret.
 const POINTER_SUFFIXES: &[&str] = &[
     "arn",
@@ -106,21 +144,11 @@ pub fn is_secret_name(name: &str) -> bool {
         return false;
     }
     let joined = parts.join("");
-    // `API_KEY`, `STRIPE_KEY`: a key that is not a key id or key name.
+    // `API_KEY`, `STRIPE_KEY`, `SIGNING_KEY`: a key named for what it unlocks. A bare `..._KEY`
+    // is more often an S3 object key or a cache key, so the word before it must say secret.
     let key_like = parts.last().is_some_and(|l| l == "key")
         && parts.len() >= 2
-        && !matches!(
-            parts[parts.len() - 2].as_str(),
-            "s3" | "object"
-                | "partition"
-                | "sort"
-                | "cache"
-                | "primary"
-                | "hash"
-                | "range"
-                | "idempotency"
-                | "kms"
-        );
+        && KEY_QUALIFIERS.contains(&parts[parts.len() - 2].as_str());
     key_like
         || SECRET_WORDS
             .iter()
