@@ -5,8 +5,10 @@ use fnguard_model::{ApiKind, Finding, TriggerKind};
 declare_rule! {
     /// ## What it does
     /// Finds functions whose timeout is longer than their trigger can wait: more than 29 s
-    /// behind a REST or WebSocket API, more than 30 s behind an HTTP API; and HTTP-facing
-    /// functions (API, function URL, load balancer) with the 900 s maximum.
+    /// behind a REST or WebSocket API (the default integration timeout; regional and private
+    /// REST APIs can have it raised through a quota increase, which a template does not show),
+    /// more than 30 s behind an HTTP API; and HTTP-facing functions (API, function URL, load
+    /// balancer) with the 900 s maximum.
     ///
     /// ## Why is this bad?
     /// The caller gives up while the function keeps running and billing; an attacker who can
