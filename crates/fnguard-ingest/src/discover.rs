@@ -11,6 +11,8 @@ pub enum DescriptorKind {
     CloudFormation,
     Sam,
     Cdk,
+    /// A directory of `.tf` files (a Terraform module).
+    Terraform,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -40,6 +42,13 @@ pub fn discover(root: &Path, excludes: &[String]) -> (Vec<Candidate>, Vec<Diagno
     let mut diagnostics = Vec::new();
     if root.is_file() {
         let parent = root.parent().unwrap_or(Path::new("."));
+        if root.extension().is_some_and(|e| e == "tf") {
+            candidates.push(Candidate {
+                path: parent.to_path_buf(),
+                kind: DescriptorKind::Terraform,
+            });
+            return (candidates, diagnostics);
+        }
         match classify(root) {
             Some(kind) => candidates.push(Candidate {
                 path: root.to_path_buf(),
@@ -94,6 +103,7 @@ pub fn discover(root: &Path, excludes: &[String]) -> (Vec<Candidate>, Vec<Diagno
         builder.overrides(ov);
     }
     let mut cdk_apps: Vec<PathBuf> = Vec::new();
+    let mut tf_dirs: Vec<PathBuf> = Vec::new();
     for entry in builder.build() {
         let entry = match entry {
             Ok(e) => e,
@@ -110,6 +120,13 @@ pub fn discover(root: &Path, excludes: &[String]) -> (Vec<Candidate>, Vec<Diagno
             continue;
         }
         let path = entry.path();
+        if path.extension().is_some_and(|e| e == "tf") {
+            if let Some(dir) = path.parent() {
+                if tf_dirs.last().is_none_or(|d| d != dir) && !tf_dirs.iter().any(|d| d == dir) {
+                    tf_dirs.push(dir.to_path_buf());
+                }
+            }
+        }
         if path.file_name().is_some_and(|n| n == "cdk.json") {
             // `cdk.out` is usually git-ignored, yet for a CDK app it is the only descriptor.
             if let Some(app) = path.parent() {
@@ -122,6 +139,12 @@ pub fn discover(root: &Path, excludes: &[String]) -> (Vec<Candidate>, Vec<Diagno
                 kind,
             });
         }
+    }
+    for dir in tf_dirs {
+        candidates.push(Candidate {
+            path: dir,
+            kind: DescriptorKind::Terraform,
+        });
     }
     for app in cdk_apps {
         let out = app.join("cdk.out");

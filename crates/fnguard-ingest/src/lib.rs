@@ -12,6 +12,7 @@ mod sam;
 mod sam_policies;
 mod serverless;
 mod sls_vars;
+mod terraform;
 pub mod yaml;
 
 pub use discover::{discover, Candidate, DescriptorKind};
@@ -51,11 +52,25 @@ pub struct Loaded {
     /// Nested stacks with local templates, loaded with the parameters their parent passes.
     /// The same files loaded on their own (with defaults) should be dropped in their favour.
     pub nested: Vec<Project>,
+    /// Project paths (Terraform module directories) this load included as modules; their
+    /// stand-alone loads should be dropped.
+    pub consumed: Vec<String>,
 }
 
 /// Load one discovered descriptor. `root` is the scanned root that paths are reported against.
 pub fn load(root: &Path, candidate: &Candidate, options: &LoadOptions) -> Loaded {
     let rel = relative(root, &candidate.path);
+    if candidate.kind == DescriptorKind::Terraform {
+        let ctx = LoadContext {
+            root: root.to_path_buf(),
+            file: candidate.path.clone(),
+            rel,
+            options: options.clone(),
+            parent_params: None,
+            chain: Vec::new(),
+        };
+        return terraform::load(&ctx);
+    }
     let text = match read_text(&candidate.path, &rel, options.max_bytes()) {
         Ok(t) => t,
         Err(d) => {
@@ -63,6 +78,7 @@ pub fn load(root: &Path, candidate: &Candidate, options: &LoadOptions) -> Loaded
                 project: None,
                 diagnostics: vec![d],
                 nested: Vec::new(),
+                consumed: Vec::new(),
             }
         }
     };
@@ -76,9 +92,7 @@ pub fn load(root: &Path, candidate: &Candidate, options: &LoadOptions) -> Loaded
     };
     match candidate.kind {
         DescriptorKind::Serverless => serverless::load(&ctx, &text),
-        DescriptorKind::CloudFormation | DescriptorKind::Sam | DescriptorKind::Cdk => {
-            cfn::load(&ctx, &text, candidate.kind)
-        }
+        _ => cfn::load(&ctx, &text, candidate.kind),
     }
 }
 
@@ -96,6 +110,7 @@ pub fn load_str(kind: DescriptorKind, name: &str, text: &str, options: &LoadOpti
     };
     match kind {
         DescriptorKind::Serverless => serverless::load(&ctx, text),
+        DescriptorKind::Terraform => terraform::load_text(&ctx, text),
         _ => cfn::load(&ctx, text, kind),
     }
 }

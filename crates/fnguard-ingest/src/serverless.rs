@@ -42,6 +42,7 @@ pub(crate) fn load(ctx: &LoadContext, text: &str) -> Loaded {
             project: None,
             diagnostics,
             nested: Vec::new(),
+            consumed: Vec::new(),
         };
     };
     if !raw.is_map() {
@@ -54,6 +55,7 @@ pub(crate) fn load(ctx: &LoadContext, text: &str) -> Loaded {
             project: None,
             diagnostics,
             nested: Vec::new(),
+            consumed: Vec::new(),
         };
     }
     let provider_name = raw
@@ -70,6 +72,7 @@ pub(crate) fn load(ctx: &LoadContext, text: &str) -> Loaded {
             project: None,
             diagnostics,
             nested: Vec::new(),
+            consumed: Vec::new(),
         };
     }
     let resolver = Resolver::new(raw.clone(), ctx);
@@ -127,6 +130,7 @@ pub(crate) fn load(ctx: &LoadContext, text: &str) -> Loaded {
         project: Some(project),
         diagnostics,
         nested: Vec::new(),
+        consumed: Vec::new(),
     }
 }
 

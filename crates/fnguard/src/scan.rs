@@ -95,6 +95,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         };
         let mut root_projects: Vec<Project> = Vec::new();
         let mut nested: Vec<Project> = Vec::new();
+        let mut consumed: Vec<String> = Vec::new();
         let (candidates, diags) = discover(path, &excludes);
         candidates_total += candidates.len();
         errors.extend(diags);
@@ -121,7 +122,13 @@ pub fn run(args: ScanArgs) -> Result<u8> {
                 root_projects.push(p);
             }
             nested.extend(l.nested);
+            consumed.extend(l.consumed);
         }
+        // Terraform modules loaded through their callers (with real inputs) replace their
+        // stand-alone loads (defaults only).
+        root_projects.retain(|p| {
+            p.format != fnguard_model::SourceFormat::Terraform || !consumed.contains(&p.path)
+        });
         // A nested template loaded through its parent knows the parameters it is given; its
         // stand-alone load (defaults only) gives way.
         root_projects.retain(|p| !nested.iter().any(|n| n.path == p.path));

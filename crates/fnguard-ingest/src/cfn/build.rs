@@ -151,7 +151,7 @@ impl<'e> Builder<'e> {
                 ty: ty.to_string(),
                 props,
                 node: node.clone(),
-                location: Location::new(self.rel.clone(), key.line, key.column),
+                location: Location::new(node.file.as_ref(), key.line, key.column),
             });
         }
         // First the things others point at (roles before the functions that name them,
@@ -396,8 +396,11 @@ impl<'e> Builder<'e> {
                 }
             }
             "AWS::ApiGateway::Resource" => {
+                // `!Ref Parent` (CloudFormation) or `aws_api_gateway_resource.parent.id`.
                 let parent = p.get("ParentId").and_then(|n| match &n.kind {
-                    Kind::Ref { id, attr: None } => Some(id.clone()),
+                    Kind::Ref { id, attr } if attr.as_deref().is_none_or(|a| a == "id") => {
+                        Some(id.clone())
+                    }
                     _ => None,
                 });
                 let part = p
@@ -862,7 +865,9 @@ impl<'e> Builder<'e> {
         };
         let path = match p.get("ResourceId") {
             Some(n) => match &n.kind {
-                Kind::Ref { id, attr: None } => self.rest_path(id, 0),
+                Kind::Ref { id, attr } if attr.as_deref().is_none_or(|a| a == "id") => {
+                    self.rest_path(id, 0)
+                }
                 _ => "/".to_string(),
             },
             None => "/".to_string(),

@@ -20,6 +20,7 @@ pub(crate) fn load(ctx: &LoadContext, text: &str, kind: DescriptorKind) -> Loade
             project: None,
             diagnostics,
             nested: Vec::new(),
+            consumed: Vec::new(),
         };
     };
     let Some(resources) = root.get("Resources").filter(|r| r.is_map()) else {
@@ -29,6 +30,7 @@ pub(crate) fn load(ctx: &LoadContext, text: &str, kind: DescriptorKind) -> Loade
                 project: None,
                 diagnostics,
                 nested: Vec::new(),
+                consumed: Vec::new(),
             };
         }
         diagnostics.push(Diagnostic::error(
@@ -40,6 +42,7 @@ pub(crate) fn load(ctx: &LoadContext, text: &str, kind: DescriptorKind) -> Loade
             project: None,
             diagnostics,
             nested: Vec::new(),
+            consumed: Vec::new(),
         };
     };
     let declares_transform = crate::sam::is_sam(&root);
@@ -94,6 +97,7 @@ pub(crate) fn load(ctx: &LoadContext, text: &str, kind: DescriptorKind) -> Loade
         project: Some(project),
         diagnostics,
         nested,
+        consumed: Vec::new(),
     }
 }
 

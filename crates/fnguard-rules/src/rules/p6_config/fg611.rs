@@ -5,9 +5,9 @@ use fnguard_model::Finding;
 
 declare_rule! {
     /// ## What it does
-    /// Finds template parameters whose names say they hold a secret (`DbPassword`,
-    /// `ApiToken`, ...) and that lack `NoEcho: true`, or that carry a literal secret as their
-    /// `Default`. Parameters of SSM types (`AWS::SSM::Parameter::Value<...>`) are references and
+    /// Finds template parameters (CloudFormation `Parameters`, Terraform `variable` blocks) whose
+    /// names say they hold a secret (`DbPassword`, `ApiToken`, ...) and that lack `NoEcho: true`
+    /// (`sensitive = true` in Terraform), or that carry a literal secret as their default. Parameters of SSM types (`AWS::SSM::Parameter::Value<...>`) are references and
     /// are not reported.
     ///
     /// ## Why is this bad?
@@ -47,14 +47,27 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .default
             .as_deref()
             .filter(|d| !is_placeholder_or_pointer(d));
+        let terraform = p.type_name == "terraform variable";
+        let (what, flag) = if terraform {
+            ("variable", "sensitive")
+        } else {
+            ("parameter", "NoEcho")
+        };
         let message = match (p.no_echo, literal_default) {
-            (_, Some(_)) => format!("parameter `{}` has a secret as its default value", p.name),
-            (false, None) => format!("parameter `{}` holds a secret but is not NoEcho", p.name),
+            (_, Some(_)) => format!("{what} `{}` has a secret as its default value", p.name),
+            (false, None) => format!(
+                "{what} `{}` holds a secret but is not marked {flag}",
+                p.name
+            ),
             (true, None) => continue,
         };
         cx.finding(&PlaintextSecretParameter::META, p.location.clone(), message)
             .key(&p.name)
-            .fix("Use a dynamic reference ({{resolve:secretsmanager:...}}) instead, or set NoEcho: true and remove the default.")
+            .fix(if terraform {
+                "Mark the variable `sensitive = true`, remove the default, and pass the value from a secret store (or read it with a data source)."
+            } else {
+                "Use a dynamic reference ({{resolve:secretsmanager:...}}) instead, or set NoEcho: true and remove the default."
+            })
             .emit(out);
     }
 }

@@ -1,0 +1,696 @@
+//! Terraform (`*.tf`) to the application model: a module directory is parsed with `hcl-edit`,
+//! its variables, locals, `count`/`for_each` and references evaluated, local modules loaded
+//! with their inputs, and the resources translated to the CloudFormation shapes that the shared
+//! model builder reads. Function ids are Terraform addresses.
+
+mod eval;
+mod functions;
+mod module;
+mod policy;
+mod registry;
+mod translate;
+
+use crate::cfn::eval::Evaluator as CfnEvaluator;
+use crate::cfn::Builder;
+use crate::node::{Key, Kind, Node};
+use crate::{Diagnostic, LoadContext, Loaded};
+use eval::{Evaluator, Frame};
+use fnguard_model::{Project, SourceFormat, TemplateParameter};
+use hcl_edit::structure::Structure;
+use hcl_edit::Span;
+use module::Module;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use translate::{first, translate, Instance};
+
+const MAX_MODULE_DEPTH: usize = 5;
+
+/// Load the Terraform module in `ctx.file` (a directory) as a root module.
+pub(crate) fn load(ctx: &LoadContext) -> Loaded {
+    let mut diagnostics = Vec::new();
+    match read_module(ctx, &ctx.file, &mut diagnostics) {
+        Some(m) => load_root(ctx, m, diagnostics),
+        None => Loaded {
+            project: None,
+            diagnostics,
+            nested: Vec::new(),
+            consumed: Vec::new(),
+        },
+    }
+}
+
+/// One `.tf` text as a whole module (for fuzzing and callers holding the text).
+pub(crate) fn load_text(ctx: &LoadContext, text: &str) -> Loaded {
+    let mut diagnostics = Vec::new();
+    let dir = ctx.dir().to_path_buf();
+    let m = Module::parse(
+        &dir,
+        &ctx.root,
+        vec![(ctx.rel.clone(), text.to_string())],
+        &mut diagnostics,
+    );
+    let sub = LoadContext {
+        root: ctx.root.clone(),
+        file: dir,
+        rel: ctx.rel.clone(),
+        options: ctx.options.clone(),
+        parent_params: None,
+        chain: Vec::new(),
+    };
+    load_root(&sub, m, diagnostics)
+}
+
+fn load_root(ctx: &LoadContext, root_module: Module, mut diagnostics: Vec<Diagnostic>) -> Loaded {
+    let mut instances = Vec::new();
+    let mut parameters = Vec::new();
+    let mut consumed = Vec::new();
+    let dir = ctx.file.clone();
+    let overrides: HashMap<String, String> = ctx.options.params.iter().cloned().collect();
+    let vars = root_variables(
+        ctx,
+        &root_module,
+        &overrides,
+        &mut parameters,
+        &mut diagnostics,
+    );
+    load_module(
+        ctx,
+        root_module,
+        vars,
+        String::new(),
+        0,
+        &mut instances,
+        &mut consumed,
+        &mut diagnostics,
+    );
+    let rel = match crate::normalize_lexically(&dir)
+        .strip_prefix(crate::normalize_lexically(&ctx.root))
+    {
+        Ok(r) if r.as_os_str().is_empty() => ".".to_string(),
+        _ => crate::relative(&ctx.root, &dir),
+    };
+    let mut project = Project::new(rel.clone(), SourceFormat::Terraform);
+    project.parameters = parameters;
+    merge_attachments(&mut instances);
+    let mut entries: Vec<(Key, Node)> = Vec::new();
+    for i in &instances {
+        let Some((ty, props)) = translate(i) else {
+            continue;
+        };
+        let site = &i.attrs;
+        let resource = site.with_kind(Kind::Map(vec![
+            (key(site, "Type"), site.with_kind(Kind::Str(ty.to_string()))),
+            (key(site, "Properties"), props),
+        ]));
+        entries.push((key_named(site, &i.address), resource));
+    }
+    let ids: HashSet<String> = entries.iter().map(|(k, _)| k.name.clone()).collect();
+    let anchor = Node::new(Kind::Null, std::sync::Arc::from(rel.as_str()), 1, 1);
+    let resources = anchor.with_kind(Kind::Map(entries));
+    let evaluator = CfnEvaluator::new(HashMap::new(), ids, None, None, ctx.options.region.clone());
+    let mut builder = Builder::new(&evaluator, project, &ctx.rel, dir.clone(), ctx.root.clone());
+    builder.add_resources(&resources, false);
+    let (project, diags) = builder.finish();
+    diagnostics.extend(diags);
+    Loaded {
+        project: Some(project),
+        diagnostics,
+        nested: Vec::new(),
+        consumed,
+    }
+}
+
+fn key(site: &Node, name: &str) -> Key {
+    Key {
+        name: name.to_string(),
+        line: site.line,
+        column: site.column,
+    }
+}
+
+fn key_named(site: &Node, name: &str) -> Key {
+    key(site, name)
+}
+
+fn read_module(ctx: &LoadContext, dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<Module> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "tf"))
+        .collect();
+    files.sort();
+    let mut sources = Vec::new();
+    for f in files {
+        let rel = ctx.relative(&f);
+        match crate::read_text(&f, &rel, ctx.options.max_bytes()) {
+            Ok(t) => sources.push((rel, t)),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    if sources.is_empty() {
+        return None;
+    }
+    Some(Module::parse(dir, &ctx.root, sources, diagnostics))
+}
+
+/// Values of the root module's variables: `--param`, then `*.auto.tfvars` and
+/// `terraform.tfvars`, then defaults; otherwise unknown.
+fn root_variables(
+    ctx: &LoadContext,
+    m: &Module,
+    overrides: &HashMap<String, String>,
+    parameters: &mut Vec<TemplateParameter>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> HashMap<String, Node> {
+    let mut tfvars: HashMap<String, Node> = HashMap::new();
+    let mut var_files: Vec<PathBuf> = std::fs::read_dir(&m.dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    let n = p
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    n == "terraform.tfvars" || n.ends_with(".auto.tfvars")
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // terraform.tfvars first, then *.auto.tfvars in lexical order, each overriding the last.
+    var_files.sort_by_key(|p| {
+        (
+            p.file_name().is_some_and(|n| n != "terraform.tfvars"),
+            p.clone(),
+        )
+    });
+    let empty = Module::parse(&m.dir, &ctx.root, Vec::new(), &mut Vec::new());
+    for f in var_files {
+        let rel = ctx.relative(&f);
+        let Ok(text) = crate::read_text(&f, &rel, ctx.options.max_bytes()) else {
+            continue;
+        };
+        let mut d = Vec::new();
+        let vm = Module::parse(&m.dir, &ctx.root, vec![(rel.clone(), text)], &mut d);
+        diagnostics.extend(d);
+        let ev = Evaluator::new(&empty, HashMap::new(), String::new());
+        for file in &vm.files {
+            for s in file.body.iter() {
+                if let Structure::Attribute(a) = s {
+                    tfvars.insert(
+                        a.key.value().as_str().to_string(),
+                        ev.eval(&a.value, file, &Frame::default()),
+                    );
+                }
+            }
+        }
+    }
+    variables(
+        m,
+        |name| {
+            overrides
+                .get(name)
+                .map(|v| Err(v.clone()))
+                .or_else(|| tfvars.get(name).cloned().map(Ok))
+        },
+        parameters,
+    )
+}
+
+/// Evaluate variable blocks. `given` supplies a value (a node, or text from the command line).
+fn variables(
+    m: &Module,
+    given: impl Fn(&str) -> Option<Result<Node, String>>,
+    parameters: &mut Vec<TemplateParameter>,
+) -> HashMap<String, Node> {
+    let ev = Evaluator::new(m, HashMap::new(), String::new());
+    let mut out = HashMap::new();
+    for (name, r) in &m.variables {
+        let Some((block, file)) = m.block(*r) else {
+            continue;
+        };
+        let site = ev.site(file, block.span());
+        let attr = |k: &str| {
+            block.body.iter().find_map(|s| match s {
+                Structure::Attribute(a) if a.key.value().as_str() == k => Some(&a.value),
+                _ => None,
+            })
+        };
+        let default = attr("default").map(|e| ev.eval(e, file, &Frame::default()));
+        let sensitive = attr("sensitive")
+            .map(|e| ev.eval(e, file, &Frame::default()))
+            .and_then(|n| n.as_bool())
+            .unwrap_or(false);
+        let type_text = attr("type")
+            .and_then(|e| e.span())
+            .map(|_| "terraform variable".to_string())
+            .unwrap_or_else(|| "terraform variable".into());
+        parameters.push(TemplateParameter {
+            name: name.clone(),
+            type_name: type_text,
+            no_echo: sensitive,
+            default: default.as_ref().and_then(Node::scalar_text),
+            location: site.location(),
+        });
+        let value = match given(name) {
+            Some(Ok(n)) => n,
+            Some(Err(text)) => site.with_kind(Kind::Str(text)),
+            None => default.unwrap_or_else(|| {
+                site.unknown(
+                    format!("variable {name} has no value (pass --param {name}=VALUE)"),
+                    vec![],
+                )
+            }),
+        };
+        out.insert(name.clone(), value);
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn load_module(
+    ctx: &LoadContext,
+    mut m: Module,
+    vars: HashMap<String, Node>,
+    prefix: String,
+    depth: usize,
+    out: &mut Vec<Instance>,
+    consumed: &mut Vec<String>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    // Instances first (count / for_each), so that references resolve to real addresses.
+    let mut plan: Vec<(usize, String, Frame)> = Vec::new();
+    {
+        let ev = Evaluator::new(&m, vars.clone(), prefix.clone());
+        for (ri, (ty, name, r)) in m.resources.iter().enumerate() {
+            let Some((block, file)) = m.block(*r) else {
+                continue;
+            };
+            let base = format!("{prefix}{ty}.{name}");
+            let meta = |k: &str| {
+                block.body.iter().find_map(|s| match s {
+                    Structure::Attribute(a) if a.key.value().as_str() == k => {
+                        Some(ev.eval(&a.value, file, &Frame::default()))
+                    }
+                    _ => None,
+                })
+            };
+            if let Some(count) = meta("count") {
+                match count.as_i64() {
+                    Some(n) => {
+                        for i in 0..n.clamp(0, 64) {
+                            let frame = Frame {
+                                count_index: Some(count.with_kind(Kind::Int(i))),
+                                ..Frame::default()
+                            };
+                            plan.push((ri, format!("{base}[{i}]"), frame));
+                        }
+                    }
+                    None => plan.push((ri, format!("{base}[0]"), Frame::default())),
+                }
+            } else if let Some(each) = meta("for_each") {
+                let pairs: Vec<(String, Node, Node)> = match &each.kind {
+                    Kind::Map(entries) => entries
+                        .iter()
+                        .map(|(k, v)| {
+                            (
+                                k.name.clone(),
+                                each.with_kind(Kind::Str(k.name.clone())),
+                                v.clone(),
+                            )
+                        })
+                        .collect(),
+                    Kind::Seq(items) => items
+                        .iter()
+                        .filter_map(|v| {
+                            v.scalar_text()
+                                .map(|t| (t.clone(), each.with_kind(Kind::Str(t)), v.clone()))
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                if pairs.is_empty() && each.is_unknown() {
+                    plan.push((ri, format!("{base}[\"*\"]"), Frame::default()));
+                }
+                for (k, key, value) in pairs.into_iter().take(64) {
+                    let frame = Frame {
+                        each_key: Some(key),
+                        each_value: Some(value),
+                        ..Frame::default()
+                    };
+                    plan.push((ri, format!("{base}[\"{k}\"]"), frame));
+                }
+            } else {
+                plan.push((ri, base, Frame::default()));
+            }
+        }
+    }
+    for (ri, address, _) in &plan {
+        let (ty, name, _) = &m.resources[*ri];
+        m.instances
+            .entry(format!("{prefix}{ty}.{name}"))
+            .or_default()
+            .push(address.clone());
+    }
+    let ev = Evaluator::new(&m, vars, prefix.clone());
+    for (ri, address, frame) in &plan {
+        let (ty, _, r) = &m.resources[*ri];
+        let Some((block, file)) = m.block(*r) else {
+            continue;
+        };
+        let site = ev.site(file, block.span());
+        let attrs = ev.body_node(&block.body, file, frame, &site);
+        out.push(Instance {
+            address: address.clone(),
+            ty: ty.clone(),
+            attrs,
+        });
+    }
+    // Modules: local ones are loaded with their inputs; two widely used registry modules are
+    // mapped from their inputs; the rest are reported.
+    for (name, r) in &m.modules {
+        let Some((block, file)) = m.block(*r) else {
+            continue;
+        };
+        let site = ev.site(file, block.span());
+        let inputs = ev.body_node(&block.body, file, &Frame::default(), &site);
+        let source = inputs
+            .get("source")
+            .and_then(Node::scalar_text)
+            .unwrap_or_default();
+        let child_prefix = format!("{prefix}module.{name}.");
+        if source.starts_with("./") || source.starts_with("../") {
+            if depth >= MAX_MODULE_DEPTH {
+                diagnostics.push(Diagnostic::warning(
+                    &file.rel,
+                    Some(site.line),
+                    format!(
+                        "module {name}: nested more than {MAX_MODULE_DEPTH} levels; not loaded"
+                    ),
+                ));
+                continue;
+            }
+            let child_dir = crate::normalize_lexically(&m.dir.join(&source));
+            let inside = child_dir
+                .canonicalize()
+                .ok()
+                .zip(ctx.root.canonicalize().ok())
+                .is_some_and(|(c, r)| c.starts_with(r));
+            let Some(child) = inside
+                .then(|| read_module(ctx, &child_dir, diagnostics))
+                .flatten()
+            else {
+                diagnostics.push(Diagnostic::warning(&file.rel, Some(site.line), format!("module {name}: {source} has no .tf files inside the scanned tree; not loaded")));
+                continue;
+            };
+            consumed.push(crate::relative(&ctx.root, &child_dir));
+            let child_vars = variables(&child, |v| inputs.get(v).cloned().map(Ok), &mut Vec::new());
+            load_module(
+                ctx,
+                child,
+                child_vars,
+                child_prefix,
+                depth + 1,
+                out,
+                consumed,
+                diagnostics,
+            );
+        } else if let Some(mapped) = registry::map(&source, &child_prefix, &inputs) {
+            out.extend(mapped);
+        } else {
+            diagnostics.push(Diagnostic::warning(
+                &file.rel,
+                Some(site.line),
+                format!("module {name}: source `{source}` is not local; fnguard does not download modules, so its resources are not checked"),
+            ));
+        }
+    }
+}
+
+/// Terraform splits what CloudFormation keeps together: notifications, attachments,
+/// integrations, method settings and targets are folded into the resources they belong to.
+fn merge_attachments(instances: &mut Vec<Instance>) {
+    let by_address: HashMap<String, usize> = instances
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.address.clone(), i))
+        .collect();
+    let target = |n: Option<&Node>| -> Option<usize> {
+        n.and_then(|n| {
+            n.refs()
+                .into_iter()
+                .find_map(|r| by_address.get(&r).copied())
+        })
+    };
+    let mut adds: Vec<(usize, &'static str, Node)> = Vec::new();
+    for i in instances.iter() {
+        let a = &i.attrs;
+        match i.ty.as_str() {
+            "aws_s3_bucket_notification" => {
+                let Some(b) = target(a.get("bucket")) else {
+                    continue;
+                };
+                for lf in a
+                    .get("lambda_function")
+                    .map(Node::items)
+                    .unwrap_or_default()
+                {
+                    let mut cfg = vec![(
+                        key(lf, "Function"),
+                        lf.get("lambda_function_arn")
+                            .cloned()
+                            .unwrap_or_else(|| lf.clone()),
+                    )];
+                    if let Some(ev) = lf.get("events").and_then(|e| e.items().first().cloned()) {
+                        cfg.push((key(lf, "Event"), ev));
+                    }
+                    let mut rules = Vec::new();
+                    for (tf, name) in [("filter_prefix", "prefix"), ("filter_suffix", "suffix")] {
+                        if let Some(v) = lf.get(tf) {
+                            rules.push(lf.with_kind(Kind::Map(vec![
+                                (key(lf, "Name"), lf.with_kind(Kind::Str(name.into()))),
+                                (key(lf, "Value"), v.clone()),
+                            ])));
+                        }
+                    }
+                    if !rules.is_empty() {
+                        let s3key = lf.with_kind(Kind::Map(vec![(
+                            key(lf, "Rules"),
+                            lf.with_kind(Kind::Seq(rules)),
+                        )]));
+                        cfg.push((
+                            key(lf, "Filter"),
+                            lf.with_kind(Kind::Map(vec![(key(lf, "S3Key"), s3key)])),
+                        ));
+                    }
+                    adds.push((b, "lambda", lf.with_kind(Kind::Map(cfg))));
+                }
+            }
+            "aws_s3_bucket_public_access_block" => {
+                let Some(b) = target(a.get("bucket")) else {
+                    continue;
+                };
+                let pairs = [
+                    ("BlockPublicAcls", "block_public_acls"),
+                    ("BlockPublicPolicy", "block_public_policy"),
+                    ("IgnorePublicAcls", "ignore_public_acls"),
+                    ("RestrictPublicBuckets", "restrict_public_buckets"),
+                ];
+                let cfg = pairs
+                    .iter()
+                    .filter_map(|(c, t)| a.get(t).map(|v| (key(v, c), v.clone())))
+                    .collect();
+                adds.push((b, "public_access_block", a.with_kind(Kind::Map(cfg))));
+            }
+            "aws_s3_bucket_acl" => {
+                if let (Some(b), Some(acl)) = (target(a.get("bucket")), a.get("acl")) {
+                    adds.push((b, "acl", acl.clone()));
+                }
+            }
+            "aws_iam_role_policy_attachment" => {
+                let Some(role) = target(a.get("role")) else {
+                    continue;
+                };
+                let Some(arn) = a.get("policy_arn") else {
+                    continue;
+                };
+                match target(Some(arn)) {
+                    Some(p) => adds.push((
+                        p,
+                        "attach_role",
+                        a.get("role").cloned().unwrap_or_else(|| a.clone()),
+                    )),
+                    None => adds.push((role, "managed_policy", arn.clone())),
+                }
+            }
+            "aws_api_gateway_integration" => {
+                let method = instances.iter().position(|m| {
+                    m.ty == "aws_api_gateway_method"
+                        && m.attrs.get("resource_id").map(Node::refs)
+                            == a.get("resource_id").map(Node::refs)
+                        && m.attrs.get("rest_api_id").map(Node::refs)
+                            == a.get("rest_api_id").map(Node::refs)
+                        && m.attrs.get("http_method").and_then(Node::scalar_text)
+                            == a.get("http_method").and_then(Node::scalar_text)
+                });
+                if let Some(m) = method {
+                    let integ = a.with_kind(Kind::Map(
+                        [("Type", "type"), ("Uri", "uri")]
+                            .iter()
+                            .filter_map(|(c, t)| a.get(t).map(|v| (key(v, c), v.clone())))
+                            .collect(),
+                    ));
+                    adds.push((m, "integration", integ));
+                }
+            }
+            "aws_api_gateway_method_settings" => {
+                let stage = instances.iter().position(|s| {
+                    s.ty == "aws_api_gateway_stage"
+                        && s.attrs.get("stage_name").and_then(Node::scalar_text)
+                            == a.get("stage_name").and_then(Node::scalar_text)
+                        && s.attrs.get("rest_api_id").map(Node::refs)
+                            == a.get("rest_api_id").map(Node::refs)
+                });
+                if let (Some(s), Some(settings)) = (stage, first(a, "settings")) {
+                    let ms = settings.with_kind(Kind::Map(
+                        [
+                            ("ThrottlingRateLimit", "throttling_rate_limit"),
+                            ("ThrottlingBurstLimit", "throttling_burst_limit"),
+                        ]
+                        .iter()
+                        .filter_map(|(c, t)| settings.get(t).map(|v| (key(v, c), v.clone())))
+                        .collect(),
+                    ));
+                    adds.push((s, "method_settings", ms));
+                }
+            }
+            "aws_cloudwatch_event_target" => {
+                if let (Some(rule), Some(arn)) = (target(a.get("rule")), a.get("arn")) {
+                    let mut t = vec![(key(arn, "Arn"), arn.clone())];
+                    if let Some(dlq) = first(a, "dead_letter_config").and_then(|d| d.get("arn")) {
+                        t.push((
+                            key(dlq, "DeadLetterConfig"),
+                            dlq.with_kind(Kind::Map(vec![(key(dlq, "Arn"), dlq.clone())])),
+                        ));
+                    }
+                    adds.push((rule, "target", a.with_kind(Kind::Map(t))));
+                }
+            }
+            "aws_lb_target_group_attachment" | "aws_alb_target_group_attachment" => {
+                if let (Some(tg), Some(id)) =
+                    (target(a.get("target_group_arn")), a.get("target_id"))
+                {
+                    adds.push((
+                        tg,
+                        "tg_target",
+                        id.with_kind(Kind::Map(vec![(key(id, "Id"), id.clone())])),
+                    ));
+                }
+            }
+            "aws_sqs_queue" | "aws_sns_topic" => {}
+            _ => {}
+        }
+    }
+    // Queue/topic `policy` attributes become policy resources like their `_policy` siblings.
+    let mut extra = Vec::new();
+    for i in instances.iter() {
+        let (ty, attr) = match i.ty.as_str() {
+            "aws_sqs_queue" => ("aws_sqs_queue_policy", "queue_url"),
+            "aws_sns_topic" => ("aws_sns_topic_policy", "arn"),
+            "aws_lambda_function" => continue,
+            _ => continue,
+        };
+        if let Some(policy) = i.attrs.get("policy") {
+            let me = i.attrs.with_kind(Kind::Ref {
+                id: i.address.clone(),
+                attr: None,
+            });
+            extra.push(Instance {
+                address: format!("{}#policy", i.address),
+                ty: ty.into(),
+                attrs: i.attrs.with_kind(Kind::Map(vec![
+                    (key(&me, attr), me.clone()),
+                    (key(policy, "policy"), policy.clone()),
+                ])),
+            });
+        }
+    }
+    for (idx, what, node) in adds {
+        let inst = &mut instances[idx];
+        let slot = match what {
+            "lambda" => "fnguard_notifications",
+            "public_access_block" => "fnguard_public_access_block",
+            "acl" => "acl",
+            "attach_role" => "fnguard_roles",
+            "managed_policy" => "managed_policy_arns",
+            "integration" => "fnguard_integration",
+            "method_settings" => "fnguard_method_settings",
+            "target" => "fnguard_targets",
+            "tg_target" => "fnguard_targets",
+            _ => continue,
+        };
+        push_into(&mut inst.attrs, slot, node, what == "lambda");
+    }
+    instances.extend(extra);
+}
+
+/// Add `node` under `slot`: lists grow, single values are replaced; bucket notifications go
+/// into `{LambdaConfigurations: [...]}`.
+fn push_into(attrs: &mut Node, slot: &str, node: Node, notification: bool) {
+    let Kind::Map(entries) = &mut attrs.kind else {
+        return;
+    };
+    let list_slot = matches!(
+        slot,
+        "fnguard_roles" | "managed_policy_arns" | "fnguard_method_settings" | "fnguard_targets"
+    );
+    if notification {
+        let holder = entries.iter_mut().find(|(k, _)| k.name == slot);
+        match holder {
+            Some((_, n)) => {
+                if let Kind::Map(m) = &mut n.kind {
+                    if let Some((
+                        _,
+                        Node {
+                            kind: Kind::Seq(items),
+                            ..
+                        },
+                    )) = m.iter_mut().find(|(k, _)| k.name == "LambdaConfigurations")
+                    {
+                        items.push(node);
+                    }
+                }
+            }
+            None => {
+                let list = node.with_kind(Kind::Seq(vec![node.clone()]));
+                let cfg =
+                    node.with_kind(Kind::Map(vec![(key(&node, "LambdaConfigurations"), list)]));
+                entries.push((key(&node, slot), cfg));
+            }
+        }
+        return;
+    }
+    if !list_slot {
+        entries.retain(|(k, _)| k.name != slot);
+        entries.push((key(&node, slot), node));
+        return;
+    }
+    match entries.iter_mut().find(|(k, _)| k.name == slot) {
+        Some((
+            _,
+            Node {
+                kind: Kind::Seq(items),
+                ..
+            },
+        )) => items.push(node),
+        Some((_, other)) => {
+            let prev = other.clone();
+            *other = prev.with_kind(Kind::Seq(vec![prev.clone(), node]));
+        }
+        None => {
+            let list = node.with_kind(Kind::Seq(vec![node.clone()]));
+            entries.push((key(&node, slot), list));
+        }
+    }
+}
