@@ -26,8 +26,18 @@ fn block(site: &Node, entries: Vec<(&str, Node)>) -> Node {
     site.with_kind(Kind::Seq(vec![obj(site, entries)]))
 }
 
+/// `terraform-aws-modules/lambda/aws`, with a `//submodule`, or the same module from its git
+/// repository (`github.com/terraform-aws-modules/terraform-aws-lambda?ref=...`).
 fn source_is(source: &str, module: &str) -> bool {
-    source == module || source.starts_with(&format!("{module}//")) || source.ends_with(module)
+    let repo = match module {
+        LAMBDA => "terraform-aws-modules/terraform-aws-lambda",
+        APIGW_V2 => "terraform-aws-modules/terraform-aws-apigateway-v2",
+        _ => module,
+    };
+    let base = source.split("//").next().unwrap_or(source);
+    base == module
+        || source.starts_with(&format!("{module}//"))
+        || base.trim_end_matches(".git").split('?').next().is_some_and(|b| b.ends_with(repo))
 }
 
 /// Resources a registry module would create, or `None` if fnguard does not know the module.
