@@ -701,9 +701,10 @@ impl Service<'_> {
                             .get("existing")
                             .and_then(Node::as_bool)
                             .unwrap_or(false);
-                        match b.single_ref() {
-                            Some(r) => Some((r, true)),
-                            None => b.scalar_text().map(|s| (s, existing)),
+                        // `bucket: !Ref Uploads` names a bucket under `resources:`.
+                        match b.raw_intrinsic_refs().as_slice() {
+                            [one] => Some((one.clone(), true)),
+                            _ => b.scalar_text().map(|s| (s, existing)),
                         }
                     });
                 let (name, existing) = bucket?;

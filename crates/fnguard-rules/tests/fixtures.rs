@@ -31,6 +31,11 @@ fn load_dir(dir: &Path) -> Vec<Project> {
 }
 
 fn findings_for(id: &str, dir: &Path) -> String {
+    findings_per_project(id, dir).0
+}
+
+/// The rendered findings, and the projects (descriptor paths) that got none.
+fn findings_per_project(id: &str, dir: &Path) -> (String, Vec<String>) {
     let projects = load_dir(dir);
     let config = RuleConfig {
         selection: Selection {
@@ -40,7 +45,17 @@ fn findings_for(id: &str, dir: &Path) -> String {
         today: TODAY,
     };
     let mut out = String::new();
-    for f in run(&projects, &config) {
+    let findings = run(&projects, &config);
+    let silent: Vec<String> = projects
+        .iter()
+        .map(|p| p.path.clone())
+        .filter(|p| {
+            !findings
+                .iter()
+                .any(|f| f.location.file == *p || f.location.file.starts_with(&format!("{p}/")))
+        })
+        .collect();
+    for f in findings {
         assert_eq!(f.rule, id);
         assert!(f.location.line > 0, "{id} finding without a line: {f:?}");
         assert!(!f.remediation.is_empty(), "{id} finding without a fix");
@@ -56,7 +71,7 @@ fn findings_for(id: &str, dir: &Path) -> String {
             f.remediation
         );
     }
-    out
+    (out, silent)
 }
 
 #[test]
@@ -70,8 +85,14 @@ fn every_rule_fires_on_its_failing_fixture_and_not_on_its_passing_one() {
             fail.is_dir() && pass.is_dir(),
             "{id} needs fixtures/{id}/fail and fixtures/{id}/pass"
         );
-        let fired = findings_for(id, &fail);
+        let (fired, silent) = findings_per_project(id, &fail);
         assert!(!fired.is_empty(), "{id} did not fire on {}", fail.display());
+        // Every format in the failing fixture must be caught, not just one of them.
+        assert!(
+            silent.is_empty(),
+            "{id} did not fire on {silent:?} in {}",
+            fail.display()
+        );
         insta::assert_snapshot!(format!("{id}_fail"), fired);
         let silent = findings_for(id, &pass);
         assert!(

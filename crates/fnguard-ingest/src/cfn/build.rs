@@ -37,6 +37,9 @@ pub(crate) struct Builder<'e> {
     target_groups: HashMap<String, Vec<String>>,
     lb_of_tg: HashMap<String, (String, Auth)>,
     index: RefCell<Index>,
+    /// Stage logical ids → their API and stage name, for web ACL associations.
+    stage_owner: HashMap<String, String>,
+    stage_names: HashMap<String, Val<String>>,
 }
 
 /// Positions of functions, resources and APIs in the project by id (and functions by name),
@@ -111,6 +114,8 @@ impl<'e> Builder<'e> {
             target_groups: HashMap::new(),
             lb_of_tg: HashMap::new(),
             index: RefCell::new(Index::default()),
+            stage_owner: HashMap::new(),
+            stage_names: HashMap::new(),
         }
     }
 
@@ -176,6 +181,46 @@ impl<'e> Builder<'e> {
         }
         for r in &all {
             self.add_tertiary(r);
+        }
+        // Web ACLs last: they name stages and load balancers, wherever those are written.
+        for r in &all {
+            self.add_waf(r);
+        }
+    }
+
+    fn add_waf(&mut self, r: &Res) {
+        if !matches!(
+            r.ty.as_str(),
+            "AWS::WAFv2::WebACLAssociation" | "AWS::WAFRegional::WebACLAssociation"
+        ) {
+            return;
+        }
+        let Some(arn) = r.props.get("ResourceArn") else {
+            return;
+        };
+        for id in arn.refs() {
+            // A stage by its own id, or an API (all its stages), or a load balancer.
+            let api_of_stage = self.stage_owner.get(&id).cloned();
+            let stage_name = self.stage_names.get(&id).cloned();
+            if let (Some(api), Some(name)) = (api_of_stage, stage_name) {
+                if let Some(a) = self.api_mut(&api) {
+                    for s in a.stages.iter_mut().filter(|s| s.name == name) {
+                        s.waf = true;
+                    }
+                }
+                continue;
+            }
+            if let Some(a) = self.api_mut(&id) {
+                for s in &mut a.stages {
+                    s.waf = true;
+                }
+                if a.kind == ApiKind::Alb {
+                    a.stages.push(Stage {
+                        waf: true,
+                        ..empty_stage(&r.location)
+                    });
+                }
+            }
         }
     }
 
@@ -570,6 +615,8 @@ impl<'e> Builder<'e> {
                     return;
                 };
                 let stage = stage_from(p, &r.location);
+                self.stage_owner.insert(r.id.clone(), api.clone());
+                self.stage_names.insert(r.id.clone(), stage.name.clone());
                 if let Some(a) = self.api_mut(&api) {
                     a.stages.push(stage);
                 }
@@ -598,34 +645,6 @@ impl<'e> Builder<'e> {
                                 rate: None,
                                 burst: None,
                             }));
-                        }
-                    }
-                }
-            }
-            "AWS::WAFv2::WebACLAssociation" | "AWS::WAFRegional::WebACLAssociation" => {
-                let Some(arn) = p.get("ResourceArn") else {
-                    return;
-                };
-                for id in arn.refs() {
-                    if let Some(a) = self.api_mut(&id) {
-                        for s in &mut a.stages {
-                            s.waf = true;
-                        }
-                        if a.kind == ApiKind::Alb {
-                            a.stages.push(Stage {
-                                waf: true,
-                                ..empty_stage(&r.location)
-                            });
-                        }
-                    }
-                    // A stage given by its own logical id.
-                    for a in &mut self.project.apis {
-                        if let Some(s) = a
-                            .stages
-                            .iter_mut()
-                            .find(|s| s.name.as_str() == Some(id.as_str()))
-                        {
-                            s.waf = true;
                         }
                     }
                 }

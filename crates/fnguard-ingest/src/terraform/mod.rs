@@ -525,14 +525,19 @@ fn merge_attachments(instances: &mut Vec<Instance>) {
                 }
             }
             "aws_api_gateway_integration" => {
+                // The integration names its method by reference (`aws_api_gateway_method.x.http_method`)
+                // or by the same resource and verb.
+                let named = a.get("http_method").map(Node::refs).unwrap_or_default();
+                let same = |m: &Instance, k: &str| {
+                    m.attrs.get(k).map(Node::refs) == a.get(k).map(Node::refs)
+                };
                 let method = instances.iter().position(|m| {
                     m.ty == "aws_api_gateway_method"
-                        && m.attrs.get("resource_id").map(Node::refs)
-                            == a.get("resource_id").map(Node::refs)
-                        && m.attrs.get("rest_api_id").map(Node::refs)
-                            == a.get("rest_api_id").map(Node::refs)
-                        && m.attrs.get("http_method").and_then(Node::scalar_text)
-                            == a.get("http_method").and_then(Node::scalar_text)
+                        && (named.contains(&m.address)
+                            || (same(m, "resource_id")
+                                && same(m, "rest_api_id")
+                                && m.attrs.get("http_method").and_then(Node::scalar_text)
+                                    == a.get("http_method").and_then(Node::scalar_text)))
                 });
                 if let Some(m) = method {
                     let integ = a.with_kind(Kind::Map(

@@ -37,7 +37,11 @@ fn source_is(source: &str, module: &str) -> bool {
     let base = source.split("//").next().unwrap_or(source);
     base == module
         || source.starts_with(&format!("{module}//"))
-        || base.trim_end_matches(".git").split('?').next().is_some_and(|b| b.ends_with(repo))
+        || base
+            .trim_end_matches(".git")
+            .split('?')
+            .next()
+            .is_some_and(|b| b.ends_with(repo))
 }
 
 /// Resources a registry module would create, or `None` if fnguard does not know the module.
