@@ -20,7 +20,7 @@ import time
 
 # Checkov checks that correspond to fnguard rules (same concept, same descriptor formats).
 CHECKOV_EQUIVALENTS = {
-    "FG201": {"CKV_AWS_258"},               # Lambda function URL AuthType NONE
+    "FG201": {"CKV_AWS_258"},               # Lambda function URL AuthType NONE (Terraform only)
     "FG202": {"CKV_AWS_301", "CKV_AWS_364"},  # public / unscoped Lambda permission
     "FG203": {"CKV_AWS_59"},                # API Gateway method without authorization
     "FG206": set(),                         # no CORS check for API Gateway / URLs in Checkov
@@ -47,8 +47,8 @@ def fnguard_cmd(binary, d):
     return [binary, "scan", d, "--format", "json", "--fail-on", "none", "--no-progress"]
 
 
-def checkov_cmd(binary, d, out_dir):
-    return [binary, "-d", d, "--framework", "cloudformation", "serverless", "-o", "json",
+def checkov_cmd(binary, d, out_dir, frameworks):
+    return [binary, "-d", d, "--framework", *frameworks, "-o", "json",
             "--quiet", "--compact", "--skip-download", "--output-file-path", out_dir]
 
 
@@ -70,6 +70,8 @@ def main():
     ap.add_argument("--checkov", default=shutil.which("checkov") or "checkov")
     ap.add_argument("--fnguard", default=os.path.join(os.path.dirname(__file__), "..", "target", "release", "fnguard"))
     ap.add_argument("--runs", type=int, default=3, help="fnguard runs per tree (median taken)")
+    ap.add_argument("--checkov-framework", default="cloudformation serverless",
+                    help="space-separated Checkov frameworks (use 'terraform' for .tf trees)")
     ap.add_argument("dirs", nargs="+")
     a = ap.parse_args()
     for d in a.dirs:
@@ -79,7 +81,7 @@ def main():
         fn_rss = max(r[1] for r in fn_runs)
         report = json.loads(fn_runs[0][3])
         with tempfile.TemporaryDirectory() as out_dir:
-            ck_wall, ck_rss, _, _ = run_measured(checkov_cmd(a.checkov, d, out_dir))
+            ck_wall, ck_rss, _, _ = run_measured(checkov_cmd(a.checkov, d, out_dir, a.checkov_framework.split()))
             ck_failed = checkov_failed(out_dir)
         print(f"fnguard: {fn_wall:.3f} s wall (median of {a.runs}), {fn_rss:.0f} MiB peak; "
               f"{len(report['projects'])} projects, {sum(len(p['functions']) for p in report['projects'])} functions, "

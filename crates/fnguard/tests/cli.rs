@@ -492,3 +492,76 @@ fn nested_stacks_get_the_parameters_their_parent_passes() {
         "the nested template is one project"
     );
 }
+
+#[test]
+fn terraform_roots_modules_tfvars_and_params() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app/main.tf",
+        "variable \"url_auth\" {\n  default = \"AWS_IAM\"\n}\n\nresource \"aws_iam_role\" \"r\" {\n  assume_role_policy = \"{}\"\n}\n\nresource \"aws_lambda_function\" \"api\" {\n  function_name = \"api\"\n  runtime       = \"python3.12\"\n  handler       = \"a.b\"\n  role          = aws_iam_role.r.arn\n}\n\nresource \"aws_lambda_function_url\" \"api\" {\n  function_name      = aws_lambda_function.api.function_name\n  authorization_type = var.url_auth\n}\n\nmodule \"worker\" {\n  source  = \"./modules/worker\"\n  runtime = \"nodejs16.x\"\n}\n",
+    );
+    write(
+        dir.path(),
+        "app/modules/worker/main.tf",
+        "variable \"runtime\" {\n  default = \"nodejs22.x\"\n}\n\nresource \"aws_lambda_function\" \"this\" {\n  function_name = \"worker\"\n  runtime       = var.runtime\n  handler       = \"a.b\"\n  role          = \"arn:aws:iam::123456789012:role/r\"\n}\n",
+    );
+    write(
+        dir.path(),
+        "broken/main.tf",
+        "resource \"aws_lambda_function\" \"x\" {\n  runtime = \n}\n",
+    );
+    let root = dir.path().to_str().unwrap();
+    let (_, v) = json_of(&["scan", root, "--format", "json"]);
+    let projects: Vec<&str> = v["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["path"].as_str().unwrap())
+        .collect();
+    assert!(projects.contains(&"app"), "{projects:?}");
+    assert!(
+        !projects.contains(&"app/modules/worker"),
+        "a module loaded through its caller is not a project of its own"
+    );
+    let findings = v["findings"].as_array().unwrap();
+    let fg601 = findings
+        .iter()
+        .find(|f| f["rule"] == "FG601")
+        .expect("the caller's runtime input is used");
+    assert_eq!(fg601["function"], "module.worker.aws_lambda_function.this");
+    assert_eq!(
+        fg601["location"]["file"], "app/main.tf",
+        "the caller's input is the line to change"
+    );
+    assert!(!findings.iter().any(|f| f["rule"] == "FG201"));
+    let broken = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["file"] == "broken/main.tf")
+        .expect("HCL error reported");
+    assert_eq!(broken["line"], 2);
+
+    // terraform.tfvars overrides the default; --param overrides both.
+    write(dir.path(), "app/terraform.tfvars", "url_auth = \"NONE\"\n");
+    let (_, v) = json_of(&["scan", root, "--format", "json"]);
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "FG201"));
+    let (_, v) = json_of(&[
+        "scan",
+        root,
+        "--format",
+        "json",
+        "--param",
+        "url_auth=AWS_IAM",
+    ]);
+    assert!(!v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "FG201"));
+}
