@@ -4,6 +4,10 @@
 use fnguard_model::{Location, Val};
 use std::sync::Arc;
 
+/// How an unknown that is a reference to a declared resource explains itself; such values are
+/// known at deploy time to be that resource, which is not a risk in itself.
+pub const REFERENCE_PREFIX: &str = "reference to ";
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     pub kind: Kind,
@@ -199,8 +203,8 @@ impl Node {
         match &self.kind {
             Kind::Unknown(u) => Val::unknown(u.reason.clone()),
             Kind::Ref { id, attr } => Val::unknown(match attr {
-                Some(a) => format!("{id}.{a}"),
-                None => format!("Ref {id}"),
+                Some(a) => format!("{REFERENCE_PREFIX}{id}.{a}"),
+                None => format!("{REFERENCE_PREFIX}{id}"),
             }),
             Kind::Seq(_) | Kind::Map(_) => Val::unknown("a structured value"),
             Kind::Null | Kind::NoValue => Val::Known(String::new()),

@@ -242,10 +242,13 @@ fn variables(
             .map(|e| ev.eval(e, file, &Frame::default()))
             .and_then(|n| n.as_bool())
             .unwrap_or(false);
-        let type_text = attr("type")
-            .and_then(|e| e.span())
-            .map(|_| "terraform variable".to_string())
-            .unwrap_or_else(|| "terraform variable".into());
+        // `terraform variable`, or `terraform variable: number` when a primitive type is given.
+        let type_text = match attr("type") {
+            Some(hcl_edit::expr::Expression::Variable(v)) => {
+                format!("terraform variable: {}", v.value().as_str())
+            }
+            _ => "terraform variable".to_string(),
+        };
         parameters.push(TemplateParameter {
             name: name.clone(),
             type_name: type_text,

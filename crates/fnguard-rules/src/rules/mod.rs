@@ -68,7 +68,10 @@ pub(crate) fn open_to_anyone(st: &Statement) -> bool {
         && !st.has_condition_key(SCOPING_KEYS)
 }
 
-/// Whether an unknown value should be reported as "could not check".
+/// Why a value could not be checked, unless it is a reference to a resource the application
+/// declares (then it is that resource: nothing was hidden from the check).
 pub(crate) fn unresolved<T>(v: &Val<T>) -> Option<&str> {
-    v.unresolved().map(|u| u.reason.as_str())
+    v.unresolved()
+        .map(|u| u.reason.as_str())
+        .filter(|r| !r.starts_with("reference to "))
 }

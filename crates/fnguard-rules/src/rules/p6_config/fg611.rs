@@ -40,14 +40,19 @@ impl_rule!(PlaintextSecretParameter, check);
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for p in &cx.project.parameters {
-        if !is_secret_name(&p.name) || p.type_name.starts_with("AWS::SSM::") {
+        // SSM-typed parameters are references; numbers and booleans are not credentials.
+        let non_secret_type = p.type_name.starts_with("AWS::SSM::")
+            || p.type_name == "Number"
+            || p.type_name.ends_with(": number")
+            || p.type_name.ends_with(": bool");
+        if !is_secret_name(&p.name) || non_secret_type {
             continue;
         }
         let literal_default = p
             .default
             .as_deref()
             .filter(|d| !is_placeholder_or_pointer(d));
-        let terraform = p.type_name == "terraform variable";
+        let terraform = p.type_name.starts_with("terraform variable");
         let (what, flag) = if terraform {
             ("variable", "sensitive")
         } else {
