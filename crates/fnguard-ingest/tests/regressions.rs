@@ -11,7 +11,11 @@ fn fuzz_regressions_do_not_panic() {
         let bytes = std::fs::read(entry.path()).unwrap_or_default();
         let text = String::from_utf8_lossy(&bytes);
         let _ = yaml::parse(&text, "r.yml");
-        for kind in [DescriptorKind::Serverless, DescriptorKind::Sam] {
+        for kind in [
+            DescriptorKind::Serverless,
+            DescriptorKind::Sam,
+            DescriptorKind::Terraform,
+        ] {
             let _ = load_str(kind, "r.yml", &text, &LoadOptions::default());
         }
         seen += 1;

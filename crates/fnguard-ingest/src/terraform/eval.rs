@@ -29,7 +29,11 @@ pub struct Evaluator<'m> {
     pub prefix: String,
     locals: RefCell<HashMap<String, Node>>,
     locals_busy: RefCell<HashSet<String>>,
+    /// Policy documents being rendered (a document may include others, never itself).
+    pub documents_busy: RefCell<HashSet<String>>,
     steps: Cell<usize>,
+    /// Nesting of evaluations across locals and documents, which start fresh expressions.
+    pub nesting: Cell<usize>,
 }
 
 impl<'m> Evaluator<'m> {
@@ -40,7 +44,9 @@ impl<'m> Evaluator<'m> {
             prefix,
             locals: RefCell::new(HashMap::new()),
             locals_busy: RefCell::new(HashSet::new()),
+            documents_busy: RefCell::new(HashSet::new()),
             steps: Cell::new(0),
+            nesting: Cell::new(0),
         }
     }
 
@@ -57,7 +63,7 @@ impl<'m> Evaluator<'m> {
         let site = self.site(file, e.span());
         let n = self.steps.get() + 1;
         self.steps.set(n);
-        if depth > MAX_DEPTH || n > MAX_STEPS {
+        if depth + self.nesting.get() > MAX_DEPTH || n > MAX_STEPS {
             return site.unknown("expression too deep or too costly to evaluate", vec![]);
         }
         let ev = |x: &Expression| self.eval_at(x, file, frame, depth + 1);
@@ -491,10 +497,12 @@ impl<'m> Evaluator<'m> {
         if !self.locals_busy.borrow_mut().insert(name.to_string()) {
             return site.unknown(format!("local.{name} refers to itself"), vec![]);
         }
+        self.nesting.set(self.nesting.get() + 8);
         let value = match self.module.local(name) {
             Some((expr, file)) => self.eval(expr, file, &Frame::default()),
             None => site.unknown(format!("local.{name} is not declared"), vec![]),
         };
+        self.nesting.set(self.nesting.get().saturating_sub(8));
         self.locals_busy.borrow_mut().remove(name);
         self.locals
             .borrow_mut()

@@ -14,7 +14,18 @@ fn key(site: &Node, name: &str) -> Key {
     }
 }
 
-pub fn render_policy_document(ev: &Evaluator<'_>, name: &str, _from: &SourceFile) -> Option<Node> {
+pub fn render_policy_document(ev: &Evaluator<'_>, name: &str, from: &SourceFile) -> Option<Node> {
+    if !ev.documents_busy.borrow_mut().insert(name.to_string()) {
+        return None; // includes itself: left unknown
+    }
+    ev.nesting.set(ev.nesting.get() + 8);
+    let doc = render(ev, name, from);
+    ev.nesting.set(ev.nesting.get().saturating_sub(8));
+    ev.documents_busy.borrow_mut().remove(name);
+    doc
+}
+
+fn render(ev: &Evaluator<'_>, name: &str, _from: &SourceFile) -> Option<Node> {
     let (block, file) = ev.module.data_block("aws_iam_policy_document", name)?;
     let (line, column) = block
         .span()
