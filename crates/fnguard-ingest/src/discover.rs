@@ -42,7 +42,11 @@ pub fn discover(root: &Path, excludes: &[String]) -> (Vec<Candidate>, Vec<Diagno
     let mut diagnostics = Vec::new();
     if root.is_file() {
         let parent = root.parent().unwrap_or(Path::new("."));
-        if root.extension().is_some_and(|e| e == "tf") {
+        let name = root
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        if name.ends_with(".tf") || name.ends_with(".tf.json") {
             candidates.push(Candidate {
                 path: parent.to_path_buf(),
                 kind: DescriptorKind::Terraform,
@@ -120,7 +124,11 @@ pub fn discover(root: &Path, excludes: &[String]) -> (Vec<Candidate>, Vec<Diagno
             continue;
         }
         let path = entry.path();
-        if path.extension().is_some_and(|e| e == "tf") {
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        if file_name.ends_with(".tf") || file_name.ends_with(".tf.json") {
             if let Some(dir) = path.parent() {
                 if tf_dirs.last().is_none_or(|d| d != dir) && !tf_dirs.iter().any(|d| d == dir) {
                     tf_dirs.push(dir.to_path_buf());

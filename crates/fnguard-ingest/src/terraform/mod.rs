@@ -5,6 +5,7 @@
 
 mod eval;
 mod functions;
+mod json;
 mod module;
 mod policy;
 mod registry;
@@ -137,13 +138,26 @@ fn read_module(ctx: &LoadContext, dir: &Path, diagnostics: &mut Vec<Diagnostic>)
         .ok()?
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "tf"))
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            p.is_file() && (name.ends_with(".tf") || name.ends_with(".tf.json"))
+        })
         .collect();
     files.sort();
     let mut sources = Vec::new();
     for f in files {
         let rel = ctx.relative(&f);
         match crate::read_text(&f, &rel, ctx.options.max_bytes()) {
+            Ok(t) if rel.ends_with(".tf.json") => {
+                let parsed = crate::yaml::parse(&t, &rel);
+                diagnostics.extend(parsed.diagnostics);
+                if let Some(root) = parsed.root {
+                    sources.push((rel, json::to_native(&root)));
+                }
+            }
             Ok(t) => sources.push((rel, t)),
             Err(d) => diagnostics.push(d),
         }
