@@ -12,7 +12,7 @@ struct Out {
 impl Out {
     /// Move to `line` (1-based) if it is ahead; native syntax allows blank lines anywhere a
     /// newline may stand.
-    fn to_line(&mut self, line: u32) {
+    fn advance_to(&mut self, line: u32) {
         while self.line < line {
             self.text.push('\n');
             self.line += 1;
@@ -61,7 +61,7 @@ fn value(out: &mut Out, n: &Node, depth: usize) {
                 if i > 0 {
                     out.text.push(',');
                 }
-                out.to_line(item.line);
+                out.advance_to(item.line);
                 value(out, item, depth + 1);
             }
             out.text.push(']');
@@ -69,7 +69,7 @@ fn value(out: &mut Out, n: &Node, depth: usize) {
         Kind::Map(entries) => {
             out.text.push('{');
             for (k, v) in entries {
-                out.to_line(k.line);
+                out.advance_to(k.line);
                 out.newline();
                 let _ = write!(out.text, "{} = ", quote(&k.name));
                 value(out, v, depth + 1);
@@ -83,7 +83,7 @@ fn value(out: &mut Out, n: &Node, depth: usize) {
 
 fn body(out: &mut Out, n: &Node) {
     for (k, v) in n.entries() {
-        out.to_line(k.line);
+        out.advance_to(k.line);
         if out.text.ends_with('{') || !out.text.is_empty() && !out.text.ends_with('\n') {
             out.newline();
         }
@@ -141,7 +141,7 @@ pub fn to_native(root: &Node) -> String {
                 .collect(),
         };
         for (labels, b) in blocks {
-            out.to_line(b.line.saturating_sub(1).max(1));
+            out.advance_to(b.line.saturating_sub(1).max(1));
             if !out.text.is_empty() {
                 out.newline();
             }
