@@ -101,6 +101,25 @@ fn canned_acl(n: &Node) -> Node {
     }
 }
 
+/// Load balancer `default_action`/`action` blocks as CloudFormation actions.
+fn lb_actions(site: &Node, a: &Node, block: &str) -> Node {
+    let actions = a
+        .get(block)
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .map(|x| {
+            sub(
+                x,
+                Some(x),
+                &[("Type", "type"), ("TargetGroupArn", "target_group_arn")],
+            )
+            .node()
+        })
+        .collect();
+    list(site, actions)
+}
+
 /// The CloudFormation resource type and properties for one Terraform resource, or `None` for
 /// types that carry nothing the model needs (or that are merged into another resource).
 pub fn translate(i: &Instance) -> Option<(&'static str, Node)> {
@@ -511,40 +530,15 @@ pub fn translate(i: &Instance) -> Option<(&'static str, Node)> {
         }
         "aws_lb_listener" | "aws_alb_listener" => {
             p.attr("LoadBalancerArn", a, "load_balancer_arn");
-            let actions: Vec<Node> = a
-                .get("default_action")
-                .map(Node::items)
-                .unwrap_or_default()
-                .iter()
-                .map(|x| {
-                    sub(
-                        x,
-                        Some(x),
-                        &[("Type", "type"), ("TargetGroupArn", "target_group_arn")],
-                    )
-                    .node()
-                })
-                .collect();
-            p.set("DefaultActions", Some(&list(site, actions)));
+            p.set(
+                "DefaultActions",
+                Some(&lb_actions(site, a, "default_action")),
+            );
             "AWS::ElasticLoadBalancingV2::Listener"
         }
         "aws_lb_listener_rule" | "aws_alb_listener_rule" => {
             p.attr("ListenerArn", a, "listener_arn");
-            let actions: Vec<Node> = a
-                .get("action")
-                .map(Node::items)
-                .unwrap_or_default()
-                .iter()
-                .map(|x| {
-                    sub(
-                        x,
-                        Some(x),
-                        &[("Type", "type"), ("TargetGroupArn", "target_group_arn")],
-                    )
-                    .node()
-                })
-                .collect();
-            p.set("Actions", Some(&list(site, actions)));
+            p.set("Actions", Some(&lb_actions(site, a, "action")));
             "AWS::ElasticLoadBalancingV2::ListenerRule"
         }
         "aws_wafv2_web_acl_association" | "aws_wafregional_web_acl_association" => {
