@@ -240,3 +240,18 @@ fn non_aws_providers_are_skipped_with_a_warning() {
     assert!(l.project.is_none());
     assert!(l.diagnostics[0].message.contains("google"));
 }
+
+#[test]
+fn terraform_layers_and_their_permissions() {
+    let p = load(
+        DescriptorKind::Terraform,
+        "resource \"aws_lambda_layer_version\" \"shared\" {\n  layer_name = \"shared\"\n  filename   = \"layer.zip\"\n}\n\nresource \"aws_lambda_layer_version_permission\" \"public\" {\n  layer_name     = aws_lambda_layer_version.shared.layer_arn\n  version_number = 1\n  statement_id   = \"public\"\n  action         = \"lambda:GetLayerVersion\"\n  principal      = \"*\"\n}\n",
+    );
+    let layer = p
+        .resource("aws_lambda_layer_version.shared")
+        .expect("layer");
+    assert_eq!(layer.kind, fnguard_model::ResourceKind::Layer);
+    let st = &layer.policies[0].statements[0];
+    assert!(st.principals.as_ref().unwrap().is_anyone());
+    assert_eq!(st.location.line, 6);
+}

@@ -402,6 +402,7 @@ pub enum ResourceKind {
     UserPool,
     UserPoolClient,
     EventBus,
+    Layer,
     Other,
 }
 
@@ -420,6 +421,7 @@ impl ResourceKind {
             ResourceKind::UserPool => "Cognito user pool",
             ResourceKind::UserPoolClient => "Cognito app client",
             ResourceKind::EventBus => "event bus",
+            ResourceKind::Layer => "Lambda layer",
             ResourceKind::Other => "resource",
         }
     }

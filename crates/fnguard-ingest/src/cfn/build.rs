@@ -500,6 +500,31 @@ impl<'e> Builder<'e> {
                     }
                 }
             }
+            "AWS::Lambda::LayerVersionPermission" => {
+                // Who may use the layer, as a resource-policy statement on it.
+                let Some(layer) = p.get("LayerVersionArn").and_then(Node::single_ref) else {
+                    return;
+                };
+                let mut st = crate::policy::statement(p);
+                st.effect = Val::Known(fnguard_model::Effect::Allow);
+                if let Some(pr) = p.get("Principal") {
+                    st.principals = Some(principals(pr));
+                }
+                if let Some(org) = p.get("OrganizationId") {
+                    st.conditions.push(fnguard_model::Condition {
+                        operator: "StringEquals".into(),
+                        key: "aws:PrincipalOrgID".into(),
+                        values: vec![org.to_val_string()],
+                    });
+                }
+                let doc = fnguard_model::PolicyDocument {
+                    statements: vec![st],
+                    location: r.location.clone(),
+                };
+                if let Some(res) = self.resource_mut(&layer) {
+                    res.policies.push(doc);
+                }
+            }
             "AWS::Events::EventBusPolicy" => {
                 let bus = p.get("EventBusName").and_then(Node::single_ref);
                 let doc = match p.get("Statement") {
@@ -1152,6 +1177,16 @@ impl<'e> Builder<'e> {
 
 /// Resources the model records with no settings of their own beyond name and tags.
 const PLAIN_RESOURCES: &[(&str, ResourceKind, &str)] = &[
+    (
+        "AWS::Lambda::LayerVersion",
+        ResourceKind::Layer,
+        "LayerName",
+    ),
+    (
+        "AWS::Serverless::LayerVersion",
+        ResourceKind::Layer,
+        "LayerName",
+    ),
     ("AWS::DynamoDB::Table", ResourceKind::Table, "TableName"),
     (
         "AWS::DynamoDB::GlobalTable",

@@ -341,6 +341,17 @@ pub fn translate(i: &Instance) -> Option<(&'static str, Node)> {
             p.attr("Name", a, "name");
             "AWS::SecretsManager::Secret"
         }
+        "aws_lambda_layer_version" => {
+            p.attr("LayerName", a, "layer_name");
+            "AWS::Lambda::LayerVersion"
+        }
+        "aws_lambda_layer_version_permission" => {
+            p.attr("LayerVersionArn", a, "layer_name")
+                .attr("Action", a, "action")
+                .attr("Principal", a, "principal")
+                .attr("OrganizationId", a, "organization_id");
+            "AWS::Lambda::LayerVersionPermission"
+        }
         "aws_kms_key" => {
             p.attr("Description", a, "description");
             "AWS::KMS::Key"
