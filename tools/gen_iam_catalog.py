@@ -43,7 +43,15 @@ def main():
         out.append(f"@{svc}")
         for key in sorted(actions):
             a = actions[key]
-            level = LEVELS.get(a.get("accessLevel", ""), "?")
+            # Levels come as "Write", "Permissions management, Write", "Tagging, Write": the
+            # most specific one wins.
+            raw = a.get("accessLevel", "")
+            if "Permissions management" in raw:
+                level = "P"
+            elif "Tagging" in raw:
+                level = "T"
+            else:
+                level = LEVELS.get(raw.split(",")[0].strip(), "?")
             rts = ",".join(rt["name"] + ("*" if rt.get("required") else "") for rt in a.get("resourceTypes", []))
             out.append(f"{a['name']}\t{level}\t{rts}")
             count += 1

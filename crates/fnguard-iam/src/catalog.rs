@@ -81,7 +81,9 @@ impl Catalog {
                 continue;
             }
             let mut parts = line.split('\t');
-            let (Some(name), Some(level)) = (parts.next(), parts.next()) else { continue };
+            let (Some(name), Some(level)) = (parts.next(), parts.next()) else {
+                continue;
+            };
             let resource_types = parts
                 .next()
                 .unwrap_or("")
@@ -98,7 +100,11 @@ impl Catalog {
         if let Some(last) = services.last_mut() {
             last.2 = actions.len();
         }
-        Catalog { actions, services, header }
+        Catalog {
+            actions,
+            services,
+            header,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -110,7 +116,9 @@ impl Catalog {
     }
 
     pub fn has_service(&self, service: &str) -> bool {
-        self.services.iter().any(|(s, ..)| s.eq_ignore_ascii_case(service))
+        self.services
+            .iter()
+            .any(|(s, ..)| s.eq_ignore_ascii_case(service))
     }
 
     /// Actions matching an IAM action pattern (`s3:Get*`, `*`, `S3:getobject`).
@@ -124,12 +132,18 @@ impl Catalog {
                 .flat_map(|(_, a, b)| self.actions[*a..*b].iter())
                 .filter(|a| wildcard_match(pattern, &a.name))
                 .collect(),
-            _ => self.actions.iter().filter(|a| wildcard_match(pattern, &a.name)).collect(),
+            _ => self
+                .actions
+                .iter()
+                .filter(|a| wildcard_match(pattern, &a.name))
+                .collect(),
         }
     }
 
     pub fn get(&self, action: &str) -> Option<&Action> {
-        self.expand(action).into_iter().find(|a| a.name.eq_ignore_ascii_case(action))
+        self.expand(action)
+            .into_iter()
+            .find(|a| a.name.eq_ignore_ascii_case(action))
     }
 }
 
@@ -150,5 +164,23 @@ mod tests {
         assert_eq!(c.get("iam:PassRole").unwrap().level, AccessLevel::Write);
         assert!(c.expand("nosuchservice:*").is_empty());
         assert!(c.expand("*").len() == c.len());
+    }
+}
+
+#[cfg(test)]
+mod more_tests {
+    #[test]
+    fn partial_wildcards() {
+        let c = super::catalog();
+        let e = c.expand("iam:*Policy");
+        assert_eq!(
+            c.get("iam:AttachRolePolicy").map(|a| a.level),
+            Some(super::AccessLevel::PermissionsManagement)
+        );
+        assert!(
+            e.iter().any(|a| a.name == "iam:AttachRolePolicy"),
+            "{:?}",
+            e.iter().map(|a| &a.name).collect::<Vec<_>>()
+        );
     }
 }

@@ -29,7 +29,9 @@ impl Grant {
     /// Applies to every resource, or to every resource of a type (`arn:aws:iam::*:role/*`,
     /// `arn:aws:lambda:*:*:function:*`), rather than to named ones.
     pub fn on_any_resource(&self) -> bool {
-        self.resources.iter().any(|r| r.as_str().is_some_and(is_any_resource))
+        self.resources
+            .iter()
+            .any(|r| r.as_str().is_some_and(is_any_resource))
     }
 
     pub fn on_star(&self) -> bool {
@@ -37,7 +39,9 @@ impl Grant {
     }
 
     pub fn conditioned_on(&self, keys: &[&str]) -> bool {
-        self.condition_keys.iter().any(|k| keys.iter().any(|x| k.eq_ignore_ascii_case(x)))
+        self.condition_keys
+            .iter()
+            .any(|k| keys.iter().any(|x| k.eq_ignore_ascii_case(x)))
     }
 }
 
@@ -53,11 +57,19 @@ pub fn effective_permissions(role: &Role) -> RolePolicies {
     let mut out = RolePolicies::default();
     for doc in &role.inline_policies {
         for st in &doc.statements {
-            let strings = |v: &[Val<String>]| -> Vec<String> { v.iter().filter_map(|a| a.as_str().map(str::to_string)).collect() };
+            let strings = |v: &[Val<String>]| -> Vec<String> {
+                v.iter()
+                    .filter_map(|a| a.as_str().map(str::to_string))
+                    .collect()
+            };
             let not_action = !st.not_actions.is_empty();
             out.grants.push(Grant {
                 allow: matches!(st.effect, Val::Known(Effect::Allow)),
-                actions: if not_action { strings(&st.not_actions) } else { strings(&st.actions) },
+                actions: if not_action {
+                    strings(&st.not_actions)
+                } else {
+                    strings(&st.actions)
+                },
                 not_action,
                 resources: if st.resources.is_empty() && !st.not_resources.is_empty() {
                     vec![Val::Known("*".to_string())]
@@ -79,7 +91,10 @@ pub fn effective_permissions(role: &Role) -> RolePolicies {
 fn add_managed(out: &mut RolePolicies, m: &Setting<String>) {
     let Some(arn) = m.value.as_str() else {
         out.unknown_managed.push((
-            m.value.unresolved().map(|u| u.reason.clone()).unwrap_or_default(),
+            m.value
+                .unresolved()
+                .map(|u| u.reason.clone())
+                .unwrap_or_default(),
             m.location.clone(),
         ));
         return;
@@ -109,24 +124,45 @@ impl RolePolicies {
     /// The statement that allows `action` on any resource without a scoping condition, unless
     /// an unconditional Deny on any resource takes it away.
     pub fn allows_broadly(&self, action: &str, scoping_keys: &[&str]) -> Option<&Grant> {
-        let denied = self
-            .grants
-            .iter()
-            .any(|g| !g.allow && g.matches_action(action) && g.on_star() && g.condition_keys.is_empty());
+        let denied = self.grants.iter().any(|g| {
+            !g.allow && g.matches_action(action) && g.on_star() && g.condition_keys.is_empty()
+        });
         if denied {
             return None;
         }
-        self.grants
-            .iter()
-            .find(|g| g.allow && g.matches_action(action) && g.on_any_resource() && !g.conditioned_on(scoping_keys))
+        self.grants.iter().find(|g| {
+            g.allow
+                && g.matches_action(action)
+                && g.on_any_resource()
+                && !g.conditioned_on(scoping_keys)
+        })
     }
 }
 
 /// Resource-type names that, followed by `/*` or `:*`, mean "all of that type".
 const TYPE_WORDS: &[&str] = &[
-    "role", "user", "group", "policy", "function", "instance-profile", "table", "key", "secret",
-    "parameter", "layer", "stack", "project", "task-definition", "cluster", "notebook-instance",
-    "devendpoint", "pipeline", "stateMachine", "instance", "topic", "queue",
+    "role",
+    "user",
+    "group",
+    "policy",
+    "function",
+    "instance-profile",
+    "table",
+    "key",
+    "secret",
+    "parameter",
+    "layer",
+    "stack",
+    "project",
+    "task-definition",
+    "cluster",
+    "notebook-instance",
+    "devendpoint",
+    "pipeline",
+    "stateMachine",
+    "instance",
+    "topic",
+    "queue",
 ];
 
 fn is_any_resource(s: &str) -> bool {
@@ -152,10 +188,19 @@ mod tests {
 
     #[test]
     fn any_resource_patterns() {
-        for s in ["*", "arn:aws:iam::*:role/*", "arn:aws:lambda:*:*:function:*", "arn:aws:s3:::*"] {
+        for s in [
+            "*",
+            "arn:aws:iam::*:role/*",
+            "arn:aws:lambda:*:*:function:*",
+            "arn:aws:s3:::*",
+        ] {
             assert!(is_any_resource(s), "{s}");
         }
-        for s in ["arn:aws:s3:::my-bucket/*", "arn:aws:iam::123456789012:role/app", "arn:aws:iam::1:role/app-*"] {
+        for s in [
+            "arn:aws:s3:::my-bucket/*",
+            "arn:aws:iam::123456789012:role/app",
+            "arn:aws:iam::1:role/app-*",
+        ] {
             assert!(!is_any_resource(s), "{s}");
         }
     }

@@ -15,37 +15,166 @@ const CLOUDSPLAINING: &str = "Cloudsplaining privilege escalation list";
 const POLICY_SENTRY: &str = "Policy Sentry privilege escalation list";
 
 pub const ESCALATION_METHODS: &[EscalationMethod] = &[
-    EscalationMethod { name: "CreateNewPolicyVersion", actions: &["iam:CreatePolicyVersion"], sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY] },
-    EscalationMethod { name: "SetExistingDefaultPolicyVersion", actions: &["iam:SetDefaultPolicyVersion"], sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY] },
-    EscalationMethod { name: "CreateEC2WithExistingIP", actions: &["iam:PassRole", "ec2:RunInstances"], sources: &[RHINO, CLOUDSPLAINING] },
-    EscalationMethod { name: "CreateAccessKey", actions: &["iam:CreateAccessKey"], sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY] },
-    EscalationMethod { name: "CreateLoginProfile", actions: &["iam:CreateLoginProfile"], sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY] },
-    EscalationMethod { name: "UpdateLoginProfile", actions: &["iam:UpdateLoginProfile"], sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY] },
-    EscalationMethod { name: "AttachUserPolicy", actions: &["iam:AttachUserPolicy"], sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY] },
-    EscalationMethod { name: "AttachGroupPolicy", actions: &["iam:AttachGroupPolicy"], sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY] },
-    EscalationMethod { name: "AttachRolePolicy", actions: &["iam:AttachRolePolicy"], sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY] },
-    EscalationMethod { name: "PutUserPolicy", actions: &["iam:PutUserPolicy"], sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY] },
-    EscalationMethod { name: "PutGroupPolicy", actions: &["iam:PutGroupPolicy"], sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY] },
-    EscalationMethod { name: "PutRolePolicy", actions: &["iam:PutRolePolicy"], sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY] },
-    EscalationMethod { name: "AddUserToGroup", actions: &["iam:AddUserToGroup"], sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY] },
-    EscalationMethod { name: "UpdateRolePolicyToAssumeIt", actions: &["iam:UpdateAssumeRolePolicy", "sts:AssumeRole"], sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY] },
-    EscalationMethod { name: "PassExistingRoleToNewLambdaThenInvoke", actions: &["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"], sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY] },
-    EscalationMethod { name: "PassExistingRoleToNewLambdaThenTriggerWithNewDynamo", actions: &["iam:PassRole", "lambda:CreateFunction", "lambda:CreateEventSourceMapping"], sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY] },
-    EscalationMethod { name: "EditExistingLambdaFunctionWithRole", actions: &["lambda:UpdateFunctionCode"], sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY] },
-    EscalationMethod { name: "ChangeLambdaFunctionConfiguration", actions: &["lambda:UpdateFunctionConfiguration"], sources: &[POLICY_SENTRY] },
-    EscalationMethod { name: "PassExistingRoleToNewGlueDevEndpoint", actions: &["iam:PassRole", "glue:CreateDevEndpoint"], sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY] },
-    EscalationMethod { name: "UpdateExistingGlueDevEndpoint", actions: &["glue:UpdateDevEndpoint"], sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY] },
-    EscalationMethod { name: "PassExistingRoleToCloudFormation", actions: &["iam:PassRole", "cloudformation:CreateStack"], sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY] },
-    EscalationMethod { name: "PassExistingRoleToNewDataPipeline", actions: &["iam:PassRole", "datapipeline:CreatePipeline", "datapipeline:PutPipelineDefinition"], sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY] },
-    EscalationMethod { name: "PassExistingRoleToNewECSTask", actions: &["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"], sources: &[CLOUDSPLAINING] },
-    EscalationMethod { name: "PassExistingRoleToNewCodeBuildProject", actions: &["iam:PassRole", "codebuild:CreateProject", "codebuild:StartBuild"], sources: &[CLOUDSPLAINING] },
-    EscalationMethod { name: "PassExistingRoleToNewSageMakerNotebook", actions: &["iam:PassRole", "sagemaker:CreateNotebookInstance", "sagemaker:CreatePresignedNotebookInstanceUrl"], sources: &[CLOUDSPLAINING] },
-    EscalationMethod { name: "AssumeAnyRole", actions: &["sts:AssumeRole"], sources: &[CLOUDSPLAINING] },
+    EscalationMethod {
+        name: "CreateNewPolicyVersion",
+        actions: &["iam:CreatePolicyVersion"],
+        sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY],
+    },
+    EscalationMethod {
+        name: "SetExistingDefaultPolicyVersion",
+        actions: &["iam:SetDefaultPolicyVersion"],
+        sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY],
+    },
+    EscalationMethod {
+        name: "CreateEC2WithExistingIP",
+        actions: &["iam:PassRole", "ec2:RunInstances"],
+        sources: &[RHINO, CLOUDSPLAINING],
+    },
+    EscalationMethod {
+        name: "CreateAccessKey",
+        actions: &["iam:CreateAccessKey"],
+        sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY],
+    },
+    EscalationMethod {
+        name: "CreateLoginProfile",
+        actions: &["iam:CreateLoginProfile"],
+        sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY],
+    },
+    EscalationMethod {
+        name: "UpdateLoginProfile",
+        actions: &["iam:UpdateLoginProfile"],
+        sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY],
+    },
+    EscalationMethod {
+        name: "AttachUserPolicy",
+        actions: &["iam:AttachUserPolicy"],
+        sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY],
+    },
+    EscalationMethod {
+        name: "AttachGroupPolicy",
+        actions: &["iam:AttachGroupPolicy"],
+        sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY],
+    },
+    EscalationMethod {
+        name: "AttachRolePolicy",
+        actions: &["iam:AttachRolePolicy"],
+        sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY],
+    },
+    EscalationMethod {
+        name: "PutUserPolicy",
+        actions: &["iam:PutUserPolicy"],
+        sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY],
+    },
+    EscalationMethod {
+        name: "PutGroupPolicy",
+        actions: &["iam:PutGroupPolicy"],
+        sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY],
+    },
+    EscalationMethod {
+        name: "PutRolePolicy",
+        actions: &["iam:PutRolePolicy"],
+        sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY],
+    },
+    EscalationMethod {
+        name: "AddUserToGroup",
+        actions: &["iam:AddUserToGroup"],
+        sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY],
+    },
+    EscalationMethod {
+        name: "UpdateRolePolicyToAssumeIt",
+        actions: &["iam:UpdateAssumeRolePolicy", "sts:AssumeRole"],
+        sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY],
+    },
+    EscalationMethod {
+        name: "PassExistingRoleToNewLambdaThenInvoke",
+        actions: &[
+            "iam:PassRole",
+            "lambda:CreateFunction",
+            "lambda:InvokeFunction",
+        ],
+        sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY],
+    },
+    EscalationMethod {
+        name: "PassExistingRoleToNewLambdaThenTriggerWithNewDynamo",
+        actions: &[
+            "iam:PassRole",
+            "lambda:CreateFunction",
+            "lambda:CreateEventSourceMapping",
+        ],
+        sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY],
+    },
+    EscalationMethod {
+        name: "EditExistingLambdaFunctionWithRole",
+        actions: &["lambda:UpdateFunctionCode"],
+        sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY],
+    },
+    EscalationMethod {
+        name: "ChangeLambdaFunctionConfiguration",
+        actions: &["lambda:UpdateFunctionConfiguration"],
+        sources: &[POLICY_SENTRY],
+    },
+    EscalationMethod {
+        name: "PassExistingRoleToNewGlueDevEndpoint",
+        actions: &["iam:PassRole", "glue:CreateDevEndpoint"],
+        sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY],
+    },
+    EscalationMethod {
+        name: "UpdateExistingGlueDevEndpoint",
+        actions: &["glue:UpdateDevEndpoint"],
+        sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY],
+    },
+    EscalationMethod {
+        name: "PassExistingRoleToCloudFormation",
+        actions: &["iam:PassRole", "cloudformation:CreateStack"],
+        sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY],
+    },
+    EscalationMethod {
+        name: "PassExistingRoleToNewDataPipeline",
+        actions: &[
+            "iam:PassRole",
+            "datapipeline:CreatePipeline",
+            "datapipeline:PutPipelineDefinition",
+        ],
+        sources: &[RHINO, CLOUDSPLAINING, POLICY_SENTRY],
+    },
+    EscalationMethod {
+        name: "PassExistingRoleToNewECSTask",
+        actions: &["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"],
+        sources: &[CLOUDSPLAINING],
+    },
+    EscalationMethod {
+        name: "PassExistingRoleToNewCodeBuildProject",
+        actions: &[
+            "iam:PassRole",
+            "codebuild:CreateProject",
+            "codebuild:StartBuild",
+        ],
+        sources: &[CLOUDSPLAINING],
+    },
+    EscalationMethod {
+        name: "PassExistingRoleToNewSageMakerNotebook",
+        actions: &[
+            "iam:PassRole",
+            "sagemaker:CreateNotebookInstance",
+            "sagemaker:CreatePresignedNotebookInstanceUrl",
+        ],
+        sources: &[CLOUDSPLAINING],
+    },
+    EscalationMethod {
+        name: "AssumeAnyRole",
+        actions: &["sts:AssumeRole"],
+        sources: &[CLOUDSPLAINING],
+    },
 ];
 
 /// `iam:PassRole` limited to one service, or any action limited to named principals or
 /// sources, is not an open door.
-const SCOPING_KEYS: &[&str] = &["iam:PassedToService", "aws:ResourceTag", "iam:ResourceTag", "aws:SourceArn"];
+const SCOPING_KEYS: &[&str] = &[
+    "iam:PassedToService",
+    "aws:ResourceTag",
+    "iam:ResourceTag",
+    "aws:SourceArn",
+];
 
 /// The methods that apply, each with the statements that grant its actions.
 pub fn escalations(p: &RolePolicies) -> Vec<(&'static EscalationMethod, Vec<&Grant>)> {

@@ -54,7 +54,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(g) = admin else { continue };
         let how = match (g.managed, g.not_action) {
             (Some(m), _) => format!("the {m} managed policy"),
-            (None, true) => format!("Allow with NotAction [{}] (everything else)", g.actions.join(", ")),
+            (None, true) => format!(
+                "Allow with NotAction [{}] (everything else)",
+                g.actions.join(", ")
+            ),
             (None, false) => "Action \"*\" on Resource \"*\"".to_string(),
         };
         let names = ids(&fns);

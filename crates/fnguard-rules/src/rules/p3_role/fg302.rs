@@ -7,8 +7,8 @@ use fnguard_model::Finding;
 declare_rule! {
     /// ## What it does
     /// Finds statements in execution roles that grant every action of a service (`s3:*`,
-    /// `dynamodb:*`) or a wildcard that expands to write or permissions-management actions
-    /// (`iam:*Policy`, `s3:Put*`), expanded against the IAM action catalog. Statements from AWS
+    /// `dynamodb:*`) or a wildcard that expands to permissions-management actions or to five or
+    /// more write actions (`iam:*Policy`, `s3:Put*`), expanded against the IAM action catalog. Statements from AWS
     /// managed policies are left to FG308, and `*` alone to FG301.
     ///
     /// ## Why is this bad?
@@ -42,16 +42,29 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let cat = catalog();
     for (role, perms, fns) in roles_in_use(cx) {
         let names = ids(&fns);
-        for g in perms.grants.iter().filter(|g| g.allow && !g.not_action && g.managed.is_none()) {
+        for g in perms
+            .grants
+            .iter()
+            .filter(|g| g.allow && !g.not_action && g.managed.is_none())
+        {
             let wild: Vec<&String> = g
                 .actions
                 .iter()
                 .filter(|a| a.contains('*') && a.as_str() != "*" && a.as_str() != "*:*")
                 .filter(|a| {
+                    // A service wildcard, or a partial one that reaches permissions management
+                    // or a handful of write actions (`s3:Put*`), not one that names a single
+                    // action family (`sqs:SendMessage*`).
+                    let expanded = cat.expand(a);
+                    let writes = expanded
+                        .iter()
+                        .filter(|x| x.level == AccessLevel::Write)
+                        .count();
                     a.ends_with(":*")
-                        || cat.expand(a).iter().any(|x| {
-                            matches!(x.level, AccessLevel::Write | AccessLevel::PermissionsManagement)
-                        })
+                        || writes >= 5
+                        || expanded
+                            .iter()
+                            .any(|x| x.level == AccessLevel::PermissionsManagement)
                 })
                 .collect();
             if wild.is_empty() {

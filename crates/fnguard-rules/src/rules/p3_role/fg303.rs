@@ -41,22 +41,50 @@ declare_rule! {
 impl_rule!(SensitiveActionOnAnyResource, check);
 
 const DATA_READS: &[&str] = &[
-    "s3:GetObject", "s3:GetObjectVersion", "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query",
-    "dynamodb:Scan", "dynamodb:PartiQLSelect", "secretsmanager:GetSecretValue", "ssm:GetParameter",
-    "ssm:GetParameters", "ssm:GetParametersByPath", "kms:Decrypt", "sqs:ReceiveMessage",
-    "kinesis:GetRecords", "rds-data:ExecuteStatement", "rds-data:BatchExecuteStatement",
-    "dynamodb:GetRecords", "logs:GetLogEvents", "logs:FilterLogEvents", "lambda:GetFunction",
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "dynamodb:PartiQLSelect",
+    "secretsmanager:GetSecretValue",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "ssm:GetParametersByPath",
+    "kms:Decrypt",
+    "sqs:ReceiveMessage",
+    "kinesis:GetRecords",
+    "rds-data:ExecuteStatement",
+    "rds-data:BatchExecuteStatement",
+    "dynamodb:GetRecords",
+    "logs:GetLogEvents",
+    "logs:FilterLogEvents",
+    "lambda:GetFunction",
 ];
 
-/// What every function needs on `*` to log and trace; not worth a finding.
-const BASELINE: &[&str] = &["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"];
+/// What every function needs on `*` to log, and what a function in a VPC needs on `*` to
+/// manage its network interfaces (as AWSLambdaVPCAccessExecutionRole grants); not findings.
+const BASELINE: &[&str] = &[
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DetachNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+];
 
 fn sensitive(a: &Action) -> bool {
     if a.resource_types.is_empty() || BASELINE.iter().any(|b| b.eq_ignore_ascii_case(&a.name)) {
         return false;
     }
-    matches!(a.level, AccessLevel::Write | AccessLevel::PermissionsManagement)
-        || DATA_READS.iter().any(|d| d.eq_ignore_ascii_case(&a.name))
+    matches!(
+        a.level,
+        AccessLevel::Write | AccessLevel::PermissionsManagement
+    ) || DATA_READS.iter().any(|d| d.eq_ignore_ascii_case(&a.name))
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -64,7 +92,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for (role, perms, fns) in roles_in_use(cx) {
         let names = ids(&fns);
         for g in perms.grants.iter().filter(|g| {
-            g.allow && !g.not_action && g.managed.is_none() && g.on_any_resource() && g.condition_keys.is_empty()
+            g.allow
+                && !g.not_action
+                && g.managed.is_none()
+                && g.on_any_resource()
+                && g.condition_keys.is_empty()
         }) {
             if g.actions.iter().any(|a| a == "*" || a == "*:*") {
                 continue; // FG301
@@ -82,7 +114,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             let shown: Vec<String> = hits.iter().take(5).map(|a| format!("`{a}`")).collect();
-            let more = if hits.len() > 5 { format!(" and {} more", hits.len() - 5) } else { String::new() };
+            let more = if hits.len() > 5 {
+                format!(" and {} more", hits.len() - 5)
+            } else {
+                String::new()
+            };
             cx.finding(
                 &SensitiveActionOnAnyResource::META,
                 g.location.clone(),

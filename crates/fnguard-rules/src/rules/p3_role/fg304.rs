@@ -46,11 +46,17 @@ impl_rule!(PrivilegeEscalation, check);
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for (role, perms, fns) in roles_in_use(cx) {
         // Administrators can do all of this and more; FG301 says so once.
-        if perms.grants.iter().any(|g| g.allow && g.on_star() && (g.not_action || g.actions.iter().any(|a| a == "*"))) {
+        if perms
+            .grants
+            .iter()
+            .any(|g| g.allow && g.on_star() && (g.not_action || g.actions.iter().any(|a| a == "*")))
+        {
             continue;
         }
         let found = escalations(&perms);
-        let Some((_, first_grants)) = found.first() else { continue };
+        let Some((_, first_grants)) = found.first() else {
+            continue;
+        };
         let names = ids(&fns);
         let methods: Vec<serde_json::Value> = found
             .iter()

@@ -78,10 +78,14 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if names.len() < 2 {
             continue;
         }
-        cx.finding(&SharedRole::META, location, format!("role `{arn}` is shared by {}", subject(&names)))
-            .functions(&names)
-            .key(arn)
-            .fix("Give each function its own role with only the permissions its handler uses.")
-            .emit(out);
+        cx.finding(
+            &SharedRole::META,
+            location,
+            format!("role `{arn}` is shared by {}", subject(&names)),
+        )
+        .functions(&names)
+        .key(arn)
+        .fix("Give each function its own role with only the permissions its handler uses.")
+        .emit(out);
     }
 }

@@ -38,15 +38,22 @@ impl_rule!(BroadManagedPolicy, check);
 
 fn broad(name: &str) -> bool {
     !matches!(name, "AdministratorAccess" | "PowerUserAccess")
-        && (name.contains("FullAccess") || name.ends_with("Administrator") || name == "AWSLambdaExecute")
+        && (name.contains("FullAccess")
+            || name.ends_with("Administrator")
+            || name == "AWSLambdaExecute")
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for (role, _, fns) in roles_in_use(cx) {
         let names = ids(&fns);
         for m in &role.managed_policies {
-            let Some(arn) = m.value.as_str() else { continue };
-            let Some(name) = arn.strip_prefix("arn:aws:iam::aws:policy/").map(|r| r.rsplit('/').next().unwrap_or(r)) else {
+            let Some(arn) = m.value.as_str() else {
+                continue;
+            };
+            let Some(name) = arn
+                .strip_prefix("arn:aws:iam::aws:policy/")
+                .map(|r| r.rsplit('/').next().unwrap_or(r))
+            else {
                 continue;
             };
             if !broad(name) {

@@ -38,11 +38,19 @@ declare_rule! {
 
 impl_rule!(TrustPolicyTooBroad, check);
 
-const NARROWING: &[&str] = &["sts:ExternalId", "aws:PrincipalOrgID", "aws:SourceAccount", "aws:PrincipalArn", "aws:SourceArn"];
+const NARROWING: &[&str] = &[
+    "sts:ExternalId",
+    "aws:PrincipalOrgID",
+    "aws:SourceAccount",
+    "aws:PrincipalArn",
+    "aws:SourceArn",
+];
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for (role, _, fns) in roles_in_use(cx) {
-        let Some(trust) = &role.trust_policy else { continue };
+        let Some(trust) = &role.trust_policy else {
+            continue;
+        };
         let names = ids(&fns);
         for st in &trust.statements {
             if !st.is_allow() || !st.may_allow_action("sts:AssumeRole") {
@@ -54,7 +62,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             } else if !p.aws.is_empty() && !st.has_condition_key(NARROWING) {
                 Some(format!(
                     "AWS principals {} without an ExternalId or organisation condition",
-                    p.aws.iter().map(|a| format!("`{}`", a.as_str().unwrap_or("?"))).collect::<Vec<_>>().join(", ")
+                    p.aws
+                        .iter()
+                        .map(|a| format!("`{}`", a.as_str().unwrap_or("?")))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ))
             } else {
                 None

@@ -14,10 +14,14 @@ use fnguard_model::{Function, Role};
 
 /// Each role declared in the project that functions run with, its permissions, and the
 /// functions using it (in declaration order).
-pub(crate) fn roles_in_use<'a>(cx: &Context<'a>) -> Vec<(&'a Role, RolePolicies, Vec<&'a Function>)> {
+pub(crate) fn roles_in_use<'a>(
+    cx: &Context<'a>,
+) -> Vec<(&'a Role, RolePolicies, Vec<&'a Function>)> {
     let mut out: Vec<(&Role, RolePolicies, Vec<&Function>)> = Vec::new();
     for f in &cx.project.functions {
-        let Some(id) = f.role.declared_id() else { continue };
+        let Some(id) = f.role.declared_id() else {
+            continue;
+        };
         match out.iter_mut().find(|(r, ..)| r.id == id) {
             Some((_, _, fns)) => fns.push(f),
             None => {
