@@ -121,6 +121,13 @@ fn add_managed(out: &mut RolePolicies, m: &Setting<String>) {
 }
 
 impl RolePolicies {
+    /// An unconditional Deny on every resource takes `action` away whatever allows it.
+    pub fn denied(&self, action: &str) -> bool {
+        self.grants.iter().any(|g| {
+            !g.allow && g.matches_action(action) && g.on_star() && g.condition_keys.is_empty()
+        })
+    }
+
     /// The statement that allows `action` on any resource without a scoping condition, unless
     /// an unconditional Deny on any resource takes it away.
     pub fn allows_broadly(&self, action: &str, scoping_keys: &[&str]) -> Option<&Grant> {

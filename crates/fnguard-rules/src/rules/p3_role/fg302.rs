@@ -55,7 +55,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     // A service wildcard, or a partial one that reaches permissions management
                     // or a handful of write actions (`s3:Put*`), not one that names a single
                     // action family (`sqs:SendMessage*`).
-                    let expanded = cat.expand(a);
+                    let expanded: Vec<_> = cat
+                        .expand(a)
+                        .into_iter()
+                        .filter(|x| !perms.denied(&x.name))
+                        .collect();
                     let writes = expanded
                         .iter()
                         .filter(|x| x.level == AccessLevel::Write)

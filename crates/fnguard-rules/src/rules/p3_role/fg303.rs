@@ -10,8 +10,9 @@ declare_rule! {
     /// resource of a type): write and permissions-management actions, and data reads
     /// (`s3:GetObject`, `dynamodb:Scan`/`Query`/`GetItem`, `secretsmanager:GetSecretValue`,
     /// `ssm:GetParameter*`, `kms:Decrypt`, `sqs:ReceiveMessage`, ...), expanded against the IAM
-    /// action catalog. Actions that only accept `*`, the Lambda logging and tracing baseline, and
-    /// AWS managed policies (FG308) are not reported.
+    /// action catalog. Actions that only accept `*`, the Lambda logging and tracing baseline,
+    /// actions an unconditional Deny takes away, and AWS managed policies (FG308) are not
+    /// reported.
     ///
     /// ## Why is this bad?
     /// The function can read or change every bucket, table or secret in the account, not only
@@ -105,7 +106,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 .actions
                 .iter()
                 .flat_map(|p| cat.expand(p))
-                .filter(|a| sensitive(a))
+                .filter(|a| sensitive(a) && !perms.denied(&a.name))
                 .map(|a| a.name.as_str())
                 .collect();
             hits.sort_unstable();
