@@ -125,6 +125,31 @@ pub struct Function {
     pub triggers: Vec<Trigger>,
     /// Model resource ids this function's configuration refers to (environment, destinations).
     pub uses: Vec<String>,
+    /// What the handler's code does, once code analysis has run.
+    pub code: Option<CodeFacts>,
+}
+
+/// Facts about a function's handler code, added by the code analysis.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct CodeFacts {
+    /// Where the handler function is defined, if it was found.
+    pub handler: Option<Location>,
+    /// Why the handler could not be found.
+    pub unresolved: Option<String>,
+    /// Source files read (the handler's and the local modules it imports).
+    pub files: Vec<String>,
+    /// AWS SDK calls, as the IAM actions they need.
+    pub calls: Vec<SdkCall>,
+    /// False when the code makes SDK calls fnguard cannot name (dynamic method names, clients
+    /// passed in from elsewhere): then "unused" cannot be proven.
+    pub complete: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SdkCall {
+    /// `s3:GetObject`
+    pub action: String,
+    pub location: Location,
 }
 
 impl Function {
@@ -158,6 +183,7 @@ impl Function {
             log_retention_days: None,
             triggers: Vec::new(),
             uses: Vec::new(),
+            code: None,
         }
     }
 
