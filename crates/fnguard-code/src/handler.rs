@@ -82,7 +82,7 @@ pub fn analyze_function(root: &Path, code_dir: &Path, handler: &str, lang: Langu
         let is_handler_file = path == file;
         let scan = match lang {
             Language::Python => crate::python::scan(&text, is_handler_file.then_some(func)),
-            Language::JavaScript => crate::python::scan("", None),
+            Language::JavaScript => crate::javascript::scan(&text, is_handler_file.then_some(func)),
         };
         let r = rel(root, &path);
         if is_handler_file {

@@ -4,6 +4,7 @@
 //! `lib-dynamodb`, SDK v2 clients and `DocumentClient`).
 
 mod handler;
+mod javascript;
 
 mod mapping;
 mod python;

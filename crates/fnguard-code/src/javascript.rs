@@ -1,0 +1,539 @@
+//! AWS SDK in JavaScript/TypeScript: v3 commands (`new GetObjectCommand`) and aggregated
+//! clients (`new S3().getObject`), `@aws-sdk/lib-dynamodb`, v2 clients (`new AWS.S3()`) and
+//! `DocumentClient`; the handler's definition; relative imports.
+
+use crate::handler::FileScan;
+use crate::mapping::{action_for, service_prefix};
+use std::collections::HashMap;
+use tree_sitter::{Node, Parser};
+
+#[derive(Clone, PartialEq)]
+enum Var {
+    /// A client whose methods are operations (v2, or a v3 aggregated client).
+    Client(&'static str),
+    /// `DocumentClient` / `DynamoDBDocument`: put, get, query, ...
+    DocClient,
+}
+
+struct Scan<'a> {
+    src: &'a [u8],
+    /// Local names of v3 commands → (service, operation).
+    commands: HashMap<String, (&'static str, String)>,
+    /// Local names of client classes → what `new` makes of them.
+    classes: HashMap<String, Var>,
+    /// Names bound to the `aws-sdk` (v2) namespace.
+    aws_ns: Vec<String>,
+    vars: HashMap<String, Var>,
+    out: FileScan,
+    handler: Option<&'a str>,
+}
+
+const DOC_OPS: &[(&str, &str)] = &[
+    ("put", "dynamodb:PutItem"),
+    ("get", "dynamodb:GetItem"),
+    ("query", "dynamodb:Query"),
+    ("scan", "dynamodb:Scan"),
+    ("update", "dynamodb:UpdateItem"),
+    ("delete", "dynamodb:DeleteItem"),
+    ("batchWrite", "dynamodb:BatchWriteItem"),
+    ("batchGet", "dynamodb:BatchGetItem"),
+    ("transactGet", "dynamodb:GetItem"),
+];
+
+fn doc_command(name: &str) -> Option<&'static str> {
+    let op = name.strip_suffix("Command")?;
+    Some(match op {
+        "Put" => "dynamodb:PutItem",
+        "Get" => "dynamodb:GetItem",
+        "Query" => "dynamodb:Query",
+        "Scan" => "dynamodb:Scan",
+        "Update" => "dynamodb:UpdateItem",
+        "Delete" => "dynamodb:DeleteItem",
+        "BatchWrite" => "dynamodb:BatchWriteItem",
+        "BatchGet" => "dynamodb:BatchGetItem",
+        "TransactGet" => "dynamodb:GetItem",
+        "TransactWrite" => "dynamodb:PutItem",
+        _ => return None,
+    })
+}
+
+pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
+    let mut s = Scan {
+        src: text.as_bytes(),
+        commands: HashMap::new(),
+        classes: HashMap::new(),
+        aws_ns: Vec::new(),
+        vars: HashMap::new(),
+        out: FileScan {
+            calls: Vec::new(),
+            dynamic: false,
+            imports: Vec::new(),
+            handler_line: None,
+        },
+        handler,
+    };
+    let mut parser = Parser::new();
+    if parser
+        .set_language(&tree_sitter_javascript::LANGUAGE.into())
+        .is_err()
+    {
+        s.out.dynamic = true;
+        return s.out;
+    }
+    let Some(tree) = parser.parse(text, None) else {
+        s.out.dynamic = true;
+        return s.out;
+    };
+    let mut cursor = tree.walk();
+    let mut depth = 0usize;
+    loop {
+        s.visit(cursor.node());
+        if depth < 200 && cursor.goto_first_child() {
+            depth += 1;
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return s.out;
+            }
+            depth = depth.saturating_sub(1);
+        }
+    }
+}
+
+fn unquote(s: &str) -> &str {
+    s.trim_matches(|c| c == '"' || c == '\'' || c == '`')
+}
+
+impl Scan<'_> {
+    fn text(&self, n: Node) -> &str {
+        n.utf8_text(self.src).unwrap_or("")
+    }
+
+    fn pos(n: Node) -> (u32, u32) {
+        let p = n.start_position();
+        (p.row as u32 + 1, p.column as u32 + 1)
+    }
+
+    fn record(&mut self, actions: Vec<String>, n: Node) {
+        let (l, c) = Self::pos(n);
+        for a in actions {
+            self.out.calls.push((a, l, c));
+        }
+    }
+
+    fn import(&mut self, module: &str) {
+        if !self.out.imports.iter().any(|m| m == module) {
+            self.out.imports.push(module.to_string());
+        }
+    }
+
+    fn mark_handler(&mut self, name: &str, n: Node) {
+        if self.handler == Some(name) && self.out.handler_line.is_none() {
+            self.out.handler_line = Some(Self::pos(n));
+        }
+    }
+
+    /// Names imported from a module (ES import clause or a destructuring `require`).
+    fn bind_module(
+        &mut self,
+        module: &str,
+        names: Vec<(String, String)>,
+        default_name: Option<String>,
+    ) {
+        if module.starts_with('.') {
+            self.import(module);
+            return;
+        }
+        if module == "aws-sdk" || module.starts_with("aws-sdk/") {
+            if let Some(d) = default_name {
+                self.aws_ns.push(d);
+            }
+            for (imported, local) in names {
+                if let Some(svc) = service_prefix(&imported) {
+                    self.classes.insert(local, Var::Client(svc));
+                }
+            }
+            return;
+        }
+        if module == "@aws-sdk/lib-dynamodb" {
+            for (imported, local) in names {
+                if doc_command(&imported).is_some() {
+                    self.commands.insert(local, ("dynamodb-doc", imported));
+                } else if imported == "DynamoDBDocument" {
+                    self.classes.insert(local, Var::DocClient);
+                }
+            }
+            return;
+        }
+        let Some(pkg) = module.strip_prefix("@aws-sdk/client-") else {
+            return;
+        };
+        let Some(svc) = service_prefix(pkg) else {
+            return;
+        };
+        for (imported, local) in names {
+            if let Some(op) = imported.strip_suffix("Command") {
+                self.commands.insert(local, (svc, op.to_string()));
+            } else if !imported.ends_with("Client")
+                && imported.chars().next().is_some_and(char::is_uppercase)
+            {
+                // `S3`, `DynamoDB`: the aggregated client with one method per operation.
+                self.classes.insert(local, Var::Client(svc));
+            }
+        }
+    }
+
+    fn what_new_makes(&self, new_expr: Node) -> Option<Var> {
+        let ctor = new_expr.child_by_field_name("constructor")?;
+        let text = self.text(ctor);
+        if let Some(v) = self.classes.get(text) {
+            return Some(v.clone());
+        }
+        // `AWS.S3`, `AWS.DynamoDB.DocumentClient`
+        let mut parts = text.split('.');
+        let ns = parts.next()?;
+        if !self.aws_ns.iter().any(|n| n == ns) {
+            return None;
+        }
+        let rest: Vec<&str> = parts.collect();
+        match rest.as_slice() {
+            ["DynamoDB", "DocumentClient"] => Some(Var::DocClient),
+            [class] => service_prefix(class).map(Var::Client),
+            _ => None,
+        }
+    }
+
+    fn visit(&mut self, node: Node) {
+        match node.kind() {
+            "import_statement" => {
+                let Some(src) = node.child_by_field_name("source") else {
+                    return;
+                };
+                let module = unquote(self.text(src)).to_string();
+                let mut names = Vec::new();
+                let mut default_name = None;
+                let mut stack = vec![node];
+                while let Some(n) = stack.pop() {
+                    match n.kind() {
+                        "import_specifier" => {
+                            let name = n
+                                .child_by_field_name("name")
+                                .map(|x| self.text(x).to_string())
+                                .unwrap_or_default();
+                            let local = n
+                                .child_by_field_name("alias")
+                                .map(|x| self.text(x).to_string())
+                                .unwrap_or_else(|| name.clone());
+                            names.push((name, local));
+                        }
+                        "namespace_import" => {
+                            let id = (0..n.named_child_count())
+                                .filter_map(|i| n.named_child(i))
+                                .find(|x| x.kind() == "identifier");
+                            if let Some(id) = id {
+                                default_name = Some(self.text(id).to_string());
+                            }
+                        }
+                        "import_clause" => {
+                            let mut c = n.walk();
+                            for ch in n.named_children(&mut c) {
+                                if ch.kind() == "identifier" {
+                                    default_name = Some(self.text(ch).to_string());
+                                } else {
+                                    stack.push(ch);
+                                }
+                            }
+                        }
+                        _ => {
+                            let mut c = n.walk();
+                            stack.extend(n.named_children(&mut c));
+                        }
+                    }
+                }
+                self.bind_module(&module, names, default_name);
+            }
+            "variable_declarator" => {
+                let (Some(name), Some(value)) = (
+                    node.child_by_field_name("name"),
+                    node.child_by_field_name("value"),
+                ) else {
+                    return;
+                };
+                if name.kind() == "identifier" {
+                    let n = self.text(name).to_string();
+                    if matches!(
+                        value.kind(),
+                        "arrow_function" | "function_expression" | "function" | "call_expression"
+                    ) {
+                        self.mark_handler(&n, name);
+                    }
+                }
+                if let Some(module) = self.required_module(value) {
+                    match name.kind() {
+                        "identifier" => {
+                            let local = self.text(name).to_string();
+                            self.bind_module(&module, Vec::new(), Some(local));
+                        }
+                        "object_pattern" => {
+                            let mut names = Vec::new();
+                            let mut c = name.walk();
+                            for p in name.named_children(&mut c) {
+                                match p.kind() {
+                                    "shorthand_property_identifier_pattern" => {
+                                        let t = self.text(p).to_string();
+                                        names.push((t.clone(), t));
+                                    }
+                                    "pair_pattern" => {
+                                        if let (Some(k), Some(v)) = (
+                                            p.child_by_field_name("key"),
+                                            p.child_by_field_name("value"),
+                                        ) {
+                                            names.push((
+                                                self.text(k).to_string(),
+                                                self.text(v).to_string(),
+                                            ));
+                                        }
+                                    }
+                                    _ => {}
+                                }
+                            }
+                            self.bind_module(&module, names, None);
+                        }
+                        _ => {}
+                    }
+                    return;
+                }
+                if value.kind() == "new_expression" {
+                    if let Some(v) = self.what_new_makes(value) {
+                        let n = self.text(name).to_string();
+                        self.vars.insert(n, v);
+                    }
+                } else if value.kind() == "call_expression" {
+                    // `DynamoDBDocumentClient.from(client)`
+                    if self.text(value).starts_with("DynamoDBDocumentClient.from")
+                        || self.text(value).starts_with("DynamoDBDocument.from")
+                    {
+                        let n = self.text(name).to_string();
+                        self.vars.insert(n, Var::DocClient);
+                    }
+                }
+            }
+            "assignment_expression" => {
+                let (Some(left), Some(right)) = (
+                    node.child_by_field_name("left"),
+                    node.child_by_field_name("right"),
+                ) else {
+                    return;
+                };
+                let l = self.text(left).to_string();
+                if let Some(h) = self.handler {
+                    if l == format!("exports.{h}") || l == format!("module.exports.{h}") {
+                        self.mark_handler(h, left);
+                    }
+                }
+                if right.kind() == "new_expression" {
+                    if let Some(v) = self.what_new_makes(right) {
+                        self.vars.insert(l, v);
+                    }
+                }
+            }
+            "function_declaration" => {
+                if let Some(name) = node.child_by_field_name("name") {
+                    let n = self.text(name).to_string();
+                    self.mark_handler(&n, name);
+                }
+            }
+            "shorthand_property_identifier" | "property_identifier" => {
+                // `module.exports = { handler }` / `{ handler: main }`
+                if let Some(h) = self.handler {
+                    if self.text(node) == h
+                        && node
+                            .parent()
+                            .is_some_and(|p| matches!(p.kind(), "object" | "pair"))
+                    {
+                        self.mark_handler(h, node);
+                    }
+                }
+            }
+            "new_expression" => {
+                let Some(ctor) = node.child_by_field_name("constructor") else {
+                    return;
+                };
+                let name = self.text(ctor).to_string();
+                if let Some((svc, op)) = self.commands.get(&name).cloned() {
+                    let actions = if svc == "dynamodb-doc" {
+                        doc_command(&op)
+                            .map(|a| vec![a.to_string()])
+                            .unwrap_or_default()
+                    } else {
+                        action_for(svc, &op)
+                    };
+                    self.record(actions, node);
+                }
+            }
+            "call_expression" => self.call(node),
+            _ => {}
+        }
+    }
+
+    fn required_module(&self, value: Node) -> Option<String> {
+        let call = if value.kind() == "await_expression" {
+            value.named_child(0)?
+        } else {
+            value
+        };
+        if call.kind() != "call_expression" {
+            return None;
+        }
+        let f = call.child_by_field_name("function")?;
+        if self.text(f) != "require" {
+            return None;
+        }
+        let arg = call.child_by_field_name("arguments")?.named_child(0)?;
+        (arg.kind() == "string").then(|| unquote(self.text(arg)).to_string())
+    }
+
+    fn call(&mut self, node: Node) {
+        let Some(f) = node.child_by_field_name("function") else {
+            return;
+        };
+        if self.text(f) == "require" {
+            if let Some(arg) = node
+                .child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0))
+            {
+                let m = unquote(self.text(arg)).to_string();
+                if m.starts_with('.') {
+                    self.import(&m);
+                }
+            }
+            return;
+        }
+        match f.kind() {
+            "member_expression" => {
+                let (Some(obj), Some(prop)) = (
+                    f.child_by_field_name("object"),
+                    f.child_by_field_name("property"),
+                ) else {
+                    return;
+                };
+                let op = self.text(prop).to_string();
+                let recv = if obj.kind() == "new_expression" {
+                    self.what_new_makes(obj)
+                } else {
+                    self.vars.get(self.text(obj)).cloned()
+                };
+                let actions = match recv {
+                    Some(Var::Client(svc))
+                        if !matches!(
+                            op.as_str(),
+                            "send" | "destroy" | "promise" | "config" | "middlewareStack"
+                        ) =>
+                    {
+                        action_for(svc, &op)
+                    }
+                    Some(Var::DocClient) => DOC_OPS
+                        .iter()
+                        .find(|(o, _)| *o == op)
+                        .map(|(_, a)| vec![a.to_string()])
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                self.record(actions, node);
+            }
+            "subscript_expression" => {
+                if let Some(obj) = f.child_by_field_name("object") {
+                    if self.vars.contains_key(self.text(obj)) {
+                        self.out.dynamic = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scan;
+
+    fn actions(src: &str) -> Vec<String> {
+        let mut a: Vec<String> = scan(src, None).calls.into_iter().map(|c| c.0).collect();
+        a.sort();
+        a.dedup();
+        a
+    }
+
+    #[test]
+    fn sdk_v3_commands_and_lib_dynamodb() {
+        let src = r#"
+import { S3Client, GetObjectCommand, PutObjectCommand as Put } from "@aws-sdk/client-s3";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+const s3 = new S3Client({});
+const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+export const handler = async (event) => {
+  await s3.send(new GetObjectCommand({ Bucket: "b", Key: "k" }));
+  await s3.send(new Put({ Bucket: "b", Key: "k" }));
+  await doc.send(new PutCommand({ TableName: "t", Item: {} }));
+  await doc.send(new QueryCommand({ TableName: "t" }));
+};
+"#;
+        assert_eq!(
+            actions(src),
+            vec![
+                "dynamodb:PutItem",
+                "dynamodb:Query",
+                "s3:GetObject",
+                "s3:PutObject"
+            ]
+        );
+        assert_eq!(
+            scan(src, Some("handler")).handler_line.map(|l| l.0),
+            Some(7)
+        );
+    }
+
+    #[test]
+    fn sdk_v2_clients_and_document_client() {
+        let src = r#"
+const AWS = require('aws-sdk');
+const { SQS } = require('aws-sdk');
+const ddb = new AWS.DynamoDB.DocumentClient();
+const sqs = new SQS();
+const lambda = new AWS.Lambda();
+exports.handler = async (event) => {
+  await ddb.put({ TableName: 't', Item: {} }).promise();
+  await ddb.scan({ TableName: 't' }).promise();
+  await sqs.sendMessage({ QueueUrl: 'q', MessageBody: 'm' }).promise();
+  await lambda.invoke({ FunctionName: 'f' }).promise();
+  const helper = require('./lib/helper');
+};
+"#;
+        assert_eq!(
+            actions(src),
+            vec![
+                "dynamodb:PutItem",
+                "dynamodb:Scan",
+                "lambda:InvokeFunction",
+                "sqs:SendMessage"
+            ]
+        );
+        let s = scan(src, Some("handler"));
+        assert_eq!(s.handler_line.map(|l| l.0), Some(7));
+        assert_eq!(s.imports, vec!["./lib/helper"]);
+    }
+
+    #[test]
+    fn computed_method_names_make_the_scan_incomplete() {
+        let s = scan(
+            "const AWS = require('aws-sdk');\nconst s3 = new AWS.S3();\ns3[op]({});\n",
+            None,
+        );
+        assert!(s.dynamic);
+    }
+}
