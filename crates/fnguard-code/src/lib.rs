@@ -11,3 +11,34 @@ mod python;
 
 pub use handler::{analyze_function, Language};
 pub use mapping::{action_for, service_prefix};
+
+use fnguard_model::Project;
+use std::path::Path;
+
+/// Run the code analysis for every function whose handler and code directory are known,
+/// adding the facts to the model. `root` is the directory paths in the projects are relative to.
+pub fn analyze_projects(root: &Path, projects: &mut [Project]) {
+    for p in projects {
+        for f in &mut p.functions {
+            if f.is_image {
+                continue;
+            }
+            let (Some(code), Some(handler)) = (&f.code_path, &f.handler) else {
+                continue;
+            };
+            let Some(handler) = handler.value.as_str() else {
+                continue;
+            };
+            let runtime = f.runtime.as_ref().and_then(|r| r.value.as_str());
+            let Some(lang) = Language::of_runtime(runtime) else {
+                continue;
+            };
+            let dir = if code.is_empty() {
+                root.to_path_buf()
+            } else {
+                root.join(code)
+            };
+            f.code = Some(analyze_function(root, &dir, handler, lang));
+        }
+    }
+}

@@ -185,6 +185,14 @@ impl Scan<'_> {
                             self.out.imports.push(format!("{module}{}", self.text(n)));
                         }
                     } else {
+                        // `from lib import storage` may name a submodule (lib/storage.py).
+                        let mut c = node.walk();
+                        for n in node.children_by_field_name("name", &mut c) {
+                            let name = n.child_by_field_name("name").unwrap_or(n);
+                            self.out
+                                .imports
+                                .push(format!("{module}.{}", self.text(name)));
+                        }
                         self.out.imports.push(module);
                     }
                 }

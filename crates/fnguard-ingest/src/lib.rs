@@ -154,6 +154,16 @@ pub fn normalize_lexically(path: &Path) -> PathBuf {
     out
 }
 
+/// A directory relative to the scanned root; empty for the root itself.
+pub fn relative_dir(root: &Path, dir: &Path) -> String {
+    let dir = normalize_lexically(dir);
+    let root = normalize_lexically(root);
+    match dir.strip_prefix(&root) {
+        Ok(r) => r.to_string_lossy().replace('\\', "/"),
+        Err(_) => dir.to_string_lossy().replace('\\', "/"),
+    }
+}
+
 /// A path relative to the scanned root, with forward slashes, for reports.
 pub fn relative(root: &Path, path: &Path) -> String {
     let path = normalize_lexically(path);

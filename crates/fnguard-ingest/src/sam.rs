@@ -218,7 +218,7 @@ pub(crate) fn add_primary(b: &mut Builder<'_>, all: &[Res]) {
             .map(|n| Setting::new(n.to_val_string(), n.location()));
         f.code_path = p.get("CodeUri").and_then(Node::str).map(|c| {
             let path = b.dir.join(c);
-            crate::relative(&b.root, &path)
+            crate::relative_dir(&b.root, &path)
         });
         f.provisioned_concurrency = p
             .get("ProvisionedConcurrencyConfig")

@@ -384,7 +384,7 @@ impl Service<'_> {
         f.is_image = def.get("image").is_some();
         f.runtime = if f.is_image { None } else { setting("runtime") };
         f.handler = setting_str(def, "handler");
-        f.code_path = Some(crate::relative(&self.ctx.root, self.ctx.dir()));
+        f.code_path = Some(crate::relative_dir(&self.ctx.root, self.ctx.dir()));
         f.memory_mb = pick("memorySize").map(|n| Setting::new(n.to_val_i64(), n.location()));
         f.timeout_s = pick("timeout").map(|n| Setting::new(n.to_val_i64(), n.location()));
         f.reserved_concurrency = setting_i64(def, "reservedConcurrency");

@@ -137,6 +137,8 @@ pub fn run(args: ScanArgs) -> Result<u8> {
                 root_projects.push(n);
             }
         }
+        // Analyses add facts to the model before the rules read it.
+        fnguard_code::analyze_projects(&root, &mut root_projects);
         let mut root_findings = fnguard_rules::run(
             &root_projects,
             &RuleConfig {

@@ -23,6 +23,7 @@ macro_rules! impl_rule {
 pub(crate) use impl_rule;
 
 pub static ALL: &[&dyn Rule] = &[
+    &p1_map::fg101::HandlerNotFound,
     &p1_map::fg103::UnresolvedSecuritySetting,
     &p2_perimeter::fg201::FunctionUrlWithoutAuth,
     &p2_perimeter::fg202::PublicInvokePermission,
@@ -37,6 +38,8 @@ pub static ALL: &[&dyn Rule] = &[
     &p3_role::fg303::SensitiveActionOnAnyResource,
     &p3_role::fg304::PrivilegeEscalation,
     &p3_role::fg305::SharedRole,
+    &p3_role::fg306::UnusedPermissions,
+    &p3_role::fg307::MissingPermissions,
     &p3_role::fg308::BroadManagedPolicy,
     &p3_role::fg309::TrustPolicyTooBroad,
     &p6_config::fg601::DeprecatedRuntime,

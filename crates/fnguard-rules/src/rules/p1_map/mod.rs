@@ -1,1 +1,2 @@
+pub mod fg101;
 pub mod fg103;

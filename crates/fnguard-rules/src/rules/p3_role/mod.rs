@@ -5,6 +5,8 @@ pub mod fg302;
 pub mod fg303;
 pub mod fg304;
 pub mod fg305;
+pub mod fg306;
+pub mod fg307;
 pub mod fg308;
 pub mod fg309;
 
