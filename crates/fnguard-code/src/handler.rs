@@ -82,7 +82,12 @@ pub fn analyze_function(root: &Path, code_dir: &Path, handler: &str, lang: Langu
         let is_handler_file = path == file;
         let scan = match lang {
             Language::Python => crate::python::scan(&text, is_handler_file.then_some(func)),
-            Language::JavaScript => crate::javascript::scan(&text, is_handler_file.then_some(func)),
+            Language::JavaScript => {
+                let ts = path
+                    .extension()
+                    .is_some_and(|e| e == "ts" || e == "mts" || e == "tsx");
+                crate::javascript::scan_as(&text, is_handler_file.then_some(func), ts)
+            }
         };
         let r = rel(root, &path);
         if is_handler_file {

@@ -58,6 +58,11 @@ fn doc_command(name: &str) -> Option<&'static str> {
 }
 
 pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
+    scan_as(text, handler, false)
+}
+
+/// `typescript`: parse with the TypeScript grammar (type annotations, interfaces, `as`).
+pub fn scan_as(text: &str, handler: Option<&str>, typescript: bool) -> FileScan {
     let mut s = Scan {
         src: text.as_bytes(),
         commands: HashMap::new(),
@@ -73,10 +78,12 @@ pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
         handler,
     };
     let mut parser = Parser::new();
-    if parser
-        .set_language(&tree_sitter_javascript::LANGUAGE.into())
-        .is_err()
-    {
+    let language: tree_sitter::Language = if typescript {
+        tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into()
+    } else {
+        tree_sitter_javascript::LANGUAGE.into()
+    };
+    if parser.set_language(&language).is_err() {
         s.out.dynamic = true;
         return s.out;
     }
@@ -526,6 +533,17 @@ exports.handler = async (event) => {
         let s = scan(src, Some("handler"));
         assert_eq!(s.handler_line.map(|l| l.0), Some(7));
         assert_eq!(s.imports, vec!["./lib/helper"]);
+    }
+
+    #[test]
+    fn typescript_handlers() {
+        let src = "import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';\nimport type { APIGatewayProxyEvent } from 'aws-lambda';\nconst sqs = new SQSClient({});\nexport const handler = async (event: APIGatewayProxyEvent): Promise<{ statusCode: number }> => {\n  await sqs.send(new SendMessageCommand({ QueueUrl: process.env.Q as string, MessageBody: event.body ?? '' }));\n  return { statusCode: 202 };\n};\n";
+        let s = super::scan_as(src, Some("handler"), true);
+        assert_eq!(s.handler_line.map(|l| l.0), Some(4));
+        assert_eq!(
+            s.calls.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
+            vec!["sqs:SendMessage"]
+        );
     }
 
     #[test]

@@ -216,10 +216,15 @@ pub(crate) fn add_primary(b: &mut Builder<'_>, all: &[Res]) {
         f.dead_letter = p
             .path(&["DeadLetterQueue", "TargetArn"])
             .map(|n| Setting::new(n.to_val_string(), n.location()));
-        f.code_path = p.get("CodeUri").and_then(Node::str).map(|c| {
-            let path = b.dir.join(c);
-            crate::relative_dir(&b.root, &path)
-        });
+        // Inline code has no package to read.
+        f.code_path = p
+            .get("CodeUri")
+            .filter(|_| p.get("InlineCode").is_none())
+            .and_then(Node::str)
+            .map(|c| {
+                let path = b.dir.join(c);
+                crate::relative_dir(&b.root, &path)
+            });
         f.provisioned_concurrency = p
             .get("ProvisionedConcurrencyConfig")
             .and_then(|c| setting_i64(c, "ProvisionedConcurrentExecutions"));

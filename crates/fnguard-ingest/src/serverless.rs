@@ -15,6 +15,15 @@ use fnguard_model::{
 use std::collections::{HashMap, HashSet};
 
 pub const DEFAULT_ROLE: &str = "IamRoleLambdaExecution";
+
+/// Plugins known to add IAM statements to the framework's default role.
+const ROLE_EXTENDING_PLUGINS: &[&str] = &[
+    "serverless-lift",
+    "serverless-step-functions",
+    "serverless-appsync-plugin",
+    "serverless-plugin-tracing",
+    "serverless-iam-helper",
+];
 const REST_API: &str = "ApiGatewayRestApi";
 const HTTP_API: &str = "HttpApi";
 const WS_API: &str = "WebsocketsApi";
@@ -252,6 +261,31 @@ impl Service<'_> {
         }
         if default_role_needed && uses_default_role {
             self.default_role();
+            // Plugins that add statements to the default role at package time: what it grants
+            // is then more than the file says.
+            let plugins: Vec<String> = self
+                .root
+                .get("plugins")
+                .map(|p| {
+                    p.get("modules")
+                        .unwrap_or(p)
+                        .items()
+                        .iter()
+                        .filter_map(Node::scalar_text)
+                        .collect()
+                })
+                .unwrap_or_default();
+            if let Some(p) = plugins
+                .iter()
+                .find(|p| ROLE_EXTENDING_PLUGINS.contains(&p.as_str()))
+            {
+                if let Some(role) = self.project.roles.iter_mut().find(|r| r.id == DEFAULT_ROLE) {
+                    role.managed_policies.push(Setting::new(
+                        Val::unknown(format!("statements added by the {p} plugin")),
+                        role.location.clone(),
+                    ));
+                }
+            }
         }
         self.generated.insert(DEFAULT_ROLE.into());
         self.generated.insert(REST_API.into());
