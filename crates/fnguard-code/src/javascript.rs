@@ -57,6 +57,7 @@ fn doc_command(name: &str) -> Option<&'static str> {
     })
 }
 
+#[cfg(test)]
 pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
     scan_as(text, handler, false)
 }
@@ -345,6 +346,25 @@ impl Scan<'_> {
                 if right.kind() == "new_expression" {
                     if let Some(v) = self.what_new_makes(right) {
                         self.vars.insert(l, v);
+                    }
+                }
+            }
+            "export_specifier" => {
+                // `export { default as producer } from './kinesis/producer'`
+                let exported = node
+                    .child_by_field_name("alias")
+                    .or_else(|| node.child_by_field_name("name"));
+                if let (Some(h), Some(e)) = (self.handler, exported) {
+                    if self.text(e) == h {
+                        self.mark_handler(h, e);
+                    }
+                }
+            }
+            "export_statement" => {
+                if let Some(src) = node.child_by_field_name("source") {
+                    let m = unquote(self.text(src)).to_string();
+                    if m.starts_with('.') {
+                        self.import(&m);
                     }
                 }
             }

@@ -33,11 +33,21 @@ pub fn analyze_projects(root: &Path, projects: &mut [Project]) {
             let Some(lang) = Language::of_runtime(runtime) else {
                 continue;
             };
+            // A custom bootstrap script (`run.sh` behind a web adapter) and handlers that a
+            // plugin generates at package time (serverless-wsgi) are not in the source tree.
+            if handler.ends_with(".sh") || handler.starts_with("wsgi_handler.") {
+                continue;
+            }
             let dir = if code.is_empty() {
                 root.to_path_buf()
             } else {
                 root.join(code)
             };
+            // Zip files, S3 locations and build directories that are not checked in cannot be
+            // read here.
+            if !dir.is_dir() {
+                continue;
+            }
             f.code = Some(analyze_function(root, &dir, handler, lang));
         }
     }
