@@ -55,10 +55,18 @@ pub fn analyze_function(root: &Path, code_dir: &Path, handler: &str, lang: Langu
         facts.complete = false;
         return facts;
     };
-    let Some(file) = candidates(code_dir, module, lang)
-        .into_iter()
-        .find(|p| p.is_file())
-    else {
+    let options = candidates(code_dir, module, lang);
+    // A module under a directory that does not exist (`build/`, `dist/`) is produced at build
+    // time: nothing to read, nothing to report.
+    if options
+        .first()
+        .and_then(|p| p.parent())
+        .is_some_and(|d| !d.is_dir())
+    {
+        facts.complete = false;
+        return facts;
+    }
+    let Some(file) = options.into_iter().find(|p| p.is_file()) else {
         facts.unresolved = Some(format!(
             "no source file for `{module}` under {}",
             rel(root, code_dir)

@@ -42,6 +42,62 @@ declare_rule! {
 
 impl_rule!(UnusedPermissions, check);
 
+/// Actions the Lambda service performs with the execution role for the function's
+/// configuration: polling queues and streams, delivering failed events.
+fn implied(f: &fnguard_model::Function) -> Vec<&'static str> {
+    use fnguard_model::TriggerKind;
+    let mut out = Vec::new();
+    for t in &f.triggers {
+        match &t.kind {
+            TriggerKind::Sqs { .. } => out.extend([
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ChangeMessageVisibility",
+            ]),
+            TriggerKind::Stream { service, .. } if service == "dynamodb" => out.extend([
+                "dynamodb:DescribeStream",
+                "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator",
+                "dynamodb:ListStreams",
+            ]),
+            TriggerKind::Stream { .. } => out.extend([
+                "kinesis:DescribeStream",
+                "kinesis:DescribeStreamSummary",
+                "kinesis:GetRecords",
+                "kinesis:GetShardIterator",
+                "kinesis:ListShards",
+                "kinesis:ListStreams",
+                "kinesis:SubscribeToShard",
+            ]),
+            _ => {}
+        }
+    }
+    let targets = [&f.dead_letter, &f.on_failure_destination];
+    for d in targets.into_iter().flatten() {
+        let text = match &d.value {
+            fnguard_model::Val::Known(s) => s.clone(),
+            fnguard_model::Val::Unknown(u) => u.reason.clone(),
+        };
+        for (needle, action) in [
+            (":sqs:", "sqs:SendMessage"),
+            (":sns:", "sns:Publish"),
+            (":lambda:", "lambda:InvokeFunction"),
+            (":events:", "events:PutEvents"),
+            (":s3:", "s3:PutObject"),
+        ] {
+            if text.contains(needle)
+                || text
+                    .to_ascii_lowercase()
+                    .contains(&needle[1..needle.len() - 1])
+            {
+                out.push(action);
+            }
+        }
+    }
+    out
+}
+
 /// Needed by every function for logs, traces and VPC networking, whatever its code does.
 fn baseline(action: &str) -> bool {
     let a = action.to_ascii_lowercase();
@@ -63,7 +119,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if !analysed || !perms.unknown_managed.is_empty() {
             continue;
         }
-        let needed: BTreeSet<String> = fns
+        let code_needed: BTreeSet<String> = fns
             .iter()
             .flat_map(|f| {
                 f.code
@@ -71,6 +127,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     .flat_map(|c| c.calls.iter().map(|c| c.action.to_ascii_lowercase()))
             })
             .collect();
+        // Plus what the Lambda service does with the role on the function's behalf.
+        let mut needed = code_needed.clone();
+        for f in &fns {
+            needed.extend(implied(f).into_iter().map(str::to_ascii_lowercase));
+        }
         let mut unused: BTreeSet<String> = BTreeSet::new();
         let mut first = None;
         for g in perms
@@ -133,6 +194,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         .evidence(serde_json::json!({
             "unused_actions": unused,
             "needed_actions": needed,
+            "needed_by_code": code_needed,
             "suggested_policy": { "Version": "2012-10-17", "Statement": statements },
         }))
         .emit(out);
