@@ -5,9 +5,11 @@
 mod catalog;
 mod effective;
 mod escalation;
+mod least;
 mod managed;
 
 pub use catalog::{catalog, AccessLevel, Action, Catalog};
 pub use effective::{effective_permissions, Grant, RolePolicies};
 pub use escalation::{escalations, EscalationMethod, ESCALATION_METHODS};
+pub use least::{analyse, implied_actions, is_baseline, FunctionPermissions};
 pub use managed::{managed_policy, ManagedPolicy, BROAD_MANAGED};

@@ -1,0 +1,157 @@
+//! Granted versus needed permissions per function, and a least-privilege policy that never
+//! grants more than the role already did.
+
+use crate::{catalog, effective_permissions, RolePolicies};
+use fnguard_model::{Function, Role, TriggerKind, Val};
+use std::collections::BTreeSet;
+
+/// Actions the Lambda service performs with the execution role for the function's
+/// configuration: polling queues and streams, delivering failed events.
+pub fn implied_actions(f: &Function) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    for t in &f.triggers {
+        match &t.kind {
+            TriggerKind::Sqs { .. } => out.extend([
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ChangeMessageVisibility",
+            ]),
+            TriggerKind::Stream { service, .. } if service == "dynamodb" => out.extend([
+                "dynamodb:DescribeStream",
+                "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator",
+                "dynamodb:ListStreams",
+            ]),
+            TriggerKind::Stream { .. } => out.extend([
+                "kinesis:DescribeStream",
+                "kinesis:DescribeStreamSummary",
+                "kinesis:GetRecords",
+                "kinesis:GetShardIterator",
+                "kinesis:ListShards",
+                "kinesis:ListStreams",
+                "kinesis:SubscribeToShard",
+            ]),
+            _ => {}
+        }
+    }
+    for d in [&f.dead_letter, &f.on_failure_destination].into_iter().flatten() {
+        let text = match &d.value {
+            Val::Known(s) => s.to_ascii_lowercase(),
+            Val::Unknown(u) => u.reason.to_ascii_lowercase(),
+        };
+        for (needle, action) in [
+            ("sqs", "sqs:SendMessage"),
+            ("sns", "sns:Publish"),
+            (":lambda:", "lambda:InvokeFunction"),
+            (":events:", "events:PutEvents"),
+            (":s3:", "s3:PutObject"),
+        ] {
+            if text.contains(needle) {
+                out.push(action);
+            }
+        }
+    }
+    out
+}
+
+/// Needed by every function for logs, traces and VPC networking, whatever its code does.
+pub fn is_baseline(action: &str) -> bool {
+    let a = action.to_ascii_lowercase();
+    a.starts_with("logs:")
+        || a.starts_with("xray:")
+        || a.ends_with("networkinterface")
+        || a.ends_with("networkinterfaces")
+        || a.ends_with("privateipaddresses")
+}
+
+#[derive(Debug, Clone)]
+pub struct FunctionPermissions {
+    pub granted: BTreeSet<String>,
+    pub needed: BTreeSet<String>,
+    pub needed_by_code: BTreeSet<String>,
+    pub unused: BTreeSet<String>,
+    pub missing: BTreeSet<String>,
+    pub suggested_policy: serde_json::Value,
+    /// `high`: every function on the role was analysed completely and the role is fully known.
+    pub confidence: &'static str,
+    pub perms: RolePolicies,
+}
+
+/// `fns` are all the functions sharing `role` (their needs add up).
+pub fn analyse(role: &Role, fns: &[&Function]) -> FunctionPermissions {
+    let cat = catalog();
+    let perms = effective_permissions(role);
+    let code_needed: BTreeSet<String> = fns
+        .iter()
+        .flat_map(|f| f.code.iter().flat_map(|c| c.calls.iter().map(|c| canonical(&c.action))))
+        .collect();
+    let mut needed = code_needed.clone();
+    for f in fns {
+        needed.extend(implied_actions(f).into_iter().map(canonical));
+    }
+    let mut granted = BTreeSet::new();
+    for g in perms.grants.iter().filter(|g| g.allow) {
+        if g.not_action {
+            granted.insert(format!("* except {}", g.actions.join(", ")));
+            continue;
+        }
+        for p in &g.actions {
+            for a in cat.expand(p) {
+                if !perms.denied(&a.name) {
+                    granted.insert(a.name.clone());
+                }
+            }
+        }
+    }
+    let mut unused = BTreeSet::new();
+    for g in perms.grants.iter().filter(|g| g.allow && !g.not_action && g.managed.is_none()) {
+        for a in g.actions.iter().flat_map(|p| cat.expand(p)) {
+            if !is_baseline(&a.name) && !needed.contains(&a.name) && !perms.denied(&a.name) {
+                unused.insert(a.name.clone());
+            }
+        }
+    }
+    let missing: BTreeSet<String> = code_needed
+        .iter()
+        .filter(|a| perms.denied(a) || !perms.grants.iter().any(|g| g.allow && g.matches_action(a)))
+        .cloned()
+        .collect();
+    let mut statements: Vec<serde_json::Value> = Vec::new();
+    for a in &needed {
+        // Each needed action keeps the resources of the statement that granted it; actions the
+        // role does not grant are left out (FG307 reports them), so nothing is widened.
+        let Some(g) = perms.grants.iter().find(|g| g.allow && g.matches_action(a)) else { continue };
+        if perms.denied(a) {
+            continue;
+        }
+        let resources: Vec<&str> = g.resources.iter().filter_map(|r| r.as_str()).collect();
+        match statements.iter_mut().find(|s| s["Resource"] == serde_json::json!(resources)) {
+            Some(s) => {
+                if let Some(list) = s["Action"].as_array_mut() {
+                    list.push(serde_json::json!(a));
+                }
+            }
+            None => statements.push(serde_json::json!({ "Effect": "Allow", "Action": [a], "Resource": resources })),
+        }
+    }
+    let complete = fns
+        .iter()
+        .all(|f| f.code.as_ref().is_some_and(|c| c.complete && c.unresolved.is_none()));
+    let confidence = if complete && perms.unknown_managed.is_empty() { "high" } else { "low" };
+    FunctionPermissions {
+        granted,
+        needed,
+        needed_by_code: code_needed,
+        unused,
+        missing,
+        suggested_policy: serde_json::json!({ "Version": "2012-10-17", "Statement": statements }),
+        confidence,
+        perms,
+    }
+}
+
+/// `S3:getobject` → `s3:GetObject` (the catalog's spelling), unknown actions unchanged.
+fn canonical(action: &str) -> String {
+    catalog().get(action).map(|a| a.name.clone()).unwrap_or_else(|| action.to_string())
+}
