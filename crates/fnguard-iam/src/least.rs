@@ -35,7 +35,10 @@ pub fn implied_actions(f: &Function) -> Vec<&'static str> {
             _ => {}
         }
     }
-    for d in [&f.dead_letter, &f.on_failure_destination].into_iter().flatten() {
+    for d in [&f.dead_letter, &f.on_failure_destination]
+        .into_iter()
+        .flatten()
+    {
         let text = match &d.value {
             Val::Known(s) => s.to_ascii_lowercase(),
             Val::Unknown(u) => u.reason.to_ascii_lowercase(),
@@ -84,7 +87,11 @@ pub fn analyse(role: &Role, fns: &[&Function]) -> FunctionPermissions {
     let perms = effective_permissions(role);
     let code_needed: BTreeSet<String> = fns
         .iter()
-        .flat_map(|f| f.code.iter().flat_map(|c| c.calls.iter().map(|c| canonical(&c.action))))
+        .flat_map(|f| {
+            f.code
+                .iter()
+                .flat_map(|c| c.calls.iter().map(|c| canonical(&c.action)))
+        })
         .collect();
     let mut needed = code_needed.clone();
     for f in fns {
@@ -105,7 +112,11 @@ pub fn analyse(role: &Role, fns: &[&Function]) -> FunctionPermissions {
         }
     }
     let mut unused = BTreeSet::new();
-    for g in perms.grants.iter().filter(|g| g.allow && !g.not_action && g.managed.is_none()) {
+    for g in perms
+        .grants
+        .iter()
+        .filter(|g| g.allow && !g.not_action && g.managed.is_none())
+    {
         for a in g.actions.iter().flat_map(|p| cat.expand(p)) {
             if !is_baseline(&a.name) && !needed.contains(&a.name) && !perms.denied(&a.name) {
                 unused.insert(a.name.clone());
@@ -121,24 +132,37 @@ pub fn analyse(role: &Role, fns: &[&Function]) -> FunctionPermissions {
     for a in &needed {
         // Each needed action keeps the resources of the statement that granted it; actions the
         // role does not grant are left out (FG307 reports them), so nothing is widened.
-        let Some(g) = perms.grants.iter().find(|g| g.allow && g.matches_action(a)) else { continue };
+        let Some(g) = perms.grants.iter().find(|g| g.allow && g.matches_action(a)) else {
+            continue;
+        };
         if perms.denied(a) {
             continue;
         }
         let resources: Vec<&str> = g.resources.iter().filter_map(|r| r.as_str()).collect();
-        match statements.iter_mut().find(|s| s["Resource"] == serde_json::json!(resources)) {
+        match statements
+            .iter_mut()
+            .find(|s| s["Resource"] == serde_json::json!(resources))
+        {
             Some(s) => {
                 if let Some(list) = s["Action"].as_array_mut() {
                     list.push(serde_json::json!(a));
                 }
             }
-            None => statements.push(serde_json::json!({ "Effect": "Allow", "Action": [a], "Resource": resources })),
+            None => statements.push(
+                serde_json::json!({ "Effect": "Allow", "Action": [a], "Resource": resources }),
+            ),
         }
     }
-    let complete = fns
-        .iter()
-        .all(|f| f.code.as_ref().is_some_and(|c| c.complete && c.unresolved.is_none()));
-    let confidence = if complete && perms.unknown_managed.is_empty() { "high" } else { "low" };
+    let complete = fns.iter().all(|f| {
+        f.code
+            .as_ref()
+            .is_some_and(|c| c.complete && c.unresolved.is_none())
+    });
+    let confidence = if complete && perms.unknown_managed.is_empty() {
+        "high"
+    } else {
+        "low"
+    };
     FunctionPermissions {
         granted,
         needed,
@@ -153,5 +177,8 @@ pub fn analyse(role: &Role, fns: &[&Function]) -> FunctionPermissions {
 
 /// `S3:getobject` → `s3:GetObject` (the catalog's spelling), unknown actions unchanged.
 fn canonical(action: &str) -> String {
-    catalog().get(action).map(|a| a.name.clone()).unwrap_or_else(|| action.to_string())
+    catalog()
+        .get(action)
+        .map(|a| a.name.clone())
+        .unwrap_or_else(|| action.to_string())
 }

@@ -19,6 +19,9 @@ pub enum Command {
     Scan(Box<ScanArgs>),
     /// List the rules.
     Rules(RulesArgs),
+    /// Per-function permissions: granted by the role, needed by the code, unused, missing, and a
+    /// suggested least-privilege policy.
+    Iam(Box<IamArgs>),
     /// Print the JSON Schema of `scan --format json` output (fnguard/v1).
     Schema,
     /// Show a rule's documentation.
@@ -118,4 +121,41 @@ pub struct ScanArgs {
     /// Evaluate date-dependent rules as of this date (YYYY-MM-DD) instead of today.
     #[arg(long, value_name = "DATE", hide = true, env = "FNGUARD_TODAY")]
     pub today: Option<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IamFormat {
+    Human,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct IamArgs {
+    /// Files or directories to analyse.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = IamFormat::Human)]
+    pub format: IamFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write each function's suggested policy to DIR/<function>.json.
+    #[arg(long, value_name = "DIR")]
+    pub emit_policies: Option<PathBuf>,
+    /// Stage for serverless variables and samconfig environments.
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Region for `${aws:region}` and `AWS::Region`.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Template parameter or serverless `param:` value (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// Glob of paths to skip (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Hide the progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
 }

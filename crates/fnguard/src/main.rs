@@ -1,5 +1,6 @@
 mod cli;
 mod config;
+mod iam;
 mod scan;
 mod suppress;
 
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Scan(args) => scan::run(*args),
+        Command::Iam(args) => iam::run(*args),
         Command::Rules(args) => rules(args.format).map(|_| 0),
         Command::Explain { rule } => explain(&rule),
         Command::Schema => {

@@ -93,52 +93,11 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         } else {
             String::new()
         };
-        let mut root_projects: Vec<Project> = Vec::new();
-        let mut nested: Vec<Project> = Vec::new();
-        let mut consumed: Vec<String> = Vec::new();
-        let (candidates, diags) = discover(path, &excludes);
-        candidates_total += candidates.len();
-        errors.extend(diags);
-        let bar = progress(candidates.len(), args.no_progress);
-        let loaded: Vec<_> = candidates
-            .par_iter()
-            .map(|c: &Candidate| {
-                let l = load(&root, c, &options);
-                bar.inc(1);
-                l
-            })
-            .collect();
-        bar.finish_and_clear();
-        for (c, l) in candidates.iter().zip(loaded) {
-            if let Ok(text) = std::fs::read_to_string(&c.path) {
-                let rel = fnguard_ingest::relative(&root, &c.path);
-                suppressions.extend(suppress::scan_text(&format!("{prefix}{rel}"), &text));
-            }
-            errors.extend(l.diagnostics.into_iter().map(|mut d| {
-                d.file = format!("{prefix}{}", d.file);
-                d
-            }));
-            if let Some(p) = l.project {
-                root_projects.push(p);
-            }
-            nested.extend(l.nested);
-            consumed.extend(l.consumed);
-        }
-        // Terraform modules loaded through their callers (with real inputs) replace their
-        // stand-alone loads (defaults only).
-        root_projects.retain(|p| {
-            p.format != fnguard_model::SourceFormat::Terraform || !consumed.contains(&p.path)
-        });
-        // A nested template loaded through its parent knows the parameters it is given; its
-        // stand-alone load (defaults only) gives way.
-        root_projects.retain(|p| !nested.iter().any(|n| n.path == p.path));
-        for n in nested.drain(..) {
-            if !root_projects.iter().any(|p| p.path == n.path) {
-                root_projects.push(n);
-            }
-        }
-        // Analyses add facts to the model before the rules read it.
-        fnguard_code::analyze_projects(&root, &mut root_projects);
+        let loaded = load_root(&root, path, &excludes, &options, args.no_progress, &prefix);
+        candidates_total += loaded.candidates;
+        errors.extend(loaded.errors);
+        suppressions.extend(loaded.suppressions);
+        let mut root_projects = loaded.projects;
         let mut root_findings = fnguard_rules::run(
             &root_projects,
             &RuleConfig {
@@ -327,4 +286,79 @@ fn today() -> (i32, u32, u32) {
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     let y = (yoe + era * 400 + i64::from(m <= 2)) as i32;
     (y, m, d)
+}
+
+/// What loading one scanned root gives: projects with code facts, input problems, and the
+/// inline suppressions written in the descriptors.
+pub struct RootLoad {
+    pub projects: Vec<Project>,
+    pub errors: Vec<ScanError>,
+    pub candidates: usize,
+    pub suppressions: Vec<fnguard_rules::Suppression>,
+}
+
+/// Discover and load the descriptors under `path` (in parallel), settle nested stacks and
+/// Terraform modules, and run the code analysis.
+pub fn load_root(
+    root: &Path,
+    path: &Path,
+    excludes: &[String],
+    options: &LoadOptions,
+    no_progress: bool,
+    prefix: &str,
+) -> RootLoad {
+    let mut out = RootLoad {
+        projects: Vec::new(),
+        errors: Vec::new(),
+        candidates: 0,
+        suppressions: Vec::new(),
+    };
+    let mut nested: Vec<Project> = Vec::new();
+    let mut consumed: Vec<String> = Vec::new();
+    let (candidates, diags) = discover(path, excludes);
+    out.candidates = candidates.len();
+    out.errors.extend(diags);
+    let bar = progress(candidates.len(), no_progress);
+    let loaded: Vec<_> = candidates
+        .par_iter()
+        .map(|c: &Candidate| {
+            let l = load(root, c, options);
+            bar.inc(1);
+            l
+        })
+        .collect();
+    bar.finish_and_clear();
+    for (c, l) in candidates.iter().zip(loaded) {
+        if let Ok(text) = std::fs::read_to_string(&c.path) {
+            let rel = fnguard_ingest::relative(root, &c.path);
+            out.suppressions
+                .extend(suppress::scan_text(&format!("{prefix}{rel}"), &text));
+        }
+        out.errors.extend(l.diagnostics.into_iter().map(|mut d| {
+            d.file = format!("{prefix}{}", d.file);
+            d
+        }));
+        if let Some(p) = l.project {
+            out.projects.push(p);
+        }
+        nested.extend(l.nested);
+        consumed.extend(l.consumed);
+    }
+    // Terraform modules loaded through their callers (with real inputs) replace their
+    // stand-alone loads (defaults only).
+    out.projects.retain(|p| {
+        p.format != fnguard_model::SourceFormat::Terraform || !consumed.contains(&p.path)
+    });
+    // A nested template loaded through its parent knows the parameters it is given; its
+    // stand-alone load (defaults only) gives way.
+    out.projects
+        .retain(|p| !nested.iter().any(|n| n.path == p.path));
+    for n in nested.drain(..) {
+        if !out.projects.iter().any(|p| p.path == n.path) {
+            out.projects.push(n);
+        }
+    }
+    // Analyses add facts to the model before the rules read it.
+    fnguard_code::analyze_projects(root, &mut out.projects);
+    out
 }

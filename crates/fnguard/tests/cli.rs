@@ -565,3 +565,79 @@ fn terraform_roots_modules_tfvars_and_params() {
         .iter()
         .any(|f| f["rule"] == "FG201"));
 }
+
+#[test]
+fn iam_reports_granted_needed_unused_and_never_widens() {
+    let fixtures = workspace().join("crates/fnguard-rules/tests/fixtures");
+    let policies = tempfile::tempdir().unwrap();
+    let mut rows_seen = 0;
+    for case in ["FG306/fail", "FG306/pass", "FG307/fail", "FG307/pass"] {
+        let dir = fixtures.join(case);
+        let out = fnguard()
+            .args([
+                "iam",
+                dir.to_str().unwrap(),
+                "--format",
+                "json",
+                "--emit-policies",
+                policies.path().to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        for r in v["functions"].as_array().unwrap() {
+            rows_seen += 1;
+            let strings = |k: &str| -> Vec<String> {
+                r[k].as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| x.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let needed = strings("needed_actions");
+            let granted = strings("granted_actions");
+            // Everything the suggestion allows is needed and was already granted.
+            for st in r["suggested_policy"]["Statement"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                for a in st["Action"].as_array().unwrap() {
+                    let a = a.as_str().unwrap().to_string();
+                    assert!(
+                        needed.contains(&a),
+                        "{a} suggested but not needed in {case}"
+                    );
+                    assert!(
+                        granted.contains(&a),
+                        "{a} suggested but not granted in {case}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(rows_seen >= 4);
+    let dir = fixtures.join("FG306/fail");
+    let (_, v) = json_of(&["iam", dir.to_str().unwrap(), "--format", "json"]);
+    let read = v["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["function"] == "read")
+        .unwrap();
+    assert_eq!(read["needed_actions"], serde_json::json!(["s3:GetObject"]));
+    assert_eq!(
+        read["unused_actions"],
+        serde_json::json!(["s3:DeleteObject", "s3:PutObject"])
+    );
+    assert_eq!(read["confidence"], "high");
+    assert!(policies.path().join("read.json").is_file());
+}

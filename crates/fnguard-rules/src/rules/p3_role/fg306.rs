@@ -52,7 +52,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             g.allow
                 && !g.not_action
                 && g.managed.is_none()
-                && g.actions.iter().flat_map(|p| cat.expand(p)).any(|a| lp.unused.contains(&a.name))
+                && g.actions
+                    .iter()
+                    .flat_map(|p| cat.expand(p))
+                    .any(|a| lp.unused.contains(&a.name))
         }) else {
             continue;
         };
