@@ -52,3 +52,15 @@ pub fn analyze_projects(root: &Path, projects: &mut [Project]) {
         }
     }
 }
+
+/// The IAM actions one source text's SDK calls need (for golden tests and fuzzing).
+pub fn actions_in_source(lang: Language, text: &str, typescript: bool) -> Vec<String> {
+    let scan = match lang {
+        Language::Python => python::scan(text, None),
+        Language::JavaScript => javascript::scan_as(text, None, typescript),
+    };
+    let mut out: Vec<String> = scan.calls.into_iter().map(|c| c.0).collect();
+    out.sort();
+    out.dedup();
+    out
+}
