@@ -71,6 +71,8 @@ pub fn is_baseline(action: &str) -> bool {
 #[derive(Debug, Clone)]
 pub struct FunctionPermissions {
     pub granted: BTreeSet<String>,
+    /// Each granted action with the resources it is granted on (for baselines).
+    pub granted_on: std::collections::BTreeMap<String, BTreeSet<String>>,
     pub needed: BTreeSet<String>,
     pub needed_by_code: BTreeSet<String>,
     pub unused: BTreeSet<String>,
@@ -98,15 +100,30 @@ pub fn analyse(role: &Role, fns: &[&Function]) -> FunctionPermissions {
         needed.extend(implied_actions(f).into_iter().map(canonical));
     }
     let mut granted = BTreeSet::new();
+    let mut granted_on: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
     for g in perms.grants.iter().filter(|g| g.allow) {
+        let resources: BTreeSet<String> = g
+            .resources
+            .iter()
+            .map(|r| match r {
+                Val::Known(s) => s.clone(),
+                Val::Unknown(u) => format!("<{}>", u.reason),
+            })
+            .collect();
         if g.not_action {
-            granted.insert(format!("* except {}", g.actions.join(", ")));
+            let key = format!("* except {}", g.actions.join(", "));
+            granted.insert(key.clone());
+            granted_on.entry(key).or_default().extend(resources);
             continue;
         }
         for p in &g.actions {
             for a in cat.expand(p) {
                 if !perms.denied(&a.name) {
                     granted.insert(a.name.clone());
+                    granted_on
+                        .entry(a.name.clone())
+                        .or_default()
+                        .extend(resources.iter().cloned());
                 }
             }
         }
@@ -165,6 +182,7 @@ pub fn analyse(role: &Role, fns: &[&Function]) -> FunctionPermissions {
     };
     FunctionPermissions {
         granted,
+        granted_on,
         needed,
         needed_by_code: code_needed,
         unused,

@@ -143,6 +143,12 @@ pub struct IamArgs {
     /// Write each function's suggested policy to DIR/<function>.json.
     #[arg(long, value_name = "DIR")]
     pub emit_policies: Option<PathBuf>,
+    /// Record what every function's role grants, to compare later with --baseline.
+    #[arg(long, value_name = "FILE")]
+    pub save_baseline: Option<PathBuf>,
+    /// Compare what roles grant now with a saved baseline; exit 1 when access was added.
+    #[arg(long, value_name = "FILE", conflicts_with = "save_baseline")]
+    pub baseline: Option<PathBuf>,
     /// Stage for serverless variables and samconfig environments.
     #[arg(long)]
     pub stage: Option<String>,

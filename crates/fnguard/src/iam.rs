@@ -77,6 +77,24 @@ pub fn run(args: IamArgs) -> Result<u8> {
                 .with_context(|| format!("cannot write {}", file.display()))?;
         }
     }
+    if let Some(file) = &args.save_baseline {
+        let map: serde_json::Map<String, Value> = rows
+            .iter()
+            .map(|r| (key(r), r["granted_on"].clone()))
+            .collect();
+        let doc = json!({ "schema": "fnguard/iam-baseline/v1", "functions": map });
+        std::fs::write(file, serde_json::to_string_pretty(&doc)? + "\n")
+            .with_context(|| format!("cannot write {}", file.display()))?;
+    }
+    if let Some(file) = &args.baseline {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        let base: Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a baseline", file.display()))?;
+        let (report, added) = compare(&base["functions"], &rows);
+        let _ = std::io::stdout().lock().write_all(report.as_bytes());
+        return Ok(u8::from(added));
+    }
     let text = match args.format {
         IamFormat::Json => {
             let doc = json!({
@@ -97,6 +115,89 @@ pub fn run(args: IamArgs) -> Result<u8> {
         }
     }
     Ok(0)
+}
+
+fn key(r: &Value) -> String {
+    format!(
+        "{}#{}",
+        r["project"].as_str().unwrap_or(""),
+        r["function"].as_str().unwrap_or("")
+    )
+}
+
+/// Added and removed access per function, grouped by the resources it applies to; statement
+/// order and grouping do not matter.
+fn compare(base: &Value, rows: &[Value]) -> (String, bool) {
+    use std::collections::{BTreeMap, BTreeSet};
+    let to_map = |v: &Value| -> BTreeMap<String, BTreeSet<String>> {
+        v.as_object()
+            .map(|o| {
+                o.iter()
+                    .map(|(a, rs)| {
+                        let set = rs
+                            .as_array()
+                            .map(|x| {
+                                x.iter()
+                                    .filter_map(|s| s.as_str().map(str::to_string))
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        (a.clone(), set)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut out = String::new();
+    let mut any_added = false;
+    let empty = Value::Null;
+    for r in rows {
+        let k = key(r);
+        let now = to_map(&r["granted_on"]);
+        let before = to_map(base.get(&k).unwrap_or(&empty));
+        // (action, resource) pairs, so that widening a resource counts too.
+        let pairs = |m: &BTreeMap<String, BTreeSet<String>>| -> BTreeSet<(String, String)> {
+            m.iter()
+                .flat_map(|(a, rs)| rs.iter().map(move |r| (a.clone(), r.clone())))
+                .collect()
+        };
+        let (now_p, before_p) = (pairs(&now), pairs(&before));
+        let added: Vec<&(String, String)> = now_p.difference(&before_p).collect();
+        let removed: Vec<&(String, String)> = before_p.difference(&now_p).collect();
+        if added.is_empty() && removed.is_empty() {
+            continue;
+        }
+        any_added |= !added.is_empty();
+        let _ = writeln!(out, "{}", r["function"].as_str().unwrap_or("?"));
+        for (sign, list) in [("+", &added), ("-", &removed)] {
+            let mut by_resource: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+            for (a, res) in list.iter() {
+                by_resource
+                    .entry(res.as_str())
+                    .or_default()
+                    .push(a.as_str());
+            }
+            for (res, actions) in by_resource {
+                let shown: Vec<&str> = actions.iter().take(4).copied().collect();
+                let more = if actions.len() > 4 {
+                    format!(", …{} more", actions.len() - 4)
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(
+                    out,
+                    "  {sign}{} action{} on {res}: {}{more}",
+                    actions.len(),
+                    if actions.len() == 1 { "" } else { "s" },
+                    shown.join(", ")
+                );
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push_str("no change in granted access\n");
+    }
+    (out, any_added)
 }
 
 fn row(p: &fnguard_model::Project, f: &Function) -> Value {
@@ -125,6 +226,7 @@ fn row(p: &fnguard_model::Project, f: &Function) -> Value {
             "unused_actions": [],
             "missing_actions": [],
             "suggested_policy": Value::Null,
+            "granted_on": {},
             "confidence": "none: the role is not declared in the project",
         });
     };
@@ -145,6 +247,7 @@ fn row(p: &fnguard_model::Project, f: &Function) -> Value {
         "unused_actions": if lp.confidence == "high" { json!(lp.unused) } else { json!([]) },
         "missing_actions": lp.missing,
         "suggested_policy": lp.suggested_policy,
+        "granted_on": lp.granted_on,
         "confidence": lp.confidence,
     })
 }

@@ -641,3 +641,46 @@ fn iam_reports_granted_needed_unused_and_never_widens() {
     assert_eq!(read["confidence"], "high");
     assert!(policies.path().join("read.json").is_file());
 }
+
+#[test]
+fn iam_baseline_reports_added_access_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let sls = |actions: &str| {
+        format!("service: s\nprovider:\n  name: aws\n  runtime: python3.12\n  iam:\n    role:\n      statements:\n        - Effect: Allow\n          Action: [{actions}]\n          Resource: arn:aws:s3:::reports/*\nfunctions:\n  read:\n    handler: h.main\n")
+    };
+    write(dir.path(), "serverless.yml", &sls("s3:GetObject"));
+    let baseline = dir.path().join("baseline.json");
+    let root = dir.path().to_str().unwrap();
+    let out = fnguard()
+        .args(["iam", root, "--save-baseline", baseline.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    // Same access written in another order: no change.
+    write(dir.path(), "serverless.yml", &sls("s3:GetObject"));
+    let out = fnguard()
+        .args(["iam", root, "--baseline", baseline.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    write(
+        dir.path(),
+        "serverless.yml",
+        &sls("s3:GetObject, s3:PutObject, s3:DeleteObject"),
+    );
+    let out = fnguard()
+        .args(["iam", root, "--baseline", baseline.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("+2 actions on arn:aws:s3:::reports/*"),
+        "{text}"
+    );
+}
