@@ -49,6 +49,10 @@ impl Grant {
 #[derive(Debug, Clone, Default)]
 pub struct RolePolicies {
     pub grants: Vec<Grant>,
+    /// The permissions boundary's statements, when the role has one fnguard knows.
+    pub boundary: Option<Vec<Grant>>,
+    /// The role has a boundary whose document is not known.
+    pub boundary_unknown: bool,
     /// Managed policies whose documents are not known (customer managed, or not in the table).
     pub unknown_managed: Vec<(String, Location)>,
 }
@@ -84,6 +88,15 @@ pub fn effective_permissions(role: &Role) -> RolePolicies {
     }
     for m in &role.managed_policies {
         add_managed(&mut out, m);
+    }
+    if let Some(b) = &role.permissions_boundary {
+        let mut bound = RolePolicies::default();
+        add_managed(&mut bound, b);
+        if bound.unknown_managed.is_empty() {
+            out.boundary = Some(bound.grants);
+        } else {
+            out.boundary_unknown = true;
+        }
     }
     out
 }
@@ -121,6 +134,23 @@ fn add_managed(out: &mut RolePolicies, m: &Setting<String>) {
 }
 
 impl RolePolicies {
+    /// Whether the permissions boundary (if any, and known) lets `action` through.
+    pub fn boundary_allows(&self, action: &str) -> bool {
+        match &self.boundary {
+            None => true,
+            Some(b) => b.iter().any(|g| g.allow && g.matches_action(action)),
+        }
+    }
+
+    /// A known boundary that does not grant everything caps the role below administrator.
+    pub fn boundary_caps_admin(&self) -> bool {
+        self.boundary.as_ref().is_some_and(|b| {
+            !b.iter().any(|g| {
+                g.allow && g.on_star() && (g.not_action || g.actions.iter().any(|a| a == "*"))
+            })
+        })
+    }
+
     /// An unconditional Deny on every resource takes `action` away whatever allows it.
     pub fn denied(&self, action: &str) -> bool {
         self.grants.iter().any(|g| {

@@ -118,7 +118,7 @@ pub fn analyse(role: &Role, fns: &[&Function]) -> FunctionPermissions {
         }
         for p in &g.actions {
             for a in cat.expand(p) {
-                if !perms.denied(&a.name) {
+                if !perms.denied(&a.name) && perms.boundary_allows(&a.name) {
                     granted.insert(a.name.clone());
                     granted_on
                         .entry(a.name.clone())

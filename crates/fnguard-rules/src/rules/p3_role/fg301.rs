@@ -52,6 +52,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 && (g.not_action || g.actions.iter().any(|a| a == "*" || a == "*:*"))
         });
         let Some(g) = admin else { continue };
+        // A permissions boundary that is not itself administrator caps what the role can do.
+        if perms.boundary_caps_admin() {
+            continue;
+        }
         let how = match (g.managed, g.not_action) {
             (Some(m), _) => format!("the {m} managed policy"),
             (None, true) => format!(

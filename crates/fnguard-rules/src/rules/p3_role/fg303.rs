@@ -106,7 +106,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 .actions
                 .iter()
                 .flat_map(|p| cat.expand(p))
-                .filter(|a| sensitive(a) && !perms.denied(&a.name))
+                .filter(|a| {
+                    sensitive(a) && !perms.denied(&a.name) && perms.boundary_allows(&a.name)
+                })
                 .map(|a| a.name.as_str())
                 .collect();
             hits.sort_unstable();
