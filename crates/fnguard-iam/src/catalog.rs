@@ -54,10 +54,20 @@ pub struct Catalog {
     pub header: String,
 }
 
-/// The embedded catalog, parsed on first use.
+static INSTALLED: OnceLock<Catalog> = OnceLock::new();
+
+/// The catalog in use: one installed with [`install_catalog`], else the embedded one, parsed
+/// on first use.
 pub fn catalog() -> &'static Catalog {
-    static C: OnceLock<Catalog> = OnceLock::new();
-    C.get_or_init(|| Catalog::parse(CATALOG))
+    INSTALLED.get_or_init(|| Catalog::parse(CATALOG))
+}
+
+/// Use a catalog in the same format instead of the embedded one (`--catalog DIR`). Must run
+/// before the first lookup; returns false if a catalog is already in use or the text holds no
+/// actions.
+pub fn install_catalog(text: &str) -> bool {
+    let c = Catalog::parse(text);
+    !c.is_empty() && INSTALLED.set(c).is_ok()
 }
 
 impl Catalog {

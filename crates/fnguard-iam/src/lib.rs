@@ -8,7 +8,7 @@ mod escalation;
 mod least;
 mod managed;
 
-pub use catalog::{catalog, AccessLevel, Action, Catalog};
+pub use catalog::{catalog, install_catalog, AccessLevel, Action, Catalog};
 pub use effective::{effective_permissions, Grant, RolePolicies};
 pub use escalation::{escalations, EscalationMethod, ESCALATION_METHODS};
 pub use least::{analyse, implied_actions, is_baseline, FunctionPermissions};

@@ -118,6 +118,9 @@ pub struct ScanArgs {
     /// Hide the progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Use DIR/iam-catalog.txt instead of the embedded IAM action catalog.
+    #[arg(long, value_name = "DIR")]
+    pub catalog: Option<PathBuf>,
     /// Evaluate date-dependent rules as of this date (YYYY-MM-DD) instead of today.
     #[arg(long, value_name = "DATE", hide = true, env = "FNGUARD_TODAY")]
     pub today: Option<String>,
@@ -164,4 +167,8 @@ pub struct IamArgs {
     /// Hide the progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Use DIR/iam-catalog.txt (format of tools/gen_iam_catalog.py) instead of the embedded
+    /// IAM action catalog.
+    #[arg(long, value_name = "DIR")]
+    pub catalog: Option<PathBuf>,
 }

@@ -21,6 +21,25 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    let catalog_dir = match &cli.command {
+        Command::Scan(a) => a.catalog.clone(),
+        Command::Iam(a) => a.catalog.clone(),
+        _ => None,
+    };
+    if let Some(dir) = catalog_dir {
+        let file = dir.join("iam-catalog.txt");
+        match std::fs::read_to_string(&file) {
+            Ok(text) if fnguard_iam::install_catalog(&text) => {}
+            Ok(_) => {
+                eprintln!("fnguard: {} holds no IAM actions", file.display());
+                return ExitCode::from(2);
+            }
+            Err(e) => {
+                eprintln!("fnguard: cannot read {}: {e}", file.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
     let result = match cli.command {
         Command::Scan(args) => scan::run(*args),
         Command::Iam(args) => iam::run(*args),
