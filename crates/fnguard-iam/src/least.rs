@@ -78,6 +78,9 @@ pub struct FunctionPermissions {
     pub unused: BTreeSet<String>,
     pub missing: BTreeSet<String>,
     pub suggested_policy: serde_json::Value,
+    /// Where the suggestion inherits a resource that does not fit the action (the original
+    /// statement was already ineffective there): listed rather than silently widened.
+    pub warnings: Vec<String>,
     /// `high`: every function on the role was analysed completely and the role is fully known.
     pub confidence: &'static str,
     pub perms: RolePolicies,
@@ -170,6 +173,32 @@ pub fn analyse(role: &Role, fns: &[&Function]) -> FunctionPermissions {
             ),
         }
     }
+    let mut warnings = Vec::new();
+    for st in &statements {
+        let resources: Vec<&str> = st["Resource"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.as_str())
+            .collect();
+        for a in st["Action"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|a| a.as_str())
+        {
+            let Some(action) = cat.get(a) else { continue };
+            for r in &resources {
+                if action.resource_types.is_empty() && *r != "*" {
+                    warnings.push(format!(
+                        "{a} only accepts Resource \"*\"; {r} grants nothing"
+                    ));
+                } else if !r.starts_with('<') && !cat.resource_fits(action, r) {
+                    warnings.push(format!("{r} is not a resource {a} acts on"));
+                }
+            }
+        }
+    }
     let complete = fns.iter().all(|f| {
         f.code
             .as_ref()
@@ -190,6 +219,7 @@ pub fn analyse(role: &Role, fns: &[&Function]) -> FunctionPermissions {
         suggested_policy: serde_json::json!({ "Version": "2012-10-17", "Statement": statements }),
         confidence,
         perms,
+        warnings,
     }
 }
 

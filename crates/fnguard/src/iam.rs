@@ -248,6 +248,7 @@ fn row(p: &fnguard_model::Project, f: &Function) -> Value {
         "missing_actions": lp.missing,
         "suggested_policy": lp.suggested_policy,
         "granted_on": lp.granted_on,
+        "warnings": lp.warnings,
         "confidence": lp.confidence,
     })
 }
