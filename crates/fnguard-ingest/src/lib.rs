@@ -17,6 +17,7 @@ pub mod yaml;
 
 pub use discover::{discover, Candidate, DescriptorKind};
 pub use error::{Diagnostic, IngestError, Level};
+pub use sam_policies::template_actions as sam_policy_template_actions;
 
 use fnguard_model::Project;
 use std::path::{Path, PathBuf};

@@ -151,10 +151,10 @@ const TEMPLATES: &[Template] = &[
         name: "SQSPollerPolicy",
         statements: &[(
             &[
+                // SAM also lists ChangeMessageVisibilityBatch and DeleteMessageBatch, which are
+                // not IAM actions (the batch APIs use the single ones) and grant nothing.
                 "sqs:ChangeMessageVisibility",
-                "sqs:ChangeMessageVisibilityBatch",
                 "sqs:DeleteMessage",
-                "sqs:DeleteMessageBatch",
                 "sqs:GetQueueAttributes",
                 "sqs:ReceiveMessage",
             ],
@@ -267,6 +267,290 @@ const TEMPLATES: &[Template] = &[
             &["*"],
         )],
     },
+    Template {
+        name: "AMIDescribePolicy",
+        statements: &[(&["ec2:DescribeImages"], &["*"])],
+    },
+    Template {
+        name: "AWSSecretsManagerRotationPolicy",
+        statements: &[
+            (
+                &[
+                    "secretsmanager:DescribeSecret",
+                    "secretsmanager:GetSecretValue",
+                    "secretsmanager:PutSecretValue",
+                    "secretsmanager:UpdateSecretVersionStage",
+                ],
+                &["arn:aws:secretsmanager:*:*:secret:*"],
+            ),
+            (&["secretsmanager:GetRandomPassword"], &["*"]),
+        ],
+    },
+    Template {
+        name: "AcmGetCertificatePolicy",
+        statements: &[(&["acm:GetCertificate"], &["{CertificateArn}"])],
+    },
+    Template {
+        name: "AthenaQueryPolicy",
+        statements: &[
+            (
+                &[
+                    "athena:ListWorkGroups",
+                    "athena:GetExecutionEngine",
+                    "athena:GetExecutionEngines",
+                    "athena:GetNamespace",
+                    "athena:GetCatalogs",
+                    "athena:GetNamespaces",
+                    "athena:GetTables",
+                    "athena:GetTable",
+                ],
+                &["*"],
+            ),
+            (
+                &[
+                    "athena:StartQueryExecution",
+                    "athena:GetQueryResults",
+                    "athena:DeleteNamedQuery",
+                    "athena:GetNamedQuery",
+                    "athena:ListQueryExecutions",
+                    "athena:StopQueryExecution",
+                    "athena:GetQueryResultsStream",
+                    "athena:ListNamedQueries",
+                    "athena:CreateNamedQuery",
+                    "athena:GetQueryExecution",
+                    "athena:BatchGetNamedQuery",
+                    "athena:BatchGetQueryExecution",
+                    "athena:GetWorkGroup",
+                ],
+                &["arn:aws:athena:*:*:workgroup/{WorkGroupName}"],
+            ),
+        ],
+    },
+    Template {
+        name: "CloudFormationDescribeStacksPolicy",
+        statements: &[(
+            &["cloudformation:DescribeStacks"],
+            &["arn:aws:cloudformation:*:*:stack/*"],
+        )],
+    },
+    Template {
+        name: "CloudWatchDashboardPolicy",
+        statements: &[(
+            &[
+                "cloudwatch:GetDashboard",
+                "cloudwatch:ListDashboards",
+                "cloudwatch:PutDashboard",
+                "cloudwatch:ListMetrics",
+            ],
+            &["*"],
+        )],
+    },
+    Template {
+        name: "CloudWatchDescribeAlarmHistoryPolicy",
+        statements: &[(&["cloudwatch:DescribeAlarmHistory"], &["*"])],
+    },
+    Template {
+        name: "ComprehendBasicAccessPolicy",
+        statements: &[(
+            &[
+                "comprehend:BatchDetectKeyPhrases",
+                "comprehend:DetectDominantLanguage",
+                "comprehend:DetectEntities",
+                "comprehend:BatchDetectEntities",
+                "comprehend:DetectKeyPhrases",
+                "comprehend:DetectSentiment",
+                "comprehend:BatchDetectDominantLanguage",
+                "comprehend:BatchDetectSentiment",
+            ],
+            &["*"],
+        )],
+    },
+    Template {
+        name: "DynamoDBReconfigurePolicy",
+        statements: &[(&["dynamodb:UpdateTable"], &[TABLE])],
+    },
+    Template {
+        name: "EC2DescribePolicy",
+        statements: &[(&["ec2:DescribeRegions", "ec2:DescribeInstances"], &["*"])],
+    },
+    Template {
+        name: "EcsRunTaskPolicy",
+        statements: &[(
+            &["ecs:RunTask"],
+            &["arn:aws:ecs:*:*:task-definition/{TaskDefinition}"],
+        )],
+    },
+    Template {
+        name: "EKSDescribePolicy",
+        statements: &[(&["eks:DescribeCluster", "eks:ListClusters"], &["*"])],
+    },
+    Template {
+        name: "ElasticsearchHttpPostPolicy",
+        statements: &[(
+            &["es:ESHttpPost", "es:ESHttpPut"],
+            &["arn:aws:es:*:*:domain/{DomainName}/*"],
+        )],
+    },
+    Template {
+        name: "FilterLogEventsPolicy",
+        statements: &[(
+            &["logs:FilterLogEvents"],
+            &["arn:aws:logs:*:*:log-group:{LogGroupName}:log-stream:*"],
+        )],
+    },
+    Template {
+        name: "FirehoseWritePolicy",
+        statements: &[(
+            &["firehose:PutRecord", "firehose:PutRecordBatch"],
+            &["arn:aws:firehose:*:*:deliverystream/{DeliveryStreamName}"],
+        )],
+    },
+    Template {
+        name: "FirehoseCrudPolicy",
+        statements: &[(
+            &[
+                "firehose:CreateDeliveryStream",
+                "firehose:DeleteDeliveryStream",
+                "firehose:DescribeDeliveryStream",
+                "firehose:PutRecord",
+                "firehose:PutRecordBatch",
+                "firehose:UpdateDestination",
+            ],
+            &["arn:aws:firehose:*:*:deliverystream/{DeliveryStreamName}"],
+        )],
+    },
+    Template {
+        name: "KinesisCrudPolicy",
+        statements: &[(
+            &[
+                "kinesis:AddTagsToStream",
+                "kinesis:CreateStream",
+                "kinesis:DecreaseStreamRetentionPeriod",
+                "kinesis:DeleteStream",
+                "kinesis:DescribeStream",
+                "kinesis:DescribeStreamSummary",
+                "kinesis:GetShardIterator",
+                "kinesis:IncreaseStreamRetentionPeriod",
+                "kinesis:ListTagsForStream",
+                "kinesis:MergeShards",
+                "kinesis:PutRecord",
+                "kinesis:PutRecords",
+                "kinesis:SplitShard",
+                "kinesis:RemoveTagsFromStream",
+            ],
+            &["arn:aws:kinesis:*:*:stream/{StreamName}"],
+        )],
+    },
+    Template {
+        name: "PollyFullAccessPolicy",
+        statements: &[
+            (
+                &["polly:GetLexicon", "polly:DeleteLexicon"],
+                &["arn:aws:polly:*:*:lexicon/{LexiconName}"],
+            ),
+            (
+                &[
+                    "polly:DescribeVoices",
+                    "polly:ListLexicons",
+                    "polly:PutLexicon",
+                    "polly:SynthesizeSpeech",
+                ],
+                &["arn:aws:polly:*:*:lexicon/*"],
+            ),
+        ],
+    },
+    Template {
+        name: "RekognitionDetectOnlyPolicy",
+        statements: &[(
+            &[
+                "rekognition:DetectFaces",
+                "rekognition:DetectLabels",
+                "rekognition:DetectModerationLabels",
+                "rekognition:DetectText",
+            ],
+            &["*"],
+        )],
+    },
+    Template {
+        name: "RekognitionLabelsPolicy",
+        statements: &[(
+            &[
+                "rekognition:DetectLabels",
+                "rekognition:DetectModerationLabels",
+            ],
+            &["*"],
+        )],
+    },
+    Template {
+        name: "SESCrudPolicy",
+        statements: &[(
+            &[
+                "ses:GetIdentityVerificationAttributes",
+                "ses:SendEmail",
+                "ses:SendRawEmail",
+                "ses:VerifyEmailIdentity",
+            ],
+            &["arn:aws:ses:*:*:identity/{IdentityName}"],
+        )],
+    },
+    Template {
+        name: "SESSendBouncePolicy",
+        statements: &[(
+            &["ses:SendBounce"],
+            &["arn:aws:ses:*:*:identity/{IdentityName}"],
+        )],
+    },
+    Template {
+        name: "SSMParameterWithSlashPrefixReadPolicy",
+        statements: &[
+            (&["ssm:DescribeParameters"], &["*"]),
+            (
+                &[
+                    "ssm:GetParameters",
+                    "ssm:GetParameter",
+                    "ssm:GetParametersByPath",
+                ],
+                &["arn:aws:ssm:*:*:parameter{ParameterName}"],
+            ),
+        ],
+    },
+    Template {
+        name: "StepFunctionsCallbackPolicy",
+        statements: &[(
+            &[
+                "states:SendTaskSuccess",
+                "states:SendTaskFailure",
+                "states:SendTaskHeartbeat",
+            ],
+            &["arn:aws:states:*:*:stateMachine:{StateMachineName}"],
+        )],
+    },
+    Template {
+        name: "TextractPolicy",
+        statements: &[(&["textract:*"], &["*"])],
+    },
+    Template {
+        name: "TextractDetectAnalyzePolicy",
+        statements: &[(
+            &[
+                "textract:DetectDocumentText",
+                "textract:StartDocumentTextDetection",
+                "textract:StartDocumentAnalysis",
+                "textract:AnalyzeDocument",
+            ],
+            &["*"],
+        )],
+    },
+    Template {
+        name: "TextractGetResultPolicy",
+        statements: &[(
+            &[
+                "textract:GetDocumentTextDetection",
+                "textract:GetDocumentAnalysis",
+            ],
+            &["*"],
+        )],
+    },
 ];
 
 /// Statements for `- TemplateName: {Param: value}`; unknown templates give one statement whose
@@ -322,4 +606,16 @@ fn fill(pattern: &str, args: &Node) -> Val<String> {
     }
     out.push_str(rest);
     Val::Known(out)
+}
+
+/// Every (template, action) pair fnguard expands, for checking against the IAM catalog.
+pub fn template_actions() -> Vec<(&'static str, &'static str)> {
+    TEMPLATES
+        .iter()
+        .flat_map(|t| {
+            t.statements
+                .iter()
+                .flat_map(move |(actions, _)| actions.iter().map(move |a| (t.name, *a)))
+        })
+        .collect()
 }
