@@ -177,3 +177,29 @@ fn rel(root: &Path, p: &Path) -> String {
         .to_string_lossy()
         .replace('\\', "/")
 }
+
+/// Visit every node in document order without recursion (so deep input cannot overflow the
+/// stack); nesting beyond 200 levels is not descended into.
+pub(crate) fn preorder<'t>(
+    tree: &'t tree_sitter::Tree,
+    mut visit: impl FnMut(tree_sitter::Node<'t>),
+) {
+    let mut cursor = tree.walk();
+    let mut depth = 0usize;
+    loop {
+        visit(cursor.node());
+        if depth < 200 && cursor.goto_first_child() {
+            depth += 1;
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+            depth = depth.saturating_sub(1);
+        }
+    }
+}

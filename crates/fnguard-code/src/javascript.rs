@@ -92,24 +92,8 @@ pub fn scan_as(text: &str, handler: Option<&str>, typescript: bool) -> FileScan 
         s.out.dynamic = true;
         return s.out;
     };
-    let mut cursor = tree.walk();
-    let mut depth = 0usize;
-    loop {
-        s.visit(cursor.node());
-        if depth < 200 && cursor.goto_first_child() {
-            depth += 1;
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return s.out;
-            }
-            depth = depth.saturating_sub(1);
-        }
-    }
+    crate::handler::preorder(&tree, |node| s.visit(node));
+    s.out
 }
 
 fn unquote(s: &str) -> &str {

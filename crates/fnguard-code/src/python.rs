@@ -47,25 +47,8 @@ pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
         return s.out;
     };
     // Pre-order, iteratively: assignments are seen before the calls that follow them.
-    let mut cursor = tree.walk();
-    let mut depth = 0usize;
-    loop {
-        let node = cursor.node();
-        s.visit(node);
-        if depth < 200 && cursor.goto_first_child() {
-            depth += 1;
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return s.out;
-            }
-            depth = depth.saturating_sub(1);
-        }
-    }
+    crate::handler::preorder(&tree, |node| s.visit(node));
+    s.out
 }
 
 impl Scan<'_> {

@@ -74,16 +74,12 @@ fn load_root(ctx: &LoadContext, root_module: Module, mut diagnostics: Vec<Diagno
         &mut parameters,
         &mut diagnostics,
     );
-    load_module(
-        ctx,
-        root_module,
-        vars,
-        String::new(),
-        0,
-        &mut instances,
-        &mut consumed,
-        &mut diagnostics,
-    );
+    let mut acc = Collected {
+        instances: &mut instances,
+        consumed: &mut consumed,
+        diagnostics: &mut diagnostics,
+    };
+    load_module(ctx, root_module, vars, String::new(), 0, &mut acc);
     let rel = match crate::normalize_lexically(&dir)
         .strip_prefix(crate::normalize_lexically(&ctx.root))
     {
@@ -285,17 +281,26 @@ fn variables(
     out
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What loading a module tree collects.
+struct Collected<'a> {
+    instances: &'a mut Vec<Instance>,
+    consumed: &'a mut Vec<String>,
+    diagnostics: &'a mut Vec<Diagnostic>,
+}
+
 fn load_module(
     ctx: &LoadContext,
     mut m: Module,
     vars: HashMap<String, Node>,
     prefix: String,
     depth: usize,
-    out: &mut Vec<Instance>,
-    consumed: &mut Vec<String>,
-    diagnostics: &mut Vec<Diagnostic>,
+    acc: &mut Collected<'_>,
 ) {
+    let Collected {
+        instances: out,
+        consumed,
+        diagnostics,
+    } = acc;
     // Instances first (count / for_each), so that references resolve to real addresses.
     let mut plan: Vec<(usize, String, Frame)> = Vec::new();
     {
@@ -423,16 +428,12 @@ fn load_module(
             };
             consumed.push(crate::relative(&ctx.root, &child_dir));
             let child_vars = variables(&child, |v| inputs.get(v).cloned().map(Ok), &mut Vec::new());
-            load_module(
-                ctx,
-                child,
-                child_vars,
-                child_prefix,
-                depth + 1,
-                out,
+            let mut inner = Collected {
+                instances: out,
                 consumed,
                 diagnostics,
-            );
+            };
+            load_module(ctx, child, child_vars, child_prefix, depth + 1, &mut inner);
         } else if let Some(mapped) = registry::map(&source, &child_prefix, &inputs) {
             out.extend(mapped);
         } else {
