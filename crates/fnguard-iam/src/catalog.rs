@@ -210,6 +210,11 @@ impl Catalog {
         let service = action.name.split(':').next().unwrap_or("");
         action.resource_types.iter().any(|rt| {
             self.resource_arn(service, rt).is_some_and(|pattern| {
+                // Bucket names cannot contain `/`, so `bucket/*` is an object ARN, not a
+                // bucket (IAM's own `*` would cross the slash and blur the two).
+                if pattern.ends_with(":::${BucketName}") && resource.contains('/') {
+                    return false;
+                }
                 let glob = placeholder_glob(pattern);
                 fnguard_model::wildcard_match(&glob, resource)
                     || fnguard_model::wildcard_match(resource, &glob.replace('*', "x"))

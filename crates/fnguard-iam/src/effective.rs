@@ -10,6 +10,9 @@ pub struct Grant {
     pub not_action: bool,
     /// Resource patterns; `*` for managed policies. Unknown values are kept as unknown.
     pub resources: Vec<Val<String>>,
+    /// The statement's `NotResource` (then `resources` is `*` for the checks that ask whether
+    /// a grant reaches everything, and a suggestion must carry the exclusion along).
+    pub not_resources: Vec<Val<String>>,
     pub condition_keys: Vec<String>,
     pub location: Location,
     /// The AWS managed policy this statement comes from.
@@ -80,6 +83,11 @@ pub fn effective_permissions(role: &Role) -> RolePolicies {
                 } else {
                     st.resources.clone()
                 },
+                not_resources: if st.resources.is_empty() {
+                    st.not_resources.clone()
+                } else {
+                    Vec::new()
+                },
                 condition_keys: st.conditions.iter().map(|c| c.key.clone()).collect(),
                 location: st.location.clone(),
                 managed: None,
@@ -120,6 +128,7 @@ fn add_managed(out: &mut RolePolicies, m: &Setting<String>) {
                     actions: st.actions.iter().map(|s| s.to_string()).collect(),
                     not_action: st.not_action,
                     resources: vec![Val::Known("*".into())],
+                    not_resources: Vec::new(),
                     condition_keys: st.condition_key.iter().map(|s| s.to_string()).collect(),
                     location: m.location.clone(),
                     managed: Some(p.name),

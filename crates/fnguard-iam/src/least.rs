@@ -148,57 +148,7 @@ pub fn analyse(role: &Role, fns: &[&Function]) -> FunctionPermissions {
         .filter(|a| perms.denied(a) || !perms.grants.iter().any(|g| g.allow && g.matches_action(a)))
         .cloned()
         .collect();
-    let mut statements: Vec<serde_json::Value> = Vec::new();
-    for a in &needed {
-        // Each needed action keeps the resources of the statement that granted it; actions the
-        // role does not grant are left out (FG307 reports them), so nothing is widened.
-        let Some(g) = perms.grants.iter().find(|g| g.allow && g.matches_action(a)) else {
-            continue;
-        };
-        if perms.denied(a) {
-            continue;
-        }
-        let resources: Vec<&str> = g.resources.iter().filter_map(|r| r.as_str()).collect();
-        match statements
-            .iter_mut()
-            .find(|s| s["Resource"] == serde_json::json!(resources))
-        {
-            Some(s) => {
-                if let Some(list) = s["Action"].as_array_mut() {
-                    list.push(serde_json::json!(a));
-                }
-            }
-            None => statements.push(
-                serde_json::json!({ "Effect": "Allow", "Action": [a], "Resource": resources }),
-            ),
-        }
-    }
-    let mut warnings = Vec::new();
-    for st in &statements {
-        let resources: Vec<&str> = st["Resource"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|r| r.as_str())
-            .collect();
-        for a in st["Action"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|a| a.as_str())
-        {
-            let Some(action) = cat.get(a) else { continue };
-            for r in &resources {
-                if action.resource_types.is_empty() && *r != "*" {
-                    warnings.push(format!(
-                        "{a} only accepts Resource \"*\"; {r} grants nothing"
-                    ));
-                } else if !r.starts_with('<') && !cat.resource_fits(action, r) {
-                    warnings.push(format!("{r} is not a resource {a} acts on"));
-                }
-            }
-        }
-    }
+    let (statements, warnings) = suggest(&perms, &needed);
     let complete = fns.iter().all(|f| {
         f.code
             .as_ref()
@@ -221,6 +171,106 @@ pub fn analyse(role: &Role, fns: &[&Function]) -> FunctionPermissions {
         perms,
         warnings,
     }
+}
+
+/// Where a suggested statement applies: the resources granted for an action, or (for a grant
+/// written with `NotResource`) the resources it excludes.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum Scope {
+    Resource(BTreeSet<String>),
+    NotResource(BTreeSet<String>),
+}
+
+fn render(r: &Val<String>) -> String {
+    match r {
+        Val::Known(s) => s.clone(),
+        Val::Unknown(u) => format!("<{}>", u.reason),
+    }
+}
+
+/// The least-privilege policy for `needed`: each needed action the role already grants, on
+/// the resources the role grants it on that the action can act on. Actions the role does not
+/// grant are left out (FG307 reports them), so the suggestion never widens access; resources
+/// fnguard could not resolve stay as `<placeholder>`s to replace (listed in the warnings)
+/// rather than being dropped, which would leave a statement that grants nothing.
+fn suggest(
+    perms: &RolePolicies,
+    needed: &BTreeSet<String>,
+) -> (Vec<serde_json::Value>, Vec<String>) {
+    let cat = catalog();
+    let mut warnings = Vec::new();
+    let mut placeholders = BTreeSet::new();
+    let mut by_scope: std::collections::BTreeMap<Scope, Vec<String>> = Default::default();
+    for a in needed {
+        if perms.denied(a) || !perms.boundary_allows(a) {
+            continue;
+        }
+        let grants: Vec<_> = perms
+            .grants
+            .iter()
+            .filter(|g| g.allow && g.matches_action(a))
+            .collect();
+        let mut resources: BTreeSet<String> = grants
+            .iter()
+            .filter(|g| g.not_resources.is_empty())
+            .flat_map(|g| g.resources.iter().map(render))
+            .collect();
+        let scope = if resources.is_empty() {
+            // Only NotResource grants: carry the first one's exclusions over unchanged.
+            match grants.iter().find(|g| !g.not_resources.is_empty()) {
+                Some(g) => Scope::NotResource(g.not_resources.iter().map(render).collect()),
+                None => continue,
+            }
+        } else {
+            if resources.contains("*") {
+                resources = BTreeSet::from(["*".to_string()]);
+            }
+            if let Some(action) = cat.get(a) {
+                if action.resource_types.is_empty() {
+                    // Such actions get a statement of their own on "*": any ARN grants nothing.
+                    if !resources.contains("*") {
+                        warnings.push(format!(
+                            "{a} only accepts Resource \"*\"; {} grants nothing, so it is left out",
+                            resources.iter().cloned().collect::<Vec<_>>().join(", ")
+                        ));
+                        continue;
+                    }
+                } else {
+                    resources.retain(|r| {
+                        let fits = r == "*" || r.starts_with('<') || cat.resource_fits(action, r);
+                        if !fits {
+                            warnings.push(format!("{r} is not a resource {a} acts on; left out"));
+                        }
+                        fits
+                    });
+                    if resources.is_empty() {
+                        continue;
+                    }
+                }
+            }
+            Scope::Resource(resources)
+        };
+        let (Scope::Resource(rs) | Scope::NotResource(rs)) = &scope;
+        placeholders.extend(rs.iter().filter(|r| r.starts_with('<')).cloned());
+        by_scope.entry(scope).or_default().push(a.clone());
+    }
+    for p in placeholders {
+        warnings.push(format!(
+            "{p} could not be resolved offline; replace it with the ARN it stands for"
+        ));
+    }
+    let statements = by_scope
+        .into_iter()
+        .map(|(scope, actions)| match scope {
+            Scope::Resource(rs) => {
+                serde_json::json!({ "Effect": "Allow", "Action": actions, "Resource": rs })
+            }
+            Scope::NotResource(rs) => {
+                serde_json::json!({ "Effect": "Allow", "Action": actions, "NotResource": rs })
+            }
+        })
+        .collect();
+    (statements, warnings)
 }
 
 /// `S3:getobject` → `s3:GetObject` (the catalog's spelling), unknown actions unchanged.

@@ -684,3 +684,69 @@ fn iam_baseline_reports_added_access_and_exits_1() {
         "{text}"
     );
 }
+
+#[test]
+fn iam_suggestion_scopes_each_action_to_resources_it_acts_on() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "serverless.yml",
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.12\n  iam:\n    role:\n      statements:\n        - Effect: Allow\n          Action: [s3:GetObject, s3:ListBucket]\n          Resource: [arn:aws:s3:::reports, 'arn:aws:s3:::reports/*']\n        - Effect: Allow\n          Action: kinesis:ListStreams\n          Resource: arn:aws:kinesis:*:*:stream/feed\n        - Effect: Allow\n          Action: dynamodb:PutItem\n          NotResource: arn:aws:dynamodb:*:*:table/admin\n        - Effect: Allow\n          Action: sqs:SendMessage\n          Resource: ${ssm:/queue-arn}\nfunctions:\n  read:\n    handler: h.main\n",
+    );
+    write(
+        dir.path(),
+        "h.py",
+        "import boto3\ns3 = boto3.client(\"s3\")\n\ndef main(event, context):\n    s3.get_object(Bucket=\"reports\", Key=\"k\")\n    s3.list_objects_v2(Bucket=\"reports\")\n    boto3.client(\"kinesis\").list_streams()\n    boto3.client(\"dynamodb\").put_item(TableName=\"t\", Item={})\n    boto3.client(\"sqs\").send_message(QueueUrl=\"q\", MessageBody=\"b\")\n",
+    );
+    let (_, v) = json_of(&["iam", dir.path().to_str().unwrap(), "--format", "json"]);
+    let row = &v["functions"][0];
+    let statements = row["suggested_policy"]["Statement"].as_array().unwrap();
+    let scope_of = |action: &str| {
+        statements
+            .iter()
+            .find(|s| s["Action"].as_array().unwrap().iter().any(|a| a == action))
+            .map(|s| {
+                s.get("Resource")
+                    .map(|r| ("Resource", r.clone()))
+                    .unwrap_or_else(|| ("NotResource", s["NotResource"].clone()))
+            })
+    };
+    // The granted bucket and object ARNs are split by what each action acts on.
+    assert_eq!(
+        scope_of("s3:GetObject"),
+        Some(("Resource", serde_json::json!(["arn:aws:s3:::reports/*"])))
+    );
+    assert_eq!(
+        scope_of("s3:ListBucket"),
+        Some(("Resource", serde_json::json!(["arn:aws:s3:::reports"])))
+    );
+    // NotResource is carried over, never turned into "*".
+    assert_eq!(
+        scope_of("dynamodb:PutItem"),
+        Some((
+            "NotResource",
+            serde_json::json!(["arn:aws:dynamodb:*:*:table/admin"])
+        ))
+    );
+    // An unresolved resource stays as a placeholder to replace, not an empty Resource.
+    let (_, sqs) = scope_of("sqs:SendMessage").unwrap();
+    assert!(sqs[0].as_str().unwrap().starts_with('<'), "{sqs}");
+    // ListStreams only accepts "*", which the role does not grant: left out, with a warning.
+    assert_eq!(scope_of("kinesis:ListStreams"), None);
+    let warnings = row["warnings"].to_string();
+    assert!(
+        warnings.contains("kinesis:ListStreams only accepts"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("could not be resolved offline"),
+        "{warnings}"
+    );
+    for st in statements {
+        let scope = st
+            .get("Resource")
+            .or_else(|| st.get("NotResource"))
+            .unwrap();
+        assert!(!scope.as_array().unwrap().is_empty(), "{st}");
+    }
+}
