@@ -114,6 +114,7 @@ pub fn analyze_function(root: &Path, code_dir: &Path, handler: &str, lang: Langu
             });
         }
         facts.complete &= !scan.dynamic;
+        facts.env_reads.extend(crate::env::env_reads(&text));
         facts.files.push(r);
         let dir = path.parent().unwrap_or(code_dir);
         for import in scan.imports {
@@ -122,6 +123,8 @@ pub fn analyze_function(root: &Path, code_dir: &Path, handler: &str, lang: Langu
             }
         }
     }
+    facts.env_reads.sort();
+    facts.env_reads.dedup();
     facts
         .calls
         .sort_by(|a, b| (&a.action, &a.location).cmp(&(&b.action, &b.location)));

@@ -3,6 +3,7 @@
 //! tables, paginators) and JavaScript/TypeScript (AWS SDK v3 commands and aggregated clients,
 //! `lib-dynamodb`, SDK v2 clients and `DocumentClient`).
 
+mod env;
 mod handler;
 mod javascript;
 

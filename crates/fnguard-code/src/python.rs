@@ -99,7 +99,13 @@ impl Scan<'_> {
                 })
             }
             "Table" | "Bucket" | "Object" => {
-                let recv = self.vars.get(receiver.as_deref()?).copied()?;
+                // `boto3.resource("dynamodb").Table(...)` chains without a variable between.
+                let object = func.child_by_field_name("object")?;
+                let recv = if object.kind() == "call" {
+                    self.classify(object)?
+                } else {
+                    self.vars.get(receiver.as_deref()?).copied()?
+                };
                 match (name.as_str(), recv) {
                     ("Table", Var::Resource("dynamodb")) => Some(Var::Table),
                     ("Bucket", Var::Resource("s3")) => Some(Var::Bucket),

@@ -215,6 +215,14 @@ impl Catalog {
                 if pattern.ends_with(":::${BucketName}") && resource.contains('/') {
                     return false;
                 }
+                // Likewise table names: `table/t/index/*` is an index, not the table.
+                if pattern.ends_with(":table/${TableName}")
+                    && resource
+                        .split_once(":table/")
+                        .is_some_and(|(_, rest)| rest.contains('/'))
+                {
+                    return false;
+                }
                 let glob = placeholder_glob(pattern);
                 fnguard_model::wildcard_match(&glob, resource)
                     || fnguard_model::wildcard_match(resource, &glob.replace('*', "x"))

@@ -2,7 +2,7 @@
 //! grants more than the role already did.
 
 use crate::{catalog, effective_permissions, RolePolicies};
-use fnguard_model::{Function, Role, TriggerKind, Val};
+use fnguard_model::{Function, Resource, ResourceKind, Role, TriggerKind, Val};
 use std::collections::BTreeSet;
 
 /// Actions the Lambda service performs with the execution role for the function's
@@ -86,8 +86,9 @@ pub struct FunctionPermissions {
     pub perms: RolePolicies,
 }
 
-/// `fns` are all the functions sharing `role` (their needs add up).
-pub fn analyse(role: &Role, fns: &[&Function]) -> FunctionPermissions {
+/// `fns` are all the functions sharing `role` (their needs add up); `resources` are the
+/// project's, to trace the environment variables the code reads back to what they name.
+pub fn analyse(role: &Role, fns: &[&Function], resources: &[Resource]) -> FunctionPermissions {
     let cat = catalog();
     let perms = effective_permissions(role);
     let code_needed: BTreeSet<String> = fns
@@ -148,7 +149,8 @@ pub fn analyse(role: &Role, fns: &[&Function]) -> FunctionPermissions {
         .filter(|a| perms.denied(a) || !perms.grants.iter().any(|g| g.allow && g.matches_action(a)))
         .cloned()
         .collect();
-    let (statements, warnings) = suggest(&perms, &needed);
+    let used = used_resource_arns(fns, resources);
+    let (statements, warnings) = suggest(&perms, &needed, &code_needed, &used);
     let complete = fns.iter().all(|f| {
         f.code
             .as_ref()
@@ -181,6 +183,61 @@ enum Scope {
     NotResource(BTreeSet<String>),
 }
 
+/// ARNs of the template resources that the functions' code reaches through environment
+/// variables it reads: a variable counts when its value refers to the resource or is the
+/// resource's name or ARN. Region and account stay `*` (the template rarely pins them).
+fn used_resource_arns(fns: &[&Function], resources: &[Resource]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for f in fns {
+        let Some(code) = &f.code else { continue };
+        for var in f
+            .environment
+            .iter()
+            .filter(|v| code.env_reads.contains(&v.name))
+        {
+            let value = var.value.as_str();
+            if let Some(arn) = value.filter(|v| v.starts_with("arn:")) {
+                out.insert(arn.to_string());
+            }
+            for r in resources {
+                let Some(name) = r.name.as_ref().and_then(|n| n.as_str()) else {
+                    continue;
+                };
+                let named = var.refs.contains(&r.id)
+                    || value.is_some_and(|v| v == name || v.ends_with(&format!("/{name}")));
+                if named {
+                    out.extend(arns_of(r.kind, name));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn arns_of(kind: ResourceKind, name: &str) -> Vec<String> {
+    match kind {
+        ResourceKind::Bucket => vec![
+            format!("arn:aws:s3:::{name}"),
+            format!("arn:aws:s3:::{name}/*"),
+        ],
+        ResourceKind::Table => vec![
+            format!("arn:aws:dynamodb:*:*:table/{name}"),
+            format!("arn:aws:dynamodb:*:*:table/{name}/index/*"),
+        ],
+        ResourceKind::Queue => vec![format!("arn:aws:sqs:*:*:{name}")],
+        ResourceKind::Topic => vec![format!("arn:aws:sns:*:*:{name}")],
+        ResourceKind::Stream => vec![format!("arn:aws:kinesis:*:*:stream/{name}")],
+        // Secrets Manager appends six random characters to the name in the ARN.
+        ResourceKind::Secret => vec![format!("arn:aws:secretsmanager:*:*:secret:{name}-??????")],
+        ResourceKind::Parameter => vec![format!(
+            "arn:aws:ssm:*:*:parameter/{}",
+            name.trim_start_matches('/')
+        )],
+        ResourceKind::EventBus => vec![format!("arn:aws:events:*:*:event-bus/{name}")],
+        _ => Vec::new(),
+    }
+}
+
 fn render(r: &Val<String>) -> String {
     match r {
         Val::Known(s) => s.clone(),
@@ -196,6 +253,8 @@ fn render(r: &Val<String>) -> String {
 fn suggest(
     perms: &RolePolicies,
     needed: &BTreeSet<String>,
+    code_needed: &BTreeSet<String>,
+    used: &BTreeSet<String>,
 ) -> (Vec<serde_json::Value>, Vec<String>) {
     let cat = catalog();
     let mut warnings = Vec::new();
@@ -245,6 +304,23 @@ fn suggest(
                     });
                     if resources.is_empty() {
                         continue;
+                    }
+                    // Narrow to the resources the code reaches through its environment, when
+                    // every one of them is inside what the role already grants.
+                    if code_needed.contains(a) {
+                        let reached: BTreeSet<String> = used
+                            .iter()
+                            .filter(|u| cat.resource_fits(action, u))
+                            .cloned()
+                            .collect();
+                        let inside = |u: &String| {
+                            resources
+                                .iter()
+                                .any(|g| !g.starts_with('<') && fnguard_model::wildcard_match(g, u))
+                        };
+                        if !reached.is_empty() && reached.iter().all(inside) {
+                            resources = reached;
+                        }
                     }
                 }
             }

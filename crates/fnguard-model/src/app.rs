@@ -140,6 +140,9 @@ pub struct CodeFacts {
     pub files: Vec<String>,
     /// AWS SDK calls, as the IAM actions they need.
     pub calls: Vec<SdkCall>,
+    /// Environment variables the code reads by a literal name (`os.environ["TABLE"]`,
+    /// `process.env.TABLE`): how a call's resource is traced back to the template.
+    pub env_reads: Vec<String>,
     /// False when the code makes SDK calls fnguard cannot name (dynamic method names, clients
     /// passed in from elsewhere): then "unused" cannot be proven.
     pub complete: bool,
@@ -200,6 +203,8 @@ impl Function {
 pub struct EnvVar {
     pub name: String,
     pub value: Val<String>,
+    /// Model resource ids the value refers to (`!Ref OrdersTable`, `aws_sqs_queue.jobs.url`).
+    pub refs: Vec<String>,
     pub location: Location,
 }
 

@@ -236,7 +236,7 @@ fn row(p: &fnguard_model::Project, f: &Function) -> Value {
         .iter()
         .filter(|x| x.role.declared_id() == Some(role.id.as_str()))
         .collect();
-    let lp = fnguard_iam::analyse(role, &sharing);
+    let lp = fnguard_iam::analyse(role, &sharing, &p.resources);
     json!({
         "project": p.path,
         "function": f.id,

@@ -750,3 +750,41 @@ fn iam_suggestion_scopes_each_action_to_resources_it_acts_on() {
         assert!(!scope.as_array().unwrap().is_empty(), "{st}");
     }
 }
+
+#[test]
+fn iam_suggestion_narrows_to_the_table_the_code_reads_from_its_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "template.yaml",
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Orders:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: orders\n  Audit:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: audit\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.main\n      CodeUri: src/\n      Environment:\n        Variables:\n          TABLE: !Ref Orders\n          UNUSED: !Ref Audit\n      Policies:\n        - Statement:\n            - Effect: Allow\n              Action: [dynamodb:GetItem, dynamodb:Query]\n              Resource: '*'\n",
+    );
+    write(
+        &dir.path().join("src"),
+        "app.py",
+        "import os\nimport boto3\ntable = boto3.resource(\"dynamodb\").Table(os.environ[\"TABLE\"])\n\ndef main(event, context):\n    table.get_item(Key={\"id\": \"1\"})\n    return table.query(IndexName=\"byDate\", KeyConditionExpression=\"x\")\n",
+    );
+    let (_, v) = json_of(&["iam", dir.path().to_str().unwrap(), "--format", "json"]);
+    let row = &v["functions"][0];
+    let statements = row["suggested_policy"]["Statement"].as_array().unwrap();
+    let resources_of = |action: &str| {
+        statements
+            .iter()
+            .find(|s| s["Action"].as_array().unwrap().iter().any(|a| a == action))
+            .map(|s| s["Resource"].clone())
+    };
+    // `*` narrows to the table named by the variable the code reads, not the unread `audit`.
+    assert_eq!(
+        resources_of("dynamodb:GetItem"),
+        Some(serde_json::json!(["arn:aws:dynamodb:*:*:table/orders"])),
+        "{row}"
+    );
+    assert_eq!(
+        resources_of("dynamodb:Query"),
+        Some(serde_json::json!([
+            "arn:aws:dynamodb:*:*:table/orders",
+            "arn:aws:dynamodb:*:*:table/orders/index/*"
+        ])),
+        "{row}"
+    );
+}

@@ -1242,6 +1242,7 @@ pub(crate) fn env_vars(vars: Option<&Node>) -> Vec<EnvVar> {
         .map(|(k, v)| EnvVar {
             name: k.name.clone(),
             value: v.to_val_string(),
+            refs: v.refs(),
             location: Location::new(v.file.as_ref(), k.line, k.column),
         })
         .collect()

@@ -44,7 +44,7 @@ impl_rule!(UnusedPermissions, check);
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let cat = catalog();
     for (role, perms, fns) in roles_in_use(cx) {
-        let lp = analyse(role, &fns);
+        let lp = analyse(role, &fns, &cx.project.resources);
         if lp.confidence != "high" || lp.unused.is_empty() {
             continue;
         }
