@@ -186,9 +186,22 @@ enum Scope {
 /// ARNs of the template resources that the functions' code reaches through environment
 /// variables it reads: a variable counts when its value refers to the resource or is the
 /// resource's name or ARN. Region and account stay `*` (the template rarely pins them).
-fn used_resource_arns(fns: &[&Function], resources: &[Resource]) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
+fn used_resource_arns(fns: &[&Function], resources: &[Resource]) -> Reached {
+    let mut reached = Reached::default();
+    let out = &mut reached.arns;
     for f in fns {
+        // Handlers read the objects their S3 events name: the trigger's bucket is used too,
+        // and when it is not known, S3 access cannot be narrowed.
+        for t in &f.triggers {
+            if let TriggerKind::S3 { bucket, .. } = &t.kind {
+                match bucket.as_str() {
+                    Some(b) => out.extend(arns_of(ResourceKind::Bucket, b)),
+                    None => {
+                        reached.opaque.insert("s3");
+                    }
+                }
+            }
+        }
         let Some(code) = &f.code else { continue };
         for var in f
             .environment
@@ -211,7 +224,15 @@ fn used_resource_arns(fns: &[&Function], resources: &[Resource]) -> BTreeSet<Str
             }
         }
     }
-    out
+    reached
+}
+
+/// What the code reaches: ARNs, and services whose resources come from somewhere fnguard
+/// cannot see (so their grants are not narrowed).
+#[derive(Default)]
+struct Reached {
+    arns: BTreeSet<String>,
+    opaque: BTreeSet<&'static str>,
 }
 
 fn arns_of(kind: ResourceKind, name: &str) -> Vec<String> {
@@ -254,7 +275,7 @@ fn suggest(
     perms: &RolePolicies,
     needed: &BTreeSet<String>,
     code_needed: &BTreeSet<String>,
-    used: &BTreeSet<String>,
+    used: &Reached,
 ) -> (Vec<serde_json::Value>, Vec<String>) {
     let cat = catalog();
     let mut warnings = Vec::new();
@@ -307,8 +328,14 @@ fn suggest(
                     }
                     // Narrow to the resources the code reaches through its environment, when
                     // every one of them is inside what the role already grants.
-                    if code_needed.contains(a) {
+                    // Only grants with wildcards are narrowed: explicit ARNs are the author's
+                    // own scoping, and may name resources the code gets from its events or
+                    // literals rather than its environment.
+                    let wildcard = resources.iter().all(|g| g.contains('*'));
+                    let service = a.split(':').next().unwrap_or("");
+                    if wildcard && code_needed.contains(a) && !used.opaque.contains(service) {
                         let reached: BTreeSet<String> = used
+                            .arns
                             .iter()
                             .filter(|u| cat.resource_fits(action, u))
                             .cloned()
@@ -319,6 +346,12 @@ fn suggest(
                                 .any(|g| !g.starts_with('<') && fnguard_model::wildcard_match(g, u))
                         };
                         if !reached.is_empty() && reached.iter().all(inside) {
+                            warnings.push(format!(
+                                "{a} narrowed from {} to {}, the resources the code names through \
+                                 its environment; check it uses no other",
+                                resources.iter().cloned().collect::<Vec<_>>().join(", "),
+                                reached.iter().cloned().collect::<Vec<_>>().join(", ")
+                            ));
                             resources = reached;
                         }
                     }

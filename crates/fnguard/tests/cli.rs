@@ -787,4 +787,10 @@ fn iam_suggestion_narrows_to_the_table_the_code_reads_from_its_environment() {
         ])),
         "{row}"
     );
+    assert!(
+        row["warnings"]
+            .to_string()
+            .contains("dynamodb:GetItem narrowed from *"),
+        "{row}"
+    );
 }
