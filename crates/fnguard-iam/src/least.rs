@@ -194,7 +194,15 @@ fn used_resource_arns(fns: &[&Function], resources: &[Resource]) -> Reached {
         // and when it is not known, S3 access cannot be narrowed.
         for t in &f.triggers {
             if let TriggerKind::S3 { bucket, .. } = &t.kind {
-                match bucket.as_str() {
+                // SAM names the bucket by its logical id; other sources by its name.
+                let declared = |b: &str| {
+                    resources
+                        .iter()
+                        .find(|r| r.id == b && r.kind == ResourceKind::Bucket)
+                        .map(|r| r.name.as_ref().and_then(|n| n.as_str()))
+                };
+                let name = bucket.as_str().and_then(|b| declared(b).unwrap_or(Some(b)));
+                match name {
                     Some(b) => out.extend(arns_of(ResourceKind::Bucket, b)),
                     None => {
                         reached.opaque.insert("s3");
@@ -345,10 +353,11 @@ fn suggest(
                                 .iter()
                                 .any(|g| !g.starts_with('<') && fnguard_model::wildcard_match(g, u))
                         };
-                        if !reached.is_empty() && reached.iter().all(inside) {
+                        if !reached.is_empty() && reached != resources && reached.iter().all(inside)
+                        {
                             warnings.push(format!(
-                                "{a} narrowed from {} to {}, the resources the code names through \
-                                 its environment; check it uses no other",
+                                "{a} narrowed from {} to {}, the resources the code reaches through \
+                                 its environment and S3 events; check it uses no other",
                                 resources.iter().cloned().collect::<Vec<_>>().join(", "),
                                 reached.iter().cloned().collect::<Vec<_>>().join(", ")
                             ));
