@@ -150,7 +150,9 @@ pub fn analyse(role: &Role, fns: &[&Function], resources: &[Resource]) -> Functi
         .cloned()
         .collect();
     let used = used_resource_arns(fns, resources);
-    let (statements, warnings) = suggest(&perms, &needed, &code_needed, &used);
+    let (statements, mut warnings) = suggest(&perms, &needed, &code_needed, &used);
+    let suggested_policy = serde_json::json!({ "Version": "2012-10-17", "Statement": statements });
+    warnings.extend(size_warning(suggested_policy.to_string().len()));
     let complete = fns.iter().all(|f| {
         f.code
             .as_ref()
@@ -168,10 +170,30 @@ pub fn analyse(role: &Role, fns: &[&Function], resources: &[Resource]) -> Functi
         needed_by_code: code_needed,
         unused,
         missing,
-        suggested_policy: serde_json::json!({ "Version": "2012-10-17", "Statement": statements }),
+        suggested_policy,
         confidence,
         perms,
         warnings,
+    }
+}
+
+/// IAM's quotas on policy size, counted without whitespace (which the JSON here has none of).
+const MANAGED_POLICY_MAX: usize = 6_144;
+const INLINE_ROLE_POLICIES_MAX: usize = 10_240;
+
+fn size_warning(chars: usize) -> Option<String> {
+    if chars > INLINE_ROLE_POLICIES_MAX {
+        Some(format!(
+            "the suggested policy is {chars} characters, over IAM's {INLINE_ROLE_POLICIES_MAX} \
+             limit for a role's inline policies: split it into managed policies"
+        ))
+    } else if chars > MANAGED_POLICY_MAX {
+        Some(format!(
+            "the suggested policy is {chars} characters: fine inline, but over the \
+             {MANAGED_POLICY_MAX} limit for a managed policy"
+        ))
+    } else {
+        None
     }
 }
 
@@ -397,4 +419,16 @@ fn canonical(action: &str) -> String {
         .get(action)
         .map(|a| a.name.clone())
         .unwrap_or_else(|| action.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_size_limits() {
+        assert_eq!(size_warning(6_144), None);
+        assert!(size_warning(6_145).is_some_and(|w| w.contains("managed policy")));
+        assert!(size_warning(10_241).is_some_and(|w| w.contains("inline")));
+    }
 }

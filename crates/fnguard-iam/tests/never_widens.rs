@@ -76,7 +76,7 @@ fn arb_statement() -> impl Strategy<Value = Statement> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(400))]
+    #![proptest_config(ProptestConfig::with_cases(64))]
     #[test]
     fn suggestion_never_widens(
         statements in prop::collection::vec(arb_statement(), 1..5),
