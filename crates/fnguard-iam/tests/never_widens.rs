@@ -76,7 +76,12 @@ fn arb_statement() -> impl Strategy<Value = Statement> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    // 64 cases keep CI fast (each case expands `*` over the whole catalog in a debug build);
+    // PROPTEST_CASES=1000 runs more locally.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64),
+        ..ProptestConfig::default()
+    })]
     #[test]
     fn suggestion_never_widens(
         statements in prop::collection::vec(arb_statement(), 1..5),
