@@ -19,39 +19,44 @@ use std::path::Path;
 /// Run the code analysis for every function whose handler and code directory are known,
 /// adding the facts to the model. `root` is the directory paths in the projects are relative to.
 pub fn analyze_projects(root: &Path, projects: &mut [Project]) {
-    for p in projects {
-        for f in &mut p.functions {
-            if f.is_image {
-                continue;
-            }
-            let (Some(code), Some(handler)) = (&f.code_path, &f.handler) else {
-                continue;
-            };
-            let Some(handler) = handler.value.as_str() else {
-                continue;
-            };
-            let runtime = f.runtime.as_ref().and_then(|r| r.value.as_str());
-            let Some(lang) = Language::of_runtime(runtime) else {
-                continue;
-            };
-            // A custom bootstrap script (`run.sh` behind a web adapter) and handlers that a
-            // plugin generates at package time (serverless-wsgi) are not in the source tree.
-            if handler.ends_with(".sh") || handler.starts_with("wsgi_handler.") {
-                continue;
-            }
-            let dir = if code.is_empty() {
-                root.to_path_buf()
-            } else {
-                root.join(code)
-            };
-            // Zip files, S3 locations and build directories that are not checked in cannot be
-            // read here.
-            if !dir.is_dir() {
-                continue;
-            }
-            f.code = Some(analyze_function(root, &dir, handler, lang));
-        }
+    use rayon::prelude::*;
+    // Functions are independent and parsing dominates a scan, so they are spread over cores.
+    projects
+        .par_iter_mut()
+        .flat_map(|p| p.functions.par_iter_mut())
+        .for_each(|f| analyze_one(root, f));
+}
+
+fn analyze_one(root: &Path, f: &mut fnguard_model::Function) {
+    if f.is_image {
+        return;
     }
+    let (Some(code), Some(handler)) = (&f.code_path, &f.handler) else {
+        return;
+    };
+    let Some(handler) = handler.value.as_str() else {
+        return;
+    };
+    let runtime = f.runtime.as_ref().and_then(|r| r.value.as_str());
+    let Some(lang) = Language::of_runtime(runtime) else {
+        return;
+    };
+    // A custom bootstrap script (`run.sh` behind a web adapter) and handlers that a
+    // plugin generates at package time (serverless-wsgi) are not in the source tree.
+    if handler.ends_with(".sh") || handler.starts_with("wsgi_handler.") {
+        return;
+    }
+    let dir = if code.is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(code)
+    };
+    // Zip files, S3 locations and build directories that are not checked in cannot be
+    // read here.
+    if !dir.is_dir() {
+        return;
+    }
+    f.code = Some(analyze_function(root, &dir, handler, lang));
 }
 
 /// The IAM actions one source text's SDK calls need (for golden tests and fuzzing).
