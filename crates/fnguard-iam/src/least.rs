@@ -106,14 +106,7 @@ pub fn analyse(role: &Role, fns: &[&Function], resources: &[Resource]) -> Functi
     let mut granted = BTreeSet::new();
     let mut granted_on: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
     for g in perms.grants.iter().filter(|g| g.allow) {
-        let resources: BTreeSet<String> = g
-            .resources
-            .iter()
-            .map(|r| match r {
-                Val::Known(s) => s.clone(),
-                Val::Unknown(u) => format!("<{}>", u.reason),
-            })
-            .collect();
+        let resources: BTreeSet<String> = g.resources.iter().map(render).collect();
         if g.not_action {
             let key = format!("* except {}", g.actions.join(", "));
             granted.insert(key.clone());

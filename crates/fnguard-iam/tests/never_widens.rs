@@ -1,7 +1,7 @@
 //! Property: whatever roles, code and environment look like, a suggested policy allows only
 //! needed actions, only on resources the role already allows them on, never on denied ones.
 
-use fnguard_iam::{analyse, effective_permissions};
+use fnguard_iam::analyse;
 use fnguard_model::{
     wildcard_match, CodeFacts, Effect, EnvVar, Function, Location, PolicyDocument, Resource,
     ResourceKind, Role, SdkCall, Statement, Val,
@@ -109,7 +109,7 @@ proptest! {
             ..Default::default()
         });
         let lp = analyse(&role, &[&f], &[table, bucket]);
-        let perms = effective_permissions(&role);
+        let perms = &lp.perms;
         for st in lp.suggested_policy["Statement"].as_array().unwrap() {
             for a in st["Action"].as_array().unwrap() {
                 let a = a.as_str().unwrap();
