@@ -1,0 +1,6 @@
+//! Dependencies: the packages each function ships (lockfiles, manifests, installed trees), an
+//! offline OSV database, exact advisory matching and CycloneDX SBOMs.
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod version;
