@@ -3,4 +3,5 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod osv;
 pub mod version;
