@@ -3,5 +3,6 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod db;
 pub mod osv;
 pub mod version;

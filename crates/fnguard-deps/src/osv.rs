@@ -94,7 +94,9 @@ pub struct Event {
 pub enum Verdict {
     NotAffected,
     /// Affected; `fixed` is the first fixing version above the installed one on its branch.
-    Affected { fixed: Option<String> },
+    Affected {
+        fixed: Option<String>,
+    },
 }
 
 impl Record {
@@ -223,7 +225,11 @@ fn merge_fixed(best: Option<Verdict>, fixed: Option<String>, eco: Ecosystem) -> 
 
 fn higher_fix(a: Option<String>, b: Option<String>, eco: Ecosystem) -> Option<String> {
     match (a, b) {
-        (Some(a), Some(b)) => Some(if eco.compare(&b, &a) == Ordering::Greater { b } else { a }),
+        (Some(a), Some(b)) => Some(if eco.compare(&b, &a) == Ordering::Greater {
+            b
+        } else {
+            a
+        }),
         _ => None,
     }
 }

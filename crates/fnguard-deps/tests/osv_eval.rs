@@ -6,7 +6,9 @@ use std::io::Read;
 use std::path::Path;
 
 fn fixture(rel: &str) -> Record {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/osv").join(rel);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/osv")
+        .join(rel);
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
 
@@ -25,9 +27,18 @@ fn affected(r: &Record, eco: Ecosystem, name: &str, v: &str) -> Option<Option<St
 #[test]
 fn several_ranges_fix_on_the_same_branch() {
     let r = fixture("ghsa/npm/GHSA-c2qf-rxjj-qqgw.json"); // semver ReDoS, three branches
-    assert_eq!(affected(&r, Ecosystem::Npm, "semver", "7.5.1"), Some(Some("7.5.2".into())));
-    assert_eq!(affected(&r, Ecosystem::Npm, "semver", "6.3.0"), Some(Some("6.3.1".into())));
-    assert_eq!(affected(&r, Ecosystem::Npm, "semver", "5.7.1"), Some(Some("5.7.2".into())));
+    assert_eq!(
+        affected(&r, Ecosystem::Npm, "semver", "7.5.1"),
+        Some(Some("7.5.2".into()))
+    );
+    assert_eq!(
+        affected(&r, Ecosystem::Npm, "semver", "6.3.0"),
+        Some(Some("6.3.1".into()))
+    );
+    assert_eq!(
+        affected(&r, Ecosystem::Npm, "semver", "5.7.1"),
+        Some(Some("5.7.2".into()))
+    );
     assert_eq!(affected(&r, Ecosystem::Npm, "semver", "7.5.2"), None);
     assert_eq!(affected(&r, Ecosystem::Npm, "semver", "6.3.1"), None);
     assert_eq!(affected(&r, Ecosystem::Npm, "semver", "5.7.2"), None);
@@ -46,8 +57,14 @@ fn last_affected_has_no_fix_to_suggest() {
         .iter()
         .find_map(|e| e.last_affected.clone())
         .unwrap();
-    assert_eq!(affected(&r, Ecosystem::Npm, "lodash.trimend", &last), Some(None));
-    assert_eq!(affected(&r, Ecosystem::Npm, "lodash", "4.17.20"), Some(Some("4.17.21".into())));
+    assert_eq!(
+        affected(&r, Ecosystem::Npm, "lodash.trimend", &last),
+        Some(None)
+    );
+    assert_eq!(
+        affected(&r, Ecosystem::Npm, "lodash", "4.17.20"),
+        Some(Some("4.17.21".into()))
+    );
     assert_eq!(affected(&r, Ecosystem::Npm, "lodash", "4.17.21"), None);
 }
 
@@ -60,11 +77,17 @@ fn maven_release_qualifiers_and_branches() {
         Some(Some("5.2.20.RELEASE".into()))
     );
     assert_eq!(affected(&r, Ecosystem::Maven, n, "5.2.20.RELEASE"), None);
-    assert_eq!(affected(&r, Ecosystem::Maven, n, "5.3.17"), Some(Some("5.3.18".into())));
+    assert_eq!(
+        affected(&r, Ecosystem::Maven, n, "5.3.17"),
+        Some(Some("5.3.18".into()))
+    );
     assert_eq!(affected(&r, Ecosystem::Maven, n, "5.3.18"), None);
     let log4j = fixture("ghsa/Maven/GHSA-jfh8-c2jp-5v3q.json");
     let n = "org.apache.logging.log4j:log4j-core";
-    assert_eq!(affected(&log4j, Ecosystem::Maven, n, "2.14.1"), Some(Some("2.15.0".into())));
+    assert_eq!(
+        affected(&log4j, Ecosystem::Maven, n, "2.14.1"),
+        Some(Some("2.15.0".into()))
+    );
     assert_eq!(affected(&log4j, Ecosystem::Maven, n, "2.3.2"), None);
 }
 
@@ -74,7 +97,10 @@ fn pypi_names_are_normalised() {
     assert!(affected(&r, Ecosystem::PyPI, "pyyaml", "5.3.1").is_some());
     assert!(affected(&r, Ecosystem::PyPI, "PyYaml", "5.4").is_none());
     let d = fixture("ghsa/PyPI/GHSA-jh3w-4vvf-mjgr.json");
-    assert_eq!(affected(&d, Ecosystem::PyPI, "django", "4.2.2"), Some(Some("4.2.3".into())));
+    assert_eq!(
+        affected(&d, Ecosystem::PyPI, "django", "4.2.2"),
+        Some(Some("4.2.3".into()))
+    );
     // A release candidate precedes the `introduced: 4.2.0` of its branch.
     assert_eq!(affected(&d, Ecosystem::PyPI, "django", "4.2rc1"), None);
     assert_eq!(affected(&d, Ecosystem::PyPI, "django", "3.1.14"), None);
@@ -98,7 +124,10 @@ fn go_versions_with_v_prefix_and_incompatible() {
 fn withdrawn_records_never_match() {
     let r = fixture("ghsa/RubyGems/GHSA-35c4-f3rq-f9g3.json");
     assert!(r.withdrawn.is_some());
-    assert_eq!(affected(&r, Ecosystem::RubyGems, "activesupport", "4.1.0"), None);
+    assert_eq!(
+        affected(&r, Ecosystem::RubyGems, "activesupport", "4.1.0"),
+        None
+    );
 }
 
 #[test]
@@ -121,7 +150,10 @@ fn git_range_first_does_not_stop_evaluation() {
         {"type":"GIT","repo":"https://example.com/r","events":[{"introduced":"0"},{"fixed":"abc"}]},
         {"type":"ECOSYSTEM","events":[{"introduced":"1.0"},{"fixed":"1.4"}]}]}]}"#,
     );
-    assert_eq!(affected(&r, Ecosystem::PyPI, "p", "1.2"), Some(Some("1.4".into())));
+    assert_eq!(
+        affected(&r, Ecosystem::PyPI, "p", "1.2"),
+        Some(Some("1.4".into()))
+    );
     assert_eq!(affected(&r, Ecosystem::PyPI, "p", "1.4"), None);
 }
 
@@ -149,7 +181,10 @@ fn versions_lists_compare_parsed() {
 #[test]
 fn npm_prereleases_order_below_their_release() {
     let r = fixture("ghsa/npm/GHSA-qw6h-vgh9-j6wx.json"); // express, 5.0.0-alpha.1 .. 5.0.0
-    assert_eq!(affected(&r, Ecosystem::Npm, "express", "5.0.0-beta.1"), Some(Some("5.0.0".into())));
+    assert_eq!(
+        affected(&r, Ecosystem::Npm, "express", "5.0.0-beta.1"),
+        Some(Some("5.0.0".into()))
+    );
     assert!(affected(&r, Ecosystem::Npm, "express", "5.0.0").is_none());
     assert!(affected(&r, Ecosystem::Npm, "express", "4.19.2").is_some());
 }
@@ -161,7 +196,10 @@ fn severity_from_cvss_then_database() {
     assert_eq!(r.fnguard_severity().0, Severity::Critical);
     let no_vector = fixture("ghsa/npm/GHSA-4xc9-xhrj-v574.json");
     let (sev, _) = no_vector.fnguard_severity();
-    let db = no_vector.database_specific.as_ref().and_then(|d| d.severity.clone());
+    let db = no_vector
+        .database_specific
+        .as_ref()
+        .and_then(|d| d.severity.clone());
     assert!(db.is_some());
     assert_ne!(sev, Severity::Info);
 }
@@ -197,8 +235,7 @@ fn pypa_versions_lists_agree_with_ranges() {
                 if ranges_only.evaluate(eco, v) != Verdict::NotAffected {
                     continue;
                 }
-                let evaluable: Vec<_> =
-                    a.ranges.iter().filter(|r| r.kind != "GIT").collect();
+                let evaluable: Vec<_> = a.ranges.iter().filter(|r| r.kind != "GIT").collect();
                 let reason = if a.ranges.iter().any(|r| r.kind == "GIT") {
                     "git range"
                 } else if evaluable.is_empty() {
@@ -227,11 +264,14 @@ fn is_prerelease_below_introduced(
 ) -> bool {
     let pre = ["a", "b", "rc", "dev"].iter().any(|m| v.contains(m));
     pre && ranges.iter().any(|r| {
-        r.events.iter().filter_map(|e| e.introduced.as_deref()).any(|i| {
-            i != "0"
-                && eco.compare(v, i) == std::cmp::Ordering::Less
-                && v.starts_with(i.trim_end_matches(".0"))
-        })
+        r.events
+            .iter()
+            .filter_map(|e| e.introduced.as_deref())
+            .any(|i| {
+                i != "0"
+                    && eco.compare(v, i) == std::cmp::Ordering::Less
+                    && v.starts_with(i.trim_end_matches(".0"))
+            })
     })
 }
 
@@ -248,10 +288,12 @@ fn overlapping(eco: Ecosystem, r: &fnguard_deps::osv::Range) -> bool {
             }
         }
     }
-    let lt = |a: &str, b: &str| a == "0" && b != "0" || eco.compare(a, b) == std::cmp::Ordering::Less;
+    let lt =
+        |a: &str, b: &str| a == "0" && b != "0" || eco.compare(a, b) == std::cmp::Ordering::Less;
     for (i, (s1, e1)) in intervals.iter().enumerate() {
         for (s2, e2) in intervals.iter().skip(i + 1) {
-            let before = |end: &Option<String>, start: &str| end.as_deref().is_some_and(|e| !lt(start, e));
+            let before =
+                |end: &Option<String>, start: &str| end.as_deref().is_some_and(|e| !lt(start, e));
             if !(before(e1, s2) || before(e2, s1)) {
                 return true;
             }

@@ -36,7 +36,12 @@ fn check(eco: Ecosystem, files: &[&str]) {
         failures.is_empty(),
         "{eco}: {} of {checked} vectors fail:\n{}",
         failures.len(),
-        failures.iter().take(30).cloned().collect::<Vec<_>>().join("\n")
+        failures
+            .iter()
+            .take(30)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 
@@ -49,12 +54,18 @@ fn semver_npm_crates_go() {
 
 #[test]
 fn pypi() {
-    check(Ecosystem::PyPI, &["pypi-versions.txt", "pypi-versions-generated.txt"]);
+    check(
+        Ecosystem::PyPI,
+        &["pypi-versions.txt", "pypi-versions-generated.txt"],
+    );
 }
 
 #[test]
 fn maven() {
-    check(Ecosystem::Maven, &["maven-versions.txt", "maven-versions-generated.txt"]);
+    check(
+        Ecosystem::Maven,
+        &["maven-versions.txt", "maven-versions-generated.txt"],
+    );
 }
 
 #[test]

@@ -18,7 +18,10 @@ struct Token {
 const KEYWORDS: [&str; 7] = ["alpha", "beta", "milestone", "rc", "snapshot", "", "sp"];
 
 fn keyword_rank(k: &str) -> usize {
-    KEYWORDS.iter().position(|w| *w == k).unwrap_or(KEYWORDS.len())
+    KEYWORDS
+        .iter()
+        .position(|w| *w == k)
+        .unwrap_or(KEYWORDS.len())
 }
 
 impl Token {
@@ -95,7 +98,13 @@ impl MavenVersion {
             let bounds = transitions(piece);
             let mut start = 0;
             for (j, end) in bounds.iter().copied().enumerate() {
-                let this_sep = if j > 0 { '-' } else if first { '.' } else { sep };
+                let this_sep = if j > 0 {
+                    '-'
+                } else if first {
+                    '.'
+                } else {
+                    sep
+                };
                 let mut value = piece[start..end].to_lowercase();
                 if value.is_empty() {
                     value = "0".to_string();

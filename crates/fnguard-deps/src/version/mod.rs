@@ -197,9 +197,15 @@ mod tests {
 
     #[test]
     fn pep503_names() {
-        assert_eq!(Ecosystem::PyPI.normalise_name("Foo.Bar__baz"), "foo-bar-baz");
+        assert_eq!(
+            Ecosystem::PyPI.normalise_name("Foo.Bar__baz"),
+            "foo-bar-baz"
+        );
         assert_eq!(Ecosystem::PyPI.normalise_name("PyYAML"), "pyyaml");
-        assert_eq!(Ecosystem::NuGet.normalise_name("Newtonsoft.Json"), "newtonsoft.json");
+        assert_eq!(
+            Ecosystem::NuGet.normalise_name("Newtonsoft.Json"),
+            "newtonsoft.json"
+        );
         assert_eq!(Ecosystem::Npm.normalise_name("@Scope/Pkg"), "@Scope/Pkg");
     }
 

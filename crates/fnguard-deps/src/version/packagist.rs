@@ -21,8 +21,7 @@ impl PackagistVersion {
         for c in text.chars() {
             let c = if matches!(c, '-' | '_' | '+') { '.' } else { c };
             if let Some(p) = prev {
-                let boundary = (p != '.' && c != '.')
-                    && (p.is_ascii_digit() != c.is_ascii_digit());
+                let boundary = (p != '.' && c != '.') && (p.is_ascii_digit() != c.is_ascii_digit());
                 if boundary {
                     canon.push('.');
                 }
