@@ -1,6 +1,8 @@
 //! The OSV database: import, lazy look-up, status, atomic replacement, and `update` against a
 //! local HTTP server (127.0.0.1) serving archives built here.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
+
 use fnguard_deps::db::{import_archive, Database};
 use fnguard_deps::version::Ecosystem;
 use std::io::Write;

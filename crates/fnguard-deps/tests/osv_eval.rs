@@ -1,5 +1,7 @@
 //! The evaluator against real records and the OSV schema's edge cases.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
+
 use fnguard_deps::osv::{Affected, Record, Verdict};
 use fnguard_deps::version::Ecosystem;
 use std::io::Read;
@@ -211,6 +213,7 @@ fn severity_from_cvss_then_database() {
 /// - a pre-release is listed below its branch's `introduced` (`3.2a1` with `introduced: 3.2`),
 /// - the range's intervals overlap as written, which the schema's sorted walk cannot express
 ///   (wagtail's PYSEC-2021-114 lists `[2.11, 2.11.7)` and `[0, 2.11.6)` in one range).
+///
 /// The matcher still reports all of these: it consults the `versions` list too.
 #[test]
 fn pypa_versions_lists_agree_with_ranges() {

@@ -1,5 +1,7 @@
 //! Every ordering vector of osv-scalibr passes for every ecosystem fnguard supports.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
+
 use fnguard_deps::version::Ecosystem;
 use std::cmp::Ordering;
 use std::path::Path;
