@@ -4,5 +4,6 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod db;
+pub mod lockfile;
 pub mod osv;
 pub mod version;

@@ -127,6 +127,8 @@ pub struct Function {
     pub uses: Vec<String>,
     /// What the handler's code does, once code analysis has run.
     pub code: Option<CodeFacts>,
+    /// The packages the function ships and their advisories, once dependency analysis has run.
+    pub deps: Option<crate::DepFacts>,
 }
 
 /// Facts about a function's handler code, added by the code analysis.
@@ -187,6 +189,7 @@ impl Function {
             triggers: Vec::new(),
             uses: Vec::new(),
             code: None,
+            deps: None,
         }
     }
 

@@ -2,6 +2,7 @@
 //! independent of the descriptor format it was written in. No I/O happens here.
 
 mod app;
+mod deps;
 mod finding;
 mod index;
 mod location;
@@ -9,6 +10,7 @@ mod policy;
 mod value;
 
 pub use app::*;
+pub use deps::*;
 pub use finding::*;
 pub use index::ProjectIndex;
 pub use location::*;
