@@ -3,7 +3,9 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod analysis;
 pub mod db;
 pub mod lockfile;
+pub mod matching;
 pub mod osv;
 pub mod version;

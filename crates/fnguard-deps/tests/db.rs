@@ -366,3 +366,30 @@ mod update {
         );
     }
 }
+
+#[test]
+fn a_directory_of_records_imports_like_an_archive() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = import_archive(tmp.path(), &fixtures(), None, "dir", None).unwrap();
+    let mut ecos: Vec<&str> = s.imported.iter().map(|m| m.ecosystem.as_str()).collect();
+    ecos.sort();
+    assert_eq!(
+        ecos,
+        ["Go", "Maven", "PyPI", "RubyGems", "crates.io", "npm"]
+    );
+    let db = Database::open(tmp.path());
+    let crates = db
+        .status()
+        .into_iter()
+        .find(|(e, _)| *e == Ecosystem::CratesIo)
+        .unwrap()
+        .1;
+    assert_eq!(crates.records, 10);
+    let rubygems = db
+        .status()
+        .into_iter()
+        .find(|(e, _)| *e == Ecosystem::RubyGems)
+        .unwrap()
+        .1;
+    assert_eq!((rubygems.records, rubygems.withdrawn), (0, 1));
+}

@@ -161,7 +161,8 @@ pub(crate) fn lock(dir: &Path) -> Result<DbLock, DbError> {
     Ok(DbLock { _file: file })
 }
 
-/// Imports every OSV record in `archive` into the database at `dir`. With `only`, entries of other
+/// Imports every OSV record in `archive` (a zip file, or a directory of `*.json` records) into
+/// the database at `dir`. With `only`, entries of other
 /// ecosystems are ignored (osv.dev's per-ecosystem archives repeat cross-ecosystem records);
 /// without it, every ecosystem the archive mentions is replaced by the archive's records.
 pub fn import_archive(
@@ -182,58 +183,28 @@ pub(crate) fn import_locked(
     source: &str,
     etag: Option<String>,
 ) -> Result<ImportSummary, DbError> {
-    let bad_archive = |why: String| DbError::Archive {
-        path: archive.to_path_buf(),
-        why,
-    };
-    let file = File::open(archive).map_err(io_err(archive))?;
-    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
-        .map_err(|e| bad_archive(e.to_string()))?;
     let mut writers: BTreeMap<Ecosystem, Writer> = BTreeMap::new();
     let mut summary = ImportSummary::default();
     let mut invalid = 0u64;
-    let mut buf = Vec::new();
-    for i in 0..zip.len() {
-        let mut entry = zip.by_index(i).map_err(|e| bad_archive(e.to_string()))?;
-        let name = match entry.name() {
-            Ok(n) => n.to_string(),
-            Err(e) => {
-                invalid += 1;
-                if summary.invalid_examples.len() < 5 {
-                    summary.invalid_examples.push(format!("entry {i}: {e}"));
-                }
-                continue;
-            }
-        };
-        if entry.is_dir() || !name.ends_with(".json") {
-            continue;
-        }
-        buf.clear();
-        let read = (&mut entry)
-            .take(MAX_RECORD_BYTES + 1)
-            .read_to_end(&mut buf);
-        let reason = match read {
-            Err(e) => Some(format!("{name}: {e}")),
-            Ok(_) if buf.len() as u64 > MAX_RECORD_BYTES => {
-                Some(format!("{name}: larger than {MAX_RECORD_BYTES} bytes"))
-            }
-            Ok(_) => None,
-        };
-        let record = match reason {
-            Some(r) => Err(r),
-            None => serde_json::from_slice::<Record>(&buf).map_err(|e| format!("{name}: {e}")),
-        };
-        let record = match record {
-            Ok(r) => r,
+    let mut on_entry = |name: &str, read: Result<Vec<u8>, String>| -> Result<(), DbError> {
+        let record = read.and_then(|buf| {
+            serde_json::from_slice::<Record>(&buf).map_err(|e| format!("{name}: {e}"))
+        });
+        match record {
+            Ok(r) => route(dir, r, only, &mut writers, &mut summary),
             Err(why) => {
                 invalid += 1;
                 if summary.invalid_examples.len() < 5 {
                     summary.invalid_examples.push(why);
                 }
-                continue;
+                Ok(())
             }
-        };
-        route(dir, record, only, &mut writers, &mut summary)?;
+        }
+    };
+    if archive.is_dir() {
+        each_json_file(archive, &mut on_entry)?;
+    } else {
+        each_zip_entry(archive, &mut on_entry)?;
     }
     if writers.is_empty() {
         if let Some(eco) = only {
@@ -251,6 +222,78 @@ pub(crate) fn import_locked(
         summary.imported.push(w.finish(dir, eco, meta)?);
     }
     Ok(summary)
+}
+
+type EntrySink<'a> = dyn FnMut(&str, Result<Vec<u8>, String>) -> Result<(), DbError> + 'a;
+
+fn each_zip_entry(archive: &Path, sink: &mut EntrySink<'_>) -> Result<(), DbError> {
+    let bad_archive = |why: String| DbError::Archive {
+        path: archive.to_path_buf(),
+        why,
+    };
+    let file = File::open(archive).map_err(io_err(archive))?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
+        .map_err(|e| bad_archive(e.to_string()))?;
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).map_err(|e| bad_archive(e.to_string()))?;
+        let name = match entry.name() {
+            Ok(n) => n.to_string(),
+            Err(e) => {
+                sink(&format!("entry {i}"), Err(format!("entry {i}: {e}")))?;
+                continue;
+            }
+        };
+        if entry.is_dir() || !name.ends_with(".json") {
+            continue;
+        }
+        let mut buf = Vec::new();
+        let read = (&mut entry)
+            .take(MAX_RECORD_BYTES + 1)
+            .read_to_end(&mut buf);
+        let result = match read {
+            Err(e) => Err(format!("{name}: {e}")),
+            Ok(_) if buf.len() as u64 > MAX_RECORD_BYTES => {
+                Err(format!("{name}: larger than {MAX_RECORD_BYTES} bytes"))
+            }
+            Ok(_) => Ok(buf),
+        };
+        sink(&name, result)?;
+    }
+    Ok(())
+}
+
+/// A directory of records (a clone of an advisory repository, an unpacked archive): every
+/// `*.json` under it, symlinks not followed, in a stable order.
+fn each_json_file(root: &Path, sink: &mut EntrySink<'_>) -> Result<(), DbError> {
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let mut entries: Vec<_> = fs::read_dir(&dir)
+            .map_err(io_err(&dir))?
+            .flatten()
+            .collect();
+        entries.sort_by_key(|e| std::cmp::Reverse(e.file_name()));
+        for e in entries {
+            let Ok(ft) = e.file_type() else { continue };
+            let path = e.path();
+            if ft.is_dir() {
+                stack.push(path);
+            } else if ft.is_file() && path.extension().is_some_and(|x| x == "json") {
+                let name = path
+                    .strip_prefix(root)
+                    .unwrap_or(&path)
+                    .display()
+                    .to_string();
+                let len = e.metadata().map(|m| m.len()).unwrap_or(0);
+                let result = if len > MAX_RECORD_BYTES {
+                    Err(format!("{name}: larger than {MAX_RECORD_BYTES} bytes"))
+                } else {
+                    fs::read(&path).map_err(|err| format!("{name}: {err}"))
+                };
+                sink(&name, result)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writes one record once per package it affects, each copy holding only that package's

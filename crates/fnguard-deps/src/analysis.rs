@@ -1,0 +1,347 @@
+//! Attributing packages to functions: for each function, the nearest lockfile (or manifest)
+//! upward from its handler file, bounded by the scanned root, plus installed trees shipped in its
+//! code directory; then matched against the database.
+
+use crate::db::Database;
+use crate::lockfile::{self, Found, Kind, Parsed};
+use crate::matching::{match_package, Match, Outcome};
+use crate::version::Ecosystem;
+use fnguard_model::{
+    DepFacts, DepSource, Dependency, Function, Location, Project, ScanError, Unpinned, VulnMatch,
+};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Adds `DepFacts` to every function with local code; returns problems reading sources.
+pub fn analyze_projects(
+    root: &Path,
+    projects: &mut [Project],
+    db: Option<&Database>,
+) -> Vec<ScanError> {
+    let cache = Cache::default();
+    for p in projects.iter_mut() {
+        for f in p.functions.iter_mut() {
+            if let Some(facts) = analyze_function(root, f, &cache, db) {
+                f.deps = Some(facts);
+            }
+        }
+    }
+    let mut errors: Vec<ScanError> = cache
+        .parsed
+        .lock()
+        .map(|m| {
+            m.values()
+                .flat_map(|p| p.problems.iter())
+                .map(|pr| {
+                    ScanError::warning(&relative(root, &pr.file), pr.line, pr.message.clone())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Ok(failures) = cache.db_failures.lock() {
+        errors.extend(failures.iter().cloned());
+    }
+    errors.sort();
+    errors.dedup();
+    errors
+}
+
+#[derive(Default)]
+struct Cache {
+    parsed: Mutex<HashMap<PathBuf, Arc<Parsed>>>,
+    matches: Mutex<HashMap<(Ecosystem, String, Option<String>), Outcome>>,
+    db_failures: Mutex<Vec<ScanError>>,
+}
+
+impl Cache {
+    fn parse(&self, kind: Kind, path: &Path) -> Arc<Parsed> {
+        if let Some(p) = self.parsed.lock().ok().and_then(|m| m.get(path).cloned()) {
+            return p;
+        }
+        let parsed = Arc::new(lockfile::read(kind, path));
+        if let Ok(mut m) = self.parsed.lock() {
+            m.insert(path.to_path_buf(), parsed.clone());
+        }
+        parsed
+    }
+
+    fn installed(&self, key: PathBuf, read: impl FnOnce() -> Vec<Found>) -> Arc<Parsed> {
+        if let Some(p) = self.parsed.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return p;
+        }
+        let parsed = Arc::new(Parsed {
+            packages: read(),
+            ..Parsed::default()
+        });
+        if let Ok(mut m) = self.parsed.lock() {
+            m.insert(key, parsed.clone());
+        }
+        parsed
+    }
+
+    fn matches(&self, db: &Database, eco: Ecosystem, name: &str, version: Option<&str>) -> Outcome {
+        let key = (eco, eco.normalise_name(name), version.map(str::to_string));
+        if let Some(o) = self.matches.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return o;
+        }
+        let outcome = match match_package(db, eco, name, version) {
+            Ok(o) => o,
+            Err(e) => {
+                if let Ok(mut f) = self.db_failures.lock() {
+                    f.push(ScanError::error(
+                        &db.dir().display().to_string(),
+                        None,
+                        e.to_string(),
+                    ));
+                }
+                Outcome::Matches(Vec::new())
+            }
+        };
+        if let Ok(mut m) = self.matches.lock() {
+            m.insert(key, outcome.clone());
+        }
+        outcome
+    }
+}
+
+/// The ecosystems a runtime's packages come from; `None` means any (custom runtimes).
+fn ecosystems_for(runtime: Option<&str>) -> Option<Vec<Ecosystem>> {
+    let r = runtime?;
+    Some(if r.starts_with("nodejs") {
+        vec![Ecosystem::Npm]
+    } else if r.starts_with("python") {
+        vec![Ecosystem::PyPI]
+    } else if r.starts_with("java") {
+        vec![Ecosystem::Maven]
+    } else if r.starts_with("ruby") {
+        vec![Ecosystem::RubyGems]
+    } else if r.starts_with("dotnet") {
+        vec![Ecosystem::NuGet]
+    } else if r.starts_with("go") {
+        vec![Ecosystem::Go]
+    } else {
+        return None;
+    })
+}
+
+fn analyze_function(
+    root: &Path,
+    f: &Function,
+    cache: &Cache,
+    db: Option<&Database>,
+) -> Option<DepFacts> {
+    if f.is_image {
+        return None;
+    }
+    let code = f.code_path.as_ref()?;
+    let code_dir = if code.is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(code)
+    };
+    if !code_dir.is_dir() {
+        return None;
+    }
+    // Start at the handler's own directory when the code analysis found it.
+    let start = f
+        .code
+        .as_ref()
+        .and_then(|c| c.handler.as_ref())
+        .map(|l| root.join(&l.file))
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .filter(|p| p.starts_with(&code_dir) && p.is_dir())
+        .unwrap_or_else(|| code_dir.clone());
+    let runtime = f.runtime.as_ref().and_then(|r| r.value.as_str());
+    let wanted = ecosystems_for(runtime);
+    let wants = |e: Ecosystem| wanted.as_ref().is_none_or(|w| w.contains(&e));
+
+    let mut facts = DepFacts::default();
+    let mut found: Vec<Found> = Vec::new();
+    let mut covered: Vec<Ecosystem> = Vec::new();
+
+    // Installed trees ship exactly what they contain.
+    if wants(Ecosystem::Npm) {
+        for dir in ancestors_within(&start, root) {
+            let nm = dir.join("node_modules");
+            if nm.is_dir() {
+                let parsed = cache.installed(nm.clone(), || lockfile::read_node_modules(&nm));
+                if !parsed.packages.is_empty() {
+                    add_source(&mut facts, root, &nm, "node_modules", true);
+                    found.extend(parsed.packages.iter().cloned());
+                    covered.push(Ecosystem::Npm);
+                }
+                break;
+            }
+        }
+    }
+    if wants(Ecosystem::PyPI) {
+        let parsed = cache.installed(code_dir.join(".dist-info"), || {
+            lockfile::read_dist_info(&code_dir)
+        });
+        if !parsed.packages.is_empty() {
+            add_source(&mut facts, root, &code_dir, "*.dist-info", true);
+            found.extend(parsed.packages.iter().cloned());
+            covered.push(Ecosystem::PyPI);
+        }
+    }
+
+    // Per ecosystem: the nearest directory upward with a lockfile; a manifest nearer than any
+    // lockfile is used for its pins and reported for its ranges.
+    let mut manifests: BTreeMap<Ecosystem, Vec<(Kind, PathBuf)>> = BTreeMap::new();
+    let mut locks: BTreeMap<Ecosystem, Vec<(Kind, PathBuf)>> = BTreeMap::new();
+    for dir in ancestors_within(&start, root) {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut names: Vec<(String, PathBuf)> = entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| (e.file_name().to_string_lossy().to_string(), e.path()))
+            .collect();
+        names.sort();
+        let mut here_locks: BTreeMap<Ecosystem, Vec<(Kind, PathBuf)>> = BTreeMap::new();
+        let mut here_manifests: BTreeMap<Ecosystem, Vec<(Kind, PathBuf)>> = BTreeMap::new();
+        for (name, path) in names {
+            let Some(kind) = Kind::of(&name) else {
+                continue;
+            };
+            let eco = kind.ecosystem();
+            if !wants(eco) {
+                continue;
+            }
+            if kind.is_lock() {
+                here_locks.entry(eco).or_default().push((kind, path));
+            } else {
+                here_manifests.entry(eco).or_default().push((kind, path));
+            }
+        }
+        for (eco, l) in here_locks {
+            locks.entry(eco).or_insert(l);
+        }
+        for (eco, m) in here_manifests {
+            if !locks.contains_key(&eco) {
+                manifests.entry(eco).or_insert(m);
+            }
+        }
+    }
+    for (eco, list) in &locks {
+        if covered.contains(eco) {
+            continue;
+        }
+        for (kind, path) in list {
+            let parsed = cache.parse(*kind, path);
+            add_source(&mut facts, root, path, kind.label(), true);
+            found.extend(parsed.packages.iter().filter(|p| !p.dev).cloned());
+        }
+    }
+    for (eco, list) in &manifests {
+        if covered.contains(eco) || locks.contains_key(eco) {
+            continue;
+        }
+        for (kind, path) in list {
+            let parsed = cache.parse(*kind, path);
+            add_source(&mut facts, root, path, kind.label(), false);
+            found.extend(parsed.packages.iter().filter(|p| !p.dev).cloned());
+            for l in &parsed.loose {
+                facts.unpinned.push(Unpinned {
+                    name: l.name.clone(),
+                    spec: l.spec.clone(),
+                    location: Location::new(relative(root, &l.file), l.line, 1),
+                });
+            }
+        }
+    }
+    if facts.sources.is_empty() {
+        return None;
+    }
+
+    // One entry per (ecosystem, name, version, file).
+    let mut seen = std::collections::HashSet::new();
+    for p in found {
+        let key = (
+            p.ecosystem,
+            p.ecosystem.normalise_name(&p.name),
+            p.version.clone(),
+            p.file.clone(),
+        );
+        if !seen.insert(key) {
+            continue;
+        }
+        facts.packages.push(Dependency {
+            ecosystem: p.ecosystem.osv_name().to_string(),
+            name: p.name,
+            version: p.version,
+            location: Location::new(relative(root, &p.file), p.line, 1),
+            direct: p.direct,
+            dev: p.dev,
+        });
+    }
+    let Some(db) = db else { return Some(facts) };
+    let mut without: Vec<String> = Vec::new();
+    for (i, dep) in facts.packages.iter().enumerate() {
+        let Some(eco) = Ecosystem::from_osv(&dep.ecosystem) else {
+            continue;
+        };
+        if !db.has(eco) {
+            if !without.contains(&dep.ecosystem) {
+                without.push(dep.ecosystem.clone());
+            }
+            continue;
+        }
+        match cache.matches(db, eco, &dep.name, dep.version.as_deref()) {
+            Outcome::Unknown => facts.unknown_versions.push(i),
+            Outcome::Matches(ms) => {
+                for m in ms {
+                    facts.vulnerabilities.push(to_model(i, m));
+                }
+            }
+        }
+    }
+    facts.ecosystems_without_data = without;
+    Some(facts)
+}
+
+fn to_model(package: usize, m: Match) -> VulnMatch {
+    VulnMatch {
+        package,
+        ids: m.ids,
+        summary: m.summary,
+        severity: m.severity,
+        severity_source: m.severity_source,
+        fixed: m.fixed,
+        malicious: m.malicious,
+    }
+}
+
+fn add_source(facts: &mut DepFacts, root: &Path, path: &Path, kind: &str, locked: bool) {
+    let file = relative(root, path);
+    if !facts.sources.iter().any(|s| s.file == file) {
+        facts.sources.push(DepSource {
+            file,
+            kind: kind.to_string(),
+            locked,
+        });
+    }
+}
+
+/// `start` and its parents up to and including `root`.
+fn ancestors_within(start: &Path, root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut cur = Some(start);
+    while let Some(dir) = cur {
+        out.push(dir.to_path_buf());
+        if dir == root || !dir.starts_with(root) {
+            break;
+        }
+        cur = dir.parent();
+    }
+    out
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
