@@ -28,7 +28,24 @@ fn load_dir(dir: &Path) -> Vec<Project> {
         projects.push(loaded.project.expect("fixture loads"));
     }
     fnguard_code::analyze_projects(dir, &mut projects);
+    let problems = fnguard_deps::analysis::analyze_projects(dir, &mut projects, Some(advisories()));
+    assert!(problems.is_empty(), "{problems:?}");
     projects
+}
+
+/// An OSV database built once from the advisory records committed with fnguard-deps.
+fn advisories() -> &'static fnguard_deps::db::Database {
+    static DB: std::sync::OnceLock<(tempfile::TempDir, fnguard_deps::db::Database)> =
+        std::sync::OnceLock::new();
+    &DB.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let records =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../fnguard-deps/tests/fixtures/osv");
+        fnguard_deps::db::import_archive(dir.path(), &records, None, "fixtures", None).unwrap();
+        let db = fnguard_deps::db::Database::open(dir.path());
+        (dir, db)
+    })
+    .1
 }
 
 fn findings_for(id: &str, dir: &Path) -> String {
@@ -58,6 +75,13 @@ fn findings_per_project(id: &str, dir: &Path) -> (String, Vec<String>) {
                     || f.function
                         .as_deref()
                         .is_some_and(|id| p.functions.iter().any(|x| x.id == id))
+                    || f.evidence["functions"].as_array().is_some_and(|ids| {
+                        ids.iter().any(|id| {
+                            p.functions
+                                .iter()
+                                .any(|x| Some(x.id.as_str()) == id.as_str())
+                        })
+                    })
             })
         })
         .map(|p| p.path.clone())

@@ -3,6 +3,7 @@
 pub mod p1_map;
 pub mod p2_perimeter;
 pub mod p3_role;
+pub mod p4_deps;
 pub mod p6_config;
 
 use crate::Rule;
@@ -24,6 +25,7 @@ pub(crate) use impl_rule;
 
 pub static ALL: &[&dyn Rule] = &[
     &p1_map::fg101::HandlerNotFound,
+    &p1_map::fg102::DependenciesNotLocked,
     &p1_map::fg103::UnresolvedSecuritySetting,
     &p2_perimeter::fg201::FunctionUrlWithoutAuth,
     &p2_perimeter::fg202::PublicInvokePermission,
@@ -42,6 +44,9 @@ pub static ALL: &[&dyn Rule] = &[
     &p3_role::fg307::MissingPermissions,
     &p3_role::fg308::BroadManagedPolicy,
     &p3_role::fg309::TrustPolicyTooBroad,
+    &p4_deps::fg401::VulnerableDependency,
+    &p4_deps::fg402::MaliciousPackage,
+    &p4_deps::fg403::LayerFromForeignAccount,
     &p6_config::fg601::DeprecatedRuntime,
     &p6_config::fg602::SecretInEnvironment,
     &p6_config::fg603::EnvironmentWithoutCmk,
