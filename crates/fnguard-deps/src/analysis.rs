@@ -47,10 +47,13 @@ pub fn analyze_projects(
     errors
 }
 
+/// (ecosystem, normalised name, version) of a package looked up in the database.
+type PackageKey = (Ecosystem, String, Option<String>);
+
 #[derive(Default)]
 struct Cache {
     parsed: Mutex<HashMap<PathBuf, Arc<Parsed>>>,
-    matches: Mutex<HashMap<(Ecosystem, String, Option<String>), Outcome>>,
+    matches: Mutex<HashMap<PackageKey, Outcome>>,
     db_failures: Mutex<Vec<ScanError>>,
 }
 

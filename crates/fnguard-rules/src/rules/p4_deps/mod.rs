@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 /// Advisory matches grouped by (package location, flaw), with the functions shipping each, so a
 /// lockfile shared by ten functions gives one finding that names them all.
-pub(crate) fn grouped<'a>(
-    functions: &'a [Function],
+pub(crate) fn grouped(
+    functions: &[Function],
     keep: impl Fn(&VulnMatch) -> bool,
-) -> Vec<(&'a Dependency, &'a VulnMatch, Vec<&'a str>)> {
+) -> Vec<(&Dependency, &VulnMatch, Vec<&str>)> {
     let mut groups: BTreeMap<(Location, String), (&Dependency, &VulnMatch, Vec<&str>)> =
         BTreeMap::new();
     for f in functions {
