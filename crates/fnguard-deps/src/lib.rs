@@ -3,6 +3,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod accept;
 pub mod analysis;
 pub mod db;
 pub mod lockfile;

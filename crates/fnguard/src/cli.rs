@@ -22,6 +22,13 @@ pub enum Command {
     /// Per-function permissions: granted by the role, needed by the code, unused, missing, and a
     /// suggested least-privilege policy.
     Iam(Box<IamArgs>),
+    /// Per-function dependencies: the packages each function ships and the advisories that
+    /// affect them (FG102, FG401-FG403).
+    Deps(Box<DepsArgs>),
+    /// CycloneDX SBOM of every function's packages.
+    Sbom(Box<SbomArgs>),
+    /// The offline OSV advisory database.
+    Db(DbArgs),
     /// Print the JSON Schema of `scan --format json` output (fnguard/v1).
     Schema,
     /// Show a rule's documentation.
@@ -121,6 +128,10 @@ pub struct ScanArgs {
     /// Use DIR/iam-catalog.txt instead of the embedded IAM action catalog.
     #[arg(long, value_name = "DIR")]
     pub catalog: Option<PathBuf>,
+    /// The OSV database directory [default: $FNGUARD_DB, fnguard.toml `[deps] db`, or the user
+    /// cache directory].
+    #[arg(long, value_name = "DIR")]
+    pub db: Option<PathBuf>,
     /// Evaluate date-dependent rules as of this date (YYYY-MM-DD) instead of today.
     #[arg(long, value_name = "DATE", hide = true, env = "FNGUARD_TODAY")]
     pub today: Option<String>,
@@ -171,4 +182,126 @@ pub struct IamArgs {
     /// IAM action catalog.
     #[arg(long, value_name = "DIR")]
     pub catalog: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct DepsArgs {
+    /// Files or directories to analyse.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = DepsFormat::Human)]
+    pub format: DepsFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a dependency finding at or above this severity remains.
+    #[arg(long, value_enum, default_value_t = FailOn::High)]
+    pub fail_on: FailOn,
+    /// The OSV database directory [default: $FNGUARD_DB or the user cache directory].
+    #[arg(long, value_name = "DIR")]
+    pub db: Option<PathBuf>,
+    /// Configuration file [default: fnguard.toml, searched upward from the first PATH].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Stage for serverless variables and samconfig environments.
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Template parameter or serverless `param:` value (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// Glob of paths to skip (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Hide the progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Evaluate acceptance expiry dates as of this date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", hide = true, env = "FNGUARD_TODAY")]
+    pub today: Option<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DepsFormat {
+    Human,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct SbomArgs {
+    /// Files or directories to analyse.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// SBOM format.
+    #[arg(long, short = 'f', value_enum, default_value_t = SbomFormat::Cyclonedx)]
+    pub format: SbomFormat,
+    /// Write the SBOM to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Add the advisories affecting each package (needs the OSV database).
+    #[arg(long)]
+    pub with_vulnerabilities: bool,
+    /// The OSV database directory (for --with-vulnerabilities).
+    #[arg(long, value_name = "DIR")]
+    pub db: Option<PathBuf>,
+    /// Stage for serverless variables and samconfig environments.
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Glob of paths to skip (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Hide the progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SbomFormat {
+    /// CycloneDX 1.5 JSON.
+    Cyclonedx,
+}
+
+#[derive(Args, Debug)]
+pub struct DbArgs {
+    #[command(subcommand)]
+    pub command: DbCommand,
+    /// The database directory [default: $FNGUARD_DB or the user cache directory].
+    #[arg(long, value_name = "DIR", global = true)]
+    pub db: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DbCommand {
+    /// Download osv.dev's per-ecosystem archives and import them (atomically, per ecosystem).
+    Update {
+        /// Base URL of the archives (`<URL>/<Ecosystem>/all.zip`).
+        #[arg(long, value_name = "URL", env = "FNGUARD_OSV_URL")]
+        base_url: Option<String>,
+        /// Only these ecosystems (npm, PyPI, Maven, Go, crates.io, RubyGems, NuGet, Packagist).
+        #[arg(long = "ecosystem", value_name = "NAME", value_delimiter = ',')]
+        ecosystems: Vec<String>,
+        /// Download even when the server reports the archive unchanged.
+        #[arg(long)]
+        force: bool,
+        /// Refuse, for scripts that must not touch the network.
+        #[arg(long)]
+        offline: bool,
+        /// Hide the progress bar.
+        #[arg(long)]
+        no_progress: bool,
+    },
+    /// Import a zip archive (or a directory) of OSV JSON records.
+    Import {
+        /// The archive or directory.
+        file: PathBuf,
+        /// Only import entries of this ecosystem (the others in the archive are left alone).
+        #[arg(long, value_name = "NAME")]
+        ecosystem: Option<String>,
+    },
+    /// Ecosystems, record counts and age of the database.
+    Status {
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = DepsFormat::Human)]
+        format: DepsFormat,
+    },
 }

@@ -16,6 +16,10 @@ pub struct Config {
     pub region: Option<String>,
     pub params: Vec<(String, String)>,
     pub warnings: Vec<String>,
+    /// `[[deps.accept]]`: advisories accepted with a reason and an expiry.
+    pub accepted: Vec<fnguard_deps::accept::Acceptance>,
+    /// `[deps] db`: where the OSV database lives (relative to the config file).
+    pub db: Option<PathBuf>,
 }
 
 /// The nearest `fnguard.toml` at or above `start`.
@@ -112,6 +116,52 @@ pub fn load(path: &Path) -> Result<Config> {
                 };
                 c.params.push((k.clone(), v));
             }
+        }
+    }
+    if let Some(deps) = doc.get("deps") {
+        if let Some(db) = deps.get("db").and_then(toml::Value::as_str) {
+            c.db = Some(path.parent().unwrap_or(Path::new(".")).join(db));
+        }
+        let entries = match deps.get("accept") {
+            None => Vec::new(),
+            Some(toml::Value::Array(a)) => a.clone(),
+            Some(_) => bail!(
+                "{}: `deps.accept` must be a list of tables ([[deps.accept]])",
+                path.display()
+            ),
+        };
+        for (n, e) in entries.iter().enumerate() {
+            let origin = format!("{} [[deps.accept]] #{}", path.display(), n + 1);
+            let field = |k: &str| e.get(k).and_then(toml::Value::as_str).map(str::to_string);
+            let Some(id) = field("id") else {
+                bail!("{origin}: `id` (the advisory id) is required");
+            };
+            let reason = field("reason").filter(|r| !r.trim().is_empty());
+            let Some(reason) = reason else {
+                bail!("{origin}: accepting {id} needs a `reason`");
+            };
+            let expires = match e.get("expires") {
+                None => {
+                    c.warnings.push(format!("{origin}: {id} is accepted with no `expires` date; it will never be reviewed"));
+                    None
+                }
+                Some(v) => {
+                    let text = match v {
+                        toml::Value::Datetime(d) => d.to_string(),
+                        other => other.as_str().unwrap_or_default().to_string(),
+                    };
+                    Some(crate::scan::parse_date(&text).with_context(|| {
+                        format!("{origin}: `expires` must be a date (YYYY-MM-DD), got `{text}`")
+                    })?)
+                }
+            };
+            c.accepted.push(fnguard_deps::accept::Acceptance {
+                id,
+                package: field("package"),
+                reason,
+                expires,
+                origin,
+            });
         }
     }
     Ok(c)

@@ -1,6 +1,8 @@
 mod cli;
 mod config;
+mod deps;
 mod iam;
+mod sbom;
 mod scan;
 mod suppress;
 
@@ -43,6 +45,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan::run(*args),
         Command::Iam(args) => iam::run(*args),
+        Command::Deps(args) => deps::run_deps(*args),
+        Command::Sbom(args) => deps::run_sbom(*args),
+        Command::Db(args) => deps::run_db(args),
         Command::Rules(args) => rules(args.format).map(|_| 0),
         Command::Explain { rule } => explain(&rule),
         Command::Schema => {

@@ -74,6 +74,10 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     let mut excludes = cfg.exclude.clone();
     excludes.extend(args.exclude.iter().cloned());
     let multi_root = args.paths.len() > 1;
+    let database = fnguard_deps::db::Database::open(&crate::deps::database_dir(
+        args.db.as_deref(),
+        cfg.db.as_deref(),
+    ));
     let mut projects: Vec<Project> = Vec::new();
     let mut errors: Vec<ScanError> = Vec::new();
     let mut candidates_total = 0usize;
@@ -98,6 +102,13 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         errors.extend(loaded.errors);
         suppressions.extend(loaded.suppressions);
         let mut root_projects = loaded.projects;
+        for mut e in crate::deps::enrich(&root, &mut root_projects, &database, &cfg.accepted, today)
+        {
+            if !e.file.starts_with('/') {
+                e.file = format!("{prefix}{}", e.file);
+            }
+            errors.push(e);
+        }
         let mut root_findings = fnguard_rules::run(
             &root_projects,
             &RuleConfig {
@@ -262,7 +273,7 @@ fn snippets(
     out
 }
 
-fn parse_date(s: &str) -> Option<(i32, u32, u32)> {
+pub(crate) fn parse_date(s: &str) -> Option<(i32, u32, u32)> {
     let mut it = s.split('-');
     let y = it.next()?.parse().ok()?;
     let m = it.next()?.parse().ok()?;
@@ -270,12 +281,17 @@ fn parse_date(s: &str) -> Option<(i32, u32, u32)> {
     ((1..=12).contains(&m) && (1..=31).contains(&d)).then_some((y, m, d))
 }
 
-/// Today's UTC date from the system clock (civil-from-days, no time-zone database needed).
-fn today() -> (i32, u32, u32) {
+/// Today's UTC date from the system clock.
+pub(crate) fn today() -> (i32, u32, u32) {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
+    civil_from_secs(secs)
+}
+
+/// The UTC date of a Unix time (civil-from-days, no time-zone database needed).
+pub(crate) fn civil_from_secs(secs: i64) -> (i32, u32, u32) {
     let z = secs.div_euclid(86_400) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

@@ -1,0 +1,665 @@
+//! `fnguard deps`, `fnguard sbom`, `fnguard db`, and the dependency step of `fnguard scan`.
+
+use crate::cli::{DbArgs, DbCommand, DepsArgs, DepsFormat, FailOn, SbomArgs};
+use crate::scan::load_root;
+use crate::{config, sbom};
+use anyhow::{Context, Result};
+use fnguard_deps::accept::{self, Acceptance};
+use fnguard_deps::db::{self, Database};
+use fnguard_deps::version::Ecosystem;
+use fnguard_ingest::LoadOptions;
+use fnguard_model::{Finding, Project, ScanError, Severity};
+use serde_json::json;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// A database older than this is stale: new advisories appear daily.
+const STALE_AFTER_DAYS: u64 = 7;
+
+/// `--db`, else `[deps] db` in fnguard.toml, else `$FNGUARD_DB`, else the user cache directory.
+pub fn database_dir(cli: Option<&Path>, cfg: Option<&Path>) -> PathBuf {
+    cli.or(cfg)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(db::default_location)
+}
+
+/// Runs the dependency analysis on freshly loaded projects, applies accepted advisories and
+/// returns what the user should know (unreadable lockfiles, a missing or stale database).
+pub fn enrich(
+    root: &Path,
+    projects: &mut [Project],
+    database: &Database,
+    accepted: &[Acceptance],
+    today: (i32, u32, u32),
+) -> Vec<ScanError> {
+    let db = (!database.is_empty()).then_some(database);
+    let mut errors = fnguard_deps::analysis::analyze_projects(root, projects, db);
+    for p in accept::apply(projects, accepted, today) {
+        errors.push(ScanError::warning("fnguard.toml", None, p.to_string()));
+    }
+    let has_packages = projects
+        .iter()
+        .flat_map(|p| &p.functions)
+        .any(|f| f.deps.as_ref().is_some_and(|d| !d.packages.is_empty()));
+    if has_packages {
+        errors.extend(database_notices(database, projects));
+    }
+    errors
+}
+
+fn database_notices(database: &Database, projects: &[Project]) -> Vec<ScanError> {
+    let dir = database.dir().display().to_string();
+    let mut out: Vec<ScanError> = database
+        .problems
+        .iter()
+        .map(|p| ScanError::warning(&dir, None, p.to_string()))
+        .collect();
+    if database.is_empty() {
+        out.push(ScanError::warning(
+            &dir,
+            None,
+            "no OSV database here, so dependencies were not checked for advisories (FG401, FG402); run `fnguard db update`, or `fnguard db import FILE.zip` offline",
+        ));
+        return out;
+    }
+    let now = now_secs();
+    for (eco, meta) in database.status() {
+        let days = now.saturating_sub(meta.imported_at) / 86_400;
+        if days > STALE_AFTER_DAYS {
+            out.push(ScanError::warning(
+                &dir,
+                None,
+                format!(
+                    "the {eco} advisories were imported {days} days ago; run `fnguard db update`"
+                ),
+            ));
+        }
+    }
+    let mut missing: Vec<String> = projects
+        .iter()
+        .flat_map(|p| &p.functions)
+        .filter_map(|f| f.deps.as_ref())
+        .flat_map(|d| d.ecosystems_without_data.iter().cloned())
+        .collect();
+    missing.sort();
+    missing.dedup();
+    for eco in missing {
+        out.push(ScanError::warning(
+            &dir,
+            None,
+            format!("the database has no {eco} advisories, so {eco} packages were not checked; run `fnguard db update --ecosystem {eco}`"),
+        ));
+    }
+    out
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn load_all(
+    paths: &[PathBuf],
+    exclude: &[String],
+    options: &LoadOptions,
+    no_progress: bool,
+    database: &Database,
+    accepted: &[Acceptance],
+    today: (i32, u32, u32),
+) -> Result<(Vec<(PathBuf, Vec<Project>)>, Vec<ScanError>), u8> {
+    let mut roots = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        if !path.exists() {
+            eprintln!("fnguard: {} does not exist", path.display());
+            return Err(2);
+        }
+        let root = if path.is_file() {
+            path.parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from("."))
+        } else {
+            path.clone()
+        };
+        let mut loaded = load_root(&root, path, exclude, options, no_progress, "");
+        errors.extend(loaded.errors);
+        errors.extend(enrich(
+            &root,
+            &mut loaded.projects,
+            database,
+            accepted,
+            today,
+        ));
+        roots.push((root, loaded.projects));
+    }
+    if roots.iter().all(|(_, p)| p.is_empty()) {
+        for e in &errors {
+            eprintln!("fnguard: {e}");
+        }
+        eprintln!("fnguard: no serverless project found");
+        return Err(2);
+    }
+    errors.sort();
+    errors.dedup();
+    Ok((roots, errors))
+}
+
+fn params(list: &[String]) -> Result<Vec<(String, String)>, u8> {
+    list.iter()
+        .map(|p| {
+            p.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| {
+                    eprintln!("fnguard: --param takes KEY=VALUE, got `{p}`");
+                    2
+                })
+        })
+        .collect()
+}
+
+pub fn run_deps(args: DepsArgs) -> Result<u8> {
+    let first = args
+        .paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    let cfg_path = args.config.clone().or_else(|| config::find(&first));
+    let cfg = match &cfg_path {
+        Some(p) => config::load(p)?,
+        None => config::Config::default(),
+    };
+    let today = match &args.today {
+        Some(d) => crate::scan::parse_date(d)
+            .with_context(|| format!("--today must be YYYY-MM-DD, got `{d}`"))?,
+        None => crate::scan::today(),
+    };
+    let params = match params(&args.params) {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
+    let options = LoadOptions {
+        stage: args.stage.clone().or(cfg.stage.clone()),
+        region: cfg.region.clone(),
+        params,
+        max_file_bytes: 0,
+    };
+    let database = Database::open(&database_dir(args.db.as_deref(), cfg.db.as_deref()));
+    let (roots, errors) = match load_all(
+        &args.paths,
+        &args.exclude,
+        &options,
+        args.no_progress,
+        &database,
+        &cfg.accepted,
+        today,
+    ) {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    let selection = fnguard_rules::Selection {
+        select: vec!["FG102".into(), "FG4".into()],
+        ..fnguard_rules::Selection::default()
+    };
+    let mut findings: Vec<Finding> = Vec::new();
+    for (_, projects) in &roots {
+        findings.extend(fnguard_rules::run(
+            projects,
+            &fnguard_rules::RuleConfig {
+                selection: selection.clone(),
+                today,
+            },
+        ));
+    }
+    let text = match args.format {
+        DepsFormat::Json => render_json(&roots, &findings, &errors),
+        DepsFormat::Human => render_human(&roots, &findings, &errors),
+    };
+    write_out(args.output.as_deref(), &text)?;
+    let threshold = match args.fail_on {
+        FailOn::Critical => Some(Severity::Critical),
+        FailOn::High => Some(Severity::High),
+        FailOn::Medium => Some(Severity::Medium),
+        FailOn::Low => Some(Severity::Low),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::None => None,
+    };
+    Ok(u8::from(
+        threshold.is_some_and(|t| findings.iter().any(|f| f.severity >= t)),
+    ))
+}
+
+pub(crate) fn write_out(path: Option<&Path>, text: &str) -> Result<()> {
+    match path {
+        Some(p) => std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display())),
+        None => {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            Ok(())
+        }
+    }
+}
+
+fn render_json(
+    roots: &[(PathBuf, Vec<Project>)],
+    findings: &[Finding],
+    errors: &[ScanError],
+) -> String {
+    let functions: Vec<serde_json::Value> = roots
+        .iter()
+        .flat_map(|(_, ps)| ps.iter())
+        .flat_map(|p| p.functions.iter().map(move |f| (p, f)))
+        .map(|(p, f)| {
+            let deps = f.deps.clone().unwrap_or_default();
+            let packages: Vec<serde_json::Value> = deps
+                .packages
+                .iter()
+                .enumerate()
+                .map(|(i, d)| {
+                    json!({
+                        "ecosystem": d.ecosystem,
+                        "name": d.name,
+                        "version": d.version,
+                        "location": d.location,
+                        "direct": d.direct,
+                        "version_unknown_to_advisories": deps.unknown_versions.contains(&i),
+                    })
+                })
+                .collect();
+            let vulns: Vec<serde_json::Value> = deps
+                .vulnerabilities
+                .iter()
+                .map(|v| {
+                    let pkg = deps.packages.get(v.package);
+                    json!({
+                        "package": pkg.map(|p| &p.name),
+                        "version": pkg.and_then(|p| p.version.clone()),
+                        "ids": v.ids,
+                        "summary": v.summary,
+                        "severity": v.severity.as_str(),
+                        "severity_source": v.severity_source,
+                        "fixed": v.fixed,
+                        "malicious": v.malicious,
+                    })
+                })
+                .collect();
+            json!({
+                "project": p.path,
+                "function": f.id,
+                "runtime": f.runtime.as_ref().and_then(|r| r.value.as_str()),
+                "sources": deps.sources,
+                "packages": packages,
+                "vulnerabilities": vulns,
+            })
+        })
+        .collect();
+    let doc = json!({
+        "schema": "fnguard/v1",
+        "tool": { "name": "fnguard", "version": env!("CARGO_PKG_VERSION") },
+        "functions": functions,
+        "findings": findings,
+        "errors": errors,
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}
+
+fn render_human(
+    roots: &[(PathBuf, Vec<Project>)],
+    findings: &[Finding],
+    errors: &[ScanError],
+) -> String {
+    let mut out = String::new();
+    let mut rows: Vec<[String; 6]> = Vec::new();
+    for p in roots.iter().flat_map(|(_, ps)| ps.iter()) {
+        for f in &p.functions {
+            let Some(d) = &f.deps else {
+                rows.push([
+                    p.path.clone(),
+                    f.id.clone(),
+                    "-".into(),
+                    "0".into(),
+                    "-".into(),
+                    "no local code package".into(),
+                ]);
+                continue;
+            };
+            let sources: Vec<&str> = d.sources.iter().map(|s| s.file.as_str()).collect();
+            let worst = d.vulnerabilities.iter().map(|v| v.severity).max();
+            let vulns = if d.vulnerabilities.is_empty() {
+                "0".to_string()
+            } else {
+                format!(
+                    "{} (worst {})",
+                    d.vulnerabilities.len(),
+                    worst.map_or("-", |s| s.as_str())
+                )
+            };
+            let note = if d.sources.iter().all(|s| !s.locked) {
+                "not locked".to_string()
+            } else if !d.unknown_versions.is_empty() {
+                format!("{} without a known version", d.unknown_versions.len())
+            } else {
+                String::new()
+            };
+            rows.push([
+                p.path.clone(),
+                f.id.clone(),
+                sources.join(", "),
+                d.packages.len().to_string(),
+                vulns,
+                note,
+            ]);
+        }
+    }
+    let header = [
+        "project",
+        "function",
+        "sources",
+        "packages",
+        "advisories",
+        "note",
+    ];
+    let mut widths = header.map(str::len);
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r.iter()) {
+            *w = (*w).max(c.chars().count()).min(60);
+        }
+    }
+    let line = |cells: [&str; 6], widths: &[usize; 6]| -> String {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            let c: String = c.chars().take(60).collect();
+            let _ = write!(s, "{c:<w$}  ", w = widths[i]);
+        }
+        s.trim_end().to_string() + "\n"
+    };
+    out.push_str(&line(header, &widths));
+    for r in &rows {
+        out.push_str(&line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]], &widths));
+    }
+    if !findings.is_empty() {
+        out.push('\n');
+    }
+    for f in findings {
+        let _ = writeln!(
+            out,
+            "{} {} {} {}\n    {}\n    fix: {}",
+            f.severity.as_str(),
+            f.rule,
+            f.name,
+            f.location,
+            f.message,
+            f.remediation
+        );
+    }
+    for e in errors {
+        let _ = writeln!(out, "note: {e}");
+    }
+    out
+}
+
+pub fn run_sbom(args: SbomArgs) -> Result<u8> {
+    let options = LoadOptions {
+        stage: args.stage.clone(),
+        region: None,
+        params: Vec::new(),
+        max_file_bytes: 0,
+    };
+    let database = if args.with_vulnerabilities {
+        Database::open(&database_dir(args.db.as_deref(), None))
+    } else {
+        Database::open(Path::new("/nonexistent/fnguard-no-db"))
+    };
+    let (roots, errors) = match load_all(
+        &args.paths,
+        &args.exclude,
+        &options,
+        args.no_progress,
+        &database,
+        &[],
+        crate::scan::today(),
+    ) {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    for e in errors
+        .iter()
+        .filter(|e| args.with_vulnerabilities || !e.message.contains("OSV database"))
+    {
+        eprintln!("fnguard: {e}");
+    }
+    let projects: Vec<&Project> = roots.iter().flat_map(|(_, p)| p.iter()).collect();
+    let doc = sbom::cyclonedx(&projects, args.with_vulnerabilities);
+    write_out(
+        args.output.as_deref(),
+        &(serde_json::to_string_pretty(&doc)? + "\n"),
+    )?;
+    Ok(0)
+}
+
+pub fn run_db(args: DbArgs) -> Result<u8> {
+    let dir = database_dir(args.db.as_deref(), None);
+    match args.command {
+        DbCommand::Status { format } => status(&dir, format),
+        DbCommand::Import { file, ecosystem } => {
+            let only = match ecosystem.as_deref().map(parse_ecosystem).transpose() {
+                Ok(e) => e,
+                Err(msg) => {
+                    eprintln!("fnguard: {msg}");
+                    return Ok(2);
+                }
+            };
+            let source = file.display().to_string();
+            let summary = db::import_archive(&dir, &file, only, &source, None)?;
+            report_import(&dir, &summary);
+            Ok(0)
+        }
+        DbCommand::Update {
+            base_url,
+            ecosystems,
+            force,
+            offline,
+            no_progress,
+        } => {
+            if offline {
+                eprintln!("fnguard: --offline: not downloading; use `fnguard db import FILE.zip` to fill {}", dir.display());
+                return Ok(2);
+            }
+            update(&dir, base_url, &ecosystems, force, no_progress)
+        }
+    }
+}
+
+fn parse_ecosystem(name: &str) -> Result<Ecosystem, String> {
+    Ecosystem::ALL
+        .into_iter()
+        .find(|e| {
+            e.osv_name().eq_ignore_ascii_case(name)
+                || (name.eq_ignore_ascii_case("crates-io") && *e == Ecosystem::CratesIo)
+        })
+        .ok_or_else(|| {
+            format!(
+                "unknown ecosystem `{name}`; one of {}",
+                Ecosystem::ALL
+                    .iter()
+                    .map(|e| e.osv_name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+}
+
+fn report_import(dir: &Path, summary: &db::ImportSummary) {
+    for m in &summary.imported {
+        eprintln!(
+            "fnguard: imported {} {} advisories for {} packages ({} withdrawn skipped) into {}",
+            m.records,
+            m.ecosystem,
+            m.packages,
+            m.withdrawn,
+            dir.display()
+        );
+    }
+    if !summary.other_ecosystems.is_empty() {
+        let list: Vec<String> = summary
+            .other_ecosystems
+            .iter()
+            .map(|(k, v)| format!("{k} ({v})"))
+            .collect();
+        eprintln!(
+            "fnguard: entries for ecosystems fnguard does not match were skipped: {}",
+            list.join(", ")
+        );
+    }
+    for why in &summary.invalid_examples {
+        eprintln!("fnguard: skipped an entry that is not an OSV record: {why}");
+    }
+    if summary.imported.is_empty() {
+        eprintln!("fnguard: the archive held no advisories for a supported ecosystem; the database is unchanged");
+    }
+}
+
+fn status(dir: &Path, format: DepsFormat) -> Result<u8> {
+    let database = Database::open(dir);
+    let now = now_secs();
+    let rows: Vec<serde_json::Value> = database
+        .status()
+        .into_iter()
+        .map(|(eco, m)| {
+            json!({
+                "ecosystem": eco.osv_name(),
+                "records": m.records,
+                "packages": m.packages,
+                "withdrawn": m.withdrawn,
+                "imported_at": m.imported_at,
+                "age_days": now.saturating_sub(m.imported_at) / 86_400,
+                "newest_modified": m.newest_modified,
+                "source": m.source,
+            })
+        })
+        .collect();
+    match format {
+        DepsFormat::Json => {
+            let doc = json!({
+                "schema": "fnguard/v1",
+                "tool": { "name": "fnguard", "version": env!("CARGO_PKG_VERSION") },
+                "database": dir.display().to_string(),
+                "ecosystems": rows,
+                "problems": database.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+            });
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+        DepsFormat::Human => {
+            println!("database: {}", dir.display());
+            if rows.is_empty() {
+                println!("empty: run `fnguard db update` (or `fnguard db import FILE.zip`)");
+            } else {
+                println!(
+                    "{:<10} {:>8} {:>9} {:>9}  {:<22} source",
+                    "ecosystem", "records", "packages", "age", "newest advisory"
+                );
+                for r in &rows {
+                    println!(
+                        "{:<10} {:>8} {:>9} {:>8}d  {:<22} {}",
+                        r["ecosystem"].as_str().unwrap_or(""),
+                        r["records"].as_u64().unwrap_or(0),
+                        r["packages"].as_u64().unwrap_or(0),
+                        r["age_days"].as_u64().unwrap_or(0),
+                        r["newest_modified"]
+                            .as_str()
+                            .unwrap_or("-")
+                            .chars()
+                            .take(20)
+                            .collect::<String>(),
+                        r["source"].as_str().unwrap_or("")
+                    );
+                }
+            }
+            for p in &database.problems {
+                println!("problem: {p}");
+            }
+        }
+    }
+    Ok(u8::from(!database.problems.is_empty()))
+}
+
+#[cfg(feature = "download")]
+fn update(
+    dir: &Path,
+    base_url: Option<String>,
+    names: &[String],
+    force: bool,
+    no_progress: bool,
+) -> Result<u8> {
+    use std::io::IsTerminal;
+    let mut ecosystems = Vec::new();
+    for n in names {
+        match parse_ecosystem(n) {
+            Ok(e) => ecosystems.push(e),
+            Err(msg) => {
+                eprintln!("fnguard: {msg}");
+                return Ok(2);
+            }
+        }
+    }
+    if ecosystems.is_empty() {
+        ecosystems = Ecosystem::ALL.to_vec();
+    }
+    let opts = db::UpdateOptions {
+        base_url: base_url.unwrap_or_else(|| db::DEFAULT_BASE_URL.to_string()),
+        ecosystems,
+        force,
+    };
+    let bar = if no_progress || !std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new(0)
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg:12} {bar:40} {bytes}/{total_bytes} {bytes_per_sec}",
+    ) {
+        bar.set_style(style);
+    }
+    struct Bar(indicatif::ProgressBar);
+    impl db::Progress for Bar {
+        fn start(&self, eco: Ecosystem, total: Option<u64>, resumed_from: u64) {
+            self.0.set_message(eco.osv_name());
+            self.0.set_length(total.unwrap_or(0));
+            self.0.set_position(resumed_from);
+        }
+        fn advance(&self, bytes: u64) {
+            self.0.inc(bytes);
+        }
+        fn importing(&self, eco: Ecosystem) {
+            self.0.set_message(format!("{} import", eco.osv_name()));
+        }
+    }
+    let progress = Bar(bar);
+    let outcomes = db::update(dir, &opts, &progress)?;
+    progress.0.finish_and_clear();
+    let mut failed = 0;
+    for (eco, o) in outcomes {
+        match o {
+            db::UpdateOutcome::Updated(m) => eprintln!(
+                "fnguard: {eco}: {} advisories for {} packages",
+                m.records, m.packages
+            ),
+            db::UpdateOutcome::Unchanged => eprintln!("fnguard: {eco}: unchanged"),
+            db::UpdateOutcome::Failed(e) => {
+                failed += 1;
+                eprintln!("fnguard: {eco}: {e} (the previous {eco} data is kept)");
+            }
+        }
+    }
+    Ok(u8::from(failed > 0))
+}
+
+#[cfg(not(feature = "download"))]
+fn update(dir: &Path, _: Option<String>, _: &[String], _: bool, _: bool) -> Result<u8> {
+    eprintln!(
+        "fnguard: this build has no download support (feature `download`); fill {} with `fnguard db import FILE.zip`",
+        dir.display()
+    );
+    Ok(2)
+}
