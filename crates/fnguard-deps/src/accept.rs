@@ -66,7 +66,7 @@ pub fn apply(
         deps.vulnerabilities.retain(|v| {
             let name = packages.get(v.package).map(|p| p.name.as_str());
             let hit = accepted.iter().enumerate().find(|(_, a)| {
-                !a.expires.is_some_and(|e| e < today)
+                a.expires.is_none_or(|e| e >= today)
                     && v.ids.iter().any(|id| id.eq_ignore_ascii_case(&a.id))
                     && a.package.as_deref().is_none_or(|p| Some(p) == name)
             });
