@@ -101,6 +101,9 @@ fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
+/// Projects per scanned root, and what went wrong reading them.
+type Loaded = (Vec<(PathBuf, Vec<Project>)>, Vec<ScanError>);
+
 fn load_all(
     paths: &[PathBuf],
     exclude: &[String],
@@ -109,7 +112,7 @@ fn load_all(
     database: &Database,
     accepted: &[Acceptance],
     today: (i32, u32, u32),
-) -> Result<(Vec<(PathBuf, Vec<Project>)>, Vec<ScanError>), u8> {
+) -> Result<Loaded, u8> {
     let mut roots = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
