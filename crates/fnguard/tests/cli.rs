@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 
 fn fnguard() -> Command {
     let mut c = Command::cargo_bin("fnguard").unwrap();
-    c.env("FNGUARD_TODAY", "2026-11-28").env("NO_COLOR", "1");
+    c.env("FNGUARD_TODAY", "2026-11-28")
+        .env("NO_COLOR", "1")
+        // Never the developer's own advisory database: results must not depend on it.
+        .env("FNGUARD_DB", "/nonexistent/fnguard-test-db");
     c
 }
 

@@ -1,0 +1,257 @@
+//! `fnguard db`, `fnguard deps`, `fnguard sbom` and the dependency step of `scan`, end to end.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn fnguard() -> Command {
+    let mut c = Command::cargo_bin("fnguard").unwrap();
+    c.env("FNGUARD_TODAY", "2026-11-28").env("NO_COLOR", "1");
+    c
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A database imported from the advisory records committed with fnguard-deps.
+fn database() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let records = workspace().join("crates/fnguard-deps/tests/fixtures/osv");
+    fnguard()
+        .args(["db", "--db"])
+        .arg(dir.path())
+        .arg("import")
+        .arg(&records)
+        .assert()
+        .success();
+    dir
+}
+
+fn orders_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = workspace().join("examples/orders-api");
+    copy_dir(&src, dir.path());
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+fn json(cmd: &mut Command) -> (i32, Value) {
+    let out = cmd.output().unwrap();
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    (out.status.code().unwrap(), v)
+}
+
+#[test]
+fn db_status_lists_what_was_imported() {
+    let db = database();
+    let (code, v) = json(
+        fnguard()
+            .args(["db", "status", "--format", "json", "--db"])
+            .arg(db.path()),
+    );
+    assert_eq!(code, 0);
+    let ecos: Vec<&str> = v["ecosystems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["ecosystem"].as_str().unwrap())
+        .collect();
+    assert!(ecos.contains(&"npm") && ecos.contains(&"PyPI"), "{ecos:?}");
+}
+
+#[test]
+fn deps_reports_vulnerable_packages_per_function() {
+    let db = database();
+    let (code, v) = json(
+        fnguard()
+            .args(["deps", "--format", "json", "--db"])
+            .arg(db.path())
+            .arg(workspace().join("examples/orders-api")),
+    );
+    assert_eq!(code, 1, "high findings fail by default");
+    let create = v["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["function"] == "createOrder")
+        .unwrap();
+    let ids: Vec<&str> = create["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["ids"][0].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"GHSA-35jh-r3h4-6jhm"), "{ids:?}");
+    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["rule"]
+        .as_str()
+        .unwrap()
+        .starts_with("FG4")
+        || f["rule"] == "FG102"));
+}
+
+#[test]
+fn scan_without_a_database_warns_and_goes_on() {
+    let empty = tempfile::tempdir().unwrap();
+    let (code, v) = json(
+        fnguard()
+            .args(["scan", "--format", "json", "--fail-on", "none", "--db"])
+            .arg(empty.path())
+            .arg(workspace().join("examples/orders-api")),
+    );
+    assert_eq!(code, 0);
+    let notes: Vec<&str> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.contains("fnguard db update")),
+        "{notes:?}"
+    );
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["rule"] != "FG401"));
+}
+
+#[test]
+fn accepted_advisories_hide_findings_until_they_expire() {
+    let db = database();
+    let project = orders_copy();
+    let run = |cfg: &str| {
+        std::fs::write(project.path().join("fnguard.toml"), cfg).unwrap();
+        json(
+            fnguard()
+                .args([
+                    "scan",
+                    "--format",
+                    "json",
+                    "--fail-on",
+                    "none",
+                    "--select",
+                    "FG401",
+                    "--db",
+                ])
+                .arg(db.path())
+                .arg(project.path()),
+        )
+    };
+    let ids = |v: &Value| -> Vec<String> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["evidence"]["advisories"][0].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (_, before) = run("");
+    assert!(ids(&before).contains(&"GHSA-35jh-r3h4-6jhm".to_string()));
+
+    let (_, accepted) = run("[[deps.accept]]\nid = \"CVE-2021-23337\"\nreason = \"template() never sees user input\"\nexpires = 2027-01-31\n");
+    assert!(
+        !ids(&accepted).contains(&"GHSA-35jh-r3h4-6jhm".to_string()),
+        "accepted by its CVE alias"
+    );
+    assert_eq!(ids(&accepted).len(), ids(&before).len() - 1);
+
+    let (_, expired) = run(
+        "[[deps.accept]]\nid = \"GHSA-35jh-r3h4-6jhm\"\nreason = \"r\"\nexpires = 2026-01-01\n",
+    );
+    assert!(ids(&expired).contains(&"GHSA-35jh-r3h4-6jhm".to_string()));
+    let notes = expired["errors"].to_string();
+    assert!(notes.contains("expired on 2026-01-01"), "{notes}");
+
+    let (_, unused) = run(
+        "[[deps.accept]]\nid = \"GHSA-0000-0000-0000\"\nreason = \"r\"\nexpires = 2027-01-01\n",
+    );
+    assert!(unused["errors"]
+        .to_string()
+        .contains("matches no dependency"));
+
+    std::fs::write(
+        project.path().join("fnguard.toml"),
+        "[[deps.accept]]\nid = \"GHSA-35jh-r3h4-6jhm\"\n",
+    )
+    .unwrap();
+    let out = fnguard()
+        .args(["scan", "--db"])
+        .arg(db.path())
+        .arg(project.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a `reason`"));
+}
+
+#[test]
+fn sbom_is_cyclonedx_with_functions_depending_on_packages() {
+    let db = database();
+    let (code, v) = json(
+        fnguard()
+            .args(["sbom", "--with-vulnerabilities", "--db"])
+            .arg(db.path())
+            .arg(workspace().join("examples/orders-api")),
+    );
+    assert_eq!(code, 0);
+    assert_eq!(v["bomFormat"], "CycloneDX");
+    assert_eq!(v["specVersion"], "1.5");
+    let comps = v["components"].as_array().unwrap();
+    assert!(comps.iter().any(|c| c["purl"] == "pkg:npm/lodash@4.17.15"));
+    let f = comps
+        .iter()
+        .find(|c| c["type"] == "application" && c["name"] == "createOrder")
+        .unwrap();
+    let dep = v["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["ref"] == f["bom-ref"])
+        .unwrap();
+    assert!(dep["dependsOn"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d == "pkg:npm/lodash@4.17.15"));
+    let vulns = v["vulnerabilities"].as_array().unwrap();
+    assert!(vulns
+        .iter()
+        .any(|x| x["id"] == "GHSA-35jh-r3h4-6jhm"
+            && x["affects"][0]["ref"] == "pkg:npm/lodash@4.17.15"));
+}
+
+#[test]
+fn offline_update_refuses_and_import_of_garbage_fails_cleanly() {
+    let db = tempfile::tempdir().unwrap();
+    fnguard()
+        .args(["db", "update", "--offline", "--db"])
+        .arg(db.path())
+        .assert()
+        .code(2);
+    let junk = db.path().join("junk.zip");
+    std::fs::write(&junk, b"not a zip").unwrap();
+    let out = fnguard()
+        .args(["db", "import", "--db"])
+        .arg(db.path())
+        .arg(&junk)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("junk.zip"));
+}
