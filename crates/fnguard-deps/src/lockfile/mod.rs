@@ -269,6 +269,15 @@ impl Ctx<'_> {
 /// Line numbers of keys whose value is an object (`"key": {`), first occurrence wins;
 /// serde_json keeps no positions, and lockfiles put one key per line.
 pub(crate) fn json_key_lines(text: &str) -> std::collections::HashMap<&str, u32> {
+    key_lines(text, true)
+}
+
+/// Line numbers of every key, whatever its value (`"lodash": "^4.17.0"` in a package.json).
+pub(crate) fn json_any_key_lines(text: &str) -> std::collections::HashMap<&str, u32> {
+    key_lines(text, false)
+}
+
+fn key_lines(text: &str, objects_only: bool) -> std::collections::HashMap<&str, u32> {
     let mut out = std::collections::HashMap::new();
     for (n, line) in text.lines().enumerate() {
         let t = line.trim_start();
@@ -279,7 +288,7 @@ pub(crate) fn json_key_lines(text: &str) -> std::collections::HashMap<&str, u32>
         let after = rest[end + 1..].trim_start();
         if after
             .strip_prefix(':')
-            .is_some_and(|v| v.trim_start().starts_with('{'))
+            .is_some_and(|v| !objects_only || v.trim_start().starts_with('{'))
         {
             out.entry(&rest[..end]).or_insert(n as u32 + 1);
         }

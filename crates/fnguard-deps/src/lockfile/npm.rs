@@ -78,7 +78,7 @@ pub(crate) fn package_json(text: &str, ctx: &mut Ctx<'_>) {
         Ok(v) => v,
         Err(e) => return json_error(ctx, &e),
     };
-    let lines = json_key_lines(text);
+    let lines = super::json_any_key_lines(text);
     for (section, dev) in [
         ("dependencies", false),
         ("optionalDependencies", false),
