@@ -86,6 +86,27 @@ pub enum Kind {
 }
 
 impl Kind {
+    pub const ALL: [Kind; 18] = [
+        Kind::PackageLock,
+        Kind::YarnLock,
+        Kind::PnpmLock,
+        Kind::PackageJson,
+        Kind::Requirements,
+        Kind::PipfileLock,
+        Kind::Pipfile,
+        Kind::PoetryLock,
+        Kind::UvLock,
+        Kind::PdmLock,
+        Kind::Pyproject,
+        Kind::CargoLock,
+        Kind::GoMod,
+        Kind::PomXml,
+        Kind::GradleLock,
+        Kind::GemfileLock,
+        Kind::ComposerLock,
+        Kind::NugetLock,
+    ];
+
     pub fn of(file_name: &str) -> Option<Kind> {
         Some(match file_name {
             "package-lock.json" | "npm-shrinkwrap.json" => Kind::PackageLock,
@@ -179,11 +200,17 @@ pub fn read(kind: Kind, path: &Path) -> Parsed {
             }
         }
     };
+    read_str(kind, path, &text)
+}
+
+/// Reads one source file's text (`path` names it in messages and anchors `-r` includes).
+pub fn read_str(kind: Kind, path: &Path, text: &str) -> Parsed {
     let mut out = Parsed::default();
     let mut ctx = Ctx {
         path,
         out: &mut out,
     };
+    let text = text.to_string();
     match kind {
         Kind::PackageLock => npm::package_lock(&text, &mut ctx),
         Kind::PackageJson => npm::package_json(&text, &mut ctx),
