@@ -7,7 +7,8 @@ use crate::lockfile::{self, Found, Kind, Parsed};
 use crate::matching::{match_package, Match, Outcome};
 use crate::version::Ecosystem;
 use fnguard_model::{
-    DepFacts, DepSource, Dependency, Function, Location, Project, ScanError, Unpinned, VulnMatch,
+    DepFacts, DepSource, Dependency, Function, Location, Project, ResourceKind, ScanError,
+    Unpinned, VulnMatch,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -21,8 +22,21 @@ pub fn analyze_projects(
 ) -> Vec<ScanError> {
     let cache = Cache::default();
     for p in projects.iter_mut() {
+        let layers: Vec<(String, PathBuf)> = p
+            .resources
+            .iter()
+            .filter(|r| r.kind == ResourceKind::Layer)
+            .filter_map(|r| {
+                let dir = root.join(r.content_path.as_ref()?);
+                dir.is_dir().then(|| (r.id.clone(), dir))
+            })
+            .collect();
         for f in p.functions.iter_mut() {
-            if let Some(facts) = analyze_function(root, f, &cache, db) {
+            let own: Vec<&(String, PathBuf)> = layers
+                .iter()
+                .filter(|(id, _)| f.uses.contains(id))
+                .collect();
+            if let Some(facts) = analyze_function(root, f, &own, &cache, db) {
                 f.deps = Some(facts);
             }
         }
@@ -131,137 +145,217 @@ fn ecosystems_for(runtime: Option<&str>) -> Option<Vec<Ecosystem>> {
 fn analyze_function(
     root: &Path,
     f: &Function,
+    layers: &[&(String, PathBuf)],
     cache: &Cache,
     db: Option<&Database>,
 ) -> Option<DepFacts> {
     if f.is_image {
         return None;
     }
-    let code = f.code_path.as_ref()?;
-    let code_dir = if code.is_empty() {
-        root.to_path_buf()
-    } else {
-        root.join(code)
-    };
-    if !code_dir.is_dir() {
-        return None;
-    }
-    // Start at the handler's own directory when the code analysis found it.
-    let start = f
-        .code
-        .as_ref()
-        .and_then(|c| c.handler.as_ref())
-        .map(|l| root.join(&l.file))
-        .and_then(|p| p.parent().map(Path::to_path_buf))
-        .filter(|p| p.starts_with(&code_dir) && p.is_dir())
-        .unwrap_or_else(|| code_dir.clone());
     let runtime = f.runtime.as_ref().and_then(|r| r.value.as_str());
     let wanted = ecosystems_for(runtime);
-    let wants = |e: Ecosystem| wanted.as_ref().is_none_or(|w| w.contains(&e));
-
-    let mut facts = DepFacts::default();
-    let mut found: Vec<Found> = Vec::new();
-    let mut covered: Vec<Ecosystem> = Vec::new();
-
-    // Installed trees ship exactly what they contain.
-    if wants(Ecosystem::Npm) {
-        for dir in ancestors_within(&start, root) {
-            let nm = dir.join("node_modules");
-            if nm.is_dir() {
-                let parsed = cache.installed(nm.clone(), || lockfile::read_node_modules(&nm));
-                if !parsed.packages.is_empty() {
-                    add_source(&mut facts, root, &nm, "node_modules", true);
-                    found.extend(parsed.packages.iter().cloned());
-                    covered.push(Ecosystem::Npm);
-                }
-                break;
-            }
-        }
-    }
-    if wants(Ecosystem::PyPI) {
-        let parsed = cache.installed(code_dir.join(".dist-info"), || {
-            lockfile::read_dist_info(&code_dir)
-        });
-        if !parsed.packages.is_empty() {
-            add_source(&mut facts, root, &code_dir, "*.dist-info", true);
-            found.extend(parsed.packages.iter().cloned());
-            covered.push(Ecosystem::PyPI);
-        }
-    }
-
-    // Per ecosystem: the nearest directory upward with a lockfile; a manifest nearer than any
-    // lockfile is used for its pins and reported for its ranges.
-    let mut manifests: BTreeMap<Ecosystem, Vec<(Kind, PathBuf)>> = BTreeMap::new();
-    let mut locks: BTreeMap<Ecosystem, Vec<(Kind, PathBuf)>> = BTreeMap::new();
-    for dir in ancestors_within(&start, root) {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
+    let mut acc = Collected::default();
+    if let Some(code) = f.code_path.as_ref() {
+        let code_dir = if code.is_empty() {
+            root.to_path_buf()
+        } else {
+            root.join(code)
         };
-        let mut names: Vec<(String, PathBuf)> = entries
-            .flatten()
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-            .map(|e| (e.file_name().to_string_lossy().to_string(), e.path()))
+        // Zip files, S3 locations and build directories that are not checked in cannot be read.
+        if code_dir.is_dir() {
+            // Start at the handler's own directory when the code analysis found it.
+            let start = f
+                .code
+                .as_ref()
+                .and_then(|c| c.handler.as_ref())
+                .map(|l| root.join(&l.file))
+                .and_then(|p| p.parent().map(Path::to_path_buf))
+                .filter(|p| p.starts_with(&code_dir) && p.is_dir())
+                .unwrap_or_else(|| code_dir.clone());
+            let dirs = ancestors_within(&start, root);
+            acc.read(root, &[code_dir], &dirs, wanted.as_deref(), None, cache);
+        }
+    }
+    for (id, dir) in layers {
+        // The runtime folders inside a layer (`python/`, `nodejs/`), then the layer root where
+        // `sam build` reads requirements.txt or package.json.
+        let dirs: Vec<PathBuf> = [dir.join("python"), dir.join("nodejs"), dir.to_path_buf()]
+            .into_iter()
+            .filter(|d| d.is_dir())
             .collect();
-        names.sort();
-        let mut here_locks: BTreeMap<Ecosystem, Vec<(Kind, PathBuf)>> = BTreeMap::new();
-        let mut here_manifests: BTreeMap<Ecosystem, Vec<(Kind, PathBuf)>> = BTreeMap::new();
-        for (name, path) in names {
-            let Some(kind) = Kind::of(&name) else {
-                continue;
-            };
-            let eco = kind.ecosystem();
-            if !wants(eco) {
-                continue;
-            }
-            if kind.is_lock() {
-                here_locks.entry(eco).or_default().push((kind, path));
-            } else {
-                here_manifests.entry(eco).or_default().push((kind, path));
-            }
-        }
-        for (eco, l) in here_locks {
-            locks.entry(eco).or_insert(l);
-        }
-        for (eco, m) in here_manifests {
-            if !locks.contains_key(&eco) {
-                manifests.entry(eco).or_insert(m);
-            }
-        }
+        acc.read(root, &dirs, &dirs, wanted.as_deref(), Some(id), cache);
     }
-    for (eco, list) in &locks {
-        if covered.contains(eco) {
-            continue;
-        }
-        for (kind, path) in list {
-            let parsed = cache.parse(*kind, path);
-            add_source(&mut facts, root, path, kind.label(), true);
-            found.extend(parsed.packages.iter().filter(|p| !p.dev).cloned());
-        }
-    }
-    for (eco, list) in &manifests {
-        if covered.contains(eco) || locks.contains_key(eco) {
-            continue;
-        }
-        for (kind, path) in list {
-            let parsed = cache.parse(*kind, path);
-            add_source(&mut facts, root, path, kind.label(), false);
-            found.extend(parsed.packages.iter().filter(|p| !p.dev).cloned());
-            for l in &parsed.loose {
-                facts.unpinned.push(Unpinned {
-                    name: l.name.clone(),
-                    spec: l.spec.clone(),
-                    location: Location::new(relative(root, &l.file), l.line, 1),
-                });
-            }
-        }
-    }
-    if facts.sources.is_empty() {
+    if acc.facts.sources.is_empty() {
         return None;
     }
+    Some(finish(root, acc, cache, db))
+}
 
+/// What the sources of one function (its code package and its layers) yield.
+#[derive(Default)]
+struct Collected {
+    facts: DepFacts,
+    /// Packages with the layer that ships them (none: the function's own package).
+    found: Vec<(Found, Option<String>)>,
+}
+
+impl Collected {
+    /// Reads the installed trees in `installed_roots` and, per ecosystem, the nearest lockfile
+    /// (else manifest) among `dirs`, nearest first. An ecosystem an installed tree covers is not
+    /// read again from lockfiles: what is installed is what ships.
+    fn read(
+        &mut self,
+        root: &Path,
+        installed_roots: &[PathBuf],
+        dirs: &[PathBuf],
+        wanted: Option<&[Ecosystem]>,
+        layer: Option<&str>,
+        cache: &Cache,
+    ) {
+        let wants = |e: Ecosystem| wanted.is_none_or(|w| w.contains(&e));
+        let mut covered: Vec<Ecosystem> = Vec::new();
+        if wants(Ecosystem::Npm) {
+            // `node_modules` may sit above the handler (a service root), so look where lockfiles
+            // are looked for too.
+            for dir in installed_roots.iter().chain(dirs) {
+                let nm = dir.join("node_modules");
+                if nm.is_dir() {
+                    let parsed = cache.installed(nm.clone(), || lockfile::read_node_modules(&nm));
+                    if !parsed.packages.is_empty() {
+                        self.source(root, &nm, "node_modules", true, layer);
+                        self.found.extend(
+                            parsed
+                                .packages
+                                .iter()
+                                .cloned()
+                                .map(|p| (p, layer.map(str::to_string))),
+                        );
+                        covered.push(Ecosystem::Npm);
+                    }
+                    break;
+                }
+            }
+        }
+        if wants(Ecosystem::PyPI) {
+            let mut site_dirs = installed_roots.to_vec();
+            // A layer's `python/lib/python3.x/site-packages`.
+            for r in installed_roots {
+                if let Ok(entries) = std::fs::read_dir(r.join("lib")) {
+                    site_dirs.extend(entries.flatten().map(|e| e.path().join("site-packages")));
+                }
+            }
+            for dir in site_dirs.iter().filter(|d| d.is_dir()) {
+                let parsed =
+                    cache.installed(dir.join(".dist-info"), || lockfile::read_dist_info(dir));
+                if !parsed.packages.is_empty() {
+                    self.source(root, dir, "*.dist-info", true, layer);
+                    self.found.extend(
+                        parsed
+                            .packages
+                            .iter()
+                            .cloned()
+                            .map(|p| (p, layer.map(str::to_string))),
+                    );
+                    covered.push(Ecosystem::PyPI);
+                }
+            }
+        }
+        let mut manifests: BTreeMap<Ecosystem, Vec<(Kind, PathBuf)>> = BTreeMap::new();
+        let mut locks: BTreeMap<Ecosystem, Vec<(Kind, PathBuf)>> = BTreeMap::new();
+        for dir in dirs {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            let mut names: Vec<(String, PathBuf)> = entries
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .map(|e| (e.file_name().to_string_lossy().to_string(), e.path()))
+                .collect();
+            names.sort();
+            let mut here_locks: BTreeMap<Ecosystem, Vec<(Kind, PathBuf)>> = BTreeMap::new();
+            let mut here_manifests: BTreeMap<Ecosystem, Vec<(Kind, PathBuf)>> = BTreeMap::new();
+            for (name, path) in names {
+                let Some(kind) = Kind::of(&name) else {
+                    continue;
+                };
+                let eco = kind.ecosystem();
+                if !wants(eco) || covered.contains(&eco) {
+                    continue;
+                }
+                if kind.is_lock() {
+                    here_locks.entry(eco).or_default().push((kind, path));
+                } else {
+                    here_manifests.entry(eco).or_default().push((kind, path));
+                }
+            }
+            for (eco, l) in here_locks {
+                locks.entry(eco).or_insert(l);
+            }
+            for (eco, m) in here_manifests {
+                if !locks.contains_key(&eco) {
+                    manifests.entry(eco).or_insert(m);
+                }
+            }
+        }
+        for list in locks.values() {
+            for (kind, path) in list {
+                let parsed = cache.parse(*kind, path);
+                self.source(root, path, kind.label(), true, layer);
+                self.found.extend(
+                    parsed
+                        .packages
+                        .iter()
+                        .filter(|p| !p.dev)
+                        .cloned()
+                        .map(|p| (p, layer.map(str::to_string))),
+                );
+            }
+        }
+        for (eco, list) in &manifests {
+            if locks.contains_key(eco) {
+                continue;
+            }
+            for (kind, path) in list {
+                let parsed = cache.parse(*kind, path);
+                self.source(root, path, kind.label(), false, layer);
+                self.found.extend(
+                    parsed
+                        .packages
+                        .iter()
+                        .filter(|p| !p.dev)
+                        .cloned()
+                        .map(|p| (p, layer.map(str::to_string))),
+                );
+                for l in &parsed.loose {
+                    self.facts.unpinned.push(Unpinned {
+                        name: l.name.clone(),
+                        spec: l.spec.clone(),
+                        location: Location::new(relative(root, &l.file), l.line, 1),
+                    });
+                }
+            }
+        }
+    }
+
+    fn source(&mut self, root: &Path, path: &Path, kind: &str, locked: bool, layer: Option<&str>) {
+        let file = relative(root, path);
+        if !self.facts.sources.iter().any(|s| s.file == file) {
+            self.facts.sources.push(DepSource {
+                file,
+                kind: kind.to_string(),
+                locked,
+                layer: layer.map(str::to_string),
+            });
+        }
+    }
+}
+
+/// Deduplicates the packages found and matches them against the database.
+fn finish(root: &Path, acc: Collected, cache: &Cache, db: Option<&Database>) -> DepFacts {
+    let Collected { mut facts, found } = acc;
     // One entry per (ecosystem, name, version, file).
     let mut seen = std::collections::HashSet::new();
-    for p in found {
+    for (p, layer) in found {
         let key = (
             p.ecosystem,
             p.ecosystem.normalise_name(&p.name),
@@ -278,9 +372,10 @@ fn analyze_function(
             location: Location::new(relative(root, &p.file), p.line, 1),
             direct: p.direct,
             dev: p.dev,
+            layer,
         });
     }
-    let Some(db) = db else { return Some(facts) };
+    let Some(db) = db else { return facts };
     let mut without: Vec<String> = Vec::new();
     for (i, dep) in facts.packages.iter().enumerate() {
         let Some(eco) = Ecosystem::from_osv(&dep.ecosystem) else {
@@ -302,7 +397,7 @@ fn analyze_function(
         }
     }
     facts.ecosystems_without_data = without;
-    Some(facts)
+    facts
 }
 
 fn to_model(package: usize, m: Match) -> VulnMatch {
@@ -314,17 +409,6 @@ fn to_model(package: usize, m: Match) -> VulnMatch {
         severity_source: m.severity_source,
         fixed: m.fixed,
         malicious: m.malicious,
-    }
-}
-
-fn add_source(facts: &mut DepFacts, root: &Path, path: &Path, kind: &str, locked: bool) {
-    let file = relative(root, path);
-    if !facts.sources.iter().any(|s| s.file == file) {
-        facts.sources.push(DepSource {
-            file,
-            kind: kind.to_string(),
-            locked,
-        });
     }
 }
 

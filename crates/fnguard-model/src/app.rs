@@ -490,6 +490,8 @@ pub struct Resource {
     /// SSM `String` parameter value (plain text).
     pub plain_value: Option<Setting<String>>,
     pub tags: Vec<(String, String)>,
+    /// Lambda layer: the local directory of its content, relative to the scanned root.
+    pub content_path: Option<String>,
 }
 
 impl Resource {
@@ -515,6 +517,7 @@ impl Resource {
             user_pool: None,
             plain_value: None,
             tags: Vec::new(),
+            content_path: None,
         }
     }
 }

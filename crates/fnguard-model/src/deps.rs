@@ -28,6 +28,9 @@ pub struct DepSource {
     pub kind: String,
     /// Whether the source pins exact versions (a lockfile or installed tree).
     pub locked: bool,
+    /// The layer (model resource id) this source belongs to, when it is not the function's own
+    /// code package.
+    pub layer: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -42,6 +45,9 @@ pub struct Dependency {
     pub direct: Option<bool>,
     /// A development-only dependency (not shipped in a production package), when the source says.
     pub dev: bool,
+    /// The layer (model resource id) that ships this package, when it is not the function's own
+    /// code package.
+    pub layer: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -227,7 +227,14 @@ impl<'e> Builder<'e> {
     fn add_primary(&mut self, r: &Res) {
         let p = &r.props;
         if let Some((_, kind, name_key)) = PLAIN_RESOURCES.iter().find(|(t, ..)| *t == r.ty) {
-            let res = self.resource(r, *kind, name_key);
+            let mut res = self.resource(r, *kind, name_key);
+            if r.ty == "AWS::Serverless::LayerVersion" {
+                // A local ContentUri is the layer's source, packaged by `sam build`/`deploy`.
+                res.content_path = p.get("ContentUri").and_then(Node::str).map(|c| {
+                    let path = self.dir.join(c);
+                    crate::relative_dir(&self.root, &path)
+                });
+            }
             self.project.resources.push(res);
             return;
         }
@@ -1127,6 +1134,7 @@ impl<'e> Builder<'e> {
                     .collect()
             })
             .unwrap_or_default();
+
         f.in_vpc = p
             .get("VpcConfig")
             .is_some_and(|v| v.get("SubnetIds").is_some());
@@ -1155,6 +1163,8 @@ impl<'e> Builder<'e> {
                     .map(Node::refs)
                     .unwrap_or_default(),
             )
+            // Layers declared in the same template ship code into this function.
+            .chain(p.get("Layers").map(Node::refs).unwrap_or_default())
             .collect();
         f
     }

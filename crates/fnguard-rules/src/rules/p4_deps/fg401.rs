@@ -69,12 +69,16 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             &VulnerableDependency::META,
             dep.location.clone(),
             format!(
-                "`{}` {version} ({}) is affected by {}: {}; shipped by {}",
+                "`{}` {version} ({}) is affected by {}: {}; shipped by {}{}",
                 dep.name,
                 dep.ecosystem,
                 ids_text(&v.ids),
                 v.summary,
-                subject(&functions)
+                subject(&functions),
+                dep.layer
+                    .as_ref()
+                    .map(|l| format!(" through layer `{l}`"))
+                    .unwrap_or_default()
             ),
         )
         .functions(&functions)
@@ -92,6 +96,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             "fixed": v.fixed,
             "severity_source": v.severity_source,
             "summary": v.summary,
+            "layer": dep.layer,
         }))
         .fix(fix)
         .emit(out);
