@@ -7,8 +7,9 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 pub fn cyclonedx(projects: &[&Project], with_vulnerabilities: bool) -> Value {
-    // purl -> (component, functions, sources)
-    let mut packages: BTreeMap<String, (Value, Vec<String>, Vec<String>)> = BTreeMap::new();
+    // purl -> (component, functions, sources and layers as properties)
+    let mut packages: BTreeMap<String, (Value, Vec<String>, Vec<(String, String)>)> =
+        BTreeMap::new();
     let mut functions = Vec::new();
     let mut dependencies = Vec::new();
     // (purl, ids) -> vulnerability
@@ -52,8 +53,15 @@ pub fn cyclonedx(projects: &[&Project], with_vulnerabilities: bool) -> Value {
                     if !entry.1.contains(&f.id) {
                         entry.1.push(f.id.clone());
                     }
-                    if !entry.2.contains(&dep.location.file) {
-                        entry.2.push(dep.location.file.clone());
+                    let source = ("fnguard:source".to_string(), dep.location.file.clone());
+                    if !entry.2.contains(&source) {
+                        entry.2.push(source);
+                    }
+                    if let Some(layer) = &dep.layer {
+                        let layer = ("fnguard:layer".to_string(), layer.clone());
+                        if !entry.2.contains(&layer) {
+                            entry.2.push(layer);
+                        }
                     }
                     if !depends.contains(&purl) {
                         depends.push(purl.clone());
