@@ -84,11 +84,13 @@ fn file_stem(eco: Ecosystem) -> &'static str {
     }
 }
 
-/// One ecosystem's file, opened for look-ups.
+/// One ecosystem's file, opened for look-ups. The index is read on the first look-up, so a
+/// scan pays only for the ecosystems its packages belong to.
 struct EcosystemFile {
     path: PathBuf,
     meta: Meta,
-    index: HashMap<String, Vec<Span>>,
+    index_range: (u64, u64),
+    index: std::sync::OnceLock<Option<HashMap<String, Vec<Span>>>>,
     file: Mutex<File>,
 }
 
@@ -121,24 +123,37 @@ impl EcosystemFile {
         {
             return Err(corrupt("bad footer (an interrupted write?)"));
         }
-        let mut index_bytes = vec![0u8; (meta_at - index_at) as usize];
-        file.seek(SeekFrom::Start(index_at)).map_err(io_err(path))?;
-        file.read_exact(&mut index_bytes).map_err(io_err(path))?;
         let mut meta_bytes = vec![0u8; (size - FOOTER_LEN - meta_at) as usize];
+        file.seek(SeekFrom::Start(meta_at)).map_err(io_err(path))?;
         file.read_exact(&mut meta_bytes).map_err(io_err(path))?;
         let meta: Meta =
             serde_json::from_slice(&meta_bytes).map_err(|e| corrupt(&format!("metadata: {e}")))?;
-        let index = decode_index(&index_bytes, index_at).ok_or_else(|| corrupt("bad index"))?;
         Ok(EcosystemFile {
             path: path.to_path_buf(),
             meta,
-            index,
+            index_range: (index_at, meta_at),
+            index: std::sync::OnceLock::new(),
             file: Mutex::new(file),
         })
     }
 
+    fn index(&self) -> Result<&HashMap<String, Vec<Span>>, DbError> {
+        let index = self.index.get_or_init(|| {
+            let (start, end) = self.index_range;
+            let mut bytes = vec![0u8; (end - start) as usize];
+            let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+            file.seek(SeekFrom::Start(start)).ok()?;
+            file.read_exact(&mut bytes).ok()?;
+            decode_index(&bytes, start)
+        });
+        index.as_ref().ok_or_else(|| DbError::Corrupt {
+            path: self.path.clone(),
+            why: "bad index".into(),
+        })
+    }
+
     fn records(&self, key: &str) -> Result<Vec<Record>, DbError> {
-        let Some(spans) = self.index.get(key) else {
+        let Some(spans) = self.index()?.get(key) else {
             return Ok(Vec::new());
         };
         let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
