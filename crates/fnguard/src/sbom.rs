@@ -6,10 +6,12 @@ use fnguard_model::Project;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+/// A package component, the functions shipping it, and its extra properties (source files,
+/// layers), keyed by package URL.
+type PackageEntry = (Value, Vec<String>, Vec<(String, String)>);
+
 pub fn cyclonedx(projects: &[&Project], with_vulnerabilities: bool) -> Value {
-    // purl -> (component, functions, sources and layers as properties)
-    let mut packages: BTreeMap<String, (Value, Vec<String>, Vec<(String, String)>)> =
-        BTreeMap::new();
+    let mut packages: BTreeMap<String, PackageEntry> = BTreeMap::new();
     let mut functions = Vec::new();
     let mut dependencies = Vec::new();
     // (purl, ids) -> vulnerability
