@@ -59,7 +59,8 @@ pub(crate) fn yarn_lock(text: &str, ctx: &mut Ctx<'_>) {
 /// `@scope/pkg@^1.0.0` → (`@scope/pkg`, ``); `pkg@npm:^1` → (`pkg`, `npm`);
 /// `pkg@workspace:.` → (`pkg`, `workspace`).
 fn descriptor_name(d: &str) -> Option<(&str, &str)> {
-    let at = d[1..].find('@').map(|i| i + 1)?;
+    // The first character may be the `@` of a scope, so the separator is searched after it.
+    let at = d.char_indices().skip(1).find(|(_, c)| *c == '@').map(|(i, _)| i)?;
     let name = &d[..at];
     let rest = &d[at + 1..];
     let protocol = rest.split_once(':').map(|(p, _)| p).unwrap_or("");
@@ -97,5 +98,7 @@ mod tests {
             Some(("string-width", "npm"))
         );
         assert_eq!(descriptor_name("nonsense"), None);
+        assert_eq!(descriptor_name(""), None);
+        assert_eq!(descriptor_name("\u{1}\u{e9}@1"), Some(("\u{1}\u{e9}", "")));
     }
 }
