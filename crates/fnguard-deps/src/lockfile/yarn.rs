@@ -60,7 +60,11 @@ pub(crate) fn yarn_lock(text: &str, ctx: &mut Ctx<'_>) {
 /// `pkg@workspace:.` → (`pkg`, `workspace`).
 fn descriptor_name(d: &str) -> Option<(&str, &str)> {
     // The first character may be the `@` of a scope, so the separator is searched after it.
-    let at = d.char_indices().skip(1).find(|(_, c)| *c == '@').map(|(i, _)| i)?;
+    let at = d
+        .char_indices()
+        .skip(1)
+        .find(|(_, c)| *c == '@')
+        .map(|(i, _)| i)?;
     let name = &d[..at];
     let rest = &d[at + 1..];
     let protocol = rest.split_once(':').map(|(p, _)| p).unwrap_or("");
