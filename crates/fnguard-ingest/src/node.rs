@@ -48,7 +48,15 @@ pub struct Key {
 pub struct Unknown {
     pub reason: String,
     pub refs: Vec<String>,
+    /// A string template whose unresolved parts are `HOLE`-marked (`HOLE<n>HOLE`), with the
+    /// value of each part: lets a JSON policy written as a template (`<<EOF {...${arn}...} EOF`)
+    /// be read with only its unresolved values unknown.
+    pub partial: Option<Box<(String, Vec<Node>)>>,
 }
+
+/// Marks an unresolved part inside `Unknown::partial` text; a private-use character, valid in
+/// JSON strings and never in a policy.
+pub const HOLE: char = '\u{E000}';
 
 impl Node {
     pub fn new(kind: Kind, file: Arc<str>, line: u32, column: u32) -> Self {
@@ -73,6 +81,7 @@ impl Node {
         self.with_kind(Kind::Unknown(Unknown {
             reason: reason.into(),
             refs,
+            partial: None,
         }))
     }
 

@@ -4,15 +4,28 @@ use crate::node::{Kind, Node};
 use fnguard_model::{Condition, Effect, PolicyDocument, Principals, Statement, Val};
 
 pub fn policy_document(node: &Node) -> PolicyDocument {
-    // Documents are sometimes given as JSON strings.
+    // Documents are sometimes given as JSON strings, and in Terraform as string templates
+    // whose interpolations (an ARN of another resource) are not all known.
     let parsed;
-    let node = match node.str() {
-        Some(s) if s.trim_start().starts_with('{') => match serde_json::from_str(s) {
+    let node = match (&node.kind, node.str()) {
+        (_, Some(s)) if s.trim_start().starts_with('{') => match serde_json::from_str(s) {
             Ok(j) => {
                 parsed = from_json(node, &j);
                 &parsed
             }
             Err(_) => node,
+        },
+        (Kind::Unknown(u), _) => match u.partial.as_deref() {
+            Some((text, holes)) if text.trim_start().starts_with('{') => {
+                match serde_json::from_str(text) {
+                    Ok(j) => {
+                        parsed = fill_holes(&from_json(node, &j), holes);
+                        &parsed
+                    }
+                    Err(_) => node,
+                }
+            }
+            _ => node,
         },
         _ => node,
     };
@@ -106,6 +119,46 @@ pub fn principals(node: &Node) -> Principals {
 }
 
 /// JSON (from a string policy) to a node tree positioned at the string.
+/// Puts the unresolved template parts back: a string that is exactly one hole becomes that
+/// part's value (a reference keeps its target); text mixing holes is unknown, with the
+/// references of its parts.
+fn fill_holes(n: &Node, holes: &[Node]) -> Node {
+    match &n.kind {
+        Kind::Str(s) if s.contains(crate::node::HOLE) => {
+            let parts: Vec<&str> = s.split(crate::node::HOLE).collect();
+            let hole = |i: &str| i.parse::<usize>().ok().and_then(|i| holes.get(i));
+            if let ["", i, ""] = parts.as_slice() {
+                if let Some(h) = hole(i) {
+                    return h.clone();
+                }
+            }
+            let refs: Vec<String> = parts
+                .iter()
+                .skip(1)
+                .step_by(2)
+                .filter_map(|i| hole(i))
+                .flat_map(Node::refs)
+                .collect();
+            let shown: String = parts
+                .iter()
+                .enumerate()
+                .map(|(k, p)| if k % 2 == 1 { "${…}" } else { p })
+                .collect();
+            n.unknown(shown, refs)
+        }
+        Kind::Seq(items) => n.with_kind(Kind::Seq(
+            items.iter().map(|i| fill_holes(i, holes)).collect(),
+        )),
+        Kind::Map(entries) => n.with_kind(Kind::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), fill_holes(v, holes)))
+                .collect(),
+        )),
+        _ => n.clone(),
+    }
+}
+
 pub fn from_json(site: &Node, j: &serde_json::Value) -> Node {
     use serde_json::Value as J;
     let kind = match j {

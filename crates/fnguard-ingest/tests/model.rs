@@ -255,3 +255,43 @@ fn terraform_layers_and_their_permissions() {
     assert!(st.principals.as_ref().unwrap().is_anyone());
     assert_eq!(st.location.line, 6);
 }
+
+#[test]
+fn terraform_heredoc_policies_keep_their_known_parts() {
+    let p = load(
+        DescriptorKind::Terraform,
+        r#"resource "aws_sqs_queue" "jobs" {}
+
+resource "aws_iam_role" "r" {
+  assume_role_policy = "{}"
+}
+
+resource "aws_iam_role_policy" "p" {
+  role   = aws_iam_role.r.id
+  policy = <<EOF
+{
+  "Statement": [
+    { "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": "${aws_sqs_queue.jobs.arn}" },
+    { "Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "arn:aws:logs:*:${data.aws_caller_identity.me.account_id}:*" }
+  ]
+}
+EOF
+}
+"#,
+    );
+    let role = p.role("aws_iam_role.r").expect("role");
+    let statements: Vec<_> = role
+        .inline_policies
+        .iter()
+        .flat_map(|d| &d.statements)
+        .collect();
+    assert_eq!(statements.len(), 2, "{statements:#?}");
+    assert_eq!(statements[0].actions[0].as_str(), Some("sqs:SendMessage"));
+    // The queue's ARN stays a reference to the queue; the account part stays unknown.
+    assert!(
+        matches!(&statements[0].resources[0], Val::Unknown(u) if u.reason.contains("aws_sqs_queue.jobs")),
+        "{:?}",
+        statements[0].resources
+    );
+    assert!(statements[1].resources[0].known().is_none());
+}

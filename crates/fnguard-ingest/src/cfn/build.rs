@@ -1119,6 +1119,21 @@ impl<'e> Builder<'e> {
             .and_then(Node::scalar_text);
         f.runtime = setting_str(p, "Runtime");
         f.is_image = p.get("PackageType").and_then(Node::str) == Some("Image");
+        // Where the code package's source is: a CDK asset directory next to the template, or
+        // (from Terraform) the `source_dir` of the `archive_file` that builds `filename`.
+        let asset = r
+            .node
+            .path(&["Metadata", "aws:asset:path"])
+            .and_then(Node::str)
+            .map(|a| self.dir.join(a));
+        let tf_source = p
+            .get("FnguardCodeDir")
+            .and_then(Node::str)
+            .map(std::path::PathBuf::from);
+        f.code_path = asset
+            .or(tf_source)
+            .filter(|d| d.is_dir())
+            .map(|d| crate::relative_dir(&self.root, &d));
         f.handler = setting_str(p, "Handler");
         f.memory_mb = setting_i64(p, "MemorySize");
         f.timeout_s = setting_i64(p, "Timeout");

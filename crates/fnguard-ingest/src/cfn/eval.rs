@@ -355,6 +355,7 @@ impl Evaluator {
                 site.with_kind(Kind::Unknown(Unknown {
                     reason: format!("{out} ({reason})"),
                     refs,
+                    partial: None,
                 }))
             }
         }

@@ -177,16 +177,28 @@ impl<'m> Evaluator<'m> {
             return self.eval_at(&i.expr, file, frame, depth + 1);
         }
         let mut out = String::new();
+        let mut partial = String::new();
+        let mut holes: Vec<Node> = Vec::new();
         let mut refs = Vec::new();
         let mut unknown: Option<String> = None;
         for el in elements {
             match el {
-                Element::Literal(s) => out.push_str(s.value()),
+                Element::Literal(s) => {
+                    out.push_str(s.value());
+                    partial.push_str(s.value());
+                }
                 Element::Interpolation(i) => {
                     let v = self.eval_at(&i.expr, file, frame, depth + 1);
                     match v.scalar_text() {
-                        Some(t) => out.push_str(&t),
+                        Some(t) => {
+                            out.push_str(&t);
+                            partial.push_str(&t);
+                        }
                         None => {
+                            partial.push(crate::node::HOLE);
+                            partial.push_str(&holes.len().to_string());
+                            partial.push(crate::node::HOLE);
+                            holes.push(v.clone());
                             refs.extend(v.refs());
                             if unknown.is_none() {
                                 unknown = Some(match &v.kind {
@@ -211,6 +223,7 @@ impl<'m> Evaluator<'m> {
             Some(reason) => site.with_kind(Kind::Unknown(Unknown {
                 reason: format!("{out} ({reason})"),
                 refs,
+                partial: Some(Box::new((partial, holes))),
             })),
         }
     }

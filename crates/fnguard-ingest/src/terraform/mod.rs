@@ -117,6 +117,52 @@ fn load_root(ctx: &LoadContext, root_module: Module, mut diagnostics: Vec<Diagno
     }
 }
 
+/// `filename = data.archive_file.NAME.output_path`: the function's code is the archive's
+/// `source_dir` (or the directory of its `source_file`), recorded as `fnguard_source_dir` so the
+/// dependency analysis can read the package's lockfiles.
+fn add_archive_source(ev: &Evaluator<'_>, block: &hcl_edit::structure::Block, attrs: &mut Node) {
+    let Some(filename) = block.body.iter().find_map(|s| match s {
+        Structure::Attribute(a) if a.key.value().as_str() == "filename" => Some(a),
+        _ => None,
+    }) else {
+        return;
+    };
+    let text = filename.value.to_string();
+    let Some(rest) = text.trim().strip_prefix("data.archive_file.") else {
+        return;
+    };
+    let Some(name) = rest.strip_suffix(".output_path") else {
+        return;
+    };
+    let Some((data, data_file)) = ev.module.data_block("archive_file", name) else {
+        return;
+    };
+    let site = ev.site(data_file, data.span());
+    let body = ev.body_node(&data.body, data_file, &Frame::default(), &site);
+    let source = body
+        .get("source_dir")
+        .and_then(Node::scalar_text)
+        .or_else(|| {
+            let f = body.get("source_file").and_then(Node::scalar_text)?;
+            Path::new(&f)
+                .parent()
+                .map(|p| p.to_string_lossy().into_owned())
+        });
+    let Some(source) = source else { return };
+    let dir = if Path::new(&source).is_absolute() {
+        PathBuf::from(&source)
+    } else {
+        // Terraform resolves relative paths against the working directory: the root module.
+        ev.module.dir.join(&source)
+    };
+    if let Kind::Map(entries) = &mut attrs.kind {
+        entries.push((
+            key(&site, "fnguard_source_dir"),
+            site.with_kind(Kind::Str(dir.to_string_lossy().into_owned())),
+        ));
+    }
+}
+
 fn key(site: &Node, name: &str) -> Key {
     Key {
         name: name.to_string(),
@@ -382,7 +428,10 @@ fn load_module(
             continue;
         };
         let site = ev.site(file, block.span());
-        let attrs = ev.body_node(&block.body, file, frame, &site);
+        let mut attrs = ev.body_node(&block.body, file, frame, &site);
+        if ty == "aws_lambda_function" {
+            add_archive_source(&ev, block, &mut attrs);
+        }
         out.push(Instance {
             address: address.clone(),
             ty: ty.clone(),

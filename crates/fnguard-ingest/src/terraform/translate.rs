@@ -138,7 +138,8 @@ pub fn translate(i: &Instance) -> Option<(&'static str, Node)> {
                 .attr("Architectures", a, "architectures")
                 .attr("Role", a, "role")
                 .attr("CodeSigningConfigArn", a, "code_signing_config_arn")
-                .attr("PackageType", a, "package_type");
+                .attr("PackageType", a, "package_type")
+                .attr("FnguardCodeDir", a, "fnguard_source_dir");
             // -1 means "no reserved concurrency" in the provider.
             if let Some(r) = a.get("reserved_concurrent_executions") {
                 if r.as_i64() != Some(-1) {
