@@ -192,6 +192,31 @@ impl Service<'_> {
         self.root.path(&["provider", key])
     }
 
+    /// Top-level `layers:` with a local `path`: Lambda layers whose content is in the tree,
+    /// with the logical ids functions refer to them by (`{Ref: NameLambdaLayer}`).
+    fn layers(&mut self) {
+        let Some(layers) = self.root.get("layers") else {
+            return;
+        };
+        for (key, def) in layers.entries() {
+            let id = format!("{}LambdaLayer", normalize(&key.name));
+            let location = Location::new(def.file.as_ref(), key.line, key.column);
+            let mut r = Resource::new(
+                id.clone(),
+                ResourceKind::Layer,
+                "AWS::Lambda::LayerVersion",
+                location,
+            );
+            r.name = Some(Val::Known(key.name.clone()));
+            r.content_path = def
+                .get("path")
+                .and_then(Node::str)
+                .map(|p| crate::relative_dir(&self.ctx.root, &self.ctx.dir().join(p)));
+            self.generated.insert(id.clone());
+            self.project.resources.push(r);
+        }
+    }
+
     fn build(&mut self) {
         let Some(functions) = self.root.get("functions") else {
             return;
@@ -201,6 +226,7 @@ impl Service<'_> {
         for part in functions.one_or_many() {
             items.extend(part.entries().iter().cloned());
         }
+        self.layers();
         let uses_default_role = self.provider_role().is_none();
         let per_function_plugin = self.root.get("plugins").is_some_and(|p| {
             let list = p.get("modules").unwrap_or(p);
@@ -438,6 +464,7 @@ impl Service<'_> {
                     .collect()
             })
             .unwrap_or_default();
+
         f.in_vpc = pick("vpc").is_some_and(|v| v.get("subnetIds").is_some());
         f.tracing = def
             .get("tracing")
@@ -468,6 +495,17 @@ impl Service<'_> {
             f.url = self.url(u);
         }
         f.uses = def.raw_intrinsic_refs();
+        // Provider-level `layers: [{Ref: NameLambdaLayer}]` ship code into every function.
+        if def.get("layers").is_none() {
+            f.uses.extend(
+                provider
+                    .and_then(|p| p.get("layers"))
+                    .map(Node::items)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|n| n.get("Ref").and_then(Node::str).map(str::to_string)),
+            );
+        }
         f
     }
 
