@@ -11,6 +11,7 @@ fuzz_target!(|data: &[u8]| {
         let config = RuleConfig {
             selection: Selection { select: vec!["ALL".into()], ..Selection::default() },
             today: (2026, 11, 28),
+            ..RuleConfig::default()
         };
         let _ = run(&[p], &config);
     }

@@ -8,6 +8,8 @@ pub struct Context<'a> {
     pub index: ProjectIndex<'a>,
     /// Today's date as (year, month, day), supplied by the caller so rules stay pure.
     pub today: (i32, u32, u32),
+    /// Accounts whose layers the user trusts (configuration), for FG403.
+    pub trusted_layer_accounts: &'a [String],
 }
 
 impl<'a> Context<'a> {

@@ -52,9 +52,12 @@ impl Selection {
     }
 }
 
+#[derive(Default)]
 pub struct RuleConfig {
     pub selection: Selection,
     pub today: (i32, u32, u32),
+    /// Accounts whose Lambda layers are trusted (`[deps] trusted_layer_accounts`), for FG403.
+    pub trusted_layer_accounts: Vec<String>,
 }
 
 /// Run every enabled rule over every project. Results are sorted for stable output.
@@ -70,6 +73,7 @@ pub fn run(projects: &[Project], config: &RuleConfig) -> Vec<Finding> {
             project,
             index: fnguard_model::ProjectIndex::new(project),
             today: config.today,
+            trusted_layer_accounts: &config.trusted_layer_accounts,
         };
         let first = out.len();
         for rule in &rules {

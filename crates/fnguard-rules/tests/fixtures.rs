@@ -61,6 +61,7 @@ fn findings_per_project(id: &str, dir: &Path) -> (String, Vec<String>) {
             ..Selection::default()
         },
         today: TODAY,
+        ..RuleConfig::default()
     };
     let mut out = String::new();
     let findings = run(&projects, &config);

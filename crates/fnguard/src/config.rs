@@ -20,6 +20,8 @@ pub struct Config {
     pub accepted: Vec<fnguard_deps::accept::Acceptance>,
     /// `[deps] db`: where the OSV database lives (relative to the config file).
     pub db: Option<PathBuf>,
+    /// `[deps] trusted_layer_accounts`: layer publishers the team trusts (FG403).
+    pub trusted_layer_accounts: Vec<String>,
 }
 
 /// The nearest `fnguard.toml` at or above `start`.
@@ -119,6 +121,20 @@ pub fn load(path: &Path) -> Result<Config> {
         }
     }
     if let Some(deps) = doc.get("deps") {
+        c.trusted_layer_accounts = strings(
+            deps.get("trusted_layer_accounts"),
+            "deps.trusted_layer_accounts",
+        )?;
+        if let Some(a) = c
+            .trusted_layer_accounts
+            .iter()
+            .find(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
+        {
+            bail!(
+                "{}: deps.trusted_layer_accounts: `{a}` is not a 12-digit AWS account id",
+                path.display()
+            );
+        }
         if let Some(db) = deps.get("db").and_then(toml::Value::as_str) {
             c.db = Some(path.parent().unwrap_or(Path::new(".")).join(db));
         }

@@ -213,6 +213,7 @@ pub fn run_deps(args: DepsArgs) -> Result<u8> {
             &fnguard_rules::RuleConfig {
                 selection: selection.clone(),
                 today,
+                trusted_layer_accounts: cfg.trusted_layer_accounts.clone(),
             },
         ));
     }

@@ -114,6 +114,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
             &RuleConfig {
                 selection: selection.clone(),
                 today,
+                trusted_layer_accounts: cfg.trusted_layer_accounts.clone(),
             },
         );
         if multi_root {

@@ -255,3 +255,43 @@ fn offline_update_refuses_and_import_of_garbage_fails_cleanly() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("junk.zip"));
 }
+
+#[test]
+fn trusted_layer_accounts_silence_fg403() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("serverless.yml"),
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  api:\n    handler: api.handler\n    layers:\n      - arn:aws:lambda:us-east-1:111122223333:layer:requests:3\n",
+    )
+    .unwrap();
+    let fg403 = |cfg: &str| {
+        std::fs::write(dir.path().join("fnguard.toml"), cfg).unwrap();
+        let (_, v) = json(
+            fnguard()
+                .args([
+                    "scan",
+                    "--format",
+                    "json",
+                    "--fail-on",
+                    "none",
+                    "--select",
+                    "FG403",
+                ])
+                .arg(dir.path()),
+        );
+        v["findings"].as_array().unwrap().len()
+    };
+    assert_eq!(fg403(""), 1);
+    assert_eq!(
+        fg403("[deps]\ntrusted_layer_accounts = [\"111122223333\"]\n"),
+        0
+    );
+    std::fs::write(
+        dir.path().join("fnguard.toml"),
+        "[deps]\ntrusted_layer_accounts = [\"acme\"]\n",
+    )
+    .unwrap();
+    let out = fnguard().args(["scan"]).arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("12-digit"));
+}

@@ -8,7 +8,8 @@ declare_rule! {
     /// Reports Lambda layers referenced by a literal ARN whose account is neither one of the
     /// project's own accounts (as seen in its other literal ARNs) nor a publisher on fnguard's
     /// list of well-known layer accounts (AWS-published layers such as Powertools, Lambda
-    /// Insights, ADOT and the Lambda Web Adapter, and the major observability vendors). Layers
+    /// Insights, ADOT and the Lambda Web Adapter, and the major observability vendors) nor
+    /// listed in `fnguard.toml` (`[deps] trusted_layer_accounts = ["111122223333"]`). Layers
     /// built by the same stack (`!Ref`, `${AWS::AccountId}`) are never reported.
     ///
     /// ## Why is this bad?
@@ -24,8 +25,8 @@ declare_rule! {
     ///
     /// ## Fix
     /// Build the layer in your own account from a reviewed source (or vendor its contents into
-    /// the code package), or, if the publisher is trusted, pin the exact version and record the
-    /// decision with `fnguard:ignore FG403 <reason>` on the line.
+    /// the code package), or, if the publisher is trusted, pin the exact version and add its
+    /// account to `trusted_layer_accounts` in fnguard.toml.
     ///
     /// ## References
     /// - <https://docs.aws.amazon.com/lambda/latest/dg/chapter-layers.html>
@@ -96,7 +97,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             let Some(account) = account_of(arn) else {
                 continue;
             };
-            if own.contains(&account) || KNOWN_PUBLISHERS.iter().any(|(a, _)| *a == account) {
+            if own.contains(&account)
+                || KNOWN_PUBLISHERS.iter().any(|(a, _)| *a == account)
+                || cx.trusted_layer_accounts.iter().any(|a| a == account)
+            {
                 continue;
             }
             items.push((
@@ -118,7 +122,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         .functions(&functions)
         .key(arn.clone())
         .evidence(serde_json::json!({ "layer": arn, "account": account }))
-        .fix("Build the layer in your own account from reviewed source or vendor it into the code package; if the publisher is trusted, pin the version and suppress with `fnguard:ignore FG403 <reason>`.")
+        .fix("Build the layer in your own account from reviewed source or vendor it into the code package; if the publisher is trusted, pin the version and add the account to `[deps] trusted_layer_accounts` in fnguard.toml.")
         .emit(out);
     }
 }
