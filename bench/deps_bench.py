@@ -70,6 +70,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--fnguard", default=os.path.join(HERE, "..", "target", "release", "fnguard"))
     ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--keep", action="store_true", help="keep the archives, database and project")
     args = ap.parse_args()
     rng = random.Random(7)
     tpl = templates()
@@ -104,16 +105,21 @@ def main():
         empty = os.path.join(work, "empty-db")
         runs = []
         for _ in range(3):
-            t_full, m_full = timed([args.fnguard, "deps", "--db", db, "--format", "json", "--fail-on", "none", "-o", os.path.join(work, "out.json"), proj])
-            t_empty, _ = timed([args.fnguard, "deps", "--db", empty, "--format", "json", "--fail-on", "none", "-o", os.path.join(work, "out0.json"), proj])
-            runs.append((t_full, t_empty, m_full))
-        t_full, t_empty, m_full = min(runs)
+            t_json, m_json = timed([args.fnguard, "deps", "--db", db, "--format", "json", "--fail-on", "none", "-o", os.path.join(work, "out.json"), proj])
+            t_full, m_full = timed([args.fnguard, "deps", "--db", db, "--fail-on", "none", "-o", os.path.join(work, "out.txt"), proj])
+            t_empty, _ = timed([args.fnguard, "deps", "--db", empty, "--fail-on", "none", "-o", os.path.join(work, "out0.txt"), proj])
+            runs.append((t_full, t_empty, m_full, t_json, m_json))
+        t_full, t_empty, m_full, t_json, m_json = min(runs)
         out = json.load(open(os.path.join(work, "out.json")))
         vulns = sum(len(f["vulnerabilities"]) for f in out["functions"])
-        print(f"\nmatching {len(chosen)} packages: fnguard deps {t_full:.2f} s with the database, {t_empty:.2f} s without "
-              f"(matching itself {max(t_full - t_empty, 0):.2f} s), peak {m_full:.0f} MB, {vulns} advisories matched")
+        print(f"\nmatching {len(chosen)} packages ({vulns} advisories matched): fnguard deps {t_full:.2f} s with the database, "
+              f"{t_empty:.2f} s without (matching itself {max(t_full - t_empty, 0):.2f} s), peak {m_full:.0f} MB; "
+              f"with the JSON report {t_json:.2f} s, peak {m_json:.0f} MB")
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
