@@ -7,6 +7,7 @@ mod finding;
 mod index;
 mod location;
 mod policy;
+pub mod secrets;
 mod value;
 
 pub use app::*;

@@ -5,7 +5,7 @@ mod macros;
 mod context;
 mod engine;
 pub mod rules;
-pub mod secrets;
+pub use fnguard_model::secrets;
 
 pub use context::{group_by_location, subject, Context, FindingBuilder};
 pub use engine::{apply_suppressions, run, RuleConfig, Selection, Suppression, SuppressionOutcome};

@@ -1,4 +1,6 @@
-//! Credential detection shared by the rules that look at configuration values and names.
+//! Credential detection shared by the configuration rules (FG602, FG603, FG611) and the
+//! source-code secret scan (FG509): names that denote secrets, known credential formats,
+//! entropy, placeholders. Pure functions over strings.
 
 /// Words that make a variable or parameter name denote a secret.
 const SECRET_WORDS: &[&str] = &[
