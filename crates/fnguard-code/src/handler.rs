@@ -46,6 +46,23 @@ fn candidates(code_dir: &Path, module: &str, lang: Language) -> Vec<PathBuf> {
 /// Resolve `handler` (`app.lambda_handler`, `src/handlers/api.main`, `index.handler`) inside
 /// `code_dir` and analyse the file and the local modules it imports.
 pub fn analyze_function(root: &Path, code_dir: &Path, handler: &str, lang: Language) -> CodeFacts {
+    analyze_function_with(
+        root,
+        code_dir,
+        handler,
+        lang,
+        crate::taint::default_catalog(),
+    )
+}
+
+/// As [`analyze_function`], with a taint catalog that may include the user's entries.
+pub fn analyze_function_with(
+    root: &Path,
+    code_dir: &Path,
+    handler: &str,
+    lang: Language,
+    catalog: &crate::taint::catalog::Catalog,
+) -> CodeFacts {
     let mut facts = CodeFacts {
         complete: true,
         ..CodeFacts::default()
@@ -76,6 +93,8 @@ pub fn analyze_function(root: &Path, code_dir: &Path, handler: &str, lang: Langu
     };
     let mut queue: Vec<PathBuf> = vec![file.clone()];
     let mut seen: Vec<PathBuf> = Vec::new();
+    // (relative path, text, TypeScript, local imports resolved to relative paths)
+    let mut sources: Vec<crate::taint::Source> = Vec::new();
     while let Some(path) = queue.pop() {
         let Ok(canonical) = path.canonicalize() else {
             continue;
@@ -117,12 +136,19 @@ pub fn analyze_function(root: &Path, code_dir: &Path, handler: &str, lang: Langu
         facts.env_reads.extend(crate::env::env_reads(&text));
         facts.files.push(r);
         let dir = path.parent().unwrap_or(code_dir);
+        let mut resolved = Vec::new();
         for import in scan.imports {
             if let Some(p) = resolve_import(code_dir, dir, &import, lang) {
+                resolved.push((import.clone(), rel(root, &p)));
                 queue.push(p);
             }
         }
+        let ts = path
+            .extension()
+            .is_some_and(|e| e == "ts" || e == "mts" || e == "tsx");
+        sources.push((rel(root, &path), text, ts, resolved));
     }
+    facts.findings = crate::taint::analyze(&sources, lang, func, catalog);
     facts.env_reads.sort();
     facts.env_reads.dedup();
     facts

@@ -9,6 +9,7 @@ mod javascript;
 
 mod mapping;
 mod python;
+pub mod taint;
 
 pub use handler::{analyze_function, Language};
 pub use mapping::{action_for, service_prefix};

@@ -148,6 +148,30 @@ pub struct CodeFacts {
     /// False when the code makes SDK calls fnguard cannot name (dynamic method names, clients
     /// passed in from elsewhere): then "unused" cannot be proven.
     pub complete: bool,
+    /// What the taint analysis and the secret scan found in the handler's code.
+    pub findings: Vec<CodeFinding>,
+}
+
+/// A problem in handler code: data from a source reaching a sink (with the path it took), or a
+/// pattern such as a hardcoded credential.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CodeFinding {
+    /// The rule it belongs to (`FG501`).
+    pub rule: String,
+    /// What was reached, as the user wrote it (`subprocess.run(..., shell=True)`).
+    pub sink: String,
+    /// The line to change: the sink call (or the secret).
+    pub location: Location,
+    /// Source to sink: each step's location and what happened there.
+    pub path: Vec<FlowStep>,
+    /// A short, rule-specific description (`event data reaches a shell command`).
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FlowStep {
+    pub location: Location,
+    pub note: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

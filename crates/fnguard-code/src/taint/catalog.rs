@@ -1,0 +1,149 @@
+//! The taint catalog (`data/taint.toml`, plus user files): sources, sanitizers, sinks.
+
+use serde::Deserialize;
+
+const BUILTIN: &str = include_str!("../../data/taint.toml");
+
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct Catalog {
+    #[serde(default)]
+    pub sources: Sources,
+    #[serde(default, rename = "sanitizer")]
+    pub sanitizers: Vec<Sanitizer>,
+    #[serde(default, rename = "sink")]
+    pub sinks: Vec<Sink>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct Sources {
+    #[serde(default)]
+    pub secret_calls: Vec<String>,
+    #[serde(default)]
+    pub error_calls: Vec<String>,
+    #[serde(default)]
+    pub propagators: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Sanitizer {
+    pub calls: Vec<String>,
+    /// The rules it protects against; empty: all.
+    #[serde(default)]
+    pub rules: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Sink {
+    pub rule: String,
+    #[serde(default)]
+    pub calls: Vec<String>,
+    #[serde(default)]
+    pub args: Vec<i32>,
+    #[serde(default)]
+    pub kwargs: Vec<String>,
+    /// Only when this keyword argument / option has this literal value (`shell`, `True`).
+    #[serde(default)]
+    pub when_kwarg: Vec<String>,
+    /// Not when this keyword argument has one of these values (`Loader`, `SafeLoader`, ...).
+    #[serde(default)]
+    pub unless_kwarg: Vec<String>,
+    /// `string`: not an object literal; `object-from-event`: a query object shaped by the event.
+    #[serde(default)]
+    pub shape: Option<String>,
+    #[serde(default)]
+    pub requires_import: Vec<String>,
+    #[serde(default)]
+    pub requires_text: Vec<String>,
+    #[serde(default)]
+    pub arg_contains: Option<String>,
+    #[serde(default)]
+    pub write_mode: bool,
+    /// The handler's return value is the sink.
+    #[serde(default)]
+    pub response: bool,
+    /// Log sinks: what counts is the whole event, its headers, or secrets.
+    #[serde(default)]
+    pub logged: bool,
+    /// Only identity fields taken from the request count.
+    #[serde(default)]
+    pub identity: bool,
+    #[serde(default)]
+    pub sql: bool,
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct CatalogError {
+    pub file: String,
+    pub message: String,
+}
+
+impl Catalog {
+    pub fn builtin() -> Catalog {
+        // The built-in catalog is tested to parse; an error here is a build defect.
+        toml::from_str(BUILTIN).unwrap_or_default()
+    }
+
+    /// The built-in catalog with a user's entries appended.
+    pub fn with_user(file: &str, text: &str) -> Result<Catalog, CatalogError> {
+        let extra: Catalog = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            CatalogError {
+                file: file.to_string(),
+                message: match line {
+                    Some(l) => format!("line {l}: {}", e.message()),
+                    None => e.message().to_string(),
+                },
+            }
+        })?;
+        let mut c = Catalog::builtin();
+        c.sources.secret_calls.extend(extra.sources.secret_calls);
+        c.sources.error_calls.extend(extra.sources.error_calls);
+        c.sources.propagators.extend(extra.sources.propagators);
+        c.sanitizers.extend(extra.sanitizers);
+        c.sinks.extend(extra.sinks);
+        Ok(c)
+    }
+}
+
+/// `*.name` matches any callee ending in `.name` (or exactly `name`); `*` matches any call;
+/// otherwise the callee must equal the pattern or end with `.pattern` after an alias prefix.
+pub fn callee_matches(pattern: &str, callee: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    if let Some(method) = pattern.strip_prefix("*.") {
+        return callee == method || callee.ends_with(&format!(".{method}"));
+    }
+    callee == pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalog_parses() {
+        let c: Catalog = toml::from_str(BUILTIN).expect("data/taint.toml parses");
+        assert!(c.sinks.len() > 20);
+        for s in &c.sinks {
+            assert!(s.rule.starts_with("FG"), "{s:?}");
+            assert!(!s.note.is_empty(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn patterns() {
+        assert!(callee_matches("*.execute", "cursor.execute"));
+        assert!(callee_matches("*.execute", "execute"));
+        assert!(!callee_matches("*.execute", "executemany"));
+        assert!(callee_matches("os.system", "os.system"));
+        assert!(!callee_matches("os.system", "myos.system"));
+    }
+}

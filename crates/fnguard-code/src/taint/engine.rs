@@ -1,0 +1,1046 @@
+//! The taint engine: follows event data (and caught errors, and secrets) from the handler's
+//! parameters through assignments, string building, collections, local functions and local
+//! modules, and reports where it reaches a sink of the catalog.
+
+use super::catalog::{callee_matches, Catalog, Sink};
+use super::ir::{Call, Expr, FunctionDef, Module, Param, Pos, Stmt, Target};
+use fnguard_model::secrets::is_secret_name;
+use fnguard_model::{CodeFinding, FlowStep, Location};
+use std::collections::{HashMap, HashSet};
+
+pub const EVENT: u8 = 1;
+pub const ERROR: u8 = 2;
+pub const SECRET: u8 = 4;
+
+/// Calls into local functions are followed this deep.
+const MAX_CALL_DEPTH: usize = 6;
+/// Bound on the work per handler, so hostile code cannot make analysis explode.
+const MAX_STEPS: usize = 200_000;
+
+#[derive(Debug, Clone, Default)]
+pub struct Taint {
+    pub kinds: u8,
+    /// (file, position, what happened), source first.
+    pub steps: Vec<(usize, Pos, String)>,
+    /// The value is an object built in code (`{"a": x}`), not a string.
+    pub obj: bool,
+    /// The value went through string building.
+    pub stringy: bool,
+    /// The whole event, or its headers (for logging).
+    pub whole: bool,
+    /// An identity field (user id, tenant, role) read from the request.
+    pub identity: bool,
+    /// Read through the authorizer context (`requestContext.authorizer`), which the caller does
+    /// not control.
+    pub authorizer: bool,
+    /// Rules a sanitizer on the way protects against.
+    pub cleared: Vec<String>,
+}
+
+impl Taint {
+    fn merge(a: Option<Taint>, b: Option<Taint>) -> Option<Taint> {
+        match (a, b) {
+            (None, x) | (x, None) => x,
+            (Some(mut a), Some(b)) => {
+                if a.steps.is_empty() || (!b.steps.is_empty() && b.kinds & !a.kinds != 0) {
+                    a.steps = b.steps.clone();
+                }
+                a.kinds |= b.kinds;
+                a.obj &= b.obj;
+                a.stringy |= b.stringy;
+                a.whole |= b.whole;
+                a.identity |= b.identity;
+                a.authorizer &= b.authorizer;
+                a.cleared.retain(|r| b.cleared.contains(r));
+                Some(a)
+            }
+        }
+    }
+
+    fn step(mut self, file: usize, pos: Pos, note: impl Into<String>) -> Taint {
+        // Paths stay readable: at most 12 steps (source, the last 11).
+        if self.steps.len() >= 12 {
+            self.steps.remove(1);
+        }
+        self.steps.push((file, pos, note.into()));
+        self
+    }
+}
+
+const IDENTITY_KEYS: &[&str] = &[
+    "userid",
+    "user_id",
+    "username",
+    "user",
+    "tenantid",
+    "tenant_id",
+    "tenant",
+    "accountid",
+    "account_id",
+    "companyid",
+    "company_id",
+    "orgid",
+    "org_id",
+    "organizationid",
+    "role",
+    "roles",
+    "isadmin",
+    "is_admin",
+    "admin",
+    "ownerid",
+    "owner_id",
+    "customerid",
+    "customer_id",
+    "sub",
+    "email",
+];
+
+fn is_identity_key(k: &str) -> bool {
+    let k = k.to_ascii_lowercase();
+    IDENTITY_KEYS.contains(&k.as_str())
+}
+
+struct Frame {
+    file: usize,
+    env: HashMap<String, Taint>,
+    /// The handler itself: its return value is the response.
+    is_handler: bool,
+    returns: Option<Taint>,
+    /// Functions visible by name (module functions, nested defs).
+    locals: HashMap<String, FunctionDef>,
+    depth: usize,
+}
+
+pub struct Analyzer<'c> {
+    catalog: &'c Catalog,
+    /// (path relative to the root, module, source text)
+    files: Vec<(String, Module, String)>,
+    pub findings: Vec<CodeFinding>,
+    reported: HashSet<(String, usize, u32, u32)>,
+    memo: HashMap<(usize, String, Vec<bool>), Option<Taint>>,
+    steps: usize,
+}
+
+impl<'c> Analyzer<'c> {
+    pub fn new(catalog: &'c Catalog) -> Self {
+        Analyzer {
+            catalog,
+            files: Vec::new(),
+            findings: Vec::new(),
+            reported: HashSet::new(),
+            memo: HashMap::new(),
+            steps: 0,
+        }
+    }
+
+    pub fn add_file(&mut self, rel: String, module: Module, text: String) -> usize {
+        self.files.push((rel, module, text));
+        self.files.len() - 1
+    }
+
+    fn file_of(&self, rel: &str) -> Option<usize> {
+        self.files.iter().position(|(r, _, _)| r == rel)
+    }
+
+    /// Analyses the handler `name` of file `file`: its first parameter is the event.
+    pub fn run_handler(&mut self, file: usize, name: &str) -> bool {
+        let Some(def) = self.find_function(file, name) else {
+            return false;
+        };
+        let mut fr = self.frame(file, true, 0);
+        self.bind_params(&mut fr, &def, |i, _| {
+            (i == 0).then(|| Taint {
+                kinds: EVENT,
+                steps: vec![(file, def.pos, "the event parameter".to_string())],
+                whole: true,
+                ..Taint::default()
+            })
+        });
+        self.block(&mut fr, &def.body);
+        true
+    }
+
+    fn find_function(&self, file: usize, name: &str) -> Option<FunctionDef> {
+        let m = &self.files.get(file)?.1;
+        let target = m
+            .exports
+            .iter()
+            .find(|(e, _)| e == name)
+            .map(|(_, f)| f.as_str())
+            .unwrap_or(name);
+        m.functions.iter().find(|f| f.name == target).cloned()
+    }
+
+    fn frame(&self, file: usize, is_handler: bool, depth: usize) -> Frame {
+        let mut locals = HashMap::new();
+        if let Some((_, m, _)) = self.files.get(file) {
+            for f in &m.functions {
+                locals.insert(f.name.clone(), f.clone());
+            }
+        }
+        Frame {
+            file,
+            env: HashMap::new(),
+            is_handler,
+            returns: None,
+            locals,
+            depth,
+        }
+    }
+
+    fn bind_params(
+        &self,
+        fr: &mut Frame,
+        def: &FunctionDef,
+        taint_of: impl Fn(usize, &Param) -> Option<Taint>,
+    ) {
+        for (i, p) in def.params.iter().enumerate() {
+            let Some(t) = taint_of(i, p) else { continue };
+            match p {
+                Param::Name(n) => {
+                    fr.env.insert(n.clone(), t);
+                }
+                Param::Destructure(names) => {
+                    for (key, local) in names {
+                        fr.env
+                            .insert(local.clone(), member_taint(t.clone(), key.as_deref()));
+                    }
+                }
+            }
+        }
+    }
+
+    fn block(&mut self, fr: &mut Frame, body: &[Stmt]) -> bool {
+        for s in body {
+            if self.stmt(fr, s) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Runs one statement; true when it ends the block (return/raise).
+    fn stmt(&mut self, fr: &mut Frame, s: &Stmt) -> bool {
+        self.steps += 1;
+        if self.steps > MAX_STEPS {
+            return true;
+        }
+        match s {
+            Stmt::Assign {
+                targets,
+                value,
+                augment,
+                pos,
+            } => {
+                let t = self.eval(fr, value);
+                for target in targets {
+                    self.assign(fr, target, t.clone(), *augment, *pos);
+                }
+                false
+            }
+            Stmt::Expr(e) => {
+                self.eval(fr, e);
+                false
+            }
+            Stmt::Return(e, pos) => {
+                let t = e.as_ref().and_then(|e| self.eval(fr, e));
+                if fr.is_handler {
+                    if let Some(t) = &t {
+                        self.response_sinks(fr.file, t, *pos);
+                    }
+                }
+                fr.returns = Taint::merge(fr.returns.take(), t);
+                true
+            }
+            Stmt::Raise(e, _) => {
+                if let Some(e) = e {
+                    self.eval(fr, e);
+                }
+                true
+            }
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+            } => self.branch(fr, cond, then, otherwise),
+            Stmt::Loop { target, iter, body } => {
+                let t = self
+                    .eval(fr, iter)
+                    .map(|t| t.step(fr.file, iter.pos(), "iterated"));
+                for tg in target {
+                    self.assign(fr, tg, t.clone(), false, iter.pos());
+                }
+                // Twice, so that values carried around the loop reach the sinks before them.
+                let before = fr.env.clone();
+                self.block(fr, body);
+                self.block(fr, body);
+                join_env(&mut fr.env, before);
+                false
+            }
+            Stmt::Try {
+                body,
+                handlers,
+                finally,
+            } => {
+                let before = fr.env.clone();
+                let ended = self.block(fr, body);
+                let after_body = fr.env.clone();
+                let mut all_end = ended;
+                for (name, hbody, pos) in handlers {
+                    let mut env = before.clone();
+                    join_env(&mut env, after_body.clone());
+                    fr.env = env;
+                    if let Some(n) = name {
+                        fr.env.insert(
+                            n.clone(),
+                            Taint {
+                                kinds: ERROR,
+                                steps: vec![(fr.file, *pos, format!("the caught exception `{n}`"))],
+                                ..Taint::default()
+                            },
+                        );
+                    }
+                    all_end &= self.block(fr, hbody);
+                }
+                join_env(&mut fr.env, after_body);
+                self.block(fr, finally) || (all_end && !handlers.is_empty())
+            }
+            Stmt::Def(def) => {
+                fr.locals.insert(def.name.clone(), def.clone());
+                false
+            }
+        }
+    }
+
+    fn assign(
+        &mut self,
+        fr: &mut Frame,
+        target: &Target,
+        t: Option<Taint>,
+        augment: bool,
+        pos: Pos,
+    ) {
+        match target {
+            Target::Name(n) => {
+                let t = if augment {
+                    Taint::merge(fr.env.get(n).cloned(), t)
+                } else {
+                    t
+                };
+                match t {
+                    Some(t) => {
+                        let t = t.step(fr.file, pos, format!("assigned to `{n}`"));
+                        fr.env.insert(n.clone(), t);
+                    }
+                    None => {
+                        fr.env.remove(n);
+                    }
+                }
+            }
+            Target::Member(base) => {
+                if let Some(t) = t {
+                    let merged = Taint::merge(fr.env.get(base).cloned(), Some(t));
+                    if let Some(m) = merged {
+                        fr.env.insert(base.clone(), m);
+                    }
+                }
+            }
+            Target::Destructure(names) => {
+                for (key, local) in names {
+                    match &t {
+                        Some(t) => {
+                            let tt = member_taint(t.clone(), key.as_deref()).step(
+                                fr.file,
+                                pos,
+                                format!("destructured into `{local}`"),
+                            );
+                            fr.env.insert(local.clone(), tt);
+                        }
+                        None => {
+                            fr.env.remove(local);
+                        }
+                    }
+                }
+            }
+            Target::Ignore => {}
+        }
+    }
+
+    /// `if`: allow-list and guard patterns clean the tested variable where they hold.
+    fn branch(&mut self, fr: &mut Frame, cond: &Expr, then: &[Stmt], otherwise: &[Stmt]) -> bool {
+        self.eval(fr, cond);
+        self.comparison_checks(fr, cond);
+        let (positive, negative) = guard_names(cond);
+        let before = fr.env.clone();
+        for n in &positive {
+            fr.env.remove(n);
+        }
+        let then_ends = self.block(fr, then);
+        let after_then = std::mem::replace(&mut fr.env, before);
+        for n in &negative {
+            // In the else branch of a failed negative test the value passed it.
+            fr.env.remove(n);
+        }
+        let else_ends = self.block(fr, otherwise);
+        match (then_ends, else_ends) {
+            (true, true) => true,
+            (true, false) => {
+                // `if not allowed(x): return` — after it, x passed the check.
+                for n in &negative {
+                    fr.env.remove(n);
+                }
+                false
+            }
+            (false, true) => {
+                fr.env = after_then;
+                false
+            }
+            (false, false) => {
+                join_env(&mut fr.env, after_then);
+                false
+            }
+        }
+    }
+
+    fn eval(&mut self, fr: &mut Frame, e: &Expr) -> Option<Taint> {
+        self.steps += 1;
+        if self.steps > MAX_STEPS {
+            return None;
+        }
+        match e {
+            Expr::Name(n, _) => fr.env.get(n).cloned(),
+            Expr::Member {
+                obj, key, index, ..
+            } => {
+                if let Some(i) = index {
+                    self.eval(fr, i);
+                }
+                if let (Some(base), Some(k)) = (obj.text(), key) {
+                    if (base == "os.environ" || base == "process.env") && is_secret_name(k) {
+                        return Some(Taint {
+                            kinds: SECRET,
+                            steps: vec![(
+                                fr.file,
+                                e.pos(),
+                                format!("the secret environment variable `{k}`"),
+                            )],
+                            ..Taint::default()
+                        });
+                    }
+                }
+                let t = self.eval(fr, obj)?;
+                Some(member_taint(t, key.as_deref()))
+            }
+            Expr::Call(c) => self.call(fr, c),
+            Expr::Concat(parts, _) => {
+                let mut t = None;
+                for p in parts {
+                    let pt = self.eval(fr, p);
+                    t = Taint::merge(t, pt);
+                }
+                t.map(|mut t| {
+                    t.stringy = true;
+                    t.obj = false;
+                    t.whole = false;
+                    t
+                })
+            }
+            Expr::Object(entries, _) => {
+                let mut t = None;
+                for (_, v) in entries {
+                    let vt = self.eval(fr, v);
+                    t = Taint::merge(t, vt);
+                }
+                t.map(|mut t| {
+                    t.obj = true;
+                    t.stringy = false;
+                    t.whole = false;
+                    t
+                })
+            }
+            Expr::Seq(items, _) | Expr::Other(items, _) => {
+                let mut t = None;
+                for p in items {
+                    let pt = self.eval(fr, p);
+                    t = Taint::merge(t, pt);
+                }
+                t
+            }
+            Expr::Compare { left, right, .. } => {
+                self.eval(fr, left);
+                self.eval(fr, right);
+                self.comparison_checks(fr, e);
+                None
+            }
+            Expr::Not(inner, _) => {
+                self.eval(fr, inner);
+                None
+            }
+            Expr::Function(def) => {
+                // A callback defined here: its body runs with what it closes over.
+                let mut inner = Frame {
+                    file: fr.file,
+                    env: fr.env.clone(),
+                    is_handler: false,
+                    returns: None,
+                    locals: fr.locals.clone(),
+                    depth: fr.depth + 1,
+                };
+                if fr.depth < MAX_CALL_DEPTH {
+                    self.block(&mut inner, &def.body);
+                }
+                None
+            }
+            Expr::Str(..) | Expr::Const(..) => None,
+        }
+    }
+
+    fn call(&mut self, fr: &mut Frame, c: &Call) -> Option<Taint> {
+        let recv = c.receiver.as_ref().and_then(|r| self.eval(fr, r));
+        let args: Vec<Option<Taint>> = c.args.iter().map(|a| self.eval_arg(fr, a, &recv)).collect();
+        let kwargs: Vec<Option<Taint>> = c.kwargs.iter().map(|(_, v)| self.eval(fr, v)).collect();
+        self.sinks(fr, c, &args, &kwargs);
+        self.weak_hash_check(fr, c);
+
+        let callee = c.callee.as_str();
+        let cat = self.catalog;
+        if cat
+            .sources
+            .error_calls
+            .iter()
+            .any(|p| callee_matches(p, callee))
+        {
+            return Some(Taint {
+                kinds: ERROR,
+                steps: vec![(fr.file, c.pos, format!("error details from `{}`", c.text))],
+                ..Taint::default()
+            });
+        }
+        if cat
+            .sources
+            .secret_calls
+            .iter()
+            .any(|p| callee_matches(p, callee))
+            || ((callee == "os.getenv" || callee == "os.environ.get")
+                && c.args
+                    .first()
+                    .and_then(Expr::text)
+                    .is_some_and(|n| is_secret_name(&n)))
+        {
+            return Some(Taint {
+                kinds: SECRET,
+                steps: vec![(fr.file, c.pos, format!("a secret read by `{}`", c.text))],
+                ..Taint::default()
+            });
+        }
+        let mut result: Option<Taint> = recv.clone();
+        for t in args.iter().chain(kwargs.iter()) {
+            result = Taint::merge(result, t.clone());
+        }
+        // Local functions (and functions of local modules) are analysed with the taint of their
+        // arguments: what they return, and the sinks they reach.
+        if let Some(r) = self.local_call(fr, c, &args) {
+            return r;
+        }
+        for s in &cat.sanitizers {
+            if s.calls.iter().any(|p| callee_matches(p, callee)) {
+                if s.rules.is_empty() {
+                    return None;
+                }
+                result = result.map(|mut t| {
+                    t.cleared.extend(s.rules.iter().cloned());
+                    t
+                });
+            }
+        }
+        result.map(|mut t| {
+            t.whole = t.whole && is_stringify(callee);
+            t.obj = false;
+            if matches!(
+                callee.rsplit('.').next(),
+                Some(
+                    "format"
+                        | "join"
+                        | "replace"
+                        | "strip"
+                        | "lower"
+                        | "upper"
+                        | "concat"
+                        | "trim"
+                        | "toString"
+                        | "decode"
+                        | "encode"
+                )
+            ) {
+                t.stringy = true;
+            }
+            t
+        })
+    }
+
+    /// Arguments: a callback passed to a method of tainted data (`records.forEach(r => ...)`,
+    /// `promise.then(body => ...)`) runs with the data as its first parameter.
+    fn eval_arg(&mut self, fr: &mut Frame, a: &Expr, recv: &Option<Taint>) -> Option<Taint> {
+        if let (Expr::Function(def), Some(rt)) = (a, recv) {
+            if fr.depth < MAX_CALL_DEPTH {
+                let mut inner = Frame {
+                    file: fr.file,
+                    env: fr.env.clone(),
+                    is_handler: false,
+                    returns: None,
+                    locals: fr.locals.clone(),
+                    depth: fr.depth + 1,
+                };
+                let t = rt.clone().step(fr.file, def.pos, "passed to a callback");
+                self.bind_params(&mut inner, def, |i, _| (i == 0).then(|| t.clone()));
+                self.block(&mut inner, &def.body);
+                return inner.returns;
+            }
+        }
+        self.eval(fr, a)
+    }
+
+    fn local_call(
+        &mut self,
+        fr: &mut Frame,
+        c: &Call,
+        args: &[Option<Taint>],
+    ) -> Option<Option<Taint>> {
+        if fr.depth >= MAX_CALL_DEPTH {
+            return None;
+        }
+        let (file, def) = self.resolve_local(fr, &c.callee)?;
+        let mask: Vec<bool> = args.iter().map(Option::is_some).collect();
+        let key = (file, def.name.clone(), mask.clone());
+        if !mask.iter().any(|m| *m) {
+            // Nothing tainted goes in: only its own sources (secrets, errors) matter; analyse once.
+            if let Some(r) = self.memo.get(&key) {
+                return Some(r.clone());
+            }
+        } else if let Some(r) = self.memo.get(&key) {
+            return Some(r.clone());
+        }
+        self.memo.insert(key.clone(), None);
+        let mut inner = self.frame(file, false, fr.depth + 1);
+        let callee_text = c.text.clone();
+        let step_file = fr.file;
+        self.bind_params(&mut inner, &def, |i, _| {
+            args.get(i)
+                .cloned()
+                .flatten()
+                .map(|t| t.step(step_file, c.pos, format!("passed to `{callee_text}`")))
+        });
+        self.block(&mut inner, &def.body);
+        let ret = inner
+            .returns
+            .map(|t| t.step(step_file, c.pos, format!("returned by `{}`", def.name)));
+        self.memo.insert(key, ret.clone());
+        Some(ret)
+    }
+
+    fn resolve_local(&self, fr: &Frame, callee: &str) -> Option<(usize, FunctionDef)> {
+        if let Some(def) = fr.locals.get(callee) {
+            return Some((fr.file, def.clone()));
+        }
+        let module = &self.files.get(fr.file)?.1;
+        // `helpers.run(...)` or `run(...)` imported from a local module.
+        for (binding, spec, imported) in &module.local_imports {
+            let (file, name) = if let Some(name) = callee.strip_prefix(&format!("{binding}.")) {
+                (spec, name.to_string())
+            } else if callee == binding {
+                (spec, imported.clone().unwrap_or_else(|| binding.clone()))
+            } else {
+                continue;
+            };
+            let Some(f) = self.file_of(file) else {
+                continue;
+            };
+            let Some(def) = self.find_function(f, &name) else {
+                continue;
+            };
+            return Some((f, def));
+        }
+        None
+    }
+
+    fn sinks(&mut self, fr: &Frame, c: &Call, args: &[Option<Taint>], kwargs: &[Option<Taint>]) {
+        let cat = self.catalog;
+        let (_, module, text) = &self.files[fr.file];
+        let mut hits: Vec<(&Sink, Taint, String)> = Vec::new();
+        for s in cat.sinks.iter().filter(|s| !s.response) {
+            if !s.calls.iter().any(|p| callee_matches(p, &c.callee)) {
+                continue;
+            }
+            if !s.requires_import.is_empty()
+                && !s
+                    .requires_import
+                    .iter()
+                    .any(|m| module.imported.iter().any(|i| i == m))
+            {
+                continue;
+            }
+            if !s.requires_text.is_empty()
+                && !s.requires_text.iter().any(|t| text.contains(t.as_str()))
+            {
+                continue;
+            }
+            if let [k, v] = s.when_kwarg.as_slice() {
+                let ok = c
+                    .kwargs
+                    .iter()
+                    .any(|(name, e)| name == k && e.text().is_some_and(|t| t == *v));
+                if !ok {
+                    continue;
+                }
+            }
+            if let Some((k, values)) = s.unless_kwarg.split_first() {
+                let safe = c.kwargs.iter().any(|(name, e)| {
+                    name == k
+                        && e.text().is_some_and(|t| {
+                            values
+                                .iter()
+                                .any(|v| t == *v || t.ends_with(&format!(".{v}")))
+                        })
+                });
+                if safe {
+                    continue;
+                }
+            }
+            if s.write_mode {
+                let mode = c.args.get(1).and_then(Expr::text).or_else(|| {
+                    c.kwargs
+                        .iter()
+                        .find(|(k, _)| k == "mode")
+                        .and_then(|(_, e)| e.text())
+                });
+                if !mode.is_some_and(|m| m.contains(['w', 'a', 'x'])) {
+                    continue;
+                }
+            }
+            let mut candidates: Vec<(&Expr, &Option<Taint>)> = Vec::new();
+            for (i, a) in c.args.iter().enumerate() {
+                if s.args.contains(&-1) || s.args.contains(&(i as i32)) {
+                    candidates.push((a, &args[i]));
+                }
+            }
+            for (i, (k, v)) in c.kwargs.iter().enumerate() {
+                if s.kwargs.iter().any(|n| n == k) {
+                    candidates.push((v, &kwargs[i]));
+                }
+            }
+            for (expr, t) in candidates {
+                let Some(t) = t else { continue };
+                if !sink_accepts(s, expr, t) {
+                    continue;
+                }
+                hits.push((s, t.clone(), c.text.clone()));
+                break;
+            }
+        }
+        for (s, t, text) in hits {
+            let detail = format!("{} reaches {}", describe(&t), s.note);
+            self.report(&s.rule, fr.file, c.pos, &text, t, detail);
+        }
+    }
+
+    fn response_sinks(&mut self, file: usize, t: &Taint, pos: Pos) {
+        let cat = self.catalog;
+        let hits: Vec<&Sink> = cat
+            .sinks
+            .iter()
+            .filter(|s| s.response && kind_ok(s, t) && !t.cleared.contains(&s.rule))
+            .collect();
+        for s in hits {
+            let detail = format!("{} reaches {}", describe(t), s.note);
+            self.report(&s.rule, file, pos, "return", t.clone(), detail);
+        }
+    }
+
+    /// FG514: an event value compared with `==` to a secret.
+    fn comparison_checks(&mut self, fr: &mut Frame, e: &Expr) {
+        let Expr::Compare {
+            op,
+            left,
+            right,
+            pos,
+        } = e
+        else {
+            return;
+        };
+        if !matches!(op.as_str(), "==" | "!=" | "===" | "!==") {
+            return;
+        }
+        let (lt, rt) = (self.peek(fr, left), self.peek(fr, right));
+        let secretish = |x: &Expr, t: &Option<Taint>| {
+            t.as_ref().is_some_and(|t| t.kinds & SECRET != 0)
+                || x.text().is_some_and(|n| {
+                    let last = n.rsplit(['.', '[']).next().unwrap_or(&n).to_string();
+                    is_secret_name(&last) || is_secret_name(&n)
+                })
+        };
+        let eventish = |t: &Option<Taint>| t.as_ref().is_some_and(|t| t.kinds & EVENT != 0);
+        let ev = if eventish(&lt) && secretish(right, &rt) {
+            lt
+        } else if eventish(&rt) && secretish(left, &lt) {
+            rt
+        } else {
+            return;
+        };
+        if let Some(t) = ev {
+            let text = format!(
+                "{} {op} {}",
+                left.text().unwrap_or_default(),
+                right.text().unwrap_or_default()
+            );
+            self.report(
+                "FG514",
+                fr.file,
+                *pos,
+                &text,
+                t,
+                "an event value is compared with a secret using `==`".into(),
+            );
+        }
+    }
+
+    /// Taint of an expression without running sinks again.
+    fn peek(&mut self, fr: &mut Frame, e: &Expr) -> Option<Taint> {
+        let saved = std::mem::take(&mut self.findings);
+        let saved_reported = self.reported.clone();
+        let t = self.eval(fr, e);
+        self.findings = saved;
+        self.reported = saved_reported;
+        t
+    }
+
+    /// FG515: a password hashed with a fast hash.
+    fn weak_hash_check(&mut self, fr: &Frame, c: &Call) {
+        let fast = [
+            "hashlib.md5",
+            "hashlib.sha1",
+            "hashlib.sha224",
+            "hashlib.sha256",
+            "hashlib.sha384",
+            "hashlib.sha512",
+            "md5",
+            "sha1",
+            "sha256",
+        ];
+        let mut words = Vec::new();
+        let mut hashed = false;
+        if fast.contains(&c.callee.as_str()) || c.callee == "hashlib.new" {
+            c.args.iter().for_each(|a| a.words(&mut words));
+            hashed = true;
+        } else if c.callee.ends_with(".update") {
+            // crypto.createHash('sha256').update(password)
+            if let Some(Expr::Call(inner)) = &c.receiver {
+                let algo = inner
+                    .args
+                    .first()
+                    .and_then(Expr::text)
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                if inner.callee.ends_with("createHash")
+                    && ["md5", "sha1", "sha256", "sha512"].contains(&algo.as_str())
+                {
+                    c.args.iter().for_each(|a| a.words(&mut words));
+                    hashed = true;
+                }
+            }
+        }
+        if !hashed {
+            return;
+        }
+        let about_password = words.iter().any(|w| {
+            let w = w.to_ascii_lowercase();
+            w.contains("password") || w.contains("passwd") || w == "pwd" || w.ends_with("_pwd")
+        });
+        if about_password {
+            let t = Taint {
+                steps: vec![(fr.file, c.pos, "a password".into())],
+                ..Taint::default()
+            };
+            let text = c.text.clone();
+            self.report(
+                "FG515",
+                fr.file,
+                c.pos,
+                &text,
+                t,
+                "a password is hashed with a fast hash".into(),
+            );
+        }
+    }
+
+    fn report(&mut self, rule: &str, file: usize, pos: Pos, sink: &str, t: Taint, detail: String) {
+        if !self
+            .reported
+            .insert((rule.to_string(), file, pos.line, pos.col))
+        {
+            return;
+        }
+        let loc = |f: usize, p: Pos| Location::new(self.files[f].0.clone(), p.line, p.col);
+        let mut path: Vec<FlowStep> = t
+            .steps
+            .iter()
+            .map(|(f, p, note)| FlowStep {
+                location: loc(*f, *p),
+                note: note.clone(),
+            })
+            .collect();
+        path.push(FlowStep {
+            location: loc(file, pos),
+            note: format!("reaches `{sink}`"),
+        });
+        self.findings.push(CodeFinding {
+            rule: rule.to_string(),
+            sink: sink.to_string(),
+            location: loc(file, pos),
+            path,
+            detail,
+        });
+    }
+}
+
+fn is_stringify(callee: &str) -> bool {
+    matches!(
+        callee,
+        "json.dumps" | "JSON.stringify" | "str" | "repr" | "String"
+    )
+}
+
+fn member_taint(mut t: Taint, key: Option<&str>) -> Taint {
+    match key {
+        Some(k) => {
+            let lower = k.to_ascii_lowercase();
+            if matches!(
+                lower.as_str(),
+                "requestcontext" | "authorizer" | "claims" | "jwt"
+            ) {
+                t.authorizer = true;
+            }
+            t.whole = t.whole
+                && (lower == "headers" || lower == "multivalueheaders" || lower == "authorization");
+            if lower == "authorization" || lower == "headers" {
+                t.whole = true;
+            }
+            if is_identity_key(k) && !t.authorizer && t.kinds & EVENT != 0 {
+                t.identity = true;
+            }
+        }
+        None => t.whole = false,
+    }
+    t.obj = false;
+    t
+}
+
+fn kind_ok(s: &Sink, t: &Taint) -> bool {
+    let want = if s.kinds.is_empty() {
+        EVENT
+    } else {
+        s.kinds.iter().fold(0, |acc, k| {
+            acc | match k.as_str() {
+                "event" => EVENT,
+                "error" => ERROR,
+                "secret" => SECRET,
+                _ => 0,
+            }
+        })
+    };
+    t.kinds & want != 0
+}
+
+fn sink_accepts(s: &Sink, expr: &Expr, t: &Taint) -> bool {
+    if !kind_ok(s, t) || t.cleared.contains(&s.rule) {
+        return false;
+    }
+    match s.shape.as_deref() {
+        Some("string") if t.obj || matches!(expr, Expr::Object(..)) => return false,
+        Some("object-from-event") if t.stringy => return false,
+        _ => {}
+    }
+    if s.identity && (!t.identity || t.authorizer) {
+        return false;
+    }
+    if s.logged && !t.whole {
+        return false;
+    }
+    if let Some(needle) = &s.arg_contains {
+        let mut lits = Vec::new();
+        expr.literals(&mut lits);
+        if !lits.iter().any(|l| l.contains(needle.as_str())) {
+            return false;
+        }
+    }
+    true
+}
+
+fn describe(t: &Taint) -> &'static str {
+    if t.kinds & EVENT != 0 {
+        "event data"
+    } else if t.kinds & SECRET != 0 {
+        "a secret"
+    } else {
+        "error details"
+    }
+}
+
+/// Names a condition tests (positive: clean in the `then` branch; negative: clean after an early
+/// exit or in the `else` branch): `x in ALLOWED`, `x == "a"`, `ALLOWED.includes(x)`,
+/// `re.fullmatch(p, x)`, `/re/.test(x)`, `x.startswith(BASE)` and their negations.
+fn guard_names(cond: &Expr) -> (Vec<String>, Vec<String>) {
+    match cond {
+        Expr::Not(inner, _) => {
+            let (p, n) = guard_names(inner);
+            (n, p)
+        }
+        Expr::Compare {
+            op, left, right, ..
+        } => {
+            let name = left
+                .text()
+                .filter(|_| matches!(**left, Expr::Name(..) | Expr::Member { .. }));
+            let literal_right = matches!(
+                **right,
+                Expr::Str(..)
+                    | Expr::Const(..)
+                    | Expr::Seq(..)
+                    | Expr::Name(..)
+                    | Expr::Member { .. }
+            );
+            match (op.as_str(), name) {
+                ("in" | "==" | "===", Some(n)) if literal_right => (vec![root_name(&n)], vec![]),
+                ("not in" | "!=" | "!==", Some(n)) if literal_right => {
+                    (vec![], vec![root_name(&n)])
+                }
+                _ => (vec![], vec![]),
+            }
+        }
+        Expr::Call(c) => {
+            let last = c.callee.rsplit('.').next().unwrap_or("");
+            let tested = match last {
+                "includes" | "has" | "test" | "match" | "fullmatch" => c.args.last(),
+                "startswith" | "startsWith" => c.receiver.as_ref(),
+                _ => None,
+            };
+            match tested.and_then(Expr::text) {
+                Some(n) => (vec![root_name(&n)], vec![]),
+                None => (vec![], vec![]),
+            }
+        }
+        _ => (vec![], vec![]),
+    }
+}
+
+fn root_name(text: &str) -> String {
+    text.split(['.', '[']).next().unwrap_or(text).to_string()
+}
+
+fn join_env(env: &mut HashMap<String, Taint>, other: HashMap<String, Taint>) {
+    for (k, v) in other {
+        let merged = Taint::merge(env.remove(&k), Some(v));
+        if let Some(m) = merged {
+            env.insert(k, m);
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! A small language-neutral form of handler code: what the taint engine needs from Python and
+//! JavaScript/TypeScript, lowered from their tree-sitter trees. Anything the engine does not need
+//! to tell apart becomes `Expr::Other` (the union of its parts).
+
+/// Line and column (1-based) in the file being analysed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pos {
+    pub line: u32,
+    pub col: u32,
+}
+
+#[derive(Debug, Clone)]
+pub enum Expr {
+    /// A variable.
+    Name(String, Pos),
+    /// `obj.key` / `obj["key"]` (`key` when literal) / `obj[expr]`.
+    Member {
+        obj: Box<Expr>,
+        key: Option<String>,
+        index: Option<Box<Expr>>,
+        pos: Pos,
+    },
+    Call(Box<Call>),
+    /// String building: f-strings, template literals, `+`/`%` with strings, `.format`.
+    Concat(Vec<Expr>, Pos),
+    /// An object/dict literal (keys when literal).
+    Object(Vec<(Option<String>, Expr)>, Pos),
+    /// A list/tuple/set/array literal or a comprehension.
+    Seq(Vec<Expr>, Pos),
+    /// `a == b`, `a in b`, `a === b` (the result is a boolean: never tainted itself).
+    Compare {
+        op: String,
+        left: Box<Expr>,
+        right: Box<Expr>,
+        pos: Pos,
+    },
+    /// A function or lambda value (not called here).
+    Function(Box<FunctionDef>),
+    /// `not x` / `!x`: kept so that guards (`if not p.startswith(BASE): return`) are understood.
+    Not(Box<Expr>, Pos),
+    /// A literal string (its text).
+    Str(String, Pos),
+    /// Numbers, booleans, null (as written: `True`, `true`, `3`).
+    Const(String, Pos),
+    /// Anything else: tainted when any part is.
+    Other(Vec<Expr>, Pos),
+}
+
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// The callee as written, with import aliases resolved (`subprocess.run`, `child_process.exec`,
+    /// `cursor.execute`).
+    pub callee: String,
+    /// The receiver of a method call, for taint through methods (`s.strip()`).
+    pub receiver: Option<Expr>,
+    /// Positional arguments.
+    pub args: Vec<Expr>,
+    /// Keyword arguments (Python), or the properties of a trailing object argument (JS options).
+    pub kwargs: Vec<(String, Expr)>,
+    /// `new X(...)`
+    pub is_new: bool,
+    pub pos: Pos,
+    /// Source text of the call, shortened, for messages.
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum Target {
+    Name(String),
+    /// `obj.attr = ...`, `obj[k] = ...`: taints the base variable.
+    Member(String),
+    /// Destructuring: `{a, b: c} = x` / `a, b = x` (each name, with the key it takes).
+    Destructure(Vec<(Option<String>, String)>),
+    Ignore,
+}
+
+#[derive(Debug, Clone)]
+pub enum Stmt {
+    Assign {
+        targets: Vec<Target>,
+        value: Expr,
+        /// `x += y`: keeps what `x` already carried.
+        augment: bool,
+        pos: Pos,
+    },
+    Expr(Expr),
+    Return(Option<Expr>, Pos),
+    If {
+        cond: Expr,
+        then: Vec<Stmt>,
+        otherwise: Vec<Stmt>,
+    },
+    Loop {
+        target: Vec<Target>,
+        iter: Expr,
+        body: Vec<Stmt>,
+    },
+    Try {
+        body: Vec<Stmt>,
+        /// The handler's bound exception name, when any, and its body.
+        handlers: Vec<(Option<String>, Vec<Stmt>, Pos)>,
+        finally: Vec<Stmt>,
+    },
+    /// A nested function definition (its name is bound to it).
+    Def(FunctionDef),
+    /// `raise`/`throw`: ends the block.
+    Raise(Option<Expr>, Pos),
+}
+
+#[derive(Debug, Clone)]
+pub struct FunctionDef {
+    pub name: String,
+    pub params: Vec<Param>,
+    pub body: Vec<Stmt>,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone)]
+pub enum Param {
+    Name(String),
+    /// A destructured parameter `({ body, headers })`.
+    Destructure(Vec<(Option<String>, String)>),
+}
+
+/// One source file, lowered.
+#[derive(Debug, Clone, Default)]
+pub struct Module {
+    pub functions: Vec<FunctionDef>,
+    /// Top-level statements (module constants, clients).
+    pub top: Vec<Stmt>,
+    /// Local name -> imported module path (`sp` -> `subprocess`, `exec` -> `child_process.exec`).
+    pub aliases: Vec<(String, String)>,
+    /// Local modules imported: (local binding, module specifier, imported name if any).
+    pub local_imports: Vec<(String, String, Option<String>)>,
+    /// Modules imported at all (for sinks that only exist with a library, e.g. mongodb).
+    pub imported: Vec<String>,
+    /// Exported names -> function name (`exports.handler = main`).
+    pub exports: Vec<(String, String)>,
+}
+
+impl Expr {
+    pub fn pos(&self) -> Pos {
+        match self {
+            Expr::Name(_, p)
+            | Expr::Concat(_, p)
+            | Expr::Object(_, p)
+            | Expr::Seq(_, p)
+            | Expr::Str(_, p)
+            | Expr::Const(_, p)
+            | Expr::Not(_, p)
+            | Expr::Other(_, p) => *p,
+            Expr::Member { pos, .. } | Expr::Compare { pos, .. } => *pos,
+            Expr::Call(c) => c.pos,
+            Expr::Function(f) => f.pos,
+        }
+    }
+}
+
+impl Expr {
+    /// Source-like text of simple expressions (names, members, literals), for catalog
+    /// conditions such as `shell=True` or `Loader=yaml.SafeLoader`.
+    pub fn text(&self) -> Option<String> {
+        match self {
+            Expr::Name(n, _) => Some(n.clone()),
+            Expr::Str(s, _) => Some(s.clone()),
+            Expr::Const(c, _) => Some(c.clone()),
+            Expr::Member { obj, key, .. } => {
+                let base = obj.text()?;
+                Some(match key {
+                    Some(k) => format!("{base}.{k}"),
+                    None => format!("{base}[]"),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Every literal string inside (for conditions like "the path is under /tmp").
+    pub fn literals(&self, out: &mut Vec<String>) {
+        match self {
+            Expr::Str(s, _) => out.push(s.clone()),
+            Expr::Concat(parts, _) | Expr::Seq(parts, _) | Expr::Other(parts, _) => {
+                parts.iter().for_each(|p| p.literals(out))
+            }
+            Expr::Call(c) => {
+                c.args.iter().for_each(|a| a.literals(out));
+                if let Some(r) = &c.receiver {
+                    r.literals(out);
+                }
+            }
+            Expr::Member { obj, .. } => obj.literals(out),
+            _ => {}
+        }
+    }
+
+    /// Every variable name and literal key mentioned (for "is this about a password").
+    pub fn words(&self, out: &mut Vec<String>) {
+        match self {
+            Expr::Name(n, _) => out.push(n.clone()),
+            Expr::Str(s, _) => out.push(s.clone()),
+            Expr::Member {
+                obj, key, index, ..
+            } => {
+                obj.words(out);
+                if let Some(k) = key {
+                    out.push(k.clone());
+                }
+                if let Some(i) = index {
+                    i.words(out);
+                }
+            }
+            Expr::Call(c) => {
+                c.args.iter().for_each(|a| a.words(out));
+                if let Some(r) = &c.receiver {
+                    r.words(out);
+                }
+            }
+            Expr::Concat(parts, _) | Expr::Seq(parts, _) | Expr::Other(parts, _) => {
+                parts.iter().for_each(|p| p.words(out))
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,876 @@
+//! JavaScript and TypeScript (tree-sitter) to the taint IR.
+
+use super::ir::{Call, Expr, FunctionDef, Module, Param, Pos, Stmt, Target};
+use tree_sitter::Node;
+
+const MAX_DEPTH: usize = 120;
+
+pub fn lower(text: &str, typescript: bool) -> Option<Module> {
+    let mut parser = tree_sitter::Parser::new();
+    let lang: tree_sitter::Language = if typescript {
+        tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into()
+    } else {
+        tree_sitter_javascript::LANGUAGE.into()
+    };
+    parser.set_language(&lang).ok()?;
+    let tree = parser.parse(text, None)?;
+    let mut l = Lower {
+        src: text.as_bytes(),
+        module: Module::default(),
+    };
+    // Imports and requires first, so callees resolve wherever they are used.
+    let root = tree.root_node();
+    for child in named_children(root) {
+        l.imports(child);
+    }
+    let mut top = Vec::new();
+    for child in named_children(root) {
+        l.top_level(child, &mut top);
+    }
+    l.module.top = top;
+    Some(l.module)
+}
+
+fn named_children(n: Node) -> Vec<Node> {
+    let mut c = n.walk();
+    n.named_children(&mut c).collect()
+}
+
+fn pos(n: Node) -> Pos {
+    let p = n.start_position();
+    Pos {
+        line: p.row as u32 + 1,
+        col: p.column as u32 + 1,
+    }
+}
+
+struct Lower<'a> {
+    src: &'a [u8],
+    module: Module,
+}
+
+impl Lower<'_> {
+    fn text(&self, n: Node) -> String {
+        n.utf8_text(self.src).unwrap_or("").to_string()
+    }
+
+    fn str_lit(&self, n: Node) -> String {
+        self.text(n)
+            .trim_matches(|c| c == '"' || c == '\'' || c == '`')
+            .to_string()
+    }
+
+    /// `require('x')` → `x`.
+    fn require_of(&self, n: Node) -> Option<String> {
+        let n = if n.kind() == "await_expression" {
+            n.named_child(0)?
+        } else {
+            n
+        };
+        if n.kind() != "call_expression" {
+            return None;
+        }
+        let f = n.child_by_field_name("function")?;
+        if self.text(f) != "require" {
+            return None;
+        }
+        let arg = n.child_by_field_name("arguments")?.named_child(0)?;
+        (arg.kind() == "string").then(|| self.str_lit(arg))
+    }
+
+    fn bind_module(&mut self, local: &str, module: &str, imported: Option<&str>) {
+        let full = match imported {
+            Some(i) if i != "default" => format!("{module}.{i}"),
+            _ => module.to_string(),
+        };
+        self.module.aliases.push((local.to_string(), full));
+        self.module.imported.push(module.to_string());
+        if module.starts_with('.') {
+            self.module.local_imports.push((
+                local.to_string(),
+                module.to_string(),
+                imported.map(str::to_string),
+            ));
+        }
+    }
+
+    fn imports(&mut self, n: Node) {
+        match n.kind() {
+            "import_statement" => {
+                let Some(source) = n.child_by_field_name("source").map(|s| self.str_lit(s)) else {
+                    return;
+                };
+                self.module.imported.push(source.clone());
+                for clause in named_children(n)
+                    .into_iter()
+                    .filter(|c| c.kind() == "import_clause")
+                {
+                    for part in named_children(clause) {
+                        match part.kind() {
+                            "identifier" => {
+                                let local = self.text(part);
+                                self.bind_module(&local, &source, None);
+                            }
+                            "namespace_import" => {
+                                if let Some(id) = named_children(part)
+                                    .into_iter()
+                                    .find(|c| c.kind() == "identifier")
+                                {
+                                    let local = self.text(id);
+                                    self.bind_module(&local, &source, None);
+                                }
+                            }
+                            "named_imports" => {
+                                for spec in named_children(part) {
+                                    let name = spec
+                                        .child_by_field_name("name")
+                                        .map(|x| self.text(x))
+                                        .unwrap_or_default();
+                                    let alias = spec
+                                        .child_by_field_name("alias")
+                                        .map(|x| self.text(x))
+                                        .unwrap_or_else(|| name.clone());
+                                    self.bind_module(&alias, &source, Some(&name));
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            "lexical_declaration" | "variable_declaration" => {
+                for d in named_children(n)
+                    .into_iter()
+                    .filter(|c| c.kind() == "variable_declarator")
+                {
+                    let (Some(name), Some(value)) = (
+                        d.child_by_field_name("name"),
+                        d.child_by_field_name("value"),
+                    ) else {
+                        continue;
+                    };
+                    // `require('x').y`
+                    let (req, member) = match value.kind() {
+                        "member_expression" => (
+                            value
+                                .child_by_field_name("object")
+                                .and_then(|o| self.require_of(o)),
+                            value.child_by_field_name("property").map(|p| self.text(p)),
+                        ),
+                        _ => (self.require_of(value), None),
+                    };
+                    let Some(module) = req else { continue };
+                    match name.kind() {
+                        "identifier" => {
+                            let local = self.text(name);
+                            self.bind_module(&local, &module, member.as_deref());
+                        }
+                        "object_pattern" => {
+                            for (key, local) in self.pattern_names(name) {
+                                let key = key.unwrap_or_else(|| local.clone());
+                                self.bind_module(&local, &module, Some(&key));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            "export_statement" => {
+                if let Some(d) = n.child_by_field_name("declaration") {
+                    self.imports(d);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn top_level(&mut self, n: Node, top: &mut Vec<Stmt>) {
+        match n.kind() {
+            "function_declaration" | "generator_function_declaration" => {
+                if let Some(f) = self.function(n, None, 0) {
+                    self.module.functions.push(f);
+                }
+            }
+            "lexical_declaration" | "variable_declaration" => {
+                for d in named_children(n)
+                    .into_iter()
+                    .filter(|c| c.kind() == "variable_declarator")
+                {
+                    let (Some(name), Some(value)) = (
+                        d.child_by_field_name("name"),
+                        d.child_by_field_name("value"),
+                    ) else {
+                        continue;
+                    };
+                    if name.kind() == "identifier" {
+                        let local = self.text(name);
+                        if let Some(f) = self.function_value(value, &local) {
+                            self.module.functions.push(f);
+                            continue;
+                        }
+                        // `const handler = middy(main)`: the wrapped function is the handler.
+                        if let Some(inner) = self.wrapped_function(value) {
+                            self.module.exports.push((local.clone(), inner));
+                        }
+                    }
+                }
+                top.extend(self.stmt(n, 0));
+            }
+            "export_statement" => {
+                if let Some(d) = n.child_by_field_name("declaration") {
+                    self.top_level(d, top);
+                } else if let Some(v) = n.child_by_field_name("value") {
+                    // `export default async (event) => ...`
+                    if let Some(f) = self.function_value(v, "default") {
+                        self.module.functions.push(f);
+                    }
+                } else {
+                    // `export { main as handler }`
+                    for clause in named_children(n)
+                        .into_iter()
+                        .filter(|c| c.kind() == "export_clause")
+                    {
+                        for spec in named_children(clause) {
+                            let name = spec
+                                .child_by_field_name("name")
+                                .map(|x| self.text(x))
+                                .unwrap_or_default();
+                            let alias = spec
+                                .child_by_field_name("alias")
+                                .map(|x| self.text(x))
+                                .unwrap_or_else(|| name.clone());
+                            self.module.exports.push((alias, name));
+                        }
+                    }
+                }
+            }
+            "expression_statement" => {
+                if let Some(a) = n
+                    .named_child(0)
+                    .filter(|c| c.kind() == "assignment_expression")
+                {
+                    self.export_assignment(a);
+                }
+                top.extend(self.stmt(n, 0));
+            }
+            _ => top.extend(self.stmt(n, 0)),
+        }
+    }
+
+    /// `exports.handler = ...`, `module.exports.handler = ...`, `module.exports = { handler }`.
+    fn export_assignment(&mut self, a: Node) {
+        let (Some(left), Some(right)) = (
+            a.child_by_field_name("left"),
+            a.child_by_field_name("right"),
+        ) else {
+            return;
+        };
+        let target = self.text(left);
+        let exported = target
+            .strip_prefix("module.exports.")
+            .or_else(|| target.strip_prefix("exports."))
+            .map(str::to_string);
+        if let Some(name) = exported {
+            if let Some(f) = self.function_value(right, &name) {
+                self.module.functions.push(f);
+            } else if right.kind() == "identifier" {
+                self.module.exports.push((name, self.text(right)));
+            } else if let Some(inner) = self.wrapped_function(right) {
+                self.module.exports.push((name, inner));
+            }
+            return;
+        }
+        if target == "module.exports" && right.kind() == "object" {
+            for prop in named_children(right) {
+                match prop.kind() {
+                    "shorthand_property_identifier" => {
+                        let n = self.text(prop);
+                        self.module.exports.push((n.clone(), n));
+                    }
+                    "pair" => {
+                        let key = prop
+                            .child_by_field_name("key")
+                            .map(|k| self.str_lit(k))
+                            .unwrap_or_default();
+                        if let Some(v) = prop.child_by_field_name("value") {
+                            if let Some(f) = self.function_value(v, &key) {
+                                self.module.functions.push(f);
+                            } else if v.kind() == "identifier" {
+                                self.module.exports.push((key, self.text(v)));
+                            }
+                        }
+                    }
+                    "method_definition" => {
+                        if let Some(f) = self.function(prop, None, 0) {
+                            self.module.functions.push(f);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// `middy(main)`, `wrap(main).use(...)`: the innermost identifier argument.
+    fn wrapped_function(&self, n: Node) -> Option<String> {
+        match n.kind() {
+            "call_expression" => {
+                let f = n.child_by_field_name("function")?;
+                if f.kind() == "member_expression" {
+                    if let Some(obj) = f.child_by_field_name("object") {
+                        if let Some(inner) = self.wrapped_function(obj) {
+                            return Some(inner);
+                        }
+                    }
+                }
+                let first = n.child_by_field_name("arguments")?.named_child(0)?;
+                match first.kind() {
+                    "identifier" => Some(self.text(first)),
+                    "call_expression" => self.wrapped_function(first),
+                    _ => None,
+                }
+            }
+            "await_expression" | "parenthesized_expression" => {
+                self.wrapped_function(n.named_child(0)?)
+            }
+            _ => None,
+        }
+    }
+
+    fn function_value(&self, n: Node, name: &str) -> Option<FunctionDef> {
+        match n.kind() {
+            "arrow_function" | "function_expression" | "function" | "generator_function" => {
+                self.function(n, Some(name), 0)
+            }
+            "parenthesized_expression" => self.function_value(n.named_child(0)?, name),
+            _ => None,
+        }
+    }
+
+    fn function(&self, n: Node, name: Option<&str>, depth: usize) -> Option<FunctionDef> {
+        let name = match name {
+            Some(n) => n.to_string(),
+            None => n
+                .child_by_field_name("name")
+                .map(|x| self.text(x))
+                .unwrap_or_default(),
+        };
+        let params = match n.child_by_field_name("parameters") {
+            Some(p) => named_children(p)
+                .into_iter()
+                .filter_map(|c| self.param(c))
+                .collect(),
+            None => n
+                .child_by_field_name("parameter")
+                .map(|p| vec![Param::Name(self.text(p))])
+                .unwrap_or_default(),
+        };
+        let body = match n.child_by_field_name("body") {
+            Some(b) if b.kind() == "statement_block" => self.block(b, depth + 1),
+            Some(e) => vec![Stmt::Return(Some(self.expr(e, depth + 1)), pos(e))],
+            None => Vec::new(),
+        };
+        Some(FunctionDef {
+            name,
+            params,
+            body,
+            pos: pos(n),
+        })
+    }
+
+    fn param(&self, c: Node) -> Option<Param> {
+        match c.kind() {
+            "identifier" => Some(Param::Name(self.text(c))),
+            "object_pattern" => Some(Param::Destructure(self.pattern_names(c))),
+            "assignment_pattern" => self.param(c.child_by_field_name("left")?),
+            "required_parameter" | "optional_parameter" => {
+                self.param(c.child_by_field_name("pattern")?)
+            }
+            _ => None,
+        }
+    }
+
+    /// `{ a, b: c, d = 1 }` → [(a, a), (b, c), (d, d)]
+    fn pattern_names(&self, n: Node) -> Vec<(Option<String>, String)> {
+        let mut out = Vec::new();
+        for c in named_children(n) {
+            match c.kind() {
+                "shorthand_property_identifier_pattern" => {
+                    let t = self.text(c);
+                    out.push((Some(t.clone()), t));
+                }
+                "pair_pattern" => {
+                    let key = c.child_by_field_name("key").map(|k| self.str_lit(k));
+                    if let Some(v) = c.child_by_field_name("value") {
+                        match v.kind() {
+                            "identifier" => out.push((key, self.text(v))),
+                            "assignment_pattern" => {
+                                if let Some(l) = v.child_by_field_name("left") {
+                                    out.push((key, self.text(l)));
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                "object_assignment_pattern" => {
+                    if let Some(l) = c.child_by_field_name("left") {
+                        let t = self.text(l);
+                        out.push((Some(t.clone()), t));
+                    }
+                }
+                "identifier" => out.push((None, self.text(c))),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn block(&self, b: Node, depth: usize) -> Vec<Stmt> {
+        if depth > MAX_DEPTH {
+            return Vec::new();
+        }
+        named_children(b)
+            .into_iter()
+            .flat_map(|s| self.stmt(s, depth))
+            .collect()
+    }
+
+    fn body_of(&self, n: Option<Node>, depth: usize) -> Vec<Stmt> {
+        match n {
+            Some(b) if b.kind() == "statement_block" => self.block(b, depth + 1),
+            Some(s) => self.stmt(s, depth + 1),
+            None => Vec::new(),
+        }
+    }
+
+    fn stmt(&self, n: Node, depth: usize) -> Vec<Stmt> {
+        if depth > MAX_DEPTH {
+            return Vec::new();
+        }
+        match n.kind() {
+            "expression_statement" => n
+                .named_child(0)
+                .map(|e| self.expr_stmt(e, depth))
+                .unwrap_or_default(),
+            "lexical_declaration" | "variable_declaration" => named_children(n)
+                .into_iter()
+                .filter(|c| c.kind() == "variable_declarator")
+                .filter_map(|d| {
+                    let name = d.child_by_field_name("name")?;
+                    let value = d.child_by_field_name("value")?;
+                    if let Some(f) = self.function_value(value, &self.text(name)) {
+                        return Some(Stmt::Def(f));
+                    }
+                    Some(Stmt::Assign {
+                        targets: self.targets(name),
+                        value: self.expr(value, depth),
+                        augment: false,
+                        pos: pos(d),
+                    })
+                })
+                .collect(),
+            "return_statement" => vec![Stmt::Return(
+                n.named_child(0).map(|e| self.expr(e, depth)),
+                pos(n),
+            )],
+            "throw_statement" => vec![Stmt::Raise(
+                n.named_child(0).map(|e| self.expr(e, depth)),
+                pos(n),
+            )],
+            "if_statement" => {
+                let cond = n
+                    .child_by_field_name("condition")
+                    .map(|c| self.expr(c, depth))
+                    .unwrap_or(Expr::Const(String::new(), pos(n)));
+                let then = self.body_of(n.child_by_field_name("consequence"), depth);
+                let otherwise = n
+                    .child_by_field_name("alternative")
+                    .map(|a| {
+                        named_children(a)
+                            .into_iter()
+                            .flat_map(|s| match s.kind() {
+                                "statement_block" => self.block(s, depth + 1),
+                                _ => self.stmt(s, depth + 1),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                vec![Stmt::If {
+                    cond,
+                    then,
+                    otherwise,
+                }]
+            }
+            "for_in_statement" => {
+                let target = n
+                    .child_by_field_name("left")
+                    .map(|l| self.targets(l))
+                    .unwrap_or_default();
+                let iter = n
+                    .child_by_field_name("right")
+                    .map(|r| self.expr(r, depth))
+                    .unwrap_or(Expr::Const(String::new(), pos(n)));
+                let body = self.body_of(n.child_by_field_name("body"), depth);
+                vec![Stmt::Loop { target, iter, body }]
+            }
+            "for_statement" | "while_statement" | "do_statement" => {
+                let mut body = Vec::new();
+                if let Some(init) = n.child_by_field_name("initializer") {
+                    body.extend(self.stmt(init, depth + 1));
+                }
+                let iter = n
+                    .child_by_field_name("condition")
+                    .map(|c| self.expr(c, depth))
+                    .unwrap_or(Expr::Const(String::new(), pos(n)));
+                body.extend(self.body_of(n.child_by_field_name("body"), depth));
+                vec![Stmt::Loop {
+                    target: vec![],
+                    iter,
+                    body,
+                }]
+            }
+            "try_statement" => {
+                let body = self.body_of(n.child_by_field_name("body"), depth);
+                let mut handlers = Vec::new();
+                if let Some(h) = n.child_by_field_name("handler") {
+                    let name = h.child_by_field_name("parameter").map(|p| self.text(p));
+                    handlers.push((
+                        name,
+                        self.body_of(h.child_by_field_name("body"), depth),
+                        pos(h),
+                    ));
+                }
+                let finally = n
+                    .child_by_field_name("finalizer")
+                    .map(|f| self.body_of(f.child_by_field_name("body"), depth))
+                    .unwrap_or_default();
+                vec![Stmt::Try {
+                    body,
+                    handlers,
+                    finally,
+                }]
+            }
+            "statement_block" => self.block(n, depth + 1),
+            "function_declaration" => self
+                .function(n, None, depth)
+                .map(Stmt::Def)
+                .into_iter()
+                .collect(),
+            "export_statement" => n
+                .child_by_field_name("declaration")
+                .map(|d| self.stmt(d, depth))
+                .unwrap_or_default(),
+            "switch_statement" => {
+                let value = n.child_by_field_name("value").map(|v| self.expr(v, depth));
+                let mut out: Vec<Stmt> = value.into_iter().map(Stmt::Expr).collect();
+                if let Some(body) = n.child_by_field_name("body") {
+                    for case in named_children(body) {
+                        let stmts: Vec<Stmt> = named_children(case)
+                            .into_iter()
+                            .filter(|c| {
+                                c.kind().ends_with("statement") || c.kind() == "lexical_declaration"
+                            })
+                            .flat_map(|c| self.stmt(c, depth + 1))
+                            .collect();
+                        out.push(Stmt::If {
+                            cond: Expr::Const(String::new(), pos(case)),
+                            then: stmts,
+                            otherwise: vec![],
+                        });
+                    }
+                }
+                out
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn expr_stmt(&self, e: Node, depth: usize) -> Vec<Stmt> {
+        match e.kind() {
+            "assignment_expression" | "augmented_assignment_expression" => {
+                let (Some(left), Some(right)) = (
+                    e.child_by_field_name("left"),
+                    e.child_by_field_name("right"),
+                ) else {
+                    return vec![];
+                };
+                vec![Stmt::Assign {
+                    targets: self.targets(left),
+                    value: self.expr(right, depth),
+                    augment: e.kind() == "augmented_assignment_expression",
+                    pos: pos(e),
+                }]
+            }
+            _ => vec![Stmt::Expr(self.expr(e, depth))],
+        }
+    }
+
+    fn targets(&self, n: Node) -> Vec<Target> {
+        match n.kind() {
+            "identifier" => vec![Target::Name(self.text(n))],
+            "member_expression" | "subscript_expression" => {
+                let mut base = n;
+                while let Some(o) = base.child_by_field_name("object") {
+                    base = o;
+                }
+                if base.kind() == "identifier" {
+                    vec![Target::Member(self.text(base))]
+                } else {
+                    vec![Target::Ignore]
+                }
+            }
+            "object_pattern" => vec![Target::Destructure(self.pattern_names(n))],
+            "array_pattern" => vec![Target::Destructure(
+                named_children(n)
+                    .into_iter()
+                    .filter(|c| c.kind() == "identifier")
+                    .map(|c| (None, self.text(c)))
+                    .collect(),
+            )],
+            "lexical_declaration" | "variable_declaration" => named_children(n)
+                .into_iter()
+                .filter_map(|d| d.child_by_field_name("name"))
+                .flat_map(|nm| self.targets(nm))
+                .collect(),
+            _ => vec![Target::Ignore],
+        }
+    }
+
+    fn dotted(&self, n: Node) -> Option<String> {
+        match n.kind() {
+            "identifier" => {
+                let name = self.text(n);
+                let resolved = self
+                    .module
+                    .aliases
+                    .iter()
+                    .rev()
+                    .find(|(a, _)| *a == name)
+                    .map(|(_, f)| f.clone());
+                Some(resolved.unwrap_or(name))
+            }
+            "member_expression" => {
+                let obj = self.dotted(n.child_by_field_name("object")?)?;
+                let prop = self.text(n.child_by_field_name("property")?);
+                Some(format!("{obj}.{prop}"))
+            }
+            "this" => Some("this".into()),
+            _ => None,
+        }
+    }
+
+    fn expr(&self, n: Node, depth: usize) -> Expr {
+        let p = pos(n);
+        if depth > MAX_DEPTH {
+            return Expr::Const(String::new(), p);
+        }
+        let d = depth + 1;
+        let none = || Expr::Const(String::new(), p);
+        match n.kind() {
+            "identifier" | "shorthand_property_identifier" => Expr::Name(self.text(n), p),
+            "member_expression" => {
+                let obj = n
+                    .child_by_field_name("object")
+                    .map(|o| self.expr(o, d))
+                    .unwrap_or_else(none);
+                let key = n.child_by_field_name("property").map(|x| self.text(x));
+                Expr::Member {
+                    obj: Box::new(obj),
+                    key,
+                    index: None,
+                    pos: p,
+                }
+            }
+            "subscript_expression" => {
+                let obj = n
+                    .child_by_field_name("object")
+                    .map(|o| self.expr(o, d))
+                    .unwrap_or_else(none);
+                let idx = n.child_by_field_name("index");
+                let key = idx
+                    .filter(|i| i.kind() == "string")
+                    .map(|i| self.str_lit(i));
+                let index = idx
+                    .filter(|i| i.kind() != "string")
+                    .map(|i| Box::new(self.expr(i, d)));
+                Expr::Member {
+                    obj: Box::new(obj),
+                    key,
+                    index,
+                    pos: p,
+                }
+            }
+            "call_expression" | "new_expression" => self.call(n, d),
+            "template_string" => {
+                let mut parts = vec![Expr::Str(self.str_lit(n), p)];
+                for c in named_children(n)
+                    .into_iter()
+                    .filter(|c| c.kind() == "template_substitution")
+                {
+                    if let Some(e) = c.named_child(0) {
+                        parts.push(self.expr(e, d));
+                    }
+                }
+                if parts.len() == 1 {
+                    parts.remove(0)
+                } else {
+                    Expr::Concat(parts, p)
+                }
+            }
+            "string" => Expr::Str(self.str_lit(n), p),
+            "number" | "true" | "false" | "null" | "undefined" | "regex" => {
+                Expr::Const(self.text(n), p)
+            }
+            "binary_expression" => {
+                let op = n
+                    .child_by_field_name("operator")
+                    .map(|o| self.text(o))
+                    .unwrap_or_default();
+                let l = n
+                    .child_by_field_name("left")
+                    .map(|x| self.expr(x, d))
+                    .unwrap_or_else(none);
+                let r = n
+                    .child_by_field_name("right")
+                    .map(|x| self.expr(x, d))
+                    .unwrap_or_else(none);
+                match op.as_str() {
+                    "+" => Expr::Concat(vec![l, r], p),
+                    "==" | "===" | "!=" | "!==" | "<" | ">" | "<=" | ">=" | "in" | "instanceof" => {
+                        Expr::Compare {
+                            op,
+                            left: Box::new(l),
+                            right: Box::new(r),
+                            pos: p,
+                        }
+                    }
+                    _ => Expr::Other(vec![l, r], p),
+                }
+            }
+            "unary_expression" => {
+                let op = n
+                    .child_by_field_name("operator")
+                    .map(|o| self.text(o))
+                    .unwrap_or_default();
+                let arg = n
+                    .child_by_field_name("argument")
+                    .map(|a| self.expr(a, d))
+                    .unwrap_or_else(none);
+                match op.as_str() {
+                    "!" => Expr::Not(Box::new(arg), p),
+                    "typeof" | "void" | "-" | "+" | "~" => {
+                        // The result is a number or a type name.
+                        Expr::Other(vec![], p)
+                    }
+                    _ => arg,
+                }
+            }
+            "object" => Expr::Object(
+                named_children(n)
+                    .into_iter()
+                    .filter_map(|prop| match prop.kind() {
+                        "pair" => {
+                            let k = prop.child_by_field_name("key")?;
+                            let key = Some(self.str_lit(k));
+                            let v = prop.child_by_field_name("value").map(|v| self.expr(v, d))?;
+                            Some((key, v))
+                        }
+                        "shorthand_property_identifier" => Some((
+                            Some(self.text(prop)),
+                            Expr::Name(self.text(prop), pos(prop)),
+                        )),
+                        "spread_element" => prop.named_child(0).map(|e| (None, self.expr(e, d))),
+                        _ => None,
+                    })
+                    .collect(),
+                p,
+            ),
+            "array" => Expr::Seq(
+                named_children(n)
+                    .into_iter()
+                    .map(|c| self.expr(c, d))
+                    .collect(),
+                p,
+            ),
+            "arrow_function" | "function_expression" | "function" => self
+                .function(n, Some("<callback>"), d)
+                .map(|f| Expr::Function(Box::new(f)))
+                .unwrap_or_else(none),
+            "assignment_expression" => n
+                .child_by_field_name("right")
+                .map(|r| self.expr(r, d))
+                .unwrap_or_else(none),
+            "await_expression"
+            | "parenthesized_expression"
+            | "non_null_expression"
+            | "as_expression"
+            | "satisfies_expression"
+            | "spread_element" => n
+                .named_child(0)
+                .map(|c| self.expr(c, d))
+                .unwrap_or_else(none),
+            _ => Expr::Other(
+                named_children(n)
+                    .into_iter()
+                    .filter(|c| c.kind() != "comment")
+                    .map(|c| self.expr(c, d))
+                    .collect(),
+                p,
+            ),
+        }
+    }
+
+    fn call(&self, n: Node, d: usize) -> Expr {
+        let p = pos(n);
+        let is_new = n.kind() == "new_expression";
+        let func = n
+            .child_by_field_name("function")
+            .or_else(|| n.child_by_field_name("constructor"));
+        let callee = func.and_then(|f| self.dotted(f)).unwrap_or_else(|| {
+            func.and_then(|f| f.child_by_field_name("property"))
+                .map(|a| self.text(a))
+                .unwrap_or_default()
+        });
+        let receiver = func
+            .filter(|f| f.kind() == "member_expression")
+            .and_then(|f| f.child_by_field_name("object"))
+            .map(|o| self.expr(o, d));
+        let mut args = Vec::new();
+        let mut kwargs = Vec::new();
+        if let Some(a) = n.child_by_field_name("arguments") {
+            for c in named_children(a) {
+                if c.kind() == "comment" {
+                    continue;
+                }
+                let e = self.expr(c, d);
+                if let Expr::Object(props, _) = &e {
+                    for (k, v) in props {
+                        if let Some(k) = k {
+                            kwargs.push((k.clone(), v.clone()));
+                        }
+                    }
+                }
+                args.push(e);
+            }
+        }
+        let mut text = self.text(n).replace('\n', " ");
+        if text.len() > 80 {
+            let cut = (0..=77)
+                .rev()
+                .find(|i| text.is_char_boundary(*i))
+                .unwrap_or(0);
+            text.truncate(cut);
+            text.push('…');
+        }
+        Expr::Call(Box::new(Call {
+            callee,
+            receiver,
+            args,
+            kwargs,
+            is_new,
+            pos: p,
+            text,
+        }))
+    }
+}

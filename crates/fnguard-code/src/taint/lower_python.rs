@@ -1,0 +1,692 @@
+//! Python (tree-sitter-python) to the taint IR.
+
+use super::ir::{Call, Expr, FunctionDef, Module, Param, Pos, Stmt, Target};
+use tree_sitter::Node;
+
+/// Nesting beyond this is not lowered (hostile input cannot overflow the stack).
+const MAX_DEPTH: usize = 120;
+
+pub fn lower(text: &str) -> Option<Module> {
+    let mut parser = tree_sitter::Parser::new();
+    parser
+        .set_language(&tree_sitter_python::LANGUAGE.into())
+        .ok()?;
+    let tree = parser.parse(text, None)?;
+    let mut l = Lower {
+        src: text.as_bytes(),
+        module: Module::default(),
+    };
+    let root = tree.root_node();
+    let mut top = Vec::new();
+    for child in named_children(root) {
+        l.top_level(child, &mut top);
+    }
+    l.module.top = top;
+    Some(l.module)
+}
+
+fn named_children(n: Node) -> Vec<Node> {
+    let mut c = n.walk();
+    n.named_children(&mut c).collect()
+}
+
+fn pos(n: Node) -> Pos {
+    let p = n.start_position();
+    Pos {
+        line: p.row as u32 + 1,
+        col: p.column as u32 + 1,
+    }
+}
+
+struct Lower<'a> {
+    src: &'a [u8],
+    module: Module,
+}
+
+impl Lower<'_> {
+    fn text(&self, n: Node) -> String {
+        n.utf8_text(self.src).unwrap_or("").to_string()
+    }
+
+    fn top_level(&mut self, n: Node, top: &mut Vec<Stmt>) {
+        match n.kind() {
+            "import_statement" => {
+                for c in named_children(n) {
+                    match c.kind() {
+                        "dotted_name" => {
+                            let m = self.text(c);
+                            let first = m.split('.').next().unwrap_or(&m).to_string();
+                            self.module.aliases.push((first.clone(), first));
+                            self.module.imported.push(m.clone());
+                            self.module.local_imports.push((m.clone(), m, None));
+                        }
+                        "aliased_import" => {
+                            let name = c
+                                .child_by_field_name("name")
+                                .map(|x| self.text(x))
+                                .unwrap_or_default();
+                            let alias = c
+                                .child_by_field_name("alias")
+                                .map(|x| self.text(x))
+                                .unwrap_or_default();
+                            self.module.aliases.push((alias.clone(), name.clone()));
+                            self.module.imported.push(name.clone());
+                            self.module.local_imports.push((alias, name, None));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            "import_from_statement" => {
+                let module = n
+                    .child_by_field_name("module_name")
+                    .map(|m| self.text(m))
+                    .unwrap_or_default();
+                self.module
+                    .imported
+                    .push(module.trim_start_matches('.').to_string());
+                let mut cursor = n.walk();
+                for c in n.children_by_field_name("name", &mut cursor) {
+                    let (name, alias) = match c.kind() {
+                        "aliased_import" => (
+                            c.child_by_field_name("name")
+                                .map(|x| self.text(x))
+                                .unwrap_or_default(),
+                            c.child_by_field_name("alias")
+                                .map(|x| self.text(x))
+                                .unwrap_or_default(),
+                        ),
+                        _ => (self.text(c), self.text(c)),
+                    };
+                    let full = if module.ends_with('.') {
+                        format!("{module}{name}")
+                    } else {
+                        format!("{module}.{name}")
+                    };
+                    self.module
+                        .aliases
+                        .push((alias.clone(), full.trim_start_matches('.').to_string()));
+                    self.module
+                        .local_imports
+                        .push((alias, module.clone(), Some(name)));
+                }
+            }
+            "function_definition" => {
+                if let Some(f) = self.function(n, 0) {
+                    self.module.functions.push(f);
+                }
+            }
+            "decorated_definition" => {
+                if let Some(def) = n.child_by_field_name("definition") {
+                    self.top_level(def, top);
+                }
+            }
+            "if_statement" | "try_statement" | "with_statement" => {
+                // `if __name__ == ...`, guarded imports: statements inside still define things.
+                let s = self.stmt(n, 0);
+                top.extend(s);
+            }
+            _ => top.extend(self.stmt(n, 0)),
+        }
+    }
+
+    fn function(&self, n: Node, depth: usize) -> Option<FunctionDef> {
+        let name = self.text(n.child_by_field_name("name")?);
+        let params = n
+            .child_by_field_name("parameters")
+            .map(|p| self.params(p))
+            .unwrap_or_default();
+        let body = n
+            .child_by_field_name("body")
+            .map(|b| self.block(b, depth + 1))
+            .unwrap_or_default();
+        Some(FunctionDef {
+            name,
+            params,
+            body,
+            pos: pos(n),
+        })
+    }
+
+    fn params(&self, p: Node) -> Vec<Param> {
+        named_children(p)
+            .into_iter()
+            .filter_map(|c| {
+                let name = match c.kind() {
+                    "identifier" => self.text(c),
+                    "typed_parameter" | "default_parameter" | "typed_default_parameter" => {
+                        let n = c.child_by_field_name("name").or_else(|| c.named_child(0))?;
+                        self.text(n)
+                    }
+                    "list_splat_pattern" | "dictionary_splat_pattern" => return None,
+                    _ => return None,
+                };
+                (name != "self" && name != "cls").then_some(Param::Name(name))
+            })
+            .collect()
+    }
+
+    fn block(&self, b: Node, depth: usize) -> Vec<Stmt> {
+        if depth > MAX_DEPTH {
+            return Vec::new();
+        }
+        named_children(b)
+            .into_iter()
+            .flat_map(|s| self.stmt(s, depth))
+            .collect()
+    }
+
+    fn stmt(&self, n: Node, depth: usize) -> Vec<Stmt> {
+        if depth > MAX_DEPTH {
+            return Vec::new();
+        }
+        match n.kind() {
+            "expression_statement" => named_children(n)
+                .into_iter()
+                .flat_map(|c| match c.kind() {
+                    "assignment" | "augmented_assignment" => self.assignment(c, depth),
+                    _ => vec![Stmt::Expr(self.expr(c, depth))],
+                })
+                .collect(),
+            "return_statement" => vec![Stmt::Return(
+                n.named_child(0).map(|e| self.expr(e, depth)),
+                pos(n),
+            )],
+            "raise_statement" => vec![Stmt::Raise(
+                n.named_child(0).map(|e| self.expr(e, depth)),
+                pos(n),
+            )],
+            "if_statement" => vec![self.if_stmt(n, depth)],
+            "for_statement" => {
+                let target = n
+                    .child_by_field_name("left")
+                    .map(|l| self.targets(l))
+                    .unwrap_or_default();
+                let iter = n
+                    .child_by_field_name("right")
+                    .map(|r| self.expr(r, depth))
+                    .unwrap_or(Expr::Const(String::new(), pos(n)));
+                let body = n
+                    .child_by_field_name("body")
+                    .map(|b| self.block(b, depth + 1))
+                    .unwrap_or_default();
+                vec![Stmt::Loop { target, iter, body }]
+            }
+            "while_statement" => {
+                let iter = n
+                    .child_by_field_name("condition")
+                    .map(|c| self.expr(c, depth))
+                    .unwrap_or(Expr::Const(String::new(), pos(n)));
+                let body = n
+                    .child_by_field_name("body")
+                    .map(|b| self.block(b, depth + 1))
+                    .unwrap_or_default();
+                vec![Stmt::Loop {
+                    target: vec![],
+                    iter,
+                    body,
+                }]
+            }
+            "try_statement" => {
+                let body = n
+                    .child_by_field_name("body")
+                    .map(|b| self.block(b, depth + 1))
+                    .unwrap_or_default();
+                let mut handlers = Vec::new();
+                let mut finally = Vec::new();
+                for c in named_children(n) {
+                    match c.kind() {
+                        "except_clause" | "except_group_clause" => {
+                            let mut name = None;
+                            let mut hbody = Vec::new();
+                            for part in named_children(c) {
+                                match part.kind() {
+                                    "as_pattern" => {
+                                        name = part
+                                            .child_by_field_name("alias")
+                                            .map(|a| self.text(a).trim().to_string());
+                                    }
+                                    "block" => hbody = self.block(part, depth + 1),
+                                    "identifier" if name.is_none() && self.prev_is_as(part) => {
+                                        name = Some(self.text(part));
+                                    }
+                                    _ => {}
+                                }
+                            }
+                            handlers.push((name, hbody, pos(c)));
+                        }
+                        "finally_clause" => {
+                            if let Some(b) =
+                                named_children(c).into_iter().find(|x| x.kind() == "block")
+                            {
+                                finally = self.block(b, depth + 1);
+                            }
+                        }
+                        "else_clause" => {
+                            if let Some(b) = c.child_by_field_name("body") {
+                                finally.extend(self.block(b, depth + 1));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                vec![Stmt::Try {
+                    body,
+                    handlers,
+                    finally,
+                }]
+            }
+            "with_statement" => {
+                let mut out = Vec::new();
+                for c in named_children(n) {
+                    if c.kind() == "with_clause" {
+                        for item in named_children(c) {
+                            let Some(v) = item.child_by_field_name("value") else {
+                                continue;
+                            };
+                            if v.kind() == "as_pattern" {
+                                let value = v
+                                    .named_child(0)
+                                    .map(|e| self.expr(e, depth))
+                                    .unwrap_or(Expr::Const(String::new(), pos(v)));
+                                let target = v
+                                    .child_by_field_name("alias")
+                                    .map(|a| self.targets(a))
+                                    .unwrap_or_default();
+                                out.push(Stmt::Assign {
+                                    targets: target,
+                                    value,
+                                    augment: false,
+                                    pos: pos(v),
+                                });
+                            } else {
+                                out.push(Stmt::Expr(self.expr(v, depth)));
+                            }
+                        }
+                    }
+                }
+                if let Some(b) = n.child_by_field_name("body") {
+                    out.extend(self.block(b, depth + 1));
+                }
+                out
+            }
+            "function_definition" => self.function(n, depth).map(Stmt::Def).into_iter().collect(),
+            "decorated_definition" => n
+                .child_by_field_name("definition")
+                .map(|d| self.stmt(d, depth))
+                .unwrap_or_default(),
+            "block" => self.block(n, depth + 1),
+            _ => Vec::new(),
+        }
+    }
+
+    fn prev_is_as(&self, n: Node) -> bool {
+        n.prev_sibling().is_some_and(|p| p.kind() == "as")
+    }
+
+    fn if_stmt(&self, n: Node, depth: usize) -> Stmt {
+        let cond = n
+            .child_by_field_name("condition")
+            .map(|c| self.expr(c, depth))
+            .unwrap_or(Expr::Const(String::new(), pos(n)));
+        let then = n
+            .child_by_field_name("consequence")
+            .map(|b| self.block(b, depth + 1))
+            .unwrap_or_default();
+        // elif/else chain, innermost first.
+        let mut cursor = n.walk();
+        let alternatives: Vec<Node> = n
+            .children_by_field_name("alternative", &mut cursor)
+            .collect();
+        let mut otherwise: Vec<Stmt> = Vec::new();
+        for alt in alternatives.iter().rev() {
+            match alt.kind() {
+                "else_clause" => {
+                    otherwise = alt
+                        .child_by_field_name("body")
+                        .map(|b| self.block(b, depth + 1))
+                        .unwrap_or_default();
+                }
+                "elif_clause" => {
+                    let c = alt
+                        .child_by_field_name("condition")
+                        .map(|c| self.expr(c, depth))
+                        .unwrap_or(Expr::Const(String::new(), pos(*alt)));
+                    let t = alt
+                        .child_by_field_name("consequence")
+                        .map(|b| self.block(b, depth + 1))
+                        .unwrap_or_default();
+                    otherwise = vec![Stmt::If {
+                        cond: c,
+                        then: t,
+                        otherwise: std::mem::take(&mut otherwise),
+                    }];
+                }
+                _ => {}
+            }
+        }
+        Stmt::If {
+            cond,
+            then,
+            otherwise,
+        }
+    }
+
+    fn assignment(&self, n: Node, depth: usize) -> Vec<Stmt> {
+        let augment = n.kind() == "augmented_assignment";
+        let Some(left) = n.child_by_field_name("left") else {
+            return vec![];
+        };
+        let Some(right) = n.child_by_field_name("right") else {
+            return vec![];
+        };
+        // `a = b = value`
+        if right.kind() == "assignment" {
+            let mut inner = self.assignment(right, depth);
+            if let Some(Stmt::Assign { value, .. }) = inner.last().cloned() {
+                inner.push(Stmt::Assign {
+                    targets: self.targets(left),
+                    value,
+                    augment,
+                    pos: pos(n),
+                });
+            }
+            return inner;
+        }
+        vec![Stmt::Assign {
+            targets: self.targets(left),
+            value: self.expr(right, depth),
+            augment,
+            pos: pos(n),
+        }]
+    }
+
+    fn targets(&self, n: Node) -> Vec<Target> {
+        match n.kind() {
+            "identifier" => vec![Target::Name(self.text(n))],
+            "attribute" | "subscript" => {
+                let mut base = n;
+                while let Some(inner) = base
+                    .child_by_field_name("object")
+                    .or_else(|| base.child_by_field_name("value"))
+                {
+                    base = inner;
+                }
+                if base.kind() == "identifier" {
+                    vec![Target::Member(self.text(base))]
+                } else {
+                    vec![Target::Ignore]
+                }
+            }
+            "pattern_list" | "tuple_pattern" | "list_pattern" | "expression_list" | "tuple"
+            | "list" => {
+                let names: Vec<(Option<String>, String)> = named_children(n)
+                    .into_iter()
+                    .filter(|c| c.kind() == "identifier")
+                    .map(|c| (None, self.text(c)))
+                    .collect();
+                vec![Target::Destructure(names)]
+            }
+            _ => vec![Target::Ignore],
+        }
+    }
+
+    fn dotted(&self, n: Node) -> Option<String> {
+        match n.kind() {
+            "identifier" => {
+                let name = self.text(n);
+                let resolved = self
+                    .module
+                    .aliases
+                    .iter()
+                    .rev()
+                    .find(|(a, _)| *a == name)
+                    .map(|(_, full)| full.clone());
+                Some(resolved.unwrap_or(name))
+            }
+            "attribute" => {
+                let obj = self.dotted(n.child_by_field_name("object")?)?;
+                let attr = self.text(n.child_by_field_name("attribute")?);
+                Some(format!("{obj}.{attr}"))
+            }
+            _ => None,
+        }
+    }
+
+    fn expr(&self, n: Node, depth: usize) -> Expr {
+        let p = pos(n);
+        if depth > MAX_DEPTH {
+            return Expr::Const(String::new(), p);
+        }
+        let d = depth + 1;
+        match n.kind() {
+            "identifier" => Expr::Name(self.text(n), p),
+            "attribute" => {
+                let obj = n
+                    .child_by_field_name("object")
+                    .map(|o| self.expr(o, d))
+                    .unwrap_or(Expr::Const(String::new(), p));
+                let key = n.child_by_field_name("attribute").map(|a| self.text(a));
+                Expr::Member {
+                    obj: Box::new(obj),
+                    key,
+                    index: None,
+                    pos: p,
+                }
+            }
+            "subscript" => {
+                let obj = n
+                    .child_by_field_name("value")
+                    .map(|o| self.expr(o, d))
+                    .unwrap_or(Expr::Const(String::new(), p));
+                let sub = n.child_by_field_name("subscript");
+                let key = sub
+                    .filter(|s| s.kind() == "string")
+                    .map(|s| self.string_text(s));
+                let index = sub
+                    .filter(|s| s.kind() != "string")
+                    .map(|s| Box::new(self.expr(s, d)));
+                Expr::Member {
+                    obj: Box::new(obj),
+                    key,
+                    index,
+                    pos: p,
+                }
+            }
+            "call" => self.call(n, d),
+            "string" => {
+                let parts: Vec<Expr> = named_children(n)
+                    .into_iter()
+                    .filter(|c| c.kind() == "interpolation")
+                    .filter_map(|c| {
+                        c.child_by_field_name("expression")
+                            .or_else(|| c.named_child(0))
+                    })
+                    .map(|e| self.expr(e, d))
+                    .collect();
+                if parts.is_empty() {
+                    Expr::Str(self.string_text(n), p)
+                } else {
+                    let mut all = vec![Expr::Str(self.string_text(n), p)];
+                    all.extend(parts);
+                    Expr::Concat(all, p)
+                }
+            }
+            "concatenated_string" => Expr::Concat(
+                named_children(n)
+                    .into_iter()
+                    .map(|c| self.expr(c, d))
+                    .collect(),
+                p,
+            ),
+            "binary_operator" => {
+                let op = n
+                    .child_by_field_name("operator")
+                    .map(|o| self.text(o))
+                    .unwrap_or_default();
+                let l = n.child_by_field_name("left").map(|x| self.expr(x, d));
+                let r = n.child_by_field_name("right").map(|x| self.expr(x, d));
+                let parts: Vec<Expr> = l.into_iter().chain(r).collect();
+                if op == "+" || op == "%" {
+                    Expr::Concat(parts, p)
+                } else {
+                    Expr::Other(parts, p)
+                }
+            }
+            "not_operator" => Expr::Not(
+                Box::new(
+                    n.child_by_field_name("argument")
+                        .map(|a| self.expr(a, d))
+                        .unwrap_or(Expr::Const(String::new(), p)),
+                ),
+                p,
+            ),
+            "comparison_operator" => {
+                let operands: Vec<Node> = named_children(n);
+                let mut ops = Vec::new();
+                let mut c = n.walk();
+                for child in n.children(&mut c) {
+                    if !child.is_named() {
+                        ops.push(self.text(child));
+                    }
+                }
+                let op = if ops.len() >= 2 && ops[0] == "not" && ops[1] == "in" {
+                    "not in".to_string()
+                } else if ops.len() >= 2 && ops[0] == "is" && ops[1] == "not" {
+                    "is not".to_string()
+                } else {
+                    ops.first().cloned().unwrap_or_default()
+                };
+                match (operands.first(), operands.get(1)) {
+                    (Some(l), Some(r)) => Expr::Compare {
+                        op,
+                        left: Box::new(self.expr(*l, d)),
+                        right: Box::new(self.expr(*r, d)),
+                        pos: p,
+                    },
+                    _ => Expr::Other(operands.into_iter().map(|o| self.expr(o, d)).collect(), p),
+                }
+            }
+            "dictionary" => Expr::Object(
+                named_children(n)
+                    .into_iter()
+                    .filter_map(|pair| {
+                        if pair.kind() != "pair" {
+                            return Some((None, self.expr(pair, d)));
+                        }
+                        let k = pair.child_by_field_name("key")?;
+                        let key = (k.kind() == "string").then(|| self.string_text(k));
+                        let v = pair.child_by_field_name("value").map(|v| self.expr(v, d))?;
+                        Some((key, v))
+                    })
+                    .collect(),
+                p,
+            ),
+            "list" | "tuple" | "set" | "expression_list" => Expr::Seq(
+                named_children(n)
+                    .into_iter()
+                    .map(|c| self.expr(c, d))
+                    .collect(),
+                p,
+            ),
+            "lambda" => {
+                let params = n
+                    .child_by_field_name("parameters")
+                    .map(|x| self.params(x))
+                    .unwrap_or_default();
+                let body = n
+                    .child_by_field_name("body")
+                    .map(|b| vec![Stmt::Return(Some(self.expr(b, d)), pos(b))])
+                    .unwrap_or_default();
+                Expr::Function(Box::new(FunctionDef {
+                    name: "<lambda>".into(),
+                    params,
+                    body,
+                    pos: p,
+                }))
+            }
+            "integer" | "float" | "true" | "false" | "none" => Expr::Const(self.text(n), p),
+            "keyword_argument" => n
+                .child_by_field_name("value")
+                .map(|v| self.expr(v, d))
+                .unwrap_or(Expr::Const(String::new(), p)),
+            _ => Expr::Other(
+                named_children(n)
+                    .into_iter()
+                    .filter(|c| c.kind() != "comment")
+                    .map(|c| self.expr(c, d))
+                    .collect(),
+                p,
+            ),
+        }
+    }
+
+    /// A string literal's content without quotes or prefixes.
+    fn string_text(&self, n: Node) -> String {
+        let parts: Vec<String> = named_children(n)
+            .into_iter()
+            .filter(|c| c.kind() == "string_content")
+            .map(|c| self.text(c))
+            .collect();
+        if !parts.is_empty() {
+            return parts.concat();
+        }
+        let t = self.text(n);
+        t.trim_start_matches(|c: char| c.is_ascii_alphabetic())
+            .trim_matches(|c| c == '"' || c == '\'')
+            .to_string()
+    }
+
+    fn call(&self, n: Node, d: usize) -> Expr {
+        let p = pos(n);
+        let func = n.child_by_field_name("function");
+        let callee = func.and_then(|f| self.dotted(f)).unwrap_or_else(|| {
+            func.and_then(|f| f.child_by_field_name("attribute"))
+                .map(|a| self.text(a))
+                .unwrap_or_default()
+        });
+        let receiver = func
+            .filter(|f| f.kind() == "attribute")
+            .and_then(|f| f.child_by_field_name("object"))
+            .map(|o| self.expr(o, d));
+        let mut args = Vec::new();
+        let mut kwargs = Vec::new();
+        if let Some(a) = n.child_by_field_name("arguments") {
+            for c in named_children(a) {
+                match c.kind() {
+                    "keyword_argument" => {
+                        let name = c
+                            .child_by_field_name("name")
+                            .map(|x| self.text(x))
+                            .unwrap_or_default();
+                        let value = c
+                            .child_by_field_name("value")
+                            .map(|v| self.expr(v, d))
+                            .unwrap_or(Expr::Const(String::new(), p));
+                        kwargs.push((name, value));
+                    }
+                    "comment" => {}
+                    _ => args.push(self.expr(c, d)),
+                }
+            }
+        }
+        let mut text = self.text(n).replace('\n', " ");
+        if text.len() > 80 {
+            let cut = (0..=77)
+                .rev()
+                .find(|i| text.is_char_boundary(*i))
+                .unwrap_or(0);
+            text.truncate(cut);
+            text.push('…');
+        }
+        Expr::Call(Box::new(Call {
+            callee,
+            receiver,
+            args,
+            kwargs,
+            is_new: false,
+            pos: p,
+            text,
+        }))
+    }
+}

@@ -1,0 +1,76 @@
+//! Taint analysis of handler code (FG501–FG516, FG901): the IR, its lowering from Python and
+//! JavaScript/TypeScript, the catalog and the engine.
+
+pub mod catalog;
+pub mod engine;
+pub mod ir;
+pub mod lower_js;
+pub mod lower_python;
+pub mod secrets;
+
+use catalog::Catalog;
+use fnguard_model::CodeFinding;
+
+/// The built-in catalog, parsed once.
+pub fn default_catalog() -> &'static Catalog {
+    static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+    CATALOG.get_or_init(Catalog::builtin)
+}
+
+/// Runs the taint analysis of a handler over the files it reaches. `sources[0]` is the handler's
+/// file; each entry is (path relative to the root, text, TypeScript, local imports as written
+/// mapped to the relative path of the file they resolve to).
+/// One file a handler reaches: path relative to the root, text, whether it is TypeScript, and its
+/// local imports as written mapped to the relative path of the file each resolves to.
+pub type Source = (String, String, bool, Vec<(String, String)>);
+
+pub fn analyze(
+    sources: &[Source],
+    lang: crate::Language,
+    handler: &str,
+    catalog: &Catalog,
+) -> Vec<CodeFinding> {
+    let mut analyzer = engine::Analyzer::new(catalog);
+    let mut handler_file = None;
+    for (i, (rel, text, ts, resolved)) in sources.iter().enumerate() {
+        let module = match lang {
+            crate::Language::Python => lower_python::lower(text),
+            crate::Language::JavaScript => lower_js::lower(text, *ts),
+        };
+        let Some(mut module) = module else { continue };
+        for (_, spec, name) in module.local_imports.iter_mut() {
+            let full = name.as_ref().map(|n| format!("{spec}.{n}"));
+            if let Some((_, path)) = resolved
+                .iter()
+                .find(|(written, _)| written == spec || Some(written) == full.as_ref())
+            {
+                // `from pkg import mod` imports a module, not a function: calls are `mod.f()`.
+                if Some(&resolved_written(resolved, path)) == full.as_ref() {
+                    *name = None;
+                }
+                *spec = path.clone();
+            }
+        }
+        let id = analyzer.add_file(rel.clone(), module, text.clone());
+        if i == 0 {
+            handler_file = Some(id);
+        }
+    }
+    if let Some(f) = handler_file {
+        analyzer.run_handler(f, handler);
+    }
+    let mut findings = analyzer.findings;
+    for (rel, text, _, _) in sources {
+        findings.extend(secrets::scan(rel, text));
+    }
+    findings.sort_by(|a, b| (&a.location, &a.rule).cmp(&(&b.location, &b.rule)));
+    findings
+}
+
+fn resolved_written(resolved: &[(String, String)], path: &str) -> String {
+    resolved
+        .iter()
+        .find(|(_, p)| p == path)
+        .map(|(w, _)| w.clone())
+        .unwrap_or_default()
+}
