@@ -67,37 +67,44 @@ impl Taint {
     }
 }
 
+/// Request fields that name who the caller is (compared without case, `-` or `_`).
 const IDENTITY_KEYS: &[&str] = &[
     "userid",
-    "user_id",
     "username",
     "user",
     "tenantid",
-    "tenant_id",
     "tenant",
     "accountid",
-    "account_id",
     "companyid",
-    "company_id",
     "orgid",
-    "org_id",
     "organizationid",
     "role",
     "roles",
     "isadmin",
-    "is_admin",
     "admin",
     "ownerid",
-    "owner_id",
     "customerid",
-    "customer_id",
     "sub",
     "email",
 ];
+/// Suffixes that make a header or field an identity (`x-tenant-id`, `requestingUserId`).
+const IDENTITY_SUFFIXES: &[&str] = &[
+    "userid",
+    "tenantid",
+    "accountid",
+    "companyid",
+    "ownerid",
+    "customerid",
+    "orgid",
+];
 
 fn is_identity_key(k: &str) -> bool {
-    let k = k.to_ascii_lowercase();
-    IDENTITY_KEYS.contains(&k.as_str())
+    let k: String = k
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    IDENTITY_KEYS.contains(&k.as_str()) || IDENTITY_SUFFIXES.iter().any(|s| k.ends_with(s))
 }
 
 struct Frame {
@@ -429,6 +436,10 @@ impl<'c> Analyzer<'c> {
                     }
                 }
                 let t = self.eval(fr, obj)?;
+                // A length is a number: it carries no injection and no secret.
+                if matches!(key.as_deref(), Some("length" | "size" | "byteLength")) {
+                    return None;
+                }
                 Some(member_taint(t, key.as_deref()))
             }
             Expr::Call(c) => self.call(fr, c),
@@ -831,7 +842,7 @@ impl<'c> Analyzer<'c> {
         if fast.contains(&c.callee.as_str()) || c.callee == "hashlib.new" {
             c.args.iter().for_each(|a| a.words(&mut words));
             hashed = true;
-        } else if c.callee.ends_with(".update") {
+        } else if c.callee == "update" || c.callee.ends_with(".update") {
             // crypto.createHash('sha256').update(password)
             if let Some(Expr::Call(inner)) = &c.receiver {
                 let algo = inner

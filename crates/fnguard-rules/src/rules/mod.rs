@@ -4,7 +4,9 @@ pub mod p1_map;
 pub mod p2_perimeter;
 pub mod p3_role;
 pub mod p4_deps;
+pub mod p5_code;
 pub mod p6_config;
+pub mod p9_refresh;
 
 use crate::Rule;
 use fnguard_model::{Principals, Statement, Val};
@@ -47,6 +49,22 @@ pub static ALL: &[&dyn Rule] = &[
     &p4_deps::fg401::VulnerableDependency,
     &p4_deps::fg402::MaliciousPackage,
     &p4_deps::fg403::LayerFromForeignAccount,
+    &p5_code::fg501::CommandInjection,
+    &p5_code::fg502::CodeInjection,
+    &p5_code::fg503::UnsafeDeserialization,
+    &p5_code::fg504::SqlInjection,
+    &p5_code::fg505::NosqlInjection,
+    &p5_code::fg506::PathTraversal,
+    &p5_code::fg507::Ssrf,
+    &p5_code::fg508::Xxe,
+    &p5_code::fg509::HardcodedSecret,
+    &p5_code::fg510::UnverifiedJwt,
+    &p5_code::fg511::SensitiveDataLogged,
+    &p5_code::fg512::ErrorDetailsReturned,
+    &p5_code::fg513::ClientControlledIdentity,
+    &p5_code::fg514::NonConstantTimeSecretCompare,
+    &p5_code::fg515::WeakPasswordHash,
+    &p5_code::fg516::SecretReturnedOrPublished,
     &p6_config::fg601::DeprecatedRuntime,
     &p6_config::fg602::SecretInEnvironment,
     &p6_config::fg603::EnvironmentWithoutCmk,
@@ -58,6 +76,7 @@ pub static ALL: &[&dyn Rule] = &[
     &p6_config::fg609::TimeoutExceedsTrigger,
     &p6_config::fg610::DataStoreUnencryptedOrPublic,
     &p6_config::fg611::PlaintextSecretParameter,
+    &p9_refresh::fg901::TmpPersistenceFromEvent,
 ];
 
 /// Condition keys that tie a grant to the caller's account, organisation, source or network.

@@ -1,0 +1,45 @@
+use super::super::impl_rule;
+use super::emit_code_findings;
+use crate::Context;
+use fnguard_model::Finding;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports exception messages, stack traces (`traceback.format_exc()`, `err.stack`) or caught error objects returned in the handler's response.
+    /// The path from the source to the sink is in the evidence, with each step as a related
+    /// location; sources, sanitizers and sinks come from the taint catalog
+    /// (`crates/fnguard-code/data/taint.toml`).
+    ///
+    /// ## Why is this bad?
+    /// Error details tell an attacker about code paths, libraries, table names and sometimes data or secrets.
+    ///
+    /// ## Example
+    /// ```python
+    /// except Exception as e:
+    ///     return {"statusCode": 500, "body": str(e)}
+    /// ```
+    ///
+    /// ## Fix
+    /// Log the details with a correlation id and return a generic message with that id.
+    ///
+    /// ## References
+    /// - <https://owasp.org/www-community/Improper_Error_Handling>
+    pub struct ErrorDetailsReturned {
+        id: "FG512",
+        name: "error-details-returned",
+        severity: Medium,
+        practice: 5,
+        opt_in: false,
+    }
+}
+
+impl_rule!(ErrorDetailsReturned, check);
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    emit_code_findings(
+        cx,
+        &ErrorDetailsReturned::META,
+        "Log the error with a correlation id and return a generic message.",
+        out,
+    );
+}

@@ -1,0 +1,80 @@
+//! Practice 5, bad code: what the taint analysis and the secret scan of each function's handler
+//! found, one rule per sink class. The analysis lives in fnguard-code; these rules group its
+//! facts by location and name the functions whose handlers reach them.
+
+pub mod fg501;
+pub mod fg502;
+pub mod fg503;
+pub mod fg504;
+pub mod fg505;
+pub mod fg506;
+pub mod fg507;
+pub mod fg508;
+pub mod fg509;
+pub mod fg510;
+pub mod fg511;
+pub mod fg512;
+pub mod fg513;
+pub mod fg514;
+pub mod fg515;
+pub mod fg516;
+
+use crate::context::subject;
+use crate::{Context, RuleMeta};
+use fnguard_model::{CodeFinding, Finding, Location};
+use std::collections::BTreeMap;
+
+/// Emits one finding per code location for `meta`'s rule, naming every function whose handler
+/// reaches it, with the source-to-sink path as evidence and each step as a related location.
+pub(crate) fn emit_code_findings(
+    cx: &Context<'_>,
+    meta: &'static RuleMeta,
+    fix: &str,
+    out: &mut Vec<Finding>,
+) {
+    let mut groups: BTreeMap<Location, (&CodeFinding, Vec<&str>)> = BTreeMap::new();
+    for f in &cx.project.functions {
+        let Some(code) = &f.code else { continue };
+        for cf in code.findings.iter().filter(|c| c.rule == meta.id) {
+            let entry = groups
+                .entry(cf.location.clone())
+                .or_insert((cf, Vec::new()));
+            if !entry.1.contains(&f.id.as_str()) {
+                entry.1.push(&f.id);
+            }
+        }
+    }
+    for (location, (cf, functions)) in groups {
+        let path: Vec<serde_json::Value> = cf
+            .path
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "file": s.location.file,
+                    "line": s.location.line,
+                    "column": s.location.column,
+                    "note": s.note,
+                })
+            })
+            .collect();
+        let mut b = cx
+            .finding(
+                meta,
+                location,
+                format!(
+                    "{} in the handler of {}: `{}`",
+                    cf.detail,
+                    subject(&functions),
+                    cf.sink
+                ),
+            )
+            .functions(&functions)
+            .key(format!("{}:{}", cf.sink, cf.location.line))
+            .evidence(serde_json::json!({ "sink": cf.sink, "path": path }))
+            .fix(fix);
+        for step in &cf.path {
+            b = b.related(step.location.clone());
+        }
+        b.emit(out);
+    }
+}
