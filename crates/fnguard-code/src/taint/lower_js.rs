@@ -18,11 +18,21 @@ pub fn lower(text: &str, typescript: bool) -> Option<Module> {
         src: text.as_bytes(),
         module: Module::default(),
     };
-    // Imports and requires first, so callees resolve wherever they are used.
-    let root = tree.root_node();
-    for child in named_children(root) {
-        l.imports(child);
+    // Imports and requires first (anywhere in the file), so callees resolve wherever they are
+    // used.
+    let mut decls = Vec::new();
+    crate::handler::preorder(&tree, |n| {
+        if matches!(
+            n.kind(),
+            "import_statement" | "lexical_declaration" | "variable_declaration"
+        ) {
+            decls.push(n);
+        }
+    });
+    for n in decls {
+        l.imports(n);
     }
+    let root = tree.root_node();
     let mut top = Vec::new();
     for child in named_children(root) {
         l.top_level(child, &mut top);

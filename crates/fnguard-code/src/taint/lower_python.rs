@@ -16,6 +16,16 @@ pub fn lower(text: &str) -> Option<Module> {
         src: text.as_bytes(),
         module: Module::default(),
     };
+    // Imports anywhere (inside functions too) bind names for the whole file.
+    let mut imports = Vec::new();
+    crate::handler::preorder(&tree, |n| {
+        if matches!(n.kind(), "import_statement" | "import_from_statement") {
+            imports.push(n);
+        }
+    });
+    for n in imports {
+        l.import(n);
+    }
     let root = tree.root_node();
     let mut top = Vec::new();
     for child in named_children(root) {
@@ -48,7 +58,7 @@ impl Lower<'_> {
         n.utf8_text(self.src).unwrap_or("").to_string()
     }
 
-    fn top_level(&mut self, n: Node, top: &mut Vec<Stmt>) {
+    fn import(&mut self, n: Node) {
         match n.kind() {
             "import_statement" => {
                 for c in named_children(n) {
@@ -111,6 +121,13 @@ impl Lower<'_> {
                         .push((alias, module.clone(), Some(name)));
                 }
             }
+            _ => {}
+        }
+    }
+
+    fn top_level(&mut self, n: Node, top: &mut Vec<Stmt>) {
+        match n.kind() {
+            "import_statement" | "import_from_statement" => {}
             "function_definition" => {
                 if let Some(f) = self.function(n, 0) {
                     self.module.functions.push(f);

@@ -38,19 +38,31 @@ pub fn analyze(
             crate::Language::JavaScript => lower_js::lower(text, *ts),
         };
         let Some(mut module) = module else { continue };
+        let mut extra = Vec::new();
         for (_, spec, name) in module.local_imports.iter_mut() {
-            let full = name.as_ref().map(|n| format!("{spec}.{n}"));
+            let written = spec.clone();
+            let full = name.as_ref().map(|n| format!("{written}.{n}"));
             if let Some((_, path)) = resolved
                 .iter()
-                .find(|(written, _)| written == spec || Some(written) == full.as_ref())
+                .find(|(w, _)| *w == written || Some(w) == full.as_ref())
             {
                 // `from pkg import mod` imports a module, not a function: calls are `mod.f()`.
                 if Some(&resolved_written(resolved, path)) == full.as_ref() {
                     *name = None;
                 }
                 *spec = path.clone();
+                // Callees are written with import aliases resolved (`helpers.run`,
+                // `./helpers.run`): bind those forms too.
+                for base in [written.as_str(), written.trim_start_matches('.')] {
+                    let binding = match name {
+                        Some(n) => format!("{base}.{n}"),
+                        None => base.to_string(),
+                    };
+                    extra.push((binding, path.clone(), name.clone()));
+                }
             }
         }
+        module.local_imports.extend(extra);
         let id = analyzer.add_file(rel.clone(), module, text.clone());
         if i == 0 {
             handler_file = Some(id);
@@ -60,6 +72,14 @@ pub fn analyze(
         analyzer.run_handler(f, handler);
     }
     let mut findings = analyzer.findings;
+    // A write under /tmp decided by the event is reported as persistence (FG901), not also as
+    // path traversal.
+    let tmp: Vec<fnguard_model::Location> = findings
+        .iter()
+        .filter(|f| f.rule == "FG901")
+        .map(|f| f.location.clone())
+        .collect();
+    findings.retain(|f| f.rule != "FG506" || !tmp.contains(&f.location));
     for (rel, text, _, _) in sources {
         findings.extend(secrets::scan(rel, text));
     }

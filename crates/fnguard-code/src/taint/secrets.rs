@@ -10,6 +10,10 @@ use fnguard_model::{CodeFinding, FlowStep, Location};
 const MAX_LINE: usize = 2_000;
 
 pub fn scan(rel: &str, text: &str) -> Vec<CodeFinding> {
+    // In code, only quoted literals are values; `NAME=value` lines are for .env-style files.
+    let code = [".py", ".js", ".mjs", ".cjs", ".ts", ".mts", ".tsx", ".jsx"]
+        .iter()
+        .any(|e| rel.ends_with(e));
     let mut out = Vec::new();
     let lines: Vec<&str> = text.lines().collect();
     for (i, line) in lines.iter().enumerate() {
@@ -41,7 +45,7 @@ pub fn scan(rel: &str, text: &str) -> Vec<CodeFinding> {
         if reported {
             continue;
         }
-        if let Some((name, value, col)) = assignment(line) {
+        if let Some((name, value, col)) = assignment(line, code) {
             if let Some(why) = literal_secret(&name, &value) {
                 out.push(finding_at(rel, line_no, col, &name, why));
             }
@@ -83,7 +87,7 @@ fn quoted_strings(line: &str) -> Vec<(u32, String)> {
 
 /// `NAME = "value"`, `const name = 'value'`, `"name": "value"`, `name: value`, `NAME=value`
 /// (.env): the name and the value.
-fn assignment(line: &str) -> Option<(String, String, u32)> {
+fn assignment(line: &str, code: bool) -> Option<(String, String, u32)> {
     let t = line.trim_start();
     let indent = (line.len() - t.len()) as u32;
     let t = t
@@ -118,7 +122,8 @@ fn assignment(line: &str) -> Option<(String, String, u32)> {
             rest[1..1 + end].to_string()
         }
         // Unquoted: only in .env-style lines (`NAME=value`).
-        _ if t[sep..].starts_with('=')
+        _ if !code
+            && t[sep..].starts_with('=')
             && !rest.contains(' ')
             && !rest.contains('(')
             && !rest.contains('.') =>

@@ -1,0 +1,293 @@
+#!/usr/bin/env python3
+"""Writes fnguard's taint fixture suite: small handlers, each labelled with the rules it must
+(and, by omission, must not) trigger. Run from the repository root; the output is committed in
+crates/fnguard-code/tests/taint_suite/ and read by crates/fnguard-code/tests/taint_suite.rs.
+
+Each case: (name, expected rules, body). Python bodies are the inside of
+`def handler(event, context):`; JavaScript bodies the inside of
+`exports.handler = async (event, context) => { ... }`. Files starting with `_` are helper
+modules that cases import (flows through local modules).
+"""
+import os, textwrap
+
+ROOT = "crates/fnguard-code/tests/taint_suite"
+
+PY_HEAD = "import os, json, base64, subprocess, shlex, pickle, yaml, sqlite3, re, hashlib, hmac, logging\nimport requests, boto3, jwt\nfrom lxml import etree\nimport pymongo\nlogger = logging.getLogger()\nconn = sqlite3.connect(':memory:')\ntable = boto3.resource('dynamodb').Table('t')\nsm = boto3.client('secretsmanager')\nsns = boto3.client('sns')\nALLOWED = {'ls', 'pwd'}\nBASE = '/opt/data/'\n"
+JS_HEAD = "const cp = require('child_process');\nconst { exec } = require('child_process');\nconst fs = require('fs');\nconst path = require('path');\nconst vm = require('vm');\nconst axios = require('axios');\nconst jwt = require('jsonwebtoken');\nconst crypto = require('crypto');\nconst serialize = require('node-serialize');\nconst libxmljs = require('libxmljs');\nconst { MongoClient } = require('mongodb');\nconst mysql = require('mysql2/promise');\nconst db = mysql.createPool({});\nconst users = new MongoClient('mongodb://localhost').db('a').collection('users');\nconst ALLOWED = ['ls', 'pwd'];\n"
+
+PY = [
+ # FG501 command injection
+ ("cmd_direct", ["FG501"], "os.system(event['cmd'])"),
+ ("cmd_concat_var", ["FG501"], "d = event['queryStringParameters']['dir']\ncmd = 'ls ' + d\nos.system(cmd)"),
+ ("cmd_fstring_shell", ["FG501"], "body = json.loads(event['body'])\nsubprocess.run(f\"echo {body['x']}\", shell=True)"),
+ ("cmd_local_function", ["FG501"], "run(event['body'])\n\ndef run(c):\n    os.popen('sh -c ' + c)"),
+ ("cmd_helper_module", ["FG501"], "from _helpers_py import run_shell\nrun_shell(event['body'])"),
+ ("cmd_records_loop", ["FG501"], "for r in event['Records']:\n    os.system(r['body'])"),
+ ("cmd_base64", ["FG501"], "os.system(base64.b64decode(event['body']).decode())"),
+ ("cmd_format", ["FG501"], "os.system('tar xf {}'.format(event['name']))"),
+ ("cmd_shlex_quote", [], "os.system('ls ' + shlex.quote(event['dir']))"),
+ ("cmd_argv_no_shell", [], "subprocess.run(['ls', event['dir']])"),
+ ("cmd_constant", [], "os.system('ls /tmp')"),
+ ("cmd_env_not_event", [], "d = os.environ.get('WORKDIR', '/tmp')\nos.system('ls ' + d)"),
+ ("cmd_allow_list", [], "c = event['cmd']\nif c in ALLOWED:\n    os.system(c)"),
+ ("cmd_int_cast", [], "n = int(event['n'])\nos.system('sleep %d' % n)"),
+ ("cmd_helper_safe", [], "from _helpers_py import run_fixed\nrun_fixed(event['body'])"),
+ # FG502 code injection
+ ("eval_direct", ["FG502"], "return eval(event['expr'])"),
+ ("exec_body", ["FG502"], "code = json.loads(event['body'])['code']\nexec(code)"),
+ ("eval_via_helper", ["FG502"], "from _helpers_py import evaluate\nreturn evaluate(event['q'])"),
+ ("eval_constant", [], "return eval('1 + 1')"),
+ ("eval_literal_eval", [], "import ast\nreturn ast.literal_eval(event['expr'])"),
+ ("eval_number", [], "return eval(str(float(event['x'])))"),
+ # FG503 deserialization
+ ("pickle_body", ["FG503"], "return pickle.loads(base64.b64decode(event['body']))"),
+ ("yaml_load_default", ["FG503"], "return yaml.load(event['body'])"),
+ ("yaml_load_fullloader", ["FG503"], "return yaml.load(event['body'], Loader=yaml.FullLoader)"),
+ ("yaml_unsafe_load_record", ["FG503"], "for rec in event['Records']:\n    yaml.unsafe_load(rec['body'])"),
+ ("yaml_safe_load", [], "return yaml.safe_load(event['body'])"),
+ ("yaml_load_safeloader", [], "return yaml.load(event['body'], Loader=yaml.SafeLoader)"),
+ ("pickle_local_file", [], "with open('/opt/model.pkl', 'rb') as f:\n    return pickle.load(f)"),
+ # FG504 SQL injection
+ ("sql_fstring", ["FG504"], "oid = event['pathParameters']['id']\nconn.execute(f\"SELECT * FROM o WHERE id = '{oid}'\")"),
+ ("sql_percent", ["FG504"], "conn.execute(\"SELECT * FROM u WHERE name = '%s'\" % event['name'])"),
+ ("sql_concat_helper", ["FG504"], "from _helpers_py import find_user\nfind_user(conn, event['queryStringParameters']['name'])"),
+ ("sql_format", ["FG504"], "q = 'DELETE FROM t WHERE k = {}'.format(event['k'])\nconn.executescript(q)"),
+ ("sql_parameterized", [], "conn.execute('SELECT * FROM o WHERE id = ?', (event['pathParameters']['id'],))"),
+ ("sql_constant", [], "conn.execute('SELECT count(*) FROM o')"),
+ ("sql_int", [], "conn.execute('SELECT * FROM o LIMIT %d' % int(event['limit']))"),
+ ("sql_helper_param", [], "from _helpers_py import find_user_safe\nfind_user_safe(conn, event['name'])"),
+ # FG505 NoSQL
+ ("ddb_filter_concat", ["FG505"], "table.scan(FilterExpression='owner = ' + event['owner'])"),
+ ("ddb_update_fstring", ["FG505"], "f = event['field']\ntable.update_item(Key={'pk': 'x'}, UpdateExpression=f'SET {f} = :v', ExpressionAttributeValues={':v': 1})"),
+ ("mongo_query_object", ["FG505"], "q = json.loads(event['body'])\npymongo.MongoClient().db.users.find_one(q)"),
+ ("ddb_placeholders", [], "table.scan(FilterExpression='#o = :o', ExpressionAttributeNames={'#o': 'owner'}, ExpressionAttributeValues={':o': event['owner']})"),
+ ("ddb_constant_expr", [], "table.query(KeyConditionExpression='pk = :p', ExpressionAttributeValues={':p': 'fixed'})"),
+ ("mongo_str_cast", [], "body = json.loads(event['body'])\npymongo.MongoClient().db.users.find_one({'name': str(body['name'])})"),
+ # FG506 path traversal
+ ("path_open_concat", ["FG506"], "with open('/opt/data/' + event['file']) as f:\n    return f.read()"),
+ ("path_join_remove", ["FG506"], "os.remove(os.path.join(BASE, event['queryStringParameters']['name']))"),
+ ("path_via_local_fn", ["FG506"], "return read(event['name'])\n\ndef read(n):\n    return open(BASE + n).read()"),
+ ("path_record_key", ["FG506"], "for r in event['Records']:\n    with open(r['s3']['object']['key']) as f:\n        pass"),
+ ("path_basename", [], "with open(BASE + os.path.basename(event['file'])) as f:\n    return f.read()"),
+ ("path_constant", [], "with open('/opt/data/config.json') as f:\n    return f.read()"),
+ ("path_guarded_prefix", [], "p = os.path.realpath(BASE + event['file'])\nif not p.startswith(BASE):\n    return {'statusCode': 400}\nreturn open(p).read()"),
+ # FG507 SSRF
+ ("ssrf_requests", ["FG507"], "return requests.get(event['queryStringParameters']['url']).text"),
+ ("ssrf_post_body", ["FG507"], "b = json.loads(event['body'])\nrequests.post(b['webhook'], json={'ok': True})"),
+ ("ssrf_urlopen_concat", ["FG507"], "import urllib.request\nurllib.request.urlopen('http://' + event['host'] + '/status')"),
+ ("ssrf_kwarg_url", ["FG507"], "requests.request('GET', url=event['target'])"),
+ ("ssrf_fixed_host", [], "from urllib.parse import quote\nreturn requests.get('https://api.example.com/items/' + quote(event['id'])).text"),
+ ("ssrf_constant", [], "return requests.get('https://api.example.com/health').status_code"),
+ ("ssrf_allow_list", [], "u = event['url']\nif u in ('https://a.example.com', 'https://b.example.com'):\n    requests.get(u)"),
+ # FG508 XXE
+ ("xxe_resolve_entities", ["FG508"], "parser = etree.XMLParser(resolve_entities=True)\nreturn etree.fromstring(event['body'], parser)"),
+ ("xxe_safe_parser", [], "parser = etree.XMLParser(resolve_entities=False)\nreturn etree.fromstring(event['body'], parser)"),
+ # FG509 secrets
+ ("secret_aws_key", ["FG509"], "client = boto3.client('s3', aws_access_key_id='AKIAQWERTYUIOPASDFGH', aws_secret_access_key='wJalrXUtnFEMIK7MDENGbPxRfiCYzzzzzzzzzz12')"),
+ ("secret_password_literal", ["FG509"], "DB_PASSWORD = 'hunter2hunter2'\nreturn DB_PASSWORD[:0]"),
+ ("secret_example_key", [], "client = boto3.client('s3', aws_access_key_id='AKIAIOSFODNN7EXAMPLE')"),
+ ("secret_from_env", [], "DB_PASSWORD = os.environ['DB_PASSWORD_PARAM']\nreturn {}"),
+ # FG510 JWT
+ ("jwt_no_verify", ["FG510"], "token = event['headers']['authorization']\nreturn jwt.decode(token, options={'verify_signature': False}, verify_signature=False)"),
+ ("jwt_verify_false", ["FG510"], "return jwt.decode(event['headers']['Authorization'], verify=False)"),
+ ("jwt_verified", [], "return jwt.decode(event['headers']['authorization'], os.environ['PUBLIC_KEY_PEM'], algorithms=['RS256'])"),
+ ("jwt_constant_token", [], "return jwt.decode('static', verify=False)"),
+ # FG511 logging
+ ("log_whole_event", ["FG511"], "print(event)"),
+ ("log_headers", ["FG511"], "logger.info('headers: %s', event['headers'])"),
+ ("log_request_id", [], "logger.info('request %s', context.aws_request_id)"),
+ ("log_route_only", [], "print('path', event['rawPath'])"),
+ # FG512 error details
+ ("error_str_returned", ["FG512"], "try:\n    return {'statusCode': 200, 'body': do(event)}\nexcept Exception as e:\n    return {'statusCode': 500, 'body': str(e)}\n\ndef do(e):\n    return ''"),
+ ("error_traceback_returned", ["FG512"], "import traceback\ntry:\n    return {'statusCode': 200}\nexcept Exception:\n    return {'statusCode': 500, 'body': traceback.format_exc()}"),
+ ("error_generic_message", [], "try:\n    return {'statusCode': 200}\nexcept Exception as e:\n    logger.exception('failed')\n    return {'statusCode': 500, 'body': 'internal error'}"),
+ ("error_logged_only", [], "try:\n    return {'statusCode': 200}\nexcept Exception as e:\n    print(e)\n    return {'statusCode': 500}"),
+ # FG513 identity
+ ("identity_body_user_id", ["FG513"], "uid = json.loads(event['body'])['userId']\nreturn table.get_item(Key={'pk': uid})"),
+ ("identity_query_tenant", ["FG513"], "t = event['queryStringParameters']['tenant_id']\ntable.query(KeyConditionExpression='pk = :t', ExpressionAttributeValues={':t': t})"),
+ ("identity_authorizer", [], "uid = event['requestContext']['authorizer']['claims']['sub']\nreturn table.get_item(Key={'pk': uid})"),
+ ("identity_order_id", [], "oid = event['pathParameters']['orderId']\nreturn table.get_item(Key={'pk': oid})"),
+ # FG514 compare
+ ("compare_api_key", ["FG514"], "if event['headers'].get('x-api-key') != os.environ['API_KEY']:\n    return {'statusCode': 403}"),
+ ("compare_signature_const", ["FG514"], "SIGNING_SECRET = os.environ.get('SIGNING_SECRET')\nif event['headers']['x-signature'] == SIGNING_SECRET:\n    return {'statusCode': 200}"),
+ ("compare_digest", [], "if not hmac.compare_digest(event['headers'].get('x-api-key', ''), os.environ['API_KEY']):\n    return {'statusCode': 403}"),
+ ("compare_non_secret", [], "if event['headers'].get('content-type') == 'application/json':\n    return {'statusCode': 200}"),
+ # FG515 password hash
+ ("hash_password_sha256", ["FG515"], "password = json.loads(event['body'])['password']\nreturn hashlib.sha256(password.encode()).hexdigest()"),
+ ("hash_password_scrypt", [], "password = json.loads(event['body'])['password']\nreturn hashlib.scrypt(password.encode(), salt=os.urandom(16), n=16384, r=8, p=1).hex()"),
+ # FG516 secrets out
+ ("secret_printed", ["FG516"], "s = sm.get_secret_value(SecretId='db')['SecretString']\nprint('secret is', s)"),
+ ("secret_returned", ["FG516"], "key = os.environ['API_SECRET']\nreturn {'statusCode': 200, 'body': key}"),
+ ("secret_published", ["FG516"], "tok = os.getenv('SERVICE_TOKEN')\nsns.publish(TopicArn='arn', Message=tok)"),
+ ("secret_used_not_leaked", [], "s = sm.get_secret_value(SecretId='db')['SecretString']\nconn2 = requests.Session()\nconn2.auth = ('u', s)\nreturn {'statusCode': 200}"),
+ ("secret_name_only", [], "return {'statusCode': 200, 'body': os.environ['SECRET_ARN']}"),
+ # FG901 /tmp
+ ("tmp_write_event_name", ["FG901"], "with open('/tmp/' + event['name'], 'w') as f:\n    f.write('x')"),
+ ("tmp_download_key", ["FG901"], "s3 = boto3.client('s3')\nfor r in event['Records']:\n    k = r['s3']['object']['key']\n    s3.download_file('b', k, '/tmp/' + k)"),
+ ("tmp_fixed_name", [], "with open('/tmp/cache.json', 'w') as f:\n    f.write(event['body'])"),
+ ("tmp_read_only", ["FG506"], "with open('/tmp/' + event['name']) as f:\n    return f.read()"),
+]
+
+JS = [
+ ("cmd_exec_template", ["FG501"], "const { file } = JSON.parse(event.body);\nexec(`convert ${file} out.png`);"),
+ ("cmd_cp_exec_concat", ["FG501"], "cp.execSync('ls ' + event.queryStringParameters.dir);"),
+ ("cmd_spawn_shell", ["FG501"], "cp.spawn(event.body, [], { shell: true });"),
+ ("cmd_records_foreach", ["FG501"], "event.Records.forEach((r) => exec(r.body));"),
+ ("cmd_for_of", ["FG501"], "for (const r of event.Records) {\n  cp.exec('process ' + r.body);\n}"),
+ ("cmd_helper_module", ["FG501"], "const { runShell } = require('./_helpers_js');\nrunShell(event.body);"),
+ ("cmd_local_function", ["FG501"], "function run(c) { exec('sh -c ' + c); }\nrun(event.queryStringParameters.c);"),
+ ("cmd_spawn_argv", [], "cp.spawn('ls', [event.body]);"),
+ ("cmd_execfile", [], "cp.execFile('convert', [event.body]);"),
+ ("cmd_constant", [], "exec('ls /tmp');"),
+ ("cmd_allow_list", [], "const c = event.cmd;\nif (!ALLOWED.includes(c)) { return { statusCode: 400 }; }\nexec(c);"),
+ ("cmd_number", [], "const n = Number(event.n);\nexec('sleep ' + n);"),
+ ("cmd_helper_safe", [], "const { runFixed } = require('./_helpers_js');\nrunFixed(event.body);"),
+ ("cmd_env_var", [], "exec('ls ' + process.env.WORKDIR);"),
+ # FG502
+ ("eval_body", ["FG502"], "return eval(event.body);"),
+ ("function_ctor", ["FG502"], "const f = new Function('a', JSON.parse(event.body).code);\nreturn f(1);"),
+ ("vm_run", ["FG502"], "return vm.runInNewContext(event.queryStringParameters.expr, {});"),
+ ("settimeout_string", ["FG502"], "setTimeout('run(' + event.body + ')', 10);"),
+ ("eval_constant", [], "return eval('1 + 1');"),
+ ("settimeout_function", [], "setTimeout(() => console.log('x'), 10);"),
+ ("json_parse", [], "return JSON.parse(event.body).x;"),
+ # FG503
+ ("unserialize_body", ["FG503"], "return serialize.unserialize(event.body);"),
+ ("unserialize_b64", ["FG503"], "const raw = Buffer.from(event.body, 'base64').toString();\nreturn serialize.unserialize(raw);"),
+ ("unserialize_helper", ["FG503"], "const { load } = require('./_helpers_js');\nreturn load(event.body);"),
+ ("unserialize_constant", [], "return serialize.unserialize('{}');"),
+ ("json_instead", [], "return JSON.parse(event.body);"),
+ # FG504
+ ("sql_concat", ["FG504"], "await db.query('SELECT * FROM o WHERE id = ' + event.pathParameters.id);"),
+ ("sql_template", ["FG504"], "const { name } = JSON.parse(event.body);\nawait db.execute(`SELECT * FROM u WHERE name = '${name}'`);"),
+ ("sql_helper", ["FG504"], "const { findUser } = require('./_helpers_js');\nawait findUser(db, event.queryStringParameters.name);"),
+ ("sql_placeholders", [], "await db.query('SELECT * FROM o WHERE id = ?', [event.pathParameters.id]);"),
+ ("sql_constant", [], "await db.query('SELECT count(*) FROM o');"),
+ ("sql_number", [], "await db.query('SELECT * FROM o LIMIT ' + parseInt(event.limit, 10));"),
+ ("ddb_query_object", [], "await ddb.query({ TableName: 't', KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': event.pk } });"),
+ # FG505
+ ("ddb_filter_template", ["FG505"], "await ddb.scan({ TableName: 't', FilterExpression: `owner = ${event.owner}` });"),
+ ("mongo_find_body", ["FG505"], "const body = JSON.parse(event.body);\nreturn users.findOne({ name: body.name, password: body.password });"),
+ ("mongo_find_query", ["FG505"], "return users.find(JSON.parse(event.body)).toArray();"),
+ ("ddb_placeholders", [], "await ddb.scan({ TableName: 't', FilterExpression: '#o = :o', ExpressionAttributeNames: { '#o': 'owner' }, ExpressionAttributeValues: { ':o': event.owner } });"),
+ ("mongo_string_cast", [], "const body = JSON.parse(event.body);\nreturn users.findOne({ name: String(body.name) });"),
+ ("array_find", [], "const items = [{ id: 1 }];\nreturn items.find((i) => i.id === event.id);"),
+ # FG506
+ ("fs_read_join", ["FG506"], "return fs.readFileSync(path.join('/opt/t', event.queryStringParameters.name), 'utf8');"),
+ ("fs_unlink", ["FG506"], "fs.unlinkSync('/data/' + JSON.parse(event.body).file);"),
+ ("fs_stream_records", ["FG506"], "for (const r of event.Records) {\n  fs.createReadStream(r.s3.object.key);\n}"),
+ ("fs_basename", [], "return fs.readFileSync(path.join('/opt/t', path.basename(event.name)), 'utf8');"),
+ ("fs_constant", [], "return fs.readFileSync('/opt/t/index.html', 'utf8');"),
+ ("fs_allow_list", [], "const n = event.name;\nif (['a.html', 'b.html'].includes(n)) {\n  return fs.readFileSync('/opt/t/' + n, 'utf8');\n}"),
+ # FG507
+ ("ssrf_axios", ["FG507"], "const r = await axios.get(event.queryStringParameters.url);\nreturn r.data;"),
+ ("ssrf_fetch_template", ["FG507"], "const { host } = JSON.parse(event.body);\nreturn fetch(`http://${host}/status`);"),
+ ("ssrf_axios_config", ["FG507"], "return axios({ method: 'get', url: event.target });"),
+ ("ssrf_fixed_host", [], "return axios.get('https://api.example.com/items/' + encodeURIComponent(event.id));"),
+ ("ssrf_constant", [], "return fetch('https://api.example.com/health');"),
+ ("ssrf_env_host", [], "return fetch(process.env.BACKEND_URL + '/status');"),
+ # FG508
+ ("xxe_noent", ["FG508"], "return libxmljs.parseXml(event.body, { noent: true });"),
+ ("xxe_default", [], "return libxmljs.parseXml(event.body);"),
+ # FG509
+ ("secret_github_token", ["FG509"], "const GITHUB_TOKEN = 'ghp_1a2B3c4D5e6F7g8H9i0JkLmNoPqRsTuVwXyZ';\nreturn GITHUB_TOKEN.length;"),
+ ("secret_stripe", ["FG509"], "const stripe = require('stripe')('sk_live_51HxQdVLk8s7D9cPq2mYt0aZbN4eR');\nreturn stripe;"),
+ ("secret_env", [], "const GITHUB_TOKEN = process.env.GITHUB_TOKEN;\nawait axios.get('https://api.github.com/user', { headers: { authorization: `token ${GITHUB_TOKEN}` } });\nreturn { statusCode: 200 };"),
+ ("secret_placeholder", [], "const apiKey = 'your-api-key-here';\nreturn apiKey;"),
+ # FG510
+ ("jwt_decode", ["FG510"], "const claims = jwt.decode(event.headers.authorization);\nreturn claims.sub;"),
+ ("jwt_decode_bearer", ["FG510"], "const token = event.headers.Authorization.replace('Bearer ', '');\nreturn jwt.decode(token).sub;"),
+ ("jwt_verify", [], "return jwt.verify(event.headers.authorization, process.env.PUBLIC_KEY_PEM, { algorithms: ['RS256'] }).sub;"),
+ ("jwt_decode_constant", [], "return jwt.decode('static.token.x');"),
+ # FG511
+ ("log_event_json", ["FG511"], "console.log(JSON.stringify(event));"),
+ ("log_auth_header", ["FG511"], "console.info('auth', event.headers.authorization);"),
+ ("log_request_id", [], "console.log('request', context.awsRequestId);"),
+ ("log_path", [], "console.log('path', event.rawPath);"),
+ # FG512
+ ("error_stack", ["FG512"], "try {\n  return { statusCode: 200, body: await work() };\n} catch (err) {\n  return { statusCode: 500, body: err.stack };\n}\nasync function work() { return ''; }"),
+ ("error_message_json", ["FG512"], "try {\n  return { statusCode: 200 };\n} catch (e) {\n  return { statusCode: 500, body: JSON.stringify({ error: e.message }) };\n}"),
+ ("error_generic", [], "try {\n  return { statusCode: 200 };\n} catch (e) {\n  console.error(e);\n  return { statusCode: 500, body: 'internal error' };\n}"),
+ ("error_rethrown", [], "try {\n  return { statusCode: 200 };\n} catch (e) {\n  throw new Error('failed');\n}"),
+ # FG513
+ ("identity_header_tenant", ["FG513"], "const tenantId = event.headers['x-tenant-id'];\nreturn ddb.get({ TableName: 't', Key: { pk: tenantId } });"),
+ ("identity_body_user", ["FG513"], "const { userId } = JSON.parse(event.body);\nreturn ddb.get({ TableName: 't', Key: { pk: userId } });"),
+ ("identity_claims", [], "const userId = event.requestContext.authorizer.jwt.claims.sub;\nreturn ddb.get({ TableName: 't', Key: { pk: userId } });"),
+ ("identity_order", [], "const orderId = event.pathParameters.orderId;\nreturn ddb.get({ TableName: 't', Key: { pk: orderId } });"),
+ # FG514
+ ("compare_token", ["FG514"], "if (event.headers['x-token'] === process.env.API_TOKEN) {\n  return { statusCode: 200 };\n}"),
+ ("compare_api_key_var", ["FG514"], "const API_KEY = process.env.API_KEY;\nif (event.queryStringParameters.key !== API_KEY) return { statusCode: 403 };"),
+ ("compare_timing_safe", [], "const a = Buffer.from(event.headers['x-token'] || '');\nconst b = Buffer.from(process.env.API_TOKEN);\nif (a.length === b.length && crypto.timingSafeEqual(a, b)) return { statusCode: 200 };"),
+ ("compare_content_type", [], "if (event.headers['content-type'] === 'application/json') return { statusCode: 200 };"),
+ # FG515
+ ("hash_md5_password", ["FG515"], "const { password } = JSON.parse(event.body);\nreturn crypto.createHash('md5').update(password).digest('hex');"),
+ ("hash_scrypt", [], "const { password } = JSON.parse(event.body);\nreturn crypto.scryptSync(password, crypto.randomBytes(16), 64).toString('hex');"),
+ # FG516
+ ("secret_logged", ["FG516"], "console.log('db password', process.env.DB_PASSWORD);"),
+ ("secret_returned", ["FG516"], "return { statusCode: 200, body: process.env.API_SECRET };"),
+ ("secret_used", [], "const r = await axios.get('https://api.example.com', { headers: { 'x-api-key': process.env.API_KEY } });\nreturn { statusCode: 200 };"),
+ ("secret_arn_returned", [], "return { statusCode: 200, body: process.env.SECRET_ARN };"),
+ # FG901
+ ("tmp_write_name", ["FG901"], "fs.writeFileSync('/tmp/' + event.queryStringParameters.name, event.body);"),
+ ("tmp_write_template", ["FG901"], "const { name } = JSON.parse(event.body);\nfs.writeFileSync(`/tmp/${name}`, 'x');"),
+ ("tmp_uuid", [], "const p = '/tmp/' + crypto.randomUUID();\nfs.writeFileSync(p, event.body);"),
+ ("tmp_fixed", [], "fs.writeFileSync('/tmp/cache.json', event.body);"),
+]
+
+PY_HELPERS = '''import os
+
+def run_shell(cmd):
+    os.system("sh -c '" + cmd + "'")
+
+def run_fixed(_unused):
+    os.system("ls /tmp")
+
+def evaluate(expr):
+    return eval(expr)
+
+def find_user(conn, name):
+    return conn.execute("SELECT * FROM u WHERE name = '" + name + "'")
+
+def find_user_safe(conn, name):
+    return conn.execute("SELECT * FROM u WHERE name = ?", (name,))
+'''
+
+JS_HELPERS = '''const { exec } = require('child_process');
+const serialize = require('node-serialize');
+
+exports.runShell = (cmd) => exec('sh -c ' + cmd);
+exports.runFixed = () => exec('ls /tmp');
+exports.load = (raw) => serialize.unserialize(raw);
+exports.findUser = async (db, name) => db.query("SELECT * FROM u WHERE name = '" + name + "'");
+'''
+
+def write(lang, cases, head, helpers, ext, wrap):
+    d = os.path.join(ROOT, lang)
+    os.makedirs(d, exist_ok=True)
+    open(os.path.join(d, "_helpers_" + ("py" if ext == "py" else "js") + "." + ext), "w").write(helpers)
+    for name, expect, body in cases:
+        label = ", ".join(expect) if expect else "none"
+        comment = "#" if ext == "py" else "//"
+        text = f"{comment} expect: {label}\n" + head + wrap(body)
+        open(os.path.join(d, f"{name}.{ext}"), "w").write(text)
+
+def py_wrap(body):
+    lines = body.split("\n")
+    # Helper definitions after the handler body stay at module level.
+    out, nested = [], []
+    in_def = False
+    for l in lines:
+        if l.startswith("def "):
+            in_def = True
+        (nested if in_def else out).append(l)
+    text = "\ndef handler(event, context):\n" + textwrap.indent("\n".join(out), "    ") + "\n"
+    if nested:
+        text += "\n" + "\n".join(nested) + "\n"
+    return text
+
+def js_wrap(body):
+    return "\nexports.handler = async (event, context) => {\n" + textwrap.indent(body, "  ") + "\n};\n"
+
+write("python", PY, PY_HEAD, PY_HELPERS, "py", py_wrap)
+write("javascript", JS, JS_HEAD, JS_HELPERS, "js", js_wrap)
+print(len(PY), "python and", len(JS), "javascript cases")
