@@ -100,6 +100,13 @@ const POINTER_SUFFIXES: &[&str] = &[
     "count",
     "size",
     "policy",
+    "iterations",
+    "rounds",
+    "complexity",
+    "rules",
+    "strength",
+    "min",
+    "max",
 ];
 
 fn name_parts(name: &str) -> Vec<String> {
@@ -259,7 +266,8 @@ pub fn known_credential(value: &str) -> Option<&'static str> {
     if v.starts_with("eyJ") && v.matches('.').count() == 2 && v.len() > 40 {
         return Some("JSON Web Token");
     }
-    if has_url_password(v) && !v.contains("${") {
+    // `amqps://{user}:{password}@host` is a template, not a credential.
+    if has_url_password(v) && !v.contains("${") && !v.contains('{') {
         return Some("connection string with a password");
     }
     None

@@ -35,6 +35,10 @@ pub struct Taint {
     pub authorizer: bool,
     /// Rules a sanitizer on the way protects against.
     pub cleared: Vec<String>,
+    /// Parsed from JSON (or the raw event object): may be an object or array, not only a string.
+    pub parsed: bool,
+    /// Built as `"https://fixed.host/..." + value`: the value cannot choose the host.
+    pub host_fixed: bool,
 }
 
 impl Taint {
@@ -50,6 +54,8 @@ impl Taint {
                 a.stringy |= b.stringy;
                 a.whole |= b.whole;
                 a.identity |= b.identity;
+                a.parsed |= b.parsed;
+                a.host_fixed &= b.host_fixed;
                 a.authorizer &= b.authorizer;
                 a.cleared.retain(|r| b.cleared.contains(r));
                 Some(a)
@@ -354,6 +360,10 @@ impl<'c> Analyzer<'c> {
             }
             Target::Destructure(names) => {
                 for (key, local) in names {
+                    if key.as_deref().is_some_and(is_service_field) {
+                        fr.env.remove(local);
+                        continue;
+                    }
                     match &t {
                         Some(t) => {
                             let tt = member_taint(t.clone(), key.as_deref()).step(
@@ -435,6 +445,12 @@ impl<'c> Analyzer<'c> {
                         });
                     }
                 }
+                // URLs the invoking AWS service provides (a CloudFormation custom resource's
+                // pre-signed response URL, S3 Object Lambda's input URL and route) are not the
+                // caller's choice.
+                if key.as_deref().is_some_and(is_service_field) {
+                    return None;
+                }
                 let t = self.eval(fr, obj)?;
                 // A length is a number: it carries no injection and no secret.
                 if matches!(key.as_deref(), Some("length" | "size" | "byteLength")) {
@@ -449,7 +465,9 @@ impl<'c> Analyzer<'c> {
                     let pt = self.eval(fr, p);
                     t = Taint::merge(t, pt);
                 }
+                let host_fixed = fixed_host(e);
                 t.map(|mut t| {
+                    t.host_fixed = host_fixed;
                     t.stringy = true;
                     t.obj = false;
                     t.whole = false;
@@ -510,7 +528,11 @@ impl<'c> Analyzer<'c> {
         let recv = c.receiver.as_ref().and_then(|r| self.eval(fr, r));
         let args: Vec<Option<Taint>> = c.args.iter().map(|a| self.eval_arg(fr, a, &recv)).collect();
         let kwargs: Vec<Option<Taint>> = c.kwargs.iter().map(|(_, v)| self.eval(fr, v)).collect();
-        self.sinks(fr, c, &args, &kwargs);
+        // A function of this code base named like a library sink (`readFile`) is analysed, not
+        // matched by name.
+        if self.resolve_local(fr, &c.callee).is_none() {
+            self.sinks(fr, c, &args, &kwargs);
+        }
         self.weak_hash_check(fr, c);
 
         let callee = c.callee.as_str();
@@ -544,9 +566,29 @@ impl<'c> Analyzer<'c> {
                 ..Taint::default()
             });
         }
+        // `Request(url, data=...)`, `new URL(path, base)`: what the object points at is its URL.
+        if matches!(callee.rsplit('.').next(), Some("Request" | "URL")) {
+            return args.first().cloned().flatten();
+        }
         let mut result: Option<Taint> = recv.clone();
-        for t in args.iter().chain(kwargs.iter()) {
-            result = Taint::merge(result, t.clone());
+        // Credentials passed in options (`headers={'x-api-key': key}`) authenticate the call;
+        // they are not part of what it returns.
+        let strip_secret = |t: &Option<Taint>| {
+            t.clone().and_then(|mut t| {
+                t.kinds &= !SECRET;
+                (t.kinds != 0).then_some(t)
+            })
+        };
+        for (a, t) in c.args.iter().zip(args.iter()) {
+            let t = if matches!(a, Expr::Object(..)) {
+                strip_secret(t)
+            } else {
+                t.clone()
+            };
+            result = Taint::merge(result, t);
+        }
+        for t in &kwargs {
+            result = Taint::merge(result, strip_secret(t));
         }
         // Local functions (and functions of local modules) are analysed with the taint of their
         // arguments: what they return, and the sinks they reach.
@@ -564,8 +606,18 @@ impl<'c> Analyzer<'c> {
                 });
             }
         }
+        let parses = matches!(
+            callee,
+            "json.loads"
+                | "JSON.parse"
+                | "querystring.parse"
+                | "qs.parse"
+                | "urllib.parse.parse_qs"
+                | "yaml.safe_load"
+        );
         result.map(|mut t| {
             t.whole = t.whole && is_stringify(callee);
+            t.parsed = (t.parsed || parses) && !is_stringify(callee);
             t.obj = false;
             if matches!(
                 callee.rsplit('.').next(),
@@ -782,17 +834,45 @@ impl<'c> Analyzer<'c> {
             return;
         }
         let (lt, rt) = (self.peek(fr, left), self.peek(fr, right));
+        let locals: Vec<String> = fr.locals.keys().cloned().collect();
         let secretish = |x: &Expr, t: &Option<Taint>| {
             t.as_ref().is_some_and(|t| t.kinds & SECRET != 0)
-                || x.text().is_some_and(|n| {
-                    let last = n.rsplit(['.', '[']).next().unwrap_or(&n).to_string();
-                    is_secret_name(&last) || is_secret_name(&n)
-                })
+                || matches!(x, Expr::Name(..) | Expr::Member { .. })
+                    && x.text().is_some_and(|n| {
+                        // A function (`createSecret`) is not a secret value.
+                        !locals.contains(&n) && {
+                            let last = n.rsplit(['.', '[']).next().unwrap_or(&n).to_string();
+                            is_secret_name(&last) || is_secret_name(&n)
+                        }
+                    })
         };
-        let eventish = |t: &Option<Taint>| t.as_ref().is_some_and(|t| t.kinds & EVENT != 0);
-        let ev = if eventish(&lt) && secretish(right, &rt) {
+        // The event side must be a credential too: a token, key, signature or auth header.
+        let authish = |x: &Expr| {
+            let mut words = Vec::new();
+            x.words(&mut words);
+            words.iter().any(|w| {
+                let w = w.to_ascii_lowercase();
+                [
+                    "token",
+                    "key",
+                    "secret",
+                    "signature",
+                    "sig",
+                    "auth",
+                    "password",
+                    "hmac",
+                    "digest",
+                ]
+                .iter()
+                .any(|k| w.contains(k))
+            })
+        };
+        let eventish = |x: &Expr, t: &Option<Taint>| {
+            t.as_ref().is_some_and(|t| t.kinds & EVENT != 0) && authish(x)
+        };
+        let ev = if eventish(left, &lt) && secretish(right, &rt) {
             lt
-        } else if eventish(&rt) && secretish(left, &lt) {
+        } else if eventish(right, &rt) && secretish(left, &lt) {
             rt
         } else {
             return;
@@ -967,13 +1047,30 @@ fn sink_accepts(s: &Sink, expr: &Expr, t: &Taint) -> bool {
     }
     match s.shape.as_deref() {
         Some("string") if t.obj || matches!(expr, Expr::Object(..)) => return false,
-        Some("object-from-event") if t.stringy => return false,
+        // Only parsed JSON (or the raw event) can carry an operator object (`{"$ne": null}`);
+        // path and query parameters are always strings.
+        Some("object-from-event") if t.stringy || !(t.parsed || t.whole) => return false,
         _ => {}
+    }
+    // SQL text: a value built by a query builder (`query.get(ref)`) is not text.
+    if s.sql {
+        if let Expr::Call(c) = expr {
+            let method = c.callee.rsplit('.').next().unwrap_or("");
+            if !matches!(
+                method,
+                "format" | "join" | "replace" | "concat" | "strip" | "trim"
+            ) {
+                return false;
+            }
+        }
     }
     if s.identity && (!t.identity || t.authorizer) {
         return false;
     }
     if s.logged && !t.whole {
+        return false;
+    }
+    if s.rule == "FG507" && (fixed_host(expr) || t.host_fixed) {
         return false;
     }
     if let Some(needle) = &s.arg_contains {
@@ -984,6 +1081,35 @@ fn sink_accepts(s: &Sink, expr: &Expr, t: &Taint) -> bool {
         }
     }
     true
+}
+
+/// Fields the invoking AWS service fills in, not the caller: a CloudFormation custom resource's
+/// pre-signed `ResponseURL`, S3 Object Lambda's `inputS3Url`, `outputRoute`, `outputToken`.
+fn is_service_field(key: &str) -> bool {
+    matches!(
+        key,
+        "ResponseURL" | "inputS3Url" | "outputRoute" | "outputToken"
+    )
+}
+
+/// `"https://api.example.com/items/" + id`: the event only chooses the path, not the host.
+fn fixed_host(expr: &Expr) -> bool {
+    let Expr::Concat(parts, _) = expr else {
+        return false;
+    };
+    let Some(Expr::Str(first, _)) = parts.first() else {
+        return false;
+    };
+    let Some(rest) = first
+        .strip_prefix("https://")
+        .or_else(|| first.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    match rest.find('/') {
+        Some(i) => !rest[..i].contains(['{', '$']) && i > 0,
+        None => false,
+    }
 }
 
 fn describe(t: &Taint) -> &'static str {
