@@ -105,6 +105,8 @@ PY = [
  # FG513 identity
  ("identity_body_user_id", ["FG513"], "uid = json.loads(event['body'])['userId']\nreturn table.get_item(Key={'pk': uid})"),
  ("identity_query_tenant", ["FG513"], "t = event['queryStringParameters']['tenant_id']\ntable.query(KeyConditionExpression='pk = :t', ExpressionAttributeValues={':t': t})"),
+ ("identity_admin_branch", ["FG513"], "body = json.loads(event['body'])\nif body['role'] == 'admin':\n    return table.scan()"),
+ ("identity_admin_from_claims", [], "claims = event['requestContext']['authorizer']['claims']\nif claims['role'] == 'admin':\n    return table.scan()"),
  ("identity_authorizer", [], "uid = event['requestContext']['authorizer']['claims']['sub']\nreturn table.get_item(Key={'pk': uid})"),
  ("identity_order_id", [], "oid = event['pathParameters']['orderId']\nreturn table.get_item(Key={'pk': oid})"),
  # FG514 compare
@@ -212,6 +214,7 @@ JS = [
  # FG513
  ("identity_header_tenant", ["FG513"], "const tenantId = event.headers['x-tenant-id'];\nreturn ddb.get({ TableName: 't', Key: { pk: tenantId } });"),
  ("identity_body_user", ["FG513"], "const { userId } = JSON.parse(event.body);\nreturn ddb.get({ TableName: 't', Key: { pk: userId } });"),
+ ("identity_is_admin_flag", ["FG513"], "const { isAdmin } = JSON.parse(event.body);\nif (isAdmin === true) { return ddb.scan({ TableName: 't' }); }"),
  ("identity_claims", [], "const userId = event.requestContext.authorizer.jwt.claims.sub;\nreturn ddb.get({ TableName: 't', Key: { pk: userId } });"),
  ("identity_order", [], "const orderId = event.pathParameters.orderId;\nreturn ddb.get({ TableName: 't', Key: { pk: orderId } });"),
  # FG514

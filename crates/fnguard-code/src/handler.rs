@@ -149,6 +149,40 @@ pub fn analyze_function_with(
         sources.push((rel(root, &path), text, ts, resolved));
     }
     facts.findings = crate::taint::analyze(&sources, lang, func, catalog);
+    // Configuration shipped in the code package is scanned for credentials too (FG509).
+    if let Ok(entries) = std::fs::read_dir(code_dir) {
+        let mut configs: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.is_file()
+                    && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                        n == ".env"
+                            || (n.starts_with(".env.")
+                                && !n.ends_with(".example")
+                                && !n.ends_with(".sample")
+                                && !n.ends_with(".template"))
+                            || matches!(
+                                n,
+                                "config.json"
+                                    | "settings.json"
+                                    | "secrets.json"
+                                    | "config.yaml"
+                                    | "config.yml"
+                                    | "credentials.json"
+                            )
+                    })
+            })
+            .collect();
+        configs.sort();
+        for p in configs {
+            if let Some(text) = read(&p) {
+                facts
+                    .findings
+                    .extend(crate::taint::secrets::scan(&rel(root, &p), &text));
+            }
+        }
+    }
     facts.env_reads.sort();
     facts.env_reads.dedup();
     facts

@@ -22,6 +22,8 @@ pub struct Config {
     pub db: Option<PathBuf>,
     /// `[deps] trusted_layer_accounts`: layer publishers the team trusts (FG403).
     pub trusted_layer_accounts: Vec<String>,
+    /// `[code] catalog`: extra taint sources, sanitizers and sinks (relative to the config file).
+    pub taint_catalog: Option<PathBuf>,
 }
 
 /// The nearest `fnguard.toml` at or above `start`.
@@ -76,7 +78,7 @@ pub fn load(path: &Path) -> Result<Config> {
     for key in doc.keys() {
         if !matches!(
             key.as_str(),
-            "rules" | "scan" | "wallet" | "data" | "iam" | "deps"
+            "rules" | "scan" | "wallet" | "data" | "iam" | "deps" | "code"
         ) {
             c.warnings.push(format!(
                 "{}: unknown section `{key}` ignored",
@@ -118,6 +120,11 @@ pub fn load(path: &Path) -> Result<Config> {
                 };
                 c.params.push((k.clone(), v));
             }
+        }
+    }
+    if let Some(code) = doc.get("code") {
+        if let Some(cat) = code.get("catalog").and_then(toml::Value::as_str) {
+            c.taint_catalog = Some(path.parent().unwrap_or(Path::new(".")).join(cat));
         }
     }
     if let Some(deps) = doc.get("deps") {

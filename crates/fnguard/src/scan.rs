@@ -32,6 +32,16 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     for w in &cfg.warnings {
         eprintln!("fnguard: warning: {w}");
     }
+    if let Some(path) = &cfg.taint_catalog {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the taint catalog {}", path.display()))?;
+        if let Err(e) =
+            fnguard_code::taint::install_user_catalog(&path.display().to_string(), &text)
+        {
+            eprintln!("fnguard: {e}");
+            return Ok(2);
+        }
+    }
     let mut params = cfg.params.clone();
     for p in &args.params {
         let Some((k, v)) = p.split_once('=') else {

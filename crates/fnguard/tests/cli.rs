@@ -797,3 +797,65 @@ fn iam_suggestion_narrows_to_the_table_the_code_reads_from_its_environment() {
         "{row}"
     );
 }
+
+#[test]
+fn users_extend_the_taint_catalog_in_fnguard_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "serverless.yml",
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  api:\n    handler: app.handler\n",
+    );
+    write(
+        dir.path(),
+        "app.py",
+        "import legacy\n\ndef handler(event, context):\n    legacy.run_query(event['body'])\n",
+    );
+    let count = |v: &Value| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "FG504")
+            .count()
+    };
+    let (_, before) = json_of(&[
+        "scan",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(count(&before), 0);
+    write(
+        dir.path(),
+        "fnguard.toml",
+        "[code]\ncatalog = \"taint.toml\"\n",
+    );
+    write(
+        dir.path(),
+        "taint.toml",
+        "[[sink]]\nrule = \"FG504\"\ncalls = [\"legacy.run_query\"]\nargs = [0]\nnote = \"our legacy query helper\"\n",
+    );
+    let (_, after) = json_of(&[
+        "scan",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(count(&after), 1, "{after:#}");
+    write(dir.path(), "taint.toml", "[[sink]]\nrule = \n");
+    let out = fnguard()
+        .args(["scan", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("taint.toml: line"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

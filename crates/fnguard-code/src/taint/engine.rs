@@ -819,7 +819,8 @@ impl<'c> Analyzer<'c> {
         }
     }
 
-    /// FG514: an event value compared with `==` to a secret.
+    /// FG514: an event value compared with `==` to a secret; FG513: a request role decides a
+    /// branch.
     fn comparison_checks(&mut self, fr: &mut Frame, e: &Expr) {
         let Expr::Compare {
             op,
@@ -834,6 +835,48 @@ impl<'c> Analyzer<'c> {
             return;
         }
         let (lt, rt) = (self.peek(fr, left), self.peek(fr, right));
+        // FG513: a role or admin flag from the request decides an authorization branch
+        // (`if body["role"] == "admin"`).
+        for (side, t, other) in [(left, &lt, right), (right, &rt, left)] {
+            let Some(t) = t else { continue };
+            let mut words = Vec::new();
+            side.words(&mut words);
+            let privilege = words.iter().any(|w| {
+                let w: String = w
+                    .chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                matches!(
+                    w.as_str(),
+                    "role"
+                        | "roles"
+                        | "isadmin"
+                        | "admin"
+                        | "group"
+                        | "groups"
+                        | "permission"
+                        | "permissions"
+                        | "scope"
+                )
+            });
+            let literal = matches!(**other, Expr::Str(..) | Expr::Const(..));
+            if t.identity && !t.authorizer && privilege && literal {
+                let text = format!(
+                    "{} {op} {}",
+                    side.text().unwrap_or_default(),
+                    other.text().unwrap_or_default()
+                );
+                self.report(
+                    "FG513",
+                    fr.file,
+                    *pos,
+                    &text,
+                    t.clone(),
+                    "a role or admin flag from the request decides an authorization branch".into(),
+                );
+            }
+        }
         let locals: Vec<String> = fr.locals.keys().cloned().collect();
         let secretish = |x: &Expr, t: &Option<Taint>| {
             t.as_ref().is_some_and(|t| t.kinds & SECRET != 0)

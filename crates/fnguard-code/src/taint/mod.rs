@@ -11,10 +11,21 @@ pub mod secrets;
 use catalog::Catalog;
 use fnguard_model::CodeFinding;
 
-/// The built-in catalog, parsed once.
+static INSTALLED: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+
+/// The catalog in use: the built-in one, or the one installed with the user's entries.
 pub fn default_catalog() -> &'static Catalog {
-    static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
-    CATALOG.get_or_init(Catalog::builtin)
+    INSTALLED.get_or_init(Catalog::builtin)
+}
+
+/// Installs the built-in catalog extended with a user's file (`[code] catalog` in fnguard.toml),
+/// before any analysis runs. Returns the parse error with its line.
+pub fn install_user_catalog(file: &str, text: &str) -> Result<(), catalog::CatalogError> {
+    let c = Catalog::with_user(file, text)?;
+    INSTALLED.set(c).map_err(|_| catalog::CatalogError {
+        file: file.to_string(),
+        message: "a catalog is already in use".to_string(),
+    })
 }
 
 /// Runs the taint analysis of a handler over the files it reaches. `sources[0]` is the handler's
