@@ -237,6 +237,17 @@ JS = [
  ("tmp_fixed", [], "fs.writeFileSync('/tmp/cache.json', event.body);"),
 ]
 
+# Web frameworks behind one handler: routes are entry points with request data as the source.
+PY_WEB = [
+ ("flask_route_cmd", ["FG501"], "from flask import Flask, request\nimport os, awsgi\napp = Flask(__name__)\n\n@app.route('/run', methods=['POST'])\ndef run():\n    os.system('echo ' + request.args.get('msg'))\n    return 'ok'\n\ndef handler(event, context):\n    return awsgi.response(app, event, context)\n"),
+ ("fastapi_path_param_sql", ["FG504"], "from fastapi import FastAPI\nfrom mangum import Mangum\nimport sqlite3\napp = FastAPI()\nconn = sqlite3.connect(':memory:')\n\n@app.get('/items/{item_id}')\ndef read_item(item_id: str):\n    return conn.execute(f\"SELECT * FROM items WHERE id = '{item_id}'\").fetchall()\n\nhandler = Mangum(app)\n\ndef handler(event, context):\n    return Mangum(app)(event, context)\n"),
+ ("flask_route_safe", [], "from flask import Flask, request\nimport subprocess, awsgi\napp = Flask(__name__)\n\n@app.route('/run')\ndef run():\n    subprocess.run(['echo', request.args.get('msg')])\n    return 'ok'\n\ndef handler(event, context):\n    return awsgi.response(app, event, context)\n"),
+]
+JS_WEB = [
+ ("express_route_exec", ["FG501"], "const express = require('express');\nconst serverless = require('serverless-http');\nconst { exec } = require('child_process');\nconst app = express();\napp.get('/run', (req, res) => {\n  exec('echo ' + req.query.msg);\n  res.send('ok');\n});\nexports.handler = serverless(app);\n"),
+ ("express_route_safe", [], "const express = require('express');\nconst serverless = require('serverless-http');\nconst { execFile } = require('child_process');\nconst app = express();\napp.post('/run', (req, res) => {\n  execFile('echo', [req.body.msg]);\n  res.send('ok');\n});\nexports.handler = serverless(app);\n"),
+]
+
 PY_HELPERS = '''import os
 
 def run_shell(cmd):
@@ -293,4 +304,8 @@ def js_wrap(body):
 
 write("python", PY, PY_HEAD, PY_HELPERS, "py", py_wrap)
 write("javascript", JS, JS_HEAD, JS_HELPERS, "js", js_wrap)
-print(len(PY), "python and", len(JS), "javascript cases")
+for lang, cases, ext, comment in (("python", PY_WEB, "py", "#"), ("javascript", JS_WEB, "js", "//")):
+    for name, expect, text in cases:
+        label = ", ".join(expect) if expect else "none"
+        open(os.path.join(ROOT, lang, f"{name}.{ext}"), "w").write(f"{comment} expect: {label}\n" + text)
+print(len(PY) + len(PY_WEB), "python and", len(JS) + len(JS_WEB), "javascript cases")

@@ -42,9 +42,8 @@ fn analyze_one(root: &Path, f: &mut fnguard_model::Function) {
     let Some(lang) = Language::of_runtime(runtime) else {
         return;
     };
-    // A custom bootstrap script (`run.sh` behind a web adapter) and handlers that a
-    // plugin generates at package time (serverless-wsgi) are not in the source tree.
-    if handler.ends_with(".sh") || handler.starts_with("wsgi_handler.") {
+    // A custom bootstrap script (`run.sh` behind a web adapter) is not code we read.
+    if handler.ends_with(".sh") {
         return;
     }
     let dir = if code.is_empty() {
@@ -55,6 +54,21 @@ fn analyze_one(root: &Path, f: &mut fnguard_model::Function) {
     // Zip files, S3 locations and build directories that are not checked in cannot be
     // read here.
     if !dir.is_dir() {
+        return;
+    }
+    // serverless-wsgi generates `wsgi_handler.handler` at package time; the application it
+    // serves (Flask, Django) is the conventional `app`/`wsgi` module, whose routes are the
+    // entry points.
+    if handler.starts_with("wsgi_handler.") {
+        let app = ["app", "wsgi", "main", "api", "application"]
+            .into_iter()
+            .find(|m| dir.join(format!("{m}.py")).is_file());
+        if let Some(module) = app {
+            let mut facts = analyze_function(root, &dir, &format!("{module}.app"), lang);
+            // The WSGI app object is not a function: its routes were analysed instead.
+            facts.unresolved = None;
+            f.code = Some(facts);
+        }
         return;
     }
     f.code = Some(analyze_function(root, &dir, handler, lang));

@@ -173,6 +173,39 @@ impl<'c> Analyzer<'c> {
         true
     }
 
+    /// Runs every web route of every file (Flask/FastAPI/Chalice functions, Express route
+    /// callbacks): their parameters and the framework's request object are request data.
+    pub fn run_routes(&mut self) {
+        for file in 0..self.files.len() {
+            let (routes, flask) = {
+                let m = &self.files[file].1;
+                let flask = m
+                    .imported
+                    .iter()
+                    .any(|i| i == "flask" || i == "quart" || i.starts_with("flask."));
+                (m.routes.clone(), flask)
+            };
+            for def in routes {
+                let mut fr = self.frame(file, true, 0);
+                let source = Taint {
+                    kinds: EVENT,
+                    steps: vec![(
+                        file,
+                        def.pos,
+                        format!("request data of the route `{}`", def.name),
+                    )],
+                    parsed: true,
+                    ..Taint::default()
+                };
+                if flask {
+                    fr.env.insert("request".into(), source.clone());
+                }
+                self.bind_params(&mut fr, &def, |_, _| Some(source.clone()));
+                self.block(&mut fr, &def.body);
+            }
+        }
+    }
+
     fn find_function(&self, file: usize, name: &str) -> Option<FunctionDef> {
         let m = &self.files.get(file)?.1;
         let target = m
@@ -450,6 +483,15 @@ impl<'c> Analyzer<'c> {
                 // caller's choice.
                 if key.as_deref().is_some_and(is_service_field) {
                     return None;
+                }
+                // Chalice: `app.current_request` is the request.
+                if key.as_deref() == Some("current_request") {
+                    return Some(Taint {
+                        kinds: EVENT,
+                        steps: vec![(fr.file, e.pos(), "the Chalice request".to_string())],
+                        parsed: true,
+                        ..Taint::default()
+                    });
                 }
                 let t = self.eval(fr, obj)?;
                 // A length is a number: it carries no injection and no secret.

@@ -136,6 +136,10 @@ pub struct Module {
     pub imported: Vec<String>,
     /// Exported names -> function name (`exports.handler = main`).
     pub exports: Vec<(String, String)>,
+    /// Web-framework entry points: Python functions decorated as routes (Flask, FastAPI,
+    /// Chalice), and JavaScript route callbacks (`app.get('/x', (req, res) => ...)`), whose
+    /// parameters carry request data.
+    pub routes: Vec<FunctionDef>,
 }
 
 impl Expr {

@@ -261,6 +261,9 @@ impl Lower<'_> {
                 {
                     self.export_assignment(a);
                 }
+                if let Some(c) = n.named_child(0).filter(|c| c.kind() == "call_expression") {
+                    self.route_callbacks(c);
+                }
                 top.extend(self.stmt(n, 0));
             }
             _ => top.extend(self.stmt(n, 0)),
@@ -316,6 +319,48 @@ impl Lower<'_> {
                         }
                     }
                     _ => {}
+                }
+            }
+        }
+    }
+
+    /// `app.get('/x', auth, (req, res) => ...)`, `router.post(...)`: callbacks of web routes.
+    fn route_callbacks(&mut self, call: Node) {
+        let Some(f) = call
+            .child_by_field_name("function")
+            .filter(|f| f.kind() == "member_expression")
+        else {
+            return;
+        };
+        let verb = f
+            .child_by_field_name("property")
+            .map(|p| self.text(p))
+            .unwrap_or_default();
+        if !matches!(
+            verb.as_str(),
+            "get" | "post" | "put" | "delete" | "patch" | "all" | "use" | "options" | "head"
+        ) {
+            return;
+        }
+        let Some(args) = call.child_by_field_name("arguments") else {
+            return;
+        };
+        let args = named_children(args);
+        // A path first (or middleware only with `use`).
+        if verb != "use"
+            && !args
+                .first()
+                .is_some_and(|a| matches!(a.kind(), "string" | "template_string"))
+        {
+            return;
+        }
+        for a in args {
+            if matches!(
+                a.kind(),
+                "arrow_function" | "function_expression" | "function"
+            ) {
+                if let Some(def) = self.function(a, Some(&format!("<{verb} route>")), 0) {
+                    self.module.routes.push(def);
                 }
             }
         }

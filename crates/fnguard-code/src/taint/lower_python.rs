@@ -134,7 +134,16 @@ impl Lower<'_> {
                 }
             }
             "decorated_definition" => {
+                let is_route = named_children(n)
+                    .into_iter()
+                    .filter(|c| c.kind() == "decorator")
+                    .any(|d| is_route_decorator(&self.text(d)));
                 if let Some(def) = n.child_by_field_name("definition") {
+                    if is_route && def.kind() == "function_definition" {
+                        if let Some(f) = self.function(def, 0) {
+                            self.module.routes.push(f);
+                        }
+                    }
                     self.top_level(def, top);
                 }
             }
@@ -706,4 +715,27 @@ impl Lower<'_> {
             text,
         }))
     }
+}
+
+/// `@app.route("/x")`, `@router.get("/x")`, `@app.post(...)`, `@bp.route(...)`: a web route.
+fn is_route_decorator(text: &str) -> bool {
+    let t = text.trim_start_matches('@').trim();
+    let Some((head, _)) = t.split_once('(') else {
+        return false;
+    };
+    let verb = head.rsplit('.').next().unwrap_or("");
+    head.contains('.')
+        && matches!(
+            verb,
+            "route"
+                | "get"
+                | "post"
+                | "put"
+                | "delete"
+                | "patch"
+                | "api_route"
+                | "websocket"
+                | "head"
+                | "options"
+        )
 }

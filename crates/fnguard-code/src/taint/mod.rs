@@ -82,6 +82,7 @@ pub fn analyze(
     if let Some(f) = handler_file {
         analyzer.run_handler(f, handler);
     }
+    analyzer.run_routes();
     let mut findings = analyzer.findings;
     // A write under /tmp decided by the event is reported as persistence (FG901), not also as
     // path traversal.
