@@ -5,7 +5,12 @@ use fnguard_model::Finding;
 
 declare_rule! {
     /// ## What it does
-    /// Reports identity fields taken from the request (user id, tenant, account, role, `isAdmin` in the body, query, path or headers) used as a data-access key (`Key=`, `ExpressionAttributeValues`) while the authorizer context is where the verified identity is.
+    /// Reports identity fields taken from the request (user id, tenant, account, role, `isAdmin`
+    /// in the body, query, path or headers) used as a data-access key (`Key=`,
+    /// `ExpressionAttributeValues`) or compared with a literal to decide an authorization branch
+    /// (`if body["role"] == "admin"`), while the authorizer context
+    /// (`requestContext.authorizer`) is where the verified identity is. Values read through the
+    /// authorizer context are never reported.
     /// The path from the source to the sink is in the evidence, with each step as a related
     /// location; sources, sanitizers and sinks come from the taint catalog
     /// (`crates/fnguard-code/data/taint.toml`).
