@@ -22,6 +22,9 @@ pub enum Command {
     /// Per-function permissions: granted by the role, needed by the code, unused, missing, and a
     /// suggested least-privilege policy.
     Iam(Box<IamArgs>),
+    /// The application graph: entry points, functions, data stores, roles, and who triggers,
+    /// invokes, reads and writes what.
+    Map(Box<MapArgs>),
     /// Per-function dependencies: the packages each function ships and the advisories that
     /// affect them (FG102, FG401-FG403).
     Deps(Box<DepsArgs>),
@@ -304,4 +307,40 @@ pub enum DbCommand {
         #[arg(long, short = 'f', value_enum, default_value_t = DepsFormat::Human)]
         format: DepsFormat,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct MapArgs {
+    /// Files or directories to map.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = MapFormat::Human)]
+    pub format: MapFormat,
+    /// Write the map to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Configuration file [default: fnguard.toml, searched upward from the first PATH].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Stage for serverless variables and samconfig environments.
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Template parameter or serverless `param:` value (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// Glob of paths to skip (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Hide the progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MapFormat {
+    Human,
+    Json,
+    Dot,
+    Mermaid,
 }

@@ -24,6 +24,8 @@ pub struct Config {
     pub trusted_layer_accounts: Vec<String>,
     /// `[code] catalog`: extra taint sources, sanitizers and sinks (relative to the config file).
     pub taint_catalog: Option<PathBuf>,
+    /// `[data] sensitive_words`: words in store names that make them sensitive.
+    pub sensitive_words: Vec<String>,
 }
 
 /// The nearest `fnguard.toml` at or above `start`.
@@ -121,6 +123,9 @@ pub fn load(path: &Path) -> Result<Config> {
                 c.params.push((k.clone(), v));
             }
         }
+    }
+    if let Some(data) = doc.get("data") {
+        c.sensitive_words = strings(data.get("sensitive_words"), "data.sensitive_words")?;
     }
     if let Some(code) = doc.get("code") {
         if let Some(cat) = code.get("catalog").and_then(toml::Value::as_str) {

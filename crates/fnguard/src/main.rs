@@ -2,6 +2,7 @@ mod cli;
 mod config;
 mod deps;
 mod iam;
+mod map;
 mod sbom;
 mod scan;
 mod suppress;
@@ -45,6 +46,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan::run(*args),
         Command::Iam(args) => iam::run(*args),
+        Command::Map(args) => map::run(*args),
         Command::Deps(args) => deps::run_deps(*args),
         Command::Sbom(args) => deps::run_sbom(*args),
         Command::Db(args) => deps::run_db(args),

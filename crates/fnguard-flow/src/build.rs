@@ -1,0 +1,545 @@
+//! Building the graph from one project of the model.
+
+use crate::sensitivity::{classify, Sensitivity};
+use fnguard_iam::{catalog, effective_permissions, AccessLevel};
+use fnguard_model::{
+    wildcard_match, Auth, Function, Location, Project, Resource, ResourceKind, RoleRef,
+    TriggerKind, Val,
+};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NodeKind {
+    Function,
+    Resource,
+    Api,
+    Role,
+    /// Something outside the project: a URL, a schedule, an existing queue.
+    External,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Node {
+    pub id: String,
+    pub kind: NodeKind,
+    pub label: String,
+    /// The resource type (`S3 bucket`) or the runtime.
+    pub detail: String,
+    /// An entry point anyone can call (no authorizer, URL with AuthType NONE).
+    pub public: bool,
+    pub sensitivity: Option<Sensitivity>,
+    /// Why the sensitivity was chosen (`tag data-classification=restricted`).
+    pub sensitivity_reason: String,
+    pub location: Option<Location>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EdgeKind {
+    Trigger,
+    Invoke,
+    Read,
+    Write,
+    Assume,
+}
+
+impl EdgeKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            EdgeKind::Trigger => "trigger",
+            EdgeKind::Invoke => "invoke",
+            EdgeKind::Read => "read",
+            EdgeKind::Write => "write",
+            EdgeKind::Assume => "assume",
+        }
+    }
+}
+
+/// What an edge is known from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EdgeSource {
+    /// The descriptor says so (a trigger, a destination, a role).
+    Declared,
+    /// The handler's code calls the API on a resource it names.
+    Code,
+    /// The role allows it (the code may or may not use it).
+    Iam,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Edge {
+    pub from: String,
+    pub to: String,
+    pub kind: EdgeKind,
+    pub source: EdgeSource,
+    /// `POST /orders`, `s3:PutObject`, ...
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Graph {
+    pub project: String,
+    pub nodes: Vec<Node>,
+    pub edges: Vec<Edge>,
+}
+
+pub fn fn_node(id: &str) -> String {
+    format!("fn:{id}")
+}
+
+fn res_node(id: &str) -> String {
+    format!("res:{id}")
+}
+
+/// Builds the graph of one project; `sensitive_words` extends the name-based classification.
+pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
+    let mut g = Graph {
+        project: p.path.clone(),
+        ..Graph::default()
+    };
+    for f in &p.functions {
+        g.nodes.push(Node {
+            id: fn_node(&f.id),
+            kind: NodeKind::Function,
+            label: f.id.clone(),
+            detail: f
+                .runtime
+                .as_ref()
+                .and_then(|r| r.value.as_str())
+                .unwrap_or(if f.is_image { "container image" } else { "" })
+                .to_string(),
+            public: is_public(f),
+            sensitivity: None,
+            sensitivity_reason: String::new(),
+            location: Some(f.location.clone()),
+        });
+    }
+    for r in &p.resources {
+        let (s, why) = classify(r, sensitive_words);
+        g.nodes.push(Node {
+            id: res_node(&r.id),
+            kind: NodeKind::Resource,
+            label: r.id.clone(),
+            detail: r.kind.label().to_string(),
+            public: false,
+            sensitivity: Some(s),
+            sensitivity_reason: why,
+            location: Some(r.location.clone()),
+        });
+    }
+    for a in &p.apis {
+        g.nodes.push(Node {
+            id: format!("api:{}", a.id),
+            kind: NodeKind::Api,
+            label: a.id.clone(),
+            detail: a.kind.label().to_string(),
+            public: !a.private,
+            sensitivity: None,
+            sensitivity_reason: String::new(),
+            location: Some(a.location.clone()),
+        });
+    }
+    for r in &p.roles {
+        g.nodes.push(Node {
+            id: format!("role:{}", r.id),
+            kind: NodeKind::Role,
+            label: r.id.clone(),
+            detail: "IAM role".into(),
+            public: false,
+            sensitivity: None,
+            sensitivity_reason: String::new(),
+            location: Some(r.location.clone()),
+        });
+    }
+    let mut edges: BTreeMap<(String, String, EdgeKind), Edge> = BTreeMap::new();
+    let mut add = |e: Edge| {
+        let key = (e.from.clone(), e.to.clone(), e.kind);
+        match edges.get(&key) {
+            // The strongest evidence wins: declared, then code, then IAM.
+            Some(old) if old.source <= e.source => {}
+            _ => {
+                edges.insert(key, e);
+            }
+        }
+    };
+    for f in &p.functions {
+        let target = fn_node(&f.id);
+        if let Some(url) = &f.url {
+            let id = format!("url:{}", f.id);
+            g.nodes.push(Node {
+                id: id.clone(),
+                kind: NodeKind::External,
+                label: format!("function URL of {}", f.id),
+                detail: format!("AuthType {}", url.auth_type.value.as_str().unwrap_or("?")),
+                public: url
+                    .auth_type
+                    .value
+                    .as_str()
+                    .is_some_and(|a| a.eq_ignore_ascii_case("NONE")),
+                sensitivity: None,
+                sensitivity_reason: String::new(),
+                location: Some(url.location.clone()),
+            });
+            add(Edge {
+                from: id,
+                to: target.clone(),
+                kind: EdgeKind::Trigger,
+                source: EdgeSource::Declared,
+                detail: "function URL".into(),
+            });
+        }
+        for t in &f.triggers {
+            let (from, detail) = match &t.kind {
+                TriggerKind::Api {
+                    api, method, path, ..
+                } => (format!("api:{api}"), format!("{method} {path}")),
+                TriggerKind::Alb { api, .. } => (format!("api:{api}"), "ALB".into()),
+                TriggerKind::S3 { bucket, events, .. } => (
+                    source_node(&mut g, p, bucket, ResourceKind::Bucket),
+                    events.join(","),
+                ),
+                TriggerKind::Sqs { queue, .. } => (
+                    source_node(&mut g, p, queue, ResourceKind::Queue),
+                    "SQS".into(),
+                ),
+                TriggerKind::Sns { topic } => (
+                    source_node(&mut g, p, topic, ResourceKind::Topic),
+                    "SNS".into(),
+                ),
+                TriggerKind::Stream {
+                    source, service, ..
+                } => {
+                    // A DynamoDB stream belongs to its table.
+                    let kind = if service.to_ascii_lowercase().contains("dynamodb") {
+                        ResourceKind::Table
+                    } else {
+                        ResourceKind::Stream
+                    };
+                    (source_node(&mut g, p, source, kind), service.clone())
+                }
+                TriggerKind::EventBridge { bus } => match bus {
+                    Some(b) => (
+                        source_node(&mut g, p, b, ResourceKind::EventBus),
+                        "EventBridge".into(),
+                    ),
+                    None => (
+                        external(&mut g, "eventbridge:default", "default event bus"),
+                        "EventBridge".into(),
+                    ),
+                },
+                TriggerKind::Schedule { expression } => (
+                    external(
+                        &mut g,
+                        &format!("schedule:{}", expression.as_str().unwrap_or("?")),
+                        &format!("schedule {}", expression.as_str().unwrap_or("?")),
+                    ),
+                    "schedule".into(),
+                ),
+                TriggerKind::Cognito { pool } => (
+                    source_node(&mut g, p, pool, ResourceKind::UserPool),
+                    "Cognito trigger".into(),
+                ),
+                TriggerKind::Other { source } => (
+                    external(&mut g, &format!("event:{source}"), source),
+                    source.clone(),
+                ),
+            };
+            add(Edge {
+                from,
+                to: target.clone(),
+                kind: EdgeKind::Trigger,
+                source: EdgeSource::Declared,
+                detail,
+            });
+        }
+        match &f.role {
+            RoleRef::Declared { id, .. } => add(Edge {
+                from: target.clone(),
+                to: format!("role:{id}"),
+                kind: EdgeKind::Assume,
+                source: EdgeSource::Declared,
+                detail: String::new(),
+            }),
+            RoleRef::External { arn, .. } => {
+                let text = arn.as_str().unwrap_or("external role").to_string();
+                let id = external(&mut g, &format!("role:{text}"), &text);
+                add(Edge {
+                    from: target.clone(),
+                    to: id,
+                    kind: EdgeKind::Assume,
+                    source: EdgeSource::Declared,
+                    detail: String::new(),
+                });
+            }
+            RoleRef::None => {}
+        }
+        for e in code_edges(p, f) {
+            add(e);
+        }
+        for e in iam_edges(p, f) {
+            add(e);
+        }
+    }
+    g.edges = edges.into_values().collect();
+    g.nodes.sort_by(|a, b| a.id.cmp(&b.id));
+    g.nodes.dedup_by(|a, b| a.id == b.id);
+    g
+}
+
+fn external(g: &mut Graph, id: &str, label: &str) -> String {
+    let id = format!("ext:{id}");
+    if !g.nodes.iter().any(|n| n.id == id) {
+        g.nodes.push(Node {
+            id: id.clone(),
+            kind: NodeKind::External,
+            label: label.to_string(),
+            detail: String::new(),
+            public: false,
+            sensitivity: None,
+            sensitivity_reason: String::new(),
+            location: None,
+        });
+    }
+    id
+}
+
+/// The node of a trigger's source: a resource of the project (by id, then by name), else an
+/// external node named by the value.
+fn source_node(g: &mut Graph, p: &Project, v: &Val<String>, kind: ResourceKind) -> String {
+    match v.as_str() {
+        Some(s) => match find_resource(p, s, kind) {
+            Some(r) => res_node(&r.id),
+            None => external(g, s, s),
+        },
+        None => external(
+            g,
+            &format!("unknown {}", kind.label()),
+            &format!("unresolved {}", kind.label()),
+        ),
+    }
+}
+
+pub(crate) fn find_resource<'a>(
+    p: &'a Project,
+    s: &str,
+    kind: ResourceKind,
+) -> Option<&'a Resource> {
+    p.resources.iter().filter(|r| r.kind == kind).find(|r| {
+        r.id == s
+            || r.name.as_ref().and_then(|n| n.as_str()) == Some(s)
+            || s.ends_with(&format!(":{}", r.id))
+    })
+}
+
+pub fn is_public(f: &Function) -> bool {
+    f.url.as_ref().is_some_and(|u| {
+        u.auth_type
+            .value
+            .as_str()
+            .is_some_and(|a| a.eq_ignore_ascii_case("NONE"))
+    }) || f.triggers.iter().any(|t| {
+        matches!(
+            &t.kind,
+            TriggerKind::Api {
+                auth: Auth::None,
+                api_key_required: false,
+                ..
+            } | TriggerKind::Alb {
+                auth: Auth::None,
+                ..
+            }
+        )
+    })
+}
+
+/// The service prefix of the IAM actions that act on a kind of resource.
+pub(crate) fn service_of(kind: ResourceKind) -> Option<&'static str> {
+    Some(match kind {
+        ResourceKind::Bucket => "s3",
+        ResourceKind::Table => "dynamodb",
+        ResourceKind::Queue => "sqs",
+        ResourceKind::Topic => "sns",
+        ResourceKind::Stream => "kinesis",
+        ResourceKind::Secret => "secretsmanager",
+        ResourceKind::Parameter => "ssm",
+        ResourceKind::EventBus => "events",
+        ResourceKind::Key => "kms",
+        _ => return None,
+    })
+}
+
+fn level_of(action: &str) -> Option<EdgeKind> {
+    let a = catalog().get(action)?;
+    match a.level {
+        AccessLevel::Read | AccessLevel::List => Some(EdgeKind::Read),
+        AccessLevel::Write => Some(EdgeKind::Write),
+        _ => None,
+    }
+}
+
+/// Resources the code names: environment variables it reads whose value refers to a resource
+/// (or is its name or ARN).
+pub(crate) fn code_resources<'a>(p: &'a Project, f: &Function) -> Vec<&'a Resource> {
+    let Some(code) = &f.code else {
+        return Vec::new();
+    };
+    let mut out: Vec<&Resource> = Vec::new();
+    for v in f
+        .environment
+        .iter()
+        .filter(|v| code.env_reads.contains(&v.name))
+    {
+        for r in &p.resources {
+            let name = r.name.as_ref().and_then(|n| n.as_str());
+            let named = v.refs.contains(&r.id)
+                || matches!(&v.value, Val::Unknown(u) if u.reason.contains(&r.id))
+                || v.value.as_str().is_some_and(|val| {
+                    Some(val) == name
+                        || name.is_some_and(|n| {
+                            val.ends_with(&format!("/{n}")) || val.ends_with(&format!(":{n}"))
+                        })
+                });
+            if named && !out.iter().any(|x| x.id == r.id) {
+                out.push(r);
+            }
+        }
+    }
+    out
+}
+
+fn code_edges(p: &Project, f: &Function) -> Vec<Edge> {
+    let Some(code) = &f.code else {
+        return Vec::new();
+    };
+    let from = fn_node(&f.id);
+    let mut out = Vec::new();
+    let named = code_resources(p, f);
+    for call in &code.calls {
+        let Some((svc, _)) = call.action.split_once(':') else {
+            continue;
+        };
+        if svc == "lambda" && call.action.ends_with(":InvokeFunction")
+            || call.action.ends_with(":InvokeAsync")
+        {
+            // Functions named through environment variables.
+            for v in f
+                .environment
+                .iter()
+                .filter(|v| code.env_reads.contains(&v.name))
+            {
+                for g in &p.functions {
+                    let fname = g.name.as_ref().and_then(|n| n.as_str());
+                    if v.refs.contains(&g.id) || (fname.is_some() && v.value.as_str() == fname) {
+                        out.push(Edge {
+                            from: from.clone(),
+                            to: fn_node(&g.id),
+                            kind: EdgeKind::Invoke,
+                            source: EdgeSource::Code,
+                            detail: call.action.clone(),
+                        });
+                    }
+                }
+            }
+            continue;
+        }
+        let Some(kind) = level_of(&call.action) else {
+            continue;
+        };
+        for r in named.iter().filter(|r| service_of(r.kind) == Some(svc)) {
+            out.push(Edge {
+                from: from.clone(),
+                to: res_node(&r.id),
+                kind,
+                source: EdgeSource::Code,
+                detail: call.action.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// The ARN patterns of a resource, as IAM policies name it.
+pub(crate) fn arns_of(r: &Resource) -> Vec<String> {
+    let Some(name) = r.name.as_ref().and_then(|n| n.as_str()) else {
+        return Vec::new();
+    };
+    match r.kind {
+        ResourceKind::Bucket => vec![
+            format!("arn:aws:s3:::{name}"),
+            format!("arn:aws:s3:::{name}/x"),
+        ],
+        ResourceKind::Table => vec![format!("arn:aws:dynamodb:r:a:table/{name}")],
+        ResourceKind::Queue => vec![format!("arn:aws:sqs:r:a:{name}")],
+        ResourceKind::Topic => vec![format!("arn:aws:sns:r:a:{name}")],
+        ResourceKind::Stream => vec![format!("arn:aws:kinesis:r:a:stream/{name}")],
+        ResourceKind::Secret => vec![format!("arn:aws:secretsmanager:r:a:secret:{name}-abcdef")],
+        ResourceKind::Parameter => vec![format!(
+            "arn:aws:ssm:r:a:parameter/{}",
+            name.trim_start_matches('/')
+        )],
+        ResourceKind::EventBus => vec![format!("arn:aws:events:r:a:event-bus/{name}")],
+        _ => Vec::new(),
+    }
+}
+
+/// Whether a grant's resource value names the resource: a reference to it, or an ARN pattern
+/// matching its ARN (never `*`: a grant on everything is not an edge to each store).
+fn grant_names(v: &Val<String>, r: &Resource, arns: &[String]) -> bool {
+    match v {
+        Val::Known(pattern) => {
+            pattern != "*"
+                && !pattern.ends_with(":*")
+                && arns.iter().any(|a| wildcard_match(pattern, a))
+        }
+        Val::Unknown(u) => u.reason.contains(&r.id),
+    }
+}
+
+fn iam_edges(p: &Project, f: &Function) -> Vec<Edge> {
+    let RoleRef::Declared { id, .. } = &f.role else {
+        return Vec::new();
+    };
+    let Some(role) = p.role(id) else {
+        return Vec::new();
+    };
+    let perms = effective_permissions(role);
+    let from = fn_node(&f.id);
+    let mut out = Vec::new();
+    for r in &p.resources {
+        let Some(svc) = service_of(r.kind) else {
+            continue;
+        };
+        let arns = arns_of(r);
+        for grant in perms.grants.iter().filter(|g| g.allow && !g.not_action) {
+            if !grant.resources.iter().any(|v| grant_names(v, r, &arns)) {
+                continue;
+            }
+            for pattern in &grant.actions {
+                for action in catalog()
+                    .expand(pattern)
+                    .into_iter()
+                    .filter(|a| a.name.starts_with(&format!("{svc}:")))
+                {
+                    if let Some(kind) = level_of(&action.name) {
+                        if !out
+                            .iter()
+                            .any(|e: &Edge| e.to == res_node(&r.id) && e.kind == kind)
+                        {
+                            out.push(Edge {
+                                from: from.clone(),
+                                to: res_node(&r.id),
+                                kind,
+                                source: EdgeSource::Iam,
+                                detail: action.name.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}

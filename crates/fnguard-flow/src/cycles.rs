@@ -1,0 +1,145 @@
+//! Recursive trigger loops (FG802): cycles of `trigger` (store → function), `write`
+//! (function → store) and `invoke` (function → function) edges. An S3 trigger with a prefix or
+//! suffix filter is not part of a loop: fnguard cannot tell the keys written from the keys
+//! filtered, and such filters are how loops are usually avoided. A write the role allows but
+//! the code was completely analysed and never makes is not part of a loop either.
+
+use crate::build::{fn_node, Edge, EdgeKind, EdgeSource, Graph};
+use fnguard_model::{Project, TriggerKind};
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LoopHop {
+    pub from: String,
+    pub to: String,
+    pub kind: &'static str,
+    pub source: EdgeSource,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Loop {
+    /// The functions on the cycle (model ids), in order.
+    pub functions: Vec<String>,
+    /// The stores (and the edges) that close it.
+    pub hops: Vec<LoopHop>,
+    /// `code` when every write/invoke on the cycle is seen in the code, else `iam`.
+    pub confidence: EdgeSource,
+}
+
+/// Trigger edges of functions whose S3 trigger has a key filter (`fn` node → set of sources).
+fn filtered_triggers(p: &Project) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for f in &p.functions {
+        for t in &f.triggers {
+            if let TriggerKind::S3 {
+                bucket,
+                prefix,
+                suffix,
+                ..
+            } = &t.kind
+            {
+                if prefix.as_deref().is_some_and(|x| !x.is_empty())
+                    || suffix.as_deref().is_some_and(|x| !x.is_empty())
+                {
+                    if let Some(b) = bucket.as_str() {
+                        let node =
+                            crate::build::find_resource(p, b, fnguard_model::ResourceKind::Bucket)
+                                .map(|r| format!("res:{}", r.id))
+                                .unwrap_or_else(|| format!("ext:{b}"));
+                        out.insert((node, fn_node(&f.id)));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+pub fn trigger_loops(p: &Project, g: &Graph) -> Vec<Loop> {
+    let filtered = filtered_triggers(p);
+    // Writes the role allows but complete code analysis shows are not made do not count.
+    let complete_code: BTreeSet<String> = p
+        .functions
+        .iter()
+        .filter(|f| {
+            f.code
+                .as_ref()
+                .is_some_and(|c| c.complete && c.unresolved.is_none())
+        })
+        .map(|f| fn_node(&f.id))
+        .collect();
+    let usable = |e: &Edge| match e.kind {
+        EdgeKind::Trigger => !filtered.contains(&(e.from.clone(), e.to.clone())),
+        EdgeKind::Write | EdgeKind::Invoke => {
+            !(e.source == EdgeSource::Iam && complete_code.contains(&e.from))
+        }
+        _ => false,
+    };
+    let mut adj: HashMap<&str, Vec<&Edge>> = HashMap::new();
+    for e in g.edges.iter().filter(|e| usable(e)) {
+        adj.entry(e.from.as_str()).or_default().push(e);
+    }
+    let mut loops: Vec<Loop> = Vec::new();
+    let mut seen: BTreeSet<Vec<String>> = BTreeSet::new();
+    let starts: Vec<&str> = g
+        .nodes
+        .iter()
+        .filter(|n| n.id.starts_with("fn:"))
+        .map(|n| n.id.as_str())
+        .collect();
+    for start in starts {
+        // Depth-bounded search for paths back to `start` (cycles are short in practice).
+        let mut stack: Vec<(&str, Vec<&Edge>)> = vec![(start, Vec::new())];
+        while let Some((node, path)) = stack.pop() {
+            if path.len() >= 8 {
+                continue;
+            }
+            for e in adj.get(node).into_iter().flatten() {
+                if e.to == start {
+                    let mut cycle = path.clone();
+                    cycle.push(e);
+                    let mut functions: Vec<String> = cycle
+                        .iter()
+                        .filter(|e| e.from.starts_with("fn:"))
+                        .map(|e| e.from.trim_start_matches("fn:").to_string())
+                        .collect();
+                    let mut key = functions.clone();
+                    key.sort();
+                    key.dedup();
+                    let mut nodes: Vec<String> = cycle.iter().map(|e| e.from.clone()).collect();
+                    nodes.sort();
+                    if !seen.insert(nodes) {
+                        continue;
+                    }
+                    functions.dedup();
+                    let confidence = if cycle.iter().all(|e| e.source != EdgeSource::Iam) {
+                        EdgeSource::Code
+                    } else {
+                        EdgeSource::Iam
+                    };
+                    loops.push(Loop {
+                        functions,
+                        hops: cycle
+                            .iter()
+                            .map(|e| LoopHop {
+                                from: e.from.clone(),
+                                to: e.to.clone(),
+                                kind: e.kind.label(),
+                                source: e.source,
+                                detail: e.detail.clone(),
+                            })
+                            .collect(),
+                        confidence,
+                    });
+                } else if !path.iter().any(|p| p.from == e.to) && e.to != node {
+                    let mut next = path.clone();
+                    next.push(e);
+                    stack.push((e.to.as_str(), next));
+                }
+            }
+        }
+    }
+    loops
+}
