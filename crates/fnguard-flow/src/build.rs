@@ -507,7 +507,7 @@ fn iam_edges(p: &Project, f: &Function) -> Vec<Edge> {
     };
     let perms = effective_permissions(role);
     let from = fn_node(&f.id);
-    let mut out = Vec::new();
+    let mut out: Vec<Edge> = Vec::new();
     for r in &p.resources {
         let Some(svc) = service_of(r.kind) else {
             continue;
@@ -524,17 +524,24 @@ fn iam_edges(p: &Project, f: &Function) -> Vec<Edge> {
                     .filter(|a| a.name.starts_with(&format!("{svc}:")))
                 {
                     if let Some(kind) = level_of(&action.name) {
-                        if !out
-                            .iter()
-                            .any(|e: &Edge| e.to == res_node(&r.id) && e.kind == kind)
-                        {
-                            out.push(Edge {
+                        let to = res_node(&r.id);
+                        match out.iter_mut().find(|e| e.to == to && e.kind == kind) {
+                            // A write that creates events (what matters for loops) is shown.
+                            Some(e)
+                                if kind == EdgeKind::Write
+                                    && !produces_events(&e.detail)
+                                    && produces_events(&action.name) =>
+                            {
+                                e.detail = action.name.clone();
+                            }
+                            Some(_) => {}
+                            None => out.push(Edge {
                                 from: from.clone(),
-                                to: res_node(&r.id),
+                                to,
                                 kind,
                                 source: EdgeSource::Iam,
                                 detail: action.name.clone(),
-                            });
+                            }),
                         }
                     }
                 }
@@ -542,4 +549,33 @@ fn iam_edges(p: &Project, f: &Function) -> Vec<Edge> {
         }
     }
     out
+}
+
+/// Writes that create new objects, messages, items or records, and so new events for whatever
+/// the store triggers (deleting a message or changing its visibility does not).
+pub fn produces_events(action: &str) -> bool {
+    matches!(
+        action.to_ascii_lowercase().as_str(),
+        "s3:putobject"
+            | "s3:copyobject"
+            | "s3:completemultipartupload"
+            | "s3:restoreobject"
+            | "sqs:sendmessage"
+            | "sqs:sendmessagebatch"
+            | "sns:publish"
+            | "sns:publishbatch"
+            | "dynamodb:putitem"
+            | "dynamodb:updateitem"
+            | "dynamodb:deleteitem"
+            | "dynamodb:batchwriteitem"
+            | "dynamodb:transactwriteitems"
+            | "dynamodb:partiqlinsert"
+            | "dynamodb:partiqlupdate"
+            | "dynamodb:partiqldelete"
+            | "kinesis:putrecord"
+            | "kinesis:putrecords"
+            | "events:putevents"
+            | "lambda:invokefunction"
+            | "lambda:invokeasync"
+    )
 }

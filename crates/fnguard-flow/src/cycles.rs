@@ -73,7 +73,8 @@ pub fn trigger_loops(p: &Project, g: &Graph) -> Vec<Loop> {
     let usable = |e: &Edge| match e.kind {
         EdgeKind::Trigger => !filtered.contains(&(e.from.clone(), e.to.clone())),
         EdgeKind::Write | EdgeKind::Invoke => {
-            !(e.source == EdgeSource::Iam && complete_code.contains(&e.from))
+            crate::build::produces_events(&e.detail)
+                && !(e.source == EdgeSource::Iam && complete_code.contains(&e.from))
         }
         _ => false,
     };
