@@ -11,7 +11,9 @@ mod build;
 mod render;
 mod sensitivity;
 
-pub use build::{build, Edge, EdgeKind, EdgeSource, Graph, Node, NodeKind};
+pub use build::{
+    build, is_public, produces_events, Edge, EdgeKind, EdgeSource, Graph, Node, NodeKind,
+};
 pub use render::{dot, human, json, mermaid};
 pub use sensitivity::{classify, Sensitivity};
 

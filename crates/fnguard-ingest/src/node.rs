@@ -215,6 +215,27 @@ impl Node {
                 Some(a) => format!("{REFERENCE_PREFIX}{id}.{a}"),
                 None => format!("{REFERENCE_PREFIX}{id}"),
             }),
+            // A raw intrinsic left unevaluated (serverless `iam` statements): keep what it
+            // refers to.
+            Kind::Map(entries) if entries.len() == 1 => {
+                let (k, v) = &entries[0];
+                let target = match k.name.as_str() {
+                    "Ref" => v.scalar_text(),
+                    "Fn::GetAtt" => match &v.kind {
+                        Kind::Seq(parts) => {
+                            let parts: Vec<String> =
+                                parts.iter().filter_map(Node::scalar_text).collect();
+                            (!parts.is_empty()).then(|| parts.join("."))
+                        }
+                        _ => v.scalar_text(),
+                    },
+                    _ => None,
+                };
+                match target {
+                    Some(t) => Val::unknown(format!("{REFERENCE_PREFIX}{t}")),
+                    None => Val::unknown("a structured value"),
+                }
+            }
             Kind::Seq(_) | Kind::Map(_) => Val::unknown("a structured value"),
             Kind::Null | Kind::NoValue => Val::Known(String::new()),
             _ => self

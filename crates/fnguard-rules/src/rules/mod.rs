@@ -6,6 +6,7 @@ pub mod p3_role;
 pub mod p4_deps;
 pub mod p5_code;
 pub mod p6_config;
+pub mod p7_flow;
 pub mod p8_wallet;
 pub mod p9_refresh;
 
@@ -77,6 +78,8 @@ pub static ALL: &[&dyn Rule] = &[
     &p6_config::fg609::TimeoutExceedsTrigger,
     &p6_config::fg610::DataStoreUnencryptedOrPublic,
     &p6_config::fg611::PlaintextSecretParameter,
+    &p7_flow::fg701::PublicPathToSensitiveData,
+    &p7_flow::fg702::AttackPath,
     &p8_wallet::fg802::RecursiveTriggerLoop,
     &p9_refresh::fg901::TmpPersistenceFromEvent,
 ];
