@@ -12,7 +12,8 @@ declare_rule! {
     /// entry point reaches: a public function URL or a route without an authorizer, directly
     /// or through the functions it invokes and the queues, topics and streams it writes. Reads
     /// and writes come from the handler's SDK calls when the code names the store, else from the
-    /// role's grants (said in the message).
+    /// role's grants (said in the message). Secrets are not data stores here: reading one is
+    /// how a public webhook checks its caller, and leaking one is FG516.
     ///
     /// ## Why is this bad?
     /// Anyone on the internet can send the request that reads or changes that data; the only
@@ -69,6 +70,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 let Some(s) = store.sensitivity.filter(|s| s.is_sensitive()) else {
                     continue;
                 };
+                // Reading a secret is how a public webhook verifies its caller (and leaking it
+                // is FG516's business): data stores only.
+                if store.detail == fnguard_model::ResourceKind::Secret.label() {
+                    continue;
+                }
                 let mut path = hops.clone();
                 path.push(hop(e));
                 let how = if e.source == EdgeSource::Iam {
