@@ -19,3 +19,38 @@ pub use sensitivity::{classify, Sensitivity};
 
 mod cycles;
 pub use cycles::{trigger_loops, Loop, LoopHop};
+
+mod wallet;
+pub use wallet::{exposures, prices, Exposure, Prices};
+
+/// Functions reachable from a function node through invocations and event-creating writes to
+/// stores that trigger other functions (the start first).
+pub fn flow_reach(g: &Graph, start: &str) -> Vec<(String, usize)> {
+    let mut out = vec![(start.to_string(), 0)];
+    let mut i = 0;
+    while i < out.len() && out.len() < 256 {
+        let (node, depth) = out[i].clone();
+        i += 1;
+        if depth > 8 {
+            continue;
+        }
+        for e in g.edges.iter().filter(|e| e.from == node) {
+            let next: Vec<String> = match e.kind {
+                EdgeKind::Invoke => vec![e.to.clone()],
+                EdgeKind::Write if produces_events(&e.detail) => g
+                    .edges
+                    .iter()
+                    .filter(|t| t.kind == EdgeKind::Trigger && t.from == e.to)
+                    .map(|t| t.to.clone())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for n in next {
+                if !out.iter().any(|(x, _)| *x == n) {
+                    out.push((n, depth + 1));
+                }
+            }
+        }
+    }
+    out
+}

@@ -25,6 +25,9 @@ pub enum Command {
     /// The application graph: entry points, functions, data stores, roles, and who triggers,
     /// invokes, reads and writes what.
     Map(Box<MapArgs>),
+    /// Denial-of-wallet: the worst cost per hour an attacker can cause through each entry point,
+    /// and the limit that sets it.
+    Wallet(Box<WalletArgs>),
     /// Per-function dependencies: the packages each function ships and the advisories that
     /// affect them (FG102, FG401-FG403).
     Deps(Box<DepsArgs>),
@@ -343,4 +346,35 @@ pub enum MapFormat {
     Json,
     Dot,
     Mermaid,
+}
+
+#[derive(Args, Debug)]
+pub struct WalletArgs {
+    /// Files or directories to analyse.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = DepsFormat::Human)]
+    pub format: DepsFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The account's concurrency limit [default: fnguard.toml `[wallet] account_concurrency`, else 1000].
+    #[arg(long, value_name = "N")]
+    pub account_concurrency: Option<u64>,
+    /// Region for prices [default: the scan's region, else the default price set].
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Configuration file [default: fnguard.toml, searched upward from the first PATH].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Stage for serverless variables and samconfig environments.
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Glob of paths to skip (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Hide the progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
 }

@@ -26,6 +26,9 @@ pub struct Config {
     pub taint_catalog: Option<PathBuf>,
     /// `[data] sensitive_words`: words in store names that make them sensitive.
     pub sensitive_words: Vec<String>,
+    /// `[wallet] account_concurrency` (default 1000) and `max_usd_per_hour` (default 100).
+    pub account_concurrency: Option<u64>,
+    pub max_usd_per_hour: Option<f64>,
 }
 
 /// The nearest `fnguard.toml` at or above `start`.
@@ -123,6 +126,15 @@ pub fn load(path: &Path) -> Result<Config> {
                 c.params.push((k.clone(), v));
             }
         }
+    }
+    if let Some(w) = doc.get("wallet") {
+        c.account_concurrency = w
+            .get("account_concurrency")
+            .and_then(toml::Value::as_integer)
+            .map(|n| n.max(0) as u64);
+        c.max_usd_per_hour = w
+            .get("max_usd_per_hour")
+            .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)));
     }
     if let Some(data) = doc.get("data") {
         c.sensitive_words = strings(data.get("sensitive_words"), "data.sensitive_words")?;

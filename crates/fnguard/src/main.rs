@@ -6,6 +6,7 @@ mod map;
 mod sbom;
 mod scan;
 mod suppress;
+mod wallet;
 
 use clap::Parser;
 use cli::{Cli, Command, RulesFormat};
@@ -47,6 +48,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(*args),
         Command::Iam(args) => iam::run(*args),
         Command::Map(args) => map::run(*args),
+        Command::Wallet(args) => wallet::run(*args),
         Command::Deps(args) => deps::run_deps(*args),
         Command::Sbom(args) => deps::run_sbom(*args),
         Command::Db(args) => deps::run_db(args),
