@@ -107,6 +107,12 @@ pub struct Exposure {
     pub limited_by: String,
     /// The arithmetic, so a reader can redo it.
     pub explanation: Vec<String>,
+    /// Stage or usage-plan throttling is configured in front of the function.
+    pub throttled: bool,
+    /// The reserved concurrency is set.
+    pub reserved: bool,
+    /// Where the entry point is declared (the route, the URL config).
+    pub location: Option<fnguard_model::Location>,
 }
 
 /// `account_limit`: the account's concurrency limit (default 1,000).
@@ -119,7 +125,7 @@ pub fn exposures(
     let pr = prices(region);
     let mut out = Vec::new();
     for f in &p.functions {
-        for (trigger, api_price, api_limit, api_limit_name) in entries(p, f, &pr) {
+        for (trigger, api_price, api_limit, api_limit_name, location) in entries(p, f, &pr) {
             let mut explanation = Vec::new();
             let (conc, conc_name) = concurrency(f, account_limit);
             let timeout = seconds(f);
@@ -162,6 +168,9 @@ pub fn exposures(
                 pr.as_of, pr.region
             ));
             out.push(Exposure {
+                throttled: matches!(api_limit_name, "stage throttling" | "usage plan throttling"),
+                reserved: conc_name == "reserved concurrency",
+                location,
                 function: f.id.clone(),
                 trigger,
                 public: crate::build::is_public(f),
@@ -226,18 +235,23 @@ fn function_cost(f: &Function, pr: &Prices, per_hour: f64) -> (f64, String) {
 }
 
 /// The function's entry points with the API price and throttle that apply.
-fn entries(
-    p: &Project,
-    f: &Function,
-    pr: &Prices,
-) -> Vec<(String, f64, Option<f64>, &'static str)> {
+type Entry = (
+    String,
+    f64,
+    Option<f64>,
+    &'static str,
+    Option<fnguard_model::Location>,
+);
+
+fn entries(p: &Project, f: &Function, pr: &Prices) -> Vec<Entry> {
     let mut out = Vec::new();
-    if f.url.is_some() {
+    if let Some(u) = &f.url {
         out.push((
             "function URL".to_string(),
             pr.url_per_million,
             None,
             "no throttling",
+            Some(u.location.clone()),
         ));
     }
     for t in &f.triggers {
@@ -280,7 +294,7 @@ fn entries(
                 "API Gateway default account throttle",
             ),
         };
-        out.push((label, price, limit, name));
+        out.push((label, price, limit, name, Some(t.location.clone())));
     }
     out
 }

@@ -10,6 +10,10 @@ pub struct Context<'a> {
     pub today: (i32, u32, u32),
     /// Accounts whose layers the user trusts (configuration), for FG403.
     pub trusted_layer_accounts: &'a [String],
+    /// The account's concurrency limit and the wallet budget (configuration), for FG8xx.
+    pub account_concurrency: u64,
+    pub max_usd_per_hour: f64,
+    pub region: Option<&'a str>,
 }
 
 impl<'a> Context<'a> {

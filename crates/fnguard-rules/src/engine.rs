@@ -58,6 +58,11 @@ pub struct RuleConfig {
     pub today: (i32, u32, u32),
     /// Accounts whose Lambda layers are trusted (`[deps] trusted_layer_accounts`), for FG403.
     pub trusted_layer_accounts: Vec<String>,
+    /// `[wallet] account_concurrency` (None: 1000) and `max_usd_per_hour` (None: 100).
+    pub account_concurrency: Option<u64>,
+    pub max_usd_per_hour: Option<f64>,
+    /// Region for prices.
+    pub region: Option<String>,
 }
 
 /// Run every enabled rule over every project. Results are sorted for stable output.
@@ -74,6 +79,9 @@ pub fn run(projects: &[Project], config: &RuleConfig) -> Vec<Finding> {
             index: fnguard_model::ProjectIndex::new(project),
             today: config.today,
             trusted_layer_accounts: &config.trusted_layer_accounts,
+            account_concurrency: config.account_concurrency.unwrap_or(1000),
+            max_usd_per_hour: config.max_usd_per_hour.unwrap_or(100.0),
+            region: config.region.as_deref(),
         };
         let first = out.len();
         for rule in &rules {

@@ -125,6 +125,9 @@ pub fn run(args: ScanArgs) -> Result<u8> {
                 selection: selection.clone(),
                 today,
                 trusted_layer_accounts: cfg.trusted_layer_accounts.clone(),
+                account_concurrency: cfg.account_concurrency,
+                max_usd_per_hour: cfg.max_usd_per_hour,
+                region: options.region.clone(),
             },
         );
         if multi_root {

@@ -80,7 +80,9 @@ pub static ALL: &[&dyn Rule] = &[
     &p6_config::fg611::PlaintextSecretParameter,
     &p7_flow::fg701::PublicPathToSensitiveData,
     &p7_flow::fg702::AttackPath,
+    &p8_wallet::fg801::UnboundedPublicConcurrency,
     &p8_wallet::fg802::RecursiveTriggerLoop,
+    &p8_wallet::fg804::WalletExposureHigh,
     &p9_refresh::fg901::TmpPersistenceFromEvent,
 ];
 

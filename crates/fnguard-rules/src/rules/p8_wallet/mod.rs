@@ -1,1 +1,3 @@
+pub mod fg801;
 pub mod fg802;
+pub mod fg804;
