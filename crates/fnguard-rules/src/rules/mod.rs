@@ -82,7 +82,10 @@ pub static ALL: &[&dyn Rule] = &[
     &p7_flow::fg702::AttackPath,
     &p8_wallet::fg801::UnboundedPublicConcurrency,
     &p8_wallet::fg802::RecursiveTriggerLoop,
+    &p8_wallet::fg803::ApiWithoutThrottling,
     &p8_wallet::fg804::WalletExposureHigh,
+    &p8_wallet::fg805::BatchWithoutPartialFailure,
+    &p8_wallet::fg806::AsyncRetriesUnbounded,
     &p9_refresh::fg901::TmpPersistenceFromEvent,
 ];
 
