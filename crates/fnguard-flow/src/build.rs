@@ -33,6 +33,8 @@ pub struct Node {
     /// Why the sensitivity was chosen (`tag data-classification=restricted`).
     pub sensitivity_reason: String,
     pub location: Option<Location>,
+    /// A function's handler, as configured.
+    pub handler: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -114,6 +116,11 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
             public: is_public(f),
             sensitivity: None,
             sensitivity_reason: String::new(),
+            handler: f
+                .handler
+                .as_ref()
+                .and_then(|h| h.value.as_str())
+                .map(str::to_string),
             location: Some(f.location.clone()),
         });
     }
@@ -127,6 +134,7 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
             public: false,
             sensitivity: Some(s),
             sensitivity_reason: why,
+            handler: None,
             location: Some(r.location.clone()),
         });
     }
@@ -139,6 +147,7 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
             public: !a.private,
             sensitivity: None,
             sensitivity_reason: String::new(),
+            handler: None,
             location: Some(a.location.clone()),
         });
     }
@@ -151,6 +160,7 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
             public: false,
             sensitivity: None,
             sensitivity_reason: String::new(),
+            handler: None,
             location: Some(r.location.clone()),
         });
     }
@@ -181,6 +191,7 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
                     .is_some_and(|a| a.eq_ignore_ascii_case("NONE")),
                 sensitivity: None,
                 sensitivity_reason: String::new(),
+                handler: None,
                 location: Some(url.location.clone()),
             });
             add(Edge {
@@ -300,6 +311,7 @@ fn external(g: &mut Graph, id: &str, label: &str) -> String {
             public: false,
             sensitivity: None,
             sensitivity_reason: String::new(),
+            handler: None,
             location: None,
         });
     }

@@ -73,7 +73,7 @@ pub fn json(graphs: &[Graph]) -> serde_json::Value {
                         .collect();
                     let role = g.edges.iter().find(|e| e.from == n.id && e.kind == EdgeKind::Assume).map(|e| e.to.clone());
                     functions.push(json!({
-                        "id": n.label, "project": g.project, "runtime": n.detail, "triggers": triggers,
+                        "id": n.label, "project": g.project, "runtime": n.detail, "handler": n.handler, "triggers": triggers,
                         "role": role, "public": n.public, "location": n.location,
                     }));
                 }

@@ -859,3 +859,51 @@ fn users_extend_the_taint_catalog_in_fnguard_toml() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn map_and_wallet_json_follow_the_contract() {
+    let ex = examples();
+    let (code, map) = json_of(&["map", ex.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 0);
+    assert_eq!(map["schema"], "fnguard/v1");
+    let f = map["functions"].as_array().unwrap();
+    assert!(f
+        .iter()
+        .all(|f| f["id"].is_string() && f["public"].is_boolean() && f["triggers"].is_array()));
+    let kinds: std::collections::BTreeSet<&str> = map["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains("trigger") && kinds.contains("assume"),
+        "{kinds:?}"
+    );
+    assert!(map["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["sensitivity"].is_string()));
+
+    let (code, wallet) = json_of(&["wallet", ex.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 0);
+    let entries = wallet["entry_points"].as_array().unwrap();
+    assert!(!entries.is_empty());
+    for e in entries {
+        assert!(e["max_usd_per_hour"].as_f64().unwrap() > 0.0);
+        assert!(e["limited_by"].is_string());
+        assert!(e["explanation"].as_array().unwrap().len() >= 3, "{e}");
+    }
+    // A lower account limit lowers what a concurrency-bound entry point can cost.
+    let (_, low) = json_of(&[
+        "wallet",
+        ex.to_str().unwrap(),
+        "--format",
+        "json",
+        "--account-concurrency",
+        "10",
+    ]);
+    let top = |v: &Value| v["entry_points"][0]["max_usd_per_hour"].as_f64().unwrap();
+    assert!(top(&low) < top(&wallet));
+}
