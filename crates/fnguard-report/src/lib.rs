@@ -1,11 +1,13 @@
 //! Renderers. Each format lives in its own module and only turns findings into text.
 
+mod html;
 mod human;
 mod json;
 mod junit;
 mod markdown;
 mod sarif;
 
+pub use html::render_html;
 pub use human::{render_human, HumanOptions};
 pub use json::{json_schema, render_json, JsonReport};
 pub use junit::render_junit;

@@ -62,6 +62,7 @@ pub enum RulesFormat {
 pub enum OutputFormat {
     Human,
     Json,
+    Html,
     Sarif,
     Junit,
     Markdown,
@@ -344,6 +345,7 @@ pub struct MapArgs {
 pub enum MapFormat {
     Human,
     Json,
+    Html,
     Dot,
     Mermaid,
 }

@@ -192,6 +192,10 @@ pub fn run(args: ScanArgs) -> Result<u8> {
             )
         }
         OutputFormat::Json => fnguard_report::render_json(&report),
+        OutputFormat::Html => {
+            let snippets = snippets(&findings, &roots, multi_root);
+            crate::map::html_page(&projects, &findings, &snippets, &cfg)
+        }
         OutputFormat::Sarif => fnguard_report::render_sarif(&report),
         OutputFormat::Junit => fnguard_report::render_junit(&report),
         OutputFormat::Markdown => fnguard_report::render_markdown(&report),
