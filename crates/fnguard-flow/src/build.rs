@@ -205,8 +205,20 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
         for t in &f.triggers {
             let (from, detail) = match &t.kind {
                 TriggerKind::Api {
-                    api, method, path, ..
-                } => (format!("api:{api}"), format!("{method} {path}")),
+                    api,
+                    method,
+                    path,
+                    auth,
+                    api_key_required,
+                    ..
+                } => (
+                    format!("api:{api}"),
+                    format!(
+                        "{method} {path} (auth: {}{})",
+                        auth_label(auth),
+                        if *api_key_required { ", API key" } else { "" }
+                    ),
+                ),
                 TriggerKind::Alb { api, .. } => (format!("api:{api}"), "ALB".into()),
                 TriggerKind::S3 { bucket, events, .. } => (
                     source_node(&mut g, p, bucket, ResourceKind::Bucket),
@@ -286,6 +298,41 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
                 });
             }
             RoleRef::None => {}
+        }
+        // Failure destinations and dead-letter queues receive the function's events.
+        for (setting, what) in [
+            (&f.on_failure_destination, "on-failure destination"),
+            (&f.dead_letter, "dead-letter queue"),
+        ] {
+            let Some(s) = setting else { continue };
+            for g in &p.functions {
+                if refers_to(&s.value, &g.id) {
+                    add(Edge {
+                        from: target.clone(),
+                        to: fn_node(&g.id),
+                        kind: EdgeKind::Invoke,
+                        source: EdgeSource::Declared,
+                        detail: what.into(),
+                    });
+                }
+            }
+            for r in &p.resources {
+                let action = match r.kind {
+                    ResourceKind::Queue => "sqs:SendMessage",
+                    ResourceKind::Topic => "sns:Publish",
+                    ResourceKind::EventBus => "events:PutEvents",
+                    _ => continue,
+                };
+                if refers_to(&s.value, &r.id) {
+                    add(Edge {
+                        from: target.clone(),
+                        to: res_node(&r.id),
+                        kind: EdgeKind::Write,
+                        source: EdgeSource::Declared,
+                        detail: format!("{action} ({what})"),
+                    });
+                }
+            }
         }
         for e in code_edges(p, f) {
             add(e);
@@ -566,6 +613,7 @@ fn iam_edges(p: &Project, f: &Function) -> Vec<Edge> {
 /// Writes that create new objects, messages, items or records, and so new events for whatever
 /// the store triggers (deleting a message or changing its visibility does not).
 pub fn produces_events(action: &str) -> bool {
+    let action = action.split(' ').next().unwrap_or(action);
     matches!(
         action.to_ascii_lowercase().as_str(),
         "s3:putobject"
@@ -590,4 +638,26 @@ pub fn produces_events(action: &str) -> bool {
             | "lambda:invokefunction"
             | "lambda:invokeasync"
     )
+}
+
+fn auth_label(a: &Auth) -> String {
+    match a {
+        Auth::None => "none".into(),
+        Auth::Iam => "IAM".into(),
+        Auth::Cognito => "Cognito".into(),
+        Auth::Lambda => "Lambda authorizer".into(),
+        Auth::Jwt => "JWT".into(),
+        Auth::Unknown(why) => format!("unknown ({why})"),
+    }
+}
+
+/// Whether a setting's value names a model element (a reference to it, or its id).
+fn refers_to(v: &Val<String>, id: &str) -> bool {
+    match v {
+        Val::Known(s) => s == id || s.ends_with(&format!(":{id}")),
+        Val::Unknown(u) => u
+            .reason
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
+            .any(|w| w == id || w.split('.').next() == Some(id)),
+    }
 }
