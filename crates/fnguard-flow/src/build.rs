@@ -143,7 +143,7 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
             id: format!("api:{}", a.id),
             kind: NodeKind::Api,
             label: a.id.clone(),
-            detail: a.kind.label().to_string(),
+            detail: format!("{} ({})", a.kind.label(), api_guard(a)),
             public: !a.private,
             sensitivity: None,
             sensitivity_reason: String::new(),
@@ -167,7 +167,15 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
     let mut edges: BTreeMap<(String, String, EdgeKind), Edge> = BTreeMap::new();
     let mut add = |e: Edge| {
         let key = (e.from.clone(), e.to.clone(), e.kind);
-        match edges.get(&key) {
+        match edges.get_mut(&key) {
+            // Several routes of one API to one function: one edge that lists them all.
+            Some(old)
+                if old.source == e.source
+                    && e.kind == EdgeKind::Trigger
+                    && !old.detail.split("; ").any(|d| d == e.detail) =>
+            {
+                old.detail = format!("{}; {}", old.detail, e.detail);
+            }
             // The strongest evidence wins: declared, then code, then IAM.
             Some(old) if old.source <= e.source => {}
             _ => {
@@ -341,6 +349,21 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
             add(e);
         }
     }
+    for m in p
+        .resources
+        .iter()
+        .filter(|r| r.kind == ResourceKind::StateMachine)
+    {
+        for id in &m.invokes {
+            add(Edge {
+                from: res_node(&m.id),
+                to: fn_node(id),
+                kind: EdgeKind::Invoke,
+                source: EdgeSource::Declared,
+                detail: "lambda:InvokeFunction (Step Functions task)".into(),
+            });
+        }
+    }
     g.edges = edges.into_values().collect();
     g.nodes.sort_by(|a, b| a.id.cmp(&b.id));
     g.nodes.dedup_by(|a, b| a.id == b.id);
@@ -426,6 +449,7 @@ pub(crate) fn service_of(kind: ResourceKind) -> Option<&'static str> {
         ResourceKind::Parameter => "ssm",
         ResourceKind::EventBus => "events",
         ResourceKind::Key => "kms",
+        ResourceKind::StateMachine => "states",
         _ => return None,
     })
 }
@@ -540,6 +564,7 @@ pub(crate) fn arns_of(r: &Resource) -> Vec<String> {
             name.trim_start_matches('/')
         )],
         ResourceKind::EventBus => vec![format!("arn:aws:events:r:a:event-bus/{name}")],
+        ResourceKind::StateMachine => vec![format!("arn:aws:states:r:a:stateMachine:{name}")],
         _ => Vec::new(),
     }
 }
@@ -637,7 +662,50 @@ pub fn produces_events(action: &str) -> bool {
             | "events:putevents"
             | "lambda:invokefunction"
             | "lambda:invokeasync"
+            | "states:startexecution"
+            | "states:startsyncexecution"
     )
+}
+
+/// What stands in front of an API besides its routes' authorizers: private endpoint, WAF,
+/// stage and usage-plan throttling.
+fn api_guard(a: &fnguard_model::Api) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if a.private {
+        parts.push("private".into());
+    }
+    if !a.stages.is_empty() && a.stages.iter().all(|s| s.waf) {
+        parts.push("WAF".into());
+    } else if a.stages.iter().any(|s| s.waf) {
+        parts.push("WAF on some stages".into());
+    }
+    let throttle = |t: &fnguard_model::Throttle| {
+        let rate = t.rate.as_ref().and_then(|r| r.known().copied());
+        let burst = t.burst.as_ref().and_then(|b| b.known().copied());
+        match (rate, burst) {
+            (Some(r), Some(b)) => format!("{r} req/s, burst {b}"),
+            (Some(r), None) => format!("{r} req/s"),
+            (None, Some(b)) => format!("burst {b}"),
+            (None, None) => "unresolved".into(),
+        }
+    };
+    for s in &a.stages {
+        if let Some(t) = &s.throttle {
+            parts.push(format!(
+                "stage {} throttled {}",
+                s.name.as_str().unwrap_or("?"),
+                throttle(t)
+            ));
+        }
+    }
+    if let Some(t) = &a.usage_plan_throttle {
+        parts.push(format!("usage plan {}", throttle(t)));
+    }
+    if parts.is_empty() {
+        "no WAF, no throttling".into()
+    } else {
+        parts.join("; ")
+    }
 }
 
 fn auth_label(a: &Auth) -> String {

@@ -37,10 +37,13 @@ pub fn flow_reach(g: &Graph, start: &str) -> Vec<(String, usize)> {
         for e in g.edges.iter().filter(|e| e.from == node) {
             let next: Vec<String> = match e.kind {
                 EdgeKind::Invoke => vec![e.to.clone()],
+                // Whatever the store starts: functions it triggers, tasks a state machine runs.
                 EdgeKind::Write if produces_events(&e.detail) => g
                     .edges
                     .iter()
-                    .filter(|t| t.kind == EdgeKind::Trigger && t.from == e.to)
+                    .filter(|t| {
+                        matches!(t.kind, EdgeKind::Trigger | EdgeKind::Invoke) && t.from == e.to
+                    })
                     .map(|t| t.to.clone())
                     .collect(),
                 _ => Vec::new(),

@@ -27,7 +27,24 @@ pub fn human(graphs: &[Graph]) -> String {
                 .iter()
                 .filter(|e| e.to == f.id && e.kind == EdgeKind::Trigger)
             {
-                let _ = writeln!(out, "    ← {} ({})", label(&e.from), e.detail);
+                // The entry's own guard (WAF, throttling, URL auth) next to its name.
+                let guard = g
+                    .nodes
+                    .iter()
+                    .find(|n| n.id == e.from)
+                    .filter(|n| matches!(n.kind, NodeKind::Api | NodeKind::External))
+                    .map(|n| n.detail.as_str())
+                    .filter(|d| !d.is_empty())
+                    .map(|d| format!(" [{d}]"))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "    ← {}{guard} ({})", label(&e.from), e.detail);
+            }
+            for e in g
+                .edges
+                .iter()
+                .filter(|e| e.to == f.id && e.kind == EdgeKind::Invoke)
+            {
+                let _ = writeln!(out, "    ← invoked by {} ({})", label(&e.from), e.detail);
             }
             for e in g.edges.iter().filter(|e| e.from == f.id) {
                 let arrow = match e.kind {

@@ -295,3 +295,75 @@ EOF
     );
     assert!(statements[1].resources[0].known().is_none());
 }
+
+#[test]
+fn state_machines_know_the_functions_their_tasks_invoke() {
+    let tf = load(
+        DescriptorKind::Terraform,
+        r#"resource "aws_iam_role" "r" {
+  name = "r"
+  assume_role_policy = jsonencode({Version="2012-10-17", Statement=[{Effect="Allow", Principal={Service="lambda.amazonaws.com"}, Action="sts:AssumeRole"}]})
+}
+resource "aws_lambda_function" "step" {
+  function_name = "step"
+  handler = "index.handler"
+  runtime = "python3.12"
+  role = aws_iam_role.r.arn
+  filename = "x.zip"
+}
+resource "aws_lambda_function" "other" {
+  function_name = "other"
+  handler = "index.handler"
+  runtime = "python3.12"
+  role = aws_iam_role.r.arn
+  filename = "x.zip"
+}
+resource "aws_sfn_state_machine" "m" {
+  name = "m"
+  role_arn = aws_iam_role.r.arn
+  definition = jsonencode({
+    StartAt = "A"
+    States = {
+      A = { Type = "Task", Resource = "arn:aws:states:::lambda:invoke", Parameters = { FunctionName = aws_lambda_function.step.arn }, Next = "B" }
+      B = { Type = "Task", Resource = "arn:aws:lambda:us-east-1:123456789012:function:other", End = true }
+    }
+  })
+}
+"#,
+    );
+    let m = tf
+        .resource("aws_sfn_state_machine.m")
+        .expect("state machine");
+    assert_eq!(m.kind, fnguard_model::ResourceKind::StateMachine);
+    // One task by reference inside jsonencode, one by a written-out ARN (matched by name).
+    assert_eq!(
+        m.invokes,
+        ["aws_lambda_function.other", "aws_lambda_function.step"]
+    );
+
+    let cfn = load(
+        DescriptorKind::CloudFormation,
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Step:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: python3.12, Handler: app.handler, CodeUri: src/ }
+  Unused:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: python3.12, Handler: app.handler, CodeUri: src/ }
+  FromFile:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      DefinitionUri: statemachine/flow.asl.json
+      DefinitionSubstitutions:
+        StepArn: !GetAtt Step.Arn
+  Raw:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      DefinitionString: !Sub '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"${Step.Arn}","End":true}}}'
+"#,
+    );
+    for id in ["FromFile", "Raw"] {
+        assert_eq!(cfn.resource(id).expect(id).invokes, ["Step"], "{id}");
+    }
+}

@@ -461,6 +461,7 @@ pub enum ResourceKind {
     UserPoolClient,
     EventBus,
     Layer,
+    StateMachine,
     Other,
 }
 
@@ -480,6 +481,7 @@ impl ResourceKind {
             ResourceKind::UserPoolClient => "Cognito app client",
             ResourceKind::EventBus => "event bus",
             ResourceKind::Layer => "Lambda layer",
+            ResourceKind::StateMachine => "Step Functions state machine",
             ResourceKind::Other => "resource",
         }
     }
@@ -516,6 +518,8 @@ pub struct Resource {
     pub tags: Vec<(String, String)>,
     /// Lambda layer: the local directory of its content, relative to the scanned root.
     pub content_path: Option<String>,
+    /// Step Functions: the functions (ids in this project) its definition invokes.
+    pub invokes: Vec<String>,
 }
 
 impl Resource {
@@ -542,6 +546,7 @@ impl Resource {
             plain_value: None,
             tags: Vec::new(),
             content_path: None,
+            invokes: Vec::new(),
         }
     }
 }

@@ -88,6 +88,12 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// Findings that join several weaknesses into a path an attacker can walk (FG701, FG702):
+    /// every report puts them first.
+    pub fn is_attack_path(&self) -> bool {
+        matches!(self.rule, "FG701" | "FG702")
+    }
+
     /// A fingerprint that survives line moves: rule, file, function, resource and a rule-chosen
     /// discriminator (never the line number).
     pub fn compute_fingerprint(&self, discriminator: &str) -> String {

@@ -36,8 +36,24 @@ impl Paint {
 pub fn render_human(report: &ScanReport<'_>, opts: &HumanOptions<'_>) -> String {
     let p = Paint(opts.color);
     let mut out = String::new();
+    // Joined risks come first: they are what a reader must see even if they read nothing else.
+    let paths: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.is_attack_path())
+        .collect();
+    if !paths.is_empty() {
+        let _ = writeln!(out, "{}", p.wrap("1", "Attack paths"));
+        for f in &paths {
+            write_finding(&mut out, &p, opts, f, "  ");
+            for related in &f.related {
+                let _ = writeln!(out, "    {} {related}", p.wrap("2", "via"));
+            }
+        }
+        out.push('\n');
+    }
     let mut files: Vec<&str> = Vec::new();
-    for f in report.findings {
+    for f in report.findings.iter().filter(|f| !f.is_attack_path()) {
         if !files.contains(&f.location.file.as_str()) {
             files.push(&f.location.file);
         }
@@ -57,7 +73,7 @@ pub fn render_human(report: &ScanReport<'_>, opts: &HumanOptions<'_>) -> String 
         let in_file: Vec<&Finding> = report
             .findings
             .iter()
-            .filter(|f| f.location.file == file)
+            .filter(|f| f.location.file == file && !f.is_attack_path())
             .collect();
         let mut groups: Vec<Option<&str>> = Vec::new();
         for f in &in_file {
@@ -75,29 +91,7 @@ pub fn render_human(report: &ScanReport<'_>, opts: &HumanOptions<'_>) -> String 
                 }
             }
             for f in in_file.iter().filter(|f| f.function.as_deref() == g) {
-                let _ = writeln!(
-                    out,
-                    "    {} {} {}  {}",
-                    p.severity(f.severity),
-                    p.wrap("1", f.rule),
-                    f.name,
-                    p.wrap("2", &f.location.to_string())
-                );
-                let _ = writeln!(out, "      {}", f.message);
-                if let Some(src) = opts
-                    .snippets
-                    .get(&(f.location.file.clone(), f.location.line))
-                {
-                    let _ = writeln!(
-                        out,
-                        "      {} {}",
-                        p.wrap("2", &format!("{:>4} |", f.location.line)),
-                        src.trim_end()
-                    );
-                }
-                if !f.remediation.is_empty() {
-                    let _ = writeln!(out, "      {} {}", p.wrap("32", "fix:"), f.remediation);
-                }
+                write_finding(&mut out, &p, opts, f, "    ");
             }
         }
         out.push('\n');
@@ -130,4 +124,30 @@ pub fn render_human(report: &ScanReport<'_>, opts: &HumanOptions<'_>) -> String 
         report.errors.len()
     );
     out
+}
+
+fn write_finding(out: &mut String, p: &Paint, opts: &HumanOptions<'_>, f: &Finding, indent: &str) {
+    let _ = writeln!(
+        out,
+        "{indent}{} {} {}  {}",
+        p.severity(f.severity),
+        p.wrap("1", f.rule),
+        f.name,
+        p.wrap("2", &f.location.to_string())
+    );
+    let _ = writeln!(out, "{indent}  {}", f.message);
+    if let Some(src) = opts
+        .snippets
+        .get(&(f.location.file.clone(), f.location.line))
+    {
+        let _ = writeln!(
+            out,
+            "{indent}  {} {}",
+            p.wrap("2", &format!("{:>4} |", f.location.line)),
+            src.trim_end()
+        );
+    }
+    if !f.remediation.is_empty() {
+        let _ = writeln!(out, "{indent}  {} {}", p.wrap("32", "fix:"), f.remediation);
+    }
 }

@@ -24,7 +24,7 @@ pub fn render_markdown(report: &ScanReport<'_>) -> String {
     if !report.findings.is_empty() {
         out.push_str("| severity | rule | location | function | finding | fix |\n|---|---|---|---|---|---|\n");
         let mut sorted: Vec<_> = report.findings.iter().collect();
-        sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        sorted.sort_by_key(|f| (!f.is_attack_path(), std::cmp::Reverse(f.severity)));
         for f in sorted {
             let _ = writeln!(
                 out,

@@ -99,12 +99,27 @@ pub fn run(projects: &[Project], config: &RuleConfig) -> Vec<Finding> {
         }
     }
     out.sort_by(|a, b| {
-        (&a.location.file, a.location.line, a.rule, &a.message).cmp(&(
-            &b.location.file,
-            b.location.line,
-            b.rule,
-            &b.message,
-        ))
+        // Attack paths first, the worst first; then everything in file order.
+        let rank = |f: &Finding| {
+            (
+                !f.is_attack_path(),
+                std::cmp::Reverse(f.is_attack_path().then_some(f.severity)),
+            )
+        };
+        (
+            rank(a),
+            &a.location.file,
+            a.location.line,
+            a.rule,
+            &a.message,
+        )
+            .cmp(&(
+                rank(b),
+                &b.location.file,
+                b.location.line,
+                b.rule,
+                &b.message,
+            ))
     });
     out.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.location == b.location);
     out

@@ -337,6 +337,28 @@ impl<'e> Builder<'e> {
                     openapi::routes(self, &r.id, body, kind, &HashMap::new(), None);
                 }
             }
+            "AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine" => {
+                let name_key = if r.ty.starts_with("AWS::Serverless::") {
+                    "Name"
+                } else {
+                    "StateMachineName"
+                };
+                let mut m = self.resource(r, ResourceKind::StateMachine, name_key);
+                // Task states name their functions by reference (`!GetAtt Fn.Arn`, `${Fn}` in a
+                // `Sub` or a substitution) or by ARN written out; both are resolved to function
+                // ids once every function is known.
+                for key in ["Definition", "DefinitionString", "DefinitionSubstitutions"] {
+                    if let Some(d) = p.get(key) {
+                        m.invokes.extend(d.refs());
+                        m.invokes.extend(
+                            lambda_arn_names(d)
+                                .into_iter()
+                                .map(|n| format!("{ARN_NAME_MARK}{n}")),
+                        );
+                    }
+                }
+                self.project.resources.push(m);
+            }
             "AWS::ElasticLoadBalancingV2::LoadBalancer" => {
                 let mut api = self.api(r, ApiKind::Alb);
                 api.private = p.get("Scheme").and_then(Node::str) == Some("internal");
@@ -1197,7 +1219,61 @@ impl<'e> Builder<'e> {
             f.uses.sort();
             f.uses.dedup();
         }
+        let by_name: HashMap<String, String> = self
+            .project
+            .functions
+            .iter()
+            .filter_map(|f| Some((f.name.as_ref()?.as_str()?.to_string(), f.id.clone())))
+            .collect();
+        for m in &mut self.project.resources {
+            if m.kind != ResourceKind::StateMachine {
+                continue;
+            }
+            let mut ids: Vec<String> = m
+                .invokes
+                .iter()
+                .filter_map(|r| match r.strip_prefix(ARN_NAME_MARK) {
+                    Some(name) => by_name.get(name).cloned(),
+                    None => self.fn_ids.get(r).cloned(),
+                })
+                .collect();
+            ids.sort();
+            ids.dedup();
+            m.invokes = ids;
+        }
     }
+}
+
+/// Marks a function named by a written-out ARN (rather than a logical id) until linking.
+const ARN_NAME_MARK: &str = "arn-name:";
+
+/// Function names in `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]` strings, which
+/// is how hand-written state machine definitions name their tasks.
+fn lambda_arn_names(n: &Node) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![(n, 0usize)];
+    while let Some((n, depth)) = todo.pop() {
+        if depth > 64 {
+            continue;
+        }
+        match &n.kind {
+            Kind::Str(s) => {
+                for part in s.split(":function:").skip(1) {
+                    let name: String = part
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                        .collect();
+                    if !name.is_empty() && !out.contains(&name) {
+                        out.push(name);
+                    }
+                }
+            }
+            Kind::Seq(items) => todo.extend(items.iter().map(|i| (i, depth + 1))),
+            Kind::Map(entries) => todo.extend(entries.iter().map(|(_, v)| (v, depth + 1))),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Resources the model records with no settings of their own beyond name and tags.

@@ -374,6 +374,13 @@ pub fn translate(i: &Instance) -> Option<(&'static str, Node)> {
                 .attr("Targets", a, "fnguard_targets");
             "AWS::Events::Rule"
         }
+        "aws_sfn_state_machine" => {
+            p.attr("StateMachineName", a, "name")
+                .attr("DefinitionString", a, "definition")
+                .attr("RoleArn", a, "role_arn")
+                .attr("Tags", a, "tags");
+            "AWS::StepFunctions::StateMachine"
+        }
         "aws_cloudwatch_event_bus" => {
             p.attr("Name", a, "name");
             "AWS::Events::EventBus"
