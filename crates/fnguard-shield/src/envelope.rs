@@ -1,0 +1,620 @@
+//! Trigger envelopes: which service sent an event, and which of its fields an attacker controls
+//! (decoded: base64 bodies and Kinesis data, URL-encoded S3 keys, typed DynamoDB attributes,
+//! SNS messages inside SQS bodies, JSON and form bodies walked to their leaves).
+
+use base64::Engine;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Trigger {
+    ApiGatewayV1,
+    ApiGatewayV2,
+    FunctionUrl,
+    Alb,
+    Sqs,
+    Sns,
+    S3,
+    DynamoDb,
+    Kinesis,
+    EventBridge,
+    Unknown,
+}
+
+impl Trigger {
+    pub fn is_http(self) -> bool {
+        matches!(
+            self,
+            Trigger::ApiGatewayV1 | Trigger::ApiGatewayV2 | Trigger::FunctionUrl | Trigger::Alb
+        )
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Trigger::ApiGatewayV1 => "API Gateway (REST/WebSocket)",
+            Trigger::ApiGatewayV2 => "API Gateway (HTTP)",
+            Trigger::FunctionUrl => "function URL",
+            Trigger::Alb => "ALB",
+            Trigger::Sqs => "SQS",
+            Trigger::Sns => "SNS",
+            Trigger::S3 => "S3",
+            Trigger::DynamoDb => "DynamoDB stream",
+            Trigger::Kinesis => "Kinesis",
+            Trigger::EventBridge => "EventBridge",
+            Trigger::Unknown => "direct invocation",
+        }
+    }
+}
+
+/// One attacker-controlled value, with where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// Index of the batch record it belongs to.
+    pub record: Option<usize>,
+    /// `body.user.name`, `queryStringParameters.q`, `Records[0].s3.object.key`.
+    pub path: String,
+    pub value: String,
+    /// An object key rather than a value (NoSQL operators live in keys).
+    pub is_key: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_body_bytes: usize,
+    pub max_depth: usize,
+    pub max_keys: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    pub record: Option<usize>,
+    pub path: String,
+    pub what: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    pub trigger: Trigger,
+    pub fields: Vec<Field>,
+    /// Batch record ids in order (SQS message ids, stream event ids / sequence numbers).
+    pub records: Vec<String>,
+    pub violations: Vec<Violation>,
+    /// ALB with multi-value headers on: its responses must use `multiValueHeaders`.
+    pub multi_value_headers: bool,
+}
+
+pub fn decode(event: &Value, limits: &Limits) -> Envelope {
+    let mut env = Envelope {
+        trigger: detect(event),
+        fields: Vec::new(),
+        records: Vec::new(),
+        violations: Vec::new(),
+        multi_value_headers: event.get("multiValueHeaders").is_some_and(|h| !h.is_null()),
+    };
+    let mut w = Walker {
+        env: &mut env,
+        limits,
+        keys: 0,
+    };
+    match w.env.trigger {
+        Trigger::ApiGatewayV1 | Trigger::ApiGatewayV2 | Trigger::FunctionUrl | Trigger::Alb => {
+            w.http(event)
+        }
+        Trigger::Sqs => w.records(event, |w, i, r| {
+            w.env.records.push(text(r, "messageId"));
+            w.sqs_body(i, r.get("body").and_then(Value::as_str).unwrap_or(""));
+            if let Some(attrs) = r.get("messageAttributes").and_then(Value::as_object) {
+                for (k, a) in attrs {
+                    if let Some(s) = a.get("stringValue").and_then(Value::as_str) {
+                        w.push(Some(i), format!("Records[{i}].messageAttributes.{k}"), s);
+                    }
+                }
+            }
+        }),
+        Trigger::Sns => w.records(event, |w, i, r| {
+            w.env.records.push(text(r, "EventSubscriptionArn"));
+            if let Some(sns) = r.get("Sns") {
+                w.sns(i, &format!("Records[{i}].Sns"), sns);
+            }
+        }),
+        Trigger::S3 => w.records(event, |w, i, r| {
+            w.env.records.push(format!("{i}"));
+            if let Some(key) = r.pointer("/s3/object/key").and_then(Value::as_str) {
+                // S3 event keys are URL-encoded with `+` for spaces.
+                let plus = key.replace('+', " ");
+                let decoded = percent_encoding::percent_decode_str(&plus).decode_utf8_lossy();
+                w.push(Some(i), format!("Records[{i}].s3.object.key"), &decoded);
+            }
+        }),
+        Trigger::DynamoDb => w.records(event, |w, i, r| {
+            w.env.records.push(text(r, "eventID"));
+            for image in ["Keys", "NewImage"] {
+                if let Some(m) = r.pointer(&format!("/dynamodb/{image}")) {
+                    w.dynamo(i, &format!("Records[{i}].dynamodb.{image}"), m, 0);
+                }
+            }
+        }),
+        Trigger::Kinesis => w.records(event, |w, i, r| {
+            w.env.records.push(
+                r.pointer("/kinesis/sequenceNumber")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+            );
+            if let Some(data) = r.pointer("/kinesis/data").and_then(Value::as_str) {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(data.trim())
+                    .unwrap_or_else(|_| data.as_bytes().to_vec());
+                w.payload(Some(i), &format!("Records[{i}].kinesis.data"), &bytes, true);
+            }
+        }),
+        Trigger::EventBridge => {
+            if let Some(d) = event.get("detail") {
+                w.json(None, "detail", d, 0);
+            }
+        }
+        Trigger::Unknown => w.json(None, "event", event, 0),
+    }
+    env
+}
+
+fn text(v: &Value, key: &str) -> String {
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+pub fn detect(event: &Value) -> Trigger {
+    let Some(obj) = event.as_object() else {
+        return Trigger::Unknown;
+    };
+    if let Some(first) = obj
+        .get("Records")
+        .and_then(Value::as_array)
+        .and_then(|r| r.first())
+    {
+        let source = first
+            .get("eventSource")
+            .or_else(|| first.get("EventSource"))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        return match source {
+            "aws:sqs" => Trigger::Sqs,
+            "aws:sns" => Trigger::Sns,
+            "aws:s3" => Trigger::S3,
+            "aws:dynamodb" => Trigger::DynamoDb,
+            "aws:kinesis" => Trigger::Kinesis,
+            _ => Trigger::Unknown,
+        };
+    }
+    let ctx = obj.get("requestContext");
+    if ctx.and_then(|c| c.get("elb")).is_some() {
+        return Trigger::Alb;
+    }
+    if obj.get("version").and_then(Value::as_str) == Some("2.0")
+        && ctx.and_then(|c| c.get("http")).is_some()
+    {
+        let domain = ctx
+            .and_then(|c| c.get("domainName"))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        return if domain.contains(".lambda-url.") {
+            Trigger::FunctionUrl
+        } else {
+            Trigger::ApiGatewayV2
+        };
+    }
+    if ctx.is_some() && (obj.contains_key("httpMethod") || obj.contains_key("resource"))
+        || ctx.and_then(|c| c.get("connectionId")).is_some()
+    {
+        return Trigger::ApiGatewayV1;
+    }
+    if obj.contains_key("detail-type") && obj.contains_key("source") && obj.contains_key("detail") {
+        return Trigger::EventBridge;
+    }
+    Trigger::Unknown
+}
+
+struct Walker<'a> {
+    env: &'a mut Envelope,
+    limits: &'a Limits,
+    keys: usize,
+}
+
+impl Walker<'_> {
+    fn push(&mut self, record: Option<usize>, path: String, value: &str) {
+        if !value.is_empty() {
+            self.env.fields.push(Field {
+                record,
+                path,
+                value: value.to_string(),
+                is_key: false,
+            });
+        }
+    }
+
+    fn violation(&mut self, record: Option<usize>, path: &str, what: String) {
+        self.env.violations.push(Violation {
+            record,
+            path: path.to_string(),
+            what,
+        });
+    }
+
+    fn records(&mut self, event: &Value, mut each: impl FnMut(&mut Self, usize, &Value)) {
+        for (i, r) in event
+            .get("Records")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            each(self, i, r);
+        }
+    }
+
+    fn http(&mut self, e: &Value) {
+        for key in ["path", "rawPath"] {
+            if let Some(p) = e.get(key).and_then(Value::as_str) {
+                self.push(None, key.into(), p);
+            }
+        }
+        for group in [
+            "queryStringParameters",
+            "multiValueQueryStringParameters",
+            "pathParameters",
+            "headers",
+            "multiValueHeaders",
+        ] {
+            if let Some(m) = e.get(group).and_then(Value::as_object) {
+                for (k, v) in m {
+                    let path = format!("{group}.{k}");
+                    // Query keys are attacker-chosen too (`user[$ne]=`).
+                    if group.starts_with("query") || group.starts_with("multiValueQuery") {
+                        self.key(None, &path, k);
+                    }
+                    match v {
+                        Value::String(s) => {
+                            // ALB passes query values still URL-encoded.
+                            if self.env.trigger == Trigger::Alb && group.contains("uery") {
+                                let plus = s.replace('+', " ");
+                                let d = percent_encoding::percent_decode_str(&plus)
+                                    .decode_utf8_lossy()
+                                    .into_owned();
+                                self.push(None, path, &d);
+                            } else {
+                                self.push(None, path, s);
+                            }
+                        }
+                        Value::Array(items) => {
+                            for (j, s) in items.iter().filter_map(Value::as_str).enumerate() {
+                                self.push(None, format!("{path}[{j}]"), s);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        if let Some(cookies) = e.get("cookies").and_then(Value::as_array) {
+            for (j, c) in cookies.iter().filter_map(Value::as_str).enumerate() {
+                self.push(None, format!("cookies[{j}]"), c);
+            }
+        }
+        let Some(body) = e.get("body").and_then(Value::as_str) else {
+            return;
+        };
+        let b64 = e
+            .get("isBase64Encoded")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let bytes = if b64 {
+            match base64::engine::general_purpose::STANDARD.decode(body.trim()) {
+                Ok(b) => b,
+                Err(_) => {
+                    self.violation(
+                        None,
+                        "body",
+                        "body marked base64 is not valid base64".into(),
+                    );
+                    body.as_bytes().to_vec()
+                }
+            }
+        } else {
+            body.as_bytes().to_vec()
+        };
+        let content_type = header(e, "content-type").unwrap_or_default();
+        if content_type.contains("application/x-www-form-urlencoded") {
+            if bytes.len() > self.limits.max_body_bytes {
+                self.too_big(None, "body", bytes.len());
+                return;
+            }
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            self.push(None, "body".into(), &text);
+            for pair in text.split('&') {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                let dec = |s: &str| {
+                    percent_encoding::percent_decode_str(&s.replace('+', " "))
+                        .decode_utf8_lossy()
+                        .into_owned()
+                };
+                let (k, v) = (dec(k), dec(v));
+                self.key(None, &format!("body.{k}"), &k);
+                self.push(None, format!("body.{k}"), &v);
+            }
+            return;
+        }
+        self.payload(None, "body", &bytes, !b64 || content_type.contains("json"));
+    }
+
+    fn too_big(&mut self, record: Option<usize>, path: &str, len: usize) {
+        let max = self.limits.max_body_bytes;
+        self.violation(
+            record,
+            path,
+            format!("{len} bytes, over the {max}-byte limit"),
+        );
+    }
+
+    /// A body or record payload: JSON walked to its leaves when it parses, else text.
+    fn payload(&mut self, record: Option<usize>, path: &str, bytes: &[u8], try_json: bool) {
+        if bytes.len() > self.limits.max_body_bytes {
+            self.too_big(record, path, bytes.len());
+            return;
+        }
+        // Binary payloads keep every byte as one character (Latin-1), so that byte signatures
+        // such as Java's `AC ED 00 05` stream header stay visible to the rules.
+        let text: std::borrow::Cow<'_, str> = match std::str::from_utf8(bytes) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => std::borrow::Cow::Owned(bytes.iter().map(|&b| b as char).collect()),
+        };
+        let trimmed = text.trim_start();
+        if try_json && (trimmed.starts_with('{') || trimmed.starts_with('[')) {
+            match serde_json::from_str::<Value>(&text) {
+                Ok(v) => {
+                    self.json(record, path, &v, 0);
+                    return;
+                }
+                Err(e) if e.to_string().contains("recursion limit") => {
+                    self.violation(
+                        record,
+                        path,
+                        format!("JSON nested deeper than the parser's limit (128); over the {}-level limit", self.limits.max_depth),
+                    );
+                    return;
+                }
+                Err(_) => {}
+            }
+        }
+        self.push(record, path.to_string(), &text);
+    }
+
+    fn key(&mut self, record: Option<usize>, path: &str, k: &str) {
+        self.env.fields.push(Field {
+            record,
+            path: path.to_string(),
+            value: k.to_string(),
+            is_key: true,
+        });
+    }
+
+    fn json(&mut self, record: Option<usize>, path: &str, v: &Value, depth: usize) {
+        if depth > self.limits.max_depth {
+            let max = self.limits.max_depth;
+            self.violation(record, path, format!("nested deeper than {max} levels"));
+            return;
+        }
+        match v {
+            Value::String(s) => self.push(record, path.to_string(), s),
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.json(record, &format!("{path}[{i}]"), item, depth + 1);
+                }
+            }
+            Value::Object(m) => self.object(record, path, m, depth),
+            _ => {}
+        }
+    }
+
+    fn object(&mut self, record: Option<usize>, path: &str, m: &Map<String, Value>, depth: usize) {
+        self.keys += m.len();
+        if self.keys > self.limits.max_keys {
+            if !self.env.violations.iter().any(|v| v.what.contains("keys")) {
+                let max = self.limits.max_keys;
+                self.violation(record, path, format!("more than {max} keys"));
+            }
+            return;
+        }
+        for (k, v) in m {
+            let child = format!("{path}.{k}");
+            self.key(record, &child, k);
+            self.json(record, &child, v, depth + 1);
+        }
+    }
+
+    fn sqs_body(&mut self, i: usize, body: &str) {
+        let path = format!("Records[{i}].body");
+        // SNS → SQS subscriptions without raw delivery wrap the message in a notification.
+        if let Ok(v) = serde_json::from_str::<Value>(body) {
+            if v.get("Type").and_then(Value::as_str) == Some("Notification")
+                && v.get("TopicArn").is_some()
+            {
+                self.sns(i, &path, &v);
+                return;
+            }
+        }
+        self.payload(Some(i), &path, body.as_bytes(), true);
+    }
+
+    fn sns(&mut self, i: usize, path: &str, sns: &Value) {
+        if let Some(s) = sns.get("Subject").and_then(Value::as_str) {
+            self.push(Some(i), format!("{path}.Subject"), s);
+        }
+        if let Some(m) = sns.get("Message").and_then(Value::as_str) {
+            self.payload(Some(i), &format!("{path}.Message"), m.as_bytes(), true);
+        }
+        if let Some(attrs) = sns.get("MessageAttributes").and_then(Value::as_object) {
+            for (k, a) in attrs {
+                if let Some(s) = a.get("Value").and_then(Value::as_str) {
+                    self.push(Some(i), format!("{path}.MessageAttributes.{k}"), s);
+                }
+            }
+        }
+    }
+
+    /// DynamoDB's typed attribute values (`{"S": ..}`, `{"M": {..}}`, `{"L": [..]}`, sets, `B`).
+    fn dynamo(&mut self, i: usize, path: &str, v: &Value, depth: usize) {
+        if depth > self.limits.max_depth {
+            let max = self.limits.max_depth;
+            self.violation(Some(i), path, format!("nested deeper than {max} levels"));
+            return;
+        }
+        let Some(m) = v.as_object() else { return };
+        for (name, typed) in m {
+            let p = format!("{path}.{name}");
+            self.key(Some(i), &p, name);
+            let Some(t) = typed.as_object() else { continue };
+            for (ty, val) in t {
+                match (ty.as_str(), val) {
+                    ("S", Value::String(s)) => self.push(Some(i), p.clone(), s),
+                    ("SS", Value::Array(items)) => {
+                        for (j, s) in items.iter().filter_map(Value::as_str).enumerate() {
+                            self.push(Some(i), format!("{p}[{j}]"), s);
+                        }
+                    }
+                    ("B", Value::String(b)) => {
+                        if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(b) {
+                            self.payload(Some(i), &p, &bytes, false);
+                        }
+                    }
+                    ("M", inner) => self.dynamo(i, &p, inner, depth + 1),
+                    ("L", Value::Array(items)) => {
+                        for (j, item) in items.iter().enumerate() {
+                            let wrapped =
+                                Value::Object(Map::from_iter([(format!("{j}"), item.clone())]));
+                            self.dynamo(i, &p, &wrapped, depth + 1);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// A request header, case-insensitively (v1 keeps the client's case, v2 lower-cases).
+pub fn header(e: &Value, name: &str) -> Option<String> {
+    for group in ["headers", "multiValueHeaders"] {
+        if let Some(m) = e.get(group).and_then(Value::as_object) {
+            for (k, v) in m {
+                if k.eq_ignore_ascii_case(name) {
+                    let s = match v {
+                        Value::String(s) => Some(s.clone()),
+                        Value::Array(a) => a.first().and_then(Value::as_str).map(str::to_string),
+                        _ => None,
+                    };
+                    if let Some(s) = s {
+                        return Some(s.to_ascii_lowercase());
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const LIMITS: Limits = Limits {
+        max_body_bytes: 1 << 20,
+        max_depth: 16,
+        max_keys: 1000,
+    };
+
+    fn values(e: &Envelope) -> Vec<(String, String)> {
+        e.fields
+            .iter()
+            .filter(|f| !f.is_key)
+            .map(|f| (f.path.clone(), f.value.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn s3_keys_are_url_decoded() {
+        let e = decode(
+            &json!({"Records": [{"eventSource": "aws:s3", "s3": {"object": {"key": "a+b/..%2F..%2Fetc%2Fpasswd"}}}]}),
+            &LIMITS,
+        );
+        assert_eq!(e.trigger, Trigger::S3);
+        assert_eq!(
+            values(&e),
+            [(
+                "Records[0].s3.object.key".into(),
+                "a b/../../etc/passwd".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn sns_inside_sqs_and_kinesis_base64_and_dynamodb_types() {
+        let note = json!({"Type": "Notification", "TopicArn": "arn:aws:sns:x", "Message": "{\"cmd\": \"; id\"}"});
+        let e = decode(
+            &json!({"Records": [{"eventSource": "aws:sqs", "messageId": "m1", "body": note.to_string()}]}),
+            &LIMITS,
+        );
+        assert_eq!(e.records, ["m1"]);
+        assert!(values(&e).contains(&("Records[0].body.Message.cmd".into(), "; id".into())));
+
+        let e = decode(
+            &json!({"Records": [{"eventSource": "aws:kinesis", "kinesis": {"sequenceNumber": "42", "data": "eyJhIjogIi4uLy4uIn0="}}]}),
+            &LIMITS,
+        );
+        assert_eq!(
+            values(&e),
+            [("Records[0].kinesis.data.a".into(), "../..".into())]
+        );
+
+        let e = decode(
+            &json!({"Records": [{"eventSource": "aws:dynamodb", "eventID": "e1", "dynamodb": {"NewImage": {
+                "name": {"S": "x"}, "tags": {"SS": ["y"]}, "nested": {"M": {"deep": {"L": [{"S": "z"}]}}}}}}]}),
+            &LIMITS,
+        );
+        let v: Vec<String> = values(&e).into_iter().map(|(_, v)| v).collect();
+        assert_eq!(v, ["x", "y", "z"]);
+    }
+
+    #[test]
+    fn http_triggers_are_told_apart() {
+        let v2 = json!({"version": "2.0", "rawPath": "/", "requestContext": {"http": {"method": "GET"}, "domainName": "abc.lambda-url.us-east-1.on.aws"}});
+        assert_eq!(detect(&v2), Trigger::FunctionUrl);
+        let api = json!({"version": "2.0", "rawPath": "/", "requestContext": {"http": {"method": "GET"}, "domainName": "x.execute-api.us-east-1.amazonaws.com"}});
+        assert_eq!(detect(&api), Trigger::ApiGatewayV2);
+        let alb = json!({"httpMethod": "GET", "requestContext": {"elb": {"targetGroupArn": "x"}}});
+        assert_eq!(detect(&alb), Trigger::Alb);
+        let v1 = json!({"httpMethod": "GET", "resource": "/", "requestContext": {"stage": "prod"}});
+        assert_eq!(detect(&v1), Trigger::ApiGatewayV1);
+        let eb = json!({"detail-type": "x", "source": "y", "detail": {}});
+        assert_eq!(detect(&eb), Trigger::EventBridge);
+    }
+
+    #[test]
+    fn limits_are_violations_not_errors() {
+        let mut deep = json!("leaf");
+        for _ in 0..20 {
+            deep = json!({ "a": deep });
+        }
+        let body = deep.to_string();
+        let e = decode(
+            &json!({"httpMethod": "POST", "resource": "/", "requestContext": {}, "headers": {"Content-Type": "application/json"}, "body": body}),
+            &LIMITS,
+        );
+        assert_eq!(e.violations.len(), 1, "{:?}", e.violations);
+        assert!(e.violations[0].what.contains("deeper than 16"));
+    }
+}
