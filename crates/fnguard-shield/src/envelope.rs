@@ -430,6 +430,12 @@ impl Walker<'_> {
         for (k, v) in m {
             let child = format!("{path}.{k}");
             self.key(record, &child, k);
+            // Type markers of serializers are dangerous as a pair, which the walk would split.
+            if let (true, Value::String(s)) =
+                (matches!(k.as_str(), "$type" | "@type" | "__type"), v)
+            {
+                self.push(record, child.clone(), &format!("\"{k}\":\"{s}\""));
+            }
             self.json(record, &child, v, depth + 1);
         }
     }
