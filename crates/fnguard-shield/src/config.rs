@@ -68,9 +68,9 @@ pub struct Config {
     pub watch_tmp: Vec<String>,
     pub watch_code: Vec<String>,
     pub proc_root: String,
-    /// Only processes of the shield's own session are watched (for hosts shared with other
-    /// work, such as the test harness); Lambda sandboxes have their own PID namespace.
-    pub proc_session_only: bool,
+    /// Only processes of the shield's own process group are watched (for hosts shared with
+    /// other work, such as the test harness); Lambda sandboxes have their own PID namespace.
+    pub proc_group_only: bool,
     pub otlp_endpoint: Option<String>,
     pub watcher: bool,
 }
@@ -97,7 +97,7 @@ impl Default for Config {
             watch_tmp: vec!["/tmp".into()],
             watch_code: vec!["/var/task".into(), "/opt".into()],
             proc_root: "/proc".into(),
-            proc_session_only: false,
+            proc_group_only: false,
             otlp_endpoint: None,
             watcher: true,
         }
@@ -259,9 +259,9 @@ impl Config {
         }
         if let Some(v) = get("FNGUARD_PROC_SCOPE") {
             match v {
-                "all" => c.proc_session_only = false,
-                "session" => c.proc_session_only = true,
-                _ => err("FNGUARD_PROC_SCOPE", v, "expected `all` or `session`"),
+                "all" => c.proc_group_only = false,
+                "group" => c.proc_group_only = true,
+                _ => err("FNGUARD_PROC_SCOPE", v, "expected `all` or `group`"),
             }
         }
         if let Some(v) = get("FNGUARD_OTLP_ENDPOINT") {

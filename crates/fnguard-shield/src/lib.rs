@@ -9,5 +9,10 @@
 
 pub mod config;
 pub mod envelope;
+pub mod extension;
 pub mod inspect;
+pub mod proxy;
+pub mod run;
+pub mod telemetry;
 pub mod verdict;
+pub mod watcher;

@@ -1,1 +1,66 @@
-fn main() {}
+//! `fnguard-shield`: the Lambda extension binary (installed as /opt/extensions/fnguard-shield).
+
+use fnguard_shield::config::{Config, FailMode, Mode};
+use fnguard_shield::run::{run, Exit};
+use std::collections::HashMap;
+use std::time::Instant;
+
+fn main() {
+    let started = Instant::now();
+    let vars: HashMap<String, String> = std::env::vars().collect();
+    let function = vars
+        .get("AWS_LAMBDA_FUNCTION_NAME")
+        .cloned()
+        .unwrap_or_else(|| "unknown-function".into());
+    let cfg = match Config::from_vars(&vars) {
+        Ok(c) => c,
+        Err(errors) => {
+            for e in &errors {
+                println!(
+                    "{}",
+                    serde_json::json!({ "fnguard_shield": "error", "message": format!("invalid configuration: {e}") })
+                );
+            }
+            let closed = vars
+                .get("FNGUARD_FAIL")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("closed"));
+            if closed {
+                // Fail closed: the init fails and Lambda reports it, rather than running unguarded.
+                std::process::exit(1);
+            }
+            println!(
+                "{}",
+                serde_json::json!({ "fnguard_shield": "warning", "message": "running in monitor mode with default settings until the configuration is fixed (fail open)" })
+            );
+            Config {
+                mode: Mode::Monitor,
+                fail: FailMode::Open,
+                ..Config::default()
+            }
+        }
+    };
+    let Some(api) = vars.get("AWS_LAMBDA_RUNTIME_API").cloned() else {
+        eprintln!("fnguard-shield: AWS_LAMBDA_RUNTIME_API is not set; this binary runs as a Lambda extension");
+        std::process::exit(2);
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("fnguard-shield: cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
+    match runtime.block_on(run(cfg, api, function, started)) {
+        Exit::Shutdown | Exit::Recycle(_) => std::process::exit(0),
+        Exit::Failed(why) => {
+            println!(
+                "{}",
+                serde_json::json!({ "fnguard_shield": "error", "message": format!("stopping: {why}") })
+            );
+            std::process::exit(1);
+        }
+    }
+}
