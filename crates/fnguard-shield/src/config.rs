@@ -136,6 +136,7 @@ const KNOWN: &[&str] = &[
     "FNGUARD_PROC_SCOPE",
     "FNGUARD_OTLP_ENDPOINT",
     "FNGUARD_WATCHER",
+    "FNGUARD_READY_FILE",
 ];
 
 impl Config {
