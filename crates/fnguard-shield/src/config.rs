@@ -139,6 +139,22 @@ const KNOWN: &[&str] = &[
     "FNGUARD_READY_FILE",
 ];
 
+/// `FNGUARD_*` variables the shield does not know: most likely typos. Reported as warnings
+/// (the rest of the configuration still applies).
+pub fn unknown_vars(vars: &HashMap<String, String>) -> Vec<ConfigError> {
+    let mut out: Vec<ConfigError> = vars
+        .iter()
+        .filter(|(k, _)| k.starts_with("FNGUARD_") && !KNOWN.contains(&k.as_str()))
+        .map(|(k, v)| ConfigError {
+            var: k.clone(),
+            value: v.clone(),
+            reason: "unknown setting, ignored (see docs/shield.md for the list)".into(),
+        })
+        .collect();
+    out.sort_by(|a, b| a.var.cmp(&b.var));
+    out
+}
+
 impl Config {
     /// Reads the `FNGUARD_*` variables; every problem is reported, not only the first.
     pub fn from_vars(vars: &HashMap<String, String>) -> Result<Config, Vec<ConfigError>> {
@@ -151,11 +167,6 @@ impl Config {
                 reason: reason.into(),
             })
         };
-        for (k, v) in vars {
-            if k.starts_with("FNGUARD_") && !KNOWN.contains(&k.as_str()) {
-                err(k, v, "unknown setting (see docs/shield.md for the list)");
-            }
-        }
         let get = |k: &str| vars.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
         if let Some(v) = get("FNGUARD_MODE") {
             match v.to_ascii_lowercase().as_str() {
@@ -401,10 +412,16 @@ mod tests {
         ]))
         .unwrap_err();
         let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        assert_eq!(errors.len(), 5, "{text:#?}");
-        assert!(text
-            .iter()
-            .any(|t| t.contains("FNGUARD_MAX_LIFETIME=") && t.contains("unknown")));
+        assert_eq!(errors.len(), 4, "{text:#?}");
+        let unknown = unknown_vars(&vars(&[
+            ("FNGUARD_MAX_LIFETIME", "60"),
+            ("FNGUARD_MODE", "block"),
+        ]));
+        assert_eq!(unknown.len(), 1);
+        assert!(
+            unknown[0].to_string().contains("FNGUARD_MAX_LIFETIME=")
+                && unknown[0].reason.contains("unknown")
+        );
         assert!(text.iter().any(|t| t.contains("\"blocking\"")));
         assert!(text.iter().any(|t| t.contains("prefix length")));
         assert!(text.iter().any(|t| t.contains("\"bad host\"")));

@@ -3,7 +3,7 @@
 //! linear in the input, so a hostile value cannot make inspection explode.
 
 use crate::envelope::{Envelope, Field};
-use regex::{Regex, RegexSet, RegexSetBuilder};
+use regex::bytes::{Regex, RegexSet, RegexSetBuilder};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 
@@ -58,19 +58,29 @@ pub struct Detector {
 
 struct Set {
     set: RegexSet,
-    each: Vec<Regex>,
+    /// Single rules, built on their first hit (only to cut the excerpt): most never fire, and
+    /// building them all would double the extension's init time.
+    each: Vec<std::sync::OnceLock<Option<Regex>>>,
+    patterns: Vec<String>,
     specs: Vec<RuleSpec>,
 }
 
 impl Set {
     fn new(specs: Vec<RuleSpec>) -> Result<Set, RulesError> {
-        let patterns: Vec<String> = specs.iter().map(|s| format!("(?i){}", s.pattern)).collect();
-        let mut each = Vec::new();
+        // ASCII semantics (`(?-u)`): payload syntax is ASCII, and Unicode classes would make
+        // the automata several times larger and slower to build (extension init time).
+        let patterns: Vec<String> = specs
+            .iter()
+            .map(|s| format!("(?i-u){}", s.pattern))
+            .collect();
+        // Parsing each pattern alone names the rule whose pattern is broken.
         for (spec, p) in specs.iter().zip(&patterns) {
-            each.push(Regex::new(p).map_err(|e| RulesError::Pattern {
-                id: spec.id.clone(),
-                reason: e.to_string(),
-            })?);
+            regex_syntax::ast::parse::Parser::new()
+                .parse(p)
+                .map_err(|e| RulesError::Pattern {
+                    id: spec.id.clone(),
+                    reason: e.to_string(),
+                })?;
         }
         let set = RegexSetBuilder::new(&patterns)
             .size_limit(64 << 20)
@@ -79,7 +89,16 @@ impl Set {
                 id: "(set)".into(),
                 reason: e.to_string(),
             })?;
-        Ok(Set { set, each, specs })
+        let each = patterns
+            .iter()
+            .map(|_| std::sync::OnceLock::new())
+            .collect();
+        Ok(Set {
+            set,
+            each,
+            patterns,
+            specs,
+        })
     }
 }
 
@@ -124,7 +143,7 @@ impl Detector {
 
     fn match_field(&self, set: &Set, field: &Field, hits: &mut Vec<Hit>) {
         for candidate in variants(&field.value) {
-            for i in set.set.matches(&candidate).iter() {
+            for i in set.set.matches(candidate.as_bytes()).iter() {
                 let spec = &set.specs[i];
                 if hits
                     .iter()
@@ -133,8 +152,10 @@ impl Detector {
                     continue;
                 }
                 let matched = set.each[i]
-                    .find(&candidate)
-                    .map(|m| m.as_str().to_string())
+                    .get_or_init(|| Regex::new(&set.patterns[i]).ok())
+                    .as_ref()
+                    .and_then(|r| r.find(candidate.as_bytes()))
+                    .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
                     .unwrap_or_default();
                 hits.push(Hit {
                     rule: spec.id.clone(),

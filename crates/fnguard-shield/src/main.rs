@@ -12,6 +12,12 @@ fn main() {
         .get("AWS_LAMBDA_FUNCTION_NAME")
         .cloned()
         .unwrap_or_else(|| "unknown-function".into());
+    for w in fnguard_shield::config::unknown_vars(&vars) {
+        println!(
+            "{}",
+            serde_json::json!({ "fnguard_shield": "warning", "message": format!("configuration: {w}") })
+        );
+    }
     let cfg = match Config::from_vars(&vars) {
         Ok(c) => c,
         Err(errors) => {

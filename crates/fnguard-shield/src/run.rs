@@ -43,10 +43,6 @@ pub async fn run(cfg: Config, api: String, function: String, started: Instant) -
         tx
     });
     let emitter = Emitter::new(function, otlp);
-    let detector = match Detector::builtin() {
-        Ok(d) => d,
-        Err(e) => return Exit::Failed(format!("built-in rules: {e}")),
-    };
     // The proxy listens before the extension registers: the runtime starts only after every
     // extension has registered, and must find the proxy there.
     let proxy_listener = match TcpListener::bind(("127.0.0.1", cfg.proxy_port)).await {
@@ -82,6 +78,11 @@ pub async fn run(cfg: Config, api: String, function: String, started: Instant) -
     let ext = match ExtensionClient::register(&api).await {
         Ok(e) => e,
         Err(e) => return Exit::Failed(e.to_string()),
+    };
+    // Built after registering, so that it overlaps the runtime's own init.
+    let detector = match Detector::builtin() {
+        Ok(d) => d,
+        Err(e) => return Exit::Failed(format!("built-in rules: {e}")),
     };
     let shield = Shield::new(cfg.clone(), detector, api.clone(), emitter);
     if let Some(l) = proxy_listener {

@@ -276,18 +276,30 @@ impl Watcher {
             .lock()
             .map(|r| r.clone())
             .unwrap_or_default();
+        let mut conns = Vec::new();
         for file in ["net/tcp", "net/tcp6"] {
-            let Ok(text) = std::fs::read_to_string(self.proc_root.join(file)) else {
-                continue;
-            };
-            for c in parse_tcp(&text) {
-                if !(c.state == 1 || c.state == 2) || c.remote.is_unspecified() {
+            if let Ok(text) = std::fs::read_to_string(self.proc_root.join(file)) {
+                conns.extend(
+                    parse_tcp(&text)
+                        .into_iter()
+                        .filter(|c| inodes.as_ref().is_none_or(|set| set.contains(&c.inode))),
+                );
+            }
+        }
+        // Connections accepted by a local listener (the Telemetry API posting to the shield, a
+        // server the function runs) are inbound, not egress.
+        let listening: HashSet<u16> = conns
+            .iter()
+            .filter(|c| c.state == 0x0A)
+            .map(|c| c.local_port)
+            .collect();
+        {
+            for c in conns {
+                if !(c.state == 1 || c.state == 2)
+                    || c.remote.is_unspecified()
+                    || listening.contains(&c.local_port)
+                {
                     continue;
-                }
-                if let Some(set) = &inodes {
-                    if !set.contains(&c.inode) {
-                        continue;
-                    }
                 }
                 if is_loopback(c.remote) && self.service_ports.contains(&c.remote_port) {
                     continue;

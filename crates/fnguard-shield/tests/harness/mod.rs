@@ -463,7 +463,10 @@ impl Sandbox {
         self.proxy_port = free_port();
         let spawned = Instant::now();
         let mut cmd = Command::new(shield_bin());
-        cmd.envs(self.base_env())
+        // Lambda gives the sandbox its own environment, not the test runner's.
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(self.base_env())
             .env("AWS_LAMBDA_RUNTIME_API", self.service.addr.to_string())
             .env("FNGUARD_PROXY_PORT", self.proxy_port.to_string())
             .env("FNGUARD_TELEMETRY_PORT", free_port().to_string())
@@ -494,6 +497,8 @@ impl Sandbox {
             let mut cmd = Command::new(wrapper());
             cmd.args(rc)
                 .current_dir(self.path("task"))
+                .env_clear()
+                .env("PATH", std::env::var("PATH").unwrap_or_default())
                 .envs(self.base_env())
                 .env("AWS_LAMBDA_RUNTIME_API", self.service.addr.to_string())
                 .env("_HANDLER", rc.last().cloned().unwrap_or_default())
