@@ -291,3 +291,64 @@ fn shutdown_is_handled_within_the_deadline() {
     let took = sb.shutdown().expect("the shield exits on SHUTDOWN");
     assert!(took < Duration::from_secs(2), "{took:?}");
 }
+
+/// The Rust runtime client (`lambda_runtime`), built as this crate's `rust_runtime` example
+/// (`cargo test` builds examples; a filtered run that skipped them skips this test).
+fn rust_runtime() -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let bin = exe.parent()?.parent()?.join("examples/rust_runtime");
+    if bin.exists() {
+        Some(bin)
+    } else {
+        eprintln!(
+            "skipping: {} not built (run the whole `cargo test`)",
+            bin.display()
+        );
+        None
+    }
+}
+
+#[test]
+fn the_rust_runtime_client_works_behind_the_shield() {
+    let Some(bin) = rust_runtime() else { return };
+    let mut sb = Sandbox::new(
+        Some(vec![bin.display().to_string()]),
+        &[("FNGUARD_MODE", "block"), ("FNGUARD_MAX_INVOCATIONS", "4")],
+    );
+    let seen_file = sb.path("seen.jsonl").display().to_string();
+    sb.env.push(("SEEN_FILE".into(), seen_file));
+    sb.start();
+    // Benign events of every trigger reach the handler unchanged.
+    let dir = format!("{}/tests/corpus/events", env!("CARGO_MANIFEST_DIR"));
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        let sent: Value = serde_json::from_slice(&bytes).unwrap();
+        let r = sb.invoke(&bytes, T);
+        assert!(
+            matches!(r.outcome, Outcome::Response { .. }),
+            "{:?}",
+            r.outcome
+        );
+        n += 1;
+        assert_eq!(seen(&sb).last(), Some(&sent));
+    }
+    // An attack is answered by the shield; the SQS batch loses its bad record.
+    let attack = json!({"resource": "/x", "path": "/x", "httpMethod": "GET", "headers": {}, "queryStringParameters": {"q": "'; DROP TABLE users; --"}, "requestContext": {"stage": "p"}});
+    assert_eq!(
+        sb.invoke(attack.to_string().as_bytes(), T).outcome.json()["statusCode"],
+        403
+    );
+    let batch =
+        json!({"Records": [sqs("ok", "fine"), sqs("bad", "{{ self.__init__.__globals__ }}")]});
+    let answer = sb.invoke(batch.to_string().as_bytes(), T).outcome.json();
+    assert_eq!(answer["handled"], 1);
+    assert_eq!(
+        answer["batchItemFailures"],
+        json!([{"itemIdentifier": "bad"}])
+    );
+    assert_eq!(seen(&sb).len(), n + 1);
+    // 19 invocations with a refresh every 4: five environments.
+    assert_eq!(sb.cold_starts, 5);
+    assert_eq!(sb.rule_count("FG956"), 4);
+}
