@@ -71,6 +71,8 @@ pub struct Watcher {
     /// Loopback ports of the Lambda service and the shield itself.
     service_ports: Vec<u16>,
     raised: HashSet<String>,
+    /// Socket inodes held by the watched processes at the previous check.
+    known_sockets: HashSet<u64>,
 }
 
 impl Watcher {
@@ -101,6 +103,7 @@ impl Watcher {
             allow_any_https: cfg.allow_any_https,
             service_ports,
             raised: HashSet::new(),
+            known_sockets: HashSet::new(),
         };
         for dir in w.tmp_dirs.clone() {
             walk(&dir, MAX_TMP_ENTRIES, &mut |p, m| {
@@ -112,7 +115,14 @@ impl Watcher {
                 w.code.push((p.to_path_buf(), Sig::of(m)));
             });
         }
-        w.baseline_pids = w.scoped_pids().into_iter().map(|(pid, _)| pid).collect();
+        let pids = w.scoped_pids();
+        w.baseline_pids = pids.iter().map(|(pid, _)| *pid).collect();
+        // Connections open at the baseline (the runtime's to the proxy) are checked once too.
+        let mut ignored = Vec::new();
+        w.check_connections(&pids, &mut ignored);
+        for a in ignored {
+            w.raised.insert(a.key);
+        }
         w.resolve_hosts(cfg);
         w
     }
@@ -247,30 +257,34 @@ impl Watcher {
         }
     }
 
-    fn check_connections(&self, pids: &[(u32, Stat)], alarms: &mut Vec<Alarm>) {
-        // On a shared host only the sockets of the watched processes count; in a Lambda
-        // sandbox the network namespace is the function's own.
-        let inodes: Option<HashSet<u64>> = self.group_only.then(|| {
-            let mut set = HashSet::new();
-            for (pid, _) in pids {
-                let fd_dir = self.proc_root.join(pid.to_string()).join("fd");
-                if let Ok(fds) = std::fs::read_dir(fd_dir) {
-                    for fd in fds.flatten().take(4096) {
-                        if let Ok(target) = std::fs::read_link(fd.path()) {
-                            let t = target.to_string_lossy();
-                            if let Some(n) = t
-                                .strip_prefix("socket:[")
-                                .and_then(|r| r.strip_suffix(']'))
-                                .and_then(|n| n.parse().ok())
-                            {
-                                set.insert(n);
-                            }
+    fn check_connections(&mut self, pids: &[(u32, Stat)], alarms: &mut Vec<Alarm>) {
+        // Sockets of the watched processes (not the shield's own: its connections are the
+        // Lambda APIs, the proxy and the collector). Reading /proc/net/tcp costs milliseconds
+        // on a big host (the kernel walks its whole connection table), so it is read only when
+        // a process holds a socket that was not there at the previous check.
+        let mut current = HashSet::new();
+        for (pid, _) in pids.iter().filter(|(p, _)| *p != self.own_pid) {
+            let fd_dir = self.proc_root.join(pid.to_string()).join("fd");
+            if let Ok(fds) = std::fs::read_dir(fd_dir) {
+                for fd in fds.flatten().take(4096) {
+                    if let Ok(target) = std::fs::read_link(fd.path()) {
+                        let t = target.to_string_lossy();
+                        if let Some(n) = t
+                            .strip_prefix("socket:[")
+                            .and_then(|r| r.strip_suffix(']'))
+                            .and_then(|n| n.parse::<u64>().ok())
+                        {
+                            current.insert(n);
                         }
                     }
                 }
             }
-            set
-        });
+        }
+        let new: HashSet<u64> = current.difference(&self.known_sockets).copied().collect();
+        self.known_sockets = current.clone();
+        if new.is_empty() {
+            return;
+        }
         let resolved = self
             .resolved_hosts
             .lock()
@@ -282,7 +296,7 @@ impl Watcher {
                 conns.extend(
                     parse_tcp(&text)
                         .into_iter()
-                        .filter(|c| inodes.as_ref().is_none_or(|set| set.contains(&c.inode))),
+                        .filter(|c| current.contains(&c.inode)),
                 );
             }
         }
@@ -294,7 +308,7 @@ impl Watcher {
             .map(|c| c.local_port)
             .collect();
         {
-            for c in conns {
+            for c in conns.into_iter().filter(|c| new.contains(&c.inode)) {
                 if !(c.state == 1 || c.state == 2)
                     || c.remote.is_unspecified()
                     || listening.contains(&c.local_port)

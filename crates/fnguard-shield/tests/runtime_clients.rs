@@ -352,3 +352,45 @@ fn the_rust_runtime_client_works_behind_the_shield() {
     assert_eq!(sb.cold_starts, 5);
     assert_eq!(sb.rule_count("FG956"), 4);
 }
+
+#[test]
+fn findings_are_exported_as_otlp_logs() {
+    use std::io::{Read, Write};
+    let collector = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", collector.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for mut s in collector.incoming().flatten() {
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 8192];
+            // One request per connection is enough here: read until the JSON body closes.
+            while let Ok(n) = s.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                if buf.ends_with(b"}") {
+                    break;
+                }
+            }
+            let _ =
+                s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}");
+            let _ = tx.send(String::from_utf8_lossy(&buf).into_owned());
+        }
+    });
+    let Some(mut sb) = sandbox(&[("FNGUARD_OTLP_ENDPOINT", &endpoint)]) else {
+        return;
+    };
+    let event =
+        json!({"Records": [sqs("m1", "{\"u\": \"http://169.254.169.254/latest/meta-data/\"}")]});
+    sb.invoke(event.to_string().as_bytes(), T);
+    let request = rx
+        .recv_timeout(Duration::from_secs(5))
+        .expect("an OTLP request");
+    assert!(request.starts_with("POST /v1/logs "), "{request}");
+    let body: Value =
+        serde_json::from_str(&request[request.find("\r\n\r\n").unwrap() + 4..]).unwrap();
+    let record = &body["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0];
+    assert_eq!(record["severityText"], "high");
+    assert_eq!(record["attributes"][0]["value"]["stringValue"], "FG951");
+}

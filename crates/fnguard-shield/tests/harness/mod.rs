@@ -300,6 +300,17 @@ impl Service {
         self.poke();
     }
 
+    /// Waits for the answer to an invocation.
+    pub fn wait_outcome(&self, id: &str, timeout: Duration) -> Option<Outcome> {
+        let id = id.to_string();
+        self.rt
+            .block_on(async {
+                tokio::time::timeout(timeout, self.wait_for(|st| st.outcomes.get(&id).cloned()))
+                    .await
+            })
+            .ok()
+    }
+
     pub fn outcome(&self, id: &str) -> Option<Outcome> {
         self.st().outcomes.get(id).cloned()
     }
@@ -387,6 +398,8 @@ pub struct Sandbox {
     pub cold_starts: u32,
     pub proxy_port: u16,
     pub init_times: Vec<Duration>,
+    /// From spawning the extension to its first `/event/next` (its init phase).
+    pub init_done_times: Vec<Duration>,
     counter: u64,
 }
 
@@ -413,6 +426,7 @@ impl Sandbox {
             cold_starts: 0,
             proxy_port: 0,
             init_times: Vec::new(),
+            init_done_times: Vec::new(),
             counter: 0,
         }
     }
@@ -491,6 +505,18 @@ impl Sandbox {
             )
         });
         self.init_times.push(registered - spawned);
+        // Init is complete, for Lambda, when the extension asks for its first event.
+        let service = self.service.clone();
+        let first_next = self.service.rt.block_on(async {
+            tokio::time::timeout(
+                Duration::from_secs(10),
+                service.wait_for(|st| (st.ext_next_calls > 0).then(Instant::now)),
+            )
+            .await
+        });
+        if let Ok(t) = first_next {
+            self.init_done_times.push(t - spawned);
+        }
         let pgid = shield.id();
         self.shield = Some(shield);
         if let Some(rc) = &self.runtime_cmd {
@@ -527,6 +553,10 @@ impl Sandbox {
             );
         }
         self.cold_starts += 1;
+    }
+
+    pub fn shield_pid(&self) -> Option<u32> {
+        self.shield.as_ref().map(Child::id)
     }
 
     pub fn shield_alive(&mut self) -> bool {
