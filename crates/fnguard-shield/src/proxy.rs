@@ -29,6 +29,40 @@ use tokio::sync::watch;
 
 pub type Body = BoxBody<Bytes, hyper::Error>;
 
+/// The inspection rules, compiled on a thread of their own at start so that compiling (a few
+/// milliseconds) overlaps registration and the runtime's init instead of adding to them.
+#[derive(Clone)]
+pub struct Rules(Arc<std::sync::OnceLock<Result<Detector, String>>>);
+
+impl Rules {
+    pub fn compile_in_background() -> Rules {
+        let cell = Arc::new(std::sync::OnceLock::new());
+        let fill = cell.clone();
+        std::thread::spawn(move || {
+            let _ = fill.set(Detector::builtin().map_err(|e| e.to_string()));
+        });
+        Rules(cell)
+    }
+
+    pub fn ready(d: Detector) -> Rules {
+        let cell = std::sync::OnceLock::new();
+        let _ = cell.set(Ok(d));
+        Rules(Arc::new(cell))
+    }
+
+    /// The rules, waiting for the compile thread if the first event comes before it is done.
+    pub fn get(&self) -> Result<&Detector, &str> {
+        self.0.wait().as_ref().map_err(String::as_str)
+    }
+
+    pub fn rule_count(&self) -> Option<usize> {
+        self.0
+            .get()
+            .and_then(|r| r.as_ref().ok())
+            .map(Detector::rule_count)
+    }
+}
+
 const NEXT: &str = "/2018-06-01/runtime/invocation/next";
 const INVOCATION: &str = "/2018-06-01/runtime/invocation/";
 const REQUEST_ID: &str = "lambda-runtime-aws-request-id";
@@ -47,7 +81,8 @@ pub struct State {
 
 pub struct Shield {
     pub cfg: Config,
-    pub detector: Detector,
+    /// Built on its own thread while the extension registers (see `Rules`).
+    pub rules: Rules,
     pub upstream: String,
     client: Client<HttpConnector, Body>,
     state: Mutex<State>,
@@ -66,7 +101,7 @@ fn empty() -> Body {
 }
 
 impl Shield {
-    pub fn new(cfg: Config, detector: Detector, upstream: String, emitter: Emitter) -> Arc<Shield> {
+    pub fn new(cfg: Config, rules: Rules, upstream: String, emitter: Emitter) -> Arc<Shield> {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         let client = Client::builder(TokioExecutor::new())
@@ -74,7 +109,7 @@ impl Shield {
             .build(connector);
         Arc::new(Shield {
             cfg,
-            detector,
+            rules,
             upstream,
             client,
             state: Mutex::new(State::default()),
@@ -334,7 +369,15 @@ impl Shield {
             max_keys: self.cfg.max_keys,
         };
         let env = decode(&event, &limits);
-        let ins = self.detector.inspect(&env, self.cfg.budget);
+        let detector = match self.rules.get() {
+            Ok(d) => d,
+            Err(why) => {
+                self.emitter
+                    .notice("error", &format!("request {id}: no rules ({why}); passing"));
+                return None;
+            }
+        };
+        let ins = detector.inspect(&env, self.cfg.budget);
         let verdict = decide(&event, &env, &ins, &self.cfg);
         if let Some(why) = &verdict.fallback {
             self.emitter.notice(

@@ -4,8 +4,7 @@
 
 use crate::config::Config;
 use crate::extension::{serve_telemetry, ExtensionClient, LifecycleEvent};
-use crate::inspect::Detector;
-use crate::proxy::{serve, Shield};
+use crate::proxy::{serve, Rules, Shield};
 use crate::telemetry::{otlp_request, Emitter, ShieldRule};
 use crate::watcher::Watcher;
 use bytes::Bytes;
@@ -43,6 +42,7 @@ pub async fn run(cfg: Config, api: String, function: String, started: Instant) -
         tx
     });
     let emitter = Emitter::new(function, otlp);
+    let rules = Rules::compile_in_background();
     // The proxy listens before the extension registers: the runtime starts only after every
     // extension has registered, and must find the proxy there.
     let proxy_listener = match TcpListener::bind(("127.0.0.1", cfg.proxy_port)).await {
@@ -79,12 +79,7 @@ pub async fn run(cfg: Config, api: String, function: String, started: Instant) -
         Ok(e) => e,
         Err(e) => return Exit::Failed(e.to_string()),
     };
-    // Built after registering, so that it overlaps the runtime's own init.
-    let detector = match Detector::builtin() {
-        Ok(d) => d,
-        Err(e) => return Exit::Failed(format!("built-in rules: {e}")),
-    };
-    let shield = Shield::new(cfg.clone(), detector, api.clone(), emitter);
+    let shield = Shield::new(cfg.clone(), rules, api.clone(), emitter);
     if let Some(l) = proxy_listener {
         tokio::spawn(serve(l, shield.clone()));
     }
@@ -111,10 +106,13 @@ pub async fn run(cfg: Config, api: String, function: String, started: Instant) -
     shield.emitter.notice(
         "info",
         &format!(
-            "fnguard-shield ready in {} µs: mode {:?}, {} rules, proxy on 127.0.0.1:{}",
+            "fnguard-shield ready in {} µs: mode {:?}, rules {}, proxy on 127.0.0.1:{}",
             started.elapsed().as_micros(),
             cfg.mode,
-            shield.detector.rule_count(),
+            shield
+                .rules
+                .rule_count()
+                .map_or("compiling".to_string(), |n| n.to_string()),
             cfg.proxy_port
         ),
     );
