@@ -35,6 +35,8 @@ pub enum Command {
     Sbom(Box<SbomArgs>),
     /// The offline OSV advisory database.
     Db(DbArgs),
+    /// Live mode: the same rules on a deployed AWS account (read-only).
+    Aws(crate::aws::AwsArgs),
     /// Print the JSON Schema of `scan --format json` output (fnguard/v1).
     Schema,
     /// Show a rule's documentation.

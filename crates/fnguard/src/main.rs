@@ -1,3 +1,4 @@
+mod aws;
 mod cli;
 mod config;
 mod deps;
@@ -52,6 +53,7 @@ fn main() -> ExitCode {
         Command::Deps(args) => deps::run_deps(*args),
         Command::Sbom(args) => deps::run_sbom(*args),
         Command::Db(args) => deps::run_db(args),
+        Command::Aws(args) => aws::run(args),
         Command::Rules(args) => rules(args.format).map(|_| 0),
         Command::Explain { rule } => explain(&rule),
         Command::Schema => {

@@ -1,0 +1,930 @@
+//! Reading an account through the AWS SDK: read-only calls only (`Get*`, `List*`, `Describe*`),
+//! paginated, with bounded concurrency and adaptive retries; a failed call is recorded in the
+//! snapshot and the rest goes on. Every call passes an interceptor that records its name, so a
+//! test can check that nothing but the documented read-only actions was called.
+
+use crate::snapshot::*;
+pub use crate::READ_ONLY_ACTIONS;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use futures_util::stream::{self, StreamExt};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+/// Where and how to read.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    /// Concurrent requests (per-function detail calls run this many at a time).
+    pub concurrency: usize,
+}
+
+/// The IAM action an SDK operation needs (`("Lambda", "ListFunctions")` → `lambda:ListFunctions`).
+pub fn action_of(service: &str, operation: &str) -> String {
+    let prefix = match service.to_ascii_lowercase().as_str() {
+        "apigatewayv2" | "api gateway" | "apigateway" => return "apigateway:GET".into(),
+        "eventbridge" => "events",
+        "cloudwatch logs" | "cloudwatchlogs" | "logs" => "logs",
+        other => return format!("{}:{}", other.replace(' ', ""), s3_action(operation)),
+    };
+    format!("{prefix}:{operation}")
+}
+
+/// S3 operations whose IAM action has another name.
+fn s3_action(op: &str) -> String {
+    match op {
+        "ListBuckets" => "ListAllMyBuckets".into(),
+        "GetBucketNotificationConfiguration" => "GetBucketNotification".into(),
+        "GetPublicAccessBlock" => "GetBucketPublicAccessBlock".into(),
+        other => other.into(),
+    }
+}
+
+#[derive(Debug, Default)]
+struct Recorder(Arc<Mutex<Vec<String>>>);
+
+impl Intercept for Recorder {
+    fn name(&self) -> &'static str {
+        "fnguard-call-recorder"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _ctx: &BeforeTransmitInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(m) = cfg.load::<Metadata>() {
+            if let Ok(mut calls) = self.0.lock() {
+                calls.push(format!("{}:{}", m.service(), m.name()));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Clone for Recorder {
+    fn clone(&self) -> Self {
+        Recorder(self.0.clone())
+    }
+}
+
+pub struct Collected {
+    pub snapshot: Snapshot,
+    /// Every SDK operation called, as `Service:Operation`.
+    pub calls: Vec<String>,
+}
+
+struct Ctx {
+    errors: Mutex<Vec<CallError>>,
+}
+
+impl Ctx {
+    fn keep<T, E: std::error::Error>(
+        &self,
+        service: &str,
+        op: &str,
+        resource: &str,
+        r: Result<T, E>,
+    ) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let message = DisplayErrorContext(&e).to_string();
+                // Absent optional configuration is not an error.
+                let absent = [
+                    "ResourceNotFound",
+                    "NoSuchBucketPolicy",
+                    "NoSuchPublicAccessBlock",
+                    "NoSuchPublicAccessBlockConfiguration",
+                    "NotFound",
+                ]
+                .iter()
+                .any(|k| message.contains(k));
+                if !absent {
+                    if let Ok(mut errors) = self.errors.lock() {
+                        errors.push(CallError {
+                            service: service.into(),
+                            operation: op.into(),
+                            resource: resource.into(),
+                            message: message.chars().take(400).collect(),
+                        });
+                    }
+                }
+                None
+            }
+        }
+    }
+}
+
+fn decode_policy(text: &str) -> Option<Value> {
+    serde_json::from_str(text).ok().or_else(|| {
+        let decoded = percent_decode(text);
+        serde_json::from_str(&decoded).ok()
+    })
+}
+
+/// IAM returns policy documents URL-encoded.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if bytes[i] == b'+' { b'+' } else { bytes[i] });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+pub async fn collect(target: &Target, progress: &(dyn Fn(&str) + Sync)) -> Collected {
+    let recorder = Recorder::default();
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .retry_config(aws_config::retry::RetryConfig::adaptive().with_max_attempts(5))
+        .http_client(
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                    aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+                ))
+                .build_https(),
+        );
+    if let Some(p) = &target.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = &target.region {
+        loader = loader.region(aws_config::Region::new(r.clone()));
+    }
+    if let Some(e) = &target.endpoint_url {
+        loader = loader.endpoint_url(e);
+    }
+    let cfg = loader.load().await;
+    let ctx = Ctx {
+        errors: Mutex::new(Vec::new()),
+    };
+    let mut snap = Snapshot {
+        region: cfg.region().map(|r| r.to_string()).unwrap_or_default(),
+        ..Snapshot::default()
+    };
+    let rec = recorder.clone();
+    macro_rules! client {
+        ($krate:ident) => {{
+            let conf = $krate::config::Builder::from(&cfg)
+                .interceptor(rec.clone())
+                .build();
+            $krate::Client::from_conf(conf)
+        }};
+    }
+    let concurrency = target.concurrency.max(1);
+
+    progress("account");
+    let sts = client!(aws_sdk_sts);
+    if let Some(id) = ctx.keep(
+        "sts",
+        "GetCallerIdentity",
+        "",
+        sts.get_caller_identity().send().await,
+    ) {
+        snap.account = id.account().unwrap_or_default().to_string();
+    }
+
+    progress("functions");
+    let lambda = client!(aws_sdk_lambda);
+    let mut configs = Vec::new();
+    let mut pages = lambda.list_functions().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        match ctx.keep("lambda", "ListFunctions", "", page) {
+            Some(p) => configs.extend(p.functions().iter().cloned()),
+            None => break,
+        }
+    }
+    let functions: Vec<LiveFunction> = stream::iter(configs)
+        .map(|c| {
+            let lambda = lambda.clone();
+            let ctx = &ctx;
+            async move { function_details(&lambda, ctx, c).await }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    snap.functions = functions;
+    snap.functions.sort_by(|a, b| a.name.cmp(&b.name));
+
+    progress("roles");
+    let iam = client!(aws_sdk_iam);
+    let mut pages = iam
+        .get_account_authorization_details()
+        .filter(aws_sdk_iam::types::EntityType::Role)
+        .filter(aws_sdk_iam::types::EntityType::LocalManagedPolicy)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let Some(p) = ctx.keep("iam", "GetAccountAuthorizationDetails", "", page) else {
+            break;
+        };
+        for r in p.role_detail_list() {
+            snap.roles.push(LiveRole {
+                name: r.role_name().unwrap_or_default().to_string(),
+                arn: r.arn().unwrap_or_default().to_string(),
+                trust_policy: r
+                    .assume_role_policy_document()
+                    .and_then(decode_policy)
+                    .unwrap_or(Value::Null),
+                inline: r
+                    .role_policy_list()
+                    .iter()
+                    .filter_map(|p| {
+                        Some((
+                            p.policy_name()?.to_string(),
+                            decode_policy(p.policy_document()?)?,
+                        ))
+                    })
+                    .collect(),
+                attached: r
+                    .attached_managed_policies()
+                    .iter()
+                    .filter_map(|a| a.policy_arn().map(str::to_string))
+                    .collect(),
+                boundary: r
+                    .permissions_boundary()
+                    .and_then(|b| b.permissions_boundary_arn())
+                    .map(str::to_string),
+            });
+        }
+        for p in p.policies() {
+            let doc = p
+                .policy_version_list()
+                .iter()
+                .find(|v| v.is_default_version())
+                .and_then(|v| v.document())
+                .and_then(decode_policy);
+            if let (Some(arn), Some(doc)) = (p.arn(), doc) {
+                snap.managed_policies.push(LivePolicy {
+                    arn: arn.to_string(),
+                    name: p.policy_name().unwrap_or_default().to_string(),
+                    document: doc,
+                });
+            }
+        }
+    }
+    // Only the roles the functions use matter; the rest of the account stays out of the model.
+    let used: std::collections::HashSet<&str> =
+        snap.functions.iter().map(|f| f.role.as_str()).collect();
+    snap.roles.retain(|r| used.contains(r.arn.as_str()));
+    let attached: std::collections::HashSet<&str> = snap
+        .roles
+        .iter()
+        .flat_map(|r| r.attached.iter().map(String::as_str))
+        .collect();
+    snap.managed_policies
+        .retain(|p| attached.contains(p.arn.as_str()));
+
+    progress("buckets");
+    let s3 = client!(aws_sdk_s3);
+    if let Some(list) = ctx.keep("s3", "ListBuckets", "", s3.list_buckets().send().await) {
+        let names: Vec<String> = list
+            .buckets()
+            .iter()
+            .filter_map(|b| b.name().map(str::to_string))
+            .collect();
+        let buckets: Vec<LiveBucket> = stream::iter(names)
+            .map(|name| {
+                let s3 = s3.clone();
+                let ctx = &ctx;
+                async move { bucket_details(&s3, ctx, name).await }
+            })
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+        snap.buckets = buckets;
+        snap.buckets.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+
+    progress("queues");
+    let sqs = client!(aws_sdk_sqs);
+    let mut urls = Vec::new();
+    let mut pages = sqs.list_queues().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        match ctx.keep("sqs", "ListQueues", "", page) {
+            Some(p) => urls.extend(p.queue_urls().iter().cloned()),
+            None => break,
+        }
+    }
+    for url in urls {
+        let r = sqs
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
+            .send()
+            .await;
+        let Some(out) = ctx.keep("sqs", "GetQueueAttributes", &url, r) else {
+            continue;
+        };
+        let attrs: BTreeMap<String, String> = out
+            .attributes()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.as_str().to_string(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let arn = attrs.get("QueueArn").cloned().unwrap_or_default();
+        snap.queues.push(LiveQueue {
+            name: arn.rsplit(':').next().unwrap_or_default().to_string(),
+            arn,
+            url,
+            policy: attrs.get("Policy").and_then(|p| decode_policy(p)),
+            kms_key: attrs.get("KmsMasterKeyId").cloned(),
+            sqs_managed_sse: attrs.get("SqsManagedSseEnabled").map(|v| v == "true"),
+            redrive: attrs.contains_key("RedrivePolicy"),
+        });
+    }
+
+    progress("topics");
+    let sns = client!(aws_sdk_sns);
+    let mut arns = Vec::new();
+    let mut pages = sns.list_topics().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        match ctx.keep("sns", "ListTopics", "", page) {
+            Some(p) => arns.extend(
+                p.topics()
+                    .iter()
+                    .filter_map(|t| t.topic_arn().map(str::to_string)),
+            ),
+            None => break,
+        }
+    }
+    for arn in arns {
+        let attrs = ctx
+            .keep(
+                "sns",
+                "GetTopicAttributes",
+                &arn,
+                sns.get_topic_attributes().topic_arn(&arn).send().await,
+            )
+            .and_then(|o| o.attributes().cloned())
+            .unwrap_or_default();
+        let mut subscriptions = Vec::new();
+        let mut pages = sns
+            .list_subscriptions_by_topic()
+            .topic_arn(&arn)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            match ctx.keep("sns", "ListSubscriptionsByTopic", &arn, page) {
+                Some(p) => subscriptions.extend(p.subscriptions().iter().map(|s| {
+                    (
+                        s.protocol().unwrap_or_default().to_string(),
+                        s.endpoint().unwrap_or_default().to_string(),
+                    )
+                })),
+                None => break,
+            }
+        }
+        snap.topics.push(LiveTopic {
+            name: arn.rsplit(':').next().unwrap_or_default().to_string(),
+            policy: attrs.get("Policy").and_then(|p| decode_policy(p)),
+            kms_key: attrs.get("KmsMasterKeyId").cloned(),
+            arn,
+            subscriptions,
+        });
+    }
+
+    progress("HTTP APIs");
+    let v2 = client!(aws_sdk_apigatewayv2);
+    snap.http_apis = http_apis(&v2, &ctx).await;
+    progress("REST APIs");
+    let v1 = client!(aws_sdk_apigateway);
+    snap.rest_apis = rest_apis(&v1, &ctx).await;
+
+    progress("EventBridge rules");
+    let eb = client!(aws_sdk_eventbridge);
+    let mut token: Option<String> = None;
+    loop {
+        let r = eb.list_rules().set_next_token(token.clone()).send().await;
+        let Some(out) = ctx.keep("events", "ListRules", "", r) else {
+            break;
+        };
+        for rule in out.rules() {
+            let name = rule.name().unwrap_or_default().to_string();
+            let targets = ctx
+                .keep(
+                    "events",
+                    "ListTargetsByRule",
+                    &name,
+                    eb.list_targets_by_rule()
+                        .rule(&name)
+                        .set_event_bus_name(rule.event_bus_name().map(str::to_string))
+                        .send()
+                        .await,
+                )
+                .map(|t| t.targets().iter().map(|t| t.arn().to_string()).collect())
+                .unwrap_or_default();
+            snap.rules.push(LiveRule {
+                bus: rule.event_bus_name().unwrap_or("default").to_string(),
+                schedule: rule.schedule_expression().map(str::to_string),
+                pattern: rule.event_pattern().map(str::to_string),
+                name,
+                targets,
+            });
+        }
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+
+    progress("log groups");
+    let logs = client!(aws_sdk_cloudwatchlogs);
+    let mut pages = logs
+        .describe_log_groups()
+        .log_group_name_prefix("/aws/lambda/")
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        match ctx.keep("logs", "DescribeLogGroups", "", page) {
+            Some(p) => snap
+                .log_groups
+                .extend(p.log_groups().iter().map(|g| LiveLogGroup {
+                    name: g.log_group_name().unwrap_or_default().to_string(),
+                    retention_days: g.retention_in_days().map(i64::from),
+                })),
+            None => break,
+        }
+    }
+
+    snap.errors = ctx.errors.into_inner().unwrap_or_default();
+    let calls = recorder.0.lock().map(|c| c.clone()).unwrap_or_default();
+    Collected {
+        snapshot: snap,
+        calls,
+    }
+}
+
+async fn function_details(
+    lambda: &aws_sdk_lambda::Client,
+    ctx: &Ctx,
+    c: aws_sdk_lambda::types::FunctionConfiguration,
+) -> LiveFunction {
+    let name = c.function_name().unwrap_or_default().to_string();
+    let mut f = LiveFunction {
+        arn: c.function_arn().unwrap_or_default().to_string(),
+        runtime: c.runtime().map(|r| r.as_str().to_string()),
+        handler: c.handler().map(str::to_string),
+        package_type: c.package_type().map(|p| p.as_str().to_string()),
+        role: c.role().unwrap_or_default().to_string(),
+        memory_mb: c.memory_size().map(i64::from),
+        timeout_s: c.timeout().map(i64::from),
+        environment: c
+            .environment()
+            .and_then(|e| e.variables())
+            .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default(),
+        kms_key: c.kms_key_arn().map(str::to_string),
+        layers: c
+            .layers()
+            .iter()
+            .filter_map(|l| l.arn().map(str::to_string))
+            .collect(),
+        in_vpc: c.vpc_config().is_some_and(|v| !v.subnet_ids().is_empty()),
+        tracing: c
+            .tracing_config()
+            .and_then(|t| t.mode())
+            .map(|m| m.as_str().to_string()),
+        dead_letter: c
+            .dead_letter_config()
+            .and_then(|d| d.target_arn())
+            .map(str::to_string),
+        architectures: c
+            .architectures()
+            .iter()
+            .map(|a| a.as_str().to_string())
+            .collect(),
+        code_sha256: c.code_sha256().map(str::to_string),
+        name: name.clone(),
+        ..LiveFunction::default()
+    };
+    f.reserved_concurrency = ctx
+        .keep(
+            "lambda",
+            "GetFunctionConcurrency",
+            &name,
+            lambda
+                .get_function_concurrency()
+                .function_name(&name)
+                .send()
+                .await,
+        )
+        .and_then(|o| o.reserved_concurrent_executions())
+        .map(i64::from);
+    f.url = ctx
+        .keep(
+            "lambda",
+            "GetFunctionUrlConfig",
+            &name,
+            lambda
+                .get_function_url_config()
+                .function_name(&name)
+                .send()
+                .await,
+        )
+        .map(|u| LiveUrl {
+            auth_type: u.auth_type().as_str().to_string(),
+            cors_allow_origins: u
+                .cors()
+                .map(|c| c.allow_origins().to_vec())
+                .unwrap_or_default(),
+            invoke_mode: u.invoke_mode().map(|m| m.as_str().to_string()),
+        });
+    f.policy = ctx
+        .keep(
+            "lambda",
+            "GetPolicy",
+            &name,
+            lambda.get_policy().function_name(&name).send().await,
+        )
+        .and_then(|p| p.policy().and_then(decode_policy));
+    f.code_signing = ctx
+        .keep(
+            "lambda",
+            "GetFunctionCodeSigningConfig",
+            &name,
+            lambda
+                .get_function_code_signing_config()
+                .function_name(&name)
+                .send()
+                .await,
+        )
+        .map(|o| o.code_signing_config_arn().to_string())
+        .filter(|a| !a.is_empty());
+    let mut pages = lambda
+        .list_event_source_mappings()
+        .function_name(&name)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let Some(p) = ctx.keep("lambda", "ListEventSourceMappings", &name, page) else {
+            break;
+        };
+        for m in p.event_source_mappings() {
+            f.event_source_mappings.push(LiveMapping {
+                event_source_arn: m.event_source_arn().unwrap_or_default().to_string(),
+                function_response_types: m
+                    .function_response_types()
+                    .iter()
+                    .map(|t| t.as_str().to_string())
+                    .collect(),
+                on_failure: m
+                    .destination_config()
+                    .and_then(|d| d.on_failure())
+                    .and_then(|o| o.destination())
+                    .map(str::to_string),
+                batch_size: m.batch_size().map(i64::from),
+                enabled: m.state().is_none_or(|s| s != "Disabled"),
+            });
+        }
+    }
+    f.invoke_config = ctx
+        .keep(
+            "lambda",
+            "GetFunctionEventInvokeConfig",
+            &name,
+            lambda
+                .get_function_event_invoke_config()
+                .function_name(&name)
+                .send()
+                .await,
+        )
+        .map(|c| LiveInvokeConfig {
+            max_retries: c.maximum_retry_attempts().map(i64::from),
+            max_event_age_s: c.maximum_event_age_in_seconds().map(i64::from),
+            on_failure: c
+                .destination_config()
+                .and_then(|d| d.on_failure())
+                .and_then(|o| o.destination())
+                .map(str::to_string),
+            on_success: c
+                .destination_config()
+                .and_then(|d| d.on_success())
+                .and_then(|o| o.destination())
+                .map(str::to_string),
+        });
+    f
+}
+
+async fn bucket_details(s3: &aws_sdk_s3::Client, ctx: &Ctx, name: String) -> LiveBucket {
+    let mut b = LiveBucket {
+        name: name.clone(),
+        ..LiveBucket::default()
+    };
+    if let Some(n) = ctx.keep(
+        "s3",
+        "GetBucketNotificationConfiguration",
+        &name,
+        s3.get_bucket_notification_configuration()
+            .bucket(&name)
+            .send()
+            .await,
+    ) {
+        for l in n.lambda_function_configurations() {
+            let rules = l
+                .filter()
+                .and_then(|f| f.key())
+                .map(|k| k.filter_rules().to_vec())
+                .unwrap_or_default();
+            let rule = |which: &str| {
+                rules
+                    .iter()
+                    .find(|r| {
+                        r.name()
+                            .is_some_and(|n| n.as_str().eq_ignore_ascii_case(which))
+                    })
+                    .and_then(|r| r.value().map(str::to_string))
+            };
+            b.notifications.push(LiveNotification {
+                function_arn: l.lambda_function_arn().to_string(),
+                events: l.events().iter().map(|e| e.as_str().to_string()).collect(),
+                prefix: rule("prefix"),
+                suffix: rule("suffix"),
+            });
+        }
+    }
+    b.policy = ctx
+        .keep(
+            "s3",
+            "GetBucketPolicy",
+            &name,
+            s3.get_bucket_policy().bucket(&name).send().await,
+        )
+        .and_then(|p| p.policy().and_then(decode_policy));
+    b.public_access_block = ctx
+        .keep(
+            "s3",
+            "GetPublicAccessBlock",
+            &name,
+            s3.get_public_access_block().bucket(&name).send().await,
+        )
+        .and_then(|o| o.public_access_block_configuration().cloned())
+        .map(|c| {
+            [
+                c.block_public_acls().unwrap_or(false),
+                c.block_public_policy().unwrap_or(false),
+                c.ignore_public_acls().unwrap_or(false),
+                c.restrict_public_buckets().unwrap_or(false),
+            ]
+        });
+    b
+}
+
+async fn http_apis(v2: &aws_sdk_apigatewayv2::Client, ctx: &Ctx) -> Vec<LiveHttpApi> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let Some(page) = ctx.keep(
+            "apigatewayv2",
+            "GetApis",
+            "",
+            v2.get_apis().set_next_token(token.clone()).send().await,
+        ) else {
+            break;
+        };
+        for a in page.items() {
+            let id = a.api_id().unwrap_or_default().to_string();
+            let mut api = LiveHttpApi {
+                name: a.name().unwrap_or_default().to_string(),
+                protocol: a
+                    .protocol_type()
+                    .map(|p| p.as_str().to_string())
+                    .unwrap_or_default(),
+                cors_allow_origins: a
+                    .cors_configuration()
+                    .map(|c| c.allow_origins().to_vec())
+                    .unwrap_or_default(),
+                id: id.clone(),
+                ..LiveHttpApi::default()
+            };
+            if let Some(r) = ctx.keep(
+                "apigatewayv2",
+                "GetRoutes",
+                &id,
+                v2.get_routes().api_id(&id).send().await,
+            ) {
+                api.routes = r
+                    .items()
+                    .iter()
+                    .map(|r| LiveRoute {
+                        route_key: r.route_key().unwrap_or_default().to_string(),
+                        authorization_type: r.authorization_type().map(|t| t.as_str().to_string()),
+                        authorizer_id: r.authorizer_id().map(str::to_string),
+                        api_key_required: r.api_key_required().unwrap_or(false),
+                        target: r.target().map(str::to_string),
+                    })
+                    .collect();
+            }
+            if let Some(r) = ctx.keep(
+                "apigatewayv2",
+                "GetIntegrations",
+                &id,
+                v2.get_integrations().api_id(&id).send().await,
+            ) {
+                api.integrations = r
+                    .items()
+                    .iter()
+                    .filter_map(|i| {
+                        Some((
+                            i.integration_id()?.to_string(),
+                            i.integration_uri()?.to_string(),
+                        ))
+                    })
+                    .collect();
+            }
+            if let Some(r) = ctx.keep(
+                "apigatewayv2",
+                "GetAuthorizers",
+                &id,
+                v2.get_authorizers().api_id(&id).send().await,
+            ) {
+                api.authorizers = r
+                    .items()
+                    .iter()
+                    .filter_map(|a| {
+                        Some((
+                            a.authorizer_id()?.to_string(),
+                            a.authorizer_type()?.as_str().to_string(),
+                        ))
+                    })
+                    .collect();
+            }
+            if let Some(r) = ctx.keep(
+                "apigatewayv2",
+                "GetStages",
+                &id,
+                v2.get_stages().api_id(&id).send().await,
+            ) {
+                api.stages = r
+                    .items()
+                    .iter()
+                    .map(|s| LiveStage {
+                        name: s.stage_name().unwrap_or_default().to_string(),
+                        throttle_rate: s
+                            .default_route_settings()
+                            .and_then(|d| d.throttling_rate_limit()),
+                        throttle_burst: s
+                            .default_route_settings()
+                            .and_then(|d| d.throttling_burst_limit())
+                            .map(i64::from),
+                        access_logging: s
+                            .access_log_settings()
+                            .is_some_and(|a| a.destination_arn().is_some()),
+                    })
+                    .collect();
+            }
+            out.push(api);
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    out
+}
+
+async fn rest_apis(v1: &aws_sdk_apigateway::Client, ctx: &Ctx) -> Vec<LiveRestApi> {
+    let mut out = Vec::new();
+    let mut position: Option<String> = None;
+    loop {
+        let Some(page) = ctx.keep(
+            "apigateway",
+            "GetRestApis",
+            "",
+            v1.get_rest_apis()
+                .set_position(position.clone())
+                .send()
+                .await,
+        ) else {
+            break;
+        };
+        for a in page.items() {
+            let id = a.id().unwrap_or_default().to_string();
+            let mut api = LiveRestApi {
+                name: a.name().unwrap_or_default().to_string(),
+                endpoint_types: a
+                    .endpoint_configuration()
+                    .map(|e| e.types().iter().map(|t| t.as_str().to_string()).collect())
+                    .unwrap_or_default(),
+                policy: a
+                    .policy()
+                    .and_then(|p| decode_policy(&p.replace("\\\"", "\""))),
+                id: id.clone(),
+                ..LiveRestApi::default()
+            };
+            let mut pages = v1.get_resources().rest_api_id(&id).into_paginator().send();
+            let mut resources = Vec::new();
+            while let Some(p) = pages.next().await {
+                match ctx.keep("apigateway", "GetResources", &id, p) {
+                    Some(p) => resources.extend(p.items().iter().cloned()),
+                    None => break,
+                }
+            }
+            for r in resources {
+                let (Some(rid), Some(path)) = (r.id(), r.path()) else {
+                    continue;
+                };
+                let methods: Vec<String> = r
+                    .resource_methods()
+                    .map(|m| m.keys().cloned().collect())
+                    .unwrap_or_default();
+                for http_method in methods {
+                    let Some(m) = ctx.keep(
+                        "apigateway",
+                        "GetMethod",
+                        path,
+                        v1.get_method()
+                            .rest_api_id(&id)
+                            .resource_id(rid)
+                            .http_method(&http_method)
+                            .send()
+                            .await,
+                    ) else {
+                        continue;
+                    };
+                    let uri = m
+                        .method_integration()
+                        .and_then(|i| i.uri())
+                        .unwrap_or_default();
+                    let function_arn = uri
+                        .split("/functions/")
+                        .nth(1)
+                        .and_then(|rest| rest.strip_suffix("/invocations"))
+                        .map(str::to_string);
+                    api.methods.push(LiveMethod {
+                        path: path.to_string(),
+                        http_method: http_method.clone(),
+                        authorization_type: m.authorization_type().unwrap_or("NONE").to_string(),
+                        api_key_required: m.api_key_required().unwrap_or(false),
+                        function_arn,
+                    });
+                }
+            }
+            api.methods
+                .sort_by(|a, b| (&a.path, &a.http_method).cmp(&(&b.path, &b.http_method)));
+            if let Some(s) = ctx.keep(
+                "apigateway",
+                "GetStages",
+                &id,
+                v1.get_stages().rest_api_id(&id).send().await,
+            ) {
+                api.stages = s
+                    .item()
+                    .iter()
+                    .map(|s| {
+                        let all = s.method_settings().and_then(|m| m.get("*/*"));
+                        LiveStage {
+                            name: s.stage_name().unwrap_or_default().to_string(),
+                            throttle_rate: all
+                                .map(|m| m.throttling_rate_limit())
+                                .filter(|r| *r > 0.0),
+                            throttle_burst: all
+                                .map(|m| i64::from(m.throttling_burst_limit()))
+                                .filter(|b| *b > 0),
+                            access_logging: s
+                                .access_log_settings()
+                                .is_some_and(|a| a.destination_arn().is_some()),
+                        }
+                    })
+                    .collect();
+            }
+            out.push(api);
+        }
+        position = page.position().map(str::to_string);
+        if position.is_none() {
+            break;
+        }
+    }
+    out
+}
+
+/// `collect` on a runtime of its own, for callers without one (the CLI).
+pub fn collect_blocking(
+    target: &Target,
+    progress: &(dyn Fn(&str) + Sync),
+) -> std::io::Result<Collected> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    Ok(rt.block_on(collect(target, progress)))
+}

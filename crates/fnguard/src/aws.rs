@@ -1,0 +1,290 @@
+//! `fnguard aws scan`: the same model and rules, read from a deployed account (read-only).
+
+use crate::cli::{FailOn, OutputFormat};
+use crate::config;
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+use fnguard_aws::Snapshot;
+use fnguard_model::{Finding, Level, ScanError, Severity};
+use fnguard_report::{HumanOptions, ProjectSummary, ScanReport};
+use fnguard_rules::{RuleConfig, Selection};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct AwsArgs {
+    #[command(subcommand)]
+    pub command: AwsCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AwsCommand {
+    /// Read the account's functions, roles, APIs and event sources and run every rule on them.
+    Scan(Box<AwsScanArgs>),
+    /// Print the read-only IAM policy fnguard needs for `aws scan`.
+    Policy,
+}
+
+#[derive(Args, Debug)]
+pub struct AwsScanArgs {
+    /// AWS profile (default: the standard credential chain: environment, profile, SSO, IMDS).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Region to read (repeatable); default: the profile's region.
+    #[arg(long = "region")]
+    pub regions: Vec<String>,
+    /// Endpoint for every service (a local emulator such as moto).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Concurrent requests.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Scan a snapshot saved with --save-snapshot instead of calling AWS.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Vec<PathBuf>,
+    /// Save what was read (JSON), to rescan or diff later without calling AWS.
+    #[arg(long, value_name = "FILE")]
+    pub save_snapshot: Option<PathBuf>,
+    /// Write every AWS API operation called, one per line (an audit of what fnguard did).
+    #[arg(long, value_name = "FILE")]
+    pub calls_log: Option<PathBuf>,
+    #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[arg(long)]
+    pub no_progress: bool,
+    #[arg(long, value_name = "DATE", hide = true, env = "FNGUARD_TODAY")]
+    pub today: Option<String>,
+}
+
+pub fn run(args: AwsArgs) -> Result<u8> {
+    match args.command {
+        AwsCommand::Scan(a) => scan(*a),
+        AwsCommand::Policy => {
+            let policy = serde_json::json!({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Sid": "FnguardReadOnly",
+                    "Effect": "Allow",
+                    "Action": fnguard_aws::READ_ONLY_ACTIONS,
+                    "Resource": "*",
+                }],
+            });
+            println!("{}", serde_json::to_string_pretty(&policy)?);
+            Ok(0)
+        }
+    }
+}
+
+fn snapshots(args: &AwsScanArgs) -> Result<(Vec<Snapshot>, Vec<String>)> {
+    if !args.snapshot.is_empty() {
+        let mut out = Vec::new();
+        for p in &args.snapshot {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            let snap: Snapshot = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not an fnguard snapshot", p.display()))?;
+            out.push(snap);
+        }
+        return Ok((out, Vec::new()));
+    }
+    collect(args)
+}
+
+#[cfg(feature = "aws")]
+fn collect(args: &AwsScanArgs) -> Result<(Vec<Snapshot>, Vec<String>)> {
+    let regions: Vec<Option<String>> = if args.regions.is_empty() {
+        vec![None]
+    } else {
+        args.regions.iter().cloned().map(Some).collect()
+    };
+    let mut snaps = Vec::new();
+    let mut calls = Vec::new();
+    for region in regions {
+        let bar = if args.no_progress {
+            indicatif::ProgressBar::hidden()
+        } else {
+            let b = indicatif::ProgressBar::new_spinner();
+            b.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            b
+        };
+        let target = fnguard_aws::collect::Target {
+            profile: args.profile.clone(),
+            region: region.clone(),
+            endpoint_url: args.endpoint_url.clone(),
+            concurrency: args.concurrency,
+        };
+        let label = region.clone().unwrap_or_else(|| "default region".into());
+        let progress = |what: &str| bar.set_message(format!("{label}: reading {what}"));
+        let c = fnguard_aws::collect::collect_blocking(&target, &progress)
+            .context("cannot start the AWS client runtime")?;
+        bar.finish_and_clear();
+        calls.extend(c.calls);
+        snaps.push(c.snapshot);
+    }
+    Ok((snaps, calls))
+}
+
+#[cfg(not(feature = "aws"))]
+fn collect(_args: &AwsScanArgs) -> Result<(Vec<Snapshot>, Vec<String>)> {
+    anyhow::bail!(
+        "this fnguard was built without the `aws` feature; rebuild with it, or scan a saved snapshot with --snapshot FILE"
+    )
+}
+
+fn scan(args: AwsScanArgs) -> Result<u8> {
+    let cfg = match args
+        .config
+        .clone()
+        .or_else(|| config::find(&PathBuf::from(".")))
+    {
+        Some(p) => config::load(&p)?,
+        None => config::Config::default(),
+    };
+    let selection = Selection {
+        select: if args.select.is_empty() {
+            cfg.select.clone()
+        } else {
+            args.select.clone()
+        },
+        ignore: cfg.ignore.iter().chain(&args.ignore).cloned().collect(),
+        enable: cfg.enable.clone(),
+        severity: cfg.severity.clone(),
+    };
+    let unknown = selection.unknown_patterns();
+    if !unknown.is_empty() {
+        eprintln!(
+            "fnguard: no rule matches {}; `fnguard rules` lists them",
+            unknown.join(", ")
+        );
+        return Ok(2);
+    }
+    let today = match &args.today {
+        Some(d) => crate::scan::parse_date(d)
+            .with_context(|| format!("--today must be YYYY-MM-DD, got `{d}`"))?,
+        None => crate::scan::today(),
+    };
+    let (snaps, calls) = match snapshots(&args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("fnguard: {e:#}");
+            return Ok(2);
+        }
+    };
+    if let Some(path) = &args.calls_log {
+        let mut text = calls.join("\n");
+        text.push('\n');
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &args.save_snapshot {
+        let value = if snaps.len() == 1 {
+            serde_json::to_string_pretty(&snaps[0])?
+        } else {
+            serde_json::to_string_pretty(&snaps)?
+        };
+        std::fs::write(path, value).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let mut errors: Vec<ScanError> = Vec::new();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut projects = Vec::new();
+    for snap in &snaps {
+        for e in &snap.errors {
+            errors.push(ScanError {
+                file: format!("aws:{}:{}", e.service, e.operation),
+                line: None,
+                message: if e.resource.is_empty() {
+                    e.message.clone()
+                } else {
+                    format!("{}: {}", e.resource, e.message)
+                },
+                level: Level::Warning,
+            });
+        }
+        let (project, diagnostics, lines) = fnguard_aws::load(snap);
+        errors.extend(diagnostics);
+        let Some(project) = project else { continue };
+        let mut found = fnguard_rules::run(
+            std::slice::from_ref(&project),
+            &RuleConfig {
+                selection: selection.clone(),
+                today,
+                trusted_layer_accounts: cfg.trusted_layer_accounts.clone(),
+                account_concurrency: cfg.account_concurrency,
+                max_usd_per_hour: cfg.max_usd_per_hour,
+                region: Some(snap.region.clone()),
+            },
+        );
+        for f in &mut found {
+            lines.relocate(&mut f.location);
+            for r in &mut f.related {
+                lines.relocate(r);
+            }
+        }
+        findings.extend(found);
+        projects.push(project);
+    }
+    let summaries: Vec<ProjectSummary> = projects
+        .iter()
+        .map(|p| ProjectSummary {
+            path: p.path.clone(),
+            format: p.format.as_str().to_string(),
+            functions: p.functions.iter().map(|f| f.id.clone()).collect(),
+        })
+        .collect();
+    let report = ScanReport {
+        tool_version: env!("CARGO_PKG_VERSION"),
+        projects: &summaries,
+        errors: &errors,
+        findings: &findings,
+    };
+    let text = match args.format {
+        OutputFormat::Human => fnguard_report::render_human(
+            &report,
+            &HumanOptions {
+                color: false,
+                snippets: &HashMap::new(),
+            },
+        ),
+        OutputFormat::Json => fnguard_report::render_json(&report),
+        OutputFormat::Html => crate::map::html_page(&projects, &findings, &HashMap::new(), &cfg),
+        OutputFormat::Sarif => fnguard_report::render_sarif(&report),
+        OutputFormat::Junit => fnguard_report::render_junit(&report),
+        OutputFormat::Markdown => fnguard_report::render_markdown(&report),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, &text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        }
+    }
+    let fail_on = match (args.fail_on, args.format) {
+        (Some(f), _) => f,
+        (None, OutputFormat::Sarif) => FailOn::None,
+        (None, _) => FailOn::High,
+    };
+    let threshold = match fail_on {
+        FailOn::Critical => Some(Severity::Critical),
+        FailOn::High => Some(Severity::High),
+        FailOn::Medium => Some(Severity::Medium),
+        FailOn::Low => Some(Severity::Low),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::None => None,
+    };
+    if projects.is_empty() {
+        return Ok(2);
+    }
+    Ok(u8::from(
+        threshold.is_some_and(|t| findings.iter().any(|f| f.severity >= t)),
+    ))
+}
