@@ -10,6 +10,7 @@ use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterce
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use futures_util::stream::{self, StreamExt};
@@ -88,7 +89,7 @@ struct Ctx {
 }
 
 impl Ctx {
-    fn keep<T, E: std::error::Error>(
+    fn keep<T, E: Describe>(
         &self,
         service: &str,
         op: &str,
@@ -98,7 +99,7 @@ impl Ctx {
         match r {
             Ok(v) => Some(v),
             Err(e) => {
-                let message = DisplayErrorContext(&e).to_string();
+                let message = e.describe();
                 // Absent optional configuration is not an error.
                 let absent = [
                     "ResourceNotFound",
@@ -121,6 +122,42 @@ impl Ctx {
                 }
                 None
             }
+        }
+    }
+}
+
+/// A failed call in words a user can act on: the AWS error code and message, or what went
+/// wrong on the way when the answer was not an AWS error at all.
+trait Describe {
+    fn describe(&self) -> String;
+}
+
+impl<E> Describe for aws_smithy_runtime_api::client::result::SdkError<E, HttpResponse>
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    fn describe(&self) -> String {
+        use aws_smithy_runtime_api::client::result::SdkError;
+        match self {
+            SdkError::ServiceError(se) => {
+                let status = se.raw().status().as_u16();
+                let err = se.err();
+                match (err.code(), err.message()) {
+                    (Some(code), Some(m)) => format!("{code}: {m} (HTTP {status})"),
+                    (Some(code), None) => format!("{code} (HTTP {status})"),
+                    _ => format!(
+                        "HTTP {status} with no AWS error in the answer (the endpoint may not implement this operation)"
+                    ),
+                }
+            }
+            SdkError::TimeoutError(_) => "the call timed out".into(),
+            SdkError::DispatchFailure(_) => {
+                format!(
+                    "could not reach the endpoint: {}",
+                    DisplayErrorContext(self)
+                )
+            }
+            _ => DisplayErrorContext(self).to_string(),
         }
     }
 }
@@ -204,7 +241,11 @@ pub async fn collect(target: &Target, progress: &(dyn Fn(&str) + Sync)) -> Colle
     progress("functions");
     let lambda = client!(aws_sdk_lambda);
     let mut configs = Vec::new();
-    let mut pages = lambda.list_functions().into_paginator().send();
+    let mut pages = lambda
+        .list_functions()
+        .max_items(50)
+        .into_paginator()
+        .send();
     while let Some(page) = pages.next().await {
         match ctx.keep("lambda", "ListFunctions", "", page) {
             Some(p) => configs.extend(p.functions().iter().cloned()),
@@ -716,57 +757,71 @@ async fn http_apis(v2: &aws_sdk_apigatewayv2::Client, ctx: &Ctx) -> Vec<LiveHttp
                 id: id.clone(),
                 ..LiveHttpApi::default()
             };
-            if let Some(r) = ctx.keep(
+            let mut next: Option<String> = None;
+            while let Some(r) = ctx.keep(
                 "apigatewayv2",
                 "GetRoutes",
                 &id,
-                v2.get_routes().api_id(&id).send().await,
+                v2.get_routes()
+                    .api_id(&id)
+                    .set_next_token(next.take())
+                    .send()
+                    .await,
             ) {
-                api.routes = r
-                    .items()
-                    .iter()
-                    .map(|r| LiveRoute {
-                        route_key: r.route_key().unwrap_or_default().to_string(),
-                        authorization_type: r.authorization_type().map(|t| t.as_str().to_string()),
-                        authorizer_id: r.authorizer_id().map(str::to_string),
-                        api_key_required: r.api_key_required().unwrap_or(false),
-                        target: r.target().map(str::to_string),
-                    })
-                    .collect();
+                api.routes.extend(r.items().iter().map(|r| LiveRoute {
+                    route_key: r.route_key().unwrap_or_default().to_string(),
+                    authorization_type: r.authorization_type().map(|t| t.as_str().to_string()),
+                    authorizer_id: r.authorizer_id().map(str::to_string),
+                    api_key_required: r.api_key_required().unwrap_or(false),
+                    target: r.target().map(str::to_string),
+                }));
+                match r.next_token() {
+                    Some(t) if !t.is_empty() => next = Some(t.to_string()),
+                    _ => break,
+                }
             }
-            if let Some(r) = ctx.keep(
+            while let Some(r) = ctx.keep(
                 "apigatewayv2",
                 "GetIntegrations",
                 &id,
-                v2.get_integrations().api_id(&id).send().await,
+                v2.get_integrations()
+                    .api_id(&id)
+                    .set_next_token(next.take())
+                    .send()
+                    .await,
             ) {
-                api.integrations = r
-                    .items()
-                    .iter()
-                    .filter_map(|i| {
-                        Some((
-                            i.integration_id()?.to_string(),
-                            i.integration_uri()?.to_string(),
-                        ))
-                    })
-                    .collect();
+                api.integrations.extend(r.items().iter().filter_map(|i| {
+                    Some((
+                        i.integration_id()?.to_string(),
+                        i.integration_uri()?.to_string(),
+                    ))
+                }));
+                match r.next_token() {
+                    Some(t) if !t.is_empty() => next = Some(t.to_string()),
+                    _ => break,
+                }
             }
-            if let Some(r) = ctx.keep(
-                "apigatewayv2",
-                "GetAuthorizers",
-                &id,
-                v2.get_authorizers().api_id(&id).send().await,
-            ) {
-                api.authorizers = r
-                    .items()
-                    .iter()
-                    .filter_map(|a| {
-                        Some((
-                            a.authorizer_id()?.to_string(),
-                            a.authorizer_type()?.as_str().to_string(),
-                        ))
-                    })
-                    .collect();
+            // Only the authorizers routes use (moto, like some proxies, lacks the list call).
+            let used: std::collections::BTreeSet<String> = api
+                .routes
+                .iter()
+                .filter_map(|r| r.authorizer_id.clone())
+                .collect();
+            for auth in used {
+                if let Some(a) = ctx.keep(
+                    "apigatewayv2",
+                    "GetAuthorizer",
+                    &format!("{id}/{auth}"),
+                    v2.get_authorizer()
+                        .api_id(&id)
+                        .authorizer_id(&auth)
+                        .send()
+                        .await,
+                ) {
+                    if let Some(t) = a.authorizer_type() {
+                        api.authorizers.insert(auth, t.as_str().to_string());
+                    }
+                }
             }
             if let Some(r) = ctx.keep(
                 "apigatewayv2",
