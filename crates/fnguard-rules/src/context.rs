@@ -14,6 +14,8 @@ pub struct Context<'a> {
     pub account_concurrency: u64,
     pub max_usd_per_hour: f64,
     pub region: Option<&'a str>,
+    /// The deployed counterpart of `project` (`fnguard aws drift` only), for FG612.
+    pub drift: Option<&'a crate::drift::Drift<'a>>,
 }
 
 impl<'a> Context<'a> {

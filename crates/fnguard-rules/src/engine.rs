@@ -67,13 +67,30 @@ pub struct RuleConfig {
 
 /// Run every enabled rule over every project. Results are sorted for stable output.
 pub fn run(projects: &[Project], config: &RuleConfig) -> Vec<Finding> {
+    run_each(projects.iter().map(|p| (p, None)), config)
+}
+
+/// Run the enabled rules over a declared project with its deployed counterpart (FG612 needs
+/// it; the other rules see the declared project as in `run`).
+pub fn run_drift(
+    project: &Project,
+    drift: &crate::drift::Drift<'_>,
+    config: &RuleConfig,
+) -> Vec<Finding> {
+    run_each(std::iter::once((project, Some(drift))), config)
+}
+
+fn run_each<'a>(
+    projects: impl Iterator<Item = (&'a Project, Option<&'a crate::drift::Drift<'a>>)>,
+    config: &RuleConfig,
+) -> Vec<Finding> {
     let rules: Vec<&dyn Rule> = registry()
         .iter()
         .copied()
         .filter(|r| config.selection.is_enabled(r.meta()))
         .collect();
     let mut out = Vec::new();
-    for project in projects {
+    for (project, drift) in projects {
         let cx = Context {
             project,
             index: fnguard_model::ProjectIndex::new(project),
@@ -82,6 +99,7 @@ pub fn run(projects: &[Project], config: &RuleConfig) -> Vec<Finding> {
             account_concurrency: config.account_concurrency.unwrap_or(1000),
             max_usd_per_hour: config.max_usd_per_hour.unwrap_or(100.0),
             region: config.region.as_deref(),
+            drift,
         };
         let first = out.len();
         for rule in &rules {

@@ -3,12 +3,15 @@
 #[macro_use]
 mod macros;
 mod context;
+pub mod drift;
 mod engine;
 pub mod rules;
 pub use fnguard_model::secrets;
 
 pub use context::{group_by_location, subject, Context, FindingBuilder};
-pub use engine::{apply_suppressions, run, RuleConfig, Selection, Suppression, SuppressionOutcome};
+pub use engine::{
+    apply_suppressions, run, run_drift, RuleConfig, Selection, Suppression, SuppressionOutcome,
+};
 
 use fnguard_model::{Finding, Practice, Severity};
 

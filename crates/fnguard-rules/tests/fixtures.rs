@@ -6,7 +6,7 @@
 
 use fnguard_ingest::{discover, load, LoadOptions};
 use fnguard_model::{Level, Project};
-use fnguard_rules::{registry, run, RuleConfig, Selection};
+use fnguard_rules::{drift, registry, run, run_drift, RuleConfig, Selection};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -64,7 +64,29 @@ fn findings_per_project(id: &str, dir: &Path) -> (String, Vec<String>) {
         ..RuleConfig::default()
     };
     let mut out = String::new();
-    let findings = run(&projects, &config);
+    // A rule with a `deployed/` fixture compares against it (FG612): that directory stands for
+    // the account.
+    let deployed = dir.parent().unwrap().join("deployed");
+    let findings = if deployed.is_dir() {
+        let live = load_dir(&deployed).remove(0);
+        let mut taken = std::collections::BTreeSet::new();
+        let mut drifts: Vec<_> = projects
+            .iter()
+            .map(|p| drift::match_functions(p, &live, &drift::Matching::default(), &mut taken))
+            .collect();
+        drifts[0].undeclared = drift::undeclared(&live, &taken);
+        let mut all: Vec<_> = projects
+            .iter()
+            .zip(&drifts)
+            .flat_map(|(p, d)| run_drift(p, d, &config))
+            .collect();
+        all.sort_by(|a, b| {
+            (&a.location.file, a.location.line).cmp(&(&b.location.file, b.location.line))
+        });
+        all
+    } else {
+        run(&projects, &config)
+    };
     let silent: Vec<String> = projects
         .iter()
         .filter(|p| {

@@ -22,12 +22,46 @@ pub struct AwsArgs {
 pub enum AwsCommand {
     /// Read the account's functions, roles, APIs and event sources and run every rule on them.
     Scan(Box<AwsScanArgs>),
-    /// Print the read-only IAM policy fnguard needs for `aws scan`.
+    /// Compare the functions declared under PATH with those deployed in the account (FG612).
+    Drift(Box<AwsDriftArgs>),
+    /// Print the read-only IAM policy fnguard needs for `aws scan` and `aws drift`.
     Policy,
 }
 
 #[derive(Args, Debug)]
-pub struct AwsScanArgs {
+pub struct AwsDriftArgs {
+    /// Directories or descriptor files that declare the application.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Stage for Serverless Framework names (`{service}-{stage}-{function}`) and variables.
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Template parameter values, KEY=VALUE (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// CloudFormation stack name: unnamed functions are deployed as `{stack}-{LogicalId}-…`.
+    #[arg(long)]
+    pub stack: Option<String>,
+    /// Do not report deployed functions that no scanned template declares.
+    #[arg(long)]
+    pub ignore_undeclared: bool,
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    #[command(flatten)]
+    pub account: AccountArgs,
+    #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    #[arg(long, value_name = "DATE", hide = true, env = "FNGUARD_TODAY")]
+    pub today: Option<String>,
+}
+
+/// Where and how to read the account (shared by `aws scan` and `aws drift`).
+#[derive(Args, Debug)]
+pub struct AccountArgs {
     /// AWS profile (default: the standard credential chain: environment, profile, SSO, IMDS).
     #[arg(long)]
     pub profile: Option<String>,
@@ -40,7 +74,7 @@ pub struct AwsScanArgs {
     /// Concurrent requests.
     #[arg(long, default_value_t = 8)]
     pub concurrency: usize,
-    /// Scan a snapshot saved with --save-snapshot instead of calling AWS.
+    /// Use a snapshot saved with --save-snapshot instead of calling AWS.
     #[arg(long, value_name = "FILE")]
     pub snapshot: Vec<PathBuf>,
     /// Save what was read (JSON), to rescan or diff later without calling AWS.
@@ -49,6 +83,14 @@ pub struct AwsScanArgs {
     /// Write every AWS API operation called, one per line (an audit of what fnguard did).
     #[arg(long, value_name = "FILE")]
     pub calls_log: Option<PathBuf>,
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct AwsScanArgs {
+    #[command(flatten)]
+    pub account: AccountArgs,
     #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -61,15 +103,57 @@ pub struct AwsScanArgs {
     pub ignore: Vec<String>,
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    #[arg(long)]
-    pub no_progress: bool,
     #[arg(long, value_name = "DATE", hide = true, env = "FNGUARD_TODAY")]
     pub today: Option<String>,
+}
+
+/// Reads the account (or the saved snapshots) and writes the calls log and snapshot asked
+/// for; `None` after telling the user why nothing could be read.
+pub fn read_account(args: &AccountArgs) -> Result<Option<Vec<Snapshot>>> {
+    let (snaps, calls) = match snapshots(args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("fnguard: {e:#}");
+            return Ok(None);
+        }
+    };
+    if let Some(path) = &args.calls_log {
+        let mut text = calls.join("\n");
+        text.push('\n');
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &args.save_snapshot {
+        let value = if snaps.len() == 1 {
+            serde_json::to_string_pretty(&snaps[0])?
+        } else {
+            serde_json::to_string_pretty(&snaps)?
+        };
+        std::fs::write(path, value).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(Some(snaps))
+}
+
+/// Failed calls become warnings of the report: partial results, never a silent gap.
+pub fn call_errors(snap: &Snapshot) -> Vec<ScanError> {
+    snap.errors
+        .iter()
+        .map(|e| ScanError {
+            file: format!("aws:{}:{}", e.service, e.operation),
+            line: None,
+            message: if e.resource.is_empty() {
+                e.message.clone()
+            } else {
+                format!("{}: {}", e.resource, e.message)
+            },
+            level: Level::Warning,
+        })
+        .collect()
 }
 
 pub fn run(args: AwsArgs) -> Result<u8> {
     match args.command {
         AwsCommand::Scan(a) => scan(*a),
+        AwsCommand::Drift(a) => crate::drift::run(*a),
         AwsCommand::Policy => {
             let policy = serde_json::json!({
                 "Version": "2012-10-17",
@@ -86,7 +170,8 @@ pub fn run(args: AwsArgs) -> Result<u8> {
     }
 }
 
-fn snapshots(args: &AwsScanArgs) -> Result<(Vec<Snapshot>, Vec<String>)> {
+/// The account's snapshots (one per region) and the calls made to read them.
+pub fn snapshots(args: &AccountArgs) -> Result<(Vec<Snapshot>, Vec<String>)> {
     if !args.snapshot.is_empty() {
         let mut out = Vec::new();
         for p in &args.snapshot {
@@ -102,7 +187,7 @@ fn snapshots(args: &AwsScanArgs) -> Result<(Vec<Snapshot>, Vec<String>)> {
 }
 
 #[cfg(feature = "aws")]
-fn collect(args: &AwsScanArgs) -> Result<(Vec<Snapshot>, Vec<String>)> {
+fn collect(args: &AccountArgs) -> Result<(Vec<Snapshot>, Vec<String>)> {
     let regions: Vec<Option<String>> = if args.regions.is_empty() {
         vec![None]
     } else {
@@ -136,7 +221,7 @@ fn collect(args: &AwsScanArgs) -> Result<(Vec<Snapshot>, Vec<String>)> {
 }
 
 #[cfg(not(feature = "aws"))]
-fn collect(_args: &AwsScanArgs) -> Result<(Vec<Snapshot>, Vec<String>)> {
+fn collect(_args: &AccountArgs) -> Result<(Vec<Snapshot>, Vec<String>)> {
     anyhow::bail!(
         "this fnguard was built without the `aws` feature; rebuild with it, or scan a saved snapshot with --snapshot FILE"
     )
@@ -174,42 +259,14 @@ fn scan(args: AwsScanArgs) -> Result<u8> {
             .with_context(|| format!("--today must be YYYY-MM-DD, got `{d}`"))?,
         None => crate::scan::today(),
     };
-    let (snaps, calls) = match snapshots(&args) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("fnguard: {e:#}");
-            return Ok(2);
-        }
+    let Some(snaps) = read_account(&args.account)? else {
+        return Ok(2);
     };
-    if let Some(path) = &args.calls_log {
-        let mut text = calls.join("\n");
-        text.push('\n');
-        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    if let Some(path) = &args.save_snapshot {
-        let value = if snaps.len() == 1 {
-            serde_json::to_string_pretty(&snaps[0])?
-        } else {
-            serde_json::to_string_pretty(&snaps)?
-        };
-        std::fs::write(path, value).with_context(|| format!("cannot write {}", path.display()))?;
-    }
     let mut errors: Vec<ScanError> = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
     let mut projects = Vec::new();
     for snap in &snaps {
-        for e in &snap.errors {
-            errors.push(ScanError {
-                file: format!("aws:{}:{}", e.service, e.operation),
-                line: None,
-                message: if e.resource.is_empty() {
-                    e.message.clone()
-                } else {
-                    format!("{}: {}", e.resource, e.message)
-                },
-                level: Level::Warning,
-            });
-        }
+        errors.extend(call_errors(snap));
         let (project, diagnostics, lines) = fnguard_aws::load(snap);
         errors.extend(diagnostics);
         let Some(project) = project else { continue };
@@ -233,58 +290,83 @@ fn scan(args: AwsScanArgs) -> Result<u8> {
         findings.extend(found);
         projects.push(project);
     }
-    let summaries: Vec<ProjectSummary> = projects
-        .iter()
-        .map(|p| ProjectSummary {
-            path: p.path.clone(),
-            format: p.format.as_str().to_string(),
-            functions: p.functions.iter().map(|f| f.id.clone()).collect(),
-        })
-        .collect();
-    let report = ScanReport {
-        tool_version: env!("CARGO_PKG_VERSION"),
-        projects: &summaries,
-        errors: &errors,
-        findings: &findings,
+    let out = Output {
+        format: args.format,
+        output: args.output.as_deref(),
+        fail_on: args.fail_on,
     };
-    let text = match args.format {
-        OutputFormat::Human => fnguard_report::render_human(
-            &report,
-            &HumanOptions {
-                color: false,
-                snippets: &HashMap::new(),
-            },
-        ),
-        OutputFormat::Json => fnguard_report::render_json(&report),
-        OutputFormat::Html => crate::map::html_page(&projects, &findings, &HashMap::new(), &cfg),
-        OutputFormat::Sarif => fnguard_report::render_sarif(&report),
-        OutputFormat::Junit => fnguard_report::render_junit(&report),
-        OutputFormat::Markdown => fnguard_report::render_markdown(&report),
-    };
-    match &args.output {
-        Some(path) => std::fs::write(path, &text)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => {
-            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    out.emit(&projects, &errors, &findings, &cfg)
+}
+
+/// How a report is rendered, where it goes, and what fails the run.
+pub struct Output<'a> {
+    pub format: OutputFormat,
+    pub output: Option<&'a std::path::Path>,
+    pub fail_on: Option<FailOn>,
+}
+
+impl Output<'_> {
+    /// Writes the report; the exit code as for `scan` (2 when nothing could be read).
+    pub fn emit(
+        &self,
+        projects: &[fnguard_model::Project],
+        errors: &[ScanError],
+        findings: &[Finding],
+        cfg: &config::Config,
+    ) -> Result<u8> {
+        let summaries: Vec<ProjectSummary> = projects
+            .iter()
+            .map(|p| ProjectSummary {
+                path: p.path.clone(),
+                format: p.format.as_str().to_string(),
+                functions: p.functions.iter().map(|f| f.id.clone()).collect(),
+            })
+            .collect();
+        let report = ScanReport {
+            tool_version: env!("CARGO_PKG_VERSION"),
+            projects: &summaries,
+            errors,
+            findings,
+        };
+        let text = match self.format {
+            OutputFormat::Human => fnguard_report::render_human(
+                &report,
+                &HumanOptions {
+                    color: false,
+                    snippets: &HashMap::new(),
+                },
+            ),
+            OutputFormat::Json => fnguard_report::render_json(&report),
+            OutputFormat::Html => crate::map::html_page(projects, findings, &HashMap::new(), cfg),
+            OutputFormat::Sarif => fnguard_report::render_sarif(&report),
+            OutputFormat::Junit => fnguard_report::render_junit(&report),
+            OutputFormat::Markdown => fnguard_report::render_markdown(&report),
+        };
+        match &self.output {
+            Some(path) => std::fs::write(path, &text)
+                .with_context(|| format!("cannot write {}", path.display()))?,
+            None => {
+                let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            }
         }
+        let fail_on = match (self.fail_on, self.format) {
+            (Some(f), _) => f,
+            (None, OutputFormat::Sarif) => FailOn::None,
+            (None, _) => FailOn::High,
+        };
+        let threshold = match fail_on {
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::High => Some(Severity::High),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::None => None,
+        };
+        if projects.is_empty() {
+            return Ok(2);
+        }
+        Ok(u8::from(
+            threshold.is_some_and(|t| findings.iter().any(|f| f.severity >= t)),
+        ))
     }
-    let fail_on = match (args.fail_on, args.format) {
-        (Some(f), _) => f,
-        (None, OutputFormat::Sarif) => FailOn::None,
-        (None, _) => FailOn::High,
-    };
-    let threshold = match fail_on {
-        FailOn::Critical => Some(Severity::Critical),
-        FailOn::High => Some(Severity::High),
-        FailOn::Medium => Some(Severity::Medium),
-        FailOn::Low => Some(Severity::Low),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::None => None,
-    };
-    if projects.is_empty() {
-        return Ok(2);
-    }
-    Ok(u8::from(
-        threshold.is_some_and(|t| findings.iter().any(|f| f.severity >= t)),
-    ))
 }

@@ -2,6 +2,7 @@ mod aws;
 mod cli;
 mod config;
 mod deps;
+mod drift;
 mod iam;
 mod map;
 mod sbom;

@@ -652,3 +652,131 @@ fn live_scan_matches_the_template_and_only_reads() {
         );
     }
 }
+
+fn drift_keys(out: &std::process::Output) -> BTreeSet<(String, String)> {
+    findings(out)
+        .iter()
+        .map(|f| {
+            assert_eq!(f["rule"], "FG612", "{f}");
+            let subject = f["function"]
+                .as_str()
+                .or_else(|| f["resource"].as_str())
+                .unwrap()
+                .to_string();
+            (
+                subject,
+                f["evidence"]["aspect"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn live_drift_reports_exactly_what_changed() {
+    let Some(m) = moto() else { return };
+    let account = &fresh_account();
+    let mut spec = app(account, 20);
+    // moto drops the `lambda:FunctionUrlAuthType` condition from the permission a public URL
+    // needs (AWS keeps it), which would read as drift; this test's URLs use IAM auth.
+    spec["functions"][1]["url"] = json!("AWS_IAM");
+    let creds = deploy(&m, account, "apply", &spec);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("template.json"),
+        serde_json::to_string_pretty(&template(&spec)).unwrap(),
+    )
+    .unwrap();
+    let drift = || {
+        fnguard(&creds)
+            .args([
+                "aws",
+                "drift",
+                dir.path().to_str().unwrap(),
+                "--region",
+                REGION,
+            ])
+            .args([
+                "--endpoint-url",
+                &m.endpoint,
+                "--format",
+                "json",
+                "--no-progress",
+            ])
+            .output()
+            .unwrap()
+    };
+
+    let before = drift();
+    assert!(errors(&before).is_empty(), "{:?}", errors(&before));
+    assert_eq!(
+        drift_keys(&before),
+        BTreeSet::new(),
+        "drift right after deploying: {}",
+        String::from_utf8_lossy(&before.stdout)
+    );
+    assert_eq!(before.status.code(), Some(0));
+
+    let env =
+        |stage: &str, i: usize| json!({ "Variables": { "STAGE": stage, "INDEX": i.to_string() } });
+    let mut fn04_env = env("prod", 4);
+    fn04_env["Variables"]["DEBUG"] = json!("true");
+    deploy(
+        &m,
+        account,
+        "drift",
+        &json!([
+            { "op": "configure", "function": "fn02", "MemorySize": 512 },
+            { "op": "configure", "function": "fn04", "Environment": fn04_env },
+            { "op": "configure", "function": "fn05", "Environment": env("dev", 5) },
+            { "op": "configure", "function": "fn06", "Runtime": "python3.13" },
+            { "op": "put_role_policy", "role": "fg-reader", "name": "hotfix", "document": {
+                "Version": "2012-10-17",
+                "Statement": [ { "Effect": "Allow", "Action": "dynamodb:*", "Resource": "*" } ] } },
+            { "op": "url", "function": "fn03", "auth": "NONE" },
+            { "op": "delete_mapping", "function": "fn07" },
+            { "op": "permission", "function": "fn08", "sid": "open", "principal": "*" },
+            { "op": "concurrency", "function": "fn09", "reserved": 1 },
+            { "op": "create_function", "function": "fg-stray", "role": "fg-reader" },
+        ]),
+    );
+    let after = drift();
+    assert!(errors(&after).is_empty(), "{:?}", errors(&after));
+    let mut expected: BTreeSet<(String, String)> = [
+        ("fn02", "memory"),
+        ("fn04", "environment"),
+        ("fn05", "environment_value"),
+        ("fn06", "runtime"),
+        ("fn03", "url"),
+        ("fn07", "triggers"),
+        ("fn08", "permissions"),
+        ("fn09", "reserved_concurrency"),
+        ("fg-stray", "undeclared"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    // The role change reaches every function that runs with the role.
+    for f in spec["functions"].as_array().unwrap() {
+        if f["role"] == "fg-reader" {
+            expected.insert((
+                f["name"].as_str().unwrap().to_string(),
+                "role_permissions".into(),
+            ));
+        }
+    }
+    assert_eq!(drift_keys(&after), expected);
+    assert_eq!(after.status.code(), Some(1));
+    // Values never appear, only their hashes.
+    let text = String::from_utf8_lossy(&after.stdout);
+    assert!(!text.contains("\"dev\""), "{text}");
+    // Each finding says where to edit (the declaration) and what runs (the ARN).
+    for f in findings(&after) {
+        let file = f["location"]["file"].as_str().unwrap();
+        if f["evidence"]["aspect"] == "undeclared" {
+            assert!(file.starts_with("arn:aws:lambda:"), "{file}");
+        } else {
+            assert_eq!(file, "template.json");
+            assert!(f["location"]["line"].as_u64().unwrap() > 0);
+        }
+    }
+}

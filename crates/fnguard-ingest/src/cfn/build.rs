@@ -467,6 +467,18 @@ impl<'e> Builder<'e> {
                             ro.inline_policies.push(doc.clone());
                         }
                     }
+                    // A role can also list the policy itself: `ManagedPolicyArns: [!Ref P]`.
+                    if r.ty == "AWS::IAM::ManagedPolicy" {
+                        let this = format!("{}{}", crate::node::REFERENCE_PREFIX, r.id);
+                        for ro in &mut self.project.roles {
+                            let before = ro.managed_policies.len();
+                            ro.managed_policies
+                                .retain(|m| m.value.unresolved().is_none_or(|u| u.reason != this));
+                            if ro.managed_policies.len() != before {
+                                ro.inline_policies.push(doc.clone());
+                            }
+                        }
+                    }
                 }
             }
             "AWS::ApiGateway::Resource" => {

@@ -78,6 +78,7 @@ pub static ALL: &[&dyn Rule] = &[
     &p6_config::fg609::TimeoutExceedsTrigger,
     &p6_config::fg610::DataStoreUnencryptedOrPublic,
     &p6_config::fg611::PlaintextSecretParameter,
+    &p6_config::fg612::DriftFromDeclared,
     &p7_flow::fg701::PublicPathToSensitiveData,
     &p7_flow::fg702::AttackPath,
     &p8_wallet::fg801::UnboundedPublicConcurrency,

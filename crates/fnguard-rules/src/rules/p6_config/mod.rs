@@ -9,3 +9,4 @@ pub mod fg608;
 pub mod fg609;
 pub mod fg610;
 pub mod fg611;
+pub mod fg612;

@@ -1,0 +1,117 @@
+//! `fnguard aws drift`: the declared application next to what runs in the account (FG612).
+
+use crate::aws::{call_errors, read_account, AwsDriftArgs, Output};
+use crate::config;
+use crate::scan::load_root;
+use anyhow::{Context, Result};
+use fnguard_ingest::LoadOptions;
+use fnguard_model::{Finding, Project, ScanError};
+use fnguard_rules::drift::{match_functions, undeclared, Matching};
+use fnguard_rules::{RuleConfig, Selection};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+pub fn run(args: AwsDriftArgs) -> Result<u8> {
+    let mut params = Vec::new();
+    for p in &args.params {
+        let Some((k, v)) = p.split_once('=') else {
+            eprintln!("fnguard: --param takes KEY=VALUE, got `{p}`");
+            return Ok(2);
+        };
+        params.push((k.to_string(), v.to_string()));
+    }
+    if args.account.regions.len() > 1 {
+        eprintln!("fnguard: aws drift compares one region at a time; give one --region");
+        return Ok(2);
+    }
+    let today = match &args.today {
+        Some(d) => crate::scan::parse_date(d)
+            .with_context(|| format!("--today must be YYYY-MM-DD, got `{d}`"))?,
+        None => crate::scan::today(),
+    };
+    let cfg = match config::find(&PathBuf::from(".")) {
+        Some(p) => config::load(&p)?,
+        None => config::Config::default(),
+    };
+    let options = LoadOptions {
+        stage: args.stage.clone(),
+        region: args.account.regions.first().cloned(),
+        params,
+        max_file_bytes: 0,
+    };
+    let mut errors: Vec<ScanError> = Vec::new();
+    let mut declared: Vec<Project> = Vec::new();
+    for path in &args.paths {
+        if !path.exists() {
+            eprintln!("fnguard: {} does not exist", path.display());
+            return Ok(2);
+        }
+        let root = if path.is_file() {
+            path.parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from("."))
+        } else {
+            path.clone()
+        };
+        let loaded = load_root(&root, path, &args.exclude, &options, true, "");
+        errors.extend(loaded.errors);
+        declared.extend(loaded.projects);
+    }
+    if declared.is_empty() {
+        eprintln!("fnguard: no serverless project found to compare with the account");
+        return Ok(2);
+    }
+    let Some(snaps) = read_account(&args.account)? else {
+        return Ok(2);
+    };
+    let Some(snap) = snaps.first() else {
+        eprintln!("fnguard: nothing was read from the account");
+        return Ok(2);
+    };
+    errors.extend(call_errors(snap));
+    let (live, diagnostics, lines) = fnguard_aws::load(snap);
+    errors.extend(diagnostics);
+    let Some(live) = live else {
+        eprintln!("fnguard: the account could not be read into the model");
+        return Ok(2);
+    };
+    let matching = Matching {
+        stack_resources: Default::default(),
+        stack_name: args.stack.clone(),
+    };
+    let config = RuleConfig {
+        selection: Selection {
+            select: vec!["FG612".into()],
+            ..Selection::default()
+        },
+        today,
+        ..RuleConfig::default()
+    };
+    let mut taken = BTreeSet::new();
+    let mut drifts: Vec<_> = declared
+        .iter()
+        .map(|p| match_functions(p, &live, &matching, &mut taken))
+        .collect();
+    if !args.ignore_undeclared {
+        if let Some(first) = drifts.first_mut() {
+            first.undeclared = undeclared(&live, &taken);
+        }
+    }
+    let mut findings: Vec<Finding> = declared
+        .iter()
+        .zip(&drifts)
+        .flat_map(|(p, d)| fnguard_rules::run_drift(p, d, &config))
+        .collect();
+    for f in &mut findings {
+        lines.relocate(&mut f.location);
+        for r in &mut f.related {
+            lines.relocate(r);
+        }
+    }
+    let out = Output {
+        format: args.format,
+        output: args.output.as_deref(),
+        fail_on: args.fail_on,
+    };
+    out.emit(&declared, &errors, &findings, &cfg)
+}
