@@ -26,6 +26,8 @@ pub struct Target {
     pub endpoint_url: Option<String>,
     /// Concurrent requests (per-function detail calls run this many at a time).
     pub concurrency: usize,
+    /// CloudFormation stacks whose resources to read (for drift's matching).
+    pub stacks: Vec<String>,
 }
 
 /// The IAM action an SDK operation needs (`("Lambda", "ListFunctions")` → `lambda:ListFunctions`).
@@ -263,6 +265,19 @@ pub async fn collect(target: &Target, progress: &(dyn Fn(&str) + Sync)) -> Colle
         .await;
     snap.functions = functions;
     snap.functions.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut by_function = mappings(&lambda, &ctx).await;
+    for f in &mut snap.functions {
+        f.event_source_mappings = by_function.remove(&f.arn).unwrap_or_default();
+    }
+    if !target.stacks.is_empty() {
+        progress("stacks");
+        let cfn = client!(aws_sdk_cloudformation);
+        for stack in &target.stacks {
+            if let Some(resources) = stack_resources(&cfn, &ctx, stack).await {
+                snap.stacks.insert(stack.clone(), resources);
+            }
+        }
+    }
 
     progress("roles");
     let iam = client!(aws_sdk_iam);
@@ -611,33 +626,7 @@ async fn function_details(
         )
         .map(|o| o.code_signing_config_arn().to_string())
         .filter(|a| !a.is_empty());
-    let mut pages = lambda
-        .list_event_source_mappings()
-        .function_name(&name)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let Some(p) = ctx.keep("lambda", "ListEventSourceMappings", &name, page) else {
-            break;
-        };
-        for m in p.event_source_mappings() {
-            f.event_source_mappings.push(LiveMapping {
-                event_source_arn: m.event_source_arn().unwrap_or_default().to_string(),
-                function_response_types: m
-                    .function_response_types()
-                    .iter()
-                    .map(|t| t.as_str().to_string())
-                    .collect(),
-                on_failure: m
-                    .destination_config()
-                    .and_then(|d| d.on_failure())
-                    .and_then(|o| o.destination())
-                    .map(str::to_string),
-                batch_size: m.batch_size().map(i64::from),
-                enabled: m.state().is_none_or(|s| s != "Disabled"),
-            });
-        }
-    }
+    aliases(lambda, ctx, &mut f).await;
     f.invoke_config = ctx
         .keep(
             "lambda",
@@ -664,6 +653,147 @@ async fn function_details(
                 .map(str::to_string),
         });
     f
+}
+
+/// An alias can carry its own function URL and resource policy: a public URL on `live` is as
+/// public as one on the function. The most open URL wins; alias policy statements join the
+/// function's.
+async fn aliases(lambda: &aws_sdk_lambda::Client, ctx: &Ctx, f: &mut LiveFunction) {
+    let name = f.name.clone();
+    let mut pages = lambda
+        .list_aliases()
+        .function_name(&name)
+        .into_paginator()
+        .send();
+    let mut names = Vec::new();
+    while let Some(page) = pages.next().await {
+        let Some(p) = ctx.keep("lambda", "ListAliases", &name, page) else {
+            break;
+        };
+        names.extend(p.aliases().iter().filter_map(|a| a.name().map(str::to_string)));
+    }
+    for alias in names {
+        let qualified = format!("{name}:{alias}");
+        if let Some(u) = ctx.keep(
+            "lambda",
+            "GetFunctionUrlConfig",
+            &qualified,
+            lambda
+                .get_function_url_config()
+                .function_name(&name)
+                .qualifier(&alias)
+                .send()
+                .await,
+        ) {
+            let opener = u.auth_type().as_str() == "NONE";
+            if f.url.is_none() || opener {
+                f.url = Some(LiveUrl {
+                    auth_type: u.auth_type().as_str().to_string(),
+                    cors_allow_origins: u
+                        .cors()
+                        .map(|c| c.allow_origins().to_vec())
+                        .unwrap_or_default(),
+                    invoke_mode: u.invoke_mode().map(|m| m.as_str().to_string()),
+                });
+            }
+        }
+        if let Some(doc) = ctx
+            .keep(
+                "lambda",
+                "GetPolicy",
+                &qualified,
+                lambda
+                    .get_policy()
+                    .function_name(&name)
+                    .qualifier(&alias)
+                    .send()
+                    .await,
+            )
+            .and_then(|p| p.policy().and_then(decode_policy))
+        {
+            let statements = doc.get("Statement").cloned().unwrap_or(Value::Null);
+            let policy = f.policy.get_or_insert_with(
+                || serde_json::json!({ "Version": "2012-10-17", "Statement": [] }),
+            );
+            if let (Some(list), Value::Array(more)) =
+                (policy.get_mut("Statement").and_then(Value::as_array_mut), statements)
+            {
+                list.extend(more);
+            }
+        }
+        f.aliases.push(alias);
+    }
+}
+
+/// Every event source mapping of the account in one paginated listing (one call per page
+/// rather than one per function), keyed by the function's unqualified ARN.
+async fn mappings(lambda: &aws_sdk_lambda::Client, ctx: &Ctx) -> BTreeMap<String, Vec<LiveMapping>> {
+    let mut out: BTreeMap<String, Vec<LiveMapping>> = BTreeMap::new();
+    let mut pages = lambda
+        .list_event_source_mappings()
+        .max_items(100)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let Some(p) = ctx.keep("lambda", "ListEventSourceMappings", "", page) else {
+            break;
+        };
+        for m in p.event_source_mappings() {
+            let function = m.function_arn().unwrap_or_default();
+            // `arn:aws:lambda:r:a:function:name[:qualifier]`
+            let unqualified: String = function.split(':').take(7).collect::<Vec<_>>().join(":");
+            out.entry(unqualified).or_default().push(LiveMapping {
+                event_source_arn: m.event_source_arn().unwrap_or_default().to_string(),
+                function_response_types: m
+                    .function_response_types()
+                    .iter()
+                    .map(|t| t.as_str().to_string())
+                    .collect(),
+                on_failure: m
+                    .destination_config()
+                    .and_then(|d| d.on_failure())
+                    .and_then(|o| o.destination())
+                    .map(str::to_string),
+                batch_size: m.batch_size().map(i64::from),
+                enabled: m.state().is_none_or(|s| s != "Disabled"),
+            });
+        }
+    }
+    out
+}
+
+/// A stack's logical id → physical id map; `None` when the stack does not exist (then
+/// functions are matched by name).
+async fn stack_resources(
+    cfn: &aws_sdk_cloudformation::Client,
+    ctx: &Ctx,
+    stack: &str,
+) -> Option<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    let mut pages = cfn
+        .list_stack_resources()
+        .stack_name(stack)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let p = match page {
+            Ok(p) => p,
+            // "Stack with id X does not exist" is an answer, not a failure.
+            Err(e) if e.describe().contains("does not exist") => return None,
+            Err(e) => {
+                ctx.keep::<(), _>("cloudformation", "ListStackResources", stack, Err(e));
+                return None;
+            }
+        };
+        for r in p.stack_resource_summaries() {
+            if let (Some(logical), Some(physical)) =
+                (r.logical_resource_id(), r.physical_resource_id())
+            {
+                out.insert(logical.to_string(), physical.to_string());
+            }
+        }
+    }
+    Some(out)
 }
 
 async fn bucket_details(s3: &aws_sdk_s3::Client, ctx: &Ctx, name: String) -> LiveBucket {
@@ -844,6 +974,7 @@ async fn http_apis(v2: &aws_sdk_apigatewayv2::Client, ctx: &Ctx) -> Vec<LiveHttp
                         access_logging: s
                             .access_log_settings()
                             .is_some_and(|a| a.destination_arn().is_some()),
+                        web_acl: None,
                     })
                     .collect();
             }
@@ -958,6 +1089,7 @@ async fn rest_apis(v1: &aws_sdk_apigateway::Client, ctx: &Ctx) -> Vec<LiveRestAp
                             access_logging: s
                                 .access_log_settings()
                                 .is_some_and(|a| a.destination_arn().is_some()),
+                            web_acl: s.web_acl_arn().map(str::to_string),
                         }
                     })
                     .collect();

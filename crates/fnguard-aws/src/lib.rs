@@ -19,6 +19,7 @@ pub use translate::{load, translate, LineMap};
 /// and that the calls made against moto are all in this list.
 pub const READ_ONLY_ACTIONS: &[&str] = &[
     "apigateway:GET",
+    "cloudformation:ListStackResources",
     "events:ListRules",
     "events:ListTargetsByRule",
     "iam:GetAccountAuthorizationDetails",
@@ -27,6 +28,7 @@ pub const READ_ONLY_ACTIONS: &[&str] = &[
     "lambda:GetFunctionEventInvokeConfig",
     "lambda:GetFunctionUrlConfig",
     "lambda:GetPolicy",
+    "lambda:ListAliases",
     "lambda:ListEventSourceMappings",
     "lambda:ListFunctions",
     "logs:DescribeLogGroups",

@@ -21,6 +21,8 @@ pub struct Snapshot {
     pub rest_apis: Vec<LiveRestApi>,
     pub rules: Vec<LiveRule>,
     pub log_groups: Vec<LiveLogGroup>,
+    /// CloudFormation stacks read for `aws drift`: stack → logical id → physical id.
+    pub stacks: BTreeMap<String, BTreeMap<String, String>>,
     /// Calls that failed (AccessDenied on one service does not stop the others).
     pub errors: Vec<CallError>,
 }
@@ -60,6 +62,8 @@ pub struct LiveFunction {
     pub invoke_config: Option<LiveInvokeConfig>,
     /// SHA-256 of the deployed package (for drift and `--with-code`).
     pub code_sha256: Option<String>,
+    /// Alias names (their URLs and policies are merged into `url` and `policy`).
+    pub aliases: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -184,6 +188,8 @@ pub struct LiveStage {
     pub throttle_rate: Option<f64>,
     pub throttle_burst: Option<i64>,
     pub access_logging: bool,
+    /// The WAF web ACL associated with the stage (REST APIs).
+    pub web_acl: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

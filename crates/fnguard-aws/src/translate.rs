@@ -656,7 +656,16 @@ fn rest_apis(b: &mut Builder<'_>) {
                     json!({ "DestinationArn": "(live)", "Format": "(live)" });
             }
             let sid = b.id(&format!("{} stage {}", api.name, s.name), "stage");
-            b.add(sid, "AWS::ApiGateway::Stage", props, &arn);
+            b.add(sid.clone(), "AWS::ApiGateway::Stage", props, &arn);
+            if let Some(acl) = &s.web_acl {
+                let wid = b.id(&format!("{} stage {} web acl", api.name, s.name), "web acl");
+                b.add(
+                    wid,
+                    "AWS::WAFv2::WebACLAssociation",
+                    json!({ "ResourceArn": { "Ref": sid }, "WebACLArn": acl }),
+                    &arn,
+                );
+            }
         }
     }
 }

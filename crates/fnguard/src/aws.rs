@@ -109,8 +109,8 @@ pub struct AwsScanArgs {
 
 /// Reads the account (or the saved snapshots) and writes the calls log and snapshot asked
 /// for; `None` after telling the user why nothing could be read.
-pub fn read_account(args: &AccountArgs) -> Result<Option<Vec<Snapshot>>> {
-    let (snaps, calls) = match snapshots(args) {
+pub fn read_account(args: &AccountArgs, stacks: &[String]) -> Result<Option<Vec<Snapshot>>> {
+    let (snaps, calls) = match snapshots(args, stacks) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("fnguard: {e:#}");
@@ -171,7 +171,7 @@ pub fn run(args: AwsArgs) -> Result<u8> {
 }
 
 /// The account's snapshots (one per region) and the calls made to read them.
-pub fn snapshots(args: &AccountArgs) -> Result<(Vec<Snapshot>, Vec<String>)> {
+pub fn snapshots(args: &AccountArgs, stacks: &[String]) -> Result<(Vec<Snapshot>, Vec<String>)> {
     if !args.snapshot.is_empty() {
         let mut out = Vec::new();
         for p in &args.snapshot {
@@ -183,11 +183,11 @@ pub fn snapshots(args: &AccountArgs) -> Result<(Vec<Snapshot>, Vec<String>)> {
         }
         return Ok((out, Vec::new()));
     }
-    collect(args)
+    collect(args, stacks)
 }
 
 #[cfg(feature = "aws")]
-fn collect(args: &AccountArgs) -> Result<(Vec<Snapshot>, Vec<String>)> {
+fn collect(args: &AccountArgs, stacks: &[String]) -> Result<(Vec<Snapshot>, Vec<String>)> {
     let regions: Vec<Option<String>> = if args.regions.is_empty() {
         vec![None]
     } else {
@@ -208,6 +208,7 @@ fn collect(args: &AccountArgs) -> Result<(Vec<Snapshot>, Vec<String>)> {
             region: region.clone(),
             endpoint_url: args.endpoint_url.clone(),
             concurrency: args.concurrency,
+            stacks: stacks.to_vec(),
         };
         let label = region.clone().unwrap_or_else(|| "default region".into());
         let progress = |what: &str| bar.set_message(format!("{label}: reading {what}"));
@@ -221,7 +222,7 @@ fn collect(args: &AccountArgs) -> Result<(Vec<Snapshot>, Vec<String>)> {
 }
 
 #[cfg(not(feature = "aws"))]
-fn collect(_args: &AccountArgs) -> Result<(Vec<Snapshot>, Vec<String>)> {
+fn collect(_args: &AccountArgs, _stacks: &[String]) -> Result<(Vec<Snapshot>, Vec<String>)> {
     anyhow::bail!(
         "this fnguard was built without the `aws` feature; rebuild with it, or scan a saved snapshot with --snapshot FILE"
     )
@@ -259,7 +260,7 @@ fn scan(args: AwsScanArgs) -> Result<u8> {
             .with_context(|| format!("--today must be YYYY-MM-DD, got `{d}`"))?,
         None => crate::scan::today(),
     };
-    let Some(snaps) = read_account(&args.account)? else {
+    let Some(snaps) = read_account(&args.account, &[])? else {
         return Ok(2);
     };
     let mut errors: Vec<ScanError> = Vec::new();

@@ -41,6 +41,8 @@ pub fn run(args: AwsDriftArgs) -> Result<u8> {
     };
     let mut errors: Vec<ScanError> = Vec::new();
     let mut declared: Vec<Project> = Vec::new();
+    // The stack each project is deployed as: --stack, else its samconfig.toml's stack_name.
+    let mut stacks: Vec<Option<String>> = Vec::new();
     for path in &args.paths {
         if !path.exists() {
             eprintln!("fnguard: {} does not exist", path.display());
@@ -55,13 +57,21 @@ pub fn run(args: AwsDriftArgs) -> Result<u8> {
         };
         let loaded = load_root(&root, path, &args.exclude, &options, true, "");
         errors.extend(loaded.errors);
-        declared.extend(loaded.projects);
+        for p in loaded.projects {
+            let dir = root.join(&p.path);
+            let dir = dir.parent().unwrap_or(&root);
+            stacks.push(args.stack.clone().or_else(|| samconfig_stack(dir)));
+            declared.push(p);
+        }
     }
     if declared.is_empty() {
         eprintln!("fnguard: no serverless project found to compare with the account");
         return Ok(2);
     }
-    let Some(snaps) = read_account(&args.account)? else {
+    let mut wanted: Vec<String> = stacks.iter().flatten().cloned().collect();
+    wanted.sort();
+    wanted.dedup();
+    let Some(snaps) = read_account(&args.account, &wanted)? else {
         return Ok(2);
     };
     let Some(snap) = snaps.first() else {
@@ -75,10 +85,6 @@ pub fn run(args: AwsDriftArgs) -> Result<u8> {
         eprintln!("fnguard: the account could not be read into the model");
         return Ok(2);
     };
-    let matching = Matching {
-        stack_resources: Default::default(),
-        stack_name: args.stack.clone(),
-    };
     let config = RuleConfig {
         selection: Selection {
             select: vec!["FG612".into()],
@@ -90,7 +96,18 @@ pub fn run(args: AwsDriftArgs) -> Result<u8> {
     let mut taken = BTreeSet::new();
     let mut drifts: Vec<_> = declared
         .iter()
-        .map(|p| match_functions(p, &live, &matching, &mut taken))
+        .zip(&stacks)
+        .map(|(p, stack)| {
+            let matching = Matching {
+                stack_resources: stack
+                    .as_ref()
+                    .and_then(|s| snap.stacks.get(s))
+                    .cloned()
+                    .unwrap_or_default(),
+                stack_name: stack.clone(),
+            };
+            match_functions(p, &live, &matching, &mut taken)
+        })
         .collect();
     if !args.ignore_undeclared {
         if let Some(first) = drifts.first_mut() {
@@ -114,4 +131,18 @@ pub fn run(args: AwsDriftArgs) -> Result<u8> {
         fail_on: args.fail_on,
     };
     out.emit(&declared, &errors, &findings, &cfg)
+}
+
+/// `stack_name` from a SAM CLI `samconfig.toml` next to the template (default environment).
+fn samconfig_stack(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join("samconfig.toml")).ok()?;
+    let doc: toml::Value = text.parse().ok()?;
+    ["deploy", "global"].iter().find_map(|cmd| {
+        doc.get("default")?
+            .get(cmd)?
+            .get("parameters")?
+            .get("stack_name")?
+            .as_str()
+            .map(str::to_string)
+    })
 }

@@ -780,3 +780,65 @@ fn live_drift_reports_exactly_what_changed() {
         }
     }
 }
+
+#[test]
+fn live_drift_matches_unnamed_functions_through_their_stack() {
+    let Some(m) = moto() else { return };
+    let account = &fresh_account();
+    let template = json!({ "Resources": {
+        "Role": { "Type": "AWS::IAM::Role", "Properties": { "AssumeRolePolicyDocument": {
+            "Statement": [ { "Effect": "Allow", "Principal": { "Service": "lambda.amazonaws.com" },
+                             "Action": "sts:AssumeRole" } ] } } },
+        "Api": { "Type": "AWS::Lambda::Function", "Properties": {
+            "Runtime": "python3.12", "Handler": "app.handler", "MemorySize": 256,
+            "Role": { "Fn::GetAtt": ["Role", "Arn"] },
+            "Code": { "ZipFile": "def handler(event, context):\n    return {}\n" } } },
+    } });
+    let creds = deploy(
+        &m,
+        account,
+        "stack",
+        &json!({ "name": "shop-prod", "template": template }),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("template.json"), template.to_string()).unwrap();
+    // The SAM CLI's record of where the template was deployed.
+    std::fs::write(
+        dir.path().join("samconfig.toml"),
+        "version = 0.1\n[default.deploy.parameters]\nstack_name = \"shop-prod\"\n",
+    )
+    .unwrap();
+    let drift = || {
+        fnguard(&creds)
+            .args(["aws", "drift", dir.path().to_str().unwrap(), "--region", REGION])
+            .args(["--endpoint-url", &m.endpoint, "--format", "json", "--no-progress"])
+            .output()
+            .unwrap()
+    };
+    let before = drift();
+    assert!(errors(&before).is_empty(), "{:?}", errors(&before));
+    assert_eq!(
+        drift_keys(&before),
+        BTreeSet::new(),
+        "{}",
+        String::from_utf8_lossy(&before.stdout)
+    );
+    deploy(
+        &m,
+        account,
+        "drift",
+        &json!([ { "op": "configure", "stack": "shop-prod", "logical": "Api", "MemorySize": 2048 } ]),
+    );
+    let after = drift();
+    let expected: BTreeSet<(String, String)> =
+        [("Api".to_string(), "memory".to_string())].into_iter().collect();
+    assert_eq!(drift_keys(&after), expected);
+    let f = &findings(&after)[0];
+    assert!(
+        f["evidence"]["deployed_function"]
+            .as_str()
+            .unwrap()
+            .starts_with("shop-prod-Api-"),
+        "{f}"
+    );
+}

@@ -4,6 +4,7 @@ server in the tests) through boto3, and applies drift operations to it afterward
 
     deploy.py ENDPOINT ACCOUNT REGION apply SPEC.json   -> prints credentials for ACCOUNT (JSON)
     deploy.py ENDPOINT ACCOUNT REGION drift OPS.json
+    deploy.py ENDPOINT ACCOUNT REGION stack {"name": STACK, "template": TEMPLATE}  (CloudFormation)
 
 Each test works in its own account (moto keys an assumed role's credentials to the role's
 account), so tests sharing one server do not see each other's resources. This script is the
@@ -187,14 +188,29 @@ def apply(kw, spec):
             apigw.create_stage(**args)
 
 
+def stack(kw, data):
+    boto3.client("cloudformation", **kw).create_stack(
+        StackName=data["name"], TemplateBody=json.dumps(data["template"])
+    )
+
+
+def physical(kw, op):
+    """The function an operation names: directly, or as a stack's logical id."""
+    if "function" in op:
+        return op["function"]
+    cfn = boto3.client("cloudformation", **kw)
+    res = cfn.describe_stack_resource(StackName=op["stack"], LogicalResourceId=op["logical"])
+    return res["StackResourceDetail"]["PhysicalResourceId"]
+
+
 def drift(kw, ops):
     lam = boto3.client("lambda", **kw)
     iam = boto3.client("iam", **kw)
     for op in ops:
         kind = op["op"]
         if kind == "configure":
-            args = {k: v for k, v in op.items() if k not in ("op", "function")}
-            lam.update_function_configuration(FunctionName=op["function"], **args)
+            args = {k: v for k, v in op.items() if k not in ("op", "function", "stack", "logical")}
+            lam.update_function_configuration(FunctionName=physical(kw, op), **args)
         elif kind == "attach_managed":
             iam.attach_role_policy(RoleName=op["role"], PolicyArn=op["arn"])
         elif kind == "put_role_policy":
@@ -237,6 +253,8 @@ def main():
         apply(kw, data)
     elif verb == "drift":
         drift(kw, data)
+    elif verb == "stack":
+        stack(kw, data)
     else:
         raise SystemExit(f"unknown verb {verb}")
     print(json.dumps(env))
