@@ -28,6 +28,8 @@ pub struct Target {
     pub concurrency: usize,
     /// CloudFormation stacks whose resources to read (for drift's matching).
     pub stacks: Vec<String>,
+    /// Also ask for each package's and layer's download location (`--with-code`).
+    pub with_code: bool,
 }
 
 /// The IAM action an SDK operation needs (`("Lambda", "ListFunctions")` → `lambda:ListFunctions`).
@@ -36,14 +38,15 @@ pub fn action_of(service: &str, operation: &str) -> String {
         "apigatewayv2" | "api gateway" | "apigateway" => return "apigateway:GET".into(),
         "eventbridge" => "events",
         "cloudwatch logs" | "cloudwatchlogs" | "logs" => "logs",
-        other => return format!("{}:{}", other.replace(' ', ""), s3_action(operation)),
+        other => return format!("{}:{}", other.replace(' ', ""), renamed_action(operation)),
     };
     format!("{prefix}:{operation}")
 }
 
-/// S3 operations whose IAM action has another name.
-fn s3_action(op: &str) -> String {
+/// Operations whose IAM action has another name.
+fn renamed_action(op: &str) -> String {
     match op {
+        "GetLayerVersionByArn" => "GetLayerVersion".into(),
         "ListBuckets" => "ListAllMyBuckets".into(),
         "GetBucketNotificationConfiguration" => "GetBucketNotification".into(),
         "GetPublicAccessBlock" => "GetBucketPublicAccessBlock".into(),
@@ -154,10 +157,17 @@ where
             }
             SdkError::TimeoutError(_) => "the call timed out".into(),
             SdkError::DispatchFailure(_) => {
-                format!(
-                    "could not reach the endpoint: {}",
-                    DisplayErrorContext(self)
-                )
+                // The innermost cause says what to fix; the chain above it is plumbing.
+                let mut cause: &dyn std::error::Error = self;
+                while let Some(next) = cause.source() {
+                    cause = next;
+                }
+                let text = DisplayErrorContext(self).to_string();
+                if text.contains("loading credentials") {
+                    format!("no usable AWS credentials (environment, profile, SSO or instance role): {cause}")
+                } else {
+                    format!("could not reach the endpoint: {cause}")
+                }
             }
             _ => DisplayErrorContext(self).to_string(),
         }
@@ -190,10 +200,18 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-pub async fn collect(target: &Target, progress: &(dyn Fn(&str) + Sync)) -> Collected {
-    let recorder = Recorder::default();
+/// Attempts per call: `AWS_MAX_ATTEMPTS` as the AWS CLI and SDKs read it, else 5.
+fn max_attempts() -> u32 {
+    std::env::var("AWS_MAX_ATTEMPTS")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|n| *n >= 1)
+        .unwrap_or(5)
+}
+
+async fn sdk_config(target: &Target) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .retry_config(aws_config::retry::RetryConfig::adaptive().with_max_attempts(5))
+        .retry_config(aws_config::retry::RetryConfig::adaptive().with_max_attempts(max_attempts()))
         .http_client(
             aws_smithy_http_client::Builder::new()
                 .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
@@ -210,7 +228,15 @@ pub async fn collect(target: &Target, progress: &(dyn Fn(&str) + Sync)) -> Colle
     if let Some(e) = &target.endpoint_url {
         loader = loader.endpoint_url(e);
     }
-    let cfg = loader.load().await;
+    loader.load().await
+}
+
+pub async fn collect(
+    target: &Target,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<Collected, String> {
+    let recorder = Recorder::default();
+    let cfg = sdk_config(target).await;
     let ctx = Ctx {
         errors: Mutex::new(Vec::new()),
     };
@@ -231,13 +257,13 @@ pub async fn collect(target: &Target, progress: &(dyn Fn(&str) + Sync)) -> Colle
 
     progress("account");
     let sts = client!(aws_sdk_sts);
-    if let Some(id) = ctx.keep(
-        "sts",
-        "GetCallerIdentity",
-        "",
-        sts.get_caller_identity().send().await,
-    ) {
-        snap.account = id.account().unwrap_or_default().to_string();
+    // GetCallerIdentity needs no permission: when it fails, nothing else can work (no
+    // credentials, wrong endpoint), and one clear error beats one per service.
+    match sts.get_caller_identity().send().await {
+        Ok(id) => snap.account = id.account().unwrap_or_default().to_string(),
+        Err(e) => {
+            return Err(format!("cannot use the AWS account: {}", e.describe()));
+        }
     }
 
     progress("functions");
@@ -265,6 +291,10 @@ pub async fn collect(target: &Target, progress: &(dyn Fn(&str) + Sync)) -> Colle
         .await;
     snap.functions = functions;
     snap.functions.sort_by(|a, b| a.name.cmp(&b.name));
+    if target.with_code {
+        progress("code locations");
+        code_locations(&lambda, &ctx, &mut snap, concurrency).await;
+    }
     let mut by_function = mappings(&lambda, &ctx).await;
     for f in &mut snap.functions {
         f.event_source_mappings = by_function.remove(&f.arn).unwrap_or_default();
@@ -524,10 +554,10 @@ pub async fn collect(target: &Target, progress: &(dyn Fn(&str) + Sync)) -> Colle
 
     snap.errors = ctx.errors.into_inner().unwrap_or_default();
     let calls = recorder.0.lock().map(|c| c.clone()).unwrap_or_default();
-    Collected {
+    Ok(Collected {
         snapshot: snap,
         calls,
-    }
+    })
 }
 
 async fn function_details(
@@ -670,7 +700,11 @@ async fn aliases(lambda: &aws_sdk_lambda::Client, ctx: &Ctx, f: &mut LiveFunctio
         let Some(p) = ctx.keep("lambda", "ListAliases", &name, page) else {
             break;
         };
-        names.extend(p.aliases().iter().filter_map(|a| a.name().map(str::to_string)));
+        names.extend(
+            p.aliases()
+                .iter()
+                .filter_map(|a| a.name().map(str::to_string)),
+        );
     }
     for alias in names {
         let qualified = format!("{name}:{alias}");
@@ -715,9 +749,10 @@ async fn aliases(lambda: &aws_sdk_lambda::Client, ctx: &Ctx, f: &mut LiveFunctio
             let policy = f.policy.get_or_insert_with(
                 || serde_json::json!({ "Version": "2012-10-17", "Statement": [] }),
             );
-            if let (Some(list), Value::Array(more)) =
-                (policy.get_mut("Statement").and_then(Value::as_array_mut), statements)
-            {
+            if let (Some(list), Value::Array(more)) = (
+                policy.get_mut("Statement").and_then(Value::as_array_mut),
+                statements,
+            ) {
                 list.extend(more);
             }
         }
@@ -725,9 +760,67 @@ async fn aliases(lambda: &aws_sdk_lambda::Client, ctx: &Ctx, f: &mut LiveFunctio
     }
 }
 
+/// `GetFunction` gives each package's presigned URL; `GetLayerVersionByArn` each layer's.
+async fn code_locations(
+    lambda: &aws_sdk_lambda::Client,
+    ctx: &Ctx,
+    snap: &mut Snapshot,
+    concurrency: usize,
+) {
+    let names: Vec<String> = snap
+        .functions
+        .iter()
+        .filter(|f| f.package_type.as_deref() != Some("Image"))
+        .map(|f| f.name.clone())
+        .collect();
+    let found: Vec<(String, Option<String>)> = stream::iter(names)
+        .map(|name| async move {
+            let location = ctx
+                .keep(
+                    "lambda",
+                    "GetFunction",
+                    &name,
+                    lambda.get_function().function_name(&name).send().await,
+                )
+                .and_then(|o| o.code().and_then(|c| c.location()).map(str::to_string));
+            (name, location)
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    for (name, location) in found {
+        if let Some(f) = snap.functions.iter_mut().find(|f| f.name == name) {
+            f.code_location = location;
+        }
+    }
+    let mut layers: Vec<String> = snap
+        .functions
+        .iter()
+        .flat_map(|f| f.layers.iter().cloned())
+        .collect();
+    layers.sort();
+    layers.dedup();
+    for arn in layers {
+        if let Some(url) = ctx
+            .keep(
+                "lambda",
+                "GetLayerVersionByArn",
+                &arn,
+                lambda.get_layer_version_by_arn().arn(&arn).send().await,
+            )
+            .and_then(|o| o.content().and_then(|c| c.location()).map(str::to_string))
+        {
+            snap.layer_locations.insert(arn, url);
+        }
+    }
+}
+
 /// Every event source mapping of the account in one paginated listing (one call per page
 /// rather than one per function), keyed by the function's unqualified ARN.
-async fn mappings(lambda: &aws_sdk_lambda::Client, ctx: &Ctx) -> BTreeMap<String, Vec<LiveMapping>> {
+async fn mappings(
+    lambda: &aws_sdk_lambda::Client,
+    ctx: &Ctx,
+) -> BTreeMap<String, Vec<LiveMapping>> {
     let mut out: BTreeMap<String, Vec<LiveMapping>> = BTreeMap::new();
     let mut pages = lambda
         .list_event_source_mappings()
@@ -1105,10 +1198,99 @@ async fn rest_apis(v1: &aws_sdk_apigateway::Client, ctx: &Ctx) -> Vec<LiveRestAp
 }
 
 /// `collect` on a runtime of its own, for callers without one (the CLI).
+/// What `LookupEvents` returned for the functions' role sessions.
+pub struct Lookup {
+    pub observed: crate::usage::Observed,
+    pub calls: Vec<String>,
+    pub errors: Vec<CallError>,
+}
+
+/// CloudTrail's management events made by each function's role session (Lambda names the
+/// session after the function) over the last `days` days. LookupEvents keeps 90 days, never
+/// returns data events, and answers about two requests a second, so this runs two at a time
+/// and leans on the adaptive retry.
+pub async fn lookup_events(target: &Target, functions: &[String], days: u32) -> Lookup {
+    let recorder = Recorder::default();
+    let cfg = sdk_config(target).await;
+    let conf = aws_sdk_cloudtrail::config::Builder::from(&cfg)
+        .interceptor(recorder.clone())
+        .build();
+    let trail = aws_sdk_cloudtrail::Client::from_conf(conf);
+    let ctx = Ctx {
+        errors: Mutex::new(Vec::new()),
+    };
+    let now = std::time::SystemTime::now();
+    let start = now - std::time::Duration::from_secs(u64::from(days.min(90)) * 86_400);
+    let records: Vec<(String, bool, Vec<Value>)> = stream::iter(functions.iter().cloned())
+        .map(|name| {
+            let trail = trail.clone();
+            let ctx = &ctx;
+            async move {
+                let mut out = Vec::new();
+                let attr = aws_sdk_cloudtrail::types::LookupAttribute::builder()
+                    .attribute_key(aws_sdk_cloudtrail::types::LookupAttributeKey::Username)
+                    .attribute_value(&name)
+                    .build();
+                let Ok(attr) = attr else {
+                    return (name, false, out);
+                };
+                let mut pages = trail
+                    .lookup_events()
+                    .lookup_attributes(attr)
+                    .start_time(aws_smithy_types::DateTime::from(start))
+                    .end_time(aws_smithy_types::DateTime::from(now))
+                    .into_paginator()
+                    .send();
+                while let Some(page) = pages.next().await {
+                    let Some(p) = ctx.keep("cloudtrail", "LookupEvents", &name, page) else {
+                        return (name, false, out);
+                    };
+                    for e in p.events() {
+                        if let Some(Ok(v)) =
+                            e.cloud_trail_event().map(serde_json::from_str::<Value>)
+                        {
+                            out.push(v);
+                        }
+                    }
+                }
+                (name, true, out)
+            }
+        })
+        .buffer_unordered(2)
+        .collect()
+        .await;
+    let mut observed = crate::usage::Observed::default();
+    for (name, complete, events) in &records {
+        if !complete {
+            observed.incomplete.insert(name.clone());
+        }
+        for r in events {
+            observed.add_record(r);
+        }
+    }
+    Lookup {
+        observed,
+        calls: recorder.0.lock().map(|c| c.clone()).unwrap_or_default(),
+        errors: ctx.errors.into_inner().unwrap_or_default(),
+    }
+}
+
+pub fn lookup_events_blocking(
+    target: &Target,
+    functions: &[String],
+    days: u32,
+) -> std::io::Result<Lookup> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    Ok(rt.block_on(lookup_events(target, functions, days)))
+}
+
 pub fn collect_blocking(
     target: &Target,
     progress: &(dyn Fn(&str) + Sync),
-) -> std::io::Result<Collected> {
+) -> std::io::Result<Result<Collected, String>> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -5,8 +5,10 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod code;
 pub mod snapshot;
 pub mod translate;
+pub mod usage;
 
 #[cfg(feature = "aws")]
 pub mod collect;
@@ -20,13 +22,16 @@ pub use translate::{load, translate, LineMap};
 pub const READ_ONLY_ACTIONS: &[&str] = &[
     "apigateway:GET",
     "cloudformation:ListStackResources",
+    "cloudtrail:LookupEvents",
     "events:ListRules",
     "events:ListTargetsByRule",
     "iam:GetAccountAuthorizationDetails",
+    "lambda:GetFunction",
     "lambda:GetFunctionCodeSigningConfig",
     "lambda:GetFunctionConcurrency",
     "lambda:GetFunctionEventInvokeConfig",
     "lambda:GetFunctionUrlConfig",
+    "lambda:GetLayerVersion",
     "lambda:GetPolicy",
     "lambda:ListAliases",
     "lambda:ListEventSourceMappings",

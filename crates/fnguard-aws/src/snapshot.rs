@@ -21,6 +21,9 @@ pub struct Snapshot {
     pub rest_apis: Vec<LiveRestApi>,
     pub rules: Vec<LiveRule>,
     pub log_groups: Vec<LiveLogGroup>,
+    /// Layer version ARN → presigned download URL (`--with-code`); never saved.
+    #[serde(skip_serializing)]
+    pub layer_locations: BTreeMap<String, String>,
     /// CloudFormation stacks read for `aws drift`: stack → logical id → physical id.
     pub stacks: BTreeMap<String, BTreeMap<String, String>>,
     /// Calls that failed (AccessDenied on one service does not stop the others).
@@ -64,6 +67,10 @@ pub struct LiveFunction {
     pub code_sha256: Option<String>,
     /// Alias names (their URLs and policies are merged into `url` and `policy`).
     pub aliases: Vec<String>,
+    /// The package's presigned download URL (`--with-code`); a short-lived credential, so
+    /// never written to a saved snapshot.
+    #[serde(skip_serializing)]
+    pub code_location: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -84,6 +84,9 @@ pub struct FunctionPermissions {
     /// `high`: every function on the role was analysed completely and the role is fully known.
     pub confidence: &'static str,
     pub perms: RolePolicies,
+    /// With CloudTrail evidence for every function on the role: granted actions none of them
+    /// was seen calling (see `analyse`).
+    pub observed_unused: Option<BTreeSet<String>>,
 }
 
 /// `fns` are all the functions sharing `role` (their needs add up); `resources` are the
@@ -102,6 +105,20 @@ pub fn analyse(role: &Role, fns: &[&Function], resources: &[Resource]) -> Functi
     let mut needed = code_needed.clone();
     for f in fns {
         needed.extend(implied_actions(f).into_iter().map(canonical));
+    }
+    // Calls CloudTrail saw are needed, whatever the code analysis found.
+    let observed: Option<Vec<&fnguard_model::ObservedUsage>> =
+        fns.iter().map(|f| f.observed.as_ref()).collect();
+    let observed = observed.filter(|o| !o.is_empty());
+    if let Some(obs) = &observed {
+        for o in obs {
+            needed.extend(
+                o.actions
+                    .iter()
+                    .filter_map(|a| cat.get(a))
+                    .map(|a| a.name.clone()),
+            );
+        }
     }
     let mut granted = BTreeSet::new();
     let mut granted_on: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
@@ -137,6 +154,30 @@ pub fn analyse(role: &Role, fns: &[&Function], resources: &[Resource]) -> Functi
             }
         }
     }
+    // Granted, never seen in CloudTrail, and not needed by the triggers. `iam:PassRole` is
+    // never judged on usage (it is used rarely and breaks deploys when missing); data-plane
+    // calls are judged only when the trail logs data events.
+    let observed_unused = observed.as_ref().map(|obs| {
+        let data_events = obs.iter().all(|o| o.data_events);
+        let mut out = BTreeSet::new();
+        for g in perms
+            .grants
+            .iter()
+            .filter(|g| g.allow && !g.not_action && g.managed.is_none())
+        {
+            for a in g.actions.iter().flat_map(|p| cat.expand(p)) {
+                if !is_baseline(&a.name)
+                    && !needed.contains(&a.name)
+                    && !perms.denied(&a.name)
+                    && !a.name.eq_ignore_ascii_case("iam:PassRole")
+                    && (data_events || !is_data_event(&a.name))
+                {
+                    out.insert(a.name.clone());
+                }
+            }
+        }
+        out
+    });
     let missing: BTreeSet<String> = code_needed
         .iter()
         .filter(|a| perms.denied(a) || !perms.grants.iter().any(|g| g.allow && g.matches_action(a)))
@@ -167,6 +208,43 @@ pub fn analyse(role: &Role, fns: &[&Function], resources: &[Resource]) -> Functi
         confidence,
         perms,
         warnings,
+        observed_unused,
+    }
+}
+
+/// Actions CloudTrail records only as data events (off by default in a trail): S3 object
+/// operations, DynamoDB item operations, Lambda invocations, SQS messages, SNS publishing,
+/// Kinesis records.
+pub fn is_data_event(action: &str) -> bool {
+    let Some((service, name)) = action.split_once(':') else {
+        return false;
+    };
+    let name = name.to_ascii_lowercase();
+    match service.to_ascii_lowercase().as_str() {
+        "s3" => {
+            name.contains("object") || name == "listbucket" || name.starts_with("listmultipart")
+        }
+        "dynamodb" => {
+            name.contains("item")
+                || [
+                    "query",
+                    "scan",
+                    "partiqlselect",
+                    "partiqlinsert",
+                    "partiqlupdate",
+                    "partiqldelete",
+                    "getrecords",
+                    "getsharditerator",
+                ]
+                .contains(&name.as_str())
+        }
+        "lambda" => name.starts_with("invoke"),
+        "sqs" => name.contains("message"),
+        "sns" => name.starts_with("publish"),
+        "kinesis" => {
+            name.contains("record") || name == "getsharditerator" || name == "subscribetoshard"
+        }
+        _ => false,
     }
 }
 

@@ -11,5 +11,5 @@ mod managed;
 pub use catalog::{catalog, install_catalog, AccessLevel, Action, Catalog};
 pub use effective::{effective_permissions, Grant, RolePolicies};
 pub use escalation::{escalations, EscalationMethod, ESCALATION_METHODS};
-pub use least::{analyse, implied_actions, is_baseline, FunctionPermissions};
+pub use least::{analyse, implied_actions, is_baseline, is_data_event, FunctionPermissions};
 pub use managed::{managed_policy, ManagedPolicy, BROAD_MANAGED};

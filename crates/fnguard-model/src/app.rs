@@ -129,6 +129,20 @@ pub struct Function {
     pub code: Option<CodeFacts>,
     /// The packages the function ships and their advisories, once dependency analysis has run.
     pub deps: Option<crate::DepFacts>,
+    /// The IAM actions the function's role session was seen calling (CloudTrail), when read.
+    pub observed: Option<ObservedUsage>,
+}
+
+/// What CloudTrail recorded the function doing: evidence of use that complements the code.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ObservedUsage {
+    /// IAM actions of the successful calls made with the function's role session.
+    pub actions: std::collections::BTreeSet<String>,
+    /// Where the events came from (`CloudTrail LookupEvents, 30 days`, `3 CloudTrail files`).
+    pub source: String,
+    /// Whether data events (S3 object, DynamoDB item, Lambda invoke…) were in the trail;
+    /// without them those calls cannot be seen, so their absence proves nothing.
+    pub data_events: bool,
 }
 
 /// Facts about a function's handler code, added by the code analysis.
@@ -214,6 +228,7 @@ impl Function {
             uses: Vec::new(),
             code: None,
             deps: None,
+            observed: None,
         }
     }
 

@@ -49,12 +49,7 @@ pub fn match_functions<'a>(
             .stack_resources
             .get(&f.id)
             .and_then(|physical| live_name(physical));
-        let by_name = || {
-            f.name
-                .as_ref()
-                .and_then(Val::as_str)
-                .and_then(&live_name)
-        };
+        let by_name = || f.name.as_ref().and_then(Val::as_str).and_then(&live_name);
         let by_scheme = || {
             let stack = how.stack_name.as_deref()?;
             // CloudFormation truncates long stack and logical names; the prefix is enough.

@@ -24,7 +24,10 @@ pub enum AwsCommand {
     Scan(Box<AwsScanArgs>),
     /// Compare the functions declared under PATH with those deployed in the account (FG612).
     Drift(Box<AwsDriftArgs>),
-    /// Print the read-only IAM policy fnguard needs for `aws scan` and `aws drift`.
+    /// What each function's role session was seen calling in CloudTrail, next to what its role
+    /// grants: unused permissions (FG306) with observed evidence.
+    Usage(Box<crate::usage::AwsUsageArgs>),
+    /// Print the read-only IAM policy fnguard needs for `aws scan`, `drift` and `usage`.
     Policy,
 }
 
@@ -91,6 +94,13 @@ pub struct AccountArgs {
 pub struct AwsScanArgs {
     #[command(flatten)]
     pub account: AccountArgs,
+    /// Download each function's deployed package and layers (to a temporary directory) and run
+    /// the code and dependency analyses on them.
+    #[arg(long)]
+    pub with_code: bool,
+    /// OSV database for the dependency analysis of `--with-code` (default as for `scan`).
+    #[arg(long, value_name = "DIR")]
+    pub db: Option<PathBuf>,
     #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -109,8 +119,12 @@ pub struct AwsScanArgs {
 
 /// Reads the account (or the saved snapshots) and writes the calls log and snapshot asked
 /// for; `None` after telling the user why nothing could be read.
-pub fn read_account(args: &AccountArgs, stacks: &[String]) -> Result<Option<Vec<Snapshot>>> {
-    let (snaps, calls) = match snapshots(args, stacks) {
+pub fn read_account(
+    args: &AccountArgs,
+    stacks: &[String],
+    with_code: bool,
+) -> Result<Option<Vec<Snapshot>>> {
+    let (snaps, calls) = match snapshots(args, stacks, with_code) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("fnguard: {e:#}");
@@ -154,6 +168,7 @@ pub fn run(args: AwsArgs) -> Result<u8> {
     match args.command {
         AwsCommand::Scan(a) => scan(*a),
         AwsCommand::Drift(a) => crate::drift::run(*a),
+        AwsCommand::Usage(a) => crate::usage::run(*a),
         AwsCommand::Policy => {
             let policy = serde_json::json!({
                 "Version": "2012-10-17",
@@ -171,7 +186,11 @@ pub fn run(args: AwsArgs) -> Result<u8> {
 }
 
 /// The account's snapshots (one per region) and the calls made to read them.
-pub fn snapshots(args: &AccountArgs, stacks: &[String]) -> Result<(Vec<Snapshot>, Vec<String>)> {
+pub fn snapshots(
+    args: &AccountArgs,
+    stacks: &[String],
+    with_code: bool,
+) -> Result<(Vec<Snapshot>, Vec<String>)> {
     if !args.snapshot.is_empty() {
         let mut out = Vec::new();
         for p in &args.snapshot {
@@ -183,11 +202,27 @@ pub fn snapshots(args: &AccountArgs, stacks: &[String]) -> Result<(Vec<Snapshot>
         }
         return Ok((out, Vec::new()));
     }
-    collect(args, stacks)
+    collect(args, stacks, with_code)
 }
 
 #[cfg(feature = "aws")]
-fn collect(args: &AccountArgs, stacks: &[String]) -> Result<(Vec<Snapshot>, Vec<String>)> {
+pub fn target(args: &AccountArgs, region: Option<String>) -> fnguard_aws::collect::Target {
+    fnguard_aws::collect::Target {
+        profile: args.profile.clone(),
+        region,
+        endpoint_url: args.endpoint_url.clone(),
+        concurrency: args.concurrency,
+        stacks: Vec::new(),
+        with_code: false,
+    }
+}
+
+#[cfg(feature = "aws")]
+fn collect(
+    args: &AccountArgs,
+    stacks: &[String],
+    with_code: bool,
+) -> Result<(Vec<Snapshot>, Vec<String>)> {
     let regions: Vec<Option<String>> = if args.regions.is_empty() {
         vec![None]
     } else {
@@ -203,17 +238,14 @@ fn collect(args: &AccountArgs, stacks: &[String]) -> Result<(Vec<Snapshot>, Vec<
             b.set_draw_target(indicatif::ProgressDrawTarget::stderr());
             b
         };
-        let target = fnguard_aws::collect::Target {
-            profile: args.profile.clone(),
-            region: region.clone(),
-            endpoint_url: args.endpoint_url.clone(),
-            concurrency: args.concurrency,
-            stacks: stacks.to_vec(),
-        };
+        let mut target = target(args, region.clone());
+        target.stacks = stacks.to_vec();
+        target.with_code = with_code;
         let label = region.clone().unwrap_or_else(|| "default region".into());
         let progress = |what: &str| bar.set_message(format!("{label}: reading {what}"));
         let c = fnguard_aws::collect::collect_blocking(&target, &progress)
-            .context("cannot start the AWS client runtime")?;
+            .context("cannot start the AWS client runtime")?
+            .map_err(|why| anyhow::anyhow!("{label}: {why}"))?;
         bar.finish_and_clear();
         calls.extend(c.calls);
         snaps.push(c.snapshot);
@@ -222,7 +254,11 @@ fn collect(args: &AccountArgs, stacks: &[String]) -> Result<(Vec<Snapshot>, Vec<
 }
 
 #[cfg(not(feature = "aws"))]
-fn collect(_args: &AccountArgs, _stacks: &[String]) -> Result<(Vec<Snapshot>, Vec<String>)> {
+fn collect(
+    _args: &AccountArgs,
+    _stacks: &[String],
+    _with_code: bool,
+) -> Result<(Vec<Snapshot>, Vec<String>)> {
     anyhow::bail!(
         "this fnguard was built without the `aws` feature; rebuild with it, or scan a saved snapshot with --snapshot FILE"
     )
@@ -260,7 +296,7 @@ fn scan(args: AwsScanArgs) -> Result<u8> {
             .with_context(|| format!("--today must be YYYY-MM-DD, got `{d}`"))?,
         None => crate::scan::today(),
     };
-    let Some(snaps) = read_account(&args.account, &[])? else {
+    let Some(snaps) = read_account(&args.account, &[], args.with_code)? else {
         return Ok(2);
     };
     let mut errors: Vec<ScanError> = Vec::new();
@@ -270,7 +306,22 @@ fn scan(args: AwsScanArgs) -> Result<u8> {
         errors.extend(call_errors(snap));
         let (project, diagnostics, lines) = fnguard_aws::load(snap);
         errors.extend(diagnostics);
-        let Some(project) = project else { continue };
+        let Some(mut project) = project else { continue };
+        // Kept alive until the rules ran: the code analyses read files under it.
+        let _code_dir = if args.with_code {
+            let (dir, problems) = with_code(
+                &mut project,
+                snap,
+                args.account.concurrency,
+                args.db.as_deref(),
+                &cfg,
+                today,
+            )?;
+            errors.extend(problems);
+            Some(dir)
+        } else {
+            None
+        };
         let mut found = fnguard_rules::run(
             std::slice::from_ref(&project),
             &RuleConfig {
@@ -297,6 +348,79 @@ fn scan(args: AwsScanArgs) -> Result<u8> {
         fail_on: args.fail_on,
     };
     out.emit(&projects, &errors, &findings, &cfg)
+}
+
+/// Unpacks the deployed packages and layers and runs the code and dependency analyses on
+/// them; problems (a package that could not be fetched) are warnings of the report.
+pub fn with_code(
+    project: &mut fnguard_model::Project,
+    snap: &Snapshot,
+    concurrency: usize,
+    db: Option<&std::path::Path>,
+    cfg: &config::Config,
+    today: (i32, u32, u32),
+) -> Result<(tempfile::TempDir, Vec<ScanError>)> {
+    let dir = tempfile::Builder::new()
+        .prefix("fnguard-code-")
+        .tempdir()
+        .context("cannot create a temporary directory for the deployed code")?;
+    let unpacked = fetch_code(snap, dir.path(), concurrency);
+    let mut errors: Vec<ScanError> = unpacked
+        .problems
+        .iter()
+        .map(|e| ScanError {
+            file: format!("aws:{}:{}", e.service, e.operation),
+            line: None,
+            message: format!("{}: {}", e.resource, e.message),
+            level: Level::Warning,
+        })
+        .collect();
+    fnguard_aws::code::attach(project, snap, &unpacked);
+    let mut projects = vec![std::mem::replace(
+        project,
+        fnguard_model::Project::new("", fnguard_model::SourceFormat::Live),
+    )];
+    fnguard_code::analyze_projects(dir.path(), &mut projects);
+    let database =
+        fnguard_deps::db::Database::open(&crate::deps::database_dir(db, cfg.db.as_deref()));
+    errors.extend(crate::deps::enrich(
+        dir.path(),
+        &mut projects,
+        &database,
+        &cfg.accepted,
+        today,
+    ));
+    if let Some(p) = projects.pop() {
+        *project = p;
+    }
+    Ok((dir, errors))
+}
+
+#[cfg(feature = "aws")]
+fn fetch_code(
+    snap: &Snapshot,
+    dir: &std::path::Path,
+    concurrency: usize,
+) -> fnguard_aws::code::Unpacked {
+    fnguard_aws::code::fetch(snap, dir, concurrency)
+}
+
+#[cfg(not(feature = "aws"))]
+fn fetch_code(
+    snap: &Snapshot,
+    _dir: &std::path::Path,
+    _concurrency: usize,
+) -> fnguard_aws::code::Unpacked {
+    fnguard_aws::code::Unpacked {
+        problems: vec![fnguard_aws::snapshot::CallError {
+            service: "fnguard".into(),
+            operation: "--with-code".into(),
+            resource: snap.account.clone(),
+            message: "this fnguard was built without the `aws` feature and cannot download code"
+                .into(),
+        }],
+        ..Default::default()
+    }
 }
 
 /// How a report is rendered, where it goes, and what fails the run.

@@ -71,7 +71,7 @@ pub fn run(args: AwsDriftArgs) -> Result<u8> {
     let mut wanted: Vec<String> = stacks.iter().flatten().cloned().collect();
     wanted.sort();
     wanted.dedup();
-    let Some(snaps) = read_account(&args.account, &wanted)? else {
+    let Some(snaps) = read_account(&args.account, &wanted, false)? else {
         return Ok(2);
     };
     let Some(snap) = snaps.first() else {

@@ -8,6 +8,7 @@ mod map;
 mod sbom;
 mod scan;
 mod suppress;
+mod usage;
 mod wallet;
 
 use clap::Parser;

@@ -810,8 +810,20 @@ fn live_drift_matches_unnamed_functions_through_their_stack() {
     .unwrap();
     let drift = || {
         fnguard(&creds)
-            .args(["aws", "drift", dir.path().to_str().unwrap(), "--region", REGION])
-            .args(["--endpoint-url", &m.endpoint, "--format", "json", "--no-progress"])
+            .args([
+                "aws",
+                "drift",
+                dir.path().to_str().unwrap(),
+                "--region",
+                REGION,
+            ])
+            .args([
+                "--endpoint-url",
+                &m.endpoint,
+                "--format",
+                "json",
+                "--no-progress",
+            ])
             .output()
             .unwrap()
     };
@@ -830,8 +842,9 @@ fn live_drift_matches_unnamed_functions_through_their_stack() {
         &json!([ { "op": "configure", "stack": "shop-prod", "logical": "Api", "MemorySize": 2048 } ]),
     );
     let after = drift();
-    let expected: BTreeSet<(String, String)> =
-        [("Api".to_string(), "memory".to_string())].into_iter().collect();
+    let expected: BTreeSet<(String, String)> = [("Api".to_string(), "memory".to_string())]
+        .into_iter()
+        .collect();
     assert_eq!(drift_keys(&after), expected);
     let f = &findings(&after)[0];
     assert!(
@@ -841,4 +854,167 @@ fn live_drift_matches_unnamed_functions_through_their_stack() {
             .starts_with("shop-prod-Api-"),
         "{f}"
     );
+}
+
+fn trail_record(account: &str, role: &str, function: &str, source: &str, name: &str) -> Value {
+    json!({
+        "eventVersion": "1.09",
+        "eventTime": "2026-11-20T10:00:00Z",
+        "eventSource": source,
+        "eventName": name,
+        "awsRegion": REGION,
+        "userIdentity": {
+            "type": "AssumedRole",
+            "arn": format!("arn:aws:sts::{account}:assumed-role/{role}/{function}"),
+            "accountId": account,
+        },
+        "managementEvent": true,
+        "eventCategory": "Management",
+    })
+}
+
+#[test]
+fn live_usage_reports_what_no_function_was_seen_calling() {
+    let Some(m) = moto() else { return };
+    let account = &fresh_account();
+    let spec = app(account, 20);
+    let creds = deploy(&m, account, "apply", &spec);
+    let trail = tempfile::tempdir().unwrap();
+    let day = trail
+        .path()
+        .join(format!("AWSLogs/{account}/CloudTrail/{REGION}/2026/11/20"));
+    std::fs::create_dir_all(&day).unwrap();
+    let mut records = vec![
+        trail_record(
+            account,
+            "fg-worker",
+            "fn06",
+            "lambda.amazonaws.com",
+            "CreateFunction20150331",
+        ),
+        trail_record(
+            account,
+            "fg-worker",
+            "fn09",
+            "sqs.amazonaws.com",
+            "CreateQueue",
+        ),
+        trail_record(
+            account,
+            "fg-reader",
+            "fn04",
+            "s3.amazonaws.com",
+            "GetObject",
+        ),
+    ];
+    let mut denied = trail_record(
+        account,
+        "fg-worker",
+        "fn12",
+        "sqs.amazonaws.com",
+        "DeleteQueue",
+    );
+    denied["errorCode"] = json!("AccessDenied");
+    records.push(denied);
+    std::fs::write(
+        day.join("trail.json"),
+        json!({ "Records": records }).to_string(),
+    )
+    .unwrap();
+    let usage = || {
+        fnguard(&creds)
+            .args([
+                "aws",
+                "usage",
+                "--region",
+                REGION,
+                "--endpoint-url",
+                &m.endpoint,
+            ])
+            .args(["--format", "json", "--no-progress", "--cloudtrail"])
+            .arg(trail.path())
+            .output()
+            .unwrap()
+    };
+    let worker_unused = |out: &std::process::Output| -> BTreeSet<String> {
+        let found = findings(out);
+        let f = found
+            .iter()
+            .find(|f| {
+                f["resource"]
+                    .as_str()
+                    .is_some_and(|r| logical(r) == "fgworker")
+            })
+            .unwrap_or_else(|| panic!("no FG306 for fg-worker: {found:#?}"));
+        assert_eq!(f["rule"], "FG306");
+        assert_eq!(f["evidence"]["evidence"], "observed");
+        f["evidence"]["unused_actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_string())
+            .collect()
+    };
+
+    let out = usage();
+    let unused = worker_unused(&out);
+    // Seen, so used.
+    assert!(!unused.contains("lambda:CreateFunction") && !unused.contains("sqs:CreateQueue"));
+    // A denied call is no use of a grant.
+    assert!(unused.contains("sqs:DeleteQueue"), "{unused:?}");
+    // Never judged on usage.
+    assert!(!unused.contains("iam:PassRole"));
+    // Without data events, message and object calls cannot be seen: not reported.
+    assert!(!unused.contains("sqs:SendMessage") && !unused.contains("s3:GetObject"));
+    assert!(unused.contains("s3:CreateBucket"), "{unused:?}");
+    // The reader's only grant is a data-plane action it cannot be seen using: nothing to say.
+    assert!(!findings(&out).iter().any(|f| f["resource"]
+        .as_str()
+        .is_some_and(|r| logical(r) == "fgreader")));
+    let warnings: Vec<String> = errors(&out)
+        .iter()
+        .map(|e| e["message"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        warnings.iter().any(|w| w.contains("no data events")),
+        "{warnings:?}"
+    );
+
+    // With data events in the trail, the message calls nobody made are reported too.
+    let mut data = trail_record(
+        account,
+        "fg-worker",
+        "fn03",
+        "sqs.amazonaws.com",
+        "ReceiveMessage",
+    );
+    data["eventCategory"] = json!("Data");
+    data["managementEvent"] = json!(false);
+    std::fs::write(
+        day.join("data.json"),
+        json!({ "Records": [data] }).to_string(),
+    )
+    .unwrap();
+    let unused = worker_unused(&usage());
+    assert!(unused.contains("sqs:SendMessage"), "{unused:?}");
+    assert!(!unused.contains("iam:PassRole"));
+
+    // moto has no LookupEvents: when the events cannot be read, nothing is claimed unused.
+    let out = fnguard(&creds)
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .args([
+            "aws",
+            "usage",
+            "--region",
+            REGION,
+            "--endpoint-url",
+            &m.endpoint,
+        ])
+        .args(["--format", "json", "--no-progress"])
+        .output()
+        .unwrap();
+    assert_eq!(findings(&out), Vec::<Value>::new());
+    assert!(errors(&out)
+        .iter()
+        .any(|e| e["file"] == "aws:cloudtrail:LookupEvents"));
 }

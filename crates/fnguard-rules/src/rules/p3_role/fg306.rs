@@ -2,7 +2,7 @@ use super::super::impl_rule;
 use super::roles_in_use;
 use crate::{subject, Context};
 use fnguard_iam::{analyse, catalog};
-use fnguard_model::Finding;
+use fnguard_model::{Finding, ObservedUsage};
 
 declare_rule! {
     /// ## What it does
@@ -13,6 +13,11 @@ declare_rule! {
     /// named (no dynamic method names), the role is declared in the project, and every function
     /// sharing the role was analysed. The evidence carries a suggested policy that keeps only
     /// the needed actions, each on the resources its original statement named (it never widens).
+    ///
+    /// With `fnguard aws usage`, what CloudTrail saw each function's role session call counts
+    /// as used, and when the code cannot be analysed the rule reports the actions no function
+    /// on the role was seen calling, never `iam:PassRole`, and data-plane actions (S3 objects,
+    /// DynamoDB items, invocations, messages) only when the trail logs data events.
     ///
     /// ## Why is this bad?
     /// Unused permissions are all risk and no benefit: they are what an attacker uses after
@@ -45,9 +50,17 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let cat = catalog();
     for (role, perms, fns) in roles_in_use(cx) {
         let lp = analyse(role, &fns, &cx.project.resources);
-        if lp.confidence != "high" || lp.unused.is_empty() {
+        let observed: Vec<&ObservedUsage> =
+            fns.iter().filter_map(|f| f.observed.as_ref()).collect();
+        // The code's proof first (it already counts what CloudTrail saw as used); CloudTrail's
+        // record alone when the code could not be analysed completely.
+        let (unused, by_code) = if lp.confidence == "high" && !lp.unused.is_empty() {
+            (&lp.unused, true)
+        } else if let Some(ou) = lp.observed_unused.as_ref().filter(|u| !u.is_empty()) {
+            (ou, false)
+        } else {
             continue;
-        }
+        };
         let Some(first) = perms.grants.iter().find(|g| {
             g.allow
                 && !g.not_action
@@ -55,38 +68,67 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 && g.actions
                     .iter()
                     .flat_map(|p| cat.expand(p))
-                    .any(|a| lp.unused.contains(&a.name))
+                    .any(|a| unused.contains(&a.name))
         }) else {
             continue;
         };
         let names: Vec<&str> = fns.iter().map(|f| f.id.as_str()).collect();
-        let shown: Vec<String> = lp.unused.iter().take(6).map(|a| format!("`{a}`")).collect();
-        let more = if lp.unused.len() > 6 {
-            format!(" and {} more", lp.unused.len() - 6)
+        let shown: Vec<String> = unused.iter().take(6).map(|a| format!("`{a}`")).collect();
+        let more = if unused.len() > 6 {
+            format!(" and {} more", unused.len() - 6)
         } else {
             String::new()
         };
+        let source = observed
+            .first()
+            .map(|o| o.source.clone())
+            .unwrap_or_default();
+        let why = match (by_code, observed.is_empty()) {
+            (true, true) => format!("that the code of {} never calls", subject(&names)),
+            (true, false) => format!(
+                "that the code of {} never calls and that were not seen in {source}",
+                subject(&names)
+            ),
+            (false, _) => format!(
+                "that {} {} not seen calling in {source}",
+                subject(&names),
+                if names.len() == 1 { "was" } else { "were" }
+            ),
+        };
+        let mut evidence = serde_json::json!({
+            "unused_actions": unused,
+            "needed_actions": lp.needed,
+            "needed_by_code": lp.needed_by_code,
+            "suggested_policy": lp.suggested_policy,
+            "evidence": if by_code { "code" } else { "observed" },
+        });
+        if !observed.is_empty() {
+            let seen: std::collections::BTreeSet<&String> =
+                observed.iter().flat_map(|o| o.actions.iter()).collect();
+            evidence["observed_actions"] = serde_json::json!(seen);
+            evidence["observed_source"] = serde_json::json!(source);
+            evidence["data_events_logged"] =
+                serde_json::json!(observed.iter().all(|o| o.data_events));
+        }
         cx.finding(
             &UnusedPermissions::META,
             first.location.clone(),
             format!(
-                "role `{}` grants {} action{} that the code of {} never calls: {}{more}",
+                "role `{}` grants {} action{} {why}: {}{more}",
                 role.id,
-                lp.unused.len(),
-                if lp.unused.len() == 1 { "" } else { "s" },
-                subject(&names),
+                unused.len(),
+                if unused.len() == 1 { "" } else { "s" },
                 shown.join(", ")
             ),
         )
         .functions(&names)
         .resource(&role.id)
-        .fix("Remove the unused actions; the evidence has a suggested policy with only what the code calls.")
-        .evidence(serde_json::json!({
-            "unused_actions": lp.unused,
-            "needed_actions": lp.needed,
-            "needed_by_code": lp.needed_by_code,
-            "suggested_policy": lp.suggested_policy,
-        }))
+        .fix(if by_code {
+            "Remove the unused actions; the evidence has a suggested policy with only what the code calls."
+        } else {
+            "Remove the actions nothing used over the observed period (check rare paths such as yearly jobs and error handling first); the evidence has a suggested policy."
+        })
+        .evidence(evidence)
         .emit(out);
     }
 }

@@ -1,0 +1,197 @@
+//! `fnguard aws usage`: CloudTrail's record of what each function's role session called, next
+//! to what the role grants (FG306 with observed evidence).
+
+use crate::aws::{call_errors, read_account, with_code, AccountArgs, Output};
+use crate::cli::{FailOn, OutputFormat};
+use crate::config;
+use anyhow::{Context, Result};
+use clap::Args;
+use fnguard_aws::usage::Observed;
+use fnguard_model::{Finding, Level, ScanError};
+use fnguard_rules::{RuleConfig, Selection};
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct AwsUsageArgs {
+    #[command(flatten)]
+    pub account: AccountArgs,
+    /// Read CloudTrail log files (`*.json`, `*.json.gz` under DIR, as delivered to the trail's
+    /// bucket, or saved `aws cloudtrail lookup-events` output) instead of calling LookupEvents.
+    #[arg(long, value_name = "DIR")]
+    pub cloudtrail: Vec<PathBuf>,
+    /// How far back LookupEvents looks (at most 90 days).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=90))]
+    pub days: u32,
+    /// Also analyse the deployed code (downloaded), so that "unused" needs both proofs.
+    #[arg(long)]
+    pub with_code: bool,
+    #[arg(long, value_name = "DIR")]
+    pub db: Option<PathBuf>,
+    #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    #[arg(long, value_name = "DATE", hide = true, env = "FNGUARD_TODAY")]
+    pub today: Option<String>,
+}
+
+pub fn run(args: AwsUsageArgs) -> Result<u8> {
+    let today = match &args.today {
+        Some(d) => crate::scan::parse_date(d)
+            .with_context(|| format!("--today must be YYYY-MM-DD, got `{d}`"))?,
+        None => crate::scan::today(),
+    };
+    if args.account.regions.len() > 1 {
+        eprintln!("fnguard: aws usage reads one region at a time; give one --region");
+        return Ok(2);
+    }
+    for dir in &args.cloudtrail {
+        if !dir.exists() {
+            eprintln!("fnguard: {} does not exist", dir.display());
+            return Ok(2);
+        }
+    }
+    let cfg = match config::find(&PathBuf::from(".")) {
+        Some(p) => config::load(&p)?,
+        None => config::Config::default(),
+    };
+    let Some(snaps) = read_account(&args.account, &[], args.with_code)? else {
+        return Ok(2);
+    };
+    let Some(snap) = snaps.first() else {
+        eprintln!("fnguard: nothing was read from the account");
+        return Ok(2);
+    };
+    let mut errors: Vec<ScanError> = call_errors(snap);
+    let (project, diagnostics, lines) = fnguard_aws::load(snap);
+    errors.extend(diagnostics);
+    let Some(mut project) = project else {
+        eprintln!("fnguard: the account could not be read into the model");
+        return Ok(2);
+    };
+    let _code_dir = if args.with_code {
+        let (dir, problems) = with_code(
+            &mut project,
+            snap,
+            args.account.concurrency,
+            args.db.as_deref(),
+            &cfg,
+            today,
+        )?;
+        errors.extend(problems);
+        Some(dir)
+    } else {
+        None
+    };
+    let (observed, source) = if args.cloudtrail.is_empty() {
+        match lookup(&args, snap) {
+            Ok(found) => found,
+            Err(e) => {
+                eprintln!("fnguard: {e:#}");
+                return Ok(2);
+            }
+        }
+    } else {
+        let mut o = Observed::default();
+        for dir in &args.cloudtrail {
+            if dir.is_file() {
+                match std::fs::read_to_string(dir) {
+                    Ok(text) => {
+                        o.files += 1;
+                        if let Err(why) = o.add_text(&text) {
+                            o.problems.push((dir.display().to_string(), why));
+                        }
+                    }
+                    Err(e) => o.problems.push((dir.display().to_string(), e.to_string())),
+                }
+            } else {
+                o.add_dir(dir);
+            }
+        }
+        let source = format!(
+            "{} CloudTrail file{} ({} event{})",
+            o.files,
+            if o.files == 1 { "" } else { "s" },
+            o.events,
+            if o.events == 1 { "" } else { "s" }
+        );
+        (o, source)
+    };
+    for (file, why) in &observed.problems {
+        errors.push(ScanError {
+            file: file.clone(),
+            line: None,
+            message: why.clone(),
+            level: Level::Warning,
+        });
+    }
+    if !observed.data_events {
+        errors.push(ScanError {
+            file: "cloudtrail".into(),
+            line: None,
+            message: "no data events in the trail: S3 object, DynamoDB item, Lambda invoke, SQS message and SNS publish calls cannot be seen, so those actions are not reported as unused (log data events for the functions' resources to judge them)".into(),
+            level: Level::Warning,
+        });
+    }
+    fnguard_aws::usage::attach(&mut project, snap, &observed, &source);
+    let config = RuleConfig {
+        selection: Selection {
+            select: vec!["FG306".into()],
+            ..Selection::default()
+        },
+        today,
+        region: Some(snap.region.clone()),
+        ..RuleConfig::default()
+    };
+    let mut findings: Vec<Finding> = fnguard_rules::run(std::slice::from_ref(&project), &config);
+    for f in &mut findings {
+        lines.relocate(&mut f.location);
+        for r in &mut f.related {
+            lines.relocate(r);
+        }
+    }
+    let out = Output {
+        format: args.format,
+        output: args.output.as_deref(),
+        fail_on: args.fail_on,
+    };
+    out.emit(std::slice::from_ref(&project), &errors, &findings, &cfg)
+}
+
+#[cfg(feature = "aws")]
+fn lookup(args: &AwsUsageArgs, snap: &fnguard_aws::Snapshot) -> Result<(Observed, String)> {
+    let target = crate::aws::target(&args.account, args.account.regions.first().cloned());
+    let names: Vec<String> = snap.functions.iter().map(|f| f.name.clone()).collect();
+    let found = fnguard_aws::collect::lookup_events_blocking(&target, &names, args.days)
+        .context("cannot start the AWS client runtime")?;
+    if let Some(path) = &args.account.calls_log {
+        // Appended: `read_account` wrote the account's calls already.
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        for c in &found.calls {
+            writeln!(f, "{c}").with_context(|| format!("cannot write {}", path.display()))?;
+        }
+    }
+    let mut observed = found.observed;
+    for e in found.errors {
+        observed.problems.push((
+            format!("aws:{}:{}", e.service, e.operation),
+            format!("{}: {}", e.resource, e.message),
+        ));
+    }
+    Ok((
+        observed,
+        format!("CloudTrail LookupEvents ({} days)", args.days),
+    ))
+}
+
+#[cfg(not(feature = "aws"))]
+fn lookup(_args: &AwsUsageArgs, _snap: &fnguard_aws::Snapshot) -> Result<(Observed, String)> {
+    anyhow::bail!("this fnguard was built without the `aws` feature; give CloudTrail files with --cloudtrail DIR")
+}
