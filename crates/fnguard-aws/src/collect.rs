@@ -1198,6 +1198,43 @@ async fn rest_apis(v1: &aws_sdk_apigateway::Client, ctx: &Ctx) -> Vec<LiveRestAp
 }
 
 /// `collect` on a runtime of its own, for callers without one (the CLI).
+/// The regions enabled for the account (`account:ListRegions`), for `--all-regions`.
+pub async fn enabled_regions(target: &Target) -> Result<(Vec<String>, Vec<String>), String> {
+    let recorder = Recorder::default();
+    let cfg = sdk_config(target).await;
+    let conf = aws_sdk_account::config::Builder::from(&cfg)
+        .interceptor(recorder.clone())
+        .build();
+    let account = aws_sdk_account::Client::from_conf(conf);
+    let mut regions = Vec::new();
+    let mut pages = account
+        .list_regions()
+        .region_opt_status_contains(aws_sdk_account::types::RegionOptStatus::Enabled)
+        .region_opt_status_contains(aws_sdk_account::types::RegionOptStatus::EnabledByDefault)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let p = page.map_err(|e| format!("cannot list the account's regions: {}", e.describe()))?;
+        regions.extend(
+            p.regions()
+                .iter()
+                .filter_map(|r| r.region_name().map(str::to_string)),
+        );
+    }
+    regions.sort();
+    let calls = recorder.0.lock().map(|c| c.clone()).unwrap_or_default();
+    Ok((regions, calls))
+}
+
+pub fn enabled_regions_blocking(
+    target: &Target,
+) -> std::io::Result<Result<(Vec<String>, Vec<String>), String>> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok(rt.block_on(enabled_regions(target)))
+}
+
 /// What `LookupEvents` returned for the functions' role sessions.
 pub struct Lookup {
     pub observed: crate::usage::Observed,

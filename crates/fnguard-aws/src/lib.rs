@@ -20,6 +20,7 @@ pub use translate::{load, translate, LineMap};
 /// policy` prints it). A test checks that every action here is read-only in the IAM catalog
 /// and that the calls made against moto are all in this list.
 pub const READ_ONLY_ACTIONS: &[&str] = &[
+    "account:ListRegions",
     "apigateway:GET",
     "cloudformation:ListStackResources",
     "cloudtrail:LookupEvents",

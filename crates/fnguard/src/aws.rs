@@ -69,8 +69,11 @@ pub struct AccountArgs {
     #[arg(long)]
     pub profile: Option<String>,
     /// Region to read (repeatable); default: the profile's region.
-    #[arg(long = "region")]
+    #[arg(long = "region", conflicts_with = "all_regions")]
     pub regions: Vec<String>,
+    /// Read every region enabled for the account (`account:ListRegions`).
+    #[arg(long)]
+    pub all_regions: bool,
     /// Endpoint for every service (a local emulator such as moto).
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
@@ -223,13 +226,20 @@ fn collect(
     stacks: &[String],
     with_code: bool,
 ) -> Result<(Vec<Snapshot>, Vec<String>)> {
-    let regions: Vec<Option<String>> = if args.regions.is_empty() {
+    let mut snaps = Vec::new();
+    let mut calls = Vec::new();
+    let regions: Vec<Option<String>> = if args.all_regions {
+        let (found, listed) =
+            fnguard_aws::collect::enabled_regions_blocking(&target(args, Some("us-east-1".into())))
+                .context("cannot start the AWS client runtime")?
+                .map_err(|why| anyhow::anyhow!("{why} (give the regions with --region instead)"))?;
+        calls.extend(listed);
+        found.into_iter().map(Some).collect()
+    } else if args.regions.is_empty() {
         vec![None]
     } else {
         args.regions.iter().cloned().map(Some).collect()
     };
-    let mut snaps = Vec::new();
-    let mut calls = Vec::new();
     for region in regions {
         let bar = if args.no_progress {
             indicatif::ProgressBar::hidden()

@@ -20,7 +20,7 @@ pub fn run(args: AwsDriftArgs) -> Result<u8> {
         };
         params.push((k.to_string(), v.to_string()));
     }
-    if args.account.regions.len() > 1 {
+    if args.account.regions.len() > 1 || args.account.all_regions {
         eprintln!("fnguard: aws drift compares one region at a time; give one --region");
         return Ok(2);
     }

@@ -43,7 +43,7 @@ pub fn run(args: AwsUsageArgs) -> Result<u8> {
             .with_context(|| format!("--today must be YYYY-MM-DD, got `{d}`"))?,
         None => crate::scan::today(),
     };
-    if args.account.regions.len() > 1 {
+    if args.account.regions.len() > 1 || args.account.all_regions {
         eprintln!("fnguard: aws usage reads one region at a time; give one --region");
         return Ok(2);
     }

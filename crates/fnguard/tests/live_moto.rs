@@ -48,12 +48,22 @@ fn deployer() -> PathBuf {
 
 /// Runs the deployer; returns the account's credentials as environment variables.
 fn deploy(m: &Moto, account: &str, verb: &str, data: &Value) -> Vec<(String, String)> {
+    deploy_in(m, account, REGION, verb, data)
+}
+
+fn deploy_in(
+    m: &Moto,
+    account: &str,
+    region: &str,
+    verb: &str,
+    data: &Value,
+) -> Vec<(String, String)> {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("input.json");
     std::fs::write(&file, serde_json::to_vec(data).unwrap()).unwrap();
     let out = std::process::Command::new(&m.python)
         .arg(deployer())
-        .args([&m.endpoint, account, REGION, verb])
+        .args([&m.endpoint, account, region, verb])
         .arg(&file)
         .output()
         .unwrap();
@@ -423,6 +433,27 @@ fn relay(client: TcpStream, upstream: &str, log: &Mutex<Vec<Recorded>>) -> std::
         }
         let mut body = vec![0u8; length];
         reader.read_exact(&mut body)?;
+        if request_line.starts_with("POST /listRegions") {
+            // moto has no Account API: answer ListRegions here, as AWS does for an account
+            // with one opted-in region next to the default ones (the filter asks for enabled).
+            log.lock().unwrap().push(Recorded {
+                method: "POST".into(),
+                target: "/listRegions".into(),
+                operation: Some("ListRegions".into()),
+            });
+            let answer = json!({ "Regions": [
+                { "RegionName": "eu-west-1", "RegionOptStatus": "ENABLED_BY_DEFAULT" },
+                { "RegionName": "us-east-1", "RegionOptStatus": "ENABLED_BY_DEFAULT" },
+            ] })
+            .to_string();
+            write!(
+                client,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{answer}",
+                answer.len()
+            )?;
+            client.flush()?;
+            continue;
+        }
         let mut parts = request_line.split_whitespace();
         let method = parts.next().unwrap_or("").to_string();
         let target = parts.next().unwrap_or("").to_string();
@@ -1017,4 +1048,66 @@ fn live_usage_reports_what_no_function_was_seen_calling() {
     assert!(errors(&out)
         .iter()
         .any(|e| e["file"] == "aws:cloudtrail:LookupEvents"));
+}
+
+#[test]
+fn live_scan_reads_every_enabled_region() {
+    let Some(m) = moto() else { return };
+    let account = &fresh_account();
+    let role = json!({ "name": "fg-app", "policies": { "p": { "Version": "2012-10-17",
+        "Statement": [ { "Effect": "Allow", "Action": "*", "Resource": "*" } ] } } });
+    let spec = json!({ "account": account, "roles": [role], "functions": [
+        { "name": "east", "runtime": "python3.12", "handler": "app.handler", "role": "fg-app" } ] });
+    // IAM is global: the role is created once; in the other region the deployer looks it up.
+    let creds = deploy_in(&m, account, "us-east-1", "apply", &spec);
+    deploy_in(
+        &m,
+        account,
+        "eu-west-1",
+        "drift",
+        &json!([ { "op": "create_function", "function": "west", "role": "fg-app" } ]),
+    );
+    let (proxy, wire) = start_recorder(&m.endpoint);
+    let out = fnguard(&creds)
+        .args(["aws", "scan", "--all-regions", "--endpoint-url", &proxy])
+        .args(["--format", "json", "--no-progress"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let projects: BTreeSet<(String, String)> = v["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["path"].as_str().unwrap().to_string(),
+                p["functions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f.as_str().unwrap())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )
+        })
+        .collect();
+    let expected: BTreeSet<(String, String)> = [
+        (format!("aws:{account}:eu-west-1"), "west".to_string()),
+        (format!("aws:{account}:us-east-1"), "east".to_string()),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(projects, expected);
+    let wire = wire.lock().unwrap();
+    assert!(wire.iter().all(is_read_only), "{wire:#?}");
+    // The admin role is reported for the function of each region.
+    let admin: BTreeSet<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "FG301")
+        .filter_map(|f| f["function"].as_str())
+        .collect();
+    assert_eq!(admin, ["east", "west"].into_iter().collect(), "{v:#}");
 }
