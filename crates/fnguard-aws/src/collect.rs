@@ -1198,8 +1198,11 @@ async fn rest_apis(v1: &aws_sdk_apigateway::Client, ctx: &Ctx) -> Vec<LiveRestAp
 }
 
 /// `collect` on a runtime of its own, for callers without one (the CLI).
+/// The enabled regions and the calls made to list them.
+pub type Regions = (Vec<String>, Vec<String>);
+
 /// The regions enabled for the account (`account:ListRegions`), for `--all-regions`.
-pub async fn enabled_regions(target: &Target) -> Result<(Vec<String>, Vec<String>), String> {
+pub async fn enabled_regions(target: &Target) -> Result<Regions, String> {
     let recorder = Recorder::default();
     let cfg = sdk_config(target).await;
     let conf = aws_sdk_account::config::Builder::from(&cfg)
