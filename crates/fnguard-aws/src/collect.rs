@@ -1229,9 +1229,7 @@ pub async fn enabled_regions(target: &Target) -> Result<Regions, String> {
     Ok((regions, calls))
 }
 
-pub fn enabled_regions_blocking(
-    target: &Target,
-) -> std::io::Result<Result<(Vec<String>, Vec<String>), String>> {
+pub fn enabled_regions_blocking(target: &Target) -> std::io::Result<Result<Regions, String>> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
