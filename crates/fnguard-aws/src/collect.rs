@@ -409,35 +409,43 @@ pub async fn collect(
             None => break,
         }
     }
-    for url in urls {
-        let r = sqs
-            .get_queue_attributes()
-            .queue_url(&url)
-            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
-            .send()
-            .await;
-        let Some(out) = ctx.keep("sqs", "GetQueueAttributes", &url, r) else {
-            continue;
-        };
-        let attrs: BTreeMap<String, String> = out
-            .attributes()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.as_str().to_string(), v.clone()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let arn = attrs.get("QueueArn").cloned().unwrap_or_default();
-        snap.queues.push(LiveQueue {
-            name: arn.rsplit(':').next().unwrap_or_default().to_string(),
-            arn,
-            url,
-            policy: attrs.get("Policy").and_then(|p| decode_policy(p)),
-            kms_key: attrs.get("KmsMasterKeyId").cloned(),
-            sqs_managed_sse: attrs.get("SqsManagedSseEnabled").map(|v| v == "true"),
-            redrive: attrs.contains_key("RedrivePolicy"),
-        });
-    }
+    let queues: Vec<Option<LiveQueue>> = stream::iter(urls)
+        .map(|url| {
+            let sqs = sqs.clone();
+            let ctx = &ctx;
+            async move {
+                let r = sqs
+                    .get_queue_attributes()
+                    .queue_url(&url)
+                    .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
+                    .send()
+                    .await;
+                let out = ctx.keep("sqs", "GetQueueAttributes", &url, r)?;
+                let attrs: BTreeMap<String, String> = out
+                    .attributes()
+                    .map(|m| {
+                        m.iter()
+                            .map(|(k, v)| (k.as_str().to_string(), v.clone()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let arn = attrs.get("QueueArn").cloned().unwrap_or_default();
+                Some(LiveQueue {
+                    name: arn.rsplit(':').next().unwrap_or_default().to_string(),
+                    arn,
+                    url,
+                    policy: attrs.get("Policy").and_then(|p| decode_policy(p)),
+                    kms_key: attrs.get("KmsMasterKeyId").cloned(),
+                    sqs_managed_sse: attrs.get("SqsManagedSseEnabled").map(|v| v == "true"),
+                    redrive: attrs.contains_key("RedrivePolicy"),
+                })
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    snap.queues = queues.into_iter().flatten().collect();
+    snap.queues.sort_by(|a, b| a.name.cmp(&b.name));
 
     progress("topics");
     let sns = client!(aws_sdk_sns);
@@ -453,41 +461,51 @@ pub async fn collect(
             None => break,
         }
     }
-    for arn in arns {
-        let attrs = ctx
-            .keep(
-                "sns",
-                "GetTopicAttributes",
-                &arn,
-                sns.get_topic_attributes().topic_arn(&arn).send().await,
-            )
-            .and_then(|o| o.attributes().cloned())
-            .unwrap_or_default();
-        let mut subscriptions = Vec::new();
-        let mut pages = sns
-            .list_subscriptions_by_topic()
-            .topic_arn(&arn)
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            match ctx.keep("sns", "ListSubscriptionsByTopic", &arn, page) {
-                Some(p) => subscriptions.extend(p.subscriptions().iter().map(|s| {
-                    (
-                        s.protocol().unwrap_or_default().to_string(),
-                        s.endpoint().unwrap_or_default().to_string(),
+    let topics: Vec<LiveTopic> = stream::iter(arns)
+        .map(|arn| {
+            let sns = sns.clone();
+            let ctx = &ctx;
+            async move {
+                let attrs = ctx
+                    .keep(
+                        "sns",
+                        "GetTopicAttributes",
+                        &arn,
+                        sns.get_topic_attributes().topic_arn(&arn).send().await,
                     )
-                })),
-                None => break,
+                    .and_then(|o| o.attributes().cloned())
+                    .unwrap_or_default();
+                let mut subscriptions = Vec::new();
+                let mut pages = sns
+                    .list_subscriptions_by_topic()
+                    .topic_arn(&arn)
+                    .into_paginator()
+                    .send();
+                while let Some(page) = pages.next().await {
+                    match ctx.keep("sns", "ListSubscriptionsByTopic", &arn, page) {
+                        Some(p) => subscriptions.extend(p.subscriptions().iter().map(|s| {
+                            (
+                                s.protocol().unwrap_or_default().to_string(),
+                                s.endpoint().unwrap_or_default().to_string(),
+                            )
+                        })),
+                        None => break,
+                    }
+                }
+                LiveTopic {
+                    name: arn.rsplit(':').next().unwrap_or_default().to_string(),
+                    policy: attrs.get("Policy").and_then(|p| decode_policy(p)),
+                    kms_key: attrs.get("KmsMasterKeyId").cloned(),
+                    arn,
+                    subscriptions,
+                }
             }
-        }
-        snap.topics.push(LiveTopic {
-            name: arn.rsplit(':').next().unwrap_or_default().to_string(),
-            policy: attrs.get("Policy").and_then(|p| decode_policy(p)),
-            kms_key: attrs.get("KmsMasterKeyId").cloned(),
-            arn,
-            subscriptions,
-        });
-    }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    snap.topics = topics;
+    snap.topics.sort_by(|a, b| a.name.cmp(&b.name));
 
     progress("HTTP APIs");
     let v2 = client!(aws_sdk_apigatewayv2);
