@@ -357,7 +357,16 @@ fn scan(args: AwsScanArgs) -> Result<u8> {
         output: args.output.as_deref(),
         fail_on: args.fail_on,
     };
-    out.emit(&projects, &errors, &findings, &cfg)
+    let code = out.emit(&projects, &errors, &findings, &cfg)?;
+    // Without the function list nothing was scanned, whatever else could be read.
+    let no_functions = snaps
+        .iter()
+        .all(|s| s.errors.iter().any(|e| e.operation == "ListFunctions"));
+    Ok(if no_functions && !snaps.is_empty() {
+        2
+    } else {
+        code
+    })
 }
 
 /// Unpacks the deployed packages and layers and runs the code and dependency analyses on

@@ -907,3 +907,73 @@ fn map_and_wallet_json_follow_the_contract() {
     let top = |v: &Value| v["entry_points"][0]["max_usd_per_hour"].as_f64().unwrap();
     assert!(top(&low) < top(&wallet));
 }
+
+/// A saved account snapshot is scanned like a template, with or without the `aws` feature.
+fn aws_snapshot(dir: &Path, snapshot: &Value) -> std::path::PathBuf {
+    let file = dir.join("snapshot.json");
+    std::fs::write(&file, snapshot.to_string()).unwrap();
+    file
+}
+
+#[test]
+fn aws_scan_of_a_saved_snapshot_points_at_arns() {
+    let dir = tempfile::tempdir().unwrap();
+    let arn = "arn:aws:lambda:eu-west-1:123456789012:function:hook";
+    let file = aws_snapshot(
+        dir.path(),
+        &serde_json::json!({
+            "account": "123456789012",
+            "region": "eu-west-1",
+            "functions": [{
+                "name": "hook", "arn": arn, "runtime": "python3.12", "handler": "app.handler",
+                "role": "arn:aws:iam::123456789012:role/hook",
+                "url": { "auth_type": "NONE" },
+            }],
+        }),
+    );
+    let (code, v) = json_of(&[
+        "aws",
+        "scan",
+        "--snapshot",
+        file.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let url = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "FG201")
+        .unwrap_or_else(|| panic!("{v:#}"));
+    assert_eq!(url["function"], "hook");
+    assert_eq!(url["location"]["file"], arn);
+}
+
+#[test]
+fn aws_scan_without_the_function_list_exits_2_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = aws_snapshot(
+        dir.path(),
+        &serde_json::json!({
+            "account": "123456789012",
+            "region": "eu-west-1",
+            "errors": [{ "service": "lambda", "operation": "ListFunctions", "resource": "",
+                         "message": "AccessDeniedException: not authorized to perform lambda:ListFunctions (HTTP 403)" }],
+        }),
+    );
+    let (code, v) = json_of(&[
+        "aws",
+        "scan",
+        "--snapshot",
+        file.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 2);
+    assert_eq!(v["errors"][0]["file"], "aws:lambda:ListFunctions");
+    assert!(v["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("AccessDenied"));
+}
