@@ -513,6 +513,9 @@ pub async fn collect(
     progress("REST APIs");
     let v1 = client!(aws_sdk_apigateway);
     snap.rest_apis = rest_apis(&v1, &ctx).await;
+    if !snap.rest_apis.is_empty() {
+        usage_plans(&v1, &ctx, &mut snap.rest_apis).await;
+    }
 
     progress("EventBridge rules");
     let eb = client!(aws_sdk_eventbridge);
@@ -1097,6 +1100,47 @@ async fn http_apis(v2: &aws_sdk_apigatewayv2::Client, ctx: &Ctx) -> Vec<LiveHttp
         }
     }
     out
+}
+
+/// Usage plans (with their throttling) attached to the stages of the REST APIs.
+async fn usage_plans(v1: &aws_sdk_apigateway::Client, ctx: &Ctx, apis: &mut [LiveRestApi]) {
+    let mut position: Option<String> = None;
+    loop {
+        let Some(page) = ctx.keep(
+            "apigateway",
+            "GetUsagePlans",
+            "",
+            v1.get_usage_plans()
+                .set_position(position.take())
+                .send()
+                .await,
+        ) else {
+            break;
+        };
+        for plan in page.items() {
+            let throttle = plan.throttle();
+            for stage in plan.api_stages() {
+                let Some(api) = apis
+                    .iter_mut()
+                    .find(|a| Some(a.id.as_str()) == stage.api_id())
+                else {
+                    continue;
+                };
+                api.usage_plans.push(LiveUsagePlan {
+                    name: plan.name().unwrap_or_default().to_string(),
+                    stage: stage.stage().unwrap_or_default().to_string(),
+                    rate: throttle.map(|t| t.rate_limit()).filter(|r| *r > 0.0),
+                    burst: throttle
+                        .map(|t| i64::from(t.burst_limit()))
+                        .filter(|b| *b > 0),
+                });
+            }
+        }
+        match page.position() {
+            Some(p) if !p.is_empty() => position = Some(p.to_string()),
+            _ => break,
+        }
+    }
 }
 
 async fn rest_apis(v1: &aws_sdk_apigateway::Client, ctx: &Ctx) -> Vec<LiveRestApi> {

@@ -208,6 +208,17 @@ pub struct LiveRestApi {
     pub policy: Option<Value>,
     pub methods: Vec<LiveMethod>,
     pub stages: Vec<LiveStage>,
+    /// Usage plans covering a stage of this API: (plan name, stage, rate, burst).
+    pub usage_plans: Vec<LiveUsagePlan>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LiveUsagePlan {
+    pub name: String,
+    pub stage: String,
+    pub rate: Option<f64>,
+    pub burst: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -667,6 +667,27 @@ fn rest_apis(b: &mut Builder<'_>) {
                 );
             }
         }
+        for plan in &api.usage_plans {
+            let mut props = json!({
+                "UsagePlanName": plan.name,
+                "ApiStages": [ { "ApiId": { "Ref": id }, "Stage": plan.stage } ],
+            });
+            if plan.rate.is_some() || plan.burst.is_some() {
+                let mut t = json!({});
+                if let Some(r) = plan.rate {
+                    t["RateLimit"] = json!(r);
+                }
+                if let Some(bu) = plan.burst {
+                    t["BurstLimit"] = json!(bu);
+                }
+                props["Throttle"] = t;
+            }
+            let pid = b.id(
+                &format!("{} usage plan {}", api.name, plan.name),
+                "usage plan",
+            );
+            b.add(pid, "AWS::ApiGateway::UsagePlan", props, &arn);
+        }
     }
 }
 

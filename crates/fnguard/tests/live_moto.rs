@@ -168,6 +168,13 @@ fn app(account: &str, n: usize) -> Value {
             { "name": "fg-open", "routes": [ { "key": "ANY /{proxy+}", "function": "fn17" } ],
               "stage": { "name": "$default" } },
         ],
+        "rest_apis": [
+            { "name": "fg-orders-api", "stage": "prod",
+              "routes": [ { "path": "orders", "method": "GET", "function": "fn11" } ],
+              "plan": { "name": "fg-orders-plan", "rate": 20.0, "burst": 40 } },
+            { "name": "fg-admin-api", "stage": "prod",
+              "routes": [ { "path": "users", "method": "POST", "function": "fn19", "api_key": true } ] },
+        ],
     })
 }
 
@@ -363,6 +370,63 @@ fn template(spec: &Value) -> Value {
             format!("{id}Stage"),
             json!({ "Type": "AWS::ApiGatewayV2::Stage", "Properties": props }),
         );
+    }
+    for a in spec["rest_apis"].as_array().unwrap() {
+        let id = logical(a["name"].as_str().unwrap());
+        r.insert(
+            id.clone(),
+            json!({ "Type": "AWS::ApiGateway::RestApi", "Properties": {
+                "Name": a["name"], "EndpointConfiguration": { "Types": ["REGIONAL"] } } }),
+        );
+        let mut methods = Vec::new();
+        for (k, route) in a["routes"].as_array().unwrap().iter().enumerate() {
+            let fname = route["function"].as_str().unwrap();
+            let res = format!("{id}Resource{k}");
+            r.insert(
+                res.clone(),
+                json!({ "Type": "AWS::ApiGateway::Resource", "Properties": {
+                    "RestApiId": { "Ref": id }, "ParentId": { "Fn::GetAtt": [id, "RootResourceId"] },
+                    "PathPart": route["path"] } }),
+            );
+            let method = format!("{id}Method{k}");
+            r.insert(
+                method.clone(),
+                json!({ "Type": "AWS::ApiGateway::Method", "Properties": {
+                    "RestApiId": { "Ref": id }, "ResourceId": { "Ref": res },
+                    "HttpMethod": route["method"], "AuthorizationType": "NONE",
+                    "ApiKeyRequired": route.get("api_key").cloned().unwrap_or(json!(false)),
+                    "Integration": { "Type": "AWS_PROXY", "IntegrationHttpMethod": "POST",
+                        "Uri": { "Fn::Sub": format!("arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{{fname}.Arn}}/invocations") } } } }),
+            );
+            methods.push(method);
+            r.insert(
+                format!("{id}Invoke{k}"),
+                json!({ "Type": "AWS::Lambda::Permission", "Properties": {
+                    "FunctionName": { "Ref": fname }, "Action": "lambda:InvokeFunction",
+                    "Principal": "apigateway.amazonaws.com",
+                    "SourceArn": { "Fn::Sub": format!("arn:aws:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{id}}}/*") } } }),
+            );
+        }
+        r.insert(
+            format!("{id}Deployment"),
+            json!({ "Type": "AWS::ApiGateway::Deployment", "DependsOn": methods,
+                    "Properties": { "RestApiId": { "Ref": id } } }),
+        );
+        r.insert(
+            format!("{id}Stage"),
+            json!({ "Type": "AWS::ApiGateway::Stage", "Properties": {
+                "RestApiId": { "Ref": id }, "StageName": a["stage"],
+                "DeploymentId": { "Ref": format!("{id}Deployment") } } }),
+        );
+        if let Some(plan) = a.get("plan") {
+            r.insert(
+                format!("{id}Plan"),
+                json!({ "Type": "AWS::ApiGateway::UsagePlan", "DependsOn": format!("{id}Stage"),
+                    "Properties": { "UsagePlanName": plan["name"],
+                        "ApiStages": [ { "ApiId": { "Ref": id }, "Stage": a["stage"] } ],
+                        "Throttle": { "RateLimit": plan["rate"], "BurstLimit": plan["burst"] } } }),
+            );
+        }
     }
     json!({ "AWSTemplateFormatVersion": "2010-09-09", "Resources": r })
 }
@@ -651,6 +715,9 @@ fn live_scan_matches_the_template_and_only_reads() {
     ] {
         assert!(rules.contains(r), "{r} missing from {rules:?}");
     }
+    // The REST API with a usage plan is throttled; the one without is not (usage plans read).
+    assert!(d.contains(&("FG803".to_string(), "fn19".to_string())));
+    assert!(!d.contains(&("FG803".to_string(), "fn11".to_string())));
     // Live findings point at the deployed resource.
     for f in &live {
         let file = f["location"]["file"].as_str().unwrap();

@@ -186,6 +186,7 @@ def apply(kw, spec):
                     "ThrottlingBurstLimit": stage["burst"],
                 }
             apigw.create_stage(**args)
+    rest_apis(kw, spec, arns, lam)
 
 
 def stack(kw, data):
@@ -201,6 +202,46 @@ def physical(kw, op):
     cfn = boto3.client("cloudformation", **kw)
     res = cfn.describe_stack_resource(StackName=op["stack"], LogicalResourceId=op["logical"])
     return res["StackResourceDetail"]["PhysicalResourceId"]
+
+
+def rest_apis(kw, spec, arns, lam):
+    rest = boto3.client("apigateway", **kw)
+    region = kw["region_name"]
+    for a in spec.get("rest_apis", []):
+        api = rest.create_rest_api(name=a["name"], endpointConfiguration={"types": ["REGIONAL"]})["id"]
+        root = [r for r in rest.get_resources(restApiId=api)["items"] if r["path"] == "/"][0]["id"]
+        for route in a["routes"]:
+            res = rest.create_resource(restApiId=api, parentId=root, pathPart=route["path"])["id"]
+            rest.put_method(
+                restApiId=api,
+                resourceId=res,
+                httpMethod=route["method"],
+                authorizationType="NONE",
+                apiKeyRequired=bool(route.get("api_key")),
+            )
+            rest.put_integration(
+                restApiId=api,
+                resourceId=res,
+                httpMethod=route["method"],
+                type="AWS_PROXY",
+                integrationHttpMethod="POST",
+                uri=f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arns[route['function']]}/invocations",
+            )
+            lam.add_permission(
+                FunctionName=route["function"],
+                StatementId=f"Rest-{api}-{res}",
+                Action="lambda:InvokeFunction",
+                Principal="apigateway.amazonaws.com",
+                SourceArn=f"arn:aws:execute-api:{region}:{spec['account']}:{api}/*",
+            )
+        deployment = rest.create_deployment(restApiId=api)["id"]
+        rest.create_stage(restApiId=api, stageName=a["stage"], deploymentId=deployment)
+        if a.get("plan"):
+            rest.create_usage_plan(
+                name=a["plan"]["name"],
+                apiStages=[{"apiId": api, "stage": a["stage"]}],
+                throttle={"rateLimit": a["plan"]["rate"], "burstLimit": a["plan"]["burst"]},
+            )
 
 
 def drift(kw, ops):
