@@ -2,6 +2,7 @@
 //! and dependency analyses run on what is deployed. Downloading needs the `aws` feature;
 //! attaching unpacked code to the model does not.
 
+use crate::error::LiveError;
 use crate::snapshot::{CallError, Snapshot};
 use fnguard_model::{Location, Project, Resource, ResourceKind, Val};
 use std::collections::BTreeMap;
@@ -74,22 +75,28 @@ pub const MAX_ENTRIES: usize = 100_000;
 /// Unpacks a zip archive into `dest`: no path may leave it, symlinks are skipped, and the
 /// total size and entry count are bounded (a zip bomb stops with an error, keeping what was
 /// written).
-pub fn unzip(bytes: &[u8], dest: &Path) -> Result<(), String> {
+pub fn unzip(bytes: &[u8], dest: &Path) -> Result<(), LiveError> {
     unzip_within(bytes, dest, MAX_UNPACKED_BYTES)
 }
 
-fn unzip_within(bytes: &[u8], dest: &Path, max_bytes: u64) -> Result<(), String> {
+fn unzip_within(bytes: &[u8], dest: &Path, max_bytes: u64) -> Result<(), LiveError> {
+    let write = |path: &Path, e: std::io::Error| LiveError::Write {
+        path: path.display().to_string(),
+        why: e.to_string(),
+    };
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-        .map_err(|e| format!("not a zip archive: {e}"))?;
+        .map_err(|e| LiveError::NotZip(e.to_string()))?;
     if archive.len() > MAX_ENTRIES {
-        return Err(format!(
-            "{} entries, more than {MAX_ENTRIES}",
-            archive.len()
-        ));
+        return Err(LiveError::TooManyEntries {
+            entries: archive.len(),
+            max: MAX_ENTRIES,
+        });
     }
     let mut total: u64 = 0;
     for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).map_err(|e| format!("entry {i}: {e}"))?;
+        let mut entry = archive
+            .by_index(i)
+            .map_err(|e| LiveError::NotZip(format!("entry {i}: {e}")))?;
         let Some(rel) = entry.enclosed_name() else {
             continue;
         };
@@ -98,23 +105,21 @@ fn unzip_within(bytes: &[u8], dest: &Path, max_bytes: u64) -> Result<(), String>
         }
         let out = dest.join(rel);
         if entry.is_dir() {
-            std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+            std::fs::create_dir_all(&out).map_err(|e| write(&out, e))?;
             continue;
         }
         if let Some(parent) = out.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+            std::fs::create_dir_all(parent).map_err(|e| write(parent, e))?;
         }
-        let mut file =
-            std::fs::File::create(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+        let mut file = std::fs::File::create(&out).map_err(|e| write(&out, e))?;
         let budget = max_bytes.saturating_sub(total);
         let written = std::io::copy(&mut std::io::Read::take(&mut entry, budget + 1), &mut file)
-            .map_err(|e| format!("{}: {e}", out.display()))?;
+            .map_err(|e| write(&out, e))?;
         total += written;
         if total > max_bytes {
-            return Err(format!(
-                "unpacks to more than {} MB",
-                max_bytes / 1024 / 1024
-            ));
+            return Err(LiveError::TooLarge {
+                mb: max_bytes / 1024 / 1024,
+            });
         }
     }
     Ok(())
@@ -193,7 +198,7 @@ pub fn fetch(snap: &Snapshot, root: &Path, concurrency: usize) -> Unpacked {
                                 "download layer".into()
                             },
                             resource: key,
-                            message: why,
+                            message: why.to_string(),
                         }),
                     }
                 }
@@ -204,26 +209,29 @@ pub fn fetch(snap: &Snapshot, root: &Path, concurrency: usize) -> Unpacked {
 }
 
 #[cfg(feature = "aws")]
-fn download(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>, String> {
+fn download(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>, LiveError> {
     use std::io::Read;
-    let resp = agent.get(url).call().map_err(|e| e.to_string())?;
+    let resp = agent
+        .get(url)
+        .call()
+        .map_err(|e| LiveError::Download(e.to_string()))?;
     let status = resp.status().as_u16();
     if status != 200 {
-        return Err(format!(
+        return Err(LiveError::Download(format!(
             "HTTP {status} from the package's download location"
-        ));
+        )));
     }
     let mut bytes = Vec::new();
     resp.into_body()
         .into_reader()
         .take(MAX_DOWNLOAD_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| LiveError::Download(e.to_string()))?;
     if bytes.len() as u64 > MAX_DOWNLOAD_BYTES {
-        return Err(format!(
+        return Err(LiveError::Download(format!(
             "larger than {} MB",
             MAX_DOWNLOAD_BYTES / 1024 / 1024
-        ));
+        )));
     }
     Ok(bytes)
 }
@@ -274,7 +282,7 @@ mod tests {
             .map(|(n, d)| (n.as_str(), d.as_slice()))
             .collect();
         let err = unzip_within(&archive(&refs), dir.path(), 3 * 1024 * 1024).unwrap_err();
-        assert!(err.contains("more than 3 MB"), "{err}");
+        assert!(matches!(err, LiveError::TooLarge { mb: 3 }), "{err}");
     }
 
     #[test]

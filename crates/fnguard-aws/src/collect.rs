@@ -3,6 +3,7 @@
 //! snapshot and the rest goes on. Every call passes an interceptor that records its name, so a
 //! test can check that nothing but the documented read-only actions was called.
 
+use crate::error::LiveError;
 use crate::snapshot::*;
 pub use crate::READ_ONLY_ACTIONS;
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -234,7 +235,7 @@ async fn sdk_config(target: &Target) -> aws_config::SdkConfig {
 pub async fn collect(
     target: &Target,
     progress: &(dyn Fn(&str) + Sync),
-) -> Result<Collected, String> {
+) -> Result<Collected, LiveError> {
     let recorder = Recorder::default();
     let cfg = sdk_config(target).await;
     let ctx = Ctx {
@@ -262,7 +263,7 @@ pub async fn collect(
     match sts.get_caller_identity().send().await {
         Ok(id) => snap.account = id.account().unwrap_or_default().to_string(),
         Err(e) => {
-            return Err(format!("cannot use the AWS account: {}", e.describe()));
+            return Err(LiveError::Account(e.describe()));
         }
     }
 
@@ -1264,7 +1265,7 @@ async fn rest_apis(v1: &aws_sdk_apigateway::Client, ctx: &Ctx) -> Vec<LiveRestAp
 pub type Regions = (Vec<String>, Vec<String>);
 
 /// The regions enabled for the account (`account:ListRegions`), for `--all-regions`.
-pub async fn enabled_regions(target: &Target) -> Result<Regions, String> {
+pub async fn enabled_regions(target: &Target) -> Result<Regions, LiveError> {
     let recorder = Recorder::default();
     let cfg = sdk_config(target).await;
     let conf = aws_sdk_account::config::Builder::from(&cfg)
@@ -1279,7 +1280,7 @@ pub async fn enabled_regions(target: &Target) -> Result<Regions, String> {
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let p = page.map_err(|e| format!("cannot list the account's regions: {}", e.describe()))?;
+        let p = page.map_err(|e| LiveError::Regions(e.describe()))?;
         regions.extend(
             p.regions()
                 .iter()
@@ -1291,7 +1292,7 @@ pub async fn enabled_regions(target: &Target) -> Result<Regions, String> {
     Ok((regions, calls))
 }
 
-pub fn enabled_regions_blocking(target: &Target) -> std::io::Result<Result<Regions, String>> {
+pub fn enabled_regions_blocking(target: &Target) -> std::io::Result<Result<Regions, LiveError>> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -1390,7 +1391,7 @@ pub fn lookup_events_blocking(
 pub fn collect_blocking(
     target: &Target,
     progress: &(dyn Fn(&str) + Sync),
-) -> std::io::Result<Result<Collected, String>> {
+) -> std::io::Result<Result<Collected, LiveError>> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

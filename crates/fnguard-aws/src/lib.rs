@@ -6,6 +6,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod code;
+pub mod error;
 pub mod snapshot;
 pub mod translate;
 pub mod usage;
@@ -13,6 +14,7 @@ pub mod usage;
 #[cfg(feature = "aws")]
 pub mod collect;
 
+pub use error::LiveError;
 pub use snapshot::Snapshot;
 pub use translate::{load, translate, LineMap};
 

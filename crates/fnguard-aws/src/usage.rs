@@ -2,6 +2,7 @@
 //! names a function's role session after the function, so an event whose identity is
 //! `arn:aws:sts::ACCOUNT:assumed-role/ROLE/FUNCTION` was made by that function's code.
 
+use crate::error::LiveError;
 use crate::snapshot::Snapshot;
 use fnguard_model::{ObservedUsage, Project, Val};
 use serde_json::Value;
@@ -117,7 +118,7 @@ impl Observed {
     /// A CloudTrail log file (`{"Records": [...]}`, gzipped or not), the output of `aws
     /// cloudtrail lookup-events` (`{"Events": [{"CloudTrailEvent": "..."}]}`), a JSON array of
     /// records, or JSON Lines.
-    pub fn add_text(&mut self, text: &str) -> Result<(), String> {
+    pub fn add_text(&mut self, text: &str) -> Result<(), LiveError> {
         let trimmed = text.trim_start();
         if trimmed.is_empty() {
             return Ok(());
@@ -141,7 +142,7 @@ impl Observed {
             }
             Ok(Value::Array(a)) => a.iter().for_each(|r| self.add_record(r)),
             Ok(v @ Value::Object(_)) => self.add_record(&v),
-            Ok(_) => return Err("not CloudTrail JSON".into()),
+            Ok(_) => return Err(LiveError::CloudTrail("not CloudTrail JSON".into())),
             Err(first) => {
                 // JSON Lines: one record per line.
                 let mut any = false;
@@ -150,11 +151,11 @@ impl Observed {
                         continue;
                     }
                     let r: Value = serde_json::from_str(line).map_err(|e| {
-                        if any {
+                        LiveError::CloudTrail(if any {
                             format!("line {}: {e}", i + 1)
                         } else {
                             first.to_string()
-                        }
+                        })
                     })?;
                     any = true;
                     self.add_record(&r);
@@ -199,7 +200,8 @@ impl Observed {
                     Ok(text) => {
                         budget = budget.saturating_sub(text.len() as u64);
                         if let Err(why) = self.add_text(&text) {
-                            self.problems.push((path.display().to_string(), why));
+                            self.problems
+                                .push((path.display().to_string(), why.to_string()));
                         }
                     }
                     Err(why) => self.problems.push((path.display().to_string(), why)),

@@ -101,7 +101,8 @@ pub fn run(args: AwsUsageArgs) -> Result<u8> {
                     Ok(text) => {
                         o.files += 1;
                         if let Err(why) = o.add_text(&text) {
-                            o.problems.push((dir.display().to_string(), why));
+                            o.problems
+                                .push((dir.display().to_string(), why.to_string()));
                         }
                     }
                     Err(e) => o.problems.push((dir.display().to_string(), e.to_string())),
