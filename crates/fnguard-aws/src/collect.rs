@@ -1105,17 +1105,9 @@ async fn http_apis(v2: &aws_sdk_apigatewayv2::Client, ctx: &Ctx) -> Vec<LiveHttp
 
 /// Usage plans (with their throttling) attached to the stages of the REST APIs.
 async fn usage_plans(v1: &aws_sdk_apigateway::Client, ctx: &Ctx, apis: &mut [LiveRestApi]) {
-    let mut position: Option<String> = None;
-    loop {
-        let Some(page) = ctx.keep(
-            "apigateway",
-            "GetUsagePlans",
-            "",
-            v1.get_usage_plans()
-                .set_position(position.take())
-                .send()
-                .await,
-        ) else {
+    let mut pages = v1.get_usage_plans().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let Some(page) = ctx.keep("apigateway", "GetUsagePlans", "", page) else {
             break;
         };
         for plan in page.items() {
@@ -1137,26 +1129,14 @@ async fn usage_plans(v1: &aws_sdk_apigateway::Client, ctx: &Ctx, apis: &mut [Liv
                 });
             }
         }
-        match page.position() {
-            Some(p) if !p.is_empty() => position = Some(p.to_string()),
-            _ => break,
-        }
     }
 }
 
 async fn rest_apis(v1: &aws_sdk_apigateway::Client, ctx: &Ctx) -> Vec<LiveRestApi> {
     let mut out = Vec::new();
-    let mut position: Option<String> = None;
-    loop {
-        let Some(page) = ctx.keep(
-            "apigateway",
-            "GetRestApis",
-            "",
-            v1.get_rest_apis()
-                .set_position(position.clone())
-                .send()
-                .await,
-        ) else {
+    let mut pages = v1.get_rest_apis().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let Some(page) = ctx.keep("apigateway", "GetRestApis", "", page) else {
             break;
         };
         for a in page.items() {
@@ -1173,52 +1153,37 @@ async fn rest_apis(v1: &aws_sdk_apigateway::Client, ctx: &Ctx) -> Vec<LiveRestAp
                 id: id.clone(),
                 ..LiveRestApi::default()
             };
-            let mut pages = v1.get_resources().rest_api_id(&id).into_paginator().send();
-            let mut resources = Vec::new();
+            // `embed=methods` returns each method with its integration: no GetMethod per method.
+            let mut pages = v1
+                .get_resources()
+                .rest_api_id(&id)
+                .embed("methods")
+                .into_paginator()
+                .send();
             while let Some(p) = pages.next().await {
-                match ctx.keep("apigateway", "GetResources", &id, p) {
-                    Some(p) => resources.extend(p.items().iter().cloned()),
-                    None => break,
-                }
-            }
-            for r in resources {
-                let (Some(rid), Some(path)) = (r.id(), r.path()) else {
-                    continue;
+                let Some(p) = ctx.keep("apigateway", "GetResources", &id, p) else {
+                    break;
                 };
-                let methods: Vec<String> = r
-                    .resource_methods()
-                    .map(|m| m.keys().cloned().collect())
-                    .unwrap_or_default();
-                for http_method in methods {
-                    let Some(m) = ctx.keep(
-                        "apigateway",
-                        "GetMethod",
-                        path,
-                        v1.get_method()
-                            .rest_api_id(&id)
-                            .resource_id(rid)
-                            .http_method(&http_method)
-                            .send()
-                            .await,
-                    ) else {
-                        continue;
-                    };
-                    let uri = m
-                        .method_integration()
-                        .and_then(|i| i.uri())
-                        .unwrap_or_default();
-                    let function_arn = uri
-                        .split("/functions/")
-                        .nth(1)
-                        .and_then(|rest| rest.strip_suffix("/invocations"))
-                        .map(str::to_string);
-                    api.methods.push(LiveMethod {
-                        path: path.to_string(),
-                        http_method: http_method.clone(),
-                        authorization_type: m.authorization_type().unwrap_or("NONE").to_string(),
-                        api_key_required: m.api_key_required().unwrap_or(false),
-                        function_arn,
-                    });
+                for r in p.items() {
+                    let Some(path) = r.path() else { continue };
+                    for (http_method, m) in r.resource_methods().into_iter().flatten() {
+                        let function_arn = m
+                            .method_integration()
+                            .and_then(|i| i.uri())
+                            .and_then(|uri| uri.split("/functions/").nth(1))
+                            .and_then(|rest| rest.strip_suffix("/invocations"))
+                            .map(str::to_string);
+                        api.methods.push(LiveMethod {
+                            path: path.to_string(),
+                            http_method: http_method.clone(),
+                            authorization_type: m
+                                .authorization_type()
+                                .unwrap_or("NONE")
+                                .to_string(),
+                            api_key_required: m.api_key_required().unwrap_or(false),
+                            function_arn,
+                        });
+                    }
                 }
             }
             api.methods
@@ -1251,10 +1216,6 @@ async fn rest_apis(v1: &aws_sdk_apigateway::Client, ctx: &Ctx) -> Vec<LiveRestAp
                     .collect();
             }
             out.push(api);
-        }
-        position = page.position().map(str::to_string);
-        if position.is_none() {
-            break;
         }
     }
     out

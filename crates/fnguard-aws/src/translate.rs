@@ -733,7 +733,6 @@ pub fn load(snap: &Snapshot) -> (Option<Project>, Vec<Diagnostic>, LineMap) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
