@@ -5,9 +5,9 @@ use crate::config;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use fnguard_aws::Snapshot;
-use fnguard_model::{Finding, Level, ScanError, Severity};
+use fnguard_model::{Finding, Level, ScanError};
 use fnguard_report::{HumanOptions, ProjectSummary, ScanReport};
-use fnguard_rules::{RuleConfig, Selection};
+use fnguard_rules::RuleConfig;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -283,29 +283,10 @@ fn scan(args: AwsScanArgs) -> Result<u8> {
         Some(p) => config::load(&p)?,
         None => config::Config::default(),
     };
-    let selection = Selection {
-        select: if args.select.is_empty() {
-            cfg.select.clone()
-        } else {
-            args.select.clone()
-        },
-        ignore: cfg.ignore.iter().chain(&args.ignore).cloned().collect(),
-        enable: cfg.enable.clone(),
-        severity: cfg.severity.clone(),
-    };
-    let unknown = selection.unknown_patterns();
-    if !unknown.is_empty() {
-        eprintln!(
-            "fnguard: no rule matches {}; `fnguard rules` lists them",
-            unknown.join(", ")
-        );
+    let Some(selection) = crate::scan::selection(&cfg, &args.select, &args.ignore) else {
         return Ok(2);
-    }
-    let today = match &args.today {
-        Some(d) => crate::scan::parse_date(d)
-            .with_context(|| format!("--today must be YYYY-MM-DD, got `{d}`"))?,
-        None => crate::scan::today(),
     };
+    let today = crate::scan::today_from(args.today.as_deref())?;
     let Some(snaps) = read_account(&args.account, &[], args.with_code)? else {
         return Ok(2);
     };
@@ -498,19 +479,10 @@ impl Output<'_> {
             (None, OutputFormat::Sarif) => FailOn::None,
             (None, _) => FailOn::High,
         };
-        let threshold = match fail_on {
-            FailOn::Critical => Some(Severity::Critical),
-            FailOn::High => Some(Severity::High),
-            FailOn::Medium => Some(Severity::Medium),
-            FailOn::Low => Some(Severity::Low),
-            FailOn::Info => Some(Severity::Info),
-            FailOn::None => None,
-        };
+
         if projects.is_empty() {
             return Ok(2);
         }
-        Ok(u8::from(
-            threshold.is_some_and(|t| findings.iter().any(|f| f.severity >= t)),
-        ))
+        Ok(u8::from(fail_on.fails(findings)))
     }
 }

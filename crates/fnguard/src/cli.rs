@@ -80,6 +80,22 @@ pub enum FailOn {
     None,
 }
 
+impl FailOn {
+    /// Whether any finding is at or above the threshold: exit code 1.
+    pub fn fails(self, findings: &[fnguard_model::Finding]) -> bool {
+        use fnguard_model::Severity;
+        let threshold = match self {
+            FailOn::Critical => Severity::Critical,
+            FailOn::High => Severity::High,
+            FailOn::Medium => Severity::Medium,
+            FailOn::Low => Severity::Low,
+            FailOn::Info => Severity::Info,
+            FailOn::None => return false,
+        };
+        findings.iter().any(|f| f.severity >= threshold)
+    }
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ColorChoice {
     Auto,

@@ -1,6 +1,6 @@
 //! `fnguard deps`, `fnguard sbom`, `fnguard db`, and the dependency step of `fnguard scan`.
 
-use crate::cli::{DbArgs, DbCommand, DepsArgs, DepsFormat, FailOn, SbomArgs};
+use crate::cli::{DbArgs, DbCommand, DepsArgs, DepsFormat, SbomArgs};
 use crate::scan::load_root;
 use crate::{config, sbom};
 use anyhow::{Context, Result};
@@ -8,7 +8,7 @@ use fnguard_deps::accept::{self, Acceptance};
 use fnguard_deps::db::{self, Database};
 use fnguard_deps::version::Ecosystem;
 use fnguard_ingest::LoadOptions;
-use fnguard_model::{Finding, Project, ScanError, Severity};
+use fnguard_model::{Finding, Project, ScanError};
 use serde_json::json;
 use std::fmt::Write as _;
 use std::io::Write;
@@ -225,17 +225,7 @@ pub fn run_deps(args: DepsArgs) -> Result<u8> {
         DepsFormat::Human => render_human(&roots, &findings, &errors),
     };
     write_out(args.output.as_deref(), &text)?;
-    let threshold = match args.fail_on {
-        FailOn::Critical => Some(Severity::Critical),
-        FailOn::High => Some(Severity::High),
-        FailOn::Medium => Some(Severity::Medium),
-        FailOn::Low => Some(Severity::Low),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::None => None,
-    };
-    Ok(u8::from(
-        threshold.is_some_and(|t| findings.iter().any(|f| f.severity >= t)),
-    ))
+    Ok(u8::from(args.fail_on.fails(&findings)))
 }
 
 pub(crate) fn write_out(path: Option<&Path>, text: &str) -> Result<()> {

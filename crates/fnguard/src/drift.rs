@@ -3,7 +3,7 @@
 use crate::aws::{call_errors, read_account, AwsDriftArgs, Output};
 use crate::config;
 use crate::scan::load_root;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use fnguard_ingest::LoadOptions;
 use fnguard_model::{Finding, Project, ScanError};
 use fnguard_rules::drift::{match_functions, undeclared, Matching};
@@ -24,11 +24,7 @@ pub fn run(args: AwsDriftArgs) -> Result<u8> {
         eprintln!("fnguard: aws drift compares one region at a time; give one --region");
         return Ok(2);
     }
-    let today = match &args.today {
-        Some(d) => crate::scan::parse_date(d)
-            .with_context(|| format!("--today must be YYYY-MM-DD, got `{d}`"))?,
-        None => crate::scan::today(),
-    };
+    let today = crate::scan::today_from(args.today.as_deref())?;
     let cfg = match config::find(&PathBuf::from(".")) {
         Some(p) => config::load(&p)?,
         None => config::Config::default(),

@@ -4,7 +4,7 @@ use crate::cli::{ColorChoice, FailOn, OutputFormat, ScanArgs};
 use crate::{config, suppress};
 use anyhow::{Context, Result};
 use fnguard_ingest::{discover, load, Candidate, LoadOptions};
-use fnguard_model::{Finding, Level, Project, ScanError, Severity};
+use fnguard_model::{Finding, Level, Project, ScanError};
 use fnguard_report::{HumanOptions, ProjectSummary, ScanReport};
 use fnguard_rules::{RuleConfig, Selection};
 use rayon::prelude::*;
@@ -56,24 +56,9 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         params,
         max_file_bytes: args.max_file_size.saturating_mul(1024 * 1024),
     };
-    let selection = Selection {
-        select: if args.select.is_empty() {
-            cfg.select.clone()
-        } else {
-            args.select.clone()
-        },
-        ignore: cfg.ignore.iter().chain(&args.ignore).cloned().collect(),
-        enable: cfg.enable.clone(),
-        severity: cfg.severity.clone(),
-    };
-    let unknown = selection.unknown_patterns();
-    if !unknown.is_empty() {
-        eprintln!(
-            "fnguard: no rule matches {}; `fnguard rules` lists them",
-            unknown.join(", ")
-        );
+    let Some(selection) = selection(&cfg, &args.select, &args.ignore) else {
         return Ok(2);
-    }
+    };
     let today = match &args.today {
         Some(d) => {
             parse_date(d).with_context(|| format!("--today must be YYYY-MM-DD, got `{d}`"))?
@@ -227,16 +212,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         (None, OutputFormat::Sarif) => FailOn::None,
         (None, _) => FailOn::High,
     };
-    let threshold = match fail_on {
-        FailOn::Critical => Some(Severity::Critical),
-        FailOn::High => Some(Severity::High),
-        FailOn::Medium => Some(Severity::Medium),
-        FailOn::Low => Some(Severity::Low),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::None => None,
-    };
-    let failing = threshold.is_some_and(|t| findings.iter().any(|f: &Finding| f.severity >= t));
-    Ok(u8::from(failing))
+    Ok(u8::from(fail_on.fails(&findings)))
 }
 
 fn progress(n: usize, disabled: bool) -> indicatif::ProgressBar {
@@ -333,6 +309,42 @@ pub struct RootLoad {
 
 /// Discover and load the descriptors under `path` (in parallel), settle nested stacks and
 /// Terraform modules, and run the code analysis.
+/// The rules to run: `--select` replaces the configuration's, `--ignore` adds to it. `None`
+/// after telling the user about a pattern that matches no rule.
+pub fn selection(
+    cfg: &crate::config::Config,
+    select: &[String],
+    ignore: &[String],
+) -> Option<Selection> {
+    let selection = Selection {
+        select: if select.is_empty() {
+            cfg.select.clone()
+        } else {
+            select.to_vec()
+        },
+        ignore: cfg.ignore.iter().chain(ignore).cloned().collect(),
+        enable: cfg.enable.clone(),
+        severity: cfg.severity.clone(),
+    };
+    let unknown = selection.unknown_patterns();
+    if !unknown.is_empty() {
+        eprintln!(
+            "fnguard: no rule matches {}; `fnguard rules` lists them",
+            unknown.join(", ")
+        );
+        return None;
+    }
+    Some(selection)
+}
+
+/// `--today` (tests pin the date) or the real date.
+pub fn today_from(arg: Option<&str>) -> anyhow::Result<(i32, u32, u32)> {
+    match arg {
+        Some(d) => parse_date(d).with_context(|| format!("--today must be YYYY-MM-DD, got `{d}`")),
+        None => Ok(today()),
+    }
+}
+
 pub fn load_root(
     root: &Path,
     path: &Path,

@@ -4,7 +4,7 @@
 use crate::aws::{call_errors, read_account, with_code, AccountArgs, Output};
 use crate::cli::{FailOn, OutputFormat};
 use crate::config;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use fnguard_aws::usage::Observed;
 use fnguard_model::{Finding, Level, ScanError};
@@ -38,11 +38,7 @@ pub struct AwsUsageArgs {
 }
 
 pub fn run(args: AwsUsageArgs) -> Result<u8> {
-    let today = match &args.today {
-        Some(d) => crate::scan::parse_date(d)
-            .with_context(|| format!("--today must be YYYY-MM-DD, got `{d}`"))?,
-        None => crate::scan::today(),
-    };
+    let today = crate::scan::today_from(args.today.as_deref())?;
     if args.account.regions.len() > 1 || args.account.all_regions {
         eprintln!("fnguard: aws usage reads one region at a time; give one --region");
         return Ok(2);
@@ -163,6 +159,7 @@ pub fn run(args: AwsUsageArgs) -> Result<u8> {
 
 #[cfg(feature = "aws")]
 fn lookup(args: &AwsUsageArgs, snap: &fnguard_aws::Snapshot) -> Result<(Observed, String)> {
+    use anyhow::Context as _;
     let target = crate::aws::target(&args.account, args.account.regions.first().cloned());
     let names: Vec<String> = snap.functions.iter().map(|f| f.name.clone()).collect();
     let found = fnguard_aws::collect::lookup_events_blocking(&target, &names, args.days)
