@@ -152,19 +152,20 @@ pub fn read_account(
 
 /// Failed calls become warnings of the report: partial results, never a silent gap.
 pub fn call_errors(snap: &Snapshot) -> Vec<ScanError> {
-    snap.errors
-        .iter()
-        .map(|e| ScanError {
-            file: format!("aws:{}:{}", e.service, e.operation),
-            line: None,
-            message: if e.resource.is_empty() {
-                e.message.clone()
-            } else {
-                format!("{}: {}", e.resource, e.message)
-            },
-            level: Level::Warning,
-        })
-        .collect()
+    snap.errors.iter().map(call_error).collect()
+}
+
+fn call_error(e: &fnguard_aws::snapshot::CallError) -> ScanError {
+    ScanError {
+        file: format!("aws:{}:{}", e.service, e.operation),
+        line: None,
+        message: if e.resource.is_empty() {
+            e.message.clone()
+        } else {
+            format!("{}: {}", e.resource, e.message)
+        },
+        level: Level::Warning,
+    }
 }
 
 pub fn run(args: AwsArgs) -> Result<u8> {
@@ -300,16 +301,15 @@ fn scan(args: AwsScanArgs) -> Result<u8> {
         let Some(mut project) = project else { continue };
         // Kept alive until the rules ran: the code analyses read files under it.
         let _code_dir = if args.with_code {
-            let (dir, problems) = with_code(
+            Some(with_code(
                 &mut project,
                 snap,
-                args.account.concurrency,
+                &args.account,
                 args.db.as_deref(),
                 &cfg,
                 today,
-            )?;
-            errors.extend(problems);
-            Some(dir)
+                &mut errors,
+            )?)
         } else {
             None
         };
@@ -355,26 +355,18 @@ fn scan(args: AwsScanArgs) -> Result<u8> {
 pub fn with_code(
     project: &mut fnguard_model::Project,
     snap: &Snapshot,
-    concurrency: usize,
+    account: &AccountArgs,
     db: Option<&std::path::Path>,
     cfg: &config::Config,
     today: (i32, u32, u32),
-) -> Result<(tempfile::TempDir, Vec<ScanError>)> {
+    errors: &mut Vec<ScanError>,
+) -> Result<tempfile::TempDir> {
     let dir = tempfile::Builder::new()
         .prefix("fnguard-code-")
         .tempdir()
         .context("cannot create a temporary directory for the deployed code")?;
-    let unpacked = fetch_code(snap, dir.path(), concurrency);
-    let mut errors: Vec<ScanError> = unpacked
-        .problems
-        .iter()
-        .map(|e| ScanError {
-            file: format!("aws:{}:{}", e.service, e.operation),
-            line: None,
-            message: format!("{}: {}", e.resource, e.message),
-            level: Level::Warning,
-        })
-        .collect();
+    let unpacked = fetch_code(snap, dir.path(), account.concurrency);
+    errors.extend(unpacked.problems.iter().map(call_error));
     fnguard_aws::code::attach(project, snap, &unpacked);
     let mut projects = vec![std::mem::replace(
         project,
@@ -393,7 +385,7 @@ pub fn with_code(
     if let Some(p) = projects.pop() {
         *project = p;
     }
-    Ok((dir, errors))
+    Ok(dir)
 }
 
 #[cfg(feature = "aws")]

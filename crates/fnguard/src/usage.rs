@@ -67,17 +67,17 @@ pub fn run(args: AwsUsageArgs) -> Result<u8> {
         eprintln!("fnguard: the account could not be read into the model");
         return Ok(2);
     };
+    // Kept alive until the rules ran: the code analyses read files under it.
     let _code_dir = if args.with_code {
-        let (dir, problems) = with_code(
+        Some(with_code(
             &mut project,
             snap,
-            args.account.concurrency,
+            &args.account,
             args.db.as_deref(),
             &cfg,
             today,
-        )?;
-        errors.extend(problems);
-        Some(dir)
+            &mut errors,
+        )?)
     } else {
         None
     };
