@@ -13,6 +13,17 @@ pub enum DescriptorKind {
     Cdk,
     /// A directory of `.tf` files (a Terraform module).
     Terraform,
+    /// An AWS Chalice app: its `.chalice/config.json` (the app is `app.py` beside `.chalice`).
+    Chalice,
+    /// `zappa_settings.json`, `.yaml`/`.yml` or `.toml`.
+    Zappa,
+}
+
+impl DescriptorKind {
+    /// Every format discovery recognises, for messages that tell a user what was looked for.
+    pub const SUPPORTED: &'static str = "serverless.yml/.yaml/.json (Serverless Framework), \
+CloudFormation and SAM templates (YAML or JSON), CDK output (cdk.out next to cdk.json), \
+Terraform (*.tf, *.tf.json), AWS Chalice (.chalice/config.json) and Zappa (zappa_settings.json/.yaml/.toml)";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -78,7 +89,9 @@ pub fn discover(root: &Path, excludes: &[String]) -> (Vec<Candidate>, Vec<Diagno
     }
     let mut builder = ignore::WalkBuilder::new(root);
     builder
-        .hidden(true)
+        // Hidden entries are skipped below, except `.chalice`, which holds a Chalice app's
+        // configuration.
+        .hidden(false)
         .git_ignore(true)
         .git_exclude(true)
         .require_git(false)
@@ -86,6 +99,9 @@ pub fn discover(root: &Path, excludes: &[String]) -> (Vec<Candidate>, Vec<Diagno
         .filter_entry(|entry| {
             let name = entry.file_name().to_string_lossy();
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            if name.starts_with('.') && entry.depth() > 0 && name != ".chalice" {
+                return false;
+            }
             if is_dir {
                 if SKIPPED_DIRS.contains(&name.as_ref()) {
                     return false;
@@ -186,10 +202,24 @@ fn has_descriptor_extension(name: &str) -> bool {
 /// Decide from name and content whether a file is a descriptor, without parsing it.
 pub fn classify(path: &Path) -> Option<DescriptorKind> {
     let name = path.file_name()?.to_string_lossy();
+    let lower = name.to_ascii_lowercase();
+    if matches!(
+        lower.as_str(),
+        "zappa_settings.json" | "zappa_settings.yaml" | "zappa_settings.yml" | "zappa_settings.toml"
+    ) {
+        return Some(DescriptorKind::Zappa);
+    }
+    if lower == "config.json"
+        && path
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|p| p == ".chalice")
+    {
+        return Some(DescriptorKind::Chalice);
+    }
     if !has_descriptor_extension(&name) {
         return None;
     }
-    let lower = name.to_ascii_lowercase();
     if matches!(
         lower.as_str(),
         "package.json"

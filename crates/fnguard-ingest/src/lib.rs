@@ -4,6 +4,7 @@
 //! anything it cannot resolve as an explicit unknown rather than an error.
 
 mod cfn;
+mod chalice;
 mod discover;
 mod error;
 pub mod node;
@@ -11,8 +12,10 @@ mod policy;
 mod sam;
 mod sam_policies;
 mod serverless;
+mod settings;
 mod sls_vars;
 mod terraform;
+mod zappa;
 pub mod yaml;
 
 pub use discover::{discover, Candidate, DescriptorKind};
@@ -93,6 +96,8 @@ pub fn load(root: &Path, candidate: &Candidate, options: &LoadOptions) -> Loaded
     };
     match candidate.kind {
         DescriptorKind::Serverless => serverless::load(&ctx, &text),
+        DescriptorKind::Chalice => chalice::load(&ctx, &text),
+        DescriptorKind::Zappa => zappa::load(&ctx, &text),
         _ => cfn::load(&ctx, &text, candidate.kind),
     }
 }
@@ -111,6 +116,8 @@ pub fn load_str(kind: DescriptorKind, name: &str, text: &str, options: &LoadOpti
     };
     match kind {
         DescriptorKind::Serverless => serverless::load(&ctx, text),
+        DescriptorKind::Chalice => chalice::load(&ctx, text),
+        DescriptorKind::Zappa => zappa::load(&ctx, text),
         DescriptorKind::Terraform => terraform::load_text(&ctx, text),
         _ => cfn::load(&ctx, text, kind),
     }

@@ -10,6 +10,8 @@ pub enum SourceFormat {
     Sam,
     Cdk,
     Terraform,
+    Chalice,
+    Zappa,
     Live,
 }
 
@@ -21,6 +23,8 @@ impl SourceFormat {
             SourceFormat::Sam => "sam",
             SourceFormat::Cdk => "cdk",
             SourceFormat::Terraform => "terraform",
+            SourceFormat::Chalice => "chalice",
+            SourceFormat::Zappa => "zappa",
             SourceFormat::Live => "live",
         }
     }
@@ -99,10 +103,28 @@ pub struct Function {
     /// CDK construct path (`aws:cdk:path`), when the template came from CDK.
     pub construct_path: Option<String>,
     pub runtime: Option<Setting<String>>,
+    /// The language (`python`, `nodejs`) when the descriptor fixes it but not the exact
+    /// runtime (Chalice and Zappa deploy with the Python version that runs them).
+    pub runtime_family: Option<String>,
     pub is_image: bool,
     pub handler: Option<Setting<String>>,
     /// Local directory of the code package, relative to the scanned root, when known.
     pub code_path: Option<String>,
+    /// How `code_path` was decided when it is not simply what the descriptor says (a build
+    /// output resolved back to its sources, a module directory used for an absent archive).
+    pub code_origin: Option<String>,
+    /// Why the function's code could not be found in the scanned tree (an S3 location, an
+    /// archive that is built at deploy time): code-based checks could not run for it.
+    pub code_missing: Option<String>,
+    /// The web application served behind the handler (serverless-wsgi, Mangum, Zappa, Chalice
+    /// routes): its routes, not a handler function, are the entry points.
+    pub web_app: Option<WebApp>,
+    /// The tool that writes the handler file at package time (Zappa's `handler.lambda_handler`,
+    /// serverless-wsgi's `wsgi_handler.handler`): it is not in the tree, and never "not found".
+    pub handler_generated_by: Option<String>,
+    /// Handlers of the user's code that the generated handler passes events to (Zappa's
+    /// `events[].function`, its authorizer function), each analysed as a handler.
+    pub dispatched: Vec<Setting<String>>,
     pub memory_mb: Option<Setting<i64>>,
     pub timeout_s: Option<Setting<i64>>,
     pub reserved_concurrency: Option<Setting<i64>>,
@@ -203,9 +225,15 @@ impl Function {
             location,
             construct_path: None,
             runtime: None,
+            runtime_family: None,
             is_image: false,
             handler: None,
             code_path: None,
+            code_origin: None,
+            code_missing: None,
+            web_app: None,
+            handler_generated_by: None,
+            dispatched: Vec::new(),
             memory_mb: None,
             timeout_s: None,
             reserved_concurrency: None,
@@ -232,6 +260,18 @@ impl Function {
         }
     }
 
+    /// The runtime's language family (`python`, `nodejs`, `java`, `go`, `ruby`, `dotnet`,
+    /// `provided`), from the runtime or, when that is not known, from the descriptor's format.
+    pub fn family(&self) -> Option<&str> {
+        const FAMILIES: &[&str] = &[
+            "python", "nodejs", "java", "go", "ruby", "dotnet", "provided",
+        ];
+        let runtime = self.runtime.as_ref().and_then(|r| r.value.as_str());
+        runtime
+            .and_then(|r| FAMILIES.iter().copied().find(|f| r.starts_with(f)))
+            .or(self.runtime_family.as_deref())
+    }
+
     pub fn is_http(&self) -> bool {
         self.url.is_some()
             || self
@@ -239,6 +279,21 @@ impl Function {
                 .iter()
                 .any(|t| matches!(t.kind, TriggerKind::Api { .. } | TriggerKind::Alb { .. }))
     }
+}
+
+/// A web application (Flask, Django, FastAPI, Express, Chalice…) that one Lambda handler serves.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WebApp {
+    /// How the handler serves it: `serverless-wsgi`, `Zappa`, `Chalice`, `Mangum`, ….
+    pub adapter: String,
+    /// The module that defines the application, as the descriptor names it (`app`, `api.main`,
+    /// `src/app`), relative to the code package.
+    pub module: String,
+    /// The application object in that module (`app`); empty when the framework finds it
+    /// itself (Django's settings, Chalice's `app`).
+    pub object: String,
+    /// Where the descriptor names the application.
+    pub location: Location,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -579,6 +634,21 @@ pub struct Role {
     /// Created by the framework rather than written by the user (serverless default role,
     /// SAM generated role).
     pub generated: bool,
+    /// A policy the deployment tool writes from the SDK calls in handler code (Chalice's
+    /// `autogen_policy`): filled by the code analysis, which knows those calls.
+    pub autogen: Option<AutogenPolicy>,
+}
+
+/// How a deployment tool generates a role's policy from code, so that the analysis can add the
+/// same statement the tool would deploy.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AutogenPolicy {
+    /// The tool (`Chalice`).
+    pub tool: String,
+    /// Source files (relative to the scanned root) whose SDK calls the tool reads.
+    pub files: Vec<String>,
+    /// Where the user can turn the generation off or replace it.
+    pub location: Location,
 }
 
 impl Role {
@@ -592,6 +662,7 @@ impl Role {
             managed_policies: Vec::new(),
             permissions_boundary: None,
             generated: false,
+            autogen: None,
         }
     }
 }

@@ -1,0 +1,681 @@
+//! What a Chalice app declares in Python: the decorators of `app.py` (and of the blueprints it
+//! registers) become routes, event handlers and authorizers, read with tree-sitter without
+//! running the code.
+
+use crate::Diagnostic;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use tree_sitter::{Node, Parser};
+
+/// Argument expressions are read this deep (nested lists, calls); beyond it a value is unknown.
+const MAX_VALUE_DEPTH: usize = 16;
+/// Blueprint modules followed from one app.
+const MAX_BLUEPRINTS: usize = 64;
+
+/// A Python value as far as a decorator argument can be read without running code.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum PyVal {
+    Str(String),
+    Bool(bool),
+    Int(i64),
+    None,
+    List(Vec<PyVal>),
+    /// A call of a known constructor (`CognitoUserPoolAuthorizer(...)`, `Rate(5, unit=...)`).
+    Call {
+        callee: String,
+        args: Vec<PyVal>,
+        kwargs: Vec<(String, PyVal)>,
+    },
+    /// A name that does not resolve to a module-level literal (kept for authorizer functions).
+    Name(String),
+    /// Anything else, as written.
+    Other(String),
+}
+
+impl PyVal {
+    pub fn str(&self) -> Option<&str> {
+        match self {
+            PyVal::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn text(&self) -> String {
+        match self {
+            PyVal::Str(s) => format!("'{s}'"),
+            PyVal::Bool(b) => if *b { "True" } else { "False" }.to_string(),
+            PyVal::Int(i) => i.to_string(),
+            PyVal::None => "None".to_string(),
+            PyVal::List(items) => format!(
+                "[{}]",
+                items.iter().map(PyVal::text).collect::<Vec<_>>().join(", ")
+            ),
+            PyVal::Call { callee, .. } => format!("{callee}(...)"),
+            PyVal::Name(n) | PyVal::Other(n) => n.clone(),
+        }
+    }
+}
+
+/// One decorated function of the app or of a blueprint.
+#[derive(Debug, Clone)]
+pub(crate) struct Decorated {
+    /// The decorator method (`route`, `on_s3_event`, `lambda_function`, `authorizer`, …).
+    pub kind: String,
+    pub args: Vec<PyVal>,
+    pub kwargs: Vec<(String, PyVal)>,
+    /// The Python function's name.
+    pub function: String,
+    /// The module that defines it, dotted from the app directory (`app`, `chalicelib.api`).
+    pub module: String,
+    /// File (relative to the scanned root), line and column of the decorator.
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    /// `register_blueprint(..., name_prefix=, url_prefix=)` of the blueprint it came through.
+    pub name_prefix: String,
+    pub url_prefix: String,
+}
+
+impl Decorated {
+    pub fn kwarg(&self, name: &str) -> Option<&PyVal> {
+        self.kwargs.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+
+    /// A keyword argument, or the positional argument at `index` (Chalice's signatures).
+    pub fn arg(&self, name: &str, index: usize) -> Option<&PyVal> {
+        self.kwarg(name).or_else(|| self.args.get(index))
+    }
+}
+
+/// A module-level `X = SomeAuthorizer(...)` or literal, by name.
+type Globals = HashMap<String, PyVal>;
+
+#[derive(Debug, Default)]
+pub(crate) struct ChaliceApp {
+    /// `Chalice(app_name='x')`.
+    pub app_name: Option<String>,
+    /// The variable holding the app (`app`).
+    pub app_var: Option<String>,
+    pub decorated: Vec<Decorated>,
+    /// `app.api.cors = True` (or a `CORSConfig`): the default of every route.
+    pub default_cors: Option<PyVal>,
+    /// Module-level values of each module read, for resolving names used as arguments.
+    pub globals: HashMap<String, Globals>,
+    /// Every Python file read (relative to the scanned root).
+    pub files: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub(crate) fn read_app(root: &Path, app_dir: &Path, max_bytes: u64) -> ChaliceApp {
+    let mut app = ChaliceApp::default();
+    let app_py = app_dir.join("app.py");
+    let rel = crate::relative(root, &app_py);
+    let text = match crate::read_text(&app_py, &rel, max_bytes) {
+        Ok(t) => t,
+        Err(mut d) => {
+            d.message = format!("the Chalice app's code cannot be read: {}", d.message);
+            app.diagnostics.push(d);
+            return app;
+        }
+    };
+    let mut reader = Reader {
+        root,
+        app_dir,
+        app: &mut app,
+        visited: Vec::new(),
+    };
+    reader.module(&text, "app", &rel, None);
+    app
+}
+
+struct Reader<'a> {
+    root: &'a Path,
+    app_dir: &'a Path,
+    app: &'a mut ChaliceApp,
+    visited: Vec<String>,
+}
+
+/// How a blueprint module is reached: the variable that holds the blueprint in that module and
+/// the prefixes of its registration.
+struct Registration {
+    variable: String,
+    name_prefix: String,
+    url_prefix: String,
+}
+
+impl Reader<'_> {
+    fn module(&mut self, text: &str, module: &str, rel: &str, blueprint: Option<Registration>) {
+        self.visited.push(module.to_string());
+        self.app.files.push(rel.to_string());
+        let mut parser = Parser::new();
+        if parser
+            .set_language(&tree_sitter_python::LANGUAGE.into())
+            .is_err()
+        {
+            return;
+        }
+        let Some(tree) = parser.parse(text, None) else {
+            return;
+        };
+        let root = tree.root_node();
+        if root.has_error() {
+            let line = first_error_line(root);
+            self.app.diagnostics.push(Diagnostic::warning(
+                rel,
+                line,
+                "Python syntax error; the Chalice declarations after it may be missed",
+            ));
+        }
+        let src = text.as_bytes();
+        let mut globals: Globals = HashMap::new();
+        // `from chalicelib.x import bp` → (local name, module, imported name).
+        let mut imports: Vec<(String, String, Option<String>)> = Vec::new();
+        let mut registrations: Vec<(String, String, String, u32)> = Vec::new();
+        let app_vars: Vec<String> = match &blueprint {
+            Some(r) => vec![r.variable.clone()],
+            None => Vec::new(),
+        };
+        let mut app_vars = app_vars;
+        let mut cursor = root.walk();
+        for stmt in root.named_children(&mut cursor) {
+            match stmt.kind() {
+                "import_from_statement" => imports.extend(import_from(stmt, src, module)),
+                "import_statement" => {
+                    let mut c = stmt.walk();
+                    for n in stmt.named_children(&mut c) {
+                        let (name, alias) = match n.kind() {
+                            "aliased_import" => (
+                                n.child_by_field_name("name").map(|x| text_of(x, src)),
+                                n.child_by_field_name("alias").map(|x| text_of(x, src)),
+                            ),
+                            _ => (Some(text_of(n, src)), None),
+                        };
+                        if let Some(name) = name {
+                            let local = alias.unwrap_or_else(|| name.clone());
+                            imports.push((local, name, None));
+                        }
+                    }
+                }
+                "expression_statement" => {
+                    let Some(e) = stmt.named_child(0) else {
+                        continue;
+                    };
+                    if e.kind() == "assignment" {
+                        let (Some(left), Some(right)) =
+                            (e.child_by_field_name("left"), e.child_by_field_name("right"))
+                        else {
+                            continue;
+                        };
+                        let target = text_of(left, src);
+                        let value = value(right, src, &globals, 0);
+                        if let PyVal::Call { callee, kwargs, args } = &value {
+                            let short = callee.rsplit('.').next().unwrap_or(callee);
+                            if short == "Chalice" && blueprint.is_none() {
+                                app_vars.push(target.clone());
+                                self.app.app_var.get_or_insert(target.clone());
+                                let name = kwargs
+                                    .iter()
+                                    .find(|(k, _)| k == "app_name")
+                                    .map(|(_, v)| v)
+                                    .or(args.first());
+                                if let Some(n) = name.and_then(PyVal::str) {
+                                    self.app.app_name = Some(n.to_string());
+                                }
+                            }
+                        }
+                        // `app.api.cors = True`
+                        if let Some(var) = target.strip_suffix(".api.cors") {
+                            if app_vars.iter().any(|a| a == var) {
+                                self.app.default_cors = Some(value.clone());
+                            }
+                        }
+                        if !target.contains('.') {
+                            globals.insert(target, value);
+                        }
+                    } else if e.kind() == "call" {
+                        // `app.register_blueprint(bp, name_prefix='x', url_prefix='/x')`
+                        if let PyVal::Call {
+                            callee,
+                            args,
+                            kwargs,
+                        } = value(e, src, &globals, 0)
+                        {
+                            if let Some((var, "register_blueprint")) = callee.rsplit_once('.') {
+                                if app_vars.iter().any(|a| a == var) {
+                                    let bp = args.first().map(PyVal::text).unwrap_or_default();
+                                    let kw = |k: &str| {
+                                        kwargs
+                                            .iter()
+                                            .find(|(n, _)| n == k)
+                                            .and_then(|(_, v)| v.str().map(str::to_string))
+                                            .unwrap_or_default()
+                                    };
+                                    registrations.push((
+                                        bp,
+                                        kw("name_prefix"),
+                                        kw("url_prefix"),
+                                        e.start_position().row as u32 + 1,
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
+                "decorated_definition" => {
+                    self.decorated(stmt, src, module, rel, &app_vars, &globals, &blueprint);
+                }
+                _ => {}
+            }
+        }
+        self.app.globals.insert(module.to_string(), globals);
+        for (bp, name_prefix, url_prefix, line) in registrations {
+            self.blueprint(&bp, &imports, name_prefix, url_prefix, rel, line, module, text);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn decorated(
+        &mut self,
+        stmt: Node,
+        src: &[u8],
+        module: &str,
+        rel: &str,
+        app_vars: &[String],
+        globals: &Globals,
+        blueprint: &Option<Registration>,
+    ) {
+        let Some(def) = stmt.child_by_field_name("definition") else {
+            return;
+        };
+        if def.kind() != "function_definition" {
+            return;
+        }
+        let Some(function) = def.child_by_field_name("name").map(|n| text_of(n, src)) else {
+            return;
+        };
+        let mut c = stmt.walk();
+        for d in stmt.named_children(&mut c) {
+            if d.kind() != "decorator" {
+                continue;
+            }
+            let Some(call) = d.named_child(0) else {
+                continue;
+            };
+            // `@app.route(...)` is a call; a bare `@app.authorizer` is not used by Chalice.
+            let (callee, args, kwargs) = match value(call, src, globals, 0) {
+                PyVal::Call {
+                    callee,
+                    args,
+                    kwargs,
+                } => (callee, args, kwargs),
+                _ => continue,
+            };
+            let Some((var, kind)) = callee.rsplit_once('.') else {
+                continue;
+            };
+            if !app_vars.iter().any(|a| a == var) {
+                continue;
+            }
+            let pos = d.start_position();
+            self.app.decorated.push(Decorated {
+                kind: kind.to_string(),
+                args,
+                kwargs,
+                function: function.clone(),
+                module: module.to_string(),
+                file: rel.to_string(),
+                line: pos.row as u32 + 1,
+                column: pos.column as u32 + 1,
+                name_prefix: blueprint
+                    .as_ref()
+                    .map(|b| b.name_prefix.clone())
+                    .unwrap_or_default(),
+                url_prefix: blueprint
+                    .as_ref()
+                    .map(|b| b.url_prefix.clone())
+                    .unwrap_or_default(),
+            });
+        }
+    }
+
+    /// Follows `register_blueprint(bp)` to the module that defines `bp`.
+    #[allow(clippy::too_many_arguments)]
+    fn blueprint(
+        &mut self,
+        bp: &str,
+        imports: &[(String, String, Option<String>)],
+        name_prefix: String,
+        url_prefix: String,
+        rel: &str,
+        line: u32,
+        module: &str,
+        own_text: &str,
+    ) {
+        if self.visited.len() >= MAX_BLUEPRINTS {
+            return;
+        }
+        // `bp` imported by name, or `mod.bp` through a module import.
+        let (target_module, variable) = match bp.split_once('.') {
+            None => match imports.iter().find(|(local, _, _)| local == bp) {
+                // `from chalicelib.admin import routes`: a variable of that module.
+                Some((_, m, Some(name))) => (m.clone(), name.clone()),
+                Some((_, m, None)) => (m.clone(), bp.to_string()),
+                // Defined in this very module.
+                None => (module.to_string(), bp.to_string()),
+            },
+            Some((head, var)) => match imports.iter().find(|(local, _, _)| local == head) {
+                Some((_, m, Some(name))) => (format!("{m}.{name}"), var.to_string()),
+                Some((_, m, None)) => (m.clone(), var.to_string()),
+                None => {
+                    self.app.diagnostics.push(Diagnostic::warning(
+                        rel,
+                        Some(line),
+                        format!("blueprint `{bp}` is not imported from a local module; its handlers are not read"),
+                    ));
+                    return;
+                }
+            },
+        };
+        if target_module == module {
+            // A blueprint defined in the app module itself was read with it only if its
+            // variable was known as an app variable; read it again as a blueprint.
+            let key = format!("{module}#{variable}");
+            if self.visited.contains(&key) {
+                return;
+            }
+            self.visited.push(key);
+            let text = own_text.to_string();
+            self.module(
+                &text,
+                module,
+                rel,
+                Some(Registration {
+                    variable,
+                    name_prefix,
+                    url_prefix,
+                }),
+            );
+            return;
+        }
+        let key = format!("{target_module}#{variable}");
+        if self.visited.contains(&key) {
+            return;
+        }
+        self.visited.push(key);
+        let Some(path) = self.module_file(&target_module) else {
+            self.app.diagnostics.push(Diagnostic::warning(
+                rel,
+                Some(line),
+                format!(
+                    "blueprint `{bp}` comes from `{target_module}`, which is not a file under the app directory; its handlers are not read"
+                ),
+            ));
+            return;
+        };
+        let file_rel = crate::relative(self.root, &path);
+        let text = match crate::read_text(&path, &file_rel, 4 * 1024 * 1024) {
+            Ok(t) => t,
+            Err(d) => {
+                self.app.diagnostics.push(d);
+                return;
+            }
+        };
+        self.module(
+            &text,
+            &target_module,
+            &file_rel,
+            Some(Registration {
+                variable,
+                name_prefix,
+                url_prefix,
+            }),
+        );
+    }
+
+    /// `chalicelib.api` → `chalicelib/api.py` or `chalicelib/api/__init__.py`.
+    fn module_file(&self, module: &str) -> Option<PathBuf> {
+        let path = module.replace('.', "/");
+        [
+            self.app_dir.join(format!("{path}.py")),
+            self.app_dir.join(&path).join("__init__.py"),
+        ]
+        .into_iter()
+        .find(|p| p.is_file())
+    }
+}
+
+fn first_error_line(n: Node) -> Option<u32> {
+    let mut stack = vec![n];
+    let mut steps = 0;
+    while let Some(x) = stack.pop() {
+        steps += 1;
+        if steps > 100_000 {
+            break;
+        }
+        if x.is_error() || x.is_missing() {
+            return Some(x.start_position().row as u32 + 1);
+        }
+        let mut c = x.walk();
+        let children: Vec<Node> = x.children(&mut c).filter(|c| c.has_error()).collect();
+        stack.extend(children.into_iter().rev());
+    }
+    None
+}
+
+fn text_of(n: Node, src: &[u8]) -> String {
+    n.utf8_text(src).unwrap_or_default().to_string()
+}
+
+/// `from .x import a as b`, `from chalicelib.x import bp` → (local, module, Some(name)).
+fn import_from(stmt: Node, src: &[u8], current: &str) -> Vec<(String, String, Option<String>)> {
+    let Some(m) = stmt.child_by_field_name("module_name") else {
+        return Vec::new();
+    };
+    let written = text_of(m, src);
+    let module = if let Some(rest) = written.strip_prefix('.') {
+        // Relative to the current module's package.
+        let dots = 1 + rest.len() - rest.trim_start_matches('.').len();
+        let rest = rest.trim_start_matches('.');
+        let mut parts: Vec<&str> = current.split('.').collect();
+        for _ in 0..dots {
+            parts.pop();
+        }
+        if !rest.is_empty() {
+            parts.push(rest);
+        }
+        parts.join(".")
+    } else {
+        written
+    };
+    let mut out = Vec::new();
+    let mut c = stmt.walk();
+    for n in stmt.children_by_field_name("name", &mut c) {
+        let (name, alias) = match n.kind() {
+            "aliased_import" => (
+                n.child_by_field_name("name").map(|x| text_of(x, src)),
+                n.child_by_field_name("alias").map(|x| text_of(x, src)),
+            ),
+            _ => (Some(text_of(n, src)), None),
+        };
+        if let Some(name) = name {
+            out.push((alias.unwrap_or_else(|| name.clone()), module.clone(), Some(name)));
+        }
+    }
+    out
+}
+
+/// The value of an argument expression, as far as it can be read without running code.
+fn value(n: Node, src: &[u8], globals: &Globals, depth: usize) -> PyVal {
+    if depth > MAX_VALUE_DEPTH {
+        return PyVal::Other(text_of(n, src));
+    }
+    match n.kind() {
+        "string" => string(n, src).map_or_else(|| PyVal::Other(text_of(n, src)), PyVal::Str),
+        "concatenated_string" => {
+            let mut out = String::new();
+            let mut c = n.walk();
+            for part in n.named_children(&mut c) {
+                match string(part, src) {
+                    Some(s) => out.push_str(&s),
+                    None => return PyVal::Other(text_of(n, src)),
+                }
+            }
+            PyVal::Str(out)
+        }
+        "true" => PyVal::Bool(true),
+        "false" => PyVal::Bool(false),
+        "none" => PyVal::None,
+        "integer" => text_of(n, src)
+            .replace('_', "")
+            .parse()
+            .map_or_else(|_| PyVal::Other(text_of(n, src)), PyVal::Int),
+        "list" | "tuple" | "set" => {
+            let mut c = n.walk();
+            PyVal::List(
+                n.named_children(&mut c)
+                    .filter(|x| x.kind() != "comment")
+                    .map(|x| value(x, src, globals, depth + 1))
+                    .collect(),
+            )
+        }
+        "parenthesized_expression" => match n.named_child(0) {
+            Some(inner) => value(inner, src, globals, depth + 1),
+            None => PyVal::Other(text_of(n, src)),
+        },
+        "identifier" => {
+            let name = text_of(n, src);
+            match globals.get(&name) {
+                Some(v) => v.clone(),
+                None => PyVal::Name(name),
+            }
+        }
+        "attribute" => PyVal::Name(text_of(n, src)),
+        "call" => {
+            let callee = n
+                .child_by_field_name("function")
+                .map(|f| text_of(f, src))
+                .unwrap_or_default();
+            let mut args = Vec::new();
+            let mut kwargs = Vec::new();
+            if let Some(list) = n.child_by_field_name("arguments") {
+                let mut c = list.walk();
+                for a in list.named_children(&mut c) {
+                    match a.kind() {
+                        "keyword_argument" => {
+                            let (Some(k), Some(v)) =
+                                (a.child_by_field_name("name"), a.child_by_field_name("value"))
+                            else {
+                                continue;
+                            };
+                            kwargs.push((text_of(k, src), value(v, src, globals, depth + 1)));
+                        }
+                        "comment" => {}
+                        _ => args.push(value(a, src, globals, depth + 1)),
+                    }
+                }
+            }
+            PyVal::Call {
+                callee,
+                args,
+                kwargs,
+            }
+        }
+        _ => PyVal::Other(text_of(n, src)),
+    }
+}
+
+/// A plain string literal's text (no interpolation); `None` for f-strings with holes.
+fn string(n: Node, src: &[u8]) -> Option<String> {
+    if n.kind() != "string" {
+        return None;
+    }
+    let mut out = String::new();
+    let mut c = n.walk();
+    for part in n.named_children(&mut c) {
+        match part.kind() {
+            "string_content" => out.push_str(part.utf8_text(src).ok()?),
+            "escape_sequence" => out.push_str(&unescape(part.utf8_text(src).ok()?)),
+            "string_start" | "string_end" => {}
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+fn unescape(s: &str) -> String {
+    match s {
+        "\\n" => "\n".into(),
+        "\\t" => "\t".into(),
+        "\\\\" => "\\".into(),
+        "\\'" => "'".into(),
+        "\\\"" => "\"".into(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_decorators_blueprints_and_authorizers() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("chalicelib")).unwrap();
+        std::fs::write(
+            dir.path().join("app.py"),
+            r#"
+import os
+from chalice import Chalice, CognitoUserPoolAuthorizer, Rate
+from chalicelib.admin import admin_routes
+
+app = Chalice(app_name="shop")
+app.api.cors = True
+pool = CognitoUserPoolAuthorizer("Pool", provider_arns=[os.environ["POOL_ARN"]])
+
+@app.route("/orders/{id}", methods=["GET", "PUT"], authorizer=pool, api_key_required=True)
+def order(id):
+    return {}
+
+@app.on_s3_event(bucket="uploads", events=["s3:ObjectCreated:*"], prefix="in/")
+def on_upload(event):
+    pass
+
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="every5")
+def tick(event):
+    pass
+
+app.register_blueprint(admin_routes, url_prefix="/admin", name_prefix="adm_")
+"#,
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("chalicelib/admin.py"),
+            "from chalice import Blueprint\nadmin_routes = Blueprint(__name__)\n\n@admin_routes.route('/users')\ndef users():\n    return []\n\n@admin_routes.lambda_function()\ndef purge(event, context):\n    pass\n",
+        )
+        .unwrap();
+        let app = read_app(dir.path(), dir.path(), 1 << 20);
+        assert_eq!(app.app_name.as_deref(), Some("shop"));
+        assert_eq!(app.default_cors, Some(PyVal::Bool(true)));
+        let kinds: Vec<(&str, &str, &str)> = app
+            .decorated
+            .iter()
+            .map(|d| (d.kind.as_str(), d.function.as_str(), d.module.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("route", "order", "app"),
+                ("on_s3_event", "on_upload", "app"),
+                ("schedule", "tick", "app"),
+                ("route", "users", "chalicelib.admin"),
+                ("lambda_function", "purge", "chalicelib.admin"),
+            ]
+        );
+        let order = &app.decorated[0];
+        assert!(matches!(order.kwarg("authorizer"), Some(PyVal::Call { callee, .. }) if callee == "CognitoUserPoolAuthorizer"));
+        assert_eq!(order.line, 10);
+        assert_eq!(app.decorated[3].url_prefix, "/admin");
+        assert_eq!(app.decorated[4].name_prefix, "adm_");
+        assert!(app.diagnostics.is_empty(), "{:?}", app.diagnostics);
+    }
+}
