@@ -11,6 +11,15 @@ pub enum Language {
 }
 
 impl Language {
+    /// The language of a runtime family (`Function::family`).
+    pub fn of_family(family: Option<&str>) -> Option<Language> {
+        match family? {
+            "python" => Some(Language::Python),
+            "nodejs" => Some(Language::JavaScript),
+            _ => None,
+        }
+    }
+
     pub fn of_runtime(runtime: Option<&str>) -> Option<Language> {
         let r = runtime?;
         if r.starts_with("python") {
@@ -43,23 +52,36 @@ fn candidates(code_dir: &Path, module: &str, lang: Language) -> Vec<PathBuf> {
     }
 }
 
+/// Where the analysis of a function starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    /// `module.function`, called with the event as its first argument.
+    Handler(String),
+    /// A web application in `module` (a Python dotted module or a JavaScript path relative to
+    /// the code package): its routes are the entry points. An empty `object` means the
+    /// framework finds the application itself (Django's settings module).
+    WebApp { module: String, object: String },
+}
+
 /// Resolve `handler` (`app.lambda_handler`, `src/handlers/api.main`, `index.handler`) inside
 /// `code_dir` and analyse the file and the local modules it imports.
 pub fn analyze_function(root: &Path, code_dir: &Path, handler: &str, lang: Language) -> CodeFacts {
-    analyze_function_with(
+    analyze_entries(
         root,
         code_dir,
-        handler,
+        &[Entry::Handler(handler.to_string())],
         lang,
         crate::taint::default_catalog(),
     )
 }
 
-/// As [`analyze_function`], with a taint catalog that may include the user's entries.
-pub fn analyze_function_with(
+/// Analyses a function from its entry points: handlers (the first one is the function's own,
+/// whose definition `CodeFacts::handler` points at) and web applications, over the files they
+/// reach through local imports.
+pub fn analyze_entries(
     root: &Path,
     code_dir: &Path,
-    handler: &str,
+    entries: &[Entry],
     lang: Language,
     catalog: &crate::taint::catalog::Catalog,
 ) -> CodeFacts {
@@ -67,34 +89,70 @@ pub fn analyze_function_with(
         complete: true,
         ..CodeFacts::default()
     };
-    let Some((module, func)) = handler.rsplit_once('.') else {
-        facts.unresolved = Some(format!("handler `{handler}` has no module part"));
-        facts.complete = false;
-        return facts;
-    };
-    let options = candidates(code_dir, module, lang);
-    // A module under a directory that does not exist (`build/`, `dist/`) is produced at build
-    // time: nothing to read, nothing to report.
-    if options
-        .first()
-        .and_then(|p| p.parent())
-        .is_some_and(|d| !d.is_dir())
-    {
-        facts.complete = false;
-        return facts;
+    let mut problems: Vec<String> = Vec::new();
+    // (entry file, function to run as handler or None for a web app).
+    let mut starts: Vec<(PathBuf, Option<String>)> = Vec::new();
+    let mut django = false;
+    for entry in entries {
+        match entry {
+            Entry::Handler(handler) => {
+                let Some((module, func)) = handler.rsplit_once('.') else {
+                    problems.push(format!("handler `{handler}` has no module part"));
+                    facts.complete = false;
+                    continue;
+                };
+                let options = candidates(code_dir, module, lang);
+                // A module under a directory that does not exist (`build/`, `dist/`) is produced
+                // at build time: nothing to read here.
+                if options
+                    .first()
+                    .and_then(|p| p.parent())
+                    .is_some_and(|d| !d.is_dir())
+                {
+                    facts.complete = false;
+                    continue;
+                }
+                match options.into_iter().find(|p| p.is_file()) {
+                    Some(file) => starts.push((file, Some(func.to_string()))),
+                    None => {
+                        problems.push(format!(
+                            "no source file for `{module}` under {}",
+                            dir_label(root, code_dir)
+                        ));
+                        facts.complete = false;
+                    }
+                }
+            }
+            Entry::WebApp { module, object } => {
+                let options = candidates(code_dir, module, lang);
+                let Some(file) = options.into_iter().find(|p| p.is_file()) else {
+                    problems.push(format!(
+                        "the web application `{module}` has no source file under {}",
+                        dir_label(root, code_dir)
+                    ));
+                    facts.complete = false;
+                    continue;
+                };
+                // Django: the settings module names the URL configuration, whose imports and
+                // `include()`s reach the views.
+                if object.is_empty() && lang == Language::Python {
+                    django = true;
+                    if let Some(urls) = read(&file)
+                        .and_then(|t| django_urlconf(&t))
+                        .and_then(|m| candidates(code_dir, &m, lang).into_iter().find(|p| p.is_file()))
+                    {
+                        starts.push((urls, None));
+                    }
+                }
+                starts.push((file, None));
+            }
+        }
     }
-    let Some(file) = options.into_iter().find(|p| p.is_file()) else {
-        facts.unresolved = Some(format!(
-            "no source file for `{module}` under {}",
-            rel(root, code_dir)
-        ));
-        facts.complete = false;
-        return facts;
-    };
-    let mut queue: Vec<PathBuf> = vec![file.clone()];
+    let mut queue: Vec<PathBuf> = starts.iter().rev().map(|(p, _)| p.clone()).collect();
     let mut seen: Vec<PathBuf> = Vec::new();
-    // (relative path, text, TypeScript, local imports resolved to relative paths)
     let mut sources: Vec<crate::taint::Source> = Vec::new();
+    let mut handlers: Vec<(String, String)> = Vec::new();
+    let mut web_app = false;
     while let Some(path) = queue.pop() {
         let Ok(canonical) = path.canonicalize() else {
             continue;
@@ -106,24 +164,54 @@ pub fn analyze_function_with(
         let Some(text) = read(&canonical) else {
             continue;
         };
-        let is_handler_file = path == file;
+        let r = rel(root, &path);
+        // The handler functions defined in this file, when it is an entry file.
+        let here: Vec<(usize, &Option<String>)> = starts
+            .iter()
+            .enumerate()
+            .filter(|(_, (p, _))| *p == path)
+            .map(|(i, (_, f))| (i, f))
+            .collect();
+        let handler_here = here.iter().find_map(|(_, f)| f.as_deref());
         let scan = match lang {
-            Language::Python => crate::python::scan(&text, is_handler_file.then_some(func)),
+            Language::Python => crate::python::scan(&text, handler_here),
             Language::JavaScript => {
                 let ts = path
                     .extension()
                     .is_some_and(|e| e == "ts" || e == "mts" || e == "tsx");
-                crate::javascript::scan_as(&text, is_handler_file.then_some(func), ts)
+                crate::javascript::scan_as(&text, handler_here, ts)
             }
         };
-        let r = rel(root, &path);
-        if is_handler_file {
-            facts.handler = Some(match scan.handler_line {
-                Some((l, c)) => Location::new(r.clone(), l, c),
-                None => Location::new(r.clone(), 0, 0),
-            });
-            if scan.handler_line.is_none() {
-                facts.unresolved = Some(format!("`{func}` is not defined in {r}"));
+        for (i, func) in &here {
+            match func {
+                Some(func) => {
+                    let line = if handler_here == Some(func.as_str()) {
+                        scan.handler_line
+                    } else {
+                        // Another handler in the same file (Zappa events naming two functions
+                        // of one module).
+                        match lang {
+                            Language::Python => crate::python::scan(&text, Some(func)).handler_line,
+                            Language::JavaScript => crate::javascript::scan_as(
+                                &text,
+                                Some(func),
+                                path.extension().is_some_and(|e| e == "ts" || e == "mts"),
+                            )
+                            .handler_line,
+                        }
+                    };
+                    if line.is_none() {
+                        problems.push(format!("`{func}` is not defined in {r}"));
+                    }
+                    if *i == 0 && facts.handler.is_none() {
+                        facts.handler = Some(match line {
+                            Some((l, c)) => Location::new(r.clone(), l, c),
+                            None => Location::new(r.clone(), 0, 0),
+                        });
+                    }
+                    handlers.push((r.clone(), func.clone()));
+                }
+                None => web_app = true,
             }
         }
         for (action, line, col) in scan.calls {
@@ -134,7 +222,7 @@ pub fn analyze_function_with(
         }
         facts.complete &= !scan.dynamic;
         facts.env_reads.extend(crate::env::env_reads(&text));
-        facts.files.push(r);
+        facts.files.push(r.clone());
         let dir = path.parent().unwrap_or(code_dir);
         let mut resolved = Vec::new();
         for import in scan.imports {
@@ -146,9 +234,17 @@ pub fn analyze_function_with(
         let ts = path
             .extension()
             .is_some_and(|e| e == "ts" || e == "mts" || e == "tsx");
-        sources.push((rel(root, &path), text, ts, resolved));
+        sources.push((r, text, ts, resolved));
     }
-    facts.findings = crate::taint::analyze(&sources, lang, func, catalog);
+    if !problems.is_empty() {
+        facts.unresolved = Some(problems.join("; "));
+    }
+    let plan = crate::taint::Plan {
+        handlers,
+        routes: web_app,
+        django,
+    };
+    facts.findings = crate::taint::analyze(&sources, lang, &plan, catalog);
     // Configuration shipped in the code package is scanned for credentials too (FG509).
     if let Ok(entries) = std::fs::read_dir(code_dir) {
         let mut configs: Vec<PathBuf> = entries
@@ -189,6 +285,27 @@ pub fn analyze_function_with(
         .calls
         .sort_by(|a, b| (&a.action, &a.location).cmp(&(&b.action, &b.location)));
     facts
+}
+
+/// `ROOT_URLCONF = "mysite.urls"` in a Django settings module.
+fn django_urlconf(text: &str) -> Option<String> {
+    text.lines().find_map(|l| {
+        let rest = l.trim_start().strip_prefix("ROOT_URLCONF")?;
+        let value = rest.trim_start().strip_prefix('=')?.trim();
+        let q = value.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+        let inner = &value[1..];
+        Some(inner[..inner.find(q)?].to_string())
+    })
+}
+
+/// The code directory as a user recognises it (`.` for the scanned root itself).
+fn dir_label(root: &Path, dir: &Path) -> String {
+    let r = rel(root, dir);
+    if r.is_empty() || r == "." {
+        "the scanned directory".to_string()
+    } else {
+        r
+    }
 }
 
 fn read(path: &Path) -> Option<String> {

@@ -11,14 +11,16 @@ mod mapping;
 mod python;
 pub mod taint;
 
-pub use handler::{analyze_function, Language};
+pub use handler::{analyze_entries, analyze_function, Entry, Language};
 pub use mapping::{action_for, service_prefix};
 
-use fnguard_model::Project;
-use std::path::Path;
+use fnguard_model::{Function, Project, ScanError};
+use std::path::{Path, PathBuf};
 
-/// Run the code analysis for every function whose handler and code directory are known,
-/// adding the facts to the model. `root` is the directory paths in the projects are relative to.
+/// Run the code analysis for every function whose code is in the tree, adding the facts to the
+/// model; functions whose code is not found get `code_missing`. Roles whose policy a tool
+/// generates from code (Chalice's `autogen_policy`) get that policy. `root` is the directory
+/// paths in the projects are relative to.
 pub fn analyze_projects(root: &Path, projects: &mut [Project]) {
     use rayon::prelude::*;
     // Functions are independent and parsing dominates a scan, so they are spread over cores.
@@ -26,52 +28,303 @@ pub fn analyze_projects(root: &Path, projects: &mut [Project]) {
         .par_iter_mut()
         .flat_map(|p| p.functions.par_iter_mut())
         .for_each(|f| analyze_one(root, f));
+    for p in projects.iter_mut() {
+        autogen_policies(root, p);
+    }
 }
 
-fn analyze_one(root: &Path, f: &mut fnguard_model::Function) {
+/// Builds and publishing tools write code where the descriptor points; the sources sit beside.
+const BUILD_DIRS: &[&str] = &[
+    ".aws-sam/build",
+    ".build",
+    ".webpack/service",
+    ".esbuild/.build",
+    "dist",
+    "build",
+    "out",
+    "lib",
+    "bin",
+];
+
+fn analyze_one(root: &Path, f: &mut Function) {
     if f.is_image {
         return;
     }
-    let (Some(code), Some(handler)) = (&f.code_path, &f.handler) else {
+    let Some(code) = f.code_path.clone() else {
         return;
     };
-    let Some(handler) = handler.value.as_str() else {
+    let Some(lang) = Language::of_family(f.family()) else {
         return;
     };
-    let runtime = f.runtime.as_ref().and_then(|r| r.value.as_str());
-    let Some(lang) = Language::of_runtime(runtime) else {
-        return;
-    };
-    // A custom bootstrap script (`run.sh` behind a web adapter) is not code we read.
-    if handler.ends_with(".sh") {
-        return;
-    }
     let dir = if code.is_empty() {
         root.to_path_buf()
     } else {
-        root.join(code)
+        root.join(&code)
     };
-    // Zip files, S3 locations and build directories that are not checked in cannot be
-    // read here.
     if !dir.is_dir() {
-        return;
-    }
-    // serverless-wsgi generates `wsgi_handler.handler` at package time; the application it
-    // serves (Flask, Django) is the conventional `app`/`wsgi` module, whose routes are the
-    // entry points.
-    if handler.starts_with("wsgi_handler.") {
-        let app = ["app", "wsgi", "main", "api", "application"]
-            .into_iter()
-            .find(|m| dir.join(format!("{m}.py")).is_file());
-        if let Some(module) = app {
-            let mut facts = analyze_function(root, &dir, &format!("{module}.app"), lang);
-            // The WSGI app object is not a function: its routes were analysed instead.
-            facts.unresolved = None;
-            f.code = Some(facts);
+        if f.code_missing.is_none() {
+            f.code_missing = Some(format!("its code directory `{code}` is not in the scanned tree"));
         }
         return;
     }
-    f.code = Some(analyze_function(root, &dir, handler, lang));
+    let mut entries: Vec<Entry> = Vec::new();
+    let handler = f
+        .handler
+        .as_ref()
+        .and_then(|h| h.value.as_str())
+        .map(str::to_string);
+    let mut web_adapter = f.web_app.clone().map(|w| Entry::WebApp {
+        module: w.module,
+        object: w.object,
+    });
+    if f.handler_generated_by.is_none() {
+        if let Some(h) = &handler {
+            if h.ends_with(".sh") || uses_web_adapter_layer(f) {
+                // Lambda Web Adapter: the script starts an ordinary web server.
+                if web_adapter.is_none() {
+                    web_adapter = web_server_entry(&dir, h, lang);
+                }
+                if web_adapter.is_none() {
+                    f.code_missing = Some(format!(
+                        "the handler `{h}` starts a web server fnguard could not find the application of"
+                    ));
+                }
+            } else {
+                match source_handler(root, &dir, h, lang) {
+                    Ok((h, origin)) => {
+                        if let Some(o) = origin {
+                            f.code_origin = Some(o);
+                        }
+                        entries.push(Entry::Handler(h));
+                    }
+                    Err(why) => {
+                        f.code_missing = Some(why);
+                        return;
+                    }
+                }
+            }
+        }
+    }
+    entries.extend(web_adapter);
+    for d in &f.dispatched {
+        if let Some(h) = d.value.as_str() {
+            entries.push(Entry::Handler(h.to_string()));
+        }
+    }
+    if entries.is_empty() {
+        return;
+    }
+    f.code = Some(analyze_entries(
+        root,
+        &dir,
+        &entries,
+        lang,
+        crate::taint::default_catalog(),
+    ));
+}
+
+/// The handler as it can be read here: written in the tree, or under a build directory whose
+/// sources are beside it (`dist/api.main` read from `src/api.ts`), with a note saying so.
+fn source_handler(
+    root: &Path,
+    dir: &Path,
+    handler: &str,
+    lang: Language,
+) -> Result<(String, Option<String>), String> {
+    let Some((module, func)) = handler.rsplit_once('.') else {
+        return Ok((handler.to_string(), None));
+    };
+    let module_dir = |m: &str| -> PathBuf {
+        match m.rsplit_once(if lang == Language::Python { '.' } else { '/' }) {
+            Some((d, _)) if lang == Language::Python => dir.join(d.replace('.', "/")),
+            Some((d, _)) => dir.join(d),
+            None => dir.to_path_buf(),
+        }
+    };
+    if module_dir(module).is_dir() {
+        return Ok((handler.to_string(), None));
+    }
+    let path = if lang == Language::Python {
+        module.replace('.', "/")
+    } else {
+        module.to_string()
+    };
+    for build in BUILD_DIRS {
+        let Some(rest) = path.strip_prefix(&format!("{build}/")) else {
+            continue;
+        };
+        for src in ["src", "", "source", "lib", "app"] {
+            let candidate = if src.is_empty() {
+                rest.to_string()
+            } else {
+                format!("{src}/{rest}")
+            };
+            let exists = match lang {
+                Language::Python => dir.join(format!("{candidate}.py")).is_file(),
+                Language::JavaScript => ["js", "mjs", "cjs", "ts", "mts"]
+                    .iter()
+                    .any(|e| dir.join(format!("{candidate}.{e}")).is_file()),
+            };
+            if exists {
+                let written = if lang == Language::Python {
+                    candidate.replace('/', ".")
+                } else {
+                    candidate.clone()
+                };
+                let shown = if src.is_empty() { ".".to_string() } else { src.to_string() };
+                return Ok((
+                    format!("{written}.{func}"),
+                    Some(format!(
+                        "the handler `{handler}` is in `{build}/`, a build output that is not in the tree; its source `{candidate}` under `{shown}` was read instead"
+                    )),
+                ));
+            }
+        }
+    }
+    let missing = module_dir(module);
+    Err(format!(
+        "the handler `{handler}` is under `{}`, which is not in the scanned tree (a build output?)",
+        missing
+            .strip_prefix(root)
+            .unwrap_or(&missing)
+            .to_string_lossy()
+    ))
+}
+
+/// The AWS Lambda Web Adapter runs through an exec wrapper or its layer.
+fn uses_web_adapter_layer(f: &Function) -> bool {
+    f.layers.iter().any(|l| {
+        l.value
+            .as_str()
+            .is_some_and(|a| a.contains("LambdaAdapterLayer"))
+    }) || f.environment.iter().any(|e| {
+        e.name == "AWS_LAMBDA_EXEC_WRAPPER" && e.value.as_str() == Some("/opt/bootstrap")
+    })
+}
+
+/// The application a web-server start script (`run.sh`) or the conventional entry file serves.
+fn web_server_entry(dir: &Path, handler: &str, lang: Language) -> Option<Entry> {
+    let script = std::fs::read_to_string(dir.join(handler)).unwrap_or_default();
+    for line in script.lines().map(str::trim).filter(|l| !l.starts_with('#')) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        for (i, w) in words.iter().enumerate() {
+            let base = w.rsplit('/').next().unwrap_or(w);
+            // `uvicorn main:app`, `gunicorn app:app`, `node index.js`, `python app.py`
+            if matches!(base, "uvicorn" | "gunicorn" | "hypercorn" | "daphne") {
+                if let Some(target) = words[i + 1..].iter().find(|a| a.contains(':') && !a.starts_with('-')) {
+                    let (module, object) = target.split_once(':')?;
+                    return Some(Entry::WebApp {
+                        module: module.to_string(),
+                        object: object.to_string(),
+                    });
+                }
+            }
+            if matches!(base, "node" | "python" | "python3" | "bun" | "deno") {
+                if let Some(file) = words[i + 1..]
+                    .iter()
+                    .find(|a| a.ends_with(".js") || a.ends_with(".mjs") || a.ends_with(".ts") || a.ends_with(".py"))
+                {
+                    let module = file.rsplit_once('.').map(|(m, _)| m).unwrap_or(file);
+                    let module = module.trim_start_matches("./");
+                    return Some(Entry::WebApp {
+                        module: if lang == Language::Python {
+                            module.replace('/', ".")
+                        } else {
+                            module.to_string()
+                        },
+                        object: "app".to_string(),
+                    });
+                }
+            }
+        }
+    }
+    let conventional: &[&str] = match lang {
+        Language::Python => &["app", "main", "application", "server", "wsgi"],
+        Language::JavaScript => &["index", "app", "server", "main", "src/index", "src/app"],
+    };
+    conventional.iter().find_map(|m| {
+        let exists = match lang {
+            Language::Python => dir.join(format!("{m}.py")).is_file(),
+            Language::JavaScript => ["js", "mjs", "cjs", "ts"]
+                .iter()
+                .any(|e| dir.join(format!("{m}.{e}")).is_file()),
+        };
+        exists.then(|| Entry::WebApp {
+            module: m.to_string(),
+            object: "app".to_string(),
+        })
+    })
+}
+
+/// Chalice's policy generator: one statement per service with the actions of the SDK calls in
+/// the files it reads, on every resource (`chalice/policy.py`).
+fn autogen_policies(root: &Path, project: &mut Project) {
+    for role in &mut project.roles {
+        let Some(autogen) = role.autogen.clone() else {
+            continue;
+        };
+        let mut actions: Vec<String> = Vec::new();
+        for file in &autogen.files {
+            if let Ok(text) = std::fs::read_to_string(root.join(file)) {
+                actions.extend(actions_in_source(Language::Python, &text, false));
+            }
+        }
+        actions.sort();
+        actions.dedup();
+        let mut by_service: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for a in actions {
+            let service = a.split(':').next().unwrap_or("").to_string();
+            by_service.entry(service).or_default().push(a);
+        }
+        let statements = by_service.into_values().map(|actions| fnguard_model::Statement {
+            sid: None,
+            effect: fnguard_model::Val::Known(fnguard_model::Effect::Allow),
+            actions: actions.into_iter().map(fnguard_model::Val::Known).collect(),
+            not_actions: Vec::new(),
+            resources: vec![fnguard_model::Val::Known("*".to_string())],
+            not_resources: Vec::new(),
+            principals: None,
+            not_principals: None,
+            conditions: Vec::new(),
+            location: autogen.location.clone(),
+        });
+        match role.inline_policies.first_mut() {
+            Some(doc) => doc.statements.extend(statements),
+            None => role.inline_policies.push(fnguard_model::PolicyDocument {
+                statements: statements.collect(),
+                location: autogen.location.clone(),
+            }),
+        }
+    }
+}
+
+/// Input notices for functions whose code could not be analysed: which checks did not run.
+pub fn input_notices(projects: &[Project]) -> Vec<ScanError> {
+    let mut out = Vec::new();
+    for p in projects {
+        for f in &p.functions {
+            if let Some(why) = &f.code_missing {
+                let at = &f.location;
+                out.push(ScanError::warning(
+                    &at.file,
+                    (at.line > 0).then_some(at.line),
+                    format!(
+                        "the code of `{}` was not analysed: {why}. Not checked for it: handler resolution (FG101), handler code (FG501-FG516, FG901), permissions the code needs (FG306, FG307) and packages shipped with the code (FG401, FG402)",
+                        f.id
+                    ),
+                ));
+            }
+            if let Some(origin) = &f.code_origin {
+                let at = &f.location;
+                out.push(ScanError::warning(
+                    &at.file,
+                    (at.line > 0).then_some(at.line),
+                    format!("`{}`: {origin}", f.id),
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// The IAM actions one source text's SDK calls need (for golden tests and fuzzing).

@@ -135,6 +135,17 @@ impl Scan<'_> {
                 ) else {
                     return;
                 };
+                // `handler = Mangum(app)`: a module-level wrapper is the handler.
+                if let Some(h) = self.handler {
+                    if left.kind() == "identifier"
+                        && self.text(left) == h
+                        && self.out.handler_line.is_none()
+                        && node.parent().and_then(|p| p.parent()).is_some_and(|m| m.kind() == "module")
+                    {
+                        let p = left.start_position();
+                        self.out.handler_line = Some((p.row as u32 + 1, p.column as u32 + 1));
+                    }
+                }
                 if right.kind() == "call" {
                     if let Some(v) = self.classify(right) {
                         let name = self.text(left).to_string();

@@ -152,8 +152,7 @@ fn analyze_function(
     if f.is_image {
         return None;
     }
-    let runtime = f.runtime.as_ref().and_then(|r| r.value.as_str());
-    let wanted = ecosystems_for(runtime);
+    let wanted = ecosystems_for(f.family());
     let mut acc = Collected::default();
     if let Some(code) = f.code_path.as_ref() {
         let code_dir = if code.is_empty() {

@@ -445,6 +445,7 @@ impl Service<'_> {
         f.runtime = if f.is_image { None } else { setting("runtime") };
         f.handler = setting_str(def, "handler");
         f.code_path = Some(crate::relative_dir(&self.ctx.root, self.ctx.dir()));
+        self.wsgi_app(&mut f);
         f.memory_mb = pick("memorySize").map(|n| Setting::new(n.to_val_i64(), n.location()));
         f.timeout_s = pick("timeout").map(|n| Setting::new(n.to_val_i64(), n.location()));
         f.reserved_concurrency = setting_i64(def, "reservedConcurrency");
@@ -507,6 +508,46 @@ impl Service<'_> {
             );
         }
         f
+    }
+
+    /// serverless-wsgi writes `wsgi_handler.py` (older versions `wsgi.py`) at package time; it
+    /// serves the application named by `custom.wsgi.app`, whose routes are the entry points.
+    fn wsgi_app(&self, f: &mut Function) {
+        let Some(handler) = f.handler.as_ref().and_then(|h| h.value.as_str()) else {
+            return;
+        };
+        if !matches!(handler, "wsgi_handler.handler" | "wsgi.handler") {
+            return;
+        }
+        let app = self.root.path(&["custom", "wsgi", "app"]);
+        let plugin = self.root.get("plugins").is_some_and(|p| {
+            p.get("modules")
+                .unwrap_or(p)
+                .items()
+                .iter()
+                .any(|m| m.str() == Some("serverless-wsgi"))
+        });
+        if app.is_none() && !plugin {
+            return;
+        }
+        let written = app
+            .and_then(Node::scalar_text)
+            .unwrap_or_else(|| "app.app".to_string());
+        // `api.app`, `src/api.app` (a path to the module, then the object).
+        let (module, object) = written
+            .rsplit_once('.')
+            .unwrap_or((written.as_str(), "app"));
+        let module = module.trim_start_matches("./").replace('/', ".");
+        f.handler_generated_by = Some("serverless-wsgi".to_string());
+        f.web_app = Some(fnguard_model::WebApp {
+            adapter: "serverless-wsgi".to_string(),
+            module,
+            object: object.to_string(),
+            location: app
+                .map(Node::location)
+                .or_else(|| f.handler.as_ref().map(|h| h.location.clone()))
+                .unwrap_or_else(|| f.location.clone()),
+        });
     }
 
     fn url(&self, u: &Node) -> Option<FunctionUrl> {

@@ -151,6 +151,33 @@ impl<'c> Analyzer<'c> {
         self.files.len() - 1
     }
 
+    pub fn file_id(&self, rel: &str) -> Option<usize> {
+        self.file_of(rel)
+    }
+
+    /// Runs every Django view (a function or method whose first parameter is `request`): the
+    /// request and the URL parameters are request data.
+    pub fn run_views(&mut self) {
+        for file in 0..self.files.len() {
+            let views = self.files[file].1.views.clone();
+            for def in views {
+                let mut fr = self.frame(file, true, 0);
+                let source = Taint {
+                    kinds: EVENT,
+                    steps: vec![(
+                        file,
+                        def.pos,
+                        format!("request data of the view `{}`", def.name),
+                    )],
+                    parsed: true,
+                    ..Taint::default()
+                };
+                self.bind_params(&mut fr, &def, |_, _| Some(source.clone()));
+                self.block(&mut fr, &def.body);
+            }
+        }
+    }
+
     fn file_of(&self, rel: &str) -> Option<usize> {
         self.files.iter().position(|(r, _, _)| r == rel)
     }

@@ -140,6 +140,11 @@ pub struct Module {
     /// Chalice), and JavaScript route callbacks (`app.get('/x', (req, res) => ...)`), whose
     /// parameters carry request data.
     pub routes: Vec<FunctionDef>,
+    /// Class methods, named `Class.method`.
+    pub methods: Vec<FunctionDef>,
+    /// Functions and methods whose first parameter is `request` (Django views, viewsets): entry
+    /// points when the module belongs to a Django application.
+    pub views: Vec<FunctionDef>,
 }
 
 impl Expr {

@@ -32,6 +32,56 @@ pub fn lower(text: &str) -> Option<Module> {
         l.top_level(child, &mut top);
     }
     l.module.top = top;
+    // Routes declared inside functions (Flask app factories, `register_routes(app)`) and class
+    // methods (Django class-based views) are entry points too.
+    let mut nested = Vec::new();
+    crate::handler::preorder(&tree, |n| {
+        if matches!(n.kind(), "decorated_definition" | "class_definition")
+            && n.parent().is_some_and(|p| p.kind() != "module")
+        {
+            nested.push(n);
+        }
+    });
+    for n in named_children(root)
+        .into_iter()
+        .filter(|n| n.kind() == "class_definition")
+    {
+        l.class(n);
+    }
+    for n in nested {
+        match n.kind() {
+            "class_definition" => l.class(n),
+            // Methods were read with their class.
+            _ if n
+                .parent()
+                .and_then(|b| b.parent())
+                .is_some_and(|c| c.kind() == "class_definition") => {}
+            _ => {
+                let is_route = named_children(n)
+                    .into_iter()
+                    .filter(|c| c.kind() == "decorator")
+                    .any(|d| is_route_decorator(&l.text(d)));
+                if let Some(def) = n.child_by_field_name("definition") {
+                    if is_route && def.kind() == "function_definition" {
+                        if let Some(f) = l.function(def, 0) {
+                            l.module.routes.push(f);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Functions whose first parameter is the request (Django function views, class-based view
+    // methods, Django REST framework viewsets).
+    let views: Vec<FunctionDef> = l
+        .module
+        .functions
+        .iter()
+        .chain(&l.module.methods)
+        .filter(|f| matches!(f.params.first(), Some(Param::Name(n)) if n == "request"))
+        .cloned()
+        .collect();
+    l.module.views = views;
     Some(l.module)
 }
 
@@ -153,6 +203,39 @@ impl Lower<'_> {
                 top.extend(s);
             }
             _ => top.extend(self.stmt(n, 0)),
+        }
+    }
+
+    /// A class's methods, named `Class.method` (decorated ones too), for views and routes.
+    fn class(&mut self, n: Node) {
+        let Some(name) = n.child_by_field_name("name").map(|x| self.text(x)) else {
+            return;
+        };
+        let Some(body) = n.child_by_field_name("body") else {
+            return;
+        };
+        for c in named_children(body) {
+            let (def, decorators) = match c.kind() {
+                "function_definition" => (Some(c), Vec::new()),
+                "decorated_definition" => (
+                    c.child_by_field_name("definition"),
+                    named_children(c)
+                        .into_iter()
+                        .filter(|d| d.kind() == "decorator")
+                        .collect(),
+                ),
+                _ => continue,
+            };
+            let Some(def) = def.filter(|d| d.kind() == "function_definition") else {
+                continue;
+            };
+            if let Some(mut f) = self.function(def, 0) {
+                f.name = format!("{name}.{}", f.name);
+                if decorators.iter().any(|d| is_route_decorator(&self.text(*d))) {
+                    self.module.routes.push(f.clone());
+                }
+                self.module.methods.push(f);
+            }
         }
     }
 

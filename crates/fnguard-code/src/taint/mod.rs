@@ -35,20 +35,60 @@ pub fn install_user_catalog(file: &str, text: &str) -> Result<(), catalog::Catal
 /// local imports as written mapped to the relative path of the file each resolves to.
 pub type Source = (String, String, bool, Vec<(String, String)>);
 
+/// Which entry points to run: handler functions (file relative to the root, function name),
+/// and whether the files hold a web application whose routes (or Django views) are entry points.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub handlers: Vec<(String, String)>,
+    pub routes: bool,
+    pub django: bool,
+}
+
+/// Modules that turn a web application into a Lambda handler: a handler in a file that imports
+/// one of them serves that application's routes.
+const WEB_ADAPTERS: &[&str] = &[
+    "mangum",
+    "serverless_wsgi",
+    "awsgi",
+    "aws_wsgi",
+    "apig_wsgi",
+    "asgi_lambda",
+    "serverless-http",
+    "@vendia/serverless-express",
+    "@codegenie/serverless-express",
+    "aws-serverless-express",
+    "@fastify/aws-lambda",
+    "aws-lambda-fastify",
+    "hono/aws-lambda",
+    "@h4ad/serverless-adapter",
+    "lambda-api",
+];
+
+fn imports_adapter(module: &ir::Module) -> bool {
+    module.imported.iter().any(|m| {
+        WEB_ADAPTERS
+            .iter()
+            .any(|a| m == a || m.starts_with(&format!("{a}.")) || m.starts_with(&format!("{a}/")))
+    })
+}
+
 pub fn analyze(
     sources: &[Source],
     lang: crate::Language,
-    handler: &str,
+    plan: &Plan,
     catalog: &Catalog,
 ) -> Vec<CodeFinding> {
     let mut analyzer = engine::Analyzer::new(catalog);
-    let mut handler_file = None;
-    for (i, (rel, text, ts, resolved)) in sources.iter().enumerate() {
+    let mut adapter_files: Vec<String> = Vec::new();
+    for (rel, text, ts, resolved) in sources.iter() {
         let module = match lang {
             crate::Language::Python => lower_python::lower(text),
             crate::Language::JavaScript => lower_js::lower(text, *ts),
         };
         let Some(mut module) = module else { continue };
+        if imports_adapter(&module) {
+            adapter_files.push(rel.clone());
+        }
         let mut extra = Vec::new();
         for (_, spec, name) in module.local_imports.iter_mut() {
             let written = spec.clone();
@@ -74,15 +114,25 @@ pub fn analyze(
             }
         }
         module.local_imports.extend(extra);
-        let id = analyzer.add_file(rel.clone(), module, text.clone());
-        if i == 0 {
-            handler_file = Some(id);
+        analyzer.add_file(rel.clone(), module, text.clone());
+    }
+    let mut routes = plan.routes;
+    for (file, name) in &plan.handlers {
+        let Some(id) = analyzer.file_id(file) else {
+            continue;
+        };
+        // A handler that is not a function (`handler = Mangum(app)`, `exports.handler =
+        // serverless(app)`), or one in a file that imports a web adapter, serves the routes.
+        if !analyzer.run_handler(id, name) || adapter_files.contains(file) {
+            routes = true;
         }
     }
-    if let Some(f) = handler_file {
-        analyzer.run_handler(f, handler);
+    if routes {
+        analyzer.run_routes();
     }
-    analyzer.run_routes();
+    if plan.django {
+        analyzer.run_views();
+    }
     let mut findings = analyzer.findings;
     // A write under /tmp decided by the event is reported as persistence (FG901), not also as
     // path traversal.
@@ -96,6 +146,7 @@ pub fn analyze(
         findings.extend(secrets::scan(rel, text));
     }
     findings.sort_by(|a, b| (&a.location, &a.rule).cmp(&(&b.location, &b.rule)));
+    findings.dedup();
     findings
 }
 
