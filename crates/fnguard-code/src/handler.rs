@@ -44,7 +44,14 @@ pub(crate) struct FileScan {
 
 fn candidates(code_dir: &Path, module: &str, lang: Language) -> Vec<PathBuf> {
     match lang {
-        Language::Python => vec![code_dir.join(format!("{}.py", module.replace('.', "/")))],
+        Language::Python => {
+            let path = module.replace('.', "/");
+            vec![
+                code_dir.join(format!("{path}.py")),
+                // A package: `app` is `app/__init__.py`.
+                code_dir.join(&path).join("__init__.py"),
+            ]
+        }
         Language::JavaScript => ["js", "mjs", "cjs", "ts", "mts"]
             .iter()
             .map(|ext| code_dir.join(format!("{module}.{ext}")))

@@ -298,30 +298,62 @@ fn autogen_policies(root: &Path, project: &mut Project) {
     }
 }
 
+/// The checks that need a function's code, for notices about functions whose code was not read.
+const CODE_CHECKS: &str = "handler resolution (FG101), handler code (FG501-FG516, FG901), permissions the code needs (FG306, FG307) and packages shipped with the code (FG401, FG402)";
+
 /// Input notices for functions whose code could not be analysed: which checks did not run.
 pub fn input_notices(projects: &[Project]) -> Vec<ScanError> {
     let mut out = Vec::new();
     for p in projects {
+        let mut unplaced: Vec<&str> = Vec::new();
         for f in &p.functions {
+            let at = &f.location;
+            let line = (at.line > 0).then_some(at.line);
             if let Some(why) = &f.code_missing {
-                let at = &f.location;
                 out.push(ScanError::warning(
                     &at.file,
-                    (at.line > 0).then_some(at.line),
+                    line,
                     format!(
-                        "the code of `{}` was not analysed: {why}. Not checked for it: handler resolution (FG101), handler code (FG501-FG516, FG901), permissions the code needs (FG306, FG307) and packages shipped with the code (FG401, FG402)",
+                        "the code of `{}` was not analysed: {why}. Not checked for it: {CODE_CHECKS}",
                         f.id
                     ),
                 ));
+            } else if f.code_path.is_none()
+                && !f.is_image
+                && Language::of_family(f.family()).is_some()
+            {
+                unplaced.push(&f.id);
             }
             if let Some(origin) = &f.code_origin {
-                let at = &f.location;
-                out.push(ScanError::warning(
-                    &at.file,
-                    (at.line > 0).then_some(at.line),
-                    format!("`{}`: {origin}", f.id),
-                ));
+                out.push(ScanError::warning(&at.file, line, format!("`{}`: {origin}", f.id)));
             }
+        }
+        if !unplaced.is_empty() {
+            let names = unplaced
+                .iter()
+                .take(5)
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let more = if unplaced.len() > 5 {
+                format!(" and {} more", unplaced.len() - 5)
+            } else {
+                String::new()
+            };
+            let why = if p.format == fnguard_model::SourceFormat::Live {
+                "their deployed code was not downloaded (run `fnguard aws scan --with-code`)"
+            } else {
+                "the descriptor gives no local code location for them"
+            };
+            out.push(ScanError::warning(
+                &p.path,
+                None,
+                format!(
+                    "the code of {} function{} ({names}{more}) was not analysed: {why}. Not checked for them: {CODE_CHECKS}",
+                    unplaced.len(),
+                    if unplaced.len() == 1 { "" } else { "s" }
+                ),
+            ));
         }
     }
     out

@@ -45,6 +45,15 @@ const SKIPPED_DIRS: &[&str] = &[
     "target",
 ];
 
+/// Descriptors looked for in every directory walked, even when git-ignored.
+const IGNORED_DESCRIPTORS: &[&str] = &[
+    "zappa_settings.json",
+    "zappa_settings.yaml",
+    "zappa_settings.yml",
+    "zappa_settings.toml",
+    ".chalice/config.json",
+];
+
 /// How much of a file is read to decide what it is.
 const SNIFF_BYTES: usize = 256 * 1024;
 
@@ -122,6 +131,7 @@ pub fn discover(root: &Path, excludes: &[String]) -> (Vec<Candidate>, Vec<Diagno
     if let Ok(ov) = overrides.build() {
         builder.overrides(ov);
     }
+    let mut seen_ignored: Vec<PathBuf> = Vec::new();
     let mut cdk_apps: Vec<PathBuf> = Vec::new();
     let mut tf_dirs: Vec<PathBuf> = Vec::new();
     for entry in builder.build() {
@@ -136,6 +146,20 @@ pub fn discover(root: &Path, excludes: &[String]) -> (Vec<Candidate>, Vec<Diagno
                 continue;
             }
         };
+        if entry.file_type().is_some_and(|t| t.is_dir()) {
+            // Zappa settings and Chalice configuration hold credentials, so projects often
+            // git-ignore them; yet they are what deploys.
+            for name in IGNORED_DESCRIPTORS {
+                let p = entry.path().join(name);
+                if p.is_file() && !seen_ignored.contains(&p) {
+                    if let Some(kind) = classify(&p) {
+                        seen_ignored.push(p.clone());
+                        candidates.push(Candidate { path: p, kind });
+                    }
+                }
+            }
+            continue;
+        }
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
@@ -156,6 +180,9 @@ pub fn discover(root: &Path, excludes: &[String]) -> (Vec<Candidate>, Vec<Diagno
             if let Some(app) = path.parent() {
                 cdk_apps.push(app.to_path_buf());
             }
+        }
+        if seen_ignored.iter().any(|p| p == path) {
+            continue;
         }
         if let Some(kind) = classify(path) {
             candidates.push(Candidate {
@@ -189,6 +216,7 @@ pub fn discover(root: &Path, excludes: &[String]) -> (Vec<Candidate>, Vec<Diagno
         }
     }
     candidates.sort();
+    candidates.dedup();
     (candidates, diagnostics)
 }
 

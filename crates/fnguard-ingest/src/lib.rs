@@ -5,6 +5,7 @@
 
 mod cfn;
 mod chalice;
+mod codeloc;
 mod discover;
 mod error;
 pub mod node;

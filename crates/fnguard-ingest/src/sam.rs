@@ -217,14 +217,26 @@ pub(crate) fn add_primary(b: &mut Builder<'_>, all: &[Res]) {
             .path(&["DeadLetterQueue", "TargetArn"])
             .map(|n| Setting::new(n.to_val_string(), n.location()));
         // Inline code has no package to read.
-        f.code_path = p
-            .get("CodeUri")
-            .filter(|_| p.get("InlineCode").is_none())
-            .and_then(Node::str)
-            .map(|c| {
-                let path = b.dir.join(c);
-                crate::relative_dir(&b.root, &path)
-            });
+        if p.get("InlineCode").is_some() {
+            f.code_missing = Some("its code is inline (`InlineCode`), which fnguard does not analyse".to_string());
+        } else if let Some(uri) = p.get("CodeUri") {
+            match uri.str() {
+                Some(c) => {
+                    let handler = f.handler.as_ref().and_then(|h| h.value.as_str());
+                    let runtime = f.runtime.as_ref().and_then(|r| r.value.as_str());
+                    let loc = crate::codeloc::locate(&b.dir, &b.root, c, handler, runtime);
+                    f.code_path = loc.dir.map(|d| crate::relative_dir(&b.root, &d));
+                    f.code_origin = loc.origin;
+                    f.code_missing = loc.missing;
+                }
+                None if uri.get("Bucket").is_some() => {
+                    f.code_missing = Some("its code is in S3 (`CodeUri` Bucket/Key)".to_string());
+                }
+                None => {
+                    f.code_missing = Some("its `CodeUri` could not be resolved".to_string());
+                }
+            }
+        }
         f.provisioned_concurrency = p
             .get("ProvisionedConcurrencyConfig")
             .and_then(|c| setting_i64(c, "ProvisionedConcurrentExecutions"));

@@ -194,6 +194,23 @@ pub fn is_placeholder_or_pointer(value: &str) -> bool {
         || v.contains(' ') && !v.contains("-----BEGIN")
         // `ACTIVEMQ_SECRET_ARN`, `YOUR_API_KEY`: a placeholder written as a constant name.
         || v.contains('_') && v.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        || is_relative_path(v)
+}
+
+/// `secret/data/app/db-creds`, `config/prod.json`: where a secret is kept (a Vault or
+/// Secrets Manager path, a file), written in lower-case words; encoded secrets mix cases.
+fn is_relative_path(v: &str) -> bool {
+    let segments: Vec<&str> = v.split('/').collect();
+    segments.len() >= 2
+        && segments.iter().all(|s| {
+            !s.is_empty()
+                && s.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
+                })
+        })
+        && segments
+            .iter()
+            .any(|s| s.bytes().filter(u8::is_ascii_lowercase).count() >= 3)
 }
 
 fn has_url_password(v: &str) -> bool {
@@ -298,6 +315,18 @@ pub fn literal_secret(name: &str, value: &str) -> Option<String> {
         return Some(format!("`{name}` holds a literal password"));
     }
     None
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+
+    #[test]
+    fn vault_paths_are_pointers_not_secrets() {
+        assert_eq!(literal_secret("VAULT_SECRET_PATH_DB", "secret/data/onlineweb4/gsuite-creds"), None);
+        assert_eq!(literal_secret("DB_SECRET", "postgres/creds/ow4"), None);
+        assert!(literal_secret("API_SECRET", "aB3/xY9+kLmN0pQr/StUvWx12").is_some());
+    }
 }
 
 #[cfg(test)]

@@ -212,7 +212,10 @@ fn a_broken_file_is_reported_with_its_line_and_the_rest_is_scanned() {
     assert!(broken["line"].as_u64().unwrap() >= 5, "{broken}");
     let dup = errors
         .iter()
-        .find(|e| e["file"] == "dup/template.yaml")
+        .find(|e| {
+            e["file"] == "dup/template.yaml"
+                && e["message"].as_str().unwrap().contains("duplicate key")
+        })
         .expect("duplicate key reported");
     assert_eq!(dup["line"], 7);
     assert!(dup["message"]

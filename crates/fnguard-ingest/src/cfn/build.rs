@@ -1168,7 +1168,43 @@ impl<'e> Builder<'e> {
             .or(tf_source)
             .filter(|d| d.is_dir())
             .map(|d| crate::relative_dir(&self.root, &d));
+        f.code_origin = p.get("FnguardCodeOrigin").and_then(Node::scalar_text);
+        f.code_missing = p.get("FnguardCodeMissing").and_then(Node::scalar_text);
         f.handler = setting_str(p, "Handler");
+        if f.code_path.is_none() && f.code_missing.is_none() && !f.is_image {
+            match p.get("Code") {
+                // `aws cloudformation package` uploads a local path written as `Code: ./src`.
+                Some(c) if c.str().is_some() => {
+                    let handler = f.handler.as_ref().and_then(|h| h.value.as_str());
+                    let runtime = f.runtime.as_ref().and_then(|r| r.value.as_str());
+                    let loc = crate::codeloc::locate(
+                        &self.dir,
+                        &self.root,
+                        c.str().unwrap_or_default(),
+                        handler,
+                        runtime,
+                    );
+                    f.code_path = loc.dir.map(|d| crate::relative_dir(&self.root, &d));
+                    f.code_origin = loc.origin;
+                    f.code_missing = loc.missing;
+                }
+                Some(c) if c.get("ZipFile").is_some() => {
+                    f.code_missing = Some(
+                        "its code is inline (`Code.ZipFile`), which fnguard does not analyse"
+                            .to_string(),
+                    );
+                }
+                Some(c) if c.get("S3Bucket").is_some() => {
+                    f.code_missing = Some(format!(
+                        "its code is in S3 (`Code.S3Bucket` {})",
+                        c.get("S3Bucket")
+                            .and_then(Node::scalar_text)
+                            .unwrap_or_else(|| "given by a parameter".to_string())
+                    ));
+                }
+                _ => {}
+            }
+        }
         f.memory_mb = setting_i64(p, "MemorySize");
         f.timeout_s = setting_i64(p, "Timeout");
         f.reserved_concurrency = setting_i64(p, "ReservedConcurrentExecutions");

@@ -65,11 +65,29 @@ pub(crate) fn load(ctx: &LoadContext, text: &str) -> Loaded {
     if app.files.is_empty() {
         return loaded;
     }
-    let stage = ctx
-        .options
-        .stage
-        .clone()
-        .unwrap_or_else(|| DEFAULT_STAGE.to_string());
+    // `chalice deploy` deploys `dev` unless told otherwise; when `dev` is not configured but
+    // other stages are, the first of them is what the project is deployed as.
+    let configured: Vec<String> = config
+        .get("stages")
+        .map(|s| s.entries().iter().map(|(k, _)| k.name.clone()).collect())
+        .unwrap_or_default();
+    let stage = match &ctx.options.stage {
+        Some(s) => s.clone(),
+        None if configured.is_empty() || configured.iter().any(|s| s == DEFAULT_STAGE) => {
+            DEFAULT_STAGE.to_string()
+        }
+        None => {
+            loaded.diagnostics.push(Diagnostic::warning(
+                &ctx.rel,
+                config.get("stages").map(|s| s.line),
+                format!(
+                    "scanned as stage `{}`, the first configured one (there is no `{DEFAULT_STAGE}`); choose another with --stage",
+                    configured[0]
+                ),
+            ));
+            configured[0].clone()
+        }
+    };
     let mut builder = ChaliceBuilder {
         ctx,
         config: &config,
@@ -205,12 +223,33 @@ impl ChaliceBuilder<'_> {
         self.roles();
     }
 
-    fn function_name(&self, d: &Decorated) -> String {
-        let base = d
-            .kwarg("name")
-            .and_then(PyVal::str)
-            .map(str::to_string)
-            .unwrap_or_else(|| d.function.clone());
+    fn function_name(&mut self, d: &Decorated) -> String {
+        let base = match d.kwarg("name") {
+            Some(PyVal::Str(s)) => s.clone(),
+            Some(other) => {
+                self.diagnostics.push(Diagnostic::warning(
+                    &d.file,
+                    Some(d.line),
+                    format!(
+                        "the function name `{}` is computed at deploy time; fnguard calls the function `{}`",
+                        other.text(),
+                        d.function
+                    ),
+                ));
+                d.function.clone()
+            }
+            None => d.function.clone(),
+        };
+        if d.in_loop {
+            self.diagnostics.push(Diagnostic::warning(
+                &d.file,
+                Some(d.line),
+                format!(
+                    "`@{}` is declared inside a loop: Chalice deploys one function per iteration, fnguard models them as one (`{base}`)",
+                    d.kind
+                ),
+            ));
+        }
         format!("{}{base}", d.name_prefix)
     }
 

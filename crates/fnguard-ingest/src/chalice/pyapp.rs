@@ -74,6 +74,8 @@ pub(crate) struct Decorated {
     /// `register_blueprint(..., name_prefix=, url_prefix=)` of the blueprint it came through.
     pub name_prefix: String,
     pub url_prefix: String,
+    /// Declared inside a loop: Chalice registers one function per iteration.
+    pub in_loop: bool,
 }
 
 impl Decorated {
@@ -123,6 +125,7 @@ pub(crate) fn read_app(root: &Path, app_dir: &Path, max_bytes: u64) -> ChaliceAp
         app_dir,
         app: &mut app,
         visited: Vec::new(),
+        loops: 0,
     };
     reader.module(&text, "app", &rel, None);
     app
@@ -133,6 +136,8 @@ struct Reader<'a> {
     app_dir: &'a Path,
     app: &'a mut ChaliceApp,
     visited: Vec<String>,
+    /// How many `for`/`while` bodies enclose the statements being read.
+    loops: usize,
 }
 
 /// How a blueprint module is reached: the variable that holds the blueprint in that module and
@@ -143,10 +148,31 @@ struct Registration {
     url_prefix: String,
 }
 
+/// What one module declares, gathered over its statements at any depth.
+#[derive(Default)]
+struct ModuleScan {
+    globals: Globals,
+    /// `from chalicelib.x import bp` → (local name, module, imported name).
+    imports: Vec<(String, String, Option<String>)>,
+    /// `register_blueprint(bp, ...)`: (blueprint expression, name prefix, url prefix, line).
+    registrations: Vec<(String, String, String, u32)>,
+    /// Variables that hold the app (or, in a blueprint module, the blueprint).
+    app_vars: Vec<String>,
+    /// Classes that subclass `Chalice` (`class Api(Chalice)`), usable as constructors.
+    chalice_classes: Vec<String>,
+    /// `from x import *` of local modules.
+    star_imports: Vec<String>,
+}
+
+/// Statement nesting followed (`if`, `for`, `with`, `try`, function bodies).
+const MAX_STMT_DEPTH: usize = 24;
+
 impl Reader<'_> {
     fn module(&mut self, text: &str, module: &str, rel: &str, blueprint: Option<Registration>) {
         self.visited.push(module.to_string());
-        self.app.files.push(rel.to_string());
+        if !self.app.files.iter().any(|f| f == rel) {
+            self.app.files.push(rel.to_string());
+        }
         let mut parser = Parser::new();
         if parser
             .set_language(&tree_sitter_python::LANGUAGE.into())
@@ -167,19 +193,78 @@ impl Reader<'_> {
             ));
         }
         let src = text.as_bytes();
-        let mut globals: Globals = HashMap::new();
-        // `from chalicelib.x import bp` → (local name, module, imported name).
-        let mut imports: Vec<(String, String, Option<String>)> = Vec::new();
-        let mut registrations: Vec<(String, String, String, u32)> = Vec::new();
-        let app_vars: Vec<String> = match &blueprint {
-            Some(r) => vec![r.variable.clone()],
-            None => Vec::new(),
-        };
-        let mut app_vars = app_vars;
-        let mut cursor = root.walk();
-        for stmt in root.named_children(&mut cursor) {
+        let mut scan = ModuleScan::default();
+        if let Some(r) = &blueprint {
+            scan.app_vars.push(r.variable.clone());
+        }
+        self.statements(root, src, module, rel, &blueprint, &mut scan, 0);
+        let defines_app = !scan.app_vars.is_empty();
+        self.app.globals.insert(module.to_string(), scan.globals.clone());
+        let registrations = std::mem::take(&mut scan.registrations);
+        for (bp, name_prefix, url_prefix, line) in registrations {
+            self.blueprint(&bp, &scan.imports, name_prefix, url_prefix, rel, line, module, text);
+        }
+        // `app.py` that only re-exports the app from another module (`from chalicelib.main
+        // import *`, `from api import app`): the app is declared there.
+        if blueprint.is_none() && !defines_app && self.app.app_var.is_none() {
+            let mut sources: Vec<String> = scan.star_imports.clone();
+            sources.extend(
+                scan.imports
+                    .iter()
+                    .filter(|(local, _, name)| local == "app" && name.is_some())
+                    .map(|(_, m, _)| m.clone()),
+            );
+            for m in sources {
+                if self.visited.contains(&m) || self.visited.len() >= MAX_BLUEPRINTS {
+                    continue;
+                }
+                let Some(path) = self.module_file(&m) else {
+                    continue;
+                };
+                let file_rel = crate::relative(self.root, &path);
+                if let Ok(t) = crate::read_text(&path, &file_rel, 4 * 1024 * 1024) {
+                    self.module(&t, &m, &file_rel, None);
+                    if self.app.app_var.is_some() {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The statements of a block, and of the blocks nested in it (conditions, loops, function
+    /// bodies: apps register blueprints in `initialize_app()` and routes in `register_routes()`).
+    #[allow(clippy::too_many_arguments)]
+    fn statements(
+        &mut self,
+        block: Node,
+        src: &[u8],
+        module: &str,
+        rel: &str,
+        blueprint: &Option<Registration>,
+        scan: &mut ModuleScan,
+        depth: usize,
+    ) {
+        if depth > MAX_STMT_DEPTH {
+            return;
+        }
+        let mut cursor = block.walk();
+        let children: Vec<Node> = block.named_children(&mut cursor).collect();
+        for stmt in children {
             match stmt.kind() {
-                "import_from_statement" => imports.extend(import_from(stmt, src, module)),
+                "import_from_statement" => {
+                    if stmt
+                        .named_children(&mut stmt.walk())
+                        .any(|c| c.kind() == "wildcard_import")
+                    {
+                        if let Some((_, m, _)) = import_from(stmt, src, module).first() {
+                            scan.star_imports.push(m.clone());
+                        } else if let Some(m) = stmt.child_by_field_name("module_name") {
+                            scan.star_imports.push(text_of(m, src));
+                        }
+                    }
+                    scan.imports.extend(import_from(stmt, src, module));
+                }
                 "import_statement" => {
                     let mut c = stmt.walk();
                     for n in stmt.named_children(&mut c) {
@@ -192,7 +277,24 @@ impl Reader<'_> {
                         };
                         if let Some(name) = name {
                             let local = alias.unwrap_or_else(|| name.clone());
-                            imports.push((local, name, None));
+                            scan.imports.push((local, name, None));
+                        }
+                    }
+                }
+                "class_definition" => {
+                    let name = stmt.child_by_field_name("name").map(|n| text_of(n, src));
+                    let bases = stmt
+                        .child_by_field_name("superclasses")
+                        .map(|b| text_of(b, src))
+                        .unwrap_or_default();
+                    if let Some(name) = name {
+                        let chalice_base = bases
+                            .trim_matches(|c| c == '(' || c == ')')
+                            .split(',')
+                            .map(|b| b.trim().rsplit('.').next().unwrap_or("").to_string())
+                            .any(|b| b == "Chalice" || scan.chalice_classes.contains(&b));
+                        if chalice_base {
+                            scan.chalice_classes.push(name);
                         }
                     }
                 }
@@ -200,76 +302,183 @@ impl Reader<'_> {
                     let Some(e) = stmt.named_child(0) else {
                         continue;
                     };
-                    if e.kind() == "assignment" {
-                        let (Some(left), Some(right)) =
-                            (e.child_by_field_name("left"), e.child_by_field_name("right"))
-                        else {
-                            continue;
-                        };
-                        let target = text_of(left, src);
-                        let value = value(right, src, &globals, 0);
-                        if let PyVal::Call { callee, kwargs, args } = &value {
-                            let short = callee.rsplit('.').next().unwrap_or(callee);
-                            if short == "Chalice" && blueprint.is_none() {
-                                app_vars.push(target.clone());
-                                self.app.app_var.get_or_insert(target.clone());
-                                let name = kwargs
-                                    .iter()
-                                    .find(|(k, _)| k == "app_name")
-                                    .map(|(_, v)| v)
-                                    .or(args.first());
-                                if let Some(n) = name.and_then(PyVal::str) {
-                                    self.app.app_name = Some(n.to_string());
-                                }
-                            }
-                        }
-                        // `app.api.cors = True`
-                        if let Some(var) = target.strip_suffix(".api.cors") {
-                            if app_vars.iter().any(|a| a == var) {
-                                self.app.default_cors = Some(value.clone());
-                            }
-                        }
-                        if !target.contains('.') {
-                            globals.insert(target, value);
-                        }
-                    } else if e.kind() == "call" {
-                        // `app.register_blueprint(bp, name_prefix='x', url_prefix='/x')`
-                        if let PyVal::Call {
-                            callee,
-                            args,
-                            kwargs,
-                        } = value(e, src, &globals, 0)
-                        {
-                            if let Some((var, "register_blueprint")) = callee.rsplit_once('.') {
-                                if app_vars.iter().any(|a| a == var) {
-                                    let bp = args.first().map(PyVal::text).unwrap_or_default();
-                                    let kw = |k: &str| {
-                                        kwargs
-                                            .iter()
-                                            .find(|(n, _)| n == k)
-                                            .and_then(|(_, v)| v.str().map(str::to_string))
-                                            .unwrap_or_default()
-                                    };
-                                    registrations.push((
-                                        bp,
-                                        kw("name_prefix"),
-                                        kw("url_prefix"),
-                                        e.start_position().row as u32 + 1,
-                                    ));
-                                }
-                            }
-                        }
+                    match e.kind() {
+                        "assignment" => self.assignment(e, src, blueprint, scan),
+                        "call" => self.call_statement(e, src, module, rel, blueprint, scan),
+                        _ => {}
                     }
                 }
                 "decorated_definition" => {
-                    self.decorated(stmt, src, module, rel, &app_vars, &globals, &blueprint);
+                    let globals = scan.globals.clone();
+                    let app_vars = scan.app_vars.clone();
+                    self.decorated(stmt, src, module, rel, &app_vars, &globals, blueprint);
+                    if let Some(def) = stmt.child_by_field_name("definition") {
+                        if let Some(body) = def.child_by_field_name("body") {
+                            self.statements(body, src, module, rel, blueprint, scan, depth + 1);
+                        }
+                    }
+                }
+                "function_definition" | "if_statement" | "for_statement" | "while_statement"
+                | "try_statement" | "with_statement" | "elif_clause" | "else_clause"
+                | "except_clause" | "finally_clause" | "block" => {
+                    let mut c = stmt.walk();
+                    let parts: Vec<Node> = stmt.named_children(&mut c).collect();
+                    let is_loop = matches!(stmt.kind(), "for_statement" | "while_statement");
+                    self.loops += usize::from(is_loop);
+                    for part in parts {
+                        if matches!(
+                            part.kind(),
+                            "block" | "elif_clause" | "else_clause" | "except_clause" | "finally_clause"
+                        ) {
+                            self.statements(part, src, module, rel, blueprint, scan, depth + 1);
+                        }
+                    }
+                    self.loops -= usize::from(is_loop);
                 }
                 _ => {}
             }
         }
-        self.app.globals.insert(module.to_string(), globals);
-        for (bp, name_prefix, url_prefix, line) in registrations {
-            self.blueprint(&bp, &imports, name_prefix, url_prefix, rel, line, module, text);
+    }
+
+    fn assignment(&mut self, e: Node, src: &[u8], blueprint: &Option<Registration>, scan: &mut ModuleScan) {
+        let (Some(left), Some(right)) = (e.child_by_field_name("left"), e.child_by_field_name("right"))
+        else {
+            return;
+        };
+        let target = text_of(left, src);
+        let value = value(right, src, &scan.globals, 0);
+        if let PyVal::Call {
+            callee,
+            kwargs,
+            args,
+        } = &value
+        {
+            let short = callee.rsplit('.').next().unwrap_or(callee);
+            // `Chalice(app_name=...)`, a subclass of it, or any constructor given an
+            // `app_name` (subclasses defined in other modules).
+            let is_app = short == "Chalice"
+                || scan.chalice_classes.iter().any(|c| c == short)
+                || (kwargs.iter().any(|(k, _)| k == "app_name") && !target.contains('.'));
+            if is_app && blueprint.is_none() {
+                scan.app_vars.push(target.clone());
+                self.app.app_var.get_or_insert(target.clone());
+                let name = kwargs
+                    .iter()
+                    .find(|(k, _)| k == "app_name")
+                    .map(|(_, v)| v)
+                    .or(args.first());
+                if let Some(n) = name.and_then(PyVal::str) {
+                    self.app.app_name = Some(n.to_string());
+                }
+            }
+        }
+        // `app.api.cors = True`
+        if let Some(var) = target.strip_suffix(".api.cors") {
+            if scan.app_vars.iter().any(|a| a == var) {
+                self.app.default_cors = Some(value.clone());
+            }
+        }
+        if !target.contains('.') {
+            scan.globals.insert(target, value);
+        }
+    }
+
+    /// `app.register_blueprint(bp, ...)`, and the call form of a decorator:
+    /// `app.route('/x', methods=['GET'])(handler)`.
+    fn call_statement(
+        &mut self,
+        e: Node,
+        src: &[u8],
+        module: &str,
+        rel: &str,
+        blueprint: &Option<Registration>,
+        scan: &mut ModuleScan,
+    ) {
+        let inner = e.child_by_field_name("function");
+        if let Some(inner) = inner.filter(|f| f.kind() == "call") {
+            let function = e
+                .child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0))
+                .filter(|a| matches!(a.kind(), "identifier" | "attribute"))
+                .map(|a| text_of(a, src));
+            if let (
+                Some(function),
+                PyVal::Call {
+                    callee,
+                    args,
+                    kwargs,
+                },
+            ) = (function, value(inner, src, &scan.globals, 0))
+            {
+                if let Some((var, kind)) = callee.rsplit_once('.') {
+                    if scan.app_vars.iter().any(|a| a == var) {
+                        let pos = e.start_position();
+                        let short = function.rsplit('.').next().unwrap_or(&function).to_string();
+                        self.app.decorated.push(self.registration(
+                            kind, args, kwargs, short, module, rel, pos, blueprint,
+                        ));
+                    }
+                }
+            }
+            return;
+        }
+        if let PyVal::Call {
+            callee,
+            args,
+            kwargs,
+        } = value(e, src, &scan.globals, 0)
+        {
+            if let Some((var, "register_blueprint")) = callee.rsplit_once('.') {
+                if scan.app_vars.iter().any(|a| a == var) {
+                    let bp = args.first().map(PyVal::text).unwrap_or_default();
+                    let kw = |k: &str| {
+                        kwargs
+                            .iter()
+                            .find(|(n, _)| n == k)
+                            .and_then(|(_, v)| v.str().map(str::to_string))
+                            .unwrap_or_default()
+                    };
+                    scan.registrations.push((
+                        bp,
+                        kw("name_prefix"),
+                        kw("url_prefix"),
+                        e.start_position().row as u32 + 1,
+                    ));
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn registration(
+        &self,
+        kind: &str,
+        args: Vec<PyVal>,
+        kwargs: Vec<(String, PyVal)>,
+        function: String,
+        module: &str,
+        rel: &str,
+        pos: tree_sitter::Point,
+        blueprint: &Option<Registration>,
+    ) -> Decorated {
+        Decorated {
+            kind: kind.to_string(),
+            args,
+            kwargs,
+            function,
+            module: module.to_string(),
+            file: rel.to_string(),
+            line: pos.row as u32 + 1,
+            column: pos.column as u32 + 1,
+            name_prefix: blueprint
+                .as_ref()
+                .map(|b| b.name_prefix.clone())
+                .unwrap_or_default(),
+            url_prefix: blueprint
+                .as_ref()
+                .map(|b| b.url_prefix.clone())
+                .unwrap_or_default(),
+            in_loop: self.loops > 0,
         }
     }
 
@@ -317,24 +526,17 @@ impl Reader<'_> {
                 continue;
             }
             let pos = d.start_position();
-            self.app.decorated.push(Decorated {
-                kind: kind.to_string(),
+            let item = self.registration(
+                kind,
                 args,
                 kwargs,
-                function: function.clone(),
-                module: module.to_string(),
-                file: rel.to_string(),
-                line: pos.row as u32 + 1,
-                column: pos.column as u32 + 1,
-                name_prefix: blueprint
-                    .as_ref()
-                    .map(|b| b.name_prefix.clone())
-                    .unwrap_or_default(),
-                url_prefix: blueprint
-                    .as_ref()
-                    .map(|b| b.url_prefix.clone())
-                    .unwrap_or_default(),
-            });
+                function.clone(),
+                module,
+                rel,
+                pos,
+                blueprint,
+            );
+            self.app.decorated.push(item);
         }
     }
 

@@ -117,28 +117,140 @@ fn load_root(ctx: &LoadContext, root_module: Module, mut diagnostics: Vec<Diagno
     }
 }
 
-/// `filename = data.archive_file.NAME.output_path`: the function's code is the archive's
-/// `source_dir` (or the directory of its `source_file`), recorded as `fnguard_source_dir` so the
-/// dependency analysis can read the package's lockfiles.
+/// Where a function's code is in the tree: the `source_dir` (or the directory of the
+/// `source_file`) of the `archive_file` that builds its `filename` — named by reference or by the
+/// same path —, else the directory under the module that holds its handler (the archive is built
+/// outside Terraform or not committed), recorded as `fnguard_source_dir` with a note saying which
+/// source was used; code in S3 or in an image is recorded as missing.
 fn add_archive_source(ev: &Evaluator<'_>, block: &hcl_edit::structure::Block, attrs: &mut Node) {
-    let Some(filename) = block.body.iter().find_map(|s| match s {
+    let site = attrs.clone();
+    let mut found: Option<(PathBuf, Option<String>)> = None;
+    let mut missing: Option<String> = None;
+    let filename_expr = block.body.iter().find_map(|s| match s {
         Structure::Attribute(a) if a.key.value().as_str() == "filename" => Some(a),
         _ => None,
-    }) else {
+    });
+    let filename = attrs.get("filename").and_then(Node::scalar_text);
+    if let Some(expr) = filename_expr {
+        let text = expr.value.to_string();
+        let by_reference = text
+            .trim()
+            .strip_prefix("data.archive_file.")
+            .or_else(|| text.trim().strip_prefix("archive_file."))
+            .and_then(|r| r.strip_suffix(".output_path"));
+        if let Some(name) = by_reference {
+            found = archive_source(ev, name).map(|d| (d, None));
+        }
+    }
+    if found.is_none() {
+        if let Some(file) = &filename {
+            // The same path as an archive's `output_path`.
+            let wanted = crate::normalize_lexically(&ev.module.dir.join(file));
+            for name in archive_names(ev) {
+                let Some(out) = archive_output(ev, &name) else {
+                    continue;
+                };
+                if crate::normalize_lexically(&ev.module.dir.join(&out)) == wanted {
+                    found = archive_source(ev, &name).map(|d| (d, None));
+                    break;
+                }
+            }
+        }
+    }
+    let is_image = attrs.get("image_uri").is_some()
+        || attrs.get("package_type").and_then(Node::str) == Some("Image");
+    if found.is_none() && !is_image {
+        let handler = attrs.get("handler").and_then(Node::scalar_text);
+        let runtime = attrs.get("runtime").and_then(Node::scalar_text);
+        let described = match (&filename, attrs.get("s3_bucket")) {
+            (Some(f), _) => {
+                let exists = ev.module.dir.join(f).is_file();
+                Some(format!(
+                    "its archive `{f}` is {}",
+                    if exists {
+                        "a prebuilt file fnguard does not unpack"
+                    } else {
+                        "not in the tree (built outside Terraform)"
+                    }
+                ))
+            }
+            (None, Some(b)) => {
+                missing = Some(format!(
+                    "its code is in S3 (`s3_bucket` {})",
+                    b.scalar_text().unwrap_or_else(|| "set".to_string())
+                ));
+                None
+            }
+            (None, None) => None,
+        };
+        if let (Some(why), Some(h)) = (described, handler) {
+            match crate::codeloc::find_handler_dir(&ev.module.dir, &h, runtime.as_deref()) {
+                Some(dir) => {
+                    let shown = crate::relative_dir(&ev.module.root, &dir);
+                    found = Some((
+                        dir,
+                        Some(format!(
+                            "{why}; the handler `{h}` was found in `{}` and read from there",
+                            if shown.is_empty() { "." } else { &shown }
+                        )),
+                    ));
+                }
+                None => {
+                    missing = Some(format!(
+                        "{why}, and no source of the handler `{h}` is under the module directory"
+                    ));
+                }
+            }
+        }
+    }
+    let Kind::Map(entries) = &mut attrs.kind else {
         return;
     };
-    let text = filename.value.to_string();
-    let Some(rest) = text.trim().strip_prefix("data.archive_file.") else {
-        return;
-    };
-    let Some(name) = rest.strip_suffix(".output_path") else {
-        return;
-    };
-    let Some((data, data_file)) = ev.module.data_block("archive_file", name) else {
-        return;
-    };
-    let site = ev.site(data_file, data.span());
-    let body = ev.body_node(&data.body, data_file, &Frame::default(), &site);
+    if let Some((dir, origin)) = found {
+        entries.push((
+            key(&site, "fnguard_source_dir"),
+            site.with_kind(Kind::Str(dir.to_string_lossy().into_owned())),
+        ));
+        if let Some(o) = origin {
+            entries.push((key(&site, "fnguard_code_origin"), site.with_kind(Kind::Str(o))));
+        }
+    } else if let Some(m) = missing {
+        entries.push((key(&site, "fnguard_code_missing"), site.with_kind(Kind::Str(m))));
+    }
+}
+
+/// Names of the `archive_file` data sources and resources of the module.
+fn archive_names(ev: &Evaluator<'_>) -> Vec<String> {
+    ev.module
+        .data
+        .iter()
+        .chain(&ev.module.resources)
+        .filter(|(t, _, _)| t == "archive_file")
+        .map(|(_, n, _)| n.clone())
+        .collect()
+}
+
+fn archive_body(ev: &Evaluator<'_>, name: &str) -> Option<Node> {
+    let (block, file) = ev.module.data_block("archive_file", name).or_else(|| {
+        let (_, _, r) = ev
+            .module
+            .resources
+            .iter()
+            .find(|(t, n, _)| t == "archive_file" && n == name)?;
+        ev.module.block(*r)
+    })?;
+    let site = ev.site(file, block.span());
+    Some(ev.body_node(&block.body, file, &Frame::default(), &site))
+}
+
+fn archive_output(ev: &Evaluator<'_>, name: &str) -> Option<String> {
+    archive_body(ev, name)?
+        .get("output_path")
+        .and_then(Node::scalar_text)
+}
+
+fn archive_source(ev: &Evaluator<'_>, name: &str) -> Option<PathBuf> {
+    let body = archive_body(ev, name)?;
     let source = body
         .get("source_dir")
         .and_then(Node::scalar_text)
@@ -147,20 +259,13 @@ fn add_archive_source(ev: &Evaluator<'_>, block: &hcl_edit::structure::Block, at
             Path::new(&f)
                 .parent()
                 .map(|p| p.to_string_lossy().into_owned())
-        });
-    let Some(source) = source else { return };
-    let dir = if Path::new(&source).is_absolute() {
+        })?;
+    Some(if Path::new(&source).is_absolute() {
         PathBuf::from(&source)
     } else {
         // Terraform resolves relative paths against the working directory: the root module.
         ev.module.dir.join(&source)
-    };
-    if let Kind::Map(entries) = &mut attrs.kind {
-        entries.push((
-            key(&site, "fnguard_source_dir"),
-            site.with_kind(Kind::Str(dir.to_string_lossy().into_owned())),
-        ));
-    }
+    })
 }
 
 fn key(site: &Node, name: &str) -> Key {

@@ -81,7 +81,19 @@ impl Module {
             instances: HashMap::new(),
         };
         for (rel, text) in sources {
-            let body = match hcl_edit::parser::parse_body(&text) {
+            let parsed = hcl_edit::parser::parse_body(&text).or_else(|e| {
+                // Terraform 0.11 accepted `\"` for the quotes of strings inside an
+                // interpolation (`"${lookup(var.m, \"k\")}"`); 0.12 and HCL 2 do not.
+                let legacy = unescape_interpolation_quotes(&text).ok_or(e.clone())?;
+                let body = hcl_edit::parser::parse_body(&legacy).map_err(|_| e)?;
+                diagnostics.push(Diagnostic::warning(
+                    &rel,
+                    None,
+                    "Terraform 0.11 syntax (escaped quotes inside `${...}`), which Terraform 0.12 and later reject; read as 0.11 did",
+                ));
+                Ok::<_, hcl_edit::parser::Error>(body)
+            });
+            let body = match parsed {
                 Ok(b) => b,
                 Err(e) => {
                     let loc = e.location();
@@ -181,5 +193,163 @@ impl Module {
             }
             None => instances.first().cloned(),
         }
+    }
+}
+
+/// Rewrites `\"` inside `${...}` interpolations of quoted strings to ` "` (same length, so
+/// positions stay), or `None` when there is none to rewrite.
+pub(crate) fn unescape_interpolation_quotes(text: &str) -> Option<String> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        /// Outside any string.
+        Code,
+        /// Inside a quoted template.
+        Str,
+        /// Inside a string that an interpolation opened with the legacy escaped quote.
+        EscStr,
+        /// Inside `${` ... `}` with this many open braces.
+        Interp(u32),
+    }
+    let bytes = text.as_bytes();
+    let mut out = bytes.to_vec();
+    let mut stack: Vec<State> = vec![State::Code];
+    let mut changed = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let state = *stack.last().unwrap_or(&State::Code);
+        match state {
+            State::Code => match b {
+                b'"' => stack.push(State::Str),
+                b'#' => {
+                    while i < bytes.len() && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                    continue;
+                }
+                b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                    while i < bytes.len() && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                    continue;
+                }
+                b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                    i += 2;
+                    while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                        i += 1;
+                    }
+                    i += 2;
+                    continue;
+                }
+                b'<' if bytes.get(i + 1) == Some(&b'<') => {
+                    // A heredoc: skip to its closing marker line.
+                    let start = i + 2 + usize::from(bytes.get(i + 2) == Some(&b'-'));
+                    let end = bytes[start..]
+                        .iter()
+                        .position(|c| *c == b'\n')
+                        .map_or(bytes.len(), |p| start + p);
+                    let marker = text.get(start..end).unwrap_or("").trim().to_string();
+                    if marker.is_empty() {
+                        i += 2;
+                        continue;
+                    }
+                    let mut j = end;
+                    loop {
+                        let line_end = bytes[j.min(bytes.len())..]
+                            .iter()
+                            .skip(1)
+                            .position(|c| *c == b'\n')
+                            .map_or(bytes.len(), |p| j + 1 + p);
+                        let line = text.get(j + 1..line_end).unwrap_or("");
+                        j = line_end;
+                        if line.trim() == marker || j >= bytes.len() {
+                            break;
+                        }
+                    }
+                    i = j;
+                    continue;
+                }
+                _ => {}
+            },
+            State::Str => match b {
+                b'\\' => {
+                    i += 2;
+                    continue;
+                }
+                b'"' => {
+                    stack.pop();
+                }
+                b'$' if bytes.get(i + 1) == Some(&b'{') => {
+                    stack.push(State::Interp(1));
+                    i += 2;
+                    continue;
+                }
+                _ => {}
+            },
+            State::EscStr => match b {
+                b'\\' if bytes.get(i + 1) == Some(&b'"') => {
+                    out[i] = b' ';
+                    stack.pop();
+                    i += 2;
+                    continue;
+                }
+                b'\\' => {
+                    i += 2;
+                    continue;
+                }
+                b'$' if bytes.get(i + 1) == Some(&b'{') => {
+                    stack.push(State::Interp(1));
+                    i += 2;
+                    continue;
+                }
+                _ => {}
+            },
+            State::Interp(depth) => match b {
+                b'\\' if bytes.get(i + 1) == Some(&b'"') => {
+                    // The legacy escaped quote opens a string inside the interpolation.
+                    out[i] = b' ';
+                    changed = true;
+                    stack.push(State::EscStr);
+                    i += 2;
+                    continue;
+                }
+                b'"' => stack.push(State::Str),
+                b'{' => {
+                    stack.pop();
+                    stack.push(State::Interp(depth + 1));
+                }
+                b'}' => {
+                    stack.pop();
+                    if depth > 1 {
+                        stack.push(State::Interp(depth - 1));
+                    }
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+        if stack.len() > 256 {
+            return None;
+        }
+    }
+    if !changed {
+        return None;
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod legacy_tests {
+    use super::unescape_interpolation_quotes;
+
+    #[test]
+    fn escaped_quotes_inside_interpolations_become_quotes() {
+        let t = "x = \"${lookup(var.m, \\\"k\\\")}\"\n";
+        let fixed = unescape_interpolation_quotes(t).unwrap();
+        assert_eq!(fixed.len(), t.len());
+        assert!(hcl_edit::parser::parse_body(&fixed).is_ok(), "{fixed}");
+        assert!(hcl_edit::parser::parse_body(t).is_err());
+        // Escapes outside interpolations are left alone.
+        assert_eq!(unescape_interpolation_quotes("x = \"a \\\"b\\\" c\"\n"), None);
     }
 }

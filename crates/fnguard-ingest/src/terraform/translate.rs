@@ -139,7 +139,9 @@ pub fn translate(i: &Instance) -> Option<(&'static str, Node)> {
                 .attr("Role", a, "role")
                 .attr("CodeSigningConfigArn", a, "code_signing_config_arn")
                 .attr("PackageType", a, "package_type")
-                .attr("FnguardCodeDir", a, "fnguard_source_dir");
+                .attr("FnguardCodeDir", a, "fnguard_source_dir")
+                .attr("FnguardCodeOrigin", a, "fnguard_code_origin")
+                .attr("FnguardCodeMissing", a, "fnguard_code_missing");
             // -1 means "no reserved concurrency" in the provider.
             if let Some(r) = a.get("reserved_concurrent_executions") {
                 if r.as_i64() != Some(-1) {
