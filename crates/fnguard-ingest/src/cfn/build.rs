@@ -40,6 +40,9 @@ pub(crate) struct Builder<'e> {
     /// Stage logical ids → their API and stage name, for web ACL associations.
     stage_owner: HashMap<String, String>,
     stage_names: HashMap<String, Val<String>>,
+    /// Buckets by their name as written (`BucketName`, unevaluated) and as evaluated, so that a
+    /// policy naming its bucket by name (`Bucket: !Sub "${AWS::StackName}-uploads"`) finds it.
+    bucket_names: Vec<(String, Node, Node)>,
 }
 
 /// Positions of functions, resources and APIs in the project by id (and functions by name),
@@ -116,6 +119,7 @@ impl<'e> Builder<'e> {
             index: RefCell::new(Index::default()),
             stage_owner: HashMap::new(),
             stage_names: HashMap::new(),
+            bucket_names: Vec::new(),
         }
     }
 
@@ -246,6 +250,13 @@ impl<'e> Builder<'e> {
             }
             "AWS::IAM::Role" => self.project.roles.push(iam_role(r)),
             "AWS::S3::Bucket" => {
+                if let (Some(raw), Some(evaluated)) = (
+                    r.node.path(&["Properties", "BucketName"]),
+                    p.get("BucketName"),
+                ) {
+                    self.bucket_names
+                        .push((r.id.clone(), raw.clone(), evaluated.clone()));
+                }
                 let mut b = self.resource(r, ResourceKind::Bucket, "BucketName");
                 b.acl = setting_str(p, "AccessControl");
                 b.blocks_public_access = p.get("PublicAccessBlockConfiguration").map(|c| {
@@ -513,8 +524,19 @@ impl<'e> Builder<'e> {
                 self.target_groups.insert(r.id.clone(), fns);
             }
             "AWS::S3::BucketPolicy" => {
+                let by_name = || {
+                    let evaluated = p.get("Bucket")?;
+                    let raw = r.node.path(&["Properties", "Bucket"]);
+                    self.bucket_names
+                        .iter()
+                        .find(|(_, raw_name, name)| {
+                            matches!((name.str(), evaluated.str()), (Some(a), Some(b)) if a == b)
+                                || raw.is_some_and(|x| same_expression(x, raw_name))
+                        })
+                        .map(|(id, _, _)| id.clone())
+                };
                 if let (Some(b), Some(doc)) = (
-                    p.get("Bucket").and_then(Node::single_ref),
+                    p.get("Bucket").and_then(Node::single_ref).or_else(by_name),
                     p.get("PolicyDocument"),
                 ) {
                     let doc = policy_document(doc);
@@ -1584,3 +1606,20 @@ const STANDARD_ATTRIBUTES: &[&str] = &[
     "website",
     "zoneinfo",
 ];
+
+/// Whether two unevaluated expressions are written the same (positions aside).
+fn same_expression(a: &Node, b: &Node) -> bool {
+    match (&a.kind, &b.kind) {
+        (Kind::Seq(x), Kind::Seq(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_expression(p, q))
+        }
+        (Kind::Map(x), Kind::Map(y)) => {
+            x.len() == y.len()
+                && x
+                    .iter()
+                    .zip(y)
+                    .all(|((k1, v1), (k2, v2))| k1.name == k2.name && same_expression(v1, v2))
+        }
+        (x, y) => x == y,
+    }
+}

@@ -2,6 +2,7 @@
 
 pub(crate) mod build;
 pub mod eval;
+mod include;
 mod openapi;
 
 pub(crate) use build::Builder;
@@ -22,6 +23,15 @@ pub(crate) fn load(ctx: &LoadContext, text: &str, kind: DescriptorKind) -> Loade
             nested: Vec::new(),
             consumed: Vec::new(),
         };
+    };
+    // Rebuilding the tree costs a copy; most templates include nothing.
+    let root = if ["AWS::Include", "DefinitionUri", "BodyS3Location"]
+        .iter()
+        .any(|k| text.contains(k))
+    {
+        include::expand(ctx, &root, &mut diagnostics)
+    } else {
+        root
     };
     let Some(resources) = root.get("Resources").filter(|r| r.is_map()) else {
         // Found by content only (a JSON data file that mentions `Resources`): not ours.
