@@ -144,10 +144,11 @@ pub fn analyze_entries(
                 // `include()`s reach the views.
                 if object.is_empty() && lang == Language::Python {
                     django = true;
-                    if let Some(urls) = read(&file)
-                        .and_then(|t| django_urlconf(&t))
-                        .and_then(|m| candidates(code_dir, &m, lang).into_iter().find(|p| p.is_file()))
-                    {
+                    if let Some(urls) = read(&file).and_then(|t| django_urlconf(&t)).and_then(|m| {
+                        candidates(code_dir, &m, lang)
+                            .into_iter()
+                            .find(|p| p.is_file())
+                    }) {
                         starts.push((urls, None));
                     }
                 }
@@ -199,12 +200,14 @@ pub fn analyze_entries(
                         // of one module).
                         match lang {
                             Language::Python => crate::python::scan(&text, Some(func)).handler_line,
-                            Language::JavaScript => crate::javascript::scan_as(
-                                &text,
-                                Some(func),
-                                path.extension().is_some_and(|e| e == "ts" || e == "mts"),
-                            )
-                            .handler_line,
+                            Language::JavaScript => {
+                                crate::javascript::scan_as(
+                                    &text,
+                                    Some(func),
+                                    path.extension().is_some_and(|e| e == "ts" || e == "mts"),
+                                )
+                                .handler_line
+                            }
                         }
                     };
                     if line.is_none() {

@@ -63,7 +63,9 @@ fn analyze_one(root: &Path, f: &mut Function) {
     };
     if !dir.is_dir() {
         if f.code_missing.is_none() {
-            f.code_missing = Some(format!("its code directory `{code}` is not in the scanned tree"));
+            f.code_missing = Some(format!(
+                "its code directory `{code}` is not in the scanned tree"
+            ));
         }
         return;
     }
@@ -171,7 +173,11 @@ fn source_handler(
                 } else {
                     candidate.clone()
                 };
-                let shown = if src.is_empty() { ".".to_string() } else { src.to_string() };
+                let shown = if src.is_empty() {
+                    ".".to_string()
+                } else {
+                    src.to_string()
+                };
                 return Ok((
                     format!("{written}.{func}"),
                     Some(format!(
@@ -197,21 +203,29 @@ fn uses_web_adapter_layer(f: &Function) -> bool {
         l.value
             .as_str()
             .is_some_and(|a| a.contains("LambdaAdapterLayer"))
-    }) || f.environment.iter().any(|e| {
-        e.name == "AWS_LAMBDA_EXEC_WRAPPER" && e.value.as_str() == Some("/opt/bootstrap")
-    })
+    }) || f
+        .environment
+        .iter()
+        .any(|e| e.name == "AWS_LAMBDA_EXEC_WRAPPER" && e.value.as_str() == Some("/opt/bootstrap"))
 }
 
 /// The application a web-server start script (`run.sh`) or the conventional entry file serves.
 fn web_server_entry(dir: &Path, handler: &str, lang: Language) -> Option<Entry> {
     let script = std::fs::read_to_string(dir.join(handler)).unwrap_or_default();
-    for line in script.lines().map(str::trim).filter(|l| !l.starts_with('#')) {
+    for line in script
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#'))
+    {
         let words: Vec<&str> = line.split_whitespace().collect();
         for (i, w) in words.iter().enumerate() {
             let base = w.rsplit('/').next().unwrap_or(w);
             // `uvicorn main:app`, `gunicorn app:app`, `node index.js`, `python app.py`
             if matches!(base, "uvicorn" | "gunicorn" | "hypercorn" | "daphne") {
-                if let Some(target) = words[i + 1..].iter().find(|a| a.contains(':') && !a.starts_with('-')) {
+                if let Some(target) = words[i + 1..]
+                    .iter()
+                    .find(|a| a.contains(':') && !a.starts_with('-'))
+                {
                     let (module, object) = target.split_once(':')?;
                     return Some(Entry::WebApp {
                         module: module.to_string(),
@@ -220,10 +234,12 @@ fn web_server_entry(dir: &Path, handler: &str, lang: Language) -> Option<Entry> 
                 }
             }
             if matches!(base, "node" | "python" | "python3" | "bun" | "deno") {
-                if let Some(file) = words[i + 1..]
-                    .iter()
-                    .find(|a| a.ends_with(".js") || a.ends_with(".mjs") || a.ends_with(".ts") || a.ends_with(".py"))
-                {
+                if let Some(file) = words[i + 1..].iter().find(|a| {
+                    a.ends_with(".js")
+                        || a.ends_with(".mjs")
+                        || a.ends_with(".ts")
+                        || a.ends_with(".py")
+                }) {
                     let module = file.rsplit_once('.').map(|(m, _)| m).unwrap_or(file);
                     let module = module.trim_start_matches("./");
                     return Some(Entry::WebApp {
@@ -276,18 +292,20 @@ fn autogen_policies(root: &Path, project: &mut Project) {
             let service = a.split(':').next().unwrap_or("").to_string();
             by_service.entry(service).or_default().push(a);
         }
-        let statements = by_service.into_values().map(|actions| fnguard_model::Statement {
-            sid: None,
-            effect: fnguard_model::Val::Known(fnguard_model::Effect::Allow),
-            actions: actions.into_iter().map(fnguard_model::Val::Known).collect(),
-            not_actions: Vec::new(),
-            resources: vec![fnguard_model::Val::Known("*".to_string())],
-            not_resources: Vec::new(),
-            principals: None,
-            not_principals: None,
-            conditions: Vec::new(),
-            location: autogen.location.clone(),
-        });
+        let statements = by_service
+            .into_values()
+            .map(|actions| fnguard_model::Statement {
+                sid: None,
+                effect: fnguard_model::Val::Known(fnguard_model::Effect::Allow),
+                actions: actions.into_iter().map(fnguard_model::Val::Known).collect(),
+                not_actions: Vec::new(),
+                resources: vec![fnguard_model::Val::Known("*".to_string())],
+                not_resources: Vec::new(),
+                principals: None,
+                not_principals: None,
+                conditions: Vec::new(),
+                location: autogen.location.clone(),
+            });
         match role.inline_policies.first_mut() {
             Some(doc) => doc.statements.extend(statements),
             None => role.inline_policies.push(fnguard_model::PolicyDocument {
@@ -325,7 +343,11 @@ pub fn input_notices(projects: &[Project]) -> Vec<ScanError> {
                 unplaced.push(&f.id);
             }
             if let Some(origin) = &f.code_origin {
-                out.push(ScanError::warning(&at.file, line, format!("`{}`: {origin}", f.id)));
+                out.push(ScanError::warning(
+                    &at.file,
+                    line,
+                    format!("`{}`: {origin}", f.id),
+                ));
             }
         }
         if !unplaced.is_empty() {

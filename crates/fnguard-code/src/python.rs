@@ -140,7 +140,10 @@ impl Scan<'_> {
                     if left.kind() == "identifier"
                         && self.text(left) == h
                         && self.out.handler_line.is_none()
-                        && node.parent().and_then(|p| p.parent()).is_some_and(|m| m.kind() == "module")
+                        && node
+                            .parent()
+                            .and_then(|p| p.parent())
+                            .is_some_and(|m| m.kind() == "module")
                     {
                         let p = left.start_position();
                         self.out.handler_line = Some((p.row as u32 + 1, p.column as u32 + 1));

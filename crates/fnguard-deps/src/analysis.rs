@@ -259,8 +259,14 @@ impl Collected {
                 }
             }
         }
+        // Per ecosystem, the nearest directory with a manifest or lockfile is the package's
+        // root: its lockfile, else its manifest. A lockfile further up belongs to the package
+        // only when that directory is a workspace root whose members include the package;
+        // otherwise it is another application's (a web client, the repository's tooling).
         let mut manifests: BTreeMap<Ecosystem, Vec<(Kind, PathBuf)>> = BTreeMap::new();
         let mut locks: BTreeMap<Ecosystem, Vec<(Kind, PathBuf)>> = BTreeMap::new();
+        // Ecosystems whose package root was found with only a manifest: (its directory).
+        let mut awaiting_workspace: BTreeMap<Ecosystem, PathBuf> = BTreeMap::new();
         for dir in dirs {
             let Ok(entries) = std::fs::read_dir(dir) else {
                 continue;
@@ -284,16 +290,39 @@ impl Collected {
                 if kind.is_lock() {
                     here_locks.entry(eco).or_default().push((kind, path));
                 } else {
-                    here_manifests.entry(eco).or_default().push((kind, path));
+                    // A manifest that declares nothing (`{"type": "module"}`) does not make
+                    // a package root.
+                    let parsed = cache.parse(kind, &path);
+                    if !parsed.packages.is_empty() || !parsed.loose.is_empty() {
+                        here_manifests.entry(eco).or_default().push((kind, path));
+                    }
                 }
             }
             for (eco, l) in here_locks {
-                locks.entry(eco).or_insert(l);
+                if locks.contains_key(&eco) {
+                    continue;
+                }
+                match awaiting_workspace.get(&eco) {
+                    None if !manifests.contains_key(&eco) => {
+                        locks.insert(eco, l);
+                    }
+                    Some(member) if is_workspace_member(dir, member) => {
+                        locks.insert(eco, l);
+                        manifests.remove(&eco);
+                        awaiting_workspace.remove(&eco);
+                    }
+                    _ => {
+                        // Another application's lockfile: the package keeps its manifest.
+                        awaiting_workspace.remove(&eco);
+                    }
+                }
             }
             for (eco, m) in here_manifests {
-                if !locks.contains_key(&eco) {
-                    manifests.entry(eco).or_insert(m);
+                if locks.contains_key(&eco) || manifests.contains_key(&eco) {
+                    continue;
                 }
+                manifests.insert(eco, m);
+                awaiting_workspace.insert(eco, dir.clone());
             }
         }
         for list in locks.values() {
@@ -430,4 +459,266 @@ fn relative(root: &Path, path: &Path) -> String {
         .unwrap_or(path)
         .to_string_lossy()
         .replace('\\', "/")
+}
+
+/// Whether the workspace declared in `root` (npm/yarn `workspaces`, `pnpm-workspace.yaml`,
+/// uv `[tool.uv.workspace] members`, Cargo `[workspace] members`, `go.work`) includes `member`.
+fn is_workspace_member(root: &Path, member: &Path) -> bool {
+    let Ok(rel) = member.strip_prefix(root) else {
+        return false;
+    };
+    let rel = rel.to_string_lossy().replace('\\', "/");
+    workspace_globs(root)
+        .iter()
+        .any(|g| glob_match(g.trim_start_matches("./").trim_end_matches('/'), &rel))
+}
+
+fn workspace_globs(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(text) = std::fs::read_to_string(root.join("package.json")) {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+            let w = &v["workspaces"];
+            let list = w.as_array().or_else(|| w["packages"].as_array());
+            out.extend(
+                list.into_iter()
+                    .flatten()
+                    .filter_map(|x| x.as_str().map(str::to_string)),
+            );
+        }
+    }
+    if let Ok(text) = std::fs::read_to_string(root.join("pnpm-workspace.yaml")) {
+        // `packages:` followed by `- 'glob'` items.
+        let mut in_packages = false;
+        for line in text.lines() {
+            let t = line.trim();
+            if !line.starts_with(' ') && !line.starts_with('-') {
+                in_packages = t.starts_with("packages:");
+                continue;
+            }
+            if in_packages {
+                if let Some(item) = t.strip_prefix('-') {
+                    out.push(
+                        item.trim()
+                            .trim_matches(|c| c == '\'' || c == '"')
+                            .to_string(),
+                    );
+                }
+            }
+        }
+    }
+    for (file, path) in [
+        (
+            "pyproject.toml",
+            &["tool", "uv", "workspace", "members"][..],
+        ),
+        ("Cargo.toml", &["workspace", "members"][..]),
+    ] {
+        if let Ok(text) = std::fs::read_to_string(root.join(file)) {
+            if let Ok(v) = text.parse::<toml::Table>() {
+                let mut cur = Some(&toml::Value::Table(v));
+                for k in path {
+                    cur = cur.and_then(|c| c.get(k));
+                }
+                out.extend(
+                    cur.and_then(toml::Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|x| x.as_str().map(str::to_string)),
+                );
+            }
+        }
+    }
+    if let Ok(text) = std::fs::read_to_string(root.join("go.work")) {
+        for line in text.lines() {
+            let t = line.trim().trim_start_matches("use").trim();
+            if t.starts_with("./") || t.starts_with("../") {
+                out.push(t.trim_matches(|c| c == '(' || c == ')').to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Path glob with `*` (one segment) and `**` (any number of segments).
+fn glob_match(pattern: &str, path: &str) -> bool {
+    fn segs<'a>(p: &[&'a str], s: &[&'a str]) -> bool {
+        match (p.first(), s.first()) {
+            (None, None) => true,
+            (Some(&"**"), _) => segs(&p[1..], s) || (!s.is_empty() && segs(p, &s[1..])),
+            (Some(pp), Some(ss)) => {
+                crate::analysis::segment_match(pp, ss) && segs(&p[1..], &s[1..])
+            }
+            _ => false,
+        }
+    }
+    let p: Vec<&str> = pattern.split('/').filter(|x| !x.is_empty()).collect();
+    let s: Vec<&str> = path.split('/').filter(|x| !x.is_empty()).collect();
+    if p.len() > 32 || s.len() > 64 {
+        return false;
+    }
+    segs(&p, &s)
+}
+
+/// One path segment against a pattern with `*` and `?`.
+fn segment_match(pattern: &str, text: &str) -> bool {
+    fnguard_model::wildcard_match(pattern, text)
+}
+
+#[cfg(test)]
+mod workspace_tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("packages/*", "packages/api"));
+        assert!(!glob_match("packages/*", "packages/api/src"));
+        assert!(glob_match("functions/**", "functions/a/b"));
+        assert!(glob_match("services/api", "services/api"));
+    }
+}
+
+#[cfg(test)]
+mod attribution_tests {
+    use super::*;
+    use fnguard_model::{Function, Location, Project, Setting, SourceFormat, Val};
+
+    fn project_with(code: &str) -> Project {
+        let mut p = Project::new("serverless.yml", SourceFormat::Serverless);
+        let mut f = Function::new("api", Location::new("serverless.yml", 1, 1));
+        f.runtime = Some(Setting::new(
+            Val::Known("nodejs20.x".into()),
+            Location::default(),
+        ));
+        f.code_path = Some(code.to_string());
+        p.functions.push(f);
+        p
+    }
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    const ROOT_LOCK: &str = r#"{"name":"web","lockfileVersion":3,"packages":{"":{"name":"web"},"node_modules/react":{"version":"18.2.0"}}}"#;
+
+    #[test]
+    fn another_apps_lockfile_does_not_replace_the_functions_manifest() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "package.json",
+            r#"{"name":"web","dependencies":{"react":"^18"}}"#,
+        );
+        write(dir.path(), "package-lock.json", ROOT_LOCK);
+        write(
+            dir.path(),
+            "backend/package.json",
+            r#"{"name":"api","dependencies":{"lodash":"4.17.20"}}"#,
+        );
+        let mut projects = vec![project_with("backend")];
+        analyze_projects(dir.path(), &mut projects, None);
+        let deps = projects[0].functions[0].deps.as_ref().unwrap();
+        let files: Vec<&str> = deps.sources.iter().map(|s| s.file.as_str()).collect();
+        assert_eq!(files, ["backend/package.json"]);
+    }
+
+    #[test]
+    fn a_workspace_roots_lockfile_is_the_members() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "package.json",
+            r#"{"name":"mono","workspaces":["services/*"]}"#,
+        );
+        write(dir.path(), "package-lock.json", ROOT_LOCK);
+        write(
+            dir.path(),
+            "services/api/package.json",
+            r#"{"name":"api","dependencies":{"lodash":"^4"}}"#,
+        );
+        let mut projects = vec![project_with("services/api")];
+        analyze_projects(dir.path(), &mut projects, None);
+        let deps = projects[0].functions[0].deps.as_ref().unwrap();
+        let files: Vec<&str> = deps.sources.iter().map(|s| s.file.as_str()).collect();
+        assert_eq!(files, ["package-lock.json"]);
+    }
+}
+
+/// Directories never searched for lockfiles: installed dependencies, build outputs, VCS data.
+const NOT_PACKAGES: &[&str] = &[
+    "node_modules",
+    ".git",
+    ".serverless",
+    ".aws-sam",
+    ".terraform",
+    "cdk.out",
+    "__pycache__",
+    ".venv",
+    "venv",
+    "target",
+    "dist",
+    "build",
+];
+/// Bounds of the walk for lockfiles.
+const MAX_WALK_DIRS: usize = 50_000;
+const MAX_WALK_DEPTH: usize = 24;
+
+/// A lockfile in the tree that no function's packages were read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unattributed {
+    /// Relative to the scanned root.
+    pub file: String,
+    pub kind: &'static str,
+    pub packages: usize,
+}
+
+/// Lockfiles under `root` that no function of `projects` uses: code of an application that no
+/// descriptor deploys (or that fnguard could not tie to one).
+pub fn unattributed_lockfiles(root: &Path, projects: &[Project]) -> Vec<Unattributed> {
+    let used: std::collections::HashSet<&str> = projects
+        .iter()
+        .flat_map(|p| &p.functions)
+        .filter_map(|f| f.deps.as_ref())
+        .flat_map(|d| d.sources.iter().map(|s| s.file.as_str()))
+        .collect();
+    let mut out = Vec::new();
+    let mut stack = vec![(root.to_path_buf(), 0usize)];
+    let mut dirs = 0usize;
+    while let Some((dir, depth)) = stack.pop() {
+        dirs += 1;
+        if dirs > MAX_WALK_DIRS {
+            break;
+        }
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Ok(t) = e.file_type() else { continue };
+            if t.is_dir() {
+                if depth < MAX_WALK_DEPTH && !NOT_PACKAGES.contains(&name.as_str()) {
+                    stack.push((e.path(), depth + 1));
+                }
+                continue;
+            }
+            let Some(kind) = Kind::of(&name).filter(|k| k.is_lock()) else {
+                continue;
+            };
+            let rel = relative(root, &e.path());
+            if used.contains(rel.as_str()) {
+                continue;
+            }
+            let parsed = lockfile::read(kind, &e.path());
+            out.push(Unattributed {
+                file: rel,
+                kind: kind.label(),
+                packages: parsed.packages.iter().filter(|p| !p.dev).count(),
+            });
+        }
+    }
+    out.sort_by(|a, b| a.file.cmp(&b.file));
+    out
 }

@@ -113,7 +113,11 @@ pub(crate) fn search(
 
 /// The directory under `base` that holds the handler's module (`index.handler` → `index.js`,
 /// `app.main.handler` → `app/main.py`), nearest first; Python and Node.js only.
-pub(crate) fn find_handler_dir(base: &Path, handler: &str, runtime: Option<&str>) -> Option<PathBuf> {
+pub(crate) fn find_handler_dir(
+    base: &Path,
+    handler: &str,
+    runtime: Option<&str>,
+) -> Option<PathBuf> {
     let (module, _) = handler.rsplit_once('.')?;
     let runtime = runtime.unwrap_or("");
     let files: Vec<String> = if runtime.starts_with("python") {
@@ -167,13 +171,35 @@ mod tests {
     fn build_outputs_resolve_to_the_handler_source() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("src/handlers")).unwrap();
-        std::fs::write(dir.path().join("src/handlers/api.ts"), "export const main = 1;").unwrap();
-        let loc = locate(dir.path(), dir.path(), "dist/", Some("handlers/api.main"), Some("nodejs20.x"));
+        std::fs::write(
+            dir.path().join("src/handlers/api.ts"),
+            "export const main = 1;",
+        )
+        .unwrap();
+        let loc = locate(
+            dir.path(),
+            dir.path(),
+            "dist/",
+            Some("handlers/api.main"),
+            Some("nodejs20.x"),
+        );
         assert_eq!(loc.dir.as_deref(), Some(dir.path().join("src").as_path()));
         assert!(loc.origin.unwrap().contains("`dist/` is not in the tree"));
-        let s3 = locate(dir.path(), dir.path(), "s3://b/k.zip", Some("a.b"), Some("python3.12"));
+        let s3 = locate(
+            dir.path(),
+            dir.path(),
+            "s3://b/k.zip",
+            Some("a.b"),
+            Some("python3.12"),
+        );
         assert!(s3.missing.unwrap().contains("S3"));
-        let none = locate(dir.path(), dir.path(), "target/app.zip", Some("x.y"), Some("python3.12"));
+        let none = locate(
+            dir.path(),
+            dir.path(),
+            "target/app.zip",
+            Some("x.y"),
+            Some("python3.12"),
+        );
         assert!(none.dir.is_none());
         assert!(none.missing.unwrap().contains("built at deploy time"));
     }

@@ -233,7 +233,10 @@ pub fn classify(path: &Path) -> Option<DescriptorKind> {
     let lower = name.to_ascii_lowercase();
     if matches!(
         lower.as_str(),
-        "zappa_settings.json" | "zappa_settings.yaml" | "zappa_settings.yml" | "zappa_settings.toml"
+        "zappa_settings.json"
+            | "zappa_settings.yaml"
+            | "zappa_settings.yml"
+            | "zappa_settings.toml"
     ) {
         return Some(DescriptorKind::Zappa);
     }

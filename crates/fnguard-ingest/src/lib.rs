@@ -16,8 +16,8 @@ mod serverless;
 mod settings;
 mod sls_vars;
 mod terraform;
-mod zappa;
 pub mod yaml;
+mod zappa;
 
 pub use discover::{discover, Candidate, DescriptorKind};
 pub use error::{Diagnostic, IngestError, Level};

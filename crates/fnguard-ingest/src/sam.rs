@@ -218,7 +218,9 @@ pub(crate) fn add_primary(b: &mut Builder<'_>, all: &[Res]) {
             .map(|n| Setting::new(n.to_val_string(), n.location()));
         // Inline code has no package to read.
         if p.get("InlineCode").is_some() {
-            f.code_missing = Some("its code is inline (`InlineCode`), which fnguard does not analyse".to_string());
+            f.code_missing = Some(
+                "its code is inline (`InlineCode`), which fnguard does not analyse".to_string(),
+            );
         } else if let Some(uri) = p.get("CodeUri") {
             match uri.str() {
                 Some(c) => {

@@ -15,8 +15,8 @@ pub(crate) fn json(text: &str, rel: &str, tool: &str) -> (Option<Node>, Vec<Diag
     let mut diagnostics = Vec::new();
     if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
         let cleaned = strip_comments_and_trailing_commas(text);
-        let recoverable = cleaned != text
-            && serde_json::from_str::<serde::de::IgnoredAny>(&cleaned).is_ok();
+        let recoverable =
+            cleaned != text && serde_json::from_str::<serde::de::IgnoredAny>(&cleaned).is_ok();
         if recoverable {
             diagnostics.push(Diagnostic::warning(
                 rel,
@@ -106,10 +106,7 @@ pub(crate) fn toml(text: &str, rel: &str) -> (Option<Node>, Vec<Diagnostic>) {
     let doc = match text.parse::<toml_edit::ImDocument<String>>() {
         Ok(d) => d,
         Err(e) => {
-            let line = e
-                .span()
-                .map(|s| line_of(text, s.start))
-                .unwrap_or(1);
+            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
             return (
                 None,
                 vec![Diagnostic::error(
@@ -147,7 +144,13 @@ fn line_of(text: &str, offset: usize) -> u32 {
     LineIndex::new(text).line(offset)
 }
 
-fn table(t: &toml_edit::Table, file: &Arc<str>, lines: &LineIndex, line: u32, depth: usize) -> Node {
+fn table(
+    t: &toml_edit::Table,
+    file: &Arc<str>,
+    lines: &LineIndex,
+    line: u32,
+    depth: usize,
+) -> Node {
     let mut entries = Vec::new();
     if depth < MAX_DEPTH {
         for (k, item) in t.iter() {
@@ -170,7 +173,13 @@ fn table(t: &toml_edit::Table, file: &Arc<str>, lines: &LineIndex, line: u32, de
     Node::new(Kind::Map(entries), file.clone(), line, 1)
 }
 
-fn item_node(item: &toml_edit::Item, file: &Arc<str>, lines: &LineIndex, line: u32, depth: usize) -> Node {
+fn item_node(
+    item: &toml_edit::Item,
+    file: &Arc<str>,
+    lines: &LineIndex,
+    line: u32,
+    depth: usize,
+) -> Node {
     match item {
         toml_edit::Item::Value(v) => value_node(v, file, lines, line, depth),
         toml_edit::Item::Table(t) => table(t, file, lines, line, depth),
@@ -188,7 +197,13 @@ fn item_node(item: &toml_edit::Item, file: &Arc<str>, lines: &LineIndex, line: u
     }
 }
 
-fn value_node(v: &toml_edit::Value, file: &Arc<str>, lines: &LineIndex, line: u32, depth: usize) -> Node {
+fn value_node(
+    v: &toml_edit::Value,
+    file: &Arc<str>,
+    lines: &LineIndex,
+    line: u32,
+    depth: usize,
+) -> Node {
     let line = v.span().map(|s| lines.line(s.start)).unwrap_or(line);
     let kind = match v {
         toml_edit::Value::String(s) => Kind::Str(s.value().clone()),
@@ -240,7 +255,10 @@ mod tests {
         assert_eq!(root.path(&["dev", "b"]).unwrap().items().len(), 2);
         assert_eq!(root.path(&["dev", "a"]).unwrap().line, 3);
         assert_eq!(diags.len(), 1);
-        assert!(diags[0].message.contains("Zappa would refuse it"), "{diags:?}");
+        assert!(
+            diags[0].message.contains("Zappa would refuse it"),
+            "{diags:?}"
+        );
     }
 
     #[test]
@@ -262,7 +280,9 @@ mod tests {
         let f = root.path(&["dev", "app_function"]).unwrap();
         assert_eq!((f.str(), f.line), (Some("app.app"), 2));
         assert_eq!(
-            root.path(&["dev", "aws_environment_variables", "KEY"]).unwrap().line,
+            root.path(&["dev", "aws_environment_variables", "KEY"])
+                .unwrap()
+                .line,
             5
         );
     }

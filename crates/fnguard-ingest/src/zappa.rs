@@ -91,7 +91,11 @@ pub(crate) fn load(ctx: &LoadContext, text: &str) -> Loaded {
         stage.build();
     }
     if only.is_some() && project.functions.is_empty() {
-        let names: Vec<&str> = root.entries().iter().map(|(k, _)| k.name.as_str()).collect();
+        let names: Vec<&str> = root
+            .entries()
+            .iter()
+            .map(|(k, _)| k.name.as_str())
+            .collect();
         loaded.diagnostics.push(Diagnostic::warning(
             &ctx.rel,
             Some(root.line),
@@ -158,9 +162,7 @@ struct StageBuilder<'a> {
 impl<'a> StageBuilder<'a> {
     fn get(&self, key: &str) -> Option<&'a Node> {
         let cfg: &'a Node = self.cfg;
-        cfg
-            .get(key)
-            .filter(|n| !matches!(n.kind, Kind::Null))
+        cfg.get(key).filter(|n| !matches!(n.kind, Kind::Null))
     }
 
     fn flag(&self, key: &str, default: bool) -> bool {
@@ -227,7 +229,14 @@ impl<'a> StageBuilder<'a> {
             .is_some_and(|s| !s.items().is_empty());
         f.tracing = Some(match self.get("xray_tracing") {
             Some(n) => Setting::new(
-                Val::Known(if n.as_bool() == Some(true) { "Active" } else { "PassThrough" }.to_string()),
+                Val::Known(
+                    if n.as_bool() == Some(true) {
+                        "Active"
+                    } else {
+                        "PassThrough"
+                    }
+                    .to_string(),
+                ),
                 n.location(),
             ),
             None => Setting::new(Val::Known("PassThrough".to_string()), self.location.clone()),
@@ -326,7 +335,9 @@ impl<'a> StageBuilder<'a> {
                 allow_credentials: cors
                     .and_then(|c| c.get("allowCredentials"))
                     .map(Node::to_val_bool),
-                location: cors.map(Node::location).unwrap_or_else(|| enabled.location()),
+                location: cors
+                    .map(Node::location)
+                    .unwrap_or_else(|| enabled.location()),
             }),
             location: enabled.location(),
         })
@@ -387,7 +398,11 @@ impl<'a> StageBuilder<'a> {
                     }
                 }
             }
-            None => self.document(ATTACH_POLICY, "the default zappa-permissions policy", &location),
+            None => self.document(
+                ATTACH_POLICY,
+                "the default zappa-permissions policy",
+                &location,
+            ),
         };
         if let Some(extra) = self.get("extra_permissions") {
             attach.statements.extend(statements(extra));
@@ -429,11 +444,14 @@ impl<'a> StageBuilder<'a> {
                 .or_else(|| self.get("use_apigateway"))
                 .map(Node::location)
                 .unwrap_or_else(|| self.location.clone());
-            let cors = self.get("cors").filter(|c| c.as_bool() == Some(true)).map(|c| Cors {
-                allow_origins: vec![Val::Known("*".to_string())],
-                allow_credentials: None,
-                location: c.location(),
-            });
+            let cors = self
+                .get("cors")
+                .filter(|c| c.as_bool() == Some(true))
+                .map(|c| Cors {
+                    allow_origins: vec![Val::Known("*".to_string())],
+                    allow_credentials: None,
+                    location: c.location(),
+                });
             self.project.apis.push(Api {
                 id: api_id.clone(),
                 kind: ApiKind::Rest,
@@ -501,7 +519,10 @@ impl<'a> StageBuilder<'a> {
                 ));
             }
         }
-        if let Some(alb) = self.get("alb_enabled").filter(|a| a.as_bool() == Some(true)) {
+        if let Some(alb) = self
+            .get("alb_enabled")
+            .filter(|a| a.as_bool() == Some(true))
+        {
             let id = format!("{}ZappaAlb", self.name);
             self.project.apis.push(Api {
                 id: id.clone(),
@@ -567,7 +588,11 @@ fn event_source(source: &Node) -> Option<TriggerKind> {
             let bucket = text.rsplit(":::").next().unwrap_or(&text).to_string();
             let mut prefix = None;
             let mut suffix = None;
-            for f in source.get("key_filters").map(Node::items).unwrap_or_default() {
+            for f in source
+                .get("key_filters")
+                .map(Node::items)
+                .unwrap_or_default()
+            {
                 let value = f.get("value").and_then(Node::scalar_text);
                 match f.get("type").and_then(Node::str) {
                     Some("prefix") => prefix = value,
@@ -662,11 +687,19 @@ mod tests {
            "events": [{"function": "jobs.nightly", "expression": "cron(0 1 * * ? *)"},
                       {"function": "jobs.on_upload", "event_source": {"arn": "arn:aws:s3:::uploads", "events": ["s3:ObjectCreated:*"]}}]}
 }"#;
-        let loaded = load_str(DescriptorKind::Zappa, "zappa_settings.json", text, &LoadOptions::default());
+        let loaded = load_str(
+            DescriptorKind::Zappa,
+            "zappa_settings.json",
+            text,
+            &LoadOptions::default(),
+        );
         assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
         let p = loaded.project.unwrap();
         let prod = p.function("prod").unwrap();
-        assert_eq!(prod.name.as_ref().and_then(Val::as_str), Some("shop-api-prod"));
+        assert_eq!(
+            prod.name.as_ref().and_then(Val::as_str),
+            Some("shop-api-prod")
+        );
         assert_eq!(prod.memory_mb.as_ref().unwrap().value, Val::Known(1024));
         assert_eq!(prod.timeout_s.as_ref().unwrap().value, Val::Known(30));
         assert_eq!(prod.web_app.as_ref().unwrap().module, "api");
@@ -675,7 +708,13 @@ mod tests {
         assert_eq!(kinds, ["api", "api", "schedule", "s3"]);
         // base keeps Zappa's default keep-warm schedule.
         let base = p.function("base").unwrap();
-        assert_eq!(base.triggers.iter().filter(|t| t.kind.label() == "schedule").count(), 1);
+        assert_eq!(
+            base.triggers
+                .iter()
+                .filter(|t| t.kind.label() == "schedule")
+                .count(),
+            1
+        );
         let role = p.role("prodZappaRole").unwrap();
         assert!(role.inline_policies[0]
             .statements
@@ -686,7 +725,12 @@ mod tests {
     #[test]
     fn circular_extends_is_an_error_not_a_hang() {
         let text = r#"{"a": {"extends": "b"}, "b": {"extends": "a"}}"#;
-        let loaded = load_str(DescriptorKind::Zappa, "zappa_settings.json", text, &LoadOptions::default());
+        let loaded = load_str(
+            DescriptorKind::Zappa,
+            "zappa_settings.json",
+            text,
+            &LoadOptions::default(),
+        );
         assert_eq!(loaded.diagnostics.len(), 2);
         assert!(loaded.diagnostics[0].message.contains("circular"));
     }

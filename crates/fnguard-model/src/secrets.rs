@@ -323,7 +323,13 @@ mod path_tests {
 
     #[test]
     fn vault_paths_are_pointers_not_secrets() {
-        assert_eq!(literal_secret("VAULT_SECRET_PATH_DB", "secret/data/onlineweb4/gsuite-creds"), None);
+        assert_eq!(
+            literal_secret(
+                "VAULT_SECRET_PATH_DB",
+                "secret/data/onlineweb4/gsuite-creds"
+            ),
+            None
+        );
         assert_eq!(literal_secret("DB_SECRET", "postgres/creds/ow4"), None);
         assert!(literal_secret("API_SECRET", "aB3/xY9+kLmN0pQr/StUvWx12").is_some());
     }

@@ -244,6 +244,9 @@ pub struct DepsArgs {
     /// Evaluate acceptance expiry dates as of this date (YYYY-MM-DD).
     #[arg(long, value_name = "DATE", hide = true, env = "FNGUARD_TODAY")]
     pub today: Option<String>,
+    /// Also list the lockfiles in the tree that no function's packages come from.
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

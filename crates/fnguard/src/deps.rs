@@ -220,9 +220,24 @@ pub fn run_deps(args: DepsArgs) -> Result<u8> {
             },
         ));
     }
+    let unattributed: Vec<fnguard_deps::analysis::Unattributed> = if args.all {
+        roots
+            .iter()
+            .flat_map(|(root, projects)| {
+                fnguard_deps::analysis::unattributed_lockfiles(root, projects)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let text = match args.format {
-        DepsFormat::Json => render_json(&roots, &findings, &errors),
-        DepsFormat::Human => render_human(&roots, &findings, &errors),
+        DepsFormat::Json => render_json(
+            &roots,
+            &findings,
+            &errors,
+            args.all.then_some(&unattributed),
+        ),
+        DepsFormat::Human => render_human(&roots, &findings, &errors, &unattributed),
     };
     write_out(args.output.as_deref(), &text)?;
     Ok(u8::from(args.fail_on.fails(&findings)))
@@ -242,6 +257,7 @@ fn render_json(
     roots: &[(PathBuf, Vec<Project>)],
     findings: &[Finding],
     errors: &[ScanError],
+    unattributed: Option<&Vec<fnguard_deps::analysis::Unattributed>>,
 ) -> String {
     let functions: Vec<serde_json::Value> = roots
         .iter()
@@ -291,13 +307,19 @@ fn render_json(
             })
         })
         .collect();
-    let doc = json!({
+    let mut doc = json!({
         "schema": "fnguard/v1",
         "tool": { "name": "fnguard", "version": env!("CARGO_PKG_VERSION") },
         "functions": functions,
         "findings": findings,
         "errors": errors,
     });
+    if let Some(list) = unattributed {
+        doc["unattributed_lockfiles"] = list
+            .iter()
+            .map(|u| json!({"file": u.file, "kind": u.kind, "packages": u.packages}))
+            .collect();
+    }
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
 
@@ -305,6 +327,7 @@ fn render_human(
     roots: &[(PathBuf, Vec<Project>)],
     findings: &[Finding],
     errors: &[ScanError],
+    unattributed: &[fnguard_deps::analysis::Unattributed],
 ) -> String {
     let mut out = String::new();
     let mut rows: Vec<[String; 6]> = Vec::new();
@@ -374,6 +397,12 @@ fn render_human(
     out.push_str(&line(header, &widths));
     for r in &rows {
         out.push_str(&line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]], &widths));
+    }
+    if !unattributed.is_empty() {
+        out.push_str("\nlockfiles no function uses (code no descriptor deploys, or that fnguard could not tie to one):\n");
+        for u in unattributed {
+            let _ = writeln!(out, "  {}  {} ({} packages)", u.file, u.kind, u.packages);
+        }
     }
     if !findings.is_empty() {
         out.push('\n');

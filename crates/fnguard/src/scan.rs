@@ -406,10 +406,13 @@ pub fn load_root(
     }
     // Analyses add facts to the model before the rules read it.
     fnguard_code::analyze_projects(root, &mut out.projects);
-    out.errors
-        .extend(fnguard_code::input_notices(&out.projects).into_iter().map(|mut d| {
-            d.file = format!("{prefix}{}", d.file);
-            d
-        }));
+    out.errors.extend(
+        fnguard_code::input_notices(&out.projects)
+            .into_iter()
+            .map(|mut d| {
+                d.file = format!("{prefix}{}", d.file);
+                d
+            }),
+    );
     out
 }

@@ -295,3 +295,37 @@ fn trusted_layer_accounts_silence_fg403() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("12-digit"));
 }
+
+#[test]
+fn deps_all_lists_lockfiles_no_function_uses() {
+    let dir = orders_copy();
+    // A web client beside the service, with its own lockfile and no descriptor.
+    std::fs::create_dir_all(dir.path().join("web")).unwrap();
+    std::fs::write(
+        dir.path().join("web/package-lock.json"),
+        r#"{"name":"web","lockfileVersion":3,"packages":{"":{"name":"web"},"node_modules/react":{"version":"18.2.0"}}}"#,
+    )
+    .unwrap();
+    let db = database();
+    let (_, v) = json(
+        fnguard()
+            .args(["deps", "--all", "--format", "json", "--db"])
+            .arg(db.path())
+            .arg(dir.path()),
+    );
+    let listed: Vec<&str> = v["unattributed_lockfiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ["web/package-lock.json"]);
+    // Without --all the key is absent (the JSON contract stays as it was).
+    let (_, v) = json(
+        fnguard()
+            .args(["deps", "--format", "json", "--db"])
+            .arg(db.path())
+            .arg(dir.path()),
+    );
+    assert!(v.get("unattributed_lockfiles").is_none());
+}

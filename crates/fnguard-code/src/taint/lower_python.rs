@@ -231,7 +231,10 @@ impl Lower<'_> {
             };
             if let Some(mut f) = self.function(def, 0) {
                 f.name = format!("{name}.{}", f.name);
-                if decorators.iter().any(|d| is_route_decorator(&self.text(*d))) {
+                if decorators
+                    .iter()
+                    .any(|d| is_route_decorator(&self.text(*d)))
+                {
                     self.module.routes.push(f.clone());
                 }
                 self.module.methods.push(f);

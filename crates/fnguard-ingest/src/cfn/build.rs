@@ -1615,8 +1615,7 @@ fn same_expression(a: &Node, b: &Node) -> bool {
         }
         (Kind::Map(x), Kind::Map(y)) => {
             x.len() == y.len()
-                && x
-                    .iter()
+                && x.iter()
                     .zip(y)
                     .all(|((k1, v1), (k2, v2))| k1.name == k2.name && same_expression(v1, v2))
         }

@@ -43,7 +43,9 @@ impl State<'_, '_> {
                 for (k, v) in entries {
                     // `DefinitionUri`/`BodyS3Location` as a local path: the body itself.
                     if matches!(k.name.as_str(), "DefinitionUri" | "BodyS3Location")
-                        && !entries.iter().any(|(o, _)| o.name == "DefinitionBody" || o.name == "Body")
+                        && !entries
+                            .iter()
+                            .any(|(o, _)| o.name == "DefinitionBody" || o.name == "Body")
                     {
                         if let Some(body) = v.str().and_then(|p| self.read(p, dir, v, includes)) {
                             let name = if k.name == "DefinitionUri" {
@@ -107,7 +109,9 @@ impl State<'_, '_> {
             self.diagnostics.push(Diagnostic::warning(
                 &site.file,
                 Some(site.line),
-                format!("`{path}` does not exist; what it defines (routes, authorizers) is unknown"),
+                format!(
+                    "`{path}` does not exist; what it defines (routes, authorizers) is unknown"
+                ),
             ));
             return None;
         };
@@ -195,7 +199,11 @@ Resources:
                 _ => None,
             })
             .collect();
-        assert!(paths.contains(&"/included".to_string()), "{paths:?} {:?}", loaded.diagnostics);
+        assert!(
+            paths.contains(&"/included".to_string()),
+            "{paths:?} {:?}",
+            loaded.diagnostics
+        );
         assert!(paths.contains(&"/uri".to_string()), "{paths:?}");
     }
 }

@@ -177,7 +177,11 @@ impl ChaliceBuilder<'_> {
         let app_rel = crate::relative_dir(&self.ctx.root, &self.app_dir);
         if let Some(stages) = self.config.get("stages") {
             if !stages.entries().is_empty() && stages.get(&self.stage).is_none() {
-                let names: Vec<&str> = stages.entries().iter().map(|(k, _)| k.name.as_str()).collect();
+                let names: Vec<&str> = stages
+                    .entries()
+                    .iter()
+                    .map(|(k, _)| k.name.as_str())
+                    .collect();
                 self.diagnostics.push(Diagnostic::warning(
                     &self.ctx.rel,
                     Some(stages.line),
@@ -215,7 +219,12 @@ impl ChaliceBuilder<'_> {
         }
         let ws: Vec<&Decorated> = decorated
             .iter()
-            .filter(|d| matches!(d.kind.as_str(), "on_ws_connect" | "on_ws_message" | "on_ws_disconnect"))
+            .filter(|d| {
+                matches!(
+                    d.kind.as_str(),
+                    "on_ws_connect" | "on_ws_message" | "on_ws_disconnect"
+                )
+            })
             .collect();
         if !ws.is_empty() {
             self.websocket_api(&ws, &app_rel);
@@ -278,13 +287,14 @@ impl ChaliceBuilder<'_> {
             self.config_location(),
         ));
         f.runtime_family = Some("python".to_string());
-        f.handler = Some(Setting::new(Val::Known(handler.to_string()), location.clone()));
+        f.handler = Some(Setting::new(
+            Val::Known(handler.to_string()),
+            location.clone(),
+        ));
         f.code_path = Some(app_rel.to_string());
-        let setting_i64 = |key: &str, default: Option<i64>| {
-            match self.lookup(key, Some(name)) {
-                Some(n) => Some(Setting::new(n.to_val_i64(), n.location())),
-                None => default.map(|v| Setting::new(Val::Known(v), self.config_location())),
-            }
+        let setting_i64 = |key: &str, default: Option<i64>| match self.lookup(key, Some(name)) {
+            Some(n) => Some(Setting::new(n.to_val_i64(), n.location())),
+            None => default.map(|v| Setting::new(Val::Known(v), self.config_location())),
         };
         f.memory_mb = setting_i64("lambda_memory_size", Some(DEFAULT_MEMORY_MB));
         f.timeout_s = setting_i64("lambda_timeout", Some(DEFAULT_TIMEOUT_S));
@@ -389,7 +399,11 @@ impl ChaliceBuilder<'_> {
             });
             if id == DEFAULT_ROLE {
                 let mut statements = vec![allow(
-                    &["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                    &[
+                        "logs:CreateLogGroup",
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                    ],
                     "arn:*:logs:*:*:*",
                     &location,
                 )];
@@ -434,7 +448,8 @@ impl ChaliceBuilder<'_> {
                         let parsed = yaml::parse(&text, &rel);
                         self.diagnostics.extend(parsed.diagnostics);
                         if let Some(doc) = parsed.root {
-                            role.inline_policies.push(crate::policy::policy_document(&doc));
+                            role.inline_policies
+                                .push(crate::policy::policy_document(&doc));
                         }
                     }
                     Err(_) => {
@@ -545,7 +560,11 @@ impl ChaliceBuilder<'_> {
             Val::Known(a) => Val::Known(format!("{a}-{}", self.stage)),
             u => u,
         });
-        let app_var = self.app.app_var.clone().unwrap_or_else(|| "app".to_string());
+        let app_var = self
+            .app
+            .app_var
+            .clone()
+            .unwrap_or_else(|| "app".to_string());
         self.configure(
             &mut f,
             "api_handler",

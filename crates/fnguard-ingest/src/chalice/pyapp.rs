@@ -199,10 +199,21 @@ impl Reader<'_> {
         }
         self.statements(root, src, module, rel, &blueprint, &mut scan, 0);
         let defines_app = !scan.app_vars.is_empty();
-        self.app.globals.insert(module.to_string(), scan.globals.clone());
+        self.app
+            .globals
+            .insert(module.to_string(), scan.globals.clone());
         let registrations = std::mem::take(&mut scan.registrations);
         for (bp, name_prefix, url_prefix, line) in registrations {
-            self.blueprint(&bp, &scan.imports, name_prefix, url_prefix, rel, line, module, text);
+            self.blueprint(
+                &bp,
+                &scan.imports,
+                name_prefix,
+                url_prefix,
+                rel,
+                line,
+                module,
+                text,
+            );
         }
         // `app.py` that only re-exports the app from another module (`from chalicelib.main
         // import *`, `from api import app`): the app is declared there.
@@ -318,9 +329,17 @@ impl Reader<'_> {
                         }
                     }
                 }
-                "function_definition" | "if_statement" | "for_statement" | "while_statement"
-                | "try_statement" | "with_statement" | "elif_clause" | "else_clause"
-                | "except_clause" | "finally_clause" | "block" => {
+                "function_definition"
+                | "if_statement"
+                | "for_statement"
+                | "while_statement"
+                | "try_statement"
+                | "with_statement"
+                | "elif_clause"
+                | "else_clause"
+                | "except_clause"
+                | "finally_clause"
+                | "block" => {
                     let mut c = stmt.walk();
                     let parts: Vec<Node> = stmt.named_children(&mut c).collect();
                     let is_loop = matches!(stmt.kind(), "for_statement" | "while_statement");
@@ -328,7 +347,11 @@ impl Reader<'_> {
                     for part in parts {
                         if matches!(
                             part.kind(),
-                            "block" | "elif_clause" | "else_clause" | "except_clause" | "finally_clause"
+                            "block"
+                                | "elif_clause"
+                                | "else_clause"
+                                | "except_clause"
+                                | "finally_clause"
                         ) {
                             self.statements(part, src, module, rel, blueprint, scan, depth + 1);
                         }
@@ -340,9 +363,17 @@ impl Reader<'_> {
         }
     }
 
-    fn assignment(&mut self, e: Node, src: &[u8], blueprint: &Option<Registration>, scan: &mut ModuleScan) {
-        let (Some(left), Some(right)) = (e.child_by_field_name("left"), e.child_by_field_name("right"))
-        else {
+    fn assignment(
+        &mut self,
+        e: Node,
+        src: &[u8],
+        blueprint: &Option<Registration>,
+        scan: &mut ModuleScan,
+    ) {
+        let (Some(left), Some(right)) = (
+            e.child_by_field_name("left"),
+            e.child_by_field_name("right"),
+        ) else {
             return;
         };
         let target = text_of(left, src);
@@ -414,9 +445,11 @@ impl Reader<'_> {
                     if scan.app_vars.iter().any(|a| a == var) {
                         let pos = e.start_position();
                         let short = function.rsplit('.').next().unwrap_or(&function).to_string();
-                        self.app.decorated.push(self.registration(
-                            kind, args, kwargs, short, module, rel, pos, blueprint,
-                        ));
+                        self.app.decorated.push(
+                            self.registration(
+                                kind, args, kwargs, short, module, rel, pos, blueprint,
+                            ),
+                        );
                     }
                 }
             }
@@ -700,7 +733,11 @@ fn import_from(stmt: Node, src: &[u8], current: &str) -> Vec<(String, String, Op
             _ => (Some(text_of(n, src)), None),
         };
         if let Some(name) = name {
-            out.push((alias.unwrap_or_else(|| name.clone()), module.clone(), Some(name)));
+            out.push((
+                alias.unwrap_or_else(|| name.clone()),
+                module.clone(),
+                Some(name),
+            ));
         }
     }
     out
@@ -764,9 +801,10 @@ fn value(n: Node, src: &[u8], globals: &Globals, depth: usize) -> PyVal {
                 for a in list.named_children(&mut c) {
                     match a.kind() {
                         "keyword_argument" => {
-                            let (Some(k), Some(v)) =
-                                (a.child_by_field_name("name"), a.child_by_field_name("value"))
-                            else {
+                            let (Some(k), Some(v)) = (
+                                a.child_by_field_name("name"),
+                                a.child_by_field_name("value"),
+                            ) else {
                                 continue;
                             };
                             kwargs.push((text_of(k, src), value(v, src, globals, depth + 1)));
@@ -874,7 +912,9 @@ app.register_blueprint(admin_routes, url_prefix="/admin", name_prefix="adm_")
             ]
         );
         let order = &app.decorated[0];
-        assert!(matches!(order.kwarg("authorizer"), Some(PyVal::Call { callee, .. }) if callee == "CognitoUserPoolAuthorizer"));
+        assert!(
+            matches!(order.kwarg("authorizer"), Some(PyVal::Call { callee, .. }) if callee == "CognitoUserPoolAuthorizer")
+        );
         assert_eq!(order.line, 10);
         assert_eq!(app.decorated[3].url_prefix, "/admin");
         assert_eq!(app.decorated[4].name_prefix, "adm_");

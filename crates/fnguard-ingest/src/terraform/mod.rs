@@ -212,10 +212,16 @@ fn add_archive_source(ev: &Evaluator<'_>, block: &hcl_edit::structure::Block, at
             site.with_kind(Kind::Str(dir.to_string_lossy().into_owned())),
         ));
         if let Some(o) = origin {
-            entries.push((key(&site, "fnguard_code_origin"), site.with_kind(Kind::Str(o))));
+            entries.push((
+                key(&site, "fnguard_code_origin"),
+                site.with_kind(Kind::Str(o)),
+            ));
         }
     } else if let Some(m) = missing {
-        entries.push((key(&site, "fnguard_code_missing"), site.with_kind(Kind::Str(m))));
+        entries.push((
+            key(&site, "fnguard_code_missing"),
+            site.with_kind(Kind::Str(m)),
+        ));
     }
 }
 

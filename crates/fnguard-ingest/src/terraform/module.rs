@@ -350,6 +350,9 @@ mod legacy_tests {
         assert!(hcl_edit::parser::parse_body(&fixed).is_ok(), "{fixed}");
         assert!(hcl_edit::parser::parse_body(t).is_err());
         // Escapes outside interpolations are left alone.
-        assert_eq!(unescape_interpolation_quotes("x = \"a \\\"b\\\" c\"\n"), None);
+        assert_eq!(
+            unescape_interpolation_quotes("x = \"a \\\"b\\\" c\"\n"),
+            None
+        );
     }
 }
