@@ -58,6 +58,28 @@ const IGNORED_DESCRIPTORS: &[&str] = &[
 const SNIFF_BYTES: usize = 256 * 1024;
 
 pub fn discover(root: &Path, excludes: &[String]) -> (Vec<Candidate>, Vec<Diagnostic>) {
+    let (candidates, diagnostics, _) = discover_with_survey(root, excludes);
+    (candidates, diagnostics)
+}
+
+/// What the walk saw besides descriptors, for telling a user why nothing was found.
+#[derive(Debug, Default, Clone)]
+pub struct Survey {
+    /// Files walked.
+    pub files: usize,
+    /// Files with a descriptor-like name or extension that were not recognised (first few).
+    pub unrecognised: Vec<String>,
+}
+
+/// How many unrecognised files a survey names.
+const SURVEY_EXAMPLES: usize = 8;
+
+/// As [`discover`], with a survey of the files that were walked.
+pub fn discover_with_survey(
+    root: &Path,
+    excludes: &[String],
+) -> (Vec<Candidate>, Vec<Diagnostic>, Survey) {
+    let mut survey = Survey::default();
     let mut candidates = Vec::new();
     let mut diagnostics = Vec::new();
     if root.is_file() {
@@ -71,7 +93,7 @@ pub fn discover(root: &Path, excludes: &[String]) -> (Vec<Candidate>, Vec<Diagno
                 path: parent.to_path_buf(),
                 kind: DescriptorKind::Terraform,
             });
-            return (candidates, diagnostics);
+            return (candidates, diagnostics, survey);
         }
         match classify(root) {
             Some(kind) => candidates.push(Candidate {
@@ -81,10 +103,14 @@ pub fn discover(root: &Path, excludes: &[String]) -> (Vec<Candidate>, Vec<Diagno
             None => diagnostics.push(Diagnostic::warning(
                 &relative(parent, root),
                 None,
-                "not a recognised deployment descriptor (serverless.yml, CloudFormation/SAM template, CDK output)",
+                format!(
+                    "not a recognised deployment descriptor; fnguard reads {}",
+                    DescriptorKind::SUPPORTED
+                ),
             )),
         }
-        return (candidates, diagnostics);
+        survey.files = 1;
+        return (candidates, diagnostics, survey);
     }
     let mut overrides = ignore::overrides::OverrideBuilder::new(root);
     for pattern in excludes {
@@ -184,11 +210,14 @@ pub fn discover(root: &Path, excludes: &[String]) -> (Vec<Candidate>, Vec<Diagno
         if seen_ignored.iter().any(|p| p == path) {
             continue;
         }
+        survey.files += 1;
         if let Some(kind) = classify(path) {
             candidates.push(Candidate {
                 path: path.to_path_buf(),
                 kind,
             });
+        } else if survey.unrecognised.len() < SURVEY_EXAMPLES && looks_related(&file_name) {
+            survey.unrecognised.push(relative(root, path));
         }
     }
     for dir in tf_dirs {
@@ -217,7 +246,25 @@ pub fn discover(root: &Path, excludes: &[String]) -> (Vec<Candidate>, Vec<Diagno
     }
     candidates.sort();
     candidates.dedup();
-    (candidates, diagnostics)
+    (candidates, diagnostics, survey)
+}
+
+/// A name a user may have meant as a descriptor (for the "nothing found" message).
+fn looks_related(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        "serverless",
+        "template",
+        "stack",
+        "sam",
+        "zappa",
+        "chalice",
+        "cloudformation",
+        "cfn",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+        && (has_descriptor_extension(&lower) || lower.ends_with(".toml"))
 }
 
 fn has_descriptor_extension(name: &str) -> bool {

@@ -19,7 +19,7 @@ mod terraform;
 pub mod yaml;
 mod zappa;
 
-pub use discover::{discover, Candidate, DescriptorKind};
+pub use discover::{discover, discover_with_survey, Candidate, DescriptorKind, Survey};
 pub use error::{Diagnostic, IngestError, Level};
 pub use sam_policies::template_actions as sam_policy_template_actions;
 

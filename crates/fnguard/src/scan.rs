@@ -3,7 +3,7 @@
 use crate::cli::{ColorChoice, FailOn, OutputFormat, ScanArgs};
 use crate::{config, suppress};
 use anyhow::{Context, Result};
-use fnguard_ingest::{discover, load, Candidate, LoadOptions};
+use fnguard_ingest::{discover_with_survey, load, Candidate, DescriptorKind, LoadOptions, Survey};
 use fnguard_model::{Finding, Level, Project, ScanError};
 use fnguard_report::{HumanOptions, ProjectSummary, ScanReport};
 use fnguard_rules::{RuleConfig, Selection};
@@ -76,6 +76,8 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     let mut projects: Vec<Project> = Vec::new();
     let mut errors: Vec<ScanError> = Vec::new();
     let mut candidates_total = 0usize;
+    let mut files_seen = 0usize;
+    let mut unrecognised: Vec<String> = Vec::new();
     let mut suppressions = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
     let mut roots: Vec<(PathBuf, String)> = Vec::new();
@@ -94,6 +96,14 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         };
         let loaded = load_root(&root, path, &excludes, &options, args.no_progress, &prefix);
         candidates_total += loaded.candidates;
+        files_seen += loaded.survey.files;
+        unrecognised.extend(
+            loaded
+                .survey
+                .unrecognised
+                .iter()
+                .map(|u| format!("{prefix}{u}")),
+        );
         errors.extend(loaded.errors);
         suppressions.extend(loaded.suppressions);
         let mut root_projects = loaded.projects;
@@ -198,13 +208,31 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     if projects.is_empty() {
         let failed = errors.iter().any(|e| e.level == Level::Error);
         if candidates_total == 0 {
+            let saw = if unrecognised.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; files that looked related but are not descriptors: {}",
+                    unrecognised.join(", ")
+                )
+            };
             eprintln!(
-                "fnguard: no serverless project found under {} (looked for serverless.yml, CloudFormation/SAM templates, cdk.out)",
-                args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                "fnguard: no serverless project found under {} ({files_seen} files walked{saw}). fnguard reads {}",
+                args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+                DescriptorKind::SUPPORTED
             );
         } else if failed {
             eprintln!("fnguard: none of the {candidates_total} descriptors could be loaded");
         }
+        return Ok(2);
+    }
+    let functions_total: usize = projects.iter().map(|p| p.functions.len()).sum();
+    if functions_total == 0 {
+        eprintln!(
+            "fnguard: {} project{} loaded, but none declares a Lambda function; nothing to check",
+            projects.len(),
+            if projects.len() == 1 { "" } else { "s" }
+        );
         return Ok(2);
     }
     let fail_on = match (args.fail_on, args.format) {
@@ -305,6 +333,8 @@ pub struct RootLoad {
     pub errors: Vec<ScanError>,
     pub candidates: usize,
     pub suppressions: Vec<fnguard_rules::Suppression>,
+    /// What discovery walked, for explaining an empty result.
+    pub survey: Survey,
 }
 
 /// Discover and load the descriptors under `path` (in parallel), settle nested stacks and
@@ -358,11 +388,13 @@ pub fn load_root(
         errors: Vec::new(),
         candidates: 0,
         suppressions: Vec::new(),
+        survey: Survey::default(),
     };
     let mut nested: Vec<Project> = Vec::new();
     let mut consumed: Vec<String> = Vec::new();
-    let (candidates, diags) = discover(path, excludes);
+    let (candidates, diags, survey) = discover_with_survey(path, excludes);
     out.candidates = candidates.len();
+    out.survey = survey;
     out.errors.extend(diags);
     let bar = progress(candidates.len(), no_progress);
     let loaded: Vec<_> = candidates

@@ -980,3 +980,37 @@ fn aws_scan_without_the_function_list_exits_2_and_says_why() {
         .unwrap()
         .contains("AccessDenied"));
 }
+
+#[test]
+fn nothing_found_names_the_formats_and_what_was_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "infra/my-stack-template.yml", "hello: world\n");
+    write(dir.path(), "README.md", "# x\n");
+    let out = fnguard()
+        .args(["scan", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("2 files walked"), "{err}");
+    assert!(err.contains("infra/my-stack-template.yml"), "{err}");
+    for format in ["Terraform", "Chalice", "Zappa", "CDK", "SAM"] {
+        assert!(err.contains(format), "{format} missing from: {err}");
+    }
+}
+
+#[test]
+fn projects_without_functions_exit_2_and_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "template.yaml",
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  B:\n    Type: AWS::S3::Bucket\n",
+    );
+    let out = fnguard()
+        .args(["scan", dir.path().to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("none declares a Lambda function"));
+}
