@@ -81,8 +81,8 @@ fn strip_comments_and_trailing_commas(text: &str) -> String {
                     }
                     i += 1;
                 }
-                for j in i..(i + 2).min(bytes.len()) {
-                    out[j] = b' ';
+                for b in out.iter_mut().skip(i).take(2) {
+                    *b = b' ';
                 }
                 i += 2;
                 continue;

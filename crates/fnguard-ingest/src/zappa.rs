@@ -373,6 +373,10 @@ impl<'a> StageBuilder<'a> {
         role.name = Some(Val::Known(role_name));
         role.generated = true;
         role.trust_policy = Some(self.document(ASSUME_POLICY, "assume_policy", &location));
+        role.fix_hint = Some(match self.get("attach_policy") {
+            Some(_) => "Zappa attaches the attach_policy file (plus extra_permissions) to this role.".to_string(),
+            None => "This is Zappa's default policy (s3, sqs, sns, dynamodb, kinesis, route53 and logs on every resource): give the stage a scoped policy with \"attach_policy\" (a JSON file), or a role of your own with \"role_arn\".".to_string(),
+        });
         let mut attach = match self.get("attach_policy").and_then(Node::scalar_text) {
             Some(file) => {
                 let path = self.ctx.dir().join(&file);

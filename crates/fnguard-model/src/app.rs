@@ -637,6 +637,10 @@ pub struct Role {
     /// A policy the deployment tool writes from the SDK calls in handler code (Chalice's
     /// `autogen_policy`): filled by the code analysis, which knows those calls.
     pub autogen: Option<AutogenPolicy>,
+    /// How to change this role in the tool it comes from, when that is not by editing a
+    /// statement (Chalice's `autogen_policy`, Zappa's default policy); added to the fixes of
+    /// the permission rules.
+    pub fix_hint: Option<String>,
 }
 
 /// How a deployment tool generates a role's policy from code, so that the analysis can add the
@@ -663,6 +667,7 @@ impl Role {
             permissions_boundary: None,
             generated: false,
             autogen: None,
+            fix_hint: None,
         }
     }
 }

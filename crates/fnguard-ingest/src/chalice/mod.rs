@@ -169,8 +169,12 @@ impl ChaliceBuilder<'_> {
         out
     }
 
+    /// Where top-level settings are written (its first key), for settings that are absent.
     fn config_location(&self) -> Location {
-        Location::new(self.ctx.rel.clone(), self.config.line.max(1), 1)
+        match self.config.entries().first() {
+            Some((k, _)) => Location::new(self.ctx.rel.clone(), k.line, k.column.max(1)),
+            None => Location::new(self.ctx.rel.clone(), self.config.line.max(1), 1),
+        }
     }
 
     fn build(&mut self) {
@@ -430,6 +434,10 @@ impl ChaliceBuilder<'_> {
                     statements,
                     location: location.clone(),
                 });
+                role.fix_hint = Some(format!(
+                    "Chalice generates this role's policy from the SDK calls in app.py, on every resource: set \"autogen_policy\": false and write the scoped policy in .chalice/policy-{}.json (or name one with iam_policy_file).",
+                    self.stage
+                ));
                 // Chalice's policy generator reads `app.py` only, not `chalicelib/`.
                 role.autogen = Some(AutogenPolicy {
                     tool: "Chalice".to_string(),
@@ -443,6 +451,7 @@ impl ChaliceBuilder<'_> {
                     .unwrap_or_else(|| format!("policy-{}.json", self.stage));
                 let path = self.chalice_dir.join(&file);
                 let rel = crate::relative(&self.ctx.root, &path);
+                role.fix_hint = Some(format!("The role's policy is {rel}."));
                 match crate::read_text(&path, &rel, self.ctx.options.max_bytes()) {
                     Ok(text) => {
                         let parsed = yaml::parse(&text, &rel);

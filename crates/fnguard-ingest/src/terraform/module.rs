@@ -86,9 +86,14 @@ impl Module {
                 // interpolation (`"${lookup(var.m, \"k\")}"`); 0.12 and HCL 2 do not.
                 let legacy = unescape_interpolation_quotes(&text).ok_or(e.clone())?;
                 let body = hcl_edit::parser::parse_body(&legacy).map_err(|_| e)?;
+                let line = text
+                    .bytes()
+                    .zip(legacy.bytes())
+                    .position(|(a, b)| a != b)
+                    .map(|at| text[..at].matches('\n').count() as u32 + 1);
                 diagnostics.push(Diagnostic::warning(
                     &rel,
-                    None,
+                    line,
                     "Terraform 0.11 syntax (escaped quotes inside `${...}`), which Terraform 0.12 and later reject; read as 0.11 did",
                 ));
                 Ok::<_, hcl_edit::parser::Error>(body)

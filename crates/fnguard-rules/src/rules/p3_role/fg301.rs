@@ -73,7 +73,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         .functions(&names)
         .resource(&role.id)
         .related(role.location.clone())
-        .fix("Replace the grant with the actions the handler calls on the resources it uses, in a role of its own.")
+        .fix(super::role_fix(role, "Replace the grant with the actions the handler calls on the resources it uses, in a role of its own."))
         .evidence(serde_json::json!({ "role": role.id, "via": how }))
         .emit(out);
     }

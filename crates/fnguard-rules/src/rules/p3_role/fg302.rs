@@ -88,7 +88,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .functions(&names)
             .resource(&role.id)
             .key(wild.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","))
-            .fix("Replace the wildcard with the specific actions the handler calls.")
+            .fix(super::role_fix(role, "Replace the wildcard with the specific actions the handler calls."))
             .evidence(serde_json::json!({ "role": role.id, "patterns": wild, "expanded_actions": count }))
             .emit(out);
         }

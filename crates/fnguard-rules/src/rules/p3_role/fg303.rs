@@ -135,7 +135,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .functions(&names)
             .resource(&role.id)
             .key(hits.join(","))
-            .fix("Scope the statement's Resource to the ARNs of the buckets, tables, secrets or keys the function uses.")
+            .fix(super::role_fix(role, "Scope the statement's Resource to the ARNs of the buckets, tables, secrets or keys the function uses."))
             .evidence(serde_json::json!({ "role": role.id, "actions": hits }))
             .emit(out);
         }

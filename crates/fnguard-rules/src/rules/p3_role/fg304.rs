@@ -80,7 +80,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             )
             .functions(&names)
             .resource(&role.id)
-            .fix("Remove IAM, deployment and role-assumption actions from the execution role, or scope them to named resources with iam:PassedToService.")
+            .fix(super::role_fix(role, "Remove IAM, deployment and role-assumption actions from the execution role, or scope them to named resources with iam:PassedToService."))
             .evidence(serde_json::json!({ "role": role.id, "methods": methods }));
         for (_, grants) in &found {
             for g in grants {

@@ -67,7 +67,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .functions(&names)
             .resource(&role.id)
             .key(name)
-            .fix("Replace the managed policy with statements (or a SAM policy template) scoped to the actions and resources the function uses.")
+            .fix(super::role_fix(role, "Replace the managed policy with statements (or a SAM policy template) scoped to the actions and resources the function uses."))
             .evidence(serde_json::json!({ "policy": arn }))
             .emit(out);
         }

@@ -36,6 +36,14 @@ pub(crate) fn roles_in_use<'a>(
     out
 }
 
+/// A permission rule's fix, with how to change the role in the tool that makes it.
+pub(crate) fn role_fix(role: &Role, fix: &str) -> String {
+    match &role.fix_hint {
+        Some(hint) => format!("{fix} {hint}"),
+        None => fix.to_string(),
+    }
+}
+
 pub(crate) fn ids<'a>(fns: &[&'a Function]) -> Vec<&'a str> {
     fns.iter().map(|f| f.id.as_str()).collect()
 }
