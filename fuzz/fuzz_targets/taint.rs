@@ -1,5 +1,5 @@
 #![no_main]
-use fnguard_code::taint::{analyze, default_catalog};
+use fnguard_code::taint::{analyze, default_catalog, Plan};
 use fnguard_code::Language;
 use libfuzzer_sys::fuzz_target;
 
@@ -13,6 +13,8 @@ fuzz_target!(|data: &[u8]| {
         (Language::JavaScript, "index.ts", true),
     ] {
         let sources = vec![(name.to_string(), text.to_string(), ts, Vec::new())];
-        let _ = analyze(&sources, lang, "handler", default_catalog());
+        // As a handler, and as a web application (routes and Django views too).
+        let plan = Plan { handlers: vec![(name.to_string(), "handler".to_string())], routes: true, django: true };
+        let _ = analyze(&sources, lang, &plan, default_catalog());
     }
 });
