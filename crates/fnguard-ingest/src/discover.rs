@@ -157,7 +157,7 @@ pub fn discover_with_survey(
     if let Ok(ov) = overrides.build() {
         builder.overrides(ov);
     }
-    let mut seen_ignored: Vec<PathBuf> = Vec::new();
+    let mut python_dirs: Vec<PathBuf> = Vec::new();
     let mut cdk_apps: Vec<PathBuf> = Vec::new();
     let mut tf_dirs: Vec<PathBuf> = Vec::new();
     for entry in builder.build() {
@@ -172,20 +172,6 @@ pub fn discover_with_survey(
                 continue;
             }
         };
-        if entry.file_type().is_some_and(|t| t.is_dir()) {
-            // Zappa settings and Chalice configuration hold credentials, so projects often
-            // git-ignore them; yet they are what deploys.
-            for name in IGNORED_DESCRIPTORS {
-                let p = entry.path().join(name);
-                if p.is_file() && !seen_ignored.contains(&p) {
-                    if let Some(kind) = classify(&p) {
-                        seen_ignored.push(p.clone());
-                        candidates.push(Candidate { path: p, kind });
-                    }
-                }
-            }
-            continue;
-        }
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
@@ -207,10 +193,17 @@ pub fn discover_with_survey(
                 cdk_apps.push(app.to_path_buf());
             }
         }
-        if seen_ignored.iter().any(|p| p == path) {
-            continue;
-        }
         survey.files += 1;
+        // Zappa settings and Chalice configuration hold credentials, so projects often
+        // git-ignore them; yet they are what deploys. Both sit next to Python code, so only
+        // directories with Python in them are looked at again.
+        if file_name.ends_with(".py") || file_name == "requirements.txt" {
+            if let Some(dir) = path.parent() {
+                if python_dirs.last().is_none_or(|d| d != dir) && !python_dirs.iter().any(|d| d == dir) {
+                    python_dirs.push(dir.to_path_buf());
+                }
+            }
+        }
         if let Some(kind) = classify(path) {
             candidates.push(Candidate {
                 path: path.to_path_buf(),
@@ -218,6 +211,18 @@ pub fn discover_with_survey(
             });
         } else if survey.unrecognised.len() < SURVEY_EXAMPLES && looks_related(&file_name) {
             survey.unrecognised.push(relative(root, path));
+        }
+    }
+    let known: std::collections::HashSet<PathBuf> =
+        candidates.iter().map(|c| c.path.clone()).collect();
+    for dir in python_dirs {
+        for name in IGNORED_DESCRIPTORS {
+            let p = dir.join(name);
+            if !known.contains(&p) && p.is_file() {
+                if let Some(kind) = classify(&p) {
+                    candidates.push(Candidate { path: p, kind });
+                }
+            }
         }
     }
     for dir in tf_dirs {
