@@ -289,13 +289,8 @@ impl Collected {
                 }
                 if kind.is_lock() {
                     here_locks.entry(eco).or_default().push((kind, path));
-                } else {
-                    // A manifest that declares nothing (`{"type": "module"}`) does not make
-                    // a package root.
-                    let parsed = cache.parse(kind, &path);
-                    if !parsed.packages.is_empty() || !parsed.loose.is_empty() {
-                        here_manifests.entry(eco).or_default().push((kind, path));
-                    }
+                } else if is_package_root(kind, &path) {
+                    here_manifests.entry(eco).or_default().push((kind, path));
                 }
             }
             for (eco, l) in here_locks {
@@ -459,6 +454,31 @@ fn relative(root: &Path, path: &Path) -> String {
         .unwrap_or(path)
         .to_string_lossy()
         .replace('\\', "/")
+}
+
+/// Whether a manifest makes its directory a package of its own. A `package.json` with neither a
+/// name nor dependencies (`{"type": "module"}`, written only to switch the module system) does
+/// not; every other manifest does, even one that declares nothing.
+fn is_package_root(kind: Kind, path: &Path) -> bool {
+    if kind != Kind::PackageJson {
+        return true;
+    }
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return true;
+    };
+    [
+        "name",
+        "dependencies",
+        "devDependencies",
+        "optionalDependencies",
+        "peerDependencies",
+        "workspaces",
+    ]
+    .iter()
+    .any(|k| v.get(k).is_some())
 }
 
 /// Whether the workspace declared in `root` (npm/yarn `workspaces`, `pnpm-workspace.yaml`,
@@ -721,4 +741,31 @@ pub fn unattributed_lockfiles(root: &Path, projects: &[Project]) -> Vec<Unattrib
     }
     out.sort_by(|a, b| a.file.cmp(&b.file));
     out
+}
+
+#[cfg(test)]
+mod package_root_tests {
+    use super::*;
+
+    #[test]
+    fn a_named_package_without_dependencies_is_still_the_functions_package() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("package.json"),
+            r#"{"name":"tooling","dependencies":{"eslint":"^5"}}"#,
+        )
+        .unwrap();
+        std::fs::create_dir_all(dir.path().join("fn")).unwrap();
+        std::fs::write(dir.path().join("fn/package.json"), r#"{"name":"cron"}"#).unwrap();
+        std::fs::create_dir_all(dir.path().join("esm")).unwrap();
+        std::fs::write(dir.path().join("esm/package.json"), r#"{"type":"module"}"#).unwrap();
+        assert!(is_package_root(
+            Kind::PackageJson,
+            &dir.path().join("fn/package.json")
+        ));
+        assert!(!is_package_root(
+            Kind::PackageJson,
+            &dir.path().join("esm/package.json")
+        ));
+    }
 }

@@ -40,6 +40,7 @@ pub(crate) fn locate(
     uri: &str,
     handler: Option<&str>,
     runtime: Option<&str>,
+    taken: &[(PathBuf, String)],
 ) -> CodeLoc {
     let uri = uri.trim();
     if uri.starts_with("s3://") {
@@ -65,16 +66,24 @@ pub(crate) fn locate(
     } else {
         format!("`{uri}` is not in the tree (a build output?)")
     };
-    search(base, root, &why, handler, runtime)
+    let hint = Path::new(uri)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned());
+    search(base, root, &why, handler, runtime, taken, hint.as_deref())
 }
 
-/// Looks for the handler's source under `base` and says which directory was used.
+/// Looks for the handler's source under `base` and says which directory was used. A directory
+/// that is another function's code with the same handler module (`taken`: directory and module)
+/// is that function's file, never chosen; when several directories hold the handler equally
+/// near, the one named like the missing location (`hint`) wins, else none does.
 pub(crate) fn search(
     base: &Path,
     root: &Path,
     why: &str,
     handler: Option<&str>,
     runtime: Option<&str>,
+    taken: &[(PathBuf, String)],
+    hint: Option<&str>,
 ) -> CodeLoc {
     let Some(h) = handler else {
         return CodeLoc {
@@ -82,8 +91,19 @@ pub(crate) fn search(
             ..CodeLoc::default()
         };
     };
-    match find_handler_dir(base, h, runtime) {
-        Some(dir) => {
+    match find_handler_dir(base, h, runtime, taken, hint) {
+        Found::Ambiguous(dirs) => CodeLoc {
+            missing: Some(format!(
+                "{why}, and several directories hold the handler `{h}` ({}); fnguard does not guess which is deployed",
+                dirs.iter()
+                    .take(4)
+                    .map(|d| format!("`{}`", crate::relative_dir(root, d)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            ..CodeLoc::default()
+        },
+        Found::One(dir) => {
             let shown = crate::relative_dir(root, &dir);
             CodeLoc {
                 origin: Some(format!(
@@ -94,7 +114,7 @@ pub(crate) fn search(
                 missing: None,
             }
         }
-        None => CodeLoc {
+        Found::None => CodeLoc {
             missing: Some(format!(
                 "{why}, and no source of the handler `{h}` is below {}",
                 {
@@ -111,14 +131,26 @@ pub(crate) fn search(
     }
 }
 
+/// What a search for a handler's source found.
+#[derive(Debug)]
+pub(crate) enum Found {
+    One(PathBuf),
+    Ambiguous(Vec<PathBuf>),
+    None,
+}
+
 /// The directory under `base` that holds the handler's module (`index.handler` → `index.js`,
 /// `app.main.handler` → `app/main.py`), nearest first; Python and Node.js only.
 pub(crate) fn find_handler_dir(
     base: &Path,
     handler: &str,
     runtime: Option<&str>,
-) -> Option<PathBuf> {
-    let (module, _) = handler.rsplit_once('.')?;
+    taken: &[(PathBuf, String)],
+    hint: Option<&str>,
+) -> Found {
+    let Some((module, _)) = handler.rsplit_once('.') else {
+        return Found::None;
+    };
     let runtime = runtime.unwrap_or("");
     let files: Vec<String> = if runtime.starts_with("python") {
         vec![format!("{}.py", module.replace('.', "/"))]
@@ -128,16 +160,43 @@ pub(crate) fn find_handler_dir(
             .map(|e| format!("{module}.{e}"))
             .collect()
     } else {
-        return None;
+        return Found::None;
     };
+    let taken: Vec<PathBuf> = taken
+        .iter()
+        .filter(|(_, m)| m == module)
+        .map(|(d, _)| crate::normalize_lexically(d))
+        .collect();
     let mut level = vec![base.to_path_buf()];
     let mut visited = 0usize;
     for _ in 0..=HANDLER_SEARCH_DEPTH {
+        let hits: Vec<PathBuf> = level
+            .iter()
+            .filter(|d| !taken.contains(&crate::normalize_lexically(d)))
+            .filter(|d| files.iter().any(|f| d.join(f).is_file()))
+            .cloned()
+            .collect();
+        match hits.len() {
+            0 => {}
+            1 => return Found::One(hits[0].clone()),
+            _ => {
+                let named: Vec<&PathBuf> = hits
+                    .iter()
+                    .filter(|d| {
+                        hint.is_some_and(|h| {
+                            d.file_name()
+                                .is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case(h))
+                        })
+                    })
+                    .collect();
+                return match named.as_slice() {
+                    [one] => Found::One((*one).clone()),
+                    _ => Found::Ambiguous(hits),
+                };
+            }
+        }
         let mut next = Vec::new();
         for dir in &level {
-            if files.iter().any(|f| dir.join(f).is_file()) {
-                return Some(dir.clone());
-            }
             let Ok(entries) = std::fs::read_dir(dir) else {
                 continue;
             };
@@ -160,7 +219,7 @@ pub(crate) fn find_handler_dir(
         }
         level = next;
     }
-    None
+    Found::None
 }
 
 #[cfg(test)]
@@ -182,6 +241,7 @@ mod tests {
             "dist/",
             Some("handlers/api.main"),
             Some("nodejs20.x"),
+            &[],
         );
         assert_eq!(loc.dir.as_deref(), Some(dir.path().join("src").as_path()));
         assert!(loc.origin.unwrap().contains("`dist/` is not in the tree"));
@@ -191,6 +251,7 @@ mod tests {
             "s3://b/k.zip",
             Some("a.b"),
             Some("python3.12"),
+            &[],
         );
         assert!(s3.missing.unwrap().contains("S3"));
         let none = locate(
@@ -199,8 +260,43 @@ mod tests {
             "target/app.zip",
             Some("x.y"),
             Some("python3.12"),
+            &[],
         );
         assert!(none.dir.is_none());
         assert!(none.missing.unwrap().contains("built at deploy time"));
+    }
+
+    #[test]
+    fn another_functions_code_is_never_taken_and_ties_are_not_guessed() {
+        let dir = tempfile::tempdir().unwrap();
+        for d in ["OnFailure", "Consumer", "Producer"] {
+            std::fs::create_dir_all(dir.path().join(d)).unwrap();
+            std::fs::write(dir.path().join(d).join("app.js"), "exports.handler = 1;").unwrap();
+        }
+        let taken = vec![(dir.path().join("OnFailure"), "app".to_string())];
+        // Two candidates left, one named like the missing directory.
+        let loc = locate(
+            dir.path(),
+            dir.path(),
+            "dist/Producer/",
+            Some("app.handler"),
+            Some("nodejs20.x"),
+            &taken,
+        );
+        assert_eq!(
+            loc.dir.as_deref(),
+            Some(dir.path().join("Producer").as_path())
+        );
+        // No name to go by: not guessed.
+        let loc = locate(
+            dir.path(),
+            dir.path(),
+            "build/",
+            Some("app.handler"),
+            Some("nodejs20.x"),
+            &taken,
+        );
+        assert!(loc.dir.is_none());
+        assert!(loc.missing.unwrap().contains("several directories"));
     }
 }

@@ -199,7 +199,9 @@ pub fn discover_with_survey(
         // directories with Python in them are looked at again.
         if file_name.ends_with(".py") || file_name == "requirements.txt" {
             if let Some(dir) = path.parent() {
-                if python_dirs.last().is_none_or(|d| d != dir) && !python_dirs.iter().any(|d| d == dir) {
+                if python_dirs.last().is_none_or(|d| d != dir)
+                    && !python_dirs.iter().any(|d| d == dir)
+                {
                     python_dirs.push(dir.to_path_buf());
                 }
             }

@@ -200,6 +200,23 @@ pub(crate) fn add_primary(b: &mut Builder<'_>, all: &[Res]) {
             _ => {}
         }
     }
+    // Directories that are some function's code as written, with its handler module: a search
+    // for a missing function's sources never takes another function's handler file.
+    let taken: Vec<(std::path::PathBuf, String)> = all
+        .iter()
+        .filter(|r| r.ty == "AWS::Serverless::Function")
+        .filter_map(|r| {
+            let dir = b.dir.join(r.props.get("CodeUri")?.str()?);
+            let module = r
+                .props
+                .get("Handler")?
+                .str()?
+                .rsplit_once('.')?
+                .0
+                .to_string();
+            dir.is_dir().then_some((dir, module))
+        })
+        .collect();
     for r in all.iter().filter(|r| r.ty == "AWS::Serverless::Function") {
         let p = &r.props;
         if p.get("Role").is_none() {
@@ -226,7 +243,7 @@ pub(crate) fn add_primary(b: &mut Builder<'_>, all: &[Res]) {
                 Some(c) => {
                     let handler = f.handler.as_ref().and_then(|h| h.value.as_str());
                     let runtime = f.runtime.as_ref().and_then(|r| r.value.as_str());
-                    let loc = crate::codeloc::locate(&b.dir, &b.root, c, handler, runtime);
+                    let loc = crate::codeloc::locate(&b.dir, &b.root, c, handler, runtime, &taken);
                     f.code_path = loc.dir.map(|d| crate::relative_dir(&b.root, &d));
                     f.code_origin = loc.origin;
                     f.code_missing = loc.missing;

@@ -1205,6 +1205,7 @@ impl<'e> Builder<'e> {
                         c.str().unwrap_or_default(),
                         handler,
                         runtime,
+                        &[],
                     );
                     f.code_path = loc.dir.map(|d| crate::relative_dir(&self.root, &d));
                     f.code_origin = loc.origin;

@@ -184,8 +184,28 @@ fn add_archive_source(ev: &Evaluator<'_>, block: &hcl_edit::structure::Block, at
             (None, None) => None,
         };
         if let (Some(why), Some(h)) = (described, handler) {
-            match crate::codeloc::find_handler_dir(&ev.module.dir, &h, runtime.as_deref()) {
-                Some(dir) => {
+            let hint = filename
+                .as_deref()
+                .and_then(|f| Path::new(f).file_stem())
+                .map(|s| s.to_string_lossy().into_owned());
+            match crate::codeloc::find_handler_dir(
+                &ev.module.dir,
+                &h,
+                runtime.as_deref(),
+                &[],
+                hint.as_deref(),
+            ) {
+                crate::codeloc::Found::Ambiguous(dirs) => {
+                    missing = Some(format!(
+                        "{why}, and several directories hold the handler `{h}` ({}); fnguard does not guess which is deployed",
+                        dirs.iter()
+                            .take(4)
+                            .map(|d| format!("`{}`", crate::relative_dir(&ev.module.root, d)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+                crate::codeloc::Found::One(dir) => {
                     let shown = crate::relative_dir(&ev.module.root, &dir);
                     found = Some((
                         dir,
@@ -195,7 +215,7 @@ fn add_archive_source(ev: &Evaluator<'_>, block: &hcl_edit::structure::Block, at
                         )),
                     ));
                 }
-                None => {
+                crate::codeloc::Found::None => {
                     missing = Some(format!(
                         "{why}, and no source of the handler `{h}` is under the module directory"
                     ));
