@@ -103,6 +103,8 @@ pub(crate) struct ChaliceApp {
     pub default_cors: Option<PyVal>,
     /// Module-level values of each module read, for resolving names used as arguments.
     pub globals: HashMap<String, Globals>,
+    /// Names each module imports from other modules: (local name, module, imported name).
+    pub imports: HashMap<String, Vec<(String, String, Option<String>)>>,
     /// Every Python file read (relative to the scanned root).
     pub files: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
@@ -128,6 +130,7 @@ pub(crate) fn read_app(root: &Path, app_dir: &Path, max_bytes: u64) -> ChaliceAp
         loops: 0,
     };
     reader.module(&text, "app", &rel, None);
+    reader.resolve_imported_arguments();
     app
 }
 
@@ -162,6 +165,9 @@ struct ModuleScan {
     chalice_classes: Vec<String>,
     /// `from x import *` of local modules.
     star_imports: Vec<String>,
+    /// Functions given the app or blueprint to declare routes on: (module, function, index of
+    /// the parameter that receives it).
+    helpers: Vec<(String, String, usize)>,
 }
 
 /// Statement nesting followed (`if`, `for`, `with`, `try`, function bodies).
@@ -202,6 +208,11 @@ impl Reader<'_> {
         self.app
             .globals
             .insert(module.to_string(), scan.globals.clone());
+        self.app
+            .imports
+            .entry(module.to_string())
+            .or_default()
+            .extend(scan.imports.iter().cloned());
         let registrations = std::mem::take(&mut scan.registrations);
         for (bp, name_prefix, url_prefix, line) in registrations {
             self.blueprint(
@@ -214,6 +225,10 @@ impl Reader<'_> {
                 module,
                 text,
             );
+        }
+        let helpers = std::mem::take(&mut scan.helpers);
+        for (m, f, index) in helpers {
+            self.helper(&m, &f, index, module, rel, text, &blueprint);
         }
         // `app.py` that only re-exports the app from another module (`from chalicelib.main
         // import *`, `from api import app`): the app is declared there.
@@ -268,13 +283,16 @@ impl Reader<'_> {
                         .named_children(&mut stmt.walk())
                         .any(|c| c.kind() == "wildcard_import")
                     {
-                        if let Some((_, m, _)) = import_from(stmt, src, module).first() {
+                        if let Some((_, m, _)) =
+                            import_from(stmt, src, &relative_base(module, rel)).first()
+                        {
                             scan.star_imports.push(m.clone());
                         } else if let Some(m) = stmt.child_by_field_name("module_name") {
                             scan.star_imports.push(text_of(m, src));
                         }
                     }
-                    scan.imports.extend(import_from(stmt, src, module));
+                    scan.imports
+                        .extend(import_from(stmt, src, &relative_base(module, rel)));
                 }
                 "import_statement" => {
                     let mut c = stmt.walk();
@@ -427,9 +445,21 @@ impl Reader<'_> {
     ) {
         let inner = e.child_by_field_name("function");
         if let Some(inner) = inner.filter(|f| f.kind() == "call") {
-            let function = e
+            // `app.route(...)(handler)`, also through a wrapper: `(compress(handler))`.
+            let mut arg = e
                 .child_by_field_name("arguments")
-                .and_then(|a| a.named_child(0))
+                .and_then(|a| a.named_child(0));
+            for _ in 0..4 {
+                match arg {
+                    Some(a) if a.kind() == "call" => {
+                        arg = a
+                            .child_by_field_name("arguments")
+                            .and_then(|x| x.named_child(0));
+                    }
+                    _ => break,
+                }
+            }
+            let function = arg
                 .filter(|a| matches!(a.kind(), "identifier" | "attribute"))
                 .map(|a| text_of(a, src));
             if let (
@@ -445,11 +475,28 @@ impl Reader<'_> {
                     if scan.app_vars.iter().any(|a| a == var) {
                         let pos = e.start_position();
                         let short = function.rsplit('.').next().unwrap_or(&function).to_string();
-                        self.app.decorated.push(
-                            self.registration(
-                                kind, args, kwargs, short, module, rel, pos, blueprint,
-                            ),
+                        // The module that defines the function: `routes.list` through `from
+                        // chalicelib import routes`, a name imported from a module, or here.
+                        let defining = match function.rsplit_once('.') {
+                            Some((head, _)) => {
+                                scan.imports.iter().find(|(local, _, _)| local == head).map(
+                                    |(_, m, name)| match name {
+                                        Some(n) => format!("{m}.{n}"),
+                                        None => m.clone(),
+                                    },
+                                )
+                            }
+                            None => scan
+                                .imports
+                                .iter()
+                                .find(|(local, _, name)| local == &short && name.is_some())
+                                .map(|(_, m, _)| m.clone()),
+                        }
+                        .unwrap_or_else(|| module.to_string());
+                        let item = self.registration(
+                            kind, args, kwargs, short, &defining, rel, pos, blueprint,
                         );
+                        self.app.decorated.push(item);
                     }
                 }
             }
@@ -461,6 +508,44 @@ impl Reader<'_> {
             kwargs,
         } = value(e, src, &scan.globals, 0)
         {
+            // `register_routes(app)`, `register_cart(blueprint)`: a function of a local module
+            // that declares routes on the app or blueprint it is given.
+            let passed = e.child_by_field_name("arguments").and_then(|list| {
+                let mut c = list.walk();
+                let found = list
+                    .named_children(&mut c)
+                    .filter(|a| a.kind() != "keyword_argument" && a.kind() != "comment")
+                    .position(|a| {
+                        a.kind() == "identifier" && scan.app_vars.contains(&text_of(a, src))
+                    });
+                found
+            });
+            if let Some(index) = passed {
+                let target = match callee.split_once('.') {
+                    Some((head, rest)) if !rest.contains('.') => {
+                        scan.imports.iter().find(|(local, _, _)| local == head).map(
+                            |(_, m, name)| {
+                                let m = match name {
+                                    Some(n) => format!("{m}.{n}"),
+                                    None => m.clone(),
+                                };
+                                (m, rest.to_string())
+                            },
+                        )
+                    }
+                    Some(_) => None,
+                    None => Some(
+                        scan.imports
+                            .iter()
+                            .find(|(local, _, name)| local == &callee && name.is_some())
+                            .map(|(_, m, name)| (m.clone(), name.clone().unwrap_or_default()))
+                            .unwrap_or_else(|| (module.to_string(), callee.clone())),
+                    ),
+                };
+                if let Some((m, f)) = target {
+                    scan.helpers.push((m, f, index));
+                }
+            }
             if let Some((var, "register_blueprint")) = callee.rsplit_once('.') {
                 if scan.app_vars.iter().any(|a| a == var) {
                     let bp = args.first().map(PyVal::text).unwrap_or_default();
@@ -570,6 +655,172 @@ impl Reader<'_> {
                 blueprint,
             );
             self.app.decorated.push(item);
+        }
+    }
+
+    /// Decorator arguments that name something imported from a local module (an authorizer
+    /// declared in `chalicelib/auth.py`) take that module's value.
+    fn resolve_imported_arguments(&mut self) {
+        let mut decorated = std::mem::take(&mut self.app.decorated);
+        for d in &mut decorated {
+            for (_, v) in d.kwargs.iter_mut() {
+                let PyVal::Name(n) = v else { continue };
+                if n.contains('.') {
+                    continue;
+                }
+                let Some((m, name)) = self.app.imports.get(&d.module).and_then(|imports| {
+                    imports
+                        .iter()
+                        .find(|(local, _, name)| local == n && name.is_some())
+                        .map(|(_, m, name)| (m.clone(), name.clone().unwrap_or_default()))
+                }) else {
+                    continue;
+                };
+                if let Some(found) = self.module_value(&m, &name) {
+                    *v = found;
+                }
+            }
+        }
+        self.app.decorated = decorated;
+    }
+
+    /// A module-level value of a local module, read (top level only) when not yet read.
+    fn module_value(&mut self, module: &str, name: &str) -> Option<PyVal> {
+        if !self.app.globals.contains_key(module) {
+            if self.visited.len() >= MAX_BLUEPRINTS * 2 {
+                return None;
+            }
+            self.visited.push(format!("{module}#globals"));
+            let path = self.module_file(module)?;
+            let rel = crate::relative(self.root, &path);
+            let text = crate::read_text(&path, &rel, 4 * 1024 * 1024).ok()?;
+            let mut parser = Parser::new();
+            parser
+                .set_language(&tree_sitter_python::LANGUAGE.into())
+                .ok()?;
+            let tree = parser.parse(&text, None)?;
+            let mut scope = ModuleScan::default();
+            self.statements(
+                tree.root_node(),
+                text.as_bytes(),
+                module,
+                &rel,
+                &None,
+                &mut scope,
+                MAX_STMT_DEPTH,
+            );
+            self.app.globals.insert(module.to_string(), scope.globals);
+        }
+        self.app.globals.get(module)?.get(name).cloned()
+    }
+
+    /// Reads the body of `module.function` with its parameter at `index` as the app or
+    /// blueprint it is given (`def register_cart(blueprint): @blueprint.route(...)`).
+    #[allow(clippy::too_many_arguments)]
+    fn helper(
+        &mut self,
+        module: &str,
+        function: &str,
+        index: usize,
+        current: &str,
+        current_rel: &str,
+        current_text: &str,
+        blueprint: &Option<Registration>,
+    ) {
+        let key = format!("{module}#{function}()");
+        if self.visited.contains(&key) || self.visited.len() >= MAX_BLUEPRINTS {
+            return;
+        }
+        self.visited.push(key);
+        let (text, rel) = if module == current {
+            (current_text.to_string(), current_rel.to_string())
+        } else {
+            let Some(path) = self.module_file(module) else {
+                return;
+            };
+            let rel = crate::relative(self.root, &path);
+            match crate::read_text(&path, &rel, 4 * 1024 * 1024) {
+                Ok(t) => (t, rel),
+                Err(_) => return,
+            }
+        };
+        let mut parser = Parser::new();
+        if parser
+            .set_language(&tree_sitter_python::LANGUAGE.into())
+            .is_err()
+        {
+            return;
+        }
+        let Some(tree) = parser.parse(&text, None) else {
+            return;
+        };
+        let src = text.as_bytes();
+        let root = tree.root_node();
+        let mut cursor = root.walk();
+        let def = root.named_children(&mut cursor).find_map(|n| {
+            let d = match n.kind() {
+                "decorated_definition" => n.child_by_field_name("definition")?,
+                _ => n,
+            };
+            (d.kind() == "function_definition"
+                && d.child_by_field_name("name")
+                    .map(|x| text_of(x, src))
+                    .as_deref()
+                    == Some(function))
+            .then_some(d)
+        });
+        let Some(def) = def else { return };
+        let param = def.child_by_field_name("parameters").and_then(|p| {
+            let mut c = p.walk();
+            let names: Vec<String> = p
+                .named_children(&mut c)
+                .filter_map(|x| match x.kind() {
+                    "identifier" => Some(text_of(x, src)),
+                    "typed_parameter" | "default_parameter" | "typed_default_parameter" => x
+                        .child_by_field_name("name")
+                        .or_else(|| x.named_child(0))
+                        .map(|n| text_of(n, src)),
+                    _ => None,
+                })
+                .collect();
+            names.get(index).cloned()
+        });
+        let (Some(param), Some(body)) = (param, def.child_by_field_name("body")) else {
+            return;
+        };
+        if !self.app.files.iter().any(|f| f == &rel) {
+            self.app.files.push(rel.clone());
+        }
+        // The module's own names (authorizers, constants) are visible in the function.
+        let mut module_scope = ModuleScan::default();
+        self.statements(
+            root,
+            src,
+            module,
+            &rel,
+            blueprint,
+            &mut module_scope,
+            MAX_STMT_DEPTH,
+        );
+        self.app
+            .imports
+            .entry(module.to_string())
+            .or_default()
+            .extend(module_scope.imports.iter().cloned());
+        self.app
+            .globals
+            .entry(module.to_string())
+            .or_insert_with(|| module_scope.globals.clone());
+        let mut scan = ModuleScan {
+            app_vars: vec![param],
+            globals: module_scope.globals,
+            imports: module_scope.imports,
+            ..ModuleScan::default()
+        };
+        self.statements(body, src, module, &rel, blueprint, &mut scan, 1);
+        let nested = std::mem::take(&mut scan.helpers);
+        for (m, f, i) in nested {
+            self.helper(&m, &f, i, module, &rel, &text, blueprint);
         }
     }
 
@@ -702,6 +953,16 @@ fn text_of(n: Node, src: &[u8]) -> String {
 }
 
 /// `from .x import a as b`, `from chalicelib.x import bp` → (local, module, Some(name)).
+/// What relative imports are resolved against: a package's `__init__.py` imports from the
+/// package itself (`from .cart import x` in `shop/__init__.py` is `shop.cart`).
+fn relative_base(module: &str, rel: &str) -> String {
+    if rel.ends_with("__init__.py") {
+        format!("{module}.__init__")
+    } else {
+        module.to_string()
+    }
+}
+
 fn import_from(stmt: Node, src: &[u8], current: &str) -> Vec<(String, String, Option<String>)> {
     let Some(m) = stmt.child_by_field_name("module_name") else {
         return Vec::new();
@@ -919,5 +1180,57 @@ app.register_blueprint(admin_routes, url_prefix="/admin", name_prefix="adm_")
         assert_eq!(app.decorated[3].url_prefix, "/admin");
         assert_eq!(app.decorated[4].name_prefix, "adm_");
         assert!(app.diagnostics.is_empty(), "{:?}", app.diagnostics);
+    }
+
+    #[test]
+    fn routes_declared_by_helpers_call_forms_and_imported_authorizers() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("chalicelib/shop")).unwrap();
+        std::fs::write(dir.path().join("chalicelib/__init__.py"), "").unwrap();
+        std::fs::write(
+            dir.path().join("chalicelib/auth.py"),
+            "from chalice import CognitoUserPoolAuthorizer\npool = CognitoUserPoolAuthorizer('p', provider_arns=['arn'])\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("chalicelib/shop/cart.py"),
+            "from chalicelib.auth import pool\n\ndef register_cart(bp):\n    @bp.route('/cart', authorizer=pool)\n    def cart():\n        return {}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("chalicelib/shop/__init__.py"),
+            "from chalice import Blueprint\nfrom .cart import register_cart\nshop = Blueprint(__name__)\nregister_cart(shop)\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("chalicelib/routes.py"),
+            "def listing():\n    return []\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("app.py"),
+            "from chalice import Chalice\nfrom chalicelib.shop import shop\nfrom chalicelib import routes\n\nclass Api(Chalice):\n    pass\n\napp = Api(app_name='x')\napp.register_blueprint(shop, url_prefix='/shop')\napp.route('/list', methods=['GET'])(compress(routes.listing))\n",
+        )
+        .unwrap();
+        let app = read_app(dir.path(), dir.path(), 1 << 20);
+        let got: Vec<(&str, &str, String)> = app
+            .decorated
+            .iter()
+            .map(|d| (d.function.as_str(), d.module.as_str(), d.url_prefix.clone()))
+            .collect();
+        assert!(
+            got.contains(&("listing", "chalicelib.routes", String::new())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("cart", "chalicelib.shop.cart", "/shop".to_string())),
+            "{got:?}"
+        );
+        let cart = app.decorated.iter().find(|d| d.function == "cart").unwrap();
+        assert!(
+            matches!(cart.kwarg("authorizer"), Some(PyVal::Call { callee, .. }) if callee == "CognitoUserPoolAuthorizer"),
+            "{:?}",
+            cart.kwarg("authorizer")
+        );
     }
 }
