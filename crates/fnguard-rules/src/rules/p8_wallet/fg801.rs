@@ -7,7 +7,9 @@ declare_rule! {
     /// Reports public entry points (a function URL with `AuthType: NONE`, a route without an
     /// authorizer) of functions with no reserved concurrency and no stage or usage-plan
     /// throttling in front: only the account's concurrency limit bounds them. The evidence
-    /// carries the worst-case cost per hour with its arithmetic (see `fnguard wallet`).
+    /// carries the worst-case cost per hour with its arithmetic (see `fnguard wallet`). The
+    /// routes of one API that reach one function (a web app behind one handler) are one
+    /// finding: the missing limits are the function's and the stage's.
     ///
     /// ## Why is this bad?
     /// Anyone can drive the function to the account's whole concurrency: the bill grows with
