@@ -85,6 +85,35 @@ pub enum Kind {
     NugetLock,
 }
 
+/// `requirements-dev.txt`, `requirements_test.txt`: tools for developing, never shipped in the
+/// function's package.
+fn is_dev_requirements(name: &str) -> bool {
+    const DEV: &[&str] = &[
+        "dev",
+        "devel",
+        "develop",
+        "development",
+        "test",
+        "tests",
+        "testing",
+        "lint",
+        "linting",
+        "doc",
+        "docs",
+        "ci",
+        "local",
+        "tox",
+        "typing",
+        "mypy",
+        "style",
+        "format",
+    ];
+    name.trim_start_matches("requirements")
+        .trim_end_matches(".txt")
+        .split(['-', '_', '.'])
+        .any(|w| DEV.contains(&w.to_ascii_lowercase().as_str()))
+}
+
 impl Kind {
     pub const ALL: [Kind; 18] = [
         Kind::PackageLock,
@@ -126,7 +155,12 @@ impl Kind {
             "Gemfile.lock" => Kind::GemfileLock,
             "composer.lock" => Kind::ComposerLock,
             "packages.lock.json" => Kind::NugetLock,
-            n if n.starts_with("requirements") && n.ends_with(".txt") => Kind::Requirements,
+            n if n.starts_with("requirements")
+                && n.ends_with(".txt")
+                && !is_dev_requirements(n) =>
+            {
+                Kind::Requirements
+            }
             _ => return None,
         })
     }
@@ -326,4 +360,18 @@ fn key_lines(text: &str, objects_only: bool) -> std::collections::HashMap<&str, 
 /// A serde_json error's line, for the report.
 pub(crate) fn json_error(ctx: &mut Ctx<'_>, e: &serde_json::Error) {
     ctx.problem(Some(e.line() as u32), format!("invalid JSON: {e}"));
+}
+
+#[cfg(test)]
+mod requirement_names {
+    use super::Kind;
+
+    #[test]
+    fn development_requirements_are_not_the_package() {
+        assert_eq!(Kind::of("requirements.txt"), Some(Kind::Requirements));
+        assert_eq!(Kind::of("requirements-prod.txt"), Some(Kind::Requirements));
+        assert_eq!(Kind::of("requirements-dev.txt"), None);
+        assert_eq!(Kind::of("requirements_test.txt"), None);
+        assert_eq!(Kind::of("requirements.docs.txt"), None);
+    }
 }
