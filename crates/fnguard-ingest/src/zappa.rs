@@ -362,11 +362,15 @@ impl<'a> StageBuilder<'a> {
                 location: self.at("role_name"),
             };
         }
-        let id = format!("{}ZappaRole", self.name);
+        // Stages that name the same role share it: Zappa puts its policy on that one role.
+        let id = match self.get("role_name").and_then(Node::scalar_text) {
+            Some(name) => format!("ZappaRole:{name}"),
+            None => format!("{}ZappaRole", self.name),
+        };
+        // The default policy is changed in the stage (`attach_policy`, `role_arn`).
         let location = self
-            .get("extra_permissions")
-            .or_else(|| self.get("attach_policy"))
-            .or_else(|| self.get("manage_roles"))
+            .get("attach_policy")
+            .or_else(|| self.get("role_name"))
             .map(Node::location)
             .unwrap_or_else(|| self.location.clone());
         let mut role = Role::new(id.clone(), location.clone());
@@ -486,18 +490,18 @@ impl<'a> StageBuilder<'a> {
                 Auth::None
             };
             let api_key_required = self.flag("api_key_required", false);
+            // Where authorization and limits are set: the stage.
             let at = self
                 .get("authorizer")
                 .or_else(|| self.get("iam_authorization"))
-                .or_else(|| self.get("app_function"))
-                .or_else(|| self.get("django_settings"))
                 .map(Node::location)
-                .unwrap_or(api_location);
+                .unwrap_or_else(|| self.location.clone());
             let methods: Vec<String> = self
                 .get("http_methods")
                 .map(|m| m.items().iter().filter_map(Node::scalar_text).collect())
                 .unwrap_or_else(|| vec!["ANY".to_string()]);
-            for path in ["/", "/{proxy+}"] {
+            // Zappa maps `/` and `/{proxy+}` to the function: one catch-all entry.
+            for path in ["/{proxy+}"] {
                 for method in &methods {
                     out.push(Trigger {
                         kind: TriggerKind::Api {
@@ -709,7 +713,7 @@ mod tests {
         assert_eq!(prod.web_app.as_ref().unwrap().module, "api");
         assert_eq!(prod.dispatched.len(), 2);
         let kinds: Vec<&str> = prod.triggers.iter().map(|t| t.kind.label()).collect();
-        assert_eq!(kinds, ["api", "api", "schedule", "s3"]);
+        assert_eq!(kinds, ["api", "schedule", "s3"]);
         // base keeps Zappa's default keep-warm schedule.
         let base = p.function("base").unwrap();
         assert_eq!(
@@ -724,6 +728,23 @@ mod tests {
             .statements
             .iter()
             .any(|s| s.actions.iter().any(|a| a.as_str() == Some("dynamodb:*"))));
+    }
+
+    #[test]
+    fn stages_naming_one_role_share_it() {
+        let text = r#"{"a": {"role_name": "shared"}, "b": {"role_name": "shared"}}"#;
+        let loaded = load_str(
+            DescriptorKind::Zappa,
+            "zappa_settings.json",
+            text,
+            &LoadOptions::default(),
+        );
+        let p = loaded.project.unwrap();
+        assert_eq!(p.roles.len(), 1);
+        assert_eq!(
+            p.function("a").unwrap().role.declared_id(),
+            p.function("b").unwrap().role.declared_id()
+        );
     }
 
     #[test]

@@ -58,6 +58,18 @@ pub(crate) fn load(ctx: &LoadContext, text: &str) -> Loaded {
         return loaded;
     }
     // `.chalice/config.json` → the project directory that holds `app.py`.
+    if let Some(name) = config
+        .get("app_name")
+        .and_then(Node::scalar_text)
+        .filter(|n| n.contains("{{") || n.contains("{%"))
+    {
+        loaded.diagnostics.push(Diagnostic::warning(
+            &ctx.rel,
+            config.key_location("app_name").map(|l| l.line),
+            format!("skipped: a project template (app_name `{name}` is a placeholder), not an application"),
+        ));
+        return loaded;
+    }
     let chalice_dir = ctx.dir().to_path_buf();
     let app_dir = chalice_dir.parent().unwrap_or(Path::new(".")).to_path_buf();
     let app = pyapp::read_app(&ctx.root, &app_dir, ctx.options.max_bytes());
@@ -77,15 +89,44 @@ pub(crate) fn load(ctx: &LoadContext, text: &str) -> Loaded {
             DEFAULT_STAGE.to_string()
         }
         None => {
+            // No `dev`: the stage that is deployed (`.chalice/deployed/<stage>.json`), else
+            // the production one, else the first configured.
+            let deployed: Vec<String> = std::fs::read_dir(ctx.dir().join("deployed"))
+                .map(|rd| {
+                    rd.flatten()
+                        .filter_map(|e| {
+                            e.file_name()
+                                .to_string_lossy()
+                                .strip_suffix(".json")
+                                .map(str::to_string)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let production = ["prod", "production", "prd", "live"];
+            let (chosen, why) = if let Some(d) = production
+                .iter()
+                .map(|p| p.to_string())
+                .chain(configured.iter().cloned())
+                .find(|s| deployed.contains(s) && configured.contains(s))
+            {
+                (d, "deployed (.chalice/deployed)")
+            } else if let Some(p) = configured
+                .iter()
+                .find(|s| production.contains(&s.to_ascii_lowercase().as_str()))
+            {
+                (p.clone(), "the production stage")
+            } else {
+                (configured[0].clone(), "the first configured")
+            };
             loaded.diagnostics.push(Diagnostic::warning(
                 &ctx.rel,
                 config.get("stages").map(|s| s.line),
                 format!(
-                    "scanned as stage `{}`, the first configured one (there is no `{DEFAULT_STAGE}`); choose another with --stage",
-                    configured[0]
+                    "scanned as stage `{chosen}`, {why} (there is no `{DEFAULT_STAGE}` stage, which `chalice deploy` deploys by default); choose another with --stage"
                 ),
             ));
-            configured[0].clone()
+            chosen
         }
     };
     let mut builder = ChaliceBuilder {
@@ -167,6 +208,26 @@ impl ChaliceBuilder<'_> {
             }
         }
         out
+    }
+
+    /// Where a setting that is absent would be written: the stage's block when the stage is
+    /// configured, else the top level.
+    fn settings_location(&self) -> Location {
+        match self.config.get("stages").map(|s| {
+            s.entries()
+                .iter()
+                .find(|(k, _)| k.name == self.stage)
+                .map(|(k, _)| Location::new(self.ctx.rel.clone(), k.line, k.column.max(1)))
+        }) {
+            Some(Some(l)) => l,
+            _ => self
+                .config
+                .entries()
+                .iter()
+                .find(|(k, _)| k.name == "app_name")
+                .map(|(k, _)| Location::new(self.ctx.rel.clone(), k.line, k.column.max(1)))
+                .unwrap_or_else(|| self.config_location()),
+        }
     }
 
     /// Where top-level settings are written (its first key), for settings that are absent.
@@ -372,7 +433,7 @@ impl ChaliceBuilder<'_> {
             location: self
                 .lookup("autogen_policy", Some(name))
                 .map(Node::location)
-                .unwrap_or_else(|| self.config_location()),
+                .unwrap_or_else(|| self.settings_location()),
         }
     }
 
@@ -598,10 +659,22 @@ impl ChaliceBuilder<'_> {
             ));
         }
         for r in routes {
-            let path = match r.arg("path", 0) {
-                Some(PyVal::Str(p)) => format!("{}{}", r.url_prefix, p),
-                Some(other) => format!("{}{}", r.url_prefix, other.text()),
-                None => r.url_prefix.clone(),
+            let written = match r.arg("path", 0) {
+                Some(PyVal::Str(p)) => p.clone(),
+                Some(other) => other.text(),
+                None => String::new(),
+            };
+            // Chalice joins a blueprint's prefix with one `/` (`app.py`, `_register_route`).
+            let path = if r.url_prefix.is_empty() {
+                written
+            } else {
+                format!(
+                    "{}/{}",
+                    r.url_prefix.trim_end_matches('/'),
+                    written.trim_matches('/')
+                )
+                .trim_end_matches('/')
+                .to_string()
             };
             let methods: Vec<String> = match r.kwarg("methods") {
                 Some(PyVal::List(items)) => items
@@ -803,5 +876,76 @@ fn schedule_expression(v: Option<&PyVal>) -> Val<String> {
         }
         Some(other) => Val::unknown(format!("schedule `{}`", other.text())),
         None => Val::unknown("no schedule given"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{load, Candidate, DescriptorKind, LoadOptions};
+    use fnguard_model::TriggerKind;
+
+    fn app(config: &str, app_py: &str, extra: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".chalice/deployed")).unwrap();
+        std::fs::write(dir.path().join(".chalice/config.json"), config).unwrap();
+        std::fs::write(dir.path().join("app.py"), app_py).unwrap();
+        for (p, t) in extra {
+            let f = dir.path().join(p);
+            std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+            std::fs::write(f, t).unwrap();
+        }
+        dir
+    }
+
+    fn loaded(dir: &std::path::Path) -> crate::Loaded {
+        let c = Candidate {
+            path: dir.join(".chalice/config.json"),
+            kind: DescriptorKind::Chalice,
+        };
+        load(dir, &c, &LoadOptions::default())
+    }
+
+    #[test]
+    fn without_dev_the_deployed_or_production_stage_is_scanned() {
+        let config = r#"{"app_name": "x", "stages": {"local": {}, "staging": {"autogen_policy": false}, "prod": {"autogen_policy": false}}}"#;
+        let py = "from chalice import Chalice\napp = Chalice(app_name='x')\n@app.lambda_function()\ndef a(e, c):\n    pass\n@app.lambda_function()\ndef b(e, c):\n    pass\n";
+        let dir = app(
+            config,
+            py,
+            &[(".chalice/policy-prod.json", r#"{"Statement": []}"#)],
+        );
+        let l = loaded(dir.path());
+        assert!(
+            l.diagnostics
+                .iter()
+                .any(|d| d.message.contains("scanned as stage `prod`")),
+            "{:?}",
+            l.diagnostics
+        );
+        let p = l.project.unwrap();
+        // autogen_policy false: a role per function.
+        assert_eq!(p.roles.len(), 2);
+    }
+
+    #[test]
+    fn blueprint_prefixes_join_with_one_slash_and_templates_are_skipped() {
+        let py = "from chalice import Chalice, Blueprint\napp = Chalice(app_name='x')\nbp = Blueprint(__name__)\n@bp.route('unsubscribe')\ndef u():\n    pass\napp.register_blueprint(bp, url_prefix='/subscription')\n";
+        let dir = app(r#"{"app_name": "x"}"#, py, &[]);
+        let l = loaded(dir.path());
+        assert!(l.project.is_some(), "{:?}", l.diagnostics);
+        let p = l.project.unwrap();
+        let paths: Vec<&str> = p.functions[0]
+            .triggers
+            .iter()
+            .filter_map(|t| match &t.kind {
+                TriggerKind::Api { path, .. } => Some(path.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(paths, ["/subscription/unsubscribe"]);
+        let template = app(r#"{"app_name": "{{app_name}}"}"#, py, &[]);
+        let l = loaded(template.path());
+        assert!(l.project.is_none());
+        assert!(l.diagnostics[0].message.contains("project template"));
     }
 }

@@ -548,7 +548,18 @@ impl Reader<'_> {
             }
             if let Some((var, "register_blueprint")) = callee.rsplit_once('.') {
                 if scan.app_vars.iter().any(|a| a == var) {
-                    let bp = args.first().map(PyVal::text).unwrap_or_default();
+                    // The blueprint as written (`bp`, `module.bp`), not its value.
+                    let bp = e
+                        .child_by_field_name("arguments")
+                        .and_then(|list| {
+                            let mut c = list.walk();
+                            let first = list
+                                .named_children(&mut c)
+                                .find(|a| a.kind() != "keyword_argument" && a.kind() != "comment");
+                            first
+                        })
+                        .map(|a| text_of(a, src))
+                        .unwrap_or_else(|| args.first().map(PyVal::text).unwrap_or_default());
                     let kw = |k: &str| {
                         kwargs
                             .iter()
