@@ -313,6 +313,7 @@ fn scan(args: AwsScanArgs) -> Result<u8> {
         } else {
             None
         };
+        errors.extend(fnguard_code::input_notices(std::slice::from_ref(&project)));
         let mut found = fnguard_rules::run(
             std::slice::from_ref(&project),
             &RuleConfig {

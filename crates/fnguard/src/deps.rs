@@ -129,6 +129,7 @@ fn load_all(
         };
         let mut loaded = load_root(&root, path, exclude, options, no_progress, "");
         errors.extend(loaded.errors);
+        errors.extend(loaded.code_notices);
         errors.extend(enrich(
             &root,
             &mut loaded.projects,

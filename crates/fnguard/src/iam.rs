@@ -42,7 +42,7 @@ pub fn run(args: IamArgs) -> Result<u8> {
             path.clone()
         };
         let loaded = load_root(&root, path, &args.exclude, &options, args.no_progress, "");
-        for e in &loaded.errors {
+        for e in loaded.errors.iter().chain(&loaded.code_notices) {
             eprintln!("fnguard: {e}");
         }
         projects_seen += loaded.projects.len();

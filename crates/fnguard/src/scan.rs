@@ -96,6 +96,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         };
         let loaded = load_root(&root, path, &excludes, &options, args.no_progress, &prefix);
         candidates_total += loaded.candidates;
+        errors.extend(loaded.code_notices);
         files_seen += loaded.survey.files;
         unrecognised.extend(
             loaded
@@ -335,6 +336,9 @@ pub struct RootLoad {
     pub suppressions: Vec<fnguard_rules::Suppression>,
     /// What discovery walked, for explaining an empty result.
     pub survey: Survey,
+    /// Functions whose code was not analysed (or was found elsewhere than written): for the
+    /// commands whose checks read code.
+    pub code_notices: Vec<ScanError>,
 }
 
 /// Discover and load the descriptors under `path` (in parallel), settle nested stacks and
@@ -389,6 +393,7 @@ pub fn load_root(
         candidates: 0,
         suppressions: Vec::new(),
         survey: Survey::default(),
+        code_notices: Vec::new(),
     };
     let mut nested: Vec<Project> = Vec::new();
     let mut consumed: Vec<String> = Vec::new();
@@ -438,13 +443,12 @@ pub fn load_root(
     }
     // Analyses add facts to the model before the rules read it.
     fnguard_code::analyze_projects(root, &mut out.projects);
-    out.errors.extend(
-        fnguard_code::input_notices(&out.projects)
-            .into_iter()
-            .map(|mut d| {
-                d.file = format!("{prefix}{}", d.file);
-                d
-            }),
-    );
+    out.code_notices = fnguard_code::input_notices(&out.projects)
+        .into_iter()
+        .map(|mut d| {
+            d.file = format!("{prefix}{}", d.file);
+            d
+        })
+        .collect();
     out
 }
