@@ -206,4 +206,29 @@ Resources:
         );
         assert!(paths.contains(&"/uri".to_string()), "{paths:?}");
     }
+
+    #[test]
+    fn nested_templates_under_build_outputs_are_read_from_their_source() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("child")).unwrap();
+        std::fs::write(
+            dir.path().join("template.yaml"),
+            "Transform: AWS::Serverless-2016-10-31\nResources:\n  Child:\n    Type: AWS::Serverless::Application\n    Properties:\n      Location: .aws-sam/build/child/template.yaml\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("child/template.yaml"),
+            "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n      InlineCode: x\n",
+        )
+        .unwrap();
+        let c = Candidate {
+            path: dir.path().join("template.yaml"),
+            kind: DescriptorKind::Sam,
+        };
+        let loaded = load(dir.path(), &c, &LoadOptions::default());
+        assert_eq!(loaded.nested.len(), 1, "{:?}", loaded.diagnostics);
+        assert!(loaded.diagnostics.iter().any(|d| d
+            .message
+            .contains("its source child/template.yaml was read")));
+    }
 }

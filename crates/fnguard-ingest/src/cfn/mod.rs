@@ -137,7 +137,29 @@ fn load_nested(
         if url.contains("://") || url.starts_with("s3:") {
             continue;
         }
-        let path = ctx.dir().join(url);
+        let mut path = ctx.dir().join(url);
+        // `sam build` writes nested templates under `.aws-sam/build/<Id>/`; a template that
+        // points there (or at another build directory) is read from the source beside it.
+        if !path.is_file() {
+            let trimmed = url.trim_start_matches("./");
+            let source = [".aws-sam/build/", "build/", "dist/", ".build/"]
+                .iter()
+                .find_map(|b| trimmed.strip_prefix(b))
+                .map(|rest| ctx.dir().join(rest))
+                .filter(|p| p.is_file());
+            if let Some(source) = source {
+                diagnostics.push(Diagnostic::warning(
+                    &ctx.rel,
+                    Some(key.line),
+                    format!(
+                        "nested stack `{}`: {url} is a build output that is not in the tree; its source {} was read",
+                        key.name,
+                        ctx.relative(&source)
+                    ),
+                ));
+                path = source;
+            }
+        }
         let (Ok(child), Ok(root)) = (path.canonicalize(), ctx.root.canonicalize()) else {
             diagnostics.push(Diagnostic::warning(
                 &ctx.rel,
