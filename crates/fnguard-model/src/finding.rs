@@ -78,7 +78,11 @@ pub struct Finding {
     pub severity: Severity,
     pub practice: Practice,
     pub message: String,
+    /// The function the finding is about, when it is exactly one.
     pub function: Option<String>,
+    /// Every function the finding concerns (one for a function's own setting, several for a
+    /// shared role, API or package), by id.
+    pub functions: Vec<String>,
     pub resource: Option<String>,
     pub location: Location,
     pub related: Vec<Location>,

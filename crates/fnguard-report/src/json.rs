@@ -60,7 +60,11 @@ pub struct JsonFinding {
     /// 1 to 9.
     pub practice: u8,
     pub message: String,
+    /// The function's id when the finding concerns exactly one function.
     pub function: Option<String>,
+    /// Every function the finding concerns (empty when it concerns none, such as an API's
+    /// stage setting with no function behind it).
+    pub functions: Vec<String>,
     pub resource: Option<String>,
     pub location: JsonLocation,
     pub related: Vec<JsonLocation>,
@@ -96,6 +100,7 @@ pub(crate) fn finding(f: &Finding) -> JsonFinding {
         practice: f.practice.0,
         message: f.message.clone(),
         function: f.function.clone(),
+        functions: f.functions.clone(),
         resource: f.resource.clone(),
         location: loc(&f.location),
         related: f.related.iter().map(loc).collect(),

@@ -60,6 +60,7 @@ fn result(f: &Finding, rule_index: usize) -> Value {
             "severity": f.severity.as_str(),
             "practice": f.practice.0,
             "function": f.function,
+            "functions": f.functions,
             "resource": f.resource,
             "evidence": f.evidence,
         }

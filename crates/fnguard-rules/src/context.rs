@@ -33,6 +33,7 @@ impl<'a> Context<'a> {
                 practice: meta.practice,
                 message: message.into(),
                 function: None,
+                functions: Vec::new(),
                 resource: None,
                 location,
                 related: Vec::new(),
@@ -54,6 +55,7 @@ impl FindingBuilder {
     /// The functions a shared setting applies to: one sets `function`, several are listed in
     /// the message's subject and in `evidence.functions`.
     pub fn functions(mut self, ids: &[&str]) -> Self {
+        self.finding.functions = ids.iter().map(|s| s.to_string()).collect();
         match ids {
             [one] => self.finding.function = Some(one.to_string()),
             _ => {
@@ -68,6 +70,7 @@ impl FindingBuilder {
 
     pub fn function(mut self, id: &str) -> Self {
         self.finding.function = Some(id.to_string());
+        self.finding.functions = vec![id.to_string()];
         self
     }
 

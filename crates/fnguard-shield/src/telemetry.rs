@@ -103,6 +103,7 @@ impl Emitter {
             practice: Practice(rule.practice()),
             message,
             function: Some(self.function.clone()),
+            functions: vec![self.function.clone()],
             resource: None,
             location: Location::new(format!("lambda:{}", self.function), 0, 0),
             related: Vec::new(),

@@ -112,7 +112,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             ),
         )
         .resource(&r.id)
-        .function(functions[0])
+        .functions(&functions)
         .related(r.location.clone())
         .fix("Restrict the policy to named principals, or add aws:SourceAccount / aws:SourceArn / aws:PrincipalOrgID conditions.")
         .evidence(serde_json::json!({ "action": action, "functions": functions }))

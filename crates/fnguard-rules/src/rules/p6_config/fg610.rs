@@ -63,9 +63,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .iter()
             .map(|f| f.id.as_str())
             .collect();
-        let Some(first) = users.first().copied() else {
+        if users.is_empty() {
             continue;
-        };
+        }
         let users_text = users
             .iter()
             .map(|u| format!("`{u}`"))
@@ -84,7 +84,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                         ),
                     )
                     .resource(&r.id)
-                    .function(first)
+                    .functions(&users)
                     .key("acl")
                     .fix("Remove the public ACL and turn on S3 Block Public Access for the bucket.")
                     .emit(out);
@@ -100,7 +100,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             if let Some(st) = public {
                 cx.finding(meta, st.location.clone(), format!("{} `{}` used by {users_text} has a policy that lets anyone {action}", r.kind.label(), r.id))
                     .resource(&r.id)
-                    .function(first)
+                    .functions(&users)
                     .key("policy")
                     .fix("Restrict the policy to named principals or add aws:SourceAccount / aws:PrincipalOrgID conditions.")
                     .emit(out);
@@ -119,7 +119,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 )
                 .severity(Severity::Medium)
                 .resource(&r.id)
-                .function(first)
+                .functions(&users)
                 .key("encryption")
                 .fix(match r.kind {
                     ResourceKind::Topic => {
