@@ -228,6 +228,8 @@ pub fn analyze_entries(
             facts.calls.push(fnguard_model::SdkCall {
                 action,
                 location: Location::new(r.clone(), line, col),
+                // Decided once the taint analysis has seen what the entry points reach.
+                reachable: true,
             });
         }
         facts.complete &= !scan.dynamic;
@@ -254,7 +256,13 @@ pub fn analyze_entries(
         routes: web_app,
         django,
     };
-    facts.findings = crate::taint::analyze(&sources, lang, &plan, catalog);
+    let outcome = crate::taint::analyze_reach(&sources, lang, &plan, catalog);
+    for c in &mut facts.calls {
+        c.reachable = outcome
+            .reach
+            .reachable(&c.location.file, c.location.line, c.location.column);
+    }
+    facts.findings = outcome.findings;
     // Configuration shipped in the code package is scanned for credentials too (FG509).
     if let Ok(entries) = std::fs::read_dir(code_dir) {
         let mut configs: Vec<PathBuf> = entries
@@ -362,6 +370,18 @@ fn resolve_import(
 }
 
 fn rel(root: &Path, p: &Path) -> String {
+    // `src/./db.js`, `src/lib/../db.js` as the user writes them: `src/db.js`.
+    let mut clean = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir if clean.file_name().is_some() => {
+                clean.pop();
+            }
+            other => clean.push(other.as_os_str()),
+        }
+    }
+    let p = clean.as_path();
     p.strip_prefix(root)
         .unwrap_or(p)
         .to_string_lossy()

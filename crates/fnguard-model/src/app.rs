@@ -215,6 +215,9 @@ pub struct SdkCall {
     /// `s3:GetObject`
     pub action: String,
     pub location: Location,
+    /// The call runs from the function's entry points (it is in a function they reach, or at
+    /// module level); calls in code of a shared module that the function never calls are not.
+    pub reachable: bool,
 }
 
 impl Function {

@@ -132,6 +132,8 @@ pub struct Analyzer<'c> {
     reported: HashSet<(String, usize, u32, u32)>,
     memo: HashMap<(usize, String, Vec<bool>), Option<Taint>>,
     steps: usize,
+    /// Function definitions whose bodies ran (file, start): what the entry points reach.
+    pub visited: HashSet<(usize, Pos)>,
 }
 
 impl<'c> Analyzer<'c> {
@@ -143,12 +145,21 @@ impl<'c> Analyzer<'c> {
             reported: HashSet::new(),
             memo: HashMap::new(),
             steps: 0,
+            visited: HashSet::new(),
         }
     }
 
     pub fn add_file(&mut self, rel: String, module: Module, text: String) -> usize {
         self.files.push((rel, module, text));
         self.files.len() - 1
+    }
+
+    /// The files analysed, with their lowered modules.
+    pub fn modules(&self) -> impl Iterator<Item = (usize, &str, &Module)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, (rel, m, _))| (i, rel.as_str(), m))
     }
 
     pub fn file_id(&self, rel: &str) -> Option<usize> {
@@ -161,6 +172,7 @@ impl<'c> Analyzer<'c> {
         for file in 0..self.files.len() {
             let views = self.files[file].1.views.clone();
             for def in views {
+                self.visited.insert((file, def.pos));
                 let mut fr = self.frame(file, true, 0);
                 let source = Taint {
                     kinds: EVENT,
@@ -187,6 +199,7 @@ impl<'c> Analyzer<'c> {
         let Some(def) = self.find_function(file, name) else {
             return false;
         };
+        self.visited.insert((file, def.pos));
         let mut fr = self.frame(file, true, 0);
         self.bind_params(&mut fr, &def, |i, _| {
             (i == 0).then(|| Taint {
@@ -213,6 +226,7 @@ impl<'c> Analyzer<'c> {
                 (m.routes.clone(), flask)
             };
             for def in routes {
+                self.visited.insert((file, def.pos));
                 let mut fr = self.frame(file, true, 0);
                 let source = Taint {
                     kinds: EVENT,
@@ -585,6 +599,7 @@ impl<'c> Analyzer<'c> {
                     depth: fr.depth + 1,
                 };
                 if fr.depth < MAX_CALL_DEPTH {
+                    self.visited.insert((fr.file, def.pos));
                     self.block(&mut inner, &def.body);
                 }
                 None
@@ -753,6 +768,7 @@ impl<'c> Analyzer<'c> {
             return Some(r.clone());
         }
         self.memo.insert(key.clone(), None);
+        self.visited.insert((file, def.pos));
         let mut inner = self.frame(file, false, fr.depth + 1);
         let callee_text = c.text.clone();
         let step_file = fr.file;

@@ -3,7 +3,7 @@
 //! to tell apart becomes `Expr::Other` (the union of its parts).
 
 /// Line and column (1-based) in the file being analysed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, PartialOrd, Ord)]
 pub struct Pos {
     pub line: u32,
     pub col: u32,
@@ -113,6 +113,8 @@ pub struct FunctionDef {
     pub params: Vec<Param>,
     pub body: Vec<Stmt>,
     pub pos: Pos,
+    /// Where the definition ends (for telling which function a position belongs to).
+    pub end: Pos,
 }
 
 #[derive(Debug, Clone)]
@@ -230,4 +232,96 @@ impl Expr {
             _ => {}
         }
     }
+}
+
+/// Every function definition of a module, at any depth: module functions, class methods,
+/// routes, nested definitions and function values (callbacks, lambdas).
+pub fn each_function(m: &Module, f: &mut impl FnMut(&FunctionDef)) {
+    fn def(d: &FunctionDef, f: &mut impl FnMut(&FunctionDef), depth: usize) {
+        f(d);
+        stmts(&d.body, f, depth + 1);
+    }
+    fn stmts(body: &[Stmt], f: &mut impl FnMut(&FunctionDef), depth: usize) {
+        if depth > 64 {
+            return;
+        }
+        for s in body {
+            match s {
+                Stmt::Assign { value, .. } => expr(value, f, depth),
+                Stmt::Expr(e) => expr(e, f, depth),
+                Stmt::Return(Some(e), _) | Stmt::Raise(Some(e), _) => expr(e, f, depth),
+                Stmt::Return(None, _) | Stmt::Raise(None, _) => {}
+                Stmt::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
+                    expr(cond, f, depth);
+                    stmts(then, f, depth + 1);
+                    stmts(otherwise, f, depth + 1);
+                }
+                Stmt::Loop { iter, body, .. } => {
+                    expr(iter, f, depth);
+                    stmts(body, f, depth + 1);
+                }
+                Stmt::Try {
+                    body,
+                    handlers,
+                    finally,
+                } => {
+                    stmts(body, f, depth + 1);
+                    for (_, h, _) in handlers {
+                        stmts(h, f, depth + 1);
+                    }
+                    stmts(finally, f, depth + 1);
+                }
+                Stmt::Def(d) => def(d, f, depth),
+            }
+        }
+    }
+    fn expr(e: &Expr, f: &mut impl FnMut(&FunctionDef), depth: usize) {
+        if depth > 64 {
+            return;
+        }
+        match e {
+            Expr::Function(d) => def(d, f, depth + 1),
+            Expr::Member { obj, index, .. } => {
+                expr(obj, f, depth + 1);
+                if let Some(i) = index {
+                    expr(i, f, depth + 1);
+                }
+            }
+            Expr::Call(c) => {
+                if let Some(r) = &c.receiver {
+                    expr(r, f, depth + 1);
+                }
+                for a in &c.args {
+                    expr(a, f, depth + 1);
+                }
+                for (_, v) in &c.kwargs {
+                    expr(v, f, depth + 1);
+                }
+            }
+            Expr::Concat(parts, _) | Expr::Seq(parts, _) | Expr::Other(parts, _) => {
+                for p in parts {
+                    expr(p, f, depth + 1);
+                }
+            }
+            Expr::Object(entries, _) => {
+                for (_, v) in entries {
+                    expr(v, f, depth + 1);
+                }
+            }
+            Expr::Compare { left, right, .. } => {
+                expr(left, f, depth + 1);
+                expr(right, f, depth + 1);
+            }
+            Expr::Not(inner, _) => expr(inner, f, depth + 1),
+            Expr::Name(..) | Expr::Str(..) | Expr::Const(..) => {}
+        }
+    }
+    for d in m.functions.iter().chain(&m.methods).chain(&m.routes) {
+        def(d, f, 0);
+    }
+    stmts(&m.top, f, 0);
 }

@@ -54,6 +54,14 @@ fn pos(n: Node) -> Pos {
     }
 }
 
+fn end(n: Node) -> Pos {
+    let p = n.end_position();
+    Pos {
+        line: p.row as u32 + 1,
+        col: p.column as u32 + 1,
+    }
+}
+
 struct Lower<'a> {
     src: &'a [u8],
     module: Module,
@@ -430,6 +438,7 @@ impl Lower<'_> {
             params,
             body,
             pos: pos(n),
+            end: end(n),
         })
     }
 

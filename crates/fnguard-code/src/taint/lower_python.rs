@@ -98,6 +98,14 @@ fn pos(n: Node) -> Pos {
     }
 }
 
+fn end(n: Node) -> Pos {
+    let p = n.end_position();
+    Pos {
+        line: p.row as u32 + 1,
+        col: p.column as u32 + 1,
+    }
+}
+
 struct Lower<'a> {
     src: &'a [u8],
     module: Module,
@@ -257,6 +265,7 @@ impl Lower<'_> {
             params,
             body,
             pos: pos(n),
+            end: end(n),
         })
     }
 
@@ -715,6 +724,7 @@ impl Lower<'_> {
                     params,
                     body,
                     pos: p,
+                    end: end(n),
                 }))
             }
             "integer" | "float" | "true" | "false" | "none" => Expr::Const(self.text(n), p),

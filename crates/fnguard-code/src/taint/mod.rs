@@ -72,12 +72,56 @@ fn imports_adapter(module: &ir::Module) -> bool {
     })
 }
 
+/// What the entry points reach: every function definition of the files read (file, start,
+/// end) and those whose bodies ran.
+#[derive(Debug, Default)]
+pub struct Reach {
+    defs: std::collections::HashMap<String, Vec<(ir::Pos, ir::Pos)>>,
+    visited: std::collections::HashSet<(String, ir::Pos)>,
+}
+
+impl Reach {
+    /// Whether code at `line:col` of `file` runs from the entry points: it is at module level
+    /// (run on import), or the innermost function around it was entered.
+    pub fn reachable(&self, file: &str, line: u32, col: u32) -> bool {
+        let at = ir::Pos { line, col };
+        let Some(defs) = self.defs.get(file) else {
+            // Not a file the analysis read: nothing proves it runs.
+            return false;
+        };
+        let innermost = defs
+            .iter()
+            .filter(|(s, e)| *s <= at && at < *e)
+            .max_by_key(|(s, _)| *s);
+        match innermost {
+            None => true,
+            Some((start, _)) => self.visited.contains(&(file.to_string(), *start)),
+        }
+    }
+}
+
+/// The taint findings and what the entry points reach.
+pub struct Outcome {
+    pub findings: Vec<CodeFinding>,
+    pub reach: Reach,
+}
+
 pub fn analyze(
     sources: &[Source],
     lang: crate::Language,
     plan: &Plan,
     catalog: &Catalog,
 ) -> Vec<CodeFinding> {
+    analyze_reach(sources, lang, plan, catalog).findings
+}
+
+/// As [`analyze`], with what the entry points reach.
+pub fn analyze_reach(
+    sources: &[Source],
+    lang: crate::Language,
+    plan: &Plan,
+    catalog: &Catalog,
+) -> Outcome {
     let mut analyzer = engine::Analyzer::new(catalog);
     let mut adapter_files: Vec<String> = Vec::new();
     for (rel, text, ts, resolved) in sources.iter() {
@@ -133,6 +177,16 @@ pub fn analyze(
     if plan.django {
         analyzer.run_views();
     }
+    let mut reach = Reach::default();
+    for (i, rel, module) in analyzer.modules() {
+        let defs = reach.defs.entry(rel.to_string()).or_default();
+        ir::each_function(module, &mut |d| defs.push((d.pos, d.end)));
+        for (file, pos) in &analyzer.visited {
+            if *file == i {
+                reach.visited.insert((rel.to_string(), *pos));
+            }
+        }
+    }
     let mut findings = analyzer.findings;
     // A write under /tmp decided by the event is reported as persistence (FG901), not also as
     // path traversal.
@@ -147,7 +201,7 @@ pub fn analyze(
     }
     findings.sort_by(|a, b| (&a.location, &a.rule).cmp(&(&b.location, &b.rule)));
     findings.dedup();
-    findings
+    Outcome { findings, reach }
 }
 
 fn resolved_written(resolved: &[(String, String)], path: &str) -> String {

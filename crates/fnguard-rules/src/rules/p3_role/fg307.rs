@@ -7,7 +7,9 @@ declare_rule! {
     /// ## What it does
     /// Finds AWS SDK calls in a function's handler (and the local modules it imports) whose IAM
     /// action the function's role does not grant on any resource, or takes away with a Deny.
-    /// Only roles declared in the project whose managed policies are all known are checked.
+    /// Only calls in code the handler reaches count (a module shared by several functions holds
+    /// calls that each of them may never make), and only roles declared in the project whose
+    /// managed policies are all known are checked.
     ///
     /// ## Why is this bad?
     /// The call fails with AccessDenied in production, usually on the path nobody tested; the
@@ -42,7 +44,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         for f in fns {
             let Some(code) = &f.code else { continue };
             let mut seen: Vec<String> = Vec::new();
-            for call in &code.calls {
+            // Only calls the function's own entry points reach: a module shared by several
+            // functions holds calls each of them may never make.
+            for call in code.calls.iter().filter(|c| c.reachable) {
                 let key = call.action.to_ascii_lowercase();
                 if seen.contains(&key) {
                     continue;
