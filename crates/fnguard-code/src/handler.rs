@@ -33,6 +33,7 @@ impl Language {
 }
 
 /// One file's findings before they are merged.
+#[derive(Default)]
 pub(crate) struct FileScan {
     pub calls: Vec<(String, u32, u32)>,
     pub dynamic: bool,
@@ -40,6 +41,12 @@ pub(crate) struct FileScan {
     pub imports: Vec<String>,
     /// Line of the handler function's definition, when asked for and found.
     pub handler_line: Option<(u32, u32)>,
+    /// SDK objects this file defines at module level, by name, for files that import them:
+    /// `table` → `table`, and functions returning one as `make_client()`. The values are the
+    /// language's own encoding of the object (`client:s3`).
+    pub exported: Vec<(String, String)>,
+    /// Names bound from local modules: (local name, module as written, imported name).
+    pub bindings: Vec<(String, String, String)>,
 }
 
 fn candidates(code_dir: &Path, module: &str, lang: Language) -> Vec<PathBuf> {
@@ -158,6 +165,7 @@ pub fn analyze_entries(
     }
     let mut queue: Vec<PathBuf> = starts.iter().rev().map(|(p, _)| p.clone()).collect();
     let mut seen: Vec<PathBuf> = Vec::new();
+    let mut scanned: Vec<Scanned> = Vec::new();
     let mut sources: Vec<crate::taint::Source> = Vec::new();
     let mut handlers: Vec<(String, String)> = Vec::new();
     let mut web_app = false;
@@ -224,21 +232,12 @@ pub fn analyze_entries(
                 None => web_app = true,
             }
         }
-        for (action, line, col) in scan.calls {
-            facts.calls.push(fnguard_model::SdkCall {
-                action,
-                location: Location::new(r.clone(), line, col),
-                // Decided once the taint analysis has seen what the entry points reach.
-                reachable: true,
-            });
-        }
-        facts.complete &= !scan.dynamic;
         facts.env_reads.extend(crate::env::env_reads(&text));
         facts.files.push(r.clone());
-        let dir = path.parent().unwrap_or(code_dir);
+        let dir = path.parent().unwrap_or(code_dir).to_path_buf();
         let mut resolved = Vec::new();
-        for import in scan.imports {
-            if let Some(p) = resolve_import(code_dir, dir, &import, lang) {
+        for import in &scan.imports {
+            if let Some(p) = resolve_import(code_dir, &dir, import, lang) {
                 resolved.push((import.clone(), rel(root, &p)));
                 queue.push(p);
             }
@@ -246,7 +245,69 @@ pub fn analyze_entries(
         let ts = path
             .extension()
             .is_some_and(|e| e == "ts" || e == "mts" || e == "tsx");
+        scanned.push(Scanned {
+            rel: r.clone(),
+            dir,
+            handler: handler_here.map(str::to_string),
+            scan,
+        });
         sources.push((r, text, ts, resolved));
+    }
+    // SDK objects created in one module and used in another (`from db import table`,
+    // `const { s3 } = require('./clients')`): rescan the importing files knowing them.
+    let exported: std::collections::HashMap<String, Vec<(String, String)>> = scanned
+        .iter()
+        .map(|f| (f.rel.clone(), f.scan.exported.clone()))
+        .collect();
+    for (i, f) in scanned.iter_mut().enumerate() {
+        let mut seeds: Vec<(String, String)> = Vec::new();
+        for (local, spec, name) in &f.scan.bindings {
+            // `from lib import db` may name a module; `import * as db`/`require()` a namespace.
+            let whole = match lang {
+                Language::Python => {
+                    resolve_import(code_dir, &f.dir, &format!("{spec}.{name}"), lang)
+                        .map(|p| (p, "*".to_string()))
+                }
+                Language::JavaScript => None,
+            };
+            let target = whole.or_else(|| {
+                resolve_import(code_dir, &f.dir, spec, lang).map(|p| (p, name.clone()))
+            });
+            let Some((path, name)) = target else { continue };
+            let Some(list) = exported.get(&rel(root, &path)) else {
+                continue;
+            };
+            for (e, enc) in list {
+                if name == "*" {
+                    seeds.push((format!("{local}.{e}"), enc.clone()));
+                } else if *e == name {
+                    seeds.push((local.clone(), enc.clone()));
+                } else if *e == format!("{name}()") {
+                    seeds.push((format!("{local}()"), enc.clone()));
+                }
+            }
+        }
+        if seeds.is_empty() {
+            continue;
+        }
+        let (_, text, ts, _) = &sources[i];
+        f.scan = match lang {
+            Language::Python => crate::python::scan_with(text, f.handler.as_deref(), &seeds),
+            Language::JavaScript => {
+                crate::javascript::scan_with(text, f.handler.as_deref(), *ts, &seeds)
+            }
+        };
+    }
+    for f in &scanned {
+        for (action, line, col) in &f.scan.calls {
+            facts.calls.push(fnguard_model::SdkCall {
+                action: action.clone(),
+                location: Location::new(f.rel.clone(), *line, *col),
+                // Decided once the taint analysis has seen what the entry points reach.
+                reachable: true,
+            });
+        }
+        facts.complete &= !f.scan.dynamic;
     }
     if !problems.is_empty() {
         facts.unresolved = Some(problems.join("; "));
@@ -303,6 +364,15 @@ pub fn analyze_entries(
         .calls
         .sort_by(|a, b| (&a.action, &a.location).cmp(&(&b.action, &b.location)));
     facts
+}
+
+/// One file read for a function, with what its scan found.
+struct Scanned {
+    rel: String,
+    dir: PathBuf,
+    /// The handler defined in it, when it is an entry file.
+    handler: Option<String>,
+    scan: FileScan,
 }
 
 /// `ROOT_URLCONF = "mysite.urls"` in a Django settings module.

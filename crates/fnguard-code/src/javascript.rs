@@ -7,13 +7,56 @@ use crate::mapping::{action_for, service_prefix};
 use std::collections::HashMap;
 use tree_sitter::{Node, Parser};
 
-#[derive(Clone, PartialEq)]
+#[derive(Clone, PartialEq, Debug)]
 enum Var {
     /// A client whose methods are operations (v2, or a v3 aggregated client).
     Client(&'static str),
     /// `DocumentClient` / `DynamoDBDocument`: put, get, query, ...
     DocClient,
+    /// A v3 bare client (`new S3Client()`): its operations are commands, but handing it to
+    /// code that is not followed hides which commands it sends.
+    Bare,
 }
+
+impl Var {
+    fn encode(&self) -> String {
+        match self {
+            Var::Client(s) => format!("client:{s}"),
+            Var::DocClient => "doc".into(),
+            Var::Bare => "bare".into(),
+        }
+    }
+
+    fn decode(text: &str) -> Option<Var> {
+        match text {
+            "doc" => Some(Var::DocClient),
+            "bare" => Some(Var::Bare),
+            t => service_prefix(t.strip_prefix("client:")?).map(Var::Client),
+        }
+    }
+}
+
+/// Wrappers that return the SDK object they are given (X-Ray, Powertools tracer).
+const CAPTURE_WRAPPERS: &[&str] = &[
+    "captureAWS",
+    "captureAWSClient",
+    "captureAWSv3Client",
+    "captureAWSv3Clients",
+];
+
+/// Calls that take an SDK object without using it to call AWS.
+const HARMLESS_CALLEES: &[&str] = &[
+    "log",
+    "info",
+    "warn",
+    "error",
+    "debug",
+    "trace",
+    "String",
+    "JSON.stringify",
+    "typeof",
+    "Object.keys",
+];
 
 struct Scan<'a> {
     src: &'a [u8],
@@ -23,9 +66,15 @@ struct Scan<'a> {
     classes: HashMap<String, Var>,
     /// Names bound to the `aws-sdk` (v2) namespace.
     aws_ns: Vec<String>,
+    /// Local names of v3 bare client classes (`S3Client`).
+    bare_clients: Vec<String>,
     vars: HashMap<String, Var>,
+    /// Functions of this file that return an SDK object (`const makeS3 = () => new S3()`).
+    factories: HashMap<String, Var>,
     out: FileScan,
     handler: Option<&'a str>,
+    /// The first pass only learns names; calls are recorded by the second.
+    recording: bool,
 }
 
 const DOC_OPS: &[(&str, &str)] = &[
@@ -64,20 +113,40 @@ pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
 
 /// `typescript`: parse with the TypeScript grammar (type annotations, interfaces, `as`).
 pub fn scan_as(text: &str, handler: Option<&str>, typescript: bool) -> FileScan {
+    scan_with(text, handler, typescript, &[])
+}
+
+/// As [`scan_as`], with SDK objects that names imported from other local modules hold
+/// (`seeds`: local name → the encoding of `FileScan::exported`; `make()` for factories).
+pub fn scan_with(
+    text: &str,
+    handler: Option<&str>,
+    typescript: bool,
+    seeds: &[(String, String)],
+) -> FileScan {
     let mut s = Scan {
         src: text.as_bytes(),
         commands: HashMap::new(),
         classes: HashMap::new(),
         aws_ns: Vec::new(),
+        bare_clients: Vec::new(),
         vars: HashMap::new(),
-        out: FileScan {
-            calls: Vec::new(),
-            dynamic: false,
-            imports: Vec::new(),
-            handler_line: None,
-        },
+        factories: HashMap::new(),
+        out: FileScan::default(),
         handler,
+        recording: false,
     };
+    for (name, enc) in seeds {
+        let Some(v) = Var::decode(enc) else { continue };
+        match name.strip_suffix("()") {
+            Some(f) => {
+                s.factories.insert(f.to_string(), v);
+            }
+            None => {
+                s.vars.insert(name.clone(), v);
+            }
+        }
+    }
     let mut parser = Parser::new();
     let language: tree_sitter::Language = if typescript {
         tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into()
@@ -92,7 +161,28 @@ pub fn scan_as(text: &str, handler: Option<&str>, typescript: bool) -> FileScan 
         s.out.dynamic = true;
         return s.out;
     };
+    // Two passes: the first learns which names hold SDK objects (wherever they are assigned
+    // or returned), the second records the calls made on them.
     crate::handler::preorder(&tree, |node| s.visit(node));
+    s.recording = true;
+    s.out.calls.clear();
+    s.out.imports.clear();
+    s.out.bindings.clear();
+    s.out.handler_line = None;
+    crate::handler::preorder(&tree, |node| s.visit(node));
+    let mut exported: Vec<(String, String)> = s
+        .vars
+        .iter()
+        .filter(|(n, _)| !n.contains('.') && !seeds.iter().any(|(sn, _)| sn == *n))
+        .map(|(n, v)| (n.clone(), v.encode()))
+        .collect();
+    exported.extend(
+        s.factories
+            .iter()
+            .map(|(f, v)| (format!("{f}()"), v.encode())),
+    );
+    exported.sort();
+    s.out.exported = exported;
     s.out
 }
 
@@ -111,6 +201,9 @@ impl Scan<'_> {
     }
 
     fn record(&mut self, actions: Vec<String>, n: Node) {
+        if !self.recording {
+            return;
+        }
         let (l, c) = Self::pos(n);
         for a in actions {
             self.out.calls.push((a, l, c));
@@ -138,6 +231,16 @@ impl Scan<'_> {
     ) {
         if module.starts_with('.') {
             self.import(module);
+            for (imported, local) in names {
+                self.out
+                    .bindings
+                    .push((local, module.to_string(), imported));
+            }
+            if let Some(d) = default_name {
+                self.out
+                    .bindings
+                    .push((d, module.to_string(), "*".to_string()));
+            }
             return;
         }
         if module == "aws-sdk" || module.starts_with("aws-sdk/") {
@@ -170,6 +273,8 @@ impl Scan<'_> {
         for (imported, local) in names {
             if let Some(op) = imported.strip_suffix("Command") {
                 self.commands.insert(local, (svc, op.to_string()));
+            } else if imported.ends_with("Client") {
+                self.bare_clients.push(local);
             } else if !imported.ends_with("Client")
                 && imported.chars().next().is_some_and(char::is_uppercase)
             {
@@ -184,6 +289,9 @@ impl Scan<'_> {
         let text = self.text(ctor);
         if let Some(v) = self.classes.get(text) {
             return Some(v.clone());
+        }
+        if self.bare_clients.iter().any(|b| b == text) {
+            return Some(Var::Bare);
         }
         // `AWS.S3`, `AWS.DynamoDB.DocumentClient`
         let mut parts = text.split('.');
@@ -299,19 +407,13 @@ impl Scan<'_> {
                     }
                     return;
                 }
-                if value.kind() == "new_expression" {
-                    if let Some(v) = self.what_new_makes(value) {
-                        let n = self.text(name).to_string();
-                        self.vars.insert(n, v);
-                    }
-                } else if value.kind() == "call_expression" {
-                    // `DynamoDBDocumentClient.from(client)`
-                    if self.text(value).starts_with("DynamoDBDocumentClient.from")
-                        || self.text(value).starts_with("DynamoDBDocument.from")
-                    {
-                        let n = self.text(name).to_string();
-                        self.vars.insert(n, Var::DocClient);
-                    }
+                if let Some(v) = self.value_of(value) {
+                    let n = self.text(name).to_string();
+                    self.vars.insert(n, v);
+                } else if let Some(f) = self.factory_value(value) {
+                    // `const makeS3 = () => new S3()`
+                    let n = self.text(name).to_string();
+                    self.factories.insert(n, f);
                 }
             }
             "assignment_expression" => {
@@ -327,10 +429,8 @@ impl Scan<'_> {
                         self.mark_handler(h, left);
                     }
                 }
-                if right.kind() == "new_expression" {
-                    if let Some(v) = self.what_new_makes(right) {
-                        self.vars.insert(l, v);
-                    }
+                if let Some(v) = self.value_of(right) {
+                    self.vars.insert(l, v);
                 }
             }
             "export_specifier" => {
@@ -371,6 +471,9 @@ impl Scan<'_> {
                 }
             }
             "new_expression" => {
+                if self.recording {
+                    self.escapes(node);
+                }
                 let Some(ctor) = node.child_by_field_name("constructor") else {
                     return;
                 };
@@ -386,12 +489,150 @@ impl Scan<'_> {
                     self.record(actions, node);
                 }
             }
-            "call_expression" => self.call(node),
+            "return_statement" => {
+                if let Some(v) = node.named_child(0).and_then(|e| self.value_of(e)) {
+                    if let Some(f) = self.enclosing_function(node) {
+                        self.factories.insert(f, v);
+                    }
+                }
+            }
+            "call_expression" => {
+                if self.recording {
+                    self.escapes(node);
+                }
+                self.call(node)
+            }
             _ => {}
         }
     }
 
+    /// An arrow function whose body is an SDK object (`() => new S3()`).
+    fn factory_value(&self, value: Node) -> Option<Var> {
+        if value.kind() != "arrow_function" {
+            return None;
+        }
+        let body = value.child_by_field_name("body")?;
+        (body.kind() != "statement_block").then(|| self.value_of(body))?
+    }
+
+    /// `AWSXRay.captureAWS(x)`, `tracer.captureAWSv3Client(x)`, `await x`, `(x)`: x.
+    fn unwrap<'t>(&self, mut n: Node<'t>) -> Node<'t> {
+        for _ in 0..8 {
+            match n.kind() {
+                "await_expression"
+                | "parenthesized_expression"
+                | "as_expression"
+                | "non_null_expression"
+                | "satisfies_expression" => match n.named_child(0) {
+                    Some(inner) => n = inner,
+                    None => return n,
+                },
+                "call_expression" => {
+                    let callee = n
+                        .child_by_field_name("function")
+                        .map(|f| self.text(f))
+                        .unwrap_or("");
+                    let short = callee.rsplit('.').next().unwrap_or(callee);
+                    match n
+                        .child_by_field_name("arguments")
+                        .and_then(|a| a.named_child(0))
+                    {
+                        Some(arg) if CAPTURE_WRAPPERS.contains(&short) => n = arg,
+                        _ => return n,
+                    }
+                }
+                _ => return n,
+            }
+        }
+        n
+    }
+
+    /// What an expression holds, when it is an SDK object.
+    fn value_of(&self, n: Node) -> Option<Var> {
+        let n = self.unwrap(n);
+        match n.kind() {
+            "new_expression" => self.what_new_makes(n),
+            "identifier" | "member_expression" => self.vars.get(self.text(n)).cloned(),
+            "call_expression" => {
+                let f = n.child_by_field_name("function")?;
+                let t = self.text(f);
+                if t.starts_with("DynamoDBDocumentClient.from")
+                    || t.starts_with("DynamoDBDocument.from")
+                {
+                    return Some(Var::DocClient);
+                }
+                self.factories.get(t).cloned()
+            }
+            _ => None,
+        }
+    }
+
+    /// The function a `return` belongs to, by the name it is bound to.
+    fn enclosing_function(&self, n: Node) -> Option<String> {
+        let mut cur = n.parent();
+        while let Some(p) = cur {
+            match p.kind() {
+                "function_declaration" | "method_definition" => {
+                    return p
+                        .child_by_field_name("name")
+                        .map(|x| self.text(x).to_string());
+                }
+                "arrow_function" | "function_expression" | "function" => {
+                    let decl = p.parent().filter(|d| d.kind() == "variable_declarator")?;
+                    return decl
+                        .child_by_field_name("name")
+                        .map(|x| self.text(x).to_string());
+                }
+                _ => {}
+            }
+            cur = p.parent();
+        }
+        None
+    }
+
+    /// An SDK object handed to code this scan does not follow: its later calls cannot be
+    /// named, so "unused" cannot be proven.
+    fn escapes(&mut self, call: Node) {
+        let Some(f) = call
+            .child_by_field_name("function")
+            .or_else(|| call.child_by_field_name("constructor"))
+        else {
+            return;
+        };
+        let callee = self.text(f);
+        let short = callee.rsplit('.').next().unwrap_or(callee);
+        if HARMLESS_CALLEES.contains(&short)
+            || HARMLESS_CALLEES.contains(&callee)
+            || CAPTURE_WRAPPERS.contains(&short)
+            || callee.starts_with("DynamoDBDocumentClient.from")
+            || callee.starts_with("DynamoDBDocument.from")
+        {
+            return;
+        }
+        if f.kind() == "member_expression" {
+            if let Some(obj) = f.child_by_field_name("object") {
+                if self.value_of(obj).is_some() {
+                    return;
+                }
+            }
+        }
+        let Some(args) = call.child_by_field_name("arguments") else {
+            return;
+        };
+        let mut c = args.walk();
+        let passed: Vec<Node> = args.named_children(&mut c).collect();
+        for a in passed {
+            // A v3 client sends commands, and commands are seen wherever they are built.
+            let holds = self.value_of(a).is_some_and(|v| v != Var::Bare)
+                || (a.kind() == "identifier" && self.aws_ns.iter().any(|n| n == self.text(a)));
+            if holds {
+                self.out.dynamic = true;
+            }
+        }
+    }
+
     fn required_module(&self, value: Node) -> Option<String> {
+        let value = self.unwrap(value);
         let call = if value.kind() == "await_expression" {
             value.named_child(0)?
         } else {
@@ -433,11 +674,7 @@ impl Scan<'_> {
                     return;
                 };
                 let op = self.text(prop).to_string();
-                let recv = if obj.kind() == "new_expression" {
-                    self.what_new_makes(obj)
-                } else {
-                    self.vars.get(self.text(obj)).cloned()
-                };
+                let recv = self.value_of(obj);
                 let actions = match recv {
                     Some(Var::Client(svc))
                         if !matches!(
@@ -557,5 +794,57 @@ exports.handler = async (event) => {
             None,
         );
         assert!(s.dynamic);
+    }
+
+    #[test]
+    fn xray_and_powertools_wrappers_return_the_sdk_they_wrap() {
+        let src = r#"
+const AWSXRay = require('aws-xray-sdk-core');
+const AWS = AWSXRay.captureAWS(require('aws-sdk'));
+const { Tracer } = require('@aws-lambda-powertools/tracer');
+const { DynamoDBClient, PutItemCommand } = require('@aws-sdk/client-dynamodb');
+const tracer = new Tracer();
+const ddb = tracer.captureAWSv3Client(new DynamoDBClient({}));
+const sqs = AWSXRay.captureAWSClient(new AWS.SQS());
+exports.handler = async (event) => {
+  await new AWS.S3().putObject({ Bucket: 'b', Key: 'k', Body: 'x' }).promise();
+  await sqs.sendMessage({ QueueUrl: 'q', MessageBody: 'm' }).promise();
+  await ddb.send(new PutItemCommand({ TableName: 't', Item: {} }));
+};
+"#;
+        let s = scan(src, Some("handler"));
+        assert!(!s.dynamic);
+        assert_eq!(
+            actions(src),
+            vec!["dynamodb:PutItem", "s3:PutObject", "sqs:SendMessage"]
+        );
+    }
+
+    #[test]
+    fn factories_escapes_and_imported_clients() {
+        let src = r#"
+const AWS = require('aws-sdk');
+const makeQueue = () => new AWS.SQS();
+function docs() { return new AWS.DynamoDB.DocumentClient(); }
+exports.handler = async () => {
+  await makeQueue().sendMessage({}).promise();
+  await docs().put({}).promise();
+};
+"#;
+        assert_eq!(actions(src), vec!["dynamodb:PutItem", "sqs:SendMessage"]);
+        assert!(!scan(src, None).dynamic);
+        let escaping = "const AWS = require('aws-sdk');\nconst s3 = new AWS.S3();\nconst repo = new Repo(s3);\n";
+        assert!(scan(escaping, None).dynamic);
+        let imported =
+            "const { s3 } = require('./clients');\nexports.h = () => s3.getObject({}).promise();\n";
+        assert!(scan(imported, None).calls.is_empty());
+        let seeded = super::scan_with(imported, None, false, &[("s3".into(), "client:s3".into())]);
+        assert_eq!(seeded.calls.len(), 1);
+        assert_eq!(seeded.calls[0].0, "s3:GetObject");
+        let exporting =
+            "const AWS = require('aws-sdk');\nconst s3 = new AWS.S3();\nmodule.exports = { s3 };\n";
+        assert!(scan(exporting, None)
+            .exported
+            .contains(&("s3".to_string(), "client:s3".to_string())));
     }
 }

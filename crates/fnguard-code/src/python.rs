@@ -6,34 +6,109 @@ use crate::mapping::{action_for, service_prefix};
 use std::collections::HashMap;
 use tree_sitter::{Node, Parser};
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, PartialEq, Debug)]
 enum Var {
     Client(&'static str),
     Resource(&'static str),
     Table,
     Bucket,
     Object,
+    Queue,
+    Topic,
 }
+
+impl Var {
+    /// How the object travels to the files that import it (`FileScan::exported`).
+    fn encode(self) -> String {
+        match self {
+            Var::Client(s) => format!("client:{s}"),
+            Var::Resource(s) => format!("resource:{s}"),
+            Var::Table => "table".into(),
+            Var::Bucket => "bucket".into(),
+            Var::Object => "object".into(),
+            Var::Queue => "queue".into(),
+            Var::Topic => "topic".into(),
+        }
+    }
+
+    fn decode(text: &str) -> Option<Var> {
+        Some(match text {
+            "table" => Var::Table,
+            "bucket" => Var::Bucket,
+            "object" => Var::Object,
+            "queue" => Var::Queue,
+            "topic" => Var::Topic,
+            t => match t.split_once(':')? {
+                ("client", svc) => Var::Client(service_prefix(svc)?),
+                ("resource", svc) => Var::Resource(service_prefix(svc)?),
+                _ => return None,
+            },
+        })
+    }
+}
+
+/// Calls that take an SDK object without using it to call AWS (printing, type checks).
+const HARMLESS_CALLEES: &[&str] = &[
+    "print",
+    "len",
+    "str",
+    "repr",
+    "isinstance",
+    "type",
+    "id",
+    "hasattr",
+    "getattr",
+    "vars",
+    "dir",
+    "debug",
+    "info",
+    "warning",
+    "error",
+    "exception",
+    "critical",
+    "log",
+];
 
 struct Scan<'a> {
     src: &'a [u8],
     vars: HashMap<String, Var>,
+    /// Functions of this file that return an SDK object (`def get_table(): return ...`).
+    factories: HashMap<String, Var>,
     out: FileScan,
     handler: Option<&'a str>,
+    /// The first pass only learns names; calls are recorded by the second.
+    recording: bool,
 }
 
 pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
+    scan_with(text, handler, &[])
+}
+
+/// As [`scan`], with SDK objects that names imported from other local modules hold
+/// (`seeds`: local name → the encoding of `FileScan::exported`).
+pub fn scan_with(text: &str, handler: Option<&str>, seeds: &[(String, String)]) -> FileScan {
     let mut s = Scan {
         src: text.as_bytes(),
         vars: HashMap::new(),
-        out: FileScan {
-            calls: Vec::new(),
-            dynamic: false,
-            imports: Vec::new(),
-            handler_line: None,
-        },
+        factories: HashMap::new(),
+        out: FileScan::default(),
         handler,
+        recording: false,
     };
+    for (name, enc) in seeds {
+        match name.strip_suffix("()") {
+            Some(f) => {
+                if let Some(v) = Var::decode(enc) {
+                    s.factories.insert(f.to_string(), v);
+                }
+            }
+            None => {
+                if let Some(v) = Var::decode(enc) {
+                    s.vars.insert(name.clone(), v);
+                }
+            }
+        }
+    }
     let mut parser = Parser::new();
     if parser
         .set_language(&tree_sitter_python::LANGUAGE.into())
@@ -46,8 +121,36 @@ pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
         s.out.dynamic = true;
         return s.out;
     };
-    // Pre-order, iteratively: assignments are seen before the calls that follow them.
+    // Two passes over the tree: the first learns which names hold SDK objects (wherever they
+    // are assigned or returned), the second records the calls made on them.
     crate::handler::preorder(&tree, |node| s.visit(node));
+    s.recording = true;
+    s.out.calls.clear();
+    s.out.imports.clear();
+    s.out.bindings.clear();
+    s.out.handler_line = None;
+    crate::handler::preorder(&tree, |node| s.visit(node));
+    // Module-level SDK objects and factories are what other files can import.
+    let root = tree.root_node();
+    let mut exported: Vec<(String, String)> = Vec::new();
+    let mut c = root.walk();
+    for stmt in root.named_children(&mut c) {
+        if stmt.kind() == "expression_statement" {
+            if let Some(a) = stmt.named_child(0).filter(|a| a.kind() == "assignment") {
+                if let Some(left) = a.child_by_field_name("left") {
+                    let name = s.text(left).to_string();
+                    if let Some(v) = s.vars.get(&name) {
+                        exported.push((name, v.encode()));
+                    }
+                }
+            }
+        }
+    }
+    for (f, v) in &s.factories {
+        exported.push((format!("{f}()"), v.encode()));
+    }
+    exported.sort();
+    s.out.exported = exported;
     s.out
 }
 
@@ -73,7 +176,14 @@ impl Scan<'_> {
             "attribute" => self
                 .text(func.child_by_field_name("attribute")?)
                 .to_string(),
-            "identifier" => self.text(func).to_string(),
+            "identifier" => {
+                let n = self.text(func).to_string();
+                // `get_table()`: a function of this file (or imported) returning one.
+                if let Some(v) = self.factories.get(&n) {
+                    return Some(*v);
+                }
+                n
+            }
             _ => return None,
         };
         let receiver = func
@@ -113,11 +223,120 @@ impl Scan<'_> {
                     _ => None,
                 }
             }
+            // The resource API's other objects: `sqs.Queue(url)`, `sns.Topic(arn)`, and the
+            // calls that return them.
+            "Queue" | "Topic" | "get_queue_by_name" | "create_queue" | "create_topic" => {
+                let object = func.child_by_field_name("object")?;
+                let recv = if object.kind() == "call" {
+                    self.classify(object)?
+                } else {
+                    self.vars.get(receiver.as_deref()?).copied()?
+                };
+                match (name.as_str(), recv) {
+                    ("Queue" | "get_queue_by_name" | "create_queue", Var::Resource("sqs")) => {
+                        Some(Var::Queue)
+                    }
+                    ("Topic" | "create_topic", Var::Resource("sns")) => Some(Var::Topic),
+                    _ => None,
+                }
+            }
             _ => None,
         }
     }
 
+    /// `resource.meta.client`, `table.meta.client`: the low-level client behind a resource.
+    fn meta_client(&self, n: Node) -> Option<Var> {
+        if n.kind() != "attribute" || self.text(n.child_by_field_name("attribute")?) != "client" {
+            return None;
+        }
+        let meta = n.child_by_field_name("object")?;
+        if meta.kind() != "attribute" || self.text(meta.child_by_field_name("attribute")?) != "meta"
+        {
+            return None;
+        }
+        let base = meta.child_by_field_name("object")?;
+        match self.vars.get(self.text(base)).copied()? {
+            Var::Resource(s) => Some(Var::Client(s)),
+            Var::Table => Some(Var::Client("dynamodb")),
+            Var::Bucket | Var::Object => Some(Var::Client("s3")),
+            Var::Queue => Some(Var::Client("sqs")),
+            Var::Topic => Some(Var::Client("sns")),
+            Var::Client(_) => None,
+        }
+    }
+
+    /// What an expression holds, when it is an SDK object.
+    fn value_of(&mut self, n: Node) -> Option<Var> {
+        match n.kind() {
+            "call" => self.classify(n),
+            "identifier" | "attribute" => self
+                .vars
+                .get(self.text(n))
+                .copied()
+                .or_else(|| self.meta_client(n)),
+            "await" | "parenthesized_expression" => self.value_of(n.named_child(0)?),
+            _ => None,
+        }
+    }
+
+    /// A function's name, for the `return` statements inside it.
+    fn enclosing_function(&self, n: Node) -> Option<String> {
+        let mut cur = n.parent();
+        while let Some(p) = cur {
+            if p.kind() == "function_definition" {
+                return p
+                    .child_by_field_name("name")
+                    .map(|x| self.text(x).to_string());
+            }
+            cur = p.parent();
+        }
+        None
+    }
+
+    /// An SDK object handed to code this scan does not follow (a class, a local function, a
+    /// list): its later calls cannot be named, so "unused" cannot be proven.
+    fn escapes(&mut self, call: Node) {
+        let Some(func) = call.child_by_field_name("function") else {
+            return;
+        };
+        let callee = self.text(func);
+        let short = callee.rsplit('.').next().unwrap_or(callee);
+        if HARMLESS_CALLEES.contains(&short) {
+            return;
+        }
+        // Calls on an SDK object take plain values, except the SDK's own helpers.
+        if func.kind() == "attribute" {
+            if let Some(obj) = func.child_by_field_name("object") {
+                if self.value_of(obj).is_some() {
+                    return;
+                }
+            }
+        }
+        let Some(args) = call.child_by_field_name("arguments") else {
+            return;
+        };
+        let mut c = args.walk();
+        let passed: Vec<Node> = args
+            .named_children(&mut c)
+            .map(|a| {
+                if a.kind() == "keyword_argument" {
+                    a.child_by_field_name("value").unwrap_or(a)
+                } else {
+                    a
+                }
+            })
+            .collect();
+        for a in passed {
+            if self.value_of(a).is_some() {
+                self.out.dynamic = true;
+            }
+        }
+    }
+
     fn record(&mut self, actions: Vec<String>, node: Node) {
+        if !self.recording {
+            return;
+        }
         let p = node.start_position();
         for a in actions {
             self.out
@@ -149,14 +368,43 @@ impl Scan<'_> {
                         self.out.handler_line = Some((p.row as u32 + 1, p.column as u32 + 1));
                     }
                 }
-                if right.kind() == "call" {
-                    if let Some(v) = self.classify(right) {
-                        let name = self.text(left).to_string();
-                        self.vars.insert(name, v);
+                if let Some(v) = self.value_of(right) {
+                    let name = self.text(left).to_string();
+                    self.vars.insert(name, v);
+                } else if left.kind() == "subscript" && self.value_of(right).is_some() {
+                    self.out.dynamic = true;
+                }
+            }
+            "return_statement" => {
+                if let Some(v) = node.named_child(0).and_then(|e| self.value_of(e)) {
+                    if let Some(f) = self.enclosing_function(node) {
+                        self.factories.insert(f, v);
                     }
                 }
             }
-            "call" => self.call(node),
+            "list" | "tuple" | "dictionary" | "set" => {
+                // `clients = {"s3": s3}`: where it goes next is not followed.
+                let mut c = node.walk();
+                let items: Vec<Node> = node.named_children(&mut c).collect();
+                for i in items {
+                    let v = if i.kind() == "pair" {
+                        i.child_by_field_name("value")
+                    } else {
+                        Some(i)
+                    };
+                    if v.is_some_and(|v| matches!(v.kind(), "identifier" | "call"))
+                        && v.and_then(|v| self.value_of(v)).is_some()
+                    {
+                        self.out.dynamic = true;
+                    }
+                }
+            }
+            "call" => {
+                if self.recording {
+                    self.escapes(node);
+                }
+                self.call(node);
+            }
             "function_definition" => {
                 if let (Some(h), Some(name)) = (self.handler, node.child_by_field_name("name")) {
                     if self.text(name) == h && self.out.handler_line.is_none() {
@@ -192,9 +440,15 @@ impl Scan<'_> {
                         let mut c = node.walk();
                         for n in node.children_by_field_name("name", &mut c) {
                             let name = n.child_by_field_name("name").unwrap_or(n);
+                            let local = n.child_by_field_name("alias").unwrap_or(name);
                             self.out
                                 .imports
                                 .push(format!("{module}.{}", self.text(name)));
+                            self.out.bindings.push((
+                                self.text(local).to_string(),
+                                module.clone(),
+                                self.text(name).to_string(),
+                            ));
                         }
                         self.out.imports.push(module);
                     }
@@ -228,11 +482,7 @@ impl Scan<'_> {
             return;
         };
         let op = self.text(attr).to_string();
-        let recv = if obj.kind() == "call" {
-            self.classify(obj)
-        } else {
-            self.vars.get(self.text(obj)).copied()
-        };
+        let recv = self.value_of(obj);
         let Some(recv) = recv else {
             // `bucket.objects.all()` / `.filter()`: listing through a collection.
             if obj.kind() == "attribute" {
@@ -268,7 +518,35 @@ impl Scan<'_> {
                     action_for(svc, &op)
                 }
             }
-            Var::Resource(_) => Vec::new(),
+            // Operations on the service resource itself (`dynamodb.batch_get_item`).
+            Var::Resource(svc) => match op.as_str() {
+                "get_queue_by_name" => vec!["sqs:GetQueueUrl".into()],
+                "create_queue" => vec!["sqs:CreateQueue".into()],
+                "create_topic" => vec!["sns:CreateTopic".into()],
+                "Table" | "Bucket" | "Object" | "Queue" | "Topic" => Vec::new(),
+                _ if op.chars().all(|c| c.is_ascii_lowercase() || c == '_') => action_for(svc, &op),
+                _ => Vec::new(),
+            },
+            Var::Queue => match op.as_str() {
+                "send_message" => vec!["sqs:SendMessage".into()],
+                "send_messages" => vec!["sqs:SendMessage".into()],
+                "receive_messages" => vec!["sqs:ReceiveMessage".into()],
+                "delete_messages" => vec!["sqs:DeleteMessage".into()],
+                "change_message_visibility_batch" => vec!["sqs:ChangeMessageVisibility".into()],
+                "purge" => vec!["sqs:PurgeQueue".into()],
+                "delete" => vec!["sqs:DeleteQueue".into()],
+                "set_attributes" => vec!["sqs:SetQueueAttributes".into()],
+                "load" | "reload" => vec!["sqs:GetQueueAttributes".into()],
+                _ => Vec::new(),
+            },
+            Var::Topic => match op.as_str() {
+                "publish" => vec!["sns:Publish".into()],
+                "subscribe" => vec!["sns:Subscribe".into()],
+                "delete" => vec!["sns:DeleteTopic".into()],
+                "set_attributes" => vec!["sns:SetTopicAttributes".into()],
+                "load" | "reload" => vec!["sns:GetTopicAttributes".into()],
+                _ => Vec::new(),
+            },
             Var::Table => match op.as_str() {
                 "batch_writer" => vec!["dynamodb:BatchWriteItem".to_string()],
                 _ => action_for("dynamodb", &op),
@@ -343,5 +621,83 @@ def handler(event, context):
         assert!(s.dynamic);
         let s = scan("import boto3\nc = boto3.client(service)\n", None);
         assert!(s.dynamic);
+    }
+
+    #[test]
+    fn resource_api_queues_topics_and_meta_clients() {
+        let src = r#"
+import boto3
+sqs = boto3.resource("sqs")
+sns = boto3.resource("sns")
+ddb = boto3.resource("dynamodb")
+table = ddb.Table("t")
+
+def handler(event, context):
+    sqs.Queue(event["url"]).send_message(MessageBody="x")
+    q = sqs.get_queue_by_name(QueueName="jobs")
+    q.receive_messages()
+    sns.Topic("arn").publish(Message="m")
+    table.meta.client.transact_write_items(TransactItems=[])
+    ddb.batch_get_item(RequestItems={})
+"#;
+        let s = scan(src, None);
+        assert!(!s.dynamic);
+        let mut a: Vec<String> = s.calls.into_iter().map(|c| c.0).collect();
+        a.sort();
+        a.dedup();
+        assert_eq!(
+            a,
+            vec![
+                "dynamodb:BatchGetItem",
+                // TransactWriteItems is authorised per item action.
+                "dynamodb:ConditionCheckItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "sns:Publish",
+                "sqs:GetQueueUrl",
+                "sqs:ReceiveMessage",
+                "sqs:SendMessage",
+            ]
+        );
+    }
+
+    #[test]
+    fn factories_are_followed_and_escaping_clients_make_the_scan_incomplete() {
+        let src = r#"
+import boto3
+
+def get_table():
+    return boto3.resource("dynamodb").Table("t")
+
+def handler(event, context):
+    get_table().put_item(Item={})
+"#;
+        let s = scan(src, None);
+        assert_eq!(
+            s.calls.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
+            ["dynamodb:PutItem"]
+        );
+        assert!(!s.dynamic);
+        assert!(s
+            .exported
+            .contains(&("get_table()".to_string(), "table".to_string())));
+        // Handed to a class this scan does not follow: what it calls is unknown.
+        let wrapped = "import boto3\nfrom db import MediaDB\ndb = MediaDB(boto3.resource('dynamodb').Table('t'))\n";
+        assert!(scan(wrapped, None).dynamic);
+        let passed =
+            "import boto3\ns3 = boto3.client('s3')\ndef handler(e, c):\n    upload(s3, e)\n";
+        assert!(scan(passed, None).dynamic);
+        let logged = "import boto3\ns3 = boto3.client('s3')\nprint(s3)\n";
+        assert!(!scan(logged, None).dynamic);
+    }
+
+    #[test]
+    fn objects_imported_from_other_modules_are_known_through_seeds() {
+        let src = "from db import table\ndef handler(e, c):\n    table.put_item(Item={})\n";
+        assert!(scan(src, None).calls.is_empty());
+        let seeded = super::scan_with(src, None, &[("table".into(), "table".into())]);
+        assert_eq!(seeded.calls.len(), 1);
+        assert_eq!(seeded.calls[0].0, "dynamodb:PutItem");
     }
 }

@@ -1,0 +1,82 @@
+//! SDK objects created in one module and used in another are followed, and what cannot be
+//! followed makes the analysis say it is incomplete.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
+use fnguard_code::{analyze_function, Language};
+use std::path::Path;
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn actions(facts: &fnguard_model::CodeFacts) -> Vec<String> {
+    let mut a: Vec<String> = facts.calls.iter().map(|c| c.action.clone()).collect();
+    a.sort();
+    a.dedup();
+    a
+}
+
+#[test]
+fn python_tables_and_factories_imported_from_a_module() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "lib/db.py",
+        "import boto3\n\ntable = boto3.resource('dynamodb').Table('orders')\n\ndef queue():\n    return boto3.resource('sqs').Queue('url')\n",
+    );
+    write(dir.path(), "lib/__init__.py", "");
+    write(
+        dir.path(),
+        "app.py",
+        "from lib.db import table, queue\n\ndef handler(event, context):\n    table.put_item(Item=event)\n    queue().send_message(MessageBody='x')\n",
+    );
+    let facts = analyze_function(dir.path(), dir.path(), "app.handler", Language::Python);
+    assert_eq!(actions(&facts), ["dynamodb:PutItem", "sqs:SendMessage"]);
+    assert!(facts.complete);
+}
+
+#[test]
+fn javascript_clients_exported_by_a_module() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "clients.js",
+        "const AWS = require('aws-sdk');\nconst s3 = new AWS.S3();\nmodule.exports = { s3 };\n",
+    );
+    write(
+        dir.path(),
+        "index.js",
+        "const { s3 } = require('./clients');\nconst clients = require('./clients');\nexports.handler = async () => {\n  await s3.getObject({}).promise();\n  await clients.s3.putObject({}).promise();\n};\n",
+    );
+    let facts = analyze_function(
+        dir.path(),
+        dir.path(),
+        "index.handler",
+        Language::JavaScript,
+    );
+    assert_eq!(actions(&facts), ["s3:GetObject", "s3:PutObject"]);
+    assert!(facts.complete);
+}
+
+#[test]
+fn a_client_handed_to_a_class_makes_unused_unprovable() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.py",
+        "import boto3\nfrom repo import Repo\n\nrepo = Repo(boto3.resource('dynamodb').Table('t'))\n\ndef handler(event, context):\n    return repo.find(event['id'])\n",
+    );
+    write(
+        dir.path(),
+        "repo.py",
+        "class Repo:\n    def __init__(self, table):\n        self.table = table\n    def find(self, key):\n        return self.table.get_item(Key={'id': key})\n",
+    );
+    let facts = analyze_function(dir.path(), dir.path(), "app.handler", Language::Python);
+    assert!(
+        !facts.complete,
+        "the table's calls happen in Repo, which is not followed"
+    );
+}
