@@ -137,3 +137,57 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64),
+        ..ProptestConfig::default()
+    })]
+    /// FG306 is certain or silent: a suggested policy never drops an action that a call site
+    /// of the function's code maps to and the role grants — whether or not the handler reaches
+    /// that call site.
+    #[test]
+    fn suggestion_keeps_every_granted_called_action(
+        statements in prop::collection::vec(arb_statement(), 1..5),
+        calls in prop::collection::vec((0..CALLS.len(), any::<bool>()), 0..6),
+    ) {
+        let mut role = Role::new("R", Location::new("t.yml", 1, 1));
+        role.inline_policies.push(PolicyDocument { statements, location: Location::new("t.yml", 1, 1) });
+        let mut f = Function::new("f", Location::new("t.yml", 1, 1));
+        f.code = Some(CodeFacts {
+            calls: calls
+                .iter()
+                .map(|&(i, reachable)| SdkCall { action: CALLS[i].into(), location: Location::new("h.py", 1, 1), reachable })
+                .collect(),
+            complete: true,
+            ..Default::default()
+        });
+        let lp = analyse(&role, &[&f], &[]);
+        let perms = &lp.perms;
+        let suggested: Vec<String> = lp.suggested_policy["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|st| st["Action"].as_array().unwrap().iter().filter_map(|a| a.as_str().map(str::to_string)))
+            .collect();
+        for &(i, _) in &calls {
+            let a = CALLS[i];
+            // Granted on every resource (a grant on `bucket/*` does not reach `s3:ListBucket`,
+            // whose resource is the bucket: the suggestion rightly keeps it off).
+            let granted = perms.grants.iter().any(|g| {
+                g.allow
+                    && g.matches_action(a)
+                    && g.not_resources.is_empty()
+                    && g.resources.iter().any(|r| r.as_str() == Some("*"))
+            }) && !perms.denied(a);
+            prop_assert!(!lp.unused.iter().any(|u| u.eq_ignore_ascii_case(a)), "{a} is called but reported unused");
+            if granted {
+                prop_assert!(
+                    suggested.iter().any(|s| wildcard_match(s, a)),
+                    "{a} is called and granted but the suggestion drops it: {}",
+                    lp.suggested_policy
+                );
+            }
+        }
+    }
+}
