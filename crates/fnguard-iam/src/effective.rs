@@ -122,16 +122,22 @@ fn add_managed(out: &mut RolePolicies, m: &Setting<String>) {
     };
     match managed_policy(arn) {
         Some(p) => {
-            for st in p.statements {
+            for st in &p.statements {
+                let resources: Vec<Val<String>> = if st.resources.is_empty() {
+                    // `NotResource` alone: everything but those.
+                    vec![Val::Known("*".into())]
+                } else {
+                    st.resources.iter().cloned().map(Val::Known).collect()
+                };
                 out.grants.push(Grant {
-                    allow: true,
-                    actions: st.actions.iter().map(|s| s.to_string()).collect(),
+                    allow: st.allow,
+                    actions: st.actions.clone(),
                     not_action: st.not_action,
-                    resources: vec![Val::Known("*".into())],
-                    not_resources: Vec::new(),
-                    condition_keys: st.condition_key.iter().map(|s| s.to_string()).collect(),
+                    resources,
+                    not_resources: st.not_resources.iter().cloned().map(Val::Known).collect(),
+                    condition_keys: st.condition_keys.clone(),
                     location: m.location.clone(),
-                    managed: Some(p.name),
+                    managed: Some(p.name.as_str()),
                 });
             }
         }
@@ -211,7 +217,8 @@ const TYPE_WORDS: &[&str] = &[
     "queue",
 ];
 
-fn is_any_resource(s: &str) -> bool {
+/// `*`, or every resource of a type (`arn:aws:s3:::*`, `arn:aws:iam::*:role/*`).
+pub fn is_any_resource(s: &str) -> bool {
     if s == "*" {
         return true;
     }

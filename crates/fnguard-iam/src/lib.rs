@@ -9,7 +9,9 @@ mod least;
 mod managed;
 
 pub use catalog::{catalog, install_catalog, AccessLevel, Action, Catalog};
-pub use effective::{effective_permissions, Grant, RolePolicies};
+pub use effective::{effective_permissions, is_any_resource, Grant, RolePolicies};
 pub use escalation::{escalations, EscalationMethod, ESCALATION_METHODS};
 pub use least::{analyse, implied_actions, is_baseline, is_data_event, FunctionPermissions};
-pub use managed::{managed_policy, ManagedPolicy, BROAD_MANAGED};
+pub use managed::{
+    managed_catalog, managed_policy, ManagedCatalog, ManagedPolicy, ManagedStatement,
+};

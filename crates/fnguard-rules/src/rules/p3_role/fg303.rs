@@ -41,51 +41,20 @@ declare_rule! {
 
 impl_rule!(SensitiveActionOnAnyResource, check);
 
-const DATA_READS: &[&str] = &[
-    "s3:GetObject",
-    "s3:GetObjectVersion",
-    "dynamodb:GetItem",
-    "dynamodb:BatchGetItem",
-    "dynamodb:Query",
-    "dynamodb:Scan",
-    "dynamodb:PartiQLSelect",
-    "secretsmanager:GetSecretValue",
-    "ssm:GetParameter",
-    "ssm:GetParameters",
-    "ssm:GetParametersByPath",
-    "kms:Decrypt",
-    "sqs:ReceiveMessage",
-    "kinesis:GetRecords",
-    "rds-data:ExecuteStatement",
-    "rds-data:BatchExecuteStatement",
-    "dynamodb:GetRecords",
-    "logs:GetLogEvents",
-    "logs:FilterLogEvents",
-    "lambda:GetFunction",
-];
-
-/// What every function needs on `*` to log, and what a function in a VPC needs on `*` to
-/// manage its network interfaces (as AWSLambdaVPCAccessExecutionRole grants); not findings.
-const BASELINE: &[&str] = &[
-    "logs:CreateLogGroup",
-    "logs:CreateLogStream",
-    "logs:PutLogEvents",
-    "ec2:CreateNetworkInterface",
-    "ec2:DeleteNetworkInterface",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DetachNetworkInterface",
-    "ec2:AssignPrivateIpAddresses",
-    "ec2:UnassignPrivateIpAddresses",
-];
-
 fn sensitive(a: &Action) -> bool {
-    if a.resource_types.is_empty() || BASELINE.iter().any(|b| b.eq_ignore_ascii_case(&a.name)) {
+    if a.resource_types.is_empty()
+        || super::BASELINE
+            .iter()
+            .any(|b| b.eq_ignore_ascii_case(&a.name))
+    {
         return false;
     }
     matches!(
         a.level,
         AccessLevel::Write | AccessLevel::PermissionsManagement
-    ) || DATA_READS.iter().any(|d| d.eq_ignore_ascii_case(&a.name))
+    ) || super::DATA_READS
+        .iter()
+        .any(|d| d.eq_ignore_ascii_case(&a.name))
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {

@@ -1,14 +1,19 @@
 use super::super::impl_rule;
 use super::{ids, roles_in_use};
 use crate::{subject, Context};
+use fnguard_iam::{catalog, AccessLevel};
 use fnguard_model::Finding;
 
 declare_rule! {
     /// ## What it does
-    /// Finds execution roles with a broad AWS managed policy attached: any `*FullAccess` policy
-    /// (`AmazonS3FullAccess`, `AmazonDynamoDBFullAccess`, `AWSLambda_FullAccess`, ...),
-    /// `*Administrator` policies, `AWSLambdaExecute` (S3 read/write on every bucket). The
-    /// administrator policies themselves are FG301's.
+    /// Finds execution roles with a broad AWS managed policy attached, judged on the policy's
+    /// published content (every AWS managed policy is embedded, with its version and date):
+    /// unconditioned grants on every resource of a whole service (`s3:*`), of permissions
+    /// management, of ten or more write actions, or of sensitive data reads (`s3:GetObject`,
+    /// `dynamodb:Scan`, `secretsmanager:GetSecretValue`, ...). `AmazonS3FullAccess`,
+    /// `AmazonDynamoDBFullAccess` and `AWSLambdaExecute` are; `AWSLambdaBasicExecutionRole` and
+    /// `AWSLambdaSQSQueueExecutionRole` are not (what the Lambda service reads to poll a queue
+    /// or stream trigger is not counted). Administrator policies are FG301's.
     ///
     /// ## Why is this bad?
     /// Managed policies are written for people administering a service, not for a function
@@ -36,11 +41,74 @@ declare_rule! {
 
 impl_rule!(BroadManagedPolicy, check);
 
-fn broad(name: &str) -> bool {
-    !matches!(name, "AdministratorAccess" | "PowerUserAccess")
-        && (name.contains("FullAccess")
-            || name.ends_with("Administrator")
-            || name == "AWSLambdaExecute")
+/// How many write actions on every resource make a policy broad even without a service
+/// wildcard (a function writes to a handful of things).
+const MANY_WRITES: usize = 10;
+
+/// What the Lambda service does with the role to poll a queue or stream trigger
+/// (`AWSLambdaSQSQueueExecutionRole`, `AWSLambdaKinesisExecutionRole`): reads that serve the
+/// event source mapping, not the code.
+const TRIGGER_POLLING: &[&str] = &[
+    "sqs:ReceiveMessage",
+    "kinesis:GetRecords",
+    "dynamodb:GetRecords",
+];
+
+/// What makes an AWS managed policy broad, judged on its published content: unconditioned
+/// grants on every resource of a whole service (`s3:*`), of permissions management, of many
+/// writes, or of sensitive data reads. Administrator policies are FG301's. `None` when it is
+/// not broad.
+fn broadness(policy: &fnguard_iam::ManagedPolicy) -> Option<Vec<String>> {
+    let cat = catalog();
+    let mut why: Vec<String> = Vec::new();
+    let mut writes: Vec<String> = Vec::new();
+    for st in policy
+        .statements
+        .iter()
+        .filter(|s| s.allow && s.condition_keys.is_empty())
+    {
+        let any =
+            st.resources.is_empty() || st.resources.iter().any(|r| fnguard_iam::is_any_resource(r));
+        if !any {
+            continue;
+        }
+        if st.not_action || st.actions.iter().any(|a| a == "*" || a == "*:*") {
+            return None; // administrator access: FG301
+        }
+        for pattern in &st.actions {
+            if pattern.ends_with(":*") {
+                why.push(format!("`{pattern}`"));
+                continue;
+            }
+            for a in cat.expand(pattern) {
+                if super::BASELINE
+                    .iter()
+                    .chain(TRIGGER_POLLING)
+                    .any(|b| b.eq_ignore_ascii_case(&a.name))
+                {
+                    continue;
+                }
+                if a.level == AccessLevel::PermissionsManagement
+                    || super::DATA_READS
+                        .iter()
+                        .any(|d| d.eq_ignore_ascii_case(&a.name))
+                {
+                    why.push(format!("`{}`", a.name));
+                } else if a.level == AccessLevel::Write {
+                    writes.push(a.name.clone());
+                }
+            }
+        }
+    }
+    writes.sort();
+    writes.dedup();
+    // Whole services first, then single actions, then the count of writes.
+    why.sort_by_key(|w| (!w.ends_with(":*`"), w.clone()));
+    why.dedup();
+    if writes.len() >= MANY_WRITES {
+        why.push(format!("{} write actions", writes.len()));
+    }
+    (!why.is_empty()).then_some(why)
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -50,25 +118,34 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             let Some(arn) = m.value.as_str() else {
                 continue;
             };
-            let Some(name) = arn
-                .strip_prefix("arn:aws:iam::aws:policy/")
-                .map(|r| r.rsplit('/').next().unwrap_or(r))
-            else {
+            let Some(policy) = fnguard_iam::managed_policy(arn) else {
                 continue;
             };
-            if !broad(name) {
+            let Some(why) = broadness(policy) else {
                 continue;
-            }
+            };
+            let shown: Vec<&str> = why.iter().take(4).map(String::as_str).collect();
+            let more = if why.len() > 4 {
+                format!(" and {} more", why.len() - 4)
+            } else {
+                String::new()
+            };
             cx.finding(
                 &BroadManagedPolicy::META,
                 m.location.clone(),
-                format!("role `{}` of {} has the broad AWS managed policy {name}", role.id, subject(&names)),
+                format!(
+                    "role `{}` of {} has the AWS managed policy {}, which grants {}{more} on every resource",
+                    role.id,
+                    subject(&names),
+                    policy.name,
+                    shown.join(", ")
+                ),
             )
             .functions(&names)
             .resource(&role.id)
-            .key(name)
+            .key(&policy.name)
             .fix(super::role_fix(role, "Replace the managed policy with statements (or a SAM policy template) scoped to the actions and resources the function uses."))
-            .evidence(serde_json::json!({ "policy": arn }))
+            .evidence(serde_json::json!({ "policy": arn, "version": policy.version, "updated": policy.updated, "grants": why }))
             .emit(out);
         }
     }

@@ -36,6 +36,44 @@ pub(crate) fn roles_in_use<'a>(
     out
 }
 
+/// Data reads that expose what a function's stores hold (for FG303, FG308).
+pub(crate) const DATA_READS: &[&str] = &[
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "dynamodb:PartiQLSelect",
+    "secretsmanager:GetSecretValue",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "ssm:GetParametersByPath",
+    "kms:Decrypt",
+    "sqs:ReceiveMessage",
+    "kinesis:GetRecords",
+    "rds-data:ExecuteStatement",
+    "rds-data:BatchExecuteStatement",
+    "dynamodb:GetRecords",
+    "logs:GetLogEvents",
+    "logs:FilterLogEvents",
+    "lambda:GetFunction",
+];
+
+/// What every function needs on `*` to log, and what a function in a VPC needs on `*` to
+/// manage its network interfaces (as AWSLambdaVPCAccessExecutionRole grants); not findings.
+pub(crate) const BASELINE: &[&str] = &[
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DetachNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+];
+
 /// A permission rule's fix, with how to change the role in the tool that makes it.
 pub(crate) fn role_fix(role: &Role, fix: &str) -> String {
     match &role.fix_hint {
