@@ -884,14 +884,22 @@ impl Service<'_> {
             "stream" => {
                 let arn = spec.get("arn").unwrap_or(spec);
                 let text = arn.scalar_text().unwrap_or_default();
+                // The framework takes the type from the ARN; an ARN that is not resolved here
+                // says nothing about which service it is.
+                let refers_to_stream_arn = arn.get("Fn::GetAtt").is_some_and(|g| {
+                    g.items().get(1).and_then(Node::str) == Some("StreamArn")
+                        || g.str().is_some_and(|t| t.ends_with(".StreamArn"))
+                });
                 let service = spec
                     .get("type")
                     .and_then(Node::scalar_text)
                     .unwrap_or_else(|| {
                         if text.contains(":kinesis:") {
                             "kinesis".into()
-                        } else {
+                        } else if text.contains(":dynamodb:") || refers_to_stream_arn {
                             "dynamodb".into()
+                        } else {
+                            "unknown".into()
                         }
                     });
                 Some(TriggerKind::Stream {

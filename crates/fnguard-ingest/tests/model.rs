@@ -367,3 +367,40 @@ Resources:
         assert_eq!(cfn.resource(id).expect(id).invokes, ["Step"], "{id}");
     }
 }
+
+#[test]
+fn serverless_stream_types_come_from_what_the_arn_says() {
+    let p = load(
+        DescriptorKind::Serverless,
+        r#"service: s
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  fromSsm:
+    handler: h.a
+    events:
+      - stream: ${ssm:/streams/orders}
+  fromTable:
+    handler: h.b
+    events:
+      - stream:
+          arn: !GetAtt Orders.StreamArn
+  fromKinesis:
+    handler: h.c
+    events:
+      - stream: arn:aws:kinesis:eu-west-1:123456789012:stream/clicks
+resources:
+  Resources:
+    Orders:
+      Type: AWS::DynamoDB::Table
+"#,
+    );
+    let service = |f: &str| match &p.function(f).unwrap().triggers[0].kind {
+        TriggerKind::Stream { service, .. } => service.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(service("fromSsm"), "unknown");
+    assert_eq!(service("fromTable"), "dynamodb");
+    assert_eq!(service("fromKinesis"), "kinesis");
+}
