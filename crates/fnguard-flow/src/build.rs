@@ -113,7 +113,7 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
                 .and_then(|r| r.value.as_str())
                 .unwrap_or(if f.is_image { "container image" } else { "" })
                 .to_string(),
-            public: is_public(f),
+            public: is_public(p, f),
             sensitivity: None,
             sensitivity_reason: String::new(),
             handler: f
@@ -416,24 +416,26 @@ pub(crate) fn find_resource<'a>(
     })
 }
 
-pub fn is_public(f: &Function) -> bool {
+/// Whether anyone can invoke the function from outside: a function URL without auth, or a
+/// route with no authorizer and no API key on an API that is not private.
+pub fn is_public(p: &fnguard_model::Project, f: &Function) -> bool {
     f.url.as_ref().is_some_and(|u| {
         u.auth_type
             .value
             .as_str()
             .is_some_and(|a| a.eq_ignore_ascii_case("NONE"))
-    }) || f.triggers.iter().any(|t| {
-        matches!(
-            &t.kind,
-            TriggerKind::Api {
-                auth: Auth::None,
-                api_key_required: false,
-                ..
-            } | TriggerKind::Alb {
-                auth: Auth::None,
-                ..
-            }
-        )
+    }) || f.triggers.iter().any(|t| match &t.kind {
+        TriggerKind::Api {
+            api,
+            auth: Auth::None,
+            api_key_required: false,
+            ..
+        }
+        | TriggerKind::Alb {
+            api,
+            auth: Auth::None,
+        } => !p.api(api).is_some_and(|a| a.private),
+        _ => false,
     })
 }
 

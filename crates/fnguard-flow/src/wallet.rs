@@ -125,7 +125,8 @@ pub fn exposures(
     let pr = prices(region);
     let mut out = Vec::new();
     for f in &p.functions {
-        for (trigger, api_price, api_limit, api_limit_name, location) in entries(p, f, &pr) {
+        for (trigger, api_price, api_limit, api_limit_name, location, public) in entries(p, f, &pr)
+        {
             let mut explanation = Vec::new();
             let (conc, conc_name) = concurrency(f, account_limit);
             let timeout = seconds(f);
@@ -173,7 +174,7 @@ pub fn exposures(
                 location,
                 function: f.id.clone(),
                 trigger,
-                public: crate::build::is_public(f),
+                public,
                 max_concurrency: conc,
                 max_requests_per_second: (rps * 10.0).round() / 10.0,
                 max_usd_per_hour: (total * 100.0).round() / 100.0,
@@ -234,13 +235,15 @@ fn function_cost(f: &Function, pr: &Prices, per_hour: f64) -> (f64, String) {
     )
 }
 
-/// The function's entry points with the API price and throttle that apply.
+/// The function's entry points with the API price and throttle that apply, and whether
+/// anyone can call them (no authorization, no API key, not a private API).
 type Entry = (
     String,
     f64,
     Option<f64>,
     &'static str,
     Option<fnguard_model::Location>,
+    bool,
 );
 
 fn entries(p: &Project, f: &Function, pr: &Prices) -> Vec<Entry> {
@@ -252,16 +255,31 @@ fn entries(p: &Project, f: &Function, pr: &Prices) -> Vec<Entry> {
             None,
             "no throttling",
             Some(u.location.clone()),
+            u.auth_type
+                .value
+                .as_str()
+                .is_some_and(|a| a.eq_ignore_ascii_case("NONE")),
         ));
     }
     for t in &f.triggers {
-        let (api_id, label) = match &t.kind {
+        let (api_id, label, open) = match &t.kind {
             TriggerKind::Api {
-                api, method, path, ..
-            } => (api, format!("{method} {path} ({api})")),
+                api,
+                method,
+                path,
+                auth,
+                api_key_required,
+                ..
+            } => (
+                api,
+                format!("{method} {path} ({api})"),
+                *auth == fnguard_model::Auth::None && !api_key_required,
+            ),
             _ => continue,
         };
         let api = p.api(api_id);
+        // A private API is reachable only from the VPC endpoints allowed to call it.
+        let open = open && !api.is_some_and(|a| a.private);
         let price = match api.map(|a| a.kind) {
             Some(ApiKind::Rest) | None => pr.rest_per_million,
             Some(ApiKind::Http) => pr.http_per_million,
@@ -294,7 +312,7 @@ fn entries(p: &Project, f: &Function, pr: &Prices) -> Vec<Entry> {
                 "API Gateway default account throttle",
             ),
         };
-        out.push((label, price, limit, name, Some(t.location.clone())));
+        out.push((label, price, limit, name, Some(t.location.clone()), open));
     }
     out
 }

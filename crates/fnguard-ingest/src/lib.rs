@@ -9,6 +9,7 @@ mod codeloc;
 mod discover;
 mod error;
 pub mod node;
+mod normalize;
 mod policy;
 mod sam;
 mod sam_policies;
@@ -64,6 +65,14 @@ pub struct Loaded {
 
 /// Load one discovered descriptor. `root` is the scanned root that paths are reported against.
 pub fn load(root: &Path, candidate: &Candidate, options: &LoadOptions) -> Loaded {
+    let mut loaded = load_descriptor(root, candidate, options);
+    for p in loaded.project.iter_mut().chain(loaded.nested.iter_mut()) {
+        normalize::websocket_auth(p);
+    }
+    loaded
+}
+
+fn load_descriptor(root: &Path, candidate: &Candidate, options: &LoadOptions) -> Loaded {
     let rel = relative(root, &candidate.path);
     if candidate.kind == DescriptorKind::Terraform {
         let ctx = LoadContext {
@@ -106,6 +115,14 @@ pub fn load(root: &Path, candidate: &Candidate, options: &LoadOptions) -> Loaded
 /// Load a descriptor from text, as if it were the file `name` in an empty directory (no
 /// `samconfig.toml`, no `${file()}` targets). For fuzzing and for callers that hold the text.
 pub fn load_str(kind: DescriptorKind, name: &str, text: &str, options: &LoadOptions) -> Loaded {
+    let mut loaded = load_str_raw(kind, name, text, options);
+    for p in loaded.project.iter_mut().chain(loaded.nested.iter_mut()) {
+        normalize::websocket_auth(p);
+    }
+    loaded
+}
+
+fn load_str_raw(kind: DescriptorKind, name: &str, text: &str, options: &LoadOptions) -> Loaded {
     let root = PathBuf::from("/nonexistent-fnguard-root");
     let ctx = LoadContext {
         file: root.join(name),

@@ -51,7 +51,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         .project
         .functions
         .iter()
-        .filter(|f| fnguard_flow::is_public(f))
+        .filter(|f| fnguard_flow::is_public(cx.project, f))
     {
         let start = format!("fn:{}", f.id);
         for (func, hops) in reachable_functions(&g, &start) {

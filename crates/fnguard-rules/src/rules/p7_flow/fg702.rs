@@ -48,7 +48,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         .project
         .functions
         .iter()
-        .filter(|f| fnguard_flow::is_public(f))
+        .filter(|f| fnguard_flow::is_public(cx.project, f))
     {
         for (fid, hops) in reachable_functions(&g, &format!("fn:{}", entry.id)) {
             let Some(f) = cx.project.function(fid.trim_start_matches("fn:")) else {

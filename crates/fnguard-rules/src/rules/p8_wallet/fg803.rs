@@ -9,6 +9,9 @@ declare_rule! {
     /// throttling on any stage (`ThrottlingRateLimit`, `MethodSettings`, serverless
     /// `throttle`) and no usage plan with a rate limit. The account-level default (10,000
     /// requests per second, shared by every API in the region) is then the only bound.
+    /// Private APIs and APIs whose every route requires IAM signatures are not reported, nor
+    /// APIs with a public route to a function without reserved concurrency: FG801 reports
+    /// that function and asks for the same throttling.
     ///
     /// ## Why is this bad?
     /// One client can use the whole account's API and Lambda capacity, which is both a denial
@@ -45,7 +48,46 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 .as_ref()
                 .is_some_and(|t| t.rate.is_some() || t.burst.is_some())
         }) || api.usage_plan_throttle.is_some();
-        if throttled {
+        // A private API is reachable only from allowed VPC endpoints; IAM-signed callers are
+        // the account's own principals.
+        if throttled || api.private {
+            continue;
+        }
+        let routes: Vec<(&fnguard_model::Function, &fnguard_model::Auth, bool)> = cx
+            .project
+            .functions
+            .iter()
+            .flat_map(|f| {
+                f.triggers.iter().filter_map(move |t| match &t.kind {
+                    TriggerKind::Api {
+                        api: a,
+                        auth,
+                        api_key_required,
+                        ..
+                    } if *a == api.id => Some((f, auth, *api_key_required)),
+                    _ => None,
+                })
+            })
+            .collect();
+        if !routes.is_empty()
+            && routes
+                .iter()
+                .all(|(_, auth, _)| **auth == fnguard_model::Auth::Iam)
+        {
+            continue;
+        }
+        // A public route to a function without reserved concurrency is FG801's finding, which
+        // already asks for throttling: not reported twice.
+        let unreserved = |f: &fnguard_model::Function| {
+            !f.reserved_concurrency
+                .as_ref()
+                .and_then(|r| r.value.known())
+                .is_some_and(|n| *n >= 0)
+        };
+        if routes
+            .iter()
+            .any(|(f, auth, key)| **auth == fnguard_model::Auth::None && !key && unreserved(f))
+        {
             continue;
         }
         let fns: Vec<&str> = cx
