@@ -79,10 +79,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         // A public route to a function without reserved concurrency is FG801's finding, which
         // already asks for throttling: not reported twice.
         let unreserved = |f: &fnguard_model::Function| {
-            !f.reserved_concurrency
+            f.reserved_concurrency
                 .as_ref()
                 .and_then(|r| r.value.known())
-                .is_some_and(|n| *n >= 0)
+                .is_none_or(|n| *n < 0)
         };
         if routes
             .iter()
