@@ -494,6 +494,36 @@ pub(crate) fn add_secondary(b: &mut Builder<'_>, all: &[Res]) {
                         .get("Path")
                         .and_then(Node::scalar_text)
                         .unwrap_or_else(|| "$default".into());
+                    // An API with an OpenAPI definition: the operation it defines carries its
+                    // own authorization (SAM merges the event into it), unless the event
+                    // names an authorizer itself.
+                    let defined = api_props
+                        .get(api.as_str())
+                        .and_then(|ap| ap.get("DefinitionBody"))
+                        .and_then(|body| {
+                            crate::cfn::openapi_defined_auth(
+                                body,
+                                &method,
+                                &path,
+                                &auth_cfg.authorizers,
+                            )
+                        });
+                    if defined.is_some() {
+                        let already = b.project.function(&r.id).is_some_and(|f| {
+                            f.triggers.iter().any(|t| {
+                                matches!(&t.kind, TriggerKind::Api { api: a, method: m, path: pa, .. }
+                                    if *a == api && m.eq_ignore_ascii_case(&method) && *pa == path)
+                            })
+                        });
+                        if already {
+                            // The definition's route is this one: reported once.
+                            continue;
+                        }
+                    }
+                    let auth = match (defined, p.path(&["Auth", "Authorizer"])) {
+                        (Some(Some(d)), None) => d,
+                        _ => auth,
+                    };
                     TriggerKind::Api {
                         api,
                         method,

@@ -404,3 +404,65 @@ resources:
     assert_eq!(service("fromTable"), "dynamodb");
     assert_eq!(service("fromKinesis"), "kinesis");
 }
+
+#[test]
+fn openapi_authorization_wins_and_routes_are_not_doubled() {
+    let p = load(
+        DescriptorKind::Sam,
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionBody:
+        openapi: 3.0.1
+        components:
+          securitySchemes:
+            pool:
+              type: apiKey
+              name: Authorization
+              in: header
+              x-amazon-apigateway-authtype: cognito_user_pools
+        paths:
+          /orders:
+            get:
+              security: [{pool: []}]
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+          /admin:
+            post:
+              x-amazon-apigateway-auth:
+                type: AWS_IAM
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      InlineCode: x
+      Events:
+        Orders:
+          Type: Api
+          Properties:
+            RestApiId: !Ref Api
+            Path: /orders
+            Method: get
+        Admin:
+          Type: Api
+          Properties:
+            RestApiId: !Ref Api
+            Path: /admin
+            Method: post
+"#,
+    );
+    let routes = api_auth(&p, "Fn");
+    assert_eq!(
+        routes,
+        vec![
+            ("GET /orders".to_string(), Auth::Cognito),
+            ("POST /admin".to_string(), Auth::Iam),
+        ]
+    );
+}

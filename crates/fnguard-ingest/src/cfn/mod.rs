@@ -394,6 +394,8 @@ fn split_overrides(s: &str) -> Vec<String> {
     out
 }
 
+pub(crate) use openapi::defined_auth as openapi_defined_auth;
+
 pub(crate) fn openapi_routes(
     b: &mut Builder<'_>,
     api: &str,

@@ -40,11 +40,9 @@ pub(crate) fn routes(
             let Some(f) = b.function_of(uri) else {
                 continue;
             };
-            let security = op.get("security").or(global_security);
-            let auth = match security {
-                Some(sec) => security_auth(sec, schemes, authorizers),
-                None => default_auth.cloned().unwrap_or(Auth::None),
-            };
+            let auth = op_auth(op, global_security, schemes, authorizers)
+                .or_else(|| default_auth.cloned())
+                .unwrap_or(Auth::None);
             let validated = Some(
                 op.get("x-amazon-apigateway-request-validator").is_some()
                     || body.get("x-amazon-apigateway-request-validator").is_some(),
@@ -70,6 +68,59 @@ pub(crate) fn routes(
             );
         }
     }
+}
+
+/// An operation's authorization as the definition writes it: `x-amazon-apigateway-auth`
+/// (`AWS_IAM`, `NONE`), else its `security` (or the definition's), else `None` (the API's
+/// default applies).
+fn op_auth(
+    op: &Node,
+    global_security: Option<&Node>,
+    schemes: Option<&Node>,
+    authorizers: &HashMap<String, Auth>,
+) -> Option<Auth> {
+    if let Some(t) = op
+        .path(&["x-amazon-apigateway-auth", "type"])
+        .and_then(Node::str)
+    {
+        return Some(match t.to_ascii_uppercase().as_str() {
+            "AWS_IAM" => Auth::Iam,
+            "NONE" => Auth::None,
+            other => Auth::Unknown(format!("x-amazon-apigateway-auth type {other}")),
+        });
+    }
+    op.get("security")
+        .or(global_security)
+        .map(|sec| security_auth(sec, schemes, authorizers))
+}
+
+/// The authorization the definition gives `method path`, when it defines that operation:
+/// `Some(None)` when defined without any, `None` when not defined at all.
+pub(crate) fn defined_auth(
+    body: &Node,
+    method: &str,
+    path: &str,
+    authorizers: &HashMap<String, Auth>,
+) -> Option<Option<Auth>> {
+    let schemes = body
+        .path(&["components", "securitySchemes"])
+        .or_else(|| body.get("securityDefinitions"));
+    let item = body
+        .get("paths")?
+        .entries()
+        .iter()
+        .find(|(k, _)| k.name == path)
+        .map(|(_, v)| v)?;
+    let m = method.to_ascii_lowercase();
+    let op = item
+        .entries()
+        .iter()
+        .find(|(k, _)| {
+            let k = k.name.to_ascii_lowercase();
+            k == m || k == "x-amazon-apigateway-any-method" || m == "any"
+        })
+        .map(|(_, v)| v)?;
+    Some(op_auth(op, body.get("security"), schemes, authorizers))
 }
 
 fn security_auth(sec: &Node, schemes: Option<&Node>, authorizers: &HashMap<String, Auth>) -> Auth {
