@@ -26,7 +26,12 @@ pub struct Sources {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Sanitizer {
+    #[serde(default)]
     pub calls: Vec<String>,
+    /// Methods of objects these calls build (`Key("pk").eq(v)`): builders that bind values
+    /// instead of splicing them.
+    #[serde(default)]
+    pub receivers: Vec<String>,
     /// The rules it protects against; empty: all.
     #[serde(default)]
     pub rules: Vec<String>,

@@ -679,8 +679,11 @@ impl<'c> Analyzer<'c> {
         if let Some(r) = self.local_call(fr, c, &args) {
             return r;
         }
+        let built_by = c.receiver.as_ref().and_then(builder_callee);
         for s in &cat.sanitizers {
-            if s.calls.iter().any(|p| callee_matches(p, callee)) {
+            let by_receiver =
+                built_by.is_some_and(|b| s.receivers.iter().any(|p| callee_matches(p, b)));
+            if by_receiver || s.calls.iter().any(|p| callee_matches(p, callee)) {
                 if s.rules.is_empty() {
                     return None;
                 }
@@ -1306,6 +1309,20 @@ fn join_env(env: &mut HashMap<String, Taint>, other: HashMap<String, Taint>) {
         let merged = Taint::merge(env.remove(&k), Some(v));
         if let Some(m) = merged {
             env.insert(k, m);
+        }
+    }
+}
+
+/// The call that built a method chain's receiver: `Key("pk")` for `Key("pk").eq(v).and(...)`.
+fn builder_callee(e: &Expr) -> Option<&str> {
+    let mut e = e;
+    loop {
+        match e {
+            Expr::Call(c) => match &c.receiver {
+                Some(r) => e = r,
+                None => return Some(&c.callee),
+            },
+            _ => return None,
         }
     }
 }
