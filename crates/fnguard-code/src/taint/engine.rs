@@ -121,6 +121,9 @@ struct Frame {
     returns: Option<Taint>,
     /// Functions visible by name (module functions, nested defs).
     locals: HashMap<String, FunctionDef>,
+    /// Names holding the start of a URL the code's author chose (a literal, or configuration
+    /// read from the environment): what comes after it cannot move the request to another host.
+    bases: HashMap<String, UrlBase>,
     depth: usize,
 }
 
@@ -260,9 +263,15 @@ impl<'c> Analyzer<'c> {
 
     fn frame(&self, file: usize, is_handler: bool, depth: usize) -> Frame {
         let mut locals = HashMap::new();
+        let mut bases = HashMap::new();
         if let Some((_, m, _)) = self.files.get(file) {
             for f in &m.functions {
                 locals.insert(f.name.clone(), f.clone());
+            }
+            for st in &m.top {
+                if let Stmt::Assign { targets, value, .. } = st {
+                    bind_bases(&mut bases, targets, value);
+                }
             }
         }
         Frame {
@@ -271,6 +280,7 @@ impl<'c> Analyzer<'c> {
             is_handler,
             returns: None,
             locals,
+            bases,
             depth,
         }
     }
@@ -320,6 +330,7 @@ impl<'c> Analyzer<'c> {
                 pos,
             } => {
                 let t = self.eval(fr, value);
+                bind_bases(&mut fr.bases, targets, value);
                 for target in targets {
                     self.assign(fr, target, t.clone(), *augment, *pos);
                 }
@@ -548,7 +559,7 @@ impl<'c> Analyzer<'c> {
                     let pt = self.eval(fr, p);
                     t = Taint::merge(t, pt);
                 }
-                let host_fixed = fixed_host(e);
+                let host_fixed = fixed_host(e, &fr.bases);
                 t.map(|mut t| {
                     t.host_fixed = host_fixed;
                     t.stringy = true;
@@ -596,6 +607,7 @@ impl<'c> Analyzer<'c> {
                     is_handler: false,
                     returns: None,
                     locals: fr.locals.clone(),
+                    bases: fr.bases.clone(),
                     depth: fr.depth + 1,
                 };
                 if fr.depth < MAX_CALL_DEPTH {
@@ -739,6 +751,7 @@ impl<'c> Analyzer<'c> {
                     is_handler: false,
                     returns: None,
                     locals: fr.locals.clone(),
+                    bases: fr.bases.clone(),
                     depth: fr.depth + 1,
                 };
                 let t = rt.clone().step(fr.file, def.pos, "passed to a callback");
@@ -881,7 +894,7 @@ impl<'c> Analyzer<'c> {
             }
             for (expr, t) in candidates {
                 let Some(t) = t else { continue };
-                if !sink_accepts(s, expr, t) {
+                if !sink_accepts(s, expr, t, fixed_host(expr, &fr.bases)) {
                     continue;
                 }
                 hits.push((s, t.clone(), c.text.clone()));
@@ -1172,7 +1185,7 @@ fn kind_ok(s: &Sink, t: &Taint) -> bool {
     t.kinds & want != 0
 }
 
-fn sink_accepts(s: &Sink, expr: &Expr, t: &Taint) -> bool {
+fn sink_accepts(s: &Sink, expr: &Expr, t: &Taint, host_fixed: bool) -> bool {
     if !kind_ok(s, t) || t.cleared.contains(&s.rule) {
         return false;
     }
@@ -1201,7 +1214,7 @@ fn sink_accepts(s: &Sink, expr: &Expr, t: &Taint) -> bool {
     if s.logged && !t.whole {
         return false;
     }
-    if s.rule == "FG507" && (fixed_host(expr) || t.host_fixed) {
+    if s.rule == "FG507" && (host_fixed || t.host_fixed) {
         return false;
     }
     if let Some(needle) = &s.arg_contains {
@@ -1223,24 +1236,112 @@ fn is_service_field(key: &str) -> bool {
     )
 }
 
-/// `"https://api.example.com/items/" + id`: the event only chooses the path, not the host.
-fn fixed_host(expr: &Expr) -> bool {
-    let Expr::Concat(parts, _) = expr else {
-        return false;
-    };
-    let Some(Expr::Str(first, _)) = parts.first() else {
-        return false;
-    };
-    let Some(rest) = first
+/// How much of a URL a value fixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UrlBase {
+    /// Scheme and host, and the path has begun (`https://api.example.com/`): anything appended
+    /// lands in the path.
+    Host,
+    /// Configuration (`os.environ["API_URL"]`): the host is the operator's, but what follows
+    /// could still extend it (`@evil.example`) unless a literal `/` comes first.
+    Configured,
+}
+
+/// Records which assigned names now hold a URL base, and forgets those reassigned otherwise.
+fn bind_bases(bases: &mut HashMap<String, UrlBase>, targets: &[Target], value: &Expr) {
+    let base = url_base(value, bases);
+    for target in targets {
+        match target {
+            Target::Name(n) => match base {
+                Some(b) => {
+                    bases.insert(n.clone(), b);
+                }
+                None => {
+                    bases.remove(n);
+                }
+            },
+            // `const { API_URL } = process.env`
+            Target::Destructure(names) => {
+                let from_env = is_env_object(value);
+                for (_, local) in names {
+                    if from_env {
+                        bases.insert(local.clone(), UrlBase::Configured);
+                    } else {
+                        bases.remove(local);
+                    }
+                }
+            }
+            Target::Member(_) | Target::Ignore => {}
+        }
+    }
+}
+
+fn is_env_object(e: &Expr) -> bool {
+    matches!(e.text().as_deref(), Some("os.environ" | "process.env"))
+}
+
+/// A read of one environment variable: `os.environ["X"]`, `os.environ.get("X")`,
+/// `os.getenv("X")`, `process.env.X`.
+fn is_env_read(e: &Expr) -> bool {
+    match e {
+        Expr::Member { obj, .. } => is_env_object(obj),
+        Expr::Call(c) => matches!(
+            c.callee.as_str(),
+            "os.getenv" | "os.environ.get" | "os.environ.__getitem__"
+        ),
+        _ => false,
+    }
+}
+
+/// What part of a URL `e` fixes, if any.
+fn url_base(e: &Expr, bases: &HashMap<String, UrlBase>) -> Option<UrlBase> {
+    match e {
+        Expr::Str(s, _) => literal_host_and_path(s).then_some(UrlBase::Host),
+        Expr::Name(n, _) => bases.get(n).copied(),
+        _ if is_env_read(e) => Some(UrlBase::Configured),
+        Expr::Concat(parts, _) => {
+            let mut parts = parts.iter();
+            let first = url_base(parts.next()?, bases)?;
+            if first == UrlBase::Host {
+                return Some(UrlBase::Host);
+            }
+            match parts.next() {
+                Some(Expr::Str(s, _)) if s.starts_with('/') => Some(UrlBase::Host),
+                Some(_) => None,
+                None => Some(first),
+            }
+        }
+        // `BASE.rstrip("/")`, `` `${BASE}`.trim() ``: still the same base.
+        Expr::Call(c)
+            if matches!(
+                c.callee.rsplit('.').next(),
+                Some("rstrip" | "strip" | "trim" | "trimEnd" | "removesuffix")
+            ) =>
+        {
+            url_base(c.receiver.as_ref()?, bases)
+        }
+        _ => None,
+    }
+}
+
+/// `"https://api.example.com/items/"`: a scheme, a literal host, and the start of the path.
+fn literal_host_and_path(s: &str) -> bool {
+    let Some(rest) = s
         .strip_prefix("https://")
-        .or_else(|| first.strip_prefix("http://"))
+        .or_else(|| s.strip_prefix("http://"))
     else {
         return false;
     };
     match rest.find('/') {
-        Some(i) => !rest[..i].contains(['{', '$']) && i > 0,
+        Some(i) => i > 0 && !rest[..i].contains(['{', '$', '%']),
         None => false,
     }
+}
+
+/// `"https://api.example.com/items/" + id`, `f"{os.environ['API']}/items/{id}"`: the event only
+/// chooses the path, not the host.
+fn fixed_host(expr: &Expr, bases: &HashMap<String, UrlBase>) -> bool {
+    matches!(expr, Expr::Concat(..)) && url_base(expr, bases) == Some(UrlBase::Host)
 }
 
 fn describe(t: &Taint) -> &'static str {

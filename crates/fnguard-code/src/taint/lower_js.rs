@@ -767,19 +767,25 @@ impl Lower<'_> {
             }
             "call_expression" | "new_expression" => self.call(n, d),
             "template_string" => {
-                let mut parts = vec![Expr::Str(self.str_lit(n), p)];
-                for c in named_children(n)
-                    .into_iter()
-                    .filter(|c| c.kind() == "template_substitution")
-                {
-                    if let Some(e) = c.named_child(0) {
-                        parts.push(self.expr(e, d));
+                // Literal pieces and substitutions in order (see the Python f-string).
+                let mut parts = Vec::new();
+                for c in named_children(n) {
+                    if c.kind() == "template_substitution" {
+                        if let Some(e) = c.named_child(0) {
+                            parts.push(self.expr(e, d));
+                        }
+                    } else {
+                        let text = self.text(c);
+                        match parts.last_mut() {
+                            Some(Expr::Str(prev, _)) => prev.push_str(&text),
+                            _ => parts.push(Expr::Str(text, pos(c))),
+                        }
                     }
                 }
-                if parts.len() == 1 {
-                    parts.remove(0)
-                } else {
-                    Expr::Concat(parts, p)
+                match parts.len() {
+                    0 => Expr::Str(String::new(), p),
+                    1 if matches!(parts[0], Expr::Str(..)) => parts.remove(0),
+                    _ => Expr::Concat(parts, p),
                 }
             }
             "string" => Expr::Str(self.str_lit(n), p),

@@ -616,22 +616,28 @@ impl Lower<'_> {
             }
             "call" => self.call(n, d),
             "string" => {
-                let parts: Vec<Expr> = named_children(n)
-                    .into_iter()
-                    .filter(|c| c.kind() == "interpolation")
-                    .filter_map(|c| {
-                        c.child_by_field_name("expression")
-                            .or_else(|| c.named_child(0))
-                    })
-                    .map(|e| self.expr(e, d))
-                    .collect();
-                if parts.is_empty() {
-                    Expr::Str(self.string_text(n), p)
-                } else {
-                    let mut all = vec![Expr::Str(self.string_text(n), p)];
-                    all.extend(parts);
-                    Expr::Concat(all, p)
+                // An f-string keeps its literal pieces and interpolations in order: where the
+                // event lands (host or path of a URL, value or keyword of SQL) depends on it.
+                let children = named_children(n);
+                if !children.iter().any(|c| c.kind() == "interpolation") {
+                    return Expr::Str(self.string_text(n), p);
                 }
+                let mut parts = Vec::new();
+                for c in children {
+                    match c.kind() {
+                        "string_content" => parts.push(Expr::Str(self.text(c), pos(c))),
+                        "interpolation" => {
+                            if let Some(e) = c
+                                .child_by_field_name("expression")
+                                .or_else(|| c.named_child(0))
+                            {
+                                parts.push(self.expr(e, d));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Expr::Concat(parts, p)
             }
             "concatenated_string" => Expr::Concat(
                 named_children(n)
