@@ -109,6 +109,69 @@ const POINTER_SUFFIXES: &[&str] = &[
     "max",
 ];
 
+/// Words that make a name about a secret's settings rather than the secret:
+/// `passwordPolicyCharacters`, `RefreshTokenValidity`, `SecretRotationSchedule`.
+const SETTING_WORDS: &[&str] = &[
+    "policy",
+    "characters",
+    "chars",
+    "charset",
+    "symbols",
+    "alphabet",
+    "validity",
+    "rotation",
+    "complexity",
+    "pattern",
+    "regex",
+    "strength",
+    "requirements",
+    "required",
+    "minlength",
+    "maxlength",
+    "lifetime",
+    "expiry",
+    "expires",
+    "schedule",
+    "template",
+];
+
+/// Verbs that, right before the secret word, make the name a switch or an action:
+/// `GenerateSecret`, `EnableTokenRevocation`, `RotatePassword`.
+const ACTION_WORDS: &[&str] = &[
+    "generate", "enable", "disable", "create", "rotate", "require", "use", "reset", "forgot",
+    "change", "should", "allow", "include", "exclude", "show", "hide", "skip", "verify",
+    "validate", "check", "revoke", "prevent",
+];
+
+/// Words before a final `key` that make it a key of a data structure: `SecretJSONKey` names the
+/// field of a secret, `PartitionKey` a table's key.
+const STRUCTURE_KEY_WORDS: &[&str] = &[
+    "json",
+    "field",
+    "attribute",
+    "property",
+    "object",
+    "s3",
+    "cache",
+    "partition",
+    "sort",
+    "hash",
+    "range",
+    "primary",
+    "lookup",
+    "map",
+    "dict",
+    "idempotency",
+    "dedup",
+    "dedupe",
+    "routing",
+    "row",
+    "column",
+    "foreign",
+    "composite",
+    "index",
+];
+
 fn name_parts(name: &str) -> Vec<String> {
     let mut parts = Vec::new();
     let mut cur = String::new();
@@ -117,7 +180,12 @@ fn name_parts(name: &str) -> Vec<String> {
         let boundary = c == '_'
             || c == '-'
             || c == '.'
-            || (c.is_uppercase() && i > 0 && chars[i - 1].is_lowercase());
+            || (c.is_uppercase() && i > 0 && chars[i - 1].is_lowercase())
+            // The end of an acronym: `JSONKey` is `JSON` + `Key`.
+            || (c.is_uppercase()
+                && i > 0
+                && chars[i - 1].is_uppercase()
+                && chars.get(i + 1).is_some_and(|n| n.is_lowercase()));
         if boundary && !cur.is_empty() {
             parts.push(cur.to_ascii_lowercase());
             cur.clear();
@@ -151,6 +219,22 @@ pub fn is_secret_name(name: &str) -> bool {
         )
     }) {
         return false;
+    }
+    if parts.iter().any(|p| SETTING_WORDS.contains(&p.as_str())) {
+        return false;
+    }
+    let n = parts.len();
+    if n >= 2 && parts[n - 1] == "key" && STRUCTURE_KEY_WORDS.contains(&parts[n - 2].as_str()) {
+        return false;
+    }
+    let secret_at = parts
+        .iter()
+        .position(|p| SECRET_WORDS.iter().any(|w| p.contains(w)))
+        .or_else(|| (n >= 2 && parts[n - 1] == "key").then(|| n - 2));
+    if let Some(i) = secret_at {
+        if i > 0 && ACTION_WORDS.contains(&parts[i - 1].as_str()) {
+            return false;
+        }
     }
     let joined = parts.join("");
     // `API_KEY`, `STRIPE_KEY`, `SIGNING_KEY`: a key named for what it unlocks. A bare `..._KEY`
@@ -195,6 +279,31 @@ pub fn is_placeholder_or_pointer(value: &str) -> bool {
         // `ACTIVEMQ_SECRET_ARN`, `YOUR_API_KEY`: a placeholder written as a constant name.
         || v.contains('_') && v.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
         || is_relative_path(v)
+        || is_file_path(v)
+}
+
+/// `~/.ssh/id_rsa`, `./certs/client.pem`, `C:\\keys\\app.ppk`: where a key file is, not the key.
+pub fn is_file_path(v: &str) -> bool {
+    let v = v.trim();
+    if v.contains(char::is_whitespace) || v.contains("-----") {
+        return false;
+    }
+    let rooted = v.starts_with("~/")
+        || v.starts_with("./")
+        || v.starts_with("../")
+        || v.starts_with('/')
+        || v.get(1..3) == Some(":\\");
+    let file_name = v.rsplit(['/', '\\']).next().unwrap_or(v);
+    let key_file = [
+        ".pem", ".pub", ".key", ".ppk", ".crt", ".cer", ".p12", ".pfx", ".jks", ".json", ".txt",
+        ".env",
+    ]
+    .iter()
+    .any(|ext| file_name.to_ascii_lowercase().ends_with(ext))
+        || file_name.starts_with("id_rsa")
+        || file_name.starts_with("id_ed25519")
+        || file_name.starts_with("id_ecdsa");
+    (rooted && (v.contains('/') || v.contains('\\'))) || (key_file && v.contains(['/', '\\']))
 }
 
 /// `secret/data/app/db-creds`, `config/prod.json`: where a secret is kept (a Vault or
@@ -348,6 +457,10 @@ mod tests {
             "GITHUB_TOKEN",
             "jwtSecret",
             "API_KEY",
+            "REFRESH_TOKEN",
+            "ssh_private_key",
+            "GitHubOAuthToken",
+            "DbPasswordForApp",
         ] {
             assert!(is_secret_name(n), "{n}");
         }
@@ -359,6 +472,12 @@ mod tests {
             "S3_KEY",
             "KMS_KEY_ID",
             "PARTITION_KEY",
+            "passwordPolicyCharacters",
+            "userpoolClientGenerateSecret",
+            "userpoolClientRefreshTokenValidity",
+            "GithubRepoSecretJSONKey",
+            "EnableTokenRevocation",
+            "password_policy_min_length",
         ] {
             assert!(!is_secret_name(n), "{n}");
         }
@@ -375,5 +494,9 @@ mod tests {
         assert!(literal_secret("API_TOKEN", "REPLACE_WITH_TOKEN_VALUE").is_none());
         assert!(literal_secret("DATABASE_URL", "postgres://app:s3cr3t@db:5432/app").is_some());
         assert!(literal_secret("SERVICE_URL", "https://api.example.com/v1").is_none());
+        assert!(literal_secret("ssh_private_key", "~/.ssh/id_rsa").is_none());
+        assert!(literal_secret("TLS_PRIVATE_KEY", "certs/client-key.pem").is_none());
+        assert!(is_file_path("C:\\keys\\deploy.ppk"));
+        assert!(!is_file_path("aB3/xY9+kLmN0pQr/StUvWx12"));
     }
 }

@@ -1,5 +1,5 @@
 use super::super::impl_rule;
-use crate::secrets::{is_placeholder_or_pointer, is_secret_name};
+use crate::secrets::{is_file_path, is_placeholder_or_pointer, is_secret_name};
 use crate::Context;
 use fnguard_model::Finding;
 
@@ -8,7 +8,9 @@ declare_rule! {
     /// Finds template parameters (CloudFormation `Parameters`, Terraform `variable` blocks) whose
     /// names say they hold a secret (`DbPassword`, `ApiToken`, ...) and that lack `NoEcho: true`
     /// (`sensitive = true` in Terraform), or that carry a literal secret as their default. Parameters of SSM types (`AWS::SSM::Parameter::Value<...>`) are references and
-    /// are not reported.
+    /// are not reported, nor are parameters whose default is a file path (they hold where the
+    /// secret is) or whose names are about a secret's settings (`passwordPolicyCharacters`,
+    /// `GenerateSecret`, `RefreshTokenValidity`, `SecretJSONKey`).
     ///
     /// ## Why is this bad?
     /// Without `NoEcho`, CloudFormation shows the value in the console, in `DescribeStacks`
@@ -45,7 +47,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             || p.type_name == "Number"
             || p.type_name.ends_with(": number")
             || p.type_name.ends_with(": bool");
-        if !is_secret_name(&p.name) || non_secret_type {
+        // `ssh_private_key = "~/.ssh/id_rsa"`: the parameter holds where the secret is.
+        let holds_a_path = p.default.as_deref().is_some_and(is_file_path);
+        if !is_secret_name(&p.name) || non_secret_type || holds_a_path {
             continue;
         }
         let literal_default = p
