@@ -172,7 +172,15 @@ fn analyze_function(
                 .filter(|p| p.starts_with(&code_dir) && p.is_dir())
                 .unwrap_or_else(|| code_dir.clone());
             let dirs = ancestors_within(&start, root);
-            acc.read(root, &[code_dir], &dirs, wanted.as_deref(), None, cache);
+            acc.read(
+                root,
+                std::slice::from_ref(&code_dir),
+                &dirs,
+                &code_dir,
+                wanted.as_deref(),
+                None,
+                cache,
+            );
         }
     }
     for (id, dir) in layers {
@@ -182,7 +190,7 @@ fn analyze_function(
             .into_iter()
             .filter(|d| d.is_dir())
             .collect();
-        acc.read(root, &dirs, &dirs, wanted.as_deref(), Some(id), cache);
+        acc.read(root, &dirs, &dirs, dir, wanted.as_deref(), Some(id), cache);
     }
     if acc.facts.sources.is_empty() {
         return None;
@@ -201,12 +209,16 @@ struct Collected {
 impl Collected {
     /// Reads the installed trees in `installed_roots` and, per ecosystem, the nearest lockfile
     /// (else manifest) among `dirs`, nearest first. An ecosystem an installed tree covers is not
-    /// read again from lockfiles: what is installed is what ships.
+    /// read again from lockfiles: what is installed is what ships. Above `package_root` (the
+    /// directory that is deployed) only a workspace lockfile that covers the package counts:
+    /// a manifest there describes other code (the repository's tooling, an infrastructure app).
+    #[allow(clippy::too_many_arguments)]
     fn read(
         &mut self,
         root: &Path,
         installed_roots: &[PathBuf],
         dirs: &[PathBuf],
+        package_root: &Path,
         wanted: Option<&[Ecosystem]>,
         layer: Option<&str>,
         cache: &Cache,
@@ -293,12 +305,13 @@ impl Collected {
                     here_manifests.entry(eco).or_default().push((kind, path));
                 }
             }
+            let deployed = dir.starts_with(package_root);
             for (eco, l) in here_locks {
                 if locks.contains_key(&eco) {
                     continue;
                 }
                 match awaiting_workspace.get(&eco) {
-                    None if !manifests.contains_key(&eco) => {
+                    None if deployed && !manifests.contains_key(&eco) => {
                         locks.insert(eco, l);
                     }
                     Some(member) if is_workspace_member(dir, member) => {
@@ -313,7 +326,7 @@ impl Collected {
                 }
             }
             for (eco, m) in here_manifests {
-                if locks.contains_key(&eco) || manifests.contains_key(&eco) {
+                if !deployed || locks.contains_key(&eco) || manifests.contains_key(&eco) {
                     continue;
                 }
                 manifests.insert(eco, m);
@@ -658,6 +671,32 @@ mod attribution_tests {
             r#"{"name":"api","dependencies":{"lodash":"^4"}}"#,
         );
         let mut projects = vec![project_with("services/api")];
+        analyze_projects(dir.path(), &mut projects, None);
+        let deps = projects[0].functions[0].deps.as_ref().unwrap();
+        let files: Vec<&str> = deps.sources.iter().map(|s| s.file.as_str()).collect();
+        assert_eq!(files, ["package-lock.json"]);
+    }
+
+    #[test]
+    fn a_manifest_above_the_deployed_directory_is_not_the_functions() {
+        let dir = tempfile::tempdir().unwrap();
+        // The repository's infrastructure app, beside the function's code directory.
+        write(
+            dir.path(),
+            "requirements.txt",
+            "aws-cdk-lib>=2\nconstructs\n",
+        );
+        write(dir.path(), "package-lock.json", ROOT_LOCK);
+        write(
+            dir.path(),
+            "functions/api/index.js",
+            "exports.handler = 1;\n",
+        );
+        let mut projects = vec![project_with("functions/api")];
+        analyze_projects(dir.path(), &mut projects, None);
+        assert!(projects[0].functions[0].deps.is_none());
+        // Deployed from the root, the same files are the function's.
+        let mut projects = vec![project_with("")];
         analyze_projects(dir.path(), &mut projects, None);
         let deps = projects[0].functions[0].deps.as_ref().unwrap();
         let files: Vec<&str> = deps.sources.iter().map(|s| s.file.as_str()).collect();

@@ -64,6 +64,7 @@ macro_rules! fixture {
 
 fixture!(npm_lock_v1, "npm-v1");
 fixture!(npm_lock_v3, "npm-v3");
+fixture!(npm_manifest, "npm-manifest");
 fixture!(yarn_v1, "yarn-v1");
 fixture!(yarn_berry, "yarn-berry");
 fixture!(pnpm_v6, "pnpm-v6");
@@ -71,6 +72,8 @@ fixture!(pnpm_v9, "pnpm-v9");
 fixture!(requirements, "pip");
 fixture!(pipfile_lock, "pipenv");
 fixture!(poetry_lock, "poetry");
+fixture!(poetry_lock_merge_conflict, "poetry-merge-conflict");
+fixture!(requirements_local_and_remote, "pip-local");
 fixture!(uv_lock, "uv");
 fixture!(pdm_lock, "pdm");
 fixture!(cargo_lock, "cargo");

@@ -89,6 +89,11 @@ pub(crate) fn package_json(text: &str, ctx: &mut Ctx<'_>) {
         };
         for (name, spec) in map {
             let spec = spec.as_str().unwrap_or("");
+            // The application's own code (`file:../shared`, `workspace:*`) is not a package
+            // with a version; a Git reference at a commit cannot change.
+            if is_local_spec(spec) || is_git_commit_spec(spec) {
+                continue;
+            }
             let line = lines.get(name.as_str()).copied().unwrap_or(1);
             let exact = exact_npm_version(spec);
             let f = ctx.found(Ecosystem::Npm, name, exact, line);
@@ -99,6 +104,31 @@ pub(crate) fn package_json(text: &str, ctx: &mut Ctx<'_>) {
             }
         }
     }
+}
+
+fn is_local_spec(spec: &str) -> bool {
+    [
+        "file:",
+        "link:",
+        "workspace:",
+        "portal:",
+        "./",
+        "../",
+        "/",
+        "~/",
+    ]
+    .iter()
+    .any(|p| spec.starts_with(p))
+}
+
+/// `github:owner/repo#<commit>`, `git+https://host/repo.git#<commit>`.
+fn is_git_commit_spec(spec: &str) -> bool {
+    let Some((source, reference)) = spec.rsplit_once('#') else {
+        return false;
+    };
+    (source.contains("://") || source.starts_with("github:") || source.contains('/'))
+        && (7..=40).contains(&reference.len())
+        && reference.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// `1.2.3` or `=1.2.3` (optionally `v`-prefixed) pins one version; anything else is a range,

@@ -19,27 +19,30 @@ pub(crate) fn requirements(text: &str, ctx: &mut Ctx<'_>, depth: usize) {
             continue;
         }
         if line.starts_with('-') {
-            // `-e`/`--editable`, `-c` constraints, `--index-url`, `-f`: not packages with a version.
+            // `-c` constraints, `--index-url`, `-f`: not packages. `-e`/`--editable`: the
+            // application's own code when it is a path, remote code when it is a URL.
             if let Some(rest) = line
                 .strip_prefix("-e")
                 .or_else(|| line.strip_prefix("--editable"))
             {
-                ctx.loose(rest.trim(), "editable install", line_no);
+                let target = rest.trim().trim_start_matches('=').trim();
+                if !is_local(target) && !is_fixed_remote(target) {
+                    ctx.loose(egg_name(target), "editable install", line_no);
+                }
             }
             continue;
         }
         let requirement = line.split(" --").next().unwrap_or(line).trim();
         let requirement = requirement.split(';').next().unwrap_or(requirement).trim();
-        if requirement.contains("://")
-            || requirement.starts_with('.')
-            || requirement.starts_with('/')
-        {
-            let name = requirement
-                .split(" @ ")
-                .next()
-                .unwrap_or(requirement)
-                .trim();
-            ctx.loose(name, "direct URL or path", line_no);
+        // `name @ url`, or a bare URL or path.
+        let (named, target) = match requirement.split_once(" @ ") {
+            Some((n, t)) => (Some(n.trim()), t.trim()),
+            None => (None, requirement),
+        };
+        if named.is_some() || target.contains("://") || is_local(target) {
+            if !is_local(target) && !is_fixed_remote(target) {
+                ctx.loose(named.unwrap_or(egg_name(target)), "direct URL", line_no);
+            }
             continue;
         }
         let (name, spec) = split_spec(requirement);
@@ -65,6 +68,38 @@ pub(crate) fn requirements(text: &str, ctx: &mut Ctx<'_>, depth: usize) {
             ctx.loose(name, spec, line_no);
         }
     }
+}
+
+/// `git+https://host/tool.git@main#egg=tool` → `tool` (the URL when it names no package).
+fn egg_name(target: &str) -> &str {
+    target
+        .split_once("#egg=")
+        .map(|(_, n)| n.split('&').next().unwrap_or(n))
+        .filter(|n| !n.is_empty())
+        .unwrap_or(target)
+}
+
+/// A directory or file of the application itself: `../shared/src`, `.`, `file:///build/x`.
+fn is_local(target: &str) -> bool {
+    target.starts_with('.')
+        || target.starts_with('/')
+        || target.starts_with("file:")
+        || target.starts_with("~/")
+}
+
+/// Remote code that cannot change under the same reference: a VCS URL at a commit, or one
+/// release archive (`.../pkg-1.2.3.tar.gz`, a wheel).
+fn is_fixed_remote(target: &str) -> bool {
+    let url = target.split('#').next().unwrap_or(target);
+    if url.contains('+') && url.split("://").next().is_some_and(|s| s.contains('+')) {
+        // `git+https://host/repo.git@<commit>`
+        let reference = url.rsplit_once('@').map(|(_, r)| r).unwrap_or("");
+        return (7..=40).contains(&reference.len())
+            && reference.bytes().all(|b| b.is_ascii_hexdigit());
+    }
+    [".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2"]
+        .iter()
+        .any(|ext| url.ends_with(ext))
 }
 
 fn include(target: &str, line_no: u32, ctx: &mut Ctx<'_>, depth: usize) {
@@ -196,7 +231,7 @@ mod tests {
             [
                 ("boto3", ">=1.20"),
                 ("flask", ""),
-                ("git+https://x/y.git#egg=y", "editable install")
+                ("y", "editable install")
             ]
         );
     }
