@@ -22,8 +22,41 @@ pub fn env_reads(text: &str) -> Vec<String> {
             out.push(name);
         }
     }
+    out.extend(destructured(text));
     out.sort();
     out.dedup();
+    out
+}
+
+/// `const { TABLE, BUCKET: bucket, QUEUE = "" } = process.env`
+fn destructured(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices("process.env") {
+        let after = text[i + "process.env".len()..].chars().next();
+        if after.is_some_and(|c| c == '.' || c == '[' || c.is_ascii_alphanumeric()) {
+            continue;
+        }
+        let before = text[..i].trim_end();
+        let Some(before) = before.strip_suffix('=').map(str::trim_end) else {
+            continue;
+        };
+        let Some(body_end) = before.strip_suffix('}') else {
+            continue;
+        };
+        let Some(open) = body_end.rfind('{') else {
+            continue;
+        };
+        for entry in body_end[open + 1..].split(',') {
+            let name: String = entry
+                .trim()
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                out.push(name);
+            }
+        }
+    }
     out
 }
 
@@ -53,5 +86,7 @@ mod tests {
         assert_eq!(env_reads(py), ["BUCKET", "QUEUE", "TABLE"]);
         let js = "const t = process.env.TABLE_NAME;\nconst b = process.env['BUCKET'];\nconst x = process.env[`${k}`];\n";
         assert_eq!(env_reads(js), ["BUCKET", "TABLE_NAME"]);
+        let js = "const {\n  ORDERS, BUCKET: bucket,\n  QUEUE = ''\n} = process.env;\nconst e = process.env;\n";
+        assert_eq!(env_reads(js), ["BUCKET", "ORDERS", "QUEUE"]);
     }
 }

@@ -32,10 +32,24 @@ impl Language {
     }
 }
 
+/// One SDK call site.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ScannedCall {
+    pub action: String,
+    pub line: u32,
+    pub col: u32,
+    /// The environment variable naming the resource it acts on.
+    pub target: Option<String>,
+    /// Key fields written with a literal start.
+    pub keys: Vec<fnguard_model::KeyLiteral>,
+}
+
 /// One file's findings before they are merged.
 #[derive(Default)]
 pub(crate) struct FileScan {
-    pub calls: Vec<(String, u32, u32)>,
+    pub calls: Vec<ScannedCall>,
+    /// Prefix tests on record keys: (field, prefixes, only those / skip those, line, column).
+    pub key_filters: Vec<(String, Vec<String>, bool, u32, u32)>,
     pub dynamic: bool,
     /// Local modules it imports, as written (`./db`, `lib.db`, `.db`).
     pub imports: Vec<String>,
@@ -299,10 +313,20 @@ pub fn analyze_entries(
         };
     }
     for f in &scanned {
-        for (action, line, col) in &f.scan.calls {
-            facts.calls.push(fnguard_model::SdkCall {
-                action: action.clone(),
+        for (field, prefixes, only, line, col) in &f.scan.key_filters {
+            facts.key_filters.push(fnguard_model::KeyFilter {
+                field: field.clone(),
+                prefixes: prefixes.clone(),
+                only: *only,
                 location: Location::new(f.rel.clone(), *line, *col),
+            });
+        }
+        for c in &f.scan.calls {
+            facts.calls.push(fnguard_model::SdkCall {
+                action: c.action.clone(),
+                location: Location::new(f.rel.clone(), c.line, c.col),
+                resource_env: c.target.clone(),
+                written_keys: c.keys.clone(),
                 // Decided once the taint analysis has seen what the entry points reach.
                 reachable: true,
             });

@@ -75,6 +75,15 @@ struct Scan<'a> {
     handler: Option<&'a str>,
     /// The first pass only learns names; calls are recorded by the second.
     recording: bool,
+    /// Names holding an environment variable's value (`const BUCKET = process.env.BUCKET`).
+    env_consts: HashMap<String, String>,
+    /// Parameter objects naming their resource through an environment variable
+    /// (`const params = { TableName: process.env.TABLE, ... }`).
+    param_targets: HashMap<String, String>,
+    /// Parameter objects' literal key fields (`const params = { Key: "out/" + name }`).
+    param_keys: HashMap<String, Vec<fnguard_model::KeyLiteral>>,
+    /// Names holding a record field (`const key = decodeURIComponent(record.s3.object.key)`).
+    field_aliases: HashMap<String, String>,
 }
 
 const DOC_OPS: &[(&str, &str)] = &[
@@ -135,6 +144,10 @@ pub fn scan_with(
         out: FileScan::default(),
         handler,
         recording: false,
+        env_consts: HashMap::new(),
+        param_targets: HashMap::new(),
+        param_keys: HashMap::new(),
+        field_aliases: HashMap::new(),
     };
     for (name, enc) in seeds {
         let Some(v) = Var::decode(enc) else { continue };
@@ -200,14 +213,328 @@ impl Scan<'_> {
         (p.row as u32 + 1, p.column as u32 + 1)
     }
 
-    fn record(&mut self, actions: Vec<String>, n: Node) {
+    fn record(&mut self, actions: Vec<String>, n: Node, target: Option<String>) {
         if !self.recording {
             return;
         }
-        let (l, c) = Self::pos(n);
-        for a in actions {
-            self.out.calls.push((a, l, c));
+        let (line, col) = Self::pos(n);
+        let keys = if actions.iter().any(|a| crate::keys::writes_keys(a)) {
+            self.written_keys(n)
+        } else {
+            Vec::new()
+        };
+        for action in actions {
+            self.out.calls.push(crate::handler::ScannedCall {
+                action,
+                line,
+                col,
+                target: target.clone(),
+                keys: keys.clone(),
+            });
         }
+    }
+
+    /// The environment variable an expression reads: `process.env.X`, `process.env["X"]`,
+    /// `process.env.X || "default"`, or a name bound to one of those.
+    fn env_of(&self, n: Node) -> Option<String> {
+        let n = self.unwrap(n);
+        match n.kind() {
+            "identifier" => self.env_consts.get(self.text(n)).cloned(),
+            "member_expression" => {
+                let obj = n.child_by_field_name("object")?;
+                let prop = n.child_by_field_name("property")?;
+                (self.text(obj) == "process.env").then(|| self.text(prop).to_string())
+            }
+            "subscript_expression" => {
+                let obj = n.child_by_field_name("object")?;
+                let index = n.child_by_field_name("index")?;
+                (self.text(obj) == "process.env" && index.kind() == "string")
+                    .then(|| unquote(self.text(index)).to_string())
+            }
+            "binary_expression" => {
+                let op = n.child_by_field_name("operator").map(|o| self.text(o));
+                if matches!(op, Some("||" | "??")) {
+                    self.env_of(n.child_by_field_name("left")?)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The resource a parameter object names through an environment variable.
+    fn param_target(&self, n: Node) -> Option<String> {
+        let n = self.unwrap(n);
+        match n.kind() {
+            "identifier" => self.param_targets.get(self.text(n)).cloned(),
+            "object" => {
+                let mut c = n.walk();
+                let props: Vec<Node> = n.named_children(&mut c).collect();
+                props.into_iter().find_map(|p| match p.kind() {
+                    "pair" => {
+                        let key = unquote(self.text(p.child_by_field_name("key")?));
+                        crate::python::RESOURCE_PARAMS
+                            .contains(&key)
+                            .then(|| self.env_of(p.child_by_field_name("value")?))?
+                    }
+                    "shorthand_property_identifier" => {
+                        let key = self.text(p);
+                        crate::python::RESOURCE_PARAMS
+                            .contains(&key)
+                            .then(|| self.env_consts.get(key).cloned())?
+                    }
+                    _ => None,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// The record field an expression holds: `record.s3.object.key`, `keys["sk"]`,
+    /// `decodeURIComponent(key)`, `key.replace(/\+/g, " ")`, or a name assigned one of those.
+    fn field_of(&self, n: Node) -> Option<String> {
+        let n = self.unwrap(n);
+        match n.kind() {
+            "member_expression" => {
+                let prop = n.child_by_field_name("property")?;
+                Some(self.text(prop).to_string())
+            }
+            "subscript_expression" => {
+                let index = n.child_by_field_name("index")?;
+                (index.kind() == "string").then(|| unquote(self.text(index)).to_string())
+            }
+            "identifier" => self.field_aliases.get(self.text(n)).cloned(),
+            "call_expression" => {
+                let f = n.child_by_field_name("function")?;
+                let callee = self.text(f);
+                if crate::keys::is_key_normaliser(callee) {
+                    let first = n.child_by_field_name("arguments")?.named_child(0)?;
+                    return self.field_of(first);
+                }
+                // `key.replace(/\+/g, " ")`, `key.toLowerCase()`
+                if f.kind() == "member_expression" {
+                    let method = self.text(f.child_by_field_name("property")?);
+                    if matches!(method, "replace" | "replaceAll" | "trim" | "toString") {
+                        return self.field_of(f.child_by_field_name("object")?);
+                    }
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// `if (keys.sk.S.startsWith("product#")) {...}` (act only on those) and
+    /// `if (key.startsWith("processed/")) return;` (skip those).
+    fn key_filter(&mut self, node: Node) {
+        let Some(mut cond) = node.child_by_field_name("condition") else {
+            return;
+        };
+        let mut negated = false;
+        loop {
+            match cond.kind() {
+                "parenthesized_expression" => match cond.named_child(0) {
+                    Some(inner) => cond = inner,
+                    None => return,
+                },
+                "unary_expression"
+                    if cond
+                        .child_by_field_name("operator")
+                        .is_some_and(|o| self.text(o) == "!") =>
+                {
+                    negated = !negated;
+                    match cond.child_by_field_name("argument") {
+                        Some(inner) => cond = inner,
+                        None => return,
+                    }
+                }
+                _ => break,
+            }
+        }
+        if cond.kind() != "call_expression" {
+            return;
+        }
+        let Some(f) = cond
+            .child_by_field_name("function")
+            .filter(|f| f.kind() == "member_expression")
+        else {
+            return;
+        };
+        if f.child_by_field_name("property")
+            .is_none_or(|p| self.text(p) != "startsWith")
+        {
+            return;
+        }
+        let Some(field) = f.child_by_field_name("object").and_then(|o| {
+            // DynamoDB stream images wrap values in their type: `Keys.sk.S`.
+            let o = self.unwrap(o);
+            if o.kind() == "member_expression"
+                && o.child_by_field_name("property")
+                    .is_some_and(|p| matches!(self.text(p), "S" | "N" | "B"))
+            {
+                self.field_of(o.child_by_field_name("object")?)
+            } else {
+                self.field_of(o)
+            }
+        }) else {
+            return;
+        };
+        let Some(arg) = cond
+            .child_by_field_name("arguments")
+            .and_then(|a| a.named_child(0))
+            .filter(|a| a.kind() == "string")
+        else {
+            return;
+        };
+        let prefix = unquote(self.text(arg)).to_string();
+        if prefix.is_empty() {
+            return;
+        }
+        let exits = node.child_by_field_name("consequence").is_some_and(|b| {
+            let last = if b.kind() == "statement_block" {
+                let mut c = b.walk();
+                b.named_children(&mut c).last()
+            } else {
+                Some(b)
+            };
+            last.is_some_and(|l| {
+                matches!(
+                    l.kind(),
+                    "return_statement"
+                        | "continue_statement"
+                        | "break_statement"
+                        | "throw_statement"
+                )
+            })
+        });
+        let only = match (negated, exits) {
+            (false, false) | (true, true) => true,
+            (false, true) => false,
+            (true, false) => return,
+        };
+        let (line, col) = Self::pos(node);
+        self.out
+            .key_filters
+            .push((field, vec![prefix], only, line, col));
+    }
+
+    /// The literal start of a string expression: (start, whether it is the whole value).
+    fn literal_prefix(&self, n: Node) -> Option<(String, bool)> {
+        let n = self.unwrap(n);
+        match n.kind() {
+            "string" => Some((unquote(self.text(n)).to_string(), true)),
+            "template_string" => {
+                let mut c = n.walk();
+                let children: Vec<Node> = n.named_children(&mut c).collect();
+                let substituted = children.iter().any(|c| c.kind() == "template_substitution");
+                let mut prefix = String::new();
+                for ch in children {
+                    if ch.kind() == "template_substitution" {
+                        break;
+                    }
+                    prefix.push_str(self.text(ch));
+                }
+                (!substituted || !prefix.is_empty()).then_some((prefix, !substituted))
+            }
+            "binary_expression" => {
+                let op = n.child_by_field_name("operator").map(|o| self.text(o));
+                let (l, _) = self.literal_prefix(n.child_by_field_name("left")?)?;
+                (op == Some("+") && !l.is_empty()).then_some((l, false))
+            }
+            _ => None,
+        }
+    }
+
+    /// Literal key fields of a parameter object: `Key` (an S3 key, or a DynamoDB key object)
+    /// and `Item`.
+    fn object_keys(&self, n: Node) -> Vec<fnguard_model::KeyLiteral> {
+        let n = self.unwrap(n);
+        if n.kind() == "identifier" {
+            return self
+                .param_keys
+                .get(self.text(n))
+                .cloned()
+                .unwrap_or_default();
+        }
+        if n.kind() != "object" {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let mut c = n.walk();
+        let pairs: Vec<Node> = n
+            .named_children(&mut c)
+            .filter(|p| p.kind() == "pair")
+            .collect();
+        for pair in pairs {
+            let (Some(k), Some(v)) = (
+                pair.child_by_field_name("key"),
+                pair.child_by_field_name("value"),
+            ) else {
+                continue;
+            };
+            let key = unquote(self.text(k));
+            if key != "Key" && key != "Item" {
+                continue;
+            }
+            let v = self.unwrap(v);
+            if v.kind() == "object" {
+                let mut c = v.walk();
+                let inner: Vec<Node> = v
+                    .named_children(&mut c)
+                    .filter(|p| p.kind() == "pair")
+                    .collect();
+                for p in inner {
+                    let (Some(fk), Some(fv)) =
+                        (p.child_by_field_name("key"), p.child_by_field_name("value"))
+                    else {
+                        continue;
+                    };
+                    // Low-level clients wrap values: `{ S: "totalquantity" }`.
+                    let fv = if fv.kind() == "object" {
+                        let mut c = fv.walk();
+                        let typed = fv
+                            .named_children(&mut c)
+                            .find(|p| p.kind() == "pair")
+                            .and_then(|p| p.child_by_field_name("value"));
+                        match typed {
+                            Some(t) => t,
+                            None => continue,
+                        }
+                    } else {
+                        fv
+                    };
+                    if let Some((prefix, exact)) = self.literal_prefix(fv) {
+                        out.push(fnguard_model::KeyLiteral {
+                            field: unquote(self.text(fk)).to_string(),
+                            prefix,
+                            exact,
+                        });
+                    }
+                }
+            } else if key == "Key" {
+                if let Some((prefix, exact)) = self.literal_prefix(v) {
+                    out.push(fnguard_model::KeyLiteral {
+                        field: "key".into(),
+                        prefix,
+                        exact,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    fn written_keys(&self, call: Node) -> Vec<fnguard_model::KeyLiteral> {
+        call.child_by_field_name("arguments")
+            .and_then(|a| a.named_child(0))
+            .map(|a| self.object_keys(a))
+            .unwrap_or_default()
+    }
+
+    fn first_arg_target(&self, call: Node) -> Option<String> {
+        let first = call.child_by_field_name("arguments")?.named_child(0)?;
+        self.param_target(first)
     }
 
     fn import(&mut self, module: &str) {
@@ -407,6 +734,7 @@ impl Scan<'_> {
                     }
                     return;
                 }
+                self.learn_values(name, value);
                 if let Some(v) = self.value_of(value) {
                     let n = self.text(name).to_string();
                     self.vars.insert(n, v);
@@ -458,6 +786,7 @@ impl Scan<'_> {
                     self.mark_handler(&n, name);
                 }
             }
+            "if_statement" if self.recording => self.key_filter(node),
             "shorthand_property_identifier" | "property_identifier" => {
                 // `module.exports = { handler }` / `{ handler: main }`
                 if let Some(h) = self.handler {
@@ -486,7 +815,8 @@ impl Scan<'_> {
                     } else {
                         action_for(svc, &op)
                     };
-                    self.record(actions, node);
+                    let target = self.first_arg_target(node);
+                    self.record(actions, node, target);
                 }
             }
             "return_statement" => {
@@ -501,6 +831,70 @@ impl Scan<'_> {
                     self.escapes(node);
                 }
                 self.call(node)
+            }
+            _ => {}
+        }
+    }
+
+    /// What a declaration binds that says which resource a call acts on: environment values
+    /// (`const { BUCKET } = process.env`) and parameter objects.
+    fn learn_values(&mut self, name: Node, value: Node) {
+        match name.kind() {
+            "identifier" => {
+                let n = self.text(name).to_string();
+                match self.env_of(value) {
+                    Some(env) => {
+                        self.env_consts.insert(n.clone(), env);
+                    }
+                    None => {
+                        self.env_consts.remove(&n);
+                    }
+                }
+                match self.param_target(value) {
+                    Some(env) => {
+                        self.param_targets.insert(n.clone(), env);
+                    }
+                    None => {
+                        self.param_targets.remove(&n);
+                    }
+                }
+                let keys = self.object_keys(value);
+                if keys.is_empty() {
+                    self.param_keys.remove(&n);
+                } else {
+                    self.param_keys.insert(n.clone(), keys);
+                }
+                match self.field_of(value) {
+                    Some(field) => {
+                        self.field_aliases.insert(n, field);
+                    }
+                    None => {
+                        self.field_aliases.remove(&n);
+                    }
+                }
+            }
+            "object_pattern" if self.text(self.unwrap(value)) == "process.env" => {
+                let mut c = name.walk();
+                let props: Vec<Node> = name.named_children(&mut c).collect();
+                for p in props {
+                    match p.kind() {
+                        "shorthand_property_identifier_pattern" => {
+                            let t = self.text(p).to_string();
+                            self.env_consts.insert(t.clone(), t);
+                        }
+                        "pair_pattern" => {
+                            if let (Some(k), Some(v)) =
+                                (p.child_by_field_name("key"), p.child_by_field_name("value"))
+                            {
+                                self.env_consts.insert(
+                                    self.text(v).to_string(),
+                                    unquote(self.text(k)).to_string(),
+                                );
+                            }
+                        }
+                        _ => {}
+                    }
+                }
             }
             _ => {}
         }
@@ -691,7 +1085,8 @@ impl Scan<'_> {
                         .unwrap_or_default(),
                     _ => Vec::new(),
                 };
-                self.record(actions, node);
+                let target = self.first_arg_target(node);
+                self.record(actions, node, target);
             }
             "subscript_expression" => {
                 if let Some(obj) = f.child_by_field_name("object") {
@@ -710,7 +1105,11 @@ mod tests {
     use super::scan;
 
     fn actions(src: &str) -> Vec<String> {
-        let mut a: Vec<String> = scan(src, None).calls.into_iter().map(|c| c.0).collect();
+        let mut a: Vec<String> = scan(src, None)
+            .calls
+            .into_iter()
+            .map(|c| c.action)
+            .collect();
         a.sort();
         a.dedup();
         a
@@ -782,7 +1181,10 @@ exports.handler = async (event) => {
         let s = super::scan_as(src, Some("handler"), true);
         assert_eq!(s.handler_line.map(|l| l.0), Some(4));
         assert_eq!(
-            s.calls.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
+            s.calls
+                .iter()
+                .map(|c| c.action.as_str())
+                .collect::<Vec<_>>(),
             vec!["sqs:SendMessage"]
         );
     }
@@ -840,11 +1242,46 @@ exports.handler = async () => {
         assert!(scan(imported, None).calls.is_empty());
         let seeded = super::scan_with(imported, None, false, &[("s3".into(), "client:s3".into())]);
         assert_eq!(seeded.calls.len(), 1);
-        assert_eq!(seeded.calls[0].0, "s3:GetObject");
+        assert_eq!(seeded.calls[0].action, "s3:GetObject");
         let exporting =
             "const AWS = require('aws-sdk');\nconst s3 = new AWS.S3();\nmodule.exports = { s3 };\n";
         assert!(scan(exporting, None)
             .exported
             .contains(&("s3".to_string(), "client:s3".to_string())));
+    }
+
+    #[test]
+    fn the_resource_a_call_acts_on_is_named_by_its_environment_variable() {
+        let src = r#"
+const { S3Client, PutObjectCommand } = require('@aws-sdk/client-s3');
+const AWS = require('aws-sdk');
+const { DEST_BUCKET, TABLE: tableName } = process.env;
+const QUEUE = process.env['QUEUE_URL'] || '';
+const s3 = new S3Client({});
+const ddb = new AWS.DynamoDB.DocumentClient();
+const sqs = new AWS.SQS();
+exports.handler = async (event) => {
+  await s3.send(new PutObjectCommand({ Bucket: DEST_BUCKET, Key: 'k', Body: '' }));
+  const params = { TableName: tableName, Item: {} };
+  await ddb.put(params).promise();
+  await sqs.sendMessage({ QueueUrl: QUEUE, MessageBody: 'm' }).promise();
+  await ddb.get({ TableName: event.table, Key: {} }).promise();
+};
+"#;
+        let got: Vec<(String, Option<String>)> = scan(src, None)
+            .calls
+            .into_iter()
+            .map(|c| (c.action, c.target))
+            .collect();
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(
+            got,
+            vec![
+                ("s3:PutObject".to_string(), s("DEST_BUCKET")),
+                ("dynamodb:PutItem".to_string(), s("TABLE")),
+                ("sqs:SendMessage".to_string(), s("QUEUE_URL")),
+                ("dynamodb:GetItem".to_string(), None),
+            ]
+        );
     }
 }

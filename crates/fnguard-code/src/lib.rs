@@ -6,6 +6,7 @@
 mod env;
 mod handler;
 mod javascript;
+mod keys;
 
 mod mapping;
 mod python;
@@ -387,7 +388,7 @@ pub fn actions_in_source(lang: Language, text: &str, typescript: bool) -> Vec<St
         Language::Python => python::scan(text, None),
         Language::JavaScript => javascript::scan_as(text, None, typescript),
     };
-    let mut out: Vec<String> = scan.calls.into_iter().map(|c| c.0).collect();
+    let mut out: Vec<String> = scan.calls.into_iter().map(|c| c.action).collect();
     out.sort();
     out.dedup();
     out

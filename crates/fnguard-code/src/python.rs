@@ -78,7 +78,31 @@ struct Scan<'a> {
     handler: Option<&'a str>,
     /// The first pass only learns names; calls are recorded by the second.
     recording: bool,
+    /// Names holding an environment variable's value (`TABLE = os.environ["TABLE_NAME"]`).
+    env_consts: HashMap<String, String>,
+    /// SDK objects bound to one resource named by an environment variable
+    /// (`table = dynamodb.Table(os.environ["TABLE_NAME"])`).
+    targets: HashMap<String, String>,
+    /// Names holding a record field (`key = unquote_plus(record["s3"]["object"]["key"])`).
+    field_aliases: HashMap<String, String>,
 }
+
+/// Client parameters that name the resource an operation acts on.
+pub(crate) const RESOURCE_PARAMS: &[&str] = &[
+    "Bucket",
+    "TableName",
+    "QueueUrl",
+    "QueueName",
+    "TopicArn",
+    "TargetArn",
+    "StreamName",
+    "StreamARN",
+    "DeliveryStreamName",
+    "FunctionName",
+    "StateMachineArn",
+    "stateMachineArn",
+    "SecretId",
+];
 
 pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
     scan_with(text, handler, &[])
@@ -94,6 +118,9 @@ pub fn scan_with(text: &str, handler: Option<&str>, seeds: &[(String, String)]) 
         out: FileScan::default(),
         handler,
         recording: false,
+        env_consts: HashMap::new(),
+        targets: HashMap::new(),
+        field_aliases: HashMap::new(),
     };
     for (name, enc) in seeds {
         match name.strip_suffix("()") {
@@ -333,15 +360,326 @@ impl Scan<'_> {
         }
     }
 
-    fn record(&mut self, actions: Vec<String>, node: Node) {
+    fn record(&mut self, actions: Vec<String>, node: Node, target: Option<String>) {
         if !self.recording {
             return;
         }
         let p = node.start_position();
-        for a in actions {
-            self.out
-                .calls
-                .push((a, p.row as u32 + 1, p.column as u32 + 1));
+        let keys = if actions.iter().any(|a| crate::keys::writes_keys(a)) {
+            self.written_keys(node)
+        } else {
+            Vec::new()
+        };
+        for action in actions {
+            self.out.calls.push(crate::handler::ScannedCall {
+                action,
+                line: p.row as u32 + 1,
+                col: p.column as u32 + 1,
+                target: target.clone(),
+                keys: keys.clone(),
+            });
+        }
+    }
+
+    /// The environment variable an expression reads: `os.environ["X"]`, `os.environ.get("X")`,
+    /// `os.getenv("X")`, or a name assigned one of those.
+    fn env_of(&self, n: Node) -> Option<String> {
+        let literal = |n: Node| -> Option<String> {
+            (n.kind() == "string").then(|| {
+                self.text(n)
+                    .trim_matches(|c| c == '"' || c == '\'')
+                    .to_string()
+            })
+        };
+        match n.kind() {
+            "identifier" => self.env_consts.get(self.text(n)).cloned(),
+            "parenthesized_expression" => self.env_of(n.named_child(0)?),
+            "subscript" => {
+                let value = self.text(n.child_by_field_name("value")?);
+                if !matches!(value, "os.environ" | "environ") {
+                    return None;
+                }
+                literal(n.child_by_field_name("subscript")?)
+            }
+            "call" => {
+                let f = self.text(n.child_by_field_name("function")?);
+                if !matches!(f, "os.environ.get" | "os.getenv" | "environ.get" | "getenv") {
+                    return None;
+                }
+                literal(n.child_by_field_name("arguments")?.named_child(0)?)
+            }
+            _ => None,
+        }
+    }
+
+    /// The record field an expression holds: `keys["sk"]`, `record.s3.object.key`,
+    /// `item.get("sk")`, `unquote_plus(key)`, or a name assigned one of those.
+    fn field_of(&self, n: Node) -> Option<String> {
+        match n.kind() {
+            "subscript" => {
+                let sub = n.child_by_field_name("subscript")?;
+                (sub.kind() == "string").then(|| {
+                    self.text(sub)
+                        .trim_matches(|c| c == '"' || c == '\'')
+                        .to_string()
+                })
+            }
+            "attribute" => Some(self.text(n.child_by_field_name("attribute")?).to_string()),
+            "identifier" => self.field_aliases.get(self.text(n)).cloned(),
+            "call" => {
+                let func = n.child_by_field_name("function")?;
+                let callee = self.text(func);
+                let first = n.child_by_field_name("arguments")?.named_child(0);
+                if callee.ends_with(".get") && func.kind() == "attribute" {
+                    let a = first?;
+                    return (a.kind() == "string").then(|| {
+                        self.text(a)
+                            .trim_matches(|c| c == '"' || c == '\'')
+                            .to_string()
+                    });
+                }
+                if crate::keys::is_key_normaliser(callee) {
+                    return self.field_of(first?);
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// `if keys["sk"].startswith("product#"):` (act only on those) and
+    /// `if key.startswith("processed/"): continue` (skip those).
+    fn key_filter(&mut self, node: Node) {
+        let Some(mut cond) = node.child_by_field_name("condition") else {
+            return;
+        };
+        let mut negated = false;
+        while cond.kind() == "not_operator" || cond.kind() == "parenthesized_expression" {
+            if cond.kind() == "not_operator" {
+                negated = !negated;
+                let Some(arg) = cond.child_by_field_name("argument") else {
+                    return;
+                };
+                cond = arg;
+            } else {
+                let Some(inner) = cond.named_child(0) else {
+                    return;
+                };
+                cond = inner;
+            }
+        }
+        if cond.kind() != "call" {
+            return;
+        }
+        let Some(func) = cond.child_by_field_name("function") else {
+            return;
+        };
+        if func.kind() != "attribute"
+            || func
+                .child_by_field_name("attribute")
+                .is_none_or(|a| self.text(a) != "startswith")
+        {
+            return;
+        }
+        let Some(field) = func
+            .child_by_field_name("object")
+            .and_then(|o| self.field_of(o))
+        else {
+            return;
+        };
+        let Some(arg) = cond
+            .child_by_field_name("arguments")
+            .and_then(|a| a.named_child(0))
+        else {
+            return;
+        };
+        let strings = |n: Node| -> Vec<String> {
+            let mut c = n.walk();
+            let items: Vec<Node> = if n.kind() == "tuple" {
+                n.named_children(&mut c).collect()
+            } else {
+                vec![n]
+            };
+            items
+                .into_iter()
+                .filter(|i| {
+                    let mut c = i.walk();
+                    let plain = !i
+                        .named_children(&mut c)
+                        .any(|ch| ch.kind() == "interpolation");
+                    i.kind() == "string" && plain
+                })
+                .map(|i| {
+                    self.text(i)
+                        .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                        .trim_matches(|c| c == '"' || c == '\'')
+                        .to_string()
+                })
+                .collect()
+        };
+        let prefixes = strings(arg);
+        if prefixes.is_empty() || prefixes.iter().any(String::is_empty) {
+            return;
+        }
+        let exits = node.child_by_field_name("consequence").is_some_and(|b| {
+            let mut c = b.walk();
+            b.named_children(&mut c).last().is_some_and(|l| {
+                matches!(
+                    l.kind(),
+                    "return_statement"
+                        | "continue_statement"
+                        | "break_statement"
+                        | "raise_statement"
+                )
+            })
+        });
+        // A branch that acts on the matching records, or an exit for the others: only those;
+        // an exit for the matching records: those are skipped.
+        let only = match (negated, exits) {
+            (false, false) | (true, true) => true,
+            (false, true) => false,
+            (true, false) => return,
+        };
+        let p = node.start_position();
+        self.out
+            .key_filters
+            .push((field, prefixes, only, p.row as u32 + 1, p.column as u32 + 1));
+    }
+
+    /// The literal start of a string expression: (start, whether it is the whole value).
+    fn literal_prefix(&self, n: Node) -> Option<(String, bool)> {
+        match n.kind() {
+            "string" => {
+                let mut c = n.walk();
+                let children: Vec<Node> = n.named_children(&mut c).collect();
+                let interpolated = children.iter().any(|c| c.kind() == "interpolation");
+                let mut prefix = String::new();
+                for ch in children {
+                    match ch.kind() {
+                        "string_content" => prefix.push_str(self.text(ch)),
+                        "interpolation" => break,
+                        _ => {}
+                    }
+                }
+                if !interpolated && prefix.is_empty() {
+                    return Some((String::new(), true));
+                }
+                (!prefix.is_empty()).then_some((prefix, !interpolated))
+            }
+            "binary_operator" => {
+                let (l, _) = self.literal_prefix(n.child_by_field_name("left")?)?;
+                let op = n.child_by_field_name("operator").map(|o| self.text(o));
+                match op {
+                    Some("+") if !l.is_empty() => Some((l, false)),
+                    Some("%") => {
+                        let upto = l.split('%').next().unwrap_or("").to_string();
+                        (!upto.is_empty()).then_some((upto, false))
+                    }
+                    _ => None,
+                }
+            }
+            "call" => {
+                // `"processed/{}".format(name)`
+                let func = n.child_by_field_name("function")?;
+                if func.kind() != "attribute"
+                    || self.text(func.child_by_field_name("attribute")?) != "format"
+                {
+                    return None;
+                }
+                let (l, _) = self.literal_prefix(func.child_by_field_name("object")?)?;
+                let upto = l.split('{').next().unwrap_or("").to_string();
+                (!upto.is_empty()).then_some((upto, false))
+            }
+            "parenthesized_expression" => self.literal_prefix(n.named_child(0)?),
+            _ => None,
+        }
+    }
+
+    /// Key fields a write call sets with a literal start: `Key="processed/" + name` (S3),
+    /// `Key={"pk": k, "sk": "totalquantity"}` and `Item={...}` (DynamoDB).
+    fn written_keys(&self, call: Node) -> Vec<fnguard_model::KeyLiteral> {
+        let mut out = Vec::new();
+        for param in ["Key", "Item"] {
+            let Some(v) = self.kwarg(call, &[param]) else {
+                continue;
+            };
+            if v.kind() == "dictionary" {
+                let mut c = v.walk();
+                let pairs: Vec<Node> = v.named_children(&mut c).collect();
+                for pair in pairs.into_iter().filter(|p| p.kind() == "pair") {
+                    let (Some(k), Some(val)) = (
+                        pair.child_by_field_name("key"),
+                        pair.child_by_field_name("value"),
+                    ) else {
+                        continue;
+                    };
+                    let Some((field, true)) = self.literal_prefix(k) else {
+                        continue;
+                    };
+                    if let Some((prefix, exact)) = self.literal_prefix(val) {
+                        out.push(fnguard_model::KeyLiteral {
+                            field,
+                            prefix,
+                            exact,
+                        });
+                    }
+                }
+            } else if param == "Key" {
+                if let Some((prefix, exact)) = self.literal_prefix(v) {
+                    out.push(fnguard_model::KeyLiteral {
+                        field: "key".into(),
+                        prefix,
+                        exact,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// A keyword argument's value node.
+    fn kwarg<'t>(&self, call: Node<'t>, names: &[&str]) -> Option<Node<'t>> {
+        let args = call.child_by_field_name("arguments")?;
+        let mut c = args.walk();
+        let found = args.named_children(&mut c).find(|a| {
+            a.kind() == "keyword_argument"
+                && a.child_by_field_name("name")
+                    .is_some_and(|k| names.contains(&self.text(k)))
+        });
+        found.and_then(|a| a.child_by_field_name("value"))
+    }
+
+    /// The resource a resource-API constructor binds (`dynamodb.Table(os.environ["T"])`,
+    /// `sqs.get_queue_by_name(QueueName=QUEUE)`), as its environment variable.
+    fn constructor_target(&self, call: Node) -> Option<String> {
+        if call.kind() != "call" {
+            return None;
+        }
+        let func = call.child_by_field_name("function")?;
+        let name = self.text(func.child_by_field_name("attribute")?);
+        if !matches!(
+            name,
+            "Table" | "Bucket" | "Object" | "Queue" | "Topic" | "get_queue_by_name"
+        ) {
+            return None;
+        }
+        // `bucket.Object(key)`: the object is in the bucket's bucket.
+        if name == "Object" {
+            if let Some(recv) = func.child_by_field_name("object") {
+                if self.vars.get(self.text(recv)).copied() == Some(Var::Bucket) {
+                    return self.targets.get(self.text(recv)).cloned();
+                }
+            }
+        }
+        let first = call
+            .child_by_field_name("arguments")?
+            .named_child(0)
+            .filter(|a| a.kind() != "keyword_argument");
+        match first {
+            Some(a) => self.env_of(a),
+            None => self
+                .kwarg(call, &["QueueName", "name", "bucket_name", "table_name"])
+                .and_then(|v| self.env_of(v)),
         }
     }
 
@@ -368,8 +706,32 @@ impl Scan<'_> {
                         self.out.handler_line = Some((p.row as u32 + 1, p.column as u32 + 1));
                     }
                 }
+                let name = self.text(left).to_string();
+                match self.field_of(right).filter(|_| left.kind() == "identifier") {
+                    Some(field) => {
+                        self.field_aliases.insert(name.clone(), field);
+                    }
+                    None => {
+                        self.field_aliases.remove(&name);
+                    }
+                }
+                match self.env_of(right) {
+                    Some(env) => {
+                        self.env_consts.insert(name.clone(), env);
+                    }
+                    None => {
+                        self.env_consts.remove(&name);
+                    }
+                }
                 if let Some(v) = self.value_of(right) {
-                    let name = self.text(left).to_string();
+                    match self.constructor_target(right) {
+                        Some(env) => {
+                            self.targets.insert(name.clone(), env);
+                        }
+                        None => {
+                            self.targets.remove(&name);
+                        }
+                    }
                     self.vars.insert(name, v);
                 } else if left.kind() == "subscript" && self.value_of(right).is_some() {
                     self.out.dynamic = true;
@@ -405,6 +767,7 @@ impl Scan<'_> {
                 }
                 self.call(node);
             }
+            "if_statement" if self.recording => self.key_filter(node),
             "function_definition" => {
                 if let (Some(h), Some(name)) = (self.handler, node.child_by_field_name("name")) {
                     if self.text(name) == h && self.out.handler_line.is_none() {
@@ -495,7 +858,8 @@ impl Scan<'_> {
                         } else {
                             "s3:ListBucket"
                         };
-                        self.record(vec![a.to_string()], node);
+                        let target = self.targets.get(self.text(inner)).cloned();
+                        self.record(vec![a.to_string()], node, target);
                     }
                 }
             }
@@ -566,7 +930,15 @@ impl Scan<'_> {
                 _ => Vec::new(),
             },
         };
-        self.record(actions, node);
+        let target = match recv {
+            Var::Client(_) => self
+                .kwarg(node, RESOURCE_PARAMS)
+                .and_then(|v| self.env_of(v)),
+            Var::Resource(_) => None,
+            _ if obj.kind() == "call" => self.constructor_target(obj),
+            _ => self.targets.get(self.text(obj)).cloned(),
+        };
+        self.record(actions, node, target);
     }
 }
 
@@ -575,7 +947,11 @@ mod tests {
     use super::scan;
 
     fn actions(src: &str) -> Vec<String> {
-        let mut a: Vec<String> = scan(src, None).calls.into_iter().map(|c| c.0).collect();
+        let mut a: Vec<String> = scan(src, None)
+            .calls
+            .into_iter()
+            .map(|c| c.action)
+            .collect();
         a.sort();
         a.dedup();
         a
@@ -642,7 +1018,7 @@ def handler(event, context):
 "#;
         let s = scan(src, None);
         assert!(!s.dynamic);
-        let mut a: Vec<String> = s.calls.into_iter().map(|c| c.0).collect();
+        let mut a: Vec<String> = s.calls.into_iter().map(|c| c.action).collect();
         a.sort();
         a.dedup();
         assert_eq!(
@@ -675,7 +1051,10 @@ def handler(event, context):
 "#;
         let s = scan(src, None);
         assert_eq!(
-            s.calls.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
+            s.calls
+                .iter()
+                .map(|c| c.action.as_str())
+                .collect::<Vec<_>>(),
             ["dynamodb:PutItem"]
         );
         assert!(!s.dynamic);
@@ -698,6 +1077,45 @@ def handler(event, context):
         assert!(scan(src, None).calls.is_empty());
         let seeded = super::scan_with(src, None, &[("table".into(), "table".into())]);
         assert_eq!(seeded.calls.len(), 1);
-        assert_eq!(seeded.calls[0].0, "dynamodb:PutItem");
+        assert_eq!(seeded.calls[0].action, "dynamodb:PutItem");
+    }
+
+    fn targets(src: &str) -> Vec<(String, Option<String>)> {
+        scan(src, None)
+            .calls
+            .into_iter()
+            .map(|c| (c.action, c.target))
+            .collect()
+    }
+
+    #[test]
+    fn the_resource_a_call_acts_on_is_named_by_its_environment_variable() {
+        let src = r#"
+import os
+import boto3
+from os import environ
+s3 = boto3.client("s3")
+OUTPUT = os.environ["OUTPUT_BUCKET"]
+table = boto3.resource("dynamodb").Table(environ.get("TABLE_NAME"))
+bucket = boto3.resource("s3").Bucket(os.getenv("ARCHIVE"))
+
+def handler(event, context):
+    s3.get_object(Bucket=event["Records"][0]["s3"]["bucket"]["name"], Key="k")
+    s3.put_object(Bucket=OUTPUT, Key="k", Body=b"")
+    table.update_item(Key={"pk": "x"})
+    bucket.Object("k").put(Body=b"")
+    boto3.resource("sqs").Queue(os.environ["QUEUE_URL"]).send_message(MessageBody="m")
+"#;
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(
+            targets(src),
+            vec![
+                ("s3:GetObject".to_string(), None),
+                ("s3:PutObject".to_string(), s("OUTPUT_BUCKET")),
+                ("dynamodb:UpdateItem".to_string(), s("TABLE_NAME")),
+                ("s3:PutObject".to_string(), s("ARCHIVE")),
+                ("sqs:SendMessage".to_string(), s("QUEUE_URL")),
+            ]
+        );
     }
 }

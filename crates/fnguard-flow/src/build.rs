@@ -477,22 +477,31 @@ pub(crate) fn code_resources<'a>(p: &'a Project, f: &Function) -> Vec<&'a Resour
         .iter()
         .filter(|v| code.env_reads.contains(&v.name))
     {
-        for r in &p.resources {
+        for r in named_by(p, v) {
+            if !out.iter().any(|x| x.id == r.id) {
+                out.push(r);
+            }
+        }
+    }
+    out
+}
+
+/// The resources one environment variable's value refers to.
+pub(crate) fn named_by<'a>(p: &'a Project, v: &fnguard_model::EnvVar) -> Vec<&'a Resource> {
+    p.resources
+        .iter()
+        .filter(|r| {
             let name = r.name.as_ref().and_then(|n| n.as_str());
-            let named = v.refs.contains(&r.id)
+            v.refs.contains(&r.id)
                 || matches!(&v.value, Val::Unknown(u) if u.reason.contains(&r.id))
                 || v.value.as_str().is_some_and(|val| {
                     Some(val) == name
                         || name.is_some_and(|n| {
                             val.ends_with(&format!("/{n}")) || val.ends_with(&format!(":{n}"))
                         })
-                });
-            if named && !out.iter().any(|x| x.id == r.id) {
-                out.push(r);
-            }
-        }
-    }
-    out
+                })
+        })
+        .collect()
 }
 
 fn code_edges(p: &Project, f: &Function) -> Vec<Edge> {
@@ -533,7 +542,18 @@ fn code_edges(p: &Project, f: &Function) -> Vec<Edge> {
         let Some(kind) = level_of(&call.action) else {
             continue;
         };
-        for r in named.iter().filter(|r| service_of(r.kind) == Some(svc)) {
+        // A call whose resource parameter is an environment variable acts on what that
+        // variable names, not on every store the code reads a name of.
+        let targets: Vec<&Resource> = match &call.resource_env {
+            Some(env) => f
+                .environment
+                .iter()
+                .filter(|v| &v.name == env)
+                .flat_map(|v| named_by(p, v))
+                .collect(),
+            None => named.clone(),
+        };
+        for r in targets.iter().filter(|r| service_of(r.kind) == Some(svc)) {
             out.push(Edge {
                 from: from.clone(),
                 to: res_node(&r.id),

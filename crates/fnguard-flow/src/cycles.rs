@@ -57,6 +57,72 @@ fn filtered_triggers(p: &Project) -> BTreeSet<(String, String)> {
     out
 }
 
+/// Whether the function a trigger fires filters out every record its own writes to the
+/// trigger's store create: its code tests a record key's prefix (`if keys["sk"].startswith(
+/// "product#")`) and every write it makes to that store sets the key to a value the test
+/// rejects (`Key={"sk": "totalquantity"}`). Needs complete code: an unseen write could match.
+fn ignores_own_writes(p: &Project, trigger: &Edge) -> bool {
+    let Some(f) = p.function(trigger.to.trim_start_matches("fn:")) else {
+        return false;
+    };
+    let Some(code) = f
+        .code
+        .as_ref()
+        .filter(|c| c.complete && c.unresolved.is_none())
+    else {
+        return false;
+    };
+    if code.key_filters.is_empty() {
+        return false;
+    }
+    let Some(store) = trigger
+        .from
+        .strip_prefix("res:")
+        .and_then(|id| p.resources.iter().find(|r| r.id == id))
+    else {
+        return false;
+    };
+    let Some(svc) = crate::build::service_of(store.kind) else {
+        return false;
+    };
+    let writes: Vec<&fnguard_model::SdkCall> = code
+        .calls
+        .iter()
+        .filter(|c| c.reachable && crate::build::produces_events(&c.action))
+        .filter(|c| c.action.split(':').next() == Some(svc))
+        .filter(|c| match &c.resource_env {
+            Some(env) => f.environment.iter().filter(|v| &v.name == env).any(|v| {
+                crate::build::named_by(p, v)
+                    .iter()
+                    .any(|r| r.id == store.id)
+            }),
+            None => true,
+        })
+        .collect();
+    !writes.is_empty()
+        && writes.iter().all(|w| {
+            code.key_filters.iter().any(|filter| {
+                w.written_keys
+                    .iter()
+                    .filter(|k| k.field.eq_ignore_ascii_case(&filter.field))
+                    .any(|k| {
+                        let may_start_with = |prefix: &str| {
+                            k.prefix.starts_with(prefix)
+                                || (!k.exact && prefix.starts_with(k.prefix.as_str()))
+                        };
+                        if filter.only {
+                            !filter.prefixes.iter().any(|x| may_start_with(x))
+                        } else {
+                            filter
+                                .prefixes
+                                .iter()
+                                .any(|x| k.prefix.starts_with(x.as_str()))
+                        }
+                    })
+            })
+        })
+}
+
 pub fn trigger_loops(p: &Project, g: &Graph) -> Vec<Loop> {
     let filtered = filtered_triggers(p);
     // Writes the role allows but complete code analysis shows are not made do not count.
@@ -71,7 +137,9 @@ pub fn trigger_loops(p: &Project, g: &Graph) -> Vec<Loop> {
         .map(|f| fn_node(&f.id))
         .collect();
     let usable = |e: &Edge| match e.kind {
-        EdgeKind::Trigger => !filtered.contains(&(e.from.clone(), e.to.clone())),
+        EdgeKind::Trigger => {
+            !filtered.contains(&(e.from.clone(), e.to.clone())) && !ignores_own_writes(p, e)
+        }
         EdgeKind::Write | EdgeKind::Invoke => {
             crate::build::produces_events(&e.detail)
                 && !(e.source == EdgeSource::Iam && complete_code.contains(&e.from))

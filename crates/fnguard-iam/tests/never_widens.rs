@@ -103,7 +103,7 @@ proptest! {
         if reads_table { env_reads.push("TABLE".to_string()); }
         if reads_bucket { env_reads.push("BUCKET".to_string()); }
         f.code = Some(CodeFacts {
-            calls: calls.iter().map(|&i| SdkCall { action: CALLS[i].into(), location: Location::new("h.py", 1, 1), reachable: true }).collect(),
+            calls: calls.iter().map(|&i| SdkCall { action: CALLS[i].into(), location: Location::new("h.py", 1, 1), reachable: true, ..Default::default() }).collect(),
             env_reads,
             complete: true,
             ..Default::default()
@@ -157,7 +157,7 @@ proptest! {
         f.code = Some(CodeFacts {
             calls: calls
                 .iter()
-                .map(|&(i, reachable)| SdkCall { action: CALLS[i].into(), location: Location::new("h.py", 1, 1), reachable })
+                .map(|&(i, reachable)| SdkCall { action: CALLS[i].into(), location: Location::new("h.py", 1, 1), reachable, ..Default::default() })
                 .collect(),
             complete: true,
             ..Default::default()

@@ -186,6 +186,9 @@ pub struct CodeFacts {
     pub complete: bool,
     /// What the taint analysis and the secret scan found in the handler's code.
     pub findings: Vec<CodeFinding>,
+    /// Prefix tests on record keys in the handler's code (how it ignores its own writes).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub key_filters: Vec<KeyFilter>,
 }
 
 /// A problem in handler code: data from a source reaching a sink (with the path it took), or a
@@ -210,7 +213,7 @@ pub struct FlowStep {
     pub note: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct SdkCall {
     /// `s3:GetObject`
     pub action: String,
@@ -218,6 +221,37 @@ pub struct SdkCall {
     /// The call runs from the function's entry points (it is in a function they reach, or at
     /// module level); calls in code of a shared module that the function never calls are not.
     pub reachable: bool,
+    /// The environment variable whose value names the resource the call acts on
+    /// (`Bucket=os.environ["OUTPUT_BUCKET"]`, `dynamodb.Table(TABLE)`), when the code says so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_env: Option<String>,
+    /// Key fields the call writes with a literal start (`Key={"sk": "totalquantity"}`,
+    /// `Key="processed/" + name`): what the records its write produces will carry.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub written_keys: Vec<KeyLiteral>,
+}
+
+/// A key field written with a literal beginning; `field` is `key` for an S3 object key.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct KeyLiteral {
+    pub field: String,
+    /// The literal start of the value (all of it when the value is a literal).
+    pub prefix: String,
+    /// The whole value is this literal (not just its start).
+    pub exact: bool,
+}
+
+/// A test on a field of each incoming record that decides whether the handler acts on it
+/// (`if keys["sk"].startswith("product#")`, `if (key.startsWith("processed/")) continue;`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct KeyFilter {
+    /// The record field tested (`sk`, `key`).
+    pub field: String,
+    pub prefixes: Vec<String>,
+    /// `true`: only records whose field starts with one of the prefixes are acted on;
+    /// `false`: those records are skipped.
+    pub only: bool,
+    pub location: Location,
 }
 
 impl Function {

@@ -10,9 +10,14 @@ declare_rule! {
     /// store, a function that invokes itself, and longer cycles through several functions and
     /// stores. Writes come from the handler's SDK calls when the code names the store (through
     /// an environment variable that refers to it), else from the role's grants (reported as
-    /// lower confidence, medium severity). An S3 trigger with a prefix or suffix filter is not
+    /// lower confidence, medium severity). When several stores of the same kind are granted,
+    /// a call whose bucket, table, queue or topic argument is an environment variable writes
+    /// only the store that variable names. An S3 trigger with a prefix or suffix filter is not
     /// treated as part of a loop, and neither is a write the role allows but fully analysed code
-    /// never makes.
+    /// never makes, nor a write the handler itself skips: fully analysed code that returns or
+    /// `continue`s when the triggering key starts with a literal prefix (`if
+    /// key.startswith("thumbs/")`) and writes only keys that begin with that prefix. That the
+    /// filter runs before the write is assumed from the code's shape, not proven on every path.
     ///
     /// ## Why is this bad?
     /// Each write triggers another invocation, which writes again: the loop runs at the
