@@ -12,7 +12,7 @@ mod render;
 mod sensitivity;
 
 pub use build::{
-    build, is_public, produces_events, Edge, EdgeKind, EdgeSource, Graph, Node, NodeKind,
+    build, fn_node, is_public, produces_events, Edge, EdgeKind, EdgeSource, Graph, Node, NodeKind,
 };
 pub use render::{dot, human, json, mermaid};
 pub use sensitivity::{classify, Sensitivity};

@@ -595,6 +595,28 @@ impl ResourceKind {
 }
 
 /// A data store, event source or other resource around the functions.
+/// A bucket's S3 Block Public Access configuration.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PublicAccessBlock {
+    pub block_public_acls: bool,
+    pub ignore_public_acls: bool,
+    pub block_public_policy: bool,
+    pub restrict_public_buckets: bool,
+}
+
+impl PublicAccessBlock {
+    /// S3 refuses to store a public bucket policy (`BlockPublicPolicy`) or limits a stored one to
+    /// AWS services and the owner account's principals (`RestrictPublicBuckets`).
+    pub fn neutralises_public_policy(&self) -> bool {
+        self.block_public_policy || self.restrict_public_buckets
+    }
+
+    /// S3 refuses public ACLs (`BlockPublicAcls`) or ignores them (`IgnorePublicAcls`).
+    pub fn neutralises_public_acls(&self) -> bool {
+        self.block_public_acls || self.ignore_public_acls
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Resource {
     pub id: String,
@@ -610,8 +632,8 @@ pub struct Resource {
     pub policies: Vec<PolicyDocument>,
     /// S3 canned ACL, e.g. `PublicRead`.
     pub acl: Option<Setting<String>>,
-    /// S3 public access block: all four settings on.
-    pub blocks_public_access: Option<bool>,
+    /// S3 Block Public Access settings of the bucket (only settings known to be on count).
+    pub public_access_block: Option<PublicAccessBlock>,
     /// SQS: has a redrive policy (dead-letter queue).
     pub has_dead_letter: bool,
     /// Cognito user pool: custom attribute names (`custom:role`).
@@ -645,7 +667,7 @@ impl Resource {
             encrypted: None,
             policies: Vec::new(),
             acl: None,
-            blocks_public_access: None,
+            public_access_block: None,
             has_dead_letter: false,
             custom_attributes: Vec::new(),
             write_attributes: None,

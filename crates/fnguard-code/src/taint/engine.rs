@@ -979,9 +979,12 @@ impl<'c> Analyzer<'c> {
             }
         }
         let locals: Vec<String> = fr.locals.keys().cloned().collect();
+        // A value that came from the request is not a secret the function holds, whatever its
+        // name (`body.password == body.confirmPassword`).
         let secretish = |x: &Expr, t: &Option<Taint>| {
             t.as_ref().is_some_and(|t| t.kinds & SECRET != 0)
-                || matches!(x, Expr::Name(..) | Expr::Member { .. })
+                || !t.as_ref().is_some_and(|t| t.kinds & EVENT != 0)
+                    && matches!(x, Expr::Name(..) | Expr::Member { .. })
                     && x.text().is_some_and(|n| {
                         // A function (`createSecret`) is not a secret value.
                         !locals.contains(&n) && {

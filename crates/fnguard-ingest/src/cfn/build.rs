@@ -7,7 +7,8 @@ use crate::policy::{policy_document, principals};
 use crate::Diagnostic;
 use fnguard_model::{
     Api, ApiKind, Auth, Cors, EnvVar, Function, FunctionUrl, InvokePermission, Location, Project,
-    Resource, ResourceKind, Role, RoleRef, Setting, Stage, Throttle, Trigger, TriggerKind, Val,
+    PublicAccessBlock, Resource, ResourceKind, Role, RoleRef, Setting, Stage, Throttle, Trigger,
+    TriggerKind, Val,
 };
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -259,15 +260,14 @@ impl<'e> Builder<'e> {
                 }
                 let mut b = self.resource(r, ResourceKind::Bucket, "BucketName");
                 b.acl = setting_str(p, "AccessControl");
-                b.blocks_public_access = p.get("PublicAccessBlockConfiguration").map(|c| {
-                    [
-                        "BlockPublicAcls",
-                        "BlockPublicPolicy",
-                        "IgnorePublicAcls",
-                        "RestrictPublicBuckets",
-                    ]
-                    .iter()
-                    .all(|k| c.get(k).and_then(Node::as_bool) == Some(true))
+                b.public_access_block = p.get("PublicAccessBlockConfiguration").map(|c| {
+                    let on = |k: &str| c.get(k).and_then(Node::as_bool) == Some(true);
+                    PublicAccessBlock {
+                        block_public_acls: on("BlockPublicAcls"),
+                        ignore_public_acls: on("IgnorePublicAcls"),
+                        block_public_policy: on("BlockPublicPolicy"),
+                        restrict_public_buckets: on("RestrictPublicBuckets"),
+                    }
                 });
                 self.project.resources.push(b);
             }

@@ -11,7 +11,7 @@ pub mod p8_wallet;
 pub mod p9_refresh;
 
 use crate::Rule;
-use fnguard_model::{Principals, Statement, Val};
+use fnguard_model::{Principals, Resource, Setting, Statement, Val};
 
 macro_rules! impl_rule {
     ($ty:ty, $check:path) => {
@@ -112,6 +112,30 @@ pub(crate) fn open_to_anyone(st: &Statement) -> bool {
     st.is_allow()
         && st.principals.as_ref().is_some_and(Principals::is_anyone)
         && !st.has_condition_key(SCOPING_KEYS)
+}
+
+/// A statement of the resource's policies that lets anyone perform `action`. A bucket whose
+/// Block Public Access refuses or restricts public policies has none that takes effect.
+pub(crate) fn public_statement<'a>(r: &'a Resource, action: &str) -> Option<&'a Statement> {
+    if r.public_access_block
+        .is_some_and(|b| b.neutralises_public_policy())
+    {
+        return None;
+    }
+    r.policies
+        .iter()
+        .flat_map(|d| d.statements.iter())
+        .find(|s| open_to_anyone(s) && s.may_allow_action(action))
+}
+
+/// The bucket's canned ACL, unless Block Public Access refuses or ignores public ACLs.
+pub(crate) fn effective_acl(r: &Resource) -> Option<&Setting<String>> {
+    if r.public_access_block
+        .is_some_and(|b| b.neutralises_public_acls())
+    {
+        return None;
+    }
+    r.acl.as_ref()
 }
 
 /// Why a value could not be checked, unless it is a reference to a resource the application

@@ -1,5 +1,5 @@
 use super::super::impl_rule;
-use crate::rules::open_to_anyone;
+use crate::rules::{effective_acl, public_statement};
 use crate::Context;
 use fnguard_model::{Finding, ResourceKind, TriggerKind};
 
@@ -9,7 +9,10 @@ declare_rule! {
     /// whose resource policy lets anyone (`*`, any account) write to them: `s3:PutObject`,
     /// `sns:Publish`, `sqs:SendMessage`, `events:PutEvents` (or a wildcard covering it) with no
     /// condition on the caller's account, organisation, source or network. An S3 bucket with the
-    /// `PublicReadWrite` canned ACL counts as well.
+    /// `PublicReadWrite` canned ACL counts as well. A bucket's Block Public Access settings are
+    /// honoured: `BlockPublicPolicy` or `RestrictPublicBuckets` neutralises a public policy,
+    /// `BlockPublicAcls` or `IgnorePublicAcls` a public ACL (account-level settings are not
+    /// visible in a template and are not assumed).
     ///
     /// ## Why is this bad?
     /// Whoever can write to the source can invoke the function with events of their choosing,
@@ -82,19 +85,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if functions.is_empty() {
             continue;
         }
-        let mut hit = None;
-        for doc in &r.policies {
-            if let Some(st) = doc
-                .statements
-                .iter()
-                .find(|s| open_to_anyone(s) && s.may_allow_action(action))
-            {
-                hit = Some(st.location.clone());
-                break;
-            }
-        }
+        let mut hit = public_statement(r, action).map(|st| st.location.clone());
         if hit.is_none() {
-            if let Some(acl) = &r.acl {
+            if let Some(acl) = effective_acl(r) {
                 if acl.value.eq_ignore_case("PublicReadWrite") {
                     hit = Some(acl.location.clone());
                 }

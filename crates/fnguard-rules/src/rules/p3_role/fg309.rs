@@ -64,7 +64,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     "AWS principals {} without an ExternalId or organisation condition",
                     p.aws
                         .iter()
-                        .map(|a| format!("`{}`", a.as_str().unwrap_or("?")))
+                        .map(|a| match (a.as_str(), a.unresolved()) {
+                            (Some(arn), _) => format!("`{arn}`"),
+                            (None, Some(u)) => u.reason.clone(),
+                            (None, None) => "(a principal fnguard could not read)".to_string(),
+                        })
                         .collect::<Vec<_>>()
                         .join(", ")
                 ))

@@ -1,7 +1,8 @@
 use super::super::impl_rule;
-use super::emit_code_findings;
+use super::emit_code_findings_of;
 use crate::Context;
-use fnguard_model::Finding;
+use fnguard_flow::{fn_node, EdgeKind, Graph};
+use fnguard_model::{Finding, Function, TriggerKind};
 
 declare_rule! {
     /// ## What it does
@@ -11,6 +12,12 @@ declare_rule! {
     /// (`if body["role"] == "admin"`), while the authorizer context
     /// (`requestContext.authorizer`) is where the verified identity is. Values read through the
     /// authorizer context are never reported.
+    /// Only functions that serve client requests are concerned: those behind an API Gateway
+    /// route, a load balancer or a function URL, those with a resource policy or a trigger
+    /// fnguard does not model, and those nothing in the application invokes (their callers are
+    /// unknown). A function that only queues, streams, buckets, buses, schedules, other functions
+    /// or state machines of the application invoke gets its identity fields from code the
+    /// application controls; where that code took them from the request, it is reported there.
     /// The path from the source to the sink is in the evidence, with each step as a related
     /// location; sources, sanitizers and sinks come from the taint catalog
     /// (`crates/fnguard-code/data/taint.toml`).
@@ -41,10 +48,33 @@ declare_rule! {
 impl_rule!(ClientControlledIdentity, check);
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    emit_code_findings(
+    let graph = fnguard_flow::build(cx.project, &[]);
+    emit_code_findings_of(
         cx,
         &ClientControlledIdentity::META,
         "Use the identity from requestContext.authorizer (or a verified token) for data keys, or check the requested id belongs to it.",
+        |f| serves_clients(cx, &graph, f),
         out,
     );
+}
+
+fn serves_clients(cx: &Context<'_>, graph: &Graph, f: &Function) -> bool {
+    let from_clients = f.url.is_some()
+        || f.triggers.iter().any(|t| {
+            matches!(
+                t.kind,
+                TriggerKind::Api { .. } | TriggerKind::Alb { .. } | TriggerKind::Other { .. }
+            )
+        });
+    let has_resource_policy = cx
+        .project
+        .permissions
+        .iter()
+        .any(|p| p.function.as_str() == Some(f.id.as_str()));
+    let node = fn_node(&f.id);
+    let invoked_in_app = graph
+        .edges
+        .iter()
+        .any(|e| e.to == node && e.kind == EdgeKind::Invoke);
+    from_clients || has_resource_policy || (f.triggers.is_empty() && !invoked_in_app)
 }

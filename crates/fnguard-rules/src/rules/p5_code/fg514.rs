@@ -6,6 +6,9 @@ use fnguard_model::Finding;
 declare_rule! {
     /// ## What it does
     /// Reports an API key, token or signature from the event compared to a secret with `==`/`===`/`!=`.
+    /// The secret side is a value the function holds (configuration, a secret store, a value
+    /// derived from one, or a secret-named variable that does not come from the request): two
+    /// fields of the same request (`password != confirmPassword`) are not reported.
     /// The path from the source to the sink is in the evidence, with each step as a related
     /// location; sources, sanitizers and sinks come from the taint catalog
     /// (`crates/fnguard-code/data/taint.toml`).

@@ -21,7 +21,7 @@ pub mod fg516;
 
 use crate::context::subject;
 use crate::{Context, RuleMeta};
-use fnguard_model::{CodeFinding, Finding, Location};
+use fnguard_model::{CodeFinding, Finding, Function, Location};
 use std::collections::BTreeMap;
 
 /// Emits one finding per code location for `meta`'s rule, naming every function whose handler
@@ -32,8 +32,19 @@ pub(crate) fn emit_code_findings(
     fix: &str,
     out: &mut Vec<Finding>,
 ) {
+    emit_code_findings_of(cx, meta, fix, |_| true, out);
+}
+
+/// [`emit_code_findings`] for the functions `concerned` accepts.
+pub(crate) fn emit_code_findings_of(
+    cx: &Context<'_>,
+    meta: &'static RuleMeta,
+    fix: &str,
+    concerned: impl Fn(&Function) -> bool,
+    out: &mut Vec<Finding>,
+) {
     let mut groups: BTreeMap<Location, (&CodeFinding, Vec<&str>)> = BTreeMap::new();
-    for f in &cx.project.functions {
+    for f in cx.project.functions.iter().filter(|f| concerned(f)) {
         let Some(code) = &f.code else { continue };
         for cf in code.findings.iter().filter(|c| c.rule == meta.id) {
             let entry = groups

@@ -1,5 +1,5 @@
 use super::super::impl_rule;
-use crate::rules::open_to_anyone;
+use crate::rules::{effective_acl, public_statement};
 use crate::Context;
 use fnguard_model::{Finding, ResourceKind, Severity, Val};
 
@@ -12,7 +12,9 @@ declare_rule! {
     /// EventBridge buses with a policy open to anyone; SNS topics and Kinesis streams without
     /// server-side encryption; SQS queues with SSE explicitly disabled. (S3, DynamoDB and SQS
     /// encrypt at rest by default, so their defaults are not findings.) Public *write* access
-    /// to a trigger is FG207's finding.
+    /// to a trigger is FG207's finding. A bucket's Block Public Access settings are honoured
+    /// (`BlockPublicPolicy`/`RestrictPublicBuckets` for policies, `BlockPublicAcls`/
+    /// `IgnorePublicAcls` for ACLs).
     ///
     /// ## Why is this bad?
     /// Whatever the function writes there, anyone can read; unencrypted topics and streams
@@ -71,7 +73,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .map(|u| format!("`{u}`"))
             .collect::<Vec<_>>()
             .join(", ");
-        if let Some(acl) = &r.acl {
+        if let Some(acl) = effective_acl(r) {
             if let Some(a) = acl.value.as_str() {
                 if matches!(a, "PublicRead" | "PublicReadWrite" | "AuthenticatedRead") {
                     cx.finding(
@@ -92,12 +94,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             }
         }
         if let Some(action) = read_action(r.kind) {
-            let public = r
-                .policies
-                .iter()
-                .flat_map(|d| d.statements.iter())
-                .find(|s| open_to_anyone(s) && s.may_allow_action(action));
-            if let Some(st) = public {
+            if let Some(st) = public_statement(r, action) {
                 cx.finding(meta, st.location.clone(), format!("{} `{}` used by {users_text} has a policy that lets anyone {action}", r.kind.label(), r.id))
                     .resource(&r.id)
                     .functions(&users)
