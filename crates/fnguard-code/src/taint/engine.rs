@@ -983,7 +983,7 @@ impl<'c> Analyzer<'c> {
         // name (`body.password == body.confirmPassword`).
         let secretish = |x: &Expr, t: &Option<Taint>| {
             t.as_ref().is_some_and(|t| t.kinds & SECRET != 0)
-                || !t.as_ref().is_some_and(|t| t.kinds & EVENT != 0)
+                || t.as_ref().is_none_or(|t| t.kinds & EVENT == 0)
                     && matches!(x, Expr::Name(..) | Expr::Member { .. })
                     && x.text().is_some_and(|n| {
                         // A function (`createSecret`) is not a secret value.
