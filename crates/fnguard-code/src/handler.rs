@@ -53,6 +53,9 @@ pub(crate) struct FileScan {
     pub dynamic: bool,
     /// Local modules it imports, as written (`./db`, `lib.db`, `.db`).
     pub imports: Vec<String>,
+    /// JavaScript packages it imports by name (`@middy/ssm`, `slic-tools/user-util`); Python's
+    /// absolute imports are in `imports`.
+    pub packages: Vec<String>,
     /// Line of the handler function's definition, when asked for and found.
     pub handler_line: Option<(u32, u32)>,
     /// SDK objects this file defines at module level, by name, for files that import them:
@@ -250,10 +253,24 @@ pub fn analyze_entries(
         facts.files.push(r.clone());
         let dir = path.parent().unwrap_or(code_dir).to_path_buf();
         let mut resolved = Vec::new();
+        let mut outside = Vec::new();
         for import in &scan.imports {
             if let Some(p) = resolve_import(code_dir, &dir, import, lang) {
                 resolved.push((import.clone(), rel(root, &p)));
                 queue.push(p);
+            } else if !import.starts_with('.') {
+                // `from lib import name` is also recorded as `lib.name`: only a module whose
+                // top level is not in the package is outside it.
+                let top = import.split('.').next().unwrap_or(import);
+                if resolve_import(code_dir, &dir, top, lang).is_none() {
+                    outside.push(import.clone());
+                }
+            }
+        }
+        outside.extend(scan.packages.iter().cloned());
+        for why in crate::outside::not_followed(root, lang, &outside) {
+            if !facts.not_followed.contains(&why) {
+                facts.not_followed.push(why);
             }
         }
         let ts = path
@@ -333,6 +350,7 @@ pub fn analyze_entries(
         }
         facts.complete &= !f.scan.dynamic;
     }
+    facts.complete &= facts.not_followed.is_empty();
     if !problems.is_empty() {
         facts.unresolved = Some(problems.join("; "));
     }

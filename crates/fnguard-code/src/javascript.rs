@@ -180,6 +180,7 @@ pub fn scan_with(
     s.recording = true;
     s.out.calls.clear();
     s.out.imports.clear();
+    s.out.packages.clear();
     s.out.bindings.clear();
     s.out.handler_line = None;
     crate::handler::preorder(&tree, |node| s.visit(node));
@@ -537,6 +538,12 @@ impl Scan<'_> {
         self.param_target(first)
     }
 
+    fn package(&mut self, module: &str) {
+        if !self.out.packages.iter().any(|m| m == module) {
+            self.out.packages.push(module.to_string());
+        }
+    }
+
     fn import(&mut self, module: &str) {
         if !self.out.imports.iter().any(|m| m == module) {
             self.out.imports.push(module.to_string());
@@ -556,6 +563,9 @@ impl Scan<'_> {
         names: Vec<(String, String)>,
         default_name: Option<String>,
     ) {
+        if !module.starts_with('.') {
+            self.package(module);
+        }
         if module.starts_with('.') {
             self.import(module);
             for (imported, local) in names {
@@ -777,6 +787,8 @@ impl Scan<'_> {
                     let m = unquote(self.text(src)).to_string();
                     if m.starts_with('.') {
                         self.import(&m);
+                    } else {
+                        self.package(&m);
                     }
                 }
             }
@@ -1055,6 +1067,8 @@ impl Scan<'_> {
                 let m = unquote(self.text(arg)).to_string();
                 if m.starts_with('.') {
                     self.import(&m);
+                } else {
+                    self.package(&m);
                 }
             }
             return;

@@ -7,6 +7,7 @@ mod env;
 mod handler;
 mod javascript;
 mod keys;
+mod outside;
 
 mod mapping;
 mod python;

@@ -58,6 +58,41 @@ pub fn implied_actions(f: &Function) -> Vec<&'static str> {
     out
 }
 
+/// Calls that hand a role to what they create or run (an ECS task's roles, a new function's
+/// execution role, a stack's service role): the caller needs `iam:PassRole` on that role.
+const PASSES_ROLE: &[&str] = &[
+    "ecs:RunTask",
+    "ecs:StartTask",
+    "ecs:RegisterTaskDefinition",
+    "ecs:CreateService",
+    "ecs:UpdateService",
+    "lambda:CreateFunction",
+    "lambda:UpdateFunctionConfiguration",
+    "ec2:RunInstances",
+    "ec2:AssociateIamInstanceProfile",
+    "ec2:ReplaceIamInstanceProfileAssociation",
+    "glue:CreateJob",
+    "glue:UpdateJob",
+    "glue:CreateCrawler",
+    "glue:UpdateCrawler",
+    "cloudformation:CreateStack",
+    "cloudformation:UpdateStack",
+    "cloudformation:CreateChangeSet",
+    "states:CreateStateMachine",
+    "states:UpdateStateMachine",
+    "events:PutTargets",
+    "scheduler:CreateSchedule",
+    "scheduler:UpdateSchedule",
+    "emr-serverless:StartJobRun",
+    "elasticmapreduce:RunJobFlow",
+    "sagemaker:CreateTrainingJob",
+    "sagemaker:CreateProcessingJob",
+    "sagemaker:CreateModel",
+    "codebuild:CreateProject",
+    "firehose:CreateDeliveryStream",
+    "pipes:CreatePipe",
+];
+
 /// Needed by every function for logs, traces and VPC networking, whatever its code does.
 pub fn is_baseline(action: &str) -> bool {
     let a = action.to_ascii_lowercase();
@@ -103,6 +138,12 @@ pub fn analyse(role: &Role, fns: &[&Function], resources: &[Resource]) -> Functi
         })
         .collect();
     let mut needed = code_needed.clone();
+    if code_needed
+        .iter()
+        .any(|a| PASSES_ROLE.iter().any(|p| p.eq_ignore_ascii_case(a)))
+    {
+        needed.insert("iam:PassRole".to_string());
+    }
     for f in fns {
         needed.extend(implied_actions(f).into_iter().map(canonical));
     }

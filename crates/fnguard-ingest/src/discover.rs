@@ -236,6 +236,16 @@ pub fn discover_with_survey(
     for app in cdk_apps {
         let out = app.join("cdk.out");
         let Ok(entries) = std::fs::read_dir(&out) else {
+            // Silence here would read as "nothing wrong" for the whole CDK application.
+            diagnostics.push(Diagnostic::warning(
+                &relative(root, &app.join("cdk.json")),
+                None,
+                "a CDK application without synthesized output (no cdk.out next to cdk.json): \
+                 fnguard reads CDK applications from the CloudFormation templates `cdk synth` \
+                 writes, not from their source, so this application was not checked. Run \
+                 `npx cdk synth` in this directory, then scan again"
+                    .to_string(),
+            ));
             continue;
         };
         for e in entries.flatten() {

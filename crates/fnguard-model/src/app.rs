@@ -184,6 +184,10 @@ pub struct CodeFacts {
     /// False when the code makes SDK calls fnguard cannot name (dynamic method names, clients
     /// passed in from elsewhere): then "unused" cannot be proven.
     pub complete: bool,
+    /// Imported code that may make SDK calls fnguard did not read (repository modules outside
+    /// the function's package, libraries that call AWS themselves): why `complete` is false.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_followed: Vec<String>,
     /// What the taint analysis and the secret scan found in the handler's code.
     pub findings: Vec<CodeFinding>,
     /// Prefix tests on record keys in the handler's code (how it ignores its own writes).

@@ -11,8 +11,10 @@ declare_rule! {
     /// (`s3:GetObject`, `dynamodb:Scan`/`Query`/`GetItem`, `secretsmanager:GetSecretValue`,
     /// `ssm:GetParameter*`, `kms:Decrypt`, `sqs:ReceiveMessage`, ...), expanded against the IAM
     /// action catalog. Actions that only accept `*`, the Lambda logging and tracing baseline,
-    /// actions an unconditional Deny takes away, and AWS managed policies (FG308) are not
-    /// reported.
+    /// actions scoped by a condition key rather than a resource in practice
+    /// (`cloudwatch:PutMetricData`, whose optional `dataset` resource type arrived in 2025; its
+    /// scope is the `cloudwatch:namespace` condition), actions an unconditional Deny takes
+    /// away, and AWS managed policies (FG308) are not reported.
     ///
     /// ## Why is this bad?
     /// The function can read or change every bucket, table or secret in the account, not only
@@ -41,8 +43,14 @@ declare_rule! {
 
 impl_rule!(SensitiveActionOnAnyResource, check);
 
+/// Actions whose scope is a condition key, not a resource, in practice.
+const SCOPED_BY_CONDITION: &[&str] = &["cloudwatch:PutMetricData"];
+
 fn sensitive(a: &Action) -> bool {
     if a.resource_types.is_empty()
+        || SCOPED_BY_CONDITION
+            .iter()
+            .any(|b| b.eq_ignore_ascii_case(&a.name))
         || super::BASELINE
             .iter()
             .any(|b| b.eq_ignore_ascii_case(&a.name))

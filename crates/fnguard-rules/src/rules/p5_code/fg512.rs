@@ -1,11 +1,15 @@
 use super::super::impl_rule;
-use super::emit_code_findings;
+use super::{emit_code_findings_of, serves_clients};
 use crate::Context;
 use fnguard_model::Finding;
 
 declare_rule! {
     /// ## What it does
     /// Reports exception messages, stack traces (`traceback.format_exc()`, `err.stack`) or caught error objects returned in the handler's response.
+    /// Only functions whose response reaches a client are concerned (an API Gateway route, a
+    /// load balancer, a function URL, a resource policy, or no known caller): what a queue,
+    /// stream, bucket or schedule consumer, or a function only the application invokes,
+    /// returns goes to the Lambda service or the application's own code.
     /// The path from the source to the sink is in the evidence, with each step as a related
     /// location; sources, sanitizers and sinks come from the taint catalog
     /// (`crates/fnguard-code/data/taint.toml`).
@@ -36,10 +40,13 @@ declare_rule! {
 impl_rule!(ErrorDetailsReturned, check);
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    emit_code_findings(
+    let graph = fnguard_flow::build(cx.project, &[]);
+    // What a queue, stream or bucket consumer returns goes to the Lambda poller, not a client.
+    emit_code_findings_of(
         cx,
         &ErrorDetailsReturned::META,
         "Log the error with a correlation id and return a generic message.",
+        |f| serves_clients(cx, &graph, f),
         out,
     );
 }

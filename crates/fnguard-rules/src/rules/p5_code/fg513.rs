@@ -1,8 +1,7 @@
 use super::super::impl_rule;
-use super::emit_code_findings_of;
+use super::{emit_code_findings_of, serves_clients};
 use crate::Context;
-use fnguard_flow::{fn_node, EdgeKind, Graph};
-use fnguard_model::{Finding, Function, TriggerKind};
+use fnguard_model::Finding;
 
 declare_rule! {
     /// ## What it does
@@ -56,25 +55,4 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         |f| serves_clients(cx, &graph, f),
         out,
     );
-}
-
-fn serves_clients(cx: &Context<'_>, graph: &Graph, f: &Function) -> bool {
-    let from_clients = f.url.is_some()
-        || f.triggers.iter().any(|t| {
-            matches!(
-                t.kind,
-                TriggerKind::Api { .. } | TriggerKind::Alb { .. } | TriggerKind::Other { .. }
-            )
-        });
-    let has_resource_policy = cx
-        .project
-        .permissions
-        .iter()
-        .any(|p| p.function.as_str() == Some(f.id.as_str()));
-    let node = fn_node(&f.id);
-    let invoked_in_app = graph
-        .edges
-        .iter()
-        .any(|e| e.to == node && e.kind == EdgeKind::Invoke);
-    from_clients || has_resource_policy || (f.triggers.is_empty() && !invoked_in_app)
 }

@@ -21,7 +21,8 @@ pub mod fg516;
 
 use crate::context::subject;
 use crate::{Context, RuleMeta};
-use fnguard_model::{CodeFinding, Finding, Function, Location};
+use fnguard_flow::{fn_node, EdgeKind, Graph};
+use fnguard_model::{CodeFinding, Finding, Function, Location, TriggerKind};
 use std::collections::BTreeMap;
 
 /// Emits one finding per code location for `meta`'s rule, naming every function whose handler
@@ -88,4 +89,29 @@ pub(crate) fn emit_code_findings_of(
         }
         b.emit(out);
     }
+}
+
+/// Whether clients send the function's event: an API Gateway route, a load balancer, a
+/// function URL, a resource policy or a trigger fnguard does not model, or no known caller at
+/// all. Functions only the application's own stores, buses, schedules, functions and state
+/// machines invoke get events the application wrote.
+pub(crate) fn serves_clients(cx: &Context<'_>, graph: &Graph, f: &Function) -> bool {
+    let from_clients = f.url.is_some()
+        || f.triggers.iter().any(|t| {
+            matches!(
+                t.kind,
+                TriggerKind::Api { .. } | TriggerKind::Alb { .. } | TriggerKind::Other { .. }
+            )
+        });
+    let has_resource_policy = cx
+        .project
+        .permissions
+        .iter()
+        .any(|p| p.function.as_str() == Some(f.id.as_str()));
+    let node = fn_node(&f.id);
+    let invoked_in_app = graph
+        .edges
+        .iter()
+        .any(|e| e.to == node && e.kind == EdgeKind::Invoke);
+    from_clients || has_resource_policy || (f.triggers.is_empty() && !invoked_in_app)
 }

@@ -1,0 +1,253 @@
+//! Code a function imports but the analysis cannot read: modules of the same repository that a
+//! layer, a workspace or a build step adds to the deployed package, and libraries that call AWS
+//! with the function's role on its behalf. Either one means the SDK calls fnguard found are not
+//! all the calls the function makes.
+
+use crate::Language;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+/// Libraries that make AWS calls with the function's credentials (parameters, signed requests,
+/// uploads, ORMs); fnguard does not model what they call.
+const AWS_CALLING_PYTHON: &[&str] = &[
+    "aioboto3",
+    "aiobotocore",
+    "awswrangler",
+    "aws_encryption_sdk",
+    "dynamodb_encryption_sdk",
+    "pynamodb",
+    "s3fs",
+    "smart_open",
+    "watchtower",
+    "aws_lambda_powertools.utilities.parameters",
+    "aws_lambda_powertools.utilities.idempotency",
+    "aws_lambda_powertools.utilities.feature_flags",
+    "aws_lambda_powertools.utilities.streaming",
+];
+
+const AWS_CALLING_JS: &[&str] = &[
+    "@middy/ssm",
+    "@middy/secrets-manager",
+    "@middy/sts",
+    "@middy/rds-signer",
+    "@middy/s3-object-response",
+    "@aws-lambda-powertools/parameters",
+    "@aws-lambda-powertools/idempotency",
+    "@aws-sdk/lib-storage",
+    "@aws-sdk/s3-request-presigner",
+    "@aws-sdk/rds-signer",
+    "aws-signed-axios",
+    "aws4",
+    "aws4-axios",
+    "dynamoose",
+    "nodemailer",
+];
+
+/// Module names the repository defines: Python packages (directories with `__init__.py`) and
+/// modules of layer directories (`python/`), and the `name` of every `package.json`.
+#[derive(Default)]
+struct RepoModules {
+    python: HashMap<String, String>,
+    js: HashMap<String, String>,
+}
+
+const MAX_DEPTH: usize = 12;
+const MAX_ENTRIES: usize = 50_000;
+const SKIPPED: &[&str] = &[
+    "node_modules",
+    "cdk.out",
+    "venv",
+    "__pycache__",
+    "site-packages",
+];
+
+fn index(root: &Path) -> RepoModules {
+    let mut m = RepoModules::default();
+    let mut seen = 0usize;
+    let mut visited: HashSet<PathBuf> = HashSet::new();
+    let mut stack = vec![(root.to_path_buf(), 0usize)];
+    while let Some((dir, depth)) = stack.pop() {
+        // Symlink loops end here.
+        let Ok(canonical) = dir.canonicalize() else {
+            continue;
+        };
+        if !visited.insert(canonical) {
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let in_layer_dir = dir.file_name().is_some_and(|n| n == "python");
+        for e in entries.flatten() {
+            seen += 1;
+            if seen > MAX_ENTRIES {
+                return m;
+            }
+            let path = e.path();
+            let name = e.file_name().to_string_lossy().to_string();
+            let Ok(kind) = e.file_type() else { continue };
+            if kind.is_dir() {
+                if name.starts_with('.') || SKIPPED.contains(&name.as_str()) || depth >= MAX_DEPTH {
+                    continue;
+                }
+                if path.join("__init__.py").is_file() {
+                    m.python
+                        .entry(name.clone())
+                        .or_insert_with(|| rel(root, &path));
+                }
+                stack.push((path, depth + 1));
+            } else if in_layer_dir && name.ends_with(".py") {
+                let stem = name.trim_end_matches(".py").to_string();
+                m.python.entry(stem).or_insert_with(|| rel(root, &path));
+            } else if name == "package.json" {
+                if let Some(pkg) = std::fs::read_to_string(&path)
+                    .ok()
+                    .and_then(|t| package_name(&t))
+                {
+                    m.js.entry(pkg).or_insert_with(|| rel(root, &dir));
+                }
+            }
+        }
+    }
+    m
+}
+
+/// `"name"` of a package.json, without a JSON parser's cost for a one-field read.
+fn package_name(text: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    v.get("name")?.as_str().map(str::to_string)
+}
+
+fn rel(root: &Path, p: &Path) -> String {
+    p.strip_prefix(root)
+        .unwrap_or(p)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+fn cached(root: &Path) -> std::sync::Arc<RepoModules> {
+    static CACHE: OnceLock<Mutex<HashMap<PathBuf, std::sync::Arc<RepoModules>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Ok(map) = cache.lock() {
+        if let Some(m) = map.get(root) {
+            return m.clone();
+        }
+    }
+    let built = std::sync::Arc::new(index(root));
+    if let Ok(mut map) = cache.lock() {
+        map.insert(root.to_path_buf(), built.clone());
+    }
+    built
+}
+
+/// The package part of a JavaScript specifier: `@scope/name/sub` → `@scope/name`.
+fn js_package(spec: &str) -> &str {
+    let mut parts = spec.splitn(3, '/');
+    match (parts.next(), parts.next()) {
+        (Some(scope), Some(name)) if scope.starts_with('@') => {
+            &spec[..scope.len() + 1 + name.len()]
+        }
+        (Some(first), _) => first,
+        _ => spec,
+    }
+}
+
+/// Why the SDK calls found in the code may not be all of them: each import (Python absolute
+/// module, JavaScript package) that is repository code outside the function's package or a
+/// library that calls AWS itself.
+pub(crate) fn not_followed(root: &Path, lang: Language, imports: &[String]) -> Vec<String> {
+    let repo = cached(root);
+    let mut out = Vec::new();
+    for import in imports {
+        let reason = match lang {
+            Language::Python => {
+                let top = import.split('.').next().unwrap_or(import);
+                if let Some(lib) = AWS_CALLING_PYTHON
+                    .iter()
+                    .find(|l| import == *l || import.starts_with(&format!("{l}.")) || top == **l)
+                {
+                    Some(format!("`{lib}` (makes AWS calls fnguard does not model)"))
+                } else {
+                    repo.python.get(top).map(|at| {
+                        format!(
+                            "`{top}` (repository code at {at}, outside the function's code: a layer or build step adds it)"
+                        )
+                    })
+                }
+            }
+            Language::JavaScript => {
+                let pkg = js_package(import);
+                if AWS_CALLING_JS.contains(&pkg) {
+                    Some(format!("`{pkg}` (makes AWS calls fnguard does not model)"))
+                } else {
+                    repo.js.get(pkg).map(|at| {
+                        format!("`{pkg}` (a package of this repository at {at}, not followed)")
+                    })
+                }
+            }
+        };
+        if let Some(r) = reason {
+            if !out.contains(&r) {
+                out.push(r);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scoped_packages_keep_their_scope() {
+        assert_eq!(js_package("@middy/ssm"), "@middy/ssm");
+        assert_eq!(
+            js_package("@aws-sdk/lib-storage/dist"),
+            "@aws-sdk/lib-storage"
+        );
+        assert_eq!(js_package("slic-tools/user-util"), "slic-tools");
+        assert_eq!(js_package("lodash"), "lodash");
+    }
+
+    #[test]
+    fn repository_modules_outside_the_package_and_aws_calling_libraries_are_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("layer/python/datalake_library")).unwrap();
+        std::fs::write(root.join("layer/python/datalake_library/__init__.py"), "").unwrap();
+        std::fs::write(root.join("layer/python/shared_util.py"), "").unwrap();
+        std::fs::create_dir_all(root.join("packages/tools")).unwrap();
+        std::fs::write(
+            root.join("packages/tools/package.json"),
+            r#"{"name": "my-tools"}"#,
+        )
+        .unwrap();
+        let py = not_followed(
+            root,
+            Language::Python,
+            &[
+                "os".into(),
+                "boto3".into(),
+                "datalake_library.interfaces".into(),
+                "shared_util".into(),
+                "awswrangler".into(),
+                "requests".into(),
+            ],
+        );
+        assert_eq!(py.len(), 3, "{py:?}");
+        assert!(py[0].contains("layer/python/datalake_library"));
+        let js = not_followed(
+            root,
+            Language::JavaScript,
+            &[
+                "my-tools/user".into(),
+                "@middy/ssm".into(),
+                "lodash".into(),
+                "@aws-sdk/client-s3".into(),
+            ],
+        );
+        assert_eq!(js.len(), 2, "{js:?}");
+    }
+}
