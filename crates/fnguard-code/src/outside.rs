@@ -15,6 +15,12 @@ const AWS_CALLING_PYTHON: &[&str] = &[
     "aiobotocore",
     "awswrangler",
     "aws_encryption_sdk",
+    // SigV4-signed HTTP requests (`execute-api:Invoke` on IAM-authorised APIs, OpenSearch).
+    "aws_requests_auth",
+    "requests_aws4auth",
+    "requests_auth_aws_sigv4",
+    "botocore.auth",
+    "opensearchpy",
     "dynamodb_encryption_sdk",
     "pynamodb",
     "s3fs",

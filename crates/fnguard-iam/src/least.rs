@@ -17,21 +17,35 @@ pub fn implied_actions(f: &Function) -> Vec<&'static str> {
                 "sqs:GetQueueAttributes",
                 "sqs:ChangeMessageVisibility",
             ]),
-            TriggerKind::Stream { service, .. } if service == "dynamodb" => out.extend([
-                "dynamodb:DescribeStream",
-                "dynamodb:GetRecords",
-                "dynamodb:GetShardIterator",
-                "dynamodb:ListStreams",
-            ]),
-            TriggerKind::Stream { .. } => out.extend([
-                "kinesis:DescribeStream",
-                "kinesis:DescribeStreamSummary",
-                "kinesis:GetRecords",
-                "kinesis:GetShardIterator",
-                "kinesis:ListShards",
-                "kinesis:ListStreams",
-                "kinesis:SubscribeToShard",
-            ]),
+            TriggerKind::Stream {
+                service,
+                on_failure,
+                ..
+            } => {
+                if service == "dynamodb" {
+                    out.extend([
+                        "dynamodb:DescribeStream",
+                        "dynamodb:GetRecords",
+                        "dynamodb:GetShardIterator",
+                        "dynamodb:ListStreams",
+                    ]);
+                } else {
+                    out.extend([
+                        "kinesis:DescribeStream",
+                        "kinesis:DescribeStreamSummary",
+                        "kinesis:GetRecords",
+                        "kinesis:GetShardIterator",
+                        "kinesis:ListShards",
+                        "kinesis:ListStreams",
+                        "kinesis:SubscribeToShard",
+                    ]);
+                }
+                // The poller sends a failed batch's description to the on-failure destination
+                // with the function's role; the trigger does not say which kind it is.
+                if *on_failure {
+                    out.extend(["sqs:SendMessage", "sns:Publish"]);
+                }
+            }
             _ => {}
         }
     }

@@ -211,11 +211,12 @@ pub fn is_secret_name(name: &str) -> bool {
             return false;
         }
     }
-    // `SecretsManagerSecretArnForDb`, `SSM_PASSWORD_PATH`: names of where a secret lives.
+    // `SecretsManagerSecretArnForDb`, `SSM_PASSWORD_PATH`: names of where a secret lives;
+    // `encrypted_api_token`: KMS ciphertext, decrypted at run time, is safe to keep in config.
     if parts.iter().any(|p| {
         matches!(
             p.as_str(),
-            "arn" | "manager" | "secretsmanager" | "ssm" | "kms"
+            "arn" | "manager" | "secretsmanager" | "ssm" | "kms" | "encrypted" | "ciphertext"
         )
     }) {
         return false;
@@ -478,6 +479,8 @@ mod tests {
             "GithubRepoSecretJSONKey",
             "EnableTokenRevocation",
             "password_policy_min_length",
+            "encrypted_carbon_black_api_token",
+            "API_TOKEN_CIPHERTEXT",
         ] {
             assert!(!is_secret_name(n), "{n}");
         }

@@ -1309,7 +1309,9 @@ fn url_base(e: &Expr, bases: &HashMap<String, UrlBase>) -> Option<UrlBase> {
                 return Some(UrlBase::Host);
             }
             match parts.next() {
-                Some(Expr::Str(s, _)) if s.starts_with('/') => Some(UrlBase::Host),
+                Some(next) if leading_literal(next).is_some_and(|s| s.starts_with('/')) => {
+                    Some(UrlBase::Host)
+                }
                 Some(_) => None,
                 None => Some(first),
             }
@@ -1323,6 +1325,15 @@ fn url_base(e: &Expr, bases: &HashMap<String, UrlBase>) -> Option<UrlBase> {
         {
             url_base(c.receiver.as_ref()?, bases)
         }
+        _ => None,
+    }
+}
+
+/// The literal text an expression starts with: `"/items/" + id`, `f"/items/{id}"`.
+fn leading_literal(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Str(s, _) => Some(s),
+        Expr::Concat(parts, _) => leading_literal(parts.first()?),
         _ => None,
     }
 }
