@@ -580,6 +580,28 @@ impl Scan<'_> {
             }
             return;
         }
+        // `import DynamoDB from 'aws-sdk/clients/dynamodb'`: the default export is the service's
+        // client class; `DocumentClient` is a named export of the DynamoDB module.
+        if let Some(svc_module) = module.strip_prefix("aws-sdk/clients/") {
+            let svc = service_prefix(svc_module);
+            if let Some(d) = default_name {
+                if let Some(svc) = svc {
+                    self.classes.insert(d.clone(), Var::Client(svc));
+                }
+                if svc_module == "dynamodb" {
+                    self.classes
+                        .insert(format!("{d}.DocumentClient"), Var::DocClient);
+                }
+            }
+            for (imported, local) in names {
+                if imported == "DocumentClient" && svc_module == "dynamodb" {
+                    self.classes.insert(local, Var::DocClient);
+                } else if let Some(svc) = service_prefix(&imported) {
+                    self.classes.insert(local, Var::Client(svc));
+                }
+            }
+            return;
+        }
         if module == "aws-sdk" || module.starts_with("aws-sdk/") {
             if let Some(d) = default_name {
                 self.aws_ns.push(d);
@@ -1297,5 +1319,28 @@ exports.handler = async (event) => {
                 ("dynamodb:GetItem".to_string(), None),
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod client_module_tests {
+    #[test]
+    fn clients_of_per_service_modules_are_sdk_objects_and_escape_when_passed_on() {
+        let lib = "import { DocumentClient } from 'aws-sdk/clients/dynamodb';\nimport S3 from 'aws-sdk/clients/s3';\nlet client: DocumentClient;\nclient = new DocumentClient();\nexport let DefaultDocumentClient: DocumentClientInterface = client;\nconst s3 = new S3();\nexport const head = () => s3.headObject({}).promise();\n";
+        let s = super::scan_as(lib, None, true);
+        assert!(s
+            .exported
+            .contains(&("DefaultDocumentClient".to_string(), "doc".to_string())));
+        assert_eq!(
+            s.calls
+                .iter()
+                .map(|c| c.action.as_str())
+                .collect::<Vec<_>>(),
+            ["s3:GetObject"]
+        );
+        // The handler hands the imported client to a function typed by an interface.
+        let handler = "import { DefaultDocumentClient } from './lib/document_client';\nconst client = DefaultDocumentClient;\nexport const addPoints = async (c: DocumentClientInterface) => { await c.put({}).promise(); };\nexport const handler = async (e) => { await addPoints(client); };\n";
+        let seeds = vec![("DefaultDocumentClient".to_string(), "doc".to_string())];
+        assert!(super::scan_with(handler, Some("handler"), true, &seeds).dynamic);
     }
 }

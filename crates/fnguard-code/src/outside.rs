@@ -97,7 +97,8 @@ fn index(root: &Path) -> RepoModules {
                 if name.starts_with('.') || SKIPPED.contains(&name.as_str()) || depth >= MAX_DEPTH {
                     continue;
                 }
-                if path.join("__init__.py").is_file() {
+                // A package, or a namespace package in a layer's `python/` directory.
+                if in_layer_dir || path.join("__init__.py").is_file() {
                     m.python
                         .entry(name.clone())
                         .or_insert_with(|| rel(root, &path));

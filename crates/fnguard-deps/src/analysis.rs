@@ -354,15 +354,24 @@ impl Collected {
             for (kind, path) in list {
                 let parsed = cache.parse(*kind, path);
                 self.source(root, path, kind.label(), false, layer);
+                // A sibling of the same workspace named as a dependency (`"tools": "*"`) is the
+                // application's own code, linked by the package manager.
+                let siblings = if *eco == Ecosystem::Npm {
+                    path.parent()
+                        .map(|d| workspace_siblings(root, d))
+                        .unwrap_or_default()
+                } else {
+                    Vec::new()
+                };
                 self.found.extend(
                     parsed
                         .packages
                         .iter()
-                        .filter(|p| !p.dev)
+                        .filter(|p| !p.dev && !siblings.contains(&p.name))
                         .cloned()
                         .map(|p| (p, layer.map(str::to_string))),
                 );
-                for l in &parsed.loose {
+                for l in parsed.loose.iter().filter(|l| !siblings.contains(&l.name)) {
                     self.facts.unpinned.push(Unpinned {
                         name: l.name.clone(),
                         spec: l.spec.clone(),
@@ -496,6 +505,44 @@ fn is_package_root(kind: Kind, path: &Path) -> bool {
 
 /// Whether the workspace declared in `root` (npm/yarn `workspaces`, `pnpm-workspace.yaml`,
 /// uv `[tool.uv.workspace] members`, Cargo `[workspace] members`, `go.work`) includes `member`.
+/// Names of the other packages of the npm/pnpm/yarn workspace `dir` belongs to (searched up to
+/// the scanned root).
+fn workspace_siblings(scan_root: &Path, dir: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    for ws in dir.ancestors().skip(1) {
+        if !ws.starts_with(scan_root) {
+            break;
+        }
+        let globs = workspace_globs(ws);
+        if globs.is_empty() || !is_workspace_member(ws, dir) {
+            continue;
+        }
+        for g in globs {
+            let g = g.trim_start_matches("./").trim_end_matches('/');
+            let dirs: Vec<std::path::PathBuf> = match g.strip_suffix("/*") {
+                Some(parent) if !parent.contains('*') => std::fs::read_dir(ws.join(parent))
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.is_dir())
+                    .collect(),
+                _ if !g.contains('*') => vec![ws.join(g)],
+                _ => Vec::new(),
+            };
+            for d in dirs {
+                let name = std::fs::read_to_string(d.join("package.json"))
+                    .ok()
+                    .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                    .and_then(|v| v["name"].as_str().map(str::to_string));
+                names.extend(name);
+            }
+        }
+        break;
+    }
+    names
+}
+
 fn is_workspace_member(root: &Path, member: &Path) -> bool {
     let Ok(rel) = member.strip_prefix(root) else {
         return false;
@@ -675,6 +722,33 @@ mod attribution_tests {
         let deps = projects[0].functions[0].deps.as_ref().unwrap();
         let files: Vec<&str> = deps.sources.iter().map(|s| s.file.as_str()).collect();
         assert_eq!(files, ["package-lock.json"]);
+    }
+
+    #[test]
+    fn a_workspace_sibling_named_as_a_dependency_is_not_unpinned() {
+        let dir = tempfile::tempdir().unwrap();
+        // No lockfile: the member's manifest is read, and `tools` is the workspace's own code.
+        write(
+            dir.path(),
+            "package.json",
+            r#"{"name":"mono","workspaces":["packages/*"]}"#,
+        );
+        write(
+            dir.path(),
+            "packages/tools/package.json",
+            r#"{"name":"tools"}"#,
+        );
+        write(
+            dir.path(),
+            "packages/api/package.json",
+            r#"{"name":"api","dependencies":{"tools":"*","uuid":"^8.3.2"}}"#,
+        );
+        let mut projects = vec![project_with("packages/api")];
+        analyze_projects(dir.path(), &mut projects, None);
+        let deps = projects[0].functions[0].deps.as_ref().unwrap();
+        let loose: Vec<&str> = deps.unpinned.iter().map(|u| u.name.as_str()).collect();
+        assert_eq!(loose, ["uuid"]);
+        assert!(!deps.packages.iter().any(|p| p.name == "tools"));
     }
 
     #[test]

@@ -194,7 +194,25 @@ pub fn relative_dir(root: &Path, dir: &Path) -> String {
 pub fn relative(root: &Path, path: &Path) -> String {
     let path = normalize_lexically(path);
     let root = normalize_lexically(root);
-    let rel = path.strip_prefix(&root).unwrap_or(&path);
+    // A canonical path (a `${file()}` include) under a root given as a relative path: compare
+    // with the root's canonical form too, so reports never show absolute paths.
+    let canonical_root = || {
+        let root = if root.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            root.as_path()
+        };
+        std::fs::canonicalize(root).ok()
+    };
+    let rel = if path.is_absolute() && !root.is_absolute() {
+        canonical_root()
+            .and_then(|c| path.strip_prefix(c).ok().map(Path::to_path_buf))
+            .unwrap_or_else(|| path.clone())
+    } else {
+        path.strip_prefix(&root)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| path.clone())
+    };
     let s = rel.to_string_lossy().replace('\\', "/");
     if s.is_empty() {
         path.file_name()
@@ -228,4 +246,22 @@ pub(crate) fn read_text(path: &Path, rel: &str, max: u64) -> Result<String, Diag
         .strip_prefix('\u{feff}')
         .map(str::to_string)
         .unwrap_or(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_canonical_path_under_a_relative_root_is_reported_relative() {
+        let cwd = std::fs::canonicalize(".").unwrap();
+        assert_eq!(
+            relative(Path::new("."), &cwd.join("conf/env.yml")),
+            "conf/env.yml"
+        );
+        assert_eq!(
+            relative(Path::new("conf"), Path::new("conf/env.yml")),
+            "env.yml"
+        );
+    }
 }

@@ -228,12 +228,7 @@ impl Service<'_> {
         }
         self.layers();
         let uses_default_role = self.provider_role().is_none();
-        let per_function_plugin = self.root.get("plugins").is_some_and(|p| {
-            let list = p.get("modules").unwrap_or(p);
-            list.items()
-                .iter()
-                .any(|m| m.str() == Some("serverless-iam-roles-per-function"))
-        });
+        let per_function_plugin = self.has_plugin("serverless-iam-roles-per-function");
         let mut default_role_needed = false;
         for (key, def) in &items {
             if !def.is_map() {
@@ -520,13 +515,7 @@ impl Service<'_> {
             return;
         }
         let app = self.root.path(&["custom", "wsgi", "app"]);
-        let plugin = self.root.get("plugins").is_some_and(|p| {
-            p.get("modules")
-                .unwrap_or(p)
-                .items()
-                .iter()
-                .any(|m| m.str() == Some("serverless-wsgi"))
-        });
+        let plugin = self.has_plugin("serverless-wsgi");
         if app.is_none() && !plugin {
             return;
         }
@@ -641,6 +630,21 @@ impl Service<'_> {
         } else {
             None
         };
+        // The serverless-api-gateway-throttling plugin writes the stage's method settings from
+        // `custom.apiGatewayThrottling`.
+        let throttling_plugin = self.has_plugin("serverless-api-gateway-throttling");
+        let stage_throttle = self
+            .root
+            .path(&["custom", "apiGatewayThrottling"])
+            .filter(|_| throttling_plugin && matches!(kind, ApiKind::Rest | ApiKind::Http))
+            .map(|t| Throttle {
+                rate: t.get("maxRequestsPerSecond").map(|r| {
+                    r.as_f64()
+                        .map(Val::Known)
+                        .unwrap_or_else(|| Val::unknown("maxRequestsPerSecond"))
+                }),
+                burst: t.get("maxConcurrentRequests").map(Node::to_val_i64),
+            });
         self.project.apis.push(Api {
             id: id.to_string(),
             kind,
@@ -655,13 +659,24 @@ impl Service<'_> {
                 }),
                 location: log_location,
                 access_logging,
-                throttle: None,
+                throttle: stage_throttle,
                 waf: false,
                 variables: Vec::new(),
             }],
             implicit: true,
             usage_plan_throttle: throttle,
         });
+    }
+
+    /// Whether `plugins` (a list, or `modules:` of the long form) names `name`.
+    fn has_plugin(&self, name: &str) -> bool {
+        self.root.get("plugins").is_some_and(|p| {
+            p.get("modules")
+                .unwrap_or(p)
+                .items()
+                .iter()
+                .any(|m| m.str() == Some(name))
+        })
     }
 
     fn events(&mut self, items: &[(Key, Node)]) {

@@ -119,6 +119,12 @@ fn assignment(line: &str, code: bool) -> Option<(String, String, u32)> {
         '"' | '\'' | '`' => {
             let q = rest.chars().next()?;
             let end = rest[1..].find(q)?;
+            // `'prefix=' + randomBytes(16)`, `"%s" % x`, `'a'.concat(b)`: the literal is part
+            // of a value computed at run time.
+            let after = rest[1 + end + 1..].trim_start();
+            if after.starts_with(['+', '%', '.', '*']) {
+                return None;
+            }
             rest[1..1 + end].to_string()
         }
         // Unquoted: only in .env-style lines (`NAME=value`).

@@ -26,7 +26,8 @@ declare_rule! {
     /// ## Fix
     /// Set stage throttling (`DefaultRouteSettings`/`MethodSettings` `ThrottlingRateLimit` and
     /// `ThrottlingBurstLimit`, serverless `provider.apiGateway.throttle` or
-    /// `httpApi.throttle`), or put clients on usage plans with API keys.
+    /// `httpApi.throttle`, or `custom.apiGatewayThrottling` with the
+    /// serverless-api-gateway-throttling plugin), or put clients on usage plans with API keys.
     ///
     /// ## References
     /// - <https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html>
