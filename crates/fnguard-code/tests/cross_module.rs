@@ -80,3 +80,33 @@ fn a_client_handed_to_a_class_makes_unused_unprovable() {
         "the table's calls happen in Repo, which is not followed"
     );
 }
+
+#[test]
+fn only_the_methods_reached_code_calls_are_reachable() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "s3-client.js",
+        "const AWS = require('aws-sdk');\nclass Store {\n  constructor() { this.s3 = new AWS.S3(); }\n  async asset(key) {\n    return this.s3.getObject({ Bucket: 'b', Key: key }).promise();\n  }\n  async reports() {\n    return this.s3.listObjects({ Bucket: 'b' }).promise();\n  }\n}\nmodule.exports = Store;\n",
+    );
+    write(
+        dir.path(),
+        "index.js",
+        "const Store = require('./s3-client');\nexports.handler = async (event) => {\n  const store = new Store();\n  return store.asset(event.key);\n};\n",
+    );
+    let facts = analyze_function(
+        dir.path(),
+        dir.path(),
+        "index.handler",
+        Language::JavaScript,
+    );
+    let reachable: Vec<(&str, bool)> = facts
+        .calls
+        .iter()
+        .map(|c| (c.action.as_str(), c.reachable))
+        .collect();
+    assert_eq!(
+        reachable,
+        [("s3:GetObject", true), ("s3:ListBucket", false)]
+    );
+}

@@ -39,6 +39,9 @@ pub struct Taint {
     pub parsed: bool,
     /// Built as `"https://fixed.host/..." + value`: the value cannot choose the host.
     pub host_fixed: bool,
+    /// Returned by a function fnguard did not analyse (`processEvent(event)` from a package):
+    /// where its fields come from (the body or the authorizer context) is not known.
+    pub opaque: bool,
 }
 
 impl Taint {
@@ -56,6 +59,7 @@ impl Taint {
                 a.identity |= b.identity;
                 a.parsed |= b.parsed;
                 a.host_fixed &= b.host_fixed;
+                a.opaque &= b.opaque;
                 a.authorizer &= b.authorizer;
                 a.cleared.retain(|r| b.cleared.contains(r));
                 Some(a)
@@ -137,6 +141,9 @@ pub struct Analyzer<'c> {
     steps: usize,
     /// Function definitions whose bodies ran (file, start): what the entry points reach.
     pub visited: HashSet<(usize, Pos)>,
+    /// The last segment of every callee evaluated (`getEmailAsset` of
+    /// `client.getEmailAsset(...)`): methods of this code base called by name.
+    pub called: HashSet<String>,
 }
 
 impl<'c> Analyzer<'c> {
@@ -149,6 +156,7 @@ impl<'c> Analyzer<'c> {
             memo: HashMap::new(),
             steps: 0,
             visited: HashSet::new(),
+            called: HashSet::new(),
         }
     }
 
@@ -621,6 +629,11 @@ impl<'c> Analyzer<'c> {
     }
 
     fn call(&mut self, fr: &mut Frame, c: &Call) -> Option<Taint> {
+        if let Some(last) = c.callee.rsplit('.').next() {
+            if !self.called.contains(last) {
+                self.called.insert(last.to_string());
+            }
+        }
         let recv = c.receiver.as_ref().and_then(|r| self.eval(fr, r));
         let args: Vec<Option<Taint>> = c.args.iter().map(|a| self.eval_arg(fr, a, &recv)).collect();
         let kwargs: Vec<Option<Taint>> = c.kwargs.iter().map(|(_, v)| self.eval(fr, v)).collect();
@@ -714,10 +727,14 @@ impl<'c> Analyzer<'c> {
                 | "urllib.parse.parse_qs"
                 | "yaml.safe_load"
         );
+        // A plain function this analysis did not read decides what its result holds.
+        // (A method of the data itself, `body.get("userId")`, keeps the access path.)
+        let opaque = recv.is_none() && !c.is_new && !parses && !is_stringify(callee);
         result.map(|mut t| {
             t.whole = t.whole && is_stringify(callee);
             t.parsed = (t.parsed || parses) && !is_stringify(callee);
             t.obj = false;
+            t.opaque |= opaque;
             if matches!(
                 callee.rsplit('.').next(),
                 Some(
@@ -1162,7 +1179,7 @@ fn member_taint(mut t: Taint, key: Option<&str>) -> Taint {
             if lower == "authorization" || lower == "headers" {
                 t.whole = true;
             }
-            if is_identity_key(k) && !t.authorizer && t.kinds & EVENT != 0 {
+            if is_identity_key(k) && !t.authorizer && !t.opaque && t.kinds & EVENT != 0 {
                 t.identity = true;
             }
         }

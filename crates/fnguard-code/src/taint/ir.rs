@@ -325,3 +325,104 @@ pub fn each_function(m: &Module, f: &mut impl FnMut(&FunctionDef)) {
     }
     stmts(&m.top, f, 0);
 }
+
+/// The definitions nested in `body` (callbacks, lambdas, inner functions) and the calls it
+/// makes, at any depth.
+pub fn visit_body(
+    body: &[Stmt],
+    defs: &mut impl FnMut(&FunctionDef),
+    calls: &mut impl FnMut(&Call),
+) {
+    fn stmts(
+        body: &[Stmt],
+        d: &mut impl FnMut(&FunctionDef),
+        c: &mut impl FnMut(&Call),
+        depth: usize,
+    ) {
+        if depth > 64 {
+            return;
+        }
+        for s in body {
+            match s {
+                Stmt::Assign { value, .. } => expr(value, d, c, depth),
+                Stmt::Expr(e) => expr(e, d, c, depth),
+                Stmt::Return(Some(e), _) | Stmt::Raise(Some(e), _) => expr(e, d, c, depth),
+                Stmt::Return(None, _) | Stmt::Raise(None, _) => {}
+                Stmt::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
+                    expr(cond, d, c, depth);
+                    stmts(then, d, c, depth + 1);
+                    stmts(otherwise, d, c, depth + 1);
+                }
+                Stmt::Loop { iter, body, .. } => {
+                    expr(iter, d, c, depth);
+                    stmts(body, d, c, depth + 1);
+                }
+                Stmt::Try {
+                    body,
+                    handlers,
+                    finally,
+                } => {
+                    stmts(body, d, c, depth + 1);
+                    for (_, h, _) in handlers {
+                        stmts(h, d, c, depth + 1);
+                    }
+                    stmts(finally, d, c, depth + 1);
+                }
+                Stmt::Def(def) => {
+                    d(def);
+                    stmts(&def.body, d, c, depth + 1);
+                }
+            }
+        }
+    }
+    fn expr(e: &Expr, d: &mut impl FnMut(&FunctionDef), c: &mut impl FnMut(&Call), depth: usize) {
+        if depth > 64 {
+            return;
+        }
+        match e {
+            Expr::Function(def) => {
+                d(def);
+                stmts(&def.body, d, c, depth + 1);
+            }
+            Expr::Member { obj, index, .. } => {
+                expr(obj, d, c, depth + 1);
+                if let Some(i) = index {
+                    expr(i, d, c, depth + 1);
+                }
+            }
+            Expr::Call(call) => {
+                c(call);
+                if let Some(r) = &call.receiver {
+                    expr(r, d, c, depth + 1);
+                }
+                for a in &call.args {
+                    expr(a, d, c, depth + 1);
+                }
+                for (_, v) in &call.kwargs {
+                    expr(v, d, c, depth + 1);
+                }
+            }
+            Expr::Concat(parts, _) | Expr::Seq(parts, _) | Expr::Other(parts, _) => {
+                for p in parts {
+                    expr(p, d, c, depth + 1);
+                }
+            }
+            Expr::Object(entries, _) => {
+                for (_, v) in entries {
+                    expr(v, d, c, depth + 1);
+                }
+            }
+            Expr::Compare { left, right, .. } => {
+                expr(left, d, c, depth + 1);
+                expr(right, d, c, depth + 1);
+            }
+            Expr::Not(inner, _) => expr(inner, d, c, depth + 1),
+            Expr::Name(..) | Expr::Str(..) | Expr::Const(..) => {}
+        }
+    }
+    stmts(body, defs, calls, 0);
+}

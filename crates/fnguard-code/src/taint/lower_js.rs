@@ -209,6 +209,28 @@ impl Lower<'_> {
                     self.module.functions.push(f);
                 }
             }
+            // Methods, named `Class.method`: what the entry points reach is decided per method.
+            "class_declaration" | "abstract_class_declaration" => {
+                let class = n
+                    .child_by_field_name("name")
+                    .map(|x| self.text(x))
+                    .unwrap_or_default();
+                let Some(body) = n.child_by_field_name("body") else {
+                    return;
+                };
+                for m in named_children(body)
+                    .into_iter()
+                    .filter(|m| m.kind() == "method_definition")
+                {
+                    let method = m
+                        .child_by_field_name("name")
+                        .map(|x| self.text(x))
+                        .unwrap_or_default();
+                    if let Some(f) = self.function(m, Some(&format!("{class}.{method}")), 0) {
+                        self.module.methods.push(f);
+                    }
+                }
+            }
             "lexical_declaration" | "variable_declaration" => {
                 for d in named_children(n)
                     .into_iter()

@@ -187,6 +187,40 @@ pub fn analyze_reach(
             }
         }
     }
+    // Methods are called through objects the analysis does not type (`client.getEmailAsset()`
+    // on `new S3Client()`): a method runs when reached code calls a method of that name, and
+    // then so does what it calls and the callbacks it defines.
+    let mut called = analyzer.called.clone();
+    loop {
+        let mut grew = false;
+        for (_, rel, module) in analyzer.modules() {
+            for m in &module.methods {
+                let (class, short) = m.name.rsplit_once('.').unwrap_or(("", &m.name));
+                // A constructor runs when the class is instantiated (`new S3Client()`).
+                let key = if matches!(short, "constructor" | "__init__") {
+                    class
+                } else {
+                    short
+                };
+                if !called.contains(key) || !reach.visited.insert((rel.to_string(), m.pos)) {
+                    continue;
+                }
+                grew = true;
+                let mut nested = Vec::new();
+                ir::visit_body(&m.body, &mut |d| nested.push(d.pos), &mut |c| {
+                    if let Some(last) = c.callee.rsplit('.').next() {
+                        called.insert(last.to_string());
+                    }
+                });
+                for pos in nested {
+                    reach.visited.insert((rel.to_string(), pos));
+                }
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
     let mut findings = analyzer.findings;
     // A write under /tmp decided by the event is reported as persistence (FG901), not also as
     // path traversal.

@@ -10,7 +10,9 @@ declare_rule! {
     /// `ExpressionAttributeValues`) or compared with a literal to decide an authorization branch
     /// (`if body["role"] == "admin"`), while the authorizer context
     /// (`requestContext.authorizer`) is where the verified identity is. Values read through the
-    /// authorizer context are never reported.
+    /// authorizer context are never reported, nor fields of what a function fnguard did not
+    /// analyse returns (`processEvent(event).userId` from a helper package may well come from
+    /// the authorizer claims).
     /// Only functions that serve client requests are concerned: those behind an API Gateway
     /// route, a load balancer or a function URL, those with a resource policy or a trigger
     /// fnguard does not model, and those nothing in the application invokes (their callers are
