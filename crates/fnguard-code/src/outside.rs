@@ -58,6 +58,29 @@ struct RepoModules {
     js: HashMap<String, String>,
 }
 
+/// Modules the analysis models itself or that cannot be repository code.
+const PYTHON_STDLIB: &str = include_str!("../data/python-stdlib.txt");
+const MODELLED_PYTHON: &[&str] = &["boto3", "botocore"];
+
+fn is_stdlib_or_modelled(top: &str) -> bool {
+    MODELLED_PYTHON.contains(&top)
+        || PYTHON_STDLIB
+            .lines()
+            .any(|l| !l.starts_with('#') && l.trim() == top)
+}
+
+/// A directory where pip installed packages (`pip install -t`, a layer's vendored
+/// dependencies): its packages are third-party, not the repository's own code.
+fn is_install_target(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries.flatten().any(|e| {
+            let n = e.file_name();
+            let n = n.to_string_lossy();
+            n.ends_with(".dist-info") || n.ends_with(".egg-info")
+        })
+    })
+}
+
 const MAX_DEPTH: usize = 12;
 const MAX_ENTRIES: usize = 50_000;
 const SKIPPED: &[&str] = &[
@@ -84,6 +107,13 @@ fn index(root: &Path) -> RepoModules {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
+        // Installed third-party code: nothing under it is the repository's own.
+        if is_install_target(&dir) {
+            continue;
+        }
+        // Only a package whose parent is not a package is importable by its own name
+        // (`botocore/vendored/requests` is not `requests`).
+        let parent_is_package = dir.join("__init__.py").is_file();
         let in_layer_dir = dir.file_name().is_some_and(|n| n == "python");
         for e in entries.flatten() {
             seen += 1;
@@ -98,7 +128,7 @@ fn index(root: &Path) -> RepoModules {
                     continue;
                 }
                 // A package, or a namespace package in a layer's `python/` directory.
-                if in_layer_dir || path.join("__init__.py").is_file() {
+                if !parent_is_package && (in_layer_dir || path.join("__init__.py").is_file()) {
                     m.python
                         .entry(name.clone())
                         .or_insert_with(|| rel(root, &path));
@@ -170,7 +200,9 @@ pub(crate) fn not_followed(root: &Path, lang: Language, imports: &[String]) -> V
         let reason = match lang {
             Language::Python => {
                 let top = import.split('.').next().unwrap_or(import);
-                if let Some(lib) = AWS_CALLING_PYTHON
+                if is_stdlib_or_modelled(top) {
+                    None
+                } else if let Some(lib) = AWS_CALLING_PYTHON
                     .iter()
                     .find(|l| import == *l || import.starts_with(&format!("{l}.")) || top == **l)
                 {
@@ -225,6 +257,19 @@ mod tests {
         std::fs::create_dir_all(root.join("layer/python/datalake_library")).unwrap();
         std::fs::write(root.join("layer/python/datalake_library/__init__.py"), "").unwrap();
         std::fs::write(root.join("layer/python/shared_util.py"), "").unwrap();
+        // pip-installed into another layer: third-party, like a shadowed standard module.
+        std::fs::create_dir_all(root.join("deps/python/requests")).unwrap();
+        std::fs::write(root.join("deps/python/requests/__init__.py"), "").unwrap();
+        std::fs::create_dir_all(root.join("deps/python/requests-2.32.0.dist-info")).unwrap();
+        std::fs::create_dir_all(root.join("deps/python/boto3")).unwrap();
+        std::fs::write(root.join("deps/python/boto3/__init__.py"), "").unwrap();
+        // A package vendored inside another is not importable by its own name.
+        std::fs::create_dir_all(root.join("lib/python/sdk/vendored/jose")).unwrap();
+        std::fs::write(root.join("lib/python/sdk/__init__.py"), "").unwrap();
+        std::fs::write(root.join("lib/python/sdk/vendored/__init__.py"), "").unwrap();
+        std::fs::write(root.join("lib/python/sdk/vendored/jose/__init__.py"), "").unwrap();
+        std::fs::create_dir_all(root.join("src/logging")).unwrap();
+        std::fs::write(root.join("src/logging/__init__.py"), "").unwrap();
         std::fs::create_dir_all(root.join("packages/tools")).unwrap();
         std::fs::write(
             root.join("packages/tools/package.json"),
@@ -241,6 +286,8 @@ mod tests {
                 "shared_util".into(),
                 "awswrangler".into(),
                 "requests".into(),
+                "logging".into(),
+                "jose".into(),
             ],
         );
         assert_eq!(py.len(), 3, "{py:?}");

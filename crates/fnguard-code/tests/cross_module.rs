@@ -110,3 +110,25 @@ fn only_the_methods_reached_code_calls_are_reachable() {
         [("s3:GetObject", true), ("s3:ListBucket", false)]
     );
 }
+
+#[test]
+fn an_inline_handler_inside_a_wrapper_is_the_entry_point() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "index.js",
+        "const { S3Client, GetObjectCommand } = require('@aws-sdk/client-s3');\nconst s3 = new S3Client({});\nexports.handler = awslambda.streamifyResponse(async (event, stream) => {\n  await s3.send(new GetObjectCommand({ Bucket: 'b', Key: event.key }));\n  stream.end();\n});\n",
+    );
+    let facts = analyze_function(
+        dir.path(),
+        dir.path(),
+        "index.handler",
+        Language::JavaScript,
+    );
+    let reachable: Vec<(&str, bool)> = facts
+        .calls
+        .iter()
+        .map(|c| (c.action.as_str(), c.reachable))
+        .collect();
+    assert_eq!(reachable, [("s3:GetObject", true)]);
+}

@@ -237,6 +237,7 @@ fn row(p: &fnguard_model::Project, f: &Function) -> Value {
         .filter(|x| x.role.declared_id() == Some(role.id.as_str()))
         .collect();
     let lp = fnguard_iam::analyse(role, &sharing, &p.resources);
+    let reasons = low_confidence_reasons(&sharing, &lp);
     json!({
         "project": p.path,
         "function": f.id,
@@ -250,7 +251,49 @@ fn row(p: &fnguard_model::Project, f: &Function) -> Value {
         "granted_on": lp.granted_on,
         "warnings": lp.warnings,
         "confidence": lp.confidence,
+        "confidence_reasons": reasons,
     })
+}
+
+/// Why nothing is claimed unused: what the code analysis could not follow, per function.
+fn low_confidence_reasons(
+    sharing: &[&Function],
+    lp: &fnguard_iam::FunctionPermissions,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in sharing {
+        match &f.code {
+            None => out.push(format!(
+                "the code of `{}` was not analysed{}",
+                f.id,
+                f.code_missing
+                    .as_ref()
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default()
+            )),
+            Some(c) => {
+                if let Some(u) = &c.unresolved {
+                    out.push(format!("`{}`: {u}", f.id));
+                }
+                if !c.not_followed.is_empty() {
+                    out.push(format!(
+                        "`{}` imports code that may call AWS and was not read: {}",
+                        f.id,
+                        c.not_followed.join(", ")
+                    ));
+                } else if !c.complete && c.unresolved.is_none() {
+                    out.push(format!(
+                        "`{}` makes SDK calls fnguard cannot name (a client handed to other code, a computed method name)",
+                        f.id
+                    ));
+                }
+            }
+        }
+    }
+    for (arn, _) in &lp.perms.unknown_managed {
+        out.push(format!("managed policy `{arn}` is not in the catalog"));
+    }
+    out
 }
 
 fn human(rows: &[Value]) -> String {
@@ -269,6 +312,11 @@ fn human(rows: &[Value]) -> String {
             list("unused_actions"),
             list("missing_actions"),
         );
+        if let Some(a) = r["confidence_reasons"].as_array() {
+            for why in a.iter().filter_map(Value::as_str) {
+                let _ = writeln!(out, "  not certain: {why}");
+            }
+        }
         for (k, label) in [("needed_actions", "needed"), ("missing_actions", "missing")] {
             if let Some(a) = r[k].as_array().filter(|a| !a.is_empty()) {
                 let names: Vec<&str> = a.iter().filter_map(Value::as_str).collect();

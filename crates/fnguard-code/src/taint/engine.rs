@@ -562,12 +562,26 @@ impl<'c> Analyzer<'c> {
             }
             Expr::Call(c) => self.call(fr, c),
             Expr::Concat(parts, _) => {
+                let mut flat = Vec::new();
+                flatten_concat(parts, &mut flat);
                 let mut t = None;
-                for p in parts {
+                // The URL text before the first part the event decides (untrusted parts stop
+                // it; other values stand in as `x`): `https://cognito-idp.{region}.amazonaws.com/`
+                // then `{pool}` has its host fixed.
+                let mut before_taint = String::new();
+                let mut tainted_yet = false;
+                for p in flat {
                     let pt = self.eval(fr, p);
+                    if !tainted_yet {
+                        match (&pt, p) {
+                            (Some(_), _) => tainted_yet = true,
+                            (None, Expr::Str(s, _)) => before_taint.push_str(s),
+                            (None, _) => before_taint.push('x'),
+                        }
+                    }
                     t = Taint::merge(t, pt);
                 }
-                let host_fixed = fixed_host(e, &fr.bases);
+                let host_fixed = fixed_host(e, &fr.bases) || literal_host_and_path(&before_taint);
                 t.map(|mut t| {
                     t.host_fixed = host_fixed;
                     t.stringy = true;
@@ -1343,6 +1357,16 @@ fn url_base(e: &Expr, bases: &HashMap<String, UrlBase>) -> Option<UrlBase> {
             url_base(c.receiver.as_ref()?, bases)
         }
         _ => None,
+    }
+}
+
+/// The pieces of nested concatenations (`BASE + f"/items/{id}"`), in order.
+fn flatten_concat<'e>(parts: &'e [Expr], out: &mut Vec<&'e Expr>) {
+    for p in parts {
+        match p {
+            Expr::Concat(inner, _) => flatten_concat(inner, out),
+            other => out.push(other),
+        }
     }
 }
 

@@ -428,6 +428,20 @@ impl Lower<'_> {
                 self.function(n, Some(name), 0)
             }
             "parenthesized_expression" => self.function_value(n.named_child(0)?, name),
+            // `awslambda.streamifyResponse(async (event, stream) => ...)`, `middy(async (event)
+            // => ...)`: the wrapper runs the inline function with the event.
+            "call_expression" => {
+                let callee = self.text(n.child_by_field_name("function")?);
+                let wrapper = callee.rsplit('.').next().unwrap_or(&callee);
+                if !matches!(
+                    wrapper,
+                    "streamifyResponse" | "middy" | "wrapHandler" | "wrap"
+                ) {
+                    return None;
+                }
+                let first = n.child_by_field_name("arguments")?.named_child(0)?;
+                self.function_value(first, name)
+            }
             _ => None,
         }
     }
