@@ -132,3 +132,29 @@ fn an_inline_handler_inside_a_wrapper_is_the_entry_point() {
         .collect();
     assert_eq!(reachable, [("s3:GetObject", true)]);
 }
+
+#[test]
+fn route_handlers_given_by_reference_are_entry_points() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "reports.js",
+        "const AWS = require('aws-sdk');\nconst s3 = new AWS.S3();\nexports.list = async (event) => s3.listObjects({ Bucket: 'b' }).promise();\nexports.unused = async () => s3.deleteObject({ Bucket: 'b', Key: 'k' }).promise();\n",
+    );
+    write(
+        dir.path(),
+        "app.js",
+        "const express = require('express');\nconst serverless = require('serverless-http');\nconst reports = require('./reports');\nconst app = express();\napp.post('/reports', wrap(reports.list));\nexports.handler = serverless(app);\n",
+    );
+    let facts = analyze_function(dir.path(), dir.path(), "app.handler", Language::JavaScript);
+    let mut reachable: Vec<(&str, bool)> = facts
+        .calls
+        .iter()
+        .map(|c| (c.action.as_str(), c.reachable))
+        .collect();
+    reachable.sort();
+    assert_eq!(
+        reachable,
+        [("s3:DeleteObject", false), ("s3:ListBucket", true)]
+    );
+}

@@ -255,6 +255,29 @@ impl<'c> Analyzer<'c> {
                 self.bind_params(&mut fr, &def, |_, _| Some(source.clone()));
                 self.block(&mut fr, &def.body);
             }
+            let refs = self.files[file].1.route_refs.clone();
+            for callee in refs {
+                let here = self.frame(file, true, 0);
+                let Some((target, def)) = self.resolve_local(&here, &callee) else {
+                    continue;
+                };
+                if !self.visited.insert((target, def.pos)) {
+                    continue;
+                }
+                let mut fr = self.frame(target, true, 0);
+                let source = Taint {
+                    kinds: EVENT,
+                    steps: vec![(
+                        target,
+                        def.pos,
+                        format!("request data of the route handler `{callee}`"),
+                    )],
+                    parsed: true,
+                    ..Taint::default()
+                };
+                self.bind_params(&mut fr, &def, |_, _| Some(source.clone()));
+                self.block(&mut fr, &def.body);
+            }
         }
     }
 

@@ -144,6 +144,9 @@ pub struct Module {
     pub routes: Vec<FunctionDef>,
     /// Class methods, named `Class.method`.
     pub methods: Vec<FunctionDef>,
+    /// Route handlers given by reference (`app.get('/x', handlers.list)`,
+    /// `router.post('/y', wrap(reports.list))`): callees to resolve and run as routes.
+    pub route_refs: Vec<String>,
     /// Functions and methods whose first parameter is `request` (Django views, viewsets): entry
     /// points when the module belongs to a Django application.
     pub views: Vec<FunctionDef>,

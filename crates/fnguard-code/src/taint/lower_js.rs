@@ -385,13 +385,24 @@ impl Lower<'_> {
             return;
         }
         for a in args {
-            if matches!(
-                a.kind(),
-                "arrow_function" | "function_expression" | "function"
-            ) {
-                if let Some(def) = self.function(a, Some(&format!("<{verb} route>")), 0) {
-                    self.module.routes.push(def);
+            match a.kind() {
+                "arrow_function" | "function_expression" | "function" => {
+                    if let Some(def) = self.function(a, Some(&format!("<{verb} route>")), 0) {
+                        self.module.routes.push(def);
+                    }
                 }
+                "identifier" | "member_expression" => self.module.route_refs.push(self.text(a)),
+                // `wrap(reports.list)`, `asyncHandler(list)`: the wrapped handler.
+                "call_expression" => {
+                    let inner = a
+                        .child_by_field_name("arguments")
+                        .and_then(|x| x.named_child(0))
+                        .filter(|x| matches!(x.kind(), "identifier" | "member_expression"));
+                    if let Some(inner) = inner {
+                        self.module.route_refs.push(self.text(inner));
+                    }
+                }
+                _ => {}
             }
         }
     }
