@@ -113,8 +113,9 @@ fn index(root: &Path) -> RepoModules {
         }
         // Only a package whose parent is not a package is importable by its own name
         // (`botocore/vendored/requests` is not `requests`).
-        let parent_is_package = dir.join("__init__.py").is_file();
+        // A layer's `python/` directory is on the path itself, even with an `__init__.py`.
         let in_layer_dir = dir.file_name().is_some_and(|n| n == "python");
+        let parent_is_package = !in_layer_dir && dir.join("__init__.py").is_file();
         for e in entries.flatten() {
             seen += 1;
             if seen > MAX_ENTRIES {
@@ -256,6 +257,7 @@ mod tests {
         let root = dir.path();
         std::fs::create_dir_all(root.join("layer/python/datalake_library")).unwrap();
         std::fs::write(root.join("layer/python/datalake_library/__init__.py"), "").unwrap();
+        std::fs::write(root.join("layer/python/__init__.py"), "").unwrap();
         std::fs::write(root.join("layer/python/shared_util.py"), "").unwrap();
         // pip-installed into another layer: third-party, like a shadowed standard module.
         std::fs::create_dir_all(root.join("deps/python/requests")).unwrap();
