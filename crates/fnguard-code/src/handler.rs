@@ -360,10 +360,14 @@ pub fn analyze_entries(
         django,
     };
     let outcome = crate::taint::analyze_reach(&sources, lang, &plan, catalog);
-    for c in &mut facts.calls {
-        c.reachable = outcome
-            .reach
-            .reachable(&c.location.file, c.location.line, c.location.column);
+    // An entry point that was not found proves nothing unreachable: every call may run.
+    if facts.unresolved.is_none() {
+        for c in &mut facts.calls {
+            c.reachable =
+                outcome
+                    .reach
+                    .reachable(&c.location.file, c.location.line, c.location.column);
+        }
     }
     facts.findings = outcome.findings;
     // Configuration shipped in the code package is scanned for credentials too (FG509).

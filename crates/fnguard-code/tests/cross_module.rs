@@ -158,3 +158,17 @@ fn route_handlers_given_by_reference_are_entry_points() {
         [("s3:DeleteObject", false), ("s3:ListBucket", true)]
     );
 }
+
+#[test]
+fn calls_stay_reachable_when_the_entry_point_is_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    // The handler name is re-exported in a way the analysis does not follow.
+    write(
+        dir.path(),
+        "app.py",
+        "import boto3\nfrom lib.main import *\n\ndef helper(event):\n    boto3.client('sqs').send_message(QueueUrl='q', MessageBody='x')\n",
+    );
+    let facts = analyze_function(dir.path(), dir.path(), "app.handler", Language::Python);
+    assert!(facts.unresolved.is_some());
+    assert!(facts.calls.iter().all(|c| c.reachable), "{:?}", facts.calls);
+}

@@ -8,8 +8,10 @@ declare_rule! {
     /// Finds AWS SDK calls in a function's handler (and the local modules it imports) whose IAM
     /// action the function's role does not grant on any resource, or takes away with a Deny.
     /// Only calls in code the handler reaches count (a module shared by several functions holds
-    /// calls that each of them may never make), and only roles declared in the project whose
-    /// managed policies are all known are checked.
+    /// calls that each of them may never make): functions the entry points call, class methods
+    /// whose name reached code calls, route handlers registered by reference. When the entry
+    /// point itself could not be found, every call counts. Only roles declared in the project
+    /// whose managed policies are all known are checked.
     ///
     /// ## Why is this bad?
     /// The call fails with AccessDenied in production, usually on the path nobody tested; the
