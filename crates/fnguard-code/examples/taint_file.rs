@@ -20,6 +20,12 @@ fn main() {
     if let Some(u) = &facts.unresolved {
         println!("unresolved: {u}");
     }
+    for c in &facts.calls {
+        println!(
+            "call {} {}:{} reachable={}",
+            c.action, c.location.file, c.location.line, c.reachable
+        );
+    }
     for f in &facts.findings {
         println!(
             "{} {}:{} {} — {}",

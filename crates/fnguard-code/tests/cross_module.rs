@@ -172,3 +172,25 @@ fn calls_stay_reachable_when_the_entry_point_is_not_found() {
     assert!(facts.unresolved.is_some());
     assert!(facts.calls.iter().all(|c| c.reachable), "{:?}", facts.calls);
 }
+
+#[test]
+fn local_helpers_of_a_reached_function_are_reachable() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.py",
+        "import boto3\n\ndef handler(event, context):\n    sqs = boto3.client('sqs')\n    def _standard():\n        return sqs.send_message(QueueUrl='q', MessageBody='x')\n    def _fifo():\n        return sqs.send_message(QueueUrl='q.fifo', MessageBody='x', MessageGroupId='g')\n    send = _fifo if event.get('fifo') else _standard\n    return send()\n\ndef never_called():\n    boto3.client('sns').publish(TopicArn='t', Message='m')\n",
+    );
+    let facts = analyze_function(dir.path(), dir.path(), "app.handler", Language::Python);
+    let mut reachable: Vec<(&str, bool)> = facts
+        .calls
+        .iter()
+        .map(|c| (c.action.as_str(), c.reachable))
+        .collect();
+    reachable.sort();
+    reachable.dedup();
+    assert_eq!(
+        reachable,
+        [("sns:Publish", false), ("sqs:SendMessage", true)]
+    );
+}

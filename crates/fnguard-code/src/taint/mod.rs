@@ -82,21 +82,21 @@ pub struct Reach {
 
 impl Reach {
     /// Whether code at `line:col` of `file` runs from the entry points: it is at module level
-    /// (run on import), or the innermost function around it was entered.
+    /// (run on import), or a function around it was entered.
     pub fn reachable(&self, file: &str, line: u32, col: u32) -> bool {
         let at = ir::Pos { line, col };
         let Some(defs) = self.defs.get(file) else {
             // Not a file the analysis read: nothing proves it runs.
             return false;
         };
-        let innermost = defs
-            .iter()
-            .filter(|(s, e)| *s <= at && at < *e)
-            .max_by_key(|(s, _)| *s);
-        match innermost {
-            None => true,
-            Some((start, _)) => self.visited.contains(&(file.to_string(), *start)),
+        // Code at module level runs on import. Inside functions: the innermost was entered, or
+        // it is a closure or local helper of a function that was (`send = _fifo if f else
+        // _standard; send()` calls it through a value the analysis does not follow).
+        let mut around = defs.iter().filter(|(s, e)| *s <= at && at < *e).peekable();
+        if around.peek().is_none() {
+            return true;
         }
+        around.any(|(start, _)| self.visited.contains(&(file.to_string(), *start)))
     }
 }
 
