@@ -194,3 +194,29 @@ fn local_helpers_of_a_reached_function_are_reachable() {
         [("sns:Publish", false), ("sqs:SendMessage", true)]
     );
 }
+
+#[test]
+fn functions_module_level_code_calls_are_reachable() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "shared.py",
+        "import boto3\n\ndef get_key(name):\n    return boto3.client('ssm').get_parameter(Name=name)['Parameter']['Value']\n\ndef unused():\n    boto3.client('sns').publish(TopicArn='t', Message='m')\n",
+    );
+    write(
+        dir.path(),
+        "app.py",
+        "import os\nfrom shared import get_key\n\nAPI_KEY = get_key(os.environ['KEY_NAME'])\n\ndef handler(event, context):\n    return {'statusCode': 200}\n",
+    );
+    let facts = analyze_function(dir.path(), dir.path(), "app.handler", Language::Python);
+    let mut reachable: Vec<(&str, bool)> = facts
+        .calls
+        .iter()
+        .map(|c| (c.action.as_str(), c.reachable))
+        .collect();
+    reachable.sort();
+    assert_eq!(
+        reachable,
+        [("sns:Publish", false), ("ssm:GetParameter", true)]
+    );
+}

@@ -188,13 +188,22 @@ pub fn analyze_reach(
         }
     }
     // Methods are called through objects the analysis does not type (`client.getEmailAsset()`
-    // on `new S3Client()`): a method runs when reached code calls a method of that name, and
-    // then so does what it calls and the callbacks it defines.
+    // on `new S3Client()`), and module-level code is not run as a function: a method or
+    // function runs when reached code calls one of that name, and then so does what it calls
+    // and the callbacks it defines.
     let mut called = analyzer.called.clone();
+    // Module-level code runs on import: what it calls runs too (`KEY = get_key(...)`).
+    for (_, _, module) in analyzer.modules() {
+        ir::visit_body(&module.top, &mut |_| {}, &mut |c| {
+            if let Some(last) = c.callee.rsplit('.').next() {
+                called.insert(last.to_string());
+            }
+        });
+    }
     loop {
         let mut grew = false;
         for (_, rel, module) in analyzer.modules() {
-            for m in &module.methods {
+            for m in module.methods.iter().chain(&module.functions) {
                 let (class, short) = m.name.rsplit_once('.').unwrap_or(("", &m.name));
                 // A constructor runs when the class is instantiated (`new S3Client()`).
                 let key = if matches!(short, "constructor" | "__init__") {
