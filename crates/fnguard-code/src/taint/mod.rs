@@ -192,26 +192,47 @@ pub fn analyze_reach(
     // function runs when reached code calls one of that name, and then so does what it calls
     // and the callbacks it defines.
     let mut called = analyzer.called.clone();
-    // Module-level code runs on import: what it calls runs too (`KEY = get_key(...)`).
+    // Functions called by plain name (or through a local module's binding) from module-level
+    // code, which runs on import (`KEY = get_key(...)`).
+    let mut called_functions: std::collections::HashSet<String> = Default::default();
+    let plain_callee = |module: &ir::Module, callee: &str| -> Option<String> {
+        match callee.split_once('.') {
+            None => Some(callee.to_string()),
+            Some((first, rest))
+                if module
+                    .local_imports
+                    .iter()
+                    .any(|(b, _, _)| b == first || b == callee) =>
+            {
+                Some(rest.rsplit('.').next().unwrap_or(rest).to_string())
+            }
+            Some(_) => None,
+        }
+    };
     for (_, _, module) in analyzer.modules() {
         ir::visit_body(&module.top, &mut |_| {}, &mut |c| {
-            if let Some(last) = c.callee.rsplit('.').next() {
-                called.insert(last.to_string());
-            }
+            called_functions.extend(plain_callee(module, &c.callee));
         });
     }
     loop {
         let mut grew = false;
         for (_, rel, module) in analyzer.modules() {
-            for m in module.methods.iter().chain(&module.functions) {
-                let (class, short) = m.name.rsplit_once('.').unwrap_or(("", &m.name));
-                // A constructor runs when the class is instantiated (`new S3Client()`).
-                let key = if matches!(short, "constructor" | "__init__") {
-                    class
+            let methods = module.methods.iter().map(|m| (m, true));
+            let functions = module.functions.iter().map(|f| (f, false));
+            for (m, is_method) in methods.chain(functions) {
+                let reached = if is_method {
+                    let (class, short) = m.name.rsplit_once('.').unwrap_or(("", &m.name));
+                    // A constructor runs when the class is instantiated (`new S3Client()`).
+                    let key = if matches!(short, "constructor" | "__init__") {
+                        class
+                    } else {
+                        short
+                    };
+                    called.contains(key)
                 } else {
-                    short
+                    called_functions.contains(&m.name)
                 };
-                if !called.contains(key) || !reach.visited.insert((rel.to_string(), m.pos)) {
+                if !reached || !reach.visited.insert((rel.to_string(), m.pos)) {
                     continue;
                 }
                 grew = true;
@@ -220,6 +241,7 @@ pub fn analyze_reach(
                     if let Some(last) = c.callee.rsplit('.').next() {
                         called.insert(last.to_string());
                     }
+                    called_functions.extend(plain_callee(module, &c.callee));
                 });
                 for pos in nested {
                     reach.visited.insert((rel.to_string(), pos));
