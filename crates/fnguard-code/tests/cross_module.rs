@@ -220,3 +220,21 @@ fn functions_module_level_code_calls_are_reachable() {
         [("sns:Publish", false), ("ssm:GetParameter", true)]
     );
 }
+
+#[test]
+fn properties_run_on_attribute_access() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "user.py",
+        "import boto3\n\nclass User:\n    def __init__(self, id):\n        self.id = id\n\n    @property\n    def data(self):\n        return self.__class__.find_user(self.id)\n\n    @classmethod\n    def find_user(cls, id):\n        return boto3.client('cognito-idp').admin_get_user(UserPoolId='p', Username=id)\n",
+    );
+    write(
+        dir.path(),
+        "app.py",
+        "from user import User\n\ndef handler(event, context):\n    return User(event['id']).data\n",
+    );
+    let facts = analyze_function(dir.path(), dir.path(), "app.handler", Language::Python);
+    assert!(facts.calls.iter().all(|c| c.reachable), "{:?}", facts.calls);
+    assert!(!facts.calls.is_empty());
+}

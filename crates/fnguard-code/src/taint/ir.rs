@@ -147,6 +147,8 @@ pub struct Module {
     /// Route handlers given by reference (`app.get('/x', handlers.list)`,
     /// `router.post('/y', wrap(reports.list))`): callees to resolve and run as routes.
     pub route_refs: Vec<String>,
+    /// Methods that run without a call expression (Python properties).
+    pub accessed: Vec<Pos>,
     /// Functions and methods whose first parameter is `request` (Django views, viewsets): entry
     /// points when the module belongs to a Django application.
     pub views: Vec<FunctionDef>,

@@ -245,6 +245,14 @@ impl Lower<'_> {
                 {
                     self.module.routes.push(f.clone());
                 }
+                // Properties run on attribute access, which is not a call: reach cannot see
+                // them used, so they count as run.
+                if decorators.iter().any(|d| {
+                    let t = self.text(*d);
+                    t == "@property" || t.ends_with("cached_property") || t.ends_with(".setter")
+                }) {
+                    self.module.accessed.push(f.pos);
+                }
                 self.module.methods.push(f);
             }
         }

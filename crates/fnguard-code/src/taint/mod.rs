@@ -220,7 +220,9 @@ pub fn analyze_reach(
             let methods = module.methods.iter().map(|m| (m, true));
             let functions = module.functions.iter().map(|f| (f, false));
             for (m, is_method) in methods.chain(functions) {
-                let reached = if is_method {
+                let reached = if module.accessed.contains(&m.pos) {
+                    true
+                } else if is_method {
                     let (class, short) = m.name.rsplit_once('.').unwrap_or(("", &m.name));
                     // A constructor runs when the class is instantiated (`new S3Client()`).
                     let key = if matches!(short, "constructor" | "__init__") {
