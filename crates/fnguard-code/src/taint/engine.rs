@@ -42,6 +42,9 @@ pub struct Taint {
     /// Returned by a function fnguard did not analyse (`processEvent(event)` from a package):
     /// where its fields come from (the body or the authorizer context) is not known.
     pub opaque: bool,
+    /// A canonical path (`os.path.realpath`, `path.resolve`): a prefix test on it is a real
+    /// containment check.
+    pub canonical: bool,
 }
 
 impl Taint {
@@ -60,6 +63,7 @@ impl Taint {
                 a.parsed |= b.parsed;
                 a.host_fixed &= b.host_fixed;
                 a.opaque &= b.opaque;
+                a.canonical &= b.canonical;
                 a.authorizer &= b.authorizer;
                 a.cleared.retain(|r| b.cleared.contains(r));
                 Some(a)
@@ -504,6 +508,19 @@ impl<'c> Analyzer<'c> {
         self.eval(fr, cond);
         self.comparison_checks(fr, cond);
         let (positive, negative) = guard_names(cond);
+        // A prefix test is a containment check only on a canonical path (`../` resolved).
+        let real =
+            |fr: &Frame, g: &(String, bool)| !g.1 || fr.env.get(&g.0).is_some_and(|t| t.canonical);
+        let positive: Vec<String> = positive
+            .iter()
+            .filter(|g| real(fr, g))
+            .map(|g| g.0.clone())
+            .collect();
+        let negative: Vec<String> = negative
+            .iter()
+            .filter(|g| real(fr, g))
+            .map(|g| g.0.clone())
+            .collect();
         let before = fr.env.clone();
         for n in &positive {
             fr.env.remove(n);
@@ -772,6 +789,15 @@ impl<'c> Analyzer<'c> {
             t.parsed = (t.parsed || parses) && !is_stringify(callee);
             t.obj = false;
             t.opaque |= opaque;
+            t.canonical = matches!(
+                callee,
+                "os.path.realpath"
+                    | "os.path.abspath"
+                    | "os.path.normpath"
+                    | "path.resolve"
+                    | "path.normalize"
+                    | "fs.realpathSync"
+            ) || callee.ends_with(".resolve") && c.receiver.is_some();
             if matches!(
                 callee.rsplit('.').next(),
                 Some(
@@ -1432,10 +1458,21 @@ fn describe(t: &Taint) -> &'static str {
     }
 }
 
-/// Names a condition tests (positive: clean in the `then` branch; negative: clean after an early
-/// exit or in the `else` branch): `x in ALLOWED`, `x == "a"`, `ALLOWED.includes(x)`,
-/// `re.fullmatch(p, x)`, `/re/.test(x)`, `x.startswith(BASE)` and their negations.
-fn guard_names(cond: &Expr) -> (Vec<String>, Vec<String>) {
+/// Variables a condition checks (positive: clean in the `then` branch; negative: clean after an
+/// early exit or in the `else` branch), each with whether the check is a prefix test (a
+/// containment check only on a canonical path): `x in ALLOWED`, `x == "a"`,
+/// `ALLOWED.includes(x)`, `re.fullmatch(p, x)`, an anchored `/^…$/.test(x)`,
+/// `x.startswith(BASE)` and their negations. Only a plain variable is cleaned: a test of one
+/// field (`event["httpMethod"] == "GET"`) routes, it does not clean the event; comparing two
+/// values and truthiness or length tests clean nothing.
+/// A variable a condition checks, and whether the check is a prefix test.
+type Guarded = (String, bool);
+
+fn guard_names(cond: &Expr) -> (Vec<Guarded>, Vec<Guarded>) {
+    let plain = |e: &Expr| match e {
+        Expr::Name(n, _) => Some(n.clone()),
+        _ => None,
+    };
     match cond {
         Expr::Not(inner, _) => {
             let (p, n) = guard_names(inner);
@@ -1444,43 +1481,69 @@ fn guard_names(cond: &Expr) -> (Vec<String>, Vec<String>) {
         Expr::Compare {
             op, left, right, ..
         } => {
-            let name = left
-                .text()
-                .filter(|_| matches!(**left, Expr::Name(..) | Expr::Member { .. }));
-            let literal_right = matches!(
+            let Some(name) = plain(left) else {
+                return (vec![], vec![]);
+            };
+            let constant = matches!(**right, Expr::Str(..) | Expr::Const(..));
+            let allow_list = matches!(
                 **right,
-                Expr::Str(..)
-                    | Expr::Const(..)
-                    | Expr::Seq(..)
-                    | Expr::Name(..)
-                    | Expr::Member { .. }
+                Expr::Seq(..) | Expr::Name(..) | Expr::Member { .. }
             );
-            match (op.as_str(), name) {
-                ("in" | "==" | "===", Some(n)) if literal_right => (vec![root_name(&n)], vec![]),
-                ("not in" | "!=" | "!==", Some(n)) if literal_right => {
-                    (vec![], vec![root_name(&n)])
-                }
+            match op.as_str() {
+                "in" if constant || allow_list => (vec![(name, false)], vec![]),
+                "not in" if constant || allow_list => (vec![], vec![(name, false)]),
+                "==" | "===" if constant => (vec![(name, false)], vec![]),
+                "!=" | "!==" if constant => (vec![], vec![(name, false)]),
                 _ => (vec![], vec![]),
             }
         }
         Expr::Call(c) => {
             let last = c.callee.rsplit('.').next().unwrap_or("");
+            let anchored = |p: Option<&Expr>| {
+                p.and_then(Expr::text).is_some_and(|t| {
+                    let t = t.trim_matches(|c| c == '"' || c == '\'' || c == 'r');
+                    let body = t.trim_start_matches('/');
+                    let body = body.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+                    let body = body.trim_end_matches('/');
+                    body.starts_with('^') && (body.ends_with('$') || body.ends_with("\\Z"))
+                })
+            };
             let tested = match last {
-                "includes" | "has" | "test" | "match" | "fullmatch" => c.args.last(),
-                "startswith" | "startsWith" => c.receiver.as_ref(),
+                "includes" | "has" => c.args.last().map(|a| (a, false)),
+                "fullmatch" => c.args.last().map(|a| (a, false)),
+                // `re.match(p, x)` anchors only the start; `x.match(/^…$/)` and
+                // `/^…$/.test(x)` check the whole value when both ends are anchored.
+                "match" if c.receiver.is_none() || c.callee.starts_with("re.") => {
+                    if anchored(c.args.first()) {
+                        c.args.last().map(|a| (a, false))
+                    } else {
+                        None
+                    }
+                }
+                "match" => {
+                    if anchored(c.args.first()) {
+                        c.receiver.as_ref().map(|r| (r, false))
+                    } else {
+                        None
+                    }
+                }
+                "test" => {
+                    if anchored(c.receiver.as_ref()) {
+                        c.args.last().map(|a| (a, false))
+                    } else {
+                        None
+                    }
+                }
+                "startswith" | "startsWith" => c.receiver.as_ref().map(|r| (r, true)),
                 _ => None,
             };
-            match tested.and_then(Expr::text) {
-                Some(n) => (vec![root_name(&n)], vec![]),
+            match tested.and_then(|(e, prefix)| plain(e).map(|n| (n, prefix))) {
+                Some(g) => (vec![g], vec![]),
                 None => (vec![], vec![]),
             }
         }
         _ => (vec![], vec![]),
     }
-}
-
-fn root_name(text: &str) -> String {
-    text.split(['.', '[']).next().unwrap_or(text).to_string()
 }
 
 fn join_env(env: &mut HashMap<String, Taint>, other: HashMap<String, Taint>) {
