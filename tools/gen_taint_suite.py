@@ -30,6 +30,12 @@ PY = [
  ("cmd_constant", [], "os.system('ls /tmp')"),
  ("cmd_env_not_event", [], "d = os.environ.get('WORKDIR', '/tmp')\nos.system('ls ' + d)"),
  ("cmd_allow_list", [], "c = event['cmd']\nif c in ALLOWED:\n    os.system(c)"),
+ # FG517 template injection, FG522 ReDoS
+ ("ssti_jinja_template", ["FG517"], "import jinja2\nreturn jinja2.Template(json.loads(event['body'])['tpl']).render()"),
+ ("ssti_constant_template", [], "import jinja2\nreturn jinja2.Template('Hello {{ n }}').render(n=event['name'])"),
+ ("redos_compile", ["FG522"], "return re.compile(event['q']).findall('abc')"),
+ ("redos_escaped", [], "return re.compile(re.escape(event['q'])).findall('abc')"),
+ ("redos_constant_on_event", [], "return re.findall(r'[a-z]+', event['q'])"),
  # Guards: only a real check of the variable itself cleans it.
  ("cmd_after_method_routing", ["FG501"], "if event['httpMethod'] == 'GET':\n    os.system(event['queryStringParameters']['cmd'])"),
  ("cmd_truthiness_not_a_guard", ["FG501"], "c = event.get('cmd')\nif c:\n    os.system(c)"),
@@ -152,6 +158,12 @@ JS = [
  ("cmd_execfile", [], "cp.execFile('convert', [event.body]);"),
  ("cmd_constant", [], "exec('ls /tmp');"),
  ("cmd_allow_list", [], "const c = event.cmd;\nif (!ALLOWED.includes(c)) { return { statusCode: 400 }; }\nexec(c);"),
+ # FG517, FG522, FG523
+ ("ssti_ejs_render", ["FG517"], "const ejs = require('ejs');\nreturn ejs.render(JSON.parse(event.body).tpl);"),
+ ("redos_regexp", ["FG522"], "return new RegExp(event.q).test('abc');"),
+ ("redos_constant_regexp", [], "return /^[a-z]+$/.test(event.q);"),
+ ("proto_merge_body", ["FG523"], "const _ = require('lodash');\nreturn _.merge({}, JSON.parse(event.body));"),
+ ("proto_merge_fixed_keys", [], "const _ = require('lodash');\nconst { a } = JSON.parse(event.body);\nreturn _.merge({}, { a: String(a) });"),
  ("cmd_after_path_routing", ["FG501"], "if (event.path === '/run') {\n  exec(event.queryStringParameters.cmd);\n}"),
  ("cmd_truthiness_not_a_guard", ["FG501"], "const filter = event.queryStringParameters.filter;\nif (filter) {\n  exec('grep ' + filter);\n}"),
  ("cmd_unanchored_test", ["FG501"], "const c = event.cmd;\nif (/[a-z]+/.test(c)) {\n  exec(c);\n}"),

@@ -18,6 +18,10 @@ pub mod fg513;
 pub mod fg514;
 pub mod fg515;
 pub mod fg516;
+pub mod fg517;
+pub mod fg519;
+pub mod fg522;
+pub mod fg523;
 
 use crate::context::subject;
 use crate::{Context, RuleMeta};
