@@ -241,6 +241,11 @@ impl Scan<'_> {
         let n = self.unwrap(n);
         match n.kind() {
             "identifier" => self.env_consts.get(self.text(n)).cloned(),
+            "member_expression" | "subscript_expression"
+                if crate::python::is_trigger_bucket(self.text(n)) =>
+            {
+                Some(fnguard_model::TRIGGERING_BUCKET.to_string())
+            }
             "member_expression" => {
                 let obj = n.child_by_field_name("object")?;
                 let prop = n.child_by_field_name("property")?;

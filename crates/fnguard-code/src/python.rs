@@ -394,6 +394,9 @@ impl Scan<'_> {
         match n.kind() {
             "identifier" => self.env_consts.get(self.text(n)).cloned(),
             "parenthesized_expression" => self.env_of(n.named_child(0)?),
+            "subscript" | "attribute" if is_trigger_bucket(self.text(n)) => {
+                Some(fnguard_model::TRIGGERING_BUCKET.to_string())
+            }
             "subscript" => {
                 let value = self.text(n.child_by_field_name("value")?);
                 if !matches!(value, "os.environ" | "environ") {
@@ -1110,7 +1113,8 @@ def handler(event, context):
         assert_eq!(
             targets(src),
             vec![
-                ("s3:GetObject".to_string(), None),
+                // The bucket named in the triggering event.
+                ("s3:GetObject".to_string(), s(fnguard_model::TRIGGERING_BUCKET)),
                 ("s3:PutObject".to_string(), s("OUTPUT_BUCKET")),
                 ("dynamodb:UpdateItem".to_string(), s("TABLE_NAME")),
                 ("s3:PutObject".to_string(), s("ARCHIVE")),
@@ -1118,4 +1122,15 @@ def handler(event, context):
             ]
         );
     }
+}
+
+/// `record["s3"]["bucket"]["name"]`, `record.s3.bucket.name`: the bucket whose event triggered
+/// the function.
+pub(crate) fn is_trigger_bucket(text: &str) -> bool {
+    let t: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .replace('"', "'");
+    t.ends_with("['bucket']['name']") || t.ends_with(".bucket.name")
 }

@@ -545,6 +545,15 @@ fn code_edges(p: &Project, f: &Function) -> Vec<Edge> {
         // A call whose resource parameter is an environment variable acts on what that
         // variable names, not on every store the code reads a name of.
         let targets: Vec<&Resource> = match &call.resource_env {
+            // Writing back to the bucket in the triggering event: every bucket that triggers
+            // the function.
+            Some(env) if env == fnguard_model::TRIGGERING_BUCKET => f
+                .triggers
+                .iter()
+                .filter(|t| matches!(t.kind, TriggerKind::S3 { .. }))
+                .filter_map(|t| t.kind.source_resource())
+                .filter_map(|id| p.resources.iter().find(|r| r.id == id))
+                .collect(),
             Some(env) => f
                 .environment
                 .iter()

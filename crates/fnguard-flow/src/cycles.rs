@@ -91,6 +91,8 @@ fn ignores_own_writes(p: &Project, trigger: &Edge) -> bool {
         .filter(|c| c.reachable && crate::build::produces_events(&c.action))
         .filter(|c| c.action.split(':').next() == Some(svc))
         .filter(|c| match &c.resource_env {
+            // The triggering bucket is the store whose trigger this is.
+            Some(env) if env == fnguard_model::TRIGGERING_BUCKET => true,
             Some(env) => f.environment.iter().filter(|v| &v.name == env).any(|v| {
                 crate::build::named_by(p, v)
                     .iter()

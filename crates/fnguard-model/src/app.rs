@@ -217,6 +217,10 @@ pub struct FlowStep {
     pub note: String,
 }
 
+/// `SdkCall::resource_env` of a call on the bucket whose S3 event triggered the function
+/// (`Bucket=record["s3"]["bucket"]["name"]`).
+pub const TRIGGERING_BUCKET: &str = "@triggering-bucket";
+
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct SdkCall {
     /// `s3:GetObject`

@@ -12,7 +12,9 @@ declare_rule! {
     /// an environment variable that refers to it), else from the role's grants (reported as
     /// lower confidence, medium severity). When several stores of the same kind are granted,
     /// a call whose bucket, table, queue or topic argument is an environment variable writes
-    /// only the store that variable names. An S3 trigger with a prefix or suffix filter is not
+    /// only the store that variable names, and a call whose bucket is the one named in the
+    /// triggering S3 event (`Bucket=record["s3"]["bucket"]["name"]`) writes back to the
+    /// function's own trigger: the loop AWS documents as the classic recursive invocation. An S3 trigger with a prefix or suffix filter is not
     /// treated as part of a loop, and neither is a write the role allows but fully analysed code
     /// never makes, nor a write the handler itself skips: fully analysed code that returns or
     /// `continue`s when the triggering key starts with a literal prefix (`if
