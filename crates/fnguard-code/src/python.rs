@@ -945,6 +945,17 @@ impl Scan<'_> {
     }
 }
 
+/// `record["s3"]["bucket"]["name"]`, `record.s3.bucket.name`: the bucket whose event triggered
+/// the function.
+pub(crate) fn is_trigger_bucket(text: &str) -> bool {
+    let t: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .replace('"', "'");
+    t.ends_with("['bucket']['name']") || t.ends_with(".bucket.name")
+}
+
 #[cfg(test)]
 mod tests {
     use super::scan;
@@ -1114,7 +1125,10 @@ def handler(event, context):
             targets(src),
             vec![
                 // The bucket named in the triggering event.
-                ("s3:GetObject".to_string(), s(fnguard_model::TRIGGERING_BUCKET)),
+                (
+                    "s3:GetObject".to_string(),
+                    s(fnguard_model::TRIGGERING_BUCKET)
+                ),
                 ("s3:PutObject".to_string(), s("OUTPUT_BUCKET")),
                 ("dynamodb:UpdateItem".to_string(), s("TABLE_NAME")),
                 ("s3:PutObject".to_string(), s("ARCHIVE")),
@@ -1122,15 +1136,4 @@ def handler(event, context):
             ]
         );
     }
-}
-
-/// `record["s3"]["bucket"]["name"]`, `record.s3.bucket.name`: the bucket whose event triggered
-/// the function.
-pub(crate) fn is_trigger_bucket(text: &str) -> bool {
-    let t: String = text
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .replace('"', "'");
-    t.ends_with("['bucket']['name']") || t.ends_with(".bucket.name")
 }
