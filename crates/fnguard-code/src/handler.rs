@@ -49,7 +49,8 @@ pub(crate) struct ScannedCall {
 pub(crate) struct FileScan {
     pub calls: Vec<ScannedCall>,
     /// Prefix tests on record keys: (field, prefixes, only those / skip those, line, column).
-    pub key_filters: Vec<(String, Vec<String>, bool, u32, u32)>,
+    /// (field, literals, whether they are suffixes, only, line, column).
+    pub key_filters: Vec<(String, Vec<String>, bool, bool, u32, u32)>,
     pub dynamic: bool,
     /// Local modules it imports, as written (`./db`, `lib.db`, `.db`).
     pub imports: Vec<String>,
@@ -330,10 +331,11 @@ pub fn analyze_entries(
         };
     }
     for f in &scanned {
-        for (field, prefixes, only, line, col) in &f.scan.key_filters {
+        for (field, prefixes, suffix, only, line, col) in &f.scan.key_filters {
             facts.key_filters.push(fnguard_model::KeyFilter {
                 field: field.clone(),
                 prefixes: prefixes.clone(),
+                suffix: *suffix,
                 only: *only,
                 location: Location::new(f.rel.clone(), *line, *col),
             });

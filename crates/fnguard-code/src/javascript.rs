@@ -367,11 +367,14 @@ impl Scan<'_> {
         else {
             return;
         };
-        if f.child_by_field_name("property")
-            .is_none_or(|p| self.text(p) != "startsWith")
-        {
+        let method = f
+            .child_by_field_name("property")
+            .map(|p| self.text(p))
+            .unwrap_or_default();
+        if !matches!(method, "startsWith" | "endsWith") {
             return;
         }
+        let suffix = method == "endsWith";
         let Some(field) = f.child_by_field_name("object").and_then(|o| {
             // DynamoDB stream images wrap values in their type: `Keys.sk.S`.
             let o = self.unwrap(o);
@@ -422,7 +425,50 @@ impl Scan<'_> {
         let (line, col) = Self::pos(node);
         self.out
             .key_filters
-            .push((field, vec![prefix], only, line, col));
+            .push((field, vec![prefix], suffix, only, line, col));
+    }
+
+    /// What a written key is known to start and end with.
+    fn key_literal(&self, field: String, n: Node) -> Option<fnguard_model::KeyLiteral> {
+        let (prefix, exact) = self.literal_prefix(n).unwrap_or_default();
+        let suffix = if exact {
+            prefix.clone()
+        } else {
+            self.literal_suffix(n).unwrap_or_default()
+        };
+        (exact || !prefix.is_empty() || !suffix.is_empty()).then_some(fnguard_model::KeyLiteral {
+            field,
+            prefix,
+            exact,
+            suffix,
+        })
+    }
+
+    /// The literal end of a string expression: `` `${key}.gif` ``, `key + '.gif'`.
+    fn literal_suffix(&self, n: Node) -> Option<String> {
+        let n = self.unwrap(n);
+        match n.kind() {
+            "string" => Some(unquote(self.text(n)).to_string()).filter(|s| !s.is_empty()),
+            "template_string" => {
+                let mut c = n.walk();
+                let mut tail = String::new();
+                for ch in n.named_children(&mut c) {
+                    if ch.kind() == "template_substitution" {
+                        tail.clear();
+                    } else {
+                        tail.push_str(self.text(ch));
+                    }
+                }
+                (!tail.is_empty()).then_some(tail)
+            }
+            "binary_expression" => {
+                let op = n.child_by_field_name("operator").map(|o| self.text(o));
+                (op == Some("+"))
+                    .then(|| self.literal_suffix(n.child_by_field_name("right")?))
+                    .flatten()
+            }
+            _ => None,
+        }
     }
 
     /// The literal start of a string expression: (start, whether it is the whole value).
@@ -510,21 +556,13 @@ impl Scan<'_> {
                     } else {
                         fv
                     };
-                    if let Some((prefix, exact)) = self.literal_prefix(fv) {
-                        out.push(fnguard_model::KeyLiteral {
-                            field: unquote(self.text(fk)).to_string(),
-                            prefix,
-                            exact,
-                        });
+                    if let Some(k) = self.key_literal(unquote(self.text(fk)).to_string(), fv) {
+                        out.push(k);
                     }
                 }
             } else if key == "Key" {
-                if let Some((prefix, exact)) = self.literal_prefix(v) {
-                    out.push(fnguard_model::KeyLiteral {
-                        field: "key".into(),
-                        prefix,
-                        exact,
-                    });
+                if let Some(k) = self.key_literal("key".into(), v) {
+                    out.push(k);
                 }
             }
         }

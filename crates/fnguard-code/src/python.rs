@@ -477,13 +477,14 @@ impl Scan<'_> {
         let Some(func) = cond.child_by_field_name("function") else {
             return;
         };
-        if func.kind() != "attribute"
-            || func
-                .child_by_field_name("attribute")
-                .is_none_or(|a| self.text(a) != "startswith")
-        {
+        let method = func
+            .child_by_field_name("attribute")
+            .map(|a| self.text(a))
+            .unwrap_or_default();
+        if func.kind() != "attribute" || !matches!(method, "startswith" | "endswith") {
             return;
         }
+        let suffix = method == "endswith";
         let Some(field) = func
             .child_by_field_name("object")
             .and_then(|o| self.field_of(o))
@@ -544,9 +545,57 @@ impl Scan<'_> {
             (true, false) => return,
         };
         let p = node.start_position();
-        self.out
-            .key_filters
-            .push((field, prefixes, only, p.row as u32 + 1, p.column as u32 + 1));
+        self.out.key_filters.push((
+            field,
+            prefixes,
+            suffix,
+            only,
+            p.row as u32 + 1,
+            p.column as u32 + 1,
+        ));
+    }
+
+    /// What a written key is known to start and end with.
+    fn key_literal(&self, field: String, n: Node) -> Option<fnguard_model::KeyLiteral> {
+        let (prefix, exact) = self.literal_prefix(n).unwrap_or_default();
+        let suffix = if exact {
+            prefix.clone()
+        } else {
+            self.literal_suffix(n).unwrap_or_default()
+        };
+        (exact || !prefix.is_empty() || !suffix.is_empty()).then_some(fnguard_model::KeyLiteral {
+            field,
+            prefix,
+            exact,
+            suffix,
+        })
+    }
+
+    /// The literal end of a string expression: `f"{name}.gif"`, `name + ".gif"`.
+    fn literal_suffix(&self, n: Node) -> Option<String> {
+        match n.kind() {
+            "string" => {
+                let mut c = n.walk();
+                let children: Vec<Node> = n.named_children(&mut c).collect();
+                let mut tail = String::new();
+                for ch in children {
+                    match ch.kind() {
+                        "string_content" => tail.push_str(self.text(ch)),
+                        "interpolation" => tail.clear(),
+                        _ => {}
+                    }
+                }
+                (!tail.is_empty()).then_some(tail)
+            }
+            "binary_operator" => {
+                let op = n.child_by_field_name("operator").map(|o| self.text(o));
+                (op == Some("+"))
+                    .then(|| self.literal_suffix(n.child_by_field_name("right")?))
+                    .flatten()
+            }
+            "parenthesized_expression" => self.literal_suffix(n.named_child(0)?),
+            _ => None,
+        }
     }
 
     /// The literal start of a string expression: (start, whether it is the whole value).
@@ -619,21 +668,13 @@ impl Scan<'_> {
                     let Some((field, true)) = self.literal_prefix(k) else {
                         continue;
                     };
-                    if let Some((prefix, exact)) = self.literal_prefix(val) {
-                        out.push(fnguard_model::KeyLiteral {
-                            field,
-                            prefix,
-                            exact,
-                        });
+                    if let Some(k) = self.key_literal(field, val) {
+                        out.push(k);
                     }
                 }
             } else if param == "Key" {
-                if let Some((prefix, exact)) = self.literal_prefix(v) {
-                    out.push(fnguard_model::KeyLiteral {
-                        field: "key".into(),
-                        prefix,
-                        exact,
-                    });
+                if let Some(k) = self.key_literal("key".into(), v) {
+                    out.push(k);
                 }
             }
         }

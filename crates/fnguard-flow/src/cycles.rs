@@ -108,6 +108,17 @@ fn ignores_own_writes(p: &Project, trigger: &Edge) -> bool {
                     .iter()
                     .filter(|k| k.field.eq_ignore_ascii_case(&filter.field))
                     .any(|k| {
+                        if filter.suffix {
+                            // The key ends with its literal tail; it may end with any text
+                            // that ends with that tail.
+                            let certain = |x: &str| k.suffix.ends_with(x);
+                            let may = |x: &str| certain(x) || x.ends_with(k.suffix.as_str());
+                            return if filter.only {
+                                !filter.prefixes.iter().any(|x| may(x))
+                            } else {
+                                filter.prefixes.iter().any(|x| certain(x))
+                            };
+                        }
                         let may_start_with = |prefix: &str| {
                             k.prefix.starts_with(prefix)
                                 || (!k.exact && prefix.starts_with(k.prefix.as_str()))

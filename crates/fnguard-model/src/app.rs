@@ -247,6 +247,9 @@ pub struct KeyLiteral {
     pub prefix: String,
     /// The whole value is this literal (not just its start).
     pub exact: bool,
+    /// The literal end of the value (`${name}.gif` ends with `.gif`); empty when unknown.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub suffix: String,
 }
 
 /// A test on a field of each incoming record that decides whether the handler acts on it
@@ -256,6 +259,9 @@ pub struct KeyFilter {
     /// The record field tested (`sk`, `key`).
     pub field: String,
     pub prefixes: Vec<String>,
+    /// The test is on the end of the field (`endswith`): `prefixes` holds suffixes.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub suffix: bool,
     /// `true`: only records whose field starts with one of the prefixes are acted on;
     /// `false`: those records are skipped.
     pub only: bool,

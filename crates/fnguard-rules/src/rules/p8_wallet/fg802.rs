@@ -18,7 +18,9 @@ declare_rule! {
     /// treated as part of a loop, and neither is a write the role allows but fully analysed code
     /// never makes, nor a write the handler itself skips: fully analysed code that returns or
     /// `continue`s when the triggering key starts with a literal prefix (`if
-    /// key.startswith("thumbs/")`) and writes only keys that begin with that prefix. That the
+    /// key.startswith("thumbs/")`) and writes only keys that begin with that prefix, or ends with
+    /// a literal suffix (`if (key.endsWith(".gif")) continue;`) and writes only keys that end
+    /// with it (`` `${key}.gif` ``). That the
     /// filter runs before the write is assumed from the code's shape, not proven on every path.
     ///
     /// ## Why is this bad?
