@@ -36,6 +36,9 @@ PY = [
  ("redos_compile", ["FG522"], "return re.compile(event['q']).findall('abc')"),
  ("redos_escaped", [], "return re.compile(re.escape(event['q'])).findall('abc')"),
  ("redos_constant_on_event", [], "return re.findall(r'[a-z]+', event['q'])"),
+ # FG527 the whole environment
+ ("environ_printed", ["FG527"], "print(os.environ)"),
+ ("environ_one_variable", [], "print(os.environ['STAGE'], os.environ.get('REGION'))"),
  # Guards: only a real check of the variable itself cleans it.
  ("cmd_after_method_routing", ["FG501"], "if event['httpMethod'] == 'GET':\n    os.system(event['queryStringParameters']['cmd'])"),
  ("cmd_truthiness_not_a_guard", ["FG501"], "c = event.get('cmd')\nif c:\n    os.system(c)"),
@@ -162,6 +165,8 @@ JS = [
  ("ssti_ejs_render", ["FG517"], "const ejs = require('ejs');\nreturn ejs.render(JSON.parse(event.body).tpl);"),
  ("redos_regexp", ["FG522"], "return new RegExp(event.q).test('abc');"),
  ("redos_constant_regexp", [], "return /^[a-z]+$/.test(event.q);"),
+ ("environ_returned", ["FG527"], "return { statusCode: 200, body: JSON.stringify(process.env) };"),
+ ("environ_destructured", [], "const { STAGE } = process.env;\nconsole.log(STAGE, process.env.REGION);"),
  ("proto_merge_body", ["FG523"], "const _ = require('lodash');\nreturn _.merge({}, JSON.parse(event.body));"),
  ("proto_merge_fixed_keys", [], "const _ = require('lodash');\nconst { a } = JSON.parse(event.body);\nreturn _.merge({}, { a: String(a) });"),
  ("cmd_after_path_routing", ["FG501"], "if (event.path === '/run') {\n  exec(event.queryStringParameters.cmd);\n}"),

@@ -11,6 +11,9 @@ use std::collections::{HashMap, HashSet};
 pub const EVENT: u8 = 1;
 pub const ERROR: u8 = 2;
 pub const SECRET: u8 = 4;
+/// The whole environment (`os.environ`, `process.env`): it holds the function's temporary AWS
+/// credentials. One variable read from it is not.
+pub const ENVIRON: u8 = 8;
 
 /// Calls into local functions are followed this deep.
 const MAX_CALL_DEPTH: usize = 6;
@@ -559,6 +562,11 @@ impl<'c> Analyzer<'c> {
         }
         match e {
             Expr::Name(n, _) => fr.env.get(n).cloned(),
+            Expr::Member { .. } if is_env_object(e) => Some(Taint {
+                kinds: ENVIRON,
+                steps: vec![(fr.file, e.pos(), "the whole environment".to_string())],
+                ..Taint::default()
+            }),
             Expr::Member {
                 obj, key, index, ..
             } => {
@@ -598,7 +606,7 @@ impl<'c> Analyzer<'c> {
                 if matches!(key.as_deref(), Some("length" | "size" | "byteLength")) {
                     return None;
                 }
-                Some(member_taint(t, key.as_deref()))
+                Some(member_taint(t, key.as_deref())).filter(|t| t.kinds != 0)
             }
             Expr::Call(c) => self.call(fr, c),
             Expr::Concat(parts, _) => {
@@ -733,6 +741,21 @@ impl<'c> Analyzer<'c> {
         if matches!(callee.rsplit('.').next(), Some("Request" | "URL")) {
             return args.first().cloned().flatten();
         }
+        // `os.environ.get("X")`, `process.env.hasOwnProperty(k)`: one variable, not the
+        // environment.
+        let recv = if matches!(
+            callee.rsplit('.').next(),
+            Some(
+                "get" | "getenv" | "__getitem__" | "pop" | "setdefault" | "keys" | "hasOwnProperty"
+            )
+        ) {
+            recv.and_then(|mut t| {
+                t.kinds &= !ENVIRON;
+                (t.kinds != 0).then_some(t)
+            })
+        } else {
+            recv
+        };
         let mut result: Option<Taint> = recv.clone();
         // Credentials passed in options (`headers={'x-api-key': key}`) authenticate the call;
         // they are not part of what it returns.
@@ -1228,6 +1251,8 @@ fn is_stringify(callee: &str) -> bool {
 }
 
 fn member_taint(mut t: Taint, key: Option<&str>) -> Taint {
+    // One variable of the environment is not the environment.
+    t.kinds &= !ENVIRON;
     match key {
         Some(k) => {
             let lower = k.to_ascii_lowercase();
@@ -1261,6 +1286,7 @@ fn kind_ok(s: &Sink, t: &Taint) -> bool {
                 "event" => EVENT,
                 "error" => ERROR,
                 "secret" => SECRET,
+                "environ" => ENVIRON,
                 _ => 0,
             }
         })
@@ -1453,6 +1479,8 @@ fn describe(t: &Taint) -> &'static str {
         "event data"
     } else if t.kinds & SECRET != 0 {
         "a secret"
+    } else if t.kinds & ENVIRON != 0 {
+        "the whole environment"
     } else {
         "error details"
     }

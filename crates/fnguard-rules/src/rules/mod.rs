@@ -71,6 +71,7 @@ pub static ALL: &[&dyn Rule] = &[
     &p5_code::fg519::OpenRedirect,
     &p5_code::fg522::RegexDenialOfService,
     &p5_code::fg523::PrototypePollution,
+    &p5_code::fg527::EnvironmentLogged,
     &p6_config::fg601::DeprecatedRuntime,
     &p6_config::fg602::SecretInEnvironment,
     &p6_config::fg603::EnvironmentWithoutCmk,

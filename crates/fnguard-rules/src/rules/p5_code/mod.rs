@@ -22,6 +22,7 @@ pub mod fg517;
 pub mod fg519;
 pub mod fg522;
 pub mod fg523;
+pub mod fg527;
 
 use crate::context::subject;
 use crate::{Context, RuleMeta};
