@@ -609,15 +609,19 @@ fn is_read_only(r: &Recorded) -> bool {
 
 // ---------------------------------------------------------------------------------------------
 
-/// A new account per run, so that a long-running server can serve the tests again.
+/// A new account per test and run, so that a long-running server can serve the tests again.
+/// Tests run in parallel threads of one process and a coarse clock can give two of them the
+/// same instant: a counter keeps their accounts apart.
 fn fresh_account() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = u128::from(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos();
     format!(
         "2{:011}",
-        (nanos / 1000 + u128::from(std::process::id())) % 100_000_000_000
+        (nanos / 1000 * 16 + n * 7_919 + u128::from(std::process::id())) % 100_000_000_000
     )
 }
 
