@@ -430,18 +430,7 @@ impl Scan<'_> {
 
     /// What a written key is known to start and end with.
     fn key_literal(&self, field: String, n: Node) -> Option<fnguard_model::KeyLiteral> {
-        let (prefix, exact) = self.literal_prefix(n).unwrap_or_default();
-        let suffix = if exact {
-            prefix.clone()
-        } else {
-            self.literal_suffix(n).unwrap_or_default()
-        };
-        (exact || !prefix.is_empty() || !suffix.is_empty()).then_some(fnguard_model::KeyLiteral {
-            field,
-            prefix,
-            exact,
-            suffix,
-        })
+        crate::keys::key_literal(field, self.literal_prefix(n), || self.literal_suffix(n))
     }
 
     /// The literal end of a string expression: `` `${key}.gif` ``, `key + '.gif'`.

@@ -63,22 +63,17 @@ const PYTHON_STDLIB: &str = include_str!("../data/python-stdlib.txt");
 const MODELLED_PYTHON: &[&str] = &["boto3", "botocore"];
 
 fn is_stdlib_or_modelled(top: &str) -> bool {
+    static STDLIB: OnceLock<HashSet<&'static str>> = OnceLock::new();
     MODELLED_PYTHON.contains(&top)
-        || PYTHON_STDLIB
-            .lines()
-            .any(|l| !l.starts_with('#') && l.trim() == top)
-}
-
-/// A directory where pip installed packages (`pip install -t`, a layer's vendored
-/// dependencies): its packages are third-party, not the repository's own code.
-fn is_install_target(dir: &Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|entries| {
-        entries.flatten().any(|e| {
-            let n = e.file_name();
-            let n = n.to_string_lossy();
-            n.ends_with(".dist-info") || n.ends_with(".egg-info")
-        })
-    })
+        || STDLIB
+            .get_or_init(|| {
+                PYTHON_STDLIB
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .collect()
+            })
+            .contains(top)
 }
 
 const MAX_DEPTH: usize = 12;
@@ -107,16 +102,23 @@ fn index(root: &Path) -> RepoModules {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
-        // Installed third-party code: nothing under it is the repository's own.
-        if is_install_target(&dir) {
+        let entries: Vec<std::fs::DirEntry> = entries.flatten().collect();
+        let named = |pred: &dyn Fn(&str) -> bool| {
+            entries
+                .iter()
+                .any(|e| pred(&e.file_name().to_string_lossy()))
+        };
+        // Where pip installed packages (`pip install -t`, a layer's vendored dependencies):
+        // nothing under it is the repository's own code.
+        if named(&|n| n.ends_with(".dist-info") || n.ends_with(".egg-info")) {
             continue;
         }
         // Only a package whose parent is not a package is importable by its own name
         // (`botocore/vendored/requests` is not `requests`).
         // A layer's `python/` directory is on the path itself, even with an `__init__.py`.
         let in_layer_dir = dir.file_name().is_some_and(|n| n == "python");
-        let parent_is_package = !in_layer_dir && dir.join("__init__.py").is_file();
-        for e in entries.flatten() {
+        let parent_is_package = !in_layer_dir && named(&|n| n == "__init__.py");
+        for e in entries {
             seen += 1;
             if seen > MAX_ENTRIES {
                 return m;

@@ -16,9 +16,17 @@ pub struct Context<'a> {
     pub region: Option<&'a str>,
     /// The deployed counterpart of `project` (`fnguard aws drift` only), for FG612.
     pub drift: Option<&'a crate::drift::Drift<'a>>,
+    /// The application graph, built once per project by the first rule that asks.
+    pub graph: std::cell::OnceCell<fnguard_flow::Graph>,
 }
 
 impl<'a> Context<'a> {
+    /// The project's application graph (triggers, invocations, reads, writes, roles).
+    pub fn graph(&self) -> &fnguard_flow::Graph {
+        self.graph
+            .get_or_init(|| fnguard_flow::build(self.project, &[]))
+    }
+
     pub fn finding(
         &self,
         meta: &'static RuleMeta,

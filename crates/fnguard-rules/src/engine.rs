@@ -100,6 +100,7 @@ fn run_each<'a>(
             max_usd_per_hour: config.max_usd_per_hour.unwrap_or(100.0),
             region: config.region.as_deref(),
             drift,
+            graph: std::cell::OnceCell::new(),
         };
         let first = out.len();
         for rule in &rules {

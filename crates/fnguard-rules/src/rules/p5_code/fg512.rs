@@ -40,13 +40,13 @@ declare_rule! {
 impl_rule!(ErrorDetailsReturned, check);
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let graph = fnguard_flow::build(cx.project, &[]);
+    let graph = cx.graph();
     // What a queue, stream or bucket consumer returns goes to the Lambda poller, not a client.
     emit_code_findings_of(
         cx,
         &ErrorDetailsReturned::META,
         "Log the error with a correlation id and return a generic message.",
-        |f| serves_clients(cx, &graph, f),
+        |f| serves_clients(cx, graph, f),
         out,
     );
 }

@@ -49,12 +49,12 @@ declare_rule! {
 impl_rule!(ClientControlledIdentity, check);
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let graph = fnguard_flow::build(cx.project, &[]);
+    let graph = cx.graph();
     emit_code_findings_of(
         cx,
         &ClientControlledIdentity::META,
         "Use the identity from requestContext.authorizer (or a verified token) for data keys, or check the requested id belongs to it.",
-        |f| serves_clients(cx, &graph, f),
+        |f| serves_clients(cx, graph, f),
         out,
     );
 }

@@ -46,7 +46,7 @@ declare_rule! {
 impl_rule!(PublicPathToSensitiveData, check);
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let g = fnguard_flow::build(cx.project, &[]);
+    let g = cx.graph();
     for f in cx
         .project
         .functions
@@ -54,7 +54,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         .filter(|f| fnguard_flow::is_public(cx.project, f))
     {
         let start = format!("fn:{}", f.id);
-        for (func, hops) in reachable_functions(&g, &start) {
+        for (func, hops) in reachable_functions(g, &start) {
             for e in g
                 .edges
                 .iter()

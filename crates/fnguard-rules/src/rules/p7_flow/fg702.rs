@@ -43,14 +43,14 @@ const INJECTION: &[&str] = &[
 ];
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let g = fnguard_flow::build(cx.project, &[]);
+    let g = cx.graph();
     for entry in cx
         .project
         .functions
         .iter()
         .filter(|f| fnguard_flow::is_public(cx.project, f))
     {
-        for (fid, hops) in reachable_functions(&g, &format!("fn:{}", entry.id)) {
+        for (fid, hops) in reachable_functions(g, &format!("fn:{}", entry.id)) {
             let Some(f) = cx.project.function(fid.trim_start_matches("fn:")) else {
                 continue;
             };

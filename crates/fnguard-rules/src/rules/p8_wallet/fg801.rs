@@ -43,11 +43,11 @@ declare_rule! {
 impl_rule!(UnboundedPublicConcurrency, check);
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let g = fnguard_flow::build(cx.project, &[]);
+    let g = cx.graph();
     // One finding per function and API: the limits that are missing are the function's and the
     // stage's, not a route's, so a hundred routes of one web app are one problem.
     let mut groups: Vec<(String, String, Vec<fnguard_flow::Exposure>)> = Vec::new();
-    for e in fnguard_flow::exposures(cx.project, &g, cx.account_concurrency, cx.region) {
+    for e in fnguard_flow::exposures(cx.project, g, cx.account_concurrency, cx.region) {
         if !e.public || e.reserved || e.throttled {
             continue;
         }

@@ -60,8 +60,8 @@ declare_rule! {
 impl_rule!(RecursiveTriggerLoop, check);
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let graph = fnguard_flow::build(cx.project, &[]);
-    for lp in fnguard_flow::trigger_loops(cx.project, &graph) {
+    let graph = cx.graph();
+    for lp in fnguard_flow::trigger_loops(cx.project, graph) {
         let Some(first) = lp.functions.first().and_then(|id| cx.project.function(id)) else {
             continue;
         };

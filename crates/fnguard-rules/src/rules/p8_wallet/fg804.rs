@@ -36,8 +36,8 @@ declare_rule! {
 impl_rule!(WalletExposureHigh, check);
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let g = fnguard_flow::build(cx.project, &[]);
-    for e in fnguard_flow::exposures(cx.project, &g, cx.account_concurrency, cx.region) {
+    let g = cx.graph();
+    for e in fnguard_flow::exposures(cx.project, g, cx.account_concurrency, cx.region) {
         if e.max_usd_per_hour <= cx.max_usd_per_hour {
             continue;
         }
