@@ -4,6 +4,7 @@
 
 use super::catalog::{callee_matches, Catalog, Sink};
 use super::ir::{Call, Expr, FunctionDef, Module, Param, Pos, Stmt, Target};
+use super::values::{self, Slots, Value};
 use fnguard_model::secrets::is_secret_name;
 use fnguard_model::{CodeFinding, FlowStep, Location};
 use std::collections::{HashMap, HashSet};
@@ -51,7 +52,7 @@ pub struct Taint {
 }
 
 impl Taint {
-    fn merge(a: Option<Taint>, b: Option<Taint>) -> Option<Taint> {
+    pub(crate) fn merge(a: Option<Taint>, b: Option<Taint>) -> Option<Taint> {
         match (a, b) {
             (None, x) | (x, None) => x,
             (Some(mut a), Some(b)) => {
@@ -136,6 +137,76 @@ struct Frame {
     /// read from the environment): what comes after it cannot move the request to another host.
     bases: HashMap<String, UrlBase>,
     depth: usize,
+    /// Variables holding a known constant.
+    consts: HashMap<String, Value>,
+    /// Variables holding a container whose contents are known element by element.
+    slots: HashMap<String, Slots>,
+}
+
+/// What flows into a branch or a loop, restored and joined around it.
+#[derive(Clone)]
+struct State {
+    env: HashMap<String, Taint>,
+    consts: HashMap<String, Value>,
+    slots: HashMap<String, Slots>,
+}
+
+impl Frame {
+    fn save(&self) -> State {
+        State {
+            env: self.env.clone(),
+            consts: self.consts.clone(),
+            slots: self.slots.clone(),
+        }
+    }
+
+    fn restore(&mut self, st: State) -> State {
+        State {
+            env: std::mem::replace(&mut self.env, st.env),
+            consts: std::mem::replace(&mut self.consts, st.consts),
+            slots: std::mem::replace(&mut self.slots, st.slots),
+        }
+    }
+
+    /// After two paths meet: taint is the union, constants and contents what both agree on.
+    fn join(&mut self, other: State) {
+        join_env(&mut self.env, other.env);
+        values::join_consts(&mut self.consts, &other.consts);
+        values::join_slots(&mut self.slots, other.slots);
+    }
+
+    fn value(&self, e: &Expr) -> Option<Value> {
+        values::value_of(&self.consts, &self.slots, e)
+    }
+
+    /// A child frame for a callback or closure defined here: it sees what is in scope.
+    fn closure(&self) -> Frame {
+        Frame {
+            file: self.file,
+            env: self.env.clone(),
+            is_handler: false,
+            returns: None,
+            locals: self.locals.clone(),
+            bases: self.bases.clone(),
+            depth: self.depth + 1,
+            consts: self.consts.clone(),
+            slots: self.slots.clone(),
+        }
+    }
+
+    /// The container's elements changed: the variable as a whole carries their union.
+    fn sync_slots(&mut self, name: &str) {
+        if let Some(s) = self.slots.get(name) {
+            match s.union() {
+                Some(t) => {
+                    self.env.insert(name.to_string(), t);
+                }
+                None => {
+                    self.env.remove(name);
+                }
+            }
+        }
+    }
 }
 
 pub struct Analyzer<'c> {
@@ -320,6 +391,8 @@ impl<'c> Analyzer<'c> {
             locals,
             bases,
             depth,
+            consts: HashMap::new(),
+            slots: HashMap::new(),
         }
     }
 
@@ -369,7 +442,43 @@ impl<'c> Analyzer<'c> {
             } => {
                 let t = self.eval(fr, value);
                 bind_bases(&mut fr.bases, targets, value);
+                let constant = if *augment { None } else { fr.value(value) };
+                let contents = if *augment {
+                    None
+                } else {
+                    self.contents(fr, value)
+                };
                 for target in targets {
+                    if let Target::Name(n) = target {
+                        let augmented = if *augment {
+                            fr.consts.get(n).cloned().and_then(|old| {
+                                let grown = Expr::Op(
+                                    "+".into(),
+                                    vec![const_expr(&old), value.clone()],
+                                    *pos,
+                                );
+                                fr.value(&grown)
+                            })
+                        } else {
+                            None
+                        };
+                        match constant.clone().or(augmented) {
+                            Some(v) => {
+                                fr.consts.insert(n.clone(), v);
+                            }
+                            None => {
+                                fr.consts.remove(n);
+                            }
+                        }
+                        match contents.clone() {
+                            Some(c) if targets.len() == 1 => {
+                                fr.slots.insert(n.clone(), c);
+                            }
+                            _ => {
+                                fr.slots.remove(n);
+                            }
+                        }
+                    }
                     self.assign(fr, target, t.clone(), *augment, *pos);
                 }
                 false
@@ -403,14 +512,19 @@ impl<'c> Analyzer<'c> {
                 let t = self
                     .eval(fr, iter)
                     .map(|t| t.step(fr.file, iter.pos(), "iterated"));
+                // What the body changes is not a constant, nor are the contents it grows known.
+                for n in values::changed_in(std::slice::from_ref(s)) {
+                    fr.consts.remove(&n);
+                    fr.slots.remove(&n);
+                }
                 for tg in target {
                     self.assign(fr, tg, t.clone(), false, iter.pos());
                 }
                 // Twice, so that values carried around the loop reach the sinks before them.
-                let before = fr.env.clone();
+                let before = fr.save();
                 self.block(fr, body);
                 self.block(fr, body);
-                join_env(&mut fr.env, before);
+                fr.join(before);
                 false
             }
             Stmt::Try {
@@ -418,14 +532,14 @@ impl<'c> Analyzer<'c> {
                 handlers,
                 finally,
             } => {
-                let before = fr.env.clone();
+                let before = fr.save();
                 let ended = self.block(fr, body);
-                let after_body = fr.env.clone();
+                let after_body = fr.save();
                 let mut all_end = ended;
                 for (name, hbody, pos) in handlers {
-                    let mut env = before.clone();
-                    join_env(&mut env, after_body.clone());
-                    fr.env = env;
+                    // The exception may have come from any statement of the body.
+                    fr.restore(before.clone());
+                    fr.join(after_body.clone());
                     if let Some(n) = name {
                         fr.env.insert(
                             n.clone(),
@@ -438,7 +552,7 @@ impl<'c> Analyzer<'c> {
                     }
                     all_end &= self.block(fr, hbody);
                 }
-                join_env(&mut fr.env, after_body);
+                fr.join(after_body);
                 self.block(fr, finally) || (all_end && !handlers.is_empty())
             }
             Stmt::Def(def) => {
@@ -474,6 +588,39 @@ impl<'c> Analyzer<'c> {
                 }
             }
             Target::Member(base) => {
+                fr.slots.remove(base);
+                fr.consts.remove(base);
+                if let Some(t) = t {
+                    let merged = Taint::merge(fr.env.get(base).cloned(), Some(t));
+                    if let Some(m) = merged {
+                        fr.env.insert(base.clone(), m);
+                    }
+                }
+            }
+            Target::Index(base, key) => {
+                fr.consts.remove(base);
+                let key = fr.value(key).and_then(|k| k.key());
+                let updated = match (fr.slots.get_mut(base), key) {
+                    (Some(Slots::Keys { entries, .. }), Some(k)) if !augment => {
+                        entries.insert(k, (t.clone(), Vec::new()));
+                        true
+                    }
+                    (Some(Slots::List(items)), Some(k)) if !augment => {
+                        match k.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                            Some(slot) => {
+                                *slot = (t.clone(), Vec::new());
+                                true
+                            }
+                            None => false,
+                        }
+                    }
+                    _ => false,
+                };
+                if updated {
+                    fr.sync_slots(base);
+                    return;
+                }
+                fr.slots.remove(base);
                 if let Some(t) = t {
                     let merged = Taint::merge(fr.env.get(base).cloned(), Some(t));
                     if let Some(m) = merged {
@@ -509,6 +656,10 @@ impl<'c> Analyzer<'c> {
     /// `if`: allow-list and guard patterns clean the tested variable where they hold.
     fn branch(&mut self, fr: &mut Frame, cond: &Expr, then: &[Stmt], otherwise: &[Stmt]) -> bool {
         self.eval(fr, cond);
+        // A condition decided by constants takes one way only.
+        if let Some(v) = fr.value(cond) {
+            return self.block(fr, if v.truthy() { then } else { otherwise });
+        }
         self.comparison_checks(fr, cond);
         let (positive, negative) = guard_names(cond);
         // A prefix test is a containment check only on a canonical path (`../` resolved).
@@ -524,12 +675,12 @@ impl<'c> Analyzer<'c> {
             .filter(|g| real(fr, g))
             .map(|g| g.0.clone())
             .collect();
-        let before = fr.env.clone();
+        let before = fr.save();
         for n in &positive {
             fr.env.remove(n);
         }
         let then_ends = self.block(fr, then);
-        let after_then = std::mem::replace(&mut fr.env, before);
+        let after_then = fr.restore(before);
         for n in &negative {
             // In the else branch of a failed negative test the value passed it.
             fr.env.remove(n);
@@ -545,11 +696,11 @@ impl<'c> Analyzer<'c> {
                 false
             }
             (false, true) => {
-                fr.env = after_then;
+                fr.restore(after_then);
                 false
             }
             (false, false) => {
-                join_env(&mut fr.env, after_then);
+                fr.join(after_then);
                 false
             }
         }
@@ -572,6 +723,19 @@ impl<'c> Analyzer<'c> {
             } => {
                 if let Some(i) = index {
                     self.eval(fr, i);
+                }
+                // An element of a container whose contents are known.
+                if let Expr::Name(base, _) = obj.as_ref() {
+                    let k = match (key, index) {
+                        (Some(k), _) => Some(Value::Str(k.clone())),
+                        (None, Some(i)) => fr.value(i),
+                        _ => None,
+                    };
+                    if let Some(element) = k.and_then(|k| fr.slots.get(base)?.get(&k)) {
+                        return element
+                            .0
+                            .map(|t| t.step(fr.file, e.pos(), format!("element of `{base}`")));
+                    }
                 }
                 if let (Some(base), Some(k)) = (obj.text(), key) {
                     if (base == "os.environ" || base == "process.env") && is_secret_name(k) {
@@ -651,7 +815,18 @@ impl<'c> Analyzer<'c> {
                     t
                 })
             }
-            Expr::Seq(items, _) | Expr::Other(items, _) => {
+            Expr::Op(op, parts, _) if op == "?:" && parts.len() == 3 => {
+                self.eval(fr, &parts[0]);
+                match fr.value(&parts[0]) {
+                    Some(v) => self.eval(fr, &parts[if v.truthy() { 1 } else { 2 }]),
+                    None => {
+                        let a = self.eval(fr, &parts[1]);
+                        let b = self.eval(fr, &parts[2]);
+                        Taint::merge(a, b)
+                    }
+                }
+            }
+            Expr::Seq(items, _) | Expr::Op(_, items, _) | Expr::Other(items, _) => {
                 let mut t = None;
                 for p in items {
                     let pt = self.eval(fr, p);
@@ -671,15 +846,7 @@ impl<'c> Analyzer<'c> {
             }
             Expr::Function(def) => {
                 // A callback defined here: its body runs with what it closes over.
-                let mut inner = Frame {
-                    file: fr.file,
-                    env: fr.env.clone(),
-                    is_handler: false,
-                    returns: None,
-                    locals: fr.locals.clone(),
-                    bases: fr.bases.clone(),
-                    depth: fr.depth + 1,
-                };
+                let mut inner = fr.closure();
                 if fr.depth < MAX_CALL_DEPTH {
                     self.visited.insert((fr.file, def.pos));
                     self.block(&mut inner, &def.body);
@@ -705,6 +872,11 @@ impl<'c> Analyzer<'c> {
             self.sinks(fr, c, &args, &kwargs);
         }
         self.weak_hash_check(fr, c);
+        if let Some(Expr::Name(base, _)) = &c.receiver {
+            if let Some(r) = self.container_call(fr, base, c, &args, &kwargs) {
+                return r;
+            }
+        }
 
         let callee = c.callee.as_str();
         let cat = self.catalog;
@@ -777,7 +949,15 @@ impl<'c> Analyzer<'c> {
             result = Taint::merge(result, strip_secret(t));
         }
         // Local functions (and functions of local modules) are analysed with the taint of their
-        // arguments: what they return, and the sinks they reach.
+        // arguments: what they return, and the sinks they reach. A container handed to one may
+        // be changed there.
+        if self.resolve_local(fr, &c.callee).is_some() {
+            for a in &c.args {
+                if let Expr::Name(n, _) = a {
+                    fr.slots.remove(n);
+                }
+            }
+        }
         if let Some(r) = self.local_call(fr, c, &args) {
             return r;
         }
@@ -843,20 +1023,215 @@ impl<'c> Analyzer<'c> {
         })
     }
 
+    /// The contents of a container a value builds, when they are known element by element.
+    fn contents(&mut self, fr: &mut Frame, value: &Expr) -> Option<Slots> {
+        // Elements are evaluated a second time (without sinks): only side-effect free ones.
+        let simple = |e: &Expr| {
+            let calls = std::cell::Cell::new(false);
+            super::ir::visit_body(
+                &[Stmt::Expr(e.clone())],
+                &mut |_| calls.set(true),
+                &mut |_| calls.set(true),
+            );
+            !calls.get()
+        };
+        match value {
+            Expr::Seq(items, _) if items.iter().all(simple) => Some(Slots::List(
+                items
+                    .iter()
+                    .map(|i| (self.peek(fr, i), fr.value(i).into_iter().collect()))
+                    .collect(),
+            )),
+            Expr::Object(entries, _) if entries.iter().all(|(k, v)| k.is_some() && simple(v)) => {
+                let mut map = std::collections::BTreeMap::new();
+                for (k, v) in entries {
+                    let element = (self.peek(fr, v), fr.value(v).into_iter().collect());
+                    map.insert(k.clone().unwrap_or_default(), element);
+                }
+                Some(Slots::Keys {
+                    entries: map,
+                    sectioned: false,
+                })
+            }
+            Expr::Call(c) if c.args.is_empty() => match c.callee.as_str() {
+                "list" | "Array" => Some(Slots::List(Vec::new())),
+                "dict" | "collections.OrderedDict" | "OrderedDict" | "Map" | "Object" => {
+                    Some(Slots::Keys {
+                        entries: Default::default(),
+                        sectioned: false,
+                    })
+                }
+                "configparser.ConfigParser" | "configparser.RawConfigParser" => Some(Slots::Keys {
+                    entries: Default::default(),
+                    sectioned: true,
+                }),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Methods of a container variable: elements added, taken and read by constant position or
+    /// key (`lst.append(x)`, `lst.pop(0)`, `m.get("k")`, `conf.set(section, key, v)`). Returns the
+    /// call's taint when the call was understood here.
+    fn container_call(
+        &mut self,
+        fr: &mut Frame,
+        base: &str,
+        c: &Call,
+        args: &[Option<Taint>],
+        kwargs: &[Option<Taint>],
+    ) -> Option<Option<Taint>> {
+        let method = c.callee.rsplit('.').next().unwrap_or("");
+        let key = |fr: &Frame, i: usize| c.args.get(i).and_then(|a| fr.value(a));
+        let values = |fr: &Frame, i: usize| -> values::Values {
+            c.args
+                .get(i)
+                .and_then(|a| fr.value(a))
+                .into_iter()
+                .collect()
+        };
+        let arg = |i: usize| args.get(i).cloned().flatten();
+        let stored =
+            |t: Option<Taint>| t.map(|t| t.step(fr.file, c.pos, format!("stored in `{base}`")));
+        let n = c.args.len();
+        let outcome: Option<Option<Taint>> = match (fr.slots.get(base).cloned(), method) {
+            (None, _) => None,
+            (Some(Slots::List(mut items)), m) => {
+                let mut result = None;
+                let understood = match (m, n) {
+                    ("append" | "push", 1) => {
+                        items.push((stored(arg(0)), values(fr, 0)));
+                        true
+                    }
+                    ("unshift" | "appendleft", 1) => {
+                        items.insert(0, (stored(arg(0)), values(fr, 0)));
+                        true
+                    }
+                    ("insert", 2) => match key(fr, 0) {
+                        Some(Value::Int(i)) => {
+                            let at = usize::try_from(i.max(0)).unwrap_or(0).min(items.len());
+                            items.insert(at, (stored(arg(1)), values(fr, 1)));
+                            true
+                        }
+                        _ => false,
+                    },
+                    ("pop", 0) | ("shift" | "popleft", 0) => {
+                        let taken = if m == "pop" {
+                            items.pop()
+                        } else if items.is_empty() {
+                            None
+                        } else {
+                            Some(items.remove(0))
+                        };
+                        result = Some(taken.and_then(|(t, _)| t));
+                        true
+                    }
+                    ("pop", 1) => match key(fr, 0) {
+                        Some(Value::Int(i)) => {
+                            let idx = if i < 0 { items.len() as i64 + i } else { i };
+                            let taken = usize::try_from(idx)
+                                .ok()
+                                .filter(|i| *i < items.len())
+                                .map(|i| items.remove(i));
+                            result = Some(taken.and_then(|(t, _)| t));
+                            true
+                        }
+                        _ => false,
+                    },
+                    _ => false,
+                };
+                if understood {
+                    fr.slots.insert(base.to_string(), Slots::List(items));
+                    fr.sync_slots(base);
+                    Some(result.unwrap_or(None))
+                } else {
+                    None
+                }
+            }
+            (
+                Some(Slots::Keys {
+                    mut entries,
+                    sectioned,
+                }),
+                m,
+            ) => {
+                let mut result = None;
+                let joined_key = |fr: &Frame| -> Option<String> {
+                    if sectioned {
+                        Some(format!("{}\0{}", key(fr, 0)?.key()?, key(fr, 1)?.key()?))
+                    } else {
+                        key(fr, 0)?.key()
+                    }
+                };
+                let value_at = if sectioned { 2 } else { 1 };
+                let understood = match m {
+                    "set" | "put" | "setItem" if n == value_at + 1 => match joined_key(fr) {
+                        Some(k) => {
+                            entries.insert(k, (stored(arg(value_at)), values(fr, value_at)));
+                            true
+                        }
+                        None => false,
+                    },
+                    "get" | "getItem" if n >= value_at => match joined_key(fr) {
+                        Some(k) => {
+                            let fallback = if sectioned {
+                                c.kwargs
+                                    .iter()
+                                    .position(|(k, _)| k == "fallback")
+                                    .and_then(|i| kwargs.get(i).cloned().flatten())
+                            } else {
+                                arg(1)
+                            };
+                            result = Some(match entries.get(&k) {
+                                Some((t, _)) => t.clone(),
+                                None => fallback,
+                            });
+                            true
+                        }
+                        None => false,
+                    },
+                    "add_section" | "has_section" | "has_option" | "has" | "sections" => true,
+                    _ => false,
+                };
+                if understood {
+                    fr.slots
+                        .insert(base.to_string(), Slots::Keys { entries, sectioned });
+                    fr.sync_slots(base);
+                    Some(result.unwrap_or(None))
+                } else {
+                    None
+                }
+            }
+        };
+        if outcome.is_some() {
+            return outcome;
+        }
+        // Any other change: the contents are no longer known; what goes in, the variable holds.
+        if MUTATORS.contains(&method) {
+            fr.slots.remove(base);
+            fr.consts.remove(base);
+            let mut t = None;
+            for a in args.iter().chain(kwargs) {
+                t = Taint::merge(t, a.clone());
+            }
+            if let Some(t) = t {
+                let t = t.step(fr.file, c.pos, format!("stored in `{base}`"));
+                let merged = Taint::merge(fr.env.get(base).cloned(), Some(t));
+                if let Some(m) = merged {
+                    fr.env.insert(base.to_string(), m);
+                }
+            }
+        }
+        None
+    }
+
     /// Arguments: a callback passed to a method of tainted data (`records.forEach(r => ...)`,
     /// `promise.then(body => ...)`) runs with the data as its first parameter.
     fn eval_arg(&mut self, fr: &mut Frame, a: &Expr, recv: &Option<Taint>) -> Option<Taint> {
         if let (Expr::Function(def), Some(rt)) = (a, recv) {
             if fr.depth < MAX_CALL_DEPTH {
-                let mut inner = Frame {
-                    file: fr.file,
-                    env: fr.env.clone(),
-                    is_handler: false,
-                    returns: None,
-                    locals: fr.locals.clone(),
-                    bases: fr.bases.clone(),
-                    depth: fr.depth + 1,
-                };
+                let mut inner = fr.closure();
                 let t = rt.clone().step(fr.file, def.pos, "passed to a callback");
                 self.bind_params(&mut inner, def, |i, _| (i == 0).then(|| t.clone()));
                 self.block(&mut inner, &def.body);
@@ -1380,7 +1755,7 @@ fn bind_bases(bases: &mut HashMap<String, UrlBase>, targets: &[Target], value: &
                     }
                 }
             }
-            Target::Member(_) | Target::Ignore => {}
+            Target::Member(_) | Target::Index(..) | Target::Ignore => {}
         }
     }
 }
@@ -1573,6 +1948,34 @@ fn guard_names(cond: &Expr) -> (Vec<Guarded>, Vec<Guarded>) {
         _ => (vec![], vec![]),
     }
 }
+
+/// An expression standing for a constant (to fold `x += 1` as `x + 1`).
+fn const_expr(v: &Value) -> Expr {
+    let p = Pos::default();
+    match v {
+        Value::Int(i) => Expr::Const(i.to_string(), p),
+        Value::Str(s) => Expr::Str(s.clone(), p),
+        Value::Bool(b) => Expr::Const(if *b { "True" } else { "False" }.into(), p),
+        Value::Null => Expr::Const("None".into(), p),
+    }
+}
+
+/// Methods that put their arguments into the object they are called on.
+const MUTATORS: &[&str] = &[
+    "append",
+    "appendleft",
+    "push",
+    "unshift",
+    "add",
+    "extend",
+    "insert",
+    "update",
+    "set",
+    "put",
+    "setdefault",
+    "setItem",
+    "set_cookie",
+];
 
 fn join_env(env: &mut HashMap<String, Taint>, other: HashMap<String, Taint>) {
     for (k, v) in other {

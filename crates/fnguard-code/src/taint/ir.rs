@@ -42,6 +42,10 @@ pub enum Expr {
     Str(String, Pos),
     /// Numbers, booleans, null (as written: `True`, `true`, `3`).
     Const(String, Pos),
+    /// An operator the engine can fold when its operands are constants: `?:` (condition, then,
+    /// else), and arithmetic (`*`, `-`, `/`, `//`, `+` on numbers, ...) over two operands.
+    /// Otherwise tainted when an operand is (for `?:`: either branch).
+    Op(String, Vec<Expr>, Pos),
     /// Anything else: tainted when any part is.
     Other(Vec<Expr>, Pos),
 }
@@ -67,8 +71,11 @@ pub struct Call {
 #[derive(Debug, Clone)]
 pub enum Target {
     Name(String),
-    /// `obj.attr = ...`, `obj[k] = ...`: taints the base variable.
+    /// `a.b.c = ...`, `obj[k][j] = ...`: taints the base variable.
     Member(String),
+    /// `obj[k] = ...` / `obj.k = ...` one level below a variable: taints the base variable,
+    /// and sets the element `k` when the key is a constant.
+    Index(String, Expr),
     /// Destructuring: `{a, b: c} = x` / `a, b = x` (each name, with the key it takes).
     Destructure(Vec<(Option<String>, String)>),
     Ignore,
@@ -164,6 +171,7 @@ impl Expr {
             | Expr::Str(_, p)
             | Expr::Const(_, p)
             | Expr::Not(_, p)
+            | Expr::Op(_, _, p)
             | Expr::Other(_, p) => *p,
             Expr::Member { pos, .. } | Expr::Compare { pos, .. } => *pos,
             Expr::Call(c) => c.pos,
@@ -195,9 +203,10 @@ impl Expr {
     pub fn literals(&self, out: &mut Vec<String>) {
         match self {
             Expr::Str(s, _) => out.push(s.clone()),
-            Expr::Concat(parts, _) | Expr::Seq(parts, _) | Expr::Other(parts, _) => {
-                parts.iter().for_each(|p| p.literals(out))
-            }
+            Expr::Concat(parts, _)
+            | Expr::Seq(parts, _)
+            | Expr::Op(_, parts, _)
+            | Expr::Other(parts, _) => parts.iter().for_each(|p| p.literals(out)),
             Expr::Call(c) => {
                 c.args.iter().for_each(|a| a.literals(out));
                 if let Some(r) = &c.receiver {
@@ -231,9 +240,10 @@ impl Expr {
                     r.words(out);
                 }
             }
-            Expr::Concat(parts, _) | Expr::Seq(parts, _) | Expr::Other(parts, _) => {
-                parts.iter().for_each(|p| p.words(out))
-            }
+            Expr::Concat(parts, _)
+            | Expr::Seq(parts, _)
+            | Expr::Op(_, parts, _)
+            | Expr::Other(parts, _) => parts.iter().for_each(|p| p.words(out)),
             _ => {}
         }
     }
@@ -307,7 +317,10 @@ pub fn each_function(m: &Module, f: &mut impl FnMut(&FunctionDef)) {
                     expr(v, f, depth + 1);
                 }
             }
-            Expr::Concat(parts, _) | Expr::Seq(parts, _) | Expr::Other(parts, _) => {
+            Expr::Concat(parts, _)
+            | Expr::Seq(parts, _)
+            | Expr::Op(_, parts, _)
+            | Expr::Other(parts, _) => {
                 for p in parts {
                     expr(p, f, depth + 1);
                 }
@@ -411,7 +424,10 @@ pub fn visit_body(
                     expr(v, d, c, depth + 1);
                 }
             }
-            Expr::Concat(parts, _) | Expr::Seq(parts, _) | Expr::Other(parts, _) => {
+            Expr::Concat(parts, _)
+            | Expr::Seq(parts, _)
+            | Expr::Op(_, parts, _)
+            | Expr::Other(parts, _) => {
                 for p in parts {
                     expr(p, d, c, depth + 1);
                 }

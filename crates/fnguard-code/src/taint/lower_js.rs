@@ -721,6 +721,20 @@ impl Lower<'_> {
         match n.kind() {
             "identifier" => vec![Target::Name(self.text(n))],
             "member_expression" | "subscript_expression" => {
+                if let Some(obj) = n
+                    .child_by_field_name("object")
+                    .filter(|o| o.kind() == "identifier")
+                {
+                    let key = if n.kind() == "member_expression" {
+                        n.child_by_field_name("property")
+                            .map(|a| Expr::Str(self.text(a), pos(a)))
+                    } else {
+                        n.child_by_field_name("index").map(|s| self.expr(s, 1))
+                    };
+                    if let Some(key) = key {
+                        return vec![Target::Index(self.text(obj), key)];
+                    }
+                }
                 let mut base = n;
                 while let Some(o) = base.child_by_field_name("object") {
                     base = o;
@@ -862,8 +876,21 @@ impl Lower<'_> {
                             pos: p,
                         }
                     }
+                    "-" | "*" | "/" | "%" | "**" => Expr::Op(op, vec![l, r], p),
                     _ => Expr::Other(vec![l, r], p),
                 }
+            }
+            "ternary_expression" => {
+                let part = |f: &str| {
+                    n.child_by_field_name(f)
+                        .map(|x| self.expr(x, d))
+                        .unwrap_or_else(none)
+                };
+                Expr::Op(
+                    "?:".into(),
+                    vec![part("condition"), part("consequence"), part("alternative")],
+                    p,
+                )
             }
             "unary_expression" => {
                 let op = n

@@ -326,6 +326,7 @@ impl Lower<'_> {
                 pos(n),
             )],
             "if_statement" => vec![self.if_stmt(n, depth)],
+            "match_statement" => self.match_stmt(n, depth),
             "for_statement" => {
                 let target = n
                     .child_by_field_name("left")
@@ -449,6 +450,114 @@ impl Lower<'_> {
         }
     }
 
+    /// `match subject:` becomes an `if` chain: literal cases compare the subject with `==` (or
+    /// `in` for `'a' | 'b'`), so that constant subjects fold; `case _`/`case name` is the else.
+    fn match_stmt(&self, n: Node, depth: usize) -> Vec<Stmt> {
+        let p = pos(n);
+        let subject = n
+            .child_by_field_name("subject")
+            .map(|s| self.expr(s, depth))
+            .unwrap_or(Expr::Const(String::new(), p));
+        let clauses: Vec<Node> = n
+            .child_by_field_name("body")
+            .map(|b| {
+                named_children(b)
+                    .into_iter()
+                    .filter(|c| c.kind() == "case_clause")
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut otherwise: Vec<Stmt> = Vec::new();
+        for clause in clauses.into_iter().rev() {
+            let mut literals = Vec::new();
+            let mut capture: Option<String> = None;
+            let mut irrefutable = false;
+            let mut unknown = false;
+            let mut guarded = false;
+            for c in named_children(clause) {
+                match c.kind() {
+                    "case_pattern" => {
+                        let inner = named_children(c);
+                        if inner.is_empty() {
+                            irrefutable = true;
+                        }
+                        for pat in inner {
+                            let alts = if pat.kind() == "union_pattern" {
+                                named_children(pat)
+                            } else {
+                                vec![pat]
+                            };
+                            for a in alts {
+                                match a.kind() {
+                                    "string"
+                                    | "integer"
+                                    | "float"
+                                    | "true"
+                                    | "false"
+                                    | "none"
+                                    | "concatenated_string" => {
+                                        literals.push(self.expr(a, depth + 1))
+                                    }
+                                    "dotted_name" if !self.text(a).contains('.') => {
+                                        irrefutable = true;
+                                        capture = Some(self.text(a));
+                                    }
+                                    _ => unknown = true,
+                                }
+                            }
+                        }
+                    }
+                    "if_clause" => guarded = true,
+                    _ => {}
+                }
+            }
+            let mut body = clause
+                .child_by_field_name("consequence")
+                .map(|b| self.block(b, depth + 1))
+                .unwrap_or_default();
+            if let Some(name) = capture.filter(|_| !unknown && literals.is_empty()) {
+                body.insert(
+                    0,
+                    Stmt::Assign {
+                        targets: vec![Target::Name(name)],
+                        value: subject.clone(),
+                        augment: false,
+                        pos: pos(clause),
+                    },
+                );
+            }
+            if irrefutable && !unknown && literals.is_empty() && !guarded {
+                otherwise = body;
+                continue;
+            }
+            let cond = if unknown || guarded || literals.is_empty() {
+                Expr::Other(vec![subject.clone()], pos(clause))
+            } else if literals.len() == 1 {
+                Expr::Compare {
+                    op: "==".into(),
+                    left: Box::new(subject.clone()),
+                    right: Box::new(literals.remove(0)),
+                    pos: pos(clause),
+                }
+            } else {
+                Expr::Compare {
+                    op: "in".into(),
+                    left: Box::new(subject.clone()),
+                    right: Box::new(Expr::Seq(literals, pos(clause))),
+                    pos: pos(clause),
+                }
+            };
+            otherwise = vec![Stmt::If {
+                cond,
+                then: body,
+                otherwise,
+            }];
+        }
+        let mut out = vec![Stmt::Expr(subject)];
+        out.extend(otherwise);
+        out
+    }
+
     fn prev_is_as(&self, n: Node) -> bool {
         n.prev_sibling().is_some_and(|p| p.kind() == "as")
     }
@@ -534,6 +643,20 @@ impl Lower<'_> {
         match n.kind() {
             "identifier" => vec![Target::Name(self.text(n))],
             "attribute" | "subscript" => {
+                let object = n
+                    .child_by_field_name("object")
+                    .or_else(|| n.child_by_field_name("value"));
+                if let Some(obj) = object.filter(|o| o.kind() == "identifier") {
+                    let key = if n.kind() == "attribute" {
+                        n.child_by_field_name("attribute")
+                            .map(|a| Expr::Str(self.text(a), pos(a)))
+                    } else {
+                        n.child_by_field_name("subscript").map(|s| self.expr(s, 1))
+                    };
+                    if let Some(key) = key {
+                        return vec![Target::Index(self.text(obj), key)];
+                    }
+                }
                 let mut base = n;
                 while let Some(inner) = base
                     .child_by_field_name("object")
@@ -662,12 +785,37 @@ impl Lower<'_> {
                 let l = n.child_by_field_name("left").map(|x| self.expr(x, d));
                 let r = n.child_by_field_name("right").map(|x| self.expr(x, d));
                 let parts: Vec<Expr> = l.into_iter().chain(r).collect();
-                if op == "+" || op == "%" {
+                let numeric = |e: &Expr| match e {
+                    Expr::Const(c, _) => c.parse::<f64>().is_ok(),
+                    Expr::Op(op, _, _) => op != "?:",
+                    _ => false,
+                };
+                if (op == "+" || op == "%") && !parts.iter().any(numeric) {
                     Expr::Concat(parts, p)
+                } else if parts.len() == 2 {
+                    Expr::Op(op, parts, p)
                 } else {
                     Expr::Other(parts, p)
                 }
             }
+            // `a if cond else b`
+            "conditional_expression" => {
+                let parts: Vec<Expr> = named_children(n)
+                    .into_iter()
+                    .filter(|c| c.kind() != "comment")
+                    .map(|c| self.expr(c, d))
+                    .collect();
+                match <[Expr; 3]>::try_from(parts) {
+                    Ok([then, cond, otherwise]) => {
+                        Expr::Op("?:".into(), vec![cond, then, otherwise], p)
+                    }
+                    Err(parts) => Expr::Other(parts, p),
+                }
+            }
+            "parenthesized_expression" if n.named_child_count() == 1 => n
+                .named_child(0)
+                .map(|c| self.expr(c, d))
+                .unwrap_or(Expr::Const(String::new(), p)),
             "not_operator" => Expr::Not(
                 Box::new(
                     n.child_by_field_name("argument")

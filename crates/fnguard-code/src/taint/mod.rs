@@ -7,6 +7,7 @@ pub mod ir;
 pub mod lower_js;
 pub mod lower_python;
 pub mod secrets;
+pub mod values;
 
 use catalog::Catalog;
 use fnguard_model::CodeFinding;
