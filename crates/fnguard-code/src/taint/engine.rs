@@ -141,6 +141,10 @@ struct Frame {
     consts: HashMap<String, Value>,
     /// Variables holding a container whose contents are known element by element.
     slots: HashMap<String, Slots>,
+    /// Variables holding an instance of a class of this code base: (file, class).
+    instances: HashMap<String, (usize, String)>,
+    /// Variables holding a parsed URL (`u = urlparse(x)`) -> the variable parsed.
+    url_of: HashMap<String, String>,
 }
 
 /// What flows into a branch or a loop, restored and joined around it.
@@ -191,6 +195,8 @@ impl Frame {
             depth: self.depth + 1,
             consts: self.consts.clone(),
             slots: self.slots.clone(),
+            instances: self.instances.clone(),
+            url_of: self.url_of.clone(),
         }
     }
 
@@ -393,6 +399,8 @@ impl<'c> Analyzer<'c> {
             depth,
             consts: HashMap::new(),
             slots: HashMap::new(),
+            instances: HashMap::new(),
+            url_of: HashMap::new(),
         }
     }
 
@@ -448,8 +456,47 @@ impl<'c> Analyzer<'c> {
                 } else {
                     self.contents(fr, value)
                 };
+                let instance = match value {
+                    Expr::Call(c) if !*augment => self.resolve_class(fr, &c.callee),
+                    _ => None,
+                };
+                let parsed_url = match value {
+                    Expr::Call(c)
+                        if matches!(
+                            c.callee.as_str(),
+                            "urllib.parse.urlparse"
+                                | "urllib.parse.urlsplit"
+                                | "urlparse"
+                                | "urlsplit"
+                                | "URL"
+                                | "url.parse"
+                        ) =>
+                    {
+                        match c.args.first() {
+                            Some(Expr::Name(x, _)) => Some(x.clone()),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                };
                 for target in targets {
                     if let Target::Name(n) = target {
+                        match &parsed_url {
+                            Some(x) => {
+                                fr.url_of.insert(n.clone(), x.clone());
+                            }
+                            None => {
+                                fr.url_of.remove(n);
+                            }
+                        }
+                        match &instance {
+                            Some(i) => {
+                                fr.instances.insert(n.clone(), i.clone());
+                            }
+                            None => {
+                                fr.instances.remove(n);
+                            }
+                        }
                         let augmented = if *augment {
                             fr.consts.get(n).cloned().and_then(|old| {
                                 let grown = Expr::Op(
@@ -535,7 +582,12 @@ impl<'c> Analyzer<'c> {
                 let before = fr.save();
                 let ended = self.block(fr, body);
                 let after_body = fr.save();
-                let mut all_end = ended;
+                // The states that go on after the statement: the body's end, and the end of
+                // every handler that does not return.
+                let mut live: Vec<State> = Vec::new();
+                if !ended {
+                    live.push(after_body.clone());
+                }
                 for (name, hbody, pos) in handlers {
                     // The exception may have come from any statement of the body.
                     fr.restore(before.clone());
@@ -550,10 +602,24 @@ impl<'c> Analyzer<'c> {
                             },
                         );
                     }
-                    all_end &= self.block(fr, hbody);
+                    if !self.block(fr, hbody) {
+                        live.push(fr.save());
+                    }
                 }
-                fr.join(after_body);
-                self.block(fr, finally) || (all_end && !handlers.is_empty())
+                match live.split_first() {
+                    None => {
+                        fr.restore(after_body);
+                        self.block(fr, finally);
+                        true
+                    }
+                    Some((first, rest)) => {
+                        fr.restore(first.clone());
+                        for state in rest {
+                            fr.join(state.clone());
+                        }
+                        self.block(fr, finally)
+                    }
+                }
             }
             Stmt::Def(def) => {
                 fr.locals.insert(def.name.clone(), def.clone());
@@ -675,16 +741,37 @@ impl<'c> Analyzer<'c> {
             .filter(|g| real(fr, g))
             .map(|g| g.0.clone())
             .collect();
+        let literal = quoted_literal_guard(cond);
+        let (host_ok, host_failed) = host_allow_list_guard(cond);
+        // A URL whose parsed host passed an allow-list, and the text it was parsed from.
+        let allowed_hosts = |fr: &mut Frame, urls: &[String]| {
+            for u in urls {
+                let names = [Some(u.clone()), fr.url_of.get(u).cloned()];
+                for n in names.into_iter().flatten() {
+                    if let Some(t) = fr.env.get_mut(&n) {
+                        clear(t, &["FG519", "FG507"]);
+                    }
+                }
+            }
+        };
+        let passed_literal = |fr: &mut Frame| {
+            if let Some(t) = literal.as_ref().and_then(|n| fr.env.get_mut(n)) {
+                clear(t, &["FG502", "FG517"]);
+            }
+            allowed_hosts(fr, &host_failed);
+        };
         let before = fr.save();
         for n in &positive {
             fr.env.remove(n);
         }
+        allowed_hosts(fr, &host_ok);
         let then_ends = self.block(fr, then);
         let after_then = fr.restore(before);
         for n in &negative {
             // In the else branch of a failed negative test the value passed it.
             fr.env.remove(n);
         }
+        passed_literal(fr);
         let else_ends = self.block(fr, otherwise);
         match (then_ends, else_ends) {
             (true, true) => true,
@@ -693,6 +780,7 @@ impl<'c> Analyzer<'c> {
                 for n in &negative {
                     fr.env.remove(n);
                 }
+                passed_literal(fr);
                 false
             }
             (false, true) => {
@@ -872,6 +960,7 @@ impl<'c> Analyzer<'c> {
             self.sinks(fr, c, &args, &kwargs);
         }
         self.weak_hash_check(fr, c);
+        self.shell_list_check(fr, c, &args);
         if let Some(Expr::Name(base, _)) = &c.receiver {
             if let Some(r) = self.container_call(fr, base, c, &args, &kwargs) {
                 return r;
@@ -1021,6 +1110,74 @@ impl<'c> Analyzer<'c> {
             }
             t
         })
+    }
+
+    /// FG501 through an argument list: `subprocess.run(["sh", "-c", cmd])`,
+    /// `spawn("bash", ["-c", cmd])`, where the list starts a shell whose command line the event
+    /// decides. The list may be built element by element (`argv.append("sh")`).
+    fn shell_list_check(&mut self, fr: &mut Frame, c: &Call, args: &[Option<Taint>]) {
+        let (program_in_list, list_at) = match c.callee.as_str() {
+            "subprocess.run"
+            | "subprocess.call"
+            | "subprocess.Popen"
+            | "subprocess.check_output"
+            | "subprocess.check_call"
+            | "asyncio.create_subprocess_exec" => (true, 0),
+            "os.execv" | "os.execvp" | "os.execve" | "os.execvpe" | "os.spawnv" => (true, 1),
+            "child_process.spawn"
+            | "child_process.spawnSync"
+            | "child_process.execFile"
+            | "child_process.execFileSync" => (false, 1),
+            _ => return,
+        };
+        let Some(list) = c.args.get(list_at) else {
+            return;
+        };
+        let mut elements: Vec<values::Element> = match list {
+            Expr::Name(n, _) => match fr.slots.get(n) {
+                Some(Slots::List(items)) => items.clone(),
+                _ => return,
+            },
+            Expr::Seq(items, _) => items
+                .iter()
+                .map(|i| (self.peek(fr, i), fr.value(i).into_iter().collect()))
+                .collect(),
+            _ => return,
+        };
+        if !program_in_list {
+            let program = c.args.first().and_then(|a| fr.value(a));
+            elements.insert(
+                0,
+                (
+                    args.first().cloned().flatten(),
+                    program.into_iter().collect(),
+                ),
+            );
+        }
+        let Some((_, first)) = elements.first() else {
+            return;
+        };
+        if !first.iter().any(values::is_shell_program) {
+            return;
+        }
+        let Some(flag) = elements
+            .iter()
+            .position(|(_, v)| v.iter().any(values::is_command_flag))
+        else {
+            return;
+        };
+        let tainted = elements[flag + 1..].iter().find_map(|(t, _)| {
+            t.clone()
+                .filter(|t| t.kinds & EVENT != 0 && !t.cleared.iter().any(|r| r == "FG501"))
+        });
+        if let Some(t) = tainted {
+            let detail = format!(
+                "{} reaches a command line run by a shell (`-c`)",
+                describe(&t)
+            );
+            let text = c.text.clone();
+            self.report("FG501", fr.file, c.pos, &text, t, detail);
+        }
     }
 
     /// The contents of a container a value builds, when they are known element by element.
@@ -1250,16 +1407,46 @@ impl<'c> Analyzer<'c> {
         if fr.depth >= MAX_CALL_DEPTH {
             return None;
         }
+        // A method of an instance of a class of this code base: `self` is the instance.
+        if let Some(Expr::Name(obj, _)) = &c.receiver {
+            if let Some((file, class)) = fr.instances.get(obj).cloned() {
+                let method = c.callee.rsplit('.').next().unwrap_or("");
+                let full = format!("{class}.{method}");
+                let def = self.files[file]
+                    .1
+                    .methods
+                    .iter()
+                    .find(|m| m.name == full)
+                    .cloned();
+                if let Some(def) = def {
+                    let mut bound = vec![fr.env.get(obj).cloned()];
+                    bound.extend(args.iter().cloned());
+                    return Some(self.run_call(fr, c, file, def, &bound));
+                }
+            }
+        }
         let (file, def) = self.resolve_local(fr, &c.callee)?;
+        Some(self.run_call(fr, c, file, def, args))
+    }
+
+    /// Analyses `def` (of `file`) called at `c` with `args` bound to its parameters in order.
+    fn run_call(
+        &mut self,
+        fr: &mut Frame,
+        c: &Call,
+        file: usize,
+        def: FunctionDef,
+        args: &[Option<Taint>],
+    ) -> Option<Taint> {
         let mask: Vec<bool> = args.iter().map(Option::is_some).collect();
         let key = (file, def.name.clone(), mask.clone());
         if !mask.iter().any(|m| *m) {
             // Nothing tainted goes in: only its own sources (secrets, errors) matter; analyse once.
             if let Some(r) = self.memo.get(&key) {
-                return Some(r.clone());
+                return r.clone();
             }
         } else if let Some(r) = self.memo.get(&key) {
-            return Some(r.clone());
+            return r.clone();
         }
         self.memo.insert(key.clone(), None);
         self.visited.insert((file, def.pos));
@@ -1277,7 +1464,39 @@ impl<'c> Analyzer<'c> {
             .returns
             .map(|t| t.step(step_file, c.pos, format!("returned by `{}`", def.name)));
         self.memo.insert(key, ret.clone());
-        Some(ret)
+        ret
+    }
+
+    /// The class of this code base a call instantiates: `Class(...)`, `module.Class(...)`.
+    fn resolve_class(&self, fr: &Frame, callee: &str) -> Option<(usize, String)> {
+        let has_class = |file: usize, class: &str| {
+            let prefix = format!("{class}.");
+            self.files[file]
+                .1
+                .methods
+                .iter()
+                .any(|m| m.name.starts_with(&prefix))
+        };
+        if !callee.contains('.') && has_class(fr.file, callee) {
+            return Some((fr.file, callee.to_string()));
+        }
+        let module = &self.files.get(fr.file)?.1;
+        for (binding, spec, imported) in &module.local_imports {
+            let class = if let Some(name) = callee.strip_prefix(&format!("{binding}.")) {
+                name.to_string()
+            } else if callee == binding {
+                imported.clone()?
+            } else {
+                continue;
+            };
+            let Some(f) = self.file_of(spec) else {
+                continue;
+            };
+            if !class.contains('.') && has_class(f, &class) {
+                return Some((f, class));
+            }
+        }
+        None
     }
 
     fn resolve_local(&self, fr: &Frame, callee: &str) -> Option<(usize, FunctionDef)> {
@@ -1870,6 +2089,140 @@ fn describe(t: &Taint) -> &'static str {
 /// values and truthiness or length tests clean nothing.
 /// A variable a condition checks, and whether the check is a prefix test.
 type Guarded = (String, bool);
+
+fn clear(t: &mut Taint, rules: &[&str]) {
+    for rule in rules {
+        if !t.cleared.iter().any(|r| r == rule) {
+            t.cleared.push(rule.to_string());
+        }
+    }
+}
+
+/// Host allow-lists on a parsed URL: `u.netloc in ALLOWED`, `u.hostname == "example.com"`
+/// (true when the host is allowed), and their negations chained with `or` (`if u.netloc not in
+/// ALLOWED or u.scheme != "https": return`). Returns the URL variables whose host is allowed when
+/// the condition is true, and those whose host is allowed when it is false.
+fn host_allow_list_guard(cond: &Expr) -> (Vec<String>, Vec<String>) {
+    fn host_test(e: &Expr) -> Option<(String, bool)> {
+        let Expr::Compare {
+            op, left, right, ..
+        } = e
+        else {
+            return None;
+        };
+        let Expr::Member { obj, key, .. } = left.as_ref() else {
+            return None;
+        };
+        let Expr::Name(u, _) = obj.as_ref() else {
+            return None;
+        };
+        if !matches!(
+            key.as_deref(),
+            Some("netloc" | "hostname" | "host" | "origin")
+        ) {
+            return None;
+        }
+        let list = matches!(
+            right.as_ref(),
+            Expr::Seq(..) | Expr::Name(..) | Expr::Member { .. }
+        );
+        let constant = matches!(right.as_ref(), Expr::Str(..));
+        match op.as_str() {
+            "in" if list => Some((u.clone(), true)),
+            "not in" if list => Some((u.clone(), false)),
+            "==" | "===" if constant => Some((u.clone(), true)),
+            "!=" | "!==" if constant => Some((u.clone(), false)),
+            _ => None,
+        }
+    }
+    fn chain<'e>(e: &'e Expr, op: &str, out: &mut Vec<&'e Expr>) {
+        match e {
+            Expr::Op(o, parts, _) if o == op => parts.iter().for_each(|p| chain(p, op, out)),
+            _ => out.push(e),
+        }
+    }
+    let mut when_true = Vec::new();
+    let mut conj = Vec::new();
+    chain(cond, "and", &mut conj);
+    for c in conj {
+        if let Some((u, true)) = host_test(c) {
+            when_true.push(u);
+        }
+    }
+    let mut when_false = Vec::new();
+    let mut disj = Vec::new();
+    chain(cond, "or", &mut disj);
+    for d in disj {
+        if let Some((u, false)) = host_test(d) {
+            when_false.push(u);
+        }
+    }
+    (when_true, when_false)
+}
+
+/// `not x.startswith("'") or not x.endswith("'") or "'" in x[1:-1]`: true unless `x` is one
+/// quoted string literal with no quote inside, which evaluates to a plain string whatever it
+/// holds. Returns `x` (checked when the condition is false).
+fn quoted_literal_guard(cond: &Expr) -> Option<String> {
+    fn disjuncts<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+        match e {
+            Expr::Op(op, parts, _) if op == "or" => parts.iter().for_each(|p| disjuncts(p, out)),
+            _ => out.push(e),
+        }
+    }
+    let mut parts = Vec::new();
+    disjuncts(cond, &mut parts);
+    let name_of = |e: &Expr| match e {
+        Expr::Name(n, _) => Some(n.clone()),
+        Expr::Member { obj, .. } => match obj.as_ref() {
+            Expr::Name(n, _) => Some(n.clone()),
+            _ => None,
+        },
+        _ => None,
+    };
+    let quote_test = |e: &Expr, methods: &[&str]| -> Option<(String, String)> {
+        let Expr::Not(inner, _) = e else { return None };
+        let Expr::Call(c) = inner.as_ref() else {
+            return None;
+        };
+        let method = c.callee.rsplit('.').next().unwrap_or("");
+        if !methods.contains(&method) {
+            return None;
+        }
+        let Some(Expr::Str(q, _)) = c.args.first() else {
+            return None;
+        };
+        let x = c.receiver.as_ref().and_then(|r| match r {
+            Expr::Name(n, _) => Some(n.clone()),
+            _ => None,
+        })?;
+        (q == "'" || q == "\"").then(|| (x, q.clone()))
+    };
+    let starts: Vec<_> = parts
+        .iter()
+        .filter_map(|p| quote_test(p, &["startswith", "startsWith"]))
+        .collect();
+    let ends: Vec<_> = parts
+        .iter()
+        .filter_map(|p| quote_test(p, &["endswith", "endsWith"]))
+        .collect();
+    let inner_quote = |x: &str, q: &str| {
+        parts.iter().any(|p| match p {
+            Expr::Compare {
+                op, left, right, ..
+            } if op == "in" => {
+                matches!(left.as_ref(), Expr::Str(s, _) if s == q)
+                    && matches!(right.as_ref(), Expr::Member { index: Some(_), .. })
+                    && name_of(right).as_deref() == Some(x)
+            }
+            _ => false,
+        })
+    };
+    starts
+        .into_iter()
+        .find(|s| ends.contains(s) && inner_quote(&s.0, &s.1))
+        .map(|(x, _)| x)
+}
 
 fn guard_names(cond: &Expr) -> (Vec<Guarded>, Vec<Guarded>) {
     let plain = |e: &Expr| match e {

@@ -877,6 +877,8 @@ impl Lower<'_> {
                         }
                     }
                     "-" | "*" | "/" | "%" | "**" => Expr::Op(op, vec![l, r], p),
+                    "||" => Expr::Op("or".into(), vec![l, r], p),
+                    "&&" => Expr::Op("and".into(), vec![l, r], p),
                     _ => Expr::Other(vec![l, r], p),
                 }
             }

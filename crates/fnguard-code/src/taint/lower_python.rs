@@ -798,6 +798,20 @@ impl Lower<'_> {
                     Expr::Other(parts, p)
                 }
             }
+            "boolean_operator" => {
+                let op = n
+                    .child_by_field_name("operator")
+                    .map(|o| self.text(o))
+                    .unwrap_or_default();
+                let l = n.child_by_field_name("left").map(|x| self.expr(x, d));
+                let r = n.child_by_field_name("right").map(|x| self.expr(x, d));
+                let parts: Vec<Expr> = l.into_iter().chain(r).collect();
+                if parts.len() == 2 && (op == "and" || op == "or") {
+                    Expr::Op(op, parts, p)
+                } else {
+                    Expr::Other(parts, p)
+                }
+            }
             // `a if cond else b`
             "conditional_expression" => {
                 let parts: Vec<Expr> = named_children(n)
@@ -907,10 +921,21 @@ impl Lower<'_> {
 
     /// A string literal's content without quotes or prefixes.
     fn string_text(&self, n: Node) -> String {
+        let raw = self
+            .text(n)
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .any(|c| c == 'r' || c == 'R');
         let parts: Vec<String> = named_children(n)
             .into_iter()
             .filter(|c| c.kind() == "string_content")
-            .map(|c| self.text(c))
+            .map(|c| {
+                if raw {
+                    self.text(c)
+                } else {
+                    unescape(&self.text(c))
+                }
+            })
             .collect();
         if !parts.is_empty() {
             return parts.concat();
@@ -973,6 +998,34 @@ impl Lower<'_> {
             text,
         }))
     }
+}
+
+/// The common escapes of a non-raw string literal (`\'`, `\\`, `\n`); others stay as written,
+/// as Python keeps unknown escapes (`\d`).
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('\'') => out.push('\''),
+            Some('"') => out.push('"'),
+            Some('\\') => out.push('\\'),
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('0') => out.push('\0'),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 /// `@app.route("/x")`, `@router.get("/x")`, `@app.post(...)`, `@bp.route(...)`: a web route.

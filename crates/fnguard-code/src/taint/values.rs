@@ -241,6 +241,16 @@ fn value_at(
                 v(b)
             }
         }
+        Expr::Op(op, args, _) if op == "and" || op == "or" => {
+            let [l, r] = args.as_slice() else { return None };
+            let left = v(l)?;
+            // Short-circuit: `True or x`, `False and x` do not look at `x`.
+            if left.truthy() == (op == "or") {
+                Some(left)
+            } else {
+                v(r)
+            }
+        }
         Expr::Op(op, args, _) => {
             let [l, r] = args.as_slice() else { return None };
             arithmetic(op, v(l)?, v(r)?)
