@@ -44,6 +44,9 @@ pub struct Sink {
     pub calls: Vec<String>,
     #[serde(default)]
     pub args: Vec<i32>,
+    /// The object the method is called on is the sink (`path.read_text()`).
+    #[serde(default)]
+    pub receiver: bool,
     #[serde(default)]
     pub kwargs: Vec<String>,
     /// Only when this keyword argument / option has this literal value (`shell`, `True`).

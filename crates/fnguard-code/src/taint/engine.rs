@@ -335,6 +335,16 @@ impl<'c> Analyzer<'c> {
                 };
                 if flask {
                     fr.env.insert("request".into(), source.clone());
+                    // A route without parameters is only called at its own path.
+                    let fixed = self.files[file]
+                        .1
+                        .static_routes
+                        .iter()
+                        .find(|(p, _)| *p == def.pos)
+                        .map(|(_, path)| path.clone());
+                    if let Some(path) = fixed {
+                        fr.consts.insert("request.path".into(), Value::Str(path));
+                    }
                 }
                 self.bind_params(&mut fr, &def, |_, _| Some(source.clone()));
                 self.block(&mut fr, &def.body);
@@ -743,6 +753,14 @@ impl<'c> Analyzer<'c> {
             .collect();
         let literal = quoted_literal_guard(cond);
         let (host_ok, host_failed) = host_allow_list_guard(cond);
+        let (no_dots, dots_failed) = dot_dot_guard(cond);
+        let no_traversal = |fr: &mut Frame, names: &[String]| {
+            for n in names {
+                if let Some(t) = fr.env.get_mut(n) {
+                    clear(t, &["FG506", "FG901"]);
+                }
+            }
+        };
         // A URL whose parsed host passed an allow-list, and the text it was parsed from.
         let allowed_hosts = |fr: &mut Frame, urls: &[String]| {
             for u in urls {
@@ -759,12 +777,14 @@ impl<'c> Analyzer<'c> {
                 clear(t, &["FG502", "FG517"]);
             }
             allowed_hosts(fr, &host_failed);
+            no_traversal(fr, &dots_failed);
         };
         let before = fr.save();
         for n in &positive {
             fr.env.remove(n);
         }
         allowed_hosts(fr, &host_ok);
+        no_traversal(fr, &no_dots);
         let then_ends = self.block(fr, then);
         let after_then = fr.restore(before);
         for n in &negative {
@@ -806,6 +826,8 @@ impl<'c> Analyzer<'c> {
                 steps: vec![(fr.file, e.pos(), "the whole environment".to_string())],
                 ..Taint::default()
             }),
+            // A member known to be a constant (a parameterless route's `request.path`).
+            Expr::Member { .. } if e.text().is_some_and(|t| fr.consts.contains_key(&t)) => None,
             Expr::Member {
                 obj, key, index, ..
             } => {
@@ -957,7 +979,7 @@ impl<'c> Analyzer<'c> {
         // A function of this code base named like a library sink (`readFile`) is analysed, not
         // matched by name.
         if self.resolve_local(fr, &c.callee).is_none() {
-            self.sinks(fr, c, &args, &kwargs);
+            self.sinks(fr, c, &recv, &args, &kwargs);
         }
         self.weak_hash_check(fr, c);
         self.shell_list_check(fr, c, &args);
@@ -1524,7 +1546,14 @@ impl<'c> Analyzer<'c> {
         None
     }
 
-    fn sinks(&mut self, fr: &Frame, c: &Call, args: &[Option<Taint>], kwargs: &[Option<Taint>]) {
+    fn sinks(
+        &mut self,
+        fr: &Frame,
+        c: &Call,
+        recv: &Option<Taint>,
+        args: &[Option<Taint>],
+        kwargs: &[Option<Taint>],
+    ) {
         let cat = self.catalog;
         let (_, module, text) = &self.files[fr.file];
         let mut hits: Vec<(&Sink, Taint, String)> = Vec::new();
@@ -1579,6 +1608,11 @@ impl<'c> Analyzer<'c> {
                 }
             }
             let mut candidates: Vec<(&Expr, &Option<Taint>)> = Vec::new();
+            if s.receiver {
+                if let Some(r) = &c.receiver {
+                    candidates.push((r, recv));
+                }
+            }
             for (i, a) in c.args.iter().enumerate() {
                 if s.args.contains(&-1) || s.args.contains(&(i as i32)) {
                     candidates.push((a, &args[i]));
@@ -2098,6 +2132,56 @@ fn clear(t: &mut Taint, rules: &[&str]) {
     }
 }
 
+/// A test that the value holds no `..` (`if ".." in name: return`, `name.includes("..")`):
+/// appended to a fixed directory, it cannot leave it. Returns the variables without `..` when
+/// the condition is true, and those without it when it is false.
+fn dot_dot_guard(cond: &Expr) -> (Vec<String>, Vec<String>) {
+    // (variable, true when the test says "contains ..")
+    fn test(e: &Expr) -> Option<(String, bool)> {
+        let dots = |x: &Expr| matches!(x, Expr::Str(s, _) if s.contains(".."));
+        match e {
+            Expr::Not(inner, _) => test(inner).map(|(n, c)| (n, !c)),
+            Expr::Compare {
+                op, left, right, ..
+            } if dots(left) => match (op.as_str(), right.as_ref()) {
+                ("in", Expr::Name(n, _)) => Some((n.clone(), true)),
+                ("not in", Expr::Name(n, _)) => Some((n.clone(), false)),
+                _ => None,
+            },
+            Expr::Call(c) if c.args.first().is_some_and(dots) => {
+                let method = c.callee.rsplit('.').next().unwrap_or("");
+                match (method, c.receiver.as_ref()) {
+                    ("includes" | "contains", Some(Expr::Name(n, _))) => Some((n.clone(), true)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+    fn chain<'e>(e: &'e Expr, op: &str, out: &mut Vec<&'e Expr>) {
+        match e {
+            Expr::Op(o, parts, _) if o == op => parts.iter().for_each(|p| chain(p, op, out)),
+            _ => out.push(e),
+        }
+    }
+    let (mut when_true, mut when_false) = (Vec::new(), Vec::new());
+    let mut conj = Vec::new();
+    chain(cond, "and", &mut conj);
+    for c in conj {
+        if let Some((n, false)) = test(c) {
+            when_true.push(n);
+        }
+    }
+    let mut disj = Vec::new();
+    chain(cond, "or", &mut disj);
+    for d in disj {
+        if let Some((n, true)) = test(d) {
+            when_false.push(n);
+        }
+    }
+    (when_true, when_false)
+}
+
 /// Host allow-lists on a parsed URL: `u.netloc in ALLOWED`, `u.hostname == "example.com"`
 /// (true when the host is allowed), and their negations chained with `or` (`if u.netloc not in
 /// ALLOWED or u.scheme != "https": return`). Returns the URL variables whose host is allowed when
@@ -2225,10 +2309,22 @@ fn quoted_literal_guard(cond: &Expr) -> Option<String> {
 }
 
 fn guard_names(cond: &Expr) -> (Vec<Guarded>, Vec<Guarded>) {
-    let plain = |e: &Expr| match e {
-        Expr::Name(n, _) => Some(n.clone()),
-        _ => None,
-    };
+    // `str(p)`, `String(p)`, `p.toString()` test the value itself.
+    fn plain(e: &Expr) -> Option<String> {
+        match e {
+            Expr::Name(n, _) => Some(n.clone()),
+            Expr::Call(c)
+                if matches!(c.callee.as_str(), "str" | "String" | "os.fspath")
+                    && c.args.len() == 1 =>
+            {
+                plain(&c.args[0])
+            }
+            Expr::Call(c) if c.callee.ends_with("toString") && c.args.is_empty() => {
+                c.receiver.as_ref().and_then(plain)
+            }
+            _ => None,
+        }
+    }
     match cond {
         Expr::Not(inner, _) => {
             let (p, n) = guard_names(inner);

@@ -151,6 +151,8 @@ pub struct Module {
     pub routes: Vec<FunctionDef>,
     /// Class methods, named `Class.method`.
     pub methods: Vec<FunctionDef>,
+    /// Routes declared with a literal path and no parameters (def position, path).
+    pub static_routes: Vec<(Pos, String)>,
     /// Route handlers given by reference (`app.get('/x', handlers.list)`,
     /// `router.post('/y', wrap(reports.list))`): callees to resolve and run as routes.
     pub route_refs: Vec<String>,

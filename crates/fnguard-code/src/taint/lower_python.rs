@@ -64,6 +64,9 @@ pub fn lower(text: &str) -> Option<Module> {
                 if let Some(def) = n.child_by_field_name("definition") {
                     if is_route && def.kind() == "function_definition" {
                         if let Some(f) = l.function(def, 0) {
+                            if let Some(path) = l.static_route(n) {
+                                l.module.static_routes.push((f.pos, path));
+                            }
                             l.module.routes.push(f);
                         }
                     }
@@ -199,6 +202,9 @@ impl Lower<'_> {
                 if let Some(def) = n.child_by_field_name("definition") {
                     if is_route && def.kind() == "function_definition" {
                         if let Some(f) = self.function(def, 0) {
+                            if let Some(path) = self.static_route(n) {
+                                self.module.static_routes.push((f.pos, path));
+                            }
                             self.module.routes.push(f);
                         }
                     }
@@ -212,6 +218,23 @@ impl Lower<'_> {
             }
             _ => top.extend(self.stmt(n, 0)),
         }
+    }
+
+    /// The path of a route declared without parameters (`@app.route("/health")`): the request
+    /// path of every call is that literal.
+    fn static_route(&self, decorated: Node) -> Option<String> {
+        let mut paths = named_children(decorated)
+            .into_iter()
+            .filter(|d| d.kind() == "decorator" && is_route_decorator(&self.text(*d)))
+            .map(|d| {
+                let call = d.named_child(0).filter(|c| c.kind() == "call")?;
+                let first = call.child_by_field_name("arguments")?.named_child(0)?;
+                (first.kind() == "string").then(|| self.string_text(first))
+            });
+        let path = paths.next()??;
+        // One route, a literal path without converters (`<id>`, `{id}`).
+        (paths.next().is_none() && path.starts_with('/') && !path.contains(['<', '{']))
+            .then_some(path)
     }
 
     /// A class's methods, named `Class.method` (decorated ones too), for views and routes.

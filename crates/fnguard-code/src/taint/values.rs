@@ -199,6 +199,9 @@ fn value_at(
             _ => c.replace('_', "").parse::<i64>().ok().map(Value::Int),
         },
         Expr::Name(n, _) => consts.get(n).cloned(),
+        Expr::Member { .. } if e.text().is_some_and(|t| consts.contains_key(&t)) => {
+            e.text().and_then(|t| consts.get(&t).cloned())
+        }
         Expr::Member {
             obj, key, index, ..
         } => {
