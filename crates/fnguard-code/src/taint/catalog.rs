@@ -60,6 +60,9 @@ pub struct Sink {
     pub shape: Option<String>,
     #[serde(default)]
     pub requires_import: Vec<String>,
+    /// Callees the wildcard patterns must not take (`re.search` for `*.search`).
+    #[serde(default)]
+    pub except_calls: Vec<String>,
     #[serde(default)]
     pub requires_text: Vec<String>,
     #[serde(default)]
@@ -72,6 +75,10 @@ pub struct Sink {
     /// Log sinks: what counts is the whole event, its headers, or secrets.
     #[serde(default)]
     pub logged: bool,
+    /// Response sinks: only when the response is an HTML page (a Flask route's text, a
+    /// Lambda proxy response with an HTML content type).
+    #[serde(default)]
+    pub html: bool,
     /// Only identity fields taken from the request count.
     #[serde(default)]
     pub identity: bool,

@@ -15,6 +15,8 @@ pub const SECRET: u8 = 4;
 /// The whole environment (`os.environ`, `process.env`): it holds the function's temporary AWS
 /// credentials. One variable read from it is not.
 pub const ENVIRON: u8 = 8;
+/// A value from a non-cryptographic random generator (`random.random()`, `Math.random()`).
+pub const RANDOM: u8 = 16;
 
 /// Calls into local functions are followed this deep.
 const MAX_CALL_DEPTH: usize = 6;
@@ -145,6 +147,8 @@ struct Frame {
     instances: HashMap<String, (usize, String)>,
     /// Variables holding a parsed URL (`u = urlparse(x)`) -> the variable parsed.
     url_of: HashMap<String, String>,
+    /// A web route whose returned text is an HTML page (Flask's default `text/html`).
+    html: bool,
 }
 
 /// What flows into a branch or a loop, restored and joined around it.
@@ -197,6 +201,7 @@ impl Frame {
             slots: self.slots.clone(),
             instances: self.instances.clone(),
             url_of: self.url_of.clone(),
+            html: false,
         }
     }
 
@@ -334,6 +339,7 @@ impl<'c> Analyzer<'c> {
                     ..Taint::default()
                 };
                 if flask {
+                    fr.html = true;
                     fr.env.insert("request".into(), source.clone());
                     // A route without parameters is only called at its own path.
                     let fixed = self.files[file]
@@ -411,6 +417,7 @@ impl<'c> Analyzer<'c> {
             slots: HashMap::new(),
             instances: HashMap::new(),
             url_of: HashMap::new(),
+            html: false,
         }
     }
 
@@ -548,7 +555,13 @@ impl<'c> Analyzer<'c> {
                 let t = e.as_ref().and_then(|e| self.eval(fr, e));
                 if fr.is_handler {
                     if let Some(t) = &t {
-                        self.response_sinks(fr.file, t, *pos);
+                        self.response_sinks(fr.file, t, *pos, fr.html);
+                    }
+                    // A Lambda proxy response that declares an HTML body.
+                    if let Some(body) = e.as_ref().and_then(html_proxy_body) {
+                        if let Some(bt) = self.peek(fr, body) {
+                            self.response_sinks(fr.file, &bt, *pos, true);
+                        }
                     }
                 }
                 fr.returns = Taint::merge(fr.returns.take(), t);
@@ -653,6 +666,18 @@ impl<'c> Analyzer<'c> {
                 } else {
                     t
                 };
+                if let Some(rt) = t.as_ref().filter(|t| t.kinds & RANDOM != 0) {
+                    if is_credential_word(n) {
+                        self.report(
+                            "FG525",
+                            fr.file,
+                            pos,
+                            &format!("{n} = …"),
+                            rt.clone(),
+                            "a non-cryptographic random value becomes a token or secret".into(),
+                        );
+                    }
+                }
                 match t {
                     Some(t) => {
                         let t = t.step(fr.file, pos, format!("assigned to `{n}`"));
@@ -983,6 +1008,7 @@ impl<'c> Analyzer<'c> {
         }
         self.weak_hash_check(fr, c);
         self.shell_list_check(fr, c, &args);
+        self.store_checks(fr, c, &args);
         if let Some(Expr::Name(base, _)) = &c.receiver {
             if let Some(r) = self.container_call(fr, base, c, &args, &kwargs) {
                 return r;
@@ -991,6 +1017,17 @@ impl<'c> Analyzer<'c> {
 
         let callee = c.callee.as_str();
         let cat = self.catalog;
+        if is_weak_random(callee) {
+            return Some(Taint {
+                kinds: RANDOM,
+                steps: vec![(
+                    fr.file,
+                    c.pos,
+                    format!("a non-cryptographic random value from `{}`", c.text),
+                )],
+                ..Taint::default()
+            });
+        }
         if cat
             .sources
             .error_calls
@@ -1070,7 +1107,46 @@ impl<'c> Analyzer<'c> {
             }
         }
         if let Some(r) = self.local_call(fr, c, &args) {
-            return r;
+            // A function of the code base named as an escaper (`escape_for_html`) says what it
+            // is for: the catalog's rule-specific sanitizers apply to it too.
+            let rules: Vec<String> = cat
+                .sanitizers
+                .iter()
+                .filter(|s| {
+                    !s.rules.is_empty() && s.calls.iter().any(|p| callee_matches(p, callee))
+                })
+                .flat_map(|s| s.rules.iter().cloned())
+                .collect();
+            return r.map(|mut t| {
+                t.cleared.extend(rules);
+                t
+            });
+        }
+        // Flask/Werkzeug responses: `make_response((body, headers))`, `Response(body, ...)`: the
+        // body is what the page shows; a non-HTML mimetype is no page.
+        if matches!(
+            callee,
+            "flask.make_response"
+                | "make_response"
+                | "flask.Response"
+                | "werkzeug.Response"
+                | "werkzeug.wrappers.Response"
+        ) {
+            let body = match c.args.first() {
+                Some(Expr::Seq(items, _)) => items.first().and_then(|b| self.peek(fr, b)),
+                Some(_) => args.first().cloned().flatten(),
+                None => None,
+            };
+            let not_html = c.kwargs.iter().any(|(k, v)| {
+                matches!(k.as_str(), "mimetype" | "content_type")
+                    && v.text().is_some_and(|t| !t.contains("html"))
+            });
+            return body.map(|mut t| {
+                if not_html {
+                    t.cleared.push("FG518".into());
+                }
+                t
+            });
         }
         let built_by = c.receiver.as_ref().and_then(builder_callee);
         for s in &cat.sanitizers {
@@ -1078,7 +1154,11 @@ impl<'c> Analyzer<'c> {
                 built_by.is_some_and(|b| s.receivers.iter().any(|p| callee_matches(p, b)));
             if by_receiver || s.calls.iter().any(|p| callee_matches(p, callee)) {
                 if s.rules.is_empty() {
-                    return None;
+                    // A number made from a random value is as guessable as the value.
+                    return result.and_then(|mut t| {
+                        t.kinds &= RANDOM;
+                        (t.kinds != 0).then_some(t)
+                    });
                 }
                 result = result.map(|mut t| {
                     t.cleared.extend(s.rules.iter().cloned());
@@ -1132,6 +1212,85 @@ impl<'c> Analyzer<'c> {
             }
             t
         })
+    }
+
+    /// FG525: a non-cryptographic random value stored as a token, session value or cookie;
+    /// FG526: a cookie set without `Secure`, or a credential cookie without `HttpOnly`.
+    fn store_checks(&mut self, fr: &Frame, c: &Call, args: &[Option<Taint>]) {
+        let method = c.callee.rsplit('.').next().unwrap_or("");
+        let (_, module, _) = &self.files[fr.file];
+        let express = module
+            .imported
+            .iter()
+            .any(|m| m == "express" || m == "cookie-parser");
+        let cookie = method == "set_cookie" || (method == "cookie" && express);
+        let store = matches!(method, "__setitem__" | "__setattr__");
+        if !(cookie || store) {
+            return;
+        }
+        let key_text = c
+            .args
+            .first()
+            .and_then(|k| k.text().or_else(|| fr.value(k).and_then(|v| v.key())))
+            .unwrap_or_default();
+        if let Some(t) = args.get(1).cloned().flatten() {
+            let receiver = c.callee.rsplit_once('.').map(|(r, _)| r).unwrap_or("");
+            if t.kinds & RANDOM != 0
+                && (cookie || is_credential_word(receiver) || is_credential_word(&key_text))
+            {
+                let text = c.text.clone();
+                self.report(
+                    "FG525",
+                    fr.file,
+                    c.pos,
+                    &text,
+                    t,
+                    "a non-cryptographic random value becomes a token, session value or cookie"
+                        .into(),
+                );
+            }
+        }
+        if !cookie {
+            return;
+        }
+        let flag = |names: &[&str]| -> Option<bool> {
+            c.kwargs
+                .iter()
+                .find(|(k, _)| names.contains(&k.as_str()))
+                .map(|(_, v)| {
+                    fr.value(v).is_some_and(|v| v.truthy())
+                        || v.text().is_some_and(|t| t == "True" || t == "true")
+                })
+        };
+        let secure = flag(&["secure"]);
+        let http_only = flag(&["httponly", "httpOnly"]);
+        // A cookie the page's scripts must read (preferences, CSRF tokens) is not a credential.
+        let credential = is_credential_word(&key_text)
+            && !key_text.to_ascii_lowercase().contains("csrf")
+            && !key_text.to_ascii_lowercase().contains("xsrf");
+        let missing = match (secure, http_only) {
+            (Some(true), Some(true)) => None,
+            (Some(true), _) if !credential => None,
+            (Some(true), _) => Some("without HttpOnly"),
+            (_, Some(true)) => Some("without Secure"),
+            _ if credential => Some("without Secure or HttpOnly"),
+            _ => Some("without Secure"),
+        };
+        if let Some(missing) = missing {
+            let t = Taint {
+                steps: vec![(fr.file, c.pos, "a cookie".into())],
+                ..Taint::default()
+            };
+            let text = c.text.clone();
+            self.report(
+                "FG526",
+                fr.file,
+                c.pos,
+                &text,
+                t,
+                format!("a cookie is set {missing}"),
+            );
+        }
     }
 
     /// FG501 through an argument list: `subprocess.run(["sh", "-c", cmd])`,
@@ -1558,7 +1717,9 @@ impl<'c> Analyzer<'c> {
         let (_, module, text) = &self.files[fr.file];
         let mut hits: Vec<(&Sink, Taint, String)> = Vec::new();
         for s in cat.sinks.iter().filter(|s| !s.response) {
-            if !s.calls.iter().any(|p| callee_matches(p, &c.callee)) {
+            if !s.calls.iter().any(|p| callee_matches(p, &c.callee))
+                || s.except_calls.iter().any(|p| callee_matches(p, &c.callee))
+            {
                 continue;
             }
             if !s.requires_import.is_empty()
@@ -1638,12 +1799,18 @@ impl<'c> Analyzer<'c> {
         }
     }
 
-    fn response_sinks(&mut self, file: usize, t: &Taint, pos: Pos) {
+    fn response_sinks(&mut self, file: usize, t: &Taint, pos: Pos, html: bool) {
         let cat = self.catalog;
         let hits: Vec<&Sink> = cat
             .sinks
             .iter()
-            .filter(|s| s.response && kind_ok(s, t) && !t.cleared.contains(&s.rule))
+            .filter(|s| {
+                s.response
+                    && kind_ok(s, t)
+                    && !t.cleared.contains(&s.rule)
+                    && (!s.html || (html && !t.obj))
+                    && (!s.logged || t.whole)
+            })
             .collect();
         for s in hits {
             let detail = format!("{} reaches {}", describe(t), s.note);
@@ -1915,6 +2082,7 @@ fn kind_ok(s: &Sink, t: &Taint) -> bool {
                 "error" => ERROR,
                 "secret" => SECRET,
                 "environ" => ENVIRON,
+                "random" => RANDOM,
                 _ => 0,
             }
         })
@@ -2105,6 +2273,8 @@ fn fixed_host(expr: &Expr, bases: &HashMap<String, UrlBase>) -> bool {
 fn describe(t: &Taint) -> &'static str {
     if t.kinds & EVENT != 0 {
         "event data"
+    } else if t.kinds & RANDOM != 0 {
+        "a non-cryptographic random value"
     } else if t.kinds & SECRET != 0 {
         "a secret"
     } else if t.kinds & ENVIRON != 0 {
@@ -2123,6 +2293,71 @@ fn describe(t: &Taint) -> &'static str {
 /// values and truthiness or length tests clean nothing.
 /// A variable a condition checks, and whether the check is a prefix test.
 type Guarded = (String, bool);
+
+/// Names that say a value authenticates someone or must not be guessed.
+fn is_credential_word(text: &str) -> bool {
+    let t: String = text
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    [
+        "token",
+        "secret",
+        "passw",
+        "nonce",
+        "onetime",
+        "salt",
+        "session",
+        "remember",
+        "csrf",
+        "apikey",
+        "authkey",
+        "authcode",
+        "credential",
+        "sessionid",
+        "jwt",
+        "resetcode",
+        "verificationcode",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
+}
+
+/// Generators that are not for secrets: `random` (Mersenne Twister), `Math.random`, numpy.
+fn is_weak_random(callee: &str) -> bool {
+    if callee == "Math.random" {
+        return true;
+    }
+    let Some(rest) = callee
+        .strip_prefix("random.")
+        .or_else(|| callee.strip_prefix("numpy.random."))
+    else {
+        return false;
+    };
+    !rest.starts_with("SystemRandom") && !rest.is_empty()
+}
+
+/// The `body` of `{"statusCode": 200, "headers": {"Content-Type": "text/html"}, "body": x}`.
+fn html_proxy_body(e: &Expr) -> Option<&Expr> {
+    let Expr::Object(entries, _) = e else {
+        return None;
+    };
+    let html = entries.iter().any(|(k, v)| {
+        k.as_deref() == Some("headers")
+            && matches!(v, Expr::Object(h, _) if h.iter().any(|(hk, hv)| {
+                hk.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("content-type"))
+                    && matches!(hv, Expr::Str(s, _) if s.contains("html"))
+            }))
+    });
+    if !html {
+        return None;
+    }
+    entries
+        .iter()
+        .find(|(k, _)| k.as_deref() == Some("body"))
+        .map(|(_, v)| v)
+}
 
 fn clear(t: &mut Taint, rules: &[&str]) {
     for rule in rules {

@@ -706,15 +706,62 @@ impl Lower<'_> {
                 ) else {
                     return vec![];
                 };
-                vec![Stmt::Assign {
+                let value = self.expr(right, depth);
+                let mut out = vec![Stmt::Assign {
                     targets: self.targets(left),
-                    value: self.expr(right, depth),
+                    value: value.clone(),
                     augment: e.kind() == "augmented_assignment_expression",
                     pos: pos(e),
-                }]
+                }];
+                out.extend(self.store_call(left, value, e));
+                out
             }
             _ => vec![Stmt::Expr(self.expr(e, depth))],
         }
+    }
+
+    /// `req.session.user = v`, `obj[k] = v`: the store as a call
+    /// (`req.session.__setattr__("user", v)`), so that the catalog can name stores that are
+    /// sinks (sessions, identity context).
+    fn store_call(&self, left: Node, value: Expr, n: Node) -> Option<Stmt> {
+        let (object, key, method) = match left.kind() {
+            "subscript_expression" => (
+                left.child_by_field_name("object")?,
+                self.expr(left.child_by_field_name("index")?, 1),
+                "__setitem__",
+            ),
+            "member_expression" => {
+                let prop = left.child_by_field_name("property")?;
+                (
+                    left.child_by_field_name("object")?,
+                    Expr::Str(self.text(prop), pos(prop)),
+                    "__setattr__",
+                )
+            }
+            _ => return None,
+        };
+        let base = self.dotted(object)?;
+        if base == "this" || base == "module" || base == "exports" || base.starts_with("module.") {
+            return None;
+        }
+        let mut text = self.text(n).replace('\n', " ");
+        if text.len() > 80 {
+            let cut = (0..=77)
+                .rev()
+                .find(|i| text.is_char_boundary(*i))
+                .unwrap_or(0);
+            text.truncate(cut);
+            text.push('…');
+        }
+        Some(Stmt::Expr(Expr::Call(Box::new(Call {
+            callee: format!("{base}.{method}"),
+            receiver: Some(self.expr(object, 1)),
+            args: vec![key, value],
+            kwargs: Vec::new(),
+            is_new: false,
+            pos: pos(n),
+            text,
+        }))))
     }
 
     fn targets(&self, n: Node) -> Vec<Target> {

@@ -654,12 +654,58 @@ impl Lower<'_> {
             }
             return inner;
         }
-        vec![Stmt::Assign {
+        let value = self.expr(right, depth);
+        let mut out = vec![Stmt::Assign {
             targets: self.targets(left),
-            value: self.expr(right, depth),
+            value: value.clone(),
             augment,
             pos: pos(n),
-        }]
+        }];
+        out.extend(self.store_call(left, value, n));
+        out
+    }
+
+    /// `session["user"] = v`, `g.user = v`: the store as a call (`flask.session.__setitem__("user",
+    /// v)`), so that the catalog can name stores that are sinks (sessions, identity context).
+    fn store_call(&self, left: Node, value: Expr, n: Node) -> Option<Stmt> {
+        let (object, key, method) = match left.kind() {
+            "subscript" => (
+                left.child_by_field_name("value")?,
+                self.expr(left.child_by_field_name("subscript")?, 1),
+                "__setitem__",
+            ),
+            "attribute" => {
+                let attr = left.child_by_field_name("attribute")?;
+                (
+                    left.child_by_field_name("object")?,
+                    Expr::Str(self.text(attr), pos(attr)),
+                    "__setattr__",
+                )
+            }
+            _ => return None,
+        };
+        let base = self.dotted(object)?;
+        if base == "self" || base == "cls" {
+            return None;
+        }
+        let mut text = self.text(n).replace('\n', " ");
+        if text.len() > 80 {
+            let cut = (0..=77)
+                .rev()
+                .find(|i| text.is_char_boundary(*i))
+                .unwrap_or(0);
+            text.truncate(cut);
+            text.push('…');
+        }
+        Some(Stmt::Expr(Expr::Call(Box::new(Call {
+            callee: format!("{base}.{method}"),
+            receiver: Some(self.expr(object, 1)),
+            args: vec![key, value],
+            kwargs: Vec::new(),
+            is_new: false,
+            pos: pos(n),
+            text,
+        }))))
     }
 
     fn targets(&self, n: Node) -> Vec<Target> {

@@ -19,10 +19,17 @@ pub mod fg514;
 pub mod fg515;
 pub mod fg516;
 pub mod fg517;
+pub mod fg518;
 pub mod fg519;
+pub mod fg520;
+pub mod fg521;
 pub mod fg522;
 pub mod fg523;
+pub mod fg524;
+pub mod fg525;
+pub mod fg526;
 pub mod fg527;
+pub mod fg528;
 
 use crate::context::subject;
 use crate::{Context, RuleMeta};
