@@ -79,6 +79,11 @@ pub struct Sink {
     /// Lambda proxy response with an HTML content type).
     #[serde(default)]
     pub html: bool,
+    /// Only request data itself, or derived through string operations and decoders, counts:
+    /// not what a library call the analysis did not read returned for it (an SDK response, a
+    /// command's output).
+    #[serde(default)]
+    pub direct: bool,
     /// Only identity fields taken from the request count.
     #[serde(default)]
     pub identity: bool,

@@ -557,10 +557,11 @@ impl<'c> Analyzer<'c> {
                     if let Some(t) = &t {
                         self.response_sinks(fr.file, t, *pos, fr.html);
                     }
-                    // A Lambda proxy response that declares an HTML body.
-                    if let Some(body) = e.as_ref().and_then(html_proxy_body) {
+                    // A Lambda proxy response: its body is what the client reads (an HTML page
+                    // when its headers say so).
+                    if let Some((body, html)) = e.as_ref().and_then(proxy_body) {
                         if let Some(bt) = self.peek(fr, body) {
-                            self.response_sinks(fr.file, &bt, *pos, true);
+                            self.response_sinks(fr.file, &bt, *pos, html);
                         }
                     }
                 }
@@ -779,10 +780,11 @@ impl<'c> Analyzer<'c> {
         let literal = quoted_literal_guard(cond);
         let (host_ok, host_failed) = host_allow_list_guard(cond);
         let (no_dots, dots_failed) = dot_dot_guard(cond);
-        let no_traversal = |fr: &mut Frame, names: &[String]| {
+        let (no_quotes, quotes_failed) = quote_guard(cond);
+        let no_traversal = |fr: &mut Frame, names: &[String], rules: &[&str]| {
             for n in names {
                 if let Some(t) = fr.env.get_mut(n) {
-                    clear(t, &["FG506", "FG901"]);
+                    clear(t, rules);
                 }
             }
         };
@@ -802,14 +804,17 @@ impl<'c> Analyzer<'c> {
                 clear(t, &["FG502", "FG517"]);
             }
             allowed_hosts(fr, &host_failed);
-            no_traversal(fr, &dots_failed);
+            no_traversal(fr, &dots_failed, &["FG506", "FG901"]);
+            // XPath string literals have no escapes: without a quote the value stays inside.
+            no_traversal(fr, &quotes_failed, &["FG521"]);
         };
         let before = fr.save();
         for n in &positive {
             fr.env.remove(n);
         }
         allowed_hosts(fr, &host_ok);
-        no_traversal(fr, &no_dots);
+        no_traversal(fr, &no_dots, &["FG506", "FG901"]);
+        no_traversal(fr, &no_quotes, &["FG521"]);
         let then_ends = self.block(fr, then);
         let after_then = fr.restore(before);
         for n in &negative {
@@ -1177,8 +1182,25 @@ impl<'c> Analyzer<'c> {
         );
         // A plain function this analysis did not read decides what its result holds.
         // (A method of the data itself, `body.get("userId")`, keeps the access path.)
-        let opaque = recv.is_none() && !c.is_new && !parses && !is_stringify(callee);
+        // Decoders named by the catalog (`base64.b64decode`, `unquote_plus`) return their input.
+        let propagates = cat
+            .sources
+            .propagators
+            .iter()
+            .any(|p| callee == p || callee.ends_with(&format!(".{p}")));
+        let opaque = recv.is_none() && !c.is_new && !parses && !propagates && !is_stringify(callee);
+        // `x.replace("'", "&apos;")` (Python replaces every occurrence; JS only with
+        // `replaceAll`): the result holds no quote, so it cannot end an XPath literal.
+        let method = callee.rsplit('.').next().unwrap_or("");
+        let quote_removed = c.receiver.is_some()
+            && c.args.len() == 2
+            && (method == "replaceAll" || (method == "replace" && self.files[fr.file].1.python))
+            && matches!((&c.args[0], &c.args[1]), (Expr::Str(q, _), Expr::Str(r, _))
+                if (q == "'" || q == "\"") && !r.contains(q.as_str()));
         result.map(|mut t| {
+            if quote_removed {
+                clear(&mut t, &["FG521"]);
+            }
             t.whole = t.whole && is_stringify(callee);
             t.parsed = (t.parsed || parses) && !is_stringify(callee);
             t.obj = false;
@@ -1809,11 +1831,17 @@ impl<'c> Analyzer<'c> {
                     && kind_ok(s, t)
                     && !t.cleared.contains(&s.rule)
                     && (!s.html || (html && !t.obj))
+                    && (!s.direct || !t.opaque)
                     && (!s.logged || t.whole)
             })
             .collect();
         for s in hits {
-            let detail = format!("{} reaches {}", describe(t), s.note);
+            let what = if s.logged && t.whole {
+                "the whole event (or its headers)"
+            } else {
+                describe(t)
+            };
+            let detail = format!("{what} reaches {}", s.note);
             self.report(&s.rule, file, pos, "return", t.clone(), detail);
         }
     }
@@ -2116,6 +2144,9 @@ fn sink_accepts(s: &Sink, expr: &Expr, t: &Taint, host_fixed: bool) -> bool {
     if s.identity && (!t.identity || t.authorizer) {
         return false;
     }
+    if s.direct && t.opaque {
+        return false;
+    }
     if s.logged && !t.whole {
         return false;
     }
@@ -2338,8 +2369,9 @@ fn is_weak_random(callee: &str) -> bool {
     !rest.starts_with("SystemRandom") && !rest.is_empty()
 }
 
-/// The `body` of `{"statusCode": 200, "headers": {"Content-Type": "text/html"}, "body": x}`.
-fn html_proxy_body(e: &Expr) -> Option<&Expr> {
+/// The `body` of a proxy response `{"statusCode": 200, "headers": {...}, "body": x}`, and
+/// whether its headers declare HTML.
+fn proxy_body(e: &Expr) -> Option<(&Expr, bool)> {
     let Expr::Object(entries, _) = e else {
         return None;
     };
@@ -2350,13 +2382,10 @@ fn html_proxy_body(e: &Expr) -> Option<&Expr> {
                     && matches!(hv, Expr::Str(s, _) if s.contains("html"))
             }))
     });
-    if !html {
-        return None;
-    }
     entries
         .iter()
         .find(|(k, _)| k.as_deref() == Some("body"))
-        .map(|(_, v)| v)
+        .map(|(_, v)| (v, html))
 }
 
 fn clear(t: &mut Taint, rules: &[&str]) {
@@ -2371,11 +2400,23 @@ fn clear(t: &mut Taint, rules: &[&str]) {
 /// appended to a fixed directory, it cannot leave it. Returns the variables without `..` when
 /// the condition is true, and those without it when it is false.
 fn dot_dot_guard(cond: &Expr) -> (Vec<String>, Vec<String>) {
-    // (variable, true when the test says "contains ..")
-    fn test(e: &Expr) -> Option<(String, bool)> {
-        let dots = |x: &Expr| matches!(x, Expr::Str(s, _) if s.contains(".."));
+    contains_guard(cond, &|s| s.contains(".."))
+}
+
+/// A test that the value holds no quote (`if "'" in x: return`): it cannot end a quoted
+/// literal it is placed in.
+fn quote_guard(cond: &Expr) -> (Vec<String>, Vec<String>) {
+    contains_guard(cond, &|s| s == "'" || s == "\"")
+}
+
+/// Variables tested to hold no text `needle` accepts: those clean when the condition is true,
+/// and those clean when it is false.
+fn contains_guard(cond: &Expr, needle: &dyn Fn(&str) -> bool) -> (Vec<String>, Vec<String>) {
+    // (variable, true when the test says "contains")
+    fn test(e: &Expr, needle: &dyn Fn(&str) -> bool) -> Option<(String, bool)> {
+        let dots = |x: &Expr| matches!(x, Expr::Str(s, _) if needle(s));
         match e {
-            Expr::Not(inner, _) => test(inner).map(|(n, c)| (n, !c)),
+            Expr::Not(inner, _) => test(inner, needle).map(|(n, c)| (n, !c)),
             Expr::Compare {
                 op, left, right, ..
             } if dots(left) => match (op.as_str(), right.as_ref()) {
@@ -2403,14 +2444,14 @@ fn dot_dot_guard(cond: &Expr) -> (Vec<String>, Vec<String>) {
     let mut conj = Vec::new();
     chain(cond, "and", &mut conj);
     for c in conj {
-        if let Some((n, false)) = test(c) {
+        if let Some((n, false)) = test(c, needle) {
             when_true.push(n);
         }
     }
     let mut disj = Vec::new();
     chain(cond, "or", &mut disj);
     for d in disj {
-        if let Some((n, true)) = test(d) {
+        if let Some((n, true)) = test(d, needle) {
             when_false.push(n);
         }
     }
@@ -2659,6 +2700,9 @@ const MUTATORS: &[&str] = &[
     "setdefault",
     "setItem",
     "set_cookie",
+    // Buffers (`io.StringIO`, string builders): what is written is what they hold.
+    "write",
+    "writelines",
 ];
 
 fn join_env(env: &mut HashMap<String, Taint>, other: HashMap<String, Taint>) {

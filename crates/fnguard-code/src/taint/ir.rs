@@ -151,6 +151,8 @@ pub struct Module {
     pub routes: Vec<FunctionDef>,
     /// Class methods, named `Class.method`.
     pub methods: Vec<FunctionDef>,
+    /// Lowered from Python (string methods differ: `replace` replaces every occurrence).
+    pub python: bool,
     /// Routes declared with a literal path and no parameters (def position, path).
     pub static_routes: Vec<(Pos, String)>,
     /// Route handlers given by reference (`app.get('/x', handlers.list)`,

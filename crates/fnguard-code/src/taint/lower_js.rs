@@ -72,10 +72,35 @@ impl Lower<'_> {
         n.utf8_text(self.src).unwrap_or("").to_string()
     }
 
+    /// A string literal's value: one pair of delimiters removed, common escapes decoded.
     fn str_lit(&self, n: Node) -> String {
-        self.text(n)
-            .trim_matches(|c| c == '"' || c == '\'' || c == '`')
-            .to_string()
+        let t = self.text(n);
+        let inner = match (t.chars().next(), t.chars().last()) {
+            (Some(a), Some(b)) if t.len() >= 2 && a == b && matches!(a, '"' | '\'' | '`') => {
+                &t[1..t.len() - 1]
+            }
+            _ => return t,
+        };
+        let mut out = String::with_capacity(inner.len());
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('r') => out.push('\r'),
+                Some(q @ ('\'' | '"' | '`' | '\\' | '/')) => out.push(q),
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            }
+        }
+        out
     }
 
     /// `require('x')` → `x`.

@@ -26,6 +26,7 @@ pub fn lower(text: &str) -> Option<Module> {
     for n in imports {
         l.import(n);
     }
+    l.module.python = true;
     let root = tree.root_node();
     let mut top = Vec::new();
     for child in named_children(root) {
@@ -337,7 +338,28 @@ impl Lower<'_> {
                 .into_iter()
                 .flat_map(|c| match c.kind() {
                     "assignment" | "augmented_assignment" => self.assignment(c, depth),
-                    _ => vec![Stmt::Expr(self.expr(c, depth))],
+                    _ => {
+                        let e = self.expr(c, depth);
+                        // `abort(400)`, `sys.exit()` do not return: like `raise`.
+                        match &e {
+                            Expr::Call(call)
+                                if matches!(
+                                    call.callee.as_str(),
+                                    "flask.abort"
+                                        | "abort"
+                                        | "werkzeug.exceptions.abort"
+                                        | "sys.exit"
+                                        | "os._exit"
+                                        | "exit"
+                                        | "quit"
+                                        | "fastapi.HTTPException"
+                                ) =>
+                            {
+                                vec![Stmt::Raise(Some(e.clone()), pos(c))]
+                            }
+                            _ => vec![Stmt::Expr(e)],
+                        }
+                    }
                 })
                 .collect(),
             "return_statement" => vec![Stmt::Return(
