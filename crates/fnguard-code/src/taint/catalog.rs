@@ -60,6 +60,9 @@ pub struct Sink {
     pub shape: Option<String>,
     #[serde(default)]
     pub requires_import: Vec<String>,
+    /// Only calls on an object chain starting at one of these variables (`res`, `response`).
+    #[serde(default)]
+    pub receiver_roots: Vec<String>,
     /// Callees the wildcard patterns must not take (`re.search` for `*.search`).
     #[serde(default)]
     pub except_calls: Vec<String>,

@@ -1188,7 +1188,17 @@ impl<'c> Analyzer<'c> {
             .propagators
             .iter()
             .any(|p| callee == p || callee.ends_with(&format!(".{p}")));
-        let opaque = recv.is_none() && !c.is_new && !parses && !propagates && !is_stringify(callee);
+        // `"{0}".format(x)`, `", ".join(xs)`: string building on a literal.
+        let on_literal = matches!(c.receiver, Some(Expr::Str(..) | Expr::Concat(..)));
+        // An instance of a class of this code base holds what its constructor was given.
+        let constructs_local = self.resolve_class(fr, callee).is_some();
+        let opaque = recv.is_none()
+            && !on_literal
+            && !constructs_local
+            && !c.is_new
+            && !parses
+            && !propagates
+            && !is_stringify(callee);
         // `x.replace("'", "&apos;")` (Python replaces every occurrence; JS only with
         // `replaceAll`): the result holds no quote, so it cannot end an XPath literal.
         let method = callee.rsplit('.').next().unwrap_or("");
@@ -1421,6 +1431,10 @@ impl<'c> Analyzer<'c> {
                         sectioned: false,
                     })
                 }
+                // A text buffer: the chunks written to it, in order.
+                "io.StringIO" | "io.BytesIO" | "StringIO" | "BytesIO" => {
+                    Some(Slots::List(Vec::new()))
+                }
                 "configparser.ConfigParser" | "configparser.RawConfigParser" => Some(Slots::Keys {
                     entries: Default::default(),
                     sectioned: true,
@@ -1460,7 +1474,7 @@ impl<'c> Analyzer<'c> {
             (Some(Slots::List(mut items)), m) => {
                 let mut result = None;
                 let understood = match (m, n) {
-                    ("append" | "push", 1) => {
+                    ("append" | "push" | "write", 1) => {
                         items.push((stored(arg(0)), values(fr, 0)));
                         true
                     }
@@ -1622,9 +1636,9 @@ impl<'c> Analyzer<'c> {
                     .find(|m| m.name == full)
                     .cloned();
                 if let Some(def) = def {
-                    let mut bound = vec![fr.env.get(obj).cloned()];
-                    bound.extend(args.iter().cloned());
-                    return Some(self.run_call(fr, c, file, def, &bound));
+                    // Lowering leaves `self` out of the parameters: it is bound by name.
+                    let this = fr.env.get(obj).cloned();
+                    return Some(self.run_call_on(fr, c, file, def, args, this));
                 }
             }
         }
@@ -1641,7 +1655,21 @@ impl<'c> Analyzer<'c> {
         def: FunctionDef,
         args: &[Option<Taint>],
     ) -> Option<Taint> {
-        let mask: Vec<bool> = args.iter().map(Option::is_some).collect();
+        self.run_call_on(fr, c, file, def, args, None)
+    }
+
+    /// [`Self::run_call`] for a method, with the instance's taint as `self`/`this`.
+    fn run_call_on(
+        &mut self,
+        fr: &mut Frame,
+        c: &Call,
+        file: usize,
+        def: FunctionDef,
+        args: &[Option<Taint>],
+        this: Option<Taint>,
+    ) -> Option<Taint> {
+        let mut mask: Vec<bool> = args.iter().map(Option::is_some).collect();
+        mask.push(this.is_some());
         let key = (file, def.name.clone(), mask.clone());
         if !mask.iter().any(|m| *m) {
             // Nothing tainted goes in: only its own sources (secrets, errors) matter; analyse once.
@@ -1654,6 +1682,11 @@ impl<'c> Analyzer<'c> {
         self.memo.insert(key.clone(), None);
         self.visited.insert((file, def.pos));
         let mut inner = self.frame(file, false, fr.depth + 1);
+        if let Some(t) = &this {
+            for name in ["self", "this"] {
+                inner.env.insert(name.to_string(), t.clone());
+            }
+        }
         let callee_text = c.text.clone();
         let step_file = fr.file;
         self.bind_params(&mut inner, &def, |i, _| {
@@ -1779,6 +1812,22 @@ impl<'c> Analyzer<'c> {
                     continue;
                 }
             }
+            // `HttpResponse(body, content_type="application/json")` is no page.
+            if s.html
+                && c.kwargs.iter().any(|(k, v)| {
+                    matches!(k.as_str(), "content_type" | "mimetype" | "media_type")
+                        && v.text().is_some_and(|t| !t.contains("html"))
+                })
+            {
+                continue;
+            }
+            // `res.send(...)` on the response object, not `client.send(command)`.
+            if !s.receiver_roots.is_empty() {
+                let root = c.receiver.as_ref().and_then(receiver_root);
+                if !root.is_some_and(|r| s.receiver_roots.iter().any(|n| *n == r)) {
+                    continue;
+                }
+            }
             if s.write_mode {
                 let mode = c.args.get(1).and_then(Expr::text).or_else(|| {
                     c.kwargs
@@ -1830,7 +1879,8 @@ impl<'c> Analyzer<'c> {
                 s.response
                     && kind_ok(s, t)
                     && !t.cleared.contains(&s.rule)
-                    && (!s.html || (html && !t.obj))
+                    // A page built with the value (`f"<p>{name}</p>"`, `html += name`).
+                    && (!s.html || (html && !t.obj && t.stringy))
                     && (!s.direct || !t.opaque)
                     && (!s.logged || t.whole)
             })
@@ -2147,6 +2197,7 @@ fn sink_accepts(s: &Sink, expr: &Expr, t: &Taint, host_fixed: bool) -> bool {
     if s.direct && t.opaque {
         return false;
     }
+
     if s.logged && !t.whole {
         return false;
     }
@@ -2700,9 +2751,6 @@ const MUTATORS: &[&str] = &[
     "setdefault",
     "setItem",
     "set_cookie",
-    // Buffers (`io.StringIO`, string builders): what is written is what they hold.
-    "write",
-    "writelines",
 ];
 
 fn join_env(env: &mut HashMap<String, Taint>, other: HashMap<String, Taint>) {
@@ -2710,6 +2758,19 @@ fn join_env(env: &mut HashMap<String, Taint>, other: HashMap<String, Taint>) {
         let merged = Taint::merge(env.remove(&k), Some(v));
         if let Some(m) = merged {
             env.insert(k, m);
+        }
+    }
+}
+
+/// The variable a method chain starts from: `res` of `res.status(200).send`.
+fn receiver_root(e: &Expr) -> Option<String> {
+    let mut e = e;
+    loop {
+        match e {
+            Expr::Name(n, _) => return Some(n.clone()),
+            Expr::Member { obj, .. } => e = obj,
+            Expr::Call(c) => e = c.receiver.as_ref()?,
+            _ => return None,
         }
     }
 }

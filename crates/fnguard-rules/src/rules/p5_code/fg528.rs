@@ -1,13 +1,13 @@
 use super::super::impl_rule;
-use super::{emit_code_findings_of, serves_clients};
+use super::emit_code_findings_of;
 use crate::Context;
-use fnguard_model::Finding;
+use fnguard_model::{Finding, TriggerKind};
 
 declare_rule! {
     /// ## What it does
-    /// Reports the whole event, or its headers, returned in the response of a function clients call
-    /// (API Gateway, function URL, load balancer). Functions invoked only by the application's own
-    /// stores, queues and state machines are not reported.
+    /// Reports the whole event, or its headers, returned in the response of a function HTTP
+    /// clients call (API Gateway, function URL, load balancer). Functions invoked by queues,
+    /// streams, Cognito triggers (which must return their event) or directly are not reported.
     /// The path from the source to the sink is in the evidence, with each step as a related
     /// location; sources, sanitizers and sinks come from the taint catalog
     /// (`crates/fnguard-code/data/taint.toml`).
@@ -41,13 +41,18 @@ declare_rule! {
 impl_rule!(EventEchoed, check);
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let graph = cx.graph();
-    // What a queue, stream or bucket consumer returns goes to the Lambda poller, not a client.
+    // Only an HTTP client reads the response back: what a queue consumer, a Cognito trigger
+    // (which must return its event) or a directly invoked function returns stays in AWS.
     emit_code_findings_of(
         cx,
         &EventEchoed::META,
         "Return only the fields the client needs, by name; never the whole event or its headers.",
-        |f| serves_clients(cx, graph, f),
+        |f| {
+            f.url.is_some()
+                || f.triggers
+                    .iter()
+                    .any(|t| matches!(t.kind, TriggerKind::Api { .. } | TriggerKind::Alb { .. }))
+        },
         out,
     );
 }
