@@ -1642,8 +1642,46 @@ impl<'c> Analyzer<'c> {
                 }
             }
         }
-        let (file, def) = self.resolve_local(fr, &c.callee)?;
-        Some(self.run_call(fr, c, file, def, args))
+        if let Some((file, def)) = self.resolve_local(fr, &c.callee) {
+            return Some(self.run_call(fr, c, file, def, args));
+        }
+        // A method called on an object the analysis cannot type (built by a factory,
+        // `getattr`): the code base's methods of that name, when there are few, are what runs.
+        let Some(Expr::Name(obj, _)) = &c.receiver else {
+            return None;
+        };
+        let module = &self.files[fr.file].1;
+        let imported = module.aliases.iter().any(|(a, _)| a == obj)
+            || module
+                .local_imports
+                .iter()
+                .any(|(b, _, _)| b == obj || b.starts_with(&format!("{obj}.")));
+        if imported || obj == "self" || obj == "this" {
+            return None;
+        }
+        let method = c.callee.rsplit('.').next().unwrap_or("");
+        let suffix = format!(".{method}");
+        let candidates: Vec<(usize, FunctionDef)> = self
+            .files
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (_, m, _))| {
+                m.methods
+                    .iter()
+                    .filter(|d| d.name.ends_with(&suffix))
+                    .map(move |d| (i, d.clone()))
+            })
+            .collect();
+        if candidates.is_empty() || candidates.len() > 4 {
+            return None;
+        }
+        let this = fr.env.get(obj).cloned();
+        let mut ret = None;
+        for (file, def) in candidates {
+            let r = self.run_call_on(fr, c, file, def, args, this.clone());
+            ret = Taint::merge(ret, r);
+        }
+        Some(ret)
     }
 
     /// Analyses `def` (of `file`) called at `c` with `args` bound to its parameters in order.
