@@ -1862,7 +1862,7 @@ impl<'c> Analyzer<'c> {
             // `res.send(...)` on the response object, not `client.send(command)`.
             if !s.receiver_roots.is_empty() {
                 let root = c.receiver.as_ref().and_then(receiver_root);
-                if !root.is_some_and(|r| s.receiver_roots.iter().any(|n| *n == r)) {
+                if !root.is_some_and(|r| s.receiver_roots.contains(&r)) {
                     continue;
                 }
             }
