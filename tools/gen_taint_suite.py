@@ -279,6 +279,82 @@ JS_WEB = [
  ("express_route_safe", [], "const express = require('express');\nconst serverless = require('serverless-http');\nconst { execFile } = require('child_process');\nconst app = express();\napp.post('/run', (req, res) => {\n  execFile('echo', [req.body.msg]);\n  res.send('ok');\n});\nexports.handler = serverless(app);\n"),
 ]
 
+# Issue 21: constants, containers, instances, real checks and the new sink classes.
+PY += [
+ ("fold_if_takes_constant_branch", [], "num = 86\nif 7 * 42 - num > 200:\n    c = 'ls'\nelse:\n    c = event['cmd']\nos.system(c)"),
+ ("fold_if_takes_event_branch", ["FG501"], "num = 106\nif 7 * 42 - num > 200:\n    c = 'ls'\nelse:\n    c = event['cmd']\nos.system(c)"),
+ ("fold_ternary_constant", [], "num = 106\nc = 'ls' if 7 * 18 + num > 200 else event['cmd']\nos.system(c)"),
+ ("fold_ternary_unknown", ["FG501"], "c = 'ls' if event.get('safe') else event['cmd']\nos.system(c)"),
+ ("fold_match_constant_subject", [], "guess = 'ABC'[1]\nmatch guess:\n    case 'A':\n        c = event['cmd']\n    case 'B':\n        c = 'ls'\n    case _:\n        c = event['cmd']\nos.system(c)"),
+ ("fold_match_event_case", ["FG501"], "guess = 'ABC'[0]\nmatch guess:\n    case 'A':\n        c = event['cmd']\n    case _:\n        c = 'ls'\nos.system(c)"),
+ ("list_pop_then_safe_index", [], "lst = []\nlst.append('safe')\nlst.append(event['cmd'])\nlst.append('moresafe')\nlst.pop(0)\nos.system(lst[1])"),
+ ("list_pop_then_event_index", ["FG501"], "lst = []\nlst.append('safe')\nlst.append(event['cmd'])\nlst.append('moresafe')\nlst.pop(0)\nos.system(lst[0])"),
+ ("dict_constant_key_safe", [], "m = {}\nm['a'] = 'ls'\nm['b'] = event['cmd']\nos.system(m['a'])"),
+ ("dict_constant_key_event", ["FG501"], "m = {}\nm['a'] = 'ls'\nm['b'] = event['cmd']\nos.system(m['b'])"),
+ ("dict_unknown_key", ["FG501"], "m = {}\nm['a'] = 'ls'\nm[event['k']] = event['cmd']\nos.system(m['a'])"),
+ ("configparser_other_option", [], "import configparser\nc = configparser.ConfigParser()\nc.add_section('s')\nc.set('s', 'a', 'ls')\nc.set('s', 'b', event['cmd'])\nos.system(c.get('s', 'a'))"),
+ ("configparser_event_option", ["FG501"], "import configparser\nc = configparser.ConfigParser()\nc.add_section('s')\nc.set('s', 'a', 'ls')\nc.set('s', 'b', event['cmd'])\nos.system(c.get('s', 'b'))"),
+ ("stringio_written_event", ["FG501"], "import io\nb = io.StringIO()\nb.write('echo ')\nb.write(event['x'])\nos.system(b.getvalue())"),
+ ("method_returns_constant", [], "from _helpers_py import Wrapper\nw = Wrapper(event)\nos.system(w.safe())"),
+ ("method_returns_event_field", ["FG501"], "from _helpers_py import Wrapper\nw = Wrapper(event)\nos.system(w.field('cmd'))"),
+ ("cmd_shell_argv_list", ["FG501"], "argv = []\nargv.append('sh')\nargv.append('-c')\nargv.append('echo ' + event['x'])\nsubprocess.run(argv)"),
+ ("cmd_shell_argv_literal", ["FG501"], "subprocess.run(['/bin/bash', '-c', event['x']])"),
+ ("cmd_program_argv", [], "subprocess.run(['echo', '-n', event['x']])"),
+ ("eval_quoted_literal_checked", [], "x = event['x']\nif not x.startswith(\"'\") or not x.endswith(\"'\") or \"'\" in x[1:-1]:\n    return {'statusCode': 400}\nreturn eval(x)"),
+ ("eval_prefix_only_checked", ["FG502"], "x = event['x']\nif not x.startswith(\"'\"):\n    return {'statusCode': 400}\nreturn eval(x)"),
+ ("path_dotdot_rejected", [], "n = event['name']\nif '..' in n:\n    return {'statusCode': 400}\nreturn open(BASE + n).read()"),
+ ("path_exists_oracle", ["FG506"], "return os.path.exists(BASE + event['name'])"),
+ ("ssrf_parsed_host_allow_list", [], "from urllib.parse import urlparse\nu = event['url']\np = urlparse(u)\nif p.netloc not in ('a.example.com',) or p.scheme != 'https':\n    return {'statusCode': 400}\nreturn requests.get(u).text"),
+ ("ssrf_parsed_scheme_only", ["FG507"], "from urllib.parse import urlparse\nu = event['url']\np = urlparse(u)\nif p.scheme != 'https':\n    return {'statusCode': 400}\nreturn requests.get(u).text"),
+ ("xss_html_proxy_response", ["FG518"], "name = event['queryStringParameters']['name']\nreturn {'statusCode': 200, 'headers': {'Content-Type': 'text/html'}, 'body': f'<p>{name}</p>'}"),
+ ("xss_html_escaped", [], "import html\nname = event['queryStringParameters']['name']\nreturn {'statusCode': 200, 'headers': {'Content-Type': 'text/html'}, 'body': f'<p>{html.escape(name)}</p>'}"),
+ ("xss_json_response", [], "name = event['queryStringParameters']['name']\nreturn {'statusCode': 200, 'headers': {'Content-Type': 'application/json'}, 'body': json.dumps({'name': name})}"),
+ ("ldap_filter_built", ["FG520"], "import ldap3\nc = ldap3.Connection('ldap.example')\nc.search('dc=example', '(uid=' + event['user'] + ')')"),
+ ("ldap_filter_escaped", [], "import ldap3\nfrom ldap3.utils.conv import escape_filter_chars\nc = ldap3.Connection('ldap.example')\nc.search('dc=example', '(uid=' + escape_filter_chars(event['user']) + ')')"),
+ ("xpath_built", ["FG521"], "tree = etree.parse('/opt/e.xml')\nreturn tree.xpath(\"//e[@id='\" + event['id'] + \"']\")"),
+ ("xpath_variable", [], "tree = etree.parse('/opt/e.xml')\nreturn tree.xpath('//e[@id=$id]', id=event['id'])"),
+ ("xpath_quote_rejected", [], "i = event['id']\nif \"'\" in i:\n    return {'statusCode': 400}\ntree = etree.parse('/opt/e.xml')\nreturn tree.xpath(\"//e[@id='\" + i + \"']\")"),
+ ("session_from_event", ["FG524"], "from flask import session\nsession['uid'] = event['uid']"),
+ ("session_server_value", [], "from flask import session\nsession['seen'] = True"),
+ ("weak_random_token", ["FG525"], "import random\nreset_token = str(random.randint(0, 10 ** 9))\nreturn {'ok': bool(reset_token)}"),
+ ("weak_random_jitter", [], "import random, time\ntime.sleep(random.random())\nreturn {}"),
+ ("strong_random_token", [], "import secrets\nreset_token = secrets.token_urlsafe(16)\nreturn {'ok': bool(reset_token)}"),
+ ("event_echoed_in_body", ["FG528"], "return {'statusCode': 200, 'body': json.dumps(event)}"),
+ ("event_field_in_body", [], "return {'statusCode': 200, 'body': json.dumps({'path': event['rawPath']})}"),
+]
+JS += [
+ ("fold_ternary_constant", [], "const n = 106;\nconst c = 7 * 18 + n > 200 ? 'ls' : event.cmd;\nexec(c);"),
+ ("fold_ternary_unknown", ["FG501"], "const c = event.safe ? 'ls' : event.cmd;\nexec(c);"),
+ ("array_shift_then_safe_index", [], "const a = ['safe', event.cmd, 'more'];\na.shift();\nexec(a[1]);"),
+ ("array_shift_then_event_index", ["FG501"], "const a = ['safe', event.cmd, 'more'];\na.shift();\nexec(a[0]);"),
+ ("map_other_key", [], "const m = new Map();\nm.set('a', 'ls');\nm.set('b', event.cmd);\nexec(m.get('a'));"),
+ ("map_event_key", ["FG501"], "const m = new Map();\nm.set('a', 'ls');\nm.set('b', event.cmd);\nexec(m.get('b'));"),
+ ("spawn_shell_dash_c", ["FG501"], "cp.spawn('sh', ['-c', event.cmd]);"),
+ ("spawn_program_args", [], "cp.spawn('ls', ['-la', event.dir]);"),
+ ("path_dotdot_rejected", [], "const n = event.name;\nif (n.includes('..')) return { statusCode: 400 };\nreturn fs.readFileSync(path.join('/opt/data', n));"),
+ ("xss_html_proxy_response", ["FG518"], "const name = event.queryStringParameters.name;\nreturn { statusCode: 200, headers: { 'Content-Type': 'text/html' }, body: `<p>${name}</p>` };"),
+ ("xss_json_response", [], "const name = event.queryStringParameters.name;\nreturn { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name }) };"),
+ ("weak_random_token", ["FG525"], "const sessionToken = Math.random().toString(36).slice(2);\nreturn { ok: sessionToken.length > 0 };"),
+ ("strong_random_token", [], "const sessionToken = crypto.randomUUID();\nconst delay = Math.random() * 100;\nreturn { ok: sessionToken.length > 0, delay };"),
+ ("event_echoed_in_body", ["FG528"], "return { statusCode: 200, body: JSON.stringify(event) };"),
+ ("event_field_in_body", [], "return { statusCode: 200, body: JSON.stringify({ path: event.rawPath }) };"),
+]
+PY_WEB += [
+ ("flask_reflected_page", ["FG518"], "from flask import Flask, request\nimport awsgi\napp = Flask(__name__)\n\n@app.route('/hi')\ndef hi():\n    return f\"<h1>Hi {request.args.get('name')}</h1>\"\n\ndef handler(event, context):\n    return awsgi.response(app, event, context)\n"),
+ ("flask_escaped_page", [], "from flask import Flask, request\nimport markupsafe, awsgi\napp = Flask(__name__)\n\n@app.route('/hi')\ndef hi():\n    return f\"<h1>Hi {markupsafe.escape(request.args.get('name'))}</h1>\"\n\ndef handler(event, context):\n    return awsgi.response(app, event, context)\n"),
+ ("flask_cookie_not_secure", ["FG526"], "from flask import Flask, make_response\nimport secrets, awsgi\napp = Flask(__name__)\n\n@app.route('/login', methods=['POST'])\ndef login():\n    r = make_response('ok')\n    r.set_cookie('session', secrets.token_hex(16))\n    return r\n\ndef handler(event, context):\n    return awsgi.response(app, event, context)\n"),
+ ("flask_cookie_secure", [], "from flask import Flask, make_response\nimport secrets, awsgi\napp = Flask(__name__)\n\n@app.route('/login', methods=['POST'])\ndef login():\n    r = make_response('ok')\n    r.set_cookie('session', secrets.token_hex(16), secure=True, httponly=True)\n    return r\n\ndef handler(event, context):\n    return awsgi.response(app, event, context)\n"),
+ ("flask_static_route_path", [], "from flask import Flask, request\nimport os, awsgi\napp = Flask(__name__)\n\n@app.route('/tools/ls')\ndef ls():\n    part = request.path.split('/')[1]\n    os.system('ls ' + part)\n    return 'ok'\n\ndef handler(event, context):\n    return awsgi.response(app, event, context)\n"),
+ ("flask_param_route_path", ["FG501"], "from flask import Flask, request\nimport os, awsgi\napp = Flask(__name__)\n\n@app.route('/tools/<name>')\ndef tool(name):\n    part = request.path.split('/')[2]\n    os.system('ls ' + part)\n    return 'ok'\n\ndef handler(event, context):\n    return awsgi.response(app, event, context)\n"),
+ ("flask_redirect_host_checked", [], "from flask import Flask, request, redirect\nfrom urllib.parse import urlparse\nimport awsgi\napp = Flask(__name__)\n\n@app.route('/go')\ndef go():\n    u = request.args.get('next', '')\n    if urlparse(u).netloc != 'example.com':\n        return redirect('/')\n    return redirect(u)\n\ndef handler(event, context):\n    return awsgi.response(app, event, context)\n"),
+]
+JS_WEB += [
+ ("express_reflected_send", ["FG518"], "const express = require('express');\nconst serverless = require('serverless-http');\nconst app = express();\napp.get('/hi', (req, res) => {\n  res.send('<h1>Hi ' + req.query.name + '</h1>');\n});\nexports.handler = serverless(app);\n"),
+ ("express_client_send_not_page", [], "const express = require('express');\nconst serverless = require('serverless-http');\nconst { SQSClient, SendMessageCommand } = require('@aws-sdk/client-sqs');\nconst sqs = new SQSClient({});\nconst app = express();\napp.post('/q', async (req, res) => {\n  await sqs.send(new SendMessageCommand({ QueueUrl: process.env.Q, MessageBody: 'x' + req.body.msg }));\n  res.json({ ok: true });\n});\nexports.handler = serverless(app);\n"),
+ ("express_cookie_flags", [], "const express = require('express');\nconst serverless = require('serverless-http');\nconst crypto = require('crypto');\nconst app = express();\napp.post('/login', (req, res) => {\n  res.cookie('sid', crypto.randomUUID(), { secure: true, httpOnly: true });\n  res.json({ ok: true });\n});\nexports.handler = serverless(app);\n"),
+ ("express_session_from_body", ["FG524"], "const express = require('express');\nconst serverless = require('serverless-http');\nconst app = express();\napp.post('/login', (req, res) => {\n  req.session.userId = req.body.userId;\n  res.json({ ok: true });\n});\nexports.handler = serverless(app);\n"),
+]
+
 PY_HELPERS = '''import os
 
 def run_shell(cmd):
@@ -295,6 +371,16 @@ def find_user(conn, name):
 
 def find_user_safe(conn, name):
     return conn.execute("SELECT * FROM u WHERE name = ?", (name,))
+
+class Wrapper:
+    def __init__(self, event):
+        self.event = event
+
+    def safe(self):
+        return "ls"
+
+    def field(self, name):
+        return self.event[name]
 '''
 
 JS_HELPERS = '''const { exec } = require('child_process');

@@ -2562,8 +2562,21 @@ fn host_allow_list_guard(cond: &Expr) -> (Vec<String>, Vec<String>) {
         let Expr::Member { obj, key, .. } = left.as_ref() else {
             return None;
         };
-        let Expr::Name(u, _) = obj.as_ref() else {
-            return None;
+        // `u.netloc` of `u = urlparse(x)`, or `urlparse(x).netloc` itself.
+        let u = match obj.as_ref() {
+            Expr::Name(u, _) => u,
+            Expr::Call(c)
+                if matches!(
+                    c.callee.as_str(),
+                    "urllib.parse.urlparse" | "urllib.parse.urlsplit" | "urlparse" | "urlsplit"
+                ) =>
+            {
+                match c.args.first() {
+                    Some(Expr::Name(x, _)) => x,
+                    _ => return None,
+                }
+            }
+            _ => return None,
         };
         if !matches!(
             key.as_deref(),

@@ -938,7 +938,13 @@ impl Lower<'_> {
                     .child_by_field_name("right")
                     .map(|x| self.expr(x, d))
                     .unwrap_or_else(none);
+                let numeric = |e: &Expr| match e {
+                    Expr::Const(c, _) => c.parse::<f64>().is_ok(),
+                    Expr::Op(op, _, _) => !matches!(op.as_str(), "?:" | "or" | "and"),
+                    _ => false,
+                };
                 match op.as_str() {
+                    "+" if numeric(&l) || numeric(&r) => Expr::Op(op, vec![l, r], p),
                     "+" => Expr::Concat(vec![l, r], p),
                     "==" | "===" | "!=" | "!==" | "<" | ">" | "<=" | ">=" | "in" | "instanceof" => {
                         Expr::Compare {

@@ -14,3 +14,13 @@ def find_user(conn, name):
 
 def find_user_safe(conn, name):
     return conn.execute("SELECT * FROM u WHERE name = ?", (name,))
+
+class Wrapper:
+    def __init__(self, event):
+        self.event = event
+
+    def safe(self):
+        return "ls"
+
+    def field(self, name):
+        return self.event[name]

@@ -1,0 +1,18 @@
+# expect: FG502
+import os, json, base64, subprocess, shlex, pickle, yaml, sqlite3, re, hashlib, hmac, logging
+import requests, boto3, jwt
+from lxml import etree
+import pymongo
+logger = logging.getLogger()
+conn = sqlite3.connect(':memory:')
+table = boto3.resource('dynamodb').Table('t')
+sm = boto3.client('secretsmanager')
+sns = boto3.client('sns')
+ALLOWED = {'ls', 'pwd'}
+BASE = '/opt/data/'
+
+def handler(event, context):
+    x = event['x']
+    if not x.startswith("'"):
+        return {'statusCode': 400}
+    return eval(x)

@@ -1,0 +1,11 @@
+# expect: FG518
+from flask import Flask, request
+import awsgi
+app = Flask(__name__)
+
+@app.route('/hi')
+def hi():
+    return f"<h1>Hi {request.args.get('name')}</h1>"
+
+def handler(event, context):
+    return awsgi.response(app, event, context)

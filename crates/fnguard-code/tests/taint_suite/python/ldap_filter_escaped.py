@@ -1,0 +1,18 @@
+# expect: none
+import os, json, base64, subprocess, shlex, pickle, yaml, sqlite3, re, hashlib, hmac, logging
+import requests, boto3, jwt
+from lxml import etree
+import pymongo
+logger = logging.getLogger()
+conn = sqlite3.connect(':memory:')
+table = boto3.resource('dynamodb').Table('t')
+sm = boto3.client('secretsmanager')
+sns = boto3.client('sns')
+ALLOWED = {'ls', 'pwd'}
+BASE = '/opt/data/'
+
+def handler(event, context):
+    import ldap3
+    from ldap3.utils.conv import escape_filter_chars
+    c = ldap3.Connection('ldap.example')
+    c.search('dc=example', '(uid=' + escape_filter_chars(event['user']) + ')')
