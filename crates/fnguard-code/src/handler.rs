@@ -117,6 +117,26 @@ pub fn analyze_entries(
     lang: Language,
     catalog: &crate::taint::catalog::Catalog,
 ) -> CodeFacts {
+    analyze_entries_stored(
+        root,
+        code_dir,
+        entries,
+        lang,
+        catalog,
+        &crate::taint::Stored::default(),
+    )
+}
+
+/// [`analyze_entries`] with second-order sources: data other functions stored from their
+/// events.
+pub fn analyze_entries_stored(
+    root: &Path,
+    code_dir: &Path,
+    entries: &[Entry],
+    lang: Language,
+    catalog: &crate::taint::catalog::Catalog,
+    stored: &crate::taint::Stored,
+) -> CodeFacts {
     let mut facts = CodeFacts {
         complete: true,
         ..CodeFacts::default()
@@ -348,6 +368,7 @@ pub fn analyze_entries(
                 written_keys: c.keys.clone(),
                 // Decided once the taint analysis has seen what the entry points reach.
                 reachable: true,
+                event_data: Vec::new(),
             });
         }
         facts.complete &= !f.scan.dynamic;
@@ -361,7 +382,13 @@ pub fn analyze_entries(
         routes: web_app,
         django,
     };
-    let outcome = crate::taint::analyze_reach(&sources, lang, &plan, catalog);
+    let outcome = crate::taint::analyze_stored(&sources, lang, &plan, catalog, stored);
+    for c in &mut facts.calls {
+        let at = (c.location.file.clone(), c.location.line, c.location.column);
+        if let Some((_, path)) = outcome.carrying.iter().find(|(k, _)| *k == at) {
+            c.event_data = path.clone();
+        }
+    }
     // An entry point that was not found proves nothing unreachable: every call may run.
     if facts.unresolved.is_none() {
         for c in &mut facts.calls {

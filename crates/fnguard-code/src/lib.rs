@@ -11,6 +11,7 @@ mod outside;
 
 mod mapping;
 mod python;
+mod second_order;
 pub mod taint;
 
 pub use handler::{analyze_entries, analyze_function, Entry, Language};
@@ -29,7 +30,16 @@ pub fn analyze_projects(root: &Path, projects: &mut [Project]) {
     projects
         .par_iter_mut()
         .flat_map(|p| p.functions.par_iter_mut())
-        .for_each(|f| analyze_one(root, f));
+        .for_each(|f| analyze_one(root, f, &taint::Stored::default()));
+    // Second-order flows: a function that reads a store (or is triggered by it) another function
+    // writes its event data to is analysed again with that data as a source.
+    for p in projects.iter_mut() {
+        let stored = second_order::sources(p);
+        p.functions
+            .par_iter_mut()
+            .filter_map(|f| stored.get(&f.id).map(|s| (f, s)))
+            .for_each(|(f, s)| analyze_one(root, f, s));
+    }
     for p in projects.iter_mut() {
         autogen_policies(root, p);
     }
@@ -48,7 +58,7 @@ const BUILD_DIRS: &[&str] = &[
     "bin",
 ];
 
-fn analyze_one(root: &Path, f: &mut Function) {
+fn analyze_one(root: &Path, f: &mut Function, stored: &taint::Stored) {
     if f.is_image {
         return;
     }
@@ -118,12 +128,13 @@ fn analyze_one(root: &Path, f: &mut Function) {
     if entries.is_empty() {
         return;
     }
-    f.code = Some(analyze_entries(
+    f.code = Some(handler::analyze_entries_stored(
         root,
         &dir,
         &entries,
         lang,
         crate::taint::default_catalog(),
+        stored,
     ));
 }
 

@@ -237,6 +237,10 @@ pub struct SdkCall {
     /// `Key="processed/" + name`): what the records its write produces will carry.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub written_keys: Vec<KeyLiteral>,
+    /// How event data reaches the call's parameters (empty: it does not): a write that stores
+    /// the caller's data for the functions that read the store.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub event_data: Vec<FlowStep>,
 }
 
 /// A key field written with a literal beginning; `field` is `key` for an S3 object key.

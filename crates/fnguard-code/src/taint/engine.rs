@@ -233,6 +233,15 @@ pub struct Analyzer<'c> {
     /// The last segment of every callee evaluated (`getEmailAsset` of
     /// `client.getEmailAsset(...)`): methods of this code base called by name.
     pub called: HashSet<String>,
+    /// Calls whose arguments carry event data (file, position) -> how it got there: a write
+    /// call among them stores event data for other functions to read.
+    pub carrying: HashMap<(usize, Pos), Vec<(usize, Pos, String)>>,
+    /// Calls whose result is event data another function stored (file, position) -> where it
+    /// came from (second-order flows).
+    pub stored_reads: HashMap<(usize, Pos), String>,
+    /// Where the handler's event comes from, when another function wrote it from its own
+    /// event (a queue or stream it is triggered by).
+    pub event_origin: Option<String>,
 }
 
 impl<'c> Analyzer<'c> {
@@ -246,6 +255,9 @@ impl<'c> Analyzer<'c> {
             steps: 0,
             visited: HashSet::new(),
             called: HashSet::new(),
+            carrying: HashMap::new(),
+            stored_reads: HashMap::new(),
+            event_origin: None,
         }
     }
 
@@ -301,10 +313,14 @@ impl<'c> Analyzer<'c> {
         };
         self.visited.insert((file, def.pos));
         let mut fr = self.frame(file, true, 0);
+        let note = match &self.event_origin {
+            Some(origin) => format!("the event parameter: {origin}"),
+            None => "the event parameter".to_string(),
+        };
         self.bind_params(&mut fr, &def, |i, _| {
             (i == 0).then(|| Taint {
                 kinds: EVENT,
-                steps: vec![(file, def.pos, "the event parameter".to_string())],
+                steps: vec![(file, def.pos, note.clone())],
                 whole: true,
                 ..Taint::default()
             })
@@ -1012,6 +1028,23 @@ impl<'c> Analyzer<'c> {
             self.sinks(fr, c, &recv, &args, &kwargs);
         }
         self.weak_hash_check(fr, c);
+        if let Some(t) = args
+            .iter()
+            .chain(kwargs.iter())
+            .flatten()
+            .find(|t| t.kinds & EVENT != 0)
+        {
+            self.carrying.insert((fr.file, c.pos), t.steps.clone());
+        }
+        // Data another function stored from its event (second-order).
+        if let Some(origin) = self.stored_reads.get(&(fr.file, c.pos)) {
+            return Some(Taint {
+                kinds: EVENT,
+                steps: vec![(fr.file, c.pos, origin.clone())],
+                parsed: true,
+                ..Taint::default()
+            });
+        }
         self.shell_list_check(fr, c, &args);
         self.store_checks(fr, c, &args);
         if let Some(Expr::Name(base, _)) = &c.receiver {

@@ -105,6 +105,17 @@ impl Reach {
 pub struct Outcome {
     pub findings: Vec<CodeFinding>,
     pub reach: Reach,
+    /// Calls whose arguments carry event data: (file, line, column) -> the path to them.
+    pub carrying: Vec<((String, u32, u32), Vec<fnguard_model::FlowStep>)>,
+}
+
+/// Second-order sources: what other functions of the application stored from their events.
+#[derive(Debug, Clone, Default)]
+pub struct Stored {
+    /// Calls (file, line, column) whose result is such data, with where it came from.
+    pub reads: Vec<((String, u32, u32), String)>,
+    /// The handler's event is such data (a queue or stream another function writes).
+    pub event: Option<String>,
 }
 
 pub fn analyze(
@@ -123,7 +134,19 @@ pub fn analyze_reach(
     plan: &Plan,
     catalog: &Catalog,
 ) -> Outcome {
+    analyze_stored(sources, lang, plan, catalog, &Stored::default())
+}
+
+/// As [`analyze_reach`], with second-order sources.
+pub fn analyze_stored(
+    sources: &[Source],
+    lang: crate::Language,
+    plan: &Plan,
+    catalog: &Catalog,
+    stored: &Stored,
+) -> Outcome {
     let mut analyzer = engine::Analyzer::new(catalog);
+    analyzer.event_origin = stored.event.clone();
     let mut adapter_files: Vec<String> = Vec::new();
     for (rel, text, ts, resolved) in sources.iter() {
         let module = match lang {
@@ -160,6 +183,15 @@ pub fn analyze_reach(
         }
         module.local_imports.extend(extra);
         analyzer.add_file(rel.clone(), module, text.clone());
+    }
+    for ((file, line, col), origin) in &stored.reads {
+        if let Some(id) = analyzer.file_id(file) {
+            let pos = ir::Pos {
+                line: *line,
+                col: *col,
+            };
+            analyzer.stored_reads.insert((id, pos), origin.clone());
+        }
     }
     let mut routes = plan.routes;
     for (file, name) in &plan.handlers {
@@ -255,6 +287,24 @@ pub fn analyze_reach(
             break;
         }
     }
+    let files: Vec<String> = analyzer
+        .modules()
+        .map(|(_, rel, _)| rel.to_string())
+        .collect();
+    let carrying = analyzer
+        .carrying
+        .iter()
+        .map(|((file, pos), steps)| {
+            let path = steps
+                .iter()
+                .map(|(f, p, note)| fnguard_model::FlowStep {
+                    location: fnguard_model::Location::new(files[*f].clone(), p.line, p.col),
+                    note: note.clone(),
+                })
+                .collect();
+            ((files[*file].clone(), pos.line, pos.col), path)
+        })
+        .collect();
     let mut findings = analyzer.findings;
     // A write under /tmp decided by the event is reported as persistence (FG901), not also as
     // path traversal.
@@ -269,7 +319,11 @@ pub fn analyze_reach(
     }
     findings.sort_by(|a, b| (&a.location, &a.rule).cmp(&(&b.location, &b.rule)));
     findings.dedup();
-    Outcome { findings, reach }
+    Outcome {
+        findings,
+        reach,
+        carrying,
+    }
 }
 
 fn resolved_written(resolved: &[(String, String)], path: &str) -> String {

@@ -1,0 +1,99 @@
+//! Second-order flows across functions: event data one function stores in a DynamoDB table, an
+//! S3 bucket or an SQS queue is event data for the function that reads the store or is
+//! triggered by it, and the finding's path names the writer, its write and its source.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::Path;
+
+/// (rule, function, file:line, first note of the path) of every practice-5 finding.
+fn findings(case: &str) -> Vec<(String, String, String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/second_order")
+        .join(case);
+    let empty_db = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("fnguard")
+        .unwrap()
+        .args([
+            "scan",
+            "--select",
+            "FG5",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--db",
+        ])
+        .arg(empty_db.path())
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["errors"].as_array().unwrap().is_empty(), "{case}: {v}");
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["function"].as_str().unwrap_or("-").to_string(),
+                format!(
+                    "{}:{}",
+                    f["location"]["file"].as_str().unwrap(),
+                    f["location"]["line"]
+                ),
+                f["evidence"]["path"][0]["note"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_table_item_written_from_the_event_is_event_data_for_its_reader() {
+    let found = findings("dynamodb/vulnerable");
+    let (rule, function, at, note) = &found[0];
+    assert_eq!(
+        (rule.as_str(), function.as_str(), at.as_str()),
+        ("FG501", "Reader", "reader/app.py:9")
+    );
+    assert_eq!(
+        note,
+        "data read from `NotesTable`, where function `Writer` stores its event data there \
+         (dynamodb:PutItem at writer/app.py:9, from writer/app.py:7)"
+    );
+    assert!(findings("dynamodb/safe").is_empty());
+}
+
+#[test]
+fn an_object_written_from_the_event_is_event_data_for_its_reader() {
+    let found = findings("s3/vulnerable");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "FG503");
+    assert!(found[0]
+        .3
+        .starts_with("data read from `UploadsBucket`, where function `Writer`"));
+    assert!(findings("s3/safe").is_empty());
+}
+
+#[test]
+fn a_queue_consumer_names_the_function_that_queued_the_event_data() {
+    let found = findings("sqs/vulnerable");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "FG502");
+    assert!(
+        found[0]
+            .3
+            .starts_with("the event parameter: records of `JobsQueue`, where function `Writer`"),
+        "{found:?}"
+    );
+    // A queue's messages are untrusted whoever sends them; only the path says less.
+    let safe = findings("sqs/safe");
+    assert_eq!(safe.len(), 1);
+    assert_eq!(safe[0].3, "the event parameter");
+}
