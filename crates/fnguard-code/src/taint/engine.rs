@@ -23,6 +23,9 @@ const MAX_CALL_DEPTH: usize = 6;
 /// Bound on the work per handler, so hostile code cannot make analysis explode.
 const MAX_STEPS: usize = 200_000;
 
+/// (file, position, what happened), source first.
+pub type Steps = Vec<(usize, Pos, String)>;
+
 #[derive(Debug, Clone, Default)]
 pub struct Taint {
     pub kinds: u8,
@@ -235,7 +238,7 @@ pub struct Analyzer<'c> {
     pub called: HashSet<String>,
     /// Calls whose arguments carry event data (file, position) -> how it got there: a write
     /// call among them stores event data for other functions to read.
-    pub carrying: HashMap<(usize, Pos), Vec<(usize, Pos, String)>>,
+    pub carrying: HashMap<(usize, Pos), Steps>,
     /// Calls whose result is event data another function stored (file, position) -> where it
     /// came from (second-order flows).
     pub stored_reads: HashMap<(usize, Pos), String>,
