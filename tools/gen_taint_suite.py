@@ -321,6 +321,8 @@ PY += [
  ("strong_random_token", [], "import secrets\nreset_token = secrets.token_urlsafe(16)\nreturn {'ok': bool(reset_token)}"),
  ("event_echoed_in_body", ["FG528"], "return {'statusCode': 200, 'body': json.dumps(event)}"),
  ("event_field_in_body", [], "return {'statusCode': 200, 'body': json.dumps({'path': event['rawPath']})}"),
+ ("jwt_decoded_by_hand", ["FG510"], "token = event['headers']['authorization'].split(' ')[1]\npayload = token.split('.')[1]\nclaims = json.loads(base64.urlsafe_b64decode(payload + '=='))\nreturn {'user': claims['sub']}"),
+ ("dotted_name_split_not_jwt", [], "ext = event['name'].split('.')[1]\nreturn {'ext': json.loads(ext)}"),
 ]
 JS += [
  ("fold_ternary_constant", [], "const n = 106;\nconst c = 7 * 18 + n > 200 ? 'ls' : event.cmd;\nexec(c);"),
@@ -338,6 +340,8 @@ JS += [
  ("strong_random_token", [], "const sessionToken = crypto.randomUUID();\nconst delay = Math.random() * 100;\nreturn { ok: sessionToken.length > 0, delay };"),
  ("event_echoed_in_body", ["FG528"], "return { statusCode: 200, body: JSON.stringify(event) };"),
  ("event_field_in_body", [], "return { statusCode: 200, body: JSON.stringify({ path: event.rawPath }) };"),
+ ("jwt_decoded_by_hand", ["FG510"], "const token = event.headers.authorization.replace('Bearer ', '');\nconst claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64').toString());\nreturn { user: claims.sub };"),
+ ("jwt_verified", [], "const claims = jwt.verify(event.headers.authorization, process.env.PUBLIC_KEY);\nreturn { user: claims.sub };"),
 ]
 PY_WEB += [
  ("flask_reflected_page", ["FG518"], "from flask import Flask, request\nimport awsgi\napp = Flask(__name__)\n\n@app.route('/hi')\ndef hi():\n    return f\"<h1>Hi {request.args.get('name')}</h1>\"\n\ndef handler(event, context):\n    return awsgi.response(app, event, context)\n"),

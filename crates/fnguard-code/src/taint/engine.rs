@@ -54,6 +54,9 @@ pub struct Taint {
     /// A canonical path (`os.path.realpath`, `path.resolve`): a prefix test on it is a real
     /// containment check.
     pub canonical: bool,
+    /// How far a token from the request was taken apart by hand: 1 split on `.`, 2 its
+    /// payload part, 3 that part base64-decoded (a JWT's claims, not verified).
+    pub jwt: u8,
 }
 
 impl Taint {
@@ -73,6 +76,7 @@ impl Taint {
                 a.host_fixed &= b.host_fixed;
                 a.opaque &= b.opaque;
                 a.canonical &= b.canonical;
+                a.jwt = a.jwt.max(b.jwt);
                 a.authorizer &= b.authorizer;
                 a.cleared.retain(|r| b.cleared.contains(r));
                 Some(a)
@@ -890,7 +894,7 @@ impl<'c> Analyzer<'c> {
                         (None, Some(i)) => fr.value(i),
                         _ => None,
                     };
-                    if let Some(element) = k.and_then(|k| fr.slots.get(base)?.get(&k)) {
+                    if let Some(element) = k.clone().and_then(|k| fr.slots.get(base)?.get(&k)) {
                         return element
                             .0
                             .map(|t| t.step(fr.file, e.pos(), format!("element of `{base}`")));
@@ -929,7 +933,18 @@ impl<'c> Analyzer<'c> {
                 if matches!(key.as_deref(), Some("length" | "size" | "byteLength")) {
                     return None;
                 }
-                Some(member_taint(t, key.as_deref())).filter(|t| t.kinds != 0)
+                // The middle part of a token split on `.`: a JWT's payload.
+                let payload = t.jwt == 1
+                    && index
+                        .as_ref()
+                        .and_then(|i| fr.value(i))
+                        .is_some_and(|v| v == Value::Int(1));
+                Some(member_taint(t, key.as_deref()))
+                    .filter(|t| t.kinds != 0)
+                    .map(|mut t| {
+                        t.jwt = if payload { 2 } else { 0 };
+                        t
+                    })
             }
             Expr::Call(c) => self.call(fr, c),
             Expr::Concat(parts, _) => {
@@ -1207,6 +1222,39 @@ impl<'c> Analyzer<'c> {
                 });
             }
         }
+        let method = callee.rsplit('.').next().unwrap_or("");
+        let split_on_dot = method == "split"
+            && matches!(c.args.first(), Some(Expr::Str(sep, _)) if sep == ".")
+            && recv.as_ref().is_some_and(|t| t.kinds & EVENT != 0);
+        let base64_decodes = matches!(
+            callee,
+            "base64.b64decode"
+                | "base64.urlsafe_b64decode"
+                | "base64.decodebytes"
+                | "atob"
+                | "base64url.decode"
+                | "base64url"
+        ) || (callee == "Buffer.from"
+            && c.args
+                .get(1)
+                .and_then(Expr::text)
+                .is_some_and(|e| e.starts_with("base64")));
+        let jwt_stage = result.as_ref().map_or(0, |t| t.jwt);
+        let parses_json = matches!(callee, "json.loads" | "JSON.parse");
+        if parses_json && jwt_stage == 3 {
+            if let Some(t) = result.clone() {
+                let text = c.text.clone();
+                self.report(
+                    "FG510",
+                    fr.file,
+                    c.pos,
+                    &text,
+                    t,
+                    "a JWT from the event is decoded by hand, without verifying its signature"
+                        .into(),
+                );
+            }
+        }
         let parses = matches!(
             callee,
             "json.loads"
@@ -1247,6 +1295,15 @@ impl<'c> Analyzer<'c> {
             if quote_removed {
                 clear(&mut t, &["FG521"]);
             }
+            t.jwt = if split_on_dot {
+                1
+            } else if base64_decodes && t.jwt >= 2 {
+                3
+            } else if parses_json {
+                0
+            } else {
+                t.jwt
+            };
             t.whole = t.whole && is_stringify(callee);
             t.parsed = (t.parsed || parses) && !is_stringify(callee);
             t.obj = false;

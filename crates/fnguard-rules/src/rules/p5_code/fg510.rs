@@ -5,7 +5,7 @@ use fnguard_model::Finding;
 
 declare_rule! {
     /// ## What it does
-    /// Reports a JWT from the event decoded without verifying its signature: `jsonwebtoken`'s `decode`, `jwt-decode`, `jose.decodeJwt`, PyJWT with `verify=False` or `verify_signature: False`, `get_unverified_claims`.
+    /// Reports a JWT from the event decoded without verifying its signature: `jsonwebtoken`'s `decode`, `jwt-decode`, `jose.decodeJwt`, PyJWT with `verify=False` or `verify_signature: False`, `get_unverified_claims`, and tokens decoded by hand (split on `.`, the payload part base64-decoded and parsed as JSON).
     /// The path from the source to the sink is in the evidence, with each step as a related
     /// location; sources, sanitizers and sinks come from the taint catalog
     /// (`crates/fnguard-code/data/taint.toml`).
