@@ -586,6 +586,20 @@ impl Service<'_> {
                 None => n.to_val_bool(),
             },
         };
+        // REST execution logs (`logs.restApi`) carry full request and response data unless
+        // `fullExecutionData: false` (or execution logging is off).
+        let data_trace = match logs {
+            Some(n) if kind == ApiKind::Rest && n.as_bool() == Some(true) => Some(n.location()),
+            Some(n) if kind == ApiKind::Rest && n.is_map() => {
+                let off = |k: &str| n.get(k).and_then(Node::as_bool) == Some(false);
+                (!off("executionLogging") && !off("fullExecutionData")).then(|| {
+                    n.get("fullExecutionData")
+                        .map(Node::location)
+                        .unwrap_or_else(|| n.location())
+                })
+            }
+            _ => None,
+        };
         let throttle = if kind == ApiKind::Rest {
             self.root
                 .path(&["provider", "apiGateway", "usagePlan", "throttle"])
@@ -662,6 +676,7 @@ impl Service<'_> {
                 throttle: stage_throttle,
                 waf: false,
                 variables: Vec::new(),
+                data_trace,
             }],
             implicit: true,
             usage_plan_throttle: throttle,

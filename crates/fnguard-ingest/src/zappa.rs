@@ -475,6 +475,11 @@ impl<'a> StageBuilder<'a> {
                     throttle: None,
                     waf: false,
                     variables: Vec::new(),
+                    // `cloudwatch_data_trace: true` logs full requests and responses.
+                    data_trace: self
+                        .get("cloudwatch_data_trace")
+                        .filter(|d| d.as_bool() == Some(true))
+                        .map(Node::location),
                 }],
                 implicit: true,
                 usage_plan_throttle: None,

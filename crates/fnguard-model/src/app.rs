@@ -562,6 +562,10 @@ pub struct Stage {
     pub throttle: Option<Throttle>,
     pub waf: bool,
     pub variables: Vec<EnvVar>,
+    /// Where the stage turns on data tracing (`DataTraceEnabled: true`, Serverless
+    /// `fullExecutionData`): full requests and responses written to CloudWatch Logs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_trace: Option<Location>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -316,6 +316,7 @@ pub fn analyze_stored(
     findings.retain(|f| f.rule != "FG506" || !tmp.contains(&f.location));
     for (rel, text, _, _) in sources {
         findings.extend(secrets::scan(rel, text));
+        findings.extend(powertools_event_logging(rel, text));
     }
     findings.sort_by(|a, b| (&a.location, &a.rule).cmp(&(&b.location, &b.rule)));
     findings.dedup();
@@ -324,6 +325,38 @@ pub fn analyze_stored(
         reach,
         carrying,
     }
+}
+
+/// FG511: Powertools told to log every incoming event (`@logger.inject_lambda_context(log_event=
+/// True)`, `injectLambdaContext(logger, { logEvent: true })`).
+fn powertools_event_logging(rel: &str, text: &str) -> Vec<CodeFinding> {
+    let mut out = Vec::new();
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(col) = line
+            .find("inject_lambda_context")
+            .or_else(|| line.find("injectLambdaContext"))
+        else {
+            continue;
+        };
+        // The options may continue on the next lines of the call.
+        let call: String = lines[i..lines.len().min(i + 4)].join(" ");
+        let compact: String = call.chars().filter(|c| !c.is_whitespace()).collect();
+        if compact.contains("log_event=True") || compact.contains("logEvent:true") {
+            let at = fnguard_model::Location::new(rel, i as u32 + 1, col as u32 + 1);
+            out.push(CodeFinding {
+                rule: "FG511".into(),
+                sink: line.trim().chars().take(80).collect(),
+                location: at.clone(),
+                path: vec![fnguard_model::FlowStep {
+                    location: at,
+                    note: "Powertools logs every incoming event".into(),
+                }],
+                detail: "the whole event is written to the logs by Powertools (log_event)".into(),
+            });
+        }
+    }
+    out
 }
 
 fn resolved_written(resolved: &[(String, String)], path: &str) -> String {

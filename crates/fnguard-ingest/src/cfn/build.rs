@@ -1506,6 +1506,7 @@ pub(crate) fn empty_stage(location: &Location) -> Stage {
         throttle: None,
         waf: false,
         variables: Vec::new(),
+        data_trace: None,
     }
 }
 
@@ -1526,8 +1527,18 @@ pub(crate) fn stage_from(p: &Node, location: &Location) -> Stage {
         None => Val::Known(false),
     };
     let mut throttle = p.get("DefaultRouteSettings").map(throttle_from);
+    let mut data_trace = p
+        .path(&["DefaultRouteSettings", "DataTraceEnabled"])
+        .filter(|d| d.as_bool() == Some(true))
+        .map(Node::location);
     if let Some(ms) = p.get("MethodSettings") {
         for m in ms.items() {
+            if let Some(d) = m
+                .get("DataTraceEnabled")
+                .filter(|d| d.as_bool() == Some(true))
+            {
+                data_trace.get_or_insert(d.location());
+            }
             let t = throttle_from(m);
             if t.rate.is_some() || t.burst.is_some() {
                 throttle = Some(t);
@@ -1550,6 +1561,7 @@ pub(crate) fn stage_from(p: &Node, location: &Location) -> Stage {
         throttle,
         waf: false,
         variables: env_vars(p.get("Variables")),
+        data_trace,
     }
 }
 
