@@ -69,6 +69,9 @@ pub enum EdgeSource {
     Code,
     /// The role allows it (the code may or may not use it).
     Iam,
+    /// The role allows it only through a wildcard resource (`dynamodb:*` on `*`): drawn to the
+    /// sensitive stores it exposes, for attack paths; never part of a loop.
+    Wildcard,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -345,7 +348,7 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
         for e in code_edges(p, f) {
             add(e);
         }
-        for e in iam_edges(p, f) {
+        for e in iam_edges(p, f, sensitive_words) {
             add(e);
         }
     }
@@ -613,7 +616,7 @@ fn grant_names(v: &Val<String>, r: &Resource, arns: &[String]) -> bool {
     }
 }
 
-fn iam_edges(p: &Project, f: &Function) -> Vec<Edge> {
+fn iam_edges(p: &Project, f: &Function, sensitive_words: &[String]) -> Vec<Edge> {
     let RoleRef::Declared { id, .. } = &f.role else {
         return Vec::new();
     };
@@ -628,17 +631,35 @@ fn iam_edges(p: &Project, f: &Function) -> Vec<Edge> {
             continue;
         };
         let arns = arns_of(r);
+        // A grant on every resource exposes the sensitive stores among them.
+        let sensitive = classify(r, sensitive_words).0.is_sensitive();
         for grant in perms.grants.iter().filter(|g| g.allow && !g.not_action) {
-            if !grant.resources.iter().any(|v| grant_names(v, r, &arns)) {
+            let named = grant.resources.iter().any(|v| grant_names(v, r, &arns));
+            let wildcard = !named
+                && sensitive
+                && grant.resources.iter().any(|v| {
+                    matches!(v, Val::Known(pattern)
+                        if pattern == "*"
+                            || (pattern.ends_with(":*")
+                                && arns.iter().any(|a| wildcard_match(pattern, a))))
+                });
+            if !named && !wildcard {
                 continue;
             }
+            let source = if named {
+                EdgeSource::Iam
+            } else {
+                EdgeSource::Wildcard
+            };
             for pattern in &grant.actions {
                 for action in catalog()
                     .expand(pattern)
                     .into_iter()
                     .filter(|a| a.name.starts_with(&format!("{svc}:")))
                 {
-                    if let Some(kind) = level_of(&action.name) {
+                    if let Some(kind) = level_of(&action.name)
+                        .filter(|k| named || matches!(k, EdgeKind::Read | EdgeKind::Write))
+                    {
                         let to = res_node(&r.id);
                         match out.iter_mut().find(|e| e.to == to && e.kind == kind) {
                             // A write that creates events (what matters for loops) is shown.
@@ -654,7 +675,7 @@ fn iam_edges(p: &Project, f: &Function) -> Vec<Edge> {
                                 from: from.clone(),
                                 to,
                                 kind,
-                                source: EdgeSource::Iam,
+                                source,
                                 detail: action.name.clone(),
                             }),
                         }

@@ -155,6 +155,7 @@ pub fn trigger_loops(p: &Project, g: &Graph) -> Vec<Loop> {
         }
         EdgeKind::Write | EdgeKind::Invoke => {
             crate::build::produces_events(&e.detail)
+                && e.source != EdgeSource::Wildcard
                 && !(e.source == EdgeSource::Iam && complete_code.contains(&e.from))
         }
         _ => false,

@@ -65,6 +65,7 @@ pub fn human(graphs: &[Graph]) -> String {
                 let how = match e.source {
                     crate::build::EdgeSource::Code => " (code)",
                     crate::build::EdgeSource::Iam => " (role allows)",
+                    crate::build::EdgeSource::Wildcard => " (role allows on `*`)",
                     crate::build::EdgeSource::Declared => "",
                 };
                 let _ = writeln!(out, "    → {arrow} {}{sens}{how}", label(&e.to));
@@ -151,7 +152,10 @@ pub fn dot(graphs: &[Graph]) -> String {
         }
         out.push_str("  }\n");
         for e in &g.edges {
-            let style = if e.source == crate::build::EdgeSource::Iam {
+            let style = if matches!(
+                e.source,
+                crate::build::EdgeSource::Iam | crate::build::EdgeSource::Wildcard
+            ) {
                 ",style=dashed"
             } else {
                 ""
@@ -197,7 +201,10 @@ pub fn mermaid(graphs: &[Graph]) -> String {
         out.push_str("  end\n");
         for e in &g.edges {
             let (a, b) = (id_of(&e.from), id_of(&e.to));
-            let arrow = if e.source == crate::build::EdgeSource::Iam {
+            let arrow = if matches!(
+                e.source,
+                crate::build::EdgeSource::Iam | crate::build::EdgeSource::Wildcard
+            ) {
                 "-.->"
             } else {
                 "-->"

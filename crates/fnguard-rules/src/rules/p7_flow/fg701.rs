@@ -12,8 +12,9 @@ declare_rule! {
     /// entry point reaches: a public function URL or a route without an authorizer, directly
     /// or through the functions it invokes and the queues, topics and streams it writes. Reads
     /// and writes come from the handler's SDK calls when the code names the store, else from the
-    /// role's grants (said in the message). Secrets are not data stores here: reading one is
-    /// how a public webhook checks its caller, and leaking one is FG516.
+    /// role's grants (said in the message), including grants on every resource (`dynamodb:*` on
+    /// `*`), which reach every sensitive store of the service. Secrets are not data stores here:
+    /// reading one is how a public webhook checks its caller, and leaking one is FG516.
     ///
     /// ## Why is this bad?
     /// Anyone on the internet can send the request that reads or changes that data; the only
@@ -77,10 +78,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 }
                 let mut path = hops.clone();
                 path.push(hop(e));
-                let how = if e.source == EdgeSource::Iam {
-                    " (the role allows it)"
-                } else {
-                    ""
+                let how = match e.source {
+                    EdgeSource::Iam => " (the role allows it)",
+                    EdgeSource::Wildcard => " (the role allows it on every resource: `*`)",
+                    _ => "",
                 };
                 let location = f
                     .url
