@@ -322,6 +322,11 @@ PY += [
  ("event_echoed_in_body", ["FG528"], "return {'statusCode': 200, 'body': json.dumps(event)}"),
  ("event_field_in_body", [], "return {'statusCode': 200, 'body': json.dumps({'path': event['rawPath']})}"),
  ("jwt_decoded_by_hand", ["FG510"], "token = event['headers']['authorization'].split(' ')[1]\npayload = token.split('.')[1]\nclaims = json.loads(base64.urlsafe_b64decode(payload + '=='))\nreturn {'user': claims['sub']}"),
+ ("invoke_payload_returned", ["FG512"], "lam = boto3.client('lambda')\nresp = lam.invoke(FunctionName='worker', Payload=json.dumps({'x': 1}))\nreturn {'statusCode': 200, 'body': resp['Payload'].read().decode()}"),
+ ("invoke_payload_field_returned", [], "lam = boto3.client('lambda')\nresp = lam.invoke(FunctionName='worker', Payload='{}')\nresult = json.loads(resp['Payload'].read())\nreturn {'statusCode': 200, 'body': json.dumps(result['items'])}"),
+ ("secret_serialized_to_log", ["FG516"], "s = sm.get_secret_value(SecretId='db')['SecretString']\nprint(json.dumps({'creds': s}))"),
+ ("jwt_signed_with_secret_returned", [], "token = jwt.encode({'sub': event['u']}, os.environ['JWT_SECRET'], algorithm='HS256')\nreturn {'statusCode': 200, 'body': json.dumps({'token': token, 'user': event['u']})}"),
+ ("invoke_async_no_payload", [], "lam = boto3.client('lambda')\nresp = lam.invoke(FunctionName='worker', InvocationType='Event', Payload='{}')\nreturn {'statusCode': 202, 'body': json.dumps(resp)}"),
  ("dotted_name_split_not_jwt", [], "ext = event['name'].split('.')[1]\nreturn {'ext': json.loads(ext)}"),
 ]
 JS += [
@@ -341,6 +346,9 @@ JS += [
  ("event_echoed_in_body", ["FG528"], "return { statusCode: 200, body: JSON.stringify(event) };"),
  ("event_field_in_body", [], "return { statusCode: 200, body: JSON.stringify({ path: event.rawPath }) };"),
  ("jwt_decoded_by_hand", ["FG510"], "const token = event.headers.authorization.replace('Bearer ', '');\nconst claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64').toString());\nreturn { user: claims.sub };"),
+ ("invoke_payload_returned", ["FG512"], "const { LambdaClient, InvokeCommand } = require('@aws-sdk/client-lambda');\nconst res = await new LambdaClient({}).send(new InvokeCommand({ FunctionName: 'worker' }));\nreturn { statusCode: 200, body: Buffer.from(res.Payload).toString() };"),
+ ("ddb_input_assembled", ["FG505"], "const { DynamoDBClient, ScanCommand } = require('@aws-sdk/client-dynamodb');\nconst input = { TableName: 't', FilterExpression: 'owner = ' + event.owner };\nawait new DynamoDBClient({}).send(new ScanCommand(input));"),
+ ("ddb_input_assembled_placeholders", [], "const { DynamoDBClient, ScanCommand } = require('@aws-sdk/client-dynamodb');\nconst input = { TableName: 't', FilterExpression: '#o = :o', ExpressionAttributeNames: { '#o': 'owner' }, ExpressionAttributeValues: { ':o': { S: event.owner } } };\nawait new DynamoDBClient({}).send(new ScanCommand(input));"),
  ("jwt_verified", [], "const claims = jwt.verify(event.headers.authorization, process.env.PUBLIC_KEY);\nreturn { user: claims.sub };"),
 ]
 PY_WEB += [

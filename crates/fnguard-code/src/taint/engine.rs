@@ -57,6 +57,9 @@ pub struct Taint {
     /// How far a token from the request was taken apart by hand: 1 split on `.`, 2 its
     /// payload part, 3 that part base64-decoded (a JWT's claims, not verified).
     pub jwt: u8,
+    /// The raw response of a Lambda invoke: its `Payload` is a failed function's error message
+    /// and stack trace until a field of it is taken.
+    pub payload: bool,
 }
 
 impl Taint {
@@ -77,6 +80,7 @@ impl Taint {
                 a.opaque &= b.opaque;
                 a.canonical &= b.canonical;
                 a.jwt = a.jwt.max(b.jwt);
+                a.payload |= b.payload;
                 a.authorizer &= b.authorizer;
                 a.cleared.retain(|r| b.cleared.contains(r));
                 Some(a)
@@ -1073,6 +1077,21 @@ impl<'c> Analyzer<'c> {
 
         let callee = c.callee.as_str();
         let cat = self.catalog;
+        if is_lambda_invoke(c) {
+            return Some(Taint {
+                kinds: ERROR,
+                steps: vec![(
+                    fr.file,
+                    c.pos,
+                    format!(
+                        "the raw response of `{}` (a failed function's error message and stack trace)",
+                        c.text
+                    ),
+                )],
+                payload: true,
+                ..Taint::default()
+            });
+        }
         if is_weak_random(callee) {
             return Some(Taint {
                 kinds: RANDOM,
@@ -1141,8 +1160,10 @@ impl<'c> Analyzer<'c> {
                 (t.kinds != 0).then_some(t)
             })
         };
+        // Serialising an object keeps everything in it, secrets included.
+        let serialises = is_stringify(callee);
         for (a, t) in c.args.iter().zip(args.iter()) {
-            let t = if matches!(a, Expr::Object(..)) {
+            let t = if matches!(a, Expr::Object(..)) && !serialises {
                 strip_secret(t)
             } else {
                 t.clone()
@@ -1216,10 +1237,18 @@ impl<'c> Analyzer<'c> {
                         (t.kinds != 0).then_some(t)
                     });
                 }
-                result = result.map(|mut t| {
-                    t.cleared.extend(s.rules.iter().cloned());
-                    t
-                });
+                // What no longer is a secret (a signed token, a MAC) loses the kind itself, so
+                // that merging it with other data does not bring the secret back.
+                let unsecret = s.rules.iter().any(|r| r == "FG516");
+                result = result
+                    .map(|mut t| {
+                        t.cleared.extend(s.rules.iter().cloned());
+                        if unsecret {
+                            t.kinds &= !SECRET;
+                        }
+                        t
+                    })
+                    .filter(|t| t.kinds != 0);
             }
         }
         let method = callee.rsplit('.').next().unwrap_or("");
@@ -1902,6 +1931,19 @@ impl<'c> Analyzer<'c> {
         let cat = self.catalog;
         let (_, module, text) = &self.files[fr.file];
         let mut hits: Vec<(&Sink, Taint, String)> = Vec::new();
+        let assembled: Vec<(String, &Expr, Option<Taint>)> = match c.args.last() {
+            Some(e @ Expr::Name(n, _)) => match fr.slots.get(n) {
+                Some(Slots::Keys {
+                    entries,
+                    sectioned: false,
+                }) => entries
+                    .iter()
+                    .map(|(k, (t, _))| (k.clone(), e, t.clone()))
+                    .collect(),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
         for s in cat.sinks.iter().filter(|s| !s.response) {
             if !s.calls.iter().any(|p| callee_matches(p, &c.callee))
                 || s.except_calls.iter().any(|p| callee_matches(p, &c.callee))
@@ -1984,6 +2026,13 @@ impl<'c> Analyzer<'c> {
             for (i, (k, v)) in c.kwargs.iter().enumerate() {
                 if s.kwargs.iter().any(|n| n == k) {
                     candidates.push((v, &kwargs[i]));
+                }
+            }
+            // An input object assembled in a variable first (`new ScanCommand(input)`): its
+            // known properties are the options.
+            for (k, expr, t) in &assembled {
+                if s.kwargs.iter().any(|n| n == k) {
+                    candidates.push((*expr, t));
                 }
             }
             for (expr, t) in candidates {
@@ -2257,6 +2306,11 @@ fn is_stringify(callee: &str) -> bool {
 fn member_taint(mut t: Taint, key: Option<&str>) -> Taint {
     // One variable of the environment is not the environment.
     t.kinds &= !ENVIRON;
+    // A field of an invoke's payload (`result["body"]`) is the function's answer, not its error.
+    if t.payload && !matches!(key, Some("Payload" | "payload")) {
+        t.kinds &= !ERROR;
+        t.payload = false;
+    }
     match key {
         Some(k) => {
             let lower = k.to_ascii_lowercase();
@@ -2535,6 +2589,24 @@ fn is_credential_word(text: &str) -> bool {
     ]
     .iter()
     .any(|w| t.contains(w))
+}
+
+/// A Lambda invoke: boto3 `client.invoke(FunctionName=...)`, SDK v2 `lambda.invoke({FunctionName})`,
+/// v3 `client.send(new InvokeCommand(...))`.
+fn is_lambda_invoke(c: &Call) -> bool {
+    let method = c.callee.rsplit('.').next().unwrap_or("");
+    match method {
+        // An asynchronous invoke (`InvocationType="Event"`) returns no payload.
+        "invoke" => {
+            c.kwargs.iter().any(|(k, _)| k == "FunctionName")
+                && !c.kwargs.iter().any(|(k, v)| {
+                    k == "InvocationType" && v.text().is_some_and(|t| t != "RequestResponse")
+                })
+        }
+        "send" => matches!(c.args.first(), Some(Expr::Call(inner))
+            if inner.callee.rsplit('.').next() == Some("InvokeCommand")),
+        _ => false,
+    }
 }
 
 /// Generators that are not for secrets: `random` (Mersenne Twister), `Math.random`, numpy.

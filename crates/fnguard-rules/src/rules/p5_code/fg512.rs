@@ -5,7 +5,7 @@ use fnguard_model::Finding;
 
 declare_rule! {
     /// ## What it does
-    /// Reports exception messages, stack traces (`traceback.format_exc()`, `err.stack`) or caught error objects returned in the handler's response.
+    /// Reports exception messages, stack traces (`traceback.format_exc()`, `err.stack`), caught error objects, or the raw payload of a Lambda invoke (a failed function's `errorMessage` and `stackTrace`) returned in the handler's response. A field taken from the invoke's payload is the other function's answer and is not reported.
     /// Only functions whose response reaches a client are concerned (an API Gateway route, a
     /// load balancer, a function URL, a resource policy, or no known caller): what a queue,
     /// stream, bucket or schedule consumer, or a function only the application invokes,

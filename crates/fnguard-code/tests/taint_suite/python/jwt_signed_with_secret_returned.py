@@ -1,0 +1,16 @@
+# expect: none
+import os, json, base64, subprocess, shlex, pickle, yaml, sqlite3, re, hashlib, hmac, logging
+import requests, boto3, jwt
+from lxml import etree
+import pymongo
+logger = logging.getLogger()
+conn = sqlite3.connect(':memory:')
+table = boto3.resource('dynamodb').Table('t')
+sm = boto3.client('secretsmanager')
+sns = boto3.client('sns')
+ALLOWED = {'ls', 'pwd'}
+BASE = '/opt/data/'
+
+def handler(event, context):
+    token = jwt.encode({'sub': event['u']}, os.environ['JWT_SECRET'], algorithm='HS256')
+    return {'statusCode': 200, 'body': json.dumps({'token': token, 'user': event['u']})}
