@@ -97,3 +97,19 @@ fn a_queue_consumer_names_the_function_that_queued_the_event_data() {
     assert_eq!(safe.len(), 1);
     assert_eq!(safe[0].3, "the event parameter");
 }
+
+#[test]
+fn javascript_sdk_v3_reads_and_writes_carry_the_flow_too() {
+    let found = findings("dynamodb-js/vulnerable");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].0.as_str(), found[0].2.as_str()),
+        ("FG501", "reader/index.js:8")
+    );
+    assert_eq!(
+        found[0].3,
+        "data read from `NotesTable`, where function `Writer` stores its event data there \
+         (dynamodb:PutItem at writer/index.js:7, from writer/index.js:5)"
+    );
+    assert!(findings("dynamodb-js/safe").is_empty());
+}
