@@ -3,7 +3,8 @@
 //! of the code analysis records which SDK calls receive event data; this module finds the
 //! stores they write and the reads and triggers of those stores in other functions.
 
-use crate::taint::Stored;
+use crate::taint::{Origin, Stored};
+use fnguard_model::FlowStep;
 use fnguard_model::{Function, Project, ResourceKind, SdkCall, TriggerKind, TRIGGERING_BUCKET};
 use std::collections::{BTreeMap, HashMap};
 
@@ -81,8 +82,8 @@ fn stores_of(p: &Project, f: &Function, c: &SdkCall) -> Vec<String> {
 /// For each function that reads (or is triggered by) a store another function writes its event
 /// data to: the reads and the event to treat as event data, with where it came from.
 pub(crate) fn sources(p: &Project) -> HashMap<String, Stored> {
-    // Store id -> (writing function, how it is described).
-    let mut written: BTreeMap<String, (String, String)> = BTreeMap::new();
+    // Store id -> (writing function, how it is described, its path to the write).
+    let mut written: BTreeMap<String, (String, String, Vec<FlowStep>)> = BTreeMap::new();
     for f in &p.functions {
         let Some(code) = &f.code else { continue };
         for c in code
@@ -96,6 +97,11 @@ pub(crate) fn sources(p: &Project) -> HashMap<String, Stored> {
                 .map(|s| format!(", from {}:{}", s.location.file, s.location.line))
                 .unwrap_or_default();
             for store in stores_of(p, f, c) {
+                let mut hop = c.event_data.clone();
+                hop.push(FlowStep {
+                    location: c.location.clone(),
+                    note: format!("stored in `{store}` by function `{}` ({})", f.id, c.action),
+                });
                 written.entry(store).or_insert_with(|| {
                     (
                         f.id.clone(),
@@ -103,6 +109,7 @@ pub(crate) fn sources(p: &Project) -> HashMap<String, Stored> {
                             "function `{}` stores its event data there ({} at {}:{}{from})",
                             f.id, c.action, c.location.file, c.location.line
                         ),
+                        hop,
                     )
                 });
             }
@@ -117,8 +124,11 @@ pub(crate) fn sources(p: &Project) -> HashMap<String, Stored> {
         let mut stored = Stored::default();
         for c in code.calls.iter().filter(|c| is_read(&c.action)) {
             let origin = stores_of(p, f, c).into_iter().find_map(|store| {
-                let (writer, how) = written.get(&store)?;
-                (writer != &f.id).then(|| format!("data read from `{store}`, where {how}"))
+                let (writer, how, hop) = written.get(&store)?;
+                (writer != &f.id).then(|| Origin {
+                    note: format!("data read from `{store}`, where {how}"),
+                    hop: hop.clone(),
+                })
             });
             if let Some(origin) = origin {
                 let at = (c.location.file.clone(), c.location.line, c.location.column);
@@ -136,8 +146,11 @@ pub(crate) fn sources(p: &Project) -> HashMap<String, Stored> {
                 return None;
             }
             let store = t.kind.source_resource()?;
-            let (writer, how) = written.get(store)?;
-            (writer != &f.id).then(|| format!("records of `{store}`, where {how}"))
+            let (writer, how, hop) = written.get(store)?;
+            (writer != &f.id).then(|| Origin {
+                note: format!("records of `{store}`, where {how}"),
+                hop: hop.clone(),
+            })
         });
         if !stored.reads.is_empty() || stored.event.is_some() {
             out.insert(f.id.clone(), stored);

@@ -8,8 +8,9 @@ use assert_cmd::Command;
 use serde_json::Value;
 use std::path::Path;
 
-/// (rule, function, file:line, first note of the path) of every practice-5 finding.
-fn findings(case: &str) -> Vec<(String, String, String, String)> {
+/// (rule, function, file:line, first note of the path in the finding's own file, where the
+/// path starts) of every practice-5 finding.
+fn findings(case: &str) -> Vec<(String, String, String, String, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/second_order")
         .join(case);
@@ -37,18 +38,20 @@ fn findings(case: &str) -> Vec<(String, String, String, String)> {
         .unwrap()
         .iter()
         .map(|f| {
+            let file = f["location"]["file"].as_str().unwrap();
+            let path = f["evidence"]["path"].as_array().unwrap();
+            let own = path
+                .iter()
+                .find(|s| s["file"].as_str() == Some(file))
+                .and_then(|s| s["note"].as_str())
+                .unwrap_or_default();
+            let start = format!("{}:{}", path[0]["file"].as_str().unwrap(), path[0]["line"]);
             (
                 f["rule"].as_str().unwrap().to_string(),
                 f["function"].as_str().unwrap_or("-").to_string(),
-                format!(
-                    "{}:{}",
-                    f["location"]["file"].as_str().unwrap(),
-                    f["location"]["line"]
-                ),
-                f["evidence"]["path"][0]["note"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
+                format!("{file}:{}", f["location"]["line"]),
+                own.to_string(),
+                start,
             )
         })
         .collect()
@@ -57,7 +60,9 @@ fn findings(case: &str) -> Vec<(String, String, String, String)> {
 #[test]
 fn a_table_item_written_from_the_event_is_event_data_for_its_reader() {
     let found = findings("dynamodb/vulnerable");
-    let (rule, function, at, note) = &found[0];
+    let (rule, function, at, note, start) = &found[0];
+    // The path begins at the writer's event parameter, in the writer's file.
+    assert_eq!(start, "writer/app.py:7");
     assert_eq!(
         (rule.as_str(), function.as_str(), at.as_str()),
         ("FG501", "Reader", "reader/app.py:9")
@@ -86,6 +91,7 @@ fn a_queue_consumer_names_the_function_that_queued_the_event_data() {
     let found = findings("sqs/vulnerable");
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, "FG502");
+    assert_eq!(found[0].4, "writer/app.py:7");
     assert!(
         found[0]
             .3
@@ -96,6 +102,7 @@ fn a_queue_consumer_names_the_function_that_queued_the_event_data() {
     let safe = findings("sqs/safe");
     assert_eq!(safe.len(), 1);
     assert_eq!(safe[0].3, "the event parameter");
+    assert_eq!(safe[0].4, "reader/app.py:1");
 }
 
 #[test]
@@ -103,8 +110,12 @@ fn javascript_sdk_v3_reads_and_writes_carry_the_flow_too() {
     let found = findings("dynamodb-js/vulnerable");
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(
-        (found[0].0.as_str(), found[0].2.as_str()),
-        ("FG501", "reader/index.js:8")
+        (
+            found[0].0.as_str(),
+            found[0].2.as_str(),
+            found[0].4.as_str()
+        ),
+        ("FG501", "reader/index.js:8", "writer/index.js:5")
     );
     assert_eq!(
         found[0].3,

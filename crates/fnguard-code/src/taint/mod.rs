@@ -113,9 +113,17 @@ pub struct Outcome {
 #[derive(Debug, Clone, Default)]
 pub struct Stored {
     /// Calls (file, line, column) whose result is such data, with where it came from.
-    pub reads: Vec<((String, u32, u32), String)>,
+    pub reads: Vec<((String, u32, u32), Origin)>,
     /// The handler's event is such data (a queue or stream another function writes).
-    pub event: Option<String>,
+    pub event: Option<Origin>,
+}
+
+/// Where second-order data came from: a description, and the writing function's path from its
+/// own event to the write (prepended to the findings' paths).
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub note: String,
+    pub hop: Vec<fnguard_model::FlowStep>,
 }
 
 pub fn analyze(
@@ -146,7 +154,7 @@ pub fn analyze_stored(
     stored: &Stored,
 ) -> Outcome {
     let mut analyzer = engine::Analyzer::new(catalog);
-    analyzer.event_origin = stored.event.clone();
+    analyzer.event_origin = stored.event.as_ref().map(|o| o.note.clone());
     let mut adapter_files: Vec<String> = Vec::new();
     for (rel, text, ts, resolved) in sources.iter() {
         let module = match lang {
@@ -190,7 +198,7 @@ pub fn analyze_stored(
                 line: *line,
                 col: *col,
             };
-            analyzer.stored_reads.insert((id, pos), origin.clone());
+            analyzer.stored_reads.insert((id, pos), origin.note.clone());
         }
     }
     let mut routes = plan.routes;
@@ -317,6 +325,23 @@ pub fn analyze_stored(
     for (rel, text, _, _) in sources {
         findings.extend(secrets::scan(rel, text));
         findings.extend(powertools_event_logging(rel, text));
+    }
+    // A second-order finding's path starts in the function that stored the data.
+    for f in &mut findings {
+        let Some(first) = f.path.first() else {
+            continue;
+        };
+        let origin = stored
+            .reads
+            .iter()
+            .map(|(_, o)| o)
+            .chain(stored.event.iter())
+            .find(|o| first.note == o.note || first.note.ends_with(&o.note));
+        if let Some(o) = origin {
+            let mut path = o.hop.clone();
+            path.append(&mut f.path);
+            f.path = path;
+        }
     }
     findings.sort_by(|a, b| (&a.location, &a.rule).cmp(&(&b.location, &b.rule)));
     findings.dedup();
