@@ -749,17 +749,26 @@ fn merge_attachments(instances: &mut Vec<Instance>) {
             }
             "aws_api_gateway_method_settings" => {
                 let stage = instances.iter().position(|s| {
+                    // `stage_name = "prod"`, or a reference to the stage itself
+                    // (`aws_api_gateway_stage.prod.stage_name`).
+                    let same_name = s.attrs.get("stage_name").and_then(Node::scalar_text)
+                        == a.get("stage_name").and_then(Node::scalar_text);
+                    let names_stage = a
+                        .get("stage_name")
+                        .map(Node::refs)
+                        .is_some_and(|r| r.iter().any(|x| *x == s.address));
                     s.ty == "aws_api_gateway_stage"
-                        && s.attrs.get("stage_name").and_then(Node::scalar_text)
-                            == a.get("stage_name").and_then(Node::scalar_text)
-                        && s.attrs.get("rest_api_id").map(Node::refs)
-                            == a.get("rest_api_id").map(Node::refs)
+                        && (names_stage
+                            || (same_name
+                                && s.attrs.get("rest_api_id").map(Node::refs)
+                                    == a.get("rest_api_id").map(Node::refs)))
                 });
                 if let (Some(s), Some(settings)) = (stage, first(a, "settings")) {
                     let ms = settings.with_kind(Kind::Map(
                         [
                             ("ThrottlingRateLimit", "throttling_rate_limit"),
                             ("ThrottlingBurstLimit", "throttling_burst_limit"),
+                            ("DataTraceEnabled", "data_trace_enabled"),
                         ]
                         .iter()
                         .filter_map(|(c, t)| settings.get(t).map(|v| (key(v, c), v.clone())))

@@ -5,7 +5,7 @@ use fnguard_model::Finding;
 
 declare_rule! {
     /// ## What it does
-    /// Reports the whole event, its headers or its `Authorization` header written to the logs (`print`, `logging`, `console.log`, `logger.*`), Powertools told to log every event (`log_event=True`, `logEvent: true`, `POWERTOOLS_LOGGER_LOG_EVENT=true`), and API stages with data tracing on (`DataTraceEnabled: true`, Serverless REST logs with `fullExecutionData`, Zappa `cloudwatch_data_trace`).
+    /// Reports the whole event, its headers or its `Authorization` header written to the logs (`print`, `logging`, `console.log`, `logger.*`), Powertools told to log every event (`log_event=True`, `logEvent: true`, `POWERTOOLS_LOGGER_LOG_EVENT=true`), and API stages with data tracing on (`DataTraceEnabled: true`, Terraform `data_trace_enabled`, Serverless REST logs with `fullExecutionData`, Zappa `cloudwatch_data_trace`).
     /// The path from the source to the sink is in the evidence, with each step as a related
     /// location; sources, sanitizers and sinks come from the taint catalog
     /// (`crates/fnguard-code/data/taint.toml`).
@@ -78,7 +78,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             )
             .resource(&api.id)
             .key(name)
-            .fix("Turn data tracing off (`DataTraceEnabled: false`, Serverless `fullExecutionData: false`, Zappa `cloudwatch_data_trace: false`); keep access logs with a structured format.")
+            .fix("Turn data tracing off (`DataTraceEnabled: false`, Terraform `data_trace_enabled = false`, Serverless `fullExecutionData: false`, Zappa `cloudwatch_data_trace: false`); keep access logs with a structured format.")
             .emit(out);
         }
     }
