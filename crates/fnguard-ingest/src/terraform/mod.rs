@@ -756,7 +756,7 @@ fn merge_attachments(instances: &mut Vec<Instance>) {
                     let names_stage = a
                         .get("stage_name")
                         .map(Node::refs)
-                        .is_some_and(|r| r.iter().any(|x| *x == s.address));
+                        .is_some_and(|r| r.contains(&s.address));
                     s.ty == "aws_api_gateway_stage"
                         && (names_stage
                             || (same_name
