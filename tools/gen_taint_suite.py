@@ -327,6 +327,9 @@ PY += [
  ("secret_serialized_to_log", ["FG516"], "s = sm.get_secret_value(SecretId='db')['SecretString']\nprint(json.dumps({'creds': s}))"),
  ("jwt_signed_with_secret_returned", [], "token = jwt.encode({'sub': event['u']}, os.environ['JWT_SECRET'], algorithm='HS256')\nreturn {'statusCode': 200, 'body': json.dumps({'token': token, 'user': event['u']})}"),
  ("invoke_async_no_payload", [], "lam = boto3.client('lambda')\nresp = lam.invoke(FunctionName='worker', InvocationType='Event', Payload='{}')\nreturn {'statusCode': 202, 'body': json.dumps(resp)}"),
+ ("nested_field_constant", [], "cfg = {'db': {'cmd': 'ls', 'arg': event['a']}}\nos.system(cfg['db']['cmd'])"),
+ ("nested_field_event", ["FG501"], "cfg = {'db': {'cmd': 'ls', 'arg': event['a']}}\nos.system(cfg['db']['arg'])"),
+ ("nested_field_after_write", ["FG501"], "cfg = {'db': {'cmd': 'ls'}}\ncfg['db']['cmd'] = event['a']\nos.system(cfg['db']['cmd'])"),
  ("dotted_name_split_not_jwt", [], "ext = event['name'].split('.')[1]\nreturn {'ext': json.loads(ext)}"),
 ]
 JS += [
@@ -349,6 +352,8 @@ JS += [
  ("invoke_payload_returned", ["FG512"], "const { LambdaClient, InvokeCommand } = require('@aws-sdk/client-lambda');\nconst res = await new LambdaClient({}).send(new InvokeCommand({ FunctionName: 'worker' }));\nreturn { statusCode: 200, body: Buffer.from(res.Payload).toString() };"),
  ("ddb_input_assembled", ["FG505"], "const { DynamoDBClient, ScanCommand } = require('@aws-sdk/client-dynamodb');\nconst input = { TableName: 't', FilterExpression: 'owner = ' + event.owner };\nawait new DynamoDBClient({}).send(new ScanCommand(input));"),
  ("ddb_input_assembled_placeholders", [], "const { DynamoDBClient, ScanCommand } = require('@aws-sdk/client-dynamodb');\nconst input = { TableName: 't', FilterExpression: '#o = :o', ExpressionAttributeNames: { '#o': 'owner' }, ExpressionAttributeValues: { ':o': { S: event.owner } } };\nawait new DynamoDBClient({}).send(new ScanCommand(input));"),
+ ("nested_field_constant", [], "const cfg = { db: { cmd: 'ls', arg: event.a } };\nexec(cfg.db.cmd);"),
+ ("nested_field_event", ["FG501"], "const cfg = { db: { cmd: 'ls', arg: event.a } };\nexec(cfg.db.arg);"),
  ("jwt_verified", [], "const claims = jwt.verify(event.headers.authorization, process.env.PUBLIC_KEY);\nreturn { user: claims.sub };"),
 ]
 PY_WEB += [

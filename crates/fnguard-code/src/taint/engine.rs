@@ -891,6 +891,39 @@ impl<'c> Analyzer<'c> {
                 if let Some(i) = index {
                     self.eval(fr, i);
                 }
+                // A field of an object literal nested in a tracked one: `cfg["db"]["host"]`.
+                if let Expr::Member {
+                    obj: outer,
+                    key: outer_key,
+                    index: outer_index,
+                    ..
+                } = obj.as_ref()
+                {
+                    if let Expr::Name(base, _) = outer.as_ref() {
+                        let k1 = match (outer_key, outer_index) {
+                            (Some(k), _) => Some(k.clone()),
+                            (None, Some(i)) => fr.value(i).and_then(|v| v.key()),
+                            _ => None,
+                        };
+                        let k2 = match (key, index) {
+                            (Some(k), _) => Some(k.clone()),
+                            (None, Some(i)) => fr.value(i).and_then(|v| v.key()),
+                            _ => None,
+                        };
+                        if let (Some(k1), Some(k2), Some(Slots::Keys { entries, .. })) =
+                            (k1, k2, fr.slots.get(base))
+                        {
+                            if entries.contains_key(&format!("{k1}{NESTED}")) {
+                                let t = entries
+                                    .get(&format!("{k1}{NESTED}{k2}"))
+                                    .and_then(|(t, _)| t.clone());
+                                return t.map(|t| {
+                                    t.step(fr.file, e.pos(), format!("field of `{base}`"))
+                                });
+                            }
+                        }
+                    }
+                }
                 // An element of a container whose contents are known.
                 if let Expr::Name(base, _) = obj.as_ref() {
                     let k = match (key, index) {
@@ -1537,8 +1570,24 @@ impl<'c> Analyzer<'c> {
             Expr::Object(entries, _) if entries.iter().all(|(k, v)| k.is_some() && simple(v)) => {
                 let mut map = std::collections::BTreeMap::new();
                 for (k, v) in entries {
+                    let k = k.clone().unwrap_or_default();
                     let element = (self.peek(fr, v), fr.value(v).into_iter().collect());
-                    map.insert(k.clone().unwrap_or_default(), element);
+                    map.insert(k.clone(), element);
+                    // One level further: the fields of an object literal inside, under
+                    // `outer` + SEP + `inner`, and SEP marking that all of them are known.
+                    if let Expr::Object(inner, _) = v {
+                        if inner.iter().all(|(ik, _)| ik.is_some()) {
+                            map.insert(format!("{k}{NESTED}"), (None, Vec::new()));
+                            for (ik, iv) in inner {
+                                let element =
+                                    (self.peek(fr, iv), fr.value(iv).into_iter().collect());
+                                map.insert(
+                                    format!("{k}{NESTED}{}", ik.clone().unwrap_or_default()),
+                                    element,
+                                );
+                            }
+                        }
+                    }
                 }
                 Some(Slots::Keys {
                     entries: map,
@@ -2951,6 +3000,9 @@ fn const_expr(v: &Value) -> Expr {
         Value::Null => Expr::Const("None".into(), p),
     }
 }
+
+/// Separates an outer and an inner key of a nested object literal in a container's keys.
+const NESTED: char = '\u{1}';
 
 /// Methods that put their arguments into the object they are called on.
 const MUTATORS: &[&str] = &[
