@@ -682,6 +682,24 @@ impl Scan<'_> {
         found.and_then(|a| a.child_by_field_name("value"))
     }
 
+    /// `put_events(Entries=[{"EventBusName": os.environ["BUS"], ...}])`: the bus of the first
+    /// entry, as its environment variable.
+    fn entries_bus(&self, call: Node) -> Option<String> {
+        let entries = self.kwarg(call, &["Entries"])?;
+        let mut c = entries.walk();
+        let first = entries
+            .named_children(&mut c)
+            .find(|n| n.kind() == "dictionary")?;
+        let mut c = first.walk();
+        let value = first.named_children(&mut c).find_map(|pair| {
+            let key = pair.child_by_field_name("key")?;
+            (pair.kind() == "pair" && self.text(key).trim_matches(['"', '\'']) == "EventBusName")
+                .then(|| pair.child_by_field_name("value"))
+                .flatten()
+        })?;
+        self.env_of(value)
+    }
+
     /// The resource a resource-API constructor binds (`dynamodb.Table(os.environ["T"])`,
     /// `sqs.get_queue_by_name(QueueName=QUEUE)`), as its environment variable.
     fn constructor_target(&self, call: Node) -> Option<String> {
@@ -966,7 +984,8 @@ impl Scan<'_> {
         let target = match recv {
             Var::Client(_) => self
                 .kwarg(node, RESOURCE_PARAMS)
-                .and_then(|v| self.env_of(v)),
+                .and_then(|v| self.env_of(v))
+                .or_else(|| self.entries_bus(node)),
             Var::Resource(_) => None,
             _ if obj.kind() == "call" => self.constructor_target(obj),
             _ => self.targets.get(self.text(obj)).cloned(),

@@ -23,6 +23,7 @@ fn is_write(action: &str) -> bool {
             | "sns:PublishBatch"
             | "kinesis:PutRecord"
             | "kinesis:PutRecords"
+            | "events:PutEvents"
     )
 }
 
@@ -48,6 +49,7 @@ fn kind_of(action: &str) -> Option<ResourceKind> {
         "sqs" => ResourceKind::Queue,
         "sns" => ResourceKind::Topic,
         "kinesis" => ResourceKind::Stream,
+        "events" => ResourceKind::EventBus,
         _ => return None,
     })
 }
@@ -142,6 +144,7 @@ pub(crate) fn sources(p: &Project) -> HashMap<String, Stored> {
                     | TriggerKind::Sns { .. }
                     | TriggerKind::Stream { .. }
                     | TriggerKind::S3 { .. }
+                    | TriggerKind::EventBridge { .. }
             ) {
                 return None;
             }

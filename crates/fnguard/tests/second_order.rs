@@ -124,3 +124,18 @@ fn javascript_sdk_v3_reads_and_writes_carry_the_flow_too() {
     );
     assert!(findings("dynamodb-js/safe").is_empty());
 }
+
+#[test]
+fn an_event_put_on_a_bus_is_event_data_for_the_rules_target() {
+    let found = findings("eventbridge/vulnerable");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "FG503");
+    assert_eq!(found[0].4, "writer/app.py:7");
+    assert!(found[0]
+        .3
+        .starts_with("the event parameter: records of `OrdersBus`, where function `Writer`"));
+    // The target's events are untrusted whoever puts them; only the path is shorter.
+    let safe = findings("eventbridge/safe");
+    assert_eq!(safe.len(), 1);
+    assert_eq!(safe[0].4, "reader/app.py:4");
+}
