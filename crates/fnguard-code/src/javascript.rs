@@ -278,6 +278,20 @@ impl Scan<'_> {
                 let mut c = n.walk();
                 let props: Vec<Node> = n.named_children(&mut c).collect();
                 props.into_iter().find_map(|p| match p.kind() {
+                    // `PutEventsCommand({ Entries: [{ EventBusName: process.env.BUS, ... }] })`:
+                    // the bus of the first entry.
+                    "pair" if unquote(self.text(p.child_by_field_name("key")?)) == "Entries" => {
+                        let list = self.unwrap(p.child_by_field_name("value")?);
+                        let mut c = list.walk();
+                        let first = list.named_children(&mut c).find(|e| e.kind() == "object")?;
+                        let mut c = first.walk();
+                        let bus = first.named_children(&mut c).find(|e| {
+                            e.kind() == "pair"
+                                && e.child_by_field_name("key")
+                                    .is_some_and(|k| unquote(self.text(k)) == "EventBusName")
+                        })?;
+                        self.env_of(bus.child_by_field_name("value")?)
+                    }
                     "pair" => {
                         let key = unquote(self.text(p.child_by_field_name("key")?));
                         crate::python::RESOURCE_PARAMS

@@ -139,3 +139,13 @@ fn an_event_put_on_a_bus_is_event_data_for_the_rules_target() {
     assert_eq!(safe.len(), 1);
     assert_eq!(safe[0].4, "reader/app.py:4");
 }
+
+#[test]
+fn a_javascript_writer_reaches_a_python_rule_target() {
+    let found = findings("eventbridge-js/vulnerable");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].0.as_str(), found[0].4.as_str()),
+        ("FG503", "writer/index.js:4")
+    );
+}
