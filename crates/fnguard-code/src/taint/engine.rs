@@ -1336,15 +1336,15 @@ impl<'c> Analyzer<'c> {
             .any(|p| callee == p || callee.ends_with(&format!(".{p}")));
         // `"{0}".format(x)`, `", ".join(xs)`: string building on a literal.
         let on_literal = matches!(c.receiver, Some(Expr::Str(..) | Expr::Concat(..)));
-        // An instance of a class of this code base holds what its constructor was given.
-        let constructs_local = self.resolve_class(fr, callee).is_some();
+        // An instance of a class of this code base holds what its constructor was given (looked
+        // up last: it is the costly test).
         let opaque = recv.is_none()
             && !on_literal
-            && !constructs_local
             && !c.is_new
             && !parses
             && !propagates
-            && !is_stringify(callee);
+            && !is_stringify(callee)
+            && self.resolve_class(fr, callee).is_none();
         // `x.replace("'", "&apos;")` (Python replaces every occurrence; JS only with
         // `replaceAll`): the result holds no quote, so it cannot end an XPath literal.
         let method = callee.rsplit('.').next().unwrap_or("");
@@ -1464,17 +1464,11 @@ impl<'c> Analyzer<'c> {
             _ => Some("without Secure"),
         };
         if let Some(missing) = missing {
-            let t = Taint {
-                steps: vec![(fr.file, c.pos, "a cookie".into())],
-                ..Taint::default()
-            };
-            let text = c.text.clone();
-            self.report(
+            self.report_call(
                 "FG526",
                 fr.file,
-                c.pos,
-                &text,
-                t,
+                c,
+                "a cookie",
                 format!("a cookie is set {missing}"),
             );
         }
@@ -2299,20 +2293,23 @@ impl<'c> Analyzer<'c> {
             w.contains("password") || w.contains("passwd") || w == "pwd" || w.ends_with("_pwd")
         });
         if about_password {
-            let t = Taint {
-                steps: vec![(fr.file, c.pos, "a password".into())],
-                ..Taint::default()
-            };
-            let text = c.text.clone();
-            self.report(
+            self.report_call(
                 "FG515",
                 fr.file,
-                c.pos,
-                &text,
-                t,
+                c,
+                "a password",
                 "a password is hashed with a fast hash".into(),
             );
         }
+    }
+
+    /// A finding whose whole path is the call itself (a cookie set, a password hashed).
+    fn report_call(&mut self, rule: &str, file: usize, c: &Call, what: &str, detail: String) {
+        let t = Taint {
+            steps: vec![(file, c.pos, what.to_string())],
+            ..Taint::default()
+        };
+        self.report(rule, file, c.pos, &c.text, t, detail);
     }
 
     fn report(&mut self, rule: &str, file: usize, pos: Pos, sink: &str, t: Taint, detail: String) {
@@ -2691,6 +2688,20 @@ fn proxy_body(e: &Expr) -> Option<(&Expr, bool)> {
         .map(|(_, v)| (v, html))
 }
 
+/// The operands of a chain of one boolean operator (`a or b or c`); the condition itself when it
+/// is not such a chain.
+fn operands<'e>(cond: &'e Expr, op: &str) -> Vec<&'e Expr> {
+    fn walk<'e>(e: &'e Expr, op: &str, out: &mut Vec<&'e Expr>) {
+        match e {
+            Expr::Op(o, parts, _) if o == op => parts.iter().for_each(|p| walk(p, op, out)),
+            _ => out.push(e),
+        }
+    }
+    let mut out = Vec::new();
+    walk(cond, op, &mut out);
+    out
+}
+
 fn clear(t: &mut Taint, rules: &[&str]) {
     for rule in rules {
         if !t.cleared.iter().any(|r| r == rule) {
@@ -2737,22 +2748,14 @@ fn contains_guard(cond: &Expr, needle: &dyn Fn(&str) -> bool) -> (Vec<String>, V
             _ => None,
         }
     }
-    fn chain<'e>(e: &'e Expr, op: &str, out: &mut Vec<&'e Expr>) {
-        match e {
-            Expr::Op(o, parts, _) if o == op => parts.iter().for_each(|p| chain(p, op, out)),
-            _ => out.push(e),
-        }
-    }
     let (mut when_true, mut when_false) = (Vec::new(), Vec::new());
-    let mut conj = Vec::new();
-    chain(cond, "and", &mut conj);
+    let conj = operands(cond, "and");
     for c in conj {
         if let Some((n, false)) = test(c, needle) {
             when_true.push(n);
         }
     }
-    let mut disj = Vec::new();
-    chain(cond, "or", &mut disj);
+    let disj = operands(cond, "or");
     for d in disj {
         if let Some((n, true)) = test(d, needle) {
             when_false.push(n);
@@ -2811,23 +2814,15 @@ fn host_allow_list_guard(cond: &Expr) -> (Vec<String>, Vec<String>) {
             _ => None,
         }
     }
-    fn chain<'e>(e: &'e Expr, op: &str, out: &mut Vec<&'e Expr>) {
-        match e {
-            Expr::Op(o, parts, _) if o == op => parts.iter().for_each(|p| chain(p, op, out)),
-            _ => out.push(e),
-        }
-    }
     let mut when_true = Vec::new();
-    let mut conj = Vec::new();
-    chain(cond, "and", &mut conj);
+    let conj = operands(cond, "and");
     for c in conj {
         if let Some((u, true)) = host_test(c) {
             when_true.push(u);
         }
     }
     let mut when_false = Vec::new();
-    let mut disj = Vec::new();
-    chain(cond, "or", &mut disj);
+    let disj = operands(cond, "or");
     for d in disj {
         if let Some((u, false)) = host_test(d) {
             when_false.push(u);
@@ -2840,14 +2835,7 @@ fn host_allow_list_guard(cond: &Expr) -> (Vec<String>, Vec<String>) {
 /// quoted string literal with no quote inside, which evaluates to a plain string whatever it
 /// holds. Returns `x` (checked when the condition is false).
 fn quoted_literal_guard(cond: &Expr) -> Option<String> {
-    fn disjuncts<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
-        match e {
-            Expr::Op(op, parts, _) if op == "or" => parts.iter().for_each(|p| disjuncts(p, out)),
-            _ => out.push(e),
-        }
-    }
-    let mut parts = Vec::new();
-    disjuncts(cond, &mut parts);
+    let parts = operands(cond, "or");
     let name_of = |e: &Expr| match e {
         Expr::Name(n, _) => Some(n.clone()),
         Expr::Member { obj, .. } => match obj.as_ref() {

@@ -165,6 +165,20 @@ pub struct Module {
     pub views: Vec<FunctionDef>,
 }
 
+/// A call's source text for messages: on one line, at most 80 characters.
+pub fn call_text(source: &str) -> String {
+    let mut text = source.replace('\n', " ");
+    if text.len() > 80 {
+        let cut = (0..=77)
+            .rev()
+            .find(|i| text.is_char_boundary(*i))
+            .unwrap_or(0);
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
+}
+
 impl Expr {
     pub fn pos(&self) -> Pos {
         match self {

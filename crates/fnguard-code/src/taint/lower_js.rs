@@ -769,15 +769,7 @@ impl Lower<'_> {
         if base == "this" || base == "module" || base == "exports" || base.starts_with("module.") {
             return None;
         }
-        let mut text = self.text(n).replace('\n', " ");
-        if text.len() > 80 {
-            let cut = (0..=77)
-                .rev()
-                .find(|i| text.is_char_boundary(*i))
-                .unwrap_or(0);
-            text.truncate(cut);
-            text.push('…');
-        }
+        let text = super::ir::call_text(&self.text(n));
         Some(Stmt::Expr(Expr::Call(Box::new(Call {
             callee: format!("{base}.{method}"),
             receiver: Some(self.expr(object, 1)),
@@ -1078,15 +1070,7 @@ impl Lower<'_> {
                 args.push(e);
             }
         }
-        let mut text = self.text(n).replace('\n', " ");
-        if text.len() > 80 {
-            let cut = (0..=77)
-                .rev()
-                .find(|i| text.is_char_boundary(*i))
-                .unwrap_or(0);
-            text.truncate(cut);
-            text.push('…');
-        }
+        let text = super::ir::call_text(&self.text(n));
         Expr::Call(Box::new(Call {
             callee,
             receiver,

@@ -710,15 +710,7 @@ impl Lower<'_> {
         if base == "self" || base == "cls" {
             return None;
         }
-        let mut text = self.text(n).replace('\n', " ");
-        if text.len() > 80 {
-            let cut = (0..=77)
-                .rev()
-                .find(|i| text.is_char_boundary(*i))
-                .unwrap_or(0);
-            text.truncate(cut);
-            text.push('…');
-        }
+        let text = super::ir::call_text(&self.text(n));
         Some(Stmt::Expr(Expr::Call(Box::new(Call {
             callee: format!("{base}.{method}"),
             receiver: Some(self.expr(object, 1)),
@@ -1070,15 +1062,7 @@ impl Lower<'_> {
                 }
             }
         }
-        let mut text = self.text(n).replace('\n', " ");
-        if text.len() > 80 {
-            let cut = (0..=77)
-                .rev()
-                .find(|i| text.is_char_boundary(*i))
-                .unwrap_or(0);
-            text.truncate(cut);
-            text.push('…');
-        }
+        let text = super::ir::call_text(&self.text(n));
         Expr::Call(Box::new(Call {
             callee,
             receiver,
