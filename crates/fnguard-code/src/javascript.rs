@@ -280,17 +280,19 @@ impl Scan<'_> {
                 props.into_iter().find_map(|p| match p.kind() {
                     // `PutEventsCommand({ Entries: [{ EventBusName: process.env.BUS, ... }] })`:
                     // the bus of the first entry.
+                    // An entry that names no bus (or `"default"`) goes to the default bus.
                     "pair" if unquote(self.text(p.child_by_field_name("key")?)) == "Entries" => {
-                        let list = self.unwrap(p.child_by_field_name("value")?);
-                        let mut c = list.walk();
-                        let first = list.named_children(&mut c).find(|e| e.kind() == "object")?;
-                        let mut c = first.walk();
-                        let bus = first.named_children(&mut c).find(|e| {
-                            e.kind() == "pair"
-                                && e.child_by_field_name("key")
-                                    .is_some_and(|k| unquote(self.text(k)) == "EventBusName")
-                        })?;
-                        self.env_of(bus.child_by_field_name("value")?)
+                        let first = self.first_entry(p.child_by_field_name("value")?)?;
+                        match self.pair_value(first, "EventBusName") {
+                            None => Some(fnguard_model::DEFAULT_EVENT_BUS.to_string()),
+                            Some(v)
+                                if matches!(self.literal_prefix(v),
+                                    Some((name, true)) if name == "default") =>
+                            {
+                                Some(fnguard_model::DEFAULT_EVENT_BUS.to_string())
+                            }
+                            Some(v) => self.env_of(v),
+                        }
                     }
                     "pair" => {
                         let key = unquote(self.text(p.child_by_field_name("key")?));
@@ -443,6 +445,25 @@ impl Scan<'_> {
     }
 
     /// What a written key is known to start and end with.
+    /// The first object of an `Entries: [{...}]` list.
+    fn first_entry<'t>(&self, list: Node<'t>) -> Option<Node<'t>> {
+        let list = self.unwrap(list);
+        let mut c = list.walk();
+        let first = list.named_children(&mut c).find(|e| e.kind() == "object");
+        first
+    }
+
+    /// The value of a property of an object literal.
+    fn pair_value<'t>(&self, obj: Node<'t>, name: &str) -> Option<Node<'t>> {
+        let mut c = obj.walk();
+        let pair = obj.named_children(&mut c).find(|e| {
+            e.kind() == "pair"
+                && e.child_by_field_name("key")
+                    .is_some_and(|k| unquote(self.text(k)) == name)
+        });
+        pair.and_then(|p| p.child_by_field_name("value"))
+    }
+
     fn key_literal(&self, field: String, n: Node) -> Option<fnguard_model::KeyLiteral> {
         crate::keys::key_literal(field, self.literal_prefix(n), || self.literal_suffix(n))
     }
@@ -529,6 +550,16 @@ impl Scan<'_> {
                 continue;
             };
             let key = unquote(self.text(k));
+            // `PutEvents`: the `Source` the events carry decides which rules match them.
+            if key == "Entries" {
+                if let Some(source) = self
+                    .first_entry(v)
+                    .and_then(|e| self.pair_value(e, "Source"))
+                {
+                    out.extend(self.key_literal("source".into(), source));
+                }
+                continue;
+            }
             if key != "Key" && key != "Item" {
                 continue;
             }

@@ -6,7 +6,11 @@
 pub(crate) fn writes_keys(action: &str) -> bool {
     matches!(
         action,
-        "s3:PutObject" | "s3:CopyObject" | "dynamodb:PutItem" | "dynamodb:UpdateItem"
+        "s3:PutObject"
+            | "s3:CopyObject"
+            | "dynamodb:PutItem"
+            | "dynamodb:UpdateItem"
+            | "events:PutEvents"
     )
 }
 

@@ -80,6 +80,8 @@ struct Scan<'a> {
     recording: bool,
     /// Names holding an environment variable's value (`TABLE = os.environ["TABLE_NAME"]`).
     env_consts: HashMap<String, String>,
+    /// Module-level names assigned a string literal (`SOURCE = "shop.orders"`).
+    str_consts: HashMap<String, String>,
     /// SDK objects bound to one resource named by an environment variable
     /// (`table = dynamodb.Table(os.environ["TABLE_NAME"])`).
     targets: HashMap<String, String>,
@@ -119,6 +121,7 @@ pub fn scan_with(text: &str, handler: Option<&str>, seeds: &[(String, String)]) 
         handler,
         recording: false,
         env_consts: HashMap::new(),
+        str_consts: HashMap::new(),
         targets: HashMap::new(),
         field_aliases: HashMap::new(),
     };
@@ -590,6 +593,7 @@ impl Scan<'_> {
     /// The literal start of a string expression: (start, whether it is the whole value).
     fn literal_prefix(&self, n: Node) -> Option<(String, bool)> {
         match n.kind() {
+            "identifier" => self.str_consts.get(self.text(n)).map(|s| (s.clone(), true)),
             "string" => {
                 let mut c = n.walk();
                 let children: Vec<Node> = n.named_children(&mut c).collect();
@@ -640,6 +644,13 @@ impl Scan<'_> {
     /// `Key={"pk": k, "sk": "totalquantity"}` and `Item={...}` (DynamoDB).
     fn written_keys(&self, call: Node) -> Vec<fnguard_model::KeyLiteral> {
         let mut out = Vec::new();
+        // `put_events`: the `Source` the events carry decides which rules match them.
+        if let Some(source) = self
+            .first_entry(call)
+            .and_then(|e| self.dict_field(e, "Source"))
+        {
+            out.extend(self.key_literal("source".into(), source));
+        }
         for param in ["Key", "Item"] {
             let Some(v) = self.kwarg(call, &[param]) else {
                 continue;
@@ -682,22 +693,40 @@ impl Scan<'_> {
         found.and_then(|a| a.child_by_field_name("value"))
     }
 
-    /// `put_events(Entries=[{"EventBusName": os.environ["BUS"], ...}])`: the bus of the first
-    /// entry, as its environment variable.
-    fn entries_bus(&self, call: Node) -> Option<String> {
+    /// The first entry of `put_events(Entries=[{...}])`.
+    fn first_entry<'t>(&self, call: Node<'t>) -> Option<Node<'t>> {
         let entries = self.kwarg(call, &["Entries"])?;
         let mut c = entries.walk();
         let first = entries
             .named_children(&mut c)
-            .find(|n| n.kind() == "dictionary")?;
-        let mut c = first.walk();
-        let value = first.named_children(&mut c).find_map(|pair| {
+            .find(|n| n.kind() == "dictionary");
+        first
+    }
+
+    /// A field of a dictionary literal.
+    fn dict_field<'t>(&self, dict: Node<'t>, name: &str) -> Option<Node<'t>> {
+        let mut c = dict.walk();
+        let found = dict.named_children(&mut c).find_map(|pair| {
             let key = pair.child_by_field_name("key")?;
-            (pair.kind() == "pair" && self.text(key).trim_matches(['"', '\'']) == "EventBusName")
+            (pair.kind() == "pair" && self.text(key).trim_matches(['"', '\'']) == name)
                 .then(|| pair.child_by_field_name("value"))
                 .flatten()
-        })?;
-        self.env_of(value)
+        });
+        found
+    }
+
+    /// `put_events(Entries=[{"EventBusName": os.environ["BUS"], ...}])`: the bus of the first
+    /// entry, as its environment variable; an entry that names no bus (or `"default"`) goes to
+    /// the default bus.
+    fn entries_bus(&self, call: Node) -> Option<String> {
+        let first = self.first_entry(call)?;
+        match self.dict_field(first, "EventBusName") {
+            None => Some(fnguard_model::DEFAULT_EVENT_BUS.to_string()),
+            Some(v) if matches!(self.literal_prefix(v), Some((name, true)) if name == "default") => {
+                Some(fnguard_model::DEFAULT_EVENT_BUS.to_string())
+            }
+            Some(v) => self.env_of(v),
+        }
     }
 
     /// The resource a resource-API constructor binds (`dynamodb.Table(os.environ["T"])`,
@@ -772,6 +801,23 @@ impl Scan<'_> {
                     }
                     None => {
                         self.env_consts.remove(&name);
+                    }
+                }
+                // Only module-level constants: a local of one function says nothing of
+                // a parameter of the same name in another.
+                let module_level = node
+                    .parent()
+                    .and_then(|p| p.parent())
+                    .is_some_and(|g| g.kind() == "module");
+                match self
+                    .literal_prefix(right)
+                    .filter(|(_, whole)| *whole && module_level && left.kind() == "identifier")
+                {
+                    Some((text, _)) => {
+                        self.str_consts.insert(name.clone(), text);
+                    }
+                    None => {
+                        self.str_consts.remove(&name);
                     }
                 }
                 if let Some(v) = self.value_of(right) {

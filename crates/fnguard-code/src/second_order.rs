@@ -5,7 +5,10 @@
 
 use crate::taint::{Origin, Stored};
 use fnguard_model::FlowStep;
-use fnguard_model::{Function, Project, ResourceKind, SdkCall, TriggerKind, TRIGGERING_BUCKET};
+use fnguard_model::{
+    Function, Project, ResourceKind, SdkCall, TriggerKind, Val, DEFAULT_EVENT_BUS,
+    TRIGGERING_BUCKET,
+};
 use std::collections::{BTreeMap, HashMap};
 
 /// Actions that store what they are given where another function can read it.
@@ -63,6 +66,9 @@ fn stores_of(p: &Project, f: &Function, c: &SdkCall) -> Vec<String> {
     let Some(env) = &c.resource_env else {
         return Vec::new();
     };
+    if env == DEFAULT_EVENT_BUS {
+        return vec![DEFAULT_BUS.to_string()];
+    }
     let ids: Vec<String> = if env == TRIGGERING_BUCKET {
         f.triggers
             .iter()
@@ -81,11 +87,44 @@ fn stores_of(p: &Project, f: &Function, c: &SdkCall) -> Vec<String> {
         .collect()
 }
 
+/// The default event bus is not a resource of the project; its writes are stored under this
+/// name.
+const DEFAULT_BUS: &str = "default event bus";
+
+/// A write of event data into a store.
+struct Write {
+    writer: String,
+    /// "function `W` stores its event data there (…)".
+    how: String,
+    /// The writer's path to the write, ending with the write.
+    hop: Vec<FlowStep>,
+    /// The `Source` of the events a `PutEvents` puts, when it is a literal.
+    event_source: Option<String>,
+}
+
+/// The store an EventBridge rule listens on.
+fn rule_bus(bus: &Option<Val<String>>) -> Option<&str> {
+    match bus {
+        None => Some(DEFAULT_BUS),
+        Some(b) if b.as_str() == Some("default") => Some(DEFAULT_BUS),
+        Some(b) => b.as_str(),
+    }
+}
+
+/// Whether events a writer puts can match a rule's pattern: only the sources it lists, and
+/// events an application puts can never carry an `aws.` source.
+fn rule_matches(sources: &Option<Vec<String>>, w: &Write) -> bool {
+    match (sources, &w.event_source) {
+        (None, _) => true,
+        (Some(list), Some(put)) => list.iter().any(|s| s == put),
+        (Some(list), None) => list.iter().any(|s| !s.starts_with("aws.")),
+    }
+}
+
 /// For each function that reads (or is triggered by) a store another function writes its event
 /// data to: the reads and the event to treat as event data, with where it came from.
 pub(crate) fn sources(p: &Project) -> HashMap<String, Stored> {
-    // Store id -> (writing function, how it is described, its path to the write).
-    let mut written: BTreeMap<String, (String, String, Vec<FlowStep>)> = BTreeMap::new();
+    let mut written: BTreeMap<String, Vec<Write>> = BTreeMap::new();
     for f in &p.functions {
         let Some(code) = &f.code else { continue };
         for c in code
@@ -98,21 +137,25 @@ pub(crate) fn sources(p: &Project) -> HashMap<String, Stored> {
                 .first()
                 .map(|s| format!(", from {}:{}", s.location.file, s.location.line))
                 .unwrap_or_default();
+            let event_source = c
+                .written_keys
+                .iter()
+                .find(|k| k.field == "source" && k.exact)
+                .map(|k| k.prefix.clone());
             for store in stores_of(p, f, c) {
                 let mut hop = c.event_data.clone();
                 hop.push(FlowStep {
                     location: c.location.clone(),
                     note: format!("stored in `{store}` by function `{}` ({})", f.id, c.action),
                 });
-                written.entry(store).or_insert_with(|| {
-                    (
-                        f.id.clone(),
-                        format!(
-                            "function `{}` stores its event data there ({} at {}:{}{from})",
-                            f.id, c.action, c.location.file, c.location.line
-                        ),
-                        hop,
-                    )
+                written.entry(store).or_default().push(Write {
+                    writer: f.id.clone(),
+                    how: format!(
+                        "function `{}` stores its event data there ({} at {}:{}{from})",
+                        f.id, c.action, c.location.file, c.location.line
+                    ),
+                    hop,
+                    event_source: event_source.clone(),
                 });
             }
         }
@@ -121,39 +164,45 @@ pub(crate) fn sources(p: &Project) -> HashMap<String, Stored> {
     if written.is_empty() {
         return out;
     }
+    let origin = |store: &str, what: &str, w: &Write| Origin {
+        note: format!("{what} `{store}`, where {}", w.how),
+        hop: w.hop.clone(),
+    };
     for f in &p.functions {
         let Some(code) = &f.code else { continue };
+        let others = |store: &str| {
+            written
+                .get(store)
+                .into_iter()
+                .flatten()
+                .filter(|w| w.writer != f.id)
+        };
         let mut stored = Stored::default();
         for c in code.calls.iter().filter(|c| is_read(&c.action)) {
-            let origin = stores_of(p, f, c).into_iter().find_map(|store| {
-                let (writer, how, hop) = written.get(&store)?;
-                (writer != &f.id).then(|| Origin {
-                    note: format!("data read from `{store}`, where {how}"),
-                    hop: hop.clone(),
-                })
+            let found = stores_of(p, f, c).into_iter().find_map(|store| {
+                let w = others(&store).next()?;
+                Some(origin(&store, "data read from", w))
             });
-            if let Some(origin) = origin {
+            if let Some(found) = found {
                 let at = (c.location.file.clone(), c.location.line, c.location.column);
-                stored.reads.push((at, origin));
+                stored.reads.push((at, found));
             }
         }
-        stored.event = f.triggers.iter().find_map(|t| {
-            if !matches!(
-                t.kind,
-                TriggerKind::Sqs { .. }
-                    | TriggerKind::Sns { .. }
-                    | TriggerKind::Stream { .. }
-                    | TriggerKind::S3 { .. }
-                    | TriggerKind::EventBridge { .. }
-            ) {
-                return None;
+        stored.event = f.triggers.iter().find_map(|t| match &t.kind {
+            TriggerKind::EventBridge { bus, sources } => {
+                let store = rule_bus(bus)?;
+                let w = others(store).find(|w| rule_matches(sources, w))?;
+                Some(origin(store, "events of", w))
             }
-            let store = t.kind.source_resource()?;
-            let (writer, how, hop) = written.get(store)?;
-            (writer != &f.id).then(|| Origin {
-                note: format!("records of `{store}`, where {how}"),
-                hop: hop.clone(),
-            })
+            TriggerKind::Sqs { .. }
+            | TriggerKind::Sns { .. }
+            | TriggerKind::Stream { .. }
+            | TriggerKind::S3 { .. } => {
+                let store = t.kind.source_resource()?;
+                let w = others(store).next()?;
+                Some(origin(store, "records of", w))
+            }
+            _ => None,
         });
         if !stored.reads.is_empty() || stored.event.is_some() {
             out.insert(f.id.clone(), stored);

@@ -254,7 +254,7 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
                     };
                     (source_node(&mut g, p, source, kind), service.clone())
                 }
-                TriggerKind::EventBridge { bus } => match bus {
+                TriggerKind::EventBridge { bus, .. } => match bus {
                     Some(b) => (
                         source_node(&mut g, p, b, ResourceKind::EventBus),
                         "EventBridge".into(),

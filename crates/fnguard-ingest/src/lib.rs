@@ -8,6 +8,7 @@ mod chalice;
 mod codeloc;
 mod discover;
 mod error;
+mod event_pattern;
 pub mod node;
 mod normalize;
 mod policy;

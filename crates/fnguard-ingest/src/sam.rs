@@ -591,6 +591,7 @@ pub(crate) fn add_secondary(b: &mut Builder<'_>, all: &[Res]) {
                 }
                 "EventBridgeRule" | "CloudWatchEvent" => TriggerKind::EventBridge {
                     bus: p.get("EventBusName").map(|n| ref_or_value(Some(n))),
+                    sources: crate::event_pattern::pattern_sources(p.get("Pattern")),
                 },
                 "Schedule" | "ScheduleV2" => TriggerKind::Schedule {
                     expression: p

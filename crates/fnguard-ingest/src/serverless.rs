@@ -946,6 +946,7 @@ impl Service<'_> {
                 },
                 None => TriggerKind::EventBridge {
                     bus: spec.get("eventBus").map(ref_or_text),
+                    sources: crate::event_pattern::pattern_sources(spec.get("pattern")),
                 },
             }),
             "schedule" => Some(TriggerKind::Schedule {

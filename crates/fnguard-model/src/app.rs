@@ -221,6 +221,9 @@ pub struct FlowStep {
 /// (`Bucket=record["s3"]["bucket"]["name"]`).
 pub const TRIGGERING_BUCKET: &str = "@triggering-bucket";
 
+/// `resource_env` of a `PutEvents` call whose entries name no bus: the account's default bus.
+pub const DEFAULT_EVENT_BUS: &str = "@default-event-bus";
+
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct SdkCall {
     /// `s3:GetObject`
@@ -464,6 +467,10 @@ pub enum TriggerKind {
     },
     EventBridge {
         bus: Option<Val<String>>,
+        /// The `source` values the rule's event pattern matches, when they are literals; `None`
+        /// when the pattern does not constrain the source or could not be read.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        sources: Option<Vec<String>>,
     },
     Schedule {
         expression: Val<String>,
@@ -485,7 +492,7 @@ impl TriggerKind {
             | TriggerKind::Sns { topic: v }
             | TriggerKind::Stream { source: v, .. }
             | TriggerKind::Cognito { pool: v } => v.as_str(),
-            TriggerKind::EventBridge { bus } => bus.as_ref().and_then(Val::as_str),
+            TriggerKind::EventBridge { bus, .. } => bus.as_ref().and_then(Val::as_str),
             TriggerKind::Api { api, .. } | TriggerKind::Alb { api, .. } => Some(api),
             _ => None,
         }

@@ -133,7 +133,7 @@ fn an_event_put_on_a_bus_is_event_data_for_the_rules_target() {
     assert_eq!(found[0].4, "writer/app.py:7");
     assert!(found[0]
         .3
-        .starts_with("the event parameter: records of `OrdersBus`, where function `Writer`"));
+        .starts_with("the event parameter: events of `OrdersBus`, where function `Writer`"));
     // The target's events are untrusted whoever puts them; only the path is shorter.
     let safe = findings("eventbridge/safe");
     assert_eq!(safe.len(), 1);
@@ -143,6 +143,34 @@ fn an_event_put_on_a_bus_is_event_data_for_the_rules_target() {
 #[test]
 fn a_javascript_writer_reaches_a_python_rule_target() {
     let found = findings("eventbridge-js/vulnerable");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].0.as_str(), found[0].4.as_str()),
+        ("FG503", "writer/index.js:4")
+    );
+}
+
+#[test]
+fn events_put_on_the_default_bus_reach_the_rules_whose_pattern_matches_their_source() {
+    let found = findings("eventbridge-default/vulnerable");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "FG503");
+    assert_eq!(found[0].4, "writer/app.py:7");
+    assert!(
+        found[0].3.starts_with(
+            "the event parameter: events of `default event bus`, where function `writer`"
+        ),
+        "{found:?}"
+    );
+    // A rule for another source never sees the writer's events: the path starts at the target.
+    let other = findings("eventbridge-default/other-source");
+    assert_eq!(other.len(), 1, "{other:?}");
+    assert_eq!(other[0].4, "reader/app.py:4");
+}
+
+#[test]
+fn a_javascript_writer_naming_the_default_bus_reaches_a_cloudformation_rule() {
+    let found = findings("eventbridge-default-js/vulnerable");
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(
         (found[0].0.as_str(), found[0].4.as_str()),

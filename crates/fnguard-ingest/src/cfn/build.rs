@@ -873,7 +873,10 @@ impl<'e> Builder<'e> {
                         Some(s) => TriggerKind::Schedule {
                             expression: s.to_val_string(),
                         },
-                        None => TriggerKind::EventBridge { bus: bus.clone() },
+                        None => TriggerKind::EventBridge {
+                            bus: bus.clone(),
+                            sources: crate::event_pattern::pattern_sources(p.get("EventPattern")),
+                        },
                     };
                     let dlq = t.path(&["DeadLetterConfig", "Arn"]).is_some();
                     self.push_trigger(

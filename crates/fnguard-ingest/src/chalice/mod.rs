@@ -575,7 +575,10 @@ impl ChaliceBuilder<'_> {
             "schedule" => TriggerKind::Schedule {
                 expression: schedule_expression(d.arg("expression", 0)),
             },
-            "on_cw_event" => TriggerKind::EventBridge { bus: None },
+            "on_cw_event" => TriggerKind::EventBridge {
+                bus: None,
+                sources: None,
+            },
             "on_kinesis_record" => TriggerKind::Stream {
                 source: text(d.arg("stream", 0), "stream"),
                 service: "kinesis".to_string(),

@@ -373,6 +373,7 @@ pub fn translate(i: &Instance) -> Option<(&'static str, Node)> {
         "aws_cloudwatch_event_rule" => {
             p.attr("ScheduleExpression", a, "schedule_expression")
                 .attr("EventBusName", a, "event_bus_name")
+                .attr("EventPattern", a, "event_pattern")
                 .attr("Targets", a, "fnguard_targets");
             "AWS::Events::Rule"
         }

@@ -70,7 +70,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             cx.project.functions.iter().filter(|f| {
                 f.triggers
                     .iter()
-                    .any(|t| matches!(&t.kind, TriggerKind::EventBridge { bus: None }))
+                    .any(|t| matches!(&t.kind, TriggerKind::EventBridge { bus: None, .. }))
             })
         };
         let functions: Vec<&str> = if r.kind == ResourceKind::EventBus && r.id == "default" {
