@@ -409,6 +409,41 @@ exports.load = (raw) => serialize.unserialize(raw);
 exports.findUser = async (db, name) => db.query("SELECT * FROM u WHERE name = '" + name + "'");
 '''
 
+# Functions kept in tables and variables, functions passed as arguments, module-level state,
+# and fields of nested object literals below the first level.
+PY_DISPATCH = "\n\ndef run_cmd(a):\n    os.system(a)\n\ndef say(a):\n    print(a)\n\ndef apply(f, x):\n    return f(x)\n\nHANDLERS = {'run': run_cmd, 'say': say}"
+PY += [
+ ("dispatch_table_event_key", ["FG501"], "HANDLERS[event['action']](event['arg'])" + PY_DISPATCH),
+ ("dispatch_table_constant_key", [], "HANDLERS['say'](event['arg'])" + PY_DISPATCH),
+ ("dispatch_table_get", ["FG501"], "fn = HANDLERS.get(event['action'], say)\nfn(event['arg'])" + PY_DISPATCH),
+ ("callback_argument_sink", ["FG501"], "apply(run_cmd, event['arg'])" + PY_DISPATCH),
+ ("callback_argument_safe", [], "apply(say, event['arg'])" + PY_DISPATCH),
+ ("module_global_set_then_used", ["FG501"], "remember(event)\nrun_last()\n\ndef remember(e):\n    global LAST\n    LAST = e['cmd']\n\ndef run_last():\n    os.system(LAST)\n\nLAST = 'ls'"),
+ ("module_name_shadowed_by_local", [], "remember(event)\nrun_last()\n\ndef remember(e):\n    LAST = e['cmd']\n    return LAST\n\ndef run_last():\n    os.system(LAST)\n\nLAST = 'ls'"),
+ ("module_cache_filled_from_event", ["FG501"], "put(event)\nos.system(CACHE['cmd'])\n\ndef put(e):\n    CACHE['cmd'] = e['cmd']\n\nCACHE = {}"),
+ ("module_cache_parameter_shadow", [], "put(event, {})\nos.system(CACHE['cmd'])\n\ndef put(e, CACHE):\n    CACHE['cmd'] = e['cmd']\n\nCACHE = {'cmd': 'ls'}"),
+ ("nested_three_levels_constant", [], "a = {'b': {'c': {'d': event['x'], 'e': 'ls'}}}\nos.system(a['b']['c']['e'])"),
+ ("nested_three_levels_event", ["FG501"], "a = {'b': {'c': {'d': event['x'], 'e': 'ls'}}}\nos.system(a['b']['c']['d'])"),
+ ("nested_write_other_field", [], "cfg = {'db': {}}\ncfg['db']['cmd'] = event['cmd']\ncfg['db']['safe'] = 'ls'\nos.system(cfg['db']['safe'])"),
+ ("nested_write_whole_object_read", ["FG501"], "cfg = {'db': {}}\ncfg['db']['cmd'] = event['cmd']\nos.system(' '.join(cfg['db'].values()))"),
+]
+JS += [
+ ("callback_argument_sink", ["FG501"], "const apply = (f, x) => f(x);\napply((c) => exec(c), event.cmd);"),
+ ("callback_argument_safe", [], "const apply = (f, x) => f(x);\napply((c) => console.log(c), event.cmd);"),
+ ("object_of_callbacks_named", ["FG501"], "const handlers = { run: (x) => exec(x), say: (x) => console.log(x) };\nhandlers.run(event.arg);"),
+ ("object_of_callbacks_other", [], "const handlers = { run: (x) => exec(x), say: (x) => console.log(x) };\nhandlers.say(event.arg);"),
+ ("object_of_callbacks_event_key", ["FG501"], "const handlers = { run: (x) => exec(x), say: (x) => console.log(x) };\nhandlers[event.action](event.arg);"),
+ ("nested_write_other_field", [], "const cfg = { db: {} };\ncfg.db.cmd = event.cmd;\ncfg.db.safe = 'ls';\nexec(cfg.db.safe);"),
+ ("nested_write_field", ["FG501"], "const cfg = { db: {} };\ncfg.db.cmd = event.cmd;\ncfg.db.safe = 'ls';\nexec(cfg.db.cmd);"),
+]
+JS_MODULE = "const { exec } = require('child_process');\n"
+JS_WEB += [
+ ("module_let_set_then_used", ["FG501"], JS_MODULE + "let last = 'ls';\nfunction remember(e) { last = e.cmd; }\nfunction runLast() { exec(last); }\nexports.handler = async (event) => {\n  remember(event);\n  runLast();\n};\n"),
+ ("module_let_shadowed", [], JS_MODULE + "let last = 'ls';\nfunction remember(e) { let last = e.cmd; return last; }\nfunction runLast() { exec(last); }\nexports.handler = async (event) => {\n  remember(event);\n  runLast();\n};\n"),
+ ("module_table_of_functions", ["FG501"], JS_MODULE + "function run(x) { exec(x); }\nfunction say(x) { console.log(x); }\nconst ROUTES = { 'POST /run': run, 'GET /say': say };\nexports.handler = async (event) => {\n  const fn = ROUTES[event.routeKey];\n  return fn(event.body);\n};\n"),
+ ("module_table_constant_route", [], JS_MODULE + "function run(x) { exec(x); }\nfunction say(x) { console.log(x); }\nconst ROUTES = { 'POST /run': run, 'GET /say': say };\nexports.handler = async (event) => {\n  return ROUTES['GET /say'](event.body);\n};\n"),
+]
+
 def write(lang, cases, head, helpers, ext, wrap):
     d = os.path.join(ROOT, lang)
     os.makedirs(d, exist_ok=True)

@@ -8,6 +8,9 @@ use super::values::{self, Slots, Value};
 use fnguard_model::secrets::is_secret_name;
 use fnguard_model::{CodeFinding, FlowStep, Location};
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+mod state;
 
 pub const EVENT: u8 = 1;
 pub const ERROR: u8 = 2;
@@ -22,6 +25,10 @@ pub const RANDOM: u8 = 16;
 const MAX_CALL_DEPTH: usize = 6;
 /// Bound on the work per handler, so hostile code cannot make analysis explode.
 const MAX_STEPS: usize = 200_000;
+
+/// A local call's analysis is reused for the same (file, function, tainted arguments,
+/// module-state generation, functions passed as arguments).
+type MemoKey = (usize, String, Vec<bool>, usize, Vec<(usize, Pos)>);
 
 /// (file, position, what happened), source first.
 pub type Steps = Vec<(usize, Pos, String)>;
@@ -160,6 +167,13 @@ struct Frame {
     url_of: HashMap<String, String>,
     /// A web route whose returned text is an HTML page (Flask's default `text/html`).
     html: bool,
+    /// Module-level names this function assigns (`global x`; JS names it does not declare).
+    globals: HashSet<String>,
+    /// Names bound in this function (parameters, assignments): they hide module-level state.
+    bound: HashSet<String>,
+    /// Variables and table entries holding functions: `f`, `table.key`, and `table[]` for every
+    /// entry of a table.
+    functions: HashMap<String, Vec<state::Callable>>,
 }
 
 /// What flows into a branch or a loop, restored and joined around it.
@@ -213,6 +227,9 @@ impl Frame {
             instances: self.instances.clone(),
             url_of: self.url_of.clone(),
             html: false,
+            globals: self.globals.clone(),
+            bound: self.bound.clone(),
+            functions: self.functions.clone(),
         }
     }
 
@@ -237,7 +254,16 @@ pub struct Analyzer<'c> {
     files: Vec<(String, Module, String)>,
     pub findings: Vec<CodeFinding>,
     reported: HashSet<(String, usize, u32, u32)>,
-    memo: HashMap<(usize, String, Vec<bool>), Option<Taint>>,
+    /// Results of local calls.
+    memo: HashMap<MemoKey, Option<Taint>>,
+    /// Module-level state event data was stored in: (file, name) -> what it holds. It
+    /// outlives the invocation that set it (a warm execution environment keeps it).
+    module_state: HashMap<(usize, String), Taint>,
+    /// Bumped whenever module-level state gains taint: local calls analysed before then are
+    /// analysed again.
+    state_generation: usize,
+    /// Per file: its module-level names and the functions its top level binds.
+    facts: Vec<Rc<state::ModuleFacts>>,
     steps: usize,
     /// Function definitions whose bodies ran (file, start): what the entry points reach.
     pub visited: HashSet<(usize, Pos)>,
@@ -263,6 +289,9 @@ impl<'c> Analyzer<'c> {
             findings: Vec::new(),
             reported: HashSet::new(),
             memo: HashMap::new(),
+            module_state: HashMap::new(),
+            state_generation: 0,
+            facts: Vec::new(),
             steps: 0,
             visited: HashSet::new(),
             called: HashSet::new(),
@@ -292,6 +321,7 @@ impl<'c> Analyzer<'c> {
     /// Runs every Django view (a function or method whose first parameter is `request`): the
     /// request and the URL parameters are request data.
     pub fn run_views(&mut self) {
+        self.ensure_facts();
         for file in 0..self.files.len() {
             let views = self.files[file].1.views.clone();
             for def in views {
@@ -319,6 +349,7 @@ impl<'c> Analyzer<'c> {
 
     /// Analyses the handler `name` of file `file`: its first parameter is the event.
     pub fn run_handler(&mut self, file: usize, name: &str) -> bool {
+        self.ensure_facts();
         let Some(def) = self.find_function(file, name) else {
             return false;
         };
@@ -343,6 +374,7 @@ impl<'c> Analyzer<'c> {
     /// Runs every web route of every file (Flask/FastAPI/Chalice functions, Express route
     /// callbacks): their parameters and the framework's request object are request data.
     pub fn run_routes(&mut self) {
+        self.ensure_facts();
         for file in 0..self.files.len() {
             let (routes, flask) = {
                 let m = &self.files[file].1;
@@ -445,6 +477,13 @@ impl<'c> Analyzer<'c> {
             instances: HashMap::new(),
             url_of: HashMap::new(),
             html: false,
+            globals: HashSet::new(),
+            bound: HashSet::new(),
+            functions: self
+                .facts
+                .get(file)
+                .map(|f| f.functions.clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -454,6 +493,15 @@ impl<'c> Analyzer<'c> {
         def: &FunctionDef,
         taint_of: impl Fn(usize, &Param) -> Option<Taint>,
     ) {
+        fr.globals.extend(def.globals.iter().cloned());
+        for p in &def.params {
+            match p {
+                Param::Name(n) => {
+                    fr.bound.insert(n.clone());
+                }
+                Param::Destructure(names) => fr.bound.extend(names.iter().map(|(_, l)| l.clone())),
+            }
+        }
         for (i, p) in def.params.iter().enumerate() {
             let Some(t) = taint_of(i, p) else { continue };
             match p {
@@ -525,6 +573,12 @@ impl<'c> Analyzer<'c> {
                 };
                 for target in targets {
                     if let Target::Name(n) = target {
+                        if !*augment
+                            && (!fr.functions.is_empty()
+                                || matches!(value, Expr::Object(..) | Expr::Function(..)))
+                        {
+                            self.bind_functions(fr, n, value);
+                        }
                         match &parsed_url {
                             Some(x) => {
                                 fr.url_of.insert(n.clone(), x.clone());
@@ -706,9 +760,16 @@ impl<'c> Analyzer<'c> {
                         );
                     }
                 }
+                let module_level = self.is_module_state(fr, n, true);
+                if !module_level {
+                    fr.bound.insert(n.clone());
+                }
                 match t {
                     Some(t) => {
                         let t = t.step(fr.file, pos, format!("assigned to `{n}`"));
+                        if module_level {
+                            self.store_module_state(fr, n, t.clone());
+                        }
                         fr.env.insert(n.clone(), t);
                     }
                     None => {
@@ -716,9 +777,26 @@ impl<'c> Analyzer<'c> {
                     }
                 }
             }
-            Target::Member(base) => {
-                fr.slots.remove(base);
+            Target::Member(base, keys) => {
                 fr.consts.remove(base);
+                if let Some(t) = t.as_ref().filter(|_| self.is_module_state(fr, base, false)) {
+                    self.store_module_state(fr, base, t.clone());
+                }
+                // A field of an object literal nested in a tracked container:
+                // `cfg["db"]["cmd"] = x` sets that field only.
+                let path: Option<Vec<String>> = keys
+                    .iter()
+                    .map(|k| fr.value(k).and_then(|v| v.key()))
+                    .collect();
+                if let (Some(path), false) = (path, augment) {
+                    if let Some(Slots::Keys { entries, .. }) = fr.slots.get_mut(base) {
+                        if set_nested(entries, &path, &t) {
+                            fr.sync_slots(base);
+                            return;
+                        }
+                    }
+                }
+                fr.slots.remove(base);
                 if let Some(t) = t {
                     let merged = Taint::merge(fr.env.get(base).cloned(), Some(t));
                     if let Some(m) = merged {
@@ -728,9 +806,15 @@ impl<'c> Analyzer<'c> {
             }
             Target::Index(base, key) => {
                 fr.consts.remove(base);
+                if let Some(t) = t.as_ref().filter(|_| self.is_module_state(fr, base, false)) {
+                    self.store_module_state(fr, base, t.clone());
+                }
                 let key = fr.value(key).and_then(|k| k.key());
                 let updated = match (fr.slots.get_mut(base), key) {
                     (Some(Slots::Keys { entries, .. }), Some(k)) if !augment => {
+                        // What was known of the fields of the old value no longer holds.
+                        let nested = format!("{k}{NESTED}");
+                        entries.retain(|e, _| !e.starts_with(&nested));
                         entries.insert(k, (t.clone(), Vec::new()));
                         true
                     }
@@ -759,6 +843,7 @@ impl<'c> Analyzer<'c> {
             }
             Target::Destructure(names) => {
                 for (key, local) in names {
+                    fr.bound.insert(local.clone());
                     if key.as_deref().is_some_and(is_service_field) {
                         fr.env.remove(local);
                         continue;
@@ -877,7 +962,10 @@ impl<'c> Analyzer<'c> {
             return None;
         }
         match e {
-            Expr::Name(n, _) => fr.env.get(n).cloned(),
+            Expr::Name(n, _) => match fr.env.get(n) {
+                Some(t) => Some(t.clone()),
+                None => self.module_value(fr, n),
+            },
             Expr::Member { .. } if is_env_object(e) => Some(Taint {
                 kinds: ENVIRON,
                 steps: vec![(fr.file, e.pos(), "the whole environment".to_string())],
@@ -892,35 +980,11 @@ impl<'c> Analyzer<'c> {
                     self.eval(fr, i);
                 }
                 // A field of an object literal nested in a tracked one: `cfg["db"]["host"]`.
-                if let Expr::Member {
-                    obj: outer,
-                    key: outer_key,
-                    index: outer_index,
-                    ..
-                } = obj.as_ref()
-                {
-                    if let Expr::Name(base, _) = outer.as_ref() {
-                        let k1 = match (outer_key, outer_index) {
-                            (Some(k), _) => Some(k.clone()),
-                            (None, Some(i)) => fr.value(i).and_then(|v| v.key()),
-                            _ => None,
-                        };
-                        let k2 = match (key, index) {
-                            (Some(k), _) => Some(k.clone()),
-                            (None, Some(i)) => fr.value(i).and_then(|v| v.key()),
-                            _ => None,
-                        };
-                        if let (Some(k1), Some(k2), Some(Slots::Keys { entries, .. })) =
-                            (k1, k2, fr.slots.get(base))
-                        {
-                            if entries.contains_key(&format!("{k1}{NESTED}")) {
-                                let t = entries
-                                    .get(&format!("{k1}{NESTED}{k2}"))
-                                    .and_then(|(t, _)| t.clone());
-                                return t.map(|t| {
-                                    t.step(fr.file, e.pos(), format!("field of `{base}`"))
-                                });
-                            }
+                if let Some((base, path)) = access_path(fr, e) {
+                    if let Some(Slots::Keys { entries, .. }) = fr.slots.get(&base) {
+                        if let Some(t) = get_nested(entries, &path) {
+                            return t
+                                .map(|t| t.step(fr.file, e.pos(), format!("field of `{base}`")));
                         }
                     }
                 }
@@ -1079,7 +1143,7 @@ impl<'c> Analyzer<'c> {
         let kwargs: Vec<Option<Taint>> = c.kwargs.iter().map(|(_, v)| self.eval(fr, v)).collect();
         // A function of this code base named like a library sink (`readFile`) is analysed, not
         // matched by name.
-        if self.resolve_local(fr, &c.callee).is_none() {
+        if self.resolve_local(fr, &c.callee).is_none() && self.dispatched(fr, c).is_empty() {
             self.sinks(fr, c, &recv, &args, &kwargs);
         }
         self.weak_hash_check(fr, c);
@@ -1567,20 +1631,11 @@ impl<'c> Analyzer<'c> {
                     let k = k.clone().unwrap_or_default();
                     let element = (self.peek(fr, v), fr.value(v).into_iter().collect());
                     map.insert(k.clone(), element);
-                    // One level further: the fields of an object literal inside, under
-                    // `outer` + SEP + `inner`, and SEP marking that all of them are known.
+                    // Further down: the fields of object literals inside, under
+                    // `outer` + SEP + `inner`, and `outer` + SEP marking that all of them are
+                    // known.
                     if let Expr::Object(inner, _) = v {
-                        if inner.iter().all(|(ik, _)| ik.is_some()) {
-                            map.insert(format!("{k}{NESTED}"), (None, Vec::new()));
-                            for (ik, iv) in inner {
-                                let element =
-                                    (self.peek(fr, iv), fr.value(iv).into_iter().collect());
-                                map.insert(
-                                    format!("{k}{NESTED}{}", ik.clone().unwrap_or_default()),
-                                    element,
-                                );
-                            }
-                        }
+                        self.nested_fields(fr, &k, inner, &mut map, 1);
                     }
                 }
                 Some(Slots::Keys {
@@ -1607,6 +1662,30 @@ impl<'c> Analyzer<'c> {
                 _ => None,
             },
             _ => None,
+        }
+    }
+
+    /// The fields of an object literal at `prefix` inside a tracked container, to
+    /// `MAX_NESTING` levels.
+    fn nested_fields(
+        &mut self,
+        fr: &mut Frame,
+        prefix: &str,
+        fields: &[(Option<String>, Expr)],
+        map: &mut std::collections::BTreeMap<String, values::Element>,
+        depth: usize,
+    ) {
+        if depth > MAX_NESTING || fields.iter().any(|(k, _)| k.is_none()) {
+            return;
+        }
+        map.insert(format!("{prefix}{NESTED}"), (None, Vec::new()));
+        for (k, v) in fields {
+            let key = format!("{prefix}{NESTED}{}", k.clone().unwrap_or_default());
+            let element = (self.peek(fr, v), fr.value(v).into_iter().collect());
+            map.insert(key.clone(), element);
+            if let Expr::Object(inner, _) = v {
+                self.nested_fields(fr, &key, inner, map, depth + 1);
+            }
         }
     }
 
@@ -1810,6 +1889,9 @@ impl<'c> Analyzer<'c> {
         if let Some((file, def)) = self.resolve_local(fr, &c.callee) {
             return Some(self.run_call(fr, c, file, def, args));
         }
+        if let Some(r) = self.run_dispatched(fr, c, args) {
+            return Some(r);
+        }
         // A method called on an object the analysis cannot type (built by a factory,
         // `getattr`): the code base's methods of that name, when there are few, are what runs.
         let Some(Expr::Name(obj, _)) = &c.receiver else {
@@ -1873,13 +1955,32 @@ impl<'c> Analyzer<'c> {
     ) -> Option<Taint> {
         let mut mask: Vec<bool> = args.iter().map(Option::is_some).collect();
         mask.push(this.is_some());
-        let key = (file, def.name.clone(), mask.clone());
-        if !mask.iter().any(|m| *m) {
-            // Nothing tainted goes in: only its own sources (secrets, errors) matter; analyse once.
-            if let Some(r) = self.memo.get(&key) {
-                return r.clone();
-            }
-        } else if let Some(r) = self.memo.get(&key) {
+        // Functions passed as arguments (`apply(run_cmd, x)`, callbacks) are what the
+        // parameters call; which ones they are is part of what the result depends on.
+        let passed: Vec<(String, Vec<state::Callable>)> = c
+            .args
+            .iter()
+            .zip(&def.params)
+            .filter_map(|(a, p)| match p {
+                Param::Name(p) => {
+                    let fns = self.functions_of(fr, a);
+                    (!fns.is_empty()).then(|| (p.clone(), fns))
+                }
+                Param::Destructure(_) => None,
+            })
+            .collect();
+        let identity: Vec<(usize, Pos)> = passed
+            .iter()
+            .flat_map(|(_, fns)| fns.iter().map(|(f, d)| (*f, d.pos)))
+            .collect();
+        let key = (
+            file,
+            def.name.clone(),
+            mask,
+            self.state_generation,
+            identity,
+        );
+        if let Some(r) = self.memo.get(&key) {
             return r.clone();
         }
         self.memo.insert(key.clone(), None);
@@ -1890,6 +1991,7 @@ impl<'c> Analyzer<'c> {
                 inner.env.insert(name.to_string(), t.clone());
             }
         }
+        inner.functions.extend(passed);
         let callee_text = c.text.clone();
         let step_file = fr.file;
         self.bind_params(&mut inner, &def, |i, _| {
@@ -2489,7 +2591,7 @@ fn bind_bases(bases: &mut HashMap<String, UrlBase>, targets: &[Target], value: &
                     }
                 }
             }
-            Target::Member(_) | Target::Index(..) | Target::Ignore => {}
+            Target::Member(..) | Target::Index(..) | Target::Ignore => {}
         }
     }
 }
@@ -2991,6 +3093,82 @@ fn const_expr(v: &Value) -> Expr {
 
 /// Separates an outer and an inner key of a nested object literal in a container's keys.
 const NESTED: char = '\u{1}';
+
+/// How many levels of object literals inside a tracked container are tracked field by field.
+const MAX_NESTING: usize = 3;
+
+/// `base["a"]["b"]...` with constant keys, two levels or more: the base and the keys.
+fn access_path(fr: &Frame, e: &Expr) -> Option<(String, Vec<String>)> {
+    let mut keys = Vec::new();
+    let mut cur = e;
+    loop {
+        match cur {
+            Expr::Member {
+                obj, key, index, ..
+            } => {
+                let k = match (key, index) {
+                    (Some(k), _) => k.clone(),
+                    (None, Some(i)) => fr.value(i)?.key()?,
+                    _ => return None,
+                };
+                keys.push(k);
+                if keys.len() > MAX_NESTING + 1 {
+                    return None;
+                }
+                cur = obj;
+            }
+            Expr::Name(base, _) if keys.len() >= 2 => {
+                keys.reverse();
+                return Some((base.clone(), keys));
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// The key of a nested field: the path's keys joined by SEP.
+fn nested_key(path: &[String]) -> String {
+    path.join(&NESTED.to_string())
+}
+
+/// A nested field's taint when the object holding it is known field by field (`Some(None)`:
+/// known to carry nothing); `None` when the read cannot be decided here.
+fn get_nested(
+    entries: &std::collections::BTreeMap<String, values::Element>,
+    path: &[String],
+) -> Option<Option<Taint>> {
+    let (_, parent) = path.split_last()?;
+    if !entries.contains_key(&format!("{}{NESTED}", nested_key(parent))) {
+        return None;
+    }
+    Some(entries.get(&nested_key(path)).and_then(|(t, _)| t.clone()))
+}
+
+/// Sets a nested field of an object known field by field, and merges the value into the
+/// objects that enclose it; false when that object is not known field by field.
+fn set_nested(
+    entries: &mut std::collections::BTreeMap<String, values::Element>,
+    path: &[String],
+    t: &Option<Taint>,
+) -> bool {
+    let Some((_, parent)) = path.split_last() else {
+        return false;
+    };
+    if parent.is_empty() || !entries.contains_key(&format!("{}{NESTED}", nested_key(parent))) {
+        return false;
+    }
+    let key = nested_key(path);
+    let below = format!("{key}{NESTED}");
+    entries.retain(|e, _| !e.starts_with(&below));
+    entries.insert(key, (t.clone(), Vec::new()));
+    for i in 1..path.len() {
+        if let Some((et, values)) = entries.get_mut(&nested_key(&path[..i])) {
+            *et = Taint::merge(et.take(), t.clone());
+            values.clear();
+        }
+    }
+    true
+}
 
 /// Methods that put their arguments into the object they are called on.
 const MUTATORS: &[&str] = &[

@@ -66,13 +66,18 @@ pub struct Call {
     pub pos: Pos,
     /// Source text of the call, shortened, for messages.
     pub text: String,
+    /// `table[key](...)`: the key of a function taken from a table of functions; `callee` is
+    /// then `table[]`.
+    pub key: Option<Box<Expr>>,
 }
 
 #[derive(Debug, Clone)]
 pub enum Target {
     Name(String),
-    /// `a.b.c = ...`, `obj[k][j] = ...`: taints the base variable.
-    Member(String),
+    /// `a.b.c = ...`, `obj[k][j] = ...` (two levels or more below a variable): the base
+    /// variable and the keys from the outermost in; no keys when the path is too deep or not
+    /// made of members and subscripts.
+    Member(String, Vec<Expr>),
     /// `obj[k] = ...` / `obj.k = ...` one level below a variable: taints the base variable,
     /// and sets the element `k` when the key is a constant.
     Index(String, Expr),
@@ -122,6 +127,9 @@ pub struct FunctionDef {
     pub pos: Pos,
     /// Where the definition ends (for telling which function a position belongs to).
     pub end: Pos,
+    /// Module-level names the function assigns: Python's `global` names, and JavaScript names
+    /// it assigns without declaring them.
+    pub globals: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -41,6 +41,9 @@ pub fn lower(text: &str, typescript: bool) -> Option<Module> {
     Some(l.module)
 }
 
+/// How many keys below a variable an assignment's access path keeps (`a.b.c.d = x`).
+const MAX_TARGET_KEYS: usize = 4;
+
 fn named_children(n: Node) -> Vec<Node> {
     let mut c = n.walk();
     n.named_children(&mut c).collect()
@@ -505,13 +508,76 @@ impl Lower<'_> {
             Some(e) => vec![Stmt::Return(Some(self.expr(e, depth + 1)), pos(e))],
             None => Vec::new(),
         };
+        let globals = n
+            .child_by_field_name("body")
+            .map(|b| self.undeclared_assignments(b, &params))
+            .unwrap_or_default();
         Some(FunctionDef {
             name,
             params,
             body,
             pos: pos(n),
             end: end(n),
+            globals,
         })
+    }
+
+    /// Names a function body assigns without declaring them (nor taking them as parameters):
+    /// they live in an enclosing scope, the module's when the function is a module function.
+    fn undeclared_assignments(&self, body: Node, params: &[Param]) -> Vec<String> {
+        let mut declared: Vec<String> = params
+            .iter()
+            .flat_map(|p| match p {
+                Param::Name(n) => vec![n.clone()],
+                Param::Destructure(names) => names.iter().map(|(_, l)| l.clone()).collect(),
+            })
+            .collect();
+        let mut assigned = Vec::new();
+        let mut stack = vec![body];
+        let mut seen = 0usize;
+        while let Some(n) = stack.pop() {
+            seen += 1;
+            if seen > 100_000 {
+                break;
+            }
+            match n.kind() {
+                "variable_declarator" => {
+                    if let Some(name) = n.child_by_field_name("name") {
+                        match name.kind() {
+                            "identifier" => declared.push(self.text(name)),
+                            _ => declared
+                                .extend(self.pattern_names(name).into_iter().map(|(_, l)| l)),
+                        }
+                    }
+                }
+                "function_declaration" | "class_declaration" => {
+                    if let Some(name) = n.child_by_field_name("name") {
+                        declared.push(self.text(name));
+                    }
+                    continue;
+                }
+                "assignment_expression" | "augmented_assignment_expression" => {
+                    if let Some(left) = n
+                        .child_by_field_name("left")
+                        .filter(|l| l.kind() == "identifier")
+                    {
+                        assigned.push(self.text(left));
+                    }
+                }
+                // Nested functions have their own scope.
+                "arrow_function"
+                | "function_expression"
+                | "function"
+                | "method_definition"
+                | "generator_function"
+                | "generator_function_declaration" => continue,
+                _ => {}
+            }
+            stack.extend(named_children(n));
+        }
+        assigned.retain(|a| !declared.contains(a));
+        assigned.dedup();
+        assigned
     }
 
     fn param(&self, c: Node) -> Option<Param> {
@@ -778,6 +844,7 @@ impl Lower<'_> {
             is_new: false,
             pos: pos(n),
             text,
+            key: None,
         }))))
     }
 
@@ -799,12 +866,32 @@ impl Lower<'_> {
                         return vec![Target::Index(self.text(obj), key)];
                     }
                 }
+                // The keys from the base variable in: `cfg.db.cmd` -> cfg, [db, cmd].
                 let mut base = n;
+                let mut keys = Vec::new();
+                let mut known = true;
                 while let Some(o) = base.child_by_field_name("object") {
+                    let key = match base.kind() {
+                        "member_expression" => base
+                            .child_by_field_name("property")
+                            .map(|a| Expr::Str(self.text(a), pos(a))),
+                        "subscript_expression" => {
+                            base.child_by_field_name("index").map(|k| self.expr(k, 1))
+                        }
+                        _ => None,
+                    };
+                    match key {
+                        Some(k) if keys.len() < MAX_TARGET_KEYS => keys.push(k),
+                        _ => known = false,
+                    }
                     base = o;
                 }
+                keys.reverse();
+                if !known {
+                    keys.clear();
+                }
                 if base.kind() == "identifier" {
-                    vec![Target::Member(self.text(base))]
+                    vec![Target::Member(self.text(base), keys)]
                 } else {
                     vec![Target::Ignore]
                 }
@@ -1043,11 +1130,25 @@ impl Lower<'_> {
         let func = n
             .child_by_field_name("function")
             .or_else(|| n.child_by_field_name("constructor"));
-        let callee = func.and_then(|f| self.dotted(f)).unwrap_or_else(|| {
-            func.and_then(|f| f.child_by_field_name("property"))
-                .map(|a| self.text(a))
-                .unwrap_or_default()
-        });
+        // `handlers[event.action](...)`: a function taken from a table.
+        let table = func
+            .filter(|f| f.kind() == "subscript_expression")
+            .and_then(|f| {
+                let base = self.dotted(f.child_by_field_name("object")?)?;
+                let key = f.child_by_field_name("index")?;
+                Some((format!("{base}[]"), Box::new(self.expr(key, d))))
+            });
+        let (callee, key) = match table {
+            Some((callee, key)) => (callee, Some(key)),
+            None => (
+                func.and_then(|f| self.dotted(f)).unwrap_or_else(|| {
+                    func.and_then(|f| f.child_by_field_name("property"))
+                        .map(|a| self.text(a))
+                        .unwrap_or_default()
+                }),
+                None,
+            ),
+        };
         let receiver = func
             .filter(|f| f.kind() == "member_expression")
             .and_then(|f| f.child_by_field_name("object"))
@@ -1079,6 +1180,7 @@ impl Lower<'_> {
             is_new,
             pos: p,
             text,
+            key,
         }))
     }
 }

@@ -89,6 +89,9 @@ pub fn lower(text: &str) -> Option<Module> {
     Some(l.module)
 }
 
+/// How many keys below a variable an assignment's access path keeps (`a["b"]["c"]["d"] = x`).
+const MAX_TARGET_KEYS: usize = 4;
+
 fn named_children(n: Node) -> Vec<Node> {
     let mut c = n.walk();
     n.named_children(&mut c).collect()
@@ -292,13 +295,42 @@ impl Lower<'_> {
             .child_by_field_name("body")
             .map(|b| self.block(b, depth + 1))
             .unwrap_or_default();
+        let globals = n
+            .child_by_field_name("body")
+            .map(|b| self.global_names(b))
+            .unwrap_or_default();
         Some(FunctionDef {
             name,
             params,
             body,
             pos: pos(n),
             end: end(n),
+            globals,
         })
+    }
+
+    /// The names a function body declares `global` (not those of functions nested in it).
+    fn global_names(&self, body: Node) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack = vec![body];
+        while let Some(n) = stack.pop() {
+            for c in named_children(n) {
+                match c.kind() {
+                    "global_statement" => out.extend(
+                        named_children(c)
+                            .into_iter()
+                            .filter(|i| i.kind() == "identifier")
+                            .map(|i| self.text(i)),
+                    ),
+                    "function_definition" | "class_definition" | "lambda" => {}
+                    k if k.ends_with("statement") || k == "block" || k.ends_with("clause") => {
+                        stack.push(c)
+                    }
+                    _ => {}
+                }
+            }
+        }
+        out
     }
 
     fn params(&self, p: Node) -> Vec<Param> {
@@ -719,6 +751,7 @@ impl Lower<'_> {
             is_new: false,
             pos: pos(n),
             text,
+            key: None,
         }))))
     }
 
@@ -740,15 +773,35 @@ impl Lower<'_> {
                         return vec![Target::Index(self.text(obj), key)];
                     }
                 }
+                // The keys from the base variable in: `cfg["db"]["cmd"]` -> cfg, [db, cmd].
                 let mut base = n;
+                let mut keys = Vec::new();
+                let mut known = true;
                 while let Some(inner) = base
                     .child_by_field_name("object")
                     .or_else(|| base.child_by_field_name("value"))
                 {
+                    let key = match base.kind() {
+                        "attribute" => base
+                            .child_by_field_name("attribute")
+                            .map(|a| Expr::Str(self.text(a), pos(a))),
+                        "subscript" => base
+                            .child_by_field_name("subscript")
+                            .map(|k| self.expr(k, 1)),
+                        _ => None,
+                    };
+                    match key {
+                        Some(k) if keys.len() < MAX_TARGET_KEYS => keys.push(k),
+                        _ => known = false,
+                    }
                     base = inner;
                 }
+                keys.reverse();
+                if !known {
+                    keys.clear();
+                }
                 if base.kind() == "identifier" {
-                    vec![Target::Member(self.text(base))]
+                    vec![Target::Member(self.text(base), keys)]
                 } else {
                     vec![Target::Ignore]
                 }
@@ -984,6 +1037,7 @@ impl Lower<'_> {
                     body,
                     pos: p,
                     end: end(n),
+                    globals: Vec::new(),
                 }))
             }
             "integer" | "float" | "true" | "false" | "none" => Expr::Const(self.text(n), p),
@@ -1032,11 +1086,23 @@ impl Lower<'_> {
     fn call(&self, n: Node, d: usize) -> Expr {
         let p = pos(n);
         let func = n.child_by_field_name("function");
-        let callee = func.and_then(|f| self.dotted(f)).unwrap_or_else(|| {
-            func.and_then(|f| f.child_by_field_name("attribute"))
-                .map(|a| self.text(a))
-                .unwrap_or_default()
+        // `HANDLERS[action](...)`: a function taken from a table.
+        let table = func.filter(|f| f.kind() == "subscript").and_then(|f| {
+            let base = self.dotted(f.child_by_field_name("value")?)?;
+            let key = f.child_by_field_name("subscript")?;
+            Some((format!("{base}[]"), Box::new(self.expr(key, d))))
         });
+        let (callee, key) = match table {
+            Some((callee, key)) => (callee, Some(key)),
+            None => (
+                func.and_then(|f| self.dotted(f)).unwrap_or_else(|| {
+                    func.and_then(|f| f.child_by_field_name("attribute"))
+                        .map(|a| self.text(a))
+                        .unwrap_or_default()
+                }),
+                None,
+            ),
+        };
         let receiver = func
             .filter(|f| f.kind() == "attribute")
             .and_then(|f| f.child_by_field_name("object"))
@@ -1071,6 +1137,7 @@ impl Lower<'_> {
             is_new: false,
             pos: p,
             text,
+            key,
         }))
     }
 }

@@ -333,7 +333,7 @@ pub fn changed_in(body: &[Stmt]) -> HashSet<String> {
     fn targets(ts: &[Target], out: &mut HashSet<String>) {
         for t in ts {
             match t {
-                Target::Name(n) | Target::Member(n) | Target::Index(n, _) => {
+                Target::Name(n) | Target::Member(n, _) | Target::Index(n, _) => {
                     out.insert(n.clone());
                 }
                 Target::Destructure(names) => {

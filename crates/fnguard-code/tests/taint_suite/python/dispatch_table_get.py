@@ -1,0 +1,28 @@
+# expect: FG501
+import os, json, base64, subprocess, shlex, pickle, yaml, sqlite3, re, hashlib, hmac, logging
+import requests, boto3, jwt
+from lxml import etree
+import pymongo
+logger = logging.getLogger()
+conn = sqlite3.connect(':memory:')
+table = boto3.resource('dynamodb').Table('t')
+sm = boto3.client('secretsmanager')
+sns = boto3.client('sns')
+ALLOWED = {'ls', 'pwd'}
+BASE = '/opt/data/'
+
+def handler(event, context):
+    fn = HANDLERS.get(event['action'], say)
+    fn(event['arg'])
+
+
+def run_cmd(a):
+    os.system(a)
+
+def say(a):
+    print(a)
+
+def apply(f, x):
+    return f(x)
+
+HANDLERS = {'run': run_cmd, 'say': say}
