@@ -36,6 +36,7 @@ RULE_CATEGORY = {
     "FG525": "weakrand",
     "FG526": "securecookie",
     "FG515": "hash",
+    "FG529": "hash",
 }
 
 # The categories whose thresholds the taint engine is held to (issue 21).

@@ -436,6 +436,17 @@ JS += [
  ("nested_write_other_field", [], "const cfg = { db: {} };\ncfg.db.cmd = event.cmd;\ncfg.db.safe = 'ls';\nexec(cfg.db.safe);"),
  ("nested_write_field", ["FG501"], "const cfg = { db: {} };\ncfg.db.cmd = event.cmd;\ncfg.db.safe = 'ls';\nexec(cfg.db.cmd);"),
 ]
+PY += [
+ ("broken_hash_signature", ["FG529"], "signature = hashlib.md5((event['body'] + os.environ['KEY']).encode()).hexdigest()\nreturn {'sig': signature}"),
+ ("broken_hash_credentials_file", ["FG529"], "h = hashlib.new('sha1')\nh.update(event['body'].encode())\nwith open('/mnt/users/passwords.db', 'a') as f:\n    f.write(h.hexdigest())"),
+ ("broken_hash_etag", [], "etag = hashlib.md5(event['body'].encode()).hexdigest()\nreturn {'headers': {'ETag': etag}}"),
+ ("broken_hash_not_for_security", [], "api_token = hashlib.md5(event['body'].encode(), usedforsecurity=False).hexdigest()\nreturn {'n': len(api_token)}"),
+ ("strong_hash_credentials_file", [], "h = hashlib.new('sha512')\nh.update(event['body'].encode())\nwith open('/mnt/users/passwords.db', 'a') as f:\n    f.write(h.hexdigest())"),
+]
+JS += [
+ ("broken_hash_session_id", ["FG529"], "const sessionId = crypto.createHash('sha1').update(event.body + Date.now()).digest('hex');\nreturn { n: sessionId.length };"),
+ ("broken_hash_content_md5", [], "const contentMd5 = crypto.createHash('md5').update(event.body).digest('base64');\nreturn { headers: { 'Content-MD5': contentMd5 } };"),
+]
 JS_MODULE = "const { exec } = require('child_process');\n"
 JS_WEB += [
  ("module_let_set_then_used", ["FG501"], JS_MODULE + "let last = 'ls';\nfunction remember(e) { last = e.cmd; }\nfunction runLast() { exec(last); }\nexports.handler = async (event) => {\n  remember(event);\n  runLast();\n};\n"),

@@ -20,6 +20,9 @@ pub const SECRET: u8 = 4;
 pub const ENVIRON: u8 = 8;
 /// A value from a non-cryptographic random generator (`random.random()`, `Math.random()`).
 pub const RANDOM: u8 = 16;
+/// A digest of a broken hash function (MD5, SHA-1): collisions are practical, and the fast
+/// functions give up stored credentials to brute force.
+pub const WEAK_DIGEST: u8 = 32;
 
 /// Calls into local functions are followed this deep.
 const MAX_CALL_DEPTH: usize = 6;
@@ -169,6 +172,8 @@ struct Frame {
     html: bool,
     /// Module-level names this function assigns (`global x`; JS names it does not declare).
     globals: HashSet<String>,
+    /// Variables holding a file opened at a path named for credentials (`passwords.txt`).
+    credential_files: HashSet<String>,
     /// Names bound in this function (parameters, assignments): they hide module-level state.
     bound: HashSet<String>,
     /// Variables and table entries holding functions: `f`, `table.key`, and `table[]` for every
@@ -228,6 +233,7 @@ impl Frame {
             url_of: self.url_of.clone(),
             html: false,
             globals: self.globals.clone(),
+            credential_files: self.credential_files.clone(),
             bound: self.bound.clone(),
             functions: self.functions.clone(),
         }
@@ -478,6 +484,7 @@ impl<'c> Analyzer<'c> {
             url_of: HashMap::new(),
             html: false,
             globals: HashSet::new(),
+            credential_files: HashSet::new(),
             bound: HashSet::new(),
             functions: self
                 .facts
@@ -571,8 +578,17 @@ impl<'c> Analyzer<'c> {
                     }
                     _ => None,
                 };
+                let credential_file = match value {
+                    Expr::Call(c) => opens_credential_file(c),
+                    _ => false,
+                };
                 for target in targets {
                     if let Target::Name(n) = target {
+                        if credential_file {
+                            fr.credential_files.insert(n.clone());
+                        } else {
+                            fr.credential_files.remove(n);
+                        }
                         if !*augment
                             && (!fr.functions.is_empty()
                                 || matches!(value, Expr::Object(..) | Expr::Function(..)))
@@ -748,6 +764,18 @@ impl<'c> Analyzer<'c> {
                 } else {
                     t
                 };
+                if let Some(dt) = t.as_ref().filter(|t| t.kinds & WEAK_DIGEST != 0) {
+                    if is_credential_word(n) || is_signature_word(n) {
+                        self.report(
+                            "FG529",
+                            fr.file,
+                            pos,
+                            &format!("{n} = …"),
+                            dt.clone(),
+                            "an MD5/SHA-1 digest becomes a credential or signature".into(),
+                        );
+                    }
+                }
                 if let Some(rt) = t.as_ref().filter(|t| t.kinds & RANDOM != 0) {
                     if is_credential_word(n) {
                         self.report(
@@ -1166,6 +1194,7 @@ impl<'c> Analyzer<'c> {
         }
         self.shell_list_check(fr, c, &args);
         self.store_checks(fr, c, &args);
+        self.credential_file_write(fr, c, &args);
         if let Some(Expr::Name(base, _)) = &c.receiver {
             if let Some(r) = self.container_call(fr, base, c, &args, &kwargs) {
                 return r;
@@ -1186,6 +1215,17 @@ impl<'c> Analyzer<'c> {
                     ),
                 )],
                 payload: true,
+                ..Taint::default()
+            });
+        }
+        if let Some(algo) = broken_digest(fr, c) {
+            return Some(Taint {
+                kinds: WEAK_DIGEST,
+                steps: vec![(
+                    fr.file,
+                    c.pos,
+                    format!("an {algo} digest from `{}`", c.text),
+                )],
                 ..Taint::default()
             });
         }
@@ -1328,9 +1368,10 @@ impl<'c> Analyzer<'c> {
                 built_by.is_some_and(|b| s.receivers.iter().any(|p| callee_matches(p, b)));
             if by_receiver || s.calls.iter().any(|p| callee_matches(p, callee)) {
                 if s.rules.is_empty() {
-                    // A number made from a random value is as guessable as the value.
+                    // A number made from a random value is as guessable as the value, and a
+                    // broken digest's hex text is that digest.
                     return result.and_then(|mut t| {
-                        t.kinds &= RANDOM;
+                        t.kinds &= RANDOM | WEAK_DIGEST;
                         (t.kinds != 0).then_some(t)
                     });
                 }
@@ -1486,6 +1527,22 @@ impl<'c> Analyzer<'c> {
             .unwrap_or_default();
         if let Some(t) = args.get(1).cloned().flatten() {
             let receiver = c.callee.rsplit_once('.').map(|(r, _)| r).unwrap_or("");
+            if t.kinds & WEAK_DIGEST != 0
+                && (cookie
+                    || is_credential_word(receiver)
+                    || is_credential_word(&key_text)
+                    || is_signature_word(&key_text))
+            {
+                let text = c.text.clone();
+                self.report(
+                    "FG529",
+                    fr.file,
+                    c.pos,
+                    &text,
+                    t.clone(),
+                    "an MD5/SHA-1 digest is stored as a credential or signature".into(),
+                );
+            }
             if t.kinds & RANDOM != 0
                 && (cookie || is_credential_word(receiver) || is_credential_word(&key_text))
             {
@@ -1534,6 +1591,40 @@ impl<'c> Analyzer<'c> {
                 c,
                 "a cookie",
                 format!("a cookie is set {missing}"),
+            );
+        }
+    }
+
+    /// FG529: a broken digest written to a file named for credentials
+    /// (`open("passwords.txt").write(md5)`, `fs.appendFileSync("passwords.txt", md5)`).
+    fn credential_file_write(&mut self, fr: &Frame, c: &Call, args: &[Option<Taint>]) {
+        let method = c.callee.rsplit('.').next().unwrap_or("");
+        let data = match (method, &c.receiver) {
+            ("write" | "writelines" | "write_text" | "write_bytes", Some(Expr::Name(f, _)))
+                if fr.credential_files.contains(f) =>
+            {
+                args.first()
+            }
+            ("writeFileSync" | "appendFileSync" | "writeFile" | "appendFile", _)
+                if c.args.first().is_some_and(names_credential_file) =>
+            {
+                args.get(1)
+            }
+            _ => return,
+        };
+        if let Some(t) = data
+            .cloned()
+            .flatten()
+            .filter(|t| t.kinds & WEAK_DIGEST != 0)
+        {
+            let text = c.text.clone();
+            self.report(
+                "FG529",
+                fr.file,
+                c.pos,
+                &text,
+                t,
+                "an MD5/SHA-1 digest is stored in a credentials file".into(),
             );
         }
     }
@@ -2494,6 +2585,7 @@ fn kind_ok(s: &Sink, t: &Taint) -> bool {
                 "secret" => SECRET,
                 "environ" => ENVIRON,
                 "random" => RANDOM,
+                "weak-digest" => WEAK_DIGEST,
                 _ => 0,
             }
         })
@@ -2694,6 +2786,8 @@ fn describe(t: &Taint) -> &'static str {
         "a secret"
     } else if t.kinds & ENVIRON != 0 {
         "the whole environment"
+    } else if t.kinds & WEAK_DIGEST != 0 {
+        "an MD5/SHA-1 digest"
     } else {
         "error details"
     }
@@ -2758,6 +2852,71 @@ fn is_lambda_invoke(c: &Call) -> bool {
 }
 
 /// Generators that are not for secrets: `random` (Mersenne Twister), `Math.random`, numpy.
+/// `open(path)`, `io.open(path)`, `Path(path).open()` with a path named for credentials.
+fn opens_credential_file(c: &Call) -> bool {
+    match c.callee.as_str() {
+        "open" | "io.open" | "codecs.open" => c.args.first().is_some_and(names_credential_file),
+        callee if callee.ends_with(".open") => match &c.receiver {
+            Some(Expr::Call(inner)) if inner.callee.ends_with("Path") => {
+                inner.args.first().is_some_and(names_credential_file)
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// A path whose literal parts name a credentials store (`passwords.txt`, `/data/secrets.db`).
+fn names_credential_file(path: &Expr) -> bool {
+    let mut parts = Vec::new();
+    path.literals(&mut parts);
+    parts.iter().any(|p| {
+        let file = p.rsplit('/').next().unwrap_or(p);
+        is_credential_word(file)
+    })
+}
+
+/// Names of signatures and integrity tags, which a broken hash cannot protect.
+fn is_signature_word(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    t.contains("signature") || t.contains("hmac") || t == "sig" || t.ends_with("_sig")
+}
+
+/// The broken hash function a call computes a digest with (`hashlib.md5(...)`,
+/// `hashlib.new("sha1")`, `crypto.createHash("md5")`), unless the code says the digest is not
+/// for security (`usedforsecurity=False`) or it hashes a password (FG515 reports that).
+fn broken_digest(fr: &Frame, c: &Call) -> Option<&'static str> {
+    let named = |e: Option<&Expr>| -> Option<&'static str> {
+        let v = fr
+            .value(e?)?
+            .key()?
+            .to_ascii_lowercase()
+            .replace(['-', '_'], "");
+        match v.as_str() {
+            "md5" => Some("MD5"),
+            "sha1" => Some("SHA-1"),
+            _ => None,
+        }
+    };
+    let algo = match c.callee.as_str() {
+        "hashlib.md5" | "md5" | "Crypto.Hash.MD5.new" | "MD5.new" => Some("MD5"),
+        "hashlib.sha1" | "sha1" | "Crypto.Hash.SHA1.new" | "SHA1.new" => Some("SHA-1"),
+        "hashlib.new" => named(c.args.first()),
+        callee if callee.ends_with("createHash") => named(c.args.first()),
+        _ => None,
+    }?;
+    let not_for_security = c.kwargs.iter().any(|(k, v)| {
+        k == "usedforsecurity" && v.text().is_some_and(|t| t == "False" || t == "false")
+    });
+    let mut words = Vec::new();
+    c.args.iter().for_each(|a| a.words(&mut words));
+    let password = words.iter().any(|w| {
+        let w = w.to_ascii_lowercase();
+        w.contains("password") || w.contains("passwd") || w == "pwd" || w.ends_with("_pwd")
+    });
+    (!not_for_security && !password).then_some(algo)
+}
+
 fn is_weak_random(callee: &str) -> bool {
     if callee == "Math.random" {
         return true;

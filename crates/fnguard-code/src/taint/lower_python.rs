@@ -496,8 +496,13 @@ impl Lower<'_> {
                                     .named_child(0)
                                     .map(|e| self.expr(e, depth))
                                     .unwrap_or(Expr::Const(String::new(), pos(v)));
+                                // `as f`: the alias wraps the target (`as_pattern_target`).
                                 let target = v
                                     .child_by_field_name("alias")
+                                    .map(|a| match a.kind() {
+                                        "as_pattern_target" => a.named_child(0).unwrap_or(a),
+                                        _ => a,
+                                    })
                                     .map(|a| self.targets(a))
                                     .unwrap_or_default();
                                 out.push(Stmt::Assign {

@@ -79,6 +79,7 @@ pub static ALL: &[&dyn Rule] = &[
     &p5_code::fg526::InsecureCookie,
     &p5_code::fg527::EnvironmentLogged,
     &p5_code::fg528::EventEchoed,
+    &p5_code::fg529::BrokenHash,
     &p6_config::fg601::DeprecatedRuntime,
     &p6_config::fg602::SecretInEnvironment,
     &p6_config::fg603::EnvironmentWithoutCmk,

@@ -5,10 +5,10 @@ use fnguard_model::Finding;
 
 declare_rule! {
     /// ## What it does
-    /// Reports passwords hashed with a fast hash (MD5, SHA-1, SHA-2) instead of a password-hashing function.
-    /// The path from the source to the sink is in the evidence, with each step as a related
-    /// It is a pattern check on the handler's code and the local modules it imports
-    /// (no taint needed).
+    /// Reports passwords hashed with a fast hash (MD5, SHA-1, SHA-2) instead of a
+    /// password-hashing function: a hash call whose input names a password. It is a pattern
+    /// check on the handler's code and the local modules it imports (no taint needed); other
+    /// uses of MD5 and SHA-1 for credentials and signatures are FG529's.
     ///
     /// ## Why is this bad?
     /// Fast hashes are brute-forced at billions of guesses per second once the table leaks.

@@ -30,6 +30,7 @@ pub mod fg525;
 pub mod fg526;
 pub mod fg527;
 pub mod fg528;
+pub mod fg529;
 
 use crate::context::subject;
 use crate::{Context, RuleMeta};
