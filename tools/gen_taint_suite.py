@@ -447,6 +447,10 @@ JS += [
  ("broken_hash_session_id", ["FG529"], "const sessionId = crypto.createHash('sha1').update(event.body + Date.now()).digest('hex');\nreturn { n: sessionId.length };"),
  ("broken_hash_content_md5", [], "const contentMd5 = crypto.createHash('md5').update(event.body).digest('base64');\nreturn { headers: { 'Content-MD5': contentMd5 } };"),
 ]
+PY += [
+ ("path_resolved_expression_contained", [], "import pathlib\nbase = pathlib.Path(BASE)\np = (base / event['name']).resolve()\nif not str(p).startswith(str(base)):\n    return {'statusCode': 400}\nreturn p.read_text()"),
+ ("path_resolved_expression_unchecked", ["FG506"], "import pathlib\nbase = pathlib.Path(BASE)\np = (base / event['name']).resolve()\nreturn p.read_text()"),
+]
 JS_MODULE = "const { exec } = require('child_process');\n"
 JS_WEB += [
  ("module_let_set_then_used", ["FG501"], JS_MODULE + "let last = 'ls';\nfunction remember(e) { last = e.cmd; }\nfunction runLast() { exec(last); }\nexports.handler = async (event) => {\n  remember(event);\n  runLast();\n};\n"),

@@ -1483,7 +1483,7 @@ impl<'c> Analyzer<'c> {
                     | "path.resolve"
                     | "path.normalize"
                     | "fs.realpathSync"
-            ) || callee.ends_with(".resolve") && c.receiver.is_some();
+            ) || (method == "resolve" && c.receiver.is_some());
             if matches!(
                 callee.rsplit('.').next(),
                 Some(
