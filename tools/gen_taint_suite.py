@@ -451,7 +451,21 @@ PY += [
  ("path_resolved_expression_contained", [], "import pathlib\nbase = pathlib.Path(BASE)\np = (base / event['name']).resolve()\nif not str(p).startswith(str(base)):\n    return {'statusCode': 400}\nreturn p.read_text()"),
  ("path_resolved_expression_unchecked", ["FG506"], "import pathlib\nbase = pathlib.Path(BASE)\np = (base / event['name']).resolve()\nreturn p.read_text()"),
 ]
+PY_JOB = "\n\nclass Job:\n    def __init__(self, e):\n        self.cmd = e['cmd']\n        self.name = 'ls'\n\n    def run_name(self):\n        os.system(self.name)\n\n    def run_cmd(self):\n        os.system(self.cmd)\n\nclass Eager:\n    def __init__(self, e):\n        os.system(e['cmd'])"
+PY += [
+ ("instance_constant_field_in_method", [], "Job(event).run_name()\nj = Job(event)\nj.run_name()" + PY_JOB),
+ ("instance_event_field_in_method", ["FG501"], "j = Job(event)\nj.run_cmd()" + PY_JOB),
+ ("constructor_reaches_sink", ["FG501"], "Eager(event)" + PY_JOB),
+ ("loaded_object_other_field", [], "item = table.get_item(Key={'id': '1'})['Item']\nitem['status'] = event['status']\nos.system(item['cmd'])"),
+ ("loaded_object_field_set_from_event", ["FG501"], "item = table.get_item(Key={'id': '1'})['Item']\nitem['status'] = event['status']\nos.system(item['status'])"),
+ ("loaded_object_serialised_whole", ["FG501"], "item = table.get_item(Key={'id': '1'})['Item']\nitem['status'] = event['status']\nos.system(json.dumps(item))"),
+]
 JS_MODULE = "const { exec } = require('child_process');\n"
+JS_CLASS = JS_MODULE + "class Job {\n  constructor(e) { this.cmd = e.cmd; this.name = 'ls'; }\n  runName() { exec(this.name); }\n  runCmd() { exec(this.cmd); }\n}\n"
+JS_WEB += [
+ ("instance_constant_field_in_method", [], JS_CLASS + "exports.handler = async (event) => {\n  const j = new Job(event);\n  j.runName();\n};\n"),
+ ("instance_event_field_in_method", ["FG501"], JS_CLASS + "exports.handler = async (event) => {\n  const j = new Job(event);\n  j.runCmd();\n};\n"),
+]
 JS_WEB += [
  ("module_let_set_then_used", ["FG501"], JS_MODULE + "let last = 'ls';\nfunction remember(e) { last = e.cmd; }\nfunction runLast() { exec(last); }\nexports.handler = async (event) => {\n  remember(event);\n  runLast();\n};\n"),
  ("module_let_shadowed", [], JS_MODULE + "let last = 'ls';\nfunction remember(e) { let last = e.cmd; return last; }\nfunction runLast() { exec(last); }\nexports.handler = async (event) => {\n  remember(event);\n  runLast();\n};\n"),

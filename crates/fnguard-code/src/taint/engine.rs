@@ -270,6 +270,13 @@ pub struct Analyzer<'c> {
     state_generation: usize,
     /// Per file: its module-level names and the functions its top level binds.
     facts: Vec<Rc<state::ModuleFacts>>,
+    /// The fields of the instance a method runs on, for the next [`Self::run_call_on`].
+    pending_this_fields: Option<Slots>,
+    /// The instance built by the last constructor call analysed: (call position, the fields
+    /// its constructor set).
+    constructed: Option<(Pos, Slots)>,
+    /// Fields constructors set, by (file, constructor, which arguments are tainted).
+    ctor_memo: HashMap<(usize, String, Vec<bool>), Option<Slots>>,
     steps: usize,
     /// Function definitions whose bodies ran (file, start): what the entry points reach.
     pub visited: HashSet<(usize, Pos)>,
@@ -298,6 +305,9 @@ impl<'c> Analyzer<'c> {
             module_state: HashMap::new(),
             state_generation: 0,
             facts: Vec::new(),
+            pending_this_fields: None,
+            constructed: None,
+            ctor_memo: HashMap::new(),
             steps: 0,
             visited: HashSet::new(),
             called: HashSet::new(),
@@ -642,6 +652,16 @@ impl<'c> Analyzer<'c> {
                     }
                     self.assign(fr, target, t.clone(), *augment, *pos);
                 }
+                // `j = Job(event)`: the instance's fields are what its constructor set.
+                let built = self.constructed.take();
+                if let (Some((at, fields)), Expr::Call(c), [Target::Name(n)]) =
+                    (built, value, targets.as_slice())
+                {
+                    if at == c.pos && instance.is_some() && !*augment {
+                        fr.slots.insert(n.clone(), fields);
+                        fr.sync_slots(n);
+                    }
+                }
                 false
             }
             Stmt::Expr(e) => {
@@ -833,17 +853,32 @@ impl<'c> Analyzer<'c> {
                 }
             }
             Target::Index(base, key) => {
-                fr.consts.remove(base);
-                if let Some(t) = t.as_ref().filter(|_| self.is_module_state(fr, base, false)) {
+                let is_module_level = self.is_module_state(fr, base, false);
+                if let Some(t) = t.as_ref().filter(|_| is_module_level) {
                     self.store_module_state(fr, base, t.clone());
                 }
                 let key = fr.value(key).and_then(|k| k.key());
+                let was_constant = fr.consts.remove(base).is_some();
+                let held = fr.env.get(base).cloned();
                 let updated = match (fr.slots.get_mut(base), key) {
                     (Some(Slots::Keys { entries, .. }), Some(k)) if !augment => {
                         // What was known of the fields of the old value no longer holds.
                         let nested = format!("{k}{NESTED}");
                         entries.retain(|e, _| !e.starts_with(&nested));
                         entries.insert(k, (t.clone(), Vec::new()));
+                        true
+                    }
+                    (Some(Slots::Fields { fields, .. }), Some(k)) if !augment => {
+                        fields.insert(k, t.clone());
+                        true
+                    }
+                    // An object the code did not build gets its first field set: the field is
+                    // known from now on, the rest is what the object held.
+                    (None, Some(k)) if !augment && !was_constant && !is_module_level => {
+                        let mut fields = std::collections::BTreeMap::new();
+                        fields.insert(k, t.clone());
+                        fr.slots
+                            .insert(base.clone(), Slots::Fields { base: held, fields });
                         true
                     }
                     (Some(Slots::List(items)), Some(k)) if !augment => {
@@ -1336,6 +1371,16 @@ impl<'c> Analyzer<'c> {
                 t
             });
         }
+        let capitalised = callee
+            .rsplit('.')
+            .next()
+            .and_then(|n| n.chars().next())
+            .is_some_and(char::is_uppercase);
+        if c.is_new || capitalised {
+            if let Some(class) = self.resolve_class(fr, callee) {
+                self.run_constructor(fr, c, class, &args);
+            }
+        }
         // Flask/Werkzeug responses: `make_response((body, headers))`, `Response(body, ...)`: the
         // body is what the page shows; a non-HTML mimetype is no page.
         if matches!(
@@ -1806,6 +1851,14 @@ impl<'c> Analyzer<'c> {
         let n = c.args.len();
         let outcome: Option<Option<Taint>> = match (fr.slots.get(base).cloned(), method) {
             (None, _) => None,
+            // `obj.get("k")` on an object some of whose fields were set.
+            (Some(Slots::Fields { base: held, fields }), "get") if n >= 1 => key(fr, 0)
+                .and_then(|k| k.key())
+                .map(|k| match fields.get(&k) {
+                    Some(t) => Taint::merge(t.clone(), arg(1)),
+                    None => Taint::merge(held.map(|b| member_taint(b, Some(&k))), arg(1)),
+                }),
+            (Some(Slots::Fields { .. }), _) => None,
             (Some(Slots::List(mut items)), m) => {
                 let mut result = None;
                 let understood = match (m, n) {
@@ -1973,6 +2026,11 @@ impl<'c> Analyzer<'c> {
                 if let Some(def) = def {
                     // Lowering leaves `self` out of the parameters: it is bound by name.
                     let this = fr.env.get(obj).cloned();
+                    self.pending_this_fields = fr
+                        .slots
+                        .get(obj)
+                        .filter(|s| matches!(s, Slots::Fields { .. }))
+                        .cloned();
                     return Some(self.run_call_on(fr, c, file, def, args, this));
                 }
             }
@@ -2044,8 +2102,13 @@ impl<'c> Analyzer<'c> {
         args: &[Option<Taint>],
         this: Option<Taint>,
     ) -> Option<Taint> {
+        let this_fields = self.pending_this_fields.take();
         let mut mask: Vec<bool> = args.iter().map(Option::is_some).collect();
         mask.push(this.is_some());
+        // Which fields of the instance carry taint is part of what the result depends on.
+        if let Some(Slots::Fields { fields, .. }) = &this_fields {
+            mask.extend(fields.values().map(Option::is_some));
+        }
         // Functions passed as arguments (`apply(run_cmd, x)`, callbacks) are what the
         // parameters call; which ones they are is part of what the result depends on.
         let passed: Vec<(String, Vec<state::Callable>)> = c
@@ -2082,6 +2145,11 @@ impl<'c> Analyzer<'c> {
                 inner.env.insert(name.to_string(), t.clone());
             }
         }
+        if let Some(fields) = this_fields {
+            for name in ["self", "this"] {
+                inner.slots.insert(name.to_string(), fields.clone());
+            }
+        }
         inner.functions.extend(passed);
         let callee_text = c.text.clone();
         let step_file = fr.file;
@@ -2097,6 +2165,74 @@ impl<'c> Analyzer<'c> {
             .map(|t| t.step(step_file, c.pos, format!("returned by `{}`", def.name)));
         self.memo.insert(key, ret.clone());
         ret
+    }
+
+    /// Runs the constructor of a class of this code base (`__init__`, `constructor`) for
+    /// `Class(...)`/`new Class(...)`: the sinks it reaches, and the fields it sets on the new
+    /// instance (known field by field, the rest holding what the constructor was given).
+    fn run_constructor(
+        &mut self,
+        fr: &mut Frame,
+        c: &Call,
+        (file, class): (usize, String),
+        args: &[Option<Taint>],
+    ) {
+        if fr.depth >= MAX_CALL_DEPTH {
+            return;
+        }
+        let def = self.files[file]
+            .1
+            .methods
+            .iter()
+            .find(|m| {
+                m.name == format!("{class}.__init__") || m.name == format!("{class}.constructor")
+            })
+            .cloned();
+        let Some(def) = def else { return };
+        let mask: Vec<bool> = args.iter().map(Option::is_some).collect();
+        let key = (file, def.name.clone(), mask);
+        let fields = match self.ctor_memo.get(&key) {
+            Some(f) => f.clone(),
+            None => {
+                self.ctor_memo.insert(key.clone(), None);
+                self.visited.insert((file, def.pos));
+                let mut inner = self.frame(file, false, fr.depth + 1);
+                let fresh = Slots::Fields {
+                    base: None,
+                    fields: Default::default(),
+                };
+                for name in ["self", "this"] {
+                    inner.slots.insert(name.to_string(), fresh.clone());
+                }
+                let callee_text = c.text.clone();
+                let step_file = fr.file;
+                self.bind_params(&mut inner, &def, |i, _| {
+                    args.get(i)
+                        .cloned()
+                        .flatten()
+                        .map(|t| t.step(step_file, c.pos, format!("passed to `{callee_text}`")))
+                });
+                self.block(&mut inner, &def.body);
+                let me = if self.files[file].1.python {
+                    "self"
+                } else {
+                    "this"
+                };
+                let fields = inner
+                    .slots
+                    .get(me)
+                    .filter(|s| matches!(s, Slots::Fields { .. }))
+                    .cloned();
+                self.ctor_memo.insert(key, fields.clone());
+                fields
+            }
+        };
+        if let Some(Slots::Fields { fields, .. }) = fields {
+            let base = args
+                .iter()
+                .fold(None, |acc, a| Taint::merge(acc, a.clone()));
+            self.constructed = Some((c.pos, Slots::Fields { base, fields }));
+        }
     }
 
     /// The class of this code base a call instantiates: `Class(...)`, `module.Class(...)`.
@@ -2542,7 +2678,7 @@ fn is_stringify(callee: &str) -> bool {
     )
 }
 
-fn member_taint(mut t: Taint, key: Option<&str>) -> Taint {
+pub(super) fn member_taint(mut t: Taint, key: Option<&str>) -> Taint {
     // One variable of the environment is not the environment.
     t.kinds &= !ENVIRON;
     // A field of an invoke's payload (`result["body"]`) is the function's answer, not its error.

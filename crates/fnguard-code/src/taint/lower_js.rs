@@ -852,9 +852,10 @@ impl Lower<'_> {
         match n.kind() {
             "identifier" => vec![Target::Name(self.text(n))],
             "member_expression" | "subscript_expression" => {
+                // `this.x = ...` sets a field of the instance as `obj.x = ...` does of `obj`.
                 if let Some(obj) = n
                     .child_by_field_name("object")
-                    .filter(|o| o.kind() == "identifier")
+                    .filter(|o| matches!(o.kind(), "identifier" | "this"))
                 {
                     let key = if n.kind() == "member_expression" {
                         n.child_by_field_name("property")
@@ -890,7 +891,7 @@ impl Lower<'_> {
                 if !known {
                     keys.clear();
                 }
-                if base.kind() == "identifier" {
+                if matches!(base.kind(), "identifier" | "this") {
                     vec![Target::Member(self.text(base), keys)]
                 } else {
                     vec![Target::Ignore]
@@ -944,7 +945,7 @@ impl Lower<'_> {
         let d = depth + 1;
         let none = || Expr::Const(String::new(), p);
         match n.kind() {
-            "identifier" | "shorthand_property_identifier" => Expr::Name(self.text(n), p),
+            "identifier" | "shorthand_property_identifier" | "this" => Expr::Name(self.text(n), p),
             "member_expression" => {
                 let obj = n
                     .child_by_field_name("object")

@@ -3,7 +3,7 @@
 //! element of a list or which key of a dict a read takes (`lst.pop(0); bar = lst[1]`,
 //! `map['keyB'] = param; bar = map['keyA']`), and which program a command list starts.
 
-use super::engine::Taint;
+use super::engine::{member_taint, Taint};
 use super::ir::{Expr, Stmt, Target};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -80,6 +80,13 @@ pub enum Slots {
         entries: BTreeMap<String, Element>,
         sectioned: bool,
     },
+    /// An object the code did not build (a parameter, a call's result, `self`) with fields it
+    /// then set by constant key: those fields hold what was set, the others what the object
+    /// held before.
+    Fields {
+        base: Option<Taint>,
+        fields: BTreeMap<String, Option<Taint>>,
+    },
 }
 
 impl Slots {
@@ -89,6 +96,13 @@ impl Slots {
         let elements: Vec<&Element> = match self {
             Slots::List(items) => items.iter().collect(),
             Slots::Keys { entries, .. } => entries.values().collect(),
+            Slots::Fields { base, fields } => {
+                let mut t = base.clone();
+                for f in fields.values() {
+                    t = Taint::merge(t, f.clone());
+                }
+                return t;
+            }
         };
         for (et, _) in elements {
             t = Taint::merge(t, et.clone());
@@ -111,6 +125,14 @@ impl Slots {
             (Slots::Keys { entries, .. }, k) => {
                 let k = k.key()?;
                 Some(entries.get(&k).cloned().unwrap_or((None, Vec::new())))
+            }
+            (Slots::Fields { base, fields }, k) => {
+                let k = k.key()?;
+                let t = match fields.get(&k) {
+                    Some(t) => t.clone(),
+                    None => base.clone().map(|b| member_taint(b, Some(&k))),
+                };
+                Some((t, Vec::new()))
             }
             _ => None,
         }
@@ -155,6 +177,34 @@ pub fn join_slots(a: &mut HashMap<String, Slots>, b: HashMap<String, Slots>) {
                 Some(Slots::Keys {
                     entries,
                     sectioned: *sx,
+                })
+            }
+            (
+                Slots::Fields {
+                    base: bx,
+                    fields: fx,
+                },
+                Slots::Fields {
+                    base: by,
+                    fields: fy,
+                },
+            ) => {
+                // A field set on one path only holds, on the other, what the object held.
+                let side =
+                    |fs: &BTreeMap<String, Option<Taint>>, b: &Option<Taint>, k: &str| match fs
+                        .get(k)
+                    {
+                        Some(t) => t.clone(),
+                        None => b.clone().map(|b| member_taint(b, Some(k))),
+                    };
+                let fields = fx
+                    .keys()
+                    .chain(fy.keys())
+                    .map(|k| (k.clone(), Taint::merge(side(fx, bx, k), side(fy, by, k))))
+                    .collect();
+                Some(Slots::Fields {
+                    base: Taint::merge(bx.clone(), by.clone()),
+                    fields,
                 })
             }
             _ => None,
