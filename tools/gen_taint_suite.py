@@ -460,11 +460,21 @@ PY += [
  ("loaded_object_field_set_from_event", ["FG501"], "item = table.get_item(Key={'id': '1'})['Item']\nitem['status'] = event['status']\nos.system(item['status'])"),
  ("loaded_object_serialised_whole", ["FG501"], "item = table.get_item(Key={'id': '1'})['Item']\nitem['status'] = event['status']\nos.system(json.dumps(item))"),
 ]
+PY_RUNNER = "\n\ndef shell(c):\n    os.system(c)\n\ndef show(c):\n    print(c)\n\nclass Runner:\n    def __init__(self, fn):\n        self.fn = fn\n\n    def go(self, x):\n        return self.fn(x)"
+PY += [
+ ("instance_callback_field_sink", ["FG501"], "r = Runner(shell)\nr.go(event['cmd'])" + PY_RUNNER),
+ ("instance_callback_field_safe", [], "r = Runner(show)\nr.go(event['cmd'])" + PY_RUNNER),
+]
 JS_MODULE = "const { exec } = require('child_process');\n"
 JS_CLASS = JS_MODULE + "class Job {\n  constructor(e) { this.cmd = e.cmd; this.name = 'ls'; }\n  runName() { exec(this.name); }\n  runCmd() { exec(this.cmd); }\n}\n"
 JS_WEB += [
  ("instance_constant_field_in_method", [], JS_CLASS + "exports.handler = async (event) => {\n  const j = new Job(event);\n  j.runName();\n};\n"),
  ("instance_event_field_in_method", ["FG501"], JS_CLASS + "exports.handler = async (event) => {\n  const j = new Job(event);\n  j.runCmd();\n};\n"),
+]
+JS_SVC = JS_MODULE + "class Svc {\n  constructor(cb) { this.cb = cb; }\n  go(x) { return this.cb(x); }\n}\n"
+JS_WEB += [
+ ("instance_callback_field_sink", ["FG501"], JS_SVC + "exports.handler = async (event) => {\n  const s = new Svc((c) => exec(c));\n  s.go(event.cmd);\n};\n"),
+ ("instance_callback_field_safe", [], JS_SVC + "exports.handler = async (event) => {\n  const s = new Svc((c) => console.log(c));\n  s.go(event.cmd);\n};\n"),
 ]
 JS_WEB += [
  ("module_let_set_then_used", ["FG501"], JS_MODULE + "let last = 'ls';\nfunction remember(e) { last = e.cmd; }\nfunction runLast() { exec(last); }\nexports.handler = async (event) => {\n  remember(event);\n  runLast();\n};\n"),

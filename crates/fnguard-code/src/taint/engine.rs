@@ -29,6 +29,21 @@ const MAX_CALL_DEPTH: usize = 6;
 /// Bound on the work per handler, so hostile code cannot make analysis explode.
 const MAX_STEPS: usize = 200_000;
 
+/// Functions kept in the fields of an object, by field name.
+type FieldFunctions = Vec<(String, Vec<state::Callable>)>;
+
+/// What a constructor builds: the instance's fields and the functions kept in them.
+type Built = (Slots, FieldFunctions);
+
+/// The functions kept in fields of `obj` (`obj.run`), by field name.
+fn field_functions(functions: &HashMap<String, Vec<state::Callable>>, obj: &str) -> FieldFunctions {
+    let prefix = format!("{obj}.");
+    functions
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.to_string(), v.clone())))
+        .collect()
+}
+
 /// A local call's analysis is reused for the same (file, function, tainted arguments,
 /// module-state generation, functions passed as arguments).
 type MemoKey = (usize, String, Vec<bool>, usize, Vec<(usize, Pos)>);
@@ -270,13 +285,15 @@ pub struct Analyzer<'c> {
     state_generation: usize,
     /// Per file: its module-level names and the functions its top level binds.
     facts: Vec<Rc<state::ModuleFacts>>,
-    /// The fields of the instance a method runs on, for the next [`Self::run_call_on`].
+    /// The fields of the instance a method runs on, for the next [`Self::run_call_on`]: their
+    /// taint, and the functions kept in them (by field name).
     pending_this_fields: Option<Slots>,
+    pending_this_functions: FieldFunctions,
     /// The instance built by the last constructor call analysed: (call position, the fields
     /// its constructor set).
-    constructed: Option<(Pos, Slots)>,
+    constructed: Option<(Pos, Slots, FieldFunctions)>,
     /// Fields constructors set, by (file, constructor, which arguments are tainted).
-    ctor_memo: HashMap<(usize, String, Vec<bool>), Option<Slots>>,
+    ctor_memo: HashMap<(usize, String, Vec<bool>), Option<Built>>,
     steps: usize,
     /// Function definitions whose bodies ran (file, start): what the entry points reach.
     pub visited: HashSet<(usize, Pos)>,
@@ -306,6 +323,7 @@ impl<'c> Analyzer<'c> {
             state_generation: 0,
             facts: Vec::new(),
             pending_this_fields: None,
+            pending_this_functions: Vec::new(),
             constructed: None,
             ctor_memo: HashMap::new(),
             steps: 0,
@@ -593,6 +611,18 @@ impl<'c> Analyzer<'c> {
                     _ => false,
                 };
                 for target in targets {
+                    // `handlers.run = (x) => ...`, `this.cb = cb`: a function kept in a field.
+                    if let Target::Index(base, key) = target {
+                        if let Some(k) = fr.value(key).and_then(|v| v.key()) {
+                            let fns = self.functions_of(fr, value);
+                            let field = format!("{base}.{k}");
+                            if fns.is_empty() {
+                                fr.functions.remove(&field);
+                            } else {
+                                fr.functions.insert(field, fns);
+                            }
+                        }
+                    }
                     if let Target::Name(n) = target {
                         if credential_file {
                             fr.credential_files.insert(n.clone());
@@ -654,12 +684,15 @@ impl<'c> Analyzer<'c> {
                 }
                 // `j = Job(event)`: the instance's fields are what its constructor set.
                 let built = self.constructed.take();
-                if let (Some((at, fields)), Expr::Call(c), [Target::Name(n)]) =
+                if let (Some((at, fields, functions)), Expr::Call(c), [Target::Name(n)]) =
                     (built, value, targets.as_slice())
                 {
                     if at == c.pos && instance.is_some() && !*augment {
                         fr.slots.insert(n.clone(), fields);
                         fr.sync_slots(n);
+                        for (field, fns) in functions {
+                            fr.functions.insert(format!("{n}.{field}"), fns);
+                        }
                     }
                 }
                 false
@@ -2031,6 +2064,7 @@ impl<'c> Analyzer<'c> {
                         .get(obj)
                         .filter(|s| matches!(s, Slots::Fields { .. }))
                         .cloned();
+                    self.pending_this_functions = field_functions(&fr.functions, obj);
                     return Some(self.run_call_on(fr, c, file, def, args, this));
                 }
             }
@@ -2103,6 +2137,7 @@ impl<'c> Analyzer<'c> {
         this: Option<Taint>,
     ) -> Option<Taint> {
         let this_fields = self.pending_this_fields.take();
+        let this_functions = std::mem::take(&mut self.pending_this_functions);
         let mut mask: Vec<bool> = args.iter().map(Option::is_some).collect();
         mask.push(this.is_some());
         // Which fields of the instance carry taint is part of what the result depends on.
@@ -2111,20 +2146,10 @@ impl<'c> Analyzer<'c> {
         }
         // Functions passed as arguments (`apply(run_cmd, x)`, callbacks) are what the
         // parameters call; which ones they are is part of what the result depends on.
-        let passed: Vec<(String, Vec<state::Callable>)> = c
-            .args
-            .iter()
-            .zip(&def.params)
-            .filter_map(|(a, p)| match p {
-                Param::Name(p) => {
-                    let fns = self.functions_of(fr, a);
-                    (!fns.is_empty()).then(|| (p.clone(), fns))
-                }
-                Param::Destructure(_) => None,
-            })
-            .collect();
+        let passed = self.passed_functions(fr, c, &def);
         let identity: Vec<(usize, Pos)> = passed
             .iter()
+            .chain(&this_functions)
             .flat_map(|(_, fns)| fns.iter().map(|(f, d)| (*f, d.pos)))
             .collect();
         let key = (
@@ -2150,6 +2175,13 @@ impl<'c> Analyzer<'c> {
                 inner.slots.insert(name.to_string(), fields.clone());
             }
         }
+        for (field, fns) in this_functions {
+            for name in ["self", "this"] {
+                inner
+                    .functions
+                    .insert(format!("{name}.{field}"), fns.clone());
+            }
+        }
         inner.functions.extend(passed);
         let callee_text = c.text.clone();
         let step_file = fr.file;
@@ -2165,6 +2197,21 @@ impl<'c> Analyzer<'c> {
             .map(|t| t.step(step_file, c.pos, format!("returned by `{}`", def.name)));
         self.memo.insert(key, ret.clone());
         ret
+    }
+
+    /// The functions a call passes, by the parameter that receives them.
+    fn passed_functions(&self, fr: &Frame, c: &Call, def: &FunctionDef) -> FieldFunctions {
+        c.args
+            .iter()
+            .zip(&def.params)
+            .filter_map(|(a, p)| match p {
+                Param::Name(p) => {
+                    let fns = self.functions_of(fr, a);
+                    (!fns.is_empty()).then(|| (p.clone(), fns))
+                }
+                Param::Destructure(_) => None,
+            })
+            .collect()
     }
 
     /// Runs the constructor of a class of this code base (`__init__`, `constructor`) for
@@ -2189,14 +2236,24 @@ impl<'c> Analyzer<'c> {
             })
             .cloned();
         let Some(def) = def else { return };
-        let mask: Vec<bool> = args.iter().map(Option::is_some).collect();
+        let passed = self.passed_functions(fr, c, &def);
+        let mut mask: Vec<bool> = args.iter().map(Option::is_some).collect();
+        // Which functions it is given decides what it keeps; a constructor given functions is
+        // analysed at each call.
+        mask.push(!passed.is_empty());
         let key = (file, def.name.clone(), mask);
-        let fields = match self.ctor_memo.get(&key) {
-            Some(f) => f.clone(),
+        let memo = if passed.is_empty() {
+            self.ctor_memo.get(&key).cloned()
+        } else {
+            None
+        };
+        let fields = match memo {
+            Some(f) => f,
             None => {
                 self.ctor_memo.insert(key.clone(), None);
                 self.visited.insert((file, def.pos));
                 let mut inner = self.frame(file, false, fr.depth + 1);
+                inner.functions.extend(passed);
                 let fresh = Slots::Fields {
                     base: None,
                     fields: Default::default(),
@@ -2218,20 +2275,21 @@ impl<'c> Analyzer<'c> {
                 } else {
                     "this"
                 };
-                let fields = inner
+                let built = inner
                     .slots
                     .get(me)
                     .filter(|s| matches!(s, Slots::Fields { .. }))
-                    .cloned();
-                self.ctor_memo.insert(key, fields.clone());
-                fields
+                    .cloned()
+                    .map(|s| (s, field_functions(&inner.functions, me)));
+                self.ctor_memo.insert(key, built.clone());
+                built
             }
         };
-        if let Some(Slots::Fields { fields, .. }) = fields {
+        if let Some((Slots::Fields { fields, .. }, functions)) = fields {
             let base = args
                 .iter()
                 .fold(None, |acc, a| Taint::merge(acc, a.clone()));
-            self.constructed = Some((c.pos, Slots::Fields { base, fields }));
+            self.constructed = Some((c.pos, Slots::Fields { base, fields }, functions));
         }
     }
 

@@ -1,0 +1,10 @@
+// expect: FG501
+const { exec } = require('child_process');
+class Svc {
+  constructor(cb) { this.cb = cb; }
+  go(x) { return this.cb(x); }
+}
+exports.handler = async (event) => {
+  const s = new Svc((c) => exec(c));
+  s.go(event.cmd);
+};
