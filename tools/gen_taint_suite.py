@@ -465,6 +465,10 @@ PY += [
  ("instance_callback_field_sink", ["FG501"], "r = Runner(shell)\nr.go(event['cmd'])" + PY_RUNNER),
  ("instance_callback_field_safe", [], "r = Runner(show)\nr.go(event['cmd'])" + PY_RUNNER),
 ]
+JS += [
+ ("promise_executor_resolves_event", ["FG501"], "const c = await new Promise((resolve) => { setTimeout(() => resolve(event.cmd), 1); });\nexec(c);"),
+ ("promise_executor_resolves_constant", [], "const c = await new Promise((resolve) => resolve('ls'));\nexec(c);"),
+]
 JS_MODULE = "const { exec } = require('child_process');\n"
 JS_CLASS = JS_MODULE + "class Job {\n  constructor(e) { this.cmd = e.cmd; this.name = 'ls'; }\n  runName() { exec(this.name); }\n  runCmd() { exec(this.cmd); }\n}\n"
 JS_WEB += [

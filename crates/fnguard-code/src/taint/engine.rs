@@ -289,6 +289,9 @@ pub struct Analyzer<'c> {
     /// taint, and the functions kept in them (by field name).
     pending_this_fields: Option<Slots>,
     pending_this_functions: FieldFunctions,
+    /// Promise executors running: the name of their `resolve` parameter and what it was
+    /// called with.
+    resolving: Vec<(String, Option<Taint>)>,
     /// The instance built by the last constructor call analysed: (call position, the fields
     /// its constructor set).
     constructed: Option<(Pos, Slots, FieldFunctions)>,
@@ -324,6 +327,7 @@ impl<'c> Analyzer<'c> {
             facts: Vec::new(),
             pending_this_fields: None,
             pending_this_functions: Vec::new(),
+            resolving: Vec::new(),
             constructed: None,
             ctor_memo: HashMap::new(),
             steps: 0,
@@ -1233,6 +1237,24 @@ impl<'c> Analyzer<'c> {
             if !self.called.contains(last) {
                 self.called.insert(last.to_string());
             }
+        }
+        if let Some(r) = self.promise_executor(fr, c) {
+            return r;
+        }
+        // `resolve(value)` inside a promise's executor: the promise's value.
+        if let Some(i) = self
+            .resolving
+            .iter()
+            .rposition(|(name, _)| name == &c.callee)
+        {
+            let t = c
+                .args
+                .first()
+                .and_then(|a| self.eval(fr, a))
+                .map(|t| t.step(fr.file, c.pos, "resolves the promise"));
+            let slot = &mut self.resolving[i].1;
+            *slot = Taint::merge(slot.take(), t);
+            return None;
         }
         let recv = c.receiver.as_ref().and_then(|r| self.eval(fr, r));
         let args: Vec<Option<Taint>> = c.args.iter().map(|a| self.eval_arg(fr, a, &recv)).collect();
@@ -2212,6 +2234,26 @@ impl<'c> Analyzer<'c> {
                 Param::Destructure(_) => None,
             })
             .collect()
+    }
+
+    /// `new Promise((resolve, reject) => { ... resolve(v) ... })`: runs the executor, and the
+    /// promise holds what it resolves with (also from callbacks inside it).
+    fn promise_executor(&mut self, fr: &mut Frame, c: &Call) -> Option<Option<Taint>> {
+        if !(c.is_new && c.callee == "Promise") || fr.depth >= MAX_CALL_DEPTH {
+            return None;
+        }
+        let Some(Expr::Function(def)) = c.args.first() else {
+            return None;
+        };
+        let resolver = match def.params.first() {
+            Some(Param::Name(r)) => r.clone(),
+            _ => return None,
+        };
+        self.resolving.push((resolver, None));
+        let mut inner = fr.closure();
+        self.bind_params(&mut inner, def, |_, _| None);
+        self.block(&mut inner, &def.body);
+        Some(self.resolving.pop().and_then(|(_, t)| t))
     }
 
     /// Runs the constructor of a class of this code base (`__init__`, `constructor`) for
