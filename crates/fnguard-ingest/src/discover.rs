@@ -11,6 +11,8 @@ pub enum DescriptorKind {
     CloudFormation,
     Sam,
     Cdk,
+    /// A CDK application without synthesized output: its `cdk.json`, read from the source.
+    CdkSource,
     /// A directory of `.tf` files (a Terraform module).
     Terraform,
     /// An AWS Chalice app: its `.chalice/config.json` (the app is `app.py` beside `.chalice`).
@@ -22,7 +24,7 @@ pub enum DescriptorKind {
 impl DescriptorKind {
     /// Every format discovery recognises, for messages that tell a user what was looked for.
     pub const SUPPORTED: &'static str = "serverless.yml/.yaml/.json (Serverless Framework), \
-CloudFormation and SAM templates (YAML or JSON), CDK output (cdk.out next to cdk.json), \
+CloudFormation and SAM templates (YAML or JSON), CDK applications (cdk.out next to cdk.json, or their TypeScript/Python source), \
 Terraform (*.tf, *.tf.json), AWS Chalice (.chalice/config.json) and Zappa (zappa_settings.json/.yaml/.toml)";
 }
 
@@ -236,16 +238,11 @@ pub fn discover_with_survey(
     for app in cdk_apps {
         let out = app.join("cdk.out");
         let Ok(entries) = std::fs::read_dir(&out) else {
-            // Silence here would read as "nothing wrong" for the whole CDK application.
-            diagnostics.push(Diagnostic::warning(
-                &relative(root, &app.join("cdk.json")),
-                None,
-                "a CDK application without synthesized output (no cdk.out next to cdk.json): \
-                 fnguard reads CDK applications from the CloudFormation templates `cdk synth` \
-                 writes, not from their source, so this application was not checked. Run \
-                 `npx cdk synth` in this directory, then scan again"
-                    .to_string(),
-            ));
+            // Without `cdk.out`, the application is read from its source.
+            candidates.push(Candidate {
+                path: app.join("cdk.json"),
+                kind: DescriptorKind::CdkSource,
+            });
             continue;
         };
         for e in entries.flatten() {

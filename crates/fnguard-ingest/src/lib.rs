@@ -3,6 +3,7 @@
 //! Every loader keeps source positions so findings point at the line to edit, and treats
 //! anything it cannot resolve as an explicit unknown rather than an error.
 
+mod cdk;
 mod cfn;
 mod chalice;
 mod codeloc;
@@ -107,6 +108,7 @@ fn load_descriptor(root: &Path, candidate: &Candidate, options: &LoadOptions) ->
     };
     match candidate.kind {
         DescriptorKind::Serverless => serverless::load(&ctx, &text),
+        DescriptorKind::CdkSource => cdk::load(&ctx, &text),
         DescriptorKind::Chalice => chalice::load(&ctx, &text),
         DescriptorKind::Zappa => zappa::load(&ctx, &text),
         _ => cfn::load(&ctx, &text, candidate.kind),
@@ -138,6 +140,7 @@ fn load_str_raw(kind: DescriptorKind, name: &str, text: &str, options: &LoadOpti
         DescriptorKind::Chalice => chalice::load(&ctx, text),
         DescriptorKind::Zappa => zappa::load(&ctx, text),
         DescriptorKind::Terraform => terraform::load_text(&ctx, text),
+        DescriptorKind::CdkSource => cdk::load(&ctx, text),
         _ => cfn::load(&ctx, text, kind),
     }
 }

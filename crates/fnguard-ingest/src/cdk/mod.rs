@@ -1,0 +1,163 @@
+//! CDK applications read from their source when no `cdk.out` was synthesized: the constructs
+//! the stacks instantiate (TypeScript/JavaScript or Python, CDK v1 and v2 module names alike,
+//! since only class names are matched), translated to the CloudFormation resources `cdk synth`
+//! writes, and read by the shared model builder. Findings point at the construct's line in
+//! the source.
+
+mod grants;
+mod source;
+mod translate;
+
+use crate::cfn::eval::Evaluator as CfnEvaluator;
+use crate::cfn::Builder;
+use crate::node::{Kind, Node};
+use crate::{Diagnostic, LoadContext, Loaded};
+use fnguard_model::{Project, SourceFormat};
+use source::Lang;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Source files larger than this are not read (generated or vendored code).
+const MAX_SOURCE_BYTES: u64 = 1024 * 1024;
+/// At most this many source files per application.
+const MAX_SOURCES: usize = 2000;
+
+/// Directories of a CDK application that hold no stack code.
+const SKIPPED: &[&str] = &[
+    "node_modules",
+    "cdk.out",
+    ".git",
+    "test",
+    "tests",
+    "__tests__",
+    ".venv",
+    "venv",
+    "__pycache__",
+    "dist",
+    "build",
+];
+
+/// Load the CDK application whose `cdk.json` is `ctx.file`, from its source.
+pub(crate) fn load(ctx: &LoadContext, cdk_json: &str) -> Loaded {
+    let mut diagnostics = Vec::new();
+    let app_dir = ctx.dir().to_path_buf();
+    let command = serde_json::from_str::<serde_json::Value>(cdk_json)
+        .ok()
+        .and_then(|v| v.get("app")?.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let lang = if command.contains("python") || command.contains(".py") {
+        Lang::Python
+    } else {
+        Lang::TypeScript
+    };
+    let mut files = Vec::new();
+    collect(&app_dir, lang, 0, &mut files);
+    files.sort();
+    if files.len() > MAX_SOURCES {
+        diagnostics.push(Diagnostic::warning(
+            &ctx.rel,
+            None,
+            format!(
+                "the CDK application has {} source files; only the first {MAX_SOURCES} were read",
+                files.len()
+            ),
+        ));
+        files.truncate(MAX_SOURCES);
+    }
+    let mut app = source::App::default();
+    for path in &files {
+        let rel = crate::relative(&ctx.root, path);
+        let Ok(text) = std::fs::read_to_string(path) else {
+            diagnostics.push(Diagnostic::warning(
+                &rel,
+                None,
+                "could not be read as UTF-8 text",
+            ));
+            continue;
+        };
+        let file_lang = if path.extension().is_some_and(|e| e == "py") {
+            Lang::Python
+        } else {
+            Lang::TypeScript
+        };
+        source::read(&mut app, &rel, &text, file_lang);
+    }
+    let site = translate::Site {
+        root: &ctx.root,
+        app_dir: &app_dir,
+    };
+    let out = translate::translate(&app, &site);
+    for (file, line, msg) in app.problems.iter().chain(out.problems.iter()) {
+        diagnostics.push(Diagnostic::warning(file, Some(*line), msg.clone()));
+    }
+    let rel_dir = crate::relative_dir(&ctx.root, &app_dir);
+    let project = Project::new(rel_dir, SourceFormat::Cdk);
+    diagnostics.push(Diagnostic::warning(
+        &ctx.rel,
+        None,
+        format!(
+            "read from the CDK source ({} constructs in {} files), as no `cdk.out` was \
+             synthesized; what CDK computes at synth time (props passed between stacks, \
+             loops, aspects) is not modelled, and `cdk synth` output is read instead when present",
+            app.constructs.len(),
+            files.len()
+        ),
+    ));
+    let ids: HashSet<String> = out.resources.iter().map(|(k, _)| k.name.clone()).collect();
+    let anchor = Node::new(Kind::Null, Arc::from(ctx.rel.as_str()), 1, 1);
+    let resources = anchor.with_kind(Kind::Map(out.resources));
+    let evaluator = CfnEvaluator::new(HashMap::new(), ids, None, None, ctx.options.region.clone());
+    let mut builder = Builder::new(
+        &evaluator,
+        project,
+        &ctx.rel,
+        ctx.root.clone(),
+        ctx.root.clone(),
+    );
+    builder.add_resources(&resources, false);
+    let (project, diags) = builder.finish();
+    diagnostics.extend(diags);
+    Loaded {
+        project: Some(project),
+        diagnostics,
+        nested: Vec::new(),
+        consumed: Vec::new(),
+    }
+}
+
+fn collect(dir: &Path, lang: Lang, depth: usize, out: &mut Vec<std::path::PathBuf>) {
+    if depth > 12 || out.len() > MAX_SOURCES {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let Ok(ft) = e.file_type() else { continue };
+        let path = e.path();
+        let name = e.file_name().to_string_lossy().to_string();
+        // Symlinks are not followed: a loop must not make the walk endless.
+        if ft.is_symlink() {
+            continue;
+        }
+        if ft.is_dir() {
+            if !SKIPPED.contains(&name.as_str()) && !name.starts_with('.') {
+                collect(&path, lang, depth + 1, out);
+            }
+            continue;
+        }
+        let wanted = match lang {
+            Lang::Python => name.ends_with(".py"),
+            Lang::TypeScript => {
+                (name.ends_with(".ts") && !name.ends_with(".d.ts"))
+                    || name.ends_with(".js")
+                    || name.ends_with(".mjs")
+            }
+        };
+        let small = e.metadata().is_ok_and(|m| m.len() <= MAX_SOURCE_BYTES);
+        if wanted && small && !name.contains(".test.") && !name.contains(".spec.") {
+            out.push(path);
+        }
+    }
+}

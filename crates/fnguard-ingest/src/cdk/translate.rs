@@ -1,0 +1,1171 @@
+//! CDK constructs and the methods called on them, as the CloudFormation resources `cdk synth`
+//! would write for them, so the shared model builder reads them like any template: a function
+//! gets its service role, grants become that role's default policy, event sources become
+//! event source mappings or bucket notifications.
+
+use super::grants;
+use super::source::{App, Construct, MethodCall, Val, V};
+use crate::node::{Key, Kind, Node, Unknown};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+const FUNCTIONS: &[&str] = &[
+    "Function",
+    "NodejsFunction",
+    "PythonFunction",
+    "DockerImageFunction",
+    "SingletonFunction",
+    "GoFunction",
+];
+
+/// Where the application is: the directory of `cdk.json` (where `cdk` runs, so where
+/// relative asset paths start).
+pub(crate) struct Site<'a> {
+    /// The scanned root: source positions are relative to it.
+    pub root: &'a Path,
+    pub app_dir: &'a Path,
+}
+
+pub(crate) struct Out {
+    pub resources: Vec<(Key, Node)>,
+    pub problems: Vec<(String, u32, String)>,
+}
+
+/// (logical id, where, type, properties, metadata).
+type Resource = (
+    String,
+    Val,
+    &'static str,
+    Vec<(String, Node)>,
+    Vec<(String, Node)>,
+);
+
+struct Tx<'a> {
+    app: &'a App,
+    site: &'a Site<'a>,
+    ids: Vec<String>,
+    /// Resources in construct order.
+    resources: Vec<Resource>,
+    /// Function construct -> its role's logical id.
+    roles: HashMap<usize, String>,
+    /// Role logical id -> statements granted to it.
+    statements: HashMap<String, Vec<Node>>,
+    problems: Vec<(String, u32, String)>,
+}
+
+pub(crate) fn translate(app: &App, site: &Site) -> Out {
+    let mut ids: Vec<String> = Vec::new();
+    for c in &app.constructs {
+        let base: String = c.id.chars().filter(char::is_ascii_alphanumeric).collect();
+        let base = if base.is_empty() {
+            c.class.clone()
+        } else {
+            base
+        };
+        let mut id = base.clone();
+        let mut n = 2;
+        while ids.contains(&id) {
+            id = format!("{base}{n}");
+            n += 1;
+        }
+        ids.push(id);
+    }
+    let mut tx = Tx {
+        app,
+        site,
+        ids,
+        resources: Vec::new(),
+        roles: HashMap::new(),
+        statements: HashMap::new(),
+        problems: Vec::new(),
+    };
+    for (i, c) in app.constructs.iter().enumerate() {
+        tx.construct(i, c);
+    }
+    for call in &app.calls {
+        tx.method(call);
+    }
+    tx.finish()
+}
+
+fn node(at: &Val, kind: Kind) -> Node {
+    Node::new(kind, at.file.clone(), at.line, at.column)
+}
+
+fn key(at: &Val, name: &str) -> Key {
+    Key {
+        name: name.to_string(),
+        line: at.line,
+        column: at.column,
+    }
+}
+
+fn map(at: &Val, entries: Vec<(&str, Node)>) -> Node {
+    node(
+        at,
+        Kind::Map(entries.into_iter().map(|(k, v)| (key(at, k), v)).collect()),
+    )
+}
+
+fn unknown(at: &Val, reason: impl Into<String>) -> Node {
+    node(
+        at,
+        Kind::Unknown(Unknown {
+            reason: reason.into(),
+            refs: Vec::new(),
+            partial: None,
+        }),
+    )
+}
+
+fn str_node(at: &Val, s: &str) -> Node {
+    node(at, Kind::Str(s.to_string()))
+}
+
+/// A property of a props map (camelCase).
+fn prop<'v>(props: &'v Val, name: &str) -> Option<&'v Val> {
+    match &props.v {
+        V::Map(entries) => entries.iter().find(|(k, _)| k == name).map(|(_, v)| v),
+        _ => None,
+    }
+}
+
+/// `lambda.Runtime.NODEJS_20_X` -> `nodejs20.x`.
+fn runtime_name(member: &str) -> Option<String> {
+    let name = member.rsplit('.').next()?;
+    let lower = name.to_ascii_lowercase();
+    let parts: Vec<&str> = lower.split('_').collect();
+    Some(match parts.as_slice() {
+        ["nodejs", v, "x"] => format!("nodejs{v}.x"),
+        ["nodejs", "latest"] => return None,
+        ["python", a, b] => format!("python{a}.{b}"),
+        ["java", v] => format!("java{v}"),
+        ["java", v, "corretto"] => format!("java{v}.al2"),
+        ["dotnet", v] => format!("dotnet{v}"),
+        ["ruby", a, b] => format!("ruby{a}.{b}"),
+        ["provided", v] => format!("provided.{v}"),
+        ["provided"] => "provided".to_string(),
+        ["go", "1", "x"] => "go1.x".to_string(),
+        _ => return None,
+    })
+}
+
+/// `Duration.seconds(30)`, `Duration.minutes(5)` -> seconds.
+fn seconds(v: &Val) -> Option<i64> {
+    let V::Call(unit, args) = &v.v else {
+        return None;
+    };
+    let n: i64 = match &args.first()?.v {
+        V::Num(n) => n.parse().ok()?,
+        _ => return None,
+    };
+    Some(match unit.as_str() {
+        "seconds" => n,
+        "minutes" => n * 60,
+        "hours" => n * 3600,
+        "millis" => n / 1000,
+        _ => return None,
+    })
+}
+
+impl Tx<'_> {
+    fn id(&self, i: usize) -> &str {
+        &self.ids[i]
+    }
+
+    fn problem(&mut self, at: &Val, msg: String) {
+        self.problems.push((at.file.to_string(), at.line, msg));
+    }
+
+    /// A value as a template value: references to constructs become `Ref`/`Fn::GetAtt`.
+    fn value(&self, v: &Val) -> Node {
+        match &v.v {
+            V::Str(s) => str_node(v, s),
+            V::Num(n) => match n.parse::<i64>() {
+                Ok(i) => node(v, Kind::Int(i)),
+                Err(_) => node(v, Kind::Float(n.clone())),
+            },
+            V::Bool(b) => node(v, Kind::Bool(*b)),
+            V::List(items) => node(v, Kind::Seq(items.iter().map(|i| self.value(i)).collect())),
+            V::Map(entries) => node(
+                v,
+                Kind::Map(
+                    entries
+                        .iter()
+                        .map(|(k, x)| (key(x, k), self.value(x)))
+                        .collect(),
+                ),
+            ),
+            V::Construct(i) => node(
+                v,
+                Kind::Ref {
+                    id: self.id(*i).to_string(),
+                    attr: None,
+                },
+            ),
+            V::Attr(i, attr) => {
+                let attr = if attr.ends_with("StreamArn") {
+                    Some("StreamArn".to_string())
+                } else if attr.ends_with("Arn") {
+                    Some("Arn".to_string())
+                } else {
+                    None
+                };
+                node(
+                    v,
+                    Kind::Ref {
+                        id: self.id(*i).to_string(),
+                        attr,
+                    },
+                )
+            }
+            V::Member(m) => unknown(v, format!("the CDK constant `{m}`")),
+            V::Call(f, _) => unknown(v, format!("the result of `{f}(...)`")),
+            V::Unknown(r) => unknown(v, r.clone()),
+        }
+    }
+
+    fn arn(&self, at: &Val, i: usize, attr: &str) -> Node {
+        node(
+            at,
+            Kind::Ref {
+                id: self.id(i).to_string(),
+                attr: Some(attr.to_string()),
+            },
+        )
+    }
+
+    fn push(
+        &mut self,
+        id: String,
+        at: &Val,
+        ty: &'static str,
+        props: Vec<(String, Node)>,
+        metadata: Vec<(String, Node)>,
+    ) {
+        self.resources.push((id, at.clone(), ty, props, metadata));
+    }
+
+    fn props_mut(&mut self, id: &str) -> Option<&mut Vec<(String, Node)>> {
+        self.resources
+            .iter_mut()
+            .find(|r| r.0 == id)
+            .map(|r| &mut r.3)
+    }
+
+    fn construct(&mut self, i: usize, c: &Construct) {
+        let id = self.id(i).to_string();
+        let p = &c.props;
+        let at = &c.at;
+        let path = format!("{}/{}/Resource", c.scope, c.id);
+        let meta = vec![("aws:cdk:path".to_string(), str_node(at, &path))];
+        let mut props: Vec<(String, Node)> = Vec::new();
+        let mut set = |name: &str, n: Node| props.push((name.to_string(), n));
+        let ty: &'static str = match c.class.as_str() {
+            f if FUNCTIONS.contains(&f) => {
+                return self.function(i, c, meta);
+            }
+            "Queue" => {
+                if let Some(v) = prop(p, "queueName") {
+                    set("QueueName", self.value(v));
+                }
+                if let Some(s) = prop(p, "visibilityTimeout").and_then(seconds) {
+                    set("VisibilityTimeout", node(at, Kind::Int(s)));
+                }
+                if let Some(dlq) = prop(p, "deadLetterQueue").and_then(|d| prop(d, "queue")) {
+                    if let V::Construct(q) = dlq.v {
+                        set(
+                            "RedrivePolicy",
+                            map(at, vec![("deadLetterTargetArn", self.arn(dlq, q, "Arn"))]),
+                        );
+                    }
+                }
+                "AWS::SQS::Queue"
+            }
+            "Topic" => {
+                if let Some(v) = prop(p, "topicName") {
+                    set("TopicName", self.value(v));
+                }
+                "AWS::SNS::Topic"
+            }
+            "Bucket" => {
+                if let Some(v) = prop(p, "bucketName") {
+                    set("BucketName", self.value(v));
+                }
+                "AWS::S3::Bucket"
+            }
+            "Table" | "TableV2" => {
+                if let Some(v) = prop(p, "tableName") {
+                    set("TableName", self.value(v));
+                }
+                let stream = prop(p, "stream").or_else(|| prop(p, "dynamoStream"));
+                if let Some(s) = stream {
+                    let view = match &s.v {
+                        V::Member(m) => m.rsplit('.').next().unwrap_or("").to_string(),
+                        _ => String::new(),
+                    };
+                    set(
+                        "StreamSpecification",
+                        map(s, vec![("StreamViewType", str_node(s, &view))]),
+                    );
+                }
+                "AWS::DynamoDB::Table"
+            }
+            "Stream" => {
+                if let Some(v) = prop(p, "streamName") {
+                    set("Name", self.value(v));
+                }
+                "AWS::Kinesis::Stream"
+            }
+            "EventBus" => {
+                if let Some(v) = prop(p, "eventBusName") {
+                    set("Name", self.value(v));
+                }
+                "AWS::Events::EventBus"
+            }
+            "Secret" => {
+                if let Some(v) = prop(p, "secretName") {
+                    set("Name", self.value(v));
+                }
+                "AWS::SecretsManager::Secret"
+            }
+            "Rule" => {
+                if let Some(s) = prop(p, "schedule") {
+                    set("ScheduleExpression", self.schedule(s));
+                }
+                if let Some(ep) = prop(p, "eventPattern") {
+                    set("EventPattern", self.event_pattern(ep));
+                }
+                if let Some(bus) = prop(p, "eventBus") {
+                    set("EventBusName", self.value(bus));
+                }
+                let targets: Vec<Node> = match prop(p, "targets").map(|t| &t.v) {
+                    Some(V::List(items)) => items.iter().filter_map(|t| self.target(t)).collect(),
+                    _ => Vec::new(),
+                };
+                set("Targets", node(at, Kind::Seq(targets)));
+                "AWS::Events::Rule"
+            }
+            "FunctionUrl" => {
+                if let Some(V::Construct(f)) = prop(p, "function").map(|f| &f.v) {
+                    set("TargetFunctionArn", self.arn(at, *f, "Arn"));
+                }
+                set("AuthType", auth_type(prop(p, "authType"), at));
+                "AWS::Lambda::Url"
+            }
+            "Role" => {
+                let principal = match prop(p, "assumedBy").map(|a| &a.v) {
+                    Some(V::Call(_, args)) => match args.first().map(|a| &a.v) {
+                        Some(V::Str(s)) => s.clone(),
+                        _ => "lambda.amazonaws.com".to_string(),
+                    },
+                    _ => "lambda.amazonaws.com".to_string(),
+                };
+                set("AssumeRolePolicyDocument", assume(at, &principal));
+                let managed: Vec<Node> = match prop(p, "managedPolicies").map(|m| &m.v) {
+                    Some(V::List(items)) => items.iter().map(managed_policy).collect(),
+                    _ => Vec::new(),
+                };
+                set("ManagedPolicyArns", node(at, Kind::Seq(managed)));
+                "AWS::IAM::Role"
+            }
+            _ => return,
+        };
+        self.push(id, at, ty, props, meta);
+    }
+
+    fn function(&mut self, i: usize, c: &Construct, meta: Vec<(String, Node)>) {
+        let id = self.id(i).to_string();
+        let p = &c.props;
+        let at = &c.at;
+        let mut props: Vec<(String, Node)> = Vec::new();
+        let mut meta = meta;
+        if let Some(V::Member(m)) = prop(p, "runtime").map(|r| &r.v) {
+            if let (Some(name), Some(r)) = (runtime_name(m), prop(p, "runtime")) {
+                props.push(("Runtime".into(), str_node(r, &name)));
+            }
+        }
+        let handler_prop = prop(p, "handler");
+        let (handler, code_dir) = match c.class.as_str() {
+            "NodejsFunction" | "GoFunction" => {
+                let entry = prop(p, "entry").and_then(|e| self.path(e));
+                let export = match handler_prop.map(|h| &h.v) {
+                    Some(V::Str(h)) => h.clone(),
+                    _ => "handler".to_string(),
+                };
+                match entry {
+                    Some(e) => {
+                        let stem = e
+                            .file_stem()
+                            .map(|s| s.to_string_lossy().to_string())
+                            .unwrap_or_default();
+                        (
+                            Some(format!("{stem}.{export}")),
+                            e.parent().map(Path::to_path_buf),
+                        )
+                    }
+                    None => (None, None),
+                }
+            }
+            "PythonFunction" => {
+                let dir = prop(p, "entry").and_then(|e| self.path(e));
+                let index = match prop(p, "index").map(|x| &x.v) {
+                    Some(V::Str(x)) => x.trim_end_matches(".py").to_string(),
+                    _ => "index".to_string(),
+                };
+                let export = match handler_prop.map(|h| &h.v) {
+                    Some(V::Str(h)) => h.clone(),
+                    _ => "handler".to_string(),
+                };
+                (Some(format!("{index}.{export}")), dir)
+            }
+            "DockerImageFunction" => {
+                props.push(("PackageType".into(), str_node(at, "Image")));
+                (None, None)
+            }
+            _ => {
+                let handler = match handler_prop.map(|h| &h.v) {
+                    Some(V::Str(h)) => Some(h.clone()),
+                    _ => None,
+                };
+                let dir = prop(p, "code").and_then(|code| match &code.v {
+                    V::Call(f, args) if f == "fromAsset" => args.first().and_then(|a| self.path(a)),
+                    _ => None,
+                });
+                if prop(p, "code")
+                    .is_some_and(|c| matches!(&c.v, V::Call(f, _) if f == "fromInline"))
+                {
+                    props.push((
+                        "Code".into(),
+                        map(at, vec![("ZipFile", str_node(at, "inline"))]),
+                    ));
+                }
+                (handler, dir)
+            }
+        };
+        if let Some(h) = handler {
+            let at_h = handler_prop.unwrap_or(at);
+            props.push(("Handler".into(), str_node(at_h, &h)));
+        }
+        match code_dir {
+            // The model builder resolves asset paths against the scanned root.
+            Some(d) => meta.push((
+                "aws:asset:path".into(),
+                str_node(
+                    at,
+                    &d.strip_prefix(self.site.root)
+                        .unwrap_or(&d)
+                        .to_string_lossy(),
+                ),
+            )),
+            None if c.class != "DockerImageFunction" && !props.iter().any(|(k, _)| k == "Code") => {
+                props.push((
+                    "FnguardCodeMissing".into(),
+                    str_node(
+                        at,
+                        "its code location (`code`/`entry`) is not a path fnguard can read from the CDK source",
+                    ),
+                ));
+            }
+            None => {}
+        }
+        if let Some(V::Map(vars)) = prop(p, "environment").map(|e| &e.v) {
+            let env_at = prop(p, "environment").unwrap_or(at);
+            let vars: Vec<(Key, Node)> = vars
+                .iter()
+                .map(|(k, v)| (key(v, k), self.value(v)))
+                .collect();
+            props.push((
+                "Environment".into(),
+                map(env_at, vec![("Variables", node(env_at, Kind::Map(vars)))]),
+            ));
+        }
+        if let Some(m) = prop(p, "memorySize") {
+            props.push(("MemorySize".into(), self.value(m)));
+        }
+        if let Some(t) = prop(p, "timeout") {
+            if let Some(s) = seconds(t) {
+                props.push(("Timeout".into(), node(t, Kind::Int(s))));
+            }
+        }
+        if let Some(r) = prop(p, "reservedConcurrentExecutions") {
+            props.push(("ReservedConcurrentExecutions".into(), self.value(r)));
+        }
+        if let Some(t) = prop(p, "tracing") {
+            if matches!(&t.v, V::Member(m) if m.ends_with("ACTIVE")) {
+                props.push((
+                    "TracingConfig".into(),
+                    map(t, vec![("Mode", str_node(t, "Active"))]),
+                ));
+            }
+        }
+        if let Some(d) = prop(p, "deadLetterQueue") {
+            if let V::Construct(q) = d.v {
+                props.push((
+                    "DeadLetterConfig".into(),
+                    map(d, vec![("TargetArn", self.arn(d, q, "Arn"))]),
+                ));
+            }
+        }
+        // The role: the one given, or the service role CDK creates for the function.
+        let role_id = match prop(p, "role").map(|r| &r.v) {
+            Some(V::Construct(r)) => self.id(*r).to_string(),
+            _ => {
+                let role_id = format!("{id}ServiceRole");
+                let basic = str_node(
+                    at,
+                    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+                );
+                self.push(
+                    role_id.clone(),
+                    at,
+                    "AWS::IAM::Role",
+                    vec![
+                        (
+                            "AssumeRolePolicyDocument".into(),
+                            assume(at, "lambda.amazonaws.com"),
+                        ),
+                        ("ManagedPolicyArns".into(), node(at, Kind::Seq(vec![basic]))),
+                    ],
+                    vec![(
+                        "aws:cdk:path".into(),
+                        str_node(at, &format!("{}/{}/ServiceRole/Resource", c.scope, c.id)),
+                    )],
+                );
+                role_id
+            }
+        };
+        props.push((
+            "Role".into(),
+            node(
+                at,
+                Kind::Ref {
+                    id: role_id.clone(),
+                    attr: Some("Arn".into()),
+                },
+            ),
+        ));
+        self.roles.insert(i, role_id.clone());
+        if let Some(V::List(stmts)) = prop(p, "initialPolicy").map(|x| &x.v) {
+            for s in stmts {
+                if let Some(st) = self.statement(s) {
+                    self.statements.entry(role_id.clone()).or_default().push(st);
+                }
+            }
+        }
+        self.push(id, at, "AWS::Lambda::Function", props, meta);
+    }
+
+    /// A path as the CDK source gives it: relative to the application directory, or built from
+    /// `__dirname` (the source file's directory).
+    fn path(&self, v: &Val) -> Option<PathBuf> {
+        match &v.v {
+            V::Str(s) => Some(self.site.app_dir.join(s)),
+            V::Call(f, args) if f == "join" || f == "resolve" => {
+                let mut out: Option<PathBuf> = None;
+                for a in args {
+                    match &a.v {
+                        V::Unknown(r) if r.contains("__dirname") && out.is_none() => {
+                            let file = self.site.root.join(a.file.as_ref());
+                            out = file.parent().map(Path::to_path_buf);
+                        }
+                        V::Str(s) => {
+                            out = Some(match out {
+                                Some(o) => o.join(s),
+                                None => self.site.app_dir.join(s),
+                            })
+                        }
+                        _ => return None,
+                    }
+                }
+                out.map(|p| crate::normalize_lexically(&p))
+            }
+            _ => None,
+        }
+    }
+
+    fn schedule(&self, s: &Val) -> Node {
+        let V::Call(kind, args) = &s.v else {
+            return self.value(s);
+        };
+        match (kind.as_str(), args.first()) {
+            ("rate", Some(d)) => match seconds(d) {
+                Some(n) if n % 60 == 0 => str_node(s, &format!("rate({} minutes)", n / 60)),
+                _ => unknown(s, "a schedule rate fnguard cannot read"),
+            },
+            ("expression", Some(Val { v: V::Str(e), .. })) => str_node(s, e),
+            ("cron", _) => str_node(s, "cron(...)"),
+            _ => unknown(s, "a schedule fnguard cannot read"),
+        }
+    }
+
+    /// An event pattern's CDK keys (`detailType`) are the JSON keys (`detail-type`).
+    fn event_pattern(&self, ep: &Val) -> Node {
+        let V::Map(entries) = &ep.v else {
+            return self.value(ep);
+        };
+        let mapped = entries
+            .iter()
+            .map(|(k, v)| {
+                let name = match k.as_str() {
+                    "detailType" => "detail-type".to_string(),
+                    other => other.to_string(),
+                };
+                (key(v, &name), self.value(v))
+            })
+            .collect();
+        node(ep, Kind::Map(mapped))
+    }
+
+    /// `new targets.LambdaFunction(fn)` as a rule target.
+    fn target(&self, t: &Val) -> Option<Node> {
+        let V::Call(kind, args) = &t.v else {
+            return None;
+        };
+        if kind != "LambdaFunction" {
+            return None;
+        }
+        let V::Construct(f) = args.first()?.v else {
+            return None;
+        };
+        Some(map(
+            t,
+            vec![
+                ("Arn", self.arn(t, f, "Arn")),
+                ("Id", str_node(t, "Target0")),
+            ],
+        ))
+    }
+
+    /// `new iam.PolicyStatement({ actions, resources, effect })`.
+    fn statement(&self, s: &Val) -> Option<Node> {
+        let V::Call(kind, args) = &s.v else {
+            return None;
+        };
+        if kind != "PolicyStatement" {
+            return None;
+        }
+        let p = args.first()?;
+        let effect = match prop(p, "effect").map(|e| &e.v) {
+            Some(V::Member(m)) if m.ends_with("DENY") => "Deny",
+            _ => "Allow",
+        };
+        let mut entries = vec![("Effect", str_node(s, effect))];
+        if let Some(a) = prop(p, "actions") {
+            entries.push(("Action", self.value(a)));
+        }
+        if let Some(r) = prop(p, "resources") {
+            entries.push(("Resource", self.value(r)));
+        }
+        Some(map(s, entries))
+    }
+
+    fn grant_to(&mut self, grantee: &Val, statement: Node) {
+        let role = match &grantee.v {
+            V::Construct(i) => self.roles.get(i).cloned().or_else(|| {
+                (self.app.constructs[*i].class == "Role").then(|| self.id(*i).to_string())
+            }),
+            // `fn.role`, `fn.grantPrincipal`: the function's role.
+            V::Attr(i, a) if a == "role" || a == "grantPrincipal" => self.roles.get(i).cloned(),
+            _ => None,
+        };
+        match role {
+            Some(r) => self.statements.entry(r).or_default().push(statement),
+            None => self.problem(
+                grantee,
+                "a grant to a principal fnguard cannot resolve to a function or role of this \
+                 application"
+                    .to_string(),
+            ),
+        }
+    }
+
+    fn method(&mut self, call: &MethodCall) {
+        let target = call.target;
+        let class = self.app.constructs[target].class.clone();
+        let at = &call.at;
+        let m = call.method.as_str();
+        if m.starts_with("grant") {
+            let Some(grantee) = call.args.first() else {
+                return;
+            };
+            match grants::expand(&class, m) {
+                Some(statements) => {
+                    for g in statements {
+                        let resources: Vec<Node> = g
+                            .resources
+                            .iter()
+                            .filter_map(|r| self.grant_resource(at, target, r))
+                            .collect();
+                        if resources.is_empty() {
+                            continue;
+                        }
+                        let actions: Vec<Node> =
+                            g.actions.iter().map(|a| str_node(at, a)).collect();
+                        let st = map(
+                            at,
+                            vec![
+                                ("Effect", str_node(at, "Allow")),
+                                ("Action", node(at, Kind::Seq(actions))),
+                                ("Resource", node(at, Kind::Seq(resources))),
+                            ],
+                        );
+                        self.grant_to(grantee, st);
+                    }
+                }
+                None => self.problem(
+                    at,
+                    format!("`{class}.{m}` is not in fnguard's table of CDK grants; the permissions it adds are not modelled"),
+                ),
+            }
+            return;
+        }
+        match m {
+            "addEventSource" => {
+                if let Some(src) = call.args.first() {
+                    self.event_source(target, src);
+                }
+            }
+            "addFunctionUrl" => {
+                let opts = call.args.first();
+                let auth = auth_type(opts.and_then(|o| prop(o, "authType")), at);
+                let id = format!("{}FunctionUrl", self.id(target));
+                let fn_arn = self.arn(at, target, "Arn");
+                self.push(
+                    id,
+                    at,
+                    "AWS::Lambda::Url",
+                    vec![
+                        ("TargetFunctionArn".into(), fn_arn),
+                        ("AuthType".into(), auth),
+                    ],
+                    Vec::new(),
+                );
+            }
+            "addEnvironment" => {
+                if let (Some(k), Some(v)) = (call.args.first(), call.args.get(1)) {
+                    if let V::Str(name) = &k.v {
+                        let value = self.value(v);
+                        let id = self.id(target).to_string();
+                        if let Some(props) = self.props_mut(&id) {
+                            add_env(props, k, name, value);
+                        }
+                    }
+                }
+            }
+            "addToRolePolicy" | "addToPolicy" | "addToPrincipalPolicy" => {
+                if let Some(st) = call.args.first().and_then(|s| self.statement(s)) {
+                    let grantee = Val {
+                        v: V::Construct(target),
+                        ..at.clone()
+                    };
+                    self.grant_to(&grantee, st);
+                }
+            }
+            "addEventNotification"
+            | "addObjectCreatedNotification"
+            | "addObjectRemovedNotification" => {
+                let (event, rest) = match m {
+                    "addEventNotification" => (
+                        call.args
+                            .first()
+                            .map(event_name)
+                            .unwrap_or_else(|| "s3:ObjectCreated:*".into()),
+                        call.args.get(1..).unwrap_or_default(),
+                    ),
+                    "addObjectCreatedNotification" => ("s3:ObjectCreated:*".into(), &call.args[..]),
+                    _ => ("s3:ObjectRemoved:*".into(), &call.args[..]),
+                };
+                let Some(dest) = rest.first() else { return };
+                let Some(f) = lambda_of(dest, "LambdaDestination") else {
+                    return;
+                };
+                self.notification(target, f, &event, &rest[1..], at);
+            }
+            "addSubscription" => {
+                if let Some(f) = call
+                    .args
+                    .first()
+                    .and_then(|s| lambda_of(s, "LambdaSubscription"))
+                {
+                    self.subscription(target, f, at);
+                }
+            }
+            "addTarget" => {
+                if let Some(t) = call.args.first().and_then(|t| self.target(t)) {
+                    let id = self.id(target).to_string();
+                    if let Some(props) = self.props_mut(&id) {
+                        match props.iter_mut().find(|(k, _)| k == "Targets") {
+                            Some((
+                                _,
+                                Node {
+                                    kind: Kind::Seq(items),
+                                    ..
+                                },
+                            )) => items.push(t),
+                            _ => props.push(("Targets".into(), node(at, Kind::Seq(vec![t])))),
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A resource of a grant, by the table's vocabulary; `None` for the ARNs that exist only
+    /// with settings fnguard does not read (replicas, indexes).
+    fn grant_resource(&self, at: &Val, target: usize, form: &str) -> Option<Node> {
+        Some(match form {
+            "arn" => self.arn(at, target, "Arn"),
+            "stream-arn" => self.arn(at, target, "StreamArn"),
+            "*" => str_node(at, "*"),
+            f if f.contains("replica") || f.starts_with("index") || f.starts_with("dest") => {
+                return None
+            }
+            other => {
+                // `arn/*`, `arn:*`: the resource's ARN with a suffix.
+                let suffix = other.trim_start_matches("arn");
+                node(
+                    at,
+                    Kind::Unknown(Unknown {
+                        reason: format!("{}{} (from a CDK grant)", self.id(target), suffix),
+                        refs: vec![self.id(target).to_string()],
+                        partial: None,
+                    }),
+                )
+            }
+        })
+    }
+
+    fn event_source(&mut self, f: usize, src: &Val) {
+        let V::Call(kind, args) = &src.v else { return };
+        let Some(Val {
+            v: V::Construct(s), ..
+        }) = args.first()
+        else {
+            return;
+        };
+        let s = *s;
+        let opts = args.get(1);
+        let fn_ref = node(
+            src,
+            Kind::Ref {
+                id: self.id(f).to_string(),
+                attr: None,
+            },
+        );
+        match kind.as_str() {
+            "SqsEventSource" | "KinesisEventSource" | "DynamoEventSource" => {
+                let attr = if kind == "DynamoEventSource" {
+                    "StreamArn"
+                } else {
+                    "Arn"
+                };
+                let mut props = vec![
+                    ("FunctionName".to_string(), fn_ref),
+                    ("EventSourceArn".to_string(), self.arn(src, s, attr)),
+                ];
+                if let Some(b) = opts.and_then(|o| prop(o, "batchSize")) {
+                    props.push(("BatchSize".into(), self.value(b)));
+                }
+                if opts
+                    .and_then(|o| prop(o, "reportBatchItemFailures"))
+                    .is_some_and(|r| matches!(r.v, V::Bool(true)))
+                {
+                    props.push((
+                        "FunctionResponseTypes".into(),
+                        node(
+                            src,
+                            Kind::Seq(vec![str_node(src, "ReportBatchItemFailures")]),
+                        ),
+                    ));
+                }
+                let id = format!("{}{}EventSource", self.id(f), self.id(s));
+                self.push(
+                    id,
+                    src,
+                    "AWS::Lambda::EventSourceMapping",
+                    props,
+                    Vec::new(),
+                );
+            }
+            "S3EventSource" => {
+                let events: Vec<String> = match opts.and_then(|o| prop(o, "events")).map(|e| &e.v) {
+                    Some(V::List(items)) => items.iter().map(event_name).collect(),
+                    _ => vec!["s3:ObjectCreated:*".into()],
+                };
+                let filters: Vec<Val> = match opts.and_then(|o| prop(o, "filters")).map(|e| &e.v) {
+                    Some(V::List(items)) => items.clone(),
+                    _ => Vec::new(),
+                };
+                for e in events {
+                    self.notification(s, f, &e, &filters, src);
+                }
+            }
+            "SnsEventSource" => self.subscription(s, f, src),
+            _ => {}
+        }
+    }
+
+    fn notification(&mut self, bucket: usize, f: usize, event: &str, filters: &[Val], at: &Val) {
+        let mut rules = Vec::new();
+        for fl in filters {
+            for (name, key_name) in [("prefix", "prefix"), ("suffix", "suffix")] {
+                if let Some(v) = prop(fl, key_name) {
+                    rules.push(map(
+                        v,
+                        vec![("Name", str_node(v, name)), ("Value", self.value(v))],
+                    ));
+                }
+            }
+        }
+        let mut cfg = vec![
+            ("Event", str_node(at, event)),
+            ("Function", self.arn(at, f, "Arn")),
+        ];
+        if !rules.is_empty() {
+            cfg.push((
+                "Filter",
+                map(
+                    at,
+                    vec![(
+                        "S3Key",
+                        map(at, vec![("Rules", node(at, Kind::Seq(rules)))]),
+                    )],
+                ),
+            ));
+        }
+        let entry = map(at, cfg);
+        let id = self.id(bucket).to_string();
+        let Some(props) = self.props_mut(&id) else {
+            return;
+        };
+        let existing = props
+            .iter_mut()
+            .find(|(k, _)| k == "NotificationConfiguration");
+        match existing {
+            Some((_, n)) => {
+                if let Kind::Map(entries) = &mut n.kind {
+                    if let Some((
+                        _,
+                        Node {
+                            kind: Kind::Seq(items),
+                            ..
+                        },
+                    )) = entries
+                        .iter_mut()
+                        .find(|(k, _)| k.name == "LambdaConfigurations")
+                    {
+                        items.push(entry);
+                    }
+                }
+            }
+            None => props.push((
+                "NotificationConfiguration".into(),
+                map(
+                    at,
+                    vec![("LambdaConfigurations", node(at, Kind::Seq(vec![entry])))],
+                ),
+            )),
+        }
+    }
+
+    fn subscription(&mut self, topic: usize, f: usize, at: &Val) {
+        let id = format!("{}{}Subscription", self.id(f), self.id(topic));
+        let props = vec![
+            (
+                "TopicArn".to_string(),
+                node(
+                    at,
+                    Kind::Ref {
+                        id: self.id(topic).to_string(),
+                        attr: None,
+                    },
+                ),
+            ),
+            ("Protocol".to_string(), str_node(at, "lambda")),
+            ("Endpoint".to_string(), self.arn(at, f, "Arn")),
+        ];
+        self.push(id, at, "AWS::SNS::Subscription", props, Vec::new());
+    }
+
+    fn finish(mut self) -> Out {
+        // Each role's statements become its default policy, as CDK writes it.
+        let mut roles: Vec<(String, Vec<Node>)> = self.statements.drain().collect();
+        roles.sort_by(|a, b| a.0.cmp(&b.0));
+        for (role, stmts) in roles {
+            let Some(at) = stmts.first().map(|s| Val {
+                v: V::Bool(false),
+                file: s.file.clone(),
+                line: s.line,
+                column: s.column,
+            }) else {
+                continue;
+            };
+            let doc = map(
+                &at,
+                vec![
+                    ("Version", str_node(&at, "2012-10-17")),
+                    ("Statement", node(&at, Kind::Seq(stmts))),
+                ],
+            );
+            let roles = node(
+                &at,
+                Kind::Seq(vec![node(
+                    &at,
+                    Kind::Ref {
+                        id: role.clone(),
+                        attr: None,
+                    },
+                )]),
+            );
+            self.push(
+                format!("{role}DefaultPolicy"),
+                &at,
+                "AWS::IAM::Policy",
+                vec![("PolicyDocument".into(), doc), ("Roles".into(), roles)],
+                Vec::new(),
+            );
+        }
+        let resources = self
+            .resources
+            .into_iter()
+            .map(|(id, at, ty, props, meta)| {
+                let props = node(
+                    &at,
+                    Kind::Map(props.into_iter().map(|(k, v)| (key(&at, &k), v)).collect()),
+                );
+                let mut entries = vec![
+                    (key(&at, "Type"), str_node(&at, ty)),
+                    (key(&at, "Properties"), props),
+                ];
+                if !meta.is_empty() {
+                    entries.push((
+                        key(&at, "Metadata"),
+                        node(
+                            &at,
+                            Kind::Map(meta.into_iter().map(|(k, v)| (key(&at, &k), v)).collect()),
+                        ),
+                    ));
+                }
+                (key(&at, &id), node(&at, Kind::Map(entries)))
+            })
+            .collect();
+        Out {
+            resources,
+            problems: self.problems,
+        }
+    }
+}
+
+fn add_env(props: &mut Vec<(String, Node)>, at: &Val, name: &str, value: Node) {
+    let entry = (key(at, name), value);
+    if let Some((_, env)) = props.iter_mut().find(|(k, _)| k == "Environment") {
+        if let Kind::Map(e) = &mut env.kind {
+            if let Some((
+                _,
+                Node {
+                    kind: Kind::Map(vars),
+                    ..
+                },
+            )) = e.iter_mut().find(|(k, _)| k.name == "Variables")
+            {
+                vars.push(entry);
+                return;
+            }
+        }
+    }
+    props.push((
+        "Environment".into(),
+        map(at, vec![("Variables", node(at, Kind::Map(vec![entry])))]),
+    ));
+}
+
+/// The function a destination or subscription wraps: `new LambdaDestination(fn)`.
+fn lambda_of(v: &Val, class: &str) -> Option<usize> {
+    match &v.v {
+        V::Call(k, args) if k == class => match args.first()?.v {
+            V::Construct(f) => Some(f),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `s3.EventType.OBJECT_CREATED_PUT` -> `s3:ObjectCreated:Put`.
+fn event_name(v: &Val) -> String {
+    let V::Member(m) = &v.v else {
+        return "s3:ObjectCreated:*".into();
+    };
+    let name = m.rsplit('.').next().unwrap_or("");
+    let words: Vec<String> = name
+        .split('_')
+        .map(|w| {
+            let lower = w.to_ascii_lowercase();
+            let mut c = lower.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect();
+    match words.as_slice() {
+        [a, b] => format!("s3:{a}{b}:*"),
+        [a, b, rest @ ..] => format!("s3:{a}{b}:{}", rest.join("")),
+        _ => "s3:ObjectCreated:*".into(),
+    }
+}
+
+/// `FunctionUrlAuthType.NONE` -> `NONE`; CDK's default is `AWS_IAM`.
+fn auth_type(v: Option<&Val>, at: &Val) -> Node {
+    match v.map(|x| &x.v) {
+        Some(V::Member(m)) if m.ends_with("NONE") => str_node(v.unwrap_or(at), "NONE"),
+        Some(V::Member(m)) if m.ends_with("AWS_IAM") => str_node(v.unwrap_or(at), "AWS_IAM"),
+        Some(V::Str(s)) => str_node(v.unwrap_or(at), s),
+        Some(_) => unknown(
+            v.unwrap_or(at),
+            "a function URL auth type fnguard cannot read",
+        ),
+        None => str_node(at, "AWS_IAM"),
+    }
+}
+
+fn assume(at: &Val, service: &str) -> Node {
+    map(
+        at,
+        vec![
+            ("Version", str_node(at, "2012-10-17")),
+            (
+                "Statement",
+                node(
+                    at,
+                    Kind::Seq(vec![map(
+                        at,
+                        vec![
+                            ("Effect", str_node(at, "Allow")),
+                            ("Action", str_node(at, "sts:AssumeRole")),
+                            (
+                                "Principal",
+                                map(at, vec![("Service", str_node(at, service))]),
+                            ),
+                        ],
+                    )]),
+                ),
+            ),
+        ],
+    )
+}
+
+/// `ManagedPolicy.fromAwsManagedPolicyName("AdministratorAccess")`.
+fn managed_policy(m: &Val) -> Node {
+    match &m.v {
+        V::Call(f, args) if f == "fromAwsManagedPolicyName" => match args.first().map(|a| &a.v) {
+            Some(V::Str(name)) => str_node(m, &format!("arn:aws:iam::aws:policy/{name}")),
+            _ => unknown(m, "a managed policy name fnguard cannot read"),
+        },
+        V::Call(f, args) if f == "fromManagedPolicyArn" => match args.get(2).map(|a| &a.v) {
+            Some(V::Str(arn)) => str_node(m, arn),
+            _ => unknown(m, "a managed policy ARN fnguard cannot read"),
+        },
+        _ => unknown(m, "a managed policy fnguard cannot read"),
+    }
+}
