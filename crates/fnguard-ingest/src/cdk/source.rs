@@ -419,6 +419,24 @@ impl Reader<'_> {
                 return self.val(n, V::Unknown(format!("the result of `{callee}`")));
             }
         }
+        // `statement.addActions("s3:GetObject")`: a policy statement built step by step.
+        if let Some((base, method)) = callee.rsplit_once('.') {
+            let field = match camel(method).as_str() {
+                "addActions" => Some("actions"),
+                "addResources" => Some("resources"),
+                "addAllResources" => Some("allResources"),
+                _ => None,
+            };
+            if let (Some(field), Some(stmt)) = (field, self.scope.get_mut(base)) {
+                let at = stmt_at(stmt);
+                if let V::Call(class, sargs) = &mut stmt.v {
+                    if class == "PolicyStatement" {
+                        add_to_statement(sargs, field, args, &at);
+                        return self.val(n, V::Unknown(format!("the result of `{callee}`")));
+                    }
+                }
+            }
+        }
         let mut all = args;
         if !kwargs.is_empty() {
             all.push(self.val(n, V::Map(kwargs)));
@@ -453,5 +471,56 @@ impl Reader<'_> {
             }
         }
         (args, kwargs)
+    }
+}
+
+fn stmt_at(v: &Val) -> Val {
+    Val {
+        v: V::Bool(false),
+        file: v.file.clone(),
+        line: v.line,
+        column: v.column,
+    }
+}
+
+/// Adds `values` to the `field` list of a `PolicyStatement(...)` call's props map.
+fn add_to_statement(args: &mut Vec<Val>, field: &str, values: Vec<Val>, at: &Val) {
+    if args.is_empty() {
+        args.push(Val {
+            v: V::Map(Vec::new()),
+            ..at.clone()
+        });
+    }
+    let Some(Val {
+        v: V::Map(props), ..
+    }) = args.first_mut()
+    else {
+        return;
+    };
+    let (field, values) = if field == "allResources" {
+        (
+            "resources",
+            vec![Val {
+                v: V::Str("*".into()),
+                ..at.clone()
+            }],
+        )
+    } else {
+        (field, values)
+    };
+    match props.iter_mut().find(|(k, _)| k == field) {
+        Some((
+            _,
+            Val {
+                v: V::List(items), ..
+            },
+        )) => items.extend(values),
+        _ => props.push((
+            field.to_string(),
+            Val {
+                v: V::List(values),
+                ..at.clone()
+            },
+        )),
     }
 }

@@ -671,6 +671,8 @@ impl Tx<'_> {
         };
         match role {
             Some(r) => self.statements.entry(r).or_default().push(statement),
+            // A user, group or build project built here is no function's role.
+            None if matches!(grantee.v, V::Call(..)) => {}
             None => self.problem(
                 grantee,
                 "a grant to a principal fnguard cannot resolve to a function or role of this \
@@ -910,6 +912,14 @@ impl Tx<'_> {
     fn notification(&mut self, bucket: usize, f: usize, event: &str, filters: &[Val], at: &Val) {
         let mut rules = Vec::new();
         for fl in filters {
+            // `s3.NotificationKeyFilter(suffix=".jpg")` (Python) is the filter's props.
+            let fl = match &fl.v {
+                V::Call(k, args) if k == "NotificationKeyFilter" => match args.first() {
+                    Some(a) => a,
+                    None => continue,
+                },
+                _ => fl,
+            };
             for (name, key_name) in [("prefix", "prefix"), ("suffix", "suffix")] {
                 if let Some(v) = prop(fl, key_name) {
                     rules.push(map(
