@@ -15,7 +15,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Scan serverless projects (Serverless Framework, CloudFormation, SAM, CDK output) under PATH.
+    /// Scan serverless projects (Serverless Framework, CloudFormation, SAM, CDK, Terraform, Chalice, Zappa) under PATH.
     Scan(Box<ScanArgs>),
     /// List the rules.
     Rules(RulesArgs),

@@ -31,6 +31,8 @@ pub(crate) enum V {
     Construct(usize),
     /// An attribute of a construct (`table.tableName`, `queue.queueArn`).
     Attr(usize, String),
+    /// A path of a REST API construct (`api.root.addResource("items")`): `""` is the root.
+    ApiPath(usize, String),
     /// A dotted name that is no construct: an enum member or a library constant
     /// (`lambda.Runtime.NODEJS_20_X`, `FunctionUrlAuthType.NONE`).
     Member(String),
@@ -87,6 +89,10 @@ pub(crate) const CONSTRUCTS: &[&str] = &[
     "EventBus",
     "Rule",
     "FunctionUrl",
+    "RestApi",
+    "LambdaRestApi",
+    "SpecRestApi",
+    "HttpApi",
     "Role",
     "Secret",
 ];
@@ -399,6 +405,31 @@ impl Reader<'_> {
                 return at;
             }
         }
+        // `api.root.addResource("items").addMethod("GET", integration)`, also chained.
+        let chained = func
+            .filter(|f| matches!(f.kind(), "member_expression" | "attribute"))
+            .and_then(|f| {
+                let obj = f.child_by_field_name("object")?;
+                let prop = f
+                    .child_by_field_name("property")
+                    .or_else(|| f.child_by_field_name("attribute"))?;
+                matches!(obj.kind(), "call_expression" | "call").then(|| (obj, self.text(prop)))
+            });
+        let target = match chained {
+            Some((obj, method)) => match self.expr(obj, d).v {
+                V::ApiPath(api, path) => Some((api, path, method)),
+                _ => None,
+            },
+            None => callee.rsplit_once('.').and_then(|(base, method)| {
+                self.api_path(base)
+                    .map(|(api, path)| (api, path, method.to_string()))
+            }),
+        };
+        if let Some((api, path, method)) = target {
+            if let Some(v) = self.api_call(n, api, path, &method, &args, &kwargs) {
+                return v;
+            }
+        }
         // `queue.grantSendMessages(fn)`: a method of a construct.
         if let Some((base, method)) = callee.rsplit_once('.') {
             if let Some(Val {
@@ -442,6 +473,95 @@ impl Reader<'_> {
             all.push(self.val(n, V::Map(kwargs)));
         }
         self.val(n, V::Call(last, all))
+    }
+
+    /// A method of a REST API path: `addResource`, `resourceForPath`, `addProxy`, `addMethod`.
+    fn api_call(
+        &mut self,
+        n: TsNode,
+        api: usize,
+        path: String,
+        method: &str,
+        args: &[Val],
+        kwargs: &[(String, Val)],
+    ) -> Option<Val> {
+        let part = match args.first().map(|a| &a.v) {
+            Some(V::Str(p)) => Some(p.trim_matches('/').to_string()),
+            _ => None,
+        };
+        let joined = |part: &str| {
+            if path.is_empty() {
+                part.to_string()
+            } else {
+                format!("{path}/{part}")
+            }
+        };
+        let method = camel(method);
+        match method.as_str() {
+            "addResource" | "resourceForPath" => {
+                let part = part?;
+                Some(self.val(n, V::ApiPath(api, joined(&part))))
+            }
+            "addProxy" | "addMethod" => {
+                let proxy = method == "addProxy";
+                let at_path = if proxy { joined("{proxy+}") } else { path };
+                let mut all = vec![self.val(n, V::Str(at_path.clone()))];
+                if proxy {
+                    // A proxy's methods come from its `defaultIntegration`.
+                    let opts = args
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| self.val(n, V::Map(kwargs.to_vec())));
+                    let integ = match &opts.v {
+                        V::Map(m) => m
+                            .iter()
+                            .find(|(k, _)| k == "defaultIntegration")
+                            .map(|(_, v)| v.clone()),
+                        _ => None,
+                    };
+                    let Some(integ) = integ else {
+                        return Some(self.val(n, V::ApiPath(api, at_path)));
+                    };
+                    all.push(self.val(n, V::Str("ANY".into())));
+                    all.push(integ);
+                } else {
+                    all.extend(args.iter().cloned());
+                }
+                if !kwargs.is_empty() {
+                    all.push(self.val(n, V::Map(kwargs.to_vec())));
+                }
+                let at = self.val(n, V::Bool(false));
+                self.app.calls.push(MethodCall {
+                    target: api,
+                    method: "addMethod".into(),
+                    args: all,
+                    at,
+                });
+                Some(self.val(n, V::ApiPath(api, at_path)))
+            }
+            _ => None,
+        }
+    }
+
+    /// The REST API and path a name stands for: a bound resource, or `api.root`.
+    fn api_path(&self, base: &str) -> Option<(usize, String)> {
+        match self.scope.get(base).map(|v| &v.v) {
+            Some(V::ApiPath(i, p)) => return Some((*i, p.clone())),
+            Some(V::Construct(i)) if self.is_rest_api(*i) => return Some((*i, String::new())),
+            _ => {}
+        }
+        let api = base.strip_suffix(".root")?;
+        match self.scope.get(api).map(|v| &v.v) {
+            Some(V::Construct(i)) if self.is_rest_api(*i) => Some((*i, String::new())),
+            _ => None,
+        }
+    }
+
+    fn is_rest_api(&self, i: usize) -> bool {
+        matches!(
+            self.app.constructs.get(i).map(|c| c.class.as_str()),
+            Some("RestApi" | "LambdaRestApi" | "SpecRestApi")
+        )
     }
 
     /// Positional arguments, and keyword arguments (Python) as camelCase pairs.

@@ -82,6 +82,9 @@ pub(crate) fn translate(app: &App, site: &Site) -> Out {
     for (i, c) in app.constructs.iter().enumerate() {
         tx.construct(i, c);
     }
+    for (i, c) in app.constructs.iter().enumerate() {
+        tx.api_defaults(i, c);
+    }
     for call in &app.calls {
         tx.method(call);
     }
@@ -219,6 +222,7 @@ impl Tx<'_> {
                     },
                 )
             }
+            V::ApiPath(_, p) => unknown(v, format!("the REST API path `/{p}`")),
             V::Member(m) => unknown(v, format!("the CDK constant `{m}`")),
             V::Call(f, _) => unknown(v, format!("the result of `{f}(...)`")),
             V::Unknown(r) => unknown(v, r.clone()),
@@ -346,6 +350,19 @@ impl Tx<'_> {
                 set("Targets", node(at, Kind::Seq(targets)));
                 "AWS::Events::Rule"
             }
+            "RestApi" | "LambdaRestApi" | "SpecRestApi" => {
+                if let Some(v) = prop(p, "restApiName") {
+                    set("Name", self.value(v));
+                }
+                "AWS::ApiGateway::RestApi"
+            }
+            "HttpApi" => {
+                if let Some(v) = prop(p, "apiName") {
+                    set("Name", self.value(v));
+                }
+                set("ProtocolType", str_node(at, "HTTP"));
+                "AWS::ApiGatewayV2::Api"
+            }
             "FunctionUrl" => {
                 if let Some(V::Construct(f)) = prop(p, "function").map(|f| &f.v) {
                     set("TargetFunctionArn", self.arn(at, *f, "Arn"));
@@ -372,6 +389,195 @@ impl Tx<'_> {
             _ => return,
         };
         self.push(id, at, ty, props, meta);
+    }
+
+    /// A `LambdaRestApi`'s handler answers every path (`/` and `/{proxy+}`); an `HttpApi`'s
+    /// `defaultIntegration` answers its `$default` route.
+    fn api_defaults(&mut self, i: usize, c: &Construct) {
+        let p = &c.props;
+        match c.class.as_str() {
+            "LambdaRestApi" => {
+                let Some(h) = prop(p, "handler") else { return };
+                let V::Construct(f) = h.v else { return };
+                let opts = prop(p, "defaultMethodOptions");
+                let auth = self.rest_auth(opts, None);
+                self.rest_method(i, "", "ANY", f, auth.clone(), &c.at);
+                if !prop(p, "proxy").is_some_and(|x| matches!(x.v, V::Bool(false))) {
+                    self.rest_method(i, "{proxy+}", "ANY", f, auth, &c.at);
+                }
+            }
+            "HttpApi" => {
+                let Some(integ) = prop(p, "defaultIntegration") else {
+                    return;
+                };
+                let Some(f) = http_integration(integ) else {
+                    return;
+                };
+                let auth = http_auth(prop(p, "defaultAuthorizer"));
+                self.http_route(i, "$default", f, auth, &c.at);
+            }
+            _ => {}
+        }
+    }
+
+    /// (authorization type, authorizer present) of a REST method from its options, falling
+    /// back to the API's `defaultMethodOptions`.
+    fn rest_auth(&self, opts: Option<&Val>, api_defaults: Option<&Val>) -> String {
+        for o in [opts, api_defaults].into_iter().flatten() {
+            if let Some(a) = prop(o, "authorizationType") {
+                if let V::Member(m) = &a.v {
+                    // `AuthorizationType.IAM` is CloudFormation's `AWS_IAM`.
+                    return match m.rsplit('.').next().unwrap_or("NONE") {
+                        "IAM" => "AWS_IAM",
+                        "COGNITO" => "COGNITO_USER_POOLS",
+                        "CUSTOM" => "CUSTOM",
+                        _ => "NONE",
+                    }
+                    .into();
+                }
+            }
+            if let Some(a) = prop(o, "authorizer") {
+                return match &a.v {
+                    V::Call(k, _) if k.contains("Cognito") => "COGNITO_USER_POOLS".into(),
+                    _ => "CUSTOM".into(),
+                };
+            }
+        }
+        "NONE".into()
+    }
+
+    fn rest_method(
+        &mut self,
+        api: usize,
+        path: &str,
+        method: &str,
+        f: usize,
+        auth: String,
+        at: &Val,
+    ) {
+        let api_id = self.id(api).to_string();
+        let mut props = vec![
+            (
+                "RestApiId".to_string(),
+                node(
+                    at,
+                    Kind::Ref {
+                        id: api_id.clone(),
+                        attr: None,
+                    },
+                ),
+            ),
+            ("HttpMethod".to_string(), str_node(at, method)),
+            ("AuthorizationType".to_string(), str_node(at, &auth)),
+            (
+                "Integration".to_string(),
+                map(
+                    at,
+                    vec![
+                        ("Type", str_node(at, "AWS_PROXY")),
+                        ("Uri", self.arn(at, f, "Arn")),
+                    ],
+                ),
+            ),
+        ];
+        let slug: String = path.chars().filter(char::is_ascii_alphanumeric).collect();
+        if !path.is_empty() {
+            let res_id = format!("{api_id}Path{slug}");
+            if !self.resources.iter().any(|r| r.0 == res_id) {
+                self.push(
+                    res_id.clone(),
+                    at,
+                    "AWS::ApiGateway::Resource",
+                    vec![
+                        (
+                            "RestApiId".into(),
+                            node(
+                                at,
+                                Kind::Ref {
+                                    id: api_id.clone(),
+                                    attr: None,
+                                },
+                            ),
+                        ),
+                        ("PathPart".into(), str_node(at, path)),
+                    ],
+                    Vec::new(),
+                );
+            }
+            props.push((
+                "ResourceId".into(),
+                node(
+                    at,
+                    Kind::Ref {
+                        id: res_id,
+                        attr: None,
+                    },
+                ),
+            ));
+        }
+        let n = self.resources.len();
+        self.push(
+            format!("{api_id}{slug}{method}{n}"),
+            at,
+            "AWS::ApiGateway::Method",
+            props,
+            Vec::new(),
+        );
+    }
+
+    fn http_route(&mut self, api: usize, route_key: &str, f: usize, auth: String, at: &Val) {
+        let api_id = self.id(api).to_string();
+        let n = self.resources.len();
+        let integ_id = format!("{api_id}Integration{n}");
+        self.push(
+            integ_id.clone(),
+            at,
+            "AWS::ApiGatewayV2::Integration",
+            vec![
+                (
+                    "ApiId".into(),
+                    node(
+                        at,
+                        Kind::Ref {
+                            id: api_id.clone(),
+                            attr: None,
+                        },
+                    ),
+                ),
+                ("IntegrationType".into(), str_node(at, "AWS_PROXY")),
+                ("IntegrationUri".into(), self.arn(at, f, "Arn")),
+            ],
+            Vec::new(),
+        );
+        let target = node(
+            at,
+            Kind::Unknown(Unknown {
+                reason: format!("integrations/{integ_id}"),
+                refs: vec![integ_id.clone()],
+                partial: None,
+            }),
+        );
+        self.push(
+            format!("{api_id}Route{n}"),
+            at,
+            "AWS::ApiGatewayV2::Route",
+            vec![
+                (
+                    "ApiId".into(),
+                    node(
+                        at,
+                        Kind::Ref {
+                            id: api_id,
+                            attr: None,
+                        },
+                    ),
+                ),
+                ("RouteKey".into(), str_node(at, route_key)),
+                ("AuthorizationType".into(), str_node(at, &auth)),
+                ("Target".into(), target),
+            ],
+            Vec::new(),
+        );
     }
 
     fn function(&mut self, i: usize, c: &Construct, meta: Vec<(String, Node)>) {
@@ -570,9 +776,16 @@ impl Tx<'_> {
                             out = file.parent().map(Path::to_path_buf);
                         }
                         V::Str(s) => {
+                            // `path.join(__dirname, "/lambda")` joins segments; only
+                            // `path.resolve` starts over at an absolute one.
+                            let seg = if f == "join" {
+                                s.trim_start_matches('/')
+                            } else {
+                                s.as_str()
+                            };
                             out = Some(match out {
-                                Some(o) => o.join(s),
-                                None => self.site.app_dir.join(s),
+                                Some(o) => o.join(seg),
+                                None => self.site.app_dir.join(seg),
                             })
                         }
                         _ => return None,
@@ -723,6 +936,55 @@ impl Tx<'_> {
             return;
         }
         match m {
+            "addMethod" => {
+                // [path, HTTP method, integration, options?]
+                let (
+                    Some(Val {
+                        v: V::Str(path), ..
+                    }),
+                    Some(Val {
+                        v: V::Str(verb), ..
+                    }),
+                ) = (call.args.first(), call.args.get(1))
+                else {
+                    return;
+                };
+                let Some(f) = call.args.get(2).and_then(rest_integration) else {
+                    return;
+                };
+                let api_defaults = prop(&self.app.constructs[target].props, "defaultMethodOptions");
+                let auth = self.rest_auth(call.args.get(3), api_defaults);
+                let (path, verb) = (path.clone(), verb.to_ascii_uppercase());
+                self.rest_method(target, &path, &verb, f, auth, at);
+            }
+            "addRoutes" => {
+                let Some(opts) = call.args.first() else {
+                    return;
+                };
+                let Some(f) = prop(opts, "integration").and_then(http_integration) else {
+                    return;
+                };
+                let path = match prop(opts, "path").map(|p| &p.v) {
+                    Some(V::Str(p)) => p.clone(),
+                    _ => return,
+                };
+                let api_default = prop(&self.app.constructs[target].props, "defaultAuthorizer");
+                let auth = http_auth(prop(opts, "authorizer").or(api_default));
+                let methods: Vec<String> = match prop(opts, "methods").map(|m| &m.v) {
+                    Some(V::List(items)) => items
+                        .iter()
+                        .filter_map(|m| match &m.v {
+                            V::Member(x) => x.rsplit('.').next().map(str::to_string),
+                            V::Str(x) => Some(x.clone()),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => vec!["ANY".into()],
+                };
+                for verb in methods {
+                    self.http_route(target, &format!("{verb} {path}"), f, auth.clone(), at);
+                }
+            }
             "addEventSource" => {
                 if let Some(src) = call.args.first() {
                     self.event_source(target, src);
@@ -1177,5 +1439,32 @@ fn managed_policy(m: &Val) -> Node {
             _ => unknown(m, "a managed policy ARN fnguard cannot read"),
         },
         _ => unknown(m, "a managed policy fnguard cannot read"),
+    }
+}
+
+/// The function a REST integration proxies to: `new LambdaIntegration(fn)`.
+fn rest_integration(v: &Val) -> Option<usize> {
+    lambda_of(v, "LambdaIntegration")
+}
+
+/// The function of `new HttpLambdaIntegration("Id", fn)`.
+fn http_integration(v: &Val) -> Option<usize> {
+    match &v.v {
+        V::Call(k, args) if k == "HttpLambdaIntegration" => args.iter().find_map(|a| match a.v {
+            V::Construct(f) => Some(f),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+/// An HTTP API route's authorization type from its authorizer.
+fn http_auth(authorizer: Option<&Val>) -> String {
+    match authorizer.map(|a| &a.v) {
+        None => "NONE".into(),
+        Some(V::Call(k, _)) if k.contains("Iam") => "AWS_IAM".into(),
+        Some(V::Call(k, _)) if k.contains("Jwt") || k.contains("UserPool") => "JWT".into(),
+        Some(V::Call(k, _)) if k.contains("None") => "NONE".into(),
+        Some(_) => "CUSTOM".into(),
     }
 }
