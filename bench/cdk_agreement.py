@@ -167,18 +167,30 @@ def match_functions(static, synth):
     free_s = list(static)
     free_y = [f for f in synth if not f["internal"]]
 
-    def take(pred):
+    def take(pred, strip_digits=False):
         for s in list(free_s):
-            cands = [y for y in free_y if pred(norm(s["id"]), y)]
-            if len(cands) == 1:
+            n = norm(s["id"])
+            if strip_digits:
+                # fnguard numbers a repeated construct id (`LambdaFunction2`) when the same id
+                # is used in two stacks.
+                n = re.sub(r"[0-9]+$", "", n)
+            cands = [y for y in free_y if pred(n, y)]
+            # One candidate, or several with the same construct id in different stacks.
+            if cands and len({c["aliases"][0] for c in cands}) == 1:
                 pairs.append((s, cands[0]))
                 free_s.remove(s)
                 free_y.remove(cands[0])
 
-    take(lambda n, y: n == y["aliases"][0])
-    take(lambda n, y: n in y["aliases"])
-    take(lambda n, y: y["aliases"][0].endswith(n) or any(a.endswith(n) for a in y["aliases"]))
-    take(lambda n, y: n and any(n in a for a in y["aliases"]))
+    tiers = [
+        lambda n, y: n == y["aliases"][0],
+        lambda n, y: n in y["aliases"],
+        lambda n, y: any(a.endswith(n) for a in y["aliases"]),
+        lambda n, y: n and any(n in a for a in y["aliases"]),
+    ]
+    for t in tiers:
+        take(t)
+    for t in tiers[:2]:
+        take(t, strip_digits=True)
     return pairs, free_s, free_y
 
 
