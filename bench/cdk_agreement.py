@@ -158,7 +158,8 @@ class View:
         if not self.synth:
             return {norm(name)}
         path = self.paths.get(project, {}).get(name, "")
-        return set(synth_aliases(name, path))
+        # Without a construct path (APIs, buses), the logical id without CDK's hash.
+        return set(synth_aliases(name, path)) | {norm(HASH.sub("", name))}
 
 
 def match_functions(static, synth):
@@ -194,6 +195,17 @@ def match_functions(static, synth):
     return pairs, free_s, free_y
 
 
+def same_bundled_handler(static, synth):
+    """A bundled function (NodejsFunction) deploys `index.<export>`, esbuild's output file;
+    from the source fnguard names the entry it bundles (`create.<export>`), which is where
+    the code it reads is. The same export of the bundle's entry agrees."""
+    return (
+        synth.startswith("index.")
+        and "." in static
+        and static.rsplit(".", 1)[1] == synth.split(".", 1)[1]
+    )
+
+
 def match_triggers(s, y, sv, yv):
     """(matched, static-only, synth-only) trigger lists of one function pair."""
     left = list(y["triggers"]) if y else []
@@ -202,7 +214,8 @@ def match_triggers(s, y, sv, yv):
         sa = sv.source_aliases(s["project"], t[1])
         hit = None
         for u in left:
-            if u[0] != t[0] or u[2] != t[2]:
+            # An API's routes are listed in the order each reader met them.
+            if u[0] != t[0] or sorted(u[2].split("; ")) != sorted(t[2].split("; ")):
                 continue
             ya = yv.source_aliases(y["project"], u[1])
             if sa & ya or any(a.endswith(b) or b.endswith(a) for a in ya for b in sa if a and b):
@@ -248,6 +261,8 @@ def compare_app(binary, app_dir):
         same = True
         name = f"{s['id']} ~ {y['id']}"
         for k in ("runtime", "handler"):
+            if k == "handler" and same_bundled_handler(s[k], y[k]):
+                continue
             if s[k] != y[k]:
                 same = False
                 d.append((k, name, f"static={s[k]!r} synth={y[k]!r}"))

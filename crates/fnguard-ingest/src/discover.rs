@@ -144,12 +144,7 @@ pub fn discover_with_survey(
                     return false;
                 }
                 // CDK asset folders are copies of the function code.
-                if name.starts_with("asset.")
-                    && entry
-                        .path()
-                        .parent()
-                        .and_then(Path::file_name)
-                        .is_some_and(|p| p == "cdk.out")
+                if name.starts_with("asset.") && entry.path().parent().is_some_and(is_cdk_assembly)
                 {
                     return false;
                 }
@@ -245,7 +240,20 @@ pub fn discover_with_survey(
             });
             continue;
         };
+        // Stages (CDK Pipelines, `Stage`) synthesize into nested `assembly-*` folders.
+        let mut nested = Vec::new();
         for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir()
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("assembly-"))
+            {
+                nested.extend(std::fs::read_dir(&p).into_iter().flatten().flatten());
+                continue;
+            }
+            nested.push(e);
+        }
+        for e in nested {
             let p = e.path();
             if p.is_file()
                 && classify(&p) == Some(DescriptorKind::Cdk)
@@ -328,10 +336,7 @@ pub fn classify(path: &Path) -> Option<DescriptorKind> {
     {
         return None;
     }
-    let in_cdk_out = path
-        .parent()
-        .and_then(Path::file_name)
-        .is_some_and(|p| p == "cdk.out");
+    let in_cdk_out = path.parent().is_some_and(is_cdk_assembly);
     let head = sniff(path)?;
     let conventional_serverless = matches!(
         lower.as_str(),
@@ -386,6 +391,17 @@ fn looks_like_serverless(head: &str) -> bool {
 fn looks_like_cfn_resources(head: &str) -> bool {
     top_level_key(head, "Resources")
         && (head.contains("AWS::") || head.contains("Custom::") || head.contains("Alexa::"))
+}
+
+/// A cloud assembly: `cdk.out` itself or a stage's nested `cdk.out/assembly-*`.
+fn is_cdk_assembly(dir: &Path) -> bool {
+    let name_is =
+        |d: &Path, f: &dyn Fn(&str) -> bool| d.file_name().is_some_and(|n| f(&n.to_string_lossy()));
+    name_is(dir, &|n| n == "cdk.out")
+        || (name_is(dir, &|n| n.starts_with("assembly-"))
+            && dir
+                .parent()
+                .is_some_and(|p| name_is(p, &|n| n == "cdk.out")))
 }
 
 #[cfg(test)]

@@ -36,6 +36,8 @@ pub(crate) enum V {
     /// A dotted name that is no construct: an enum member or a library constant
     /// (`lambda.Runtime.NODEJS_20_X`, `FunctionUrlAuthType.NONE`).
     Member(String),
+    /// A string built from parts (`"integrations/" + integ.ref`, `` `${name}-fn` ``).
+    Concat(Vec<Val>),
     /// A call or instantiation that makes no construct (`Duration.seconds(30)`,
     /// `new SqsEventSource(queue)`, `new PolicyStatement({...})`): last segment of the callee.
     Call(String, Vec<Val>),
@@ -52,6 +54,9 @@ pub(crate) struct Construct {
     /// The class whose body declares it (`OrdersStack`), for the construct path.
     pub scope: String,
     pub at: Val,
+    /// An existing resource (`Bucket.fromBucketName(...)`): what identifies it (an ARN or a
+    /// name, as `V::Map` with `arn`/`name` for attribute imports); no resource is created.
+    pub imported: Option<Val>,
 }
 
 /// `fn.addEventSource(...)`, `queue.grantSendMessages(fn)`: a method of a construct.
@@ -95,7 +100,125 @@ pub(crate) const CONSTRUCTS: &[&str] = &[
     "HttpApi",
     "Role",
     "Secret",
+    "Policy",
+    "ManagedPolicy",
 ];
+
+/// Python callers may pass positional parameters by name (`SqsEventSource(queue=q)`,
+/// `Queue(self, id="Jobs")`): the names, in order, of the parameters read positionally.
+/// `a|b` accepts either name.
+const POSITIONAL: &[(&str, &[&str])] = &[
+    ("LambdaFunction", &["handler"]),
+    ("SqsEventSource", &["queue"]),
+    ("S3EventSource", &["bucket"]),
+    ("DynamoEventSource", &["table"]),
+    ("KinesisEventSource", &["stream"]),
+    ("SnsEventSource", &["topic"]),
+    ("LambdaSubscription", &["fn"]),
+    ("LambdaDestination", &["fn"]),
+    ("SqsDestination", &["queue"]),
+    ("SnsDestination", &["topic"]),
+    ("LambdaIntegration", &["handler"]),
+    ("HttpLambdaIntegration", &["id", "handler"]),
+    ("addEventSource", &["source"]),
+    ("addEventNotification", &["event", "dest"]),
+    ("addObjectCreatedNotification", &["dest"]),
+    ("addObjectRemovedNotification", &["dest"]),
+    ("addSubscription", &["subscription"]),
+    ("addTarget", &["target"]),
+    ("addToRolePolicy", &["statement"]),
+    ("addToPolicy", &["statement"]),
+    ("addToPrincipalPolicy", &["statement"]),
+    ("addManagedPolicy", &["policy"]),
+    ("addEnvironment", &["key", "value"]),
+    ("addResource", &["pathPart"]),
+    ("addMethod", &["httpMethod", "integration"]),
+    ("grant*", &["grantee|identity|principal"]),
+];
+
+/// Moves keyword arguments named like `callee`'s leading parameters into the positional list.
+fn take_positional(callee: &str, args: &mut Vec<Val>, kwargs: &mut Vec<(String, Val)>) {
+    let params = if CONSTRUCTS.contains(&callee) {
+        &["scope", "id"][..]
+    } else {
+        let key = if callee.starts_with("grant") {
+            "grant*"
+        } else {
+            callee
+        };
+        match POSITIONAL.iter().find(|(c, _)| *c == key) {
+            Some((_, p)) => p,
+            None => return,
+        }
+    };
+    for (i, names) in params.iter().enumerate() {
+        if args.len() > i {
+            continue;
+        }
+        if args.len() < i {
+            return;
+        }
+        let Some(at) = kwargs
+            .iter()
+            .position(|(k, _)| names.split('|').any(|n| n == k))
+        else {
+            return;
+        };
+        args.push(kwargs.remove(at).1);
+    }
+}
+
+/// CDK modules (`aws-apigatewayv2`, `aws_apigatewayv2`) -> CloudFormation service names.
+const CFN_SERVICES: &[(&str, &str)] = &[
+    ("lambda", "Lambda"),
+    ("apigateway", "ApiGateway"),
+    ("apigatewayv2", "ApiGatewayV2"),
+    ("iam", "IAM"),
+    ("sqs", "SQS"),
+    ("sns", "SNS"),
+    ("s3", "S3"),
+    ("dynamodb", "DynamoDB"),
+    ("events", "Events"),
+    ("kinesis", "Kinesis"),
+    ("stepfunctions", "StepFunctions"),
+    ("secretsmanager", "SecretsManager"),
+    ("logs", "Logs"),
+    ("kms", "KMS"),
+    ("cognito", "Cognito"),
+    ("ssm", "SSM"),
+    ("scheduler", "Scheduler"),
+    ("pipes", "Pipes"),
+    ("elasticloadbalancingv2", "ElasticLoadBalancingV2"),
+    ("appsync", "AppSync"),
+];
+
+/// `aws-cdk-lib/aws-apigatewayv2`, `@aws-cdk/aws-apigatewayv2`, `aws_cdk.aws_apigatewayv2`
+/// -> `apigatewayv2`.
+fn module_stem(module: &str) -> String {
+    let last = module.rsplit(['/', '.']).next().unwrap_or(module);
+    let last = last
+        .strip_prefix("aws-")
+        .or_else(|| last.strip_prefix("aws_"))
+        .unwrap_or(last);
+    last.replace('_', "-")
+}
+
+/// `Stream.fromStreamArn(this, "S", arn)`: an existing resource this application uses.
+fn import_kind(method: &str) -> Option<&'static str> {
+    let method = method.strip_suffix("V2").unwrap_or(method);
+    if !method.starts_with("from") {
+        return None;
+    }
+    if method.ends_with("Arn") {
+        Some("arn")
+    } else if method.ends_with("Name") || method.ends_with("Url") {
+        Some("name")
+    } else if method.ends_with("Attributes") {
+        Some("attributes")
+    } else {
+        None
+    }
+}
 
 #[derive(Clone, Copy, PartialEq)]
 pub(crate) enum Lang {
@@ -119,7 +242,7 @@ pub(crate) fn camel(s: &str) -> String {
     out
 }
 
-struct Reader<'a> {
+struct Reader<'a, 't> {
     src: &'a [u8],
     file: Arc<str>,
     lang: Lang,
@@ -127,6 +250,15 @@ struct Reader<'a> {
     /// Names bound in this file (`const q = ...`, `this.q = ...`, `self.q = ...`).
     scope: HashMap<String, Val>,
     class: String,
+    /// Methods of the class being read, by name, until they are read: a method is read where
+    /// the class first calls it (`this.makeFunction(...)`), so what it returns is known there.
+    methods: HashMap<String, TsNode<'t>>,
+    /// What the method being read returns.
+    returned: Option<Val>,
+    /// Methods being read, against recursion.
+    active: usize,
+    /// Names imported from CDK modules -> the module (`apigatewayv2`): what L1 classes are.
+    modules: HashMap<String, String>,
 }
 
 pub(crate) fn read(app: &mut App, file: &str, text: &str, lang: Lang) {
@@ -150,11 +282,167 @@ pub(crate) fn read(app: &mut App, file: &str, text: &str, lang: Lang) {
         app,
         scope: HashMap::new(),
         class: String::new(),
+        methods: HashMap::new(),
+        returned: None,
+        active: 0,
+        modules: HashMap::new(),
     };
     r.walk(tree.root_node(), 0);
 }
 
-impl Reader<'_> {
+impl<'t> Reader<'_, 't> {
+    /// The methods of a class body other than its constructor (`__init__`).
+    fn class_methods(&self, class: TsNode<'t>) -> HashMap<String, TsNode<'t>> {
+        let mut out = HashMap::new();
+        let Some(body) = class.child_by_field_name("body") else {
+            return out;
+        };
+        let mut c = body.walk();
+        for m in body.named_children(&mut c) {
+            // Python methods may be decorated.
+            let m = if m.kind() == "decorated_definition" {
+                match m.child_by_field_name("definition") {
+                    Some(d) => d,
+                    None => continue,
+                }
+            } else {
+                m
+            };
+            if !matches!(m.kind(), "method_definition" | "function_definition") {
+                continue;
+            }
+            let Some(name) = m.child_by_field_name("name").map(|n| self.text(n)) else {
+                continue;
+            };
+            if name != "constructor" && name != "__init__" {
+                out.insert(name, m);
+            }
+        }
+        out
+    }
+
+    /// Reads a method of the current class at its first call, with its parameters bound to
+    /// the call's arguments; what it returns is the call's value.
+    fn call_method(&mut self, name: &str, args: &[Val], at: &Val) -> Option<Val> {
+        if self.active > 8 {
+            return None;
+        }
+        let m = self.methods.remove(name)?;
+        if let Some(params) = m.child_by_field_name("parameters") {
+            let mut c = params.walk();
+            let names: Vec<String> = params
+                .named_children(&mut c)
+                .filter_map(|p| {
+                    let id = match p.kind() {
+                        "identifier" => Some(p),
+                        _ => p
+                            .child_by_field_name("pattern")
+                            .or_else(|| p.child_by_field_name("name"))
+                            .or_else(|| p.named_child(0)),
+                    }?;
+                    (id.kind() == "identifier").then(|| self.text(id))
+                })
+                .filter(|n| n != "self")
+                .collect();
+            for (name, v) in names.into_iter().zip(args.iter()) {
+                self.scope.insert(name, v.clone());
+            }
+        }
+        let saved = self.returned.take();
+        self.active += 1;
+        if let Some(body) = m.child_by_field_name("body") {
+            self.walk(body, 1);
+        }
+        self.active -= 1;
+        let v = std::mem::replace(&mut self.returned, saved);
+        Some(v.unwrap_or_else(|| Val {
+            v: V::Unknown(format!("what `{name}` returns")),
+            ..at.clone()
+        }))
+    }
+
+    /// Records which CDK module each imported name comes from.
+    fn import(&mut self, n: TsNode) {
+        let mut names: Vec<(String, String)> = Vec::new();
+        match self.lang {
+            Lang::TypeScript => {
+                let Some(source) = n.child_by_field_name("source") else {
+                    return;
+                };
+                let module = module_stem(self.text(source).trim_matches(['"', '\'', '`']));
+                let mut stack = vec![n];
+                while let Some(x) = stack.pop() {
+                    let mut c = x.walk();
+                    for k in x.named_children(&mut c) {
+                        match k.kind() {
+                            "namespace_import" => {
+                                if let Some(id) = k.named_child(0) {
+                                    names.push((self.text(id), module.clone()));
+                                }
+                            }
+                            "import_specifier" => {
+                                let local = k
+                                    .child_by_field_name("alias")
+                                    .or_else(|| k.child_by_field_name("name"));
+                                if let Some(l) = local {
+                                    names.push((self.text(l), module.clone()));
+                                }
+                            }
+                            "identifier" => names.push((self.text(k), module.clone())),
+                            "import_clause" | "named_imports" => stack.push(k),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            Lang::Python => {
+                let from = n.child_by_field_name("module_name").map(|m| self.text(m));
+                let mut c = n.walk();
+                for k in n.children_by_field_name("name", &mut c) {
+                    let (name, alias) = match k.kind() {
+                        "aliased_import" => (
+                            k.child_by_field_name("name").map(|x| self.text(x)),
+                            k.child_by_field_name("alias").map(|x| self.text(x)),
+                        ),
+                        _ => (Some(self.text(k)), None),
+                    };
+                    let Some(name) = name else { continue };
+                    let module = match from.as_deref() {
+                        // `from aws_cdk import aws_sqs as sqs`: the name is the module.
+                        Some("aws_cdk") | None => module_stem(&name),
+                        Some(m) => module_stem(m),
+                    };
+                    let local = alias.unwrap_or_else(|| name.clone());
+                    names.push((local, module));
+                }
+            }
+        }
+        self.modules.extend(names);
+    }
+
+    /// The CloudFormation type of an L1 class (`apigwv2.CfnRoute` ->
+    /// `AWS::ApiGatewayV2::Route`), from the module it is imported from.
+    fn l1_type(&self, callee: &str, class: &str) -> Option<String> {
+        let rest = class.strip_prefix("Cfn").filter(|r| !r.is_empty())?;
+        let segments: Vec<&str> = callee.split('.').collect();
+        let module = segments
+            .iter()
+            .rev()
+            .skip(1)
+            .find(|s| s.starts_with("aws_"))
+            .map(|s| module_stem(s))
+            .or_else(|| {
+                segments
+                    .first()
+                    .and_then(|first| self.modules.get(*first).cloned())
+            })?;
+        let service = CFN_SERVICES
+            .iter()
+            .find(|(m, _)| *m == module)
+            .map(|(_, s)| *s)?;
+        Some(format!("AWS::{service}::{rest}"))
+    }
+
     fn text(&self, n: TsNode) -> String {
         n.utf8_text(self.src).unwrap_or_default().to_string()
     }
@@ -170,20 +458,69 @@ impl Reader<'_> {
     }
 
     /// Statements in source order: bindings first, so later uses resolve.
-    fn walk(&mut self, n: TsNode, depth: usize) {
+    fn walk(&mut self, n: TsNode<'t>, depth: usize) {
         if depth > MAX_DEPTH {
             return;
         }
         match n.kind() {
             "class_declaration" | "class_definition" | "abstract_class_declaration" => {
                 let saved = std::mem::take(&mut self.class);
+                let methods = self.class_methods(n);
+                let saved_methods = std::mem::replace(&mut self.methods, methods);
                 self.class = n
                     .child_by_field_name("name")
                     .map(|c| self.text(c))
                     .unwrap_or_default();
-                self.children(n, depth);
+                // The constructor and fields first; methods where they are called, and the
+                // ones never called from it after.
+                let method_names: Vec<String> = self.methods.keys().cloned().collect();
+                if let Some(body) = n.child_by_field_name("body") {
+                    let mut c = body.walk();
+                    let members: Vec<TsNode> = body.named_children(&mut c).collect();
+                    for m in members {
+                        let def = if m.kind() == "decorated_definition" {
+                            m.child_by_field_name("definition").unwrap_or(m)
+                        } else {
+                            m
+                        };
+                        let name = def.child_by_field_name("name").map(|x| self.text(x));
+                        if name.is_some_and(|x| method_names.contains(&x)) {
+                            continue;
+                        }
+                        self.walk(m, depth + 1);
+                    }
+                }
+                let mut rest: Vec<(String, TsNode)> = self.methods.drain().collect();
+                rest.sort_by_key(|(_, m)| m.start_byte());
+                for (_, m) in rest {
+                    self.walk(m, depth + 1);
+                }
+                self.methods = saved_methods;
                 self.class = saved;
                 return;
+            }
+            // `readonly entry = path.join(__dirname, "...")`: a field of the instance.
+            "public_field_definition" => {
+                if let (Some(name), Some(value)) = (
+                    n.child_by_field_name("name"),
+                    n.child_by_field_name("value"),
+                ) {
+                    let v = self.expr(value, depth + 1);
+                    let key = format!("this.{}", self.text(name));
+                    self.scope.insert(key, v);
+                    return;
+                }
+            }
+            "import_statement" | "import_from_statement" => {
+                self.import(n);
+                return;
+            }
+            "return_statement" => {
+                if let Some(value) = n.named_child(0) {
+                    let v = self.expr(value, depth + 1);
+                    self.returned = Some(v);
+                    return;
+                }
             }
             "variable_declarator" => {
                 if let (Some(name), Some(value)) = (
@@ -218,7 +555,7 @@ impl Reader<'_> {
         self.children(n, depth);
     }
 
-    fn children(&mut self, n: TsNode, depth: usize) {
+    fn children(&mut self, n: TsNode<'t>, depth: usize) {
         let mut c = n.walk();
         let kids: Vec<TsNode> = n.named_children(&mut c).collect();
         for k in kids {
@@ -244,7 +581,7 @@ impl Reader<'_> {
         }
     }
 
-    fn expr(&mut self, n: TsNode, depth: usize) -> Val {
+    fn expr(&mut self, n: TsNode<'t>, depth: usize) -> Val {
         if depth > MAX_DEPTH {
             return self.val(n, V::Unknown("nested too deeply".into()));
         }
@@ -254,8 +591,25 @@ impl Reader<'_> {
                 let t = self.text(n);
                 // Python string prefixes and quotes.
                 let t = t.trim_start_matches(['r', 'b', 'u', 'R', 'B', 'U']);
-                if t.starts_with('f') {
-                    return self.val(n, V::Unknown("a formatted string".into()));
+                if t.starts_with(['f', 'F']) {
+                    // f"{name}-fn": literal parts and interpolations.
+                    let mut c = n.walk();
+                    let kids: Vec<TsNode> = n.named_children(&mut c).collect();
+                    let mut parts = Vec::new();
+                    for k in kids {
+                        match k.kind() {
+                            "string_content" => parts.push(self.val(k, V::Str(self.text(k)))),
+                            "interpolation" => {
+                                let v = match k.child_by_field_name("expression") {
+                                    Some(e) => self.expr(e, d),
+                                    None => self.val(k, V::Unknown("empty".into())),
+                                };
+                                parts.push(v);
+                            }
+                            _ => {}
+                        }
+                    }
+                    return concat(self.val(n, V::Bool(false)), parts);
                 }
                 let inner = t
                     .trim_start_matches("\"\"\"")
@@ -265,13 +619,33 @@ impl Reader<'_> {
             }
             "template_string" => {
                 let mut c = n.walk();
-                if n.named_children(&mut c)
-                    .any(|k| k.kind() == "template_substitution")
-                {
-                    return self.val(n, V::Unknown("a template string with substitutions".into()));
+                let kids: Vec<TsNode> = n.named_children(&mut c).collect();
+                if !kids.iter().any(|k| k.kind() == "template_substitution") {
+                    let t = self.text(n);
+                    return self.val(n, V::Str(t.trim_matches('`').to_string()));
                 }
-                let t = self.text(n);
-                self.val(n, V::Str(t.trim_matches('`').to_string()))
+                // The literal text between substitutions, and each substitution's value.
+                let mut parts = Vec::new();
+                let mut from = n.start_byte() + 1;
+                for k in kids.iter().filter(|k| k.kind() == "template_substitution") {
+                    if k.start_byte() > from {
+                        let lit =
+                            String::from_utf8_lossy(&self.src[from..k.start_byte()]).to_string();
+                        parts.push(self.val(*k, V::Str(lit)));
+                    }
+                    let inner = match k.named_child(0) {
+                        Some(e) => self.expr(e, d),
+                        None => self.val(*k, V::Unknown("empty".into())),
+                    };
+                    parts.push(inner);
+                    from = k.end_byte();
+                }
+                let end = n.end_byte().saturating_sub(1);
+                if end > from {
+                    let lit = String::from_utf8_lossy(&self.src[from..end]).to_string();
+                    parts.push(self.val(n, V::Str(lit)));
+                }
+                concat(self.val(n, V::Bool(false)), parts)
             }
             "number" | "integer" | "float" => {
                 let t = self.text(n).replace('_', "");
@@ -311,12 +685,24 @@ impl Reader<'_> {
                             };
                             let key = self.text(k).trim_matches(['"', '\'']).to_string();
                             let value = self.expr(v, d);
+                            out.retain(|(x, _)| *x != key);
                             out.push((key, value));
                         }
                         "shorthand_property_identifier" => {
                             let name = self.text(p);
                             let value = self.lookup(p, &name);
                             out.push((name, value));
+                        }
+                        // `{...common, handler: "x"}`, `{**common, "k": v}`: later keys win.
+                        "spread_element" | "dictionary_splat" => {
+                            if let Some(inner) = p.named_child(0) {
+                                if let V::Map(entries) = self.expr(inner, d).v {
+                                    for (k, v) in entries {
+                                        out.retain(|(x, _)| *x != k);
+                                        out.push((k, v));
+                                    }
+                                }
+                            }
                         }
                         _ => {}
                     }
@@ -330,6 +716,33 @@ impl Reader<'_> {
                 self.lookup(n, &name)
             }
             "new_expression" | "call_expression" | "call" => self.call(n, d),
+            // `"prefix-" + name`, `__dirname + "/../lambda"` (a path join).
+            "binary_expression" | "binary_operator"
+                if n.child_by_field_name("operator")
+                    .is_some_and(|o| self.text(o) == "+") =>
+            {
+                let (Some(l), Some(r)) = (
+                    n.child_by_field_name("left"),
+                    n.child_by_field_name("right"),
+                ) else {
+                    return self.val(n, V::Unknown("a sum".into()));
+                };
+                let (lv, rv) = (self.expr(l, d), self.expr(r, d));
+                match (&lv.v, &rv.v) {
+                    (V::Unknown(u), V::Str(b)) if u.contains("__dirname") && b.starts_with('/') => {
+                        self.val(n, V::Call("join".into(), vec![lv.clone(), rv.clone()]))
+                    }
+                    // Numbers add; only strings (or references) are joined.
+                    (V::Num(_), _) | (_, V::Num(_)) => self.val(
+                        n,
+                        V::Unknown(format!(
+                            "`{}`",
+                            self.text(n).chars().take(40).collect::<String>()
+                        )),
+                    ),
+                    _ => concat(self.val(n, V::Bool(false)), vec![lv, rv]),
+                }
+            }
             _ => {
                 let t = self.text(n);
                 let short: String = t.chars().take(40).collect();
@@ -370,16 +783,45 @@ impl Reader<'_> {
         )
     }
 
-    fn call(&mut self, n: TsNode, d: usize) -> Val {
+    fn call(&mut self, n: TsNode<'t>, d: usize) -> Val {
         let is_new = n.kind() == "new_expression";
         let func = n
             .child_by_field_name("function")
             .or_else(|| n.child_by_field_name("constructor"));
         let callee = func.and_then(|f| self.dotted(f)).unwrap_or_default();
-        let (args, kwargs) = self.arguments(n, d);
+        let (mut args, mut kwargs) = self.arguments(n, d);
         // `from_asset` (Python) is `fromAsset`.
         let last = camel(callee.rsplit('.').next().unwrap_or(""));
+        take_positional(&last, &mut args, &mut kwargs);
+        // `this.makeQueue(...)`: a method of this class, read here.
+        if let Some(method) = callee
+            .strip_prefix("this.")
+            .or_else(|| callee.strip_prefix("self."))
+        {
+            if self.methods.contains_key(method) {
+                let at = self.val(n, V::Bool(false));
+                let method = method.to_string();
+                if let Some(v) = self.call_method(&method, &args, &at) {
+                    return v;
+                }
+            }
+        }
         let capitalised = last.chars().next().is_some_and(char::is_uppercase);
+        // An L1 construct: `new CfnRoute(this, "Id", {...})`.
+        if (is_new || (self.lang == Lang::Python && capitalised))
+            && args.len() >= 2
+            && !matches!(args[0].v, V::Str(_))
+        {
+            if let Some(ty) = self.l1_type(&callee, &last) {
+                let props = match (args.get(2), kwargs.is_empty()) {
+                    (Some(p), _) => p.clone(),
+                    (None, false) => self.val(n, V::Map(std::mem::take(&mut kwargs))),
+                    (None, true) => self.val(n, V::Map(Vec::new())),
+                };
+                let id = args[1].clone();
+                return self.construct(n, ty, &id, props, None);
+            }
+        }
         // A construct: `new X(scope, "Id", props)` / `X(self, "Id", **props)`.
         if (is_new || (self.lang == Lang::Python && capitalised))
             && CONSTRUCTS.contains(&last.as_str())
@@ -387,22 +829,39 @@ impl Reader<'_> {
             // A scope comes first; JavaScript's own `new Function("a", "return a")` has none.
             && !matches!(args[0].v, V::Str(_))
         {
-            if let V::Str(id) = &args[1].v {
-                let props = match (args.get(2), kwargs.is_empty()) {
-                    (Some(p), _) => p.clone(),
-                    (None, false) => self.val(n, V::Map(kwargs)),
-                    (None, true) => self.val(n, V::Map(Vec::new())),
+            let props = match (args.get(2), kwargs.is_empty()) {
+                (Some(p), _) => p.clone(),
+                (None, false) => self.val(n, V::Map(kwargs)),
+                (None, true) => self.val(n, V::Map(Vec::new())),
+            };
+            return self.construct(n, last, &args[1], props, None);
+        }
+        // `Bucket.fromBucketName(this, "B", name)`: an imported resource.
+        if let Some((class_path, method)) = callee.rsplit_once('.') {
+            let class = class_path.rsplit('.').next().unwrap_or("");
+            let method = camel(method);
+            if let (true, Some(kind), Some(id)) = (
+                CONSTRUCTS.contains(&class),
+                import_kind(&method),
+                args.get(1),
+            ) {
+                let what = match kind {
+                    "attributes" => args
+                        .get(2)
+                        .cloned()
+                        .unwrap_or_else(|| self.val(n, V::Map(std::mem::take(&mut kwargs)))),
+                    _ => {
+                        let v = args
+                            .get(2)
+                            .cloned()
+                            .or_else(|| kwargs.first().map(|k| k.1.clone()));
+                        let v = v.unwrap_or_else(|| self.val(n, V::Unknown("no value".into())));
+                        self.val(n, V::Map(vec![(kind.to_string(), v)]))
+                    }
                 };
-                let index = self.app.constructs.len();
-                let at = self.val(n, V::Construct(index));
-                self.app.constructs.push(Construct {
-                    class: last,
-                    id: id.clone(),
-                    props,
-                    scope: self.class.clone(),
-                    at: at.clone(),
-                });
-                return at;
+                let id = id.clone();
+                let empty = self.val(n, V::Map(Vec::new()));
+                return self.construct(n, class.to_string(), &id, empty, Some(what));
             }
         }
         // `api.root.addResource("items").addMethod("GET", integration)`, also chained.
@@ -430,12 +889,25 @@ impl Reader<'_> {
                 return v;
             }
         }
-        // `queue.grantSendMessages(fn)`: a method of a construct.
+        // `queue.grantSendMessages(fn)`: a method of a construct; `fn.role.addManagedPolicy(p)`
+        // one of a function's role.
         if let Some((base, method)) = callee.rsplit_once('.') {
+            let (base, method) = match base.strip_suffix(".role") {
+                Some(f) if matches!(self.scope.get(f).map(|v| &v.v), Some(V::Construct(_))) => {
+                    let m = match camel(method).as_str() {
+                        "addToPrincipalPolicy" | "addToPolicy" => "addToRolePolicy".to_string(),
+                        other => other.to_string(),
+                    };
+                    (f, m)
+                }
+                _ => (base, method.to_string()),
+            };
+            let method = method.as_str();
             if let Some(Val {
                 v: V::Construct(i), ..
             }) = self.scope.get(base)
             {
+                take_positional(&camel(method), &mut args, &mut kwargs);
                 let mut all = args.clone();
                 if !kwargs.is_empty() {
                     all.push(self.val(n, V::Map(kwargs.clone())));
@@ -475,6 +947,33 @@ impl Reader<'_> {
         self.val(n, V::Call(last, all))
     }
 
+    /// Records a construct. An id built at run time (`` `${name}Fn` ``, `f"{name}-fn"`) gets a
+    /// stand-in from the class and line, so the construct is still read.
+    fn construct(
+        &mut self,
+        n: TsNode,
+        class: String,
+        id: &Val,
+        props: Val,
+        imported: Option<Val>,
+    ) -> Val {
+        let id = match &id.v {
+            V::Str(s) => s.clone(),
+            _ => format!("{}{}", class.rsplit("::").next().unwrap_or(&class), id.line),
+        };
+        let index = self.app.constructs.len();
+        let at = self.val(n, V::Construct(index));
+        self.app.constructs.push(Construct {
+            class,
+            id,
+            props,
+            scope: self.class.clone(),
+            at: at.clone(),
+            imported,
+        });
+        at
+    }
+
     /// A method of a REST API path: `addResource`, `resourceForPath`, `addProxy`, `addMethod`.
     fn api_call(
         &mut self,
@@ -485,9 +984,11 @@ impl Reader<'_> {
         args: &[Val],
         kwargs: &[(String, Val)],
     ) -> Option<Val> {
+        // A segment computed at run time still makes a resource, its methods and their auth.
         let part = match args.first().map(|a| &a.v) {
             Some(V::Str(p)) => Some(p.trim_matches('/').to_string()),
-            _ => None,
+            Some(_) => Some("{unresolved}".to_string()),
+            None => None,
         };
         let joined = |part: &str| {
             if path.is_empty() {
@@ -565,7 +1066,7 @@ impl Reader<'_> {
     }
 
     /// Positional arguments, and keyword arguments (Python) as camelCase pairs.
-    fn arguments(&mut self, n: TsNode, d: usize) -> (Vec<Val>, Vec<(String, Val)>) {
+    fn arguments(&mut self, n: TsNode<'t>, d: usize) -> (Vec<Val>, Vec<(String, Val)>) {
         let mut args = Vec::new();
         let mut kwargs = Vec::new();
         let Some(list) = n.child_by_field_name("arguments") else {
@@ -586,6 +1087,14 @@ impl Reader<'_> {
                     let key = camel(&self.text(k));
                     let value = self.expr(v, d);
                     kwargs.push((key, value));
+                }
+                // `Function(self, "F", **common)`.
+                "dictionary_splat" => {
+                    if let Some(inner) = a.named_child(0) {
+                        if let V::Map(entries) = self.expr(inner, d).v {
+                            kwargs.extend(entries.into_iter().map(|(k, v)| (camel(&k), v)));
+                        }
+                    }
                 }
                 _ => args.push(self.expr(a, d)),
             }
@@ -642,5 +1151,37 @@ fn add_to_statement(args: &mut Vec<Val>, field: &str, values: Vec<Val>, at: &Val
                 ..at.clone()
             },
         )),
+    }
+}
+
+/// Parts joined into one string value: a plain string when every part is one.
+fn concat(at: Val, parts: Vec<Val>) -> Val {
+    let mut flat: Vec<Val> = Vec::new();
+    for p in parts {
+        match p.v {
+            V::Concat(inner) => flat.extend(inner),
+            _ => flat.push(p),
+        }
+    }
+    // Adjacent literal parts merge.
+    let mut merged: Vec<Val> = Vec::new();
+    for p in flat {
+        match (merged.last_mut().map(|l| &mut l.v), &p.v) {
+            (Some(V::Str(a)), V::Str(b)) => a.push_str(b),
+            _ => merged.push(p),
+        }
+    }
+    if merged.len() == 1 {
+        if let Some(V::Str(_)) = merged.first().map(|m| &m.v) {
+            let mut only = merged.remove(0);
+            only.file = at.file.clone();
+            only.line = at.line;
+            only.column = at.column;
+            return only;
+        }
+    }
+    Val {
+        v: V::Concat(merged),
+        ..at
     }
 }

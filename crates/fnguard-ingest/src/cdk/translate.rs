@@ -18,6 +18,10 @@ const FUNCTIONS: &[&str] = &[
     "GoFunction",
 ];
 
+/// The runtime of `Runtime.NODEJS_LATEST` and of a `NodejsFunction` without one (aws-cdk-lib
+/// 2.276.0).
+const NODEJS_LATEST: &str = "nodejs24.x";
+
 /// Where the application is: the directory of `cdk.json` (where `cdk` runs, so where
 /// relative asset paths start).
 pub(crate) struct Site<'a> {
@@ -35,7 +39,7 @@ pub(crate) struct Out {
 type Resource = (
     String,
     Val,
-    &'static str,
+    String,
     Vec<(String, Node)>,
     Vec<(String, Node)>,
 );
@@ -133,6 +137,15 @@ fn prop<'v>(props: &'v Val, name: &str) -> Option<&'v Val> {
     }
 }
 
+/// `routeKey` -> `RouteKey`: an L1 property's CloudFormation name.
+fn pascal(k: &str) -> String {
+    let mut c = k.chars();
+    match c.next() {
+        Some(f) if f.is_ascii_lowercase() => f.to_ascii_uppercase().to_string() + c.as_str(),
+        _ => k.to_string(),
+    }
+}
+
 /// `lambda.Runtime.NODEJS_20_X` -> `nodejs20.x`.
 fn runtime_name(member: &str) -> Option<String> {
     let name = member.rsplit('.').next()?;
@@ -140,7 +153,8 @@ fn runtime_name(member: &str) -> Option<String> {
     let parts: Vec<&str> = lower.split('_').collect();
     Some(match parts.as_slice() {
         ["nodejs", v, "x"] => format!("nodejs{v}.x"),
-        ["nodejs", "latest"] => return None,
+        // What `NODEJS_LATEST` stands for in the aws-cdk-lib the grant table was taken from.
+        ["nodejs", "latest"] => NODEJS_LATEST.to_string(),
         ["python", a, b] => format!("python{a}.{b}"),
         ["java", v] => format!("java{v}"),
         ["java", v, "corretto"] => format!("java{v}.al2"),
@@ -166,6 +180,7 @@ fn seconds(v: &Val) -> Option<i64> {
         "seconds" => n,
         "minutes" => n * 60,
         "hours" => n * 3600,
+        "days" => n * 86400,
         "millis" => n / 1000,
         _ => return None,
     })
@@ -199,6 +214,12 @@ impl Tx<'_> {
                         .collect(),
                 ),
             ),
+            V::Construct(i) if self.app.constructs[*i].imported.is_some() => {
+                self.imported(v, *i, false)
+            }
+            V::Attr(i, attr) if self.app.constructs[*i].imported.is_some() => {
+                self.imported(v, *i, attr.ends_with("Arn"))
+            }
             V::Construct(i) => node(
                 v,
                 Kind::Ref {
@@ -207,7 +228,11 @@ impl Tx<'_> {
                 },
             ),
             V::Attr(i, attr) => {
-                let attr = if attr.ends_with("StreamArn") {
+                let attr = if attr == "ref" {
+                    None
+                } else if let Some(a) = attr.strip_prefix("attr").filter(|a| !a.is_empty()) {
+                    Some(a.to_string())
+                } else if attr.ends_with("StreamArn") {
                     Some("StreamArn".to_string())
                 } else if attr.ends_with("Arn") {
                     Some("Arn".to_string())
@@ -226,10 +251,90 @@ impl Tx<'_> {
             V::Member(m) => unknown(v, format!("the CDK constant `{m}`")),
             V::Call(f, _) => unknown(v, format!("the result of `{f}(...)`")),
             V::Unknown(r) => unknown(v, r.clone()),
+            // Known at deploy time when every part is: the resources it names are its refs.
+            V::Concat(parts) => {
+                let mut refs = Vec::new();
+                let mut text = String::new();
+                for p in parts {
+                    match &self.value(p).kind {
+                        Kind::Str(s) => text.push_str(s),
+                        Kind::Ref { id, .. } => {
+                            refs.push(id.clone());
+                            text.push_str(&format!("${{{id}}}"));
+                        }
+                        Kind::Unknown(u) => {
+                            refs.extend(u.refs.iter().cloned());
+                            text.push_str("${?}");
+                        }
+                        _ => text.push_str("${?}"),
+                    }
+                }
+                node(
+                    v,
+                    Kind::Unknown(Unknown {
+                        reason: format!("the string `{text}` built in the CDK source"),
+                        refs,
+                        partial: None,
+                    }),
+                )
+            }
+        }
+    }
+
+    /// What identifies an imported resource: its ARN (`arn`) or its name.
+    fn imported(&self, at: &Val, i: usize, arn: bool) -> Node {
+        let c = &self.app.constructs[i];
+        let Some(Val {
+            v: V::Map(entries), ..
+        }) = &c.imported
+        else {
+            return unknown(at, format!("the imported `{}`", c.id));
+        };
+        let pick = |want_arn: bool| {
+            entries.iter().find(|(k, _)| {
+                let k = k.to_ascii_lowercase();
+                if want_arn {
+                    k.ends_with("arn")
+                } else {
+                    k.ends_with("name") || k.ends_with("url")
+                }
+            })
+        };
+        match pick(arn).or_else(|| pick(!arn)) {
+            Some((_, v)) => self.value(v),
+            None => unknown(at, format!("the imported `{}`", c.id)),
+        }
+    }
+
+    /// An L1 property value: nested props are camelCase CloudFormation names; maps given as
+    /// data (environment variables, tags, policy documents) keep their keys.
+    fn l1_value(&self, v: &Val, key: &str) -> Node {
+        let free_form = matches!(
+            key,
+            "variables" | "tags" | "policyDocument" | "assumeRolePolicyDocument" | "eventPattern"
+        );
+        match &v.v {
+            V::Map(entries) if !free_form => node(
+                v,
+                Kind::Map(
+                    entries
+                        .iter()
+                        .map(|(k, x)| (self::key(x, &pascal(k)), self.l1_value(x, k)))
+                        .collect(),
+                ),
+            ),
+            V::List(items) if !free_form => node(
+                v,
+                Kind::Seq(items.iter().map(|x| self.l1_value(x, key)).collect()),
+            ),
+            _ => self.value(v),
         }
     }
 
     fn arn(&self, at: &Val, i: usize, attr: &str) -> Node {
+        if self.app.constructs[i].imported.is_some() {
+            return self.imported(at, i, true);
+        }
         node(
             at,
             Kind::Ref {
@@ -243,11 +348,12 @@ impl Tx<'_> {
         &mut self,
         id: String,
         at: &Val,
-        ty: &'static str,
+        ty: impl Into<String>,
         props: Vec<(String, Node)>,
         metadata: Vec<(String, Node)>,
     ) {
-        self.resources.push((id, at.clone(), ty, props, metadata));
+        self.resources
+            .push((id, at.clone(), ty.into(), props, metadata));
     }
 
     fn props_mut(&mut self, id: &str) -> Option<&mut Vec<(String, Node)>> {
@@ -258,6 +364,9 @@ impl Tx<'_> {
     }
 
     fn construct(&mut self, i: usize, c: &Construct) {
+        if c.imported.is_some() {
+            return;
+        }
         let id = self.id(i).to_string();
         let p = &c.props;
         let at = &c.at;
@@ -265,9 +374,19 @@ impl Tx<'_> {
         let meta = vec![("aws:cdk:path".to_string(), str_node(at, &path))];
         let mut props: Vec<(String, Node)> = Vec::new();
         let mut set = |name: &str, n: Node| props.push((name.to_string(), n));
-        let ty: &'static str = match c.class.as_str() {
+        let ty: &str = match c.class.as_str() {
             f if FUNCTIONS.contains(&f) => {
                 return self.function(i, c, meta);
+            }
+            // An L1 construct (`new CfnRoute(...)`) is the resource with its properties.
+            t if t.starts_with("AWS::") => {
+                if let V::Map(entries) = &p.v {
+                    for (k, v) in entries {
+                        props.push((pascal(k), self.l1_value(v, k)));
+                    }
+                }
+                let ty = t.to_string();
+                return self.push(id, at, ty, props, meta);
             }
             "Queue" => {
                 if let Some(v) = prop(p, "queueName") {
@@ -384,7 +503,65 @@ impl Tx<'_> {
                     _ => Vec::new(),
                 };
                 set("ManagedPolicyArns", node(at, Kind::Seq(managed)));
+                // `inlinePolicies: { name: new PolicyDocument({ statements }) }`.
+                if let Some(V::Map(docs)) = prop(p, "inlinePolicies").map(|x| &x.v) {
+                    let policies = docs
+                        .iter()
+                        .map(|(name, doc)| {
+                            let stmts: Vec<Node> = match &doc.v {
+                                V::Call(k, args) if k == "PolicyDocument" => {
+                                    match args
+                                        .first()
+                                        .and_then(|a| prop(a, "statements"))
+                                        .map(|x| &x.v)
+                                    {
+                                        Some(V::List(items)) => {
+                                            items.iter().filter_map(|s| self.statement(s)).collect()
+                                        }
+                                        _ => Vec::new(),
+                                    }
+                                }
+                                _ => Vec::new(),
+                            };
+                            map(
+                                doc,
+                                vec![
+                                    ("PolicyName", str_node(doc, name)),
+                                    (
+                                        "PolicyDocument",
+                                        map(
+                                            doc,
+                                            vec![
+                                                ("Version", str_node(doc, "2012-10-17")),
+                                                ("Statement", node(doc, Kind::Seq(stmts))),
+                                            ],
+                                        ),
+                                    ),
+                                ],
+                            )
+                        })
+                        .collect();
+                    set("Policies", node(at, Kind::Seq(policies)));
+                }
                 "AWS::IAM::Role"
+            }
+            "Policy" | "ManagedPolicy" => {
+                // Its statements are the roles' permissions; where they are written is what a
+                // finding points at.
+                let stmts: Vec<Node> = match prop(p, "statements").map(|x| &x.v) {
+                    Some(V::List(items)) => {
+                        items.iter().filter_map(|s| self.statement(s)).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                if let Some(V::List(roles)) = prop(p, "roles").map(|x| &x.v) {
+                    for r in roles {
+                        for st in &stmts {
+                            self.grant_to(r, st.clone());
+                        }
+                    }
+                }
+                return;
             }
             _ => return,
         };
@@ -401,8 +578,9 @@ impl Tx<'_> {
                 let V::Construct(f) = h.v else { return };
                 let opts = prop(p, "defaultMethodOptions");
                 let auth = self.rest_auth(opts, None);
-                self.rest_method(i, "", "ANY", f, auth.clone(), &c.at);
+                // With `proxy: false` only the methods added later exist.
                 if !prop(p, "proxy").is_some_and(|x| matches!(x.v, V::Bool(false))) {
+                    self.rest_method(i, "", "ANY", f, auth.clone(), &c.at);
                     self.rest_method(i, "{proxy+}", "ANY", f, auth, &c.at);
                 }
             }
@@ -586,15 +764,28 @@ impl Tx<'_> {
         let at = &c.at;
         let mut props: Vec<(String, Node)> = Vec::new();
         let mut meta = meta;
-        if let Some(V::Member(m)) = prop(p, "runtime").map(|r| &r.v) {
-            if let (Some(name), Some(r)) = (runtime_name(m), prop(p, "runtime")) {
-                props.push(("Runtime".into(), str_node(r, &name)));
+        match prop(p, "runtime") {
+            Some(
+                r @ Val {
+                    v: V::Member(m), ..
+                },
+            ) => {
+                if let Some(name) = runtime_name(m) {
+                    props.push(("Runtime".into(), str_node(r, &name)));
+                }
             }
+            None if c.class == "NodejsFunction" => {
+                props.push(("Runtime".into(), str_node(at, NODEJS_LATEST)));
+            }
+            _ => {}
         }
         let handler_prop = prop(p, "handler");
         let (handler, code_dir) = match c.class.as_str() {
             "NodejsFunction" | "GoFunction" => {
-                let entry = prop(p, "entry").and_then(|e| self.path(e));
+                let entry = match prop(p, "entry") {
+                    Some(e) => self.path(e),
+                    None => self.default_entry(c),
+                };
                 let export = match handler_prop.map(|h| &h.v) {
                     Some(V::Str(h)) => h.clone(),
                     _ => "handler".to_string(),
@@ -718,10 +909,17 @@ impl Tx<'_> {
             Some(V::Construct(r)) => self.id(*r).to_string(),
             _ => {
                 let role_id = format!("{id}ServiceRole");
-                let basic = str_node(
+                let mut managed = vec![str_node(
                     at,
                     "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
-                );
+                )];
+                // A function in a VPC gets the ENI permissions with its role.
+                if prop(p, "vpc").is_some() {
+                    managed.push(str_node(
+                        at,
+                        "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
+                    ));
+                }
                 self.push(
                     role_id.clone(),
                     at,
@@ -731,7 +929,7 @@ impl Tx<'_> {
                             "AssumeRolePolicyDocument".into(),
                             assume(at, "lambda.amazonaws.com"),
                         ),
-                        ("ManagedPolicyArns".into(), node(at, Kind::Seq(vec![basic]))),
+                        ("ManagedPolicyArns".into(), node(at, Kind::Seq(managed))),
                     ],
                     vec![(
                         "aws:cdk:path".into(),
@@ -752,6 +950,24 @@ impl Tx<'_> {
             ),
         ));
         self.roles.insert(i, role_id.clone());
+        // Active tracing adds the X-Ray write actions to the role's policy.
+        if let Some(t) =
+            prop(p, "tracing").filter(|t| matches!(&t.v, V::Member(m) if m.ends_with("ACTIVE")))
+        {
+            let actions = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+                .iter()
+                .map(|a| str_node(t, a))
+                .collect();
+            let st = map(
+                t,
+                vec![
+                    ("Effect", str_node(t, "Allow")),
+                    ("Action", node(t, Kind::Seq(actions))),
+                    ("Resource", str_node(t, "*")),
+                ],
+            );
+            self.statements.entry(role_id.clone()).or_default().push(st);
+        }
         if let Some(V::List(stmts)) = prop(p, "initialPolicy").map(|x| &x.v) {
             for s in stmts {
                 if let Some(st) = self.statement(s) {
@@ -762,11 +978,41 @@ impl Tx<'_> {
         self.push(id, at, "AWS::Lambda::Function", props, meta);
     }
 
+    /// A `NodejsFunction` without `entry` bundles `<defining file>.<id>.ts` (or `.js`) beside
+    /// the file that declares it.
+    fn default_entry(&self, c: &Construct) -> Option<PathBuf> {
+        if c.class != "NodejsFunction" {
+            return None;
+        }
+        let file = self.site.root.join(c.at.file.as_ref());
+        let stem = file.file_stem()?.to_string_lossy().to_string();
+        let dir = file.parent()?;
+        ["ts", "js", "mjs", "cjs"]
+            .iter()
+            .map(|ext| dir.join(format!("{stem}.{}.{ext}", c.id)))
+            .find(|p| p.is_file())
+    }
+
     /// A path as the CDK source gives it: relative to the application directory, or built from
     /// `__dirname` (the source file's directory).
     fn path(&self, v: &Val) -> Option<PathBuf> {
         match &v.v {
             V::Str(s) => Some(self.site.app_dir.join(s)),
+            // `` `${__dirname}/../lambda` ``.
+            V::Concat(parts) => match parts.as_slice() {
+                [Val {
+                    v: V::Unknown(r), ..
+                }, Val {
+                    v: V::Str(rest), ..
+                }] if r.contains("__dirname") => {
+                    let file = self.site.root.join(parts[0].file.as_ref());
+                    let dir = file.parent()?;
+                    Some(crate::normalize_lexically(
+                        &dir.join(rest.trim_start_matches('/')),
+                    ))
+                }
+                _ => None,
+            },
             V::Call(f, args) if f == "join" || f == "resolve" => {
                 let mut out: Option<PathBuf> = None;
                 for a in args {
@@ -775,6 +1021,8 @@ impl Tx<'_> {
                             let file = self.site.root.join(a.file.as_ref());
                             out = file.parent().map(Path::to_path_buf);
                         }
+                        // `path.join(__dirname + "/lambda")`.
+                        V::Call(..) if out.is_none() => out = Some(self.path(a)?),
                         V::Str(s) => {
                             // `path.join(__dirname, "/lambda")` joins segments; only
                             // `path.resolve` starts over at an absolute one.
@@ -803,11 +1051,42 @@ impl Tx<'_> {
         };
         match (kind.as_str(), args.first()) {
             ("rate", Some(d)) => match seconds(d) {
-                Some(n) if n % 60 == 0 => str_node(s, &format!("rate({} minutes)", n / 60)),
+                // As CDK writes it: the largest whole unit, singular for one.
+                Some(n) if n > 0 && n % 60 == 0 => {
+                    let minutes = n / 60;
+                    let (count, unit) = if minutes % 1440 == 0 {
+                        (minutes / 1440, "day")
+                    } else if minutes % 60 == 0 {
+                        (minutes / 60, "hour")
+                    } else {
+                        (minutes, "minute")
+                    };
+                    let plural = if count == 1 { "" } else { "s" };
+                    str_node(s, &format!("rate({count} {unit}{plural})"))
+                }
                 _ => unknown(s, "a schedule rate fnguard cannot read"),
             },
             ("expression", Some(Val { v: V::Str(e), .. })) => str_node(s, e),
-            ("cron", _) => str_node(s, "cron(...)"),
+            ("cron", opts) => {
+                let field = |name: &str| match opts.and_then(|o| prop(o, name)).map(|v| &v.v) {
+                    Some(V::Str(x)) => Some(x.clone()),
+                    Some(V::Num(x)) => Some(x.clone()),
+                    _ => None,
+                };
+                let week_day = field("weekDay");
+                let day = field("day")
+                    .unwrap_or_else(|| if week_day.is_some() { "?" } else { "*" }.into());
+                let expr = format!(
+                    "cron({} {} {} {} {} {})",
+                    field("minute").unwrap_or_else(|| "*".into()),
+                    field("hour").unwrap_or_else(|| "*".into()),
+                    day,
+                    field("month").unwrap_or_else(|| "*".into()),
+                    week_day.unwrap_or_else(|| "?".into()),
+                    field("year").unwrap_or_else(|| "*".into()),
+                );
+                str_node(s, &expr)
+            }
             _ => unknown(s, "a schedule fnguard cannot read"),
         }
     }
@@ -895,43 +1174,48 @@ impl Tx<'_> {
         }
     }
 
+    /// `target.method(grantee)`: the statements CDK's grant adds to the grantee's policy.
+    fn grant(&mut self, target: usize, m: &str, grantee: &Val, at: &Val) {
+        let class = self.app.constructs[target].class.clone();
+        let Some(statements) = grants::expand(&class, m) else {
+            self.problem(
+                at,
+                format!(
+                    "`{class}.{m}` is not in fnguard's table of CDK grants; the permissions it \
+                     adds are not modelled"
+                ),
+            );
+            return;
+        };
+        for g in statements {
+            let resources: Vec<Node> = g
+                .resources
+                .iter()
+                .filter_map(|r| self.grant_resource(at, target, r))
+                .collect();
+            if resources.is_empty() {
+                continue;
+            }
+            let actions: Vec<Node> = g.actions.iter().map(|a| str_node(at, a)).collect();
+            let st = map(
+                at,
+                vec![
+                    ("Effect", str_node(at, "Allow")),
+                    ("Action", node(at, Kind::Seq(actions))),
+                    ("Resource", node(at, Kind::Seq(resources))),
+                ],
+            );
+            self.grant_to(grantee, st);
+        }
+    }
+
     fn method(&mut self, call: &MethodCall) {
         let target = call.target;
-        let class = self.app.constructs[target].class.clone();
         let at = &call.at;
         let m = call.method.as_str();
         if m.starts_with("grant") {
-            let Some(grantee) = call.args.first() else {
-                return;
-            };
-            match grants::expand(&class, m) {
-                Some(statements) => {
-                    for g in statements {
-                        let resources: Vec<Node> = g
-                            .resources
-                            .iter()
-                            .filter_map(|r| self.grant_resource(at, target, r))
-                            .collect();
-                        if resources.is_empty() {
-                            continue;
-                        }
-                        let actions: Vec<Node> =
-                            g.actions.iter().map(|a| str_node(at, a)).collect();
-                        let st = map(
-                            at,
-                            vec![
-                                ("Effect", str_node(at, "Allow")),
-                                ("Action", node(at, Kind::Seq(actions))),
-                                ("Resource", node(at, Kind::Seq(resources))),
-                            ],
-                        );
-                        self.grant_to(grantee, st);
-                    }
-                }
-                None => self.problem(
-                    at,
-                    format!("`{class}.{m}` is not in fnguard's table of CDK grants; the permissions it adds are not modelled"),
-                ),
+            if let Some(grantee) = call.args.first() {
+                self.grant(target, m, grantee, at);
             }
             return;
         }
@@ -949,11 +1233,29 @@ impl Tx<'_> {
                 else {
                     return;
                 };
-                let Some(f) = call.args.get(2).and_then(rest_integration) else {
-                    return;
+                // Without an integration, the API's default one answers (`LambdaRestApi`'s
+                // handler, `defaultIntegration`); the options then come third.
+                let api_props = &self.app.constructs[target].props;
+                let (f, opts) = match call.args.get(2).and_then(rest_integration) {
+                    Some(f) => (Some(f), call.args.get(3)),
+                    None => {
+                        let default = prop(api_props, "defaultIntegration")
+                            .and_then(rest_integration)
+                            .or_else(|| match prop(api_props, "handler").map(|h| &h.v) {
+                                Some(V::Construct(f)) => Some(*f),
+                                _ => None,
+                            });
+                        let opts = call
+                            .args
+                            .get(2)
+                            .filter(|o| matches!(o.v, V::Map(_)))
+                            .or(call.args.get(3));
+                        (default, opts)
+                    }
                 };
-                let api_defaults = prop(&self.app.constructs[target].props, "defaultMethodOptions");
-                let auth = self.rest_auth(call.args.get(3), api_defaults);
+                let Some(f) = f else { return };
+                let api_defaults = prop(api_props, "defaultMethodOptions");
+                let auth = self.rest_auth(opts, api_defaults);
                 let (path, verb) = (path.clone(), verb.to_ascii_uppercase());
                 self.rest_method(target, &path, &verb, f, auth, at);
             }
@@ -1015,6 +1317,58 @@ impl Tx<'_> {
                             add_env(props, k, name, value);
                         }
                     }
+                }
+            }
+            "addManagedPolicy" => {
+                let role = match self.app.constructs[target].class.as_str() {
+                    "Role" => Some(self.id(target).to_string()),
+                    _ => self.roles.get(&target).cloned(),
+                };
+                let (Some(role), Some(p)) = (role, call.args.first()) else {
+                    return;
+                };
+                let arn = managed_policy(p);
+                if let Some(props) = self.props_mut(&role) {
+                    match props.iter_mut().find(|(k, _)| k == "ManagedPolicyArns") {
+                        Some((
+                            _,
+                            Node {
+                                kind: Kind::Seq(items),
+                                ..
+                            },
+                        )) => items.push(arn),
+                        _ => {
+                            props.push(("ManagedPolicyArns".into(), node(at, Kind::Seq(vec![arn]))))
+                        }
+                    }
+                }
+            }
+            // `role.attachInlinePolicy(policy)`, `policy.attachToRole(role)`.
+            "attachInlinePolicy" | "attachToRole" => {
+                let Some(other) = call.args.first() else {
+                    return;
+                };
+                let V::Construct(o) = other.v else { return };
+                let (policy, role) = if m == "attachToRole" {
+                    (target, other.clone())
+                } else {
+                    (
+                        o,
+                        Val {
+                            v: V::Construct(target),
+                            ..at.clone()
+                        },
+                    )
+                };
+                let props = &self.app.constructs[policy].props;
+                let stmts: Vec<Node> = match prop(props, "statements").map(|x| &x.v) {
+                    Some(V::List(items)) => {
+                        items.iter().filter_map(|s| self.statement(s)).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                for st in stmts {
+                    self.grant_to(&role, st);
                 }
             }
             "addToRolePolicy" | "addToPolicy" | "addToPrincipalPolicy" => {
@@ -1086,6 +1440,16 @@ impl Tx<'_> {
             f if f.contains("replica") || f.starts_with("index") || f.starts_with("dest") => {
                 return None
             }
+            other if self.app.constructs[target].imported.is_some() => {
+                let suffix = other.trim_start_matches("arn");
+                match self.arn(at, target, "Arn").kind {
+                    Kind::Str(a) => str_node(at, &format!("{a}{suffix}")),
+                    _ => unknown(
+                        at,
+                        format!("the imported {}{suffix}", self.app.constructs[target].id),
+                    ),
+                }
+            }
             other => {
                 // `arn/*`, `arn:*`: the resource's ARN with a suffix.
                 let suffix = other.trim_start_matches("arn");
@@ -1152,6 +1516,17 @@ impl Tx<'_> {
                     props,
                     Vec::new(),
                 );
+                // The event source grants the function what polling needs, as CDK's does.
+                let grant = match kind.as_str() {
+                    "SqsEventSource" => "grantConsumeMessages",
+                    "DynamoEventSource" => "grantStreamRead",
+                    _ => "grantRead",
+                };
+                let grantee = Val {
+                    v: V::Construct(f),
+                    ..src.clone()
+                };
+                self.grant(s, grant, &grantee, src);
             }
             "S3EventSource" => {
                 let events: Vec<String> = match opts.and_then(|o| prop(o, "events")).map(|e| &e.v) {
@@ -1245,16 +1620,7 @@ impl Tx<'_> {
     fn subscription(&mut self, topic: usize, f: usize, at: &Val) {
         let id = format!("{}{}Subscription", self.id(f), self.id(topic));
         let props = vec![
-            (
-                "TopicArn".to_string(),
-                node(
-                    at,
-                    Kind::Ref {
-                        id: self.id(topic).to_string(),
-                        attr: None,
-                    },
-                ),
-            ),
+            ("TopicArn".to_string(), self.arn(at, topic, "Arn")),
             ("Protocol".to_string(), str_node(at, "lambda")),
             ("Endpoint".to_string(), self.arn(at, f, "Arn")),
         ];
@@ -1308,7 +1674,7 @@ impl Tx<'_> {
                     Kind::Map(props.into_iter().map(|(k, v)| (key(&at, &k), v)).collect()),
                 );
                 let mut entries = vec![
-                    (key(&at, "Type"), str_node(&at, ty)),
+                    (key(&at, "Type"), str_node(&at, &ty)),
                     (key(&at, "Properties"), props),
                 ];
                 if !meta.is_empty() {

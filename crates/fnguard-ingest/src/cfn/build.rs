@@ -817,6 +817,48 @@ impl<'e> Builder<'e> {
                     );
                 }
             }
+            // CDK writes the notifications of buckets it manages (and of imported ones) as this
+            // custom resource in the S3 API's shape instead of the bucket's own property.
+            "Custom::S3BucketNotifications" => {
+                let bucket = p
+                    .get("BucketName")
+                    .map(|b| {
+                        b.single_ref()
+                            .map(Val::Known)
+                            .unwrap_or_else(|| b.to_val_string())
+                    })
+                    .unwrap_or_else(|| Val::unknown("BucketName missing"));
+                let cfgs = p
+                    .path(&["NotificationConfiguration", "LambdaFunctionConfigurations"])
+                    .map(Node::items)
+                    .unwrap_or_default();
+                for c in cfgs {
+                    let Some(f) = c.get("LambdaFunctionArn").and_then(|n| self.function_of(n))
+                    else {
+                        continue;
+                    };
+                    let (prefix, suffix) = s3_filter(c.get("Filter"));
+                    let events = c
+                        .get("Events")
+                        .map(Node::one_or_many)
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(|e| e.scalar_text())
+                        .collect();
+                    self.push_trigger(
+                        &f,
+                        Trigger {
+                            kind: TriggerKind::S3 {
+                                bucket: bucket.clone(),
+                                events,
+                                prefix,
+                                suffix,
+                            },
+                            location: c.location(),
+                        },
+                    );
+                }
+            }
             "AWS::SNS::Topic" => {
                 for s in p.get("Subscription").map(Node::items).unwrap_or_default() {
                     if s.get("Protocol").and_then(Node::str) != Some("lambda") {
@@ -1572,7 +1614,10 @@ pub(crate) fn s3_filter(filter: Option<&Node>) -> (Option<String>, Option<String
     let mut prefix = None;
     let mut suffix = None;
     let rules = filter
-        .and_then(|f| f.path(&["S3Key", "Rules"]))
+        .and_then(|f| {
+            f.path(&["S3Key", "Rules"])
+                .or_else(|| f.path(&["Key", "FilterRules"]))
+        })
         .map(Node::items)
         .unwrap_or_default();
     for rule in rules {

@@ -1,0 +1,314 @@
+//! CDK applications read from their source: what the constructs and their methods become.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
+use fnguard_ingest::{discover, load, DescriptorKind, LoadOptions};
+use fnguard_model::{Project, RoleRef, TriggerKind};
+use std::path::Path;
+
+fn scan(files: &[(&str, &str)]) -> Project {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let p = dir.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let (candidates, _) = discover(dir.path(), &[]);
+    let cdk = candidates
+        .iter()
+        .find(|c| c.kind == DescriptorKind::CdkSource)
+        .expect("a CDK application");
+    let loaded = load(dir.path(), cdk, &LoadOptions::default());
+    loaded.project.expect("project")
+}
+
+fn actions(p: &Project, function: &str) -> Vec<String> {
+    let f = p.function(function).unwrap();
+    let RoleRef::Declared { id, .. } = &f.role else {
+        panic!("{:?}", f.role)
+    };
+    let role = p.role(id).unwrap();
+    let mut out: Vec<String> = role
+        .inline_policies
+        .iter()
+        .flat_map(|d| d.statements.iter())
+        .flat_map(|s| s.actions.iter())
+        .filter_map(|a| a.known().cloned())
+        .collect();
+    out.extend(
+        role.managed_policies
+            .iter()
+            .filter_map(|m| m.value.known().cloned()),
+    );
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn triggers(p: &Project, function: &str) -> Vec<String> {
+    p.function(function)
+        .unwrap()
+        .triggers
+        .iter()
+        .map(|t| match &t.kind {
+            TriggerKind::Sqs { queue, .. } => {
+                format!("sqs {}", queue.known().cloned().unwrap_or_default())
+            }
+            TriggerKind::Stream {
+                source, service, ..
+            } => {
+                format!("{service} {}", source.known().cloned().unwrap_or_default())
+            }
+            TriggerKind::Schedule { expression } => {
+                format!(
+                    "schedule {}",
+                    expression.known().cloned().unwrap_or_default()
+                )
+            }
+            TriggerKind::EventBridge { .. } => "eventbridge".to_string(),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+const PY_CDK_JSON: &str = r#"{"app": "python3 app.py"}"#;
+
+#[test]
+fn python_keyword_arguments_splats_imports_and_role_methods() {
+    let p = scan(&[
+        ("cdk.json", PY_CDK_JSON),
+        (
+            "lambda/worker.py",
+            "def handler(event, context):\n    return None\n",
+        ),
+        (
+            "app.py",
+            r#"
+import aws_cdk as cdk
+from aws_cdk import Duration, Stack, aws_events as events, aws_events_targets as targets
+from aws_cdk import aws_iam as iam, aws_kinesis as kinesis, aws_lambda as _lambda
+from aws_cdk import aws_lambda_event_sources as sources, aws_sqs as sqs
+
+COMMON = {"runtime": _lambda.Runtime.PYTHON_3_12, "code": _lambda.Code.from_asset("lambda")}
+
+class Jobs(Stack):
+    def __init__(self, scope, construct_id, **kwargs):
+        super().__init__(scope, construct_id, **kwargs)
+        queue = sqs.Queue(self, id="Jobs")
+        worker = _lambda.Function(scope=self, id="Worker", handler="worker.handler", tracing=_lambda.Tracing.ACTIVE, vpc=kwargs.get("vpc"), **COMMON)
+        worker.add_event_source(sources.SqsEventSource(queue=queue, batch_size=5))
+        clicks = kinesis.Stream.from_stream_arn(self, "Clicks", "arn:aws:kinesis:us-east-1:123456789012:stream/clicks")
+        worker.add_event_source(sources.KinesisEventSource(clicks, starting_position=_lambda.StartingPosition.LATEST))
+        events.Rule(self, "Every", schedule=events.Schedule.rate(Duration.minutes(1)), targets=[targets.LambdaFunction(handler=worker)])
+        events.Rule(self, "Nightly", schedule=events.Schedule.cron(minute="0", hour="18", week_day="MON-FRI"), targets=[targets.LambdaFunction(worker)])
+        worker.role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name("AmazonS3ReadOnlyAccess"))
+        named = f"{construct_id}-audit"
+        audit = _lambda.Function(self, named, handler="worker.handler", **COMMON)
+        iam.Policy(self, "Audit", roles=[audit.role], statements=[iam.PolicyStatement(actions=["logs:FilterLogEvents"], resources=["*"])])
+
+app = cdk.App()
+Jobs(app, "Jobs")
+app.synth()
+"#,
+        ),
+    ]);
+    let mut ids: Vec<&str> = p.functions.iter().map(|f| f.id.as_str()).collect();
+    ids.sort();
+    // The construct whose id is built at run time is read under a stand-in id.
+    assert_eq!(ids, vec!["Function21", "Worker"]);
+    let w = p.function("Worker").unwrap();
+    assert_eq!(
+        w.runtime
+            .as_ref()
+            .and_then(|r| r.value.known())
+            .map(String::as_str),
+        Some("python3.12")
+    );
+    assert!(w.code_path.is_some(), "{:?}", w.code_missing);
+    assert_eq!(
+        triggers(&p, "Worker"),
+        vec![
+            "sqs Jobs".to_string(),
+            "kinesis arn:aws:kinesis:us-east-1:123456789012:stream/clicks".to_string(),
+            "schedule rate(1 minute)".to_string(),
+            "schedule cron(0 18 ? * MON-FRI *)".to_string(),
+        ]
+    );
+    let granted = actions(&p, "Worker");
+    for expected in [
+        // the queue's event source grants consumption, the stream's reading
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "kinesis:GetRecords",
+        // active tracing, the VPC and the role method
+        "xray:PutTraceSegments",
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
+        "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+    ] {
+        assert!(
+            granted.iter().any(|a| a == expected),
+            "{expected} not in {granted:?}"
+        );
+    }
+    assert!(actions(&p, "Function21").contains(&"logs:FilterLogEvents".to_string()));
+}
+
+#[test]
+fn typescript_spreads_default_entries_and_latest_runtime() {
+    let p = scan(&[
+        ("cdk.json", r#"{"app": "npx ts-node bin/app.ts"}"#),
+        (
+            "lib/api-stack.Handler.ts",
+            "export const handler = async () => ({});\n",
+        ),
+        (
+            "lib/api-stack.ts",
+            r#"
+import { Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+
+const shared = { memorySize: 512, environment: { STAGE: 'prod' } };
+
+export class ApiStack extends Stack {
+  constructor(scope: any, id: string) {
+    super(scope, id);
+    const handler = new NodejsFunction(this, 'Handler', { ...shared, memorySize: 1024 });
+    handler.role?.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('ReadOnlyAccess'));
+    const latest = new lambda.Function(this, `${id}Latest`, {
+      runtime: lambda.Runtime.NODEJS_LATEST,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+    });
+  }
+}
+"#,
+        ),
+    ]);
+    let h = p.function("Handler").unwrap();
+    assert_eq!(
+        h.runtime
+            .as_ref()
+            .and_then(|r| r.value.known())
+            .map(String::as_str),
+        Some("nodejs24.x")
+    );
+    // The default entry `<file>.<id>.ts` beside the stack file.
+    assert_eq!(h.code_path.as_deref(), Some("lib"));
+    assert_eq!(
+        h.handler
+            .as_ref()
+            .and_then(|x| x.value.known())
+            .map(String::as_str),
+        Some("api-stack.Handler.handler")
+    );
+    assert_eq!(
+        h.memory_mb.as_ref().and_then(|m| m.value.known()),
+        Some(&1024)
+    );
+    assert!(h.environment.iter().any(|e| e.name == "STAGE"));
+    assert!(actions(&p, "Handler").contains(&"arn:aws:iam::aws:policy/ReadOnlyAccess".to_string()));
+    let latest = p
+        .functions
+        .iter()
+        .find(|f| f.id.starts_with("Function"))
+        .expect("the function with a built id");
+    assert_eq!(
+        latest
+            .runtime
+            .as_ref()
+            .and_then(|r| r.value.known())
+            .map(String::as_str),
+        Some("nodejs24.x")
+    );
+}
+
+#[test]
+fn stage_assemblies_are_read_from_cdk_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let nested = dir.path().join("cdk.out/assembly-Prod");
+    std::fs::create_dir_all(&nested).unwrap();
+    std::fs::write(dir.path().join("cdk.json"), PY_CDK_JSON).unwrap();
+    std::fs::write(
+        nested.join("ProdApi.template.json"),
+        r#"{"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "python3.12", "Handler": "a.h", "Code": {"ZipFile": "x"}}}}}"#,
+    )
+    .unwrap();
+    let (candidates, _) = discover(dir.path(), &[]);
+    let kinds: Vec<(String, DescriptorKind)> = candidates
+        .iter()
+        .map(|c| {
+            (
+                c.path
+                    .strip_prefix(dir.path())
+                    .unwrap_or(Path::new(""))
+                    .to_string_lossy()
+                    .to_string(),
+                c.kind,
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![(
+            "cdk.out/assembly-Prod/ProdApi.template.json".to_string(),
+            DescriptorKind::Cdk
+        )]
+    );
+}
+
+#[test]
+fn l1_constructs_and_built_strings_wire_websocket_routes() {
+    let p = scan(&[
+        ("cdk.json", r#"{"app": "npx ts-node bin/app.ts"}"#),
+        (
+            "lambda/connect.js",
+            "exports.handler = async () => ({ statusCode: 200 });\n",
+        ),
+        (
+            "lib/chat-stack.ts",
+            r#"
+import { Stack } from "aws-cdk-lib";
+import { CfnApi, CfnIntegration, CfnRoute } from "aws-cdk-lib/aws-apigatewayv2";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+
+export class ChatStack extends Stack {
+  constructor(scope: any, id: string) {
+    super(scope, id);
+    const api = new CfnApi(this, "chat-api", { name: "Chat", protocolType: "WEBSOCKET", routeSelectionExpression: "$request.body.action" });
+    const connect = new lambda.Function(this, "connect", {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: "connect.handler",
+      code: lambda.Code.fromAsset(`${__dirname}/../lambda`),
+    });
+    const integration = new CfnIntegration(this, "connect-integration", {
+      apiId: api.ref,
+      integrationType: "AWS_PROXY",
+      integrationUri: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/" + connect.functionArn + "/invocations",
+    });
+    new CfnRoute(this, "connect-route", {
+      apiId: api.ref,
+      routeKey: "$connect",
+      authorizationType: "NONE",
+      target: `integrations/${integration.ref}`,
+    });
+  }
+}
+"#,
+        ),
+    ]);
+    let f = p.function("connect").unwrap();
+    assert_eq!(f.code_path.as_deref(), Some("lambda"));
+    let routes: Vec<String> = f
+        .triggers
+        .iter()
+        .filter_map(|t| match &t.kind {
+            TriggerKind::Api {
+                api, path, auth, ..
+            } => Some(format!("{api} {path} {auth:?}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(routes, vec!["chatapi $connect None".to_string()]);
+}
