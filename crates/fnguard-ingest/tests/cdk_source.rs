@@ -105,6 +105,7 @@ class Jobs(Stack):
         named = f"{construct_id}-audit"
         audit = _lambda.Function(self, named, handler="worker.handler", **COMMON)
         iam.Policy(self, "Audit", roles=[audit.role], statements=[iam.PolicyStatement(actions=["logs:FilterLogEvents"], resources=["*"])])
+        _lambda.Function(self, make_name(), handler="worker.handler", **COMMON)
 
 app = cdk.App()
 Jobs(app, "Jobs")
@@ -114,8 +115,9 @@ app.synth()
     ]);
     let mut ids: Vec<&str> = p.functions.iter().map(|f| f.id.as_str()).collect();
     ids.sort();
-    // The construct whose id is built at run time is read under a stand-in id.
-    assert_eq!(ids, vec!["Function21", "Worker"]);
+    // The f-string id uses the stack's id, passed where the stack is instantiated; an id
+    // fnguard cannot compute gets a stand-in.
+    assert_eq!(ids, vec!["Function23", "Jobsaudit", "Worker"]);
     let w = p.function("Worker").unwrap();
     assert_eq!(
         w.runtime
@@ -150,7 +152,7 @@ app.synth()
             "{expected} not in {granted:?}"
         );
     }
-    assert!(actions(&p, "Function21").contains(&"logs:FilterLogEvents".to_string()));
+    assert!(actions(&p, "Jobsaudit").contains(&"logs:FilterLogEvents".to_string()));
 }
 
 #[test]
@@ -311,4 +313,107 @@ export class ChatStack extends Stack {
         })
         .collect();
     assert_eq!(routes, vec!["chatapi $connect None".to_string()]);
+}
+
+#[test]
+fn stacks_and_constructs_are_read_per_instance_with_their_props() {
+    let p = scan(&[
+        (
+            "cdk.json",
+            r#"{"app": "npx ts-node --prefer-ts-exts bin/app.ts", "context": {"stage": "prod"}}"#,
+        ),
+        (
+            "bin/app.ts",
+            r#"
+import * as cdk from "aws-cdk-lib";
+import { OrdersStack } from "../lib/orders-stack";
+const app = new cdk.App();
+new OrdersStack(app, "Orders", { prefix: "orders", memory: 512 });
+"#,
+        ),
+        (
+            "lib/orders-stack.ts",
+            r#"
+import { Stack } from "aws-cdk-lib";
+import { Workers } from "./workers";
+import * as sns from "aws-cdk-lib/aws-sns";
+
+export class OrdersStack extends Stack {
+  constructor(scope: any, id: string, props: any) {
+    super(scope, id, props);
+    const stage = this.node.tryGetContext("stage");
+    const first = new Workers(this, "First", { queueName: `${props.prefix}-${stage}-first`, memory: props.memory });
+    new Workers(this, "Second", { queueName: props.prefix + "-second", memory: 256 });
+    const alerts = new sns.Topic(this, "Alerts");
+    alerts.grantPublish(first.handler);
+  }
+}
+"#,
+        ),
+        (
+            "lib/workers.ts",
+            r#"
+import { Construct } from "constructs";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as sqs from "aws-cdk-lib/aws-sqs";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+
+export class Workers extends Construct {
+  public readonly handler: lambda.Function;
+  constructor(scope: Construct, id: string, private readonly props: { queueName: string; memory: number }) {
+    super(scope, id);
+    const queue = new sqs.Queue(this, "Queue", { queueName: props.queueName });
+    this.handler = new lambda.Function(this, "Handler", {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: "index.handler",
+      code: lambda.Code.fromInline("exports.handler = async () => {}"),
+      memorySize: this.props.memory,
+    });
+    this.handler.addEventSource(new SqsEventSource(queue));
+  }
+}
+"#,
+        ),
+    ]);
+    let mut ids: Vec<&str> = p.functions.iter().map(|f| f.id.as_str()).collect();
+    ids.sort();
+    assert_eq!(ids, vec!["FirstHandler", "SecondHandler"]);
+    let first = p.function("FirstHandler").unwrap();
+    assert_eq!(
+        first.construct_path.as_deref(),
+        Some("Orders/First/Handler/Resource")
+    );
+    assert_eq!(
+        first.memory_mb.as_ref().and_then(|m| m.value.known()),
+        Some(&512)
+    );
+    assert_eq!(
+        p.function("SecondHandler")
+            .unwrap()
+            .memory_mb
+            .as_ref()
+            .and_then(|m| m.value.known()),
+        Some(&256)
+    );
+    assert_eq!(
+        triggers(&p, "FirstHandler"),
+        vec!["sqs FirstQueue".to_string()]
+    );
+    assert_eq!(
+        triggers(&p, "SecondHandler"),
+        vec!["sqs SecondQueue".to_string()]
+    );
+    let names: Vec<String> = p
+        .resources
+        .iter()
+        .filter_map(|s| s.name.as_ref().and_then(|n| n.known().cloned()))
+        .collect();
+    assert!(
+        names.contains(&"orders-prod-first".to_string()),
+        "{names:?}"
+    );
+    assert!(names.contains(&"orders-second".to_string()), "{names:?}");
+    // A grant to a construct's field, from the stack.
+    assert!(actions(&p, "FirstHandler").contains(&"sns:Publish".to_string()));
+    assert!(!actions(&p, "SecondHandler").contains(&"sns:Publish".to_string()));
 }

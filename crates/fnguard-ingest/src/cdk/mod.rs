@@ -65,7 +65,7 @@ pub(crate) fn load(ctx: &LoadContext, cdk_json: &str) -> Loaded {
         ));
         files.truncate(MAX_SOURCES);
     }
-    let mut app = source::App::default();
+    let mut parsed = Vec::new();
     for path in &files {
         let rel = crate::relative(&ctx.root, path);
         let Ok(text) = std::fs::read_to_string(path) else {
@@ -81,8 +81,19 @@ pub(crate) fn load(ctx: &LoadContext, cdk_json: &str) -> Loaded {
         } else {
             Lang::TypeScript
         };
-        source::read(&mut app, &rel, &text, file_lang);
+        match source::parse(&rel, text, file_lang) {
+            Some(p) => parsed.push((path.clone(), p)),
+            None => diagnostics.push(Diagnostic::warning(&rel, None, "could not be parsed")),
+        }
     }
+    let entry = entry_file(&command, &app_dir, &parsed);
+    let context = serde_json::from_str::<serde_json::Value>(cdk_json)
+        .ok()
+        .and_then(|v| v.get("context")?.as_object().cloned())
+        .unwrap_or_default();
+    let parsed: Vec<source::Parsed> = parsed.into_iter().map(|(_, p)| p).collect();
+    let mut app = source::App::default();
+    source::read_app(&mut app, &parsed, entry, context, (&app_dir, &ctx.root));
     let site = translate::Site {
         root: &ctx.root,
         app_dir: &app_dir,
@@ -126,6 +137,46 @@ pub(crate) fn load(ctx: &LoadContext, cdk_json: &str) -> Loaded {
     }
 }
 
+/// The file the `app` command runs (`npx ts-node --prefer-ts-exts bin/app.ts`,
+/// `python3 app.py`, `node dist/bin/app.js` built from `bin/app.ts`).
+fn entry_file(
+    command: &str,
+    app_dir: &Path,
+    files: &[(std::path::PathBuf, source::Parsed)],
+) -> Option<usize> {
+    for word in command.split_whitespace().rev() {
+        let word = word.trim_matches(['"', '\'']);
+        let stem = word
+            .trim_end_matches(".ts")
+            .trim_end_matches(".js")
+            .trim_end_matches(".py");
+        if stem == word {
+            continue;
+        }
+        let candidates = [
+            app_dir.join(word),
+            app_dir.join(format!("{stem}.ts")),
+            // A compiled entry (`dist/bin/app.js`, `build/bin/app.js`) from its source.
+            app_dir.join(format!(
+                "{}.ts",
+                stem.trim_start_matches("dist/")
+                    .trim_start_matches("build/")
+                    .trim_start_matches("lib/")
+            )),
+        ];
+        for c in candidates {
+            let c = crate::normalize_lexically(&c);
+            if let Some(i) = files
+                .iter()
+                .position(|(p, _)| crate::normalize_lexically(p) == c)
+            {
+                return Some(i);
+            }
+        }
+    }
+    None
+}
+
 fn collect(dir: &Path, lang: Lang, depth: usize, out: &mut Vec<std::path::PathBuf>) {
     if depth > 12 || out.len() > MAX_SOURCES {
         return;
@@ -156,7 +207,11 @@ fn collect(dir: &Path, lang: Lang, depth: usize, out: &mut Vec<std::path::PathBu
             }
         };
         let small = e.metadata().is_ok_and(|m| m.len() <= MAX_SOURCE_BYTES);
-        if wanted && small && !name.contains(".test.") && !name.contains(".spec.") {
+        let test = name.contains(".test.")
+            || name.contains(".spec.")
+            || (name.starts_with("test_") && name.ends_with(".py"))
+            || name.ends_with("_test.py");
+        if wanted && small && !test {
             out.push(path);
         }
     }

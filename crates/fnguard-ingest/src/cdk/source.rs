@@ -3,12 +3,20 @@
 //! local constants, references to other constructs and enum members (`Runtime.NODEJS_20_X`).
 //! Anything else stays an unknown with its reason.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
-use tree_sitter::{Node as TsNode, Parser};
+use tree_sitter::{Node as TsNode, Parser, Tree};
 
 /// Expressions nested deeper than this are unknown (hostile or generated input).
 const MAX_DEPTH: usize = 64;
+/// Construct classes of the application instantiated inside one another deeper than this are
+/// not followed.
+const MAX_NESTING: usize = 8;
+/// A class of the application is read for at most this many of its instances.
+const MAX_INSTANCES: usize = 16;
+/// At most this many constructs per application.
+const MAX_CONSTRUCTS: usize = 20_000;
 
 /// A value as the source writes it, at its position.
 #[derive(Debug, Clone)]
@@ -36,6 +44,10 @@ pub(crate) enum V {
     /// A dotted name that is no construct: an enum member or a library constant
     /// (`lambda.Runtime.NODEJS_20_X`, `FunctionUrlAuthType.NONE`).
     Member(String),
+    /// A construct scope (`this` of a construct class, what was passed as `scope`, a
+    /// `new Stack(app, "Id")`): its stack's id (empty when not known) and the construct ids
+    /// below the stack.
+    Scope(String, Vec<String>),
     /// A string built from parts (`"integrations/" + integ.ref`, `` `${name}-fn` ``).
     Concat(Vec<Val>),
     /// A call or instantiation that makes no construct (`Duration.seconds(30)`,
@@ -51,8 +63,13 @@ pub(crate) struct Construct {
     pub class: String,
     pub id: String,
     pub props: Val,
-    /// The class whose body declares it (`OrdersStack`), for the construct path.
+    /// Where it is in the construct tree: the stack and the constructs around it
+    /// (`ApiStack/Workers`), or the class whose body declares it when no instantiation of that
+    /// class was followed.
     pub scope: String,
+    /// The ids of the application's constructs around it inside its stack, joined: CDK
+    /// prefixes logical ids with them.
+    pub id_prefix: String,
     pub at: Val,
     /// An existing resource (`Bucket.fromBucketName(...)`): what identifies it (an ARN or a
     /// name, as `V::Map` with `arn`/`name` for attribute imports); no resource is created.
@@ -243,7 +260,7 @@ pub(crate) fn camel(s: &str) -> String {
 }
 
 struct Reader<'a, 't> {
-    src: &'a [u8],
+    src: &'t [u8],
     file: Arc<str>,
     lang: Lang,
     app: &'a mut App,
@@ -259,38 +276,449 @@ struct Reader<'a, 't> {
     active: usize,
     /// Names imported from CDK modules -> the module (`apigatewayv2`): what L1 classes are.
     modules: HashMap<String, String>,
+    shared: &'t Shared<'t>,
+    /// The stack being read (its construct id), when reached through its instantiation.
+    stack: String,
+    /// Construct ids between the stack and here (`Workers/Queue`).
+    path: Vec<String>,
+    /// Application classes being instantiated around this reader.
+    nesting: usize,
+    /// The class declaration this reader reads; others it meets are deferred.
+    reading: Option<usize>,
+    /// Whether instantiations of the application's classes are followed.
+    follow: bool,
 }
 
-pub(crate) fn read(app: &mut App, file: &str, text: &str, lang: Lang) {
+/// A source file of the application, parsed.
+pub(crate) struct Parsed {
+    pub rel: Arc<str>,
+    pub text: String,
+    pub tree: Tree,
+    pub lang: Lang,
+}
+
+pub(crate) fn parse(rel: &str, text: String, lang: Lang) -> Option<Parsed> {
     let mut parser = Parser::new();
     let language = match lang {
         Lang::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
         Lang::Python => tree_sitter_python::LANGUAGE.into(),
     };
-    if parser.set_language(&language).is_err() {
-        return;
-    }
-    let Some(tree) = parser.parse(text, None) else {
-        app.problems
-            .push((file.to_string(), 1, "could not be parsed".to_string()));
-        return;
-    };
-    let mut r = Reader {
-        src: text.as_bytes(),
-        file: Arc::from(file),
+    parser.set_language(&language).ok()?;
+    let tree = parser.parse(&text, None)?;
+    Some(Parsed {
+        rel: Arc::from(rel),
+        text,
+        tree,
         lang,
-        app,
-        scope: HashMap::new(),
-        class: String::new(),
-        methods: HashMap::new(),
-        returned: None,
-        active: 0,
-        modules: HashMap::new(),
-    };
-    r.walk(tree.root_node(), 0);
+    })
 }
 
-impl<'t> Reader<'_, 't> {
+/// The entry file and the local modules it imports, transitively: the code `cdk synth` runs.
+fn executed_files(files: &[Parsed], entry: Option<usize>) -> std::collections::HashSet<usize> {
+    use std::path::{Path, PathBuf};
+    let mut done = std::collections::HashSet::new();
+    let Some(entry) = entry else { return done };
+    let by_path: HashMap<PathBuf, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(k, f)| (crate::normalize_lexically(Path::new(f.rel.as_ref())), k))
+        .collect();
+    let entry_dir = Path::new(files[entry].rel.as_ref())
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let mut todo = vec![entry];
+    while let Some(k) = todo.pop() {
+        if !done.insert(k) {
+            continue;
+        }
+        let f = &files[k];
+        let dir = Path::new(f.rel.as_ref())
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut targets: Vec<PathBuf> = Vec::new();
+        let root = f.tree.root_node();
+        let mut c = root.walk();
+        for item in root.named_children(&mut c) {
+            let text = |n: TsNode| {
+                n.utf8_text(f.text.as_bytes())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            match (f.lang, item.kind()) {
+                (Lang::TypeScript, "import_statement") => {
+                    let Some(src) = item.child_by_field_name("source") else {
+                        continue;
+                    };
+                    let spec = text(src).trim_matches(['"', '\'', '`']).to_string();
+                    if spec.starts_with('.') {
+                        let base = dir.join(&spec);
+                        for ext in [".ts", ".js", "/index.ts", "/index.js", ""] {
+                            targets.push(PathBuf::from(format!("{}{ext}", base.display())));
+                        }
+                    }
+                }
+                (Lang::Python, "import_from_statement" | "import_statement") => {
+                    let mut names = Vec::new();
+                    if let Some(m) = item.child_by_field_name("module_name") {
+                        names.push(text(m));
+                    } else {
+                        let mut cc = item.walk();
+                        for n in item.children_by_field_name("name", &mut cc) {
+                            let n = n.child_by_field_name("name").unwrap_or(n);
+                            names.push(text(n));
+                        }
+                    }
+                    for name in names {
+                        let dots = name.chars().take_while(|c| *c == '.').count();
+                        let rest = name[dots..].replace('.', "/");
+                        let mut base = if dots > 0 {
+                            dir.clone()
+                        } else {
+                            entry_dir.clone()
+                        };
+                        for _ in 1..dots.max(1) {
+                            base = base.parent().map(Path::to_path_buf).unwrap_or_default();
+                        }
+                        let base = base.join(rest);
+                        targets.push(PathBuf::from(format!("{}.py", base.display())));
+                        targets.push(base.join("__init__.py"));
+                    }
+                }
+                _ => {}
+            }
+        }
+        for t in targets {
+            if let Some(&i) = by_path.get(&crate::normalize_lexically(&t)) {
+                todo.push(i);
+            }
+        }
+    }
+    done
+}
+
+/// What every reader of one application shares.
+struct Shared<'t> {
+    files: &'t [Parsed],
+    /// Classes the application declares: name -> (file, declaration).
+    classes: HashMap<String, (usize, TsNode<'t>)>,
+    /// How many instances of each class were read.
+    instances: RefCell<HashMap<String, usize>>,
+    /// `cdk.json`'s `context`, for `tryGetContext`.
+    context: serde_json::Map<String, serde_json::Value>,
+    /// Classes met while reading files, read at the end unless an instantiation was followed.
+    deferred: RefCell<Vec<(usize, TsNode<'t>)>>,
+    /// Where `cdk synth` runs (relative paths the app opens start there) and the scanned root
+    /// (source positions are relative to it).
+    app_dir: std::path::PathBuf,
+    root: std::path::PathBuf,
+    /// Configuration files the application loads (`config.yml`), by path.
+    configs: RefCell<HashMap<std::path::PathBuf, Option<serde_json::Value>>>,
+}
+
+/// Configuration files larger than this are not read.
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// Reads the application from its entry file (the `app` command of `cdk.json`) the way it
+/// runs: a stack or construct class of the application is read where it is instantiated, with
+/// its parameters bound to the arguments (props passed to stacks and constructs) and once per
+/// instance. Classes no followed code instantiates are read once on their own afterwards.
+pub(crate) fn read_app(
+    app: &mut App,
+    files: &[Parsed],
+    entry: Option<usize>,
+    context: serde_json::Map<String, serde_json::Value>,
+    dirs: (&std::path::Path, &std::path::Path),
+) {
+    let mut classes = HashMap::new();
+    for (k, f) in files.iter().enumerate() {
+        let mut stack = vec![f.tree.root_node()];
+        while let Some(n) = stack.pop() {
+            let mut c = n.walk();
+            for child in n.named_children(&mut c) {
+                match child.kind() {
+                    "class_declaration" | "class_definition" | "abstract_class_declaration" => {
+                        if let Some(name) = child.child_by_field_name("name") {
+                            let name = name.utf8_text(f.text.as_bytes()).unwrap_or_default();
+                            classes.entry(name.to_string()).or_insert((k, child));
+                        }
+                    }
+                    "export_statement" | "decorated_definition" => stack.push(child),
+                    _ => {}
+                }
+            }
+        }
+    }
+    let shared = Shared {
+        files,
+        classes,
+        instances: RefCell::new(HashMap::new()),
+        context,
+        deferred: RefCell::new(Vec::new()),
+        app_dir: dirs.0.to_path_buf(),
+        root: dirs.1.to_path_buf(),
+        configs: RefCell::new(HashMap::new()),
+    };
+    let order: Vec<usize> = entry
+        .into_iter()
+        .chain((0..files.len()).filter(|k| Some(*k) != entry))
+        .collect();
+    let executed = executed_files(files, entry);
+    for k in order {
+        let mut r = Reader::new(app, &shared, k);
+        // With an entry, what files it never imports instantiate (tests, scripts) is not the
+        // app; importing a module runs its top-level code.
+        r.follow = entry.is_none() || executed.contains(&k);
+        r.walk(files[k].tree.root_node(), 0);
+    }
+    // Classes no followed code instantiated, once each, on their own.
+    let deferred: Vec<(usize, TsNode)> = shared.deferred.borrow().clone();
+    for (k, decl) in deferred {
+        let name = decl
+            .child_by_field_name("name")
+            .and_then(|x| x.utf8_text(files[k].text.as_bytes()).ok())
+            .unwrap_or_default();
+        if shared.instances.borrow().get(name).is_some_and(|c| *c > 0) {
+            continue;
+        }
+        let mut r = Reader::new(app, &shared, k);
+        r.module_level(files[k].tree.root_node());
+        r.reading = Some(decl.id());
+        r.walk(decl, 0);
+    }
+}
+
+impl<'a, 't> Reader<'a, 't> {
+    fn new(app: &'a mut App, shared: &'t Shared<'t>, file: usize) -> Self {
+        let f = &shared.files[file];
+        Reader {
+            src: f.text.as_bytes(),
+            file: f.rel.clone(),
+            lang: f.lang,
+            app,
+            scope: HashMap::new(),
+            class: String::new(),
+            methods: HashMap::new(),
+            returned: None,
+            active: 0,
+            modules: HashMap::new(),
+            shared,
+            stack: String::new(),
+            path: Vec::new(),
+            nesting: 0,
+            reading: None,
+            follow: true,
+        }
+    }
+
+    /// `new OrdersStack(app, "Orders", { table })`: reads the class for this instance, in its
+    /// own file, with the constructor's parameters bound to the arguments; the instance is its
+    /// fields (`this.queue = ...`).
+    fn instantiate(
+        &mut self,
+        n: TsNode<'t>,
+        class: &str,
+        args: &[Val],
+        kwargs: &[(String, Val)],
+    ) -> Option<Val> {
+        let &(file, decl) = self.shared.classes.get(class)?;
+        if self.nesting >= MAX_NESTING || self.app.constructs.len() >= MAX_CONSTRUCTS {
+            return None;
+        }
+        {
+            let mut counts = self.shared.instances.borrow_mut();
+            let count = counts.entry(class.to_string()).or_insert(0);
+            if *count >= MAX_INSTANCES {
+                return None;
+            }
+            *count += 1;
+        }
+        let id = match args.get(1).map(|a| &a.v) {
+            Some(V::Str(s)) => s.clone(),
+            _ => class.to_string(),
+        };
+        let f = &self.shared.files[file];
+        let heritage: String = {
+            let mut c = decl.walk();
+            decl.children(&mut c)
+                .filter(|k| {
+                    matches!(
+                        k.kind(),
+                        "class_heritage" | "argument_list" | "superclasses"
+                    )
+                })
+                .map(|k| {
+                    k.utf8_text(f.text.as_bytes())
+                        .unwrap_or_default()
+                        .to_string()
+                })
+                .collect()
+        };
+        let is_stack = heritage.contains("Stack") && !heritage.contains("NestedStack");
+        let mut sub = Reader::new(&mut *self.app, self.shared, file);
+        sub.nesting = self.nesting + 1;
+        let here = if self.stack.is_empty() {
+            self.class.clone()
+        } else {
+            self.stack.clone()
+        };
+        if is_stack {
+            sub.stack = id;
+        } else {
+            // Inside the scope it is given.
+            let (stack, path) = match args.first().map(|a| &a.v) {
+                Some(V::Scope(st, p)) => (if st.is_empty() { here } else { st.clone() }, p.clone()),
+                _ => (here, self.path.clone()),
+            };
+            sub.stack = stack;
+            sub.path = path;
+            sub.path.push(id);
+        }
+        sub.module_level(f.tree.root_node());
+        let this = sub.val(decl, V::Scope(sub.stack.clone(), sub.path.clone()));
+        sub.scope.insert("this".into(), this.clone());
+        sub.scope.insert("self".into(), this);
+        if is_stack {
+            let name = sub.val(decl, V::Str(sub.stack.clone()));
+            sub.scope.insert("this.stackName".into(), name.clone());
+            sub.scope.insert("self.stack_name".into(), name);
+        }
+        sub.bind_constructor(decl, args, kwargs);
+        sub.reading = Some(decl.id());
+        sub.walk(decl, 1);
+        let fields: Vec<(String, Val)> = sub
+            .scope
+            .iter()
+            .filter_map(|(k, v)| {
+                let field = k
+                    .strip_prefix("this.")
+                    .or_else(|| k.strip_prefix("self."))?;
+                (!field.contains('.')).then(|| (field.to_string(), v.clone()))
+            })
+            .collect();
+        Some(self.val(n, V::Map(fields)))
+    }
+
+    /// Imports and module-level bindings of a file read for a class it declares.
+    fn module_level(&mut self, root: TsNode<'t>) {
+        let mut c = root.walk();
+        let items: Vec<TsNode> = root.named_children(&mut c).collect();
+        for item in items {
+            let item = if item.kind() == "export_statement" {
+                match item.child_by_field_name("declaration") {
+                    Some(d) => d,
+                    None => continue,
+                }
+            } else {
+                item
+            };
+            match item.kind() {
+                "import_statement" | "import_from_statement" => self.import(item),
+                "lexical_declaration" | "variable_declaration" => self.walk(item, 1),
+                // Python: `TABLE = "orders"` (not calls, which may make constructs of a script).
+                "expression_statement"
+                    if item
+                        .named_child(0)
+                        .is_some_and(|a| a.kind() == "assignment") =>
+                {
+                    self.walk(item, 1)
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Binds the constructor's parameters (`scope, id, props` / `self, scope, construct_id, *,
+    /// table, **kwargs`) to an instantiation's arguments.
+    fn bind_constructor(&mut self, decl: TsNode<'t>, args: &[Val], kwargs: &[(String, Val)]) {
+        let Some(body) = decl.child_by_field_name("body") else {
+            return;
+        };
+        let mut c = body.walk();
+        let ctor = body.named_children(&mut c).find(|m| {
+            matches!(m.kind(), "method_definition" | "function_definition")
+                && m.child_by_field_name("name")
+                    .is_some_and(|x| matches!(self.text(x).as_str(), "constructor" | "__init__"))
+        });
+        let Some(params) = ctor.and_then(|m| m.child_by_field_name("parameters")) else {
+            return;
+        };
+        let mut rest: Vec<(String, Val)> = kwargs.to_vec();
+        let mut position = 0;
+        let mut c = params.walk();
+        let list: Vec<TsNode> = params.named_children(&mut c).collect();
+        for p in list {
+            let kind = p.kind();
+            if kind == "dictionary_splat_pattern" {
+                if let Some(name) = p.named_child(0) {
+                    let name = self.text(name);
+                    let all = self.val(p, V::Map(std::mem::take(&mut rest)));
+                    self.scope.insert(name, all);
+                }
+                continue;
+            }
+            let id = match kind {
+                "identifier" => Some(p),
+                _ => p
+                    .child_by_field_name("pattern")
+                    .or_else(|| p.child_by_field_name("name"))
+                    .or_else(|| p.named_child(0)),
+            };
+            let Some(id) = id.filter(|i| i.kind() == "identifier") else {
+                continue;
+            };
+            let name = self.text(id);
+            if name == "self" {
+                continue;
+            }
+            let value = match args.get(position) {
+                Some(v) => Some(v.clone()),
+                None => rest
+                    .iter()
+                    .position(|(k, _)| *k == camel(&name))
+                    .map(|i| rest.remove(i).1),
+            };
+            position += 1;
+            if let Some(v) = value {
+                // `constructor(..., private readonly props: Props)` is also a field.
+                let mut pc = p.walk();
+                if p.children(&mut pc)
+                    .any(|k| k.kind() == "accessibility_modifier")
+                {
+                    self.scope.insert(format!("this.{name}"), v.clone());
+                }
+                self.scope.insert(name, v);
+            }
+        }
+    }
+
+    /// A name bound here, or a field of one (`props.prefix`, `this.workers.queue`).
+    fn resolve(&self, name: &str) -> Option<Val> {
+        if let Some(v) = self.scope.get(name) {
+            return Some(v.clone());
+        }
+        let mut cut = name.len();
+        while let Some(i) = name[..cut].rfind('.') {
+            cut = i;
+            let Some(base) = self.scope.get(&name[..cut]) else {
+                continue;
+            };
+            let mut v = base.clone();
+            for field in name[cut + 1..].split('.') {
+                v = match &v.v {
+                    V::Map(entries) => entries
+                        .iter()
+                        .find(|(k, _)| *k == field || *k == camel(field))
+                        .map(|(_, x)| x.clone())?,
+                    _ => return None,
+                };
+            }
+            return Some(v);
+        }
+        None
+    }
+
     /// The methods of a class body other than its constructor (`__init__`).
     fn class_methods(&self, class: TsNode<'t>) -> HashMap<String, TsNode<'t>> {
         let mut out = HashMap::new();
@@ -359,6 +787,31 @@ impl<'t> Reader<'_, 't> {
             v: V::Unknown(format!("what `{name}` returns")),
             ..at.clone()
         }))
+    }
+
+    /// A JSON or YAML file the application reads, once per path.
+    fn config(&self, path: &std::path::Path) -> Option<serde_json::Value> {
+        let path = crate::normalize_lexically(path);
+        if let Some(v) = self.shared.configs.borrow().get(&path) {
+            return v.clone();
+        }
+        let value = (|| {
+            let meta = std::fs::symlink_metadata(&path).ok()?;
+            if !meta.is_file() || meta.len() > MAX_CONFIG_BYTES {
+                return None;
+            }
+            let text = std::fs::read_to_string(&path).ok()?;
+            let name = path.to_string_lossy().to_ascii_lowercase();
+            if name.ends_with(".json") {
+                serde_json::from_str(&text).ok()
+            } else if name.ends_with(".yml") || name.ends_with(".yaml") {
+                crate::yaml::parse(&text, &name).root.map(|r| r.to_json())
+            } else {
+                None
+            }
+        })();
+        self.shared.configs.borrow_mut().insert(path, value.clone());
+        value
     }
 
     /// Records which CDK module each imported name comes from.
@@ -463,8 +916,24 @@ impl<'t> Reader<'_, 't> {
             return;
         }
         match n.kind() {
+            "class_declaration" | "class_definition" | "abstract_class_declaration"
+                if self.reading != Some(n.id()) =>
+            {
+                // Read where it is instantiated, or at the end.
+                let file = self.shared.files.iter().position(|f| f.rel == self.file);
+                if let Some(file) = file {
+                    self.shared.deferred.borrow_mut().push((file, n));
+                }
+                return;
+            }
             "class_declaration" | "class_definition" | "abstract_class_declaration" => {
                 let saved = std::mem::take(&mut self.class);
+                // `this` of a class read on its own: the root of its construct tree.
+                let root = self.val(n, V::Scope(self.stack.clone(), self.path.clone()));
+                self.scope
+                    .entry("this".into())
+                    .or_insert_with(|| root.clone());
+                self.scope.entry("self".into()).or_insert(root);
                 let methods = self.class_methods(n);
                 let saved_methods = std::mem::replace(&mut self.methods, methods);
                 self.class = n
@@ -531,6 +1000,17 @@ impl<'t> Reader<'_, 't> {
                     if name.kind() == "identifier" {
                         self.scope.insert(self.text(name), v);
                     }
+                    return;
+                }
+            }
+            // `with open("config.yml") as stream:`.
+            "as_pattern" => {
+                if let (Some(value), Some(alias)) =
+                    (n.named_child(0), n.child_by_field_name("alias"))
+                {
+                    let v = self.expr(value, depth + 1);
+                    let name = self.text(alias);
+                    self.scope.insert(name, v);
                     return;
                 }
             }
@@ -716,6 +1196,29 @@ impl<'t> Reader<'_, 't> {
                 self.lookup(n, &name)
             }
             "new_expression" | "call_expression" | "call" => self.call(n, d),
+            // `props["table"]`, `config["region"]`.
+            "subscript" | "subscript_expression" => {
+                let base = n
+                    .child_by_field_name("value")
+                    .or_else(|| n.child_by_field_name("object"));
+                let index = n
+                    .child_by_field_name("subscript")
+                    .or_else(|| n.child_by_field_name("index"));
+                if let (Some(b), Some(i)) = (base, index) {
+                    if let (V::Map(entries), V::Str(key)) = (self.expr(b, d).v, self.expr(i, d).v) {
+                        if let Some((_, v)) = entries.into_iter().find(|(k, _)| *k == key) {
+                            return v;
+                        }
+                    }
+                }
+                self.val(
+                    n,
+                    V::Unknown(format!(
+                        "`{}`",
+                        self.text(n).chars().take(40).collect::<String>()
+                    )),
+                )
+            }
             // `"prefix-" + name`, `__dirname + "/../lambda"` (a path join).
             "binary_expression" | "binary_operator"
                 if n.child_by_field_name("operator")
@@ -753,8 +1256,7 @@ impl<'t> Reader<'_, 't> {
 
     /// A name: a binding of this file, a construct's attribute, or a library constant.
     fn lookup(&self, n: TsNode, name: &str) -> Val {
-        if let Some(v) = self.scope.get(name) {
-            let mut v = v.clone();
+        if let Some(mut v) = self.resolve(name) {
             // Where it is used, not where it was bound, is what a finding points at; but
             // constructs keep their own position.
             if !matches!(v.v, V::Construct(_)) {
@@ -769,9 +1271,9 @@ impl<'t> Reader<'_, 't> {
         if let Some((base, attr)) = name.rsplit_once('.') {
             if let Some(Val {
                 v: V::Construct(i), ..
-            }) = self.scope.get(base)
+            }) = self.resolve(base)
             {
-                return self.val(n, V::Attr(*i, camel(attr)));
+                return self.val(n, V::Attr(i, camel(attr)));
             }
         }
         if name.contains('.') {
@@ -819,7 +1321,8 @@ impl<'t> Reader<'_, 't> {
                     (None, true) => self.val(n, V::Map(Vec::new())),
                 };
                 let id = args[1].clone();
-                return self.construct(n, ty, &id, props, None);
+                let scope = args[0].clone();
+                return self.construct(n, ty, &id, props, None, Some(&scope));
             }
         }
         // A construct: `new X(scope, "Id", props)` / `X(self, "Id", **props)`.
@@ -834,7 +1337,76 @@ impl<'t> Reader<'_, 't> {
                 (None, false) => self.val(n, V::Map(kwargs)),
                 (None, true) => self.val(n, V::Map(Vec::new())),
             };
-            return self.construct(n, last, &args[1], props, None);
+            let scope = args[0].clone();
+            return self.construct(n, last, &args[1], props, None, Some(&scope));
+        }
+        // `new OrdersStack(app, "Orders", props)`: a class of the application.
+        if (is_new || (self.lang == Lang::Python && capitalised))
+            && args.len() >= 2
+            && !matches!(args[0].v, V::Str(_))
+            && self.follow
+            && self.shared.classes.contains_key(&last)
+        {
+            if let Some(v) = self.instantiate(n, &last, &args, &kwargs) {
+                return v;
+            }
+        }
+        // `new cdk.Stack(app, "Monitoring")`: a stack constructs can be put in.
+        if last == "Stack" && (is_new || self.lang == Lang::Python) {
+            if let Some(V::Str(id)) = args.get(1).map(|a| &a.v) {
+                return self.val(n, V::Scope(id.clone(), Vec::new()));
+            }
+        }
+        // A configuration file the app loads: `yaml.safe_load(open("config.yml"))`,
+        // `json.load(f)`, `JSON.parse(fs.readFileSync("config.json", "utf8"))`,
+        // `require("./config.json")`.
+        let loader = matches!(
+            (callee.as_str(), last.as_str()),
+            (_, "safeLoad" | "fullLoad" | "unsafeLoad")
+                | ("yaml.load" | "json.load" | "JSON.parse" | "require", _)
+        );
+        if loader {
+            let from = match args.first().map(|a| &a.v) {
+                Some(V::Str(p)) if callee == "require" => {
+                    let file = self.shared.root.join(self.file.as_ref());
+                    file.parent().map(|d| d.join(p))
+                }
+                Some(V::Call(open, a)) if open == "open" || open == "readFileSync" => {
+                    match a.first().map(|x| &x.v) {
+                        Some(V::Str(p)) => Some(self.shared.app_dir.join(p)),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            if let Some(value) = from.and_then(|p| self.config(&p)) {
+                return json_val(self.val(n, V::Bool(false)), &value);
+            }
+        }
+        // `this.node.tryGetContext("stage")`: a value of `cdk.json`'s context.
+        if last == "tryGetContext" {
+            if let Some(V::Str(key)) = args.first().map(|a| &a.v) {
+                if let Some(v) = self.shared.context.get(key) {
+                    return json_val(self.val(n, V::Bool(false)), v);
+                }
+            }
+        }
+        // `props.get("table")`, `kwargs.get("env")`.
+        if last == "get" {
+            if let (Some((base, _)), Some(V::Str(key))) =
+                (callee.rsplit_once('.'), args.first().map(|a| &a.v))
+            {
+                if let Some(Val {
+                    v: V::Map(entries), ..
+                }) = self.resolve(base)
+                {
+                    if let Some((_, v)) =
+                        entries.iter().find(|(k, _)| *k == *key || *k == camel(key))
+                    {
+                        return v.clone();
+                    }
+                }
+            }
         }
         // `Bucket.fromBucketName(this, "B", name)`: an imported resource.
         if let Some((class_path, method)) = callee.rsplit_once('.') {
@@ -861,7 +1433,7 @@ impl<'t> Reader<'_, 't> {
                 };
                 let id = id.clone();
                 let empty = self.val(n, V::Map(Vec::new()));
-                return self.construct(n, class.to_string(), &id, empty, Some(what));
+                return self.construct(n, class.to_string(), &id, empty, Some(what), None);
             }
         }
         // `api.root.addResource("items").addMethod("GET", integration)`, also chained.
@@ -893,7 +1465,7 @@ impl<'t> Reader<'_, 't> {
         // one of a function's role.
         if let Some((base, method)) = callee.rsplit_once('.') {
             let (base, method) = match base.strip_suffix(".role") {
-                Some(f) if matches!(self.scope.get(f).map(|v| &v.v), Some(V::Construct(_))) => {
+                Some(f) if matches!(self.resolve(f).map(|v| v.v), Some(V::Construct(_))) => {
                     let m = match camel(method).as_str() {
                         "addToPrincipalPolicy" | "addToPolicy" => "addToRolePolicy".to_string(),
                         other => other.to_string(),
@@ -905,7 +1477,7 @@ impl<'t> Reader<'_, 't> {
             let method = method.as_str();
             if let Some(Val {
                 v: V::Construct(i), ..
-            }) = self.scope.get(base)
+            }) = self.resolve(base)
             {
                 take_positional(&camel(method), &mut args, &mut kwargs);
                 let mut all = args.clone();
@@ -914,7 +1486,7 @@ impl<'t> Reader<'_, 't> {
                 }
                 let at = self.val(n, V::Bool(false));
                 self.app.calls.push(MethodCall {
-                    target: *i,
+                    target: i,
                     method: camel(method),
                     args: all,
                     at,
@@ -956,18 +1528,76 @@ impl<'t> Reader<'_, 't> {
         id: &Val,
         props: Val,
         imported: Option<Val>,
+        parent: Option<&Val>,
     ) -> Val {
-        let id = match &id.v {
+        let mut id = match &id.v {
             V::Str(s) => s.clone(),
             _ => format!("{}{}", class.rsplit("::").next().unwrap_or(&class), id.line),
         };
+        // A construct created in the scope it was given (`new Function(scope, ...)` inside a
+        // construct class) sits beside that construct, not inside it.
+        let (mut path, parent_stack) = match parent.map(|p| &p.v) {
+            Some(V::Scope(st, p)) => (p.clone(), st.clone()),
+            _ => (self.path.clone(), String::new()),
+        };
+        // CDK makes one `SingletonFunction` per `uuid` in a stack, named after it.
+        if class == "SingletonFunction" {
+            if let Some(V::Str(uuid)) = match &props.v {
+                V::Map(m) => m.iter().find(|(k, _)| k == "uuid").map(|(_, v)| &v.v),
+                _ => None,
+            } {
+                let purpose = match &props.v {
+                    V::Map(m) => m
+                        .iter()
+                        .find(|(k, _)| k == "lambdaPurpose")
+                        .and_then(|(_, v)| match &v.v {
+                            V::Str(p) => Some(p.clone()),
+                            _ => None,
+                        }),
+                    _ => None,
+                };
+                id = format!(
+                    "{}{}",
+                    purpose.unwrap_or_else(|| "SingletonLambda".into()),
+                    uuid.replace('-', "")
+                );
+                path = Vec::new();
+                let stack = if self.stack.is_empty() {
+                    &self.class
+                } else {
+                    &self.stack
+                };
+                if let Some(existing) =
+                    self.app.constructs.iter().position(|c| {
+                        c.class == "SingletonFunction" && c.id == id && c.scope == *stack
+                    })
+                {
+                    return self.val(n, V::Construct(existing));
+                }
+            }
+        }
         let index = self.app.constructs.len();
         let at = self.val(n, V::Construct(index));
+        if index >= MAX_CONSTRUCTS {
+            return self.val(n, V::Unknown("a construct past fnguard's limit".into()));
+        }
+        let root = if !parent_stack.is_empty() {
+            parent_stack
+        } else if self.stack.is_empty() {
+            self.class.clone()
+        } else {
+            self.stack.clone()
+        };
+        let scope = std::iter::once(root)
+            .chain(path.iter().cloned())
+            .collect::<Vec<_>>()
+            .join("/");
         self.app.constructs.push(Construct {
             class,
             id,
             props,
-            scope: self.class.clone(),
+            scope,
+            id_prefix: path.concat(),
             at: at.clone(),
             imported,
         });
@@ -1046,14 +1676,14 @@ impl<'t> Reader<'_, 't> {
 
     /// The REST API and path a name stands for: a bound resource, or `api.root`.
     fn api_path(&self, base: &str) -> Option<(usize, String)> {
-        match self.scope.get(base).map(|v| &v.v) {
-            Some(V::ApiPath(i, p)) => return Some((*i, p.clone())),
-            Some(V::Construct(i)) if self.is_rest_api(*i) => return Some((*i, String::new())),
+        match self.resolve(base).map(|v| v.v) {
+            Some(V::ApiPath(i, p)) => return Some((i, p)),
+            Some(V::Construct(i)) if self.is_rest_api(i) => return Some((i, String::new())),
             _ => {}
         }
         let api = base.strip_suffix(".root")?;
-        match self.scope.get(api).map(|v| &v.v) {
-            Some(V::Construct(i)) if self.is_rest_api(*i) => Some((*i, String::new())),
+        match self.resolve(api).map(|v| v.v) {
+            Some(V::Construct(i)) if self.is_rest_api(i) => Some((i, String::new())),
             _ => None,
         }
     }
@@ -1184,4 +1814,23 @@ fn concat(at: Val, parts: Vec<Val>) -> Val {
         v: V::Concat(merged),
         ..at
     }
+}
+
+/// A value of `cdk.json`'s context as a source value.
+fn json_val(at: Val, v: &serde_json::Value) -> Val {
+    let x = match v {
+        serde_json::Value::String(s) => V::Str(s.clone()),
+        serde_json::Value::Number(n) => V::Num(n.to_string()),
+        serde_json::Value::Bool(b) => V::Bool(*b),
+        serde_json::Value::Array(items) => {
+            V::List(items.iter().map(|i| json_val(at.clone(), i)).collect())
+        }
+        serde_json::Value::Object(m) => V::Map(
+            m.iter()
+                .map(|(k, i)| (k.clone(), json_val(at.clone(), i)))
+                .collect(),
+        ),
+        serde_json::Value::Null => V::Unknown("null in the context".into()),
+    };
+    Val { v: x, ..at }
 }

@@ -60,7 +60,11 @@ struct Tx<'a> {
 pub(crate) fn translate(app: &App, site: &Site) -> Out {
     let mut ids: Vec<String> = Vec::new();
     for c in &app.constructs {
-        let base: String = c.id.chars().filter(char::is_ascii_alphanumeric).collect();
+        // CDK's logical ids start with the ids of the constructs around (below the stack).
+        let base: String = format!("{}{}", c.id_prefix, c.id)
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
         let base = if base.is_empty() {
             c.class.clone()
         } else {
@@ -251,6 +255,7 @@ impl Tx<'_> {
             V::Member(m) => unknown(v, format!("the CDK constant `{m}`")),
             V::Call(f, _) => unknown(v, format!("the result of `{f}(...)`")),
             V::Unknown(r) => unknown(v, r.clone()),
+            V::Scope(..) => unknown(v, "a construct scope"),
             // Known at deploy time when every part is: the resources it names are its refs.
             V::Concat(parts) => {
                 let mut refs = Vec::new();
@@ -780,7 +785,16 @@ impl Tx<'_> {
             _ => {}
         }
         let handler_prop = prop(p, "handler");
-        let (handler, code_dir) = match c.class.as_str() {
+        // `Function` with an image (`Runtime.FROM_IMAGE`, `Code.fromAssetImage`,
+        // `EcrImageCode`) deploys a container image like `DockerImageFunction`.
+        let image = matches!(prop(p, "runtime").map(|r| &r.v), Some(V::Member(m)) if m.ends_with("FROM_IMAGE"))
+            || matches!(prop(p, "code").map(|c| &c.v), Some(V::Call(f, _)) if f.contains("Image"));
+        let class = if image {
+            "DockerImageFunction"
+        } else {
+            c.class.as_str()
+        };
+        let (handler, code_dir) = match class {
             "NodejsFunction" | "GoFunction" => {
                 let entry = match prop(p, "entry") {
                     Some(e) => self.path(e),
@@ -855,7 +869,7 @@ impl Tx<'_> {
                         .to_string_lossy(),
                 ),
             )),
-            None if c.class != "DockerImageFunction" && !props.iter().any(|(k, _)| k == "Code") => {
+            None if class != "DockerImageFunction" && !props.iter().any(|(k, _)| k == "Code") => {
                 props.push((
                     "FnguardCodeMissing".into(),
                     str_node(
@@ -1236,8 +1250,11 @@ impl Tx<'_> {
                 // Without an integration, the API's default one answers (`LambdaRestApi`'s
                 // handler, `defaultIntegration`); the options then come third.
                 let api_props = &self.app.constructs[target].props;
-                let (f, opts) = match call.args.get(2).and_then(rest_integration) {
+                let third = call.args.get(2);
+                let (f, opts) = match third.and_then(rest_integration) {
                     Some(f) => (Some(f), call.args.get(3)),
+                    // Another integration (`AwsIntegration`, `MockIntegration`): no function.
+                    None if third.is_some_and(|t| !matches!(t.v, V::Map(_))) => (None, None),
                     None => {
                         let default = prop(api_props, "defaultIntegration")
                             .and_then(rest_integration)
