@@ -417,3 +417,49 @@ export class Workers extends Construct {
     assert!(actions(&p, "FirstHandler").contains(&"sns:Publish".to_string()));
     assert!(!actions(&p, "SecondHandler").contains(&"sns:Publish".to_string()));
 }
+
+#[test]
+fn module_names_decide_what_a_function_is() {
+    let p = scan(&[
+        ("cdk.json", r#"{"app": "npx ts-node bin/app.ts"}"#),
+        ("src/hello.js", "exports.handler = async () => ({});\n"),
+        (
+            "lib/edge-stack.ts",
+            r#"
+import { Stack, aws_lambda as lambda } from "aws-cdk-lib";
+import { Function, FunctionCode, FunctionRuntime } from "aws-cdk-lib/aws-cloudfront";
+import * as sqs from "aws-cdk-lib/aws-sqs";
+
+export class EdgeStack extends Stack {
+  constructor(scope: any, id: string) {
+    super(scope, id);
+    new Function(this, "Rewrite", { code: FunctionCode.fromFile({ filePath: "rewrite.js" }), runtime: FunctionRuntime.JS_2_0 });
+    const hello = new lambda.Function(this, "Hello", {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: "hello.handler",
+      code: new lambda.AssetCode("src"),
+    });
+    const jobs = new sqs.Queue(this, "Jobs");
+    jobs.grant(hello, "sqs:SendMessage", "sqs:GetQueueUrl");
+  }
+}
+"#,
+        ),
+    ]);
+    let ids: Vec<&str> = p.functions.iter().map(|f| f.id.as_str()).collect();
+    // The CloudFront function is no Lambda function.
+    assert_eq!(ids, vec!["Hello"]);
+    assert_eq!(
+        p.function("Hello").unwrap().code_path.as_deref(),
+        Some("src")
+    );
+    let granted = actions(&p, "Hello");
+    assert!(
+        granted.contains(&"sqs:SendMessage".to_string()),
+        "{granted:?}"
+    );
+    assert!(
+        granted.contains(&"sqs:GetQueueUrl".to_string()),
+        "{granted:?}"
+    );
+}

@@ -147,6 +147,14 @@ pub struct ScanArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Synthesize CDK applications that have no `cdk.out` (runs each one's `app` command from
+    /// `cdk.json`, as `cdk synth` does, into a temporary directory) and scan the templates;
+    /// an existing `cdk.out` is scanned as it is.
+    #[arg(long)]
+    pub synth: bool,
+    /// Stop a `--synth` run that takes longer than this.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub synth_timeout: u64,
     /// Hide the progress bar.
     #[arg(long)]
     pub no_progress: bool,

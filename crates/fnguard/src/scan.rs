@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 pub fn run(args: ScanArgs) -> Result<u8> {
     let first = args
@@ -81,6 +82,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     let mut suppressions = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
     let mut roots: Vec<(PathBuf, String)> = Vec::new();
+    let mut jobs: Vec<(PathBuf, PathBuf, String)> = Vec::new();
     for path in &args.paths {
         let root = if path.is_file() {
             path.parent()
@@ -94,6 +96,29 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         } else {
             String::new()
         };
+        jobs.push((root, path.clone(), prefix));
+    }
+    // Kept until the report is written: it reads source lines from them.
+    let mut synthesized: Vec<tempfile::TempDir> = Vec::new();
+    if args.synth {
+        for (root, path, prefix) in jobs.clone() {
+            let (more, notes) = synth_cdk_apps(
+                &root,
+                &path,
+                &prefix,
+                &mut excludes,
+                Duration::from_secs(args.synth_timeout),
+                &mut synthesized,
+            );
+            jobs.extend(more);
+            errors.extend(notes);
+        }
+    }
+    for (root, path, prefix) in &jobs {
+        let (root, path) = (root.clone(), path.clone());
+        let path = &path;
+        let prefixed = !prefix.is_empty();
+        let prefix = prefix.clone();
         let loaded = load_root(&root, path, &excludes, &options, args.no_progress, &prefix);
         candidates_total += loaded.candidates;
         errors.extend(loaded.code_notices);
@@ -126,7 +151,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
                 region: options.region.clone(),
             },
         );
-        if multi_root {
+        if prefixed {
             for f in &mut root_findings {
                 f.location.file = format!("{prefix}{}", f.location.file);
                 for r in &mut f.related {
@@ -369,6 +394,132 @@ pub fn selection(
         return None;
     }
     Some(selection)
+}
+
+/// `--synth`: each CDK application under `path` without a `cdk.out` is synthesized into a
+/// temporary directory, scanned as a root of its own shown as `<app>/cdk.out/`, and no longer
+/// read from its source; one that fails is one error (with the command's last lines) and is
+/// read from its source instead. An existing `cdk.out` is what deploys and is scanned as is.
+fn synth_cdk_apps(
+    root: &Path,
+    path: &Path,
+    prefix: &str,
+    excludes: &mut Vec<String>,
+    timeout: Duration,
+    keep: &mut Vec<tempfile::TempDir>,
+) -> (Vec<(PathBuf, PathBuf, String)>, Vec<ScanError>) {
+    let mut jobs = Vec::new();
+    let mut notes = Vec::new();
+    let (candidates, _) = fnguard_ingest::discover(path, excludes);
+    let mut with_out: Vec<String> = Vec::new();
+    for c in &candidates {
+        let Some(dir) = c.path.parent() else { continue };
+        match c.kind {
+            DescriptorKind::CdkSource => {
+                let rel = fnguard_ingest::relative_dir(root, dir);
+                let rel = if rel == "." { String::new() } else { rel };
+                let shown = format!("{prefix}{rel}").trim_end_matches('/').to_string();
+                let shown_file = if shown.is_empty() {
+                    "cdk.json".to_string()
+                } else {
+                    format!("{shown}/cdk.json")
+                };
+                let shown_dir = if shown.is_empty() {
+                    "cdk.out/".to_string()
+                } else {
+                    format!("{shown}/cdk.out/")
+                };
+                let out = match tempfile::Builder::new().prefix("fnguard-synth-").tempdir() {
+                    Ok(t) => t,
+                    Err(e) => {
+                        notes.push(ScanError::error(
+                            &shown_file,
+                            None,
+                            format!("no temporary directory for `--synth`: {e}"),
+                        ));
+                        continue;
+                    }
+                };
+                eprintln!("fnguard: synthesizing {shown_file} (--synth)");
+                let shown_app = if shown.is_empty() {
+                    "."
+                } else {
+                    shown.as_str()
+                };
+                match fnguard_ingest::synthesize_cdk(dir, shown_app, out.path(), timeout) {
+                    Ok(()) => {
+                        let glob = if rel.is_empty() {
+                            "cdk.json".to_string()
+                        } else {
+                            format!("{}/cdk.json", escape_glob(&rel))
+                        };
+                        excludes.push(glob);
+                        notes.push(ScanError::warning(
+                            &shown_file,
+                            None,
+                            format!(
+                                "synthesized with `--synth`; the templates are shown as \
+                                 `{shown_dir}` (run `cdk synth` to write them there)"
+                            ),
+                        ));
+                        jobs.push((
+                            out.path().to_path_buf(),
+                            out.path().to_path_buf(),
+                            shown_dir,
+                        ));
+                        keep.push(out);
+                    }
+                    Err(e) => {
+                        // The error names the file; the problem's own file says it already.
+                        let msg = e.to_string();
+                        let msg = msg
+                            .split_once("cdk.json: ")
+                            .map(|(_, m)| m.to_string())
+                            .unwrap_or(msg);
+                        notes.push(ScanError::error(
+                            &shown_file,
+                            None,
+                            format!("`--synth` failed, so the app was read from its source: {msg}"),
+                        ))
+                    }
+                }
+            }
+            DescriptorKind::Cdk => {
+                let app = dir
+                    .ancestors()
+                    .find(|d| d.file_name().is_some_and(|n| n == "cdk.out"))
+                    .and_then(Path::parent);
+                if let Some(app) = app {
+                    let rel = fnguard_ingest::relative_dir(root, app);
+                    if !with_out.contains(&rel) {
+                        notes.push(ScanError::warning(
+                            &format!("{prefix}{rel}/cdk.out"),
+                            None,
+                            "this `cdk.out` is what deploys, so it was scanned as it is; \
+                             `--synth` did not run the app (delete `cdk.out` to synthesize \
+                             afresh)",
+                        ));
+                        with_out.push(rel);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    (jobs, notes)
+}
+
+/// A path as a literal glob.
+fn escape_glob(path: &str) -> String {
+    path.chars()
+        .flat_map(|c| {
+            if matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '\\') {
+                vec!['\\', c]
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 /// `--today` (tests pin the date) or the real date.

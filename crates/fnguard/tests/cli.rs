@@ -1014,3 +1014,69 @@ fn projects_without_functions_exit_2_and_say_so() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("none declares a Lambda function"));
 }
+
+/// `--synth` runs the app's command as `cdk synth` does (`CDK_OUTDIR`), scans what it writes
+/// under `<app>/cdk.out/`, and reads the app from its source when the command fails.
+#[cfg(unix)]
+#[test]
+fn synth_scans_what_the_app_synthesizes_and_falls_back_to_the_source() {
+    let dir = tempfile::tempdir().unwrap();
+    // An "app" that writes a template with a public function URL, as `app.synth()` would.
+    let template = r#"{"Resources":{"Fn":{"Type":"AWS::Lambda::Function","Properties":{"Runtime":"python3.12","Handler":"index.handler","Code":{"ZipFile":"def handler(e, c): return 1"},"Role":"arn:aws:iam::123456789012:role/r"},"Metadata":{"aws:cdk:path":"Api/Fn/Resource"}},"FnUrl":{"Type":"AWS::Lambda::Url","Properties":{"AuthType":"NONE","TargetFunctionArn":{"Fn::GetAtt":["Fn","Arn"]}}}}}"#;
+    // Not named like a template, so only the synthesized copy is one.
+    write(dir.path(), "good/assembly.txt", template);
+    write(
+        dir.path(),
+        "good/cdk.json",
+        r#"{"app": "cp assembly.txt \"$CDK_OUTDIR/Api.template.json\""}"#,
+    );
+    write(
+        dir.path(),
+        "bad/cdk.json",
+        r#"{"app": "echo 'Cannot find module aws-cdk-lib' >&2; exit 1"}"#,
+    );
+    write(
+        dir.path(),
+        "bad/app.ts",
+        "import * as lambda from 'aws-cdk-lib/aws-lambda';\nclass S extends Stack { constructor(s: any, id: string) { super(s, id); const f = new lambda.Function(this, 'Src', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('x') }); f.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE }); } }\n",
+    );
+    let out = fnguard()
+        .args(["scan", "--synth", "--format", "json", "--fail-on", "none"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "FG201")
+        .map(|f| {
+            (
+                f["location"]["file"].as_str().unwrap().to_string(),
+                f["function"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    // The synthesized template, shown where `cdk synth` would write it; the failed app from
+    // its source.
+    assert!(
+        findings.contains(&("good/cdk.out/Api.template.json".into(), "Fn".into())),
+        "{findings:?}"
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|(file, f)| file == "bad/app.ts" && f == "Src"),
+        "{findings:?}"
+    );
+    let errors = v["errors"].as_array().unwrap();
+    let failed = errors
+        .iter()
+        .find(|e| e["file"] == "bad/cdk.json" && e["level"] == "error")
+        .expect("the failed synth is an error");
+    assert!(failed["message"]
+        .as_str()
+        .unwrap()
+        .contains("Cannot find module aws-cdk-lib"));
+}

@@ -6,6 +6,7 @@
 
 mod grants;
 mod source;
+pub(crate) mod synth;
 mod translate;
 
 use crate::cfn::eval::Evaluator as CfnEvaluator;
@@ -109,8 +110,9 @@ pub(crate) fn load(ctx: &LoadContext, cdk_json: &str) -> Loaded {
         None,
         format!(
             "read from the CDK source ({} constructs in {} files), as no `cdk.out` was \
-             synthesized; what CDK computes at synth time (props passed between stacks, \
-             loops, aspects) is not modelled, and `cdk synth` output is read instead when present",
+             synthesized; what only running the app computes (loops over collections, aspects, \
+             values from outside the repository) is not modelled; `cdk synth` output (or \
+             `fnguard scan --synth`) is read instead when present",
             app.constructs.len(),
             files.len()
         ),

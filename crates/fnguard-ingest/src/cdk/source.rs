@@ -834,11 +834,17 @@ impl<'a, 't> Reader<'a, 't> {
                                 }
                             }
                             "import_specifier" => {
+                                let name = k.child_by_field_name("name").map(|x| self.text(x));
                                 let local = k
                                     .child_by_field_name("alias")
                                     .or_else(|| k.child_by_field_name("name"));
+                                // `import { aws_lambda as lambda } from "aws-cdk-lib"`.
+                                let m = match name.as_deref() {
+                                    Some(n) if n.starts_with("aws_") => module_stem(n),
+                                    _ => module.clone(),
+                                };
                                 if let Some(l) = local {
-                                    names.push((self.text(l), module.clone()));
+                                    names.push((self.text(l), m));
                                 }
                             }
                             "identifier" => names.push((self.text(k), module.clone())),
@@ -871,6 +877,21 @@ impl<'a, 't> Reader<'a, 't> {
             }
         }
         self.modules.extend(names);
+    }
+
+    /// The CDK module a class name comes from (`lambda` for `lambda.Function` or an imported
+    /// `Function`), when the file's imports say.
+    fn module_of(&self, callee: &str) -> Option<String> {
+        let segments: Vec<&str> = callee.split('.').collect();
+        if let Some(m) = segments
+            .iter()
+            .rev()
+            .skip(1)
+            .find(|s| s.starts_with("aws_"))
+        {
+            return Some(module_stem(m));
+        }
+        self.modules.get(*segments.first()?).cloned()
     }
 
     /// The CloudFormation type of an L1 class (`apigwv2.CfnRoute` ->
@@ -1325,8 +1346,13 @@ impl<'a, 't> Reader<'a, 't> {
                 return self.construct(n, ty, &id, props, None, Some(&scope));
             }
         }
-        // A construct: `new X(scope, "Id", props)` / `X(self, "Id", **props)`.
+        // A construct: `new X(scope, "Id", props)` / `X(self, "Id", **props)`; a class of
+        // another module with the same name (`cloudfront.Function`) is not one.
+        let foreign = self
+            .module_of(&callee)
+            .is_some_and(|m| last == "Function" && !m.starts_with("lambda"));
         if (is_new || (self.lang == Lang::Python && capitalised))
+            && !foreign
             && CONSTRUCTS.contains(&last.as_str())
             && args.len() >= 2
             // A scope comes first; JavaScript's own `new Function("a", "return a")` has none.

@@ -840,12 +840,15 @@ impl Tx<'_> {
                     _ => None,
                 };
                 let dir = prop(p, "code").and_then(|code| match &code.v {
-                    V::Call(f, args) if f == "fromAsset" => args.first().and_then(|a| self.path(a)),
+                    // `Code.fromAsset(dir)`, `new AssetCode(dir)`.
+                    V::Call(f, args) if f == "fromAsset" || f == "AssetCode" => {
+                        args.first().and_then(|a| self.path(a))
+                    }
                     _ => None,
                 });
-                if prop(p, "code")
-                    .is_some_and(|c| matches!(&c.v, V::Call(f, _) if f == "fromInline"))
-                {
+                if prop(p, "code").is_some_and(
+                    |c| matches!(&c.v, V::Call(f, _) if f == "fromInline" || f == "InlineCode"),
+                ) {
                     props.push((
                         "Code".into(),
                         map(at, vec![("ZipFile", str_node(at, "inline"))]),
@@ -1179,6 +1182,10 @@ impl Tx<'_> {
             Some(r) => self.statements.entry(r).or_default().push(statement),
             // A user, group or build project built here is no function's role.
             None if matches!(grantee.v, V::Call(..)) => {}
+            // The role of something that is no function (`stateMachine.role`,
+            // `pipeline.role`): no function's permissions change.
+            None if matches!(&grantee.v, V::Member(m) if m.ends_with(".role") || m.ends_with(".grantPrincipal")) =>
+                {}
             None => self.problem(
                 grantee,
                 "a grant to a principal fnguard cannot resolve to a function or role of this \
@@ -1227,6 +1234,26 @@ impl Tx<'_> {
         let target = call.target;
         let at = &call.at;
         let m = call.method.as_str();
+        // `queue.grant(fn, "sqs:SendMessage", ...)`: the actions given, on the resource.
+        if m == "grant" {
+            let Some(grantee) = call.args.first() else {
+                return;
+            };
+            let actions: Vec<Node> = call.args[1..].iter().map(|a| self.value(a)).collect();
+            if actions.is_empty() {
+                return;
+            }
+            let st = map(
+                at,
+                vec![
+                    ("Effect", str_node(at, "Allow")),
+                    ("Action", node(at, Kind::Seq(actions))),
+                    ("Resource", self.arn(at, target, "Arn")),
+                ],
+            );
+            self.grant_to(grantee, st);
+            return;
+        }
         if m.starts_with("grant") {
             if let Some(grantee) = call.args.first() {
                 self.grant(target, m, grantee, at);
