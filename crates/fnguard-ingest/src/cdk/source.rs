@@ -121,6 +121,9 @@ pub(crate) const CONSTRUCTS: &[&str] = &[
     "ManagedPolicy",
 ];
 
+/// The method recorded on a function for a grant by a construct fnguard does not model.
+pub(crate) const UNMODELLED_GRANT: &str = "#unmodelledGrant";
+
 /// Python callers may pass positional parameters by name (`SqsEventSource(queue=q)`,
 /// `Queue(self, id="Jobs")`): the names, in order, of the parameters read positionally.
 /// `a|b` accepts either name.
@@ -1536,6 +1539,25 @@ impl<'a, 't> Reader<'a, 't> {
                         return self.val(n, V::Unknown(format!("the result of `{callee}`")));
                     }
                 }
+            }
+        }
+        // `dbCluster.secret?.grantRead(fn)`: a grant by something fnguard does not model, to
+        // a function of the app: that role has permissions fnguard cannot list.
+        if last.starts_with("grant") && callee.contains('.') {
+            let grantee = match args.first().map(|a| &a.v) {
+                Some(V::Construct(i)) => Some(*i),
+                Some(V::Attr(i, a)) if a == "role" || a == "grantPrincipal" => Some(*i),
+                _ => None,
+            };
+            if let Some(i) = grantee {
+                let at = self.val(n, V::Bool(false));
+                let what = self.val(n, V::Str(callee.clone()));
+                self.app.calls.push(MethodCall {
+                    target: i,
+                    method: UNMODELLED_GRANT.into(),
+                    args: vec![what],
+                    at,
+                });
             }
         }
         let mut all = args;

@@ -181,9 +181,10 @@ fn shell(command: &str) -> Command {
 fn stop(child: &mut std::process::Child) {
     #[cfg(unix)]
     {
-        // The group's id is the child's pid (see `process_group(0)`).
+        // The group's id is the child's pid (see `process_group(0)`). The `--` matters: some
+        // `kill`s (procps-ng 4.0) read a bare `-PID` after the signal as `-1`, every process.
         let _ = Command::new("kill")
-            .arg("-KILL")
+            .args(["-s", "KILL", "--"])
             .arg(format!("-{}", child.id()))
             .stdout(Stdio::null())
             .stderr(Stdio::null())

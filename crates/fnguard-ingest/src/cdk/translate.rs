@@ -332,6 +332,11 @@ impl Tx<'_> {
                 v,
                 Kind::Seq(items.iter().map(|x| self.l1_value(x, key)).collect()),
             ),
+            // Python builds nested L1 props with `CfnX.ConditionProperty(key=..., ...)`.
+            V::Call(class, args) if class.ends_with("Property") => match args.first() {
+                Some(props) => self.l1_value(props, key),
+                None => self.value(v),
+            },
             _ => self.value(v),
         }
     }
@@ -800,8 +805,9 @@ impl Tx<'_> {
                     Some(e) => self.path(e),
                     None => self.default_entry(c),
                 };
+                // `handler: "index.handler"` names the bundle's file too; the export is last.
                 let export = match handler_prop.map(|h| &h.v) {
-                    Some(V::Str(h)) => h.clone(),
+                    Some(V::Str(h)) => h.rsplit('.').next().unwrap_or(h).to_string(),
                     _ => "handler".to_string(),
                 };
                 match entry {
@@ -1360,6 +1366,36 @@ impl Tx<'_> {
                         if let Some(props) = self.props_mut(&id) {
                             add_env(props, k, name, value);
                         }
+                    }
+                }
+            }
+            super::source::UNMODELLED_GRANT => {
+                let role = match self.app.constructs[target].class.as_str() {
+                    "Role" => Some(self.id(target).to_string()),
+                    _ => self.roles.get(&target).cloned(),
+                };
+                let what = match call.args.first().map(|a| &a.v) {
+                    Some(V::Str(c)) => c.clone(),
+                    _ => "a grant".into(),
+                };
+                let Some(role) = role else { return };
+                let policy = unknown(
+                    at,
+                    format!("the permissions `{what}(...)` grants (its construct is not modelled)"),
+                );
+                if let Some(props) = self.props_mut(&role) {
+                    match props.iter_mut().find(|(k, _)| k == "ManagedPolicyArns") {
+                        Some((
+                            _,
+                            Node {
+                                kind: Kind::Seq(items),
+                                ..
+                            },
+                        )) => items.push(policy),
+                        _ => props.push((
+                            "ManagedPolicyArns".into(),
+                            node(at, Kind::Seq(vec![policy])),
+                        )),
                     }
                 }
             }

@@ -599,6 +599,22 @@ impl<'e> Builder<'e> {
                         // The legacy form: Principal + Action + Condition.
                         let mut st = crate::policy::statement(p);
                         st.effect = Val::Known(fnguard_model::Effect::Allow);
+                        // Its `Condition` is `{Type, Key, Value}`, not an IAM condition block.
+                        if let Some(c) = p.get("Condition") {
+                            if let (Some(op), Some(key)) = (
+                                c.get("Type").and_then(Node::scalar_text),
+                                c.get("Key").and_then(Node::scalar_text),
+                            ) {
+                                st.conditions = vec![fnguard_model::Condition {
+                                    operator: op,
+                                    key,
+                                    values: c
+                                        .get("Value")
+                                        .map(|v| vec![v.to_val_string()])
+                                        .unwrap_or_default(),
+                                }];
+                            }
+                        }
                         if let Some(pr) = p.get("Principal") {
                             st.principals = Some(principals(pr));
                         }
