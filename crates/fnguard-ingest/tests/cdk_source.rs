@@ -463,3 +463,32 @@ export class EdgeStack extends Stack {
         "{granted:?}"
     );
 }
+
+#[test]
+fn a_stack_instantiated_in_the_file_that_declares_it_is_read_once() {
+    let p = scan(&[
+        ("cdk.json", PY_CDK_JSON),
+        (
+            "src/fn.py",
+            "def handler(event, context):\n    return None\n",
+        ),
+        (
+            "app.py",
+            r#"
+import aws_cdk as cdk
+from aws_cdk import Stack, aws_lambda as _lambda
+
+class OneStack(Stack):
+    def __init__(self, scope, construct_id, **kwargs):
+        super().__init__(scope, construct_id, **kwargs)
+        _lambda.Function(self, "Fn", runtime=_lambda.Runtime.PYTHON_3_12, handler="fn.handler", code=_lambda.Code.from_asset("src"))
+
+app = cdk.App()
+stack = OneStack(app, "One")
+app.synth()
+"#,
+        ),
+    ]);
+    let ids: Vec<&str> = p.functions.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(ids, vec!["Fn"]);
+}

@@ -290,6 +290,9 @@ struct Reader<'a, 't> {
     reading: Option<usize>,
     /// Whether instantiations of the application's classes are followed.
     follow: bool,
+    /// Reading a file's module level for its bindings only: what it runs there (making the
+    /// app's stacks) already ran where the file was executed.
+    bindings_only: bool,
 }
 
 /// A source file of the application, parsed.
@@ -512,6 +515,7 @@ impl<'a, 't> Reader<'a, 't> {
             nesting: 0,
             reading: None,
             follow: true,
+            bindings_only: false,
         }
     }
 
@@ -605,6 +609,15 @@ impl<'a, 't> Reader<'a, 't> {
 
     /// Imports and module-level bindings of a file read for a class it declares.
     fn module_level(&mut self, root: TsNode<'t>) {
+        let (follow, bindings_only) = (self.follow, self.bindings_only);
+        self.follow = false;
+        self.bindings_only = true;
+        self.module_level_items(root);
+        self.follow = follow;
+        self.bindings_only = bindings_only;
+    }
+
+    fn module_level_items(&mut self, root: TsNode<'t>) {
         let mut c = root.walk();
         let items: Vec<TsNode> = root.named_children(&mut c).collect();
         for item in items {
@@ -1626,6 +1639,9 @@ impl<'a, 't> Reader<'a, 't> {
         }
         let index = self.app.constructs.len();
         let at = self.val(n, V::Construct(index));
+        if self.bindings_only {
+            return self.val(n, V::Unknown("a construct made at module level".into()));
+        }
         if index >= MAX_CONSTRUCTS {
             return self.val(n, V::Unknown("a construct past fnguard's limit".into()));
         }
