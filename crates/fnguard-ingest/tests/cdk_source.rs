@@ -492,3 +492,60 @@ app.synth()
     let ids: Vec<&str> = p.functions.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(ids, vec!["Fn"]);
 }
+
+#[test]
+fn layers_and_asynchronous_invocation_settings() {
+    let p = scan(&[
+        ("cdk.json", r#"{"app": "npx ts-node bin/app.ts"}"#),
+        ("lambda/index.js", "exports.handler = async () => ({});\n"),
+        (
+            "lib/async-stack.ts",
+            r#"
+import { Duration, Stack } from "aws-cdk-lib";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as sqs from "aws-cdk-lib/aws-sqs";
+import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
+
+export class AsyncStack extends Stack {
+  constructor(scope: any, id: string) {
+    super(scope, id);
+    const failures = new sqs.Queue(this, "Failures");
+    const shared = lambda.LayerVersion.fromLayerVersionArn(this, "Shared", "arn:aws:lambda:eu-west-1:999999999999:layer:shared:3");
+    const own = new lambda.LayerVersion(this, "Own", { code: lambda.Code.fromAsset("layer") });
+    new lambda.Function(this, "Worker", {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: "index.handler",
+      code: lambda.Code.fromAsset("lambda"),
+      layers: [shared, own],
+      onFailure: new SqsDestination(failures),
+      retryAttempts: 0,
+      maxEventAge: Duration.hours(1),
+    });
+  }
+}
+"#,
+        ),
+    ]);
+    let f = p.function("Worker").unwrap();
+    let layers: Vec<String> = f
+        .layers
+        .iter()
+        .map(|l| l.value.known().cloned().unwrap_or_else(|| "?".into()))
+        .collect();
+    assert_eq!(
+        layers[0],
+        "arn:aws:lambda:eu-west-1:999999999999:layer:shared:3"
+    );
+    assert_eq!(layers.len(), 2);
+    assert!(f.on_failure_destination.is_some());
+    assert_eq!(
+        f.async_max_retries.as_ref().and_then(|r| r.value.known()),
+        Some(&0)
+    );
+    assert_eq!(
+        f.async_max_event_age_s
+            .as_ref()
+            .and_then(|r| r.value.known()),
+        Some(&3600)
+    );
+}

@@ -119,6 +119,7 @@ pub(crate) const CONSTRUCTS: &[&str] = &[
     "Secret",
     "Policy",
     "ManagedPolicy",
+    "LayerVersion",
 ];
 
 /// The method recorded on a function for a grant by a construct fnguard does not model.
@@ -138,6 +139,7 @@ const POSITIONAL: &[(&str, &[&str])] = &[
     ("LambdaDestination", &["fn"]),
     ("SqsDestination", &["queue"]),
     ("SnsDestination", &["topic"]),
+    ("EventBridgeDestination", &["eventBus"]),
     ("LambdaIntegration", &["handler"]),
     ("HttpLambdaIntegration", &["id", "handler"]),
     ("addEventSource", &["source"]),

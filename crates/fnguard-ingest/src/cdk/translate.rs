@@ -456,6 +456,12 @@ impl Tx<'_> {
                 }
                 "AWS::Events::EventBus"
             }
+            "LayerVersion" => {
+                if let Some(v) = prop(p, "layerVersionName") {
+                    set("LayerName", self.value(v));
+                }
+                "AWS::Lambda::LayerVersion"
+            }
             "Secret" => {
                 if let Some(v) = prop(p, "secretName") {
                     set("Name", self.value(v));
@@ -919,6 +925,46 @@ impl Tx<'_> {
                 ));
             }
         }
+        if let Some(V::List(layers)) = prop(p, "layers").map(|l| &l.v) {
+            let at_l = prop(p, "layers").unwrap_or(at);
+            let layers = layers.iter().map(|l| self.value(l)).collect();
+            props.push(("Layers".into(), node(at_l, Kind::Seq(layers))));
+        }
+        // Asynchronous invocation settings become the function's event invoke config.
+        let on_failure = prop(p, "onFailure").and_then(|d| self.destination(d));
+        let retries = prop(p, "retryAttempts");
+        let age = prop(p, "maxEventAge").and_then(|a| seconds(a).map(|s| (a, s)));
+        if on_failure.is_some() || retries.is_some() || age.is_some() {
+            let mut cfg = vec![(
+                "FunctionName".to_string(),
+                node(
+                    at,
+                    Kind::Ref {
+                        id: id.clone(),
+                        attr: None,
+                    },
+                ),
+            )];
+            if let Some(d) = on_failure {
+                cfg.push((
+                    "DestinationConfig".into(),
+                    map(at, vec![("OnFailure", map(at, vec![("Destination", d)]))]),
+                ));
+            }
+            if let Some(r) = retries {
+                cfg.push(("MaximumRetryAttempts".into(), self.value(r)));
+            }
+            if let Some((a, s)) = age {
+                cfg.push(("MaximumEventAgeInSeconds".into(), node(a, Kind::Int(s))));
+            }
+            self.push(
+                format!("{id}EventInvokeConfig"),
+                at,
+                "AWS::Lambda::EventInvokeConfig",
+                cfg,
+                Vec::new(),
+            );
+        }
         if let Some(d) = prop(p, "deadLetterQueue") {
             if let V::Construct(q) = d.v {
                 props.push((
@@ -999,6 +1045,24 @@ impl Tx<'_> {
             }
         }
         self.push(id, at, "AWS::Lambda::Function", props, meta);
+    }
+
+    /// The ARN an async destination (`new SqsDestination(queue)`) sends to.
+    fn destination(&self, d: &Val) -> Option<Node> {
+        let V::Call(class, args) = &d.v else {
+            return None;
+        };
+        let target = args.first()?;
+        let V::Construct(i) = target.v else {
+            return Some(self.value(target));
+        };
+        match class.as_str() {
+            "SqsDestination"
+            | "SnsDestination"
+            | "LambdaDestination"
+            | "EventBridgeDestination" => Some(self.arn(d, i, "Arn")),
+            _ => None,
+        }
     }
 
     /// A `NodejsFunction` without `entry` bundles `<defining file>.<id>.ts` (or `.js`) beside
