@@ -549,3 +549,60 @@ export class AsyncStack extends Stack {
         Some(&3600)
     );
 }
+
+#[test]
+fn websocket_apis_and_state_machine_tasks() {
+    let p = scan(&[
+        ("cdk.json", r#"{"app": "npx ts-node bin/app.ts"}"#),
+        ("lambda/index.js", "exports.handler = async () => ({});\n"),
+        (
+            "lib/chat-stack.ts",
+            r#"
+import { Stack } from "aws-cdk-lib";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as apigwv2 from "aws-cdk-lib/aws-apigatewayv2";
+import { WebSocketLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
+
+export class ChatStack extends Stack {
+  constructor(scope: any, id: string) {
+    super(scope, id);
+    const common = { runtime: lambda.Runtime.NODEJS_22_X, handler: "index.handler", code: lambda.Code.fromAsset("lambda") };
+    const connect = new lambda.Function(this, "Connect", common);
+    const message = new lambda.Function(this, "Message", common);
+    const ws = new apigwv2.WebSocketApi(this, "Chat", {
+      connectRouteOptions: { integration: new WebSocketLambdaIntegration("ConnectIntegration", connect) },
+    });
+    ws.addRoute("sendmessage", { integration: new WebSocketLambdaIntegration("MessageIntegration", message) });
+    const submit = new tasks.LambdaInvoke(this, "Submit", { lambdaFunction: connect });
+    const check = new tasks.LambdaInvoke(this, "Check", { lambdaFunction: message });
+    const chain = submit.next(new sfn.Wait(this, "Wait", { time: sfn.WaitTime.duration(cdk.Duration.seconds(5)) })).next(check);
+    new sfn.StateMachine(this, "Jobs", { definitionBody: sfn.DefinitionBody.fromChainable(chain) });
+  }
+}
+"#,
+        ),
+    ]);
+    let route = |f: &str| -> Vec<String> {
+        p.function(f)
+            .unwrap()
+            .triggers
+            .iter()
+            .filter_map(|t| match &t.kind {
+                TriggerKind::Api { path, auth, .. } => Some(format!("{path} {auth:?}")),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(route("Connect"), vec!["$connect None".to_string()]);
+    assert_eq!(route("Message"), vec!["sendmessage None".to_string()]);
+    let machine = p
+        .resources
+        .iter()
+        .find(|r| r.id == "Jobs")
+        .expect("the state machine");
+    let mut invokes = machine.invokes.clone();
+    invokes.sort();
+    assert_eq!(invokes, vec!["Connect".to_string(), "Message".to_string()]);
+}

@@ -120,6 +120,27 @@ pub(crate) const CONSTRUCTS: &[&str] = &[
     "Policy",
     "ManagedPolicy",
     "LayerVersion",
+    "WebSocketApi",
+    "StateMachine",
+    "Key",
+    "StringParameter",
+    "LogGroup",
+];
+
+/// Methods that build a Step Functions definition from states (`submit.next(wait)`): their
+/// value keeps the state they are called on, so a state machine knows every task.
+const CHAIN_METHODS: &[&str] = &[
+    "next",
+    "when",
+    "otherwise",
+    "afterwards",
+    "branch",
+    "addCatch",
+    "addRetry",
+    "start",
+    "toSingleState",
+    "iterator",
+    "itemProcessor",
 ];
 
 /// The method recorded on a function for a grant by a construct fnguard does not model.
@@ -142,6 +163,7 @@ const POSITIONAL: &[(&str, &[&str])] = &[
     ("EventBridgeDestination", &["eventBus"]),
     ("LambdaIntegration", &["handler"]),
     ("HttpLambdaIntegration", &["id", "handler"]),
+    ("WebSocketLambdaIntegration", &["id", "handler"]),
     ("addEventSource", &["source"]),
     ("addEventNotification", &["event", "dest"]),
     ("addObjectCreatedNotification", &["dest"]),
@@ -1332,7 +1354,18 @@ impl<'a, 't> Reader<'a, 't> {
         let callee = func.and_then(|f| self.dotted(f)).unwrap_or_default();
         let (mut args, mut kwargs) = self.arguments(n, d);
         // `from_asset` (Python) is `fromAsset`.
-        let last = camel(callee.rsplit('.').next().unwrap_or(""));
+        // `a.next(b).next(c)`: a method of a call's result still has a name.
+        let method_name = func
+            .filter(|f| matches!(f.kind(), "member_expression" | "attribute"))
+            .and_then(|f| {
+                f.child_by_field_name("property")
+                    .or_else(|| f.child_by_field_name("attribute"))
+            })
+            .map(|p| self.text(p));
+        let last = match callee.rsplit('.').next() {
+            Some(l) if !l.is_empty() => camel(l),
+            _ => camel(method_name.as_deref().unwrap_or("")),
+        };
         take_positional(&last, &mut args, &mut kwargs);
         // `this.makeQueue(...)`: a method of this class, read here.
         if let Some(method) = callee
@@ -1490,11 +1523,18 @@ impl<'a, 't> Reader<'a, 't> {
                     .or_else(|| f.child_by_field_name("attribute"))?;
                 matches!(obj.kind(), "call_expression" | "call").then(|| (obj, self.text(prop)))
             });
+        // The value of the call this one is chained on, read once.
+        let mut receiver: Option<Val> = None;
         let target = match chained {
-            Some((obj, method)) => match self.expr(obj, d).v {
-                V::ApiPath(api, path) => Some((api, path, method)),
-                _ => None,
-            },
+            Some((obj, method)) => {
+                let v = self.expr(obj, d);
+                let t = match &v.v {
+                    V::ApiPath(api, path) => Some((*api, path.clone(), method)),
+                    _ => None,
+                };
+                receiver = Some(v);
+                t
+            }
             None => callee.rsplit_once('.').and_then(|(base, method)| {
                 self.api_path(base)
                     .map(|(api, path)| (api, path, method.to_string()))
@@ -1578,6 +1618,16 @@ impl<'a, 't> Reader<'a, 't> {
         let mut all = args;
         if !kwargs.is_empty() {
             all.push(self.val(n, V::Map(kwargs)));
+        }
+        if CHAIN_METHODS.contains(&last.as_str()) {
+            let receiver = match (receiver, func.and_then(|f| f.child_by_field_name("object"))) {
+                (Some(r), _) => Some(r),
+                (None, Some(obj)) => Some(self.expr(obj, d)),
+                (None, None) => None,
+            };
+            if let Some(r) = receiver {
+                all.insert(0, r);
+            }
         }
         self.val(n, V::Call(last, all))
     }

@@ -456,6 +456,42 @@ impl Tx<'_> {
                 }
                 "AWS::Events::EventBus"
             }
+            "WebSocketApi" => {
+                if let Some(v) = prop(p, "apiName") {
+                    set("Name", self.value(v));
+                }
+                set("ProtocolType", str_node(at, "WEBSOCKET"));
+                "AWS::ApiGatewayV2::Api"
+            }
+            "StateMachine" => {
+                if let Some(v) = prop(p, "stateMachineName") {
+                    set("StateMachineName", self.value(v));
+                }
+                // The functions its tasks invoke (`new LambdaInvoke(..., { lambdaFunction })`
+                // anywhere in its definition), as the substitutions CDK writes for them.
+                let mut fns = Vec::new();
+                self.functions_in(p, &mut fns, 0);
+                let subs = fns
+                    .iter()
+                    .enumerate()
+                    .map(|(k, f)| (key(at, &format!("fn{k}")), self.arn(at, *f, "Arn")))
+                    .collect();
+                set("DefinitionSubstitutions", node(at, Kind::Map(subs)));
+                "AWS::StepFunctions::StateMachine"
+            }
+            "Key" => "AWS::KMS::Key",
+            "StringParameter" => {
+                if let Some(v) = prop(p, "parameterName") {
+                    set("Name", self.value(v));
+                }
+                "AWS::SSM::Parameter"
+            }
+            "LogGroup" => {
+                if let Some(v) = prop(p, "logGroupName") {
+                    set("LogGroupName", self.value(v));
+                }
+                "AWS::Logs::LogGroup"
+            }
             "LayerVersion" => {
                 if let Some(v) = prop(p, "layerVersionName") {
                     set("LayerName", self.value(v));
@@ -600,6 +636,17 @@ impl Tx<'_> {
                     self.rest_method(i, "{proxy+}", "ANY", f, auth, &c.at);
                 }
             }
+            "WebSocketApi" => {
+                for (option, route) in [
+                    ("connectRouteOptions", "$connect"),
+                    ("disconnectRouteOptions", "$disconnect"),
+                    ("defaultRouteOptions", "$default"),
+                ] {
+                    if let Some(opts) = prop(p, option) {
+                        self.websocket_route(i, route, opts, &c.at);
+                    }
+                }
+            }
             "HttpApi" => {
                 let Some(integ) = prop(p, "defaultIntegration") else {
                     return;
@@ -717,6 +764,18 @@ impl Tx<'_> {
             props,
             Vec::new(),
         );
+    }
+
+    /// A WebSocket route (`$connect`, `sendmessage`) from its options.
+    fn websocket_route(&mut self, api: usize, route: &str, opts: &Val, at: &Val) {
+        let Some(f) = prop(opts, "integration").and_then(http_integration) else {
+            return;
+        };
+        let auth = match prop(opts, "authorizer") {
+            None => "NONE".to_string(),
+            a => http_auth(a),
+        };
+        self.http_route(api, route, f, auth, at);
     }
 
     fn http_route(&mut self, api: usize, route_key: &str, f: usize, auth: String, at: &Val) {
@@ -1047,6 +1106,31 @@ impl Tx<'_> {
         self.push(id, at, "AWS::Lambda::Function", props, meta);
     }
 
+    /// Functions of the app a value mentions, in order, once each.
+    fn functions_in(&self, v: &Val, out: &mut Vec<usize>, depth: usize) {
+        if depth > 32 {
+            return;
+        }
+        match &v.v {
+            V::Construct(i) if FUNCTIONS.contains(&self.app.constructs[*i].class.as_str()) => {
+                if !out.contains(i) {
+                    out.push(*i);
+                }
+            }
+            V::List(items) | V::Call(_, items) | V::Concat(items) => {
+                for x in items {
+                    self.functions_in(x, out, depth + 1);
+                }
+            }
+            V::Map(entries) => {
+                for (_, x) in entries {
+                    self.functions_in(x, out, depth + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// The ARN an async destination (`new SqsDestination(queue)`) sends to.
     fn destination(&self, d: &Val) -> Option<Node> {
         let V::Call(class, args) = &d.v else {
@@ -1372,6 +1456,19 @@ impl Tx<'_> {
                 let auth = self.rest_auth(opts, api_defaults);
                 let (path, verb) = (path.clone(), verb.to_ascii_uppercase());
                 self.rest_method(target, &path, &verb, f, auth, at);
+            }
+            // `webSocketApi.addRoute("sendmessage", { integration })`.
+            "addRoute" if self.app.constructs[target].class == "WebSocketApi" => {
+                if let (
+                    Some(Val {
+                        v: V::Str(route), ..
+                    }),
+                    Some(opts),
+                ) = (call.args.first(), call.args.get(1))
+                {
+                    let route = route.clone();
+                    self.websocket_route(target, &route, opts, at);
+                }
             }
             "addRoutes" => {
                 let Some(opts) = call.args.first() else {
@@ -1960,10 +2057,12 @@ fn rest_integration(v: &Val) -> Option<usize> {
 /// The function of `new HttpLambdaIntegration("Id", fn)`.
 fn http_integration(v: &Val) -> Option<usize> {
     match &v.v {
-        V::Call(k, args) if k == "HttpLambdaIntegration" => args.iter().find_map(|a| match a.v {
-            V::Construct(f) => Some(f),
-            _ => None,
-        }),
+        V::Call(k, args) if k == "HttpLambdaIntegration" || k == "WebSocketLambdaIntegration" => {
+            args.iter().find_map(|a| match a.v {
+                V::Construct(f) => Some(f),
+                _ => None,
+            })
+        }
         _ => None,
     }
 }
