@@ -1112,10 +1112,11 @@ impl Tx<'_> {
             return;
         }
         match &v.v {
-            V::Construct(i) if FUNCTIONS.contains(&self.app.constructs[*i].class.as_str()) => {
-                if !out.contains(i) {
-                    out.push(*i);
-                }
+            V::Construct(i)
+                if FUNCTIONS.contains(&self.app.constructs[*i].class.as_str())
+                    && !out.contains(i) =>
+            {
+                out.push(*i);
             }
             V::List(items) | V::Call(_, items) | V::Concat(items) => {
                 for x in items {
