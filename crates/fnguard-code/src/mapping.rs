@@ -51,6 +51,31 @@ pub fn service_prefix(client: &str) -> Option<&'static str> {
         "sagemaker-runtime" | "sagemakerruntime" => "sagemaker",
         "location" => "geo",
         "pinpoint" => "mobiletargeting",
+        "iot" => "iot",
+        "kendra" => "kendra",
+        "qbusiness" => "qbusiness",
+        "support" => "support",
+        "codepipeline" => "codepipeline",
+        "codecommit" => "codecommit",
+        "codedeploy" => "codedeploy",
+        "cloudformation" => "cloudformation",
+        "sagemaker" => "sagemaker",
+        "route53" => "route53",
+        "acm" => "acm",
+        "organizations" => "organizations",
+        "inspector2" => "inspector2",
+        "securityhub" => "securityhub",
+        "guardduty" => "guardduty",
+        "batch" => "batch",
+        "redshift-data" | "redshiftdata" => "redshift-data",
+        "verifiedpermissions" => "verifiedpermissions",
+        "appconfig" | "appconfigdata" => "appconfig",
+        "apigateway" => "apigateway",
+        "elasticache" => "elasticache",
+        "opensearch" | "es" => "es",
+        "cloudfront" => "cloudfront",
+        "servicecatalog" => "servicecatalog",
+        "connect" => "connect",
         _ => return None,
     })
 }
@@ -175,6 +200,18 @@ mod tests {
             vec!["lambda:InvokeFunction"]
         );
         assert!(action_for("s3", "no_such_operation").is_empty());
+        assert_eq!(service_prefix("kendra"), Some("kendra"));
+        assert_eq!(
+            action_for(service_prefix("iot").unwrap(), "delete_certificate"),
+            vec!["iot:DeleteCertificate"]
+        );
+        assert_eq!(
+            action_for(
+                service_prefix("appconfigdata").unwrap(),
+                "StartConfigurationSession"
+            ),
+            vec!["appconfig:StartConfigurationSession"]
+        );
         assert_eq!(service_prefix("stepfunctions"), Some("states"));
         assert_eq!(service_prefix("secrets-manager"), Some("secretsmanager"));
     }

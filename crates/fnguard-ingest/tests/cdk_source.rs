@@ -606,3 +606,62 @@ export class ChatStack extends Stack {
     invokes.sort();
     assert_eq!(invokes, vec!["Connect".to_string(), "Message".to_string()]);
 }
+
+#[test]
+fn defaults_and_existing_resources_as_cdk_deploys_them() {
+    let p = scan(&[
+        ("cdk.json", PY_CDK_JSON),
+        (
+            "lambda/fn.py",
+            "def handler(event, context):\n    return None\n",
+        ),
+        ("ingest/main.go", "package main\n\nfunc main() {}\n"),
+        (
+            "app.py",
+            r#"
+import aws_cdk as cdk
+from aws_cdk import Stack, aws_iam as iam, aws_kinesis as kinesis, aws_lambda as _lambda
+from aws_cdk.aws_lambda_go_alpha import GoFunction
+
+class Streams(Stack):
+    def __init__(self, scope, construct_id, **kwargs):
+        super().__init__(scope, construct_id, **kwargs)
+        kinesis.Stream(self, "Clicks")
+        kinesis.Stream(self, "Plain", encryption=kinesis.StreamEncryption.UNENCRYPTED)
+        reader = _lambda.Function(self, "Reader", runtime=_lambda.Runtime.PYTHON_3_12, handler="fn.handler", code=_lambda.Code.from_asset("lambda"))
+        reader.role.add_managed_policy(iam.ManagedPolicy.from_managed_policy_arn(self, "RO", "arn:aws:iam::aws:policy/ReadOnlyAccess"))
+        shared = iam.Role.from_role_arn(self, "Shared", "arn:aws:iam::123456789012:role/shared-lambda")
+        _lambda.Function(self, "Legacy", runtime=_lambda.Runtime.PYTHON_3_12, handler="fn.handler", code=_lambda.Code.from_asset("lambda"), role=shared)
+        GoFunction(self, "Ingest", entry="ingest")
+
+app = cdk.App()
+Streams(app, "Streams")
+app.synth()
+"#,
+        ),
+    ]);
+    let encrypted = |id: &str| {
+        p.resources
+            .iter()
+            .find(|r| r.id == id)
+            .and_then(|r| r.encrypted.as_ref())
+            .and_then(|e| e.value.known().copied())
+    };
+    // CDK encrypts streams with the AWS managed key by default.
+    assert_eq!(encrypted("Clicks"), Some(true));
+    assert_ne!(encrypted("Plain"), Some(true));
+    assert!(actions(&p, "Reader").contains(&"arn:aws:iam::aws:policy/ReadOnlyAccess".to_string()));
+    assert!(matches!(
+        p.function("Legacy").unwrap().role,
+        RoleRef::External { .. }
+    ));
+    let go = p.function("Ingest").unwrap();
+    assert_eq!(go.code_path.as_deref(), Some("ingest"));
+    assert_eq!(
+        go.handler
+            .as_ref()
+            .and_then(|h| h.value.known())
+            .map(String::as_str),
+        Some("bootstrap")
+    );
+}

@@ -54,6 +54,8 @@ struct Tx<'a> {
     roles: HashMap<usize, String>,
     /// Role logical id -> statements granted to it.
     statements: HashMap<String, Vec<Node>>,
+    /// Functions whose role exists outside the app: what is granted to them is not modelled.
+    external_roles: Vec<usize>,
     problems: Vec<(String, u32, String)>,
 }
 
@@ -85,6 +87,7 @@ pub(crate) fn translate(app: &App, site: &Site) -> Out {
         resources: Vec::new(),
         roles: HashMap::new(),
         statements: HashMap::new(),
+        external_roles: Vec::new(),
         problems: Vec::new(),
     };
     for (i, c) in app.constructs.iter().enumerate() {
@@ -448,6 +451,26 @@ impl Tx<'_> {
                 if let Some(v) = prop(p, "streamName") {
                     set("Name", self.value(v));
                 }
+                // CDK encrypts a stream with the AWS managed key unless told otherwise.
+                let encryption = match prop(p, "encryption").map(|e| &e.v) {
+                    Some(V::Member(m)) if m.ends_with("UNENCRYPTED") => None,
+                    Some(V::Member(m)) if m.ends_with(".KMS") => Some(
+                        prop(p, "encryptionKey")
+                            .map(|k| self.value(k))
+                            .unwrap_or_else(|| str_node(at, "alias/aws/kinesis")),
+                    ),
+                    Some(V::Member(_)) | None => Some(str_node(at, "alias/aws/kinesis")),
+                    Some(_) => Some(unknown(at, "a stream encryption fnguard cannot read")),
+                };
+                if let Some(key) = encryption {
+                    set(
+                        "StreamEncryption",
+                        map(
+                            at,
+                            vec![("EncryptionType", str_node(at, "KMS")), ("KeyId", key)],
+                        ),
+                    );
+                }
                 "AWS::Kinesis::Stream"
             }
             "EventBus" => {
@@ -551,7 +574,7 @@ impl Tx<'_> {
                 };
                 set("AssumeRolePolicyDocument", assume(at, &principal));
                 let managed: Vec<Node> = match prop(p, "managedPolicies").map(|m| &m.v) {
-                    Some(V::List(items)) => items.iter().map(managed_policy).collect(),
+                    Some(V::List(items)) => items.iter().map(|m| self.managed_policy(m)).collect(),
                     _ => Vec::new(),
                 };
                 set("ManagedPolicyArns", node(at, Kind::Seq(managed)));
@@ -865,7 +888,23 @@ impl Tx<'_> {
             c.class.as_str()
         };
         let (handler, code_dir) = match class {
-            "NodejsFunction" | "GoFunction" => {
+            // A Go function's entry is its package folder (or a file in it); it deploys as
+            // `bootstrap` on an OS-only runtime.
+            "GoFunction" => {
+                let entry = prop(p, "entry").and_then(|e| self.path(e));
+                let dir = entry.map(|e| {
+                    if e.is_dir() {
+                        e
+                    } else {
+                        e.parent().map(Path::to_path_buf).unwrap_or(e)
+                    }
+                });
+                if prop(p, "runtime").is_none() {
+                    props.push(("Runtime".into(), str_node(at, "provided.al2023")));
+                }
+                (Some("bootstrap".to_string()), dir)
+            }
+            "NodejsFunction" => {
                 let entry = match prop(p, "entry") {
                     Some(e) => self.path(e),
                     None => self.default_entry(c),
@@ -1033,6 +1072,21 @@ impl Tx<'_> {
             }
         }
         // The role: the one given, or the service role CDK creates for the function.
+        // An existing role (`Role.fromRoleArn(...)`): the function's role is outside the app.
+        if let Some(
+            r @ Val {
+                v: V::Construct(ri),
+                ..
+            },
+        ) = prop(p, "role")
+        {
+            if self.app.constructs[*ri].imported.is_some() {
+                props.push(("Role".into(), self.imported(r, *ri, true)));
+                self.external_roles.push(i);
+                self.push(id, at, "AWS::Lambda::Function", props, meta);
+                return;
+            }
+        }
         let role_id = match prop(p, "role").map(|r| &r.v) {
             Some(V::Construct(r)) => self.id(*r).to_string(),
             _ => {
@@ -1129,6 +1183,23 @@ impl Tx<'_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// A managed policy's ARN: `ManagedPolicy.fromAwsManagedPolicyName("X")`, an ARN, an
+    /// imported policy.
+    fn managed_policy(&self, m: &Val) -> Node {
+        match &m.v {
+            V::Construct(i) if self.app.constructs[*i].imported.is_some() => {
+                let c = &self.app.constructs[*i];
+                match &c.imported {
+                    Some(Val {
+                        v: V::Map(entries), ..
+                    }) if entries.iter().any(|(k, _)| k == "arn") => self.imported(m, *i, true),
+                    _ => unknown(m, format!("the customer managed policy `{}`", c.id)),
+                }
+            }
+            _ => managed_policy_call(m),
         }
     }
 
@@ -1325,6 +1396,11 @@ impl Tx<'_> {
     }
 
     fn grant_to(&mut self, grantee: &Val, statement: Node) {
+        if let V::Construct(i) | V::Attr(i, _) = &grantee.v {
+            if self.external_roles.contains(i) {
+                return;
+            }
+        }
         let role = match &grantee.v {
             V::Construct(i) => self.roles.get(i).cloned().or_else(|| {
                 (self.app.constructs[*i].class == "Role").then(|| self.id(*i).to_string())
@@ -1569,7 +1645,7 @@ impl Tx<'_> {
                 let (Some(role), Some(p)) = (role, call.args.first()) else {
                     return;
                 };
-                let arn = managed_policy(p);
+                let arn = self.managed_policy(p);
                 if let Some(props) = self.props_mut(&role) {
                     match props.iter_mut().find(|(k, _)| k == "ManagedPolicyArns") {
                         Some((
@@ -2036,7 +2112,7 @@ fn assume(at: &Val, service: &str) -> Node {
 }
 
 /// `ManagedPolicy.fromAwsManagedPolicyName("AdministratorAccess")`.
-fn managed_policy(m: &Val) -> Node {
+fn managed_policy_call(m: &Val) -> Node {
     match &m.v {
         V::Call(f, args) if f == "fromAwsManagedPolicyName" => match args.first().map(|a| &a.v) {
             Some(V::Str(name)) => str_node(m, &format!("arn:aws:iam::aws:policy/{name}")),
