@@ -665,3 +665,32 @@ app.synth()
         Some("bootstrap")
     );
 }
+
+#[test]
+fn a_pipeline_lambda_action_lets_the_function_report_its_job() {
+    let p = scan(&[
+        ("cdk.json", r#"{"app": "npx ts-node bin/app.ts"}"#),
+        ("lambda/index.js", "exports.handler = async () => ({});\n"),
+        (
+            "lib/pipeline-stack.ts",
+            r#"
+import { Stack } from "aws-cdk-lib";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as actions from "aws-cdk-lib/aws-codepipeline-actions";
+
+export class PipelineStack extends Stack {
+  constructor(scope: any, id: string) {
+    super(scope, id);
+    const deploy = new lambda.Function(this, "Deploy", { runtime: lambda.Runtime.NODEJS_22_X, handler: "index.handler", code: lambda.Code.fromAsset("lambda") });
+    const stages = [{ stageName: "Deploy", actions: [new actions.LambdaInvokeAction({ actionName: "Run", lambda: deploy })] }];
+  }
+}
+"#,
+        ),
+    ]);
+    let granted = actions(&p, "Deploy");
+    assert!(
+        granted.contains(&"codepipeline:PutJobSuccessResult".to_string()),
+        "{granted:?}"
+    );
+}

@@ -143,6 +143,9 @@ const CHAIN_METHODS: &[&str] = &[
     "itemProcessor",
 ];
 
+/// The method recorded on a function a CodePipeline `LambdaInvokeAction` invokes.
+pub(crate) const PIPELINE_INVOKE: &str = "#pipelineInvoke";
+
 /// The method recorded on a function for a grant by a construct fnguard does not model.
 pub(crate) const UNMODELLED_GRANT: &str = "#unmodelledGrant";
 
@@ -1593,6 +1596,31 @@ impl<'a, 't> Reader<'a, 't> {
                         add_to_statement(sargs, field, args, &at);
                         return self.val(n, V::Unknown(format!("the result of `{callee}`")));
                     }
+                }
+            }
+        }
+        // `new LambdaInvokeAction({ lambda: fn })`: the pipeline action lets the function
+        // report its job's result.
+        if last == "LambdaInvokeAction" {
+            let props = args
+                .first()
+                .cloned()
+                .unwrap_or_else(|| self.val(n, V::Map(kwargs.clone())));
+            if let V::Map(entries) = &props.v {
+                if let Some((
+                    _,
+                    Val {
+                        v: V::Construct(f), ..
+                    },
+                )) = entries.iter().find(|(k, _)| k == "lambda")
+                {
+                    let at = self.val(n, V::Bool(false));
+                    self.app.calls.push(MethodCall {
+                        target: *f,
+                        method: PIPELINE_INVOKE.into(),
+                        args: Vec::new(),
+                        at,
+                    });
                 }
             }
         }

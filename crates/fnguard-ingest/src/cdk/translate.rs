@@ -1607,6 +1607,29 @@ impl Tx<'_> {
                     }
                 }
             }
+            // What `LambdaInvokeAction` adds to the function's role (aws-cdk-lib 2.276.0).
+            super::source::PIPELINE_INVOKE => {
+                let actions = [
+                    "codepipeline:PutJobSuccessResult",
+                    "codepipeline:PutJobFailureResult",
+                ]
+                .iter()
+                .map(|a| str_node(at, a))
+                .collect();
+                let st = map(
+                    at,
+                    vec![
+                        ("Effect", str_node(at, "Allow")),
+                        ("Action", node(at, Kind::Seq(actions))),
+                        ("Resource", str_node(at, "*")),
+                    ],
+                );
+                let grantee = Val {
+                    v: V::Construct(target),
+                    ..at.clone()
+                };
+                self.grant_to(&grantee, st);
+            }
             super::source::UNMODELLED_GRANT => {
                 let role = match self.app.constructs[target].class.as_str() {
                     "Role" => Some(self.id(target).to_string()),
