@@ -694,3 +694,37 @@ export class PipelineStack extends Stack {
         "{granted:?}"
     );
 }
+
+#[test]
+fn policies_from_json_documents_attached_to_roles() {
+    let p = scan(&[
+        ("cdk.json", PY_CDK_JSON),
+        (
+            "lambda/fn.py",
+            "def handler(event, context):\n    return None\n",
+        ),
+        (
+            "app.py",
+            r#"
+import aws_cdk as cdk
+from aws_cdk import Stack, aws_iam as iam, aws_lambda as _lambda
+
+class Sms(Stack):
+    def __init__(self, scope, construct_id, **kwargs):
+        super().__init__(scope, construct_id, **kwargs)
+        role = iam.Role(self, "SenderRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        _lambda.Function(self, "Sender", runtime=_lambda.Runtime.PYTHON_3_12, handler="fn.handler", code=_lambda.Code.from_asset("lambda"), role=role)
+        policy = iam.ManagedPolicy(self, "Publish", document=iam.PolicyDocument.from_json({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": ["sns:Publish"], "Resource": "*"}],
+        }))
+        policy.attach_to_role(role)
+
+app = cdk.App()
+Sms(app, "Sms")
+app.synth()
+"#,
+        ),
+    ]);
+    assert!(actions(&p, "Sender").contains(&"sns:Publish".to_string()));
+}

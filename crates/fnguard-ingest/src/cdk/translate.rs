@@ -623,12 +623,7 @@ impl Tx<'_> {
             "Policy" | "ManagedPolicy" => {
                 // Its statements are the roles' permissions; where they are written is what a
                 // finding points at.
-                let stmts: Vec<Node> = match prop(p, "statements").map(|x| &x.v) {
-                    Some(V::List(items)) => {
-                        items.iter().filter_map(|s| self.statement(s)).collect()
-                    }
-                    _ => Vec::new(),
-                };
+                let stmts = self.policy_statements(p);
                 if let Some(V::List(roles)) = prop(p, "roles").map(|x| &x.v) {
                     for r in roles {
                         for st in &stmts {
@@ -1158,6 +1153,35 @@ impl Tx<'_> {
             }
         }
         self.push(id, at, "AWS::Lambda::Function", props, meta);
+    }
+
+    /// The statements of an `iam.Policy`/`ManagedPolicy`: `statements`, and a `document`
+    /// built with `new PolicyDocument({ statements })` or `PolicyDocument.fromJson({...})`.
+    fn policy_statements(&self, props: &Val) -> Vec<Node> {
+        let from_list = |v: Option<&Val>| -> Vec<Node> {
+            match v.map(|x| &x.v) {
+                Some(V::List(items)) => items.iter().filter_map(|s| self.statement(s)).collect(),
+                _ => Vec::new(),
+            }
+        };
+        let mut out = from_list(prop(props, "statements"));
+        match prop(props, "document").map(|d| (&d.v, d)) {
+            Some((V::Call(k, args), _)) if k == "PolicyDocument" => {
+                out.extend(from_list(args.first().and_then(|a| prop(a, "statements"))));
+            }
+            // IAM JSON as written: its statements are template statements already.
+            Some((V::Call(k, args), _)) if k == "fromJson" => {
+                match args.first().and_then(|a| prop(a, "Statement")) {
+                    Some(Val {
+                        v: V::List(items), ..
+                    }) => out.extend(items.iter().map(|s| self.value(s))),
+                    Some(one @ Val { v: V::Map(_), .. }) => out.push(self.value(one)),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        out
     }
 
     /// Functions of the app a value mentions, in order, once each.
@@ -1702,12 +1726,7 @@ impl Tx<'_> {
                     )
                 };
                 let props = &self.app.constructs[policy].props;
-                let stmts: Vec<Node> = match prop(props, "statements").map(|x| &x.v) {
-                    Some(V::List(items)) => {
-                        items.iter().filter_map(|s| self.statement(s)).collect()
-                    }
-                    _ => Vec::new(),
-                };
+                let stmts = self.policy_statements(props);
                 for st in stmts {
                     self.grant_to(&role, st);
                 }
