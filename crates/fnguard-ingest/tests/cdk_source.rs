@@ -728,3 +728,25 @@ app.synth()
     ]);
     assert!(actions(&p, "Sender").contains(&"sns:Publish".to_string()));
 }
+
+#[test]
+fn compiled_javascript_beside_typescript_is_not_the_source() {
+    let stack = r#"
+import { Stack } from "aws-cdk-lib";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+export class S extends Stack {
+  constructor(scope: any, id: string) {
+    super(scope, id);
+    new lambda.Function(this, "Fn", { runtime: lambda.Runtime.NODEJS_22_X, handler: "index.handler", code: lambda.Code.fromInline("x") });
+  }
+}
+"#;
+    let p = scan(&[
+        ("cdk.json", r#"{"app": "npx ts-node bin/app.ts"}"#),
+        ("lib/s.ts", stack),
+        // What `tsc` leaves beside it.
+        ("lib/s.js", "\"use strict\";\n\n\nconst lambda = require(\"aws-cdk-lib/aws-lambda\");\nclass S extends Stack { constructor(scope, id) { super(scope, id); new lambda.Function(this, \"Fn\", { runtime: lambda.Runtime.NODEJS_22_X, handler: \"index.handler\", code: lambda.Code.fromInline(\"x\") }); } }\n"),
+    ]);
+    assert_eq!(p.functions.len(), 1);
+    assert_eq!(p.functions[0].location.file, "lib/s.ts");
+}

@@ -213,7 +213,9 @@ fn collect(dir: &Path, lang: Lang, depth: usize, out: &mut Vec<std::path::PathBu
             || name.contains(".spec.")
             || (name.starts_with("test_") && name.ends_with(".py"))
             || name.ends_with("_test.py");
-        if wanted && small && !test {
+        // `tsc` writes `x.js` beside `x.ts`: the TypeScript is the source the user edits.
+        let compiled = name.ends_with(".js") && path.with_extension("ts").is_file();
+        if wanted && small && !test && !compiled {
             out.push(path);
         }
     }
