@@ -1437,6 +1437,9 @@ impl Tx<'_> {
             Some(r) => self.statements.entry(r).or_default().push(statement),
             // A user, group or build project built here is no function's role.
             None if matches!(grantee.v, V::Call(..)) => {}
+            // `stateMachine.role`: the role of a construct that is no function.
+            None if matches!(&grantee.v, V::Attr(i, _) | V::Construct(i)
+                if !FUNCTIONS.contains(&self.app.constructs[*i].class.as_str())) => {}
             // The role of something that is no function (`stateMachine.role`,
             // `pipeline.role`): no function's permissions change.
             None if matches!(&grantee.v, V::Member(m) if m.ends_with(".role") || m.ends_with(".grantPrincipal")) =>
