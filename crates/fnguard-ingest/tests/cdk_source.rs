@@ -750,3 +750,65 @@ export class S extends Stack {
     assert_eq!(p.functions.len(), 1);
     assert_eq!(p.functions[0].location.file, "lib/s.ts");
 }
+
+#[test]
+fn loops_over_known_lists_run_once_per_item() {
+    let ts = scan(&[
+        ("cdk.json", r#"{"app": "npx ts-node bin/app.ts"}"#),
+        ("lambda/index.js", "exports.handler = async () => ({});\n"),
+        (
+            "lib/loop-stack.ts",
+            r#"
+import { Stack } from "aws-cdk-lib";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as sqs from "aws-cdk-lib/aws-sqs";
+
+const NAMES = ["orders", "refunds"];
+
+export class LoopStack extends Stack {
+  constructor(scope: any, id: string) {
+    super(scope, id);
+    const queue = new sqs.Queue(this, "Jobs");
+    const workers: lambda.Function[] = [];
+    NAMES.forEach((name) => {
+      const fn = new lambda.Function(this, `${name}Worker`, { runtime: lambda.Runtime.NODEJS_22_X, handler: "index.handler", code: lambda.Code.fromAsset("lambda") });
+      queue.grantSendMessages(fn);
+    });
+  }
+}
+"#,
+        ),
+    ]);
+    let mut ids: Vec<&str> = ts.functions.iter().map(|f| f.id.as_str()).collect();
+    ids.sort();
+    assert_eq!(ids, vec!["ordersWorker", "refundsWorker"]);
+    assert!(actions(&ts, "refundsWorker").contains(&"sqs:SendMessage".to_string()));
+
+    let py = scan(&[
+        ("cdk.json", PY_CDK_JSON),
+        (
+            "lambda/fn.py",
+            "def handler(event, context):\n    return None\n",
+        ),
+        (
+            "app.py",
+            r#"
+import aws_cdk as cdk
+from aws_cdk import Stack, aws_lambda as _lambda
+
+class Loops(Stack):
+    def __init__(self, scope, construct_id, **kwargs):
+        super().__init__(scope, construct_id, **kwargs)
+        for stage in ["dev", "prod"]:
+            _lambda.Function(self, f"{stage}Fn", runtime=_lambda.Runtime.PYTHON_3_12, handler="fn.handler", code=_lambda.Code.from_asset("lambda"))
+
+app = cdk.App()
+Loops(app, "Loops")
+app.synth()
+"#,
+        ),
+    ]);
+    let mut ids: Vec<&str> = py.functions.iter().map(|f| f.id.as_str()).collect();
+    ids.sort();
+    assert_eq!(ids, vec!["devFn", "prodFn"]);
+}

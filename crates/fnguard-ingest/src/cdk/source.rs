@@ -15,6 +15,8 @@ const MAX_DEPTH: usize = 64;
 const MAX_NESTING: usize = 8;
 /// A class of the application is read for at most this many of its instances.
 const MAX_INSTANCES: usize = 16;
+/// A loop over a known list is read once per item for at most this many items.
+const MAX_LOOP_ITEMS: usize = 32;
 /// At most this many constructs per application.
 const MAX_CONSTRUCTS: usize = 20_000;
 
@@ -634,6 +636,29 @@ impl<'a, 't> Reader<'a, 't> {
         Some(self.val(n, V::Map(fields)))
     }
 
+    /// A callback (`(name) => { ... }`) read with its first parameter bound to `item`.
+    fn run_callback(&mut self, cb: TsNode<'t>, item: Val, d: usize) {
+        let param = cb
+            .child_by_field_name("parameter")
+            .or_else(|| {
+                cb.child_by_field_name("parameters")
+                    .and_then(|ps| ps.named_child(0))
+                    .map(|p| p.child_by_field_name("pattern").unwrap_or(p))
+            })
+            .filter(|p| p.kind() == "identifier");
+        if let Some(p) = param {
+            let name = self.text(p);
+            self.scope.insert(name, item);
+        }
+        if let Some(body) = cb.child_by_field_name("body") {
+            if body.kind() == "statement_block" {
+                self.walk(body, d + 1);
+            } else {
+                self.expr(body, d + 1);
+            }
+        }
+    }
+
     /// Imports and module-level bindings of a file read for a class it declares.
     fn module_level(&mut self, root: TsNode<'t>) {
         let (follow, bindings_only) = (self.follow, self.bindings_only);
@@ -1048,6 +1073,34 @@ impl<'a, 't> Reader<'a, 't> {
                 self.import(n);
                 return;
             }
+            // `for (const name of names)`, `for name in names:`: the body once per item of a
+            // known list, else once with the name unknown.
+            "for_in_statement" | "for_statement" => {
+                if let (Some(left), Some(right), Some(body)) = (
+                    n.child_by_field_name("left"),
+                    n.child_by_field_name("right"),
+                    n.child_by_field_name("body"),
+                ) {
+                    let over_keys = n
+                        .child_by_field_name("operator")
+                        .is_some_and(|o| self.text(o) == "in")
+                        && self.lang == Lang::TypeScript;
+                    let items = self.expr(right, depth + 1);
+                    let name = (left.kind() == "identifier").then(|| self.text(left));
+                    match (&items.v, name) {
+                        (V::List(list), Some(name))
+                            if !over_keys && (1..=MAX_LOOP_ITEMS).contains(&list.len()) =>
+                        {
+                            for item in list.clone() {
+                                self.scope.insert(name.clone(), item);
+                                self.walk(body, depth + 1);
+                            }
+                        }
+                        _ => self.walk(body, depth + 1),
+                    }
+                    return;
+                }
+            }
             "return_statement" => {
                 if let Some(value) = n.named_child(0) {
                     let v = self.expr(value, depth + 1);
@@ -1260,6 +1313,18 @@ impl<'a, 't> Reader<'a, 't> {
                 self.lookup(n, &name)
             }
             "new_expression" | "call_expression" | "call" => self.call(n, d),
+            // A callback (`items.forEach(i => ...)` over an unknown list, event handlers):
+            // what it builds is read once.
+            "arrow_function" | "function_expression" => {
+                if let Some(body) = n.child_by_field_name("body") {
+                    if body.kind() == "statement_block" {
+                        self.walk(body, d);
+                    } else {
+                        self.expr(body, d);
+                    }
+                }
+                self.val(n, V::Unknown("a function".into()))
+            }
             // `props["table"]`, `config["region"]`.
             "subscript" | "subscript_expression" => {
                 let base = n
@@ -1355,6 +1420,28 @@ impl<'a, 't> Reader<'a, 't> {
             .child_by_field_name("function")
             .or_else(|| n.child_by_field_name("constructor"));
         let callee = func.and_then(|f| self.dotted(f)).unwrap_or_default();
+        // `names.forEach((name) => { ... })` over a known list: the callback once per item.
+        if let Some((base, method)) = callee.rsplit_once('.') {
+            if matches!(method, "forEach" | "map" | "flatMap") {
+                if let Some(Val {
+                    v: V::List(items), ..
+                }) = self.resolve(base)
+                {
+                    let callback = n
+                        .child_by_field_name("arguments")
+                        .and_then(|a| a.named_child(0))
+                        .filter(|c| matches!(c.kind(), "arrow_function" | "function_expression"));
+                    if let Some(cb) = callback {
+                        if (1..=MAX_LOOP_ITEMS).contains(&items.len()) {
+                            for item in items {
+                                self.run_callback(cb, item, d);
+                            }
+                            return self.val(n, V::Unknown(format!("the result of `{callee}`")));
+                        }
+                    }
+                }
+            }
+        }
         let (mut args, mut kwargs) = self.arguments(n, d);
         // `from_asset` (Python) is `fromAsset`.
         // `a.next(b).next(c)`: a method of a call's result still has a name.
