@@ -303,10 +303,15 @@ fn entries(p: &Project, f: &Function, pr: &Prices) -> Vec<Entry> {
             .and_then(|a| a.usage_plan_throttle.as_ref())
             .and_then(|t| t.rate.as_ref())
             .and_then(|r| r.known().copied());
+        // Throttling whose rate fnguard cannot read still throttles (FG803 counts it too).
+        let has_plan = api.is_some_and(|a| a.usage_plan_throttle.is_some());
+        let has_stage = api.is_some_and(|a| a.stages.iter().any(|s| s.throttle.is_some()));
         let (limit, name) = match (stage_rate, plan_rate) {
             (Some(s), Some(u)) if u < s => (Some(u), "usage plan throttling"),
             (Some(s), _) => (Some(s), "stage throttling"),
             (None, Some(u)) => (Some(u), "usage plan throttling"),
+            (None, None) if has_plan => (Some(API_GATEWAY_DEFAULT_RPS), "usage plan throttling"),
+            (None, None) if has_stage => (Some(API_GATEWAY_DEFAULT_RPS), "stage throttling"),
             (None, None) => (
                 Some(API_GATEWAY_DEFAULT_RPS),
                 "API Gateway default account throttle",
