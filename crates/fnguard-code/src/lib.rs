@@ -42,6 +42,54 @@ pub fn analyze_projects(root: &Path, projects: &mut [Project]) {
     }
     for p in projects.iter_mut() {
         autogen_policies(root, p);
+        for f in &mut p.functions {
+            extension_calls(f);
+        }
+    }
+}
+
+/// AWS's own Lambda extensions (layers) that call AWS APIs with the function's role when the
+/// code asks them over localhost, by the layer name in their ARN: `(name, actions)`.
+const EXTENSION_LAYERS: &[(&str, &[&str])] = &[
+    (
+        "AWS-Parameters-and-Secrets-Lambda-Extension",
+        &["ssm:GetParameter", "secretsmanager:GetSecretValue"],
+    ),
+    (
+        "AWS-AppConfig-Extension",
+        &[
+            "appconfig:StartConfigurationSession",
+            "appconfig:GetLatestConfiguration",
+        ],
+    ),
+];
+
+/// The calls an AWS extension layer of the function may make. They count as uses of the
+/// role's permissions (the code reaches them through localhost, which is not an SDK call fnguard
+/// sees), but never as calls the role must allow: they are not marked reachable.
+fn extension_calls(f: &mut Function) {
+    let Some(code) = f.code.as_mut() else { return };
+    for layer in &f.layers {
+        let Some(arn) = layer.value.as_str() else {
+            continue;
+        };
+        let name = arn.split(':').nth(6).unwrap_or_default();
+        for (ext, actions) in EXTENSION_LAYERS {
+            if name != *ext {
+                continue;
+            }
+            for a in *actions {
+                if code.calls.iter().any(|c| c.action == *a) {
+                    continue;
+                }
+                code.calls.push(fnguard_model::SdkCall {
+                    action: (*a).to_string(),
+                    location: layer.location.clone(),
+                    reachable: false,
+                    ..Default::default()
+                });
+            }
+        }
     }
 }
 
