@@ -680,6 +680,7 @@ impl Service<'_> {
             }],
             implicit: true,
             usage_plan_throttle: throttle,
+            two_way_routes: Vec::new(),
         });
     }
 
@@ -798,6 +799,12 @@ impl Service<'_> {
                     None => Auth::None,
                     Some(a) => rest_authorizer(a),
                 };
+                // `routeResponseSelectionExpression` makes the route two-way.
+                if spec.get("routeResponseSelectionExpression").is_some() {
+                    if let Some(a) = self.project.apis.iter_mut().find(|a| a.id == WS_API) {
+                        a.two_way_routes.push(route.clone());
+                    }
+                }
                 Some(TriggerKind::Api {
                     api: WS_API.into(),
                     method: "WS".into(),
@@ -824,6 +831,7 @@ impl Service<'_> {
                         stages: Vec::new(),
                         implicit: false,
                         usage_plan_throttle: None,
+                        two_way_routes: Vec::new(),
                     });
                 }
                 let auth = if spec.get("authorizer").is_some() {

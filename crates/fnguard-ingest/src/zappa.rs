@@ -483,6 +483,7 @@ impl<'a> StageBuilder<'a> {
                 }],
                 implicit: true,
                 usage_plan_throttle: None,
+                two_way_routes: Vec::new(),
             });
             let auth = if self.flag("iam_authorization", false) {
                 Auth::Iam
@@ -546,6 +547,7 @@ impl<'a> StageBuilder<'a> {
                 stages: Vec::new(),
                 implicit: true,
                 usage_plan_throttle: None,
+                two_way_routes: Vec::new(),
             });
             out.push(Trigger {
                 kind: TriggerKind::Alb {

@@ -559,6 +559,10 @@ pub struct Api {
     pub implicit: bool,
     /// Throttling from usage plans that cover the API.
     pub usage_plan_throttle: Option<Throttle>,
+    /// WebSocket route keys with a route response: only there does what the function returns
+    /// reach the client.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub two_way_routes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -794,6 +794,20 @@ impl Tx<'_> {
             a => http_auth(a),
         };
         self.http_route(api, route, f, auth, at);
+        // `returnResponse: true` is a two-way route: CDK gives it a route response.
+        if prop(opts, "returnResponse").is_some_and(|r| matches!(r.v, V::Bool(true))) {
+            if let Some((_, _, _, props, _)) = self
+                .resources
+                .iter_mut()
+                .rev()
+                .find(|r| r.2 == "AWS::ApiGatewayV2::Route")
+            {
+                props.push((
+                    "RouteResponseSelectionExpression".into(),
+                    str_node(at, "$default"),
+                ));
+            }
+        }
     }
 
     fn http_route(&mut self, api: usize, route_key: &str, f: usize, auth: String, at: &Val) {

@@ -35,6 +35,8 @@ pub(crate) struct Builder<'e> {
     pub fn_ids: HashMap<String, String>,
     rest_paths: HashMap<String, (Option<String>, String)>,
     v2_integrations: HashMap<String, String>,
+    /// Routes (logical ids) with an `AWS::ApiGatewayV2::RouteResponse`.
+    route_responses: std::collections::HashSet<String>,
     target_groups: HashMap<String, Vec<String>>,
     lb_of_tg: HashMap<String, (String, Auth)>,
     index: RefCell<Index>,
@@ -115,6 +117,7 @@ impl<'e> Builder<'e> {
             fn_ids: HashMap::new(),
             rest_paths: HashMap::new(),
             v2_integrations: HashMap::new(),
+            route_responses: std::collections::HashSet::new(),
             target_groups: HashMap::new(),
             lb_of_tg: HashMap::new(),
             index: RefCell::new(Index::default()),
@@ -511,6 +514,11 @@ impl<'e> Builder<'e> {
                     self.v2_integrations.insert(r.id.clone(), f);
                 }
             }
+            "AWS::ApiGatewayV2::RouteResponse" => {
+                if let Some(route) = p.get("RouteId").and_then(Node::single_ref) {
+                    self.route_responses.insert(route);
+                }
+            }
             "AWS::ElasticLoadBalancingV2::TargetGroup"
                 if p.get("TargetType").and_then(Node::str) == Some("lambda") =>
             {
@@ -667,6 +675,14 @@ impl<'e> Builder<'e> {
                     .get("RouteKey")
                     .and_then(Node::scalar_text)
                     .unwrap_or_else(|| "$default".into());
+                // A route response (or its selection expression) makes the route two-way.
+                if p.get("RouteResponseSelectionExpression").is_some()
+                    || self.route_responses.contains(&r.id)
+                {
+                    if let Some(a) = self.api_mut(&api) {
+                        a.two_way_routes.push(route_key.clone());
+                    }
+                }
                 let (method, path) = split_route_key(&route_key);
                 let auth = match p.get("AuthorizationType").map(Node::to_val_string) {
                     None => Auth::None,
@@ -1207,6 +1223,7 @@ impl<'e> Builder<'e> {
             stages: Vec::new(),
             implicit: false,
             usage_plan_throttle: None,
+            two_way_routes: Vec::new(),
         }
     }
 

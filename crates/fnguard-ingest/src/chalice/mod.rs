@@ -628,6 +628,7 @@ impl ChaliceBuilder<'_> {
             }],
             implicit: true,
             usage_plan_throttle: None,
+            two_way_routes: Vec::new(),
         };
         let mut f = Function::new("api_handler", location.clone());
         f.name = Some(match self.app_name() {
@@ -767,6 +768,7 @@ impl ChaliceBuilder<'_> {
             }],
             implicit: true,
             usage_plan_throttle: None,
+            two_way_routes: Vec::new(),
         });
         for d in handlers {
             let (name, route) = match d.kind.as_str() {

@@ -46,7 +46,33 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         cx,
         &ErrorDetailsReturned::META,
         "Log the error with a correlation id and return a generic message.",
-        |f| serves_clients(cx, graph, f),
+        |f| serves_clients(cx, graph, f) && !only_one_way_websocket(cx, f),
         out,
     );
+}
+
+/// A function reached from clients only through WebSocket routes without a route response:
+/// what it returns never reaches them.
+fn only_one_way_websocket(cx: &Context<'_>, f: &fnguard_model::Function) -> bool {
+    use fnguard_model::{ApiKind, TriggerKind};
+    if f.url.is_some() {
+        return false;
+    }
+    let mut websocket = false;
+    for t in &f.triggers {
+        match &t.kind {
+            TriggerKind::Api { api, path, .. } => {
+                let Some(a) = cx.project.api(api) else {
+                    return false;
+                };
+                if a.kind != ApiKind::WebSocket || a.two_way_routes.contains(path) {
+                    return false;
+                }
+                websocket = true;
+            }
+            TriggerKind::Alb { .. } | TriggerKind::Other { .. } => return false,
+            _ => {}
+        }
+    }
+    websocket
 }
