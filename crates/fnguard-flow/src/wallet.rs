@@ -304,8 +304,13 @@ fn entries(p: &Project, f: &Function, pr: &Prices) -> Vec<Entry> {
             .and_then(|t| t.rate.as_ref())
             .and_then(|r| r.known().copied());
         // Throttling whose rate fnguard cannot read still throttles (FG803 counts it too).
-        let has_plan = api.is_some_and(|a| a.usage_plan_throttle.is_some());
-        let has_stage = api.is_some_and(|a| a.stages.iter().any(|s| s.throttle.is_some()));
+        let has_plan =
+            api.is_some_and(|a| a.usage_plan_throttle.as_ref().is_some_and(|t| t.is_set()));
+        let has_stage = api.is_some_and(|a| {
+            a.stages
+                .iter()
+                .any(|s| s.throttle.as_ref().is_some_and(|t| t.is_set()))
+        });
         let (limit, name) = match (stage_rate, plan_rate) {
             (Some(s), Some(u)) if u < s => (Some(u), "usage plan throttling"),
             (Some(s), _) => (Some(s), "stage throttling"),

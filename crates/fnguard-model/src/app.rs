@@ -585,6 +585,14 @@ pub struct Throttle {
     pub burst: Option<Val<i64>>,
 }
 
+impl Throttle {
+    /// A rate or burst limit is set (perhaps to a value fnguard cannot read); a usage plan
+    /// without `Throttle` limits nothing.
+    pub fn is_set(&self) -> bool {
+        self.rate.is_some() || self.burst.is_some()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ResourceKind {

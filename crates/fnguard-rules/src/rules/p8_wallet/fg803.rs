@@ -44,11 +44,11 @@ impl_rule!(ApiWithoutThrottling, check);
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for api in &cx.project.apis {
-        let throttled = api.stages.iter().any(|s| {
-            s.throttle
-                .as_ref()
-                .is_some_and(|t| t.rate.is_some() || t.burst.is_some())
-        }) || api.usage_plan_throttle.is_some();
+        let throttled = api
+            .stages
+            .iter()
+            .any(|s| s.throttle.as_ref().is_some_and(|t| t.is_set()))
+            || api.usage_plan_throttle.as_ref().is_some_and(|t| t.is_set());
         // A private API is reachable only from allowed VPC endpoints; IAM-signed callers are
         // the account's own principals.
         if throttled || api.private {
@@ -109,7 +109,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             &ApiWithoutThrottling::META,
             api.location.clone(),
             format!(
-                "{} `{}` (routes to {}) has no stage throttling and no usage plan",
+                "{} `{}` (routes to {}) has no stage throttling and no usage plan with a rate or burst limit",
                 api.kind.label(),
                 api.id,
                 subject(&fns)
