@@ -812,3 +812,44 @@ app.synth()
     ids.sort();
     assert_eq!(ids, vec!["devFn", "prodFn"]);
 }
+
+#[test]
+fn usage_plans_added_to_a_rest_api_throttle_it() {
+    let p = scan(&[
+        ("cdk.json", PY_CDK_JSON),
+        (
+            "lambda/fn.py",
+            "def handler(event, context):\n    return None\n",
+        ),
+        (
+            "app.py",
+            r#"
+import aws_cdk as cdk
+from aws_cdk import Stack, aws_apigateway as apigw, aws_lambda as _lambda
+
+class Api(Stack):
+    def __init__(self, scope, construct_id, **kwargs):
+        super().__init__(scope, construct_id, **kwargs)
+        fn = _lambda.Function(self, "Fn", runtime=_lambda.Runtime.PYTHON_3_12, handler="fn.handler", code=_lambda.Code.from_asset("lambda"))
+        api = apigw.LambdaRestApi(self, "Rest", handler=fn)
+        plan = api.add_usage_plan("Plan", name="plan", throttle=apigw.ThrottleSettings(rate_limit=10, burst_limit=2))
+        plan.add_api_stage(stage=api.deployment_stage)
+
+app = cdk.App()
+Api(app, "Api")
+app.synth()
+"#,
+        ),
+    ]);
+    let api = p
+        .apis
+        .iter()
+        .find(|a| a.id == "Rest")
+        .expect("the REST API");
+    let rate = api
+        .usage_plan_throttle
+        .as_ref()
+        .and_then(|t| t.rate.as_ref())
+        .and_then(|r| r.known().copied());
+    assert_eq!(rate, Some(10.0));
+}

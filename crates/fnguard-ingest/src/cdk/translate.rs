@@ -1701,6 +1701,61 @@ impl Tx<'_> {
                     }
                 }
             }
+            // `api.addUsagePlan("Plan", { throttle })`: the plan is for this API (its stage is
+            // attached with `addApiStage`, which fnguard does not follow).
+            "addUsagePlan"
+                if matches!(
+                    self.app.constructs[target].class.as_str(),
+                    "RestApi" | "LambdaRestApi" | "SpecRestApi"
+                ) =>
+            {
+                let opts = call.args.iter().find(|a| matches!(a.v, V::Map(_)));
+                let throttle = opts.and_then(|o| prop(o, "throttle")).map(|t| match &t.v {
+                    // Python: `apigw.ThrottleSettings(rate_limit=10, burst_limit=2)`.
+                    V::Call(_, args) => args.first().cloned().unwrap_or_else(|| t.clone()),
+                    _ => t.clone(),
+                });
+                let api_id = self.id(target).to_string();
+                let mut props = vec![(
+                    "ApiStages".to_string(),
+                    node(
+                        at,
+                        Kind::Seq(vec![map(
+                            at,
+                            vec![(
+                                "ApiId",
+                                node(
+                                    at,
+                                    Kind::Ref {
+                                        id: api_id.clone(),
+                                        attr: None,
+                                    },
+                                ),
+                            )],
+                        )]),
+                    ),
+                )];
+                if let Some(t) = throttle {
+                    let mut limits = Vec::new();
+                    if let Some(r) = prop(&t, "rateLimit") {
+                        limits.push(("RateLimit", self.value(r)));
+                    }
+                    if let Some(b) = prop(&t, "burstLimit") {
+                        limits.push(("BurstLimit", self.value(b)));
+                    }
+                    if !limits.is_empty() {
+                        props.push(("Throttle".into(), map(&t, limits)));
+                    }
+                }
+                let n = self.resources.len();
+                self.push(
+                    format!("{api_id}UsagePlan{n}"),
+                    at,
+                    "AWS::ApiGateway::UsagePlan",
+                    props,
+                    Vec::new(),
+                );
+            }
             "addManagedPolicy" => {
                 let role = match self.app.constructs[target].class.as_str() {
                     "Role" => Some(self.id(target).to_string()),
