@@ -853,3 +853,30 @@ app.synth()
         .and_then(|r| r.known().copied());
     assert_eq!(rate, Some(10.0));
 }
+
+#[test]
+fn nested_loops_cannot_multiply_the_work() {
+    // Ten nested loops over 32 items would be 32^10 passes; the budget reads each body once
+    // past 512 passes.
+    let mut body = String::from("_lambda.Function(self, f\"{a0}\", runtime=_lambda.Runtime.PYTHON_3_12, handler=\"fn.handler\", code=_lambda.Code.from_asset(\"lambda\"))");
+    for depth in (0..10).rev() {
+        let indent = "    ".repeat(depth + 2);
+        body = format!("for a{depth} in ITEMS:\n{indent}    {body}");
+    }
+    let app = format!(
+        "import aws_cdk as cdk\nfrom aws_cdk import Stack, aws_lambda as _lambda\nITEMS = [{}]\n\nclass Many(Stack):\n    def __init__(self, scope, construct_id, **kwargs):\n        super().__init__(scope, construct_id, **kwargs)\n        {body}\n\napp = cdk.App()\nMany(app, \"Many\")\napp.synth()\n",
+        (0..32).map(|i| format!("\"i{i}\"")).collect::<Vec<_>>().join(", ")
+    );
+    let started = std::time::Instant::now();
+    let p = scan(&[
+        ("cdk.json", PY_CDK_JSON),
+        (
+            "lambda/fn.py",
+            "def handler(event, context):\n    return None\n",
+        ),
+        ("app.py", &app),
+    ]);
+    assert!(!p.functions.is_empty());
+    assert!(p.functions.len() <= 600, "{}", p.functions.len());
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}

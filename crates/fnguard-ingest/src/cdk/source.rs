@@ -17,6 +17,9 @@ const MAX_NESTING: usize = 8;
 const MAX_INSTANCES: usize = 16;
 /// A loop over a known list is read once per item for at most this many items.
 const MAX_LOOP_ITEMS: usize = 32;
+/// Loop bodies read per item, in all of an application: nested loops multiply, so past this
+/// every loop body is read once.
+const MAX_LOOP_PASSES: usize = 512;
 /// At most this many constructs per application.
 const MAX_CONSTRUCTS: usize = 20_000;
 
@@ -444,6 +447,8 @@ struct Shared<'t> {
     context: serde_json::Map<String, serde_json::Value>,
     /// Classes met while reading files, read at the end unless an instantiation was followed.
     deferred: RefCell<Vec<(usize, TsNode<'t>)>>,
+    /// Loop bodies read per item so far.
+    loop_passes: std::cell::Cell<usize>,
     /// Where `cdk synth` runs (relative paths the app opens start there) and the scanned root
     /// (source positions are relative to it).
     app_dir: std::path::PathBuf,
@@ -491,6 +496,7 @@ pub(crate) fn read_app(
         instances: RefCell::new(HashMap::new()),
         context,
         deferred: RefCell::new(Vec::new()),
+        loop_passes: std::cell::Cell::new(0),
         app_dir: dirs.0.to_path_buf(),
         root: dirs.1.to_path_buf(),
         configs: RefCell::new(HashMap::new()),
@@ -634,6 +640,17 @@ impl<'a, 't> Reader<'a, 't> {
             })
             .collect();
         Some(self.val(n, V::Map(fields)))
+    }
+
+    /// Whether `items` more per-item passes fit in the application's loop budget (and takes
+    /// them).
+    fn loop_budget(&self, items: usize) -> bool {
+        let used = self.shared.loop_passes.get();
+        if used + items > MAX_LOOP_PASSES {
+            return false;
+        }
+        self.shared.loop_passes.set(used + items);
+        true
     }
 
     /// A callback (`(name) => { ... }`) read with its first parameter bound to `item`.
@@ -1089,7 +1106,9 @@ impl<'a, 't> Reader<'a, 't> {
                     let name = (left.kind() == "identifier").then(|| self.text(left));
                     match (&items.v, name) {
                         (V::List(list), Some(name))
-                            if !over_keys && (1..=MAX_LOOP_ITEMS).contains(&list.len()) =>
+                            if !over_keys
+                                && (1..=MAX_LOOP_ITEMS).contains(&list.len())
+                                && self.loop_budget(list.len()) =>
                         {
                             for item in list.clone() {
                                 self.scope.insert(name.clone(), item);
@@ -1432,7 +1451,9 @@ impl<'a, 't> Reader<'a, 't> {
                         .and_then(|a| a.named_child(0))
                         .filter(|c| matches!(c.kind(), "arrow_function" | "function_expression"));
                     if let Some(cb) = callback {
-                        if (1..=MAX_LOOP_ITEMS).contains(&items.len()) {
+                        if (1..=MAX_LOOP_ITEMS).contains(&items.len())
+                            && self.loop_budget(items.len())
+                        {
                             for item in items {
                                 self.run_callback(cb, item, d);
                             }
