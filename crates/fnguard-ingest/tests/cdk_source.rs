@@ -879,3 +879,71 @@ fn nested_loops_cannot_multiply_the_work() {
     // Bounded by the budget, not by the loops.
     assert!(p.functions.len() <= 600, "{}", p.functions.len());
 }
+
+#[test]
+fn constants_imported_from_local_modules_resolve() {
+    let ts = scan(&[
+        ("cdk.json", r#"{"app": "npx ts-node bin/app.ts"}"#),
+        ("lambda/index.js", "exports.handler = async () => ({});\n"),
+        (
+            "lib/config.ts",
+            "export const TABLES = [{ name: \"orders\", memory: 256 }, { name: \"refunds\", memory: 512 }];\n",
+        ),
+        (
+            "lib/tables-stack.ts",
+            r#"
+import { Stack } from "aws-cdk-lib";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { TABLES as CONFIGURED } from "./config";
+
+export class TablesStack extends Stack {
+  constructor(scope: any, id: string) {
+    super(scope, id);
+    CONFIGURED.map((table) => {
+      new lambda.Function(this, `${table.name}-writer`, {
+        runtime: lambda.Runtime.NODEJS_22_X,
+        handler: "index.handler",
+        code: lambda.Code.fromAsset("lambda"),
+        memorySize: table.memory,
+      });
+    });
+  }
+}
+"#,
+        ),
+    ]);
+    let w = ts
+        .function("refundswriter")
+        .expect("a function per configured table");
+    assert_eq!(
+        w.memory_mb.as_ref().and_then(|m| m.value.known()),
+        Some(&512)
+    );
+
+    let py = scan(&[
+        ("cdk.json", PY_CDK_JSON),
+        ("lambda/fn.py", "def handler(event, context):\n    return None\n"),
+        ("stacks/__init__.py", ""),
+        ("stacks/settings.py", "STAGES = [\"dev\", \"prod\"]\n"),
+        (
+            "stacks/stages.py",
+            r#"
+from aws_cdk import Stack, aws_lambda as _lambda
+from .settings import STAGES
+
+class Stages(Stack):
+    def __init__(self, scope, construct_id, **kwargs):
+        super().__init__(scope, construct_id, **kwargs)
+        for stage in STAGES:
+            _lambda.Function(self, f"{stage}Fn", runtime=_lambda.Runtime.PYTHON_3_12, handler="fn.handler", code=_lambda.Code.from_asset("lambda"))
+"#,
+        ),
+        (
+            "app.py",
+            "import aws_cdk as cdk\nfrom stacks.stages import Stages\n\napp = cdk.App()\nStages(app, \"Stages\")\napp.synth()\n",
+        ),
+    ]);
+    let mut ids: Vec<&str> = py.functions.iter().map(|f| f.id.as_str()).collect();
+    ids.sort();
+    assert_eq!(ids, vec!["devFn", "prodFn"]);
+}

@@ -449,6 +449,8 @@ struct Shared<'t> {
     deferred: RefCell<Vec<(usize, TsNode<'t>)>>,
     /// Loop bodies read per item so far.
     loop_passes: std::cell::Cell<usize>,
+    /// Top-level values of local modules other files import, by file.
+    module_values: RefCell<HashMap<usize, Option<HashMap<String, Val>>>>,
     /// Where `cdk synth` runs (relative paths the app opens start there) and the scanned root
     /// (source positions are relative to it).
     app_dir: std::path::PathBuf,
@@ -497,6 +499,7 @@ pub(crate) fn read_app(
         context,
         deferred: RefCell::new(Vec::new()),
         loop_passes: std::cell::Cell::new(0),
+        module_values: RefCell::new(HashMap::new()),
         app_dir: dirs.0.to_path_buf(),
         root: dirs.1.to_path_buf(),
         configs: RefCell::new(HashMap::new()),
@@ -901,6 +904,7 @@ impl<'a, 't> Reader<'a, 't> {
 
     /// Records which CDK module each imported name comes from.
     fn import(&mut self, n: TsNode) {
+        self.import_local_values(n);
         let mut names: Vec<(String, String)> = Vec::new();
         match self.lang {
             Lang::TypeScript => {
@@ -962,6 +966,143 @@ impl<'a, 't> Reader<'a, 't> {
             }
         }
         self.modules.extend(names);
+    }
+
+    /// `import { TABLES } from "./config"`, `from .settings import STAGES`: the values a local
+    /// module binds at its top level, under the names this file gives them.
+    fn import_local_values(&mut self, n: TsNode) {
+        use std::path::{Path, PathBuf};
+        let dir = Path::new(self.file.as_ref())
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        let mut candidates: Vec<PathBuf> = Vec::new();
+        match self.lang {
+            Lang::TypeScript => {
+                let Some(source) = n.child_by_field_name("source") else {
+                    return;
+                };
+                let spec = self.text(source).trim_matches(['"', '\'', '`']).to_string();
+                if !spec.starts_with('.') {
+                    return;
+                }
+                let base = dir.join(&spec);
+                for ext in [".ts", ".js", "/index.ts", "/index.js", ""] {
+                    candidates.push(PathBuf::from(format!("{}{ext}", base.display())));
+                }
+                let mut stack = vec![n];
+                while let Some(x) = stack.pop() {
+                    let mut c = x.walk();
+                    for k in x.named_children(&mut c) {
+                        match k.kind() {
+                            "import_specifier" => {
+                                let name = k.child_by_field_name("name").map(|x| self.text(x));
+                                let local = k
+                                    .child_by_field_name("alias")
+                                    .map(|x| self.text(x))
+                                    .or_else(|| name.clone());
+                                if let (Some(name), Some(local)) = (name, local) {
+                                    pairs.push((name, local));
+                                }
+                            }
+                            "import_clause" | "named_imports" => stack.push(k),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            Lang::Python => {
+                let Some(module) = n.child_by_field_name("module_name").map(|m| self.text(m))
+                else {
+                    return;
+                };
+                if module.starts_with("aws_cdk") || module == "constructs" {
+                    return;
+                }
+                let dots = module.chars().take_while(|c| *c == '.').count();
+                let rest = module[dots..].replace('.', "/");
+                // Relative: from this file's package; absolute: from it or a folder above.
+                let mut bases = Vec::new();
+                if dots > 0 {
+                    let mut b = dir.clone();
+                    for _ in 1..dots {
+                        b = b.parent().map(Path::to_path_buf).unwrap_or_default();
+                    }
+                    bases.push(b);
+                } else {
+                    let mut b = Some(dir.as_path());
+                    for _ in 0..4 {
+                        let Some(d) = b else { break };
+                        bases.push(d.to_path_buf());
+                        b = d.parent();
+                    }
+                }
+                for b in bases {
+                    let m = b.join(&rest);
+                    candidates.push(PathBuf::from(format!("{}.py", m.display())));
+                    candidates.push(m.join("__init__.py"));
+                }
+                let mut c = n.walk();
+                for k in n.children_by_field_name("name", &mut c) {
+                    let (name, alias) = match k.kind() {
+                        "aliased_import" => (
+                            k.child_by_field_name("name").map(|x| self.text(x)),
+                            k.child_by_field_name("alias").map(|x| self.text(x)),
+                        ),
+                        _ => (Some(self.text(k)), None),
+                    };
+                    if let Some(name) = name {
+                        let local = alias.unwrap_or_else(|| name.clone());
+                        pairs.push((name, local));
+                    }
+                }
+            }
+        }
+        if pairs.is_empty() {
+            return;
+        }
+        let target = candidates.iter().find_map(|c| {
+            let c = crate::normalize_lexically(c);
+            self.shared
+                .files
+                .iter()
+                .position(|f| crate::normalize_lexically(Path::new(f.rel.as_ref())) == c)
+        });
+        let Some(target) = target else { return };
+        let Some(values) = self.module_values(target) else {
+            return;
+        };
+        for (name, local) in pairs {
+            if let Some(v) = values.get(&name) {
+                self.scope.insert(local, v.clone());
+            }
+        }
+    }
+
+    /// What a module binds at its top level (constants, not constructs), once per module; a
+    /// module being read (an import cycle) has none.
+    fn module_values(&mut self, file: usize) -> Option<HashMap<String, Val>> {
+        if let Some(v) = self.shared.module_values.borrow().get(&file) {
+            return v.clone();
+        }
+        if self.nesting >= MAX_NESTING {
+            return None;
+        }
+        self.shared.module_values.borrow_mut().insert(file, None);
+        let mut sub = Reader::new(&mut *self.app, self.shared, file);
+        sub.nesting = self.nesting + 1;
+        sub.module_level(self.shared.files[file].tree.root_node());
+        let values: HashMap<String, Val> = sub
+            .scope
+            .into_iter()
+            .filter(|(k, v)| !k.contains('.') && !matches!(v.v, V::Unknown(_)))
+            .collect();
+        self.shared
+            .module_values
+            .borrow_mut()
+            .insert(file, Some(values.clone()));
+        Some(values)
     }
 
     /// The CDK module a class name comes from (`lambda` for `lambda.Function` or an imported
