@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tree_sitter::{Node as TsNode, Parser, Tree};
 
@@ -297,6 +298,8 @@ pub(crate) fn camel(s: &str) -> String {
 struct Reader<'a, 't> {
     src: &'t [u8],
     file: Arc<str>,
+    /// `file`'s index in the application's files.
+    file_index: usize,
     lang: Lang,
     app: &'a mut App,
     /// Names bound in this file (`const q = ...`, `this.q = ...`, `self.q = ...`).
@@ -351,85 +354,161 @@ pub(crate) fn parse(rel: &str, text: String, lang: Lang) -> Option<Parsed> {
     })
 }
 
-/// The entry file and the local modules it imports, transitively: the code `cdk synth` runs.
-fn executed_files(files: &[Parsed], entry: Option<usize>) -> std::collections::HashSet<usize> {
-    use std::path::{Path, PathBuf};
-    let mut done = std::collections::HashSet::new();
-    let Some(entry) = entry else { return done };
-    let by_path: HashMap<PathBuf, usize> = files
+/// An import statement: the module it names and the names it brings in.
+struct Import {
+    /// `"./config"`, `"aws-cdk-lib/aws-sqs"`, `".settings"`, `"aws_cdk"`, `"aws_cdk.aws_sqs"`.
+    module: String,
+    /// (imported name, local name). A whole module (`import * as x`, a default import,
+    /// Python `import a.b as x`) is imported as `*`.
+    names: Vec<(String, String)>,
+}
+
+/// The imports one statement makes (`import ... from "..."`, `from x import y`, `import x`).
+fn read_imports(n: TsNode, src: &[u8], lang: Lang) -> Vec<Import> {
+    let text = |n: TsNode| n.utf8_text(src).unwrap_or_default().to_string();
+    match (lang, n.kind()) {
+        (Lang::TypeScript, "import_statement") => {
+            let Some(source) = n.child_by_field_name("source") else {
+                return Vec::new();
+            };
+            let module = text(source).trim_matches(['"', '\'', '`']).to_string();
+            let mut names = Vec::new();
+            let mut stack = vec![n];
+            while let Some(x) = stack.pop() {
+                let mut c = x.walk();
+                for k in x.named_children(&mut c) {
+                    match k.kind() {
+                        "namespace_import" => {
+                            if let Some(id) = k.named_child(0) {
+                                names.push(("*".to_string(), text(id)));
+                            }
+                        }
+                        "import_specifier" => {
+                            let Some(name) = k.child_by_field_name("name").map(text) else {
+                                continue;
+                            };
+                            let local = k
+                                .child_by_field_name("alias")
+                                .map(text)
+                                .unwrap_or_else(|| name.clone());
+                            names.push((name, local));
+                        }
+                        "identifier" => names.push(("*".to_string(), text(k))),
+                        "import_clause" | "named_imports" => stack.push(k),
+                        _ => {}
+                    }
+                }
+            }
+            vec![Import { module, names }]
+        }
+        (Lang::Python, "import_from_statement" | "import_statement") => {
+            let from = n.child_by_field_name("module_name").map(text);
+            let mut out = Vec::new();
+            let mut names = Vec::new();
+            let mut c = n.walk();
+            for k in n.children_by_field_name("name", &mut c) {
+                let (name, alias) = match k.kind() {
+                    "aliased_import" => (
+                        k.child_by_field_name("name").map(text),
+                        k.child_by_field_name("alias").map(text),
+                    ),
+                    _ => (Some(text(k)), None),
+                };
+                let Some(name) = name else { continue };
+                let local = alias.unwrap_or_else(|| name.clone());
+                match &from {
+                    Some(_) => names.push((name, local)),
+                    // `import a.b as x`: the module itself.
+                    None => out.push(Import {
+                        module: name,
+                        names: vec![("*".to_string(), local)],
+                    }),
+                }
+            }
+            if let Some(module) = from {
+                out.push(Import { module, names });
+            }
+            out
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The files a local module import may name, from the importing file's folder (and, for
+/// Python's absolute imports, the folders above it and the entry's).
+fn module_files(module: &str, lang: Lang, dir: &Path, entry_dir: Option<&Path>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    match lang {
+        Lang::TypeScript => {
+            if module.starts_with('.') {
+                let base = dir.join(module);
+                for ext in [".ts", ".js", "/index.ts", "/index.js", ""] {
+                    out.push(PathBuf::from(format!("{}{ext}", base.display())));
+                }
+            }
+        }
+        Lang::Python => {
+            let dots = module.chars().take_while(|c| *c == '.').count();
+            let rest = module[dots..].replace('.', "/");
+            let mut bases = Vec::new();
+            if dots > 0 {
+                let mut b = dir.to_path_buf();
+                for _ in 1..dots {
+                    b = b.parent().map(Path::to_path_buf).unwrap_or_default();
+                }
+                bases.push(b);
+            } else {
+                bases.extend(dir.ancestors().take(4).map(Path::to_path_buf));
+                bases.extend(entry_dir.map(Path::to_path_buf));
+            }
+            for b in bases {
+                let m = b.join(&rest);
+                out.push(PathBuf::from(format!("{}.py", m.display())));
+                out.push(m.join("__init__.py"));
+            }
+        }
+    }
+    out
+}
+
+fn parent_dir(rel: &str) -> PathBuf {
+    Path::new(rel)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// The application's files by their (lexically normalized) path.
+fn path_index(files: &[Parsed]) -> HashMap<PathBuf, usize> {
+    files
         .iter()
         .enumerate()
         .map(|(k, f)| (crate::normalize_lexically(Path::new(f.rel.as_ref())), k))
-        .collect();
-    let entry_dir = Path::new(files[entry].rel.as_ref())
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+        .collect()
+}
+
+/// The entry file and the local modules it imports, transitively: the code `cdk synth` runs.
+fn executed_files(files: &[Parsed], entry: Option<usize>) -> std::collections::HashSet<usize> {
+    let mut done = std::collections::HashSet::new();
+    let Some(entry) = entry else { return done };
+    let entry_dir = parent_dir(&files[entry].rel);
+    let paths = path_index(files);
     let mut todo = vec![entry];
     while let Some(k) = todo.pop() {
         if !done.insert(k) {
             continue;
         }
         let f = &files[k];
-        let dir = Path::new(f.rel.as_ref())
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        let mut targets: Vec<PathBuf> = Vec::new();
+        let dir = parent_dir(&f.rel);
         let root = f.tree.root_node();
         let mut c = root.walk();
         for item in root.named_children(&mut c) {
-            let text = |n: TsNode| {
-                n.utf8_text(f.text.as_bytes())
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            match (f.lang, item.kind()) {
-                (Lang::TypeScript, "import_statement") => {
-                    let Some(src) = item.child_by_field_name("source") else {
-                        continue;
-                    };
-                    let spec = text(src).trim_matches(['"', '\'', '`']).to_string();
-                    if spec.starts_with('.') {
-                        let base = dir.join(&spec);
-                        for ext in [".ts", ".js", "/index.ts", "/index.js", ""] {
-                            targets.push(PathBuf::from(format!("{}{ext}", base.display())));
-                        }
-                    }
-                }
-                (Lang::Python, "import_from_statement" | "import_statement") => {
-                    let mut names = Vec::new();
-                    if let Some(m) = item.child_by_field_name("module_name") {
-                        names.push(text(m));
-                    } else {
-                        let mut cc = item.walk();
-                        for n in item.children_by_field_name("name", &mut cc) {
-                            let n = n.child_by_field_name("name").unwrap_or(n);
-                            names.push(text(n));
-                        }
-                    }
-                    for name in names {
-                        let dots = name.chars().take_while(|c| *c == '.').count();
-                        let rest = name[dots..].replace('.', "/");
-                        let mut base = if dots > 0 {
-                            dir.clone()
-                        } else {
-                            entry_dir.clone()
-                        };
-                        for _ in 1..dots.max(1) {
-                            base = base.parent().map(Path::to_path_buf).unwrap_or_default();
-                        }
-                        let base = base.join(rest);
-                        targets.push(PathBuf::from(format!("{}.py", base.display())));
-                        targets.push(base.join("__init__.py"));
-                    }
-                }
-                _ => {}
-            }
-        }
-        for t in targets {
-            if let Some(&i) = by_path.get(&crate::normalize_lexically(&t)) {
-                todo.push(i);
+            for import in read_imports(item, f.text.as_bytes(), f.lang) {
+                todo.extend(
+                    module_files(&import.module, f.lang, &dir, Some(&entry_dir))
+                        .iter()
+                        .find_map(|p| paths.get(&crate::normalize_lexically(p)).copied()),
+                );
             }
         }
     }
@@ -439,6 +518,8 @@ fn executed_files(files: &[Parsed], entry: Option<usize>) -> std::collections::H
 /// What every reader of one application shares.
 struct Shared<'t> {
     files: &'t [Parsed],
+    /// `files` by path.
+    paths: HashMap<PathBuf, usize>,
     /// Classes the application declares: name -> (file, declaration).
     classes: HashMap<String, (usize, TsNode<'t>)>,
     /// How many instances of each class were read.
@@ -494,6 +575,7 @@ pub(crate) fn read_app(
     }
     let shared = Shared {
         files,
+        paths: path_index(files),
         classes,
         instances: RefCell::new(HashMap::new()),
         context,
@@ -539,6 +621,7 @@ impl<'a, 't> Reader<'a, 't> {
         Reader {
             src: f.text.as_bytes(),
             file: f.rel.clone(),
+            file_index: file,
             lang: f.lang,
             app,
             scope: HashMap::new(),
@@ -902,180 +985,53 @@ impl<'a, 't> Reader<'a, 't> {
         value
     }
 
-    /// Records which CDK module each imported name comes from.
+    /// Records which CDK module each imported name comes from, and binds the constants
+    /// imported from local modules.
     fn import(&mut self, n: TsNode) {
-        self.import_local_values(n);
-        let mut names: Vec<(String, String)> = Vec::new();
-        match self.lang {
-            Lang::TypeScript => {
-                let Some(source) = n.child_by_field_name("source") else {
-                    return;
+        for import in read_imports(n, self.src, self.lang) {
+            for (name, local) in &import.names {
+                // `import { aws_lambda as lambda } from "aws-cdk-lib"`,
+                // `from aws_cdk import aws_sqs as sqs`: the name is the module.
+                let module = if name.starts_with("aws_") {
+                    module_stem(name)
+                } else {
+                    module_stem(&import.module)
                 };
-                let module = module_stem(self.text(source).trim_matches(['"', '\'', '`']));
-                let mut stack = vec![n];
-                while let Some(x) = stack.pop() {
-                    let mut c = x.walk();
-                    for k in x.named_children(&mut c) {
-                        match k.kind() {
-                            "namespace_import" => {
-                                if let Some(id) = k.named_child(0) {
-                                    names.push((self.text(id), module.clone()));
-                                }
-                            }
-                            "import_specifier" => {
-                                let name = k.child_by_field_name("name").map(|x| self.text(x));
-                                let local = k
-                                    .child_by_field_name("alias")
-                                    .or_else(|| k.child_by_field_name("name"));
-                                // `import { aws_lambda as lambda } from "aws-cdk-lib"`.
-                                let m = match name.as_deref() {
-                                    Some(n) if n.starts_with("aws_") => module_stem(n),
-                                    _ => module.clone(),
-                                };
-                                if let Some(l) = local {
-                                    names.push((self.text(l), m));
-                                }
-                            }
-                            "identifier" => names.push((self.text(k), module.clone())),
-                            "import_clause" | "named_imports" => stack.push(k),
-                            _ => {}
-                        }
-                    }
-                }
+                self.modules.insert(local.clone(), module);
             }
-            Lang::Python => {
-                let from = n.child_by_field_name("module_name").map(|m| self.text(m));
-                let mut c = n.walk();
-                for k in n.children_by_field_name("name", &mut c) {
-                    let (name, alias) = match k.kind() {
-                        "aliased_import" => (
-                            k.child_by_field_name("name").map(|x| self.text(x)),
-                            k.child_by_field_name("alias").map(|x| self.text(x)),
-                        ),
-                        _ => (Some(self.text(k)), None),
-                    };
-                    let Some(name) = name else { continue };
-                    let module = match from.as_deref() {
-                        // `from aws_cdk import aws_sqs as sqs`: the name is the module.
-                        Some("aws_cdk") | None => module_stem(&name),
-                        Some(m) => module_stem(m),
-                    };
-                    let local = alias.unwrap_or_else(|| name.clone());
-                    names.push((local, module));
-                }
-            }
+            self.import_local_values(&import);
         }
-        self.modules.extend(names);
     }
 
     /// `import { TABLES } from "./config"`, `from .settings import STAGES`: the values a local
     /// module binds at its top level, under the names this file gives them.
-    fn import_local_values(&mut self, n: TsNode) {
-        use std::path::{Path, PathBuf};
-        let dir = Path::new(self.file.as_ref())
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        let mut pairs: Vec<(String, String)> = Vec::new();
-        let mut candidates: Vec<PathBuf> = Vec::new();
-        match self.lang {
-            Lang::TypeScript => {
-                let Some(source) = n.child_by_field_name("source") else {
-                    return;
-                };
-                let spec = self.text(source).trim_matches(['"', '\'', '`']).to_string();
-                if !spec.starts_with('.') {
-                    return;
-                }
-                let base = dir.join(&spec);
-                for ext in [".ts", ".js", "/index.ts", "/index.js", ""] {
-                    candidates.push(PathBuf::from(format!("{}{ext}", base.display())));
-                }
-                let mut stack = vec![n];
-                while let Some(x) = stack.pop() {
-                    let mut c = x.walk();
-                    for k in x.named_children(&mut c) {
-                        match k.kind() {
-                            "import_specifier" => {
-                                let name = k.child_by_field_name("name").map(|x| self.text(x));
-                                let local = k
-                                    .child_by_field_name("alias")
-                                    .map(|x| self.text(x))
-                                    .or_else(|| name.clone());
-                                if let (Some(name), Some(local)) = (name, local) {
-                                    pairs.push((name, local));
-                                }
-                            }
-                            "import_clause" | "named_imports" => stack.push(k),
-                            _ => {}
-                        }
-                    }
-                }
-            }
-            Lang::Python => {
-                let Some(module) = n.child_by_field_name("module_name").map(|m| self.text(m))
-                else {
-                    return;
-                };
-                if module.starts_with("aws_cdk") || module == "constructs" {
-                    return;
-                }
-                let dots = module.chars().take_while(|c| *c == '.').count();
-                let rest = module[dots..].replace('.', "/");
-                // Relative: from this file's package; absolute: from it or a folder above.
-                let mut bases = Vec::new();
-                if dots > 0 {
-                    let mut b = dir.clone();
-                    for _ in 1..dots {
-                        b = b.parent().map(Path::to_path_buf).unwrap_or_default();
-                    }
-                    bases.push(b);
-                } else {
-                    let mut b = Some(dir.as_path());
-                    for _ in 0..4 {
-                        let Some(d) = b else { break };
-                        bases.push(d.to_path_buf());
-                        b = d.parent();
-                    }
-                }
-                for b in bases {
-                    let m = b.join(&rest);
-                    candidates.push(PathBuf::from(format!("{}.py", m.display())));
-                    candidates.push(m.join("__init__.py"));
-                }
-                let mut c = n.walk();
-                for k in n.children_by_field_name("name", &mut c) {
-                    let (name, alias) = match k.kind() {
-                        "aliased_import" => (
-                            k.child_by_field_name("name").map(|x| self.text(x)),
-                            k.child_by_field_name("alias").map(|x| self.text(x)),
-                        ),
-                        _ => (Some(self.text(k)), None),
-                    };
-                    if let Some(name) = name {
-                        let local = alias.unwrap_or_else(|| name.clone());
-                        pairs.push((name, local));
-                    }
-                }
-            }
+    fn import_local_values(&mut self, import: &Import) {
+        if import.module.starts_with("aws_cdk") || import.module == "constructs" {
+            return;
         }
+        let pairs: Vec<&(String, String)> = import
+            .names
+            .iter()
+            .filter(|(name, _)| name != "*")
+            .collect();
         if pairs.is_empty() {
             return;
         }
-        let target = candidates.iter().find_map(|c| {
-            let c = crate::normalize_lexically(c);
-            self.shared
-                .files
-                .iter()
-                .position(|f| crate::normalize_lexically(Path::new(f.rel.as_ref())) == c)
-        });
-        let Some(target) = target else { return };
-        let Some(values) = self.module_values(target) else {
+        let dir = parent_dir(&self.file);
+        let target = module_files(&import.module, self.lang, &dir, None)
+            .iter()
+            .find_map(|p| {
+                self.shared
+                    .paths
+                    .get(&crate::normalize_lexically(p))
+                    .copied()
+            });
+        let Some(values) = target.and_then(|t| self.module_values(t)) else {
             return;
         };
         for (name, local) in pairs {
-            if let Some(v) = values.get(&name) {
-                self.scope.insert(local, v.clone());
+            if let Some(v) = values.get(name) {
+                self.scope.insert(local.clone(), v.clone());
             }
         }
     }
@@ -1167,10 +1123,7 @@ impl<'a, 't> Reader<'a, 't> {
                 if self.reading != Some(n.id()) =>
             {
                 // Read where it is instantiated, or at the end.
-                let file = self.shared.files.iter().position(|f| f.rel == self.file);
-                if let Some(file) = file {
-                    self.shared.deferred.borrow_mut().push((file, n));
-                }
+                self.shared.deferred.borrow_mut().push((self.file_index, n));
                 return;
             }
             "class_declaration" | "class_definition" | "abstract_class_declaration" => {

@@ -144,6 +144,18 @@ fn prop<'v>(props: &'v Val, name: &str) -> Option<&'v Val> {
     }
 }
 
+/// An IAM statement allowing `actions` on `resource`.
+fn allow(at: &Val, actions: Vec<Node>, resource: Node) -> Node {
+    map(
+        at,
+        vec![
+            ("Effect", str_node(at, "Allow")),
+            ("Action", node(at, Kind::Seq(actions))),
+            ("Resource", resource),
+        ],
+    )
+}
+
 /// `routeKey` -> `RouteKey`: an L1 property's CloudFormation name.
 fn pascal(k: &str) -> String {
     let mut c = k.chars();
@@ -1149,14 +1161,7 @@ impl Tx<'_> {
                 .iter()
                 .map(|a| str_node(t, a))
                 .collect();
-            let st = map(
-                t,
-                vec![
-                    ("Effect", str_node(t, "Allow")),
-                    ("Action", node(t, Kind::Seq(actions))),
-                    ("Resource", str_node(t, "*")),
-                ],
-            );
+            let st = allow(t, actions, str_node(t, "*"));
             self.statements.entry(role_id.clone()).or_default().push(st);
         }
         if let Some(V::List(stmts)) = prop(p, "initialPolicy").map(|x| &x.v) {
@@ -1467,6 +1472,27 @@ impl Tx<'_> {
         }
     }
 
+    /// Attaches a managed policy to a role, or to the role of a function.
+    fn add_managed_policy(&mut self, target: usize, arn: Node, at: &Val) {
+        let role = match self.app.constructs[target].class.as_str() {
+            "Role" => Some(self.id(target).to_string()),
+            _ => self.roles.get(&target).cloned(),
+        };
+        let Some(props) = role.and_then(|r| self.props_mut(&r)) else {
+            return;
+        };
+        match props.iter_mut().find(|(k, _)| k == "ManagedPolicyArns") {
+            Some((
+                _,
+                Node {
+                    kind: Kind::Seq(items),
+                    ..
+                },
+            )) => items.push(arn),
+            _ => props.push(("ManagedPolicyArns".into(), node(at, Kind::Seq(vec![arn])))),
+        }
+    }
+
     /// `target.method(grantee)`: the statements CDK's grant adds to the grantee's policy.
     fn grant(&mut self, target: usize, m: &str, grantee: &Val, at: &Val) {
         let class = self.app.constructs[target].class.clone();
@@ -1490,14 +1516,7 @@ impl Tx<'_> {
                 continue;
             }
             let actions: Vec<Node> = g.actions.iter().map(|a| str_node(at, a)).collect();
-            let st = map(
-                at,
-                vec![
-                    ("Effect", str_node(at, "Allow")),
-                    ("Action", node(at, Kind::Seq(actions))),
-                    ("Resource", node(at, Kind::Seq(resources))),
-                ],
-            );
+            let st = allow(at, actions, node(at, Kind::Seq(resources)));
             self.grant_to(grantee, st);
         }
     }
@@ -1515,14 +1534,7 @@ impl Tx<'_> {
             if actions.is_empty() {
                 return;
             }
-            let st = map(
-                at,
-                vec![
-                    ("Effect", str_node(at, "Allow")),
-                    ("Action", node(at, Kind::Seq(actions))),
-                    ("Resource", self.arn(at, target, "Arn")),
-                ],
-            );
+            let st = allow(at, actions, self.arn(at, target, "Arn"));
             self.grant_to(grantee, st);
             return;
         }
@@ -1657,14 +1669,7 @@ impl Tx<'_> {
                 .iter()
                 .map(|a| str_node(at, a))
                 .collect();
-                let st = map(
-                    at,
-                    vec![
-                        ("Effect", str_node(at, "Allow")),
-                        ("Action", node(at, Kind::Seq(actions))),
-                        ("Resource", str_node(at, "*")),
-                    ],
-                );
+                let st = allow(at, actions, str_node(at, "*"));
                 let grantee = Val {
                     v: V::Construct(target),
                     ..at.clone()
@@ -1672,34 +1677,15 @@ impl Tx<'_> {
                 self.grant_to(&grantee, st);
             }
             super::source::UNMODELLED_GRANT => {
-                let role = match self.app.constructs[target].class.as_str() {
-                    "Role" => Some(self.id(target).to_string()),
-                    _ => self.roles.get(&target).cloned(),
-                };
                 let what = match call.args.first().map(|a| &a.v) {
                     Some(V::Str(c)) => c.clone(),
                     _ => "a grant".into(),
                 };
-                let Some(role) = role else { return };
                 let policy = unknown(
                     at,
                     format!("the permissions `{what}(...)` grants (its construct is not modelled)"),
                 );
-                if let Some(props) = self.props_mut(&role) {
-                    match props.iter_mut().find(|(k, _)| k == "ManagedPolicyArns") {
-                        Some((
-                            _,
-                            Node {
-                                kind: Kind::Seq(items),
-                                ..
-                            },
-                        )) => items.push(policy),
-                        _ => props.push((
-                            "ManagedPolicyArns".into(),
-                            node(at, Kind::Seq(vec![policy])),
-                        )),
-                    }
-                }
+                self.add_managed_policy(target, policy, at);
             }
             // `api.addUsagePlan("Plan", { throttle })`: the plan is for this API (its stage is
             // attached with `addApiStage`, which fnguard does not follow).
@@ -1757,27 +1743,9 @@ impl Tx<'_> {
                 );
             }
             "addManagedPolicy" => {
-                let role = match self.app.constructs[target].class.as_str() {
-                    "Role" => Some(self.id(target).to_string()),
-                    _ => self.roles.get(&target).cloned(),
-                };
-                let (Some(role), Some(p)) = (role, call.args.first()) else {
-                    return;
-                };
-                let arn = self.managed_policy(p);
-                if let Some(props) = self.props_mut(&role) {
-                    match props.iter_mut().find(|(k, _)| k == "ManagedPolicyArns") {
-                        Some((
-                            _,
-                            Node {
-                                kind: Kind::Seq(items),
-                                ..
-                            },
-                        )) => items.push(arn),
-                        _ => {
-                            props.push(("ManagedPolicyArns".into(), node(at, Kind::Seq(vec![arn]))))
-                        }
-                    }
+                if let Some(p) = call.args.first() {
+                    let arn = self.managed_policy(p);
+                    self.add_managed_policy(target, arn, at);
                 }
             }
             // `role.attachInlinePolicy(policy)`, `policy.attachToRole(role)`.
