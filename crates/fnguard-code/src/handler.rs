@@ -2,12 +2,15 @@ use fnguard_model::{CodeFacts, Location};
 use std::path::{Path, PathBuf};
 
 const MAX_FILES: usize = 64;
+/// Java spreads an application over one file per class.
+const MAX_JAVA_FILES: usize = 256;
 const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Language {
     Python,
     JavaScript,
+    Java,
 }
 
 impl Language {
@@ -16,7 +19,17 @@ impl Language {
         match family? {
             "python" => Some(Language::Python),
             "nodejs" => Some(Language::JavaScript),
+            "java" => Some(Language::Java),
             _ => None,
+        }
+    }
+
+    /// The name the taint catalog's `langs` uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Language::Python => "python",
+            Language::JavaScript => "javascript",
+            Language::Java => "java",
         }
     }
 
@@ -26,6 +39,8 @@ impl Language {
             Some(Language::Python)
         } else if r.starts_with("nodejs") {
             Some(Language::JavaScript)
+        } else if r.starts_with("java") {
+            Some(Language::Java)
         } else {
             None
         }
@@ -81,7 +96,74 @@ fn candidates(code_dir: &Path, module: &str, lang: Language) -> Vec<PathBuf> {
             .iter()
             .map(|ext| code_dir.join(format!("{module}.{ext}")))
             .collect(),
+        Language::Java => {
+            let path = module.replace('.', "/");
+            java_roots(code_dir)
+                .into_iter()
+                .map(|r| r.join(format!("{path}.java")))
+                .collect()
+        }
     }
+}
+
+/// Where a Java code package keeps its sources: Maven/Gradle's `src/main/java`, or the
+/// directory itself.
+fn java_roots(code_dir: &Path) -> Vec<PathBuf> {
+    let mut roots = vec![code_dir.join("src/main/java"), code_dir.join("src")];
+    roots.retain(|r| r.is_dir());
+    roots.push(code_dir.to_path_buf());
+    roots
+}
+
+/// Classes that turn a Java web application into a Lambda handler: a handler naming one (or a
+/// handler file importing one) serves the application's servlets and controllers.
+const JAVA_ADAPTERS: &[&str] = &[
+    "com.amazonaws.serverless.proxy",
+    "org.springframework.cloud.function.adapter.aws",
+    "io.micronaut.function.aws",
+    "io.quarkus.amazon.lambda",
+];
+
+/// `com.example.App::handleRequest` / `com.example.App` (a `RequestHandler`'s
+/// `handleRequest`) as class and method.
+fn java_handler(handler: &str) -> (String, String) {
+    match handler.split_once("::") {
+        Some((class, method)) => (class.to_string(), method.to_string()),
+        None => (handler.to_string(), "handleRequest".to_string()),
+    }
+}
+
+/// Every Java source of the code package, at most `limit`, sorted (a web adapter's application
+/// is found by component scanning, not by imports).
+fn java_sources(code_dir: &Path, limit: usize) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let root = java_roots(code_dir).into_iter().next().unwrap_or_default();
+    let mut stack = vec![(root, 0usize)];
+    while let Some((dir, depth)) = stack.pop() {
+        if depth > 24 || out.len() >= limit {
+            break;
+        }
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        entries.sort();
+        for p in entries {
+            // Symlinked directories are not followed: a loop cannot trap the walk.
+            let Ok(meta) = std::fs::symlink_metadata(&p) else {
+                continue;
+            };
+            if meta.is_dir() {
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                if !matches!(name, "test" | "target" | "build" | ".git" | "node_modules") {
+                    stack.push((p, depth + 1));
+                }
+            } else if p.extension().is_some_and(|e| e == "java") && out.len() < limit {
+                out.push(p);
+            }
+        }
+    }
+    out
 }
 
 /// Where the analysis of a function starts.
@@ -147,6 +229,32 @@ pub fn analyze_entries_stored(
     let mut django = false;
     for entry in entries {
         match entry {
+            Entry::Handler(handler) if lang == Language::Java => {
+                let (class, method) = java_handler(handler);
+                if JAVA_ADAPTERS
+                    .iter()
+                    .any(|a| class.starts_with(&format!("{a}.")))
+                {
+                    // A library class serves the application: its routes are the entry points.
+                    for p in java_sources(code_dir, MAX_JAVA_FILES) {
+                        starts.push((p, None));
+                    }
+                    continue;
+                }
+                match candidates(code_dir, &class, lang)
+                    .into_iter()
+                    .find(|p| p.is_file())
+                {
+                    Some(file) => starts.push((file, Some(method))),
+                    None => {
+                        problems.push(format!(
+                            "no source file for the class `{class}` under {}",
+                            dir_label(root, code_dir)
+                        ));
+                        facts.complete = false;
+                    }
+                }
+            }
             Entry::Handler(handler) => {
                 let Some((module, func)) = handler.rsplit_once('.') else {
                     problems.push(format!("handler `{handler}` has no module part"));
@@ -211,7 +319,12 @@ pub fn analyze_entries_stored(
         let Ok(canonical) = path.canonicalize() else {
             continue;
         };
-        if seen.contains(&canonical) || seen.len() >= MAX_FILES {
+        let limit = if lang == Language::Java {
+            MAX_JAVA_FILES
+        } else {
+            MAX_FILES
+        };
+        if seen.contains(&canonical) || seen.len() >= limit {
             continue;
         }
         seen.push(canonical.clone());
@@ -235,6 +348,7 @@ pub fn analyze_entries_stored(
                     .is_some_and(|e| e == "ts" || e == "mts" || e == "tsx");
                 crate::javascript::scan_as(&text, handler_here, ts)
             }
+            Language::Java => crate::java::scan(&text, handler_here),
         };
         for (i, func) in &here {
             match func {
@@ -254,6 +368,7 @@ pub fn analyze_entries_stored(
                                 )
                                 .handler_line
                             }
+                            Language::Java => crate::java::scan(&text, Some(func)).handler_line,
                         }
                     };
                     if line.is_none() {
@@ -279,7 +394,7 @@ pub fn analyze_entries_stored(
             if let Some(p) = resolve_import(code_dir, &dir, import, lang) {
                 resolved.push((import.clone(), rel(root, &p)));
                 queue.push(p);
-            } else if !import.starts_with('.') {
+            } else if !import.starts_with('.') && lang != Language::Java {
                 // `from lib import name` is also recorded as `lib.name`: only a module whose
                 // top level is not in the package is outside it.
                 let top = import.split('.').next().unwrap_or(import);
@@ -287,6 +402,18 @@ pub fn analyze_entries_stored(
                     outside.push(import.clone());
                 }
             }
+        }
+        // A Java file that hands requests to a web framework's Lambda adapter serves the
+        // application's routes, which component scanning finds rather than imports.
+        if lang == Language::Java
+            && scan.imports.iter().any(|i| {
+                JAVA_ADAPTERS
+                    .iter()
+                    .any(|a| i.starts_with(&format!("{a}.")))
+            })
+        {
+            web_app = true;
+            queue.extend(java_sources(code_dir, MAX_JAVA_FILES));
         }
         outside.extend(scan.packages.iter().cloned());
         for why in crate::outside::not_followed(root, lang, &outside) {
@@ -316,6 +443,7 @@ pub fn analyze_entries_stored(
         for (local, spec, name) in &f.scan.bindings {
             // `from lib import db` may name a module; `import * as db`/`require()` a namespace.
             let whole = match lang {
+                Language::Java => None,
                 Language::Python => {
                     resolve_import(code_dir, &f.dir, &format!("{spec}.{name}"), lang)
                         .map(|p| (p, "*".to_string()))
@@ -344,6 +472,7 @@ pub fn analyze_entries_stored(
         }
         let (_, text, ts, _) = &sources[i];
         f.scan = match lang {
+            Language::Java => continue,
             Language::Python => crate::python::scan_with(text, f.handler.as_deref(), &seeds),
             Language::JavaScript => {
                 crate::javascript::scan_with(text, f.handler.as_deref(), *ts, &seeds)
@@ -511,6 +640,9 @@ fn resolve_import(
             }
             options.into_iter().find(|p| p.is_file())
         }
+        Language::Java => candidates(code_dir, import, lang)
+            .into_iter()
+            .find(|p| p.is_file()),
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod env;
 mod handler;
+mod java;
 mod javascript;
 mod keys;
 mod outside;
@@ -194,6 +195,9 @@ fn source_handler(
     handler: &str,
     lang: Language,
 ) -> Result<(String, Option<String>), String> {
+    if lang == Language::Java {
+        return Ok((handler.to_string(), None));
+    }
     let Some((module, func)) = handler.rsplit_once('.') else {
         return Ok((handler.to_string(), None));
     };
@@ -227,6 +231,7 @@ fn source_handler(
                 Language::JavaScript => ["js", "mjs", "cjs", "ts", "mts"]
                     .iter()
                     .any(|e| dir.join(format!("{candidate}.{e}")).is_file()),
+                Language::Java => false,
             };
             if exists {
                 let written = if lang == Language::Python {
@@ -318,6 +323,7 @@ fn web_server_entry(dir: &Path, handler: &str, lang: Language) -> Option<Entry> 
     let conventional: &[&str] = match lang {
         Language::Python => &["app", "main", "application", "server", "wsgi"],
         Language::JavaScript => &["index", "app", "server", "main", "src/index", "src/app"],
+        Language::Java => &[],
     };
     conventional.iter().find_map(|m| {
         let exists = match lang {
@@ -325,6 +331,7 @@ fn web_server_entry(dir: &Path, handler: &str, lang: Language) -> Option<Entry> 
             Language::JavaScript => ["js", "mjs", "cjs", "ts"]
                 .iter()
                 .any(|e| dir.join(format!("{m}.{e}")).is_file()),
+            Language::Java => false,
         };
         exists.then(|| Entry::WebApp {
             module: m.to_string(),
@@ -447,6 +454,7 @@ pub fn actions_in_source(lang: Language, text: &str, typescript: bool) -> Vec<St
     let scan = match lang {
         Language::Python => python::scan(text, None),
         Language::JavaScript => javascript::scan_as(text, None, typescript),
+        Language::Java => java::scan(text, None),
     };
     let mut out: Vec<String> = scan.calls.into_iter().map(|c| c.action).collect();
     out.sort();

@@ -201,6 +201,9 @@ pub(crate) fn not_followed(root: &Path, lang: Language, imports: &[String]) -> V
     let mut out = Vec::new();
     for import in imports {
         let reason = match lang {
+            // JDK and library classes are not repository code; classes of the package that
+            // exist were followed.
+            Language::Java => None,
             Language::Python => {
                 let top = import.split('.').next().unwrap_or(import);
                 if is_stdlib_or_modelled(top) {

@@ -96,6 +96,19 @@ pub struct Sink {
     pub kinds: Vec<String>,
     #[serde(default)]
     pub note: String,
+    /// The languages it applies to (`java`, `go`); none: Python and JavaScript, whose library
+    /// names the entries without one were written for.
+    #[serde(default)]
+    pub langs: Vec<String>,
+}
+
+impl Sink {
+    pub fn applies_to(&self, lang: &str) -> bool {
+        if self.langs.is_empty() {
+            return matches!(lang, "python" | "javascript" | "");
+        }
+        self.langs.iter().any(|l| l == lang)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

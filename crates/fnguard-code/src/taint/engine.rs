@@ -1555,7 +1555,9 @@ impl<'c> Analyzer<'c> {
         let method = callee.rsplit('.').next().unwrap_or("");
         let quote_removed = c.receiver.is_some()
             && c.args.len() == 2
-            && (method == "replaceAll" || (method == "replace" && self.files[fr.file].1.python))
+            && (method == "replaceAll"
+                || (method == "replace"
+                    && (self.files[fr.file].1.python || self.files[fr.file].1.lang == "java")))
             && matches!((&c.args[0], &c.args[1]), (Expr::Str(q, _), Expr::Str(r, _))
                 if (q == "'" || q == "\"") && !r.contains(q.as_str()));
         result.map(|mut t| {
@@ -2417,7 +2419,8 @@ impl<'c> Analyzer<'c> {
             _ => Vec::new(),
         };
         for s in cat.sinks.iter().filter(|s| !s.response) {
-            if !s.calls.iter().any(|p| callee_matches(p, &c.callee))
+            if !s.applies_to(module.lang)
+                || !s.calls.iter().any(|p| callee_matches(p, &c.callee))
                 || s.except_calls.iter().any(|p| callee_matches(p, &c.callee))
             {
                 continue;

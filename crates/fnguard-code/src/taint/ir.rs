@@ -161,6 +161,8 @@ pub struct Module {
     pub methods: Vec<FunctionDef>,
     /// Lowered from Python (string methods differ: `replace` replaces every occurrence).
     pub python: bool,
+    /// The source language (`python`, `javascript`, `java`, `go`): which catalog entries apply.
+    pub lang: &'static str,
     /// Routes declared with a literal path and no parameters (def position, path).
     pub static_routes: Vec<(Pos, String)>,
     /// Route handlers given by reference (`app.get('/x', handlers.list)`,

@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod engine;
 pub mod ir;
+pub mod lower_java;
 pub mod lower_js;
 pub mod lower_python;
 pub mod secrets;
@@ -63,6 +64,11 @@ const WEB_ADAPTERS: &[&str] = &[
     "hono/aws-lambda",
     "@h4ad/serverless-adapter",
     "lambda-api",
+    // Java: aws-serverless-java-container, Spring Cloud Function, Micronaut, Quarkus.
+    "com.amazonaws.serverless.proxy",
+    "org.springframework.cloud.function.adapter.aws",
+    "io.micronaut.function.aws",
+    "io.quarkus.amazon.lambda",
 ];
 
 fn imports_adapter(module: &ir::Module) -> bool {
@@ -160,8 +166,12 @@ pub fn analyze_stored(
         let module = match lang {
             crate::Language::Python => lower_python::lower(text),
             crate::Language::JavaScript => lower_js::lower(text, *ts),
+            crate::Language::Java => lower_java::lower(text),
         };
         let Some(mut module) = module else { continue };
+        if module.lang.is_empty() {
+            module.lang = lang.name();
+        }
         if imports_adapter(&module) {
             adapter_files.push(rel.clone());
         }

@@ -1,0 +1,444 @@
+//! Java handler files: the AWS SDK calls they make (SDK for Java v2 clients, async clients and
+//! the DynamoDB Enhanced Client; v1 `Amazon*` clients and `DynamoDBMapper`), the classes of the
+//! code package they use, and where the handler method is. Read from the lowered form, where a
+//! call on a typed variable, field or builder chain is already named by its type
+//! (`software.amazon.awssdk.services.s3.S3Client.putObject`).
+
+use crate::handler::{FileScan, ScannedCall};
+use crate::taint::ir::{self, Expr, Module, Stmt, Target};
+use std::collections::HashMap;
+
+/// Service package names of the SDK for Java that are not the IAM prefix.
+const PACKAGES: &[(&str, &str)] = &[
+    ("dynamodbv2", "dynamodb"),
+    ("simpleemail", "ses"),
+    ("simpleemailv2", "ses"),
+    ("sesv2", "ses"),
+    ("simplesystemsmanagement", "ssm"),
+    ("kinesisfirehose", "firehose"),
+    ("cloudwatchevents", "events"),
+    ("eventbridge", "events"),
+    ("stepfunctions", "states"),
+    ("sfn", "states"),
+    ("cloudwatchlogs", "logs"),
+    ("cloudwatch", "cloudwatch"),
+    ("cognitoidp", "cognito-idp"),
+    ("cognitoidentityprovider", "cognito-idp"),
+    ("apigatewaymanagementapi", "execute-api"),
+    ("bedrockruntime", "bedrock"),
+    ("bedrockagentruntime", "bedrock"),
+    ("iotdataplane", "iot"),
+    ("sagemakerruntime", "sagemaker"),
+];
+
+/// Calls on a client that configure or build it rather than call the service.
+const NOT_OPERATIONS: &[&str] = &[
+    "builder",
+    "create",
+    "build",
+    "region",
+    "credentialsProvider",
+    "httpClient",
+    "httpClientBuilder",
+    "overrideConfiguration",
+    "endpointOverride",
+    "close",
+    "serviceName",
+    "serviceClientConfiguration",
+    "utilities",
+    "waiter",
+    "withRegion",
+    "withCredentials",
+    "withClientConfiguration",
+    "withEndpointConfiguration",
+    "defaultClient",
+    "standard",
+    "shutdown",
+    "table",
+    "dynamoDbClient",
+    "extensions",
+    "presigner",
+    "getUrl",
+    "toString",
+    "hashCode",
+    "equals",
+];
+
+/// Methods of the DynamoDB Enhanced Client (`DynamoDbTable`, `DynamoDbEnhancedClient`) and of
+/// v1's `DynamoDBMapper`, by the low-level operation they use.
+const DYNAMODB_OBJECT_MAPPERS: &[(&str, &str)] = &[
+    ("putItem", "PutItem"),
+    ("getItem", "GetItem"),
+    ("updateItem", "UpdateItem"),
+    ("deleteItem", "DeleteItem"),
+    ("query", "Query"),
+    ("scan", "Scan"),
+    ("batchGetItem", "BatchGetItem"),
+    ("batchWriteItem", "BatchWriteItem"),
+    ("transactGetItems", "GetItem"),
+    ("transactWriteItems", "TransactWriteItems"),
+    ("createTable", "CreateTable"),
+    ("deleteTable", "DeleteTable"),
+    ("describeTable", "DescribeTable"),
+    // DynamoDBMapper (v1): `save` writes with UpdateItem unless told otherwise.
+    ("save", "UpdateItem"),
+    ("load", "GetItem"),
+    ("delete", "DeleteItem"),
+    ("batchSave", "BatchWriteItem"),
+    ("batchLoad", "BatchGetItem"),
+    ("batchDelete", "BatchWriteItem"),
+    ("count", "Query"),
+    ("queryPage", "Query"),
+    ("scanPage", "Scan"),
+    ("parallelScan", "Scan"),
+];
+
+pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
+    let Some(module) = crate::taint::lower_java::lower(text) else {
+        return FileScan::default();
+    };
+    let mut out = FileScan::default();
+    out.imports = classes_used(&module);
+    if let Some(h) = handler {
+        out.handler_line = module
+            .functions
+            .iter()
+            .find(|f| f.name == h)
+            .map(|f| (f.pos.line, f.pos.col));
+    }
+    let envs = env_bindings(&module);
+    let mut calls = Vec::new();
+    let mut collect = |c: &ir::Call| calls.push(c.clone());
+    ir::visit_body(&module.top, &mut |_| {}, &mut collect);
+    ir::each_function(&module, &mut |f| {
+        for s in &f.body {
+            ir::visit_body(std::slice::from_ref(s), &mut |_| {}, &mut |c| {
+                calls.push(c.clone())
+            });
+        }
+    });
+    let mut seen = std::collections::HashSet::new();
+    for c in calls {
+        if !seen.insert((c.pos, c.callee.clone())) {
+            continue;
+        }
+        for action in actions(&c.callee) {
+            let target = c.args.iter().find_map(|a| env_in(a, &envs, 0));
+            out.calls.push(ScannedCall {
+                action,
+                line: c.pos.line,
+                col: c.pos.col,
+                target,
+                keys: Vec::new(),
+            });
+        }
+    }
+    out
+}
+
+/// The IAM actions of a call named by type (`software.amazon.awssdk.services.sqs.SqsClient.
+/// sendMessage`, `com.amazonaws.services.s3.AmazonS3.putObject`).
+pub(crate) fn actions(callee: &str) -> Vec<String> {
+    let segments: Vec<&str> = callee.split('.').collect();
+    let Some(op) = segments.last().copied() else {
+        return Vec::new();
+    };
+    if NOT_OPERATIONS.contains(&op) || segments.len() < 3 {
+        return Vec::new();
+    }
+    let (service, type_at) = if let Some(rest) = callee.strip_prefix("software.amazon.awssdk.") {
+        let parts: Vec<&str> = rest.split('.').collect();
+        match parts.as_slice() {
+            ["services", svc, ..] => (svc.to_string(), 4),
+            ["enhanced", "dynamodb", ..] => ("dynamodbv2".to_string(), 5),
+            _ => return Vec::new(),
+        }
+    } else if let Some(rest) = callee.strip_prefix("com.amazonaws.services.") {
+        let svc = rest.split('.').next().unwrap_or_default();
+        (svc.to_string(), 4)
+    } else {
+        return Vec::new();
+    };
+    // The type right after the package (`S3Client`, `AmazonS3`, `DynamoDbTable`); calls
+    // reached through a builder chain keep the client type's position.
+    let Some(ty) = segments
+        .iter()
+        .skip(type_at - 1)
+        .find(|s| s.starts_with(|c: char| c.is_ascii_uppercase()))
+    else {
+        return Vec::new();
+    };
+    let between: Vec<&&str> = segments
+        .iter()
+        .skip_while(|s| *s != ty)
+        .skip(1)
+        .take_while(|s| **s != op)
+        .collect();
+    if between.iter().any(|s| !NOT_OPERATIONS.contains(s)) {
+        // `client.utilities().getUrl(...)`, `response.contents().stream()`: not an operation.
+        return Vec::new();
+    }
+    let prefix = PACKAGES
+        .iter()
+        .find(|(p, _)| *p == service)
+        .map(|(_, iam)| iam.to_string())
+        .or_else(|| crate::mapping::service_prefix(&service).map(str::to_string))
+        .unwrap_or(service.clone());
+    let object_mapper = matches!(
+        *ty,
+        "DynamoDbTable"
+            | "DynamoDbAsyncTable"
+            | "DynamoDbEnhancedClient"
+            | "DynamoDbEnhancedAsyncClient"
+            | "DynamoDbIndex"
+            | "DynamoDBMapper"
+    );
+    if object_mapper {
+        return DYNAMODB_OBJECT_MAPPERS
+            .iter()
+            .find(|(m, _)| *m == op)
+            .map(|(_, a)| crate::mapping::action_for("dynamodb", a))
+            .unwrap_or_default();
+    }
+    let is_client = ty.ends_with("Client")
+        || ty.ends_with("AsyncClient")
+        || ty.starts_with("Amazon")
+        || ty.starts_with("AWS");
+    if !is_client || ty.ends_with("Builder") {
+        return Vec::new();
+    }
+    let op = op
+        .strip_suffix("Paginator")
+        .unwrap_or(op)
+        .trim_end_matches("Async");
+    crate::mapping::action_for(&prefix, op)
+}
+
+/// The classes of the code package a file may use: its imports and the classes of its own
+/// package it names. Which exist is decided by looking for their files.
+fn classes_used(module: &Module) -> Vec<String> {
+    let mut out: Vec<String> = module
+        .local_imports
+        .iter()
+        .map(|(_, spec, _)| spec.clone())
+        .collect();
+    let mut add = |name: &str| {
+        let segments: Vec<&str> = name.split('.').collect();
+        let Some(class_at) = segments
+            .iter()
+            .position(|s| s.starts_with(|c: char| c.is_ascii_uppercase()))
+        else {
+            return;
+        };
+        if class_at == 0 {
+            return;
+        }
+        let class = segments[..=class_at].join(".");
+        if !out.contains(&class) {
+            out.push(class);
+        }
+    };
+    let mut visit = |c: &ir::Call| add(&c.callee);
+    ir::visit_body(&module.top, &mut |_| {}, &mut visit);
+    ir::each_function(module, &mut |f| {
+        ir::visit_body(&f.body, &mut |_| {}, &mut |c| add(&c.callee));
+    });
+    out.retain(|c| {
+        !c.starts_with("java.") && !c.starts_with("javax.") && !c.starts_with("jakarta.")
+    });
+    out
+}
+
+/// Names assigned from an environment variable anywhere in the file (fields, locals):
+/// `TABLE = System.getenv("TABLE_NAME")`, and names assigned from those.
+fn env_bindings(module: &Module) -> HashMap<String, String> {
+    let mut assigns: Vec<(String, Expr)> = Vec::new();
+    let mut stmts: Vec<&Stmt> = module.top.iter().collect();
+    let mut bodies: Vec<Vec<Stmt>> = Vec::new();
+    ir::each_function(module, &mut |f| bodies.push(f.body.clone()));
+    for b in &bodies {
+        stmts.extend(b.iter());
+    }
+    let mut stack = stmts;
+    while let Some(s) = stack.pop() {
+        match s {
+            Stmt::Assign { targets, value, .. } => {
+                for t in targets {
+                    if let Target::Name(n) = t {
+                        assigns.push((n.clone(), value.clone()));
+                    }
+                }
+            }
+            Stmt::If {
+                then, otherwise, ..
+            } => stack.extend(then.iter().chain(otherwise.iter())),
+            Stmt::Loop { body, .. } => stack.extend(body.iter()),
+            Stmt::Try {
+                body,
+                handlers,
+                finally,
+            } => {
+                stack.extend(body.iter().chain(finally.iter()));
+                for (_, h, _) in handlers {
+                    stack.extend(h.iter());
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out: HashMap<String, String> = HashMap::new();
+    for _ in 0..3 {
+        for (name, value) in &assigns {
+            if out.contains_key(name) {
+                continue;
+            }
+            if let Some(env) = env_in(value, &out, 0) {
+                out.insert(name.clone(), env);
+            }
+        }
+    }
+    out
+}
+
+/// The environment variable an expression is built from: `System.getenv("X")`, a name bound to
+/// one, or a request builder given one (`PutItemRequest.builder().tableName(TABLE)`).
+fn env_in(e: &Expr, names: &HashMap<String, String>, depth: usize) -> Option<String> {
+    if depth > 24 {
+        return None;
+    }
+    match e {
+        Expr::Name(n, _) => names.get(n).cloned(),
+        Expr::Call(c) => {
+            if c.callee == "java.lang.System.getenv" || c.callee.ends_with("System.getenv") {
+                if let Some(Expr::Str(s, _)) = c.args.first() {
+                    return Some(s.clone());
+                }
+            }
+            c.args
+                .iter()
+                .chain(c.receiver.iter())
+                .find_map(|a| env_in(a, names, depth + 1))
+        }
+        Expr::Member { obj, .. } => env_in(obj, names, depth + 1),
+        // A request given as a builder lambda (`r -> r.queueUrl(URL)`).
+        Expr::Function(f) => {
+            let mut found = None;
+            ir::visit_body(&f.body, &mut |_| {}, &mut |c| {
+                if found.is_none() {
+                    found = env_in(&Expr::Call(Box::new(c.clone())), names, depth + 1);
+                }
+            });
+            found
+        }
+        Expr::Concat(parts, _)
+        | Expr::Seq(parts, _)
+        | Expr::Op(_, parts, _)
+        | Expr::Other(parts, _) => parts.iter().find_map(|p| env_in(p, names, depth + 1)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(src: &str) -> Vec<(String, Option<String>)> {
+        let mut v: Vec<(String, Option<String>)> = scan(src, None)
+            .calls
+            .into_iter()
+            .map(|c| (c.action, c.target))
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn sdk_v2_clients_builders_and_enhanced_client() {
+        let src = r#"
+package com.example;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.enhanced.dynamodb.DynamoDbTable;
+public class Handler {
+    private static final String BUCKET = System.getenv("BUCKET_NAME");
+    private final S3Client s3 = S3Client.create();
+    private final SqsAsyncClient sqs = SqsAsyncClient.builder().build();
+    private DynamoDbTable<Order> orders;
+    public String handleRequest(Object event) {
+        s3.putObject(PutObjectRequest.builder().bucket(BUCKET).key("k").build(), body);
+        sqs.sendMessage(r -> r.queueUrl(System.getenv("QUEUE_URL")));
+        orders.putItem(order);
+        s3.utilities().getUrl(x);
+        return "ok";
+    }
+}
+"#;
+        assert_eq!(
+            found(src),
+            vec![
+                ("dynamodb:PutItem".to_string(), None),
+                ("s3:PutObject".to_string(), Some("BUCKET_NAME".to_string())),
+                ("sqs:SendMessage".to_string(), Some("QUEUE_URL".to_string())),
+            ]
+        );
+    }
+
+    #[test]
+    fn sdk_v1_clients_and_mapper() {
+        let src = r#"
+import com.amazonaws.services.s3.AmazonS3;
+import com.amazonaws.services.s3.AmazonS3ClientBuilder;
+import com.amazonaws.services.dynamodbv2.datamodeling.DynamoDBMapper;
+import com.amazonaws.services.sns.AmazonSNS;
+public class H {
+    public void handle(AmazonSNS sns) {
+        AmazonS3 s3 = AmazonS3ClientBuilder.defaultClient();
+        s3.getObject("b", "k");
+        DynamoDBMapper mapper = new DynamoDBMapper(client);
+        mapper.load(Item.class, id);
+        sns.publish(topic, "m");
+    }
+}
+"#;
+        let actions: Vec<String> = found(src).into_iter().map(|(a, _)| a).collect();
+        assert_eq!(
+            actions,
+            vec!["dynamodb:GetItem", "s3:GetObject", "sns:Publish"]
+        );
+    }
+
+    #[test]
+    fn not_operations_and_non_sdk_calls() {
+        assert!(actions("software.amazon.awssdk.services.s3.S3Client.builder").is_empty());
+        assert!(actions("java.sql.Statement.execute").is_empty());
+        assert!(
+            actions("software.amazon.awssdk.services.s3.model.PutObjectRequest.builder").is_empty()
+        );
+        assert_eq!(
+            actions("software.amazon.awssdk.services.s3.S3Client.listObjectsV2Paginator"),
+            vec!["s3:ListBucket"]
+        );
+    }
+
+    #[test]
+    fn classes_of_the_package_and_imports_are_followed() {
+        let src = r#"
+package com.example;
+import com.example.db.Repo;
+public class H {
+    public void handle(Object e) { Repo.save(e); Helper.run(e); new Util().go(); }
+}
+"#;
+        let mut i = scan(src, None).imports;
+        i.sort();
+        assert_eq!(
+            i,
+            vec![
+                "com.example.Helper",
+                "com.example.Util",
+                "com.example.db.Repo"
+            ]
+        );
+    }
+}
