@@ -66,10 +66,50 @@ pub(crate) fn locate(
     } else {
         format!("`{uri}` is not in the tree (a build output?)")
     };
+    if runtime.is_some_and(|r| r.starts_with("java")) {
+        if let Some(project) = java_project(base, uri) {
+            let shown = crate::relative_dir(root, &project);
+            return CodeLoc {
+                origin: Some(format!(
+                    "{why}; the project that builds it (`{}`) was read",
+                    if shown.is_empty() { "." } else { &shown }
+                )),
+                dir: Some(project),
+                missing: None,
+            };
+        }
+    }
     let hint = Path::new(uri)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned());
     search(base, root, &why, handler, runtime, taken, hint.as_deref())
+}
+
+/// The Maven or Gradle project whose build writes a Java archive (`orders/target/app.jar`,
+/// `app/build/libs/app-all.jar`, `build/distributions/app.zip` -> `orders`, `app`, `.`), when it
+/// is in the tree. Its handler may be a library class (Spring Cloud Function's
+/// `FunctionInvoker`), so the project is found by the archive's path, not by the handler.
+pub(crate) fn java_project(base: &Path, archive: &str) -> Option<PathBuf> {
+    let archive = archive.trim().trim_start_matches("./");
+    let lower = archive.to_ascii_lowercase();
+    if ![".zip", ".jar"].iter().any(|e| lower.ends_with(e)) {
+        return None;
+    }
+    let prefix = ["target/", "build/libs/", "build/distributions/"]
+        .iter()
+        .find_map(|m| {
+            if archive.starts_with(m) {
+                Some("")
+            } else {
+                archive.find(&format!("/{m}")).map(|i| &archive[..i])
+            }
+        })?;
+    let dir = base.join(prefix);
+    let is_project = ["pom.xml", "build.gradle", "build.gradle.kts"]
+        .iter()
+        .any(|f| dir.join(f).is_file())
+        || dir.join("src/main/java").is_dir();
+    is_project.then_some(dir)
 }
 
 /// Looks for the handler's source under `base` and says which directory was used. A directory
@@ -140,7 +180,8 @@ pub(crate) enum Found {
 }
 
 /// The directory under `base` that holds the handler's module (`index.handler` → `index.js`,
-/// `app.main.handler` → `app/main.py`), nearest first; Python and Node.js only.
+/// `app.main.handler` → `app/main.py`, `com.x.App::handleRequest` → the project holding
+/// `src/main/java/com/x/App.java`), nearest first; Python, Node.js and Java.
 pub(crate) fn find_handler_dir(
     base: &Path,
     handler: &str,
@@ -148,11 +189,26 @@ pub(crate) fn find_handler_dir(
     taken: &[(PathBuf, String)],
     hint: Option<&str>,
 ) -> Found {
-    let Some((module, _)) = handler.rsplit_once('.') else {
+    let runtime = runtime.unwrap_or("");
+    // Java: `com.example.App::handleRequest` or `com.example.App`, in a Maven/Gradle project
+    // (`src/main/java/com/example/App.java`) or a plain source tree.
+    let java_class = runtime
+        .starts_with("java")
+        .then(|| handler.split("::").next().unwrap_or(handler));
+    let Some((module, _)) = java_class
+        .map(|c| (c, ""))
+        .or_else(|| handler.rsplit_once('.'))
+    else {
         return Found::None;
     };
-    let runtime = runtime.unwrap_or("");
-    let files: Vec<String> = if runtime.starts_with("python") {
+    let files: Vec<String> = if let Some(class) = java_class {
+        let path = class.replace('.', "/");
+        vec![
+            format!("src/main/java/{path}.java"),
+            format!("src/{path}.java"),
+            format!("{path}.java"),
+        ]
+    } else if runtime.starts_with("python") {
         vec![format!("{}.py", module.replace('.', "/"))]
     } else if runtime.starts_with("nodejs") {
         ["js", "mjs", "cjs", "ts", "mts"]
@@ -225,6 +281,47 @@ pub(crate) fn find_handler_dir(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn java_archives_resolve_to_the_project_that_builds_them() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("orders/src/main/java/com/x")).unwrap();
+        std::fs::write(
+            dir.path().join("orders/src/main/java/com/x/App.java"),
+            "package com.x; class App {}",
+        )
+        .unwrap();
+        let loc = locate(
+            dir.path(),
+            dir.path(),
+            "orders/target/orders-1.0.jar",
+            Some("com.x.App::handleRequest"),
+            Some("java21"),
+            &[],
+        );
+        assert_eq!(
+            loc.dir.as_deref(),
+            Some(dir.path().join("orders").as_path())
+        );
+        assert!(loc.origin.unwrap().contains("built at deploy time"));
+        // A library class as the handler: the project is found by the archive's path.
+        let adapter = locate(
+            dir.path(),
+            dir.path(),
+            "./orders/target/orders-1.0-aws.jar",
+            Some("org.springframework.cloud.function.adapter.aws.FunctionInvoker::handleRequest"),
+            Some("java21"),
+            &[],
+        );
+        assert_eq!(
+            adapter.dir.as_deref(),
+            Some(dir.path().join("orders").as_path())
+        );
+        assert!(adapter
+            .origin
+            .unwrap()
+            .contains("the project that builds it"));
+    }
 
     #[test]
     fn build_outputs_resolve_to_the_handler_source() {

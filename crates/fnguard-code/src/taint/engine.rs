@@ -2849,7 +2849,7 @@ fn sink_accepts(s: &Sink, expr: &Expr, t: &Taint, host_fixed: bool) -> bool {
             let method = c.callee.rsplit('.').next().unwrap_or("");
             if !matches!(
                 method,
-                "format" | "join" | "replace" | "concat" | "strip" | "trim"
+                "format" | "join" | "replace" | "concat" | "strip" | "trim" | "toString"
             ) {
                 return false;
             }

@@ -183,7 +183,21 @@ fn add_archive_source(ev: &Evaluator<'_>, block: &hcl_edit::structure::Block, at
             }
             (None, None) => None,
         };
-        if let (Some(why), Some(h)) = (described, handler) {
+        let project = runtime
+            .as_deref()
+            .filter(|r| r.starts_with("java"))
+            .and(filename.as_deref())
+            .and_then(|f| crate::codeloc::java_project(&ev.module.dir, f));
+        if let (Some(why), Some(dir)) = (described.as_ref(), project) {
+            let shown = crate::relative_dir(&ev.module.root, &dir);
+            found = Some((
+                dir,
+                Some(format!(
+                    "{why}; the project that builds it (`{}`) was read",
+                    if shown.is_empty() { "." } else { &shown }
+                )),
+            ));
+        } else if let (Some(why), Some(h)) = (described, handler) {
             let hint = filename
                 .as_deref()
                 .and_then(|f| Path::new(f).file_stem())
