@@ -11,6 +11,7 @@ pub enum Language {
     Python,
     JavaScript,
     Java,
+    Go,
 }
 
 impl Language {
@@ -20,6 +21,7 @@ impl Language {
             "python" => Some(Language::Python),
             "nodejs" => Some(Language::JavaScript),
             "java" => Some(Language::Java),
+            "go" => Some(Language::Go),
             _ => None,
         }
     }
@@ -30,6 +32,7 @@ impl Language {
             Language::Python => "python",
             Language::JavaScript => "javascript",
             Language::Java => "java",
+            Language::Go => "go",
         }
     }
 
@@ -41,6 +44,8 @@ impl Language {
             Some(Language::JavaScript)
         } else if r.starts_with("java") {
             Some(Language::Java)
+        } else if r.starts_with("go") {
+            Some(Language::Go)
         } else {
             None
         }
@@ -103,7 +108,127 @@ fn candidates(code_dir: &Path, module: &str, lang: Language) -> Vec<PathBuf> {
                 .map(|r| r.join(format!("{path}.java")))
                 .collect()
         }
+        Language::Go => Vec::new(),
     }
+}
+
+/// The Go source files of one package directory (not tests), sorted.
+fn go_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_file()
+                && p.extension().is_some_and(|e| e == "go")
+                && !p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.ends_with("_test.go"))
+        })
+        .collect();
+    files.sort();
+    files.truncate(MAX_FILES);
+    files
+}
+
+/// The `main` package that starts the Lambda runtime (`lambda.Start`): the code directory
+/// itself, or the directory below it named like the handler (`bin/hello` -> `hello/`,
+/// `cmd/hello/`), or the only one that does. Returns the package's files and the one calling
+/// `lambda.Start`.
+fn go_main_package(code_dir: &Path, handler: &str) -> Result<(Vec<PathBuf>, PathBuf), String> {
+    let starts = |dir: &Path| -> Option<PathBuf> {
+        go_files(dir).into_iter().find(|f| {
+            read(f).is_some_and(|t| {
+                t.contains("package main") && (t.contains(".Start(") || t.contains(".StartWith"))
+            })
+        })
+    };
+    let name = handler.rsplit('/').next().unwrap_or(handler);
+    let mut candidates = vec![code_dir.to_path_buf()];
+    for rel in [
+        name.to_string(),
+        format!("cmd/{name}"),
+        format!("functions/{name}"),
+    ] {
+        candidates.push(code_dir.join(rel));
+    }
+    for c in &candidates {
+        if let Some(f) = starts(c) {
+            return Ok((go_files(c), f));
+        }
+    }
+    // Below the code directory, at most three levels deep.
+    let mut found = Vec::new();
+    let mut level = vec![code_dir.to_path_buf()];
+    for _ in 0..3 {
+        let mut next = Vec::new();
+        for d in &level {
+            let Ok(entries) = std::fs::read_dir(d) else {
+                continue;
+            };
+            let mut subdirs: Vec<PathBuf> = entries
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.path())
+                .filter(|p| {
+                    !p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with('.') || n == "vendor" || n == "node_modules")
+                })
+                .collect();
+            subdirs.sort();
+            for s in &subdirs {
+                if let Some(f) = starts(s) {
+                    found.push((s.clone(), f));
+                }
+            }
+            next.extend(subdirs);
+        }
+        if next.len() > 500 {
+            break;
+        }
+        level = next;
+    }
+    match found.len() {
+        1 => {
+            let (dir, f) = found.remove(0);
+            Ok((go_files(&dir), f))
+        }
+        0 => Err(format!(
+            "no `main` package calling `lambda.Start` for the handler `{handler}`"
+        )),
+        _ => Err(format!(
+            "several `main` packages call `lambda.Start` ({}); fnguard does not guess which one the handler `{handler}` is built from",
+            found
+                .iter()
+                .take(4)
+                .map(|(d, _)| format!("`{}`", d.file_name().and_then(|n| n.to_str()).unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// The Go module a code directory belongs to: its path (`github.com/me/app`) and directory.
+fn go_module(code_dir: &Path) -> Option<(String, PathBuf)> {
+    let mut dir = Some(code_dir);
+    for _ in 0..8 {
+        let d = dir?;
+        if let Some(text) = read(&d.join("go.mod")) {
+            let module = text
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("module "))?
+                .trim()
+                .trim_matches('"')
+                .to_string();
+            return Some((module, d.to_path_buf()));
+        }
+        dir = d.parent();
+    }
+    None
 }
 
 /// Where a Java code package keeps its sources: Maven/Gradle's `src/main/java`, or the
@@ -227,8 +352,25 @@ pub fn analyze_entries_stored(
     // (entry file, function to run as handler or None for a web app).
     let mut starts: Vec<(PathBuf, Option<String>)> = Vec::new();
     let mut django = false;
+    // The other files of a Go handler's package: read with it.
+    let mut go_siblings: Vec<PathBuf> = Vec::new();
     for entry in entries {
         match entry {
+            Entry::Handler(handler) if lang == Language::Go => {
+                match go_main_package(code_dir, handler) {
+                    Ok((files, start)) => {
+                        starts.push((
+                            start.clone(),
+                            Some(crate::taint::lower_go::ENTRY.to_string()),
+                        ));
+                        go_siblings.extend(files.into_iter().filter(|f| *f != start));
+                    }
+                    Err(why) => {
+                        problems.push(why);
+                        facts.complete = false;
+                    }
+                }
+            }
             Entry::Handler(handler) if lang == Language::Java => {
                 let (class, method) = java_handler(handler);
                 if JAVA_ADAPTERS
@@ -309,7 +451,13 @@ pub fn analyze_entries_stored(
             }
         }
     }
-    let mut queue: Vec<PathBuf> = starts.iter().rev().map(|(p, _)| p.clone()).collect();
+    let mut queue: Vec<PathBuf> = go_siblings.iter().rev().cloned().collect();
+    queue.extend(starts.iter().rev().map(|(p, _)| p.clone()));
+    let go_mod = if lang == Language::Go {
+        go_module(code_dir)
+    } else {
+        None
+    };
     let mut seen: Vec<PathBuf> = Vec::new();
     let mut scanned: Vec<Scanned> = Vec::new();
     let mut sources: Vec<crate::taint::Source> = Vec::new();
@@ -349,6 +497,7 @@ pub fn analyze_entries_stored(
                 crate::javascript::scan_as(&text, handler_here, ts)
             }
             Language::Java => crate::java::scan(&text, handler_here),
+            Language::Go => crate::go::scan(&text, handler_here),
         };
         for (i, func) in &here {
             match func {
@@ -369,6 +518,7 @@ pub fn analyze_entries_stored(
                                 .handler_line
                             }
                             Language::Java => crate::java::scan(&text, Some(func)).handler_line,
+                            Language::Go => crate::go::scan(&text, Some(func)).handler_line,
                         }
                     };
                     if line.is_none() {
@@ -391,6 +541,23 @@ pub fn analyze_entries_stored(
         let mut resolved = Vec::new();
         let mut outside = Vec::new();
         for import in &scan.imports {
+            // A Go import of the module's own packages is every file of that directory.
+            if lang == Language::Go {
+                if let Some((module, mod_dir)) = &go_mod {
+                    let sub = if import == module {
+                        Some("")
+                    } else {
+                        import.strip_prefix(&format!("{module}/"))
+                    };
+                    if let Some(sub) = sub {
+                        for p in go_files(&mod_dir.join(sub)) {
+                            resolved.push((import.clone(), rel(root, &p)));
+                            queue.push(p);
+                        }
+                    }
+                }
+                continue;
+            }
             if let Some(p) = resolve_import(code_dir, &dir, import, lang) {
                 resolved.push((import.clone(), rel(root, &p)));
                 queue.push(p);
@@ -443,7 +610,7 @@ pub fn analyze_entries_stored(
         for (local, spec, name) in &f.scan.bindings {
             // `from lib import db` may name a module; `import * as db`/`require()` a namespace.
             let whole = match lang {
-                Language::Java => None,
+                Language::Java | Language::Go => None,
                 Language::Python => {
                     resolve_import(code_dir, &f.dir, &format!("{spec}.{name}"), lang)
                         .map(|p| (p, "*".to_string()))
@@ -472,7 +639,7 @@ pub fn analyze_entries_stored(
         }
         let (_, text, ts, _) = &sources[i];
         f.scan = match lang {
-            Language::Java => continue,
+            Language::Java | Language::Go => continue,
             Language::Python => crate::python::scan_with(text, f.handler.as_deref(), &seeds),
             Language::JavaScript => {
                 crate::javascript::scan_with(text, f.handler.as_deref(), *ts, &seeds)
@@ -643,6 +810,7 @@ fn resolve_import(
         Language::Java => candidates(code_dir, import, lang)
             .into_iter()
             .find(|p| p.is_file()),
+        Language::Go => None,
     }
 }
 

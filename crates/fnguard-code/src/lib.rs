@@ -4,6 +4,7 @@
 //! `lib-dynamodb`, SDK v2 clients and `DocumentClient`).
 
 mod env;
+mod go;
 mod handler;
 mod java;
 mod javascript;
@@ -114,13 +115,17 @@ fn analyze_one(root: &Path, f: &mut Function, stored: &taint::Stored) {
     let Some(code) = f.code_path.clone() else {
         return;
     };
-    let Some(lang) = Language::of_family(f.family()) else {
-        return;
-    };
     let dir = if code.is_empty() {
         root.to_path_buf()
     } else {
         root.join(&code)
+    };
+    // An OS-only runtime (`provided.al2023`) runs whatever binary the package builds: Go when
+    // the code is Go.
+    let lang = match Language::of_family(f.family()) {
+        Some(l) => l,
+        None if f.family() == Some("provided") && holds_go_code(&dir) => Language::Go,
+        None => return,
     };
     if !dir.is_dir() {
         if f.code_missing.is_none() {
@@ -187,6 +192,27 @@ fn analyze_one(root: &Path, f: &mut Function, stored: &taint::Stored) {
     ));
 }
 
+/// Whether a code directory holds a Go program: a module file or Go sources in it or in a
+/// directory just below it (`hello/main.go`).
+fn holds_go_code(dir: &Path) -> bool {
+    let has_go = |d: &Path| {
+        d.join("go.mod").is_file()
+            || std::fs::read_dir(d).is_ok_and(|es| {
+                es.flatten()
+                    .any(|e| e.path().extension().is_some_and(|x| x == "go"))
+            })
+    };
+    if has_go(dir) {
+        return true;
+    }
+    std::fs::read_dir(dir).is_ok_and(|es| {
+        es.flatten()
+            .take(200)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .any(|e| has_go(&e.path()))
+    })
+}
+
 /// The handler as it can be read here: written in the tree, or under a build directory whose
 /// sources are beside it (`dist/api.main` read from `src/api.ts`), with a note saying so.
 fn source_handler(
@@ -195,7 +221,7 @@ fn source_handler(
     handler: &str,
     lang: Language,
 ) -> Result<(String, Option<String>), String> {
-    if lang == Language::Java {
+    if matches!(lang, Language::Java | Language::Go) {
         return Ok((handler.to_string(), None));
     }
     let Some((module, func)) = handler.rsplit_once('.') else {
@@ -231,7 +257,7 @@ fn source_handler(
                 Language::JavaScript => ["js", "mjs", "cjs", "ts", "mts"]
                     .iter()
                     .any(|e| dir.join(format!("{candidate}.{e}")).is_file()),
-                Language::Java => false,
+                Language::Java | Language::Go => false,
             };
             if exists {
                 let written = if lang == Language::Python {
@@ -323,7 +349,7 @@ fn web_server_entry(dir: &Path, handler: &str, lang: Language) -> Option<Entry> 
     let conventional: &[&str] = match lang {
         Language::Python => &["app", "main", "application", "server", "wsgi"],
         Language::JavaScript => &["index", "app", "server", "main", "src/index", "src/app"],
-        Language::Java => &[],
+        Language::Java | Language::Go => &[],
     };
     conventional.iter().find_map(|m| {
         let exists = match lang {
@@ -331,7 +357,7 @@ fn web_server_entry(dir: &Path, handler: &str, lang: Language) -> Option<Entry> 
             Language::JavaScript => ["js", "mjs", "cjs", "ts"]
                 .iter()
                 .any(|e| dir.join(format!("{m}.{e}")).is_file()),
-            Language::Java => false,
+            Language::Java | Language::Go => false,
         };
         exists.then(|| Entry::WebApp {
             module: m.to_string(),
@@ -455,6 +481,7 @@ pub fn actions_in_source(lang: Language, text: &str, typescript: bool) -> Vec<St
         Language::Python => python::scan(text, None),
         Language::JavaScript => javascript::scan_as(text, None, typescript),
         Language::Java => java::scan(text, None),
+        Language::Go => go::scan(text, None),
     };
     let mut out: Vec<String> = scan.calls.into_iter().map(|c| c.action).collect();
     out.sort();

@@ -203,7 +203,7 @@ pub(crate) fn not_followed(root: &Path, lang: Language, imports: &[String]) -> V
         let reason = match lang {
             // JDK and library classes are not repository code; classes of the package that
             // exist were followed.
-            Language::Java => None,
+            Language::Java | Language::Go => None,
             Language::Python => {
                 let top = import.split('.').next().unwrap_or(import);
                 if is_stdlib_or_modelled(top) {

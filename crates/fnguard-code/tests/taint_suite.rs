@@ -57,6 +57,8 @@ fn run(lang_dir: &str, lang: Language, ext: &str) -> (BTreeMap<String, Score>, V
         let stem = name.trim_end_matches(&format!(".{ext}"));
         let handler = if lang == Language::Java {
             format!("{stem}::handleRequest")
+        } else if lang == Language::Go {
+            "bootstrap".to_string()
         } else {
             format!("{stem}.handler")
         };
@@ -91,6 +93,7 @@ fn precision_and_recall_on_the_suite() {
         ("python", Language::Python, "py"),
         ("javascript", Language::JavaScript, "js"),
         ("java", Language::Java, "java"),
+        ("go", Language::Go, "go"),
     ] {
         let (scores, mistakes, n) = run(dir, lang, ext);
         cases += n;

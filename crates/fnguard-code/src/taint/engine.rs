@@ -2849,7 +2849,16 @@ fn sink_accepts(s: &Sink, expr: &Expr, t: &Taint, host_fixed: bool) -> bool {
             let method = c.callee.rsplit('.').next().unwrap_or("");
             if !matches!(
                 method,
-                "format" | "join" | "replace" | "concat" | "strip" | "trim" | "toString"
+                "format"
+                    | "join"
+                    | "replace"
+                    | "concat"
+                    | "strip"
+                    | "trim"
+                    | "toString"
+                    | "Sprintf"
+                    | "Sprint"
+                    | "Join"
             ) {
                 return false;
             }

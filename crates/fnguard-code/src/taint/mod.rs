@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod engine;
 pub mod ir;
+pub mod lower_go;
 pub mod lower_java;
 pub mod lower_js;
 pub mod lower_python;
@@ -162,11 +163,13 @@ pub fn analyze_stored(
     let mut analyzer = engine::Analyzer::new(catalog);
     analyzer.event_origin = stored.event.as_ref().map(|o| o.note.clone());
     let mut adapter_files: Vec<String> = Vec::new();
+    let mut lowered: Vec<(String, ir::Module, String)> = Vec::new();
     for (rel, text, ts, resolved) in sources.iter() {
         let module = match lang {
             crate::Language::Python => lower_python::lower(text),
             crate::Language::JavaScript => lower_js::lower(text, *ts),
             crate::Language::Java => lower_java::lower(text),
+            crate::Language::Go => lower_go::lower(text),
         };
         let Some(mut module) = module else { continue };
         if module.lang.is_empty() {
@@ -199,8 +202,20 @@ pub fn analyze_stored(
                 }
             }
         }
+        // A Go package is every file of its directory: an import binds all of them.
+        if lang == crate::Language::Go {
+            for (w, path) in resolved {
+                extra.push((w.clone(), path.clone(), None));
+            }
+        }
         module.local_imports.extend(extra);
-        analyzer.add_file(rel.clone(), module, text.clone());
+        lowered.push((rel.clone(), module, text.clone()));
+    }
+    if lang == crate::Language::Go {
+        go_package_siblings(&mut lowered);
+    }
+    for (rel, module, text) in lowered {
+        analyzer.add_file(rel, module, text);
     }
     for ((file, line, col), origin) in &stored.reads {
         if let Some(id) = analyzer.file_id(file) {
@@ -392,6 +407,46 @@ fn powertools_event_logging(rel: &str, text: &str) -> Vec<CodeFinding> {
         }
     }
     out
+}
+
+/// Functions of the other files of a Go package are called by plain name: each file binds
+/// them to the file that defines them.
+fn go_package_siblings(lowered: &mut [(String, ir::Module, String)]) {
+    let dir_of = |rel: &str| {
+        rel.rsplit_once('/')
+            .map(|(d, _)| d.to_string())
+            .unwrap_or_default()
+    };
+    let defs: Vec<(String, String, Vec<String>)> = lowered
+        .iter()
+        .map(|(rel, m, _)| {
+            (
+                dir_of(rel),
+                rel.clone(),
+                m.functions
+                    .iter()
+                    .map(|f| f.name.clone())
+                    .filter(|n| n != lower_go::ENTRY)
+                    .collect(),
+            )
+        })
+        .collect();
+    for (rel, module, _) in lowered.iter_mut() {
+        let dir = dir_of(rel);
+        for (d, other, names) in &defs {
+            if *d != dir || other == rel {
+                continue;
+            }
+            for n in names {
+                if module.functions.iter().any(|f| f.name == *n) {
+                    continue;
+                }
+                module
+                    .local_imports
+                    .push((n.clone(), other.clone(), Some(n.clone())));
+            }
+        }
+    }
 }
 
 fn resolved_written(resolved: &[(String, String)], path: &str) -> String {

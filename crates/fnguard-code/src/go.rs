@@ -1,0 +1,249 @@
+//! Go handler files: the AWS SDK calls they make (aws-sdk-go-v2 and v1, named by the operation's
+//! input type: `client.PutObject(ctx, &s3.PutObjectInput{...})`, paginators and the S3 transfer
+//! manager alike), the packages of the module they import, and where the function given to
+//! `lambda.Start` is.
+
+use crate::handler::{FileScan, ScannedCall};
+use crate::taint::ir::{self, Expr, Module, Stmt, Target};
+use crate::taint::lower_go::ENTRY;
+use std::collections::HashMap;
+
+const SDK_V2: &str = "github.com/aws/aws-sdk-go-v2/service/";
+const SDK_V1: &str = "github.com/aws/aws-sdk-go/service/";
+
+/// Service packages whose name is not the IAM prefix.
+const PACKAGES: &[(&str, &str)] = &[
+    ("sfn", "states"),
+    ("eventbridge", "events"),
+    ("cloudwatchevents", "events"),
+    ("cloudwatchlogs", "logs"),
+    ("sesv2", "ses"),
+    ("cognitoidentityprovider", "cognito-idp"),
+    ("apigatewaymanagementapi", "execute-api"),
+    ("bedrockruntime", "bedrock"),
+    ("bedrockagentruntime", "bedrock"),
+    ("iotdataplane", "iot"),
+    ("sagemakerruntime", "sagemaker"),
+    ("dynamodbstreams", "dynamodb"),
+];
+
+pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
+    let Some(module) = crate::taint::lower_go::lower(text) else {
+        return FileScan::default();
+    };
+    let mut out = FileScan {
+        imports: module.imported.clone(),
+        ..FileScan::default()
+    };
+    if let Some(h) = handler {
+        out.handler_line = handler_position(&module, h);
+    }
+    let envs = env_bindings(&module);
+    let mut calls: Vec<ir::Call> = Vec::new();
+    ir::visit_body(&module.top, &mut |_| {}, &mut |c| calls.push(c.clone()));
+    ir::each_function(&module, &mut |f| {
+        if f.name == ENTRY {
+            return;
+        }
+        ir::visit_body(&f.body, &mut |_| {}, &mut |c| calls.push(c.clone()));
+    });
+    let mut seen = std::collections::HashSet::new();
+    // An operation's input given to a call is reported at the call; one built beforehand at
+    // the literal.
+    let mut reported_inputs = std::collections::HashSet::new();
+    for c in &calls {
+        for a in &c.args {
+            if let Expr::Call(lit) = a {
+                if let Some(actions) = input_actions(&lit.callee) {
+                    reported_inputs.insert(lit.pos);
+                    record(&mut out, &mut seen, actions, c.pos, env_in(a, &envs, 0));
+                }
+            }
+        }
+    }
+    for c in &calls {
+        if reported_inputs.contains(&c.pos) {
+            continue;
+        }
+        if let Some(actions) = input_actions(&c.callee) {
+            let target = c.args.iter().find_map(|a| env_in(a, &envs, 0));
+            record(&mut out, &mut seen, actions, c.pos, target);
+        }
+    }
+    out
+}
+
+fn record(
+    out: &mut FileScan,
+    seen: &mut std::collections::HashSet<(String, ir::Pos)>,
+    actions: Vec<String>,
+    at: ir::Pos,
+    target: Option<String>,
+) {
+    for action in actions {
+        if seen.insert((action.clone(), at)) {
+            out.calls.push(ScannedCall {
+                action,
+                line: at.line,
+                col: at.col,
+                target: target.clone(),
+                keys: Vec::new(),
+            });
+        }
+    }
+}
+
+/// The IAM actions of an SDK operation input type
+/// (`github.com/aws/aws-sdk-go-v2/service/s3.PutObjectInput`).
+pub(crate) fn input_actions(type_name: &str) -> Option<Vec<String>> {
+    let rest = type_name
+        .strip_prefix(SDK_V2)
+        .or_else(|| type_name.strip_prefix(SDK_V1))?;
+    let (service, ty) = rest.split_once('.')?;
+    let service = service.split('/').next().unwrap_or(service);
+    let op = ty.strip_suffix("Input")?;
+    let prefix = PACKAGES
+        .iter()
+        .find(|(p, _)| *p == service)
+        .map(|(_, iam)| iam.to_string())
+        .or_else(|| crate::mapping::service_prefix(service).map(str::to_string))
+        .unwrap_or_else(|| service.to_string());
+    Some(crate::mapping::action_for(&prefix, op))
+}
+
+/// Where the handler is: the function the synthesized entry calls (`lambda.Start(handler)`).
+fn handler_position(module: &Module, handler: &str) -> Option<(u32, u32)> {
+    let name = if handler == ENTRY {
+        let entry = module.functions.iter().find(|f| f.name == ENTRY)?;
+        match entry.body.first() {
+            Some(Stmt::Return(Some(Expr::Call(c)), _)) => c.callee.clone(),
+            _ => return Some((entry.pos.line, entry.pos.col)),
+        }
+    } else {
+        handler.to_string()
+    };
+    module
+        .functions
+        .iter()
+        .find(|f| f.name == name)
+        .map(|f| (f.pos.line, f.pos.col))
+}
+
+/// Names assigned from an environment variable anywhere in the file.
+fn env_bindings(module: &Module) -> HashMap<String, String> {
+    let mut assigns: Vec<(String, Expr)> = Vec::new();
+    let mut bodies: Vec<Vec<Stmt>> = vec![module.top.clone()];
+    ir::each_function(module, &mut |f| bodies.push(f.body.clone()));
+    let mut stack: Vec<&Stmt> = bodies.iter().flatten().collect();
+    while let Some(s) = stack.pop() {
+        match s {
+            Stmt::Assign { targets, value, .. } => {
+                for t in targets {
+                    if let Target::Name(n) = t {
+                        assigns.push((n.clone(), value.clone()));
+                    }
+                }
+            }
+            Stmt::If {
+                then, otherwise, ..
+            } => stack.extend(then.iter().chain(otherwise.iter())),
+            Stmt::Loop { body, .. } => stack.extend(body.iter()),
+            _ => {}
+        }
+    }
+    let mut out = HashMap::new();
+    for _ in 0..3 {
+        for (name, value) in &assigns {
+            if !out.contains_key(name) {
+                if let Some(env) = env_in(value, &out, 0) {
+                    out.insert(name.clone(), env);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn env_in(e: &Expr, names: &HashMap<String, String>, depth: usize) -> Option<String> {
+    if depth > 24 {
+        return None;
+    }
+    match e {
+        Expr::Name(n, _) => names.get(n).cloned(),
+        Expr::Call(c) => {
+            if matches!(c.callee.as_str(), "os.Getenv" | "os.LookupEnv") {
+                if let Some(Expr::Str(s, _)) = c.args.first() {
+                    return Some(s.clone());
+                }
+            }
+            c.args
+                .iter()
+                .chain(c.receiver.iter())
+                .find_map(|a| env_in(a, names, depth + 1))
+        }
+        Expr::Object(entries, _) => entries
+            .iter()
+            .find_map(|(_, v)| env_in(v, names, depth + 1)),
+        Expr::Member { obj, .. } => env_in(obj, names, depth + 1),
+        Expr::Concat(parts, _)
+        | Expr::Seq(parts, _)
+        | Expr::Op(_, parts, _)
+        | Expr::Other(parts, _) => parts.iter().find_map(|p| env_in(p, names, depth + 1)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sdk_v2_and_v1_inputs() {
+        let src = r#"
+package main
+
+import (
+    "context"
+    "os"
+    "github.com/aws/aws-sdk-go-v2/aws"
+    "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+    "github.com/aws/aws-sdk-go-v2/service/s3"
+    sqsv1 "github.com/aws/aws-sdk-go/service/sqs"
+    "github.com/aws/aws-lambda-go/lambda"
+)
+
+var table = os.Getenv("TABLE_NAME")
+
+func handler(ctx context.Context, e map[string]string) error {
+    _, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table)})
+    in := &s3.GetObjectInput{Bucket: aws.String(os.Getenv("BUCKET"))}
+    s3c.GetObject(ctx, in)
+    p := s3.NewListObjectsV2Paginator(s3c, &s3.ListObjectsV2Input{})
+    legacy.SendMessageWithContext(ctx, &sqsv1.SendMessageInput{})
+    return err
+}
+
+func main() { lambda.Start(handler) }
+"#;
+        let scan = scan(src, Some(ENTRY));
+        let mut got: Vec<(String, Option<String>)> = scan
+            .calls
+            .into_iter()
+            .map(|c| (c.action, c.target))
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "dynamodb:PutItem".to_string(),
+                    Some("TABLE_NAME".to_string())
+                ),
+                ("s3:GetObject".to_string(), Some("BUCKET".to_string())),
+                ("s3:ListBucket".to_string(), None),
+                ("sqs:SendMessage".to_string(), None),
+            ]
+        );
+        assert_eq!(scan.handler_line.map(|(l, _)| l), Some(16));
+    }
+}

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""Writes the Go cases of the taint fixture suite (crates/fnguard-code/tests/taint_suite/go).
+
+A Go package is a directory, so each case is a directory `<Name>/` holding `<Name>.go`, a
+`main` package whose `lambda.Start` names the handler. Its first line names the rules it must
+trigger (`// expect: FG501`) or `none`.
+"""
+import os
+import shutil
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "crates", "fnguard-code", "tests", "taint_suite", "go")
+
+HEAD = """// expect: {expect}
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+var db *sql.DB
+
+type request struct {{
+	Name string `json:"name"`
+	Path string `json:"path"`
+}}
+
+func handler(ctx context.Context, event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {{
+	q := event.QueryStringParameters["q"]
+	var req request
+	if err := json.Unmarshal([]byte(event.Body), &req); err != nil {{
+		return events.APIGatewayProxyResponse{{StatusCode: 400}}, nil
+	}}
+	{body}
+	return events.APIGatewayProxyResponse{{StatusCode: 200}}, nil
+}}
+
+func main() {{
+	lambda.Start(handler)
+}}
+
+// Keep every import used whatever the case's body.
+var _ = fmt.Sprint
+var _ = http.Get
+var _ = os.Open
+var _ = exec.Command
+var _ = filepath.Join
+var _ = strconv.Atoi
+"""
+
+API = [
+    ("CmdShell", "FG501", 'exec.Command("sh", "-c", "convert "+q).Run()'),
+    ("CmdBodyField", "FG501", 'exec.CommandContext(ctx, req.Name).Run()'),
+    ("CmdConstantSafe", "none", 'exec.Command("date").Run()'),
+    ("CmdNumberSafe", "none", 'n, _ := strconv.Atoi(q)\n\texec.Command("sleep", strconv.Itoa(n)).Run()'),
+    ("SqlSprintf", "FG504", 'db.Query(fmt.Sprintf("SELECT * FROM users WHERE name = \'%s\'", q))'),
+    ("SqlConcatContext", "FG504", 'query := "DELETE FROM orders WHERE id = " + req.Name\n\tdb.ExecContext(ctx, query)'),
+    ("SqlPlaceholderSafe", "none", 'db.QueryRow("SELECT * FROM users WHERE name = $1", q)'),
+    ("PathJoin", "FG506", 'os.ReadFile(filepath.Join("/var/data", req.Path))'),
+    ("PathBaseSafe", "none", 'os.ReadFile(filepath.Join("/var/data", filepath.Base(req.Path)))'),
+    ("SsrfGet", "FG507", 'http.Get(q)'),
+    ("SsrfNewRequest", "FG507", 'r, _ := http.NewRequestWithContext(ctx, "GET", "http://"+req.Name+"/status", nil)\n\thttp.DefaultClient.Do(r)'),
+    ("SsrfFixedHostSafe", "none", 'http.Get("https://api.example.com/items?id=" + strconv.Quote(fmt.Sprint(len(q))))'),
+    ("MapOtherKeySafe", "none", 'm := map[string]string{"a": "constant", "b": q}\n\texec.Command("echo", m["a"]).Run()'),
+    ("HelperFunction", "FG506", 'os.Remove(resolve(q))'),
+    ("HelperFunctionSafe", "none", 'os.Remove(resolve("tmp.txt"))'),
+    ("SwitchConstantSafe", "none", 'mode := "b"\n\tv := q\n\tswitch mode {\n\tcase "a":\n\t\tv = q\n\tcase "b":\n\t\tv = "fixed"\n\t}\n\texec.Command("echo", v).Run()'),
+]
+
+HELPER = """
+func resolve(name string) string {
+	return "/tmp/data/" + name
+}
+"""
+
+OTHER = {
+    "SqsRecords": ("FG504", """// expect: FG504
+package main
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+var db *sql.DB
+
+func handle(ctx context.Context, event events.SQSEvent) error {
+	for _, record := range event.Records {
+		if _, err := db.Exec("INSERT INTO audit VALUES ('" + record.Body + "')"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func main() {
+	lambda.Start(handle)
+}
+"""),
+    "TemplateHtml": ("FG518", """// expect: FG518
+package main
+
+import (
+	"bytes"
+	"text/template"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+var page = template.Must(template.New("p").Parse("<p>Hello {{.}}</p>"))
+
+func handler(event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	var buf bytes.Buffer
+	page.Execute(&buf, event.QueryStringParameters["name"])
+	return events.APIGatewayProxyResponse{StatusCode: 200, Body: buf.String()}, nil
+}
+
+func main() {
+	lambda.Start(handler)
+}
+"""),
+    "OtherFileOfPackage": ("FG501", """// expect: FG501
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+func handler(event events.APIGatewayV2HTTPRequest) (string, error) {
+	return run(event.PathParameters["tool"]), nil
+}
+
+func main() {
+	lambda.Start(handler)
+}
+"""),
+}
+
+# Files beside a case's main file (same package).
+EXTRA = {
+    "OtherFileOfPackage": ("tools.go", """package main
+
+import "os/exec"
+
+func run(tool string) string {
+	out, _ := exec.Command(tool, "--version").Output()
+	return string(out)
+}
+"""),
+}
+
+
+def main():
+    if os.path.isdir(OUT):
+        shutil.rmtree(OUT)
+    os.makedirs(OUT)
+    for name, expect, body in API:
+        d = os.path.join(OUT, name)
+        os.makedirs(d)
+        text = HEAD.format(expect=expect, body=body)
+        if "resolve(" in body:
+            text += HELPER
+        with open(os.path.join(d, f"{name}.go"), "w") as fh:
+            fh.write(text)
+    for name, (_, text) in OTHER.items():
+        d = os.path.join(OUT, name)
+        os.makedirs(d)
+        with open(os.path.join(d, f"{name}.go"), "w") as fh:
+            fh.write(text)
+        if name in EXTRA:
+            fname, extra = EXTRA[name]
+            with open(os.path.join(d, fname), "w") as fh:
+                fh.write(extra)
+    print(len(API) + len(OTHER), "go cases")
+
+
+if __name__ == "__main__":
+    main()
