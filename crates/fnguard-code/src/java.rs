@@ -214,38 +214,19 @@ pub(crate) fn actions(callee: &str) -> Vec<String> {
     crate::mapping::action_for(&prefix, op)
 }
 
-/// The classes of the code package a file may use: its imports and the classes of its own
-/// package it names. Which exist is decided by looking for their files.
+/// The classes of the code package a file may use: its imports and the classes it names in
+/// full or from its own package. Which exist is decided by looking for their files.
 fn classes_used(module: &Module) -> Vec<String> {
     let mut out: Vec<String> = module
         .local_imports
         .iter()
         .map(|(_, spec, _)| spec.clone())
         .collect();
-    let mut add = |name: &str| {
-        let segments: Vec<&str> = name.split('.').collect();
-        let Some(class_at) = segments
-            .iter()
-            .position(|s| s.starts_with(|c: char| c.is_ascii_uppercase()))
-        else {
-            return;
-        };
-        if class_at == 0 {
-            return;
+    for c in crate::taint::lower_java::referenced_classes(module) {
+        if !out.contains(&c) {
+            out.push(c);
         }
-        let class = segments[..=class_at].join(".");
-        if !out.contains(&class) {
-            out.push(class);
-        }
-    };
-    let mut visit = |c: &ir::Call| add(&c.callee);
-    ir::visit_body(&module.top, &mut |_| {}, &mut visit);
-    ir::each_function(module, &mut |f| {
-        ir::visit_body(&f.body, &mut |_| {}, &mut |c| add(&c.callee));
-    });
-    out.retain(|c| {
-        !c.starts_with("java.") && !c.starts_with("javax.") && !c.starts_with("jakarta.")
-    });
+    }
     out
 }
 

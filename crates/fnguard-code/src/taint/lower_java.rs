@@ -163,6 +163,7 @@ pub fn lower(text: &str) -> Option<Module> {
         wildcards: Vec::new(),
         classes: Vec::new(),
         fields: HashMap::new(),
+        instance_fields: Default::default(),
         locals: Vec::new(),
     };
     for c in named_children(root) {
@@ -203,11 +204,51 @@ pub fn lower(text: &str) -> Option<Module> {
     }
     l.module.top = top;
     l.module.lang = "java";
+    // Classes named in full (`org.x.helpers.Utils.run(...)`) or of this package (`Helper.run`)
+    // are reached like imported ones.
+    for class in referenced_classes(&l.module) {
+        if !l.module.local_imports.iter().any(|(b, _, _)| *b == class) {
+            let simple = class.rsplit('.').next().unwrap_or(&class).to_string();
+            l.module
+                .local_imports
+                .push((class.clone(), class, Some(simple)));
+        }
+    }
     let mut imported: Vec<String> = l.imports.values().cloned().collect();
     imported.extend(l.wildcards.iter().cloned());
     imported.sort();
     l.module.imported = imported;
     Some(l.module)
+}
+
+/// The fully qualified classes the calls of a module name (`org.x.Utils` of
+/// `org.x.Utils.run`): the segments up to the first capitalised one, below a package.
+pub(crate) fn referenced_classes(module: &Module) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |name: &str| {
+        let segments: Vec<&str> = name.split('.').collect();
+        let Some(class_at) = segments
+            .iter()
+            .position(|s| s.starts_with(|c: char| c.is_ascii_uppercase()))
+        else {
+            return;
+        };
+        if class_at == 0 {
+            return;
+        }
+        let class = segments[..=class_at].join(".");
+        if !out.contains(&class) {
+            out.push(class);
+        }
+    };
+    super::ir::visit_body(&module.top, &mut |_| {}, &mut |c| add(&c.callee));
+    super::ir::each_function(module, &mut |f| {
+        super::ir::visit_body(&f.body, &mut |_| {}, &mut |c| add(&c.callee));
+    });
+    out.retain(|c| {
+        !c.starts_with("java.") && !c.starts_with("javax.") && !c.starts_with("jakarta.")
+    });
+    out
 }
 
 fn is_type_declaration(kind: &str) -> bool {
@@ -252,6 +293,8 @@ struct Lower<'a> {
     classes: Vec<String>,
     /// Field name -> declared type (qualified), over the file's classes.
     fields: HashMap<String, String>,
+    /// Instance (not static) fields: read and written through `this`.
+    instance_fields: std::collections::HashSet<String>,
     /// Declared types of the locals of the method being lowered, innermost scope last.
     locals: Vec<HashMap<String, String>>,
 }
@@ -286,8 +329,10 @@ impl Lower<'_> {
             return;
         }
         self.imports.insert(simple.clone(), full.clone());
-        self.module.aliases.push((simple, full.clone()));
-        self.module.local_imports.push((full.clone(), full, None));
+        self.module.aliases.push((simple.clone(), full.clone()));
+        self.module
+            .local_imports
+            .push((full.clone(), full, Some(simple)));
     }
 
     /// The fully qualified form of a type or class name as written (`List<String>` ->
@@ -337,6 +382,20 @@ impl Lower<'_> {
         None
     }
 
+    /// A bare name that is an instance field (not shadowed by a local or parameter).
+    fn is_instance_field(&self, name: &str) -> bool {
+        self.instance_fields.contains(name) && self.local_type(name).is_none()
+    }
+
+    fn this_member(name: String, p: Pos) -> Expr {
+        Expr::Member {
+            obj: Box::new(Expr::Name("this".into(), p)),
+            key: Some(name),
+            index: None,
+            pos: p,
+        }
+    }
+
     fn declare(&mut self, name: String, ty: String) {
         if let Some(scope) = self.locals.last_mut() {
             scope.insert(name, ty);
@@ -361,10 +420,17 @@ impl Lower<'_> {
         for c in named_children(body) {
             if c.kind() == "field_declaration" {
                 let ty = self.type_of(c.child_by_field_name("type"));
+                let is_static = named_children(c)
+                    .into_iter()
+                    .filter(|m| m.kind() == "modifiers")
+                    .any(|m| self.text(m).split_whitespace().any(|w| w == "static"));
                 let mut cur = c.walk();
                 for d in c.children_by_field_name("declarator", &mut cur) {
                     if let (Some(n), Some(t)) = (d.child_by_field_name("name"), ty.clone()) {
                         let field = self.text(n);
+                        if !is_static {
+                            self.instance_fields.insert(field.clone());
+                        }
                         self.fields.insert(field, t);
                     }
                 }
@@ -408,6 +474,11 @@ impl Lower<'_> {
                 | "constructor_declaration"
                 | "compact_constructor_declaration" => {
                     let is_ctor = c.kind() != "method_declaration";
+                    // An abstract or interface method has no body to run: a call to it runs
+                    // one of the implementations, which the analysis finds by name.
+                    if c.child_by_field_name("body").is_none() {
+                        continue;
+                    }
                     let Some(mut f) = self.method(c, &name, is_ctor) else {
                         continue;
                     };
@@ -450,7 +521,7 @@ impl Lower<'_> {
                         self.module.routes.push(route);
                     }
                     let short = f.name.clone();
-                    if !self.module.functions.iter().any(|g| g.name == short) {
+                    if !is_ctor && !self.module.functions.iter().any(|g| g.name == short) {
                         self.module.functions.push(f.clone());
                     }
                     f.name = format!("{name}.{short}");
@@ -534,7 +605,18 @@ impl Lower<'_> {
                         out.push(Param::Name(self.text(d)));
                     }
                 }
-                "identifier" => out.push(Param::Name(self.text(c))),
+                "identifier" => {
+                    let name = self.text(c);
+                    self.declare(name.clone(), "?".into());
+                    out.push(Param::Name(name));
+                }
+                "inferred_parameters" => {
+                    for i in named_children(c) {
+                        let name = self.text(i);
+                        self.declare(name.clone(), "?".into());
+                        out.push(Param::Name(name));
+                    }
+                }
                 _ => {}
             }
         }
@@ -736,6 +818,9 @@ impl Lower<'_> {
                                 .find(|p| p.kind() == "catch_formal_parameter")
                                 .and_then(|p| p.child_by_field_name("name"))
                                 .map(|x| self.text(x));
+                            if let Some(n) = &name {
+                                self.declare(n.clone(), "java.lang.Exception".into());
+                            }
                             let h = c
                                 .child_by_field_name("body")
                                 .map(|b| self.block(b, d))
@@ -908,13 +993,21 @@ impl Lower<'_> {
 
     fn targets(&mut self, left: Node, d: usize) -> Vec<Target> {
         match left.kind() {
-            "identifier" => vec![Target::Name(self.text(left))],
+            "identifier" => {
+                let name = self.text(left);
+                if self.is_instance_field(&name) {
+                    return vec![Target::Index("this".into(), Expr::Str(name, pos(left)))];
+                }
+                vec![Target::Name(name)]
+            }
             "field_access" => {
                 let obj = left.child_by_field_name("object");
                 let field = left.child_by_field_name("field").map(|f| self.text(f));
                 match (obj.map(|o| (o.kind(), o)), field) {
-                    // `this.x = v` sets the field `x`.
-                    (Some(("this", _)), Some(f)) => vec![Target::Name(f)],
+                    // `this.x = v` sets the field `x` of the instance.
+                    (Some(("this", _)), Some(f)) => {
+                        vec![Target::Index("this".into(), Expr::Str(f, pos(left)))]
+                    }
                     (Some(("identifier", o)), Some(f)) => {
                         vec![Target::Index(self.text(o), Expr::Str(f, pos(left)))]
                     }
@@ -951,7 +1044,13 @@ impl Lower<'_> {
         let d = depth + 1;
         let none = || Expr::Const(String::new(), p);
         match n.kind() {
-            "identifier" => Expr::Name(self.text(n), p),
+            "identifier" => {
+                let name = self.text(n);
+                if self.is_instance_field(&name) {
+                    return Self::this_member(name, p);
+                }
+                Expr::Name(name, p)
+            }
             "this" => Expr::Name("this".into(), p),
             "string_literal" | "text_block" => {
                 let mut s = String::new();
@@ -1001,12 +1100,6 @@ impl Lower<'_> {
                     .map(|o| self.expr(o, d))
                     .unwrap_or_else(none);
                 let key = n.child_by_field_name("field").map(|f| self.text(f));
-                // `this.x` is the field `x`.
-                if matches!(&obj, Expr::Name(t, _) if t == "this") {
-                    if let Some(k) = key {
-                        return Expr::Name(k, p);
-                    }
-                }
                 Expr::Member {
                     obj: Box::new(obj),
                     key,
@@ -1108,7 +1201,11 @@ impl Lower<'_> {
             "lambda_expression" => {
                 self.locals.push(HashMap::new());
                 let params = match n.child_by_field_name("parameters") {
-                    Some(ps) if ps.kind() == "identifier" => vec![Param::Name(self.text(ps))],
+                    Some(ps) if ps.kind() == "identifier" => {
+                        let name = self.text(ps);
+                        self.declare(name.clone(), "?".into());
+                        vec![Param::Name(name)]
+                    }
                     Some(ps) => self.params(ps),
                     None => Vec::new(),
                 };
