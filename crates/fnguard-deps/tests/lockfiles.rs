@@ -84,3 +84,4 @@ fixture!(gemfile_lock, "ruby");
 fixture!(composer_lock, "composer");
 fixture!(nuget_lock, "nuget");
 fixture!(pyproject, "pyproject");
+fixture!(maven_dependency_tree, "maven-tree");

@@ -1,5 +1,6 @@
 //! Maven `pom.xml` (declared dependencies, versions from `<properties>`, `${project.version}`
-//! and `<dependencyManagement>`) and Gradle's `gradle.lockfile`.
+//! and `<dependencyManagement>`), the text output of `mvn dependency:tree` (every resolved
+//! artifact, transitive ones included) and Gradle's `gradle.lockfile`.
 
 use super::Ctx;
 use crate::version::Ecosystem;
@@ -158,5 +159,52 @@ pub(crate) fn gradle_lockfile(text: &str, ctx: &mut Ctx<'_>) {
             });
         ctx.found(Ecosystem::Maven, &name, Some(parts[2]), n as u32 + 1)
             .dev = !runtime;
+    }
+}
+
+/// `mvn dependency:tree` text output (optionally with Maven's `[INFO] ` prefixes): the first
+/// coordinate is the project itself; below it `+- `/`\- ` branches, one resolved artifact each
+/// (`group:artifact:type[:classifier]:version:scope`). Depth 1 is declared by the project.
+/// Test- and provided-scoped artifacts are not shipped.
+pub(crate) fn dependency_tree(text: &str, ctx: &mut Ctx<'_>) {
+    let mut seen_root = false;
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.trim_start_matches("[INFO]").trim_end();
+        let body = line.trim_start_matches(|c: char| matches!(c, ' ' | '|' | '+' | '\\' | '-'));
+        if body.is_empty() || body.starts_with("---") || !body.contains(':') {
+            continue;
+        }
+        // Verbose output lists artifacts Maven dropped in parentheses: not on the classpath.
+        if body.starts_with('(') {
+            continue;
+        }
+        let coord = body.split_whitespace().next().unwrap_or(body);
+        let parts: Vec<&str> = coord.split(':').collect();
+        let branch = line.trim_start().starts_with(['+', '\\', '|']);
+        // Maven's own messages (`Total time:  1.2 s`) are not part of the tree; the project's
+        // coordinate opens it.
+        if !branch {
+            if !seen_root && parts.len() >= 4 {
+                seen_root = true;
+            }
+            continue;
+        }
+        let (version, scope) = match parts.len() {
+            5 => (parts[3], parts[4]),
+            6 => (parts[4], parts[5]),
+            4 => (parts[3], "compile"),
+            _ => {
+                ctx.problem(
+                    Some(n as u32 + 1),
+                    format!("unrecognised line `{}`", raw.trim()),
+                );
+                continue;
+            }
+        };
+        let depth = line.find(|c: char| c == '+' || c == '\\').unwrap_or(0) / 3;
+        let name = format!("{}:{}", parts[0], parts[1]);
+        let found = ctx.found(Ecosystem::Maven, &name, Some(version), n as u32 + 1);
+        found.dev = matches!(scope, "test" | "provided");
+        found.direct = Some(depth == 0);
     }
 }

@@ -80,6 +80,8 @@ pub enum Kind {
     GoMod,
     PomXml,
     GradleLock,
+    /// `mvn dependency:tree -DoutputFile=dependency-tree.txt`: every resolved artifact.
+    MavenTree,
     GemfileLock,
     ComposerLock,
     NugetLock,
@@ -115,7 +117,7 @@ fn is_dev_requirements(name: &str) -> bool {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 18] = [
+    pub const ALL: [Kind; 19] = [
         Kind::PackageLock,
         Kind::YarnLock,
         Kind::PnpmLock,
@@ -131,6 +133,7 @@ impl Kind {
         Kind::GoMod,
         Kind::PomXml,
         Kind::GradleLock,
+        Kind::MavenTree,
         Kind::GemfileLock,
         Kind::ComposerLock,
         Kind::NugetLock,
@@ -152,6 +155,9 @@ impl Kind {
             "go.mod" => Kind::GoMod,
             "pom.xml" => Kind::PomXml,
             "gradle.lockfile" => Kind::GradleLock,
+            "dependency-tree.txt" | "dependency_tree.txt" | "maven-dependency-tree.txt" => {
+                Kind::MavenTree
+            }
             "Gemfile.lock" => Kind::GemfileLock,
             "composer.lock" => Kind::ComposerLock,
             "packages.lock.json" => Kind::NugetLock,
@@ -179,7 +185,7 @@ impl Kind {
             | Kind::Pyproject => Ecosystem::PyPI,
             Kind::CargoLock => Ecosystem::CratesIo,
             Kind::GoMod => Ecosystem::Go,
-            Kind::PomXml | Kind::GradleLock => Ecosystem::Maven,
+            Kind::PomXml | Kind::GradleLock | Kind::MavenTree => Ecosystem::Maven,
             Kind::GemfileLock => Ecosystem::RubyGems,
             Kind::ComposerLock => Ecosystem::Packagist,
             Kind::NugetLock => Ecosystem::NuGet,
@@ -212,6 +218,7 @@ impl Kind {
             Kind::GoMod => "go.mod",
             Kind::PomXml => "pom.xml",
             Kind::GradleLock => "gradle.lockfile",
+            Kind::MavenTree => "Maven dependency tree",
             Kind::GemfileLock => "Gemfile.lock",
             Kind::ComposerLock => "composer.lock",
             Kind::NugetLock => "packages.lock.json",
@@ -262,6 +269,7 @@ pub fn read_str(kind: Kind, path: &Path, text: &str) -> Parsed {
         Kind::GoMod => go::go_mod(&text, &mut ctx),
         Kind::PomXml => java::pom(&text, &mut ctx),
         Kind::GradleLock => java::gradle_lockfile(&text, &mut ctx),
+        Kind::MavenTree => java::dependency_tree(&text, &mut ctx),
         Kind::GemfileLock => ruby::gemfile_lock(&text, &mut ctx),
         Kind::ComposerLock => json_locks::composer_lock(&text, &mut ctx),
         Kind::NugetLock => json_locks::nuget_lock(&text, &mut ctx),
