@@ -947,3 +947,31 @@ class Stages(Stack):
     ids.sort();
     assert_eq!(ids, vec!["devFn", "prodFn"]);
 }
+
+#[test]
+fn apps_in_languages_not_read_from_source_say_so() {
+    for (command, language) in [
+        ("mvn -e -q compile exec:java", "Java"),
+        ("go mod download && go run cdk.go", "Go"),
+        ("dotnet run -p src/App/App.csproj", "C#"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("cdk.json"),
+            format!(r#"{{"app": "{command}"}}"#),
+        )
+        .unwrap();
+        let (candidates, _) = discover(dir.path(), &[]);
+        let cdk = candidates
+            .iter()
+            .find(|c| c.kind == DescriptorKind::CdkSource)
+            .expect("a CDK application");
+        let loaded = load(dir.path(), cdk, &LoadOptions::default());
+        assert!(loaded.project.is_none());
+        let message = &loaded.diagnostics[0].message;
+        assert!(
+            message.contains(&format!("written in {language}")) && message.contains("--synth"),
+            "{message}"
+        );
+    }
+}

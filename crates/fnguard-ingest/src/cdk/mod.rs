@@ -47,6 +47,25 @@ pub(crate) fn load(ctx: &LoadContext, cdk_json: &str) -> Loaded {
         .ok()
         .and_then(|v| v.get("app")?.as_str().map(str::to_string))
         .unwrap_or_default();
+    if let Some(language) = unread_language(&command) {
+        diagnostics.push(Diagnostic::warning(
+            &ctx.rel,
+            None,
+            format!(
+                "the CDK application is written in {language} (`{command}`); fnguard reads CDK \
+                 applications written in TypeScript, JavaScript and Python from their source, so \
+                 nothing of this one was loaded: synthesize it (`cdk synth`, or `fnguard scan \
+                 --synth` where the CDK toolchain is installed) and fnguard reads the templates \
+                 in `cdk.out`"
+            ),
+        ));
+        return Loaded {
+            project: None,
+            diagnostics,
+            nested: Vec::new(),
+            consumed: Vec::new(),
+        };
+    }
     let lang = if command.contains("python") || command.contains(".py") {
         Lang::Python
     } else {
@@ -136,6 +155,25 @@ pub(crate) fn load(ctx: &LoadContext, cdk_json: &str) -> Loaded {
         diagnostics,
         nested: Vec::new(),
         consumed: Vec::new(),
+    }
+}
+
+/// The language of a CDK app whose source fnguard does not read, from its `app` command
+/// (`mvn -e -q compile exec:java`, `go mod download && go run app.go`, `dotnet run -p src/App`).
+fn unread_language(command: &str) -> Option<&'static str> {
+    let words: Vec<&str> = command
+        .split(|c: char| c.is_whitespace() || c == '&' || c == ';')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |w: &str| words.iter().any(|x| x.rsplit('/').next() == Some(w));
+    if has("mvn") || has("gradle") || has("gradlew") || has("java") || has("./gradlew") {
+        Some("Java")
+    } else if has("go") {
+        Some("Go")
+    } else if has("dotnet") {
+        Some("C#")
+    } else {
+        None
     }
 }
 
