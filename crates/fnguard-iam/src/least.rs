@@ -46,6 +46,7 @@ pub fn implied_actions(f: &Function) -> Vec<&'static str> {
                     out.extend(["sqs:SendMessage", "sns:Publish"]);
                 }
             }
+            TriggerKind::Other { source } => out.extend(broker_poller_actions(source)),
             _ => {}
         }
     }
@@ -68,6 +69,51 @@ pub fn implied_actions(f: &Function) -> Vec<&'static str> {
                 out.push(action);
             }
         }
+    }
+    out
+}
+
+/// What the Lambda service does with the execution role to read from a message broker: find
+/// the broker, read its credentials, and reach it through the VPC (Amazon MQ, Amazon MSK,
+/// self-managed Kafka). `source` is the trigger's event source type as the descriptor names it.
+fn broker_poller_actions(source: &str) -> Vec<&'static str> {
+    const VPC: &[&str] = &[
+        "ec2:CreateNetworkInterface",
+        "ec2:DeleteNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeVpcs",
+    ];
+    let mut out: Vec<&'static str> = Vec::new();
+    match source.to_ascii_lowercase().as_str() {
+        "mq" | "activemq" | "rabbitmq" => {
+            out.extend(VPC);
+            out.extend(["mq:DescribeBroker", "secretsmanager:GetSecretValue"]);
+        }
+        "msk" | "kafka" => {
+            out.extend(VPC);
+            out.extend([
+                "kafka:DescribeCluster",
+                "kafka:DescribeClusterV2",
+                "kafka:GetBootstrapBrokers",
+                // IAM access control: the poller joins the consumer group and reads the topic.
+                "kafka-cluster:Connect",
+                "kafka-cluster:DescribeGroup",
+                "kafka-cluster:AlterGroup",
+                "kafka-cluster:DescribeTopic",
+                "kafka-cluster:ReadData",
+                "kafka-cluster:DescribeClusterDynamicConfiguration",
+                // SASL/SCRAM credentials.
+                "secretsmanager:GetSecretValue",
+                "kms:Decrypt",
+            ]);
+        }
+        "selfmanagedkafka" => {
+            out.extend(VPC);
+            out.extend(["secretsmanager:GetSecretValue", "kms:Decrypt"]);
+        }
+        _ => {}
     }
     out
 }
