@@ -62,6 +62,12 @@ pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
         }
     }
     for c in &calls {
+        if let Some((_, action)) = crate::mapping::SIGNED_TOKENS
+            .iter()
+            .find(|(callee, _)| *callee == c.callee)
+        {
+            record(&mut out, &mut seen, vec![action.to_string()], c.pos, None);
+        }
         if reported_inputs.contains(&c.pos) {
             continue;
         }
@@ -245,5 +251,22 @@ func main() { lambda.Start(handler) }
             ]
         );
         assert_eq!(scan.handler_line.map(|(l, _)| l), Some(16));
+    }
+
+    #[test]
+    fn rds_iam_tokens_need_connect() {
+        let src = r#"
+package main
+import "github.com/aws/aws-sdk-go-v2/feature/rds/auth"
+func connect(ctx context.Context) {
+    token, _ := auth.BuildAuthToken(ctx, endpoint, region, user, creds)
+}
+"#;
+        let actions: Vec<String> = scan(src, None)
+            .calls
+            .into_iter()
+            .map(|c| c.action)
+            .collect();
+        assert_eq!(actions, vec!["rds-db:connect"]);
     }
 }

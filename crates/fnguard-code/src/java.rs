@@ -140,6 +140,12 @@ pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
 /// sendMessage`, `com.amazonaws.services.s3.AmazonS3.putObject`).
 pub(crate) fn actions(callee: &str) -> Vec<String> {
     let segments: Vec<&str> = callee.split('.').collect();
+    if let Some((_, action)) = crate::mapping::SIGNED_TOKENS
+        .iter()
+        .find(|(c, _)| *c == callee)
+    {
+        return vec![action.to_string()];
+    }
     let Some(op) = segments.last().copied() else {
         return Vec::new();
     };
@@ -387,6 +393,20 @@ public class H {
             actions,
             vec!["dynamodb:GetItem", "s3:GetObject", "sns:Publish"]
         );
+    }
+
+    #[test]
+    fn rds_iam_tokens_need_connect() {
+        let src = r#"
+import software.amazon.awssdk.services.rds.RdsUtilities;
+public class H {
+    public void handle(Object e) {
+        RdsUtilities utilities = RdsUtilities.builder().build();
+        String token = utilities.generateAuthenticationToken(request);
+    }
+}
+"#;
+        assert_eq!(found(src), vec![("rds-db:connect".to_string(), None)]);
     }
 
     #[test]

@@ -34,6 +34,7 @@ pub fn service_prefix(client: &str) -> Option<&'static str> {
         "ec2" => "ec2",
         "kinesis" => "kinesis",
         "rds-data" | "rdsdataservice" => "rds-data",
+        "rds" => "rds",
         "textract" => "textract",
         "comprehend" => "comprehend",
         "rekognition" => "rekognition",
@@ -152,6 +153,9 @@ const EXCEPTIONS: &[(&str, &str, &[&str])] = &[
         &["bedrock:InvokeModelWithResponseStream"],
     ),
     ("sts", "GetCallerIdentity", &[]),
+    // An IAM database authentication token is signed locally; connecting with it needs
+    // `rds-db:connect`.
+    ("rds", "GenerateDbAuthToken", &["rds-db:connect"]),
     (
         "dynamodb",
         "TransactWriteItems",
@@ -166,6 +170,28 @@ const EXCEPTIONS: &[(&str, &str, &[&str])] = &[
     ("dynamodb", "ExecuteStatement", &["dynamodb:PartiQLSelect"]),
     ("sagemaker", "InvokeEndpoint", &["sagemaker:InvokeEndpoint"]),
     ("iot", "Publish", &["iot:Publish"]),
+];
+
+/// Calls of SDK utilities (not service operations) whose result is used with the role's
+/// permissions: an RDS IAM authentication token is signed locally and opens a database
+/// connection (`rds-db:connect`). By the callee as written with its package or type.
+pub const SIGNED_TOKENS: &[(&str, &str)] = &[
+    (
+        "software.amazon.awssdk.services.rds.RdsUtilities.generateAuthenticationToken",
+        "rds-db:connect",
+    ),
+    (
+        "com.amazonaws.services.rds.auth.RdsIamAuthTokenGenerator.getAuthToken",
+        "rds-db:connect",
+    ),
+    (
+        "github.com/aws/aws-sdk-go-v2/feature/rds/auth.BuildAuthToken",
+        "rds-db:connect",
+    ),
+    (
+        "github.com/aws/aws-sdk-go/service/rds/rdsutils.BuildAuthToken",
+        "rds-db:connect",
+    ),
 ];
 
 /// The IAM actions an SDK operation needs. Empty when it needs none or the catalog does not
@@ -191,6 +217,18 @@ mod tests {
 
     #[test]
     fn operations_to_actions() {
+        assert_eq!(
+            action_for("rds", "generate_db_auth_token"),
+            vec!["rds-db:connect"]
+        );
+        assert_eq!(
+            crate::actions_in_source(
+                crate::Language::Python,
+                "import boto3\nrds = boto3.client('rds')\ntoken = rds.generate_db_auth_token(DBHostname=h, Port=5432, DBUsername=u)\n",
+                false
+            ),
+            vec!["rds-db:connect"]
+        );
         assert_eq!(action_for("s3", "get_object"), vec!["s3:GetObject"]);
         assert_eq!(action_for("s3", "putObject"), vec!["s3:PutObject"]);
         assert_eq!(action_for("s3", "upload_file"), vec!["s3:PutObject"]);
