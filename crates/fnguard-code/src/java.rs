@@ -122,7 +122,25 @@ pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
         if !seen.insert((c.pos, c.callee.clone())) {
             continue;
         }
-        for action in actions(&c.callee) {
+        let mut found = actions(&c.callee);
+        // SDK v1 `generatePresignedUrl`: the URL performs the request's HTTP method with the
+        // role (GET unless the file asks for another).
+        if c.callee.starts_with("com.amazonaws.services.s3.")
+            && c.callee.ends_with(".generatePresignedUrl")
+        {
+            for (method, action) in [
+                ("HttpMethod.PUT", "s3:PutObject"),
+                ("HttpMethod.DELETE", "s3:DeleteObject"),
+            ] {
+                if text.contains(method) {
+                    found.push(action.to_string());
+                }
+            }
+            if found.is_empty() {
+                found.push("s3:GetObject".to_string());
+            }
+        }
+        for action in found {
             let target = c.args.iter().find_map(|a| env_in(a, &envs, 0));
             out.calls.push(ScannedCall {
                 action,
@@ -204,6 +222,13 @@ pub(crate) fn actions(callee: &str) -> Vec<String> {
             .iter()
             .find(|(m, _)| *m == op)
             .map(|(_, a)| crate::mapping::action_for("dynamodb", a))
+            .unwrap_or_default();
+    }
+    // `S3Presigner.presignPutObject(...)`: whoever uses the URL acts with the role.
+    if ty.ends_with("Presigner") {
+        return op
+            .strip_prefix("presign")
+            .map(|o| crate::mapping::action_for(&prefix, o))
             .unwrap_or_default();
     }
     let is_client = ty.ends_with("Client")
@@ -393,6 +418,31 @@ public class H {
             actions,
             vec!["dynamodb:GetItem", "s3:GetObject", "sns:Publish"]
         );
+    }
+
+    #[test]
+    fn presigned_urls_act_with_the_role() {
+        let v2 = r#"
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+public class H {
+    private final S3Presigner presigner = S3Presigner.create();
+    public String handle(Object e) {
+        return presigner.presignPutObject(request).url().toString();
+    }
+}
+"#;
+        assert_eq!(found(v2), vec![("s3:PutObject".to_string(), None)]);
+        let v1 = r#"
+import com.amazonaws.HttpMethod;
+import com.amazonaws.services.s3.AmazonS3;
+public class H {
+    private AmazonS3 s3;
+    public String handle(Object e) {
+        return s3.generatePresignedUrl(new GeneratePresignedUrlRequest(b, k).withMethod(HttpMethod.PUT)).toString();
+    }
+}
+"#;
+        assert_eq!(found(v1), vec![("s3:PutObject".to_string(), None)]);
     }
 
     #[test]

@@ -153,6 +153,37 @@ const EXCEPTIONS: &[(&str, &str, &[&str])] = &[
         &["bedrock:InvokeModelWithResponseStream"],
     ),
     ("sts", "GetCallerIdentity", &[]),
+    // Cognito's public operations: authorized by the user's credentials or tokens (or none),
+    // never by the caller's IAM policy.
+    ("cognito-idp", "SignUp", &[]),
+    ("cognito-idp", "ConfirmSignUp", &[]),
+    ("cognito-idp", "InitiateAuth", &[]),
+    ("cognito-idp", "RespondToAuthChallenge", &[]),
+    ("cognito-idp", "ForgotPassword", &[]),
+    ("cognito-idp", "ConfirmForgotPassword", &[]),
+    ("cognito-idp", "ResendConfirmationCode", &[]),
+    ("cognito-idp", "GetUser", &[]),
+    ("cognito-idp", "ChangePassword", &[]),
+    ("cognito-idp", "GlobalSignOut", &[]),
+    ("cognito-idp", "VerifyUserAttribute", &[]),
+    ("cognito-idp", "UpdateUserAttributes", &[]),
+    ("cognito-idp", "DeleteUser", &[]),
+    ("cognito-idp", "DeleteUserAttributes", &[]),
+    ("cognito-idp", "GetUserAttributeVerificationCode", &[]),
+    ("cognito-idp", "SetUserMFAPreference", &[]),
+    ("cognito-idp", "AssociateSoftwareToken", &[]),
+    ("cognito-idp", "VerifySoftwareToken", &[]),
+    ("cognito-idp", "ListDevices", &[]),
+    ("cognito-idp", "ConfirmDevice", &[]),
+    ("cognito-idp", "ForgetDevice", &[]),
+    ("cognito-idp", "GetDevice", &[]),
+    ("cognito-idp", "UpdateDeviceStatus", &[]),
+    ("cognito-idp", "RevokeToken", &[]),
+    ("cognito-idp", "GetUserAuthFactors", &[]),
+    ("cognito-identity", "GetId", &[]),
+    ("cognito-identity", "GetCredentialsForIdentity", &[]),
+    ("cognito-identity", "GetOpenIdToken", &[]),
+    ("cognito-identity", "UnlinkIdentity", &[]),
     // An IAM database authentication token is signed locally; connecting with it needs
     // `rds-db:connect`.
     ("rds", "GenerateDbAuthToken", &["rds-db:connect"]),
@@ -228,6 +259,12 @@ mod tests {
                 false
             ),
             vec!["rds-db:connect"]
+        );
+        assert!(action_for("cognito-idp", "sign_up").is_empty());
+        assert!(action_for("cognito-idp", "InitiateAuth").is_empty());
+        assert_eq!(
+            action_for("cognito-idp", "AdminInitiateAuth"),
+            vec!["cognito-idp:AdminInitiateAuth"]
         );
         assert_eq!(action_for("s3", "get_object"), vec!["s3:GetObject"]);
         assert_eq!(action_for("s3", "putObject"), vec!["s3:PutObject"]);
