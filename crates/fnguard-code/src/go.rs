@@ -33,6 +33,12 @@ pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
     };
     let mut out = FileScan {
         imports: module.imported.clone(),
+        packages: module
+            .imported
+            .iter()
+            .filter(|i| crate::outside::aws_calling_library(crate::Language::Go, i).is_some())
+            .cloned()
+            .collect(),
         ..FileScan::default()
     };
     if let Some(h) = handler {

@@ -99,6 +99,18 @@ pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
     };
     let mut out = FileScan::default();
     out.imports = classes_used(&module);
+    // Libraries that call AWS with the role, imported or named in configuration strings (the
+    // MSK IAM login module is given to the Kafka client by class name).
+    out.packages = module
+        .imported
+        .iter()
+        .filter(|i| crate::outside::aws_calling_library(crate::Language::Java, i).is_some())
+        .cloned()
+        .collect();
+    if text.contains("software.amazon.msk.auth.iam") {
+        out.packages
+            .push("software.amazon.msk.auth.iam".to_string());
+    }
     if let Some(h) = handler {
         out.handler_line = module
             .functions
@@ -443,6 +455,27 @@ public class H {
 }
 "#;
         assert_eq!(found(v1), vec![("s3:PutObject".to_string(), None)]);
+    }
+
+    #[test]
+    fn libraries_that_call_aws_are_named() {
+        let src = r#"
+import com.amazonaws.services.schemaregistry.serializers.avro.AWSKafkaAvroSerializer;
+public class P {
+    void configure(java.util.Properties props) {
+        props.put("sasl.jaas.config", "software.amazon.msk.auth.iam.IAMLoginModule required;");
+    }
+}
+"#;
+        let mut p = scan(src, None).packages;
+        p.sort();
+        assert_eq!(
+            p,
+            vec![
+                "com.amazonaws.services.schemaregistry.serializers.avro.AWSKafkaAvroSerializer",
+                "software.amazon.msk.auth.iam"
+            ]
+        );
     }
 
     #[test]

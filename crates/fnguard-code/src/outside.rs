@@ -32,6 +32,52 @@ const AWS_CALLING_PYTHON: &[&str] = &[
     "aws_lambda_powertools.utilities.streaming",
 ];
 
+/// Java libraries (by package) that call AWS APIs themselves with the function's role.
+const AWS_CALLING_JAVA: &[&str] = &[
+    "com.amazonaws.services.schemaregistry",
+    "software.amazon.msk.auth.iam",
+    "software.amazon.lambda.powertools.parameters",
+    "software.amazon.lambda.powertools.idempotency",
+    "software.amazon.lambda.powertools.largemessages",
+    "software.amazon.lambda.powertools.sqs",
+    "software.amazon.awssdk.transfer.s3",
+    "software.amazon.encryption.s3",
+    "software.amazon.cryptography",
+    "com.amazonaws.encryptionsdk",
+    "com.amazonaws.services.dynamodbv2.AmazonDynamoDBLockClient",
+    "com.amazonaws.secretsmanager.caching",
+    "com.amazonaws.secretsmanager.sql",
+    "software.amazon.jdbc",
+    "io.awspring.cloud",
+    "org.springframework.cloud.aws",
+    "com.amazonaws.xray",
+    "software.amazon.opentelemetry",
+];
+
+/// Go modules that call AWS APIs themselves with the function's role.
+const AWS_CALLING_GO: &[&str] = &[
+    "github.com/aws/aws-msk-iam-sasl-signer-go",
+    "github.com/aws/aws-dax-go",
+    "github.com/aws/aws-xray-sdk-go",
+    "github.com/aws/aws-secretsmanager-caching-go",
+    "github.com/aws/amazon-s3-encryption-client-go",
+    "github.com/aws/aws-database-encryption-sdk-dynamodb",
+    "github.com/aws/aws-encryption-sdk",
+];
+
+/// The AWS-calling library an import of a Java package or Go module belongs to.
+pub(crate) fn aws_calling_library(lang: Language, import: &str) -> Option<&'static str> {
+    let list = match lang {
+        Language::Java => AWS_CALLING_JAVA,
+        Language::Go => AWS_CALLING_GO,
+        _ => return None,
+    };
+    let sep = if lang == Language::Java { "." } else { "/" };
+    list.iter()
+        .find(|l| import == **l || import.starts_with(&format!("{l}{sep}")))
+        .copied()
+}
+
 const AWS_CALLING_JS: &[&str] = &[
     "@middy/ssm",
     "@middy/secrets-manager",
@@ -203,7 +249,8 @@ pub(crate) fn not_followed(root: &Path, lang: Language, imports: &[String]) -> V
         let reason = match lang {
             // JDK and library classes are not repository code; classes of the package that
             // exist were followed.
-            Language::Java | Language::Go => None,
+            Language::Java | Language::Go => aws_calling_library(lang, import)
+                .map(|lib| format!("`{lib}` (makes AWS calls fnguard does not model)")),
             Language::Python => {
                 let top = import.split('.').next().unwrap_or(import);
                 if is_stdlib_or_modelled(top) {
