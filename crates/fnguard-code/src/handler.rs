@@ -240,6 +240,33 @@ fn java_roots(code_dir: &Path) -> Vec<PathBuf> {
     roots
 }
 
+/// The source file of a Java class: where its package puts it, or else the file named after
+/// it whose `package` declaration is the class's package (javac does not require sources to sit
+/// in their package's directory, and Maven compiles them wherever they are).
+fn java_class_file(code_dir: &Path, class: &str) -> Option<PathBuf> {
+    if let Some(p) = candidates(code_dir, class, Language::Java)
+        .into_iter()
+        .find(|p| p.is_file())
+    {
+        return Some(p);
+    }
+    let (package, simple) = class.rsplit_once('.').unwrap_or(("", class));
+    let file_name = format!("{simple}.java");
+    java_sources(code_dir, MAX_JAVA_FILES)
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == file_name.as_str()))
+        .find(|p| read(p).is_some_and(|t| declared_package(&t) == package))
+}
+
+/// The package a Java source declares (`package com.example;`), empty for the default package.
+fn declared_package(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .find_map(|l| l.strip_prefix("package "))
+        .map(|rest| rest.trim_end_matches(';').trim().to_string())
+        .unwrap_or_default()
+}
+
 /// Classes that turn a Java web application into a Lambda handler: a handler naming one (or a
 /// handler file importing one) serves the application's servlets and controllers.
 const JAVA_ADAPTERS: &[&str] = &[
@@ -383,10 +410,7 @@ pub fn analyze_entries_stored(
                     }
                     continue;
                 }
-                match candidates(code_dir, &class, lang)
-                    .into_iter()
-                    .find(|p| p.is_file())
-                {
+                match java_class_file(code_dir, &class) {
                     Some(file) => starts.push((file, Some(method))),
                     None => {
                         problems.push(format!(

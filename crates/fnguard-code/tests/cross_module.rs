@@ -238,3 +238,64 @@ fn properties_run_on_attribute_access() {
     assert!(facts.calls.iter().all(|c| c.reachable), "{:?}", facts.calls);
     assert!(!facts.calls.is_empty());
 }
+
+#[test]
+fn java_classes_are_found_by_their_package_declaration_and_imports_are_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    // `package example;` in `com/example/`: javac and Maven accept it; the handler names the
+    // declared package.
+    write(
+        dir.path(),
+        "src/main/java/com/example/Handler.java",
+        "package example;\nimport example.store.Orders;\npublic class Handler {\n  public String handleRequest(java.util.Map<String, String> e, Object c) {\n    return new Orders().save(e.get(\"id\"));\n  }\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/main/java/example/store/Orders.java",
+        "package example.store;\nimport software.amazon.awssdk.services.dynamodb.DynamoDbClient;\npublic class Orders {\n  private final DynamoDbClient ddb = DynamoDbClient.create();\n  public String save(String id) {\n    ddb.putItem(r -> r.tableName(System.getenv(\"TABLE\")));\n    return id;\n  }\n}\n",
+    );
+    let facts = analyze_function(
+        dir.path(),
+        dir.path(),
+        "example.Handler::handleRequest",
+        Language::Java,
+    );
+    assert!(facts.unresolved.is_none(), "{:?}", facts.unresolved);
+    assert_eq!(actions(&facts), vec!["dynamodb:PutItem"]);
+    assert!(facts.complete);
+    assert_eq!(
+        facts.handler.as_ref().map(|h| h.file.as_str()),
+        Some("src/main/java/com/example/Handler.java")
+    );
+}
+
+#[test]
+fn go_packages_of_the_module_are_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "go.mod", "module example.com/orders\n\ngo 1.22\n");
+    write(
+        dir.path(),
+        "cmd/api/main.go",
+        "package main\n\nimport (\n\t\"context\"\n\t\"example.com/orders/internal/store\"\n\t\"github.com/aws/aws-lambda-go/lambda\"\n)\n\nfunc handle(ctx context.Context, e map[string]string) error {\n\treturn store.Save(ctx, e[\"id\"])\n}\n\nfunc main() { lambda.Start(handle) }\n",
+    );
+    write(
+        dir.path(),
+        "internal/store/store.go",
+        "package store\n\nimport (\n\t\"context\"\n\t\"os\"\n\t\"github.com/aws/aws-sdk-go-v2/aws\"\n\t\"github.com/aws/aws-sdk-go-v2/service/sqs\"\n)\n\nvar client *sqs.Client\n\nfunc Save(ctx context.Context, id string) error {\n\t_, err := client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(os.Getenv(\"QUEUE\")), MessageBody: aws.String(id)})\n\treturn err\n}\n",
+    );
+    write(
+        dir.path(),
+        "internal/store/store_test.go",
+        "package store\n\nfunc helper() { client.DeleteQueue(nil, &sqs.DeleteQueueInput{}) }\n",
+    );
+    let facts = analyze_function(dir.path(), dir.path(), "bootstrap", Language::Go);
+    assert!(facts.unresolved.is_none(), "{:?}", facts.unresolved);
+    assert_eq!(actions(&facts), vec!["sqs:SendMessage"]);
+    assert_eq!(
+        facts.handler.as_ref().map(|h| (h.file.as_str(), h.line)),
+        Some(("cmd/api/main.go", 9))
+    );
+    let call = &facts.calls[0];
+    assert_eq!(call.resource_env.as_deref(), Some("QUEUE"));
+    assert!(call.reachable);
+}
