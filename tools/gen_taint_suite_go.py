@@ -71,6 +71,8 @@ API = [
     ("SsrfGet", "FG507", 'http.Get(q)'),
     ("SsrfNewRequest", "FG507", 'r, _ := http.NewRequestWithContext(ctx, "GET", "http://"+req.Name+"/status", nil)\n\thttp.DefaultClient.Do(r)'),
     ("SsrfFixedHostSafe", "none", 'http.Get("https://api.example.com/items?id=" + strconv.Quote(fmt.Sprint(len(q))))'),
+    ("SsrfSprintfQuerySafe", "none", 'http.Get(fmt.Sprintf("https://%s/r4/Patient?_lastUpdated=ge%s", os.Getenv("ENDPOINT"), q))'),
+    ("SsrfSprintfHost", "FG507", 'http.Get(fmt.Sprintf("https://%s/status", req.Name))'),
     ("MapOtherKeySafe", "none", 'm := map[string]string{"a": "constant", "b": q}\n\texec.Command("echo", m["a"]).Run()'),
     ("HelperFunction", "FG506", 'os.Remove(resolve(q))'),
     ("HelperFunctionSafe", "none", 'os.Remove(resolve("tmp.txt"))'),

@@ -272,7 +272,11 @@ fn java_classes_are_found_by_their_package_declaration_and_imports_are_followed(
 #[test]
 fn go_packages_of_the_module_are_followed() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "go.mod", "module example.com/orders\n\ngo 1.22\n");
+    write(
+        dir.path(),
+        "go.mod",
+        "module example.com/orders\n\ngo 1.22\n",
+    );
     write(
         dir.path(),
         "cmd/api/main.go",

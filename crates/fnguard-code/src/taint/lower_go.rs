@@ -1055,6 +1055,15 @@ impl Lower<'_> {
             Some(f) => (self.text(f), None),
             None => (String::new(), None),
         };
+        // `fmt.Sprintf("https://%s/items?id=%s", host, id)`: the pieces in order, so that where
+        // each value lands (host, path, query) is known, as for f-strings and templates.
+        if callee == "fmt.Sprintf" {
+            if let Some(Expr::Str(format, _)) = args.first() {
+                if let Some(parts) = format_pieces(format, &args[1..], p) {
+                    return Expr::Concat(parts, p);
+                }
+            }
+        }
         Expr::Call(Box::new(Call {
             callee,
             receiver,
@@ -1066,6 +1075,49 @@ impl Lower<'_> {
             key: None,
         }))
     }
+}
+
+/// A `fmt` format string split at its verbs, with the arguments in their places; `None` when
+/// the verbs and arguments do not pair up (explicit argument indexes, `*` widths).
+fn format_pieces(format: &str, args: &[Expr], p: Pos) -> Option<Vec<Expr>> {
+    let mut parts = Vec::new();
+    let mut literal = String::new();
+    let mut args = args.iter();
+    let mut chars = format.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            literal.push(c);
+            continue;
+        }
+        if chars.peek() == Some(&'%') {
+            chars.next();
+            literal.push('%');
+            continue;
+        }
+        // Flags, width and precision, then the verb letter.
+        let mut verb = None;
+        for v in chars.by_ref() {
+            if v == '[' || v == '*' {
+                return None;
+            }
+            if v.is_ascii_alphabetic() {
+                verb = Some(v);
+                break;
+            }
+        }
+        verb?;
+        if !literal.is_empty() {
+            parts.push(Expr::Str(std::mem::take(&mut literal), p));
+        }
+        parts.push(args.next()?.clone());
+    }
+    if !literal.is_empty() {
+        parts.push(Expr::Str(literal, p));
+    }
+    if args.next().is_some() {
+        return None;
+    }
+    Some(parts)
 }
 
 /// The name a call chain's receiver is written as (`db.Conn`, `template.New.Parse`).

@@ -378,7 +378,7 @@ pub fn analyze_stored(
 }
 
 /// FG511: Powertools told to log every incoming event (`@logger.inject_lambda_context(log_event=
-/// True)`, `injectLambdaContext(logger, { logEvent: true })`).
+/// True)`, `injectLambdaContext(logger, { logEvent: true })`, Java's `@Logging(logEvent = true)`).
 fn powertools_event_logging(rel: &str, text: &str) -> Vec<CodeFinding> {
     let mut out = Vec::new();
     let lines: Vec<&str> = text.lines().collect();
@@ -386,13 +386,18 @@ fn powertools_event_logging(rel: &str, text: &str) -> Vec<CodeFinding> {
         let Some(col) = line
             .find("inject_lambda_context")
             .or_else(|| line.find("injectLambdaContext"))
+            // Powertools for Java: `@Logging(logEvent = true)`.
+            .or_else(|| line.find("@Logging("))
         else {
             continue;
         };
         // The options may continue on the next lines of the call.
         let call: String = lines[i..lines.len().min(i + 4)].join(" ");
         let compact: String = call.chars().filter(|c| !c.is_whitespace()).collect();
-        if compact.contains("log_event=True") || compact.contains("logEvent:true") {
+        if compact.contains("log_event=True")
+            || compact.contains("logEvent:true")
+            || compact.contains("logEvent=true")
+        {
             let at = fnguard_model::Location::new(rel, i as u32 + 1, col as u32 + 1);
             out.push(CodeFinding {
                 rule: "FG511".into(),
