@@ -357,13 +357,31 @@ impl Lower<'_> {
                 return format!("{pkg}.{base}");
             }
         }
-        if let Some(w) = self.wildcards.first() {
-            if self.wildcards.len() == 1 && base.starts_with(|c: char| c.is_ascii_uppercase()) {
-                return format!("{w}.{base}");
+        let capitalised = base.starts_with(|c: char| c.is_ascii_uppercase());
+        // An SDK client from `import software.amazon.awssdk.services.s3.*;`.
+        let sdk_client = base.ends_with("Client")
+            || base.ends_with("Presigner")
+            || base.ends_with("Utilities")
+            || base.starts_with("Amazon")
+            || base.starts_with("AWS");
+        if sdk_client {
+            if let Some(w) = self.wildcards.iter().find(|w| {
+                w.starts_with("software.amazon.awssdk.services.")
+                    || w.starts_with("com.amazonaws.services.")
+            }) {
+                if !w.ends_with(".model") {
+                    return format!("{w}.{base}");
+                }
             }
         }
-        if !self.package.is_empty() && base.starts_with(|c: char| c.is_ascii_uppercase()) {
+        // Classes of the file's own package come before those of `.*` imports (JLS 6.4.1).
+        if !self.package.is_empty() && capitalised {
             return format!("{}.{base}", self.package);
+        }
+        if let Some(w) = self.wildcards.first() {
+            if self.wildcards.len() == 1 && capitalised {
+                return format!("{w}.{base}");
+            }
         }
         base.to_string()
     }
@@ -1548,6 +1566,8 @@ mod tests {
 package com.example;
 import java.sql.Statement;
 import com.example.util.Helper;
+import software.amazon.awssdk.services.glue.model.*;
+import software.amazon.awssdk.services.s3.*;
 public class App {
     private final Runtime rt = Runtime.getRuntime();
     public String run(String cmd, Statement st) throws Exception {
@@ -1556,6 +1576,7 @@ public class App {
         rt.exec(cmd);
         Helper.clean(cmd);
         new Other().go();
+        S3Client.create().listBuckets();
         local(cmd);
         return cmd.trim();
     }
@@ -1568,7 +1589,9 @@ public class App {
             "java.lang.Runtime.getRuntime.exec",
             "java.lang.Runtime.exec",
             "com.example.util.Helper.clean",
+            // The file's package comes before `.*` imports; SDK clients from an SDK package's.
             "com.example.Other.go",
+            "software.amazon.awssdk.services.s3.S3Client.create.listBuckets",
             "local",
             "java.lang.String.trim",
         ] {
