@@ -366,12 +366,11 @@ impl Lower<'_> {
             || base.starts_with("AWS");
         if sdk_client {
             if let Some(w) = self.wildcards.iter().find(|w| {
-                w.starts_with("software.amazon.awssdk.services.")
-                    || w.starts_with("com.amazonaws.services.")
+                (w.starts_with("software.amazon.awssdk.services.")
+                    || w.starts_with("com.amazonaws.services."))
+                    && !w.ends_with(".model")
             }) {
-                if !w.ends_with(".model") {
-                    return format!("{w}.{base}");
-                }
+                return format!("{w}.{base}");
             }
         }
         // Classes of the file's own package come before those of `.*` imports (JLS 6.4.1).
