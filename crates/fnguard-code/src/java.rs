@@ -97,16 +97,18 @@ pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
     let Some(module) = crate::taint::lower_java::lower(text) else {
         return FileScan::default();
     };
-    let mut out = FileScan::default();
-    out.imports = classes_used(&module);
-    // Libraries that call AWS with the role, imported or named in configuration strings (the
-    // MSK IAM login module is given to the Kafka client by class name).
-    out.packages = module
-        .imported
-        .iter()
-        .filter(|i| crate::outside::aws_calling_library(crate::Language::Java, i).is_some())
-        .cloned()
-        .collect();
+    let mut out = FileScan {
+        imports: classes_used(&module),
+        // Libraries that call AWS with the role, imported or named in configuration strings
+        // (the MSK IAM login module is given to the Kafka client by class name).
+        packages: module
+            .imported
+            .iter()
+            .filter(|i| crate::outside::aws_calling_library(crate::Language::Java, i).is_some())
+            .cloned()
+            .collect(),
+        ..FileScan::default()
+    };
     if text.contains("software.amazon.msk.auth.iam") {
         out.packages
             .push("software.amazon.msk.auth.iam".to_string());

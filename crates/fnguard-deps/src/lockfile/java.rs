@@ -170,7 +170,7 @@ pub(crate) fn dependency_tree(text: &str, ctx: &mut Ctx<'_>) {
     let mut seen_root = false;
     for (n, raw) in text.lines().enumerate() {
         let line = raw.trim_start_matches("[INFO]").trim_end();
-        let body = line.trim_start_matches(|c: char| matches!(c, ' ' | '|' | '+' | '\\' | '-'));
+        let body = line.trim_start_matches([' ', '|', '+', '\\', '-']);
         if body.is_empty() || body.starts_with("---") || !body.contains(':') {
             continue;
         }
@@ -201,7 +201,7 @@ pub(crate) fn dependency_tree(text: &str, ctx: &mut Ctx<'_>) {
                 continue;
             }
         };
-        let depth = line.find(|c: char| c == '+' || c == '\\').unwrap_or(0) / 3;
+        let depth = line.find(['+', '\\']).unwrap_or(0) / 3;
         let name = format!("{}:{}", parts[0], parts[1]);
         let found = ctx.found(Ecosystem::Maven, &name, Some(version), n as u32 + 1);
         found.dev = matches!(scope, "test" | "provided");
