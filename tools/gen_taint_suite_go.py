@@ -153,6 +153,146 @@ func main() {
 """),
 }
 
+OTHER.update({
+    "RedirectLocation": ("FG519", """// expect: FG519
+package main
+
+import (
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+)
+
+func login(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, r.URL.Query().Get("next"), http.StatusFound)
+}
+
+func handler(event map[string]interface{}) error {
+	next, _ := event["next"].(string)
+	http.Redirect(nil, nil, next, http.StatusFound)
+	return nil
+}
+
+func main() {
+	_ = httpadapter.New(http.HandlerFunc(login))
+	lambda.Start(handler)
+}
+"""),
+    "LdapFilter": ("FG520", """// expect: FG520
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/go-ldap/ldap/v3"
+)
+
+func handler(event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	uid := event.QueryStringParameters["uid"]
+	req := ldap.NewSearchRequest("ou=people,dc=example,dc=com", ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
+		"(&(objectClass=person)(uid="+uid+"))", []string{"cn"}, nil)
+	_ = req
+	return events.APIGatewayProxyResponse{StatusCode: 200}, nil
+}
+
+func main() {
+	lambda.Start(handler)
+}
+"""),
+    "LdapEscapedSafe": ("none", """// expect: none
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/go-ldap/ldap/v3"
+)
+
+func handler(event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	uid := ldap.EscapeFilter(event.QueryStringParameters["uid"])
+	req := ldap.NewSearchRequest("ou=people,dc=example,dc=com", ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
+		"(&(objectClass=person)(uid="+uid+"))", []string{"cn"}, nil)
+	_ = req
+	return events.APIGatewayProxyResponse{StatusCode: 200}, nil
+}
+
+func main() {
+	lambda.Start(handler)
+}
+"""),
+    "XpathQuery": ("FG521", """// expect: FG521
+package main
+
+import (
+	"strings"
+
+	"github.com/antchfx/xmlquery"
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+const users = "<users><user name='admin'/></users>"
+
+func handler(event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	doc, _ := xmlquery.Parse(strings.NewReader(users))
+	nodes := xmlquery.Find(doc, "//user[@name='"+event.PathParameters["name"]+"']")
+	return events.APIGatewayProxyResponse{StatusCode: 200 + len(nodes)}, nil
+}
+
+func main() {
+	lambda.Start(handler)
+}
+"""),
+    "EventLogged": ("FG511", """// expect: FG511
+package main
+
+import (
+	"log"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+func handler(event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	log.Printf("request: %+v", event)
+	return events.APIGatewayProxyResponse{StatusCode: 200}, nil
+}
+
+func main() {
+	lambda.Start(handler)
+}
+"""),
+    "SecretLogged": ("FG516", """// expect: FG516
+package main
+
+import (
+	"context"
+	"log"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+)
+
+var sm *secretsmanager.Client
+
+func handler(ctx context.Context, event map[string]string) error {
+	out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(os.Getenv("SECRET_ID"))})
+	if err != nil {
+		return err
+	}
+	log.Println("using key", *out.SecretString)
+	return nil
+}
+
+func main() {
+	lambda.Start(handler)
+}
+"""),
+})
+
 # Files beside a case's main file (same package).
 EXTRA = {
     "OtherFileOfPackage": ("tools.go", """package main

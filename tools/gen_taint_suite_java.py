@@ -132,6 +132,47 @@ public class PowertoolsLogEvent implements RequestHandler<Map<String, String>, S
     }
 }
 """),
+    "SecretPrinted": ("FG516,FG511", """// expect: FG511,FG516
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import java.util.Map;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+
+public class SecretPrinted implements RequestHandler<Map<String, String>, String> {
+    private final SecretsManagerClient secrets = SecretsManagerClient.create();
+
+    public String handleRequest(Map<String, String> event, Context context) {
+        System.out.println(event);
+        String key = secrets.getSecretValue(r -> r.secretId(System.getenv("SECRET_ID"))).secretString();
+        System.out.println("api key " + key);
+        return "ok";
+    }
+}
+"""),
+    "SpringCloudFunctionBean": ("FG501", """// expect: FG501
+import java.util.function.Function;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.annotation.Bean;
+
+@SpringBootApplication
+public class SpringCloudFunctionBean {
+    public void handleRequest(java.io.InputStream in, java.io.OutputStream out, Object context) {
+        new org.springframework.cloud.function.adapter.aws.FunctionInvoker().handleRequest(in, out, null);
+    }
+
+    @Bean
+    public Function<String, String> convert() {
+        return name -> {
+            try {
+                Runtime.getRuntime().exec("convert /tmp/" + name + " /tmp/out.png");
+            } catch (java.io.IOException e) {
+                return "failed";
+            }
+            return "ok";
+        };
+    }
+}
+"""),
     "SqsRecordsCmd": ("FG501", """// expect: FG501
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
@@ -282,7 +323,7 @@ def main():
         # Web-adapter cases get a code package of their own: the adapter serves every
         # servlet and controller of its package.
         base = OUT
-        if "SpringBootLambdaContainerHandler" in text:
+        if "SpringBootLambdaContainerHandler" in text or "FunctionInvoker" in text:
             base = os.path.join(OUT, name)
             os.makedirs(base, exist_ok=True)
         with open(os.path.join(base, f"{name}.java"), "w") as fh:

@@ -433,6 +433,15 @@ impl Lower<'_> {
             return;
         };
         let controller = has_annotation(self, n, &["RestController", "Controller", "Path"]);
+        // A Spring Cloud Function component: `class Convert implements Function<I, O>`.
+        let function_component = n
+            .child_by_field_name("interfaces")
+            .map(|i| self.text(i))
+            .is_some_and(|t| {
+                ["Function<", "Consumer<", "BiFunction<"]
+                    .iter()
+                    .any(|f| t.contains(f))
+            });
         // Fields first: methods read them whatever their order.
         for c in named_children(body) {
             if c.kind() == "field_declaration" {
@@ -514,8 +523,35 @@ impl Lower<'_> {
                             "POST",
                             "PUT",
                             "DELETE",
+                            "PATCH",
+                            // Micronaut.
+                            "Get",
+                            "Post",
+                            "Put",
+                            "Delete",
+                            "Patch",
                         ],
                     );
+                    // Spring Cloud Function: a `@Bean` returning a `Function`/`Consumer` whose
+                    // lambda receives the event, or a function component's `apply`/`accept`.
+                    let bean_function = has_annotation(self, c, &["Bean"])
+                        && c.child_by_field_name("type")
+                            .map(|t| self.text(t))
+                            .is_some_and(|t| {
+                                ["Function<", "Consumer<", "BiFunction<"]
+                                    .iter()
+                                    .any(|f| t.contains(f))
+                            });
+                    if bean_function {
+                        for st in &f.body {
+                            if let Stmt::Return(Some(Expr::Function(lambda)), _) = st {
+                                self.module.routes.push((**lambda).clone());
+                            }
+                        }
+                    }
+                    if function_component && matches!(f.name.as_str(), "apply" | "accept") {
+                        self.module.routes.push(f.clone());
+                    }
                     if !request_params.is_empty() || (controller && mapped) {
                         // Only the request (or, for a controller, every parameter: path
                         // variables, bodies, query parameters) is request data: a response
