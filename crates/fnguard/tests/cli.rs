@@ -1080,3 +1080,49 @@ fn synth_scans_what_the_app_synthesizes_and_falls_back_to_the_source() {
         .unwrap()
         .contains("Cannot find module aws-cdk-lib"));
 }
+
+/// `${path.module}` in a Terraform module scanned through a relative path names the code
+/// directory once (it used to be joined with the module's directory a second time).
+#[test]
+fn terraform_path_module_with_a_relative_scan_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = tmp.path().join("app");
+    std::fs::create_dir_all(app.join("src")).unwrap();
+    std::fs::write(
+        app.join("main.tf"),
+        r#"
+data "archive_file" "zip" {
+  type        = "zip"
+  source_dir  = "${path.module}/src"
+  output_path = "${path.module}/build/fn.zip"
+}
+
+resource "aws_iam_role" "r" {
+  name               = "r"
+  assume_role_policy = "{}"
+}
+
+resource "aws_lambda_function" "fn" {
+  function_name = "fn"
+  filename      = data.archive_file.zip.output_path
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  role          = aws_iam_role.r.arn
+}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("src/app.py"),
+        "import boto3\n\nsqs = boto3.client('sqs')\n\ndef handler(event, context):\n    sqs.send_message(QueueUrl='q', MessageBody='m')\n",
+    )
+    .unwrap();
+    let out = fnguard()
+        .current_dir(tmp.path())
+        .args(["iam", "app", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let needed = &json["functions"][0]["needed_actions"];
+    assert_eq!(needed, &serde_json::json!(["sqs:SendMessage"]), "{json}");
+}

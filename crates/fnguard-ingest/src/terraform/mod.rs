@@ -145,12 +145,12 @@ fn add_archive_source(ev: &Evaluator<'_>, block: &hcl_edit::structure::Block, at
     if found.is_none() {
         if let Some(file) = &filename {
             // The same path as an archive's `output_path`.
-            let wanted = crate::normalize_lexically(&ev.module.dir.join(file));
+            let wanted = crate::normalize_lexically(&module_path(ev, file));
             for name in archive_names(ev) {
                 let Some(out) = archive_output(ev, &name) else {
                     continue;
                 };
-                if crate::normalize_lexically(&ev.module.dir.join(&out)) == wanted {
+                if crate::normalize_lexically(&module_path(ev, &out)) == wanted {
                     found = archive_source(ev, &name).map(|d| (d, None));
                     break;
                 }
@@ -164,7 +164,7 @@ fn add_archive_source(ev: &Evaluator<'_>, block: &hcl_edit::structure::Block, at
         let runtime = attrs.get("runtime").and_then(Node::scalar_text);
         let described = match (&filename, attrs.get("s3_bucket")) {
             (Some(f), _) => {
-                let exists = ev.module.dir.join(f).is_file();
+                let exists = module_path(ev, f).is_file();
                 Some(format!(
                     "its archive `{f}` is {}",
                     if exists {
@@ -300,12 +300,19 @@ fn archive_source(ev: &Evaluator<'_>, name: &str) -> Option<PathBuf> {
                 .parent()
                 .map(|p| p.to_string_lossy().into_owned())
         })?;
-    Some(if Path::new(&source).is_absolute() {
-        PathBuf::from(&source)
+    Some(module_path(ev, &source))
+}
+
+/// A path written in a module, as a path to read: `${path.module}/src` already starts with the
+/// module's directory (as scanned), other relative paths are relative to it.
+fn module_path(ev: &Evaluator<'_>, written: &str) -> PathBuf {
+    let p = Path::new(written);
+    if p.is_absolute() || (ev.module.dir != Path::new(".") && p.starts_with(&ev.module.dir)) {
+        p.to_path_buf()
     } else {
         // Terraform resolves relative paths against the working directory: the root module.
-        ev.module.dir.join(&source)
-    })
+        ev.module.dir.join(p)
+    }
 }
 
 fn key(site: &Node, name: &str) -> Key {
