@@ -173,6 +173,31 @@ public class SpringCloudFunctionBean {
     }
 }
 """),
+    "WeakRandomToken": ("FG525", """// expect: FG525
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import java.util.Map;
+
+public class WeakRandomToken implements RequestHandler<Map<String, String>, String> {
+    public String handleRequest(Map<String, String> event, Context context) {
+        String resetToken = Long.toHexString(new java.util.Random().nextLong());
+        return "sent";
+    }
+}
+"""),
+    "SecureRandomTokenSafe": ("none", """// expect: none
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import java.security.SecureRandom;
+import java.util.Map;
+
+public class SecureRandomTokenSafe implements RequestHandler<Map<String, String>, String> {
+    public String handleRequest(Map<String, String> event, Context context) {
+        String resetToken = Long.toHexString(new SecureRandom().nextLong());
+        return "sent";
+    }
+}
+"""),
     "SqsRecordsCmd": ("FG501", """// expect: FG501
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;

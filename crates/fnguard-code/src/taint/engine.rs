@@ -3166,7 +3166,18 @@ fn broken_digest(fr: &Frame, c: &Call) -> Option<&'static str> {
 }
 
 fn is_weak_random(callee: &str) -> bool {
-    if callee == "Math.random" {
+    if callee == "Math.random" || callee == "java.lang.Math.random" {
+        return true;
+    }
+    // Java's `Random` (not `SecureRandom`), commons-lang's `RandomStringUtils.random*`, Go's
+    // `math/rand`.
+    if callee.starts_with("java.util.Random.next")
+        || callee.starts_with("java.util.concurrent.ThreadLocalRandom.current.next")
+        || callee.starts_with("org.apache.commons.lang3.RandomStringUtils.random")
+        || callee.starts_with("org.apache.commons.lang.RandomStringUtils.random")
+        || callee.starts_with("math/rand.")
+        || callee.starts_with("math/rand/v2.")
+    {
         return true;
     }
     let Some(rest) = callee
