@@ -181,6 +181,9 @@ import java.util.Map;
 public class WeakRandomToken implements RequestHandler<Map<String, String>, String> {
     public String handleRequest(Map<String, String> event, Context context) {
         String resetToken = Long.toHexString(new java.util.Random().nextLong());
+        byte[] bytes = new byte[16];
+        new java.util.Random().nextBytes(bytes);
+        String apiKey = java.util.Base64.getEncoder().encodeToString(bytes);
         return "sent";
     }
 }
@@ -194,6 +197,12 @@ import java.util.Map;
 public class SecureRandomTokenSafe implements RequestHandler<Map<String, String>, String> {
     public String handleRequest(Map<String, String> event, Context context) {
         String resetToken = Long.toHexString(new SecureRandom().nextLong());
+        try {
+            java.util.Random generator = SecureRandom.getInstance("SHA1PRNG");
+            String sessionKey = Integer.toString(generator.nextInt());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            return "failed";
+        }
         return "sent";
     }
 }

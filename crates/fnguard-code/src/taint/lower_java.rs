@@ -399,6 +399,34 @@ impl Lower<'_> {
         None
     }
 
+    /// The class an initializer makes: `new T(...)`, or a static factory of `T`
+    /// (`T.getInstance(...)`, `T.getInstanceStrong()`).
+    fn made_type(&self, value: Node) -> Option<String> {
+        match value.kind() {
+            "object_creation_expression" => {
+                if named_children(value)
+                    .iter()
+                    .any(|c| c.kind() == "class_body")
+                {
+                    return None;
+                }
+                self.type_of(value.child_by_field_name("type"))
+            }
+            "method_invocation" => {
+                let name = self.text(value.child_by_field_name("name")?);
+                if !name.starts_with("getInstance") {
+                    return None;
+                }
+                let object = value.child_by_field_name("object")?;
+                let class = self.dotted(object)?;
+                let last = class.rsplit('.').next().unwrap_or(&class);
+                last.starts_with(|c: char| c.is_ascii_uppercase())
+                    .then(|| self.qualify(&class))
+            }
+            _ => None,
+        }
+    }
+
     /// A bare name that is an instance field (not shadowed by a local or parameter).
     fn is_instance_field(&self, name: &str) -> bool {
         self.instance_fields.contains(name) && self.local_type(name).is_none()
@@ -694,7 +722,12 @@ impl Lower<'_> {
 
     fn declarator(&mut self, d: Node, ty: Option<String>, depth: usize) -> Option<Stmt> {
         let name = self.text(d.child_by_field_name("name")?);
-        if let Some(t) = ty {
+        // What the variable holds is the class it is made from when that is written
+        // (`Random r = SecureRandom.getInstance(...)`, `List<T> l = new ArrayList<>()`, `var`).
+        let made = d
+            .child_by_field_name("value")
+            .and_then(|v| self.made_type(v));
+        if let Some(t) = made.or(ty) {
             self.declare(name.clone(), t);
         }
         let value = d.child_by_field_name("value")?;
@@ -1038,8 +1071,23 @@ impl Lower<'_> {
             "update_expression" => Vec::new(),
             _ => {
                 let lowered = self.expr(e, d);
-                // `map.put(k, v)` on a map field or an untracked container still stores.
-                vec![Stmt::Expr(lowered)]
+                let mut out = vec![Stmt::Expr(lowered.clone())];
+                // `random.nextBytes(buf)`, `in.read(buf)`: the array argument is filled with
+                // what the call produces.
+                if let Expr::Call(c) = &lowered {
+                    let method = c.callee.rsplit('.').next().unwrap_or("");
+                    if matches!(method, "nextBytes" | "read" | "readFully" | "readNBytes") {
+                        if let Some(Expr::Name(buf, _)) = c.args.first() {
+                            out.push(Stmt::Assign {
+                                targets: vec![Target::Name(buf.clone())],
+                                value: lowered.clone(),
+                                augment: true,
+                                pos: c.pos,
+                            });
+                        }
+                    }
+                }
+                out
             }
         }
     }
