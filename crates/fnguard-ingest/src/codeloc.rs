@@ -195,13 +195,19 @@ pub(crate) fn find_handler_dir(
     let java_class = runtime
         .starts_with("java")
         .then(|| handler.split("::").next().unwrap_or(handler));
+    // Go: the `main` package that starts the Lambda runtime; its directory is the code. The
+    // handler names the executable (`bootstrap`, `main`), not a source file.
+    let go = runtime.starts_with("go") || runtime.starts_with("provided");
     let Some((module, _)) = java_class
         .map(|c| (c, ""))
+        .or_else(|| go.then_some((handler, "")))
         .or_else(|| handler.rsplit_once('.'))
     else {
         return Found::None;
     };
-    let files: Vec<String> = if let Some(class) = java_class {
+    let files: Vec<String> = if go {
+        Vec::new()
+    } else if let Some(class) = java_class {
         let path = class.replace('.', "/");
         vec![
             format!("src/main/java/{path}.java"),
@@ -229,7 +235,13 @@ pub(crate) fn find_handler_dir(
         let hits: Vec<PathBuf> = level
             .iter()
             .filter(|d| !taken.contains(&crate::normalize_lexically(d)))
-            .filter(|d| files.iter().any(|f| d.join(f).is_file()))
+            .filter(|d| {
+                if go {
+                    starts_go_lambda(d)
+                } else {
+                    files.iter().any(|f| d.join(f).is_file())
+                }
+            })
             .cloned()
             .collect();
         match hits.len() {
@@ -278,9 +290,49 @@ pub(crate) fn find_handler_dir(
     Found::None
 }
 
+/// Whether a directory is a Go `main` package that starts the Lambda runtime.
+fn starts_go_lambda(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "go"))
+        .take(64)
+        .any(|p| {
+            std::fs::metadata(&p).is_ok_and(|m| m.len() < 2 * 1024 * 1024)
+                && std::fs::read_to_string(&p)
+                    .is_ok_and(|t| t.contains("package main") && t.contains("lambda.Start"))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn go_archives_resolve_to_the_main_package() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("stream")).unwrap();
+        std::fs::write(
+            dir.path().join("stream/main.go"),
+            "package main\n\nimport \"github.com/aws/aws-lambda-go/lambda\"\n\nfunc main() { lambda.Start(h) }\n",
+        )
+        .unwrap();
+        let loc = locate(
+            dir.path(),
+            dir.path(),
+            "src/stream.zip",
+            Some("bootstrap"),
+            Some("provided.al2023"),
+            &[],
+        );
+        assert_eq!(
+            loc.dir.as_deref(),
+            Some(dir.path().join("stream").as_path())
+        );
+    }
 
     #[test]
     fn java_archives_resolve_to_the_project_that_builds_them() {
