@@ -231,6 +231,20 @@ pub(crate) fn actions(callee: &str) -> Vec<String> {
             | "DynamoDbIndex"
             | "DynamoDBMapper"
     );
+    // SDK v1's Document API (`com.amazonaws.services.dynamodbv2.document.Table`).
+    if *ty == "Table" && callee.starts_with("com.amazonaws.services.dynamodbv2.document.") {
+        let action = match op {
+            "putItem" => "PutItem",
+            "getItem" => "GetItem",
+            "updateItem" => "UpdateItem",
+            "deleteItem" => "DeleteItem",
+            "query" => "Query",
+            "scan" => "Scan",
+            "describe" | "waitForActive" => "DescribeTable",
+            _ => return Vec::new(),
+        };
+        return crate::mapping::action_for("dynamodb", action);
+    }
     if object_mapper {
         return DYNAMODB_OBJECT_MAPPERS
             .iter()
@@ -417,8 +431,11 @@ import com.amazonaws.services.s3.AmazonS3;
 import com.amazonaws.services.s3.AmazonS3ClientBuilder;
 import com.amazonaws.services.dynamodbv2.datamodeling.DynamoDBMapper;
 import com.amazonaws.services.sns.AmazonSNS;
+import com.amazonaws.services.dynamodbv2.document.Table;
 public class H {
+    private Table orders;
     public void handle(AmazonSNS sns) {
+        orders.putItem(item);
         AmazonS3 s3 = AmazonS3ClientBuilder.defaultClient();
         s3.getObject("b", "k");
         DynamoDBMapper mapper = new DynamoDBMapper(client);
@@ -430,7 +447,12 @@ public class H {
         let actions: Vec<String> = found(src).into_iter().map(|(a, _)| a).collect();
         assert_eq!(
             actions,
-            vec!["dynamodb:GetItem", "s3:GetObject", "sns:Publish"]
+            vec![
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "s3:GetObject",
+                "sns:Publish"
+            ]
         );
     }
 
