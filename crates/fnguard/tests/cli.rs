@@ -1126,3 +1126,47 @@ resource "aws_lambda_function" "fn" {
     let needed = &json["functions"][0]["needed_actions"];
     assert_eq!(needed, &serde_json::json!(["sqs:SendMessage"]), "{json}");
 }
+
+/// A Go function whose `archive_file` zips a build output (`bin/`, not committed) is read from
+/// the `main` package that starts the Lambda runtime.
+#[test]
+fn terraform_go_archive_of_a_build_output_reads_the_main_package() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = tmp.path();
+    std::fs::write(
+        app.join("main.tf"),
+        r#"
+data "archive_file" "zip" {
+  type        = "zip"
+  source_dir  = "${path.module}/bin"
+  output_path = "${path.module}/dist/fn.zip"
+}
+
+resource "aws_iam_role" "r" {
+  name               = "r"
+  assume_role_policy = "{}"
+}
+
+resource "aws_lambda_function" "fn" {
+  function_name = "fn"
+  filename      = "${path.module}/dist/fn.zip"
+  handler       = "bootstrap"
+  runtime       = "provided.al2023"
+  role          = aws_iam_role.r.arn
+}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("main.go"),
+        "package main\n\nimport (\n\t\"context\"\n\t\"github.com/aws/aws-lambda-go/lambda\"\n\t\"github.com/aws/aws-sdk-go-v2/service/sqs\"\n)\n\nvar c *sqs.Client\n\nfunc handle(ctx context.Context, e map[string]string) error {\n\t_, err := c.SendMessage(ctx, &sqs.SendMessageInput{})\n\treturn err\n}\n\nfunc main() { lambda.Start(handle) }\n",
+    )
+    .unwrap();
+    let out = fnguard()
+        .args(["iam", app.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let needed = &json["functions"][0]["needed_actions"];
+    assert_eq!(needed, &serde_json::json!(["sqs:SendMessage"]), "{json}");
+}

@@ -157,6 +157,11 @@ fn add_archive_source(ev: &Evaluator<'_>, block: &hcl_edit::structure::Block, at
             }
         }
     }
+    // An archive built from a directory that is itself a build output (`bin/` with a compiled
+    // Go binary) has no source there: the handler's source is looked for instead.
+    if found.as_ref().is_some_and(|(d, _)| !d.is_dir()) {
+        found = None;
+    }
     let is_image = attrs.get("image_uri").is_some()
         || attrs.get("package_type").and_then(Node::str) == Some("Image");
     if found.is_none() && !is_image {
