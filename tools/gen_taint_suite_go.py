@@ -293,6 +293,128 @@ func main() {
 """),
 })
 
+OTHER.update({
+    "LoggedFieldSafe": ("none", """// expect: none
+package main
+
+import (
+	"log"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+func handler(event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	log.Printf("request for %s", event.Path)
+	return events.APIGatewayProxyResponse{StatusCode: 200}, nil
+}
+
+func main() {
+	lambda.Start(handler)
+}
+"""),
+    "SecretUsedSafe": ("none", """// expect: none
+package main
+
+import (
+	"context"
+	"log"
+	"net/http"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+)
+
+var sm *secretsmanager.Client
+
+func handler(ctx context.Context, event map[string]string) error {
+	out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(os.Getenv("SECRET_ID"))})
+	if err != nil {
+		return err
+	}
+	req, _ := http.NewRequestWithContext(ctx, "GET", "https://api.example.com/v1/items", nil)
+	req.Header.Set("Authorization", "Bearer "+*out.SecretString)
+	log.Println("calling the items API")
+	_, err = http.DefaultClient.Do(req)
+	return err
+}
+
+func main() {
+	lambda.Start(handler)
+}
+"""),
+    "HtmlTemplateSafe": ("none", """// expect: none
+package main
+
+import (
+	"bytes"
+	"html/template"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+var page = template.Must(template.New("p").Parse("<p>Hello {{.}}</p>"))
+
+func handler(event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	var buf bytes.Buffer
+	page.Execute(&buf, event.QueryStringParameters["name"])
+	return events.APIGatewayProxyResponse{StatusCode: 200, Body: buf.String()}, nil
+}
+
+func main() {
+	lambda.Start(handler)
+}
+"""),
+    "RedirectConstantSafe": ("none", """// expect: none
+package main
+
+import (
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+func handler(event map[string]interface{}) error {
+	target := "/home"
+	if event["lang"] == "fr" {
+		target = "/fr/home"
+	}
+	http.Redirect(nil, nil, target, http.StatusFound)
+	return nil
+}
+
+func main() {
+	lambda.Start(handler)
+}
+"""),
+    "XpathConstantSafe": ("none", """// expect: none
+package main
+
+import (
+	"strings"
+
+	"github.com/antchfx/xmlquery"
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+const users = "<users><user name='admin'/></users>"
+
+func handler(event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	doc, _ := xmlquery.Parse(strings.NewReader(event.Body))
+	nodes := xmlquery.Find(doc, "//user[@name='admin']")
+	return events.APIGatewayProxyResponse{StatusCode: 200 + len(nodes)}, nil
+}
+
+func main() {
+	lambda.Start(handler)
+}
+"""),
+})
+
 # Files beside a case's main file (same package).
 EXTRA = {
     "OtherFileOfPackage": ("tools.go", """package main

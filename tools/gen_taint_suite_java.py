@@ -51,6 +51,9 @@ API = [
     ("SsrfUrl", "FG507", 'new URL(p).openConnection().getInputStream();'),
     ("SsrfFixedHostSafe", "none", 'new URL("https://api.example.com/items/" + Integer.parseInt(p)).openConnection();'),
     ("CodeScriptEngine", "FG502", 'new javax.script.ScriptEngineManager().getEngineByName("js").eval(p);'),
+    ("CodeConstantScriptSafe", "none", 'new javax.script.ScriptEngineManager().getEngineByName("js").eval("1 + 1");'),
+    ("DeserializeBundledSafe", "none", 'new ObjectInputStream(InterfaceCallHolder.class.getResourceAsStream("/defaults.bin")).readObject();'),
+    ("RedirectConstantSafe", "none", 'String next = "/home";\n        redirect(next);'),
     ("MapOtherKeySafe", "none", 'Map<String, String> m = new HashMap<>();\n        m.put("a", "constant");\n        m.put("b", p);\n        Runtime.getRuntime().exec("echo " + m.get("a"));'),
     ("MapSameKey", "FG501", 'Map<String, String> m = new HashMap<>();\n        m.put("a", "constant");\n        m.put("b", p);\n        Runtime.getRuntime().exec("echo " + m.get("b"));'),
     ("ListRemovedSafe", "none", 'List<String> l = new ArrayList<>();\n        l.add("safe");\n        l.add(p);\n        l.add("moresafe");\n        l.remove(0);\n        Runtime.getRuntime().exec("echo " + l.get(1));'),
@@ -82,6 +85,12 @@ public class {name} implements RequestHandler<APIGatewayProxyRequestEvent, APIGa
 
     private static org.w3c.dom.Document doc() {{
         return null;
+    }}
+
+    private static void redirect(String location) {{
+    }}
+
+    static class InterfaceCallHolder {{
     }}
 }}
 """
@@ -146,6 +155,44 @@ public class SecretPrinted implements RequestHandler<Map<String, String>, String
         String key = secrets.getSecretValue(r -> r.secretId(System.getenv("SECRET_ID"))).secretString();
         System.out.println("api key " + key);
         return "ok";
+    }
+}
+"""),
+    "LoggedFieldSecretUsedSafe": ("none", """// expect: none
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import java.util.Map;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+
+public class LoggedFieldSecretUsedSafe implements RequestHandler<Map<String, String>, String> {
+    private final SecretsManagerClient secrets = SecretsManagerClient.create();
+
+    public String handleRequest(Map<String, String> event, Context context) {
+        System.out.println("order " + event.get("orderId"));
+        String key = secrets.getSecretValue(r -> r.secretId(System.getenv("SECRET_ID"))).secretString();
+        System.out.println("key length " + key.length());
+        return "ok";
+    }
+}
+"""),
+    "ServletRedirectConstantSafe": ("none", """// expect: none
+import com.amazonaws.serverless.proxy.spring.SpringBootLambdaContainerHandler;
+import javax.servlet.http.HttpServlet;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+
+public class ServletRedirectConstantSafe extends HttpServlet {
+    public void handleRequest(java.io.InputStream in, java.io.OutputStream out, Object context) {
+        SpringBootLambdaContainerHandler.getAwsProxyHandler(ServletRedirectConstantSafe.class);
+    }
+
+    @Override
+    public void doGet(HttpServletRequest request, HttpServletResponse response) throws java.io.IOException {
+        String target = "/dashboard";
+        if ("admin".equals(request.getParameter("role"))) {
+            target = "/admin";
+        }
+        response.sendRedirect(target);
     }
 }
 """),

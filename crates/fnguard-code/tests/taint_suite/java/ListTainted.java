@@ -42,4 +42,10 @@ public class ListTainted implements RequestHandler<APIGatewayProxyRequestEvent, 
     private static org.w3c.dom.Document doc() {
         return null;
     }
+
+    private static void redirect(String location) {
+    }
+
+    static class InterfaceCallHolder {
+    }
 }

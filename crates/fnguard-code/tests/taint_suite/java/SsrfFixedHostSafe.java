@@ -38,4 +38,10 @@ public class SsrfFixedHostSafe implements RequestHandler<APIGatewayProxyRequestE
     private static org.w3c.dom.Document doc() {
         return null;
     }
+
+    private static void redirect(String location) {
+    }
+
+    static class InterfaceCallHolder {
+    }
 }

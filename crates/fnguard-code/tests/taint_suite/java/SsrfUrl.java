@@ -38,4 +38,10 @@ public class SsrfUrl implements RequestHandler<APIGatewayProxyRequestEvent, APIG
     private static org.w3c.dom.Document doc() {
         return null;
     }
+
+    private static void redirect(String location) {
+    }
+
+    static class InterfaceCallHolder {
+    }
 }

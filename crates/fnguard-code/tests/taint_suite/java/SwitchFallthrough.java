@@ -46,4 +46,10 @@ public class SwitchFallthrough implements RequestHandler<APIGatewayProxyRequestE
     private static org.w3c.dom.Document doc() {
         return null;
     }
+
+    private static void redirect(String location) {
+    }
+
+    static class InterfaceCallHolder {
+    }
 }
