@@ -276,7 +276,7 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
                     source_node(&mut g, p, pool, ResourceKind::UserPool),
                     "Cognito trigger".into(),
                 ),
-                TriggerKind::Other { source } => (
+                TriggerKind::Other { source, .. } => (
                     external(&mut g, &format!("event:{source}"), source),
                     source.clone(),
                 ),

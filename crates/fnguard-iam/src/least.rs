@@ -46,7 +46,16 @@ pub fn implied_actions(f: &Function) -> Vec<&'static str> {
                     out.extend(["sqs:SendMessage", "sns:Publish"]);
                 }
             }
-            TriggerKind::Other { source } => out.extend(broker_poller_actions(source)),
+            TriggerKind::Other {
+                source,
+                schema_registry,
+            } => {
+                out.extend(broker_poller_actions(source));
+                // Records validated against a Glue schema registry: the poller reads schemas.
+                if *schema_registry {
+                    out.extend(["glue:GetRegistry", "glue:GetSchemaVersion"]);
+                }
+            }
             _ => {}
         }
     }

@@ -605,6 +605,7 @@ pub(crate) fn add_secondary(b: &mut Builder<'_>, all: &[Res]) {
                 },
                 other => TriggerKind::Other {
                     source: other.to_ascii_lowercase(),
+                    schema_registry: p.get("SchemaRegistryConfig").is_some(),
                 },
             };
             let fid = r.id.clone();

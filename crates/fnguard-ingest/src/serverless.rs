@@ -974,6 +974,7 @@ impl Service<'_> {
             }),
             other => Some(TriggerKind::Other {
                 source: other.to_string(),
+                schema_registry: false,
             }),
         }
     }

@@ -644,6 +644,7 @@ fn event_source(source: &Node) -> Option<TriggerKind> {
             } else {
                 text
             },
+            schema_registry: false,
         },
     })
 }

@@ -480,6 +480,10 @@ pub enum TriggerKind {
     },
     Other {
         source: String,
+        /// A Kafka trigger that validates and decodes records with a schema registry (the
+        /// Lambda service reads the schemas with the function's role).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        schema_registry: bool,
     },
 }
 

@@ -1149,6 +1149,12 @@ impl<'e> Builder<'e> {
             },
             other => TriggerKind::Other {
                 source: other.to_string(),
+                schema_registry: [
+                    "AmazonManagedKafkaEventSourceConfig",
+                    "SelfManagedKafkaEventSourceConfig",
+                ]
+                .iter()
+                .any(|c| p.path(&[c, "SchemaRegistryConfig"]).is_some()),
             },
         };
         Trigger {

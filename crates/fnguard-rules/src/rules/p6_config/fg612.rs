@@ -424,7 +424,7 @@ fn triggers(p: &Project, f: &Function) -> Option<BTreeSet<String>> {
                     format!("schedule {}", expression.as_str()?)
                 }
                 TriggerKind::Cognito { pool } => format!("cognito {}", physical(p, pool)?),
-                TriggerKind::Other { source } => source.clone(),
+                TriggerKind::Other { source, .. } => source.clone(),
             })
         })
         .collect()
