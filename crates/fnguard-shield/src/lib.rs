@@ -12,6 +12,7 @@ pub mod envelope;
 pub mod extension;
 pub mod inspect;
 pub mod proxy;
+pub mod replay;
 pub mod run;
 pub mod telemetry;
 pub mod verdict;

@@ -8,6 +8,10 @@ use std::time::Instant;
 fn main() {
     let started = Instant::now();
     let vars: HashMap<String, String> = std::env::vars().collect();
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("check") {
+        std::process::exit(check(args.get(2).map(String::as_str), &vars));
+    }
     let function = vars
         .get("AWS_LAMBDA_FUNCTION_NAME")
         .cloned()
@@ -69,4 +73,60 @@ fn main() {
             std::process::exit(1);
         }
     }
+}
+
+/// `fnguard-shield check FILE` (or `-` for standard input): one JSON verdict per event on
+/// standard output, a summary on standard error. Exit 0 after a replay, 2 when the input or the
+/// configuration cannot be used.
+fn check(path: Option<&str>, vars: &HashMap<String, String>) -> i32 {
+    let Some(path) = path else {
+        eprintln!("usage: fnguard-shield check FILE   (JSON Lines of events, or one JSON event; `-` reads standard input)");
+        return 2;
+    };
+    let text = if path == "-" {
+        let mut s = String::new();
+        match std::io::Read::read_to_string(&mut std::io::stdin(), &mut s) {
+            Ok(_) => s,
+            Err(e) => {
+                eprintln!("fnguard-shield: standard input: {e}");
+                return 2;
+            }
+        }
+    } else {
+        match std::fs::read_to_string(path) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("fnguard-shield: {path}: {e}");
+                return 2;
+            }
+        }
+    };
+    let cfg = match Config::from_vars(vars) {
+        Ok(c) => c,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("fnguard-shield: invalid configuration: {e}");
+            }
+            return 2;
+        }
+    };
+    let detector = match fnguard_shield::inspect::Detector::builtin() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("fnguard-shield: {e}");
+            return 2;
+        }
+    };
+    let verdicts = fnguard_shield::replay::replay(&text, &detector, &cfg);
+    let blocked = verdicts.iter().filter(|v| v["blocked"] == true).count();
+    let errors = verdicts.iter().filter(|v| v.get("error").is_some()).count();
+    for v in &verdicts {
+        println!("{v}");
+    }
+    eprintln!(
+        "fnguard-shield: {} event{}, {blocked} would be blocked, {errors} not readable",
+        verdicts.len(),
+        if verdicts.len() == 1 { "" } else { "s" }
+    );
+    0
 }

@@ -1,0 +1,157 @@
+//! `fnguard-shield check FILE`: replays recorded events through the same decoding, rules and
+//! verdict as the extension, one JSON verdict per event, so that users can see what block mode
+//! would do to their real traffic before turning it on.
+//!
+//! Input: one JSON event per line (JSON Lines), or a file holding one JSON event. A line that is
+//! not JSON gets an error verdict with its line number and the replay goes on.
+
+use crate::config::{Config, Mode};
+use crate::envelope::{decode, Limits};
+use crate::inspect::Detector;
+use crate::verdict::decide;
+use serde_json::{json, Value};
+use std::time::Instant;
+
+/// The verdicts for every event in `text`, in order.
+pub fn replay(text: &str, detector: &Detector, cfg: &Config) -> Vec<Value> {
+    let events = events(text);
+    events
+        .into_iter()
+        .enumerate()
+        .map(|(n, (line, parsed))| match parsed {
+            Ok(event) => verdict(n + 1, line, &event, detector, cfg),
+            Err(e) => json!({
+                "event": n + 1,
+                "line": line,
+                "error": format!("not a JSON event: {e}"),
+            }),
+        })
+        .collect()
+}
+
+/// The events of a file with the line each starts on: the whole text when it is one JSON value
+/// spanning several lines, else one per non-empty line.
+fn events(text: &str) -> Vec<(usize, Result<Value, serde_json::Error>)> {
+    let first = text
+        .lines()
+        .position(|l| !l.trim().is_empty())
+        .map(|i| i + 1)
+        .unwrap_or(1);
+    let multi_line = text.lines().filter(|l| !l.trim().is_empty()).count() > 1;
+    if multi_line {
+        if let Ok(v) = serde_json::from_str::<Value>(text) {
+            return vec![(first, Ok(v))];
+        }
+    }
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| (i + 1, serde_json::from_str::<Value>(l)))
+        .collect()
+}
+
+fn verdict(n: usize, line: usize, event: &Value, detector: &Detector, cfg: &Config) -> Value {
+    let started = Instant::now();
+    let limits = Limits {
+        max_body_bytes: cfg.max_body_bytes,
+        max_depth: cfg.max_depth,
+        max_keys: cfg.max_keys,
+    };
+    let env = decode(event, &limits);
+    let ins = detector.inspect(&env, cfg.budget);
+    // What block mode would do, whatever the configured mode: the point is to see it first.
+    let block = Config {
+        mode: Mode::Block,
+        ..cfg.clone()
+    };
+    let v = decide(event, &env, &ins, &block);
+    let elapsed_us = started.elapsed().as_micros() as u64;
+    let first_hit = ins.hits.first();
+    let first_violation = env.violations.first();
+    let location = |record: Option<usize>, path: &str| match record {
+        Some(r) => format!("records[{r}].{path}"),
+        None => path.to_string(),
+    };
+    json!({
+        "event": n,
+        "line": line,
+        "trigger": env.trigger.label(),
+        "blocked": !v.blocked.is_empty(),
+        "rule": first_hit.map(|h| h.rule.clone()),
+        "class": first_hit.map(|h| h.class.clone()),
+        "location": first_hit
+            .map(|h| location(h.record, &h.path))
+            .or_else(|| first_violation.map(|x| location(x.record, &x.path))),
+        "records_blocked": v.blocked.iter().flatten().collect::<Vec<_>>(),
+        "hits": ins.hits.iter().map(|h| json!({
+            "rule": h.rule,
+            "class": h.class,
+            "location": location(h.record, &h.path),
+            "excerpt": h.excerpt,
+        })).collect::<Vec<_>>(),
+        "violations": env.violations.iter().map(|x| json!({
+            "location": location(x.record, &x.path),
+            "what": x.what,
+        })).collect::<Vec<_>>(),
+        "fallback": v.fallback,
+        "elapsed_us": elapsed_us,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(text: &str) -> Vec<Value> {
+        let detector = Detector::builtin().unwrap();
+        replay(text, &detector, &Config::default())
+    }
+
+    #[test]
+    fn one_verdict_per_line_and_bad_lines_are_reported() {
+        let text = concat!(
+            r#"{"rawPath":"/items","queryStringParameters":{"q":"' OR 1=1 --"},"requestContext":{"http":{"method":"GET"}},"version":"2.0"}"#,
+            "\n\n",
+            "not json\n",
+            r#"{"rawPath":"/items","queryStringParameters":{"q":"blue shoes"},"requestContext":{"http":{"method":"GET"}},"version":"2.0"}"#,
+            "\n"
+        );
+        let out = run(text);
+        assert_eq!(out.len(), 3);
+        assert_eq!(out[0]["blocked"], json!(true), "{}", out[0]);
+        assert_eq!(out[0]["line"], json!(1));
+        assert!(out[0]["rule"].is_string());
+        assert!(out[0]["location"].as_str().is_some_and(|l| l.contains("q")));
+        assert!(out[0]["elapsed_us"].is_u64());
+        assert_eq!(out[1]["line"], json!(3));
+        assert!(out[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a JSON event"));
+        assert_eq!(out[2]["blocked"], json!(false), "{}", out[2]);
+    }
+
+    #[test]
+    fn a_pretty_printed_file_is_one_event() {
+        let text = "{\n  \"Records\": [\n    {\"eventSource\": \"aws:sqs\", \"messageId\": \"m1\", \"body\": \"hello\"}\n  ]\n}\n";
+        let out = run(text);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0]["blocked"], json!(false), "{}", out[0]);
+    }
+
+    #[test]
+    fn monitor_configuration_still_shows_what_block_mode_would_do() {
+        let detector = Detector::builtin().unwrap();
+        let cfg = Config {
+            mode: Mode::Monitor,
+            ..Config::default()
+        };
+        let out = replay(
+            r#"{"Records":[{"eventSource":"aws:sqs","messageId":"m1","body":"; cat /etc/passwd"}]}"#,
+            &detector,
+            &cfg,
+        );
+        assert_eq!(out[0]["blocked"], json!(true), "{}", out[0]);
+        assert_eq!(out[0]["records_blocked"], json!([0]));
+    }
+}
