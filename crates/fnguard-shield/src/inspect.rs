@@ -3,7 +3,8 @@
 //! linear in the input, so a hostile value cannot make inspection explode.
 
 use crate::envelope::{Envelope, Field};
-use regex::bytes::{Regex, RegexSet, RegexSetBuilder};
+use regex::bytes::Regex;
+use regex_automata::{meta, Input, MatchKind, PatternSet};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 
@@ -54,10 +55,20 @@ pub enum RulesError {
 pub struct Detector {
     values: Set,
     keys: Set,
+    /// Matcher caches kept from one event to the next (making them costs more than matching
+    /// a small event), unless the last inspection was slow: a crafted value can leave a lazy
+    /// DFA cache that makes every later search slow, so such a cache is thrown away.
+    caches: std::sync::Mutex<Option<(meta::Cache, meta::Cache)>>,
 }
 
+/// An inspection slower than this leaves fresh matcher caches for the next event.
+const SLOW_INSPECTION: Duration = Duration::from_millis(2);
+
 struct Set {
-    set: RegexSet,
+    /// All the rules in one automaton. Matched with a cache made for each event, so that no
+    /// matcher state (a lazy DFA cache a crafted value has filled or made give up) carries over
+    /// from one event to the next.
+    set: meta::Regex,
     /// Single rules, built on their first hit (only to cut the excerpt): most never fire, and
     /// building them all would double the extension's init time.
     each: Vec<std::sync::OnceLock<Option<Regex>>>,
@@ -82,9 +93,15 @@ impl Set {
                     reason: e.to_string(),
                 })?;
         }
-        let set = RegexSetBuilder::new(&patterns)
-            .size_limit(64 << 20)
-            .build()
+        let set = meta::Builder::new()
+            .configure(
+                meta::Config::new()
+                    .match_kind(MatchKind::All)
+                    .utf8_empty(false)
+                    .nfa_size_limit(Some(64 << 20)),
+            )
+            .syntax(regex_automata::util::syntax::Config::new().utf8(false))
+            .build_many(&patterns)
             .map_err(|e| RulesError::Pattern {
                 id: "(set)".into(),
                 reason: e.to_string(),
@@ -114,6 +131,7 @@ impl Detector {
         Ok(Detector {
             values: Set::new(values)?,
             keys: Set::new(keys)?,
+            caches: std::sync::Mutex::new(None),
         })
     }
 
@@ -124,6 +142,9 @@ impl Detector {
     pub fn inspect(&self, env: &Envelope, budget: Duration) -> Inspection {
         let start = Instant::now();
         let mut out = Inspection::default();
+        let kept = self.caches.lock().ok().and_then(|mut c| c.take());
+        let mut caches =
+            kept.unwrap_or_else(|| (self.values.set.create_cache(), self.keys.set.create_cache()));
         for (n, field) in env.fields.iter().enumerate() {
             // Checking the clock costs more than matching a short value: every 32 fields.
             if n % 32 == 31 && start.elapsed() > budget {
@@ -131,19 +152,30 @@ impl Detector {
                 break;
             }
             out.fields_inspected += 1;
-            let set = if field.is_key {
-                &self.keys
+            let (set, cache) = if field.is_key {
+                (&self.keys, &mut caches.1)
             } else {
-                &self.values
+                (&self.values, &mut caches.0)
             };
-            self.match_field(set, field, &mut out.hits);
+            self.match_field(set, cache, field, &mut out.hits);
+        }
+        if start.elapsed() < SLOW_INSPECTION {
+            if let Ok(mut c) = self.caches.lock() {
+                *c = Some(caches);
+            }
         }
         out
     }
 
-    fn match_field(&self, set: &Set, field: &Field, hits: &mut Vec<Hit>) {
+    fn match_field(&self, set: &Set, cache: &mut meta::Cache, field: &Field, hits: &mut Vec<Hit>) {
         for candidate in variants(&field.value) {
-            for i in set.set.matches(candidate.as_bytes()).iter() {
+            let mut matched = PatternSet::new(set.set.pattern_len());
+            set.set.which_overlapping_matches_with(
+                cache,
+                &Input::new(candidate.as_bytes()),
+                &mut matched,
+            );
+            for i in matched.iter().map(|p| p.as_usize()) {
                 let spec = &set.specs[i];
                 if hits
                     .iter()
