@@ -4,9 +4,8 @@
 //! `lambda.Start` is.
 
 use crate::handler::{FileScan, ScannedCall};
-use crate::taint::ir::{self, Expr, Module, Stmt, Target};
+use crate::taint::ir::{self, Expr, Module, Stmt};
 use crate::taint::lower_go::ENTRY;
-use std::collections::HashMap;
 
 const SDK_V2: &str = "github.com/aws/aws-sdk-go-v2/service/";
 const SDK_V1: &str = "github.com/aws/aws-sdk-go/service/";
@@ -44,7 +43,7 @@ pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
     if let Some(h) = handler {
         out.handler_line = handler_position(&module, h);
     }
-    let envs = env_bindings(&module);
+    let envs = crate::env_trace::bindings(&module);
     let mut calls: Vec<ir::Call> = Vec::new();
     ir::visit_body(&module.top, &mut |_| {}, &mut |c| calls.push(c.clone()));
     ir::each_function(&module, &mut |f| {
@@ -62,7 +61,13 @@ pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
             if let Expr::Call(lit) = a {
                 if let Some(actions) = input_actions(&lit.callee) {
                     reported_inputs.insert(lit.pos);
-                    record(&mut out, &mut seen, actions, c.pos, env_in(a, &envs, 0));
+                    record(
+                        &mut out,
+                        &mut seen,
+                        actions,
+                        c.pos,
+                        crate::env_trace::variable_in(a, &envs, 0),
+                    );
                 }
             }
         }
@@ -78,7 +83,10 @@ pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
             continue;
         }
         if let Some(actions) = input_actions(&c.callee) {
-            let target = c.args.iter().find_map(|a| env_in(a, &envs, 0));
+            let target = c
+                .args
+                .iter()
+                .find_map(|a| crate::env_trace::variable_in(a, &envs, 0));
             record(&mut out, &mut seen, actions, c.pos, target);
         }
     }
@@ -139,70 +147,6 @@ fn handler_position(module: &Module, handler: &str) -> Option<(u32, u32)> {
         .iter()
         .find(|f| f.name == name)
         .map(|f| (f.pos.line, f.pos.col))
-}
-
-/// Names assigned from an environment variable anywhere in the file.
-fn env_bindings(module: &Module) -> HashMap<String, String> {
-    let mut assigns: Vec<(String, Expr)> = Vec::new();
-    let mut bodies: Vec<Vec<Stmt>> = vec![module.top.clone()];
-    ir::each_function(module, &mut |f| bodies.push(f.body.clone()));
-    let mut stack: Vec<&Stmt> = bodies.iter().flatten().collect();
-    while let Some(s) = stack.pop() {
-        match s {
-            Stmt::Assign { targets, value, .. } => {
-                for t in targets {
-                    if let Target::Name(n) = t {
-                        assigns.push((n.clone(), value.clone()));
-                    }
-                }
-            }
-            Stmt::If {
-                then, otherwise, ..
-            } => stack.extend(then.iter().chain(otherwise.iter())),
-            Stmt::Loop { body, .. } => stack.extend(body.iter()),
-            _ => {}
-        }
-    }
-    let mut out = HashMap::new();
-    for _ in 0..3 {
-        for (name, value) in &assigns {
-            if !out.contains_key(name) {
-                if let Some(env) = env_in(value, &out, 0) {
-                    out.insert(name.clone(), env);
-                }
-            }
-        }
-    }
-    out
-}
-
-fn env_in(e: &Expr, names: &HashMap<String, String>, depth: usize) -> Option<String> {
-    if depth > 24 {
-        return None;
-    }
-    match e {
-        Expr::Name(n, _) => names.get(n).cloned(),
-        Expr::Call(c) => {
-            if matches!(c.callee.as_str(), "os.Getenv" | "os.LookupEnv") {
-                if let Some(Expr::Str(s, _)) = c.args.first() {
-                    return Some(s.clone());
-                }
-            }
-            c.args
-                .iter()
-                .chain(c.receiver.iter())
-                .find_map(|a| env_in(a, names, depth + 1))
-        }
-        Expr::Object(entries, _) => entries
-            .iter()
-            .find_map(|(_, v)| env_in(v, names, depth + 1)),
-        Expr::Member { obj, .. } => env_in(obj, names, depth + 1),
-        Expr::Concat(parts, _)
-        | Expr::Seq(parts, _)
-        | Expr::Op(_, parts, _)
-        | Expr::Other(parts, _) => parts.iter().find_map(|p| env_in(p, names, depth + 1)),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

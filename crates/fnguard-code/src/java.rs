@@ -5,8 +5,7 @@
 //! (`software.amazon.awssdk.services.s3.S3Client.putObject`).
 
 use crate::handler::{FileScan, ScannedCall};
-use crate::taint::ir::{self, Expr, Module, Stmt, Target};
-use std::collections::HashMap;
+use crate::taint::ir::{self, Module};
 
 /// Service package names of the SDK for Java that are not the IAM prefix.
 const PACKAGES: &[(&str, &str)] = &[
@@ -120,7 +119,7 @@ pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
             .find(|f| f.name == h)
             .map(|f| (f.pos.line, f.pos.col));
     }
-    let envs = env_bindings(&module);
+    let envs = crate::env_trace::bindings(&module);
     let mut calls = Vec::new();
     let mut collect = |c: &ir::Call| calls.push(c.clone());
     ir::visit_body(&module.top, &mut |_| {}, &mut collect);
@@ -155,7 +154,10 @@ pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
             }
         }
         for action in found {
-            let target = c.args.iter().find_map(|a| env_in(a, &envs, 0));
+            let target = c
+                .args
+                .iter()
+                .find_map(|a| crate::env_trace::variable_in(a, &envs, 0));
             out.calls.push(ScannedCall {
                 action,
                 line: c.pos.line,
@@ -287,95 +289,6 @@ fn classes_used(module: &Module) -> Vec<String> {
         }
     }
     out
-}
-
-/// Names assigned from an environment variable anywhere in the file (fields, locals):
-/// `TABLE = System.getenv("TABLE_NAME")`, and names assigned from those.
-fn env_bindings(module: &Module) -> HashMap<String, String> {
-    let mut assigns: Vec<(String, Expr)> = Vec::new();
-    let mut stmts: Vec<&Stmt> = module.top.iter().collect();
-    let mut bodies: Vec<Vec<Stmt>> = Vec::new();
-    ir::each_function(module, &mut |f| bodies.push(f.body.clone()));
-    for b in &bodies {
-        stmts.extend(b.iter());
-    }
-    let mut stack = stmts;
-    while let Some(s) = stack.pop() {
-        match s {
-            Stmt::Assign { targets, value, .. } => {
-                for t in targets {
-                    if let Target::Name(n) = t {
-                        assigns.push((n.clone(), value.clone()));
-                    }
-                }
-            }
-            Stmt::If {
-                then, otherwise, ..
-            } => stack.extend(then.iter().chain(otherwise.iter())),
-            Stmt::Loop { body, .. } => stack.extend(body.iter()),
-            Stmt::Try {
-                body,
-                handlers,
-                finally,
-            } => {
-                stack.extend(body.iter().chain(finally.iter()));
-                for (_, h, _) in handlers {
-                    stack.extend(h.iter());
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut out: HashMap<String, String> = HashMap::new();
-    for _ in 0..3 {
-        for (name, value) in &assigns {
-            if out.contains_key(name) {
-                continue;
-            }
-            if let Some(env) = env_in(value, &out, 0) {
-                out.insert(name.clone(), env);
-            }
-        }
-    }
-    out
-}
-
-/// The environment variable an expression is built from: `System.getenv("X")`, a name bound to
-/// one, or a request builder given one (`PutItemRequest.builder().tableName(TABLE)`).
-fn env_in(e: &Expr, names: &HashMap<String, String>, depth: usize) -> Option<String> {
-    if depth > 24 {
-        return None;
-    }
-    match e {
-        Expr::Name(n, _) => names.get(n).cloned(),
-        Expr::Call(c) => {
-            if c.callee == "java.lang.System.getenv" || c.callee.ends_with("System.getenv") {
-                if let Some(Expr::Str(s, _)) = c.args.first() {
-                    return Some(s.clone());
-                }
-            }
-            c.args
-                .iter()
-                .chain(c.receiver.iter())
-                .find_map(|a| env_in(a, names, depth + 1))
-        }
-        Expr::Member { obj, .. } => env_in(obj, names, depth + 1),
-        // A request given as a builder lambda (`r -> r.queueUrl(URL)`).
-        Expr::Function(f) => {
-            let mut found = None;
-            ir::visit_body(&f.body, &mut |_| {}, &mut |c| {
-                if found.is_none() {
-                    found = env_in(&Expr::Call(Box::new(c.clone())), names, depth + 1);
-                }
-            });
-            found
-        }
-        Expr::Concat(parts, _)
-        | Expr::Seq(parts, _)
-        | Expr::Op(_, parts, _)
-        | Expr::Other(parts, _) => parts.iter().find_map(|p| env_in(p, names, depth + 1)),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! `lib-dynamodb`, SDK v2 clients and `DocumentClient`).
 
 mod env;
+mod env_trace;
 mod go;
 mod handler;
 mod java;

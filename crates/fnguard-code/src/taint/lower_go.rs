@@ -9,6 +9,7 @@
 //! handler takes one, so that the event lands on the right parameter.
 
 use super::ir::{Call, Expr, FunctionDef, Module, Param, Pos, Stmt, Target};
+use super::syntax::{binary, code_children as named_children, end, pos, unescape_c as unescape};
 use tree_sitter::Node;
 
 const MAX_DEPTH: usize = 120;
@@ -69,29 +70,6 @@ pub fn lower(text: &str) -> Option<Module> {
         l.module.functions.push(entry);
     }
     Some(l.module)
-}
-
-fn named_children(n: Node) -> Vec<Node> {
-    let mut c = n.walk();
-    n.named_children(&mut c)
-        .filter(|c| c.kind() != "comment")
-        .collect()
-}
-
-fn pos(n: Node) -> Pos {
-    let p = n.start_position();
-    Pos {
-        line: p.row as u32 + 1,
-        col: p.column as u32 + 1,
-    }
-}
-
-fn end(n: Node) -> Pos {
-    let p = n.end_position();
-    Pos {
-        line: p.row as u32 + 1,
-        col: p.column as u32 + 1,
-    }
 }
 
 struct Lower<'a> {
@@ -820,25 +798,7 @@ impl Lower<'_> {
                     .child_by_field_name("right")
                     .map(|x| self.expr(x, d))
                     .unwrap_or_else(none);
-                let numeric = |e: &Expr| match e {
-                    Expr::Const(c, _) => c.parse::<f64>().is_ok(),
-                    Expr::Op(op, _, _) => !matches!(op.as_str(), "?:" | "or" | "and" | "&"),
-                    _ => false,
-                };
-                match op.as_str() {
-                    "+" if numeric(&l) || numeric(&r) => Expr::Op(op, vec![l, r], p),
-                    "+" => Expr::Concat(vec![l, r], p),
-                    "==" | "!=" | "<" | ">" | "<=" | ">=" => Expr::Compare {
-                        op,
-                        left: Box::new(l),
-                        right: Box::new(r),
-                        pos: p,
-                    },
-                    "-" | "*" | "/" | "%" => Expr::Op(op, vec![l, r], p),
-                    "||" => Expr::Op("or".into(), vec![l, r], p),
-                    "&&" => Expr::Op("and".into(), vec![l, r], p),
-                    _ => Expr::Other(vec![l, r], p),
-                }
+                binary(op, l, r, p)
             }
             "unary_expression" => {
                 let op = n
@@ -1152,18 +1112,6 @@ fn lower_first(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_lowercase().chain(c).collect(),
         None => String::new(),
-    }
-}
-
-fn unescape(text: &str) -> String {
-    match text {
-        "\\n" => "\n".into(),
-        "\\t" => "\t".into(),
-        "\\r" => "\r".into(),
-        "\\\"" => "\"".into(),
-        "\\'" => "'".into(),
-        "\\\\" => "\\".into(),
-        other => other.to_string(),
     }
 }
 

@@ -10,6 +10,7 @@
 //! imported under (or its package's name), which the caller resolves to a source file.
 
 use super::ir::{Call, Expr, FunctionDef, Module, Param, Pos, Stmt, Target};
+use super::syntax::{binary, code_children as named_children, end, pos, unescape_c as unescape};
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -256,29 +257,6 @@ fn is_type_declaration(kind: &str) -> bool {
         kind,
         "class_declaration" | "enum_declaration" | "record_declaration" | "interface_declaration"
     )
-}
-
-fn named_children(n: Node) -> Vec<Node> {
-    let mut c = n.walk();
-    n.named_children(&mut c)
-        .filter(|c| !matches!(c.kind(), "line_comment" | "block_comment"))
-        .collect()
-}
-
-fn pos(n: Node) -> Pos {
-    let p = n.start_position();
-    Pos {
-        line: p.row as u32 + 1,
-        col: p.column as u32 + 1,
-    }
-}
-
-fn end(n: Node) -> Pos {
-    let p = n.end_position();
-    Pos {
-        line: p.row as u32 + 1,
-        col: p.column as u32 + 1,
-    }
 }
 
 struct Lower<'a> {
@@ -1234,25 +1212,7 @@ impl Lower<'_> {
                     .child_by_field_name("right")
                     .map(|x| self.expr(x, d))
                     .unwrap_or_else(none);
-                let numeric = |e: &Expr| match e {
-                    Expr::Const(c, _) => c.parse::<f64>().is_ok(),
-                    Expr::Op(op, _, _) => !matches!(op.as_str(), "?:" | "or" | "and"),
-                    _ => false,
-                };
-                match op.as_str() {
-                    "+" if numeric(&l) || numeric(&r) => Expr::Op(op, vec![l, r], p),
-                    "+" => Expr::Concat(vec![l, r], p),
-                    "==" | "!=" | "<" | ">" | "<=" | ">=" => Expr::Compare {
-                        op,
-                        left: Box::new(l),
-                        right: Box::new(r),
-                        pos: p,
-                    },
-                    "-" | "*" | "/" | "%" => Expr::Op(op, vec![l, r], p),
-                    "||" => Expr::Op("or".into(), vec![l, r], p),
-                    "&&" => Expr::Op("and".into(), vec![l, r], p),
-                    _ => Expr::Other(vec![l, r], p),
-                }
+                binary(op, l, r, p)
             }
             "unary_expression" => {
                 let op = n
@@ -1613,19 +1573,6 @@ fn has_annotation(l: &Lower, n: Node, names: &[&str]) -> bool {
                 .map(|x| l.text(x))
                 .is_some_and(|t| names.contains(&t.rsplit('.').next().unwrap_or(&t)))
         })
-}
-
-fn unescape(text: &str) -> String {
-    match text {
-        "\\n" => "\n".into(),
-        "\\t" => "\t".into(),
-        "\\r" => "\r".into(),
-        "\\\"" => "\"".into(),
-        "\\'" => "'".into(),
-        "\\\\" => "\\".into(),
-        "\\0" => "\0".into(),
-        other => other.to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! JavaScript and TypeScript (tree-sitter) to the taint IR.
 
-use super::ir::{Call, Expr, FunctionDef, Module, Param, Pos, Stmt, Target};
+use super::ir::{Call, Expr, FunctionDef, Module, Param, Stmt, Target};
+use super::syntax::{binary, end, named_children, pos};
 use tree_sitter::Node;
 
 const MAX_DEPTH: usize = 120;
@@ -43,27 +44,6 @@ pub fn lower(text: &str, typescript: bool) -> Option<Module> {
 
 /// How many keys below a variable an assignment's access path keeps (`a.b.c.d = x`).
 const MAX_TARGET_KEYS: usize = 4;
-
-fn named_children(n: Node) -> Vec<Node> {
-    let mut c = n.walk();
-    n.named_children(&mut c).collect()
-}
-
-fn pos(n: Node) -> Pos {
-    let p = n.start_position();
-    Pos {
-        line: p.row as u32 + 1,
-        col: p.column as u32 + 1,
-    }
-}
-
-fn end(n: Node) -> Pos {
-    let p = n.end_position();
-    Pos {
-        line: p.row as u32 + 1,
-        col: p.column as u32 + 1,
-    }
-}
 
 struct Lower<'a> {
     src: &'a [u8],
@@ -1018,27 +998,7 @@ impl Lower<'_> {
                     .child_by_field_name("right")
                     .map(|x| self.expr(x, d))
                     .unwrap_or_else(none);
-                let numeric = |e: &Expr| match e {
-                    Expr::Const(c, _) => c.parse::<f64>().is_ok(),
-                    Expr::Op(op, _, _) => !matches!(op.as_str(), "?:" | "or" | "and"),
-                    _ => false,
-                };
-                match op.as_str() {
-                    "+" if numeric(&l) || numeric(&r) => Expr::Op(op, vec![l, r], p),
-                    "+" => Expr::Concat(vec![l, r], p),
-                    "==" | "===" | "!=" | "!==" | "<" | ">" | "<=" | ">=" | "in" | "instanceof" => {
-                        Expr::Compare {
-                            op,
-                            left: Box::new(l),
-                            right: Box::new(r),
-                            pos: p,
-                        }
-                    }
-                    "-" | "*" | "/" | "%" | "**" => Expr::Op(op, vec![l, r], p),
-                    "||" => Expr::Op("or".into(), vec![l, r], p),
-                    "&&" => Expr::Op("and".into(), vec![l, r], p),
-                    _ => Expr::Other(vec![l, r], p),
-                }
+                binary(op, l, r, p)
             }
             "ternary_expression" => {
                 let part = |f: &str| {

@@ -1,6 +1,7 @@
 //! Python (tree-sitter-python) to the taint IR.
 
-use super::ir::{Call, Expr, FunctionDef, Module, Param, Pos, Stmt, Target};
+use super::ir::{Call, Expr, FunctionDef, Module, Param, Stmt, Target};
+use super::syntax::{end, named_children, pos};
 use tree_sitter::Node;
 
 /// Nesting beyond this is not lowered (hostile input cannot overflow the stack).
@@ -91,27 +92,6 @@ pub fn lower(text: &str) -> Option<Module> {
 
 /// How many keys below a variable an assignment's access path keeps (`a["b"]["c"]["d"] = x`).
 const MAX_TARGET_KEYS: usize = 4;
-
-fn named_children(n: Node) -> Vec<Node> {
-    let mut c = n.walk();
-    n.named_children(&mut c).collect()
-}
-
-fn pos(n: Node) -> Pos {
-    let p = n.start_position();
-    Pos {
-        line: p.row as u32 + 1,
-        col: p.column as u32 + 1,
-    }
-}
-
-fn end(n: Node) -> Pos {
-    let p = n.end_position();
-    Pos {
-        line: p.row as u32 + 1,
-        col: p.column as u32 + 1,
-    }
-}
 
 struct Lower<'a> {
     src: &'a [u8],

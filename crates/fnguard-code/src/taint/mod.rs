@@ -9,6 +9,7 @@ pub mod lower_java;
 pub mod lower_js;
 pub mod lower_python;
 pub mod secrets;
+mod syntax;
 pub mod values;
 
 use catalog::Catalog;
