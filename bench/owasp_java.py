@@ -33,6 +33,8 @@ e.g.   bench/owasp_java.py ../BenchmarkJava --semgrep ~/venv-semgrep/bin/semgrep
 import argparse, csv, json, os, re, shutil, subprocess, sys, tempfile, time
 from collections import defaultdict
 
+from owasp_common import case_of, rates, read_expected, run_fnguard, score
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 JAVA = os.path.join("src", "main", "java")
 TESTCODE = os.path.join(JAVA, "org", "owasp", "benchmark", "testcode")
@@ -121,23 +123,6 @@ FLOWS = [
 ]
 
 
-def read_expected(bench):
-    path = os.path.join(bench, "expectedresults-1.2.csv")
-    cases = {}
-    cwe_category = {}
-    with open(path) as f:
-        for row in csv.reader(f):
-            if not row or row[0].startswith("#"):
-                continue
-            name, category, real, cwe = (c.strip() for c in row[:4])
-            cases[name] = (category, real == "true")
-            cwe_category[int(cwe)] = category
-    for alias, cwe in CWE_ALIASES.items():
-        if cwe in cwe_category:
-            cwe_category.setdefault(alias, cwe_category[cwe])
-    return cases, cwe_category
-
-
 def place_helpers(src, dst, mode):
     """The helpers package inside one code package: hard links (regular files to a scanner,
     no extra disk), copies, or one symlink to the benchmark's directory."""
@@ -192,41 +177,13 @@ def build_project(bench, cases, out, helpers_mode):
         f.write("\n".join(sorted(cases)) + "\n")
 
 
-def case_of(path):
-    base = os.path.basename(path or "")
-    return base[:-5] if base.startswith("BenchmarkTest") and base.endswith(".java") else None
-
-
-def run_fnguard(binary, project):
-    empty_db = tempfile.mkdtemp(prefix="fnguard-empty-db-")
-    start = time.perf_counter()
-    out = subprocess.run([binary, "scan", project, "--select", "FG5", "--format", "json",
-                          "--fail-on", "none", "--no-progress", "--db", empty_db],
-                         capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    shutil.rmtree(empty_db, ignore_errors=True)
-    if not out.stdout:
-        sys.exit(f"fnguard failed (exit {out.returncode}): {out.stderr[-2000:]}")
-    report = json.loads(out.stdout)
-    flagged = defaultdict(set)
-    elsewhere = 0
-    for f in report["findings"]:
-        category = RULE_CATEGORY.get(f["rule"])
-        name = case_of(f.get("location", {}).get("file"))
-        if category and name:
-            flagged[name].add(category)
-        elif category:
-            elsewhere += 1
-    return flagged, elapsed, report, elsewhere
-
-
 def semgrep_flagged(results, cwe_category):
     flagged = defaultdict(set)
     for r in results:
         cwes = (r.get("extra", {}).get("metadata") or {}).get("cwe") or []
         if isinstance(cwes, str):
             cwes = [cwes]
-        name = case_of(r.get("path"))
+        name = case_of(r.get("path"), ".java")
         if not name:
             continue
         for c in cwes:
@@ -240,7 +197,7 @@ def semgrep_flagged(results, cwe_category):
 def run_semgrep(binary, rules, bench, cases, cwe_category, save, jobs):
     targets = [os.path.join(bench, HELPERS)]
     every = len(cases) == sum(1 for n in os.listdir(os.path.join(bench, TESTCODE))
-                              if case_of(n))
+                              if case_of(n, ".java"))
     if every:
         targets.append(os.path.join(bench, TESTCODE))
     else:
@@ -260,22 +217,6 @@ def run_semgrep(binary, rules, bench, cases, cwe_category, save, jobs):
         with open(save, "w") as f:
             f.write(out.stdout)
     return semgrep_flagged(results, cwe_category), elapsed, len(report.get("errors") or [])
-
-
-def score(cases, flagged):
-    per = defaultdict(lambda: [0, 0, 0, 0])  # tp, fn, fp, tn
-    for name, (category, real) in cases.items():
-        hit = category in flagged.get(name, ())
-        idx = (0 if hit else 1) if real else (2 if hit else 3)
-        per[category][idx] += 1
-    return per
-
-
-def rates(c):
-    tp, fn, fp, tn = c
-    tpr = tp / (tp + fn) if tp + fn else 0.0
-    fpr = fp / (fp + tn) if fp + tn else 0.0
-    return tpr, fpr, tpr - fpr
 
 
 def cells(c, ran):
@@ -313,7 +254,11 @@ def main():
                     help="how each code package gets the helpers package (default: hard links)")
     args = ap.parse_args()
 
-    cases, cwe_category = read_expected(args.bench)
+    cases, cwe_category = read_expected(os.path.join(args.bench, "expectedresults-1.2.csv"))
+    # The scorecard's own CWE aliases for the peer (CWE-23/35 path traversal, 326/696 crypto, ...).
+    for alias, cwe in CWE_ALIASES.items():
+        if cwe in cwe_category:
+            cwe_category.setdefault(alias, cwe_category[cwe])
     if args.only:
         wanted = {c.strip() for c in args.only.split(",") if c.strip()}
         unknown = wanted - {c for c, _ in cases.values()}
@@ -343,7 +288,7 @@ def main():
             os.makedirs(project, exist_ok=True)
             build_project(args.bench, cases, project, args.helpers)
         if run_fg:
-            fg, fg_s, report, elsewhere = run_fnguard(args.fnguard, project)
+            fg, fg_s, report, elsewhere = run_fnguard(args.fnguard, project, RULE_CATEGORY, ".java")
             problems = report.get("errors") or report.get("input_problems") or []
             functions = sum(len(p.get("functions") or []) for p in report.get("projects") or [])
     finally:

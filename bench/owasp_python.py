@@ -17,6 +17,8 @@ Usage: bench/owasp_python.py BENCHMARK_DIR [--fnguard PATH] [--bandit PATH] [--o
 import argparse, csv, json, os, shutil, subprocess, sys, tempfile, time
 from collections import defaultdict
 
+from owasp_common import case_of, rates, read_expected, run_fnguard, score
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # The fnguard rule that answers each benchmark category.
@@ -60,20 +62,6 @@ def handler(event, context):
 """
 
 
-def read_expected(bench):
-    path = os.path.join(bench, "expectedresults-0.1.csv")
-    cases = {}
-    cwe_category = {}
-    with open(path) as f:
-        for row in csv.reader(f):
-            if not row or row[0].startswith("#"):
-                continue
-            name, category, real, cwe = (c.strip() for c in row[:4])
-            cases[name] = (category, real == "true")
-            cwe_category[int(cwe)] = category
-    return cases, cwe_category
-
-
 def build_project(bench, cases, out):
     """One function per test module, each package = the module + helpers/."""
     lines = ["AWSTemplateFormatVersion: '2010-09-09'",
@@ -98,30 +86,6 @@ def build_project(bench, cases, out):
         f.write("\n".join(lines) + "\n")
 
 
-def case_of(path):
-    base = os.path.basename(path or "")
-    return base[:-3] if base.startswith("BenchmarkTest") and base.endswith(".py") else None
-
-
-def run_fnguard(binary, project):
-    empty_db = tempfile.mkdtemp(prefix="fnguard-empty-db-")
-    start = time.perf_counter()
-    out = subprocess.run([binary, "scan", project, "--select", "FG5", "--format", "json",
-                          "--fail-on", "none", "--no-progress", "--db", empty_db],
-                         capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if not out.stdout:
-        sys.exit(f"fnguard failed: {out.stderr[-2000:]}")
-    report = json.loads(out.stdout)
-    flagged = defaultdict(set)
-    for f in report["findings"]:
-        category = RULE_CATEGORY.get(f["rule"])
-        name = case_of(f.get("location", {}).get("file"))
-        if category and name:
-            flagged[name].add(category)
-    return flagged, elapsed, report
-
-
 def run_bandit(binary, bench, cwe_category):
     start = time.perf_counter()
     out = subprocess.run([binary, "-r", os.path.join(bench, "testcode"), "-f", "json", "-q"],
@@ -134,26 +98,10 @@ def run_bandit(binary, bench, cwe_category):
         sys.exit(f"bandit failed: {out.stderr[-2000:]}")
     for r in results:
         category = cwe_category.get((r.get("issue_cwe") or {}).get("id"))
-        name = case_of(r.get("filename"))
+        name = case_of(r.get("filename"), ".py")
         if category and name:
             flagged[name].add(category)
     return flagged, elapsed
-
-
-def score(cases, flagged):
-    per = defaultdict(lambda: [0, 0, 0, 0])  # tp, fn, fp, tn
-    for name, (category, real) in cases.items():
-        hit = category in flagged.get(name, ())
-        idx = (0 if hit else 1) if real else (2 if hit else 3)
-        per[category][idx] += 1
-    return per
-
-
-def rates(c):
-    tp, fn, fp, tn = c
-    tpr = tp / (tp + fn) if tp + fn else 0.0
-    fpr = fp / (fp + tn) if fp + tn else 0.0
-    return tpr, fpr, tpr - fpr
 
 
 def main():
@@ -166,7 +114,7 @@ def main():
     ap.add_argument("--keep", metavar="DIR", help="build the wrapped project in DIR and keep it")
     args = ap.parse_args()
 
-    cases, cwe_category = read_expected(args.bench)
+    cases, cwe_category = read_expected(os.path.join(args.bench, "expectedresults-0.1.csv"))
     project = args.keep or tempfile.mkdtemp(prefix="fnguard-owasp-py-")
     if args.keep and os.path.exists(os.path.join(project, "template.yaml")):
         pass  # reuse a kept build
@@ -174,7 +122,7 @@ def main():
         if args.keep:
             os.makedirs(project, exist_ok=True)
         build_project(args.bench, cases, project)
-    fg, fg_s, report = run_fnguard(args.fnguard, project)
+    fg, fg_s, report, _ = run_fnguard(args.fnguard, project, RULE_CATEGORY, ".py")
     problems = report.get("errors") or report.get("input_problems") or []
     if args.no_bandit:
         bd, bd_s = {}, 0.0

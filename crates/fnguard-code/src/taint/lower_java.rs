@@ -511,7 +511,7 @@ impl Lower<'_> {
                     if c.child_by_field_name("body").is_none() {
                         continue;
                     }
-                    let Some(mut f) = self.method(c, &name, is_ctor) else {
+                    let Some(mut f) = self.method(c, is_ctor) else {
                         continue;
                     };
                     let request_params = self.request_params(c);
@@ -609,9 +609,10 @@ impl Lower<'_> {
             .collect()
     }
 
-    fn method(&mut self, n: Node, class: &str, is_ctor: bool) -> Option<FunctionDef> {
+    fn method(&mut self, n: Node, is_ctor: bool) -> Option<FunctionDef> {
+        // The engine runs `constructor` methods when a class is instantiated.
         let name = if is_ctor {
-            "<init>".to_string()
+            "constructor".to_string()
         } else {
             self.text(n.child_by_field_name("name")?)
         };
@@ -625,13 +626,6 @@ impl Lower<'_> {
             .map(|b| self.block(b, 1))
             .unwrap_or_default();
         self.locals.pop();
-        let name = if is_ctor {
-            // The engine runs `constructor` methods when a class is instantiated.
-            let _ = class;
-            "constructor".to_string()
-        } else {
-            name
-        };
         Some(FunctionDef {
             name,
             params,
@@ -1502,7 +1496,7 @@ impl Lower<'_> {
             let mut defs = Vec::new();
             for m in named_children(body) {
                 if m.kind() == "method_declaration" {
-                    if let Some(f) = self.method(m, &ty, false) {
+                    if let Some(f) = self.method(m, false) {
                         defs.push(Expr::Function(Box::new(f)));
                     }
                 }
