@@ -1,7 +1,10 @@
-//! Matching attacker-controlled values against the rules in `data/rules.toml`, within a time
-//! budget. One `RegexSet` pass per value finds every rule that matches; the regex engine is
-//! linear in the input, so a hostile value cannot make inspection explode.
+//! Inspecting attacker-controlled values: each value, as sent and as decoded (URL, HTML and
+//! JavaScript escapes, Unicode compatibility forms, base64 and gzip), goes through the
+//! grammar-aware detectors (`detect`) and one automaton of the signature rules in
+//! `data/rules.toml`. Every step is linear in the value's length, so a hostile value cannot make
+//! inspection explode; a time budget still bounds the event as a whole.
 
+use crate::detect::{self, Sinks};
 use crate::envelope::{Envelope, Field};
 use regex::bytes::Regex;
 use regex_automata::{meta, Input, MatchKind, PatternSet};
@@ -39,10 +42,20 @@ pub struct Hit {
 #[derive(Debug, Default)]
 pub struct Inspection {
     pub hits: Vec<Hit>,
-    /// The budget ran out before every value was inspected.
+    /// The budget ran out: the values after `fields_inspected` were inspected only at their
+    /// start and end (`partial_fields` of them).
     pub incomplete: bool,
     pub fields_inspected: usize,
+    pub partial_fields: usize,
 }
+
+/// Once the budget is spent, each remaining value is inspected at its first and last
+/// `PARTIAL_BYTES` bytes: payloads sit at one end of a value far more often than in the middle
+/// of megabytes of padding, and no value goes unexamined.
+const PARTIAL_BYTES: usize = 4096;
+
+/// Values longer than this are timed on their own (the clock is read every 32 short values).
+const LONG_VALUE: usize = 4096;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RulesError {
@@ -140,24 +153,56 @@ impl Detector {
     }
 
     pub fn inspect(&self, env: &Envelope, budget: Duration) -> Inspection {
+        self.inspect_with(env, budget, &|_| Sinks::default())
+    }
+
+    /// `sinks` says, per field, which sink classes the static analysis saw the field reach;
+    /// those detectors then run strictly.
+    pub fn inspect_with(
+        &self,
+        env: &Envelope,
+        budget: Duration,
+        sinks: &dyn Fn(&Field) -> Sinks,
+    ) -> Inspection {
         let start = Instant::now();
         let mut out = Inspection::default();
         let kept = self.caches.lock().ok().and_then(|mut c| c.take());
         let mut caches =
             kept.unwrap_or_else(|| (self.values.set.create_cache(), self.keys.set.create_cache()));
         for (n, field) in env.fields.iter().enumerate() {
-            // Checking the clock costs more than matching a short value: every 32 fields.
-            if n % 32 == 31 && start.elapsed() > budget {
+            let check = n % 32 == 31 || field.value.len() > LONG_VALUE;
+            if !out.incomplete && check && start.elapsed() > budget {
                 out.incomplete = true;
-                break;
             }
-            out.fields_inspected += 1;
             let (set, cache) = if field.is_key {
                 (&self.keys, &mut caches.1)
             } else {
                 (&self.values, &mut caches.0)
             };
-            self.match_field(set, cache, field, &mut out.hits);
+            if out.incomplete && field.value.len() > 2 * PARTIAL_BYTES {
+                out.partial_fields += 1;
+                let v = &field.value;
+                let mut head = PARTIAL_BYTES;
+                while !v.is_char_boundary(head) {
+                    head -= 1;
+                }
+                let mut tail = v.len() - PARTIAL_BYTES;
+                while !v.is_char_boundary(tail) {
+                    tail += 1;
+                }
+                for part in [&v[..head], &v[tail..]] {
+                    let cut = Field {
+                        value: part.to_string(),
+                        ..field.clone()
+                    };
+                    self.match_field(set, cache, &cut, sinks(field), &mut out.hits);
+                }
+            } else {
+                if !out.incomplete {
+                    out.fields_inspected += 1;
+                }
+                self.match_field(set, cache, field, sinks(field), &mut out.hits);
+            }
         }
         if start.elapsed() < SLOW_INSPECTION {
             if let Ok(mut c) = self.caches.lock() {
@@ -167,60 +212,126 @@ impl Detector {
         out
     }
 
-    fn match_field(&self, set: &Set, cache: &mut meta::Cache, field: &Field, hits: &mut Vec<Hit>) {
+    fn match_field(
+        &self,
+        set: &Set,
+        cache: &mut meta::Cache,
+        field: &Field,
+        sinks: Sinks,
+        hits: &mut Vec<Hit>,
+    ) {
+        let push = |hits: &mut Vec<Hit>,
+                    rule: &str,
+                    class: &str,
+                    description: &str,
+                    excerpt_text: &str| {
+            if hits
+                .iter()
+                .any(|h| h.rule == rule && h.path == field.path && h.record == field.record)
+            {
+                return;
+            }
+            hits.push(Hit {
+                rule: rule.to_string(),
+                class: class.to_string(),
+                description: description.to_string(),
+                record: field.record,
+                path: field.path.clone(),
+                excerpt: excerpt(excerpt_text),
+            });
+        };
         for candidate in variants(&field.value) {
+            let text: &str = &candidate.text;
             let mut matched = PatternSet::new(set.set.pattern_len());
             set.set.which_overlapping_matches_with(
                 cache,
-                &Input::new(candidate.as_bytes()),
+                &Input::new(text.as_bytes()),
                 &mut matched,
             );
             for i in matched.iter().map(|p| p.as_usize()) {
                 let spec = &set.specs[i];
-                if hits
-                    .iter()
-                    .any(|h| h.rule == spec.id && h.path == field.path && h.record == field.record)
-                {
-                    continue;
-                }
-                let matched = set.each[i]
+                let m = set.each[i]
                     .get_or_init(|| Regex::new(&set.patterns[i]).ok())
                     .as_ref()
-                    .and_then(|r| r.find(candidate.as_bytes()))
+                    .and_then(|r| r.find(text.as_bytes()))
                     .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
                     .unwrap_or_default();
-                hits.push(Hit {
-                    rule: spec.id.clone(),
-                    class: spec.class.clone(),
-                    description: spec.description.clone(),
-                    record: field.record,
-                    path: field.path.clone(),
-                    excerpt: excerpt(&matched),
-                });
+                push(hits, &spec.id, &spec.class, &spec.description, &m);
+            }
+            if !candidate.text_like {
+                continue;
+            }
+            if field.is_key {
+                if let Some(f) = detect::key(text, &field.path) {
+                    push(hits, f.rule, f.class, f.description, &f.excerpt);
+                }
+            } else {
+                let in_header = field.path.starts_with("headers.")
+                    || field.path.starts_with("multiValueHeaders.");
+                for f in detect::value(text, sinks, in_header) {
+                    push(hits, f.rule, f.class, f.description, &f.excerpt);
+                }
             }
         }
     }
 }
 
-/// The value as given, and percent-decoded once and twice when that changes it (payloads are
-/// often encoded again to slip past filters that decode once).
-fn variants(value: &str) -> Vec<std::borrow::Cow<'_, str>> {
-    let mut out = vec![std::borrow::Cow::Borrowed(value)];
-    let mut current = value.to_string();
-    for _ in 0..2 {
-        if !current.contains('%') {
-            break;
+struct Variant<'a> {
+    text: std::borrow::Cow<'a, str>,
+    /// Text a person or program wrote, rather than binary shown byte for byte: only the
+    /// signature rules (serialization magic) look at binary.
+    text_like: bool,
+}
+
+/// The value as sent; fully decoded (`detect::normalize`); and, when the whole value is
+/// base64 (and perhaps gzip inside), what it decodes to.
+fn variants(value: &str) -> Vec<Variant<'_>> {
+    let mut out = vec![Variant {
+        text: std::borrow::Cow::Borrowed(value),
+        text_like: true,
+    }];
+    if let Some(d) = detect::normalize::decoded(value) {
+        out.push(Variant {
+            text: std::borrow::Cow::Owned(d),
+            text_like: true,
+        });
+    }
+    if let Some(bytes) = base64_value(value) {
+        let bytes = crate::envelope::gunzip_if_gzip(&bytes).unwrap_or(bytes);
+        match String::from_utf8(bytes) {
+            Ok(s) => out.push(Variant {
+                text: std::borrow::Cow::Owned(s),
+                text_like: true,
+            }),
+            Err(e) => out.push(Variant {
+                text: std::borrow::Cow::Owned(e.as_bytes().iter().map(|&b| b as char).collect()),
+                text_like: false,
+            }),
         }
-        let decoded = percent_encoding::percent_decode_str(&current)
-            .decode_utf8_lossy()
-            .into_owned();
-        if decoded == current {
-            break;
-        }
-        out.push(std::borrow::Cow::Owned(decoded.clone()));
-        current = decoded;
     }
     out
+}
+
+/// A value that is base64 from end to end (standard or URL-safe alphabet, padded or not), at
+/// least 24 characters so that words and ids are not mistaken for it.
+fn base64_value(value: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let v = value.trim();
+    if v.len() < 24
+        || !v
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'-' | b'_'))
+        || v.bytes().all(|c| c.is_ascii_alphanumeric()) && !v.bytes().any(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let engines = [
+        &base64::engine::general_purpose::STANDARD,
+        &base64::engine::general_purpose::STANDARD_NO_PAD,
+        &base64::engine::general_purpose::URL_SAFE,
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+    ];
+    engines.iter().find_map(|e| e.decode(v).ok())
 }
 
 fn excerpt(s: &str) -> String {
@@ -243,7 +354,7 @@ mod tests {
     #[test]
     fn builtin_rules_compile() {
         let d = Detector::builtin().unwrap();
-        assert!(d.rule_count() >= 15);
+        assert!(d.rule_count() >= 10);
     }
 
     #[test]
@@ -257,8 +368,11 @@ mod tests {
     }
 
     #[test]
-    fn doubly_encoded_values_are_decoded() {
+    fn values_are_read_as_sent_decoded_and_unwrapped() {
         let v = variants("..%252f..%252fetc%252fpasswd");
-        assert_eq!(v.last().unwrap(), "../../etc/passwd");
+        assert_eq!(v.last().unwrap().text, "../../etc/passwd");
+        let v = variants("JyBPUiAnMSc9JzE7IC0tIGNvbW1lbnQ=");
+        assert_eq!(v.last().unwrap().text, "' OR '1'='1; -- comment");
+        assert_eq!(variants("Hello, world").len(), 1);
     }
 }

@@ -8,6 +8,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod config;
+pub mod detect;
 pub mod envelope;
 pub mod extension;
 pub mod inspect;

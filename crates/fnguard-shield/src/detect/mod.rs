@@ -1,0 +1,151 @@
+//! Grammar-aware detectors: each reads a value the way its sink would (a SQL parser, a shell,
+//! a path resolver, a URL client, a template engine) and reports an injection only when the
+//! value changes what that sink does. They run on the value as sent and as decoded
+//! (`normalize`), and each is linear in the value's length.
+
+pub mod net;
+pub mod normalize;
+pub mod path;
+pub mod shell;
+pub mod sql;
+pub mod template;
+
+use serde::{Deserialize, Serialize};
+
+/// How hard a detector looks: `Generic` for any field (prose must pass), `Sink` for a field
+/// the static analysis saw reach that kind of sink (any change of structure is blocked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strictness {
+    #[default]
+    Generic,
+    Sink,
+}
+
+/// The sink classes a field is known to reach, from `fnguard shield policy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Sinks {
+    pub sql: bool,
+    pub shell: bool,
+    pub path: bool,
+    pub url: bool,
+    pub code: bool,
+}
+
+impl Sinks {
+    fn strictness(flag: bool) -> Strictness {
+        if flag {
+            Strictness::Sink
+        } else {
+            Strictness::Generic
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub rule: &'static str,
+    pub class: &'static str,
+    pub description: &'static str,
+    pub excerpt: String,
+}
+
+impl Found {
+    pub fn new(
+        rule: &'static str,
+        class: &'static str,
+        description: &'static str,
+        value: &str,
+        at: usize,
+    ) -> Found {
+        let mut start = at.min(value.len());
+        while !value.is_char_boundary(start) {
+            start -= 1;
+        }
+        Found {
+            rule,
+            class,
+            description,
+            excerpt: value[start..].chars().take(120).collect(),
+        }
+    }
+}
+
+/// Every detector's finding for one value (at most one per detector). `in_header`: the value
+/// is an HTTP header, where hosts and origins of local development (`Host: 127.0.0.1:3000`)
+/// are normal.
+pub fn value(v: &str, sinks: Sinks, in_header: bool) -> Vec<Found> {
+    let mut out = Vec::new();
+    out.extend(sql::detect(v, Sinks::strictness(sinks.sql)));
+    out.extend(shell::detect(v, Sinks::strictness(sinks.shell)));
+    out.extend(path::detect(v, Sinks::strictness(sinks.path)));
+    out.extend(net::detect(v, Sinks::strictness(sinks.url), in_header));
+    out.extend(template::detect(v, Sinks::strictness(sinks.code)));
+    out.extend(prototype_text(v));
+    out
+}
+
+/// Object keys that reach an object's prototype when merged (`__proto__`,
+/// `constructor.prototype`), as JSON keys, query keys (`a[__proto__][x]`) or dotted paths.
+pub fn key(k: &str, path: &str) -> Option<Found> {
+    let lower = k.to_ascii_lowercase();
+    let proto = lower.contains("__proto__")
+        || lower.contains("constructor[prototype]")
+        || lower.contains("constructor.prototype")
+        || lower == "prototype" && path.ends_with(".constructor.prototype");
+    proto.then(|| {
+        Found::new(
+            "prototype-pollution",
+            "prototype-pollution",
+            "a key that reaches the object prototype when merged",
+            k,
+            0,
+        )
+    })
+}
+
+/// `"__proto__":` inside a string that the handler may parse as JSON.
+fn prototype_text(v: &str) -> Option<Found> {
+    let at = v.find("__proto__")?;
+    let after = v[at + 9..].trim_start_matches(['"', '\'', ' ']);
+    let before = v[..at].trim_end_matches(['"', '\'', ' ']);
+    (after.starts_with(':') && (before.ends_with('{') || before.ends_with(','))).then(|| {
+        Found::new(
+            "prototype-pollution",
+            "prototype-pollution",
+            "a JSON object with a __proto__ key",
+            v,
+            at.saturating_sub(8),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prototype_keys() {
+        assert!(key("__proto__", "body.__proto__").is_some());
+        assert!(key(
+            "a[__proto__][admin]",
+            "queryStringParameters.a[__proto__][admin]"
+        )
+        .is_some());
+        assert!(key("prototype", "body.constructor.prototype").is_some());
+        assert!(key("prototype", "body.docs.prototype").is_none());
+        assert!(key("proto", "body.proto").is_none());
+        assert!(!value(
+            "{\"__proto__\": {\"isAdmin\": true}}",
+            Sinks::default(),
+            false
+        )
+        .is_empty());
+        assert!(value(
+            "the __proto__ property is deprecated",
+            Sinks::default(),
+            false
+        )
+        .is_empty());
+    }
+}

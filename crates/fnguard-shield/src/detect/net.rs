@@ -1,0 +1,345 @@
+//! Server-side request forgery by address class: URLs in the value are parsed, their host is
+//! canonicalised the way resolvers and `inet_aton` read it (decimal, hex and octal parts,
+//! short forms like `127.1`, IPv4-mapped and NAT64 IPv6, trailing dots, `nip.io`-style names
+//! that embed an address) and classified. Instance and container credential endpoints are
+//! blocked wherever they appear; loopback, link-local and unspecified addresses when the value
+//! is the URL or host itself (a link to `localhost:3000` in a message is not an attack);
+//! private ranges only in fields known to reach an HTTP client.
+
+use super::{Found, Strictness};
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub enum Class {
+    Public,
+    Private,
+    LinkLocal,
+    Unspecified,
+    Loopback,
+    Metadata,
+}
+
+const DANGEROUS_SCHEMES: &[&str] = &[
+    "gopher", "dict", "tftp", "jar", "netdoc", "ldap", "ldaps", "rmi", "sftp", "ftp", "smb",
+    "telnet",
+];
+
+fn v4_class(ip: Ipv4Addr) -> Class {
+    let o = ip.octets();
+    if matches!(
+        o,
+        [169, 254, 169, 254]
+            | [169, 254, 170, 2]
+            | [169, 254, 170, 23]
+            | [100, 100, 100, 200]
+            | [192, 0, 0, 192]
+    ) {
+        Class::Metadata
+    } else if o[0] == 127 {
+        Class::Loopback
+    } else if o[0] == 0 {
+        Class::Unspecified
+    } else if o[0] == 169 && o[1] == 254 {
+        Class::LinkLocal
+    } else if o[0] == 10
+        || o[0] == 172 && (16..32).contains(&o[1])
+        || o[0] == 192 && o[1] == 168
+        || o[0] == 100 && (64..128).contains(&o[1])
+    {
+        Class::Private
+    } else {
+        Class::Public
+    }
+}
+
+fn v6_class(ip: Ipv6Addr) -> Class {
+    let seg = ip.segments();
+    if seg == [0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254] || seg == [0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x23] {
+        return Class::Metadata;
+    }
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return v4_class(v4);
+    }
+    // IPv4-compatible (`::a.b.c.d`) and NAT64 (`64:ff9b::a.b.c.d`) embed an IPv4 address.
+    if seg[..6] == [0, 0, 0, 0, 0, 0] && seg[6] != 0 || seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        let o = ip.octets();
+        return v4_class(Ipv4Addr::new(o[12], o[13], o[14], o[15]));
+    }
+    if ip.is_loopback() {
+        Class::Loopback
+    } else if ip.is_unspecified() {
+        Class::Unspecified
+    } else if seg[0] & 0xffc0 == 0xfe80 {
+        Class::LinkLocal
+    } else if seg[0] & 0xfe00 == 0xfc00 {
+        Class::Private
+    } else {
+        Class::Public
+    }
+}
+
+/// `inet_aton`: one to four parts, each decimal, `0x` hex or `0`-prefixed octal; the last part
+/// fills the bytes left.
+pub fn parse_v4(host: &str) -> Option<Ipv4Addr> {
+    let parts: Vec<&str> = host.split('.').collect();
+    if parts.is_empty() || parts.len() > 4 {
+        return None;
+    }
+    let mut nums = Vec::with_capacity(4);
+    for p in &parts {
+        let v = if let Some(h) = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X")) {
+            if h.is_empty() {
+                0
+            } else {
+                u64::from_str_radix(h, 16).ok()?
+            }
+        } else if p.len() > 1 && p.starts_with('0') {
+            u64::from_str_radix(p, 8).ok()?
+        } else {
+            if p.is_empty() || !p.bytes().all(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            p.parse::<u64>().ok()?
+        };
+        nums.push(v);
+    }
+    let last = nums.pop()?;
+    let mut addr: u64 = 0;
+    for (i, n) in nums.iter().enumerate() {
+        if *n > 255 {
+            return None;
+        }
+        addr |= n << (24 - 8 * i);
+    }
+    let room = 32 - 8 * nums.len() as u32;
+    if room < 64 && last >= 1u64 << room {
+        return None;
+    }
+    Some(Ipv4Addr::from((addr | last) as u32))
+}
+
+pub fn classify(host: &str) -> Option<Class> {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        let inner = inner.split('%').next().unwrap_or(inner);
+        return inner.parse::<Ipv6Addr>().ok().map(v6_class);
+    }
+    if let Ok(v6) = host.parse::<Ipv6Addr>() {
+        return Some(v6_class(v6));
+    }
+    if let Some(v4) = parse_v4(&host) {
+        return Some(v4_class(v4));
+    }
+    if host == "localhost" || host.ends_with(".localhost") || host == "localtest.me" {
+        return Some(Class::Loopback);
+    }
+    if matches!(
+        host.as_str(),
+        "metadata.google.internal"
+            | "metadata"
+            | "instance-data"
+            | "instance-data.ec2.internal"
+            | "metadata.azure.internal"
+    ) {
+        return Some(Class::Metadata);
+    }
+    // Wildcard DNS that answers with the address in the name: 169.254.169.254.nip.io,
+    // 127-0-0-1.sslip.io.
+    for service in [".nip.io", ".sslip.io", ".xip.io", ".nip.direct"] {
+        if let Some(prefix) = host.strip_suffix(service) {
+            let tail: Vec<&str> = prefix.rsplit(['.', '-']).take(4).collect();
+            if tail.len() == 4 {
+                let dotted = format!("{}.{}.{}.{}", tail[3], tail[2], tail[1], tail[0]);
+                if let Some(v4) = parse_v4(&dotted) {
+                    return Some(v4_class(v4));
+                }
+            }
+        }
+    }
+    Some(Class::Public)
+}
+
+/// The host of an authority (`user@host:port`).
+fn host_of(authority: &str) -> &str {
+    let hostport = authority.rsplit('@').next().unwrap_or(authority);
+    if hostport.starts_with('[') {
+        return hostport.find(']').map_or(hostport, |e| &hostport[..=e]);
+    }
+    match hostport.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|c| c.is_ascii_digit()) => h,
+        _ => hostport,
+    }
+}
+
+pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Found> {
+    let strict = strictness == Strictness::Sink;
+    let trimmed = value.trim();
+    let lead = value.len() - value.trim_start().len();
+    let whole_is_url =
+        |start: usize| !in_header && start == lead && !trimmed.contains(char::is_whitespace);
+    let found = |at: usize, what: &'static str| {
+        Found::new("ssrf-address", "ssrf", what, value, at.saturating_sub(8))
+    };
+    let lower = value.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(p) = lower[from..].find("://") {
+        let sep = from + p;
+        from = sep + 3;
+        let scheme_start = lower[..sep]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')))
+            .map_or(0, |i| i + 1);
+        let scheme = &lower[scheme_start..sep];
+        if scheme.is_empty() {
+            continue;
+        }
+        if DANGEROUS_SCHEMES.contains(&scheme) && scheme != "ftp" && scheme != "sftp" {
+            return Some(found(
+                scheme_start,
+                "a URL scheme used to reach internal services (gopher, dict, ...)",
+            ));
+        }
+        let rest = &value[from..];
+        let end = rest
+            .find(|c: char| {
+                matches!(c, '/' | '?' | '#' | '\\')
+                    || c.is_whitespace()
+                    || matches!(c, '"' | '\'' | '<' | '>')
+            })
+            .unwrap_or(rest.len());
+        let host = host_of(&rest[..end]);
+        let Some(class) = classify(host) else {
+            continue;
+        };
+        let whole = whole_is_url(scheme_start);
+        let port_9001 = rest[..end].ends_with(":9001");
+        let blocked = class == Class::Metadata
+            || class >= Class::LinkLocal && (whole || strict || port_9001)
+            || class == Class::Private && strict;
+        if blocked {
+            return Some(found(
+                scheme_start,
+                "a URL whose host is a metadata, loopback, link-local or internal address",
+            ));
+        }
+    }
+    // The value is a host or address by itself.
+    if !in_header
+        && !trimmed.is_empty()
+        && !trimmed.contains(char::is_whitespace)
+        && !trimmed.contains("://")
+    {
+        let host = host_of(trimmed);
+        let looks_like_address =
+            host.contains(['.', ':']) || host.starts_with("0x") || host == "localhost";
+        if looks_like_address {
+            if let Some(class) = classify(host) {
+                if class == Class::Metadata
+                    || class >= Class::LinkLocal && (host.contains(['.', ':', '[']) || strict)
+                    || class == Class::Private && strict
+                {
+                    return Some(found(0, "a metadata, loopback or internal address"));
+                }
+            }
+        }
+    }
+    // The credential endpoints in their dotted form anywhere in text.
+    for needle in ["169.254.169.254", "169.254.170.2", "fd00:ec2::254"] {
+        if let Some(at) = lower.find(needle) {
+            let after = lower[at + needle.len()..].chars().next();
+            if !after.is_some_and(|c| c.is_ascii_digit()) {
+                return Some(found(at, "an instance or container credential endpoint"));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hit(v: &str) -> bool {
+        detect(v, Strictness::Generic, false).is_some()
+    }
+
+    #[test]
+    fn notations_canonicalise() {
+        for h in [
+            "169.254.169.254",
+            "2852039166",
+            "0xa9fea9fe",
+            "0251.0376.0251.0376",
+            "0xa9.0xfe.0xa9.0xfe",
+            "169.254.43518",
+            "[::ffff:169.254.169.254]",
+            "[::ffff:a9fe:a9fe]",
+            "[64:ff9b::a9fe:a9fe]",
+            "169.254.169.254.nip.io",
+            "169-254-169-254.sslip.io",
+            "[fd00:ec2::254]",
+        ] {
+            assert_eq!(classify(h), Some(Class::Metadata), "{h}");
+        }
+        for h in [
+            "127.1",
+            "0x7f000001",
+            "017700000001",
+            "[::1]",
+            "localhost.",
+            "2130706433",
+            "[0:0:0:0:0:ffff:127.0.0.1]",
+        ] {
+            assert_eq!(classify(h), Some(Class::Loopback), "{h}");
+        }
+        assert_eq!(classify("0.0.0.0"), Some(Class::Unspecified));
+        assert_eq!(classify("10.1.2.3"), Some(Class::Private));
+        assert_eq!(classify("example.com"), Some(Class::Public));
+    }
+
+    #[test]
+    fn ssrf_values() {
+        for v in [
+            "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+            "http://169.254.170.2/v2/credentials/abc",
+            "http://[fd00:ec2::254]/latest/api/token",
+            "http://metadata.google.internal/computeMetadata/v1/",
+            "http://2852039166/latest/meta-data/",
+            "http://0xa9fea9fe/",
+            "http://localhost:9001/2018-06-01/runtime/invocation/next",
+            "http://127.0.0.1:9001/2018-06-01/runtime/invocation/next",
+            "gopher://127.0.0.1:6379/_FLUSHALL",
+            "http://user@127.0.0.1/admin",
+            "http://[::1]:8080/",
+            "http://[::ffff:169.254.169.254]/",
+            "dict://10.0.0.1:11211/stat",
+            "http://127.1/",
+            "http://0177.0.0.1/",
+            "http://169.254.169.254.nip.io/latest",
+            "see http://169.254.169.254/latest in the docs",
+            "169.254.169.254",
+            "127.0.0.1",
+        ] {
+            assert!(hit(v), "missed: {v}");
+        }
+    }
+
+    #[test]
+    fn benign() {
+        for v in [
+            "https://www.example.com/search?q=lambda+security&page=2",
+            "Run it on http://localhost:3000 and open the page",
+            "192.168.1.10",
+            "10.0.0.1:8080",
+            "localhost is where I test",
+            "version 1.2.3.4",
+            "2852039166",
+            "3.14159",
+            "http://10.0.0.5/internal",
+        ] {
+            assert!(!hit(v), "false positive: {v}");
+        }
+        assert!(detect("http://10.0.0.5/internal", Strictness::Sink, false).is_some());
+        assert!(detect("127.0.0.1:3000", Strictness::Generic, true).is_none());
+        assert!(detect("http://169.254.169.254/", Strictness::Generic, true).is_some());
+    }
+}

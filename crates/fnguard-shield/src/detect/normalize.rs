@@ -1,0 +1,235 @@
+//! What a value means once the layers an attacker can wrap it in are taken off: URL encoding
+//! (to a fixed point, so double and triple encoding fall too), HTML character references,
+//! JavaScript/JSON escapes, overlong UTF-8 slashes and Unicode compatibility forms (fullwidth
+//! `＜`, ligatures) folded by NFKC. Every pass is linear and the number of passes is fixed.
+
+use std::borrow::Cow;
+use unicode_normalization::UnicodeNormalization;
+
+/// Decoding rounds before giving up on a fixed point: three layers of encoding is already more
+/// than any application decodes.
+const ROUNDS: usize = 4;
+
+/// The value fully decoded, when that differs from the value.
+pub fn decoded(value: &str) -> Option<String> {
+    let mut current: Cow<'_, str> = Cow::Borrowed(value);
+    for _ in 0..ROUNDS {
+        let mut next = current.clone();
+        if next.contains('%') {
+            next = Cow::Owned(percent(&next));
+        }
+        if next.contains('&') {
+            next = Cow::Owned(html_entities(&next));
+        }
+        if next.contains('\\') {
+            next = Cow::Owned(escapes(&next));
+        }
+        if !next.is_ascii() {
+            let folded: String = next.nfkc().collect();
+            if folded != next {
+                next = Cow::Owned(folded);
+            }
+        }
+        if next == current {
+            break;
+        }
+        current = Cow::Owned(next.into_owned());
+    }
+    match current {
+        Cow::Owned(s) if s != value => Some(s),
+        _ => None,
+    }
+}
+
+/// Percent-decoding that also takes IIS's `%uXXXX` and the overlong UTF-8 forms of `/`, `\` and
+/// `.` that old decoders accepted (`%c0%af`); invalid UTF-8 becomes U+FFFD.
+fn percent(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            if let Some(v) = hex_at(b, i + 1, 2) {
+                let v = v as u8;
+                // Overlong two-byte forms: %c0%af is '/', %c0%ae is '.', %c1%9c is '\'.
+                if (v == 0xc0 || v == 0xc1) && b.get(i + 3) == Some(&b'%') {
+                    if let Some(w) = hex_at(b, i + 4, 2) {
+                        let c = (((v & 0x1f) as u32) << 6) | (w & 0x3f);
+                        if c < 0x80 {
+                            out.push(c as u8);
+                            i += 6;
+                            continue;
+                        }
+                    }
+                }
+                out.push(v);
+                i += 3;
+                continue;
+            }
+            if matches!(b.get(i + 1), Some(b'u' | b'U')) {
+                if let Some(c) = hex_at(b, i + 2, 4).and_then(char::from_u32) {
+                    let mut buf = [0u8; 4];
+                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                    i += 6;
+                    continue;
+                }
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex_at(b: &[u8], at: usize, len: usize) -> Option<u32> {
+    let digits = b.get(at..at + len)?;
+    let mut v = 0u32;
+    for d in digits {
+        v = v * 16 + (*d as char).to_digit(16)?;
+    }
+    Some(v)
+}
+
+/// `&lt;`, `&#39;`, `&#x2F;` and the named references payloads use; unknown names stay.
+fn html_entities(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at + 1..];
+        // A reference is short; looking further would make `&&&&…` quadratic.
+        let end = tail.bytes().take(12).position(|c| c == b';');
+        let decoded = end.and_then(|e| {
+            let name = &tail[..e];
+            let c = if let Some(num) = name.strip_prefix('#') {
+                let n = match num.strip_prefix(['x', 'X']) {
+                    Some(h) => u32::from_str_radix(h, 16).ok(),
+                    None => num.parse::<u32>().ok(),
+                };
+                n.and_then(char::from_u32)
+            } else {
+                match name {
+                    "lt" => Some('<'),
+                    "gt" => Some('>'),
+                    "amp" => Some('&'),
+                    "quot" => Some('"'),
+                    "apos" => Some('\''),
+                    "sol" => Some('/'),
+                    "bsol" => Some('\\'),
+                    "colon" => Some(':'),
+                    "semi" => Some(';'),
+                    "lpar" => Some('('),
+                    "rpar" => Some(')'),
+                    "period" => Some('.'),
+                    "grave" => Some('`'),
+                    "dollar" => Some('$'),
+                    "verbar" | "vert" => Some('|'),
+                    "num" => Some('#'),
+                    "lbrace" => Some('{'),
+                    "rbrace" => Some('}'),
+                    "NewLine" => Some('\n'),
+                    "Tab" => Some('\t'),
+                    _ => None,
+                }
+            };
+            c.map(|c| (c, e + 1))
+        });
+        match decoded {
+            Some((c, used)) => {
+                out.push(c);
+                rest = &tail[used..];
+            }
+            None => {
+                out.push('&');
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// JavaScript and JSON escapes (`\u0027`, `\x27`, `\/`) as a JSON or JS parser would read
+/// them; other backslashes stay (they mean something to shells and Windows paths).
+fn escapes(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let mut last = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        let decoded = match b.get(i + 1) {
+            Some(b'u') => {
+                if b.get(i + 2) == Some(&b'{') {
+                    let close = b[i + 3..].iter().take(8).position(|&c| c == b'}');
+                    close.and_then(|c| {
+                        let hex = std::str::from_utf8(&b[i + 3..i + 3 + c]).ok()?;
+                        let ch = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
+                        Some((ch, 4 + c))
+                    })
+                } else {
+                    hex_at(b, i + 2, 4).and_then(char::from_u32).map(|c| (c, 6))
+                }
+            }
+            Some(b'x') => hex_at(b, i + 2, 2).and_then(char::from_u32).map(|c| (c, 4)),
+            Some(b'/') => Some(('/', 2)),
+            _ => None,
+        };
+        match decoded {
+            Some((c, used)) => {
+                out.push_str(&s[last..i]);
+                out.push(c);
+                i += used;
+                last = i;
+            }
+            None => i += 2,
+        }
+    }
+    if last == 0 {
+        return s.to_string();
+    }
+    out.push_str(s.get(last..).unwrap_or_default());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_come_off_to_a_fixed_point() {
+        assert_eq!(decoded("..%252f..%252fetc").unwrap(), "../../etc");
+        assert_eq!(decoded("%c0%ae%c0%ae%c0%afetc").unwrap(), "../etc");
+        assert_eq!(
+            decoded("&#x27; OR &#39;1&#39;=&#39;1").unwrap(),
+            "' OR '1'='1"
+        );
+        assert_eq!(decoded("\\u0027 or 1=1--").unwrap(), "' or 1=1--");
+        assert_eq!(decoded("%u0027%u003b").unwrap(), "';");
+        assert_eq!(decoded("＜script＞ ＇ｏｒ").unwrap(), "<script> 'or");
+        assert_eq!(decoded("&amp;lt;").unwrap(), "<");
+    }
+
+    #[test]
+    fn plain_text_is_left_alone() {
+        for v in [
+            "100% cotton",
+            "Tom & Jerry",
+            "C:\\Users\\ana",
+            "a && b",
+            "日本語",
+            "50%",
+        ] {
+            assert_eq!(decoded(v), None, "{v}");
+        }
+    }
+
+    #[test]
+    fn hostile_repetition_stays_linear() {
+        let s = "&".repeat(100_000) + &"%".repeat(100_000) + &"\\u".repeat(50_000);
+        assert_eq!(decoded(&s), None);
+    }
+}

@@ -1,0 +1,841 @@
+//! SQL injection by grammar: the value is tokenized as SQL the way a database would read it
+//! when placed in a query as a number, inside single quotes or inside double quotes, and it is
+//! an injection only when, from the point where it leaves the literal, the tokens form a
+//! working query tail (a tautology or probe that runs to the end, a comment that cuts the
+//! query, a stacked statement, a UNION). Prose with apostrophes, quotes, `--` or `or not` does
+//! not form one. Work is linear: each context tokenizes the value at most once.
+
+use super::{Found, Strictness};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Tok {
+    /// A string literal; `closed` is false when the value ends inside it (the application's
+    /// own closing quote will end it).
+    Str {
+        quote: u8,
+        closed: bool,
+    },
+    Num,
+    Word(Kw),
+    /// A name immediately followed by `(` (MySQL does not allow a space there).
+    Func(Fun),
+    Cmp,
+    Op,
+    Logic,
+    Not,
+    LParen,
+    RParen,
+    Comma,
+    Semi,
+    Comment,
+    Quote,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kw {
+    Union,
+    Select,
+    AllDistinct,
+    OrderGroup,
+    By,
+    /// Starts a statement that changes data or runs code when stacked after `;`.
+    Statement(Stmt),
+    /// What an injected clause may be followed by (`limit`, `from`, `into`, ...).
+    Clause,
+    True,
+    Literal,
+    Ident,
+    Probe,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Stmt {
+    Drop,
+    Delete,
+    Insert,
+    Update,
+    Truncate,
+    Exec,
+    Declare,
+    Shutdown,
+    Waitfor,
+    CreateAlter,
+    Grant,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fun {
+    /// Time, file and error-based probes that have no business in user input.
+    Probe,
+    Any,
+}
+
+struct Token {
+    tok: Tok,
+    start: usize,
+}
+
+fn keyword(word: &str) -> Tok {
+    let lower = word.to_ascii_lowercase();
+    match lower.as_str() {
+        "and" | "or" | "xor" => Tok::Logic,
+        "not" => Tok::Not,
+        "like" | "rlike" | "regexp" | "in" | "is" | "between" | "sounds" | "glob" => Tok::Cmp,
+        "div" | "mod" => Tok::Op,
+        "union" => Tok::Word(Kw::Union),
+        "select" => Tok::Word(Kw::Select),
+        "all" | "distinct" => Tok::Word(Kw::AllDistinct),
+        "order" | "group" => Tok::Word(Kw::OrderGroup),
+        "by" => Tok::Word(Kw::By),
+        "drop" => Tok::Word(Kw::Statement(Stmt::Drop)),
+        "delete" => Tok::Word(Kw::Statement(Stmt::Delete)),
+        "insert" | "replace" => Tok::Word(Kw::Statement(Stmt::Insert)),
+        "update" => Tok::Word(Kw::Statement(Stmt::Update)),
+        "truncate" => Tok::Word(Kw::Statement(Stmt::Truncate)),
+        "exec" | "execute" => Tok::Word(Kw::Statement(Stmt::Exec)),
+        "declare" => Tok::Word(Kw::Statement(Stmt::Declare)),
+        "shutdown" => Tok::Word(Kw::Statement(Stmt::Shutdown)),
+        "waitfor" => Tok::Word(Kw::Statement(Stmt::Waitfor)),
+        "create" | "alter" => Tok::Word(Kw::Statement(Stmt::CreateAlter)),
+        "grant" | "revoke" => Tok::Word(Kw::Statement(Stmt::Grant)),
+        "limit" | "from" | "into" | "having" | "procedure" | "offset" | "where" | "asc"
+        | "desc" | "collate" | "escape" => Tok::Word(Kw::Clause),
+        "true" => Tok::Word(Kw::True),
+        "false" | "null" | "unknown" => Tok::Word(Kw::Literal),
+        "information_schema" | "xp_cmdshell" | "sysobjects" | "syscolumns" | "pg_catalog"
+        | "sqlite_master" | "mysql.user" | "all_tables" | "outfile" | "dumpfile" => {
+            Tok::Word(Kw::Probe)
+        }
+        _ if lower.starts_with("information_schema.")
+            || lower.starts_with("sys.")
+            || lower.starts_with("master..")
+            || lower.starts_with("@@") =>
+        {
+            Tok::Word(Kw::Probe)
+        }
+        _ => Tok::Word(Kw::Ident),
+    }
+}
+
+fn function(name: &str) -> Fun {
+    match name.to_ascii_lowercase().as_str() {
+        "sleep"
+        | "pg_sleep"
+        | "benchmark"
+        | "load_file"
+        | "extractvalue"
+        | "updatexml"
+        | "dbms_pipe.receive_message"
+        | "utl_inaddr.get_host_address"
+        | "utl_http.request"
+        | "xp_cmdshell"
+        | "randomblob"
+        | "dbms_lock.sleep"
+        | "sys_eval"
+        | "sys_exec"
+        | "lo_import"
+        | "pg_read_file"
+        | "current_user"
+        | "version"
+        | "database"
+        | "user"
+        | "system_user"
+        | "session_user"
+        | "schema"
+        | "@@version" => Fun::Probe,
+        _ => Fun::Any,
+    }
+}
+
+/// Tokens of `s` from `from`, at most `max` of them. With `strings` off, quotes are plain
+/// punctuation (for signals that hold wherever the value lands).
+fn tokenize(s: &[u8], from: usize, max: usize, strings: bool) -> Vec<Token> {
+    let mut out = Vec::new();
+    let mut i = from;
+    while i < s.len() && out.len() < max {
+        let c = s[i];
+        let start = i;
+        let tok = match c {
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | 0xa0 => {
+                i += 1;
+                continue;
+            }
+            b'/' if s.get(i + 1) == Some(&b'*') => {
+                // MySQL runs the inside of `/*! ... */`; other comments are whitespace.
+                if s.get(i + 2) == Some(&b'!') {
+                    i += 3;
+                    while i < s.len() && s[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                    continue;
+                }
+                match find(s, i + 2, b"*/") {
+                    Some(end) => {
+                        i = end + 2;
+                        continue;
+                    }
+                    None => {
+                        i = s.len();
+                        Tok::Comment
+                    }
+                }
+            }
+            b'*' if s.get(i + 1) == Some(&b'/') => {
+                i += 2;
+                continue;
+            }
+            b'-' if s.get(i + 1) == Some(&b'-') => {
+                i = line_end(s, i);
+                Tok::Comment
+            }
+            b'#' => {
+                i = line_end(s, i);
+                Tok::Comment
+            }
+            b'\'' | b'"' if strings => {
+                let mut j = i + 1;
+                let mut closed = false;
+                while j < s.len() {
+                    if s[j] == b'\\' {
+                        j += 2;
+                        continue;
+                    }
+                    if s[j] == c {
+                        if s.get(j + 1) == Some(&c) {
+                            j += 2;
+                            continue;
+                        }
+                        closed = true;
+                        j += 1;
+                        break;
+                    }
+                    j += 1;
+                }
+                i = j.min(s.len());
+                Tok::Str { quote: c, closed }
+            }
+            b'\'' | b'"' => {
+                i += 1;
+                Tok::Quote
+            }
+            b'`' => {
+                let end = s[i + 1..].iter().position(|&b| b == b'`');
+                i = end.map_or(s.len(), |e| i + 1 + e + 1);
+                Tok::Word(Kw::Ident)
+            }
+            b'0'..=b'9' => {
+                i += 1;
+                if c == b'0' && matches!(s.get(i), Some(b'x' | b'X' | b'b' | b'B')) {
+                    i += 1;
+                }
+                while i < s.len() && (s[i].is_ascii_alphanumeric() || s[i] == b'.') {
+                    i += 1;
+                }
+                Tok::Num
+            }
+            b'.' if s.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+                i += 1;
+                while i < s.len() && s[i].is_ascii_alphanumeric() {
+                    i += 1;
+                }
+                Tok::Num
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' || c == b'@' || c == b'$' => {
+                while i < s.len()
+                    && (s[i].is_ascii_alphanumeric() || matches!(s[i], b'_' | b'@' | b'$' | b'.'))
+                {
+                    i += 1;
+                }
+                let word = std::str::from_utf8(&s[start..i]).unwrap_or_default();
+                if s.get(i) == Some(&b'(') {
+                    Tok::Func(function(word))
+                } else {
+                    keyword(word)
+                }
+            }
+            b'(' => {
+                i += 1;
+                Tok::LParen
+            }
+            b')' => {
+                i += 1;
+                Tok::RParen
+            }
+            b',' => {
+                i += 1;
+                Tok::Comma
+            }
+            b';' => {
+                i += 1;
+                Tok::Semi
+            }
+            b'=' | b'<' | b'>' | b'!' => {
+                let two = s.get(i + 1).copied();
+                let op_len = match (c, two) {
+                    (b'<', Some(b'=')) if s.get(i + 2) == Some(&b'>') => 3,
+                    (b'<' | b'>' | b'!', Some(b'=')) | (b'<', Some(b'>')) => 2,
+                    _ => 1,
+                };
+                i += op_len;
+                if c == b'!' && op_len == 1 {
+                    Tok::Not
+                } else {
+                    Tok::Cmp
+                }
+            }
+            b'|' | b'&' if s.get(i + 1) == Some(&c) => {
+                i += 2;
+                Tok::Logic
+            }
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'|' | b'&' | b'~' => {
+                i += 1;
+                Tok::Op
+            }
+            _ => {
+                i += 1;
+                while i < s.len() && !s[i].is_ascii() {
+                    i += 1;
+                }
+                Tok::Other
+            }
+        };
+        out.push(Token { tok, start });
+    }
+    out
+}
+
+fn find(s: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    s.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+fn line_end(s: &[u8], from: usize) -> usize {
+    s[from..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(s.len(), |p| from + p)
+}
+
+/// How much an operand says about intent: a number or `true` makes `OR x` a tautology, a
+/// function call or subquery is a probe, a bare name or string proves nothing alone.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+enum Weight {
+    Weak,
+    Truthy,
+    Strong,
+}
+
+struct Parser<'a> {
+    t: &'a [Token],
+    i: usize,
+    /// The quote the value was placed in: a string it leaves open at the end is closed by the
+    /// application's own quote.
+    quote: Option<u8>,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<Tok> {
+        self.t.get(self.i).map(|t| t.tok)
+    }
+
+    fn at_end(&self) -> bool {
+        self.i >= self.t.len()
+    }
+
+    /// An operand: literal, name, call or parenthesised expression, with a leading NOT or sign.
+    fn operand(&mut self, depth: usize) -> Option<Weight> {
+        if depth > 8 {
+            return None;
+        }
+        let negated = if self.peek() == Some(Tok::Not) {
+            self.i += 1;
+            true
+        } else {
+            false
+        };
+        if matches!(self.peek(), Some(Tok::Op)) {
+            self.i += 1;
+        }
+        let w = match self.peek()? {
+            Tok::Num => Weight::Truthy,
+            Tok::Word(Kw::True) => Weight::Truthy,
+            Tok::Word(Kw::Literal) => Weight::Weak,
+            Tok::Word(Kw::Ident) => Weight::Weak,
+            Tok::Word(Kw::Probe) => Weight::Strong,
+            Tok::Str { closed: true, .. } => Weight::Weak,
+            Tok::Str {
+                quote,
+                closed: false,
+            } if Some(quote) == self.quote => Weight::Weak,
+            Tok::Func(f) => {
+                self.i += 1;
+                self.balanced();
+                return Some(if f == Fun::Probe {
+                    Weight::Strong
+                } else {
+                    Weight::Truthy
+                });
+            }
+            Tok::LParen => {
+                self.i += 1;
+                if matches!(self.peek(), Some(Tok::Word(Kw::Select))) {
+                    self.balanced_from_inside();
+                    return Some(Weight::Strong);
+                }
+                let inner = self.expression(depth + 1)?;
+                if self.peek() == Some(Tok::RParen) {
+                    self.i += 1;
+                } else if !self.at_end() {
+                    return None;
+                }
+                return Some(inner.0);
+            }
+            _ => return None,
+        };
+        self.i += 1;
+        // `NOT 'x'` proves nothing; `NOT 0` and `NOT false` are tautologies.
+        Some(if negated && w == Weight::Weak {
+            if self.t[self.i - 1].tok == Tok::Word(Kw::Literal) {
+                Weight::Truthy
+            } else {
+                Weight::Weak
+            }
+        } else {
+            w
+        })
+    }
+
+    /// Skips a call's `( ... )`, which may run to the end of the value.
+    fn balanced(&mut self) {
+        if self.peek() != Some(Tok::LParen) {
+            return;
+        }
+        self.i += 1;
+        self.balanced_from_inside();
+    }
+
+    fn balanced_from_inside(&mut self) {
+        let mut depth = 1usize;
+        while let Some(t) = self.peek() {
+            self.i += 1;
+            match t {
+                Tok::LParen => depth += 1,
+                Tok::RParen => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// operand (op operand)*; returns the heaviest operand and whether a comparison was made.
+    fn expression(&mut self, depth: usize) -> Option<(Weight, bool)> {
+        let mut weight = self.operand(depth)?;
+        let mut compared = false;
+        while let Some(t) = self.peek() {
+            match t {
+                Tok::Cmp | Tok::Op => {
+                    self.i += 1;
+                    if t == Tok::Cmp {
+                        compared = true;
+                        // `IS NOT NULL`, `NOT LIKE`
+                        if self.peek() == Some(Tok::Not) {
+                            self.i += 1;
+                        }
+                    }
+                    let w = self.operand(depth)?;
+                    if w > weight {
+                        weight = w;
+                    }
+                }
+                _ => break,
+            }
+        }
+        if compared && weight < Weight::Truthy {
+            weight = Weight::Truthy;
+        }
+        Some((weight, compared))
+    }
+
+    /// After a clause, what may follow for the value to still be a working query tail.
+    fn tail_ok(&self) -> bool {
+        match self.peek() {
+            None => true,
+            Some(Tok::Comment | Tok::Semi | Tok::RParen | Tok::Logic | Tok::Comma) => true,
+            Some(Tok::Word(k)) => !matches!(k, Kw::Ident | Kw::Literal | Kw::True),
+            _ => false,
+        }
+    }
+}
+
+/// Whether the tokens from the breakout point make an injected query tail.
+fn injected(t: &[Token], quote: Option<u8>, strict: bool) -> Option<(&'static str, usize)> {
+    let mut p = Parser { t, i: 0, quote };
+    while p.peek() == Some(Tok::RParen) {
+        p.i += 1;
+    }
+    let at = p.t.get(p.i)?.start;
+    match p.peek()? {
+        Tok::Comment if quote.is_some() => Some((
+            "a quote followed by a comment that cuts the rest of the query",
+            at,
+        )),
+        Tok::Semi => {
+            p.i += 1;
+            match p.peek() {
+                Some(Tok::Word(Kw::Statement(_) | Kw::Select)) => {
+                    Some(("a stacked statement after `;`", at))
+                }
+                Some(Tok::Comment) | None if quote.is_some() => {
+                    Some(("a quote and `;` that end the statement", at))
+                }
+                _ => None,
+            }
+        }
+        Tok::Word(Kw::Union) => union(&mut p).then_some(("UNION SELECT", at)),
+        Tok::Word(Kw::OrderGroup) => {
+            p.i += 1;
+            if p.peek() != Some(Tok::Word(Kw::By)) {
+                return None;
+            }
+            p.i += 1;
+            if p.peek() != Some(Tok::Num) {
+                return None;
+            }
+            p.i += 1;
+            p.tail_ok().then_some(("ORDER BY column probing", at))
+        }
+        Tok::Logic | Tok::Op => {
+            // One or more `OR expr` clauses; at least one must carry weight. A tail led by an
+            // arithmetic or concatenation operator needs a call or subquery to mean anything.
+            let needed = if p.peek() == Some(Tok::Op) && !strict {
+                Weight::Strong
+            } else if strict {
+                Weight::Weak
+            } else {
+                Weight::Truthy
+            };
+            let mut best = Weight::Weak;
+            while matches!(p.peek(), Some(Tok::Logic | Tok::Op)) {
+                p.i += 1;
+                let (w, _) = p.expression(0)?;
+                if w > best {
+                    best = w;
+                }
+                while p.peek() == Some(Tok::RParen) {
+                    p.i += 1;
+                }
+            }
+            if p.peek() == Some(Tok::Word(Kw::Union)) {
+                return union(&mut p).then_some(("UNION SELECT", at));
+            }
+            (best >= needed && p.tail_ok()).then_some((
+                "a boolean or time-based condition injected after the value",
+                at,
+            ))
+        }
+        _ => None,
+    }
+}
+
+fn union(p: &mut Parser<'_>) -> bool {
+    p.i += 1;
+    if p.peek() == Some(Tok::Word(Kw::AllDistinct)) {
+        p.i += 1;
+    }
+    matches!(p.peek(), Some(Tok::Word(Kw::Select)) | Some(Tok::LParen))
+}
+
+/// Signals that are injections wherever the value lands: UNION SELECT, a stacked statement
+/// with its object, time probes with a literal delay, catalog tables.
+fn anywhere(s: &[u8]) -> Option<(&'static str, usize)> {
+    let t = tokenize(s, 0, usize::MAX, false);
+    for (n, tok) in t.iter().enumerate() {
+        let next = |k: usize| t.get(n + k).map(|t| t.tok);
+        match tok.tok {
+            Tok::Word(Kw::Union) => {
+                let k = if next(1) == Some(Tok::Word(Kw::AllDistinct)) {
+                    2
+                } else {
+                    1
+                };
+                if next(k) == Some(Tok::Word(Kw::Select)) {
+                    return Some(("UNION SELECT", tok.start));
+                }
+            }
+            Tok::Semi => {
+                let stacked = match next(1) {
+                    Some(Tok::Word(Kw::Statement(st))) => match st {
+                        Stmt::Drop | Stmt::Truncate | Stmt::CreateAlter => {
+                            matches!(
+                                next(2),
+                                Some(Tok::Word(Kw::Ident | Kw::Clause)) | Some(Tok::Func(_))
+                            ) && table_word(s, &t, n + 2)
+                        }
+                        Stmt::Delete | Stmt::Insert => {
+                            matches!(next(2), Some(Tok::Word(Kw::Clause)))
+                        }
+                        Stmt::Update => {
+                            matches!(next(2), Some(Tok::Word(Kw::Ident)))
+                                && is_word(s, &t, n + 3, "set")
+                        }
+                        Stmt::Exec => {
+                            matches!(next(2), Some(Tok::Word(Kw::Probe) | Tok::Func(_)))
+                                || word_prefix(s, &t, n + 2, &["xp_", "sp_", "master", "@"])
+                        }
+                        Stmt::Declare => word_prefix(s, &t, n + 2, &["@"]),
+                        Stmt::Shutdown => matches!(next(2), None | Some(Tok::Comment | Tok::Quote)),
+                        Stmt::Waitfor => {
+                            is_word(s, &t, n + 2, "delay") || is_word(s, &t, n + 2, "time")
+                        }
+                        Stmt::Grant => is_word(s, &t, n + 3, "on") || is_word(s, &t, n + 3, "to"),
+                    },
+                    _ => false,
+                };
+                if stacked {
+                    return Some(("a stacked statement after `;`", tok.start));
+                }
+            }
+            Tok::Word(Kw::Statement(Stmt::Waitfor)) if is_word(s, &t, n + 1, "delay") => {
+                return Some(("WAITFOR DELAY", tok.start));
+            }
+            // `sleep(5)`, `benchmark(10000000,md5(1))`, `extractvalue(1,concat(...))`
+            Tok::Func(Fun::Probe)
+                if next(1) == Some(Tok::LParen)
+                    && matches!(next(2), Some(Tok::Num | Tok::Func(_) | Tok::Quote))
+                    && matches!(
+                        next(3),
+                        Some(Tok::RParen | Tok::Comma | Tok::LParen | Tok::Word(_) | Tok::Quote)
+                    ) =>
+            {
+                let name = word_at(s, tok.start);
+                let lower = name.to_ascii_lowercase();
+                let probe = !matches!(
+                    lower.as_str(),
+                    "version"
+                        | "database"
+                        | "user"
+                        | "current_user"
+                        | "system_user"
+                        | "session_user"
+                        | "schema"
+                );
+                if probe {
+                    return Some(("a time, file or error-based SQL probe", tok.start));
+                }
+            }
+            Tok::Word(Kw::Probe) => {
+                let name = word_at(s, tok.start).to_ascii_lowercase();
+                let catalog = name.starts_with("information_schema") || name == "xp_cmdshell";
+                let outfile = matches!(name.as_str(), "outfile" | "dumpfile")
+                    && n > 0
+                    && is_word(s, &t, n - 1, "into");
+                if catalog || outfile {
+                    return Some(("a database catalog, command or file probe", tok.start));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn word_at(s: &[u8], start: usize) -> &str {
+    let end = s[start..]
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'@' | b'$' | b'.')))
+        .map_or(s.len(), |p| start + p);
+    std::str::from_utf8(&s[start..end]).unwrap_or_default()
+}
+
+fn is_word(s: &[u8], t: &[Token], n: usize, w: &str) -> bool {
+    t.get(n)
+        .is_some_and(|t| word_at(s, t.start).eq_ignore_ascii_case(w))
+}
+
+fn word_prefix(s: &[u8], t: &[Token], n: usize, prefixes: &[&str]) -> bool {
+    t.get(n).is_some_and(|t| {
+        let w = word_at(s, t.start).to_ascii_lowercase();
+        prefixes.iter().any(|p| w.starts_with(p))
+    })
+}
+
+fn table_word(s: &[u8], t: &[Token], n: usize) -> bool {
+    t.get(n).is_some_and(|t| {
+        matches!(
+            word_at(s, t.start).to_ascii_lowercase().as_str(),
+            "table"
+                | "database"
+                | "schema"
+                | "user"
+                | "login"
+                | "procedure"
+                | "function"
+                | "view"
+                | "trigger"
+                | "index"
+        )
+    })
+}
+
+/// Tokens looked at after a breakout: a working tail shows itself in its first few tokens.
+const TAIL_TOKENS: usize = 64;
+
+pub fn detect(value: &str, strictness: Strictness) -> Option<Found> {
+    let s = value.as_bytes();
+    let strict = strictness == Strictness::Sink;
+    let mut hit = None;
+    // Placed inside quotes: the first quote that is not doubled ends the literal.
+    for q in [b'\'', b'"'] {
+        if hit.is_some() {
+            break;
+        }
+        let mut i = 0;
+        let breakout = loop {
+            match s[i..].iter().position(|&b| b == q) {
+                Some(p) if s.get(i + p + 1) == Some(&q) => i += p + 2,
+                Some(p) => break Some(i + p),
+                None => break None,
+            }
+        };
+        if let Some(b) = breakout {
+            let t = tokenize(s, b + 1, TAIL_TOKENS, true);
+            hit = injected(&t, Some(q), strict);
+        }
+    }
+    // Placed as a number: the value starts with one.
+    if hit.is_none() {
+        let t = tokenize(s, 0, TAIL_TOKENS, true);
+        let mut n = 0;
+        if t.first().map(|t| t.tok) == Some(Tok::Op) {
+            n = 1;
+        }
+        if t.get(n).map(|t| t.tok) == Some(Tok::Num) {
+            hit = injected(&t[n + 1..], None, strict);
+        }
+    }
+    if hit.is_none() {
+        hit = anywhere(s);
+    }
+    let (technique, at) = hit?;
+    Some(Found::new(
+        "sql-grammar",
+        "sql-injection",
+        technique,
+        value,
+        at.saturating_sub(8),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_sqli(v: &str) -> bool {
+        detect(v, Strictness::Generic).is_some()
+    }
+
+    #[test]
+    fn injections_in_every_placement() {
+        for v in [
+            "' OR '1'='1",
+            "1' OR '1'='1",
+            "admin'--",
+            "admin' #",
+            "admin')--",
+            "1' OR 1=1 -- ",
+            "'/**/or/**/1=1#",
+            "1 UNION SELECT username, password FROM users",
+            "x' UNION ALL SELECT NULL,NULL--",
+            "-1' union all select null,null,version()#",
+            "1/*!50000union*/ select 1",
+            "1; DROP TABLE users",
+            "'; WAITFOR DELAY '0:0:5'--",
+            "1 AND SLEEP(5)",
+            "x' AND SLEEP(5)-- -",
+            "1' AND (SELECT 1 FROM information_schema.tables) --",
+            "\" or \"a\"=\"a",
+            "1') or ('1'='1",
+            "') or ('a'='a",
+            "'; EXEC xp_cmdshell 'dir'--",
+            "1 AND extractvalue(1, concat(0x7e, version()))",
+            "1 or true",
+            "' or not 0--",
+            "1'||'a'='a",
+            "' OR 'x' LIKE 'x",
+            "1' ORDER BY 3--+",
+            "1) or (1=1",
+            "'or 1#",
+            "1'or'1'='1",
+            "' or ''='",
+            "' AND 1=0 UNION ALL SELECT 'admin', 'x'--",
+            "'||(select pg_sleep(5))||'",
+            "' or 1=1 limit 1 --",
+            "x' and 1=(select count(*) from users)--",
+            "1;waitfor delay '0:0:5'--",
+        ] {
+            assert!(is_sqli(v), "missed: {v}");
+        }
+    }
+
+    #[test]
+    fn prose_is_not_sql() {
+        for v in [
+            "O'Reilly",
+            "It's a nice day -- really",
+            "I'd say: or not, whatever",
+            "She said 'or not' loudly",
+            "20% off -- today only",
+            "passport & ID",
+            "; update user settings",
+            "Tom's \"best\" pizza #1",
+            "select a size and order now",
+            "Don't drop the table, please!",
+            "Rock 'n' roll",
+            "5' 11\" tall",
+            "Meeting at 3 or 4",
+            "3 or 4 people",
+            "SELECT your favourite plan",
+            "Meet me at Union Station, then we select a restaurant.",
+            "x = 1 and y = 2",
+            "He said: \"or\" and then left",
+            "'or' is a conjunction",
+            "Say 'yes' or 'no'",
+            "I'm 6' 2\" tall and my brother is 5' 11\"",
+            "1=1 is always true, said the maths teacher",
+            "or 1 = 1 in text without quotes",
+            "I sleep (5) hours a night",
+            "The 80's -- great decade",
+            "\"Great product\" -- Jane",
+            "order by date, please",
+            "Drop table tennis practice on Friday? I'd rather update the schedule.",
+            "2 or more items",
+            "It's 'quoted' -- or not",
+        ] {
+            assert!(
+                !is_sqli(v),
+                "false positive: {v}: {:?}",
+                detect(v, Strictness::Generic)
+            );
+        }
+    }
+
+    #[test]
+    fn hostile_shapes_stay_linear_and_quiet() {
+        for v in [
+            "'".repeat(100_000),
+            "(".repeat(100_000),
+            "/*".repeat(50_000),
+            "' or (".repeat(20_000),
+            "--".repeat(50_000),
+        ] {
+            let _ = detect(&v, Strictness::Generic);
+        }
+    }
+}

