@@ -513,22 +513,23 @@ impl Walker<'_> {
 /// Most bytes a compressed payload may inflate to: a decompression bomb stops here.
 pub const MAX_INFLATED: u64 = 8 << 20;
 
-/// gzip (or zlib) data inflated, up to `MAX_INFLATED` bytes; `None` when it is neither or the
-/// stream is broken before any output.
-pub fn gunzip_if_gzip(bytes: &[u8]) -> Option<Vec<u8>> {
+/// gzip (or zlib) data inflated, up to `limit` bytes; `None` when it is neither or the stream
+/// is broken before any output. The output is `limit` long when the data inflates further.
+pub fn gunzip_if_gzip(bytes: &[u8], limit: u64) -> Option<Vec<u8>> {
     use std::io::Read;
     let mut out = Vec::new();
     let read = if bytes.starts_with(&[0x1f, 0x8b]) {
         flate2::read::MultiGzDecoder::new(bytes)
-            .take(MAX_INFLATED)
+            .take(limit)
             .read_to_end(&mut out)
     } else if bytes.len() > 2 && bytes[0] == 0x78 && matches!(bytes[1], 0x01 | 0x5e | 0x9c | 0xda) {
         flate2::read::ZlibDecoder::new(bytes)
-            .take(MAX_INFLATED)
+            .take(limit)
             .read_to_end(&mut out)
     } else {
         return None;
     };
+
     match read {
         Ok(_) => Some(out),
         Err(_) if !out.is_empty() => Some(out),

@@ -4,7 +4,7 @@
 //! `data/rules.toml`. Every step is linear in the value's length, so a hostile value cannot make
 //! inspection explode; a time budget still bounds the event as a whole.
 
-use crate::detect::{self, Sinks};
+use crate::detect::{self, Census, Sinks};
 use crate::envelope::{Envelope, Field};
 use regex::bytes::Regex;
 use regex_automata::{meta, Input, MatchKind, PatternSet};
@@ -241,6 +241,16 @@ impl Detector {
             });
         };
         for candidate in variants(&field.value) {
+            if candidate.bomb {
+                push(
+                    hits,
+                    "compression-bomb",
+                    "denial-of-service",
+                    "compressed data that inflates more than 32 times its size",
+                    "",
+                );
+                continue;
+            }
             let text: &str = &candidate.text;
             let mut matched = PatternSet::new(set.set.pattern_len());
             set.set.which_overlapping_matches_with(
@@ -268,7 +278,7 @@ impl Detector {
             } else {
                 let in_header = field.path.starts_with("headers.")
                     || field.path.starts_with("multiValueHeaders.");
-                for f in detect::value(text, sinks, in_header) {
+                for f in detect::value_with(text, candidate.census, sinks, in_header) {
                     push(hits, f.rule, f.class, f.description, &f.excerpt);
                 }
             }
@@ -281,31 +291,71 @@ struct Variant<'a> {
     /// Text a person or program wrote, rather than binary shown byte for byte: only the
     /// signature rules (serialization magic) look at binary.
     text_like: bool,
+    census: Census,
+    /// Compressed data that inflates past `MAX_RATIO` times its size.
+    bomb: bool,
 }
+
+/// How many times its size compressed data may inflate to before it counts as a bomb.
+const MAX_RATIO: u64 = 32;
 
 /// The value as sent; fully decoded (`detect::normalize`); and, when the whole value is
 /// base64 (and perhaps gzip inside), what it decodes to.
 fn variants(value: &str) -> Vec<Variant<'_>> {
+    let census = Census::of(value);
     let mut out = vec![Variant {
         text: std::borrow::Cow::Borrowed(value),
         text_like: true,
+        census,
+        bomb: false,
     }];
-    if let Some(d) = detect::normalize::decoded(value) {
-        out.push(Variant {
-            text: std::borrow::Cow::Owned(d),
-            text_like: true,
-        });
-    }
-    if let Some(bytes) = base64_value(value) {
-        let bytes = crate::envelope::gunzip_if_gzip(&bytes).unwrap_or(bytes);
-        match String::from_utf8(bytes) {
-            Ok(s) => out.push(Variant {
-                text: std::borrow::Cow::Owned(s),
+    if census.has(Census::ENCODED | Census::NON_ASCII) {
+        if let Some(d) = detect::normalize::decoded(value) {
+            let census = Census::of(&d);
+            out.push(Variant {
+                text: std::borrow::Cow::Owned(d),
                 text_like: true,
-            }),
+                census,
+                bomb: false,
+            });
+        }
+    }
+    if !census.has(Census::NOT_BASE64) {
+        let Some(bytes) = base64_value(value) else {
+            return out;
+        };
+        // Real compressed payloads inflate a few times over; a bomb is stopped at a ratio that
+        // keeps inspection proportional to what was sent, and reported.
+        let limit = (bytes.len() as u64 * MAX_RATIO).clamp(64 << 10, crate::envelope::MAX_INFLATED);
+        let bytes = match crate::envelope::gunzip_if_gzip(&bytes, limit) {
+            Some(inflated) => {
+                if inflated.len() as u64 >= limit {
+                    out.push(Variant {
+                        text: std::borrow::Cow::Borrowed(""),
+                        text_like: false,
+                        census: Census::default(),
+                        bomb: true,
+                    });
+                }
+                inflated
+            }
+            None => bytes,
+        };
+        match String::from_utf8(bytes) {
+            Ok(s) => {
+                let census = Census::of(&s);
+                out.push(Variant {
+                    text: std::borrow::Cow::Owned(s),
+                    text_like: true,
+                    census,
+                    bomb: false,
+                })
+            }
             Err(e) => out.push(Variant {
                 text: std::borrow::Cow::Owned(e.as_bytes().iter().map(|&b| b as char).collect()),
                 text_like: false,
+                census: Census::default(),
+                bomb: false,
             }),
         }
     }
@@ -365,6 +415,26 @@ mod tests {
         .err()
         .unwrap();
         assert!(err.to_string().contains("`broken`"), "{err}");
+    }
+
+    #[test]
+    fn compression_bombs_are_stopped_and_reported() {
+        use base64::Engine;
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&vec![b'a'; 20 << 20]).unwrap();
+        let bomb = base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap());
+        let v = variants(&bomb);
+        assert!(v.iter().any(|v| v.bomb));
+        let longest = v.iter().map(|v| v.text.len()).max().unwrap();
+        assert!(longest <= (bomb.len() * 32).max(64 << 10), "{longest}");
+
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(b"{\"q\": \"' OR '1'='1\"}").unwrap();
+        let small = base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap());
+        let v = variants(&small);
+        assert!(!v.iter().any(|v| v.bomb));
+        assert!(v.iter().any(|v| v.text.contains("' OR '1'='1")));
     }
 
     #[test]

@@ -71,17 +71,100 @@ impl Found {
     }
 }
 
+/// Which kinds of bytes a value holds, found in one pass, so that each detector and decoder
+/// runs only on values that have what it looks for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Census(u32);
+
+impl Census {
+    pub const ENCODED: u32 = 1; // % & \ (URL, HTML and JS escapes)
+    pub const NON_ASCII: u32 = 1 << 1;
+    pub const QUOTE: u32 = 1 << 2;
+    pub const SHELL: u32 = 1 << 3; // ; | & newline ` $
+    pub const PATH: u32 = 1 << 4; // . / \ :
+    pub const TEMPLATE: u32 = 1 << 5; // { % # [ <
+    pub const UNDERSCORE: u32 = 1 << 6;
+    pub const NOT_BASE64: u32 = 1 << 7;
+    pub const PAREN: u32 = 1 << 8;
+    pub const COLON: u32 = 1 << 9;
+    pub const SLASH: u32 = 1 << 10; // / \ (absolute paths)
+
+    const TABLE: [u32; 256] = {
+        let mut t = [0u32; 256];
+        let mut c = 0;
+        while c < 256 {
+            let b = c as u8;
+            let mut bits = 0;
+            if !(b.is_ascii_alphanumeric()
+                || b == b'+'
+                || b == b'/'
+                || b == b'='
+                || b == b'-'
+                || b == b'_')
+            {
+                bits |= Self::NOT_BASE64;
+            }
+            if b >= 0x80 {
+                bits |= Self::NON_ASCII;
+            }
+            bits |= match b {
+                b'%' => Self::ENCODED | Self::TEMPLATE,
+                b'&' => Self::ENCODED | Self::SHELL,
+                b'\\' => Self::ENCODED | Self::PATH | Self::SLASH,
+                b'\'' | b'"' => Self::QUOTE,
+                b';' | b'|' | b'\n' | b'`' | b'$' => Self::SHELL,
+                b'.' => Self::PATH,
+                b'/' => Self::PATH | Self::SLASH,
+                b':' => Self::PATH | Self::COLON,
+                b'{' | b'#' | b'[' | b'<' => Self::TEMPLATE,
+                b'_' => Self::UNDERSCORE,
+                b'(' => Self::PAREN,
+                _ => 0,
+            };
+            t[c] = bits;
+            c += 1;
+        }
+        t
+    };
+
+    pub fn of(v: &str) -> Census {
+        let mut bits = 0;
+        for &b in v.as_bytes() {
+            bits |= Self::TABLE[b as usize];
+        }
+        Census(bits)
+    }
+
+    pub fn has(self, bits: u32) -> bool {
+        self.0 & bits != 0
+    }
+}
+
 /// Every detector's finding for one value (at most one per detector). `in_header`: the value
 /// is an HTTP header, where hosts and origins of local development (`Host: 127.0.0.1:3000`)
 /// are normal.
 pub fn value(v: &str, sinks: Sinks, in_header: bool) -> Vec<Found> {
+    value_with(v, Census::of(v), sinks, in_header)
+}
+
+pub fn value_with(v: &str, census: Census, sinks: Sinks, in_header: bool) -> Vec<Found> {
     let mut out = Vec::new();
     out.extend(sql::detect(v, Sinks::strictness(sinks.sql)));
-    out.extend(shell::detect(v, Sinks::strictness(sinks.shell)));
-    out.extend(path::detect(v, Sinks::strictness(sinks.path)));
-    out.extend(net::detect(v, Sinks::strictness(sinks.url), in_header));
-    out.extend(template::detect(v, Sinks::strictness(sinks.code)));
-    out.extend(prototype_text(v));
+    if census.has(Census::SHELL | Census::PAREN) {
+        out.extend(shell::detect(v, Sinks::strictness(sinks.shell)));
+    }
+    if census.has(Census::SLASH | Census::COLON) || census.has(Census::PATH) && v.contains("..") {
+        out.extend(path::detect(v, Sinks::strictness(sinks.path)));
+    }
+    if census.has(Census::PATH) {
+        out.extend(net::detect(v, Sinks::strictness(sinks.url), in_header));
+    }
+    if census.has(Census::TEMPLATE | Census::SHELL) {
+        out.extend(template::detect(v, Sinks::strictness(sinks.code)));
+    }
+    if census.has(Census::UNDERSCORE) {
+        out.extend(prototype_text(v));
+    }
     out
 }
 

@@ -119,6 +119,10 @@ pub fn parse_v4(host: &str) -> Option<Ipv4Addr> {
 }
 
 pub fn classify(host: &str) -> Option<Class> {
+    // A DNS name is at most 253 bytes; a longer "host" is text.
+    if host.len() > 260 {
+        return None;
+    }
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         let inner = inner.split('%').next().unwrap_or(inner);
@@ -180,15 +184,19 @@ pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Fo
     let found = |at: usize, what: &'static str| {
         Found::new("ssrf-address", "ssrf", what, value, at.saturating_sub(8))
     };
-    let lower = value.to_ascii_lowercase();
-    let mut from = 0;
-    while let Some(p) = lower[from..].find("://") {
-        let sep = from + p;
-        from = sep + 3;
-        let scheme_start = lower[..sep]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')))
-            .map_or(0, |i| i + 1);
-        let scheme = &lower[scheme_start..sep];
+    let b = value.as_bytes();
+    for sep in memchr::memmem::find_iter(b, b"://") {
+        let from = sep + 3;
+        let mut scheme_start = sep;
+        while scheme_start > 0
+            && sep - scheme_start < 16
+            && (b[scheme_start - 1].is_ascii_alphanumeric()
+                || matches!(b[scheme_start - 1], b'+' | b'.' | b'-'))
+        {
+            scheme_start -= 1;
+        }
+        let scheme = value[scheme_start..sep].to_ascii_lowercase();
+        let scheme = scheme.as_str();
         if scheme.is_empty() {
             continue;
         }
@@ -207,6 +215,26 @@ pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Fo
             })
             .unwrap_or(rest.len());
         let host = host_of(&rest[..end]);
+        // Only addresses and a few names can be internal: skip the rest without parsing.
+        let maybe_internal = host.bytes().any(|c| c.is_ascii_digit() || c == b':')
+            || [
+                "localhost",
+                "metadata",
+                "instance-data",
+                "localtest",
+                "nip.",
+                "sslip.",
+                "xip.",
+            ]
+            .iter()
+            .any(|n| {
+                host.as_bytes()
+                    .windows(n.len())
+                    .any(|w| w.eq_ignore_ascii_case(n.as_bytes()))
+            });
+        if host.is_empty() || !maybe_internal {
+            continue;
+        }
         let Some(class) = classify(host) else {
             continue;
         };
@@ -225,6 +253,7 @@ pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Fo
     // The value is a host or address by itself.
     if !in_header
         && !trimmed.is_empty()
+        && trimmed.len() <= 300
         && !trimmed.contains(char::is_whitespace)
         && !trimmed.contains("://")
     {
@@ -243,9 +272,14 @@ pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Fo
         }
     }
     // The credential endpoints in their dotted form anywhere in text.
-    for needle in ["169.254.169.254", "169.254.170.2", "fd00:ec2::254"] {
-        if let Some(at) = lower.find(needle) {
-            let after = lower[at + needle.len()..].chars().next();
+    for needle in [
+        "169.254.169.254",
+        "169.254.170.2",
+        "fd00:ec2::254",
+        "FD00:EC2::254",
+    ] {
+        if let Some(at) = value.find(needle) {
+            let after = value[at + needle.len()..].chars().next();
             if !after.is_some_and(|c| c.is_ascii_digit()) {
                 return Some(found(at, "an instance or container credential endpoint"));
             }

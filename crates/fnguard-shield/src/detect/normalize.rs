@@ -1,10 +1,9 @@
 //! What a value means once the layers an attacker can wrap it in are taken off: URL encoding
 //! (to a fixed point, so double and triple encoding fall too), HTML character references,
 //! JavaScript/JSON escapes, overlong UTF-8 slashes and Unicode compatibility forms (fullwidth
-//! `＜`, ligatures) folded by NFKC. Every pass is linear and the number of passes is fixed.
+//! `＜`, ligatures) folded by compatibility decomposition, as NFKC does. Every pass is linear and the number of passes is fixed.
 
 use std::borrow::Cow;
-use unicode_normalization::UnicodeNormalization;
 
 /// Decoding rounds before giving up on a fixed point: three layers of encoding is already more
 /// than any application decodes.
@@ -18,15 +17,14 @@ pub fn decoded(value: &str) -> Option<String> {
         if next.contains('%') {
             next = Cow::Owned(percent(&next));
         }
-        if next.contains('&') {
+        if next.contains('&') && next.contains(';') {
             next = Cow::Owned(html_entities(&next));
         }
         if next.contains('\\') {
             next = Cow::Owned(escapes(&next));
         }
         if !next.is_ascii() {
-            let folded: String = next.nfkc().collect();
-            if folded != next {
+            if let Some(folded) = compatibility_fold(&next) {
                 next = Cow::Owned(folded);
             }
         }
@@ -39,6 +37,33 @@ pub fn decoded(value: &str) -> Option<String> {
         Cow::Owned(s) if s != value => Some(s),
         _ => None,
     }
+}
+
+/// Compatibility decomposition (the K of NFKC) of each character: fullwidth `＜`, small form
+/// `﹤`, the one-dot leader `․` and ligatures become the ASCII a parser would see. Composition
+/// and reordering are left out: they never produce ASCII, and skipping them keeps the fold one
+/// table lookup per character (combining marks, the slow case of NFKC, pass through).
+fn compatibility_fold(s: &str) -> Option<String> {
+    let mut out = String::with_capacity(s.len());
+    let mut changed = false;
+    for c in s.chars() {
+        if c.is_ascii() || ('\u{300}'..='\u{36f}').contains(&c) {
+            out.push(c);
+            continue;
+        }
+        let mut first = true;
+        let mut same = true;
+        unicode_normalization::char::decompose_compatible(c, |d| {
+            same &= first && d == c;
+            first = false;
+            // Accents split off a letter carry nothing a payload needs.
+            if !('\u{300}'..='\u{36f}').contains(&d) || d == c {
+                out.push(d);
+            }
+        });
+        changed |= !same;
+    }
+    changed.then_some(out)
 }
 
 /// Percent-decoding that also takes IIS's `%uXXXX` and the overlong UTF-8 forms of `/`, `\` and

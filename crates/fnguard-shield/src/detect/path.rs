@@ -38,20 +38,16 @@ const SYSTEM_FILES: &[&str] = &[
     "/opt/extensions/",
 ];
 
-fn is_separator(c: char) -> bool {
-    c.is_whitespace()
+fn is_separator_byte(c: u8) -> bool {
+    c.is_ascii_whitespace()
         || matches!(
             c,
-            '"' | '\'' | '<' | '>' | ',' | '=' | '&' | '?' | '|' | '(' | ')' | '`'
+            b'"' | b'\'' | b'<' | b'>' | b',' | b'=' | b'&' | b'?' | b'|' | b'(' | b')' | b'`'
         )
 }
 
 pub fn detect(value: &str, strictness: Strictness) -> Option<Found> {
-    if !value.contains(['.', '/', '\\', ':']) {
-        return None;
-    }
-    let unified = value.replace('\\', "/");
-    let lower = unified.to_ascii_lowercase();
+    let b = value.as_bytes();
     let found = |at: usize, what: &'static str| {
         Found::new(
             "path-canonical",
@@ -61,70 +57,87 @@ pub fn detect(value: &str, strictness: Strictness) -> Option<Found> {
             at.saturating_sub(8),
         )
     };
-    if lower.trim_start().starts_with("file:/") {
+    let lead = value.trim_start().as_bytes();
+    if lead.len() >= 6 && lead[..6].eq_ignore_ascii_case(b"file:/") {
         return Some(found(0, "a file: URL"));
     }
-    for file in SYSTEM_FILES {
-        let mut from = 0;
-        while let Some(p) = lower[from..].find(file) {
-            let at = from + p;
-            // `/proc/self/` inside a longer word (`docs/proc/self/`) is still a path; only a
-            // letter or digit glued before the slash makes it part of another name.
-            let glued = lower[..at]
-                .chars()
-                .next_back()
-                .is_some_and(|c| c.is_ascii_alphanumeric() && !file.starts_with("c:"));
-            if !glued || file.starts_with("/.") {
-                return Some(found(at, "a system file by its absolute path"));
-            }
-            from = at + 1;
+    // Both separators, any case, in one automaton pass.
+    static FILES: std::sync::OnceLock<Option<regex::bytes::Regex>> = std::sync::OnceLock::new();
+    let files = FILES
+        .get_or_init(|| {
+            let alternatives: Vec<String> = SYSTEM_FILES
+                .iter()
+                .map(|f| regex::escape(f).replace('/', r"[/\\]"))
+                .collect();
+            regex::bytes::Regex::new(&format!("(?i-u){}", alternatives.join("|"))).ok()
+        })
+        .as_ref();
+    for m in files.into_iter().flat_map(|re| re.find_iter(b)) {
+        let at = m.start();
+        let text = m.as_bytes();
+        // A letter or digit glued before the slash makes it part of another name
+        // (`abc/etc/passwd` is a directory `abc`); `c:` and dotfiles stand anywhere.
+        let glued = at > 0 && b[at - 1].is_ascii_alphanumeric();
+        let anywhere = text.first().is_some_and(|c| c.eq_ignore_ascii_case(&b'c'))
+            || text.get(1) == Some(&b'.');
+        if !glued || anywhere {
+            return Some(found(at, "a system file by its absolute path"));
         }
     }
-    if !unified.contains("..") {
+    if !value.contains("..") {
         return None;
     }
     // A value that is one path token is what a file API would get; a path inside text
     // (a relative import in a code sample, `../` in prose) has to climb further to count.
-    let whole = !value.trim().contains(is_separator);
+    let whole = !value.trim().bytes().any(is_separator_byte);
     let needed: i64 = match (strictness, whole) {
         (Strictness::Sink, _) => 1,
         (_, true) => 2,
         (_, false) => 3,
     };
-    let mut offset = 0;
-    for token in unified.split(is_separator) {
-        let start = offset;
-        offset += token.len() + 1;
-        if !token.contains("..") {
+    // One pass over segments: a name after a climb of `needed` levels, or a system directory
+    // or secret file after any climb, is a traversal.
+    let mut token_start = 0;
+    let mut seg_start = 0;
+    let mut depth: i64 = 0;
+    let mut lowest: i64 = 0;
+    for i in 0..=b.len() {
+        let c = b.get(i).copied();
+        let ends_token = c.is_none_or(is_separator_byte);
+        let ends_segment = ends_token || matches!(c, Some(b'/' | b'\\'));
+        if !ends_segment {
             continue;
         }
-        let segments: Vec<&str> = token.split('/').collect();
-        let mut depth: i64 = 0;
-        for (n, seg) in segments.iter().enumerate() {
-            let seg = seg.trim_end_matches(';');
-            let up = seg.len() >= 2 && seg.bytes().all(|c| c == b'.');
-            if up {
-                depth -= 1;
-                // What the climb lands on: a system directory or a secret file counts after
-                // one level; anything else after `needed` levels, and only if a name follows
-                // (`wait..` and a trailing `../` name nothing).
-                let next = segments[n + 1..]
-                    .iter()
-                    .find(|s| !s.is_empty() && !s.bytes().all(|c| c == b'.'))
-                    .map(|s| s.to_ascii_lowercase());
-                let sensitive = next.as_deref().is_some_and(|s| {
-                    SYSTEM_ROOTS.contains(&s)
-                        || s.starts_with(".env")
-                        || s.starts_with(".ssh")
-                        || s.starts_with(".aws")
-                        || s.starts_with(".git")
-                });
-                if depth <= -1 && sensitive || -depth >= needed && next.is_some() {
-                    return Some(found(start, "a path that climbs out of its directory"));
-                }
-            } else if !seg.is_empty() && seg != "." {
-                depth += 1;
+        let mut seg = &b[seg_start..i];
+        while let [rest @ .., b';'] = seg {
+            seg = rest;
+        }
+        if seg.len() >= 2 && seg.iter().all(|&x| x == b'.') {
+            depth -= 1;
+            lowest = lowest.min(depth);
+        } else if !seg.is_empty() && seg != b"." {
+            let sensitive = depth <= -1 && {
+                let name = std::str::from_utf8(seg)
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                SYSTEM_ROOTS.contains(&name.as_str())
+                    || [".env", ".ssh", ".aws", ".git"]
+                        .iter()
+                        .any(|p| name.starts_with(p))
+            };
+            if sensitive || -lowest >= needed {
+                return Some(found(
+                    token_start,
+                    "a path that climbs out of its directory",
+                ));
             }
+            depth += 1;
+        }
+        seg_start = i + 1;
+        if ends_token {
+            token_start = i + 1;
+            depth = 0;
+            lowest = 0;
         }
     }
     None

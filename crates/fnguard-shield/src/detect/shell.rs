@@ -34,19 +34,21 @@ enum Shape {
 }
 
 fn command(word: &str) -> Option<Shape> {
-    let name = word
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or(word)
-        .trim_end_matches(".exe");
-    let lower = name.to_ascii_lowercase();
+    if word.len() > 48 {
+        return None;
+    }
+    let name = word.rsplit(['/', '\\']).next().unwrap_or(word);
+    let name = name.strip_suffix(".exe").unwrap_or(name);
+    let mut buf = [0u8; 48];
+    let lower = &mut buf[..name.len()];
+    lower.copy_from_slice(name.as_bytes());
+    lower.make_ascii_lowercase();
     // Windows commands are case-insensitive; POSIX ones are not (`ID` is not `id`).
-    match lower.as_str() {
-        "whoami" | "ipconfig" | "systeminfo" | "tasklist" | "netstat" | "ifconfig" | "hostname" => {
-            return Some(Shape::Alone)
-        }
-        "powershell" | "pwsh" | "certutil" | "bitsadmin" | "wmic" | "mshta" | "rundll32"
-        | "regsvr32" | "cscript" | "wscript" => return Some(Shape::Dangerous),
+    match &*lower {
+        b"whoami" | b"ipconfig" | b"systeminfo" | b"tasklist" | b"netstat" | b"ifconfig"
+        | b"hostname" => return Some(Shape::Alone),
+        b"powershell" | b"pwsh" | b"certutil" | b"bitsadmin" | b"wmic" | b"mshta" | b"rundll32"
+        | b"regsvr32" | b"cscript" | b"wscript" => return Some(Shape::Dangerous),
         _ => {}
     }
     let base = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
@@ -102,239 +104,284 @@ fn shell_shaped(arg: &str) -> bool {
             .is_some_and(|tld| tld.len() >= 2 && tld.bytes().any(|c| c.is_ascii_alphabetic()))
 }
 
-#[derive(Debug, Clone, PartialEq)]
-enum Tok {
-    Word(String, usize),
-    Sep(Sep, usize),
-    /// A redirection or the end of a substitution: a command may stop there.
-    Stop,
-}
+/// Bytes that start an operator, a quote or an escape outside quotes.
+const SHELL_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let special = b";|&\n$<>`'\"\\";
+    let mut k = 0;
+    while k < special.len() {
+        t[special[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
 
-/// The value as the shell splits it, with quotes removed, `\x` unescaped, `$IFS` read as a
-/// space and empty expansions (`$@`, `${x}` of unset names) dropped.
-fn tokens(s: &str, strict: bool) -> Vec<Tok> {
+/// Where new commands may start: each unquoted operator, in one pass that tracks quotes.
+/// `quote` is the quote the value is pasted inside, if any.
+/// Calls `each(sep, at, after)` for each; stops early when it returns a position.
+fn separators(
+    s: &str,
+    quote: Option<u8>,
+    strict: bool,
+    mut each: impl FnMut(Sep, usize, usize) -> Option<usize>,
+) -> Option<usize> {
     let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut word = String::new();
-    let mut word_start = 0;
-    let mut quote: Option<u8> = None;
+    let mut q = quote;
     let mut i = 0;
-    let flush = |word: &mut String, start: usize, out: &mut Vec<Tok>| {
-        if !word.is_empty() {
-            out.push(Tok::Word(std::mem::take(word), start));
-        }
-    };
+    let trimmed = s.trim();
+    let whole_backticks = trimmed.len() > 2 && trimmed.starts_with('`') && trimmed.ends_with('`');
+    let fenced = memchr::memmem::find(b, b"```").is_some();
     while i < b.len() {
-        let c = b[i];
-        if let Some(q) = quote {
-            if c == q {
-                quote = None;
-            } else if q == b'"' && c == b'$' && b.get(i + 1) == Some(&b'(') {
-                flush(&mut word, word_start, &mut out);
-                out.push(Tok::Sep(Sep::Hard, i));
-                i += 2;
-                continue;
-            } else {
-                if word.is_empty() {
-                    word_start = i;
-                }
-                push_char(&mut word, s, i);
+        // Most bytes mean nothing to the shell: skip them in a tight loop.
+        if q.is_none() {
+            while i < b.len() && !SHELL_BYTE[b[i] as usize] {
+                i += 1;
             }
-            i += utf8_len(c);
-            continue;
+            if i >= b.len() {
+                break;
+            }
         }
-        // `$IFS`, `${IFS}`, `$IFS$9`: a space; `$@`, `$*`, `$1`: nothing.
-        if c == b'$' {
-            let rest = &s[i..];
-            if let Some(len) = ["${IFS}", "$IFS"]
-                .iter()
-                .find_map(|p| rest.starts_with(p).then_some(p.len()))
-            {
-                flush(&mut word, word_start, &mut out);
+        let c = b[i];
+        if let Some(open) = q {
+            if c == open {
+                q = None;
+            } else if open == b'"' && c == b'\\' {
+                i += 1;
+            } else if open == b'"' && (c == b'`' || c == b'$' && b.get(i + 1) == Some(&b'(')) {
+                let len = if c == b'`' { 1 } else { 2 };
+                if let Some(hit) = each(Sep::Hard, i, i + len) {
+                    return Some(hit);
+                }
                 i += len;
                 continue;
             }
-            if matches!(b.get(i + 1), Some(b'@' | b'*' | b'0'..=b'9')) {
-                i += 2;
-                continue;
-            }
-            if b.get(i + 1) == Some(&b'(') && b.get(i + 2) != Some(&b'(') {
-                flush(&mut word, word_start, &mut out);
-                out.push(Tok::Sep(Sep::Hard, i));
-                i += 2;
-                continue;
-            }
+            i += 1;
+            continue;
         }
-        match c {
+        let (sep, len) = match c {
             b'\'' | b'"' => {
-                quote = Some(c);
-                if word.is_empty() {
-                    word_start = i;
-                }
+                q = Some(c);
                 i += 1;
+                continue;
             }
-            b'\\' if i + 1 < b.len() && b[i + 1] != b'\n' => {
-                if word.is_empty() {
-                    word_start = i;
-                }
-                push_char(&mut word, s, i + 1);
-                i += 1 + utf8_len(b[i + 1]);
+            b'\\' => {
+                i += 2;
+                continue;
             }
-            b' ' | b'\t' | b'\r' => {
-                flush(&mut word, word_start, &mut out);
+            b';' => (Sep::Hard, 1),
+            b'|' => (Sep::Hard, if b.get(i + 1) == Some(&b'|') { 2 } else { 1 }),
+            b'&' if b.get(i + 1) == Some(&b'&') => (Sep::Hard, 2),
+            // `>&`: a redirection, not a separator
+            b'&' if i > 0 && b[i - 1] == b'>' => {
                 i += 1;
+                continue;
             }
-            b';' | b'|' | b'\n' => {
-                flush(&mut word, word_start, &mut out);
-                let sep = if c == b'\n' { Sep::Newline } else { Sep::Hard };
-                out.push(Tok::Sep(sep, i));
-                i += if b.get(i + 1) == Some(&c) { 2 } else { 1 };
-            }
-            b'&' => {
-                flush(&mut word, word_start, &mut out);
-                if b.get(i + 1) == Some(&b'&') {
-                    out.push(Tok::Sep(Sep::Hard, i));
-                    i += 2;
-                } else if i > 0 && b[i - 1] == b'>' {
-                    // `>&` redirection
-                    i += 1;
-                } else {
-                    out.push(Tok::Sep(Sep::Soft, i));
-                    i += 1;
-                }
-            }
+            b'&' => (Sep::Soft, 1),
+            b'\n' if fenced => (Sep::Markdown, 1),
+            b'\n' => (Sep::Newline, 1),
+            b'$' if b.get(i + 1) == Some(&b'(') && b.get(i + 2) != Some(&b'(') => (Sep::Hard, 2),
+            b'<' | b'>' if b.get(i + 1) == Some(&b'(') => (Sep::Hard, 2),
             b'`' => {
-                flush(&mut word, word_start, &mut out);
-                // A code span in Markdown has space or punctuation outside its backticks; a
-                // substitution is glued to a word (`a`id`b`) or is the whole value.
-                let glued = i > 0 && is_word_byte(b[i - 1]);
-                let whole =
-                    s.trim().starts_with('`') && s.trim().ends_with('`') && s.trim().len() > 2;
-                let fence = b.get(i + 1) == Some(&b'`');
-                if fence {
+                if b.get(i + 1) == Some(&b'`') {
                     while i < b.len() && b[i] == b'`' {
                         i += 1;
                     }
                     continue;
                 }
-                let sep = if glued || whole || strict {
+                // A code span in Markdown has space or punctuation outside its backticks; a
+                // substitution is glued to a word (`a`id`b`) or is the whole value.
+                let glued = i > 0 && is_word_byte(b[i - 1]);
+                let sep = if glued || whole_backticks || strict {
                     Sep::Hard
                 } else {
                     Sep::Markdown
                 };
-                out.push(Tok::Sep(sep, i));
-                i += 1;
-            }
-            b'(' | b')' | b'>' | b'<' => {
-                flush(&mut word, word_start, &mut out);
-                if c == b'<' || c == b'>' {
-                    if b.get(i + 1) == Some(&b'(') {
-                        out.push(Tok::Sep(Sep::Hard, i));
-                        i += 2;
-                        continue;
-                    }
-                    out.push(Tok::Word(">".into(), i));
-                } else if c == b')' {
-                    out.push(Tok::Stop);
-                }
-                i += 1;
-            }
-            b'{' => {
-                // Brace expansion `{cat,/etc/passwd}` runs as `cat /etc/passwd`.
-                let close = b[i..].iter().take(256).position(|&x| x == b'}');
-                match close {
-                    Some(e) if b[i..i + e].contains(&b',') && !b[i..i + e].contains(&b' ') => {
-                        flush(&mut word, word_start, &mut out);
-                        for part in s[i + 1..i + e].split(',') {
-                            if !part.is_empty() {
-                                out.push(Tok::Word(part.to_string(), i));
-                            }
-                        }
-                        i += e + 1;
-                    }
-                    _ => {
-                        if word.is_empty() {
-                            word_start = i;
-                        }
-                        word.push('{');
-                        i += 1;
-                    }
-                }
+                (sep, 1)
             }
             _ => {
-                if word.is_empty() {
-                    word_start = i;
-                }
-                push_char(&mut word, s, i);
-                i += utf8_len(c);
+                i += 1;
+                continue;
+            }
+        };
+        if let Some(hit) = each(sep, i, i + len) {
+            return Some(hit);
+        }
+        i += len;
+    }
+    None
+}
+
+/// Longest word read after an operator: command names and first arguments are short, and the
+/// cap keeps the work per operator constant.
+const WORD_CAP: usize = 256;
+
+/// The next shell word from `i` with quotes removed, `\x` unescaped, `$IFS` read as a space,
+/// empty expansions (`$@`, `$1`) dropped and brace expansion (`{cat,/etc/passwd}`) split;
+/// `None` at an operator or the end. Returns the word and where reading stopped.
+fn word(s: &str, mut i: usize, buf: &mut String) -> (Option<()>, usize) {
+    let b = s.as_bytes();
+    buf.clear();
+    // Leading blanks and `$IFS`.
+    loop {
+        match b.get(i) {
+            Some(b' ' | b'\t' | b'\r') => i += 1,
+            _ if s[i..].starts_with("${IFS}") => i += 6,
+            _ if s[i..].starts_with("$IFS") => i += 4,
+            _ => break,
+        }
+    }
+    let start = i;
+    if b.get(i) == Some(&b'{') {
+        let close = b[i..].iter().take(WORD_CAP).position(|&x| x == b'}');
+        if let Some(e) = close {
+            let inner = &s[i + 1..i + e];
+            if inner.contains(',') && !inner.contains(' ') {
+                buf.push_str(&inner.replace(',', " "));
+                return (Some(()), i + e + 1);
             }
         }
     }
-    flush(&mut word, word_start, &mut out);
-    out
+    if matches!(b.get(i), Some(b'>' | b'<')) {
+        buf.push('>');
+        return (Some(()), i + 1);
+    }
+    let mut q: Option<u8> = None;
+    while i < b.len() && i - start < WORD_CAP {
+        let c = b[i];
+        if let Some(open) = q {
+            if c == open {
+                q = None;
+                i += 1;
+                continue;
+            }
+        } else {
+            match c {
+                b'\'' | b'"' => {
+                    q = Some(c);
+                    i += 1;
+                    continue;
+                }
+                b'\\' if i + 1 < b.len() => {
+                    i += 1;
+                }
+                b'$' if s[i..].starts_with("${IFS}") || s[i..].starts_with("$IFS") => break,
+                b'$' if matches!(b.get(i + 1), Some(b'@' | b'*' | b'0'..=b'9')) => {
+                    i += 2;
+                    continue;
+                }
+                b' ' | b'\t' | b'\r' | b'\n' | b';' | b'|' | b'&' | b'`' | b'(' | b')' | b'<'
+                | b'>' => break,
+                _ => {}
+            }
+        }
+        let ch = s[i..].chars().next().unwrap_or(' ');
+        buf.push(ch);
+        i += ch.len_utf8();
+    }
+    (if buf.is_empty() { None } else { Some(()) }, i)
 }
 
 fn is_word_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c == b'=' || c == b'/' || c == b'.'
 }
 
-fn utf8_len(first: u8) -> usize {
-    match first {
-        0..=0x7f => 1,
-        0xc0..=0xdf => 2,
-        0xe0..=0xef => 3,
-        0xf0..=0xf7 => 4,
-        _ => 1,
-    }
-}
-
-fn push_char(word: &mut String, s: &str, at: usize) {
-    if let Some(c) = s.get(at..).and_then(|r| r.chars().next()) {
-        word.push(c);
-    }
-}
-
 pub fn detect(value: &str, strictness: Strictness) -> Option<Found> {
-    if !value.contains([';', '|', '&', '\n', '`', '$', '(', '<', '>']) {
+    if !value
+        .bytes()
+        .any(|c| matches!(c, b';' | b'|' | b'&' | b'\n' | b'`' | b'$'))
+    {
         return None;
     }
     let strict = strictness == Strictness::Sink;
     // Pasted bare, or inside the command's single or double quotes (the value's first quote
     // of that kind then closes them).
-    for context in ["", "'", "\""] {
-        if !context.is_empty() && !value.contains(context) {
-            continue;
+    for quote in [None, Some(b'\''), Some(b'"')] {
+        if let Some(q) = quote {
+            if !value.as_bytes().contains(&q) {
+                continue;
+            }
         }
-        let placed = format!("{context}{value}");
-        if let Some(at) = in_context(&placed, strict) {
-            let at = at.saturating_sub(context.len());
+        if let Some(at) = in_context(value, quote, strict) {
             return Some(found(value, at, "a shell operator followed by a command"));
         }
     }
     None
 }
 
-fn in_context(value: &str, strict: bool) -> Option<usize> {
-    let t = tokens(value, strict);
-    for (n, tok) in t.iter().enumerate() {
-        let Tok::Sep(sep, at) = *tok else { continue };
-        let Some(Tok::Word(cmd, _)) = t.get(n + 1) else {
-            continue;
+fn in_context(value: &str, quote: Option<u8>, strict: bool) -> Option<usize> {
+    let mut cmd = String::new();
+    let mut arg = String::new();
+    separators(value, quote, strict, |sep, at, after| {
+        // A command starts with a letter, a path, a quote, an escape or an expansion.
+        let first = value.as_bytes()[after..]
+            .iter()
+            .find(|&&c| c != b' ' && c != b'\t')
+            .copied();
+        let b = value.as_bytes();
+        let starts_command = first.is_some_and(|c| {
+            c.is_ascii_alphabetic() || matches!(c, b'/' | b'.' | b'\\' | b'{' | b'\'' | b'"')
+        });
+        // `$` starts one only through expansions that vanish (`$IFS`, `$@`, `$1`).
+        let vanishing = first == Some(b'$') && {
+            let at = after
+                + b[after..]
+                    .iter()
+                    .take_while(|&&c| c == b' ' || c == b'\t')
+                    .count();
+            matches!(b.get(at + 1), Some(b'{' | b'I' | b'@' | b'*' | b'0'..=b'9'))
         };
-        let Some(shape) = command(cmd) else {
-            if strict
+        if !starts_command && !vanishing {
+            return None;
+        }
+        // The common case needs no unquoting: a plain run of name bytes that is not a
+        // command ends the matter here.
+        let start = after
+            + b[after..]
+                .iter()
+                .take_while(|&&c| c == b' ' || c == b'\t')
+                .count();
+        let plain_len = b[start..]
+            .iter()
+            .take(49)
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-' | b'/'))
+            .count();
+        let plain_end = b.get(start + plain_len).copied();
+        let needs_unquoting = matches!(plain_end, Some(b'\'' | b'"' | b'\\' | b'$' | b'{'))
+            || b.get(start) == Some(&b'{');
+        if !needs_unquoting && plain_len > 0 && command(&value[start..start + plain_len]).is_none()
+        {
+            let plain = &value[start..start + plain_len];
+            let strict_hit = strict
                 && sep == Sep::Hard
-                && cmd.bytes().all(|c| {
-                    c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'/' || c == b'.'
-                })
-            {
+                && plain
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'/' | b'.'));
+            return strict_hit.then_some(at);
+        }
+        let (has_cmd, next) = word(value, after, &mut cmd);
+        has_cmd?;
+        // Brace expansion gave `cat /etc/passwd` as one word.
+        let expanded = cmd
+            .split_once(' ')
+            .map(|(c, a)| (c.to_string(), a.to_string()));
+        if let Some((c, _)) = &expanded {
+            cmd = c.clone();
+        }
+        let Some(shape) = command(&cmd) else {
+            let plain = cmd
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'/' | b'.'));
+            if strict && sep == Sep::Hard && plain {
                 return Some(at);
             }
-            continue;
+            return None;
         };
-        let arg = match t.get(n + 2) {
-            Some(Tok::Word(w, _)) => Some(w.as_str()),
-            _ => None,
+        let arg = match &expanded {
+            Some((_, a)) => {
+                arg.clone_from(a);
+                Some(arg.as_str())
+            }
+            None => word(value, next, &mut arg).0.map(|_| arg.as_str()),
         };
         let fits = match (shape, arg) {
             (Shape::Dangerous, None) => true,
@@ -355,18 +402,11 @@ fn in_context(value: &str, strict: bool) -> Option<usize> {
                         || shape == Shape::Dangerous && arg.is_some_and(shell_shaped)
                         || shape == Shape::Alone && arg.is_none() && !english
                 }
-                Sep::Newline => {
-                    shape == Shape::Dangerous
-                        && arg.is_some_and(shell_shaped)
-                        && !value.contains("```")
-                }
+                Sep::Newline => shape == Shape::Dangerous && arg.is_some_and(shell_shaped),
                 Sep::Markdown => false,
             };
-        if counts {
-            return Some(at);
-        }
-    }
-    None
+        counts.then_some(at)
+    })
 }
 
 fn found(value: &str, at: usize, what: &'static str) -> Found {

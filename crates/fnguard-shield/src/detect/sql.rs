@@ -248,7 +248,10 @@ fn tokenize(s: &[u8], from: usize, max: usize, strings: bool) -> Vec<Token> {
                     i += 1;
                 }
                 let word = std::str::from_utf8(&s[start..i]).unwrap_or_default();
-                if s.get(i) == Some(&b'(') {
+                if word.len() > 40 {
+                    // No keyword or function is this long.
+                    Tok::Word(Kw::Ident)
+                } else if s.get(i) == Some(&b'(') {
                     Tok::Func(function(word))
                 } else {
                     keyword(word)
@@ -555,8 +558,96 @@ fn union(p: &mut Parser<'_>) -> bool {
 /// Signals that are injections wherever the value lands: UNION SELECT, a stacked statement
 /// with its object, time probes with a literal delay, catalog tables.
 fn anywhere(s: &[u8]) -> Option<(&'static str, usize)> {
-    let t = tokenize(s, 0, usize::MAX, false);
-    for (n, tok) in t.iter().enumerate() {
+    // Only around the words these signals start with, a few tokens at a time: the work stays
+    // linear however long the value, and prose without them costs one automaton pass.
+    static START: std::sync::OnceLock<Option<regex::bytes::Regex>> = std::sync::OnceLock::new();
+    let starts = START
+        .get_or_init(|| {
+            regex::bytes::Regex::new(
+                r"(?i-u)union|waitfor|sleep\(|benchmark\(|information_schema|xp_cmdshell|outfile|dumpfile|load_file\(|extractvalue\(|updatexml\(|dbms_|utl_|randomblob\(|sys_e|lo_import\(|pg_read_file\(",
+            )
+            .ok()
+        })
+        .as_ref()?;
+    // A tight pass rather than memchr: `;` can be every other byte.
+    let semicolons = s
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| {
+            w[0] == b';' && !matches!(w[1], b';' | b'&' | b'|' | b'\'' | b'"' | b')' | b'(')
+        })
+        .map(|(at, _)| at)
+        .filter(|&at| statement_follows(s, at + 1))
+        .map(|at| (at, at + 1));
+    let words = starts.find_iter(s).map(|m| (m.start(), m.end()));
+    let mut last_window = usize::MAX;
+    for (start, _) in semicolons.chain(words) {
+        // Back to the start of the word, and over the word before it (`into outfile`).
+        let mut from = start;
+        let mut steps = 0;
+        while from > 0 && steps < 64 && is_word_byte(s[from - 1]) {
+            from -= 1;
+            steps += 1;
+        }
+        let word_start = from;
+        while from > 0 && steps < 96 && matches!(s[from - 1], b' ' | b'\t' | b'\n') {
+            from -= 1;
+            steps += 1;
+        }
+        while from > 0 && steps < 160 && is_word_byte(s[from - 1]) {
+            from -= 1;
+            steps += 1;
+        }
+        if from == last_window {
+            continue;
+        }
+        last_window = from;
+        let t = tokenize(s, from, 8, false);
+        let first = t.iter().position(|t| t.start >= word_start).unwrap_or(0);
+        if let Some(hit) = signals(s, &t, first) {
+            return Some(hit);
+        }
+    }
+    None
+}
+
+/// Whether the word after `;` (past blanks and inline comments) starts a statement.
+fn statement_follows(s: &[u8], mut i: usize) -> bool {
+    if !s.get(i).is_some_and(|c| {
+        c.is_ascii_alphabetic() || matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'+' | b'/')
+    }) {
+        return false;
+    }
+    loop {
+        match s.get(i) {
+            Some(b' ' | b'\t' | b'\n' | b'\r' | b'+') => i += 1,
+            Some(b'/') if s.get(i + 1) == Some(&b'*') => match find(s, i + 2, b"*/") {
+                Some(e) if e - i < 64 => i = e + 2,
+                _ => return false,
+            },
+            _ => break,
+        }
+    }
+    let end = s[i..]
+        .iter()
+        .take(12)
+        .position(|c| !c.is_ascii_alphabetic())
+        .map_or((i + 12).min(s.len()), |p| i + p);
+    let word = &s[i..end];
+    [
+        "drop", "delete", "insert", "replace", "update", "truncate", "exec", "execute", "declare",
+        "shutdown", "waitfor", "create", "alter", "grant", "revoke",
+    ]
+    .iter()
+    .any(|k| word.eq_ignore_ascii_case(k.as_bytes()))
+}
+
+fn is_word_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'@' | b'$' | b'.')
+}
+
+fn signals(s: &[u8], t: &[Token], first: usize) -> Option<(&'static str, usize)> {
+    for (n, tok) in t.iter().enumerate().skip(first) {
         let next = |k: usize| t.get(n + k).map(|t| t.tok);
         match tok.tok {
             Tok::Word(Kw::Union) => {
@@ -576,25 +667,25 @@ fn anywhere(s: &[u8]) -> Option<(&'static str, usize)> {
                             matches!(
                                 next(2),
                                 Some(Tok::Word(Kw::Ident | Kw::Clause)) | Some(Tok::Func(_))
-                            ) && table_word(s, &t, n + 2)
+                            ) && table_word(s, t, n + 2)
                         }
                         Stmt::Delete | Stmt::Insert => {
                             matches!(next(2), Some(Tok::Word(Kw::Clause)))
                         }
                         Stmt::Update => {
                             matches!(next(2), Some(Tok::Word(Kw::Ident)))
-                                && is_word(s, &t, n + 3, "set")
+                                && is_word(s, t, n + 3, "set")
                         }
                         Stmt::Exec => {
                             matches!(next(2), Some(Tok::Word(Kw::Probe) | Tok::Func(_)))
-                                || word_prefix(s, &t, n + 2, &["xp_", "sp_", "master", "@"])
+                                || word_prefix(s, t, n + 2, &["xp_", "sp_", "master", "@"])
                         }
-                        Stmt::Declare => word_prefix(s, &t, n + 2, &["@"]),
+                        Stmt::Declare => word_prefix(s, t, n + 2, &["@"]),
                         Stmt::Shutdown => matches!(next(2), None | Some(Tok::Comment | Tok::Quote)),
                         Stmt::Waitfor => {
-                            is_word(s, &t, n + 2, "delay") || is_word(s, &t, n + 2, "time")
+                            is_word(s, t, n + 2, "delay") || is_word(s, t, n + 2, "time")
                         }
-                        Stmt::Grant => is_word(s, &t, n + 3, "on") || is_word(s, &t, n + 3, "to"),
+                        Stmt::Grant => is_word(s, t, n + 3, "on") || is_word(s, t, n + 3, "to"),
                     },
                     _ => false,
                 };
@@ -602,7 +693,7 @@ fn anywhere(s: &[u8]) -> Option<(&'static str, usize)> {
                     return Some(("a stacked statement after `;`", tok.start));
                 }
             }
-            Tok::Word(Kw::Statement(Stmt::Waitfor)) if is_word(s, &t, n + 1, "delay") => {
+            Tok::Word(Kw::Statement(Stmt::Waitfor)) if is_word(s, t, n + 1, "delay") => {
                 return Some(("WAITFOR DELAY", tok.start));
             }
             // `sleep(5)`, `benchmark(10000000,md5(1))`, `extractvalue(1,concat(...))`
@@ -635,7 +726,7 @@ fn anywhere(s: &[u8]) -> Option<(&'static str, usize)> {
                 let catalog = name.starts_with("information_schema") || name == "xp_cmdshell";
                 let outfile = matches!(name.as_str(), "outfile" | "dumpfile")
                     && n > 0
-                    && is_word(s, &t, n - 1, "into");
+                    && is_word(s, t, n - 1, "into");
                 if catalog || outfile {
                     return Some(("a database catalog, command or file probe", tok.start));
                 }
@@ -697,10 +788,16 @@ pub fn detect(value: &str, strictness: Strictness) -> Option<Found> {
             break;
         }
         let mut i = 0;
+        // A run of quotes: pairs are escaped quotes, an odd one out ends the literal.
         let breakout = loop {
-            match s[i..].iter().position(|&b| b == q) {
-                Some(p) if s.get(i + p + 1) == Some(&q) => i += p + 2,
-                Some(p) => break Some(i + p),
+            match memchr::memchr(q, &s[i..]) {
+                Some(p) => {
+                    let run = s[i + p..].iter().take_while(|&&c| c == q).count();
+                    if run % 2 == 1 {
+                        break Some(i + p + run - 1);
+                    }
+                    i += p + run;
+                }
                 None => break None,
             }
         };

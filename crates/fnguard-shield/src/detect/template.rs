@@ -98,13 +98,26 @@ fn arithmetic_probe(expr: &str) -> bool {
 }
 
 /// Log4j lookups resolved to a fixed point: `${lower:J}`, `${::-j}`, `${env:X:-j}` become `j`.
+/// The first `${` (memchr on `$`; a `str::find` would build a searcher per call).
+fn dollar_brace(b: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(p) = b[from..].iter().position(|&c| c == b'$') {
+        let at = from + p;
+        if b.get(at + 1) == Some(&b'{') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
 fn resolve_lookups(value: &str) -> String {
     let mut current = value.to_string();
     for _ in 0..8 {
         let mut out = String::with_capacity(current.len());
         let mut changed = false;
         let mut rest = current.as_str();
-        while let Some(open) = rest.find("${") {
+        while let Some(open) = dollar_brace(rest.as_bytes()) {
             let inner_start = open + 2;
             let b = rest.as_bytes();
             // The first `}` or `${` after the opener, found in one pass: a nested opener
@@ -183,22 +196,22 @@ pub fn detect(value: &str, _strictness: Strictness) -> Option<Found> {
     };
     if value.contains("${") {
         let resolved = resolve_lookups(value).to_ascii_lowercase();
-        for lookup in [
-            "${jndi:",
-            "${env:",
-            "${sys:",
-            "${java:",
-            "${ctx:",
-            "${main:",
-            "${spring:",
-            "${k8s:",
-            "${docker:",
-            "${bundle:",
-            "${sd:",
-            "${web:",
-            "${base64:",
-        ] {
-            if let Some(at) = resolved.find(lookup) {
+        let rb = resolved.as_bytes();
+        let mut from = 0;
+        while let Some(p) = dollar_brace(&rb[from..]) {
+            let at = from + p;
+            from = at + 2;
+            let rest = &resolved[at + 2..];
+            if !rest.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) {
+                continue;
+            }
+            let lookup = [
+                "jndi:", "env:", "sys:", "java:", "ctx:", "main:", "spring:", "k8s:", "docker:",
+                "bundle:", "sd:", "web:", "base64:",
+            ]
+            .iter()
+            .any(|l| rest.starts_with(l));
+            if lookup {
                 return Some(Found::new(
                     "log4j-lookup",
                     "code-injection",
@@ -215,8 +228,10 @@ pub fn detect(value: &str, _strictness: Strictness) -> Option<Found> {
     let mut open: Option<(usize, usize, &str)> = None;
     let mut i = 0;
     while i < b.len() {
+        let may_open = matches!(b[i], b'{' | b'$' | b'#' | b'*' | b'@' | b'<' | b'[');
         if let Some((o, c)) = OPENERS
             .iter()
+            .filter(|(o, _)| may_open && o.as_bytes()[0] == b[i])
             .find(|(o, _)| b[i..].starts_with(o.as_bytes()))
         {
             open = Some((i, i + o.len(), c));

@@ -1,0 +1,228 @@
+//! Worst-case inspection time per megabyte: events built to be slow (repeated and unclosed
+//! delimiters, encodings that decode layer after layer, base64 and gzip, numbers that look
+//! like addresses, fullwidth text, wide and deep JSON) are decoded and inspected as the
+//! extension would, and the slowest shapes are listed in ms per MB of event.
+//! `cargo run --release -p fnguard-shield --example adversarial [MB]`. A measurement, not a
+//! test: the target is ≤ 10 ms per MB on the machine that runs the extension.
+
+use base64::Engine;
+use fnguard_shield::envelope::{decode, Limits};
+use fnguard_shield::inspect::Detector;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+fn repeat_to(unit: &str, size: usize) -> String {
+    unit.repeat(size / unit.len().max(1) + 1)
+        .chars()
+        .take(size)
+        .collect()
+}
+
+fn shapes(size: usize) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for unit in [
+        "'", "\"", "(", ")", "{", "}", "$", "%", "&", "\\", "/", ".", "<", ">", "`", ";", "|", "-",
+        "#", "*", "@", ":", "[", "0", "a", " ", "\n", "=",
+    ] {
+        out.push((format!("repeat {unit:?}"), repeat_to(unit, size)));
+    }
+    for unit in [
+        "{{",
+        "}}",
+        "${",
+        "#{",
+        "<%",
+        "%>",
+        "%25",
+        "%c0%af",
+        "&#",
+        "&#x27;",
+        "\\u",
+        "\\u0027",
+        "../",
+        "..\\",
+        "....//",
+        "' or ",
+        "' or 1=1 ",
+        "/*",
+        "*/",
+        "/*!",
+        "--",
+        "<!",
+        "${::-",
+        ";id",
+        "; cat /etc/passwd ",
+        "$(",
+        "a.",
+        "0x",
+        "%2",
+        "&amp;",
+        "1.",
+        "::",
+        "[::",
+        "http://",
+        "http://127.0.0.1/ ",
+        "' union select ",
+        "a'b",
+        "\\'",
+        "''",
+        "$IFS",
+        "{a,",
+        "`a",
+        "{{a",
+        "__proto__",
+        "rO0AB",
+        "%u0027",
+        "＇ｏｒ ",
+        "a\u{301}",
+        "😀",
+        "<!DOCTYPE x [",
+        "<!ENTITY ",
+        "sleep(",
+        "((",
+        "||",
+        "&&",
+        "|| id ",
+        "\n; id",
+    ] {
+        out.push((format!("repeat {unit:?}"), repeat_to(unit, size)));
+    }
+    for opener in [
+        "{{",
+        "${",
+        "'",
+        "\"",
+        "/*",
+        "<%",
+        "<!DOCTYPE",
+        "`",
+        "$(",
+        "%",
+        "&#",
+        "\\u{",
+    ] {
+        out.push((
+            format!("unclosed {opener:?}"),
+            format!("{opener}{}", repeat_to("a ", size - opener.len())),
+        ));
+    }
+    // Layers: encoded three times over.
+    let mut layered = repeat_to("' or 1=1 -- ", size / 9);
+    for _ in 0..2 {
+        layered =
+            percent_encoding::utf8_percent_encode(&layered, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+    }
+    out.push(("percent-encoded twice".into(), layered));
+    let mut x: u64 = 7;
+    let random: Vec<u8> = (0..size * 3 / 4)
+        .map(|_| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+            (x >> 56) as u8
+        })
+        .collect();
+    out.push((
+        "base64 of random bytes".into(),
+        base64::engine::general_purpose::STANDARD.encode(&random),
+    ));
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let _ = gz.write_all(repeat_to("' or 1=1 -- ; id $(", 64 << 20).as_bytes());
+    let bomb = gz.finish().unwrap_or_default();
+    out.push((
+        "base64 gzip bomb (64 MB inside)".into(),
+        base64::engine::general_purpose::STANDARD.encode(&bomb),
+    ));
+    out
+}
+
+fn events(name: &str, value: &str) -> Vec<(String, serde_json::Value)> {
+    let http = |body: String, ct: &str| {
+        serde_json::json!({"version": "2.0", "rawPath": "/x", "body": body,
+            "requestContext": {"http": {"method": "POST"}}, "headers": {"content-type": ct}})
+    };
+    // The same bytes as one value, and as a JSON object of 1 KB values.
+    let mut fields = serde_json::Map::new();
+    let chars: Vec<char> = value.chars().collect();
+    for (i, chunk) in chars.chunks(1024).take(9_000).enumerate() {
+        fields.insert(format!("f{i}"), chunk.iter().collect::<String>().into());
+    }
+    vec![
+        (
+            format!("{name} (one value)"),
+            http(value.to_string(), "text/plain"),
+        ),
+        (
+            format!("{name} (1 KB JSON fields)"),
+            http(
+                serde_json::Value::Object(fields).to_string(),
+                "application/json",
+            ),
+        ),
+    ]
+}
+
+fn main() {
+    let mb: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1);
+    let size = mb << 20;
+    let limits = Limits {
+        max_body_bytes: 6 << 20,
+        max_depth: 64,
+        max_keys: 10_000,
+    };
+    let d = match Detector::builtin() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
+    // `adversarial MB SHAPE`: only the shapes whose label contains SHAPE, 20 runs each (for
+    // a profiler).
+    let only = std::env::args().nth(2);
+    let runs = if only.is_some() { 20 } else { 3 };
+    let mut rows = Vec::new();
+    for (name, value) in shapes(size) {
+        for (label, event) in events(&name, &value) {
+            if only.as_ref().is_some_and(|o| !label.contains(o.as_str())) {
+                continue;
+            }
+            let bytes = event.to_string().len();
+            let mut best = Duration::MAX;
+            let mut best_decode = Duration::MAX;
+            for _ in 0..runs {
+                let t = Instant::now();
+                let env = decode(&event, &limits);
+                let decoded = t.elapsed();
+                let ins = d.inspect(&env, Duration::from_secs(60));
+                std::hint::black_box(&ins);
+                best = best.min(t.elapsed());
+                best_decode = best_decode.min(decoded);
+            }
+            let mbs = bytes as f64 / (1 << 20) as f64;
+            let per_mb = best.as_secs_f64() * 1e3 / mbs;
+            let decode_per_mb = best_decode.as_secs_f64() * 1e3 / mbs;
+            rows.push((
+                per_mb,
+                format!("{label} [decode {decode_per_mb:.1}]"),
+                bytes,
+            ));
+        }
+    }
+    rows.sort_by(|a, b| b.0.total_cmp(&a.0));
+    println!("{:>9}  {:>9}  shape", "ms/MB", "bytes");
+    for (per_mb, label, bytes) in rows.iter().take(25) {
+        println!("{per_mb:>9.2}  {bytes:>9}  {label}");
+    }
+    if rows.is_empty() {
+        return;
+    }
+    let median = rows[rows.len() / 2].0;
+    println!(
+        "{} shapes; worst {:.2} ms/MB, median {median:.2} ms/MB",
+        rows.len(),
+        rows[0].0
+    );
+}

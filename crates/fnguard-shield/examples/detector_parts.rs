@@ -1,0 +1,85 @@
+#![allow(clippy::unwrap_used)]
+//! Time of each detector alone on 1 MB shapes (where inspection time goes).
+//! `cargo run --release -p fnguard-shield --example detector_parts`.
+
+use fnguard_shield::detect::{self, net, normalize, path, shell, sql, template, Strictness};
+use std::time::Instant;
+
+fn main() {
+    let size = 1 << 20;
+    let prose = "The quick brown fox; jumps over the lazy dog's back -- twice & again. ";
+    let shapes: Vec<(&str, String)> = vec![
+        ("prose", prose.repeat(size / prose.len())),
+        ("letters", "a".repeat(size)),
+        ("quotes", "'".repeat(size)),
+        ("../", "../".repeat(size / 3)),
+        ("${", "${".repeat(size / 2)),
+        ("<%", "<%".repeat(size / 2)),
+        ("&#", "&#".repeat(size / 2)),
+        ("&amp;", "&amp;".repeat(size / 5)),
+        ("a-acute", "a\u{301}".repeat(size / 3)),
+        ("http", "http://".repeat(size / 7)),
+        ("amp", "&".repeat(size)),
+        ("semi", ";".repeat(size)),
+        ("subst", "$(".repeat(size / 2)),
+        ("tick", "`a".repeat(size / 2)),
+    ];
+    type Part = (&'static str, fn(&str));
+    let parts: [Part; 8] = [
+        ("normalize", |v| drop(normalize::decoded(v))),
+        ("sql", |v| drop(sql::detect(v, Strictness::Generic))),
+        ("shell", |v| drop(shell::detect(v, Strictness::Generic))),
+        ("path", |v| drop(path::detect(v, Strictness::Generic))),
+        ("net", |v| drop(net::detect(v, Strictness::Generic, false))),
+        ("template", |v| {
+            drop(template::detect(v, Strictness::Generic))
+        }),
+        ("all", |v| {
+            drop(detect::value(v, detect::Sinks::default(), false))
+        }),
+        ("inspect", |v| {
+            let env = fnguard_shield::envelope::Envelope {
+                trigger: fnguard_shield::envelope::Trigger::Unknown,
+                fields: vec![fnguard_shield::envelope::Field {
+                    record: None,
+                    path: "v".into(),
+                    value: v.to_string(),
+                    is_key: false,
+                }],
+                records: Vec::new(),
+                violations: Vec::new(),
+                multi_value_headers: false,
+            };
+            static D: std::sync::OnceLock<fnguard_shield::inspect::Detector> =
+                std::sync::OnceLock::new();
+            let d = D.get_or_init(|| fnguard_shield::inspect::Detector::builtin().unwrap());
+            drop(d.inspect(&env, std::time::Duration::from_secs(60)));
+        }),
+    ];
+    print!("{:>10}", "ms");
+    for (p, _) in &parts {
+        print!("{p:>10}");
+    }
+    println!();
+    // `detector_parts SHAPE PART`: that pair only, 20 times (for a profiler).
+    let only: Vec<String> = std::env::args().skip(1).collect();
+    for (name, v) in &shapes {
+        if only.first().is_some_and(|o| o != name) {
+            continue;
+        }
+        print!("{name:>10}");
+        for (part, f) in &parts {
+            if only.get(1).is_some_and(|o| o != part) {
+                continue;
+            }
+            let runs = if only.is_empty() { 5 } else { 20 };
+            f(v);
+            let t = Instant::now();
+            for _ in 0..runs {
+                f(v);
+            }
+            print!("{:>10.2}", t.elapsed().as_secs_f64() * 1e3 / runs as f64);
+        }
+        println!();
+    }
+}
