@@ -19,6 +19,9 @@ pub enum Trigger {
     DynamoDb,
     Kinesis,
     EventBridge,
+    Firehose,
+    Kafka,
+    CloudWatchLogs,
     Unknown,
 }
 
@@ -42,6 +45,9 @@ impl Trigger {
             Trigger::DynamoDb => "DynamoDB stream",
             Trigger::Kinesis => "Kinesis",
             Trigger::EventBridge => "EventBridge",
+            Trigger::Firehose => "Firehose",
+            Trigger::Kafka => "Kafka",
+            Trigger::CloudWatchLogs => "CloudWatch Logs",
             Trigger::Unknown => "direct invocation",
         }
     }
@@ -106,8 +112,24 @@ pub fn decode(event: &Value, limits: &Limits) -> Envelope {
             w.sqs_body(i, r.get("body").and_then(Value::as_str).unwrap_or(""));
             if let Some(attrs) = r.get("messageAttributes").and_then(Value::as_object) {
                 for (k, a) in attrs {
+                    let path = format!("Records[{i}].messageAttributes.{k}");
                     if let Some(s) = a.get("stringValue").and_then(Value::as_str) {
-                        w.push(Some(i), format!("Records[{i}].messageAttributes.{k}"), s);
+                        w.push(Some(i), path.clone(), s);
+                    }
+                    if let Some(b) = a.get("binaryValue").and_then(Value::as_str) {
+                        w.base64_payload(Some(i), &path, b);
+                    }
+                    for list in ["stringListValues", "binaryListValues"] {
+                        let items = a.get(list).and_then(Value::as_array);
+                        for (j, item) in items.into_iter().flatten().enumerate() {
+                            if let Some(s) = item.as_str() {
+                                if list == "stringListValues" {
+                                    w.push(Some(i), format!("{path}[{j}]"), s);
+                                } else {
+                                    w.base64_payload(Some(i), &format!("{path}[{j}]"), s);
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -154,6 +176,35 @@ pub fn decode(event: &Value, limits: &Limits) -> Envelope {
                 w.json(None, "detail", d, 0);
             }
         }
+        Trigger::Firehose => {
+            let records = event.get("records").and_then(Value::as_array);
+            for (i, r) in records.into_iter().flatten().enumerate() {
+                w.keys = 0;
+                w.env.records.push(text(r, "recordId"));
+                if let Some(data) = r.get("data").and_then(Value::as_str) {
+                    w.base64_payload(Some(i), &format!("records[{i}].data"), data);
+                }
+            }
+        }
+        Trigger::Kafka => {
+            let mut i = 0;
+            let topics = event.get("records").and_then(Value::as_object);
+            for (tp, list) in topics.into_iter().flatten() {
+                for r in list.as_array().into_iter().flatten() {
+                    w.keys = 0;
+                    let offset = r.get("offset").map(Value::to_string).unwrap_or_default();
+                    w.env.records.push(format!("{tp}@{offset}"));
+                    for part in ["key", "value"] {
+                        if let Some(data) = r.get(part).and_then(Value::as_str) {
+                            w.base64_payload(Some(i), &format!("records.{tp}[{i}].{part}"), data);
+                        }
+                    }
+                    w.kafka_headers(i, &format!("records.{tp}[{i}].headers"), r.get("headers"));
+                    i += 1;
+                }
+            }
+        }
+        Trigger::CloudWatchLogs => w.cloudwatch_logs(event),
         Trigger::Unknown => w.json(None, "event", event, 0),
     }
     env
@@ -188,6 +239,19 @@ pub fn detect(event: &Value) -> Trigger {
             "aws:kinesis" => Trigger::Kinesis,
             _ => Trigger::Unknown,
         };
+    }
+    if obj.contains_key("deliveryStreamArn") && obj.get("records").is_some_and(Value::is_array) {
+        return Trigger::Firehose;
+    }
+    if matches!(
+        obj.get("eventSource").and_then(Value::as_str),
+        Some("aws:kafka" | "SelfManagedKafka")
+    ) && obj.get("records").is_some_and(Value::is_object)
+    {
+        return Trigger::Kafka;
+    }
+    if obj.get("awslogs").and_then(|a| a.get("data")).is_some() {
+        return Trigger::CloudWatchLogs;
     }
     let ctx = obj.get("requestContext");
     if ctx.and_then(|c| c.get("elb")).is_some() {
@@ -251,6 +315,9 @@ impl Walker<'_> {
             .flatten()
             .enumerate()
         {
+            // Limits hold per record: a large record is judged alone and the ones after it
+            // are still inspected.
+            self.keys = 0;
             each(self, i, r);
         }
     }
@@ -300,7 +367,30 @@ impl Walker<'_> {
         }
         if let Some(cookies) = e.get("cookies").and_then(Value::as_array) {
             for (j, c) in cookies.iter().filter_map(Value::as_str).enumerate() {
-                self.push(None, format!("cookies[{j}]"), c);
+                self.cookie(&format!("cookies[{j}]"), c);
+            }
+        }
+        // REST APIs pass cookies only as the header.
+        if self.env.trigger == Trigger::ApiGatewayV1 || self.env.trigger == Trigger::Alb {
+            if let Some(c) = header(e, "cookie") {
+                for (j, part) in c.split(';').enumerate() {
+                    self.cookie(&format!("headers.cookie[{j}]"), part.trim());
+                }
+            }
+        }
+        // What clients put in the request context: authorizer claims (token contents the
+        // client chose, such as a name) and the user agent.
+        if let Some(ctx) = e.get("requestContext") {
+            if let Some(auth) = ctx.get("authorizer") {
+                self.json(None, "requestContext.authorizer", auth, 0);
+            }
+            for (path, ptr) in [
+                ("requestContext.identity.userAgent", "/identity/userAgent"),
+                ("requestContext.http.userAgent", "/http/userAgent"),
+            ] {
+                if let Some(ua) = ctx.pointer(ptr).and_then(Value::as_str) {
+                    self.push(None, path.into(), ua);
+                }
             }
         }
         let Some(body) = e.get("body").and_then(Value::as_str) else {
@@ -326,6 +416,24 @@ impl Walker<'_> {
             body.as_bytes().to_vec()
         };
         let content_type = header(e, "content-type").unwrap_or_default();
+        let bytes = match header(e, "content-encoding").as_deref() {
+            Some("gzip" | "deflate" | "x-gzip") => {
+                let limit = self.limits.max_body_bytes as u64 + 1;
+                match gunzip_if_gzip(&bytes, limit) {
+                    Some(inflated) if inflated.len() as u64 >= limit => {
+                        self.too_big(None, "body", inflated.len());
+                        return;
+                    }
+                    Some(inflated) => inflated,
+                    None => bytes,
+                }
+            }
+            _ => bytes,
+        };
+        let bytes = match utf16_text(&bytes, &content_type) {
+            Some(text) => text.into_bytes(),
+            None => bytes,
+        };
         if content_type.contains("application/x-www-form-urlencoded") {
             if bytes.len() > self.limits.max_body_bytes {
                 self.too_big(None, "body", bytes.len());
@@ -347,6 +455,97 @@ impl Walker<'_> {
             return;
         }
         self.payload(None, "body", &bytes, !b64 || content_type.contains("json"));
+    }
+
+    /// A base64 field whose content the service passes on: decoded (and inflated when it is
+    /// gzip) and read as a payload; text that is not base64 is read as it is.
+    fn base64_payload(&mut self, record: Option<usize>, path: &str, data: &str) {
+        match base64::engine::general_purpose::STANDARD.decode(data.trim()) {
+            Ok(bytes) => {
+                let limit = self.limits.max_body_bytes as u64 + 1;
+                let bytes = match gunzip_if_gzip(&bytes, limit) {
+                    Some(inflated) if inflated.len() as u64 >= limit => {
+                        self.too_big(record, path, inflated.len());
+                        return;
+                    }
+                    Some(inflated) => inflated,
+                    None => bytes,
+                };
+                self.payload(record, path, &bytes, true);
+            }
+            Err(_) => self.payload(record, path, data.as_bytes(), true),
+        }
+    }
+
+    /// Kafka record headers: `[{"name": [byte, byte, ...]}]`.
+    fn kafka_headers(&mut self, i: usize, path: &str, headers: Option<&Value>) {
+        for h in headers.and_then(Value::as_array).into_iter().flatten() {
+            for (name, bytes) in h.as_object().into_iter().flatten() {
+                let raw: Vec<u8> = bytes
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_u64)
+                    .map(|b| b as u8)
+                    .collect();
+                self.payload(Some(i), &format!("{path}.{name}"), &raw, true);
+            }
+        }
+    }
+
+    /// CloudWatch Logs subscription data: base64 gzip JSON whose log events' messages are the
+    /// text an attacker may have written into a log.
+    fn cloudwatch_logs(&mut self, event: &Value) {
+        let Some(data) = event.pointer("/awslogs/data").and_then(Value::as_str) else {
+            return;
+        };
+        let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(data.trim()) else {
+            self.violation(
+                None,
+                "awslogs.data",
+                "awslogs.data is not valid base64".into(),
+            );
+            return;
+        };
+        let limit = self.limits.max_body_bytes as u64 + 1;
+        let inflated = match gunzip_if_gzip(&bytes, limit) {
+            Some(b) if b.len() as u64 >= limit => {
+                self.too_big(None, "awslogs.data", b.len());
+                return;
+            }
+            Some(b) => b,
+            None => bytes,
+        };
+        let doc: Value = match serde_json::from_slice(&inflated) {
+            Ok(v) => v,
+            Err(_) => {
+                self.payload(None, "awslogs.data", &inflated, false);
+                return;
+            }
+        };
+        let events = doc.get("logEvents").and_then(Value::as_array);
+        for (i, le) in events.into_iter().flatten().enumerate() {
+            self.keys = 0;
+            self.env.records.push(text(le, "id"));
+            if let Some(m) = le.get("message").and_then(Value::as_str) {
+                self.payload(
+                    Some(i),
+                    &format!("logEvents[{i}].message"),
+                    m.as_bytes(),
+                    true,
+                );
+            }
+        }
+    }
+
+    /// A cookie as sent (`name=value`), its value alone and its name as a key.
+    fn cookie(&mut self, path: &str, c: &str) {
+        self.push(None, path.to_string(), c);
+        if let Some((name, value)) = c.split_once('=') {
+            self.key(None, path, name.trim());
+            let decoded = percent_encoding::percent_decode_str(value.trim()).decode_utf8_lossy();
+            self.push(None, format!("{path}.{}", name.trim()), &decoded);
+        }
     }
 
     fn too_big(&mut self, record: Option<usize>, path: &str, len: usize) {
@@ -464,7 +663,12 @@ impl Walker<'_> {
         if let Some(attrs) = sns.get("MessageAttributes").and_then(Value::as_object) {
             for (k, a) in attrs {
                 if let Some(s) = a.get("Value").and_then(Value::as_str) {
-                    self.push(Some(i), format!("{path}.MessageAttributes.{k}"), s);
+                    let attr = format!("{path}.MessageAttributes.{k}");
+                    if a.get("Type").and_then(Value::as_str) == Some("Binary") {
+                        self.base64_payload(Some(i), &attr, s);
+                    } else {
+                        self.push(Some(i), attr, s);
+                    }
                 }
             }
         }
@@ -508,6 +712,149 @@ impl Walker<'_> {
             }
         }
     }
+}
+
+/// A body in UTF-16 or UTF-32 (by its byte-order mark, its declared charset, or the zero bytes
+/// of ASCII text in UTF-16), as text.
+pub fn utf16_text(bytes: &[u8], content_type: &str) -> Option<String> {
+    let declared = |cs: &str| content_type.contains(cs);
+    let (le, skip) =
+        if bytes.starts_with(&[0xff, 0xfe, 0, 0]) || bytes.starts_with(&[0, 0, 0xfe, 0xff]) {
+            let le = bytes[0] == 0xff;
+            let words: Vec<u32> = bytes[4..]
+                .chunks_exact(4)
+                .map(|c| {
+                    let a = [c[0], c[1], c[2], c[3]];
+                    if le {
+                        u32::from_le_bytes(a)
+                    } else {
+                        u32::from_be_bytes(a)
+                    }
+                })
+                .collect();
+            return Some(
+                words
+                    .into_iter()
+                    .map(|w| char::from_u32(w).unwrap_or('\u{fffd}'))
+                    .collect(),
+            );
+        } else if bytes.starts_with(&[0xff, 0xfe]) {
+            (true, 2)
+        } else if bytes.starts_with(&[0xfe, 0xff]) {
+            (false, 2)
+        } else if declared("utf-16be") {
+            (false, 0)
+        } else if declared("utf-16") {
+            (true, 0)
+        } else if bytes.len() >= 8 && bytes.len().is_multiple_of(2) {
+            // ASCII text in UTF-16 has a zero in every other byte.
+            let head = &bytes[..bytes.len().min(64)];
+            let odd_zero = head.iter().skip(1).step_by(2).all(|&b| b == 0);
+            let even_zero = head.iter().step_by(2).all(|&b| b == 0);
+            if odd_zero && !even_zero {
+                (true, 0)
+            } else if even_zero && !odd_zero {
+                (false, 0)
+            } else {
+                return None;
+            }
+        } else {
+            return None;
+        };
+    let units: Vec<u16> = bytes[skip..]
+        .chunks_exact(2)
+        .map(|c| {
+            if le {
+                u16::from_le_bytes([c[0], c[1]])
+            } else {
+                u16::from_be_bytes([c[0], c[1]])
+            }
+        })
+        .collect();
+    Some(String::from_utf16_lossy(&units))
+}
+
+/// Depth at which an event too deep for the JSON parser is cut (below serde_json's 128).
+pub const PRUNE_DEPTH: usize = 100;
+
+/// An event parsed from JSON text; `true` when it was nested past the parser's limit and its
+/// deepest values were cut (see `prune_depth`) — the caller must treat that as a violation.
+pub fn parse_event(bytes: &[u8]) -> Result<(Value, bool), serde_json::Error> {
+    match serde_json::from_slice(bytes) {
+        Ok(v) => Ok((v, false)),
+        Err(e) if e.to_string().contains("recursion limit") => {
+            let (text, cut) = prune_depth(bytes, PRUNE_DEPTH);
+            serde_json::from_slice(&text).map(|v| (v, cut))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+impl Envelope {
+    /// Records that the event was cut at `PRUNE_DEPTH` levels to be parsed at all.
+    pub fn mark_pruned(&mut self) {
+        self.violations.push(Violation {
+            record: None,
+            path: "(event)".into(),
+            what: format!(
+                "JSON nested deeper than the parser's limit; cut at {PRUNE_DEPTH} levels"
+            ),
+        });
+    }
+}
+
+/// JSON text with every value nested deeper than `max` levels replaced by `null`, in one pass,
+/// so that an event past the JSON parser's depth limit can still be decoded, answered in its
+/// trigger's shape and reported instead of passing unexamined. Returns the pruned text and
+/// whether anything was cut.
+pub fn prune_depth(text: &[u8], max: usize) -> (Vec<u8>, bool) {
+    let mut out = Vec::with_capacity(text.len().min(1 << 20));
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut cut = false;
+    // While skipping a subtree: the depth at which it started.
+    let mut skipping: Option<usize> = None;
+    for &b in text {
+        if in_string {
+            if skipping.is_none() {
+                out.push(b);
+            }
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > max && skipping.is_none() {
+                    skipping = Some(depth);
+                    cut = true;
+                    out.extend_from_slice(b"null");
+                    continue;
+                }
+            }
+            b'}' | b']' => {
+                if skipping == Some(depth) {
+                    skipping = None;
+                    depth = depth.saturating_sub(1);
+                    continue;
+                }
+                depth = depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+        if skipping.is_none() {
+            out.push(b);
+        }
+    }
+    (out, cut)
 }
 
 /// Most bytes a compressed payload may inflate to: a decompression bomb stops here.
@@ -634,6 +981,122 @@ mod tests {
         assert_eq!(detect(&v1), Trigger::ApiGatewayV1);
         let eb = json!({"detail-type": "x", "source": "y", "detail": {}});
         assert_eq!(detect(&eb), Trigger::EventBridge);
+    }
+
+    #[test]
+    fn firehose_kafka_and_cloudwatch_logs_records_are_unwrapped() {
+        use std::io::Write;
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let e = decode(
+            &json!({"deliveryStreamArn": "arn:x", "records": [{"recordId": "r1", "data": b64("{\"q\": \"a\"}")}, {"recordId": "r2", "data": b64("plain; text")}]}),
+            &LIMITS,
+        );
+        assert_eq!(e.trigger, Trigger::Firehose);
+        assert_eq!(e.records, ["r1", "r2"]);
+        assert_eq!(
+            values(&e),
+            [
+                ("records[0].data.q".into(), "a".into()),
+                ("records[1].data".into(), "plain; text".into())
+            ]
+        );
+
+        let e = decode(
+            &json!({"eventSource": "aws:kafka", "records": {"t-0": [{"offset": 7, "key": b64("k"), "value": b64("{\"v\": \"x\"}"), "headers": [{"h": [104, 105]}]}]}}),
+            &LIMITS,
+        );
+        assert_eq!(e.trigger, Trigger::Kafka);
+        assert_eq!(e.records, ["t-0@7"]);
+        let v: Vec<String> = values(&e).into_iter().map(|(_, v)| v).collect();
+        assert_eq!(v, ["k", "x", "hi"]);
+
+        let logs =
+            json!({"logEvents": [{"id": "1", "message": "one"}, {"id": "2", "message": "two"}]});
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(logs.to_string().as_bytes()).unwrap();
+        let data = base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap());
+        let e = decode(&json!({"awslogs": {"data": data}}), &LIMITS);
+        assert_eq!(e.trigger, Trigger::CloudWatchLogs);
+        assert_eq!(
+            values(&e),
+            [
+                ("logEvents[0].message".into(), "one".into()),
+                ("logEvents[1].message".into(), "two".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn bodies_in_gzip_and_utf16_and_the_request_context_are_read() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(b"{\"a\": \"zipped\"}").unwrap();
+        let body = base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap());
+        let e = decode(
+            &json!({"version": "2.0", "rawPath": "/", "requestContext": {"http": {"method": "POST", "userAgent": "ua/1"}, "authorizer": {"jwt": {"claims": {"name": "Ana"}}}},
+                "headers": {"content-type": "application/json", "content-encoding": "gzip"}, "body": body, "isBase64Encoded": true,
+                "cookies": ["theme=dark%20blue"]}),
+            &LIMITS,
+        );
+        let v = values(&e);
+        assert!(v.contains(&("body.a".into(), "zipped".into())), "{v:?}");
+        assert!(
+            v.contains(&(
+                "requestContext.authorizer.jwt.claims.name".into(),
+                "Ana".into()
+            )),
+            "{v:?}"
+        );
+        assert!(
+            v.contains(&("requestContext.http.userAgent".into(), "ua/1".into())),
+            "{v:?}"
+        );
+        assert!(
+            v.contains(&("cookies[0].theme".into(), "dark blue".into())),
+            "{v:?}"
+        );
+
+        let utf16: Vec<u8> = "{\"b\": \"wide\"}"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let e = decode(
+            &json!({"version": "2.0", "rawPath": "/", "requestContext": {"http": {"method": "POST"}},
+                "headers": {"content-type": "application/json"}, "isBase64Encoded": true,
+                "body": base64::engine::general_purpose::STANDARD.encode(utf16)}),
+            &LIMITS,
+        );
+        assert!(values(&e).contains(&("body.b".into(), "wide".into())));
+    }
+
+    #[test]
+    fn key_limits_hold_per_record() {
+        let big: serde_json::Map<String, Value> =
+            (0..1500).map(|i| (format!("k{i}"), json!("v"))).collect();
+        let rec = |id: &str, body: String| json!({"messageId": id, "eventSource": "aws:sqs", "body": body});
+        let e = decode(
+            &json!({"Records": [rec("m1", Value::Object(big).to_string()), rec("m2", "{\"x\": \"later\"}".into())]}),
+            &LIMITS,
+        );
+        assert_eq!(e.violations.len(), 1);
+        assert_eq!(e.violations[0].record, Some(0));
+        assert!(values(&e).contains(&("Records[1].body.x".into(), "later".into())));
+    }
+
+    #[test]
+    fn events_past_the_parser_depth_are_cut_and_flagged() {
+        let deep = format!(
+            "{{\"version\": \"0\", \"detail-type\": \"x\", \"source\": \"s\", \"detail\": {}{}}}",
+            "[".repeat(300),
+            "]".repeat(300)
+        );
+        assert!(serde_json::from_str::<Value>(&deep).is_err());
+        let (v, cut) = parse_event(deep.as_bytes()).unwrap();
+        assert!(cut);
+        assert_eq!(detect(&v), Trigger::EventBridge);
+        let (same, cut) = parse_event(b"{\"a\": [1, {\"b\": \"]]\"}]}").unwrap();
+        assert!(!cut);
+        assert_eq!(same["a"][1]["b"], "]]");
     }
 
     #[test]

@@ -276,14 +276,29 @@ impl Detector {
                     push(hits, f.rule, f.class, f.description, &f.excerpt);
                 }
             } else {
-                let in_header = field.path.starts_with("headers.")
-                    || field.path.starts_with("multiValueHeaders.");
+                let in_header = host_header(&field.path);
                 for f in detect::value_with(text, candidate.census, sinks, in_header) {
                     push(hits, f.rule, f.class, f.description, &f.excerpt);
                 }
             }
         }
     }
+}
+
+/// Headers that name hosts and origins in every request (`Host: 127.0.0.1:3000` in local
+/// development): only metadata addresses count there.
+fn host_header(path: &str) -> bool {
+    let Some(name) = path
+        .strip_prefix("headers.")
+        .or_else(|| path.strip_prefix("multiValueHeaders."))
+    else {
+        return false;
+    };
+    let name = name.split('[').next().unwrap_or(name).to_ascii_lowercase();
+    matches!(
+        name.as_str(),
+        "host" | "origin" | "referer" | "forwarded" | "via" | "x-real-ip" | "true-client-ip"
+    ) || name.starts_with("x-forwarded-")
 }
 
 struct Variant<'a> {
@@ -341,33 +356,68 @@ fn variants(value: &str) -> Vec<Variant<'_>> {
             }
             None => bytes,
         };
+        let long = value.trim().len() >= 24;
         match String::from_utf8(bytes) {
-            Ok(s) => {
+            // Text inside base64, perhaps encoded again: read as sent and decoded.
+            Ok(s) if printable(&s) => {
                 let census = Census::of(&s);
+                let decoded = census
+                    .has(Census::ENCODED | Census::NON_ASCII)
+                    .then(|| detect::normalize::decoded(&s))
+                    .flatten();
                 out.push(Variant {
                     text: std::borrow::Cow::Owned(s),
                     text_like: true,
                     census,
                     bomb: false,
-                })
+                });
+                if let Some(d) = decoded {
+                    let census = Census::of(&d);
+                    out.push(Variant {
+                        text: std::borrow::Cow::Owned(d),
+                        text_like: true,
+                        census,
+                        bomb: false,
+                    });
+                }
             }
-            Err(e) => out.push(Variant {
+            // Binary: only serialization magic is looked for, and only in values long enough
+            // not to be a word that happens to be valid base64.
+            Ok(s) if long => out.push(Variant {
+                text: std::borrow::Cow::Owned(s),
+                text_like: false,
+                census: Census::default(),
+                bomb: false,
+            }),
+            Err(e) if long => out.push(Variant {
                 text: std::borrow::Cow::Owned(e.as_bytes().iter().map(|&b| b as char).collect()),
                 text_like: false,
                 census: Census::default(),
                 bomb: false,
             }),
+            _ => {}
         }
     }
     out
 }
 
+/// Text a person or program wrote: at most one character in ten is a control character other
+/// than whitespace.
+fn printable(s: &str) -> bool {
+    let total = s.chars().count().max(1);
+    let control = s
+        .chars()
+        .filter(|c| c.is_control() && !c.is_whitespace())
+        .count();
+    control * 10 <= total
+}
+
 /// A value that is base64 from end to end (standard or URL-safe alphabet, padded or not), at
-/// least 24 characters so that words and ids are not mistaken for it.
+/// least 8 characters; what it decodes to counts as text only when it is printable.
 fn base64_value(value: &str) -> Option<Vec<u8>> {
     use base64::Engine;
     let v = value.trim();
-    if v.len() < 24
+    if v.len() < 8
         || !v
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'-' | b'_'))

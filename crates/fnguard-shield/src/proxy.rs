@@ -19,7 +19,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -358,9 +358,9 @@ impl Shield {
 
     /// Inspects an event and reports what was found; `None` when there is nothing to do.
     pub fn judge(&self, id: &str, bytes: &[u8]) -> Option<Verdict> {
-        let event: Value = match serde_json::from_slice(bytes) {
+        let (event, pruned) = match crate::envelope::parse_event(bytes) {
             Ok(v) => v,
-            // Not JSON (or nested past serde's limit): nothing to decode; the handler decides.
+            // Not JSON: nothing to decode; the handler decides.
             Err(_) => return None,
         };
         let limits = Limits {
@@ -368,7 +368,10 @@ impl Shield {
             max_depth: self.cfg.max_depth,
             max_keys: self.cfg.max_keys,
         };
-        let env = decode(&event, &limits);
+        let mut env = decode(&event, &limits);
+        if pruned {
+            env.mark_pruned();
+        }
         let detector = match self.rules.get() {
             Ok(d) => d,
             Err(why) => {

@@ -31,7 +31,10 @@ pub fn replay(text: &str, detector: &Detector, cfg: &Config) -> Vec<Value> {
 
 /// The events of a file with the line each starts on: the whole text when it is one JSON value
 /// spanning several lines, else one per non-empty line.
-fn events(text: &str) -> Vec<(usize, Result<Value, serde_json::Error>)> {
+/// An event and whether it had to be cut to be parsed (`envelope::parse_event`).
+type Parsed = Result<(Value, bool), serde_json::Error>;
+
+fn events(text: &str) -> Vec<(usize, Parsed)> {
     let first = text
         .lines()
         .position(|l| !l.trim().is_empty())
@@ -39,25 +42,34 @@ fn events(text: &str) -> Vec<(usize, Result<Value, serde_json::Error>)> {
         .unwrap_or(1);
     let multi_line = text.lines().filter(|l| !l.trim().is_empty()).count() > 1;
     if multi_line {
-        if let Ok(v) = serde_json::from_str::<Value>(text) {
+        if let Ok(v) = crate::envelope::parse_event(text.as_bytes()) {
             return vec![(first, Ok(v))];
         }
     }
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| (i + 1, serde_json::from_str::<Value>(l)))
+        .map(|(i, l)| (i + 1, crate::envelope::parse_event(l.as_bytes())))
         .collect()
 }
 
-fn verdict(n: usize, line: usize, event: &Value, detector: &Detector, cfg: &Config) -> Value {
+fn verdict(
+    n: usize,
+    line: usize,
+    (event, pruned): &(Value, bool),
+    detector: &Detector,
+    cfg: &Config,
+) -> Value {
     let started = Instant::now();
     let limits = Limits {
         max_body_bytes: cfg.max_body_bytes,
         max_depth: cfg.max_depth,
         max_keys: cfg.max_keys,
     };
-    let env = decode(event, &limits);
+    let mut env = decode(event, &limits);
+    if *pruned {
+        env.mark_pruned();
+    }
     let ins = detector.inspect(&env, cfg.budget);
     // What block mode would do, whatever the configured mode: the point is to see it first.
     let block = Config {

@@ -66,7 +66,17 @@ pub fn decide(event: &Value, env: &Envelope, ins: &Inspection, cfg: &Config) -> 
         Trigger::Sqs | Trigger::Kinesis | Trigger::DynamoDb | Trigger::Sns | Trigger::S3 => {
             batch(event, env, &bad, whole, cfg)
         }
-        Trigger::EventBridge => Action::Respond(Value::Null),
+        Trigger::EventBridge | Trigger::CloudWatchLogs => Action::Respond(Value::Null),
+        // A transformation must answer for every record; the handler cannot run on part of
+        // the batch, so every record goes to the stream's error output, data untouched.
+        Trigger::Firehose => Action::Respond(json!({
+            "records": event.get("records").and_then(Value::as_array).into_iter().flatten().map(|r| json!({
+                "recordId": r.get("recordId").cloned().unwrap_or(Value::Null),
+                "result": "ProcessingFailed",
+                "data": r.get("data").cloned().unwrap_or(Value::Null),
+            })).collect::<Vec<_>>()
+        })),
+        Trigger::Kafka => kafka(event, env, &bad, whole),
         _ => Action::Error {
             error_type: "FnguardShield.Blocked".into(),
             message: "the event was blocked by fnguard-shield".into(),
@@ -158,6 +168,37 @@ fn batch(
     Action::Filter {
         event: filtered,
         report_failures: failures,
+    }
+}
+
+/// Kafka batches lose the blocked records; Lambda ignores a Kafka handler's answer, so when
+/// none is left the shield answers `null`.
+fn kafka(event: &Value, env: &Envelope, bad: &[Option<usize>], whole: bool) -> Action {
+    let n = env.records.len();
+    let blocked: Vec<usize> = if whole {
+        (0..n).collect()
+    } else {
+        bad.iter().flatten().copied().collect()
+    };
+    if blocked.len() >= n {
+        return Action::Respond(Value::Null);
+    }
+    let mut filtered = event.clone();
+    let mut i = 0;
+    if let Some(topics) = filtered.get_mut("records").and_then(Value::as_object_mut) {
+        for list in topics.values_mut() {
+            if let Some(records) = list.as_array_mut() {
+                records.retain(|_| {
+                    let keep = !blocked.contains(&i);
+                    i += 1;
+                    keep
+                });
+            }
+        }
+    }
+    Action::Filter {
+        event: filtered,
+        report_failures: Vec::new(),
     }
 }
 

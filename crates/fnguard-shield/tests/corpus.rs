@@ -4,7 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use base64::Engine;
+mod placements;
+
+use placements::placements;
+
 use fnguard_shield::config::{Config, Mode};
 use fnguard_shield::envelope::{decode, Limits, Trigger};
 use fnguard_shield::inspect::Detector;
@@ -43,125 +46,6 @@ fn corpus(name: &str) -> String {
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap()
-}
-
-fn b64(s: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(s)
-}
-
-fn url_encode(s: &str, plus: bool) -> String {
-    let enc =
-        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
-    if plus {
-        enc.replace("%20", "+")
-    } else {
-        enc
-    }
-}
-
-fn sqs_record(id: &str, body: String) -> Value {
-    json!({"messageId": id, "receiptHandle": "h", "body": body, "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q", "awsRegion": "us-east-1"})
-}
-
-fn dynamo_typed(v: &Value) -> Value {
-    match v {
-        Value::String(s) => json!({ "S": s }),
-        Value::Number(n) => json!({ "N": n.to_string() }),
-        Value::Bool(b) => json!({ "BOOL": b }),
-        Value::Null => json!({ "NULL": true }),
-        Value::Array(a) => json!({ "L": a.iter().map(dynamo_typed).collect::<Vec<_>>() }),
-        Value::Object(m) => {
-            json!({ "M": m.iter().map(|(k, v)| (k.clone(), dynamo_typed(v))).collect::<serde_json::Map<_, _>>() })
-        }
-    }
-}
-
-/// The payload in one attacker-controlled position of each trigger: (name, trigger, event).
-/// `text` is the payload as text; `value` the payload as a JSON value for JSON positions.
-fn placements(
-    text: &str,
-    value: &Value,
-    text_positions: bool,
-) -> Vec<(&'static str, Trigger, Value)> {
-    let body_json = json!({ "comment": value }).to_string();
-    let mut out = vec![
-        (
-            "API v1 JSON body",
-            Trigger::ApiGatewayV1,
-            json!({"resource": "/x", "path": "/x", "httpMethod": "POST", "headers": {"Content-Type": "application/json"}, "requestContext": {"stage": "prod"}, "body": body_json, "isBase64Encoded": false}),
-        ),
-        (
-            "API v2 base64 JSON body",
-            Trigger::ApiGatewayV2,
-            json!({"version": "2.0", "rawPath": "/x", "headers": {"content-type": "application/json"}, "requestContext": {"http": {"method": "POST"}, "domainName": "a.execute-api.us-east-1.amazonaws.com"}, "body": b64(&body_json), "isBase64Encoded": true}),
-        ),
-        (
-            "SQS JSON body, second record",
-            Trigger::Sqs,
-            json!({"Records": [sqs_record("ok-1", "hello".into()), sqs_record("bad-2", json!({"v": value}).to_string())]}),
-        ),
-        (
-            "SNS in SQS",
-            Trigger::Sqs,
-            json!({"Records": [sqs_record("bad-1", json!({"Type": "Notification", "TopicArn": "arn:aws:sns:us-east-1:1:t", "Message": json!({"v": value}).to_string()}).to_string())]}),
-        ),
-        (
-            "SNS message",
-            Trigger::Sns,
-            json!({"Records": [{"EventSource": "aws:sns", "EventSubscriptionArn": "s", "Sns": {"Type": "Notification", "Message": json!({"v": value}).to_string()}}]}),
-        ),
-        (
-            "DynamoDB new image",
-            Trigger::DynamoDb,
-            json!({"Records": [{"eventID": "e1", "eventSource": "aws:dynamodb", "dynamodb": {"Keys": {"id": {"N": "1"}}, "NewImage": {"id": {"N": "1"}, "v": dynamo_typed(value)}}}]}),
-        ),
-        (
-            "Kinesis base64 data",
-            Trigger::Kinesis,
-            json!({"Records": [{"eventID": "k1", "eventSource": "aws:kinesis", "kinesis": {"sequenceNumber": "1", "data": b64(&json!({"v": value}).to_string())}}]}),
-        ),
-        (
-            "EventBridge detail",
-            Trigger::EventBridge,
-            json!({"version": "0", "detail-type": "X", "source": "com.example", "detail": {"v": value}}),
-        ),
-        ("direct invocation", Trigger::Unknown, json!({ "v": value })),
-    ];
-    if text_positions {
-        out.extend([
-            (
-                "API v1 query string",
-                Trigger::ApiGatewayV1,
-                json!({"resource": "/x", "path": "/x", "httpMethod": "GET", "headers": {"Host": "h"}, "queryStringParameters": {"q": text}, "requestContext": {"stage": "prod"}, "body": null}),
-            ),
-            (
-                "function URL text body",
-                Trigger::FunctionUrl,
-                json!({"version": "2.0", "rawPath": "/", "headers": {"content-type": "text/plain"}, "requestContext": {"http": {"method": "POST"}, "domainName": "x.lambda-url.us-east-1.on.aws"}, "body": b64(text), "isBase64Encoded": true}),
-            ),
-            (
-                "ALB query string (URL-encoded)",
-                Trigger::Alb,
-                json!({"requestContext": {"elb": {"targetGroupArn": "t"}}, "httpMethod": "GET", "path": "/", "queryStringParameters": {"q": url_encode(text, false)}, "headers": {"host": "h"}, "body": "", "isBase64Encoded": false}),
-            ),
-            (
-                "S3 object key",
-                Trigger::S3,
-                json!({"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": "b"}, "object": {"key": url_encode(text, true)}}}]}),
-            ),
-            (
-                "SQS raw body",
-                Trigger::Sqs,
-                json!({"Records": [sqs_record("bad-1", text.to_string())]}),
-            ),
-            (
-                "form body",
-                Trigger::ApiGatewayV2,
-                json!({"version": "2.0", "rawPath": "/f", "headers": {"content-type": "application/x-www-form-urlencoded"}, "requestContext": {"http": {"method": "POST"}, "domainName": "a.execute-api.us-east-1.amazonaws.com"}, "body": format!("name=ana&msg={}", url_encode(text, true)), "isBase64Encoded": false}),
-            ),
-        ]);
-    }
-    out
 }
 
 fn block() -> Config {
@@ -289,5 +173,5 @@ fn real_shaped_benign_events_pass_untouched() {
         assert_eq!(decide(&event, &env, &ins, &block()).action, Action::Pass);
     }
     // Every trigger type the shield decodes has a real-shaped sample.
-    assert_eq!(seen.len(), 11, "{seen:?}");
+    assert_eq!(seen.len(), 14, "{seen:?}");
 }

@@ -478,17 +478,25 @@ impl Parser<'_> {
 }
 
 /// Whether the tokens from the breakout point make an injected query tail.
-fn injected(t: &[Token], quote: Option<u8>, strict: bool) -> Option<(&'static str, usize)> {
+fn injected(
+    t: &[Token],
+    quote: Option<u8>,
+    strict: bool,
+    single_token_prefix: bool,
+) -> Option<(&'static str, usize)> {
     let mut p = Parser { t, i: 0, quote };
     while p.peek() == Some(Tok::RParen) {
         p.i += 1;
     }
     let at = p.t.get(p.i)?.start;
     match p.peek()? {
-        Tok::Comment if quote.is_some() => Some((
+        // `admin'--`: the value before the quote is one token (a name or id); prose such as
+        // `Rate it 5' # best seller` has words before its quote.
+        Tok::Comment if quote.is_some() && (strict || single_token_prefix) => Some((
             "a quote followed by a comment that cuts the rest of the query",
             at,
         )),
+
         Tok::Semi => {
             p.i += 1;
             match p.peek() {
@@ -699,11 +707,9 @@ fn signals(s: &[u8], t: &[Token], first: usize) -> Option<(&'static str, usize)>
             // `sleep(5)`, `benchmark(10000000,md5(1))`, `extractvalue(1,concat(...))`
             Tok::Func(Fun::Probe)
                 if next(1) == Some(Tok::LParen)
-                    && matches!(next(2), Some(Tok::Num | Tok::Func(_) | Tok::Quote))
-                    && matches!(
-                        next(3),
-                        Some(Tok::RParen | Tok::Comma | Tok::LParen | Tok::Word(_) | Tok::Quote)
-                    ) =>
+                    && (matches!(next(2), Some(Tok::Num))
+                        && matches!(next(3), Some(Tok::RParen | Tok::Comma))
+                        || matches!(next(2), Some(Tok::Quote | Tok::Func(_)))) =>
             {
                 let name = word_at(s, tok.start);
                 let lower = name.to_ascii_lowercase();
@@ -803,7 +809,8 @@ pub fn detect(value: &str, strictness: Strictness) -> Option<Found> {
         };
         if let Some(b) = breakout {
             let t = tokenize(s, b + 1, TAIL_TOKENS, true);
-            hit = injected(&t, Some(q), strict);
+            let single = !s[..b].iter().any(u8::is_ascii_whitespace);
+            hit = injected(&t, Some(q), strict, single);
         }
     }
     // Placed as a number: the value starts with one.
@@ -814,7 +821,7 @@ pub fn detect(value: &str, strictness: Strictness) -> Option<Found> {
             n = 1;
         }
         if t.get(n).map(|t| t.tok) == Some(Tok::Num) {
-            hit = injected(&t[n + 1..], None, strict);
+            hit = injected(&t[n + 1..], None, strict, false);
         }
     }
     if hit.is_none() {

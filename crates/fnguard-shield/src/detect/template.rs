@@ -85,7 +85,9 @@ fn dangerous(expr: &str) -> Option<&'static str> {
 fn arithmetic_probe(expr: &str) -> bool {
     let t: String = expr
         .chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '\'' | '"' | '-' | '='))
+        .filter(|c| {
+            !c.is_whitespace() && !matches!(c, '\'' | '"' | '-' | '=' | '{' | '}' | '(' | ')')
+        })
         .collect();
     let Some(op) = t.find(['*', '+', '/']) else {
         return false;

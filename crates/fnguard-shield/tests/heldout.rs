@@ -1,0 +1,170 @@
+//! The held-out evaluation: payloads and benign text written apart from the regression corpus
+//! (tests/heldout/), each placed in every attacker-controlled position of every trigger, with
+//! the share blocked per class and per position printed (`--nocapture`). Done when at least
+//! 95% of attack placements and at most 1% of benign placements are blocked.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod placements;
+
+use fnguard_shield::config::{Config, Mode};
+use fnguard_shield::envelope::{decode, Limits};
+use fnguard_shield::inspect::Detector;
+use fnguard_shield::verdict::{decide, Action};
+use placements::{more_placements, placements};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+#[derive(Deserialize)]
+struct Attacks {
+    attack: Vec<AttackGroup>,
+}
+
+#[derive(Deserialize)]
+struct AttackGroup {
+    class: String,
+    #[serde(default)]
+    json: bool,
+    payloads: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Benign {
+    values: Vec<String>,
+}
+
+const LIMITS: Limits = Limits {
+    max_body_bytes: 6 << 20,
+    max_depth: 64,
+    max_keys: 10_000,
+};
+
+fn data(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/tests/heldout/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+fn all_placements(text: &str, value: &Value, text_positions: bool) -> Vec<(&'static str, Value)> {
+    placements(text, value, text_positions)
+        .into_iter()
+        .map(|(p, _, e)| (p, e))
+        .chain(more_placements(text, value, text_positions))
+        .collect()
+}
+
+/// Whether the shield in block mode keeps the event (or the payload's record) from the handler.
+fn blocked(detector: &Detector, event: &Value) -> (bool, Vec<String>) {
+    let cfg = Config {
+        mode: Mode::Block,
+        ..Config::default()
+    };
+    let env = decode(event, &LIMITS);
+    let ins = detector.inspect(&env, Duration::from_secs(5));
+    let v = decide(event, &env, &ins, &cfg);
+    let why = ins
+        .hits
+        .iter()
+        .map(|h| format!("{} ({})", h.rule, h.excerpt))
+        .chain(env.violations.iter().map(|v| v.what.clone()))
+        .collect();
+    (v.action != Action::Pass, why)
+}
+
+#[derive(Default)]
+struct Tally {
+    blocked: usize,
+    placed: usize,
+}
+
+fn table(title: &str, rows: &BTreeMap<String, Tally>) {
+    eprintln!("\n{title}");
+    for (k, t) in rows {
+        eprintln!(
+            "  {:<34} {:>4}/{:<4} {:>6.1}%",
+            k,
+            t.blocked,
+            t.placed,
+            100.0 * t.blocked as f64 / t.placed.max(1) as f64
+        );
+    }
+}
+
+#[test]
+fn held_out_attacks_are_blocked_and_benign_text_passes() {
+    let detector = Detector::builtin().unwrap();
+    let attacks: Attacks = toml::from_str(&data("attacks.toml")).unwrap();
+    let benign: Benign = toml::from_str(&data("benign.toml")).unwrap();
+
+    let mut by_class: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut by_position: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut misses = Vec::new();
+    for group in &attacks.attack {
+        for p in &group.payloads {
+            let value: Value = if group.json {
+                serde_json::from_str(p).unwrap()
+            } else {
+                Value::String(p.clone())
+            };
+            for (place, event) in all_placements(p, &value, !group.json) {
+                let (hit, _) = blocked(&detector, &event);
+                for t in [
+                    by_class.entry(group.class.clone()).or_default(),
+                    by_position.entry(place.to_string()).or_default(),
+                ] {
+                    t.placed += 1;
+                    t.blocked += usize::from(hit);
+                }
+                if !hit {
+                    misses.push(format!("{} / {place}: {p:?}", group.class));
+                }
+            }
+        }
+    }
+    let mut benign_by_position: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut false_positives = Vec::new();
+    for text in &benign.values {
+        for (place, event) in all_placements(text, &Value::String(text.clone()), true) {
+            let (hit, why) = blocked(&detector, &event);
+            let t = benign_by_position.entry(place.to_string()).or_default();
+            t.placed += 1;
+            t.blocked += usize::from(hit);
+            if hit {
+                false_positives.push(format!("{place}: {text:?} → {}", why.join(", ")));
+            }
+        }
+    }
+    table("attack placements blocked, by class", &by_class);
+    table("attack placements blocked, by position", &by_position);
+    table(
+        "benign placements blocked, by position",
+        &benign_by_position,
+    );
+    let total = |m: &BTreeMap<String, Tally>| {
+        m.values()
+            .fold((0, 0), |(b, p), t| (b + t.blocked, p + t.placed))
+    };
+    let (ab, ap) = total(&by_class);
+    let (bb, bp) = total(&benign_by_position);
+    let attack_rate = ab as f64 / ap as f64;
+    let benign_rate = bb as f64 / bp as f64;
+    eprintln!(
+        "\nattacks blocked {ab}/{ap} ({:.1}%), benign blocked {bb}/{bp} ({:.2}%)",
+        100.0 * attack_rate,
+        100.0 * benign_rate
+    );
+    eprintln!("\nmissed attacks:\n{}", misses.join("\n"));
+    eprintln!("\nblocked benign:\n{}", false_positives.join("\n"));
+    assert!(
+        attack_rate >= 0.95,
+        "attacks blocked {attack_rate:.3} < 0.95"
+    );
+    assert!(
+        benign_rate <= 0.01,
+        "benign blocked {benign_rate:.4} > 0.01"
+    );
+}
