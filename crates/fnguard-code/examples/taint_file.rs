@@ -41,5 +41,8 @@ fn main() {
         for s in &f.path {
             println!("    {}:{} {}", s.location.file, s.location.line, s.note);
         }
+        if !f.event_fields.is_empty() {
+            println!("    event fields: {}", f.event_fields.join(", "));
+        }
     }
 }

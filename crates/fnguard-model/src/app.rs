@@ -209,6 +209,11 @@ pub struct CodeFinding {
     pub path: Vec<FlowStep>,
     /// A short, rule-specific description (`event data reaches a shell command`).
     pub detail: String,
+    /// The fields of the handler's event that reach the sink (`queryStringParameters.name`,
+    /// `Records[*].body`), when the analysis followed them as fields: what
+    /// `fnguard shield policy` tells the runtime shield to check with the sink's grammar.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub event_fields: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

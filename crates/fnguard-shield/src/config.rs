@@ -73,6 +73,12 @@ pub struct Config {
     pub proc_group_only: bool,
     pub otlp_endpoint: Option<String>,
     pub watcher: bool,
+    /// `fnguard shield policy` output: which event fields reach which sink.
+    pub policy: Option<String>,
+    /// The policy entry to use [default: `AWS_LAMBDA_FUNCTION_NAME`].
+    pub policy_function: Option<String>,
+    /// How the fields the policy does not list are treated, overriding the policy's own.
+    pub policy_rest: Option<crate::policy::RestMode>,
 }
 
 impl Default for Config {
@@ -100,6 +106,9 @@ impl Default for Config {
             proc_group_only: false,
             otlp_endpoint: None,
             watcher: true,
+            policy: None,
+            policy_function: None,
+            policy_rest: None,
         }
     }
 }
@@ -137,6 +146,9 @@ const KNOWN: &[&str] = &[
     "FNGUARD_OTLP_ENDPOINT",
     "FNGUARD_WATCHER",
     "FNGUARD_READY_FILE",
+    "FNGUARD_POLICY",
+    "FNGUARD_POLICY_FUNCTION",
+    "FNGUARD_POLICY_REST",
 ];
 
 /// `FNGUARD_*` variables the shield does not know: most likely typos. Reported as warnings
@@ -187,6 +199,14 @@ impl Config {
                 "report" => c.batch_blocked = BatchBlocked::Report,
                 "drop" => c.batch_blocked = BatchBlocked::Drop,
                 _ => err("FNGUARD_BATCH_BLOCKED", v, "expected `report` or `drop`"),
+            }
+        }
+        c.policy = get("FNGUARD_POLICY").map(str::to_string);
+        c.policy_function = get("FNGUARD_POLICY_FUNCTION").map(str::to_string);
+        if let Some(v) = get("FNGUARD_POLICY_REST") {
+            match v.parse::<crate::policy::RestMode>() {
+                Ok(m) => c.policy_rest = Some(m),
+                Err(reason) => err("FNGUARD_POLICY_REST", v, &reason),
             }
         }
         let mut number = |k: &str, min: u64, max: u64| -> Option<u64> {

@@ -538,13 +538,17 @@ impl Walker<'_> {
         }
     }
 
-    /// A cookie as sent (`name=value`), its value alone and its name as a key.
+    /// A cookie's name as a key and its value (URL-decoded, as cookie parsers return it); a
+    /// cookie without `=` as it is.
     fn cookie(&mut self, path: &str, c: &str) {
-        self.push(None, path.to_string(), c);
-        if let Some((name, value)) = c.split_once('=') {
-            self.key(None, path, name.trim());
-            let decoded = percent_encoding::percent_decode_str(value.trim()).decode_utf8_lossy();
-            self.push(None, format!("{path}.{}", name.trim()), &decoded);
+        match c.split_once('=') {
+            Some((name, value)) => {
+                self.key(None, path, name.trim());
+                let decoded =
+                    percent_encoding::percent_decode_str(value.trim()).decode_utf8_lossy();
+                self.push(None, format!("{path}.{}", name.trim()), &decoded);
+            }
+            None => self.push(None, path.to_string(), c),
         }
     }
 

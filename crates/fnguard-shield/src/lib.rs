@@ -12,6 +12,7 @@ pub mod detect;
 pub mod envelope;
 pub mod extension;
 pub mod inspect;
+pub mod policy;
 pub mod proxy;
 pub mod replay;
 pub mod run;

@@ -117,7 +117,26 @@ fn check(path: Option<&str>, vars: &HashMap<String, String>) -> i32 {
             return 2;
         }
     };
-    let verdicts = fnguard_shield::replay::replay(&text, &detector, &cfg);
+    // `FNGUARD_POLICY` (and `FNGUARD_POLICY_FUNCTION` or `AWS_LAMBDA_FUNCTION_NAME`) replay
+    // under the function's policy, as the extension would run.
+    let policy = match &cfg.policy {
+        None => None,
+        Some(p) => {
+            let function = cfg
+                .policy_function
+                .clone()
+                .or_else(|| vars.get("AWS_LAMBDA_FUNCTION_NAME").cloned())
+                .unwrap_or_default();
+            match fnguard_shield::policy::Active::load(p, &function, cfg.policy_rest) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    eprintln!("fnguard-shield: {e}");
+                    return 2;
+                }
+            }
+        }
+    };
+    let verdicts = fnguard_shield::replay::replay(&text, &detector, &cfg, policy.as_ref());
     let blocked = verdicts.iter().filter(|v| v["blocked"] == true).count();
     let errors = verdicts.iter().filter(|v| v.get("error").is_some()).count();
     for v in &verdicts {

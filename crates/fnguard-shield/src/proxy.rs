@@ -88,6 +88,8 @@ pub struct Shield {
     state: Mutex<State>,
     done: watch::Sender<u64>,
     pub emitter: Emitter,
+    /// The static analysis's policy for this function, when `FNGUARD_POLICY` gives one.
+    pub policy: std::sync::OnceLock<crate::policy::Active>,
 }
 
 fn full(b: impl Into<Bytes>) -> Body {
@@ -115,6 +117,7 @@ impl Shield {
             state: Mutex::new(State::default()),
             done: watch::channel(0).0,
             emitter,
+            policy: std::sync::OnceLock::new(),
         })
     }
 
@@ -380,7 +383,19 @@ impl Shield {
                 return None;
             }
         };
-        let ins = detector.inspect(&env, self.cfg.budget);
+        let policy = self.policy.get();
+        let sinks =
+            |f: &crate::envelope::Field| policy.map(|p| p.sinks_for(&f.path)).unwrap_or_default();
+        let mut ins = detector.inspect_with(&env, self.cfg.budget, &sinks);
+        // Hits on fields the policy does not list follow its rest mode.
+        let monitored = match policy {
+            Some(p) => {
+                let (blocking, monitored) = p.split(std::mem::take(&mut ins.hits));
+                ins.hits = blocking;
+                monitored
+            }
+            None => Vec::new(),
+        };
         let verdict = decide(&event, &env, &ins, &self.cfg);
         if let Some(why) = &verdict.fallback {
             self.emitter.notice(
@@ -388,17 +403,22 @@ impl Shield {
                 &format!("request {id}: {why}; failing {:?}", self.cfg.fail),
             );
         }
-        if verdict.blocked.is_empty() {
+        if verdict.blocked.is_empty() && monitored.is_empty() {
             return None;
         }
         let action = match (&verdict.action, self.cfg.mode) {
+            _ if verdict.blocked.is_empty() => "monitored (outside the policy's fields)",
             (_, Mode::Monitor) => "monitored",
             (Action::Respond(_), _) => "answered by the shield",
             (Action::Error { .. }, _) => "failed by the shield",
             (Action::Filter { .. }, _) => "removed from the batch",
             (Action::Pass, _) => "passed",
         };
-        let summary = summarize(&ins.hits, &env.violations);
+        let summary = if ins.hits.is_empty() && env.violations.is_empty() {
+            summarize(&monitored, &[])
+        } else {
+            summarize(&ins.hits, &env.violations)
+        };
         let records = env.records.len();
         let whole = verdict.blocked.contains(&None) || records == 0;
         let what = if whole {
@@ -423,6 +443,7 @@ impl Shield {
                 "mode": if self.cfg.mode == Mode::Block { "block" } else { "monitor" },
                 "records": verdict.blocked.iter().flatten().filter_map(|i| env.records.get(*i)).collect::<Vec<_>>(),
                 "hits": ins.hits,
+                "monitored": monitored,
                 "violations": env.violations.iter().map(|v| json!({"path": v.path, "what": v.what})).collect::<Vec<_>>(),
             }),
         );

@@ -8,18 +8,24 @@
 use crate::config::{Config, Mode};
 use crate::envelope::{decode, Limits};
 use crate::inspect::Detector;
+use crate::policy::Active;
 use crate::verdict::decide;
 use serde_json::{json, Value};
 use std::time::Instant;
 
-/// The verdicts for every event in `text`, in order.
-pub fn replay(text: &str, detector: &Detector, cfg: &Config) -> Vec<Value> {
+/// The verdicts for every event in `text`, in order, under the function's policy if given.
+pub fn replay(
+    text: &str,
+    detector: &Detector,
+    cfg: &Config,
+    policy: Option<&Active>,
+) -> Vec<Value> {
     let events = events(text);
     events
         .into_iter()
         .enumerate()
         .map(|(n, (line, parsed))| match parsed {
-            Ok(event) => verdict(n + 1, line, &event, detector, cfg),
+            Ok(event) => verdict(n + 1, line, &event, detector, cfg, policy),
             Err(e) => json!({
                 "event": n + 1,
                 "line": line,
@@ -59,6 +65,7 @@ fn verdict(
     (event, pruned): &(Value, bool),
     detector: &Detector,
     cfg: &Config,
+    policy: Option<&Active>,
 ) -> Value {
     let started = Instant::now();
     let limits = Limits {
@@ -70,7 +77,17 @@ fn verdict(
     if *pruned {
         env.mark_pruned();
     }
-    let ins = detector.inspect(&env, cfg.budget);
+    let sinks =
+        |f: &crate::envelope::Field| policy.map(|p| p.sinks_for(&f.path)).unwrap_or_default();
+    let mut ins = detector.inspect_with(&env, cfg.budget, &sinks);
+    let monitored = match policy {
+        Some(p) => {
+            let (blocking, monitored) = p.split(std::mem::take(&mut ins.hits));
+            ins.hits = blocking;
+            monitored
+        }
+        None => Vec::new(),
+    };
     // What block mode would do, whatever the configured mode: the point is to see it first.
     let block = Config {
         mode: Mode::Block,
@@ -101,6 +118,12 @@ fn verdict(
             "location": location(h.record, &h.path),
             "excerpt": h.excerpt,
         })).collect::<Vec<_>>(),
+        "monitored": monitored.iter().map(|h| json!({
+            "rule": h.rule,
+            "class": h.class,
+            "location": location(h.record, &h.path),
+            "excerpt": h.excerpt,
+        })).collect::<Vec<_>>(),
         "violations": env.violations.iter().map(|x| json!({
             "location": location(x.record, &x.path),
             "what": x.what,
@@ -111,12 +134,17 @@ fn verdict(
 }
 
 #[cfg(test)]
+fn replay_no_policy(text: &str, detector: &Detector, cfg: &Config) -> Vec<Value> {
+    replay(text, detector, cfg, None)
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
     fn run(text: &str) -> Vec<Value> {
         let detector = Detector::builtin().unwrap();
-        replay(text, &detector, &Config::default())
+        replay(text, &detector, &Config::default(), None)
     }
 
     #[test]
@@ -158,7 +186,7 @@ mod tests {
             mode: Mode::Monitor,
             ..Config::default()
         };
-        let out = replay(
+        let out = replay_no_policy(
             r#"{"Records":[{"eventSource":"aws:sqs","messageId":"m1","body":"; cat /etc/passwd"}]}"#,
             &detector,
             &cfg,

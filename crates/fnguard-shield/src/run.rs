@@ -41,7 +41,7 @@ pub async fn run(cfg: Config, api: String, function: String, started: Instant) -
         tokio::spawn(export_otlp(rx, endpoint, function.clone()));
         tx
     });
-    let emitter = Emitter::new(function, otlp);
+    let emitter = Emitter::new(function.clone(), otlp);
     let rules = Rules::compile_in_background();
     // The proxy listens before the extension registers: the runtime starts only after every
     // extension has registered, and must find the proxy there.
@@ -80,6 +80,26 @@ pub async fn run(cfg: Config, api: String, function: String, started: Instant) -
         Err(e) => return Exit::Failed(e.to_string()),
     };
     let shield = Shield::new(cfg.clone(), rules, api.clone(), emitter);
+    if let Some(path) = &cfg.policy {
+        let name = cfg.policy_function.as_deref().unwrap_or(&function);
+        match crate::policy::Active::load(path, name, cfg.policy_rest) {
+            Ok(p) => {
+                shield.emitter.notice(
+                    "info",
+                    &format!(
+                        "policy {path}: {} field(s) checked against their sinks, the rest: {:?}",
+                        p.listed, p.rest
+                    ),
+                );
+                let _ = shield.policy.set(p);
+            }
+            // Without the policy every field gets the generic detectors in the configured
+            // mode: a broken policy never weakens the shield.
+            Err(e) => shield
+                .emitter
+                .notice("error", &format!("{e}; inspecting every field generically")),
+        }
+    }
     if let Some(l) = proxy_listener {
         tokio::spawn(serve(l, shield.clone()));
     }

@@ -94,11 +94,12 @@ fn table(title: &str, rows: &BTreeMap<String, Tally>) {
     }
 }
 
-#[test]
-fn held_out_attacks_are_blocked_and_benign_text_passes() {
+/// Evaluates one round: the rates blocked and the tables, printed.
+fn evaluate(round: &str, attacks_file: &str, benign_file: &str) -> (f64, f64) {
     let detector = Detector::builtin().unwrap();
-    let attacks: Attacks = toml::from_str(&data("attacks.toml")).unwrap();
-    let benign: Benign = toml::from_str(&data("benign.toml")).unwrap();
+    let attacks: Attacks = toml::from_str(&data(attacks_file)).unwrap();
+    let benign: Benign = toml::from_str(&data(benign_file)).unwrap();
+    eprintln!("\n===== {round} =====");
 
     let mut by_class: BTreeMap<String, Tally> = BTreeMap::new();
     let mut by_position: BTreeMap<String, Tally> = BTreeMap::new();
@@ -159,12 +160,22 @@ fn held_out_attacks_are_blocked_and_benign_text_passes() {
     );
     eprintln!("\nmissed attacks:\n{}", misses.join("\n"));
     eprintln!("\nblocked benign:\n{}", false_positives.join("\n"));
-    assert!(
-        attack_rate >= 0.95,
-        "attacks blocked {attack_rate:.3} < 0.95"
-    );
-    assert!(
-        benign_rate <= 0.01,
-        "benign blocked {benign_rate:.4} > 0.01"
-    );
+    (attack_rate, benign_rate)
+}
+
+/// Round 1: written after the detectors by the same author (its first run, before the fixes
+/// it prompted: 82.2% of attack placements and 1.90% of benign ones blocked).
+#[test]
+fn round_one() {
+    let (attacks, benign) = evaluate("round 1", "attacks.toml", "benign.toml");
+    assert!(attacks >= 0.95, "attacks blocked {attacks:.3} < 0.95");
+    assert!(benign <= 0.01, "benign blocked {benign:.4} > 0.01");
+}
+
+/// Round 2: written blind (by a helper that did not read the detectors).
+#[test]
+fn round_two() {
+    let (attacks, benign) = evaluate("round 2", "round2-attacks.toml", "round2-benign.toml");
+    assert!(attacks >= 0.95, "attacks blocked {attacks:.3} < 0.95");
+    assert!(benign <= 0.01, "benign blocked {benign:.4} > 0.01");
 }

@@ -37,6 +37,8 @@ pub enum Command {
     Db(DbArgs),
     /// Live mode: the same rules on a deployed AWS account (read-only).
     Aws(crate::aws::AwsArgs),
+    /// The runtime shield (fnguard-shield): its policy from the static analysis.
+    Shield(ShieldArgs),
     /// Print the JSON Schema of `scan --format json` output (fnguard/v1).
     Schema,
     /// Show a rule's documentation.
@@ -44,6 +46,56 @@ pub enum Command {
         /// Rule id (FG201) or name (function-url-without-auth).
         rule: String,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct ShieldArgs {
+    #[command(subcommand)]
+    pub command: ShieldCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ShieldCommand {
+    /// Write, per function, which event fields reach which dangerous sink (from the FG5xx
+    /// findings): the file the shield reads from `FNGUARD_POLICY` to check those fields with
+    /// the sink's grammar.
+    Policy(Box<ShieldPolicyArgs>),
+}
+
+#[derive(Args, Debug)]
+pub struct ShieldPolicyArgs {
+    /// Files or directories to analyse.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Write the policy to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// How the shield treats fields the policy does not list [default: monitor when the
+    /// handler's code was fully analysed, block otherwise].
+    #[arg(long, value_enum)]
+    pub rest: Option<RestMode>,
+    /// Configuration file [default: fnguard.toml, searched upward from the first PATH].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Stage for serverless variables and samconfig environments.
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Template parameter or serverless `param:` value (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// Glob of paths to skip (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Hide the progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RestMode {
+    Block,
+    Monitor,
+    Off,
 }
 
 #[derive(Args, Debug)]

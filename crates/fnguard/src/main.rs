@@ -7,6 +7,7 @@ mod iam;
 mod map;
 mod sbom;
 mod scan;
+mod shield;
 mod suppress;
 mod usage;
 mod wallet;
@@ -56,6 +57,7 @@ fn main() -> ExitCode {
         Command::Sbom(args) => deps::run_sbom(*args),
         Command::Db(args) => deps::run_db(args),
         Command::Aws(args) => aws::run(args),
+        Command::Shield(args) => shield::run(args),
         Command::Rules(args) => rules(args.format).map(|_| 0),
         Command::Explain { rule } => explain(&rule),
         Command::Schema => {

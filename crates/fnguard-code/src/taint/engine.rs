@@ -85,7 +85,18 @@ pub struct Taint {
     /// The raw response of a Lambda invoke: its `Payload` is a failed function's error message
     /// and stack trace until a field of it is taken.
     pub payload: bool,
+    /// Which fields of the handler's event the value is (`queryStringParameters.name`,
+    /// `Records.body`; `""` is the whole event), while it is still a projection of the event:
+    /// what the runtime shield checks with the sink's grammar.
+    pub fields: Vec<String>,
+    /// Still a field of the event (member access, parsing), not text built from it.
+    pub projection: bool,
 }
+
+/// Event fields kept per value: enough for the usual handler, bounded for generated code.
+const MAX_FIELDS: usize = 4;
+/// Segments kept per field path.
+const MAX_FIELD_DEPTH: usize = 8;
 
 impl Taint {
     pub(crate) fn merge(a: Option<Taint>, b: Option<Taint>) -> Option<Taint> {
@@ -108,6 +119,12 @@ impl Taint {
                 a.payload |= b.payload;
                 a.authorizer &= b.authorizer;
                 a.cleared.retain(|r| b.cleared.contains(r));
+                for f in b.fields {
+                    if a.fields.len() < MAX_FIELDS && !a.fields.contains(&f) {
+                        a.fields.push(f);
+                    }
+                }
+                a.projection &= b.projection;
                 Some(a)
             }
         }
@@ -402,6 +419,8 @@ impl<'c> Analyzer<'c> {
                 kinds: EVENT,
                 steps: vec![(file, def.pos, note.clone())],
                 whole: true,
+                fields: vec![String::new()],
+                projection: true,
                 ..Taint::default()
             })
         });
@@ -1174,6 +1193,7 @@ impl<'c> Analyzer<'c> {
                     t.stringy = true;
                     t.obj = false;
                     t.whole = false;
+                    t.projection = false;
                     t
                 })
             }
@@ -1187,6 +1207,7 @@ impl<'c> Analyzer<'c> {
                     t.obj = true;
                     t.stringy = false;
                     t.whole = false;
+                    t.projection = false;
                     t
                 })
             }
@@ -1378,6 +1399,36 @@ impl<'c> Analyzer<'c> {
         } else {
             recv
         };
+        // `event.get("queryStringParameters")`, `params.get("id")`, Java's
+        // `event.getQueryStringParameters()`: a field of the event, as member access is.
+        let recv = recv.map(|mut t| {
+            if t.projection {
+                let method = callee.rsplit('.').next().unwrap_or("");
+                let literal_key = || match c.args.first() {
+                    Some(Expr::Str(k, _)) => Some(k.clone()),
+                    _ => None,
+                };
+                let key = match method {
+                    "get" | "__getitem__" | "getOrDefault" | "pop" | "getString" => literal_key(),
+                    _ if c.args.is_empty()
+                        && method.len() > 3
+                        && method.starts_with("get")
+                        && method[3..].starts_with(|ch: char| ch.is_ascii_uppercase()) =>
+                    {
+                        let name = &method[3..];
+                        let mut chars = name.chars();
+                        chars
+                            .next()
+                            .map(|first| first.to_ascii_lowercase().to_string() + chars.as_str())
+                    }
+                    _ => None,
+                };
+                if let Some(k) = key {
+                    extend_fields(&mut t, Some(&k));
+                }
+            }
+            t
+        });
         let mut result: Option<Taint> = recv.clone();
         // Credentials passed in options (`headers={'x-api-key': key}`) authenticate the call;
         // they are not part of what it returns.
@@ -2764,12 +2815,16 @@ impl<'c> Analyzer<'c> {
             location: loc(file, pos),
             note: format!("reaches `{sink}`"),
         });
+        let mut event_fields: Vec<String> =
+            t.fields.iter().filter(|f| !f.is_empty()).cloned().collect();
+        event_fields.sort();
         self.findings.push(CodeFinding {
             rule: rule.to_string(),
             sink: sink.to_string(),
             location: loc(file, pos),
             path,
             detail,
+            event_fields,
         });
     }
 }
@@ -2781,9 +2836,36 @@ fn is_stringify(callee: &str) -> bool {
     )
 }
 
+/// The event fields a projection of the event reaches through `key` (`None`: an index or a
+/// computed key, any element).
+fn extend_fields(t: &mut Taint, key: Option<&str>) {
+    if !t.projection {
+        return;
+    }
+    for f in &mut t.fields {
+        if f.split('.').count() >= MAX_FIELD_DEPTH {
+            continue;
+        }
+        match key {
+            None => {
+                if !f.is_empty() {
+                    f.push_str("[*]");
+                }
+            }
+            Some(k) => {
+                if !f.is_empty() {
+                    f.push('.');
+                }
+                f.push_str(k);
+            }
+        }
+    }
+}
+
 pub(super) fn member_taint(mut t: Taint, key: Option<&str>) -> Taint {
     // One variable of the environment is not the environment.
     t.kinds &= !ENVIRON;
+    extend_fields(&mut t, key);
     // A field of an invoke's payload (`result["body"]`) is the function's answer, not its error.
     if t.payload && !matches!(key, Some("Payload" | "payload")) {
         t.kinds &= !ERROR;

@@ -409,6 +409,7 @@ fn powertools_event_logging(rel: &str, text: &str) -> Vec<CodeFinding> {
                     note: "Powertools logs every incoming event".into(),
                 }],
                 detail: "the whole event is written to the logs by Powertools (log_event)".into(),
+                event_fields: Vec::new(),
             });
         }
     }

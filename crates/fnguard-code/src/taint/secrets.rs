@@ -158,6 +158,7 @@ fn finding_at(rel: &str, line: u32, col: u32, what: &str, why: String) -> CodeFi
             note: why.clone(),
         }],
         detail: why,
+        event_fields: Vec::new(),
     }
 }
 

@@ -162,7 +162,7 @@ pub fn value_with(v: &str, census: Census, sinks: Sinks, in_header: bool) -> Vec
     if census.has(Census::TEMPLATE | Census::SHELL) {
         out.extend(template::detect(v, Sinks::strictness(sinks.code)));
     }
-    if census.has(Census::UNDERSCORE) {
+    if census.has(Census::UNDERSCORE | Census::TEMPLATE | Census::PATH) {
         out.extend(prototype_text(v));
     }
     out
@@ -187,20 +187,36 @@ pub fn key(k: &str, path: &str) -> Option<Found> {
     })
 }
 
-/// `"__proto__":` inside a string that the handler may parse as JSON.
+/// `"__proto__":` inside a string that the handler may parse as JSON, and `__proto__[x]=`,
+/// `constructor[prototype][x]` in text a query-string or path parser (`qs`, `lodash.set`)
+/// may read.
 fn prototype_text(v: &str) -> Option<Found> {
+    // JavaScript property names are case-sensitive: only these spellings reach the prototype.
+    for marker in ["constructor[prototype]", "constructor.prototype."] {
+        if let Some(at) = memchr::memmem::find(v.as_bytes(), marker.as_bytes()) {
+            return Some(Found::new(
+                "prototype-pollution",
+                "prototype-pollution",
+                "a path through the object prototype (query-string or property-path syntax)",
+                v,
+                at.saturating_sub(8),
+            ));
+        }
+    }
     let at = v.find("__proto__")?;
     let after = v[at + 9..].trim_start_matches(['"', '\'', ' ']);
     let before = v[..at].trim_end_matches(['"', '\'', ' ']);
-    (after.starts_with(':') && (before.ends_with('{') || before.ends_with(','))).then(|| {
-        Found::new(
-            "prototype-pollution",
-            "prototype-pollution",
-            "a JSON object with a __proto__ key",
-            v,
-            at.saturating_sub(8),
-        )
-    })
+    let path_syntax = v[at + 9..].starts_with(['[', '.', ']']);
+    (path_syntax || after.starts_with(':') && (before.ends_with('{') || before.ends_with(',')))
+        .then(|| {
+            Found::new(
+                "prototype-pollution",
+                "prototype-pollution",
+                "a JSON object with a __proto__ key",
+                v,
+                at.saturating_sub(8),
+            )
+        })
 }
 
 #[cfg(test)]

@@ -239,9 +239,22 @@ pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Fo
             continue;
         };
         let whole = whole_is_url(scheme_start);
-        let port_9001 = rest[..end].ends_with(":9001");
+        let authority = &rest[..end];
+        // Ports of what listens on loopback inside Lambda: the Runtime API, the AppConfig and
+        // Parameters and Secrets extensions, the Telemetry API, this shield.
+        let lambda_port = [":9001", ":2772", ":2773", ":4243", ":4244", ":9009"]
+            .iter()
+            .any(|p| authority.ends_with(p));
+        // `localhost`, `127.0.0.1` and `0.0.0.0` are how developers write their own machine
+        // (a dev server link pasted in chat); other spellings of loopback (`127.1`, `0`,
+        // `[::ffff:127.0.0.1]`, decimal, a user-info prefix) are how filters are dodged.
+        let plain_host = host.to_ascii_lowercase();
+        let plain = matches!(plain_host.as_str(), "localhost" | "127.0.0.1" | "0.0.0.0")
+            && !authority.contains('@');
         let blocked = class == Class::Metadata
-            || class >= Class::LinkLocal && (whole || strict || port_9001)
+            || class >= Class::LinkLocal && (strict || lambda_port)
+            || class == Class::LinkLocal && whole
+            || class >= Class::Unspecified && whole && !plain
             || class == Class::Private && strict;
         if blocked {
             return Some(found(
@@ -362,6 +375,8 @@ mod tests {
         for v in [
             "https://www.example.com/search?q=lambda+security&page=2",
             "Run it on http://localhost:3000 and open the page",
+            "http://localhost:3000/api/users?page=2",
+            "http://0.0.0.0:8000/docs",
             "192.168.1.10",
             "10.0.0.1:8080",
             "localhost is where I test",

@@ -191,12 +191,19 @@ fn separators(
                 // A code span in Markdown has space or punctuation outside its backticks; a
                 // substitution is glued to a word (`a`id`b`) or is the whole value.
                 let glued = i > 0 && is_word_byte(b[i - 1]);
-                let sep = if glued || whole_backticks || strict {
-                    Sep::Hard
+                if glued || whole_backticks || strict {
+                    (Sep::Hard, 1)
                 } else {
-                    Sep::Markdown
-                };
-                (sep, 1)
+                    // Markdown code is quoted text: what is inside the span (`a | b`) is
+                    // shown, not run.
+                    match memchr::memchr(b'`', &b[i + 1..]) {
+                        Some(close) => {
+                            i += close + 2;
+                            continue;
+                        }
+                        None => (Sep::Markdown, 1),
+                    }
+                }
             }
             _ => {
                 i += 1;
@@ -308,7 +315,19 @@ pub fn detect(value: &str, strictness: Strictness) -> Option<Found> {
     None
 }
 
+/// The value is itself a command line (`python -m venv .venv && source ...`), as pasted in
+/// documentation or chat, rather than an argument with a command appended to it.
+fn is_command_line(value: &str) -> bool {
+    let mut words = value.split_whitespace();
+    let first = words.next().unwrap_or("");
+    command(first).is_some() && words.next().is_some()
+}
+
 fn in_context(value: &str, quote: Option<u8>, strict: bool) -> Option<usize> {
+    let command_line = !strict && quote.is_none() && is_command_line(value);
+    // What comes before the first operator: one token (a file name, an id) is where an
+    // injected command is appended; words are prose.
+    let single_token_prefix = |at: usize| !value[..at].trim().contains(char::is_whitespace);
     let mut cmd = String::new();
     let mut arg = String::new();
     separators(value, quote, strict, |sep, at, after| {
@@ -346,8 +365,10 @@ fn in_context(value: &str, quote: Option<u8>, strict: bool) -> Option<usize> {
             .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-' | b'/'))
             .count();
         let plain_end = b.get(start + plain_len).copied();
-        let needs_unquoting = matches!(plain_end, Some(b'\'' | b'"' | b'\\' | b'$' | b'{'))
-            || b.get(start) == Some(&b'{');
+        let needs_unquoting = matches!(
+            plain_end,
+            Some(b'\'' | b'"' | b'\\' | b'$' | b'{' | b'?' | b'*' | b'[')
+        ) || b.get(start) == Some(&b'{');
         if !needs_unquoting && plain_len > 0 && command(&value[start..start + plain_len]).is_none()
         {
             let plain = &value[start..start + plain_len];
@@ -367,7 +388,19 @@ fn in_context(value: &str, quote: Option<u8>, strict: bool) -> Option<usize> {
         if let Some((c, _)) = &expanded {
             cmd = c.clone();
         }
-        let Some(shape) = command(&cmd) else {
+        // `/???/??t`: a path spelled with globs runs whatever it matches, a way past filters
+        // that look for command names.
+        let glob_path = cmd.starts_with('/')
+            && cmd.contains(['?', '*'])
+            && cmd.bytes().all(|c| {
+                matches!(c, b'/' | b'?' | b'*' | b'[' | b']') || c.is_ascii_alphanumeric()
+            });
+        let shape = if glob_path {
+            Some(Shape::Dangerous)
+        } else {
+            command(&cmd)
+        };
+        let Some(shape) = shape else {
             let plain = cmd
                 .bytes()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'/' | b'.'));
@@ -394,15 +427,18 @@ fn in_context(value: &str, quote: Option<u8>, strict: bool) -> Option<usize> {
             "id" | "ls" | "env" | "pwd" | "ps" | "w" | "last" | "dir"
         );
         let unmistakable = arg.is_some_and(|a| a.starts_with(['-', '/', '$']) || a.contains('/'));
+        let dangerous_shape =
+            shape == Shape::Dangerous && arg.is_some_and(shell_shaped) || glob_path;
         let counts = fits
             && match sep {
+                Sep::Hard if command_line => dangerous_shape,
                 Sep::Hard => true,
                 Sep::Soft => {
                     unmistakable
                         || shape == Shape::Dangerous && arg.is_some_and(shell_shaped)
                         || shape == Shape::Alone && arg.is_none() && !english
                 }
-                Sep::Newline => shape == Shape::Dangerous && arg.is_some_and(shell_shaped),
+                Sep::Newline => dangerous_shape || single_token_prefix(at),
                 Sep::Markdown => false,
             };
         counts.then_some(at)

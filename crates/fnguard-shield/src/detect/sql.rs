@@ -252,7 +252,11 @@ fn tokenize(s: &[u8], from: usize, max: usize, strings: bool) -> Vec<Token> {
                     // No keyword or function is this long.
                     Tok::Word(Kw::Ident)
                 } else if s.get(i) == Some(&b'(') {
-                    Tok::Func(function(word))
+                    // `or(1)=(1)`: operators and keywords stay what they are before `(`.
+                    match keyword(word) {
+                        Tok::Word(Kw::Ident | Kw::Probe) => Tok::Func(function(word)),
+                        k => k,
+                    }
                 } else {
                     keyword(word)
                 }
@@ -277,6 +281,9 @@ fn tokenize(s: &[u8], from: usize, max: usize, strings: bool) -> Vec<Token> {
                 let two = s.get(i + 1).copied();
                 let op_len = match (c, two) {
                     (b'<', Some(b'=')) if s.get(i + 2) == Some(&b'>') => 3,
+                    // JavaScript's `==`, `===`, `!==` (a `$where` clause is JavaScript).
+                    (b'=' | b'!', Some(b'=')) if s.get(i + 2) == Some(&b'=') => 3,
+                    (b'=', Some(b'=')) => 2,
                     (b'<' | b'>' | b'!', Some(b'=')) | (b'<', Some(b'>')) => 2,
                     _ => 1,
                 };

@@ -95,7 +95,11 @@ pub(crate) fn emit_code_findings_of(
             )
             .functions(&functions)
             .key(format!("{}:{}", cf.sink, cf.location.line))
-            .evidence(serde_json::json!({ "sink": cf.sink, "path": path }))
+            .evidence(if cf.event_fields.is_empty() {
+                serde_json::json!({ "sink": cf.sink, "path": path })
+            } else {
+                serde_json::json!({ "sink": cf.sink, "path": path, "event_fields": cf.event_fields })
+            })
             .fix(fix);
         for step in &cf.path {
             b = b.related(step.location.clone());
