@@ -106,6 +106,57 @@ fn shapes(size: usize) -> Vec<(String, String)> {
             format!("{opener}{}", repeat_to("a ", size - opener.len())),
         ));
     }
+    // Fragments of every attack class in a random order.
+    const TOKENS: &[&str] = &[
+        "' or ",
+        "union sel",
+        "<scr",
+        "${jnd",
+        "{{7*",
+        "../",
+        "%2e%2e",
+        "; cat ",
+        "|| ",
+        "$(",
+        "`",
+        "169.254.",
+        "<!ENT",
+        "rO0A",
+        "__proto__",
+        "javascript:",
+        "onerror=",
+        "eval(",
+        "exec(",
+        "/etc/pa",
+        "file://",
+        "\\x",
+        "sleep(",
+        "waitfor ",
+        "<?xml",
+        "\"--",
+        "#{",
+        "<%=",
+        "*/",
+        "/*",
+        "0x7f",
+        "-- ",
+        "#",
+        "'",
+        "\"",
+        "(",
+        "&#",
+        "%u",
+    ];
+    let mut mixed = String::new();
+    let mut seed: u64 = 12345;
+    while mixed.len() < size {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        mixed.push_str(TOKENS[((seed >> 33) % TOKENS.len() as u64) as usize]);
+        mixed.push((b'a' + ((seed >> 40) % 26) as u8) as char);
+    }
+    out.push(("attack fragments mixed".into(), mixed));
     // Layers: encoded three times over.
     let mut layered = repeat_to("' or 1=1 -- ", size / 9);
     for _ in 0..2 {

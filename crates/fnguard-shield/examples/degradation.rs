@@ -77,7 +77,8 @@ fn main() {
     let n: usize = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())
-        .unwrap_or(20);
+        .unwrap_or(20)
+        .max(1);
     let Ok(d) = Detector::builtin() else {
         eprintln!("the built-in rules do not compile");
         std::process::exit(1);
@@ -85,13 +86,20 @@ fn main() {
     let benign = serde_json::json!({"version": "2.0", "rawPath": "/orders",
         "body": "{\"name\":\"blue shoes size 42\",\"note\":\"please deliver to the office\"}",
         "requestContext": {"http": {"method": "POST"}}, "headers": {"content-type": "application/json"}});
-    let before = median(&d, &benign, 201);
+    // The benign event takes microseconds: medians of many runs, taken twice before (their
+    // ratio is the noise floor) and once after the crafted events.
+    let before = median(&d, &benign, 5001);
+    let before_again = median(&d, &benign, 5001);
     let mut crafted_times = Vec::new();
     for i in 0..n {
         crafted_times.push(median(&d, &crafted(12345 + i as u64), 1));
     }
     crafted_times.sort();
-    let after = median(&d, &benign, 201);
+    let after = median(&d, &benign, 5001);
+    println!(
+        "noise floor: before/before {:.2}",
+        before_again.as_secs_f64() / before.as_secs_f64()
+    );
     println!(
         "benign before {before:?}; {n} crafted 64 KB values, median {:?}; benign after {after:?}; after/before {:.2}",
         crafted_times[crafted_times.len() / 2],

@@ -5,6 +5,53 @@
 use fnguard_shield::detect::{self, net, normalize, path, shell, sql, template, Strictness};
 use std::time::Instant;
 
+/// Fragments of every attack class in a random order (as examples/degradation crafts them).
+fn mixed(size: usize) -> String {
+    const TOKENS: &[&str] = &[
+        "' or ",
+        "union sel",
+        "<scr",
+        "${jnd",
+        "{{7*",
+        "../",
+        "%2e%2e",
+        "; cat ",
+        "|| ",
+        "$(",
+        "`",
+        "169.254.",
+        "<!ENT",
+        "rO0A",
+        "__proto__",
+        "javascript:",
+        "onerror=",
+        "eval(",
+        "exec(",
+        "/etc/pa",
+        "file://",
+        "\\x",
+        "sleep(",
+        "waitfor ",
+        "<?xml",
+        "\"--",
+        "#{",
+        "<%=",
+        "*/",
+        "/*",
+        "0x7f",
+    ];
+    let mut s = String::new();
+    let mut x: u64 = 12345;
+    while s.len() < size {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        s.push_str(TOKENS[((x >> 33) % TOKENS.len() as u64) as usize]);
+        s.push((b'a' + ((x >> 40) % 26) as u8) as char);
+    }
+    s
+}
+
 fn main() {
     let size = 1 << 20;
     let prose = "The quick brown fox; jumps over the lazy dog's back -- twice & again. ";
@@ -23,6 +70,7 @@ fn main() {
         ("semi", ";".repeat(size)),
         ("subst", "$(".repeat(size / 2)),
         ("tick", "`a".repeat(size / 2)),
+        ("mixed", mixed(size)),
     ];
     type Part = (&'static str, fn(&str));
     let parts: [Part; 8] = [

@@ -311,6 +311,9 @@ struct Variant<'a> {
     bomb: bool,
 }
 
+/// How much of binary data decoded from base64 the serialization signatures look at.
+const MAGIC_CHARS: usize = 256;
+
 /// How many times its size compressed data may inflate to before it counts as a bomb.
 const MAX_RATIO: u64 = 32;
 
@@ -383,14 +386,22 @@ fn variants(value: &str) -> Vec<Variant<'_>> {
             }
             // Binary: only serialization magic is looked for, and only in values long enough
             // not to be a word that happens to be valid base64.
+            // Serialized objects announce themselves in their first bytes (Java's stream
+            // header, pickle's protocol opcode, .NET's record header).
             Ok(s) if long => out.push(Variant {
-                text: std::borrow::Cow::Owned(s),
+                text: std::borrow::Cow::Owned(s.chars().take(MAGIC_CHARS).collect()),
                 text_like: false,
                 census: Census::default(),
                 bomb: false,
             }),
             Err(e) if long => out.push(Variant {
-                text: std::borrow::Cow::Owned(e.as_bytes().iter().map(|&b| b as char).collect()),
+                text: std::borrow::Cow::Owned(
+                    e.as_bytes()
+                        .iter()
+                        .take(MAGIC_CHARS)
+                        .map(|&b| b as char)
+                        .collect(),
+                ),
                 text_like: false,
                 census: Census::default(),
                 bomb: false,

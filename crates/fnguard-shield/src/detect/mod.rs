@@ -149,7 +149,10 @@ pub fn value(v: &str, sinks: Sinks, in_header: bool) -> Vec<Found> {
 
 pub fn value_with(v: &str, census: Census, sinks: Sinks, in_header: bool) -> Vec<Found> {
     let mut out = Vec::new();
-    out.extend(sql::detect(v, Sinks::strictness(sinks.sql)));
+    // A value of base64 characters only has no quote, space or parenthesis: no SQL.
+    if census.has(Census::NOT_BASE64) || sinks.sql {
+        out.extend(sql::detect(v, Sinks::strictness(sinks.sql)));
+    }
     if census.has(Census::SHELL | Census::PAREN) {
         out.extend(shell::detect(v, Sinks::strictness(sinks.shell)));
     }

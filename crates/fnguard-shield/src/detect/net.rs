@@ -81,12 +81,15 @@ fn v6_class(ip: Ipv6Addr) -> Class {
 /// `inet_aton`: one to four parts, each decimal, `0x` hex or `0`-prefixed octal; the last part
 /// fills the bytes left.
 pub fn parse_v4(host: &str) -> Option<Ipv4Addr> {
-    let parts: Vec<&str> = host.split('.').collect();
-    if parts.is_empty() || parts.len() > 4 {
+    if host.is_empty() || host.len() > 64 || !host.as_bytes()[0].is_ascii_digit() {
         return None;
     }
-    let mut nums = Vec::with_capacity(4);
-    for p in &parts {
+    let mut nums = [0u64; 4];
+    let mut count = 0;
+    for p in host.split('.') {
+        if count == 4 {
+            return None;
+        }
         let v = if let Some(h) = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X")) {
             if h.is_empty() {
                 0
@@ -101,18 +104,19 @@ pub fn parse_v4(host: &str) -> Option<Ipv4Addr> {
             }
             p.parse::<u64>().ok()?
         };
-        nums.push(v);
+        nums[count] = v;
+        count += 1;
     }
-    let last = nums.pop()?;
+    let last = nums[count - 1];
     let mut addr: u64 = 0;
-    for (i, n) in nums.iter().enumerate() {
+    for (i, n) in nums[..count - 1].iter().enumerate() {
         if *n > 255 {
             return None;
         }
         addr |= n << (24 - 8 * i);
     }
-    let room = 32 - 8 * nums.len() as u32;
-    if room < 64 && last >= 1u64 << room {
+    let room = 32 - 8 * (count as u32 - 1);
+    if last >= 1u64 << room {
         return None;
     }
     Some(Ipv4Addr::from((addr | last) as u32))
@@ -123,7 +127,12 @@ pub fn classify(host: &str) -> Option<Class> {
     if host.len() > 260 {
         return None;
     }
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let trimmed = host.trim_end_matches('.');
+    let host: std::borrow::Cow<'_, str> = if trimmed.bytes().any(|c| c.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(trimmed.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(trimmed)
+    };
     if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         let inner = inner.split('%').next().unwrap_or(inner);
         return inner.parse::<Ipv6Addr>().ok().map(v6_class);
@@ -138,7 +147,7 @@ pub fn classify(host: &str) -> Option<Class> {
         return Some(Class::Loopback);
     }
     if matches!(
-        host.as_str(),
+        &*host,
         "metadata.google.internal"
             | "metadata"
             | "instance-data"
@@ -248,8 +257,9 @@ pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Fo
         // `localhost`, `127.0.0.1` and `0.0.0.0` are how developers write their own machine
         // (a dev server link pasted in chat); other spellings of loopback (`127.1`, `0`,
         // `[::ffff:127.0.0.1]`, decimal, a user-info prefix) are how filters are dodged.
-        let plain_host = host.to_ascii_lowercase();
-        let plain = matches!(plain_host.as_str(), "localhost" | "127.0.0.1" | "0.0.0.0")
+        let plain = ["localhost", "127.0.0.1", "0.0.0.0"]
+            .iter()
+            .any(|p| host.eq_ignore_ascii_case(p))
             && !authority.contains('@');
         let blocked = class == Class::Metadata
             || class >= Class::LinkLocal && (strict || lambda_port)

@@ -62,19 +62,24 @@ pub fn detect(value: &str, strictness: Strictness) -> Option<Found> {
         return Some(found(0, "a file: URL"));
     }
     // Both separators, any case, in one automaton pass.
-    static FILES: std::sync::OnceLock<Option<regex::bytes::Regex>> = std::sync::OnceLock::new();
+    // Both separators, any case, in one pass of a fully built automaton (no lazy cache a
+    // crafted value could fill for later events).
+    static FILES: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::OnceLock::new();
     let files = FILES
         .get_or_init(|| {
-            let alternatives: Vec<String> = SYSTEM_FILES
-                .iter()
-                .map(|f| regex::escape(f).replace('/', r"[/\\]"))
-                .collect();
-            regex::bytes::Regex::new(&format!("(?i-u){}", alternatives.join("|"))).ok()
+            let mut names: Vec<String> = SYSTEM_FILES.iter().map(|f| f.to_string()).collect();
+            names.extend(SYSTEM_FILES.iter().map(|f| f.replace('/', "\\")));
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(&names)
+                .ok()
         })
         .as_ref();
-    for m in files.into_iter().flat_map(|re| re.find_iter(b)) {
+    for m in files.into_iter().flat_map(|ac| ac.find_iter(b)) {
         let at = m.start();
-        let text = m.as_bytes();
+        let text = &b[m.start()..m.end()];
         // A letter or digit glued before the slash makes it part of another name
         // (`abc/etc/passwd` is a directory `abc`); `c:` and dotfiles stand anywhere.
         let glued = at > 0 && b[at - 1].is_ascii_alphanumeric();

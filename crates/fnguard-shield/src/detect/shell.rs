@@ -33,11 +33,183 @@ enum Shape {
     Dangerous,
 }
 
+/// Every command name `command` knows, for the two-letter prefix filter below.
+const COMMAND_NAMES: &[&str] = &[
+    "arp",
+    "ash",
+    "awk",
+    "aws",
+    "base64",
+    "bash",
+    "bitsadmin",
+    "busybox",
+    "cat",
+    "certutil",
+    "chmod",
+    "chown",
+    "cmd",
+    "cp",
+    "crontab",
+    "cscript",
+    "csh",
+    "curl",
+    "dash",
+    "date",
+    "dd",
+    "dig",
+    "dir",
+    "echo",
+    "env",
+    "eval",
+    "exec",
+    "export",
+    "file",
+    "find",
+    "ftp",
+    "gawk",
+    "git",
+    "grep",
+    "head",
+    "host",
+    "hostname",
+    "id",
+    "ifconfig",
+    "ip",
+    "ipconfig",
+    "iptables",
+    "java",
+    "kill",
+    "ksh",
+    "last",
+    "less",
+    "ls",
+    "lsof",
+    "lua",
+    "mkfifo",
+    "mknod",
+    "more",
+    "mount",
+    "mshta",
+    "mv",
+    "mysql",
+    "nc",
+    "ncat",
+    "net",
+    "netcat",
+    "netstat",
+    "nmap",
+    "node",
+    "nodejs",
+    "nohup",
+    "nslookup",
+    "od",
+    "openssl",
+    "passwd",
+    "perl",
+    "php",
+    "ping",
+    "pkill",
+    "powershell",
+    "printenv",
+    "printf",
+    "ps",
+    "psql",
+    "pwd",
+    "pwsh",
+    "python",
+    "reg",
+    "regsvr32",
+    "rm",
+    "route",
+    "ruby",
+    "rundll32",
+    "scp",
+    "sed",
+    "service",
+    "set",
+    "sh",
+    "sleep",
+    "socat",
+    "sort",
+    "source",
+    "sqlite3",
+    "ssh",
+    "stat",
+    "strings",
+    "su",
+    "sudo",
+    "systemctl",
+    "systeminfo",
+    "tac",
+    "tail",
+    "tar",
+    "tasklist",
+    "tcsh",
+    "tee",
+    "telnet",
+    "tftp",
+    "timeout",
+    "touch",
+    "traceroute",
+    "type",
+    "uname",
+    "unzip",
+    "useradd",
+    "w",
+    "wc",
+    "wget",
+    "whoami",
+    "whois",
+    "wmic",
+    "wscript",
+    "xargs",
+    "xterm",
+    "xxd",
+    "zip",
+    "zsh",
+];
+
+/// For each first letter, the second letters (bit 26: none) command names have: most words
+/// after an operator are rejected here with one lookup.
+const PREFIXES: [u32; 26] = {
+    let mut t = [0u32; 26];
+    let mut k = 0;
+    while k < COMMAND_NAMES.len() {
+        let n = COMMAND_NAMES[k].as_bytes();
+        if n[0].is_ascii_lowercase() {
+            let second = if n.len() > 1 && n[1].is_ascii_lowercase() {
+                n[1] - b'a'
+            } else {
+                26
+            };
+            t[(n[0] - b'a') as usize] |= 1 << second;
+        }
+        k += 1;
+    }
+    t
+};
+
 fn command(word: &str) -> Option<Shape> {
     if word.len() > 48 {
         return None;
     }
-    let name = word.rsplit(['/', '\\']).next().unwrap_or(word);
+    let name = match memchr::memrchr2(b'/', b'\\', word.as_bytes()) {
+        Some(at) => &word[at + 1..],
+        None => word,
+    };
+    // The two-letter filter first: most words after an operator are not commands.
+    let b = name.as_bytes();
+    let first = b.first()?.to_ascii_lowercase();
+    if !first.is_ascii_lowercase() {
+        return None;
+    }
+    let second = match b.get(1).map(u8::to_ascii_lowercase) {
+        Some(c) if c.is_ascii_lowercase() => c - b'a',
+        _ => 26,
+    };
+    if PREFIXES[(first - b'a') as usize] & (1 << second) == 0 {
+        return None;
+    }
     let name = name.strip_suffix(".exe").unwrap_or(name);
     let mut buf = [0u8; 48];
     let lower = &mut buf[..name.len()];

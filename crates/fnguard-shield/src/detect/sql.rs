@@ -575,13 +575,34 @@ fn union(p: &mut Parser<'_>) -> bool {
 fn anywhere(s: &[u8]) -> Option<(&'static str, usize)> {
     // Only around the words these signals start with, a few tokens at a time: the work stays
     // linear however long the value, and prose without them costs one automaton pass.
-    static START: std::sync::OnceLock<Option<regex::bytes::Regex>> = std::sync::OnceLock::new();
+    // A fully built automaton (no lazy cache a crafted value could fill for later events).
+    static START: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::OnceLock::new();
     let starts = START
         .get_or_init(|| {
-            regex::bytes::Regex::new(
-                r"(?i-u)union|waitfor|sleep\(|benchmark\(|information_schema|xp_cmdshell|outfile|dumpfile|load_file\(|extractvalue\(|updatexml\(|dbms_|utl_|randomblob\(|sys_e|lo_import\(|pg_read_file\(",
-            )
-            .ok()
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build([
+                    "union",
+                    "waitfor",
+                    "sleep(",
+                    "benchmark(",
+                    "information_schema",
+                    "xp_cmdshell",
+                    "outfile",
+                    "dumpfile",
+                    "load_file(",
+                    "extractvalue(",
+                    "updatexml(",
+                    "dbms_",
+                    "utl_",
+                    "randomblob(",
+                    "sys_e",
+                    "lo_import(",
+                    "pg_read_file(",
+                ])
+                .ok()
         })
         .as_ref()?;
     // A tight pass rather than memchr: `;` can be every other byte.
@@ -617,7 +638,10 @@ fn anywhere(s: &[u8]) -> Option<(&'static str, usize)> {
             continue;
         }
         last_window = from;
-        let t = tokenize(s, from, 8, false);
+        // The window ends a few hundred bytes on: a comment or string opened in it must not
+        // make each window scan to the end of the value (quadratic on crafted input).
+        let window_end = (from + WINDOW_BYTES).min(s.len());
+        let t = tokenize(&s[..window_end], from, 8, false);
         let first = t.iter().position(|t| t.start >= word_start).unwrap_or(0);
         if let Some(hit) = signals(s, &t, first) {
             return Some(hit);
@@ -787,6 +811,9 @@ fn table_word(s: &[u8], t: &[Token], n: usize) -> bool {
         )
     })
 }
+
+/// Bytes a signal window spans.
+const WINDOW_BYTES: usize = 512;
 
 /// Tokens looked at after a breakout: a working tail shows itself in its first few tokens.
 const TAIL_TOKENS: usize = 64;
