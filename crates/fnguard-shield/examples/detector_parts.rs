@@ -71,6 +71,11 @@ fn main() {
         ("subst", "$(".repeat(size / 2)),
         ("tick", "`a".repeat(size / 2)),
         ("mixed", mixed(size)),
+        (
+            "orders",
+            "order shipped customer Ana López thanks, see you soon; the blue mug "
+                .repeat(size / 70),
+        ),
     ];
     type Part = (&'static str, fn(&str));
     let parts: [Part; 8] = [

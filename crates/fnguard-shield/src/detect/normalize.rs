@@ -39,31 +39,46 @@ pub fn decoded(value: &str) -> Option<String> {
     }
 }
 
-/// Compatibility decomposition (the K of NFKC) of each character: fullwidth `＜`, small form
-/// `﹤`, the one-dot leader `․` and ligatures become the ASCII a parser would see. Composition
-/// and reordering are left out: they never produce ASCII, and skipping them keeps the fold one
-/// table lookup per character (combining marks, the slow case of NFKC, pass through).
+/// Compatibility decomposition (the K of NFKC) of the characters that have one: fullwidth
+/// `＜`, small form `﹤`, the one-dot leader `․` and ligatures become the ASCII a parser would
+/// see. Composition and reordering are left out: they never produce ASCII, and skipping them
+/// keeps the fold a table lookup per character (combining marks, the slow case of NFKC, pass
+/// through). `None` when nothing changes, without building a copy.
 fn compatibility_fold(s: &str) -> Option<String> {
-    let mut out = String::with_capacity(s.len());
-    let mut changed = false;
-    for c in s.chars() {
+    let mut out: Option<String> = None;
+    let mut compat = String::new();
+    let mut canonical = String::new();
+    for (at, c) in s.char_indices() {
         if c.is_ascii() || ('\u{300}'..='\u{36f}').contains(&c) {
-            out.push(c);
+            if let Some(o) = out.as_mut() {
+                o.push(c);
+            }
             continue;
         }
-        let mut first = true;
-        let mut same = true;
-        unicode_normalization::char::decompose_compatible(c, |d| {
-            same &= first && d == c;
-            first = false;
-            // Accents split off a letter carry nothing a payload needs.
-            if !('\u{300}'..='\u{36f}').contains(&d) || d == c {
-                out.push(d);
+        compat.clear();
+        canonical.clear();
+        unicode_normalization::char::decompose_compatible(c, |d| compat.push(d));
+        // Accented letters (`ó` is `o` and an accent canonically) are text, not a disguise:
+        // only a compatibility mapping (fullwidth, small forms, ligatures) is folded.
+        unicode_normalization::char::decompose_canonical(c, |d| canonical.push(d));
+        if compat == canonical {
+            if let Some(o) = out.as_mut() {
+                o.push(c);
             }
+            continue;
+        }
+        let o = out.get_or_insert_with(|| {
+            let mut o = String::with_capacity(s.len());
+            o.push_str(&s[..at]);
+            o
         });
-        changed |= !same;
+        o.extend(
+            compat
+                .chars()
+                .filter(|d| !('\u{300}'..='\u{36f}').contains(d)),
+        );
     }
-    changed.then_some(out)
+    out
 }
 
 /// Percent-decoding that also takes IIS's `%uXXXX` and the overlong UTF-8 forms of `/`, `\` and
@@ -241,6 +256,7 @@ mod tests {
     #[test]
     fn plain_text_is_left_alone() {
         for v in [
+            "Ana López, Zürich, naïve café",
             "100% cotton",
             "Tom & Jerry",
             "C:\\Users\\ana",
