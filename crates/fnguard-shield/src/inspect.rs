@@ -54,6 +54,12 @@ pub struct Inspection {
 /// of megabytes of padding, and no value goes unexamined.
 const PARTIAL_BYTES: usize = 4096;
 
+/// Values longer than this are inspected in chunks of `CHUNK` bytes that overlap by
+/// `CHUNK_OVERLAP` (a payload is far shorter than the overlap, so none is split unseen).
+const CHUNKED_VALUE: usize = 256 << 10;
+const CHUNK: usize = 64 << 10;
+const CHUNK_OVERLAP: usize = 2 << 10;
+
 /// Values longer than this are timed on their own (the clock is read every 32 short values).
 const LONG_VALUE: usize = 4096;
 
@@ -196,6 +202,42 @@ impl Detector {
                         ..field.clone()
                     };
                     self.match_field(set, cache, &cut, sinks(field), &mut out.hits);
+                }
+            } else if field.value.len() > CHUNKED_VALUE {
+                // A long value goes in overlapping chunks with the clock read between them:
+                // once the budget is spent only its last chunk is inspected, so no single
+                // value can hold the event past its budget by more than two chunks.
+                let v = &field.value;
+                let mut from = 0;
+                let mut cut_short = false;
+                while from < v.len() {
+                    if !out.incomplete && from > 0 && start.elapsed() > budget {
+                        out.incomplete = true;
+                        cut_short = true;
+                        from = from.max(v.len().saturating_sub(CHUNK));
+                    }
+                    let mut to = (from + CHUNK).min(v.len());
+                    while !v.is_char_boundary(to) {
+                        to += 1;
+                    }
+                    let chunk = Field {
+                        value: v[from..to].to_string(),
+                        ..field.clone()
+                    };
+                    self.match_field(set, cache, &chunk, sinks(field), &mut out.hits);
+                    if to >= v.len() || cut_short && from > 0 {
+                        break;
+                    }
+                    let mut next = to - CHUNK_OVERLAP;
+                    while !v.is_char_boundary(next) {
+                        next += 1;
+                    }
+                    from = next;
+                }
+                if cut_short {
+                    out.partial_fields += 1;
+                } else if !out.incomplete {
+                    out.fields_inspected += 1;
                 }
             } else {
                 if !out.incomplete {
@@ -476,6 +518,43 @@ mod tests {
         .err()
         .unwrap();
         assert!(err.to_string().contains("`broken`"), "{err}");
+    }
+
+    #[test]
+    fn long_values_are_inspected_in_chunks_within_the_budget() {
+        use crate::envelope::{Envelope, Trigger};
+        let d = Detector::builtin().unwrap();
+        let field = |value: String| Field {
+            record: None,
+            path: "body".into(),
+            value,
+            is_key: false,
+        };
+        let env = |value: String| Envelope {
+            trigger: Trigger::Unknown,
+            fields: vec![field(value)],
+            records: Vec::new(),
+            violations: Vec::new(),
+            multi_value_headers: false,
+        };
+        // A payload across a chunk boundary is still seen (the chunks overlap).
+        let mut v = "a ".repeat(CHUNK / 2 - 10);
+        v.push_str("x; cat /etc/passwd ");
+        v.push_str(&"b ".repeat(CHUNKED_VALUE));
+        let ins = d.inspect(&env(v), Duration::from_secs(10));
+        assert!(!ins.incomplete);
+        assert!(
+            ins.hits.iter().any(|h| h.class == "command-injection"),
+            "{:?}",
+            ins.hits
+        );
+        // With no budget the last chunk is still inspected and the cut reported.
+        let mut v = "c ".repeat(CHUNKED_VALUE);
+        v.push_str("http://169.254.169.254/latest");
+        let ins = d.inspect(&env(v), Duration::ZERO);
+        assert!(ins.incomplete);
+        assert_eq!(ins.partial_fields, 1);
+        assert!(ins.hits.iter().any(|h| h.class == "ssrf"), "{:?}", ins.hits);
     }
 
     #[test]

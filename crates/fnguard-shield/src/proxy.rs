@@ -398,10 +398,21 @@ impl Shield {
         };
         let verdict = decide(&event, &env, &ins, &self.cfg);
         if let Some(why) = &verdict.fallback {
-            self.emitter.notice(
-                "warning",
-                &format!("request {id}: {why}; failing {:?}", self.cfg.fail),
+            let f = self.emitter.finding(
+                ShieldRule::InspectionIncomplete,
+                Severity::Medium,
+                format!("request {id}: {why}; failing {:?}", self.cfg.fail),
+                id,
+                json!({
+                    "request_id": id,
+                    "trigger": env.trigger,
+                    "values_inspected": ins.fields_inspected,
+                    "values": env.fields.len(),
+                    "long_values_inspected_at_start_and_end": ins.partial_fields,
+                    "fail": format!("{:?}", self.cfg.fail).to_ascii_lowercase(),
+                }),
             );
+            self.emitter.emit(&f);
         }
         if verdict.blocked.is_empty() && monitored.is_empty() {
             return None;

@@ -18,6 +18,7 @@ pub enum ShieldRule {
     OutboundConnection,
     CodeModified,
     Recycled,
+    InspectionIncomplete,
 }
 
 impl ShieldRule {
@@ -29,6 +30,7 @@ impl ShieldRule {
             ShieldRule::OutboundConnection => "FG954",
             ShieldRule::CodeModified => "FG955",
             ShieldRule::Recycled => "FG956",
+            ShieldRule::InspectionIncomplete => "FG957",
         }
     }
 
@@ -40,12 +42,13 @@ impl ShieldRule {
             ShieldRule::OutboundConnection => "outbound-connection-outside-allow-list",
             ShieldRule::CodeModified => "handler-code-modified",
             ShieldRule::Recycled => "environment-recycled",
+            ShieldRule::InspectionIncomplete => "inspection-incomplete",
         }
     }
 
     fn practice(self) -> u8 {
         match self {
-            ShieldRule::EventBlocked => 2,
+            ShieldRule::EventBlocked | ShieldRule::InspectionIncomplete => 2,
             ShieldRule::OutboundConnection => 7,
             _ => 9,
         }
@@ -59,6 +62,7 @@ impl ShieldRule {
             ShieldRule::OutboundConnection => "Add the destination to FNGUARD_ALLOW_HOSTS if it is expected; otherwise treat the environment as compromised.",
             ShieldRule::CodeModified => "The deployed code changed at run time: treat the environment as compromised and redeploy.",
             ShieldRule::Recycled => "None needed: the environment was recycled as configured (one cold start).",
+            ShieldRule::InspectionIncomplete => "The event's long values were inspected only at their start and end: raise FNGUARD_BUDGET_MS, lower FNGUARD_MAX_BODY_BYTES, or set FNGUARD_FAIL=closed to block such events.",
         }
     }
 }

@@ -45,9 +45,10 @@ pub fn decide(event: &Value, env: &Envelope, ins: &Inspection, cfg: &Config) -> 
     let mut fallback = None;
     if ins.incomplete {
         fallback = Some(format!(
-            "inspection budget spent after {} of {} values",
+            "inspection budget spent after {} of {} values; {} long value(s) after it inspected only at their start and end",
             ins.fields_inspected,
-            env.fields.len()
+            env.fields.len(),
+            ins.partial_fields
         ));
         if cfg.fail == FailMode::Closed {
             bad = vec![None];
