@@ -538,15 +538,14 @@ impl Walker<'_> {
         }
     }
 
-    /// A cookie's name as a key and its value (URL-decoded, as cookie parsers return it); a
-    /// cookie without `=` as it is.
+    /// A cookie's name as a key and its value; a cookie without `=` as it is.
     fn cookie(&mut self, path: &str, c: &str) {
         match c.split_once('=') {
             Some((name, value)) => {
+                // As sent: the inspection decodes URL encoding itself (invalid UTF-8 such as an
+                // overlong `%c0%af` would be lost to a lossy decode here).
                 self.key(None, path, name.trim());
-                let decoded =
-                    percent_encoding::percent_decode_str(value.trim()).decode_utf8_lossy();
-                self.push(None, format!("{path}.{}", name.trim()), &decoded);
+                self.push(None, format!("{path}.{}", name.trim()), value.trim());
             }
             None => self.push(None, path.to_string(), c),
         }
@@ -1056,7 +1055,7 @@ mod tests {
             "{v:?}"
         );
         assert!(
-            v.contains(&("cookies[0].theme".into(), "dark blue".into())),
+            v.contains(&("cookies[0].theme".into(), "dark%20blue".into())),
             "{v:?}"
         );
 

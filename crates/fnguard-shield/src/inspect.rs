@@ -319,12 +319,23 @@ impl Detector {
                 }
             } else {
                 let in_header = host_header(&field.path);
+                // A field named for a URL (`redirect_uri`, `webhook_url`, `callback`) is one the
+                // handler fetches or redirects to: its hosts are checked as strictly as a field
+                // the policy lists as reaching an HTTP client.
+                let mut sinks = sinks;
+                sinks.url |= !in_header && detect::net::url_like_name(last_segment(&field.path));
                 for f in detect::value_with(text, candidate.census, sinks, in_header) {
                     push(hits, f.rule, f.class, f.description, &f.excerpt);
                 }
             }
         }
     }
+}
+
+/// `Records[0].body.redirect_uri` → `redirect_uri`.
+fn last_segment(path: &str) -> &str {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    last.split('[').next().unwrap_or(last)
 }
 
 /// Headers that name hosts and origins in every request (`Host: 127.0.0.1:3000` in local
@@ -380,8 +391,34 @@ fn variants(value: &str) -> Vec<Variant<'_>> {
             });
         }
     }
-    if !census.has(Census::NOT_BASE64) {
-        let Some(bytes) = base64_value(value) else {
+    let whole = (!census.has(Census::NOT_BASE64))
+        .then(|| hex_value(value.trim()).or_else(|| base64_value(value)))
+        .flatten();
+    if whole.is_none() {
+        // Encoded tokens inside a longer value (`cursor=MTAgVU5J...`, a hex blob after a key):
+        // decoded, and what is text joins one more variant.
+        let (text, binary) = encoded_tokens(value);
+        if !text.is_empty() {
+            let census = Census::of(&text);
+            out.push(Variant {
+                text: std::borrow::Cow::Owned(text),
+                text_like: true,
+                census,
+                bomb: false,
+            });
+        }
+        if !binary.is_empty() {
+            out.push(Variant {
+                text: std::borrow::Cow::Owned(binary),
+                text_like: false,
+                census: Census::default(),
+                bomb: false,
+            });
+        }
+        return out;
+    }
+    {
+        let Some(bytes) = whole else {
             return out;
         };
         // Real compressed payloads inflate a few times over; a bomb is stopped at a ratio that
@@ -410,6 +447,17 @@ fn variants(value: &str) -> Vec<Variant<'_>> {
                     .has(Census::ENCODED | Census::NON_ASCII)
                     .then(|| detect::normalize::decoded(&s))
                     .flatten();
+                // One more layer: tokens encoded again inside the decoded text.
+                let (inner, _) = encoded_tokens(&s);
+                if !inner.is_empty() {
+                    let census = Census::of(&inner);
+                    out.push(Variant {
+                        text: std::borrow::Cow::Owned(inner),
+                        text_like: true,
+                        census,
+                        bomb: false,
+                    });
+                }
                 out.push(Variant {
                     text: std::borrow::Cow::Owned(s),
                     text_like: true,
@@ -452,6 +500,89 @@ fn variants(value: &str) -> Vec<Variant<'_>> {
         }
     }
     out
+}
+
+/// How many encoded tokens of one value are decoded.
+const MAX_TOKENS: usize = 8;
+
+/// Base64 (16+ characters) and hex (16+ digits, even) tokens of a value, decoded: the printable
+/// ones joined as text, the first bytes of the binary ones (serialization magic) as Latin-1.
+fn encoded_tokens(value: &str) -> (String, String) {
+    let mut text = String::new();
+    let mut binary = String::new();
+    let separators = |c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '=' | '&'
+                    | ','
+                    | ';'
+                    | ':'
+                    | '"'
+                    | '\''
+                    | '('
+                    | ')'
+                    | '<'
+                    | '>'
+                    | '['
+                    | ']'
+                    | '{'
+                    | '}'
+            )
+    };
+    let mut seen = 0;
+    for token in value.split(separators) {
+        if token.len() < 16 || seen == MAX_TOKENS {
+            continue;
+        }
+        let bytes = hex_value(token).or_else(|| {
+            let padded = token
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'-' | b'_'));
+            // Words and identifiers are valid base64 too; a digit or symbol says it is data.
+            let data = token
+                .bytes()
+                .any(|c| c.is_ascii_digit() || matches!(c, b'+' | b'/'));
+            (padded && data).then(|| base64_value(token)).flatten()
+        });
+        let Some(bytes) = bytes else { continue };
+        seen += 1;
+        match String::from_utf8(bytes) {
+            Ok(s) if printable(&s) => {
+                text.push_str(&s);
+                text.push('\n');
+            }
+            Ok(s) => binary.extend(s.chars().take(MAGIC_CHARS)),
+            Err(e) => binary.extend(e.as_bytes().iter().take(MAGIC_CHARS).map(|&b| b as char)),
+        }
+        binary.push('\n');
+    }
+    if binary.trim().is_empty() {
+        binary.clear();
+    }
+    (text, binary)
+}
+
+/// A value of hex digits from end to end, even and at least 16 long.
+fn hex_value(v: &str) -> Option<Vec<u8>> {
+    let b = v.as_bytes();
+    if b.len() < 16 || !b.len().is_multiple_of(2) || !b.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    // A number (an id, a timestamp) is not an encoding.
+    if b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => c - b'0',
+        b'a'..=b'f' => c - b'a' + 10,
+        _ => c - b'A' + 10,
+    };
+    Some(
+        b.chunks_exact(2)
+            .map(|p| (nibble(p[0]) << 4) | nibble(p[1]))
+            .collect(),
+    )
 }
 
 /// Text a person or program wrote: at most one character in ten is a control character other
@@ -583,6 +714,12 @@ mod tests {
         assert_eq!(v.last().unwrap().text, "../../etc/passwd");
         let v = variants("JyBPUiAnMSc9JzE7IC0tIGNvbW1lbnQ=");
         assert_eq!(v.last().unwrap().text, "' OR '1'='1; -- comment");
+        let v = variants("cursor=MTAgVU5JT04gU0VMRUNUIDE=");
+        assert!(v.iter().any(|v| v.text.contains("10 UNION SELECT 1")));
+        let v = variants("blob: 800263706f7369780a73797374656d0a");
+        assert!(v
+            .iter()
+            .any(|v| !v.text_like && v.text.contains("cposix\nsystem\n")));
         assert_eq!(variants("Hello, world").len(), 1);
     }
 }

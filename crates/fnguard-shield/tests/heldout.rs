@@ -179,3 +179,12 @@ fn round_two() {
     assert!(attacks >= 0.95, "attacks blocked {attacks:.3} < 0.95");
     assert!(benign <= 0.01, "benign blocked {benign:.4} > 0.01");
 }
+
+/// Round 3: written blind by another helper after the round-2 fixes, stressing payloads after
+/// a legitimate value, other engines and dialects, and benign text of other domains.
+#[test]
+fn round_three() {
+    let (attacks, benign) = evaluate("round 3", "round3-attacks.toml", "round3-benign.toml");
+    assert!(attacks >= 0.95, "attacks blocked {attacks:.3} < 0.95");
+    assert!(benign <= 0.01, "benign blocked {benign:.4} > 0.01");
+}

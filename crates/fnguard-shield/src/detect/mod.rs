@@ -168,6 +168,9 @@ pub fn value_with(v: &str, census: Census, sinks: Sinks, in_header: bool) -> Vec
     if census.has(Census::UNDERSCORE | Census::TEMPLATE | Census::PATH) {
         out.extend(prototype_text(v));
     }
+    if census.has(Census::TEMPLATE) {
+        out.extend(external_dtd(v));
+    }
     out
 }
 
@@ -186,6 +189,49 @@ pub fn key(k: &str, path: &str) -> Option<Found> {
             "a key that reaches the object prototype when merged",
             k,
             0,
+        )
+    })
+}
+
+/// A DOCTYPE whose external subset is fetched from a URL the document chooses
+/// (`<!DOCTYPE x SYSTEM "http://...">`, `PUBLIC "id" "file:///..."`): the parser reads it,
+/// an XXE and SSRF channel even without an internal subset. The W3C's own DTDs (XHTML, SVG)
+/// are the names of standard documents, not fetches an attacker steers.
+fn external_dtd(v: &str) -> Option<Found> {
+    let b = v.as_bytes();
+    let at = memchr::memmem::find_iter(b, b"<!")
+        .find(|&i| b.len() >= i + 9 && b[i + 2..i + 9].eq_ignore_ascii_case(b"DOCTYPE"))?;
+    let rest = &v[at + 9..];
+    let decl = &rest[..rest.find('>').unwrap_or(rest.len()).min(1024)];
+    let upper = decl.to_ascii_uppercase();
+    if !upper.contains("SYSTEM") && !upper.contains("PUBLIC") {
+        return None;
+    }
+    // The last quoted string of the external id is the system identifier (the URI).
+    let quoted: Vec<&str> = decl.split(['"', '\'']).skip(1).step_by(2).collect();
+    let uri = quoted.last()?.trim().to_ascii_lowercase();
+    let fetched = [
+        "http://",
+        "https://",
+        "ftp://",
+        "file:",
+        "jar:",
+        "netdoc:",
+        "gopher:",
+        "php://",
+        "expect://",
+        "data:",
+    ]
+    .iter()
+    .any(|s| uri.starts_with(s));
+    let standard = uri.starts_with("http://www.w3.org/") || uri.starts_with("https://www.w3.org/");
+    (fetched && !standard).then(|| {
+        Found::new(
+            "xml-external-dtd",
+            "xxe",
+            "a DOCTYPE that makes the XML parser fetch an external DTD",
+            v,
+            at,
         )
     })
 }
@@ -225,6 +271,15 @@ fn prototype_text(v: &str) -> Option<Found> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn external_dtds_are_xxe_except_the_w3c_ones() {
+        let hit = |v: &str| !value(v, Sinks::default(), false).is_empty();
+        assert!(hit("<?xml version=\"1.0\"?><!DOCTYPE invoice PUBLIC \"-//ACME//Invoice//EN\" \"http://198.51.100.7/invoice.dtd\"><invoice/>"));
+        assert!(hit("<!doctype r SYSTEM 'file:///etc/passwd'><r/>"));
+        assert!(!hit("<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\" \"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd\"><html/>"));
+        assert!(!hit("<!DOCTYPE html><html><body>hi</body></html>"));
+    }
 
     #[test]
     fn prototype_keys() {

@@ -78,6 +78,22 @@ fn v6_class(ip: Ipv6Addr) -> Class {
     }
 }
 
+/// Where the name of `name=` right before `at` starts, if a `=` is right before it.
+fn lower_key_start(b: &[u8], at: usize) -> Option<usize> {
+    if at == 0 || b[at - 1] != b'=' {
+        return None;
+    }
+    let mut k = at - 1;
+    while k > 0
+        && at - k < 40
+        && (b[k - 1].is_ascii_alphanumeric()
+            || matches!(b[k - 1], b'_' | b'-' | b'.' | b'[' | b']'))
+    {
+        k -= 1;
+    }
+    (k < at - 1).then_some(k)
+}
+
 /// `inet_aton`: one to four parts, each decimal, `0x` hex or `0`-prefixed octal; the last part
 /// fills the bytes left.
 pub fn parse_v4(host: &str) -> Option<Ipv4Addr> {
@@ -172,6 +188,19 @@ pub fn classify(host: &str) -> Option<Class> {
     Some(Class::Public)
 }
 
+/// A parameter or field name for a URL the handler fetches or redirects to.
+pub fn url_like_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    let n = n.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    [
+        "url", "uri", "href", "link", "webhook", "callback", "redirect", "return", "next", "dest",
+        "target", "endpoint", "feed", "proxy", "fetch", "src", "image", "avatar", "continue",
+        "goto",
+    ]
+    .iter()
+    .any(|k| n == *k || n.starts_with(k) || n.ends_with(k))
+}
+
 /// The host of an authority (`user@host:port`).
 fn host_of(authority: &str) -> &str {
     let hostport = authority.rsplit('@').next().unwrap_or(authority);
@@ -247,6 +276,10 @@ pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Fo
         let Some(class) = classify(host) else {
             continue;
         };
+        // `redirect_uri=http://...` inside the value: that parameter is fetched or followed.
+        let key_start = lower_key_start(b, scheme_start);
+        let strict =
+            strict || key_start.is_some_and(|k| url_like_name(&value[k..scheme_start - 1]));
         let whole = whole_is_url(scheme_start);
         let authority = &rest[..end];
         // Ports of what listens on loopback inside Lambda: the Runtime API, the AppConfig and
@@ -372,6 +405,8 @@ mod tests {
             "http://127.1/",
             "http://0177.0.0.1/",
             "http://169.254.169.254.nip.io/latest",
+            "next=http://127.0.0.1:8080/admin",
+            "a=1&avatar_url=ftp://10.0.0.5:21/etc/passwd",
             "see http://169.254.169.254/latest in the docs",
             "169.254.169.254",
             "127.0.0.1",

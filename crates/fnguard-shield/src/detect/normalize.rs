@@ -55,6 +55,22 @@ fn compatibility_fold(s: &str) -> Option<String> {
             }
             continue;
         }
+        // Slashes with no compatibility mapping that Windows' best-fit conversion and some
+        // path APIs still read as `/` and `\` (`..∕..∕etc∕passwd`).
+        let best_fit = match c {
+            '\u{2215}' | '\u{2044}' | '\u{29f8}' => Some('/'),
+            '\u{2216}' | '\u{29f5}' | '\u{29f9}' => Some('\\'),
+            _ => None,
+        };
+        if let Some(b) = best_fit {
+            let o = out.get_or_insert_with(|| {
+                let mut o = String::with_capacity(s.len());
+                o.push_str(&s[..at]);
+                o
+            });
+            o.push(b);
+            continue;
+        }
         compat.clear();
         canonical.clear();
         unicode_normalization::char::decompose_compatible(c, |d| compat.push(d));
@@ -251,6 +267,11 @@ mod tests {
         assert_eq!(decoded("%u0027%u003b").unwrap(), "';");
         assert_eq!(decoded("＜script＞ ＇ｏｒ").unwrap(), "<script> 'or");
         assert_eq!(decoded("&amp;lt;").unwrap(), "<");
+        assert_eq!(decoded("..∕..∕etc∕passwd").unwrap(), "../../etc/passwd");
+        assert_eq!(
+            decoded("..%u2216..%u2216win.ini").unwrap(),
+            "..\\..\\win.ini"
+        );
     }
 
     #[test]

@@ -85,6 +85,15 @@ pub fn detect(value: &str, strictness: Strictness) -> Option<Found> {
         let glued = at > 0 && b[at - 1].is_ascii_alphanumeric();
         let anywhere = text.first().is_some_and(|c| c.eq_ignore_ascii_case(&b'c'))
             || text.get(1) == Some(&b'.');
+        // The function's own directories appear in every stack trace: in text they are a
+        // mention; as the whole value (or in a field that reaches a file API) a target.
+        let lambda_dir = [b"/var/task".as_slice(), b"/var/runtime", b"/opt/extensions"]
+            .iter()
+            .any(|d| text.len() >= d.len() && text[..d.len()].eq_ignore_ascii_case(d));
+        let in_text = value.trim().contains(char::is_whitespace);
+        if lambda_dir && in_text && strictness != Strictness::Sink {
+            continue;
+        }
         if !glued || anywhere {
             return Some(found(at, "a system file by its absolute path"));
         }
@@ -189,6 +198,7 @@ mod tests {
             "https://www.example.com/a/b/../c",
             "see ../README.md",
             "one/../two",
+            "TypeError: x\n    at handler (/var/task/index.js:9:3)",
             "import x from '../../lib/x'",
             "const y = require('../../util')",
         ] {

@@ -167,6 +167,24 @@ const COMMAND_NAMES: &[&str] = &[
     "xxd",
     "zip",
     "zsh",
+    "del",
+    "erase",
+    "rd",
+    "rmdir",
+    "copy",
+    "move",
+    "ren",
+    "attrib",
+    "icacls",
+    "takeown",
+    "schtasks",
+    "sc",
+    "taskkill",
+    "findstr",
+    "start",
+    "wevtutil",
+    "vssadmin",
+    "bcdedit",
 ];
 
 /// For each first letter, the second letters (bit 26: none) command names have: most words
@@ -239,7 +257,9 @@ fn command(word: &str) -> Option<Shape> {
         | "whois" | "traceroute" | "tee" | "source" | "export" | "set" | "su" | "passwd" | "wc"
         | "sort" | "od" | "strings" | "file" | "stat" | "mount" | "ip" | "arp" | "route"
         | "iptables" | "systemctl" | "service" | "aws" | "java" | "mysql" | "psql" | "sqlite3"
-        | "git" | "nmap" => Shape::Args,
+        | "git" | "nmap" | "del" | "erase" | "rd" | "rmdir" | "copy" | "move" | "ren"
+        | "attrib" | "icacls" | "takeown" | "schtasks" | "sc" | "taskkill" | "findstr"
+        | "start" | "wevtutil" | "vssadmin" | "bcdedit" => Shape::Args,
         _ => return None,
     })
 }
@@ -248,7 +268,8 @@ fn command(word: &str) -> Option<Shape> {
 /// redirection or quote.
 fn shell_shaped(arg: &str) -> bool {
     let b = arg.as_bytes();
-    if b.is_empty() {
+    // `host = db.internal`: a configuration line assigns, it does not run `host`.
+    if b.is_empty() || b[0] == b'=' {
         return false;
     }
     if matches!(
@@ -663,6 +684,7 @@ mod tests {
             "a;$@cat /etc/passwd",
             "x; python3 -c 'import os'",
             "x & ping -n 5 127.0.0.1",
+            "file.txt\r\ndel /q /s C:\\inetpub\\wwwroot\\*",
         ] {
             assert!(hit(v), "missed: {v}");
         }
@@ -692,6 +714,7 @@ mod tests {
             "Hello\nls is short for list",
             "D'Angelo & Sons; est. 1952",
             "Fish & chips; echo of the sea",
+            "[database]\nhost = db.internal.example.com\nport = 5432",
         ] {
             assert!(
                 !hit(v),

@@ -641,7 +641,7 @@ fn anywhere(s: &[u8]) -> Option<(&'static str, usize)> {
         // The window ends a few hundred bytes on: a comment or string opened in it must not
         // make each window scan to the end of the value (quadratic on crafted input).
         let window_end = (from + WINDOW_BYTES).min(s.len());
-        let t = tokenize(&s[..window_end], from, 8, false);
+        let t = tokenize(&s[..window_end], from, 12, false);
         let first = t.iter().position(|t| t.start >= word_start).unwrap_or(0);
         if let Some(hit) = signals(s, &t, first) {
             return Some(hit);
@@ -695,7 +695,15 @@ fn signals(s: &[u8], t: &[Token], first: usize) -> Option<(&'static str, usize)>
                 } else {
                     1
                 };
-                if next(k) == Some(Tok::Word(Kw::Select)) {
+                // In prose ("the union select a new chair") what follows is words; a query
+                // selects columns: a literal, `*`, a call, `@@var`, or a list or FROM soon.
+                let columns = match next(k + 1) {
+                    Some(Tok::Num | Tok::Quote | Tok::Func(_) | Tok::Op | Tok::LParen) => true,
+                    Some(Tok::Word(Kw::Literal | Kw::True | Kw::Probe)) => true,
+                    _ => (k + 1..k + 7)
+                        .any(|j| next(j) == Some(Tok::Comma) || is_word(s, t, n + j, "from")),
+                };
+                if next(k) == Some(Tok::Word(Kw::Select)) && columns {
                     return Some(("UNION SELECT", tok.start));
                 }
             }
@@ -953,6 +961,7 @@ mod tests {
             "\"Great product\" -- Jane",
             "order by date, please",
             "Drop table tennis practice on Friday? I'd rather update the schedule.",
+            "Members of the union select a new chair every two years; voting closes Friday.",
             "2 or more items",
             "It's 'quoted' -- or not",
         ] {
