@@ -104,6 +104,18 @@ fn percent(s: &str) -> String {
     let mut out: Vec<u8> = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
+        // Copy the run up to the next `%` in one go.
+        match memchr::memchr(b'%', &b[i..]) {
+            Some(0) => {}
+            Some(p) => {
+                out.extend_from_slice(&b[i..i + p]);
+                i += p;
+            }
+            None => {
+                out.extend_from_slice(&b[i..]);
+                break;
+            }
+        }
         if b[i] == b'%' {
             if let Some(v) = hex_at(b, i + 1, 2) {
                 let v = v as u8;
