@@ -76,9 +76,21 @@ struct Token {
     start: usize,
 }
 
+/// `word` in lower case, on the stack (words over 48 bytes are no keyword).
+fn lowered<'b>(word: &str, buf: &'b mut [u8; 48]) -> Option<&'b str> {
+    let b = word.as_bytes();
+    let out = buf.get_mut(..b.len())?;
+    out.copy_from_slice(b);
+    out.make_ascii_lowercase();
+    std::str::from_utf8(out).ok()
+}
+
 fn keyword(word: &str) -> Tok {
-    let lower = word.to_ascii_lowercase();
-    match lower.as_str() {
+    let mut buf = [0u8; 48];
+    let Some(lower) = lowered(word, &mut buf) else {
+        return Tok::Word(Kw::Ident);
+    };
+    match lower {
         "and" | "or" | "xor" => Tok::Logic,
         "not" => Tok::Not,
         "like" | "rlike" | "regexp" | "in" | "is" | "between" | "sounds" | "glob" => Tok::Cmp,
@@ -119,7 +131,11 @@ fn keyword(word: &str) -> Tok {
 }
 
 fn function(name: &str) -> Fun {
-    match name.to_ascii_lowercase().as_str() {
+    let mut buf = [0u8; 48];
+    let Some(lower) = lowered(name, &mut buf) else {
+        return Fun::Any;
+    };
+    match lower {
         "sleep"
         | "pg_sleep"
         | "benchmark"
