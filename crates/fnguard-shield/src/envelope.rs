@@ -440,7 +440,8 @@ impl Walker<'_> {
                 return;
             }
             let text = String::from_utf8_lossy(&bytes).into_owned();
-            self.push(None, "body".into(), &text);
+            // The pairs are inspected one by one (decoded, as the application reads them);
+            // the raw text with `+` for spaces would only read as one long token.
             for pair in text.split('&') {
                 let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
                 let dec = |s: &str| {

@@ -188,3 +188,12 @@ fn round_three() {
     assert!(attacks >= 0.95, "attacks blocked {attacks:.3} < 0.95");
     assert!(benign <= 0.01, "benign blocked {benign:.4} > 0.01");
 }
+
+/// Round 4: written blind by a third helper after the round-3 fixes, as a penetration tester's
+/// tool would send its payloads, against hard benign text.
+#[test]
+fn round_four() {
+    let (attacks, benign) = evaluate("round 4", "round4-attacks.toml", "round4-benign.toml");
+    assert!(attacks >= 0.95, "attacks blocked {attacks:.3} < 0.95");
+    assert!(benign <= 0.01, "benign blocked {benign:.4} > 0.01");
+}

@@ -290,9 +290,11 @@ pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Fo
         // `localhost`, `127.0.0.1` and `0.0.0.0` are how developers write their own machine
         // (a dev server link pasted in chat); other spellings of loopback (`127.1`, `0`,
         // `[::ffff:127.0.0.1]`, decimal, a user-info prefix) are how filters are dodged.
-        let plain = ["localhost", "127.0.0.1", "0.0.0.0"]
-            .iter()
-            .any(|p| host.eq_ignore_ascii_case(p))
+        // Exactly as developers type it: `LOCALHOST` in capitals is a filter being dodged.
+        let plain = ["localhost", "127.0.0.1", "0.0.0.0"].contains(&host)
+            && value[scheme_start..sep]
+                .bytes()
+                .all(|c| !c.is_ascii_uppercase())
             && !authority.contains('@');
         let blocked = class == Class::Metadata
             || class >= Class::LinkLocal && (strict || lambda_port)
@@ -406,6 +408,7 @@ mod tests {
             "http://0177.0.0.1/",
             "http://169.254.169.254.nip.io/latest",
             "next=http://127.0.0.1:8080/admin",
+            "HTTP://LOCALHOST:8500/v1/agent/self",
             "a=1&avatar_url=ftp://10.0.0.5:21/etc/passwd",
             "see http://169.254.169.254/latest in the docs",
             "169.254.169.254",

@@ -91,7 +91,19 @@ pub fn detect(value: &str, strictness: Strictness) -> Option<Found> {
             .iter()
             .any(|d| text.len() >= d.len() && text[..d.len()].eq_ignore_ascii_case(d));
         let in_text = value.trim().contains(char::is_whitespace);
-        if lambda_dir && in_text && strictness != Strictness::Sink {
+        // In prose people ask about their own system's files (`where is /etc/hosts on
+        // macOS?`); only files that hold secrets count there.
+        let secret = [
+            b"/etc/shadow".as_slice(),
+            b"/etc/sudoers",
+            b"/proc/",
+            b"/root/.ssh",
+            b"/.ssh/id_",
+            b"/.aws/",
+        ]
+        .iter()
+        .any(|f| text.len() >= f.len() && text[..f.len()].eq_ignore_ascii_case(f));
+        if in_text && strictness != Strictness::Sink && (lambda_dir || !secret && !anywhere) {
             continue;
         }
         if !glued || anywhere {
@@ -199,6 +211,7 @@ mod tests {
             "see ../README.md",
             "one/../two",
             "TypeError: x\n    at handler (/var/task/index.js:9:3)",
+            "Where can I find the /etc/hosts file on macOS?",
             "import x from '../../lib/x'",
             "const y = require('../../util')",
         ] {

@@ -185,6 +185,20 @@ const COMMAND_NAMES: &[&str] = &[
     "wevtutil",
     "vssadmin",
     "bcdedit",
+    "cd",
+    "npm",
+    "npx",
+    "yarn",
+    "pip",
+    "pip3",
+    "docker",
+    "make",
+    "cargo",
+    "go",
+    "kubectl",
+    "terraform",
+    "mvn",
+    "gradle",
 ];
 
 /// For each first letter, the second letters (bit 26: none) command names have: most words
@@ -257,9 +271,12 @@ fn command(word: &str) -> Option<Shape> {
         | "whois" | "traceroute" | "tee" | "source" | "export" | "set" | "su" | "passwd" | "wc"
         | "sort" | "od" | "strings" | "file" | "stat" | "mount" | "ip" | "arp" | "route"
         | "iptables" | "systemctl" | "service" | "aws" | "java" | "mysql" | "psql" | "sqlite3"
-        | "git" | "nmap" | "del" | "erase" | "rd" | "rmdir" | "copy" | "move" | "ren"
-        | "attrib" | "icacls" | "takeown" | "schtasks" | "sc" | "taskkill" | "findstr"
-        | "start" | "wevtutil" | "vssadmin" | "bcdedit" => Shape::Args,
+        | "git" | "nmap" | "cd" | "npm" | "npx" | "yarn" | "pip" | "pip3" | "docker" | "make"
+        | "cargo" | "go" | "kubectl" | "terraform" | "mvn" | "gradle" | "del" | "erase" | "rd"
+        | "rmdir" | "copy" | "move" | "ren" | "attrib" | "icacls" | "takeown" | "schtasks"
+        | "sc" | "taskkill" | "findstr" | "start" | "wevtutil" | "vssadmin" | "bcdedit" => {
+            Shape::Args
+        }
         _ => return None,
     })
 }
@@ -431,6 +448,10 @@ fn word(s: &str, mut i: usize, buf: &mut String) -> (Option<()>, usize) {
         }
     }
     let start = i;
+    // `#` at the start of a word begins a comment: the command ends there.
+    if b.get(i) == Some(&b'#') {
+        return (None, i);
+    }
     if b.get(i) == Some(&b'{') {
         let close = b[i..].iter().take(WORD_CAP).position(|&x| x == b'}');
         if let Some(e) = close {
@@ -610,7 +631,32 @@ fn in_context(value: &str, quote: Option<u8>, strict: bool) -> Option<usize> {
             None => word(value, next, &mut arg).0.map(|_| arg.as_str()),
         };
         let fits = match (shape, arg) {
-            (Shape::Dangerous, None) => true,
+            // Alone, only a shell or interpreter does something (`| sh`); `exec`, `sudo` or
+            // `base64` with nothing after them are no-ops (and `exec()` defines a function).
+            (Shape::Dangerous, None) => {
+                let name = cmd.rsplit('/').next().unwrap_or(&cmd);
+                let base = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+                matches!(
+                    base,
+                    "sh" | "bash"
+                        | "zsh"
+                        | "dash"
+                        | "ksh"
+                        | "csh"
+                        | "tcsh"
+                        | "ash"
+                        | "busybox"
+                        | "python"
+                        | "perl"
+                        | "ruby"
+                        | "php"
+                        | "node"
+                        | "lua"
+                        | "powershell"
+                        | "pwsh"
+                        | "cmd"
+                ) && !value[next..].trim_start().starts_with('(')
+            }
             (Shape::Alone, None) => true,
             (_, Some(a)) => shell_shaped(a) || (shape == Shape::Alone && a.starts_with('-')),
             (Shape::Args, None) => false,
@@ -685,6 +731,7 @@ mod tests {
             "x; python3 -c 'import os'",
             "x & ping -n 5 127.0.0.1",
             "file.txt\r\ndel /q /s C:\\inetpub\\wwwroot\\*",
+            "; id #",
         ] {
             assert!(hit(v), "missed: {v}");
         }
@@ -715,6 +762,8 @@ mod tests {
             "D'Angelo & Sons; est. 1952",
             "Fish & chips; echo of the sea",
             "[database]\nhost = db.internal.example.com\nport = 5432",
+            "cd ~/projects/app && ls -la",
+            "/items/`exec()` in our codebase is the job executor",
         ] {
             assert!(
                 !hit(v),

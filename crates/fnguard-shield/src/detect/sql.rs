@@ -778,7 +778,55 @@ fn signals(s: &[u8], t: &[Token], first: usize) -> Option<(&'static str, usize)>
                         | "session_user"
                         | "schema"
                 );
-                if probe {
+                // In a query the call follows an operator, a quote or a keyword (`AND
+                // SLEEP(5)`, `'||pg_sleep(3)`), or is the whole value; `Sleep(5) in my loop`
+                // starts a sentence.
+                let in_query = match n.checked_sub(1).map(|p| t[p].tok) {
+                    Some(Tok::Word(Kw::Ident | Kw::Literal | Kw::True)) => {
+                        let prev = word_at(s, t[n - 1].start).to_ascii_lowercase();
+                        matches!(
+                            prev.as_str(),
+                            "then" | "else" | "when" | "case" | "if" | "exists" | "return"
+                        )
+                    }
+                    Some(_) => true,
+                    None => {
+                        let before = s[..tok.start]
+                            .iter()
+                            .rev()
+                            .find(|c| !c.is_ascii_whitespace());
+                        match before {
+                            Some(c) => matches!(
+                                c,
+                                b'\''
+                                    | b'"'
+                                    | b'('
+                                    | b')'
+                                    | b'='
+                                    | b','
+                                    | b';'
+                                    | b'+'
+                                    | b'-'
+                                    | b'*'
+                                    | b'|'
+                                    | b'&'
+                                    | b'<'
+                                    | b'>'
+                                    | b'`'
+                            ),
+                            None => t[n..]
+                                .iter()
+                                .rposition(|x| x.tok == Tok::RParen)
+                                .is_some_and(|r| {
+                                    matches!(
+                                        t.get(n + r + 1).map(|x| x.tok),
+                                        None | Some(Tok::Comment | Tok::Semi)
+                                    )
+                                }),
+                        }
+                    }
+                };
+                if probe && in_query {
                     return Some(("a time, file or error-based SQL probe", tok.start));
                 }
             }
@@ -978,6 +1026,8 @@ mod tests {
             "order by date, please",
             "Drop table tennis practice on Friday? I'd rather update the schedule.",
             "Members of the union select a new chair every two years; voting closes Friday.",
+            "Sleep(5) in my Arduino loop is blocking the button reads",
+            "/items/Sleep(5) in my Arduino loop",
             "2 or more items",
             "It's 'quoted' -- or not",
         ] {
