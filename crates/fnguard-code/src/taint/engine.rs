@@ -1451,6 +1451,39 @@ impl<'c> Analyzer<'c> {
         for t in &kwargs {
             result = Taint::merge(result, strip_secret(t));
         }
+        // What a call returns is still the event field for a parser or a getter
+        // (`json.loads(event["body"])["x"]` is `body.x`); after any other call
+        // (`urlparse(event["url"]).path`) a member of the result is not a field of the event.
+        {
+            let method = callee.rsplit('.').next().unwrap_or("");
+            let getter = method.len() > 3
+                && method.starts_with("get")
+                && method[3..].starts_with(|ch: char| ch.is_ascii_uppercase())
+                && c.args.is_empty();
+            let keeps = getter
+                || matches!(
+                    method,
+                    "loads"
+                        | "parse"
+                        | "get"
+                        | "__getitem__"
+                        | "getOrDefault"
+                        | "pop"
+                        | "getString"
+                        | "b64decode"
+                        | "unquote"
+                        | "unquote_plus"
+                        | "decodeURIComponent"
+                        | "readValue"
+                        | "fromJson"
+                        | "Unmarshal"
+                );
+            if !keeps {
+                if let Some(t) = result.as_mut() {
+                    t.projection = false;
+                }
+            }
+        }
         // Local functions (and functions of local modules) are analysed with the taint of their
         // arguments: what they return, and the sinks they reach. A container handed to one may
         // be changed there.
