@@ -197,3 +197,12 @@ fn round_four() {
     assert!(attacks >= 0.95, "attacks blocked {attacks:.3} < 0.95");
     assert!(benign <= 0.01, "benign blocked {benign:.4} > 0.01");
 }
+
+/// Round 5: written blind by a fourth helper after the round-4 fixes: the shortest working
+/// probe of each class first, then evasions, against hard benign text.
+#[test]
+fn round_five() {
+    let (attacks, benign) = evaluate("round 5", "round5-attacks.toml", "round5-benign.toml");
+    assert!(attacks >= 0.95, "attacks blocked {attacks:.3} < 0.95");
+    assert!(benign <= 0.01, "benign blocked {benign:.4} > 0.01");
+}

@@ -10,8 +10,11 @@ use super::{Found, Strictness};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Sep {
-    /// `;`, `|`, `&&`, `||`, `$(`, `<(`: nothing else starts a command there.
+    /// `;`, `|`, `&&`, `||`, `<(`: nothing else starts a command there.
     Hard,
+    /// `$(` (and backticks inside double quotes): a command whose output replaces it, with
+    /// any arguments (`$(printenv AWS_SECRET_ACCESS_KEY)`).
+    Substitution,
     /// A single `&` (also the word "and" in prose) or a newline (multi-line text): only
     /// commands that are not English words, or arguments no prose has, count.
     Soft,
@@ -357,9 +360,15 @@ fn separators(
                 q = None;
             } else if open == b'"' && c == b'\\' {
                 i += 1;
+            } else if open == b'"' && c == b'`' && b.get(i + 1) == Some(&b'`') {
+                // A Markdown fence, never a substitution.
+                while i < b.len() && b[i] == b'`' {
+                    i += 1;
+                }
+                continue;
             } else if open == b'"' && (c == b'`' || c == b'$' && b.get(i + 1) == Some(&b'(')) {
                 let len = if c == b'`' { 1 } else { 2 };
-                if let Some(hit) = each(Sep::Hard, i, i + len) {
+                if let Some(hit) = each(Sep::Substitution, i, i + len) {
                     return Some(hit);
                 }
                 i += len;
@@ -389,7 +398,9 @@ fn separators(
             b'&' => (Sep::Soft, 1),
             b'\n' if fenced => (Sep::Markdown, 1),
             b'\n' => (Sep::Newline, 1),
-            b'$' if b.get(i + 1) == Some(&b'(') && b.get(i + 2) != Some(&b'(') => (Sep::Hard, 2),
+            b'$' if b.get(i + 1) == Some(&b'(') && b.get(i + 2) != Some(&b'(') => {
+                (Sep::Substitution, 2)
+            }
             b'<' | b'>' if b.get(i + 1) == Some(&b'(') => (Sep::Hard, 2),
             b'`' => {
                 if b.get(i + 1) == Some(&b'`') {
@@ -587,7 +598,7 @@ fn in_context(value: &str, quote: Option<u8>, strict: bool) -> Option<usize> {
         {
             let plain = &value[start..start + plain_len];
             let strict_hit = strict
-                && sep == Sep::Hard
+                && matches!(sep, Sep::Hard | Sep::Substitution)
                 && plain
                     .bytes()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'/' | b'.'));
@@ -618,7 +629,7 @@ fn in_context(value: &str, quote: Option<u8>, strict: bool) -> Option<usize> {
             let plain = cmd
                 .bytes()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'/' | b'.'));
-            if strict && sep == Sep::Hard && plain {
+            if strict && matches!(sep, Sep::Hard | Sep::Substitution) && plain {
                 return Some(at);
             }
             return None;
@@ -668,8 +679,10 @@ fn in_context(value: &str, quote: Option<u8>, strict: bool) -> Option<usize> {
         let unmistakable = arg.is_some_and(|a| a.starts_with(['-', '/', '$']) || a.contains('/'));
         let dangerous_shape =
             shape == Shape::Dangerous && arg.is_some_and(shell_shaped) || glob_path;
+        let fits = fits || sep == Sep::Substitution && shape != Shape::Dangerous;
         let counts = fits
             && match sep {
+                Sep::Substitution => true,
                 Sep::Hard if command_line => dangerous_shape,
                 Sep::Hard => true,
                 Sep::Soft => {
@@ -732,6 +745,7 @@ mod tests {
             "x & ping -n 5 127.0.0.1",
             "file.txt\r\ndel /q /s C:\\inetpub\\wwwroot\\*",
             "; id #",
+            "$(printenv AWS_SECRET_ACCESS_KEY)",
         ] {
             assert!(hit(v), "missed: {v}");
         }
@@ -763,6 +777,7 @@ mod tests {
             "Fish & chips; echo of the sea",
             "[database]\nhost = db.internal.example.com\nport = 5432",
             "cd ~/projects/app && ls -la",
+            "```python\nprint(\"hello, world\")\n```",
             "/items/`exec()` in our codebase is the job executor",
         ] {
             assert!(
