@@ -66,6 +66,7 @@ fn main() {
         ("&amp;", "&amp;".repeat(size / 5)),
         ("a-acute", "a\u{301}".repeat(size / 3)),
         ("http", "http://".repeat(size / 7)),
+        ("loopback", "http://127.0.0.1/ ".repeat(size / 18)),
         ("amp", "&".repeat(size)),
         ("semi", ";".repeat(size)),
         ("subst", "$(".repeat(size / 2)),
