@@ -5,6 +5,8 @@
 //! `cargo run --release -p fnguard-shield --example adversarial [MB]`. A measurement, not a
 //! test: the target is ≤ 10 ms per MB on the machine that runs the extension.
 
+mod common;
+
 use base64::Engine;
 use fnguard_shield::envelope::{decode, Limits};
 use fnguard_shield::inspect::Detector;
@@ -106,56 +108,7 @@ fn shapes(size: usize) -> Vec<(String, String)> {
             format!("{opener}{}", repeat_to("a ", size - opener.len())),
         ));
     }
-    // Fragments of every attack class in a random order.
-    const TOKENS: &[&str] = &[
-        "' or ",
-        "union sel",
-        "<scr",
-        "${jnd",
-        "{{7*",
-        "../",
-        "%2e%2e",
-        "; cat ",
-        "|| ",
-        "$(",
-        "`",
-        "169.254.",
-        "<!ENT",
-        "rO0A",
-        "__proto__",
-        "javascript:",
-        "onerror=",
-        "eval(",
-        "exec(",
-        "/etc/pa",
-        "file://",
-        "\\x",
-        "sleep(",
-        "waitfor ",
-        "<?xml",
-        "\"--",
-        "#{",
-        "<%=",
-        "*/",
-        "/*",
-        "0x7f",
-        "-- ",
-        "#",
-        "'",
-        "\"",
-        "(",
-        "&#",
-        "%u",
-    ];
-    let mut mixed = String::new();
-    let mut seed: u64 = 12345;
-    while mixed.len() < size {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        mixed.push_str(TOKENS[((seed >> 33) % TOKENS.len() as u64) as usize]);
-        mixed.push((b'a' + ((seed >> 40) % 26) as u8) as char);
-    }
+    let mixed = common::attack_fragments(size, 12345);
     out.push(("attack fragments mixed".into(), mixed));
     // Layers: encoded three times over.
     let mut layered = repeat_to("' or 1=1 -- ", size / 9);

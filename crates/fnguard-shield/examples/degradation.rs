@@ -4,6 +4,8 @@
 //! `cargo run --release -p fnguard-shield --example degradation [N]`. A measurement, not a test:
 //! compare the ratio, not the absolute times.
 
+mod common;
+
 use fnguard_shield::envelope::{decode, Limits};
 use fnguard_shield::inspect::Detector;
 use std::time::{Duration, Instant};
@@ -27,48 +29,7 @@ fn median(d: &Detector, event: &serde_json::Value, runs: usize) -> Duration {
 }
 
 fn crafted(seed: u64) -> serde_json::Value {
-    const TOKENS: &[&str] = &[
-        "' or ",
-        "union sel",
-        "<scr",
-        "${jnd",
-        "{{7*",
-        "../",
-        "%2e%2e",
-        "; cat ",
-        "|| ",
-        "$(",
-        "`",
-        "169.254.",
-        "<!ENT",
-        "rO0A",
-        "__proto__",
-        "javascript:",
-        "onerror=",
-        "eval(",
-        "exec(",
-        "/etc/pa",
-        "file://",
-        "\\x",
-        "sleep(",
-        "waitfor ",
-        "<?xml",
-        "\"--",
-        "#{",
-        "<%=",
-        "*/",
-        "/*",
-        "0x7f",
-    ];
-    let mut s = String::new();
-    let mut x = seed;
-    while s.len() < 64 * 1024 {
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        s.push_str(TOKENS[((x >> 33) % TOKENS.len() as u64) as usize]);
-        s.push((b'a' + ((x >> 40) % 26) as u8) as char);
-    }
+    let s = common::attack_fragments(64 * 1024, seed);
     serde_json::json!({"version": "2.0", "rawPath": "/x", "body": s,
         "requestContext": {"http": {"method": "POST"}}, "headers": {"content-type": "text/plain"}})
 }

@@ -64,9 +64,8 @@ pub enum ShieldCommand {
 
 #[derive(Args, Debug)]
 pub struct ShieldPolicyArgs {
-    /// Files or directories to analyse.
-    #[arg(default_value = ".")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub load: crate::load::LoadArgs,
     /// Write the policy to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -74,21 +73,6 @@ pub struct ShieldPolicyArgs {
     /// handler's code was fully analysed, block otherwise].
     #[arg(long, value_enum)]
     pub rest: Option<RestMode>,
-    /// Configuration file [default: fnguard.toml, searched upward from the first PATH].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Stage for serverless variables and samconfig environments.
-    #[arg(long)]
-    pub stage: Option<String>,
-    /// Template parameter or serverless `param:` value (repeatable).
-    #[arg(long = "param", value_name = "KEY=VALUE")]
-    pub params: Vec<String>,
-    /// Glob of paths to skip (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// Hide the progress bar.
-    #[arg(long)]
-    pub no_progress: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -396,30 +380,14 @@ pub enum DbCommand {
 
 #[derive(Args, Debug)]
 pub struct MapArgs {
-    /// Files or directories to map.
-    #[arg(default_value = ".")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub load: crate::load::LoadArgs,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = MapFormat::Human)]
     pub format: MapFormat,
     /// Write the map to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Configuration file [default: fnguard.toml, searched upward from the first PATH].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Stage for serverless variables and samconfig environments.
-    #[arg(long)]
-    pub stage: Option<String>,
-    /// Template parameter or serverless `param:` value (repeatable).
-    #[arg(long = "param", value_name = "KEY=VALUE")]
-    pub params: Vec<String>,
-    /// Glob of paths to skip (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// Hide the progress bar.
-    #[arg(long)]
-    pub no_progress: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,6 +4,7 @@ mod config;
 mod deps;
 mod drift;
 mod iam;
+mod load;
 mod map;
 mod sbom;
 mod scan;

@@ -2,58 +2,24 @@
 
 use crate::cli::{MapArgs, MapFormat};
 use crate::config;
-use crate::scan::load_root;
 use anyhow::Result;
-use fnguard_ingest::LoadOptions;
-use std::path::{Path, PathBuf};
 
 pub fn run(args: MapArgs) -> Result<u8> {
-    let first = args
-        .paths
-        .first()
-        .cloned()
-        .unwrap_or_else(|| PathBuf::from("."));
-    let cfg_path = args.config.clone().or_else(|| config::find(&first));
-    let cfg = match &cfg_path {
-        Some(p) => config::load(p)?,
-        None => config::Config::default(),
+    let loaded = match crate::load::load(&args.load)? {
+        Ok(l) => l,
+        Err(code) => return Ok(code),
     };
-    let mut params = cfg.params.clone();
-    for p in &args.params {
-        let Some((k, v)) = p.split_once('=') else {
-            eprintln!("fnguard: --param takes KEY=VALUE, got `{p}`");
-            return Ok(2);
-        };
-        params.push((k.to_string(), v.to_string()));
-    }
-    let options = LoadOptions {
-        stage: args.stage.clone().or(cfg.stage.clone()),
-        region: cfg.region.clone(),
-        params,
-        max_file_bytes: 0,
-    };
+    let cfg = loaded.cfg;
     let mut graphs = Vec::new();
     let mut all_projects: Vec<fnguard_model::Project> = Vec::new();
-    for path in &args.paths {
-        if !path.exists() {
-            eprintln!("fnguard: {} does not exist", path.display());
-            return Ok(2);
-        }
-        let root = if path.is_file() {
-            path.parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| PathBuf::from("."))
-        } else {
-            path.clone()
-        };
-        let loaded = load_root(&root, path, &args.exclude, &options, args.no_progress, "");
-        for e in &loaded.errors {
+    for root in loaded.roots {
+        for e in &root.errors {
             eprintln!("fnguard: {e}");
         }
-        for p in &loaded.projects {
+        for p in &root.projects {
             graphs.push(fnguard_flow::build(p, &cfg.sensitive_words));
         }
-        all_projects.extend(loaded.projects);
+        all_projects.extend(root.projects);
     }
     if graphs.is_empty() {
         eprintln!("fnguard: no serverless project found");

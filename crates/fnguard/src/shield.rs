@@ -6,13 +6,9 @@
 //! blocking everywhere.
 
 use crate::cli::{RestMode, ShieldArgs, ShieldCommand, ShieldPolicyArgs};
-use crate::config;
-use crate::scan::load_root;
 use anyhow::{Context, Result};
-use fnguard_ingest::LoadOptions;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 pub fn run(args: ShieldArgs) -> Result<u8> {
     match args.command {
@@ -41,49 +37,17 @@ pub fn sink_class(rule: &str) -> Option<&'static str> {
 }
 
 fn policy(args: ShieldPolicyArgs) -> Result<u8> {
-    let first = args
-        .paths
-        .first()
-        .cloned()
-        .unwrap_or_else(|| PathBuf::from("."));
-    let cfg_path = args.config.clone().or_else(|| config::find(&first));
-    let cfg = match &cfg_path {
-        Some(p) => config::load(p)?,
-        None => config::Config::default(),
-    };
-    let mut params = cfg.params.clone();
-    for p in &args.params {
-        let Some((k, v)) = p.split_once('=') else {
-            eprintln!("fnguard: --param takes KEY=VALUE, got `{p}`");
-            return Ok(2);
-        };
-        params.push((k.to_string(), v.to_string()));
-    }
-    let options = LoadOptions {
-        stage: args.stage.clone().or(cfg.stage.clone()),
-        region: cfg.region.clone(),
-        params,
-        max_file_bytes: 0,
+    let loaded = match crate::load::load(&args.load)? {
+        Ok(l) => l,
+        Err(code) => return Ok(code),
     };
     let mut functions: Vec<Value> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
-    for path in &args.paths {
-        if !path.exists() {
-            eprintln!("fnguard: {} does not exist", path.display());
-            return Ok(2);
-        }
-        let root = if path.is_file() {
-            path.parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| PathBuf::from("."))
-        } else {
-            path.clone()
-        };
-        let loaded = load_root(&root, path, &args.exclude, &options, args.no_progress, "");
-        for e in loaded.errors.iter().chain(&loaded.code_notices) {
+    for root in &loaded.roots {
+        for e in root.errors.iter().chain(&root.code_notices) {
             eprintln!("fnguard: {e}");
         }
-        for project in &loaded.projects {
+        for project in &root.projects {
             for f in &project.functions {
                 let (entry, note) = function_policy(f, args.rest);
                 notes.extend(note);
