@@ -282,6 +282,13 @@ impl Detector {
                 excerpt: excerpt(excerpt_text),
             });
         };
+        // Once per field, not per variant. A field named for a URL (`redirect_uri`,
+        // `webhook_url`, `callback`) is one the handler fetches or redirects to: its hosts are
+        // checked as strictly as a field the policy lists as reaching an HTTP client.
+        let in_header = host_header(&field.path);
+        let mut sinks = sinks;
+        sinks.url |=
+            !field.is_key && !in_header && detect::net::url_like_name(last_segment(&field.path));
         for candidate in variants(&field.value) {
             if candidate.bomb {
                 push(
@@ -318,12 +325,6 @@ impl Detector {
                     push(hits, f.rule, f.class, f.description, &f.excerpt);
                 }
             } else {
-                let in_header = host_header(&field.path);
-                // A field named for a URL (`redirect_uri`, `webhook_url`, `callback`) is one the
-                // handler fetches or redirects to: its hosts are checked as strictly as a field
-                // the policy lists as reaching an HTTP client.
-                let mut sinks = sinks;
-                sinks.url |= !in_header && detect::net::url_like_name(last_segment(&field.path));
                 for f in detect::value_with(text, candidate.census, sinks, in_header) {
                     push(hits, f.rule, f.class, f.description, &f.excerpt);
                 }
