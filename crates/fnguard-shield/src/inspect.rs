@@ -93,6 +93,8 @@ struct Set {
     each: Vec<std::sync::OnceLock<Option<Regex>>>,
     patterns: Vec<String>,
     specs: Vec<RuleSpec>,
+    /// Literals the rules need: a value with none of them skips the automaton.
+    prefilter: crate::atoms::Prefilter,
 }
 
 impl Set {
@@ -129,11 +131,14 @@ impl Set {
             .iter()
             .map(|_| std::sync::OnceLock::new())
             .collect();
+        let raw: Vec<&str> = specs.iter().map(|s| s.pattern.as_str()).collect();
+        let prefilter = crate::atoms::Prefilter::new(&raw);
         Ok(Set {
             set,
             each,
             patterns,
             specs,
+            prefilter,
         })
     }
 }
@@ -196,12 +201,13 @@ impl Detector {
                 while !v.is_char_boundary(tail) {
                     tail += 1;
                 }
+                let mut reported = FieldHits::starting(&out.hits);
                 for part in [&v[..head], &v[tail..]] {
                     let cut = Field {
                         value: part.to_string(),
                         ..field.clone()
                     };
-                    self.match_field(set, cache, &cut, sinks(field), &mut out.hits);
+                    self.match_field(set, cache, &cut, sinks(field), &mut reported, &mut out.hits);
                 }
             } else if field.value.len() > CHUNKED_VALUE {
                 // A long value goes in overlapping chunks with the clock read between them:
@@ -210,6 +216,7 @@ impl Detector {
                 let v = &field.value;
                 let mut from = 0;
                 let mut cut_short = false;
+                let mut reported = FieldHits::starting(&out.hits);
                 while from < v.len() {
                     if !out.incomplete && from > 0 && start.elapsed() > budget {
                         out.incomplete = true;
@@ -224,7 +231,14 @@ impl Detector {
                         value: v[from..to].to_string(),
                         ..field.clone()
                     };
-                    self.match_field(set, cache, &chunk, sinks(field), &mut out.hits);
+                    self.match_field(
+                        set,
+                        cache,
+                        &chunk,
+                        sinks(field),
+                        &mut reported,
+                        &mut out.hits,
+                    );
                     if to >= v.len() || cut_short && from > 0 {
                         break;
                     }
@@ -243,7 +257,15 @@ impl Detector {
                 if !out.incomplete {
                     out.fields_inspected += 1;
                 }
-                self.match_field(set, cache, field, sinks(field), &mut out.hits);
+                let mut reported = FieldHits::starting(&out.hits);
+                self.match_field(
+                    set,
+                    cache,
+                    field,
+                    sinks(field),
+                    &mut reported,
+                    &mut out.hits,
+                );
             }
         }
         if start.elapsed() < SLOW_INSPECTION {
@@ -260,17 +282,16 @@ impl Detector {
         cache: &mut meta::Cache,
         field: &Field,
         sinks: Sinks,
+        reported: &mut FieldHits,
         hits: &mut Vec<Hit>,
     ) {
+        let from = reported.first_hit;
         let push = |hits: &mut Vec<Hit>,
                     rule: &str,
                     class: &str,
                     description: &str,
                     excerpt_text: &str| {
-            if hits
-                .iter()
-                .any(|h| h.rule == rule && h.path == field.path && h.record == field.record)
-            {
+            if hits[from..].iter().any(|h| h.rule == rule) {
                 return;
             }
             hits.push(Hit {
@@ -302,11 +323,13 @@ impl Detector {
             }
             let text: &str = &candidate.text;
             let mut matched = PatternSet::new(set.set.pattern_len());
-            set.set.which_overlapping_matches_with(
-                cache,
-                &Input::new(text.as_bytes()),
-                &mut matched,
-            );
+            if set.prefilter.any(text.as_bytes()) {
+                set.set.which_overlapping_matches_with(
+                    cache,
+                    &Input::new(text.as_bytes()),
+                    &mut matched,
+                );
+            }
             for i in matched.iter().map(|p| p.as_usize()) {
                 let spec = &set.specs[i];
                 let m = set.each[i]
@@ -325,10 +348,32 @@ impl Detector {
                     push(hits, f.rule, f.class, f.description, &f.excerpt);
                 }
             } else {
-                for f in detect::value_with(text, candidate.census, sinks, in_header) {
+                for f in detect::value_with(
+                    text,
+                    candidate.census,
+                    sinks,
+                    in_header,
+                    &mut reported.detectors,
+                ) {
                     push(hits, f.rule, f.class, f.description, &f.excerpt);
                 }
             }
+        }
+    }
+}
+
+/// What one field has been reported for so far, across its decoded forms and chunks: its hits
+/// start at `first_hit` (one per rule), and detectors that have reported it are not run again.
+struct FieldHits {
+    first_hit: usize,
+    detectors: detect::Reported,
+}
+
+impl FieldHits {
+    fn starting(hits: &[Hit]) -> FieldHits {
+        FieldHits {
+            first_hit: hits.len(),
+            detectors: detect::Reported::default(),
         }
     }
 }
@@ -434,6 +479,8 @@ fn variants(value: &str) -> Vec<Variant<'_>> {
                         census: Census::default(),
                         bomb: true,
                     });
+                    // The bomb decides the verdict; what it inflated to is not read.
+                    return out;
                 }
                 inflated
             }
@@ -511,31 +558,55 @@ const MAX_TOKENS: usize = 8;
 fn encoded_tokens(value: &str) -> (String, String) {
     let mut text = String::new();
     let mut binary = String::new();
-    let separators = |c: char| {
-        c.is_whitespace()
-            || matches!(
-                c,
-                '=' | '&'
-                    | ','
-                    | ';'
-                    | ':'
-                    | '"'
-                    | '\''
-                    | '('
-                    | ')'
-                    | '<'
-                    | '>'
-                    | '['
-                    | ']'
-                    | '{'
-                    | '}'
-            )
+    // Base64 and hex are ASCII: any other byte (and any ASCII separator) ends a token. A table
+    // lookup per byte, since most values hold no long token at all.
+    const SEPARATOR: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut c = 0;
+        while c < 256 {
+            let b = c as u8;
+            t[c] = b >= 0x80
+                || b.is_ascii_whitespace()
+                || b == 0x0b
+                || matches!(
+                    b,
+                    b'=' | b'&'
+                        | b','
+                        | b';'
+                        | b':'
+                        | b'"'
+                        | b'\''
+                        | b'('
+                        | b')'
+                        | b'<'
+                        | b'>'
+                        | b'['
+                        | b']'
+                        | b'{'
+                        | b'}'
+                );
+            c += 1;
+        }
+        t
     };
+    let bytes = value.as_bytes();
     let mut seen = 0;
-    for token in value.split(separators) {
-        if token.len() < 16 || seen == MAX_TOKENS {
+    let mut start = 0;
+    for end in 0..=bytes.len() {
+        if end < bytes.len() && !SEPARATOR[bytes[end] as usize] {
             continue;
         }
+        if seen == MAX_TOKENS {
+            break;
+        }
+        let from = std::mem::replace(&mut start, end + 1);
+        if end - from < 16 {
+            continue;
+        }
+        // Token bounds are ASCII bytes, so they are character boundaries.
+        let Some(token) = value.get(from..end) else {
+            continue;
+        };
         let bytes = hex_value(token).or_else(|| {
             let padded = token
                 .bytes()
@@ -635,6 +706,20 @@ fn excerpt(s: &str) -> String {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_builtin_rule_has_literals_to_prefilter_on() {
+        let d = Detector::builtin().unwrap();
+        for set in [&d.values, &d.keys] {
+            let unfiltered: Vec<&str> = set
+                .prefilter
+                .unfiltered()
+                .iter()
+                .map(|&i| set.specs[i].id.as_str())
+                .collect();
+            assert!(unfiltered.is_empty(), "rules without atoms: {unfiltered:?}");
+        }
+    }
 
     #[test]
     fn builtin_rules_compile() {

@@ -144,32 +144,77 @@ impl Census {
 /// is an HTTP header, where hosts and origins of local development (`Host: 127.0.0.1:3000`)
 /// are normal.
 pub fn value(v: &str, sinks: Sinks, in_header: bool) -> Vec<Found> {
-    value_with(v, Census::of(v), sinks, in_header)
+    value_with(v, Census::of(v), sinks, in_header, &mut Reported::default())
 }
 
-pub fn value_with(v: &str, census: Census, sinks: Sinks, in_header: bool) -> Vec<Found> {
+/// The detectors that have already reported a field. A field is reported at most once per
+/// detector, so a detector that has found something in one decoded form or chunk of a value
+/// does not read the others: on a value made of attacks, each detector stops at its first.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Reported(u8);
+
+impl Reported {
+    const SQL: u8 = 1;
+    const SHELL: u8 = 1 << 1;
+    const PATH: u8 = 1 << 2;
+    const NET: u8 = 1 << 3;
+    const TEMPLATE: u8 = 1 << 4;
+    const PROTOTYPE: u8 = 1 << 5;
+    const DTD: u8 = 1 << 6;
+
+    fn pending(self, detector: u8) -> bool {
+        self.0 & detector == 0
+    }
+
+    fn run(&mut self, detector: u8, out: &mut Vec<Found>, found: impl FnOnce() -> Option<Found>) {
+        if self.pending(detector) {
+            if let Some(f) = found() {
+                self.0 |= detector;
+                out.push(f);
+            }
+        }
+    }
+}
+
+pub fn value_with(
+    v: &str,
+    census: Census,
+    sinks: Sinks,
+    in_header: bool,
+    reported: &mut Reported,
+) -> Vec<Found> {
     let mut out = Vec::new();
     // A value of base64 characters only has no quote, space or parenthesis: no SQL.
     if census.has(Census::NOT_BASE64) || sinks.sql {
-        out.extend(sql::detect(v, Sinks::strictness(sinks.sql)));
+        reported.run(Reported::SQL, &mut out, || {
+            sql::detect(v, Sinks::strictness(sinks.sql))
+        });
     }
     if census.has(Census::SHELL | Census::PAREN) {
-        out.extend(shell::detect(v, Sinks::strictness(sinks.shell)));
+        reported.run(Reported::SHELL, &mut out, || {
+            shell::detect(v, Sinks::strictness(sinks.shell))
+        });
     }
     if census.has(Census::SLASH | Census::COLON) || census.has(Census::PATH) && v.contains("..") {
-        out.extend(path::detect(v, Sinks::strictness(sinks.path)));
+        reported.run(Reported::PATH, &mut out, || {
+            path::detect(v, Sinks::strictness(sinks.path))
+        });
     }
     if census.has(Census::PATH) {
-        out.extend(net::detect(v, Sinks::strictness(sinks.url), in_header));
+        reported.run(Reported::NET, &mut out, || {
+            net::detect(v, Sinks::strictness(sinks.url), in_header)
+        });
     }
     if census.has(Census::TEMPLATE | Census::SHELL) {
-        out.extend(template::detect(v, Sinks::strictness(sinks.code)));
+        reported.run(Reported::TEMPLATE, &mut out, || {
+            template::detect(v, Sinks::strictness(sinks.code))
+        });
     }
     if census.has(Census::UNDERSCORE | Census::TEMPLATE | Census::PATH) {
-        out.extend(prototype_text(v));
+        reported.run(Reported::PROTOTYPE, &mut out, || prototype_text(v));
     }
     if census.has(Census::TEMPLATE) {
-        out.extend(external_dtd(v));
+        reported.run(Reported::DTD, &mut out, || external_dtd(v));
     }
     out
 }

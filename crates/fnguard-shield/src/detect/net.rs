@@ -201,6 +201,32 @@ pub fn url_like_name(name: &str) -> bool {
     .any(|k| n == *k || n.starts_with(k) || n.ends_with(k))
 }
 
+/// Where the authority after `://` ends: at a path, query or fragment, whitespace or a quote.
+fn authority_end(rest: &str) -> usize {
+    let b = rest.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x80 {
+            if matches!(c, b'/' | b'?' | b'#' | b'\\' | b'"' | b'\'' | b'<' | b'>')
+                || c.is_ascii_whitespace()
+                || c == 0x0b
+            {
+                return i;
+            }
+            i += 1;
+        } else {
+            // Unicode spaces end it too (`http://127.0.0.1\u{3000}…`).
+            let ch = rest[i..].chars().next().unwrap_or(' ');
+            if ch.is_whitespace() {
+                return i;
+            }
+            i += ch.len_utf8();
+        }
+    }
+    b.len()
+}
+
 /// The host of an authority (`user@host:port`).
 fn host_of(authority: &str) -> &str {
     let hostport = authority.rsplit('@').next().unwrap_or(authority);
@@ -233,25 +259,22 @@ pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Fo
         {
             scheme_start -= 1;
         }
-        let scheme = value[scheme_start..sep].to_ascii_lowercase();
-        let scheme = scheme.as_str();
+        let scheme = &b[scheme_start..sep];
         if scheme.is_empty() {
             continue;
         }
-        if DANGEROUS_SCHEMES.contains(&scheme) && scheme != "ftp" && scheme != "sftp" {
+        let dangerous = DANGEROUS_SCHEMES
+            .iter()
+            .filter(|d| !matches!(**d, "ftp" | "sftp"))
+            .any(|d| d.as_bytes().eq_ignore_ascii_case(scheme));
+        if dangerous {
             return Some(found(
                 scheme_start,
                 "a URL scheme used to reach internal services (gopher, dict, ...)",
             ));
         }
         let rest = &value[from..];
-        let end = rest
-            .find(|c: char| {
-                matches!(c, '/' | '?' | '#' | '\\')
-                    || c.is_whitespace()
-                    || matches!(c, '"' | '\'' | '<' | '>')
-            })
-            .unwrap_or(rest.len());
+        let end = authority_end(rest);
         let host = host_of(&rest[..end]);
         // Only addresses and a few names can be internal: skip the rest without parsing.
         let maybe_internal = host.bytes().any(|c| c.is_ascii_digit() || c == b':')

@@ -228,7 +228,8 @@ fn command(word: &str) -> Option<Shape> {
     if word.len() > 48 {
         return None;
     }
-    let name = match memchr::memrchr2(b'/', b'\\', word.as_bytes()) {
+    // Words here are short: a plain loop beats a vectorised search's set-up.
+    let name = match word.bytes().rposition(|c| c == b'/' || c == b'\\') {
         Some(at) => &word[at + 1..],
         None => word,
     };

@@ -183,6 +183,27 @@ const OPENERS: &[(&str, &str)] = &[
     ("[[", "]]"),
 ];
 
+/// The opener (and its closer) that starts at `b[i]`, if any: most bytes open nothing, and
+/// the first byte picks the few openers worth comparing.
+fn opener_at(b: &[u8], i: usize) -> Option<(&'static str, &'static str)> {
+    let next = b.get(i + 1).copied();
+    let pair = match (b[i], next) {
+        (b'{', Some(b'{')) => ("{{", "}}"),
+        (b'{', Some(b'%')) => ("{%", "%}"),
+        (b'$', Some(b'{')) => ("${", "}"),
+        (b'#', Some(b'{')) => ("#{", "}"),
+        (b'*', Some(b'{')) => ("*{", "}"),
+        (b'@', Some(b'{')) => ("@{", "}"),
+        (b'<', Some(b'%')) => ("<%", "%>"),
+        (b'<', Some(b'#')) => ("<#", ">"),
+        (b'[', Some(b'[')) => ("[[", "]]"),
+        (b'#', Some(b's')) if b[i..].starts_with(b"#set(") => ("#set(", ")"),
+        _ => return None,
+    };
+    debug_assert!(OPENERS.contains(&pair));
+    Some(pair)
+}
+
 pub fn detect(value: &str, _strictness: Strictness) -> Option<Found> {
     if !value.contains(['{', '%', '#', '[']) {
         return None;
@@ -230,18 +251,14 @@ pub fn detect(value: &str, _strictness: Strictness) -> Option<Found> {
     let mut open: Option<(usize, usize, &str)> = None;
     let mut i = 0;
     while i < b.len() {
-        let may_open = matches!(b[i], b'{' | b'$' | b'#' | b'*' | b'@' | b'<' | b'[');
-        if let Some((o, c)) = OPENERS
-            .iter()
-            .filter(|(o, _)| may_open && o.as_bytes()[0] == b[i])
-            .find(|(o, _)| b[i..].starts_with(o.as_bytes()))
-        {
-            open = Some((i, i + o.len(), c));
+        let c = b[i];
+        if let Some((o, closer)) = opener_at(b, i) {
+            open = Some((i, i + o.len(), closer));
             i += o.len();
             continue;
         }
         if let Some((at, start, closer)) = open {
-            if b[i..].starts_with(closer.as_bytes()) {
+            if closer.as_bytes()[0] == c && b[i..].starts_with(closer.as_bytes()) {
                 let expr = &value[start..i];
                 if expr.len() <= 2048 {
                     if let Some(what) = dangerous(expr) {
@@ -312,6 +329,15 @@ mod tests {
         ] {
             assert!(!hit(v), "false positive: {v}");
         }
+    }
+
+    #[test]
+    fn every_opener_is_recognised() {
+        for (o, c) in OPENERS {
+            let text = format!("{o}x");
+            assert_eq!(opener_at(text.as_bytes(), 0), Some((*o, *c)), "{o}");
+        }
+        assert_eq!(opener_at(b"{x", 0), None);
     }
 
     #[test]
