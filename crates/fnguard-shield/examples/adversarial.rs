@@ -224,8 +224,9 @@ fn main() {
         return;
     }
     let median = rows[rows.len() / 2].0;
+    let over = rows.iter().filter(|r| r.0 > 10.0).count();
     println!(
-        "{} shapes; worst {:.2} ms/MB, median {median:.2} ms/MB",
+        "{} shapes; worst {:.2} ms/MB, median {median:.2} ms/MB, {over} above 10 ms/MB",
         rows.len(),
         rows[0].0
     );
