@@ -1,5 +1,7 @@
 //! Renderers. Each format lives in its own module and only turns findings into text.
 
+mod github;
+mod gitlab;
 mod html;
 mod human;
 mod json;
@@ -7,6 +9,8 @@ mod junit;
 mod markdown;
 mod sarif;
 
+pub use github::render_github;
+pub use gitlab::render_gitlab;
 pub use html::render_html;
 pub use human::{render_human, HumanOptions};
 pub use json::{json_schema, render_json, JsonReport};

@@ -2,6 +2,7 @@
 
 #[macro_use]
 mod macros;
+pub mod baseline;
 mod context;
 pub mod drift;
 mod engine;

@@ -459,6 +459,8 @@ impl Output<'_> {
             OutputFormat::Sarif => fnguard_report::render_sarif(&report),
             OutputFormat::Junit => fnguard_report::render_junit(&report),
             OutputFormat::Markdown => fnguard_report::render_markdown(&report),
+            OutputFormat::Github => fnguard_report::render_github(&report),
+            OutputFormat::Gitlab => fnguard_report::render_gitlab(&report),
         };
         match &self.output {
             Some(path) => std::fs::write(path, &text)

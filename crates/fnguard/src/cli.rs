@@ -104,6 +104,10 @@ pub enum OutputFormat {
     Sarif,
     Junit,
     Markdown,
+    /// GitHub Actions workflow annotations.
+    Github,
+    /// GitLab Code Quality JSON.
+    Gitlab,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,7 +143,7 @@ pub enum ColorChoice {
     Never,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 pub struct ScanArgs {
     /// Files or directories to scan.
     #[arg(default_value = ".")]
@@ -204,6 +208,16 @@ pub struct ScanArgs {
     /// Evaluate date-dependent rules as of this date (YYYY-MM-DD) instead of today.
     #[arg(long, value_name = "DATE", hide = true, env = "FNGUARD_TODAY")]
     pub today: Option<String>,
+    /// Report only findings that are not in this baseline (written by --create-baseline).
+    #[arg(long, value_name = "FILE", conflicts_with = "create_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Write the current findings to FILE as a baseline (they are still reported).
+    #[arg(long, value_name = "FILE")]
+    pub create_baseline: Option<PathBuf>,
+    /// Report only findings introduced since this git ref (the same paths are scanned at the
+    /// ref in a temporary worktree).
+    #[arg(long, value_name = "REF")]
+    pub diff_base: Option<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

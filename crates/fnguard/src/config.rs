@@ -29,6 +29,8 @@ pub struct Config {
     /// `[wallet] account_concurrency` (default 1000) and `max_usd_per_hour` (default 100).
     pub account_concurrency: Option<u64>,
     pub max_usd_per_hour: Option<f64>,
+    /// `[[ignore]]`: findings hidden with a reason until a date.
+    pub ignores: Vec<fnguard_rules::baseline::Ignore>,
 }
 
 /// The nearest `fnguard.toml` at or above `start`.
@@ -83,7 +85,7 @@ pub fn load(path: &Path) -> Result<Config> {
     for key in doc.keys() {
         if !matches!(
             key.as_str(),
-            "rules" | "scan" | "wallet" | "data" | "iam" | "deps" | "code"
+            "rules" | "scan" | "wallet" | "data" | "iam" | "deps" | "code" | "ignore"
         ) {
             c.warnings.push(format!(
                 "{}: unknown section `{key}` ignored",
@@ -144,6 +146,7 @@ pub fn load(path: &Path) -> Result<Config> {
             c.taint_catalog = Some(path.parent().unwrap_or(Path::new(".")).join(cat));
         }
     }
+    c.ignores = ignores(&doc, &text, path, &mut c.warnings)?;
     if let Some(deps) = doc.get("deps") {
         c.trusted_layer_accounts = strings(
             deps.get("trusted_layer_accounts"),
@@ -205,4 +208,74 @@ pub fn load(path: &Path) -> Result<Config> {
         }
     }
     Ok(c)
+}
+
+/// `[[ignore]]` entries, each with the line of its header.
+fn ignores(
+    doc: &toml::Table,
+    text: &str,
+    path: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<fnguard_rules::baseline::Ignore>> {
+    let entries = match doc.get("ignore") {
+        None => return Ok(Vec::new()),
+        Some(toml::Value::Array(a)) => a.clone(),
+        Some(_) => bail!(
+            "{}: `ignore` must be a list of tables ([[ignore]])",
+            path.display()
+        ),
+    };
+    let headers: Vec<u32> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            let l = l.trim();
+            l.starts_with("[[")
+                && l.trim_start_matches('[').trim_start().starts_with("ignore")
+                && l.trim_start_matches('[').trim_start()["ignore".len()..]
+                    .trim_start()
+                    .starts_with(']')
+        })
+        .map(|(n, _)| n as u32 + 1)
+        .collect();
+    let file = path.display().to_string();
+    let mut out = Vec::new();
+    for (n, e) in entries.iter().enumerate() {
+        let line = headers.get(n).copied().unwrap_or(1);
+        let origin = format!("{file}:{line}");
+        let field = |k: &str| e.get(k).and_then(toml::Value::as_str).map(str::to_string);
+        let Some(rule) = field("rule") else {
+            bail!("{origin}: [[ignore]] needs `rule` (an id such as FG201 or a rule name)");
+        };
+        let Some(reason) = field("reason").filter(|r| !r.trim().is_empty()) else {
+            bail!("{origin}: ignoring {rule} needs a `reason`");
+        };
+        let expires = match e.get("expires") {
+            None => {
+                warnings.push(format!(
+                    "{origin}: {rule} is ignored with no `expires` date; it will never be reviewed"
+                ));
+                None
+            }
+            Some(v) => {
+                let text = match v {
+                    toml::Value::Datetime(d) => d.to_string(),
+                    other => other.as_str().unwrap_or_default().to_string(),
+                };
+                Some(crate::scan::parse_date(&text).with_context(|| {
+                    format!("{origin}: `expires` must be a date (YYYY-MM-DD), got `{text}`")
+                })?)
+            }
+        };
+        out.push(fnguard_rules::baseline::Ignore {
+            rule,
+            path: field("path"),
+            function: field("function"),
+            reason,
+            expires,
+            file: file.clone(),
+            line,
+        });
+    }
+    Ok(out)
 }

@@ -1,3 +1,4 @@
+mod adopt;
 mod aws;
 mod cli;
 mod config;

@@ -13,7 +13,27 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub fn run(args: ScanArgs) -> Result<u8> {
+/// What a scan found before it is reported: the loaded projects, their findings after inline
+/// suppressions, and every input problem.
+pub struct Collected {
+    pub projects: Vec<Project>,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<ScanError>,
+    pub cfg: config::Config,
+    pub cfg_path: Option<PathBuf>,
+    pub today: (i32, u32, u32),
+    roots: Vec<(PathBuf, String)>,
+    multi_root: bool,
+    candidates_total: usize,
+    files_seen: usize,
+    unrecognised: Vec<String>,
+    /// Kept until the report is written: it reads source lines from them.
+    _synthesized: Vec<tempfile::TempDir>,
+}
+
+/// Configuration → discovery → loading → analyses → rules → inline suppressions. `Err(code)`
+/// when the scan cannot start (the message is printed).
+pub fn collect(args: &ScanArgs) -> Result<std::result::Result<Collected, u8>> {
     let first = args
         .paths
         .first()
@@ -22,7 +42,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     for p in &args.paths {
         if !p.exists() {
             eprintln!("fnguard: {} does not exist", p.display());
-            return Ok(2);
+            return Ok(Err(2));
         }
     }
     let cfg_path = args.config.clone().or_else(|| config::find(&first));
@@ -40,14 +60,14 @@ pub fn run(args: ScanArgs) -> Result<u8> {
             fnguard_code::taint::install_user_catalog(&path.display().to_string(), &text)
         {
             eprintln!("fnguard: {e}");
-            return Ok(2);
+            return Ok(Err(2));
         }
     }
     let mut params = cfg.params.clone();
     for p in &args.params {
         let Some((k, v)) = p.split_once('=') else {
             eprintln!("fnguard: --param takes KEY=VALUE, got `{p}`");
-            return Ok(2);
+            return Ok(Err(2));
         };
         params.push((k.to_string(), v.to_string()));
     }
@@ -58,7 +78,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         max_file_bytes: args.max_file_size.saturating_mul(1024 * 1024),
     };
     let Some(selection) = selection(&cfg, &args.select, &args.ignore) else {
-        return Ok(2);
+        return Ok(Err(2));
     };
     let today = match &args.today {
         Some(d) => {
@@ -98,7 +118,6 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         };
         jobs.push((root, path.clone(), prefix));
     }
-    // Kept until the report is written: it reads source lines from them.
     let mut synthesized: Vec<tempfile::TempDir> = Vec::new();
     if args.synth {
         for (root, path, prefix) in jobs.clone() {
@@ -177,7 +196,72 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         ));
     }
     let findings = outcome.kept;
+    Ok(Ok(Collected {
+        projects,
+        findings,
+        errors,
+        cfg,
+        cfg_path,
+        today,
+        roots,
+        multi_root,
+        candidates_total,
+        files_seen,
+        unrecognised,
+        _synthesized: synthesized,
+    }))
+}
 
+pub fn run(args: ScanArgs) -> Result<u8> {
+    let collected = match collect(&args)? {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let Collected {
+        projects,
+        findings,
+        mut errors,
+        cfg,
+        cfg_path,
+        today,
+        roots,
+        multi_root,
+        candidates_total,
+        files_seen,
+        unrecognised,
+        _synthesized,
+    } = collected;
+    let findings = match crate::adopt::narrow(
+        &args,
+        findings,
+        &cfg,
+        cfg_path.as_deref(),
+        today,
+        &mut errors,
+    )? {
+        Ok(f) => f,
+        Err(code) => return Ok(code),
+    };
+
+    // Annotations and Code Quality issues are placed by paths from the repository root (where
+    // CI runs): a single scanned directory's findings are given from the working directory.
+    let mut findings = findings;
+    if matches!(args.format, OutputFormat::Github | OutputFormat::Gitlab) && !multi_root {
+        if let Some((root, _)) = roots.first() {
+            let root = root.display().to_string();
+            let root = root.trim_end_matches('/');
+            if !root.is_empty() && root != "." {
+                for f in &mut findings {
+                    f.location.file = format!("{root}/{}", f.location.file);
+                }
+                for e in &mut errors {
+                    if !e.file.starts_with('/') && !e.file.is_empty() {
+                        e.file = format!("{root}/{}", e.file);
+                    }
+                }
+            }
+        }
+    }
     let summaries: Vec<ProjectSummary> = projects
         .iter()
         .map(|p| ProjectSummary {
@@ -220,6 +304,8 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         OutputFormat::Sarif => fnguard_report::render_sarif(&report),
         OutputFormat::Junit => fnguard_report::render_junit(&report),
         OutputFormat::Markdown => fnguard_report::render_markdown(&report),
+        OutputFormat::Github => fnguard_report::render_github(&report),
+        OutputFormat::Gitlab => fnguard_report::render_gitlab(&report),
     };
     match &args.output {
         Some(path) => std::fs::write(path, &text)
@@ -260,6 +346,10 @@ pub fn run(args: ScanArgs) -> Result<u8> {
             if projects.len() == 1 { "" } else { "s" }
         );
         return Ok(2);
+    }
+    if args.create_baseline.is_some() {
+        // Writing a baseline adopts what is there: not a failure.
+        return Ok(0);
     }
     let fail_on = match (args.fail_on, args.format) {
         (Some(f), _) => f,

@@ -1170,3 +1170,53 @@ resource "aws_lambda_function" "fn" {
     let needed = &json["functions"][0]["needed_actions"];
     assert_eq!(needed, &serde_json::json!(["sqs:SendMessage"]), "{json}");
 }
+
+#[test]
+fn github_annotations_point_at_the_line_to_edit() {
+    // From the repository root, as CI runs it: annotations carry repository paths.
+    let out = fnguard()
+        .current_dir(workspace())
+        .args(["scan", "--format", "github", "examples/sam-shop"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    insta::assert_snapshot!("github_sam_shop", text);
+    for line in text.lines().filter(|l| l.starts_with("::")) {
+        let (command, rest) = line[2..].split_once(' ').unwrap();
+        assert!(matches!(command, "error" | "warning" | "notice"), "{line}");
+        let (props, message) = rest.split_once("::").unwrap();
+        assert!(props.starts_with("file="), "{line}");
+        assert!(!message.contains('\n') && !message.is_empty(), "{line}");
+        // Property values never carry a bare delimiter.
+        for p in props.split(',') {
+            let (_, v) = p.split_once('=').unwrap();
+            assert!(!v.contains(':'), "{line}");
+        }
+    }
+}
+
+#[test]
+fn gitlab_code_quality_issues_have_the_fields_gitlab_reads() {
+    let (code, v) = json_of(&[
+        "scan",
+        "--format",
+        "gitlab",
+        examples().join("sam-shop").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    let issues = v.as_array().unwrap();
+    assert!(!issues.is_empty());
+    let mut fingerprints = std::collections::HashSet::new();
+    for i in issues {
+        assert!(i["description"].as_str().is_some_and(|d| !d.is_empty()));
+        assert!(i["check_name"].as_str().unwrap().starts_with("FG"));
+        assert!(matches!(
+            i["severity"].as_str().unwrap(),
+            "info" | "minor" | "major" | "critical" | "blocker"
+        ));
+        assert!(i["location"]["path"].as_str().is_some());
+        assert!(i["location"]["lines"]["begin"].as_u64().unwrap() >= 1);
+        assert!(fingerprints.insert(i["fingerprint"].as_str().unwrap().to_string()));
+    }
+}

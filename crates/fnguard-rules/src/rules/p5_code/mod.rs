@@ -69,7 +69,16 @@ pub(crate) fn emit_code_findings_of(
             }
         }
     }
+    // Identical sinks in one file are told apart by their order, not their line, so that a
+    // finding keeps its fingerprint (and its baseline entry) when code above it moves.
+    let mut ordinal: BTreeMap<(String, String), usize> = BTreeMap::new();
     for (location, (cf, functions)) in groups {
+        let sink_key: String = cf.sink.split_whitespace().collect();
+        let n = ordinal
+            .entry((cf.location.file.clone(), sink_key.clone()))
+            .or_default();
+        *n += 1;
+        let key = format!("{}:{sink_key}#{n}", cf.location.file);
         let path: Vec<serde_json::Value> = cf
             .path
             .iter()
@@ -94,7 +103,7 @@ pub(crate) fn emit_code_findings_of(
                 ),
             )
             .functions(&functions)
-            .key(format!("{}:{}", cf.sink, cf.location.line))
+            .key(key)
             .evidence(if cf.event_fields.is_empty() {
                 serde_json::json!({ "sink": cf.sink, "path": path })
             } else {

@@ -58,7 +58,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 format!("{what} trigger of `{}` has no partial batch response: one bad record retries the whole batch", f.id),
             )
             .function(&f.id)
-            .key(t.location.line.to_string())
+            // The queue or stream, not the line: the fingerprint survives edits above it.
+            .key(t.kind.source_resource().unwrap_or(what))
             .fix("Set FunctionResponseTypes: [ReportBatchItemFailures] (serverless functionResponseType) and return batchItemFailures.")
             .emit(out);
         }
