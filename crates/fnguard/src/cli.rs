@@ -39,12 +39,56 @@ pub enum Command {
     Aws(crate::aws::AwsArgs),
     /// The runtime shield (fnguard-shield): its policy from the static analysis.
     Shield(ShieldArgs),
+    /// The application model of every project as JSON (what custom Rego rules get as `input`).
+    Model(Box<ModelArgs>),
+    /// Custom rules in Rego: run their tests.
+    Policy(PolicyArgs),
     /// Print the JSON Schema of `scan --format json` output (fnguard/v1).
     Schema,
     /// Show a rule's documentation.
     Explain {
         /// Rule id (FG201) or name (function-url-without-auth).
         rule: String,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ModelArgs {
+    #[command(flatten)]
+    pub load: crate::load::LoadArgs,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ModelFormat::Json)]
+    pub format: ModelFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelFormat {
+    /// One `fnguard-model/v1` document per project, in a JSON array.
+    Json,
+    /// The JSON Schema of one document.
+    Schema,
+}
+
+#[derive(Args, Debug)]
+pub struct PolicyArgs {
+    #[command(subcommand)]
+    pub command: PolicyCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// Run the `test_*` rules of every `*_test.rego` file under DIR with the policies beside
+    /// them; exit 1 when one fails.
+    Test {
+        /// Policy directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Read the policies as Rego v0 (rules without `if`/`contains`).
+        #[arg(long)]
+        rego_v0: bool,
     },
 }
 
@@ -218,6 +262,12 @@ pub struct ScanArgs {
     /// ref in a temporary worktree).
     #[arg(long, value_name = "REF")]
     pub diff_base: Option<String>,
+    /// Directory of custom rules in Rego (repeatable; added to fnguard.toml `[policies] dirs`).
+    #[arg(long = "policy", value_name = "DIR")]
+    pub policies: Vec<PathBuf>,
+    /// Read custom rules as Rego v0 (rules without `if`/`contains`).
+    #[arg(long)]
+    pub rego_v0: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -31,6 +31,9 @@ pub struct Config {
     pub max_usd_per_hour: Option<f64>,
     /// `[[ignore]]`: findings hidden with a reason until a date.
     pub ignores: Vec<fnguard_rules::baseline::Ignore>,
+    /// `[policies] dirs` (relative to the config file) and `rego_v0`: custom rules in Rego.
+    pub policy_dirs: Vec<PathBuf>,
+    pub rego_v0: bool,
 }
 
 /// The nearest `fnguard.toml` at or above `start`.
@@ -85,7 +88,7 @@ pub fn load(path: &Path) -> Result<Config> {
     for key in doc.keys() {
         if !matches!(
             key.as_str(),
-            "rules" | "scan" | "wallet" | "data" | "iam" | "deps" | "code" | "ignore"
+            "rules" | "scan" | "wallet" | "data" | "iam" | "deps" | "code" | "ignore" | "policies"
         ) {
             c.warnings.push(format!(
                 "{}: unknown section `{key}` ignored",
@@ -147,6 +150,17 @@ pub fn load(path: &Path) -> Result<Config> {
         }
     }
     c.ignores = ignores(&doc, &text, path, &mut c.warnings)?;
+    if let Some(policies) = doc.get("policies") {
+        let base = path.parent().unwrap_or(Path::new("."));
+        c.policy_dirs = strings(policies.get("dirs"), "policies.dirs")?
+            .into_iter()
+            .map(|d| base.join(d))
+            .collect();
+        c.rego_v0 = policies
+            .get("rego_v0")
+            .and_then(toml::Value::as_bool)
+            .unwrap_or(false);
+    }
     if let Some(deps) = doc.get("deps") {
         c.trusted_layer_accounts = strings(
             deps.get("trusted_layer_accounts"),

@@ -7,6 +7,7 @@ mod drift;
 mod iam;
 mod load;
 mod map;
+mod model;
 mod sbom;
 mod scan;
 mod shield;
@@ -60,6 +61,8 @@ fn main() -> ExitCode {
         Command::Db(args) => deps::run_db(args),
         Command::Aws(args) => aws::run(args),
         Command::Shield(args) => shield::run(args),
+        Command::Model(args) => model::run(*args),
+        Command::Policy(args) => model::run_policy(args),
         Command::Rules(args) => rules(args.format).map(|_| 0),
         Command::Explain { rule } => explain(&rule),
         Command::Schema => {

@@ -118,6 +118,19 @@ pub fn collect(args: &ScanArgs) -> Result<std::result::Result<Collected, u8>> {
         };
         jobs.push((root, path.clone(), prefix));
     }
+    // Custom rules in Rego, loaded once; a broken policy is an input problem, not a stop.
+    let mut policy_dirs = cfg.policy_dirs.clone();
+    policy_dirs.extend(args.policies.iter().cloned());
+    let mut policies = if policy_dirs.is_empty() {
+        None
+    } else {
+        let (policies, problems) =
+            fnguard_policy::Policies::load(&policy_dirs, cfg.rego_v0 || args.rego_v0);
+        for p in problems {
+            errors.push(ScanError::error(p.path(), p.line(), p.message()));
+        }
+        Some(policies)
+    };
     let mut synthesized: Vec<tempfile::TempDir> = Vec::new();
     if args.synth {
         for (root, path, prefix) in jobs.clone() {
@@ -170,6 +183,16 @@ pub fn collect(args: &ScanArgs) -> Result<std::result::Result<Collected, u8>> {
                 region: options.region.clone(),
             },
         );
+        if let Some(policies) = policies.as_mut() {
+            for p in &root_projects {
+                let document = fnguard_policy::document(p, &cfg.sensitive_words);
+                let (found, problems) = policies.evaluate(p, &document);
+                root_findings.extend(found);
+                for e in problems {
+                    errors.push(ScanError::error(e.path(), e.line(), e.message()));
+                }
+            }
+        }
         if prefixed {
             for f in &mut root_findings {
                 f.location.file = format!("{prefix}{}", f.location.file);
