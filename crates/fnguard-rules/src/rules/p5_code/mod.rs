@@ -58,7 +58,14 @@ pub(crate) fn emit_code_findings_of(
     out: &mut Vec<Finding>,
 ) {
     let mut groups: BTreeMap<Location, (&CodeFinding, Vec<&str>)> = BTreeMap::new();
-    for f in cx.project.functions.iter().filter(|f| concerned(f)) {
+    // `concerned` may look at the whole graph: asked only of functions that have such a
+    // finding (on a template of thousands of functions, asking every one was quadratic).
+    let with_findings = cx.project.functions.iter().filter(|f| {
+        f.code
+            .as_ref()
+            .is_some_and(|c| c.findings.iter().any(|cf| cf.rule == meta.id))
+    });
+    for f in with_findings.filter(|f| concerned(f)) {
         let Some(code) = &f.code else { continue };
         for cf in code.findings.iter().filter(|c| c.rule == meta.id) {
             let entry = groups
