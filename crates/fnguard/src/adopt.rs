@@ -165,7 +165,7 @@ fn base_findings(
         if base.paths.is_empty() {
             return Ok(Vec::new());
         }
-        Ok(match crate::scan::collect(&base)? {
+        Ok(match crate::pipeline::collect(&base)? {
             Ok(c) => c.findings,
             // Nothing to scan at the base (no project yet): every finding is new.
             Err(_) => Vec::new(),

@@ -36,7 +36,7 @@ pub enum Command {
     /// The offline OSV advisory database.
     Db(DbArgs),
     /// Live mode: the same rules on a deployed AWS account (read-only).
-    Aws(crate::aws::AwsArgs),
+    Aws(AwsArgs),
     /// The runtime shield (fnguard-shield): its policy from the static analysis.
     Shield(ShieldArgs),
     /// The application model of every project as JSON (what custom Rego rules get as `input`).
@@ -492,4 +492,141 @@ pub struct WalletArgs {
     /// Hide the progress bar.
     #[arg(long)]
     pub no_progress: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct AwsArgs {
+    #[command(subcommand)]
+    pub command: AwsCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AwsCommand {
+    /// Read the account's functions, roles, APIs and event sources and run every rule on them.
+    Scan(Box<AwsScanArgs>),
+    /// Compare the functions declared under PATH with those deployed in the account (FG612).
+    Drift(Box<AwsDriftArgs>),
+    /// What each function's role session was seen calling in CloudTrail, next to what its role
+    /// grants: unused permissions (FG306) with observed evidence.
+    Usage(Box<AwsUsageArgs>),
+    /// Print the read-only IAM policy fnguard needs for `aws scan`, `drift` and `usage`.
+    Policy,
+}
+
+#[derive(Args, Debug)]
+pub struct AwsDriftArgs {
+    /// Directories or descriptor files that declare the application.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Stage for Serverless Framework names (`{service}-{stage}-{function}`) and variables.
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Template parameter values, KEY=VALUE (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// CloudFormation stack name: unnamed functions are deployed as `{stack}-{LogicalId}-…`.
+    #[arg(long)]
+    pub stack: Option<String>,
+    /// Do not report deployed functions that no scanned template declares.
+    #[arg(long)]
+    pub ignore_undeclared: bool,
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    #[command(flatten)]
+    pub account: AccountArgs,
+    #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    #[arg(long, value_name = "DATE", hide = true, env = "FNGUARD_TODAY")]
+    pub today: Option<String>,
+}
+
+/// Where and how to read the account (shared by `aws scan` and `aws drift`).
+#[derive(Args, Debug)]
+pub struct AccountArgs {
+    /// AWS profile (default: the standard credential chain: environment, profile, SSO, IMDS).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Region to read (repeatable); default: the profile's region.
+    #[arg(long = "region", conflicts_with = "all_regions")]
+    pub regions: Vec<String>,
+    /// Read every region enabled for the account (`account:ListRegions`).
+    #[arg(long)]
+    pub all_regions: bool,
+    /// Endpoint for every service (a local emulator such as moto).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Concurrent requests.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Use a snapshot saved with --save-snapshot instead of calling AWS.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Vec<PathBuf>,
+    /// Save what was read (JSON), to rescan or diff later without calling AWS.
+    #[arg(long, value_name = "FILE")]
+    pub save_snapshot: Option<PathBuf>,
+    /// Write every AWS API operation called, one per line (an audit of what fnguard did).
+    #[arg(long, value_name = "FILE")]
+    pub calls_log: Option<PathBuf>,
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct AwsScanArgs {
+    #[command(flatten)]
+    pub account: AccountArgs,
+    /// Download each function's deployed package and layers (to a temporary directory) and run
+    /// the code and dependency analyses on them.
+    #[arg(long)]
+    pub with_code: bool,
+    /// OSV database for the dependency analysis of `--with-code` (default as for `scan`).
+    #[arg(long, value_name = "DIR")]
+    pub db: Option<PathBuf>,
+    #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[arg(long, value_name = "DATE", hide = true, env = "FNGUARD_TODAY")]
+    pub today: Option<String>,
+}
+
+/// Reads the account (or the saved snapshots) and writes the calls log and snapshot asked
+/// for; `None` after telling the user why nothing could be read.
+
+#[derive(Args, Debug)]
+pub struct AwsUsageArgs {
+    #[command(flatten)]
+    pub account: AccountArgs,
+    /// Read CloudTrail log files (`*.json`, `*.json.gz` under DIR, as delivered to the trail's
+    /// bucket, or saved `aws cloudtrail lookup-events` output) instead of calling LookupEvents.
+    #[arg(long, value_name = "DIR")]
+    pub cloudtrail: Vec<PathBuf>,
+    /// How far back LookupEvents looks (at most 90 days).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=90))]
+    pub days: u32,
+    /// Also analyse the deployed code (downloaded), so that "unused" needs both proofs.
+    #[arg(long)]
+    pub with_code: bool,
+    #[arg(long, value_name = "DIR")]
+    pub db: Option<PathBuf>,
+    #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    #[arg(long, value_name = "DATE", hide = true, env = "FNGUARD_TODAY")]
+    pub today: Option<String>,
 }

@@ -207,7 +207,7 @@ pub fn load(path: &Path) -> Result<Config> {
                         toml::Value::Datetime(d) => d.to_string(),
                         other => other.as_str().unwrap_or_default().to_string(),
                     };
-                    Some(crate::scan::parse_date(&text).with_context(|| {
+                    Some(crate::pipeline::parse_date(&text).with_context(|| {
                         format!("{origin}: `expires` must be a date (YYYY-MM-DD), got `{text}`")
                     })?)
                 }
@@ -276,7 +276,7 @@ fn ignores(
                     toml::Value::Datetime(d) => d.to_string(),
                     other => other.as_str().unwrap_or_default().to_string(),
                 };
-                Some(crate::scan::parse_date(&text).with_context(|| {
+                Some(crate::pipeline::parse_date(&text).with_context(|| {
                     format!("{origin}: `expires` must be a date (YYYY-MM-DD), got `{text}`")
                 })?)
             }

@@ -1,105 +1,18 @@
 //! `fnguard deps`, `fnguard sbom`, `fnguard db`, and the dependency step of `fnguard scan`.
 
 use crate::cli::{DbArgs, DbCommand, DepsArgs, DepsFormat, SbomArgs};
-use crate::scan::load_root;
+use crate::output::write_out;
+use crate::pipeline::{database_dir, enrich, load_root, now_secs};
 use crate::{config, sbom};
 use anyhow::{Context, Result};
-use fnguard_deps::accept::{self, Acceptance};
+use fnguard_deps::accept::Acceptance;
 use fnguard_deps::db::{self, Database};
 use fnguard_deps::version::Ecosystem;
 use fnguard_ingest::LoadOptions;
 use fnguard_model::{Finding, Project, ScanError};
 use serde_json::json;
 use std::fmt::Write as _;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-
-/// A database older than this is stale: new advisories appear daily.
-const STALE_AFTER_DAYS: u64 = 7;
-
-/// `--db`, else `[deps] db` in fnguard.toml, else `$FNGUARD_DB`, else the user cache directory.
-pub fn database_dir(cli: Option<&Path>, cfg: Option<&Path>) -> PathBuf {
-    cli.or(cfg)
-        .map(Path::to_path_buf)
-        .unwrap_or_else(db::default_location)
-}
-
-/// Runs the dependency analysis on freshly loaded projects, applies accepted advisories and
-/// returns what the user should know (unreadable lockfiles, a missing or stale database).
-pub fn enrich(
-    root: &Path,
-    projects: &mut [Project],
-    database: &Database,
-    accepted: &[Acceptance],
-    today: (i32, u32, u32),
-) -> Vec<ScanError> {
-    let db = (!database.is_empty()).then_some(database);
-    let mut errors = fnguard_deps::analysis::analyze_projects(root, projects, db);
-    for p in accept::apply(projects, accepted, today) {
-        errors.push(ScanError::warning("fnguard.toml", None, p.to_string()));
-    }
-    let has_packages = projects
-        .iter()
-        .flat_map(|p| &p.functions)
-        .any(|f| f.deps.as_ref().is_some_and(|d| !d.packages.is_empty()));
-    if has_packages {
-        errors.extend(database_notices(database, projects));
-    }
-    errors
-}
-
-fn database_notices(database: &Database, projects: &[Project]) -> Vec<ScanError> {
-    let dir = database.dir().display().to_string();
-    let mut out: Vec<ScanError> = database
-        .problems
-        .iter()
-        .map(|p| ScanError::warning(&dir, None, p.to_string()))
-        .collect();
-    if database.is_empty() {
-        out.push(ScanError::warning(
-            &dir,
-            None,
-            "no OSV database here, so dependencies were not checked for advisories (FG401, FG402); run `fnguard db update`, or `fnguard db import FILE.zip` offline",
-        ));
-        return out;
-    }
-    let now = now_secs();
-    for (eco, meta) in database.status() {
-        let days = now.saturating_sub(meta.imported_at) / 86_400;
-        if days > STALE_AFTER_DAYS {
-            out.push(ScanError::warning(
-                &dir,
-                None,
-                format!(
-                    "the {eco} advisories were imported {days} days ago; run `fnguard db update`"
-                ),
-            ));
-        }
-    }
-    let mut missing: Vec<String> = projects
-        .iter()
-        .flat_map(|p| &p.functions)
-        .filter_map(|f| f.deps.as_ref())
-        .flat_map(|d| d.ecosystems_without_data.iter().cloned())
-        .collect();
-    missing.sort();
-    missing.dedup();
-    for eco in missing {
-        out.push(ScanError::warning(
-            &dir,
-            None,
-            format!("the database has no {eco} advisories, so {eco} packages were not checked; run `fnguard db update --ecosystem {eco}`"),
-        ));
-    }
-    out
-}
-
-fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
 
 /// Projects per scanned root, and what went wrong reading them.
 type Loaded = (Vec<(PathBuf, Vec<Project>)>, Vec<ScanError>);
@@ -176,9 +89,9 @@ pub fn run_deps(args: DepsArgs) -> Result<u8> {
         None => config::Config::default(),
     };
     let today = match &args.today {
-        Some(d) => crate::scan::parse_date(d)
+        Some(d) => crate::pipeline::parse_date(d)
             .with_context(|| format!("--today must be YYYY-MM-DD, got `{d}`"))?,
-        None => crate::scan::today(),
+        None => crate::pipeline::today(),
     };
     let params = match params(&args.params) {
         Ok(p) => p,
@@ -242,16 +155,6 @@ pub fn run_deps(args: DepsArgs) -> Result<u8> {
     };
     write_out(args.output.as_deref(), &text)?;
     Ok(u8::from(args.fail_on.fails(&findings)))
-}
-
-pub(crate) fn write_out(path: Option<&Path>, text: &str) -> Result<()> {
-    match path {
-        Some(p) => std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display())),
-        None => {
-            let _ = std::io::stdout().lock().write_all(text.as_bytes());
-            Ok(())
-        }
-    }
 }
 
 fn render_json(
@@ -445,7 +348,7 @@ pub fn run_sbom(args: SbomArgs) -> Result<u8> {
         args.no_progress,
         &database,
         &[],
-        crate::scan::today(),
+        crate::pipeline::today(),
     ) {
         Ok(r) => r,
         Err(code) => return Ok(code),

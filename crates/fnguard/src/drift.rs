@@ -1,8 +1,9 @@
 //! `fnguard aws drift`: the declared application next to what runs in the account (FG612).
 
-use crate::aws::{call_errors, read_account, AwsDriftArgs, Output};
+use crate::cli::AwsDriftArgs;
 use crate::config;
-use crate::scan::load_root;
+use crate::live::{call_errors, read_account, Output};
+use crate::pipeline::load_root;
 use anyhow::Result;
 use fnguard_ingest::LoadOptions;
 use fnguard_model::{Finding, Project, ScanError};
@@ -24,7 +25,7 @@ pub fn run(args: AwsDriftArgs) -> Result<u8> {
         eprintln!("fnguard: aws drift compares one region at a time; give one --region");
         return Ok(2);
     }
-    let today = crate::scan::today_from(args.today.as_deref())?;
+    let today = crate::pipeline::today_from(args.today.as_deref())?;
     let cfg = match config::find(&PathBuf::from(".")) {
         Some(p) => config::load(&p)?,
         None => config::Config::default(),

@@ -3,7 +3,7 @@
 //! already named.
 
 use crate::cli::{IamArgs, IamFormat};
-use crate::scan::load_root;
+use crate::pipeline::load_root;
 use anyhow::{Context, Result};
 use fnguard_ingest::LoadOptions;
 use fnguard_model::{Function, RoleRef};

@@ -2,7 +2,7 @@
 //! (`#[command(flatten)]`) and the loading itself (configuration, parameters, every root).
 
 use crate::config;
-use crate::scan::{load_root, RootLoad};
+use crate::pipeline::{load_root, RootLoad};
 use anyhow::Result;
 use clap::Args;
 use fnguard_ingest::LoadOptions;

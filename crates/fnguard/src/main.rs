@@ -5,9 +5,12 @@ mod config;
 mod deps;
 mod drift;
 mod iam;
+mod live;
 mod load;
 mod map;
 mod model;
+mod output;
+mod pipeline;
 mod sbom;
 mod scan;
 mod shield;
@@ -16,7 +19,7 @@ mod usage;
 mod wallet;
 
 use clap::Parser;
-use cli::{Cli, Command, RulesFormat};
+use cli::{AwsCommand, Cli, Command, RulesFormat};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -59,7 +62,12 @@ fn main() -> ExitCode {
         Command::Deps(args) => deps::run_deps(*args),
         Command::Sbom(args) => deps::run_sbom(*args),
         Command::Db(args) => deps::run_db(args),
-        Command::Aws(args) => aws::run(args),
+        Command::Aws(args) => match args.command {
+            AwsCommand::Scan(a) => aws::scan(*a),
+            AwsCommand::Drift(a) => drift::run(*a),
+            AwsCommand::Usage(a) => usage::run(*a),
+            AwsCommand::Policy => aws::policy(),
+        },
         Command::Shield(args) => shield::run(args),
         Command::Model(args) => model::run(*args),
         Command::Policy(args) => model::run_policy(args),

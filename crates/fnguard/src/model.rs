@@ -7,7 +7,7 @@ use anyhow::Result;
 pub fn run(args: ModelArgs) -> Result<u8> {
     if args.format == ModelFormat::Schema {
         let text = serde_json::to_string_pretty(&fnguard_policy::schema())? + "\n";
-        crate::deps::write_out(args.output.as_deref(), &text)?;
+        crate::output::write_out(args.output.as_deref(), &text)?;
         return Ok(0);
     }
     let loaded = match crate::load::load(&args.load)? {
@@ -16,8 +16,8 @@ pub fn run(args: ModelArgs) -> Result<u8> {
     };
     let cfg = loaded.cfg;
     let database =
-        fnguard_deps::db::Database::open(&crate::deps::database_dir(None, cfg.db.as_deref()));
-    let today = crate::scan::today();
+        fnguard_deps::db::Database::open(&crate::pipeline::database_dir(None, cfg.db.as_deref()));
+    let today = crate::pipeline::today();
     let mut documents = Vec::new();
     for (mut root, path) in loaded.roots.into_iter().zip(&args.load.paths) {
         for e in &root.errors {
@@ -30,7 +30,8 @@ pub fn run(args: ModelArgs) -> Result<u8> {
         } else {
             path.clone()
         };
-        for e in crate::deps::enrich(&dir, &mut root.projects, &database, &cfg.accepted, today) {
+        for e in crate::pipeline::enrich(&dir, &mut root.projects, &database, &cfg.accepted, today)
+        {
             if e.level == fnguard_model::Level::Error {
                 eprintln!("fnguard: {e}");
             }
@@ -44,7 +45,7 @@ pub fn run(args: ModelArgs) -> Result<u8> {
         return Ok(2);
     }
     let text = serde_json::to_string_pretty(&documents)? + "\n";
-    crate::deps::write_out(args.output.as_deref(), &text)?;
+    crate::output::write_out(args.output.as_deref(), &text)?;
     Ok(0)
 }
 

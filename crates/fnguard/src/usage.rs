@@ -1,44 +1,17 @@
 //! `fnguard aws usage`: CloudTrail's record of what each function's role session called, next
 //! to what the role grants (FG306 with observed evidence).
 
-use crate::aws::{call_errors, read_account, with_code, AccountArgs, Output};
-use crate::cli::{FailOn, OutputFormat};
+use crate::cli::AwsUsageArgs;
 use crate::config;
+use crate::live::{call_errors, read_account, with_code, Output};
 use anyhow::Result;
-use clap::Args;
 use fnguard_aws::usage::Observed;
 use fnguard_model::{Finding, Level, ScanError};
 use fnguard_rules::{RuleConfig, Selection};
 use std::path::PathBuf;
 
-#[derive(Args, Debug)]
-pub struct AwsUsageArgs {
-    #[command(flatten)]
-    pub account: AccountArgs,
-    /// Read CloudTrail log files (`*.json`, `*.json.gz` under DIR, as delivered to the trail's
-    /// bucket, or saved `aws cloudtrail lookup-events` output) instead of calling LookupEvents.
-    #[arg(long, value_name = "DIR")]
-    pub cloudtrail: Vec<PathBuf>,
-    /// How far back LookupEvents looks (at most 90 days).
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=90))]
-    pub days: u32,
-    /// Also analyse the deployed code (downloaded), so that "unused" needs both proofs.
-    #[arg(long)]
-    pub with_code: bool,
-    #[arg(long, value_name = "DIR")]
-    pub db: Option<PathBuf>,
-    #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    #[arg(long, value_enum)]
-    pub fail_on: Option<FailOn>,
-    #[arg(long, value_name = "DATE", hide = true, env = "FNGUARD_TODAY")]
-    pub today: Option<String>,
-}
-
 pub fn run(args: AwsUsageArgs) -> Result<u8> {
-    let today = crate::scan::today_from(args.today.as_deref())?;
+    let today = crate::pipeline::today_from(args.today.as_deref())?;
     if args.account.regions.len() > 1 || args.account.all_regions {
         eprintln!("fnguard: aws usage reads one region at a time; give one --region");
         return Ok(2);
@@ -160,7 +133,7 @@ pub fn run(args: AwsUsageArgs) -> Result<u8> {
 #[cfg(feature = "aws")]
 fn lookup(args: &AwsUsageArgs, snap: &fnguard_aws::Snapshot) -> Result<(Observed, String)> {
     use anyhow::Context as _;
-    let target = crate::aws::target(&args.account, args.account.regions.first().cloned());
+    let target = crate::live::target(&args.account, args.account.regions.first().cloned());
     let names: Vec<String> = snap.functions.iter().map(|f| f.name.clone()).collect();
     let found = fnguard_aws::collect::lookup_events_blocking(&target, &names, args.days)
         .context("cannot start the AWS client runtime")?;

@@ -2,7 +2,7 @@
 
 use crate::cli::{DepsFormat, WalletArgs};
 use crate::config;
-use crate::scan::load_root;
+use crate::pipeline::load_root;
 use anyhow::Result;
 use fnguard_ingest::LoadOptions;
 use serde_json::json;
@@ -114,6 +114,6 @@ pub fn run(args: WalletArgs) -> Result<u8> {
             out
         }
     };
-    crate::deps::write_out(args.output.as_deref(), &text)?;
+    crate::output::write_out(args.output.as_deref(), &text)?;
     Ok(0)
 }
