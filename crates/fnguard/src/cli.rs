@@ -278,9 +278,8 @@ pub enum IamFormat {
 
 #[derive(Args, Debug)]
 pub struct IamArgs {
-    /// Files or directories to analyse.
-    #[arg(default_value = ".")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub load: crate::load::LoadArgs,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = IamFormat::Human)]
     pub format: IamFormat,
@@ -296,21 +295,6 @@ pub struct IamArgs {
     /// Compare what roles grant now with a saved baseline; exit 1 when access was added.
     #[arg(long, value_name = "FILE", conflicts_with = "save_baseline")]
     pub baseline: Option<PathBuf>,
-    /// Stage for serverless variables and samconfig environments.
-    #[arg(long)]
-    pub stage: Option<String>,
-    /// Region for `${aws:region}` and `AWS::Region`.
-    #[arg(long)]
-    pub region: Option<String>,
-    /// Template parameter or serverless `param:` value (repeatable).
-    #[arg(long = "param", value_name = "KEY=VALUE")]
-    pub params: Vec<String>,
-    /// Glob of paths to skip (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// Hide the progress bar.
-    #[arg(long)]
-    pub no_progress: bool,
     /// Use DIR/iam-catalog.txt (format of tools/gen_iam_catalog.py) instead of the embedded
     /// IAM action catalog.
     #[arg(long, value_name = "DIR")]
@@ -319,9 +303,8 @@ pub struct IamArgs {
 
 #[derive(Args, Debug)]
 pub struct DepsArgs {
-    /// Files or directories to analyse.
-    #[arg(default_value = ".")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub load: crate::load::LoadArgs,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = DepsFormat::Human)]
     pub format: DepsFormat,
@@ -334,21 +317,6 @@ pub struct DepsArgs {
     /// The OSV database directory [default: $FNGUARD_DB or the user cache directory].
     #[arg(long, value_name = "DIR")]
     pub db: Option<PathBuf>,
-    /// Configuration file [default: fnguard.toml, searched upward from the first PATH].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Stage for serverless variables and samconfig environments.
-    #[arg(long)]
-    pub stage: Option<String>,
-    /// Template parameter or serverless `param:` value (repeatable).
-    #[arg(long = "param", value_name = "KEY=VALUE")]
-    pub params: Vec<String>,
-    /// Glob of paths to skip (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// Hide the progress bar.
-    #[arg(long)]
-    pub no_progress: bool,
     /// Evaluate acceptance expiry dates as of this date (YYYY-MM-DD).
     #[arg(long, value_name = "DATE", hide = true, env = "FNGUARD_TODAY")]
     pub today: Option<String>,
@@ -365,9 +333,8 @@ pub enum DepsFormat {
 
 #[derive(Args, Debug)]
 pub struct SbomArgs {
-    /// Files or directories to analyse.
-    #[arg(default_value = ".")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub load: crate::load::LoadArgs,
     /// SBOM format.
     #[arg(long, short = 'f', value_enum, default_value_t = SbomFormat::Cyclonedx)]
     pub format: SbomFormat,
@@ -380,15 +347,6 @@ pub struct SbomArgs {
     /// The OSV database directory (for --with-vulnerabilities).
     #[arg(long, value_name = "DIR")]
     pub db: Option<PathBuf>,
-    /// Stage for serverless variables and samconfig environments.
-    #[arg(long)]
-    pub stage: Option<String>,
-    /// Glob of paths to skip (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// Hide the progress bar.
-    #[arg(long)]
-    pub no_progress: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -465,9 +423,8 @@ pub enum MapFormat {
 
 #[derive(Args, Debug)]
 pub struct WalletArgs {
-    /// Files or directories to analyse.
-    #[arg(default_value = ".")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub load: crate::load::LoadArgs,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = DepsFormat::Human)]
     pub format: DepsFormat,
@@ -477,21 +434,6 @@ pub struct WalletArgs {
     /// The account's concurrency limit [default: fnguard.toml `[wallet] account_concurrency`, else 1000].
     #[arg(long, value_name = "N")]
     pub account_concurrency: Option<u64>,
-    /// Region for prices [default: the scan's region, else the default price set].
-    #[arg(long)]
-    pub region: Option<String>,
-    /// Configuration file [default: fnguard.toml, searched upward from the first PATH].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Stage for serverless variables and samconfig environments.
-    #[arg(long)]
-    pub stage: Option<String>,
-    /// Glob of paths to skip (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// Hide the progress bar.
-    #[arg(long)]
-    pub no_progress: bool,
 }
 
 #[derive(Args, Debug)]

@@ -2,13 +2,12 @@
 
 use crate::cli::{DbArgs, DbCommand, DepsArgs, DepsFormat, SbomArgs};
 use crate::output::write_out;
-use crate::pipeline::{database_dir, enrich, load_root, now_secs};
-use crate::{config, sbom};
+use crate::pipeline::{database_dir, enrich, now_secs};
+use crate::sbom;
 use anyhow::{Context, Result};
 use fnguard_deps::accept::Acceptance;
 use fnguard_deps::db::{self, Database};
 use fnguard_deps::version::Ecosystem;
-use fnguard_ingest::LoadOptions;
 use fnguard_model::{Finding, Project, ScanError};
 use serde_json::json;
 use std::fmt::Write as _;
@@ -17,22 +16,16 @@ use std::path::{Path, PathBuf};
 /// Projects per scanned root, and what went wrong reading them.
 type Loaded = (Vec<(PathBuf, Vec<Project>)>, Vec<ScanError>);
 
-fn load_all(
+fn enrich_roots(
     paths: &[PathBuf],
-    exclude: &[String],
-    options: &LoadOptions,
-    no_progress: bool,
+    loaded: Vec<crate::pipeline::RootLoad>,
     database: &Database,
     accepted: &[Acceptance],
     today: (i32, u32, u32),
 ) -> Result<Loaded, u8> {
     let mut roots = Vec::new();
     let mut errors = Vec::new();
-    for path in paths {
-        if !path.exists() {
-            eprintln!("fnguard: {} does not exist", path.display());
-            return Err(2);
-        }
+    for (path, mut loaded) in paths.iter().zip(loaded) {
         let root = if path.is_file() {
             path.parent()
                 .map(Path::to_path_buf)
@@ -40,7 +33,6 @@ fn load_all(
         } else {
             path.clone()
         };
-        let mut loaded = load_root(&root, path, exclude, options, no_progress, "");
         errors.extend(loaded.errors);
         errors.extend(loaded.code_notices);
         errors.extend(enrich(
@@ -64,51 +56,21 @@ fn load_all(
     Ok((roots, errors))
 }
 
-fn params(list: &[String]) -> Result<Vec<(String, String)>, u8> {
-    list.iter()
-        .map(|p| {
-            p.split_once('=')
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .ok_or_else(|| {
-                    eprintln!("fnguard: --param takes KEY=VALUE, got `{p}`");
-                    2
-                })
-        })
-        .collect()
-}
-
 pub fn run_deps(args: DepsArgs) -> Result<u8> {
-    let first = args
-        .paths
-        .first()
-        .cloned()
-        .unwrap_or_else(|| PathBuf::from("."));
-    let cfg_path = args.config.clone().or_else(|| config::find(&first));
-    let cfg = match &cfg_path {
-        Some(p) => config::load(p)?,
-        None => config::Config::default(),
-    };
     let today = match &args.today {
         Some(d) => crate::pipeline::parse_date(d)
             .with_context(|| format!("--today must be YYYY-MM-DD, got `{d}`"))?,
         None => crate::pipeline::today(),
     };
-    let params = match params(&args.params) {
-        Ok(p) => p,
+    let loaded = match crate::load::load(&args.load)? {
+        Ok(l) => l,
         Err(code) => return Ok(code),
     };
-    let options = LoadOptions {
-        stage: args.stage.clone().or(cfg.stage.clone()),
-        region: cfg.region.clone(),
-        params,
-        max_file_bytes: 0,
-    };
+    let cfg = loaded.cfg;
     let database = Database::open(&database_dir(args.db.as_deref(), cfg.db.as_deref()));
-    let (roots, errors) = match load_all(
-        &args.paths,
-        &args.exclude,
-        &options,
-        args.no_progress,
+    let (roots, errors) = match enrich_roots(
+        &args.load.paths,
+        loaded.roots,
         &database,
         &cfg.accepted,
         today,
@@ -130,7 +92,7 @@ pub fn run_deps(args: DepsArgs) -> Result<u8> {
                 trusted_layer_accounts: cfg.trusted_layer_accounts.clone(),
                 account_concurrency: cfg.account_concurrency,
                 max_usd_per_hour: cfg.max_usd_per_hour,
-                region: options.region.clone(),
+                region: args.load.region.clone().or(cfg.region.clone()),
             },
         ));
     }
@@ -330,22 +292,18 @@ fn render_human(
 }
 
 pub fn run_sbom(args: SbomArgs) -> Result<u8> {
-    let options = LoadOptions {
-        stage: args.stage.clone(),
-        region: None,
-        params: Vec::new(),
-        max_file_bytes: 0,
+    let loaded = match crate::load::load(&args.load)? {
+        Ok(l) => l,
+        Err(code) => return Ok(code),
     };
     let database = if args.with_vulnerabilities {
-        Database::open(&database_dir(args.db.as_deref(), None))
+        Database::open(&database_dir(args.db.as_deref(), loaded.cfg.db.as_deref()))
     } else {
         Database::open(Path::new("/nonexistent/fnguard-no-db"))
     };
-    let (roots, errors) = match load_all(
-        &args.paths,
-        &args.exclude,
-        &options,
-        args.no_progress,
+    let (roots, errors) = match enrich_roots(
+        &args.load.paths,
+        loaded.roots,
         &database,
         &[],
         crate::pipeline::today(),

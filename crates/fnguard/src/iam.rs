@@ -3,45 +3,20 @@
 //! already named.
 
 use crate::cli::{IamArgs, IamFormat};
-use crate::pipeline::load_root;
 use anyhow::{Context, Result};
-use fnguard_ingest::LoadOptions;
 use fnguard_model::{Function, RoleRef};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 use std::io::Write;
-use std::path::{Path, PathBuf};
 
 pub fn run(args: IamArgs) -> Result<u8> {
-    let mut params = Vec::new();
-    for p in &args.params {
-        let Some((k, v)) = p.split_once('=') else {
-            eprintln!("fnguard: --param takes KEY=VALUE, got `{p}`");
-            return Ok(2);
-        };
-        params.push((k.to_string(), v.to_string()));
-    }
-    let options = LoadOptions {
-        stage: args.stage.clone(),
-        region: args.region.clone(),
-        params,
-        max_file_bytes: 0,
+    let loaded = match crate::load::load(&args.load)? {
+        Ok(l) => l,
+        Err(code) => return Ok(code),
     };
     let mut rows: Vec<Value> = Vec::new();
     let mut projects_seen = 0usize;
-    for path in &args.paths {
-        if !path.exists() {
-            eprintln!("fnguard: {} does not exist", path.display());
-            return Ok(2);
-        }
-        let root = if path.is_file() {
-            path.parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| PathBuf::from("."))
-        } else {
-            path.clone()
-        };
-        let loaded = load_root(&root, path, &args.exclude, &options, args.no_progress, "");
+    for loaded in &loaded.roots {
         for e in loaded.errors.iter().chain(&loaded.code_notices) {
             eprintln!("fnguard: {e}");
         }

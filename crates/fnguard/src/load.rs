@@ -19,6 +19,9 @@ pub struct LoadArgs {
     /// Stage for serverless variables and samconfig environments.
     #[arg(long)]
     pub stage: Option<String>,
+    /// Region for `${aws:region}`, `${opt:region}` and `AWS::Region`.
+    #[arg(long)]
+    pub region: Option<String>,
     /// Template parameter or serverless `param:` value (repeatable).
     #[arg(long = "param", value_name = "KEY=VALUE")]
     pub params: Vec<String>,
@@ -59,7 +62,7 @@ pub fn load(args: &LoadArgs) -> Result<Result<Loaded, u8>> {
     }
     let options = LoadOptions {
         stage: args.stage.clone().or(cfg.stage.clone()),
-        region: cfg.region.clone(),
+        region: args.region.clone().or(cfg.region.clone()),
         params,
         max_file_bytes: 0,
     };

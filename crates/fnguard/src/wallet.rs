@@ -1,32 +1,17 @@
 //! `fnguard wallet`: denial-of-wallet exposure per entry point, and trigger loops.
 
 use crate::cli::{DepsFormat, WalletArgs};
-use crate::config;
-use crate::pipeline::load_root;
 use anyhow::Result;
-use fnguard_ingest::LoadOptions;
 use serde_json::json;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
 pub fn run(args: WalletArgs) -> Result<u8> {
-    let first = args
-        .paths
-        .first()
-        .cloned()
-        .unwrap_or_else(|| PathBuf::from("."));
-    let cfg_path = args.config.clone().or_else(|| config::find(&first));
-    let cfg = match &cfg_path {
-        Some(p) => config::load(p)?,
-        None => config::Config::default(),
+    let loaded = match crate::load::load(&args.load)? {
+        Ok(l) => l,
+        Err(code) => return Ok(code),
     };
-    let region = args.region.clone().or(cfg.region.clone());
-    let options = LoadOptions {
-        stage: args.stage.clone().or(cfg.stage.clone()),
-        region: region.clone(),
-        params: cfg.params.clone(),
-        max_file_bytes: 0,
-    };
+    let cfg = loaded.cfg;
+    let region = args.load.region.clone().or(cfg.region.clone());
     let limit = args
         .account_concurrency
         .or(cfg.account_concurrency)
@@ -34,19 +19,7 @@ pub fn run(args: WalletArgs) -> Result<u8> {
     let mut entries = Vec::new();
     let mut loops = Vec::new();
     let mut projects = 0;
-    for path in &args.paths {
-        if !path.exists() {
-            eprintln!("fnguard: {} does not exist", path.display());
-            return Ok(2);
-        }
-        let root = if path.is_file() {
-            path.parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| PathBuf::from("."))
-        } else {
-            path.clone()
-        };
-        let loaded = load_root(&root, path, &args.exclude, &options, args.no_progress, "");
+    for loaded in &loaded.roots {
         for p in &loaded.projects {
             projects += 1;
             let g = fnguard_flow::build(p, &cfg.sensitive_words);
