@@ -92,6 +92,7 @@ fn base_findings(
     cfg_path: Option<&Path>,
 ) -> Result<Vec<Finding>> {
     let first = args
+        .load
         .paths
         .first()
         .cloned()
@@ -141,10 +142,10 @@ fn base_findings(
         base.baseline = None;
         base.create_baseline = None;
         base.output = None;
-        base.no_progress = true;
-        base.config = cfg_path.map(Path::to_path_buf);
-        base.paths = Vec::new();
-        for p in &args.paths {
+        base.load.no_progress = true;
+        base.load.config = cfg_path.map(Path::to_path_buf);
+        base.load.paths = Vec::new();
+        for p in &args.load.paths {
             let abs = p
                 .canonicalize()
                 .with_context(|| format!("cannot resolve {}", p.display()))?;
@@ -160,9 +161,9 @@ fn base_findings(
                 // Added since the base: nothing of it was there.
                 continue;
             }
-            base.paths.push(mapped);
+            base.load.paths.push(mapped);
         }
-        if base.paths.is_empty() {
+        if base.load.paths.is_empty() {
             return Ok(Vec::new());
         }
         Ok(match crate::pipeline::collect(&base)? {

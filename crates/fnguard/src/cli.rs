@@ -189,9 +189,8 @@ pub enum ColorChoice {
 
 #[derive(Args, Debug, Clone)]
 pub struct ScanArgs {
-    /// Files or directories to scan.
-    #[arg(default_value = ".")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub load: crate::load::LoadArgs,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
@@ -207,21 +206,6 @@ pub struct ScanArgs {
     /// Never run these rules (ids, prefixes or names).
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub ignore: Vec<String>,
-    /// Configuration file [default: fnguard.toml, searched upward from the first PATH].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Stage for serverless `${opt:stage}`/`${sls:stage}` and the samconfig.toml environment.
-    #[arg(long)]
-    pub stage: Option<String>,
-    /// Region for `${aws:region}`, `${opt:region}` and `AWS::Region`.
-    #[arg(long)]
-    pub region: Option<String>,
-    /// Template parameter or serverless `param:` value (repeatable).
-    #[arg(long = "param", value_name = "KEY=VALUE")]
-    pub params: Vec<String>,
-    /// Glob of paths to skip (repeatable), in addition to .gitignore and fnguard.toml excludes.
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
     /// Never use the network (the static scan never does; accepted for scripts).
     #[arg(long)]
     pub offline: bool,
@@ -239,9 +223,6 @@ pub struct ScanArgs {
     /// Stop a `--synth` run that takes longer than this.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     pub synth_timeout: u64,
-    /// Hide the progress bar.
-    #[arg(long)]
-    pub no_progress: bool,
     /// Use DIR/iam-catalog.txt instead of the embedded IAM action catalog.
     #[arg(long, value_name = "DIR")]
     pub catalog: Option<PathBuf>,

@@ -8,7 +8,7 @@ use clap::Args;
 use fnguard_ingest::LoadOptions;
 use std::path::{Path, PathBuf};
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 pub struct LoadArgs {
     /// Files or directories to read.
     #[arg(default_value = ".")]

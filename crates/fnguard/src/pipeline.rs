@@ -40,17 +40,18 @@ pub struct Collected {
 /// when the scan cannot start (the message is printed).
 pub fn collect(args: &ScanArgs) -> Result<std::result::Result<Collected, u8>> {
     let first = args
+        .load
         .paths
         .first()
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
-    for p in &args.paths {
+    for p in &args.load.paths {
         if !p.exists() {
             eprintln!("fnguard: {} does not exist", p.display());
             return Ok(Err(2));
         }
     }
-    let cfg_path = args.config.clone().or_else(|| config::find(&first));
+    let cfg_path = args.load.config.clone().or_else(|| config::find(&first));
     let cfg = match &cfg_path {
         Some(p) => config::load(p)?,
         None => config::Config::default(),
@@ -69,7 +70,7 @@ pub fn collect(args: &ScanArgs) -> Result<std::result::Result<Collected, u8>> {
         }
     }
     let mut params = cfg.params.clone();
-    for p in &args.params {
+    for p in &args.load.params {
         let Some((k, v)) = p.split_once('=') else {
             eprintln!("fnguard: --param takes KEY=VALUE, got `{p}`");
             return Ok(Err(2));
@@ -77,8 +78,8 @@ pub fn collect(args: &ScanArgs) -> Result<std::result::Result<Collected, u8>> {
         params.push((k.to_string(), v.to_string()));
     }
     let options = LoadOptions {
-        stage: args.stage.clone().or(cfg.stage.clone()),
-        region: args.region.clone().or(cfg.region.clone()),
+        stage: args.load.stage.clone().or(cfg.stage.clone()),
+        region: args.load.region.clone().or(cfg.region.clone()),
         params,
         max_file_bytes: args.max_file_size.saturating_mul(1024 * 1024),
     };
@@ -93,8 +94,8 @@ pub fn collect(args: &ScanArgs) -> Result<std::result::Result<Collected, u8>> {
     };
 
     let mut excludes = cfg.exclude.clone();
-    excludes.extend(args.exclude.iter().cloned());
-    let multi_root = args.paths.len() > 1;
+    excludes.extend(args.load.exclude.iter().cloned());
+    let multi_root = args.load.paths.len() > 1;
     let database =
         fnguard_deps::db::Database::open(&database_dir(args.db.as_deref(), cfg.db.as_deref()));
     let mut projects: Vec<Project> = Vec::new();
@@ -106,7 +107,7 @@ pub fn collect(args: &ScanArgs) -> Result<std::result::Result<Collected, u8>> {
     let mut findings: Vec<Finding> = Vec::new();
     let mut roots: Vec<(PathBuf, String)> = Vec::new();
     let mut jobs: Vec<(PathBuf, PathBuf, String)> = Vec::new();
-    for path in &args.paths {
+    for path in &args.load.paths {
         let root = if path.is_file() {
             path.parent()
                 .map(Path::to_path_buf)
@@ -154,7 +155,14 @@ pub fn collect(args: &ScanArgs) -> Result<std::result::Result<Collected, u8>> {
         let path = &path;
         let prefixed = !prefix.is_empty();
         let prefix = prefix.clone();
-        let loaded = load_root(&root, path, &excludes, &options, args.no_progress, &prefix);
+        let loaded = load_root(
+            &root,
+            path,
+            &excludes,
+            &options,
+            args.load.no_progress,
+            &prefix,
+        );
         candidates_total += loaded.candidates;
         errors.extend(loaded.code_notices);
         files_seen += loaded.survey.files;

@@ -128,7 +128,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
             };
             eprintln!(
                 "fnguard: no serverless project found under {} ({files_seen} files walked{saw}). fnguard reads {}",
-                args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+                args.load.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
                 DescriptorKind::SUPPORTED
             );
         } else if failed {
