@@ -141,7 +141,7 @@ fn base_findings(
         base.diff_base = None;
         base.baseline = None;
         base.create_baseline = None;
-        base.output = None;
+        base.report.output = None;
         base.load.no_progress = true;
         base.load.config = cfg_path.map(Path::to_path_buf);
         base.load.paths = Vec::new();

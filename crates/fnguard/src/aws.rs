@@ -34,7 +34,8 @@ pub fn scan(args: AwsScanArgs) -> Result<u8> {
         Some(p) => config::load(&p)?,
         None => config::Config::default(),
     };
-    let Some(selection) = crate::pipeline::selection(&cfg, &args.select, &args.ignore) else {
+    let Some(selection) = crate::pipeline::selection(&cfg, &args.rules.select, &args.rules.ignore)
+    else {
         return Ok(2);
     };
     let today = crate::pipeline::today_from(args.today.as_deref())?;
@@ -85,9 +86,9 @@ pub fn scan(args: AwsScanArgs) -> Result<u8> {
         projects.push(project);
     }
     let out = Output {
-        format: args.format,
-        output: args.output.as_deref(),
-        fail_on: args.fail_on,
+        format: args.report.format,
+        output: args.report.output.as_deref(),
+        fail_on: args.report.fail_on,
     };
     let code = out.emit(&projects, &errors, &findings, &cfg)?;
     // Without the function list nothing was scanned, whatever else could be read.

@@ -190,22 +190,11 @@ pub enum ColorChoice {
 #[derive(Args, Debug, Clone)]
 pub struct ScanArgs {
     #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    #[command(flatten)]
     pub load: crate::load::LoadArgs,
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Exit 1 when a finding at or above this severity remains [default: high; none for SARIF].
-    #[arg(long, value_enum)]
-    pub fail_on: Option<FailOn>,
-    /// Run only these rules (ids, prefixes such as FG2, or names); includes opt-in rules.
-    #[arg(long, value_delimiter = ',', value_name = "RULES")]
-    pub select: Vec<String>,
-    /// Never run these rules (ids, prefixes or names).
-    #[arg(long, value_delimiter = ',', value_name = "RULES")]
-    pub ignore: Vec<String>,
     /// Never use the network (the static scan never does; accepted for scripts).
     #[arg(long)]
     pub offline: bool,
@@ -438,6 +427,8 @@ pub enum AwsCommand {
 
 #[derive(Args, Debug)]
 pub struct AwsDriftArgs {
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// Directories or descriptor files that declare the application.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
@@ -457,12 +448,6 @@ pub struct AwsDriftArgs {
     pub exclude: Vec<String>,
     #[command(flatten)]
     pub account: AccountArgs,
-    #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    #[arg(long, value_enum)]
-    pub fail_on: Option<FailOn>,
     #[arg(long, value_name = "DATE", hide = true, env = "FNGUARD_TODAY")]
     pub today: Option<String>,
 }
@@ -501,6 +486,10 @@ pub struct AccountArgs {
 #[derive(Args, Debug)]
 pub struct AwsScanArgs {
     #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    #[command(flatten)]
     pub account: AccountArgs,
     /// Download each function's deployed package and layers (to a temporary directory) and run
     /// the code and dependency analyses on them.
@@ -509,16 +498,6 @@ pub struct AwsScanArgs {
     /// OSV database for the dependency analysis of `--with-code` (default as for `scan`).
     #[arg(long, value_name = "DIR")]
     pub db: Option<PathBuf>,
-    #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    #[arg(long, value_enum)]
-    pub fail_on: Option<FailOn>,
-    #[arg(long, value_delimiter = ',', value_name = "RULES")]
-    pub select: Vec<String>,
-    #[arg(long, value_delimiter = ',', value_name = "RULES")]
-    pub ignore: Vec<String>,
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     #[arg(long, value_name = "DATE", hide = true, env = "FNGUARD_TODAY")]
@@ -530,6 +509,8 @@ pub struct AwsScanArgs {
 
 #[derive(Args, Debug)]
 pub struct AwsUsageArgs {
+    #[command(flatten)]
+    pub report: ReportArgs,
     #[command(flatten)]
     pub account: AccountArgs,
     /// Read CloudTrail log files (`*.json`, `*.json.gz` under DIR, as delivered to the trail's
@@ -544,12 +525,31 @@ pub struct AwsUsageArgs {
     pub with_code: bool,
     #[arg(long, value_name = "DIR")]
     pub db: Option<PathBuf>,
-    #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    #[arg(long, value_enum)]
-    pub fail_on: Option<FailOn>,
     #[arg(long, value_name = "DATE", hide = true, env = "FNGUARD_TODAY")]
     pub today: Option<String>,
+}
+
+/// How a report is written and what fails the run (scan and the live commands).
+#[derive(Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding at or above this severity remains [default: high; none for SARIF].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+}
+
+/// Which rules run.
+#[derive(Args, Debug, Clone)]
+pub struct RuleArgs {
+    /// Run only these rules (ids, prefixes such as FG2, or names); includes opt-in rules.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+    /// Never run these rules (ids, prefixes or names).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
 }

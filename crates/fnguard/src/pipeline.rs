@@ -83,7 +83,7 @@ pub fn collect(args: &ScanArgs) -> Result<std::result::Result<Collected, u8>> {
         params,
         max_file_bytes: args.max_file_size.saturating_mul(1024 * 1024),
     };
-    let Some(selection) = selection(&cfg, &args.select, &args.ignore) else {
+    let Some(selection) = selection(&cfg, &args.rules.select, &args.rules.ignore) else {
         return Ok(Err(2));
     };
     let today = match &args.today {

@@ -44,7 +44,11 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     // Annotations and Code Quality issues are placed by paths from the repository root (where
     // CI runs): a single scanned directory's findings are given from the working directory.
     let mut findings = findings;
-    if matches!(args.format, OutputFormat::Github | OutputFormat::Gitlab) && !multi_root {
+    if matches!(
+        args.report.format,
+        OutputFormat::Github | OutputFormat::Gitlab
+    ) && !multi_root
+    {
         if let Some((root, _)) = roots.first() {
             let root = root.display().to_string();
             let root = root.trim_end_matches('/');
@@ -75,7 +79,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         errors: &errors,
         findings: &findings,
     };
-    let to_file = args.output.is_some();
+    let to_file = args.report.output.is_some();
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -83,7 +87,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
             !to_file && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let text = match args.format {
+    let text = match args.report.format {
         OutputFormat::Human => {
             let snippets = snippets(&findings, &roots, multi_root);
             fnguard_report::render_human(
@@ -105,7 +109,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         OutputFormat::Github => fnguard_report::render_github(&report),
         OutputFormat::Gitlab => fnguard_report::render_gitlab(&report),
     };
-    match &args.output {
+    match &args.report.output {
         Some(path) => std::fs::write(path, &text)
             .with_context(|| format!("cannot write {}", path.display()))?,
         None => {
@@ -149,7 +153,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         // Writing a baseline adopts what is there: not a failure.
         return Ok(0);
     }
-    let fail_on = match (args.fail_on, args.format) {
+    let fail_on = match (args.report.fail_on, args.report.format) {
         (Some(f), _) => f,
         (None, OutputFormat::Sarif) => FailOn::None,
         (None, _) => FailOn::High,

@@ -123,9 +123,9 @@ pub fn run(args: AwsUsageArgs) -> Result<u8> {
         }
     }
     let out = Output {
-        format: args.format,
-        output: args.output.as_deref(),
-        fail_on: args.fail_on,
+        format: args.report.format,
+        output: args.report.output.as_deref(),
+        fail_on: args.report.fail_on,
     };
     out.emit(std::slice::from_ref(&project), &errors, &findings, &cfg)
 }
