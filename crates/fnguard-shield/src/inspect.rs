@@ -167,6 +167,28 @@ impl Detector {
         self.inspect_with(env, budget, &|_| Sinks::default())
     }
 
+    /// Inspection under the function's static policy (if any): listed fields are checked with
+    /// their sinks' strictness, and hits on fields the policy does not list are returned apart
+    /// when its rest mode only monitors them.
+    pub fn inspect_with_policy(
+        &self,
+        env: &Envelope,
+        budget: Duration,
+        policy: Option<&crate::policy::Active>,
+    ) -> (Inspection, Vec<Hit>) {
+        let sinks = |f: &Field| policy.map(|p| p.sinks_for(&f.path)).unwrap_or_default();
+        let mut ins = self.inspect_with(env, budget, &sinks);
+        let monitored = match policy {
+            Some(p) => {
+                let (blocking, monitored) = p.split(std::mem::take(&mut ins.hits));
+                ins.hits = blocking;
+                monitored
+            }
+            None => Vec::new(),
+        };
+        (ins, monitored)
+    }
+
     /// `sinks` says, per field, which sink classes the static analysis saw the field reach;
     /// those detectors then run strictly.
     pub fn inspect_with(
@@ -410,6 +432,28 @@ struct Variant<'a> {
     bomb: bool,
 }
 
+impl Variant<'_> {
+    /// Text decoded from the value, with its own census.
+    fn text(text: String) -> Variant<'static> {
+        Variant {
+            census: Census::of(&text),
+            text: std::borrow::Cow::Owned(text),
+            text_like: true,
+            bomb: false,
+        }
+    }
+
+    /// The first bytes of binary data, for the serialization signatures only.
+    fn binary(text: String) -> Variant<'static> {
+        Variant {
+            text: std::borrow::Cow::Owned(text),
+            text_like: false,
+            census: Census::default(),
+            bomb: false,
+        }
+    }
+}
+
 /// How much of binary data decoded from base64 the serialization signatures look at.
 const MAGIC_CHARS: usize = 256;
 
@@ -428,13 +472,7 @@ fn variants(value: &str) -> Vec<Variant<'_>> {
     }];
     if census.has(Census::ENCODED | Census::NON_ASCII) {
         if let Some(d) = detect::normalize::decoded(value) {
-            let census = Census::of(&d);
-            out.push(Variant {
-                text: std::borrow::Cow::Owned(d),
-                text_like: true,
-                census,
-                bomb: false,
-            });
+            out.push(Variant::text(d));
         }
     }
     let whole = (!census.has(Census::NOT_BASE64))
@@ -445,21 +483,10 @@ fn variants(value: &str) -> Vec<Variant<'_>> {
         // decoded, and what is text joins one more variant.
         let (text, binary) = encoded_tokens(value);
         if !text.is_empty() {
-            let census = Census::of(&text);
-            out.push(Variant {
-                text: std::borrow::Cow::Owned(text),
-                text_like: true,
-                census,
-                bomb: false,
-            });
+            out.push(Variant::text(text));
         }
         if !binary.is_empty() {
-            out.push(Variant {
-                text: std::borrow::Cow::Owned(binary),
-                text_like: false,
-                census: Census::default(),
-                bomb: false,
-            });
+            out.push(Variant::binary(binary));
         }
         return out;
     }
@@ -498,13 +525,7 @@ fn variants(value: &str) -> Vec<Variant<'_>> {
                 // One more layer: tokens encoded again inside the decoded text.
                 let (inner, _) = encoded_tokens(&s);
                 if !inner.is_empty() {
-                    let census = Census::of(&inner);
-                    out.push(Variant {
-                        text: std::borrow::Cow::Owned(inner),
-                        text_like: true,
-                        census,
-                        bomb: false,
-                    });
+                    out.push(Variant::text(inner));
                 }
                 out.push(Variant {
                     text: std::borrow::Cow::Owned(s),
@@ -513,37 +534,21 @@ fn variants(value: &str) -> Vec<Variant<'_>> {
                     bomb: false,
                 });
                 if let Some(d) = decoded {
-                    let census = Census::of(&d);
-                    out.push(Variant {
-                        text: std::borrow::Cow::Owned(d),
-                        text_like: true,
-                        census,
-                        bomb: false,
-                    });
+                    out.push(Variant::text(d));
                 }
             }
             // Binary: only serialization magic is looked for, and only in values long enough
             // not to be a word that happens to be valid base64.
             // Serialized objects announce themselves in their first bytes (Java's stream
             // header, pickle's protocol opcode, .NET's record header).
-            Ok(s) if long => out.push(Variant {
-                text: std::borrow::Cow::Owned(s.chars().take(MAGIC_CHARS).collect()),
-                text_like: false,
-                census: Census::default(),
-                bomb: false,
-            }),
-            Err(e) if long => out.push(Variant {
-                text: std::borrow::Cow::Owned(
-                    e.as_bytes()
-                        .iter()
-                        .take(MAGIC_CHARS)
-                        .map(|&b| b as char)
-                        .collect(),
-                ),
-                text_like: false,
-                census: Census::default(),
-                bomb: false,
-            }),
+            Ok(s) if long => out.push(Variant::binary(s.chars().take(MAGIC_CHARS).collect())),
+            Err(e) if long => out.push(Variant::binary(
+                e.as_bytes()
+                    .iter()
+                    .take(MAGIC_CHARS)
+                    .map(|&b| b as char)
+                    .collect(),
+            )),
             _ => {}
         }
     }

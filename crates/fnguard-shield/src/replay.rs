@@ -77,17 +77,8 @@ fn verdict(
     if *pruned {
         env.mark_pruned();
     }
-    let sinks =
-        |f: &crate::envelope::Field| policy.map(|p| p.sinks_for(&f.path)).unwrap_or_default();
-    let mut ins = detector.inspect_with(&env, cfg.budget, &sinks);
-    let monitored = match policy {
-        Some(p) => {
-            let (blocking, monitored) = p.split(std::mem::take(&mut ins.hits));
-            ins.hits = blocking;
-            monitored
-        }
-        None => Vec::new(),
-    };
+    // Hits on fields the policy does not list follow its rest mode.
+    let (ins, monitored) = detector.inspect_with_policy(&env, cfg.budget, policy);
     // What block mode would do, whatever the configured mode: the point is to see it first.
     let block = Config {
         mode: Mode::Block,

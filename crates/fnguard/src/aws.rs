@@ -8,7 +8,7 @@ use fnguard_rules::RuleConfig;
 use std::path::PathBuf;
 
 use crate::cli::AwsScanArgs;
-use crate::live::{call_errors, read_account, with_code, Output};
+use crate::live::{call_errors, read_account, with_code};
 
 /// `fnguard aws policy`: the read-only policy fnguard needs.
 pub fn policy() -> Result<u8> {
@@ -85,12 +85,7 @@ pub fn scan(args: AwsScanArgs) -> Result<u8> {
         findings.extend(found);
         projects.push(project);
     }
-    let out = Output {
-        format: args.report.format,
-        output: args.report.output.as_deref(),
-        fail_on: args.report.fail_on,
-    };
-    let code = out.emit(&projects, &errors, &findings, &cfg)?;
+    let code = crate::live::emit(&args.report, &projects, &errors, &findings, &cfg)?;
     // Without the function list nothing was scanned, whatever else could be read.
     let no_functions = snaps
         .iter()

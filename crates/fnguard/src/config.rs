@@ -197,21 +197,7 @@ pub fn load(path: &Path) -> Result<Config> {
             let Some(reason) = reason else {
                 bail!("{origin}: accepting {id} needs a `reason`");
             };
-            let expires = match e.get("expires") {
-                None => {
-                    c.warnings.push(format!("{origin}: {id} is accepted with no `expires` date; it will never be reviewed"));
-                    None
-                }
-                Some(v) => {
-                    let text = match v {
-                        toml::Value::Datetime(d) => d.to_string(),
-                        other => other.as_str().unwrap_or_default().to_string(),
-                    };
-                    Some(crate::pipeline::parse_date(&text).with_context(|| {
-                        format!("{origin}: `expires` must be a date (YYYY-MM-DD), got `{text}`")
-                    })?)
-                }
-            };
+            let expires = expiry(e, &origin, &format!("{id} is accepted"), &mut c.warnings)?;
             c.accepted.push(fnguard_deps::accept::Acceptance {
                 id,
                 package: field("package"),
@@ -264,23 +250,7 @@ fn ignores(
         let Some(reason) = field("reason").filter(|r| !r.trim().is_empty()) else {
             bail!("{origin}: ignoring {rule} needs a `reason`");
         };
-        let expires = match e.get("expires") {
-            None => {
-                warnings.push(format!(
-                    "{origin}: {rule} is ignored with no `expires` date; it will never be reviewed"
-                ));
-                None
-            }
-            Some(v) => {
-                let text = match v {
-                    toml::Value::Datetime(d) => d.to_string(),
-                    other => other.as_str().unwrap_or_default().to_string(),
-                };
-                Some(crate::pipeline::parse_date(&text).with_context(|| {
-                    format!("{origin}: `expires` must be a date (YYYY-MM-DD), got `{text}`")
-                })?)
-            }
-        };
+        let expires = expiry(e, &origin, &format!("{rule} is ignored"), warnings)?;
         out.push(fnguard_rules::baseline::Ignore {
             rule,
             path: field("path"),
@@ -292,4 +262,28 @@ fn ignores(
         });
     }
     Ok(out)
+}
+
+/// An entry's `expires` date (TOML date or `YYYY-MM-DD` string). An entry without one never
+/// comes up for review: that is a warning (`what`: "FG201 is ignored").
+fn expiry(
+    entry: &toml::Value,
+    origin: &str,
+    what: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Option<(i32, u32, u32)>> {
+    let Some(v) = entry.get("expires") else {
+        warnings.push(format!(
+            "{origin}: {what} with no `expires` date; it will never be reviewed"
+        ));
+        return Ok(None);
+    };
+    let text = match v {
+        toml::Value::Datetime(d) => d.to_string(),
+        other => other.as_str().unwrap_or_default().to_string(),
+    };
+    let date = crate::pipeline::parse_date(&text).with_context(|| {
+        format!("{origin}: `expires` must be a date (YYYY-MM-DD), got `{text}`")
+    })?;
+    Ok(Some(date))
 }

@@ -2,7 +2,7 @@
 
 use crate::cli::AwsDriftArgs;
 use crate::config;
-use crate::live::{call_errors, read_account, Output};
+use crate::live::{call_errors, read_account};
 use crate::pipeline::load_root;
 use anyhow::Result;
 use fnguard_ingest::LoadOptions;
@@ -122,12 +122,7 @@ pub fn run(args: AwsDriftArgs) -> Result<u8> {
             lines.relocate(r);
         }
     }
-    let out = Output {
-        format: args.report.format,
-        output: args.report.output.as_deref(),
-        fail_on: args.report.fail_on,
-    };
-    out.emit(&declared, &errors, &findings, &cfg)
+    crate::live::emit(&args.report, &declared, &errors, &findings, &cfg)
 }
 
 /// `stack_name` from a SAM CLI `samconfig.toml` next to the template (default environment).

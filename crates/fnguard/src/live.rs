@@ -2,16 +2,13 @@
 //! `aws usage`: the account arguments' effect, the snapshots, the deployed code, and the
 //! report every live command writes.
 
-use crate::cli::{FailOn, OutputFormat};
 use crate::config;
 use anyhow::{Context, Result};
 use fnguard_aws::Snapshot;
 use fnguard_model::{Finding, Level, ScanError};
-use fnguard_report::{HumanOptions, ProjectSummary, ScanReport};
 use std::collections::HashMap;
-use std::io::Write;
 
-use crate::cli::AccountArgs;
+use crate::cli::{AccountArgs, ReportArgs};
 
 pub fn read_account(
     args: &AccountArgs,
@@ -209,70 +206,27 @@ fn fetch_code(
     }
 }
 
-/// How a report is rendered, where it goes, and what fails the run.
-pub struct Output<'a> {
-    pub format: OutputFormat,
-    pub output: Option<&'a std::path::Path>,
-    pub fail_on: Option<FailOn>,
-}
-
-impl Output<'_> {
-    /// Writes the report; the exit code as for `scan` (2 when nothing could be read).
-    pub fn emit(
-        &self,
-        projects: &[fnguard_model::Project],
-        errors: &[ScanError],
-        findings: &[Finding],
-        cfg: &config::Config,
-    ) -> Result<u8> {
-        let summaries: Vec<ProjectSummary> = projects
-            .iter()
-            .map(|p| ProjectSummary {
-                path: p.path.clone(),
-                format: p.format.as_str().to_string(),
-                functions: p.functions.iter().map(|f| f.id.clone()).collect(),
-            })
-            .collect();
-        let report = ScanReport {
-            tool_version: env!("CARGO_PKG_VERSION"),
-            projects: &summaries,
-            errors,
-            findings,
-        };
-        let text = match self.format {
-            OutputFormat::Human => fnguard_report::render_human(
-                &report,
-                &HumanOptions {
-                    color: false,
-                    snippets: &HashMap::new(),
-                },
-            ),
-            OutputFormat::Json => fnguard_report::render_json(&report),
-            OutputFormat::Html => {
-                crate::output::html_page(projects, findings, &HashMap::new(), cfg)
-            }
-            OutputFormat::Sarif => fnguard_report::render_sarif(&report),
-            OutputFormat::Junit => fnguard_report::render_junit(&report),
-            OutputFormat::Markdown => fnguard_report::render_markdown(&report),
-            OutputFormat::Github => fnguard_report::render_github(&report),
-            OutputFormat::Gitlab => fnguard_report::render_gitlab(&report),
-        };
-        match &self.output {
-            Some(path) => std::fs::write(path, &text)
-                .with_context(|| format!("cannot write {}", path.display()))?,
-            None => {
-                let _ = std::io::stdout().lock().write_all(text.as_bytes());
-            }
-        }
-        let fail_on = match (self.fail_on, self.format) {
-            (Some(f), _) => f,
-            (None, OutputFormat::Sarif) => FailOn::None,
-            (None, _) => FailOn::High,
-        };
-
-        if projects.is_empty() {
-            return Ok(2);
-        }
-        Ok(u8::from(fail_on.fails(findings)))
+/// Writes the report of a live command; the exit code as for `scan` (2 when nothing could be
+/// read).
+pub fn emit(
+    report: &ReportArgs,
+    projects: &[fnguard_model::Project],
+    errors: &[ScanError],
+    findings: &[Finding],
+    cfg: &config::Config,
+) -> Result<u8> {
+    let text = crate::output::render(
+        report.format,
+        projects,
+        errors,
+        findings,
+        cfg,
+        false,
+        &HashMap::new,
+    );
+    crate::output::write_out(report.output.as_deref(), &text)?;
+    if projects.is_empty() {
+        return Ok(2);
     }
+    Ok(u8::from(report.fail_on().fails(findings)))
 }

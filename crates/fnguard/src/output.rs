@@ -1,14 +1,75 @@
 //! What commands write: a file or standard output, and the HTML report page.
 
+use crate::cli::{FailOn, OutputFormat, ReportArgs};
 use crate::config;
 use anyhow::{Context, Result};
+use fnguard_model::{Finding, Project, ScanError};
+use fnguard_report::{HumanOptions, ProjectSummary, ScanReport};
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
+
+/// Source lines shown under findings, by (file, line).
+pub type Snippets = HashMap<(String, u32), String>;
+
+/// A scan's report in `format`: every command that reports findings renders through here.
+pub fn render(
+    format: OutputFormat,
+    projects: &[Project],
+    errors: &[ScanError],
+    findings: &[Finding],
+    cfg: &config::Config,
+    color: bool,
+    snippets: &dyn Fn() -> Snippets,
+) -> String {
+    let summaries: Vec<ProjectSummary> = projects
+        .iter()
+        .map(|p| ProjectSummary {
+            path: p.path.clone(),
+            format: p.format.as_str().to_string(),
+            functions: p.functions.iter().map(|f| f.id.clone()).collect(),
+        })
+        .collect();
+    let report = ScanReport {
+        tool_version: env!("CARGO_PKG_VERSION"),
+        projects: &summaries,
+        errors,
+        findings,
+    };
+    match format {
+        OutputFormat::Human => fnguard_report::render_human(
+            &report,
+            &HumanOptions {
+                color,
+                snippets: &snippets(),
+            },
+        ),
+        OutputFormat::Json => fnguard_report::render_json(&report),
+        OutputFormat::Html => html_page(projects, findings, &snippets(), cfg),
+        OutputFormat::Sarif => fnguard_report::render_sarif(&report),
+        OutputFormat::Junit => fnguard_report::render_junit(&report),
+        OutputFormat::Markdown => fnguard_report::render_markdown(&report),
+        OutputFormat::Github => fnguard_report::render_github(&report),
+        OutputFormat::Gitlab => fnguard_report::render_gitlab(&report),
+    }
+}
+
+impl ReportArgs {
+    /// `--fail-on`, or its default: none for SARIF (code scanning decides), high otherwise.
+    pub fn fail_on(&self) -> FailOn {
+        match (self.fail_on, self.format) {
+            (Some(f), _) => f,
+            (None, OutputFormat::Sarif) => FailOn::None,
+            (None, _) => FailOn::High,
+        }
+    }
+}
 
 pub fn write_out(path: Option<&Path>, text: &str) -> Result<()> {
     match path {
         Some(p) => std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display())),
         None => {
+            // A closed pipe (`| head`) is not an error worth reporting.
             let _ = std::io::stdout().lock().write_all(text.as_bytes());
             Ok(())
         }

@@ -1,12 +1,11 @@
 //! `fnguard scan`: the pipeline (`crate::pipeline::collect`), adoption (ignores, baseline,
 //! diff base), the report in the chosen format, and the exit code.
 
-use crate::cli::{ColorChoice, FailOn, OutputFormat, ScanArgs};
-use anyhow::{Context, Result};
+use crate::cli::{ColorChoice, OutputFormat, ScanArgs};
+use anyhow::Result;
 use fnguard_ingest::DescriptorKind;
 use fnguard_model::Level;
-use fnguard_report::{HumanOptions, ProjectSummary, ScanReport};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 use crate::pipeline::{snippets, Collected};
 
@@ -64,60 +63,25 @@ pub fn run(args: ScanArgs) -> Result<u8> {
             }
         }
     }
-    let summaries: Vec<ProjectSummary> = projects
-        .iter()
-        .map(|p| ProjectSummary {
-            path: p.path.clone(),
-            format: p.format.as_str().to_string(),
-            functions: p.functions.iter().map(|f| f.id.clone()).collect(),
-        })
-        .collect();
-    let version = env!("CARGO_PKG_VERSION");
-    let report = ScanReport {
-        tool_version: version,
-        projects: &summaries,
-        errors: &errors,
-        findings: &findings,
-    };
-    let to_file = args.report.output.is_some();
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            !to_file && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            args.report.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let text = match args.report.format {
-        OutputFormat::Human => {
-            let snippets = snippets(&findings, &roots, multi_root);
-            fnguard_report::render_human(
-                &report,
-                &HumanOptions {
-                    color,
-                    snippets: &snippets,
-                },
-            )
-        }
-        OutputFormat::Json => fnguard_report::render_json(&report),
-        OutputFormat::Html => {
-            let snippets = snippets(&findings, &roots, multi_root);
-            crate::output::html_page(&projects, &findings, &snippets, &cfg)
-        }
-        OutputFormat::Sarif => fnguard_report::render_sarif(&report),
-        OutputFormat::Junit => fnguard_report::render_junit(&report),
-        OutputFormat::Markdown => fnguard_report::render_markdown(&report),
-        OutputFormat::Github => fnguard_report::render_github(&report),
-        OutputFormat::Gitlab => fnguard_report::render_gitlab(&report),
-    };
-    match &args.report.output {
-        Some(path) => std::fs::write(path, &text)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error worth reporting.
-            let _ = out.write_all(text.as_bytes());
-        }
-    }
+    let text = crate::output::render(
+        args.report.format,
+        &projects,
+        &errors,
+        &findings,
+        &cfg,
+        color,
+        &|| snippets(&findings, &roots, multi_root),
+    );
+    crate::output::write_out(args.report.output.as_deref(), &text)?;
 
     if projects.is_empty() {
         let failed = errors.iter().any(|e| e.level == Level::Error);
@@ -153,10 +117,6 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         // Writing a baseline adopts what is there: not a failure.
         return Ok(0);
     }
-    let fail_on = match (args.report.fail_on, args.report.format) {
-        (Some(f), _) => f,
-        (None, OutputFormat::Sarif) => FailOn::None,
-        (None, _) => FailOn::High,
-    };
+    let fail_on = args.report.fail_on();
     Ok(u8::from(fail_on.fails(&findings)))
 }

@@ -3,7 +3,7 @@
 
 use crate::cli::AwsUsageArgs;
 use crate::config;
-use crate::live::{call_errors, read_account, with_code, Output};
+use crate::live::{call_errors, read_account, with_code};
 use anyhow::Result;
 use fnguard_aws::usage::Observed;
 use fnguard_model::{Finding, Level, ScanError};
@@ -122,12 +122,13 @@ pub fn run(args: AwsUsageArgs) -> Result<u8> {
             lines.relocate(r);
         }
     }
-    let out = Output {
-        format: args.report.format,
-        output: args.report.output.as_deref(),
-        fail_on: args.report.fail_on,
-    };
-    out.emit(std::slice::from_ref(&project), &errors, &findings, &cfg)
+    crate::live::emit(
+        &args.report,
+        std::slice::from_ref(&project),
+        &errors,
+        &findings,
+        &cfg,
+    )
 }
 
 #[cfg(feature = "aws")]
