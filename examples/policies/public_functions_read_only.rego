@@ -15,12 +15,17 @@ public(f) if {
 	t.type in {"api", "alb"}
 }
 
+# AWS managed policies Lambda itself uses to attach the function to a VPC: their
+# ec2:DeleteNetworkInterface is the service's, not the code's.
+service_managed := {"AWSLambdaVPCAccessExecutionRole", "AWSLambdaENIManagementAccess"}
+
 deny contains finding if {
 	some f in input.functions
 	public(f)
 	some p in f.permissions
 	p.effect == "Allow"
 	not p.not_action
+	not service_managed[p.managed_policy]
 	some action in p.actions
 	deletes(action)
 	finding := {

@@ -25,3 +25,14 @@ test_a_public_reader_passes if {
 	result := public_functions_read_only.deny with input as {"functions": [reader]}
 	count(result) == 0
 }
+
+test_the_vpc_execution_policy_is_the_service_s if {
+	vpc := object.union(public_deleter, {"permissions": [{
+		"effect": "Allow",
+		"not_action": false,
+		"actions": ["ec2:DeleteNetworkInterface"],
+		"managed_policy": "AWSLambdaVPCAccessExecutionRole",
+	}]})
+	result := public_functions_read_only.deny with input as {"functions": [vpc]}
+	count(result) == 0
+}

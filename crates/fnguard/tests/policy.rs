@@ -79,7 +79,7 @@ fn the_example_policies_pass_their_tests() {
         "{text}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(text.contains("7 passed, 0 failed"), "{text}");
+    assert!(text.contains("8 passed, 0 failed"), "{text}");
 }
 
 #[test]
