@@ -10,6 +10,7 @@ use fnguard_model::{
     DepFacts, DepSource, Dependency, Function, Location, Project, ResourceKind, ScanError,
     Unpinned, VulnMatch,
 };
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -21,7 +22,7 @@ pub fn analyze_projects(
     db: Option<&Database>,
 ) -> Vec<ScanError> {
     let cache = Cache::default();
-    for p in projects.iter_mut() {
+    projects.par_iter_mut().for_each(|p| {
         let layers: Vec<(String, PathBuf)> = p
             .resources
             .iter()
@@ -31,7 +32,7 @@ pub fn analyze_projects(
                 dir.is_dir().then(|| (r.id.clone(), dir))
             })
             .collect();
-        for f in p.functions.iter_mut() {
+        p.functions.par_iter_mut().for_each(|f| {
             let own: Vec<&(String, PathBuf)> = layers
                 .iter()
                 .filter(|(id, _)| f.uses.contains(id))
@@ -39,8 +40,8 @@ pub fn analyze_projects(
             if let Some(facts) = analyze_function(root, f, &own, &cache, db) {
                 f.deps = Some(facts);
             }
-        }
-    }
+        });
+    });
     let mut errors: Vec<ScanError> = cache
         .parsed
         .lock()
@@ -69,9 +70,39 @@ struct Cache {
     parsed: Mutex<HashMap<PathBuf, Arc<Parsed>>>,
     matches: Mutex<HashMap<PackageKey, Outcome>>,
     db_failures: Mutex<Vec<ScanError>>,
+    /// Per directory, its manifests and lockfiles sorted by name. Every function looks at
+    /// each of its ancestors, so a repository root with thousands of entries would otherwise
+    /// be listed once per function.
+    listings: Mutex<HashMap<PathBuf, Arc<Vec<(String, Kind)>>>>,
 }
 
 impl Cache {
+    fn package_files(&self, dir: &Path) -> Arc<Vec<(String, Kind)>> {
+        if let Some(l) = self.listings.lock().ok().and_then(|m| m.get(dir).cloned()) {
+            return l;
+        }
+        let mut names: Vec<(String, Kind)> = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter_map(|e| {
+                        let name = e.file_name().to_string_lossy().to_string();
+                        let kind = Kind::of(&name)?;
+                        e.file_type()
+                            .is_ok_and(|t| t.is_file())
+                            .then_some((name, kind))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort_by(|a, b| a.0.cmp(&b.0));
+        let names = Arc::new(names);
+        if let Ok(mut m) = self.listings.lock() {
+            m.insert(dir.to_path_buf(), names.clone());
+        }
+        names
+    }
+
     fn parse(&self, kind: Kind, path: &Path) -> Arc<Parsed> {
         if let Some(p) = self.parsed.lock().ok().and_then(|m| m.get(path).cloned()) {
             return p;
@@ -280,21 +311,11 @@ impl Collected {
         // Ecosystems whose package root was found with only a manifest: (its directory).
         let mut awaiting_workspace: BTreeMap<Ecosystem, PathBuf> = BTreeMap::new();
         for dir in dirs {
-            let Ok(entries) = std::fs::read_dir(dir) else {
-                continue;
-            };
-            let mut names: Vec<(String, PathBuf)> = entries
-                .flatten()
-                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-                .map(|e| (e.file_name().to_string_lossy().to_string(), e.path()))
-                .collect();
-            names.sort();
+            let listing = cache.package_files(dir);
             let mut here_locks: BTreeMap<Ecosystem, Vec<(Kind, PathBuf)>> = BTreeMap::new();
             let mut here_manifests: BTreeMap<Ecosystem, Vec<(Kind, PathBuf)>> = BTreeMap::new();
-            for (name, path) in names {
-                let Some(kind) = Kind::of(&name) else {
-                    continue;
-                };
+            for (name, kind) in listing.iter() {
+                let (kind, path) = (*kind, dir.join(name));
                 let eco = kind.ecosystem();
                 if !wants(eco) || covered.contains(&eco) {
                     continue;

@@ -2,6 +2,7 @@
 //! otherwise, skipping build outputs that only duplicate sources.
 
 use crate::{relative, Diagnostic};
+use rayon::prelude::*;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -157,22 +158,45 @@ pub fn discover_with_survey(
     let mut python_dirs: Vec<PathBuf> = Vec::new();
     let mut cdk_apps: Vec<PathBuf> = Vec::new();
     let mut tf_dirs: Vec<PathBuf> = Vec::new();
-    for entry in builder.build() {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                diagnostics.push(Diagnostic::warning(
-                    &relative(root, root),
-                    None,
-                    format!("while walking the tree: {e}"),
-                ));
-                continue;
-            }
-        };
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let path = entry.path();
+    let mut files: Vec<PathBuf> = Vec::new();
+    // Listing directories and reading their .gitignore files dominates discovery on a large
+    // tree: walk on every core, then sort so that the outcome does not depend on scheduling.
+    let walked: std::sync::Mutex<(Vec<PathBuf>, Vec<String>)> = Default::default();
+    builder
+        .threads(rayon::current_num_threads())
+        .build_parallel()
+        .run(|| {
+            Box::new(|entry| {
+                let push = |found: std::result::Result<PathBuf, String>| {
+                    if let Ok(mut w) = walked.lock() {
+                        match found {
+                            Ok(p) => w.0.push(p),
+                            Err(e) => w.1.push(e),
+                        }
+                    }
+                };
+                match entry {
+                    Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                        push(Ok(e.into_path()));
+                    }
+                    Ok(_) => {}
+                    Err(e) => push(Err(e.to_string())),
+                }
+                ignore::WalkState::Continue
+            })
+        });
+    let (mut walked_files, mut walk_errors) = walked.into_inner().unwrap_or_default();
+    walked_files.sort();
+    walk_errors.sort();
+    for e in walk_errors {
+        diagnostics.push(Diagnostic::warning(
+            &relative(root, root),
+            None,
+            format!("while walking the tree: {e}"),
+        ));
+    }
+    for path in walked_files {
+        let path = path.as_path();
         let file_name = path
             .file_name()
             .map(|n| n.to_string_lossy())
@@ -203,13 +227,19 @@ pub fn discover_with_survey(
                 }
             }
         }
-        if let Some(kind) = classify(path) {
-            candidates.push(Candidate {
-                path: path.to_path_buf(),
-                kind,
-            });
-        } else if survey.unrecognised.len() < SURVEY_EXAMPLES && looks_related(&file_name) {
-            survey.unrecognised.push(relative(root, path));
+        files.push(path.to_path_buf());
+    }
+    // Classifying reads the head of every file: in parallel, kept in walk order.
+    let kinds: Vec<Option<DescriptorKind>> = files.par_iter().map(|p| classify(p)).collect();
+    for (path, kind) in files.into_iter().zip(kinds) {
+        if let Some(kind) = kind {
+            candidates.push(Candidate { path, kind });
+        } else if survey.unrecognised.len() < SURVEY_EXAMPLES
+            && path
+                .file_name()
+                .is_some_and(|n| looks_related(&n.to_string_lossy()))
+        {
+            survey.unrecognised.push(relative(root, &path));
         }
     }
     let known: std::collections::HashSet<PathBuf> =

@@ -84,12 +84,15 @@ impl Statement {
 
 /// IAM-style wildcard match (`*` any run, `?` one character), ASCII case-insensitive.
 pub fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<u8> = pattern.bytes().map(|b| b.to_ascii_lowercase()).collect();
-    let t: Vec<u8> = text.bytes().map(|b| b.to_ascii_lowercase()).collect();
+    // Called for every action of the catalogue when a pattern is expanded: no allocation.
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    if p == b"*" {
+        return true;
+    }
     let (mut pi, mut ti) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == b'?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi] == b'?' || p[pi].eq_ignore_ascii_case(&t[ti])) {
             pi += 1;
             ti += 1;
         } else if pi < p.len() && p[pi] == b'*' {

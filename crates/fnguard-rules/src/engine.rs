@@ -1,5 +1,6 @@
 use crate::{registry, Context, Rule, RuleMeta};
 use fnguard_model::{Finding, Project, Severity};
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// Which rules run, and at what severity.
@@ -89,29 +90,35 @@ fn run_each<'a>(
         .copied()
         .filter(|r| config.selection.is_enabled(r.meta()))
         .collect();
-    let mut out = Vec::new();
-    for (project, drift) in projects {
-        let cx = Context {
-            project,
-            index: fnguard_model::ProjectIndex::new(project),
-            today: config.today,
-            trusted_layer_accounts: &config.trusted_layer_accounts,
-            account_concurrency: config.account_concurrency.unwrap_or(1000),
-            max_usd_per_hour: config.max_usd_per_hour.unwrap_or(100.0),
-            region: config.region.as_deref(),
-            drift,
-            graph: std::cell::OnceCell::new(),
-        };
-        let first = out.len();
-        for rule in &rules {
-            rule.check(&cx, &mut out);
-        }
-        if !project.construct_paths.is_empty() {
-            for f in &mut out[first..] {
-                attach_construct_path(project, f);
+    // Projects are independent and the rules pure: one task per project.
+    let projects: Vec<_> = projects.collect();
+    let per_project: Vec<Vec<Finding>> = projects
+        .into_par_iter()
+        .map(|(project, drift)| {
+            let mut out = Vec::new();
+            let cx = Context {
+                project,
+                index: fnguard_model::ProjectIndex::new(project),
+                today: config.today,
+                trusted_layer_accounts: &config.trusted_layer_accounts,
+                account_concurrency: config.account_concurrency.unwrap_or(1000),
+                max_usd_per_hour: config.max_usd_per_hour.unwrap_or(100.0),
+                region: config.region.as_deref(),
+                drift,
+                graph: std::cell::OnceCell::new(),
+            };
+            for rule in &rules {
+                rule.check(&cx, &mut out);
             }
-        }
-    }
+            if !project.construct_paths.is_empty() {
+                for f in &mut out {
+                    attach_construct_path(project, f);
+                }
+            }
+            out
+        })
+        .collect();
+    let mut out: Vec<Finding> = per_project.into_iter().flatten().collect();
     for f in &mut out {
         if let Some(s) = config.selection.severity.get(f.rule) {
             f.severity = *s;
