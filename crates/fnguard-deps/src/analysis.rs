@@ -65,6 +65,9 @@ pub fn analyze_projects(
 /// (ecosystem, normalised name, version) of a package looked up in the database.
 type PackageKey = (Ecosystem, String, Option<String>);
 
+/// A directory's manifests and lockfiles: (file name, kind), sorted by name.
+type Listing = Arc<Vec<(String, Kind)>>;
+
 #[derive(Default)]
 struct Cache {
     parsed: Mutex<HashMap<PathBuf, Arc<Parsed>>>,
@@ -73,11 +76,11 @@ struct Cache {
     /// Per directory, its manifests and lockfiles sorted by name. Every function looks at
     /// each of its ancestors, so a repository root with thousands of entries would otherwise
     /// be listed once per function.
-    listings: Mutex<HashMap<PathBuf, Arc<Vec<(String, Kind)>>>>,
+    listings: Mutex<HashMap<PathBuf, Listing>>,
 }
 
 impl Cache {
-    fn package_files(&self, dir: &Path) -> Arc<Vec<(String, Kind)>> {
+    fn package_files(&self, dir: &Path) -> Listing {
         if let Some(l) = self.listings.lock().ok().and_then(|m| m.get(dir).cloned()) {
             return l;
         }
