@@ -768,7 +768,7 @@ impl Scan<'_> {
                         }
                         "namespace_import" => {
                             let id = (0..n.named_child_count())
-                                .filter_map(|i| n.named_child(i))
+                                .filter_map(|i| n.named_child(u32::try_from(i).ok()?))
                                 .find(|x| x.kind() == "identifier");
                             if let Some(id) = id {
                                 default_name = Some(self.text(id).to_string());

@@ -89,6 +89,60 @@ pub struct Finding {
     pub remediation: String,
     pub fingerprint: String,
     pub evidence: serde_json::Value,
+    /// Edits `fnguard fix` can make to resolve the finding.
+    pub fixes: Vec<Fix>,
+}
+
+/// Whether a fix can be applied without review (ruff's vocabulary): a safe fix keeps the
+/// application deployable and working; an unsafe one changes behaviour a user must accept
+/// (callers need credentials, a runtime upgrade, a throttle).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    Safe,
+    Unsafe,
+}
+
+/// A fix a rule offers: what to change, said in the model's terms. Turning it into text edits
+/// needs the descriptor's syntax (serverless, SAM, CloudFormation, YAML or JSON), which is the
+/// fixer's job; rules read no files.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fix {
+    pub applicability: Applicability,
+    /// What the fix does, for people.
+    pub title: String,
+    /// The descriptor to edit, relative to the scanned root.
+    pub file: String,
+    pub change: Change,
+}
+
+/// The changes fixes make. Each names the element by its id in the descriptor.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    /// Turn on active X-Ray tracing.
+    Tracing { function: String },
+    /// Keep the function's logs for `days`.
+    LogRetention { function: String, days: i64 },
+    /// Require IAM authentication on the function's URL, whose `AuthType` is written at
+    /// `line` (in a URL resource, a SAM `FunctionUrlConfig` or a serverless `url`).
+    UrlAuthIam { function: String, line: u32 },
+    /// Move functions to another runtime: the runtime `from` written at `line` (a function's
+    /// own or a shared setting such as `provider.runtime` or SAM `Globals`) becomes `to`.
+    Runtime {
+        functions: Vec<String>,
+        line: u32,
+        from: String,
+        to: String,
+    },
+    /// Cap the function's concurrency.
+    ReservedConcurrency { function: String, limit: i64 },
+    /// Hide a template parameter's value (`NoEcho`); with `remove_default`, drop its
+    /// literal default so the secret is passed at deploy time instead.
+    NoEcho {
+        parameter: String,
+        remove_default: bool,
+    },
 }
 
 impl Finding {

@@ -451,6 +451,7 @@ fn finding(rule: &CustomRule, project: &Project, id: &str, message: &str) -> Fin
         },
         fingerprint: String::new(),
         evidence: serde_json::json!({ "policy": rule.path, "package": rule.package }),
+        fixes: Vec::new(),
     };
     f.fingerprint = f.compute_fingerprint(message);
     f

@@ -73,6 +73,22 @@ pub struct JsonFinding {
     pub fingerprint: String,
     /// Rule-specific details.
     pub evidence: serde_json::Value,
+    /// Edits `fnguard fix` can make (safe ones by default, unsafe ones with
+    /// `--unsafe-fixes`). Absent when there is none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fixes: Vec<JsonFix>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct JsonFix {
+    /// `safe` or `unsafe`.
+    pub applicability: String,
+    pub title: String,
+    /// The descriptor the fix edits, relative to the scanned root.
+    pub file: String,
+    /// The change in the model's terms: `kind` (`tracing`, `log_retention`, `url_auth_iam`,
+    /// `runtime`, `reserved_concurrency`, `no_echo`) and its arguments.
+    pub change: serde_json::Value,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -107,6 +123,20 @@ pub(crate) fn finding(f: &Finding) -> JsonFinding {
         remediation: f.remediation.clone(),
         fingerprint: f.fingerprint.clone(),
         evidence: f.evidence.clone(),
+        fixes: f
+            .fixes
+            .iter()
+            .map(|x| JsonFix {
+                applicability: match x.applicability {
+                    fnguard_model::Applicability::Safe => "safe",
+                    fnguard_model::Applicability::Unsafe => "unsafe",
+                }
+                .to_string(),
+                title: x.title.clone(),
+                file: x.file.clone(),
+                change: serde_json::to_value(&x.change).unwrap_or_default(),
+            })
+            .collect(),
     }
 }
 

@@ -243,6 +243,7 @@ mod tests {
             related: Vec::new(),
             remediation: String::new(),
             fingerprint: fp.to_string(),
+            fixes: Vec::new(),
             evidence: serde_json::Value::Null,
         }
     }

@@ -1,5 +1,5 @@
 use crate::RuleMeta;
-use fnguard_model::{Finding, Location, Project, ProjectIndex, Severity};
+use fnguard_model::{Finding, Location, Project, ProjectIndex, Severity, SourceFormat};
 use std::collections::HashMap;
 
 /// What a rule sees: one project and the scan's settings.
@@ -48,8 +48,13 @@ impl<'a> Context<'a> {
                 remediation: String::new(),
                 fingerprint: String::new(),
                 evidence: serde_json::Value::Null,
+                fixes: Vec::new(),
             },
             discriminator: String::new(),
+            editable: matches!(
+                self.project.format,
+                SourceFormat::Serverless | SourceFormat::Sam | SourceFormat::CloudFormation
+            ),
         }
     }
 }
@@ -57,6 +62,9 @@ impl<'a> Context<'a> {
 pub struct FindingBuilder {
     finding: Finding,
     discriminator: String,
+    /// Whether the project's descriptors are the user's source (not a synthesized CDK template
+    /// or a live account), so that fixes can edit them.
+    editable: bool,
 }
 
 impl FindingBuilder {
@@ -101,6 +109,31 @@ impl FindingBuilder {
 
     pub fn fix(mut self, text: impl Into<String>) -> Self {
         self.finding.remediation = text.into();
+        self
+    }
+
+    /// An edit `fnguard fix` can make. Descriptors fnguard does not edit (synthesized CDK
+    /// templates, live accounts) get none: the fix belongs in the source.
+    /// `file` is the descriptor that declares the element (YAML or JSON).
+    pub fn autofix(
+        mut self,
+        applicability: fnguard_model::Applicability,
+        title: impl Into<String>,
+        file: &str,
+        change: fnguard_model::Change,
+    ) -> Self {
+        let lower = file.to_ascii_lowercase();
+        let text_format = [".yml", ".yaml", ".json", ".template"]
+            .iter()
+            .any(|e| lower.ends_with(e));
+        if self.editable && text_format {
+            self.finding.fixes.push(fnguard_model::Fix {
+                applicability,
+                title: title.into(),
+                file: file.to_string(),
+                change,
+            });
+        }
         self
     }
 

@@ -114,6 +114,7 @@ impl Emitter {
             remediation: rule.remediation().to_string(),
             fingerprint: String::new(),
             evidence,
+            fixes: Vec::new(),
         };
         f.fingerprint = f.compute_fingerprint(discriminator);
         f

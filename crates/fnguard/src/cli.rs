@@ -17,6 +17,10 @@ pub struct Cli {
 pub enum Command {
     /// Scan serverless projects (Serverless Framework, CloudFormation, SAM, CDK, Terraform, Chalice, Zappa) under PATH.
     Scan(Box<ScanArgs>),
+    /// Apply the fixes rules offer to the descriptors (safe ones; unsafe ones with
+    /// --unsafe-fixes), or show them as a diff; --add-ignore REASON silences every current
+    /// finding with a comment instead.
+    Fix(Box<FixArgs>),
     /// List the rules.
     Rules(RulesArgs),
     /// Per-function permissions: granted by the role, needed by the code, unused, missing, and a
@@ -238,6 +242,23 @@ pub struct ScanArgs {
     /// Read custom rules as Rego v0 (rules without `if`/`contains`).
     #[arg(long)]
     pub rego_v0: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct FixArgs {
+    /// Print a unified diff (for `git apply`) instead of writing; exits 1 when there is one.
+    #[arg(long)]
+    pub diff: bool,
+    /// Apply unsafe fixes too: they change behaviour (callers must sign requests, a new
+    /// runtime, a throttle) and need review.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Instead of fixing, add a `fnguard:ignore <rules> REASON` comment above every line with
+    /// findings (for adopting fnguard on an existing project; JSON files get none).
+    #[arg(long, value_name = "REASON", conflicts_with = "unsafe_fixes")]
+    pub add_ignore: Option<String>,
+    #[command(flatten)]
+    pub scan: ScanArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,6 +4,7 @@ mod cli;
 mod config;
 mod deps;
 mod drift;
+mod fix;
 mod iam;
 mod live;
 mod load;
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
     };
     let catalog_dir = match &cli.command {
         Command::Scan(a) => a.catalog.clone(),
+        Command::Fix(a) => a.scan.catalog.clone(),
         Command::Iam(a) => a.catalog.clone(),
         _ => None,
     };
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Scan(args) => scan::run(*args),
+        Command::Fix(args) => fix::run(*args),
         Command::Iam(args) => iam::run(*args),
         Command::Map(args) => map::run(*args),
         Command::Wallet(args) => wallet::run(*args),

@@ -203,9 +203,25 @@ pub fn collect(args: &ScanArgs) -> Result<std::result::Result<Collected, u8>> {
                 }
             }
         }
+        // Findings in handler code are silenced by comments in that code.
+        let mut code_files: Vec<&str> = root_findings
+            .iter()
+            .map(|f| f.location.file.as_str())
+            .filter(|f| !loaded.suppression_files.iter().any(|s| s == f))
+            .collect();
+        code_files.sort_unstable();
+        code_files.dedup();
+        for file in code_files {
+            if let Ok(text) = std::fs::read_to_string(root.join(file)) {
+                suppressions.extend(suppress::scan_text(&format!("{prefix}{file}"), &text));
+            }
+        }
         if prefixed {
             for f in &mut root_findings {
                 f.location.file = format!("{prefix}{}", f.location.file);
+                for x in &mut f.fixes {
+                    x.file = format!("{prefix}{}", x.file);
+                }
                 for r in &mut f.related {
                     r.file = format!("{prefix}{}", r.file);
                 }
@@ -335,6 +351,8 @@ pub struct RootLoad {
     pub errors: Vec<ScanError>,
     pub candidates: usize,
     pub suppressions: Vec<fnguard_rules::Suppression>,
+    /// Descriptors whose inline suppressions were read (relative to the root, unprefixed).
+    pub suppression_files: Vec<String>,
     /// What discovery walked, for explaining an empty result.
     pub survey: Survey,
     /// Functions whose code was not analysed (or was found elsewhere than written): for the
@@ -519,6 +537,7 @@ pub fn load_root(
         errors: Vec::new(),
         candidates: 0,
         suppressions: Vec::new(),
+        suppression_files: Vec::new(),
         survey: Survey::default(),
         code_notices: Vec::new(),
     };
@@ -543,6 +562,7 @@ pub fn load_root(
             let rel = fnguard_ingest::relative(root, &c.path);
             out.suppressions
                 .extend(suppress::scan_text(&format!("{prefix}{rel}"), &text));
+            out.suppression_files.push(rel);
         }
         out.errors.extend(l.diagnostics.into_iter().map(|mut d| {
             d.file = format!("{prefix}{}", d.file);

@@ -1,6 +1,6 @@
 use super::super::impl_rule;
 use crate::Context;
-use fnguard_model::Finding;
+use fnguard_model::{Applicability, Change, Finding};
 
 declare_rule! {
     /// ## What it does
@@ -54,6 +54,15 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         .related(f.location.clone())
         .fix("Set the URL's auth type to AWS_IAM (serverless: `url: {authorizer: aws_iam}`) and sign requests, or front the function with API Gateway and an authorizer.")
         .evidence(serde_json::json!({ "auth_type": "NONE" }))
+        .autofix(
+            Applicability::Unsafe,
+            "require IAM authentication on the URL (callers must then sign their requests)",
+            &url.auth_type.location.file,
+            Change::UrlAuthIam {
+                function: f.id.clone(),
+                line: url.auth_type.location.line,
+            },
+        )
         .emit(out);
     }
 }

@@ -1,6 +1,6 @@
 use super::super::impl_rule;
 use crate::{group_by_location, subject, Context};
-use fnguard_model::{Finding, Severity};
+use fnguard_model::{Applicability, Change, Finding, Severity};
 
 declare_rule! {
     /// ## What it does
@@ -85,6 +85,30 @@ pub const RUNTIMES: &[(&str, (i32, u32, u32), &str)] = &[
 ];
 
 /// Days since 1970-01-01 for a civil date (proleptic Gregorian).
+/// Successors in the table that AWS has not yet given a deprecation date.
+const UNDATED: &[&str] = &["ruby3.4", "provided.al2023"];
+
+/// The runtime a fix moves to: the table's successor, followed while that one is itself
+/// deprecated or within the warning window (nodejs16.x → nodejs22.x → nodejs24.x). None when the
+/// chain ends without a concrete runtime.
+fn fix_target(successor: &'static str, today: i64) -> Option<&'static str> {
+    let mut target = successor;
+    for _ in 0..RUNTIMES.len() {
+        if UNDATED.contains(&target) {
+            return Some(target);
+        }
+        let (_, (y, m, d), next) = RUNTIMES.iter().find(|(r, ..)| *r == target)?;
+        if days(*y, *m, *d) - today > WARNING_DAYS {
+            return Some(target);
+        }
+        target = next;
+    }
+    None
+}
+
+/// Deprecations this close (in days) are reported as medium.
+const WARNING_DAYS: i64 = 180;
+
 pub fn days(y: i32, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y } as i64;
     let era = if y >= 0 { y } else { y - 399 } / 400;
@@ -107,10 +131,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .iter()
             .find(|(id, ..)| id.eq_ignore_ascii_case(name.trim()))
         {
-            hits.push((rt.location.clone(), entry, f.id.as_str()));
+            hits.push((rt.location.clone(), (entry, name.trim()), f.id.as_str()));
         }
     }
-    for (location, (id, (y, m, d), successor), functions) in group_by_location(hits) {
+    for (location, ((id, (y, m, d), successor), written), functions) in group_by_location(hits) {
         let left = days(*y, *m, *d) - today;
         let date = format!("{y:04}-{m:02}-{d:02}");
         let who = subject(&functions);
@@ -120,7 +144,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 Severity::High,
                 format!("{who} {runs} on {id}, deprecated since {date}"),
             )
-        } else if left <= 180 {
+        } else if left <= WARNING_DAYS {
             (
                 Severity::Medium,
                 format!("{who} {runs} on {id}, deprecated on {date} ({left} days from now)"),
@@ -128,13 +152,32 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         } else {
             continue;
         };
-        cx.finding(&DeprecatedRuntime::META, location, message)
+        let mut finding = cx
+            .finding(&DeprecatedRuntime::META, location.clone(), message)
             .severity(severity)
             .functions(&functions)
             .key(functions.join(","))
-            .fix(format!("Move to a supported runtime such as {successor}, test, and redeploy."))
-            .evidence(serde_json::json!({ "runtime": id, "deprecation_date": date, "table_date": TABLE_DATE }))
-            .emit(out);
+            .fix(format!(
+                "Move to a supported runtime such as {}, test, and redeploy.",
+                fix_target(successor, today).unwrap_or(successor)
+            ))
+            .evidence(serde_json::json!({ "runtime": id, "deprecation_date": date, "table_date": TABLE_DATE }));
+        if let Some(target) = fix_target(successor, today) {
+            finding = finding.autofix(
+                Applicability::Unsafe,
+                format!(
+                    "change the runtime to {target} (test the code and its dependencies on it)"
+                ),
+                &location.file,
+                Change::Runtime {
+                    functions: functions.iter().map(|f| f.to_string()).collect(),
+                    line: location.line,
+                    from: written.to_string(),
+                    to: target.to_string(),
+                },
+            );
+        }
+        finding.emit(out);
     }
 }
 

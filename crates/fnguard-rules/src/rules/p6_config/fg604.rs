@@ -1,6 +1,6 @@
 use super::super::impl_rule;
 use crate::Context;
-use fnguard_model::Finding;
+use fnguard_model::{Applicability, Change, Finding};
 
 declare_rule! {
     /// ## What it does
@@ -41,6 +41,21 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             Some(t) => t.location.clone(),
             None => f.location.clone(),
         };
+        // Lambda refuses active tracing when the role cannot write traces; the frameworks add
+        // that permission to the roles they generate, never to the user's own.
+        let generated_role = f
+            .role
+            .declared_id()
+            .and_then(|id| cx.project.roles.iter().find(|r| r.id == id))
+            .is_some_and(|r| r.generated);
+        let (applicability, title) = if generated_role {
+            (Applicability::Safe, "turn on active tracing")
+        } else {
+            (
+                Applicability::Unsafe,
+                "turn on active tracing (the function's role must allow xray:PutTraceSegments and xray:PutTelemetryRecords)",
+            )
+        };
         cx.finding(
             &TracingDisabled::META,
             location,
@@ -48,6 +63,14 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         )
         .function(&f.id)
         .fix("Turn on active X-Ray tracing for the function.")
+        .autofix(
+            applicability,
+            title,
+            &f.location.file,
+            Change::Tracing {
+                function: f.id.clone(),
+            },
+        )
         .emit(out);
     }
 }

@@ -1,6 +1,6 @@
 use super::super::impl_rule;
 use crate::Context;
-use fnguard_model::Finding;
+use fnguard_model::{Applicability, Change, Finding, SourceFormat};
 
 declare_rule! {
     /// ## What it does
@@ -34,11 +34,26 @@ declare_rule! {
 
 impl_rule!(LogRetentionUnset, check);
 
+/// What `fnguard fix` sets: long enough for most incident investigations, short enough not to
+/// keep personal data forever.
+const FIX_RETENTION_DAYS: i64 = 90;
+
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for f in &cx.project.functions {
         if f.log_retention_days.is_some() {
             continue;
         }
+        // The Serverless Framework declares every function's log group itself; a template
+        // gets a new log group resource, which fails to deploy when Lambda already created the
+        // group (the function has run): it must be imported or deleted first.
+        let (applicability, title) = if cx.project.format == SourceFormat::Serverless {
+            (Applicability::Safe, "keep the function's logs for 90 days")
+        } else {
+            (
+                Applicability::Unsafe,
+                "declare the function's log group with a 90-day retention (if the group already exists, import it into the stack first)",
+            )
+        };
         cx.finding(
             &LogRetentionUnset::META,
             f.location.clone(),
@@ -49,6 +64,15 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         )
         .function(&f.id)
         .fix("Declare the function's log group with a retention period.")
+        .autofix(
+            applicability,
+            title,
+            &f.location.file,
+            Change::LogRetention {
+                function: f.id.clone(),
+                days: FIX_RETENTION_DAYS,
+            },
+        )
         .emit(out);
     }
 }

@@ -1,7 +1,7 @@
 use super::super::impl_rule;
 use crate::secrets::{is_file_path, is_placeholder_or_pointer, is_secret_name};
 use crate::Context;
-use fnguard_model::Finding;
+use fnguard_model::{Applicability, Change, Finding};
 
 declare_rule! {
     /// ## What it does
@@ -70,8 +70,26 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             ),
             (true, None) => continue,
         };
+        // Hiding the value changes nothing at deploy time; dropping a default means the value
+        // must then be passed with every deployment.
+        let (applicability, title) = match literal_default {
+            None => (Applicability::Safe, "set `NoEcho: true` on the parameter"),
+            Some(_) => (
+                Applicability::Unsafe,
+                "set `NoEcho: true` and remove the default (pass the value at deploy time, ideally from a secret store)",
+            ),
+        };
         cx.finding(&PlaintextSecretParameter::META, p.location.clone(), message)
             .key(&p.name)
+            .autofix(
+                applicability,
+                title,
+                &p.location.file,
+                Change::NoEcho {
+                    parameter: p.name.clone(),
+                    remove_default: literal_default.is_some(),
+                },
+            )
             .fix(if terraform {
                 "Mark the variable `sensitive = true`, remove the default, and pass the value from a secret store (or read it with a data source)."
             } else {

@@ -1,6 +1,6 @@
 use super::super::impl_rule;
 use crate::Context;
-use fnguard_model::Finding;
+use fnguard_model::{Applicability, Change, Finding};
 
 declare_rule! {
     /// ## What it does
@@ -41,6 +41,35 @@ declare_rule! {
 }
 
 impl_rule!(UnboundedPublicConcurrency, check);
+
+/// Lambda keeps this much of the account's concurrency unreserved.
+const UNRESERVED_MINIMUM: u64 = 100;
+/// The fix reserves at most this fraction (1/N) of the account's concurrency.
+const SHARE_OF_ACCOUNT: u64 = 10;
+
+/// The largest reserved concurrency that keeps the entry's worst case within the hourly
+/// budget (`max_usd_per_hour` in fnguard.toml): the wallet model's cost grows with concurrency.
+fn concurrency_within_budget(
+    worst: &fnguard_flow::Exposure,
+    budget_usd_per_hour: f64,
+    account_concurrency: u64,
+) -> Option<u64> {
+    if worst.max_concurrency == 0 || worst.max_usd_per_hour <= 0.0 {
+        return None;
+    }
+    let per_execution = worst.max_usd_per_hour / worst.max_concurrency as f64;
+    let affordable = (budget_usd_per_hour / per_execution).floor();
+    // Reserved concurrency is taken from the account's pool: one public function should not
+    // hold more than a tenth of it.
+    let ceiling = worst
+        .max_concurrency
+        .min(account_concurrency.saturating_sub(UNRESERVED_MINIMUM))
+        .min(account_concurrency / SHARE_OF_ACCOUNT);
+    if ceiling == 0 {
+        return None;
+    }
+    Some((affordable.max(1.0) as u64).min(ceiling))
+}
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let g = cx.graph();
@@ -117,14 +146,30 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 finding = finding.related(l.clone());
             }
         }
-        finding
+        finding = finding
             .evidence(serde_json::json!({
                 "max_usd_per_hour": worst.max_usd_per_hour,
                 "limited_by": worst.limited_by,
                 "explanation": worst.explanation,
                 "entries": entries.iter().map(|e| e.trigger.clone()).collect::<Vec<_>>(),
             }))
-            .fix("Set reserved concurrency on the function and throttling on the API stage or a usage plan in front of it.")
-            .emit(out);
+            .fix("Set reserved concurrency on the function and throttling on the API stage or a usage plan in front of it.");
+        if let Some(limit) =
+            concurrency_within_budget(worst, cx.max_usd_per_hour, cx.account_concurrency)
+        {
+            finding = finding.autofix(
+                Applicability::Unsafe,
+                format!(
+                    "reserve {limit} concurrent executions for the function (≈ ${:.2} per hour at most; requests beyond are throttled)",
+                    worst.max_usd_per_hour * limit as f64 / worst.max_concurrency as f64
+                ),
+                &f.location.file,
+                Change::ReservedConcurrency {
+                    function: function.clone(),
+                    limit: limit as i64,
+                },
+            );
+        }
+        finding.emit(out);
     }
 }

@@ -1,0 +1,513 @@
+//! Turning the fixes rules offer ([`fnguard_model::Fix`]) into edits of the user's descriptors.
+//!
+//! A fix says what to change in the model's terms (turn on tracing for function `Fn`); this
+//! crate knows how each descriptor spells it (serverless `functions.Fn.tracing`, SAM
+//! `Properties.Tracing`, CloudFormation `Properties.TracingConfig.Mode`) and edits YAML through
+//! `yamlpatch` and JSON through a span-keeping splice, so the rest of the file stays byte for
+//! byte. Every edit is checked: the document must still parse, or the fix is refused.
+//!
+//! No I/O here: callers read the files and write the results (atomically).
+
+mod ignore;
+mod json;
+mod yaml;
+
+pub use ignore::{add_ignores, CommentStyle, IgnoreMark};
+
+use fnguard_model::Change;
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq)]
+pub enum FixError {
+    #[error("the file does not parse: {0}")]
+    Syntax(String),
+    #[error("not found in the file: {0}")]
+    NotFound(String),
+    #[error("the edit failed: {0}")]
+    Edit(String),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("the edited file would not parse ({0}); left unchanged")]
+    Broken(String),
+}
+
+/// How a descriptor is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    Yaml,
+    Json,
+}
+
+impl Syntax {
+    /// By extension; `.template` files (CloudFormation's old convention) by their first byte.
+    pub fn of(path: &str, text: &str) -> Option<Syntax> {
+        let lower = path.to_ascii_lowercase();
+        if lower.ends_with(".yml") || lower.ends_with(".yaml") {
+            Some(Syntax::Yaml)
+        } else if lower.ends_with(".json") {
+            Some(Syntax::Json)
+        } else if lower.ends_with(".template") {
+            Some(if text.trim_start().starts_with('{') {
+                Syntax::Json
+            } else {
+                Syntax::Yaml
+            })
+        } else {
+            None
+        }
+    }
+}
+
+/// What kind of descriptor a document is, which decides how a setting is spelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    /// CloudFormation or SAM: `Resources`.
+    Template,
+    /// serverless.yml: `functions`.
+    Serverless,
+    /// A file of serverless functions included with `${file(...)}`: function keys at the top.
+    ServerlessFunctions,
+}
+
+/// The outcome of fixing one file.
+#[derive(Debug)]
+pub struct FileOutcome {
+    pub text: String,
+    /// Indexes (into the changes given) of the fixes applied.
+    pub applied: Vec<usize>,
+    /// Fixes that could not be applied, with why.
+    pub refused: Vec<(usize, FixError)>,
+}
+
+/// Applies `changes` to `text` in order; a change that cannot be made (or would break the
+/// document) is refused and the others still apply.
+pub fn apply(text: &str, syntax: Syntax, changes: &[&Change]) -> FileOutcome {
+    let mut out = FileOutcome {
+        text: text.to_string(),
+        applied: Vec::new(),
+        refused: Vec::new(),
+    };
+    // Changes written at a line go first: they keep every line where it is, and the others
+    // add lines.
+    let mut order: Vec<usize> = (0..changes.len()).collect();
+    order.sort_by_key(|&i| {
+        !matches!(
+            changes[i],
+            Change::Runtime { .. } | Change::UrlAuthIam { .. }
+        )
+    });
+    for i in order {
+        let change = changes[i];
+        match apply_one(&out.text, syntax, change) {
+            Ok(next) => {
+                out.text = next;
+                out.applied.push(i);
+            }
+            Err(e) => out.refused.push((i, e)),
+        }
+    }
+    out
+}
+
+fn apply_one(text: &str, syntax: Syntax, change: &Change) -> Result<String, FixError> {
+    let value = parse_value(text, syntax)?;
+    let mut editor = Editor {
+        text: text.to_string(),
+        syntax,
+        ops: Vec::new(),
+    };
+    edit(&mut editor, dialect(&value, change), &value, change)?;
+    // The edited document must read back as the original with exactly the intended change:
+    // a splice that went wrong (an indentation, a quote) is refused, never written.
+    let edited = parse_value(&editor.text, syntax).map_err(|e| FixError::Broken(e.to_string()))?;
+    let mut expected = value;
+    let mut swaps = Vec::new();
+    for op in &editor.ops {
+        match op {
+            Op::Set { route, key, value } => json_set(&mut expected, route, key, value.clone()),
+            Op::Remove { route, key } => {
+                if let Some(serde_json::Value::Object(m)) = json_at(&mut expected, route) {
+                    m.shift_remove(key);
+                }
+            }
+            Op::Swap { from, to } => swaps.push((from.clone(), to.clone())),
+        }
+    }
+    if !equal_modulo(&expected, &edited, &swaps) {
+        return Err(FixError::Broken(
+            "it does not read back as the intended change".to_string(),
+        ));
+    }
+    Ok(editor.text)
+}
+
+/// What an edit meant, to check the edited document against.
+enum Op {
+    Set {
+        route: Vec<String>,
+        key: String,
+        value: serde_json::Value,
+    },
+    Remove {
+        route: Vec<String>,
+        key: String,
+    },
+    /// A scalar written `from` now reads `to`.
+    Swap {
+        from: String,
+        to: String,
+    },
+}
+
+struct Editor {
+    text: String,
+    syntax: Syntax,
+    ops: Vec<Op>,
+}
+
+impl Editor {
+    fn set(&mut self, route: &[&str], key: &str, value: serde_json::Value) -> Result<(), FixError> {
+        self.text = match self.syntax {
+            Syntax::Yaml => yaml::set(&self.text, route, key, &value)?,
+            Syntax::Json => json::set(&self.text, route, key, &value)?,
+        };
+        self.ops.push(Op::Set {
+            route: route.iter().map(|s| s.to_string()).collect(),
+            key: key.to_string(),
+            value,
+        });
+        Ok(())
+    }
+
+    fn remove(&mut self, route: &[&str], key: &str) -> Result<(), FixError> {
+        self.text = match self.syntax {
+            Syntax::Yaml => {
+                let mut full = route.to_vec();
+                full.push(key);
+                yaml::remove(&self.text, &full)?
+            }
+            Syntax::Json => json::remove(&self.text, route, key)?,
+        };
+        self.ops.push(Op::Remove {
+            route: route.iter().map(|s| s.to_string()).collect(),
+            key: key.to_string(),
+        });
+        Ok(())
+    }
+
+    fn replace_on_line(&mut self, line: u32, from: &str, to: &str) -> Result<(), FixError> {
+        self.text = replace_on_line(&self.text, line, from, to)?;
+        self.ops.push(Op::Swap {
+            from: from.to_string(),
+            to: to.to_string(),
+        });
+        Ok(())
+    }
+}
+
+fn json_at<'a>(
+    v: &'a mut serde_json::Value,
+    route: &[String],
+) -> Option<&'a mut serde_json::Value> {
+    route.iter().try_fold(v, |v, k| v.get_mut(k))
+}
+
+fn json_set(v: &mut serde_json::Value, route: &[String], key: &str, value: serde_json::Value) {
+    let mut node = v;
+    for k in route {
+        if !node.get(k).is_some_and(serde_json::Value::is_object) {
+            if let serde_json::Value::Object(m) = node {
+                m.insert(k.clone(), serde_json::json!({}));
+            } else {
+                return;
+            }
+        }
+        let Some(next) = node.get_mut(k) else { return };
+        node = next;
+    }
+    if let serde_json::Value::Object(m) = node {
+        m.insert(key.to_string(), value);
+    }
+}
+
+/// Equal, except that a string `from` of `swaps` may read `to`; key order is not compared.
+fn equal_modulo(a: &serde_json::Value, b: &serde_json::Value, swaps: &[(String, String)]) -> bool {
+    use serde_json::Value as V;
+    match (a, b) {
+        (V::Object(x), V::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| equal_modulo(v, w, swaps)))
+        }
+        (V::Array(x), V::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| equal_modulo(v, w, swaps))
+        }
+        (V::String(x), V::String(y)) => {
+            x == y || swaps.iter().any(|(from, to)| from == x && to == y)
+        }
+        _ => a == b,
+    }
+}
+
+fn parse_value(text: &str, syntax: Syntax) -> Result<serde_json::Value, FixError> {
+    match syntax {
+        Syntax::Json => serde_json::from_str(text).map_err(|e| FixError::Syntax(e.to_string())),
+        Syntax::Yaml => {
+            let v: yaml_serde::Value =
+                yaml_serde::from_str(text).map_err(|e| FixError::Syntax(e.to_string()))?;
+            serde_json::to_value(&v).map_err(|e| FixError::Syntax(e.to_string()))
+        }
+    }
+}
+
+fn dialect(value: &serde_json::Value, change: &Change) -> Dialect {
+    if value.get("Resources").is_some() {
+        Dialect::Template
+    } else if value.get("functions").is_some() || value.get("provider").is_some() {
+        Dialect::Serverless
+    } else if change_function(change).is_some_and(|f| value.get(f).is_some()) {
+        Dialect::ServerlessFunctions
+    } else {
+        Dialect::Template
+    }
+}
+
+fn change_function(change: &Change) -> Option<&str> {
+    match change {
+        Change::Tracing { function }
+        | Change::LogRetention { function, .. }
+        | Change::UrlAuthIam { function, .. }
+        | Change::ReservedConcurrency { function, .. } => Some(function),
+        Change::Runtime { .. } | Change::NoEcho { .. } => None,
+    }
+}
+
+fn edit(
+    ed: &mut Editor,
+    dialect: Dialect,
+    value: &serde_json::Value,
+    change: &Change,
+) -> Result<(), FixError> {
+    match (dialect, change) {
+        (_, Change::Runtime { line, from, to, .. }) => ed.replace_on_line(*line, from, to),
+        (Dialect::Template, Change::UrlAuthIam { line, .. }) => {
+            ed.replace_on_line(*line, "NONE", "AWS_IAM")
+        }
+        (Dialect::Template, Change::Tracing { function }) => {
+            if resource_type(value, function)? == SAM_FUNCTION {
+                ed.set(
+                    &["Resources", function, "Properties"],
+                    "Tracing",
+                    "Active".into(),
+                )
+            } else {
+                ed.set(
+                    &["Resources", function, "Properties", "TracingConfig"],
+                    "Mode",
+                    "Active".into(),
+                )
+            }
+        }
+        (Dialect::Template, Change::ReservedConcurrency { function, limit }) => {
+            resource_type(value, function)?;
+            ed.set(
+                &["Resources", function, "Properties"],
+                "ReservedConcurrentExecutions",
+                (*limit).into(),
+            )
+        }
+        (Dialect::Template, Change::LogRetention { function, days }) => {
+            resource_type(value, function)?;
+            let resources = value.get("Resources");
+            let id = std::iter::once(format!("{function}LogGroup"))
+                .chain((2..100).map(|n| format!("{function}LogGroup{n}")))
+                .find(|id| resources.and_then(|r| r.get(id)).is_none())
+                .ok_or_else(|| FixError::Edit("no free logical id for the log group".into()))?;
+            ed.set(
+                &["Resources"],
+                &id,
+                serde_json::json!({
+                    "Type": "AWS::Logs::LogGroup",
+                    "Properties": {
+                        "LogGroupName": { "Fn::Sub": format!("/aws/lambda/${{{function}}}") },
+                        "RetentionInDays": days,
+                    }
+                }),
+            )
+        }
+        (
+            Dialect::Template,
+            Change::NoEcho {
+                parameter,
+                remove_default,
+            },
+        ) => {
+            if value
+                .get("Parameters")
+                .and_then(|p| p.get(parameter))
+                .is_none()
+            {
+                return Err(FixError::NotFound(format!("parameter `{parameter}`")));
+            }
+            let route = ["Parameters", parameter.as_str()];
+            ed.set(&route, "NoEcho", true.into())?;
+            if *remove_default {
+                ed.remove(&route, "Default")?;
+            }
+            Ok(())
+        }
+        (Dialect::Serverless | Dialect::ServerlessFunctions, change) => {
+            serverless(ed, dialect, value, change)
+        }
+    }
+}
+
+const SAM_FUNCTION: &str = "AWS::Serverless::Function";
+
+/// The type of the function resource `id`, which must be a Lambda or SAM function.
+fn resource_type<'a>(value: &'a serde_json::Value, id: &str) -> Result<&'a str, FixError> {
+    let ty = value
+        .get("Resources")
+        .and_then(|r| r.get(id))
+        .and_then(|r| r.get("Type"))
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| FixError::NotFound(format!("resource `{id}`")))?;
+    if ty == SAM_FUNCTION || ty == "AWS::Lambda::Function" {
+        Ok(ty)
+    } else {
+        Err(FixError::NotFound(format!("function resource `{id}`")))
+    }
+}
+
+fn serverless(
+    ed: &mut Editor,
+    dialect: Dialect,
+    value: &serde_json::Value,
+    change: &Change,
+) -> Result<(), FixError> {
+    let Some(function) = change_function(change) else {
+        return Err(FixError::Unsupported(
+            "serverless.yml has no template parameters to change".to_string(),
+        ));
+    };
+    let base: Vec<&str> = match dialect {
+        Dialect::ServerlessFunctions => vec![function],
+        _ => vec!["functions", function],
+    };
+    let declared = base
+        .iter()
+        .try_fold(value, |v, k| v.get(k))
+        .filter(|v| v.is_object());
+    let Some(declared) = declared else {
+        return Err(FixError::NotFound(format!(
+            "function `{function}` (declared in another file?)"
+        )));
+    };
+    match change {
+        Change::Tracing { .. } => ed.set(&base, "tracing", "Active".into()),
+        Change::LogRetention { days, .. } => ed.set(&base, "logRetentionInDays", (*days).into()),
+        Change::ReservedConcurrency { limit, .. } => {
+            ed.set(&base, "reservedConcurrency", (*limit).into())
+        }
+        Change::UrlAuthIam { .. } => match declared.get("url") {
+            Some(serde_json::Value::Object(_)) => {
+                let mut route = base.clone();
+                route.push("url");
+                ed.set(&route, "authorizer", "aws_iam".into())
+            }
+            Some(_) => ed.set(&base, "url", serde_json::json!({ "authorizer": "aws_iam" })),
+            None => Err(FixError::NotFound(format!(
+                "`url` of function `{function}`"
+            ))),
+        },
+        Change::Runtime { .. } | Change::NoEcho { .. } => Err(FixError::Unsupported(
+            "not a serverless function setting".to_string(),
+        )),
+    }
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')
+}
+
+/// Replaces the one whole-token occurrence of `from` on the 1-based `line` with `to`.
+fn replace_on_line(text: &str, line: u32, from: &str, to: &str) -> Result<String, FixError> {
+    let start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n')
+            .nth(line as usize - 2)
+            .map(|(i, _)| i + 1)
+            .ok_or_else(|| FixError::NotFound(format!("line {line}")))?
+    };
+    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let here = &text[start..end];
+    let bytes = here.as_bytes();
+    let hits: Vec<usize> = here
+        .match_indices(from)
+        .map(|(i, _)| i)
+        .filter(|&i| {
+            let before = i.checked_sub(1).map(|j| bytes[j]);
+            let after = bytes.get(i + from.len()).copied();
+            !before.is_some_and(is_token_byte) && !after.is_some_and(is_token_byte)
+        })
+        .collect();
+    match hits.as_slice() {
+        [i] => {
+            let at = start + i;
+            Ok(format!("{}{to}{}", &text[..at], &text[at + from.len()..]))
+        }
+        [] => Err(FixError::NotFound(format!(
+            "`{from}` is not written on line {line}"
+        ))),
+        _ => Err(FixError::NotFound(format!(
+            "`{from}` is written more than once on line {line}"
+        ))),
+    }
+}
+
+/// A unified diff of one file, with `a/` and `b/` prefixes so that `git apply` takes it from
+/// the repository root.
+pub fn unified_diff(path: &str, before: &str, after: &str) -> String {
+    similar::TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_only_a_whole_token_on_the_line() {
+        let text = "a: python3.1\nRuntime: python3.12 # python3.12x\n";
+        assert_eq!(
+            replace_on_line(text, 2, "python3.12", "python3.13").unwrap(),
+            "a: python3.1\nRuntime: python3.13 # python3.12x\n"
+        );
+        assert!(replace_on_line(text, 1, "python3.12", "x").is_err());
+        assert!(replace_on_line(text, 9, "python3.12", "x").is_err());
+        assert!(replace_on_line("r: [a, a]\n", 1, "a", "b").is_err());
+    }
+
+    #[test]
+    fn a_refused_change_leaves_the_others() {
+        let text = "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: nodejs16.x\n";
+        let missing = Change::Tracing {
+            function: "Other".into(),
+        };
+        let tracing = Change::Tracing {
+            function: "Fn".into(),
+        };
+        let out = apply(text, Syntax::Yaml, &[&missing, &tracing]);
+        assert_eq!(out.applied, vec![1]);
+        assert_eq!(out.refused.len(), 1);
+        assert!(
+            out.text
+                .ends_with("      TracingConfig:\n        Mode: Active\n"),
+            "{}",
+            out.text
+        );
+    }
+}
