@@ -75,7 +75,7 @@ pub struct JsonFinding {
     pub evidence: serde_json::Value,
     /// Edits `fnguard fix` can make (safe ones by default, unsafe ones with
     /// `--unsafe-fixes`). Absent when there is none.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fixes: Vec<JsonFix>,
 }
 

@@ -26,6 +26,9 @@ declare_rule! {
     /// behind API Gateway with an authorizer. If the endpoint must be public (a webhook), verify
     /// a signature in the handler and document the decision with a suppression.
     ///
+    /// `fnguard fix --unsafe-fixes` sets `AuthType: AWS_IAM` (serverless: `url: {authorizer:
+    /// aws_iam}`); it is unsafe because every caller must then sign its requests.
+    ///
     /// ## References
     /// - <https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html>
     pub struct FunctionUrlWithoutAuth {

@@ -22,6 +22,10 @@ declare_rule! {
     /// ## Fix
     /// Move to a supported runtime (`nodejs22.x`, `python3.13`, `java21`, ...), test, redeploy.
     ///
+    /// `fnguard fix --unsafe-fixes` rewrites the runtime to the newest successor in the table that
+    /// is not itself near deprecation; unsafe because the code and its dependencies must be
+    /// tested on it.
+    ///
     /// ## References
     /// - <https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html>
     pub struct DeprecatedRuntime {

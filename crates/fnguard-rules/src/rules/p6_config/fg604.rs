@@ -21,6 +21,10 @@ declare_rule! {
     /// ## Fix
     /// Enable active tracing (`provider.tracing.lambda: true`, `Globals.Function.Tracing: Active`).
     ///
+    /// `fnguard fix` turns it on per function (`tracing: Active`, `Tracing: Active`,
+    /// `TracingConfig.Mode: Active`): safe when the framework generates the role (it adds the X-Ray
+    /// permissions), unsafe otherwise, since Lambda refuses tracing a role cannot write.
+    ///
     /// ## References
     /// - <https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html>
     pub struct TracingDisabled {

@@ -21,6 +21,11 @@ declare_rule! {
     /// ## Fix
     /// Set a retention that matches your policy (`provider.logRetentionInDays: 90`).
     ///
+    /// `fnguard fix` sets `logRetentionInDays: 90` on serverless functions (safe: the framework
+    /// declares the log group). In a template it declares an `AWS::Logs::LogGroup` named
+    /// `/aws/lambda/${Function}` (unsafe: if the function already ran, the group exists and must
+    /// be imported into the stack first).
+    ///
     /// ## References
     /// - <https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/Working-with-log-groups-and-streams.html#SettingLogRetention>
     pub struct LogRetentionUnset {

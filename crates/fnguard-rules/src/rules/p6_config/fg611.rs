@@ -27,6 +27,9 @@ declare_rule! {
     /// Prefer a dynamic reference (`{{resolve:secretsmanager:...}}`); otherwise set
     /// `NoEcho: true` and never give a default.
     ///
+    /// `fnguard fix` sets `NoEcho: true` (safe); when the parameter has a literal default,
+    /// `--unsafe-fixes` also removes it, so the value must be passed at deploy time.
+    ///
     /// ## References
     /// - <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html#parameters-section-structure-properties>
     pub struct PlaintextSecretParameter {

@@ -28,6 +28,10 @@ declare_rule! {
     /// Set `reservedConcurrency` / `ReservedConcurrentExecutions` to what the function needs,
     /// and throttle the API stage (or a usage plan) in front of it.
     ///
+    /// `fnguard fix --unsafe-fixes` sets the largest reserved concurrency that keeps the worst
+    /// case within `max_usd_per_hour` (fnguard.toml), at most a tenth of the account's
+    /// concurrency; unsafe because requests beyond it are throttled.
+    ///
     /// ## References
     /// - <https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html>
     /// - <https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html>
