@@ -9,4 +9,5 @@ pub mod db;
 pub mod lockfile;
 pub mod matching;
 pub mod osv;
+pub mod recheck;
 pub mod version;

@@ -22,6 +22,9 @@ pub struct Record {
     pub details: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified: Option<String>,
+    /// When the advisory was first published (RFC 3339), for `deps --recheck`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withdrawn: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -21,17 +21,20 @@ fn document(text: &str) -> Result<Document, FixError> {
     Document::new(text).map_err(|e| FixError::Syntax(e.to_string()))
 }
 
-/// The line start of byte `offset`, and the column (bytes) of `offset` on it.
+/// The column (in bytes) of byte `offset` on its line.
 fn column(text: &str, offset: usize) -> usize {
-    offset - text[..offset].rfind('\n').map_or(0, |i| i + 1)
+    let bytes = &text.as_bytes()[..offset.min(text.len())];
+    offset - bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1)
 }
 
 /// The byte just after the end of the line `offset` is on (after its newline), or the text's
-/// end.
+/// end. Byte-wise: `offset` may fall inside a multi-byte character.
 fn after_line(text: &str, offset: usize) -> usize {
-    text[offset..]
-        .find('\n')
-        .map_or(text.len(), |i| offset + i + 1)
+    let start = offset.min(text.len());
+    text.as_bytes()[start..]
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(text.len(), |i| start + i + 1)
 }
 
 /// A key as YAML writes it: plain when that reads back as the same string.
@@ -276,6 +279,19 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out, "functions:\n  api:\n    url:\n      authorizer: aws_iam # public\n    handler: h.main\n");
+    }
+
+    #[test]
+    fn a_mapping_ending_in_a_multibyte_character_is_edited_at_its_line_end() {
+        let doc = "Resources:\n  Fn:\n    Properties:\n      Description: escalation ─\n";
+        let out = set(
+            doc,
+            &["Resources", "Fn", "Properties"],
+            "Tracing",
+            &"Active".into(),
+        )
+        .unwrap();
+        assert_eq!(out, format!("{doc}      Tracing: Active\n"));
     }
 
     #[test]

@@ -314,6 +314,14 @@ pub struct DepsArgs {
     /// Also list the lockfiles in the tree that no function's packages come from.
     #[arg(long)]
     pub all: bool,
+    /// Instead of scanning, check a saved CycloneDX SBOM (`fnguard sbom`, or another tool's)
+    /// against the database: report advisories published or modified since it was written
+    /// (exit 1 when there is one), for a scheduled job on what is deployed.
+    #[arg(long, value_name = "SBOM")]
+    pub recheck: Option<PathBuf>,
+    /// With --recheck: the cut-off, YYYY-MM-DD or RFC 3339 [default: the SBOM's timestamp].
+    #[arg(long, value_name = "DATE", requires = "recheck")]
+    pub since: Option<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

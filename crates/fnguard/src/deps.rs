@@ -57,6 +57,9 @@ fn enrich_roots(
 }
 
 pub fn run_deps(args: DepsArgs) -> Result<u8> {
+    if let Some(sbom) = &args.recheck {
+        return recheck(&args, sbom);
+    }
     let today = match &args.today {
         Some(d) => crate::pipeline::parse_date(d)
             .with_context(|| format!("--today must be YYYY-MM-DD, got `{d}`"))?,
@@ -550,4 +553,118 @@ fn update(dir: &Path, _: Option<String>, _: &[String], _: bool, _: bool) -> Resu
         dir.display()
     );
     Ok(2)
+}
+
+/// `deps --recheck SBOM [--since DATE]`.
+fn recheck(args: &DepsArgs, sbom: &Path) -> Result<u8> {
+    use fnguard_deps::recheck::{normalise_since, read_cyclonedx, recheck};
+    let text =
+        std::fs::read_to_string(sbom).with_context(|| format!("cannot read {}", sbom.display()))?;
+    let inventory = match read_cyclonedx(&sbom.display().to_string(), &text) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("fnguard: {e}");
+            return Ok(2);
+        }
+    };
+    let Some(since) = args.since.clone().or_else(|| inventory.timestamp.clone()) else {
+        eprintln!(
+            "fnguard: {} has no metadata.timestamp; give the cut-off with --since DATE",
+            sbom.display()
+        );
+        return Ok(2);
+    };
+    let since = normalise_since(&since);
+    let database = Database::open(&database_dir(args.db.as_deref(), None));
+    if database.is_empty() {
+        eprintln!(
+            "fnguard: no advisory database at {}: run `fnguard db update` (or `db import`) first; nothing was checked",
+            database.dir().display()
+        );
+        return Ok(2);
+    }
+    let found = match recheck(&database, &inventory, &since) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("fnguard: {e}");
+            return Ok(2);
+        }
+    };
+    for purl in &inventory.skipped {
+        eprintln!(
+            "fnguard: warning: {purl}: not an ecosystem the OSV database covers; not checked"
+        );
+    }
+    let text = match args.format {
+        DepsFormat::Json => {
+            let list: Vec<serde_json::Value> = found
+                .iter()
+                .map(|d| {
+                    json!({
+                        "id": d.id,
+                        "aliases": d.aliases,
+                        "summary": d.summary,
+                        "severity": d.severity.as_str(),
+                        "purl": d.package.purl,
+                        "package": d.package.name,
+                        "version": d.package.version,
+                        "ecosystem": d.package.ecosystem.osv_name(),
+                        "fixed": d.fixed,
+                        "published": d.published,
+                        "modified": d.modified,
+                        "new": d.new,
+                        "used_by": d.package.used_by,
+                    })
+                })
+                .collect();
+            let doc = json!({
+                "schema": fnguard_report::SCHEMA_ID,
+                "tool": { "name": "fnguard", "version": env!("CARGO_PKG_VERSION") },
+                "sbom": sbom.display().to_string(),
+                "since": since,
+                "packages": inventory.packages.len(),
+                "disclosures": list,
+            });
+            format!("{}\n", serde_json::to_string_pretty(&doc)?)
+        }
+        DepsFormat::Human => {
+            let mut out = String::new();
+            for d in &found {
+                let ids = std::iter::once(d.id.as_str())
+                    .chain(d.aliases.iter().map(String::as_str))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let when = if d.new {
+                    format!("published {}", d.published.as_deref().unwrap_or("?"))
+                } else {
+                    format!("modified {}", d.modified.as_deref().unwrap_or("?"))
+                };
+                let _ = writeln!(
+                    out,
+                    "{:<8} {ids}  {}  {when}",
+                    d.severity.as_str(),
+                    d.package.purl
+                );
+                let _ = writeln!(out, "         {}", d.summary);
+                if let Some(f) = &d.fixed {
+                    let _ = writeln!(out, "         fixed in {f}");
+                }
+                if !d.package.used_by.is_empty() {
+                    let _ = writeln!(out, "         shipped by {}", d.package.used_by.join(", "));
+                }
+            }
+            let _ = writeln!(
+                out,
+                "{} advisor{} published or modified since {since} affect{} the {} packages of {}",
+                found.len(),
+                if found.len() == 1 { "y" } else { "ies" },
+                if found.len() == 1 { "s" } else { "" },
+                inventory.packages.len(),
+                sbom.display()
+            );
+            out
+        }
+    };
+    write_out(args.output.as_deref(), &text)?;
+    Ok(u8::from(!found.is_empty()))
 }

@@ -329,3 +329,135 @@ fn deps_all_lists_lockfiles_no_function_uses() {
     );
     assert!(v.get("unattributed_lockfiles").is_none());
 }
+
+/// An OSV record for `npm` `lodash` below 4.17.22 with the given dates.
+fn lodash_record(id: &str, published: &str, modified: &str, fixed: &str) -> Value {
+    serde_json::json!({
+        "id": id,
+        "summary": format!("{id}: test advisory"),
+        "published": published,
+        "modified": modified,
+        "affected": [{
+            "package": { "ecosystem": "npm", "name": "lodash" },
+            "ranges": [{ "type": "SEMVER", "events": [{ "introduced": "0" }, { "fixed": fixed }] }]
+        }]
+    })
+}
+
+#[test]
+fn recheck_reports_what_was_disclosed_after_the_sbom_was_written() {
+    let work = tempfile::tempdir().unwrap();
+    let out = fnguard()
+        .arg("sbom")
+        .arg(workspace().join("examples/orders-api"))
+        .output()
+        .unwrap();
+    let mut sbom: Value = serde_json::from_slice(&out.stdout).unwrap();
+    sbom["metadata"]["timestamp"] = "2026-06-01T00:00:00Z".into();
+    let sbom_path = work.path().join("deployed.cdx.json");
+    std::fs::write(&sbom_path, serde_json::to_string(&sbom).unwrap()).unwrap();
+
+    // The database as a nightly `db update` would leave it.
+    let records = work.path().join("records");
+    std::fs::create_dir_all(&records).unwrap();
+    for (id, published, modified, fixed) in [
+        // Published after the SBOM: a new disclosure.
+        (
+            "GHSA-new1-0000-0001",
+            "2026-07-01T10:00:00Z",
+            "2026-07-01T10:00:00Z",
+            "4.17.22",
+        ),
+        // Published and last modified before it: known when the SBOM was made.
+        (
+            "GHSA-old1-0000-0002",
+            "2025-01-01T00:00:00Z",
+            "2026-05-01T00:00:00Z",
+            "4.17.22",
+        ),
+        // Old, but its affected range changed after: reported as modified.
+        (
+            "GHSA-mod1-0000-0003",
+            "2024-02-01T00:00:00Z",
+            "2026-08-15T00:00:00Z",
+            "4.17.22",
+        ),
+        // New, but the deployed version is not affected.
+        (
+            "GHSA-new2-0000-0004",
+            "2026-07-02T00:00:00Z",
+            "2026-07-02T00:00:00Z",
+            "4.17.10",
+        ),
+    ] {
+        let record = lodash_record(id, published, modified, fixed);
+        std::fs::write(records.join(format!("{id}.json")), record.to_string()).unwrap();
+    }
+    let db = work.path().join("db");
+    fnguard()
+        .args(["db", "--db"])
+        .arg(&db)
+        .arg("import")
+        .arg(&records)
+        .assert()
+        .success();
+
+    let (code, report) = json(
+        fnguard()
+            .args(["deps", "--format", "json", "--db"])
+            .arg(&db)
+            .arg("--recheck")
+            .arg(&sbom_path),
+    );
+    assert_eq!(code, 1, "new disclosures fail the scheduled job");
+    let found: Vec<(&str, bool)> = report["disclosures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["id"].as_str().unwrap(), d["new"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("GHSA-mod1-0000-0003", false),
+            ("GHSA-new1-0000-0001", true)
+        ]
+    );
+    assert_eq!(report["since"], "2026-06-01T00:00:00Z");
+    let first = &report["disclosures"][1];
+    assert_eq!(first["purl"], "pkg:npm/lodash@4.17.15");
+    assert_eq!(first["fixed"], "4.17.22");
+    assert!(!first["used_by"].as_array().unwrap().is_empty());
+
+    // A later cut-off: nothing new, exit 0.
+    let (code, report) = json(
+        fnguard()
+            .args(["deps", "--format", "json", "--since", "2026-09-01", "--db"])
+            .arg(&db)
+            .arg("--recheck")
+            .arg(&sbom_path),
+    );
+    assert_eq!(code, 0);
+    assert_eq!(report["disclosures"].as_array().unwrap().len(), 0);
+
+    // No database: said, not silently clean.
+    let out = fnguard()
+        .args(["deps", "--db"])
+        .arg(work.path().join("missing"))
+        .arg("--recheck")
+        .arg(&sbom_path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("db update"));
+    // Not an SBOM: named.
+    let out = fnguard()
+        .args(["deps", "--db"])
+        .arg(&db)
+        .arg("--recheck")
+        .arg(records.join("GHSA-new1-0000-0001.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("CycloneDX"));
+}

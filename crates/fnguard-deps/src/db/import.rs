@@ -339,6 +339,7 @@ fn route(
             summary: Some(title.clone()).filter(|t| !t.is_empty()),
             details: None,
             modified: record.modified.clone(),
+            published: record.published.clone(),
             withdrawn: None,
             severity: record.severity.clone(),
             affected: entries

@@ -1,0 +1,268 @@
+//! `fnguard deps --recheck SBOM`: what was deployed, checked again against today's database for
+//! advisories published or changed since the SBOM was written. Teams learn of a new flaw in
+//! code that is already running without rebuilding or rescanning the application.
+
+use crate::db::{Database, DbError};
+use crate::osv::Verdict;
+use crate::version::Ecosystem;
+use fnguard_model::Severity;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecheckError {
+    #[error("{path}: not a CycloneDX JSON document: {why}")]
+    NotCycloneDx { path: String, why: String },
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// A package of the inventory, with the functions (or other components) that ship it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Package {
+    pub ecosystem: Ecosystem,
+    pub name: String,
+    pub version: Option<String>,
+    pub purl: String,
+    pub used_by: Vec<String>,
+}
+
+/// What an SBOM says was deployed, and when it was written.
+#[derive(Debug, Clone, Default)]
+pub struct Inventory {
+    pub packages: Vec<Package>,
+    /// `metadata.timestamp` (RFC 3339).
+    pub timestamp: Option<String>,
+    /// Components whose package URL fnguard cannot match (an ecosystem OSV does not cover).
+    pub skipped: Vec<String>,
+}
+
+/// An advisory affecting a deployed package, published or modified after the cut-off.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Disclosure {
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub summary: String,
+    pub severity: Severity,
+    pub fixed: Option<String>,
+    pub published: Option<String>,
+    pub modified: Option<String>,
+    /// `published` when that is after the cut-off, else `modified`.
+    pub new: bool,
+    pub package: Package,
+}
+
+/// Reads a CycloneDX JSON SBOM (fnguard's own or another tool's): every component with a
+/// package URL, and from `dependencies`, the components that depend on it.
+pub fn read_cyclonedx(path: &str, text: &str) -> Result<Inventory, RecheckError> {
+    let bad = |why: &str| RecheckError::NotCycloneDx {
+        path: path.to_string(),
+        why: why.to_string(),
+    };
+    let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(&e.to_string()))?;
+    if doc.get("bomFormat").and_then(|v| v.as_str()) != Some("CycloneDX") {
+        return Err(bad("`bomFormat` is not \"CycloneDX\""));
+    }
+    let components = doc
+        .get("components")
+        .and_then(|c| c.as_array())
+        .cloned()
+        .unwrap_or_default();
+    // bom-ref → the names of the components that depend on it.
+    let mut users: std::collections::HashMap<String, Vec<String>> = Default::default();
+    let names: std::collections::HashMap<String, String> = components
+        .iter()
+        .filter_map(|c| {
+            let r = c.get("bom-ref")?.as_str()?;
+            let n = c.get("name")?.as_str()?;
+            Some((r.to_string(), n.to_string()))
+        })
+        .collect();
+    for d in doc
+        .get("dependencies")
+        .and_then(|d| d.as_array())
+        .into_iter()
+        .flatten()
+    {
+        let Some(from) = d.get("ref").and_then(|r| r.as_str()) else {
+            continue;
+        };
+        let user = names.get(from).cloned().unwrap_or_else(|| from.to_string());
+        for to in d
+            .get("dependsOn")
+            .and_then(|x| x.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x.as_str())
+        {
+            let list = users.entry(to.to_string()).or_default();
+            if !list.contains(&user) {
+                list.push(user.clone());
+            }
+        }
+    }
+    let mut inventory = Inventory {
+        timestamp: doc
+            .pointer("/metadata/timestamp")
+            .and_then(|t| t.as_str())
+            .map(str::to_string),
+        ..Inventory::default()
+    };
+    for c in &components {
+        let Some(purl) = c.get("purl").and_then(|p| p.as_str()) else {
+            continue;
+        };
+        let Some((ecosystem, name, version)) = parse_purl(purl) else {
+            inventory.skipped.push(purl.to_string());
+            continue;
+        };
+        let bom_ref = c.get("bom-ref").and_then(|r| r.as_str()).unwrap_or(purl);
+        inventory.packages.push(Package {
+            ecosystem,
+            name,
+            version,
+            purl: purl.to_string(),
+            used_by: users.get(bom_ref).cloned().unwrap_or_default(),
+        });
+    }
+    Ok(inventory)
+}
+
+/// `pkg:type/namespace/name@version` → (ecosystem, name as OSV writes it, version).
+pub fn parse_purl(purl: &str) -> Option<(Ecosystem, String, Option<String>)> {
+    let rest = purl.strip_prefix("pkg:")?;
+    let rest = rest.split(['?', '#']).next()?;
+    let (ty, path) = rest.split_once('/')?;
+    let eco = Ecosystem::ALL
+        .into_iter()
+        .find(|e| e.purl_type().eq_ignore_ascii_case(ty))?;
+    let (path, version) = match path.rsplit_once('@') {
+        // `pkg:npm/%40scope/name@1.0.0`: the scope's @ is encoded; a literal one starts it.
+        Some((p, v)) if !p.is_empty() => (p, Some(decode(v))),
+        _ => (path, None),
+    };
+    let parts: Vec<String> = path.split('/').map(decode).collect();
+    let name = match eco {
+        // OSV names Maven packages `group:artifact`.
+        Ecosystem::Maven => parts.join(":"),
+        _ => parts.join("/"),
+    };
+    (!name.is_empty()).then_some((eco, name, version))
+}
+
+fn decode(s: &str) -> String {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) => hex(h).zip(hex(l)).map(|(h, l)| (h * 16 + l) as u8),
+            _ => None,
+        };
+        match escaped {
+            Some(b) => {
+                out.push(b);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `2026-12-01` → `2026-12-01T00:00:00Z`; RFC 3339 timestamps as they are. OSV and CycloneDX
+/// write UTC with `Z`, so the strings compare in time order.
+pub fn normalise_since(date: &str) -> String {
+    let d = date.trim();
+    if d.len() == 10 {
+        format!("{d}T00:00:00Z")
+    } else {
+        d.to_string()
+    }
+}
+
+/// Advisories in `db` affecting the inventory's packages, published or modified after `since`.
+pub fn recheck(
+    db: &Database,
+    inventory: &Inventory,
+    since: &str,
+) -> Result<Vec<Disclosure>, RecheckError> {
+    let since = normalise_since(since);
+    let after = |t: &Option<String>| t.as_deref().is_some_and(|t| t > since.as_str());
+    let mut out = Vec::new();
+    for p in &inventory.packages {
+        for r in db.advisories(p.ecosystem, &p.name)? {
+            if r.withdrawn.is_some() || !(after(&r.published) || after(&r.modified)) {
+                continue;
+            }
+            let fixed = match r.evaluate(p.ecosystem, &p.name, p.version.as_deref()) {
+                Some(Verdict::Affected { fixed }) => fixed,
+                // An unknown version is reported only by `deps` (FG402), not as a disclosure.
+                _ => continue,
+            };
+            out.push(Disclosure {
+                id: r.id.clone(),
+                aliases: r.aliases.clone(),
+                summary: r.title(),
+                severity: r.fnguard_severity().0,
+                fixed,
+                published: r.published.clone(),
+                modified: r.modified.clone(),
+                new: after(&r.published),
+                package: p.clone(),
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.package.purl.cmp(&b.package.purl))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    out.dedup_by(|a, b| a.id == b.id && a.package.purl == b.package.purl);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_urls_become_osv_names() {
+        assert_eq!(
+            parse_purl("pkg:npm/%40aws-sdk/client-s3@3.400.0"),
+            Some((
+                Ecosystem::Npm,
+                "@aws-sdk/client-s3".into(),
+                Some("3.400.0".into())
+            ))
+        );
+        assert_eq!(
+            parse_purl("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1?type=jar"),
+            Some((
+                Ecosystem::Maven,
+                "org.apache.logging.log4j:log4j-core".into(),
+                Some("2.14.1".into())
+            ))
+        );
+        assert_eq!(
+            parse_purl("pkg:pypi/pyyaml@5.3.1"),
+            Some((Ecosystem::PyPI, "pyyaml".into(), Some("5.3.1".into())))
+        );
+        assert_eq!(parse_purl("pkg:deb/debian/curl@7"), None);
+        assert_eq!(parse_purl("not a purl"), None);
+        assert_eq!(
+            parse_purl("pkg:npm/%4"),
+            Some((Ecosystem::Npm, "%4".into(), None))
+        );
+    }
+
+    #[test]
+    fn dates_compare_as_times() {
+        assert_eq!(normalise_since("2026-12-01"), "2026-12-01T00:00:00Z");
+        assert!("2026-12-01T08:00:00Z" > normalise_since("2026-12-01").as_str());
+        assert!("2026-11-30T23:59:59.5Z" < normalise_since("2026-12-01").as_str());
+    }
+}

@@ -1,0 +1,36 @@
+#![no_main]
+use fnguard_ingest::{load_str, DescriptorKind, LoadOptions};
+use fnguard_rules::{run, RuleConfig, Selection};
+use libfuzzer_sys::fuzz_target;
+
+// A descriptor from text (serverless or CloudFormation, YAML or JSON): loaded, every rule run,
+// and every fix the findings offer applied to the text, then an ignore comment added on every
+// finding's line. Edits may be refused; none may panic or hang.
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, rest)) = data.split_first() else { return };
+    let Ok(text) = std::str::from_utf8(rest) else { return };
+    let (kind, name) = match selector % 4 {
+        0 => (DescriptorKind::Serverless, "serverless.yml"),
+        1 => (DescriptorKind::Serverless, "serverless.json"),
+        2 => (DescriptorKind::CloudFormation, "template.yaml"),
+        _ => (DescriptorKind::CloudFormation, "template.json"),
+    };
+    let Some(project) = load_str(kind, name, text, &LoadOptions::default()).project else {
+        return;
+    };
+    let config = RuleConfig {
+        selection: Selection { select: vec!["ALL".into()], ..Selection::default() },
+        today: (2026, 12, 4),
+        ..RuleConfig::default()
+    };
+    let findings = run(std::slice::from_ref(&project), &config);
+    let Some(syntax) = fnguard_fix::Syntax::of(name, text) else { return };
+    let changes: Vec<&fnguard_model::Change> =
+        findings.iter().flat_map(|f| &f.fixes).map(|x| &x.change).collect();
+    let _ = fnguard_fix::apply(text, syntax, &changes);
+    let marks: Vec<fnguard_fix::IgnoreMark> = findings
+        .iter()
+        .map(|f| fnguard_fix::IgnoreMark { line: f.location.line, rules: vec![f.rule.to_string()] })
+        .collect();
+    let _ = fnguard_fix::add_ignores(text, fnguard_fix::CommentStyle::Hash, &marks, "fuzz");
+});
