@@ -210,7 +210,7 @@ fn max_attempts() -> u32 {
         .unwrap_or(5)
 }
 
-async fn sdk_config(target: &Target) -> aws_config::SdkConfig {
+pub(crate) async fn sdk_config(target: &Target) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .retry_config(aws_config::retry::RetryConfig::adaptive().with_max_attempts(max_attempts()))
         .http_client(

@@ -7,12 +7,15 @@
 
 pub mod code;
 pub mod error;
+pub mod remediate;
 pub mod snapshot;
 pub mod translate;
 pub mod usage;
 
 #[cfg(feature = "aws")]
 pub mod collect;
+#[cfg(feature = "aws")]
+pub mod remediate_apply;
 
 pub use error::LiveError;
 pub use snapshot::Snapshot;

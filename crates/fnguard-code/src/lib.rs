@@ -406,6 +406,7 @@ fn autogen_policies(root: &Path, project: &mut Project) {
             None => role.inline_policies.push(fnguard_model::PolicyDocument {
                 statements: statements.collect(),
                 location: autogen.location.clone(),
+                ..Default::default()
             }),
         }
     }

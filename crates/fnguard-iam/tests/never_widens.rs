@@ -90,7 +90,7 @@ proptest! {
         reads_bucket in any::<bool>(),
     ) {
         let mut role = Role::new("R", Location::new("t.yml", 1, 1));
-        role.inline_policies.push(PolicyDocument { statements, location: Location::new("t.yml", 1, 1) });
+        role.inline_policies.push(PolicyDocument { statements, location: Location::new("t.yml", 1, 1), ..Default::default() });
         let mut table = Resource::new("T", ResourceKind::Table, "AWS::DynamoDB::Table", Location::new("t.yml", 1, 1));
         table.name = Some(known("t"));
         let mut bucket = Resource::new("B", ResourceKind::Bucket, "AWS::S3::Bucket", Location::new("t.yml", 1, 1));
@@ -152,7 +152,7 @@ proptest! {
         calls in prop::collection::vec((0..CALLS.len(), any::<bool>()), 0..6),
     ) {
         let mut role = Role::new("R", Location::new("t.yml", 1, 1));
-        role.inline_policies.push(PolicyDocument { statements, location: Location::new("t.yml", 1, 1) });
+        role.inline_policies.push(PolicyDocument { statements, location: Location::new("t.yml", 1, 1), ..Default::default() });
         let mut f = Function::new("f", Location::new("t.yml", 1, 1));
         f.code = Some(CodeFacts {
             calls: calls

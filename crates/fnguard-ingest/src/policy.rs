@@ -36,6 +36,7 @@ pub fn policy_document(node: &Node) -> PolicyDocument {
     PolicyDocument {
         statements,
         location: node.location(),
+        ..Default::default()
     }
 }
 

@@ -336,6 +336,7 @@ fn generated_role(r: &Res) -> Role {
                     role.inline_policies.push(PolicyDocument {
                         statements: sam_policies::expand(&k.name, args),
                         location: Location::new(pol.file.as_ref(), k.line, k.column),
+                        ..Default::default()
                     });
                 }
             }
@@ -365,6 +366,7 @@ pub(crate) fn lambda_trust(location: &Location) -> PolicyDocument {
             location: location.clone(),
         }],
         location: location.clone(),
+        ..Default::default()
     }
 }
 

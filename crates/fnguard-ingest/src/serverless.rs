@@ -258,6 +258,7 @@ impl Service<'_> {
                     location: own_statements
                         .map(Node::location)
                         .unwrap_or(location.clone()),
+                    ..Default::default()
                 });
                 self.project.roles.push(role);
                 f.role = RoleRef::Declared {
@@ -397,6 +398,7 @@ impl Service<'_> {
             role.inline_policies.push(PolicyDocument {
                 statements,
                 location: loc,
+                ..Default::default()
             });
         }
         for n in [

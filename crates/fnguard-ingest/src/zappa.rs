@@ -396,6 +396,7 @@ impl<'a> StageBuilder<'a> {
                         let mut doc = PolicyDocument {
                             statements: Vec::new(),
                             location: self.at("attach_policy"),
+                            ..Default::default()
                         };
                         role.managed_policies.push(Setting::new(
                             Val::unknown(format!("attach_policy {rel}, which cannot be read")),

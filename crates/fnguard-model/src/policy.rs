@@ -6,6 +6,14 @@ use serde::Serialize;
 pub struct PolicyDocument {
     pub statements: Vec<Statement>,
     pub location: Location,
+    /// The inline policy's name, when the document is one of a role's inline policies and its
+    /// name is written (`Policies[].PolicyName`, `AWS::IAM::Policy`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// A customer-managed policy attached to the role (`AWS::IAM::ManagedPolicy`), folded in as
+    /// a document because its ARN only exists once deployed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub managed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -450,8 +450,35 @@ pub enum AwsCommand {
     /// What each function's role session was seen calling in CloudTrail, next to what its role
     /// grants: unused permissions (FG306) with observed evidence.
     Usage(Box<AwsUsageArgs>),
-    /// Print the read-only IAM policy fnguard needs for `aws scan`, `drift` and `usage`.
-    Policy,
+    /// Restore drifted roles, function URLs and resource policies to what the templates under
+    /// PATH declare: prints the plan of write calls; --apply makes them and writes a journal;
+    /// --undo JOURNAL replays a journal backwards.
+    Remediate(Box<AwsRemediateArgs>),
+    /// Print the read-only IAM policy fnguard needs for `aws scan`, `drift` and `usage` (with
+    /// --remediate: the write policy `aws remediate --apply` and `--undo` need).
+    Policy(AwsPolicyArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AwsPolicyArgs {
+    /// The narrow write policy of `aws remediate --apply` and `--undo` instead.
+    #[arg(long)]
+    pub remediate: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct AwsRemediateArgs {
+    /// Make the calls (default: print the plan only).
+    #[arg(long)]
+    pub apply: bool,
+    /// Where --apply records the calls it made [default: fnguard-remediate-<time>.json].
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Undo what a journal records, newest call first (the journal shrinks as calls are undone).
+    #[arg(long, value_name = "JOURNAL", conflicts_with = "apply")]
+    pub undo: Option<PathBuf>,
+    #[command(flatten)]
+    pub drift: AwsDriftArgs,
 }
 
 #[derive(Args, Debug)]

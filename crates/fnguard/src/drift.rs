@@ -12,18 +12,32 @@ use fnguard_rules::{RuleConfig, Selection};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-pub fn run(args: AwsDriftArgs) -> Result<u8> {
+/// The declared projects next to the account, read once: what `aws drift` reports on and
+/// `aws remediate` plans from.
+pub struct Compared {
+    pub declared: Vec<Project>,
+    /// The stack each project is deployed as: --stack, else its samconfig.toml's stack_name.
+    pub stacks: Vec<Option<String>>,
+    pub snap: fnguard_aws::Snapshot,
+    pub live: Project,
+    pub lines: fnguard_aws::LineMap,
+    pub errors: Vec<ScanError>,
+    pub cfg: config::Config,
+    pub today: (i32, u32, u32),
+}
+
+pub fn compare(args: &AwsDriftArgs) -> Result<std::result::Result<Compared, u8>> {
     let mut params = Vec::new();
     for p in &args.params {
         let Some((k, v)) = p.split_once('=') else {
             eprintln!("fnguard: --param takes KEY=VALUE, got `{p}`");
-            return Ok(2);
+            return Ok(Err(2));
         };
         params.push((k.to_string(), v.to_string()));
     }
     if args.account.regions.len() > 1 || args.account.all_regions {
         eprintln!("fnguard: aws drift compares one region at a time; give one --region");
-        return Ok(2);
+        return Ok(Err(2));
     }
     let today = crate::pipeline::today_from(args.today.as_deref())?;
     let cfg = match config::find(&PathBuf::from(".")) {
@@ -38,12 +52,11 @@ pub fn run(args: AwsDriftArgs) -> Result<u8> {
     };
     let mut errors: Vec<ScanError> = Vec::new();
     let mut declared: Vec<Project> = Vec::new();
-    // The stack each project is deployed as: --stack, else its samconfig.toml's stack_name.
     let mut stacks: Vec<Option<String>> = Vec::new();
     for path in &args.paths {
         if !path.exists() {
             eprintln!("fnguard: {} does not exist", path.display());
-            return Ok(2);
+            return Ok(Err(2));
         }
         let root = if path.is_file() {
             path.parent()
@@ -63,66 +76,92 @@ pub fn run(args: AwsDriftArgs) -> Result<u8> {
     }
     if declared.is_empty() {
         eprintln!("fnguard: no serverless project found to compare with the account");
-        return Ok(2);
+        return Ok(Err(2));
     }
     let mut wanted: Vec<String> = stacks.iter().flatten().cloned().collect();
     wanted.sort();
     wanted.dedup();
     let Some(snaps) = read_account(&args.account, &wanted, false)? else {
-        return Ok(2);
+        return Ok(Err(2));
     };
-    let Some(snap) = snaps.first() else {
+    let Some(snap) = snaps.into_iter().next() else {
         eprintln!("fnguard: nothing was read from the account");
-        return Ok(2);
+        return Ok(Err(2));
     };
-    errors.extend(call_errors(snap));
-    let (live, diagnostics, lines) = fnguard_aws::load(snap);
+    errors.extend(call_errors(&snap));
+    let (live, diagnostics, lines) = fnguard_aws::load(&snap);
     errors.extend(diagnostics);
     let Some(live) = live else {
         eprintln!("fnguard: the account could not be read into the model");
-        return Ok(2);
+        return Ok(Err(2));
+    };
+    Ok(Ok(Compared {
+        declared,
+        stacks,
+        snap,
+        live,
+        lines,
+        errors,
+        cfg,
+        today,
+    }))
+}
+
+/// Each declared project's functions paired with the account's; the deployed functions no
+/// project declares go with the first project when `undeclared` is asked for.
+pub fn drifts(c: &Compared, undeclared_too: bool) -> Vec<fnguard_rules::drift::Drift<'_>> {
+    let mut taken = BTreeSet::new();
+    let mut drifts: Vec<_> = c
+        .declared
+        .iter()
+        .zip(&c.stacks)
+        .map(|(p, stack)| {
+            let matching = Matching {
+                stack_resources: stack
+                    .as_ref()
+                    .and_then(|s| c.snap.stacks.get(s))
+                    .cloned()
+                    .unwrap_or_default(),
+                stack_name: stack.clone(),
+            };
+            match_functions(p, &c.live, &matching, &mut taken)
+        })
+        .collect();
+    if undeclared_too {
+        if let Some(first) = drifts.first_mut() {
+            first.undeclared = undeclared(&c.live, &taken);
+        }
+    }
+    drifts
+}
+
+pub fn run(args: AwsDriftArgs) -> Result<u8> {
+    let c = match compare(&args)? {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
     };
     let config = RuleConfig {
         selection: Selection {
             select: vec!["FG612".into()],
             ..Selection::default()
         },
-        today,
+        today: c.today,
         ..RuleConfig::default()
     };
-    let mut taken = BTreeSet::new();
-    let mut drifts: Vec<_> = declared
-        .iter()
-        .zip(&stacks)
-        .map(|(p, stack)| {
-            let matching = Matching {
-                stack_resources: stack
-                    .as_ref()
-                    .and_then(|s| snap.stacks.get(s))
-                    .cloned()
-                    .unwrap_or_default(),
-                stack_name: stack.clone(),
-            };
-            match_functions(p, &live, &matching, &mut taken)
-        })
-        .collect();
-    if !args.ignore_undeclared {
-        if let Some(first) = drifts.first_mut() {
-            first.undeclared = undeclared(&live, &taken);
-        }
-    }
-    let mut findings: Vec<Finding> = declared
+    let drifts = drifts(&c, !args.ignore_undeclared);
+    let mut findings: Vec<Finding> = c
+        .declared
         .iter()
         .zip(&drifts)
         .flat_map(|(p, d)| fnguard_rules::run_drift(p, d, &config))
         .collect();
     for f in &mut findings {
-        lines.relocate(&mut f.location);
+        c.lines.relocate(&mut f.location);
         for r in &mut f.related {
-            lines.relocate(r);
+            c.lines.relocate(r);
         }
     }
-    crate::live::emit(&args.report, &declared, &errors, &findings, &cfg)
+    crate::live::emit(&args.report, &c.declared, &c.errors, &findings, &c.cfg)
 }
 
 /// `stack_name` from a SAM CLI `samconfig.toml` next to the template (default environment).

@@ -12,6 +12,7 @@ mod map;
 mod model;
 mod output;
 mod pipeline;
+mod remediate;
 mod sbom;
 mod scan;
 mod shield;
@@ -69,7 +70,8 @@ fn main() -> ExitCode {
             AwsCommand::Scan(a) => aws::scan(*a),
             AwsCommand::Drift(a) => drift::run(*a),
             AwsCommand::Usage(a) => usage::run(*a),
-            AwsCommand::Policy => aws::policy(),
+            AwsCommand::Remediate(a) => remediate::run(*a),
+            AwsCommand::Policy(a) => aws::policy(a.remediate),
         },
         Command::Shield(args) => shield::run(args),
         Command::Model(args) => model::run(*args),

@@ -1195,3 +1195,136 @@ fn live_scan_reads_every_enabled_region() {
         .collect();
     assert_eq!(admin, ["east", "west"].into_iter().collect(), "{v:#}");
 }
+
+#[test]
+fn remediate_restores_the_declared_state_and_undo_brings_the_drift_back() {
+    let Some(m) = moto() else { return };
+    let account = &fresh_account();
+    let mut spec = app(account, 20);
+    // As in the drift test: moto drops the condition of a public URL's permission.
+    spec["functions"][1]["url"] = json!("AWS_IAM");
+    let creds = deploy(&m, account, "apply", &spec);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("template.json"),
+        serde_json::to_string_pretty(&template(&spec)).unwrap(),
+    )
+    .unwrap();
+    let (proxy, log) = start_recorder(&m.endpoint);
+    let run = |extra: &[&str]| {
+        fnguard(&creds)
+            .args(["aws"])
+            .args(extra)
+            .arg(dir.path())
+            .args([
+                "--region",
+                REGION,
+                "--endpoint-url",
+                &proxy,
+                "--no-progress",
+            ])
+            .args(["--format", "json"])
+            .output()
+            .unwrap()
+    };
+    let drift = || drift_keys(&run(&["drift"]));
+    assert_eq!(drift(), BTreeSet::new(), "no drift right after deploying");
+
+    // Changes made outside the template, through the SDK.
+    deploy(
+        &m,
+        account,
+        "drift",
+        &json!([
+            { "op": "put_role_policy", "role": "fg-reader", "name": "hotfix", "document": {
+                "Version": "2012-10-17",
+                "Statement": [ { "Effect": "Allow", "Action": "dynamodb:*", "Resource": "*" } ] } },
+            { "op": "attach_new_policy", "role": "fg-reader", "name": "fg-break-glass", "document": {
+                "Version": "2012-10-17",
+                "Statement": [ { "Effect": "Allow", "Action": "s3:*", "Resource": "*" } ] } },
+            { "op": "url", "function": "fn03", "auth": "NONE" },
+            { "op": "update_url", "function": "fn01", "auth": "NONE" },
+            { "op": "permission", "function": "fn08", "sid": "open", "principal": "*" },
+        ]),
+    );
+    let drifted = drift();
+    let aspects: BTreeSet<&str> = drifted.iter().map(|(_, a)| a.as_str()).collect();
+    assert_eq!(
+        aspects,
+        ["permissions", "role_permissions", "url"]
+            .into_iter()
+            .collect(),
+        "{drifted:?}"
+    );
+
+    // The plan: exactly the five calls that undo those changes, nothing else.
+    let planned = run(&["remediate"]);
+    assert_eq!(
+        planned.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&planned.stderr)
+    );
+    let plan: Value = serde_json::from_slice(&planned.stdout).unwrap();
+    let mut calls: Vec<String> = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let who = s["role"].as_str().or(s["function"].as_str()).unwrap();
+            format!("{} {who}", s["call"].as_str().unwrap())
+        })
+        .collect();
+    calls.sort();
+    assert_eq!(
+        calls,
+        vec![
+            "iam:DeleteRolePolicy fg-reader",
+            "iam:DetachRolePolicy fg-reader",
+            "lambda:DeleteFunctionUrlConfig fn03",
+            "lambda:RemovePermission fn08",
+            "lambda:UpdateFunctionUrlConfig fn01",
+        ],
+        "{plan:#}"
+    );
+    // Planning only reads.
+    assert!(log.lock().unwrap().iter().all(is_read_only));
+
+    // Apply: the drift is gone, and only the planned calls wrote anything.
+    let journal = dir.path().join("journal.json");
+    log.lock().unwrap().clear();
+    let applied = run(&[
+        "remediate",
+        "--apply",
+        "--journal",
+        journal.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        applied.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    let writes = log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| !is_read_only(r))
+        .count();
+    assert_eq!(writes, 5, "one write per planned call");
+    assert_eq!(drift(), BTreeSet::new(), "nothing drifts after --apply");
+    let recorded: Value = serde_json::from_slice(&std::fs::read(&journal).unwrap()).unwrap();
+    assert_eq!(recorded["applied"].as_array().unwrap().len(), 5);
+
+    // Undo: the drift is back, exactly as it was, and the journal is empty.
+    let undone = run(&["remediate", "--undo", journal.to_str().unwrap()]);
+    assert_eq!(
+        undone.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&undone.stderr)
+    );
+    assert_eq!(drift(), drifted, "--undo brings the drift back");
+    let recorded: Value = serde_json::from_slice(&std::fs::read(&journal).unwrap()).unwrap();
+    assert_eq!(recorded["applied"].as_array().unwrap().len(), 0);
+}

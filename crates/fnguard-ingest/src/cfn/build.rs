@@ -470,7 +470,15 @@ impl<'e> Builder<'e> {
                 }
             }
             "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => {
-                let doc = p.get("PolicyDocument").map(policy_document);
+                let doc = p.get("PolicyDocument").map(|d| {
+                    let mut doc = policy_document(d);
+                    if r.ty == "AWS::IAM::ManagedPolicy" {
+                        doc.managed = true;
+                    } else {
+                        doc.name = p.get("PolicyName").and_then(Node::scalar_text);
+                    }
+                    doc
+                });
                 let roles: Vec<String> = p
                     .get("Roles")
                     .map(|rs| rs.one_or_many().into_iter().flat_map(Node::refs).collect())
@@ -591,6 +599,7 @@ impl<'e> Builder<'e> {
                 let doc = fnguard_model::PolicyDocument {
                     statements: vec![st],
                     location: r.location.clone(),
+                    ..Default::default()
                 };
                 if let Some(res) = self.resource_mut(&layer) {
                     res.policies.push(doc);
@@ -602,6 +611,7 @@ impl<'e> Builder<'e> {
                     Some(s) => fnguard_model::PolicyDocument {
                         statements: crate::policy::statements(s),
                         location: s.location(),
+                        ..Default::default()
                     },
                     None => {
                         // The legacy form: Principal + Action + Condition.
@@ -629,6 +639,7 @@ impl<'e> Builder<'e> {
                         fnguard_model::PolicyDocument {
                             statements: vec![st],
                             location: r.location.clone(),
+                            ..Default::default()
                         }
                     }
                 };
@@ -1478,7 +1489,11 @@ pub(crate) fn iam_role(r: &Res) -> Role {
         .map(Node::items)
         .unwrap_or_default()
         .iter()
-        .filter_map(|pol| pol.get("PolicyDocument").map(policy_document))
+        .filter_map(|pol| {
+            let mut doc = policy_document(pol.get("PolicyDocument")?);
+            doc.name = pol.get("PolicyName").and_then(Node::scalar_text);
+            Some(doc)
+        })
         .collect();
     role.managed_policies = p
         .get("ManagedPolicyArns")

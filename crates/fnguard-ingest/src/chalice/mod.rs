@@ -494,6 +494,7 @@ impl ChaliceBuilder<'_> {
                 role.inline_policies.push(PolicyDocument {
                     statements,
                     location: location.clone(),
+                    ..Default::default()
                 });
                 role.fix_hint = Some(format!(
                     "Chalice generates this role's policy from the SDK calls in app.py, on every resource: set \"autogen_policy\": false and write the scoped policy in .chalice/policy-{}.json (or name one with iam_policy_file).",

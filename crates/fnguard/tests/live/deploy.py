@@ -252,12 +252,17 @@ def drift(kw, ops):
         if kind == "configure":
             args = {k: v for k, v in op.items() if k not in ("op", "function", "stack", "logical")}
             lam.update_function_configuration(FunctionName=physical(kw, op), **args)
+        elif kind == "attach_new_policy":
+            arn = iam.create_policy(PolicyName=op["name"], PolicyDocument=json.dumps(op["document"]))["Policy"]["Arn"]
+            iam.attach_role_policy(RoleName=op["role"], PolicyArn=arn)
         elif kind == "attach_managed":
             iam.attach_role_policy(RoleName=op["role"], PolicyArn=op["arn"])
         elif kind == "put_role_policy":
             iam.put_role_policy(RoleName=op["role"], PolicyName=op["name"], PolicyDocument=json.dumps(op["document"]))
         elif kind == "url":
             lam.create_function_url_config(FunctionName=op["function"], AuthType=op["auth"])
+        elif kind == "update_url":
+            lam.update_function_url_config(FunctionName=op["function"], AuthType=op["auth"])
         elif kind == "delete_url":
             lam.delete_function_url_config(FunctionName=op["function"])
         elif kind == "concurrency":
