@@ -17,8 +17,7 @@ pub(crate) struct Node {
 #[derive(Debug)]
 pub(crate) enum Kind {
     Object(Vec<Member>),
-    /// Arrays are walked for their extent; nothing edits inside them.
-    Array,
+    Array(Vec<Node>),
     Scalar,
 }
 
@@ -113,13 +112,14 @@ impl Parser<'_> {
             }
             Some(b'[') => {
                 self.i += 1;
+                let mut items = Vec::new();
                 self.ws();
                 if self.s.get(self.i) == Some(&b']') {
                     self.i += 1;
                 } else {
                     loop {
                         self.ws();
-                        self.value(depth + 1)?;
+                        items.push(self.value(depth + 1)?);
                         self.ws();
                         match self.s.get(self.i) {
                             Some(b',') => self.i += 1,
@@ -134,7 +134,7 @@ impl Parser<'_> {
                 Ok(Node {
                     start,
                     end: self.i,
-                    kind: Kind::Array,
+                    kind: Kind::Array(items),
                 })
             }
             Some(b'"') => {
@@ -197,13 +197,34 @@ impl Node {
         }
     }
 
+    /// The node at `route`: object keys, and `[n]` for the n-th item of an array.
     pub(crate) fn at(&self, route: &[&str]) -> Option<&Node> {
         let mut node = self;
         for key in route {
-            node = &node.get(key)?.value;
+            node = match (&node.kind, crate::index_of(key)) {
+                (Kind::Array(items), Some(i)) => items.get(i)?,
+                _ => &node.get(key)?.value,
+            };
         }
         Some(node)
     }
+}
+
+/// The 1-based first and last lines of the value at `route`.
+pub(crate) fn lines_of(text: &str, route: &[&str]) -> Option<(usize, usize)> {
+    let root = parse(text).ok()?;
+    let node = root.at(route)?;
+    let line = |offset: usize| {
+        text.as_bytes()[..offset]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
+    };
+    Some((
+        line(node.start),
+        line(node.end.saturating_sub(1).max(node.start)),
+    ))
 }
 
 /// The whitespace that starts the line `offset` is on.

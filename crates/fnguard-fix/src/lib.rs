@@ -89,11 +89,12 @@ pub fn apply(text: &str, syntax: Syntax, changes: &[&Change]) -> FileOutcome {
     // Changes written at a line go first: they keep every line where it is, and the others
     // add lines.
     let mut order: Vec<usize> = (0..changes.len()).collect();
-    order.sort_by_key(|&i| {
-        !matches!(
-            changes[i],
-            Change::Runtime { .. } | Change::UrlAuthIam { .. }
-        )
+    // Then the statements found by line, bottom up: each may shorten its own statement, which
+    // moves only the lines below it.
+    order.sort_by_key(|&i| match changes[i] {
+        Change::Runtime { .. } | Change::UrlAuthIam { .. } => (0, 0),
+        Change::NarrowActions { line, .. } => (1, u32::MAX - line),
+        _ => (2, 0),
     });
     for i in order {
         let change = changes[i];
@@ -204,14 +205,29 @@ impl Editor {
     }
 }
 
+/// `[3]` in a route: the fourth item of a sequence (keys are anything else).
+pub(crate) fn index_of(segment: &str) -> Option<usize> {
+    segment.strip_prefix('[')?.strip_suffix(']')?.parse().ok()
+}
+
 fn json_at<'a>(
     v: &'a mut serde_json::Value,
     route: &[String],
 ) -> Option<&'a mut serde_json::Value> {
-    route.iter().try_fold(v, |v, k| v.get_mut(k))
+    route.iter().try_fold(v, |v, k| match (index_of(k), v) {
+        (Some(i), serde_json::Value::Array(items)) => items.get_mut(i),
+        (_, v) => v.get_mut(k),
+    })
 }
 
 fn json_set(v: &mut serde_json::Value, route: &[String], key: &str, value: serde_json::Value) {
+    if route.iter().any(|k| index_of(k).is_some()) {
+        // Into a sequence item: every container on the way exists already.
+        if let Some(serde_json::Value::Object(m)) = json_at(v, route) {
+            m.insert(key.to_string(), value);
+        }
+        return;
+    }
     let mut node = v;
     for k in route {
         if !node.get(k).is_some_and(serde_json::Value::is_object) {
@@ -277,7 +293,7 @@ fn change_function(change: &Change) -> Option<&str> {
         | Change::LogRetention { function, .. }
         | Change::UrlAuthIam { function, .. }
         | Change::ReservedConcurrency { function, .. } => Some(function),
-        Change::Runtime { .. } | Change::NoEcho { .. } => None,
+        Change::Runtime { .. } | Change::NoEcho { .. } | Change::NarrowActions { .. } => None,
     }
 }
 
@@ -289,6 +305,12 @@ fn edit(
 ) -> Result<(), FixError> {
     match (dialect, change) {
         (_, Change::Runtime { line, from, to, .. }) => ed.replace_on_line(*line, from, to),
+        (
+            _,
+            Change::NarrowActions {
+                line, drop, add, ..
+            },
+        ) => narrow_actions(ed, value, *line, drop, add),
         (Dialect::Template, Change::UrlAuthIam { line, .. }) => {
             ed.replace_on_line(*line, "NONE", "AWS_IAM")
         }
@@ -361,6 +383,108 @@ fn edit(
     }
 }
 
+/// Routes (with `[n]` for sequence items) of every mapping with an `Effect`: the policy
+/// statements of the document, wherever they are (roles, SAM policies, serverless
+/// `iam.role.statements`).
+fn statement_routes(value: &serde_json::Value) -> Vec<Vec<String>> {
+    fn walk(v: &serde_json::Value, route: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+        if route.len() > 64 {
+            return;
+        }
+        match v {
+            serde_json::Value::Object(m) => {
+                if m.contains_key("Effect") {
+                    out.push(route.clone());
+                }
+                for (k, child) in m {
+                    route.push(k.clone());
+                    walk(child, route, out);
+                    route.pop();
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    route.push(format!("[{i}]"));
+                    walk(child, route, out);
+                    route.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(value, &mut Vec::new(), &mut out);
+    out
+}
+
+fn narrow_actions(
+    ed: &mut Editor,
+    value: &serde_json::Value,
+    line: u32,
+    drop: &[String],
+    add: &[String],
+) -> Result<(), FixError> {
+    let line = line as usize;
+    // The innermost statement whose lines hold `line`.
+    let mut best: Option<(usize, Vec<String>)> = None;
+    for route in statement_routes(value) {
+        let keys: Vec<&str> = route.iter().map(String::as_str).collect();
+        let span = match ed.syntax {
+            Syntax::Yaml => yaml::lines_of(&ed.text, &keys),
+            Syntax::Json => json::lines_of(&ed.text, &keys),
+        };
+        if let Some((first, last)) = span.filter(|(a, b)| *a <= line && line <= *b) {
+            if best.as_ref().is_none_or(|(size, _)| last - first < *size) {
+                best = Some((last - first, route));
+            }
+        }
+    }
+    let Some((_, route)) = best else {
+        return Err(FixError::NotFound(format!(
+            "a policy statement at line {line}"
+        )));
+    };
+    let statement = route
+        .iter()
+        .try_fold(value, |v, k| match (index_of(k), v) {
+            (Some(i), serde_json::Value::Array(items)) => items.get(i),
+            (_, v) => v.get(k),
+        })
+        .ok_or_else(|| FixError::NotFound(route.join("/")))?;
+    let current: Vec<String> = match statement.get("Action") {
+        Some(serde_json::Value::String(a)) => vec![a.clone()],
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .map(|a| a.as_str().map(str::to_string))
+            .collect::<Option<_>>()
+            .ok_or_else(|| FixError::Unsupported("an action is not a plain string".into()))?,
+        _ => {
+            return Err(FixError::NotFound(format!(
+                "`Action` in the statement at line {line}"
+            )))
+        }
+    };
+    if !drop.iter().all(|d| current.contains(d)) {
+        return Err(FixError::NotFound(format!(
+            "{} in the statement at line {line}",
+            drop.join(", ")
+        )));
+    }
+    let mut narrowed: Vec<String> = current.into_iter().filter(|a| !drop.contains(a)).collect();
+    for a in add {
+        if !narrowed.contains(a) {
+            narrowed.push(a.clone());
+        }
+    }
+    if narrowed.is_empty() {
+        return Err(FixError::Unsupported(
+            "the statement would grant nothing; remove it by hand".into(),
+        ));
+    }
+    let keys: Vec<&str> = route.iter().map(String::as_str).collect();
+    ed.set(&keys, "Action", serde_json::json!(narrowed))
+}
+
 const SAM_FUNCTION: &str = "AWS::Serverless::Function";
 
 /// The type of the function resource `id`, which must be a Lambda or SAM function.
@@ -419,9 +543,9 @@ fn serverless(
                 "`url` of function `{function}`"
             ))),
         },
-        Change::Runtime { .. } | Change::NoEcho { .. } => Err(FixError::Unsupported(
-            "not a serverless function setting".to_string(),
-        )),
+        Change::Runtime { .. } | Change::NoEcho { .. } | Change::NarrowActions { .. } => Err(
+            FixError::Unsupported("not a serverless function setting".to_string()),
+        ),
     }
 }
 
@@ -489,6 +613,52 @@ mod tests {
         assert!(replace_on_line(text, 1, "python3.12", "x").is_err());
         assert!(replace_on_line(text, 9, "python3.12", "x").is_err());
         assert!(replace_on_line("r: [a, a]\n", 1, "a", "b").is_err());
+    }
+
+    #[test]
+    fn narrows_the_wildcard_of_the_statement_at_the_line() {
+        let yaml = "Resources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies:\n        - PolicyName: p\n          PolicyDocument:\n            Statement:\n              - Effect: Allow\n                Action: logs:*\n                Resource: '*'\n              - Effect: Allow   # data\n                Action:\n                  - s3:*\n                  - sqs:SendMessage\n                Resource: arn:aws:s3:::b/*\n";
+        let change = Change::NarrowActions {
+            role: "Role".into(),
+            line: 12,
+            drop: vec!["s3:*".into()],
+            add: vec!["s3:GetObject".into()],
+        };
+        let out = apply(yaml, Syntax::Yaml, &[&change]);
+        assert_eq!(out.applied, vec![0], "{:?}", out.refused);
+        assert_eq!(
+            out.text,
+            yaml.replace(
+                "Action:\n                  - s3:*\n                  - sqs:SendMessage\n",
+                "Action: [\"sqs:SendMessage\",\"s3:GetObject\"]\n"
+            )
+        );
+        let json = "{\"Statement\": [\n  {\"Effect\": \"Allow\", \"Action\": \"logs:*\", \"Resource\": \"*\"},\n  {\"Effect\": \"Allow\",\n   \"Action\": [\"s3:*\"], \"Resource\": \"*\"}\n]}\n";
+        let change = Change::NarrowActions {
+            role: "Role".into(),
+            line: 4,
+            drop: vec!["s3:*".into()],
+            add: vec!["s3:GetObject".into(), "s3:PutObject".into()],
+        };
+        let out = apply(json, Syntax::Json, &[&change]);
+        assert_eq!(out.applied, vec![0], "{:?}", out.refused);
+        assert!(out.text.contains("\"Action\": [\n"), "{}", out.text);
+        let v: serde_json::Value = serde_json::from_str(&out.text).unwrap();
+        assert_eq!(
+            v["Statement"][1]["Action"],
+            serde_json::json!(["s3:GetObject", "s3:PutObject"])
+        );
+        assert_eq!(v["Statement"][0]["Action"], "logs:*");
+        // Nothing left to grant: refused, the file untouched.
+        let empty = Change::NarrowActions {
+            role: "Role".into(),
+            line: 4,
+            drop: vec!["s3:*".into()],
+            add: vec![],
+        };
+        let out = apply(json, Syntax::Json, &[&empty]);
+        assert_eq!(out.text, json);
+        assert_eq!(out.refused.len(), 1);
     }
 
     #[test]

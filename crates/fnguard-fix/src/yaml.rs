@@ -12,9 +12,20 @@ use yamlpath::{Component, Document, FeatureKind, Route};
 fn route<'a>(keys: &[&'a str]) -> Route<'a> {
     Route::from(
         keys.iter()
-            .map(|k| Component::Key((*k).into()))
+            .map(|k| match crate::index_of(k) {
+                Some(i) => Component::Index(i),
+                None => Component::Key((*k).into()),
+            })
             .collect::<Vec<_>>(),
     )
+}
+
+/// The 1-based first and last lines of the feature at `keys`.
+pub(crate) fn lines_of(text: &str, keys: &[&str]) -> Option<(usize, usize)> {
+    let doc = document(text).ok()?;
+    let feature = doc.query_exact(&route(keys)).ok()??;
+    let ((start, _), (end, _)) = feature.location.point_span;
+    Some((start + 1, end + 1))
 }
 
 fn document(text: &str) -> Result<Document, FixError> {

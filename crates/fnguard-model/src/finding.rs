@@ -137,6 +137,14 @@ pub enum Change {
     },
     /// Cap the function's concurrency.
     ReservedConcurrency { function: String, limit: i64 },
+    /// In the policy statement written at `line`, replace the wildcard action patterns
+    /// `drop` with the actions the role's functions are known to need, `add`.
+    NarrowActions {
+        role: String,
+        line: u32,
+        drop: Vec<String>,
+        add: Vec<String>,
+    },
     /// Hide a template parameter's value (`NoEcho`); with `remove_default`, drop its
     /// literal default so the secret is passed at deploy time instead.
     NoEcho {

@@ -134,6 +134,7 @@ fn subject(change: &Change) -> String {
         | Change::ReservedConcurrency { function, .. } => format!("function {function}"),
         Change::Runtime { functions, .. } => format!("functions {}", functions.join(", ")),
         Change::NoEcho { parameter, .. } => format!("parameter {parameter}"),
+        Change::NarrowActions { role, .. } => format!("role {role}"),
     }
 }
 

@@ -8,7 +8,9 @@ use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-const RULES: &[&str] = &["FG201", "FG601", "FG604", "FG608", "FG611", "FG801"];
+const RULES: &[&str] = &[
+    "FG201", "FG302", "FG601", "FG604", "FG608", "FG611", "FG801",
+];
 
 fn fnguard(dir: &Path) -> Command {
     let mut c = Command::cargo_bin("fnguard").unwrap();

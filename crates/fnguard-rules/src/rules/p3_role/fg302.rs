@@ -2,7 +2,7 @@ use super::super::impl_rule;
 use super::{ids, roles_in_use};
 use crate::{subject, Context};
 use fnguard_iam::{catalog, AccessLevel};
-use fnguard_model::Finding;
+use fnguard_model::{Applicability, Change, Finding};
 
 declare_rule! {
     /// ## What it does
@@ -25,6 +25,11 @@ declare_rule! {
     /// ## Fix
     /// List the actions the handler calls (`dynamodb:GetItem`, `dynamodb:PutItem`).
     ///
+    /// `fnguard fix --unsafe-fixes` replaces the wildcard in that statement with the actions the
+    /// functions on the role are known to call (offered only when every one of them was analysed
+    /// completely; refused when nothing would be left). Unsafe: calls the analysis cannot see
+    /// lose their permission.
+    ///
     /// ## References
     /// - <https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html>
     pub struct ServiceWildcardAction {
@@ -42,6 +47,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let cat = catalog();
     for (role, perms, fns) in roles_in_use(cx) {
         let names = ids(&fns);
+        let mut analysis: Option<fnguard_iam::FunctionPermissions> = None;
         for g in perms
             .grants
             .iter()
@@ -75,7 +81,39 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             let count: usize = wild.iter().map(|a| cat.expand(a).len()).sum();
-            cx.finding(
+            // What the functions on the role need of those wildcards, known only when every
+            // one of them was analysed completely.
+            let lp = analysis
+                .get_or_insert_with(|| fnguard_iam::analyse(role, &fns, &cx.project.resources));
+            let add: Vec<String> = lp
+                .needed
+                .iter()
+                .filter(|a| wild.iter().any(|w| fnguard_model::wildcard_match(w, a)))
+                .cloned()
+                .collect();
+            let keeps_something = !add.is_empty() || g.actions.len() > wild.len();
+            let narrowing =
+                (lp.confidence == "high" && keeps_something).then(|| Change::NarrowActions {
+                    role: role.id.clone(),
+                    line: g.location.line,
+                    drop: wild.iter().map(|w| w.to_string()).collect(),
+                    add: add.clone(),
+                });
+            let title = format!(
+                "replace {} with the {} action(s) the code calls{}",
+                wild.iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                add.len(),
+                if add.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", add.join(", "))
+                }
+            );
+            let file = g.location.file.clone();
+            let mut finding = cx.finding(
                 &ServiceWildcardAction::META,
                 g.location.clone(),
                 format!(
@@ -89,8 +127,13 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .resource(&role.id)
             .key(wild.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","))
             .fix(super::role_fix(role, "Replace the wildcard with the specific actions the handler calls."))
-            .evidence(serde_json::json!({ "role": role.id, "patterns": wild, "expanded_actions": count }))
-            .emit(out);
+            .evidence(serde_json::json!({ "role": role.id, "patterns": wild, "expanded_actions": count }));
+            if let Some(change) = narrowing {
+                // Unsafe: calls the analysis cannot see (dynamic names, other tools on the
+                // role) lose their permission.
+                finding = finding.autofix(Applicability::Unsafe, title, &file, change);
+            }
+            finding.emit(out);
         }
     }
 }
