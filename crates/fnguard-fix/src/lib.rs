@@ -293,7 +293,11 @@ fn change_function(change: &Change) -> Option<&str> {
         | Change::LogRetention { function, .. }
         | Change::UrlAuthIam { function, .. }
         | Change::ReservedConcurrency { function, .. } => Some(function),
-        Change::Runtime { .. } | Change::NoEcho { .. } | Change::NarrowActions { .. } => None,
+        Change::FunctionDeadLetter { function } => Some(function),
+        Change::Runtime { .. }
+        | Change::NoEcho { .. }
+        | Change::NarrowActions { .. }
+        | Change::QueueRedrive { .. } => None,
     }
 }
 
@@ -355,6 +359,47 @@ fn edit(
                     }
                 }),
             )
+        }
+        (Dialect::Template, Change::QueueRedrive { queue }) => {
+            let ty = value
+                .pointer(&format!("/Resources/{}/Type", pointer_escape(queue)))
+                .and_then(serde_json::Value::as_str);
+            if ty != Some("AWS::SQS::Queue") {
+                return Err(FixError::NotFound(format!("queue resource `{queue}`")));
+            }
+            let fifo = value
+                .pointer(&format!(
+                    "/Resources/{}/Properties/FifoQueue",
+                    pointer_escape(queue)
+                ))
+                .is_some_and(|v| v == &serde_json::json!(true) || v == "true");
+            let dlq = add_dead_letter_queue(ed, value, queue, fifo)?;
+            ed.set(
+                &["Resources", queue, "Properties"],
+                "RedrivePolicy",
+                serde_json::json!({
+                    "deadLetterTargetArn": { "Fn::GetAtt": [dlq, "Arn"] },
+                    "maxReceiveCount": 5,
+                }),
+            )
+        }
+        (Dialect::Template, Change::FunctionDeadLetter { function }) => {
+            let ty = resource_type(value, function)?;
+            let dlq = add_dead_letter_queue(ed, value, function, false)?;
+            let arn = serde_json::json!({ "Fn::GetAtt": [dlq, "Arn"] });
+            if ty == SAM_FUNCTION {
+                ed.set(
+                    &["Resources", function, "Properties"],
+                    "DeadLetterQueue",
+                    serde_json::json!({ "Type": "SQS", "TargetArn": arn }),
+                )
+            } else {
+                ed.set(
+                    &["Resources", function, "Properties"],
+                    "DeadLetterConfig",
+                    serde_json::json!({ "TargetArn": arn }),
+                )
+            }
         }
         (
             Dialect::Template,
@@ -485,6 +530,36 @@ fn narrow_actions(
     ed.set(&keys, "Action", serde_json::json!(narrowed))
 }
 
+/// A JSON pointer segment (`~` and `/` escaped).
+fn pointer_escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// Declares `{owner}DeadLetterQueue` (14 days of retention, FIFO when the source is) and
+/// returns its logical id.
+fn add_dead_letter_queue(
+    ed: &mut Editor,
+    value: &serde_json::Value,
+    owner: &str,
+    fifo: bool,
+) -> Result<String, FixError> {
+    let resources = value.get("Resources");
+    let id = std::iter::once(format!("{owner}DeadLetterQueue"))
+        .chain((2..100).map(|n| format!("{owner}DeadLetterQueue{n}")))
+        .find(|id| resources.and_then(|r| r.get(id)).is_none())
+        .ok_or_else(|| FixError::Edit("no free logical id for the dead-letter queue".into()))?;
+    let mut properties = serde_json::json!({ "MessageRetentionPeriod": 1_209_600 });
+    if fifo {
+        properties["FifoQueue"] = serde_json::json!(true);
+    }
+    ed.set(
+        &["Resources"],
+        &id,
+        serde_json::json!({ "Type": "AWS::SQS::Queue", "Properties": properties }),
+    )?;
+    Ok(id)
+}
+
 const SAM_FUNCTION: &str = "AWS::Serverless::Function";
 
 /// The type of the function resource `id`, which must be a Lambda or SAM function.
@@ -543,6 +618,9 @@ fn serverless(
                 "`url` of function `{function}`"
             ))),
         },
+        Change::FunctionDeadLetter { .. } | Change::QueueRedrive { .. } => Err(FixError::Unsupported(
+            "dead-letter queues in serverless.yml are written by hand (`destinations.onFailure`, or the queue's `RedrivePolicy` under `resources`)".to_string(),
+        )),
         Change::Runtime { .. } | Change::NoEcho { .. } | Change::NarrowActions { .. } => Err(
             FixError::Unsupported("not a serverless function setting".to_string()),
         ),

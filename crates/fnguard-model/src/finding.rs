@@ -145,6 +145,12 @@ pub enum Change {
         drop: Vec<String>,
         add: Vec<String>,
     },
+    /// Give an SQS queue that feeds a function a dead-letter queue of its own (a new queue
+    /// resource and the queue's `RedrivePolicy`).
+    QueueRedrive { queue: String },
+    /// Give a function invoked asynchronously a dead-letter queue of its own (a new queue
+    /// resource and the function's dead-letter setting).
+    FunctionDeadLetter { function: String },
     /// Hide a template parameter's value (`NoEcho`); with `remove_default`, drop its
     /// literal default so the secret is passed at deploy time instead.
     NoEcho {

@@ -129,12 +129,14 @@ fn fix_edits(
 fn subject(change: &Change) -> String {
     match change {
         Change::Tracing { function }
+        | Change::FunctionDeadLetter { function }
         | Change::LogRetention { function, .. }
         | Change::UrlAuthIam { function, .. }
         | Change::ReservedConcurrency { function, .. } => format!("function {function}"),
         Change::Runtime { functions, .. } => format!("functions {}", functions.join(", ")),
         Change::NoEcho { parameter, .. } => format!("parameter {parameter}"),
         Change::NarrowActions { role, .. } => format!("role {role}"),
+        Change::QueueRedrive { queue } => format!("queue {queue}"),
     }
 }
 

@@ -1,6 +1,6 @@
 use super::super::impl_rule;
 use crate::Context;
-use fnguard_model::{Finding, TriggerKind};
+use fnguard_model::{Applicability, Change, Finding, SourceFormat, TriggerKind};
 
 declare_rule! {
     /// ## What it does
@@ -21,6 +21,11 @@ declare_rule! {
     /// ## Fix
     /// Configure `destinations.onFailure` / `DeadLetterQueue` / `EventInvokeConfig`, a
     /// `RedrivePolicy` on source queues, or `DestinationConfig.OnFailure` on stream mappings.
+    ///
+    /// `fnguard fix` (templates) gives an SQS source queue a new dead-letter queue and a
+    /// `RedrivePolicy` (safe: SQS moves the messages itself), and a function invoked
+    /// asynchronously a new dead-letter queue (safe under SAM's generated role, which SAM lets
+    /// send to it; unsafe otherwise: the role must allow `sqs:SendMessage`).
     ///
     /// ## References
     /// - <https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html>
@@ -58,11 +63,58 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 _ => None,
             };
             if let Some(message) = problem {
-                cx.finding(meta, t.location.clone(), message)
+                let mut finding = cx
+                    .finding(meta, t.location.clone(), message)
                     .function(&f.id)
                     .key(t.kind.label())
-                    .fix("Add an on-failure destination or dead-letter queue so that failed events are kept.")
-                    .emit(out);
+                    .fix("Add an on-failure destination or dead-letter queue so that failed events are kept.");
+                // serverless.yml spells dead-letter queues in ways the fixer does not write.
+                let fixable = cx.project.format != SourceFormat::Serverless;
+                match &t.kind {
+                    _ if !fixable => {}
+                    // Redrive needs no permission of anyone: SQS moves the messages itself.
+                    TriggerKind::Sqs { queue, .. } => {
+                        if let Some(q) = queue.as_str().and_then(|q| cx.index.resource(q)) {
+                            finding = finding.autofix(
+                                Applicability::Safe,
+                                format!(
+                                    "give queue `{}` a dead-letter queue (after 5 receives)",
+                                    q.id
+                                ),
+                                &q.location.file,
+                                Change::QueueRedrive {
+                                    queue: q.id.clone(),
+                                },
+                            );
+                        }
+                    }
+                    k if k.is_async() => {
+                        // SAM adds the send permission to the role it generates; a role the
+                        // user wrote must be given it.
+                        let generated = f
+                            .role
+                            .declared_id()
+                            .and_then(|id| cx.project.role(id))
+                            .is_some_and(|r| r.generated);
+                        let (applicability, title) = if generated
+                            && cx.project.format == SourceFormat::Sam
+                        {
+                            (Applicability::Safe, "give the function a dead-letter queue")
+                        } else {
+                            (Applicability::Unsafe, "give the function a dead-letter queue (its role must allow sqs:SendMessage on it)")
+                        };
+                        finding = finding.autofix(
+                            applicability,
+                            title,
+                            &f.location.file,
+                            Change::FunctionDeadLetter {
+                                function: f.id.clone(),
+                            },
+                        );
+                    }
+                    _ => {}
+                }
+                finding.emit(out);
             }
         }
     }
