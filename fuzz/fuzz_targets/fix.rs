@@ -9,7 +9,23 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else { return };
     let Ok(text) = std::str::from_utf8(rest) else { return };
-    let (kind, name) = match selector % 4 {
+    if selector % 5 == 4 {
+        // Terraform: every change the fixer writes for it, on arbitrary text.
+        use fnguard_model::Change;
+        let function = "aws_lambda_function.api".to_string();
+        let changes = [
+            Change::Tracing { function: function.clone() },
+            Change::ReservedConcurrency { function: function.clone(), limit: 10 },
+            Change::LogRetention { function, days: 90 },
+            Change::NoEcho { parameter: "db_password".into(), remove_default: true },
+            Change::UrlAuthIam { function: "x".into(), line: 3 },
+            Change::Runtime { functions: vec![], line: 2, from: "python3.8".into(), to: "python3.13".into() },
+        ];
+        let refs: Vec<&Change> = changes.iter().collect();
+        let _ = fnguard_fix::apply(text, fnguard_fix::Syntax::Hcl, &refs);
+        return;
+    }
+    let (kind, name) = match selector % 5 {
         0 => (DescriptorKind::Serverless, "serverless.yml"),
         1 => (DescriptorKind::Serverless, "serverless.json"),
         2 => (DescriptorKind::CloudFormation, "template.yaml"),

@@ -8,6 +8,7 @@
 //!
 //! No I/O here: callers read the files and write the results (atomically).
 
+mod hcl;
 mod ignore;
 mod json;
 mod yaml;
@@ -35,6 +36,8 @@ pub enum FixError {
 pub enum Syntax {
     Yaml,
     Json,
+    /// Terraform (`.tf`).
+    Hcl,
 }
 
 impl Syntax {
@@ -45,6 +48,8 @@ impl Syntax {
             Some(Syntax::Yaml)
         } else if lower.ends_with(".json") {
             Some(Syntax::Json)
+        } else if lower.ends_with(".tf") {
+            Some(Syntax::Hcl)
         } else if lower.ends_with(".template") {
             Some(if text.trim_start().starts_with('{') {
                 Syntax::Json
@@ -110,6 +115,9 @@ pub fn apply(text: &str, syntax: Syntax, changes: &[&Change]) -> FileOutcome {
 }
 
 fn apply_one(text: &str, syntax: Syntax, change: &Change) -> Result<String, FixError> {
+    if syntax == Syntax::Hcl {
+        return terraform(text, change);
+    }
     let value = parse_value(text, syntax)?;
     let mut editor = Editor {
         text: text.to_string(),
@@ -170,6 +178,7 @@ impl Editor {
         self.text = match self.syntax {
             Syntax::Yaml => yaml::set(&self.text, route, key, &value)?,
             Syntax::Json => json::set(&self.text, route, key, &value)?,
+            Syntax::Hcl => return Err(FixError::Unsupported("not a YAML or JSON document".into())),
         };
         self.ops.push(Op::Set {
             route: route.iter().map(|s| s.to_string()).collect(),
@@ -187,6 +196,7 @@ impl Editor {
                 yaml::remove(&self.text, &full)?
             }
             Syntax::Json => json::remove(&self.text, route, key)?,
+            Syntax::Hcl => return Err(FixError::Unsupported("not a YAML or JSON document".into())),
         };
         self.ops.push(Op::Remove {
             route: route.iter().map(|s| s.to_string()).collect(),
@@ -264,8 +274,120 @@ fn equal_modulo(a: &serde_json::Value, b: &serde_json::Value, swaps: &[(String, 
     }
 }
 
+/// `aws_lambda_function.api` → (`aws_lambda_function`, `api`); module addresses are refused
+/// (the block is in the module's own files).
+fn terraform_address<'a>(address: &'a str, kind: &str) -> Result<[&'a str; 2], FixError> {
+    match address.split('.').collect::<Vec<_>>().as_slice() {
+        [ty, name] if *ty == kind => Ok([*ty, *name]),
+        _ => Err(FixError::Unsupported(format!(
+            "`{address}` is not a `{kind}` of this file (a module's?); edit it by hand"
+        ))),
+    }
+}
+
+fn terraform(text: &str, change: &Change) -> Result<String, FixError> {
+    const RESOURCE: &[&str] = &["resource"];
+    // Each edit is checked by reading the edited attribute back from the re-parsed file.
+    let expect =
+        |edited: String, path: &[&str], labels: &[&str], attr: &str, want: Option<&str>| {
+            let got = hcl::attribute_text(&edited, path, labels, attr);
+            if got.as_deref() == want {
+                Ok(edited)
+            } else {
+                Err(FixError::Broken(format!(
+                    "`{attr}` reads back as {got:?}, not {want:?}"
+                )))
+            }
+        };
+    match change {
+        Change::Runtime { line, from, to, .. } => {
+            let edited = replace_on_line(text, *line, from, to)?;
+            hcl_parses(edited)
+        }
+        Change::UrlAuthIam { line, .. } => {
+            hcl_parses(replace_on_line(text, *line, "NONE", "AWS_IAM")?)
+        }
+        Change::Tracing { function } => {
+            let labels = terraform_address(function, "aws_lambda_function")?;
+            let edited = hcl::set_nested(
+                text,
+                RESOURCE,
+                &labels,
+                "tracing_config",
+                "mode",
+                "\"Active\"",
+            )?;
+            expect(
+                edited,
+                &["resource", "tracing_config"],
+                &labels,
+                "mode",
+                Some("\"Active\""),
+            )
+        }
+        Change::ReservedConcurrency { function, limit } => {
+            let labels = terraform_address(function, "aws_lambda_function")?;
+            let value = limit.to_string();
+            let edited = hcl::set_attribute(
+                text,
+                RESOURCE,
+                &labels,
+                "reserved_concurrent_executions",
+                &value,
+            )?;
+            expect(
+                edited,
+                RESOURCE,
+                &labels,
+                "reserved_concurrent_executions",
+                Some(&value),
+            )
+        }
+        Change::NoEcho {
+            parameter,
+            remove_default,
+        } => {
+            let labels = [parameter.as_str()];
+            let mut edited = hcl::set_attribute(text, &["variable"], &labels, "sensitive", "true")?;
+            edited = expect(edited, &["variable"], &labels, "sensitive", Some("true"))?;
+            if *remove_default {
+                edited = hcl::remove_attribute(&edited, &["variable"], &labels, "default")?;
+                edited = expect(edited, &["variable"], &labels, "default", None)?;
+            }
+            Ok(edited)
+        }
+        Change::LogRetention { function, days } => {
+            let [_, name] = terraform_address(function, "aws_lambda_function")?;
+            let id = std::iter::once(name.to_string())
+                .chain((2..100).map(|n| format!("{name}_{n}")))
+                .find(|id| !hcl::has_block(text, "resource", &["aws_cloudwatch_log_group", id]))
+                .ok_or_else(|| FixError::Edit("no free name for the log group".into()))?;
+            let block = format!(
+                "resource \"aws_cloudwatch_log_group\" \"{id}\" {{\n  name              = \"/aws/lambda/${{aws_lambda_function.{name}.function_name}}\"\n  retention_in_days = {days}\n}}\n"
+            );
+            let edited = hcl::append(text, &block);
+            expect(
+                edited,
+                RESOURCE,
+                &["aws_cloudwatch_log_group", &id],
+                "retention_in_days",
+                Some(&days.to_string()),
+            )
+        }
+        _ => Err(FixError::Unsupported(
+            "this fix is not written for Terraform yet; edit the .tf file by hand".into(),
+        )),
+    }
+}
+
+fn hcl_parses(edited: String) -> Result<String, FixError> {
+    hcl_edit::parser::parse_body(&edited).map_err(|e| FixError::Broken(e.to_string()))?;
+    Ok(edited)
+}
+
 fn parse_value(text: &str, syntax: Syntax) -> Result<serde_json::Value, FixError> {
     match syntax {
+        Syntax::Hcl => Err(FixError::Unsupported("not a YAML or JSON document".into())),
         Syntax::Json => serde_json::from_str(text).map_err(|e| FixError::Syntax(e.to_string())),
         Syntax::Yaml => {
             let v: yaml_serde::Value =
@@ -477,6 +599,7 @@ fn narrow_actions(
         let span = match ed.syntax {
             Syntax::Yaml => yaml::lines_of(&ed.text, &keys),
             Syntax::Json => json::lines_of(&ed.text, &keys),
+            Syntax::Hcl => None,
         };
         if let Some((first, last)) = span.filter(|(a, b)| *a <= line && line <= *b) {
             if best.as_ref().is_none_or(|(size, _)| last - first < *size) {

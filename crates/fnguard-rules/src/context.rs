@@ -53,7 +53,10 @@ impl<'a> Context<'a> {
             discriminator: String::new(),
             editable: matches!(
                 self.project.format,
-                SourceFormat::Serverless | SourceFormat::Sam | SourceFormat::CloudFormation
+                SourceFormat::Serverless
+                    | SourceFormat::Sam
+                    | SourceFormat::CloudFormation
+                    | SourceFormat::Terraform
             ),
         }
     }
@@ -114,7 +117,7 @@ impl FindingBuilder {
 
     /// An edit `fnguard fix` can make. Descriptors fnguard does not edit (synthesized CDK
     /// templates, live accounts) get none: the fix belongs in the source.
-    /// `file` is the descriptor that declares the element (YAML or JSON).
+    /// `file` is the descriptor that declares the element (YAML, JSON or Terraform).
     pub fn autofix(
         mut self,
         applicability: fnguard_model::Applicability,
@@ -123,7 +126,7 @@ impl FindingBuilder {
         change: fnguard_model::Change,
     ) -> Self {
         let lower = file.to_ascii_lowercase();
-        let text_format = [".yml", ".yaml", ".json", ".template"]
+        let text_format = [".yml", ".yaml", ".json", ".template", ".tf"]
             .iter()
             .any(|e| lower.ends_with(e));
         if self.editable && text_format {

@@ -92,13 +92,17 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 .cloned()
                 .collect();
             let keeps_something = !add.is_empty() || g.actions.len() > wild.len();
-            let narrowing =
-                (lp.confidence == "high" && keeps_something).then(|| Change::NarrowActions {
+            // Terraform writes statements inside expressions (`jsonencode`, policy documents),
+            // which the fixer does not edit.
+            let terraform = cx.project.format == fnguard_model::SourceFormat::Terraform;
+            let narrowing = (lp.confidence == "high" && keeps_something && !terraform).then(|| {
+                Change::NarrowActions {
                     role: role.id.clone(),
                     line: g.location.line,
                     drop: wild.iter().map(|w| w.to_string()).collect(),
                     add: add.clone(),
-                });
+                }
+            });
             let title = format!(
                 "replace {} with the {} action(s) the code calls{}",
                 wild.iter()

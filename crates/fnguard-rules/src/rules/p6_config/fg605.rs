@@ -68,8 +68,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     .function(&f.id)
                     .key(t.kind.label())
                     .fix("Add an on-failure destination or dead-letter queue so that failed events are kept.");
-                // serverless.yml spells dead-letter queues in ways the fixer does not write.
-                let fixable = cx.project.format != SourceFormat::Serverless;
+                // serverless.yml and Terraform spell dead-letter queues in ways the fixer does
+                // not write.
+                let fixable = !matches!(
+                    cx.project.format,
+                    SourceFormat::Serverless | SourceFormat::Terraform
+                );
                 match &t.kind {
                     _ if !fixable => {}
                     // Redrive needs no permission of anyone: SQS moves the messages itself.

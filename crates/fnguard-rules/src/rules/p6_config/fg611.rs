@@ -75,11 +75,16 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         };
         // Hiding the value changes nothing at deploy time; dropping a default means the value
         // must then be passed with every deployment.
-        let (applicability, title) = match literal_default {
-            None => (Applicability::Safe, "set `NoEcho: true` on the parameter"),
-            Some(_) => (
+        let (applicability, title) = match (literal_default, terraform) {
+            (None, false) => (Applicability::Safe, "set `NoEcho: true` on the parameter"),
+            (None, true) => (Applicability::Safe, "mark the variable `sensitive = true`"),
+            (Some(_), false) => (
                 Applicability::Unsafe,
                 "set `NoEcho: true` and remove the default (pass the value at deploy time, ideally from a secret store)",
+            ),
+            (Some(_), true) => (
+                Applicability::Unsafe,
+                "mark the variable `sensitive = true` and remove the default (pass the value at apply time, ideally from a secret store)",
             ),
         };
         cx.finding(&PlaintextSecretParameter::META, p.location.clone(), message)
