@@ -29,7 +29,13 @@ pub(crate) fn lines_of(text: &str, keys: &[&str]) -> Option<(usize, usize)> {
 }
 
 fn document(text: &str) -> Result<Document, FixError> {
-    Document::new(text).map_err(|e| FixError::Syntax(e.to_string()))
+    // The file already read as YAML (the caller parsed it): this is the editor's own parser
+    // (tree-sitter-yaml) disagreeing, which is said as such.
+    Document::new(text).map_err(|e| {
+        FixError::Unsupported(format!(
+            "the YAML editor cannot parse this file (tree-sitter-yaml: {e}); edit it by hand"
+        ))
+    })
 }
 
 /// The column (in bytes) of byte `offset` on its line.
