@@ -402,24 +402,10 @@ fn dialect(value: &serde_json::Value, change: &Change) -> Dialect {
         Dialect::Template
     } else if value.get("functions").is_some() || value.get("provider").is_some() {
         Dialect::Serverless
-    } else if change_function(change).is_some_and(|f| value.get(f).is_some()) {
+    } else if change.function().is_some_and(|f| value.get(f).is_some()) {
         Dialect::ServerlessFunctions
     } else {
         Dialect::Template
-    }
-}
-
-fn change_function(change: &Change) -> Option<&str> {
-    match change {
-        Change::Tracing { function }
-        | Change::LogRetention { function, .. }
-        | Change::UrlAuthIam { function, .. }
-        | Change::ReservedConcurrency { function, .. } => Some(function),
-        Change::FunctionDeadLetter { function } => Some(function),
-        Change::Runtime { .. }
-        | Change::NoEcho { .. }
-        | Change::NarrowActions { .. }
-        | Change::QueueRedrive { .. } => None,
     }
 }
 
@@ -706,7 +692,7 @@ fn serverless(
     value: &serde_json::Value,
     change: &Change,
 ) -> Result<(), FixError> {
-    let Some(function) = change_function(change) else {
+    let Some(function) = change.function() else {
         return Err(FixError::Unsupported(
             "serverless.yml has no template parameters to change".to_string(),
         ));

@@ -190,8 +190,23 @@ pub(crate) fn set(
         key_text(key),
         value_text(&value, indent, step)?
     );
-    // After the line the mapping's last entry ends on, so a trailing comment stays on it.
-    let at = after_line(text, end.saturating_sub(1).max(start));
+    // After the line the mapping's last entry ends on, so a trailing comment stays on it; the
+    // parser counts comment lines that follow (a section header for the next resource) into
+    // the mapping, so those are stepped back over.
+    let mut last = end.saturating_sub(1).max(start);
+    loop {
+        let line_start = text.as_bytes()[..last]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        let line = &text[line_start..after_line(text, last)];
+        let trimmed = line.trim();
+        if line_start <= start || !(trimmed.is_empty() || trimmed.starts_with('#')) {
+            break;
+        }
+        last = line_start.saturating_sub(1);
+    }
+    let at = after_line(text, last);
     let insertion = if at == text.len() && !text.ends_with('\n') {
         format!("\n{entry}")
     } else {
@@ -251,6 +266,22 @@ mod tests {
         assert_eq!(
             out,
             DOC.replace("# the role\n", "# the role\n      Tracing: Active\n")
+        );
+    }
+
+    #[test]
+    fn adds_before_the_comments_that_head_the_next_section() {
+        let doc = "Resources:\n  Fn:\n    Properties:\n      Runtime: python3.12\n\n  ######\n  # Roles\n  ######\n  Role:\n    Type: AWS::IAM::Role\n";
+        let out = set(
+            doc,
+            &["Resources", "Fn", "Properties"],
+            "Tracing",
+            &"Active".into(),
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            doc.replace("python3.12\n", "python3.12\n      Tracing: Active\n")
         );
     }
 

@@ -159,6 +159,23 @@ pub enum Change {
     },
 }
 
+impl Change {
+    /// The function whose own declaration the change edits, if it is one function's.
+    pub fn function(&self) -> Option<&str> {
+        match self {
+            Change::Tracing { function }
+            | Change::LogRetention { function, .. }
+            | Change::UrlAuthIam { function, .. }
+            | Change::ReservedConcurrency { function, .. }
+            | Change::FunctionDeadLetter { function } => Some(function),
+            Change::Runtime { .. }
+            | Change::NoEcho { .. }
+            | Change::NarrowActions { .. }
+            | Change::QueueRedrive { .. } => None,
+        }
+    }
+}
+
 impl Finding {
     /// Findings that join several weaknesses into a path an attacker can walk (FG701, FG702):
     /// every report puts them first.

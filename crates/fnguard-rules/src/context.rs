@@ -129,7 +129,12 @@ impl FindingBuilder {
         let text_format = [".yml", ".yaml", ".json", ".template", ".tf"]
             .iter()
             .any(|e| lower.ends_with(e));
-        if self.editable && text_format {
+        // A function inside a Terraform module is declared in the module's files, not in the
+        // caller's `.tf` the finding points at.
+        let outside_module = change
+            .function()
+            .is_none_or(|f| !f.starts_with("module.") && !f.contains('['));
+        if self.editable && text_format && outside_module {
             self.finding.fixes.push(fnguard_model::Fix {
                 applicability,
                 title: title.into(),

@@ -43,6 +43,21 @@ declare_rule! {
 
 impl_rule!(ServiceWildcardAction, check);
 
+/// What the Lambda runtime itself does with a function's role: write logs, send traces, attach
+/// to a VPC.
+const RUNTIME_ACTIONS: &[&str] = &[
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:UnassignPrivateIpAddresses",
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "xray:PutTelemetryRecords",
+    "xray:PutTraceSegments",
+];
+
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let cat = catalog();
     for (role, perms, fns) in roles_in_use(cx) {
@@ -85,11 +100,17 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             // one of them was analysed completely.
             let lp = analysis
                 .get_or_insert_with(|| fnguard_iam::analyse(role, &fns, &cx.project.resources));
+            // The analysis leaves out what every function needs from its runtime (logs, traces,
+            // VPC interfaces); a wildcard that covered those must keep them.
             let add: Vec<String> = lp
                 .needed
                 .iter()
+                .map(String::as_str)
+                .chain(RUNTIME_ACTIONS.iter().copied())
                 .filter(|a| wild.iter().any(|w| fnguard_model::wildcard_match(w, a)))
-                .cloned()
+                .map(str::to_string)
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
                 .collect();
             let keeps_something = !add.is_empty() || g.actions.len() > wild.len();
             // Terraform writes statements inside expressions (`jsonencode`, policy documents),
