@@ -8,6 +8,9 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Snapshot {
+    /// When the account was read (RFC 3339, UTC), if the snapshot says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taken_at: Option<String>,
     pub account: String,
     pub region: String,
     pub functions: Vec<LiveFunction>,
@@ -71,6 +74,20 @@ pub struct LiveFunction {
     /// never written to a saved snapshot.
     #[serde(skip_serializing)]
     pub code_location: Option<String>,
+    /// The packages the deployed code ships, found by `aws scan --with-code` and written into a
+    /// saved snapshot, for `deps --recheck`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<LivePackage>,
+}
+
+/// A package in deployed code.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LivePackage {
+    /// OSV ecosystem name (`npm`, `PyPI`, ...).
+    pub ecosystem: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use fnguard_model::Severity;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecheckError {
-    #[error("{path}: not a CycloneDX JSON document: {why}")]
+    #[error("{path}: not a CycloneDX JSON document or an fnguard live snapshot: {why}")]
     NotCycloneDx { path: String, why: String },
     #[error(transparent)]
     Db(#[from] DbError),
@@ -48,6 +48,86 @@ pub struct Disclosure {
     /// `published` when that is after the cut-off, else `modified`.
     pub new: bool,
     pub package: Package,
+}
+
+/// Reads what was deployed from a CycloneDX SBOM or from a live snapshot saved by
+/// `aws scan --with-code --save-snapshot` (one or several regions).
+pub fn read_inventory(path: &str, text: &str) -> Result<Inventory, RecheckError> {
+    let doc: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| RecheckError::NotCycloneDx {
+            path: path.to_string(),
+            why: e.to_string(),
+        })?;
+    let snapshots: Vec<&serde_json::Value> = match &doc {
+        serde_json::Value::Array(items) => items.iter().collect(),
+        v if v.get("functions").is_some() && v.get("bomFormat").is_none() => vec![v],
+        _ => return read_cyclonedx(path, text),
+    };
+    let mut inventory = Inventory::default();
+    for snap in snapshots {
+        if inventory.timestamp.is_none() {
+            inventory.timestamp = snap
+                .get("taken_at")
+                .and_then(|t| t.as_str())
+                .map(str::to_string);
+        }
+        for f in snap
+            .get("functions")
+            .and_then(|f| f.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let function = f.get("name").and_then(|n| n.as_str()).unwrap_or("?");
+            for p in f
+                .get("packages")
+                .and_then(|p| p.as_array())
+                .into_iter()
+                .flatten()
+            {
+                let (Some(eco), Some(name)) = (
+                    p.get("ecosystem").and_then(|e| e.as_str()),
+                    p.get("name").and_then(|n| n.as_str()),
+                ) else {
+                    continue;
+                };
+                let version = p
+                    .get("version")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string);
+                let Some(ecosystem) = Ecosystem::from_osv(eco) else {
+                    inventory.skipped.push(format!("{eco}/{name}"));
+                    continue;
+                };
+                let purl = match &version {
+                    Some(v) => format!(
+                        "pkg:{}/{}@{v}",
+                        ecosystem.purl_type(),
+                        name.replacen('@', "%40", 1)
+                    ),
+                    None => format!(
+                        "pkg:{}/{}",
+                        ecosystem.purl_type(),
+                        name.replacen('@', "%40", 1)
+                    ),
+                };
+                match inventory.packages.iter_mut().find(|x| x.purl == purl) {
+                    Some(known) => {
+                        if !known.used_by.iter().any(|u| u == function) {
+                            known.used_by.push(function.to_string());
+                        }
+                    }
+                    None => inventory.packages.push(Package {
+                        ecosystem,
+                        name: name.to_string(),
+                        version,
+                        purl,
+                        used_by: vec![function.to_string()],
+                    }),
+                }
+            }
+        }
+    }
+    Ok(inventory)
 }
 
 /// Reads a CycloneDX JSON SBOM (fnguard's own or another tool's): every component with a

@@ -2,7 +2,7 @@
 //! `fnguard aws policy`.
 
 use crate::config;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use fnguard_model::{Finding, ScanError};
 use fnguard_rules::RuleConfig;
 use std::path::PathBuf;
@@ -108,6 +108,11 @@ pub fn scan(args: AwsScanArgs) -> Result<u8> {
         findings.extend(found);
         projects.push(project);
     }
+    if args.with_code {
+        if let Some(path) = &args.account.save_snapshot {
+            save_with_packages(path, &snaps, &projects)?;
+        }
+    }
     let code = crate::live::emit(&args.report, &projects, &errors, &findings, &cfg)?;
     // Without the function list nothing was scanned, whatever else could be read.
     let no_functions = snaps
@@ -118,4 +123,48 @@ pub fn scan(args: AwsScanArgs) -> Result<u8> {
     } else {
         code
     })
+}
+
+/// Rewrites the saved snapshot with what the code analysis found each function ships, so that
+/// `deps --recheck SNAPSHOT` can check the deployed packages again later.
+fn save_with_packages(
+    path: &std::path::Path,
+    snaps: &[fnguard_aws::Snapshot],
+    projects: &[fnguard_model::Project],
+) -> Result<()> {
+    let taken_at = crate::sbom::timestamp();
+    let mut snaps = snaps.to_vec();
+    for snap in &mut snaps {
+        snap.taken_at = Some(taken_at.clone());
+        for f in &mut snap.functions {
+            let found = projects.iter().flat_map(|p| &p.functions).find(|m| {
+                m.id == f.name || m.name.as_ref().and_then(|n| n.as_str()) == Some(f.name.as_str())
+            });
+            let Some(deps) = found.and_then(|m| m.deps.as_ref()) else {
+                continue;
+            };
+            let mut packages: Vec<fnguard_aws::snapshot::LivePackage> = deps
+                .packages
+                .iter()
+                .filter(|d| !d.dev)
+                .map(|d| fnguard_aws::snapshot::LivePackage {
+                    ecosystem: d.ecosystem.clone(),
+                    name: d.name.clone(),
+                    version: d.version.clone(),
+                })
+                .collect();
+            packages.sort_by(|a, b| {
+                (&a.ecosystem, &a.name, &a.version).cmp(&(&b.ecosystem, &b.name, &b.version))
+            });
+            packages.dedup();
+            f.packages = packages;
+        }
+    }
+    let text = if snaps.len() == 1 {
+        serde_json::to_string_pretty(&snaps[0])?
+    } else {
+        serde_json::to_string_pretty(&snaps)?
+    };
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
 }

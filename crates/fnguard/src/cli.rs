@@ -315,9 +315,10 @@ pub struct DepsArgs {
     #[arg(long)]
     pub all: bool,
     /// Instead of scanning, check a saved CycloneDX SBOM (`fnguard sbom`, or another tool's)
-    /// against the database: report advisories published or modified since it was written
-    /// (exit 1 when there is one), for a scheduled job on what is deployed.
-    #[arg(long, value_name = "SBOM")]
+    /// or live snapshot (`aws scan --with-code --save-snapshot`) against the database: report
+    /// advisories published or modified since it was written (exit 1 when there is one), for a
+    /// scheduled job on what is deployed.
+    #[arg(long, value_name = "SBOM|SNAPSHOT")]
     pub recheck: Option<PathBuf>,
     /// With --recheck: the cut-off, YYYY-MM-DD or RFC 3339 [default: the SBOM's timestamp].
     #[arg(long, value_name = "DATE", requires = "recheck")]

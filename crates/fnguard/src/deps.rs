@@ -557,10 +557,10 @@ fn update(dir: &Path, _: Option<String>, _: &[String], _: bool, _: bool) -> Resu
 
 /// `deps --recheck SBOM [--since DATE]`.
 fn recheck(args: &DepsArgs, sbom: &Path) -> Result<u8> {
-    use fnguard_deps::recheck::{normalise_since, read_cyclonedx, recheck};
+    use fnguard_deps::recheck::{normalise_since, read_inventory, recheck};
     let text =
         std::fs::read_to_string(sbom).with_context(|| format!("cannot read {}", sbom.display()))?;
-    let inventory = match read_cyclonedx(&sbom.display().to_string(), &text) {
+    let inventory = match read_inventory(&sbom.display().to_string(), &text) {
         Ok(i) => i,
         Err(e) => {
             eprintln!("fnguard: {e}");
@@ -569,7 +569,7 @@ fn recheck(args: &DepsArgs, sbom: &Path) -> Result<u8> {
     };
     let Some(since) = args.since.clone().or_else(|| inventory.timestamp.clone()) else {
         eprintln!(
-            "fnguard: {} has no metadata.timestamp; give the cut-off with --since DATE",
+            "fnguard: {} has no timestamp (metadata.timestamp, taken_at); give the cut-off with --since DATE",
             sbom.display()
         );
         return Ok(2);

@@ -168,4 +168,58 @@ fn deployed_code_and_layers_are_analysed() {
         !text.contains("code_location") && !text.contains(&base),
         "{text}"
     );
+
+    // With the code, the saved snapshot records what each function ships, and `deps --recheck`
+    // checks those packages again later.
+    let with_packages = dir.path().join("with-packages.json");
+    Command::cargo_bin("fnguard")
+        .unwrap()
+        .env("FNGUARD_TODAY", "2026-11-28")
+        .args(["aws", "scan", "--with-code", "--format", "json", "--db"])
+        .arg(db.path())
+        .arg("--snapshot")
+        .arg(&file)
+        .arg("--save-snapshot")
+        .arg(&with_packages)
+        .output()
+        .unwrap();
+    let saved: Value = serde_json::from_slice(&std::fs::read(&with_packages).unwrap()).unwrap();
+    let api = saved["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "api")
+        .unwrap();
+    assert_eq!(
+        api["packages"],
+        json!([{ "ecosystem": "npm", "name": "lodash", "version": "4.17.15" }]),
+        "{saved:#}"
+    );
+    assert!(saved["taken_at"].as_str().unwrap().ends_with('Z'));
+    let out = Command::cargo_bin("fnguard")
+        .unwrap()
+        .args(["deps", "--format", "json", "--since", "2000-01-01", "--db"])
+        .arg(db.path())
+        .arg("--recheck")
+        .arg(&with_packages)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lodash: Vec<&Value> = report["disclosures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["package"] == "lodash")
+        .collect();
+    assert!(!lodash.is_empty(), "{report:#}");
+    // The layer ships lodash to every function on it.
+    assert!(lodash
+        .iter()
+        .all(|d| d["used_by"].as_array().unwrap().contains(&json!("api"))));
 }
