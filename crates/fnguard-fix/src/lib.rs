@@ -849,6 +849,25 @@ mod tests {
     }
 
     #[test]
+    fn a_tagged_value_where_a_mapping_is_expected_is_refused_not_a_crash() {
+        // Found by the fuzzer: yamlpath asserts on the kind of a tagged node.
+        let text = "service: x\nfunctions:\n  api:\n    handler: h.main\n    url: !rue  # tagged\n";
+        let change = Change::UrlAuthIam {
+            function: "api".into(),
+            line: 5,
+        };
+        let tracing = Change::Tracing {
+            function: "api".into(),
+        };
+        let out = apply(text, Syntax::Yaml, &[&change, &tracing]);
+        assert!(out.refused.iter().all(|(_, e)| !e.to_string().is_empty()));
+        let v: serde_json::Value = yaml_serde::from_str::<yaml_serde::Value>(&out.text)
+            .map(|v| serde_json::to_value(v).unwrap())
+            .unwrap();
+        assert_eq!(v["service"], "x");
+    }
+
+    #[test]
     fn a_refused_change_leaves_the_others() {
         let text = "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: nodejs16.x\n";
         let missing = Change::Tracing {

@@ -7,7 +7,7 @@
 //! need. Whatever the splice produces is checked by the caller against the intended value.
 
 use crate::FixError;
-use yamlpath::{Component, Document, FeatureKind, Route};
+use yamlpath::{Component, Document, Route};
 
 fn route<'a>(keys: &[&'a str]) -> Route<'a> {
     Route::from(
@@ -20,8 +20,8 @@ fn route<'a>(keys: &[&'a str]) -> Route<'a> {
     )
 }
 
-/// The 1-based first and last lines of the feature at `keys`.
-pub(crate) fn lines_of(text: &str, keys: &[&str]) -> Option<(usize, usize)> {
+/// `lines_of` without the panic guard.
+fn lines_of_unguarded(text: &str, keys: &[&str]) -> Option<(usize, usize)> {
     let doc = document(text).ok()?;
     let feature = doc.query_exact(&route(keys)).ok()??;
     let ((start, _), (end, _)) = feature.location.point_span;
@@ -98,6 +98,39 @@ fn value_text(value: &serde_json::Value, indent: usize, step: usize) -> Result<S
     }
 }
 
+/// Runs a yamlpath query or edit, turning a panic inside yamlpath (it asserts on tree shapes
+/// some inputs produce) into a refusal: user input must never bring fnguard down.
+fn guarded<T>(f: impl FnOnce() -> Result<T, FixError>) -> Result<T, FixError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(FixError::Unsupported(
+            "the YAML editor (yamlpath) failed on this file; edit it by hand".into(),
+        ))
+    })
+}
+
+/// The 1-based first and last lines of the feature at `keys`.
+pub(crate) fn lines_of(text: &str, keys: &[&str]) -> Option<(usize, usize)> {
+    guarded(|| Ok(lines_of_unguarded(text, keys)))
+        .ok()
+        .flatten()
+}
+
+/// Sets `key` in the mapping at `keys` to `value` (replacing the old value, or adding an entry
+/// after the mapping's last one), creating missing mappings on the way.
+pub(crate) fn set(
+    text: &str,
+    keys: &[&str],
+    key: &str,
+    value: &serde_json::Value,
+) -> Result<String, FixError> {
+    guarded(|| set_unguarded(text, keys, key, value))
+}
+
+/// Removes the entry at `keys` (its whole lines).
+pub(crate) fn remove(text: &str, keys: &[&str]) -> Result<String, FixError> {
+    guarded(|| remove_unguarded(text, keys))
+}
+
 /// The document's indent step: the smallest positive difference between a mapping key's
 /// column and its parent's; two when the document has no nesting.
 fn indent_step(text: &str) -> usize {
@@ -121,9 +154,8 @@ fn indent_step(text: &str) -> usize {
     }
 }
 
-/// Sets `key` in the mapping at `keys` to `value` (replacing the old value, or adding an entry
-/// after the mapping's last one), creating missing mappings on the way.
-pub(crate) fn set(
+/// `set` without the panic guard.
+fn set_unguarded(
     text: &str,
     keys: &[&str],
     key: &str,
@@ -176,7 +208,11 @@ pub(crate) fn set(
     else {
         return Err(FixError::NotFound(parent.join("/")));
     };
-    if mapping.kind() != FeatureKind::BlockMapping {
+    // By its text: yamlpath's own `kind()` gives up on tagged nodes (`url: !Ref X`).
+    let head = text[mapping.location.byte_span.0..].trim_start();
+    let block_mapping = !head.starts_with(['{', '[', '!', '&', '*', '|', '>', '"', '\''])
+        && head.lines().next().is_some_and(|l| l.contains(':'));
+    if !block_mapping {
         return Err(FixError::Unsupported(format!(
             "`{}` is not a block mapping; edit it by hand",
             parent.join("/")
@@ -215,8 +251,8 @@ pub(crate) fn set(
     Ok(splice(text, at..at, &insertion))
 }
 
-/// Removes the entry at `keys` (its whole lines).
-pub(crate) fn remove(text: &str, keys: &[&str]) -> Result<String, FixError> {
+/// `remove` without the panic guard.
+fn remove_unguarded(text: &str, keys: &[&str]) -> Result<String, FixError> {
     let doc = document(text)?;
     if !doc.query_exists(&route(keys)) {
         return Ok(text.to_string());
