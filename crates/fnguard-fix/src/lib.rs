@@ -98,7 +98,9 @@ pub fn apply(text: &str, syntax: Syntax, changes: &[&Change]) -> FileOutcome {
     // moves only the lines below it.
     order.sort_by_key(|&i| match changes[i] {
         Change::Runtime { .. } | Change::UrlAuthIam { .. } => (0, 0),
-        Change::NarrowActions { line, .. } => (1, u32::MAX - line),
+        Change::NarrowActions { line, .. } | Change::NarrowResources { line, .. } => {
+            (1, u32::MAX - line)
+        }
         _ => (2, 0),
     });
     for i in order {
@@ -423,6 +425,12 @@ fn edit(
                 line, drop, add, ..
             },
         ) => narrow_actions(ed, value, *line, drop, add),
+        (
+            _,
+            Change::NarrowResources {
+                line, resources, ..
+            },
+        ) => narrow_resources(ed, value, *line, resources),
         (Dialect::Template, Change::UrlAuthIam { line, .. }) => {
             ed.replace_on_line(*line, "NONE", "AWS_IAM")
         }
@@ -570,15 +578,13 @@ fn statement_routes(value: &serde_json::Value) -> Vec<Vec<String>> {
     out
 }
 
-fn narrow_actions(
-    ed: &mut Editor,
-    value: &serde_json::Value,
+/// The innermost policy statement whose lines hold `line`: its route and its value.
+fn statement_at<'v>(
+    ed: &Editor,
+    value: &'v serde_json::Value,
     line: u32,
-    drop: &[String],
-    add: &[String],
-) -> Result<(), FixError> {
+) -> Result<(Vec<String>, &'v serde_json::Value), FixError> {
     let line = line as usize;
-    // The innermost statement whose lines hold `line`.
     let mut best: Option<(usize, Vec<String>)> = None;
     for route in statement_routes(value) {
         let keys: Vec<&str> = route.iter().map(String::as_str).collect();
@@ -605,6 +611,43 @@ fn narrow_actions(
             (_, v) => v.get(k),
         })
         .ok_or_else(|| FixError::NotFound(route.join("/")))?;
+    Ok((route, statement))
+}
+
+fn narrow_resources(
+    ed: &mut Editor,
+    value: &serde_json::Value,
+    line: u32,
+    resources: &[String],
+) -> Result<(), FixError> {
+    if let Some(p) = resources.iter().find(|r| r.starts_with('<')) {
+        return Err(FixError::Unsupported(format!(
+            "{p} could not be resolved offline; write the ARN it stands for by hand"
+        )));
+    }
+    let (route, statement) = statement_at(ed, value, line)?;
+    let any = match statement.get("Resource") {
+        Some(serde_json::Value::String(r)) => r == "*",
+        Some(serde_json::Value::Array(items)) => items.iter().any(|r| r == "*"),
+        _ => false,
+    };
+    if !any {
+        return Err(FixError::NotFound(format!(
+            "`Resource: \"*\"` in the statement at line {line}"
+        )));
+    }
+    let keys: Vec<&str> = route.iter().map(String::as_str).collect();
+    ed.set(&keys, "Resource", serde_json::json!(resources))
+}
+
+fn narrow_actions(
+    ed: &mut Editor,
+    value: &serde_json::Value,
+    line: u32,
+    drop: &[String],
+    add: &[String],
+) -> Result<(), FixError> {
+    let (route, statement) = statement_at(ed, value, line)?;
     let current: Vec<String> = match statement.get("Action") {
         Some(serde_json::Value::String(a)) => vec![a.clone()],
         Some(serde_json::Value::Array(items)) => items
@@ -730,7 +773,10 @@ fn serverless(
         Change::FunctionDeadLetter { .. } | Change::QueueRedrive { .. } => Err(FixError::Unsupported(
             "dead-letter queues in serverless.yml are written by hand (`destinations.onFailure`, or the queue's `RedrivePolicy` under `resources`)".to_string(),
         )),
-        Change::Runtime { .. } | Change::NoEcho { .. } | Change::NarrowActions { .. } => Err(
+        Change::Runtime { .. }
+        | Change::NoEcho { .. }
+        | Change::NarrowActions { .. }
+        | Change::NarrowResources { .. } => Err(
             FixError::Unsupported("not a serverless function setting".to_string()),
         ),
     }
@@ -865,6 +911,30 @@ mod tests {
             .map(|v| serde_json::to_value(v).unwrap())
             .unwrap();
         assert_eq!(v["service"], "x");
+    }
+
+    #[test]
+    fn a_placeholder_resource_refuses_the_narrowing() {
+        let text =
+            "Statement:\n  - Effect: Allow\n    Action: dynamodb:PutItem\n    Resource: '*'\n";
+        let placeholder = Change::NarrowResources {
+            role: "R".into(),
+            line: 2,
+            resources: vec!["<Orders table ARN>".into()],
+        };
+        let out = apply(text, Syntax::Yaml, &[&placeholder]);
+        assert_eq!(out.text, text);
+        assert!(out.refused[0].1.to_string().contains("resolved offline"));
+        let known = Change::NarrowResources {
+            role: "R".into(),
+            line: 2,
+            resources: vec!["arn:aws:dynamodb:*:*:table/orders".into()],
+        };
+        let out = apply(text, Syntax::Yaml, &[&known]);
+        assert_eq!(
+            out.text,
+            text.replace("'*'", "[\"arn:aws:dynamodb:*:*:table/orders\"]")
+        );
     }
 
     #[test]

@@ -145,6 +145,14 @@ pub enum Change {
         drop: Vec<String>,
         add: Vec<String>,
     },
+    /// In the policy statement written at `line`, replace `Resource: "*"` with the resources
+    /// the role's functions are known to reach. A resource the analysis could not resolve
+    /// (`<...>`) makes the fix refuse.
+    NarrowResources {
+        role: String,
+        line: u32,
+        resources: Vec<String>,
+    },
     /// Give an SQS queue that feeds a function a dead-letter queue of its own (a new queue
     /// resource and the queue's `RedrivePolicy`).
     QueueRedrive { queue: String },
@@ -171,6 +179,7 @@ impl Change {
             Change::Runtime { .. }
             | Change::NoEcho { .. }
             | Change::NarrowActions { .. }
+            | Change::NarrowResources { .. }
             | Change::QueueRedrive { .. } => None,
         }
     }

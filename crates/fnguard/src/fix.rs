@@ -135,7 +135,9 @@ fn subject(change: &Change) -> String {
         | Change::ReservedConcurrency { function, .. } => format!("function {function}"),
         Change::Runtime { functions, .. } => format!("functions {}", functions.join(", ")),
         Change::NoEcho { parameter, .. } => format!("parameter {parameter}"),
-        Change::NarrowActions { role, .. } => format!("role {role}"),
+        Change::NarrowActions { role, .. } | Change::NarrowResources { role, .. } => {
+            format!("role {role}")
+        }
         Change::QueueRedrive { queue } => format!("queue {queue}"),
     }
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 const RULES: &[&str] = &[
-    "FG201", "FG302", "FG601", "FG604", "FG605", "FG608", "FG611", "FG801",
+    "FG201", "FG302", "FG303", "FG601", "FG604", "FG605", "FG608", "FG611", "FG801",
 ];
 
 fn fnguard(dir: &Path) -> Command {

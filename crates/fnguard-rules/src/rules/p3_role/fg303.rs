@@ -2,7 +2,7 @@ use super::super::impl_rule;
 use super::{ids, roles_in_use};
 use crate::{subject, Context};
 use fnguard_iam::{catalog, AccessLevel, Action};
-use fnguard_model::Finding;
+use fnguard_model::{Applicability, Change, Finding};
 
 declare_rule! {
     /// ## What it does
@@ -29,6 +29,12 @@ declare_rule! {
     ///
     /// ## Fix
     /// Name the resources: `!Sub "${Bucket.Arn}/*"`, `!GetAtt Table.Arn`, the secret's ARN.
+    ///
+    /// `fnguard fix --unsafe-fixes` replaces `Resource: "*"` with the resources the
+    /// least-privilege analysis finds the code reaching (one set for the statement's actions,
+    /// only when every function on the role was analysed completely); it refuses when a
+    /// resource could not be resolved offline. Unsafe: resources the analysis cannot see lose
+    /// access.
     ///
     /// ## References
     /// - <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html>
@@ -65,10 +71,51 @@ fn sensitive(a: &Action) -> bool {
         .any(|d| d.eq_ignore_ascii_case(&a.name))
 }
 
+/// The resources the least-privilege suggestion gives the actions of `g` the functions need:
+/// one set for all of them, narrower than `*`. None when the analysis is incomplete, the
+/// statement's actions are not needed at all, or they would need different resources.
+fn narrowed_resources(
+    lp: &fnguard_iam::FunctionPermissions,
+    g: &fnguard_iam::Grant,
+) -> Option<Vec<String>> {
+    if lp.confidence != "high" || !g.not_resources.is_empty() {
+        return None;
+    }
+    let statements = lp.suggested_policy.get("Statement")?.as_array()?;
+    let mut found: Option<Vec<String>> = None;
+    for st in statements {
+        let actions: Vec<&str> = st
+            .get("Action")?
+            .as_array()?
+            .iter()
+            .filter_map(|a| a.as_str())
+            .collect();
+        if !actions.iter().any(|a| g.matches_action(a)) {
+            continue;
+        }
+        let resources: Vec<String> = st
+            .get("Resource")?
+            .as_array()?
+            .iter()
+            .filter_map(|r| r.as_str().map(str::to_string))
+            .collect();
+        if resources.is_empty() || resources.iter().any(|r| r == "*") {
+            return None;
+        }
+        match &found {
+            None => found = Some(resources),
+            Some(f) if *f == resources => {}
+            Some(_) => return None,
+        }
+    }
+    found
+}
+
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let cat = catalog();
     for (role, perms, fns) in roles_in_use(cx) {
         let names = ids(&fns);
+        let mut analysis: Option<fnguard_iam::FunctionPermissions> = None;
         for g in perms.grants.iter().filter(|g| {
             g.allow
                 && !g.not_action
@@ -99,7 +146,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             } else {
                 String::new()
             };
-            cx.finding(
+            // The suggestion's resources for this statement's actions, when they are one set
+            // narrower than `*` (known only when every function on the role was analysed).
+            let lp = analysis
+                .get_or_insert_with(|| fnguard_iam::analyse(role, &fns, &cx.project.resources));
+            let narrowed = narrowed_resources(lp, g);
+            let mut finding = cx.finding(
                 &SensitiveActionOnAnyResource::META,
                 g.location.clone(),
                 format!(
@@ -113,8 +165,24 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .resource(&role.id)
             .key(hits.join(","))
             .fix(super::role_fix(role, "Scope the statement's Resource to the ARNs of the buckets, tables, secrets or keys the function uses."))
-            .evidence(serde_json::json!({ "role": role.id, "actions": hits }))
-            .emit(out);
+            .evidence(serde_json::json!({ "role": role.id, "actions": hits }));
+            let terraform = cx.project.format == fnguard_model::SourceFormat::Terraform;
+            if let (Some(resources), false) = (narrowed, terraform) {
+                finding = finding.autofix(
+                    Applicability::Unsafe,
+                    format!(
+                        "scope the statement to {} (what the code reaches; other resources lose access)",
+                        resources.join(", ")
+                    ),
+                    &g.location.file.clone(),
+                    Change::NarrowResources {
+                        role: role.id.clone(),
+                        line: g.location.line,
+                        resources,
+                    },
+                );
+            }
+            finding.emit(out);
         }
     }
 }
