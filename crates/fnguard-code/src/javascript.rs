@@ -5,7 +5,7 @@
 use crate::handler::FileScan;
 use crate::mapping::{action_for, service_prefix};
 use std::collections::HashMap;
-use tree_sitter::{Node, Parser};
+use tree_sitter::Node;
 
 #[derive(Clone, PartialEq, Debug)]
 enum Var {
@@ -160,17 +160,12 @@ pub fn scan_with(
             }
         }
     }
-    let mut parser = Parser::new();
-    let language: tree_sitter::Language = if typescript {
-        tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into()
+    let grammar = if typescript {
+        crate::parse::Grammar::TypeScript
     } else {
-        tree_sitter_javascript::LANGUAGE.into()
+        crate::parse::Grammar::JavaScript
     };
-    if parser.set_language(&language).is_err() {
-        s.out.dynamic = true;
-        return s.out;
-    }
-    let Some(tree) = parser.parse(text, None) else {
+    let Some(tree) = crate::parse::parse(grammar, text) else {
         s.out.dynamic = true;
         return s.out;
     };

@@ -11,6 +11,7 @@ mod java;
 mod javascript;
 mod keys;
 mod outside;
+mod parse;
 
 mod mapping;
 mod python;

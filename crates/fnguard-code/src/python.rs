@@ -4,7 +4,7 @@
 use crate::handler::FileScan;
 use crate::mapping::{action_for, service_prefix};
 use std::collections::HashMap;
-use tree_sitter::{Node, Parser};
+use tree_sitter::Node;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Var {
@@ -139,15 +139,7 @@ pub fn scan_with(text: &str, handler: Option<&str>, seeds: &[(String, String)]) 
             }
         }
     }
-    let mut parser = Parser::new();
-    if parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .is_err()
-    {
-        s.out.dynamic = true;
-        return s.out;
-    }
-    let Some(tree) = parser.parse(text, None) else {
+    let Some(tree) = crate::parse::parse(crate::parse::Grammar::Python, text) else {
         s.out.dynamic = true;
         return s.out;
     };

@@ -21,9 +21,7 @@ pub const ENTRY: &str = "__lambda_entry__";
 const LAMBDA_PACKAGE: &str = "github.com/aws/aws-lambda-go/lambda";
 
 pub fn lower(text: &str) -> Option<Module> {
-    let mut parser = tree_sitter::Parser::new();
-    parser.set_language(&tree_sitter_go::LANGUAGE.into()).ok()?;
-    let tree = parser.parse(text, None)?;
+    let tree = crate::parse::parse(crate::parse::Grammar::Go, text)?;
     let root = tree.root_node();
     let mut l = Lower {
         src: text.as_bytes(),

@@ -150,11 +150,7 @@ pub const REQUEST_TYPES: &[&str] = &[
 ];
 
 pub fn lower(text: &str) -> Option<Module> {
-    let mut parser = tree_sitter::Parser::new();
-    parser
-        .set_language(&tree_sitter_java::LANGUAGE.into())
-        .ok()?;
-    let tree = parser.parse(text, None)?;
+    let tree = crate::parse::parse(crate::parse::Grammar::Java, text)?;
     let root = tree.root_node();
     let mut l = Lower {
         src: text.as_bytes(),

@@ -7,14 +7,12 @@ use tree_sitter::Node;
 const MAX_DEPTH: usize = 120;
 
 pub fn lower(text: &str, typescript: bool) -> Option<Module> {
-    let mut parser = tree_sitter::Parser::new();
-    let lang: tree_sitter::Language = if typescript {
-        tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into()
+    let grammar = if typescript {
+        crate::parse::Grammar::TypeScript
     } else {
-        tree_sitter_javascript::LANGUAGE.into()
+        crate::parse::Grammar::JavaScript
     };
-    parser.set_language(&lang).ok()?;
-    let tree = parser.parse(text, None)?;
+    let tree = crate::parse::parse(grammar, text)?;
     let mut l = Lower {
         src: text.as_bytes(),
         module: Module::default(),

@@ -8,11 +8,7 @@ use tree_sitter::Node;
 const MAX_DEPTH: usize = 120;
 
 pub fn lower(text: &str) -> Option<Module> {
-    let mut parser = tree_sitter::Parser::new();
-    parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .ok()?;
-    let tree = parser.parse(text, None)?;
+    let tree = crate::parse::parse(crate::parse::Grammar::Python, text)?;
     let mut l = Lower {
         src: text.as_bytes(),
         module: Module::default(),
