@@ -108,6 +108,33 @@ pub fn render_human(report: &ScanReport<'_>, opts: &HumanOptions<'_>) -> String 
         }
         out.push('\n');
     }
+    // Like ruff: say how much `fnguard fix` would do.
+    let fixable = |a: fnguard_model::Applicability| {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.fixes.iter().any(|x| x.applicability == a))
+            .count()
+    };
+    let (safe, unsafe_only) = (
+        fixable(fnguard_model::Applicability::Safe),
+        report
+            .findings
+            .iter()
+            .filter(|f| {
+                !f.fixes.is_empty()
+                    && f.fixes
+                        .iter()
+                        .all(|x| x.applicability == fnguard_model::Applicability::Unsafe)
+            })
+            .count(),
+    );
+    if safe + unsafe_only > 0 {
+        let _ = writeln!(
+            out,
+            "{safe} fixable with `fnguard fix` ({unsafe_only} more with `--unsafe-fixes`)"
+        );
+    }
     let counts = report.counts();
     let functions: usize = report.projects.iter().map(|p| p.functions.len()).sum();
     let _ = writeln!(
@@ -149,5 +176,17 @@ fn write_finding(out: &mut String, p: &Paint, opts: &HumanOptions<'_>, f: &Findi
     }
     if !f.remediation.is_empty() {
         let _ = writeln!(out, "{indent}  {} {}", p.wrap("32", "fix:"), f.remediation);
+    }
+    for x in &f.fixes {
+        let how = match x.applicability {
+            fnguard_model::Applicability::Safe => "fnguard fix",
+            fnguard_model::Applicability::Unsafe => "fnguard fix --unsafe-fixes",
+        };
+        let _ = writeln!(
+            out,
+            "{indent}  {} {} ({how})",
+            p.wrap("32", "autofix:"),
+            x.title
+        );
     }
 }

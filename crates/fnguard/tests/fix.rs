@@ -232,3 +232,23 @@ fn add_ignore_silences_every_current_finding_with_its_reason() {
         original
     );
 }
+
+#[test]
+fn the_human_report_says_what_fnguard_fix_would_do() {
+    let dir = copy_of("sam");
+    let out = fnguard(dir.path())
+        .args(["scan", ".", "--select", "FG201,FG611"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("autofix: set `NoEcho: true` on the parameter (fnguard fix)"),
+        "{text}"
+    );
+    assert!(text.contains("(fnguard fix --unsafe-fixes)"), "{text}");
+    // One safe fix (DbPassword); ApiToken's and the URL's are unsafe.
+    assert!(
+        text.contains("1 fixable with `fnguard fix` (2 more with `--unsafe-fixes`)"),
+        "{text}"
+    );
+}
