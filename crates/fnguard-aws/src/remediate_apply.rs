@@ -48,66 +48,48 @@ async fn run(
     step: &Step,
 ) -> Result<(), StepFailed> {
     use aws_sdk_lambda::types::{Cors, FunctionUrlAuthType, InvokeMode};
+    // Every call ends the same way: sent, its output dropped, its error named with the step.
+    macro_rules! send {
+        ($call:expr) => {
+            $call.send().await.map(drop).map_err(|e| failed(step, e))
+        };
+    }
     match step {
-        Step::DetachRolePolicy { role, policy_arn } => iam
+        Step::DetachRolePolicy { role, policy_arn } => send!(iam
             .detach_role_policy()
             .role_name(role)
-            .policy_arn(policy_arn)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| failed(step, e)),
-        Step::AttachRolePolicy { role, policy_arn } => iam
+            .policy_arn(policy_arn)),
+        Step::AttachRolePolicy { role, policy_arn } => send!(iam
             .attach_role_policy()
             .role_name(role)
-            .policy_arn(policy_arn)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| failed(step, e)),
+            .policy_arn(policy_arn)),
         Step::DeleteRolePolicy {
             role, policy_name, ..
-        } => iam
+        } => send!(iam
             .delete_role_policy()
             .role_name(role)
-            .policy_name(policy_name)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| failed(step, e)),
+            .policy_name(policy_name)),
         Step::PutRolePolicy {
             role,
             policy_name,
             document,
             ..
-        } => iam
+        } => send!(iam
             .put_role_policy()
             .role_name(role)
             .policy_name(policy_name)
-            .policy_document(document.to_string())
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| failed(step, e)),
+            .policy_document(document.to_string())),
         Step::UpdateUrlAuth {
             function,
             auth_type,
             ..
-        } => lambda
+        } => send!(lambda
             .update_function_url_config()
             .function_name(function)
-            .auth_type(FunctionUrlAuthType::from(auth_type.as_str()))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| failed(step, e)),
-        Step::DeleteUrl { function, .. } => lambda
-            .delete_function_url_config()
-            .function_name(function)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| failed(step, e)),
+            .auth_type(FunctionUrlAuthType::from(auth_type.as_str()))),
+        Step::DeleteUrl { function, .. } => {
+            send!(lambda.delete_function_url_config().function_name(function))
+        }
         Step::CreateUrl {
             function,
             auth_type,
@@ -128,20 +110,16 @@ async fn run(
             if let Some(mode) = invoke_mode {
                 call = call.invoke_mode(InvokeMode::from(mode.as_str()));
             }
-            call.send().await.map(drop).map_err(|e| failed(step, e))
+            send!(call)
         }
         Step::RemovePermission {
             function,
             statement_id,
             ..
-        } => lambda
+        } => send!(lambda
             .remove_permission()
             .function_name(function)
-            .statement_id(statement_id)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| failed(step, e)),
+            .statement_id(statement_id)),
         Step::AddPermission {
             function,
             statement,
@@ -183,7 +161,7 @@ async fn run(
             if let Some(auth) = condition(statement, "lambda:FunctionUrlAuthType") {
                 call = call.function_url_auth_type(FunctionUrlAuthType::from(auth.as_str()));
             }
-            call.send().await.map(drop).map_err(|e| failed(step, e))
+            send!(call)
         }
     }
 }

@@ -36,7 +36,6 @@ const KEPT_BYTES: usize = 2 * 1024 * 1024;
 
 struct Kept {
     grammar: Grammar,
-    hash: u64,
     len: usize,
     text: std::sync::Arc<str>,
     tree: tree_sitter::Tree,
@@ -49,24 +48,12 @@ thread_local! {
     static TREES: RefCell<VecDeque<Kept>> = const { RefCell::new(VecDeque::new()) };
 }
 
-fn fnv(text: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.as_bytes() {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-
 /// The syntax tree of `text`, None when the grammar cannot be loaded or the parse fails.
 pub(crate) fn parse(grammar: Grammar, text: &str) -> Option<tree_sitter::Tree> {
-    let hash = fnv(text);
     let hit = TREES.with(|t| {
         t.borrow()
             .iter()
-            .find(|k| {
-                k.grammar == grammar && k.hash == hash && k.len == text.len() && &*k.text == text
-            })
+            .find(|k| k.grammar == grammar && k.len == text.len() && &*k.text == text)
             .map(|k| k.tree.clone())
     });
     if hit.is_some() {
@@ -99,7 +86,6 @@ pub(crate) fn parse(grammar: Grammar, text: &str) -> Option<tree_sitter::Tree> {
         }
         trees.push_back(Kept {
             grammar,
-            hash,
             len: text.len(),
             text: std::sync::Arc::from(text),
             tree: tree.clone(),

@@ -9,5 +9,6 @@ pub mod db;
 pub mod lockfile;
 pub mod matching;
 pub mod osv;
+pub mod purl;
 pub mod recheck;
 pub mod version;

@@ -190,7 +190,7 @@ pub fn read_cyclonedx(path: &str, text: &str) -> Result<Inventory, RecheckError>
         let Some(purl) = c.get("purl").and_then(|p| p.as_str()) else {
             continue;
         };
-        let Some((ecosystem, name, version)) = parse_purl(purl) else {
+        let Some((ecosystem, name, version)) = crate::purl::parse(purl) else {
             inventory.skipped.push(purl.to_string());
             continue;
         };
@@ -204,52 +204,6 @@ pub fn read_cyclonedx(path: &str, text: &str) -> Result<Inventory, RecheckError>
         });
     }
     Ok(inventory)
-}
-
-/// `pkg:type/namespace/name@version` → (ecosystem, name as OSV writes it, version).
-pub fn parse_purl(purl: &str) -> Option<(Ecosystem, String, Option<String>)> {
-    let rest = purl.strip_prefix("pkg:")?;
-    let rest = rest.split(['?', '#']).next()?;
-    let (ty, path) = rest.split_once('/')?;
-    let eco = Ecosystem::ALL
-        .into_iter()
-        .find(|e| e.purl_type().eq_ignore_ascii_case(ty))?;
-    let (path, version) = match path.rsplit_once('@') {
-        // `pkg:npm/%40scope/name@1.0.0`: the scope's @ is encoded; a literal one starts it.
-        Some((p, v)) if !p.is_empty() => (p, Some(decode(v))),
-        _ => (path, None),
-    };
-    let parts: Vec<String> = path.split('/').map(decode).collect();
-    let name = match eco {
-        // OSV names Maven packages `group:artifact`.
-        Ecosystem::Maven => parts.join(":"),
-        _ => parts.join("/"),
-    };
-    (!name.is_empty()).then_some((eco, name, version))
-}
-
-fn decode(s: &str) -> String {
-    let hex = |b: u8| (b as char).to_digit(16);
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
-            (b'%', Some(&h), Some(&l)) => hex(h).zip(hex(l)).map(|(h, l)| (h * 16 + l) as u8),
-            _ => None,
-        };
-        match escaped {
-            Some(b) => {
-                out.push(b);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `2026-12-01` → `2026-12-01T00:00:00Z`; RFC 3339 timestamps as they are. OSV and CycloneDX
@@ -308,36 +262,6 @@ pub fn recheck(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn package_urls_become_osv_names() {
-        assert_eq!(
-            parse_purl("pkg:npm/%40aws-sdk/client-s3@3.400.0"),
-            Some((
-                Ecosystem::Npm,
-                "@aws-sdk/client-s3".into(),
-                Some("3.400.0".into())
-            ))
-        );
-        assert_eq!(
-            parse_purl("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1?type=jar"),
-            Some((
-                Ecosystem::Maven,
-                "org.apache.logging.log4j:log4j-core".into(),
-                Some("2.14.1".into())
-            ))
-        );
-        assert_eq!(
-            parse_purl("pkg:pypi/pyyaml@5.3.1"),
-            Some((Ecosystem::PyPI, "pyyaml".into(), Some("5.3.1".into())))
-        );
-        assert_eq!(parse_purl("pkg:deb/debian/curl@7"), None);
-        assert_eq!(parse_purl("not a purl"), None);
-        assert_eq!(
-            parse_purl("pkg:npm/%4"),
-            Some((Ecosystem::Npm, "%4".into(), None))
-        );
-    }
 
     #[test]
     fn dates_compare_as_times() {

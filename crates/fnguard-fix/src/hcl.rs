@@ -2,6 +2,7 @@
 //! the edit splices text there, indented like its neighbours, so every other byte of the file
 //! stays. (`hcl-edit` can also rebuild a body, but new items come out without indentation.)
 
+use crate::text::{after_line, indentation, line_start, splice};
 use crate::FixError;
 use hcl_edit::structure::{Block, Body};
 use hcl_edit::Span;
@@ -27,19 +28,6 @@ fn find<'a>(body: &'a Body, path: &[&str], labels: &[&str]) -> Option<&'a Block>
     Some(block)
 }
 
-fn indentation(text: &str, offset: usize) -> &str {
-    let start = text.as_bytes()[..offset]
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |i| i + 1);
-    let line = &text[start..];
-    &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
-}
-
-fn splice(text: &str, range: std::ops::Range<usize>, with: &str) -> String {
-    format!("{}{with}{}", &text[..range.start], &text[range.end..])
-}
-
 /// Inserts `lines` (already indented) before the closing brace of the block at `path`.
 fn insert_in_block(
     text: &str,
@@ -53,10 +41,7 @@ fn insert_in_block(
         .rfind('}')
         .filter(|c| *c >= span.start)
         .ok_or_else(|| FixError::Edit("the block has no closing brace".into()))?;
-    let close_line_start = text.as_bytes()[..close]
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |i| i + 1);
+    let close_line_start = line_start(text, close);
     if close_line_start <= span.start || !text[close_line_start..close].trim().is_empty() {
         return Err(FixError::Unsupported(
             "the block is written on one line; edit it by hand".into(),
@@ -135,20 +120,13 @@ pub(crate) fn remove_attribute(
     let span = existing
         .span()
         .ok_or_else(|| FixError::Edit("the attribute has no position".into()))?;
-    let line_start = text.as_bytes()[..span.start]
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |i| i + 1);
+    let line_start = line_start(text, span.start);
     if !text[line_start..span.start].trim().is_empty() {
         return Err(FixError::Unsupported(format!(
             "`{attr}` shares its line; edit it by hand"
         )));
     }
-    let end = text.as_bytes()[span.end..]
-        .iter()
-        .position(|b| *b == b'\n')
-        .map_or(text.len(), |i| span.end + i + 1);
-    Ok(splice(text, line_start..end, ""))
+    Ok(splice(text, line_start..after_line(text, span.end), ""))
 }
 
 /// Appends a top-level block (HCL text) at the end of the file, after a blank line.

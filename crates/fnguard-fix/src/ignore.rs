@@ -55,6 +55,8 @@ pub fn add_ignores(
 ) -> Result<String, FixError> {
     let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+    // Marks are applied bottom up, so the lines above each one are still the original ones.
+    let inside = inside_multiline_strings(&lines, style);
     let mut marks: Vec<&IgnoreMark> = marks.iter().filter(|m| m.line >= 1).collect();
     marks.sort_by_key(|m| std::cmp::Reverse(m.line));
     marks.dedup_by_key(|m| m.line);
@@ -63,7 +65,7 @@ pub fn add_ignores(
         if i >= lines.len() {
             return Err(FixError::NotFound(format!("line {}", mark.line)));
         }
-        if inside_multiline_string(&lines[..i], style) {
+        if inside[i] {
             return Err(FixError::Unsupported(format!(
                 "line {} is inside a multi-line string; add the ignore by hand",
                 mark.line
@@ -95,48 +97,41 @@ pub fn add_ignores(
     Ok(lines.join("\n"))
 }
 
-/// Whether the text before a line leaves a multi-line string open: YAML block scalars (`|`,
-/// `>`), Python triple quotes, JavaScript template literals.
-fn inside_multiline_string(before: &[String], style: CommentStyle) -> bool {
-    let joined = before.join("\n");
-    match style {
-        CommentStyle::Slashes => joined.matches('`').count() % 2 == 1,
-        CommentStyle::Hash => {
-            if joined.matches("\"\"\"").count() % 2 == 1 || joined.matches("'''").count() % 2 == 1 {
-                return true;
-            }
-            yaml_block_scalar_open(before)
-        }
-    }
-}
-
-/// A YAML block scalar (`key: |`) runs while lines are indented deeper than its key.
-fn yaml_block_scalar_open(before: &[String]) -> bool {
+/// Per line, whether it sits inside a multi-line string: a YAML block scalar (`key: |`,
+/// `key: >`, running while lines are indented deeper than its key), Python triple quotes, a
+/// JavaScript template literal. One pass over the file.
+fn inside_multiline_strings(lines: &[String], style: CommentStyle) -> Vec<bool> {
     let indent = |l: &str| l.len() - l.trim_start().len();
-    for (k, l) in before.iter().enumerate().rev() {
-        let t = l.trim_end();
-        if t.trim().is_empty() {
-            continue;
+    let mut out = Vec::with_capacity(lines.len());
+    let (mut triple_double, mut triple_single, mut backticks) = (0usize, 0usize, 0usize);
+    let mut block_scalar: Option<usize> = None;
+    for line in lines {
+        let blank = line.trim().is_empty();
+        if block_scalar.is_some_and(|base| !blank && indent(line) <= base) {
+            block_scalar = None;
         }
-        let opener = t
-            .split(" #")
-            .next()
-            .unwrap_or(t)
-            .trim_end()
-            .trim_end_matches(['-', '+', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
-        if opener.ends_with(": |") || opener.ends_with(": >") || opener.ends_with("- |") {
-            // Every line after the opener (up to the marked one) is deeper: still inside.
-            let base = indent(l);
-            return before[k + 1..]
-                .iter()
-                .filter(|x| !x.trim().is_empty())
-                .all(|x| indent(x) > base);
-        }
-        if indent(l) == 0 {
-            return false;
+        let quoted = match style {
+            CommentStyle::Slashes => backticks % 2 == 1,
+            CommentStyle::Hash => triple_double % 2 == 1 || triple_single % 2 == 1,
+        };
+        out.push(quoted || block_scalar.is_some());
+        triple_double += line.matches("\"\"\"").count();
+        triple_single += line.matches("\'\'\'").count();
+        backticks += line.matches('`').count();
+        if style == CommentStyle::Hash && block_scalar.is_none() {
+            let t = line.trim_end();
+            let opener = t
+                .split(" #")
+                .next()
+                .unwrap_or(t)
+                .trim_end()
+                .trim_end_matches(['-', '+', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+            if opener.ends_with(": |") || opener.ends_with(": >") || opener.ends_with("- |") {
+                block_scalar = Some(indent(line));
+            }
         }
     }
-    false
+    out
 }
 
 #[cfg(test)]

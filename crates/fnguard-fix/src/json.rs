@@ -1,6 +1,7 @@
 //! Edits to JSON descriptors that keep everything outside the edited member byte for byte:
 //! a small parser records where each value starts and ends, and edits splice text there.
 
+use crate::text::{indentation, splice};
 use crate::FixError;
 
 /// Deeper documents are refused rather than risking the stack.
@@ -210,29 +211,26 @@ impl Node {
     }
 }
 
-/// The 1-based first and last lines of the value at `route`.
-pub(crate) fn lines_of(text: &str, route: &[&str]) -> Option<(usize, usize)> {
-    let root = parse(text).ok()?;
-    let node = root.at(route)?;
-    let line = |offset: usize| {
-        text.as_bytes()[..offset]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            + 1
+/// The 1-based first and last lines of the value at each route (one parse for all).
+pub(crate) fn lines_of(text: &str, routes: &[Vec<&str>]) -> Vec<Option<(usize, usize)>> {
+    let Ok(root) = parse(text) else {
+        return vec![None; routes.len()];
     };
-    Some((
-        line(node.start),
-        line(node.end.saturating_sub(1).max(node.start)),
-    ))
-}
-
-/// The whitespace that starts the line `offset` is on.
-fn indentation_at(text: &str, offset: usize) -> &str {
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let rest = &text[line_start..];
-    let width = rest.len() - rest.trim_start_matches([' ', '\t']).len();
-    &rest[..width]
+    // Line starts once, then a binary search per offset.
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let line = |offset: usize| starts.partition_point(|s| *s <= offset);
+    routes
+        .iter()
+        .map(|route| {
+            let node = root.at(route)?;
+            Some((
+                line(node.start),
+                line(node.end.saturating_sub(1).max(node.start)),
+            ))
+        })
+        .collect()
 }
 
 /// `value` as JSON laid out like the surrounding document: pretty-printed with the
@@ -282,14 +280,14 @@ pub(crate) fn set(
     };
     let step = detect_step(text);
     if let Some(m) = members.iter().find(|m| m.key == key) {
-        let indent = indentation_at(text, m.key_start);
+        let indent = indentation(text, m.key_start);
         let rendered = render(&value, indent, &step);
         return Ok(splice(text, m.value.start..m.value.end, &rendered));
     }
     let member_key = serde_json::Value::String(key.to_string()).to_string();
     match members.last() {
         Some(last) => {
-            let indent = indentation_at(text, last.key_start).to_string();
+            let indent = indentation(text, last.key_start).to_string();
             let same_line = !text[object.start..last.key_start].contains('\n');
             let rendered = render(&value, &indent, &step);
             let insertion = if same_line {
@@ -300,7 +298,7 @@ pub(crate) fn set(
             Ok(splice(text, last.value.end..last.value.end, &insertion))
         }
         None => {
-            let outer = indentation_at(text, object.start).to_string();
+            let outer = indentation(text, object.start).to_string();
             let inner = format!("{outer}{step}");
             let rendered = render(&value, &inner, &step);
             Ok(splice(
@@ -343,14 +341,6 @@ fn detect_step(text: &str) -> String {
         .find(|w| !w.is_empty())
         .unwrap_or("  ")
         .to_string()
-}
-
-fn splice(text: &str, range: std::ops::Range<usize>, with: &str) -> String {
-    let mut out = String::with_capacity(text.len() + with.len());
-    out.push_str(&text[..range.start]);
-    out.push_str(with);
-    out.push_str(&text[range.end..]);
-    out
 }
 
 #[cfg(test)]

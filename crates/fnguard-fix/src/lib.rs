@@ -11,6 +11,7 @@
 mod hcl;
 mod ignore;
 mod json;
+mod text;
 mod yaml;
 
 pub use ignore::{add_ignores, CommentStyle, IgnoreMark};
@@ -585,14 +586,18 @@ fn statement_at<'v>(
     line: u32,
 ) -> Result<(Vec<String>, &'v serde_json::Value), FixError> {
     let line = line as usize;
+    let routes = statement_routes(value);
+    let keys: Vec<Vec<&str>> = routes
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    let spans = match ed.syntax {
+        Syntax::Yaml => yaml::lines_of(&ed.text, &keys),
+        Syntax::Json => json::lines_of(&ed.text, &keys),
+        Syntax::Hcl => vec![None; keys.len()],
+    };
     let mut best: Option<(usize, Vec<String>)> = None;
-    for route in statement_routes(value) {
-        let keys: Vec<&str> = route.iter().map(String::as_str).collect();
-        let span = match ed.syntax {
-            Syntax::Yaml => yaml::lines_of(&ed.text, &keys),
-            Syntax::Json => json::lines_of(&ed.text, &keys),
-            Syntax::Hcl => None,
-        };
+    for (route, span) in routes.into_iter().zip(spans) {
         if let Some((first, last)) = span.filter(|(a, b)| *a <= line && line <= *b) {
             if best.as_ref().is_none_or(|(size, _)| last - first < *size) {
                 best = Some((last - first, route));

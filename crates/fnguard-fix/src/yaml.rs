@@ -6,6 +6,7 @@
 //! scalar with a mapping (`url: true` → `url: {authorizer: aws_iam}`), both of which fixes
 //! need. Whatever the splice produces is checked by the caller against the intended value.
 
+use crate::text::{after_line, line_start, splice};
 use crate::FixError;
 use yamlpath::{Component, Document, Route};
 
@@ -21,11 +22,18 @@ fn route<'a>(keys: &[&'a str]) -> Route<'a> {
 }
 
 /// `lines_of` without the panic guard.
-fn lines_of_unguarded(text: &str, keys: &[&str]) -> Option<(usize, usize)> {
-    let doc = document(text).ok()?;
-    let feature = doc.query_exact(&route(keys)).ok()??;
-    let ((start, _), (end, _)) = feature.location.point_span;
-    Some((start + 1, end + 1))
+fn lines_of_unguarded(text: &str, routes: &[Vec<&str>]) -> Vec<Option<(usize, usize)>> {
+    let Ok(doc) = document(text) else {
+        return vec![None; routes.len()];
+    };
+    routes
+        .iter()
+        .map(|keys| {
+            let feature = doc.query_exact(&route(keys)).ok()??;
+            let ((start, _), (end, _)) = feature.location.point_span;
+            Some((start + 1, end + 1))
+        })
+        .collect()
 }
 
 fn document(text: &str) -> Result<Document, FixError> {
@@ -40,18 +48,7 @@ fn document(text: &str) -> Result<Document, FixError> {
 
 /// The column (in bytes) of byte `offset` on its line.
 fn column(text: &str, offset: usize) -> usize {
-    let bytes = &text.as_bytes()[..offset.min(text.len())];
-    offset - bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1)
-}
-
-/// The byte just after the end of the line `offset` is on (after its newline), or the text's
-/// end. Byte-wise: `offset` may fall inside a multi-byte character.
-fn after_line(text: &str, offset: usize) -> usize {
-    let start = offset.min(text.len());
-    text.as_bytes()[start..]
-        .iter()
-        .position(|b| *b == b'\n')
-        .map_or(text.len(), |i| start + i + 1)
+    offset - line_start(text, offset)
 }
 
 /// A key as YAML writes it: plain when that reads back as the same string.
@@ -108,11 +105,9 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, FixError>) -> Result<T, FixError> {
     })
 }
 
-/// The 1-based first and last lines of the feature at `keys`.
-pub(crate) fn lines_of(text: &str, keys: &[&str]) -> Option<(usize, usize)> {
-    guarded(|| Ok(lines_of_unguarded(text, keys)))
-        .ok()
-        .flatten()
+/// The 1-based first and last lines of the feature at each route (one parse for all).
+pub(crate) fn lines_of(text: &str, routes: &[Vec<&str>]) -> Vec<Option<(usize, usize)>> {
+    guarded(|| Ok(lines_of_unguarded(text, routes))).unwrap_or_else(|_| vec![None; routes.len()])
 }
 
 /// Sets `key` in the mapping at `keys` to `value` (replacing the old value, or adding an entry
@@ -231,10 +226,7 @@ fn set_unguarded(
     // the mapping, so those are stepped back over.
     let mut last = end.saturating_sub(1).max(start);
     loop {
-        let line_start = text.as_bytes()[..last]
-            .iter()
-            .rposition(|b| *b == b'\n')
-            .map_or(0, |i| i + 1);
+        let line_start = line_start(text, last);
         let line = &text[line_start..after_line(text, last)];
         let trimmed = line.trim();
         if line_start <= start || !(trimmed.is_empty() || trimmed.starts_with('#')) {
@@ -274,14 +266,6 @@ fn remove_unguarded(text: &str, keys: &[&str]) -> Result<String, FixError> {
     }
     let end = after_line(text, value_end.saturating_sub(1).max(key_start));
     Ok(splice(text, line_start..end, ""))
-}
-
-fn splice(text: &str, range: std::ops::Range<usize>, with: &str) -> String {
-    let mut out = String::with_capacity(text.len() + with.len());
-    out.push_str(&text[..range.start]);
-    out.push_str(with);
-    out.push_str(&text[range.end..]);
-    out
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ pub fn narrow(
     let mut findings = ignored.kept;
     if let Some(path) = &args.create_baseline {
         let text = Baseline::of(&findings).to_json();
-        write_atomically(path, &text)?;
+        crate::output::write_atomically(path, &text)?;
         eprintln!(
             "fnguard: baseline of {} finding{} written to {}",
             findings.len(),
@@ -66,21 +66,6 @@ pub fn narrow(
         findings = fresh;
     }
     Ok(Ok(findings))
-}
-
-/// A file replaced in one step: a crash mid-write never leaves half a baseline.
-fn write_atomically(path: &Path, text: &str) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    std::io::Write::write_all(&mut tmp, text.as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }
 
 /// The findings of the same scan at `reference`: the repository is checked out at that ref in

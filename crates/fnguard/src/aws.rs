@@ -12,38 +12,23 @@ use crate::live::{call_errors, read_account, with_code};
 
 /// `fnguard aws policy`: the read-only policy fnguard needs.
 pub fn policy(remediate: bool) -> Result<u8> {
-    let policy = if remediate {
-        // Reading the account (to plan) and the write calls a plan or an undo can make; the
-        // plan itself says which roles and functions, so an administrator can narrow
-        // `Resource` further before running `--apply`.
-        serde_json::json!({
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Sid": "FnguardReadOnly",
-                "Effect": "Allow",
-                "Action": fnguard_aws::READ_ONLY_ACTIONS,
-                "Resource": "*",
-            }, {
-                "Sid": "FnguardRemediate",
-                "Effect": "Allow",
-                "Action": fnguard_aws::remediate::WRITE_ACTIONS,
-                "Resource": [
-                    "arn:aws:iam::*:role/*",
-                    "arn:aws:lambda:*:*:function:*",
-                ],
-            }],
-        })
-    } else {
-        serde_json::json!({
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Sid": "FnguardReadOnly",
-                "Effect": "Allow",
-                "Action": fnguard_aws::READ_ONLY_ACTIONS,
-                "Resource": "*",
-            }],
-        })
-    };
+    let mut statements = vec![serde_json::json!({
+        "Sid": "FnguardReadOnly",
+        "Effect": "Allow",
+        "Action": fnguard_aws::READ_ONLY_ACTIONS,
+        "Resource": "*",
+    })];
+    if remediate {
+        // The write calls a plan or an undo can make; the plan names the roles and functions,
+        // so an administrator can narrow `Resource` further before running `--apply`.
+        statements.push(serde_json::json!({
+            "Sid": "FnguardRemediate",
+            "Effect": "Allow",
+            "Action": fnguard_aws::remediate::WRITE_ACTIONS,
+            "Resource": ["arn:aws:iam::*:role/*", "arn:aws:lambda:*:*:function:*"],
+        }));
+    }
+    let policy = serde_json::json!({ "Version": "2012-10-17", "Statement": statements });
     println!("{}", serde_json::to_string_pretty(&policy)?);
     Ok(0)
 }

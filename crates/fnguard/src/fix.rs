@@ -217,7 +217,7 @@ fn report(args: &FixArgs, edits: &[FileEdit]) -> Result<u8> {
         }
     } else {
         for e in &changed {
-            write_preserving_permissions(&e.path, &e.after)?;
+            crate::output::write_atomically(&e.path, &e.after)?;
         }
     }
     let mut total = 0;
@@ -243,24 +243,4 @@ fn report(args: &FixArgs, edits: &[FileEdit]) -> Result<u8> {
     );
     // With --diff, like `ruff --diff`: 1 when something would change, for CI checks.
     Ok(u8::from(args.diff && !changed.is_empty()))
-}
-
-/// Replaces `path` atomically (a temporary file in the same directory, renamed over it) with the
-/// original's permissions.
-fn write_preserving_permissions(path: &Path, text: &str) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let permissions = std::fs::metadata(path)
-        .with_context(|| format!("cannot read {}", path.display()))?
-        .permissions();
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    std::fs::set_permissions(tmp.path(), permissions)?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot replace {}", path.display()))?;
-    Ok(())
 }

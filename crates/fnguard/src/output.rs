@@ -76,6 +76,27 @@ pub fn write_out(path: Option<&Path>, text: &str) -> Result<()> {
     }
 }
 
+/// Replaces `path` in one step (a temporary file in the same directory, renamed over it), so
+/// a crash mid-write never leaves half a file; an existing file keeps its permissions.
+pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.write_all(text.as_bytes())
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        std::fs::set_permissions(tmp.path(), meta.permissions())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    tmp.persist(path)
+        .with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
+}
+
 /// The HTML report of a scan: findings (with source excerpts), the graph and the wallet.
 pub fn html_page(
     projects: &[fnguard_model::Project],

@@ -109,16 +109,7 @@ fn print_plan(args: &AwsRemediateArgs, plan: &Plan) -> Result<()> {
 }
 
 fn write_journal(path: &Path, journal: &Journal) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write the journal in {}", dir.display()))?;
-    serde_json::to_writer_pretty(&mut tmp, journal)?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write the journal {}", path.display()))?;
-    Ok(())
+    crate::output::write_atomically(path, &serde_json::to_string_pretty(journal)?)
 }
 
 fn undo(args: &AwsRemediateArgs, path: &Path) -> Result<u8> {

@@ -1,6 +1,7 @@
 //! CycloneDX 1.5 JSON: every function is an `application` component that depends on the
 //! packages it ships; packages carry package URLs and the functions and files they come from.
 
+pub use fnguard_deps::purl::purl;
 use fnguard_deps::version::Ecosystem;
 use fnguard_model::Project;
 use serde_json::{json, Value};
@@ -133,39 +134,6 @@ pub fn cyclonedx(projects: &[&Project], with_vulnerabilities: bool) -> Value {
         doc["vulnerabilities"] = json!(vulns.into_values().collect::<Vec<_>>());
     }
     doc
-}
-
-/// A package URL (purl-spec): `pkg:npm/%40scope/name@1.0.0`, `pkg:maven/g/a@v`, ...
-pub fn purl(eco: Ecosystem, name: &str, version: Option<&str>) -> String {
-    let path = match eco {
-        Ecosystem::Maven => name
-            .replacen(':', "/", 1)
-            .split('/')
-            .map(encode)
-            .collect::<Vec<_>>()
-            .join("/"),
-        Ecosystem::PyPI => encode(&eco.normalise_name(name)),
-        Ecosystem::Go | Ecosystem::Packagist | Ecosystem::Npm => {
-            name.split('/').map(encode).collect::<Vec<_>>().join("/")
-        }
-        _ => encode(name),
-    };
-    match version {
-        Some(v) => format!("pkg:{}/{path}@{}", eco.purl_type(), encode(v)),
-        None => format!("pkg:{}/{path}", eco.purl_type()),
-    }
-}
-
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 pub(crate) fn timestamp() -> String {

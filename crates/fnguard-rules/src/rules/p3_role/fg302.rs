@@ -43,21 +43,6 @@ declare_rule! {
 
 impl_rule!(ServiceWildcardAction, check);
 
-/// What the Lambda runtime itself does with a function's role: write logs, send traces, attach
-/// to a VPC.
-const RUNTIME_ACTIONS: &[&str] = &[
-    "ec2:AssignPrivateIpAddresses",
-    "ec2:CreateNetworkInterface",
-    "ec2:DeleteNetworkInterface",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:UnassignPrivateIpAddresses",
-    "logs:CreateLogGroup",
-    "logs:CreateLogStream",
-    "logs:PutLogEvents",
-    "xray:PutTelemetryRecords",
-    "xray:PutTraceSegments",
-];
-
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let cat = catalog();
     for (role, perms, fns) in roles_in_use(cx) {
@@ -106,7 +91,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 .needed
                 .iter()
                 .map(String::as_str)
-                .chain(RUNTIME_ACTIONS.iter().copied())
+                .chain(super::BASELINE.iter().copied())
                 .filter(|a| wild.iter().any(|w| fnguard_model::wildcard_match(w, a)))
                 .map(str::to_string)
                 .collect::<std::collections::BTreeSet<_>>()

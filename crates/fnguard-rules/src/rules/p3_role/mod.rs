@@ -60,8 +60,9 @@ pub(crate) const DATA_READS: &[&str] = &[
     "lambda:GetFunction",
 ];
 
-/// What every function needs on `*` to log, and what a function in a VPC needs on `*` to
-/// manage its network interfaces (as AWSLambdaVPCAccessExecutionRole grants); not findings.
+/// What every function needs on `*` to log and send traces, and what a function in a VPC
+/// needs on `*` to manage its network interfaces (as AWSLambdaVPCAccessExecutionRole grants);
+/// not findings.
 pub(crate) const BASELINE: &[&str] = &[
     "logs:CreateLogGroup",
     "logs:CreateLogStream",
@@ -72,6 +73,8 @@ pub(crate) const BASELINE: &[&str] = &[
     "ec2:DetachNetworkInterface",
     "ec2:AssignPrivateIpAddresses",
     "ec2:UnassignPrivateIpAddresses",
+    "xray:PutTelemetryRecords",
+    "xray:PutTraceSegments",
 ];
 
 /// A permission rule's fix, with how to change the role in the tool that makes it.
