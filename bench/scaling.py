@@ -34,30 +34,53 @@ def sls(n):
     return "\n".join(out) + "\n"
 
 
-def timed(binary, path, runs=3):
-    ts = []
+# Every command and report format: each has its own loops over functions, findings and graph
+# edges, and a quadratic one hides in whichever the benchmark does not run (the human report,
+# `map` and `iam` each took minutes on 95,000 functions while `scan --format json` took seconds).
+COMMANDS = [["scan", "--fail-on", "none", "--no-progress", "--format", f]
+            for f in ("human", "json", "sarif", "markdown", "junit", "github", "gitlab", "html")] + [
+    ["map"], ["map", "--format", "json"], ["map", "--format", "dot"], ["map", "--format", "mermaid"],
+    ["iam"], ["iam", "--format", "json"], ["wallet"], ["model"], ["deps"], ["sbom"],
+]
+
+
+def timed(binary, args, path, runs):
+    """Median wall time and the largest peak RSS (MiB) of `runs` runs."""
+    ts, peak = [], 0
     for _ in range(runs):
         t = time.perf_counter()
-        subprocess.run([binary, "scan", path, "--format", "json", "--fail-on", "none", "--no-progress"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        proc = subprocess.Popen([binary, args[0], path, *args[1:]],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, _, usage = os.wait4(proc.pid, 0)
         ts.append(time.perf_counter() - t)
-    return statistics.median(ts)
+        peak = max(peak, usage.ru_maxrss / 1024)
+    return statistics.median(ts), peak
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--fnguard", default=os.path.join(os.path.dirname(__file__), "..", "target", "release", "fnguard"))
     ap.add_argument("--n", type=int, default=5000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--only", help="run only commands whose line contains this text")
     a = ap.parse_args()
+    worst = 0.0
     for name, gen, file in (("CloudFormation", cfn, "template.yaml"), ("Serverless", sls, "serverless.yml")):
-        times = []
-        for n in (a.n, 10 * a.n):
-            with tempfile.TemporaryDirectory() as d:
+        with tempfile.TemporaryDirectory() as small, tempfile.TemporaryDirectory() as large:
+            for d, n in ((small, a.n), (large, 10 * a.n)):
                 with open(os.path.join(d, file), "w") as f:
                     f.write(gen(n))
-                times.append(timed(a.fnguard, d))
-        print(f"{name}: {a.n} functions {times[0]:.3f} s, {10 * a.n} functions {times[1]:.3f} s; "
-              f"ratio {times[1] / times[0]:.1f} (10 is linear)")
+            for args in COMMANDS:
+                label = " ".join(args)
+                if a.only and a.only not in label:
+                    continue
+                t1, _ = timed(a.fnguard, args, small, a.runs)
+                t10, rss = timed(a.fnguard, args, large, a.runs)
+                ratio = t10 / t1 if t1 > 0 else float("inf")
+                worst = max(worst, ratio)
+                print(f"{name:14} {label:34} {a.n} fns {t1:7.3f} s, {10 * a.n} fns {t10:7.3f} s; "
+                      f"ratio {ratio:5.1f} (10 is linear); peak {rss:6.0f} MiB", flush=True)
+    print(f"worst ratio {worst:.1f}")
 
 
 if __name__ == "__main__":

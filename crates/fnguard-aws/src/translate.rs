@@ -31,7 +31,7 @@ impl LineMap {
             return;
         }
         if let Some(arn) = self.arn_at(loc.line) {
-            loc.file = arn.to_string();
+            loc.file = arn.to_string().into();
             loc.line = 0;
             loc.column = 0;
         }

@@ -252,11 +252,11 @@ pub fn attach(project: &mut Project, snap: &Snapshot, observed: &Observed, sourc
             .get(&(role, name))
             .cloned()
             .unwrap_or_default();
-        f.observed = Some(ObservedUsage {
+        f.observed = Some(Box::new(ObservedUsage {
             actions,
             source: source.to_string(),
             data_events: observed.data_events,
-        });
+        }));
     }
 }
 

@@ -184,14 +184,14 @@ fn analyze_one(root: &Path, f: &mut Function, stored: &taint::Stored) {
     if entries.is_empty() {
         return;
     }
-    f.code = Some(handler::analyze_entries_stored(
+    f.code = Some(Box::new(handler::analyze_entries_stored(
         root,
         &dir,
         &entries,
         lang,
         crate::taint::default_catalog(),
         stored,
-    ));
+    )));
 }
 
 /// Whether a code directory holds a Go program: a module file or Go sources in it or in a

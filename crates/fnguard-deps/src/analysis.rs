@@ -38,7 +38,7 @@ pub fn analyze_projects(
                 .filter(|(id, _)| f.uses.contains(id))
                 .collect();
             if let Some(facts) = analyze_function(root, f, &own, &cache, db) {
-                f.deps = Some(facts);
+                f.deps = Some(Box::new(facts));
             }
         });
     });

@@ -7,7 +7,7 @@ use fnguard_model::{
     TriggerKind, Val,
 };
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -89,6 +89,33 @@ pub struct Graph {
     pub project: String,
     pub nodes: Vec<Node>,
     pub edges: Vec<Edge>,
+}
+
+impl Graph {
+    /// The node with this id: `build` keeps nodes sorted by id, so lookups stay logarithmic on
+    /// applications with 100,000 functions.
+    pub fn node(&self, id: &str) -> Option<&Node> {
+        self.nodes
+            .binary_search_by(|n| n.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.nodes[i])
+    }
+
+    /// The edges leaving `id`: `build` keeps edges sorted by their source.
+    pub fn edges_from(&self, id: &str) -> &[Edge] {
+        let start = self.edges.partition_point(|e| e.from.as_str() < id);
+        let end = start + self.edges[start..].partition_point(|e| e.from == id);
+        &self.edges[start..end]
+    }
+
+    /// The edges arriving at each node, built in one pass.
+    pub fn edges_to(&self) -> HashMap<&str, Vec<&Edge>> {
+        let mut to: HashMap<&str, Vec<&Edge>> = HashMap::new();
+        for e in &self.edges {
+            to.entry(e.to.as_str()).or_default().push(e);
+        }
+        to
+    }
 }
 
 pub fn fn_node(id: &str) -> String {
@@ -375,7 +402,8 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
 
 fn external(g: &mut Graph, id: &str, label: &str) -> String {
     let id = format!("ext:{id}");
-    if !g.nodes.iter().any(|n| n.id == id) {
+    // Repeats are removed when `build` sorts the nodes.
+    {
         g.nodes.push(Node {
             id: id.clone(),
             kind: NodeKind::External,
@@ -779,5 +807,65 @@ fn refers_to(v: &Val<String>, id: &str) -> bool {
             .reason
             .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
             .any(|w| w == id || w.split('.').next() == Some(id)),
+    }
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+
+    fn node(id: &str) -> Node {
+        Node {
+            id: id.into(),
+            kind: NodeKind::Function,
+            label: id.into(),
+            detail: String::new(),
+            public: false,
+            sensitivity: None,
+            sensitivity_reason: String::new(),
+            handler: None,
+            location: None,
+        }
+    }
+
+    fn edge(from: &str, to: &str, kind: EdgeKind) -> Edge {
+        Edge {
+            from: from.into(),
+            to: to.into(),
+            kind,
+            source: EdgeSource::Declared,
+            detail: String::new(),
+        }
+    }
+
+    #[test]
+    fn lookups_agree_with_a_scan_of_the_graph() {
+        let g = Graph {
+            project: "p".into(),
+            nodes: ["fn:a", "fn:b", "fn:c", "res:t"]
+                .into_iter()
+                .map(node)
+                .collect(),
+            edges: vec![
+                edge("fn:a", "fn:b", EdgeKind::Invoke),
+                edge("fn:a", "res:t", EdgeKind::Write),
+                edge("fn:b", "res:t", EdgeKind::Read),
+                edge("res:t", "fn:c", EdgeKind::Trigger),
+            ],
+        };
+        for id in ["fn:a", "fn:b", "fn:c", "res:t", "fn:", "res:u", ""] {
+            assert_eq!(
+                g.node(id).map(|n| n.id.as_str()),
+                g.nodes.iter().find(|n| n.id == id).map(|n| n.id.as_str())
+            );
+            let at = |e: &Edge| e as *const Edge;
+            let scanned: Vec<_> = g.edges.iter().filter(|e| e.from == id).map(at).collect();
+            let found: Vec<_> = g.edges_from(id).iter().map(at).collect();
+            assert_eq!(found, scanned, "{id}");
+            let arriving: Vec<_> = g.edges.iter().filter(|e| e.to == id).map(at).collect();
+            let to = g.edges_to();
+            let found: Vec<_> = to.get(id).into_iter().flatten().map(|e| at(e)).collect();
+            assert_eq!(found, arriving, "{id}");
+        }
     }
 }

@@ -5,7 +5,7 @@
 //! the code was completely analysed and never makes is not part of a loop either.
 
 use crate::build::{fn_node, Edge, EdgeKind, EdgeSource, Graph};
-use fnguard_model::{Project, TriggerKind};
+use fnguard_model::{Project, ProjectIndex, TriggerKind};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 
@@ -61,8 +61,8 @@ fn filtered_triggers(p: &Project) -> BTreeSet<(String, String)> {
 /// trigger's store create: its code tests a record key's prefix (`if keys["sk"].startswith(
 /// "product#")`) and every write it makes to that store sets the key to a value the test
 /// rejects (`Key={"sk": "totalquantity"}`). Needs complete code: an unseen write could match.
-fn ignores_own_writes(p: &Project, trigger: &Edge) -> bool {
-    let Some(f) = p.function(trigger.to.trim_start_matches("fn:")) else {
+fn ignores_own_writes(p: &Project, index: &ProjectIndex<'_>, trigger: &Edge) -> bool {
+    let Some(f) = index.function(trigger.to.trim_start_matches("fn:")) else {
         return false;
     };
     let Some(code) = f
@@ -138,6 +138,7 @@ fn ignores_own_writes(p: &Project, trigger: &Edge) -> bool {
 
 pub fn trigger_loops(p: &Project, g: &Graph) -> Vec<Loop> {
     let filtered = filtered_triggers(p);
+    let index = ProjectIndex::new(p);
     // Writes the role allows but complete code analysis shows are not made do not count.
     let complete_code: BTreeSet<String> = p
         .functions
@@ -151,7 +152,7 @@ pub fn trigger_loops(p: &Project, g: &Graph) -> Vec<Loop> {
         .collect();
     let usable = |e: &Edge| match e.kind {
         EdgeKind::Trigger => {
-            !filtered.contains(&(e.from.clone(), e.to.clone())) && !ignores_own_writes(p, e)
+            !filtered.contains(&(e.from.clone(), e.to.clone())) && !ignores_own_writes(p, &index, e)
         }
         EdgeKind::Write | EdgeKind::Invoke => {
             crate::build::produces_events(&e.detail)

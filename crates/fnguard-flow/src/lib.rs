@@ -34,16 +34,14 @@ pub fn flow_reach(g: &Graph, start: &str) -> Vec<(String, usize)> {
         if depth > 8 {
             continue;
         }
-        for e in g.edges.iter().filter(|e| e.from == node) {
+        for e in g.edges_from(&node) {
             let next: Vec<String> = match e.kind {
                 EdgeKind::Invoke => vec![e.to.clone()],
                 // Whatever the store starts: functions it triggers, tasks a state machine runs.
                 EdgeKind::Write if produces_events(&e.detail) => g
-                    .edges
+                    .edges_from(&e.to)
                     .iter()
-                    .filter(|t| {
-                        matches!(t.kind, EdgeKind::Trigger | EdgeKind::Invoke) && t.from == e.to
-                    })
+                    .filter(|t| matches!(t.kind, EdgeKind::Trigger | EdgeKind::Invoke))
                     .map(|t| t.to.clone())
                     .collect(),
                 _ => Vec::new(),

@@ -2,18 +2,15 @@
 
 use crate::build::{EdgeKind, Graph, NodeKind};
 use serde_json::json;
+use std::collections::HashMap;
 use std::fmt::Write;
 
 pub fn human(graphs: &[Graph]) -> String {
     let mut out = String::new();
     for g in graphs {
         let _ = writeln!(out, "{}", g.project);
-        let label = |id: &str| {
-            g.nodes
-                .iter()
-                .find(|n| n.id == id)
-                .map_or(id.to_string(), |n| n.label.clone())
-        };
+        let label = |id: &str| g.node(id).map_or(id.to_string(), |n| n.label.clone());
+        let edges_to = g.edges_to();
         for f in g.nodes.iter().filter(|n| n.kind == NodeKind::Function) {
             let _ = writeln!(
                 out,
@@ -22,16 +19,11 @@ pub fn human(graphs: &[Graph]) -> String {
                 if f.public { " [PUBLIC]" } else { "" },
                 f.detail
             );
-            for e in g
-                .edges
-                .iter()
-                .filter(|e| e.to == f.id && e.kind == EdgeKind::Trigger)
-            {
+            let arriving = edges_to.get(f.id.as_str()).map_or(&[][..], Vec::as_slice);
+            for e in arriving.iter().filter(|e| e.kind == EdgeKind::Trigger) {
                 // The entry's own guard (WAF, throttling, URL auth) next to its name.
                 let guard = g
-                    .nodes
-                    .iter()
-                    .find(|n| n.id == e.from)
+                    .node(&e.from)
                     .filter(|n| matches!(n.kind, NodeKind::Api | NodeKind::External))
                     .map(|n| n.detail.as_str())
                     .filter(|d| !d.is_empty())
@@ -39,14 +31,10 @@ pub fn human(graphs: &[Graph]) -> String {
                     .unwrap_or_default();
                 let _ = writeln!(out, "    ← {}{guard} ({})", label(&e.from), e.detail);
             }
-            for e in g
-                .edges
-                .iter()
-                .filter(|e| e.to == f.id && e.kind == EdgeKind::Invoke)
-            {
+            for e in arriving.iter().filter(|e| e.kind == EdgeKind::Invoke) {
                 let _ = writeln!(out, "    ← invoked by {} ({})", label(&e.from), e.detail);
             }
-            for e in g.edges.iter().filter(|e| e.from == f.id) {
+            for e in g.edges_from(&f.id) {
                 let arrow = match e.kind {
                     EdgeKind::Read => "reads",
                     EdgeKind::Write => "writes",
@@ -55,9 +43,7 @@ pub fn human(graphs: &[Graph]) -> String {
                     EdgeKind::Trigger => "triggers",
                 };
                 let sens = g
-                    .nodes
-                    .iter()
-                    .find(|n| n.id == e.to)
+                    .node(&e.to)
                     .and_then(|n| n.sensitivity)
                     .filter(|s| s.is_sensitive())
                     .map(|s| format!(" [{}]", s.label()))
@@ -80,16 +66,18 @@ pub fn json(graphs: &[Graph]) -> serde_json::Value {
     let mut resources = Vec::new();
     let mut edges = Vec::new();
     for g in graphs {
+        let edges_to = g.edges_to();
         for n in &g.nodes {
             match n.kind {
                 NodeKind::Function => {
-                    let triggers: Vec<_> = g
-                        .edges
+                    let triggers: Vec<_> = edges_to
+                        .get(n.id.as_str())
+                        .map_or(&[][..], Vec::as_slice)
                         .iter()
-                        .filter(|e| e.to == n.id && e.kind == EdgeKind::Trigger)
+                        .filter(|e| e.kind == EdgeKind::Trigger)
                         .map(|e| json!({ "from": e.from, "detail": e.detail }))
                         .collect();
-                    let role = g.edges.iter().find(|e| e.from == n.id && e.kind == EdgeKind::Assume).map(|e| e.to.clone());
+                    let role = g.edges_from(&n.id).iter().find(|e| e.kind == EdgeKind::Assume).map(|e| e.to.clone());
                     functions.push(json!({
                         "id": n.label, "project": g.project, "runtime": n.detail, "handler": n.handler, "triggers": triggers,
                         "role": role, "public": n.public, "location": n.location,
@@ -175,15 +163,10 @@ pub fn dot(graphs: &[Graph]) -> String {
 
 pub fn mermaid(graphs: &[Graph]) -> String {
     let mut out = String::from("flowchart LR\n");
-    let mut ids: Vec<String> = Vec::new();
+    let mut ids: HashMap<String, usize> = HashMap::new();
     let mut id_of = |s: &str| -> String {
-        match ids.iter().position(|x| x == s) {
-            Some(i) => format!("n{i}"),
-            None => {
-                ids.push(s.to_string());
-                format!("n{}", ids.len() - 1)
-            }
-        }
+        let next = ids.len();
+        format!("n{}", *ids.entry(s.to_string()).or_insert(next))
     };
     for g in graphs {
         let _ = writeln!(out, "  subgraph \"{}\"", g.project.replace('"', "'"));

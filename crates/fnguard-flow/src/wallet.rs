@@ -123,6 +123,7 @@ pub fn exposures(
     region: Option<&str>,
 ) -> Vec<Exposure> {
     let pr = prices(region);
+    let index = fnguard_model::ProjectIndex::new(p);
     let mut out = Vec::new();
     for f in &p.functions {
         for (trigger, api_price, api_limit, api_limit_name, location, public) in entries(p, f, &pr)
@@ -155,7 +156,7 @@ pub fn exposures(
             // Downstream functions fed by this one run at most at the same rate, within their
             // own limits.
             for (down, _) in crate::flow_reach(g, &fn_node(&f.id)).into_iter().skip(1) {
-                let Some(df) = p.function(down.trim_start_matches("fn:")) else {
+                let Some(df) = index.function(down.trim_start_matches("fn:")) else {
                     continue;
                 };
                 let (dc, _) = concurrency(df, account_limit);

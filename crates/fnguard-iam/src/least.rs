@@ -218,7 +218,7 @@ pub fn analyse(role: &Role, fns: &[&Function], resources: &[Resource]) -> Functi
     }
     // Calls CloudTrail saw are needed, whatever the code analysis found.
     let observed: Option<Vec<&fnguard_model::ObservedUsage>> =
-        fns.iter().map(|f| f.observed.as_ref()).collect();
+        fns.iter().map(|f| f.observed.as_deref()).collect();
     let observed = observed.filter(|o| !o.is_empty());
     if let Some(obs) = &observed {
         for o in obs {

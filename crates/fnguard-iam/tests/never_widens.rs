@@ -102,12 +102,12 @@ proptest! {
         let mut env_reads = Vec::new();
         if reads_table { env_reads.push("TABLE".to_string()); }
         if reads_bucket { env_reads.push("BUCKET".to_string()); }
-        f.code = Some(CodeFacts {
+        f.code = Some(Box::new(CodeFacts {
             calls: calls.iter().map(|&i| SdkCall { action: CALLS[i].into(), location: Location::new("h.py", 1, 1), reachable: true, ..Default::default() }).collect(),
             env_reads,
             complete: true,
             ..Default::default()
-        });
+        }));
         let lp = analyse(&role, &[&f], &[table, bucket]);
         let perms = &lp.perms;
         for st in lp.suggested_policy["Statement"].as_array().unwrap() {
@@ -154,14 +154,14 @@ proptest! {
         let mut role = Role::new("R", Location::new("t.yml", 1, 1));
         role.inline_policies.push(PolicyDocument { statements, location: Location::new("t.yml", 1, 1), ..Default::default() });
         let mut f = Function::new("f", Location::new("t.yml", 1, 1));
-        f.code = Some(CodeFacts {
+        f.code = Some(Box::new(CodeFacts {
             calls: calls
                 .iter()
                 .map(|&(i, reachable)| SdkCall { action: CALLS[i].into(), location: Location::new("h.py", 1, 1), reachable, ..Default::default() })
                 .collect(),
             complete: true,
             ..Default::default()
-        });
+        }));
         let lp = analyse(&role, &[&f], &[]);
         let perms = &lp.perms;
         let suggested: Vec<String> = lp.suggested_policy["Statement"]

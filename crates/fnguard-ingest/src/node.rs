@@ -86,7 +86,7 @@ impl Node {
     }
 
     pub fn location(&self) -> Location {
-        Location::new(self.file.as_ref(), self.line, self.column)
+        Location::new(&self.file, self.line, self.column)
     }
 
     /// Map lookup by exact key.
@@ -124,7 +124,7 @@ impl Node {
                 .iter()
                 .rev()
                 .find(|(k, _)| k.name == key)
-                .map(|(k, _)| Location::new(self.file.as_ref(), k.line, k.column)),
+                .map(|(k, _)| Location::new(&self.file, k.line, k.column)),
             _ => None,
         }
     }

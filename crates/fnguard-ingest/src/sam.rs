@@ -268,13 +268,13 @@ pub(crate) fn add_primary(b: &mut Builder<'_>, all: &[Res]) {
             }
         }
         if let Some(u) = p.get("FunctionUrlConfig") {
-            f.url = Some(FunctionUrl {
+            f.url = Some(Box::new(FunctionUrl {
                 auth_type: setting_str(u, "AuthType").unwrap_or_else(|| {
                     Setting::new(Val::unknown("AuthType missing"), u.location())
                 }),
                 cors: u.get("Cors").map(cors_v2),
                 location: u.location(),
-            });
+            }));
         }
         f.uses
             .extend(p.get("Policies").map(Node::refs).unwrap_or_default());
@@ -335,7 +335,7 @@ fn generated_role(r: &Res) -> Role {
                 for (k, args) in entries {
                     role.inline_policies.push(PolicyDocument {
                         statements: sam_policies::expand(&k.name, args),
-                        location: Location::new(pol.file.as_ref(), k.line, k.column),
+                        location: Location::new(&pol.file, k.line, k.column),
                         ..Default::default()
                     });
                 }
@@ -457,7 +457,7 @@ pub(crate) fn add_secondary(b: &mut Builder<'_>, all: &[Res]) {
     }
     for r in all.iter().filter(|r| r.ty == "AWS::Serverless::Function") {
         for (name, ev) in r.props.get("Events").map(Node::entries).unwrap_or_default() {
-            let location = Location::new(ev.file.as_ref(), name.line, name.column);
+            let location = Location::new(&ev.file, name.line, name.column);
             let empty = ev.with_kind(Kind::Map(Vec::new()));
             let p = ev.get("Properties").unwrap_or(&empty);
             let ty = ev.get("Type").and_then(Node::str).unwrap_or("");
@@ -511,7 +511,7 @@ pub(crate) fn add_secondary(b: &mut Builder<'_>, all: &[Res]) {
                             )
                         });
                     if defined.is_some() {
-                        let already = b.project.function(&r.id).is_some_and(|f| {
+                        let already = b.function(&r.id).is_some_and(|f| {
                             f.triggers.iter().any(|t| {
                                 matches!(&t.kind, TriggerKind::Api { api: a, method: m, path: pa, .. }
                                     if *a == api && m.eq_ignore_ascii_case(&method) && *pa == path)

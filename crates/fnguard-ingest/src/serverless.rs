@@ -200,7 +200,7 @@ impl Service<'_> {
         };
         for (key, def) in layers.entries() {
             let id = format!("{}LambdaLayer", normalize(&key.name));
-            let location = Location::new(def.file.as_ref(), key.line, key.column);
+            let location = Location::new(&def.file, key.line, key.column);
             let mut r = Resource::new(
                 id.clone(),
                 ResourceKind::Layer,
@@ -239,7 +239,7 @@ impl Service<'_> {
                 ));
                 continue;
             }
-            let location = Location::new(def.file.as_ref(), key.line, key.column);
+            let location = Location::new(&def.file, key.line, key.column);
             let mut f = self.function(&key.name, def, location.clone());
             let own_statements = def.get("iamRoleStatements");
             if let Some(r) = def.get("role") {
@@ -490,7 +490,7 @@ impl Service<'_> {
             .or_else(|| provider.and_then(|p| p.get("logRetentionInDays")))
             .map(|n| Setting::new(n.to_val_i64(), n.location()));
         if let Some(u) = def.get("url") {
-            f.url = self.url(u);
+            f.url = self.url(u).map(Box::new);
         }
         f.uses = def.raw_intrinsic_refs();
         // Provider-level `layers: [{Ref: NameLambdaLayer}]` ship code into every function.
@@ -530,7 +530,7 @@ impl Service<'_> {
             .unwrap_or((written.as_str(), "app"));
         let module = module.trim_start_matches("./").replace('/', ".");
         f.handler_generated_by = Some("serverless-wsgi".to_string());
-        f.web_app = Some(fnguard_model::WebApp {
+        f.web_app = Some(Box::new(fnguard_model::WebApp {
             adapter: "serverless-wsgi".to_string(),
             module,
             object: object.to_string(),
@@ -538,7 +538,7 @@ impl Service<'_> {
                 .map(Node::location)
                 .or_else(|| f.handler.as_ref().map(|h| h.location.clone()))
                 .unwrap_or_else(|| f.location.clone()),
-        });
+        }));
     }
 
     fn url(&self, u: &Node) -> Option<FunctionUrl> {
@@ -713,7 +713,7 @@ impl Service<'_> {
                 let Some((ty_key, spec)) = ev.entries().first() else {
                     continue;
                 };
-                let location = Location::new(ev.file.as_ref(), ty_key.line, ty_key.column);
+                let location = Location::new(&ev.file, ty_key.line, ty_key.column);
                 let kind = self.event(ty_key.name.as_str(), spec, &location);
                 if let Some(kind) = kind {
                     let slot = position.get(&key.name).copied();

@@ -292,6 +292,10 @@ impl Builder {
                 };
                 let tag = self.seq_tags.pop().flatten();
                 let (line, col) = Self::line(&start);
+                // Spare capacity of every collection adds up to a quarter of a large
+                // template's tree.
+                let mut items = items;
+                items.shrink_to_fit();
                 let node = self.apply_tag(
                     Node::new(Kind::Seq(items), self.file.clone(), line, col),
                     tag,
@@ -309,7 +313,8 @@ impl Builder {
                 else {
                     return Err(self.err(&span, "unbalanced mapping"));
                 };
-                let entries = self.merge_keys(entries);
+                let mut entries = self.merge_keys(entries);
+                entries.shrink_to_fit();
                 let (line, col) = Self::line(&start);
                 let node = self.apply_tag(
                     Node::new(Kind::Map(entries), self.file.clone(), line, col),

@@ -248,11 +248,11 @@ impl<'a> StageBuilder<'a> {
         f.architecture = self
             .get("architecture")
             .map(|n| Setting::new(n.to_val_string(), n.location()));
-        f.web_app = self.web_app();
+        f.web_app = self.web_app().map(Box::new);
         if f.handler_generated_by.is_some() {
             f.dispatched = self.dispatched();
         }
-        f.url = self.function_url();
+        f.url = self.function_url().map(Box::new);
         f.role = self.role(&lambda_name);
         f.triggers = self.triggers(&lambda_name, f.web_app.is_some());
         self.project.functions.push(f);
@@ -269,7 +269,7 @@ impl<'a> StageBuilder<'a> {
                     name: k.name.clone(),
                     value: v.to_val_string(),
                     refs: Vec::new(),
-                    location: Location::new(v.file.as_ref(), k.line, k.column.max(1)),
+                    location: Location::new(&v.file, k.line, k.column.max(1)),
                 });
             }
         }

@@ -118,7 +118,7 @@ pub struct Function {
     pub code_missing: Option<String>,
     /// The web application served behind the handler (serverless-wsgi, Mangum, Zappa, Chalice
     /// routes): its routes, not a handler function, are the entry points.
-    pub web_app: Option<WebApp>,
+    pub web_app: Option<Box<WebApp>>,
     /// The tool that writes the handler file at package time (Zappa's `handler.lambda_handler`,
     /// serverless-wsgi's `wsgi_handler.handler`): it is not in the tree, and never "not found".
     pub handler_generated_by: Option<String>,
@@ -138,7 +138,7 @@ pub struct Function {
     pub on_failure_destination: Option<Setting<String>>,
     pub async_max_retries: Option<Setting<i64>>,
     pub async_max_event_age_s: Option<Setting<i64>>,
-    pub url: Option<FunctionUrl>,
+    pub url: Option<Box<FunctionUrl>>,
     pub architecture: Option<Setting<String>>,
     pub role: RoleRef,
     pub code_signing: Option<Setting<String>>,
@@ -148,11 +148,11 @@ pub struct Function {
     /// Model resource ids this function's configuration refers to (environment, destinations).
     pub uses: Vec<String>,
     /// What the handler's code does, once code analysis has run.
-    pub code: Option<CodeFacts>,
+    pub code: Option<Box<CodeFacts>>,
     /// The packages the function ships and their advisories, once dependency analysis has run.
-    pub deps: Option<crate::DepFacts>,
+    pub deps: Option<Box<crate::DepFacts>>,
     /// The IAM actions the function's role session was seen calling (CloudTrail), when read.
-    pub observed: Option<ObservedUsage>,
+    pub observed: Option<Box<ObservedUsage>>,
 }
 
 /// What CloudTrail recorded the function doing: evidence of use that complements the code.

@@ -32,6 +32,29 @@ impl Paint {
     }
 }
 
+/// Items grouped by `key` in the order each key first appears, in linear time (a report can
+/// hold a finding for each of 100,000 functions).
+fn grouped<'a, K, T>(
+    items: impl Iterator<Item = &'a T>,
+    key: impl Fn(&'a T) -> K,
+) -> Vec<(K, Vec<&'a T>)>
+where
+    K: Eq + std::hash::Hash + Copy,
+    T: 'a,
+{
+    let mut index: std::collections::HashMap<K, usize> = std::collections::HashMap::new();
+    let mut groups: Vec<(K, Vec<&'a T>)> = Vec::new();
+    for item in items {
+        let k = key(item);
+        let at = *index.entry(k).or_insert_with(|| {
+            groups.push((k, Vec::new()));
+            groups.len() - 1
+        });
+        groups[at].1.push(item);
+    }
+    groups
+}
+
 /// Findings grouped by project (descriptor file) and function, with the offending line.
 pub fn render_human(report: &ScanReport<'_>, opts: &HumanOptions<'_>) -> String {
     let p = Paint(opts.color);
@@ -52,13 +75,11 @@ pub fn render_human(report: &ScanReport<'_>, opts: &HumanOptions<'_>) -> String 
         }
         out.push('\n');
     }
-    let mut files: Vec<&str> = Vec::new();
-    for f in report.findings.iter().filter(|f| !f.is_attack_path()) {
-        if !files.contains(&f.location.file.as_str()) {
-            files.push(&f.location.file);
-        }
-    }
-    for file in files {
+    let by_file = grouped(
+        report.findings.iter().filter(|f| !f.is_attack_path()),
+        |f| f.location.file.as_str(),
+    );
+    for (file, in_file) in by_file {
         let project = report.projects.iter().find(|pr| pr.path == file);
         let header = match project {
             Some(pr) => format!(
@@ -70,18 +91,7 @@ pub fn render_human(report: &ScanReport<'_>, opts: &HumanOptions<'_>) -> String 
             None => file.to_string(),
         };
         let _ = writeln!(out, "{}", p.wrap("1", &header));
-        let in_file: Vec<&Finding> = report
-            .findings
-            .iter()
-            .filter(|f| f.location.file == file && !f.is_attack_path())
-            .collect();
-        let mut groups: Vec<Option<&str>> = Vec::new();
-        for f in &in_file {
-            if !groups.contains(&f.function.as_deref()) {
-                groups.push(f.function.as_deref());
-            }
-        }
-        for g in groups {
+        for (g, in_group) in grouped(in_file.into_iter(), |f| f.function.as_deref()) {
             match g {
                 Some(func) => {
                     let _ = writeln!(out, "  {} {}", p.wrap("2", "function"), p.wrap("1", func));
@@ -90,7 +100,7 @@ pub fn render_human(report: &ScanReport<'_>, opts: &HumanOptions<'_>) -> String 
                     let _ = writeln!(out, "  {}", p.wrap("2", "application"));
                 }
             }
-            for f in in_file.iter().filter(|f| f.function.as_deref() == g) {
+            for f in in_group {
                 write_finding(&mut out, &p, opts, f, "    ");
             }
         }
@@ -165,7 +175,7 @@ fn write_finding(out: &mut String, p: &Paint, opts: &HumanOptions<'_>, f: &Findi
     let _ = writeln!(out, "{indent}  {}", f.message);
     if let Some(src) = opts
         .snippets
-        .get(&(f.location.file.clone(), f.location.line))
+        .get(&(f.location.file.to_string(), f.location.line))
     {
         let _ = writeln!(
             out,
@@ -187,6 +197,27 @@ fn write_finding(out: &mut String, p: &Paint, opts: &HumanOptions<'_>, f: &Findi
             "{indent}  {} {} ({how})",
             p.wrap("32", "autofix:"),
             x.title
+        );
+    }
+}
+
+#[cfg(test)]
+mod grouping_tests {
+    #[test]
+    fn groups_keep_the_order_keys_first_appear_in() {
+        let items = ["b1", "a1", "b2", "c1", "a2"];
+        let groups = super::grouped(items.iter(), |s| &s[..1]);
+        let shape: Vec<(&str, Vec<&str>)> = groups
+            .into_iter()
+            .map(|(k, v)| (k, v.into_iter().copied().collect()))
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                ("b", vec!["b1", "b2"]),
+                ("a", vec!["a1", "a2"]),
+                ("c", vec!["c1"])
+            ]
         );
     }
 }

@@ -102,7 +102,7 @@ pub struct JsonSummary {
 
 fn loc(l: &Location) -> JsonLocation {
     JsonLocation {
-        file: l.file.clone(),
+        file: l.file.to_string(),
         line: l.line,
         column: l.column,
     }

@@ -52,7 +52,7 @@ impl Baseline {
             .map(|f| BaselineEntry {
                 fingerprint: f.fingerprint.clone(),
                 rule: f.rule.to_string(),
-                file: f.location.file.clone(),
+                file: f.location.file.to_string(),
                 function: f.function.clone(),
                 resource: f.resource.clone(),
                 message: f.message.clone(),
@@ -236,7 +236,7 @@ mod tests {
             functions: vec![function.to_string()],
             resource: None,
             location: Location {
-                file: file.to_string(),
+                file: file.to_string().into(),
                 line: 3,
                 column: 1,
             },

@@ -22,8 +22,9 @@ pub fn run(args: IamArgs) -> Result<u8> {
         }
         projects_seen += loaded.projects.len();
         for p in &loaded.projects {
+            let mut by_role = RoleAnalyses::default();
             for f in &p.functions {
-                rows.push(row(p, f));
+                rows.push(row(p, f, &mut by_role));
             }
         }
     }
@@ -175,7 +176,18 @@ fn compare(base: &Value, rows: &[Value]) -> (String, bool) {
     (out, any_added)
 }
 
-fn row(p: &fnguard_model::Project, f: &Function) -> Value {
+/// The least-privilege analysis of each role, computed once for all the functions that share
+/// it (a role shared by thousands of functions made this quadratic).
+#[derive(Default)]
+struct RoleAnalyses<'p> {
+    sharing: Option<std::collections::HashMap<&'p str, Vec<&'p Function>>>,
+    done: std::collections::HashMap<String, (fnguard_iam::FunctionPermissions, Vec<String>)>,
+}
+
+/// How many of the other functions sharing a role a row names; the count is always given.
+const SHARED_WITH_LISTED: usize = 25;
+
+fn row<'p>(p: &'p fnguard_model::Project, f: &Function, roles: &mut RoleAnalyses<'p>) -> Value {
     let role_id = match &f.role {
         RoleRef::Declared { id, .. } => Some(id.clone()),
         RoleRef::External { arn, .. } => arn.as_str().map(str::to_string),
@@ -206,18 +218,28 @@ fn row(p: &fnguard_model::Project, f: &Function) -> Value {
         });
     };
     // Functions sharing the role add up their needs.
-    let sharing: Vec<&Function> = p
-        .functions
-        .iter()
-        .filter(|x| x.role.declared_id() == Some(role.id.as_str()))
-        .collect();
-    let lp = fnguard_iam::analyse(role, &sharing, &p.resources);
-    let reasons = low_confidence_reasons(&sharing, &lp);
+    let by_role = roles.sharing.get_or_insert_with(|| {
+        let mut by_role: std::collections::HashMap<&str, Vec<&Function>> = Default::default();
+        for x in &p.functions {
+            if let Some(id) = x.role.declared_id() {
+                by_role.entry(id).or_default().push(x);
+            }
+        }
+        by_role
+    });
+    let sharing: &[&Function] = by_role.get(role.id.as_str()).map_or(&[], Vec::as_slice);
+    let (lp, reasons) = roles.done.entry(role.id.clone()).or_insert_with(|| {
+        let lp = fnguard_iam::analyse(role, sharing, &p.resources);
+        let reasons = low_confidence_reasons(sharing, &lp);
+        (lp, reasons)
+    });
+    let others = sharing.iter().filter(|x| x.id != f.id);
     json!({
         "project": p.path,
         "function": f.id,
         "role": role.id,
-        "shared_with": sharing.iter().filter(|x| x.id != f.id).map(|x| x.id.clone()).collect::<Vec<_>>(),
+        "shared_with": others.clone().take(SHARED_WITH_LISTED).map(|x| x.id.clone()).collect::<Vec<_>>(),
+        "shared_with_count": others.count(),
         "granted_actions": lp.granted,
         "needed_actions": lp.needed,
         "unused_actions": if lp.confidence == "high" { json!(lp.unused) } else { json!([]) },
@@ -264,6 +286,15 @@ fn low_confidence_reasons(
                 }
             }
         }
+    }
+    // Every row of every function on the role repeats these: a role shared by thousands of
+    // functions names the first ones and counts the rest.
+    if out.len() > SHARED_WITH_LISTED {
+        let more = out.len() - SHARED_WITH_LISTED;
+        out.truncate(SHARED_WITH_LISTED);
+        out.push(format!(
+            "and {more} more gaps of the functions sharing the role"
+        ));
     }
     for (arn, _) in &lp.perms.unknown_managed {
         out.push(format!("managed policy `{arn}` is not in the catalog"));

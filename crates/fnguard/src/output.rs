@@ -141,7 +141,7 @@ pub(crate) fn page(
         .iter()
         .map(|f| {
             let mut v = serde_json::to_value(f).unwrap_or_default();
-            if let Some(s) = snippets.get(&(f.location.file.clone(), f.location.line)) {
+            if let Some(s) = snippets.get(&(f.location.file.to_string(), f.location.line)) {
                 v["excerpt"] = json!(format!("{:>5} | {s}", f.location.line));
             }
             v

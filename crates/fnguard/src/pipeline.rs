@@ -218,12 +218,12 @@ pub fn collect(args: &ScanArgs) -> Result<std::result::Result<Collected, u8>> {
         }
         if prefixed {
             for f in &mut root_findings {
-                f.location.file = format!("{prefix}{}", f.location.file);
+                f.location.file = format!("{prefix}{}", f.location.file).into();
                 for x in &mut f.fixes {
                     x.file = format!("{prefix}{}", x.file);
                 }
                 for r in &mut f.related {
-                    r.file = format!("{prefix}{}", r.file);
+                    r.file = format!("{prefix}{}", r.file).into();
                 }
             }
             for p in &mut root_projects {

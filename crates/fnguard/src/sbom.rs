@@ -56,7 +56,7 @@ pub fn cyclonedx(projects: &[&Project], with_vulnerabilities: bool) -> Value {
                     if !entry.1.contains(&f.id) {
                         entry.1.push(f.id.clone());
                     }
-                    let source = ("fnguard:source".to_string(), dep.location.file.clone());
+                    let source = ("fnguard:source".to_string(), dep.location.file.to_string());
                     if !entry.2.contains(&source) {
                         entry.2.push(source);
                     }

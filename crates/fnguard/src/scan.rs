@@ -53,7 +53,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
             let root = root.trim_end_matches('/');
             if !root.is_empty() && root != "." {
                 for f in &mut findings {
-                    f.location.file = format!("{root}/{}", f.location.file);
+                    f.location.file = format!("{root}/{}", f.location.file).into();
                 }
                 for e in &mut errors {
                     if !e.file.starts_with('/') && !e.file.is_empty() {

@@ -649,6 +649,44 @@ fn iam_reports_granted_needed_unused_and_never_widens() {
 }
 
 #[test]
+fn iam_rows_of_a_shared_role_name_some_sharers_and_count_all() {
+    // Every row repeats the role's sharers and gaps: listed in full, 95,000 functions on 50
+    // roles made a 24 GB report.
+    let dir = tempfile::tempdir().unwrap();
+    let mut sls =
+        String::from("service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n");
+    for i in 0..30 {
+        sls.push_str(&format!("  f{i}:\n    handler: missing.main\n"));
+    }
+    write(dir.path(), "serverless.yml", &sls);
+    let out = fnguard()
+        .args(["iam", dir.path().to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v["functions"].as_array().unwrap();
+    assert_eq!(rows.len(), 30);
+    for r in rows {
+        assert_eq!(r["shared_with_count"], 29, "{r}");
+        let listed = r["shared_with"].as_array().unwrap();
+        assert_eq!(listed.len(), 25);
+        assert!(!listed.contains(&r["function"]));
+        let reasons = r["confidence_reasons"].as_array().unwrap();
+        assert_eq!(reasons.len(), 26, "{reasons:?}");
+        assert_eq!(
+            reasons[25],
+            "and 5 more gaps of the functions sharing the role"
+        );
+    }
+}
+
+#[test]
 fn iam_baseline_reports_added_access_and_exits_1() {
     let dir = tempfile::tempdir().unwrap();
     let sls = |actions: &str| {

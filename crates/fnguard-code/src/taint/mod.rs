@@ -114,14 +114,17 @@ pub struct Outcome {
     pub findings: Vec<CodeFinding>,
     pub reach: Reach,
     /// Calls whose arguments carry event data: (file, line, column) -> the path to them.
-    pub carrying: Vec<((String, u32, u32), Vec<fnguard_model::FlowStep>)>,
+    pub carrying: Vec<(
+        (fnguard_model::FileName, u32, u32),
+        Vec<fnguard_model::FlowStep>,
+    )>,
 }
 
 /// Second-order sources: what other functions of the application stored from their events.
 #[derive(Debug, Clone, Default)]
 pub struct Stored {
     /// Calls (file, line, column) whose result is such data, with where it came from.
-    pub reads: Vec<((String, u32, u32), Origin)>,
+    pub reads: Vec<((fnguard_model::FileName, u32, u32), Origin)>,
     /// The handler's event is such data (a queue or stream another function writes).
     pub event: Option<Origin>,
 }
@@ -321,9 +324,9 @@ pub fn analyze_stored(
             break;
         }
     }
-    let files: Vec<String> = analyzer
+    let files: Vec<fnguard_model::FileName> = analyzer
         .modules()
-        .map(|(_, rel, _)| rel.to_string())
+        .map(|(_, rel, _)| fnguard_model::FileName::from(rel.to_string()))
         .collect();
     let carrying = analyzer
         .carrying

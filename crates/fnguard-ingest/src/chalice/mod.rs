@@ -648,12 +648,12 @@ impl ChaliceBuilder<'_> {
             location.clone(),
             app_rel,
         );
-        f.web_app = Some(WebApp {
+        f.web_app = Some(Box::new(WebApp {
             adapter: "Chalice".to_string(),
             module: "app".to_string(),
             object: app_var,
             location: location.clone(),
-        });
+        }));
         let mut authorizer_functions: Vec<Function> = Vec::new();
         for d in all.iter().filter(|d| d.kind == "authorizer") {
             let name = self.function_name(d);

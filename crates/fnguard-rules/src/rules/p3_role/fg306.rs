@@ -51,7 +51,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for (role, perms, fns) in roles_in_use(cx) {
         let lp = analyse(role, &fns, &cx.project.resources);
         let observed: Vec<&ObservedUsage> =
-            fns.iter().filter_map(|f| f.observed.as_ref()).collect();
+            fns.iter().filter_map(|f| f.observed.as_deref()).collect();
         // The code's proof first (it already counts what CloudTrail saw as used); CloudTrail's
         // record alone when the code could not be analysed completely.
         let (unused, by_code) = if lp.confidence == "high" && !lp.unused.is_empty() {

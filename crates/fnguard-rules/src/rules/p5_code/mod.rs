@@ -82,7 +82,7 @@ pub(crate) fn emit_code_findings_of(
     for (location, (cf, functions)) in groups {
         let sink_key: String = cf.sink.split_whitespace().collect();
         let n = ordinal
-            .entry((cf.location.file.clone(), sink_key.clone()))
+            .entry((cf.location.file.to_string(), sink_key.clone()))
             .or_default();
         *n += 1;
         let key = format!("{}:{sink_key}#{n}", cf.location.file);

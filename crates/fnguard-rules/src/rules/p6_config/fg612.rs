@@ -48,7 +48,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(drift) = cx.drift else { return };
     let live = drift.live;
     for (declared_id, live_id) in &drift.pairs {
-        let (Some(d), Some(l)) = (cx.project.function(declared_id), live.function(live_id)) else {
+        let (Some(d), Some(l)) = (cx.index.function(declared_id), live.function(live_id)) else {
             continue;
         };
         for diff in differences(cx.project, d, live, l) {
@@ -74,7 +74,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
     }
     for id in &drift.missing {
-        let Some(d) = cx.project.function(id) else {
+        let Some(d) = cx.index.function(id) else {
             continue;
         };
         cx.finding(

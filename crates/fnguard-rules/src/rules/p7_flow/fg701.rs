@@ -57,15 +57,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let start = format!("fn:{}", f.id);
         for (func, hops) in reachable_functions(g, &start) {
             for e in g
-                .edges
+                .edges_from(&func)
                 .iter()
-                .filter(|e| e.from == func && matches!(e.kind, EdgeKind::Read | EdgeKind::Write))
+                .filter(|e| matches!(e.kind, EdgeKind::Read | EdgeKind::Write))
             {
-                let Some(store) = g
-                    .nodes
-                    .iter()
-                    .find(|n| n.id == e.to && n.kind == NodeKind::Resource)
-                else {
+                let Some(store) = g.node(&e.to).filter(|n| n.kind == NodeKind::Resource) else {
                     continue;
                 };
                 let Some(s) = store.sensitivity.filter(|s| s.is_sensitive()) else {

@@ -51,7 +51,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         .filter(|f| fnguard_flow::is_public(cx.project, f))
     {
         for (fid, hops) in reachable_functions(g, &format!("fn:{}", entry.id)) {
-            let Some(f) = cx.project.function(fid.trim_start_matches("fn:")) else {
+            let Some(f) = cx.index.function(fid.trim_start_matches("fn:")) else {
                 continue;
             };
             // The flaw: an injectable sink in its handler, or a vulnerable/malicious package.
@@ -108,15 +108,13 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 .first()
                 .map(|(m, _)| m.name);
             let sensitive = g
-                .edges
+                .edges_from(&fid)
                 .iter()
-                .filter(|e| e.from == fid && matches!(e.kind, EdgeKind::Read | EdgeKind::Write))
+                .filter(|e| matches!(e.kind, EdgeKind::Read | EdgeKind::Write))
                 .find_map(|e| {
-                    g.nodes
-                        .iter()
-                        .find(|n| {
-                            n.id == e.to
-                                && n.kind == NodeKind::Resource
+                    g.node(&e.to)
+                        .filter(|n| {
+                            n.kind == NodeKind::Resource
                                 && n.sensitivity.is_some_and(|s| s.is_sensitive())
                         })
                         .map(|n| n.label.clone())

@@ -25,13 +25,13 @@ pub(crate) fn reachable_functions(g: &Graph, start: &str) -> Vec<(String, Vec<Ho
         if hops.len() > 8 {
             continue;
         }
-        for e in g.edges.iter().filter(|e| e.from == node) {
+        for e in g.edges_from(&node) {
             let next: Vec<(String, Vec<Hop>)> = match e.kind {
                 EdgeKind::Invoke => vec![(e.to.clone(), vec![hop(e)])],
                 EdgeKind::Write if fnguard_flow::produces_events(&e.detail) => g
-                    .edges
+                    .edges_from(&e.to)
                     .iter()
-                    .filter(|t| t.kind == EdgeKind::Trigger && t.from == e.to)
+                    .filter(|t| t.kind == EdgeKind::Trigger)
                     .map(|t| (t.to.clone(), vec![hop(e), hop(t)]))
                     .collect(),
                 _ => Vec::new(),

@@ -80,6 +80,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     // One finding per function and API: the limits that are missing are the function's and the
     // stage's, not a route's, so a hundred routes of one web app are one problem.
     let mut groups: Vec<(String, String, Vec<fnguard_flow::Exposure>)> = Vec::new();
+    let mut group_of: std::collections::HashMap<(String, String), usize> = Default::default();
     for e in fnguard_flow::exposures(cx.project, g, cx.account_concurrency, cx.region) {
         if !e.public || e.reserved || e.throttled {
             continue;
@@ -89,16 +90,16 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .strip_suffix(')')
             .and_then(|t| t.rsplit_once(" (").map(|(_, api)| api.to_string()))
             .unwrap_or_else(|| e.trigger.clone());
-        match groups
-            .iter_mut()
-            .find(|(f, v, _)| *f == e.function && *v == via)
-        {
-            Some((_, _, list)) => list.push(e),
-            None => groups.push((e.function.clone(), via, vec![e])),
+        match group_of.get(&(e.function.clone(), via.clone())) {
+            Some(&i) => groups[i].2.push(e),
+            None => {
+                group_of.insert((e.function.clone(), via.clone()), groups.len());
+                groups.push((e.function.clone(), via, vec![e]));
+            }
         }
     }
     for (function, via, entries) in groups {
-        let Some(f) = cx.project.function(&function) else {
+        let Some(f) = cx.index.function(&function) else {
             continue;
         };
         let Some(worst) = entries

@@ -62,7 +62,7 @@ impl_rule!(RecursiveTriggerLoop, check);
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let graph = cx.graph();
     for lp in fnguard_flow::trigger_loops(cx.project, graph) {
-        let Some(first) = lp.functions.first().and_then(|id| cx.project.function(id)) else {
+        let Some(first) = lp.functions.first().and_then(|id| cx.index.function(id)) else {
             continue;
         };
         let strip = |s: &str| {
@@ -108,7 +108,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             b = b.severity(Severity::Medium);
         }
         for id in &lp.functions {
-            if let Some(f) = cx.project.function(id) {
+            if let Some(f) = cx.index.function(id) {
                 b = b.related(f.location.clone());
             }
         }

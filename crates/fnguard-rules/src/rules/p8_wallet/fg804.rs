@@ -41,7 +41,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if e.max_usd_per_hour <= cx.max_usd_per_hour {
             continue;
         }
-        let Some(f) = cx.project.function(&e.function) else {
+        let Some(f) = cx.index.function(&e.function) else {
             continue;
         };
         let location = e.location.clone().unwrap_or_else(|| f.location.clone());
