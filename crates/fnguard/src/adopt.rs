@@ -3,10 +3,10 @@
 //! that report only what changed since a git ref (`--diff-base`).
 
 use crate::cli::ScanArgs;
-use crate::config::Config;
 use anyhow::{bail, Context, Result};
 use fnguard_model::{Finding, ScanError};
 use fnguard_rules::baseline::{apply_ignores, known_by_fingerprint, Baseline};
+use fnguard_scan::config::Config;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -151,7 +151,7 @@ fn base_findings(
         if base.load.paths.is_empty() {
             return Ok(Vec::new());
         }
-        Ok(match crate::pipeline::collect(&base)? {
+        Ok(match fnguard_scan::collect(&base.request()) {
             Ok(c) => c.findings,
             // Nothing to scan at the base (no project yet): every finding is new.
             Err(_) => Vec::new(),

@@ -1,11 +1,10 @@
 //! `fnguard aws scan`: the same model and rules, read from a deployed account (read-only), and
 //! `fnguard aws policy`.
 
-use crate::config;
 use anyhow::{Context, Result};
 use fnguard_model::{Finding, ScanError};
-use fnguard_rules::RuleConfig;
-use std::path::PathBuf;
+use fnguard_scan::config;
+use std::path::Path;
 
 use crate::cli::AwsScanArgs;
 use crate::live::{call_errors, read_account, with_code};
@@ -34,19 +33,12 @@ pub fn policy(remediate: bool) -> Result<u8> {
 }
 
 pub fn scan(args: AwsScanArgs) -> Result<u8> {
-    let cfg = match args
-        .config
-        .clone()
-        .or_else(|| config::find(&PathBuf::from(".")))
-    {
-        Some(p) => config::load(&p)?,
-        None => config::Config::default(),
+    let (cfg, _) = config::resolve(args.config.as_deref(), Path::new("."))?;
+    let selection = match fnguard_scan::selection(&cfg, &args.rules.select, &args.rules.ignore) {
+        Ok(s) => s,
+        Err(e) => return Ok(crate::load::start_failed(&e)),
     };
-    let Some(selection) = crate::pipeline::selection(&cfg, &args.rules.select, &args.rules.ignore)
-    else {
-        return Ok(2);
-    };
-    let today = crate::pipeline::today_from(args.today.as_deref())?;
+    let today = fnguard_scan::today_from(args.today.as_deref())?;
     let Some(snaps) = read_account(&args.account, &[], args.with_code)? else {
         return Ok(2);
     };
@@ -75,14 +67,7 @@ pub fn scan(args: AwsScanArgs) -> Result<u8> {
         errors.extend(fnguard_code::input_notices(std::slice::from_ref(&project)));
         let mut found = fnguard_rules::run(
             std::slice::from_ref(&project),
-            &RuleConfig {
-                selection: selection.clone(),
-                today,
-                trusted_layer_accounts: cfg.trusted_layer_accounts.clone(),
-                account_concurrency: cfg.account_concurrency,
-                max_usd_per_hour: cfg.max_usd_per_hour,
-                region: Some(snap.region.clone()),
-            },
+            &fnguard_scan::rule_config(&cfg, &selection, today, Some(snap.region.clone())),
         );
         for f in &mut found {
             lines.relocate(&mut f.location);

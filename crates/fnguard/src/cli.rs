@@ -244,6 +244,26 @@ pub struct ScanArgs {
     pub rego_v0: bool,
 }
 
+impl ScanArgs {
+    /// What the pipeline is asked to do.
+    pub fn request(&self) -> fnguard_scan::ScanRequest {
+        let mut load = self.load.request();
+        load.max_file_bytes = self.max_file_size.saturating_mul(1024 * 1024);
+        fnguard_scan::ScanRequest {
+            load,
+            select: self.rules.select.clone(),
+            ignore: self.rules.ignore.clone(),
+            today: self.today.clone(),
+            db: self.db.clone(),
+            policies: self.policies.clone(),
+            rego_v0: self.rego_v0,
+            synth: self
+                .synth
+                .then(|| std::time::Duration::from_secs(self.synth_timeout)),
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct FixArgs {
     /// Print a unified diff (for `git apply`) instead of writing; exits 1 when there is one.

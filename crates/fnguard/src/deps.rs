@@ -2,13 +2,13 @@
 
 use crate::cli::{DbArgs, DbCommand, DepsArgs, DepsFormat, SbomArgs};
 use crate::output::write_out;
-use crate::pipeline::{database_dir, enrich, now_secs};
 use crate::sbom;
 use anyhow::{Context, Result};
 use fnguard_deps::accept::Acceptance;
 use fnguard_deps::db::{self, Database};
 use fnguard_deps::version::Ecosystem;
 use fnguard_model::{Finding, Project, ScanError};
+use fnguard_scan::{database_dir, enrich, now_secs};
 use serde_json::json;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -18,7 +18,7 @@ type Loaded = (Vec<(PathBuf, Vec<Project>)>, Vec<ScanError>);
 
 fn enrich_roots(
     paths: &[PathBuf],
-    loaded: Vec<crate::pipeline::RootLoad>,
+    loaded: Vec<fnguard_scan::RootLoad>,
     database: &Database,
     accepted: &[Acceptance],
     today: (i32, u32, u32),
@@ -61,9 +61,9 @@ pub fn run_deps(args: DepsArgs) -> Result<u8> {
         return recheck(&args, sbom);
     }
     let today = match &args.today {
-        Some(d) => crate::pipeline::parse_date(d)
+        Some(d) => fnguard_scan::parse_date(d)
             .with_context(|| format!("--today must be YYYY-MM-DD, got `{d}`"))?,
-        None => crate::pipeline::today(),
+        None => fnguard_scan::today(),
     };
     let loaded = match crate::load::load(&args.load)? {
         Ok(l) => l,
@@ -309,7 +309,7 @@ pub fn run_sbom(args: SbomArgs) -> Result<u8> {
         loaded.roots,
         &database,
         &[],
-        crate::pipeline::today(),
+        fnguard_scan::today(),
     ) {
         Ok(r) => r,
         Err(code) => return Ok(code),

@@ -10,10 +10,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub fn run(args: FixArgs) -> Result<u8> {
-    let collected = match crate::pipeline::collect(&args.scan)? {
+    let collected = match fnguard_scan::collect(&args.scan.request()) {
         Ok(c) => c,
-        Err(code) => return Ok(code),
+        Err(e) => return Ok(crate::load::start_failed(&e)),
     };
+    crate::load::warn_about(&collected.cfg);
     let mut errors = collected.errors;
     let findings = match crate::adopt::narrow(
         &args.scan,

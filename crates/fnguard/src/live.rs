@@ -2,10 +2,10 @@
 //! `aws usage`: the account arguments' effect, the snapshots, the deployed code, and the
 //! report every live command writes.
 
-use crate::config;
 use anyhow::{Context, Result};
 use fnguard_aws::Snapshot;
 use fnguard_model::{Finding, Level, ScanError};
+use fnguard_scan::config;
 use std::collections::HashMap;
 
 use crate::cli::{AccountArgs, ReportArgs};
@@ -165,8 +165,8 @@ pub fn with_code(
     )];
     fnguard_code::analyze_projects(dir.path(), &mut projects);
     let database =
-        fnguard_deps::db::Database::open(&crate::pipeline::database_dir(db, cfg.db.as_deref()));
-    errors.extend(crate::pipeline::enrich(
+        fnguard_deps::db::Database::open(&fnguard_scan::database_dir(db, cfg.db.as_deref()));
+    errors.extend(fnguard_scan::enrich(
         dir.path(),
         &mut projects,
         &database,

@@ -1,12 +1,10 @@
 //! What the commands that read projects share: the arguments that say what to read
-//! (`#[command(flatten)]`) and the loading itself (configuration, parameters, every root).
+//! (`#[command(flatten)]`), turned into the pipeline's [`LoadRequest`].
 
-use crate::config;
-use crate::pipeline::{load_root, RootLoad};
 use anyhow::Result;
 use clap::Args;
-use fnguard_ingest::LoadOptions;
-use std::path::{Path, PathBuf};
+use fnguard_scan::{LoadRequest, Loaded, StartError};
+use std::path::PathBuf;
 
 #[derive(Args, Debug, Clone)]
 pub struct LoadArgs {
@@ -33,60 +31,45 @@ pub struct LoadArgs {
     pub no_progress: bool,
 }
 
-pub struct Loaded {
-    pub cfg: config::Config,
-    /// One per PATH, in order.
-    pub roots: Vec<RootLoad>,
+impl LoadArgs {
+    pub fn request(&self) -> LoadRequest {
+        LoadRequest {
+            paths: self.paths.clone(),
+            config: self.config.clone(),
+            stage: self.stage.clone(),
+            region: self.region.clone(),
+            params: self.params.clone(),
+            exclude: self.exclude.clone(),
+            progress: !self.no_progress,
+            max_file_bytes: 0,
+        }
+    }
 }
 
-/// Loads every PATH; `Ok(Err(2))` after a usage error it has already printed (a bad
-/// `--param`, a PATH that does not exist).
-pub fn load(args: &LoadArgs) -> Result<Result<Loaded, u8>> {
-    let first = args
-        .paths
-        .first()
-        .cloned()
-        .unwrap_or_else(|| PathBuf::from("."));
-    let cfg_path = args.config.clone().or_else(|| config::find(&first));
-    let cfg = match &cfg_path {
-        Some(p) => config::load(p)?,
-        None => config::Config::default(),
-    };
-    let mut params = cfg.params.clone();
-    for p in &args.params {
-        let Some((k, v)) = p.split_once('=') else {
-            eprintln!("fnguard: --param takes KEY=VALUE, got `{p}`");
-            return Ok(Err(2));
-        };
-        params.push((k.to_string(), v.to_string()));
-    }
-    let options = LoadOptions {
-        stage: args.stage.clone().or(cfg.stage.clone()),
-        region: args.region.clone().or(cfg.region.clone()),
-        params,
-        max_file_bytes: 0,
-    };
-    let mut roots = Vec::new();
-    for path in &args.paths {
-        if !path.exists() {
-            eprintln!("fnguard: {} does not exist", path.display());
-            return Ok(Err(2));
+/// Tells the user why the scan could not start; the exit code for it.
+pub fn start_failed(e: &StartError) -> u8 {
+    match e {
+        StartError::Config(_)
+        | StartError::TaintCatalogUnreadable { .. }
+        | StartError::BadDate(_) => {
+            eprintln!("fnguard: error: {e}")
         }
-        let root = if path.is_file() {
-            path.parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| PathBuf::from("."))
-        } else {
-            path.clone()
-        };
-        roots.push(load_root(
-            &root,
-            path,
-            &args.exclude,
-            &options,
-            args.no_progress,
-            "",
-        ));
+        _ => eprintln!("fnguard: {e}"),
     }
-    Ok(Ok(Loaded { cfg, roots }))
+    2
+}
+
+/// Prints the configuration's warnings, as every command that reads it does.
+pub fn warn_about(cfg: &fnguard_scan::config::Config) {
+    for w in &cfg.warnings {
+        eprintln!("fnguard: warning: {w}");
+    }
+}
+
+/// Loads every PATH; `Ok(Err(2))` after telling the user why it could not start.
+pub fn load(args: &LoadArgs) -> Result<Result<Loaded, u8>> {
+    Ok(match fnguard_scan::load_request(&args.request()) {
+        Ok(loaded) => Ok(loaded),
+        Err(e) => Err(start_failed(&e)),
+    })
 }

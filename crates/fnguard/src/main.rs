@@ -1,7 +1,6 @@
 mod adopt;
 mod aws;
 mod cli;
-mod config;
 mod deps;
 mod drift;
 mod fix;
@@ -11,12 +10,11 @@ mod load;
 mod map;
 mod model;
 mod output;
-mod pipeline;
+mod pairing;
 mod remediate;
 mod sbom;
 mod scan;
 mod shield;
-mod suppress;
 mod usage;
 mod wallet;
 

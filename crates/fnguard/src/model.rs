@@ -16,8 +16,8 @@ pub fn run(args: ModelArgs) -> Result<u8> {
     };
     let cfg = loaded.cfg;
     let database =
-        fnguard_deps::db::Database::open(&crate::pipeline::database_dir(None, cfg.db.as_deref()));
-    let today = crate::pipeline::today();
+        fnguard_deps::db::Database::open(&fnguard_scan::database_dir(None, cfg.db.as_deref()));
+    let today = fnguard_scan::today();
     let mut documents = Vec::new();
     for (mut root, path) in loaded.roots.into_iter().zip(&args.load.paths) {
         for e in &root.errors {
@@ -30,8 +30,7 @@ pub fn run(args: ModelArgs) -> Result<u8> {
         } else {
             path.clone()
         };
-        for e in crate::pipeline::enrich(&dir, &mut root.projects, &database, &cfg.accepted, today)
-        {
+        for e in fnguard_scan::enrich(&dir, &mut root.projects, &database, &cfg.accepted, today) {
             if e.level == fnguard_model::Level::Error {
                 eprintln!("fnguard: {e}");
             }

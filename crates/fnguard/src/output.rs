@@ -1,10 +1,10 @@
 //! What commands write: a file or standard output, and the HTML report page.
 
 use crate::cli::{FailOn, OutputFormat, ReportArgs};
-use crate::config;
 use anyhow::{Context, Result};
 use fnguard_model::{Finding, Project, ScanError};
 use fnguard_report::{HumanOptions, ProjectSummary, ScanReport};
+use fnguard_scan::config;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;

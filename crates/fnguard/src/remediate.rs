@@ -21,7 +21,7 @@ pub fn run(args: AwsRemediateArgs) -> Result<u8> {
     if let Some(journal) = &args.undo {
         return undo(&args, journal);
     }
-    let compared = match crate::drift::compare(&args.drift)? {
+    let compared = match crate::pairing::compare(&args.drift)? {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
@@ -32,7 +32,7 @@ pub fn run(args: AwsRemediateArgs) -> Result<u8> {
     for (project, drift) in compared
         .declared
         .iter()
-        .zip(crate::drift::drifts(&compared, false))
+        .zip(crate::pairing::drifts(&compared, false))
     {
         let p = plan(project, &compared.live, &drift.pairs, &compared.snap);
         whole.steps.extend(p.steps);
@@ -50,7 +50,7 @@ pub fn run(args: AwsRemediateArgs) -> Result<u8> {
     let path = args.journal.clone().unwrap_or_else(|| {
         PathBuf::from(format!(
             "fnguard-remediate-{}.json",
-            crate::pipeline::now_secs()
+            fnguard_scan::now_secs()
         ))
     });
     let mut journal = Journal {

@@ -141,7 +141,7 @@ pub(crate) fn timestamp() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let (y, m, d) = crate::pipeline::civil_from_secs(secs as i64);
+    let (y, m, d) = fnguard_scan::civil_from_secs(secs as i64);
     let rem = secs % 86_400;
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",

@@ -1,4 +1,4 @@
-//! `fnguard scan`: the pipeline (`crate::pipeline::collect`), adoption (ignores, baseline,
+//! `fnguard scan`: the pipeline (`fnguard_scan::collect`), adoption (ignores, baseline,
 //! diff base), the report in the chosen format, and the exit code.
 
 use crate::cli::{ColorChoice, OutputFormat, ScanArgs};
@@ -7,13 +7,14 @@ use fnguard_ingest::DescriptorKind;
 use fnguard_model::Level;
 use std::io::IsTerminal;
 
-use crate::pipeline::{snippets, Collected};
+use fnguard_scan::{snippets, Collected};
 
 pub fn run(args: ScanArgs) -> Result<u8> {
-    let collected = match crate::pipeline::collect(&args)? {
+    let collected = match fnguard_scan::collect(&args.request()) {
         Ok(c) => c,
-        Err(code) => return Ok(code),
+        Err(e) => return Ok(crate::load::start_failed(&e)),
     };
+    crate::load::warn_about(&collected.cfg);
     let Collected {
         projects,
         findings,

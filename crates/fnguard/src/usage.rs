@@ -2,16 +2,15 @@
 //! to what the role grants (FG306 with observed evidence).
 
 use crate::cli::AwsUsageArgs;
-use crate::config;
 use crate::live::{call_errors, read_account, with_code};
 use anyhow::Result;
 use fnguard_aws::usage::Observed;
 use fnguard_model::{Finding, Level, ScanError};
 use fnguard_rules::{RuleConfig, Selection};
-use std::path::PathBuf;
+use fnguard_scan::config;
 
 pub fn run(args: AwsUsageArgs) -> Result<u8> {
-    let today = crate::pipeline::today_from(args.today.as_deref())?;
+    let today = fnguard_scan::today_from(args.today.as_deref())?;
     if args.account.regions.len() > 1 || args.account.all_regions {
         eprintln!("fnguard: aws usage reads one region at a time; give one --region");
         return Ok(2);
@@ -22,10 +21,7 @@ pub fn run(args: AwsUsageArgs) -> Result<u8> {
             return Ok(2);
         }
     }
-    let cfg = match config::find(&PathBuf::from(".")) {
-        Some(p) => config::load(&p)?,
-        None => config::Config::default(),
-    };
+    let (cfg, _) = config::resolve(None, std::path::Path::new("."))?;
     let Some(snaps) = read_account(&args.account, &[], args.with_code)? else {
         return Ok(2);
     };

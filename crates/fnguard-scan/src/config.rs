@@ -1,9 +1,22 @@
 //! `fnguard.toml`: rule selection, severities, excludes and defaults for the scan.
 
-use anyhow::{bail, Context, Result};
 use fnguard_model::Severity;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+
+/// A configuration file fnguard cannot use; the message names the file and, where known, the
+/// line or entry.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+type Result<T> = std::result::Result<T, ConfigError>;
+
+macro_rules! bail {
+    ($($arg:tt)*) => {
+        return Err(ConfigError(format!($($arg)*)))
+    };
+}
 
 #[derive(Debug, Default)]
 pub struct Config {
@@ -55,6 +68,17 @@ pub fn find(start: &Path) -> Option<PathBuf> {
     }
 }
 
+/// The configuration in force: `explicit` when given, else the nearest `fnguard.toml` at or
+/// above `start`, else the defaults; with the file it came from.
+pub fn resolve(explicit: Option<&Path>, start: &Path) -> Result<(Config, Option<PathBuf>)> {
+    let path = explicit.map(Path::to_path_buf).or_else(|| find(start));
+    let cfg = match &path {
+        Some(p) => load(p)?,
+        None => Config::default(),
+    };
+    Ok((cfg, path))
+}
+
 fn strings(v: Option<&toml::Value>, what: &str) -> Result<Vec<String>> {
     match v {
         None => Ok(Vec::new()),
@@ -63,7 +87,7 @@ fn strings(v: Option<&toml::Value>, what: &str) -> Result<Vec<String>> {
             .map(|x| {
                 x.as_str()
                     .map(str::to_string)
-                    .with_context(|| format!("`{what}` must list strings"))
+                    .ok_or_else(|| ConfigError(format!("`{what}` must list strings")))
             })
             .collect(),
         Some(_) => bail!("`{what}` must be a list of strings"),
@@ -71,15 +95,15 @@ fn strings(v: Option<&toml::Value>, what: &str) -> Result<Vec<String>> {
 }
 
 pub fn load(path: &Path) -> Result<Config> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
     let doc: toml::Table = toml::from_str(&text).map_err(|e| {
         let line = e
             .span()
             .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
         match line {
-            Some(l) => anyhow::anyhow!("{}:{l}: {}", path.display(), e.message()),
-            None => anyhow::anyhow!("{}: {}", path.display(), e.message()),
+            Some(l) => ConfigError(format!("{}:{l}: {}", path.display(), e.message())),
+            None => ConfigError(format!("{}: {}", path.display(), e.message())),
         }
     })?;
     let mut c = Config {
@@ -102,11 +126,11 @@ pub fn load(path: &Path) -> Result<Config> {
         c.enable = strings(rules.get("enable"), "rules.enable")?;
         if let Some(sev) = rules.get("severity").and_then(toml::Value::as_table) {
             for (id, v) in sev {
-                let s = v.as_str().and_then(Severity::parse).with_context(|| {
-                    format!(
+                let s = v.as_str().and_then(Severity::parse).ok_or_else(|| {
+                    ConfigError(format!(
                         "{}: rules.severity.{id} must be critical, high, medium, low or info",
                         path.display()
-                    )
+                    ))
                 })?;
                 c.severity.insert(id.to_ascii_uppercase(), s);
             }
@@ -282,8 +306,10 @@ fn expiry(
         toml::Value::Datetime(d) => d.to_string(),
         other => other.as_str().unwrap_or_default().to_string(),
     };
-    let date = crate::pipeline::parse_date(&text).with_context(|| {
-        format!("{origin}: `expires` must be a date (YYYY-MM-DD), got `{text}`")
+    let date = crate::parse_date(&text).ok_or_else(|| {
+        ConfigError(format!(
+            "{origin}: `expires` must be a date (YYYY-MM-DD), got `{text}`"
+        ))
     })?;
     Ok(Some(date))
 }

@@ -1,11 +1,7 @@
-//! The scan pipeline every command shares: configuration → discovery → loading (with
-//! handler code and dependency facts) → rules → inline suppressions (`collect`), and the
-//! steps commands use alone (`load_root`, `enrich`, dates, rule selection). Commands build
-//! on this module and never on each other.
+//! The pipeline itself: what to read ([`LoadRequest`]), what to run ([`ScanRequest`]), and
+//! the steps between them.
 
-use crate::cli::ScanArgs;
-use crate::{config, suppress};
-use anyhow::{Context, Result};
+use crate::{config, suppress, StartError};
 use fnguard_deps::accept::{self, Acceptance};
 use fnguard_deps::db::{self, Database};
 use fnguard_ingest::{discover_with_survey, load, Candidate, DescriptorKind, LoadOptions, Survey};
@@ -13,10 +9,134 @@ use fnguard_model::{Finding, Project, ScanError};
 use fnguard_rules::{RuleConfig, Selection};
 use rayon::prelude::*;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// What to read: the paths and how to resolve their values.
+#[derive(Debug, Clone, Default)]
+pub struct LoadRequest {
+    /// Files or directories to read (`.` when empty).
+    pub paths: Vec<PathBuf>,
+    /// The configuration file; `fnguard.toml` found upward from the first path when `None`.
+    pub config: Option<PathBuf>,
+    pub stage: Option<String>,
+    pub region: Option<String>,
+    /// `KEY=VALUE` template parameters and serverless `param:` values.
+    pub params: Vec<String>,
+    /// Globs of paths to skip, added to the configuration's.
+    pub exclude: Vec<String>,
+    /// Show a progress bar on a terminal for large trees.
+    pub progress: bool,
+    /// Files larger than this are skipped (0: no limit).
+    pub max_file_bytes: u64,
+}
+
+/// What a scan runs on what it reads.
+#[derive(Debug, Clone, Default)]
+pub struct ScanRequest {
+    pub load: LoadRequest,
+    /// Rule ids, names or prefixes: replace the configuration's selection when not empty.
+    pub select: Vec<String>,
+    /// Rule ids, names or prefixes to skip, added to the configuration's.
+    pub ignore: Vec<String>,
+    /// Evaluate date-dependent rules as of this `YYYY-MM-DD` date instead of today.
+    pub today: Option<String>,
+    /// The OSV database directory (over the configuration's and the default).
+    pub db: Option<PathBuf>,
+    /// Directories of custom rules in Rego, added to the configuration's.
+    pub policies: Vec<PathBuf>,
+    pub rego_v0: bool,
+    /// Synthesize CDK applications that have no `cdk.out`, each within this time.
+    pub synth: Option<Duration>,
+}
+
+/// The configuration a request resolves to, ready for loading.
+pub struct Prepared {
+    pub cfg: config::Config,
+    pub cfg_path: Option<PathBuf>,
+    pub options: LoadOptions,
+    pub excludes: Vec<String>,
+}
+
+/// Reads the configuration and checks the request: the paths exist and every `--param` is
+/// `KEY=VALUE`. Configuration warnings are in `cfg.warnings`, for the caller to show.
+pub fn prepare(request: &LoadRequest) -> Result<Prepared, StartError> {
+    let first = request
+        .paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    for p in &request.paths {
+        if !p.exists() {
+            return Err(StartError::MissingPath(p.clone()));
+        }
+    }
+    let (cfg, cfg_path) = config::resolve(request.config.as_deref(), &first)?;
+    let mut params = cfg.params.clone();
+    for p in &request.params {
+        let Some((k, v)) = p.split_once('=') else {
+            return Err(StartError::BadParam(p.clone()));
+        };
+        params.push((k.to_string(), v.to_string()));
+    }
+    let options = LoadOptions {
+        stage: request.stage.clone().or(cfg.stage.clone()),
+        region: request.region.clone().or(cfg.region.clone()),
+        params,
+        max_file_bytes: request.max_file_bytes,
+    };
+    let mut excludes = cfg.exclude.clone();
+    excludes.extend(request.exclude.iter().cloned());
+    Ok(Prepared {
+        cfg,
+        cfg_path,
+        options,
+        excludes,
+    })
+}
+
+/// The directory a path is read from: itself, or a file's parent.
+pub fn root_of(path: &Path) -> PathBuf {
+    if path.is_file() {
+        path.parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// Every path of a request, loaded (projects with code facts, no rules run).
+pub struct Loaded {
+    pub cfg: config::Config,
+    /// One per path, in order.
+    pub roots: Vec<RootLoad>,
+}
+
+/// Loads every path of the request, each as its own root.
+pub fn load_request(request: &LoadRequest) -> Result<Loaded, StartError> {
+    let prepared = prepare(request)?;
+    let roots = request
+        .paths
+        .iter()
+        .map(|path| {
+            load_root(
+                &root_of(path),
+                path,
+                &prepared.excludes,
+                &prepared.options,
+                !request.progress,
+                "",
+            )
+        })
+        .collect();
+    Ok(Loaded {
+        cfg: prepared.cfg,
+        roots,
+    })
+}
 
 /// What a scan found before it is reported: the loaded projects, their findings after inline
 /// suppressions, and every input problem.
@@ -36,68 +156,28 @@ pub struct Collected {
     pub _synthesized: Vec<tempfile::TempDir>,
 }
 
-/// Configuration → discovery → loading → analyses → rules → inline suppressions. `Err(code)`
-/// when the scan cannot start (the message is printed).
-pub fn collect(args: &ScanArgs) -> Result<std::result::Result<Collected, u8>> {
-    let first = args
-        .load
-        .paths
-        .first()
-        .cloned()
-        .unwrap_or_else(|| PathBuf::from("."));
-    for p in &args.load.paths {
-        if !p.exists() {
-            eprintln!("fnguard: {} does not exist", p.display());
-            return Ok(Err(2));
-        }
-    }
-    let cfg_path = args.load.config.clone().or_else(|| config::find(&first));
-    let cfg = match &cfg_path {
-        Some(p) => config::load(p)?,
-        None => config::Config::default(),
-    };
-    for w in &cfg.warnings {
-        eprintln!("fnguard: warning: {w}");
-    }
+/// Configuration → discovery → loading → analyses → rules → inline suppressions.
+pub fn collect(request: &ScanRequest) -> Result<Collected, StartError> {
+    let Prepared {
+        cfg,
+        cfg_path,
+        options,
+        mut excludes,
+    } = prepare(&request.load)?;
     if let Some(path) = &cfg.taint_catalog {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the taint catalog {}", path.display()))?;
-        if let Err(e) =
-            fnguard_code::taint::install_user_catalog(&path.display().to_string(), &text)
-        {
-            eprintln!("fnguard: {e}");
-            return Ok(Err(2));
-        }
+        let text =
+            std::fs::read_to_string(path).map_err(|e| StartError::TaintCatalogUnreadable {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+        fnguard_code::taint::install_user_catalog(&path.display().to_string(), &text)
+            .map_err(|e| StartError::TaintCatalog(e.to_string()))?;
     }
-    let mut params = cfg.params.clone();
-    for p in &args.load.params {
-        let Some((k, v)) = p.split_once('=') else {
-            eprintln!("fnguard: --param takes KEY=VALUE, got `{p}`");
-            return Ok(Err(2));
-        };
-        params.push((k.to_string(), v.to_string()));
-    }
-    let options = LoadOptions {
-        stage: args.load.stage.clone().or(cfg.stage.clone()),
-        region: args.load.region.clone().or(cfg.region.clone()),
-        params,
-        max_file_bytes: args.max_file_size.saturating_mul(1024 * 1024),
-    };
-    let Some(selection) = selection(&cfg, &args.rules.select, &args.rules.ignore) else {
-        return Ok(Err(2));
-    };
-    let today = match &args.today {
-        Some(d) => {
-            parse_date(d).with_context(|| format!("--today must be YYYY-MM-DD, got `{d}`"))?
-        }
-        None => today(),
-    };
-
-    let mut excludes = cfg.exclude.clone();
-    excludes.extend(args.load.exclude.iter().cloned());
-    let multi_root = args.load.paths.len() > 1;
+    let selection = selection(&cfg, &request.select, &request.ignore)?;
+    let today = crate::today_from(request.today.as_deref())?;
+    let multi_root = request.load.paths.len() > 1;
     let database =
-        fnguard_deps::db::Database::open(&database_dir(args.db.as_deref(), cfg.db.as_deref()));
+        fnguard_deps::db::Database::open(&database_dir(request.db.as_deref(), cfg.db.as_deref()));
     let mut projects: Vec<Project> = Vec::new();
     let mut errors: Vec<ScanError> = Vec::new();
     let mut candidates_total = 0usize;
@@ -107,14 +187,8 @@ pub fn collect(args: &ScanArgs) -> Result<std::result::Result<Collected, u8>> {
     let mut findings: Vec<Finding> = Vec::new();
     let mut roots: Vec<(PathBuf, String)> = Vec::new();
     let mut jobs: Vec<(PathBuf, PathBuf, String)> = Vec::new();
-    for path in &args.load.paths {
-        let root = if path.is_file() {
-            path.parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| PathBuf::from("."))
-        } else {
-            path.clone()
-        };
+    for path in &request.load.paths {
+        let root = root_of(path);
         let prefix = if multi_root {
             format!("{}/", root.display())
         } else {
@@ -124,26 +198,26 @@ pub fn collect(args: &ScanArgs) -> Result<std::result::Result<Collected, u8>> {
     }
     // Custom rules in Rego, loaded once; a broken policy is an input problem, not a stop.
     let mut policy_dirs = cfg.policy_dirs.clone();
-    policy_dirs.extend(args.policies.iter().cloned());
+    policy_dirs.extend(request.policies.iter().cloned());
     let mut policies = if policy_dirs.is_empty() {
         None
     } else {
         let (policies, problems) =
-            fnguard_policy::Policies::load(&policy_dirs, cfg.rego_v0 || args.rego_v0);
+            fnguard_policy::Policies::load(&policy_dirs, cfg.rego_v0 || request.rego_v0);
         for p in problems {
             errors.push(ScanError::error(p.path(), p.line(), p.message()));
         }
         Some(policies)
     };
     let mut synthesized: Vec<tempfile::TempDir> = Vec::new();
-    if args.synth {
+    if let Some(timeout) = request.synth {
         for (root, path, prefix) in jobs.clone() {
             let (more, notes) = synth_cdk_apps(
                 &root,
                 &path,
                 &prefix,
                 &mut excludes,
-                Duration::from_secs(args.synth_timeout),
+                timeout,
                 &mut synthesized,
             );
             jobs.extend(more);
@@ -160,7 +234,7 @@ pub fn collect(args: &ScanArgs) -> Result<std::result::Result<Collected, u8>> {
             path,
             &excludes,
             &options,
-            args.load.no_progress,
+            !request.load.progress,
             &prefix,
         );
         candidates_total += loaded.candidates;
@@ -184,14 +258,7 @@ pub fn collect(args: &ScanArgs) -> Result<std::result::Result<Collected, u8>> {
         }
         let mut root_findings = fnguard_rules::run(
             &root_projects,
-            &RuleConfig {
-                selection: selection.clone(),
-                today,
-                trusted_layer_accounts: cfg.trusted_layer_accounts.clone(),
-                account_concurrency: cfg.account_concurrency,
-                max_usd_per_hour: cfg.max_usd_per_hour,
-                region: options.region.clone(),
-            },
+            &rule_config(&cfg, &selection, today, options.region.clone()),
         );
         if let Some(policies) = policies.as_mut() {
             for p in &root_projects {
@@ -245,7 +312,7 @@ pub fn collect(args: &ScanArgs) -> Result<std::result::Result<Collected, u8>> {
         ));
     }
     let findings = outcome.kept;
-    Ok(Ok(Collected {
+    Ok(Collected {
         projects,
         findings,
         errors,
@@ -258,7 +325,7 @@ pub fn collect(args: &ScanArgs) -> Result<std::result::Result<Collected, u8>> {
         files_seen,
         unrecognised,
         _synthesized: synthesized,
-    }))
+    })
 }
 
 fn progress(n: usize, disabled: bool) -> indicatif::ProgressBar {
@@ -274,7 +341,7 @@ fn progress(n: usize, disabled: bool) -> indicatif::ProgressBar {
     bar
 }
 
-pub(crate) fn snippets(
+pub fn snippets(
     findings: &[Finding],
     roots: &[(PathBuf, String)],
     multi: bool,
@@ -313,37 +380,6 @@ pub(crate) fn snippets(
     out
 }
 
-pub(crate) fn parse_date(s: &str) -> Option<(i32, u32, u32)> {
-    let mut it = s.split('-');
-    let y = it.next()?.parse().ok()?;
-    let m = it.next()?.parse().ok()?;
-    let d = it.next()?.parse().ok()?;
-    ((1..=12).contains(&m) && (1..=31).contains(&d)).then_some((y, m, d))
-}
-
-/// Today's UTC date from the system clock.
-pub(crate) fn today() -> (i32, u32, u32) {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    civil_from_secs(secs)
-}
-
-/// The UTC date of a Unix time (civil-from-days, no time-zone database needed).
-pub(crate) fn civil_from_secs(secs: i64) -> (i32, u32, u32) {
-    let z = secs.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = (yoe + era * 400 + i64::from(m <= 2)) as i32;
-    (y, m, d)
-}
-
 /// What loading one scanned root gives: projects with code facts, input problems, and the
 /// inline suppressions written in the descriptors.
 pub struct RootLoad {
@@ -360,15 +396,30 @@ pub struct RootLoad {
     pub code_notices: Vec<ScanError>,
 }
 
-/// Discover and load the descriptors under `path` (in parallel), settle nested stacks and
-/// Terraform modules, and run the code analysis.
-/// The rules to run: `--select` replaces the configuration's, `--ignore` adds to it. `None`
-/// after telling the user about a pattern that matches no rule.
+/// The settings the rules run with: the selection, the date, and the configuration's.
+pub fn rule_config(
+    cfg: &config::Config,
+    selection: &Selection,
+    today: (i32, u32, u32),
+    region: Option<String>,
+) -> RuleConfig {
+    RuleConfig {
+        selection: selection.clone(),
+        today,
+        trusted_layer_accounts: cfg.trusted_layer_accounts.clone(),
+        account_concurrency: cfg.account_concurrency,
+        max_usd_per_hour: cfg.max_usd_per_hour,
+        region,
+    }
+}
+
+/// The rules to run: `select` replaces the configuration's, `ignore` adds to it; a pattern
+/// that matches no rule is an error.
 pub fn selection(
     cfg: &crate::config::Config,
     select: &[String],
     ignore: &[String],
-) -> Option<Selection> {
+) -> Result<Selection, StartError> {
     let selection = Selection {
         select: if select.is_empty() {
             cfg.select.clone()
@@ -381,13 +432,9 @@ pub fn selection(
     };
     let unknown = selection.unknown_patterns();
     if !unknown.is_empty() {
-        eprintln!(
-            "fnguard: no rule matches {}; `fnguard rules` lists them",
-            unknown.join(", ")
-        );
-        return None;
+        return Err(StartError::UnknownRules(unknown));
     }
-    Some(selection)
+    Ok(selection)
 }
 
 /// `--synth`: each CDK application under `path` without a `cdk.out` is synthesized into a
@@ -516,14 +563,8 @@ fn escape_glob(path: &str) -> String {
         .collect()
 }
 
-/// `--today` (tests pin the date) or the real date.
-pub fn today_from(arg: Option<&str>) -> anyhow::Result<(i32, u32, u32)> {
-    match arg {
-        Some(d) => parse_date(d).with_context(|| format!("--today must be YYYY-MM-DD, got `{d}`")),
-        None => Ok(today()),
-    }
-}
-
+/// Discover and load the descriptors under `path` (in parallel), settle nested stacks and
+/// Terraform modules, and run the code analysis.
 pub fn load_root(
     root: &Path,
     path: &Path,
@@ -576,15 +617,17 @@ pub fn load_root(
     }
     // Terraform modules loaded through their callers (with real inputs) replace their
     // stand-alone loads (defaults only).
+    let consumed: HashSet<String> = consumed.into_iter().collect();
     out.projects.retain(|p| {
         p.format != fnguard_model::SourceFormat::Terraform || !consumed.contains(&p.path)
     });
     // A nested template loaded through its parent knows the parameters it is given; its
     // stand-alone load (defaults only) gives way.
-    out.projects
-        .retain(|p| !nested.iter().any(|n| n.path == p.path));
+    let nested_paths: HashSet<String> = nested.iter().map(|n| n.path.clone()).collect();
+    out.projects.retain(|p| !nested_paths.contains(&p.path));
+    let mut present: HashSet<String> = out.projects.iter().map(|p| p.path.clone()).collect();
     for n in nested.drain(..) {
-        if !out.projects.iter().any(|p| p.path == n.path) {
+        if present.insert(n.path.clone()) {
             out.projects.push(n);
         }
     }
@@ -649,7 +692,7 @@ fn database_notices(database: &Database, projects: &[Project]) -> Vec<ScanError>
         ));
         return out;
     }
-    let now = now_secs();
+    let now = crate::now_secs();
     for (eco, meta) in database.status() {
         let days = now.saturating_sub(meta.imported_at) / 86_400;
         if days > STALE_AFTER_DAYS {
@@ -678,11 +721,4 @@ fn database_notices(database: &Database, projects: &[Project]) -> Vec<ScanError>
         ));
     }
     out
-}
-
-pub(crate) fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
