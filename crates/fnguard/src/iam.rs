@@ -233,13 +233,17 @@ fn row<'p>(p: &'p fnguard_model::Project, f: &Function, roles: &mut RoleAnalyses
         let reasons = low_confidence_reasons(sharing, &lp);
         (lp, reasons)
     });
-    let others = sharing.iter().filter(|x| x.id != f.id);
+    // `f` is one of the functions on its role; counting the others by scanning them for each
+    // function was quadratic on a role that every function shares.
+    let others = sharing.iter().filter(|x| !std::ptr::eq(**x, f));
+    // (`sharing` holds every function whose role is this one, `f` among them.)
+    let others_count = sharing.len().saturating_sub(1);
     json!({
         "project": p.path,
         "function": f.id,
         "role": role.id,
         "shared_with": others.clone().take(SHARED_WITH_LISTED).map(|x| x.id.clone()).collect::<Vec<_>>(),
-        "shared_with_count": others.count(),
+        "shared_with_count": others_count,
         "granted_actions": lp.granted,
         "needed_actions": lp.needed,
         "unused_actions": if lp.confidence == "high" { json!(lp.unused) } else { json!([]) },

@@ -2255,11 +2255,30 @@ impl<'c> Analyzer<'c> {
         // Functions passed as arguments (`apply(run_cmd, x)`, callbacks) are what the
         // parameters call; which ones they are is part of what the result depends on.
         let passed = self.passed_functions(fr, c, &def);
-        let identity: Vec<(usize, Pos)> = passed
+        // Object literals passed whole (`send({config: {url}, operation: body})`): the callee
+        // reads their fields one by one, as if the literal were assigned to the parameter
+        // there; without this every field of the literal was as tainted as its worst one.
+        let literals: Vec<(String, Slots, Pos)> = if c.args.len() == args.len() {
+            let pairs: Vec<(&Expr, &Param)> = c.args.iter().zip(&def.params).collect();
+            pairs
+                .into_iter()
+                .filter_map(|(a, p)| match (a, p) {
+                    (Expr::Object(..), Param::Name(name)) => {
+                        self.contents(fr, a).map(|s| (name.clone(), s, a.pos()))
+                    }
+                    _ => None,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut identity: Vec<(usize, Pos)> = passed
             .iter()
             .chain(&this_functions)
             .flat_map(|(_, fns)| fns.iter().map(|(f, d)| (*f, d.pos)))
             .collect();
+        // Which literal was passed is part of what the result depends on.
+        identity.extend(literals.iter().map(|(_, _, pos)| (fr.file, *pos)));
         let key = (
             file,
             def.name.clone(),
@@ -2299,6 +2318,9 @@ impl<'c> Analyzer<'c> {
                 .flatten()
                 .map(|t| t.step(step_file, c.pos, format!("passed to `{callee_text}`")))
         });
+        for (name, slots, _) in literals {
+            inner.slots.insert(name, slots);
+        }
         self.block(&mut inner, &def.body);
         let ret = inner
             .returns
