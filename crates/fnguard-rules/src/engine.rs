@@ -17,11 +17,17 @@ pub struct Selection {
 }
 
 fn matches(patterns: &[String], meta: &RuleMeta) -> bool {
+    matches_rule(patterns, meta.id, meta.name)
+}
+
+fn matches_rule(patterns: &[String], id: &str, name: &str) -> bool {
     patterns.iter().any(|p| {
         let p = p.trim();
         p.eq_ignore_ascii_case("ALL")
-            || meta.id.len() >= p.len() && meta.id[..p.len()].eq_ignore_ascii_case(p)
-            || meta.name == p
+            || id.len() >= p.len()
+                && id.is_char_boundary(p.len())
+                && id[..p.len()].eq_ignore_ascii_case(p)
+            || name == p
     })
 }
 
@@ -36,8 +42,22 @@ impl Selection {
         !meta.opt_in || matches(&self.enable, meta)
     }
 
+    /// Whether a custom rule (a Rego policy's `custom.id` and name) runs: custom rules are on
+    /// unless ignored or left out by a selection, like the built-in ones that are not opt-in.
+    pub fn is_custom_enabled(&self, id: &str, name: &str) -> bool {
+        if matches_rule(&self.ignore, id, name) {
+            return false;
+        }
+        self.select.is_empty() || matches_rule(&self.select, id, name)
+    }
+
     /// Patterns that name no rule: almost always a typo the user wants to hear about.
     pub fn unknown_patterns(&self) -> Vec<String> {
+        self.unknown_patterns_among(&[])
+    }
+
+    /// Patterns that name neither a built-in rule nor one of the `custom` rules (id, name).
+    pub fn unknown_patterns_among(&self, custom: &[(&str, &str)]) -> Vec<String> {
         let all = registry();
         self.select
             .iter()
@@ -45,8 +65,11 @@ impl Selection {
             .chain(&self.enable)
             .chain(self.severity.keys())
             .filter(|p| {
-                !all.iter()
-                    .any(|r| matches(std::slice::from_ref(*p), r.meta()))
+                let pattern = std::slice::from_ref(*p);
+                !all.iter().any(|r| matches(pattern, r.meta()))
+                    && !custom
+                        .iter()
+                        .any(|(id, name)| matches_rule(pattern, id, name))
             })
             .cloned()
             .collect()

@@ -173,7 +173,25 @@ pub fn collect(request: &ScanRequest) -> Result<Collected, StartError> {
         fnguard_code::taint::install_user_catalog(&path.display().to_string(), &text)
             .map_err(|e| StartError::TaintCatalog(e.to_string()))?;
     }
-    let selection = selection(&cfg, &request.select, &request.ignore)?;
+    let mut policy_problems: Vec<ScanError> = Vec::new();
+    // Custom rules in Rego, loaded once; a broken policy is an input problem, not a stop.
+    let mut policy_dirs = cfg.policy_dirs.clone();
+    policy_dirs.extend(request.policies.iter().cloned());
+    let mut policies = if policy_dirs.is_empty() {
+        None
+    } else {
+        let (policies, problems) =
+            fnguard_policy::Policies::load(&policy_dirs, cfg.rego_v0 || request.rego_v0);
+        for p in problems {
+            policy_problems.push(ScanError::error(p.path(), p.line(), p.message()));
+        }
+        Some(policies)
+    };
+    let custom: Vec<(&str, &str)> = policies
+        .iter()
+        .flat_map(|p| p.rules.iter().map(|r| (r.id, r.name)))
+        .collect();
+    let selection = selection_among(&cfg, &request.select, &request.ignore, &custom)?;
     let today = crate::today_from(request.today.as_deref())?;
     let multi_root = request.load.paths.len() > 1;
     let database =
@@ -187,6 +205,7 @@ pub fn collect(request: &ScanRequest) -> Result<Collected, StartError> {
     let mut findings: Vec<Finding> = Vec::new();
     let mut roots: Vec<(PathBuf, String)> = Vec::new();
     let mut jobs: Vec<(PathBuf, PathBuf, String)> = Vec::new();
+    errors.extend(policy_problems);
     for path in &request.load.paths {
         let root = root_of(path);
         let prefix = if multi_root {
@@ -196,19 +215,6 @@ pub fn collect(request: &ScanRequest) -> Result<Collected, StartError> {
         };
         jobs.push((root, path.clone(), prefix));
     }
-    // Custom rules in Rego, loaded once; a broken policy is an input problem, not a stop.
-    let mut policy_dirs = cfg.policy_dirs.clone();
-    policy_dirs.extend(request.policies.iter().cloned());
-    let mut policies = if policy_dirs.is_empty() {
-        None
-    } else {
-        let (policies, problems) =
-            fnguard_policy::Policies::load(&policy_dirs, cfg.rego_v0 || request.rego_v0);
-        for p in problems {
-            errors.push(ScanError::error(p.path(), p.line(), p.message()));
-        }
-        Some(policies)
-    };
     let mut synthesized: Vec<tempfile::TempDir> = Vec::new();
     if let Some(timeout) = request.synth {
         for (root, path, prefix) in jobs.clone() {
@@ -264,7 +270,17 @@ pub fn collect(request: &ScanRequest) -> Result<Collected, StartError> {
             for p in &root_projects {
                 let document = fnguard_policy::document(p, &cfg.sensitive_words);
                 let (found, problems) = policies.evaluate(p, &document);
-                root_findings.extend(found);
+                root_findings.extend(
+                    found
+                        .into_iter()
+                        .filter(|f| selection.is_custom_enabled(f.rule, f.name))
+                        .map(|mut f| {
+                            if let Some(s) = selection.severity.get(f.rule) {
+                                f.severity = *s;
+                            }
+                            f
+                        }),
+                );
                 for e in problems {
                     errors.push(ScanError::error(e.path(), e.line(), e.message()));
                 }
@@ -420,6 +436,16 @@ pub fn selection(
     select: &[String],
     ignore: &[String],
 ) -> Result<Selection, StartError> {
+    selection_among(cfg, select, ignore, &[])
+}
+
+/// [`selection`] where the custom rules (id, name) of the scan's policies are rules too.
+pub fn selection_among(
+    cfg: &crate::config::Config,
+    select: &[String],
+    ignore: &[String],
+    custom: &[(&str, &str)],
+) -> Result<Selection, StartError> {
     let selection = Selection {
         select: if select.is_empty() {
             cfg.select.clone()
@@ -430,7 +456,7 @@ pub fn selection(
         enable: cfg.enable.clone(),
         severity: cfg.severity.clone(),
     };
-    let unknown = selection.unknown_patterns();
+    let unknown = selection.unknown_patterns_among(custom);
     if !unknown.is_empty() {
         return Err(StartError::UnknownRules(unknown));
     }

@@ -113,3 +113,88 @@ fn requests_that_cannot_start_say_why() {
     assert!(matches!(e, StartError::Config(_)));
     assert!(e.to_string().contains("rules.select"), "{e}");
 }
+
+const POLICY: &str = r#"# METADATA
+# title: function-without-memory
+# description: Every function states its memory size.
+# custom:
+#   id: ORG100
+#   severity: low
+#   practice: 8
+#   fix: Set MemorySize.
+package fnguard.memory
+
+deny contains finding if {
+	some f in input.functions
+	f.memory == null
+	finding := {"id": f.id, "message": sprintf("`%s` states no memory size", [f.id])}
+}
+"#;
+
+#[test]
+fn custom_rules_are_selected_ignored_and_rated_like_built_in_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "serverless.yml", SERVICE);
+    let policies = dir.path().join("policies");
+    std::fs::create_dir(&policies).unwrap();
+    write(&policies, "memory.rego", POLICY);
+    let with_policy = |select: &[&str], ignore: &[&str]| {
+        let mut r = request(dir.path());
+        r.policies = vec![policies.clone()];
+        r.select = select.iter().map(|s| s.to_string()).collect();
+        r.ignore = ignore.iter().map(|s| s.to_string()).collect();
+        r
+    };
+    let rules = |c: &fnguard_scan::Collected| -> Vec<&str> {
+        let mut r: Vec<&str> = c.findings.iter().map(|f| f.rule).collect();
+        r.dedup();
+        r
+    };
+
+    // Selected by id (it used to be refused as naming no rule): only it runs.
+    let c = collect(&with_policy(&["ORG100"], &[])).unwrap();
+    assert_eq!(rules(&c), ["ORG100"], "{:#?}", c.errors);
+    assert_eq!(c.findings.len(), 2);
+    // By its name too, and next to built-in rules.
+    let c = collect(&with_policy(&["function-without-memory", "FG201"], &[])).unwrap();
+    let mut found = rules(&c);
+    found.sort();
+    found.dedup();
+    assert_eq!(found, ["FG201", "ORG100"]);
+    // A selection that leaves it out, or an ignore, silences it.
+    let c = collect(&with_policy(&["FG201"], &[])).unwrap();
+    assert!(c.findings.iter().all(|f| f.rule == "FG201"));
+    let c = collect(&with_policy(&[], &["ORG100"])).unwrap();
+    assert!(c.findings.iter().all(|f| f.rule != "ORG100"));
+    // Without a selection it runs with the others.
+    let c = collect(&with_policy(&[], &[])).unwrap();
+    assert!(c.findings.iter().any(|f| f.rule == "ORG100"));
+    assert!(c.findings.iter().any(|f| f.rule == "FG201"));
+    // An unknown pattern is still refused.
+    assert!(matches!(
+        collect(&with_policy(&["ORG999"], &[])),
+        Err(StartError::UnknownRules(u)) if u == ["ORG999"]
+    ));
+}
+
+#[test]
+fn a_configured_severity_applies_to_a_custom_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "serverless.yml", SERVICE);
+    let policies = dir.path().join("policies");
+    std::fs::create_dir(&policies).unwrap();
+    write(&policies, "memory.rego", POLICY);
+    write(
+        dir.path(),
+        "fnguard.toml",
+        "[rules.severity]\nORG100 = \"high\"\n",
+    );
+    let mut r = request(dir.path());
+    r.policies = vec![policies];
+    let c = collect(&r).unwrap();
+    let custom: Vec<_> = c.findings.iter().filter(|f| f.rule == "ORG100").collect();
+    assert!(!custom.is_empty());
+    assert!(custom
+        .iter()
+        .all(|f| f.severity == fnguard_model::Severity::High));
+}
