@@ -213,18 +213,17 @@ fn rel(root: &Path, p: &Path) -> String {
 }
 
 fn cached(root: &Path) -> std::sync::Arc<RepoModules> {
-    static CACHE: OnceLock<Mutex<HashMap<PathBuf, std::sync::Arc<RepoModules>>>> = OnceLock::new();
+    type Slot = std::sync::Arc<OnceLock<std::sync::Arc<RepoModules>>>;
+    static CACHE: OnceLock<Mutex<HashMap<PathBuf, Slot>>> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Ok(map) = cache.lock() {
-        if let Some(m) = map.get(root) {
-            return m.clone();
-        }
-    }
-    let built = std::sync::Arc::new(index(root));
-    if let Ok(mut map) = cache.lock() {
-        map.insert(root.to_path_buf(), built.clone());
-    }
-    built
+    // One walk per root: the first function analysed on each thread asks at once, and each
+    // used to walk the whole tree.
+    let slot: Slot = match cache.lock() {
+        Ok(mut map) => map.entry(root.to_path_buf()).or_default().clone(),
+        Err(_) => Slot::default(),
+    };
+    slot.get_or_init(|| std::sync::Arc::new(index(root)))
+        .clone()
 }
 
 /// The package part of a JavaScript specifier: `@scope/name/sub` → `@scope/name`.
