@@ -1,7 +1,9 @@
 use crate::ScanReport;
 use fnguard_model::{Finding, Level, Location, Severity};
 use fnguard_rules::registry;
+use serde::Serialize;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -22,14 +24,92 @@ fn security_severity(s: Severity) -> &'static str {
     }
 }
 
-fn physical(l: &Location) -> Value {
-    let mut p = json!({
-        "artifactLocation": { "uri": uri(&l.file), "uriBaseId": "%SRCROOT%" }
-    });
-    if l.line > 0 {
-        p["region"] = json!({ "startLine": l.line, "startColumn": l.column.max(1) });
+/// Results are serialised from these borrowed structs rather than built as `serde_json::Value`
+/// trees: a report of 100,000 findings held 1.5 GB as values.
+#[derive(Serialize)]
+struct PhysicalLocation {
+    #[serde(rename = "artifactLocation")]
+    artifact: Artifact,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize)]
+struct Artifact {
+    uri: String,
+    #[serde(rename = "uriBaseId")]
+    base: &'static str,
+}
+
+#[derive(Serialize)]
+struct Region {
+    #[serde(rename = "startLine")]
+    line: u32,
+    #[serde(rename = "startColumn")]
+    column: u32,
+}
+
+#[derive(Serialize)]
+struct At {
+    #[serde(rename = "physicalLocation")]
+    physical: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+struct Related {
+    id: usize,
+    #[serde(rename = "physicalLocation")]
+    physical: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Fingerprints<'a> {
+    #[serde(rename = "fnguard/v1")]
+    fnguard: &'a str,
+}
+
+#[derive(Serialize)]
+struct Properties<'a> {
+    severity: &'static str,
+    practice: u8,
+    function: &'a Option<String>,
+    functions: &'a [String],
+    resource: &'a Option<String>,
+    evidence: &'a Value,
+}
+
+#[derive(Serialize)]
+struct SarifResult<'a> {
+    #[serde(rename = "ruleId")]
+    rule_id: &'a str,
+    #[serde(rename = "ruleIndex")]
+    rule_index: usize,
+    level: &'static str,
+    message: Text,
+    locations: [At; 1],
+    #[serde(rename = "partialFingerprints")]
+    fingerprints: Fingerprints<'a>,
+    properties: Properties<'a>,
+    #[serde(rename = "relatedLocations", skip_serializing_if = "Vec::is_empty")]
+    related: Vec<Related>,
+}
+
+fn physical(l: &Location) -> PhysicalLocation {
+    PhysicalLocation {
+        artifact: Artifact {
+            uri: uri(&l.file),
+            base: "%SRCROOT%",
+        },
+        region: (l.line > 0).then(|| Region {
+            line: l.line,
+            column: l.column.max(1),
+        }),
     }
-    p
 }
 
 fn uri(path: &str) -> String {
@@ -48,100 +128,169 @@ fn uri(path: &str) -> String {
         .join("/")
 }
 
-fn result(f: &Finding, rule_index: usize) -> Value {
-    let mut r = json!({
-        "ruleId": f.rule,
-        "ruleIndex": rule_index,
-        "level": level(f.severity),
-        "message": { "text": format!("{} Fix: {}", f.message, f.remediation) },
-        "locations": [{ "physicalLocation": physical(&f.location) }],
-        "partialFingerprints": { "fnguard/v1": f.fingerprint },
-        "properties": {
-            "severity": f.severity.as_str(),
-            "practice": f.practice.0,
-            "function": f.function,
-            "functions": f.functions,
-            "resource": f.resource,
-            "evidence": f.evidence,
-        }
-    });
-    if !f.related.is_empty() {
-        r["relatedLocations"] = Value::Array(
-            f.related
-                .iter()
-                .enumerate()
-                .map(|(i, l)| json!({ "id": i, "physicalLocation": physical(l) }))
-                .collect(),
-        );
+fn result(f: &Finding, rule_index: usize) -> SarifResult<'_> {
+    SarifResult {
+        rule_id: f.rule,
+        rule_index,
+        level: level(f.severity),
+        message: Text {
+            text: format!("{} Fix: {}", f.message, f.remediation),
+        },
+        locations: [At {
+            physical: physical(&f.location),
+        }],
+        fingerprints: Fingerprints {
+            fnguard: &f.fingerprint,
+        },
+        properties: Properties {
+            severity: f.severity.as_str(),
+            practice: f.practice.0,
+            function: &f.function,
+            functions: &f.functions,
+            resource: &f.resource,
+            evidence: &f.evidence,
+        },
+        related: f
+            .related
+            .iter()
+            .enumerate()
+            .map(|(id, l)| Related {
+                id,
+                physical: physical(l),
+            })
+            .collect(),
     }
-    r
+}
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct Run<'a> {
+    tool: Value,
+    #[serde(rename = "originalUriBaseIds")]
+    bases: Value,
+    invocations: Value,
+    results: Vec<SarifResult<'a>>,
+}
+
+/// What a rule descriptor says: a built-in rule's metadata, or what a custom rule's findings
+/// carry.
+struct RuleInfo<'a> {
+    id: &'a str,
+    name: &'a str,
+    summary: String,
+    help: &'a str,
+    severity: Severity,
+    practice: u8,
+    enabled: bool,
+    help_uri: Option<String>,
+}
+
+fn descriptor(r: RuleInfo<'_>) -> Value {
+    let mut d = json!({
+        "id": r.id,
+        "name": r.name,
+        "shortDescription": { "text": r.summary },
+        "fullDescription": { "text": r.summary },
+        "help": { "text": r.help, "markdown": r.help },
+    });
+    if let Some(u) = r.help_uri {
+        d["helpUri"] = json!(u);
+    }
+    d["defaultConfiguration"] = json!({ "level": level(r.severity), "enabled": r.enabled });
+    d["properties"] = json!({
+        "tags": ["security", format!("practice-{}", r.practice)],
+        "security-severity": security_severity(r.severity),
+        "precision": "high",
+    });
+    d
 }
 
 pub fn render_sarif(report: &ScanReport<'_>) -> String {
     let rules = registry();
-    let descriptors: Vec<Value> = rules
+    let mut descriptors: Vec<Value> = rules
         .iter()
         .map(|r| {
             let m = r.meta();
-            json!({
-                "id": m.id,
-                "name": m.name,
-                "shortDescription": { "text": m.summary() },
-                "fullDescription": { "text": m.summary() },
-                "help": { "text": m.doc, "markdown": m.doc },
-                "helpUri": format!("https://github.com/fnguard/fnguard/blob/main/docs/rules/{}.md", m.id),
-                "defaultConfiguration": { "level": level(m.severity), "enabled": !m.opt_in },
-                "properties": {
-                    "tags": ["security", format!("practice-{}", m.practice.0)],
-                    "security-severity": security_severity(m.severity),
-                    "precision": "high",
-                }
+            descriptor(RuleInfo {
+                id: m.id,
+                name: m.name,
+                summary: m.summary(),
+                help: m.doc,
+                severity: m.severity,
+                practice: m.practice.0,
+                enabled: !m.opt_in,
+                help_uri: Some(format!(
+                    "https://github.com/fnguard/fnguard/blob/main/docs/rules/{}.md",
+                    m.id
+                )),
             })
         })
         .collect();
-    let results: Vec<Value> = report
+    let mut index: HashMap<&str, usize> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.meta().id, i))
+        .collect();
+    // Custom (Rego) rules are described from their findings: `ruleIndex` must name their own
+    // descriptor (it named the first built-in rule).
+    for f in report.findings {
+        if !index.contains_key(f.rule) {
+            index.insert(f.rule, descriptors.len());
+            descriptors.push(descriptor(RuleInfo {
+                id: f.rule,
+                name: f.name,
+                summary: f.name.to_string(),
+                help: &f.remediation,
+                severity: f.severity,
+                practice: f.practice.0,
+                enabled: true,
+                help_uri: None,
+            }));
+        }
+    }
+    let results: Vec<SarifResult<'_>> = report
         .findings
         .iter()
-        .map(|f| {
-            let idx = rules
-                .iter()
-                .position(|r| r.meta().id == f.rule)
-                .unwrap_or(0);
-            result(f, idx)
-        })
+        .map(|f| result(f, index.get(f.rule).copied().unwrap_or(0)))
         .collect();
     let notifications: Vec<Value> = report
         .errors
         .iter()
         .map(|e| {
-            let mut n = json!({
+            let l = Location::new(e.file.clone(), e.line.unwrap_or(0), 1);
+            json!({
                 "level": if e.level == Level::Error { "error" } else { "warning" },
                 "message": { "text": e.message },
-            });
-            let l = Location::new(e.file.clone(), e.line.unwrap_or(0), 1);
-            n["locations"] = json!([{ "physicalLocation": physical(&l) }]);
-            n
+                "locations": [{ "physicalLocation": physical(&l) }],
+            })
         })
         .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
+    let doc = Doc {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [Run {
+            tool: json!({ "driver": {
                 "name": "fnguard",
                 "version": report.tool_version,
                 "semanticVersion": report.tool_version,
                 "informationUri": "https://github.com/fnguard/fnguard",
                 "rules": descriptors,
-            }},
-            "originalUriBaseIds": { "%SRCROOT%": { "description": { "text": "The scanned root." } } },
-            "invocations": [{
+            }}),
+            bases: json!({ "%SRCROOT%": { "description": { "text": "The scanned root." } } }),
+            invocations: json!([{
                 "executionSuccessful": !report.errors.iter().any(|e| e.level == Level::Error),
                 "toolExecutionNotifications": notifications,
-            }],
-            "results": results,
-        }]
-    });
+            }]),
+            results,
+        }],
+    };
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s

@@ -250,3 +250,41 @@ fn broken_policies_are_named_and_the_scan_goes_on() {
         "built-in rules still ran"
     );
 }
+
+#[test]
+fn sarif_results_of_custom_rules_name_their_own_descriptor() {
+    // `ruleIndex` of a custom rule's result pointed at the first built-in rule (FG101), so code
+    // scanning showed FG101's help for it.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("serverless.yml"),
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  f:\n    handler: h.main\n",
+    )
+    .unwrap();
+    let policies = dir.path().join("policies");
+    std::fs::create_dir(&policies).unwrap();
+    std::fs::write(
+        policies.join("memory.rego"),
+        "# METADATA\n# title: function-without-memory\n# custom:\n#   id: ORG100\n#   severity: low\n#   practice: 8\n#   fix: Set MemorySize.\npackage fnguard.memory\n\ndeny contains finding if {\n\tsome f in input.functions\n\tf.memory == null\n\tfinding := {\"id\": f.id, \"message\": \"no memory size\"}\n}\n",
+    )
+    .unwrap();
+    let out = fnguard()
+        .args(["scan", "--policy"])
+        .arg(&policies)
+        .args(["--format", "sarif", "--fail-on", "none"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = &v["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let results = run["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| r["ruleId"] == "ORG100"));
+    for r in results {
+        let i = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[i]["id"], r["ruleId"], "{r}");
+    }
+    let custom = rules.iter().find(|d| d["id"] == "ORG100").unwrap();
+    assert_eq!(custom["name"], "function-without-memory");
+    assert_eq!(custom["help"]["text"], "Set MemorySize.");
+}
