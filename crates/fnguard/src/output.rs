@@ -137,14 +137,29 @@ pub(crate) fn page(
             edges.push(v);
         }
     }
-    let findings: Vec<serde_json::Value> = findings
+    // Findings are most of a large page: serialised from borrowed structs, not value trees.
+    #[derive(serde::Serialize)]
+    struct PageFinding<'a> {
+        #[serde(flatten)]
+        finding: &'a fnguard_model::Finding,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        excerpt: Option<String>,
+    }
+    #[derive(serde::Serialize)]
+    struct PageData<'a> {
+        tool_version: &'static str,
+        functions: usize,
+        findings: Vec<PageFinding<'a>>,
+        graph: serde_json::Value,
+        wallet: Vec<serde_json::Value>,
+    }
+    let findings: Vec<PageFinding<'_>> = findings
         .iter()
-        .map(|f| {
-            let mut v = serde_json::to_value(f).unwrap_or_default();
-            if let Some(s) = snippets.get(&(f.location.file.to_string(), f.location.line)) {
-                v["excerpt"] = json!(format!("{:>5} | {s}", f.location.line));
-            }
-            v
+        .map(|f| PageFinding {
+            finding: f,
+            excerpt: snippets
+                .get(&(f.location.file.to_string(), f.location.line))
+                .map(|s| format!("{:>5} | {s}", f.location.line)),
         })
         .collect();
     let mut wallet = Vec::new();
@@ -158,12 +173,12 @@ pub(crate) fn page(
             wallet.push(serde_json::to_value(e).unwrap_or_default());
         }
     }
-    let data = json!({
-        "tool_version": env!("CARGO_PKG_VERSION"),
-        "functions": projects.iter().map(|p| p.functions.len()).sum::<usize>(),
-        "findings": findings,
-        "graph": { "nodes": nodes, "edges": edges },
-        "wallet": wallet,
-    });
+    let data = PageData {
+        tool_version: env!("CARGO_PKG_VERSION"),
+        functions: projects.iter().map(|p| p.functions.len()).sum::<usize>(),
+        findings,
+        graph: json!({ "nodes": nodes, "edges": edges }),
+        wallet,
+    };
     fnguard_report::render_html(&data)
 }
