@@ -16,6 +16,8 @@ import subprocess
 import tempfile
 import time
 
+import scaling
+
 
 def realistic(target_bytes):
     out = ["AWSTemplateFormatVersion: '2010-09-09'", "Resources:"]
@@ -55,18 +57,8 @@ def realistic(target_bytes):
 
 
 def functions(target_bytes):
-    out = ["AWSTemplateFormatVersion: '2010-09-09'", "Resources:"]
-    n = target_bytes // 202
-    for i in range(n):
-        out += [f"  Fn{i}:", "    Type: AWS::Lambda::Function", "    Properties:",
-                "      Runtime: nodejs16.x", "      Handler: a.b", f"      Role: !GetAtt Role{i % 50}.Arn",
-                "      Environment:", "        Variables:", f"          QUEUE: !Ref Queue{i % 100}"]
-    for i in range(50):
-        out += [f"  Role{i}:", "    Type: AWS::IAM::Role", "    Properties:",
-                "      AssumeRolePolicyDocument: {Statement: []}"]
-    for i in range(100):
-        out += [f"  Queue{i}:", "    Type: AWS::SQS::Queue"]
-    return "\n".join(out) + "\n"
+    # The same shape as bench/scaling.py's template; about 202 bytes per function.
+    return scaling.cfn(target_bytes // 202)
 
 
 def main():

@@ -403,19 +403,17 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
 fn external(g: &mut Graph, id: &str, label: &str) -> String {
     let id = format!("ext:{id}");
     // Repeats are removed when `build` sorts the nodes.
-    {
-        g.nodes.push(Node {
-            id: id.clone(),
-            kind: NodeKind::External,
-            label: label.to_string(),
-            detail: String::new(),
-            public: false,
-            sensitivity: None,
-            sensitivity_reason: String::new(),
-            handler: None,
-            location: None,
-        });
-    }
+    g.nodes.push(Node {
+        id: id.clone(),
+        kind: NodeKind::External,
+        label: label.to_string(),
+        detail: String::new(),
+        public: false,
+        sensitivity: None,
+        sensitivity_reason: String::new(),
+        handler: None,
+        location: None,
+    });
     id
 }
 

@@ -32,12 +32,6 @@ impl AsRef<std::path::Path> for FileName {
     }
 }
 
-impl std::borrow::Borrow<str> for FileName {
-    fn borrow(&self) -> &str {
-        &self.0
-    }
-}
-
 impl From<Arc<str>> for FileName {
     fn from(name: Arc<str>) -> Self {
         Self(name)
@@ -68,18 +62,6 @@ impl From<&str> for FileName {
     }
 }
 
-impl From<&FileName> for FileName {
-    fn from(name: &FileName) -> Self {
-        name.clone()
-    }
-}
-
-impl From<FileName> for String {
-    fn from(name: FileName) -> Self {
-        name.0.to_string()
-    }
-}
-
 impl PartialEq<str> for FileName {
     fn eq(&self, other: &str) -> bool {
         &*self.0 == other
@@ -101,18 +83,6 @@ impl PartialEq<String> for FileName {
 impl PartialEq<FileName> for String {
     fn eq(&self, other: &FileName) -> bool {
         **self == *other.0
-    }
-}
-
-impl PartialEq<FileName> for &str {
-    fn eq(&self, other: &FileName) -> bool {
-        **self == *other.0
-    }
-}
-
-impl PartialEq<FileName> for str {
-    fn eq(&self, other: &FileName) -> bool {
-        *self == *other.0
     }
 }
 
