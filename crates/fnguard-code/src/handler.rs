@@ -488,19 +488,19 @@ pub fn analyze_entries_stored(
     let mut handlers: Vec<(String, String)> = Vec::new();
     let mut web_app = false;
     while let Some(path) = queue.pop() {
-        let Ok(canonical) = path.canonicalize() else {
-            continue;
-        };
+        // Lexically, not `canonicalize` (a `readlink` per path component of every file): a
+        // file reached through two symlinks is read twice, within the same file limit.
+        let key = clean(&path);
         let limit = if lang == Language::Java {
             MAX_JAVA_FILES
         } else {
             MAX_FILES
         };
-        if seen.contains(&canonical) || seen.len() >= limit {
+        if seen.contains(&key) || seen.len() >= limit {
             continue;
         }
-        seen.push(canonical.clone());
-        let Some(text) = read(&canonical) else {
+        seen.push(key);
+        let Some(text) = read(&path) else {
             continue;
         };
         let r = rel(root, &path);
@@ -839,7 +839,15 @@ fn resolve_import(
 }
 
 fn rel(root: &Path, p: &Path) -> String {
-    // `src/./db.js`, `src/lib/../db.js` as the user writes them: `src/db.js`.
+    let p = clean(p);
+    p.strip_prefix(root)
+        .unwrap_or(&p)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// `src/./db.js`, `src/lib/../db.js` as the user writes them: `src/db.js`.
+fn clean(p: &Path) -> PathBuf {
     let mut clean = PathBuf::new();
     for c in p.components() {
         match c {
@@ -850,11 +858,7 @@ fn rel(root: &Path, p: &Path) -> String {
             other => clean.push(other.as_os_str()),
         }
     }
-    let p = clean.as_path();
-    p.strip_prefix(root)
-        .unwrap_or(p)
-        .to_string_lossy()
-        .replace('\\', "/")
+    clean
 }
 
 /// Visit every node in document order without recursion (so deep input cannot overflow the

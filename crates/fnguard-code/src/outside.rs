@@ -135,16 +135,11 @@ const SKIPPED: &[&str] = &[
 fn index(root: &Path) -> RepoModules {
     let mut m = RepoModules::default();
     let mut seen = 0usize;
-    let mut visited: HashSet<PathBuf> = HashSet::new();
+    // Entries' file types do not follow symlinks, so the walk never enters a symlinked
+    // directory and cannot loop (canonicalizing every directory instead cost a `readlink` per
+    // path component: three quarters of a scan's system calls).
     let mut stack = vec![(root.to_path_buf(), 0usize)];
     while let Some((dir, depth)) = stack.pop() {
-        // Symlink loops end here.
-        let Ok(canonical) = dir.canonicalize() else {
-            continue;
-        };
-        if !visited.insert(canonical) {
-            continue;
-        }
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
@@ -356,5 +351,19 @@ mod tests {
             ],
         );
         assert_eq!(js.len(), 2, "{js:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinked_directories_are_not_entered_so_loops_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("a/shared")).unwrap();
+        std::fs::write(root.join("a/shared/__init__.py"), "").unwrap();
+        std::os::unix::fs::symlink(root, root.join("a/loop")).unwrap();
+        std::os::unix::fs::symlink(root.join("a"), root.join("a/shared/up")).unwrap();
+        let m = index(root);
+        assert_eq!(m.python.get("shared").map(String::as_str), Some("a/shared"));
+        assert_eq!(m.python.len(), 1, "{:?}", m.python);
     }
 }
