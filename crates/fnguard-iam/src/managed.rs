@@ -33,18 +33,45 @@ pub struct ManagedStatement {
     pub condition_keys: Vec<String>,
 }
 
-/// The catalogue and where it comes from.
+/// The catalogue and where it comes from. Policies are parsed when first asked for: a scan
+/// names a few dozen of the 1,500, and parsing them all took 4 % of a scan's CPU time.
 #[derive(Debug, Default)]
 pub struct ManagedCatalog {
-    pub policies: HashMap<String, ManagedPolicy>,
+    text: String,
+    /// Each policy's byte range in `text`, parsed at first use.
+    policies: HashMap<String, (std::ops::Range<usize>, OnceLock<Option<ManagedPolicy>>)>,
     /// The dataset's version and the newest policy update it contains.
     pub package_version: String,
     pub latest_update: String,
 }
 
+impl ManagedCatalog {
+    pub fn get(&self, name: &str) -> Option<&ManagedPolicy> {
+        let (range, parsed) = self.policies.get(name)?;
+        parsed
+            .get_or_init(|| {
+                let v = serde_json::from_str(self.text.get(range.clone())?).ok()?;
+                Some(policy(name, &v))
+            })
+            .as_ref()
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.policies.keys().map(String::as_str)
+    }
+
+    pub fn len(&self) -> usize {
+        self.policies.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.policies.is_empty()
+    }
+}
+
 static CATALOG: OnceLock<ManagedCatalog> = OnceLock::new();
 
-/// Every AWS managed policy, read from the embedded data at first use.
+/// Every AWS managed policy, indexed from the embedded data at first use.
 pub fn managed_catalog() -> &'static ManagedCatalog {
     CATALOG.get_or_init(|| {
         let mut text = String::new();
@@ -54,12 +81,37 @@ pub fn managed_catalog() -> &'static ManagedCatalog {
         {
             return ManagedCatalog::default();
         }
-        parse(&text).unwrap_or_default()
+        index(text).unwrap_or_default()
     })
 }
 
-fn parse(text: &str) -> Option<ManagedCatalog> {
-    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+fn index(text: String) -> Option<ManagedCatalog> {
+    use serde_json::value::RawValue;
+    let top: HashMap<String, &RawValue> = serde_json::from_str(&text).ok()?;
+    let field = |k: &str| -> String {
+        top.get(k)
+            .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
+            .unwrap_or_default()
+    };
+    let listed: HashMap<String, &RawValue> =
+        serde_json::from_str(top.get("policies")?.get()).ok()?;
+    let base = text.as_ptr() as usize;
+    let policies = listed
+        .into_iter()
+        .map(|(name, raw)| {
+            let start = raw.get().as_ptr() as usize - base;
+            (name, (start..start + raw.get().len(), OnceLock::new()))
+        })
+        .collect();
+    Some(ManagedCatalog {
+        package_version: field("package_version"),
+        latest_update: field("latest_update"),
+        policies,
+        text,
+    })
+}
+
+fn policy(name: &str, p: &serde_json::Value) -> ManagedPolicy {
     let strings = |x: &serde_json::Value| -> Vec<String> {
         match x {
             serde_json::Value::String(s) => vec![s.clone()],
@@ -70,61 +122,50 @@ fn parse(text: &str) -> Option<ManagedCatalog> {
             _ => Vec::new(),
         }
     };
-    let mut policies = HashMap::new();
-    for (name, p) in v["policies"].as_object()? {
-        let statements = p["statements"]
-            .as_array()
-            .map(|sts| {
-                sts.iter()
-                    .map(|st| {
-                        let not_action = st.get("NotAction").is_some();
-                        ManagedStatement {
-                            allow: st["Effect"].as_str() != Some("Deny"),
-                            actions: strings(if not_action {
-                                &st["NotAction"]
-                            } else {
-                                &st["Action"]
-                            }),
-                            not_action,
-                            resources: strings(&st["Resource"]),
-                            not_resources: strings(&st["NotResource"]),
-                            condition_keys: st["Condition"]
-                                .as_object()
-                                .map(|ops| {
-                                    ops.values()
-                                        .filter_map(|k| k.as_object())
-                                        .flat_map(|k| k.keys().cloned())
-                                        .collect()
-                                })
-                                .unwrap_or_default(),
-                        }
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        policies.insert(
-            name.clone(),
-            ManagedPolicy {
-                name: name.clone(),
-                path: p["path"].as_str().unwrap_or("/").to_string(),
-                version: p["version"].as_str().unwrap_or("").to_string(),
-                updated: p["updated"].as_str().unwrap_or("").to_string(),
-                statements,
-            },
-        );
+    let statements = p["statements"]
+        .as_array()
+        .map(|sts| {
+            sts.iter()
+                .map(|st| {
+                    let not_action = st.get("NotAction").is_some();
+                    ManagedStatement {
+                        allow: st["Effect"].as_str() != Some("Deny"),
+                        actions: strings(if not_action {
+                            &st["NotAction"]
+                        } else {
+                            &st["Action"]
+                        }),
+                        not_action,
+                        resources: strings(&st["Resource"]),
+                        not_resources: strings(&st["NotResource"]),
+                        condition_keys: st["Condition"]
+                            .as_object()
+                            .map(|ops| {
+                                ops.values()
+                                    .filter_map(|k| k.as_object())
+                                    .flat_map(|k| k.keys().cloned())
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    ManagedPolicy {
+        name: name.to_string(),
+        path: p["path"].as_str().unwrap_or("/").to_string(),
+        version: p["version"].as_str().unwrap_or("").to_string(),
+        updated: p["updated"].as_str().unwrap_or("").to_string(),
+        statements,
     }
-    Some(ManagedCatalog {
-        policies,
-        package_version: v["package_version"].as_str().unwrap_or("").to_string(),
-        latest_update: v["latest_update"].as_str().unwrap_or("").to_string(),
-    })
 }
 
 /// The managed policy an ARN (`arn:aws:iam::aws:policy/...`, also with a path such as
 /// `service-role/`) or bare name stands for.
 pub fn managed_policy(arn_or_name: &str) -> Option<&'static ManagedPolicy> {
     let name = managed_name(arn_or_name)?;
-    managed_catalog().policies.get(name)
+    managed_catalog().get(name)
 }
 
 /// The name of an AWS managed policy ARN, or `None` for a customer managed one.
@@ -149,7 +190,13 @@ mod tests {
     #[test]
     fn every_policy_is_there_with_its_real_content() {
         let c = managed_catalog();
-        assert!(c.policies.len() > 1_500, "{}", c.policies.len());
+        assert!(c.len() > 1_500, "{}", c.len());
+        let unreadable: Vec<&str> = c.names().filter(|n| c.get(n).is_none()).collect();
+        assert!(unreadable.is_empty(), "{unreadable:?}");
+        assert_eq!(
+            c.get("AWSLambdaBasicExecutionRole").unwrap().name,
+            "AWSLambdaBasicExecutionRole"
+        );
         assert!(!c.latest_update.is_empty());
         let ddb = managed_policy("arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess").unwrap();
         let actions: Vec<&str> = ddb
