@@ -188,6 +188,9 @@ pub fn discover_with_survey(
     let (mut walked_files, mut walk_errors) = walked.into_inner().unwrap_or_default();
     walked_files.sort();
     walk_errors.sort();
+    let installed = installed_packages(&walked_files);
+    let mut listed: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    let mut with_python: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     for e in walk_errors {
         diagnostics.push(Diagnostic::warning(
             &relative(root, root),
@@ -203,7 +206,7 @@ pub fn discover_with_survey(
             .unwrap_or_default();
         if file_name.ends_with(".tf") || file_name.ends_with(".tf.json") {
             if let Some(dir) = path.parent() {
-                if tf_dirs.last().is_none_or(|d| d != dir) && !tf_dirs.iter().any(|d| d == dir) {
+                if listed.insert(dir.to_path_buf()) {
                     tf_dirs.push(dir.to_path_buf());
                 }
             }
@@ -215,14 +218,18 @@ pub fn discover_with_survey(
             }
         }
         survey.files += 1;
+        // Packages pip installed beside the code (a layer's `python/`, `pip install -t`) are
+        // third-party: none of their files deploys the application. Vendored botocore alone is
+        // 60 MB of JSON in serverless-patterns, and sniffing it was a tenth of a scan.
+        if !installed.is_empty() && path.ancestors().skip(1).any(|a| installed.contains(a)) {
+            continue;
+        }
         // Zappa settings and Chalice configuration hold credentials, so projects often
         // git-ignore them; yet they are what deploys. Both sit next to Python code, so only
         // directories with Python in them are looked at again.
         if file_name.ends_with(".py") || file_name == "requirements.txt" {
             if let Some(dir) = path.parent() {
-                if python_dirs.last().is_none_or(|d| d != dir)
-                    && !python_dirs.iter().any(|d| d == dir)
-                {
+                if with_python.insert(dir.to_path_buf()) {
                     python_dirs.push(dir.to_path_buf());
                 }
             }
@@ -299,6 +306,39 @@ pub fn discover_with_survey(
     candidates.sort();
     candidates.dedup();
     (candidates, diagnostics, survey)
+}
+
+/// The directories of packages installed with pip (`DIR/botocore` beside
+/// `DIR/botocore-1.34.0.dist-info`, and the modules its `top_level.txt` names), from the walked
+/// files. A wheel's `.dist-info` only exists where pip installed it; `.egg-info` is left alone,
+/// as `setup.py develop` writes it beside the user's own package.
+fn installed_packages(files: &[PathBuf]) -> std::collections::HashSet<PathBuf> {
+    let mut installed = std::collections::HashSet::new();
+    for file in files {
+        let Some(info) = file.parent() else { continue };
+        let Some(dist) = info
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".dist-info"))
+        else {
+            continue;
+        };
+        let Some(site) = info.parent() else { continue };
+        let name = dist.split('-').next().unwrap_or(dist);
+        installed.insert(site.join(name));
+        installed.insert(site.join(name.to_ascii_lowercase().replace(['-', '.'], "_")));
+        if file.file_name().is_some_and(|n| n == "top_level.txt") {
+            if let Ok(text) = std::fs::read_to_string(file) {
+                for module in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                    // A module name, never a path out of the directory.
+                    if !module.contains(['/', '\\']) && module != ".." {
+                        installed.insert(site.join(module));
+                    }
+                }
+            }
+        }
+    }
+    installed
 }
 
 /// A name a user may have meant as a descriptor (for the "nothing found" message).
@@ -465,5 +505,39 @@ mod tests {
         assert_eq!(classify(&sls), Some(DescriptorKind::Serverless));
         assert_eq!(classify(&compose), None);
         assert_eq!(classify(&pkg), None);
+    }
+
+    #[test]
+    fn files_of_pip_installed_packages_are_not_descriptors() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let template =
+            "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  B:\n    Type: AWS::S3::Bucket\n";
+        let write = |rel: &str, text: &str| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, text).unwrap();
+        };
+        write(
+            "layer/python/botocore-1.34.0.dist-info/METADATA",
+            "Name: botocore\n",
+        );
+        write("layer/python/botocore/data/s3/template.yaml", template);
+        write(
+            "layer/python/PyYAML-6.0.1.dist-info/top_level.txt",
+            "_yaml\nyaml\n",
+        );
+        write("layer/python/yaml/sample.yaml", template);
+        // Beside installed packages, the user's own directories are still searched.
+        write("layer/python/stacks/template.yaml", template);
+        // `setup.py develop` writes `.egg-info` beside the user's package.
+        write("src/app.egg-info/PKG-INFO", "Name: app\n");
+        write("src/app/template.yaml", template);
+        let (found, _) = discover(root, &[]);
+        let found: Vec<String> = found.iter().map(|c| relative(root, &c.path)).collect();
+        assert_eq!(
+            found,
+            ["layer/python/stacks/template.yaml", "src/app/template.yaml"]
+        );
     }
 }
