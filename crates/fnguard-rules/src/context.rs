@@ -18,9 +18,42 @@ pub struct Context<'a> {
     pub drift: Option<&'a crate::drift::Drift<'a>>,
     /// The application graph, built once per project by the first rule that asks.
     pub graph: std::cell::OnceCell<fnguard_flow::Graph>,
+    /// The roles functions use, with their effective permissions and functions: nine rules
+    /// walk them, and each used to work out every role's permissions again.
+    pub(crate) roles: std::cell::OnceCell<Vec<RoleInUse<'a>>>,
+    /// Least-privilege analyses by role, shared by the rules that need one (expanding a
+    /// role's wildcards over the action catalogue is the costly part of a rule run).
+    pub(crate) least:
+        std::cell::RefCell<HashMap<String, std::rc::Rc<fnguard_iam::FunctionPermissions>>>,
 }
 
+/// A role, its effective permissions and the functions that use it.
+pub(crate) type RoleInUse<'a> = (
+    &'a fnguard_model::Role,
+    fnguard_iam::RolePolicies,
+    Vec<&'a fnguard_model::Function>,
+);
+
 impl<'a> Context<'a> {
+    /// The least-privilege analysis of `role` for `fns`, all the functions that use it.
+    pub(crate) fn least_privilege(
+        &self,
+        role: &fnguard_model::Role,
+        fns: &[&fnguard_model::Function],
+    ) -> std::rc::Rc<fnguard_iam::FunctionPermissions> {
+        let mut key = role.id.clone();
+        for f in fns {
+            key.push('\0');
+            key.push_str(&f.id);
+        }
+        if let Some(hit) = self.least.borrow().get(&key) {
+            return hit.clone();
+        }
+        let lp = std::rc::Rc::new(fnguard_iam::analyse(role, fns, &self.project.resources));
+        self.least.borrow_mut().insert(key, lp.clone());
+        lp
+    }
+
     /// The project's application graph (triggers, invocations, reads, writes, roles).
     pub fn graph(&self) -> &fnguard_flow::Graph {
         self.graph

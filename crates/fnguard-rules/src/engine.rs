@@ -129,6 +129,8 @@ fn run_each<'a>(
                 region: config.region.as_deref(),
                 drift,
                 graph: std::cell::OnceCell::new(),
+                roles: std::cell::OnceCell::new(),
+                least: Default::default(),
             };
             for rule in &rules {
                 rule.check(&cx, &mut out);

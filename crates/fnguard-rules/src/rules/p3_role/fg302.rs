@@ -47,7 +47,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let cat = catalog();
     for (role, perms, fns) in roles_in_use(cx) {
         let names = ids(&fns);
-        let mut analysis: Option<fnguard_iam::FunctionPermissions> = None;
+        let mut analysis: Option<std::rc::Rc<fnguard_iam::FunctionPermissions>> = None;
         for g in perms
             .grants
             .iter()
@@ -83,8 +83,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             let count: usize = wild.iter().map(|a| cat.expand(a).len()).sum();
             // What the functions on the role need of those wildcards, known only when every
             // one of them was analysed completely.
-            let lp = analysis
-                .get_or_insert_with(|| fnguard_iam::analyse(role, &fns, &cx.project.resources));
+            let lp = analysis.get_or_insert_with(|| cx.least_privilege(role, fns));
             // The analysis leaves out what every function needs from its runtime (logs, traces,
             // VPC interfaces); a wildcard that covered those must keep them.
             let add: Vec<String> = lp

@@ -115,7 +115,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let cat = catalog();
     for (role, perms, fns) in roles_in_use(cx) {
         let names = ids(&fns);
-        let mut analysis: Option<fnguard_iam::FunctionPermissions> = None;
+        let mut analysis: Option<std::rc::Rc<fnguard_iam::FunctionPermissions>> = None;
         for g in perms.grants.iter().filter(|g| {
             g.allow
                 && !g.not_action
@@ -148,8 +148,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             };
             // The suggestion's resources for this statement's actions, when they are one set
             // narrower than `*` (known only when every function on the role was analysed).
-            let lp = analysis
-                .get_or_insert_with(|| fnguard_iam::analyse(role, &fns, &cx.project.resources));
+            let lp = analysis.get_or_insert_with(|| cx.least_privilege(role, fns));
             let narrowed = narrowed_resources(lp, g);
             let mut finding = cx.finding(
                 &SensitiveActionOnAnyResource::META,

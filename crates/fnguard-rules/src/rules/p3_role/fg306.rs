@@ -1,7 +1,7 @@
 use super::super::impl_rule;
 use super::roles_in_use;
 use crate::{subject, Context};
-use fnguard_iam::{analyse, catalog};
+use fnguard_iam::catalog;
 use fnguard_model::{Finding, ObservedUsage};
 
 declare_rule! {
@@ -49,7 +49,7 @@ impl_rule!(UnusedPermissions, check);
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let cat = catalog();
     for (role, perms, fns) in roles_in_use(cx) {
-        let lp = analyse(role, &fns, &cx.project.resources);
+        let lp = cx.least_privilege(role, fns);
         let observed: Vec<&ObservedUsage> =
             fns.iter().filter_map(|f| f.observed.as_deref()).collect();
         // The code's proof first (it already counts what CloudTrail saw as used); CloudTrail's

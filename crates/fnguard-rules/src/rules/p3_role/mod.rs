@@ -13,27 +13,34 @@ pub mod fg309;
 use crate::Context;
 use fnguard_iam::{effective_permissions, RolePolicies};
 use fnguard_model::{Function, Role};
+use std::collections::HashMap;
 
 /// Each role declared in the project that functions run with, its permissions, and the
 /// functions using it (in declaration order).
-pub(crate) fn roles_in_use<'a>(
-    cx: &Context<'a>,
-) -> Vec<(&'a Role, RolePolicies, Vec<&'a Function>)> {
-    let mut out: Vec<(&Role, RolePolicies, Vec<&Function>)> = Vec::new();
-    for f in &cx.project.functions {
-        let Some(id) = f.role.declared_id() else {
-            continue;
-        };
-        match out.iter_mut().find(|(r, ..)| r.id == id) {
-            Some((_, _, fns)) => fns.push(f),
-            None => {
-                if let Some(role) = cx.project.role(id) {
-                    out.push((role, effective_permissions(role), vec![f]));
+pub(crate) fn roles_in_use<'c, 'a>(cx: &'c Context<'a>) -> &'c [crate::context::RoleInUse<'a>] {
+    cx.roles.get_or_init(|| {
+        let mut out: Vec<(&Role, RolePolicies, Vec<&Function>)> = Vec::new();
+        let mut at: HashMap<&str, usize> = HashMap::new();
+        for f in &cx.project.functions {
+            let Some(id) = f.role.declared_id() else {
+                continue;
+            };
+            match at.get(id) {
+                Some(&i) => {
+                    if let Some((_, _, fns)) = out.get_mut(i) {
+                        fns.push(f);
+                    }
+                }
+                None => {
+                    if let Some(role) = cx.project.role(id) {
+                        at.insert(id, out.len());
+                        out.push((role, effective_permissions(role), vec![f]));
+                    }
                 }
             }
         }
-    }
-    out
+        out
+    })
 }
 
 /// Data reads that expose what a function's stores hold (for FG303, FG308).
