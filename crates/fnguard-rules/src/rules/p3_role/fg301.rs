@@ -64,7 +64,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             ),
             (None, false) => "Action \"*\" on Resource \"*\"".to_string(),
         };
-        let names = ids(&fns);
+        let names = ids(fns);
         cx.finding(
             &AdminRole::META,
             g.location.clone(),

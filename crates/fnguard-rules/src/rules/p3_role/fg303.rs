@@ -114,7 +114,7 @@ fn narrowed_resources(
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let cat = catalog();
     for (role, perms, fns) in roles_in_use(cx) {
-        let names = ids(&fns);
+        let names = ids(fns);
         let mut analysis: Option<std::rc::Rc<fnguard_iam::FunctionPermissions>> = None;
         for g in perms.grants.iter().filter(|g| {
             g.allow

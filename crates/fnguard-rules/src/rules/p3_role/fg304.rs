@@ -53,11 +53,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        let found = escalations(&perms);
+        let found = escalations(perms);
         let Some((_, first_grants)) = found.first() else {
             continue;
         };
-        let names = ids(&fns);
+        let names = ids(fns);
         let methods: Vec<serde_json::Value> = found
             .iter()
             .map(|(m, _)| serde_json::json!({ "method": m.name, "actions": m.actions, "sources": m.sources }))

@@ -63,7 +63,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if only_baseline {
             continue;
         }
-        let names = ids(&fns);
+        let names = ids(fns);
         let what = if role.generated && role.id == "IamRoleLambdaExecution" {
             " (the framework's default role)"
         } else {

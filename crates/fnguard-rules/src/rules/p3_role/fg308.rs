@@ -113,7 +113,7 @@ fn broadness(policy: &fnguard_iam::ManagedPolicy) -> Option<Vec<String>> {
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for (role, _, fns) in roles_in_use(cx) {
-        let names = ids(&fns);
+        let names = ids(fns);
         for m in &role.managed_policies {
             let Some(arn) = m.value.as_str() else {
                 continue;

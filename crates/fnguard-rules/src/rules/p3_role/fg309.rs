@@ -51,7 +51,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(trust) = &role.trust_policy else {
             continue;
         };
-        let names = ids(&fns);
+        let names = ids(fns);
         for st in &trust.statements {
             if !st.is_allow() || !st.may_allow_action("sts:AssumeRole") {
                 continue;
