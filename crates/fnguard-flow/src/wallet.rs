@@ -53,7 +53,10 @@ pub struct Prices {
 }
 
 pub fn prices(region: Option<&str>) -> Prices {
-    let file: PriceFile = toml_lite(PRICES);
+    // Parsed once: every project's wallet exposures ask, and parsing the table each time was
+    // about 1 % of a scan of a thousand projects.
+    static FILE: std::sync::OnceLock<PriceFile> = std::sync::OnceLock::new();
+    let file = FILE.get_or_init(|| toml_lite(PRICES));
     let r = region
         .and_then(|r| file.regions.get(r))
         .cloned()
