@@ -7,7 +7,7 @@ use fnguard_scan::config;
 use std::path::Path;
 
 use crate::cli::AwsScanArgs;
-use crate::live::{call_errors, read_account, with_code};
+use crate::live::{load_snapshot, read_account, CodeRequest};
 
 /// `fnguard aws policy`: the read-only policy fnguard needs.
 pub fn policy(remediate: bool) -> Result<u8> {
@@ -39,46 +39,28 @@ pub fn scan(args: AwsScanArgs) -> Result<u8> {
         Err(e) => return Ok(crate::load::start_failed(&e)),
     };
     let today = fnguard_scan::today_from(args.today.as_deref())?;
-    let Some(snaps) = read_account(&args.account, &[], args.with_code)? else {
+    let Some(snaps) = read_account(&args.account, &[], args.code.with_code)? else {
         return Ok(2);
     };
     let mut errors: Vec<ScanError> = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
     let mut projects = Vec::new();
     for snap in &snaps {
-        errors.extend(call_errors(snap));
-        let (project, diagnostics, lines) = fnguard_aws::load(snap);
-        errors.extend(diagnostics);
-        let Some(mut project) = project else { continue };
-        // Kept alive until the rules ran: the code analyses read files under it.
-        let _code_dir = if args.with_code {
-            Some(with_code(
-                &mut project,
-                snap,
-                &args.account,
-                args.db.as_deref(),
-                &cfg,
-                today,
-                &mut errors,
-            )?)
-        } else {
-            None
+        let code = CodeRequest::asked(&args.code, &args.account, &cfg, today);
+        let Some(loaded) = load_snapshot(snap, code, &mut errors)? else {
+            continue;
         };
-        errors.extend(fnguard_code::input_notices(std::slice::from_ref(&project)));
+        let project = std::slice::from_ref(&loaded.project);
+        errors.extend(fnguard_code::input_notices(project));
         let mut found = fnguard_rules::run(
-            std::slice::from_ref(&project),
+            project,
             &fnguard_scan::rule_config(&cfg, &selection, today, Some(snap.region.clone())),
         );
-        for f in &mut found {
-            lines.relocate(&mut f.location);
-            for r in &mut f.related {
-                lines.relocate(r);
-            }
-        }
+        loaded.relocate(&mut found);
         findings.extend(found);
-        projects.push(project);
+        projects.push(loaded.project);
     }
-    if args.with_code {
+    if args.code.with_code {
         if let Some(path) = &args.account.save_snapshot {
             save_with_packages(path, &snaps, &projects)?;
         }

@@ -568,13 +568,8 @@ pub struct AwsScanArgs {
     pub rules: RuleArgs,
     #[command(flatten)]
     pub account: AccountArgs,
-    /// Download each function's deployed package and layers (to a temporary directory) and run
-    /// the code and dependency analyses on them.
-    #[arg(long)]
-    pub with_code: bool,
-    /// OSV database for the dependency analysis of `--with-code` (default as for `scan`).
-    #[arg(long, value_name = "DIR")]
-    pub db: Option<PathBuf>,
+    #[command(flatten)]
+    pub code: CodeArgs,
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     #[arg(long, value_name = "DATE", hide = true, env = "FNGUARD_TODAY")]
@@ -597,13 +592,23 @@ pub struct AwsUsageArgs {
     /// How far back LookupEvents looks (at most 90 days).
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=90))]
     pub days: u32,
-    /// Also analyse the deployed code (downloaded), so that "unused" needs both proofs.
-    #[arg(long)]
-    pub with_code: bool,
-    #[arg(long, value_name = "DIR")]
-    pub db: Option<PathBuf>,
+    // With `--with-code`, "unused" needs both proofs: CloudTrail's and the code's.
+    #[command(flatten)]
+    pub code: CodeArgs,
     #[arg(long, value_name = "DATE", hide = true, env = "FNGUARD_TODAY")]
     pub today: Option<String>,
+}
+
+/// The deployed code of a live account (`aws scan`, `aws usage`).
+#[derive(Args, Debug, Clone)]
+pub struct CodeArgs {
+    /// Download each function's deployed package and layers (to a temporary directory) and run
+    /// the code and dependency analyses on them.
+    #[arg(long)]
+    pub with_code: bool,
+    /// OSV database for the dependency analysis of `--with-code` (default as for `scan`).
+    #[arg(long, value_name = "DIR")]
+    pub db: Option<PathBuf>,
 }
 
 /// How a report is written and what fails the run (scan and the live commands).

@@ -8,7 +8,7 @@ use fnguard_model::{Finding, Level, ScanError};
 use fnguard_scan::config;
 use std::collections::HashMap;
 
-use crate::cli::{AccountArgs, ReportArgs};
+use crate::cli::{AccountArgs, CodeArgs, ReportArgs};
 
 pub fn read_account(
     args: &AccountArgs,
@@ -143,7 +143,84 @@ fn collect(
 
 /// Unpacks the deployed packages and layers and runs the code and dependency analyses on
 /// them; problems (a package that could not be fetched) are warnings of the report.
-pub fn with_code(
+/// What analysing the deployed code needs besides the snapshot.
+pub struct CodeRequest<'a> {
+    pub account: &'a AccountArgs,
+    pub db: Option<&'a std::path::Path>,
+    pub cfg: &'a config::Config,
+    pub today: (i32, u32, u32),
+}
+
+impl<'a> CodeRequest<'a> {
+    /// The request when the user asked for the code (`--with-code`), else `None`.
+    pub fn asked(
+        code: &'a CodeArgs,
+        account: &'a AccountArgs,
+        cfg: &'a config::Config,
+        today: (i32, u32, u32),
+    ) -> Option<Self> {
+        code.with_code.then_some(CodeRequest {
+            account,
+            db: code.db.as_deref(),
+            cfg,
+            today,
+        })
+    }
+}
+
+/// A snapshot read into the model, with the deployed code analysed when asked.
+pub struct LoadedSnapshot {
+    pub project: fnguard_model::Project,
+    pub lines: fnguard_aws::LineMap,
+    /// Kept alive until the rules ran: the code analyses read files under it.
+    pub _code_dir: Option<tempfile::TempDir>,
+}
+
+impl LoadedSnapshot {
+    /// Point findings at the snapshot's lines.
+    pub fn relocate(&self, findings: &mut [Finding]) {
+        for f in findings {
+            self.lines.relocate(&mut f.location);
+            for r in &mut f.related {
+                self.lines.relocate(r);
+            }
+        }
+    }
+}
+
+/// Read `snap` into the model (`aws scan`, `aws usage`); the account's call errors and the
+/// snapshot's problems go to `errors`. `None` when nothing of it could be modelled.
+pub fn load_snapshot(
+    snap: &Snapshot,
+    code: Option<CodeRequest<'_>>,
+    errors: &mut Vec<ScanError>,
+) -> Result<Option<LoadedSnapshot>> {
+    errors.extend(call_errors(snap));
+    let (project, diagnostics, lines) = fnguard_aws::load(snap);
+    errors.extend(diagnostics);
+    let Some(mut project) = project else {
+        return Ok(None);
+    };
+    let code_dir = match code {
+        Some(c) => Some(with_code(
+            &mut project,
+            snap,
+            c.account,
+            c.db,
+            c.cfg,
+            c.today,
+            errors,
+        )?),
+        None => None,
+    };
+    Ok(Some(LoadedSnapshot {
+        project,
+        lines,
+        _code_dir: code_dir,
+    }))
+}
+
+fn with_code(
     project: &mut fnguard_model::Project,
     snap: &Snapshot,
     account: &AccountArgs,

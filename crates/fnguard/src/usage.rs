@@ -2,7 +2,7 @@
 //! to what the role grants (FG306 with observed evidence).
 
 use crate::cli::AwsUsageArgs;
-use crate::live::{call_errors, read_account, with_code};
+use crate::live::{load_snapshot, read_account, CodeRequest};
 use anyhow::Result;
 use fnguard_aws::usage::Observed;
 use fnguard_model::{Finding, Level, ScanError};
@@ -22,33 +22,18 @@ pub fn run(args: AwsUsageArgs) -> Result<u8> {
         }
     }
     let (cfg, _) = config::resolve(None, std::path::Path::new("."))?;
-    let Some(snaps) = read_account(&args.account, &[], args.with_code)? else {
+    let Some(snaps) = read_account(&args.account, &[], args.code.with_code)? else {
         return Ok(2);
     };
     let Some(snap) = snaps.first() else {
         eprintln!("fnguard: nothing was read from the account");
         return Ok(2);
     };
-    let mut errors: Vec<ScanError> = call_errors(snap);
-    let (project, diagnostics, lines) = fnguard_aws::load(snap);
-    errors.extend(diagnostics);
-    let Some(mut project) = project else {
+    let mut errors: Vec<ScanError> = Vec::new();
+    let code = CodeRequest::asked(&args.code, &args.account, &cfg, today);
+    let Some(mut loaded) = load_snapshot(snap, code, &mut errors)? else {
         eprintln!("fnguard: the account could not be read into the model");
         return Ok(2);
-    };
-    // Kept alive until the rules ran: the code analyses read files under it.
-    let _code_dir = if args.with_code {
-        Some(with_code(
-            &mut project,
-            snap,
-            &args.account,
-            args.db.as_deref(),
-            &cfg,
-            today,
-            &mut errors,
-        )?)
-    } else {
-        None
     };
     let (observed, source) = if args.cloudtrail.is_empty() {
         match lookup(&args, snap) {
@@ -101,7 +86,8 @@ pub fn run(args: AwsUsageArgs) -> Result<u8> {
             level: Level::Warning,
         });
     }
-    fnguard_aws::usage::attach(&mut project, snap, &observed, &source);
+    fnguard_aws::usage::attach(&mut loaded.project, snap, &observed, &source);
+    let project = std::slice::from_ref(&loaded.project);
     let config = RuleConfig {
         selection: Selection {
             select: vec!["FG306".into()],
@@ -111,20 +97,9 @@ pub fn run(args: AwsUsageArgs) -> Result<u8> {
         region: Some(snap.region.clone()),
         ..RuleConfig::default()
     };
-    let mut findings: Vec<Finding> = fnguard_rules::run(std::slice::from_ref(&project), &config);
-    for f in &mut findings {
-        lines.relocate(&mut f.location);
-        for r in &mut f.related {
-            lines.relocate(r);
-        }
-    }
-    crate::live::emit(
-        &args.report,
-        std::slice::from_ref(&project),
-        &errors,
-        &findings,
-        &cfg,
-    )
+    let mut findings: Vec<Finding> = fnguard_rules::run(project, &config);
+    loaded.relocate(&mut findings);
+    crate::live::emit(&args.report, project, &errors, &findings, &cfg)
 }
 
 #[cfg(feature = "aws")]
