@@ -488,8 +488,10 @@ pub fn analyze_entries_stored(
     let mut handlers: Vec<(String, String)> = Vec::new();
     let mut web_app = false;
     while let Some(path) = queue.pop() {
-        // Lexically, not `canonicalize` (a `readlink` per path component of every file): a
-        // file reached through two symlinks is read twice, within the same file limit.
+        // Paths are compared as cleaned text, not canonicalized (a `readlink` per path
+        // component of every file): a module imported by two paths, one through a symlinked
+        // directory, is read at each within the same file limit, so what each import binds
+        // is known.
         let key = clean(&path);
         let limit = if lang == Language::Java {
             MAX_JAVA_FILES

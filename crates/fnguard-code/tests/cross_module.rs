@@ -303,3 +303,35 @@ fn go_packages_of_the_module_are_followed() {
     assert_eq!(call.resource_env.as_deref(), Some("QUEUE"));
     assert!(call.reachable);
 }
+
+/// A module imported by two paths (one through a symlinked directory) is read at each, so
+/// that what either import binds is known.
+#[cfg(unix)]
+#[test]
+fn a_module_imported_through_a_symlinked_directory_and_directly_binds_both_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "common/db.js",
+        "const AWS = require('aws-sdk');\nconst s3 = new AWS.S3();\nmodule.exports = { s3 };\n",
+    );
+    std::fs::create_dir_all(dir.path().join("fn")).unwrap();
+    std::os::unix::fs::symlink("../common", dir.path().join("fn/shared")).unwrap();
+    write(
+        dir.path(),
+        "fn/index.js",
+        "const { s3 } = require('./shared/db');\nconst again = require('../common/db');\nexports.handler = async () => {\n  await s3.getObject({}).promise();\n  await again.s3.putObject({}).promise();\n};\n",
+    );
+    let facts = analyze_function(
+        dir.path(),
+        &dir.path().join("fn"),
+        "index.handler",
+        Language::JavaScript,
+    );
+    assert_eq!(
+        actions(&facts),
+        ["s3:GetObject", "s3:PutObject"],
+        "{:?}",
+        facts.files
+    );
+}
