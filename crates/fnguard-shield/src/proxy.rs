@@ -8,7 +8,7 @@ use crate::config::{Config, Mode};
 use crate::envelope::{decode, Limits};
 use crate::inspect::{Detector, Hit};
 use crate::telemetry::{Emitter, ShieldRule};
-use crate::verdict::{decide, merge_batch_failures, Action, Verdict};
+use crate::verdict::{decide, merge_batch_failures, merge_processing_failed, Action, Verdict};
 use bytes::Bytes;
 use fnguard_model::Severity;
 use http_body_util::combinators::BoxBody;
@@ -75,8 +75,24 @@ pub struct State {
     /// Events handed to the handler or answered by the shield.
     pub events: u64,
     pub blocked: u64,
-    /// SQS message ids to add to the handler's answer, by request id.
-    pending_failures: HashMap<String, Vec<String>>,
+    /// Blocked records to add to the handler's answer, by request id.
+    pending_failures: HashMap<String, Pending>,
+}
+
+/// Blocked records the handler's answer must name: SQS message ids for `batchItemFailures`,
+/// or Firehose records answered `ProcessingFailed`.
+enum Pending {
+    Sqs(Vec<String>),
+    Firehose(Vec<serde_json::Value>),
+}
+
+impl Pending {
+    fn merge(&self, handler_response: &[u8]) -> Option<Vec<u8>> {
+        match self {
+            Pending::Sqs(ids) => merge_batch_failures(handler_response, ids),
+            Pending::Firehose(records) => merge_processing_failed(handler_response, records),
+        }
+    }
 }
 
 pub struct Shield {
@@ -347,11 +363,16 @@ impl Shield {
             Action::Filter {
                 event,
                 report_failures,
+                processing_failed,
             } => {
                 let mut s = self.state();
                 s.blocked += 1;
                 if !report_failures.is_empty() {
-                    s.pending_failures.insert(id.to_string(), report_failures);
+                    s.pending_failures
+                        .insert(id.to_string(), Pending::Sqs(report_failures));
+                } else if !processing_failed.is_empty() {
+                    s.pending_failures
+                        .insert(id.to_string(), Pending::Firehose(processing_failed));
                 }
                 drop(s);
                 Some(serde_json::to_vec(&event).ok())
@@ -422,6 +443,14 @@ impl Shield {
             (_, Mode::Monitor) => "monitored",
             (Action::Respond(_), _) => "answered by the shield",
             (Action::Error { .. }, _) => "failed by the shield",
+            (
+                Action::Filter {
+                    processing_failed, ..
+                },
+                _,
+            ) if !processing_failed.is_empty() => {
+                "sent to the delivery stream's error output (ProcessingFailed)"
+            }
             (Action::Filter { .. }, _) => "removed from the batch",
             (Action::Pass, _) => "passed",
         };
@@ -462,7 +491,8 @@ impl Shield {
         Some(verdict)
     }
 
-    /// `/response` and `/error`: forward, adding blocked SQS records to the handler's answer.
+    /// `/response` and `/error`: forward, adding blocked SQS and Firehose records to the
+    /// handler's answer.
     async fn answer(&self, req: Request<Incoming>, id: String) -> Response<Body> {
         let pending = if req.uri().path().ends_with("/response") {
             self.state().pending_failures.remove(&id)
@@ -472,13 +502,13 @@ impl Shield {
         };
         let resp = match pending {
             None => self.forward(req).await,
-            Some(ids) => {
+            Some(pending) => {
                 let (mut parts, body) = req.into_parts();
                 let original = match body.collect().await {
                     Ok(c) => c.to_bytes(),
                     Err(_) => Bytes::new(),
                 };
-                let merged = merge_batch_failures(&original, &ids).unwrap_or_else(|| {
+                let merged = pending.merge(&original).unwrap_or_else(|| {
                     self.emitter.notice(
                         "warning",
                         &format!("request {id}: the handler's answer is not a JSON object; blocked records were dropped, not reported"),

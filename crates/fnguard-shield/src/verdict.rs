@@ -1,7 +1,9 @@
 //! What to do with an inspected event, answered in the trigger's own shape: HTTP triggers get a
 //! 403 in their response format without waking the handler; SQS batches lose the bad records
 //! (reported as batch item failures when configured) and never fail as a whole; stream batches
-//! are filtered; asynchronous events are dropped; unknown invocations get an error.
+//! are filtered; Firehose transformations answer the bad records `ProcessingFailed` and the
+//! handler transforms the rest; asynchronous events are dropped; unknown invocations get an
+//! error.
 
 use crate::config::{BatchBlocked, Config, FailMode, Mode};
 use crate::envelope::{Envelope, Trigger};
@@ -21,6 +23,9 @@ pub enum Action {
         event: Value,
         /// SQS message ids to add to the handler's `batchItemFailures`.
         report_failures: Vec<String>,
+        /// Firehose records to add to the handler's `records` as `ProcessingFailed` (a
+        /// transformation must answer for every record it was given).
+        processing_failed: Vec<Value>,
     },
 }
 
@@ -68,15 +73,7 @@ pub fn decide(event: &Value, env: &Envelope, ins: &Inspection, cfg: &Config) -> 
             batch(event, env, &bad, whole, cfg)
         }
         Trigger::EventBridge | Trigger::CloudWatchLogs => Action::Respond(Value::Null),
-        // A transformation must answer for every record; the handler cannot run on part of
-        // the batch, so every record goes to the stream's error output, data untouched.
-        Trigger::Firehose => Action::Respond(json!({
-            "records": event.get("records").and_then(Value::as_array).into_iter().flatten().map(|r| json!({
-                "recordId": r.get("recordId").cloned().unwrap_or(Value::Null),
-                "result": "ProcessingFailed",
-                "data": r.get("data").cloned().unwrap_or(Value::Null),
-            })).collect::<Vec<_>>()
-        })),
+        Trigger::Firehose => firehose(event, env, &bad, whole),
         Trigger::Kafka => kafka(event, env, &bad, whole),
         _ => Action::Error {
             error_type: "FnguardShield.Blocked".into(),
@@ -164,7 +161,69 @@ fn batch(
     Action::Filter {
         event: filtered,
         report_failures: failures,
+        processing_failed: Vec::new(),
     }
+}
+
+/// A transformation must answer for every record: the blocked ones go to the delivery
+/// stream's error output (`ProcessingFailed`, data untouched), the handler transforms the rest,
+/// and the shield adds the blocked ones to its answer.
+fn firehose(event: &Value, env: &Envelope, bad: &[Option<usize>], whole: bool) -> Action {
+    let records: &[Value] = event
+        .get("records")
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice);
+    let mut blocked: Vec<usize> = if whole {
+        (0..records.len().max(env.records.len())).collect()
+    } else {
+        bad.iter().flatten().copied().collect()
+    };
+    blocked.sort_unstable();
+    blocked.dedup();
+    let failed: Vec<Value> = blocked
+        .iter()
+        .filter_map(|i| records.get(*i))
+        .map(|r| {
+            json!({
+                "recordId": r.get("recordId").cloned().unwrap_or(Value::Null),
+                "result": "ProcessingFailed",
+                "data": r.get("data").cloned().unwrap_or(Value::Null),
+            })
+        })
+        .collect();
+    if failed.len() >= records.len() {
+        return Action::Respond(json!({ "records": failed }));
+    }
+    let mut filtered = event.clone();
+    if let Some(list) = filtered.get_mut("records").and_then(Value::as_array_mut) {
+        drop_blocked(list, &blocked, &mut 0);
+    }
+    Action::Filter {
+        event: filtered,
+        report_failures: Vec::new(),
+        processing_failed: failed,
+    }
+}
+
+/// Adds the blocked Firehose records to the handler's `records`; `None` when the answer is not
+/// a JSON object (the caller then reports that the records could not be added).
+pub fn merge_processing_failed(handler_response: &[u8], failed: &[Value]) -> Option<Vec<u8>> {
+    let mut v: Value = serde_json::from_slice(handler_response).ok()?;
+    let obj = v.as_object_mut()?;
+    let list = obj
+        .entry("records")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if list.is_null() {
+        *list = Value::Array(Vec::new());
+    }
+    let arr = list.as_array_mut()?;
+    for record in failed {
+        let id = record.get("recordId");
+        if !arr.iter().any(|r| r.get("recordId") == id) {
+            arr.push(record.clone());
+        }
+    }
+    serde_json::to_vec(&v).ok()
 }
 
 /// Removes the records whose batch index (counted on from `next`) is blocked. `blocked` is
@@ -203,6 +262,7 @@ fn kafka(event: &Value, env: &Envelope, bad: &[Option<usize>], whole: bool) -> A
     Action::Filter {
         event: filtered,
         report_failures: Vec::new(),
+        processing_failed: Vec::new(),
     }
 }
 
@@ -276,10 +336,12 @@ mod tests {
         let Action::Filter {
             event,
             report_failures,
+            processing_failed,
         } = v.action
         else {
             panic!("{:?}", v.action)
         };
+        assert!(processing_failed.is_empty());
         assert_eq!(event["Records"].as_array().unwrap().len(), 1);
         assert_eq!(event["Records"][0]["messageId"], "good");
         assert_eq!(report_failures, ["bad"]);
@@ -288,6 +350,87 @@ mod tests {
             String::from_utf8(merged).unwrap(),
             r#"{"batchItemFailures":[{"itemIdentifier":"bad"}]}"#
         );
+    }
+
+    #[test]
+    fn firehose_batches_send_only_the_bad_record_to_the_error_output() {
+        use base64::Engine;
+        let b64 = |t: &str| base64::engine::general_purpose::STANDARD.encode(t);
+        let event = json!({
+            "invocationId": "i",
+            "deliveryStreamArn": "arn:aws:firehose:eu-west-1:1:deliverystream/s",
+            "region": "eu-west-1",
+            "records": [
+                {"recordId": "good", "approximateArrivalTimestamp": 1, "data": b64("{\"user\": \"ann\"}")},
+                {"recordId": "bad", "approximateArrivalTimestamp": 1, "data": b64("{\"user\": \"x; cat /etc/passwd\"}")},
+                {"recordId": "also-good", "approximateArrivalTimestamp": 1, "data": b64("{\"user\": \"bo\"}")}
+            ]
+        });
+        let v = run(event.clone(), &block());
+        assert_eq!(v.blocked, [Some(1)]);
+        let Action::Filter {
+            event: filtered,
+            report_failures,
+            processing_failed,
+        } = v.action
+        else {
+            panic!("{:?}", v.action)
+        };
+        assert!(report_failures.is_empty());
+        let ids: Vec<&Value> = filtered["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| &r["recordId"])
+            .collect();
+        assert_eq!(ids, ["good", "also-good"]);
+        assert_eq!(
+            processing_failed,
+            [
+                json!({"recordId": "bad", "result": "ProcessingFailed", "data": event["records"][1]["data"]})
+            ]
+        );
+        // The handler transformed the two it got; the answer names all three.
+        let handler = br#"{"records": [{"recordId": "good", "result": "Ok", "data": "e30="}, {"recordId": "also-good", "result": "Dropped", "data": ""}]}"#;
+        let merged: Value =
+            serde_json::from_slice(&merge_processing_failed(handler, &processing_failed).unwrap())
+                .unwrap();
+        let results: Vec<(&str, &str)> = merged["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["recordId"].as_str().unwrap(),
+                    r["result"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            results,
+            [
+                ("good", "Ok"),
+                ("also-good", "Dropped"),
+                ("bad", "ProcessingFailed")
+            ]
+        );
+        assert!(merge_processing_failed(b"not json", &processing_failed).is_none());
+    }
+
+    #[test]
+    fn firehose_batches_with_every_record_bad_are_answered_by_the_shield() {
+        use base64::Engine;
+        let b64 = |t: &str| base64::engine::general_purpose::STANDARD.encode(t);
+        let event = json!({
+            "invocationId": "i",
+            "deliveryStreamArn": "arn:aws:firehose:eu-west-1:1:deliverystream/s",
+            "records": [{"recordId": "bad", "approximateArrivalTimestamp": 1, "data": b64("' or 1=1 --")}]
+        });
+        let Action::Respond(r) = run(event, &block()).action else {
+            panic!()
+        };
+        assert_eq!(r["records"][0]["result"], "ProcessingFailed");
+        assert_eq!(r["records"].as_array().unwrap().len(), 1);
     }
 
     #[test]

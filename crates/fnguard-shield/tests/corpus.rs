@@ -113,6 +113,7 @@ fn check_shape(place: &str, trigger: Trigger, action: &Action) {
             Action::Filter {
                 event,
                 report_failures,
+                ..
             },
         ) => {
             assert_eq!(report_failures, &["bad-2".to_string()], "{place}");

@@ -49,6 +49,8 @@ def handler(event, context):
                     pass
     if isinstance(event, dict) and "Records" in event:
         return {"batchItemFailures": [], "handled": len(event["Records"])}
+    if isinstance(event, dict) and "deliveryStreamArn" in event:
+        return {"records": [{"recordId": r["recordId"], "result": "Ok", "data": r["data"]} for r in event["records"]]}
     if isinstance(event, dict) and ("httpMethod" in event or "rawPath" in event):
         return {"statusCode": 200, "body": "handled"}
     return {"seen": event}
@@ -146,6 +148,30 @@ fn attacks_are_answered_in_the_trigger_shape_and_never_reach_the_handler() {
     );
     assert_eq!(seen(&sb).len(), before);
 
+    // Firehose: the handler transforms the good records; the bad one goes to the delivery
+    // stream's error output, and the answer names every record.
+    let record = |id: &str, data: &str| json!({"recordId": id, "approximateArrivalTimestamp": 1, "data": base64::engine::general_purpose::STANDARD.encode(data)});
+    let batch = json!({"invocationId": "i", "deliveryStreamArn": "arn:aws:firehose:us-east-1:123456789012:deliverystream/s", "region": "us-east-1", "records": [record("f-1", "{\"page\": \"/home\"}"), record("f-2", "{\"q\": \"1' UNION SELECT password FROM users --\"}"), record("f-3", "{\"page\": \"/cart\"}")]});
+    let answer = sb.invoke(batch.to_string().as_bytes(), T).outcome.json();
+    let results: Vec<(&str, &str)> = answer["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["recordId"].as_str().unwrap(),
+                r["result"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        results,
+        [("f-1", "Ok"), ("f-3", "Ok"), ("f-2", "ProcessingFailed")]
+    );
+    assert_eq!(answer["records"][2]["data"], batch["records"][1]["data"]);
+    let last = seen(&sb).pop().unwrap();
+    assert_eq!(last["records"].as_array().unwrap().len(), 2);
+
     // Kinesis: filtered, never reported as failed (the shard would retry it forever).
     let stream = json!({"Records": [kinesis("1", "{\"page\": \"/home\"}"), kinesis("2", "{\"page\": \"<!DOCTYPE a [<!ENTITY x SYSTEM \\\"file:///etc/passwd\\\">]>\"}")]});
     let answer = sb.invoke(stream.to_string().as_bytes(), T).outcome.json();
@@ -179,7 +205,7 @@ fn attacks_are_answered_in_the_trigger_shape_and_never_reach_the_handler() {
         "an async or direct attack reached the handler"
     );
     // One FG951 per blocked event, and a benign event still goes through.
-    assert_eq!(sb.rule_count("FG951"), 11, "{:#?}", sb.findings());
+    assert_eq!(sb.rule_count("FG951"), 12, "{:#?}", sb.findings());
     let ok = sb
         .invoke(br#"{"action": "none", "n": 1}"#, T)
         .outcome
