@@ -65,13 +65,22 @@ pub struct Catalog {
     condition_keys: Vec<(String, String)>,
     /// (service, start, end) ranges into `actions`.
     services: Vec<(String, usize, usize)>,
-    /// Lower-cased service prefix → its index in `services`; lower-cased action name → its
-    /// index in `actions`. Rules expand exact names and `svc:Get*` patterns for every statement
-    /// of every role: a scan over the 400 services and a wildcard match per action each time
-    /// was a twentieth of a scan's CPU.
+    /// Lower-cased service prefix → its index in `services`. Rules expand exact names and
+    /// `svc:Get*` patterns for every statement of every role: a scan over the 400 services and
+    /// a wildcard match per action each time was a twentieth of a scan's CPU.
     service_index: std::collections::HashMap<String, usize>,
-    action_index: std::collections::HashMap<String, usize>,
+    /// Whether each service's actions are in case-insensitive order (the generated catalogue's
+    /// are), so that an exact name is found by binary search. A map of lower-cased names
+    /// instead cost a third of the catalogue's parse, which every scan pays at start.
+    sorted: bool,
     pub header: String,
+}
+
+/// Case-insensitive order of ASCII names, without allocating.
+fn cmp_ignore_case(a: &str, b: &str) -> std::cmp::Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
 }
 
 static INSTALLED: OnceLock<Catalog> = OnceLock::new();
@@ -139,8 +148,12 @@ impl Catalog {
                 .filter(|s| !s.is_empty())
                 .map(|s| s.trim_end_matches('*').to_string())
                 .collect();
+            let mut full = String::with_capacity(service.len() + 1 + name.len());
+            full.push_str(&service);
+            full.push(':');
+            full.push_str(name);
             actions.push(Action {
-                name: format!("{service}:{name}"),
+                name: full,
                 level: AccessLevel::parse(level),
                 resource_types,
             });
@@ -153,17 +166,20 @@ impl Catalog {
         for (i, (svc, ..)) in services.iter().enumerate() {
             service_index.entry(svc.to_ascii_lowercase()).or_insert(i);
         }
-        let mut action_index = std::collections::HashMap::new();
-        for (i, a) in actions.iter().enumerate() {
-            action_index.entry(a.name.to_ascii_lowercase()).or_insert(i);
-        }
+        let sorted = services.iter().all(|(_, a, b)| {
+            actions.get(*a..*b).is_some_and(|slice| {
+                slice
+                    .windows(2)
+                    .all(|w| cmp_ignore_case(&w[0].name, &w[1].name).is_le())
+            })
+        });
         Catalog {
             actions,
             resource_types,
             condition_keys,
             services,
             service_index,
-            action_index,
+            sorted,
             header,
         }
     }
@@ -185,18 +201,17 @@ impl Catalog {
     pub fn expand(&self, pattern: &str) -> Vec<&Action> {
         let pattern = pattern.trim();
         match pattern.split_once(':') {
-            Some(_) if !pattern.contains(['*', '?']) => self
-                .action_index
-                .get(&pattern.to_ascii_lowercase())
-                .and_then(|i| self.actions.get(*i))
-                .into_iter()
-                .collect(),
+            Some((svc, _)) if self.sorted && !pattern.contains(['*', '?']) => {
+                let slice = self.service_actions(svc);
+                slice
+                    .binary_search_by(|a| cmp_ignore_case(&a.name, pattern))
+                    .ok()
+                    .and_then(|i| slice.get(i))
+                    .into_iter()
+                    .collect()
+            }
             Some((svc, _)) if !svc.contains('*') && !svc.contains('?') => self
-                .service_index
-                .get(&svc.to_ascii_lowercase())
-                .and_then(|i| self.services.get(*i))
-                .and_then(|(_, a, b)| self.actions.get(*a..*b))
-                .unwrap_or_default()
+                .service_actions(svc)
                 .iter()
                 .filter(|a| wildcard_match(pattern, &a.name))
                 .collect(),
@@ -206,6 +221,15 @@ impl Catalog {
                 .filter(|a| wildcard_match(pattern, &a.name))
                 .collect(),
         }
+    }
+
+    /// The actions of the service with this prefix (any case).
+    fn service_actions(&self, service: &str) -> &[Action] {
+        self.service_index
+            .get(&service.to_ascii_lowercase())
+            .and_then(|i| self.services.get(*i))
+            .and_then(|(_, a, b)| self.actions.get(*a..*b))
+            .unwrap_or_default()
     }
 
     /// The ARN pattern of a service's resource type (`${...}` placeholders).
@@ -296,6 +320,7 @@ mod tests {
         assert!(c.expand("s3:NoSuchAction").is_empty());
         assert!(c.expand("nosuchservice:GetObject").is_empty());
         assert!(c.has_service("S3") && !c.has_service("nosuchservice"));
+        assert!(c.sorted, "exact names are found by binary search");
         assert_eq!(
             c.resource_arn("s3", "object"),
             Some("arn:${Partition}:s3:::${BucketName}/${ObjectName}")
@@ -304,6 +329,28 @@ mod tests {
         assert!(c.resource_fits(get, "arn:aws:s3:::reports/*"));
         assert!(!c.resource_fits(get, "arn:aws:dynamodb:eu-west-1:1:table/t"));
         assert!(c.expand("*").len() == c.len());
+    }
+}
+
+#[cfg(test)]
+mod order_tests {
+    #[test]
+    fn catalogues_out_of_order_still_answer_exact_names() {
+        let text = "@s3\nPutObject\tW\tobject\nGetObject\tR\tobject\n@sqs\nSendMessage\tW\tqueue\n";
+        let c = super::Catalog::parse(text);
+        assert!(!c.sorted);
+        assert_eq!(
+            c.get("S3:getobject").map(|a| a.name.as_str()),
+            Some("s3:GetObject")
+        );
+        assert_eq!(c.expand("s3:*").len(), 2);
+        let sorted = super::Catalog::parse("@s3\nGetObject\tR\tobject\nputObject\tW\tobject\n");
+        assert!(sorted.sorted);
+        assert_eq!(
+            sorted.get("s3:PutObject").map(|a| a.name.as_str()),
+            Some("s3:putObject")
+        );
+        assert!(sorted.get("s3:DeleteObject").is_none());
     }
 }
 

@@ -15,3 +15,16 @@ pub use least::{analyse, implied_actions, is_baseline, is_data_event, FunctionPe
 pub use managed::{
     managed_catalog, managed_policy, ManagedCatalog, ManagedPolicy, ManagedStatement,
 };
+
+/// Parse the action catalogue and index the managed policies on a thread of their own, so
+/// that a scan's first IAM question finds them ready: about 20 ms that a small project's scan
+/// (60 ms) otherwise spends waiting. A catalogue given with [`install_catalog`] must be
+/// installed before. If no thread can be started, both are still built at first use.
+pub fn prepare_in_background() {
+    let _ = std::thread::Builder::new()
+        .name("fnguard-iam-data".into())
+        .spawn(|| {
+            catalog();
+            managed_catalog();
+        });
+}

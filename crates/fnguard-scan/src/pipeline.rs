@@ -608,6 +608,9 @@ pub fn load_root(
         survey: Survey::default(),
         code_notices: Vec::new(),
     };
+    // The IAM data is ready by the time the code analyses and rules ask (the binary installs
+    // a `--catalog` before any command runs).
+    fnguard_iam::prepare_in_background();
     let mut nested: Vec<Project> = Vec::new();
     let mut consumed: Vec<String> = Vec::new();
     let (candidates, diags, survey) = discover_with_survey(path, excludes);
