@@ -246,14 +246,18 @@ fn collect(dir: &Path, lang: Lang, depth: usize, out: &mut Vec<std::path::PathBu
                     || name.ends_with(".mjs")
             }
         };
-        let small = e.metadata().is_ok_and(|m| m.len() <= MAX_SOURCE_BYTES);
         let test = name.contains(".test.")
             || name.contains(".spec.")
             || (name.starts_with("test_") && name.ends_with(".py"))
             || name.ends_with("_test.py");
+        if !wanted || test {
+            continue;
+        }
+        // Only now the system calls: most entries are not sources.
+        let small = e.metadata().is_ok_and(|m| m.len() <= MAX_SOURCE_BYTES);
         // `tsc` writes `x.js` beside `x.ts`: the TypeScript is the source the user edits.
         let compiled = name.ends_with(".js") && path.with_extension("ts").is_file();
-        if wanted && small && !test && !compiled {
+        if small && !compiled {
             out.push(path);
         }
     }
