@@ -208,22 +208,13 @@ fn firehose(event: &Value, env: &Envelope, bad: &[Option<usize>], whole: bool) -
 /// Adds the blocked Firehose records to the handler's `records`; `None` when the answer is not
 /// a JSON object (the caller then reports that the records could not be added).
 pub fn merge_processing_failed(handler_response: &[u8], failed: &[Value]) -> Option<Vec<u8>> {
-    let mut v: Value = serde_json::from_slice(handler_response).ok()?;
-    let obj = v.as_object_mut()?;
-    let list = obj
-        .entry("records")
-        .or_insert_with(|| Value::Array(Vec::new()));
-    if list.is_null() {
-        *list = Value::Array(Vec::new());
-    }
-    let arr = list.as_array_mut()?;
-    for record in failed {
-        let id = record.get("recordId");
-        if !arr.iter().any(|r| r.get("recordId") == id) {
-            arr.push(record.clone());
-        }
-    }
-    serde_json::to_vec(&v).ok()
+    add_to_answer(
+        handler_response,
+        false,
+        "records",
+        "recordId",
+        failed.to_vec(),
+    )
 }
 
 /// Removes the records whose batch index (counted on from `next`) is blocked. `blocked` is
@@ -269,28 +260,48 @@ fn kafka(event: &Value, env: &Envelope, bad: &[Option<usize>], whole: bool) -> A
 /// Adds the blocked SQS records to the handler's own response: `null`, `{}` or a response
 /// that already lists failures.
 pub fn merge_batch_failures(handler_response: &[u8], ids: &[String]) -> Option<Vec<u8>> {
-    let mut v: Value = if handler_response.iter().all(u8::is_ascii_whitespace) {
+    let items = ids
+        .iter()
+        .map(|id| json!({ "itemIdentifier": id }))
+        .collect();
+    add_to_answer(
+        handler_response,
+        true,
+        "batchItemFailures",
+        "itemIdentifier",
+        items,
+    )
+}
+
+/// Adds `items` to the list `key` of the handler's answer (created when missing), except
+/// those whose `id` it already lists. `None` when the answer is not a JSON object; an empty or
+/// `null` answer counts as `{}` where `empty_is_object`.
+fn add_to_answer(
+    handler_response: &[u8],
+    empty_is_object: bool,
+    key: &str,
+    id: &str,
+    items: Vec<Value>,
+) -> Option<Vec<u8>> {
+    let mut v: Value = if empty_is_object && handler_response.iter().all(u8::is_ascii_whitespace) {
         Value::Null
     } else {
         serde_json::from_slice(handler_response).ok()?
     };
-    if v.is_null() {
+    if empty_is_object && v.is_null() {
         v = json!({});
     }
-    let obj = v.as_object_mut()?;
-    let list = obj
-        .entry("batchItemFailures")
+    let list = v
+        .as_object_mut()?
+        .entry(key)
         .or_insert_with(|| Value::Array(Vec::new()));
     if list.is_null() {
         *list = Value::Array(Vec::new());
     }
     let arr = list.as_array_mut()?;
-    for id in ids {
-        if !arr
-            .iter()
-            .any(|f| f.get("itemIdentifier").and_then(Value::as_str) == Some(id))
-        {
-            arr.push(json!({ "itemIdentifier": id }));
+    for item in items {
+        if !arr.iter().any(|x| x.get(id) == item.get(id)) {
+            arr.push(item);
         }
     }
     serde_json::to_vec(&v).ok()
