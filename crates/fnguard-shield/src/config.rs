@@ -168,6 +168,14 @@ pub fn unknown_vars(vars: &HashMap<String, String>) -> Vec<ConfigError> {
 }
 
 impl Config {
+    /// The inspection's time budget and what spending it means for the work left.
+    pub fn inspection_budget(&self) -> crate::inspect::Budget {
+        crate::inspect::Budget {
+            time: self.budget,
+            fail_closed: self.fail == FailMode::Closed,
+        }
+    }
+
     /// Reads the `FNGUARD_*` variables; every problem is reported, not only the first.
     pub fn from_vars(vars: &HashMap<String, String>) -> Result<Config, Vec<ConfigError>> {
         let mut c = Config::default();

@@ -49,6 +49,25 @@ pub struct Inspection {
     pub partial_fields: usize,
 }
 
+/// How long an event may be inspected, and what happens once that time is spent.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    pub time: Duration,
+    /// `FNGUARD_FAIL=closed`: the event is blocked once the time is spent, so the rest of it is
+    /// not inspected (a hard cap on the work, whatever the content). Otherwise the remaining
+    /// values are inspected at their start and end, so that none passes unexamined.
+    pub fail_closed: bool,
+}
+
+impl From<Duration> for Budget {
+    fn from(time: Duration) -> Self {
+        Budget {
+            time,
+            fail_closed: false,
+        }
+    }
+}
+
 /// Once the budget is spent, each remaining value is inspected at its first and last
 /// `PARTIAL_BYTES` bytes: payloads sit at one end of a value far more often than in the middle
 /// of megabytes of padding, and no value goes unexamined.
@@ -163,7 +182,7 @@ impl Detector {
         self.values.specs.len() + self.keys.specs.len()
     }
 
-    pub fn inspect(&self, env: &Envelope, budget: Duration) -> Inspection {
+    pub fn inspect(&self, env: &Envelope, budget: impl Into<Budget>) -> Inspection {
         self.inspect_with(env, budget, &|_| Sinks::default())
     }
 
@@ -173,7 +192,7 @@ impl Detector {
     pub fn inspect_with_policy(
         &self,
         env: &Envelope,
-        budget: Duration,
+        budget: impl Into<Budget>,
         policy: Option<&crate::policy::Active>,
     ) -> (Inspection, Vec<Hit>) {
         let sinks = |f: &Field| policy.map(|p| p.sinks_for(&f.path)).unwrap_or_default();
@@ -194,9 +213,13 @@ impl Detector {
     pub fn inspect_with(
         &self,
         env: &Envelope,
-        budget: Duration,
+        budget: impl Into<Budget>,
         sinks: &dyn Fn(&Field) -> Sinks,
     ) -> Inspection {
+        let Budget {
+            time: budget,
+            fail_closed,
+        } = budget.into();
         let start = Instant::now();
         let mut out = Inspection::default();
         let kept = self.caches.lock().ok().and_then(|mut c| c.take());
@@ -206,6 +229,9 @@ impl Detector {
             let check = n % 32 == 31 || field.value.len() > LONG_VALUE;
             if !out.incomplete && check && start.elapsed() > budget {
                 out.incomplete = true;
+            }
+            if out.incomplete && fail_closed {
+                break;
             }
             let (set, cache) = if field.is_key {
                 (&self.keys, &mut caches.1)
@@ -243,6 +269,9 @@ impl Detector {
                     if !out.incomplete && from > 0 && start.elapsed() > budget {
                         out.incomplete = true;
                         cut_short = true;
+                        if fail_closed {
+                            break;
+                        }
                         from = from.max(v.len().saturating_sub(CHUNK));
                     }
                     let mut to = (from + CHUNK).min(v.len());
@@ -777,6 +806,48 @@ mod tests {
         assert!(ins.incomplete);
         assert_eq!(ins.partial_fields, 1);
         assert!(ins.hits.iter().any(|h| h.class == "ssrf"), "{:?}", ins.hits);
+    }
+
+    #[test]
+    fn fail_closed_stops_inspecting_once_the_budget_is_spent() {
+        use crate::envelope::{Envelope, Trigger};
+        let d = Detector::builtin().unwrap();
+        // Many short values: the start-and-end inspection after the budget covers each of them
+        // whole, so only failing closed bounds the work.
+        let mut fields: Vec<Field> = (0..5000)
+            .map(|i| Field {
+                record: None,
+                path: format!("body.f{i}"),
+                value: "It's a -- note; see ../docs & http://example.com/x".into(),
+                is_key: false,
+            })
+            .collect();
+        if let Some(last) = fields.last_mut() {
+            last.value = "x; cat /etc/passwd".into();
+        }
+        let env = Envelope {
+            trigger: Trigger::Unknown,
+            fields,
+            records: Vec::new(),
+            violations: Vec::new(),
+            multi_value_headers: false,
+        };
+        let open = d.inspect(&env, Duration::ZERO);
+        assert!(open.incomplete);
+        assert!(
+            open.hits.iter().any(|h| h.class == "command-injection"),
+            "failing open, the last value is still inspected"
+        );
+        let closed = d.inspect(
+            &env,
+            Budget {
+                time: Duration::ZERO,
+                fail_closed: true,
+            },
+        );
+        assert!(closed.incomplete);
+        assert!(closed.hits.is_empty(), "{:?}", closed.hits);
+        assert!(closed.fields_inspected < 32, "{}", closed.fields_inspected);
     }
 
     #[test]

@@ -407,7 +407,7 @@ impl Shield {
         let policy = self.policy.get();
         let sinks =
             |f: &crate::envelope::Field| policy.map(|p| p.sinks_for(&f.path)).unwrap_or_default();
-        let mut ins = detector.inspect_with(&env, self.cfg.budget, &sinks);
+        let mut ins = detector.inspect_with(&env, self.cfg.inspection_budget(), &sinks);
         // Hits on fields the policy does not list follow its rest mode.
         let monitored = match policy {
             Some(p) => {

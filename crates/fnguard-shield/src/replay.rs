@@ -78,7 +78,7 @@ fn verdict(
         env.mark_pruned();
     }
     // Hits on fields the policy does not list follow its rest mode.
-    let (ins, monitored) = detector.inspect_with_policy(&env, cfg.budget, policy);
+    let (ins, monitored) = detector.inspect_with_policy(&env, cfg.inspection_budget(), policy);
     // What block mode would do, whatever the configured mode: the point is to see it first.
     let block = Config {
         mode: Mode::Block,
