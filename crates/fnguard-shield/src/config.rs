@@ -173,6 +173,7 @@ impl Config {
         crate::inspect::Budget {
             time: self.budget,
             fail_closed: self.fail == FailMode::Closed,
+            stop_at_block: self.mode == Mode::Block,
         }
     }
 

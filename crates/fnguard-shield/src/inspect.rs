@@ -57,6 +57,10 @@ pub struct Budget {
     /// not inspected (a hard cap on the work, whatever the content). Otherwise the remaining
     /// values are inspected at their start and end, so that none passes unexamined.
     pub fail_closed: bool,
+    /// Block mode: once a value blocks its record (or the whole event), the record's other
+    /// values are not inspected, as the verdict cannot change. Events dense with attacks then
+    /// cost little; monitor mode inspects everything, to report everything.
+    pub stop_at_block: bool,
 }
 
 impl From<Duration> for Budget {
@@ -64,8 +68,16 @@ impl From<Duration> for Budget {
         Budget {
             time,
             fail_closed: false,
+            stop_at_block: false,
         }
     }
+}
+
+/// What block mode has already decided to block, while an event is inspected.
+#[derive(Default)]
+struct Blocked {
+    event: bool,
+    records: std::collections::HashSet<usize>,
 }
 
 /// Once the budget is spent, each remaining value is inspected at its first and last
@@ -196,7 +208,8 @@ impl Detector {
         policy: Option<&crate::policy::Active>,
     ) -> (Inspection, Vec<Hit>) {
         let sinks = |f: &Field| policy.map(|p| p.sinks_for(&f.path)).unwrap_or_default();
-        let mut ins = self.inspect_with(env, budget, &sinks);
+        let blocks = |h: &Hit| policy.is_none_or(|p| p.blocks(h));
+        let mut ins = self.run(env, budget.into(), &sinks, &blocks);
         let monitored = match policy {
             Some(p) => {
                 let (blocking, monitored) = p.split(std::mem::take(&mut ins.hits));
@@ -216,23 +229,41 @@ impl Detector {
         budget: impl Into<Budget>,
         sinks: &dyn Fn(&Field) -> Sinks,
     ) -> Inspection {
+        self.run(env, budget.into(), sinks, &|_| true)
+    }
+
+    /// `blocks` says whether a hit blocks its record (under a policy, hits on fields it does
+    /// not list may only be monitored).
+    fn run(
+        &self,
+        env: &Envelope,
+        budget: Budget,
+        sinks: &dyn Fn(&Field) -> Sinks,
+        blocks: &dyn Fn(&Hit) -> bool,
+    ) -> Inspection {
         let Budget {
             time: budget,
             fail_closed,
-        } = budget.into();
+            stop_at_block,
+        } = budget;
         let start = Instant::now();
         let mut out = Inspection::default();
         let kept = self.caches.lock().ok().and_then(|mut c| c.take());
         let mut caches =
             kept.unwrap_or_else(|| (self.values.set.create_cache(), self.keys.set.create_cache()));
+        let mut blocked = Blocked::default();
         for (n, field) in env.fields.iter().enumerate() {
             let check = n % 32 == 31 || field.value.len() > LONG_VALUE;
             if !out.incomplete && check && start.elapsed() > budget {
                 out.incomplete = true;
             }
-            if out.incomplete && fail_closed {
+            if out.incomplete && fail_closed || blocked.event {
                 break;
             }
+            if field.record.is_some_and(|r| blocked.records.contains(&r)) {
+                continue;
+            }
+            let before = out.hits.len();
             let (set, cache) = if field.is_key {
                 (&self.keys, &mut caches.1)
             } else {
@@ -290,7 +321,8 @@ impl Detector {
                         &mut reported,
                         &mut out.hits,
                     );
-                    if to >= v.len() || cut_short && from > 0 {
+                    let blocking = stop_at_block && out.hits[before..].iter().any(blocks);
+                    if blocking || to >= v.len() || cut_short && from > 0 {
                         break;
                     }
                     let mut next = to - CHUNK_OVERLAP;
@@ -317,6 +349,16 @@ impl Detector {
                     &mut reported,
                     &mut out.hits,
                 );
+            }
+            if stop_at_block {
+                for h in out.hits[before..].iter().filter(|h| blocks(h)) {
+                    match h.record {
+                        None => blocked.event = true,
+                        Some(r) => {
+                            blocked.records.insert(r);
+                        }
+                    }
+                }
             }
         }
         if start.elapsed() < SLOW_INSPECTION {
@@ -809,6 +851,68 @@ mod tests {
     }
 
     #[test]
+    fn block_mode_stops_inspecting_a_record_once_it_is_blocked() {
+        use crate::envelope::{Envelope, Trigger};
+        let d = Detector::builtin().unwrap();
+        let field = |record: Option<usize>, path: &str, value: &str| Field {
+            record,
+            path: path.into(),
+            value: value.into(),
+            is_key: false,
+        };
+        let env = |fields: Vec<Field>| Envelope {
+            trigger: Trigger::Sqs,
+            fields,
+            records: vec!["a".into(), "b".into()],
+            violations: Vec::new(),
+            multi_value_headers: false,
+        };
+        let batch = env(vec![
+            field(Some(0), "Records[0].body.a", "x; cat /etc/passwd"),
+            field(Some(0), "Records[0].body.b", "' or 1=1 --"),
+            field(
+                Some(0),
+                "Records[0].body.c",
+                "http://169.254.169.254/latest",
+            ),
+            field(Some(1), "Records[1].body.a", "hello"),
+            field(Some(1), "Records[1].body.b", "../../../../etc/passwd"),
+        ]);
+        let block = Budget {
+            time: Duration::from_secs(10),
+            fail_closed: false,
+            stop_at_block: true,
+        };
+        let records = |hits: &[Hit]| {
+            let mut r: Vec<Option<usize>> = hits.iter().map(|h| h.record).collect();
+            r.dedup();
+            r
+        };
+        let all = d.inspect(&batch, Duration::from_secs(10));
+        assert!(all.hits.iter().filter(|h| h.record == Some(0)).count() >= 3);
+        let first = d.inspect(&batch, block);
+        // The same records are blocked; record 0 is known bad after its first value.
+        assert_eq!(records(&first.hits), records(&all.hits));
+        assert_eq!(records(&first.hits), [Some(0), Some(1)]);
+        assert!(first
+            .hits
+            .iter()
+            .filter(|h| h.record == Some(0))
+            .all(|h| h.path == "Records[0].body.a"));
+        // A hit on the event as a whole ends the inspection.
+        let whole = env(vec![
+            field(None, "body.a", "x; cat /etc/passwd"),
+            field(None, "body.b", "' or 1=1 --"),
+        ]);
+        let ins = d.inspect(&whole, block);
+        assert!(
+            ins.hits.iter().all(|h| h.path == "body.a"),
+            "{:?}",
+            ins.hits
+        );
+    }
+
+    #[test]
     fn fail_closed_stops_inspecting_once_the_budget_is_spent() {
         use crate::envelope::{Envelope, Trigger};
         let d = Detector::builtin().unwrap();
@@ -843,6 +947,7 @@ mod tests {
             Budget {
                 time: Duration::ZERO,
                 fail_closed: true,
+                stop_at_block: false,
             },
         );
         assert!(closed.incomplete);

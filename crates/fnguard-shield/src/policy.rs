@@ -183,6 +183,11 @@ impl Active {
 
     /// Splits hits into those that block (on listed fields, or anywhere when the rest is
     /// blocked) and those only reported (`monitor`); hits dropped by `off` are in neither.
+    /// Whether a hit blocks: on a field the policy lists, or anywhere when the rest is blocked.
+    pub fn blocks(&self, hit: &Hit) -> bool {
+        self.rest == RestMode::Block || self.sinks_for(&hit.path) != Sinks::default()
+    }
+
     pub fn split(&self, hits: Vec<Hit>) -> (Vec<Hit>, Vec<Hit>) {
         let mut blocking = Vec::new();
         let mut monitored = Vec::new();

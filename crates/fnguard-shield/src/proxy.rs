@@ -404,19 +404,9 @@ impl Shield {
                 return None;
             }
         };
-        let policy = self.policy.get();
-        let sinks =
-            |f: &crate::envelope::Field| policy.map(|p| p.sinks_for(&f.path)).unwrap_or_default();
-        let mut ins = detector.inspect_with(&env, self.cfg.inspection_budget(), &sinks);
         // Hits on fields the policy does not list follow its rest mode.
-        let monitored = match policy {
-            Some(p) => {
-                let (blocking, monitored) = p.split(std::mem::take(&mut ins.hits));
-                ins.hits = blocking;
-                monitored
-            }
-            None => Vec::new(),
-        };
+        let (ins, monitored) =
+            detector.inspect_with_policy(&env, self.cfg.inspection_budget(), self.policy.get());
         let verdict = decide(&event, &env, &ins, &self.cfg);
         if let Some(why) = &verdict.fallback {
             let f = self.emitter.finding(

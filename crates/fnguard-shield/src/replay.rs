@@ -78,12 +78,12 @@ fn verdict(
         env.mark_pruned();
     }
     // Hits on fields the policy does not list follow its rest mode.
-    let (ins, monitored) = detector.inspect_with_policy(&env, cfg.inspection_budget(), policy);
     // What block mode would do, whatever the configured mode: the point is to see it first.
     let block = Config {
         mode: Mode::Block,
         ..cfg.clone()
     };
+    let (ins, monitored) = detector.inspect_with_policy(&env, block.inspection_budget(), policy);
     let v = decide(event, &env, &ins, &block);
     let elapsed_us = started.elapsed().as_micros() as u64;
     let first_hit = ins.hits.first();
