@@ -21,10 +21,10 @@ pub struct Context<'a> {
     /// The roles functions use, with their effective permissions and functions: nine rules
     /// walk them, and each used to work out every role's permissions again.
     pub(crate) roles: std::cell::OnceCell<Vec<RoleInUse<'a>>>,
-    /// Least-privilege analyses by role, shared by the rules that need one (expanding a
+    /// Least-privilege analyses by the role's index in `roles`, shared by the rules that need one (expanding a
     /// role's wildcards over the action catalogue is the costly part of a rule run).
     pub(crate) least:
-        std::cell::RefCell<HashMap<String, std::rc::Rc<fnguard_iam::FunctionPermissions>>>,
+        std::cell::RefCell<HashMap<usize, std::rc::Rc<fnguard_iam::FunctionPermissions>>>,
 }
 
 /// A role, its effective permissions and the functions that use it.
@@ -35,23 +35,19 @@ pub(crate) type RoleInUse<'a> = (
 );
 
 impl<'a> Context<'a> {
-    /// The least-privilege analysis of `role` for `fns`, all the functions that use it.
+    /// The least-privilege analysis of the `i`th role in use (`roles_in_use`), for all the
+    /// functions that use it.
     pub(crate) fn least_privilege(
         &self,
-        role: &fnguard_model::Role,
-        fns: &[&fnguard_model::Function],
-    ) -> std::rc::Rc<fnguard_iam::FunctionPermissions> {
-        let mut key = role.id.clone();
-        for f in fns {
-            key.push('\0');
-            key.push_str(&f.id);
+        i: usize,
+    ) -> Option<std::rc::Rc<fnguard_iam::FunctionPermissions>> {
+        if let Some(hit) = self.least.borrow().get(&i) {
+            return Some(hit.clone());
         }
-        if let Some(hit) = self.least.borrow().get(&key) {
-            return hit.clone();
-        }
+        let (role, _, fns) = crate::rules::p3_role::roles_in_use(self).get(i)?;
         let lp = std::rc::Rc::new(fnguard_iam::analyse(role, fns, &self.project.resources));
-        self.least.borrow_mut().insert(key, lp.clone());
-        lp
+        self.least.borrow_mut().insert(i, lp.clone());
+        Some(lp)
     }
 
     /// The project's application graph (triggers, invocations, reads, writes, roles).

@@ -45,9 +45,8 @@ impl_rule!(ServiceWildcardAction, check);
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let cat = catalog();
-    for (role, perms, fns) in roles_in_use(cx) {
+    for (i, (role, perms, fns)) in roles_in_use(cx).iter().enumerate() {
         let names = ids(fns);
-        let mut analysis: Option<std::rc::Rc<fnguard_iam::FunctionPermissions>> = None;
         for g in perms
             .grants
             .iter()
@@ -83,7 +82,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             let count: usize = wild.iter().map(|a| cat.expand(a).len()).sum();
             // What the functions on the role need of those wildcards, known only when every
             // one of them was analysed completely.
-            let lp = analysis.get_or_insert_with(|| cx.least_privilege(role, fns));
+            let Some(lp) = cx.least_privilege(i) else {
+                continue;
+            };
             // The analysis leaves out what every function needs from its runtime (logs, traces,
             // VPC interfaces); a wildcard that covered those must keep them.
             let add: Vec<String> = lp

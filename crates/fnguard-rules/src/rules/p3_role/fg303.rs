@@ -113,9 +113,8 @@ fn narrowed_resources(
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let cat = catalog();
-    for (role, perms, fns) in roles_in_use(cx) {
+    for (i, (role, perms, fns)) in roles_in_use(cx).iter().enumerate() {
         let names = ids(fns);
-        let mut analysis: Option<std::rc::Rc<fnguard_iam::FunctionPermissions>> = None;
         for g in perms.grants.iter().filter(|g| {
             g.allow
                 && !g.not_action
@@ -148,8 +147,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             };
             // The suggestion's resources for this statement's actions, when they are one set
             // narrower than `*` (known only when every function on the role was analysed).
-            let lp = analysis.get_or_insert_with(|| cx.least_privilege(role, fns));
-            let narrowed = narrowed_resources(lp, g);
+            let Some(lp) = cx.least_privilege(i) else {
+                continue;
+            };
+            let narrowed = narrowed_resources(&lp, g);
             let mut finding = cx.finding(
                 &SensitiveActionOnAnyResource::META,
                 g.location.clone(),

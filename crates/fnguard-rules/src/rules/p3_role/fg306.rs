@@ -48,8 +48,10 @@ impl_rule!(UnusedPermissions, check);
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let cat = catalog();
-    for (role, perms, fns) in roles_in_use(cx) {
-        let lp = cx.least_privilege(role, fns);
+    for (i, (role, perms, fns)) in roles_in_use(cx).iter().enumerate() {
+        let Some(lp) = cx.least_privilege(i) else {
+            continue;
+        };
         let observed: Vec<&ObservedUsage> =
             fns.iter().filter_map(|f| f.observed.as_deref()).collect();
         // The code's proof first (it already counts what CloudTrail saw as used); CloudTrail's
