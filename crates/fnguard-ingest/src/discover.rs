@@ -189,8 +189,8 @@ pub fn discover_with_survey(
     walked_files.sort();
     walk_errors.sort();
     let installed = installed_packages(&walked_files);
-    let mut listed: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
-    let mut with_python: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    let mut tf_seen: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    let mut python_seen: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     for e in walk_errors {
         diagnostics.push(Diagnostic::warning(
             &relative(root, root),
@@ -206,7 +206,7 @@ pub fn discover_with_survey(
             .unwrap_or_default();
         if file_name.ends_with(".tf") || file_name.ends_with(".tf.json") {
             if let Some(dir) = path.parent() {
-                if listed.insert(dir.to_path_buf()) {
+                if tf_seen.insert(dir.to_path_buf()) {
                     tf_dirs.push(dir.to_path_buf());
                 }
             }
@@ -229,7 +229,7 @@ pub fn discover_with_survey(
         // directories with Python in them are looked at again.
         if file_name.ends_with(".py") || file_name == "requirements.txt" {
             if let Some(dir) = path.parent() {
-                if with_python.insert(dir.to_path_buf()) {
+                if python_seen.insert(dir.to_path_buf()) {
                     python_dirs.push(dir.to_path_buf());
                 }
             }

@@ -192,11 +192,10 @@ impl Active {
         let mut blocking = Vec::new();
         let mut monitored = Vec::new();
         for h in hits {
-            let listed = self.sinks_for(&h.path) != Sinks::default();
-            match (listed, self.rest) {
-                (true, _) | (false, RestMode::Block) => blocking.push(h),
-                (false, RestMode::Monitor) => monitored.push(h),
-                (false, RestMode::Off) => {}
+            if self.blocks(&h) {
+                blocking.push(h);
+            } else if self.rest == RestMode::Monitor {
+                monitored.push(h);
             }
         }
         (blocking, monitored)
