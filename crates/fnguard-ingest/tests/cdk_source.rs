@@ -948,6 +948,72 @@ class Stages(Stack):
     assert_eq!(ids, vec!["devFn", "prodFn"]);
 }
 
+/// Only sources that name a construct library are parsed up front; the local modules they
+/// import are parsed too, however many hops away and wherever the import statement is.
+#[test]
+fn modules_without_cdk_imports_are_read_when_a_stack_imports_them() {
+    let ts = scan(&[
+        ("cdk.json", r#"{"app": "npx ts-node bin/app.ts"}"#),
+        ("lambda/index.js", "exports.handler = async () => ({});\n"),
+        ("lib/base.ts", "export const BASE_MEMORY = 1024;\n"),
+        (
+            "lib/settings.ts",
+            "import { BASE_MEMORY } from \"./base\";\nexport const MEMORY = BASE_MEMORY;\n",
+        ),
+        (
+            "bin/app.ts",
+            r#"
+import { App, Stack } from "aws-cdk-lib";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { MEMORY } from "../lib/settings";
+
+const app = new App();
+const stack = new Stack(app, "Workers");
+new lambda.Function(stack, "Worker", {
+  runtime: lambda.Runtime.NODEJS_22_X,
+  handler: "index.handler",
+  code: lambda.Code.fromAsset("lambda"),
+  memorySize: MEMORY,
+});
+"#,
+        ),
+    ]);
+    let w = ts.function("Worker").expect("the function");
+    assert_eq!(
+        w.memory_mb.as_ref().and_then(|m| m.value.known()),
+        Some(&1024)
+    );
+
+    let py = scan(&[
+        ("cdk.json", PY_CDK_JSON),
+        ("lambda/fn.py", "def handler(event, context):\n    return None\n"),
+        ("stacks/__init__.py", ""),
+        ("stacks/base.py", "BASE_MEMORY = 2048\n"),
+        ("stacks/settings.py", "from .base import BASE_MEMORY\nMEMORY = BASE_MEMORY\n"),
+        (
+            "stacks/workers.py",
+            r#"
+from aws_cdk import Stack, aws_lambda as _lambda
+
+class Workers(Stack):
+    def __init__(self, scope, construct_id, **kwargs):
+        super().__init__(scope, construct_id, **kwargs)
+        from .settings import MEMORY
+        _lambda.Function(self, "Worker", runtime=_lambda.Runtime.PYTHON_3_12, handler="fn.handler", code=_lambda.Code.from_asset("lambda"), memory_size=MEMORY)
+"#,
+        ),
+        (
+            "app.py",
+            "import aws_cdk as cdk\nfrom stacks.workers import Workers\n\napp = cdk.App()\nWorkers(app, \"Workers\")\napp.synth()\n",
+        ),
+    ]);
+    let w = py.function("Worker").expect("the function");
+    assert_eq!(
+        w.memory_mb.as_ref().and_then(|m| m.value.known()),
+        Some(&2048)
+    );
+}
+
 #[test]
 fn apps_in_languages_not_read_from_source_say_so() {
     for (command, language) in [

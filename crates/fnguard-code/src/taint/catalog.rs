@@ -155,7 +155,10 @@ pub fn callee_matches(pattern: &str, callee: &str) -> bool {
         return true;
     }
     if let Some(method) = pattern.strip_prefix("*.") {
-        return callee == method || callee.ends_with(&format!(".{method}"));
+        // Without building `.{method}`: this runs for every call against every pattern.
+        return callee
+            .strip_suffix(method)
+            .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'));
     }
     callee == pattern
 }
@@ -179,6 +182,8 @@ mod tests {
         assert!(callee_matches("*.execute", "cursor.execute"));
         assert!(callee_matches("*.execute", "execute"));
         assert!(!callee_matches("*.execute", "executemany"));
+        assert!(!callee_matches("*.execute", "reexecute"));
+        assert!(callee_matches("*.execute", "a.b.execute"));
         assert!(callee_matches("os.system", "os.system"));
         assert!(!callee_matches("os.system", "myos.system"));
     }

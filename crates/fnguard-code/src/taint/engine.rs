@@ -2482,7 +2482,10 @@ impl<'c> Analyzer<'c> {
         let module = &self.files.get(fr.file)?.1;
         // `helpers.run(...)` or `run(...)` imported from a local module.
         for (binding, spec, imported) in &module.local_imports {
-            let (file, name) = if let Some(name) = callee.strip_prefix(&format!("{binding}.")) {
+            let (file, name) = if let Some(name) = callee
+                .strip_prefix(binding.as_str())
+                .and_then(|rest| rest.strip_prefix('.'))
+            {
                 (spec, name.to_string())
             } else if callee == binding {
                 (spec, imported.clone().unwrap_or_else(|| binding.clone()))

@@ -85,33 +85,11 @@ pub(crate) fn load(ctx: &LoadContext, cdk_json: &str) -> Loaded {
         ));
         files.truncate(MAX_SOURCES);
     }
-    let mut parsed = Vec::new();
-    for path in &files {
-        let rel = crate::relative(&ctx.root, path);
-        let Ok(text) = std::fs::read_to_string(path) else {
-            diagnostics.push(Diagnostic::warning(
-                &rel,
-                None,
-                "could not be read as UTF-8 text",
-            ));
-            continue;
-        };
-        let file_lang = if path.extension().is_some_and(|e| e == "py") {
-            Lang::Python
-        } else {
-            Lang::TypeScript
-        };
-        match source::parse(&rel, text, file_lang) {
-            Some(p) => parsed.push((path.clone(), p)),
-            None => diagnostics.push(Diagnostic::warning(&rel, None, "could not be parsed")),
-        }
-    }
-    let entry = entry_file(&command, &app_dir, &parsed);
+    let (parsed, entry) = parse_app_sources(ctx, &command, &app_dir, &files, &mut diagnostics);
     let context = serde_json::from_str::<serde_json::Value>(cdk_json)
         .ok()
         .and_then(|v| v.get("context")?.as_object().cloned())
         .unwrap_or_default();
-    let parsed: Vec<source::Parsed> = parsed.into_iter().map(|(_, p)| p).collect();
     let mut app = source::App::default();
     source::read_app(&mut app, &parsed, entry, context, (&app_dir, &ctx.root));
     let site = translate::Site {
@@ -177,13 +155,88 @@ fn unread_language(command: &str) -> Option<&'static str> {
     }
 }
 
-/// The file the `app` command runs (`npx ts-node --prefer-ts-exts bin/app.ts`,
-/// `python3 app.py`, `node dist/bin/app.js` built from `bin/app.ts`).
-fn entry_file(
+/// Parses the sources that can define the app: those that name a construct library (`aws-cdk-lib`,
+/// `aws_cdk`, `@aws-cdk/...`, `constructs`, `cdk-nag`), the entry file, and the local modules
+/// they import, transitively. A function's handler code, tests' helpers and scripts name none
+/// and are imported by none of them; they were a fifth of the bytes parsed on
+/// serverless-patterns. Returns the parsed files in path order, with the entry's index.
+fn parse_app_sources(
+    ctx: &LoadContext,
     command: &str,
     app_dir: &Path,
-    files: &[(std::path::PathBuf, source::Parsed)],
-) -> Option<usize> {
+    files: &[std::path::PathBuf],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (Vec<source::Parsed>, Option<usize>) {
+    let entry = entry_file(command, app_dir, files);
+    let mut texts: Vec<Option<String>> = Vec::with_capacity(files.len());
+    let mut rels = Vec::with_capacity(files.len());
+    for path in files {
+        let rel = crate::relative(&ctx.root, path);
+        match std::fs::read_to_string(path) {
+            Ok(text) => texts.push(Some(text)),
+            Err(_) => {
+                diagnostics.push(Diagnostic::warning(
+                    &rel,
+                    None,
+                    "could not be read as UTF-8 text",
+                ));
+                texts.push(None);
+            }
+        }
+        rels.push(rel);
+    }
+    let by_path: HashMap<std::path::PathBuf, usize> = rels
+        .iter()
+        .enumerate()
+        .map(|(k, rel)| (crate::normalize_lexically(Path::new(rel)), k))
+        .collect();
+    let entry_dir = entry.and_then(|k| Path::new(&rels[k]).parent().map(Path::to_path_buf));
+    let mut todo: Vec<usize> = texts
+        .iter()
+        .enumerate()
+        .filter(|(k, text)| {
+            Some(*k) == entry || text.as_deref().is_some_and(names_a_construct_library)
+        })
+        .map(|(k, _)| k)
+        .collect();
+    let mut parsed: Vec<Option<source::Parsed>> = (0..files.len()).map(|_| None).collect();
+    while let Some(k) = todo.pop() {
+        let Some(text) = texts[k].take() else {
+            continue;
+        };
+        let file_lang = if files[k].extension().is_some_and(|e| e == "py") {
+            Lang::Python
+        } else {
+            Lang::TypeScript
+        };
+        let Some(p) = source::parse(&rels[k], text, file_lang) else {
+            diagnostics.push(Diagnostic::warning(&rels[k], None, "could not be parsed"));
+            continue;
+        };
+        for path in source::imported_paths(&p, entry_dir.as_deref()) {
+            if let Some(&i) = by_path.get(&path) {
+                if texts[i].is_some() {
+                    todo.push(i);
+                }
+            }
+        }
+        parsed[k] = Some(p);
+    }
+    let entry = entry.and_then(|e| {
+        parsed[e].as_ref()?;
+        Some(parsed[..e].iter().filter(|p| p.is_some()).count())
+    });
+    (parsed.into_iter().flatten().collect(), entry)
+}
+
+/// Whether a source mentions a construct library, so may define stacks or constructs.
+fn names_a_construct_library(text: &str) -> bool {
+    text.contains("cdk") || text.contains("constructs")
+}
+
+/// The file the `app` command runs (`npx ts-node --prefer-ts-exts bin/app.ts`,
+/// `python3 app.py`, `node dist/bin/app.js` built from `bin/app.ts`).
+fn entry_file(command: &str, app_dir: &Path, files: &[std::path::PathBuf]) -> Option<usize> {
     for word in command.split_whitespace().rev() {
         let word = word.trim_matches(['"', '\'']);
         let stem = word
@@ -208,7 +261,7 @@ fn entry_file(
             let c = crate::normalize_lexically(&c);
             if let Some(i) = files
                 .iter()
-                .position(|(p, _)| crate::normalize_lexically(p) == c)
+                .position(|p| crate::normalize_lexically(p) == c)
             {
                 return Some(i);
             }

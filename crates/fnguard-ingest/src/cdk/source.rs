@@ -478,6 +478,36 @@ fn parent_dir(rel: &str) -> PathBuf {
         .unwrap_or_default()
 }
 
+/// The local files the imports of `file` may name, anywhere in it (imports inside functions
+/// too), lexically normalized: a superset of what reading the app follows.
+pub(crate) fn imported_paths(file: &Parsed, entry_dir: Option<&Path>) -> Vec<PathBuf> {
+    let dir = parent_dir(&file.rel);
+    let mut out = Vec::new();
+    let mut cursor = file.tree.walk();
+    'walk: loop {
+        let n = cursor.node();
+        let is_import = matches!(n.kind(), "import_statement" | "import_from_statement");
+        if is_import {
+            for import in read_imports(n, file.text.as_bytes(), file.lang) {
+                out.extend(
+                    module_files(&import.module, file.lang, &dir, entry_dir)
+                        .iter()
+                        .map(|p| crate::normalize_lexically(p)),
+                );
+            }
+        }
+        if !is_import && cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    out
+}
+
 /// The application's files by their (lexically normalized) path.
 fn path_index(files: &[Parsed]) -> HashMap<PathBuf, usize> {
     files
