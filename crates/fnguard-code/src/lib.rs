@@ -20,6 +20,7 @@ pub mod taint;
 
 pub use handler::{analyze_entries, analyze_function, Entry, Language};
 pub use mapping::{action_for, service_prefix};
+pub use outside::index_repository_files;
 
 use fnguard_model::{Function, Project, ScanError};
 use std::path::{Path, PathBuf};

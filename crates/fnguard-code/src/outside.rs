@@ -194,6 +194,97 @@ fn index(root: &Path) -> RepoModules {
     m
 }
 
+/// The same index from the files a walk of `root` already listed (discovery's, which also
+/// honours `.gitignore`): no second walk of the tree. A package is what the walk in [`index`]
+/// would register; where two packages share a name the first in path order is named.
+fn index_files(root: &Path, files: &[PathBuf]) -> RepoModules {
+    let mut m = RepoModules::default();
+    let rel_parts = |p: &Path| -> Option<Vec<String>> {
+        let r = p.strip_prefix(root).ok()?;
+        Some(
+            r.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect(),
+        )
+    };
+    let listed: Vec<Vec<String>> = files
+        .iter()
+        .take(MAX_ENTRIES)
+        .filter_map(|p| rel_parts(p))
+        .filter(|parts| !parts.is_empty())
+        .collect();
+    // Directories (as component lists) holding `__init__.py`, and those where pip installed
+    // packages (a `.dist-info` or `.egg-info` entry): nothing under the latter is looked at.
+    let mut packages: HashSet<&[String]> = HashSet::new();
+    let mut installed: HashSet<&[String]> = HashSet::new();
+    for parts in &listed {
+        let (dir, name) = parts.split_at(parts.len() - 1);
+        if name[0] == "__init__.py" {
+            packages.insert(dir);
+        }
+        for (k, c) in dir.iter().enumerate() {
+            if c.ends_with(".dist-info") || c.ends_with(".egg-info") {
+                installed.insert(&dir[..k]);
+            }
+        }
+    }
+    let path_of =
+        |parts: &[String]| -> PathBuf { parts.iter().fold(root.to_path_buf(), |p, c| p.join(c)) };
+    let mut registered: HashSet<&[String]> = HashSet::new();
+    for parts in &listed {
+        let (dir, name) = parts.split_at(parts.len() - 1);
+        let name = &name[0];
+        // Down the directories as the walk enters them: a directory's entries are read
+        // unless pip installed packages there; a subdirectory is registered and entered
+        // unless hidden, skipped or too deep.
+        let mut depth = 0;
+        let processed = loop {
+            if installed.contains(&dir[..depth]) {
+                break false;
+            }
+            if depth == dir.len() {
+                break true;
+            }
+            let c = &dir[depth];
+            if c.starts_with('.') || SKIPPED.contains(&c.as_str()) || depth >= MAX_DEPTH {
+                break false;
+            }
+            let sub = &dir[..=depth];
+            if registered.insert(sub) {
+                let parent = &dir[..depth];
+                let in_layer_dir = parent.last().is_some_and(|n| n == "python");
+                let parent_is_package = !in_layer_dir && packages.contains(parent);
+                if !parent_is_package && (in_layer_dir || packages.contains(sub)) {
+                    m.python.entry(c.clone()).or_insert_with(|| sub.join("/"));
+                }
+            }
+            depth += 1;
+        };
+        if !processed {
+            continue;
+        }
+        if dir.last().is_some_and(|n| n == "python") && name.ends_with(".py") {
+            let stem = name.trim_end_matches(".py").to_string();
+            m.python.entry(stem).or_insert_with(|| parts.join("/"));
+        } else if name == "package.json" {
+            if let Some(pkg) = std::fs::read_to_string(path_of(parts))
+                .ok()
+                .and_then(|t| package_name(&t))
+            {
+                m.js.entry(pkg).or_insert_with(|| dir.join("/"));
+            }
+        }
+    }
+    m
+}
+
+/// Indexes `root`'s repository modules from the files a walk of it listed, so that the code
+/// analysis does not walk the tree again. Without it the analysis walks `root` itself.
+pub fn index_repository_files(root: &Path, files: &[PathBuf]) {
+    let slot = slot(root);
+    slot.get_or_init(|| std::sync::Arc::new(index_files(root, files)));
+}
+
 /// `"name"` of a package.json, without a JSON parser's cost for a one-field read.
 fn package_name(text: &str) -> Option<String> {
     let v: serde_json::Value = serde_json::from_str(text).ok()?;
@@ -207,17 +298,22 @@ fn rel(root: &Path, p: &Path) -> String {
         .replace('\\', "/")
 }
 
-fn cached(root: &Path) -> std::sync::Arc<RepoModules> {
-    type Slot = std::sync::Arc<OnceLock<std::sync::Arc<RepoModules>>>;
+type Slot = std::sync::Arc<OnceLock<std::sync::Arc<RepoModules>>>;
+
+fn slot(root: &Path) -> Slot {
     static CACHE: OnceLock<Mutex<HashMap<PathBuf, Slot>>> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    // One walk per root: the first function analysed on each thread asks at once, and each
-    // used to walk the whole tree.
-    let slot: Slot = match cache.lock() {
+    match cache.lock() {
         Ok(mut map) => map.entry(root.to_path_buf()).or_default().clone(),
         Err(_) => Slot::default(),
-    };
-    slot.get_or_init(|| std::sync::Arc::new(index(root)))
+    }
+}
+
+fn cached(root: &Path) -> std::sync::Arc<RepoModules> {
+    // One walk per root: the first function analysed on each thread asks at once, and each
+    // used to walk the whole tree.
+    slot(root)
+        .get_or_init(|| std::sync::Arc::new(index(root)))
         .clone()
 }
 
@@ -351,6 +447,53 @@ mod tests {
             ],
         );
         assert_eq!(js.len(), 2, "{js:?}");
+    }
+
+    #[test]
+    fn the_index_from_listed_files_is_the_index_from_the_walk() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let files = [
+            "layer/python/datalake_library/__init__.py",
+            "layer/python/datalake_library/io/__init__.py",
+            "layer/python/__init__.py",
+            "layer/python/shared_util.py",
+            "layer/python/ns_pkg/inner/mod.py",
+            "deps/python/requests/__init__.py",
+            "deps/python/requests-2.32.0.dist-info/METADATA",
+            "deps/python/boto3/__init__.py",
+            "lib/python/sdk/__init__.py",
+            "lib/python/sdk/vendored/__init__.py",
+            "lib/python/sdk/vendored/jose/__init__.py",
+            "src/logging/__init__.py",
+            "src/app/__init__.py",
+            "src/app/handlers/__init__.py",
+            "src/.hidden/secret/__init__.py",
+            "web/node_modules/left-pad/package.json",
+            "packages/tools/package.json",
+            "package.json",
+            "a/b/c/d/e/f/g/h/i/j/k/l/m/deep/__init__.py",
+            "a/b/c/d/e/f/g/h/i/j/k/shallow/__init__.py",
+        ];
+        for f in files {
+            let p = root.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            let text = if f.ends_with("package.json") {
+                format!(r#"{{"name": "{}"}}"#, f.replace('/', "-"))
+            } else {
+                String::new()
+            };
+            std::fs::write(p, text).unwrap();
+        }
+        let mut listed: Vec<PathBuf> = files.iter().map(|f| root.join(f)).collect();
+        listed.sort();
+        let walked = index(root);
+        let from_files = index_files(root, &listed);
+        assert!(walked.python.contains_key("datalake_library"));
+        assert!(walked.python.contains_key("shallow"));
+        assert!(!walked.python.contains_key("deep"));
+        assert_eq!(from_files.python, walked.python);
+        assert_eq!(from_files.js, walked.js);
     }
 
     #[cfg(unix)]

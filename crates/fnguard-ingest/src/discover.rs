@@ -72,6 +72,9 @@ pub struct Survey {
     pub files: usize,
     /// Files with a descriptor-like name or extension that were not recognised (first few).
     pub unrecognised: Vec<String>,
+    /// Every file the walk listed, in path order (ignored and hidden ones left out), for
+    /// analyses that would otherwise walk the tree again.
+    pub walked: Vec<PathBuf>,
 }
 
 /// How many unrecognised files a survey names.
@@ -198,7 +201,7 @@ pub fn discover_with_survey(
             format!("while walking the tree: {e}"),
         ));
     }
-    for path in walked_files {
+    for path in &walked_files {
         let path = path.as_path();
         let file_name = path
             .file_name()
@@ -236,6 +239,7 @@ pub fn discover_with_survey(
         }
         files.push(path.to_path_buf());
     }
+    survey.walked = walked_files;
     // Classifying reads the head of every file: in parallel, kept in walk order.
     let kinds: Vec<Option<DescriptorKind>> = files.par_iter().map(|p| classify(p)).collect();
     for (path, kind) in files.into_iter().zip(kinds) {

@@ -613,7 +613,14 @@ pub fn load_root(
     fnguard_iam::prepare_in_background();
     let mut nested: Vec<Project> = Vec::new();
     let mut consumed: Vec<String> = Vec::new();
-    let (candidates, diags, survey) = discover_with_survey(path, excludes);
+    let (candidates, diags, mut survey) = discover_with_survey(path, excludes);
+    // The code analysis looks up repository modules in the files discovery listed instead of
+    // walking the tree a second time.
+    let walked = std::mem::take(&mut survey.walked);
+    if path == root {
+        fnguard_code::index_repository_files(root, &walked);
+    }
+    drop(walked);
     out.candidates = candidates.len();
     out.survey = survey;
     out.errors.extend(diags);
