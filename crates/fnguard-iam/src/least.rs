@@ -174,9 +174,6 @@ pub fn is_baseline(action: &str) -> bool {
 
 #[derive(Debug, Clone)]
 pub struct FunctionPermissions {
-    pub granted: BTreeSet<String>,
-    /// Each granted action with the resources it is granted on (for baselines).
-    pub granted_on: std::collections::BTreeMap<String, BTreeSet<String>>,
     pub needed: BTreeSet<String>,
     pub needed_by_code: BTreeSet<String>,
     pub unused: BTreeSet<String>,
@@ -191,6 +188,41 @@ pub struct FunctionPermissions {
     /// With CloudTrail evidence for every function on the role: granted actions none of them
     /// was seen calling (see `analyse`).
     pub observed_unused: Option<BTreeSet<String>>,
+}
+
+impl FunctionPermissions {
+    /// The actions the role grants (a wildcard expanded to each action it covers). Built on
+    /// demand: a role with `Action: "*"` grants some 20,000, and the rules never ask.
+    pub fn granted(&self) -> BTreeSet<String> {
+        self.granted_on().into_keys().collect()
+    }
+
+    /// Each granted action with the resources it is granted on (for baselines and drift).
+    pub fn granted_on(&self) -> std::collections::BTreeMap<String, BTreeSet<String>> {
+        let cat = catalog();
+        let perms = &self.perms;
+        let mut granted_on: std::collections::BTreeMap<String, BTreeSet<String>> =
+            Default::default();
+        for g in perms.grants.iter().filter(|g| g.allow) {
+            let resources: BTreeSet<String> = g.resources.iter().map(render).collect();
+            if g.not_action {
+                let key = format!("* except {}", g.actions.join(", "));
+                granted_on.entry(key).or_default().extend(resources);
+                continue;
+            }
+            for p in &g.actions {
+                for a in cat.expand(p) {
+                    if !perms.denied(&a.name) && perms.boundary_allows(&a.name) {
+                        granted_on
+                            .entry(a.name.clone())
+                            .or_default()
+                            .extend(resources.iter().cloned());
+                    }
+                }
+            }
+        }
+        granted_on
+    }
 }
 
 /// `fns` are all the functions sharing `role` (their needs add up); `resources` are the
@@ -228,28 +260,6 @@ pub fn analyse(role: &Role, fns: &[&Function], resources: &[Resource]) -> Functi
                     .filter_map(|a| cat.get(a))
                     .map(|a| a.name.clone()),
             );
-        }
-    }
-    let mut granted = BTreeSet::new();
-    let mut granted_on: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
-    for g in perms.grants.iter().filter(|g| g.allow) {
-        let resources: BTreeSet<String> = g.resources.iter().map(render).collect();
-        if g.not_action {
-            let key = format!("* except {}", g.actions.join(", "));
-            granted.insert(key.clone());
-            granted_on.entry(key).or_default().extend(resources);
-            continue;
-        }
-        for p in &g.actions {
-            for a in cat.expand(p) {
-                if !perms.denied(&a.name) && perms.boundary_allows(&a.name) {
-                    granted.insert(a.name.clone());
-                    granted_on
-                        .entry(a.name.clone())
-                        .or_default()
-                        .extend(resources.iter().cloned());
-                }
-            }
         }
     }
     let mut unused = BTreeSet::new();
@@ -308,8 +318,6 @@ pub fn analyse(role: &Role, fns: &[&Function], resources: &[Resource]) -> Functi
         "low"
     };
     FunctionPermissions {
-        granted,
-        granted_on,
         needed,
         needed_by_code: code_needed,
         unused,

@@ -176,12 +176,19 @@ fn compare(base: &Value, rows: &[Value]) -> (String, bool) {
     (out, any_added)
 }
 
+type RoleReport = (
+    fnguard_iam::FunctionPermissions,
+    Vec<String>,
+    std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+);
+
 /// The least-privilege analysis of each role, computed once for all the functions that share
 /// it (a role shared by thousands of functions made this quadratic).
 #[derive(Default)]
 struct RoleAnalyses<'p> {
     sharing: Option<std::collections::HashMap<&'p str, Vec<&'p Function>>>,
-    done: std::collections::HashMap<String, (fnguard_iam::FunctionPermissions, Vec<String>)>,
+    /// Per role: its analysis, why its confidence is low, and what it grants on which resources.
+    done: std::collections::HashMap<String, RoleReport>,
 }
 
 /// How many of the other functions sharing a role a row names; the count is always given.
@@ -228,10 +235,11 @@ fn row<'p>(p: &'p fnguard_model::Project, f: &Function, roles: &mut RoleAnalyses
         by_role
     });
     let sharing: &[&Function] = by_role.get(role.id.as_str()).map_or(&[], Vec::as_slice);
-    let (lp, reasons) = roles.done.entry(role.id.clone()).or_insert_with(|| {
+    let (lp, reasons, granted_on) = roles.done.entry(role.id.clone()).or_insert_with(|| {
         let lp = fnguard_iam::analyse(role, sharing, &p.resources);
         let reasons = low_confidence_reasons(sharing, &lp);
-        (lp, reasons)
+        let granted_on = lp.granted_on();
+        (lp, reasons, granted_on)
     });
     // `f` is one of the functions on its role; counting the others by scanning them for each
     // function was quadratic on a role that every function shares.
@@ -244,12 +252,12 @@ fn row<'p>(p: &'p fnguard_model::Project, f: &Function, roles: &mut RoleAnalyses
         "role": role.id,
         "shared_with": others.clone().take(SHARED_WITH_LISTED).map(|x| x.id.clone()).collect::<Vec<_>>(),
         "shared_with_count": others_count,
-        "granted_actions": lp.granted,
+        "granted_actions": granted_on.keys().collect::<Vec<_>>(),
         "needed_actions": lp.needed,
         "unused_actions": if lp.confidence == "high" { json!(lp.unused) } else { json!([]) },
         "missing_actions": lp.missing,
         "suggested_policy": lp.suggested_policy,
-        "granted_on": lp.granted_on,
+        "granted_on": granted_on,
         "warnings": lp.warnings,
         "confidence": lp.confidence,
         "confidence_reasons": reasons,
