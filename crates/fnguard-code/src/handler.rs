@@ -6,7 +6,7 @@ const MAX_FILES: usize = 64;
 const MAX_JAVA_FILES: usize = 256;
 const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Language {
     Python,
     JavaScript,
@@ -319,7 +319,7 @@ fn java_sources(code_dir: &Path, limit: usize) -> Vec<PathBuf> {
 }
 
 /// Where the analysis of a function starts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Entry {
     /// `module.function`, called with the event as its first argument.
     Handler(String),

@@ -32,10 +32,13 @@ use std::path::{Path, PathBuf};
 pub fn analyze_projects(root: &Path, projects: &mut [Project]) {
     use rayon::prelude::*;
     // Functions are independent and parsing dominates a scan, so they are spread over cores.
+    // Functions deployed from the same code with the same handler (one per event filter, per
+    // stage, per tenant) share one analysis.
+    let shared = SharedAnalyses::default();
     projects
         .par_iter_mut()
         .flat_map(|p| p.functions.par_iter_mut())
-        .for_each(|f| analyze_one(root, f, &taint::Stored::default()));
+        .for_each(|f| analyze_one(root, f, &taint::Stored::default(), Some(&shared)));
     // Second-order flows: a function that reads a store (or is triggered by it) another function
     // writes its event data to is analysed again with that data as a source.
     for p in projects.iter_mut() {
@@ -43,7 +46,7 @@ pub fn analyze_projects(root: &Path, projects: &mut [Project]) {
         p.functions
             .par_iter_mut()
             .filter_map(|f| stored.get(&f.id).map(|s| (f, s)))
-            .for_each(|(f, s)| analyze_one(root, f, s));
+            .for_each(|(f, s)| analyze_one(root, f, s, None));
     }
     for p in projects.iter_mut() {
         autogen_policies(root, p);
@@ -111,7 +114,20 @@ const BUILD_DIRS: &[&str] = &[
     "bin",
 ];
 
-fn analyze_one(root: &Path, f: &mut Function, stored: &taint::Stored) {
+/// The analysis of each code directory, entry points and language, done once.
+type SharedAnalyses = std::sync::Mutex<
+    std::collections::HashMap<
+        (std::path::PathBuf, Vec<Entry>, Language),
+        std::sync::Arc<std::sync::OnceLock<fnguard_model::CodeFacts>>,
+    >,
+>;
+
+fn analyze_one(
+    root: &Path,
+    f: &mut Function,
+    stored: &taint::Stored,
+    shared: Option<&SharedAnalyses>,
+) {
     if f.is_image {
         return;
     }
@@ -185,14 +201,29 @@ fn analyze_one(root: &Path, f: &mut Function, stored: &taint::Stored) {
     if entries.is_empty() {
         return;
     }
-    f.code = Some(Box::new(handler::analyze_entries_stored(
-        root,
-        &dir,
-        &entries,
-        lang,
-        crate::taint::default_catalog(),
-        stored,
-    )));
+    let analyse = || {
+        handler::analyze_entries_stored(
+            root,
+            &dir,
+            &entries,
+            lang,
+            crate::taint::default_catalog(),
+            stored,
+        )
+    };
+    let slot = shared.and_then(|s| {
+        let mut map = s.lock().ok()?;
+        Some(
+            map.entry((dir.clone(), entries.clone(), lang))
+                .or_default()
+                .clone(),
+        )
+    });
+    let facts = match slot {
+        Some(slot) => slot.get_or_init(analyse).clone(),
+        None => analyse(),
+    };
+    f.code = Some(Box::new(facts));
 }
 
 /// Whether a code directory holds a Go program: a module file or Go sources in it or in a
