@@ -37,6 +37,29 @@ def sls(n):
 # Every command and report format: each has its own loops over functions, findings and graph
 # edges, and a quadratic one hides in whichever the benchmark does not run (the human report,
 # `map` and `iam` each took minutes on 95,000 functions while `scan --format json` took seconds).
+def handler_module(n):
+    """One function whose handler module defines and calls n helpers (the taint analysis)."""
+    code = ["import json, os, subprocess, boto3", "s3 = boto3.client('s3')"]
+    for j in range(n):
+        code += [f"def helper_{j}(event):", f"    v = event.get('k{j}')",
+                 "    s3.put_object(Bucket='b', Key=str(v), Body=json.dumps(event))", "    return v"]
+    code += ["def handler(event, context):", "    body = json.loads(event['body'])",
+             "    subprocess.run(body['cmd'], shell=True)"] + [f"    helper_{j}(body)" for j in range(n)]
+    return "\n".join(code) + "\n"
+
+
+HANDLER_TEMPLATE = """AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.12
+"""
+
+
 COMMANDS = [["scan", "--fail-on", "none", "--no-progress", "--format", f]
             for f in ("human", "json", "sarif", "markdown", "junit", "github", "gitlab", "html")] + [
     ["map"], ["map", "--format", "json"], ["map", "--format", "dot"], ["map", "--format", "mermaid"],
@@ -80,6 +103,23 @@ def main():
                 worst = max(worst, ratio)
                 print(f"{name:14} {label:34} {a.n} fns {t1:7.3f} s, {10 * a.n} fns {t10:7.3f} s; "
                       f"ratio {ratio:5.1f} (10 is linear); peak {rss:6.0f} MiB", flush=True)
+    # The code analysis: a handler module of n and 10n helper functions (n a tenth of --n).
+    if not a.only or "handler" in a.only:
+        n = max(10, a.n // 10)
+        times = []
+        for size in (n, 10 * n):
+            with tempfile.TemporaryDirectory() as d:
+                os.makedirs(os.path.join(d, "src"))
+                with open(os.path.join(d, "template.yaml"), "w") as f:
+                    f.write(HANDLER_TEMPLATE)
+                with open(os.path.join(d, "src", "app.py"), "w") as f:
+                    f.write(handler_module(size))
+                times.append(timed(a.fnguard, ["scan", "--fail-on", "none", "--no-progress"], d, a.runs))
+        (t1, _), (t10, rss) = times
+        ratio = t10 / t1 if t1 > 0 else float("inf")
+        worst = max(worst, ratio)
+        print(f"{'Handler code':14} {'scan (one module of helpers)':34} {n} fns {t1:7.3f} s, {10 * n} fns "
+              f"{t10:7.3f} s; ratio {ratio:5.1f} (10 is linear); peak {rss:6.0f} MiB", flush=True)
     print(f"worst ratio {worst:.1f}")
 
 

@@ -180,6 +180,33 @@ fn is_identity_key(k: &str) -> bool {
     IDENTITY_KEYS.contains(&k.as_str()) || IDENTITY_SUFFIXES.iter().any(|s| k.ends_with(s))
 }
 
+/// The functions a frame sees by name: its module's, shared by every frame of the file (a copy
+/// per frame made the analysis quadratic in the number of functions), and those its own code
+/// defined (nested `def`s), which hide the module's.
+#[derive(Clone, Default)]
+struct Locals {
+    module: Rc<HashMap<String, Rc<FunctionDef>>>,
+    nested: HashMap<String, Rc<FunctionDef>>,
+}
+
+impl Locals {
+    fn get(&self, name: &str) -> Option<&Rc<FunctionDef>> {
+        self.nested.get(name).or_else(|| self.module.get(name))
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+}
+
+/// A file's functions by name: as a frame sees them (the last definition of a name wins) and
+/// as an import finds them (the first).
+#[derive(Default)]
+struct ModuleDefs {
+    by_name: Rc<HashMap<String, Rc<FunctionDef>>>,
+    first: HashMap<String, Rc<FunctionDef>>,
+}
+
 struct Frame {
     file: usize,
     env: HashMap<String, Taint>,
@@ -187,7 +214,7 @@ struct Frame {
     is_handler: bool,
     returns: Option<Taint>,
     /// Functions visible by name (module functions, nested defs).
-    locals: HashMap<String, FunctionDef>,
+    locals: Locals,
     /// Names holding the start of a URL the code's author chose (a literal, or configuration
     /// read from the environment): what comes after it cannot move the request to another host.
     bases: HashMap<String, UrlBase>,
@@ -290,6 +317,8 @@ pub struct Analyzer<'c> {
     catalog: &'c Catalog,
     /// (path relative to the root, module, source text)
     files: Vec<(String, Module, String)>,
+    /// Per file: its functions, shared by the frames that run its code.
+    defs: Vec<ModuleDefs>,
     pub findings: Vec<CodeFinding>,
     reported: HashSet<(String, usize, u32, u32)>,
     /// Results of local calls.
@@ -336,6 +365,7 @@ impl<'c> Analyzer<'c> {
         Analyzer {
             catalog,
             files: Vec::new(),
+            defs: Vec::new(),
             findings: Vec::new(),
             reported: HashSet::new(),
             memo: HashMap::new(),
@@ -357,6 +387,17 @@ impl<'c> Analyzer<'c> {
     }
 
     pub fn add_file(&mut self, rel: String, module: Module, text: String) -> usize {
+        let mut by_name = HashMap::new();
+        let mut first = HashMap::new();
+        for f in &module.functions {
+            let def = Rc::new(f.clone());
+            first.entry(f.name.clone()).or_insert_with(|| def.clone());
+            by_name.insert(f.name.clone(), def);
+        }
+        self.defs.push(ModuleDefs {
+            by_name: Rc::new(by_name),
+            first,
+        });
         self.files.push((rel, module, text));
         self.files.len() - 1
     }
@@ -497,7 +538,7 @@ impl<'c> Analyzer<'c> {
         }
     }
 
-    fn find_function(&self, file: usize, name: &str) -> Option<FunctionDef> {
+    fn find_function(&self, file: usize, name: &str) -> Option<Rc<FunctionDef>> {
         let m = &self.files.get(file)?.1;
         let target = m
             .exports
@@ -505,16 +546,20 @@ impl<'c> Analyzer<'c> {
             .find(|(e, _)| e == name)
             .map(|(_, f)| f.as_str())
             .unwrap_or(name);
-        m.functions.iter().find(|f| f.name == target).cloned()
+        self.defs.get(file)?.first.get(target).cloned()
     }
 
     fn frame(&self, file: usize, is_handler: bool, depth: usize) -> Frame {
-        let mut locals = HashMap::new();
+        let locals = Locals {
+            module: self
+                .defs
+                .get(file)
+                .map(|d| d.by_name.clone())
+                .unwrap_or_default(),
+            nested: HashMap::new(),
+        };
         let mut bases = HashMap::new();
         if let Some((_, m, _)) = self.files.get(file) {
-            for f in &m.functions {
-                locals.insert(f.name.clone(), f.clone());
-            }
             for st in &m.top {
                 if let Stmt::Assign { targets, value, .. } = st {
                     bind_bases(&mut bases, targets, value);
@@ -819,7 +864,9 @@ impl<'c> Analyzer<'c> {
                 }
             }
             Stmt::Def(def) => {
-                fr.locals.insert(def.name.clone(), def.clone());
+                fr.locals
+                    .nested
+                    .insert(def.name.clone(), Rc::new(def.clone()));
                 false
             }
         }
@@ -2163,7 +2210,7 @@ impl<'c> Analyzer<'c> {
                     .methods
                     .iter()
                     .find(|m| m.name == full)
-                    .cloned();
+                    .map(|m| Rc::new(m.clone()));
                 if let Some(def) = def {
                     // Lowering leaves `self` out of the parameters: it is bound by name.
                     let this = fr.env.get(obj).cloned();
@@ -2199,7 +2246,7 @@ impl<'c> Analyzer<'c> {
         }
         let method = c.callee.rsplit('.').next().unwrap_or("");
         let suffix = format!(".{method}");
-        let candidates: Vec<(usize, FunctionDef)> = self
+        let candidates: Vec<(usize, Rc<FunctionDef>)> = self
             .files
             .iter()
             .enumerate()
@@ -2207,7 +2254,7 @@ impl<'c> Analyzer<'c> {
                 m.methods
                     .iter()
                     .filter(|d| d.name.ends_with(&suffix))
-                    .map(move |d| (i, d.clone()))
+                    .map(move |d| (i, Rc::new(d.clone())))
             })
             .collect();
         if candidates.is_empty() || candidates.len() > 4 {
@@ -2228,7 +2275,7 @@ impl<'c> Analyzer<'c> {
         fr: &mut Frame,
         c: &Call,
         file: usize,
-        def: FunctionDef,
+        def: Rc<FunctionDef>,
         args: &[Option<Taint>],
     ) -> Option<Taint> {
         self.run_call_on(fr, c, file, def, args, None)
@@ -2240,7 +2287,7 @@ impl<'c> Analyzer<'c> {
         fr: &mut Frame,
         c: &Call,
         file: usize,
-        def: FunctionDef,
+        def: Rc<FunctionDef>,
         args: &[Option<Taint>],
         this: Option<Taint>,
     ) -> Option<Taint> {
@@ -2475,7 +2522,7 @@ impl<'c> Analyzer<'c> {
         None
     }
 
-    fn resolve_local(&self, fr: &Frame, callee: &str) -> Option<(usize, FunctionDef)> {
+    fn resolve_local(&self, fr: &Frame, callee: &str) -> Option<(usize, Rc<FunctionDef>)> {
         if let Some(def) = fr.locals.get(callee) {
             return Some((fr.file, def.clone()));
         }
@@ -2718,7 +2765,7 @@ impl<'c> Analyzer<'c> {
                 );
             }
         }
-        let locals: Vec<String> = fr.locals.keys().cloned().collect();
+        let locals = &fr.locals;
         // A value that came from the request is not a secret the function holds, whatever its
         // name (`body.password == body.confirmPassword`).
         let secretish = |x: &Expr, t: &Option<Taint>| {

@@ -86,7 +86,7 @@ impl Analyzer<'_> {
                     return fns.clone();
                 }
                 self.resolve_local(fr, n)
-                    .map(|(file, def)| vec![(file, Rc::new(def))])
+                    .map(|(file, def)| vec![(file, def)])
                     .unwrap_or_default()
             }
             Expr::Member {
@@ -136,7 +136,7 @@ impl Analyzer<'_> {
         }
         let mut ret = None;
         for (file, def) in targets.into_iter().take(MAX_DISPATCH) {
-            let r = self.run_call(fr, c, file, def.as_ref().clone(), args);
+            let r = self.run_call(fr, c, file, def.clone(), args);
             ret = Taint::merge(ret, r);
         }
         Some(ret)
