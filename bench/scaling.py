@@ -37,6 +37,32 @@ def sls(n):
 # Every command and report format: each has its own loops over functions, findings and graph
 # edges, and a quadratic one hides in whichever the benchmark does not run (the human report,
 # `map` and `iam` each took minutes on 95,000 functions while `scan --format json` took seconds).
+def terraform(n):
+    """n functions, each with its own role, queue and event source mapping (the graph)."""
+    out = []
+    for j in range(n):
+        out.append(f"""resource "aws_iam_role" "r{j}" {{
+  name               = "r{j}"
+  assume_role_policy = jsonencode({{ Statement = [{{ Effect = "Allow", Action = "sts:AssumeRole" }}] }})
+}}
+resource "aws_sqs_queue" "q{j}" {{
+  name = "q{j}"
+}}
+resource "aws_lambda_function" "f{j}" {{
+  function_name = "f{j}"
+  role          = aws_iam_role.r{j}.arn
+  handler       = "index.handler"
+  runtime       = "nodejs20.x"
+  filename      = "fn.zip"
+}}
+resource "aws_lambda_event_source_mapping" "m{j}" {{
+  event_source_arn = aws_sqs_queue.q{j}.arn
+  function_name    = aws_lambda_function.f{j}.arn
+}}
+""")
+    return "\n".join(out)
+
+
 def handler_module(n):
     """One function whose handler module defines and calls n helpers (the taint analysis)."""
     code = ["import json, os, subprocess, boto3", "s3 = boto3.client('s3')"]
@@ -103,6 +129,20 @@ def main():
                 worst = max(worst, ratio)
                 print(f"{name:14} {label:34} {a.n} fns {t1:7.3f} s, {10 * a.n} fns {t10:7.3f} s; "
                       f"ratio {ratio:5.1f} (10 is linear); peak {rss:6.0f} MiB", flush=True)
+    # Resources of their own per function (the graph, the rules that relate them): n a fifth.
+    if not a.only or "terraform" in a.only:
+        n = max(10, a.n // 5)
+        times = []
+        for size in (n, 10 * n):
+            with tempfile.TemporaryDirectory() as d:
+                with open(os.path.join(d, "main.tf"), "w") as f:
+                    f.write(terraform(size))
+                times.append(timed(a.fnguard, ["scan", "--fail-on", "none", "--no-progress"], d, a.runs))
+        (t1, _), (t10, rss) = times
+        ratio = t10 / t1 if t1 > 0 else float("inf")
+        worst = max(worst, ratio)
+        print(f"{'Terraform':14} {'scan (a role and queue each)':34} {n} fns {t1:7.3f} s, {10 * n} fns "
+              f"{t10:7.3f} s; ratio {ratio:5.1f} (10 is linear); peak {rss:6.0f} MiB", flush=True)
     # The code analysis: a handler module of n and 10n helper functions (n a tenth of --n).
     if not a.only or "handler" in a.only:
         n = max(10, a.n // 10)

@@ -132,6 +132,7 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
         project: p.path.clone(),
         ..Graph::default()
     };
+    let index = ResourceIndex::new(p);
     for f in &p.functions {
         g.nodes.push(Node {
             id: fn_node(&f.id),
@@ -154,8 +155,16 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
             location: Some(f.location.clone()),
         });
     }
+    // What each function's IAM edges ask of every resource, worked out once per resource (it
+    // was once per function and resource: quadratic in a project of thousands of each).
+    let mut facts: Vec<ResourceFacts> = Vec::with_capacity(p.resources.len());
     for r in &p.resources {
         let (s, why) = classify(r, sensitive_words);
+        facts.push(ResourceFacts {
+            service: service_of(r.kind),
+            arns: arns_of(r),
+            sensitive: s.is_sensitive(),
+        });
         g.nodes.push(Node {
             id: res_node(&r.id),
             kind: NodeKind::Resource,
@@ -259,15 +268,15 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
                 ),
                 TriggerKind::Alb { api, .. } => (format!("api:{api}"), "ALB".into()),
                 TriggerKind::S3 { bucket, events, .. } => (
-                    source_node(&mut g, p, bucket, ResourceKind::Bucket),
+                    source_node(&mut g, &index, p, bucket, ResourceKind::Bucket),
                     events.join(","),
                 ),
                 TriggerKind::Sqs { queue, .. } => (
-                    source_node(&mut g, p, queue, ResourceKind::Queue),
+                    source_node(&mut g, &index, p, queue, ResourceKind::Queue),
                     "SQS".into(),
                 ),
                 TriggerKind::Sns { topic } => (
-                    source_node(&mut g, p, topic, ResourceKind::Topic),
+                    source_node(&mut g, &index, p, topic, ResourceKind::Topic),
                     "SNS".into(),
                 ),
                 TriggerKind::Stream {
@@ -279,11 +288,14 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
                     } else {
                         ResourceKind::Stream
                     };
-                    (source_node(&mut g, p, source, kind), service.clone())
+                    (
+                        source_node(&mut g, &index, p, source, kind),
+                        service.clone(),
+                    )
                 }
                 TriggerKind::EventBridge { bus, .. } => match bus {
                     Some(b) => (
-                        source_node(&mut g, p, b, ResourceKind::EventBus),
+                        source_node(&mut g, &index, p, b, ResourceKind::EventBus),
                         "EventBridge".into(),
                     ),
                     None => (
@@ -300,7 +312,7 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
                     "schedule".into(),
                 ),
                 TriggerKind::Cognito { pool } => (
-                    source_node(&mut g, p, pool, ResourceKind::UserPool),
+                    source_node(&mut g, &index, p, pool, ResourceKind::UserPool),
                     "Cognito trigger".into(),
                 ),
                 TriggerKind::Other { source, .. } => (
@@ -375,7 +387,7 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
         for e in code_edges(p, f) {
             add(e);
         }
-        for e in iam_edges(p, f, sensitive_words) {
+        for e in iam_edges(p, f, &facts, &index) {
             add(e);
         }
     }
@@ -419,9 +431,15 @@ fn external(g: &mut Graph, id: &str, label: &str) -> String {
 
 /// The node of a trigger's source: a resource of the project (by id, then by name), else an
 /// external node named by the value.
-fn source_node(g: &mut Graph, p: &Project, v: &Val<String>, kind: ResourceKind) -> String {
+fn source_node(
+    g: &mut Graph,
+    index: &ResourceIndex,
+    p: &Project,
+    v: &Val<String>,
+    kind: ResourceKind,
+) -> String {
     match v.as_str() {
-        Some(s) => match find_resource(p, s, kind) {
+        Some(s) => match index.find(p, s, kind) {
             Some(r) => res_node(&r.id),
             None => external(g, s, s),
         },
@@ -430,6 +448,61 @@ fn source_node(g: &mut Graph, p: &Project, v: &Val<String>, kind: ResourceKind) 
             &format!("unknown {}", kind.label()),
             &format!("unresolved {}", kind.label()),
         ),
+    }
+}
+
+/// What the IAM edges of every function ask of one resource.
+struct ResourceFacts {
+    service: Option<&'static str>,
+    arns: Vec<String>,
+    sensitive: bool,
+}
+
+/// The project's resources by kind and id and by kind and name, and its roles by id, so that
+/// each trigger and role is found without a scan of them all.
+struct ResourceIndex<'a> {
+    by_id: HashMap<(ResourceKind, &'a str), usize>,
+    by_name: HashMap<(ResourceKind, &'a str), usize>,
+    roles: HashMap<&'a str, usize>,
+}
+
+impl<'a> ResourceIndex<'a> {
+    fn new(p: &'a Project) -> Self {
+        let mut by_id = HashMap::new();
+        let mut by_name = HashMap::new();
+        for (i, r) in p.resources.iter().enumerate() {
+            by_id.entry((r.kind, r.id.as_str())).or_insert(i);
+            if let Some(n) = r.name.as_ref().and_then(|n| n.as_str()) {
+                by_name.entry((r.kind, n)).or_insert(i);
+            }
+        }
+        let mut roles = HashMap::new();
+        for (i, r) in p.roles.iter().enumerate() {
+            roles.entry(r.id.as_str()).or_insert(i);
+        }
+        ResourceIndex {
+            by_id,
+            by_name,
+            roles,
+        }
+    }
+
+    /// As [`find_resource`]: the first resource of `kind` whose id is `s`, whose name is `s`,
+    /// or whose id ends `s` after a colon (an ARN).
+    fn find<'p>(&self, p: &'p Project, s: &str, kind: ResourceKind) -> Option<&'p Resource> {
+        let mut best = self
+            .by_id
+            .get(&(kind, s))
+            .into_iter()
+            .chain(self.by_name.get(&(kind, s)))
+            .copied()
+            .min();
+        for (at, _) in s.match_indices(':') {
+            if let Some(&i) = self.by_id.get(&(kind, &s[at + 1..])) {
+                best = Some(best.map_or(i, |b| b.min(i)));
+            }
+        }
+        best.map(|i| &p.resources[i])
     }
 }
 
@@ -526,7 +599,9 @@ pub(crate) fn named_by<'a>(p: &'a Project, v: &fnguard_model::EnvVar) -> Vec<&'a
                 || v.value.as_str().is_some_and(|val| {
                     Some(val) == name
                         || name.is_some_and(|n| {
-                            val.ends_with(&format!("/{n}")) || val.ends_with(&format!(":{n}"))
+                            // `.../name` or `...:name`, without building either string.
+                            val.strip_suffix(n)
+                                .is_some_and(|rest| rest.ends_with('/') || rest.ends_with(':'))
                         })
                 })
         })
@@ -642,25 +717,55 @@ fn grant_names(v: &Val<String>, r: &Resource, arns: &[String]) -> bool {
     }
 }
 
-fn iam_edges(p: &Project, f: &Function, sensitive_words: &[String]) -> Vec<Edge> {
+fn iam_edges(
+    p: &Project,
+    f: &Function,
+    facts: &[ResourceFacts],
+    index: &ResourceIndex,
+) -> Vec<Edge> {
     let RoleRef::Declared { id, .. } = &f.role else {
         return Vec::new();
     };
-    let Some(role) = p.role(id) else {
+    let Some(role) = index.roles.get(id.as_str()).map(|&i| &p.roles[i]) else {
         return Vec::new();
     };
     let perms = effective_permissions(role);
     let from = fn_node(&f.id);
     let mut out: Vec<Edge> = Vec::new();
-    for r in &p.resources {
-        let Some(svc) = service_of(r.kind) else {
+    // Each allowing grant's actions by service, expanded once for all the resources.
+    let grants: Vec<(
+        &fnguard_iam::Grant,
+        HashMap<&str, Vec<&fnguard_iam::Action>>,
+    )> = perms
+        .grants
+        .iter()
+        .filter(|g| g.allow && !g.not_action)
+        .map(|g| {
+            let mut by_service: HashMap<&str, Vec<&fnguard_iam::Action>> = HashMap::new();
+            for pattern in &g.actions {
+                for action in catalog().expand(pattern) {
+                    let svc = action.name.split(':').next().unwrap_or_default();
+                    by_service.entry(svc).or_default().push(action);
+                }
+            }
+            (g, by_service)
+        })
+        .collect();
+    if grants.is_empty() {
+        return out;
+    }
+    for (r, rf) in p.resources.iter().zip(facts) {
+        let Some(svc) = rf.service else {
             continue;
         };
-        let arns = arns_of(r);
+        let arns = &rf.arns;
         // A grant on every resource exposes the sensitive stores among them.
-        let sensitive = classify(r, sensitive_words).0.is_sensitive();
-        for grant in perms.grants.iter().filter(|g| g.allow && !g.not_action) {
-            let named = grant.resources.iter().any(|v| grant_names(v, r, &arns));
+        let sensitive = rf.sensitive;
+        for (grant, by_service) in &grants {
+            let Some(actions) = by_service.get(svc) else {
+                continue;
+            };
+            let named = grant.resources.iter().any(|v| grant_names(v, r, arns));
             let wildcard = !named
                 && sensitive
                 && grant.resources.iter().any(|v| {
@@ -677,12 +782,8 @@ fn iam_edges(p: &Project, f: &Function, sensitive_words: &[String]) -> Vec<Edge>
             } else {
                 EdgeSource::Wildcard
             };
-            for pattern in &grant.actions {
-                for action in catalog()
-                    .expand(pattern)
-                    .into_iter()
-                    .filter(|a| a.name.starts_with(&format!("{svc}:")))
-                {
+            {
+                for action in actions {
                     if let Some(kind) = level_of(&action.name)
                         .filter(|k| named || matches!(k, EdgeKind::Read | EdgeKind::Write))
                     {
@@ -800,7 +901,7 @@ fn auth_label(a: &Auth) -> String {
 /// Whether a setting's value names a model element (a reference to it, or its id).
 fn refers_to(v: &Val<String>, id: &str) -> bool {
     match v {
-        Val::Known(s) => s == id || s.ends_with(&format!(":{id}")),
+        Val::Known(s) => s == id || s.strip_suffix(id).is_some_and(|rest| rest.ends_with(':')),
         Val::Unknown(u) => u
             .reason
             .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
