@@ -37,7 +37,7 @@ pub struct Node {
     pub handler: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EdgeKind {
     Trigger,
@@ -222,6 +222,7 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
             }
         }
     };
+    let targets = GrantTargets::new(p, &facts);
     for f in &p.functions {
         let target = fn_node(&f.id);
         if let Some(url) = &f.url {
@@ -387,7 +388,7 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
         for e in code_edges(p, f) {
             add(e);
         }
-        for e in iam_edges(p, f, &facts, &index) {
+        for e in iam_edges(p, f, &facts, &index, &targets) {
             add(e);
         }
     }
@@ -456,6 +457,114 @@ struct ResourceFacts {
     service: Option<&'static str>,
     arns: Vec<String>,
     sensitive: bool,
+}
+
+/// An allowing grant with its actions expanded, by service.
+type GrantActions<'g> = (
+    &'g fnguard_iam::Grant,
+    HashMap<&'static str, Vec<&'static fnguard_iam::Action>>,
+);
+
+/// The resources a grant can reach, found without looking at each of them: by the ARN a
+/// policy names, by the id an unresolved value mentions, or among the few a wildcard can.
+struct GrantTargets {
+    /// Resources by service: what a wildcard ARN pattern is matched against.
+    with_service: HashMap<&'static str, Vec<usize>>,
+    /// Sensitive resources by service: what a grant on `*` exposes.
+    sensitive: HashMap<&'static str, Vec<usize>>,
+    /// Lower-cased ARN -> resources.
+    by_arn: HashMap<String, Vec<usize>>,
+    /// Every resource id, to find the ones an unresolved value's text contains.
+    ids: Option<aho_corasick::AhoCorasick>,
+    /// Pattern of `ids` -> resources with that id.
+    id_resources: Vec<Vec<usize>>,
+}
+
+impl GrantTargets {
+    fn new(p: &Project, facts: &[ResourceFacts]) -> Self {
+        let mut t = GrantTargets {
+            with_service: HashMap::new(),
+            sensitive: HashMap::new(),
+            by_arn: HashMap::new(),
+            ids: None,
+            id_resources: Vec::new(),
+        };
+        let mut patterns: HashMap<&str, usize> = HashMap::new();
+        let mut ids: Vec<&str> = Vec::new();
+        for (i, (r, rf)) in p.resources.iter().zip(facts).enumerate() {
+            if !r.id.is_empty() {
+                let k = *patterns.entry(r.id.as_str()).or_insert_with(|| {
+                    ids.push(r.id.as_str());
+                    t.id_resources.push(Vec::new());
+                    ids.len() - 1
+                });
+                t.id_resources[k].push(i);
+            }
+            let Some(service) = rf.service else {
+                continue;
+            };
+            t.with_service.entry(service).or_default().push(i);
+            if rf.sensitive {
+                t.sensitive.entry(service).or_default().push(i);
+            }
+            for a in &rf.arns {
+                t.by_arn.entry(a.to_ascii_lowercase()).or_default().push(i);
+            }
+        }
+        t.ids = aho_corasick::AhoCorasick::new(&ids).ok();
+        t
+    }
+
+    /// The resources (indexes, in order) that any of `grants` may name or expose: a superset
+    /// of those [`iam_edges`] draws an edge to.
+    /// Only resources of the services a grant's actions act on can be reached through it.
+    fn candidates(&self, facts: &[ResourceFacts], grants: &[GrantActions]) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::new();
+        for (g, by_service) in grants {
+            let of = |map: &'_ HashMap<&'static str, Vec<usize>>| -> Vec<usize> {
+                by_service
+                    .keys()
+                    .filter_map(|svc| map.get(svc))
+                    .flatten()
+                    .copied()
+                    .collect()
+            };
+            for v in &g.resources {
+                match v {
+                    Val::Known(pattern) if pattern == "*" || pattern.ends_with(":*") => {
+                        out.extend(of(&self.sensitive));
+                    }
+                    Val::Known(pattern) if pattern.contains(['*', '?']) => {
+                        out.extend(
+                            of(&self.with_service).into_iter().filter(|&i| {
+                                facts[i].arns.iter().any(|a| wildcard_match(pattern, a))
+                            }),
+                        );
+                    }
+                    Val::Known(pattern) => {
+                        out.extend(
+                            self.by_arn
+                                .get(&pattern.to_ascii_lowercase())
+                                .into_iter()
+                                .flatten(),
+                        );
+                    }
+                    // Every resource whose id the text contains, as [`grant_names`] asks.
+                    Val::Unknown(u) => match &self.ids {
+                        Some(ac) => {
+                            for m in ac.find_overlapping_iter(u.reason.as_str()) {
+                                out.extend(&self.id_resources[m.pattern().as_usize()]);
+                            }
+                        }
+                        None => out.extend(of(&self.with_service)),
+                    },
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
 }
 
 /// The project's resources by kind and id and by kind and name, and its roles by id, so that
@@ -722,6 +831,7 @@ fn iam_edges(
     f: &Function,
     facts: &[ResourceFacts],
     index: &ResourceIndex,
+    targets: &GrantTargets,
 ) -> Vec<Edge> {
     let RoleRef::Declared { id, .. } = &f.role else {
         return Vec::new();
@@ -733,15 +843,13 @@ fn iam_edges(
     let from = fn_node(&f.id);
     let mut out: Vec<Edge> = Vec::new();
     // Each allowing grant's actions by service, expanded once for all the resources.
-    let grants: Vec<(
-        &fnguard_iam::Grant,
-        HashMap<&str, Vec<&fnguard_iam::Action>>,
-    )> = perms
+    let grants: Vec<GrantActions> = perms
         .grants
         .iter()
         .filter(|g| g.allow && !g.not_action)
         .map(|g| {
-            let mut by_service: HashMap<&str, Vec<&fnguard_iam::Action>> = HashMap::new();
+            let mut by_service: HashMap<&'static str, Vec<&'static fnguard_iam::Action>> =
+                HashMap::new();
             for pattern in &g.actions {
                 for action in catalog().expand(pattern) {
                     let svc = action.name.split(':').next().unwrap_or_default();
@@ -754,7 +862,10 @@ fn iam_edges(
     if grants.is_empty() {
         return out;
     }
-    for (r, rf) in p.resources.iter().zip(facts) {
+    // Where each (resource node, kind) edge is in `out`.
+    let mut at: HashMap<(String, EdgeKind), usize> = HashMap::new();
+    for i in targets.candidates(facts, &grants) {
+        let (r, rf) = (&p.resources[i], &facts[i]);
         let Some(svc) = rf.service else {
             continue;
         };
@@ -788,7 +899,7 @@ fn iam_edges(
                         .filter(|k| named || matches!(k, EdgeKind::Read | EdgeKind::Write))
                     {
                         let to = res_node(&r.id);
-                        match out.iter_mut().find(|e| e.to == to && e.kind == kind) {
+                        match at.get(&(to.clone(), kind)).map(|&k| &mut out[k]) {
                             // A write that creates events (what matters for loops) is shown.
                             Some(e)
                                 if kind == EdgeKind::Write
@@ -798,13 +909,16 @@ fn iam_edges(
                                 e.detail = action.name.clone();
                             }
                             Some(_) => {}
-                            None => out.push(Edge {
-                                from: from.clone(),
-                                to,
-                                kind,
-                                source,
-                                detail: action.name.clone(),
-                            }),
+                            None => {
+                                at.insert((to.clone(), kind), out.len());
+                                out.push(Edge {
+                                    from: from.clone(),
+                                    to,
+                                    kind,
+                                    source,
+                                    detail: action.name.clone(),
+                                });
+                            }
                         }
                     }
                 }
