@@ -63,6 +63,27 @@ resource "aws_lambda_event_source_mapping" "m{j}" {{
     return "\n".join(out)
 
 
+def sam_destinations(n):
+    """n functions on one handler, each with its dead-letter queue and the table its code reads
+    through an environment variable (destinations and code edges of the graph)."""
+    out = ["AWSTemplateFormatVersion: '2010-09-09'", "Transform: AWS::Serverless-2016-10-31", "Resources:"]
+    for j in range(n):
+        out += [f"  D{j}:", "    Type: AWS::SQS::Queue",
+                f"  T{j}:", "    Type: AWS::DynamoDB::Table",
+                f"  F{j}:", "    Type: AWS::Serverless::Function", "    Properties:", "      CodeUri: src/",
+                "      Handler: app.handler", "      Runtime: python3.12", "      DeadLetterQueue:",
+                "        Type: SQS", f"        TargetArn: !GetAtt D{j}.Arn", "      Environment:",
+                "        Variables:", f"          TABLE: !Ref T{j}"]
+    return "\n".join(out) + "\n"
+
+
+SAM_HANDLER = """import os, boto3
+ddb = boto3.client('dynamodb')
+def handler(event, context):
+    return ddb.get_item(TableName=os.environ['TABLE'], Key={'id': {'S': event['id']}})
+"""
+
+
 def handler_module(n):
     """One function whose handler module defines and calls n helpers (the taint analysis)."""
     code = ["import json, os, subprocess, boto3", "s3 = boto3.client('s3')"]
@@ -142,6 +163,22 @@ def main():
         ratio = t10 / t1 if t1 > 0 else float("inf")
         worst = max(worst, ratio)
         print(f"{'Terraform':14} {'scan (a role and queue each)':34} {n} fns {t1:7.3f} s, {10 * n} fns "
+              f"{t10:7.3f} s; ratio {ratio:5.1f} (10 is linear); peak {rss:6.0f} MiB", flush=True)
+    if not a.only or "destinations" in a.only:
+        n = max(10, a.n // 5)
+        times = []
+        for size in (n, 10 * n):
+            with tempfile.TemporaryDirectory() as d:
+                os.makedirs(os.path.join(d, "src"))
+                with open(os.path.join(d, "template.yaml"), "w") as f:
+                    f.write(sam_destinations(size))
+                with open(os.path.join(d, "src", "app.py"), "w") as f:
+                    f.write(SAM_HANDLER)
+                times.append(timed(a.fnguard, ["scan", "--fail-on", "none", "--no-progress"], d, a.runs))
+        (t1, _), (t10, rss) = times
+        ratio = t10 / t1 if t1 > 0 else float("inf")
+        worst = max(worst, ratio)
+        print(f"{'SAM':14} {'scan (destinations and code edges)':34} {n} fns {t1:7.3f} s, {10 * n} fns "
               f"{t10:7.3f} s; ratio {ratio:5.1f} (10 is linear); peak {rss:6.0f} MiB", flush=True)
     # The code analysis: a handler module of n and 10n helper functions (n a tenth of --n).
     if not a.only or "handler" in a.only:

@@ -223,6 +223,7 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
         }
     };
     let targets = GrantTargets::new(p, &facts);
+    let lookup = Lookup::new(p, &targets);
     for f in &p.functions {
         let target = fn_node(&f.id);
         if let Some(url) = &f.url {
@@ -356,36 +357,32 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
             (&f.dead_letter, "dead-letter queue"),
         ] {
             let Some(s) = setting else { continue };
-            for g in &p.functions {
-                if refers_to(&s.value, &g.id) {
-                    add(Edge {
-                        from: target.clone(),
-                        to: fn_node(&g.id),
-                        kind: EdgeKind::Invoke,
-                        source: EdgeSource::Declared,
-                        detail: what.into(),
-                    });
-                }
+            for g in lookup.referred(&s.value, &lookup.functions, &p.functions, |g| &g.id) {
+                add(Edge {
+                    from: target.clone(),
+                    to: fn_node(&g.id),
+                    kind: EdgeKind::Invoke,
+                    source: EdgeSource::Declared,
+                    detail: what.into(),
+                });
             }
-            for r in &p.resources {
+            for r in lookup.referred(&s.value, &lookup.resources, &p.resources, |r| &r.id) {
                 let action = match r.kind {
                     ResourceKind::Queue => "sqs:SendMessage",
                     ResourceKind::Topic => "sns:Publish",
                     ResourceKind::EventBus => "events:PutEvents",
                     _ => continue,
                 };
-                if refers_to(&s.value, &r.id) {
-                    add(Edge {
-                        from: target.clone(),
-                        to: res_node(&r.id),
-                        kind: EdgeKind::Write,
-                        source: EdgeSource::Declared,
-                        detail: format!("{action} ({what})"),
-                    });
-                }
+                add(Edge {
+                    from: target.clone(),
+                    to: res_node(&r.id),
+                    kind: EdgeKind::Write,
+                    source: EdgeSource::Declared,
+                    detail: format!("{action} ({what})"),
+                });
             }
         }
-        for e in code_edges(p, f) {
+        for e in code_edges(p, f, &lookup) {
             add(e);
         }
         for e in iam_edges(p, f, &facts, &index, &targets) {
@@ -478,6 +475,8 @@ struct GrantTargets {
     ids: Option<aho_corasick::AhoCorasick>,
     /// Pattern of `ids` -> resources with that id.
     id_resources: Vec<Vec<usize>>,
+    /// How many resources the project has.
+    all: usize,
 }
 
 impl GrantTargets {
@@ -488,6 +487,7 @@ impl GrantTargets {
             by_arn: HashMap::new(),
             ids: None,
             id_resources: Vec::new(),
+            all: p.resources.len(),
         };
         let mut patterns: HashMap<&str, usize> = HashMap::new();
         let mut ids: Vec<&str> = Vec::new();
@@ -517,6 +517,17 @@ impl GrantTargets {
 
     /// The resources (indexes, in order) that any of `grants` may name or expose: a superset
     /// of those [`iam_edges`] draws an edge to.
+    /// The resources whose id `text` contains (every resource if the ids could not be indexed).
+    fn containing(&self, text: &str) -> Vec<usize> {
+        match &self.ids {
+            Some(ac) => ac
+                .find_overlapping_iter(text)
+                .flat_map(|m| self.id_resources[m.pattern().as_usize()].iter().copied())
+                .collect(),
+            None => (0..self.all).collect(),
+        }
+    }
+
     /// Only resources of the services a grant's actions act on can be reached through it.
     fn candidates(&self, facts: &[ResourceFacts], grants: &[GrantActions]) -> Vec<usize> {
         let mut out: Vec<usize> = Vec::new();
@@ -551,11 +562,7 @@ impl GrantTargets {
                     }
                     // Every resource whose id the text contains, as [`grant_names`] asks.
                     Val::Unknown(u) => match &self.ids {
-                        Some(ac) => {
-                            for m in ac.find_overlapping_iter(u.reason.as_str()) {
-                                out.extend(&self.id_resources[m.pattern().as_usize()]);
-                            }
-                        }
+                        Some(_) => out.extend(self.containing(&u.reason)),
                         None => out.extend(of(&self.with_service)),
                     },
                 }
@@ -678,7 +685,10 @@ fn level_of(action: &str) -> Option<EdgeKind> {
 
 /// Resources the code names: environment variables it reads whose value refers to a resource
 /// (or is its name or ARN).
-pub(crate) fn code_resources<'a>(p: &'a Project, f: &Function) -> Vec<&'a Resource> {
+fn code_resources<'a>(
+    f: &Function,
+    named_by: impl Fn(&fnguard_model::EnvVar) -> Vec<&'a Resource>,
+) -> Vec<&'a Resource> {
     let Some(code) = &f.code else {
         return Vec::new();
     };
@@ -688,7 +698,7 @@ pub(crate) fn code_resources<'a>(p: &'a Project, f: &Function) -> Vec<&'a Resour
         .iter()
         .filter(|v| code.env_reads.contains(&v.name))
     {
-        for r in named_by(p, v) {
+        for r in named_by(v) {
             if !out.iter().any(|x| x.id == r.id) {
                 out.push(r);
             }
@@ -699,31 +709,131 @@ pub(crate) fn code_resources<'a>(p: &'a Project, f: &Function) -> Vec<&'a Resour
 
 /// The resources one environment variable's value refers to.
 pub(crate) fn named_by<'a>(p: &'a Project, v: &fnguard_model::EnvVar) -> Vec<&'a Resource> {
-    p.resources
-        .iter()
-        .filter(|r| {
-            let name = r.name.as_ref().and_then(|n| n.as_str());
-            v.refs.contains(&r.id)
-                || matches!(&v.value, Val::Unknown(u) if u.reason.contains(&r.id))
-                || v.value.as_str().is_some_and(|val| {
-                    Some(val) == name
-                        || name.is_some_and(|n| {
-                            // `.../name` or `...:name`, without building either string.
-                            val.strip_suffix(n)
-                                .is_some_and(|rest| rest.ends_with('/') || rest.ends_with(':'))
-                        })
-                })
-        })
-        .collect()
+    p.resources.iter().filter(|r| names(v, r)).collect()
 }
 
-fn code_edges(p: &Project, f: &Function) -> Vec<Edge> {
+/// Whether an environment variable's value refers to a resource: a reference to it, an
+/// unresolved value that mentions its id, or its name or an ARN or path ending in it.
+fn names(v: &fnguard_model::EnvVar, r: &Resource) -> bool {
+    let name = r.name.as_ref().and_then(|n| n.as_str());
+    v.refs.contains(&r.id)
+        || matches!(&v.value, Val::Unknown(u) if u.reason.contains(&r.id))
+        || v.value.as_str().is_some_and(|val| {
+            Some(val) == name
+                || name.is_some_and(|n| {
+                    // `.../name` or `...:name`, without building either string.
+                    val.strip_suffix(n)
+                        .is_some_and(|rest| rest.ends_with('/') || rest.ends_with(':'))
+                })
+        })
+}
+
+/// Functions and resources by id and resources by name, for the values that refer to them
+/// (destinations, environment variables): the candidates are found by lookup and then checked
+/// with the same test a scan of all of them applied, so the answer is the scan's.
+struct Lookup<'a> {
+    functions: HashMap<&'a str, Vec<usize>>,
+    resources: HashMap<&'a str, Vec<usize>>,
+    resource_names: HashMap<&'a str, Vec<usize>>,
+    targets: &'a GrantTargets,
+}
+
+impl<'a> Lookup<'a> {
+    fn new(p: &'a Project, targets: &'a GrantTargets) -> Self {
+        let mut l = Lookup {
+            functions: HashMap::new(),
+            resources: HashMap::new(),
+            resource_names: HashMap::new(),
+            targets,
+        };
+        for (i, f) in p.functions.iter().enumerate() {
+            l.functions.entry(f.id.as_str()).or_default().push(i);
+        }
+        for (i, r) in p.resources.iter().enumerate() {
+            l.resources.entry(r.id.as_str()).or_default().push(i);
+            if let Some(n) = r.name.as_ref().and_then(|n| n.as_str()) {
+                l.resource_names.entry(n).or_default().push(i);
+            }
+        }
+        l
+    }
+
+    /// The elements (in model order) a setting's value refers to, as [`refers_to`] decides.
+    fn referred<'e, T>(
+        &self,
+        v: &Val<String>,
+        by_id: &HashMap<&str, Vec<usize>>,
+        all: &'e [T],
+        id: impl Fn(&T) -> &String,
+    ) -> Vec<&'e T> {
+        let mut keys: Vec<&str> = Vec::new();
+        match v {
+            Val::Known(s) => {
+                keys.push(s);
+                keys.extend(s.match_indices(':').map(|(k, _)| &s[k + 1..]));
+            }
+            Val::Unknown(u) => {
+                for w in u.reason.split(|c: char| {
+                    !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+                }) {
+                    keys.push(w);
+                    keys.extend(w.split('.').next());
+                }
+            }
+        }
+        let mut found: Vec<usize> = keys
+            .into_iter()
+            .filter_map(|k| by_id.get(k))
+            .flatten()
+            .copied()
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+            .into_iter()
+            .map(|i| &all[i])
+            .filter(|x| refers_to(v, id(x)))
+            .collect()
+    }
+
+    /// As [`named_by`], without testing every resource.
+    fn named_by<'p>(&self, p: &'p Project, v: &fnguard_model::EnvVar) -> Vec<&'p Resource> {
+        let mut found: Vec<usize> = v
+            .refs
+            .iter()
+            .filter_map(|id| self.resources.get(id.as_str()))
+            .flatten()
+            .copied()
+            .collect();
+        match &v.value {
+            Val::Unknown(u) => found.extend(self.targets.containing(&u.reason)),
+            Val::Known(val) => {
+                let suffixes = val
+                    .match_indices(['/', ':'])
+                    .map(|(k, _)| &val[k + 1..])
+                    .chain([val.as_str()]);
+                for n in suffixes {
+                    found.extend(self.resource_names.get(n).into_iter().flatten());
+                }
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        found
+            .into_iter()
+            .map(|i| &p.resources[i])
+            .filter(|r| names(v, r))
+            .collect()
+    }
+}
+
+fn code_edges(p: &Project, f: &Function, lookup: &Lookup) -> Vec<Edge> {
     let Some(code) = &f.code else {
         return Vec::new();
     };
     let from = fn_node(&f.id);
     let mut out = Vec::new();
-    let named = code_resources(p, f);
+    let named = code_resources(f, |v| lookup.named_by(p, v));
     for call in &code.calls {
         let Some((svc, _)) = call.action.split_once(':') else {
             continue;
@@ -771,7 +881,7 @@ fn code_edges(p: &Project, f: &Function) -> Vec<Edge> {
                 .environment
                 .iter()
                 .filter(|v| &v.name == env)
-                .flat_map(|v| named_by(p, v))
+                .flat_map(|v| lookup.named_by(p, v))
                 .collect(),
             None => named.clone(),
         };

@@ -71,3 +71,70 @@ fn grants_reach_the_stores_they_name_and_the_sensitive_ones_of_their_services() 
         ]
     );
 }
+
+const DESTINATIONS: &str = r#"
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  D1:
+    Type: AWS::SQS::Queue
+  D12:
+    Type: AWS::SQS::Queue
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: orders
+  OrdersArchive:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: orders-archive
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      CodeUri: src/
+      DeadLetterQueue:
+        Type: SQS
+        TargetArn: !GetAtt D1.Arn
+      Environment:
+        Variables:
+          TABLE: arn:aws:dynamodb:us-east-1:123456789012:table/orders
+"#;
+
+const HANDLER: &str = r#"
+import os, boto3
+ddb = boto3.client("dynamodb")
+def handler(event, context):
+    return ddb.get_item(TableName=os.environ["TABLE"], Key={"id": {"S": "1"}})
+"#;
+
+/// A destination and an environment variable name one resource each, found by id and by name
+/// (an ARN ending in it), never the ones whose id or name merely starts the same.
+#[test]
+fn destinations_and_environment_variables_reach_the_resource_they_name() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("template.yaml"), DESTINATIONS).unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    std::fs::write(dir.path().join("src/index.py"), HANDLER).unwrap();
+    let (candidates, _) = discover(dir.path(), &[]);
+    let loaded = load(dir.path(), &candidates[0], &LoadOptions::default());
+    let mut project = loaded.project.expect("project");
+    fnguard_code::analyze_projects(dir.path(), std::slice::from_mut(&mut project));
+    let g = fnguard_flow::build(&project, &[]);
+    let mut reached: Vec<(String, String)> = g
+        .edges
+        .iter()
+        .filter(|e| e.from == "fn:Fn" && e.to.starts_with("res:"))
+        .map(|e| (e.to.clone(), format!("{:?}", e.source)))
+        .collect();
+    reached.sort();
+    reached.dedup();
+    assert_eq!(
+        reached,
+        vec![
+            ("res:D1".to_string(), "Declared".to_string()),
+            ("res:Orders".to_string(), "Code".to_string()),
+        ]
+    );
+}
