@@ -224,6 +224,7 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
     };
     let targets = GrantTargets::new(p, &facts);
     let lookup = Lookup::new(p, &targets);
+    let mut role_reach: HashMap<String, Vec<Edge>> = HashMap::new();
     for f in &p.functions {
         let target = fn_node(&f.id);
         if let Some(url) = &f.url {
@@ -385,8 +386,16 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
         for e in code_edges(p, f, &lookup) {
             add(e);
         }
-        for e in iam_edges(p, f, &facts, &index, &targets) {
-            add(e);
+        if let RoleRef::Declared { id, .. } = &f.role {
+            let reach = role_reach
+                .entry(id.clone())
+                .or_insert_with(|| iam_edges(p, id, &facts, &index, &targets));
+            for e in reach.iter() {
+                add(Edge {
+                    from: target.clone(),
+                    ..e.clone()
+                });
+            }
         }
     }
     for m in p
@@ -936,21 +945,21 @@ fn grant_names(v: &Val<String>, r: &Resource, arns: &[String]) -> bool {
     }
 }
 
+/// The edges the role `id` gives each function that assumes it, with an empty `from`: they
+/// depend on the role alone, so a role shared by many functions is worked out once (a shared
+/// role with a statement per function made this quadratic).
 fn iam_edges(
     p: &Project,
-    f: &Function,
+    id: &str,
     facts: &[ResourceFacts],
     index: &ResourceIndex,
     targets: &GrantTargets,
 ) -> Vec<Edge> {
-    let RoleRef::Declared { id, .. } = &f.role else {
-        return Vec::new();
-    };
-    let Some(role) = index.roles.get(id.as_str()).map(|&i| &p.roles[i]) else {
+    let Some(role) = index.roles.get(id).map(|&i| &p.roles[i]) else {
         return Vec::new();
     };
     let perms = effective_permissions(role);
-    let from = fn_node(&f.id);
+    let from = String::new();
     let mut out: Vec<Edge> = Vec::new();
     // Each allowing grant's actions by service, expanded once for all the resources.
     let grants: Vec<GrantActions> = perms
