@@ -138,3 +138,31 @@ fn destinations_and_environment_variables_reach_the_resource_they_name() {
         ]
     );
 }
+
+/// A role's edges are worked out once and given to every function that assumes it.
+#[test]
+fn every_function_on_a_shared_role_reaches_what_the_role_grants() {
+    let shared = TEMPLATE.replace(
+        "  Fn:\n",
+        "  Other:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n      Role: !GetAtt Role.Arn\n      Code: {ZipFile: \"def handler(e, c): pass\"}\n  Fn:\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("template.yaml"), shared).unwrap();
+    let (candidates, _) = discover(dir.path(), &[]);
+    let loaded = load(dir.path(), &candidates[0], &LoadOptions::default());
+    let project = loaded.project.expect("project");
+    let g = fnguard_flow::build(&project, &[]);
+    let reached = |from: &str| {
+        let mut r: Vec<String> = g
+            .edges
+            .iter()
+            .filter(|e| e.from == from && e.to.starts_with("res:"))
+            .map(|e| e.to.clone())
+            .collect();
+        r.sort();
+        r.dedup();
+        r
+    };
+    assert_eq!(reached("fn:Fn"), vec!["res:Customers", "res:Q1"]);
+    assert_eq!(reached("fn:Other"), reached("fn:Fn"));
+}
