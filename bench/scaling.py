@@ -150,53 +150,33 @@ def main():
                 worst = max(worst, ratio)
                 print(f"{name:14} {label:34} {a.n} fns {t1:7.3f} s, {10 * a.n} fns {t10:7.3f} s; "
                       f"ratio {ratio:5.1f} (10 is linear); peak {rss:6.0f} MiB", flush=True)
-    # Resources of their own per function (the graph, the rules that relate them): n a fifth.
-    if not a.only or "terraform" in a.only:
-        n = max(10, a.n // 5)
+    # Shapes whose cost is in the graph and the code analysis: each is scanned at n and 10n
+    # functions (n a fifth or a tenth of --n) from the files its generator gives.
+    shapes = (
+        ("Terraform", "scan (a role and queue each)", "terraform", 5,
+         lambda size: {"main.tf": terraform(size)}),
+        ("SAM", "scan (destinations and code edges)", "destinations", 5,
+         lambda size: {"template.yaml": sam_destinations(size), "src/app.py": SAM_HANDLER}),
+        ("Handler code", "scan (one module of helpers)", "handler", 10,
+         lambda size: {"template.yaml": HANDLER_TEMPLATE, "src/app.py": handler_module(size)}),
+    )
+    for name, label, key, divisor, files in shapes:
+        if a.only and key not in a.only:
+            continue
+        n = max(10, a.n // divisor)
         times = []
         for size in (n, 10 * n):
             with tempfile.TemporaryDirectory() as d:
-                with open(os.path.join(d, "main.tf"), "w") as f:
-                    f.write(terraform(size))
+                for rel, text in files(size).items():
+                    os.makedirs(os.path.dirname(os.path.join(d, rel)), exist_ok=True)
+                    with open(os.path.join(d, rel), "w") as f:
+                        f.write(text)
                 times.append(timed(a.fnguard, ["scan", "--fail-on", "none", "--no-progress"], d, a.runs))
         (t1, _), (t10, rss) = times
         ratio = t10 / t1 if t1 > 0 else float("inf")
         worst = max(worst, ratio)
-        print(f"{'Terraform':14} {'scan (a role and queue each)':34} {n} fns {t1:7.3f} s, {10 * n} fns "
-              f"{t10:7.3f} s; ratio {ratio:5.1f} (10 is linear); peak {rss:6.0f} MiB", flush=True)
-    if not a.only or "destinations" in a.only:
-        n = max(10, a.n // 5)
-        times = []
-        for size in (n, 10 * n):
-            with tempfile.TemporaryDirectory() as d:
-                os.makedirs(os.path.join(d, "src"))
-                with open(os.path.join(d, "template.yaml"), "w") as f:
-                    f.write(sam_destinations(size))
-                with open(os.path.join(d, "src", "app.py"), "w") as f:
-                    f.write(SAM_HANDLER)
-                times.append(timed(a.fnguard, ["scan", "--fail-on", "none", "--no-progress"], d, a.runs))
-        (t1, _), (t10, rss) = times
-        ratio = t10 / t1 if t1 > 0 else float("inf")
-        worst = max(worst, ratio)
-        print(f"{'SAM':14} {'scan (destinations and code edges)':34} {n} fns {t1:7.3f} s, {10 * n} fns "
-              f"{t10:7.3f} s; ratio {ratio:5.1f} (10 is linear); peak {rss:6.0f} MiB", flush=True)
-    # The code analysis: a handler module of n and 10n helper functions (n a tenth of --n).
-    if not a.only or "handler" in a.only:
-        n = max(10, a.n // 10)
-        times = []
-        for size in (n, 10 * n):
-            with tempfile.TemporaryDirectory() as d:
-                os.makedirs(os.path.join(d, "src"))
-                with open(os.path.join(d, "template.yaml"), "w") as f:
-                    f.write(HANDLER_TEMPLATE)
-                with open(os.path.join(d, "src", "app.py"), "w") as f:
-                    f.write(handler_module(size))
-                times.append(timed(a.fnguard, ["scan", "--fail-on", "none", "--no-progress"], d, a.runs))
-        (t1, _), (t10, rss) = times
-        ratio = t10 / t1 if t1 > 0 else float("inf")
-        worst = max(worst, ratio)
-        print(f"{'Handler code':14} {'scan (one module of helpers)':34} {n} fns {t1:7.3f} s, {10 * n} fns "
-              f"{t10:7.3f} s; ratio {ratio:5.1f} (10 is linear); peak {rss:6.0f} MiB", flush=True)
+        print(f"{name:14} {label:34} {n} fns {t1:7.3f} s, {10 * n} fns {t10:7.3f} s; "
+              f"ratio {ratio:5.1f} (10 is linear); peak {rss:6.0f} MiB", flush=True)
     print(f"worst ratio {worst:.1f}")
 
 
