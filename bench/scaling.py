@@ -77,6 +77,22 @@ def sam_destinations(n):
     return "\n".join(out) + "\n"
 
 
+def sls_shared_role(n):
+    """n functions on the provider's one role, which allows dynamodb:* on *, each with its own
+    queue event and customer table (every function reaches every table through the role)."""
+    out = ["service: shared", "provider:", "  name: aws", "  runtime: python3.12", "  iam:", "    role:",
+           "      statements:", "        - Effect: Allow", "          Action: dynamodb:*", "          Resource: '*'",
+           "functions:"]
+    for j in range(n):
+        out += [f"  f{j}:", "    handler: app.handler", "    events:", f"      - http: GET /f{j}",
+                f"      - sqs:", f"          arn: !GetAtt Q{j}.Arn"]
+    out += ["resources:", "  Resources:"]
+    for j in range(n):
+        out += [f"    Q{j}:", "      Type: AWS::SQS::Queue", f"    T{j}:", "      Type: AWS::DynamoDB::Table",
+                "      Properties:", f"        TableName: customers{j}"]
+    return "\n".join(out) + "\n"
+
+
 SAM_HANDLER = """import os, boto3
 ddb = boto3.client('dynamodb')
 def handler(event, context):
@@ -157,6 +173,8 @@ def main():
          lambda size: {"main.tf": terraform(size)}),
         ("SAM", "scan (destinations and code edges)", "destinations", 5,
          lambda size: {"template.yaml": sam_destinations(size), "src/app.py": SAM_HANDLER}),
+        ("Serverless", "scan (one role reaches every table)", "shared-role", 10,
+         lambda size: {"serverless.yml": sls_shared_role(size)}),
         ("Handler code", "scan (one module of helpers)", "handler", 10,
          lambda size: {"template.yaml": HANDLER_TEMPLATE, "src/app.py": handler_module(size)}),
     )

@@ -14,7 +14,9 @@ declare_rule! {
     /// and writes come from the handler's SDK calls when the code names the store, else from the
     /// role's grants (said in the message), including grants on every resource (`dynamodb:*` on
     /// `*`), which reach every sensitive store of the service. Secrets are not data stores here:
-    /// reading one is how a public webhook checks its caller, and leaking one is FG516.
+    /// reading one is how a public webhook checks its caller, and leaking one is FG516. One
+    /// finding per entry point, naming the most sensitive stores first (restricted, then
+    /// confidential) with the path to each; the evidence lists up to 26 of them.
     ///
     /// ## Why is this bad?
     /// Anyone on the internet can send the request that reads or changes that data; the only
@@ -46,6 +48,32 @@ declare_rule! {
 
 impl_rule!(PublicPathToSensitiveData, check);
 
+/// At most this many stores are named in a message, and this many paths kept as evidence: one
+/// public function on a role with `dynamodb:*` on `*` reaches every customer table of the app.
+const NAMED_STORES: usize = 3;
+const EVIDENCE_STORES: usize = 25;
+
+/// A sensitive store an entry reaches, and how.
+struct Reached<'g> {
+    store: &'g fnguard_flow::Node,
+    sensitivity: fnguard_flow::Sensitivity,
+    path: Vec<super::Hop>,
+    how: &'static str,
+}
+
+impl Reached<'_> {
+    fn describe(&self) -> String {
+        format!(
+            "{} store `{}` ({}): {}{}",
+            self.sensitivity.label(),
+            self.store.label,
+            self.store.sensitivity_reason,
+            describe(&self.path),
+            self.how
+        )
+    }
+}
+
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let g = cx.graph();
     for f in cx
@@ -55,6 +83,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         .filter(|f| fnguard_flow::is_public(cx.project, f))
     {
         let start = format!("fn:{}", f.id);
+        // One finding per entry point: the fix (authentication) is made there, and an entry that
+        // reaches a thousand tables is one problem, not a thousand (a thousand public functions
+        // on one such role made a million findings). Each store once, by its shortest path
+        // (`reachable_functions` is breadth-first).
+        let mut reached: Vec<Reached<'_>> = Vec::new();
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for (func, hops) in reachable_functions(g, &start) {
             for e in g
                 .edges_from(&func)
@@ -72,6 +106,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 if store.detail == fnguard_model::ResourceKind::Secret.label() {
                     continue;
                 }
+                if !seen.insert(store.id.as_str()) {
+                    continue;
+                }
                 let mut path = hops.clone();
                 path.push(hop(e));
                 let how = match e.source {
@@ -79,36 +116,77 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     EdgeSource::Wildcard => " (the role allows it on every resource: `*`)",
                     _ => "",
                 };
-                let location = f
-                    .url
-                    .as_ref()
-                    .map(|u| u.location.clone())
-                    .or_else(|| {
-                        f.triggers
-                            .iter()
-                            .find(|t| t.kind.source_resource().is_some())
-                            .map(|t| t.location.clone())
-                    })
-                    .unwrap_or_else(|| f.location.clone());
-                cx.finding(
-                    &PublicPathToSensitiveData::META,
-                    location,
-                    format!(
-                        "unauthenticated entry `{}` reaches {} store `{}` ({}): {}{how}",
-                        f.id,
-                        s.label(),
-                        store.label,
-                        store.sensitivity_reason,
-                        describe(&path)
-                    ),
-                )
-                .function(&f.id)
-                .resource(&strip(&store.id))
-                .key(format!("{}->{}", f.id, store.id))
-                .evidence(serde_json::json!({ "path": path, "sensitivity": s.label(), "store": store.label }))
-                .fix("Require authentication on the entry point (IAM, Cognito/JWT or Lambda authorizer, URL AuthType AWS_IAM), or move the access to the sensitive store behind an authenticated path.")
-                .emit(out);
+                reached.push(Reached {
+                    store,
+                    sensitivity: s,
+                    path,
+                    how,
+                });
             }
         }
+        // The most sensitive first (restricted before confidential), else in path order.
+        reached.sort_by_key(|r| std::cmp::Reverse(r.sensitivity));
+        let Some(first) = reached.first() else {
+            continue;
+        };
+        let location = f
+            .url
+            .as_ref()
+            .map(|u| u.location.clone())
+            .or_else(|| {
+                f.triggers
+                    .iter()
+                    .find(|t| t.kind.source_resource().is_some())
+                    .map(|t| t.location.clone())
+            })
+            .unwrap_or_else(|| f.location.clone());
+        let message = if reached.len() == 1 {
+            format!("unauthenticated entry `{}` reaches {}", f.id, first.describe())
+        } else {
+            let named: Vec<String> = reached
+                .iter()
+                .take(NAMED_STORES)
+                .map(Reached::describe)
+                .collect();
+            let more = reached.len().saturating_sub(NAMED_STORES);
+            format!(
+                "unauthenticated entry `{}` reaches {} sensitive stores: {}{}",
+                f.id,
+                reached.len(),
+                named.join("; "),
+                if more > 0 {
+                    format!("; and {more} more")
+                } else {
+                    String::new()
+                }
+            )
+        };
+        let mut evidence = serde_json::json!({
+            "path": first.path,
+            "sensitivity": first.sensitivity.label(),
+            "store": first.store.label,
+        });
+        if reached.len() > 1 {
+            evidence["stores"] = serde_json::json!(reached.len());
+            evidence["others"] = reached
+                .iter()
+                .skip(1)
+                .take(EVIDENCE_STORES)
+                .map(|r| {
+                    serde_json::json!({
+                        "path": r.path,
+                        "sensitivity": r.sensitivity.label(),
+                        "store": r.store.label,
+                    })
+                })
+                .collect();
+        }
+        cx.finding(&PublicPathToSensitiveData::META, location, message)
+            .function(&f.id)
+            .resource(&strip(&first.store.id))
+            .key(format!("{}->{}", f.id, first.store.id))
+            .evidence(evidence)
+            .fix("Require authentication on the entry point (IAM, Cognito/JWT or Lambda authorizer, URL AuthType AWS_IAM), or move the access to the sensitive store behind an authenticated path.")
+            .emit(out);
     }
 }
