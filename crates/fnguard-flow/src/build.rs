@@ -7,7 +7,7 @@ use fnguard_model::{
     TriggerKind, Val,
 };
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -84,14 +84,61 @@ pub struct Edge {
     pub detail: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+impl Edge {
+    pub fn as_ref(&self) -> EdgeRef<'_> {
+        EdgeRef {
+            from: &self.from,
+            to: &self.to,
+            kind: self.kind,
+            source: self.source,
+            detail: &self.detail,
+        }
+    }
+}
+
+/// An edge of the graph as its readers see it: a function's own edges and the ones its role
+/// gives it look the same.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct EdgeRef<'g> {
+    pub from: &'g str,
+    pub to: &'g str,
+    pub kind: EdgeKind,
+    pub source: EdgeSource,
+    pub detail: &'g str,
+}
+
+#[derive(Debug, Clone, Default)]
 pub struct Graph {
     pub project: String,
     pub nodes: Vec<Node>,
-    pub edges: Vec<Edge>,
+    /// Every edge but the ones roles give, sorted by (from, to, kind).
+    edges: Vec<Edge>,
+    /// What each role's grants reach (edges to resources only, never to functions; `from` is
+    /// empty), sorted by (to, kind). Stored once per role and not per function: a role shared
+    /// by thousands of functions that reaches thousands of tables would otherwise be millions
+    /// of edges.
+    role_reach: Vec<RoleReach>,
+    /// Function node -> its role's entry in `role_reach`.
+    reach_of: HashMap<String, usize>,
+    /// The nodes an `invoke` edge arrives at.
+    invoked: HashSet<String>,
 }
 
 impl Graph {
+    /// A graph of these nodes and edges, none given by a role (tests and hand-made graphs).
+    pub fn new(project: String, mut nodes: Vec<Node>, mut edges: Vec<Edge>) -> Graph {
+        nodes.sort_by(|a, b| a.id.cmp(&b.id));
+        edges.sort_by(|a, b| (&a.from, &a.to, a.kind).cmp(&(&b.from, &b.to, b.kind)));
+        let mut g = Graph {
+            project,
+            nodes,
+            edges,
+            ..Graph::default()
+        };
+        g.index_invoked();
+        g
+    }
+
     /// The node with this id: `build` keeps nodes sorted by id, so lookups stay logarithmic on
     /// applications with 100,000 functions.
     pub fn node(&self, id: &str) -> Option<&Node> {
@@ -101,20 +148,235 @@ impl Graph {
             .map(|i| &self.nodes[i])
     }
 
-    /// The edges leaving `id`: `build` keeps edges sorted by their source.
-    pub fn edges_from(&self, id: &str) -> &[Edge] {
+    /// The edges leaving `id`, sorted by (to, kind): its own, and for a function the ones its
+    /// role gives where it has no edge of its own of that kind to that node (the strongest
+    /// evidence wins: declared, then code, then IAM).
+    pub fn edges_from<'g>(&'g self, id: &str) -> EdgesFrom<'g> {
+        self.select_from(id, Selection::All)
+    }
+
+    /// The edges of `edges_from` that reach a store classified confidential or restricted.
+    pub fn sensitive_edges_from<'g>(&'g self, id: &str) -> EdgesFrom<'g> {
+        self.select_from(id, Selection::Sensitive)
+    }
+
+    /// The edges of `edges_from` along which the application goes on: invocations, and writes
+    /// that create events in a store that triggers or invokes something (`produces_events`).
+    pub fn moves_from<'g>(&'g self, id: &str) -> EdgesFrom<'g> {
+        self.select_from(id, Selection::Moves)
+    }
+
+    fn own_edges_from(&self, id: &str) -> &[Edge] {
         let start = self.edges.partition_point(|e| e.from.as_str() < id);
         let end = start + self.edges[start..].partition_point(|e| e.from == id);
         &self.edges[start..end]
     }
 
+    fn select_from<'g>(&'g self, id: &str, selection: Selection) -> EdgesFrom<'g> {
+        let own = self.own_edges_from(id);
+        // Only functions assume roles: no hashing for the stores a traversal passes through.
+        let reach = if id.starts_with("fn:") {
+            self.reach_of.get(id)
+        } else {
+            None
+        };
+        match (own.first(), reach) {
+            (Some(first), Some(&r)) => EdgesFrom {
+                graph: self,
+                selection,
+                from: &first.from,
+                own_all: own,
+                own,
+                reach: &self.role_reach[r].edges,
+                picks: match selection {
+                    Selection::All => &[],
+                    Selection::Sensitive => &self.role_reach[r].sensitive,
+                    Selection::Moves => &self.role_reach[r].moves,
+                },
+            },
+            _ => EdgesFrom {
+                own_all: own,
+                own,
+                ..EdgesFrom::empty(self, selection)
+            },
+        }
+    }
+
+    fn selects(&self, selection: Selection, e: &Edge) -> bool {
+        match selection {
+            Selection::All => true,
+            Selection::Sensitive => self
+                .node(&e.to)
+                .and_then(|n| n.sensitivity)
+                .is_some_and(Sensitivity::is_sensitive),
+            Selection::Moves => match e.kind {
+                EdgeKind::Invoke => true,
+                EdgeKind::Write => {
+                    produces_events(&e.detail)
+                        && self
+                            .own_edges_from(&e.to)
+                            .iter()
+                            .any(|t| matches!(t.kind, EdgeKind::Trigger | EdgeKind::Invoke))
+                }
+                _ => false,
+            },
+        }
+    }
+
+    /// Which edges of each role's reach the selections pick: worked out once per role, not
+    /// once per function that assumes it.
+    fn index_reach(&mut self) {
+        let mut reach = std::mem::take(&mut self.role_reach);
+        for r in &mut reach {
+            let pick = |selection| -> Vec<u32> {
+                (0..r.edges.len() as u32)
+                    .filter(|&i| self.selects(selection, &r.edges[i as usize]))
+                    .collect()
+            };
+            r.sensitive = pick(Selection::Sensitive);
+            r.moves = pick(Selection::Moves);
+        }
+        self.role_reach = reach;
+    }
+
+    /// Every edge, sorted by (from, to, kind), the ones roles give included.
+    pub fn edges(&self) -> impl Iterator<Item = EdgeRef<'_>> + '_ {
+        self.edges
+            .chunk_by(|a, b| a.from == b.from)
+            .flat_map(|own| self.edges_from(&own[0].from))
+    }
+
     /// The edges arriving at each node, built in one pass.
-    pub fn edges_to(&self) -> HashMap<&str, Vec<&Edge>> {
-        let mut to: HashMap<&str, Vec<&Edge>> = HashMap::new();
-        for e in &self.edges {
-            to.entry(e.to.as_str()).or_default().push(e);
+    pub fn edges_to(&self) -> HashMap<&str, Vec<EdgeRef<'_>>> {
+        let mut to: HashMap<&str, Vec<EdgeRef<'_>>> = HashMap::new();
+        for e in self.edges() {
+            to.entry(e.to).or_default().push(e);
         }
         to
+    }
+
+    /// Whether another element of the application invokes this node (roles give no edges to
+    /// functions, so the graph's own edges say).
+    pub fn is_invoked(&self, id: &str) -> bool {
+        self.invoked.contains(id)
+    }
+
+    fn index_invoked(&mut self) {
+        self.invoked = self
+            .edges
+            .iter()
+            .filter(|e| e.kind == EdgeKind::Invoke)
+            .map(|e| e.to.clone())
+            .collect();
+    }
+}
+
+/// The edges a role's grants give (`from` empty), sorted by (to, kind), and which of them each
+/// selection picks.
+#[derive(Debug, Clone, Default)]
+struct RoleReach {
+    edges: Vec<Edge>,
+    sensitive: Vec<u32>,
+    moves: Vec<u32>,
+}
+
+/// Which of a node's edges a traversal wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Selection {
+    All,
+    /// Edges to stores classified confidential or restricted.
+    Sensitive,
+    /// Invocations, and event-creating writes to stores that trigger or invoke something.
+    Moves,
+}
+
+/// The edges leaving one node: its own merged with its role's, in (to, kind) order; a role's
+/// edge is left out where the node has its own edge of that kind to that node.
+pub struct EdgesFrom<'g> {
+    graph: &'g Graph,
+    selection: Selection,
+    from: &'g str,
+    /// All the node's own edges, for the overrides.
+    own_all: &'g [Edge],
+    /// The own edges not yet visited.
+    own: &'g [Edge],
+    reach: &'g [Edge],
+    /// For a selection other than `All`: the indexes in `reach` it picks, not yet visited.
+    picks: &'g [u32],
+}
+
+impl<'g> EdgesFrom<'g> {
+    fn empty(graph: &'g Graph, selection: Selection) -> Self {
+        EdgesFrom {
+            graph,
+            selection,
+            from: "",
+            own_all: &[],
+            own: &[],
+            reach: &[],
+            picks: &[],
+        }
+    }
+
+    fn next_own(&mut self) -> Option<&'g Edge> {
+        while let Some((e, rest)) = self.own.split_first() {
+            if self.graph.selects(self.selection, e) {
+                return Some(e);
+            }
+            self.own = rest;
+        }
+        None
+    }
+
+    fn next_reach(&mut self) -> Option<&'g Edge> {
+        loop {
+            let e = if self.selection == Selection::All {
+                let (e, rest) = self.reach.split_first()?;
+                self.reach = rest;
+                e
+            } else {
+                let (&i, rest) = self.picks.split_first()?;
+                self.picks = rest;
+                self.reach.get(i as usize)?
+            };
+            let overridden = self
+                .own_all
+                .binary_search_by(|o| (o.to.as_str(), o.kind).cmp(&(e.to.as_str(), e.kind)))
+                .is_ok();
+            if !overridden {
+                return Some(e);
+            }
+        }
+    }
+
+    fn reached(&self, e: &'g Edge) -> EdgeRef<'g> {
+        EdgeRef {
+            from: self.from,
+            ..e.as_ref()
+        }
+    }
+}
+
+impl<'g> Iterator for EdgesFrom<'g> {
+    type Item = EdgeRef<'g>;
+
+    fn next(&mut self) -> Option<EdgeRef<'g>> {
+        let own = self.next_own();
+        // Peek at the role's next edge without losing it: take it and put it back.
+        let (reach_before, picks_before) = (self.reach, self.picks);
+        let reach = self.next_reach();
+        match (own, reach) {
+            (Some(o), Some(r)) if (o.to.as_str(), o.kind) > (r.to.as_str(), r.kind) => {
+                Some(self.reached(r))
+            }
+            (Some(o), _) => {
+                (self.reach, self.picks) = (reach_before, picks_before);
+                self.own = &self.own[1..];
+                Some(o.as_ref())
+            }
+            (None, Some(r)) => Some(self.reached(r)),
+            (None, None) => None,
+        }
     }
 }
 
@@ -224,7 +486,8 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
     };
     let targets = GrantTargets::new(p, &facts);
     let lookup = Lookup::new(p, &targets);
-    let mut role_reach: HashMap<String, Vec<Edge>> = HashMap::new();
+    // Role id -> its entry in `g.role_reach`.
+    let mut role_reach: HashMap<String, usize> = HashMap::new();
     for f in &p.functions {
         let target = fn_node(&f.id);
         if let Some(url) = &f.url {
@@ -387,15 +650,16 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
             add(e);
         }
         if let RoleRef::Declared { id, .. } = &f.role {
-            let reach = role_reach
-                .entry(id.clone())
-                .or_insert_with(|| iam_edges(p, id, &facts, &index, &targets));
-            for e in reach.iter() {
-                add(Edge {
-                    from: target.clone(),
-                    ..e.clone()
+            let at = *role_reach.entry(id.clone()).or_insert_with(|| {
+                let mut reach = iam_edges(p, id, &facts, &index, &targets);
+                reach.sort_by(|a, b| (&a.to, a.kind).cmp(&(&b.to, b.kind)));
+                g.role_reach.push(RoleReach {
+                    edges: reach,
+                    ..RoleReach::default()
                 });
-            }
+                g.role_reach.len() - 1
+            });
+            g.reach_of.insert(target.clone(), at);
         }
     }
     for m in p
@@ -416,6 +680,8 @@ pub fn build(p: &Project, sensitive_words: &[String]) -> Graph {
     g.edges = edges.into_values().collect();
     g.nodes.sort_by(|a, b| a.id.cmp(&b.id));
     g.nodes.dedup_by(|a, b| a.id == b.id);
+    g.index_invoked();
+    g.index_reach();
     g
 }
 
@@ -1050,33 +1316,34 @@ fn iam_edges(
 /// Writes that create new objects, messages, items or records, and so new events for whatever
 /// the store triggers (deleting a message or changing its visibility does not).
 pub fn produces_events(action: &str) -> bool {
+    const CREATING: &[&str] = &[
+        "s3:putobject",
+        "s3:copyobject",
+        "s3:completemultipartupload",
+        "s3:restoreobject",
+        "sqs:sendmessage",
+        "sqs:sendmessagebatch",
+        "sns:publish",
+        "sns:publishbatch",
+        "dynamodb:putitem",
+        "dynamodb:updateitem",
+        "dynamodb:deleteitem",
+        "dynamodb:batchwriteitem",
+        "dynamodb:transactwriteitems",
+        "dynamodb:partiqlinsert",
+        "dynamodb:partiqlupdate",
+        "dynamodb:partiqldelete",
+        "kinesis:putrecord",
+        "kinesis:putrecords",
+        "events:putevents",
+        "lambda:invokefunction",
+        "lambda:invokeasync",
+        "states:startexecution",
+        "states:startsyncexecution",
+    ];
     let action = action.split(' ').next().unwrap_or(action);
-    matches!(
-        action.to_ascii_lowercase().as_str(),
-        "s3:putobject"
-            | "s3:copyobject"
-            | "s3:completemultipartupload"
-            | "s3:restoreobject"
-            | "sqs:sendmessage"
-            | "sqs:sendmessagebatch"
-            | "sns:publish"
-            | "sns:publishbatch"
-            | "dynamodb:putitem"
-            | "dynamodb:updateitem"
-            | "dynamodb:deleteitem"
-            | "dynamodb:batchwriteitem"
-            | "dynamodb:transactwriteitems"
-            | "dynamodb:partiqlinsert"
-            | "dynamodb:partiqlupdate"
-            | "dynamodb:partiqldelete"
-            | "kinesis:putrecord"
-            | "kinesis:putrecords"
-            | "events:putevents"
-            | "lambda:invokefunction"
-            | "lambda:invokeasync"
-            | "states:startexecution"
-            | "states:startsyncexecution"
-    )
+    // Asked for every write edge of every traversal: no lower-cased copy.
+    CREATING.iter().any(|c| c.eq_ignore_ascii_case(action))
 }
 
 /// What stands in front of an API besides its routes' authorizers: private endpoint, WAF,
@@ -1172,32 +1439,129 @@ mod index_tests {
 
     #[test]
     fn lookups_agree_with_a_scan_of_the_graph() {
-        let g = Graph {
-            project: "p".into(),
-            nodes: ["fn:a", "fn:b", "fn:c", "res:t"]
+        let mut g = Graph::new(
+            "p".into(),
+            ["fn:a", "fn:b", "fn:c", "res:t", "res:u", "res:w", "role:r"]
                 .into_iter()
-                .map(node)
+                .map(|id| Node {
+                    sensitivity: Some(if ["res:t", "res:u"].contains(&id) {
+                        Sensitivity::Confidential
+                    } else {
+                        Sensitivity::Internal
+                    }),
+                    ..node(id)
+                })
                 .collect(),
-            edges: vec![
+            vec![
                 edge("fn:a", "fn:b", EdgeKind::Invoke),
                 edge("fn:a", "res:t", EdgeKind::Write),
+                edge("fn:a", "role:r", EdgeKind::Assume),
                 edge("fn:b", "res:t", EdgeKind::Read),
+                edge("fn:b", "role:r", EdgeKind::Assume),
                 edge("res:t", "fn:c", EdgeKind::Trigger),
             ],
+        );
+        // What role `r` allows: a write to `t` (fn:a has a declared one, which wins), a read of
+        // `t` (fn:b has one), a read of `u` (neither has).
+        let reach = |kind, to: &str, detail: &str| Edge {
+            source: EdgeSource::Iam,
+            detail: detail.into(),
+            ..edge("", to, kind)
         };
-        for id in ["fn:a", "fn:b", "fn:c", "res:t", "fn:", "res:u", ""] {
+        // And event-creating writes to `t` (which triggers `c`) and `w` (which triggers nothing).
+        let mut granted = vec![
+            reach(EdgeKind::Write, "res:t", "sqs:SendMessage"),
+            reach(EdgeKind::Read, "res:t", "sqs:ReceiveMessage"),
+            reach(EdgeKind::Read, "res:u", "dynamodb:GetItem"),
+            reach(EdgeKind::Write, "res:w", "sqs:SendMessage"),
+        ];
+        granted.sort_by(|a, b| (&a.to, a.kind).cmp(&(&b.to, b.kind)));
+        g.role_reach.push(RoleReach {
+            edges: granted.clone(),
+            ..RoleReach::default()
+        });
+        g.reach_of.insert("fn:a".into(), 0);
+        g.reach_of.insert("fn:b".into(), 0);
+        g.index_reach();
+        // The graph as it would be with every function's copy of its role's edges.
+        let mut expanded: BTreeMap<(String, String, EdgeKind), Edge> = g
+            .edges
+            .iter()
+            .map(|e| ((e.from.clone(), e.to.clone(), e.kind), e.clone()))
+            .collect();
+        for f in ["fn:a", "fn:b"] {
+            for e in &granted {
+                expanded
+                    .entry((f.into(), e.to.clone(), e.kind))
+                    .or_insert_with(|| Edge {
+                        from: f.into(),
+                        ..e.clone()
+                    });
+            }
+        }
+        let expanded: Vec<Edge> = expanded.into_values().collect();
+        let key = |e: EdgeRef| {
+            (
+                e.from.to_string(),
+                e.to.to_string(),
+                e.kind,
+                e.source,
+                e.detail.to_string(),
+            )
+        };
+        let all: Vec<_> = g.edges().map(key).collect();
+        assert_eq!(
+            all,
+            expanded.iter().map(|e| key(e.as_ref())).collect::<Vec<_>>()
+        );
+        assert_eq!(all.len(), 12);
+        let to = g.edges_to();
+        for id in [
+            "fn:a", "fn:b", "fn:c", "res:t", "res:u", "res:w", "fn:", "res:v", "",
+        ] {
             assert_eq!(
                 g.node(id).map(|n| n.id.as_str()),
                 g.nodes.iter().find(|n| n.id == id).map(|n| n.id.as_str())
             );
-            let at = |e: &Edge| e as *const Edge;
-            let scanned: Vec<_> = g.edges.iter().filter(|e| e.from == id).map(at).collect();
-            let found: Vec<_> = g.edges_from(id).iter().map(at).collect();
+            let scanned: Vec<_> = expanded
+                .iter()
+                .filter(|e| e.from == id)
+                .map(|e| key(e.as_ref()))
+                .collect();
+            let found: Vec<_> = g.edges_from(id).map(key).collect();
             assert_eq!(found, scanned, "{id}");
-            let arriving: Vec<_> = g.edges.iter().filter(|e| e.to == id).map(at).collect();
-            let to = g.edges_to();
-            let found: Vec<_> = to.get(id).into_iter().flatten().map(|e| at(e)).collect();
+            let sensitive: Vec<_> = expanded
+                .iter()
+                .filter(|e| e.from == id && ["res:t", "res:u"].contains(&e.to.as_str()))
+                .map(|e| key(e.as_ref()))
+                .collect();
+            let found: Vec<_> = g.sensitive_edges_from(id).map(key).collect();
+            assert_eq!(found, sensitive, "{id}");
+            // `t` triggers `c`; `u` starts nothing.
+            let moves: Vec<_> = expanded
+                .iter()
+                .filter(|e| {
+                    e.from == id
+                        && (e.kind == EdgeKind::Invoke
+                            || (e.kind == EdgeKind::Write
+                                && e.to == "res:t"
+                                && produces_events(&e.detail)))
+                })
+                .map(|e| key(e.as_ref()))
+                .collect();
+            let found: Vec<_> = g.moves_from(id).map(key).collect();
+            assert_eq!(found, moves, "{id}");
+            let arriving: Vec<_> = expanded
+                .iter()
+                .filter(|e| e.to == id)
+                .map(|e| key(e.as_ref()))
+                .collect();
+            let found: Vec<_> = to.get(id).into_iter().flatten().map(|e| key(*e)).collect();
             assert_eq!(found, arriving, "{id}");
+            let invoked = expanded
+                .iter()
+                .any(|e| e.to == id && e.kind == EdgeKind::Invoke);
+            assert_eq!(g.is_invoked(id), invoked, "{id}");
         }
     }
 }

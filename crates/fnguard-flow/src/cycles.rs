@@ -4,7 +4,7 @@
 //! filtered, and such filters are how loops are usually avoided. A write the role allows but
 //! the code was completely analysed and never makes is not part of a loop either.
 
-use crate::build::{fn_node, Edge, EdgeKind, EdgeSource, Graph};
+use crate::build::{fn_node, EdgeKind, EdgeRef, EdgeSource, Graph};
 use fnguard_model::{Project, ProjectIndex, TriggerKind};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
@@ -61,7 +61,7 @@ fn filtered_triggers(p: &Project) -> BTreeSet<(String, String)> {
 /// trigger's store create: its code tests a record key's prefix (`if keys["sk"].startswith(
 /// "product#")`) and every write it makes to that store sets the key to a value the test
 /// rejects (`Key={"sk": "totalquantity"}`). Needs complete code: an unseen write could match.
-fn ignores_own_writes(p: &Project, index: &ProjectIndex<'_>, trigger: &Edge) -> bool {
+fn ignores_own_writes(p: &Project, index: &ProjectIndex<'_>, trigger: &EdgeRef) -> bool {
     let Some(f) = index.function(trigger.to.trim_start_matches("fn:")) else {
         return false;
     };
@@ -150,20 +150,31 @@ pub fn trigger_loops(p: &Project, g: &Graph) -> Vec<Loop> {
         })
         .map(|f| fn_node(&f.id))
         .collect();
-    let usable = |e: &Edge| match e.kind {
+    let usable = |e: &EdgeRef| match e.kind {
         EdgeKind::Trigger => {
-            !filtered.contains(&(e.from.clone(), e.to.clone())) && !ignores_own_writes(p, &index, e)
+            !filtered.contains(&(e.from.to_string(), e.to.to_string()))
+                && !ignores_own_writes(p, &index, e)
         }
         EdgeKind::Write | EdgeKind::Invoke => {
-            crate::build::produces_events(&e.detail)
+            crate::build::produces_events(e.detail)
                 && e.source != EdgeSource::Wildcard
-                && !(e.source == EdgeSource::Iam && complete_code.contains(&e.from))
+                && !(e.source == EdgeSource::Iam && complete_code.contains(e.from))
         }
         _ => false,
     };
-    let mut adj: HashMap<&str, Vec<&Edge>> = HashMap::new();
-    for e in g.edges.iter().filter(|e| usable(e)) {
-        adj.entry(e.from.as_str()).or_default().push(e);
+    // A loop's writes create events in a store that starts something (`moves_from`), so a
+    // function's other edges (a shared role can give each of thousands of functions thousands)
+    // are not looked at.
+    let mut adj: HashMap<&str, Vec<EdgeRef>> = HashMap::new();
+    for n in &g.nodes {
+        let edges = if n.kind == crate::NodeKind::Function {
+            g.moves_from(&n.id)
+        } else {
+            g.edges_from(&n.id)
+        };
+        for e in edges.filter(|e| usable(e)) {
+            adj.entry(e.from).or_default().push(e);
+        }
     }
     let mut loops: Vec<Loop> = Vec::new();
     let mut seen: BTreeSet<Vec<String>> = BTreeSet::new();
@@ -175,7 +186,7 @@ pub fn trigger_loops(p: &Project, g: &Graph) -> Vec<Loop> {
         .collect();
     for start in starts {
         // Depth-bounded search for paths back to `start` (cycles are short in practice).
-        let mut stack: Vec<(&str, Vec<&Edge>)> = vec![(start, Vec::new())];
+        let mut stack: Vec<(&str, Vec<EdgeRef>)> = vec![(start, Vec::new())];
         while let Some((node, path)) = stack.pop() {
             if path.len() >= 8 {
                 continue;
@@ -183,7 +194,7 @@ pub fn trigger_loops(p: &Project, g: &Graph) -> Vec<Loop> {
             for e in adj.get(node).into_iter().flatten() {
                 if e.to == start {
                     let mut cycle = path.clone();
-                    cycle.push(e);
+                    cycle.push(*e);
                     let mut functions: Vec<String> = cycle
                         .iter()
                         .filter(|e| e.from.starts_with("fn:"))
@@ -192,7 +203,7 @@ pub fn trigger_loops(p: &Project, g: &Graph) -> Vec<Loop> {
                     let mut key = functions.clone();
                     key.sort();
                     key.dedup();
-                    let mut nodes: Vec<String> = cycle.iter().map(|e| e.from.clone()).collect();
+                    let mut nodes: Vec<String> = cycle.iter().map(|e| e.from.to_string()).collect();
                     nodes.sort();
                     if !seen.insert(nodes) {
                         continue;
@@ -208,19 +219,19 @@ pub fn trigger_loops(p: &Project, g: &Graph) -> Vec<Loop> {
                         hops: cycle
                             .iter()
                             .map(|e| LoopHop {
-                                from: e.from.clone(),
-                                to: e.to.clone(),
+                                from: e.from.to_string(),
+                                to: e.to.to_string(),
                                 kind: e.kind.label(),
                                 source: e.source,
-                                detail: e.detail.clone(),
+                                detail: e.detail.to_string(),
                             })
                             .collect(),
                         confidence,
                     });
                 } else if !path.iter().any(|p| p.from == e.to) && e.to != node {
                     let mut next = path.clone();
-                    next.push(e);
-                    stack.push((e.to.as_str(), next));
+                    next.push(*e);
+                    stack.push((e.to, next));
                 }
             }
         }

@@ -12,7 +12,8 @@ mod render;
 mod sensitivity;
 
 pub use build::{
-    build, fn_node, is_public, produces_events, Edge, EdgeKind, EdgeSource, Graph, Node, NodeKind,
+    build, fn_node, is_public, produces_events, Edge, EdgeKind, EdgeRef, EdgeSource, EdgesFrom,
+    Graph, Node, NodeKind,
 };
 pub use render::{dot, human, json, mermaid};
 pub use sensitivity::{classify, Sensitivity};
@@ -34,15 +35,14 @@ pub fn flow_reach(g: &Graph, start: &str) -> Vec<(String, usize)> {
         if depth > 8 {
             continue;
         }
-        for e in g.edges_from(&node) {
+        for e in g.moves_from(&node) {
             let next: Vec<String> = match e.kind {
-                EdgeKind::Invoke => vec![e.to.clone()],
+                EdgeKind::Invoke => vec![e.to.to_string()],
                 // Whatever the store starts: functions it triggers, tasks a state machine runs.
-                EdgeKind::Write if produces_events(&e.detail) => g
-                    .edges_from(&e.to)
-                    .iter()
+                EdgeKind::Write if produces_events(e.detail) => g
+                    .edges_from(e.to)
                     .filter(|t| matches!(t.kind, EdgeKind::Trigger | EdgeKind::Invoke))
-                    .map(|t| t.to.clone())
+                    .map(|t| t.to.to_string())
                     .collect(),
                 _ => Vec::new(),
             };

@@ -23,16 +23,16 @@ pub fn human(graphs: &[Graph]) -> String {
             for e in arriving.iter().filter(|e| e.kind == EdgeKind::Trigger) {
                 // The entry's own guard (WAF, throttling, URL auth) next to its name.
                 let guard = g
-                    .node(&e.from)
+                    .node(e.from)
                     .filter(|n| matches!(n.kind, NodeKind::Api | NodeKind::External))
                     .map(|n| n.detail.as_str())
                     .filter(|d| !d.is_empty())
                     .map(|d| format!(" [{d}]"))
                     .unwrap_or_default();
-                let _ = writeln!(out, "    ← {}{guard} ({})", label(&e.from), e.detail);
+                let _ = writeln!(out, "    ← {}{guard} ({})", label(e.from), e.detail);
             }
             for e in arriving.iter().filter(|e| e.kind == EdgeKind::Invoke) {
-                let _ = writeln!(out, "    ← invoked by {} ({})", label(&e.from), e.detail);
+                let _ = writeln!(out, "    ← invoked by {} ({})", label(e.from), e.detail);
             }
             for e in g.edges_from(&f.id) {
                 let arrow = match e.kind {
@@ -43,7 +43,7 @@ pub fn human(graphs: &[Graph]) -> String {
                     EdgeKind::Trigger => "triggers",
                 };
                 let sens = g
-                    .node(&e.to)
+                    .node(e.to)
                     .and_then(|n| n.sensitivity)
                     .filter(|s| s.is_sensitive())
                     .map(|s| format!(" [{}]", s.label()))
@@ -54,7 +54,7 @@ pub fn human(graphs: &[Graph]) -> String {
                     crate::build::EdgeSource::Wildcard => " (role allows on `*`)",
                     crate::build::EdgeSource::Declared => "",
                 };
-                let _ = writeln!(out, "    → {arrow} {}{sens}{how}", label(&e.to));
+                let _ = writeln!(out, "    → {arrow} {}{sens}{how}", label(e.to));
             }
         }
     }
@@ -77,7 +77,7 @@ pub fn json(graphs: &[Graph]) -> serde_json::Value {
                         .filter(|e| e.kind == EdgeKind::Trigger)
                         .map(|e| json!({ "from": e.from, "detail": e.detail }))
                         .collect();
-                    let role = g.edges_from(&n.id).iter().find(|e| e.kind == EdgeKind::Assume).map(|e| e.to.clone());
+                    let role = g.edges_from(&n.id).find(|e| e.kind == EdgeKind::Assume).map(|e| e.to);
                     functions.push(json!({
                         "id": n.label, "project": g.project, "runtime": n.detail, "handler": n.handler, "triggers": triggers,
                         "role": role, "public": n.public, "location": n.location,
@@ -90,7 +90,7 @@ pub fn json(graphs: &[Graph]) -> serde_json::Value {
                 })),
             }
         }
-        for e in &g.edges {
+        for e in g.edges() {
             edges.push(json!({ "from": e.from, "to": e.to, "kind": e.kind.label(), "source": e.source, "detail": e.detail }));
         }
     }
@@ -139,7 +139,7 @@ pub fn dot(graphs: &[Graph]) -> String {
             );
         }
         out.push_str("  }\n");
-        for e in &g.edges {
+        for e in g.edges() {
             let style = if matches!(
                 e.source,
                 crate::build::EdgeSource::Iam | crate::build::EdgeSource::Wildcard
@@ -151,8 +151,8 @@ pub fn dot(graphs: &[Graph]) -> String {
             let _ = writeln!(
                 out,
                 "  \"{}\" -> \"{}\" [label=\"{}\"{style}];",
-                quote(&e.from),
-                quote(&e.to),
+                quote(e.from),
+                quote(e.to),
                 e.kind.label()
             );
         }
@@ -182,8 +182,8 @@ pub fn mermaid(graphs: &[Graph]) -> String {
             };
         }
         out.push_str("  end\n");
-        for e in &g.edges {
-            let (a, b) = (id_of(&e.from), id_of(&e.to));
+        for e in g.edges() {
+            let (a, b) = (id_of(e.from), id_of(e.to));
             let arrow = if matches!(
                 e.source,
                 crate::build::EdgeSource::Iam | crate::build::EdgeSource::Wildcard

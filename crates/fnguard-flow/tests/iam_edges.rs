@@ -25,10 +25,9 @@ fn graph(files: &[(&str, &str)]) -> Graph {
 /// The resources `from` has an edge to, with what the edge rests on.
 fn reached(g: &Graph, from: &str) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = g
-        .edges
-        .iter()
+        .edges()
         .filter(|e| e.from == from && e.to.starts_with("res:"))
-        .map(|e| (e.to.clone(), format!("{:?}", e.source)))
+        .map(|e| (e.to.to_string(), format!("{:?}", e.source)))
         .collect();
     out.sort();
     out.dedup();

@@ -174,8 +174,7 @@ pub fn document(project: &Project, sensitive_words: &[String]) -> Value {
         .map(|n| json!({ "id": n.id, "kind": format!("{:?}", n.kind).to_lowercase(), "label": n.label, "public": n.public }))
         .collect();
     let edges: Vec<Value> = graph
-        .edges
-        .iter()
+        .edges()
         .map(|e| json!({ "from": e.from, "to": e.to, "kind": e.kind.label(), "detail": e.detail }))
         .collect();
     json!({

@@ -174,3 +174,43 @@ fn tempfile_dir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// FG701 makes one finding per entry point, and stops following an entry at 256 stores: an
+/// app whose public functions share a role with `dynamodb:*` on `*` reaches every customer
+/// table from every function.
+#[test]
+fn an_entry_reaching_many_sensitive_stores_is_one_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.12\n  iam:\n    role:\n      statements:\n        - Effect: Allow\n          Action: dynamodb:*\n          Resource: '*'\nfunctions:\n",
+    );
+    for f in 0..3 {
+        text += &format!("  f{f}:\n    handler: app.handler\n    url: true\n");
+    }
+    text += "resources:\n  Resources:\n";
+    for t in 0..300 {
+        text += &format!(
+            "    T{t}:\n      Type: AWS::DynamoDB::Table\n      Properties:\n        TableName: customers{t}\n"
+        );
+    }
+    std::fs::write(dir.path().join("serverless.yml"), &text).unwrap();
+    let out = findings_for("FG701", dir.path());
+    let findings: Vec<&str> = out.lines().filter(|l| l.starts_with("high ")).collect();
+    assert_eq!(findings.len(), 3, "{out}");
+    assert_eq!(
+        out.matches("reaches 256 or more sensitive stores").count(),
+        3,
+        "{out}"
+    );
+    assert_eq!(out.matches("; and 253 more").count(), 3, "{out}");
+
+    // Below the cap every store is counted.
+    let few = text.split("    T3:").next().unwrap().to_string();
+    std::fs::write(dir.path().join("serverless.yml"), few).unwrap();
+    let out = findings_for("FG701", dir.path());
+    assert_eq!(
+        out.matches("reaches 3 sensitive stores").count(),
+        3,
+        "{out}"
+    );
+}

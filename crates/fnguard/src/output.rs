@@ -129,10 +129,10 @@ pub(crate) fn page(
             v["id"] = json!(id(&n.id));
             nodes.push(v);
         }
-        for e in &g.edges {
+        for e in g.edges() {
             let mut v = serde_json::to_value(e).unwrap_or_default();
-            v["from"] = json!(id(&e.from));
-            v["to"] = json!(id(&e.to));
+            v["from"] = json!(id(e.from));
+            v["to"] = json!(id(e.to));
             v["kind"] = json!(e.kind.label());
             edges.push(v);
         }

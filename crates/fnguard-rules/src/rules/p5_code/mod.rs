@@ -34,7 +34,7 @@ pub mod fg529;
 
 use crate::context::subject;
 use crate::{Context, RuleMeta};
-use fnguard_flow::{fn_node, EdgeKind, Graph};
+use fnguard_flow::{fn_node, Graph};
 use fnguard_model::{CodeFinding, Finding, Function, Location, TriggerKind};
 use std::collections::BTreeMap;
 
@@ -142,9 +142,6 @@ pub(crate) fn serves_clients(cx: &Context<'_>, graph: &Graph, f: &Function) -> b
         .iter()
         .any(|p| p.function.as_str() == Some(f.id.as_str()));
     let node = fn_node(&f.id);
-    let invoked_in_app = graph
-        .edges
-        .iter()
-        .any(|e| e.to == node && e.kind == EdgeKind::Invoke);
+    let invoked_in_app = graph.is_invoked(&node);
     from_clients || has_resource_policy || (f.triggers.is_empty() && !invoked_in_app)
 }

@@ -16,7 +16,8 @@ declare_rule! {
     /// `*`), which reach every sensitive store of the service. Secrets are not data stores here:
     /// reading one is how a public webhook checks its caller, and leaking one is FG516. One
     /// finding per entry point, naming the most sensitive stores first (restricted, then
-    /// confidential) with the path to each; the evidence lists up to 26 of them.
+    /// confidential) with the path to each; the evidence lists up to 26 of them. An entry is
+    /// followed until it has reached 256 stores.
     ///
     /// ## Why is this bad?
     /// Anyone on the internet can send the request that reads or changes that data; the only
@@ -52,6 +53,9 @@ impl_rule!(PublicPathToSensitiveData, check);
 /// public function on a role with `dynamodb:*` on `*` reaches every customer table of the app.
 const NAMED_STORES: usize = 3;
 const EVIDENCE_STORES: usize = 25;
+/// An entry is not followed past this many stores (thousands of public functions on one role
+/// that reaches thousands of tables made the rule quadratic); the message says "or more".
+const MOST_STORES: usize = 256;
 
 /// A sensitive store an entry reaches, and how.
 struct Reached<'g> {
@@ -90,12 +94,14 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut reached: Vec<Reached<'_>> = Vec::new();
         let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for (func, hops) in reachable_functions(g, &start) {
+            if reached.len() >= MOST_STORES {
+                break;
+            }
             for e in g
-                .edges_from(&func)
-                .iter()
+                .sensitive_edges_from(&func)
                 .filter(|e| matches!(e.kind, EdgeKind::Read | EdgeKind::Write))
             {
-                let Some(store) = g.node(&e.to).filter(|n| n.kind == NodeKind::Resource) else {
+                let Some(store) = g.node(e.to).filter(|n| n.kind == NodeKind::Resource) else {
                     continue;
                 };
                 let Some(s) = store.sensitivity.filter(|s| s.is_sensitive()) else {
@@ -122,6 +128,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     path,
                     how,
                 });
+                if reached.len() >= MOST_STORES {
+                    break;
+                }
             }
         }
         // The most sensitive first (restricted before confidential), else in path order.
@@ -141,7 +150,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             })
             .unwrap_or_else(|| f.location.clone());
         let message = if reached.len() == 1 {
-            format!("unauthenticated entry `{}` reaches {}", f.id, first.describe())
+            format!(
+                "unauthenticated entry `{}` reaches {}",
+                f.id,
+                first.describe()
+            )
         } else {
             let named: Vec<String> = reached
                 .iter()
@@ -150,9 +163,14 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 .collect();
             let more = reached.len().saturating_sub(NAMED_STORES);
             format!(
-                "unauthenticated entry `{}` reaches {} sensitive stores: {}{}",
+                "unauthenticated entry `{}` reaches {}{} sensitive stores: {}{}",
                 f.id,
                 reached.len(),
+                if reached.len() >= MOST_STORES {
+                    " or more"
+                } else {
+                    ""
+                },
                 named.join("; "),
                 if more > 0 {
                     format!("; and {more} more")

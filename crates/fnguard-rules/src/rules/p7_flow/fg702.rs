@@ -108,11 +108,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 .first()
                 .map(|(m, _)| m.name);
             let sensitive = g
-                .edges_from(&fid)
-                .iter()
+                .sensitive_edges_from(&fid)
                 .filter(|e| matches!(e.kind, EdgeKind::Read | EdgeKind::Write))
                 .find_map(|e| {
-                    g.node(&e.to)
+                    g.node(e.to)
                         .filter(|n| {
                             n.kind == NodeKind::Resource
                                 && n.sensitivity.is_some_and(|s| s.is_sensitive())

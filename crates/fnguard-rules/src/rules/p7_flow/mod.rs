@@ -25,14 +25,13 @@ pub(crate) fn reachable_functions(g: &Graph, start: &str) -> Vec<(String, Vec<Ho
         if hops.len() > 8 {
             continue;
         }
-        for e in g.edges_from(&node) {
+        for e in g.moves_from(&node) {
             let next: Vec<(String, Vec<Hop>)> = match e.kind {
-                EdgeKind::Invoke => vec![(e.to.clone(), vec![hop(e)])],
-                EdgeKind::Write if fnguard_flow::produces_events(&e.detail) => g
-                    .edges_from(&e.to)
-                    .iter()
+                EdgeKind::Invoke => vec![(e.to.to_string(), vec![hop(e)])],
+                EdgeKind::Write if fnguard_flow::produces_events(e.detail) => g
+                    .edges_from(e.to)
                     .filter(|t| t.kind == EdgeKind::Trigger)
-                    .map(|t| (t.to.clone(), vec![hop(e), hop(t)]))
+                    .map(|t| (t.to.to_string(), vec![hop(e), hop(t)]))
                     .collect(),
                 _ => Vec::new(),
             };
@@ -50,12 +49,12 @@ pub(crate) fn reachable_functions(g: &Graph, start: &str) -> Vec<(String, Vec<Ho
     out
 }
 
-pub(crate) fn hop(e: &fnguard_flow::Edge) -> Hop {
+pub(crate) fn hop(e: fnguard_flow::EdgeRef<'_>) -> Hop {
     Hop {
-        from: strip(&e.from),
-        to: strip(&e.to),
+        from: strip(e.from),
+        to: strip(e.to),
         kind: e.kind.label(),
-        detail: e.detail.clone(),
+        detail: e.detail.to_string(),
     }
 }
 
