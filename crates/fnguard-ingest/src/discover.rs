@@ -189,7 +189,7 @@ pub fn discover_with_survey(
             })
         });
     let (mut walked_files, mut walk_errors) = walked.into_inner().unwrap_or_default();
-    walked_files.sort();
+    walked_files.sort_by_cached_key(|p| path_order_key(p));
     walk_errors.sort();
     let installed = installed_packages(&walked_files);
     let mut tf_seen: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
@@ -310,6 +310,19 @@ pub fn discover_with_survey(
     candidates.sort();
     candidates.dedup();
     (candidates, diagnostics, survey)
+}
+
+/// A key whose byte order is `Path` order (component by component) for the paths a walk gives
+/// (no `.` or empty components): a separator sorts before every other byte. Sorting 13,000
+/// paths with `Path::cmp` was a tenth of discovery.
+fn path_order_key(p: &Path) -> Vec<u8> {
+    let mut key = p.as_os_str().as_encoded_bytes().to_vec();
+    for b in &mut key {
+        if std::path::is_separator(char::from(*b)) {
+            *b = 0;
+        }
+    }
+    key
 }
 
 /// The directories of packages installed with pip (`DIR/botocore` beside
@@ -543,5 +556,35 @@ mod tests {
             found,
             ["layer/python/stacks/template.yaml", "src/app/template.yaml"]
         );
+    }
+
+    #[test]
+    fn the_order_key_sorts_paths_as_path_does() {
+        let names = [
+            "a",
+            "a-b",
+            "a.b",
+            "a b",
+            "ab",
+            "a/b",
+            "a/b-c",
+            "a/b/c",
+            "a-b/c",
+            "a.b/c",
+            "a/b.c/d",
+            "a/bc",
+            "a/b/c-d",
+            "a0/x",
+            "a/\u{e9}",
+            "a/\u{e9}/x",
+            "b",
+            "a/B",
+            "a/_",
+        ];
+        let mut by_path: Vec<PathBuf> = names.iter().map(|n| Path::new("root").join(n)).collect();
+        let mut by_key = by_path.clone();
+        by_path.sort();
+        by_key.sort_by_cached_key(|p| path_order_key(p));
+        assert_eq!(by_key, by_path);
     }
 }
