@@ -750,6 +750,8 @@ struct GrantTargets {
     ids: Option<aho_corasick::AhoCorasick>,
     /// Pattern of `ids` -> resources with that id.
     id_resources: Vec<Vec<usize>>,
+    /// Resource id -> its pattern in `ids`.
+    id_pattern: HashMap<String, usize>,
     /// How many resources the project has.
     all: usize,
 }
@@ -762,6 +764,7 @@ impl GrantTargets {
             by_arn: HashMap::new(),
             ids: None,
             id_resources: Vec::new(),
+            id_pattern: HashMap::new(),
             all: p.resources.len(),
         };
         let mut patterns: HashMap<&str, usize> = HashMap::new();
@@ -787,11 +790,26 @@ impl GrantTargets {
             }
         }
         t.ids = aho_corasick::AhoCorasick::new(&ids).ok();
+        t.id_pattern = patterns
+            .into_iter()
+            .map(|(id, k)| (id.to_string(), k))
+            .collect();
         t
     }
 
-    /// The resources (indexes, in order) that any of `grants` may name or expose: a superset
-    /// of those [`iam_edges`] draws an edge to.
+    /// The resources an unresolved value is made from ([`fnguard_model::Unresolved::mentions`]): by its
+    /// references when known, else every resource whose id its text contains.
+    fn mentioned(&self, u: &fnguard_model::Unresolved) -> Vec<usize> {
+        if u.refs.is_empty() {
+            return self.containing(&u.reason);
+        }
+        u.refs
+            .iter()
+            .filter_map(|id| self.id_pattern.get(id.as_str()))
+            .flat_map(|&k| self.id_resources[k].iter().copied())
+            .collect()
+    }
+
     /// The resources whose id `text` contains (every resource if the ids could not be indexed).
     fn containing(&self, text: &str) -> Vec<usize> {
         match &self.ids {
@@ -803,7 +821,9 @@ impl GrantTargets {
         }
     }
 
-    /// Only resources of the services a grant's actions act on can be reached through it.
+    /// The resources (indexes, in order) that any of `grants` may name or expose: a superset
+    /// of those [`iam_edges`] draws an edge to. Only resources of the services a grant's actions
+    /// act on can be reached through it.
     fn candidates(&self, facts: &[ResourceFacts], grants: &[GrantActions]) -> Vec<usize> {
         let mut out: Vec<usize> = Vec::new();
         for (g, by_service) in grants {
@@ -835,9 +855,9 @@ impl GrantTargets {
                                 .flatten(),
                         );
                     }
-                    // Every resource whose id the text contains, as [`grant_names`] asks.
+                    // The resources the value is made from, as [`grant_names`] asks.
                     Val::Unknown(u) => match &self.ids {
-                        Some(_) => out.extend(self.containing(&u.reason)),
+                        Some(_) => out.extend(self.mentioned(u)),
                         None => out.extend(of(&self.with_service)),
                     },
                 }
@@ -992,7 +1012,7 @@ pub(crate) fn named_by<'a>(p: &'a Project, v: &fnguard_model::EnvVar) -> Vec<&'a
 fn names(v: &fnguard_model::EnvVar, r: &Resource) -> bool {
     let name = r.name.as_ref().and_then(|n| n.as_str());
     v.refs.contains(&r.id)
-        || matches!(&v.value, Val::Unknown(u) if u.reason.contains(&r.id))
+        || matches!(&v.value, Val::Unknown(u) if u.mentions(&r.id))
         || v.value.as_str().is_some_and(|val| {
             Some(val) == name
                 || name.is_some_and(|n| {
@@ -1081,7 +1101,7 @@ impl<'a> Lookup<'a> {
             .copied()
             .collect();
         match &v.value {
-            Val::Unknown(u) => found.extend(self.targets.containing(&u.reason)),
+            Val::Unknown(u) => found.extend(self.targets.mentioned(u)),
             Val::Known(val) => {
                 let suffixes = val
                     .match_indices(['/', ':'])
@@ -1207,7 +1227,7 @@ fn grant_names(v: &Val<String>, r: &Resource, arns: &[String]) -> bool {
                 && !pattern.ends_with(":*")
                 && arns.iter().any(|a| wildcard_match(pattern, a))
         }
-        Val::Unknown(u) => u.reason.contains(&r.id),
+        Val::Unknown(u) => u.mentions(&r.id),
     }
 }
 

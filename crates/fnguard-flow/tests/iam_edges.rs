@@ -149,3 +149,46 @@ fn every_function_on_a_shared_role_reaches_what_the_role_grants() {
     assert_eq!(reached(&g, "fn:Fn").len(), 2, "{:?}", reached(&g, "fn:Fn"));
     assert_eq!(reached(&g, "fn:Other"), reached(&g, "fn:Fn"));
 }
+
+/// A grant or an environment variable made from a reference reaches that resource, not the
+/// ones whose ids its text happens to contain (`${Q12.QueueName}` does not name `Q1`).
+#[test]
+fn references_reach_their_resource_and_not_those_whose_id_they_contain() {
+    let template = TEMPLATE
+        .replace(
+            "Resource: !GetAtt Q1.Arn",
+            "Resource: !Sub \"arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:${Q12.QueueName}\"",
+        )
+        .replace(
+            "      Code: {ZipFile: \"def handler(e, c): pass\"}\n",
+            "      Code: {ZipFile: \"def handler(e, c): pass\"}\n      Environment:\n        Variables:\n          TABLE: !Sub \"${Metrics.Arn}/index/byDay\"\n",
+        );
+    let g = graph(&[("template.yaml", &template)]);
+    assert_eq!(
+        reached(&g, "fn:Fn"),
+        vec![
+            ("res:Customers".to_string(), "Wildcard".to_string()),
+            ("res:Q12".to_string(), "Iam".to_string()),
+        ]
+    );
+
+    let code = r#"
+import os, boto3
+sqs = boto3.client("sqs")
+def handler(event, context):
+    sqs.send_message(QueueUrl=os.environ["QUEUE"], MessageBody="x")
+"#;
+    let sam = DESTINATIONS
+        .replace("TargetArn: !GetAtt D1.Arn", "TargetArn: !GetAtt D12.Arn")
+        .replace(
+            "TABLE: arn:aws:dynamodb:us-east-1:123456789012:table/orders",
+            "QUEUE: !Sub \"https://sqs.${AWS::Region}.amazonaws.com/${AWS::AccountId}/${D12.QueueName}\"",
+        );
+    let g = graph(&[("template.yaml", &sam), ("src/index.py", code)]);
+    let reached = reached(&g, "fn:Fn");
+    assert!(reached.iter().all(|(to, _)| to != "res:D1"), "{reached:?}");
+    assert!(
+        reached.contains(&("res:D12".to_string(), "Declared".to_string())),
+        "{reached:?}"
+    );
+}

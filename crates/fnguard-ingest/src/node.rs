@@ -210,11 +210,14 @@ impl Node {
     /// The node as a user-facing value: known scalar text, or unknown with a reason.
     pub fn to_val_string(&self) -> Val<String> {
         match &self.kind {
-            Kind::Unknown(u) => Val::unknown(u.reason.clone()),
-            Kind::Ref { id, attr } => Val::unknown(match attr {
-                Some(a) => format!("{REFERENCE_PREFIX}{id}.{a}"),
-                None => format!("{REFERENCE_PREFIX}{id}"),
-            }),
+            Kind::Unknown(u) => Val::unknown_from(u.reason.clone(), u.refs.clone()),
+            Kind::Ref { id, attr } => Val::unknown_from(
+                match attr {
+                    Some(a) => format!("{REFERENCE_PREFIX}{id}.{a}"),
+                    None => format!("{REFERENCE_PREFIX}{id}"),
+                },
+                vec![id.clone()],
+            ),
             // A raw intrinsic left unevaluated (serverless `iam` statements): keep what it
             // refers to.
             Kind::Map(entries) if entries.len() == 1 => {
@@ -232,7 +235,10 @@ impl Node {
                     _ => None,
                 };
                 match target {
-                    Some(t) => Val::unknown(format!("{REFERENCE_PREFIX}{t}")),
+                    Some(t) => {
+                        let id = t.split('.').next().unwrap_or_default().to_string();
+                        Val::unknown_from(format!("{REFERENCE_PREFIX}{t}"), vec![id])
+                    }
                     None => Val::unknown("a structured value"),
                 }
             }

@@ -13,12 +13,38 @@ pub enum Val<T> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unresolved {
     pub reason: String,
+    /// The template elements (resources, parameters) the value is made from, when the loader
+    /// knows them: what a grant or an environment variable with this value reaches is decided
+    /// by these ids, not by the words of `reason` (`JobQueue2.Arn` does not name `JobQueue`).
+    #[serde(skip)]
+    pub refs: Vec<String>,
+}
+
+impl Unresolved {
+    /// Whether the value is made from the element `id`: by its references when they are known,
+    /// else by the reason's text.
+    pub fn mentions(&self, id: &str) -> bool {
+        if self.refs.is_empty() {
+            !id.is_empty() && self.reason.contains(id)
+        } else {
+            self.refs.iter().any(|r| r == id)
+        }
+    }
 }
 
 impl<T> Val<T> {
     pub fn unknown(reason: impl Into<String>) -> Self {
         Val::Unknown(Unresolved {
             reason: reason.into(),
+            refs: Vec::new(),
+        })
+    }
+
+    /// An unknown value made from the template elements `refs`.
+    pub fn unknown_from(reason: impl Into<String>, refs: Vec<String>) -> Self {
+        Val::Unknown(Unresolved {
+            reason: reason.into(),
+            refs,
         })
     }
 
