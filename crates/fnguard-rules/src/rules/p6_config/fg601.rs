@@ -40,7 +40,7 @@ declare_rule! {
 impl_rule!(DeprecatedRuntime, check);
 
 /// When this table was last checked against the AWS runtimes page.
-pub const TABLE_DATE: &str = "2026-11-01";
+pub const TABLE_DATE: &str = "2026-12-05";
 
 /// (runtime identifier, deprecation date, suggested successor)
 pub const RUNTIMES: &[(&str, (i32, u32, u32), &str)] = &[
@@ -65,12 +65,14 @@ pub const RUNTIMES: &[(&str, (i32, u32, u32), &str)] = &[
     ("python3.10", (2026, 6, 30), "python3.13"),
     ("python3.11", (2026, 6, 30), "python3.13"),
     ("python3.12", (2028, 10, 31), "python3.13"),
-    ("python3.13", (2029, 6, 30), "a newer Python runtime"),
+    ("python3.13", (2029, 6, 30), "python3.14"),
+    ("python3.14", (2029, 6, 30), "a newer Python runtime"),
     ("java8", (2024, 1, 8), "java21"),
     ("java8.al2", (2026, 6, 30), "java21"),
     ("java11", (2026, 6, 30), "java21"),
     ("java17", (2026, 6, 30), "java21"),
-    ("java21", (2029, 6, 30), "a newer Java runtime"),
+    ("java21", (2029, 6, 30), "java25"),
+    ("java25", (2029, 6, 30), "a newer Java runtime"),
     ("dotnetcore1.0", (2019, 7, 30), "dotnet8"),
     ("dotnetcore2.0", (2019, 5, 30), "dotnet8"),
     ("dotnetcore2.1", (2022, 1, 5), "dotnet8"),
@@ -79,10 +81,12 @@ pub const RUNTIMES: &[(&str, (i32, u32, u32), &str)] = &[
     ("dotnet6", (2024, 12, 20), "dotnet8"),
     ("dotnet7", (2024, 5, 14), "dotnet8"),
     ("dotnet8", (2026, 11, 10), "dotnet10"),
+    ("dotnet10", (2028, 11, 14), "a newer .NET runtime"),
     ("ruby2.5", (2021, 7, 30), "ruby3.4"),
     ("ruby2.7", (2023, 12, 7), "ruby3.4"),
     ("ruby3.2", (2026, 3, 31), "ruby3.4"),
     ("ruby3.3", (2027, 3, 31), "ruby3.4"),
+    ("ruby3.4", (2028, 3, 31), "a newer Ruby runtime"),
     ("go1.x", (2024, 1, 8), "provided.al2023"),
     ("provided", (2024, 1, 8), "provided.al2023"),
     ("provided.al2", (2026, 6, 30), "provided.al2023"),
@@ -90,7 +94,7 @@ pub const RUNTIMES: &[(&str, (i32, u32, u32), &str)] = &[
 
 /// Days since 1970-01-01 for a civil date (proleptic Gregorian).
 /// Successors in the table that AWS has not yet given a deprecation date.
-const UNDATED: &[&str] = &["ruby3.4", "provided.al2023"];
+const UNDATED: &[&str] = &["provided.al2023"];
 
 /// The runtime a fix moves to: the table's successor, followed while that one is itself
 /// deprecated or within the warning window (nodejs16.x → nodejs22.x → nodejs24.x). None when the
@@ -192,5 +196,48 @@ mod tests {
         assert_eq!(super::days(1970, 1, 1), 0);
         assert_eq!(super::days(2000, 3, 1), 11_017);
         assert_eq!(super::days(2026, 11, 28) - super::days(2026, 6, 30), 151);
+    }
+
+    /// A fix moves to a runtime in the table that is not deprecated or about to be, through
+    /// the successors of successors (dotnet6 -> dotnet8, deprecated on 2026-11-10 -> dotnet10).
+    #[test]
+    fn fixes_move_to_a_supported_runtime() {
+        let today = super::days(2026, 12, 5);
+        for (from, to) in [
+            ("dotnet8", Some("dotnet10")),
+            ("dotnet10", Some("dotnet10")),
+            ("nodejs22.x", Some("nodejs24.x")),
+            ("python3.13", Some("python3.13")),
+            ("java21", Some("java21")),
+            ("ruby3.4", Some("ruby3.4")),
+            ("provided.al2023", Some("provided.al2023")),
+            ("a newer Python runtime", None),
+        ] {
+            assert_eq!(super::fix_target(from, today), to, "{from}");
+        }
+        let successor = |id: &str| {
+            super::RUNTIMES
+                .iter()
+                .find(|(r, ..)| *r == id)
+                .map(|(_, _, s)| *s)
+                .unwrap()
+        };
+        assert_eq!(
+            super::fix_target(successor("dotnet6"), today),
+            Some("dotnet10")
+        );
+        assert_eq!(
+            super::fix_target(successor("ruby3.2"), today),
+            Some("ruby3.4")
+        );
+        // Every successor named in the table is in it, or known to have no date yet.
+        for (id, _, next) in super::RUNTIMES {
+            assert!(
+                next.starts_with("a newer")
+                    || super::UNDATED.contains(next)
+                    || super::RUNTIMES.iter().any(|(r, ..)| r == next),
+                "{id} -> {next}"
+            );
+        }
     }
 }
