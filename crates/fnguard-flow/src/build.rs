@@ -800,12 +800,12 @@ impl GrantTargets {
     /// The resources an unresolved value is made from ([`fnguard_model::Unresolved::mentions`]): by its
     /// references when known, else every resource whose id its text contains.
     fn mentioned(&self, u: &fnguard_model::Unresolved) -> Vec<usize> {
-        if u.refs.is_empty() {
+        let refs = u.refs();
+        if refs.is_empty() {
             return self.containing(&u.reason);
         }
-        u.refs
-            .iter()
-            .filter_map(|id| self.id_pattern.get(id.as_str()))
+        refs.into_iter()
+            .filter_map(|id| self.id_pattern.get(id))
             .flat_map(|&k| self.id_resources[k].iter().copied())
             .collect()
     }

@@ -211,13 +211,7 @@ impl Node {
     pub fn to_val_string(&self) -> Val<String> {
         match &self.kind {
             Kind::Unknown(u) => Val::unknown_from(u.reason.clone(), u.refs.clone()),
-            Kind::Ref { id, attr } => Val::unknown_from(
-                match attr {
-                    Some(a) => format!("{REFERENCE_PREFIX}{id}.{a}"),
-                    None => format!("{REFERENCE_PREFIX}{id}"),
-                },
-                vec![id.clone()],
-            ),
+            Kind::Ref { id, attr } => Val::unknown_reference(REFERENCE_PREFIX, id, attr.as_deref()),
             // A raw intrinsic left unevaluated (serverless `iam` statements): keep what it
             // refers to.
             Kind::Map(entries) if entries.len() == 1 => {
@@ -235,10 +229,12 @@ impl Node {
                     _ => None,
                 };
                 match target {
-                    Some(t) => {
-                        let id = t.split('.').next().unwrap_or_default().to_string();
-                        Val::unknown_from(format!("{REFERENCE_PREFIX}{t}"), vec![id])
-                    }
+                    Some(t) => match t.split_once('.') {
+                        Some((id, attr)) => {
+                            Val::unknown_reference(REFERENCE_PREFIX, id, Some(attr))
+                        }
+                        None => Val::unknown_reference(REFERENCE_PREFIX, &t, None),
+                    },
                     None => Val::unknown("a structured value"),
                 }
             }

@@ -17,17 +17,44 @@ pub struct Unresolved {
     /// knows them: what a grant or an environment variable with this value reaches is decided
     /// by these ids, not by the words of `reason` (`JobQueue2.Arn` does not name `JobQueue`).
     #[serde(skip)]
-    pub refs: Vec<String>,
+    refs: Refs,
+}
+
+/// Kept small: a `Val` is in every setting of every function. A plain reference keeps its id
+/// as a span of the reason (`reference to Queue.Arn`) instead of a copy.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+enum Refs {
+    #[default]
+    Unknown,
+    InReason {
+        start: u32,
+        len: u32,
+    },
+    // A thin pointer: `Box<[String]>` would make every `Val` 8 bytes larger.
+    #[allow(clippy::box_collection)]
+    List(Box<Vec<String>>),
 }
 
 impl Unresolved {
+    /// The template elements the value is made from; empty when they are not known.
+    pub fn refs(&self) -> Vec<&str> {
+        match &self.refs {
+            Refs::Unknown => Vec::new(),
+            Refs::InReason { start, len } => self
+                .reason
+                .get(*start as usize..(*start + *len) as usize)
+                .into_iter()
+                .collect(),
+            Refs::List(list) => list.iter().map(String::as_str).collect(),
+        }
+    }
+
     /// Whether the value is made from the element `id`: by its references when they are known,
     /// else by the reason's text.
     pub fn mentions(&self, id: &str) -> bool {
-        if self.refs.is_empty() {
-            !id.is_empty() && self.reason.contains(id)
-        } else {
-            self.refs.iter().any(|r| r == id)
+        match &self.refs {
+            Refs::Unknown => !id.is_empty() && self.reason.contains(id),
+            _ => self.refs().contains(&id),
         }
     }
 }
@@ -36,7 +63,7 @@ impl<T> Val<T> {
     pub fn unknown(reason: impl Into<String>) -> Self {
         Val::Unknown(Unresolved {
             reason: reason.into(),
-            refs: Vec::new(),
+            refs: Refs::Unknown,
         })
     }
 
@@ -44,8 +71,26 @@ impl<T> Val<T> {
     pub fn unknown_from(reason: impl Into<String>, refs: Vec<String>) -> Self {
         Val::Unknown(Unresolved {
             reason: reason.into(),
-            refs,
+            refs: if refs.is_empty() {
+                Refs::Unknown
+            } else {
+                Refs::List(Box::new(refs))
+            },
         })
+    }
+
+    /// An unknown value that is the element `id` (or one of its attributes): `prefix`, the id,
+    /// then `.attr` when there is one.
+    pub fn unknown_reference(prefix: &str, id: &str, attr: Option<&str>) -> Self {
+        let reason = match attr {
+            Some(a) => format!("{prefix}{id}.{a}"),
+            None => format!("{prefix}{id}"),
+        };
+        let refs = match (u32::try_from(prefix.len()), u32::try_from(id.len())) {
+            (Ok(start), Ok(len)) if !id.is_empty() => Refs::InReason { start, len },
+            _ => Refs::Unknown,
+        };
+        Val::Unknown(Unresolved { reason, refs })
     }
 
     pub fn known(&self) -> Option<&T> {
