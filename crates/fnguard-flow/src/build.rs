@@ -746,8 +746,12 @@ struct GrantTargets {
     sensitive: HashMap<&'static str, Vec<usize>>,
     /// Lower-cased ARN -> resources.
     by_arn: HashMap<String, Vec<usize>>,
-    /// Every resource id, to find the ones an unresolved value's text contains.
-    ids: Option<aho_corasick::AhoCorasick>,
+    /// Every resource id, to find the ones an unresolved value's text contains: built when
+    /// first needed (only values whose references are unknown need it, and building it for
+    /// 40,000 ids took longer than the rest of the graph).
+    ids: std::cell::OnceCell<Option<aho_corasick::AhoCorasick>>,
+    /// The ids, in pattern order.
+    id_names: Vec<String>,
     /// Pattern of `ids` -> resources with that id.
     id_resources: Vec<Vec<usize>>,
     /// Resource id -> its pattern in `ids`.
@@ -762,7 +766,8 @@ impl GrantTargets {
             with_service: HashMap::new(),
             sensitive: HashMap::new(),
             by_arn: HashMap::new(),
-            ids: None,
+            ids: std::cell::OnceCell::new(),
+            id_names: Vec::new(),
             id_resources: Vec::new(),
             id_pattern: HashMap::new(),
             all: p.resources.len(),
@@ -789,7 +794,7 @@ impl GrantTargets {
                 t.by_arn.entry(a.to_ascii_lowercase()).or_default().push(i);
             }
         }
-        t.ids = aho_corasick::AhoCorasick::new(&ids).ok();
+        t.id_names = ids.iter().map(|s| s.to_string()).collect();
         t.id_pattern = patterns
             .into_iter()
             .map(|(id, k)| (id.to_string(), k))
@@ -811,8 +816,14 @@ impl GrantTargets {
     }
 
     /// The resources whose id `text` contains (every resource if the ids could not be indexed).
+    fn ids(&self) -> Option<&aho_corasick::AhoCorasick> {
+        self.ids
+            .get_or_init(|| aho_corasick::AhoCorasick::new(&self.id_names).ok())
+            .as_ref()
+    }
+
     fn containing(&self, text: &str) -> Vec<usize> {
-        match &self.ids {
+        match self.ids() {
             Some(ac) => ac
                 .find_overlapping_iter(text)
                 .flat_map(|m| self.id_resources[m.pattern().as_usize()].iter().copied())
@@ -856,10 +867,13 @@ impl GrantTargets {
                         );
                     }
                     // The resources the value is made from, as [`grant_names`] asks.
-                    Val::Unknown(u) => match &self.ids {
-                        Some(_) => out.extend(self.mentioned(u)),
-                        None => out.extend(of(&self.with_service)),
-                    },
+                    Val::Unknown(u) => {
+                        if !u.refs().is_empty() || self.ids().is_some() {
+                            out.extend(self.mentioned(u));
+                        } else {
+                            out.extend(of(&self.with_service));
+                        }
+                    }
                 }
             }
         }

@@ -227,7 +227,7 @@ impl FunctionPermissions {
 
 /// `fns` are all the functions sharing `role` (their needs add up); `resources` are the
 /// project's, to trace the environment variables the code reads back to what they name.
-pub fn analyse(role: &Role, fns: &[&Function], resources: &[Resource]) -> FunctionPermissions {
+pub fn analyse(role: &Role, fns: &[&Function], resources: &Resources<'_>) -> FunctionPermissions {
     let cat = catalog();
     let perms = effective_permissions(role);
     let code_needed: BTreeSet<String> = fns
@@ -397,7 +397,71 @@ enum Scope {
 /// ARNs of the template resources that the functions' code reaches through environment
 /// variables it reads: a variable counts when its value refers to the resource or is the
 /// resource's name or ARN. Region and account stay `*` (the template rarely pins them).
-fn used_resource_arns(fns: &[&Function], resources: &[Resource]) -> Reached {
+/// A project's resources by id and by name, built once per project: every role's analysis
+/// looks up what its functions' environment variables name (it scanned every resource for each
+/// variable of each function, quadratic in a template of thousands of functions).
+pub struct Resources<'a> {
+    /// Resources with a known name, by id.
+    named_by_id: std::collections::HashMap<&'a str, Vec<(usize, &'a str)>>,
+    /// Resources by known name.
+    by_name: std::collections::HashMap<&'a str, Vec<usize>>,
+    /// The first bucket with each id.
+    buckets: std::collections::HashMap<&'a str, &'a Resource>,
+    all: &'a [Resource],
+}
+
+impl<'a> Resources<'a> {
+    pub fn new(all: &'a [Resource]) -> Self {
+        let mut r = Resources {
+            named_by_id: std::collections::HashMap::new(),
+            by_name: std::collections::HashMap::new(),
+            buckets: std::collections::HashMap::new(),
+            all,
+        };
+        for (i, res) in all.iter().enumerate() {
+            if res.kind == ResourceKind::Bucket {
+                r.buckets.entry(res.id.as_str()).or_insert(res);
+            }
+            let Some(name) = res.name.as_ref().and_then(|n| n.as_str()) else {
+                continue;
+            };
+            r.named_by_id
+                .entry(res.id.as_str())
+                .or_default()
+                .push((i, name));
+            r.by_name.entry(name).or_default().push(i);
+        }
+        r
+    }
+
+    /// The named resources a variable refers to (`refs`) or whose name its value is or ends
+    /// with after a `/`, in declaration order.
+    fn named_by(&self, refs: &[String], value: Option<&str>) -> Vec<(&'a Resource, &'a str)> {
+        let mut found: Vec<usize> = refs
+            .iter()
+            .filter_map(|id| self.named_by_id.get(id.as_str()))
+            .flatten()
+            .map(|(i, _)| *i)
+            .collect();
+        if let Some(v) = value {
+            let suffixes = v.match_indices('/').map(|(k, _)| &v[k + 1..]);
+            for name in std::iter::once(v).chain(suffixes) {
+                found.extend(self.by_name.get(name).into_iter().flatten());
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        found
+            .into_iter()
+            .filter_map(|i| {
+                let r = self.all.get(i)?;
+                Some((r, r.name.as_ref().and_then(|n| n.as_str())?))
+            })
+            .collect()
+    }
+}
+
+fn used_resource_arns(fns: &[&Function], resources: &Resources<'_>) -> Reached {
     let mut reached = Reached::default();
     let out = &mut reached.arns;
     for f in fns {
@@ -408,8 +472,8 @@ fn used_resource_arns(fns: &[&Function], resources: &[Resource]) -> Reached {
                 // SAM names the bucket by its logical id; other sources by its name.
                 let declared = |b: &str| {
                     resources
-                        .iter()
-                        .find(|r| r.id == b && r.kind == ResourceKind::Bucket)
+                        .buckets
+                        .get(b)
                         .map(|r| r.name.as_ref().and_then(|n| n.as_str()))
                 };
                 let name = bucket.as_str().and_then(|b| declared(b).unwrap_or(Some(b)));
@@ -431,15 +495,8 @@ fn used_resource_arns(fns: &[&Function], resources: &[Resource]) -> Reached {
             if let Some(arn) = value.filter(|v| v.starts_with("arn:")) {
                 out.insert(arn.to_string());
             }
-            for r in resources {
-                let Some(name) = r.name.as_ref().and_then(|n| n.as_str()) else {
-                    continue;
-                };
-                let named = var.refs.contains(&r.id)
-                    || value.is_some_and(|v| v == name || v.ends_with(&format!("/{name}")));
-                if named {
-                    out.extend(arns_of(r.kind, name));
-                }
+            for (r, name) in resources.named_by(&var.refs, value) {
+                out.extend(arns_of(r.kind, name));
             }
         }
     }

@@ -11,7 +11,9 @@ mod managed;
 pub use catalog::{catalog, install_catalog, AccessLevel, Action, Catalog};
 pub use effective::{effective_permissions, is_any_resource, Grant, RolePolicies};
 pub use escalation::{escalations, EscalationMethod, ESCALATION_METHODS};
-pub use least::{analyse, implied_actions, is_baseline, is_data_event, FunctionPermissions};
+pub use least::{
+    analyse, implied_actions, is_baseline, is_data_event, FunctionPermissions, Resources,
+};
 pub use managed::{
     managed_catalog, managed_policy, ManagedCatalog, ManagedPolicy, ManagedStatement,
 };

@@ -108,7 +108,8 @@ proptest! {
             complete: true,
             ..Default::default()
         }));
-        let lp = analyse(&role, &[&f], &[table, bucket]);
+        let resources = [table, bucket];
+        let lp = analyse(&role, &[&f], &fnguard_iam::Resources::new(&resources));
         let perms = &lp.perms;
         for st in lp.suggested_policy["Statement"].as_array().unwrap() {
             for a in st["Action"].as_array().unwrap() {
@@ -162,7 +163,7 @@ proptest! {
             complete: true,
             ..Default::default()
         }));
-        let lp = analyse(&role, &[&f], &[]);
+        let lp = analyse(&role, &[&f], &fnguard_iam::Resources::new(&[]));
         let perms = &lp.perms;
         let suggested: Vec<String> = lp.suggested_policy["Statement"]
             .as_array()

@@ -1,4 +1,4 @@
-use crate::{Api, Function, Project, Resource};
+use crate::{Api, Function, Project, Resource, Role};
 use std::collections::HashMap;
 
 /// Lookups over one project by id, built once per scan so that rules stay linear in the size
@@ -7,6 +7,7 @@ pub struct ProjectIndex<'a> {
     functions: HashMap<&'a str, &'a Function>,
     resources: HashMap<&'a str, &'a Resource>,
     apis: HashMap<&'a str, &'a Api>,
+    roles: HashMap<&'a str, &'a Role>,
     /// Resource or API id → functions whose triggers read from it.
     triggered: HashMap<&'a str, Vec<&'a Function>>,
     /// Resource id → functions whose configuration refers to it.
@@ -44,10 +45,15 @@ impl<'a> ProjectIndex<'a> {
         for a in &p.apis {
             apis.entry(a.id.as_str()).or_insert(a);
         }
+        let mut roles = HashMap::new();
+        for r in &p.roles {
+            roles.entry(r.id.as_str()).or_insert(r);
+        }
         Self {
             functions,
             resources,
             apis,
+            roles,
             triggered,
             used,
         }
@@ -63,6 +69,10 @@ impl<'a> ProjectIndex<'a> {
 
     pub fn api(&self, id: &str) -> Option<&'a Api> {
         self.apis.get(id).copied()
+    }
+
+    pub fn role(&self, id: &str) -> Option<&'a Role> {
+        self.roles.get(id).copied()
     }
 
     /// Functions triggered by the resource or API `id`.

@@ -25,6 +25,8 @@ pub struct Context<'a> {
     /// role's wildcards over the action catalogue is the costly part of a rule run).
     pub(crate) least:
         std::cell::RefCell<HashMap<usize, std::rc::Rc<fnguard_iam::FunctionPermissions>>>,
+    /// The project's resources by id and name, for the least-privilege analyses.
+    pub(crate) resources: std::cell::OnceCell<fnguard_iam::Resources<'a>>,
 }
 
 /// A role, its effective permissions and the functions that use it.
@@ -45,7 +47,10 @@ impl<'a> Context<'a> {
             return Some(hit.clone());
         }
         let (role, _, fns) = crate::rules::p3_role::roles_in_use(self).get(i)?;
-        let lp = std::rc::Rc::new(fnguard_iam::analyse(role, fns, &self.project.resources));
+        let resources = self
+            .resources
+            .get_or_init(|| fnguard_iam::Resources::new(&self.project.resources));
+        let lp = std::rc::Rc::new(fnguard_iam::analyse(role, fns, resources));
         self.least.borrow_mut().insert(i, lp.clone());
         Some(lp)
     }

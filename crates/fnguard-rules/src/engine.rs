@@ -131,6 +131,7 @@ fn run_each<'a>(
                 graph: std::cell::OnceCell::new(),
                 roles: std::cell::OnceCell::new(),
                 least: Default::default(),
+                resources: Default::default(),
             };
             for rule in &rules {
                 rule.check(&cx, &mut out);

@@ -187,6 +187,7 @@ type RoleReport = (
 #[derive(Default)]
 struct RoleAnalyses<'p> {
     sharing: Option<std::collections::HashMap<&'p str, Vec<&'p Function>>>,
+    resources: Option<fnguard_iam::Resources<'p>>,
     /// Per role: its analysis, why its confidence is low, and what it grants on which resources.
     done: std::collections::HashMap<String, RoleReport>,
 }
@@ -236,7 +237,10 @@ fn row<'p>(p: &'p fnguard_model::Project, f: &Function, roles: &mut RoleAnalyses
     });
     let sharing: &[&Function] = by_role.get(role.id.as_str()).map_or(&[], Vec::as_slice);
     let (lp, reasons, granted_on) = roles.done.entry(role.id.clone()).or_insert_with(|| {
-        let lp = fnguard_iam::analyse(role, sharing, &p.resources);
+        let resources = roles
+            .resources
+            .get_or_insert_with(|| fnguard_iam::Resources::new(&p.resources));
+        let lp = fnguard_iam::analyse(role, sharing, resources);
         let reasons = low_confidence_reasons(sharing, &lp);
         let granted_on = lp.granted_on();
         (lp, reasons, granted_on)

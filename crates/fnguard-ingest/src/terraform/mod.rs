@@ -122,7 +122,12 @@ fn load_root(ctx: &LoadContext, root_module: Module, mut diagnostics: Vec<Diagno
 /// same path —, else the directory under the module that holds its handler (the archive is built
 /// outside Terraform or not committed), recorded as `fnguard_source_dir` with a note saying which
 /// source was used; code in S3 or in an image is recorded as missing.
-fn add_archive_source(ev: &Evaluator<'_>, block: &hcl_edit::structure::Block, attrs: &mut Node) {
+fn add_archive_source(
+    ev: &Evaluator<'_>,
+    archives: &[String],
+    block: &hcl_edit::structure::Block,
+    attrs: &mut Node,
+) {
     let site = attrs.clone();
     let mut found: Option<(PathBuf, Option<String>)> = None;
     let mut missing: Option<String> = None;
@@ -146,12 +151,12 @@ fn add_archive_source(ev: &Evaluator<'_>, block: &hcl_edit::structure::Block, at
         if let Some(file) = &filename {
             // The same path as an archive's `output_path`.
             let wanted = crate::normalize_lexically(&module_path(ev, file));
-            for name in archive_names(ev) {
-                let Some(out) = archive_output(ev, &name) else {
+            for name in archives {
+                let Some(out) = archive_output(ev, name) else {
                     continue;
                 };
                 if crate::normalize_lexically(&module_path(ev, &out)) == wanted {
-                    found = archive_source(ev, &name).map(|d| (d, None));
+                    found = archive_source(ev, name).map(|d| (d, None));
                     break;
                 }
             }
@@ -579,6 +584,9 @@ fn load_module(
             .push(address.clone());
     }
     let ev = Evaluator::new(&m, vars, prefix.clone());
+    // Once per module: looking them up for each function made a module of thousands of
+    // functions quadratic.
+    let archives = archive_names(&ev);
     for (ri, address, frame) in &plan {
         let (ty, _, r) = &m.resources[*ri];
         let Some((block, file)) = m.block(*r) else {
@@ -587,7 +595,7 @@ fn load_module(
         let site = ev.site(file, block.span());
         let mut attrs = ev.body_node(&block.body, file, frame, &site);
         if ty == "aws_lambda_function" {
-            add_archive_source(&ev, block, &mut attrs);
+            add_archive_source(&ev, &archives, block, &mut attrs);
         }
         out.push(Instance {
             address: address.clone(),

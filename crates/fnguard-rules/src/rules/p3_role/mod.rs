@@ -32,7 +32,7 @@ pub(crate) fn roles_in_use<'c, 'a>(cx: &'c Context<'a>) -> &'c [crate::context::
                     }
                 }
                 None => {
-                    if let Some(role) = cx.project.role(id) {
+                    if let Some(role) = cx.index.role(id) {
                         at.insert(id, out.len());
                         out.push((role, effective_permissions(role), vec![f]));
                     }

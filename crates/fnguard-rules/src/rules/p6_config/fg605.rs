@@ -98,7 +98,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                         let generated = f
                             .role
                             .declared_id()
-                            .and_then(|id| cx.project.role(id))
+                            .and_then(|id| cx.index.role(id))
                             .is_some_and(|r| r.generated);
                         let (applicability, title) = if generated
                             && cx.project.format == SourceFormat::Sam

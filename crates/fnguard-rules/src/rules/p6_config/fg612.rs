@@ -498,7 +498,7 @@ fn role(dp: &Project, d: &Function, lp: &Project, l: &Function, out: &mut Vec<Di
         return;
     };
     let granted = |p: &Project, r: &fnguard_model::Role, f: &Function| {
-        fnguard_iam::analyse(r, &[f], &p.resources).granted_on()
+        fnguard_iam::analyse(r, &[f], &fnguard_iam::Resources::new(&p.resources)).granted_on()
     };
     let (dg, lg) = (granted(dp, dr, d), granted(lp, lr, l));
     let unresolved = |rs: &BTreeSet<String>| rs.iter().any(|r| r.starts_with('<'));

@@ -94,7 +94,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             let RoleRef::Declared { id: role_id, .. } = &f.role else {
                 continue;
             };
-            let Some(role) = cx.project.role(role_id) else {
+            let Some(role) = cx.index.role(role_id) else {
                 continue;
             };
             let perms = fnguard_iam::effective_permissions(role);
