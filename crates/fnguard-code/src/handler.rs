@@ -1,4 +1,5 @@
-use fnguard_model::{CodeFacts, Location};
+use fnguard_model::{CodeFacts, FileName, Location};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 const MAX_FILES: usize = 64;
@@ -705,10 +706,17 @@ pub fn analyze_entries_stored(
         django,
     };
     let outcome = crate::taint::analyze_stored(&sources, lang, &plan, catalog, stored);
+    // By position: a module of thousands of helpers each making a call that carries event data
+    // made a search of the list for each call quadratic.
+    let mut carrying: HashMap<&(FileName, u32, u32), &Vec<fnguard_model::FlowStep>> =
+        HashMap::with_capacity(outcome.carrying.len());
+    for (at, path) in &outcome.carrying {
+        carrying.entry(at).or_insert(path);
+    }
     for c in &mut facts.calls {
         let at = (c.location.file.clone(), c.location.line, c.location.column);
-        if let Some((_, path)) = outcome.carrying.iter().find(|(k, _)| *k == at) {
-            c.event_data = path.clone();
+        if let Some(path) = carrying.get(&at) {
+            c.event_data = (*path).clone();
         }
     }
     // An entry point that was not found proves nothing unreachable: every call may run.
