@@ -54,7 +54,10 @@ impl Unresolved {
     pub fn mentions(&self, id: &str) -> bool {
         match &self.refs {
             Refs::Unknown => !id.is_empty() && self.reason.contains(id),
-            _ => self.refs().contains(&id),
+            Refs::InReason { start, len } => {
+                self.reason.get(*start as usize..(*start + *len) as usize) == Some(id)
+            }
+            Refs::List(list) => list.iter().any(|r| r == id),
         }
     }
 }
