@@ -4,6 +4,7 @@
 
 use crate::handler::FileScan;
 use crate::mapping::{action_for, service_prefix};
+use fnguard_syntax::NodeExt;
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -234,7 +235,7 @@ impl Scan<'_> {
     /// `process.env.X || "default"`, or a name bound to one of those.
     fn env_of(&self, n: Node) -> Option<String> {
         let n = self.unwrap(n);
-        match n.kind() {
+        match n.kind_name() {
             "identifier" => self.env_consts.get(self.text(n)).cloned(),
             "member_expression" | "subscript_expression"
                 if crate::python::is_trigger_bucket(self.text(n)) =>
@@ -242,20 +243,20 @@ impl Scan<'_> {
                 Some(fnguard_model::TRIGGERING_BUCKET.to_string())
             }
             "member_expression" => {
-                let obj = n.child_by_field_name("object")?;
-                let prop = n.child_by_field_name("property")?;
+                let obj = n.field("object")?;
+                let prop = n.field("property")?;
                 (self.text(obj) == "process.env").then(|| self.text(prop).to_string())
             }
             "subscript_expression" => {
-                let obj = n.child_by_field_name("object")?;
-                let index = n.child_by_field_name("index")?;
-                (self.text(obj) == "process.env" && index.kind() == "string")
+                let obj = n.field("object")?;
+                let index = n.field("index")?;
+                (self.text(obj) == "process.env" && index.kind_name() == "string")
                     .then(|| unquote(self.text(index)).to_string())
             }
             "binary_expression" => {
-                let op = n.child_by_field_name("operator").map(|o| self.text(o));
+                let op = n.field("operator").map(|o| self.text(o));
                 if matches!(op, Some("||" | "??")) {
-                    self.env_of(n.child_by_field_name("left")?)
+                    self.env_of(n.field("left")?)
                 } else {
                     None
                 }
@@ -267,17 +268,17 @@ impl Scan<'_> {
     /// The resource a parameter object names through an environment variable.
     fn param_target(&self, n: Node) -> Option<String> {
         let n = self.unwrap(n);
-        match n.kind() {
+        match n.kind_name() {
             "identifier" => self.param_targets.get(self.text(n)).cloned(),
             "object" => {
                 let mut c = n.walk();
                 let props: Vec<Node> = n.named_children(&mut c).collect();
-                props.into_iter().find_map(|p| match p.kind() {
+                props.into_iter().find_map(|p| match p.kind_name() {
                     // `PutEventsCommand({ Entries: [{ EventBusName: process.env.BUS, ... }] })`:
                     // the bus of the first entry.
                     // An entry that names no bus (or `"default"`) goes to the default bus.
-                    "pair" if unquote(self.text(p.child_by_field_name("key")?)) == "Entries" => {
-                        let first = self.first_entry(p.child_by_field_name("value")?)?;
+                    "pair" if unquote(self.text(p.field("key")?)) == "Entries" => {
+                        let first = self.first_entry(p.field("value")?)?;
                         match self.pair_value(first, "EventBusName") {
                             None => Some(fnguard_model::DEFAULT_EVENT_BUS.to_string()),
                             Some(v)
@@ -290,10 +291,10 @@ impl Scan<'_> {
                         }
                     }
                     "pair" => {
-                        let key = unquote(self.text(p.child_by_field_name("key")?));
+                        let key = unquote(self.text(p.field("key")?));
                         crate::python::RESOURCE_PARAMS
                             .contains(&key)
-                            .then(|| self.env_of(p.child_by_field_name("value")?))?
+                            .then(|| self.env_of(p.field("value")?))?
                     }
                     "shorthand_property_identifier" => {
                         let key = self.text(p);
@@ -312,28 +313,28 @@ impl Scan<'_> {
     /// `decodeURIComponent(key)`, `key.replace(/\+/g, " ")`, or a name assigned one of those.
     fn field_of(&self, n: Node) -> Option<String> {
         let n = self.unwrap(n);
-        match n.kind() {
+        match n.kind_name() {
             "member_expression" => {
-                let prop = n.child_by_field_name("property")?;
+                let prop = n.field("property")?;
                 Some(self.text(prop).to_string())
             }
             "subscript_expression" => {
-                let index = n.child_by_field_name("index")?;
-                (index.kind() == "string").then(|| unquote(self.text(index)).to_string())
+                let index = n.field("index")?;
+                (index.kind_name() == "string").then(|| unquote(self.text(index)).to_string())
             }
             "identifier" => self.field_aliases.get(self.text(n)).cloned(),
             "call_expression" => {
-                let f = n.child_by_field_name("function")?;
+                let f = n.field("function")?;
                 let callee = self.text(f);
                 if crate::keys::is_key_normaliser(callee) {
-                    let first = n.child_by_field_name("arguments")?.named_child(0)?;
+                    let first = n.field("arguments")?.named_child(0)?;
                     return self.field_of(first);
                 }
                 // `key.replace(/\+/g, " ")`, `key.toLowerCase()`
-                if f.kind() == "member_expression" {
-                    let method = self.text(f.child_by_field_name("property")?);
+                if f.kind_name() == "member_expression" {
+                    let method = self.text(f.field("property")?);
                     if matches!(method, "replace" | "replaceAll" | "trim" | "toString") {
-                        return self.field_of(f.child_by_field_name("object")?);
+                        return self.field_of(f.field("object")?);
                     }
                 }
                 None
@@ -345,23 +346,21 @@ impl Scan<'_> {
     /// `if (keys.sk.S.startsWith("product#")) {...}` (act only on those) and
     /// `if (key.startsWith("processed/")) return;` (skip those).
     fn key_filter(&mut self, node: Node) {
-        let Some(mut cond) = node.child_by_field_name("condition") else {
+        let Some(mut cond) = node.field("condition") else {
             return;
         };
         let mut negated = false;
         loop {
-            match cond.kind() {
+            match cond.kind_name() {
                 "parenthesized_expression" => match cond.named_child(0) {
                     Some(inner) => cond = inner,
                     None => return,
                 },
                 "unary_expression"
-                    if cond
-                        .child_by_field_name("operator")
-                        .is_some_and(|o| self.text(o) == "!") =>
+                    if cond.field("operator").is_some_and(|o| self.text(o) == "!") =>
                 {
                     negated = !negated;
-                    match cond.child_by_field_name("argument") {
+                    match cond.field("argument") {
                         Some(inner) => cond = inner,
                         None => return,
                     }
@@ -369,31 +368,31 @@ impl Scan<'_> {
                 _ => break,
             }
         }
-        if cond.kind() != "call_expression" {
+        if cond.kind_name() != "call_expression" {
             return;
         }
         let Some(f) = cond
-            .child_by_field_name("function")
-            .filter(|f| f.kind() == "member_expression")
+            .field("function")
+            .filter(|f| f.kind_name() == "member_expression")
         else {
             return;
         };
         let method = f
-            .child_by_field_name("property")
+            .field("property")
             .map(|p| self.text(p))
             .unwrap_or_default();
         if !matches!(method, "startsWith" | "endsWith") {
             return;
         }
         let suffix = method == "endsWith";
-        let Some(field) = f.child_by_field_name("object").and_then(|o| {
+        let Some(field) = f.field("object").and_then(|o| {
             // DynamoDB stream images wrap values in their type: `Keys.sk.S`.
             let o = self.unwrap(o);
-            if o.kind() == "member_expression"
-                && o.child_by_field_name("property")
+            if o.kind_name() == "member_expression"
+                && o.field("property")
                     .is_some_and(|p| matches!(self.text(p), "S" | "N" | "B"))
             {
-                self.field_of(o.child_by_field_name("object")?)
+                self.field_of(o.field("object")?)
             } else {
                 self.field_of(o)
             }
@@ -401,9 +400,9 @@ impl Scan<'_> {
             return;
         };
         let Some(arg) = cond
-            .child_by_field_name("arguments")
+            .field("arguments")
             .and_then(|a| a.named_child(0))
-            .filter(|a| a.kind() == "string")
+            .filter(|a| a.kind_name() == "string")
         else {
             return;
         };
@@ -411,8 +410,8 @@ impl Scan<'_> {
         if prefix.is_empty() {
             return;
         }
-        let exits = node.child_by_field_name("consequence").is_some_and(|b| {
-            let last = if b.kind() == "statement_block" {
+        let exits = node.field("consequence").is_some_and(|b| {
+            let last = if b.kind_name() == "statement_block" {
                 let mut c = b.walk();
                 b.named_children(&mut c).last()
             } else {
@@ -420,7 +419,7 @@ impl Scan<'_> {
             };
             last.is_some_and(|l| {
                 matches!(
-                    l.kind(),
+                    l.kind_name(),
                     "return_statement"
                         | "continue_statement"
                         | "break_statement"
@@ -444,7 +443,9 @@ impl Scan<'_> {
     fn first_entry<'t>(&self, list: Node<'t>) -> Option<Node<'t>> {
         let list = self.unwrap(list);
         let mut c = list.walk();
-        let first = list.named_children(&mut c).find(|e| e.kind() == "object");
+        let first = list
+            .named_children(&mut c)
+            .find(|e| e.kind_name() == "object");
         first
     }
 
@@ -452,11 +453,11 @@ impl Scan<'_> {
     fn pair_value<'t>(&self, obj: Node<'t>, name: &str) -> Option<Node<'t>> {
         let mut c = obj.walk();
         let pair = obj.named_children(&mut c).find(|e| {
-            e.kind() == "pair"
-                && e.child_by_field_name("key")
+            e.kind_name() == "pair"
+                && e.field("key")
                     .is_some_and(|k| unquote(self.text(k)) == name)
         });
-        pair.and_then(|p| p.child_by_field_name("value"))
+        pair.and_then(|p| p.field("value"))
     }
 
     fn key_literal(&self, field: String, n: Node) -> Option<fnguard_model::KeyLiteral> {
@@ -466,13 +467,13 @@ impl Scan<'_> {
     /// The literal end of a string expression: `` `${key}.gif` ``, `key + '.gif'`.
     fn literal_suffix(&self, n: Node) -> Option<String> {
         let n = self.unwrap(n);
-        match n.kind() {
+        match n.kind_name() {
             "string" => Some(unquote(self.text(n)).to_string()).filter(|s| !s.is_empty()),
             "template_string" => {
                 let mut c = n.walk();
                 let mut tail = String::new();
                 for ch in n.named_children(&mut c) {
-                    if ch.kind() == "template_substitution" {
+                    if ch.kind_name() == "template_substitution" {
                         tail.clear();
                     } else {
                         tail.push_str(self.text(ch));
@@ -481,9 +482,9 @@ impl Scan<'_> {
                 (!tail.is_empty()).then_some(tail)
             }
             "binary_expression" => {
-                let op = n.child_by_field_name("operator").map(|o| self.text(o));
+                let op = n.field("operator").map(|o| self.text(o));
                 (op == Some("+"))
-                    .then(|| self.literal_suffix(n.child_by_field_name("right")?))
+                    .then(|| self.literal_suffix(n.field("right")?))
                     .flatten()
             }
             _ => None,
@@ -493,15 +494,17 @@ impl Scan<'_> {
     /// The literal start of a string expression: (start, whether it is the whole value).
     fn literal_prefix(&self, n: Node) -> Option<(String, bool)> {
         let n = self.unwrap(n);
-        match n.kind() {
+        match n.kind_name() {
             "string" => Some((unquote(self.text(n)).to_string(), true)),
             "template_string" => {
                 let mut c = n.walk();
                 let children: Vec<Node> = n.named_children(&mut c).collect();
-                let substituted = children.iter().any(|c| c.kind() == "template_substitution");
+                let substituted = children
+                    .iter()
+                    .any(|c| c.kind_name() == "template_substitution");
                 let mut prefix = String::new();
                 for ch in children {
-                    if ch.kind() == "template_substitution" {
+                    if ch.kind_name() == "template_substitution" {
                         break;
                     }
                     prefix.push_str(self.text(ch));
@@ -509,8 +512,8 @@ impl Scan<'_> {
                 (!substituted || !prefix.is_empty()).then_some((prefix, !substituted))
             }
             "binary_expression" => {
-                let op = n.child_by_field_name("operator").map(|o| self.text(o));
-                let (l, _) = self.literal_prefix(n.child_by_field_name("left")?)?;
+                let op = n.field("operator").map(|o| self.text(o));
+                let (l, _) = self.literal_prefix(n.field("left")?)?;
                 (op == Some("+") && !l.is_empty()).then_some((l, false))
             }
             _ => None,
@@ -521,27 +524,24 @@ impl Scan<'_> {
     /// and `Item`.
     fn object_keys(&self, n: Node) -> Vec<fnguard_model::KeyLiteral> {
         let n = self.unwrap(n);
-        if n.kind() == "identifier" {
+        if n.kind_name() == "identifier" {
             return self
                 .param_keys
                 .get(self.text(n))
                 .cloned()
                 .unwrap_or_default();
         }
-        if n.kind() != "object" {
+        if n.kind_name() != "object" {
             return Vec::new();
         }
         let mut out = Vec::new();
         let mut c = n.walk();
         let pairs: Vec<Node> = n
             .named_children(&mut c)
-            .filter(|p| p.kind() == "pair")
+            .filter(|p| p.kind_name() == "pair")
             .collect();
         for pair in pairs {
-            let (Some(k), Some(v)) = (
-                pair.child_by_field_name("key"),
-                pair.child_by_field_name("value"),
-            ) else {
+            let (Some(k), Some(v)) = (pair.field("key"), pair.field("value")) else {
                 continue;
             };
             let key = unquote(self.text(k));
@@ -559,25 +559,23 @@ impl Scan<'_> {
                 continue;
             }
             let v = self.unwrap(v);
-            if v.kind() == "object" {
+            if v.kind_name() == "object" {
                 let mut c = v.walk();
                 let inner: Vec<Node> = v
                     .named_children(&mut c)
-                    .filter(|p| p.kind() == "pair")
+                    .filter(|p| p.kind_name() == "pair")
                     .collect();
                 for p in inner {
-                    let (Some(fk), Some(fv)) =
-                        (p.child_by_field_name("key"), p.child_by_field_name("value"))
-                    else {
+                    let (Some(fk), Some(fv)) = (p.field("key"), p.field("value")) else {
                         continue;
                     };
                     // Low-level clients wrap values: `{ S: "totalquantity" }`.
-                    let fv = if fv.kind() == "object" {
+                    let fv = if fv.kind_name() == "object" {
                         let mut c = fv.walk();
                         let typed = fv
                             .named_children(&mut c)
-                            .find(|p| p.kind() == "pair")
-                            .and_then(|p| p.child_by_field_name("value"));
+                            .find(|p| p.kind_name() == "pair")
+                            .and_then(|p| p.field("value"));
                         match typed {
                             Some(t) => t,
                             None => continue,
@@ -599,14 +597,14 @@ impl Scan<'_> {
     }
 
     fn written_keys(&self, call: Node) -> Vec<fnguard_model::KeyLiteral> {
-        call.child_by_field_name("arguments")
+        call.field("arguments")
             .and_then(|a| a.named_child(0))
             .map(|a| self.object_keys(a))
             .unwrap_or_default()
     }
 
     fn first_arg_target(&self, call: Node) -> Option<String> {
-        let first = call.child_by_field_name("arguments")?.named_child(0)?;
+        let first = call.field("arguments")?.named_child(0)?;
         self.param_target(first)
     }
 
@@ -716,7 +714,7 @@ impl Scan<'_> {
     }
 
     fn what_new_makes(&self, new_expr: Node) -> Option<Var> {
-        let ctor = new_expr.child_by_field_name("constructor")?;
+        let ctor = new_expr.field("constructor")?;
         let text = self.text(ctor);
         if let Some(v) = self.classes.get(text) {
             return Some(v.clone());
@@ -739,9 +737,9 @@ impl Scan<'_> {
     }
 
     fn visit(&mut self, node: Node) {
-        match node.kind() {
+        match node.kind_name() {
             "import_statement" => {
-                let Some(src) = node.child_by_field_name("source") else {
+                let Some(src) = node.field("source") else {
                     return;
                 };
                 let module = unquote(self.text(src)).to_string();
@@ -749,14 +747,14 @@ impl Scan<'_> {
                 let mut default_name = None;
                 let mut stack = vec![node];
                 while let Some(n) = stack.pop() {
-                    match n.kind() {
+                    match n.kind_name() {
                         "import_specifier" => {
                             let name = n
-                                .child_by_field_name("name")
+                                .field("name")
                                 .map(|x| self.text(x).to_string())
                                 .unwrap_or_default();
                             let local = n
-                                .child_by_field_name("alias")
+                                .field("alias")
                                 .map(|x| self.text(x).to_string())
                                 .unwrap_or_else(|| name.clone());
                             names.push((name, local));
@@ -764,7 +762,7 @@ impl Scan<'_> {
                         "namespace_import" => {
                             let id = (0..n.named_child_count())
                                 .filter_map(|i| n.named_child(u32::try_from(i).ok()?))
-                                .find(|x| x.kind() == "identifier");
+                                .find(|x| x.kind_name() == "identifier");
                             if let Some(id) = id {
                                 default_name = Some(self.text(id).to_string());
                             }
@@ -772,7 +770,7 @@ impl Scan<'_> {
                         "import_clause" => {
                             let mut c = n.walk();
                             for ch in n.named_children(&mut c) {
-                                if ch.kind() == "identifier" {
+                                if ch.kind_name() == "identifier" {
                                     default_name = Some(self.text(ch).to_string());
                                 } else {
                                     stack.push(ch);
@@ -788,23 +786,20 @@ impl Scan<'_> {
                 self.bind_module(&module, names, default_name);
             }
             "variable_declarator" => {
-                let (Some(name), Some(value)) = (
-                    node.child_by_field_name("name"),
-                    node.child_by_field_name("value"),
-                ) else {
+                let (Some(name), Some(value)) = (node.field("name"), node.field("value")) else {
                     return;
                 };
-                if name.kind() == "identifier" {
+                if name.kind_name() == "identifier" {
                     let n = self.text(name).to_string();
                     if matches!(
-                        value.kind(),
+                        value.kind_name(),
                         "arrow_function" | "function_expression" | "function" | "call_expression"
                     ) {
                         self.mark_handler(&n, name);
                     }
                 }
                 if let Some(module) = self.required_module(value) {
-                    match name.kind() {
+                    match name.kind_name() {
                         "identifier" => {
                             let local = self.text(name).to_string();
                             self.bind_module(&module, Vec::new(), Some(local));
@@ -813,16 +808,15 @@ impl Scan<'_> {
                             let mut names = Vec::new();
                             let mut c = name.walk();
                             for p in name.named_children(&mut c) {
-                                match p.kind() {
+                                match p.kind_name() {
                                     "shorthand_property_identifier_pattern" => {
                                         let t = self.text(p).to_string();
                                         names.push((t.clone(), t));
                                     }
                                     "pair_pattern" => {
-                                        if let (Some(k), Some(v)) = (
-                                            p.child_by_field_name("key"),
-                                            p.child_by_field_name("value"),
-                                        ) {
+                                        if let (Some(k), Some(v)) =
+                                            (p.field("key"), p.field("value"))
+                                        {
                                             names.push((
                                                 self.text(k).to_string(),
                                                 self.text(v).to_string(),
@@ -849,10 +843,7 @@ impl Scan<'_> {
                 }
             }
             "assignment_expression" => {
-                let (Some(left), Some(right)) = (
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
-                ) else {
+                let (Some(left), Some(right)) = (node.field("left"), node.field("right")) else {
                     return;
                 };
                 let l = self.text(left).to_string();
@@ -867,9 +858,7 @@ impl Scan<'_> {
             }
             "export_specifier" => {
                 // `export { default as producer } from './kinesis/producer'`
-                let exported = node
-                    .child_by_field_name("alias")
-                    .or_else(|| node.child_by_field_name("name"));
+                let exported = node.field("alias").or_else(|| node.field("name"));
                 if let (Some(h), Some(e)) = (self.handler, exported) {
                     if self.text(e) == h {
                         self.mark_handler(h, e);
@@ -877,7 +866,7 @@ impl Scan<'_> {
                 }
             }
             "export_statement" => {
-                if let Some(src) = node.child_by_field_name("source") {
+                if let Some(src) = node.field("source") {
                     let m = unquote(self.text(src)).to_string();
                     if m.starts_with('.') {
                         self.import(&m);
@@ -887,7 +876,7 @@ impl Scan<'_> {
                 }
             }
             "function_declaration" => {
-                if let Some(name) = node.child_by_field_name("name") {
+                if let Some(name) = node.field("name") {
                     let n = self.text(name).to_string();
                     self.mark_handler(&n, name);
                 }
@@ -899,7 +888,7 @@ impl Scan<'_> {
                     if self.text(node) == h
                         && node
                             .parent()
-                            .is_some_and(|p| matches!(p.kind(), "object" | "pair"))
+                            .is_some_and(|p| matches!(p.kind_name(), "object" | "pair"))
                     {
                         self.mark_handler(h, node);
                     }
@@ -909,7 +898,7 @@ impl Scan<'_> {
                 if self.recording {
                     self.escapes(node);
                 }
-                let Some(ctor) = node.child_by_field_name("constructor") else {
+                let Some(ctor) = node.field("constructor") else {
                     return;
                 };
                 let name = self.text(ctor).to_string();
@@ -945,7 +934,7 @@ impl Scan<'_> {
     /// What a declaration binds that says which resource a call acts on: environment values
     /// (`const { BUCKET } = process.env`) and parameter objects.
     fn learn_values(&mut self, name: Node, value: Node) {
-        match name.kind() {
+        match name.kind_name() {
             "identifier" => {
                 let n = self.text(name).to_string();
                 match self.env_of(value) {
@@ -983,15 +972,13 @@ impl Scan<'_> {
                 let mut c = name.walk();
                 let props: Vec<Node> = name.named_children(&mut c).collect();
                 for p in props {
-                    match p.kind() {
+                    match p.kind_name() {
                         "shorthand_property_identifier_pattern" => {
                             let t = self.text(p).to_string();
                             self.env_consts.insert(t.clone(), t);
                         }
                         "pair_pattern" => {
-                            if let (Some(k), Some(v)) =
-                                (p.child_by_field_name("key"), p.child_by_field_name("value"))
-                            {
+                            if let (Some(k), Some(v)) = (p.field("key"), p.field("value")) {
                                 self.env_consts.insert(
                                     self.text(v).to_string(),
                                     unquote(self.text(k)).to_string(),
@@ -1008,17 +995,17 @@ impl Scan<'_> {
 
     /// An arrow function whose body is an SDK object (`() => new S3()`).
     fn factory_value(&self, value: Node) -> Option<Var> {
-        if value.kind() != "arrow_function" {
+        if value.kind_name() != "arrow_function" {
             return None;
         }
-        let body = value.child_by_field_name("body")?;
-        (body.kind() != "statement_block").then(|| self.value_of(body))?
+        let body = value.field("body")?;
+        (body.kind_name() != "statement_block").then(|| self.value_of(body))?
     }
 
     /// `AWSXRay.captureAWS(x)`, `tracer.captureAWSv3Client(x)`, `await x`, `(x)`: x.
     fn unwrap<'t>(&self, mut n: Node<'t>) -> Node<'t> {
         for _ in 0..8 {
-            match n.kind() {
+            match n.kind_name() {
                 "await_expression"
                 | "parenthesized_expression"
                 | "as_expression"
@@ -1028,15 +1015,9 @@ impl Scan<'_> {
                     None => return n,
                 },
                 "call_expression" => {
-                    let callee = n
-                        .child_by_field_name("function")
-                        .map(|f| self.text(f))
-                        .unwrap_or("");
+                    let callee = n.field("function").map(|f| self.text(f)).unwrap_or("");
                     let short = callee.rsplit('.').next().unwrap_or(callee);
-                    match n
-                        .child_by_field_name("arguments")
-                        .and_then(|a| a.named_child(0))
-                    {
+                    match n.field("arguments").and_then(|a| a.named_child(0)) {
                         Some(arg) if CAPTURE_WRAPPERS.contains(&short) => n = arg,
                         _ => return n,
                     }
@@ -1050,11 +1031,11 @@ impl Scan<'_> {
     /// What an expression holds, when it is an SDK object.
     fn value_of(&self, n: Node) -> Option<Var> {
         let n = self.unwrap(n);
-        match n.kind() {
+        match n.kind_name() {
             "new_expression" => self.what_new_makes(n),
             "identifier" | "member_expression" => self.vars.get(self.text(n)).cloned(),
             "call_expression" => {
-                let f = n.child_by_field_name("function")?;
+                let f = n.field("function")?;
                 let t = self.text(f);
                 if t.starts_with("DynamoDBDocumentClient.from")
                     || t.starts_with("DynamoDBDocument.from")
@@ -1071,17 +1052,15 @@ impl Scan<'_> {
     fn enclosing_function(&self, n: Node) -> Option<String> {
         let mut cur = n.parent();
         while let Some(p) = cur {
-            match p.kind() {
+            match p.kind_name() {
                 "function_declaration" | "method_definition" => {
-                    return p
-                        .child_by_field_name("name")
-                        .map(|x| self.text(x).to_string());
+                    return p.field("name").map(|x| self.text(x).to_string());
                 }
                 "arrow_function" | "function_expression" | "function" => {
-                    let decl = p.parent().filter(|d| d.kind() == "variable_declarator")?;
-                    return decl
-                        .child_by_field_name("name")
-                        .map(|x| self.text(x).to_string());
+                    let decl = p
+                        .parent()
+                        .filter(|d| d.kind_name() == "variable_declarator")?;
+                    return decl.field("name").map(|x| self.text(x).to_string());
                 }
                 _ => {}
             }
@@ -1093,10 +1072,7 @@ impl Scan<'_> {
     /// An SDK object handed to code this scan does not follow: its later calls cannot be
     /// named, so "unused" cannot be proven.
     fn escapes(&mut self, call: Node) {
-        let Some(f) = call
-            .child_by_field_name("function")
-            .or_else(|| call.child_by_field_name("constructor"))
-        else {
+        let Some(f) = call.field("function").or_else(|| call.field("constructor")) else {
             return;
         };
         let callee = self.text(f);
@@ -1109,14 +1085,14 @@ impl Scan<'_> {
         {
             return;
         }
-        if f.kind() == "member_expression" {
-            if let Some(obj) = f.child_by_field_name("object") {
+        if f.kind_name() == "member_expression" {
+            if let Some(obj) = f.field("object") {
                 if self.value_of(obj).is_some() {
                     return;
                 }
             }
         }
-        let Some(args) = call.child_by_field_name("arguments") else {
+        let Some(args) = call.field("arguments") else {
             return;
         };
         let mut c = args.walk();
@@ -1124,7 +1100,7 @@ impl Scan<'_> {
         for a in passed {
             // A v3 client sends commands, and commands are seen wherever they are built.
             let holds = self.value_of(a).is_some_and(|v| v != Var::Bare)
-                || (a.kind() == "identifier" && self.aws_ns.iter().any(|n| n == self.text(a)));
+                || (a.kind_name() == "identifier" && self.aws_ns.iter().any(|n| n == self.text(a)));
             if holds {
                 self.out.dynamic = true;
             }
@@ -1133,31 +1109,28 @@ impl Scan<'_> {
 
     fn required_module(&self, value: Node) -> Option<String> {
         let value = self.unwrap(value);
-        let call = if value.kind() == "await_expression" {
+        let call = if value.kind_name() == "await_expression" {
             value.named_child(0)?
         } else {
             value
         };
-        if call.kind() != "call_expression" {
+        if call.kind_name() != "call_expression" {
             return None;
         }
-        let f = call.child_by_field_name("function")?;
+        let f = call.field("function")?;
         if self.text(f) != "require" {
             return None;
         }
-        let arg = call.child_by_field_name("arguments")?.named_child(0)?;
-        (arg.kind() == "string").then(|| unquote(self.text(arg)).to_string())
+        let arg = call.field("arguments")?.named_child(0)?;
+        (arg.kind_name() == "string").then(|| unquote(self.text(arg)).to_string())
     }
 
     fn call(&mut self, node: Node) {
-        let Some(f) = node.child_by_field_name("function") else {
+        let Some(f) = node.field("function") else {
             return;
         };
         if self.text(f) == "require" {
-            if let Some(arg) = node
-                .child_by_field_name("arguments")
-                .and_then(|a| a.named_child(0))
-            {
+            if let Some(arg) = node.field("arguments").and_then(|a| a.named_child(0)) {
                 let m = unquote(self.text(arg)).to_string();
                 if m.starts_with('.') {
                     self.import(&m);
@@ -1167,12 +1140,9 @@ impl Scan<'_> {
             }
             return;
         }
-        match f.kind() {
+        match f.kind_name() {
             "member_expression" => {
-                let (Some(obj), Some(prop)) = (
-                    f.child_by_field_name("object"),
-                    f.child_by_field_name("property"),
-                ) else {
+                let (Some(obj), Some(prop)) = (f.field("object"), f.field("property")) else {
                     return;
                 };
                 let op = self.text(prop).to_string();
@@ -1197,7 +1167,7 @@ impl Scan<'_> {
                 self.record(actions, node, target);
             }
             "subscript_expression" => {
-                if let Some(obj) = f.child_by_field_name("object") {
+                if let Some(obj) = f.field("object") {
                     if self.vars.contains_key(self.text(obj)) {
                         self.out.dynamic = true;
                     }

@@ -3,6 +3,7 @@
 
 use crate::handler::FileScan;
 use crate::mapping::{action_for, service_prefix};
+use fnguard_syntax::NodeExt;
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -157,9 +158,12 @@ pub fn scan_with(text: &str, handler: Option<&str>, seeds: &[(String, String)]) 
     let mut exported: Vec<(String, String)> = Vec::new();
     let mut c = root.walk();
     for stmt in root.named_children(&mut c) {
-        if stmt.kind() == "expression_statement" {
-            if let Some(a) = stmt.named_child(0).filter(|a| a.kind() == "assignment") {
-                if let Some(left) = a.child_by_field_name("left") {
+        if stmt.kind_name() == "expression_statement" {
+            if let Some(a) = stmt
+                .named_child(0)
+                .filter(|a| a.kind_name() == "assignment")
+            {
+                if let Some(left) = a.field("left") {
                     let name = s.text(left).to_string();
                     if let Some(v) = s.vars.get(&name) {
                         exported.push((name, v.encode()));
@@ -182,9 +186,9 @@ impl Scan<'_> {
     }
 
     fn string_arg(&self, call: Node) -> Option<String> {
-        let args = call.child_by_field_name("arguments")?;
+        let args = call.field("arguments")?;
         let first = args.named_child(0)?;
-        if first.kind() != "string" {
+        if first.kind_name() != "string" {
             return None;
         }
         let t = self.text(first);
@@ -193,11 +197,9 @@ impl Scan<'_> {
 
     /// What a call expression evaluates to, if it creates an SDK object.
     fn classify(&mut self, call: Node) -> Option<Var> {
-        let func = call.child_by_field_name("function")?;
-        let name = match func.kind() {
-            "attribute" => self
-                .text(func.child_by_field_name("attribute")?)
-                .to_string(),
+        let func = call.field("function")?;
+        let name = match func.kind_name() {
+            "attribute" => self.text(func.field("attribute")?).to_string(),
             "identifier" => {
                 let n = self.text(func).to_string();
                 // `get_table()`: a function of this file (or imported) returning one.
@@ -208,9 +210,7 @@ impl Scan<'_> {
             }
             _ => return None,
         };
-        let receiver = func
-            .child_by_field_name("object")
-            .map(|o| self.text(o).to_string());
+        let receiver = func.field("object").map(|o| self.text(o).to_string());
         match name.as_str() {
             "client" | "resource" => {
                 let is_boto = receiver.as_deref().is_none_or(|r| {
@@ -232,8 +232,8 @@ impl Scan<'_> {
             }
             "Table" | "Bucket" | "Object" => {
                 // `boto3.resource("dynamodb").Table(...)` chains without a variable between.
-                let object = func.child_by_field_name("object")?;
-                let recv = if object.kind() == "call" {
+                let object = func.field("object")?;
+                let recv = if object.kind_name() == "call" {
                     self.classify(object)?
                 } else {
                     self.vars.get(receiver.as_deref()?).copied()?
@@ -248,8 +248,8 @@ impl Scan<'_> {
             // The resource API's other objects: `sqs.Queue(url)`, `sns.Topic(arn)`, and the
             // calls that return them.
             "Queue" | "Topic" | "get_queue_by_name" | "create_queue" | "create_topic" => {
-                let object = func.child_by_field_name("object")?;
-                let recv = if object.kind() == "call" {
+                let object = func.field("object")?;
+                let recv = if object.kind_name() == "call" {
                     self.classify(object)?
                 } else {
                     self.vars.get(receiver.as_deref()?).copied()?
@@ -268,15 +268,14 @@ impl Scan<'_> {
 
     /// `resource.meta.client`, `table.meta.client`: the low-level client behind a resource.
     fn meta_client(&self, n: Node) -> Option<Var> {
-        if n.kind() != "attribute" || self.text(n.child_by_field_name("attribute")?) != "client" {
+        if n.kind_name() != "attribute" || self.text(n.field("attribute")?) != "client" {
             return None;
         }
-        let meta = n.child_by_field_name("object")?;
-        if meta.kind() != "attribute" || self.text(meta.child_by_field_name("attribute")?) != "meta"
-        {
+        let meta = n.field("object")?;
+        if meta.kind_name() != "attribute" || self.text(meta.field("attribute")?) != "meta" {
             return None;
         }
-        let base = meta.child_by_field_name("object")?;
+        let base = meta.field("object")?;
         match self.vars.get(self.text(base)).copied()? {
             Var::Resource(s) => Some(Var::Client(s)),
             Var::Table => Some(Var::Client("dynamodb")),
@@ -289,7 +288,7 @@ impl Scan<'_> {
 
     /// What an expression holds, when it is an SDK object.
     fn value_of(&mut self, n: Node) -> Option<Var> {
-        match n.kind() {
+        match n.kind_name() {
             "call" => self.classify(n),
             "identifier" | "attribute" => self
                 .vars
@@ -305,10 +304,8 @@ impl Scan<'_> {
     fn enclosing_function(&self, n: Node) -> Option<String> {
         let mut cur = n.parent();
         while let Some(p) = cur {
-            if p.kind() == "function_definition" {
-                return p
-                    .child_by_field_name("name")
-                    .map(|x| self.text(x).to_string());
+            if p.kind_name() == "function_definition" {
+                return p.field("name").map(|x| self.text(x).to_string());
             }
             cur = p.parent();
         }
@@ -318,7 +315,7 @@ impl Scan<'_> {
     /// An SDK object handed to code this scan does not follow (a class, a local function, a
     /// list): its later calls cannot be named, so "unused" cannot be proven.
     fn escapes(&mut self, call: Node) {
-        let Some(func) = call.child_by_field_name("function") else {
+        let Some(func) = call.field("function") else {
             return;
         };
         let callee = self.text(func);
@@ -327,22 +324,22 @@ impl Scan<'_> {
             return;
         }
         // Calls on an SDK object take plain values, except the SDK's own helpers.
-        if func.kind() == "attribute" {
-            if let Some(obj) = func.child_by_field_name("object") {
+        if func.kind_name() == "attribute" {
+            if let Some(obj) = func.field("object") {
                 if self.value_of(obj).is_some() {
                     return;
                 }
             }
         }
-        let Some(args) = call.child_by_field_name("arguments") else {
+        let Some(args) = call.field("arguments") else {
             return;
         };
         let mut c = args.walk();
         let passed: Vec<Node> = args
             .named_children(&mut c)
             .map(|a| {
-                if a.kind() == "keyword_argument" {
-                    a.child_by_field_name("value").unwrap_or(a)
+                if a.kind_name() == "keyword_argument" {
+                    a.field("value").unwrap_or(a)
                 } else {
                     a
                 }
@@ -380,31 +377,31 @@ impl Scan<'_> {
     /// `os.getenv("X")`, or a name assigned one of those.
     fn env_of(&self, n: Node) -> Option<String> {
         let literal = |n: Node| -> Option<String> {
-            (n.kind() == "string").then(|| {
+            (n.kind_name() == "string").then(|| {
                 self.text(n)
                     .trim_matches(|c| c == '"' || c == '\'')
                     .to_string()
             })
         };
-        match n.kind() {
+        match n.kind_name() {
             "identifier" => self.env_consts.get(self.text(n)).cloned(),
             "parenthesized_expression" => self.env_of(n.named_child(0)?),
             "subscript" | "attribute" if is_trigger_bucket(self.text(n)) => {
                 Some(fnguard_model::TRIGGERING_BUCKET.to_string())
             }
             "subscript" => {
-                let value = self.text(n.child_by_field_name("value")?);
+                let value = self.text(n.field("value")?);
                 if !matches!(value, "os.environ" | "environ") {
                     return None;
                 }
-                literal(n.child_by_field_name("subscript")?)
+                literal(n.field("subscript")?)
             }
             "call" => {
-                let f = self.text(n.child_by_field_name("function")?);
+                let f = self.text(n.field("function")?);
                 if !matches!(f, "os.environ.get" | "os.getenv" | "environ.get" | "getenv") {
                     return None;
                 }
-                literal(n.child_by_field_name("arguments")?.named_child(0)?)
+                literal(n.field("arguments")?.named_child(0)?)
             }
             _ => None,
         }
@@ -413,24 +410,24 @@ impl Scan<'_> {
     /// The record field an expression holds: `keys["sk"]`, `record.s3.object.key`,
     /// `item.get("sk")`, `unquote_plus(key)`, or a name assigned one of those.
     fn field_of(&self, n: Node) -> Option<String> {
-        match n.kind() {
+        match n.kind_name() {
             "subscript" => {
-                let sub = n.child_by_field_name("subscript")?;
-                (sub.kind() == "string").then(|| {
+                let sub = n.field("subscript")?;
+                (sub.kind_name() == "string").then(|| {
                     self.text(sub)
                         .trim_matches(|c| c == '"' || c == '\'')
                         .to_string()
                 })
             }
-            "attribute" => Some(self.text(n.child_by_field_name("attribute")?).to_string()),
+            "attribute" => Some(self.text(n.field("attribute")?).to_string()),
             "identifier" => self.field_aliases.get(self.text(n)).cloned(),
             "call" => {
-                let func = n.child_by_field_name("function")?;
+                let func = n.field("function")?;
                 let callee = self.text(func);
-                let first = n.child_by_field_name("arguments")?.named_child(0);
-                if callee.ends_with(".get") && func.kind() == "attribute" {
+                let first = n.field("arguments")?.named_child(0);
+                if callee.ends_with(".get") && func.kind_name() == "attribute" {
                     let a = first?;
-                    return (a.kind() == "string").then(|| {
+                    return (a.kind_name() == "string").then(|| {
                         self.text(a)
                             .trim_matches(|c| c == '"' || c == '\'')
                             .to_string()
@@ -448,14 +445,14 @@ impl Scan<'_> {
     /// `if keys["sk"].startswith("product#"):` (act only on those) and
     /// `if key.startswith("processed/"): continue` (skip those).
     fn key_filter(&mut self, node: Node) {
-        let Some(mut cond) = node.child_by_field_name("condition") else {
+        let Some(mut cond) = node.field("condition") else {
             return;
         };
         let mut negated = false;
-        while cond.kind() == "not_operator" || cond.kind() == "parenthesized_expression" {
-            if cond.kind() == "not_operator" {
+        while cond.kind_name() == "not_operator" || cond.kind_name() == "parenthesized_expression" {
+            if cond.kind_name() == "not_operator" {
                 negated = !negated;
-                let Some(arg) = cond.child_by_field_name("argument") else {
+                let Some(arg) = cond.field("argument") else {
                     return;
                 };
                 cond = arg;
@@ -466,35 +463,29 @@ impl Scan<'_> {
                 cond = inner;
             }
         }
-        if cond.kind() != "call" {
+        if cond.kind_name() != "call" {
             return;
         }
-        let Some(func) = cond.child_by_field_name("function") else {
+        let Some(func) = cond.field("function") else {
             return;
         };
         let method = func
-            .child_by_field_name("attribute")
+            .field("attribute")
             .map(|a| self.text(a))
             .unwrap_or_default();
-        if func.kind() != "attribute" || !matches!(method, "startswith" | "endswith") {
+        if func.kind_name() != "attribute" || !matches!(method, "startswith" | "endswith") {
             return;
         }
         let suffix = method == "endswith";
-        let Some(field) = func
-            .child_by_field_name("object")
-            .and_then(|o| self.field_of(o))
-        else {
+        let Some(field) = func.field("object").and_then(|o| self.field_of(o)) else {
             return;
         };
-        let Some(arg) = cond
-            .child_by_field_name("arguments")
-            .and_then(|a| a.named_child(0))
-        else {
+        let Some(arg) = cond.field("arguments").and_then(|a| a.named_child(0)) else {
             return;
         };
         let strings = |n: Node| -> Vec<String> {
             let mut c = n.walk();
-            let items: Vec<Node> = if n.kind() == "tuple" {
+            let items: Vec<Node> = if n.kind_name() == "tuple" {
                 n.named_children(&mut c).collect()
             } else {
                 vec![n]
@@ -505,8 +496,8 @@ impl Scan<'_> {
                     let mut c = i.walk();
                     let plain = !i
                         .named_children(&mut c)
-                        .any(|ch| ch.kind() == "interpolation");
-                    i.kind() == "string" && plain
+                        .any(|ch| ch.kind_name() == "interpolation");
+                    i.kind_name() == "string" && plain
                 })
                 .map(|i| {
                     self.text(i)
@@ -520,11 +511,11 @@ impl Scan<'_> {
         if prefixes.is_empty() || prefixes.iter().any(String::is_empty) {
             return;
         }
-        let exits = node.child_by_field_name("consequence").is_some_and(|b| {
+        let exits = node.field("consequence").is_some_and(|b| {
             let mut c = b.walk();
             b.named_children(&mut c).last().is_some_and(|l| {
                 matches!(
-                    l.kind(),
+                    l.kind_name(),
                     "return_statement"
                         | "continue_statement"
                         | "break_statement"
@@ -557,13 +548,13 @@ impl Scan<'_> {
 
     /// The literal end of a string expression: `f"{name}.gif"`, `name + ".gif"`.
     fn literal_suffix(&self, n: Node) -> Option<String> {
-        match n.kind() {
+        match n.kind_name() {
             "string" => {
                 let mut c = n.walk();
                 let children: Vec<Node> = n.named_children(&mut c).collect();
                 let mut tail = String::new();
                 for ch in children {
-                    match ch.kind() {
+                    match ch.kind_name() {
                         "string_content" => tail.push_str(self.text(ch)),
                         "interpolation" => tail.clear(),
                         _ => {}
@@ -572,9 +563,9 @@ impl Scan<'_> {
                 (!tail.is_empty()).then_some(tail)
             }
             "binary_operator" => {
-                let op = n.child_by_field_name("operator").map(|o| self.text(o));
+                let op = n.field("operator").map(|o| self.text(o));
                 (op == Some("+"))
-                    .then(|| self.literal_suffix(n.child_by_field_name("right")?))
+                    .then(|| self.literal_suffix(n.field("right")?))
                     .flatten()
             }
             "parenthesized_expression" => self.literal_suffix(n.named_child(0)?),
@@ -584,15 +575,15 @@ impl Scan<'_> {
 
     /// The literal start of a string expression: (start, whether it is the whole value).
     fn literal_prefix(&self, n: Node) -> Option<(String, bool)> {
-        match n.kind() {
+        match n.kind_name() {
             "identifier" => self.str_consts.get(self.text(n)).map(|s| (s.clone(), true)),
             "string" => {
                 let mut c = n.walk();
                 let children: Vec<Node> = n.named_children(&mut c).collect();
-                let interpolated = children.iter().any(|c| c.kind() == "interpolation");
+                let interpolated = children.iter().any(|c| c.kind_name() == "interpolation");
                 let mut prefix = String::new();
                 for ch in children {
-                    match ch.kind() {
+                    match ch.kind_name() {
                         "string_content" => prefix.push_str(self.text(ch)),
                         "interpolation" => break,
                         _ => {}
@@ -604,8 +595,8 @@ impl Scan<'_> {
                 (!prefix.is_empty()).then_some((prefix, !interpolated))
             }
             "binary_operator" => {
-                let (l, _) = self.literal_prefix(n.child_by_field_name("left")?)?;
-                let op = n.child_by_field_name("operator").map(|o| self.text(o));
+                let (l, _) = self.literal_prefix(n.field("left")?)?;
+                let op = n.field("operator").map(|o| self.text(o));
                 match op {
                     Some("+") if !l.is_empty() => Some((l, false)),
                     Some("%") => {
@@ -617,13 +608,13 @@ impl Scan<'_> {
             }
             "call" => {
                 // `"processed/{}".format(name)`
-                let func = n.child_by_field_name("function")?;
-                if func.kind() != "attribute"
-                    || self.text(func.child_by_field_name("attribute")?) != "format"
+                let func = n.field("function")?;
+                if func.kind_name() != "attribute"
+                    || self.text(func.field("attribute")?) != "format"
                 {
                     return None;
                 }
-                let (l, _) = self.literal_prefix(func.child_by_field_name("object")?)?;
+                let (l, _) = self.literal_prefix(func.field("object")?)?;
                 let upto = l.split('{').next().unwrap_or("").to_string();
                 (!upto.is_empty()).then_some((upto, false))
             }
@@ -647,14 +638,11 @@ impl Scan<'_> {
             let Some(v) = self.kwarg(call, &[param]) else {
                 continue;
             };
-            if v.kind() == "dictionary" {
+            if v.kind_name() == "dictionary" {
                 let mut c = v.walk();
                 let pairs: Vec<Node> = v.named_children(&mut c).collect();
-                for pair in pairs.into_iter().filter(|p| p.kind() == "pair") {
-                    let (Some(k), Some(val)) = (
-                        pair.child_by_field_name("key"),
-                        pair.child_by_field_name("value"),
-                    ) else {
+                for pair in pairs.into_iter().filter(|p| p.kind_name() == "pair") {
+                    let (Some(k), Some(val)) = (pair.field("key"), pair.field("value")) else {
                         continue;
                     };
                     let Some((field, true)) = self.literal_prefix(k) else {
@@ -675,14 +663,14 @@ impl Scan<'_> {
 
     /// A keyword argument's value node.
     fn kwarg<'t>(&self, call: Node<'t>, names: &[&str]) -> Option<Node<'t>> {
-        let args = call.child_by_field_name("arguments")?;
+        let args = call.field("arguments")?;
         let mut c = args.walk();
         let found = args.named_children(&mut c).find(|a| {
-            a.kind() == "keyword_argument"
-                && a.child_by_field_name("name")
+            a.kind_name() == "keyword_argument"
+                && a.field("name")
                     .is_some_and(|k| names.contains(&self.text(k)))
         });
-        found.and_then(|a| a.child_by_field_name("value"))
+        found.and_then(|a| a.field("value"))
     }
 
     /// The first entry of `put_events(Entries=[{...}])`.
@@ -691,7 +679,7 @@ impl Scan<'_> {
         let mut c = entries.walk();
         let first = entries
             .named_children(&mut c)
-            .find(|n| n.kind() == "dictionary");
+            .find(|n| n.kind_name() == "dictionary");
         first
     }
 
@@ -699,9 +687,9 @@ impl Scan<'_> {
     fn dict_field<'t>(&self, dict: Node<'t>, name: &str) -> Option<Node<'t>> {
         let mut c = dict.walk();
         let found = dict.named_children(&mut c).find_map(|pair| {
-            let key = pair.child_by_field_name("key")?;
-            (pair.kind() == "pair" && self.text(key).trim_matches(['"', '\'']) == name)
-                .then(|| pair.child_by_field_name("value"))
+            let key = pair.field("key")?;
+            (pair.kind_name() == "pair" && self.text(key).trim_matches(['"', '\'']) == name)
+                .then(|| pair.field("value"))
                 .flatten()
         });
         found
@@ -724,11 +712,11 @@ impl Scan<'_> {
     /// The resource a resource-API constructor binds (`dynamodb.Table(os.environ["T"])`,
     /// `sqs.get_queue_by_name(QueueName=QUEUE)`), as its environment variable.
     fn constructor_target(&self, call: Node) -> Option<String> {
-        if call.kind() != "call" {
+        if call.kind_name() != "call" {
             return None;
         }
-        let func = call.child_by_field_name("function")?;
-        let name = self.text(func.child_by_field_name("attribute")?);
+        let func = call.field("function")?;
+        let name = self.text(func.field("attribute")?);
         if !matches!(
             name,
             "Table" | "Bucket" | "Object" | "Queue" | "Topic" | "get_queue_by_name"
@@ -737,16 +725,16 @@ impl Scan<'_> {
         }
         // `bucket.Object(key)`: the object is in the bucket's bucket.
         if name == "Object" {
-            if let Some(recv) = func.child_by_field_name("object") {
+            if let Some(recv) = func.field("object") {
                 if self.vars.get(self.text(recv)).copied() == Some(Var::Bucket) {
                     return self.targets.get(self.text(recv)).cloned();
                 }
             }
         }
         let first = call
-            .child_by_field_name("arguments")?
+            .field("arguments")?
             .named_child(0)
-            .filter(|a| a.kind() != "keyword_argument");
+            .filter(|a| a.kind_name() != "keyword_argument");
         match first {
             Some(a) => self.env_of(a),
             None => self
@@ -756,30 +744,30 @@ impl Scan<'_> {
     }
 
     fn visit(&mut self, node: Node) {
-        match node.kind() {
+        match node.kind_name() {
             "assignment" => {
-                let (Some(left), Some(right)) = (
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
-                ) else {
+                let (Some(left), Some(right)) = (node.field("left"), node.field("right")) else {
                     return;
                 };
                 // `handler = Mangum(app)`: a module-level wrapper is the handler.
                 if let Some(h) = self.handler {
-                    if left.kind() == "identifier"
+                    if left.kind_name() == "identifier"
                         && self.text(left) == h
                         && self.out.handler_line.is_none()
                         && node
                             .parent()
                             .and_then(|p| p.parent())
-                            .is_some_and(|m| m.kind() == "module")
+                            .is_some_and(|m| m.kind_name() == "module")
                     {
                         let p = left.start_position();
                         self.out.handler_line = Some((p.row as u32 + 1, p.column as u32 + 1));
                     }
                 }
                 let name = self.text(left).to_string();
-                match self.field_of(right).filter(|_| left.kind() == "identifier") {
+                match self
+                    .field_of(right)
+                    .filter(|_| left.kind_name() == "identifier")
+                {
                     Some(field) => {
                         self.field_aliases.insert(name.clone(), field);
                     }
@@ -800,10 +788,10 @@ impl Scan<'_> {
                 let module_level = node
                     .parent()
                     .and_then(|p| p.parent())
-                    .is_some_and(|g| g.kind() == "module");
+                    .is_some_and(|g| g.kind_name() == "module");
                 match self
                     .literal_prefix(right)
-                    .filter(|(_, whole)| *whole && module_level && left.kind() == "identifier")
+                    .filter(|(_, whole)| *whole && module_level && left.kind_name() == "identifier")
                 {
                     Some((text, _)) => {
                         self.str_consts.insert(name.clone(), text);
@@ -822,7 +810,7 @@ impl Scan<'_> {
                         }
                     }
                     self.vars.insert(name, v);
-                } else if left.kind() == "subscript" && self.value_of(right).is_some() {
+                } else if left.kind_name() == "subscript" && self.value_of(right).is_some() {
                     self.out.dynamic = true;
                 }
             }
@@ -838,12 +826,12 @@ impl Scan<'_> {
                 let mut c = node.walk();
                 let items: Vec<Node> = node.named_children(&mut c).collect();
                 for i in items {
-                    let v = if i.kind() == "pair" {
-                        i.child_by_field_name("value")
+                    let v = if i.kind_name() == "pair" {
+                        i.field("value")
                     } else {
                         Some(i)
                     };
-                    if v.is_some_and(|v| matches!(v.kind(), "identifier" | "call"))
+                    if v.is_some_and(|v| matches!(v.kind_name(), "identifier" | "call"))
                         && v.and_then(|v| self.value_of(v)).is_some()
                     {
                         self.out.dynamic = true;
@@ -858,7 +846,7 @@ impl Scan<'_> {
             }
             "if_statement" if self.recording => self.key_filter(node),
             "function_definition" => {
-                if let (Some(h), Some(name)) = (self.handler, node.child_by_field_name("name")) {
+                if let (Some(h), Some(name)) = (self.handler, node.field("name")) {
                     if self.text(name) == h && self.out.handler_line.is_none() {
                         let p = name.start_position();
                         self.out.handler_line = Some((p.row as u32 + 1, p.column as u32 + 1));
@@ -868,8 +856,8 @@ impl Scan<'_> {
             "import_statement" => {
                 let mut c = node.walk();
                 for n in node.named_children(&mut c) {
-                    let target = if n.kind() == "aliased_import" {
-                        n.child_by_field_name("name")
+                    let target = if n.kind_name() == "aliased_import" {
+                        n.field("name")
                     } else {
                         Some(n)
                     };
@@ -879,7 +867,7 @@ impl Scan<'_> {
                 }
             }
             "import_from_statement" => {
-                if let Some(m) = node.child_by_field_name("module_name") {
+                if let Some(m) = node.field("module_name") {
                     let module = self.text(m).to_string();
                     if module.chars().all(|c| c == '.') {
                         // `from . import db`: each name is a sibling module.
@@ -891,8 +879,8 @@ impl Scan<'_> {
                         // `from lib import storage` may name a submodule (lib/storage.py).
                         let mut c = node.walk();
                         for n in node.children_by_field_name("name", &mut c) {
-                            let name = n.child_by_field_name("name").unwrap_or(n);
-                            let local = n.child_by_field_name("alias").unwrap_or(name);
+                            let name = n.field("name").unwrap_or(n);
+                            let local = n.field("alias").unwrap_or(name);
                             self.out
                                 .imports
                                 .push(format!("{module}.{}", self.text(name)));
@@ -911,12 +899,12 @@ impl Scan<'_> {
     }
 
     fn call(&mut self, node: Node) {
-        let Some(func) = node.child_by_field_name("function") else {
+        let Some(func) = node.field("function") else {
             return;
         };
-        if func.kind() == "identifier" && self.text(func) == "getattr" {
+        if func.kind_name() == "identifier" && self.text(func) == "getattr" {
             // getattr(client, name)(...) hides which operation runs.
-            if let Some(args) = node.child_by_field_name("arguments") {
+            if let Some(args) = node.field("arguments") {
                 let first = args.named_child(0);
                 if first.is_some_and(|f| self.vars.contains_key(self.text(f))) {
                     self.out.dynamic = true;
@@ -924,21 +912,18 @@ impl Scan<'_> {
             }
             return;
         }
-        if func.kind() != "attribute" {
+        if func.kind_name() != "attribute" {
             return;
         }
-        let (Some(obj), Some(attr)) = (
-            func.child_by_field_name("object"),
-            func.child_by_field_name("attribute"),
-        ) else {
+        let (Some(obj), Some(attr)) = (func.field("object"), func.field("attribute")) else {
             return;
         };
         let op = self.text(attr).to_string();
         let recv = self.value_of(obj);
         let Some(recv) = recv else {
             // `bucket.objects.all()` / `.filter()`: listing through a collection.
-            if obj.kind() == "attribute" {
-                if let Some(inner) = obj.child_by_field_name("object") {
+            if obj.kind_name() == "attribute" {
+                if let Some(inner) = obj.field("object") {
                     if self.vars.get(self.text(inner)).copied() == Some(Var::Bucket)
                         && matches!(op.as_str(), "all" | "filter" | "delete")
                     {
@@ -1025,7 +1010,7 @@ impl Scan<'_> {
                 .and_then(|v| self.env_of(v))
                 .or_else(|| self.entries_bus(node)),
             Var::Resource(_) => None,
-            _ if obj.kind() == "call" => self.constructor_target(obj),
+            _ if obj.kind_name() == "call" => self.constructor_target(obj),
             _ => self.targets.get(self.text(obj)).cloned(),
         };
         self.record(actions, node, target);

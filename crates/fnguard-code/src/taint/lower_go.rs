@@ -10,6 +10,7 @@
 
 use super::ir::{Call, Expr, FunctionDef, Module, Param, Pos, Stmt, Target};
 use super::syntax::{binary, code_children as named_children, end, pos, unescape_c as unescape};
+use fnguard_syntax::NodeExt;
 use tree_sitter::Node;
 
 const MAX_DEPTH: usize = 120;
@@ -30,13 +31,13 @@ pub fn lower(text: &str) -> Option<Module> {
         context_params: Vec::new(),
     };
     for c in named_children(root) {
-        if c.kind() == "import_declaration" {
+        if c.kind_name() == "import_declaration" {
             l.imports(c);
         }
     }
     let mut top = Vec::new();
     for c in named_children(root) {
-        match c.kind() {
+        match c.kind_name() {
             "function_declaration" => {
                 if let Some(f) = l.function(c, None) {
                     l.module.functions.push(f);
@@ -44,9 +45,9 @@ pub fn lower(text: &str) -> Option<Module> {
             }
             "method_declaration" => {
                 let recv_type = c
-                    .child_by_field_name("receiver")
+                    .field("receiver")
                     .and_then(|r| named_children(r).into_iter().next())
-                    .and_then(|p| p.child_by_field_name("type"))
+                    .and_then(|p| p.field("type"))
                     .map(|t| l.text(t).trim_start_matches('*').to_string());
                 if let Some(f) = l.function(c, recv_type.as_deref()) {
                     let short = f.name.rsplit('.').next().unwrap_or(&f.name).to_string();
@@ -87,22 +88,22 @@ impl Lower<'_> {
     fn imports(&mut self, n: Node) {
         let mut specs = Vec::new();
         for c in named_children(n) {
-            match c.kind() {
+            match c.kind_name() {
                 "import_spec" => specs.push(c),
                 "import_spec_list" => specs.extend(
                     named_children(c)
                         .into_iter()
-                        .filter(|s| s.kind() == "import_spec"),
+                        .filter(|s| s.kind_name() == "import_spec"),
                 ),
                 _ => {}
             }
         }
         for s in specs {
-            let Some(path) = s.child_by_field_name("path") else {
+            let Some(path) = s.field("path") else {
                 continue;
             };
             let path = self.text(path).trim_matches(['"', '`']).to_string();
-            let name = match s.child_by_field_name("name").map(|x| self.text(x)) {
+            let name = match s.field("name").map(|x| self.text(x)) {
                 Some(n) if n == "_" || n == "." => continue,
                 Some(n) => n,
                 None => default_package_name(&path),
@@ -124,20 +125,20 @@ impl Lower<'_> {
     }
 
     fn function(&mut self, n: Node, receiver: Option<&str>) -> Option<FunctionDef> {
-        let name = self.text(n.child_by_field_name("name")?);
+        let name = self.text(n.field("name")?);
         let params = n
-            .child_by_field_name("parameters")
+            .field("parameters")
             .map(|p| self.params(p))
             .unwrap_or_default();
-        if n.child_by_field_name("parameters")
+        if n.field("parameters")
             .and_then(|p| named_children(p).into_iter().next())
-            .and_then(|p| p.child_by_field_name("type"))
+            .and_then(|p| p.field("type"))
             .is_some_and(|t| self.text(t) == "context.Context")
         {
             self.context_params.push(name.clone());
         }
         let body = n
-            .child_by_field_name("body")
+            .field("body")
             .map(|b| self.block(b, 1))
             .unwrap_or_default();
         Some(FunctionDef {
@@ -157,7 +158,7 @@ impl Lower<'_> {
         let mut out = Vec::new();
         for c in named_children(p) {
             if !matches!(
-                c.kind(),
+                c.kind_name(),
                 "parameter_declaration" | "variadic_parameter_declaration"
             ) {
                 continue;
@@ -190,9 +191,9 @@ impl Lower<'_> {
             if depth > 200 || found.is_some() {
                 break;
             }
-            if n.kind() == "call_expression" {
+            if n.kind_name() == "call_expression" {
                 let callee = n
-                    .child_by_field_name("function")
+                    .field("function")
                     .map(|f| self.text(f))
                     .unwrap_or_default();
                 let start = [
@@ -204,10 +205,7 @@ impl Lower<'_> {
                 .iter()
                 .any(|s| callee == format!("{lambda}.{s}"));
                 if start {
-                    let args = n
-                        .child_by_field_name("arguments")
-                        .map(named_children)
-                        .unwrap_or_default();
+                    let args = n.field("arguments").map(named_children).unwrap_or_default();
                     let handler = if callee.ends_with("StartWithContext") {
                         args.get(1).copied()
                     } else {
@@ -228,19 +226,19 @@ impl Lower<'_> {
         // `lambda.Start(handler)`, `lambda.Start(h.Handle)`, `lambda.Start(wrap(handler))`:
         // the function named last is the one that receives the event.
         let mut target = handler;
-        while target.kind() == "call_expression" {
+        while target.kind_name() == "call_expression" {
             match target
-                .child_by_field_name("arguments")
+                .field("arguments")
                 .and_then(|a| named_children(a).into_iter().next())
             {
                 Some(inner) => target = inner,
                 None => break,
             }
         }
-        let name = match target.kind() {
+        let name = match target.kind_name() {
             "identifier" => self.text(target),
             "selector_expression" => target
-                .child_by_field_name("field")
+                .field("field")
                 .map(|f| self.text(f))
                 .unwrap_or_default(),
             "func_literal" => {
@@ -250,9 +248,9 @@ impl Lower<'_> {
                 };
                 f.name = "__lambda_handler__".into();
                 if target
-                    .child_by_field_name("parameters")
+                    .field("parameters")
                     .and_then(|p| named_children(p).into_iter().next())
-                    .and_then(|p| p.child_by_field_name("type"))
+                    .and_then(|p| p.field("type"))
                     .is_some_and(|t| self.text(t) == "context.Context")
                 {
                     self.context_params.push(f.name.clone());
@@ -297,7 +295,7 @@ impl Lower<'_> {
         }
         let mut out = Vec::new();
         for c in named_children(b) {
-            if c.kind() == "statement_list" {
+            if c.kind_name() == "statement_list" {
                 for s in named_children(c) {
                     out.extend(self.stmt(s, depth));
                 }
@@ -310,7 +308,7 @@ impl Lower<'_> {
 
     fn list(&mut self, n: Option<Node>, d: usize) -> Vec<Expr> {
         match n {
-            Some(l) if l.kind() == "expression_list" => named_children(l)
+            Some(l) if l.kind_name() == "expression_list" => named_children(l)
                 .into_iter()
                 .map(|c| self.expr(c, d))
                 .collect(),
@@ -321,38 +319,38 @@ impl Lower<'_> {
 
     fn targets(&mut self, n: Option<Node>, d: usize) -> Vec<Target> {
         let nodes = match n {
-            Some(l) if l.kind() == "expression_list" => named_children(l),
+            Some(l) if l.kind_name() == "expression_list" => named_children(l),
             Some(e) => vec![e],
             None => Vec::new(),
         };
         nodes
             .into_iter()
-            .map(|t| match t.kind() {
+            .map(|t| match t.kind_name() {
                 "identifier" if self.text(t) == "_" => Target::Ignore,
                 "identifier" => Target::Name(self.text(t)),
                 "selector_expression" => {
-                    let obj = t.child_by_field_name("operand");
-                    let field = t.child_by_field_name("field").map(|f| self.text(f));
+                    let obj = t.field("operand");
+                    let field = t.field("field").map(|f| self.text(f));
                     match (obj, field) {
-                        (Some(o), Some(f)) if o.kind() == "identifier" => {
+                        (Some(o), Some(f)) if o.kind_name() == "identifier" => {
                             Target::Index(self.text(o), Expr::Str(f, pos(t)))
                         }
                         _ => Target::Ignore,
                     }
                 }
                 "index_expression" => {
-                    let obj = t.child_by_field_name("operand");
-                    let index = t.child_by_field_name("index").map(|i| self.expr(i, d));
+                    let obj = t.field("operand");
+                    let index = t.field("index").map(|i| self.expr(i, d));
                     match (obj, index) {
-                        (Some(o), Some(i)) if o.kind() == "identifier" => {
+                        (Some(o), Some(i)) if o.kind_name() == "identifier" => {
                             Target::Index(self.text(o), i)
                         }
                         _ => Target::Ignore,
                     }
                 }
                 "unary_expression" => t
-                    .child_by_field_name("operand")
-                    .filter(|o| o.kind() == "identifier")
+                    .field("operand")
+                    .filter(|o| o.kind_name() == "identifier")
                     .map(|o| Target::Name(self.text(o)))
                     .unwrap_or(Target::Ignore),
                 _ => Target::Ignore,
@@ -450,32 +448,20 @@ impl Lower<'_> {
         }
         let d = depth + 1;
         let p = pos(n);
-        match n.kind() {
-            "short_var_declaration" => self.assign(
-                n.child_by_field_name("left"),
-                n.child_by_field_name("right"),
-                false,
-                p,
-                d,
-            ),
+        match n.kind_name() {
+            "short_var_declaration" => self.assign(n.field("left"), n.field("right"), false, p, d),
             "assignment_statement" => {
                 let op = n
-                    .child_by_field_name("operator")
+                    .field("operator")
                     .map(|o| self.text(o))
                     .unwrap_or_default();
-                self.assign(
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("right"),
-                    op != "=",
-                    p,
-                    d,
-                )
+                self.assign(n.field("left"), n.field("right"), op != "=", p, d)
             }
             "var_declaration" | "const_declaration" => {
                 let mut out = Vec::new();
                 let mut specs = Vec::new();
                 for c in named_children(n) {
-                    match c.kind() {
+                    match c.kind_name() {
                         "var_spec" | "const_spec" => specs.push(c),
                         "var_spec_list" | "const_spec_list" => specs.extend(named_children(c)),
                         _ => {}
@@ -485,10 +471,10 @@ impl Lower<'_> {
                     let mut cur = s.walk();
                     let names: Vec<Target> = s
                         .children_by_field_name("name", &mut cur)
-                        .filter(|x| x.kind() == "identifier")
+                        .filter(|x| x.kind_name() == "identifier")
                         .map(|x| Target::Name(self.text(x)))
                         .collect();
-                    let values = self.list(s.child_by_field_name("value"), d);
+                    let values = self.list(s.field("value"), d);
                     if values.is_empty() {
                         continue;
                     }
@@ -539,19 +525,19 @@ impl Lower<'_> {
             "block" => self.block(n, d),
             "if_statement" => {
                 let mut out = Vec::new();
-                if let Some(init) = n.child_by_field_name("initializer") {
+                if let Some(init) = n.field("initializer") {
                     out.extend(self.stmt(init, d));
                 }
                 let cond = n
-                    .child_by_field_name("condition")
+                    .field("condition")
                     .map(|c| self.expr(c, d))
                     .unwrap_or(Expr::Const(String::new(), p));
                 let then = n
-                    .child_by_field_name("consequence")
+                    .field("consequence")
                     .map(|b| self.block(b, d))
                     .unwrap_or_default();
                 let otherwise = n
-                    .child_by_field_name("alternative")
+                    .field("alternative")
                     .map(|b| self.stmt(b, d))
                     .unwrap_or_default();
                 out.push(Stmt::If {
@@ -563,15 +549,17 @@ impl Lower<'_> {
             }
             "for_statement" => {
                 let body = n
-                    .child_by_field_name("body")
+                    .field("body")
                     .map(|b| self.block(b, d))
                     .unwrap_or_default();
-                let header = named_children(n).into_iter().find(|c| c.kind() != "block");
+                let header = named_children(n)
+                    .into_iter()
+                    .find(|c| c.kind_name() != "block");
                 match header {
-                    Some(h) if h.kind() == "range_clause" => {
-                        let targets = self.targets(h.child_by_field_name("left"), d);
+                    Some(h) if h.kind_name() == "range_clause" => {
+                        let targets = self.targets(h.field("left"), d);
                         let iter = h
-                            .child_by_field_name("right")
+                            .field("right")
                             .map(|r| self.expr(r, d))
                             .unwrap_or(Expr::Const(String::new(), p));
                         // `for i, v := range xs`: the value is the second name.
@@ -581,17 +569,17 @@ impl Lower<'_> {
                         };
                         vec![Stmt::Loop { target, iter, body }]
                     }
-                    Some(h) if h.kind() == "for_clause" => {
+                    Some(h) if h.kind_name() == "for_clause" => {
                         let mut out = Vec::new();
-                        if let Some(i) = h.child_by_field_name("initializer") {
+                        if let Some(i) = h.field("initializer") {
                             out.extend(self.stmt(i, d));
                         }
                         let iter = h
-                            .child_by_field_name("condition")
+                            .field("condition")
                             .map(|c| self.expr(c, d))
                             .unwrap_or(Expr::Const(String::new(), p));
                         let mut body = body;
-                        if let Some(u) = h.child_by_field_name("update") {
+                        if let Some(u) = h.field("update") {
                             body.extend(self.stmt(u, d));
                         }
                         out.push(Stmt::Loop {
@@ -618,22 +606,22 @@ impl Lower<'_> {
             }
             "expression_switch_statement" | "type_switch_statement" => {
                 let mut out = Vec::new();
-                if let Some(init) = n.child_by_field_name("initializer") {
+                if let Some(init) = n.field("initializer") {
                     out.extend(self.stmt(init, d));
                 }
                 let subject = n
-                    .child_by_field_name("value")
+                    .field("value")
                     .map(|v| self.expr(v, d))
                     .unwrap_or(Expr::Const(String::new(), p));
                 let mut cases: Vec<(Vec<Expr>, Vec<Stmt>)> = Vec::new();
                 let mut default: Vec<Stmt> = Vec::new();
                 for c in named_children(n) {
-                    match c.kind() {
+                    match c.kind_name() {
                         "expression_case" => {
-                            let values = self.list(c.child_by_field_name("value"), d);
+                            let values = self.list(c.field("value"), d);
                             let body: Vec<Stmt> = named_children(c)
                                 .into_iter()
-                                .filter(|s| s.kind() == "statement_list")
+                                .filter(|s| s.kind_name() == "statement_list")
                                 .flat_map(|s| self.block(s, d))
                                 .collect();
                             cases.push((values, body));
@@ -641,7 +629,7 @@ impl Lower<'_> {
                         "type_case" => {
                             let body: Vec<Stmt> = named_children(c)
                                 .into_iter()
-                                .filter(|s| s.kind() == "statement_list")
+                                .filter(|s| s.kind_name() == "statement_list")
                                 .flat_map(|s| self.block(s, d))
                                 .collect();
                             cases.push((Vec::new(), body));
@@ -649,14 +637,14 @@ impl Lower<'_> {
                         "default_case" => {
                             default = named_children(c)
                                 .into_iter()
-                                .filter(|s| s.kind() == "statement_list")
+                                .filter(|s| s.kind_name() == "statement_list")
                                 .flat_map(|s| self.block(s, d))
                                 .collect();
                         }
                         _ => {}
                     }
                 }
-                let type_switch = n.kind() == "type_switch_statement";
+                let type_switch = n.kind_name() == "type_switch_statement";
                 let mut otherwise = default;
                 for (mut values, body) in cases.into_iter().rev() {
                     let cond = if type_switch || values.is_empty() {
@@ -688,7 +676,7 @@ impl Lower<'_> {
             }
             "labeled_statement" => named_children(n)
                 .into_iter()
-                .filter(|c| c.kind() != "label_name")
+                .filter(|c| c.kind_name() != "label_name")
                 .flat_map(|c| self.stmt(c, d))
                 .collect(),
             "select_statement" => named_children(n)
@@ -696,7 +684,7 @@ impl Lower<'_> {
                 .flat_map(|c| {
                     named_children(c)
                         .into_iter()
-                        .filter(|s| s.kind() == "statement_list")
+                        .filter(|s| s.kind_name() == "statement_list")
                         .collect::<Vec<_>>()
                 })
                 .flat_map(|s| self.block(s, d))
@@ -713,12 +701,12 @@ impl Lower<'_> {
         }
         let d = depth + 1;
         let none = || Expr::Const(String::new(), p);
-        match n.kind() {
+        match n.kind_name() {
             "identifier" => Expr::Name(self.text(n), p),
             "interpreted_string_literal" => {
                 let mut s = String::new();
                 for c in named_children(n) {
-                    match c.kind() {
+                    match c.kind_name() {
                         "interpreted_string_literal_content" => s.push_str(&self.text(c)),
                         "escape_sequence" => s.push_str(&unescape(&self.text(c))),
                         _ => {}
@@ -736,15 +724,15 @@ impl Lower<'_> {
                 .map(|c| self.expr(c, d))
                 .unwrap_or_else(none),
             "type_assertion_expression" | "type_conversion_expression" => n
-                .child_by_field_name("operand")
+                .field("operand")
                 .map(|c| self.expr(c, d))
                 .unwrap_or_else(none),
             "selector_expression" => {
-                let operand = n.child_by_field_name("operand");
-                let field = n.child_by_field_name("field").map(|f| self.text(f));
+                let operand = n.field("operand");
+                let field = n.field("field").map(|f| self.text(f));
                 // `pkg.Name`: a package member, named by its import path.
                 if let (Some(o), Some(f)) = (operand, &field) {
-                    if o.kind() == "identifier" {
+                    if o.kind_name() == "identifier" {
                         if let Some(path) = self.package(&self.text(o)) {
                             return Expr::Name(format!("{path}.{f}"), p);
                         }
@@ -760,10 +748,10 @@ impl Lower<'_> {
             }
             "index_expression" => {
                 let obj = n
-                    .child_by_field_name("operand")
+                    .field("operand")
                     .map(|o| self.expr(o, d))
                     .unwrap_or_else(none);
-                let index = n.child_by_field_name("index").map(|i| self.expr(i, d));
+                let index = n.field("index").map(|i| self.expr(i, d));
                 let key = match &index {
                     Some(Expr::Str(s, _)) => Some(s.clone()),
                     _ => None,
@@ -780,31 +768,31 @@ impl Lower<'_> {
                 }
             }
             "slice_expression" => n
-                .child_by_field_name("operand")
+                .field("operand")
                 .map(|o| self.expr(o, d))
                 .unwrap_or_else(none),
             "binary_expression" => {
                 let op = n
-                    .child_by_field_name("operator")
+                    .field("operator")
                     .map(|o| self.text(o))
                     .unwrap_or_default();
                 let l = n
-                    .child_by_field_name("left")
+                    .field("left")
                     .map(|x| self.expr(x, d))
                     .unwrap_or_else(none);
                 let r = n
-                    .child_by_field_name("right")
+                    .field("right")
                     .map(|x| self.expr(x, d))
                     .unwrap_or_else(none);
                 binary(op, l, r, p)
             }
             "unary_expression" => {
                 let op = n
-                    .child_by_field_name("operator")
+                    .field("operator")
                     .map(|o| self.text(o))
                     .unwrap_or_default();
                 let operand = n
-                    .child_by_field_name("operand")
+                    .field("operand")
                     .map(|x| self.expr(x, d))
                     .unwrap_or_else(none);
                 match op.as_str() {
@@ -828,11 +816,11 @@ impl Lower<'_> {
             "literal_value" => self.literal_value(n, None, d),
             "func_literal" => {
                 let params = n
-                    .child_by_field_name("parameters")
+                    .field("parameters")
                     .map(|x| self.params(x))
                     .unwrap_or_default();
                 let body = n
-                    .child_by_field_name("body")
+                    .field("body")
                     .map(|b| self.block(b, d))
                     .unwrap_or_default();
                 Expr::Function(Box::new(FunctionDef {
@@ -859,17 +847,11 @@ impl Lower<'_> {
     /// as a construction of that type (the SDK scan names the operation by it).
     fn composite(&mut self, n: Node, d: usize) -> Expr {
         let p = pos(n);
-        let ty = n.child_by_field_name("type");
-        let type_name = ty.map(|t| match t.kind() {
+        let ty = n.field("type");
+        let type_name = ty.map(|t| match t.kind_name() {
             "qualified_type" => {
-                let pkg = t
-                    .child_by_field_name("package")
-                    .map(|x| self.text(x))
-                    .unwrap_or_default();
-                let name = t
-                    .child_by_field_name("name")
-                    .map(|x| self.text(x))
-                    .unwrap_or_default();
+                let pkg = t.field("package").map(|x| self.text(x)).unwrap_or_default();
+                let name = t.field("name").map(|x| self.text(x)).unwrap_or_default();
                 match self.package(&pkg) {
                     Some(path) => format!("{path}.{name}"),
                     None => format!("{pkg}.{name}"),
@@ -881,7 +863,7 @@ impl Lower<'_> {
             .as_deref()
             .is_some_and(|t| t.starts_with("github.com/aws/aws-lambda-go/events."));
         let body = n
-            .child_by_field_name("body")
+            .field("body")
             .map(|b| self.literal_value(b, Some(lambda_event), d))
             .unwrap_or(Expr::Object(Vec::new(), p));
         match type_name {
@@ -911,13 +893,13 @@ impl Lower<'_> {
         let mut keyed = Vec::new();
         let mut items = Vec::new();
         for c in named_children(n) {
-            match c.kind() {
+            match c.kind_name() {
                 "keyed_element" => {
-                    let key = c.child_by_field_name("key").or_else(|| c.named_child(0));
-                    let value = c.child_by_field_name("value").or_else(|| c.named_child(1));
+                    let key = c.field("key").or_else(|| c.named_child(0));
+                    let value = c.field("value").or_else(|| c.named_child(1));
                     let key = key.map(|k| {
                         let inner = k.named_child(0).unwrap_or(k);
-                        match inner.kind() {
+                        match inner.kind_name() {
                             "interpreted_string_literal" | "raw_string_literal" => {
                                 match self.expr(inner, d) {
                                     Expr::Str(s, _) => s,
@@ -951,9 +933,9 @@ impl Lower<'_> {
     }
 
     fn element(&mut self, n: Node, d: usize) -> Expr {
-        if n.kind() == "literal_element" {
+        if n.kind_name() == "literal_element" {
             match n.named_child(0) {
-                Some(inner) if inner.kind() == "literal_value" => {
+                Some(inner) if inner.kind_name() == "literal_value" => {
                     self.literal_value(inner, None, d)
                 }
                 Some(inner) => self.expr(inner, d),
@@ -966,14 +948,14 @@ impl Lower<'_> {
 
     fn call(&mut self, n: Node, d: usize) -> Expr {
         let p = pos(n);
-        let func = n.child_by_field_name("function");
+        let func = n.field("function");
         let args: Vec<Expr> = n
-            .child_by_field_name("arguments")
+            .field("arguments")
             .map(named_children)
             .unwrap_or_default()
             .into_iter()
             .map(|a| {
-                if a.kind() == "variadic_argument" {
+                if a.kind_name() == "variadic_argument" {
                     a.named_child(0)
                         .map(|x| self.expr(x, d))
                         .unwrap_or(Expr::Const(String::new(), p))
@@ -983,14 +965,11 @@ impl Lower<'_> {
             })
             .collect();
         let (callee, receiver) = match func {
-            Some(f) if f.kind() == "selector_expression" => {
-                let operand = f.child_by_field_name("operand");
-                let field = f
-                    .child_by_field_name("field")
-                    .map(|x| self.text(x))
-                    .unwrap_or_default();
+            Some(f) if f.kind_name() == "selector_expression" => {
+                let operand = f.field("operand");
+                let field = f.field("field").map(|x| self.text(x)).unwrap_or_default();
                 match operand {
-                    Some(o) if o.kind() == "identifier" => {
+                    Some(o) if o.kind_name() == "identifier" => {
                         let base = self.text(o);
                         match self.package(&base) {
                             Some(path) => (format!("{path}.{field}"), None),
@@ -1009,7 +988,7 @@ impl Lower<'_> {
                     None => (field, None),
                 }
             }
-            Some(f) if f.kind() == "identifier" => (self.text(f), None),
+            Some(f) if f.kind_name() == "identifier" => (self.text(f), None),
             Some(f) => (self.text(f), None),
             None => (String::new(), None),
         };

@@ -11,6 +11,7 @@
 
 use super::ir::{Call, Expr, FunctionDef, Module, Param, Pos, Stmt, Target};
 use super::syntax::{binary, code_children as named_children, end, pos, unescape_c as unescape};
+use fnguard_syntax::NodeExt;
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -164,11 +165,11 @@ pub fn lower(text: &str) -> Option<Module> {
         locals: Vec::new(),
     };
     for c in named_children(root) {
-        match c.kind() {
+        match c.kind_name() {
             "package_declaration" => {
                 if let Some(n) = named_children(c)
                     .into_iter()
-                    .find(|n| matches!(n.kind(), "scoped_identifier" | "identifier"))
+                    .find(|n| matches!(n.kind_name(), "scoped_identifier" | "identifier"))
                 {
                     l.package = l.text(n);
                 }
@@ -181,13 +182,13 @@ pub fn lower(text: &str) -> Option<Module> {
     // resolve to their methods.
     crate::handler::preorder(&tree, |n| {
         if matches!(
-            n.kind(),
+            n.kind_name(),
             "class_declaration"
                 | "enum_declaration"
                 | "record_declaration"
                 | "interface_declaration"
         ) {
-            if let Some(name) = n.child_by_field_name("name") {
+            if let Some(name) = n.field("name") {
                 l.classes
                     .push(name.utf8_text(text.as_bytes()).unwrap_or("").to_string());
             }
@@ -195,7 +196,7 @@ pub fn lower(text: &str) -> Option<Module> {
     });
     let mut top = Vec::new();
     for c in named_children(root) {
-        if is_type_declaration(c.kind()) {
+        if is_type_declaration(c.kind_name()) {
             l.class(c, &mut top, 0);
         }
     }
@@ -281,17 +282,19 @@ impl Lower<'_> {
     fn import(&mut self, n: Node) {
         let is_static = {
             let mut c = n.walk();
-            let found = n.children(&mut c).any(|c| c.kind() == "static");
+            let found = n.children(&mut c).any(|c| c.kind_name() == "static");
             found
         };
         let Some(name) = named_children(n)
             .into_iter()
-            .find(|c| matches!(c.kind(), "scoped_identifier" | "identifier"))
+            .find(|c| matches!(c.kind_name(), "scoped_identifier" | "identifier"))
         else {
             return;
         };
         let full = self.text(name);
-        let wildcard = named_children(n).iter().any(|c| c.kind() == "asterisk");
+        let wildcard = named_children(n)
+            .iter()
+            .any(|c| c.kind_name() == "asterisk");
         if wildcard {
             self.wildcards.push(full);
             return;
@@ -376,22 +379,22 @@ impl Lower<'_> {
     /// The class an initializer makes: `new T(...)`, or a static factory of `T`
     /// (`T.getInstance(...)`, `T.getInstanceStrong()`).
     fn made_type(&self, value: Node) -> Option<String> {
-        match value.kind() {
+        match value.kind_name() {
             "object_creation_expression" => {
                 if named_children(value)
                     .iter()
-                    .any(|c| c.kind() == "class_body")
+                    .any(|c| c.kind_name() == "class_body")
                 {
                     return None;
                 }
-                self.type_of(value.child_by_field_name("type"))
+                self.type_of(value.field("type"))
             }
             "method_invocation" => {
-                let name = self.text(value.child_by_field_name("name")?);
+                let name = self.text(value.field("name")?);
                 if !name.starts_with("getInstance") {
                     return None;
                 }
-                let object = value.child_by_field_name("object")?;
+                let object = value.field("object")?;
                 let class = self.dotted(object)?;
                 let last = class.rsplit('.').next().unwrap_or(&class);
                 last.starts_with(|c: char| c.is_ascii_uppercase())
@@ -428,16 +431,16 @@ impl Lower<'_> {
         if depth > 16 {
             return;
         }
-        let Some(name) = n.child_by_field_name("name").map(|x| self.text(x)) else {
+        let Some(name) = n.field("name").map(|x| self.text(x)) else {
             return;
         };
-        let Some(body) = n.child_by_field_name("body") else {
+        let Some(body) = n.field("body") else {
             return;
         };
         let controller = has_annotation(self, n, &["RestController", "Controller", "Path"]);
         // A Spring Cloud Function component: `class Convert implements Function<I, O>`.
         let function_component = n
-            .child_by_field_name("interfaces")
+            .field("interfaces")
             .map(|i| self.text(i))
             .is_some_and(|t| {
                 ["Function<", "Consumer<", "BiFunction<"]
@@ -446,15 +449,15 @@ impl Lower<'_> {
             });
         // Fields first: methods read them whatever their order.
         for c in named_children(body) {
-            if c.kind() == "field_declaration" {
-                let ty = self.type_of(c.child_by_field_name("type"));
+            if c.kind_name() == "field_declaration" {
+                let ty = self.type_of(c.field("type"));
                 let is_static = named_children(c)
                     .into_iter()
-                    .filter(|m| m.kind() == "modifiers")
+                    .filter(|m| m.kind_name() == "modifiers")
                     .any(|m| self.text(m).split_whitespace().any(|w| w == "static"));
                 let mut cur = c.walk();
                 for d in c.children_by_field_name("declarator", &mut cur) {
-                    if let (Some(n), Some(t)) = (d.child_by_field_name("name"), ty.clone()) {
+                    if let (Some(n), Some(t)) = (d.field("name"), ty.clone()) {
                         let field = self.text(n);
                         if !is_static {
                             self.instance_fields.insert(field.clone());
@@ -464,11 +467,11 @@ impl Lower<'_> {
                 }
             }
         }
-        let members: Vec<Node> = match body.kind() {
+        let members: Vec<Node> = match body.kind_name() {
             "enum_body" => named_children(body)
                 .into_iter()
                 .flat_map(|c| {
-                    if c.kind() == "enum_body_declarations" {
+                    if c.kind_name() == "enum_body_declarations" {
                         named_children(c)
                     } else {
                         vec![c]
@@ -478,7 +481,7 @@ impl Lower<'_> {
             _ => named_children(body),
         };
         for c in members {
-            match c.kind() {
+            match c.kind_name() {
                 "field_declaration" => {
                     self.locals.push(HashMap::new());
                     let mut cur = c.walk();
@@ -501,10 +504,10 @@ impl Lower<'_> {
                 "method_declaration"
                 | "constructor_declaration"
                 | "compact_constructor_declaration" => {
-                    let is_ctor = c.kind() != "method_declaration";
+                    let is_ctor = c.kind_name() != "method_declaration";
                     // An abstract or interface method has no body to run: a call to it runs
                     // one of the implementations, which the analysis finds by name.
-                    if c.child_by_field_name("body").is_none() {
+                    if c.field("body").is_none() {
                         continue;
                     }
                     let Some(mut f) = self.method(c, is_ctor) else {
@@ -537,13 +540,11 @@ impl Lower<'_> {
                     // Spring Cloud Function: a `@Bean` returning a `Function`/`Consumer` whose
                     // lambda receives the event, or a function component's `apply`/`accept`.
                     let bean_function = has_annotation(self, c, &["Bean"])
-                        && c.child_by_field_name("type")
-                            .map(|t| self.text(t))
-                            .is_some_and(|t| {
-                                ["Function<", "Consumer<", "BiFunction<"]
-                                    .iter()
-                                    .any(|f| t.contains(f))
-                            });
+                        && c.field("type").map(|t| self.text(t)).is_some_and(|t| {
+                            ["Function<", "Consumer<", "BiFunction<"]
+                                .iter()
+                                .any(|f| t.contains(f))
+                        });
                     if bean_function {
                         for st in &f.body {
                             if let Stmt::Return(Some(Expr::Function(lambda)), _) = st {
@@ -590,15 +591,15 @@ impl Lower<'_> {
 
     /// Indexes of the parameters typed as a servlet request.
     fn request_params(&self, method: Node) -> Vec<usize> {
-        let Some(params) = method.child_by_field_name("parameters") else {
+        let Some(params) = method.field("parameters") else {
             return Vec::new();
         };
         named_children(params)
             .into_iter()
-            .filter(|p| matches!(p.kind(), "formal_parameter" | "spread_parameter"))
+            .filter(|p| matches!(p.kind_name(), "formal_parameter" | "spread_parameter"))
             .enumerate()
             .filter(|(_, p)| {
-                self.type_of(p.child_by_field_name("type"))
+                self.type_of(p.field("type"))
                     .is_some_and(|t| REQUEST_TYPES.contains(&t.as_str()))
             })
             .map(|(i, _)| i)
@@ -610,15 +611,15 @@ impl Lower<'_> {
         let name = if is_ctor {
             "constructor".to_string()
         } else {
-            self.text(n.child_by_field_name("name")?)
+            self.text(n.field("name")?)
         };
         self.locals.push(HashMap::new());
         let params = n
-            .child_by_field_name("parameters")
+            .field("parameters")
             .map(|p| self.params(p))
             .unwrap_or_default();
         let body = n
-            .child_by_field_name("body")
+            .field("body")
             .map(|b| self.block(b, 1))
             .unwrap_or_default();
         self.locals.pop();
@@ -635,12 +636,12 @@ impl Lower<'_> {
     fn params(&mut self, p: Node) -> Vec<Param> {
         let mut out = Vec::new();
         for c in named_children(p) {
-            match c.kind() {
+            match c.kind_name() {
                 "formal_parameter" => {
-                    let Some(name) = c.child_by_field_name("name").map(|n| self.text(n)) else {
+                    let Some(name) = c.field("name").map(|n| self.text(n)) else {
                         continue;
                     };
-                    if let Some(t) = self.type_of(c.child_by_field_name("type")) {
+                    if let Some(t) = self.type_of(c.field("type")) {
                         self.declare(name.clone(), t);
                     }
                     out.push(Param::Name(name));
@@ -648,8 +649,8 @@ impl Lower<'_> {
                 "spread_parameter" => {
                     if let Some(d) = named_children(c)
                         .into_iter()
-                        .find(|d| d.kind() == "variable_declarator")
-                        .and_then(|d| d.child_by_field_name("name"))
+                        .find(|d| d.kind_name() == "variable_declarator")
+                        .and_then(|d| d.field("name"))
                     {
                         out.push(Param::Name(self.text(d)));
                     }
@@ -676,7 +677,7 @@ impl Lower<'_> {
         if depth > MAX_DEPTH {
             return Vec::new();
         }
-        if b.kind() != "block" && b.kind() != "constructor_body" {
+        if b.kind_name() != "block" && b.kind_name() != "constructor_body" {
             return self.stmt(b, depth);
         }
         self.locals.push(HashMap::new());
@@ -689,16 +690,14 @@ impl Lower<'_> {
     }
 
     fn declarator(&mut self, d: Node, ty: Option<String>, depth: usize) -> Option<Stmt> {
-        let name = self.text(d.child_by_field_name("name")?);
+        let name = self.text(d.field("name")?);
         // What the variable holds is the class it is made from when that is written
         // (`Random r = SecureRandom.getInstance(...)`, `List<T> l = new ArrayList<>()`, `var`).
-        let made = d
-            .child_by_field_name("value")
-            .and_then(|v| self.made_type(v));
+        let made = d.field("value").and_then(|v| self.made_type(v));
         if let Some(t) = made.or(ty) {
             self.declare(name.clone(), t);
         }
-        let value = d.child_by_field_name("value")?;
+        let value = d.field("value")?;
         let value = self.expr(value, depth + 1);
         Some(Stmt::Assign {
             targets: vec![Target::Name(name)],
@@ -713,9 +712,9 @@ impl Lower<'_> {
             return Vec::new();
         }
         let d = depth + 1;
-        match n.kind() {
+        match n.kind_name() {
             "local_variable_declaration" => {
-                let ty = self.type_of(n.child_by_field_name("type"));
+                let ty = self.type_of(n.field("type"));
                 let mut cur = n.walk();
                 let declarators: Vec<Node> =
                     n.children_by_field_name("declarator", &mut cur).collect();
@@ -743,15 +742,15 @@ impl Lower<'_> {
             "block" => self.block(n, d),
             "if_statement" => {
                 let cond = n
-                    .child_by_field_name("condition")
+                    .field("condition")
                     .map(|c| self.expr(c, d))
                     .unwrap_or(Expr::Const(String::new(), pos(n)));
                 let then = n
-                    .child_by_field_name("consequence")
+                    .field("consequence")
                     .map(|b| self.block(b, d))
                     .unwrap_or_default();
                 let otherwise = n
-                    .child_by_field_name("alternative")
+                    .field("alternative")
                     .map(|b| self.block(b, d))
                     .unwrap_or_default();
                 vec![Stmt::If {
@@ -762,11 +761,11 @@ impl Lower<'_> {
             }
             "while_statement" | "do_statement" => {
                 let iter = n
-                    .child_by_field_name("condition")
+                    .field("condition")
                     .map(|c| self.expr(c, d))
                     .unwrap_or(Expr::Const(String::new(), pos(n)));
                 let body = n
-                    .child_by_field_name("body")
+                    .field("body")
                     .map(|b| self.block(b, d))
                     .unwrap_or_default();
                 vec![Stmt::Loop {
@@ -781,18 +780,18 @@ impl Lower<'_> {
                 let mut cur = n.walk();
                 let inits: Vec<Node> = n.children_by_field_name("init", &mut cur).collect();
                 for i in inits {
-                    if i.kind() == "local_variable_declaration" {
+                    if i.kind_name() == "local_variable_declaration" {
                         out.extend(self.stmt(i, d));
                     } else {
                         out.extend(self.expr_stmt(i, d));
                     }
                 }
                 let iter = n
-                    .child_by_field_name("condition")
+                    .field("condition")
                     .map(|c| self.expr(c, d))
                     .unwrap_or(Expr::Const(String::new(), pos(n)));
                 let mut body = n
-                    .child_by_field_name("body")
+                    .field("body")
                     .map(|b| self.block(b, d))
                     .unwrap_or_default();
                 let mut cur = n.walk();
@@ -810,19 +809,16 @@ impl Lower<'_> {
             }
             "enhanced_for_statement" => {
                 self.locals.push(HashMap::new());
-                let name = n
-                    .child_by_field_name("name")
-                    .map(|x| self.text(x))
-                    .unwrap_or_default();
-                if let Some(t) = self.type_of(n.child_by_field_name("type")) {
+                let name = n.field("name").map(|x| self.text(x)).unwrap_or_default();
+                if let Some(t) = self.type_of(n.field("type")) {
                     self.declare(name.clone(), t);
                 }
                 let iter = n
-                    .child_by_field_name("value")
+                    .field("value")
                     .map(|v| self.expr(v, d))
                     .unwrap_or(Expr::Const(String::new(), pos(n)));
                 let body = n
-                    .child_by_field_name("body")
+                    .field("body")
                     .map(|b| self.block(b, d))
                     .unwrap_or_default();
                 self.locals.pop();
@@ -835,16 +831,13 @@ impl Lower<'_> {
             "try_statement" | "try_with_resources_statement" => {
                 self.locals.push(HashMap::new());
                 let mut body = Vec::new();
-                if let Some(res) = n.child_by_field_name("resources") {
+                if let Some(res) = n.field("resources") {
                     for r in named_children(res) {
-                        if r.kind() != "resource" {
+                        if r.kind_name() != "resource" {
                             continue;
                         }
-                        let ty = self.type_of(r.child_by_field_name("type"));
-                        if let (Some(name), Some(value)) = (
-                            r.child_by_field_name("name"),
-                            r.child_by_field_name("value"),
-                        ) {
+                        let ty = self.type_of(r.field("type"));
+                        if let (Some(name), Some(value)) = (r.field("name"), r.field("value")) {
                             let name = self.text(name);
                             if let Some(t) = ty {
                                 self.declare(name.clone(), t);
@@ -859,24 +852,24 @@ impl Lower<'_> {
                         }
                     }
                 }
-                if let Some(b) = n.child_by_field_name("body") {
+                if let Some(b) = n.field("body") {
                     body.extend(self.block(b, d));
                 }
                 let mut handlers = Vec::new();
                 let mut finally = Vec::new();
                 for c in named_children(n) {
-                    match c.kind() {
+                    match c.kind_name() {
                         "catch_clause" => {
                             let name = named_children(c)
                                 .into_iter()
-                                .find(|p| p.kind() == "catch_formal_parameter")
-                                .and_then(|p| p.child_by_field_name("name"))
+                                .find(|p| p.kind_name() == "catch_formal_parameter")
+                                .and_then(|p| p.field("name"))
                                 .map(|x| self.text(x));
                             if let Some(n) = &name {
                                 self.declare(n.clone(), "java.lang.Exception".into());
                             }
                             let h = c
-                                .child_by_field_name("body")
+                                .field("body")
                                 .map(|b| self.block(b, d))
                                 .unwrap_or_default();
                             handlers.push((name, h, pos(c)));
@@ -899,11 +892,11 @@ impl Lower<'_> {
             "switch_expression" => self.switch(n, d),
             "labeled_statement" => named_children(n)
                 .into_iter()
-                .filter(|c| c.kind() != "identifier")
+                .filter(|c| c.kind_name() != "identifier")
                 .flat_map(|c| self.stmt(c, d))
                 .collect(),
             "synchronized_statement" => n
-                .child_by_field_name("body")
+                .field("body")
                 .map(|b| self.block(b, d))
                 .unwrap_or_default(),
             "local_class_declaration" | "class_declaration" => {
@@ -912,7 +905,7 @@ impl Lower<'_> {
                 top
             }
             "explicit_constructor_invocation" => {
-                let args = self.arguments(n.child_by_field_name("arguments"), d);
+                let args = self.arguments(n.field("arguments"), d);
                 vec![Stmt::Expr(Expr::Other(args, pos(n)))]
             }
             _ => Vec::new(),
@@ -925,10 +918,10 @@ impl Lower<'_> {
     fn switch(&mut self, n: Node, d: usize) -> Vec<Stmt> {
         let p = pos(n);
         let subject = n
-            .child_by_field_name("condition")
+            .field("condition")
             .map(|c| self.expr(c, d))
             .unwrap_or(Expr::Const(String::new(), p));
-        let Some(body) = n.child_by_field_name("body") else {
+        let Some(body) = n.field("body") else {
             return vec![Stmt::Expr(subject)];
         };
         // (literals, is default, statements, ends with break/return)
@@ -939,7 +932,7 @@ impl Lower<'_> {
             let mut stmts = Vec::new();
             let mut ends = false;
             for c in named_children(g) {
-                match c.kind() {
+                match c.kind_name() {
                     "switch_label" => {
                         let values = named_children(c);
                         if values.is_empty() {
@@ -956,10 +949,10 @@ impl Lower<'_> {
                     }
                     "expression" | "block" | "expression_statement" => {
                         // `case X -> ...` rules never fall through.
-                        ends = g.kind() == "switch_rule" || ends;
+                        ends = g.kind_name() == "switch_rule" || ends;
                         stmts.extend(self.stmt(c, d));
                     }
-                    k if g.kind() == "switch_rule" && k != "switch_label" => {
+                    k if g.kind_name() == "switch_rule" && k != "switch_label" => {
                         ends = true;
                         let e = self.expr(c, d);
                         stmts.push(Stmt::Expr(e));
@@ -967,7 +960,7 @@ impl Lower<'_> {
                     _ => stmts.extend(self.stmt(c, d)),
                 }
             }
-            if g.kind() == "switch_rule" {
+            if g.kind_name() == "switch_rule" {
                 ends = true;
             }
             groups.push((literals, default, stmts, ends));
@@ -1016,16 +1009,13 @@ impl Lower<'_> {
     }
 
     fn expr_stmt(&mut self, e: Node, d: usize) -> Vec<Stmt> {
-        match e.kind() {
+        match e.kind_name() {
             "assignment_expression" => {
-                let (Some(left), Some(right)) = (
-                    e.child_by_field_name("left"),
-                    e.child_by_field_name("right"),
-                ) else {
+                let (Some(left), Some(right)) = (e.field("left"), e.field("right")) else {
                     return vec![];
                 };
                 let op = e
-                    .child_by_field_name("operator")
+                    .field("operator")
                     .map(|o| self.text(o))
                     .unwrap_or_default();
                 let value = self.expr(right, d);
@@ -1061,7 +1051,7 @@ impl Lower<'_> {
     }
 
     fn targets(&mut self, left: Node, d: usize) -> Vec<Target> {
-        match left.kind() {
+        match left.kind_name() {
             "identifier" => {
                 let name = self.text(left);
                 if self.is_instance_field(&name) {
@@ -1070,9 +1060,9 @@ impl Lower<'_> {
                 vec![Target::Name(name)]
             }
             "field_access" => {
-                let obj = left.child_by_field_name("object");
-                let field = left.child_by_field_name("field").map(|f| self.text(f));
-                match (obj.map(|o| (o.kind(), o)), field) {
+                let obj = left.field("object");
+                let field = left.field("field").map(|f| self.text(f));
+                match (obj.map(|o| (o.kind_name(), o)), field) {
                     // `this.x = v` sets the field `x` of the instance.
                     (Some(("this", _)), Some(f)) => {
                         vec![Target::Index("this".into(), Expr::Str(f, pos(left)))]
@@ -1084,10 +1074,10 @@ impl Lower<'_> {
                 }
             }
             "array_access" => {
-                let arr = left.child_by_field_name("array");
-                let index = left.child_by_field_name("index").map(|i| self.expr(i, d));
+                let arr = left.field("array");
+                let index = left.field("index").map(|i| self.expr(i, d));
                 match (arr, index) {
-                    (Some(a), Some(i)) if a.kind() == "identifier" => {
+                    (Some(a), Some(i)) if a.kind_name() == "identifier" => {
                         vec![Target::Index(self.text(a), i)]
                     }
                     _ => vec![Target::Ignore],
@@ -1112,7 +1102,7 @@ impl Lower<'_> {
         }
         let d = depth + 1;
         let none = || Expr::Const(String::new(), p);
-        match n.kind() {
+        match n.kind_name() {
             "identifier" => {
                 let name = self.text(n);
                 if self.is_instance_field(&name) {
@@ -1124,7 +1114,7 @@ impl Lower<'_> {
             "string_literal" | "text_block" => {
                 let mut s = String::new();
                 for c in named_children(n) {
-                    match c.kind() {
+                    match c.kind_name() {
                         "string_fragment" | "multiline_string_fragment" => {
                             s.push_str(&self.text(c))
                         }
@@ -1132,7 +1122,7 @@ impl Lower<'_> {
                         _ => {}
                     }
                 }
-                if n.kind() == "text_block" && s.is_empty() {
+                if n.kind_name() == "text_block" && s.is_empty() {
                     s = self.text(n).trim_matches('"').to_string();
                 }
                 Expr::Str(s, p)
@@ -1160,15 +1150,15 @@ impl Lower<'_> {
                 .map(|c| self.expr(c, d))
                 .unwrap_or_else(none),
             "cast_expression" => n
-                .child_by_field_name("value")
+                .field("value")
                 .map(|c| self.expr(c, d))
                 .unwrap_or_else(none),
             "field_access" => {
                 let obj = n
-                    .child_by_field_name("object")
+                    .field("object")
                     .map(|o| self.expr(o, d))
                     .unwrap_or_else(none);
-                let key = n.child_by_field_name("field").map(|f| self.text(f));
+                let key = n.field("field").map(|f| self.text(f));
                 Expr::Member {
                     obj: Box::new(obj),
                     key,
@@ -1178,10 +1168,10 @@ impl Lower<'_> {
             }
             "array_access" => {
                 let obj = n
-                    .child_by_field_name("array")
+                    .field("array")
                     .map(|o| self.expr(o, d))
                     .unwrap_or_else(none);
-                let index = n.child_by_field_name("index").map(|i| self.expr(i, d));
+                let index = n.field("index").map(|i| self.expr(i, d));
                 Expr::Member {
                     obj: Box::new(obj),
                     key: None,
@@ -1191,26 +1181,26 @@ impl Lower<'_> {
             }
             "binary_expression" => {
                 let op = n
-                    .child_by_field_name("operator")
+                    .field("operator")
                     .map(|o| self.text(o))
                     .unwrap_or_default();
                 let l = n
-                    .child_by_field_name("left")
+                    .field("left")
                     .map(|x| self.expr(x, d))
                     .unwrap_or_else(none);
                 let r = n
-                    .child_by_field_name("right")
+                    .field("right")
                     .map(|x| self.expr(x, d))
                     .unwrap_or_else(none);
                 binary(op, l, r, p)
             }
             "unary_expression" => {
                 let op = n
-                    .child_by_field_name("operator")
+                    .field("operator")
                     .map(|o| self.text(o))
                     .unwrap_or_default();
                 let operand = n
-                    .child_by_field_name("operand")
+                    .field("operand")
                     .map(|x| self.expr(x, d))
                     .unwrap_or_else(none);
                 match op.as_str() {
@@ -1225,8 +1215,8 @@ impl Lower<'_> {
                 }
             }
             "ternary_expression" => {
-                let part = |l: &mut Self, f: &str| {
-                    n.child_by_field_name(f)
+                let part = |l: &mut Self, f: &'static str| {
+                    n.field(f)
                         .map(|x| l.expr(x, d))
                         .unwrap_or(Expr::Const(String::new(), p))
                 };
@@ -1238,7 +1228,7 @@ impl Lower<'_> {
             "instanceof_expression" => Expr::Const("true".into(), p),
             "method_invocation" => self.invocation(n, d),
             "object_creation_expression" => self.creation(n, d),
-            "array_creation_expression" => match n.child_by_field_name("value") {
+            "array_creation_expression" => match n.field("value") {
                 Some(v) => self.expr(v, d),
                 None => Expr::Seq(Vec::new(), p),
             },
@@ -1251,8 +1241,8 @@ impl Lower<'_> {
             ),
             "lambda_expression" => {
                 self.locals.push(HashMap::new());
-                let params = match n.child_by_field_name("parameters") {
-                    Some(ps) if ps.kind() == "identifier" => {
+                let params = match n.field("parameters") {
+                    Some(ps) if ps.kind_name() == "identifier" => {
                         let name = self.text(ps);
                         self.declare(name.clone(), "?".into());
                         vec![Param::Name(name)]
@@ -1260,8 +1250,8 @@ impl Lower<'_> {
                     Some(ps) => self.params(ps),
                     None => Vec::new(),
                 };
-                let body = match n.child_by_field_name("body") {
-                    Some(b) if b.kind() == "block" => self.block(b, d),
+                let body = match n.field("body") {
+                    Some(b) if b.kind_name() == "block" => self.block(b, d),
                     Some(b) => vec![Stmt::Return(Some(self.expr(b, d)), pos(b))],
                     None => Vec::new(),
                 };
@@ -1277,7 +1267,7 @@ impl Lower<'_> {
             }
             "assignment_expression" => {
                 // An assignment used as a value: its value.
-                n.child_by_field_name("right")
+                n.field("right")
                     .map(|r| self.expr(r, d))
                     .unwrap_or_else(none)
             }
@@ -1307,14 +1297,11 @@ impl Lower<'_> {
 
     /// The dotted name of a receiver written as names (`org.x.Utils`, `request`), or None.
     fn dotted(&self, n: Node) -> Option<String> {
-        match n.kind() {
+        match n.kind_name() {
             "identifier" => Some(self.text(n)),
             "field_access" => {
-                let obj = self.dotted(n.child_by_field_name("object")?)?;
-                Some(format!(
-                    "{obj}.{}",
-                    self.text(n.child_by_field_name("field")?)
-                ))
+                let obj = self.dotted(n.field("object")?)?;
+                Some(format!("{obj}.{}", self.text(n.field("field")?)))
             }
             "scoped_identifier" => Some(self.text(n)),
             _ => None,
@@ -1324,7 +1311,7 @@ impl Lower<'_> {
     /// What a receiver is called: its declared type when known (a local, a parameter or a
     /// field), a class name qualified, or the chain of names and calls it is written as.
     fn receiver_name(&self, n: Node) -> Option<String> {
-        match n.kind() {
+        match n.kind_name() {
             "identifier" => {
                 let name = self.text(n);
                 if let Some(t) = self.local_type(&name) {
@@ -1340,9 +1327,9 @@ impl Lower<'_> {
             }
             "this" | "super" => None,
             "field_access" => {
-                let obj = n.child_by_field_name("object")?;
-                let field = self.text(n.child_by_field_name("field")?);
-                if obj.kind() == "this" {
+                let obj = n.field("object")?;
+                let field = self.text(n.field("field")?);
+                if obj.kind_name() == "this" {
                     return Some(self.fields.get(&field).cloned().unwrap_or(field));
                 }
                 let base = self.dotted(obj).map(|b| {
@@ -1358,8 +1345,8 @@ impl Lower<'_> {
                 }
             }
             "method_invocation" => {
-                let name = self.text(n.child_by_field_name("name")?);
-                match n.child_by_field_name("object") {
+                let name = self.text(n.field("name")?);
+                match n.field("object") {
                     Some(o) => match self.receiver_name(o) {
                         Some(r) => Some(format!("{r}.{name}")),
                         None => Some(name),
@@ -1368,11 +1355,11 @@ impl Lower<'_> {
                 }
             }
             "object_creation_expression" => {
-                let ty = self.type_of(n.child_by_field_name("type"))?;
+                let ty = self.type_of(n.field("type"))?;
                 Some(ty)
             }
             "parenthesized_expression" => self.receiver_name(n.named_child(0)?),
-            "cast_expression" => self.type_of(n.child_by_field_name("type")),
+            "cast_expression" => self.type_of(n.field("type")),
             "string_literal" => Some("java.lang.String".into()),
             _ => None,
         }
@@ -1380,14 +1367,11 @@ impl Lower<'_> {
 
     fn invocation(&mut self, n: Node, d: usize) -> Expr {
         let p = pos(n);
-        let name = n
-            .child_by_field_name("name")
-            .map(|x| self.text(x))
-            .unwrap_or_default();
-        let object = n.child_by_field_name("object");
-        let mut args = self.arguments(n.child_by_field_name("arguments"), d);
+        let name = n.field("name").map(|x| self.text(x)).unwrap_or_default();
+        let object = n.field("object");
+        let mut args = self.arguments(n.field("arguments"), d);
         let receiver = object
-            .filter(|o| !matches!(o.kind(), "this" | "super"))
+            .filter(|o| !matches!(o.kind_name(), "this" | "super"))
             .map(|o| self.expr(o, d));
         let recv_name = object.and_then(|o| self.receiver_name(o));
         // A call on this file's classes (their instances, `this`, or no receiver) runs the
@@ -1403,7 +1387,7 @@ impl Lower<'_> {
                 .find(|(a, _)| *a == name)
                 .map(|(_, full)| full.clone())
                 .unwrap_or_else(|| name.clone()),
-            (Some(o), _) if matches!(o.kind(), "this" | "super") => name.clone(),
+            (Some(o), _) if matches!(o.kind_name(), "this" | "super") => name.clone(),
             (Some(_), r) if local_class(self, r) => name.clone(),
             (Some(_), Some(r)) => format!("{r}.{name}"),
             (Some(_), None) => name.clone(),
@@ -1479,19 +1463,17 @@ impl Lower<'_> {
 
     fn creation(&mut self, n: Node, d: usize) -> Expr {
         let p = pos(n);
-        let ty = self
-            .type_of(n.child_by_field_name("type"))
-            .unwrap_or_default();
-        let args = self.arguments(n.child_by_field_name("arguments"), d);
+        let ty = self.type_of(n.field("type")).unwrap_or_default();
+        let args = self.arguments(n.field("arguments"), d);
         let text = super::ir::call_text(&self.text(n));
         // An anonymous class: its methods are code of this file.
         if let Some(body) = named_children(n)
             .into_iter()
-            .find(|c| c.kind() == "class_body")
+            .find(|c| c.kind_name() == "class_body")
         {
             let mut defs = Vec::new();
             for m in named_children(body) {
-                if m.kind() == "method_declaration" {
+                if m.kind_name() == "method_declaration" {
                     if let Some(f) = self.method(m, false) {
                         defs.push(Expr::Function(Box::new(f)));
                     }
@@ -1555,11 +1537,11 @@ fn call(callee: String, receiver: Option<Expr>, args: Vec<Expr>, p: Pos, text: S
 fn has_annotation(l: &Lower, n: Node, names: &[&str]) -> bool {
     named_children(n)
         .into_iter()
-        .filter(|c| c.kind() == "modifiers")
+        .filter(|c| c.kind_name() == "modifiers")
         .flat_map(named_children)
-        .filter(|a| matches!(a.kind(), "annotation" | "marker_annotation"))
+        .filter(|a| matches!(a.kind_name(), "annotation" | "marker_annotation"))
         .any(|a| {
-            a.child_by_field_name("name")
+            a.field("name")
                 .map(|x| l.text(x))
                 .is_some_and(|t| names.contains(&t.rsplit('.').next().unwrap_or(&t)))
         })

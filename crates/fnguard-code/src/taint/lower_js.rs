@@ -2,6 +2,7 @@
 
 use super::ir::{Call, Expr, FunctionDef, Module, Param, Stmt, Target};
 use super::syntax::{binary, end, named_children, pos};
+use fnguard_syntax::NodeExt;
 use tree_sitter::Node;
 
 const MAX_DEPTH: usize = 120;
@@ -22,7 +23,7 @@ pub fn lower(text: &str, typescript: bool) -> Option<Module> {
     let mut decls = Vec::new();
     crate::handler::preorder(&tree, |n| {
         if matches!(
-            n.kind(),
+            n.kind_name(),
             "import_statement" | "lexical_declaration" | "variable_declaration"
         ) {
             decls.push(n);
@@ -86,20 +87,20 @@ impl Lower<'_> {
 
     /// `require('x')` → `x`.
     fn require_of(&self, n: Node) -> Option<String> {
-        let n = if n.kind() == "await_expression" {
+        let n = if n.kind_name() == "await_expression" {
             n.named_child(0)?
         } else {
             n
         };
-        if n.kind() != "call_expression" {
+        if n.kind_name() != "call_expression" {
             return None;
         }
-        let f = n.child_by_field_name("function")?;
+        let f = n.field("function")?;
         if self.text(f) != "require" {
             return None;
         }
-        let arg = n.child_by_field_name("arguments")?.named_child(0)?;
-        (arg.kind() == "string").then(|| self.str_lit(arg))
+        let arg = n.field("arguments")?.named_child(0)?;
+        (arg.kind_name() == "string").then(|| self.str_lit(arg))
     }
 
     fn bind_module(&mut self, local: &str, module: &str, imported: Option<&str>) {
@@ -119,18 +120,18 @@ impl Lower<'_> {
     }
 
     fn imports(&mut self, n: Node) {
-        match n.kind() {
+        match n.kind_name() {
             "import_statement" => {
-                let Some(source) = n.child_by_field_name("source").map(|s| self.str_lit(s)) else {
+                let Some(source) = n.field("source").map(|s| self.str_lit(s)) else {
                     return;
                 };
                 self.module.imported.push(source.clone());
                 for clause in named_children(n)
                     .into_iter()
-                    .filter(|c| c.kind() == "import_clause")
+                    .filter(|c| c.kind_name() == "import_clause")
                 {
                     for part in named_children(clause) {
-                        match part.kind() {
+                        match part.kind_name() {
                             "identifier" => {
                                 let local = self.text(part);
                                 self.bind_module(&local, &source, None);
@@ -138,7 +139,7 @@ impl Lower<'_> {
                             "namespace_import" => {
                                 if let Some(id) = named_children(part)
                                     .into_iter()
-                                    .find(|c| c.kind() == "identifier")
+                                    .find(|c| c.kind_name() == "identifier")
                                 {
                                     let local = self.text(id);
                                     self.bind_module(&local, &source, None);
@@ -147,11 +148,11 @@ impl Lower<'_> {
                             "named_imports" => {
                                 for spec in named_children(part) {
                                     let name = spec
-                                        .child_by_field_name("name")
+                                        .field("name")
                                         .map(|x| self.text(x))
                                         .unwrap_or_default();
                                     let alias = spec
-                                        .child_by_field_name("alias")
+                                        .field("alias")
                                         .map(|x| self.text(x))
                                         .unwrap_or_else(|| name.clone());
                                     self.bind_module(&alias, &source, Some(&name));
@@ -165,26 +166,21 @@ impl Lower<'_> {
             "lexical_declaration" | "variable_declaration" => {
                 for d in named_children(n)
                     .into_iter()
-                    .filter(|c| c.kind() == "variable_declarator")
+                    .filter(|c| c.kind_name() == "variable_declarator")
                 {
-                    let (Some(name), Some(value)) = (
-                        d.child_by_field_name("name"),
-                        d.child_by_field_name("value"),
-                    ) else {
+                    let (Some(name), Some(value)) = (d.field("name"), d.field("value")) else {
                         continue;
                     };
                     // `require('x').y`
-                    let (req, member) = match value.kind() {
+                    let (req, member) = match value.kind_name() {
                         "member_expression" => (
-                            value
-                                .child_by_field_name("object")
-                                .and_then(|o| self.require_of(o)),
-                            value.child_by_field_name("property").map(|p| self.text(p)),
+                            value.field("object").and_then(|o| self.require_of(o)),
+                            value.field("property").map(|p| self.text(p)),
                         ),
                         _ => (self.require_of(value), None),
                     };
                     let Some(module) = req else { continue };
-                    match name.kind() {
+                    match name.kind_name() {
                         "identifier" => {
                             let local = self.text(name);
                             self.bind_module(&local, &module, member.as_deref());
@@ -200,7 +196,7 @@ impl Lower<'_> {
                 }
             }
             "export_statement" => {
-                if let Some(d) = n.child_by_field_name("declaration") {
+                if let Some(d) = n.field("declaration") {
                     self.imports(d);
                 }
             }
@@ -209,7 +205,7 @@ impl Lower<'_> {
     }
 
     fn top_level(&mut self, n: Node, top: &mut Vec<Stmt>) {
-        match n.kind() {
+        match n.kind_name() {
             "function_declaration" | "generator_function_declaration" => {
                 if let Some(f) = self.function(n, None, 0) {
                     self.module.functions.push(f);
@@ -217,21 +213,15 @@ impl Lower<'_> {
             }
             // Methods, named `Class.method`: what the entry points reach is decided per method.
             "class_declaration" | "abstract_class_declaration" => {
-                let class = n
-                    .child_by_field_name("name")
-                    .map(|x| self.text(x))
-                    .unwrap_or_default();
-                let Some(body) = n.child_by_field_name("body") else {
+                let class = n.field("name").map(|x| self.text(x)).unwrap_or_default();
+                let Some(body) = n.field("body") else {
                     return;
                 };
                 for m in named_children(body)
                     .into_iter()
-                    .filter(|m| m.kind() == "method_definition")
+                    .filter(|m| m.kind_name() == "method_definition")
                 {
-                    let method = m
-                        .child_by_field_name("name")
-                        .map(|x| self.text(x))
-                        .unwrap_or_default();
+                    let method = m.field("name").map(|x| self.text(x)).unwrap_or_default();
                     if let Some(f) = self.function(m, Some(&format!("{class}.{method}")), 0) {
                         self.module.methods.push(f);
                     }
@@ -240,15 +230,12 @@ impl Lower<'_> {
             "lexical_declaration" | "variable_declaration" => {
                 for d in named_children(n)
                     .into_iter()
-                    .filter(|c| c.kind() == "variable_declarator")
+                    .filter(|c| c.kind_name() == "variable_declarator")
                 {
-                    let (Some(name), Some(value)) = (
-                        d.child_by_field_name("name"),
-                        d.child_by_field_name("value"),
-                    ) else {
+                    let (Some(name), Some(value)) = (d.field("name"), d.field("value")) else {
                         continue;
                     };
-                    if name.kind() == "identifier" {
+                    if name.kind_name() == "identifier" {
                         let local = self.text(name);
                         if let Some(f) = self.function_value(value, &local) {
                             self.module.functions.push(f);
@@ -263,9 +250,9 @@ impl Lower<'_> {
                 top.extend(self.stmt(n, 0));
             }
             "export_statement" => {
-                if let Some(d) = n.child_by_field_name("declaration") {
+                if let Some(d) = n.field("declaration") {
                     self.top_level(d, top);
-                } else if let Some(v) = n.child_by_field_name("value") {
+                } else if let Some(v) = n.field("value") {
                     // `export default async (event) => ...`
                     if let Some(f) = self.function_value(v, "default") {
                         self.module.functions.push(f);
@@ -274,15 +261,12 @@ impl Lower<'_> {
                     // `export { main as handler }`
                     for clause in named_children(n)
                         .into_iter()
-                        .filter(|c| c.kind() == "export_clause")
+                        .filter(|c| c.kind_name() == "export_clause")
                     {
                         for spec in named_children(clause) {
-                            let name = spec
-                                .child_by_field_name("name")
-                                .map(|x| self.text(x))
-                                .unwrap_or_default();
+                            let name = spec.field("name").map(|x| self.text(x)).unwrap_or_default();
                             let alias = spec
-                                .child_by_field_name("alias")
+                                .field("alias")
                                 .map(|x| self.text(x))
                                 .unwrap_or_else(|| name.clone());
                             self.module.exports.push((alias, name));
@@ -293,11 +277,14 @@ impl Lower<'_> {
             "expression_statement" => {
                 if let Some(a) = n
                     .named_child(0)
-                    .filter(|c| c.kind() == "assignment_expression")
+                    .filter(|c| c.kind_name() == "assignment_expression")
                 {
                     self.export_assignment(a);
                 }
-                if let Some(c) = n.named_child(0).filter(|c| c.kind() == "call_expression") {
+                if let Some(c) = n
+                    .named_child(0)
+                    .filter(|c| c.kind_name() == "call_expression")
+                {
                     self.route_callbacks(c);
                 }
                 top.extend(self.stmt(n, 0));
@@ -308,10 +295,7 @@ impl Lower<'_> {
 
     /// `exports.handler = ...`, `module.exports.handler = ...`, `module.exports = { handler }`.
     fn export_assignment(&mut self, a: Node) {
-        let (Some(left), Some(right)) = (
-            a.child_by_field_name("left"),
-            a.child_by_field_name("right"),
-        ) else {
+        let (Some(left), Some(right)) = (a.field("left"), a.field("right")) else {
             return;
         };
         let target = self.text(left);
@@ -322,29 +306,29 @@ impl Lower<'_> {
         if let Some(name) = exported {
             if let Some(f) = self.function_value(right, &name) {
                 self.module.functions.push(f);
-            } else if right.kind() == "identifier" {
+            } else if right.kind_name() == "identifier" {
                 self.module.exports.push((name, self.text(right)));
             } else if let Some(inner) = self.wrapped_function(right) {
                 self.module.exports.push((name, inner));
             }
             return;
         }
-        if target == "module.exports" && right.kind() == "object" {
+        if target == "module.exports" && right.kind_name() == "object" {
             for prop in named_children(right) {
-                match prop.kind() {
+                match prop.kind_name() {
                     "shorthand_property_identifier" => {
                         let n = self.text(prop);
                         self.module.exports.push((n.clone(), n));
                     }
                     "pair" => {
                         let key = prop
-                            .child_by_field_name("key")
+                            .field("key")
                             .map(|k| self.str_lit(k))
                             .unwrap_or_default();
-                        if let Some(v) = prop.child_by_field_name("value") {
+                        if let Some(v) = prop.field("value") {
                             if let Some(f) = self.function_value(v, &key) {
                                 self.module.functions.push(f);
-                            } else if v.kind() == "identifier" {
+                            } else if v.kind_name() == "identifier" {
                                 self.module.exports.push((key, self.text(v)));
                             }
                         }
@@ -363,13 +347,13 @@ impl Lower<'_> {
     /// `app.get('/x', auth, (req, res) => ...)`, `router.post(...)`: callbacks of web routes.
     fn route_callbacks(&mut self, call: Node) {
         let Some(f) = call
-            .child_by_field_name("function")
-            .filter(|f| f.kind() == "member_expression")
+            .field("function")
+            .filter(|f| f.kind_name() == "member_expression")
         else {
             return;
         };
         let verb = f
-            .child_by_field_name("property")
+            .field("property")
             .map(|p| self.text(p))
             .unwrap_or_default();
         if !matches!(
@@ -378,7 +362,7 @@ impl Lower<'_> {
         ) {
             return;
         }
-        let Some(args) = call.child_by_field_name("arguments") else {
+        let Some(args) = call.field("arguments") else {
             return;
         };
         let args = named_children(args);
@@ -386,12 +370,12 @@ impl Lower<'_> {
         if verb != "use"
             && !args
                 .first()
-                .is_some_and(|a| matches!(a.kind(), "string" | "template_string"))
+                .is_some_and(|a| matches!(a.kind_name(), "string" | "template_string"))
         {
             return;
         }
         for a in args {
-            match a.kind() {
+            match a.kind_name() {
                 "arrow_function" | "function_expression" | "function" => {
                     if let Some(def) = self.function(a, Some(&format!("<{verb} route>")), 0) {
                         self.module.routes.push(def);
@@ -401,9 +385,9 @@ impl Lower<'_> {
                 // `wrap(reports.list)`, `asyncHandler(list)`: the wrapped handler.
                 "call_expression" => {
                     let inner = a
-                        .child_by_field_name("arguments")
+                        .field("arguments")
                         .and_then(|x| x.named_child(0))
-                        .filter(|x| matches!(x.kind(), "identifier" | "member_expression"));
+                        .filter(|x| matches!(x.kind_name(), "identifier" | "member_expression"));
                     if let Some(inner) = inner {
                         self.module.route_refs.push(self.text(inner));
                     }
@@ -415,18 +399,18 @@ impl Lower<'_> {
 
     /// `middy(main)`, `wrap(main).use(...)`: the innermost identifier argument.
     fn wrapped_function(&self, n: Node) -> Option<String> {
-        match n.kind() {
+        match n.kind_name() {
             "call_expression" => {
-                let f = n.child_by_field_name("function")?;
-                if f.kind() == "member_expression" {
-                    if let Some(obj) = f.child_by_field_name("object") {
+                let f = n.field("function")?;
+                if f.kind_name() == "member_expression" {
+                    if let Some(obj) = f.field("object") {
                         if let Some(inner) = self.wrapped_function(obj) {
                             return Some(inner);
                         }
                     }
                 }
-                let first = n.child_by_field_name("arguments")?.named_child(0)?;
-                match first.kind() {
+                let first = n.field("arguments")?.named_child(0)?;
+                match first.kind_name() {
                     "identifier" => Some(self.text(first)),
                     "call_expression" => self.wrapped_function(first),
                     _ => None,
@@ -440,7 +424,7 @@ impl Lower<'_> {
     }
 
     fn function_value(&self, n: Node, name: &str) -> Option<FunctionDef> {
-        match n.kind() {
+        match n.kind_name() {
             "arrow_function" | "function_expression" | "function" | "generator_function" => {
                 self.function(n, Some(name), 0)
             }
@@ -448,7 +432,7 @@ impl Lower<'_> {
             // `awslambda.streamifyResponse(async (event, stream) => ...)`, `middy(async (event)
             // => ...)`: the wrapper runs the inline function with the event.
             "call_expression" => {
-                let callee = self.text(n.child_by_field_name("function")?);
+                let callee = self.text(n.field("function")?);
                 let wrapper = callee.rsplit('.').next().unwrap_or(&callee);
                 if !matches!(
                     wrapper,
@@ -456,7 +440,7 @@ impl Lower<'_> {
                 ) {
                     return None;
                 }
-                let first = n.child_by_field_name("arguments")?.named_child(0)?;
+                let first = n.field("arguments")?.named_child(0)?;
                 self.function_value(first, name)
             }
             _ => None,
@@ -466,28 +450,25 @@ impl Lower<'_> {
     fn function(&self, n: Node, name: Option<&str>, depth: usize) -> Option<FunctionDef> {
         let name = match name {
             Some(n) => n.to_string(),
-            None => n
-                .child_by_field_name("name")
-                .map(|x| self.text(x))
-                .unwrap_or_default(),
+            None => n.field("name").map(|x| self.text(x)).unwrap_or_default(),
         };
-        let params = match n.child_by_field_name("parameters") {
+        let params = match n.field("parameters") {
             Some(p) => named_children(p)
                 .into_iter()
                 .filter_map(|c| self.param(c))
                 .collect(),
             None => n
-                .child_by_field_name("parameter")
+                .field("parameter")
                 .map(|p| vec![Param::Name(self.text(p))])
                 .unwrap_or_default(),
         };
-        let body = match n.child_by_field_name("body") {
-            Some(b) if b.kind() == "statement_block" => self.block(b, depth + 1),
+        let body = match n.field("body") {
+            Some(b) if b.kind_name() == "statement_block" => self.block(b, depth + 1),
             Some(e) => vec![Stmt::Return(Some(self.expr(e, depth + 1)), pos(e))],
             None => Vec::new(),
         };
         let globals = n
-            .child_by_field_name("body")
+            .field("body")
             .map(|b| self.undeclared_assignments(b, &params))
             .unwrap_or_default();
         Some(FunctionDef {
@@ -518,10 +499,10 @@ impl Lower<'_> {
             if seen > 100_000 {
                 break;
             }
-            match n.kind() {
+            match n.kind_name() {
                 "variable_declarator" => {
-                    if let Some(name) = n.child_by_field_name("name") {
-                        match name.kind() {
+                    if let Some(name) = n.field("name") {
+                        match name.kind_name() {
                             "identifier" => declared.push(self.text(name)),
                             _ => declared
                                 .extend(self.pattern_names(name).into_iter().map(|(_, l)| l)),
@@ -529,16 +510,13 @@ impl Lower<'_> {
                     }
                 }
                 "function_declaration" | "class_declaration" => {
-                    if let Some(name) = n.child_by_field_name("name") {
+                    if let Some(name) = n.field("name") {
                         declared.push(self.text(name));
                     }
                     continue;
                 }
                 "assignment_expression" | "augmented_assignment_expression" => {
-                    if let Some(left) = n
-                        .child_by_field_name("left")
-                        .filter(|l| l.kind() == "identifier")
-                    {
+                    if let Some(left) = n.field("left").filter(|l| l.kind_name() == "identifier") {
                         assigned.push(self.text(left));
                     }
                 }
@@ -559,13 +537,11 @@ impl Lower<'_> {
     }
 
     fn param(&self, c: Node) -> Option<Param> {
-        match c.kind() {
+        match c.kind_name() {
             "identifier" => Some(Param::Name(self.text(c))),
             "object_pattern" => Some(Param::Destructure(self.pattern_names(c))),
-            "assignment_pattern" => self.param(c.child_by_field_name("left")?),
-            "required_parameter" | "optional_parameter" => {
-                self.param(c.child_by_field_name("pattern")?)
-            }
+            "assignment_pattern" => self.param(c.field("left")?),
+            "required_parameter" | "optional_parameter" => self.param(c.field("pattern")?),
             _ => None,
         }
     }
@@ -574,18 +550,18 @@ impl Lower<'_> {
     fn pattern_names(&self, n: Node) -> Vec<(Option<String>, String)> {
         let mut out = Vec::new();
         for c in named_children(n) {
-            match c.kind() {
+            match c.kind_name() {
                 "shorthand_property_identifier_pattern" => {
                     let t = self.text(c);
                     out.push((Some(t.clone()), t));
                 }
                 "pair_pattern" => {
-                    let key = c.child_by_field_name("key").map(|k| self.str_lit(k));
-                    if let Some(v) = c.child_by_field_name("value") {
-                        match v.kind() {
+                    let key = c.field("key").map(|k| self.str_lit(k));
+                    if let Some(v) = c.field("value") {
+                        match v.kind_name() {
                             "identifier" => out.push((key, self.text(v))),
                             "assignment_pattern" => {
-                                if let Some(l) = v.child_by_field_name("left") {
+                                if let Some(l) = v.field("left") {
                                     out.push((key, self.text(l)));
                                 }
                             }
@@ -594,7 +570,7 @@ impl Lower<'_> {
                     }
                 }
                 "object_assignment_pattern" => {
-                    if let Some(l) = c.child_by_field_name("left") {
+                    if let Some(l) = c.field("left") {
                         let t = self.text(l);
                         out.push((Some(t.clone()), t));
                     }
@@ -618,7 +594,7 @@ impl Lower<'_> {
 
     fn body_of(&self, n: Option<Node>, depth: usize) -> Vec<Stmt> {
         match n {
-            Some(b) if b.kind() == "statement_block" => self.block(b, depth + 1),
+            Some(b) if b.kind_name() == "statement_block" => self.block(b, depth + 1),
             Some(s) => self.stmt(s, depth + 1),
             None => Vec::new(),
         }
@@ -628,17 +604,17 @@ impl Lower<'_> {
         if depth > MAX_DEPTH {
             return Vec::new();
         }
-        match n.kind() {
+        match n.kind_name() {
             "expression_statement" => n
                 .named_child(0)
                 .map(|e| self.expr_stmt(e, depth))
                 .unwrap_or_default(),
             "lexical_declaration" | "variable_declaration" => named_children(n)
                 .into_iter()
-                .filter(|c| c.kind() == "variable_declarator")
+                .filter(|c| c.kind_name() == "variable_declarator")
                 .filter_map(|d| {
-                    let name = d.child_by_field_name("name")?;
-                    let value = d.child_by_field_name("value")?;
+                    let name = d.field("name")?;
+                    let value = d.field("value")?;
                     if let Some(f) = self.function_value(value, &self.text(name)) {
                         return Some(Stmt::Def(f));
                     }
@@ -660,16 +636,16 @@ impl Lower<'_> {
             )],
             "if_statement" => {
                 let cond = n
-                    .child_by_field_name("condition")
+                    .field("condition")
                     .map(|c| self.expr(c, depth))
                     .unwrap_or(Expr::Const(String::new(), pos(n)));
-                let then = self.body_of(n.child_by_field_name("consequence"), depth);
+                let then = self.body_of(n.field("consequence"), depth);
                 let otherwise = n
-                    .child_by_field_name("alternative")
+                    .field("alternative")
                     .map(|a| {
                         named_children(a)
                             .into_iter()
-                            .flat_map(|s| match s.kind() {
+                            .flat_map(|s| match s.kind_name() {
                                 "statement_block" => self.block(s, depth + 1),
                                 _ => self.stmt(s, depth + 1),
                             })
@@ -683,27 +659,24 @@ impl Lower<'_> {
                 }]
             }
             "for_in_statement" => {
-                let target = n
-                    .child_by_field_name("left")
-                    .map(|l| self.targets(l))
-                    .unwrap_or_default();
+                let target = n.field("left").map(|l| self.targets(l)).unwrap_or_default();
                 let iter = n
-                    .child_by_field_name("right")
+                    .field("right")
                     .map(|r| self.expr(r, depth))
                     .unwrap_or(Expr::Const(String::new(), pos(n)));
-                let body = self.body_of(n.child_by_field_name("body"), depth);
+                let body = self.body_of(n.field("body"), depth);
                 vec![Stmt::Loop { target, iter, body }]
             }
             "for_statement" | "while_statement" | "do_statement" => {
                 let mut body = Vec::new();
-                if let Some(init) = n.child_by_field_name("initializer") {
+                if let Some(init) = n.field("initializer") {
                     body.extend(self.stmt(init, depth + 1));
                 }
                 let iter = n
-                    .child_by_field_name("condition")
+                    .field("condition")
                     .map(|c| self.expr(c, depth))
                     .unwrap_or(Expr::Const(String::new(), pos(n)));
-                body.extend(self.body_of(n.child_by_field_name("body"), depth));
+                body.extend(self.body_of(n.field("body"), depth));
                 vec![Stmt::Loop {
                     target: vec![],
                     iter,
@@ -711,19 +684,15 @@ impl Lower<'_> {
                 }]
             }
             "try_statement" => {
-                let body = self.body_of(n.child_by_field_name("body"), depth);
+                let body = self.body_of(n.field("body"), depth);
                 let mut handlers = Vec::new();
-                if let Some(h) = n.child_by_field_name("handler") {
-                    let name = h.child_by_field_name("parameter").map(|p| self.text(p));
-                    handlers.push((
-                        name,
-                        self.body_of(h.child_by_field_name("body"), depth),
-                        pos(h),
-                    ));
+                if let Some(h) = n.field("handler") {
+                    let name = h.field("parameter").map(|p| self.text(p));
+                    handlers.push((name, self.body_of(h.field("body"), depth), pos(h)));
                 }
                 let finally = n
-                    .child_by_field_name("finalizer")
-                    .map(|f| self.body_of(f.child_by_field_name("body"), depth))
+                    .field("finalizer")
+                    .map(|f| self.body_of(f.field("body"), depth))
                     .unwrap_or_default();
                 vec![Stmt::Try {
                     body,
@@ -738,18 +707,19 @@ impl Lower<'_> {
                 .into_iter()
                 .collect(),
             "export_statement" => n
-                .child_by_field_name("declaration")
+                .field("declaration")
                 .map(|d| self.stmt(d, depth))
                 .unwrap_or_default(),
             "switch_statement" => {
-                let value = n.child_by_field_name("value").map(|v| self.expr(v, depth));
+                let value = n.field("value").map(|v| self.expr(v, depth));
                 let mut out: Vec<Stmt> = value.into_iter().map(Stmt::Expr).collect();
-                if let Some(body) = n.child_by_field_name("body") {
+                if let Some(body) = n.field("body") {
                     for case in named_children(body) {
                         let stmts: Vec<Stmt> = named_children(case)
                             .into_iter()
                             .filter(|c| {
-                                c.kind().ends_with("statement") || c.kind() == "lexical_declaration"
+                                c.kind_name().ends_with("statement")
+                                    || c.kind_name() == "lexical_declaration"
                             })
                             .flat_map(|c| self.stmt(c, depth + 1))
                             .collect();
@@ -767,19 +737,16 @@ impl Lower<'_> {
     }
 
     fn expr_stmt(&self, e: Node, depth: usize) -> Vec<Stmt> {
-        match e.kind() {
+        match e.kind_name() {
             "assignment_expression" | "augmented_assignment_expression" => {
-                let (Some(left), Some(right)) = (
-                    e.child_by_field_name("left"),
-                    e.child_by_field_name("right"),
-                ) else {
+                let (Some(left), Some(right)) = (e.field("left"), e.field("right")) else {
                     return vec![];
                 };
                 let value = self.expr(right, depth);
                 let mut out = vec![Stmt::Assign {
                     targets: self.targets(left),
                     value: value.clone(),
-                    augment: e.kind() == "augmented_assignment_expression",
+                    augment: e.kind_name() == "augmented_assignment_expression",
                     pos: pos(e),
                 }];
                 out.extend(self.store_call(left, value, e));
@@ -793,16 +760,16 @@ impl Lower<'_> {
     /// (`req.session.__setattr__("user", v)`), so that the catalog can name stores that are
     /// sinks (sessions, identity context).
     fn store_call(&self, left: Node, value: Expr, n: Node) -> Option<Stmt> {
-        let (object, key, method) = match left.kind() {
+        let (object, key, method) = match left.kind_name() {
             "subscript_expression" => (
-                left.child_by_field_name("object")?,
-                self.expr(left.child_by_field_name("index")?, 1),
+                left.field("object")?,
+                self.expr(left.field("index")?, 1),
                 "__setitem__",
             ),
             "member_expression" => {
-                let prop = left.child_by_field_name("property")?;
+                let prop = left.field("property")?;
                 (
-                    left.child_by_field_name("object")?,
+                    left.field("object")?,
                     Expr::Str(self.text(prop), pos(prop)),
                     "__setattr__",
                 )
@@ -827,19 +794,18 @@ impl Lower<'_> {
     }
 
     fn targets(&self, n: Node) -> Vec<Target> {
-        match n.kind() {
+        match n.kind_name() {
             "identifier" => vec![Target::Name(self.text(n))],
             "member_expression" | "subscript_expression" => {
                 // `this.x = ...` sets a field of the instance as `obj.x = ...` does of `obj`.
                 if let Some(obj) = n
-                    .child_by_field_name("object")
-                    .filter(|o| matches!(o.kind(), "identifier" | "this"))
+                    .field("object")
+                    .filter(|o| matches!(o.kind_name(), "identifier" | "this"))
                 {
-                    let key = if n.kind() == "member_expression" {
-                        n.child_by_field_name("property")
-                            .map(|a| Expr::Str(self.text(a), pos(a)))
+                    let key = if n.kind_name() == "member_expression" {
+                        n.field("property").map(|a| Expr::Str(self.text(a), pos(a)))
                     } else {
-                        n.child_by_field_name("index").map(|s| self.expr(s, 1))
+                        n.field("index").map(|s| self.expr(s, 1))
                     };
                     if let Some(key) = key {
                         return vec![Target::Index(self.text(obj), key)];
@@ -849,14 +815,12 @@ impl Lower<'_> {
                 let mut base = n;
                 let mut keys = Vec::new();
                 let mut known = true;
-                while let Some(o) = base.child_by_field_name("object") {
-                    let key = match base.kind() {
+                while let Some(o) = base.field("object") {
+                    let key = match base.kind_name() {
                         "member_expression" => base
-                            .child_by_field_name("property")
+                            .field("property")
                             .map(|a| Expr::Str(self.text(a), pos(a))),
-                        "subscript_expression" => {
-                            base.child_by_field_name("index").map(|k| self.expr(k, 1))
-                        }
+                        "subscript_expression" => base.field("index").map(|k| self.expr(k, 1)),
                         _ => None,
                     };
                     match key {
@@ -869,7 +833,7 @@ impl Lower<'_> {
                 if !known {
                     keys.clear();
                 }
-                if matches!(base.kind(), "identifier" | "this") {
+                if matches!(base.kind_name(), "identifier" | "this") {
                     vec![Target::Member(self.text(base), keys)]
                 } else {
                     vec![Target::Ignore]
@@ -879,13 +843,13 @@ impl Lower<'_> {
             "array_pattern" => vec![Target::Destructure(
                 named_children(n)
                     .into_iter()
-                    .filter(|c| c.kind() == "identifier")
+                    .filter(|c| c.kind_name() == "identifier")
                     .map(|c| (None, self.text(c)))
                     .collect(),
             )],
             "lexical_declaration" | "variable_declaration" => named_children(n)
                 .into_iter()
-                .filter_map(|d| d.child_by_field_name("name"))
+                .filter_map(|d| d.field("name"))
                 .flat_map(|nm| self.targets(nm))
                 .collect(),
             _ => vec![Target::Ignore],
@@ -893,7 +857,7 @@ impl Lower<'_> {
     }
 
     fn dotted(&self, n: Node) -> Option<String> {
-        match n.kind() {
+        match n.kind_name() {
             "identifier" => {
                 let name = self.text(n);
                 let resolved = self
@@ -906,8 +870,8 @@ impl Lower<'_> {
                 Some(resolved.unwrap_or(name))
             }
             "member_expression" => {
-                let obj = self.dotted(n.child_by_field_name("object")?)?;
-                let prop = self.text(n.child_by_field_name("property")?);
+                let obj = self.dotted(n.field("object")?)?;
+                let prop = self.text(n.field("property")?);
                 Some(format!("{obj}.{prop}"))
             }
             "this" => Some("this".into()),
@@ -922,14 +886,14 @@ impl Lower<'_> {
         }
         let d = depth + 1;
         let none = || Expr::Const(String::new(), p);
-        match n.kind() {
+        match n.kind_name() {
             "identifier" | "shorthand_property_identifier" | "this" => Expr::Name(self.text(n), p),
             "member_expression" => {
                 let obj = n
-                    .child_by_field_name("object")
+                    .field("object")
                     .map(|o| self.expr(o, d))
                     .unwrap_or_else(none);
-                let key = n.child_by_field_name("property").map(|x| self.text(x));
+                let key = n.field("property").map(|x| self.text(x));
                 Expr::Member {
                     obj: Box::new(obj),
                     key,
@@ -939,15 +903,15 @@ impl Lower<'_> {
             }
             "subscript_expression" => {
                 let obj = n
-                    .child_by_field_name("object")
+                    .field("object")
                     .map(|o| self.expr(o, d))
                     .unwrap_or_else(none);
-                let idx = n.child_by_field_name("index");
+                let idx = n.field("index");
                 let key = idx
-                    .filter(|i| i.kind() == "string")
+                    .filter(|i| i.kind_name() == "string")
                     .map(|i| self.str_lit(i));
                 let index = idx
-                    .filter(|i| i.kind() != "string")
+                    .filter(|i| i.kind_name() != "string")
                     .map(|i| Box::new(self.expr(i, d)));
                 Expr::Member {
                     obj: Box::new(obj),
@@ -961,7 +925,7 @@ impl Lower<'_> {
                 // Literal pieces and substitutions in order (see the Python f-string).
                 let mut parts = Vec::new();
                 for c in named_children(n) {
-                    if c.kind() == "template_substitution" {
+                    if c.kind_name() == "template_substitution" {
                         if let Some(e) = c.named_child(0) {
                             parts.push(self.expr(e, d));
                         }
@@ -985,25 +949,22 @@ impl Lower<'_> {
             }
             "binary_expression" => {
                 let op = n
-                    .child_by_field_name("operator")
+                    .field("operator")
                     .map(|o| self.text(o))
                     .unwrap_or_default();
                 let l = n
-                    .child_by_field_name("left")
+                    .field("left")
                     .map(|x| self.expr(x, d))
                     .unwrap_or_else(none);
                 let r = n
-                    .child_by_field_name("right")
+                    .field("right")
                     .map(|x| self.expr(x, d))
                     .unwrap_or_else(none);
                 binary(op, l, r, p)
             }
             "ternary_expression" => {
-                let part = |f: &str| {
-                    n.child_by_field_name(f)
-                        .map(|x| self.expr(x, d))
-                        .unwrap_or_else(none)
-                };
+                let part =
+                    |f: &'static str| n.field(f).map(|x| self.expr(x, d)).unwrap_or_else(none);
                 Expr::Op(
                     "?:".into(),
                     vec![part("condition"), part("consequence"), part("alternative")],
@@ -1012,11 +973,11 @@ impl Lower<'_> {
             }
             "unary_expression" => {
                 let op = n
-                    .child_by_field_name("operator")
+                    .field("operator")
                     .map(|o| self.text(o))
                     .unwrap_or_default();
                 let arg = n
-                    .child_by_field_name("argument")
+                    .field("argument")
                     .map(|a| self.expr(a, d))
                     .unwrap_or_else(none);
                 match op.as_str() {
@@ -1031,11 +992,11 @@ impl Lower<'_> {
             "object" => Expr::Object(
                 named_children(n)
                     .into_iter()
-                    .filter_map(|prop| match prop.kind() {
+                    .filter_map(|prop| match prop.kind_name() {
                         "pair" => {
-                            let k = prop.child_by_field_name("key")?;
+                            let k = prop.field("key")?;
                             let key = Some(self.str_lit(k));
-                            let v = prop.child_by_field_name("value").map(|v| self.expr(v, d))?;
+                            let v = prop.field("value").map(|v| self.expr(v, d))?;
                             Some((key, v))
                         }
                         "shorthand_property_identifier" => Some((
@@ -1060,7 +1021,7 @@ impl Lower<'_> {
                 .map(|f| Expr::Function(Box::new(f)))
                 .unwrap_or_else(none),
             "assignment_expression" => n
-                .child_by_field_name("right")
+                .field("right")
                 .map(|r| self.expr(r, d))
                 .unwrap_or_else(none),
             "await_expression"
@@ -1075,7 +1036,7 @@ impl Lower<'_> {
             _ => Expr::Other(
                 named_children(n)
                     .into_iter()
-                    .filter(|c| c.kind() != "comment")
+                    .filter(|c| c.kind_name() != "comment")
                     .map(|c| self.expr(c, d))
                     .collect(),
                 p,
@@ -1085,23 +1046,21 @@ impl Lower<'_> {
 
     fn call(&self, n: Node, d: usize) -> Expr {
         let p = pos(n);
-        let is_new = n.kind() == "new_expression";
-        let func = n
-            .child_by_field_name("function")
-            .or_else(|| n.child_by_field_name("constructor"));
+        let is_new = n.kind_name() == "new_expression";
+        let func = n.field("function").or_else(|| n.field("constructor"));
         // `handlers[event.action](...)`: a function taken from a table.
         let table = func
-            .filter(|f| f.kind() == "subscript_expression")
+            .filter(|f| f.kind_name() == "subscript_expression")
             .and_then(|f| {
-                let base = self.dotted(f.child_by_field_name("object")?)?;
-                let key = f.child_by_field_name("index")?;
+                let base = self.dotted(f.field("object")?)?;
+                let key = f.field("index")?;
                 Some((format!("{base}[]"), Box::new(self.expr(key, d))))
             });
         let (callee, key) = match table {
             Some((callee, key)) => (callee, Some(key)),
             None => (
                 func.and_then(|f| self.dotted(f)).unwrap_or_else(|| {
-                    func.and_then(|f| f.child_by_field_name("property"))
+                    func.and_then(|f| f.field("property"))
                         .map(|a| self.text(a))
                         .unwrap_or_default()
                 }),
@@ -1109,14 +1068,14 @@ impl Lower<'_> {
             ),
         };
         let receiver = func
-            .filter(|f| f.kind() == "member_expression")
-            .and_then(|f| f.child_by_field_name("object"))
+            .filter(|f| f.kind_name() == "member_expression")
+            .and_then(|f| f.field("object"))
             .map(|o| self.expr(o, d));
         let mut args = Vec::new();
         let mut kwargs = Vec::new();
-        if let Some(a) = n.child_by_field_name("arguments") {
+        if let Some(a) = n.field("arguments") {
             for c in named_children(a) {
-                if c.kind() == "comment" {
+                if c.kind_name() == "comment" {
                     continue;
                 }
                 let e = self.expr(c, d);

@@ -2,6 +2,7 @@
 
 use super::ir::{Call, Expr, FunctionDef, Module, Param, Stmt, Target};
 use super::syntax::{end, named_children, pos};
+use fnguard_syntax::NodeExt;
 use tree_sitter::Node;
 
 /// Nesting beyond this is not lowered (hostile input cannot overflow the stack).
@@ -16,7 +17,7 @@ pub fn lower(text: &str) -> Option<Module> {
     // Imports anywhere (inside functions too) bind names for the whole file.
     let mut imports = Vec::new();
     crate::handler::preorder(&tree, |n| {
-        if matches!(n.kind(), "import_statement" | "import_from_statement") {
+        if matches!(n.kind_name(), "import_statement" | "import_from_statement") {
             imports.push(n);
         }
     });
@@ -34,33 +35,33 @@ pub fn lower(text: &str) -> Option<Module> {
     // methods (Django class-based views) are entry points too.
     let mut nested = Vec::new();
     crate::handler::preorder(&tree, |n| {
-        if matches!(n.kind(), "decorated_definition" | "class_definition")
-            && n.parent().is_some_and(|p| p.kind() != "module")
+        if matches!(n.kind_name(), "decorated_definition" | "class_definition")
+            && n.parent().is_some_and(|p| p.kind_name() != "module")
         {
             nested.push(n);
         }
     });
     for n in named_children(root)
         .into_iter()
-        .filter(|n| n.kind() == "class_definition")
+        .filter(|n| n.kind_name() == "class_definition")
     {
         l.class(n);
     }
     for n in nested {
-        match n.kind() {
+        match n.kind_name() {
             "class_definition" => l.class(n),
             // Methods were read with their class.
             _ if n
                 .parent()
                 .and_then(|b| b.parent())
-                .is_some_and(|c| c.kind() == "class_definition") => {}
+                .is_some_and(|c| c.kind_name() == "class_definition") => {}
             _ => {
                 let is_route = named_children(n)
                     .into_iter()
-                    .filter(|c| c.kind() == "decorator")
+                    .filter(|c| c.kind_name() == "decorator")
                     .any(|d| is_route_decorator(&l.text(d)));
-                if let Some(def) = n.child_by_field_name("definition") {
-                    if is_route && def.kind() == "function_definition" {
+                if let Some(def) = n.field("definition") {
+                    if is_route && def.kind_name() == "function_definition" {
                         if let Some(f) = l.function(def, 0) {
                             if let Some(path) = l.static_route(n) {
                                 l.module.static_routes.push((f.pos, path));
@@ -100,10 +101,10 @@ impl Lower<'_> {
     }
 
     fn import(&mut self, n: Node) {
-        match n.kind() {
+        match n.kind_name() {
             "import_statement" => {
                 for c in named_children(n) {
-                    match c.kind() {
+                    match c.kind_name() {
                         "dotted_name" => {
                             let m = self.text(c);
                             let first = m.split('.').next().unwrap_or(&m).to_string();
@@ -112,14 +113,8 @@ impl Lower<'_> {
                             self.module.local_imports.push((m.clone(), m, None));
                         }
                         "aliased_import" => {
-                            let name = c
-                                .child_by_field_name("name")
-                                .map(|x| self.text(x))
-                                .unwrap_or_default();
-                            let alias = c
-                                .child_by_field_name("alias")
-                                .map(|x| self.text(x))
-                                .unwrap_or_default();
+                            let name = c.field("name").map(|x| self.text(x)).unwrap_or_default();
+                            let alias = c.field("alias").map(|x| self.text(x)).unwrap_or_default();
                             self.module.aliases.push((alias.clone(), name.clone()));
                             self.module.imported.push(name.clone());
                             self.module.local_imports.push((alias, name, None));
@@ -130,7 +125,7 @@ impl Lower<'_> {
             }
             "import_from_statement" => {
                 let module = n
-                    .child_by_field_name("module_name")
+                    .field("module_name")
                     .map(|m| self.text(m))
                     .unwrap_or_default();
                 self.module
@@ -138,14 +133,10 @@ impl Lower<'_> {
                     .push(module.trim_start_matches('.').to_string());
                 let mut cursor = n.walk();
                 for c in n.children_by_field_name("name", &mut cursor) {
-                    let (name, alias) = match c.kind() {
+                    let (name, alias) = match c.kind_name() {
                         "aliased_import" => (
-                            c.child_by_field_name("name")
-                                .map(|x| self.text(x))
-                                .unwrap_or_default(),
-                            c.child_by_field_name("alias")
-                                .map(|x| self.text(x))
-                                .unwrap_or_default(),
+                            c.field("name").map(|x| self.text(x)).unwrap_or_default(),
+                            c.field("alias").map(|x| self.text(x)).unwrap_or_default(),
                         ),
                         _ => (self.text(c), self.text(c)),
                     };
@@ -167,7 +158,7 @@ impl Lower<'_> {
     }
 
     fn top_level(&mut self, n: Node, top: &mut Vec<Stmt>) {
-        match n.kind() {
+        match n.kind_name() {
             "import_statement" | "import_from_statement" => {}
             "function_definition" => {
                 if let Some(f) = self.function(n, 0) {
@@ -177,10 +168,10 @@ impl Lower<'_> {
             "decorated_definition" => {
                 let is_route = named_children(n)
                     .into_iter()
-                    .filter(|c| c.kind() == "decorator")
+                    .filter(|c| c.kind_name() == "decorator")
                     .any(|d| is_route_decorator(&self.text(d)));
-                if let Some(def) = n.child_by_field_name("definition") {
-                    if is_route && def.kind() == "function_definition" {
+                if let Some(def) = n.field("definition") {
+                    if is_route && def.kind_name() == "function_definition" {
                         if let Some(f) = self.function(def, 0) {
                             if let Some(path) = self.static_route(n) {
                                 self.module.static_routes.push((f.pos, path));
@@ -205,11 +196,11 @@ impl Lower<'_> {
     fn static_route(&self, decorated: Node) -> Option<String> {
         let mut paths = named_children(decorated)
             .into_iter()
-            .filter(|d| d.kind() == "decorator" && is_route_decorator(&self.text(*d)))
+            .filter(|d| d.kind_name() == "decorator" && is_route_decorator(&self.text(*d)))
             .map(|d| {
-                let call = d.named_child(0).filter(|c| c.kind() == "call")?;
-                let first = call.child_by_field_name("arguments")?.named_child(0)?;
-                (first.kind() == "string").then(|| self.string_text(first))
+                let call = d.named_child(0).filter(|c| c.kind_name() == "call")?;
+                let first = call.field("arguments")?.named_child(0)?;
+                (first.kind_name() == "string").then(|| self.string_text(first))
             });
         let path = paths.next()??;
         // One route, a literal path without converters (`<id>`, `{id}`).
@@ -219,25 +210,25 @@ impl Lower<'_> {
 
     /// A class's methods, named `Class.method` (decorated ones too), for views and routes.
     fn class(&mut self, n: Node) {
-        let Some(name) = n.child_by_field_name("name").map(|x| self.text(x)) else {
+        let Some(name) = n.field("name").map(|x| self.text(x)) else {
             return;
         };
-        let Some(body) = n.child_by_field_name("body") else {
+        let Some(body) = n.field("body") else {
             return;
         };
         for c in named_children(body) {
-            let (def, decorators) = match c.kind() {
+            let (def, decorators) = match c.kind_name() {
                 "function_definition" => (Some(c), Vec::new()),
                 "decorated_definition" => (
-                    c.child_by_field_name("definition"),
+                    c.field("definition"),
                     named_children(c)
                         .into_iter()
-                        .filter(|d| d.kind() == "decorator")
+                        .filter(|d| d.kind_name() == "decorator")
                         .collect(),
                 ),
                 _ => continue,
             };
-            let Some(def) = def.filter(|d| d.kind() == "function_definition") else {
+            let Some(def) = def.filter(|d| d.kind_name() == "function_definition") else {
                 continue;
             };
             if let Some(mut f) = self.function(def, 0) {
@@ -262,17 +253,17 @@ impl Lower<'_> {
     }
 
     fn function(&self, n: Node, depth: usize) -> Option<FunctionDef> {
-        let name = self.text(n.child_by_field_name("name")?);
+        let name = self.text(n.field("name")?);
         let params = n
-            .child_by_field_name("parameters")
+            .field("parameters")
             .map(|p| self.params(p))
             .unwrap_or_default();
         let body = n
-            .child_by_field_name("body")
+            .field("body")
             .map(|b| self.block(b, depth + 1))
             .unwrap_or_default();
         let globals = n
-            .child_by_field_name("body")
+            .field("body")
             .map(|b| self.global_names(b))
             .unwrap_or_default();
         Some(FunctionDef {
@@ -291,11 +282,11 @@ impl Lower<'_> {
         let mut stack = vec![body];
         while let Some(n) = stack.pop() {
             for c in named_children(n) {
-                match c.kind() {
+                match c.kind_name() {
                     "global_statement" => out.extend(
                         named_children(c)
                             .into_iter()
-                            .filter(|i| i.kind() == "identifier")
+                            .filter(|i| i.kind_name() == "identifier")
                             .map(|i| self.text(i)),
                     ),
                     "function_definition" | "class_definition" | "lambda" => {}
@@ -313,10 +304,10 @@ impl Lower<'_> {
         named_children(p)
             .into_iter()
             .filter_map(|c| {
-                let name = match c.kind() {
+                let name = match c.kind_name() {
                     "identifier" => self.text(c),
                     "typed_parameter" | "default_parameter" | "typed_default_parameter" => {
-                        let n = c.child_by_field_name("name").or_else(|| c.named_child(0))?;
+                        let n = c.field("name").or_else(|| c.named_child(0))?;
                         self.text(n)
                     }
                     "list_splat_pattern" | "dictionary_splat_pattern" => return None,
@@ -341,10 +332,10 @@ impl Lower<'_> {
         if depth > MAX_DEPTH {
             return Vec::new();
         }
-        match n.kind() {
+        match n.kind_name() {
             "expression_statement" => named_children(n)
                 .into_iter()
-                .flat_map(|c| match c.kind() {
+                .flat_map(|c| match c.kind_name() {
                     "assignment" | "augmented_assignment" => self.assignment(c, depth),
                     _ => {
                         let e = self.expr(c, depth);
@@ -381,27 +372,24 @@ impl Lower<'_> {
             "if_statement" => vec![self.if_stmt(n, depth)],
             "match_statement" => self.match_stmt(n, depth),
             "for_statement" => {
-                let target = n
-                    .child_by_field_name("left")
-                    .map(|l| self.targets(l))
-                    .unwrap_or_default();
+                let target = n.field("left").map(|l| self.targets(l)).unwrap_or_default();
                 let iter = n
-                    .child_by_field_name("right")
+                    .field("right")
                     .map(|r| self.expr(r, depth))
                     .unwrap_or(Expr::Const(String::new(), pos(n)));
                 let body = n
-                    .child_by_field_name("body")
+                    .field("body")
                     .map(|b| self.block(b, depth + 1))
                     .unwrap_or_default();
                 vec![Stmt::Loop { target, iter, body }]
             }
             "while_statement" => {
                 let iter = n
-                    .child_by_field_name("condition")
+                    .field("condition")
                     .map(|c| self.expr(c, depth))
                     .unwrap_or(Expr::Const(String::new(), pos(n)));
                 let body = n
-                    .child_by_field_name("body")
+                    .field("body")
                     .map(|b| self.block(b, depth + 1))
                     .unwrap_or_default();
                 vec![Stmt::Loop {
@@ -412,21 +400,21 @@ impl Lower<'_> {
             }
             "try_statement" => {
                 let body = n
-                    .child_by_field_name("body")
+                    .field("body")
                     .map(|b| self.block(b, depth + 1))
                     .unwrap_or_default();
                 let mut handlers = Vec::new();
                 let mut finally = Vec::new();
                 for c in named_children(n) {
-                    match c.kind() {
+                    match c.kind_name() {
                         "except_clause" | "except_group_clause" => {
                             let mut name = None;
                             let mut hbody = Vec::new();
                             for part in named_children(c) {
-                                match part.kind() {
+                                match part.kind_name() {
                                     "as_pattern" => {
                                         name = part
-                                            .child_by_field_name("alias")
+                                            .field("alias")
                                             .map(|a| self.text(a).trim().to_string());
                                     }
                                     "block" => hbody = self.block(part, depth + 1),
@@ -439,14 +427,15 @@ impl Lower<'_> {
                             handlers.push((name, hbody, pos(c)));
                         }
                         "finally_clause" => {
-                            if let Some(b) =
-                                named_children(c).into_iter().find(|x| x.kind() == "block")
+                            if let Some(b) = named_children(c)
+                                .into_iter()
+                                .find(|x| x.kind_name() == "block")
                             {
                                 finally = self.block(b, depth + 1);
                             }
                         }
                         "else_clause" => {
-                            if let Some(b) = c.child_by_field_name("body") {
+                            if let Some(b) = c.field("body") {
                                 finally.extend(self.block(b, depth + 1));
                             }
                         }
@@ -462,20 +451,20 @@ impl Lower<'_> {
             "with_statement" => {
                 let mut out = Vec::new();
                 for c in named_children(n) {
-                    if c.kind() == "with_clause" {
+                    if c.kind_name() == "with_clause" {
                         for item in named_children(c) {
-                            let Some(v) = item.child_by_field_name("value") else {
+                            let Some(v) = item.field("value") else {
                                 continue;
                             };
-                            if v.kind() == "as_pattern" {
+                            if v.kind_name() == "as_pattern" {
                                 let value = v
                                     .named_child(0)
                                     .map(|e| self.expr(e, depth))
                                     .unwrap_or(Expr::Const(String::new(), pos(v)));
                                 // `as f`: the alias wraps the target (`as_pattern_target`).
                                 let target = v
-                                    .child_by_field_name("alias")
-                                    .map(|a| match a.kind() {
+                                    .field("alias")
+                                    .map(|a| match a.kind_name() {
                                         "as_pattern_target" => a.named_child(0).unwrap_or(a),
                                         _ => a,
                                     })
@@ -493,14 +482,14 @@ impl Lower<'_> {
                         }
                     }
                 }
-                if let Some(b) = n.child_by_field_name("body") {
+                if let Some(b) = n.field("body") {
                     out.extend(self.block(b, depth + 1));
                 }
                 out
             }
             "function_definition" => self.function(n, depth).map(Stmt::Def).into_iter().collect(),
             "decorated_definition" => n
-                .child_by_field_name("definition")
+                .field("definition")
                 .map(|d| self.stmt(d, depth))
                 .unwrap_or_default(),
             "block" => self.block(n, depth + 1),
@@ -513,15 +502,15 @@ impl Lower<'_> {
     fn match_stmt(&self, n: Node, depth: usize) -> Vec<Stmt> {
         let p = pos(n);
         let subject = n
-            .child_by_field_name("subject")
+            .field("subject")
             .map(|s| self.expr(s, depth))
             .unwrap_or(Expr::Const(String::new(), p));
         let clauses: Vec<Node> = n
-            .child_by_field_name("body")
+            .field("body")
             .map(|b| {
                 named_children(b)
                     .into_iter()
-                    .filter(|c| c.kind() == "case_clause")
+                    .filter(|c| c.kind_name() == "case_clause")
                     .collect()
             })
             .unwrap_or_default();
@@ -533,20 +522,20 @@ impl Lower<'_> {
             let mut unknown = false;
             let mut guarded = false;
             for c in named_children(clause) {
-                match c.kind() {
+                match c.kind_name() {
                     "case_pattern" => {
                         let inner = named_children(c);
                         if inner.is_empty() {
                             irrefutable = true;
                         }
                         for pat in inner {
-                            let alts = if pat.kind() == "union_pattern" {
+                            let alts = if pat.kind_name() == "union_pattern" {
                                 named_children(pat)
                             } else {
                                 vec![pat]
                             };
                             for a in alts {
-                                match a.kind() {
+                                match a.kind_name() {
                                     "string"
                                     | "integer"
                                     | "float"
@@ -570,7 +559,7 @@ impl Lower<'_> {
                 }
             }
             let mut body = clause
-                .child_by_field_name("consequence")
+                .field("consequence")
                 .map(|b| self.block(b, depth + 1))
                 .unwrap_or_default();
             if let Some(name) = capture.filter(|_| !unknown && literals.is_empty()) {
@@ -617,16 +606,16 @@ impl Lower<'_> {
     }
 
     fn prev_is_as(&self, n: Node) -> bool {
-        n.prev_sibling().is_some_and(|p| p.kind() == "as")
+        n.prev_sibling().is_some_and(|p| p.kind_name() == "as")
     }
 
     fn if_stmt(&self, n: Node, depth: usize) -> Stmt {
         let cond = n
-            .child_by_field_name("condition")
+            .field("condition")
             .map(|c| self.expr(c, depth))
             .unwrap_or(Expr::Const(String::new(), pos(n)));
         let then = n
-            .child_by_field_name("consequence")
+            .field("consequence")
             .map(|b| self.block(b, depth + 1))
             .unwrap_or_default();
         // elif/else chain, innermost first.
@@ -636,20 +625,20 @@ impl Lower<'_> {
             .collect();
         let mut otherwise: Vec<Stmt> = Vec::new();
         for alt in alternatives.iter().rev() {
-            match alt.kind() {
+            match alt.kind_name() {
                 "else_clause" => {
                     otherwise = alt
-                        .child_by_field_name("body")
+                        .field("body")
                         .map(|b| self.block(b, depth + 1))
                         .unwrap_or_default();
                 }
                 "elif_clause" => {
                     let c = alt
-                        .child_by_field_name("condition")
+                        .field("condition")
                         .map(|c| self.expr(c, depth))
                         .unwrap_or(Expr::Const(String::new(), pos(*alt)));
                     let t = alt
-                        .child_by_field_name("consequence")
+                        .field("consequence")
                         .map(|b| self.block(b, depth + 1))
                         .unwrap_or_default();
                     otherwise = vec![Stmt::If {
@@ -669,15 +658,15 @@ impl Lower<'_> {
     }
 
     fn assignment(&self, n: Node, depth: usize) -> Vec<Stmt> {
-        let augment = n.kind() == "augmented_assignment";
-        let Some(left) = n.child_by_field_name("left") else {
+        let augment = n.kind_name() == "augmented_assignment";
+        let Some(left) = n.field("left") else {
             return vec![];
         };
-        let Some(right) = n.child_by_field_name("right") else {
+        let Some(right) = n.field("right") else {
             return vec![];
         };
         // `a = b = value`
-        if right.kind() == "assignment" {
+        if right.kind_name() == "assignment" {
             let mut inner = self.assignment(right, depth);
             if let Some(Stmt::Assign { value, .. }) = inner.last().cloned() {
                 inner.push(Stmt::Assign {
@@ -703,16 +692,16 @@ impl Lower<'_> {
     /// `session["user"] = v`, `g.user = v`: the store as a call (`flask.session.__setitem__("user",
     /// v)`), so that the catalog can name stores that are sinks (sessions, identity context).
     fn store_call(&self, left: Node, value: Expr, n: Node) -> Option<Stmt> {
-        let (object, key, method) = match left.kind() {
+        let (object, key, method) = match left.kind_name() {
             "subscript" => (
-                left.child_by_field_name("value")?,
-                self.expr(left.child_by_field_name("subscript")?, 1),
+                left.field("value")?,
+                self.expr(left.field("subscript")?, 1),
                 "__setitem__",
             ),
             "attribute" => {
-                let attr = left.child_by_field_name("attribute")?;
+                let attr = left.field("attribute")?;
                 (
-                    left.child_by_field_name("object")?,
+                    left.field("object")?,
                     Expr::Str(self.text(attr), pos(attr)),
                     "__setattr__",
                 )
@@ -737,18 +726,16 @@ impl Lower<'_> {
     }
 
     fn targets(&self, n: Node) -> Vec<Target> {
-        match n.kind() {
+        match n.kind_name() {
             "identifier" => vec![Target::Name(self.text(n))],
             "attribute" | "subscript" => {
-                let object = n
-                    .child_by_field_name("object")
-                    .or_else(|| n.child_by_field_name("value"));
-                if let Some(obj) = object.filter(|o| o.kind() == "identifier") {
-                    let key = if n.kind() == "attribute" {
-                        n.child_by_field_name("attribute")
+                let object = n.field("object").or_else(|| n.field("value"));
+                if let Some(obj) = object.filter(|o| o.kind_name() == "identifier") {
+                    let key = if n.kind_name() == "attribute" {
+                        n.field("attribute")
                             .map(|a| Expr::Str(self.text(a), pos(a)))
                     } else {
-                        n.child_by_field_name("subscript").map(|s| self.expr(s, 1))
+                        n.field("subscript").map(|s| self.expr(s, 1))
                     };
                     if let Some(key) = key {
                         return vec![Target::Index(self.text(obj), key)];
@@ -758,17 +745,12 @@ impl Lower<'_> {
                 let mut base = n;
                 let mut keys = Vec::new();
                 let mut known = true;
-                while let Some(inner) = base
-                    .child_by_field_name("object")
-                    .or_else(|| base.child_by_field_name("value"))
-                {
-                    let key = match base.kind() {
+                while let Some(inner) = base.field("object").or_else(|| base.field("value")) {
+                    let key = match base.kind_name() {
                         "attribute" => base
-                            .child_by_field_name("attribute")
+                            .field("attribute")
                             .map(|a| Expr::Str(self.text(a), pos(a))),
-                        "subscript" => base
-                            .child_by_field_name("subscript")
-                            .map(|k| self.expr(k, 1)),
+                        "subscript" => base.field("subscript").map(|k| self.expr(k, 1)),
                         _ => None,
                     };
                     match key {
@@ -781,7 +763,7 @@ impl Lower<'_> {
                 if !known {
                     keys.clear();
                 }
-                if base.kind() == "identifier" {
+                if base.kind_name() == "identifier" {
                     vec![Target::Member(self.text(base), keys)]
                 } else {
                     vec![Target::Ignore]
@@ -791,7 +773,7 @@ impl Lower<'_> {
             | "list" => {
                 let names: Vec<(Option<String>, String)> = named_children(n)
                     .into_iter()
-                    .filter(|c| c.kind() == "identifier")
+                    .filter(|c| c.kind_name() == "identifier")
                     .map(|c| (None, self.text(c)))
                     .collect();
                 vec![Target::Destructure(names)]
@@ -801,7 +783,7 @@ impl Lower<'_> {
     }
 
     fn dotted(&self, n: Node) -> Option<String> {
-        match n.kind() {
+        match n.kind_name() {
             "identifier" => {
                 let name = self.text(n);
                 let resolved = self
@@ -814,8 +796,8 @@ impl Lower<'_> {
                 Some(resolved.unwrap_or(name))
             }
             "attribute" => {
-                let obj = self.dotted(n.child_by_field_name("object")?)?;
-                let attr = self.text(n.child_by_field_name("attribute")?);
+                let obj = self.dotted(n.field("object")?)?;
+                let attr = self.text(n.field("attribute")?);
                 Some(format!("{obj}.{attr}"))
             }
             _ => None,
@@ -828,14 +810,14 @@ impl Lower<'_> {
             return Expr::Const(String::new(), p);
         }
         let d = depth + 1;
-        match n.kind() {
+        match n.kind_name() {
             "identifier" => Expr::Name(self.text(n), p),
             "attribute" => {
                 let obj = n
-                    .child_by_field_name("object")
+                    .field("object")
                     .map(|o| self.expr(o, d))
                     .unwrap_or(Expr::Const(String::new(), p));
-                let key = n.child_by_field_name("attribute").map(|a| self.text(a));
+                let key = n.field("attribute").map(|a| self.text(a));
                 Expr::Member {
                     obj: Box::new(obj),
                     key,
@@ -845,15 +827,15 @@ impl Lower<'_> {
             }
             "subscript" => {
                 let obj = n
-                    .child_by_field_name("value")
+                    .field("value")
                     .map(|o| self.expr(o, d))
                     .unwrap_or(Expr::Const(String::new(), p));
-                let sub = n.child_by_field_name("subscript");
+                let sub = n.field("subscript");
                 let key = sub
-                    .filter(|s| s.kind() == "string")
+                    .filter(|s| s.kind_name() == "string")
                     .map(|s| self.string_text(s));
                 let index = sub
-                    .filter(|s| s.kind() != "string")
+                    .filter(|s| s.kind_name() != "string")
                     .map(|s| Box::new(self.expr(s, d)));
                 Expr::Member {
                     obj: Box::new(obj),
@@ -867,18 +849,15 @@ impl Lower<'_> {
                 // An f-string keeps its literal pieces and interpolations in order: where the
                 // event lands (host or path of a URL, value or keyword of SQL) depends on it.
                 let children = named_children(n);
-                if !children.iter().any(|c| c.kind() == "interpolation") {
+                if !children.iter().any(|c| c.kind_name() == "interpolation") {
                     return Expr::Str(self.string_text(n), p);
                 }
                 let mut parts = Vec::new();
                 for c in children {
-                    match c.kind() {
+                    match c.kind_name() {
                         "string_content" => parts.push(Expr::Str(self.text(c), pos(c))),
                         "interpolation" => {
-                            if let Some(e) = c
-                                .child_by_field_name("expression")
-                                .or_else(|| c.named_child(0))
-                            {
+                            if let Some(e) = c.field("expression").or_else(|| c.named_child(0)) {
                                 parts.push(self.expr(e, d));
                             }
                         }
@@ -896,11 +875,11 @@ impl Lower<'_> {
             ),
             "binary_operator" => {
                 let op = n
-                    .child_by_field_name("operator")
+                    .field("operator")
                     .map(|o| self.text(o))
                     .unwrap_or_default();
-                let l = n.child_by_field_name("left").map(|x| self.expr(x, d));
-                let r = n.child_by_field_name("right").map(|x| self.expr(x, d));
+                let l = n.field("left").map(|x| self.expr(x, d));
+                let r = n.field("right").map(|x| self.expr(x, d));
                 let parts: Vec<Expr> = l.into_iter().chain(r).collect();
                 let numeric = |e: &Expr| match e {
                     Expr::Const(c, _) => c.parse::<f64>().is_ok(),
@@ -917,11 +896,11 @@ impl Lower<'_> {
             }
             "boolean_operator" => {
                 let op = n
-                    .child_by_field_name("operator")
+                    .field("operator")
                     .map(|o| self.text(o))
                     .unwrap_or_default();
-                let l = n.child_by_field_name("left").map(|x| self.expr(x, d));
-                let r = n.child_by_field_name("right").map(|x| self.expr(x, d));
+                let l = n.field("left").map(|x| self.expr(x, d));
+                let r = n.field("right").map(|x| self.expr(x, d));
                 let parts: Vec<Expr> = l.into_iter().chain(r).collect();
                 if parts.len() == 2 && (op == "and" || op == "or") {
                     Expr::Op(op, parts, p)
@@ -933,7 +912,7 @@ impl Lower<'_> {
             "conditional_expression" => {
                 let parts: Vec<Expr> = named_children(n)
                     .into_iter()
-                    .filter(|c| c.kind() != "comment")
+                    .filter(|c| c.kind_name() != "comment")
                     .map(|c| self.expr(c, d))
                     .collect();
                 match <[Expr; 3]>::try_from(parts) {
@@ -949,7 +928,7 @@ impl Lower<'_> {
                 .unwrap_or(Expr::Const(String::new(), p)),
             "not_operator" => Expr::Not(
                 Box::new(
-                    n.child_by_field_name("argument")
+                    n.field("argument")
                         .map(|a| self.expr(a, d))
                         .unwrap_or(Expr::Const(String::new(), p)),
                 ),
@@ -985,12 +964,12 @@ impl Lower<'_> {
                 named_children(n)
                     .into_iter()
                     .filter_map(|pair| {
-                        if pair.kind() != "pair" {
+                        if pair.kind_name() != "pair" {
                             return Some((None, self.expr(pair, d)));
                         }
-                        let k = pair.child_by_field_name("key")?;
-                        let key = (k.kind() == "string").then(|| self.string_text(k));
-                        let v = pair.child_by_field_name("value").map(|v| self.expr(v, d))?;
+                        let k = pair.field("key")?;
+                        let key = (k.kind_name() == "string").then(|| self.string_text(k));
+                        let v = pair.field("value").map(|v| self.expr(v, d))?;
                         Some((key, v))
                     })
                     .collect(),
@@ -1005,11 +984,11 @@ impl Lower<'_> {
             ),
             "lambda" => {
                 let params = n
-                    .child_by_field_name("parameters")
+                    .field("parameters")
                     .map(|x| self.params(x))
                     .unwrap_or_default();
                 let body = n
-                    .child_by_field_name("body")
+                    .field("body")
                     .map(|b| vec![Stmt::Return(Some(self.expr(b, d)), pos(b))])
                     .unwrap_or_default();
                 Expr::Function(Box::new(FunctionDef {
@@ -1023,13 +1002,13 @@ impl Lower<'_> {
             }
             "integer" | "float" | "true" | "false" | "none" => Expr::Const(self.text(n), p),
             "keyword_argument" => n
-                .child_by_field_name("value")
+                .field("value")
                 .map(|v| self.expr(v, d))
                 .unwrap_or(Expr::Const(String::new(), p)),
             _ => Expr::Other(
                 named_children(n)
                     .into_iter()
-                    .filter(|c| c.kind() != "comment")
+                    .filter(|c| c.kind_name() != "comment")
                     .map(|c| self.expr(c, d))
                     .collect(),
                 p,
@@ -1046,7 +1025,7 @@ impl Lower<'_> {
             .any(|c| c == 'r' || c == 'R');
         let parts: Vec<String> = named_children(n)
             .into_iter()
-            .filter(|c| c.kind() == "string_content")
+            .filter(|c| c.kind_name() == "string_content")
             .map(|c| {
                 if raw {
                     self.text(c)
@@ -1066,18 +1045,18 @@ impl Lower<'_> {
 
     fn call(&self, n: Node, d: usize) -> Expr {
         let p = pos(n);
-        let func = n.child_by_field_name("function");
+        let func = n.field("function");
         // `HANDLERS[action](...)`: a function taken from a table.
-        let table = func.filter(|f| f.kind() == "subscript").and_then(|f| {
-            let base = self.dotted(f.child_by_field_name("value")?)?;
-            let key = f.child_by_field_name("subscript")?;
+        let table = func.filter(|f| f.kind_name() == "subscript").and_then(|f| {
+            let base = self.dotted(f.field("value")?)?;
+            let key = f.field("subscript")?;
             Some((format!("{base}[]"), Box::new(self.expr(key, d))))
         });
         let (callee, key) = match table {
             Some((callee, key)) => (callee, Some(key)),
             None => (
                 func.and_then(|f| self.dotted(f)).unwrap_or_else(|| {
-                    func.and_then(|f| f.child_by_field_name("attribute"))
+                    func.and_then(|f| f.field("attribute"))
                         .map(|a| self.text(a))
                         .unwrap_or_default()
                 }),
@@ -1085,21 +1064,18 @@ impl Lower<'_> {
             ),
         };
         let receiver = func
-            .filter(|f| f.kind() == "attribute")
-            .and_then(|f| f.child_by_field_name("object"))
+            .filter(|f| f.kind_name() == "attribute")
+            .and_then(|f| f.field("object"))
             .map(|o| self.expr(o, d));
         let mut args = Vec::new();
         let mut kwargs = Vec::new();
-        if let Some(a) = n.child_by_field_name("arguments") {
+        if let Some(a) = n.field("arguments") {
             for c in named_children(a) {
-                match c.kind() {
+                match c.kind_name() {
                     "keyword_argument" => {
-                        let name = c
-                            .child_by_field_name("name")
-                            .map(|x| self.text(x))
-                            .unwrap_or_default();
+                        let name = c.field("name").map(|x| self.text(x)).unwrap_or_default();
                         let value = c
-                            .child_by_field_name("value")
+                            .field("value")
                             .map(|v| self.expr(v, d))
                             .unwrap_or(Expr::Const(String::new(), p));
                         kwargs.push((name, value));

@@ -2,6 +2,7 @@
 //! operators of the C-like languages (JavaScript, Java, Go), which mean the same to the engine.
 
 use super::ir::{Expr, Pos};
+use fnguard_syntax::NodeExt;
 use tree_sitter::Node;
 
 pub(crate) fn named_children(n: Node) -> Vec<Node> {
@@ -14,7 +15,7 @@ pub(crate) fn named_children(n: Node) -> Vec<Node> {
 pub(crate) fn code_children(n: Node) -> Vec<Node> {
     let mut c = n.walk();
     n.named_children(&mut c)
-        .filter(|c| !c.kind().ends_with("comment"))
+        .filter(|c| !c.kind_name().ends_with("comment"))
         .collect()
 }
 

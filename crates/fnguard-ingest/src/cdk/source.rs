@@ -3,6 +3,7 @@
 //! local constants, references to other constructs and enum members (`Runtime.NODEJS_20_X`).
 //! Anything else stays an unknown with its reason.
 
+use fnguard_syntax::NodeExt;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -366,9 +367,9 @@ struct Import {
 /// The imports one statement makes (`import ... from "..."`, `from x import y`, `import x`).
 fn read_imports(n: TsNode, src: &[u8], lang: Lang) -> Vec<Import> {
     let text = |n: TsNode| n.utf8_text(src).unwrap_or_default().to_string();
-    match (lang, n.kind()) {
+    match (lang, n.kind_name()) {
         (Lang::TypeScript, "import_statement") => {
-            let Some(source) = n.child_by_field_name("source") else {
+            let Some(source) = n.field("source") else {
                 return Vec::new();
             };
             let module = text(source).trim_matches(['"', '\'', '`']).to_string();
@@ -377,20 +378,17 @@ fn read_imports(n: TsNode, src: &[u8], lang: Lang) -> Vec<Import> {
             while let Some(x) = stack.pop() {
                 let mut c = x.walk();
                 for k in x.named_children(&mut c) {
-                    match k.kind() {
+                    match k.kind_name() {
                         "namespace_import" => {
                             if let Some(id) = k.named_child(0) {
                                 names.push(("*".to_string(), text(id)));
                             }
                         }
                         "import_specifier" => {
-                            let Some(name) = k.child_by_field_name("name").map(text) else {
+                            let Some(name) = k.field("name").map(text) else {
                                 continue;
                             };
-                            let local = k
-                                .child_by_field_name("alias")
-                                .map(text)
-                                .unwrap_or_else(|| name.clone());
+                            let local = k.field("alias").map(text).unwrap_or_else(|| name.clone());
                             names.push((name, local));
                         }
                         "identifier" => names.push(("*".to_string(), text(k))),
@@ -402,16 +400,13 @@ fn read_imports(n: TsNode, src: &[u8], lang: Lang) -> Vec<Import> {
             vec![Import { module, names }]
         }
         (Lang::Python, "import_from_statement" | "import_statement") => {
-            let from = n.child_by_field_name("module_name").map(text);
+            let from = n.field("module_name").map(text);
             let mut out = Vec::new();
             let mut names = Vec::new();
             let mut c = n.walk();
             for k in n.children_by_field_name("name", &mut c) {
-                let (name, alias) = match k.kind() {
-                    "aliased_import" => (
-                        k.child_by_field_name("name").map(text),
-                        k.child_by_field_name("alias").map(text),
-                    ),
+                let (name, alias) = match k.kind_name() {
+                    "aliased_import" => (k.field("name").map(text), k.field("alias").map(text)),
                     _ => (Some(text(k)), None),
                 };
                 let Some(name) = name else { continue };
@@ -486,7 +481,7 @@ pub(crate) fn imported_paths(file: &Parsed, entry_dir: Option<&Path>) -> Vec<Pat
     let mut cursor = file.tree.walk();
     'walk: loop {
         let n = cursor.node();
-        let is_import = matches!(n.kind(), "import_statement" | "import_from_statement");
+        let is_import = matches!(n.kind_name(), "import_statement" | "import_from_statement");
         if is_import {
             for import in read_imports(n, file.text.as_bytes(), file.lang) {
                 out.extend(
@@ -590,9 +585,9 @@ pub(crate) fn read_app(
         while let Some(n) = stack.pop() {
             let mut c = n.walk();
             for child in n.named_children(&mut c) {
-                match child.kind() {
+                match child.kind_name() {
                     "class_declaration" | "class_definition" | "abstract_class_declaration" => {
-                        if let Some(name) = child.child_by_field_name("name") {
+                        if let Some(name) = child.field("name") {
                             let name = name.utf8_text(f.text.as_bytes()).unwrap_or_default();
                             classes.entry(name.to_string()).or_insert((k, child));
                         }
@@ -632,7 +627,7 @@ pub(crate) fn read_app(
     let deferred: Vec<(usize, TsNode)> = shared.deferred.borrow().clone();
     for (k, decl) in deferred {
         let name = decl
-            .child_by_field_name("name")
+            .field("name")
             .and_then(|x| x.utf8_text(files[k].text.as_bytes()).ok())
             .unwrap_or_default();
         if shared.instances.borrow().get(name).is_some_and(|c| *c > 0) {
@@ -702,7 +697,7 @@ impl<'a, 't> Reader<'a, 't> {
             decl.children(&mut c)
                 .filter(|k| {
                     matches!(
-                        k.kind(),
+                        k.kind_name(),
                         "class_heritage" | "argument_list" | "superclasses"
                     )
                 })
@@ -772,19 +767,19 @@ impl<'a, 't> Reader<'a, 't> {
     /// A callback (`(name) => { ... }`) read with its first parameter bound to `item`.
     fn run_callback(&mut self, cb: TsNode<'t>, item: Val, d: usize) {
         let param = cb
-            .child_by_field_name("parameter")
+            .field("parameter")
             .or_else(|| {
-                cb.child_by_field_name("parameters")
+                cb.field("parameters")
                     .and_then(|ps| ps.named_child(0))
-                    .map(|p| p.child_by_field_name("pattern").unwrap_or(p))
+                    .map(|p| p.field("pattern").unwrap_or(p))
             })
-            .filter(|p| p.kind() == "identifier");
+            .filter(|p| p.kind_name() == "identifier");
         if let Some(p) = param {
             let name = self.text(p);
             self.scope.insert(name, item);
         }
-        if let Some(body) = cb.child_by_field_name("body") {
-            if body.kind() == "statement_block" {
+        if let Some(body) = cb.field("body") {
+            if body.kind_name() == "statement_block" {
                 self.walk(body, d + 1);
             } else {
                 self.expr(body, d + 1);
@@ -806,22 +801,22 @@ impl<'a, 't> Reader<'a, 't> {
         let mut c = root.walk();
         let items: Vec<TsNode> = root.named_children(&mut c).collect();
         for item in items {
-            let item = if item.kind() == "export_statement" {
-                match item.child_by_field_name("declaration") {
+            let item = if item.kind_name() == "export_statement" {
+                match item.field("declaration") {
                     Some(d) => d,
                     None => continue,
                 }
             } else {
                 item
             };
-            match item.kind() {
+            match item.kind_name() {
                 "import_statement" | "import_from_statement" => self.import(item),
                 "lexical_declaration" | "variable_declaration" => self.walk(item, 1),
                 // Python: `TABLE = "orders"` (not calls, which may make constructs of a script).
                 "expression_statement"
                     if item
                         .named_child(0)
-                        .is_some_and(|a| a.kind() == "assignment") =>
+                        .is_some_and(|a| a.kind_name() == "assignment") =>
                 {
                     self.walk(item, 1)
                 }
@@ -833,16 +828,16 @@ impl<'a, 't> Reader<'a, 't> {
     /// Binds the constructor's parameters (`scope, id, props` / `self, scope, construct_id, *,
     /// table, **kwargs`) to an instantiation's arguments.
     fn bind_constructor(&mut self, decl: TsNode<'t>, args: &[Val], kwargs: &[(String, Val)]) {
-        let Some(body) = decl.child_by_field_name("body") else {
+        let Some(body) = decl.field("body") else {
             return;
         };
         let mut c = body.walk();
         let ctor = body.named_children(&mut c).find(|m| {
-            matches!(m.kind(), "method_definition" | "function_definition")
-                && m.child_by_field_name("name")
+            matches!(m.kind_name(), "method_definition" | "function_definition")
+                && m.field("name")
                     .is_some_and(|x| matches!(self.text(x).as_str(), "constructor" | "__init__"))
         });
-        let Some(params) = ctor.and_then(|m| m.child_by_field_name("parameters")) else {
+        let Some(params) = ctor.and_then(|m| m.field("parameters")) else {
             return;
         };
         let mut rest: Vec<(String, Val)> = kwargs.to_vec();
@@ -850,7 +845,7 @@ impl<'a, 't> Reader<'a, 't> {
         let mut c = params.walk();
         let list: Vec<TsNode> = params.named_children(&mut c).collect();
         for p in list {
-            let kind = p.kind();
+            let kind = p.kind_name();
             if kind == "dictionary_splat_pattern" {
                 if let Some(name) = p.named_child(0) {
                     let name = self.text(name);
@@ -862,11 +857,11 @@ impl<'a, 't> Reader<'a, 't> {
             let id = match kind {
                 "identifier" => Some(p),
                 _ => p
-                    .child_by_field_name("pattern")
-                    .or_else(|| p.child_by_field_name("name"))
+                    .field("pattern")
+                    .or_else(|| p.field("name"))
                     .or_else(|| p.named_child(0)),
             };
-            let Some(id) = id.filter(|i| i.kind() == "identifier") else {
+            let Some(id) = id.filter(|i| i.kind_name() == "identifier") else {
                 continue;
             };
             let name = self.text(id);
@@ -885,7 +880,7 @@ impl<'a, 't> Reader<'a, 't> {
                 // `constructor(..., private readonly props: Props)` is also a field.
                 let mut pc = p.walk();
                 if p.children(&mut pc)
-                    .any(|k| k.kind() == "accessibility_modifier")
+                    .any(|k| k.kind_name() == "accessibility_modifier")
                 {
                     self.scope.insert(format!("this.{name}"), v.clone());
                 }
@@ -923,24 +918,24 @@ impl<'a, 't> Reader<'a, 't> {
     /// The methods of a class body other than its constructor (`__init__`).
     fn class_methods(&self, class: TsNode<'t>) -> HashMap<String, TsNode<'t>> {
         let mut out = HashMap::new();
-        let Some(body) = class.child_by_field_name("body") else {
+        let Some(body) = class.field("body") else {
             return out;
         };
         let mut c = body.walk();
         for m in body.named_children(&mut c) {
             // Python methods may be decorated.
-            let m = if m.kind() == "decorated_definition" {
-                match m.child_by_field_name("definition") {
+            let m = if m.kind_name() == "decorated_definition" {
+                match m.field("definition") {
                     Some(d) => d,
                     None => continue,
                 }
             } else {
                 m
             };
-            if !matches!(m.kind(), "method_definition" | "function_definition") {
+            if !matches!(m.kind_name(), "method_definition" | "function_definition") {
                 continue;
             }
-            let Some(name) = m.child_by_field_name("name").map(|n| self.text(n)) else {
+            let Some(name) = m.field("name").map(|n| self.text(n)) else {
                 continue;
             };
             if name != "constructor" && name != "__init__" {
@@ -957,19 +952,19 @@ impl<'a, 't> Reader<'a, 't> {
             return None;
         }
         let m = self.methods.remove(name)?;
-        if let Some(params) = m.child_by_field_name("parameters") {
+        if let Some(params) = m.field("parameters") {
             let mut c = params.walk();
             let names: Vec<String> = params
                 .named_children(&mut c)
                 .filter_map(|p| {
-                    let id = match p.kind() {
+                    let id = match p.kind_name() {
                         "identifier" => Some(p),
                         _ => p
-                            .child_by_field_name("pattern")
-                            .or_else(|| p.child_by_field_name("name"))
+                            .field("pattern")
+                            .or_else(|| p.field("name"))
                             .or_else(|| p.named_child(0)),
                     }?;
-                    (id.kind() == "identifier").then(|| self.text(id))
+                    (id.kind_name() == "identifier").then(|| self.text(id))
                 })
                 .filter(|n| n != "self")
                 .collect();
@@ -979,7 +974,7 @@ impl<'a, 't> Reader<'a, 't> {
         }
         let saved = self.returned.take();
         self.active += 1;
-        if let Some(body) = m.child_by_field_name("body") {
+        if let Some(body) = m.field("body") {
             self.walk(body, 1);
         }
         self.active -= 1;
@@ -1148,7 +1143,7 @@ impl<'a, 't> Reader<'a, 't> {
         if depth > MAX_DEPTH {
             return;
         }
-        match n.kind() {
+        match n.kind_name() {
             "class_declaration" | "class_definition" | "abstract_class_declaration"
                 if self.reading != Some(n.id()) =>
             {
@@ -1166,23 +1161,20 @@ impl<'a, 't> Reader<'a, 't> {
                 self.scope.entry("self".into()).or_insert(root);
                 let methods = self.class_methods(n);
                 let saved_methods = std::mem::replace(&mut self.methods, methods);
-                self.class = n
-                    .child_by_field_name("name")
-                    .map(|c| self.text(c))
-                    .unwrap_or_default();
+                self.class = n.field("name").map(|c| self.text(c)).unwrap_or_default();
                 // The constructor and fields first; methods where they are called, and the
                 // ones never called from it after.
                 let method_names: Vec<String> = self.methods.keys().cloned().collect();
-                if let Some(body) = n.child_by_field_name("body") {
+                if let Some(body) = n.field("body") {
                     let mut c = body.walk();
                     let members: Vec<TsNode> = body.named_children(&mut c).collect();
                     for m in members {
-                        let def = if m.kind() == "decorated_definition" {
-                            m.child_by_field_name("definition").unwrap_or(m)
+                        let def = if m.kind_name() == "decorated_definition" {
+                            m.field("definition").unwrap_or(m)
                         } else {
                             m
                         };
-                        let name = def.child_by_field_name("name").map(|x| self.text(x));
+                        let name = def.field("name").map(|x| self.text(x));
                         if name.is_some_and(|x| method_names.contains(&x)) {
                             continue;
                         }
@@ -1200,10 +1192,7 @@ impl<'a, 't> Reader<'a, 't> {
             }
             // `readonly entry = path.join(__dirname, "...")`: a field of the instance.
             "public_field_definition" => {
-                if let (Some(name), Some(value)) = (
-                    n.child_by_field_name("name"),
-                    n.child_by_field_name("value"),
-                ) {
+                if let (Some(name), Some(value)) = (n.field("name"), n.field("value")) {
                     let v = self.expr(value, depth + 1);
                     let key = format!("this.{}", self.text(name));
                     self.scope.insert(key, v);
@@ -1217,17 +1206,13 @@ impl<'a, 't> Reader<'a, 't> {
             // `for (const name of names)`, `for name in names:`: the body once per item of a
             // known list, else once with the name unknown.
             "for_in_statement" | "for_statement" => {
-                if let (Some(left), Some(right), Some(body)) = (
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("right"),
-                    n.child_by_field_name("body"),
-                ) {
-                    let over_keys = n
-                        .child_by_field_name("operator")
-                        .is_some_and(|o| self.text(o) == "in")
+                if let (Some(left), Some(right), Some(body)) =
+                    (n.field("left"), n.field("right"), n.field("body"))
+                {
+                    let over_keys = n.field("operator").is_some_and(|o| self.text(o) == "in")
                         && self.lang == Lang::TypeScript;
                     let items = self.expr(right, depth + 1);
-                    let name = (left.kind() == "identifier").then(|| self.text(left));
+                    let name = (left.kind_name() == "identifier").then(|| self.text(left));
                     match (&items.v, name) {
                         (V::List(list), Some(name))
                             if !over_keys
@@ -1252,12 +1237,9 @@ impl<'a, 't> Reader<'a, 't> {
                 }
             }
             "variable_declarator" => {
-                if let (Some(name), Some(value)) = (
-                    n.child_by_field_name("name"),
-                    n.child_by_field_name("value"),
-                ) {
+                if let (Some(name), Some(value)) = (n.field("name"), n.field("value")) {
                     let v = self.expr(value, depth + 1);
-                    if name.kind() == "identifier" {
+                    if name.kind_name() == "identifier" {
                         self.scope.insert(self.text(name), v);
                     }
                     return;
@@ -1265,9 +1247,7 @@ impl<'a, 't> Reader<'a, 't> {
             }
             // `with open("config.yml") as stream:`.
             "as_pattern" => {
-                if let (Some(value), Some(alias)) =
-                    (n.named_child(0), n.child_by_field_name("alias"))
-                {
+                if let (Some(value), Some(alias)) = (n.named_child(0), n.field("alias")) {
                     let v = self.expr(value, depth + 1);
                     let name = self.text(alias);
                     self.scope.insert(name, v);
@@ -1275,10 +1255,7 @@ impl<'a, 't> Reader<'a, 't> {
                 }
             }
             "assignment_expression" | "assignment" => {
-                if let (Some(left), Some(right)) = (
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("right"),
-                ) {
+                if let (Some(left), Some(right)) = (n.field("left"), n.field("right")) {
                     let v = self.expr(right, depth + 1);
                     let name = self.text(left);
                     // `this.queue = ...`, `self.queue = ...`, `queue = ...`.
@@ -1304,17 +1281,17 @@ impl<'a, 't> Reader<'a, 't> {
     }
 
     fn dotted(&self, n: TsNode) -> Option<String> {
-        match n.kind() {
+        match n.kind_name() {
             "identifier" | "this" | "self" | "property_identifier" => Some(self.text(n)),
             "member_expression" => Some(format!(
                 "{}.{}",
-                self.dotted(n.child_by_field_name("object")?)?,
-                self.text(n.child_by_field_name("property")?)
+                self.dotted(n.field("object")?)?,
+                self.text(n.field("property")?)
             )),
             "attribute" => Some(format!(
                 "{}.{}",
-                self.dotted(n.child_by_field_name("object")?)?,
-                self.text(n.child_by_field_name("attribute")?)
+                self.dotted(n.field("object")?)?,
+                self.text(n.field("attribute")?)
             )),
             "non_null_expression" | "parenthesized_expression" => self.dotted(n.named_child(0)?),
             _ => None,
@@ -1326,7 +1303,7 @@ impl<'a, 't> Reader<'a, 't> {
             return self.val(n, V::Unknown("nested too deeply".into()));
         }
         let d = depth + 1;
-        match n.kind() {
+        match n.kind_name() {
             "string" => {
                 let t = self.text(n);
                 // Python string prefixes and quotes.
@@ -1337,10 +1314,10 @@ impl<'a, 't> Reader<'a, 't> {
                     let kids: Vec<TsNode> = n.named_children(&mut c).collect();
                     let mut parts = Vec::new();
                     for k in kids {
-                        match k.kind() {
+                        match k.kind_name() {
                             "string_content" => parts.push(self.val(k, V::Str(self.text(k)))),
                             "interpolation" => {
-                                let v = match k.child_by_field_name("expression") {
+                                let v = match k.field("expression") {
                                     Some(e) => self.expr(e, d),
                                     None => self.val(k, V::Unknown("empty".into())),
                                 };
@@ -1360,14 +1337,20 @@ impl<'a, 't> Reader<'a, 't> {
             "template_string" => {
                 let mut c = n.walk();
                 let kids: Vec<TsNode> = n.named_children(&mut c).collect();
-                if !kids.iter().any(|k| k.kind() == "template_substitution") {
+                if !kids
+                    .iter()
+                    .any(|k| k.kind_name() == "template_substitution")
+                {
                     let t = self.text(n);
                     return self.val(n, V::Str(t.trim_matches('`').to_string()));
                 }
                 // The literal text between substitutions, and each substitution's value.
                 let mut parts = Vec::new();
                 let mut from = n.start_byte() + 1;
-                for k in kids.iter().filter(|k| k.kind() == "template_substitution") {
+                for k in kids
+                    .iter()
+                    .filter(|k| k.kind_name() == "template_substitution")
+                {
                     if k.start_byte() > from {
                         let lit =
                             String::from_utf8_lossy(&self.src[from..k.start_byte()]).to_string();
@@ -1406,7 +1389,7 @@ impl<'a, 't> Reader<'a, 't> {
                 let items: Vec<TsNode> = n.named_children(&mut c).collect();
                 let vals = items
                     .into_iter()
-                    .filter(|i| i.kind() != "comment")
+                    .filter(|i| i.kind_name() != "comment")
                     .map(|i| self.expr(i, d))
                     .collect();
                 self.val(n, V::List(vals))
@@ -1416,11 +1399,9 @@ impl<'a, 't> Reader<'a, 't> {
                 let pairs: Vec<TsNode> = n.named_children(&mut c).collect();
                 let mut out = Vec::new();
                 for p in pairs {
-                    match p.kind() {
+                    match p.kind_name() {
                         "pair" => {
-                            let (Some(k), Some(v)) =
-                                (p.child_by_field_name("key"), p.child_by_field_name("value"))
-                            else {
+                            let (Some(k), Some(v)) = (p.field("key"), p.field("value")) else {
                                 continue;
                             };
                             let key = self.text(k).trim_matches(['"', '\'']).to_string();
@@ -1459,8 +1440,8 @@ impl<'a, 't> Reader<'a, 't> {
             // A callback (`items.forEach(i => ...)` over an unknown list, event handlers):
             // what it builds is read once.
             "arrow_function" | "function_expression" => {
-                if let Some(body) = n.child_by_field_name("body") {
-                    if body.kind() == "statement_block" {
+                if let Some(body) = n.field("body") {
+                    if body.kind_name() == "statement_block" {
                         self.walk(body, d);
                     } else {
                         self.expr(body, d);
@@ -1470,12 +1451,8 @@ impl<'a, 't> Reader<'a, 't> {
             }
             // `props["table"]`, `config["region"]`.
             "subscript" | "subscript_expression" => {
-                let base = n
-                    .child_by_field_name("value")
-                    .or_else(|| n.child_by_field_name("object"));
-                let index = n
-                    .child_by_field_name("subscript")
-                    .or_else(|| n.child_by_field_name("index"));
+                let base = n.field("value").or_else(|| n.field("object"));
+                let index = n.field("subscript").or_else(|| n.field("index"));
                 if let (Some(b), Some(i)) = (base, index) {
                     if let (V::Map(entries), V::Str(key)) = (self.expr(b, d).v, self.expr(i, d).v) {
                         if let Some((_, v)) = entries.into_iter().find(|(k, _)| *k == key) {
@@ -1493,13 +1470,9 @@ impl<'a, 't> Reader<'a, 't> {
             }
             // `"prefix-" + name`, `__dirname + "/../lambda"` (a path join).
             "binary_expression" | "binary_operator"
-                if n.child_by_field_name("operator")
-                    .is_some_and(|o| self.text(o) == "+") =>
+                if n.field("operator").is_some_and(|o| self.text(o) == "+") =>
             {
-                let (Some(l), Some(r)) = (
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("right"),
-                ) else {
+                let (Some(l), Some(r)) = (n.field("left"), n.field("right")) else {
                     return self.val(n, V::Unknown("a sum".into()));
                 };
                 let (lv, rv) = (self.expr(l, d), self.expr(r, d));
@@ -1558,10 +1531,8 @@ impl<'a, 't> Reader<'a, 't> {
     }
 
     fn call(&mut self, n: TsNode<'t>, d: usize) -> Val {
-        let is_new = n.kind() == "new_expression";
-        let func = n
-            .child_by_field_name("function")
-            .or_else(|| n.child_by_field_name("constructor"));
+        let is_new = n.kind_name() == "new_expression";
+        let func = n.field("function").or_else(|| n.field("constructor"));
         let callee = func.and_then(|f| self.dotted(f)).unwrap_or_default();
         // `names.forEach((name) => { ... })` over a known list: the callback once per item.
         if let Some((base, method)) = callee.rsplit_once('.') {
@@ -1570,10 +1541,12 @@ impl<'a, 't> Reader<'a, 't> {
                     v: V::List(items), ..
                 }) = self.resolve(base)
                 {
-                    let callback = n
-                        .child_by_field_name("arguments")
-                        .and_then(|a| a.named_child(0))
-                        .filter(|c| matches!(c.kind(), "arrow_function" | "function_expression"));
+                    let callback =
+                        n.field("arguments")
+                            .and_then(|a| a.named_child(0))
+                            .filter(|c| {
+                                matches!(c.kind_name(), "arrow_function" | "function_expression")
+                            });
                     if let Some(cb) = callback {
                         if (1..=MAX_LOOP_ITEMS).contains(&items.len())
                             && self.loop_budget(items.len())
@@ -1591,11 +1564,8 @@ impl<'a, 't> Reader<'a, 't> {
         // `from_asset` (Python) is `fromAsset`.
         // `a.next(b).next(c)`: a method of a call's result still has a name.
         let method_name = func
-            .filter(|f| matches!(f.kind(), "member_expression" | "attribute"))
-            .and_then(|f| {
-                f.child_by_field_name("property")
-                    .or_else(|| f.child_by_field_name("attribute"))
-            })
+            .filter(|f| matches!(f.kind_name(), "member_expression" | "attribute"))
+            .and_then(|f| f.field("property").or_else(|| f.field("attribute")))
             .map(|p| self.text(p));
         let last = match callee.rsplit('.').next() {
             Some(l) if !l.is_empty() => camel(l),
@@ -1750,13 +1720,12 @@ impl<'a, 't> Reader<'a, 't> {
         }
         // `api.root.addResource("items").addMethod("GET", integration)`, also chained.
         let chained = func
-            .filter(|f| matches!(f.kind(), "member_expression" | "attribute"))
+            .filter(|f| matches!(f.kind_name(), "member_expression" | "attribute"))
             .and_then(|f| {
-                let obj = f.child_by_field_name("object")?;
-                let prop = f
-                    .child_by_field_name("property")
-                    .or_else(|| f.child_by_field_name("attribute"))?;
-                matches!(obj.kind(), "call_expression" | "call").then(|| (obj, self.text(prop)))
+                let obj = f.field("object")?;
+                let prop = f.field("property").or_else(|| f.field("attribute"))?;
+                matches!(obj.kind_name(), "call_expression" | "call")
+                    .then(|| (obj, self.text(prop)))
             });
         // The value of the call this one is chained on, read once.
         let mut receiver: Option<Val> = None;
@@ -1880,7 +1849,7 @@ impl<'a, 't> Reader<'a, 't> {
             all.push(self.val(n, V::Map(kwargs)));
         }
         if CHAIN_METHODS.contains(&last.as_str()) {
-            let receiver = match (receiver, func.and_then(|f| f.child_by_field_name("object"))) {
+            let receiver = match (receiver, func.and_then(|f| f.field("object"))) {
                 (Some(r), _) => Some(r),
                 (None, Some(obj)) => Some(self.expr(obj, d)),
                 (None, None) => None,
@@ -2075,19 +2044,16 @@ impl<'a, 't> Reader<'a, 't> {
     fn arguments(&mut self, n: TsNode<'t>, d: usize) -> (Vec<Val>, Vec<(String, Val)>) {
         let mut args = Vec::new();
         let mut kwargs = Vec::new();
-        let Some(list) = n.child_by_field_name("arguments") else {
+        let Some(list) = n.field("arguments") else {
             return (args, kwargs);
         };
         let mut c = list.walk();
         let items: Vec<TsNode> = list.named_children(&mut c).collect();
         for a in items {
-            match a.kind() {
+            match a.kind_name() {
                 "comment" => {}
                 "keyword_argument" => {
-                    let (Some(k), Some(v)) = (
-                        a.child_by_field_name("name"),
-                        a.child_by_field_name("value"),
-                    ) else {
+                    let (Some(k), Some(v)) = (a.field("name"), a.field("value")) else {
                         continue;
                     };
                     let key = camel(&self.text(k));

@@ -3,6 +3,7 @@
 //! running the code.
 
 use crate::Diagnostic;
+use fnguard_syntax::NodeExt;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tree_sitter::{Node, Parser};
@@ -277,17 +278,17 @@ impl Reader<'_> {
         let mut cursor = block.walk();
         let children: Vec<Node> = block.named_children(&mut cursor).collect();
         for stmt in children {
-            match stmt.kind() {
+            match stmt.kind_name() {
                 "import_from_statement" => {
                     if stmt
                         .named_children(&mut stmt.walk())
-                        .any(|c| c.kind() == "wildcard_import")
+                        .any(|c| c.kind_name() == "wildcard_import")
                     {
                         if let Some((_, m, _)) =
                             import_from(stmt, src, &relative_base(module, rel)).first()
                         {
                             scan.star_imports.push(m.clone());
-                        } else if let Some(m) = stmt.child_by_field_name("module_name") {
+                        } else if let Some(m) = stmt.field("module_name") {
                             scan.star_imports.push(text_of(m, src));
                         }
                     }
@@ -297,10 +298,10 @@ impl Reader<'_> {
                 "import_statement" => {
                     let mut c = stmt.walk();
                     for n in stmt.named_children(&mut c) {
-                        let (name, alias) = match n.kind() {
+                        let (name, alias) = match n.kind_name() {
                             "aliased_import" => (
-                                n.child_by_field_name("name").map(|x| text_of(x, src)),
-                                n.child_by_field_name("alias").map(|x| text_of(x, src)),
+                                n.field("name").map(|x| text_of(x, src)),
+                                n.field("alias").map(|x| text_of(x, src)),
                             ),
                             _ => (Some(text_of(n, src)), None),
                         };
@@ -311,9 +312,9 @@ impl Reader<'_> {
                     }
                 }
                 "class_definition" => {
-                    let name = stmt.child_by_field_name("name").map(|n| text_of(n, src));
+                    let name = stmt.field("name").map(|n| text_of(n, src));
                     let bases = stmt
-                        .child_by_field_name("superclasses")
+                        .field("superclasses")
                         .map(|b| text_of(b, src))
                         .unwrap_or_default();
                     if let Some(name) = name {
@@ -331,7 +332,7 @@ impl Reader<'_> {
                     let Some(e) = stmt.named_child(0) else {
                         continue;
                     };
-                    match e.kind() {
+                    match e.kind_name() {
                         "assignment" => self.assignment(e, src, blueprint, scan),
                         "call" => self.call_statement(e, src, module, rel, blueprint, scan),
                         _ => {}
@@ -341,8 +342,8 @@ impl Reader<'_> {
                     let globals = scan.globals.clone();
                     let app_vars = scan.app_vars.clone();
                     self.decorated(stmt, src, module, rel, &app_vars, &globals, blueprint);
-                    if let Some(def) = stmt.child_by_field_name("definition") {
-                        if let Some(body) = def.child_by_field_name("body") {
+                    if let Some(def) = stmt.field("definition") {
+                        if let Some(body) = def.field("body") {
                             self.statements(body, src, module, rel, blueprint, scan, depth + 1);
                         }
                     }
@@ -360,11 +361,11 @@ impl Reader<'_> {
                 | "block" => {
                     let mut c = stmt.walk();
                     let parts: Vec<Node> = stmt.named_children(&mut c).collect();
-                    let is_loop = matches!(stmt.kind(), "for_statement" | "while_statement");
+                    let is_loop = matches!(stmt.kind_name(), "for_statement" | "while_statement");
                     self.loops += usize::from(is_loop);
                     for part in parts {
                         if matches!(
-                            part.kind(),
+                            part.kind_name(),
                             "block"
                                 | "elif_clause"
                                 | "else_clause"
@@ -388,10 +389,7 @@ impl Reader<'_> {
         blueprint: &Option<Registration>,
         scan: &mut ModuleScan,
     ) {
-        let (Some(left), Some(right)) = (
-            e.child_by_field_name("left"),
-            e.child_by_field_name("right"),
-        ) else {
+        let (Some(left), Some(right)) = (e.field("left"), e.field("right")) else {
             return;
         };
         let target = text_of(left, src);
@@ -443,24 +441,20 @@ impl Reader<'_> {
         blueprint: &Option<Registration>,
         scan: &mut ModuleScan,
     ) {
-        let inner = e.child_by_field_name("function");
-        if let Some(inner) = inner.filter(|f| f.kind() == "call") {
+        let inner = e.field("function");
+        if let Some(inner) = inner.filter(|f| f.kind_name() == "call") {
             // `app.route(...)(handler)`, also through a wrapper: `(compress(handler))`.
-            let mut arg = e
-                .child_by_field_name("arguments")
-                .and_then(|a| a.named_child(0));
+            let mut arg = e.field("arguments").and_then(|a| a.named_child(0));
             for _ in 0..4 {
                 match arg {
-                    Some(a) if a.kind() == "call" => {
-                        arg = a
-                            .child_by_field_name("arguments")
-                            .and_then(|x| x.named_child(0));
+                    Some(a) if a.kind_name() == "call" => {
+                        arg = a.field("arguments").and_then(|x| x.named_child(0));
                     }
                     _ => break,
                 }
             }
             let function = arg
-                .filter(|a| matches!(a.kind(), "identifier" | "attribute"))
+                .filter(|a| matches!(a.kind_name(), "identifier" | "attribute"))
                 .map(|a| text_of(a, src));
             if let (
                 Some(function),
@@ -510,13 +504,13 @@ impl Reader<'_> {
         {
             // `register_routes(app)`, `register_cart(blueprint)`: a function of a local module
             // that declares routes on the app or blueprint it is given.
-            let passed = e.child_by_field_name("arguments").and_then(|list| {
+            let passed = e.field("arguments").and_then(|list| {
                 let mut c = list.walk();
                 let found = list
                     .named_children(&mut c)
-                    .filter(|a| a.kind() != "keyword_argument" && a.kind() != "comment")
+                    .filter(|a| a.kind_name() != "keyword_argument" && a.kind_name() != "comment")
                     .position(|a| {
-                        a.kind() == "identifier" && scan.app_vars.contains(&text_of(a, src))
+                        a.kind_name() == "identifier" && scan.app_vars.contains(&text_of(a, src))
                     });
                 found
             });
@@ -550,12 +544,12 @@ impl Reader<'_> {
                 if scan.app_vars.iter().any(|a| a == var) {
                     // The blueprint as written (`bp`, `module.bp`), not its value.
                     let bp = e
-                        .child_by_field_name("arguments")
+                        .field("arguments")
                         .and_then(|list| {
                             let mut c = list.walk();
-                            let first = list
-                                .named_children(&mut c)
-                                .find(|a| a.kind() != "keyword_argument" && a.kind() != "comment");
+                            let first = list.named_children(&mut c).find(|a| {
+                                a.kind_name() != "keyword_argument" && a.kind_name() != "comment"
+                            });
                             first
                         })
                         .map(|a| text_of(a, src))
@@ -622,18 +616,18 @@ impl Reader<'_> {
         globals: &Globals,
         blueprint: &Option<Registration>,
     ) {
-        let Some(def) = stmt.child_by_field_name("definition") else {
+        let Some(def) = stmt.field("definition") else {
             return;
         };
-        if def.kind() != "function_definition" {
+        if def.kind_name() != "function_definition" {
             return;
         }
-        let Some(function) = def.child_by_field_name("name").map(|n| text_of(n, src)) else {
+        let Some(function) = def.field("name").map(|n| text_of(n, src)) else {
             return;
         };
         let mut c = stmt.walk();
         for d in stmt.named_children(&mut c) {
-            if d.kind() != "decorator" {
+            if d.kind_name() != "decorator" {
                 continue;
             }
             let Some(call) = d.named_child(0) else {
@@ -769,26 +763,23 @@ impl Reader<'_> {
         let root = tree.root_node();
         let mut cursor = root.walk();
         let def = root.named_children(&mut cursor).find_map(|n| {
-            let d = match n.kind() {
-                "decorated_definition" => n.child_by_field_name("definition")?,
+            let d = match n.kind_name() {
+                "decorated_definition" => n.field("definition")?,
                 _ => n,
             };
-            (d.kind() == "function_definition"
-                && d.child_by_field_name("name")
-                    .map(|x| text_of(x, src))
-                    .as_deref()
-                    == Some(function))
+            (d.kind_name() == "function_definition"
+                && d.field("name").map(|x| text_of(x, src)).as_deref() == Some(function))
             .then_some(d)
         });
         let Some(def) = def else { return };
-        let param = def.child_by_field_name("parameters").and_then(|p| {
+        let param = def.field("parameters").and_then(|p| {
             let mut c = p.walk();
             let names: Vec<String> = p
                 .named_children(&mut c)
-                .filter_map(|x| match x.kind() {
+                .filter_map(|x| match x.kind_name() {
                     "identifier" => Some(text_of(x, src)),
                     "typed_parameter" | "default_parameter" | "typed_default_parameter" => x
-                        .child_by_field_name("name")
+                        .field("name")
                         .or_else(|| x.named_child(0))
                         .map(|n| text_of(n, src)),
                     _ => None,
@@ -796,7 +787,7 @@ impl Reader<'_> {
                 .collect();
             names.get(index).cloned()
         });
-        let (Some(param), Some(body)) = (param, def.child_by_field_name("body")) else {
+        let (Some(param), Some(body)) = (param, def.field("body")) else {
             return;
         };
         if !self.app.files.iter().any(|f| f == &rel) {
@@ -975,7 +966,7 @@ fn relative_base(module: &str, rel: &str) -> String {
 }
 
 fn import_from(stmt: Node, src: &[u8], current: &str) -> Vec<(String, String, Option<String>)> {
-    let Some(m) = stmt.child_by_field_name("module_name") else {
+    let Some(m) = stmt.field("module_name") else {
         return Vec::new();
     };
     let written = text_of(m, src);
@@ -997,10 +988,10 @@ fn import_from(stmt: Node, src: &[u8], current: &str) -> Vec<(String, String, Op
     let mut out = Vec::new();
     let mut c = stmt.walk();
     for n in stmt.children_by_field_name("name", &mut c) {
-        let (name, alias) = match n.kind() {
+        let (name, alias) = match n.kind_name() {
             "aliased_import" => (
-                n.child_by_field_name("name").map(|x| text_of(x, src)),
-                n.child_by_field_name("alias").map(|x| text_of(x, src)),
+                n.field("name").map(|x| text_of(x, src)),
+                n.field("alias").map(|x| text_of(x, src)),
             ),
             _ => (Some(text_of(n, src)), None),
         };
@@ -1020,7 +1011,7 @@ fn value(n: Node, src: &[u8], globals: &Globals, depth: usize) -> PyVal {
     if depth > MAX_VALUE_DEPTH {
         return PyVal::Other(text_of(n, src));
     }
-    match n.kind() {
+    match n.kind_name() {
         "string" => string(n, src).map_or_else(|| PyVal::Other(text_of(n, src)), PyVal::Str),
         "concatenated_string" => {
             let mut out = String::new();
@@ -1044,7 +1035,7 @@ fn value(n: Node, src: &[u8], globals: &Globals, depth: usize) -> PyVal {
             let mut c = n.walk();
             PyVal::List(
                 n.named_children(&mut c)
-                    .filter(|x| x.kind() != "comment")
+                    .filter(|x| x.kind_name() != "comment")
                     .map(|x| value(x, src, globals, depth + 1))
                     .collect(),
             )
@@ -1063,20 +1054,17 @@ fn value(n: Node, src: &[u8], globals: &Globals, depth: usize) -> PyVal {
         "attribute" => PyVal::Name(text_of(n, src)),
         "call" => {
             let callee = n
-                .child_by_field_name("function")
+                .field("function")
                 .map(|f| text_of(f, src))
                 .unwrap_or_default();
             let mut args = Vec::new();
             let mut kwargs = Vec::new();
-            if let Some(list) = n.child_by_field_name("arguments") {
+            if let Some(list) = n.field("arguments") {
                 let mut c = list.walk();
                 for a in list.named_children(&mut c) {
-                    match a.kind() {
+                    match a.kind_name() {
                         "keyword_argument" => {
-                            let (Some(k), Some(v)) = (
-                                a.child_by_field_name("name"),
-                                a.child_by_field_name("value"),
-                            ) else {
+                            let (Some(k), Some(v)) = (a.field("name"), a.field("value")) else {
                                 continue;
                             };
                             kwargs.push((text_of(k, src), value(v, src, globals, depth + 1)));
@@ -1098,13 +1086,13 @@ fn value(n: Node, src: &[u8], globals: &Globals, depth: usize) -> PyVal {
 
 /// A plain string literal's text (no interpolation); `None` for f-strings with holes.
 fn string(n: Node, src: &[u8]) -> Option<String> {
-    if n.kind() != "string" {
+    if n.kind_name() != "string" {
         return None;
     }
     let mut out = String::new();
     let mut c = n.walk();
     for part in n.named_children(&mut c) {
-        match part.kind() {
+        match part.kind_name() {
             "string_content" => out.push_str(part.utf8_text(src).ok()?),
             "escape_sequence" => out.push_str(&unescape(part.utf8_text(src).ok()?)),
             "string_start" | "string_end" => {}
