@@ -201,22 +201,29 @@ pub fn discover_with_survey(
             format!("while walking the tree: {e}"),
         ));
     }
+    // Walked files come in path order, so most share the directory of the file before them;
+    // hashing paths (component by component) was most of this loop, which runs on one core.
+    let mut installed_dirs: std::collections::HashMap<&Path, bool> = Default::default();
+    let mut last_dir: Option<(&Path, bool)> = None;
+    let mut last_python_dir: Option<&Path> = None;
+    let same = |a: &Path, b: Option<&Path>| b.is_some_and(|b| a.as_os_str() == b.as_os_str());
     for path in &walked_files {
         let path = path.as_path();
         let file_name = path
             .file_name()
             .map(|n| n.to_string_lossy())
             .unwrap_or_default();
+        let dir = path.parent();
         if file_name.ends_with(".tf") || file_name.ends_with(".tf.json") {
-            if let Some(dir) = path.parent() {
+            if let Some(dir) = dir {
                 if tf_seen.insert(dir.to_path_buf()) {
                     tf_dirs.push(dir.to_path_buf());
                 }
             }
         }
-        if path.file_name().is_some_and(|n| n == "cdk.json") {
+        if file_name == "cdk.json" {
             // `cdk.out` is usually git-ignored, yet for a CDK app it is the only descriptor.
-            if let Some(app) = path.parent() {
+            if let Some(app) = dir {
                 cdk_apps.push(app.to_path_buf());
             }
         }
@@ -224,14 +231,28 @@ pub fn discover_with_survey(
         // Packages pip installed beside the code (a layer's `python/`, `pip install -t`) are
         // third-party: none of their files deploys the application. Vendored botocore alone is
         // 60 MB of JSON in serverless-patterns, and sniffing it was a tenth of a scan.
-        if !installed.is_empty() && path.ancestors().skip(1).any(|a| installed.contains(a)) {
-            continue;
+        if !installed.is_empty() {
+            let under_installed = match (dir, last_dir) {
+                (Some(d), Some((last, known))) if same(d, Some(last)) => known,
+                (Some(d), _) => {
+                    let known = *installed_dirs
+                        .entry(d)
+                        .or_insert_with(|| d.ancestors().any(|a| installed.contains(a)));
+                    last_dir = Some((d, known));
+                    known
+                }
+                (None, _) => false,
+            };
+            if under_installed {
+                continue;
+            }
         }
         // Zappa settings and Chalice configuration hold credentials, so projects often
         // git-ignore them; yet they are what deploys. Both sit next to Python code, so only
         // directories with Python in them are looked at again.
         if file_name.ends_with(".py") || file_name == "requirements.txt" {
-            if let Some(dir) = path.parent() {
+            if let Some(dir) = dir.filter(|d| !same(d, last_python_dir)) {
+                last_python_dir = Some(dir);
                 if python_seen.insert(dir.to_path_buf()) {
                     python_dirs.push(dir.to_path_buf());
                 }
@@ -239,6 +260,7 @@ pub fn discover_with_survey(
         }
         files.push(path.to_path_buf());
     }
+    drop(installed_dirs);
     survey.walked = walked_files;
     // Classifying reads the head of every file: in parallel, kept in walk order.
     let kinds: Vec<Option<DescriptorKind>> = files.par_iter().map(|p| classify(p)).collect();
@@ -255,16 +277,14 @@ pub fn discover_with_survey(
     }
     let known: std::collections::HashSet<PathBuf> =
         candidates.iter().map(|c| c.path.clone()).collect();
-    for dir in python_dirs {
-        for name in IGNORED_DESCRIPTORS {
-            let p = dir.join(name);
-            if !known.contains(&p) && p.is_file() {
-                if let Some(kind) = classify(&p) {
-                    candidates.push(Candidate { path: p, kind });
-                }
-            }
-        }
-    }
+    // A system call per directory and name: on every core.
+    let ignored: Vec<Candidate> = python_dirs
+        .par_iter()
+        .flat_map_iter(|dir| IGNORED_DESCRIPTORS.iter().map(move |name| dir.join(name)))
+        .filter(|p| !known.contains(p) && p.is_file())
+        .filter_map(|path| classify(&path).map(|kind| Candidate { path, kind }))
+        .collect();
+    candidates.extend(ignored);
     for dir in tf_dirs {
         candidates.push(Candidate {
             path: dir,

@@ -294,11 +294,14 @@ pub fn collect(request: &ScanRequest) -> Result<Collected, StartError> {
             .collect();
         code_files.sort_unstable();
         code_files.dedup();
-        for file in code_files {
-            if let Ok(text) = std::fs::read_to_string(root.join(file)) {
-                suppressions.extend(suppress::scan_text(&format!("{prefix}{file}"), &text));
-            }
-        }
+        let found: Vec<_> = code_files
+            .par_iter()
+            .filter_map(|file| {
+                let text = std::fs::read_to_string(root.join(file)).ok()?;
+                Some(suppress::scan_text(&format!("{prefix}{file}"), &text))
+            })
+            .collect();
+        suppressions.extend(found.into_iter().flatten());
         if prefixed {
             for f in &mut root_findings {
                 f.location.file = format!("{prefix}{}", f.location.file).into();
@@ -615,30 +618,40 @@ pub fn load_root(
     let mut consumed: Vec<String> = Vec::new();
     let (candidates, diags, mut survey) = discover_with_survey(path, excludes);
     // The code analysis looks up repository modules in the files discovery listed instead of
-    // walking the tree a second time.
+    // walking the tree a second time. Indexing them takes one core for a while; it runs beside
+    // the loads (nothing reads the index before the analyses).
     let walked = std::mem::take(&mut survey.walked);
-    if path == root {
-        fnguard_code::index_repository_files(root, &walked);
-    }
-    drop(walked);
     out.candidates = candidates.len();
     out.survey = survey;
     out.errors.extend(diags);
     let bar = progress(candidates.len(), no_progress);
-    let loaded: Vec<_> = candidates
-        .par_iter()
-        .map(|c: &Candidate| {
-            let l = load(root, c, options);
-            bar.inc(1);
-            l
-        })
-        .collect();
+    let ((), loaded): ((), Vec<_>) = rayon::join(
+        || {
+            if path == root {
+                fnguard_code::index_repository_files(root, &walked);
+            }
+        },
+        || {
+            candidates
+                .par_iter()
+                .map(|c: &Candidate| {
+                    let l = load(root, c, options);
+                    // Suppression comments of the descriptor, read on the same core.
+                    let rel = fnguard_ingest::relative(root, &c.path);
+                    let suppressions = std::fs::read_to_string(&c.path)
+                        .ok()
+                        .map(|text| suppress::scan_text(&format!("{prefix}{rel}"), &text));
+                    bar.inc(1);
+                    (l, rel, suppressions)
+                })
+                .collect()
+        },
+    );
+    drop(walked);
     bar.finish_and_clear();
-    for (c, l) in candidates.iter().zip(loaded) {
-        if let Ok(text) = std::fs::read_to_string(&c.path) {
-            let rel = fnguard_ingest::relative(root, &c.path);
-            out.suppressions
-                .extend(suppress::scan_text(&format!("{prefix}{rel}"), &text));
+    for (l, rel, suppressions) in loaded {
+        if let Some(suppressions) = suppressions {
+            out.suppressions.extend(suppressions);
             out.suppression_files.push(rel);
         }
         out.errors.extend(l.diagnostics.into_iter().map(|mut d| {
