@@ -403,7 +403,7 @@ pub fn analyze_entries_stored(
                 let (class, method) = java_handler(handler);
                 if JAVA_ADAPTERS
                     .iter()
-                    .any(|a| class.starts_with(&format!("{a}.")))
+                    .any(|a| class.strip_prefix(*a).is_some_and(|r| r.starts_with('.')))
                 {
                     // A library class serves the application: its routes are the entry points.
                     for p in java_sources(code_dir, MAX_JAVA_FILES) {
@@ -603,7 +603,7 @@ pub fn analyze_entries_stored(
             && scan.imports.iter().any(|i| {
                 JAVA_ADAPTERS
                     .iter()
-                    .any(|a| i.starts_with(&format!("{a}.")))
+                    .any(|a| i.strip_prefix(*a).is_some_and(|r| r.starts_with('.')))
             })
         {
             web_app = true;

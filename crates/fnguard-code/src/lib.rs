@@ -523,3 +523,32 @@ pub fn actions_in_source(lang: Language, text: &str, typescript: bool) -> Vec<St
     out.dedup();
     out
 }
+
+/// `name` is `prefix` or a dotted name under it (`os.path` under `os`), without building
+/// `"{prefix}."` for each comparison (these run for every call of every handler).
+pub(crate) fn is_dotted_under(name: &str, prefix: &str) -> bool {
+    name.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+}
+
+/// `name` ends with `.{last}` (`boto3.client` ends with `.client`).
+pub(crate) fn ends_with_dotted(name: &str, last: &str) -> bool {
+    name.strip_suffix(last)
+        .is_some_and(|head| head.ends_with('.'))
+}
+
+#[cfg(test)]
+mod dotted_tests {
+    use super::*;
+
+    #[test]
+    fn dotted_names_are_compared_by_component() {
+        assert!(is_dotted_under("os.path", "os"));
+        assert!(is_dotted_under("os", "os"));
+        assert!(!is_dotted_under("osx.path", "os"));
+        assert!(!is_dotted_under("o", "os"));
+        assert!(ends_with_dotted("urllib.parse.unquote", "unquote"));
+        assert!(!ends_with_dotted("unquote", "unquote"));
+        assert!(!ends_with_dotted("x.myunquote", "unquote"));
+    }
+}

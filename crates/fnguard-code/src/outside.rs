@@ -347,7 +347,7 @@ pub(crate) fn not_followed(root: &Path, lang: Language, imports: &[String]) -> V
                     None
                 } else if let Some(lib) = AWS_CALLING_PYTHON
                     .iter()
-                    .find(|l| import == *l || import.starts_with(&format!("{l}.")) || top == **l)
+                    .find(|l| crate::is_dotted_under(import, l) || top == **l)
                 {
                     Some(format!("`{lib}` (makes AWS calls fnguard does not model)"))
                 } else {

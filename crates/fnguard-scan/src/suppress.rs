@@ -7,6 +7,10 @@ const MARKER: &str = "fnguard:ignore";
 
 pub fn scan_text(file: &str, text: &str) -> Vec<Suppression> {
     let mut out = Vec::new();
+    // Nearly every file has none: one search of the whole text instead of one per line.
+    if !text.contains(MARKER) {
+        return out;
+    }
     for (i, line) in text.lines().enumerate() {
         let Some(pos) = line.find(MARKER) else {
             continue;

@@ -29,6 +29,9 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         unrecognised,
         _synthesized,
     } = collected;
+    // The process ends after this command: freeing the application model of a large tree
+    // one allocation at a time is work nobody waits for.
+    let projects = std::mem::ManuallyDrop::new(projects);
     let findings = match crate::adopt::narrow(
         &args,
         findings,

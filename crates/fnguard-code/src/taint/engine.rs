@@ -1669,7 +1669,7 @@ impl<'c> Analyzer<'c> {
             .sources
             .propagators
             .iter()
-            .any(|p| callee == p || callee.ends_with(&format!(".{p}")));
+            .any(|p| callee == p || crate::ends_with_dotted(callee, p));
         // `"{0}".format(x)`, `", ".join(xs)`: string building on a literal.
         let on_literal = matches!(c.receiver, Some(Expr::Str(..) | Expr::Concat(..)));
         // An instance of a class of this code base holds what its constructor was given (looked
@@ -2240,7 +2240,7 @@ impl<'c> Analyzer<'c> {
             || module
                 .local_imports
                 .iter()
-                .any(|(b, _, _)| b == obj || b.starts_with(&format!("{obj}.")));
+                .any(|(b, _, _)| crate::is_dotted_under(b, obj));
         if imported || obj == "self" || obj == "this" {
             return None;
         }
@@ -2609,7 +2609,7 @@ impl<'c> Analyzer<'c> {
                         && e.text().is_some_and(|t| {
                             values
                                 .iter()
-                                .any(|v| t == *v || t.ends_with(&format!(".{v}")))
+                                .any(|v| t == *v || crate::ends_with_dotted(&t, v))
                         })
                 });
                 if safe {

@@ -14,12 +14,19 @@ pub fn lower(text: &str) -> Option<Module> {
         src: text.as_bytes(),
         module: Module::default(),
     };
-    // Imports anywhere (inside functions too) bind names for the whole file.
+    // Imports anywhere (inside functions too) bind names for the whole file. Routes declared
+    // inside functions (Flask app factories, `register_routes(app)`) and class methods (Django
+    // class-based views) are entry points too. One walk of the tree finds both.
     let mut imports = Vec::new();
-    crate::handler::preorder(&tree, |n| {
-        if matches!(n.kind_name(), "import_statement" | "import_from_statement") {
-            imports.push(n);
+    let mut nested = Vec::new();
+    crate::handler::preorder(&tree, |n| match n.kind_name() {
+        "import_statement" | "import_from_statement" => imports.push(n),
+        "decorated_definition" | "class_definition"
+            if n.parent().is_some_and(|p| p.kind_name() != "module") =>
+        {
+            nested.push(n)
         }
+        _ => {}
     });
     for n in imports {
         l.import(n);
@@ -31,16 +38,6 @@ pub fn lower(text: &str) -> Option<Module> {
         l.top_level(child, &mut top);
     }
     l.module.top = top;
-    // Routes declared inside functions (Flask app factories, `register_routes(app)`) and class
-    // methods (Django class-based views) are entry points too.
-    let mut nested = Vec::new();
-    crate::handler::preorder(&tree, |n| {
-        if matches!(n.kind_name(), "decorated_definition" | "class_definition")
-            && n.parent().is_some_and(|p| p.kind_name() != "module")
-        {
-            nested.push(n);
-        }
-    });
     for n in named_children(root)
         .into_iter()
         .filter(|n| n.kind_name() == "class_definition")

@@ -75,9 +75,9 @@ const WEB_ADAPTERS: &[&str] = &[
 
 fn imports_adapter(module: &ir::Module) -> bool {
     module.imported.iter().any(|m| {
-        WEB_ADAPTERS
-            .iter()
-            .any(|a| m == a || m.starts_with(&format!("{a}.")) || m.starts_with(&format!("{a}/")))
+        WEB_ADAPTERS.iter().any(|a| {
+            crate::is_dotted_under(m, a) || m.strip_prefix(*a).is_some_and(|r| r.starts_with('/'))
+        })
     })
 }
 
