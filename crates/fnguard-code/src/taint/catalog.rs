@@ -12,6 +12,23 @@ pub struct Catalog {
     pub sanitizers: Vec<Sanitizer>,
     #[serde(default, rename = "sink")]
     pub sinks: Vec<Sink>,
+    /// `sinks` by the last name of their call patterns, built on first use (after the user's
+    /// entries were appended).
+    #[serde(skip)]
+    sink_index: std::sync::OnceLock<SinkIndex>,
+}
+
+/// Which sinks a callee can match, from its last dotted name: `callee_matches` is only true when
+/// the pattern and the callee end in the same name (or the pattern is `*`).
+#[derive(Debug, Clone, Default)]
+struct SinkIndex {
+    by_last_name: std::collections::HashMap<String, Vec<usize>>,
+    /// Sinks with a `*` pattern: candidates for every call.
+    any_call: Vec<usize>,
+}
+
+fn last_name(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name)
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -119,6 +136,39 @@ pub struct CatalogError {
 }
 
 impl Catalog {
+    /// The sinks (in catalog order) one of whose call patterns may match `callee`: every sink
+    /// `callee_matches` accepts is among them. A call used to be compared with all 633 patterns.
+    pub fn sinks_for_callee(&self, callee: &str) -> Vec<&Sink> {
+        let index = self.sink_index.get_or_init(|| {
+            let mut index = SinkIndex::default();
+            for (k, sink) in self.sinks.iter().enumerate() {
+                for pattern in &sink.calls {
+                    let list = if pattern == "*" {
+                        &mut index.any_call
+                    } else {
+                        index
+                            .by_last_name
+                            .entry(last_name(pattern).to_string())
+                            .or_default()
+                    };
+                    if list.last() != Some(&k) {
+                        list.push(k);
+                    }
+                }
+            }
+            index
+        });
+        let named = index
+            .by_last_name
+            .get(last_name(callee))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let mut picked: Vec<usize> = named.iter().chain(&index.any_call).copied().collect();
+        picked.sort_unstable();
+        picked.dedup();
+        picked.into_iter().map(|k| &self.sinks[k]).collect()
+    }
+
     pub fn builtin() -> Catalog {
         // The built-in catalog is tested to parse; an error here is a build defect.
         toml::from_str(BUILTIN).unwrap_or_default()
@@ -174,6 +224,42 @@ mod tests {
         for s in &c.sinks {
             assert!(s.rule.starts_with("FG"), "{s:?}");
             assert!(!s.note.is_empty(), "{s:?}");
+        }
+    }
+
+    /// The index gives exactly the sinks a scan of every pattern gives, for callees that
+    /// match patterns of each form and for ones that match none.
+    #[test]
+    fn the_sink_index_agrees_with_every_pattern() {
+        let mut c = Catalog::builtin();
+        c.sinks.push(Sink {
+            calls: vec!["*".into()],
+            ..c.sinks[0].clone()
+        });
+        let mut callees: Vec<String> = c
+            .sinks
+            .iter()
+            .flat_map(|s| s.calls.iter().chain(&s.except_calls))
+            .flat_map(|p| {
+                let p = p.trim_start_matches("*.");
+                [p.to_string(), format!("x.{p}"), format!("{p}x"), format!("x{p}")]
+            })
+            .collect();
+        callees.extend(["", ".", "execute.", "a.b.c"].map(String::from));
+        for callee in &callees {
+            let scanned: Vec<*const Sink> = c
+                .sinks
+                .iter()
+                .filter(|s| s.calls.iter().any(|p| callee_matches(p, callee)))
+                .map(|s| s as *const Sink)
+                .collect();
+            let indexed: Vec<*const Sink> = c
+                .sinks_for_callee(callee)
+                .into_iter()
+                .filter(|s| s.calls.iter().any(|p| callee_matches(p, callee)))
+                .map(|s| s as *const Sink)
+                .collect();
+            assert_eq!(scanned, indexed, "{callee}");
         }
     }
 

@@ -2574,7 +2574,11 @@ impl<'c> Analyzer<'c> {
             },
             _ => Vec::new(),
         };
-        for s in cat.sinks.iter().filter(|s| !s.response) {
+        for s in cat
+            .sinks_for_callee(&c.callee)
+            .into_iter()
+            .filter(|s| !s.response)
+        {
             if !s.applies_to(module.lang)
                 || !s.calls.iter().any(|p| callee_matches(p, &c.callee))
                 || s.except_calls.iter().any(|p| callee_matches(p, &c.callee))
