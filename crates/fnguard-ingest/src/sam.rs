@@ -47,22 +47,39 @@ fn globals_key(ty: &str) -> Option<&'static str> {
 
 /// Globals merged into each resource (maps merge, lists concatenate, scalars: the resource
 /// wins), plus the implicit APIs that events without an explicit API create.
-pub fn apply_globals(root: &Node, resources: &Node) -> Node {
+/// Takes the resources (the template's own mapping, moved out of the tree) to edit them in
+/// place: copying every resource was most of the time spent here.
+pub fn apply_globals(root: &Node, resources: Node) -> Node {
     let globals = root.get("Globals");
-    let mut out: Vec<(Key, Node)> = Vec::new();
+    let shell = resources.with_kind(Kind::Null);
+    let entries = match resources.kind {
+        Kind::Map(entries) => entries,
+        _ => Vec::new(),
+    };
+    let mut out: Vec<(Key, Node)> = Vec::with_capacity(entries.len());
     // The first event that makes the transform create each implicit API: where its settings
     // (or a `Globals.Api` block) would be added.
     let mut needs_rest: Option<Node> = None;
     let mut needs_http: Option<Node> = None;
-    for (key, res) in resources.entries() {
-        let ty = res.get("Type").and_then(Node::str).unwrap_or("");
-        let mut res = res.clone();
+    for (key, mut res) in entries {
+        let ty = res
+            .get("Type")
+            .and_then(Node::str)
+            .unwrap_or("")
+            .to_string();
+        let ty = ty.as_str();
         if let Some(g) = globals_key(ty).and_then(|k| globals.and_then(|g| g.get(k))) {
-            let props = res
-                .get("Properties")
-                .cloned()
-                .unwrap_or_else(|| res.with_kind(Kind::Map(Vec::new())));
-            set(&mut res, "Properties", merge(g, &props));
+            match property_slot(&mut res, "Properties") {
+                Some(slot) => {
+                    let null = slot.with_kind(Kind::Null);
+                    let mine = std::mem::replace(slot, null);
+                    *slot = merge(g, mine);
+                }
+                None => {
+                    let empty = res.with_kind(Kind::Map(Vec::new()));
+                    set(&mut res, "Properties", merge(g, empty));
+                }
+            }
         }
         if ty == "AWS::Serverless::Function" {
             for (k, ev) in res
@@ -85,7 +102,7 @@ pub fn apply_globals(root: &Node, resources: &Node) -> Node {
                 }
             }
         }
-        out.push((key.clone(), res));
+        out.push((key, res));
     }
     let mut add_implicit = |id: &str, ty: &str, gkey: &str, at: &Node| {
         if out.iter().any(|(k, _)| k.name == id) {
@@ -107,7 +124,19 @@ pub fn apply_globals(root: &Node, resources: &Node) -> Node {
     if let Some(at) = &needs_http {
         add_implicit(IMPLICIT_HTTP, "AWS::Serverless::HttpApi", "HttpApi", at);
     }
-    resources.with_kind(Kind::Map(out))
+    shell.with_kind(Kind::Map(out))
+}
+
+/// The value `Node::get` reads for `key` (the last of duplicate keys), to edit in place.
+fn property_slot<'n>(node: &'n mut Node, key: &str) -> Option<&'n mut Node> {
+    let Kind::Map(entries) = &mut node.kind else {
+        return None;
+    };
+    entries
+        .iter_mut()
+        .rev()
+        .find(|(k, _)| k.name == key)
+        .map(|(_, v)| v)
 }
 
 fn key_at(n: &Node, name: &str) -> Key {
@@ -128,24 +157,27 @@ fn set(node: &mut Node, key: &str, value: Node) {
     }
 }
 
-fn merge(global: &Node, local: &Node) -> Node {
-    match (&global.kind, &local.kind) {
-        (Kind::Map(g), Kind::Map(l)) => {
-            let mut out = l.clone();
+fn merge(global: &Node, mut local: Node) -> Node {
+    match (&global.kind, &mut local.kind) {
+        (Kind::Map(g), Kind::Map(out)) => {
             for (gk, gv) in g {
                 match out.iter_mut().find(|(k, _)| k.name == gk.name) {
-                    Some(entry) => entry.1 = merge(gv, &entry.1),
+                    Some(entry) => {
+                        let null = entry.1.with_kind(Kind::Null);
+                        let mine = std::mem::replace(&mut entry.1, null);
+                        entry.1 = merge(gv, mine);
+                    }
                     None => out.push((gk.clone(), gv.clone())),
                 }
             }
-            local.with_kind(Kind::Map(out))
+            local
         }
         (Kind::Seq(g), Kind::Seq(l)) => {
             let mut out = g.clone();
-            out.extend(l.iter().cloned());
+            out.append(l);
             local.with_kind(Kind::Seq(out))
         }
-        _ => local.clone(),
+        _ => local,
     }
 }
 
@@ -649,7 +681,7 @@ mod tests {
         )
         .root
         .unwrap();
-        let res = apply_globals(&root, root.get("Resources").unwrap());
+        let res = apply_globals(&root, root.get("Resources").unwrap().clone());
         let p = res.path(&["F", "Properties"]).unwrap();
         assert_eq!(p.get("Timeout").unwrap().as_i64(), Some(3));
         let vars = p.path(&["Environment", "Variables"]).unwrap();

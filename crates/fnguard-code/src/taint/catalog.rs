@@ -242,7 +242,12 @@ mod tests {
             .flat_map(|s| s.calls.iter().chain(&s.except_calls))
             .flat_map(|p| {
                 let p = p.trim_start_matches("*.");
-                [p.to_string(), format!("x.{p}"), format!("{p}x"), format!("x{p}")]
+                [
+                    p.to_string(),
+                    format!("x.{p}"),
+                    format!("{p}x"),
+                    format!("x{p}"),
+                ]
             })
             .collect();
         callees.extend(["", ".", "execute.", "a.b.c"].map(String::from));

@@ -25,7 +25,7 @@ pub(crate) fn load(ctx: &LoadContext, text: &str, kind: DescriptorKind) -> Loade
         };
     };
     // Rebuilding the tree costs a copy; most templates include nothing.
-    let root = if ["AWS::Include", "DefinitionUri", "BodyS3Location"]
+    let mut root = if ["AWS::Include", "DefinitionUri", "BodyS3Location"]
         .iter()
         .any(|k| text.contains(k))
     {
@@ -72,7 +72,9 @@ pub(crate) fn load(ctx: &LoadContext, text: &str, kind: DescriptorKind) -> Loade
     // A plain template's resources are read in place: a copy was a quarter of the peak memory
     // of a 19 MB template.
     let resources: std::borrow::Cow<Node> = if sam {
-        std::borrow::Cow::Owned(crate::sam::apply_globals(&root, resources))
+        // Nothing reads the template's `Resources` after this but through `resources`.
+        let own = take_resources(&mut root);
+        std::borrow::Cow::Owned(crate::sam::apply_globals(&root, own))
     } else {
         std::borrow::Cow::Borrowed(resources)
     };
@@ -418,4 +420,20 @@ mod tests {
             vec!["A=1", "B=\"x y\"", "C=z"]
         );
     }
+}
+
+/// The template's `Resources` mapping, moved out (a `null` is left in its place).
+fn take_resources(root: &mut Node) -> Node {
+    if let Kind::Map(entries) = &mut root.kind {
+        // The one `Node::get` reads: the last of duplicate keys.
+        if let Some((_, value)) = entries
+            .iter_mut()
+            .rev()
+            .find(|(k, _)| k.name == "Resources")
+        {
+            let null = value.with_kind(Kind::Null);
+            return std::mem::replace(value, null);
+        }
+    }
+    root.with_kind(Kind::Null)
 }
