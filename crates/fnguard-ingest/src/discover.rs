@@ -128,6 +128,7 @@ pub fn discover_with_survey(
             ));
         }
     }
+    let site_dirs = SiteDirs::default();
     let mut builder = ignore::WalkBuilder::new(root);
     builder
         // Hidden entries are skipped below, except `.chalice`, which holds a Chalice app's
@@ -137,7 +138,7 @@ pub fn discover_with_survey(
         .git_exclude(true)
         .require_git(false)
         .follow_links(false)
-        .filter_entry(|entry| {
+        .filter_entry(move |entry| {
             let name = entry.file_name().to_string_lossy();
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
             if name.starts_with('.') && entry.depth() > 0 && name != ".chalice" {
@@ -150,6 +151,12 @@ pub fn discover_with_survey(
                 // CDK asset folders are copies of the function code.
                 if name.starts_with("asset.") && entry.path().parent().is_some_and(is_cdk_assembly)
                 {
+                    return false;
+                }
+                // A package pip installed (`python/botocore` beside its `.dist-info`): none of
+                // its files is looked at after the walk, and listing them was a third of the
+                // walk of serverless-patterns.
+                if entry.depth() > 0 && site_dirs.installed_package(entry.path()) {
                     return false;
                 }
             }
@@ -330,6 +337,58 @@ pub fn discover_with_survey(
     candidates.sort();
     candidates.dedup();
     (candidates, diagnostics, survey)
+}
+
+/// What pip installed in the directories the walk passes, asked of directories that hold an
+/// `__init__.py` (a regular package), shared by the walk's threads: names from each
+/// `.dist-info` as `installed_packages` reads them. Files under such a package are dropped after
+/// the walk anyway; not entering it saves listing it.
+#[derive(Default, Clone)]
+struct SiteDirs(
+    std::sync::Arc<
+        std::sync::Mutex<
+            std::collections::HashMap<PathBuf, std::sync::Arc<std::collections::HashSet<PathBuf>>>,
+        >,
+    >,
+);
+
+impl SiteDirs {
+    fn installed_package(&self, dir: &Path) -> bool {
+        let Some(parent) = dir.parent() else {
+            return false;
+        };
+        if !dir.join("__init__.py").is_file() {
+            return false;
+        }
+        let known = self.0.lock().ok().and_then(|m| m.get(parent).cloned());
+        let installed = match known {
+            Some(set) => set,
+            None => {
+                let set = std::sync::Arc::new(installed_in(parent));
+                if let Ok(mut m) = self.0.lock() {
+                    m.insert(parent.to_path_buf(), set.clone());
+                }
+                set
+            }
+        };
+        installed.contains(dir)
+    }
+}
+
+/// The packages the `.dist-info` directories of `site` name, as `installed_packages` derives
+/// them from the walked files.
+fn installed_in(site: &Path) -> std::collections::HashSet<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(site).into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        if name.to_string_lossy().ends_with(".dist-info")
+            && entry.file_type().is_ok_and(|t| t.is_dir())
+        {
+            let info = entry.path();
+            files.push(info.join("top_level.txt"));
+        }
+    }
+    installed_packages(&files)
 }
 
 /// A key whose byte order is `Path` order (component by component) for the paths a walk gives
@@ -576,6 +635,47 @@ mod tests {
             found,
             ["layer/python/stacks/template.yaml", "src/app/template.yaml"]
         );
+    }
+
+    #[test]
+    fn regular_packages_pip_installed_are_not_entered() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let template =
+            "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  B:\n    Type: AWS::S3::Bucket\n";
+        let write = |rel: &str, text: &str| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, text).unwrap();
+        };
+        write("layer/python/botocore-1.34.0.dist-info/METADATA", "");
+        write("layer/python/botocore/__init__.py", "");
+        write("layer/python/botocore/data/s3/template.yaml", template);
+        write(
+            "layer/python/PyYAML-6.0.1.dist-info/top_level.txt",
+            "yaml\n",
+        );
+        write("layer/python/yaml/__init__.py", "");
+        write("layer/python/yaml/t.yaml", template);
+        // A namespace package (no `__init__.py`) is walked, and its files dropped afterwards.
+        write(
+            "layer/python/zope_interface-6.0.dist-info/top_level.txt",
+            "zope\n",
+        );
+        write("layer/python/zope/t.yaml", template);
+        // The user's own package beside them, and one with a name pip did not install.
+        write("layer/python/stacks/__init__.py", "");
+        write("layer/python/stacks/template.yaml", template);
+        let (found, _, survey) = discover_with_survey(root, &[]);
+        let found: Vec<String> = found.iter().map(|c| relative(root, &c.path)).collect();
+        assert_eq!(found, ["layer/python/stacks/template.yaml"]);
+        let walked: Vec<String> = survey.walked.iter().map(|p| relative(root, p)).collect();
+        assert!(walked
+            .iter()
+            .all(|p| !p.starts_with("layer/python/botocore/")
+                && !p.starts_with("layer/python/yaml/")));
+        assert!(walked.contains(&"layer/python/zope/t.yaml".to_string()));
+        assert!(walked.contains(&"layer/python/stacks/__init__.py".to_string()));
     }
 
     #[test]
