@@ -504,6 +504,14 @@ pub fn classify(path: &Path) -> Option<DescriptorKind> {
     }
     let in_cdk_out = path.parent().is_some_and(is_cdk_assembly);
     let head = sniff(path)?;
+    // Most files walked are data (events, fixtures, configuration): without the words a
+    // descriptor must contain they are dropped before the text is decoded and read by line.
+    let has = |word: &str| memchr::memmem::find(&head, word.as_bytes()).is_some();
+    if !has("service") && !has("provider") && !has("Resources") && !has("AWSTemplateFormatVersion")
+    {
+        return None;
+    }
+    let head = String::from_utf8_lossy(&head);
     let conventional_serverless = matches!(
         lower.as_str(),
         "serverless.yml" | "serverless.yaml" | "serverless.json"
@@ -530,14 +538,14 @@ pub fn classify(path: &Path) -> Option<DescriptorKind> {
     Some(DescriptorKind::CloudFormation)
 }
 
-fn sniff(path: &Path) -> Option<String> {
+fn sniff(path: &Path) -> Option<Vec<u8>> {
     let mut file = std::fs::File::open(path).ok()?;
     let mut buf = Vec::with_capacity(8192);
     file.by_ref()
         .take(SNIFF_BYTES as u64)
         .read_to_end(&mut buf)
         .ok()?;
-    Some(String::from_utf8_lossy(&buf).into_owned())
+    Some(buf)
 }
 
 fn top_level_key(head: &str, key: &str) -> bool {
