@@ -491,7 +491,20 @@ pub(crate) fn imported_paths(file: &Parsed, entry_dir: Option<&Path>) -> Vec<Pat
                 );
             }
         }
-        if !is_import && cursor.goto_first_child() {
+        // TypeScript allows import declarations only at the top level of a module or a
+        // namespace: function and class bodies (most of a file) are not entered. Python's may
+        // be anywhere.
+        let may_hold_imports = file.lang == Lang::Python
+            || matches!(
+                n.kind_name(),
+                "program"
+                    | "expression_statement"
+                    | "internal_module"
+                    | "module"
+                    | "ambient_declaration"
+                    | "statement_block"
+            );
+        if !is_import && may_hold_imports && cursor.goto_first_child() {
             continue;
         }
         while !cursor.goto_next_sibling() {

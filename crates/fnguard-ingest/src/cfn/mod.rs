@@ -411,17 +411,6 @@ pub(crate) fn openapi_routes(
     openapi::routes(b, api, body, kind, authorizers, default_auth);
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn overrides_split_on_unquoted_space() {
-        assert_eq!(
-            super::split_overrides("A=1 B=\"x y\" C=z"),
-            vec!["A=1", "B=\"x y\"", "C=z"]
-        );
-    }
-}
-
 /// The template's `Resources` mapping, moved out (a `null` is left in its place).
 fn take_resources(root: &mut Node) -> Node {
     if let Kind::Map(entries) = &mut root.kind {
@@ -436,4 +425,15 @@ fn take_resources(root: &mut Node) -> Node {
         }
     }
     root.with_kind(Kind::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn overrides_split_on_unquoted_space() {
+        assert_eq!(
+            super::split_overrides("A=1 B=\"x y\" C=z"),
+            vec!["A=1", "B=\"x y\"", "C=z"]
+        );
+    }
 }
