@@ -622,17 +622,24 @@ mod tests {
         assert_eq!(classify(&pkg), None);
     }
 
+    const TEMPLATE: &str =
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  B:\n    Type: AWS::S3::Bucket\n";
+
+    /// Writes a file at a path relative to `root`, creating its directories.
+    fn writer(root: &Path) -> impl Fn(&str, &str) + '_ {
+        move |rel, text| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, text).unwrap();
+        }
+    }
+
     #[test]
     fn files_of_pip_installed_packages_are_not_descriptors() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        let template =
-            "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  B:\n    Type: AWS::S3::Bucket\n";
-        let write = |rel: &str, text: &str| {
-            let p = root.join(rel);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(&p, text).unwrap();
-        };
+        let template = TEMPLATE;
+        let write = writer(root);
         write(
             "layer/python/botocore-1.34.0.dist-info/METADATA",
             "Name: botocore\n",
@@ -660,13 +667,8 @@ mod tests {
     fn regular_packages_pip_installed_are_not_entered() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        let template =
-            "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  B:\n    Type: AWS::S3::Bucket\n";
-        let write = |rel: &str, text: &str| {
-            let p = root.join(rel);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(&p, text).unwrap();
-        };
+        let template = TEMPLATE;
+        let write = writer(root);
         write("layer/python/botocore-1.34.0.dist-info/METADATA", "");
         write("layer/python/botocore/__init__.py", "");
         write("layer/python/botocore/data/s3/template.yaml", template);

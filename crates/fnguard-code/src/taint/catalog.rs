@@ -205,10 +205,7 @@ pub fn callee_matches(pattern: &str, callee: &str) -> bool {
         return true;
     }
     if let Some(method) = pattern.strip_prefix("*.") {
-        // Without building `.{method}`: this runs for every call against every pattern.
-        return callee
-            .strip_suffix(method)
-            .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'));
+        return callee == method || crate::ends_with_dotted(callee, method);
     }
     callee == pattern
 }
