@@ -689,4 +689,20 @@ mod tests {
         assert_eq!(p.get("Layers").unwrap().items().len(), 2);
         assert!(res.get(IMPLICIT_REST).is_some());
     }
+
+    /// With `Properties` written twice the last one is the resource's (as `Node::get` reads
+    /// it): the globals go into that one, and the first is left as it was.
+    #[test]
+    fn globals_merge_into_the_properties_readers_see() {
+        let parsed = parse(
+            "Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    Timeout: 10\nResources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      MemorySize: 128\n    Properties:\n      MemorySize: 256\n",
+            "t.yml",
+        );
+        // The loader keeps duplicate keys (and warns), as CloudFormation reads the last.
+        let root = parsed.root.unwrap();
+        let res = apply_globals(&root, root.get("Resources").unwrap().clone());
+        let p = res.path(&["F", "Properties"]).unwrap();
+        assert_eq!(p.get("MemorySize").unwrap().as_i64(), Some(256));
+        assert_eq!(p.get("Timeout").unwrap().as_i64(), Some(10));
+    }
 }

@@ -30,10 +30,13 @@ enum Refs {
         start: u32,
         len: u32,
     },
-    // A thin pointer: `Box<[String]>` would make every `Val` 8 bytes larger.
-    #[allow(clippy::box_collection)]
-    List(Box<Vec<String>>),
+    List(Box<RefList>),
 }
+
+/// Several references behind a thin pointer (`Box<[String]>` is a fat one, and would make every
+/// `Val` 8 bytes larger).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RefList(Vec<String>);
 
 impl Unresolved {
     /// The template elements the value is made from; empty when they are not known.
@@ -45,7 +48,7 @@ impl Unresolved {
                 .get(*start as usize..(*start + *len) as usize)
                 .into_iter()
                 .collect(),
-            Refs::List(list) => list.iter().map(String::as_str).collect(),
+            Refs::List(list) => list.0.iter().map(String::as_str).collect(),
         }
     }
 
@@ -57,7 +60,7 @@ impl Unresolved {
             Refs::InReason { start, len } => {
                 self.reason.get(*start as usize..(*start + *len) as usize) == Some(id)
             }
-            Refs::List(list) => list.iter().any(|r| r == id),
+            Refs::List(list) => list.0.iter().any(|r| r == id),
         }
     }
 }
@@ -77,7 +80,7 @@ impl<T> Val<T> {
             refs: if refs.is_empty() {
                 Refs::Unknown
             } else {
-                Refs::List(Box::new(refs))
+                Refs::List(Box::new(RefList(refs)))
             },
         })
     }
@@ -143,5 +146,24 @@ pub struct Setting<T> {
 impl<T> Setting<T> {
     pub fn new(value: Val<T>, location: crate::Location) -> Self {
         Self { value, location }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every setting of every function holds a `Val`: references must not widen it.
+    #[test]
+    fn references_keep_an_unresolved_value_small() {
+        assert_eq!(std::mem::size_of::<Refs>(), 16);
+        assert_eq!(
+            std::mem::size_of::<Unresolved>(),
+            std::mem::size_of::<String>() + 16
+        );
+        let v: Val<String> = Val::unknown_from("a", vec!["Q1".into(), "Q2".into()]);
+        let Val::Unknown(u) = &v else { panic!() };
+        assert_eq!(u.refs(), ["Q1", "Q2"]);
+        assert!(u.mentions("Q2") && !u.mentions("Q"));
     }
 }
