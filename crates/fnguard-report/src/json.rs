@@ -1,5 +1,6 @@
 use crate::{ScanReport, SCHEMA_ID};
 use fnguard_model::{Finding, Level, Location, ScanError, Severity};
+use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -153,7 +154,8 @@ pub(crate) fn error(e: &ScanError) -> JsonError {
     }
 }
 
-pub fn build(report: &ScanReport<'_>) -> JsonReport {
+/// The document with an empty findings array ([`render_json`] renders the findings apart).
+fn build_without_findings(report: &ScanReport<'_>) -> JsonReport {
     let counts = report.counts();
     let n = |s: Severity| counts.get(&s).copied().unwrap_or(0);
     JsonReport {
@@ -172,7 +174,7 @@ pub fn build(report: &ScanReport<'_>) -> JsonReport {
             })
             .collect(),
         errors: report.errors.iter().map(error).collect(),
-        findings: report.findings.iter().map(finding).collect(),
+        findings: Vec::new(),
         summary: JsonSummary {
             critical: n(Severity::Critical),
             high: n(Severity::High),
@@ -184,12 +186,56 @@ pub fn build(report: &ScanReport<'_>) -> JsonReport {
 }
 
 pub fn render_json(report: &ScanReport<'_>) -> String {
-    let mut s = serde_json::to_string_pretty(&build(report)).unwrap_or_else(|e| {
-        format!("{{\"schema\":\"{SCHEMA_ID}\",\"error\":\"could not serialise the report: {e}\"}}")
-    });
+    let failed = |e: serde_json::Error| {
+        format!(
+            "{{\"schema\":\"{SCHEMA_ID}\",\"error\":\"could not serialise the report: {e}\"}}\n"
+        )
+    };
+    let mut s = match serde_json::to_string_pretty(&build_without_findings(report)) {
+        Ok(s) => s,
+        Err(e) => return failed(e),
+    };
+    // The findings are most of the document (thousands on a large tree, rendered last, on one
+    // core while the others sat idle): each is rendered on its own and indented as the pretty
+    // printer nests it, at the place of the empty array. JSON strings hold no raw newline, so
+    // every line break is the printer's own.
+    if !report.findings.is_empty() {
+        let rendered: Result<Vec<String>, serde_json::Error> = report
+            .findings
+            .par_iter()
+            .map(|f| {
+                serde_json::to_string_pretty(&finding(f))
+                    .map(|one| one.replace('\n', &format!("\n{FINDING_INDENT}")))
+            })
+            .collect();
+        let rendered = match rendered {
+            Ok(r) => r,
+            Err(e) => return failed(e),
+        };
+        let empty = "\n  \"findings\": [],\n";
+        let Some(at) = s.find(empty) else {
+            return failed(<serde_json::Error as serde::ser::Error>::custom(
+                "no findings array in the report",
+            ));
+        };
+        let mut array =
+            String::with_capacity(rendered.iter().map(|r| r.len() + 8).sum::<usize>() + 32);
+        array.push_str("\n  \"findings\": [");
+        for (i, r) in rendered.iter().enumerate() {
+            array.push_str(if i == 0 { "\n" } else { ",\n" });
+            array.push_str(FINDING_INDENT);
+            array.push_str(r);
+        }
+        array.push_str("\n  ],\n");
+        s.replace_range(at..at + empty.len(), &array);
+    }
     s.push('\n');
     s
 }
+
+/// A finding's depth in the document (top-level object, then the findings array), as the
+/// pretty printer indents it.
+const FINDING_INDENT: &str = "    ";
 
 /// The JSON Schema of [`JsonReport`], as committed under `schemas/`.
 pub fn json_schema() -> String {
@@ -197,4 +243,69 @@ pub fn json_schema() -> String {
     let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ProjectSummary;
+    use fnguard_model::{Applicability, Change, Fix, Practice};
+
+    fn finding_with(n: usize) -> Finding {
+        Finding {
+            rule: "FG201",
+            name: "public-url",
+            severity: Severity::High,
+            practice: Practice(2),
+            message: format!("line one\nline \"two\" {n}\t\\ {{\"findings\": []}}"),
+            function: n.is_multiple_of(2).then(|| format!("Fn{n}")),
+            functions: (0..n % 3).map(|i| format!("F{i}")).collect(),
+            resource: None,
+            location: Location::new("template.yaml", n as u32, 3),
+            related: (0..(n % 2) as u32)
+                .map(|i| Location::new("other.yaml", i, 1))
+                .collect(),
+            remediation: "set AuthType: AWS_IAM\n".into(),
+            fingerprint: format!("fp{n}"),
+            evidence: serde_json::json!({
+                "nested": {"list": [1, {"deep": [[], {}]}], "empty": {}},
+                "text": "a\nb",
+                "n": n,
+            }),
+            fixes: (0..n % 2)
+                .map(|_| Fix {
+                    applicability: Applicability::Safe,
+                    title: "turn on tracing".into(),
+                    file: "template.yaml".into(),
+                    change: Change::Tracing {
+                        function: "Fn".into(),
+                    },
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn findings_rendered_apart_give_the_document_the_pretty_printer_gives() {
+        let projects = vec![ProjectSummary {
+            path: "template.yaml".into(),
+            format: "sam".into(),
+            functions: vec!["Fn".into()],
+        }];
+        let errors = vec![ScanError::warning("x.yaml", Some(3), "\"findings\": [],")];
+        for count in [0, 1, 2, 7] {
+            let findings: Vec<Finding> = (0..count).map(finding_with).collect();
+            let report = ScanReport {
+                tool_version: "0.1.0",
+                projects: &projects,
+                errors: &errors,
+                findings: &findings,
+            };
+            let mut doc = build_without_findings(&report);
+            doc.findings = findings.iter().map(finding).collect();
+            let mut whole = serde_json::to_string_pretty(&doc).unwrap();
+            whole.push('\n');
+            assert_eq!(render_json(&report), whole, "{count} findings");
+        }
+    }
 }
