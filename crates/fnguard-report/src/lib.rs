@@ -13,7 +13,7 @@ pub use github::render_github;
 pub use gitlab::render_gitlab;
 pub use html::render_html;
 pub use human::{render_human, HumanOptions};
-pub use json::{json_schema, render_json, JsonReport};
+pub use json::{json_schema, render_json, write_json, JsonReport};
 pub use junit::render_junit;
 pub use markdown::render_markdown;
 pub use sarif::render_sarif;

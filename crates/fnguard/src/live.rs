@@ -292,16 +292,16 @@ pub fn emit(
     findings: &[Finding],
     cfg: &config::Config,
 ) -> Result<u8> {
-    let text = crate::output::render(
+    crate::output::emit(
         report.format,
+        report.output.as_deref(),
         projects,
         errors,
         findings,
         cfg,
         false,
         &HashMap::new,
-    );
-    crate::output::write_out(report.output.as_deref(), &text)?;
+    )?;
     if projects.is_empty() {
         return Ok(2);
     }

@@ -22,14 +22,7 @@ pub fn render(
     color: bool,
     snippets: &dyn Fn() -> Snippets,
 ) -> String {
-    let summaries: Vec<ProjectSummary> = projects
-        .iter()
-        .map(|p| ProjectSummary {
-            path: p.path.clone(),
-            format: p.format.as_str().to_string(),
-            functions: p.functions.iter().map(|f| f.id.clone()).collect(),
-        })
-        .collect();
+    let summaries = summaries(projects);
     let report = ScanReport {
         tool_version: env!("CARGO_PKG_VERSION"),
         projects: &summaries,
@@ -63,6 +56,60 @@ impl ReportArgs {
             (None, _) => FailOn::High,
         }
     }
+}
+
+/// A scan's report in `format`, written to `path` or standard output. JSON is written as it is
+/// rendered (a report of a hundred thousand findings never exists whole in memory); the other
+/// formats are rendered, then written.
+#[allow(clippy::too_many_arguments)]
+pub fn emit(
+    format: OutputFormat,
+    path: Option<&Path>,
+    projects: &[Project],
+    errors: &[ScanError],
+    findings: &[Finding],
+    cfg: &config::Config,
+    color: bool,
+    snippets: &dyn Fn() -> Snippets,
+) -> Result<()> {
+    if format != OutputFormat::Json {
+        let text = render(format, projects, errors, findings, cfg, color, snippets);
+        return write_out(path, &text);
+    }
+    let summaries = summaries(projects);
+    let report = ScanReport {
+        tool_version: env!("CARGO_PKG_VERSION"),
+        projects: &summaries,
+        errors,
+        findings,
+    };
+    match path {
+        Some(p) => {
+            let file = std::fs::File::create(p)
+                .with_context(|| format!("cannot write {}", p.display()))?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+            fnguard_report::write_json(&report, &mut out)
+                .and_then(|()| out.flush())
+                .with_context(|| format!("cannot write {}", p.display()))
+        }
+        None => {
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+            // A closed pipe (`| head`) is not an error worth reporting.
+            let _ = fnguard_report::write_json(&report, &mut out).and_then(|()| out.flush());
+            Ok(())
+        }
+    }
+}
+
+fn summaries(projects: &[Project]) -> Vec<ProjectSummary> {
+    projects
+        .iter()
+        .map(|p| ProjectSummary {
+            path: p.path.clone(),
+            format: p.format.as_str().to_string(),
+            functions: p.functions.iter().map(|f| f.id.clone()).collect(),
+        })
+        .collect()
 }
 
 pub fn write_out(path: Option<&Path>, text: &str) -> Result<()> {

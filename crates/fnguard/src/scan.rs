@@ -76,16 +76,16 @@ pub fn run(args: ScanArgs) -> Result<u8> {
                 && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let text = crate::output::render(
+    crate::output::emit(
         args.report.format,
+        args.report.output.as_deref(),
         &projects,
         &errors,
         &findings,
         &cfg,
         color,
         &|| snippets(&findings, &roots, multi_root),
-    );
-    crate::output::write_out(args.report.output.as_deref(), &text)?;
+    )?;
 
     if projects.is_empty() {
         let failed = errors.iter().any(|e| e.level == Level::Error);
