@@ -2,11 +2,13 @@ use serde::Serialize;
 
 /// A setting as fnguard understands it after resolving variables and intrinsics.
 /// `Unknown` is a value, not an error: checks that depend on it say less instead of guessing.
+/// Most values are known, so the reason of an unknown one sits behind a pointer: a function has
+/// some twenty settings, and a template of 90,000 functions held 40 MB of room for reasons.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Val<T> {
     Known(T),
-    Unknown(Unresolved),
+    Unknown(Box<Unresolved>),
 }
 
 /// Why a value could not be resolved, phrased for a user (`${ssm:/prod/key}`, `parameter Stage`).
@@ -67,22 +69,22 @@ impl Unresolved {
 
 impl<T> Val<T> {
     pub fn unknown(reason: impl Into<String>) -> Self {
-        Val::Unknown(Unresolved {
+        Val::Unknown(Box::new(Unresolved {
             reason: reason.into(),
             refs: Refs::Unknown,
-        })
+        }))
     }
 
     /// An unknown value made from the template elements `refs`.
     pub fn unknown_from(reason: impl Into<String>, refs: Vec<String>) -> Self {
-        Val::Unknown(Unresolved {
+        Val::Unknown(Box::new(Unresolved {
             reason: reason.into(),
             refs: if refs.is_empty() {
                 Refs::Unknown
             } else {
                 Refs::List(Box::new(RefList(refs)))
             },
-        })
+        }))
     }
 
     /// An unknown value that is the element `id` (or one of its attributes): `prefix`, the id,
@@ -96,7 +98,7 @@ impl<T> Val<T> {
             (Ok(start), Ok(len)) if !id.is_empty() => Refs::InReason { start, len },
             _ => Refs::Unknown,
         };
-        Val::Unknown(Unresolved { reason, refs })
+        Val::Unknown(Box::new(Unresolved { reason, refs }))
     }
 
     pub fn known(&self) -> Option<&T> {
@@ -161,6 +163,11 @@ mod tests {
             std::mem::size_of::<Unresolved>(),
             std::mem::size_of::<String>() + 16
         );
+        assert_eq!(
+            std::mem::size_of::<Val<String>>(),
+            std::mem::size_of::<String>()
+        );
+        assert_eq!(std::mem::size_of::<Val<i64>>(), 16);
         let v: Val<String> = Val::unknown_from("a", vec!["Q1".into(), "Q2".into()]);
         let Val::Unknown(u) = &v else { panic!() };
         assert_eq!(u.refs(), ["Q1", "Q2"]);
