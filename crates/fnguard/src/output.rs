@@ -12,41 +12,6 @@ use std::path::Path;
 /// Source lines shown under findings, by (file, line).
 pub type Snippets = HashMap<(String, u32), String>;
 
-/// A scan's report in `format`: every command that reports findings renders through here.
-pub fn render(
-    format: OutputFormat,
-    projects: &[Project],
-    errors: &[ScanError],
-    findings: &[Finding],
-    cfg: &config::Config,
-    color: bool,
-    snippets: &dyn Fn() -> Snippets,
-) -> String {
-    let summaries = summaries(projects);
-    let report = ScanReport {
-        tool_version: env!("CARGO_PKG_VERSION"),
-        projects: &summaries,
-        errors,
-        findings,
-    };
-    match format {
-        OutputFormat::Human => fnguard_report::render_human(
-            &report,
-            &HumanOptions {
-                color,
-                snippets: &snippets(),
-            },
-        ),
-        OutputFormat::Json => fnguard_report::render_json(&report),
-        OutputFormat::Html => html_page(projects, findings, &snippets(), cfg),
-        OutputFormat::Sarif => fnguard_report::render_sarif(&report),
-        OutputFormat::Junit => fnguard_report::render_junit(&report),
-        OutputFormat::Markdown => fnguard_report::render_markdown(&report),
-        OutputFormat::Github => fnguard_report::render_github(&report),
-        OutputFormat::Gitlab => fnguard_report::render_gitlab(&report),
-    }
-}
-
 impl ReportArgs {
     /// `--fail-on`, or its default: none for SARIF (code scanning decides), high otherwise.
     pub fn fail_on(&self) -> FailOn {
@@ -58,9 +23,10 @@ impl ReportArgs {
     }
 }
 
-/// A scan's report in `format`, written to `path` or standard output. JSON is written as it is
-/// rendered (a report of a hundred thousand findings never exists whole in memory); the other
-/// formats are rendered, then written.
+/// A scan's report in `format`, written to `path` or standard output: every command that
+/// reports findings goes through here. JSON is written as it is rendered (a report of a hundred
+/// thousand findings never exists whole in memory); the other formats are rendered, then
+/// written.
 #[allow(clippy::too_many_arguments)]
 pub fn emit(
     format: OutputFormat,
@@ -72,10 +38,6 @@ pub fn emit(
     color: bool,
     snippets: &dyn Fn() -> Snippets,
 ) -> Result<()> {
-    if format != OutputFormat::Json {
-        let text = render(format, projects, errors, findings, cfg, color, snippets);
-        return write_out(path, &text);
-    }
     let summaries = summaries(projects);
     let report = ScanReport {
         tool_version: env!("CARGO_PKG_VERSION"),
@@ -83,19 +45,39 @@ pub fn emit(
         errors,
         findings,
     };
+    let text = match format {
+        OutputFormat::Human => fnguard_report::render_human(
+            &report,
+            &HumanOptions {
+                color,
+                snippets: &snippets(),
+            },
+        ),
+        OutputFormat::Json => return stream_json(path, &report),
+        OutputFormat::Html => html_page(projects, findings, &snippets(), cfg),
+        OutputFormat::Sarif => fnguard_report::render_sarif(&report),
+        OutputFormat::Junit => fnguard_report::render_junit(&report),
+        OutputFormat::Markdown => fnguard_report::render_markdown(&report),
+        OutputFormat::Github => fnguard_report::render_github(&report),
+        OutputFormat::Gitlab => fnguard_report::render_gitlab(&report),
+    };
+    write_out(path, &text)
+}
+
+fn stream_json(path: Option<&Path>, report: &ScanReport<'_>) -> Result<()> {
     match path {
         Some(p) => {
             let file = std::fs::File::create(p)
                 .with_context(|| format!("cannot write {}", p.display()))?;
             let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-            fnguard_report::write_json(&report, &mut out)
+            fnguard_report::write_json(report, &mut out)
                 .and_then(|()| out.flush())
                 .with_context(|| format!("cannot write {}", p.display()))
         }
         None => {
             let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
             // A closed pipe (`| head`) is not an error worth reporting.
-            let _ = fnguard_report::write_json(&report, &mut out).and_then(|()| out.flush());
+            let _ = fnguard_report::write_json(report, &mut out).and_then(|()| out.flush());
             Ok(())
         }
     }
