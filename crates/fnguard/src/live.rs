@@ -293,8 +293,7 @@ pub fn emit(
     cfg: &config::Config,
 ) -> Result<u8> {
     crate::output::emit(
-        report.format,
-        report.output.as_deref(),
+        report,
         projects,
         errors,
         findings,

@@ -23,14 +23,12 @@ impl ReportArgs {
     }
 }
 
-/// A scan's report in `format`, written to `path` or standard output: every command that
-/// reports findings goes through here. JSON is written as it is rendered (a report of a hundred
-/// thousand findings never exists whole in memory); the other formats are rendered, then
-/// written.
-#[allow(clippy::too_many_arguments)]
+/// A scan's report in the format `args` ask for, written to their file or standard output:
+/// every command that reports findings goes through here. JSON is written as it is rendered (a
+/// report of a hundred thousand findings never exists whole in memory); the other formats are
+/// rendered, then written.
 pub fn emit(
-    format: OutputFormat,
-    path: Option<&Path>,
+    args: &ReportArgs,
     projects: &[Project],
     errors: &[ScanError],
     findings: &[Finding],
@@ -45,7 +43,8 @@ pub fn emit(
         errors,
         findings,
     };
-    let text = match format {
+    let path = args.output.as_deref();
+    let text = match args.format {
         OutputFormat::Human => fnguard_report::render_human(
             &report,
             &HumanOptions {

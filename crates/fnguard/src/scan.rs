@@ -77,8 +77,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         }
     };
     crate::output::emit(
-        args.report.format,
-        args.report.output.as_deref(),
+        &args.report,
         &projects,
         &errors,
         &findings,
