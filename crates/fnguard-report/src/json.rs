@@ -154,7 +154,7 @@ pub(crate) fn error(e: &ScanError) -> JsonError {
     }
 }
 
-/// The document with an empty findings array ([`render_json`] renders the findings apart).
+/// The document with an empty findings array ([`write_json`] writes the findings into it).
 fn build_without_findings(report: &ScanReport<'_>) -> JsonReport {
     let counts = report.counts();
     let n = |s: Severity| counts.get(&s).copied().unwrap_or(0);
