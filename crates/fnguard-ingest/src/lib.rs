@@ -112,7 +112,11 @@ fn load_descriptor(root: &Path, candidate: &Candidate, options: &LoadOptions) ->
         DescriptorKind::CdkSource => cdk::load(&ctx, &text),
         DescriptorKind::Chalice => chalice::load(&ctx, &text),
         DescriptorKind::Zappa => zappa::load(&ctx, &text),
-        _ => cfn::load(&ctx, &text, candidate.kind),
+        _ => {
+            let parsed = cfn::parse(&ctx, &text);
+            drop(text);
+            cfn::load_parsed(&ctx, parsed, candidate.kind)
+        }
     }
 }
 

@@ -55,10 +55,75 @@ where
     groups
 }
 
-/// Findings grouped by project (descriptor file) and function, with the offending line.
+/// Text passed on to a writer in pieces of about 64 KiB: a report of a hundred thousand
+/// findings (37 MB of text) never exists whole in memory. The first write error is kept and
+/// returned at the end; nothing more is written after it.
+struct Chunked<'w> {
+    buf: String,
+    w: &'w mut dyn std::io::Write,
+    failed: Option<std::io::Error>,
+}
+
+impl Chunked<'_> {
+    const PIECE: usize = 1 << 16;
+
+    fn push(&mut self, c: char) {
+        self.buf.push(c);
+    }
+
+    /// Passes the text on once there is a piece's worth of it.
+    fn settle(&mut self) {
+        if self.buf.len() >= Self::PIECE {
+            self.pass_on();
+        }
+    }
+
+    fn pass_on(&mut self) {
+        if self.failed.is_none() {
+            if let Err(e) = self.w.write_all(self.buf.as_bytes()) {
+                self.failed = Some(e);
+            }
+        }
+        self.buf.clear();
+    }
+
+    fn finish(mut self) -> std::io::Result<()> {
+        self.pass_on();
+        match self.failed.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::fmt::Write for Chunked<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.buf.push_str(s);
+        Ok(())
+    }
+}
+
+/// [`write_human`] into a string.
 pub fn render_human(report: &ScanReport<'_>, opts: &HumanOptions<'_>) -> String {
+    let mut bytes = Vec::new();
+    // Writing to a vector cannot fail.
+    let _ = write_human(report, opts, &mut bytes);
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Findings grouped by project (descriptor file) and function, with the offending line,
+/// written to `w` as they are rendered.
+pub fn write_human(
+    report: &ScanReport<'_>,
+    opts: &HumanOptions<'_>,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let p = Paint(opts.color);
-    let mut out = String::new();
+    let mut out = Chunked {
+        buf: String::with_capacity(Chunked::PIECE + 4096),
+        w,
+        failed: None,
+    };
     // Joined risks come first: they are what a reader must see even if they read nothing else.
     let paths: Vec<&Finding> = report
         .findings
@@ -72,6 +137,7 @@ pub fn render_human(report: &ScanReport<'_>, opts: &HumanOptions<'_>) -> String 
             for related in &f.related {
                 let _ = writeln!(out, "    {} {related}", p.wrap("2", "via"));
             }
+            out.settle();
         }
         out.push('\n');
     }
@@ -102,6 +168,7 @@ pub fn render_human(report: &ScanReport<'_>, opts: &HumanOptions<'_>) -> String 
             }
             for f in in_group {
                 write_finding(&mut out, &p, opts, f, "    ");
+                out.settle();
             }
         }
         out.push('\n');
@@ -160,10 +227,16 @@ pub fn render_human(report: &ScanReport<'_>, opts: &HumanOptions<'_>) -> String 
         functions,
         report.errors.len()
     );
-    out
+    out.finish()
 }
 
-fn write_finding(out: &mut String, p: &Paint, opts: &HumanOptions<'_>, f: &Finding, indent: &str) {
+fn write_finding(
+    out: &mut Chunked<'_>,
+    p: &Paint,
+    opts: &HumanOptions<'_>,
+    f: &Finding,
+    indent: &str,
+) {
     let _ = writeln!(
         out,
         "{indent}{} {} {}  {}",

@@ -12,7 +12,7 @@ mod sarif;
 pub use github::render_github;
 pub use gitlab::render_gitlab;
 pub use html::render_html;
-pub use human::{render_human, HumanOptions};
+pub use human::{render_human, write_human, HumanOptions};
 pub use json::{json_schema, render_json, write_json, JsonReport};
 pub use junit::render_junit;
 pub use markdown::render_markdown;

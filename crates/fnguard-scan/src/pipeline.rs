@@ -389,10 +389,17 @@ pub fn snippets(
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };
-        let all: Vec<&str> = text.lines().collect();
-        for l in lines {
-            if let Some(src) = all.get(l as usize - 1) {
+        // One pass over the text for the lines wanted, in order (a vector of every line of
+        // a large template was most of the memory this takes).
+        let mut lines = lines;
+        lines.sort_unstable();
+        lines.dedup();
+        let mut wanted = lines.into_iter().peekable();
+        for (n, src) in (1u32..).zip(text.lines()) {
+            let Some(&l) = wanted.peek() else { break };
+            if l == n {
                 out.insert((file.to_string(), l), src.chars().take(200).collect());
+                wanted.next();
             }
         }
     }

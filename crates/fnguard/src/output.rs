@@ -24,9 +24,9 @@ impl ReportArgs {
 }
 
 /// A scan's report in the format `args` ask for, written to their file or standard output:
-/// every command that reports findings goes through here. JSON is written as it is rendered (a
-/// report of a hundred thousand findings never exists whole in memory); the other formats are
-/// rendered, then written.
+/// every command that reports findings goes through here. JSON and the human format are
+/// written as they are rendered (a report of a hundred thousand findings never exists whole in
+/// memory); the other formats are rendered, then written.
 pub fn emit(
     args: &ReportArgs,
     projects: &[Project],
@@ -45,14 +45,19 @@ pub fn emit(
     };
     let path = args.output.as_deref();
     let text = match args.format {
-        OutputFormat::Human => fnguard_report::render_human(
-            &report,
-            &HumanOptions {
+        OutputFormat::Human => {
+            let snippets = snippets();
+            let opts = HumanOptions {
                 color,
-                snippets: &snippets(),
-            },
-        ),
-        OutputFormat::Json => return stream_json(path, &report),
+                snippets: &snippets,
+            };
+            return stream(path, &mut |w| {
+                fnguard_report::write_human(&report, &opts, w)
+            });
+        }
+        OutputFormat::Json => {
+            return stream(path, &mut |w| fnguard_report::write_json(&report, w));
+        }
         OutputFormat::Html => html_page(projects, findings, &snippets(), cfg),
         OutputFormat::Sarif => fnguard_report::render_sarif(&report),
         OutputFormat::Junit => fnguard_report::render_junit(&report),
@@ -63,20 +68,24 @@ pub fn emit(
     write_out(path, &text)
 }
 
-fn stream_json(path: Option<&Path>, report: &ScanReport<'_>) -> Result<()> {
+/// Runs `write` on the file at `path` or on standard output.
+fn stream(
+    path: Option<&Path>,
+    write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
     match path {
         Some(p) => {
             let file = std::fs::File::create(p)
                 .with_context(|| format!("cannot write {}", p.display()))?;
             let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-            fnguard_report::write_json(report, &mut out)
+            write(&mut out)
                 .and_then(|()| out.flush())
                 .with_context(|| format!("cannot write {}", p.display()))
         }
         None => {
             let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
             // A closed pipe (`| head`) is not an error worth reporting.
-            let _ = fnguard_report::write_json(report, &mut out).and_then(|()| out.flush());
+            let _ = write(&mut out).and_then(|()| out.flush());
             Ok(())
         }
     }

@@ -135,7 +135,7 @@ impl<'e> Builder<'e> {
 
     /// Evaluate and sort the resources, then map them in dependency order.
     pub fn add_resources(&mut self, resources: &Node, sam: bool) {
-        let mut all = Vec::new();
+        let mut all: Vec<Res> = Vec::new();
         for (key, node) in resources.entries() {
             if let Some(cond) = node.get("Condition").and_then(Node::str) {
                 if self.ev.condition(cond) == Some(false) {
@@ -185,8 +185,15 @@ impl<'e> Builder<'e> {
         for r in all.iter().filter(|r| r.ty == "AWS::IAM::Role") {
             self.add_primary(r);
         }
-        for r in all.iter().filter(|r| r.ty != "AWS::IAM::Role") {
+        for r in all.iter_mut().filter(|r| r.ty != "AWS::IAM::Role") {
             self.add_primary(r);
+            // A function's properties are read only here (the later passes read the resources
+            // that name a function, by its id), and they are most of a large template's
+            // evaluated properties: released as each function is built, they are never all
+            // alive together with the functions built from them.
+            if r.ty == "AWS::Lambda::Function" {
+                r.props = r.props.with_kind(Kind::Map(Vec::new()));
+            }
         }
         if sam {
             crate::sam::add_primary(self, &all);
