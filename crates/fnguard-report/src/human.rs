@@ -294,3 +294,75 @@ mod grouping_tests {
         );
     }
 }
+
+#[cfg(test)]
+mod writing_tests {
+    use super::*;
+    use crate::json::tests::finding_with;
+    use crate::ProjectSummary;
+
+    /// Records each write, to see the text arrive in pieces; fails from the `fail_at`th on.
+    struct Pieces {
+        pieces: Vec<Vec<u8>>,
+        fail_at: Option<usize>,
+    }
+
+    impl std::io::Write for Pieces {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.fail_at.is_some_and(|n| self.pieces.len() >= n) {
+                return Err(std::io::Error::other("disk full"));
+            }
+            self.pieces.push(buf.to_vec());
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_large_report_is_written_in_pieces_that_make_the_whole_text() {
+        let projects = vec![ProjectSummary {
+            path: "template.yaml".into(),
+            format: "sam".into(),
+            functions: vec!["Fn".into()],
+        }];
+        let findings: Vec<Finding> = (0..2_000).map(finding_with).collect();
+        let report = ScanReport {
+            tool_version: "0.1.0",
+            projects: &projects,
+            errors: &[],
+            findings: &findings,
+        };
+        let snippets = HashMap::from([(("template.yaml".to_string(), 4), "  Runtime: x".into())]);
+        let opts = HumanOptions {
+            color: false,
+            snippets: &snippets,
+        };
+        let whole = render_human(&report, &opts);
+        assert!(whole.len() > 4 * Chunked::PIECE, "{}", whole.len());
+        assert!(whole.contains("   4 |   Runtime: x"));
+        assert!(whole.ends_with("0 input problems\n"));
+        let mut w = Pieces {
+            pieces: Vec::new(),
+            fail_at: None,
+        };
+        write_human(&report, &opts, &mut w).unwrap();
+        assert!(w.pieces.len() > 4, "{} pieces", w.pieces.len());
+        assert!(w.pieces.iter().all(|p| p.len() < 2 * Chunked::PIECE));
+        assert_eq!(String::from_utf8(w.pieces.concat()).unwrap(), whole);
+
+        let mut failing = Pieces {
+            pieces: Vec::new(),
+            fail_at: Some(2),
+        };
+        let err = write_human(&report, &opts, &mut failing).unwrap_err();
+        assert_eq!(err.to_string(), "disk full");
+        assert_eq!(
+            failing.pieces.len(),
+            2,
+            "nothing is written after the error"
+        );
+    }
+}

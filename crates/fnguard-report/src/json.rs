@@ -249,12 +249,12 @@ pub fn json_schema() -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::ProjectSummary;
     use fnguard_model::{Applicability, Change, Fix, Practice};
 
-    fn finding_with(n: usize) -> Finding {
+    pub(crate) fn finding_with(n: usize) -> Finding {
         Finding {
             rule: "FG201",
             name: "public-url",

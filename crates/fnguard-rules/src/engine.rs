@@ -144,7 +144,18 @@ fn run_each<'a>(
             out
         })
         .collect();
-    let mut out: Vec<Finding> = per_project.into_iter().flatten().collect();
+    // One project's findings are taken as they are; several are joined into a vector of the
+    // exact size (collecting through `flatten` grows one by doubling, beside the originals).
+    let mut per_project = per_project;
+    let mut out: Vec<Finding> = if per_project.len() == 1 {
+        per_project.pop().unwrap_or_default()
+    } else {
+        let mut all = Vec::with_capacity(per_project.iter().map(Vec::len).sum());
+        for mut findings in per_project {
+            all.append(&mut findings);
+        }
+        all
+    };
     for f in &mut out {
         if let Some(s) = config.selection.severity.get(f.rule) {
             f.severity = *s;
