@@ -90,6 +90,7 @@ pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
             record(&mut out, &mut seen, actions, c.pos, target);
         }
     }
+    crate::taint::kept::keep(crate::Language::Go, text, module);
     out
 }
 

@@ -167,6 +167,7 @@ pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
             });
         }
     }
+    crate::taint::kept::keep(crate::Language::Java, text, module);
     out
 }
 

@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod engine;
 pub mod ir;
+pub(crate) mod kept;
 pub mod lower_go;
 pub mod lower_java;
 pub mod lower_js;
@@ -172,8 +173,8 @@ pub fn analyze_stored(
         let module = match lang {
             crate::Language::Python => lower_python::lower(text),
             crate::Language::JavaScript => lower_js::lower(text, *ts),
-            crate::Language::Java => lower_java::lower(text),
-            crate::Language::Go => lower_go::lower(text),
+            crate::Language::Java => kept::take(lang, text).or_else(|| lower_java::lower(text)),
+            crate::Language::Go => kept::take(lang, text).or_else(|| lower_go::lower(text)),
         };
         let Some(mut module) = module else { continue };
         if module.lang.is_empty() {
