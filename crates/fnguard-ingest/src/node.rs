@@ -271,6 +271,9 @@ impl Node {
     pub fn refs(&self) -> Vec<String> {
         let mut out = Vec::new();
         self.collect_refs(&mut out, 0);
+        // Usually one or two, kept with each function's settings: not the four a first push
+        // makes room for.
+        out.shrink_to_fit();
         out
     }
 

@@ -169,6 +169,9 @@ impl FindingBuilder {
             .function()
             .is_none_or(|f| !f.starts_with("module.") && !f.contains('['));
         if self.editable && text_format && outside_module {
+            // Most findings have one fix: room for exactly one, not the four a first push
+            // makes (a fix is a hundred bytes and more).
+            self.finding.fixes.reserve_exact(1);
             self.finding.fixes.push(fnguard_model::Fix {
                 applicability,
                 title: title.into(),

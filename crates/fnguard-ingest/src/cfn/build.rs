@@ -15,6 +15,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// One resource of the template after condition filtering and intrinsic evaluation.
+const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
+
 pub(crate) struct Res<'t> {
     pub id: String,
     pub ty: String,
@@ -133,6 +135,14 @@ impl<'e> Builder<'e> {
         (self.project, self.diags)
     }
 
+    /// A resource's `Properties`, evaluated (an empty mapping when it has none).
+    fn evaluated_properties(&self, resource: &Node) -> Node {
+        resource
+            .get("Properties")
+            .map(|p| self.ev.eval(p))
+            .unwrap_or_else(|| resource.with_kind(Kind::Map(Vec::new())))
+    }
+
     /// Evaluate and sort the resources, then map them in dependency order.
     pub fn add_resources(&mut self, resources: &Node, sam: bool) {
         let mut all: Vec<Res> = Vec::new();
@@ -150,10 +160,13 @@ impl<'e> Builder<'e> {
                 ));
                 continue;
             };
-            let props = node
-                .get("Properties")
-                .map(|p| self.ev.eval(p))
-                .unwrap_or_else(|| node.with_kind(Kind::Map(Vec::new())));
+            // A function's properties are evaluated when the function is built (below): they
+            // are most of a large template's, and need never be alive all together.
+            let props = if ty == LAMBDA_FUNCTION {
+                node.with_kind(Kind::Map(Vec::new()))
+            } else {
+                self.evaluated_properties(node)
+            };
             if let Some(path) = node
                 .path(&["Metadata", "aws:cdk:path"])
                 .and_then(Node::scalar_text)
@@ -186,13 +199,14 @@ impl<'e> Builder<'e> {
             self.add_primary(r);
         }
         for r in all.iter_mut().filter(|r| r.ty != "AWS::IAM::Role") {
-            self.add_primary(r);
             // A function's properties are read only here (the later passes read the resources
-            // that name a function, by its id), and they are most of a large template's
-            // evaluated properties: released as each function is built, they are never all
-            // alive together with the functions built from them.
-            if r.ty == "AWS::Lambda::Function" {
+            // that name a function, by its id): evaluated for it and released after it.
+            if r.ty == LAMBDA_FUNCTION {
+                r.props = self.evaluated_properties(r.node);
+                self.add_primary(r);
                 r.props = r.props.with_kind(Kind::Map(Vec::new()));
+            } else {
+                self.add_primary(r);
             }
         }
         if sam {
