@@ -131,7 +131,7 @@ pub(crate) fn load(ctx: &LoadContext, text: &str) -> Loaded {
         ctx.root.clone(),
     );
     builder.fn_ids.extend(logical);
-    builder.add_resources(&resources, false);
+    builder.add_resources(resources, false);
     relink_roles(&mut builder);
     let (project, diags) = builder.finish();
     diagnostics.extend(diags);

@@ -11,7 +11,8 @@ pub use fnguard_model::secrets;
 
 pub use context::{group_by_location, subject, Context, FindingBuilder};
 pub use engine::{
-    apply_suppressions, run, run_drift, RuleConfig, Selection, Suppression, SuppressionOutcome,
+    apply_suppressions, rule_builds_graph, run, run_drift, RuleConfig, Selection, Suppression,
+    SuppressionOutcome, GRAPH_READERS,
 };
 
 use fnguard_model::{Finding, Practice, Severity};

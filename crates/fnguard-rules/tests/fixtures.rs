@@ -156,6 +156,41 @@ fn every_rule_fires_on_its_failing_fixture_and_not_on_its_passing_one() {
     }
 }
 
+/// The engine drops the graph after the rules listed as reading it: a rule that reads it
+/// and is not listed would build it a second time (correct, but slow).
+#[test]
+fn only_the_listed_graph_readers_build_the_graph_and_each_of_them_does() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let config = RuleConfig {
+        today: TODAY,
+        ..RuleConfig::default()
+    };
+    for rule in registry() {
+        let id = rule.meta().id;
+        let listed = fnguard_rules::GRAPH_READERS.contains(&id);
+        let mut built_once = false;
+        for side in ["fail", "pass"] {
+            let dir = base.join(id).join(side);
+            if !dir.is_dir() {
+                continue;
+            }
+            for project in load_dir(&dir) {
+                let built = fnguard_rules::rule_builds_graph(*rule, &project, &config);
+                assert!(
+                    listed || !built,
+                    "{id} reads the graph on {}: add it to GRAPH_READERS",
+                    dir.display()
+                );
+                built_once |= built;
+            }
+        }
+        assert!(
+            !listed || built_once,
+            "{id} is in GRAPH_READERS but builds no graph on its fixtures"
+        );
+    }
+}
+
 #[test]
 fn fingerprints_survive_line_moves() {
     let dir = tempfile_dir();

@@ -125,7 +125,7 @@ pub(crate) fn load(ctx: &LoadContext, cdk_json: &str) -> Loaded {
         ctx.root.clone(),
         ctx.root.clone(),
     );
-    builder.add_resources(&resources, false);
+    builder.add_resources(resources, false);
     let (project, diags) = builder.finish();
     diagnostics.extend(diags);
     Loaded {

@@ -17,13 +17,13 @@ use std::path::PathBuf;
 /// One resource of the template after condition filtering and intrinsic evaluation.
 const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
 
-pub(crate) struct Res<'t> {
+pub(crate) struct Res {
     pub id: String,
     pub ty: String,
     pub props: Node,
-    /// The resource's own node (for `Metadata`, positions of missing properties), borrowed
-    /// from the template: a copy per resource doubled the memory of large templates.
-    pub node: &'t Node,
+    /// The resource's own node (for `Metadata`, positions of missing properties), moved out
+    /// of the template: a function's is released once the function is built.
+    pub node: Node,
     pub location: Location,
 }
 
@@ -144,9 +144,13 @@ impl<'e> Builder<'e> {
     }
 
     /// Evaluate and sort the resources, then map them in dependency order.
-    pub fn add_resources(&mut self, resources: &Node, sam: bool) {
+    pub fn add_resources(&mut self, resources: Node, sam: bool) {
         let mut all: Vec<Res> = Vec::new();
-        for (key, node) in resources.entries() {
+        let entries = match resources.kind {
+            Kind::Map(entries) => entries,
+            _ => Vec::new(),
+        };
+        for (key, node) in entries {
             if let Some(cond) = node.get("Condition").and_then(Node::str) {
                 if self.ev.condition(cond) == Some(false) {
                     continue;
@@ -165,7 +169,7 @@ impl<'e> Builder<'e> {
             let props = if ty == LAMBDA_FUNCTION {
                 node.with_kind(Kind::Map(Vec::new()))
             } else {
-                self.evaluated_properties(node)
+                self.evaluated_properties(&node)
             };
             if let Some(path) = node
                 .path(&["Metadata", "aws:cdk:path"])
@@ -173,12 +177,14 @@ impl<'e> Builder<'e> {
             {
                 self.project.construct_paths.push((key.name.clone(), path));
             }
+            let ty = ty.to_string();
+            let location = Location::new(&node.file, key.line, key.column);
             all.push(Res {
-                id: key.name.clone(),
-                ty: ty.to_string(),
+                id: key.name,
+                ty,
                 props,
                 node,
-                location: Location::new(&node.file, key.line, key.column),
+                location,
             });
         }
         // Growing by doubling would leave up to half of a large template's functions' worth of
@@ -200,11 +206,14 @@ impl<'e> Builder<'e> {
         }
         for r in all.iter_mut().filter(|r| r.ty != "AWS::IAM::Role") {
             // A function's properties are read only here (the later passes read the resources
-            // that name a function, by its id): evaluated for it and released after it.
+            // that name a function, by its id, and never its template node): evaluated for it
+            // and released after it.
             if r.ty == LAMBDA_FUNCTION {
-                r.props = self.evaluated_properties(r.node);
+                r.props = self.evaluated_properties(&r.node);
                 self.add_primary(r);
+                // Its template text too: on a large template, the functions' are most of it.
                 r.props = r.props.with_kind(Kind::Map(Vec::new()));
+                r.node = r.node.with_kind(Kind::Null);
             } else {
                 self.add_primary(r);
             }

@@ -106,7 +106,7 @@ fn load_root(ctx: &LoadContext, root_module: Module, mut diagnostics: Vec<Diagno
     let resources = anchor.with_kind(Kind::Map(entries));
     let evaluator = CfnEvaluator::new(HashMap::new(), ids, None, None, ctx.options.region.clone());
     let mut builder = Builder::new(&evaluator, project, &ctx.rel, dir.clone(), ctx.root.clone());
-    builder.add_resources(&resources, false);
+    builder.add_resources(resources, false);
     let (project, diags) = builder.finish();
     diagnostics.extend(diags);
     Loaded {
