@@ -366,6 +366,38 @@ fn progress(n: usize, disabled: bool) -> indicatif::ProgressBar {
     bar
 }
 
+/// The first 200 characters of the wanted lines of a text file (numbered from 1, split as
+/// `str::lines` splits), read as a stream: the text of a large template is never held whole.
+/// None when the file cannot be read or is not UTF-8 throughout.
+fn source_lines(path: &Path, mut wanted: Vec<u32>) -> Option<Vec<(u32, String)>> {
+    use std::io::BufRead;
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut wanted = wanted.into_iter().peekable();
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(path).ok()?);
+    let mut found = Vec::new();
+    let mut buf = Vec::new();
+    for n in 1u32.. {
+        buf.clear();
+        if reader.read_until(b'\n', &mut buf).ok()? == 0 {
+            break;
+        }
+        let mut line = buf.as_slice();
+        if let Some(rest) = line.strip_suffix(b"\n") {
+            line = rest.strip_suffix(b"\r").unwrap_or(rest);
+        }
+        // Checked to the end, wanted or not: a file that is not text gets no snippets.
+        let line = std::str::from_utf8(line).ok()?;
+        // Line 0 (a finding with no line) is no line.
+        while wanted.next_if(|&w| w < n).is_some() {}
+        if wanted.peek() == Some(&n) {
+            found.push((n, line.chars().take(200).collect()));
+            wanted.next();
+        }
+    }
+    Some(found)
+}
+
 pub fn snippets(
     findings: &[Finding],
     roots: &[(PathBuf, String)],
@@ -392,21 +424,11 @@ pub fn snippets(
             p.is_file().then_some(p)
         });
         let Some(path) = path else { continue };
-        let Ok(text) = std::fs::read_to_string(&path) else {
+        let Some(found) = source_lines(&path, lines) else {
             continue;
         };
-        // One pass over the text for the lines wanted, in order (a vector of every line of
-        // a large template was most of the memory this takes).
-        let mut lines = lines;
-        lines.sort_unstable();
-        lines.dedup();
-        let mut wanted = lines.into_iter().peekable();
-        for (n, src) in (1u32..).zip(text.lines()) {
-            let Some(&l) = wanted.peek() else { break };
-            if l == n {
-                out.insert((file.to_string(), l), src.chars().take(200).collect());
-                wanted.next();
-            }
+        for (l, src) in found {
+            out.insert((file.to_string(), l), src);
         }
     }
     out
@@ -783,4 +805,44 @@ fn database_notices(database: &Database, projects: &[Project]) -> Vec<ScanError>
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::source_lines;
+
+    #[test]
+    fn source_lines_are_the_lines_str_lines_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.yaml");
+        let long = "x".repeat(300);
+        for text in [
+            "a\nb\r\nc\rd\n\n".to_string(),
+            format!("é\r\n{long}\nlast\r"),
+            "no newline at the end".to_string(),
+            String::new(),
+            "\n\n\n".to_string(),
+        ] {
+            std::fs::write(&path, &text).unwrap();
+            let all: Vec<u32> = (0..8).collect();
+            let expected: Vec<(u32, String)> = (1u32..)
+                .zip(text.lines())
+                .map(|(n, l)| (n, l.chars().take(200).collect()))
+                .collect();
+            assert_eq!(source_lines(&path, all).unwrap(), expected, "{text:?}");
+            let some: Vec<(u32, String)> = expected.iter().skip(1).step_by(2).cloned().collect();
+            let asked = some.iter().rev().map(|(n, _)| *n).collect();
+            assert_eq!(source_lines(&path, asked).unwrap(), some, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_anywhere_gives_no_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.yaml");
+        std::fs::write(&path, b"Resources:\n  ok: 1\n  bad: \xff\n").unwrap();
+        assert_eq!(source_lines(&path, vec![1]), None);
+        assert_eq!(source_lines(&dir.path().join("absent"), vec![1]), None);
+    }
 }
