@@ -16,7 +16,7 @@ pub use human::{render_human, write_human, HumanOptions};
 pub use json::{json_schema, render_json, write_json, JsonReport};
 pub use junit::render_junit;
 pub use markdown::render_markdown;
-pub use sarif::render_sarif;
+pub use sarif::{render_sarif, write_sarif};
 
 use fnguard_model::{Finding, ScanError, Severity};
 use std::collections::BTreeMap;

@@ -176,7 +176,25 @@ struct Run<'a> {
     #[serde(rename = "originalUriBaseIds")]
     bases: Value,
     invocations: Value,
-    results: Vec<SarifResult<'a>>,
+    results: Results<'a>,
+}
+
+/// The findings as SARIF results, each made as it is written: a report of a hundred thousand
+/// findings never holds them all in their SARIF form.
+struct Results<'a> {
+    findings: &'a [Finding],
+    /// Each rule's index among the descriptors.
+    index: HashMap<&'a str, usize>,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(
+            self.findings
+                .iter()
+                .map(|f| result(f, self.index.get(f.rule).copied().unwrap_or(0))),
+        )
+    }
 }
 
 /// What a rule descriptor says: a built-in rule's metadata, or what a custom rule's findings
@@ -212,7 +230,16 @@ fn descriptor(r: RuleInfo<'_>) -> Value {
     d
 }
 
+/// [`write_sarif`] into a string.
 pub fn render_sarif(report: &ScanReport<'_>) -> String {
+    let mut bytes = Vec::new();
+    // Writing to a vector cannot fail.
+    let _ = write_sarif(report, &mut bytes);
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// The report as a SARIF 2.1.0 log, written to `w` as it is serialized.
+pub fn write_sarif(report: &ScanReport<'_>, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let rules = registry();
     let mut descriptors: Vec<Value> = rules
         .iter()
@@ -255,11 +282,10 @@ pub fn render_sarif(report: &ScanReport<'_>) -> String {
             }));
         }
     }
-    let results: Vec<SarifResult<'_>> = report
-        .findings
-        .iter()
-        .map(|f| result(f, index.get(f.rule).copied().unwrap_or(0)))
-        .collect();
+    let results = Results {
+        findings: report.findings,
+        index,
+    };
     let notifications: Vec<Value> = report
         .errors
         .iter()
@@ -291,7 +317,50 @@ pub fn render_sarif(report: &ScanReport<'_>) -> String {
             results,
         }],
     };
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    s.push('\n');
-    s
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    w.write_all(b"\n")
+}
+
+#[cfg(test)]
+mod writing_tests {
+    use super::*;
+    use crate::json::tests::finding_with;
+
+    struct Full;
+
+    impl std::io::Write for Full {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("disk full"))
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn results_made_as_they_are_written_are_one_per_finding_with_their_rule_index() {
+        let findings: Vec<Finding> = (0..1_027).map(finding_with).collect();
+        let report = ScanReport {
+            tool_version: "0.1.0",
+            projects: &[],
+            errors: &[],
+            findings: &findings,
+        };
+        let text = render_sarif(&report);
+        assert!(text.ends_with("}\n"));
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        let results = doc["runs"][0]["results"].as_array().unwrap();
+        assert_eq!(results.len(), 1_027);
+        let fg201 = registry()
+            .iter()
+            .position(|r| r.meta().id == "FG201")
+            .unwrap();
+        assert!(results
+            .iter()
+            .all(|r| r["ruleId"] == "FG201" && r["ruleIndex"] == fg201));
+        assert_eq!(results[5]["partialFingerprints"]["fnguard/v1"], "fp5");
+        let err = write_sarif(&report, &mut Full).unwrap_err();
+        assert_eq!(err.to_string(), "disk full");
+    }
 }

@@ -24,8 +24,8 @@ impl ReportArgs {
 }
 
 /// A scan's report in the format `args` ask for, written to their file or standard output:
-/// every command that reports findings goes through here. JSON and the human format are
-/// written as they are rendered (a report of a hundred thousand findings never exists whole in
+/// every command that reports findings goes through here. JSON, SARIF and the human format
+/// are written as they are rendered (a report of a hundred thousand findings never exists whole in
 /// memory); the other formats are rendered, then written.
 pub fn emit(
     args: &ReportArgs,
@@ -59,7 +59,9 @@ pub fn emit(
             return stream(path, &mut |w| fnguard_report::write_json(&report, w));
         }
         OutputFormat::Html => html_page(projects, findings, &snippets(), cfg),
-        OutputFormat::Sarif => fnguard_report::render_sarif(&report),
+        OutputFormat::Sarif => {
+            return stream(path, &mut |w| fnguard_report::write_sarif(&report, w));
+        }
         OutputFormat::Junit => fnguard_report::render_junit(&report),
         OutputFormat::Markdown => fnguard_report::render_markdown(&report),
         OutputFormat::Github => fnguard_report::render_github(&report),
