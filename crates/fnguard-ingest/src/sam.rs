@@ -264,7 +264,8 @@ pub(crate) fn add_primary(b: &mut Builder<'_>, all: &[Res]) {
         f.tracing = setting_str(p, "Tracing");
         f.dead_letter = p
             .path(&["DeadLetterQueue", "TargetArn"])
-            .map(|n| Setting::new(n.to_val_string(), n.location()));
+            .map(|n| Setting::new(n.to_val_string(), n.location()))
+            .map(Box::new);
         // Inline code has no package to read.
         if p.get("InlineCode").is_some() {
             f.code_missing = Some(
@@ -290,12 +291,14 @@ pub(crate) fn add_primary(b: &mut Builder<'_>, all: &[Res]) {
         }
         f.provisioned_concurrency = p
             .get("ProvisionedConcurrencyConfig")
-            .and_then(|c| setting_i64(c, "ProvisionedConcurrentExecutions"));
+            .and_then(|c| setting_i64(c, "ProvisionedConcurrentExecutions"))
+            .map(Box::new);
         if let Some(cfg) = p.get("EventInvokeConfig") {
-            f.async_max_retries = setting_i64(cfg, "MaximumRetryAttempts");
-            f.async_max_event_age_s = setting_i64(cfg, "MaximumEventAgeInSeconds");
+            f.async_max_retries = setting_i64(cfg, "MaximumRetryAttempts").map(Box::new);
+            f.async_max_event_age_s = setting_i64(cfg, "MaximumEventAgeInSeconds").map(Box::new);
             if let Some(d) = cfg.path(&["DestinationConfig", "OnFailure", "Destination"]) {
-                f.on_failure_destination = Some(Setting::new(d.to_val_string(), d.location()));
+                f.on_failure_destination =
+                    Some(Box::new(Setting::new(d.to_val_string(), d.location())));
                 f.uses.extend(d.refs());
             }
         }
@@ -646,10 +649,12 @@ pub(crate) fn add_secondary(b: &mut Builder<'_>, all: &[Res]) {
             if let TriggerKind::EventBridge { .. } | TriggerKind::Schedule { .. } = kind {
                 if p.get("DeadLetterConfig").is_some() {
                     if let Some(f) = b.function_mut(&fid) {
-                        f.dead_letter.get_or_insert(Setting::new(
-                            Val::Known("event rule dead-letter queue".into()),
-                            location.clone(),
-                        ));
+                        f.dead_letter.get_or_insert_with(|| {
+                            Box::new(Setting::new(
+                                Val::Known("event rule dead-letter queue".into()),
+                                location.clone(),
+                            ))
+                        });
                     }
                 }
             }

@@ -446,14 +446,14 @@ impl Service<'_> {
         f.memory_mb = pick("memorySize").map(|n| Setting::new(n.to_val_i64(), n.location()));
         f.timeout_s = pick("timeout").map(|n| Setting::new(n.to_val_i64(), n.location()));
         f.reserved_concurrency = setting_i64(def, "reservedConcurrency");
-        f.provisioned_concurrency = setting_i64(def, "provisionedConcurrency");
+        f.provisioned_concurrency = setting_i64(def, "provisionedConcurrency").map(Box::new);
         let mut env = env_vars(provider.and_then(|p| p.get("environment")));
         for v in env_vars(def.get("environment")) {
             env.retain(|e| e.name != v.name);
             env.push(v);
         }
         f.environment = env;
-        f.kms_key = setting("kmsKeyArn");
+        f.kms_key = setting("kmsKeyArn").map(Box::new);
         f.layers = pick("layers")
             .map(|l| {
                 l.items()
@@ -477,18 +477,21 @@ impl Service<'_> {
             });
         f.dead_letter = def
             .get("onError")
-            .map(|n| Setting::new(n.to_val_string(), n.location()));
+            .map(|n| Setting::new(n.to_val_string(), n.location()))
+            .map(Box::new);
         f.on_failure_destination = def
             .path(&["destinations", "onFailure"])
-            .map(|n| Setting::new(n.to_val_string(), n.location()));
-        f.async_max_retries = setting_i64(def, "maximumRetryAttempts");
-        f.async_max_event_age_s = setting_i64(def, "maximumEventAge");
-        f.architecture = setting("architecture");
+            .map(|n| Setting::new(n.to_val_string(), n.location()))
+            .map(Box::new);
+        f.async_max_retries = setting_i64(def, "maximumRetryAttempts").map(Box::new);
+        f.async_max_event_age_s = setting_i64(def, "maximumEventAge").map(Box::new);
+        f.architecture = setting("architecture").map(Box::new);
         f.code_signing = None;
         f.log_retention_days = def
             .get("logRetentionInDays")
             .or_else(|| provider.and_then(|p| p.get("logRetentionInDays")))
-            .map(|n| Setting::new(n.to_val_i64(), n.location()));
+            .map(|n| Setting::new(n.to_val_i64(), n.location()))
+            .map(Box::new);
         if let Some(u) = def.get("url") {
             f.url = self.url(u).map(Box::new);
         }

@@ -213,7 +213,8 @@ impl<'a> StageBuilder<'a> {
         f.environment = self.environment();
         f.kms_key = self
             .get("aws_kms_key_arn")
-            .map(|n| Setting::new(n.to_val_string(), n.location()));
+            .map(|n| Setting::new(n.to_val_string(), n.location()))
+            .map(Box::new);
         f.layers = self
             .get("layers")
             .map(|l| {
@@ -244,10 +245,12 @@ impl<'a> StageBuilder<'a> {
         f.dead_letter = self
             .get("dead_letter_arn")
             .filter(|n| n.str() != Some(""))
-            .map(|n| Setting::new(n.to_val_string(), n.location()));
+            .map(|n| Setting::new(n.to_val_string(), n.location()))
+            .map(Box::new);
         f.architecture = self
             .get("architecture")
-            .map(|n| Setting::new(n.to_val_string(), n.location()));
+            .map(|n| Setting::new(n.to_val_string(), n.location()))
+            .map(Box::new);
         f.web_app = self.web_app().map(Box::new);
         if f.handler_generated_by.is_some() {
             f.dispatched = self.dispatched();

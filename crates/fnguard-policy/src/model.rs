@@ -13,8 +13,8 @@ fn known<T: serde::Serialize>(v: &Val<T>) -> Value {
     v.known().map_or(Value::Null, |x| json!(x))
 }
 
-fn setting<T: serde::Serialize>(s: &Option<Setting<T>>) -> Value {
-    s.as_ref().map_or(Value::Null, |s| known(&s.value))
+fn setting<T: serde::Serialize>(s: Option<&Setting<T>>) -> Value {
+    s.map_or(Value::Null, |s| known(&s.value))
 }
 
 fn at(l: &Location) -> Value {
@@ -117,19 +117,19 @@ pub fn document(project: &Project, sensitive_words: &[String]) -> Value {
             json!({
                 "id": f.id,
                 "name": f.name.as_ref().map_or(Value::Null, known),
-                "runtime": setting(&f.runtime),
-                "handler": setting(&f.handler),
+                "runtime": setting(f.runtime.as_ref()),
+                "handler": setting(f.handler.as_ref()),
                 "image": f.is_image,
-                "timeout": setting(&f.timeout_s),
-                "memory": setting(&f.memory_mb),
-                "reserved_concurrency": setting(&f.reserved_concurrency),
+                "timeout": setting(f.timeout_s.as_ref()),
+                "memory": setting(f.memory_mb.as_ref()),
+                "reserved_concurrency": setting(f.reserved_concurrency.as_ref()),
                 "environment": f.environment.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(),
                 "layers": f.layers.iter().map(|l| known(&l.value)).collect::<Vec<_>>(),
                 "vpc": f.in_vpc,
-                "tracing": setting(&f.tracing),
-                "log_retention_days": setting(&f.log_retention_days),
-                "dead_letter": setting(&f.dead_letter),
-                "on_failure": setting(&f.on_failure_destination),
+                "tracing": setting(f.tracing.as_ref()),
+                "log_retention_days": setting(f.log_retention_days.as_deref()),
+                "dead_letter": setting(f.dead_letter.as_deref()),
+                "on_failure": setting(f.on_failure_destination.as_deref()),
                 "triggers": triggers,
                 "role": role,
                 "permissions": permissions,
@@ -151,7 +151,7 @@ pub fn document(project: &Project, sensitive_words: &[String]) -> Value {
                 "kind": r.kind,
                 "type": r.type_name,
                 "name": r.name.as_ref().map_or(Value::Null, known),
-                "encrypted": setting(&r.encrypted),
+                "encrypted": setting(r.encrypted.as_ref()),
                 "at": at(&r.location),
             })
         })
@@ -163,7 +163,7 @@ pub fn document(project: &Project, sensitive_words: &[String]) -> Value {
             json!({
                 "id": r.id,
                 "managed_policies": r.managed_policies.iter().map(|m| known(&m.value)).collect::<Vec<_>>(),
-                "permissions_boundary": setting(&r.permissions_boundary),
+                "permissions_boundary": setting(r.permissions_boundary.as_ref()),
                 "at": at(&r.location),
             })
         })

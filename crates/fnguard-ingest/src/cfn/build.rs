@@ -505,10 +505,12 @@ impl<'e> Builder<'e> {
                 if let Some(func) = self.function_mut(&f) {
                     if let Some(d) = on_failure {
                         func.on_failure_destination =
-                            Some(Setting::new(d.to_val_string(), d.location()));
+                            Some(Box::new(Setting::new(d.to_val_string(), d.location())));
                     }
-                    func.async_max_retries = retries.or(func.async_max_retries.take());
-                    func.async_max_event_age_s = age.or(func.async_max_event_age_s.take());
+                    func.async_max_retries =
+                        retries.map(Box::new).or(func.async_max_retries.take());
+                    func.async_max_event_age_s =
+                        age.map(Box::new).or(func.async_max_event_age_s.take());
                     func.uses.extend(uses);
                 }
             }
@@ -1016,10 +1018,12 @@ impl<'e> Builder<'e> {
                     );
                     if dlq {
                         if let Some(func) = self.function_mut(&f) {
-                            func.dead_letter.get_or_insert(Setting::new(
-                                Val::Known("rule target dead-letter queue".into()),
-                                t.location(),
-                            ));
+                            func.dead_letter.get_or_insert_with(|| {
+                                Box::new(Setting::new(
+                                    Val::Known("rule target dead-letter queue".into()),
+                                    t.location(),
+                                ))
+                            });
                         }
                     }
                 }
@@ -1066,7 +1070,7 @@ impl<'e> Builder<'e> {
                     let retention = p.get("RetentionInDays").map(|_| retention);
                     if let Some(func) = self.function_mut(&f) {
                         if retention.is_some() {
-                            func.log_retention_days = retention;
+                            func.log_retention_days = retention.map(Box::new);
                         }
                     }
                 }
@@ -1375,7 +1379,7 @@ impl<'e> Builder<'e> {
         f.timeout_s = setting_i64(p, "Timeout");
         f.reserved_concurrency = setting_i64(p, "ReservedConcurrentExecutions");
         f.environment = env_vars(p.path(&["Environment", "Variables"]));
-        f.kms_key = setting_str(p, "KmsKeyArn");
+        f.kms_key = setting_str(p, "KmsKeyArn").map(Box::new);
         f.layers = p
             .get("Layers")
             .map(|l| {
@@ -1394,16 +1398,18 @@ impl<'e> Builder<'e> {
             .map(|n| Setting::new(n.to_val_string(), n.location()));
         f.dead_letter = p
             .path(&["DeadLetterConfig", "TargetArn"])
-            .map(|n| Setting::new(n.to_val_string(), n.location()));
+            .map(|n| Setting::new(n.to_val_string(), n.location()))
+            .map(Box::new);
         f.architecture = p
             .get("Architectures")
             .and_then(|a| a.items().first().cloned())
-            .map(|n| Setting::new(n.to_val_string(), n.location()));
+            .map(|n| Setting::new(n.to_val_string(), n.location()))
+            .map(Box::new);
         f.role = p
             .get("Role")
             .map(|n| self.role_ref(n))
             .unwrap_or(RoleRef::None);
-        f.code_signing = setting_str(p, "CodeSigningConfigArn");
+        f.code_signing = setting_str(p, "CodeSigningConfigArn").map(Box::new);
         f.uses = p
             .get("Environment")
             .map(Node::refs)

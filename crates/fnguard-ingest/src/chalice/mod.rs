@@ -364,7 +364,7 @@ impl ChaliceBuilder<'_> {
         f.memory_mb = setting_i64("lambda_memory_size", Some(DEFAULT_MEMORY_MB));
         f.timeout_s = setting_i64("lambda_timeout", Some(DEFAULT_TIMEOUT_S));
         f.reserved_concurrency = setting_i64("reserved_concurrency", None);
-        f.log_retention_days = setting_i64("log_retention_in_days", None);
+        f.log_retention_days = setting_i64("log_retention_in_days", None).map(Box::new);
         f.environment = self
             .merged("environment_variables", name)
             .into_iter()

@@ -112,9 +112,8 @@ struct Difference {
     location: Location,
 }
 
-fn at<T>(s: &Option<Setting<T>>, f: &Function) -> Location {
-    s.as_ref()
-        .map(|s| s.location.clone())
+fn at<T>(s: Option<&Setting<T>>, f: &Function) -> Location {
+    s.map(|s| s.location.clone())
         .unwrap_or_else(|| f.location.clone())
 }
 
@@ -159,7 +158,7 @@ fn differences(dp: &Project, d: &Function, lp: &Project, l: &Function) -> Vec<Di
                 "the runtime",
                 Some(a.into()),
                 Some(b.into()),
-                at(&d.runtime, d),
+                at(d.runtime.as_ref(), d),
             );
         }
         if let (Some(a), Some(b)) = (known_str(&d.handler), known_str(&l.handler)) {
@@ -168,7 +167,7 @@ fn differences(dp: &Project, d: &Function, lp: &Project, l: &Function) -> Vec<Di
                 "the handler",
                 Some(a.into()),
                 Some(b.into()),
-                at(&d.handler, d),
+                at(d.handler.as_ref(), d),
             );
         }
     }
@@ -205,7 +204,7 @@ fn differences(dp: &Project, d: &Function, lp: &Project, l: &Function) -> Vec<Di
     ] {
         if let (Ok(a), Ok(b)) = (num(ds, defaults.0), num(ls, defaults.1)) {
             let fmt = |v: Option<i64>| v.map(|v| format!("{v}{unit}"));
-            plain(aspect, what, fmt(a), fmt(b), at(ds, d));
+            plain(aspect, what, fmt(a), fmt(b), at(ds.as_ref(), d));
         }
     }
     let arch = |f: &Function| {
@@ -220,7 +219,7 @@ fn differences(dp: &Project, d: &Function, lp: &Project, l: &Function) -> Vec<Di
             "the architecture",
             Some(a),
             Some(b),
-            at(&d.architecture, d),
+            at(d.architecture.as_deref(), d),
         );
     }
     let url = |f: &Function| {
