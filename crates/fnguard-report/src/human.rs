@@ -298,8 +298,7 @@ mod grouping_tests {
 #[cfg(test)]
 mod writing_tests {
     use super::*;
-    use crate::json::tests::finding_with;
-    use crate::ProjectSummary;
+    use crate::json::tests::{finding_with, one_project};
 
     /// Records each write, to see the text arrive in pieces; fails from the `fail_at`th on.
     struct Pieces {
@@ -323,11 +322,7 @@ mod writing_tests {
 
     #[test]
     fn a_large_report_is_written_in_pieces_that_make_the_whole_text() {
-        let projects = vec![ProjectSummary {
-            path: "template.yaml".into(),
-            format: "sam".into(),
-            functions: vec!["Fn".into()],
-        }];
+        let projects = one_project();
         let findings: Vec<Finding> = (0..2_000).map(finding_with).collect();
         let report = ScanReport {
             tool_version: "0.1.0",

@@ -288,13 +288,18 @@ pub(crate) mod tests {
         }
     }
 
-    #[test]
-    fn findings_rendered_apart_give_the_document_the_pretty_printer_gives() {
-        let projects = vec![ProjectSummary {
+    /// The one project the findings of [`finding_with`] belong to.
+    pub(crate) fn one_project() -> Vec<ProjectSummary> {
+        vec![ProjectSummary {
             path: "template.yaml".into(),
             format: "sam".into(),
             functions: vec!["Fn".into()],
-        }];
+        }]
+    }
+
+    #[test]
+    fn findings_rendered_apart_give_the_document_the_pretty_printer_gives() {
+        let projects = one_project();
         let errors = vec![ScanError::warning("x.yaml", Some(3), "\"findings\": [],")];
         for count in [0, 1, 2, 7, FINDINGS_PER_BATCH + 3] {
             let findings: Vec<Finding> = (0..count).map(finding_with).collect();

@@ -144,18 +144,22 @@ pub(crate) fn load_parsed(
 
 const MAX_NESTING: usize = 5;
 
+/// The property naming a nested stack's template, when `res` is one.
+fn stack_template_key(res: &Node) -> Option<&'static str> {
+    match res.get("Type").and_then(Node::str) {
+        Some("AWS::CloudFormation::Stack") => Some("TemplateURL"),
+        Some("AWS::Serverless::Application") => Some("Location"),
+        _ => None,
+    }
+}
+
 /// The resources that are nested stacks (`AWS::CloudFormation::Stack`,
 /// `AWS::Serverless::Application`), as a mapping.
 fn nested_stacks(resources: &Node) -> Node {
     let stacks = resources
         .entries()
         .iter()
-        .filter(|(_, res)| {
-            matches!(
-                res.get("Type").and_then(Node::str),
-                Some("AWS::CloudFormation::Stack" | "AWS::Serverless::Application")
-            )
-        })
+        .filter(|(_, res)| stack_template_key(res).is_some())
         .cloned()
         .collect();
     resources.with_kind(Kind::Map(stacks))
@@ -171,10 +175,8 @@ fn load_nested(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     for (key, res) in resources.entries() {
-        let (url_key, params_key) = match res.get("Type").and_then(Node::str) {
-            Some("AWS::CloudFormation::Stack") => ("TemplateURL", "Parameters"),
-            Some("AWS::Serverless::Application") => ("Location", "Parameters"),
-            _ => continue,
+        let Some(url_key) = stack_template_key(res) else {
+            continue;
         };
         let Some(props) = res.get("Properties").map(|p| ev.eval(p)) else {
             continue;
@@ -234,7 +236,7 @@ fn load_nested(
             }
         };
         let passed: HashMap<String, Node> = props
-            .get(params_key)
+            .get("Parameters")
             .map(Node::entries)
             .unwrap_or_default()
             .iter()
