@@ -44,12 +44,14 @@ pub struct Parsed {
 
 enum Frame {
     Seq {
-        items: Vec<Node>,
+        /// Where this sequence's items start in [`Builder::items`].
+        items_from: usize,
         start: Span,
         anchor: usize,
     },
     Map {
-        entries: Vec<(Key, Node)>,
+        /// Where this mapping's entries start in [`Builder::entries`].
+        entries_from: usize,
         pending_key: Option<Node>,
         /// Key names, once the mapping is large enough that scanning `entries` would be
         /// quadratic (templates with tens of thousands of resources exist).
@@ -69,6 +71,12 @@ struct Builder {
     diagnostics: Vec<Diagnostic>,
     /// Tags of open sequences (kept apart to keep `Frame` small).
     seq_tags: Vec<Option<String>>,
+    /// The items and entries of every open collection, innermost last: a collection's own are
+    /// moved out into a vector of their exact number when it ends. Vectors grown one push at a
+    /// time keep their spare capacity (allocators do not shrink a block to less than half), a
+    /// quarter of a large template's tree.
+    items: Vec<Node>,
+    entries: Vec<(Key, Node)>,
 }
 
 /// How many continuation lines [`parse`] re-indents before giving up on a document.
@@ -158,6 +166,8 @@ fn parse_strict(text: &str, file: &str) -> Parsed {
         root: None,
         diagnostics: Vec::new(),
         seq_tags: Vec::new(),
+        items: Vec::new(),
+        entries: Vec::new(),
     };
     let mut parser = Parser::new_from_str(text);
     let mut documents = 0;
@@ -257,7 +267,7 @@ impl Builder {
                 self.count(1, &span)?;
                 self.seq_tags.push(tag_name(tag.as_deref()));
                 self.stack.push(Frame::Seq {
-                    items: Vec::new(),
+                    items_from: self.items.len(),
                     start: span,
                     anchor,
                 });
@@ -272,7 +282,7 @@ impl Builder {
                 }
                 self.count(1, &span)?;
                 self.stack.push(Frame::Map {
-                    entries: Vec::new(),
+                    entries_from: self.entries.len(),
                     pending_key: None,
                     seen: None,
                     start: span,
@@ -283,7 +293,7 @@ impl Builder {
             }
             Event::SequenceEnd => {
                 let Some(Frame::Seq {
-                    items,
+                    items_from,
                     start,
                     anchor,
                 }) = self.stack.pop()
@@ -292,10 +302,7 @@ impl Builder {
                 };
                 let tag = self.seq_tags.pop().flatten();
                 let (line, col) = Self::line(&start);
-                // Spare capacity of every collection adds up to a quarter of a large
-                // template's tree.
-                let mut items = items;
-                items.shrink_to_fit();
+                let items: Vec<Node> = self.items.drain(items_from..).collect();
                 let node = self.apply_tag(
                     Node::new(Kind::Seq(items), self.file.clone(), line, col),
                     tag,
@@ -304,7 +311,7 @@ impl Builder {
             }
             Event::MappingEnd => {
                 let Some(Frame::Map {
-                    entries,
+                    entries_from,
                     start,
                     anchor,
                     tag,
@@ -313,8 +320,8 @@ impl Builder {
                 else {
                     return Err(self.err(&span, "unbalanced mapping"));
                 };
-                let mut entries = self.merge_keys(entries);
-                entries.shrink_to_fit();
+                let entries = self.entries.drain(entries_from..).collect();
+                let entries = self.merge_keys(entries);
                 let (line, col) = Self::line(&start);
                 let node = self.apply_tag(
                     Node::new(Kind::Map(entries), self.file.clone(), line, col),
@@ -403,12 +410,12 @@ impl Builder {
                 }
                 Ok(())
             }
-            Some(Frame::Seq { items, .. }) => {
-                items.push(node);
+            Some(Frame::Seq { .. }) => {
+                self.items.push(node);
                 Ok(())
             }
             Some(Frame::Map {
-                entries,
+                entries_from,
                 pending_key,
                 seen,
                 ..
@@ -418,10 +425,9 @@ impl Builder {
                     Ok(())
                 }
                 Some(key) => {
-                    let name = key.scalar_text().unwrap_or_else(|| match &key.kind {
-                        Kind::Null => "null".to_string(),
-                        _ => key.to_json().to_string(),
-                    });
+                    let (line, column) = (key.line, key.column);
+                    let name = key_name(key);
+                    let entries = &mut self.entries[*entries_from..];
                     const INDEX_FROM: usize = 32;
                     if seen.is_none() && entries.len() >= INDEX_FROM {
                         *seen = Some(entries.iter().map(|(k, _)| k.name.clone()).collect());
@@ -431,24 +437,33 @@ impl Builder {
                         None => entries.iter().any(|(k, _)| k.name == name),
                     };
                     let duplicate = name != "<<" && present;
-                    let key = Key {
-                        name,
-                        line: key.line,
-                        column: key.column,
-                    };
+                    let key = Key { name, line, column };
                     if duplicate {
                         let message =
                             format!("duplicate key `{}`; the last value is used", key.name);
                         let d = Diagnostic::error(&self.file, Some(key.line), message);
-                        entries.retain(|(k, _)| k.name != key.name);
+                        let mut own = self.entries.split_off(*entries_from);
+                        own.retain(|(k, _)| k.name != key.name);
+                        self.entries.append(&mut own);
                         self.diagnostics.push(d);
                     }
                     let _ = span;
-                    entries.push((key, node));
+                    self.entries.push((key, node));
                     Ok(())
                 }
             },
         }
+    }
+}
+
+/// A mapping key's text, taken from its node (a key is read once: no copy).
+fn key_name(key: Node) -> String {
+    match key.kind {
+        Kind::Str(s) | Kind::Float(s) => s,
+        Kind::Int(i) => i.to_string(),
+        Kind::Bool(b) => b.to_string(),
+        Kind::Null => "null".to_string(),
+        _ => key.to_json().to_string(),
     }
 }
 
@@ -467,6 +482,8 @@ fn node_size(node: &Node) -> usize {
     count
 }
 
+/// Scalars are copied, not taken from the parser: its strings carry spare capacity, which on a
+/// large template adds up to more than the tree itself.
 fn scalar_kind(value: &str, style: ScalarStyle, tag: Option<&str>) -> Kind {
     if style != ScalarStyle::Plain || tag.is_some_and(|t| t.ends_with("str")) {
         return Kind::Str(value.to_string());
@@ -561,6 +578,55 @@ mod tests {
         assert_eq!(p.diagnostics.len(), 1);
         assert_eq!(p.diagnostics[0].line, Some(3));
         assert_eq!(p.root.unwrap().get("a").unwrap().kind, Kind::Int(3));
+    }
+
+    #[test]
+    fn a_duplicate_in_an_inner_mapping_leaves_the_outer_one_alone() {
+        let p = parse(
+            "a: 1\nb:\n  a: 2\n  c: [1, {a: 3}]\n  a: 4\nd: 5\n",
+            "t.yml",
+        );
+        assert_eq!(p.diagnostics.len(), 1);
+        assert_eq!(p.diagnostics[0].line, Some(5));
+        let r = p.root.unwrap();
+        assert_eq!(r.get("a").unwrap().kind, Kind::Int(1));
+        assert_eq!(r.path(&["b", "a"]).unwrap().kind, Kind::Int(4));
+        assert_eq!(r.path(&["b", "c"]).unwrap().items().len(), 2);
+        assert_eq!(r.get("d").unwrap().kind, Kind::Int(5));
+        let keys = |n: &Node| match &n.kind {
+            Kind::Map(e) => e.iter().map(|(k, _)| k.name.clone()).collect::<Vec<_>>(),
+            _ => Vec::new(),
+        };
+        assert_eq!(keys(&r), ["a", "b", "d"]);
+        assert_eq!(keys(r.get("b").unwrap()), ["c", "a"]);
+    }
+
+    #[test]
+    fn collections_are_kept_without_spare_capacity() {
+        let mut text = String::from("Resources:\n");
+        for i in 0..40 {
+            text.push_str(&format!(
+                "  Fn{i}:\n    Type: T\n    Properties:\n      List: [a, b, c]\n      Role: !GetAtt R{i}.Arn\n"
+            ));
+        }
+        let r = root(&text);
+        let mut todo = vec![&r];
+        let mut seen = 0;
+        while let Some(n) = todo.pop() {
+            match &n.kind {
+                Kind::Seq(items) => {
+                    assert_eq!(items.capacity(), items.len());
+                    todo.extend(items.iter());
+                }
+                Kind::Map(entries) => {
+                    assert_eq!(entries.capacity(), entries.len());
+                    todo.extend(entries.iter().map(|(_, v)| v));
+                }
+                _ => {}
+            }
+            seen += 1;
+        }
+        assert!(seen > 40 * 8, "{seen}");
     }
 
     #[test]

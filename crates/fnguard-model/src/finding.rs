@@ -88,9 +88,61 @@ pub struct Finding {
     pub related: Vec<Location>,
     pub remediation: String,
     pub fingerprint: String,
-    pub evidence: serde_json::Value,
+    pub evidence: Evidence,
     /// Edits `fnguard fix` can make to resolve the finding.
     pub fixes: Vec<Fix>,
+}
+
+/// A finding's rule-specific details: a JSON value, kept as its compact text. Evidence is made
+/// once, written once and seldom read; as a `serde_json::Value` object (an ordered map with
+/// its own strings) it costs four times the memory, which a template with a hundred thousand
+/// findings feels.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Evidence(Option<Box<str>>);
+
+impl Evidence {
+    pub fn new(value: &serde_json::Value) -> Self {
+        match value {
+            serde_json::Value::Null => Self(None),
+            v => Self(Some(v.to_string().into_boxed_str())),
+        }
+    }
+
+    /// The value, to read or change (changes are kept with [`Evidence::new`]).
+    pub fn value(&self) -> serde_json::Value {
+        self.0
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok())
+            .unwrap_or_default()
+    }
+
+    pub fn is_null(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The value as compact JSON text.
+    pub fn json(&self) -> &str {
+        self.0.as_deref().unwrap_or("null")
+    }
+}
+
+impl From<serde_json::Value> for Evidence {
+    fn from(value: serde_json::Value) -> Self {
+        Self::new(&value)
+    }
+}
+
+impl Serialize for Evidence {
+    /// As the value itself would be: the text is read and given to the serializer piece by
+    /// piece (a pretty printer indents it as it would the value), with no value built between.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0.as_deref() {
+            None => s.serialize_unit(),
+            Some(text) => {
+                serde_transcode::transcode(&mut serde_json::Deserializer::from_str(text), s)
+            }
+        }
+    }
 }
 
 /// Whether a fix can be applied without review (ruff's vocabulary): a safe fix keeps the
@@ -271,6 +323,54 @@ impl Fnv64 {
         for b in bytes {
             self.0 ^= u64::from(*b);
             self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Evidence;
+    use serde_json::json;
+
+    #[test]
+    fn evidence_is_written_as_its_value_would_be() {
+        let values = [
+            json!(null),
+            json!({}),
+            json!([]),
+            json!({"runtime": "nodejs16.x", "n": 3, "list": [1, -2, 1.5, true, null]}),
+            json!({"z": {"b": [], "a": {}}, "a": "tab\t quote\" é \u{1F600} \u{E000}"}),
+            json!({"big": u64::MAX, "small": i64::MIN, "float": 1e300, "tiny": 0.1, "neg": -0.0}),
+            json!(["only", ["nested", [[]]]]),
+            json!("a string"),
+        ];
+        for v in values {
+            let e = Evidence::new(&v);
+            assert_eq!(e.is_null(), v.is_null());
+            assert_eq!(e.value(), v);
+            assert_eq!(e.json(), v.to_string());
+            assert_eq!(
+                serde_json::to_string(&e).unwrap(),
+                serde_json::to_string(&v).unwrap()
+            );
+            // Straight to the pretty printer, as reports write it (not through a value).
+            #[derive(serde::Serialize)]
+            struct Doc<T> {
+                evidence: T,
+                after: u8,
+            }
+            assert_eq!(
+                serde_json::to_string_pretty(&Doc {
+                    evidence: &e,
+                    after: 1
+                })
+                .unwrap(),
+                serde_json::to_string_pretty(&Doc {
+                    evidence: &v,
+                    after: 1
+                })
+                .unwrap()
+            );
         }
     }
 }

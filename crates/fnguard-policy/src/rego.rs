@@ -450,7 +450,7 @@ fn finding(rule: &CustomRule, project: &Project, id: &str, message: &str) -> Fin
             rule.fix.clone()
         },
         fingerprint: String::new(),
-        evidence: serde_json::json!({ "policy": rule.path, "package": rule.package }),
+        evidence: serde_json::json!({ "policy": rule.path, "package": rule.package }).into(),
         fixes: Vec::new(),
     };
     f.fingerprint = f.compute_fingerprint(message);

@@ -73,7 +73,8 @@ pub struct JsonFinding {
     /// Stable across line moves.
     pub fingerprint: String,
     /// Rule-specific details.
-    pub evidence: serde_json::Value,
+    #[schemars(with = "serde_json::Value")]
+    pub evidence: fnguard_model::Evidence,
     /// Edits `fnguard fix` can make (safe ones by default, unsafe ones with
     /// `--unsafe-fixes`). Absent when there is none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -274,7 +275,8 @@ pub(crate) mod tests {
                 "nested": {"list": [1, {"deep": [[], {}]}], "empty": {}},
                 "text": "a\nb",
                 "n": n,
-            }),
+            })
+            .into(),
             fixes: (0..n % 2)
                 .map(|_| Fix {
                     applicability: Applicability::Safe,

@@ -80,7 +80,7 @@ struct Properties<'a> {
     function: &'a Option<String>,
     functions: &'a [String],
     resource: &'a Option<String>,
-    evidence: &'a Value,
+    evidence: &'a fnguard_model::Evidence,
 }
 
 #[derive(Serialize)]

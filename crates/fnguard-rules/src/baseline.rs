@@ -247,7 +247,7 @@ mod tests {
             remediation: String::new(),
             fingerprint: fp.to_string(),
             fixes: Vec::new(),
-            evidence: serde_json::Value::Null,
+            evidence: fnguard_model::Evidence::default(),
         }
     }
 

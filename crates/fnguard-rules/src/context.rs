@@ -81,9 +81,10 @@ impl<'a> Context<'a> {
                 related: Vec::new(),
                 remediation: String::new(),
                 fingerprint: String::new(),
-                evidence: serde_json::Value::Null,
+                evidence: fnguard_model::Evidence::default(),
                 fixes: Vec::new(),
             },
+            evidence: serde_json::Value::Null,
             discriminator: String::new(),
             editable: matches!(
                 self.project.format,
@@ -98,6 +99,8 @@ impl<'a> Context<'a> {
 
 pub struct FindingBuilder {
     finding: Finding,
+    /// Kept as a value while the rule adds to it; the finding keeps its text.
+    evidence: serde_json::Value,
     discriminator: String,
     /// Whether the project's descriptors are the user's source (not a synthesized CDK template
     /// or a live account), so that fixes can edit them.
@@ -112,10 +115,10 @@ impl FindingBuilder {
         match ids {
             [one] => self.finding.function = Some(one.to_string()),
             _ => {
-                if !self.finding.evidence.is_object() {
-                    self.finding.evidence = serde_json::json!({});
+                if !self.evidence.is_object() {
+                    self.evidence = serde_json::json!({});
                 }
-                self.finding.evidence["functions"] = serde_json::json!(ids);
+                self.evidence["functions"] = serde_json::json!(ids);
             }
         }
         self
@@ -184,7 +187,7 @@ impl FindingBuilder {
 
     /// Rule-specific details; merged with what `functions` added.
     pub fn evidence(mut self, v: serde_json::Value) -> Self {
-        match (&mut self.finding.evidence, v) {
+        match (&mut self.evidence, v) {
             (serde_json::Value::Object(existing), serde_json::Value::Object(new)) => {
                 existing.extend(new);
             }
@@ -202,6 +205,7 @@ impl FindingBuilder {
 
     pub fn emit(mut self, out: &mut Vec<Finding>) {
         self.finding.fingerprint = self.finding.compute_fingerprint(&self.discriminator);
+        self.finding.evidence = fnguard_model::Evidence::new(&self.evidence);
         out.push(self.finding);
     }
 }

@@ -234,10 +234,12 @@ fn attach_construct_path(project: &Project, f: &mut Finding) {
         });
     let Some(path) = path else { return };
     f.message = format!("{} [CDK construct {path}]", f.message);
-    if !f.evidence.is_object() {
-        f.evidence = serde_json::json!({});
+    let mut evidence = f.evidence.value();
+    if !evidence.is_object() {
+        evidence = serde_json::json!({});
     }
-    f.evidence["construct_path"] = serde_json::Value::String(path.to_string());
+    evidence["construct_path"] = serde_json::Value::String(path.to_string());
+    f.evidence = fnguard_model::Evidence::new(&evidence);
 }
 
 /// `fnguard:ignore FG201 <reason>` found in a file, on `line`.

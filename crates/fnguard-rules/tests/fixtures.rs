@@ -98,13 +98,15 @@ fn findings_per_project(id: &str, dir: &Path) -> (String, Vec<String>) {
                     || f.function
                         .as_deref()
                         .is_some_and(|id| p.functions.iter().any(|x| x.id == id))
-                    || f.evidence["functions"].as_array().is_some_and(|ids| {
-                        ids.iter().any(|id| {
-                            p.functions
-                                .iter()
-                                .any(|x| Some(x.id.as_str()) == id.as_str())
+                    || f.evidence.value()["functions"]
+                        .as_array()
+                        .is_some_and(|ids| {
+                            ids.iter().any(|id| {
+                                p.functions
+                                    .iter()
+                                    .any(|x| Some(x.id.as_str()) == id.as_str())
+                            })
                         })
-                    })
             })
         })
         .map(|p| p.path.clone())

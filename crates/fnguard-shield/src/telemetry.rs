@@ -113,7 +113,7 @@ impl Emitter {
             related: Vec::new(),
             remediation: rule.remediation().to_string(),
             fingerprint: String::new(),
-            evidence,
+            evidence: evidence.into(),
             fixes: Vec::new(),
         };
         f.fingerprint = f.compute_fingerprint(discriminator);
@@ -166,7 +166,7 @@ fn otlp_record(f: &Finding) -> Value {
             { "key": "fnguard.name", "value": { "stringValue": f.name } },
             { "key": "fnguard.fingerprint", "value": { "stringValue": f.fingerprint } },
             { "key": "faas.name", "value": { "stringValue": f.function.clone().unwrap_or_default() } },
-            { "key": "fnguard.evidence", "value": { "stringValue": f.evidence.to_string() } },
+            { "key": "fnguard.evidence", "value": { "stringValue": f.evidence.json() } },
         ],
     })
 }
