@@ -75,11 +75,12 @@ fn give_tree_sitter_mimalloc() {
 }
 
 /// mimalloc (v3) keeps freed memory for a second before it gives it back to the system. A scan
-/// frees most of what it loads (a template's tree) and what the graph rules build well within
-/// a second, so the phases after add to a peak of memory nobody uses. With a tenth of a second
-/// the 94,830-function template peaks at 266 instead of 330 MiB and serverless-patterns at 56
-/// instead of 65, in the same time (alternating runs; with no delay at all, serverless-patterns
-/// took 5-8 % longer). A `MIMALLOC_PURGE_DELAY` in the environment is left to win.
+/// frees most of what it loads (a template's tree, and what parsing it made and dropped) and
+/// what the graph rules build well within a second, so the phases after add to a peak of memory
+/// nobody uses. With a tenth of a second the 94,830-function template peaks at 264-268 instead
+/// of 327-342 MiB and serverless-patterns at 54 instead of 64, in the same time (30 alternating
+/// scans of serverless-patterns: 0.647 and 0.650 s mean; with no delay at all it took 5-8 %
+/// longer). A `MIMALLOC_PURGE_DELAY` in the environment is left to win.
 #[allow(unsafe_code)]
 fn purge_freed_memory_sooner() {
     // `mi_option_purge_delay` in mimalloc.h (v2 and v3); the crate names no constant for it.
