@@ -4,7 +4,7 @@
 //! (fields, constants, locals; up to three assignments deep).
 
 use crate::taint::ir::{self, Expr, Module, Stmt, Target};
-use std::collections::HashMap;
+use crate::HashMap;
 
 /// Calls that read one environment variable by literal name.
 fn reads_env(callee: &str) -> bool {
@@ -46,7 +46,7 @@ pub(crate) fn bindings(module: &Module) -> HashMap<String, String> {
             _ => {}
         }
     }
-    let mut out: HashMap<String, String> = HashMap::new();
+    let mut out: HashMap<String, String> = HashMap::default();
     for _ in 0..3 {
         for (name, value) in &assigns {
             if !out.contains_key(name) {

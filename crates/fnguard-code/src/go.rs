@@ -52,10 +52,10 @@ pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
         }
         ir::visit_body(&f.body, &mut |_| {}, &mut |c| calls.push(c.clone()));
     });
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = crate::HashSet::default();
     // An operation's input given to a call is reported at the call; one built beforehand at
     // the literal.
-    let mut reported_inputs = std::collections::HashSet::new();
+    let mut reported_inputs = crate::HashSet::default();
     for c in &calls {
         for a in &c.args {
             if let Expr::Call(lit) = a {
@@ -96,7 +96,7 @@ pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
 
 fn record(
     out: &mut FileScan,
-    seen: &mut std::collections::HashSet<(String, ir::Pos)>,
+    seen: &mut crate::HashSet<(String, ir::Pos)>,
     actions: Vec<String>,
     at: ir::Pos,
     target: Option<String>,

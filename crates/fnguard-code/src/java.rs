@@ -130,7 +130,7 @@ pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
             });
         }
     });
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = crate::HashSet::default();
     for c in calls {
         if !seen.insert((c.pos, c.callee.clone())) {
             continue;

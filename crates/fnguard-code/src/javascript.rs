@@ -4,8 +4,8 @@
 
 use crate::handler::FileScan;
 use crate::mapping::{action_for, service_prefix};
+use crate::HashMap;
 use fnguard_syntax::NodeExt;
-use std::collections::HashMap;
 use tree_sitter::Node;
 
 #[derive(Clone, PartialEq, Debug)]
@@ -128,27 +128,56 @@ pub fn scan_as(text: &str, handler: Option<&str>, typescript: bool) -> FileScan 
 
 /// As [`scan_as`], with SDK objects that names imported from other local modules hold
 /// (`seeds`: local name → the encoding of `FileScan::exported`; `make()` for factories).
+/// The kinds of node `Scan::visit` reads: a kind it reads must be listed here, or it is never
+/// given one.
+const VISITED: &[&str] = &[
+    "import_statement",
+    "variable_declarator",
+    "assignment_expression",
+    "export_specifier",
+    "export_statement",
+    "function_declaration",
+    "if_statement",
+    "shorthand_property_identifier",
+    "property_identifier",
+    "new_expression",
+    "return_statement",
+    "call_expression",
+];
+
 pub fn scan_with(
     text: &str,
     handler: Option<&str>,
     typescript: bool,
     seeds: &[(String, String)],
 ) -> FileScan {
+    scan_passes(text, handler, typescript, seeds, false)
+}
+
+/// `walk_every_node`: the second pass walks the whole tree again, as it did before it read
+/// only the nodes the first found (the test of [`VISITED`] compares the two).
+fn scan_passes(
+    text: &str,
+    handler: Option<&str>,
+    typescript: bool,
+    seeds: &[(String, String)],
+    walk_every_node: bool,
+) -> FileScan {
     let mut s = Scan {
         src: text.as_bytes(),
-        commands: HashMap::new(),
-        classes: HashMap::new(),
+        commands: HashMap::default(),
+        classes: HashMap::default(),
         aws_ns: Vec::new(),
         bare_clients: Vec::new(),
-        vars: HashMap::new(),
-        factories: HashMap::new(),
+        vars: HashMap::default(),
+        factories: HashMap::default(),
         out: FileScan::default(),
         handler,
         recording: false,
-        env_consts: HashMap::new(),
-        param_targets: HashMap::new(),
-        param_keys: HashMap::new(),
-        field_aliases: HashMap::new(),
+        env_consts: HashMap::default(),
+        param_targets: HashMap::default(),
+        param_keys: HashMap::default(),
+        field_aliases: HashMap::default(),
     };
     for (name, enc) in seeds {
         let Some(v) = Var::decode(enc) else { continue };
@@ -172,14 +201,20 @@ pub fn scan_with(
     };
     // Two passes: the first learns which names hold SDK objects (wherever they are assigned
     // or returned), the second records the calls made on them.
-    crate::handler::preorder(&tree, |node| s.visit(node));
+    let visited = crate::handler::preorder_of_kinds(&tree, VISITED, |node| s.visit(node));
     s.recording = true;
     s.out.calls.clear();
     s.out.imports.clear();
     s.out.packages.clear();
     s.out.bindings.clear();
     s.out.handler_line = None;
-    crate::handler::preorder(&tree, |node| s.visit(node));
+    if walk_every_node {
+        crate::handler::preorder(&tree, |node| s.visit(node));
+    } else {
+        for node in visited {
+            s.visit(node);
+        }
+    }
     let mut exported: Vec<(String, String)> = s
         .vars
         .iter()
@@ -736,6 +771,7 @@ impl Scan<'_> {
         }
     }
 
+    /// Reads a node of one of the [`VISITED`] kinds (it is given no other).
     fn visit(&mut self, node: Node) {
         match node.kind_name() {
             "import_statement" => {
@@ -1181,6 +1217,26 @@ impl Scan<'_> {
 #[cfg(test)]
 mod tests {
     use super::scan;
+
+    /// The second pass reads only the nodes of the kinds in `VISITED` the first pass found; on
+    /// every JavaScript and TypeScript file of the repository that gives what a walk of every
+    /// node gave.
+    #[test]
+    fn the_second_pass_reads_what_a_walk_of_every_node_reads() {
+        let sources = crate::repository_sources(&["js", "mjs", "cjs", "ts", "tsx"]);
+        assert!(sources.len() > 100, "{}", sources.len());
+        for (path, text) in sources {
+            let typescript = path.extension().is_some_and(|x| x == "ts" || x == "tsx");
+            for handler in [None, Some("handler"), Some("main")] {
+                assert_eq!(
+                    super::scan_passes(&text, handler, typescript, &[], false),
+                    super::scan_passes(&text, handler, typescript, &[], true),
+                    "{}",
+                    path.display()
+                );
+            }
+        }
+    }
 
     fn actions(src: &str) -> Vec<String> {
         let mut a: Vec<String> = scan(src, None)

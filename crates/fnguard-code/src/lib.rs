@@ -18,6 +18,12 @@ mod python;
 mod second_order;
 pub mod taint;
 
+/// Maps and sets keyed by names and positions, hashed with foldhash: std's SipHash was 2 % of
+/// a scan of serverless-patterns, in every analysis of this crate. Seeded per process as std's
+/// is, so iteration order stays as unspecified as it was.
+pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
+
 pub use handler::{analyze_entries, analyze_function, Entry, Language};
 pub use mapping::{action_for, service_prefix};
 pub use outside::index_repository_files;
@@ -116,7 +122,7 @@ const BUILD_DIRS: &[&str] = &[
 
 /// The analysis of each code directory, entry points and language, done once.
 type SharedAnalyses = std::sync::Mutex<
-    std::collections::HashMap<
+    crate::HashMap<
         (std::path::PathBuf, Vec<Entry>, Language),
         std::sync::Arc<std::sync::OnceLock<fnguard_model::CodeFacts>>,
     >,
@@ -535,6 +541,40 @@ pub(crate) fn is_dotted_under(name: &str, prefix: &str) -> bool {
 pub(crate) fn ends_with_dotted(name: &str, last: &str) -> bool {
     name.strip_suffix(last)
         .is_some_and(|head| head.ends_with('.'))
+}
+
+/// The repository's own sources with one of `extensions` (its examples and the test fixtures
+/// of every crate), for tests that compare two ways of reading real code.
+#[cfg(test)]
+pub(crate) fn repository_sources(extensions: &[&str]) -> Vec<(std::path::PathBuf, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut todo = vec![root.join("examples")];
+    if let Ok(crates) = std::fs::read_dir(root.join("crates")) {
+        todo.extend(crates.flatten().map(|c| c.path().join("tests")));
+    }
+    let mut out = Vec::new();
+    while let Some(dir) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            let Ok(kind) = e.file_type() else { continue };
+            if kind.is_dir() && e.file_name() != "node_modules" {
+                todo.push(path);
+            } else if kind.is_file()
+                && path
+                    .extension()
+                    .is_some_and(|x| extensions.iter().any(|w| x == *w))
+            {
+                if let Ok(text) = std::fs::read_to_string(&path) {
+                    out.push((path, text));
+                }
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! all the calls the function makes.
 
 use crate::Language;
-use std::collections::{HashMap, HashSet};
+use crate::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
@@ -215,8 +215,8 @@ fn index_files(root: &Path, files: &[PathBuf]) -> RepoModules {
         .collect();
     // Directories (as component lists) holding `__init__.py`, and those where pip installed
     // packages (a `.dist-info` or `.egg-info` entry): nothing under the latter is looked at.
-    let mut packages: HashSet<&[String]> = HashSet::new();
-    let mut installed: HashSet<&[String]> = HashSet::new();
+    let mut packages: HashSet<&[String]> = HashSet::default();
+    let mut installed: HashSet<&[String]> = HashSet::default();
     for parts in &listed {
         let (dir, name) = parts.split_at(parts.len() - 1);
         if name[0] == "__init__.py" {
@@ -230,7 +230,7 @@ fn index_files(root: &Path, files: &[PathBuf]) -> RepoModules {
     }
     let path_of =
         |parts: &[String]| -> PathBuf { parts.iter().fold(root.to_path_buf(), |p, c| p.join(c)) };
-    let mut registered: HashSet<&[String]> = HashSet::new();
+    let mut registered: HashSet<&[String]> = HashSet::default();
     for parts in &listed {
         let (dir, name) = parts.split_at(parts.len() - 1);
         let name = &name[0];
@@ -302,7 +302,7 @@ type Slot = std::sync::Arc<OnceLock<std::sync::Arc<RepoModules>>>;
 
 fn slot(root: &Path) -> Slot {
     static CACHE: OnceLock<Mutex<HashMap<PathBuf, Slot>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::default()));
     match cache.lock() {
         Ok(mut map) => map.entry(root.to_path_buf()).or_default().clone(),
         Err(_) => Slot::default(),

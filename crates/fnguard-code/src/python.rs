@@ -3,8 +3,8 @@
 
 use crate::handler::FileScan;
 use crate::mapping::{action_for, service_prefix};
+use crate::HashMap;
 use fnguard_syntax::NodeExt;
-use std::collections::HashMap;
 use tree_sitter::Node;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -113,18 +113,45 @@ pub fn scan(text: &str, handler: Option<&str>) -> FileScan {
 
 /// As [`scan`], with SDK objects that names imported from other local modules hold
 /// (`seeds`: local name → the encoding of `FileScan::exported`).
+/// The kinds of node `Scan::visit` reads: a kind it reads must be listed here, or it is never
+/// given one.
+const VISITED: &[&str] = &[
+    "assignment",
+    "return_statement",
+    "list",
+    "tuple",
+    "dictionary",
+    "set",
+    "call",
+    "if_statement",
+    "function_definition",
+    "import_statement",
+    "import_from_statement",
+];
+
 pub fn scan_with(text: &str, handler: Option<&str>, seeds: &[(String, String)]) -> FileScan {
+    scan_passes(text, handler, seeds, false)
+}
+
+/// `walk_every_node`: the second pass walks the whole tree again, as it did before it read
+/// only the nodes the first found (the test of [`VISITED`] compares the two).
+fn scan_passes(
+    text: &str,
+    handler: Option<&str>,
+    seeds: &[(String, String)],
+    walk_every_node: bool,
+) -> FileScan {
     let mut s = Scan {
         src: text.as_bytes(),
-        vars: HashMap::new(),
-        factories: HashMap::new(),
+        vars: HashMap::default(),
+        factories: HashMap::default(),
         out: FileScan::default(),
         handler,
         recording: false,
-        env_consts: HashMap::new(),
-        str_consts: HashMap::new(),
-        targets: HashMap::new(),
-        field_aliases: HashMap::new(),
+        env_consts: HashMap::default(),
+        str_consts: HashMap::default(),
+        targets: HashMap::default(),
+        field_aliases: HashMap::default(),
     };
     for (name, enc) in seeds {
         match name.strip_suffix("()") {
@@ -146,13 +173,19 @@ pub fn scan_with(text: &str, handler: Option<&str>, seeds: &[(String, String)]) 
     };
     // Two passes over the tree: the first learns which names hold SDK objects (wherever they
     // are assigned or returned), the second records the calls made on them.
-    crate::handler::preorder(&tree, |node| s.visit(node));
+    let visited = crate::handler::preorder_of_kinds(&tree, VISITED, |node| s.visit(node));
     s.recording = true;
     s.out.calls.clear();
     s.out.imports.clear();
     s.out.bindings.clear();
     s.out.handler_line = None;
-    crate::handler::preorder(&tree, |node| s.visit(node));
+    if walk_every_node {
+        crate::handler::preorder(&tree, |node| s.visit(node));
+    } else {
+        for node in visited {
+            s.visit(node);
+        }
+    }
     // Module-level SDK objects and factories are what other files can import.
     let root = tree.root_node();
     let mut exported: Vec<(String, String)> = Vec::new();
@@ -743,6 +776,7 @@ impl Scan<'_> {
         }
     }
 
+    /// Reads a node of one of the [`VISITED`] kinds (it is given no other).
     fn visit(&mut self, node: Node) {
         match node.kind_name() {
             "assignment" => {
@@ -1031,6 +1065,24 @@ pub(crate) fn is_trigger_bucket(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::scan;
+
+    /// The second pass reads only the nodes of the kinds in `VISITED` the first pass found; on
+    /// every Python file of the repository that gives what a walk of every node gave.
+    #[test]
+    fn the_second_pass_reads_what_a_walk_of_every_node_reads() {
+        let sources = crate::repository_sources(&["py"]);
+        assert!(sources.len() > 100, "{}", sources.len());
+        for (path, text) in sources {
+            for handler in [None, Some("handler"), Some("lambda_handler")] {
+                assert_eq!(
+                    super::scan_passes(&text, handler, &[], false),
+                    super::scan_passes(&text, handler, &[], true),
+                    "{}",
+                    path.display()
+                );
+            }
+        }
+    }
 
     fn actions(src: &str) -> Vec<String> {
         let mut a: Vec<String> = scan(src, None)

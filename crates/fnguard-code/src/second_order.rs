@@ -4,12 +4,13 @@
 //! stores they write and the reads and triggers of those stores in other functions.
 
 use crate::taint::{Origin, Stored};
+use crate::HashMap;
 use fnguard_model::FlowStep;
 use fnguard_model::{
     Function, Project, ResourceKind, SdkCall, TriggerKind, Val, DEFAULT_EVENT_BUS,
     TRIGGERING_BUCKET,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Actions that store what they are given where another function can read it.
 fn is_write(action: &str) -> bool {
@@ -160,7 +161,7 @@ pub(crate) fn sources(p: &Project) -> HashMap<String, Stored> {
             }
         }
     }
-    let mut out = HashMap::new();
+    let mut out = HashMap::default();
     if written.is_empty() {
         return out;
     }

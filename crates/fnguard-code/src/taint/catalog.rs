@@ -22,7 +22,7 @@ pub struct Catalog {
 /// the pattern and the callee end in the same name (or the pattern is `*`).
 #[derive(Debug, Clone, Default)]
 struct SinkIndex {
-    by_last_name: std::collections::HashMap<String, Vec<usize>>,
+    by_last_name: crate::HashMap<String, Vec<usize>>,
     /// Sinks with a `*` pattern: candidates for every call.
     any_call: Vec<usize>,
 }

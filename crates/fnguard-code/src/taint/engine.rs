@@ -5,9 +5,9 @@
 use super::catalog::{callee_matches, Catalog, Sink};
 use super::ir::{Call, Expr, FunctionDef, Module, Param, Pos, Stmt, Target};
 use super::values::{self, Slots, Value};
+use crate::{HashMap, HashSet};
 use fnguard_model::secrets::is_secret_name;
 use fnguard_model::{CodeFinding, FlowStep, Location};
-use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 mod state;
@@ -367,28 +367,28 @@ impl<'c> Analyzer<'c> {
             files: Vec::new(),
             defs: Vec::new(),
             findings: Vec::new(),
-            reported: HashSet::new(),
-            memo: HashMap::new(),
-            module_state: HashMap::new(),
+            reported: HashSet::default(),
+            memo: HashMap::default(),
+            module_state: HashMap::default(),
             state_generation: 0,
             facts: Vec::new(),
             pending_this_fields: None,
             pending_this_functions: Vec::new(),
             resolving: Vec::new(),
             constructed: None,
-            ctor_memo: HashMap::new(),
+            ctor_memo: HashMap::default(),
             steps: 0,
-            visited: HashSet::new(),
-            called: HashSet::new(),
-            carrying: HashMap::new(),
-            stored_reads: HashMap::new(),
+            visited: HashSet::default(),
+            called: HashSet::default(),
+            carrying: HashMap::default(),
+            stored_reads: HashMap::default(),
             event_origin: None,
         }
     }
 
     pub fn add_file(&mut self, rel: String, module: Module, text: String) -> usize {
-        let mut by_name = HashMap::new();
-        let mut first = HashMap::new();
+        let mut by_name = HashMap::default();
+        let mut first = HashMap::default();
         for f in &module.functions {
             let def = Rc::new(f.clone());
             first.entry(f.name.clone()).or_insert_with(|| def.clone());
@@ -556,9 +556,9 @@ impl<'c> Analyzer<'c> {
                 .get(file)
                 .map(|d| d.by_name.clone())
                 .unwrap_or_default(),
-            nested: HashMap::new(),
+            nested: HashMap::default(),
         };
-        let mut bases = HashMap::new();
+        let mut bases = HashMap::default();
         if let Some((_, m, _)) = self.files.get(file) {
             for st in &m.top {
                 if let Stmt::Assign { targets, value, .. } = st {
@@ -568,20 +568,20 @@ impl<'c> Analyzer<'c> {
         }
         Frame {
             file,
-            env: HashMap::new(),
+            env: HashMap::default(),
             is_handler,
             returns: None,
             locals,
             bases,
             depth,
-            consts: HashMap::new(),
-            slots: HashMap::new(),
-            instances: HashMap::new(),
-            url_of: HashMap::new(),
+            consts: HashMap::default(),
+            slots: HashMap::default(),
+            instances: HashMap::default(),
+            url_of: HashMap::default(),
             html: false,
-            globals: HashSet::new(),
-            credential_files: HashSet::new(),
-            bound: HashSet::new(),
+            globals: HashSet::default(),
+            credential_files: HashSet::default(),
+            bound: HashSet::default(),
             functions: self
                 .facts
                 .get(file)

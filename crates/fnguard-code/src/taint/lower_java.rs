@@ -11,8 +11,8 @@
 
 use super::ir::{Call, Expr, FunctionDef, Module, Param, Pos, Stmt, Target};
 use super::syntax::{binary, code_children as named_children, end, pos, unescape_c as unescape};
+use crate::HashMap;
 use fnguard_syntax::NodeExt;
-use std::collections::HashMap;
 use tree_sitter::Node;
 
 const MAX_DEPTH: usize = 120;
@@ -157,10 +157,10 @@ pub fn lower(text: &str) -> Option<Module> {
         src: text.as_bytes(),
         module: Module::default(),
         package: String::new(),
-        imports: HashMap::new(),
+        imports: HashMap::default(),
         wildcards: Vec::new(),
         classes: Vec::new(),
-        fields: HashMap::new(),
+        fields: HashMap::default(),
         instance_fields: Default::default(),
         locals: Vec::new(),
     };
@@ -269,7 +269,7 @@ struct Lower<'a> {
     /// Field name -> declared type (qualified), over the file's classes.
     fields: HashMap<String, String>,
     /// Instance (not static) fields: read and written through `this`.
-    instance_fields: std::collections::HashSet<String>,
+    instance_fields: crate::HashSet<String>,
     /// Declared types of the locals of the method being lowered, innermost scope last.
     locals: Vec<HashMap<String, String>>,
 }
@@ -483,7 +483,7 @@ impl Lower<'_> {
         for c in members {
             match c.kind_name() {
                 "field_declaration" => {
-                    self.locals.push(HashMap::new());
+                    self.locals.push(HashMap::default());
                     let mut cur = c.walk();
                     let declarators: Vec<Node> =
                         c.children_by_field_name("declarator", &mut cur).collect();
@@ -495,7 +495,7 @@ impl Lower<'_> {
                     self.locals.pop();
                 }
                 "static_initializer" | "block" => {
-                    self.locals.push(HashMap::new());
+                    self.locals.push(HashMap::default());
                     for b in named_children(c) {
                         top.extend(self.stmt(b, 0));
                     }
@@ -613,7 +613,7 @@ impl Lower<'_> {
         } else {
             self.text(n.field("name")?)
         };
-        self.locals.push(HashMap::new());
+        self.locals.push(HashMap::default());
         let params = n
             .field("parameters")
             .map(|p| self.params(p))
@@ -680,7 +680,7 @@ impl Lower<'_> {
         if b.kind_name() != "block" && b.kind_name() != "constructor_body" {
             return self.stmt(b, depth);
         }
-        self.locals.push(HashMap::new());
+        self.locals.push(HashMap::default());
         let out = named_children(b)
             .into_iter()
             .flat_map(|s| self.stmt(s, depth))
@@ -775,7 +775,7 @@ impl Lower<'_> {
                 }]
             }
             "for_statement" => {
-                self.locals.push(HashMap::new());
+                self.locals.push(HashMap::default());
                 let mut out = Vec::new();
                 let mut cur = n.walk();
                 let inits: Vec<Node> = n.children_by_field_name("init", &mut cur).collect();
@@ -808,7 +808,7 @@ impl Lower<'_> {
                 out
             }
             "enhanced_for_statement" => {
-                self.locals.push(HashMap::new());
+                self.locals.push(HashMap::default());
                 let name = n.field("name").map(|x| self.text(x)).unwrap_or_default();
                 if let Some(t) = self.type_of(n.field("type")) {
                     self.declare(name.clone(), t);
@@ -829,7 +829,7 @@ impl Lower<'_> {
                 }]
             }
             "try_statement" | "try_with_resources_statement" => {
-                self.locals.push(HashMap::new());
+                self.locals.push(HashMap::default());
                 let mut body = Vec::new();
                 if let Some(res) = n.field("resources") {
                     for r in named_children(res) {
@@ -1240,7 +1240,7 @@ impl Lower<'_> {
                 p,
             ),
             "lambda_expression" => {
-                self.locals.push(HashMap::new());
+                self.locals.push(HashMap::default());
                 let params = match n.field("parameters") {
                     Some(ps) if ps.kind_name() == "identifier" => {
                         let name = self.text(ps);

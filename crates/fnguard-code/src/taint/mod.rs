@@ -86,8 +86,8 @@ fn imports_adapter(module: &ir::Module) -> bool {
 /// end) and those whose bodies ran.
 #[derive(Debug, Default)]
 pub struct Reach {
-    defs: std::collections::HashMap<String, Vec<(ir::Pos, ir::Pos)>>,
-    visited: std::collections::HashSet<(String, ir::Pos)>,
+    defs: crate::HashMap<String, Vec<(ir::Pos, ir::Pos)>>,
+    visited: crate::HashSet<(String, ir::Pos)>,
 }
 
 impl Reach {
@@ -265,7 +265,7 @@ pub fn analyze_stored(
     let mut called = analyzer.called.clone();
     // Functions called by plain name (or through a local module's binding) from module-level
     // code, which runs on import (`KEY = get_key(...)`).
-    let mut called_functions: std::collections::HashSet<String> = Default::default();
+    let mut called_functions: crate::HashSet<String> = Default::default();
     let plain_callee = |module: &ir::Module, callee: &str| -> Option<String> {
         match callee.split_once('.') {
             None => Some(callee.to_string()),

@@ -5,7 +5,8 @@
 
 use super::engine::{member_taint, Taint};
 use super::ir::{Expr, Stmt, Target};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use crate::{HashMap, HashSet};
+use std::collections::BTreeMap;
 
 /// A constant the analysis knows exactly.
 #[derive(Debug, Clone, PartialEq)]
@@ -142,7 +143,7 @@ impl Slots {
 /// Joins two states of the same variable's container after branches: kept when both have the
 /// same shape, element by element.
 pub fn join_slots(a: &mut HashMap<String, Slots>, b: HashMap<String, Slots>) {
-    let mut out = HashMap::new();
+    let mut out = HashMap::default();
     for (name, sb) in b {
         let Some(sa) = a.get(&name) else { continue };
         let joined = match (sa, &sb) {
@@ -379,7 +380,7 @@ fn compare(op: &str, l: Value, r: Value) -> Option<bool> {
 /// Names a block may change: assigned (whole or in part) or mutated through a method call.
 /// Constants and container contents of these are not known inside or after a loop over it.
 pub fn changed_in(body: &[Stmt]) -> HashSet<String> {
-    let mut out = HashSet::new();
+    let mut out = HashSet::default();
     fn targets(ts: &[Target], out: &mut HashSet<String>) {
         for t in ts {
             match t {
@@ -477,7 +478,7 @@ mod tests {
 
     #[test]
     fn folds_arithmetic_comparisons() {
-        let mut consts = HashMap::new();
+        let mut consts = HashMap::default();
         consts.insert("num".to_string(), Value::Int(86));
         // 7 * 42 - num > 200
         let e = Expr::Compare {
@@ -498,12 +499,12 @@ mod tests {
             pos: p(),
         };
         assert_eq!(
-            value_of(&consts, &HashMap::new(), &e),
+            value_of(&consts, &HashMap::default(), &e),
             Some(Value::Bool(true))
         );
         consts.insert("num".to_string(), Value::Int(106));
         assert_eq!(
-            value_of(&consts, &HashMap::new(), &e),
+            value_of(&consts, &HashMap::default(), &e),
             Some(Value::Bool(false))
         );
     }
@@ -516,12 +517,12 @@ mod tests {
             right: Box::new(Expr::Str("GET".into(), p())),
             pos: p(),
         };
-        assert_eq!(value_of(&HashMap::new(), &HashMap::new(), &e), None);
+        assert_eq!(value_of(&HashMap::default(), &HashMap::default(), &e), None);
     }
 
     #[test]
     fn string_index_and_containment() {
-        let mut consts = HashMap::new();
+        let mut consts = HashMap::default();
         consts.insert("possible".to_string(), Value::Str("ABC".into()));
         let e = Expr::Member {
             obj: Box::new(Expr::Name("possible".into(), p())),
@@ -530,7 +531,7 @@ mod tests {
             pos: p(),
         };
         assert_eq!(
-            value_of(&consts, &HashMap::new(), &e),
+            value_of(&consts, &HashMap::default(), &e),
             Some(Value::Str("B".into()))
         );
         let c = Expr::Compare {
@@ -540,7 +541,7 @@ mod tests {
             pos: p(),
         };
         assert_eq!(
-            value_of(&consts, &HashMap::new(), &c),
+            value_of(&consts, &HashMap::default(), &c),
             Some(Value::Bool(false))
         );
     }

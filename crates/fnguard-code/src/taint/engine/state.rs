@@ -5,7 +5,7 @@
 
 use super::{Analyzer, Frame, Taint};
 use crate::taint::ir::{Call, Expr, FunctionDef, Stmt, Target};
-use std::collections::{HashMap, HashSet};
+use crate::{HashMap, HashSet};
 use std::rc::Rc;
 
 /// A function a variable or a table entry holds: (file, definition).
@@ -28,7 +28,7 @@ impl Analyzer<'_> {
         while self.facts.len() < self.files.len() {
             let file = self.facts.len();
             let mut fr = self.frame(file, false, 0);
-            let mut names = HashSet::new();
+            let mut names = HashSet::default();
             let top = self.files[file].1.top.clone();
             for st in &top {
                 let Stmt::Assign { targets, value, .. } = st else {
