@@ -423,29 +423,42 @@ fn installed_packages(files: &[PathBuf]) -> std::collections::HashSet<PathBuf> {
     let mut installed = std::collections::HashSet::new();
     for file in files {
         let Some(info) = file.parent() else { continue };
-        let Some(dist) = info
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".dist-info"))
-        else {
+        let Some(dist) = info.file_name().and_then(|n| n.to_str()) else {
             continue;
         };
         let Some(site) = info.parent() else { continue };
-        let name = dist.split('-').next().unwrap_or(dist);
-        installed.insert(site.join(name));
-        installed.insert(site.join(name.to_ascii_lowercase().replace(['-', '.'], "_")));
-        if file.file_name().is_some_and(|n| n == "top_level.txt") {
-            if let Ok(text) = std::fs::read_to_string(file) {
-                for module in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-                    // A module name, never a path out of the directory.
-                    if !module.contains(['/', '\\']) && module != ".." {
-                        installed.insert(site.join(module));
-                    }
-                }
+        let top_level = file.file_name().is_some_and(|n| n == "top_level.txt");
+        // Every file of the `.dist-info` names the distribution; its `top_level.txt` is read once.
+        installed.extend(
+            installed_by(dist, top_level.then_some(file.as_path()))
+                .into_iter()
+                .map(|name| site.join(name)),
+        );
+    }
+    installed
+}
+
+/// The names of the directories (and modules) that the distribution whose `.dist-info` folder is
+/// `dist_info` installed beside it: its name as written and normalised, and the modules its
+/// `top_level.txt` lists when that file is given. Empty when `dist_info` is not a `.dist-info`.
+pub(crate) fn installed_by(dist_info: &str, top_level: Option<&Path>) -> Vec<String> {
+    let Some(dist) = dist_info.strip_suffix(".dist-info") else {
+        return Vec::new();
+    };
+    let name = dist.split('-').next().unwrap_or(dist);
+    let mut names = vec![
+        name.to_string(),
+        name.to_ascii_lowercase().replace(['-', '.'], "_"),
+    ];
+    if let Some(text) = top_level.and_then(|f| std::fs::read_to_string(f).ok()) {
+        for module in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            // A module name, never a path out of the directory.
+            if !module.contains(['/', '\\']) && module != ".." {
+                names.push(module.to_string());
             }
         }
     }
-    installed
+    names
 }
 
 /// A name a user may have meant as a descriptor (for the "nothing found" message).

@@ -1015,6 +1015,47 @@ class Workers(Stack):
 }
 
 #[test]
+fn packages_pip_installed_beside_the_app_are_not_its_source() {
+    let stack = |name: &str| {
+        format!(
+            r#"
+from aws_cdk import Stack, aws_lambda as _lambda
+
+class {name}Stack(Stack):
+    def __init__(self, scope, construct_id, **kwargs):
+        super().__init__(scope, construct_id, **kwargs)
+        _lambda.Function(self, "{name}", runtime=_lambda.Runtime.PYTHON_3_12, handler="fn.handler", code=_lambda.Code.from_asset("lambda"))
+"#
+        )
+    };
+    let (vendored, listed, own) = (stack("Vendored"), stack("Listed"), stack("Own"));
+    let p = scan(&[
+        ("cdk.json", PY_CDK_JSON),
+        (
+            "lambda/fn.py",
+            "def handler(event, context):\n    return None\n",
+        ),
+        (
+            "app.py",
+            "import aws_cdk as cdk\n\napp = cdk.App()\napp.synth()\n",
+        ),
+        // `pip install -t layer/python cdk-helpers vendored-tools`
+        ("layer/python/cdk_helpers-1.0.dist-info/RECORD", ""),
+        ("layer/python/cdk_helpers/stacks.py", &vendored),
+        (
+            "layer/python/vendored_tools-2.0.dist-info/top_level.txt",
+            "listed\n",
+        ),
+        ("layer/python/listed/stacks.py", &listed),
+        // Not installed by pip: the user's own package in the same folder.
+        ("layer/python/own/stacks.py", &own),
+    ]);
+    assert!(p.function("Vendored").is_none());
+    assert!(p.function("Listed").is_none());
+    assert!(p.function("Own").is_some());
+}
+
+#[test]
 fn apps_in_languages_not_read_from_source_say_so() {
     for (command, language) in [
         ("mvn -e -q compile exec:java", "Java"),

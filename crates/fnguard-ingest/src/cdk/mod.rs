@@ -277,7 +277,22 @@ fn collect(dir: &Path, lang: Lang, depth: usize, out: &mut Vec<std::path::PathBu
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    for e in entries.flatten() {
+    let entries: Vec<std::fs::DirEntry> = entries.flatten().collect();
+    // Packages pip installed beside the code (a layer's `python/`) are third-party, as in
+    // discovery: a layer of boto3 and botocore is a thousand directories to list.
+    let installed: HashSet<String> = entries
+        .iter()
+        .filter_map(|e| {
+            let name = e.file_name();
+            let name = name.to_str()?;
+            name.ends_with(".dist-info").then(|| {
+                let top_level = e.path().join("top_level.txt");
+                crate::discover::installed_by(name, Some(&top_level))
+            })
+        })
+        .flatten()
+        .collect();
+    for e in entries {
         let Ok(ft) = e.file_type() else { continue };
         let path = e.path();
         let name = e.file_name().to_string_lossy().to_string();
@@ -286,7 +301,10 @@ fn collect(dir: &Path, lang: Lang, depth: usize, out: &mut Vec<std::path::PathBu
             continue;
         }
         if ft.is_dir() {
-            if !SKIPPED.contains(&name.as_str()) && !name.starts_with('.') {
+            if !SKIPPED.contains(&name.as_str())
+                && !name.starts_with('.')
+                && !installed.contains(&name)
+            {
                 collect(&path, lang, depth + 1, out);
             }
             continue;
