@@ -627,6 +627,26 @@ fn escape_glob(path: &str) -> String {
         .collect()
 }
 
+/// The order in which to load `candidates`: the kinds that take longest first (a CDK
+/// application read from its source parses every file of it), each kind in discovery's order.
+/// A long load that starts last keeps one core busy while the others wait, as CDK applications
+/// loaded in path order did on serverless-patterns (3 % of the wall time, in 20 alternating
+/// scans).
+fn longest_first(candidates: &[Candidate]) -> Vec<usize> {
+    let rank = |kind: DescriptorKind| match kind {
+        DescriptorKind::CdkSource => 0,
+        DescriptorKind::Cdk | DescriptorKind::CloudFormation => 1,
+        DescriptorKind::Terraform => 2,
+        DescriptorKind::Sam
+        | DescriptorKind::Serverless
+        | DescriptorKind::Chalice
+        | DescriptorKind::Zappa => 3,
+    };
+    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    order.sort_by_key(|&k| rank(candidates[k].kind));
+    order
+}
+
 /// Discover and load the descriptors under `path` (in parallel), settle nested stacks and
 /// Terraform modules, and run the code analysis.
 pub fn load_root(
@@ -667,9 +687,10 @@ pub fn load_root(
             }
         },
         || {
-            candidates
+            let mut loaded: Vec<_> = longest_first(&candidates)
                 .par_iter()
-                .map(|c: &Candidate| {
+                .map(|&k| {
+                    let c = &candidates[k];
                     let l = load(root, c, options);
                     // Suppression comments of the descriptor, read on the same core.
                     let rel = fnguard_ingest::relative(root, &c.path);
@@ -677,9 +698,11 @@ pub fn load_root(
                         .ok()
                         .map(|text| suppress::scan_text(&format!("{prefix}{rel}"), &text));
                     bar.inc(1);
-                    (l, rel, suppressions)
+                    (k, (l, rel, suppressions))
                 })
-                .collect()
+                .collect();
+            loaded.sort_unstable_by_key(|(k, _)| *k);
+            loaded.into_iter().map(|(_, l)| l).collect()
         },
     );
     drop(walked);
