@@ -240,6 +240,28 @@ impl Catalog {
         }
     }
 
+    /// The actions of one service (its lower-case prefix, `s3`) that an IAM action pattern
+    /// matches: [`Catalog::expand`] kept to that service, without matching the pattern against
+    /// every other service's actions (`*` expands to 22,000).
+    pub fn expand_in(&self, pattern: &str, service: &str) -> Vec<&Action> {
+        let pattern = pattern.trim();
+        match pattern.split_once(':') {
+            Some((svc, _)) if !svc.contains(['*', '?']) => {
+                if svc.eq_ignore_ascii_case(service) {
+                    self.expand(pattern)
+                } else {
+                    Vec::new()
+                }
+            }
+            _ => self
+                .blocks(service)
+                .flat_map(|b| b.actions.iter())
+                .filter(|a| a.name.split(':').next() == Some(service))
+                .filter(|a| wildcard_match(pattern, &a.name))
+                .collect(),
+        }
+    }
+
     /// The ARN pattern of a service's resource type (`${...}` placeholders).
     pub fn resource_arn(&self, service: &str, resource_type: &str) -> Option<&str> {
         self.blocks(service)
@@ -459,6 +481,30 @@ mod block_tests {
             Some(vec!["queue".to_string()])
         );
         assert!(c.sorted());
+        for pattern in [
+            "*",
+            "s3:*",
+            "S3:getobject",
+            "s*:*Object",
+            "sqs:Send*",
+            "*:SendMessage",
+            "s3*",
+        ] {
+            for service in ["s3", "sqs", "sns"] {
+                let all: Vec<&str> = c
+                    .expand(pattern)
+                    .iter()
+                    .filter(|a| a.name.starts_with(&format!("{service}:")))
+                    .map(|a| a.name.as_str())
+                    .collect();
+                let kept: Vec<&str> = c
+                    .expand_in(pattern, service)
+                    .iter()
+                    .map(|a| a.name.as_str())
+                    .collect();
+                assert_eq!(all, kept, "{pattern} in {service}");
+            }
+        }
     }
 }
 
