@@ -170,34 +170,38 @@ pub fn discover_with_survey(
     let mut tf_dirs: Vec<PathBuf> = Vec::new();
     // Listing directories and reading their .gitignore files dominates discovery on a large
     // tree: walk on every core, then sort so that the outcome does not depend on scheduling.
-    let walked: std::sync::Mutex<(Vec<PathBuf>, Vec<String>)> = Default::default();
+    // The walked files, the walk's errors, and the package directories pip installed (found by
+    // the walk's threads: read after the walk, their `top_level.txt` files were a serial step).
+    type Walked = (Vec<PathBuf>, Vec<String>, Vec<PathBuf>);
+    let walked: std::sync::Mutex<Walked> = Default::default();
     builder
         .threads(rayon::current_num_threads())
         .build_parallel()
         .run(|| {
             Box::new(|entry| {
-                let push = |found: std::result::Result<PathBuf, String>| {
-                    if let Ok(mut w) = walked.lock() {
-                        match found {
-                            Ok(p) => w.0.push(p),
-                            Err(e) => w.1.push(e),
-                        }
-                    }
-                };
                 match entry {
                     Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
-                        push(Ok(e.into_path()));
+                        let path = e.into_path();
+                        let installed = installed_by_file(&path);
+                        if let Ok(mut w) = walked.lock() {
+                            w.0.push(path);
+                            w.2.extend(installed);
+                        }
                     }
                     Ok(_) => {}
-                    Err(e) => push(Err(e.to_string())),
+                    Err(e) => {
+                        if let Ok(mut w) = walked.lock() {
+                            w.1.push(e.to_string());
+                        }
+                    }
                 }
                 ignore::WalkState::Continue
             })
         });
-    let (mut walked_files, mut walk_errors) = walked.into_inner().unwrap_or_default();
-    walked_files.sort_by_cached_key(|p| path_order_key(p));
+    let (mut walked_files, mut walk_errors, installed) = walked.into_inner().unwrap_or_default();
+    walked_files.par_sort_by_cached_key(|p| path_order_key(p));
     walk_errors.sort();
-    let installed = installed_packages(&walked_files);
+    let installed: std::collections::HashSet<PathBuf> = installed.into_iter().collect();
     let mut tf_seen: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     let mut python_seen: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     for e in walk_errors {
@@ -420,22 +424,30 @@ fn path_order_key(p: &Path) -> Vec<u8> {
 /// files. A wheel's `.dist-info` only exists where pip installed it; `.egg-info` is left alone,
 /// as `setup.py develop` writes it beside the user's own package.
 fn installed_packages(files: &[PathBuf]) -> std::collections::HashSet<PathBuf> {
-    let mut installed = std::collections::HashSet::new();
-    for file in files {
-        let Some(info) = file.parent() else { continue };
-        let Some(dist) = info.file_name().and_then(|n| n.to_str()) else {
-            continue;
-        };
-        let Some(site) = info.parent() else { continue };
-        let top_level = file.file_name().is_some_and(|n| n == "top_level.txt");
-        // Every file of the `.dist-info` names the distribution; its `top_level.txt` is read once.
-        installed.extend(
-            installed_by(dist, top_level.then_some(file.as_path()))
-                .into_iter()
-                .map(|name| site.join(name)),
-        );
+    files.iter().flat_map(|f| installed_by_file(f)).collect()
+}
+
+/// What one file of a `.dist-info` directory tells of the packages installed beside it (see
+/// [`installed_packages`]); nothing for any other file.
+fn installed_by_file(file: &Path) -> Vec<PathBuf> {
+    let Some(info) = file.parent() else {
+        return Vec::new();
+    };
+    let Some(dist) = info.file_name().and_then(|n| n.to_str()) else {
+        return Vec::new();
+    };
+    if !dist.ends_with(".dist-info") {
+        return Vec::new();
     }
-    installed
+    let Some(site) = info.parent() else {
+        return Vec::new();
+    };
+    let top_level = file.file_name().is_some_and(|n| n == "top_level.txt");
+    // Every file of the `.dist-info` names the distribution; its `top_level.txt` is read once.
+    installed_by(dist, top_level.then_some(file))
+        .into_iter()
+        .map(|name| site.join(name))
+        .collect()
 }
 
 /// The names of the directories (and modules) that the distribution whose `.dist-info` folder is
