@@ -85,6 +85,17 @@ pub fn discover_with_survey(
     root: &Path,
     excludes: &[String],
 ) -> (Vec<Candidate>, Vec<Diagnostic>, Survey) {
+    discover_with_survey_beside(root, excludes, |_| {})
+}
+
+/// As [`discover_with_survey`], running `beside` on the walked files (in path order, as
+/// [`Survey::walked`]) on another core while discovery sorts them out: work that needs only
+/// the file list fills the cores that discovery's last, partly serial steps leave idle.
+pub fn discover_with_survey_beside(
+    root: &Path,
+    excludes: &[String],
+    beside: impl FnOnce(&[PathBuf]) + Send,
+) -> (Vec<Candidate>, Vec<Diagnostic>, Survey) {
     let mut survey = Survey::default();
     let mut candidates = Vec::new();
     let mut diagnostics = Vec::new();
@@ -201,101 +212,109 @@ pub fn discover_with_survey(
     let (mut walked_files, mut walk_errors, installed) = walked.into_inner().unwrap_or_default();
     walked_files.par_sort_by_cached_key(|p| path_order_key(p));
     walk_errors.sort();
-    let installed: std::collections::HashSet<PathBuf> = installed.into_iter().collect();
-    let mut tf_seen: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
-    let mut python_seen: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
-    for e in walk_errors {
-        diagnostics.push(Diagnostic::warning(
-            &relative(root, root),
-            None,
-            format!("while walking the tree: {e}"),
-        ));
-    }
-    // Classifying reads the head of every file (on every core) while this thread sorts the
-    // files out: both were serial phases between the walk and the loads.
-    let mut kept: Vec<usize> = Vec::with_capacity(walked_files.len());
-    let (kinds, ()) = rayon::join(
-        || -> Vec<Option<DescriptorKind>> {
-            walked_files.par_iter().map(|p| classify(p)).collect()
-        },
+    let ((), ()) = rayon::join(
+        || beside(&walked_files),
         || {
-            // Walked files come in path order, so most share the directory of the file before them;
-            // hashing paths (component by component) was most of this loop, which runs on one core.
-            let mut installed_dirs: std::collections::HashMap<&Path, bool> = Default::default();
-            let mut last_dir: Option<(&Path, bool)> = None;
-            let mut last_python_dir: Option<&Path> = None;
-            let same =
-                |a: &Path, b: Option<&Path>| b.is_some_and(|b| a.as_os_str() == b.as_os_str());
-            for (k, path) in walked_files.iter().enumerate() {
-                let path = path.as_path();
-                let file_name = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy())
-                    .unwrap_or_default();
-                let dir = path.parent();
-                if file_name.ends_with(".tf") || file_name.ends_with(".tf.json") {
-                    if let Some(dir) = dir {
-                        if tf_seen.insert(dir.to_path_buf()) {
-                            tf_dirs.push(dir.to_path_buf());
-                        }
-                    }
-                }
-                if file_name == "cdk.json" {
-                    // `cdk.out` is usually git-ignored, yet for a CDK app it is the only descriptor.
-                    if let Some(app) = dir {
-                        cdk_apps.push(app.to_path_buf());
-                    }
-                }
-                survey.files += 1;
-                // Packages pip installed beside the code (a layer's `python/`, `pip install -t`) are
-                // third-party: none of their files deploys the application. Vendored botocore alone is
-                // 60 MB of JSON in serverless-patterns, and sniffing it was a tenth of a scan.
-                if !installed.is_empty() {
-                    let under_installed = match (dir, last_dir) {
-                        (Some(d), Some((last, known))) if same(d, Some(last)) => known,
-                        (Some(d), _) => {
-                            let known = *installed_dirs
-                                .entry(d)
-                                .or_insert_with(|| d.ancestors().any(|a| installed.contains(a)));
-                            last_dir = Some((d, known));
-                            known
-                        }
-                        (None, _) => false,
+            let installed: std::collections::HashSet<PathBuf> = installed.into_iter().collect();
+            let mut tf_seen: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+            let mut python_seen: std::collections::HashSet<PathBuf> =
+                std::collections::HashSet::new();
+            for e in walk_errors {
+                diagnostics.push(Diagnostic::warning(
+                    &relative(root, root),
+                    None,
+                    format!("while walking the tree: {e}"),
+                ));
+            }
+            // Classifying reads the head of every file (on every core) while this thread sorts the
+            // files out: both were serial phases between the walk and the loads.
+            let mut kept: Vec<usize> = Vec::with_capacity(walked_files.len());
+            let (kinds, ()) = rayon::join(
+                || -> Vec<Option<DescriptorKind>> {
+                    walked_files.par_iter().map(|p| classify(p)).collect()
+                },
+                || {
+                    // Walked files come in path order, so most share the directory of the file before them;
+                    // hashing paths (component by component) was most of this loop, which runs on one core.
+                    let mut installed_dirs: std::collections::HashMap<&Path, bool> =
+                        Default::default();
+                    let mut last_dir: Option<(&Path, bool)> = None;
+                    let mut last_python_dir: Option<&Path> = None;
+                    let same = |a: &Path, b: Option<&Path>| {
+                        b.is_some_and(|b| a.as_os_str() == b.as_os_str())
                     };
-                    if under_installed {
-                        continue;
-                    }
-                }
-                // Zappa settings and Chalice configuration hold credentials, so projects often
-                // git-ignore them; yet they are what deploys. Both sit next to Python code, so only
-                // directories with Python in them are looked at again.
-                if file_name.ends_with(".py") || file_name == "requirements.txt" {
-                    if let Some(dir) = dir.filter(|d| !same(d, last_python_dir)) {
-                        last_python_dir = Some(dir);
-                        if python_seen.insert(dir.to_path_buf()) {
-                            python_dirs.push(dir.to_path_buf());
+                    for (k, path) in walked_files.iter().enumerate() {
+                        let path = path.as_path();
+                        let file_name = path
+                            .file_name()
+                            .map(|n| n.to_string_lossy())
+                            .unwrap_or_default();
+                        let dir = path.parent();
+                        if file_name.ends_with(".tf") || file_name.ends_with(".tf.json") {
+                            if let Some(dir) = dir {
+                                if tf_seen.insert(dir.to_path_buf()) {
+                                    tf_dirs.push(dir.to_path_buf());
+                                }
+                            }
                         }
+                        if file_name == "cdk.json" {
+                            // `cdk.out` is usually git-ignored, yet for a CDK app it is the only descriptor.
+                            if let Some(app) = dir {
+                                cdk_apps.push(app.to_path_buf());
+                            }
+                        }
+                        survey.files += 1;
+                        // Packages pip installed beside the code (a layer's `python/`, `pip install -t`) are
+                        // third-party: none of their files deploys the application. Vendored botocore alone is
+                        // 60 MB of JSON in serverless-patterns, and sniffing it was a tenth of a scan.
+                        if !installed.is_empty() {
+                            let under_installed = match (dir, last_dir) {
+                                (Some(d), Some((last, known))) if same(d, Some(last)) => known,
+                                (Some(d), _) => {
+                                    let known = *installed_dirs.entry(d).or_insert_with(|| {
+                                        d.ancestors().any(|a| installed.contains(a))
+                                    });
+                                    last_dir = Some((d, known));
+                                    known
+                                }
+                                (None, _) => false,
+                            };
+                            if under_installed {
+                                continue;
+                            }
+                        }
+                        // Zappa settings and Chalice configuration hold credentials, so projects often
+                        // git-ignore them; yet they are what deploys. Both sit next to Python code, so only
+                        // directories with Python in them are looked at again.
+                        if file_name.ends_with(".py") || file_name == "requirements.txt" {
+                            if let Some(dir) = dir.filter(|d| !same(d, last_python_dir)) {
+                                last_python_dir = Some(dir);
+                                if python_seen.insert(dir.to_path_buf()) {
+                                    python_dirs.push(dir.to_path_buf());
+                                }
+                            }
+                        }
+                        kept.push(k);
                     }
+                },
+            );
+            for k in kept {
+                let path = &walked_files[k];
+                if let Some(kind) = kinds[k] {
+                    candidates.push(Candidate {
+                        path: path.clone(),
+                        kind,
+                    });
+                } else if survey.unrecognised.len() < SURVEY_EXAMPLES
+                    && path
+                        .file_name()
+                        .is_some_and(|n| looks_related(&n.to_string_lossy()))
+                {
+                    survey.unrecognised.push(relative(root, path));
                 }
-                kept.push(k);
             }
         },
     );
-    for k in kept {
-        let path = &walked_files[k];
-        if let Some(kind) = kinds[k] {
-            candidates.push(Candidate {
-                path: path.clone(),
-                kind,
-            });
-        } else if survey.unrecognised.len() < SURVEY_EXAMPLES
-            && path
-                .file_name()
-                .is_some_and(|n| looks_related(&n.to_string_lossy()))
-        {
-            survey.unrecognised.push(relative(root, path));
-        }
-    }
     survey.walked = walked_files;
     let known: std::collections::HashSet<PathBuf> =
         candidates.iter().map(|c| c.path.clone()).collect();
@@ -686,6 +705,14 @@ mod tests {
             found,
             ["layer/python/stacks/template.yaml", "src/app/template.yaml"]
         );
+        // What runs beside discovery's last steps sees the walked files, in path order.
+        let seen = std::sync::Mutex::new(Vec::new());
+        let (again, _, survey) = discover_with_survey_beside(root, &[], |walked| {
+            seen.lock().unwrap().extend_from_slice(walked);
+        });
+        assert_eq!(again.len(), 2);
+        assert_eq!(seen.into_inner().unwrap(), survey.walked);
+        assert!(survey.walked.len() >= 7);
     }
 
     #[test]

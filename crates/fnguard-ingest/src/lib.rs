@@ -23,7 +23,9 @@ pub mod yaml;
 mod zappa;
 
 pub use cdk::synth::{synthesize as synthesize_cdk, SynthError};
-pub use discover::{discover, discover_with_survey, Candidate, DescriptorKind, Survey};
+pub use discover::{
+    discover, discover_with_survey, discover_with_survey_beside, Candidate, DescriptorKind, Survey,
+};
 pub use error::{Diagnostic, IngestError, Level};
 pub use sam_policies::template_actions as sam_policy_template_actions;
 

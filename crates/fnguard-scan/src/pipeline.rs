@@ -4,7 +4,9 @@
 use crate::{config, suppress, StartError};
 use fnguard_deps::accept::{self, Acceptance};
 use fnguard_deps::db::{self, Database};
-use fnguard_ingest::{discover_with_survey, load, Candidate, DescriptorKind, LoadOptions, Survey};
+use fnguard_ingest::{
+    discover_with_survey_beside, load, Candidate, DescriptorKind, LoadOptions, Survey,
+};
 use fnguard_model::{Finding, Project, ScanError};
 use fnguard_rules::{RuleConfig, Selection};
 use rayon::prelude::*;
@@ -671,41 +673,37 @@ pub fn load_root(
     fnguard_iam::prepare_in_background();
     let mut nested: Vec<Project> = Vec::new();
     let mut consumed: Vec<String> = Vec::new();
-    let (candidates, diags, mut survey) = discover_with_survey(path, excludes);
     // The code analysis looks up repository modules in the files discovery listed instead of
     // walking the tree a second time. Indexing them takes one core for a while; it runs beside
-    // the loads (nothing reads the index before the analyses).
-    let walked = std::mem::take(&mut survey.walked);
+    // discovery's last steps, which leave a core idle part of the time (nothing reads the index
+    // before the analyses).
+    let (candidates, diags, mut survey) = discover_with_survey_beside(path, excludes, |walked| {
+        if path == root {
+            fnguard_code::index_repository_files(root, walked);
+        }
+    });
+    // Nothing needs the list once it is indexed.
+    drop(std::mem::take(&mut survey.walked));
     out.candidates = candidates.len();
     out.survey = survey;
     out.errors.extend(diags);
     let bar = progress(candidates.len(), no_progress);
-    let ((), loaded): ((), Vec<_>) = rayon::join(
-        || {
-            if path == root {
-                fnguard_code::index_repository_files(root, &walked);
-            }
-        },
-        || {
-            let mut loaded: Vec<_> = longest_first(&candidates)
-                .par_iter()
-                .map(|&k| {
-                    let c = &candidates[k];
-                    let l = load(root, c, options);
-                    // Suppression comments of the descriptor, read on the same core.
-                    let rel = fnguard_ingest::relative(root, &c.path);
-                    let suppressions = std::fs::read_to_string(&c.path)
-                        .ok()
-                        .map(|text| suppress::scan_text(&format!("{prefix}{rel}"), &text));
-                    bar.inc(1);
-                    (k, (l, rel, suppressions))
-                })
-                .collect();
-            loaded.sort_unstable_by_key(|(k, _)| *k);
-            loaded.into_iter().map(|(_, l)| l).collect()
-        },
-    );
-    drop(walked);
+    let mut loaded: Vec<_> = longest_first(&candidates)
+        .par_iter()
+        .map(|&k| {
+            let c = &candidates[k];
+            let l = load(root, c, options);
+            // Suppression comments of the descriptor, read on the same core.
+            let rel = fnguard_ingest::relative(root, &c.path);
+            let suppressions = std::fs::read_to_string(&c.path)
+                .ok()
+                .map(|text| suppress::scan_text(&format!("{prefix}{rel}"), &text));
+            bar.inc(1);
+            (k, (l, rel, suppressions))
+        })
+        .collect();
+    loaded.sort_unstable_by_key(|(k, _)| *k);
+    let loaded: Vec<_> = loaded.into_iter().map(|(_, l)| l).collect();
     bar.finish_and_clear();
     for (l, rel, suppressions) in loaded {
         if let Some(suppressions) = suppressions {
