@@ -240,7 +240,7 @@ impl Catalog {
         }
     }
 
-    /// The actions of one service (its lower-case prefix, `s3`) that an IAM action pattern
+    /// The actions of one service (its prefix in any case, `s3`) that an IAM action pattern
     /// matches: [`Catalog::expand`] kept to that service, without matching the pattern against
     /// every other service's actions (`*` expands to 22,000).
     pub fn expand_in(&self, pattern: &str, service: &str) -> Vec<&Action> {
@@ -253,10 +253,10 @@ impl Catalog {
                     Vec::new()
                 }
             }
+            // A block holds only its own service's actions.
             _ => self
                 .blocks(service)
                 .flat_map(|b| b.actions.iter())
-                .filter(|a| a.name.split(':').next() == Some(service))
                 .filter(|a| wildcard_match(pattern, &a.name))
                 .collect(),
         }
@@ -503,6 +503,13 @@ mod block_tests {
                     .map(|a| a.name.as_str())
                     .collect();
                 assert_eq!(all, kept, "{pattern} in {service}");
+                let upper = service.to_ascii_uppercase();
+                let kept: Vec<&str> = c
+                    .expand_in(pattern, &upper)
+                    .iter()
+                    .map(|a| a.name.as_str())
+                    .collect();
+                assert_eq!(all, kept, "{pattern} in {upper}");
             }
         }
     }
