@@ -202,7 +202,10 @@ fn main() {
     } else {
         Duration::from_secs(60).into()
     };
+    // `adversarial MB all` lists every shape, not only the 25 slowest.
     let only = std::env::args().nth(2);
+    let list_all = only.as_deref() == Some("all");
+    let only = only.filter(|o| o != "all");
     let runs = if only.is_some() { 20 } else { 3 };
     let mut rows = Vec::new();
     for (name, value) in shapes(size) {
@@ -234,7 +237,7 @@ fn main() {
     }
     rows.sort_by(|a, b| b.0.total_cmp(&a.0));
     println!("{:>9}  {:>9}  shape", "ms/MB", "bytes");
-    for (per_mb, label, bytes) in rows.iter().take(25) {
+    for (per_mb, label, bytes) in rows.iter().take(if list_all { usize::MAX } else { 25 }) {
         println!("{per_mb:>9.2}  {bytes:>9}  {label}");
     }
     if rows.is_empty() {

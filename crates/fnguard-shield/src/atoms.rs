@@ -174,9 +174,10 @@ fn atoms_of(h: &Hir) -> Option<Atoms> {
     }
 }
 
-/// Whether any rule of a set can match a value, decided by the rules' atoms.
+/// Whether any rule of a set can match a value, decided by the rules' atoms, found in the
+/// same automaton pass as the detectors' trigger words (`detect::triggers`).
 pub struct Prefilter {
-    automaton: Option<aho_corasick::AhoCorasick>,
+    scanner: crate::detect::triggers::Scanner,
     /// Rules with no usable atoms: always possible.
     unfiltered: Vec<usize>,
 }
@@ -191,24 +192,20 @@ impl Prefilter {
                 None => unfiltered.push(i),
             }
         }
-        // A fully built DFA: no lazily filled cache carries over from one value to the next.
-        let automaton = aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(&atoms)
-            .ok();
-        if automaton.is_none() {
+        let scanner = crate::detect::triggers::Scanner::new(&atoms);
+        if !scanner.is_complete() {
             unfiltered = (0..patterns.len()).collect();
         }
         Prefilter {
-            automaton,
+            scanner,
             unfiltered,
         }
     }
 
-    /// Whether any rule may match `text`.
-    pub fn any(&self, text: &[u8]) -> bool {
-        !self.unfiltered.is_empty() || self.automaton.as_ref().is_some_and(|ac| ac.is_match(text))
+    /// Whether any rule may match `text`, and the detectors' trigger words in it.
+    pub fn scan(&self, text: &[u8]) -> (bool, crate::detect::triggers::Triggers) {
+        let triggers = self.scanner.scan(text);
+        (!self.unfiltered.is_empty() || triggers.literal, triggers)
     }
 
     /// The rules without atoms (always run).
@@ -253,9 +250,9 @@ mod tests {
     #[test]
     fn atoms_match_any_case() {
         let p = Prefilter::new(&[r"<!ENTITY\s+%", r"\bphar://"]);
-        assert!(p.any(b"a <!entity % x"));
-        assert!(p.any(b"PHAR://x"));
-        assert!(!p.any(b"plain text"));
-        assert!(Prefilter::new(&[r"\d+"]).any(b"plain text"));
+        assert!(p.scan(b"a <!entity % x").0);
+        assert!(p.scan(b"PHAR://x").0);
+        assert!(!p.scan(b"plain text").0);
+        assert!(Prefilter::new(&[r"\d+"]).scan(b"plain text").0);
     }
 }

@@ -416,7 +416,8 @@ impl Detector {
             }
             let text: &str = &candidate.text;
             let mut matched = PatternSet::new(set.set.pattern_len());
-            if set.prefilter.any(text.as_bytes()) {
+            let (rules_may_match, triggers) = set.prefilter.scan(text.as_bytes());
+            if rules_may_match {
                 set.set.which_overlapping_matches_with(
                     cache,
                     &Input::new(text.as_bytes()),
@@ -444,6 +445,7 @@ impl Detector {
                 for f in detect::value_with(
                     text,
                     candidate.census,
+                    &triggers,
                     sinks,
                     in_header,
                     &mut reported.detectors,

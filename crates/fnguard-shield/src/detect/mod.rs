@@ -9,6 +9,7 @@ pub mod path;
 pub mod shell;
 pub mod sql;
 pub mod template;
+pub mod triggers;
 
 use serde::{Deserialize, Serialize};
 
@@ -144,7 +145,15 @@ impl Census {
 /// is an HTTP header, where hosts and origins of local development (`Host: 127.0.0.1:3000`)
 /// are normal.
 pub fn value(v: &str, sinks: Sinks, in_header: bool) -> Vec<Found> {
-    value_with(v, Census::of(v), sinks, in_header, &mut Reported::default())
+    let triggers = triggers::Scanner::detectors_only().scan(v.as_bytes());
+    value_with(
+        v,
+        Census::of(v),
+        &triggers,
+        sinks,
+        in_header,
+        &mut Reported::default(),
+    )
 }
 
 /// The detectors that have already reported a field. A field is reported at most once per
@@ -176,9 +185,11 @@ impl Reported {
     }
 }
 
+/// `triggers`: what one `triggers::Scanner` pass found in `v`.
 pub fn value_with(
     v: &str,
     census: Census,
+    triggers: &triggers::Triggers,
     sinks: Sinks,
     in_header: bool,
     reported: &mut Reported,
@@ -187,7 +198,7 @@ pub fn value_with(
     // A value of base64 characters only has no quote, space or parenthesis: no SQL.
     if census.has(Census::NOT_BASE64) || sinks.sql {
         reported.run(Reported::SQL, &mut out, || {
-            sql::detect(v, Sinks::strictness(sinks.sql))
+            sql::detect_with(v, Sinks::strictness(sinks.sql), &triggers.sql_words)
         });
     }
     if census.has(Census::SHELL | Census::PAREN) {
@@ -197,7 +208,7 @@ pub fn value_with(
     }
     if census.has(Census::SLASH | Census::COLON) || census.has(Census::PATH) && v.contains("..") {
         reported.run(Reported::PATH, &mut out, || {
-            path::detect(v, Sinks::strictness(sinks.path))
+            path::detect_with(v, Sinks::strictness(sinks.path), &triggers.system_files)
         });
     }
     if census.has(Census::PATH) {

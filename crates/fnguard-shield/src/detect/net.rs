@@ -202,6 +202,31 @@ pub fn url_like_name(name: &str) -> bool {
 }
 
 /// Where the authority after `://` ends: at a path, query or fragment, whitespace or a quote.
+/// The class of a URL's host; only addresses and a few names can be internal, so the rest
+/// are not parsed.
+fn host_class(host: &str) -> Option<Class> {
+    let maybe_internal = host.bytes().any(|c| c.is_ascii_digit() || c == b':')
+        || [
+            "localhost",
+            "metadata",
+            "instance-data",
+            "localtest",
+            "nip.",
+            "sslip.",
+            "xip.",
+        ]
+        .iter()
+        .any(|n| {
+            host.as_bytes()
+                .windows(n.len())
+                .any(|w| w.eq_ignore_ascii_case(n.as_bytes()))
+        });
+    if host.is_empty() || !maybe_internal {
+        return None;
+    }
+    classify(host)
+}
+
 fn authority_end(rest: &str) -> usize {
     let b = rest.as_bytes();
     let mut i = 0;
@@ -229,12 +254,17 @@ fn authority_end(rest: &str) -> usize {
 
 /// The host of an authority (`user@host:port`).
 fn host_of(authority: &str) -> &str {
-    let hostport = authority.rsplit('@').next().unwrap_or(authority);
-    if hostport.starts_with('[') {
-        return hostport.find(']').map_or(hostport, |e| &hostport[..=e]);
+    // Byte searches: this runs for every URL of a value, and `@`, `[`, `]`, `:` are ASCII.
+    let hostport = match memchr::memrchr(b'@', authority.as_bytes()) {
+        Some(at) => &authority[at + 1..],
+        None => authority,
+    };
+    let b = hostport.as_bytes();
+    if b.first() == Some(&b'[') {
+        return memchr::memchr(b']', b).map_or(hostport, |e| &hostport[..=e]);
     }
-    match hostport.rsplit_once(':') {
-        Some((h, port)) if port.bytes().all(|c| c.is_ascii_digit()) => h,
+    match memchr::memrchr(b':', b) {
+        Some(colon) if b[colon + 1..].iter().all(u8::is_ascii_digit) => &hostport[..colon],
         _ => hostport,
     }
 }
@@ -249,6 +279,8 @@ pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Fo
         Found::new("ssrf-address", "ssrf", what, value, at.saturating_sub(8))
     };
     let b = value.as_bytes();
+    // A value of the same URL over and over classifies its host once.
+    let mut last_host: Option<(&str, Option<Class>)> = None;
     for sep in memchr::memmem::find_iter(b, b"://") {
         let from = sep + 3;
         let mut scheme_start = sep;
@@ -263,10 +295,11 @@ pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Fo
         if scheme.is_empty() {
             continue;
         }
-        let dangerous = DANGEROUS_SCHEMES
-            .iter()
-            .filter(|d| !matches!(**d, "ftp" | "sftp"))
-            .any(|d| d.as_bytes().eq_ignore_ascii_case(scheme));
+        let dangerous = (3..=6).contains(&scheme.len())
+            && DANGEROUS_SCHEMES
+                .iter()
+                .filter(|d| !matches!(**d, "ftp" | "sftp"))
+                .any(|d| d.as_bytes().eq_ignore_ascii_case(scheme));
         if dangerous {
             return Some(found(
                 scheme_start,
@@ -276,27 +309,15 @@ pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Fo
         let rest = &value[from..];
         let end = authority_end(rest);
         let host = host_of(&rest[..end]);
-        // Only addresses and a few names can be internal: skip the rest without parsing.
-        let maybe_internal = host.bytes().any(|c| c.is_ascii_digit() || c == b':')
-            || [
-                "localhost",
-                "metadata",
-                "instance-data",
-                "localtest",
-                "nip.",
-                "sslip.",
-                "xip.",
-            ]
-            .iter()
-            .any(|n| {
-                host.as_bytes()
-                    .windows(n.len())
-                    .any(|w| w.eq_ignore_ascii_case(n.as_bytes()))
-            });
-        if host.is_empty() || !maybe_internal {
-            continue;
-        }
-        let Some(class) = classify(host) else {
+        let class = match last_host {
+            Some((h, class)) if h == host => class,
+            _ => {
+                let class = host_class(host);
+                last_host = Some((host, class));
+                class
+            }
+        };
+        let Some(class) = class else {
             continue;
         };
         // `redirect_uri=http://...` inside the value: that parameter is fetched or followed.
@@ -359,7 +380,7 @@ pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Fo
         "fd00:ec2::254",
         "FD00:EC2::254",
     ] {
-        if let Some(at) = value.find(needle) {
+        if let Some(at) = memchr::memmem::find(b, needle.as_bytes()) {
             let after = value[at + needle.len()..].chars().next();
             if !after.is_some_and(|c| c.is_ascii_digit()) {
                 return Some(found(at, "an instance or container credential endpoint"));

@@ -13,7 +13,7 @@ const SYSTEM_ROOTS: &[&str] = &[
 ];
 
 /// Files an attacker reads by absolute path (lower case, `/` separators).
-const SYSTEM_FILES: &[&str] = &[
+pub(super) const SYSTEM_FILES: &[&str] = &[
     "/etc/passwd",
     "/etc/shadow",
     "/etc/group",
@@ -47,6 +47,16 @@ fn is_separator_byte(c: u8) -> bool {
 }
 
 pub fn detect(value: &str, strictness: Strictness) -> Option<Found> {
+    let triggers = super::triggers::Scanner::detectors_only().scan(value.as_bytes());
+    detect_with(value, strictness, &triggers.system_files)
+}
+
+/// `system_files`: where the value names a system file (`triggers::Scanner`).
+pub fn detect_with(
+    value: &str,
+    strictness: Strictness,
+    system_files: &[(usize, usize)],
+) -> Option<Found> {
     let b = value.as_bytes();
     let found = |at: usize, what: &'static str| {
         Found::new(
@@ -61,25 +71,8 @@ pub fn detect(value: &str, strictness: Strictness) -> Option<Found> {
     if lead.len() >= 6 && lead[..6].eq_ignore_ascii_case(b"file:/") {
         return Some(found(0, "a file: URL"));
     }
-    // Both separators, any case, in one automaton pass.
-    // Both separators, any case, in one pass of a fully built automaton (no lazy cache a
-    // crafted value could fill for later events).
-    static FILES: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
-        std::sync::OnceLock::new();
-    let files = FILES
-        .get_or_init(|| {
-            let mut names: Vec<String> = SYSTEM_FILES.iter().map(|f| f.to_string()).collect();
-            names.extend(SYSTEM_FILES.iter().map(|f| f.replace('/', "\\")));
-            aho_corasick::AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                .build(&names)
-                .ok()
-        })
-        .as_ref();
-    for m in files.into_iter().flat_map(|ac| ac.find_iter(b)) {
-        let at = m.start();
-        let text = &b[m.start()..m.end()];
+    for &(at, end) in system_files {
+        let text = &b[at..end];
         // A letter or digit glued before the slash makes it part of another name
         // (`abc/etc/passwd` is a directory `abc`); `c:` and dotfiles stand anywhere.
         let glued = at > 0 && b[at - 1].is_ascii_alphanumeric();

@@ -332,17 +332,11 @@ fn tokenize(s: &[u8], from: usize, max: usize, strings: bool) -> Vec<Token> {
 }
 
 fn find(s: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    s.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
+    memchr::memmem::find(s.get(from..)?, needle).map(|p| p + from)
 }
 
 fn line_end(s: &[u8], from: usize) -> usize {
-    s[from..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(s.len(), |p| from + p)
+    memchr::memchr(b'\n', &s[from..]).map_or(s.len(), |p| from + p)
 }
 
 /// How much an operand says about intent: a number or `true` makes `OR x` a tautology, a
@@ -588,52 +582,31 @@ fn union(p: &mut Parser<'_>) -> bool {
 
 /// Signals that are injections wherever the value lands: UNION SELECT, a stacked statement
 /// with its object, time probes with a literal delay, catalog tables.
-fn anywhere(s: &[u8]) -> Option<(&'static str, usize)> {
-    // Only around the words these signals start with, a few tokens at a time: the work stays
-    // linear however long the value, and prose without them costs one automaton pass.
-    // A fully built automaton (no lazy cache a crafted value could fill for later events).
-    static START: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
-        std::sync::OnceLock::new();
-    let starts = START
-        .get_or_init(|| {
-            aho_corasick::AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                .build([
-                    "union",
-                    "waitfor",
-                    "sleep(",
-                    "benchmark(",
-                    "information_schema",
-                    "xp_cmdshell",
-                    "outfile",
-                    "dumpfile",
-                    "load_file(",
-                    "extractvalue(",
-                    "updatexml(",
-                    "dbms_",
-                    "utl_",
-                    "randomblob(",
-                    "sys_e",
-                    "lo_import(",
-                    "pg_read_file(",
-                ])
-                .ok()
-        })
-        .as_ref()?;
-    // A tight pass rather than memchr: `;` can be every other byte.
-    let semicolons = s
-        .windows(2)
-        .enumerate()
-        .filter(|(_, w)| {
-            w[0] == b';' && !matches!(w[1], b';' | b'&' | b'|' | b'\'' | b'"' | b')' | b'(')
-        })
-        .map(|(at, _)| at)
-        .filter(|&at| statement_follows(s, at + 1))
-        .map(|at| (at, at + 1));
-    let words = starts.find_iter(s).map(|m| (m.start(), m.end()));
+fn anywhere(s: &[u8], words: &[usize]) -> Option<(&'static str, usize)> {
+    // Only around the words these signals start with (`triggers::SQL_WORDS`, found by the
+    // caller's one automaton pass), a few tokens at a time: the work stays linear however long
+    // the value.
+    // Of a run of `;` only the last can be followed by a statement: the run is skipped in a
+    // tight loop, since a value can be `;` from end to end.
+    let mut next = 0;
+    let semicolons = std::iter::from_fn(|| {
+        let at = next + memchr::memchr(b';', s.get(next..)?)?;
+        let mut end = at + 1;
+        while s.get(end) == Some(&b';') {
+            end += 1;
+        }
+        next = end;
+        Some(end - 1)
+    })
+    .filter(|&at| {
+        !matches!(
+            s.get(at + 1),
+            None | Some(b'&' | b'|' | b'\'' | b'"' | b')' | b'(')
+        )
+    })
+    .filter(|&at| statement_follows(s, at + 1));
     let mut last_window = usize::MAX;
-    for (start, _) in semicolons.chain(words) {
+    for start in semicolons.chain(words.iter().copied()) {
         // Back to the start of the word, and over the word before it (`into outfile`).
         let mut from = start;
         let mut steps = 0;
@@ -891,6 +864,12 @@ const WINDOW_BYTES: usize = 512;
 const TAIL_TOKENS: usize = 64;
 
 pub fn detect(value: &str, strictness: Strictness) -> Option<Found> {
+    let triggers = super::triggers::Scanner::detectors_only().scan(value.as_bytes());
+    detect_with(value, strictness, &triggers.sql_words)
+}
+
+/// `sql_words`: where the value holds one of `triggers::SQL_WORDS` (`triggers::Scanner`).
+pub fn detect_with(value: &str, strictness: Strictness, sql_words: &[usize]) -> Option<Found> {
     let s = value.as_bytes();
     let strict = strictness == Strictness::Sink;
     let mut hit = None;
@@ -931,7 +910,7 @@ pub fn detect(value: &str, strictness: Strictness) -> Option<Found> {
         }
     }
     if hit.is_none() {
-        hit = anywhere(s);
+        hit = anywhere(s, sql_words);
     }
     let (technique, at) = hit?;
     Some(Found::new(
