@@ -38,13 +38,25 @@ pub(super) const SYSTEM_FILES: &[&str] = &[
     "/opt/extensions/",
 ];
 
-fn is_separator_byte(c: u8) -> bool {
+const fn is_separator_byte(c: u8) -> bool {
     c.is_ascii_whitespace()
         || matches!(
             c,
             b'"' | b'\'' | b'<' | b'>' | b',' | b'=' | b'&' | b'?' | b'|' | b'(' | b')' | b'`'
         )
 }
+
+/// Bytes that end a path segment: separators between tokens, and `/` and `\` inside them.
+const ENDS_SEGMENT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = is_separator_byte(b) || b == b'/' || b == b'\\';
+        c += 1;
+    }
+    t
+};
 
 pub fn detect(value: &str, strictness: Strictness) -> Option<Found> {
     let triggers = super::triggers::Scanner::detectors_only().scan(value.as_bytes());
@@ -120,13 +132,14 @@ pub fn detect_with(
     let mut seg_start = 0;
     let mut depth: i64 = 0;
     let mut lowest: i64 = 0;
-    for i in 0..=b.len() {
+    let mut i = 0;
+    loop {
+        // Name bytes in a tight loop: only segment ends need a look.
+        while i < b.len() && !ENDS_SEGMENT[b[i] as usize] {
+            i += 1;
+        }
         let c = b.get(i).copied();
         let ends_token = c.is_none_or(is_separator_byte);
-        let ends_segment = ends_token || matches!(c, Some(b'/' | b'\\'));
-        if !ends_segment {
-            continue;
-        }
         let mut seg = &b[seg_start..i];
         while let [rest @ .., b';'] = seg {
             seg = rest;
@@ -158,8 +171,11 @@ pub fn detect_with(
             depth = 0;
             lowest = 0;
         }
+        if i >= b.len() {
+            return None;
+        }
+        i += 1;
     }
-    None
 }
 
 #[cfg(test)]

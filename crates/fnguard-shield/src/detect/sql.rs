@@ -167,7 +167,9 @@ fn function(name: &str) -> Fun {
 /// Tokens of `s` from `from`, at most `max` of them. With `strings` off, quotes are plain
 /// punctuation (for signals that hold wherever the value lands).
 fn tokenize(s: &[u8], from: usize, max: usize, strings: bool) -> Vec<Token> {
-    let mut out = Vec::new();
+    // Called for every breakout and signal window: growing the vector cost more than the
+    // tokens themselves.
+    let mut out = Vec::with_capacity(max.min(TAIL_TOKENS));
     let mut i = from;
     while i < s.len() && out.len() < max {
         let c = s[i];
