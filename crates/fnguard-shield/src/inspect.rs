@@ -434,7 +434,7 @@ impl Detector {
                     .unwrap_or_default();
                 push(hits, &spec.id, &spec.class, &spec.description, &m);
             }
-            if !candidate.text_like {
+            if !candidate.text_like || candidate.superseded {
                 continue;
             }
             if field.is_key {
@@ -497,6 +497,11 @@ fn host_header(path: &str) -> bool {
 
 struct Variant<'a> {
     text: std::borrow::Cow<'a, str>,
+    /// The value as sent, when its decoded form follows: the detectors read the decoded form
+    /// only (decoding turns escapes into what they stand for and leaves the rest as it is, so
+    /// what the detectors look for in the value is in its decoded form too); the signatures
+    /// read both.
+    superseded: bool,
     /// Text a person or program wrote, rather than binary shown byte for byte: only the
     /// signature rules (serialization magic) look at binary.
     text_like: bool,
@@ -511,6 +516,7 @@ impl Variant<'_> {
         Variant {
             census: Census::of(&text),
             text: std::borrow::Cow::Owned(text),
+            superseded: false,
             text_like: true,
             bomb: false,
         }
@@ -520,6 +526,7 @@ impl Variant<'_> {
     fn binary(text: String) -> Variant<'static> {
         Variant {
             text: std::borrow::Cow::Owned(text),
+            superseded: false,
             text_like: false,
             census: Census::default(),
             bomb: false,
@@ -539,12 +546,14 @@ fn variants(value: &str) -> Vec<Variant<'_>> {
     let census = Census::of(value);
     let mut out = vec![Variant {
         text: std::borrow::Cow::Borrowed(value),
+        superseded: false,
         text_like: true,
         census,
         bomb: false,
     }];
     if census.has(Census::ENCODED | Census::NON_ASCII) {
         if let Some(d) = detect::normalize::decoded(value) {
+            out[0].superseded = true;
             out.push(Variant::text(d));
         }
     }
@@ -575,6 +584,7 @@ fn variants(value: &str) -> Vec<Variant<'_>> {
                 if inflated.len() as u64 >= limit {
                     out.push(Variant {
                         text: std::borrow::Cow::Borrowed(""),
+                        superseded: false,
                         text_like: false,
                         census: Census::default(),
                         bomb: true,
@@ -602,6 +612,7 @@ fn variants(value: &str) -> Vec<Variant<'_>> {
                 }
                 out.push(Variant {
                     text: std::borrow::Cow::Owned(s),
+                    superseded: decoded.is_some(),
                     text_like: true,
                     census,
                     bomb: false,
@@ -975,6 +986,38 @@ mod tests {
         let v = variants(&small);
         assert!(!v.iter().any(|v| v.bomb));
         assert!(v.iter().any(|v| v.text.contains("' OR '1'='1")));
+    }
+
+    #[test]
+    fn detectors_read_a_decoded_value_once_in_its_decoded_form() {
+        use crate::envelope::{Envelope, Trigger};
+        let d = Detector::builtin().unwrap();
+        let hits = |value: &str| {
+            let env = Envelope {
+                trigger: Trigger::Unknown,
+                fields: vec![Field {
+                    record: None,
+                    path: "body.q".into(),
+                    value: value.into(),
+                    is_key: false,
+                }],
+                records: Vec::new(),
+                violations: Vec::new(),
+                multi_value_headers: false,
+            };
+            d.inspect(&env, Duration::from_secs(10)).hits
+        };
+        // Plain attacks next to escapes are still in the decoded form.
+        let h = hits("x; cat /etc/passwd %20 &amp;");
+        assert!(h.iter().any(|h| h.class == "command-injection"), "{h:?}");
+        let h = hits("../../../etc/passwd%00.png");
+        assert!(h.iter().any(|h| h.class == "path-traversal"), "{h:?}");
+        // The excerpt is what the value means.
+        let h = hits("..%2f..%2f..%2fetc%2fpasswd");
+        assert_eq!(h.len(), 1, "{h:?}");
+        assert!(h[0].excerpt.contains("../etc/passwd"), "{h:?}");
+        assert!(variants("a%20b")[0].superseded);
+        assert!(!variants("a b")[0].superseded);
     }
 
     #[test]
