@@ -414,6 +414,9 @@ impl Detector {
                 );
                 continue;
             }
+            if candidate.superseded {
+                continue;
+            }
             let text: &str = &candidate.text;
             let mut matched = PatternSet::new(set.set.pattern_len());
             let (rules_may_match, triggers) = set.prefilter.scan(text.as_bytes());
@@ -434,7 +437,7 @@ impl Detector {
                     .unwrap_or_default();
                 push(hits, &spec.id, &spec.class, &spec.description, &m);
             }
-            if !candidate.text_like || candidate.superseded {
+            if !candidate.text_like {
                 continue;
             }
             if field.is_key {
@@ -497,10 +500,11 @@ fn host_header(path: &str) -> bool {
 
 struct Variant<'a> {
     text: std::borrow::Cow<'a, str>,
-    /// The value as sent, when its decoded form follows: the detectors read the decoded form
-    /// only (decoding turns escapes into what they stand for and leaves the rest as it is, so
-    /// what the detectors look for in the value is in its decoded form too); the signatures
-    /// read both.
+    /// The value as sent, when its decoded form follows: only the decoded form is read.
+    /// Decoding turns escapes into what they stand for and leaves the rest as it is, so what
+    /// the detectors and signatures look for in the value is in its decoded form too (every
+    /// corpus value hits the same rules either way), and encoded input no longer costs two
+    /// inspections.
     superseded: bool,
     /// Text a person or program wrote, rather than binary shown byte for byte: only the
     /// signature rules (serialization magic) look at binary.
