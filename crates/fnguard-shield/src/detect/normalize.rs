@@ -3,7 +3,6 @@
 //! JavaScript/JSON escapes, overlong UTF-8 slashes and Unicode compatibility forms (fullwidth
 //! `＜`, ligatures) folded by compatibility decomposition, as NFKC does. Every pass is linear and the number of passes is fixed.
 
-use std::borrow::Cow;
 
 /// Decoding rounds before giving up on a fixed point: three layers of encoding is already more
 /// than any application decodes.
@@ -11,32 +10,33 @@ const ROUNDS: usize = 4;
 
 /// The value fully decoded, when that differs from the value.
 pub fn decoded(value: &str) -> Option<String> {
-    let mut current: Cow<'_, str> = Cow::Borrowed(value);
+    let mut current: Option<String> = None;
     for _ in 0..ROUNDS {
-        let mut next = current.clone();
-        if next.contains('%') {
-            next = Cow::Owned(percent(&next));
+        match round(current.as_deref().unwrap_or(value)) {
+            Some(next) => current = Some(next),
+            None => break,
         }
-        if next.contains('&') && next.contains(';') {
-            next = Cow::Owned(html_entities(&next));
-        }
-        if next.contains('\\') {
-            next = Cow::Owned(escapes(&next));
-        }
-        if !next.is_ascii() {
-            if let Some(folded) = compatibility_fold(&next) {
-                next = Cow::Owned(folded);
+    }
+    current.filter(|s| s != value)
+}
+
+/// One layer of each encoding taken off, or `None` when there was none: each step says
+/// whether it changed anything, so a value is not copied and compared just to learn that.
+fn round(s: &str) -> Option<String> {
+    let mut out: Option<String> = None;
+    let mut step = |applies: fn(&str) -> bool, decode: fn(&str) -> Option<String>| {
+        let current = out.as_deref().unwrap_or(s);
+        if applies(current) {
+            if let Some(next) = decode(current) {
+                out = Some(next);
             }
         }
-        if next == current {
-            break;
-        }
-        current = Cow::Owned(next.into_owned());
-    }
-    match current {
-        Cow::Owned(s) if s != value => Some(s),
-        _ => None,
-    }
+    };
+    step(|s| s.contains('%'), percent);
+    step(|s| s.contains('&') && s.contains(';'), html_entities);
+    step(|s| s.contains('\\'), escapes);
+    step(|s| !s.is_ascii(), compatibility_fold);
+    out
 }
 
 /// Compatibility decomposition (the K of NFKC) of the characters that have one: fullwidth
@@ -99,9 +99,10 @@ fn compatibility_fold(s: &str) -> Option<String> {
 
 /// Percent-decoding that also takes IIS's `%uXXXX` and the overlong UTF-8 forms of `/`, `\` and
 /// `.` that old decoders accepted (`%c0%af`); invalid UTF-8 becomes U+FFFD.
-fn percent(s: &str) -> String {
+fn percent(s: &str) -> Option<String> {
     let b = s.as_bytes();
     let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut changed = false;
     let mut i = 0;
     while i < b.len() {
         // Copy the run up to the next `%` in one go.
@@ -126,12 +127,14 @@ fn percent(s: &str) -> String {
                         if c < 0x80 {
                             out.push(c as u8);
                             i += 6;
+                            changed = true;
                             continue;
                         }
                     }
                 }
                 out.push(v);
                 i += 3;
+                changed = true;
                 continue;
             }
             if matches!(b.get(i + 1), Some(b'u' | b'U')) {
@@ -139,6 +142,7 @@ fn percent(s: &str) -> String {
                     let mut buf = [0u8; 4];
                     out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
                     i += 6;
+                    changed = true;
                     continue;
                 }
             }
@@ -146,7 +150,7 @@ fn percent(s: &str) -> String {
         out.push(b[i]);
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    changed.then(|| String::from_utf8_lossy(&out).into_owned())
 }
 
 fn hex_at(b: &[u8], at: usize, len: usize) -> Option<u32> {
@@ -159,8 +163,9 @@ fn hex_at(b: &[u8], at: usize, len: usize) -> Option<u32> {
 }
 
 /// `&lt;`, `&#39;`, `&#x2F;` and the named references payloads use; unknown names stay.
-fn html_entities(s: &str) -> String {
+fn html_entities(s: &str) -> Option<String> {
     let mut out = String::with_capacity(s.len());
+    let mut changed = false;
     let mut rest = s;
     while let Some(at) = rest.find('&') {
         out.push_str(&rest[..at]);
@@ -206,6 +211,7 @@ fn html_entities(s: &str) -> String {
             Some((c, used)) => {
                 out.push(c);
                 rest = &tail[used..];
+                changed = true;
             }
             None => {
                 out.push('&');
@@ -214,12 +220,12 @@ fn html_entities(s: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
+    changed.then_some(out)
 }
 
 /// JavaScript and JSON escapes (`\u0027`, `\x27`, `\/`) as a JSON or JS parser would read
 /// them; other backslashes stay (they mean something to shells and Windows paths).
-fn escapes(s: &str) -> String {
+fn escapes(s: &str) -> Option<String> {
     let b = s.as_bytes();
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
@@ -257,10 +263,10 @@ fn escapes(s: &str) -> String {
         }
     }
     if last == 0 {
-        return s.to_string();
+        return None;
     }
     out.push_str(s.get(last..).unwrap_or_default());
-    out
+    Some(out)
 }
 
 #[cfg(test)]
