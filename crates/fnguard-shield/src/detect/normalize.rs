@@ -3,7 +3,6 @@
 //! JavaScript/JSON escapes, overlong UTF-8 slashes and Unicode compatibility forms (fullwidth
 //! `＜`, ligatures) folded by compatibility decomposition, as NFKC does. Every pass is linear and the number of passes is fixed.
 
-
 /// Decoding rounds before giving up on a fixed point: three layers of encoding is already more
 /// than any application decodes.
 const ROUNDS: usize = 4;

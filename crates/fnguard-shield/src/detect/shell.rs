@@ -369,8 +369,10 @@ fn separators(
                 continue;
             } else if open == b'"' && (c == b'`' || c == b'$' && b.get(i + 1) == Some(&b'(')) {
                 let len = if c == b'`' { 1 } else { 2 };
-                if let Some(hit) = each(Sep::Substitution, i, i + len) {
-                    return Some(hit);
+                if may_start_command(b, i + len) {
+                    if let Some(hit) = each(Sep::Substitution, i, i + len) {
+                        return Some(hit);
+                    }
                 }
                 i += len;
                 continue;
@@ -432,12 +434,25 @@ fn separators(
                 continue;
             }
         };
-        if let Some(hit) = each(sep, i, i + len) {
-            return Some(hit);
+        if may_start_command(b, i + len) {
+            if let Some(hit) = each(sep, i, i + len) {
+                return Some(hit);
+            }
         }
         i += len;
     }
     None
+}
+
+/// Whether what follows an operator (past blanks) can start a command: a letter, a path, a
+/// quote, an escape, a brace or an expansion. Most operators in hostile runs (`;;;`, `&&&&`)
+/// are followed by another operator, and are dismissed here without reading further.
+fn may_start_command(b: &[u8], after: usize) -> bool {
+    b.get(after..)
+        .and_then(|rest| rest.iter().find(|&&c| c != b' ' && c != b'\t'))
+        .is_some_and(|&c| {
+            c.is_ascii_alphabetic() || matches!(c, b'/' | b'.' | b'\\' | b'{' | b'\'' | b'"' | b'$')
+        })
 }
 
 /// Longest word read after an operator: command names and first arguments are short, and the
