@@ -8,8 +8,8 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 /// Shortest literal worth looking for: shorter ones are in most values anyway.
 const MIN_ATOM: usize = 2;
 
-/// Classes of at most this many characters are read as alternatives.
-const SMALL_CLASS: usize = 8;
+/// Classes of at most this many characters (digits, blanks) are read as alternatives.
+const SMALL_CLASS: usize = 10;
 
 /// Most alternatives kept for one pattern before it counts as having no usable literal.
 const MAX_ATOMS: usize = 64;
@@ -30,13 +30,24 @@ pub fn required(pattern: &str) -> Option<Vec<Vec<u8>>> {
 }
 
 /// Literals one of which every match contains; `exact` when every match *is* one of them
-/// (so that literals of neighbouring parts can be joined: `n(?:c|cat)` → `nc`, `ncat`).
+/// (so that literals of neighbouring parts can be joined: `n(?:c|cat)` → `nc`, `ncat`);
+/// `prefix` when every match *starts with* one of them (so that they can end a join:
+/// `nc\s+` → `nc `, `nc\t`, ...).
 struct Atoms {
     set: Vec<Vec<u8>>,
     exact: bool,
+    prefix: bool,
 }
 
 impl Atoms {
+    fn exact(set: Vec<Vec<u8>>) -> Atoms {
+        Atoms {
+            set,
+            exact: true,
+            prefix: true,
+        }
+    }
+
     /// The shortest literal's length, then fewer alternatives: how well the set filters.
     fn quality(&self) -> (usize, usize) {
         (
@@ -51,12 +62,24 @@ fn of(h: &Hir) -> Option<Vec<Vec<u8>>> {
     atoms_of(h).map(|a| a.set)
 }
 
+/// Every literal of `left` followed by every literal of `right`, if there are not too many.
+fn product(left: &[Vec<u8>], right: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
+    (left.len() * right.len() <= MAX_ATOMS).then(|| {
+        left.iter()
+            .flat_map(|l| {
+                right.iter().map(move |r| {
+                    let mut joined = l.clone();
+                    joined.extend_from_slice(r);
+                    joined
+                })
+            })
+            .collect()
+    })
+}
+
 fn atoms_of(h: &Hir) -> Option<Atoms> {
     match h.kind() {
-        HirKind::Literal(l) => Some(Atoms {
-            set: vec![l.0.to_vec()],
-            exact: true,
-        }),
+        HirKind::Literal(l) => Some(Atoms::exact(vec![l.0.to_vec()])),
         HirKind::Capture(c) => atoms_of(&c.sub),
         // A small class is a few one-character literals (`(?:b|c)` is parsed as `[bc]`).
         HirKind::Class(class) => {
@@ -79,94 +102,97 @@ fn atoms_of(h: &Hir) -> Option<Atoms> {
                     }
                 }
             }
-            (set.len() <= SMALL_CLASS).then_some(Atoms { set, exact: true })
+            (set.len() <= SMALL_CLASS).then(|| Atoms::exact(set))
         }
+        // The first repetition starts every match.
         HirKind::Repetition(r) if r.min >= 1 => atoms_of(&r.sub).map(|a| Atoms {
             exact: a.exact && r.max == Some(1) && r.min == 1,
+            prefix: a.prefix,
             set: a.set,
         }),
         HirKind::Alternation(branches) => {
             let mut set = Vec::new();
             let mut exact = true;
+            let mut prefix = true;
             for b in branches {
                 let a = atoms_of(b)?;
                 exact &= a.exact;
+                prefix &= a.prefix;
                 set.extend(a.set);
                 if set.len() > MAX_ATOMS {
                     return None;
                 }
             }
-            Some(Atoms { set, exact })
+            Some(Atoms { set, exact, prefix })
         }
         HirKind::Concat(parts) => {
-            // Runs of exact parts are joined into products; the best candidate is kept.
+            // Runs of exact parts are joined into products, and a run may end with a part
+            // whose matches start with its literals; the best candidate is kept. A run that
+            // starts at the first part gives literals every match starts with.
             let mut best: Option<Atoms> = None;
             let mut run: Option<Vec<Vec<u8>>> = None;
+            let mut run_leads = true;
             let mut all_exact = true;
-            let consider = |cand: Atoms, best: &mut Option<Atoms>| {
+            let consider = |set: Vec<Vec<u8>>, leads: bool, best: &mut Option<Atoms>| {
+                let cand = Atoms {
+                    set,
+                    exact: false,
+                    prefix: leads,
+                };
                 if best.as_ref().is_none_or(|b| cand.quality() > b.quality()) {
                     *best = Some(cand);
                 }
             };
             for part in parts {
+                // Assertions (`\b`, `^`) match no text: literals on both sides are adjacent.
+                if matches!(part.kind(), HirKind::Look(_)) {
+                    continue;
+                }
                 match atoms_of(part) {
                     Some(a) if a.exact => {
                         run = Some(match run.take() {
-                            Some(prev) if prev.len() * a.set.len() <= MAX_ATOMS => prev
-                                .iter()
-                                .flat_map(|p| {
-                                    a.set.iter().map(move |s| {
-                                        let mut joined = p.clone();
-                                        joined.extend_from_slice(s);
-                                        joined
-                                    })
-                                })
-                                .collect(),
-                            Some(prev) => {
-                                all_exact = false;
-                                consider(
-                                    Atoms {
-                                        set: prev,
-                                        exact: false,
-                                    },
-                                    &mut best,
-                                );
-                                a.set
-                            }
                             None => a.set,
+                            Some(prev) => match product(&prev, &a.set) {
+                                Some(joined) => joined,
+                                None => {
+                                    all_exact = false;
+                                    consider(prev, run_leads, &mut best);
+                                    run_leads = false;
+                                    a.set
+                                }
+                            },
                         });
                     }
                     other => {
                         all_exact = false;
-                        if let Some(prev) = run.take() {
-                            consider(
-                                Atoms {
-                                    set: prev,
-                                    exact: false,
-                                },
-                                &mut best,
-                            );
-                        }
-                        if let Some(a) = other {
-                            consider(
-                                Atoms {
-                                    set: a.set,
-                                    exact: false,
-                                },
-                                &mut best,
-                            );
+                        let leads = run_leads;
+                        run_leads = false;
+                        match (run.take(), other) {
+                            (Some(prev), Some(a)) if a.prefix => match product(&prev, &a.set) {
+                                Some(joined) => consider(joined, leads, &mut best),
+                                None => {
+                                    consider(prev, leads, &mut best);
+                                    consider(a.set, false, &mut best);
+                                }
+                            },
+                            (prev, other) => {
+                                if let Some(prev) = prev {
+                                    consider(prev, leads, &mut best);
+                                }
+                                if let Some(a) = other {
+                                    // The first part's own literals start every match.
+                                    consider(a.set, leads && a.prefix, &mut best);
+                                }
+                            }
                         }
                     }
                 }
             }
             if let Some(prev) = run.take() {
-                consider(
-                    Atoms {
-                        set: prev,
-                        exact: all_exact,
-                    },
-                    &mut best,
-                );
+                if all_exact {
+                    return Some(Atoms::exact(prev));
+                }
+                consider(prev, run_leads, &mut best);
             }
             best
         }
@@ -240,11 +266,73 @@ mod tests {
         // Optional parts are not required.
         assert_eq!(atoms(r"(?:abc)?d"), None);
         assert_eq!(atoms(r"x(?:abc)*yz"), Some(vec!["yz".into()]));
-        assert_eq!(
-            atoms(r"\bn(?:c|cat)\s+-"),
-            Some(vec!["nc".into(), "ncat".into()])
-        );
         assert_eq!(atoms(r"a(?:b|c)d"), Some(vec!["abd".into(), "acd".into()]));
+    }
+
+    #[test]
+    fn literals_extend_into_what_every_match_starts_with() {
+        let blanks = ["\t", "\n", "\u{b}", "\u{c}", "\r", " "];
+        // A repetition's first round ends a join: `nc` alone is in far more text than `nc `.
+        let nc = atoms(r"\bn(?:c|cat)\s+-").unwrap();
+        assert_eq!(nc.len(), 12);
+        assert!(nc.contains(&"nc ".to_string()) && nc.contains(&"ncat\t".to_string()));
+        assert!(!nc.contains(&"nc".to_string()));
+        let ab: Vec<String> = blanks.iter().map(|b| format!("ab{b}")).collect();
+        assert_eq!(atoms(r"ab\s+c"), Some(ab));
+        // Assertions match no text: the literals around them are adjacent.
+        assert_eq!(atoms(r"\bos\.system\b"), Some(vec!["os.system".into()]));
+        // Digits are a small class.
+        assert_eq!(atoms(r"x:\d").map(|a| a.len()), Some(10));
+        // Only a run from the first part gives literals a match starts with.
+        assert_eq!(
+            atoms(r"(?:xy\s+|zw\s+)q"),
+            Some(
+                blanks
+                    .iter()
+                    .flat_map(|b| [format!("xy{b}")])
+                    .chain(blanks.iter().map(|b| format!("zw{b}")))
+                    .collect()
+            )
+        );
+    }
+
+    #[test]
+    fn every_corpus_match_of_a_rule_holds_one_of_its_atoms() {
+        let rules: toml::Value = toml::from_str(include_str!("../data/rules.toml")).unwrap();
+        let mut payloads: Vec<String> = Vec::new();
+        for text in [
+            include_str!("../tests/corpus/attacks.toml"),
+            include_str!("../tests/heldout/attacks.toml"),
+            include_str!("../tests/heldout/round5-attacks.toml"),
+        ] {
+            let t: toml::Value = toml::from_str(text).unwrap();
+            for group in t["attack"].as_array().unwrap() {
+                for p in group["payloads"].as_array().unwrap() {
+                    payloads.push(p.as_str().unwrap().to_string());
+                }
+            }
+        }
+        let mut checked = 0;
+        for rule in rules["rule"].as_array().unwrap() {
+            let pattern = rule["pattern"].as_str().unwrap();
+            let re = regex::bytes::Regex::new(&format!("(?i-u){pattern}")).unwrap();
+            let Some(set) = required(pattern) else {
+                continue;
+            };
+            for p in payloads.iter().filter(|p| re.is_match(p.as_bytes())) {
+                let lower = p.to_ascii_lowercase();
+                assert!(
+                    set.iter().any(|a| lower
+                        .as_bytes()
+                        .windows(a.len())
+                        .any(|w| w.eq_ignore_ascii_case(a))),
+                    "{}: {p:?} matches but holds none of its atoms",
+                    rule["id"]
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 30, "{checked}");
     }
 
     #[test]
