@@ -113,6 +113,10 @@ fn shapes(size: usize) -> Vec<(String, String)> {
     }
     let mixed = common::attack_fragments(size, 12345);
     out.push(("attack fragments mixed".into(), mixed));
+    out.push((
+        "near-miss fragments mixed".into(),
+        common::near_miss_fragments(size, 54321),
+    ));
     // Layers: encoded three times over.
     let mut layered = repeat_to("' or 1=1 -- ", size / 9);
     for _ in 0..2 {

@@ -1,6 +1,7 @@
 //! Whether inspecting hostile events slows down the events after them (matcher state carried
 //! across invocations): the median time of a fixed benign event before and after N crafted
-//! 64 KB values made of attack-token fragments, and the crafted value's own time.
+//! 64 KB values made of attack-token fragments and near-misses, and the crafted value's own
+//! time.
 //! `cargo run --release -p fnguard-shield --example degradation [N]`. A measurement, not a test:
 //! compare the ratio, not the absolute times.
 
@@ -28,8 +29,14 @@ fn median(d: &Detector, event: &serde_json::Value, runs: usize) -> Duration {
     times[times.len() / 2]
 }
 
+/// Attack fragments and near-misses in turn: the first fill the matchers' states with hits,
+/// the second make every detector read every byte.
 fn crafted(seed: u64) -> serde_json::Value {
-    let s = common::attack_fragments(64 * 1024, seed);
+    let s = if seed.is_multiple_of(2) {
+        common::attack_fragments(64 * 1024, seed)
+    } else {
+        common::near_miss_fragments(64 * 1024, seed)
+    };
     serde_json::json!({"version": "2.0", "rawPath": "/x", "body": s,
         "requestContext": {"http": {"method": "POST"}}, "headers": {"content-type": "text/plain"}})
 }

@@ -26,6 +26,7 @@ fn main() {
         ("subst", "$(".repeat(size / 2)),
         ("tick", "`a".repeat(size / 2)),
         ("mixed", common::attack_fragments(size, 12345)),
+        ("near-miss", common::near_miss_fragments(size, 54321)),
         (
             "orders",
             "order shipped customer Ana López thanks, see you soon; the blue mug "

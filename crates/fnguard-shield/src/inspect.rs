@@ -47,6 +47,9 @@ pub struct Inspection {
     pub incomplete: bool,
     pub fields_inspected: usize,
     pub partial_fields: usize,
+    /// Inspecting past blocking hits (monitor mode), a record (or the event) reached
+    /// `REPORTED_HITS_PER_RECORD` of them and its other values were not read.
+    pub hits_capped: bool,
 }
 
 /// How long an event may be inspected, and what happens once that time is spent.
@@ -79,6 +82,12 @@ struct Blocked {
     event: bool,
     records: std::collections::HashSet<usize>,
 }
+
+/// Monitor mode inspects a record past its first blocking hit, to report what else it holds.
+/// Once it has this many, its verdict cannot change and its other values are not read: an
+/// event made of attacks would otherwise cost every detector on every value, and a report
+/// of thousands of hits says no more than one of a few.
+const REPORTED_HITS_PER_RECORD: usize = 16;
 
 /// Once the budget is spent, each remaining value is inspected at its first and last
 /// `PARTIAL_BYTES` bytes: payloads sit at one end of a value far more often than in the middle
@@ -252,15 +261,21 @@ impl Detector {
         let mut caches =
             kept.unwrap_or_else(|| (self.values.set.create_cache(), self.keys.set.create_cache()));
         let mut blocked = Blocked::default();
+        let mut reported = Blocked::default();
+        let mut blocking_hits: std::collections::HashMap<Option<usize>, usize> =
+            std::collections::HashMap::new();
         for (n, field) in env.fields.iter().enumerate() {
             let check = n % 32 == 31 || field.value.len() > LONG_VALUE;
             if !out.incomplete && check && start.elapsed() > budget {
                 out.incomplete = true;
             }
-            if out.incomplete && fail_closed || blocked.event {
+            if out.incomplete && fail_closed || blocked.event || reported.event {
                 break;
             }
-            if field.record.is_some_and(|r| blocked.records.contains(&r)) {
+            if field
+                .record
+                .is_some_and(|r| blocked.records.contains(&r) || reported.records.contains(&r))
+            {
                 continue;
             }
             let before = out.hits.len();
@@ -350,13 +365,21 @@ impl Detector {
                     &mut out.hits,
                 );
             }
-            if stop_at_block {
-                for h in out.hits[before..].iter().filter(|h| blocks(h)) {
-                    match h.record {
-                        None => blocked.event = true,
-                        Some(r) => {
-                            blocked.records.insert(r);
-                        }
+            for h in out.hits[before..].iter().filter(|h| blocks(h)) {
+                let count = blocking_hits.entry(h.record).or_default();
+                *count += 1;
+                let done = if stop_at_block {
+                    &mut blocked
+                } else if *count >= REPORTED_HITS_PER_RECORD {
+                    out.hits_capped = true;
+                    &mut reported
+                } else {
+                    continue;
+                };
+                match h.record {
+                    None => done.event = true,
+                    Some(r) => {
+                        done.records.insert(r);
                     }
                 }
             }
@@ -927,6 +950,50 @@ mod tests {
             "{:?}",
             ins.hits
         );
+    }
+
+    #[test]
+    fn monitor_mode_stops_reading_a_record_after_enough_hits() {
+        use crate::envelope::{Envelope, Trigger};
+        let d = Detector::builtin().unwrap();
+        let field = |record: usize, n: usize, value: &str| Field {
+            record: Some(record),
+            path: format!("Records[{record}].body.f{n}"),
+            value: value.into(),
+            is_key: false,
+        };
+        let mut fields: Vec<Field> = (0..100)
+            .map(|n| field(0, n, "x; cat /etc/passwd"))
+            .collect();
+        fields.push(field(1, 0, "hello"));
+        fields.push(field(1, 1, "' or 1=1 --"));
+        let env = Envelope {
+            trigger: Trigger::Sqs,
+            fields,
+            records: vec!["a".into(), "b".into()],
+            violations: Vec::new(),
+            multi_value_headers: false,
+        };
+        let ins = d.inspect(&env, Duration::from_secs(10));
+        assert!(ins.hits_capped);
+        let first = ins.hits.iter().filter(|h| h.record == Some(0)).count();
+        assert!(
+            (REPORTED_HITS_PER_RECORD..REPORTED_HITS_PER_RECORD + 4).contains(&first),
+            "{first}"
+        );
+        // The other record is still read, and its attack reported.
+        assert!(ins
+            .hits
+            .iter()
+            .any(|h| h.record == Some(1) && h.class == "sql-injection"));
+        let quiet = d.inspect(
+            &Envelope {
+                fields: env.fields[..5].to_vec(),
+                ..env
+            },
+            Duration::from_secs(10),
+        );
+        assert!(!quiet.hits_capped);
     }
 
     #[test]

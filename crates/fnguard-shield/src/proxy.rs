@@ -473,6 +473,8 @@ impl Shield {
                 "mode": if self.cfg.mode == Mode::Block { "block" } else { "monitor" },
                 "records": verdict.blocked.iter().flatten().filter_map(|i| env.records.get(*i)).collect::<Vec<_>>(),
                 "hits": ins.hits,
+                // Monitor mode stops reading a record after this many of its hits.
+                "hits_capped": ins.hits_capped,
                 "monitored": monitored,
                 "violations": env.violations.iter().map(|v| json!({"path": v.path, "what": v.what})).collect::<Vec<_>>(),
             }),

@@ -54,3 +54,26 @@ pub fn attack_fragments(size: usize, seed: u64) -> String {
     }
     s
 }
+
+/// Like `attack_fragments`, but each fragment stops short of what any detector or signature
+/// reports (a quote and a word, half a keyword, an opener never closed) and the letters after
+/// them make no command or keyword: nothing is found,
+/// so every detector reads every value to its end, in every field.
+pub fn near_miss_fragments(size: usize, seed: u64) -> String {
+    const TOKENS: &[&str] = &[
+        "' o", "unio", "<sc", "${jn", "{{7", "..", "%2e", "; ca", "| ", "$", "169.25", "<!EN",
+        "rO0", "__prot", "javascr", "onerr", "eva", "exe", "/et", "fil", "\\", "slee", "waitfo",
+        "<?xm", "\"-", "#", "<%", "*/", "/*", "0x7", " - ", "'", "\"", "(", "&", "%", "{", "`",
+    ];
+    let mut s = String::with_capacity(size + 16);
+    let mut x = seed;
+    while s.len() < size {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        s.push_str(TOKENS[((x >> 33) % TOKENS.len() as u64) as usize]);
+        // A letter no command or keyword is made of with the fragment before it.
+        s.push(b"jkqxz"[((x >> 40) % 5) as usize] as char);
+    }
+    s
+}

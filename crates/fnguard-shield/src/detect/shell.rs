@@ -330,6 +330,16 @@ const SHELL_BYTE: [bool; 256] = {
     t
 };
 
+/// Bytes that mean something inside double quotes.
+const IN_DOUBLE_QUOTES: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[b'`' as usize] = true;
+    t[b'$' as usize] = true;
+    t
+};
+
 /// Where new commands may start: each unquoted operator, in one pass that tracks quotes.
 /// `quote` is the quote the value is pasted inside, if any.
 /// Calls `each(sep, at, after)` for each; stops early when it returns a position.
@@ -354,6 +364,20 @@ fn separators(
             if i >= b.len() {
                 break;
             }
+        }
+        // Inside single quotes only the closing quote matters; inside double quotes, escapes
+        // and substitutions too. The rest is skipped without a look.
+        match q {
+            Some(b'"') => {
+                while i < b.len() && !IN_DOUBLE_QUOTES[b[i] as usize] {
+                    i += 1;
+                }
+            }
+            Some(open) => i = memchr::memchr(open, &b[i..]).map_or(b.len(), |p| i + p),
+            None => {}
+        }
+        if i >= b.len() {
+            break;
         }
         let c = b[i];
         if let Some(open) = q {
