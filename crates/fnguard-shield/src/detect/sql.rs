@@ -902,12 +902,11 @@ pub fn detect_with(value: &str, strictness: Strictness, sql_words: &[usize]) -> 
     }
     // Placed as a number: the value starts with one.
     if hit.is_none() {
-        let t = tokenize(s, 0, TAIL_TOKENS, true);
-        let mut n = 0;
-        if t.first().map(|t| t.tok) == Some(Tok::Op) {
-            n = 1;
-        }
-        if t.get(n).map(|t| t.tok) == Some(Tok::Num) {
+        // Its first two tokens say whether it does; only then is the tail read.
+        let head = tokenize(s, 0, 2, true);
+        let n = usize::from(head.first().map(|t| t.tok) == Some(Tok::Op));
+        if head.get(n).map(|t| t.tok) == Some(Tok::Num) {
+            let t = tokenize(s, 0, TAIL_TOKENS, true);
             hit = injected(&t[n + 1..], None, strict, false);
         }
     }
