@@ -518,14 +518,29 @@ fn word(s: &str, mut i: usize, buf: &mut String) -> (Option<()>, usize) {
         return (Some(()), i + 1);
     }
     let mut q: Option<u8> = None;
+    // Characters that start before this are read.
+    let limit = (start + WORD_CAP).min(b.len());
     while i < b.len() && i - start < WORD_CAP {
         let c = b[i];
         if let Some(open) = q {
-            if c == open {
+            // Quoted text is taken as it is, up to the closing quote, in one copy.
+            let end = match memchr::memchr(open, &b[i..limit]) {
+                Some(p) => i + p,
+                None => {
+                    let mut e = limit;
+                    while !s.is_char_boundary(e) {
+                        e += 1;
+                    }
+                    e
+                }
+            };
+            buf.push_str(&s[i..end]);
+            i = end;
+            if b.get(i) == Some(&open) && i < limit {
                 q = None;
                 i += 1;
-                continue;
             }
+            continue;
         } else {
             match c {
                 b'\'' | b'"' => {
@@ -750,6 +765,125 @@ fn found(value: &str, at: usize, what: &'static str) -> Found {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `word` as it was before it copied quoted text in one go: the reference it must agree
+    /// with.
+    fn word_one_char_at_a_time(s: &str, mut i: usize, buf: &mut String) -> (Option<()>, usize) {
+        let b = s.as_bytes();
+        buf.clear();
+        // Leading blanks and `$IFS`.
+        loop {
+            match b.get(i) {
+                Some(b' ' | b'\t' | b'\r') => i += 1,
+                _ if s[i..].starts_with("${IFS}") => i += 6,
+                _ if s[i..].starts_with("$IFS") => i += 4,
+                _ => break,
+            }
+        }
+        let start = i;
+        // `#` at the start of a word begins a comment: the command ends there.
+        if b.get(i) == Some(&b'#') {
+            return (None, i);
+        }
+        if b.get(i) == Some(&b'{') {
+            let close = b[i..].iter().take(WORD_CAP).position(|&x| x == b'}');
+            if let Some(e) = close {
+                let inner = &s[i + 1..i + e];
+                if inner.contains(',') && !inner.contains(' ') {
+                    buf.push_str(&inner.replace(',', " "));
+                    return (Some(()), i + e + 1);
+                }
+            }
+        }
+        if matches!(b.get(i), Some(b'>' | b'<')) {
+            buf.push('>');
+            return (Some(()), i + 1);
+        }
+        let mut q: Option<u8> = None;
+        while i < b.len() && i - start < WORD_CAP {
+            let c = b[i];
+            if let Some(open) = q {
+                if c == open {
+                    q = None;
+                    i += 1;
+                    continue;
+                }
+            } else {
+                match c {
+                    b'\'' | b'"' => {
+                        q = Some(c);
+                        i += 1;
+                        continue;
+                    }
+                    b'\\' if i + 1 < b.len() => {
+                        i += 1;
+                    }
+                    b'$' if s[i..].starts_with("${IFS}") || s[i..].starts_with("$IFS") => break,
+                    b'$' if matches!(b.get(i + 1), Some(b'@' | b'*' | b'0'..=b'9')) => {
+                        i += 2;
+                        continue;
+                    }
+                    b' ' | b'\t' | b'\r' | b'\n' | b';' | b'|' | b'&' | b'`' | b'(' | b')'
+                    | b'<' | b'>' => break,
+                    _ => {}
+                }
+            }
+            let ch = s[i..].chars().next().unwrap_or(' ');
+            buf.push(ch);
+            i += ch.len_utf8();
+        }
+        (if buf.is_empty() { None } else { Some(()) }, i)
+    }
+
+    #[test]
+    fn words_read_as_one_character_at_a_time() {
+        const PIECES: &[&str] = &[
+            "'",
+            "\"",
+            "\\",
+            "$",
+            "$IFS",
+            "${IFS}",
+            "$1",
+            "{",
+            "}",
+            ",",
+            " ",
+            ";",
+            "|",
+            "&",
+            "(",
+            ")",
+            "<",
+            ">",
+            "#",
+            "cat",
+            "é",
+            "日本",
+            "/etc/passwd",
+            "a",
+            "\n",
+            "x\ty",
+        ];
+        let mut x: u64 = 7;
+        for case in 0..20_000 {
+            let mut v = String::new();
+            for _ in 0..(case % 40 + 1) {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                v.push_str(PIECES[((x >> 33) % PIECES.len() as u64) as usize]);
+            }
+            // Long quoted stretches too, past the cap on a word's length.
+            if case % 7 == 0 {
+                v = format!("'{}", v.repeat(30));
+            }
+            let (mut a, mut b) = (String::new(), String::new());
+            let got = word(&v, 0, &mut a);
+            let want = word_one_char_at_a_time(&v, 0, &mut b);
+            assert_eq!((got, &a), (want, &b), "{v:?}");
+        }
+    }
 
     fn hit(v: &str) -> bool {
         detect(v, Strictness::Generic).is_some()
