@@ -43,16 +43,7 @@ pub fn attack_fragments(size: usize, seed: u64) -> String {
         "&#",
         "%u",
     ];
-    let mut s = String::with_capacity(size + 16);
-    let mut x = seed;
-    while s.len() < size {
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        s.push_str(TOKENS[((x >> 33) % TOKENS.len() as u64) as usize]);
-        s.push((b'a' + ((x >> 40) % 26) as u8) as char);
-    }
-    s
+    fragments(TOKENS, b"abcdefghijklmnopqrstuvwxyz", size, seed)
 }
 
 /// Like `attack_fragments`, but each fragment stops short of what any detector or signature
@@ -65,15 +56,20 @@ pub fn near_miss_fragments(size: usize, seed: u64) -> String {
         "rO0", "__prot", "javascr", "onerr", "eva", "exe", "/et", "fil", "\\", "slee", "waitfo",
         "<?xm", "\"-", "#", "<%", "*/", "/*", "0x7", " - ", "'", "\"", "(", "&", "%", "{", "`",
     ];
+    // A letter no command or keyword is made of with the fragment before it.
+    fragments(TOKENS, b"jkqxz", size, seed)
+}
+
+/// `size` bytes of `tokens` in a seeded random order, each followed by one of `letters`.
+fn fragments(tokens: &[&str], letters: &[u8], size: usize, seed: u64) -> String {
     let mut s = String::with_capacity(size + 16);
     let mut x = seed;
     while s.len() < size {
         x = x
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        s.push_str(TOKENS[((x >> 33) % TOKENS.len() as u64) as usize]);
-        // A letter no command or keyword is made of with the fragment before it.
-        s.push(b"jkqxz"[((x >> 40) % 5) as usize] as char);
+        s.push_str(tokens[((x >> 33) % tokens.len() as u64) as usize]);
+        s.push(letters[((x >> 40) % letters.len() as u64) as usize] as char);
     }
     s
 }

@@ -524,19 +524,10 @@ fn word(s: &str, mut i: usize, buf: &mut String) -> (Option<()>, usize) {
         let c = b[i];
         if let Some(open) = q {
             // Quoted text is taken as it is, up to the closing quote, in one copy.
-            let end = match memchr::memchr(open, &b[i..limit]) {
-                Some(p) => i + p,
-                None => {
-                    let mut e = limit;
-                    while !s.is_char_boundary(e) {
-                        e += 1;
-                    }
-                    e
-                }
-            };
+            let (end, closed) = quoted_run(s, i, open, limit);
             buf.push_str(&s[i..end]);
             i = end;
-            if b.get(i) == Some(&open) && i < limit {
+            if closed {
                 q = None;
                 i += 1;
             }
@@ -566,6 +557,22 @@ fn word(s: &str, mut i: usize, buf: &mut String) -> (Option<()>, usize) {
         i += ch.len_utf8();
     }
     (if buf.is_empty() { None } else { Some(()) }, i)
+}
+
+/// Quoted text from `i` (inside `open` quotes): where it ends, and whether the closing quote
+/// is there. Characters that start before `limit` are read.
+fn quoted_run(s: &str, i: usize, open: u8, limit: usize) -> (usize, bool) {
+    let b = s.as_bytes();
+    match memchr::memchr(open, &b[i..limit.max(i)]) {
+        Some(p) => (i + p, true),
+        None => {
+            let mut end = limit.max(i);
+            while !s.is_char_boundary(end) {
+                end += 1;
+            }
+            (end, false)
+        }
+    }
 }
 
 fn is_word_byte(c: u8) -> bool {
@@ -766,122 +773,38 @@ fn found(value: &str, at: usize, what: &'static str) -> Found {
 mod tests {
     use super::*;
 
-    /// `word` as it was before it copied quoted text in one go: the reference it must agree
-    /// with.
-    fn word_one_char_at_a_time(s: &str, mut i: usize, buf: &mut String) -> (Option<()>, usize) {
-        let b = s.as_bytes();
-        buf.clear();
-        // Leading blanks and `$IFS`.
-        loop {
-            match b.get(i) {
-                Some(b' ' | b'\t' | b'\r') => i += 1,
-                _ if s[i..].starts_with("${IFS}") => i += 6,
-                _ if s[i..].starts_with("$IFS") => i += 4,
-                _ => break,
-            }
-        }
-        let start = i;
-        // `#` at the start of a word begins a comment: the command ends there.
-        if b.get(i) == Some(&b'#') {
-            return (None, i);
-        }
-        if b.get(i) == Some(&b'{') {
-            let close = b[i..].iter().take(WORD_CAP).position(|&x| x == b'}');
-            if let Some(e) = close {
-                let inner = &s[i + 1..i + e];
-                if inner.contains(',') && !inner.contains(' ') {
-                    buf.push_str(&inner.replace(',', " "));
-                    return (Some(()), i + e + 1);
-                }
-            }
-        }
-        if matches!(b.get(i), Some(b'>' | b'<')) {
-            buf.push('>');
-            return (Some(()), i + 1);
-        }
-        let mut q: Option<u8> = None;
-        while i < b.len() && i - start < WORD_CAP {
-            let c = b[i];
-            if let Some(open) = q {
-                if c == open {
-                    q = None;
-                    i += 1;
-                    continue;
-                }
-            } else {
-                match c {
-                    b'\'' | b'"' => {
-                        q = Some(c);
-                        i += 1;
-                        continue;
-                    }
-                    b'\\' if i + 1 < b.len() => {
-                        i += 1;
-                    }
-                    b'$' if s[i..].starts_with("${IFS}") || s[i..].starts_with("$IFS") => break,
-                    b'$' if matches!(b.get(i + 1), Some(b'@' | b'*' | b'0'..=b'9')) => {
-                        i += 2;
-                        continue;
-                    }
-                    b' ' | b'\t' | b'\r' | b'\n' | b';' | b'|' | b'&' | b'`' | b'(' | b')'
-                    | b'<' | b'>' => break,
-                    _ => {}
-                }
-            }
-            let ch = s[i..].chars().next().unwrap_or(' ');
-            buf.push(ch);
-            i += ch.len_utf8();
-        }
-        (if buf.is_empty() { None } else { Some(()) }, i)
-    }
-
     #[test]
-    fn words_read_as_one_character_at_a_time() {
-        const PIECES: &[&str] = &[
-            "'",
-            "\"",
-            "\\",
-            "$",
-            "$IFS",
-            "${IFS}",
-            "$1",
-            "{",
-            "}",
-            ",",
-            " ",
-            ";",
-            "|",
-            "&",
-            "(",
-            ")",
-            "<",
-            ">",
-            "#",
-            "cat",
-            "é",
-            "日本",
-            "/etc/passwd",
-            "a",
-            "\n",
-            "x\ty",
-        ];
+    fn quoted_text_is_read_as_one_character_at_a_time() {
+        // How `word` read quoted text before it copied it in one go.
+        fn one_char_at_a_time(s: &str, mut i: usize, open: u8, limit: usize) -> (usize, bool) {
+            while i < limit {
+                if s.as_bytes()[i] == open {
+                    return (i, true);
+                }
+                i += s[i..].chars().next().map_or(1, char::len_utf8);
+            }
+            (i, false)
+        }
+        const PIECES: &[&str] = &["'", "\"", "a", " ", "é", "日本", "\\", "$x", "😀"];
         let mut x: u64 = 7;
         for case in 0..20_000 {
             let mut v = String::new();
-            for _ in 0..(case % 40 + 1) {
+            for _ in 0..(case % 30 + 1) {
                 x = x
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
                 v.push_str(PIECES[((x >> 33) % PIECES.len() as u64) as usize]);
             }
-            // Long quoted stretches too, past the cap on a word's length.
-            if case % 7 == 0 {
-                v = format!("'{}", v.repeat(30));
+            let starts: Vec<usize> = (0..v.len()).filter(|&i| v.is_char_boundary(i)).collect();
+            let i = starts[(x >> 20) as usize % starts.len()];
+            let limit = (i + (x >> 40) as usize % 24).min(v.len());
+            for open in [b'\'', b'"'] {
+                assert_eq!(
+                    quoted_run(&v, i, open, limit),
+                    one_char_at_a_time(&v, i, open, limit),
+                    "{v:?} from {i} to {limit}"
+                );
             }
-            let (mut a, mut b) = (String::new(), String::new());
-            let got = word(&v, 0, &mut a);
-            let want = word_one_char_at_a_time(&v, 0, &mut b);
-            assert_eq!((got, &a), (want, &b), "{v:?}");
         }
     }
 
