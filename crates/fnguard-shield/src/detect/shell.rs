@@ -479,8 +479,11 @@ fn may_start_command(b: &[u8], after: usize) -> bool {
         })
 }
 
-/// Longest word read after an operator: command names and first arguments are short, and the
-/// cap keeps the work per operator constant.
+/// Longest word, once quotes and empty expansions are taken out, read after an operator:
+/// command names and first arguments are short. The cap is on what the word says, not on the
+/// bytes spelling it, so padding a command with empty quotes (`c''''...''at`) cannot push it
+/// out of view. Reading stays linear: a word ends at the next unquoted operator or blank, so
+/// the words read after one reading's operators do not overlap.
 const WORD_CAP: usize = 256;
 
 /// The next shell word from `i` with quotes removed, `\x` unescaped, `$IFS` read as a space,
@@ -498,7 +501,6 @@ fn word(s: &str, mut i: usize, buf: &mut String) -> (Option<()>, usize) {
             _ => break,
         }
     }
-    let start = i;
     // `#` at the start of a word begins a comment: the command ends there.
     if b.get(i) == Some(&b'#') {
         return (None, i);
@@ -518,12 +520,12 @@ fn word(s: &str, mut i: usize, buf: &mut String) -> (Option<()>, usize) {
         return (Some(()), i + 1);
     }
     let mut q: Option<u8> = None;
-    // Characters that start before this are read.
-    let limit = (start + WORD_CAP).min(b.len());
-    while i < b.len() && i - start < WORD_CAP {
+    while i < b.len() && buf.len() < WORD_CAP {
         let c = b[i];
         if let Some(open) = q {
-            // Quoted text is taken as it is, up to the closing quote, in one copy.
+            // Quoted text is taken as it is, up to the closing quote, in one copy (and no
+            // further than the cap).
+            let limit = (i + WORD_CAP - buf.len()).min(b.len());
             let (end, closed) = quoted_run(s, i, open, limit);
             buf.push_str(&s[i..end]);
             i = end;
@@ -772,6 +774,18 @@ fn found(value: &str, at: usize, what: &'static str) -> Found {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn padding_a_command_with_empty_quotes_does_not_hide_it() {
+        // Only what a word says counts towards its cap, not the empty quotes spelling it.
+        for pad in ["''", "\"\"", "$@"] {
+            let padded = format!("x; c{}at /etc/passwd", pad.repeat(300));
+            assert!(detect(&padded, Strictness::Generic).is_some(), "{pad}");
+        }
+        // A long quoted word is still cut at the cap: it names no command.
+        let long = format!("x; '{}' y", "a".repeat(10_000));
+        assert!(detect(&long, Strictness::Generic).is_none());
+    }
 
     #[test]
     fn quoted_text_is_read_as_one_character_at_a_time() {
