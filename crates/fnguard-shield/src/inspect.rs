@@ -261,7 +261,8 @@ impl Detector {
         let mut caches =
             kept.unwrap_or_else(|| (self.values.set.create_cache(), self.keys.set.create_cache()));
         let mut blocked = Blocked::default();
-        let mut reported = Blocked::default();
+        // Records (or the event) monitor mode stopped reading at `REPORTED_HITS_PER_RECORD`.
+        let mut capped = Blocked::default();
         let mut blocking_hits: std::collections::HashMap<Option<usize>, usize> =
             std::collections::HashMap::new();
         for (n, field) in env.fields.iter().enumerate() {
@@ -269,12 +270,12 @@ impl Detector {
             if !out.incomplete && check && start.elapsed() > budget {
                 out.incomplete = true;
             }
-            if out.incomplete && fail_closed || blocked.event || reported.event {
+            if out.incomplete && fail_closed || blocked.event || capped.event {
                 break;
             }
             if field
                 .record
-                .is_some_and(|r| blocked.records.contains(&r) || reported.records.contains(&r))
+                .is_some_and(|r| blocked.records.contains(&r) || capped.records.contains(&r))
             {
                 continue;
             }
@@ -372,7 +373,7 @@ impl Detector {
                     &mut blocked
                 } else if *count >= REPORTED_HITS_PER_RECORD {
                     out.hits_capped = true;
-                    &mut reported
+                    &mut capped
                 } else {
                     continue;
                 };
