@@ -139,77 +139,48 @@ pub fn discover_with_survey_beside(
             ));
         }
     }
+    let overrides = overrides
+        .build()
+        .unwrap_or_else(|_| ignore::overrides::Override::empty());
     let site_dirs = SiteDirs::default();
-    let mut builder = ignore::WalkBuilder::new(root);
-    builder
-        // Hidden entries are skipped below, except `.chalice`, which holds a Chalice app's
+    let keep = |entry: &crate::walk::Entry| {
+        let name = entry.name.to_string_lossy();
+        // Hidden entries are skipped, except `.chalice`, which holds a Chalice app's
         // configuration.
-        .hidden(false)
-        .git_ignore(true)
-        .git_exclude(true)
-        .require_git(false)
-        .follow_links(false)
-        .filter_entry(move |entry| {
-            let name = entry.file_name().to_string_lossy();
-            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            if name.starts_with('.') && entry.depth() > 0 && name != ".chalice" {
+        if name.starts_with('.') && name != ".chalice" {
+            return false;
+        }
+        if entry.is_dir {
+            if SKIPPED_DIRS.contains(&name.as_ref()) {
                 return false;
             }
-            if is_dir {
-                if SKIPPED_DIRS.contains(&name.as_ref()) {
-                    return false;
-                }
-                // CDK asset folders are copies of the function code.
-                if name.starts_with("asset.") && entry.path().parent().is_some_and(is_cdk_assembly)
-                {
-                    return false;
-                }
-                // A package pip installed (`python/botocore` beside its `.dist-info`): none of
-                // its files is looked at after the walk, and listing them was a third of the
-                // walk of serverless-patterns.
-                if entry.depth() > 0 && site_dirs.installed_package(entry.path()) {
-                    return false;
-                }
+            // CDK asset folders are copies of the function code.
+            if name.starts_with("asset.") && entry.path.parent().is_some_and(is_cdk_assembly) {
+                return false;
             }
-            true
-        });
-    if let Ok(ov) = overrides.build() {
-        builder.overrides(ov);
-    }
+            // A package pip installed (`python/botocore` beside its `.dist-info`): none of
+            // its files is looked at after the walk, and listing them was a third of the
+            // walk of serverless-patterns.
+            if entry.beside_dist_info && site_dirs.installed_package(entry.path) {
+                return false;
+            }
+        }
+        true
+    };
     let mut python_dirs: Vec<PathBuf> = Vec::new();
     let mut cdk_apps: Vec<PathBuf> = Vec::new();
     let mut tf_dirs: Vec<PathBuf> = Vec::new();
     // Listing directories and reading their .gitignore files dominates discovery on a large
     // tree: walk on every core, then sort so that the outcome does not depend on scheduling.
-    // The walked files, the walk's errors, and the package directories pip installed (found by
-    // the walk's threads: read after the walk, their `top_level.txt` files were a serial step).
-    type Walked = (Vec<PathBuf>, Vec<String>, Vec<PathBuf>);
-    let walked: std::sync::Mutex<Walked> = Default::default();
-    builder
-        .threads(rayon::current_num_threads())
-        .build_parallel()
-        .run(|| {
-            Box::new(|entry| {
-                match entry {
-                    Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
-                        let path = e.into_path();
-                        let installed = installed_by_file(&path);
-                        if let Ok(mut w) = walked.lock() {
-                            w.0.push(path);
-                            w.2.extend(installed);
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(e) => {
-                        if let Ok(mut w) = walked.lock() {
-                            w.1.push(e.to_string());
-                        }
-                    }
-                }
-                ignore::WalkState::Continue
-            })
-        });
-    let (mut walked_files, mut walk_errors, installed) = walked.into_inner().unwrap_or_default();
+    let crate::walk::Walked {
+        files: mut walked_files,
+        errors: mut walk_errors,
+    } = crate::walk::walk(root, &overrides, &keep);
+    // The package directories pip installed, from their `.dist-info` files.
+    let installed: Vec<PathBuf> = walked_files
+        .par_iter()
+        .flat_map_iter(|p| installed_by_file(p))
+        .collect();
     walked_files.par_sort_by_cached_key(|p| path_order_key(p));
     walk_errors.sort();
     let ((), ()) = rayon::join(

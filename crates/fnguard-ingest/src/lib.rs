@@ -19,6 +19,7 @@ mod serverless;
 mod settings;
 mod sls_vars;
 mod terraform;
+mod walk;
 pub mod yaml;
 mod zappa;
 

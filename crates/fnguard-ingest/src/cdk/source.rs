@@ -339,14 +339,29 @@ pub(crate) struct Parsed {
     pub lang: Lang,
 }
 
+thread_local! {
+    /// A parser per language and thread, reused from file to file.
+    static PARSERS: std::cell::RefCell<Vec<(Lang, Parser)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 pub(crate) fn parse(rel: &str, text: String, lang: Lang) -> Option<Parsed> {
-    let mut parser = Parser::new();
-    let language = match lang {
-        Lang::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
-        Lang::Python => tree_sitter_python::LANGUAGE.into(),
-    };
-    parser.set_language(&language).ok()?;
-    let tree = parser.parse(&text, None)?;
+    let tree = PARSERS.with(|parsers| {
+        let mut parsers = parsers.borrow_mut();
+        let k = match parsers.iter().position(|(l, _)| *l == lang) {
+            Some(k) => k,
+            None => {
+                let language = match lang {
+                    Lang::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+                    Lang::Python => tree_sitter_python::LANGUAGE.into(),
+                };
+                let mut parser = Parser::new();
+                parser.set_language(&language).ok()?;
+                parsers.push((lang, parser));
+                parsers.len() - 1
+            }
+        };
+        parsers[k].1.parse(&text, None)
+    })?;
     Some(Parsed {
         rel: Arc::from(rel),
         text,
