@@ -574,6 +574,24 @@ fn injected(
     }
 }
 
+/// Tokens read after a breakout before the rest is: `injected` decides on the first one past
+/// any closing parentheses.
+const HEAD_TOKENS: usize = 8;
+
+/// Whether `injected` can find anything in tokens that begin as `head` (the first
+/// [`HEAD_TOKENS`] of them): only the first token past closing parentheses selects a case, and
+/// any other token ends it with nothing.
+fn may_inject(head: &[Token]) -> bool {
+    match head.iter().find(|t| t.tok != Tok::RParen) {
+        Some(t) => matches!(
+            t.tok,
+            Tok::Comment | Tok::Semi | Tok::Word(Kw::Union | Kw::OrderGroup) | Tok::Logic | Tok::Op
+        ),
+        // Nothing but parentheses so far: more of them, or the value ends.
+        None => head.len() == HEAD_TOKENS,
+    }
+}
+
 fn union(p: &mut Parser<'_>) -> bool {
     p.i += 1;
     if p.peek() == Some(Tok::Word(Kw::AllDistinct)) {
@@ -895,9 +913,14 @@ pub fn detect_with(value: &str, strictness: Strictness, sql_words: &[usize]) -> 
             }
         };
         if let Some(b) = breakout {
-            let t = tokenize(s, b + 1, TAIL_TOKENS, true);
-            let single = !s[..b].iter().any(u8::is_ascii_whitespace);
-            hit = injected(&t, Some(q), strict, single);
+            // Most breakouts are followed by a token no injection starts with: a few tokens
+            // tell, and the tail is read only when they do not.
+            let head = tokenize(s, b + 1, HEAD_TOKENS, true);
+            if may_inject(&head) {
+                let t = tokenize(s, b + 1, TAIL_TOKENS, true);
+                let single = !s[..b].iter().any(u8::is_ascii_whitespace);
+                hit = injected(&t, Some(q), strict, single);
+            }
         }
     }
     // Placed as a number: the value starts with one.
@@ -929,6 +952,59 @@ mod tests {
 
     fn is_sqli(v: &str) -> bool {
         detect(v, Strictness::Generic).is_some()
+    }
+
+    /// Reading a breakout's first tokens before the rest changes nothing: the first tokens of
+    /// a longer reading are the shorter reading, and where `may_inject` says no, the full
+    /// reading finds nothing in any mode. Checked on 20,000 generated strings of SQL pieces.
+    #[test]
+    fn reading_the_head_first_never_hides_an_injection() {
+        const PIECES: &[&str] = &[
+            "'", "\"", " ", ")", "(", "or", "and", "union", "select", "all", "order", "by", "1",
+            "=", "--", "#", "/*", "*/", ";", "drop", "table", "sleep(5)", "x", "+", "||", "not",
+            ",", "null", "waitfor", "delay", "'0:0:5'", "ok", "-", "1e3", "0x1",
+        ];
+        let mut x: u64 = 7;
+        let mut checked = 0;
+        for _ in 0..20_000 {
+            let mut v = String::new();
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            for _ in 0..(x >> 59) {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                v.push_str(PIECES[((x >> 33) % PIECES.len() as u64) as usize]);
+            }
+            let s = v.as_bytes();
+            for from in 0..=s.len() {
+                let head = tokenize(s, from, HEAD_TOKENS, true);
+                let full = tokenize(s, from, TAIL_TOKENS, true);
+                let prefix: Vec<(Tok, usize)> = full
+                    .iter()
+                    .take(HEAD_TOKENS)
+                    .map(|t| (t.tok, t.start))
+                    .collect();
+                let head_pairs: Vec<(Tok, usize)> = head.iter().map(|t| (t.tok, t.start)).collect();
+                assert_eq!(head_pairs, prefix, "{v:?} from {from}");
+                if !may_inject(&head) {
+                    for quote in [Some(b'\''), Some(b'"'), None] {
+                        for strict in [false, true] {
+                            for single in [false, true] {
+                                assert_eq!(
+                                    injected(&full, quote, strict, single),
+                                    None,
+                                    "{v:?} from {from}"
+                                );
+                            }
+                        }
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 100_000, "{checked}");
     }
 
     #[test]
