@@ -25,7 +25,8 @@ use std::sync::{Arc, Mutex};
 pub(crate) struct Walked {
     /// Regular files (not symbolic links), in no particular order.
     pub files: Vec<PathBuf>,
-    /// Directories that could not be listed and ignore files that could not be read whole,
+    /// Directories that could not be listed and ignore-file lines that could not be used (bad
+    /// globs, text that is not UTF-8),
     /// one message each, in no particular order.
     pub errors: Vec<String>,
 }
