@@ -26,8 +26,7 @@ pub(crate) struct Walked {
     /// Regular files (not symbolic links), in no particular order.
     pub files: Vec<PathBuf>,
     /// Directories that could not be listed and ignore-file lines that could not be used (bad
-    /// globs, text that is not UTF-8),
-    /// one message each, in no particular order.
+    /// globs, text that is not UTF-8), one message each, in no particular order.
     pub errors: Vec<String>,
 }
 
