@@ -254,6 +254,8 @@ impl Walk<'_> {
         if let Some(rules) = known {
             return (!rules.is_empty()).then_some(rules);
         }
+        // The builder reads the file again (once per distinct content) so that its problems
+        // carry the file and line exactly as the `ignore` crate words them.
         let mut builder = GitignoreBuilder::new("");
         let problem = builder.add(path).filter(|e| !e.is_io());
         let rules = match builder.build() {
@@ -340,6 +342,22 @@ mod tests {
         walked
     }
 
+    /// Our walk of `root`, after checking that it lists what the `ignore` crate's walk lists.
+    fn walked_as_the_ignore_crate_walks(root: &Path, overrides: Override) -> Walked {
+        let walked = ours(root, &overrides);
+        assert_eq!(walked.files, reference(root, overrides));
+        walked
+    }
+
+    /// The same files, `(path, text)`, written under each of `projects`.
+    fn write_projects(root: &Path, projects: &[&str], files: &[(&str, &str)]) {
+        for p in projects {
+            for (rel, text) in files {
+                write(root, &format!("{p}/{rel}"), text);
+            }
+        }
+    }
+
     fn no_overrides(root: &Path) -> Override {
         ignore::overrides::OverrideBuilder::new(root)
             .build()
@@ -384,8 +402,7 @@ mod tests {
             b.add("!c/other.txt").unwrap();
             b.build().unwrap()
         };
-        let walked = ours(root, &overrides);
-        assert_eq!(walked.files, reference(root, overrides));
+        let walked = walked_as_the_ignore_crate_walks(root, overrides);
         let names: Vec<String> = walked
             .files
             .iter()
@@ -405,16 +422,18 @@ mod tests {
     fn the_same_ignore_file_in_two_directories_matches_relative_to_each() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        for p in ["p1", "p2/deeper"] {
-            write(root, &format!("{p}/.gitignore"), "/dist\nlib/*.js\n");
-            write(root, &format!("{p}/dist/a.js"), "x");
-            write(root, &format!("{p}/lib/a.js"), "x");
-            write(root, &format!("{p}/lib/a.ts"), "x");
-            write(root, &format!("{p}/src/dist/b.js"), "x");
-        }
-        let overrides = no_overrides(root);
-        let walked = ours(root, &overrides);
-        assert_eq!(walked.files, reference(root, overrides));
+        write_projects(
+            root,
+            &["p1", "p2/deeper"],
+            &[
+                (".gitignore", "/dist\nlib/*.js\n"),
+                ("dist/a.js", "x"),
+                ("lib/a.js", "x"),
+                ("lib/a.ts", "x"),
+                ("src/dist/b.js", "x"),
+            ],
+        );
+        let walked = walked_as_the_ignore_crate_walks(root, no_overrides(root));
         // In each project: its `.gitignore`, `lib/a.ts` and `src/dist/b.js`.
         assert_eq!(walked.files.len(), 2 * 3, "{:?}", walked.files);
     }
@@ -423,14 +442,16 @@ mod tests {
     fn a_bad_glob_is_reported_with_its_file_and_line_for_each_copy() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        for p in ["one", "two"] {
-            write(root, &format!("{p}/.gitignore"), "ok.txt\n{a,b\n");
-            write(root, &format!("{p}/ok.txt"), "x");
-            write(root, &format!("{p}/kept.txt"), "x");
-        }
-        let overrides = no_overrides(root);
-        let mut walked = ours(root, &overrides);
-        assert_eq!(walked.files, reference(root, overrides));
+        write_projects(
+            root,
+            &["one", "two"],
+            &[
+                (".gitignore", "ok.txt\n{a,b\n"),
+                ("ok.txt", "x"),
+                ("kept.txt", "x"),
+            ],
+        );
+        let mut walked = walked_as_the_ignore_crate_walks(root, no_overrides(root));
         walked.errors.sort();
         assert_eq!(walked.errors.len(), 2, "{:?}", walked.errors);
         assert!(
@@ -454,9 +475,7 @@ mod tests {
         std::os::unix::fs::symlink(root.join("real"), root.join("link")).unwrap();
         std::os::unix::fs::symlink(root.join("real/a.txt"), root.join("b.txt")).unwrap();
         std::os::unix::fs::symlink(root, root.join("real/loop")).unwrap();
-        let overrides = no_overrides(root);
-        let walked = ours(root, &overrides);
-        assert_eq!(walked.files, reference(root, overrides));
+        let walked = walked_as_the_ignore_crate_walks(root, no_overrides(root));
         assert_eq!(walked.files, vec![root.join("real/a.txt")]);
     }
 
