@@ -508,6 +508,8 @@ fn injected(
         p.i += 1;
     }
     let at = p.t.get(p.i)?.start;
+    // A case added here must be added to `may_inject`, which decides from the first tokens
+    // whether this runs at all.
     match p.peek()? {
         // `admin'--`: the value before the quote is one token (a name or id); prose such as
         // `Rate it 5' # best seller` has words before its quote.
@@ -578,9 +580,6 @@ fn injected(
 /// any closing parentheses.
 const HEAD_TOKENS: usize = 8;
 
-/// Whether `injected` can find anything in tokens that begin as `head` (the first
-/// [`HEAD_TOKENS`] of them): only the first token past closing parentheses selects a case, and
-/// any other token ends it with nothing.
 /// [`may_inject`] on the tokens from `from`. Out of line: inlined, its tokenizer made the
 /// callers' own tokenizing loops slower (1 MB of `#` took 13 ms instead of 8).
 #[inline(never)]
@@ -588,6 +587,9 @@ fn may_inject_after(s: &[u8], from: usize) -> bool {
     may_inject(&tokenize(s, from, HEAD_TOKENS, true))
 }
 
+/// Whether `injected` can find anything in tokens that begin as `head` (the first
+/// [`HEAD_TOKENS`] of them): only the first token past closing parentheses selects a case, and
+/// any other token ends it with nothing. It lists the cases of `injected`'s first `match`.
 fn may_inject(head: &[Token]) -> bool {
     match head.iter().find(|t| t.tok != Tok::RParen) {
         Some(t) => matches!(
@@ -921,7 +923,7 @@ pub fn detect_with(value: &str, strictness: Strictness, sql_words: &[usize]) -> 
         };
         if let Some(b) = breakout {
             // Most breakouts are followed by a token no injection starts with: a few tokens
-            // tell, and the tail is read only when they do not.
+            // tell, and the tail is read only when they may start one.
             if may_inject_after(s, b + 1) {
                 let t = tokenize(s, b + 1, TAIL_TOKENS, true);
                 let single = !s[..b].iter().any(u8::is_ascii_whitespace);
