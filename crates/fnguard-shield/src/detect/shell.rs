@@ -225,7 +225,7 @@ const PREFIXES: [u32; 26] = {
 };
 
 fn command(word: &str) -> Option<Shape> {
-    if word.len() > 48 {
+    if word.len() > NAME_CAP {
         return None;
     }
     // Words here are short: a plain loop beats a vectorised search's set-up.
@@ -496,7 +496,18 @@ const WORD_CAP: usize = 256;
 /// The next shell word from `i` with quotes removed, `\x` unescaped, `$IFS` read as a space,
 /// empty expansions (`$@`, `$1`) dropped and brace expansion (`{cat,/etc/passwd}`) split;
 /// `None` at an operator or the end. Returns the word and where reading stopped.
-fn word(s: &str, mut i: usize, buf: &mut String) -> (Option<()>, usize) {
+fn word(s: &str, i: usize, buf: &mut String) -> (Option<()>, usize) {
+    word_until(s, i, buf, false)
+}
+
+/// Longest command name, with its path, that `command` looks at.
+const NAME_CAP: usize = 48;
+
+/// `word`, or with `head` only what can name a command: the word up to its first space (the
+/// command, when brace expansion or quotes put arguments in the same word) and at most one
+/// byte more than `NAME_CAP`.
+fn word_until(s: &str, mut i: usize, buf: &mut String, head: bool) -> (Option<()>, usize) {
+    let cap = if head { NAME_CAP + 1 } else { WORD_CAP };
     let b = s.as_bytes();
     buf.clear();
     // Leading blanks and `$IFS`.
@@ -517,7 +528,10 @@ fn word(s: &str, mut i: usize, buf: &mut String) -> (Option<()>, usize) {
         if let Some(e) = close {
             let inner = &s[i + 1..i + e];
             if inner.contains(',') && !inner.contains(' ') {
-                buf.push_str(&inner.replace(',', " "));
+                match (head, inner.split_once(',')) {
+                    (true, Some((name, _))) => buf.push_str(name),
+                    _ => buf.push_str(&inner.replace(',', " ")),
+                }
                 return (Some(()), i + e + 1);
             }
         }
@@ -527,14 +541,21 @@ fn word(s: &str, mut i: usize, buf: &mut String) -> (Option<()>, usize) {
         return (Some(()), i + 1);
     }
     let mut q: Option<u8> = None;
-    while i < b.len() && buf.len() < WORD_CAP {
+    while i < b.len() && buf.len() < cap {
         let c = b[i];
         if let Some(open) = q {
             // Quoted text is taken as it is, up to the closing quote, in one copy (and no
             // further than the cap).
-            let limit = (i + WORD_CAP - buf.len()).min(b.len());
+            let limit = (i + cap - buf.len()).min(b.len());
             let (end, closed) = quoted_run(s, i, open, limit);
-            buf.push_str(&s[i..end]);
+            let run = &s[i..end];
+            if head {
+                if let Some(space) = run.find(' ') {
+                    buf.push_str(&run[..space]);
+                    break;
+                }
+            }
+            buf.push_str(run);
             i = end;
             if closed {
                 q = None;
@@ -562,6 +583,9 @@ fn word(s: &str, mut i: usize, buf: &mut String) -> (Option<()>, usize) {
             }
         }
         let ch = s[i..].chars().next().unwrap_or(' ');
+        if head && ch == ' ' {
+            break;
+        }
         buf.push(ch);
         i += ch.len_utf8();
     }
@@ -620,6 +644,17 @@ fn is_command_line(value: &str) -> bool {
 }
 
 fn in_context(value: &str, quote: Option<u8>, strict: bool) -> Option<usize> {
+    in_context_reading(value, quote, strict, true)
+}
+
+/// `in_context`; `head_first`: whether a word after an operator is first read only as far as a
+/// command name can go (the tests compare both ways).
+fn in_context_reading(
+    value: &str,
+    quote: Option<u8>,
+    strict: bool,
+    head_first: bool,
+) -> Option<usize> {
     let command_line = !strict && quote.is_none() && is_command_line(value);
     // What comes before the first operator: one token (a file name, an id) is where an
     // injected command is appended; words are prose.
@@ -674,6 +709,16 @@ fn in_context(value: &str, quote: Option<u8>, strict: bool) -> Option<usize> {
                     .bytes()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'/' | b'.'));
             return strict_hit.then_some(at);
+        }
+        // Most words after an operator name no command: only what can name one is read first,
+        // so that quoted text after them (`x; a'...'`) is not copied. The glob paths and the
+        // strict mode's plain words are judged on the whole word.
+        if head_first && !strict {
+            word_until(value, after, &mut cmd, true).0?;
+            let glob_may_follow = cmd.starts_with('/');
+            if !glob_may_follow && (cmd.len() > NAME_CAP || command(&cmd).is_none()) {
+                return None;
+            }
         }
         let (has_cmd, next) = word(value, after, &mut cmd);
         has_cmd?;
@@ -781,6 +826,85 @@ fn found(value: &str, at: usize, what: &'static str) -> Found {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reading_a_word_head_first_changes_no_judgment() {
+        // Operators, quotes, escapes, braces, expansions, paths, globs, command names and
+        // words longer than any command name, at every position.
+        const PIECES: &[&str] = &[
+            ";",
+            "|",
+            "&",
+            "&&",
+            "\n",
+            "`",
+            "$(",
+            "'",
+            "\"",
+            "\\",
+            " ",
+            "\\ ",
+            "{",
+            "}",
+            ",",
+            "$IFS",
+            "${IFS}",
+            "$@",
+            "$1",
+            "/",
+            "/???/",
+            "??t",
+            "*",
+            "cat",
+            "ca",
+            "t",
+            "id",
+            "sh",
+            "curl",
+            "bin",
+            "etc/passwd",
+            "-la",
+            "x",
+            "10.0.0.1",
+            "#",
+            ">",
+            "(",
+            ")",
+            "py",
+            "thon3",
+            ".exe",
+            "WHOAMI",
+            "abcdefghijklmnopqrstuvwxyz",
+            "0123456789",
+        ];
+        let mut x: u64 = 3;
+        let mut hits = 0;
+        for _ in 0..30_000 {
+            let mut v = String::new();
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            for _ in 0..(x >> 58) {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                v.push_str(PIECES[((x >> 33) % PIECES.len() as u64) as usize]);
+            }
+            for quote in [None, Some(b'\''), Some(b'"')] {
+                for strict in [false, true] {
+                    let whole = in_context_reading(&v, quote, strict, false);
+                    hits += usize::from(whole.is_some());
+                    assert_eq!(
+                        in_context_reading(&v, quote, strict, true),
+                        whole,
+                        "{v:?} {quote:?} {strict}"
+                    );
+                }
+            }
+        }
+        // The generated values reach the judgments, not only the scan.
+        assert!(hits > 5_000, "{hits}");
+    }
 
     #[test]
     fn padding_a_command_with_empty_quotes_does_not_hide_it() {
