@@ -46,18 +46,6 @@ const fn is_separator_byte(c: u8) -> bool {
         )
 }
 
-/// Bytes that end a path segment: separators between tokens, and `/` and `\` inside them.
-const ENDS_SEGMENT: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = 0;
-    while c < 256 {
-        let b = c as u8;
-        t[c] = is_separator_byte(b) || b == b'/' || b == b'\\';
-        c += 1;
-    }
-    t
-};
-
 pub fn detect(value: &str, strictness: Strictness) -> Option<Found> {
     let triggers = super::triggers::Scanner::detectors_only().scan(value.as_bytes());
     detect_with(value, strictness, &triggers.system_files)
@@ -126,21 +114,42 @@ pub fn detect_with(
         (_, true) => 2,
         (_, false) => 3,
     };
-    // One pass over segments: a name after a climb of `needed` levels, or a system directory
-    // or secret file after any climb, is a traversal.
-    let mut token_start = 0;
-    let mut seg_start = 0;
+    value_climbs(value, needed).map(|at| found(at, "a path that climbs out of its directory"))
+}
+
+/// Where the first token that `climbs` starts. Only a token with a run of dots can climb:
+/// each such token is walked once, and the text between them is passed over with a substring
+/// search.
+fn value_climbs(value: &str, needed: i64) -> Option<usize> {
+    let b = value.as_bytes();
+    let mut walked_to = 0;
+    for at in memchr::memmem::find_iter(b, b"..") {
+        if at < walked_to {
+            continue;
+        }
+        let start = b[walked_to..at]
+            .iter()
+            .rposition(|&c| is_separator_byte(c))
+            .map_or(walked_to, |p| walked_to + p + 1);
+        let end = b[at..]
+            .iter()
+            .position(|&c| is_separator_byte(c))
+            .map_or(b.len(), |p| at + p);
+        if climbs(&b[start..end], needed) {
+            return Some(start);
+        }
+        walked_to = end;
+    }
+    None
+}
+
+/// Whether one path token names something after climbing `needed` levels above where it
+/// starts, or a system directory or secret file after any climb. Segments end at `/` and `\`.
+fn climbs(token: &[u8], needed: i64) -> bool {
     let mut depth: i64 = 0;
     let mut lowest: i64 = 0;
-    let mut i = 0;
-    loop {
-        // Name bytes in a tight loop: only segment ends need a look.
-        while i < b.len() && !ENDS_SEGMENT[b[i] as usize] {
-            i += 1;
-        }
-        let c = b.get(i).copied();
-        let ends_token = c.is_none_or(is_separator_byte);
-        let mut seg = &b[seg_start..i];
+    for segment in token.split(|&c| c == b'/' || c == b'\\') {
+        let mut seg = segment;
         while let [rest @ .., b';'] = seg {
             seg = rest;
         }
@@ -158,29 +167,114 @@ pub fn detect_with(
                         .any(|p| name.starts_with(p))
             };
             if sensitive || -lowest >= needed {
-                return Some(found(
-                    token_start,
-                    "a path that climbs out of its directory",
-                ));
+                return true;
             }
             depth += 1;
         }
-        seg_start = i + 1;
-        if ends_token {
-            token_start = i + 1;
-            depth = 0;
-            lowest = 0;
-        }
-        if i >= b.len() {
-            return None;
-        }
-        i += 1;
     }
+    false
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The walk over every segment of the value, as it was before tokens without a run of
+    /// dots were passed over: whether it finds a climb, and where.
+    fn climb_walking_every_segment(value: &str, needed: i64) -> Option<usize> {
+        let b = value.as_bytes();
+        let found = |at: usize, _: &str| at;
+        let mut token_start = 0;
+        let mut seg_start = 0;
+        let mut depth: i64 = 0;
+        let mut lowest: i64 = 0;
+        let mut i = 0;
+        loop {
+            // Name bytes in a tight loop: only segment ends need a look.
+            while i < b.len() && !ENDS_SEGMENT[b[i] as usize] {
+                i += 1;
+            }
+            let c = b.get(i).copied();
+            let ends_token = c.is_none_or(is_separator_byte);
+            let mut seg = &b[seg_start..i];
+            while let [rest @ .., b';'] = seg {
+                seg = rest;
+            }
+            if seg.len() >= 2 && seg.iter().all(|&x| x == b'.') {
+                depth -= 1;
+                lowest = lowest.min(depth);
+            } else if !seg.is_empty() && seg != b"." {
+                let sensitive = depth <= -1 && {
+                    let name = std::str::from_utf8(seg)
+                        .unwrap_or_default()
+                        .to_ascii_lowercase();
+                    SYSTEM_ROOTS.contains(&name.as_str())
+                        || [".env", ".ssh", ".aws", ".git"]
+                            .iter()
+                            .any(|p| name.starts_with(p))
+                };
+                if sensitive || -lowest >= needed {
+                    return Some(found(
+                        token_start,
+                        "a path that climbs out of its directory",
+                    ));
+                }
+                depth += 1;
+            }
+            seg_start = i + 1;
+            if ends_token {
+                token_start = i + 1;
+                depth = 0;
+                lowest = 0;
+            }
+            if i >= b.len() {
+                return None;
+            }
+            i += 1;
+        }
+    }
+
+    /// Bytes that end a path segment: separators between tokens, and `/` and `\` inside them.
+    const ENDS_SEGMENT: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut c = 0;
+        while c < 256 {
+            let b = c as u8;
+            t[c] = is_separator_byte(b) || b == b'/' || b == b'\\';
+            c += 1;
+        }
+        t
+    };
+
+    #[test]
+    fn passing_over_tokens_without_dots_changes_no_judgment() {
+        const PIECES: &[&str] = &[
+            "..", ".", "...", "/", "\\", ";", "..;", " ", "\"", "'", "?", "&", "=", "etc",
+            "passwd", "x", "lib", ".env", ".ssh", "Windows", "a", "\n", "(", "`", "é",
+        ];
+        let mut x: u64 = 5;
+        let mut hits = 0;
+        for _ in 0..30_000 {
+            let mut v = String::new();
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            for _ in 0..(x >> 58) {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                v.push_str(PIECES[((x >> 33) % PIECES.len() as u64) as usize]);
+            }
+            for needed in 1..=3 {
+                let expected = climb_walking_every_segment(&v, needed);
+                hits += usize::from(expected.is_some());
+                let start = value_climbs(&v, needed);
+                assert_eq!(start, expected, "{v:?} {needed}");
+            }
+        }
+        // Many of them climb: the judgments are reached, not only the search.
+        assert!(hits > 2_000, "{hits}");
+    }
 
     fn hit(v: &str) -> bool {
         detect(v, Strictness::Generic).is_some()
