@@ -46,6 +46,16 @@ const fn is_separator_byte(c: u8) -> bool {
         )
 }
 
+const SEPARATES_TOKENS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = is_separator_byte(c as u8);
+        c += 1;
+    }
+    t
+};
+
 pub fn detect(value: &str, strictness: Strictness) -> Option<Found> {
     let triggers = super::triggers::Scanner::detectors_only().scan(value.as_bytes());
     detect_with(value, strictness, &triggers.system_files)
@@ -122,18 +132,19 @@ pub fn detect_with(
 /// search.
 fn value_climbs(value: &str, needed: i64) -> Option<usize> {
     let b = value.as_bytes();
+    let dots = memchr::memmem::Finder::new(b"..");
+    // The search starts again after each walked token: a token can hold a run of dots from
+    // end to end.
     let mut walked_to = 0;
-    for at in memchr::memmem::find_iter(b, b"..") {
-        if at < walked_to {
-            continue;
-        }
+    while let Some(found) = dots.find(&b[walked_to..]) {
+        let at = walked_to + found;
         let start = b[walked_to..at]
             .iter()
-            .rposition(|&c| is_separator_byte(c))
+            .rposition(|&c| SEPARATES_TOKENS[c as usize])
             .map_or(walked_to, |p| walked_to + p + 1);
         let end = b[at..]
             .iter()
-            .position(|&c| is_separator_byte(c))
+            .position(|&c| SEPARATES_TOKENS[c as usize])
             .map_or(b.len(), |p| at + p);
         if climbs(&b[start..end], needed) {
             return Some(start);
