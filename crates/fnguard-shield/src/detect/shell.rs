@@ -318,10 +318,12 @@ fn shell_shaped(arg: &str) -> bool {
             .is_some_and(|tld| tld.len() >= 2 && tld.bytes().any(|c| c.is_ascii_alphabetic()))
 }
 
-/// Bytes that start an operator, a quote or an escape outside quotes.
+/// Bytes that start an operator, a quote or an escape outside quotes. The two-byte operators
+/// `$(`, `<(` and `>(` are found at their `(`: a `$`, `<` or `>` alone means nothing here,
+/// and they are common in text.
 const SHELL_BYTE: [bool; 256] = {
     let mut t = [false; 256];
-    let special = b";|&\n$<>`'\"\\";
+    let special = b";|&\n`'\"\\(";
     let mut k = 0;
     while k < special.len() {
         t[special[k] as usize] = true;
@@ -330,13 +332,13 @@ const SHELL_BYTE: [bool; 256] = {
     t
 };
 
-/// Bytes that mean something inside double quotes.
+/// Bytes that mean something inside double quotes (`$(` found at its `(`).
 const IN_DOUBLE_QUOTES: [bool; 256] = {
     let mut t = [false; 256];
     t[b'"' as usize] = true;
     t[b'\\' as usize] = true;
     t[b'`' as usize] = true;
-    t[b'$' as usize] = true;
+    t[b'(' as usize] = true;
     t
 };
 
@@ -352,6 +354,12 @@ fn separators(
     let b = s.as_bytes();
     let mut q = quote;
     let mut i = 0;
+    // The byte after the last `\`: a `$` there is a literal, not the start of `$(`.
+    let mut escaped = usize::MAX;
+    // Whether the `(` at `i` ends `$(`, `<(` or `>(` whose first byte is not escaped.
+    let opened_by = |i: usize, escaped: usize, first: &[u8]| {
+        i > 0 && i - 1 != escaped && first.contains(&b[i - 1])
+    };
     let trimmed = s.trim();
     let whole_backticks = trimmed.len() > 2 && trimmed.starts_with('`') && trimmed.ends_with('`');
     let fenced = memchr::memmem::find(b, b"```").is_some();
@@ -385,20 +393,21 @@ fn separators(
                 q = None;
             } else if open == b'"' && c == b'\\' {
                 i += 1;
+                escaped = i;
             } else if open == b'"' && c == b'`' && b.get(i + 1) == Some(&b'`') {
                 // A Markdown fence, never a substitution.
                 while i < b.len() && b[i] == b'`' {
                     i += 1;
                 }
                 continue;
-            } else if open == b'"' && (c == b'`' || c == b'$' && b.get(i + 1) == Some(&b'(')) {
-                let len = if c == b'`' { 1 } else { 2 };
-                if may_start_command(b, i + len) {
-                    if let Some(hit) = each(Sep::Substitution, i, i + len) {
+            } else if open == b'"' && (c == b'`' || c == b'(' && opened_by(i, escaped, b"$")) {
+                let at = if c == b'`' { i } else { i - 1 };
+                if may_start_command(b, i + 1) {
+                    if let Some(hit) = each(Sep::Substitution, at, i + 1) {
                         return Some(hit);
                     }
                 }
-                i += len;
+                i += 1;
                 continue;
             }
             i += 1;
@@ -411,31 +420,39 @@ fn separators(
                 i += 1;
             }
         }
-        let (sep, len) = match c {
+        let (sep, at) = match c {
             b'\'' | b'"' => {
                 q = Some(c);
                 i += 1;
                 continue;
             }
             b'\\' => {
+                escaped = i + 1;
                 i += 2;
                 continue;
             }
-            b';' => (Sep::Hard, 1),
-            b'|' => (Sep::Hard, if b.get(i + 1) == Some(&b'|') { 2 } else { 1 }),
-            b'&' if b.get(i + 1) == Some(&b'&') => (Sep::Hard, 2),
+            b';' => (Sep::Hard, i),
+            b'|' if b.get(i + 1) == Some(&b'|') => {
+                i += 1;
+                (Sep::Hard, i - 1)
+            }
+            b'|' => (Sep::Hard, i),
+            b'&' if b.get(i + 1) == Some(&b'&') => {
+                i += 1;
+                (Sep::Hard, i - 1)
+            }
             // `>&`: a redirection, not a separator
             b'&' if i > 0 && b[i - 1] == b'>' => {
                 i += 1;
                 continue;
             }
-            b'&' => (Sep::Soft, 1),
-            b'\n' if fenced => (Sep::Markdown, 1),
-            b'\n' => (Sep::Newline, 1),
-            b'$' if b.get(i + 1) == Some(&b'(') && b.get(i + 2) != Some(&b'(') => {
-                (Sep::Substitution, 2)
+            b'&' => (Sep::Soft, i),
+            b'\n' if fenced => (Sep::Markdown, i),
+            b'\n' => (Sep::Newline, i),
+            b'(' if opened_by(i, escaped, b"$") && b.get(i + 1) != Some(&b'(') => {
+                (Sep::Substitution, i - 1)
             }
-            b'<' | b'>' if b.get(i + 1) == Some(&b'(') => (Sep::Hard, 2),
+            b'(' if opened_by(i, escaped, b"<>") => (Sep::Hard, i - 1),
             b'`' => {
                 if b.get(i + 1) == Some(&b'`') {
                     while i < b.len() && b[i] == b'`' {
@@ -447,7 +464,7 @@ fn separators(
                 // substitution is glued to a word (`a`id`b`) or is the whole value.
                 let glued = i > 0 && is_word_byte(b[i - 1]);
                 if glued || whole_backticks || strict {
-                    (Sep::Hard, 1)
+                    (Sep::Hard, i)
                 } else {
                     // Markdown code is quoted text: what is inside the span (`a | b`) is
                     // shown, not run.
@@ -456,7 +473,7 @@ fn separators(
                             i += close + 2;
                             continue;
                         }
-                        None => (Sep::Markdown, 1),
+                        None => (Sep::Markdown, i),
                     }
                 }
             }
@@ -465,12 +482,13 @@ fn separators(
                 continue;
             }
         };
-        if may_start_command(b, i + len) {
-            if let Some(hit) = each(sep, i, i + len) {
+        // `i` is the operator's last byte.
+        if may_start_command(b, i + 1) {
+            if let Some(hit) = each(sep, at, i + 1) {
                 return Some(hit);
             }
         }
-        i += len;
+        i += 1;
     }
     None
 }
@@ -826,6 +844,208 @@ fn found(value: &str, at: usize, what: &'static str) -> Found {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `separators` as it was when `$`, `<` and `>` were looked at in their own right: the
+    /// reference the `(`-first version must agree with.
+    /// Bytes that start an operator, a quote or an escape outside quotes.
+    const OLD_SHELL_BYTE: [bool; 256] = {
+        let mut t = [false; 256];
+        let special = b";|&\n$<>`'\"\\";
+        let mut k = 0;
+        while k < special.len() {
+            t[special[k] as usize] = true;
+            k += 1;
+        }
+        t
+    };
+
+    /// Bytes that mean something inside double quotes.
+    const OLD_IN_DOUBLE_QUOTES: [bool; 256] = {
+        let mut t = [false; 256];
+        t[b'"' as usize] = true;
+        t[b'\\' as usize] = true;
+        t[b'`' as usize] = true;
+        t[b'$' as usize] = true;
+        t
+    };
+
+    /// Where new commands may start: each unquoted operator, in one pass that tracks quotes.
+    /// `quote` is the quote the value is pasted inside, if any.
+    /// Calls `each(sep, at, after)` for each; stops early when it returns a position.
+    fn separators_byte_by_byte(
+        s: &str,
+        quote: Option<u8>,
+        strict: bool,
+        mut each: impl FnMut(Sep, usize, usize) -> Option<usize>,
+    ) -> Option<usize> {
+        let b = s.as_bytes();
+        let mut q = quote;
+        let mut i = 0;
+        let trimmed = s.trim();
+        let whole_backticks =
+            trimmed.len() > 2 && trimmed.starts_with('`') && trimmed.ends_with('`');
+        let fenced = memchr::memmem::find(b, b"```").is_some();
+        while i < b.len() {
+            // Most bytes mean nothing to the shell: skip them in a tight loop.
+            if q.is_none() {
+                while i < b.len() && !OLD_SHELL_BYTE[b[i] as usize] {
+                    i += 1;
+                }
+                if i >= b.len() {
+                    break;
+                }
+            }
+            // Inside single quotes only the closing quote matters; inside double quotes, escapes
+            // and substitutions too. The rest is skipped without a look.
+            match q {
+                Some(b'"') => {
+                    while i < b.len() && !OLD_IN_DOUBLE_QUOTES[b[i] as usize] {
+                        i += 1;
+                    }
+                }
+                Some(open) => i = memchr::memchr(open, &b[i..]).map_or(b.len(), |p| i + p),
+                None => {}
+            }
+            if i >= b.len() {
+                break;
+            }
+            let c = b[i];
+            if let Some(open) = q {
+                if c == open {
+                    q = None;
+                } else if open == b'"' && c == b'\\' {
+                    i += 1;
+                } else if open == b'"' && c == b'`' && b.get(i + 1) == Some(&b'`') {
+                    // A Markdown fence, never a substitution.
+                    while i < b.len() && b[i] == b'`' {
+                        i += 1;
+                    }
+                    continue;
+                } else if open == b'"' && (c == b'`' || c == b'$' && b.get(i + 1) == Some(&b'(')) {
+                    let len = if c == b'`' { 1 } else { 2 };
+                    if may_start_command(b, i + len) {
+                        if let Some(hit) = each(Sep::Substitution, i, i + len) {
+                            return Some(hit);
+                        }
+                    }
+                    i += len;
+                    continue;
+                }
+                i += 1;
+                continue;
+            }
+            // Of a run of `;` or newlines only the last can be followed by a command: the others
+            // are followed by the next one. A value can be such a run from end to end.
+            if matches!(c, b';' | b'\n') {
+                while b.get(i + 1) == Some(&c) {
+                    i += 1;
+                }
+            }
+            let (sep, len) = match c {
+                b'\'' | b'"' => {
+                    q = Some(c);
+                    i += 1;
+                    continue;
+                }
+                b'\\' => {
+                    i += 2;
+                    continue;
+                }
+                b';' => (Sep::Hard, 1),
+                b'|' => (Sep::Hard, if b.get(i + 1) == Some(&b'|') { 2 } else { 1 }),
+                b'&' if b.get(i + 1) == Some(&b'&') => (Sep::Hard, 2),
+                // `>&`: a redirection, not a separator
+                b'&' if i > 0 && b[i - 1] == b'>' => {
+                    i += 1;
+                    continue;
+                }
+                b'&' => (Sep::Soft, 1),
+                b'\n' if fenced => (Sep::Markdown, 1),
+                b'\n' => (Sep::Newline, 1),
+                b'$' if b.get(i + 1) == Some(&b'(') && b.get(i + 2) != Some(&b'(') => {
+                    (Sep::Substitution, 2)
+                }
+                b'<' | b'>' if b.get(i + 1) == Some(&b'(') => (Sep::Hard, 2),
+                b'`' => {
+                    if b.get(i + 1) == Some(&b'`') {
+                        while i < b.len() && b[i] == b'`' {
+                            i += 1;
+                        }
+                        continue;
+                    }
+                    // A code span in Markdown has space or punctuation outside its backticks; a
+                    // substitution is glued to a word (`a`id`b`) or is the whole value.
+                    let glued = i > 0 && is_word_byte(b[i - 1]);
+                    if glued || whole_backticks || strict {
+                        (Sep::Hard, 1)
+                    } else {
+                        // Markdown code is quoted text: what is inside the span (`a | b`) is
+                        // shown, not run.
+                        match memchr::memchr(b'`', &b[i + 1..]) {
+                            Some(close) => {
+                                i += close + 2;
+                                continue;
+                            }
+                            None => (Sep::Markdown, 1),
+                        }
+                    }
+                }
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            if may_start_command(b, i + len) {
+                if let Some(hit) = each(sep, i, i + len) {
+                    return Some(hit);
+                }
+            }
+            i += len;
+        }
+        None
+    }
+
+    #[test]
+    fn operators_found_at_their_parenthesis_as_at_their_first_byte() {
+        const PIECES: &[&str] = &[
+            ";", ";;", "|", "||", "&", "&&", ">&", "\n", "`", "``", "```", "$", "(", "((", "$(",
+            "$((", "<(", ">(", "<", ">", "'", "\"", "\\", " ", "id", "x", "a=", "\t", "é",
+        ];
+        let mut x: u64 = 9;
+        let mut calls = 0;
+        for _ in 0..30_000 {
+            let mut v = String::new();
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            for _ in 0..(x >> 58) {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                v.push_str(PIECES[((x >> 33) % PIECES.len() as u64) as usize]);
+            }
+            for quote in [None, Some(b'\''), Some(b'"')] {
+                for strict in [false, true] {
+                    // Every operator, then a stop at the second one.
+                    for stop_at in [usize::MAX, 1] {
+                        let mut expected = Vec::new();
+                        let want = separators_byte_by_byte(&v, quote, strict, |sep, at, after| {
+                            expected.push((sep, at, after));
+                            (expected.len() > stop_at).then_some(at)
+                        });
+                        let mut got = Vec::new();
+                        let have = separators(&v, quote, strict, |sep, at, after| {
+                            got.push((sep, at, after));
+                            (got.len() > stop_at).then_some(at)
+                        });
+                        calls += expected.len();
+                        assert_eq!((have, got), (want, expected), "{v:?} {quote:?} {strict}");
+                    }
+                }
+            }
+        }
+        assert!(calls > 50_000, "{calls}");
+    }
 
     #[test]
     fn reading_a_word_head_first_changes_no_judgment() {
