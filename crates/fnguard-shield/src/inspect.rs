@@ -776,11 +776,18 @@ fn decode_token(
     let Some(token) = value.get(from..end) else {
         return 0;
     };
-    // Every class at once: all of them (`and`) and any of them (`or`).
-    let (and, or) = token.bytes().fold((u8::MAX, 0u8), |(and, or), c| {
+    // Every class at once: all of them (`and`) and any of them (`or`), up to the first byte
+    // of neither alphabet (`1.1.1.1...` is one long token).
+    let mut and = u8::MAX;
+    let mut or = 0u8;
+    for c in token.bytes() {
         let class = TOKEN_CLASS[c as usize];
-        (and & class, or | class)
-    });
+        and &= class;
+        or |= class;
+        if and & (HEX_DIGIT | BASE64) == 0 {
+            return 0;
+        }
+    }
     let hex = and & HEX_DIGIT != 0 && token.len().is_multiple_of(2) && and & DIGIT == 0;
     let bytes = if hex {
         hex_value(token)
