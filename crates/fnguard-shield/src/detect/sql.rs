@@ -77,52 +77,59 @@ struct Token {
 }
 
 /// `word` in lower case, on the stack (words over 48 bytes are no keyword).
-fn lowered<'b>(word: &str, buf: &'b mut [u8; 48]) -> Option<&'b str> {
-    let b = word.as_bytes();
-    let out = buf.get_mut(..b.len())?;
-    out.copy_from_slice(b);
+fn lowered<'b>(word: &[u8], buf: &'b mut [u8; 48]) -> Option<&'b [u8]> {
+    let out = buf.get_mut(..word.len())?;
+    out.copy_from_slice(word);
     out.make_ascii_lowercase();
-    std::str::from_utf8(out).ok()
+    Some(out)
 }
 
-fn keyword(word: &str) -> Tok {
+fn keyword(word: &[u8]) -> Tok {
     let mut buf = [0u8; 48];
     let Some(lower) = lowered(word, &mut buf) else {
         return Tok::Word(Kw::Ident);
     };
     match lower {
-        "and" | "or" | "xor" => Tok::Logic,
-        "not" => Tok::Not,
-        "like" | "rlike" | "regexp" | "in" | "is" | "between" | "sounds" | "glob" => Tok::Cmp,
-        "div" | "mod" => Tok::Op,
-        "union" => Tok::Word(Kw::Union),
-        "select" => Tok::Word(Kw::Select),
-        "all" | "distinct" => Tok::Word(Kw::AllDistinct),
-        "order" | "group" => Tok::Word(Kw::OrderGroup),
-        "by" => Tok::Word(Kw::By),
-        "drop" => Tok::Word(Kw::Statement(Stmt::Drop)),
-        "delete" => Tok::Word(Kw::Statement(Stmt::Delete)),
-        "insert" | "replace" => Tok::Word(Kw::Statement(Stmt::Insert)),
-        "update" => Tok::Word(Kw::Statement(Stmt::Update)),
-        "truncate" => Tok::Word(Kw::Statement(Stmt::Truncate)),
-        "exec" | "execute" => Tok::Word(Kw::Statement(Stmt::Exec)),
-        "declare" => Tok::Word(Kw::Statement(Stmt::Declare)),
-        "shutdown" => Tok::Word(Kw::Statement(Stmt::Shutdown)),
-        "waitfor" => Tok::Word(Kw::Statement(Stmt::Waitfor)),
-        "create" | "alter" => Tok::Word(Kw::Statement(Stmt::CreateAlter)),
-        "grant" | "revoke" => Tok::Word(Kw::Statement(Stmt::Grant)),
-        "limit" | "from" | "into" | "having" | "procedure" | "offset" | "where" | "asc"
-        | "desc" | "collate" | "escape" => Tok::Word(Kw::Clause),
-        "true" => Tok::Word(Kw::True),
-        "false" | "null" | "unknown" => Tok::Word(Kw::Literal),
-        "information_schema" | "xp_cmdshell" | "sysobjects" | "syscolumns" | "pg_catalog"
-        | "sqlite_master" | "mysql.user" | "all_tables" | "outfile" | "dumpfile" => {
-            Tok::Word(Kw::Probe)
+        b"and" | b"or" | b"xor" => Tok::Logic,
+        b"not" => Tok::Not,
+        b"like" | b"rlike" | b"regexp" | b"in" | b"is" | b"between" | b"sounds" | b"glob" => {
+            Tok::Cmp
         }
-        _ if lower.starts_with("information_schema.")
-            || lower.starts_with("sys.")
-            || lower.starts_with("master..")
-            || lower.starts_with("@@") =>
+        b"div" | b"mod" => Tok::Op,
+        b"union" => Tok::Word(Kw::Union),
+        b"select" => Tok::Word(Kw::Select),
+        b"all" | b"distinct" => Tok::Word(Kw::AllDistinct),
+        b"order" | b"group" => Tok::Word(Kw::OrderGroup),
+        b"by" => Tok::Word(Kw::By),
+        b"drop" => Tok::Word(Kw::Statement(Stmt::Drop)),
+        b"delete" => Tok::Word(Kw::Statement(Stmt::Delete)),
+        b"insert" | b"replace" => Tok::Word(Kw::Statement(Stmt::Insert)),
+        b"update" => Tok::Word(Kw::Statement(Stmt::Update)),
+        b"truncate" => Tok::Word(Kw::Statement(Stmt::Truncate)),
+        b"exec" | b"execute" => Tok::Word(Kw::Statement(Stmt::Exec)),
+        b"declare" => Tok::Word(Kw::Statement(Stmt::Declare)),
+        b"shutdown" => Tok::Word(Kw::Statement(Stmt::Shutdown)),
+        b"waitfor" => Tok::Word(Kw::Statement(Stmt::Waitfor)),
+        b"create" | b"alter" => Tok::Word(Kw::Statement(Stmt::CreateAlter)),
+        b"grant" | b"revoke" => Tok::Word(Kw::Statement(Stmt::Grant)),
+        b"limit" | b"from" | b"into" | b"having" | b"procedure" | b"offset" | b"where" | b"asc"
+        | b"desc" | b"collate" | b"escape" => Tok::Word(Kw::Clause),
+        b"true" => Tok::Word(Kw::True),
+        b"false" | b"null" | b"unknown" => Tok::Word(Kw::Literal),
+        b"information_schema"
+        | b"xp_cmdshell"
+        | b"sysobjects"
+        | b"syscolumns"
+        | b"pg_catalog"
+        | b"sqlite_master"
+        | b"mysql.user"
+        | b"all_tables"
+        | b"outfile"
+        | b"dumpfile" => Tok::Word(Kw::Probe),
+        _ if lower.starts_with(b"information_schema.")
+            || lower.starts_with(b"sys.")
+            || lower.starts_with(b"master..")
+            || lower.starts_with(b"@@") =>
         {
             Tok::Word(Kw::Probe)
         }
@@ -130,36 +137,36 @@ fn keyword(word: &str) -> Tok {
     }
 }
 
-fn function(name: &str) -> Fun {
+fn function(name: &[u8]) -> Fun {
     let mut buf = [0u8; 48];
     let Some(lower) = lowered(name, &mut buf) else {
         return Fun::Any;
     };
     match lower {
-        "sleep"
-        | "pg_sleep"
-        | "benchmark"
-        | "load_file"
-        | "extractvalue"
-        | "updatexml"
-        | "dbms_pipe.receive_message"
-        | "utl_inaddr.get_host_address"
-        | "utl_http.request"
-        | "xp_cmdshell"
-        | "randomblob"
-        | "dbms_lock.sleep"
-        | "sys_eval"
-        | "sys_exec"
-        | "lo_import"
-        | "pg_read_file"
-        | "current_user"
-        | "version"
-        | "database"
-        | "user"
-        | "system_user"
-        | "session_user"
-        | "schema"
-        | "@@version" => Fun::Probe,
+        b"sleep"
+        | b"pg_sleep"
+        | b"benchmark"
+        | b"load_file"
+        | b"extractvalue"
+        | b"updatexml"
+        | b"dbms_pipe.receive_message"
+        | b"utl_inaddr.get_host_address"
+        | b"utl_http.request"
+        | b"xp_cmdshell"
+        | b"randomblob"
+        | b"dbms_lock.sleep"
+        | b"sys_eval"
+        | b"sys_exec"
+        | b"lo_import"
+        | b"pg_read_file"
+        | b"current_user"
+        | b"version"
+        | b"database"
+        | b"user"
+        | b"system_user"
+        | b"session_user"
+        | b"schema"
+        | b"@@version" => Fun::Probe,
         _ => Fun::Any,
     }
 }
@@ -265,7 +272,7 @@ fn tokenize(s: &[u8], from: usize, max: usize, strings: bool) -> Vec<Token> {
                 {
                     i += 1;
                 }
-                let word = std::str::from_utf8(&s[start..i]).unwrap_or_default();
+                let word = &s[start..i];
                 if word.len() > 40 {
                     // No keyword or function is this long.
                     Tok::Word(Kw::Ident)
