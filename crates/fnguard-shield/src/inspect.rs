@@ -307,8 +307,11 @@ impl Detector {
             } else if field.value.len() > CHUNKED_VALUE {
                 // A long value goes in overlapping chunks with the clock read between them:
                 // once the budget is spent only its last chunk is inspected, so no single
-                // value can hold the event past its budget by more than two chunks.
-                let v = &field.value;
+                // value can hold the event past its budget by more than two chunks. A value
+                // that is base64 or hex of text (gzip perhaps) is decoded first: its chunks
+                // would not decode on their own.
+                let decoded = whole_text(&field.value);
+                let v: &str = decoded.as_deref().unwrap_or(&field.value);
                 let mut from = 0;
                 let mut cut_short = false;
                 let mut reported = FieldHits::starting(&out.hits);
@@ -604,9 +607,7 @@ fn variants(value: &str) -> Vec<Variant<'_>> {
         let Some(bytes) = whole else {
             return out;
         };
-        // Real compressed payloads inflate a few times over; a bomb is stopped at a ratio that
-        // keeps inspection proportional to what was sent, and reported.
-        let limit = (bytes.len() as u64 * MAX_RATIO).clamp(64 << 10, crate::envelope::MAX_INFLATED);
+        let limit = inflation_limit(bytes.len());
         let bytes = match crate::envelope::gunzip_if_gzip(&bytes, limit) {
             Some(inflated) => {
                 if inflated.len() as u64 >= limit {
@@ -665,6 +666,29 @@ fn variants(value: &str) -> Vec<Variant<'_>> {
         }
     }
     out
+}
+
+/// Real compressed payloads inflate a few times over; a bomb is stopped at a ratio that keeps
+/// inspection proportional to what was sent, and reported.
+fn inflation_limit(compressed: usize) -> u64 {
+    (compressed as u64 * MAX_RATIO).clamp(64 << 10, crate::envelope::MAX_INFLATED)
+}
+
+/// What a value that is base64 or hex from end to end holds, when that is text: inflated if
+/// it is gzip or zlib data that stays under the bomb ratio (a bomb is left to the chunks, whose
+/// first one reports it).
+fn whole_text(value: &str) -> Option<String> {
+    if Census::of(value).has(Census::NOT_BASE64) {
+        return None;
+    }
+    let bytes = hex_value(value.trim()).or_else(|| base64_value(value))?;
+    let limit = inflation_limit(bytes.len());
+    let bytes = match crate::envelope::gunzip_if_gzip(&bytes, limit) {
+        Some(inflated) if (inflated.len() as u64) < limit => inflated,
+        Some(_) => return None,
+        None => bytes,
+    };
+    String::from_utf8(bytes).ok().filter(|s| printable(s))
 }
 
 /// How many encoded tokens of one value are decoded.
@@ -880,6 +904,52 @@ fn excerpt(s: &str) -> String {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_encoded_value_is_decoded_before_it_is_cut_in_chunks() {
+        use base64::Engine;
+        use std::io::Write;
+        // Log lines, gzip'd and base64'd past the chunked size, with one injection at the end:
+        // a chunk of base64 from the middle of a gzip stream decodes to nothing.
+        let mut text = String::new();
+        for n in 0..60_000u64 {
+            text.push_str(&format!(
+                "{{\"id\": {}, \"msg\": \"order {} shipped\"}}\n",
+                n.wrapping_mul(2654435761) % 1_000_003,
+                n.wrapping_mul(40503) % 65_537
+            ));
+        }
+        text.push_str("{\"msg\": \"x; cat /etc/passwd\"}\n");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(text.as_bytes()).unwrap();
+        let gz = gz.finish().unwrap();
+        let d = Detector::builtin().unwrap();
+        let rules = |value: String| {
+            assert!(value.len() > CHUNKED_VALUE);
+            let env = Envelope {
+                trigger: crate::envelope::Trigger::Unknown,
+                fields: vec![Field {
+                    record: None,
+                    path: "body".into(),
+                    value,
+                    is_key: false,
+                }],
+                records: vec![],
+                violations: vec![],
+                multi_value_headers: false,
+            };
+            let out = d.inspect(&env, Duration::from_secs(60));
+            out.hits.iter().map(|h| h.rule.clone()).collect::<Vec<_>>()
+        };
+        let b64 = base64::engine::general_purpose::STANDARD;
+        assert_eq!(rules(b64.encode(&gz)), ["shell-grammar"]);
+        assert_eq!(rules(b64.encode(text.as_bytes())), ["shell-grammar"]);
+        // Binary data is still read in chunks (its first bytes hold any serialization magic).
+        let random: Vec<u8> = (0..300_000u64)
+            .map(|n| (n.wrapping_mul(6364136223846793005) >> 56) as u8)
+            .collect();
+        assert!(rules(b64.encode(random)).is_empty());
+    }
 
     /// `encoded_tokens` as it was written first, a branch per byte: the reference the
     /// block-mask version must agree with.
