@@ -678,7 +678,7 @@ fn inflation_limit(compressed: usize) -> u64 {
 /// it is gzip or zlib data that stays under the bomb ratio (a bomb is left to the chunks, whose
 /// first one reports it).
 fn whole_text(value: &str) -> Option<String> {
-    if Census::of(value).has(Census::NOT_BASE64) {
+    if !may_hold_text(value.trim()) || Census::of(value).has(Census::NOT_BASE64) {
         return None;
     }
     let bytes = hex_value(value.trim()).or_else(|| base64_value(value))?;
@@ -689,6 +689,38 @@ fn whole_text(value: &str) -> Option<String> {
         None => bytes,
     };
     String::from_utf8(bytes).ok().filter(|s| printable(s))
+}
+
+/// Whether base64 or hex `v` may decode to text or compressed data: its first 4 KB, decoded,
+/// start with gzip or zlib's magic or are UTF-8 (perhaps cut inside a character). Most long
+/// base64 is binary, and this tells without decoding all of it.
+fn may_hold_text(v: &str) -> bool {
+    use base64::Engine;
+    let head = &v[..v.len().min(4096) / 4 * 4];
+    let text_or_compressed = |b: &[u8]| {
+        let utf8 = match std::str::from_utf8(b) {
+            Ok(_) => true,
+            Err(e) => e.error_len().is_none(),
+        };
+        utf8 || b.starts_with(&[0x1f, 0x8b])
+            || b.len() > 2 && b[0] == 0x78 && matches!(b[1], 0x01 | 0x5e | 0x9c | 0xda)
+    };
+    // Hex digits are base64 characters too: either reading may be the one that decodes.
+    let as_hex = head.bytes().all(|c| c.is_ascii_hexdigit()).then(|| {
+        let nibble = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+        head.as_bytes()
+            .chunks_exact(2)
+            .map(|p| (nibble(p[0]) << 4) | nibble(p[1]))
+            .collect::<Vec<u8>>()
+    });
+    let as_base64 = [
+        &base64::engine::general_purpose::STANDARD_NO_PAD,
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+    ]
+    .iter()
+    .find_map(|e| e.decode(head).ok());
+    as_hex.is_some_and(|b| text_or_compressed(&b))
+        || as_base64.is_some_and(|b| text_or_compressed(&b))
 }
 
 /// How many encoded tokens of one value are decoded.
@@ -944,6 +976,9 @@ mod tests {
         let b64 = base64::engine::general_purpose::STANDARD;
         assert_eq!(rules(b64.encode(&gz)), ["shell-grammar"]);
         assert_eq!(rules(b64.encode(text.as_bytes())), ["shell-grammar"]);
+        let tail = &text[text.len() - 150_000..];
+        let hex: String = tail.bytes().map(|c| format!("{c:02x}")).collect();
+        assert_eq!(rules(hex), ["shell-grammar"]);
         // Binary data is still read in chunks (its first bytes hold any serialization magic).
         let random: Vec<u8> = (0..300_000u64)
             .map(|n| (n.wrapping_mul(6364136223846793005) >> 56) as u8)
