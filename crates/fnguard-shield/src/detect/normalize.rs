@@ -100,9 +100,12 @@ fn compatibility_fold(s: &str) -> Option<String> {
 /// `.` that old decoders accepted (`%c0%af`); invalid UTF-8 becomes U+FFFD.
 fn percent(s: &str) -> Option<String> {
     let b = s.as_bytes();
+    // Most values with a `%` hold no escape (`100%`, or a second round with nothing left): they
+    // are told apart without a copy.
+    let first = memchr::memchr_iter(b'%', b).find(|&at| percent_escape(b, at).is_some())?;
     let mut out: Vec<u8> = Vec::with_capacity(b.len());
-    let mut changed = false;
-    let mut i = 0;
+    out.extend_from_slice(&b[..first]);
+    let mut i = first;
     while i < b.len() {
         // Copy the run up to the next `%` in one go.
         match memchr::memchr(b'%', &b[i..]) {
@@ -116,40 +119,43 @@ fn percent(s: &str) -> Option<String> {
                 break;
             }
         }
-        if b[i] == b'%' {
-            if let Some(v) = hex_at(b, i + 1, 2) {
-                let v = v as u8;
-                // Overlong two-byte forms: %c0%af is '/', %c0%ae is '.', %c1%9c is '\'.
-                if (v == 0xc0 || v == 0xc1) && b.get(i + 3) == Some(&b'%') {
-                    if let Some(w) = hex_at(b, i + 4, 2) {
-                        let c = (((v & 0x1f) as u32) << 6) | (w & 0x3f);
-                        if c < 0x80 {
-                            out.push(c as u8);
-                            i += 6;
-                            changed = true;
-                            continue;
-                        }
-                    }
-                }
-                out.push(v);
-                i += 3;
-                changed = true;
-                continue;
+        match percent_escape(b, i) {
+            Some((bytes, len, used)) => {
+                out.extend_from_slice(&bytes[..len]);
+                i += used;
             }
-            if matches!(b.get(i + 1), Some(b'u' | b'U')) {
-                if let Some(c) = hex_at(b, i + 2, 4).and_then(char::from_u32) {
-                    let mut buf = [0u8; 4];
-                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                    i += 6;
-                    changed = true;
-                    continue;
+            None => {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// The escape at `b[at]` (a `%`): the bytes it stands for (`len` of them) and how many bytes
+/// it spans.
+fn percent_escape(b: &[u8], at: usize) -> Option<([u8; 4], usize, usize)> {
+    if let Some(v) = hex_at(b, at + 1, 2) {
+        let v = v as u8;
+        // Overlong two-byte forms: %c0%af is '/', %c0%ae is '.', %c1%9c is '\'.
+        if (v == 0xc0 || v == 0xc1) && b.get(at + 3) == Some(&b'%') {
+            if let Some(w) = hex_at(b, at + 4, 2) {
+                let c = (((v & 0x1f) as u32) << 6) | (w & 0x3f);
+                if c < 0x80 {
+                    return Some(([c as u8, 0, 0, 0], 1, 6));
                 }
             }
         }
-        out.push(b[i]);
-        i += 1;
+        return Some(([v, 0, 0, 0], 1, 3));
     }
-    changed.then(|| String::from_utf8_lossy(&out).into_owned())
+    if matches!(b.get(at + 1), Some(b'u' | b'U')) {
+        let c = hex_at(b, at + 2, 4).and_then(char::from_u32)?;
+        let mut buf = [0u8; 4];
+        let len = c.encode_utf8(&mut buf).len();
+        return Some((buf, len, 6));
+    }
+    None
 }
 
 fn hex_at(b: &[u8], at: usize, len: usize) -> Option<u32> {
@@ -163,54 +169,20 @@ fn hex_at(b: &[u8], at: usize, len: usize) -> Option<u32> {
 
 /// `&lt;`, `&#39;`, `&#x2F;` and the named references payloads use; unknown names stay.
 fn html_entities(s: &str) -> Option<String> {
+    // Most `&` start no reference (`Tom & Jerry`, a second round with nothing left): such a
+    // value is told apart without a copy.
+    let first =
+        memchr::memchr_iter(b'&', s.as_bytes()).find(|&at| reference(&s[at + 1..]).is_some())?;
     let mut out = String::with_capacity(s.len());
-    let mut changed = false;
-    let mut rest = s;
+    out.push_str(&s[..first]);
+    let mut rest = &s[first..];
     while let Some(at) = rest.find('&') {
         out.push_str(&rest[..at]);
         let tail = &rest[at + 1..];
-        // A reference is short; looking further would make `&&&&…` quadratic.
-        let end = tail.bytes().take(12).position(|c| c == b';');
-        let decoded = end.and_then(|e| {
-            let name = &tail[..e];
-            let c = if let Some(num) = name.strip_prefix('#') {
-                let n = match num.strip_prefix(['x', 'X']) {
-                    Some(h) => u32::from_str_radix(h, 16).ok(),
-                    None => num.parse::<u32>().ok(),
-                };
-                n.and_then(char::from_u32)
-            } else {
-                match name {
-                    "lt" => Some('<'),
-                    "gt" => Some('>'),
-                    "amp" => Some('&'),
-                    "quot" => Some('"'),
-                    "apos" => Some('\''),
-                    "sol" => Some('/'),
-                    "bsol" => Some('\\'),
-                    "colon" => Some(':'),
-                    "semi" => Some(';'),
-                    "lpar" => Some('('),
-                    "rpar" => Some(')'),
-                    "period" => Some('.'),
-                    "grave" => Some('`'),
-                    "dollar" => Some('$'),
-                    "verbar" | "vert" => Some('|'),
-                    "num" => Some('#'),
-                    "lbrace" => Some('{'),
-                    "rbrace" => Some('}'),
-                    "NewLine" => Some('\n'),
-                    "Tab" => Some('\t'),
-                    _ => None,
-                }
-            };
-            c.map(|c| (c, e + 1))
-        });
-        match decoded {
+        match reference(tail) {
             Some((c, used)) => {
                 out.push(c);
                 rest = &tail[used..];
-                changed = true;
             }
             None => {
                 out.push('&');
@@ -219,7 +191,49 @@ fn html_entities(s: &str) -> Option<String> {
         }
     }
     out.push_str(rest);
-    changed.then_some(out)
+    Some(out)
+}
+
+/// The character reference `tail` starts with (after its `&`), and how many bytes it spans
+/// with its `;`.
+fn reference(tail: &str) -> Option<(char, usize)> {
+    // A reference is short; looking further would make `&&&&…` quadratic.
+    let end = tail.bytes().take(12).position(|c| c == b';');
+    end.and_then(|e| {
+        let name = &tail[..e];
+        let c = if let Some(num) = name.strip_prefix('#') {
+            let n = match num.strip_prefix(['x', 'X']) {
+                Some(h) => u32::from_str_radix(h, 16).ok(),
+                None => num.parse::<u32>().ok(),
+            };
+            n.and_then(char::from_u32)
+        } else {
+            match name {
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "amp" => Some('&'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "sol" => Some('/'),
+                "bsol" => Some('\\'),
+                "colon" => Some(':'),
+                "semi" => Some(';'),
+                "lpar" => Some('('),
+                "rpar" => Some(')'),
+                "period" => Some('.'),
+                "grave" => Some('`'),
+                "dollar" => Some('$'),
+                "verbar" | "vert" => Some('|'),
+                "num" => Some('#'),
+                "lbrace" => Some('{'),
+                "rbrace" => Some('}'),
+                "NewLine" => Some('\n'),
+                "Tab" => Some('\t'),
+                _ => None,
+            }
+        };
+        c.map(|c| (c, e + 1))
+    })
 }
 
 /// JavaScript and JSON escapes (`\u0027`, `\x27`, `\/`) as a JSON or JS parser would read
@@ -271,6 +285,194 @@ fn escapes(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `html_entities` as it was, copying every value it looked at: the reference.
+    fn html_entities_copying_everything(s: &str) -> Option<String> {
+        let mut out = String::with_capacity(s.len());
+        let mut changed = false;
+        let mut rest = s;
+        while let Some(at) = rest.find('&') {
+            out.push_str(&rest[..at]);
+            let tail = &rest[at + 1..];
+            // A reference is short; looking further would make `&&&&…` quadratic.
+            let end = tail.bytes().take(12).position(|c| c == b';');
+            let decoded = end.and_then(|e| {
+                let name = &tail[..e];
+                let c = if let Some(num) = name.strip_prefix('#') {
+                    let n = match num.strip_prefix(['x', 'X']) {
+                        Some(h) => u32::from_str_radix(h, 16).ok(),
+                        None => num.parse::<u32>().ok(),
+                    };
+                    n.and_then(char::from_u32)
+                } else {
+                    match name {
+                        "lt" => Some('<'),
+                        "gt" => Some('>'),
+                        "amp" => Some('&'),
+                        "quot" => Some('"'),
+                        "apos" => Some('\''),
+                        "sol" => Some('/'),
+                        "bsol" => Some('\\'),
+                        "colon" => Some(':'),
+                        "semi" => Some(';'),
+                        "lpar" => Some('('),
+                        "rpar" => Some(')'),
+                        "period" => Some('.'),
+                        "grave" => Some('`'),
+                        "dollar" => Some('$'),
+                        "verbar" | "vert" => Some('|'),
+                        "num" => Some('#'),
+                        "lbrace" => Some('{'),
+                        "rbrace" => Some('}'),
+                        "NewLine" => Some('\n'),
+                        "Tab" => Some('\t'),
+                        _ => None,
+                    }
+                };
+                c.map(|c| (c, e + 1))
+            });
+            match decoded {
+                Some((c, used)) => {
+                    out.push(c);
+                    rest = &tail[used..];
+                    changed = true;
+                }
+                None => {
+                    out.push('&');
+                    rest = tail;
+                }
+            }
+        }
+        out.push_str(rest);
+        changed.then_some(out)
+    }
+
+    #[test]
+    fn references_without_a_known_name_are_told_without_a_copy_and_decode_the_same() {
+        const PIECES: &[&str] = &[
+            "&",
+            ";",
+            "&lt;",
+            "&LT;",
+            "&amp;",
+            "&#39;",
+            "&#x2F;",
+            "&#X2f;",
+            "&#;",
+            "&#xzz;",
+            "&nope;",
+            "&verbar;",
+            "&NewLine;",
+            "&#1114112;",
+            "lt",
+            "#39",
+            "a",
+            " ",
+            "é",
+            "&&",
+            "&;",
+            "&#x110000;",
+        ];
+        let mut x: u64 = 17;
+        let mut decoded = 0;
+        for _ in 0..20_000 {
+            let mut v = String::new();
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            for _ in 0..(x >> 59) {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                v.push_str(PIECES[((x >> 33) % PIECES.len() as u64) as usize]);
+            }
+            let expected = html_entities_copying_everything(&v);
+            decoded += usize::from(expected.is_some());
+            assert_eq!(html_entities(&v), expected, "{v:?}");
+        }
+        assert!(decoded > 5_000, "{decoded}");
+    }
+
+    /// `percent` as it was, copying every value it looked at: the reference.
+    fn percent_copying_everything(s: &str) -> Option<String> {
+        let b = s.as_bytes();
+        let mut out: Vec<u8> = Vec::with_capacity(b.len());
+        let mut changed = false;
+        let mut i = 0;
+        while i < b.len() {
+            // Copy the run up to the next `%` in one go.
+            match memchr::memchr(b'%', &b[i..]) {
+                Some(0) => {}
+                Some(p) => {
+                    out.extend_from_slice(&b[i..i + p]);
+                    i += p;
+                }
+                None => {
+                    out.extend_from_slice(&b[i..]);
+                    break;
+                }
+            }
+            if b[i] == b'%' {
+                if let Some(v) = hex_at(b, i + 1, 2) {
+                    let v = v as u8;
+                    // Overlong two-byte forms: %c0%af is '/', %c0%ae is '.', %c1%9c is '\'.
+                    if (v == 0xc0 || v == 0xc1) && b.get(i + 3) == Some(&b'%') {
+                        if let Some(w) = hex_at(b, i + 4, 2) {
+                            let c = (((v & 0x1f) as u32) << 6) | (w & 0x3f);
+                            if c < 0x80 {
+                                out.push(c as u8);
+                                i += 6;
+                                changed = true;
+                                continue;
+                            }
+                        }
+                    }
+                    out.push(v);
+                    i += 3;
+                    changed = true;
+                    continue;
+                }
+                if matches!(b.get(i + 1), Some(b'u' | b'U')) {
+                    if let Some(c) = hex_at(b, i + 2, 4).and_then(char::from_u32) {
+                        let mut buf = [0u8; 4];
+                        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                        i += 6;
+                        changed = true;
+                        continue;
+                    }
+                }
+            }
+            out.push(b[i]);
+            i += 1;
+        }
+        changed.then(|| String::from_utf8_lossy(&out).into_owned())
+    }
+
+    #[test]
+    fn percent_without_escapes_is_told_without_a_copy_and_decodes_the_same() {
+        const PIECES: &[&str] = &[
+            "%", "%2", "%2e", "%2E", "%c0", "%af", "%c0%af", "%c1%9c", "%u", "%u002", "%u0027",
+            "%U00e9", "%zz", "%%", "%25", "a", " ", "é", "%ff", "%d8%00", "2e", "u0027",
+        ];
+        let mut x: u64 = 13;
+        let mut decoded = 0;
+        for _ in 0..20_000 {
+            let mut v = String::new();
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            for _ in 0..(x >> 59) {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                v.push_str(PIECES[((x >> 33) % PIECES.len() as u64) as usize]);
+            }
+            let expected = percent_copying_everything(&v);
+            decoded += usize::from(expected.is_some());
+            assert_eq!(percent(&v), expected, "{v:?}");
+        }
+        assert!(decoded > 5_000, "{decoded}");
+    }
 
     #[test]
     fn layers_come_off_to_a_fixed_point() {
