@@ -177,6 +177,13 @@ fn tokenize(s: &[u8], from: usize, max: usize, strings: bool) -> Vec<Token> {
     // Called for every breakout and signal window: growing the vector cost more than the
     // tokens themselves.
     let mut out = Vec::with_capacity(max.min(TAIL_TOKENS));
+    tokenize_into(s, from, max, strings, &mut out);
+    out
+}
+
+/// `tokenize` into `out` (cleared first), for callers that tokenize many windows.
+fn tokenize_into(s: &[u8], from: usize, max: usize, strings: bool, out: &mut Vec<Token>) {
+    out.clear();
     let mut i = from;
     while i < s.len() && out.len() < max {
         let c = s[i];
@@ -337,7 +344,6 @@ fn tokenize(s: &[u8], from: usize, max: usize, strings: bool) -> Vec<Token> {
         };
         out.push(Token { tok, start });
     }
-    out
 }
 
 fn find(s: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
@@ -642,6 +648,7 @@ fn anywhere(s: &[u8], words: &[usize]) -> Option<(&'static str, usize)> {
     })
     .filter(|&at| statement_follows(s, at + 1));
     let mut last_window = usize::MAX;
+    let mut t = Vec::with_capacity(12);
     for start in semicolons.chain(words.iter().copied()) {
         // Back to the start of the word, and over the word before it (`into outfile`).
         let mut from = start;
@@ -666,7 +673,7 @@ fn anywhere(s: &[u8], words: &[usize]) -> Option<(&'static str, usize)> {
         // The window ends a few hundred bytes on: a comment or string opened in it must not
         // make each window scan to the end of the value (quadratic on crafted input).
         let window_end = (from + WINDOW_BYTES).min(s.len());
-        let t = tokenize(&s[..window_end], from, 12, false);
+        tokenize_into(&s[..window_end], from, 12, false, &mut t);
         let first = t.iter().position(|t| t.start >= word_start).unwrap_or(0);
         if let Some(hit) = signals(s, &t, first) {
             return Some(hit);
