@@ -44,16 +44,20 @@ fn round(s: &str) -> Option<String> {
 /// keeps the fold a table lookup per character (combining marks, the slow case of NFKC, pass
 /// through). `None` when nothing changes, without building a copy.
 fn compatibility_fold(s: &str) -> Option<String> {
+    let b = s.as_bytes();
     let mut out: Option<String> = None;
+    // `s[..copied]` is in `out` (once there is one): unchanged text goes in runs, not a
+    // character at a time.
+    let mut copied = 0;
     let mut compat = String::new();
     let mut canonical = String::new();
-    for (at, c) in s.char_indices() {
-        if c.is_ascii() || ('\u{300}'..='\u{36f}').contains(&c) {
-            if let Some(o) = out.as_mut() {
-                o.push(c);
-            }
-            continue;
-        }
+    let mut at = 0;
+    while let Some(p) = b[at..].iter().position(|&c| c >= 0x80) {
+        at += p;
+        let Some(c) = s[at..].chars().next() else {
+            break;
+        };
+        let len = c.len_utf8();
         // Slashes with no compatibility mapping that Windows' best-fit conversion and some
         // path APIs still read as `/` and `\` (`..∕..∕etc∕passwd`).
         let best_fit = match c {
@@ -61,37 +65,36 @@ fn compatibility_fold(s: &str) -> Option<String> {
             '\u{2216}' | '\u{29f5}' | '\u{29f9}' => Some('\\'),
             _ => None,
         };
-        if let Some(b) = best_fit {
-            let o = out.get_or_insert_with(|| {
-                let mut o = String::with_capacity(s.len());
-                o.push_str(&s[..at]);
-                o
-            });
-            o.push(b);
-            continue;
+        let fold = if ('\u{300}'..='\u{36f}').contains(&c) {
+            false
+        } else if let Some(slash) = best_fit {
+            compat.clear();
+            compat.push(slash);
+            true
+        } else {
+            compat.clear();
+            canonical.clear();
+            unicode_normalization::char::decompose_compatible(c, |d| compat.push(d));
+            // Accented letters (`ó` is `o` and an accent canonically) are text, not a
+            // disguise: only a compatibility mapping (fullwidth, small forms, ligatures) is
+            // folded.
+            unicode_normalization::char::decompose_canonical(c, |d| canonical.push(d));
+            compat != canonical
+        };
+        if fold {
+            let o = out.get_or_insert_with(|| String::with_capacity(s.len()));
+            o.push_str(&s[copied..at]);
+            o.extend(
+                compat
+                    .chars()
+                    .filter(|d| best_fit.is_some() || !('\u{300}'..='\u{36f}').contains(d)),
+            );
+            copied = at + len;
         }
-        compat.clear();
-        canonical.clear();
-        unicode_normalization::char::decompose_compatible(c, |d| compat.push(d));
-        // Accented letters (`ó` is `o` and an accent canonically) are text, not a disguise:
-        // only a compatibility mapping (fullwidth, small forms, ligatures) is folded.
-        unicode_normalization::char::decompose_canonical(c, |d| canonical.push(d));
-        if compat == canonical {
-            if let Some(o) = out.as_mut() {
-                o.push(c);
-            }
-            continue;
-        }
-        let o = out.get_or_insert_with(|| {
-            let mut o = String::with_capacity(s.len());
-            o.push_str(&s[..at]);
-            o
-        });
-        o.extend(
-            compat
-                .chars()
-                .filter(|d| !('\u{300}'..='\u{36f}').contains(d)),
-        );
+        at += len;
+    }
+    if let Some(o) = out.as_mut() {
+        o.push_str(&s[copied..]);
     }
     out
 }
@@ -285,6 +288,86 @@ fn escapes(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `compatibility_fold` as it was, a character at a time: the reference.
+    fn compatibility_fold_by_character(s: &str) -> Option<String> {
+        let mut out: Option<String> = None;
+        let mut compat = String::new();
+        let mut canonical = String::new();
+        for (at, c) in s.char_indices() {
+            if c.is_ascii() || ('\u{300}'..='\u{36f}').contains(&c) {
+                if let Some(o) = out.as_mut() {
+                    o.push(c);
+                }
+                continue;
+            }
+            // Slashes with no compatibility mapping that Windows' best-fit conversion and some
+            // path APIs still read as `/` and `\` (`..∕..∕etc∕passwd`).
+            let best_fit = match c {
+                '\u{2215}' | '\u{2044}' | '\u{29f8}' => Some('/'),
+                '\u{2216}' | '\u{29f5}' | '\u{29f9}' => Some('\\'),
+                _ => None,
+            };
+            if let Some(b) = best_fit {
+                let o = out.get_or_insert_with(|| {
+                    let mut o = String::with_capacity(s.len());
+                    o.push_str(&s[..at]);
+                    o
+                });
+                o.push(b);
+                continue;
+            }
+            compat.clear();
+            canonical.clear();
+            unicode_normalization::char::decompose_compatible(c, |d| compat.push(d));
+            // Accented letters (`ó` is `o` and an accent canonically) are text, not a disguise:
+            // only a compatibility mapping (fullwidth, small forms, ligatures) is folded.
+            unicode_normalization::char::decompose_canonical(c, |d| canonical.push(d));
+            if compat == canonical {
+                if let Some(o) = out.as_mut() {
+                    o.push(c);
+                }
+                continue;
+            }
+            let o = out.get_or_insert_with(|| {
+                let mut o = String::with_capacity(s.len());
+                o.push_str(&s[..at]);
+                o
+            });
+            o.extend(
+                compat
+                    .chars()
+                    .filter(|d| !('\u{300}'..='\u{36f}').contains(d)),
+            );
+        }
+        out
+    }
+
+    #[test]
+    fn folding_in_runs_folds_as_by_character() {
+        const PIECES: &[&str] = &[
+            "a", " ", "é", "e\u{301}", "\u{301}", "＜", "＇", "ｏ", "ﬁ", "∕", "⧵", "․", "日本",
+            "😀", "﹤", "Å", "ǅ", "²", "\u{2044}", "x",
+        ];
+        let mut x: u64 = 19;
+        let mut folded = 0;
+        for _ in 0..20_000 {
+            let mut v = String::new();
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            for _ in 0..(x >> 59) {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                v.push_str(PIECES[((x >> 33) % PIECES.len() as u64) as usize]);
+            }
+            let expected = compatibility_fold_by_character(&v);
+            folded += usize::from(expected.is_some());
+            assert_eq!(compatibility_fold(&v), expected, "{v:?}");
+        }
+        assert!(folded > 5_000, "{folded}");
+    }
 
     /// `html_entities` as it was, copying every value it looked at: the reference.
     fn html_entities_copying_everything(s: &str) -> Option<String> {
