@@ -246,11 +246,9 @@ fn escapes(s: &str) -> Option<String> {
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
     let mut last = 0;
-    while i < b.len() {
-        if b[i] != b'\\' {
-            i += 1;
-            continue;
-        }
+    // An escape that decodes to nothing steps over two bytes: past the end at a trailing `\`.
+    while let Some(p) = b.get(i..).and_then(|rest| memchr::memchr(b'\\', rest)) {
+        i += p;
         let decoded = match b.get(i + 1) {
             Some(b'u') => {
                 if b.get(i + 2) == Some(&b'{') {
@@ -589,6 +587,18 @@ mod tests {
         ] {
             assert_eq!(decoded(v), None, "{v}");
         }
+    }
+
+    #[test]
+    fn a_backslash_at_the_end_is_left_as_it_is() {
+        for v in ["\\", "a\\", "\\u00", "\\x4", "\\\\", "\\u0027\\"] {
+            let d = decoded(v);
+            assert!(
+                d.as_deref().is_none_or(|d| d.ends_with('\\')),
+                "{v:?} {d:?}"
+            );
+        }
+        assert_eq!(decoded("\\u0027\\").as_deref(), Some("'\\"));
     }
 
     #[test]
