@@ -692,17 +692,18 @@ fn whole_text(value: &str) -> Option<String> {
 }
 
 /// Whether base64 or hex `v` may decode to text or compressed data: its first 4 KB, decoded,
-/// start with gzip or zlib's magic or are UTF-8 (perhaps cut inside a character). Most long
-/// base64 is binary, and this tells without decoding all of it.
+/// start with gzip or zlib's magic or are printable UTF-8 (perhaps cut inside a character).
+/// Most long base64 is binary, and this tells without decoding all of it. Base64 of text that
+/// starts otherwise still decodes chunk by chunk (chunks start at multiples of 4 characters).
 fn may_hold_text(v: &str) -> bool {
     use base64::Engine;
     let head = &v[..v.len().min(4096) / 4 * 4];
     let text_or_compressed = |b: &[u8]| {
-        let utf8 = match std::str::from_utf8(b) {
-            Ok(_) => true,
-            Err(e) => e.error_len().is_none(),
+        let text = match std::str::from_utf8(b) {
+            Ok(s) => printable(s),
+            Err(e) => e.error_len().is_none() && printable(&String::from_utf8_lossy(b)),
         };
-        utf8 || b.starts_with(&[0x1f, 0x8b])
+        text || b.starts_with(&[0x1f, 0x8b])
             || b.len() > 2 && b[0] == 0x78 && matches!(b[1], 0x01 | 0x5e | 0x9c | 0xda)
     };
     // Hex digits are base64 characters too: either reading may be the one that decodes.

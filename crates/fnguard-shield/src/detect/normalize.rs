@@ -246,9 +246,12 @@ fn escapes(s: &str) -> Option<String> {
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
     let mut last = 0;
-    // An escape that decodes to nothing steps over two bytes: past the end at a trailing `\`.
-    while let Some(p) = b.get(i..).and_then(|rest| memchr::memchr(b'\\', rest)) {
-        i += p;
+    // A byte loop, not a search: backslashes can be every other byte.
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
         let decoded = match b.get(i + 1) {
             Some(b'u') => {
                 if b.get(i + 2) == Some(&b'{') {
