@@ -1068,19 +1068,8 @@ mod tests {
             ".",
             "/",
         ];
-        let mut x: u64 = 11;
         let mut decoded = 0;
-        for _ in 0..20_000 {
-            let mut v = String::new();
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            for _ in 0..(x >> 57) {
-                x = x
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                v.push_str(PIECES[((x >> 33) % PIECES.len() as u64) as usize]);
-            }
+        for v in crate::detect::pieces_joined(PIECES, 11, 20_000, 57) {
             let expected = encoded_tokens_byte_by_byte(&v);
             decoded += usize::from(!expected.0.is_empty() || !expected.1.is_empty());
             assert_eq!(encoded_tokens(&v), expected, "{v:?}");

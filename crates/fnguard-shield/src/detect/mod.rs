@@ -324,6 +324,31 @@ fn prototype_text(v: &str) -> Option<Found> {
         })
 }
 
+/// For tests: `count` strings, each of up to `2^(64 - shift) - 1` of `pieces` drawn in a seeded
+/// order (a linear congruential generator: the same strings on every run).
+#[cfg(test)]
+pub(crate) fn pieces_joined(
+    pieces: &'static [&'static str],
+    seed: u64,
+    count: usize,
+    shift: u32,
+) -> impl Iterator<Item = String> {
+    let step = |x: u64| {
+        x.wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407)
+    };
+    let mut x = seed;
+    (0..count).map(move |_| {
+        let mut v = String::new();
+        x = step(x);
+        for _ in 0..(x >> shift) {
+            x = step(x);
+            v.push_str(pieces[((x >> 33) % pieces.len() as u64) as usize]);
+        }
+        v
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

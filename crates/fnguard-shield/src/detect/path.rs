@@ -263,19 +263,8 @@ mod tests {
             "..", ".", "...", "/", "\\", ";", "..;", " ", "\"", "'", "?", "&", "=", "etc",
             "passwd", "x", "lib", ".env", ".ssh", "Windows", "a", "\n", "(", "`", "é",
         ];
-        let mut x: u64 = 5;
         let mut hits = 0;
-        for _ in 0..30_000 {
-            let mut v = String::new();
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            for _ in 0..(x >> 58) {
-                x = x
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                v.push_str(PIECES[((x >> 33) % PIECES.len() as u64) as usize]);
-            }
+        for v in crate::detect::pieces_joined(PIECES, 5, 30_000, 58) {
             for needed in 1..=3 {
                 let expected = climb_walking_every_segment(&v, needed);
                 hits += usize::from(expected.is_some());

@@ -1011,19 +1011,8 @@ mod tests {
             ";", ";;", "|", "||", "&", "&&", ">&", "\n", "`", "``", "```", "$", "(", "((", "$(",
             "$((", "<(", ">(", "<", ">", "'", "\"", "\\", " ", "id", "x", "a=", "\t", "é",
         ];
-        let mut x: u64 = 9;
         let mut calls = 0;
-        for _ in 0..30_000 {
-            let mut v = String::new();
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            for _ in 0..(x >> 58) {
-                x = x
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                v.push_str(PIECES[((x >> 33) % PIECES.len() as u64) as usize]);
-            }
+        for v in crate::detect::pieces_joined(PIECES, 9, 30_000, 58) {
             for quote in [None, Some(b'\''), Some(b'"')] {
                 for strict in [false, true] {
                     // Every operator, then a stop at the second one.
@@ -1097,19 +1086,8 @@ mod tests {
             "abcdefghijklmnopqrstuvwxyz",
             "0123456789",
         ];
-        let mut x: u64 = 3;
         let mut hits = 0;
-        for _ in 0..30_000 {
-            let mut v = String::new();
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            for _ in 0..(x >> 58) {
-                x = x
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                v.push_str(PIECES[((x >> 33) % PIECES.len() as u64) as usize]);
-            }
+        for v in crate::detect::pieces_joined(PIECES, 3, 30_000, 58) {
             for quote in [None, Some(b'\''), Some(b'"')] {
                 for strict in [false, true] {
                     let whole = in_context_reading(&v, quote, strict, false);

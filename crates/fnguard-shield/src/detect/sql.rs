@@ -986,19 +986,8 @@ mod tests {
             "=", "--", "#", "/*", "*/", ";", "drop", "table", "sleep(5)", "x", "+", "||", "not",
             ",", "null", "waitfor", "delay", "'0:0:5'", "ok", "-", "1e3", "0x1",
         ];
-        let mut x: u64 = 7;
         let mut checked = 0;
-        for _ in 0..20_000 {
-            let mut v = String::new();
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            for _ in 0..(x >> 59) {
-                x = x
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                v.push_str(PIECES[((x >> 33) % PIECES.len() as u64) as usize]);
-            }
+        for v in crate::detect::pieces_joined(PIECES, 7, 20_000, 59) {
             let s = v.as_bytes();
             for from in 0..=s.len() {
                 let head = tokenize(s, from, HEAD_TOKENS, true);
