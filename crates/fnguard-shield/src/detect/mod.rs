@@ -349,6 +349,28 @@ pub(crate) fn pieces_joined(
     })
 }
 
+/// For tests: checks `new` against `reference` on `count` strings of `pieces_joined`, and returns
+/// on how many the reference's result was `reached` (so a test can require that its strings
+/// reach the work, not only the early exits).
+#[cfg(test)]
+pub(crate) fn agrees_with_reference<T: PartialEq + std::fmt::Debug>(
+    pieces: &'static [&'static str],
+    seed: u64,
+    count: usize,
+    shift: u32,
+    new: impl Fn(&str) -> T,
+    reference: impl Fn(&str) -> T,
+    reached: impl Fn(&T) -> bool,
+) -> usize {
+    let mut n = 0;
+    for v in pieces_joined(pieces, seed, count, shift) {
+        let expected = reference(&v);
+        n += usize::from(reached(&expected));
+        assert_eq!(new(&v), expected, "{v:?}");
+    }
+    n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
