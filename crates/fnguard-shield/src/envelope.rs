@@ -864,16 +864,26 @@ pub fn prune_depth(text: &[u8], max: usize) -> (Vec<u8>, bool) {
 /// Most bytes a compressed payload may inflate to: a decompression bomb stops here.
 pub const MAX_INFLATED: u64 = 8 << 20;
 
+/// Data that starts with gzip's magic number.
+pub fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0x1f, 0x8b])
+}
+
+/// Data that starts with a zlib header (deflate, with one of the four compression levels).
+pub fn is_zlib(bytes: &[u8]) -> bool {
+    bytes.len() > 2 && bytes[0] == 0x78 && matches!(bytes[1], 0x01 | 0x5e | 0x9c | 0xda)
+}
+
 /// gzip (or zlib) data inflated, up to `limit` bytes; `None` when it is neither or the stream
 /// is broken before any output. The output is `limit` long when the data inflates further.
 pub fn gunzip_if_gzip(bytes: &[u8], limit: u64) -> Option<Vec<u8>> {
     use std::io::Read;
     let mut out = Vec::new();
-    let read = if bytes.starts_with(&[0x1f, 0x8b]) {
+    let read = if is_gzip(bytes) {
         flate2::read::MultiGzDecoder::new(bytes)
             .take(limit)
             .read_to_end(&mut out)
-    } else if bytes.len() > 2 && bytes[0] == 0x78 && matches!(bytes[1], 0x01 | 0x5e | 0x9c | 0xda) {
+    } else if is_zlib(bytes) {
         flate2::read::ZlibDecoder::new(bytes)
             .take(limit)
             .read_to_end(&mut out)

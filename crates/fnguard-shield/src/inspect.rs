@@ -709,8 +709,7 @@ fn may_hold_text(v: &str) -> bool {
             Ok(s) => printable(s),
             Err(e) => e.error_len().is_none() && printable(&String::from_utf8_lossy(b)),
         };
-        text || b.starts_with(&[0x1f, 0x8b])
-            || b.len() > 2 && b[0] == 0x78 && matches!(b[1], 0x01 | 0x5e | 0x9c | 0xda)
+        text || crate::envelope::is_gzip(b) || crate::envelope::is_zlib(b)
     };
     // Hex digits are base64 characters too: either reading may be the one that decodes.
     let as_hex = head.iter().all(u8::is_ascii_hexdigit).then(|| {
