@@ -3,8 +3,6 @@
 //! case-insensitive automaton over a value costs about as much as a whole detector, and
 //! every value used to get three.
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind};
-
 /// Words the SQL detector's value-wide signals start with (`UNION SELECT`, time probes,
 /// catalog tables, file functions).
 pub const SQL_WORDS: &[&str] = &[
@@ -41,7 +39,7 @@ pub struct Triggers {
 /// One fully built automaton (no lazily filled cache a crafted value could leave behind for
 /// later events) over the caller's literals, the SQL words and the system file names.
 pub struct Scanner {
-    automaton: Option<AhoCorasick>,
+    automaton: Option<Dfa>,
     literals: usize,
 }
 
@@ -55,13 +53,8 @@ impl Scanner {
             patterns.push(file.as_bytes().to_vec());
             patterns.push(file.replace('/', "\\").into_bytes());
         }
-        let automaton = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&patterns)
-            .ok();
         Scanner {
-            automaton,
+            automaton: Dfa::new(&patterns),
             literals: literals.len(),
         }
     }
@@ -80,25 +73,260 @@ impl Scanner {
 
     pub fn scan(&self, text: &[u8]) -> Triggers {
         let mut found = Triggers::default();
-        let Some(ac) = &self.automaton else {
+        let Some(dfa) = &self.automaton else {
             found.literal = true;
             return found;
         };
         let sql_end = self.literals + SQL_WORDS.len();
-        for m in ac.find_overlapping_iter(text) {
-            let p = m.pattern().as_usize();
-            if p < self.literals {
+        dfa.each_match(text, |pattern, start, end| {
+            if pattern < self.literals {
                 found.literal = true;
-            } else if p < sql_end {
-                found.sql_words.push(m.start());
+            } else if pattern < sql_end {
+                found.sql_words.push(start);
             } else {
-                found.system_files.push((m.start(), m.end()));
+                found.system_files.push((start, end));
             }
-        }
-        // Overlapping matches come in order of their end; the SQL windows go by start.
+        });
+        // Matches come in order of their end; the SQL windows go by start.
         found.sql_words.sort_unstable();
         found.sql_words.dedup();
         found
+    }
+}
+
+/// Largest transition table built (entries of 4 bytes, 16 MB): the built-in rules' atoms with
+/// the detectors' words take about 140,000.
+const MAX_TABLE: usize = 1 << 22;
+
+/// How many segments of a long text are read in lock step (the loop is written for four:
+/// on this machine three were slower, and five or eight ran out of registers).
+const STREAMS: usize = 4;
+
+/// Texts shorter than this are read in one stream.
+const STREAMS_FROM: usize = 256;
+
+/// A dense Aho-Corasick automaton over ASCII-case-folded byte classes that reports every
+/// match, overlapping ones included.
+///
+/// A search is a chain of dependent loads (each state is needed to find the next), so one
+/// stream runs at the memory's latency, not its throughput: long texts are cut in four
+/// segments read in lock step, each starting early enough (the longest pattern, less one
+/// byte) that its state at its segment's first byte is the state a single stream would have.
+struct Dfa {
+    /// Byte to class; `A` and `a` share one.
+    classes: [u8; 256],
+    stride: usize,
+    /// `state + class` to the next state; states are numbered by `stride`, and states that
+    /// end a pattern come last, from `first_match` on.
+    next: Vec<u32>,
+    first_match: u32,
+    /// For each match state (by its index from `first_match`), its range in `ends`.
+    outputs: Vec<(u32, u32)>,
+    /// The patterns a match state ends: (pattern, length).
+    ends: Vec<(u32, u32)>,
+    longest: usize,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl Dfa {
+    /// `None` when a pattern is empty or the table would pass `MAX_TABLE`.
+    fn new(patterns: &[Vec<u8>]) -> Option<Dfa> {
+        if patterns.iter().any(|p| p.is_empty()) {
+            return None;
+        }
+        let mut classes = [0u8; 256];
+        let mut stride = 1usize;
+        for p in patterns {
+            for &b in p {
+                let b = b.to_ascii_lowercase();
+                if classes[b as usize] == 0 {
+                    if stride > u8::MAX as usize {
+                        return None;
+                    }
+                    classes[b as usize] = stride as u8;
+                    classes[b.to_ascii_uppercase() as usize] = stride as u8;
+                    stride += 1;
+                }
+            }
+        }
+        let total: usize = patterns.iter().map(Vec::len).sum();
+        if (total + 1).saturating_mul(stride) > MAX_TABLE {
+            return None;
+        }
+        // The trie, states in order of creation, `goto` dense by class.
+        let mut goto: Vec<u32> = vec![NONE; stride];
+        let mut own: Vec<Vec<(u32, u32)>> = vec![Vec::new()];
+        for (k, p) in patterns.iter().enumerate() {
+            let mut s = 0usize;
+            for &b in p {
+                let c = classes[b as usize] as usize;
+                let t = goto[s * stride + c];
+                s = if t == NONE {
+                    let new = own.len();
+                    goto[s * stride + c] = new as u32;
+                    goto.extend(std::iter::repeat_n(NONE, stride));
+                    own.push(Vec::new());
+                    new
+                } else {
+                    t as usize
+                };
+            }
+            own[s].push((k as u32, p.len() as u32));
+        }
+        let states = own.len();
+        // Failure links in breadth-first order turn the trie into a full transition table, and
+        // give each state the patterns of its failure chain.
+        let mut next = vec![0u32; states * stride];
+        let mut fail = vec![0usize; states];
+        let mut queue = std::collections::VecDeque::new();
+        for c in 0..stride {
+            let t = goto[c];
+            if t == NONE {
+                next[c] = 0;
+            } else {
+                next[c] = t;
+                queue.push_back(t as usize);
+            }
+        }
+        let mut order = vec![0usize];
+        while let Some(s) = queue.pop_front() {
+            order.push(s);
+            let inherited = own[fail[s]].clone();
+            own[s].extend(inherited);
+            for c in 0..stride {
+                let t = goto[s * stride + c];
+                let via_fail = next[fail[s] * stride + c];
+                if t == NONE {
+                    next[s * stride + c] = via_fail;
+                } else {
+                    fail[t as usize] = via_fail as usize;
+                    next[s * stride + c] = t;
+                    queue.push_back(t as usize);
+                }
+            }
+        }
+        // Renumber: states without matches first (the start state stays 0), then match
+        // states, so that the search loop tells them apart with one comparison.
+        let (plain, matching): (Vec<usize>, Vec<usize>) =
+            order.iter().partition(|&&s| own[s].is_empty());
+        let mut renamed = vec![0u32; states];
+        for (i, &s) in plain.iter().chain(&matching).enumerate() {
+            renamed[s] = (i * stride) as u32;
+        }
+        let mut table = vec![0u32; states * stride];
+        for (i, &s) in plain.iter().chain(&matching).enumerate() {
+            for c in 0..stride {
+                table[i * stride + c] = renamed[next[s * stride + c] as usize];
+            }
+        }
+        let mut outputs = Vec::with_capacity(matching.len());
+        let mut ends = Vec::new();
+        for &s in &matching {
+            let from = ends.len() as u32;
+            ends.extend_from_slice(&own[s]);
+            outputs.push((from, ends.len() as u32));
+        }
+        Some(Dfa {
+            classes,
+            stride,
+            next: table,
+            first_match: (plain.len() * stride) as u32,
+            outputs,
+            ends,
+            longest: patterns.iter().map(Vec::len).max().unwrap_or(1),
+        })
+    }
+
+    /// Calls `each(pattern, start, end)` for every match, in order of `end`.
+    fn each_match(&self, text: &[u8], mut each: impl FnMut(usize, usize, usize)) {
+        // (state, position of the byte that led to it), per stream.
+        let mut hits: [Vec<(u32, usize)>; STREAMS] = std::array::from_fn(|_| Vec::new());
+        if text.len() < STREAMS_FROM {
+            self.stream(text, 0, (0, text.len()), 0, &mut hits[0]);
+        } else {
+            self.four_streams(text, &mut hits);
+        }
+        for (state, at) in hits.iter().flatten() {
+            let index = ((state - self.first_match) as usize) / self.stride;
+            let Some(&(from, to)) = self.outputs.get(index) else {
+                continue;
+            };
+            for &(pattern, len) in self.ends.get(from as usize..to as usize).unwrap_or(&[]) {
+                each(pattern as usize, at + 1 - len as usize, at + 1);
+            }
+        }
+    }
+
+    /// Reads `text[from..to]` on from `state`; records the matches that end at `report` or
+    /// later.
+    fn stream(
+        &self,
+        text: &[u8],
+        mut state: u32,
+        (from, to): (usize, usize),
+        report: usize,
+        hits: &mut Vec<(u32, usize)>,
+    ) {
+        for (at, &b) in text.iter().enumerate().take(to).skip(from) {
+            state = self.step(state, b);
+            if state >= self.first_match && at >= report {
+                hits.push((state, at));
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn step(&self, state: u32, byte: u8) -> u32 {
+        self.next
+            .get(state as usize + self.classes[byte as usize] as usize)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// `text` as four streams in lock step.
+    fn four_streams(&self, text: &[u8], hits: &mut [Vec<(u32, usize)>; STREAMS]) {
+        let segment = text.len().div_ceil(STREAMS);
+        let warm_up = self.longest - 1;
+        // Stream k reports ends in `[k * segment, (k + 1) * segment)` and starts reading
+        // `warm_up` bytes before that.
+        let report: [usize; STREAMS] = std::array::from_fn(|k| (k * segment).min(text.len()));
+        let start: [usize; STREAMS] = std::array::from_fn(|k| report[k].saturating_sub(warm_up));
+        let stop: [usize; STREAMS] = std::array::from_fn(|k| ((k + 1) * segment).min(text.len()));
+        let common = (0..STREAMS).map(|k| stop[k] - start[k]).min().unwrap_or(0);
+        let lanes: [&[u8]; STREAMS] = std::array::from_fn(|k| &text[start[k]..start[k] + common]);
+        let mut s = [0u32; STREAMS];
+        for (step, (((&a, &b), &c), &d)) in lanes[0]
+            .iter()
+            .zip(lanes[1])
+            .zip(lanes[2])
+            .zip(lanes[3])
+            .enumerate()
+        {
+            s = [
+                self.step(s[0], a),
+                self.step(s[1], b),
+                self.step(s[2], c),
+                self.step(s[3], d),
+            ];
+            if s.iter().any(|&x| x >= self.first_match) {
+                for k in 0..STREAMS {
+                    let at = start[k] + step;
+                    if s[k] >= self.first_match && at >= report[k] {
+                        hits[k].push((s[k], at));
+                    }
+                }
+            }
+        }
+        for (k, lane_hits) in hits.iter_mut().enumerate() {
+            self.stream(
+                text,
+                s[k],
+                (start[k] + common, stop[k]),
+                report[k],
+                lane_hits,
+            );
+        }
     }
 }
 
@@ -106,6 +334,7 @@ impl Scanner {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::detect;
 
     #[test]
     fn one_pass_finds_every_consumers_words() {
@@ -118,5 +347,114 @@ mod tests {
         let t = s.scan(b"plain text, sleeping well at /etc");
         assert!(t.sql_words.is_empty() && t.system_files.is_empty() && !t.literal);
         assert!(!Scanner::detectors_only().scan(b"rO0AB").literal);
+    }
+
+    /// What the scanner found before it had its own automaton: aho-corasick's, searched for
+    /// overlapping matches in one stream.
+    fn reference(literals: &[Vec<u8>]) -> impl Fn(&[u8]) -> Found {
+        let mut patterns: Vec<Vec<u8>> = literals.to_vec();
+        patterns.extend(SQL_WORDS.iter().map(|w| w.as_bytes().to_vec()));
+        for file in super::super::path::SYSTEM_FILES {
+            patterns.push(file.as_bytes().to_vec());
+            patterns.push(file.replace('/', "\\").into_bytes());
+        }
+        let ac = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(&patterns)
+            .unwrap();
+        let literals = literals.len();
+        move |text| {
+            let mut found = Triggers::default();
+            for m in ac.find_overlapping_iter(text) {
+                let p = m.pattern().as_usize();
+                if p < literals {
+                    found.literal = true;
+                } else if p < literals + SQL_WORDS.len() {
+                    found.sql_words.push(m.start());
+                } else {
+                    found.system_files.push((m.start(), m.end()));
+                }
+            }
+            found.sql_words.sort_unstable();
+            found.sql_words.dedup();
+            (found.literal, found.sql_words, found.system_files)
+        }
+    }
+
+    type Found = (bool, Vec<usize>, Vec<(usize, usize)>);
+
+    fn found(t: Triggers) -> Found {
+        (t.literal, t.sql_words, t.system_files)
+    }
+
+    #[test]
+    fn four_streams_find_what_one_automaton_finds() {
+        const PIECES: &[&str] = &[
+            "UNI",
+            "on",
+            "union",
+            " ",
+            "x",
+            "Union select",
+            "/etc/",
+            "passwd",
+            "\\etc\\",
+            "SHADOW",
+            "sleep(",
+            "slee",
+            "rO0",
+            "ab",
+            "/proc/",
+            "self/",
+            "thread-",
+            "c:/",
+            "windows/",
+            "SYS_E",
+            "sys_",
+            "dbms_",
+            "information_",
+            "schema",
+            "/",
+            ".",
+            "\\",
+            "é",
+            "xq",
+        ];
+        let literals = [
+            b"rO0AB".to_vec(),
+            b"union select".to_vec(),
+            b"xqxq".to_vec(),
+        ];
+        let scanner = Scanner::new(&literals);
+        let reference = reference(&literals);
+        // Up to 1,023 pieces: below and well above the length where the streams start, and
+        // with matches across the segments' bounds.
+        let reached = detect::agrees_with_reference(
+            PIECES,
+            11,
+            4000,
+            54,
+            |v| found(scanner.scan(v.as_bytes())),
+            |v| reference(v.as_bytes()),
+            |f| f.0 && !f.1.is_empty() && !f.2.is_empty(),
+        );
+        assert!(reached > 2000, "{reached}");
+    }
+
+    #[test]
+    fn a_pattern_longer_than_a_segment_is_found_across_it() {
+        let long = b"union".repeat(80);
+        let literals = [long.clone()];
+        let scanner = Scanner::new(&literals);
+        let reference = reference(&literals);
+        for before in [0, 1, 255, 300, 700] {
+            let mut text = b"x".repeat(before);
+            text.extend_from_slice(&long);
+            text.extend_from_slice(&b"y".repeat(500));
+            let got = found(scanner.scan(&text));
+            assert!(got.0, "{before}");
+            assert_eq!(got, reference(&text), "{before}");
+        }
     }
 }
