@@ -255,7 +255,10 @@ pub fn key(k: &str, path: &str) -> Option<Found> {
 /// are the names of standard documents, not fetches an attacker steers.
 fn external_dtd(v: &str) -> Option<Found> {
     let b = v.as_bytes();
-    let at = memchr::memmem::find_iter(b, b"<!")
+    static OPEN: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"<!"));
+    let at = OPEN
+        .find_iter(b)
         .find(|&i| b.len() >= i + 9 && b[i + 2..i + 9].eq_ignore_ascii_case(b"DOCTYPE"))?;
     let rest = &v[at + 9..];
     let decl = &rest[..rest.find('>').unwrap_or(rest.len()).min(1024)];
@@ -297,8 +300,13 @@ fn external_dtd(v: &str) -> Option<Found> {
 /// may read.
 fn prototype_text(v: &str) -> Option<Found> {
     // JavaScript property names are case-sensitive: only these spellings reach the prototype.
-    for marker in ["constructor[prototype]", "constructor.prototype."] {
-        if let Some(at) = memchr::memmem::find(v.as_bytes(), marker.as_bytes()) {
+    static MARKERS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 2]> =
+        std::sync::LazyLock::new(|| {
+            ["constructor[prototype]", "constructor.prototype."]
+                .map(|m| memchr::memmem::Finder::new(m.as_bytes()))
+        });
+    for marker in MARKERS.iter() {
+        if let Some(at) = marker.find(v.as_bytes()) {
             return Some(Found::new(
                 "prototype-pollution",
                 "prototype-pollution",

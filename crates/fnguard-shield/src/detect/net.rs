@@ -269,6 +269,22 @@ fn host_of(authority: &str) -> &str {
     }
 }
 
+/// Searchers built once: building one costs about as much as searching a short value, and
+/// this runs for every value.
+static SCHEME_END: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"://"));
+
+static CREDENTIAL_ENDPOINTS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 4]> =
+    std::sync::LazyLock::new(|| {
+        [
+            "169.254.169.254",
+            "169.254.170.2",
+            "fd00:ec2::254",
+            "FD00:EC2::254",
+        ]
+        .map(|n| memchr::memmem::Finder::new(n.as_bytes()))
+    });
+
 pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Found> {
     let strict = strictness == Strictness::Sink;
     let trimmed = value.trim();
@@ -281,7 +297,7 @@ pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Fo
     let b = value.as_bytes();
     // A value of the same URL over and over classifies its host once.
     let mut last_host: Option<(&str, Option<Class>)> = None;
-    for sep in memchr::memmem::find_iter(b, b"://") {
+    for sep in SCHEME_END.find_iter(b) {
         let from = sep + 3;
         let mut scheme_start = sep;
         while scheme_start > 0
@@ -374,14 +390,9 @@ pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Fo
         }
     }
     // The credential endpoints in their dotted form anywhere in text.
-    for needle in [
-        "169.254.169.254",
-        "169.254.170.2",
-        "fd00:ec2::254",
-        "FD00:EC2::254",
-    ] {
-        if let Some(at) = memchr::memmem::find(b, needle.as_bytes()) {
-            let after = value[at + needle.len()..].chars().next();
+    for needle in CREDENTIAL_ENDPOINTS.iter() {
+        if let Some(at) = needle.find(b) {
+            let after = value[at + needle.needle().len()..].chars().next();
             if !after.is_some_and(|c| c.is_ascii_digit()) {
                 return Some(found(at, "an instance or container credential endpoint"));
             }

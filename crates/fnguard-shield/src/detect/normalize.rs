@@ -133,7 +133,7 @@ fn percent(s: &str) -> Option<String> {
             }
         }
     }
-    Some(String::from_utf8_lossy(&out).into_owned())
+    Some(lossy_text(out))
 }
 
 /// The escape at `b[at]` (a `%`): the bytes it stands for (`len` of them) and how many bytes
@@ -285,6 +285,13 @@ fn escapes(s: &str) -> Option<String> {
     }
     out.push_str(s.get(last..).unwrap_or_default());
     Some(out)
+}
+
+/// Decoded bytes as text, invalid sequences replaced: validated by the standard library's
+/// word-at-a-time check and kept without a copy when valid (`from_utf8_lossy` reads byte by
+/// byte, and copies).
+fn lossy_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 #[cfg(test)]
@@ -514,7 +521,7 @@ mod tests {
             out.push(b[i]);
             i += 1;
         }
-        changed.then(|| String::from_utf8_lossy(&out).into_owned())
+        changed.then(|| lossy_text(out))
     }
 
     #[test]

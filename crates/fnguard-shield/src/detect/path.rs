@@ -132,7 +132,9 @@ pub fn detect_with(
 /// search.
 fn value_climbs(value: &str, needed: i64) -> Option<usize> {
     let b = value.as_bytes();
-    let dots = memchr::memmem::Finder::new(b"..");
+    static DOTS: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b".."));
+    let dots = &*DOTS;
     // The search starts again after each walked token: a token can hold a run of dots from
     // end to end.
     let mut walked_to = 0;

@@ -362,7 +362,9 @@ fn separators(
     };
     let trimmed = s.trim();
     let whole_backticks = trimmed.len() > 2 && trimmed.starts_with('`') && trimmed.ends_with('`');
-    let fenced = memchr::memmem::find(b, b"```").is_some();
+    static FENCE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"```"));
+    let fenced = FENCE.find(b).is_some();
     while i < b.len() {
         // Most bytes mean nothing to the shell: skip them in a tight loop.
         if q.is_none() {

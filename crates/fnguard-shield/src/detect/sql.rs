@@ -202,7 +202,7 @@ fn tokenize_into(s: &[u8], from: usize, max: usize, strings: bool, out: &mut Vec
                     }
                     continue;
                 }
-                match find(s, i + 2, b"*/") {
+                match comment_end(s, i + 2) {
                     Some(end) => {
                         i = end + 2;
                         continue;
@@ -346,8 +346,13 @@ fn tokenize_into(s: &[u8], from: usize, max: usize, strings: bool, out: &mut Vec
     }
 }
 
-fn find(s: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    memchr::memmem::find(s.get(from..)?, needle).map(|p| p + from)
+/// Where the `*/` that closes a comment opened before `from` starts. The searcher is built
+/// once: building one costs about as much as a short search, and a value can open many
+/// comments.
+fn comment_end(s: &[u8], from: usize) -> Option<usize> {
+    static CLOSE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"*/"));
+    CLOSE.find(s.get(from..)?).map(|p| p + from)
 }
 
 fn line_end(s: &[u8], from: usize) -> usize {
@@ -692,7 +697,7 @@ fn statement_follows(s: &[u8], mut i: usize) -> bool {
     loop {
         match s.get(i) {
             Some(b' ' | b'\t' | b'\n' | b'\r' | b'+') => i += 1,
-            Some(b'/') if s.get(i + 1) == Some(&b'*') => match find(s, i + 2, b"*/") {
+            Some(b'/') if s.get(i + 1) == Some(&b'*') => match comment_end(s, i + 2) {
                 Some(e) if e - i < 64 => i = e + 2,
                 _ => return false,
             },
