@@ -136,6 +136,18 @@ fn shapes(size: usize) -> Vec<(String, String)> {
         "base64 of random bytes".into(),
         base64::engine::general_purpose::STANDARD.encode(&random),
     ));
+    // Base64 wrapped in MIME lines is decoded as one value: near-miss text inside.
+    let near_miss = common::near_miss_fragments(size * 3 / 4, 9876);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(near_miss);
+    let lines: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(76)
+        .filter_map(|l| std::str::from_utf8(l).ok())
+        .collect();
+    out.push((
+        "base64 of near-miss text in 76-character lines".into(),
+        lines.join("\r\n"),
+    ));
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     let _ = gz.write_all(repeat_to("' or 1=1 -- ; id $(", 64 << 20).as_bytes());
     let bomb = gz.finish().unwrap_or_default();

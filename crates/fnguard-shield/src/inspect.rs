@@ -739,6 +739,8 @@ fn encoded_tokens(value: &str) -> (String, String) {
     let bytes = value.as_bytes();
     let mut seen = 0;
     let mut start = 0;
+    // Separators before this are inside a run of wrapped lines already decoded.
+    let mut resume = 0;
     // Token ends come 64 bytes at a time, as a bit mask built without a branch per byte: in
     // punctuation-dense text such a branch mispredicts at almost every token's end.
     let mut block = 0;
@@ -751,8 +753,17 @@ fn encoded_tokens(value: &str) -> (String, String) {
         while ends != 0 && seen < MAX_TOKENS {
             let end = block + ends.trailing_zeros() as usize;
             ends &= ends - 1;
+            if end < resume {
+                continue;
+            }
             let from = std::mem::replace(&mut start, end + 1);
             if end - from >= 16 {
+                if let Some(run_end) = wrapped_run(bytes, from, end) {
+                    seen += decode_wrapped(&value[from..run_end], &mut text, &mut binary);
+                    start = run_end + 1;
+                    resume = run_end + 1;
+                    continue;
+                }
                 seen += decode_token(value, from, end, &mut text, &mut binary);
             }
         }
@@ -765,6 +776,59 @@ fn encoded_tokens(value: &str) -> (String, String) {
         binary.clear();
     }
     (text, binary)
+}
+
+/// Base64 wrapped in lines of one width (MIME's 76 characters, PEM's 64), whose first line is
+/// `bytes[from..end]`: where the run's last line ends, when there are two lines or more. Such
+/// a run is one encoding: decoded line by line, text would be cut every 57 bytes and only its
+/// first `MAX_TOKENS` lines read.
+fn wrapped_run(bytes: &[u8], from: usize, end: usize) -> Option<usize> {
+    let width = end - from;
+    let starts_line = from == 0 || bytes.get(from - 1) == Some(&b'\n');
+    if width < 16 || !width.is_multiple_of(4) || !starts_line {
+        return None;
+    }
+    let alphabet = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/');
+    if !bytes[from..end].iter().all(alphabet) {
+        return None;
+    }
+    let mut run_end = end;
+    let mut lines = 1;
+    loop {
+        let next = match bytes.get(run_end..) {
+            Some([b'\n', ..]) => run_end + 1,
+            Some([b'\r', b'\n', ..]) => run_end + 2,
+            _ => break,
+        };
+        let rest = &bytes[next..];
+        let data = rest.iter().take(width).take_while(|c| alphabet(c)).count();
+        let padding = rest[data..]
+            .iter()
+            .take((width - data).min(2))
+            .take_while(|&&c| c == b'=')
+            .count();
+        let line = data + padding;
+        let ends_line = matches!(rest.get(line), None | Some(b'\r' | b'\n'));
+        if line == 0 || !ends_line {
+            break;
+        }
+        run_end = next + line;
+        lines += 1;
+        // A short line or padding is the last one.
+        if line < width || padding > 0 {
+            break;
+        }
+    }
+    (lines >= 2).then_some(run_end)
+}
+
+/// Decodes the lines of a `wrapped_run` as one token; how many it decoded (0 or 1).
+fn decode_wrapped(lines: &str, text: &mut String, binary: &mut String) -> usize {
+    let joined: String = lines
+        .chars()
+        .filter(|&c| c != '\r' && c != '\n' && c != '=')
+        .collect();
+    decode_token(&joined, 0, joined.len(), text, binary)
 }
 
 /// Byte classes for `encoded_tokens`.
@@ -906,24 +970,64 @@ fn printable(s: &str) -> bool {
 /// A value that is base64 from end to end (standard or URL-safe alphabet, padded or not), at
 /// least 8 characters; what it decodes to counts as text only when it is printable.
 fn base64_value(value: &str) -> Option<Vec<u8>> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
     use base64::Engine;
     let v = value.trim();
-    if v.len() < 8
-        || !v
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'-' | b'_'))
-        || v.bytes().all(|c| c.is_ascii_alphanumeric()) && !v.bytes().any(|c| c.is_ascii_digit())
-    {
+    if v.len() < 8 {
         return None;
     }
+    // Every byte's classes in one pass: all in the alphabets (`and`), and which kinds occur.
+    let (mut and, mut or) = (u8::MAX, 0u8);
+    for c in v.bytes() {
+        let class = BASE64_CLASS[c as usize];
+        and &= class;
+        or |= class;
+    }
+    // A word (letters only) is not an encoding.
+    if and & B64_ALPHABET == 0 || or & (B64_DIGIT | B64_STANDARD | B64_URL_SAFE | B64_PAD) == 0 {
+        return None;
+    }
+    // An engine whose alphabet lacks a byte of the value fails on it: not tried.
+    let standard = or & B64_URL_SAFE == 0;
+    let url_safe = or & B64_STANDARD == 0;
     let engines = [
-        &base64::engine::general_purpose::STANDARD,
-        &base64::engine::general_purpose::STANDARD_NO_PAD,
-        &base64::engine::general_purpose::URL_SAFE,
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        (standard, &STANDARD),
+        (standard, &STANDARD_NO_PAD),
+        (url_safe, &URL_SAFE),
+        (url_safe, &URL_SAFE_NO_PAD),
     ];
-    engines.iter().find_map(|e| e.decode(v).ok())
+    engines
+        .iter()
+        .filter(|(possible, _)| *possible)
+        .find_map(|(_, e)| e.decode(v).ok())
 }
+
+/// Byte classes for `base64_value`.
+const B64_ALPHABET: u8 = 1;
+const B64_DIGIT: u8 = 1 << 1;
+/// `+` and `/`, of the standard alphabet only.
+const B64_STANDARD: u8 = 1 << 2;
+/// `-` and `_`, of the URL-safe alphabet only.
+const B64_URL_SAFE: u8 = 1 << 3;
+const B64_PAD: u8 = 1 << 4;
+
+const BASE64_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = match b {
+            b'0'..=b'9' => B64_ALPHABET | B64_DIGIT,
+            b'a'..=b'z' | b'A'..=b'Z' => B64_ALPHABET,
+            b'=' => B64_ALPHABET | B64_PAD,
+            b'+' | b'/' => B64_ALPHABET | B64_STANDARD,
+            b'-' | b'_' => B64_ALPHABET | B64_URL_SAFE,
+            _ => 0,
+        };
+        c += 1;
+    }
+    t
+};
 
 fn excerpt(s: &str) -> String {
     let mut out = String::new();
@@ -991,6 +1095,121 @@ mod tests {
         assert!(rules(b64.encode(random)).is_empty());
     }
 
+    /// `base64_value` as it was, a pass per check and every engine tried: the reference.
+    fn base64_value_engine_by_engine(value: &str) -> Option<Vec<u8>> {
+        use base64::Engine;
+        let v = value.trim();
+        if v.len() < 8
+            || !v
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'-' | b'_'))
+            || v.bytes().all(|c| c.is_ascii_alphanumeric())
+                && !v.bytes().any(|c| c.is_ascii_digit())
+        {
+            return None;
+        }
+        let engines = [
+            &base64::engine::general_purpose::STANDARD,
+            &base64::engine::general_purpose::STANDARD_NO_PAD,
+            &base64::engine::general_purpose::URL_SAFE,
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        ];
+        engines.iter().find_map(|e| e.decode(v).ok())
+    }
+
+    #[test]
+    fn base64_values_decode_as_with_every_engine_tried() {
+        // Mostly whole quanta of each alphabet (so that many strings decode), some padding,
+        // and bytes no alphabet has.
+        const PIECES: &[&str] = &[
+            "QUJD", "REVG", "Zm9v", "abcd", "0000", "YQ==", "YWI=", "-_-_", "+/+/", "a-b_", "a+b/",
+            "ab", "=", "-", "+", "7", " ", "é", "\n", ".",
+        ];
+        let decoded = crate::detect::agrees_with_reference(
+            PIECES,
+            5,
+            30_000,
+            60,
+            base64_value,
+            base64_value_engine_by_engine,
+            Option::is_some,
+        );
+        assert!(decoded > 500, "{decoded}");
+    }
+
+    /// `text` base64'd and wrapped at `width` with `eol`, as MIME and PEM write it.
+    fn wrapped(text: &str, width: usize, eol: &str) -> String {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+        let lines: Vec<&str> = b64
+            .as_bytes()
+            .chunks(width)
+            .map(|l| std::str::from_utf8(l).unwrap())
+            .collect();
+        lines.join(eol)
+    }
+
+    fn value_rules(value: String) -> Vec<String> {
+        let env = Envelope {
+            trigger: crate::envelope::Trigger::Unknown,
+            fields: vec![Field {
+                record: None,
+                path: "body".into(),
+                value,
+                is_key: false,
+            }],
+            records: vec![],
+            violations: vec![],
+            multi_value_headers: false,
+        };
+        let d = Detector::builtin().unwrap();
+        let out = d.inspect(&env, Duration::from_secs(60));
+        out.hits.iter().map(|h| h.rule.clone()).collect()
+    }
+
+    #[test]
+    fn base64_wrapped_in_lines_is_decoded_as_one_value() {
+        // An email part: an injection past the first eight lines, and one cut by a line end
+        // (each 76-character line decodes to 57 bytes, and `x; cat` starts at byte 54).
+        let prose = "Dear team, the quarterly numbers are attached as discussed. ".repeat(12);
+        let late = format!("{prose}name: x; cat /etc/passwd\n");
+        let straddling = format!("{}x; cat /etc/passwd\n", "a".repeat(54));
+        for text in [&late, &straddling] {
+            for (width, eol) in [(76, "\r\n"), (64, "\n")] {
+                let body = wrapped(text, width, eol);
+                let part = format!(
+                    "--b1\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n{body}\r\n--b1--\r\n"
+                );
+                assert_eq!(value_rules(part), ["shell-grammar"], "{width} {text}");
+                assert_eq!(value_rules(body), ["shell-grammar"], "{width} {text}");
+            }
+        }
+        // The same text, not an injection, decodes to nothing reported.
+        let part = wrapped(&prose, 76, "\r\n");
+        assert!(value_rules(part).is_empty());
+    }
+
+    #[test]
+    fn only_lines_of_one_width_make_a_run() {
+        let run = |v: &str| {
+            let b = v.as_bytes();
+            let end = b
+                .iter()
+                .position(|&c| c == b'\n' || c == b'\r')
+                .unwrap_or(b.len());
+            wrapped_run(b, 0, end)
+        };
+        let line = "QUJDREVGR0hJSktMTU5PUFFSU1RV";
+        assert_eq!(run(&format!("{line}\n{line}\nQUI=")), Some(62));
+        assert_eq!(run(&format!("{line}\r\n{line}\r\n")), Some(58));
+        // One line, lines of other widths, a width that is not a multiple of 4, text after.
+        assert_eq!(run(line), None);
+        assert_eq!(run(&format!("{line}\nQUJDREVGR0hJSktM\n{line}")), Some(45));
+        assert_eq!(run(&format!("{line}\n{line}A\n")), None);
+        assert_eq!(run(&format!("{line}A\n{line}A\n")), None);
+        assert_eq!(run(&format!("{line}\n{line} and more")), None);
+    }
+
     /// `encoded_tokens` as it was written first, a branch per byte: the reference the
     /// block-mask version must agree with.
     fn encoded_tokens_byte_by_byte(value: &str) -> (String, String) {
@@ -999,6 +1218,7 @@ mod tests {
         let bytes = value.as_bytes();
         let mut seen = 0;
         let mut start = 0;
+        let mut resume = 0;
         for end in 0..=bytes.len() {
             if end < bytes.len() && TOKEN_CLASS[bytes[end] as usize] & SEPARATOR == 0 {
                 continue;
@@ -1006,8 +1226,17 @@ mod tests {
             if seen == MAX_TOKENS {
                 break;
             }
+            if end < resume {
+                continue;
+            }
             let from = std::mem::replace(&mut start, end + 1);
             if end - from < 16 {
+                continue;
+            }
+            if let Some(run_end) = wrapped_run(bytes, from, end) {
+                seen += decode_wrapped(&value[from..run_end], &mut text, &mut binary);
+                start = run_end + 1;
+                resume = run_end + 1;
                 continue;
             }
             let Some(token) = value.get(from..end) else {
