@@ -81,6 +81,9 @@ pub fn detect_with(
     if lead.len() >= 6 && lead[..6].eq_ignore_ascii_case(b"file:/") {
         return Some(found(0, "a file: URL"));
     }
+    // Whether the value is text (has a blank), read once: a value can name a system file at
+    // every few bytes, and reading it again at each was quadratic.
+    let mut in_text: Option<bool> = None;
     for &(at, end) in system_files {
         let text = &b[at..end];
         // A letter or digit glued before the slash makes it part of another name
@@ -93,7 +96,7 @@ pub fn detect_with(
         let lambda_dir = [b"/var/task".as_slice(), b"/var/runtime", b"/opt/extensions"]
             .iter()
             .any(|d| text.len() >= d.len() && text[..d.len()].eq_ignore_ascii_case(d));
-        let in_text = value.trim().contains(char::is_whitespace);
+        let in_text = *in_text.get_or_insert_with(|| value.trim().contains(char::is_whitespace));
         // In prose people ask about their own system's files (`where is /etc/hosts on
         // macOS?`); only files that hold secrets count there.
         let secret = [

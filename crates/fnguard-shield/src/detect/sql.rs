@@ -654,7 +654,32 @@ fn anywhere(s: &[u8], words: &[usize]) -> Option<(&'static str, usize)> {
     .filter(|&at| statement_follows(s, at + 1));
     let mut last_window = usize::MAX;
     let mut t = Vec::with_capacity(12);
+    let mut identifier = Run::new(is_word_byte);
+    let mut number = Run::new(|c: u8| c.is_ascii_alphanumeric() || c == b'.');
     for start in semicolons.chain(words.iter().copied()) {
+        // A word deep inside a run of name bytes (`.dbms_` over and over) has a window of one
+        // long name or number, which holds no signal: told from what is known of the run,
+        // not by reading the window. A value can be such words from end to end, and reading
+        // each window was a few hundred bytes per word.
+        // Such a window starts `BACK_STEPS` before its word (the walk back below goes that far
+        // over name bytes), and is one name longer than any keyword, or one number, perhaps
+        // after a lone `.` (a token of its own).
+        if let Some(from) = start.checked_sub(BACK_STEPS) {
+            let window_end = (from + WINDOW_BYTES).min(s.len());
+            let lead = if s[from] == b'.' { from + 1 } else { from };
+            let one_token = match s.get(lead) {
+                Some(&c) if c.is_ascii_alphabetic() || matches!(c, b'_' | b'@' | b'$') => {
+                    window_end - lead > 40 && identifier.covers(s, lead, window_end)
+                }
+                Some(b'0'..=b'9') if lead == from => number.covers(s, from, window_end),
+                _ => false,
+            };
+            // Name bytes from `from` to the word: the walk back would have reached `from`.
+            if one_token && identifier.covers(s, from, start) {
+                last_window = from;
+                continue;
+            }
+        }
         // Back to the start of the word, and over the word before it (`into outfile`).
         let mut from = start;
         let mut steps = 0;
@@ -667,7 +692,7 @@ fn anywhere(s: &[u8], words: &[usize]) -> Option<(&'static str, usize)> {
             from -= 1;
             steps += 1;
         }
-        while from > 0 && steps < 160 && is_word_byte(s[from - 1]) {
+        while from > 0 && steps < BACK_STEPS && is_word_byte(s[from - 1]) {
             from -= 1;
             steps += 1;
         }
@@ -908,6 +933,45 @@ fn table_word(s: &[u8], t: &[Token], n: usize) -> bool {
 /// Bytes a signal window spans.
 const WINDOW_BYTES: usize = 512;
 
+/// How far a signal window starts before its word, at most.
+const BACK_STEPS: usize = 160;
+
+/// What is known of one run of bytes of a class (name bytes, number bytes), so that windows
+/// over the same long run do not read it again: `[start, end)` are all of the class, and the
+/// byte at `end` is not (or the value ends there).
+struct Run {
+    in_class: fn(u8) -> bool,
+    start: usize,
+    end: usize,
+}
+
+impl Run {
+    fn new(in_class: fn(u8) -> bool) -> Run {
+        Run {
+            in_class,
+            start: 0,
+            end: 0,
+        }
+    }
+
+    /// Whether `s[from..to]` are all of the class. Windows come in order of their word, so
+    /// a run is read once, forward from the first `from` that falls outside the known one.
+    fn covers(&mut self, s: &[u8], from: usize, to: usize) -> bool {
+        if from >= to {
+            return true;
+        }
+        if !(self.start..self.end).contains(&from) {
+            let mut end = from;
+            while end < s.len() && (self.in_class)(s[end]) {
+                end += 1;
+            }
+            self.start = from;
+            self.end = end;
+        }
+        to <= self.end
+    }
+}
+
 /// Tokens looked at after a breakout: a working tail shows itself in its first few tokens.
 const TAIL_TOKENS: usize = 64;
 
@@ -979,6 +1043,157 @@ mod tests {
 
     fn is_sqli(v: &str) -> bool {
         detect(v, Strictness::Generic).is_some()
+    }
+
+    /// `anywhere` as it was before windows over long runs of name bytes were passed over:
+    /// every window read. The reference for the runs.
+    fn anywhere_window_by_window(s: &[u8], words: &[usize]) -> Option<(&'static str, usize)> {
+        let mut next = 0;
+        let semicolons = std::iter::from_fn(|| {
+            let at = next + memchr::memchr(b';', s.get(next..)?)?;
+            let mut end = at + 1;
+            while s.get(end) == Some(&b';') {
+                end += 1;
+            }
+            next = end;
+            Some(end - 1)
+        })
+        .filter(|&at| {
+            !matches!(
+                s.get(at + 1),
+                None | Some(b'&' | b'|' | b'\'' | b'"' | b')' | b'(')
+            )
+        })
+        .filter(|&at| statement_follows(s, at + 1));
+        let mut last_window = usize::MAX;
+        let mut t = Vec::with_capacity(12);
+        for start in semicolons.chain(words.iter().copied()) {
+            let mut from = start;
+            let mut steps = 0;
+            while from > 0 && steps < 64 && is_word_byte(s[from - 1]) {
+                from -= 1;
+                steps += 1;
+            }
+            let word_start = from;
+            while from > 0 && steps < 96 && matches!(s[from - 1], b' ' | b'\t' | b'\n') {
+                from -= 1;
+                steps += 1;
+            }
+            while from > 0 && steps < 160 && is_word_byte(s[from - 1]) {
+                from -= 1;
+                steps += 1;
+            }
+            if from == last_window {
+                continue;
+            }
+            last_window = from;
+            let window_end = (from + WINDOW_BYTES).min(s.len());
+            tokenize_into(&s[..window_end], from, 12, false, &mut t);
+            let first = t.iter().position(|t| t.start >= word_start).unwrap_or(0);
+            if let Some(hit) = signals(s, &t, first) {
+                return Some(hit);
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn windows_inside_long_names_are_passed_over_as_when_read() {
+        // Long runs of name and number bytes around the words, and what ends them.
+        const PIECES: &[&str] = &[
+            ".dbms_",
+            "dbms_lock.sleep(5)",
+            "union",
+            " union select 1,2",
+            "sleep(",
+            "1",
+            "0x",
+            "_",
+            "@",
+            "$",
+            ".",
+            "a",
+            "Zq9",
+            "sys_eval(1)",
+            "waitfor delay '0:0:5'",
+            ";",
+            "; drop table t",
+            " ",
+            "'",
+            "(",
+            ")",
+            "information_schema.tables",
+            "into outfile",
+            "#",
+            "--",
+            "/*",
+            "é",
+            "\n",
+        ];
+        let words = |v: &str| {
+            super::super::triggers::Scanner::detectors_only()
+                .scan(v.as_bytes())
+                .sql_words
+        };
+        let reached = crate::detect::agrees_with_reference(
+            PIECES,
+            3,
+            3_000,
+            54,
+            |v| anywhere(v.as_bytes(), &words(v)),
+            |v| anywhere_window_by_window(v.as_bytes(), &words(v)),
+            Option::is_some,
+        );
+        assert!(reached > 1_000, "{reached}");
+        // Mostly long pieces of name and number bytes, so that runs pass `BACK_STEPS` and
+        // windows are passed over, with now and then a signal or a break.
+        let runs: Vec<&'static str> = [
+            ".dbms_", "union", "1", "0x", "_", "@", "$", ".", "a", "Zq9", "sys_e", "waitfor",
+            "sleep", "outfile", "9.",
+        ]
+        .iter()
+        .flat_map(|p| [p.repeat(3), p.repeat(17)])
+        .chain(
+            [
+                " union select 1,2",
+                "; drop table t",
+                "sleep(5)",
+                " ",
+                "'",
+                ";",
+                "é",
+            ]
+            .map(String::from),
+        )
+        .map(|p| &*Box::leak(p.into_boxed_str()))
+        .collect();
+        const RUNS_SIZE: usize = 37;
+        let runs: &'static [&'static str; RUNS_SIZE] =
+            Box::leak(Box::new(<[&str; RUNS_SIZE]>::try_from(runs).unwrap()));
+        let reached = crate::detect::agrees_with_reference(
+            runs,
+            9,
+            3_000,
+            54,
+            |v| anywhere(v.as_bytes(), &words(v)),
+            |v| anywhere_window_by_window(v.as_bytes(), &words(v)),
+            Option::is_some,
+        );
+        assert!(reached > 500, "{reached}");
+        // And on values where nearly every window is passed over.
+        for unit in [
+            ".dbms_", "dbms_", "1union", "a.sleep(", "_union", "@@sys_e", "1.0union",
+        ] {
+            for tail in ["", " union select 1,2", "; drop table users"] {
+                let v = format!("{}{tail}{}", unit.repeat(700), unit.repeat(90));
+                let w = words(&v);
+                assert_eq!(
+                    anywhere(v.as_bytes(), &w),
+                    anywhere_window_by_window(v.as_bytes(), &w),
+                    "{unit} {tail}"
+                );
+            }
+        }
     }
 
     /// Reading a breakout's first tokens before the rest changes nothing: the first tokens of
