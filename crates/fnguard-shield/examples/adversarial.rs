@@ -89,6 +89,18 @@ fn shapes(size: usize) -> Vec<(String, String)> {
         "&&",
         "|| id ",
         "\n; id",
+        // Trigger words glued to what comes before them, with no blank anywhere: each one
+        // opens a detector's window, and the windows overlap.
+        "a/etc/passwd",
+        ".dbms_",
+        "'union",
+        "\"union",
+        "'outfile",
+        "_sleep(",
+        ";cat",
+        "&id",
+        "${::-j}",
+        "x=union select",
     ] {
         out.push((format!("repeat {unit:?}"), repeat_to(unit, size)));
     }

@@ -71,6 +71,7 @@ enum Fun {
     Any,
 }
 
+#[derive(Debug, PartialEq)]
 struct Token {
     tok: Tok,
     start: usize,
@@ -181,9 +182,15 @@ fn tokenize(s: &[u8], from: usize, max: usize, strings: bool) -> Vec<Token> {
     out
 }
 
-/// `tokenize` into `out` (cleared first), for callers that tokenize many windows.
-fn tokenize_into(s: &[u8], from: usize, max: usize, strings: bool, out: &mut Vec<Token>) {
+/// `tokenize` into `out` (cleared first), for callers that tokenize many windows; where it
+/// stopped.
+fn tokenize_into(s: &[u8], from: usize, max: usize, strings: bool, out: &mut Vec<Token>) -> usize {
     out.clear();
+    tokenize_onto(s, from, max, strings, out)
+}
+
+/// Tokens of `s` from `from` added to `out` until it holds `max`; where it stopped.
+fn tokenize_onto(s: &[u8], from: usize, max: usize, strings: bool, out: &mut Vec<Token>) -> usize {
     let mut i = from;
     while i < s.len() && out.len() < max {
         let c = s[i];
@@ -344,6 +351,7 @@ fn tokenize_into(s: &[u8], from: usize, max: usize, strings: bool, out: &mut Vec
         };
         out.push(Token { tok, start });
     }
+    i
 }
 
 /// Where the `*/` that closes a comment opened before `from` starts. The searcher is built
@@ -653,7 +661,9 @@ fn anywhere(s: &[u8], words: &[usize]) -> Option<(&'static str, usize)> {
     })
     .filter(|&at| statement_follows(s, at + 1));
     let mut last_window = usize::MAX;
-    let mut t = Vec::with_capacity(12);
+    let mut t = Vec::with_capacity(WINDOW_TOKENS);
+    // Where the last window's tokenizer stopped, and that window's end.
+    let mut read: Option<(usize, usize)> = None;
     let mut identifier = Run::new(is_word_byte);
     let mut number = Run::new(|c: u8| c.is_ascii_alphanumeric() || c == b'.');
     for start in semicolons.chain(words.iter().copied()) {
@@ -703,7 +713,29 @@ fn anywhere(s: &[u8], words: &[usize]) -> Option<(&'static str, usize)> {
         // The window ends a few hundred bytes on: a comment or string opened in it must not
         // make each window scan to the end of the value (quadratic on crafted input).
         let window_end = (from + WINDOW_BYTES).min(s.len());
-        tokenize_into(&s[..window_end], from, 12, false, &mut t);
+        // Windows of words a few tokens apart overlap (`'union` over and over): when this one
+        // starts at a token of the last one, and the last one stopped at its token limit
+        // before its end (so no token of it was cut by that end), its tokens from there are
+        // this window's first ones, and only the rest is read.
+        let shared = read
+            .filter(|&(stop, end)| stop < end)
+            .and_then(|_| t.binary_search_by_key(&from, |t: &Token| t.start).ok());
+        let stop = match (shared, read) {
+            (Some(k), Some((stop, _))) => {
+                t.drain(..k);
+                tokenize_onto(&s[..window_end], stop, WINDOW_TOKENS, false, &mut t)
+            }
+            _ => tokenize_into(&s[..window_end], from, WINDOW_TOKENS, false, &mut t),
+        };
+        read = Some((stop, window_end));
+        // The tests check every window read in part against the window read whole.
+        #[cfg(test)]
+        {
+            let mut whole = Vec::new();
+            let whole_stop =
+                tokenize_into(&s[..window_end], from, WINDOW_TOKENS, false, &mut whole);
+            assert_eq!((whole_stop, &whole), (stop, &t));
+        }
         let first = t.iter().position(|t| t.start >= word_start).unwrap_or(0);
         if let Some(hit) = signals(s, &t, first) {
             return Some(hit);
@@ -711,6 +743,9 @@ fn anywhere(s: &[u8], words: &[usize]) -> Option<(&'static str, usize)> {
     }
     None
 }
+
+/// Tokens a signal window reads.
+const WINDOW_TOKENS: usize = 12;
 
 /// Whether the word after `;` (past blanks and inline comments) starts a statement.
 fn statement_follows(s: &[u8], mut i: usize) -> bool {
@@ -759,13 +794,14 @@ fn signals(s: &[u8], t: &[Token], first: usize) -> Option<(&'static str, usize)>
                 };
                 // In prose ("the union select a new chair") what follows is words; a query
                 // selects columns: a literal, `*`, a call, `@@var`, or a list or FROM soon.
-                let columns = match next(k + 1) {
+                // Looked at only after a SELECT: a value can be UNION over and over.
+                let columns = || match next(k + 1) {
                     Some(Tok::Num | Tok::Quote | Tok::Func(_) | Tok::Op | Tok::LParen) => true,
                     Some(Tok::Word(Kw::Literal | Kw::True | Kw::Probe)) => true,
                     _ => (k + 1..k + 7)
                         .any(|j| next(j) == Some(Tok::Comma) || is_word(s, t, n + j, "from")),
                 };
-                if next(k) == Some(Tok::Word(Kw::Select)) && columns {
+                if next(k) == Some(Tok::Word(Kw::Select)) && columns() {
                     return Some(("UNION SELECT", tok.start));
                 }
             }
@@ -900,9 +936,15 @@ fn word_at(s: &[u8], start: usize) -> &str {
     std::str::from_utf8(&s[start..end]).unwrap_or_default()
 }
 
+/// Whether token `n` is the word `w` (of name bytes), in any case: `word_at` compared, without
+/// reading the whole word or checking it is UTF-8.
 fn is_word(s: &[u8], t: &[Token], n: usize, w: &str) -> bool {
-    t.get(n)
-        .is_some_and(|t| word_at(s, t.start).eq_ignore_ascii_case(w))
+    t.get(n).is_some_and(|t| {
+        let w = w.as_bytes();
+        s.get(t.start..t.start + w.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(w))
+            && !s.get(t.start + w.len()).copied().is_some_and(is_word_byte)
+    })
 }
 
 fn word_prefix(s: &[u8], t: &[Token], n: usize, prefixes: &[&str]) -> bool {
@@ -1043,6 +1085,30 @@ mod tests {
 
     fn is_sqli(v: &str) -> bool {
         detect(v, Strictness::Generic).is_some()
+    }
+
+    #[test]
+    fn a_word_is_told_from_its_first_bytes_as_from_the_whole_word() {
+        const PIECES: &[&str] = &[
+            "from", "FROM", "fro", "m", "set", "into", "_", ".", " ", "'", "é", "1",
+        ];
+        let reference = |s: &[u8], start: usize, w: &str| word_at(s, start).eq_ignore_ascii_case(w);
+        let mut checked = 0;
+        for v in crate::detect::pieces_joined(PIECES, 13, 5_000, 60) {
+            let s = v.as_bytes();
+            for start in (0..s.len()).filter(|&i| v.is_char_boundary(i)) {
+                let t = [Token {
+                    tok: Tok::Other,
+                    start,
+                }];
+                for w in ["from", "set", "into", "on"] {
+                    let expected = reference(s, start, w);
+                    checked += usize::from(expected);
+                    assert_eq!(is_word(s, &t, 0, w), expected, "{v:?} at {start}: {w}");
+                }
+            }
+        }
+        assert!(checked > 1_000, "{checked}");
     }
 
     /// `anywhere` as it was before windows over long runs of name bytes were passed over:
