@@ -667,13 +667,14 @@ fn in_context(value: &str, quote: Option<u8>, strict: bool) -> Option<usize> {
     in_context_reading(value, quote, strict, true)
 }
 
-/// `in_context`; `head_first`: whether a word after an operator is first read only as far as a
-/// command name can go (the tests compare both ways).
+/// `in_context`; `shortcuts`: whether a word after an operator is read only as far as its
+/// judgment needs (first as far as a command name can go; not again when it is a plain word
+/// that ends where a shell word ends). The tests compare both ways.
 fn in_context_reading(
     value: &str,
     quote: Option<u8>,
     strict: bool,
-    head_first: bool,
+    shortcuts: bool,
 ) -> Option<usize> {
     let command_line = !strict && quote.is_none() && is_command_line(value);
     // What comes before the first operator: one token (a file name, an id) is where an
@@ -720,9 +721,13 @@ fn in_context_reading(
             plain_end,
             Some(b'\'' | b'"' | b'\\' | b'$' | b'{' | b'?' | b'*' | b'[')
         ) || b.get(start) == Some(&b'{');
-        if !needs_unquoting && plain_len > 0 && command(&value[start..start + plain_len]).is_none()
-        {
-            let plain = &value[start..start + plain_len];
+        let plain = &value[start..start + plain_len];
+        let plain_shape = if needs_unquoting || plain_len == 0 {
+            None
+        } else {
+            command(plain)
+        };
+        if !needs_unquoting && plain_len > 0 && plain_shape.is_none() {
             let strict_hit = strict
                 && matches!(sep, Sep::Hard | Sep::Substitution)
                 && plain
@@ -730,36 +735,64 @@ fn in_context_reading(
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'/' | b'.'));
             return strict_hit.then_some(at);
         }
-        // Most words after an operator name no command: only what can name one is read first,
-        // so that quoted text after them (`x; a'...'`) is not copied. The glob paths and the
-        // strict mode's plain words are judged on the whole word.
-        if head_first && !strict {
-            word_until(value, after, &mut cmd, true).0?;
-            let glob_may_follow = cmd.starts_with('/');
-            if !glob_may_follow && (cmd.len() > NAME_CAP || command(&cmd).is_none()) {
-                return None;
-            }
-        }
-        let (has_cmd, next) = word(value, after, &mut cmd);
-        has_cmd?;
-        // Brace expansion gave `cat /etc/passwd` as one word.
-        let expanded = cmd
-            .split_once(' ')
-            .map(|(c, a)| (c.to_string(), a.to_string()));
-        if let Some((c, _)) = &expanded {
-            cmd = c.clone();
-        }
-        // `/???/??t`: a path spelled with globs runs whatever it matches, a way past filters
-        // that look for command names.
-        let glob_path = cmd.starts_with('/')
-            && cmd.contains(['?', '*'])
-            && cmd.bytes().all(|c| {
-                matches!(c, b'/' | b'?' | b'*' | b'[' | b']') || c.is_ascii_alphanumeric()
-            });
-        let shape = if glob_path {
-            Some(Shape::Dangerous)
+        // A plain word that ends where a shell word ends (`;cat;`) is the command word as the
+        // shell reads it: nothing to unquote, expand or read again.
+        let whole_plain = shortcuts
+            && plain_shape.is_some()
+            && plain_len < 49
+            && matches!(
+                b.get(start + plain_len),
+                None | Some(
+                    b' ' | b'\t'
+                        | b'\r'
+                        | b'\n'
+                        | b';'
+                        | b'|'
+                        | b'&'
+                        | b'`'
+                        | b'('
+                        | b')'
+                        | b'<'
+                        | b'>'
+                )
+            );
+        let (next, expanded, glob_path, shape) = if whole_plain {
+            cmd.clear();
+            cmd.push_str(plain);
+            (start + plain_len, None, false, plain_shape)
         } else {
-            command(&cmd)
+            // Most words after an operator name no command: only what can name one is read
+            // first, so that quoted text after them (`x; a'...'`) is not copied. The glob paths
+            // and the strict mode's plain words are judged on the whole word.
+            if shortcuts && !strict {
+                word_until(value, after, &mut cmd, true).0?;
+                let glob_may_follow = cmd.starts_with('/');
+                if !glob_may_follow && (cmd.len() > NAME_CAP || command(&cmd).is_none()) {
+                    return None;
+                }
+            }
+            let (has_cmd, next) = word(value, after, &mut cmd);
+            has_cmd?;
+            // Brace expansion gave `cat /etc/passwd` as one word.
+            let expanded = cmd
+                .split_once(' ')
+                .map(|(c, a)| (c.to_string(), a.to_string()));
+            if let Some((c, _)) = &expanded {
+                cmd = c.clone();
+            }
+            // `/???/??t`: a path spelled with globs runs whatever it matches, a way past
+            // filters that look for command names.
+            let glob_path = cmd.starts_with('/')
+                && cmd.contains(['?', '*'])
+                && cmd.bytes().all(|c| {
+                    matches!(c, b'/' | b'?' | b'*' | b'[' | b']') || c.is_ascii_alphanumeric()
+                });
+            let shape = if glob_path {
+                Some(Shape::Dangerous)
+            } else {
+                command(&cmd)
+            };
+            (next, expanded, glob_path, shape)
         };
         let Some(shape) = shape else {
             let plain = cmd
@@ -1039,7 +1072,7 @@ mod tests {
     }
 
     #[test]
-    fn reading_a_word_head_first_changes_no_judgment() {
+    fn reading_a_word_only_as_far_as_needed_changes_no_judgment() {
         // Operators, quotes, escapes, braces, expansions, paths, globs, command names and
         // words longer than any command name, at every position.
         const PIECES: &[&str] = &[
