@@ -913,9 +913,14 @@ fn signals(s: &[u8], t: &[Token], first: usize) -> Option<(&'static str, usize)>
                 }
             }
             Tok::Word(Kw::Probe) => {
-                let name = word_at(s, tok.start).to_ascii_lowercase();
-                let catalog = name.starts_with("information_schema") || name == "xp_cmdshell";
-                let outfile = matches!(name.as_str(), "outfile" | "dumpfile")
+                // Compared in place: a value can be such words over and over.
+                let name = word_at(s, tok.start).as_bytes();
+                let catalog = name
+                    .get(..18)
+                    .is_some_and(|head| head.eq_ignore_ascii_case(b"information_schema"))
+                    || name.eq_ignore_ascii_case(b"xp_cmdshell");
+                let outfile = (name.eq_ignore_ascii_case(b"outfile")
+                    || name.eq_ignore_ascii_case(b"dumpfile"))
                     && n > 0
                     && is_word(s, t, n - 1, "into");
                 if catalog || outfile {

@@ -53,29 +53,67 @@ const DANGEROUS_NAMES: &[&str] = &[
     "objectconstructor",
 ];
 
+/// Longest of `DANGEROUS_NAMES`.
+const LONGEST_NAME: usize = 20;
+
+/// For each first byte of `DANGEROUS_NAMES` (a letter, or `_` last), the lengths they have:
+/// most names in an expression are passed over with one lookup.
+const NAME_LENGTHS: [u32; 27] = {
+    let mut t = [0u32; 27];
+    let mut k = 0;
+    while k < DANGEROUS_NAMES.len() {
+        let n = DANGEROUS_NAMES[k].as_bytes();
+        t[first_index(n[0])] |= 1 << n.len();
+        k += 1;
+    }
+    t
+};
+
+/// `NAME_LENGTHS`' index of a name's lower-case first byte (27 for no name's).
+const fn first_index(c: u8) -> usize {
+    match c {
+        b'a'..=b'z' => (c - b'a') as usize,
+        b'_' => 26,
+        _ => 27,
+    }
+}
+
+/// What in a template expression only an attack needs. Read in place, in any case: a value
+/// can hold an expression every few bytes (`${::-j}` over and over), and copying each to
+/// lower case cost more than reading it.
 fn dangerous(expr: &str) -> Option<&'static str> {
-    let lower = expr.to_ascii_lowercase();
-    if lower.contains("__") {
+    let b = expr.as_bytes();
+    if b.windows(2).any(|w| w == b"__") {
         return Some("object internals in a template expression");
     }
-    if lower.contains('`') {
+    if b.contains(&b'`') {
         return Some("a shell command in a template expression");
     }
-    let idents = lower.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
-    for id in idents {
-        if DANGEROUS_NAMES.contains(&id) {
+    let names = b.split(|&c| !(c.is_ascii_alphanumeric() || c == b'_'));
+    let mut lower = [0u8; LONGEST_NAME];
+    for id in names.filter(|id| !id.is_empty() && id.len() <= LONGEST_NAME) {
+        let lengths = NAME_LENGTHS
+            .get(first_index(id[0].to_ascii_lowercase()))
+            .copied()
+            .unwrap_or(0);
+        if lengths >> id.len() & 1 == 0 {
+            continue;
+        }
+        let lower = &mut lower[..id.len()];
+        lower.copy_from_slice(id);
+        lower.make_ascii_lowercase();
+        if DANGEROUS_NAMES.iter().any(|n| n.as_bytes() == &*lower) {
             return Some("engine globals or code execution in a template expression");
         }
     }
-    let t = lower.trim_start_matches(['=', '-', '#', ' ']);
-    if t.starts_with("t(")
-        || t.starts_with("t (")
-        || lower.contains("?new(")
-        || lower.contains(".class")
-    {
+    let t = expr.trim_start_matches(['=', '-', '#', ' ']).as_bytes();
+    let starts = |p: &[u8]| t.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    let holds = |p: &[u8]| b.windows(p.len()).any(|w| w.eq_ignore_ascii_case(p));
+    if starts(b"t(") || starts(b"t (") || holds(b"?new(") || holds(b".class") {
         return Some("a class lookup in an expression");
     }
-    if arithmetic_probe(&lower) {
+    // The probe needs an operator: most expressions are read no further.
+    if b.iter().any(|c| matches!(c, b'*' | b'+' | b'/')) && arithmetic_probe(expr) {
         return Some("arithmetic on literals (a template-injection probe)");
     }
     None
@@ -307,6 +345,82 @@ pub fn detect(value: &str, _strictness: Strictness) -> Option<Found> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `dangerous` as it was, on a lower-cased copy: the reference.
+    fn dangerous_on_a_copy(expr: &str) -> Option<&'static str> {
+        let lower = expr.to_ascii_lowercase();
+        if lower.contains("__") {
+            return Some("object internals in a template expression");
+        }
+        if lower.contains('`') {
+            return Some("a shell command in a template expression");
+        }
+        let idents = lower.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
+        for id in idents {
+            if DANGEROUS_NAMES.contains(&id) {
+                return Some("engine globals or code execution in a template expression");
+            }
+        }
+        let t = lower.trim_start_matches(['=', '-', '#', ' ']);
+        if t.starts_with("t(")
+            || t.starts_with("t (")
+            || lower.contains("?new(")
+            || lower.contains(".class")
+        {
+            return Some("a class lookup in an expression");
+        }
+        if arithmetic_probe(&lower) {
+            return Some("arithmetic on literals (a template-injection probe)");
+        }
+        None
+    }
+
+    #[test]
+    fn expressions_are_judged_in_place_as_on_a_lower_case_copy() {
+        assert!(DANGEROUS_NAMES.iter().all(|n| n.len() <= LONGEST_NAME));
+        const PIECES: &[&str] = &[
+            "Config",
+            "REQUEST",
+            "self",
+            "_",
+            "__",
+            "`",
+            "T(",
+            "t (",
+            "?New(",
+            ".Class",
+            "7",
+            "*",
+            "+",
+            "/",
+            "'",
+            " ",
+            "=",
+            "-",
+            "#",
+            "{",
+            "(",
+            ")",
+            "x",
+            "é",
+            "ſ",
+            "K",
+            "getClass",
+            "objectconstructor",
+            "a.b",
+            "\u{3000}",
+        ];
+        let hits = crate::detect::agrees_with_reference(
+            PIECES,
+            17,
+            30_000,
+            60,
+            dangerous,
+            dangerous_on_a_copy,
+            Option::is_some,
+        );
+        assert!(hits > 5_000, "{hits}");
+    }
 
     fn hit(v: &str) -> bool {
         detect(v, Strictness::Generic).is_some()
