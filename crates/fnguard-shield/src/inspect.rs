@@ -824,10 +824,11 @@ fn wrapped_run(bytes: &[u8], from: usize, end: usize) -> Option<usize> {
 
 /// Decodes the lines of a `wrapped_run` as one token; how many it decoded (0 or 1).
 fn decode_wrapped(lines: &str, text: &mut String, binary: &mut String) -> usize {
-    let joined: String = lines
-        .chars()
-        .filter(|&c| c != '\r' && c != '\n' && c != '=')
-        .collect();
+    // Line by line, not character by character: a run can be a whole email part.
+    let mut joined = String::with_capacity(lines.len());
+    for line in lines.split(['\r', '\n']) {
+        joined.push_str(line.trim_end_matches('='));
+    }
     decode_token(&joined, 0, joined.len(), text, binary)
 }
 

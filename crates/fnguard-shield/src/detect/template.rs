@@ -256,7 +256,9 @@ fn opener_at(b: &[u8], i: usize) -> Option<(&'static str, &'static str)> {
 }
 
 pub fn detect(value: &str, _strictness: Strictness) -> Option<Found> {
-    if !value.contains(['{', '%', '#', '[']) {
+    // A byte search: a `char` pattern decodes every character of the value.
+    let b = value.as_bytes();
+    if memchr::memchr3(b'{', b'%', b'#', b).is_none() && memchr::memchr(b'[', b).is_none() {
         return None;
     }
     let found = |at: usize, what: &'static str| {
@@ -306,7 +308,6 @@ pub fn detect(value: &str, _strictness: Strictness) -> Option<Found> {
     }
     // Innermost expressions only: each closer pairs with the nearest opener before it, so
     // the work stays linear however the delimiters nest.
-    let b = value.as_bytes();
     let mut open: Option<(usize, usize, &str)> = None;
     let mut i = 0;
     while i < b.len() {
