@@ -123,6 +123,14 @@ fn shapes(size: usize) -> Vec<(String, String)> {
             format!("{opener}{}", repeat_to("a ", size - opener.len())),
         ));
     }
+    // A long first word, then an operator every few bytes: what comes before each operator
+    // must not be read again from the start.
+    for unit in ["\nid", ";id", "&id", "'union", "/etc/passwd"] {
+        out.push((
+            format!("long first word, then {unit:?} repeated"),
+            format!("{} b{}", "a".repeat(size / 2), repeat_to(unit, size / 2)),
+        ));
+    }
     let mixed = common::attack_fragments(size, 12345);
     out.push(("attack fragments mixed".into(), mixed));
     out.push((

@@ -669,7 +669,8 @@ fn in_context(value: &str, quote: Option<u8>, strict: bool) -> Option<usize> {
 
 /// `in_context`; `shortcuts`: whether a word after an operator is read only as far as its
 /// judgment needs (first as far as a command name can go; not again when it is a plain word
-/// that ends where a shell word ends). The tests compare both ways.
+/// that ends where a shell word ends), and what comes before operators once. The tests
+/// compare both ways.
 fn in_context_reading(
     value: &str,
     quote: Option<u8>,
@@ -680,6 +681,10 @@ fn in_context_reading(
     // What comes before the first operator: one token (a file name, an id) is where an
     // injected command is appended; words are prose.
     let single_token_prefix = |at: usize| !value[..at].trim().contains(char::is_whitespace);
+    // Once words come before an operator, they come before every later one: a value with a
+    // newline every few bytes after a long first word is not read again from its start at
+    // each (that was quadratic).
+    let mut words_before = false;
     let mut cmd = String::new();
     let mut arg = String::new();
     separators(value, quote, strict, |sep, at, after| {
@@ -858,6 +863,12 @@ fn in_context_reading(
                     unmistakable
                         || shape == Shape::Dangerous && arg.is_some_and(shell_shaped)
                         || shape == Shape::Alone && arg.is_none() && !english
+                }
+                Sep::Newline if shortcuts => {
+                    dangerous_shape || {
+                        words_before = words_before || !single_token_prefix(at);
+                        !words_before
+                    }
                 }
                 Sep::Newline => dangerous_shape || single_token_prefix(at),
                 Sep::Markdown => false,
