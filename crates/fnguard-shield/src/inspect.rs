@@ -832,7 +832,7 @@ fn decode_wrapped(lines: &str, text: &mut String, binary: &mut String) -> usize 
     decode_token(&joined, 0, joined.len(), text, binary)
 }
 
-/// Byte classes for `encoded_tokens`.
+/// Byte classes for `encoded_tokens` and `base64_value`.
 const SEPARATOR: u8 = 1;
 const HEX_DIGIT: u8 = 1 << 1;
 const DIGIT: u8 = 1 << 2;
@@ -840,6 +840,12 @@ const DIGIT: u8 = 1 << 2;
 const BASE64: u8 = 1 << 3;
 /// A digit, `+` or `/`: words and identifiers are valid base64 too, these say it is data.
 const DATA: u8 = 1 << 4;
+/// `+` and `/`, of the standard alphabet only.
+const STANDARD: u8 = 1 << 5;
+/// `-` and `_`, of the URL-safe alphabet only.
+const URL_SAFE: u8 = 1 << 6;
+/// `=`, base64's padding (a separator between tokens).
+const PAD: u8 = 1 << 7;
 
 /// Base64 and hex are ASCII: any other byte, and any ASCII separator, ends a token.
 const TOKEN_CLASS: [u8; 256] = {
@@ -881,7 +887,13 @@ const TOKEN_CLASS: [u8; 256] = {
             bits |= BASE64;
         }
         if matches!(b, b'+' | b'/') {
-            bits |= DATA;
+            bits |= DATA | STANDARD;
+        }
+        if matches!(b, b'-' | b'_') {
+            bits |= URL_SAFE;
+        }
+        if b == b'=' {
+            bits |= PAD;
         }
         t[c] = bits;
         c += 1;
@@ -971,64 +983,38 @@ fn printable(s: &str) -> bool {
 /// A value that is base64 from end to end (standard or URL-safe alphabet, padded or not), at
 /// least 8 characters; what it decodes to counts as text only when it is printable.
 fn base64_value(value: &str) -> Option<Vec<u8>> {
-    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    use base64::engine::general_purpose as engine;
     use base64::Engine;
     let v = value.trim();
     if v.len() < 8 {
         return None;
     }
-    // Every byte's classes in one pass: all in the alphabets (`and`), and which kinds occur.
-    let (mut and, mut or) = (u8::MAX, 0u8);
+    // Every byte's classes in one pass: whether all are in the alphabets (or padding), and
+    // which kinds occur.
+    let (mut all, mut or) = (true, 0u8);
     for c in v.bytes() {
-        let class = BASE64_CLASS[c as usize];
-        and &= class;
+        let class = TOKEN_CLASS[c as usize];
+        all &= class & (BASE64 | PAD) != 0;
         or |= class;
     }
     // A word (letters only) is not an encoding.
-    if and & B64_ALPHABET == 0 || or & (B64_DIGIT | B64_STANDARD | B64_URL_SAFE | B64_PAD) == 0 {
+    if !all || or & (DIGIT | STANDARD | URL_SAFE | PAD) == 0 {
         return None;
     }
     // An engine whose alphabet lacks a byte of the value fails on it: not tried.
-    let standard = or & B64_URL_SAFE == 0;
-    let url_safe = or & B64_STANDARD == 0;
+    let standard = or & URL_SAFE == 0;
+    let url_safe = or & STANDARD == 0;
     let engines = [
-        (standard, &STANDARD),
-        (standard, &STANDARD_NO_PAD),
-        (url_safe, &URL_SAFE),
-        (url_safe, &URL_SAFE_NO_PAD),
+        (standard, &engine::STANDARD),
+        (standard, &engine::STANDARD_NO_PAD),
+        (url_safe, &engine::URL_SAFE),
+        (url_safe, &engine::URL_SAFE_NO_PAD),
     ];
     engines
         .iter()
         .filter(|(possible, _)| *possible)
         .find_map(|(_, e)| e.decode(v).ok())
 }
-
-/// Byte classes for `base64_value`.
-const B64_ALPHABET: u8 = 1;
-const B64_DIGIT: u8 = 1 << 1;
-/// `+` and `/`, of the standard alphabet only.
-const B64_STANDARD: u8 = 1 << 2;
-/// `-` and `_`, of the URL-safe alphabet only.
-const B64_URL_SAFE: u8 = 1 << 3;
-const B64_PAD: u8 = 1 << 4;
-
-const BASE64_CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut c = 0;
-    while c < 256 {
-        let b = c as u8;
-        t[c] = match b {
-            b'0'..=b'9' => B64_ALPHABET | B64_DIGIT,
-            b'a'..=b'z' | b'A'..=b'Z' => B64_ALPHABET,
-            b'=' => B64_ALPHABET | B64_PAD,
-            b'+' | b'/' => B64_ALPHABET | B64_STANDARD,
-            b'-' | b'_' => B64_ALPHABET | B64_URL_SAFE,
-            _ => 0,
-        };
-        c += 1;
-    }
-    t
-};
 
 fn excerpt(s: &str) -> String {
     let mut out = String::new();
