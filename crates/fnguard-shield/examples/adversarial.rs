@@ -101,6 +101,8 @@ fn shapes(size: usize) -> Vec<(String, String)> {
         "&id",
         "${::-j}",
         "x=union select",
+        "'&",
+        "';a",
     ] {
         out.push((format!("repeat {unit:?}"), repeat_to(unit, size)));
     }
