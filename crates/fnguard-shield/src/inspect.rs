@@ -1051,23 +1051,9 @@ mod tests {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(text.as_bytes()).unwrap();
         let gz = gz.finish().unwrap();
-        let d = Detector::builtin().unwrap();
         let rules = |value: String| {
             assert!(value.len() > CHUNKED_VALUE);
-            let env = Envelope {
-                trigger: crate::envelope::Trigger::Unknown,
-                fields: vec![Field {
-                    record: None,
-                    path: "body".into(),
-                    value,
-                    is_key: false,
-                }],
-                records: vec![],
-                violations: vec![],
-                multi_value_headers: false,
-            };
-            let out = d.inspect(&env, Duration::from_secs(60));
-            out.hits.iter().map(|h| h.rule.clone()).collect::<Vec<_>>()
+            value_rules(value)
         };
         let b64 = base64::engine::general_purpose::STANDARD;
         assert_eq!(rules(b64.encode(&gz)), ["shell-grammar"]);
