@@ -9,12 +9,14 @@
 //! (`FNGUARD_MODE=block FNGUARD_FAIL=closed FNGUARD_BUDGET_MS=10` caps each event's work).
 
 mod common;
+#[path = "common/events.rs"]
+mod events;
 
 use base64::Engine;
-use fnguard_shield::envelope::{decode, Limits};
+use fnguard_shield::envelope::Limits;
 use fnguard_shield::inspect::{Budget, Detector};
 use std::io::Write;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn repeat_to(unit: &str, size: usize) -> String {
     unit.repeat(size / unit.len().max(1) + 1)
@@ -230,32 +232,6 @@ fn near_bomb() -> Option<(f64, Vec<u8>)> {
     best
 }
 
-fn events(name: &str, value: &str) -> Vec<(String, serde_json::Value)> {
-    let http = |body: String, ct: &str| {
-        serde_json::json!({"version": "2.0", "rawPath": "/x", "body": body,
-            "requestContext": {"http": {"method": "POST"}}, "headers": {"content-type": ct}})
-    };
-    // The same bytes as one value, and as a JSON object of 1 KB values.
-    let mut fields = serde_json::Map::new();
-    let chars: Vec<char> = value.chars().collect();
-    for (i, chunk) in chars.chunks(1024).take(9_000).enumerate() {
-        fields.insert(format!("f{i}"), chunk.iter().collect::<String>().into());
-    }
-    vec![
-        (
-            format!("{name} (one value)"),
-            http(value.to_string(), "text/plain"),
-        ),
-        (
-            format!("{name} (1 KB JSON fields)"),
-            http(
-                serde_json::Value::Object(fields).to_string(),
-                "application/json",
-            ),
-        ),
-    ]
-}
-
 fn main() {
     let mb: usize = std::env::args()
         .nth(1)
@@ -297,25 +273,12 @@ fn main() {
     let runs = if only.is_some() { 20 } else { 3 };
     let mut rows = Vec::new();
     for (name, value) in shapes(size) {
-        for (label, event) in events(&name, &value) {
+        for (label, event) in events::http(&name, &value) {
             if only.as_ref().is_some_and(|o| !label.contains(o.as_str())) {
                 continue;
             }
             let bytes = event.to_string().len();
-            let mut best = Duration::MAX;
-            let mut best_decode = Duration::MAX;
-            for _ in 0..runs {
-                let t = Instant::now();
-                let env = decode(&event, &limits);
-                let decoded = t.elapsed();
-                let ins = d.inspect(&env, budget);
-                std::hint::black_box(&ins);
-                best = best.min(t.elapsed());
-                best_decode = best_decode.min(decoded);
-            }
-            let mbs = bytes as f64 / (1 << 20) as f64;
-            let per_mb = best.as_secs_f64() * 1e3 / mbs;
-            let decode_per_mb = best_decode.as_secs_f64() * 1e3 / mbs;
+            let (per_mb, decode_per_mb) = events::ms_per_mb(&d, &limits, &event, runs, budget);
             rows.push((
                 per_mb,
                 format!("{label} [decode {decode_per_mb:.1}]"),

@@ -7,7 +7,19 @@ use fnguard_shield::detect::{self, net, normalize, path, shell, sql, template, S
 use std::time::Instant;
 
 fn main() {
-    let size = 1 << 20;
+    // `detector_parts repeat:UNIT[:KB] [PART]`: UNIT repeated to KB (1024 by default) instead
+    // of the shapes below, as `--example sweep` lists them.
+    let custom = std::env::args().nth(1).and_then(|a| {
+        let rest = a.strip_prefix("repeat:")?.to_string();
+        let (unit, kb) = match rest.rsplit_once(':') {
+            Some((u, k)) if !u.is_empty() && k.parse::<usize>().is_ok() => {
+                (u.to_string(), k.parse().unwrap_or(1024))
+            }
+            _ => (rest, 1024),
+        };
+        Some((a, unit.replace("\\n", "\n"), kb))
+    });
+    let size = custom.as_ref().map_or(1 << 20, |c| c.2 << 10);
     let prose = "The quick brown fox; jumps over the lazy dog's back -- twice & again. ";
     let shapes: Vec<(&str, String)> = vec![
         ("prose", prose.repeat(size / prose.len())),
@@ -33,6 +45,18 @@ fn main() {
                 .repeat(size / 70),
         ),
     ];
+    let shapes = match &custom {
+        Some((name, unit, _)) => {
+            let v = unit.repeat(size / unit.len().max(1) + 1);
+            let mut end = size.min(v.len());
+            while !v.is_char_boundary(end) {
+                end -= 1;
+            }
+            let name: &str = name;
+            vec![(name, v[..end].to_string())]
+        }
+        None => shapes,
+    };
     type Part = (&'static str, fn(&str));
     let parts: [Part; 8] = [
         ("normalize", |v| drop(normalize::decoded(v))),

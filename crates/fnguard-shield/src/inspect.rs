@@ -47,6 +47,10 @@ pub struct Inspection {
     pub incomplete: bool,
     pub fields_inspected: usize,
     pub partial_fields: usize,
+    /// Values on which a detector's work allowance ran out (`detect::Allowance`): made of
+    /// operators or keywords from end to end, they were judged at their start as far as the
+    /// allowance went and at their end.
+    pub judged_in_part: usize,
     /// Inspecting past blocking hits (monitor mode), a record (or the event) reached
     /// `REPORTED_HITS_PER_RECORD` of them and its other values were not read.
     pub hits_capped: bool,
@@ -304,6 +308,7 @@ impl Detector {
                     };
                     self.match_field(set, cache, &cut, sinks(field), &mut reported, &mut out.hits);
                 }
+                out.judged_in_part += usize::from(reported.detectors.judged_in_part());
             } else if field.value.len() > CHUNKED_VALUE {
                 // A long value goes in overlapping chunks with the clock read between them:
                 // once the budget is spent only its last chunk is inspected, so no single
@@ -350,6 +355,7 @@ impl Detector {
                     }
                     from = next;
                 }
+                out.judged_in_part += usize::from(reported.detectors.judged_in_part());
                 if cut_short {
                     out.partial_fields += 1;
                 } else if !out.incomplete {
@@ -368,6 +374,7 @@ impl Detector {
                     &mut reported,
                     &mut out.hits,
                 );
+                out.judged_in_part += usize::from(reported.detectors.judged_in_part());
             }
             for h in out.hits[before..].iter().filter(|h| blocks(h)) {
                 let count = blocking_hits.entry(h.record).or_default();

@@ -420,6 +420,7 @@ impl Shield {
                     "values_inspected": ins.fields_inspected,
                     "values": env.fields.len(),
                     "long_values_inspected_at_start_and_end": ins.partial_fields,
+                    "values_judged_in_part": ins.judged_in_part,
                     "fail": format!("{:?}", self.cfg.fail).to_ascii_lowercase(),
                 }),
             );

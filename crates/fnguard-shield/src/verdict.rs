@@ -47,17 +47,24 @@ pub fn decide(event: &Value, env: &Envelope, ins: &Inspection, cfg: &Config) -> 
         .collect();
     bad.sort();
     bad.dedup();
-    let mut fallback = None;
+    let mut why = Vec::new();
     if ins.incomplete {
-        fallback = Some(format!(
+        why.push(format!(
             "inspection budget spent after {} of {} values; {} long value(s) after it inspected only at their start and end",
             ins.fields_inspected,
             env.fields.len(),
             ins.partial_fields
         ));
-        if cfg.fail == FailMode::Closed {
-            bad = vec![None];
-        }
+    }
+    if ins.judged_in_part > 0 {
+        why.push(format!(
+            "{} value(s) dense with operators or keywords from end to end ran out of their detectors' work allowance and were judged only at their start and end",
+            ins.judged_in_part
+        ));
+    }
+    let fallback = (!why.is_empty()).then(|| why.join("; "));
+    if fallback.is_some() && cfg.fail == FailMode::Closed {
+        bad = vec![None];
     }
     if bad.is_empty() || cfg.mode == Mode::Monitor {
         return Verdict {
@@ -335,6 +342,31 @@ mod tests {
             mode: Mode::Block,
             ..Config::default()
         }
+    }
+
+    #[test]
+    fn a_value_judged_in_part_is_reported_and_fails_as_configured() {
+        // A command every four bytes, from end to end: more than the shell detector's
+        // allowance, with nothing found in what it judged.
+        let dense = ";cat".repeat(4_000);
+        let event = json!({"version": "2.0", "rawPath": "/x", "body": dense,
+            "requestContext": {"http": {"method": "POST"}}});
+        let open = run(event.clone(), &block());
+        assert_eq!(open.action, Action::Pass);
+        assert!(
+            open.fallback
+                .as_deref()
+                .is_some_and(|f| f.contains("1 value(s) dense")),
+            "{:?}",
+            open.fallback
+        );
+        let closed = Config {
+            fail: FailMode::Closed,
+            ..block()
+        };
+        let v = run(event, &closed);
+        assert_eq!(v.blocked, vec![None]);
+        assert!(matches!(v.action, Action::Respond(_)), "{:?}", v.action);
     }
 
     #[test]

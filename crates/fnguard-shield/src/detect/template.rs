@@ -8,7 +8,7 @@
 
 use super::{Found, Strictness};
 
-const DANGEROUS_NAMES: &[&str] = &[
+pub(super) const DANGEROUS_NAMES: &[&str] = &[
     "config",
     "request",
     "self",

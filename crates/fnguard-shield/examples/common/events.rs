@@ -1,0 +1,61 @@
+//! The events the timing examples inspect: the same bytes as one HTTP body, and as a JSON
+//! object of 1 KB values (where each value's fixed costs add up), and their time per MB.
+
+use fnguard_shield::envelope::{decode, Limits};
+use fnguard_shield::inspect::{Budget, Detector};
+use std::time::{Duration, Instant};
+
+/// `value` as an HTTP API body of text, and as a JSON body of 1 KB string fields.
+pub fn http(name: &str, value: &str) -> Vec<(String, serde_json::Value)> {
+    let http = |body: String, ct: &str| {
+        serde_json::json!({"version": "2.0", "rawPath": "/x", "body": body,
+            "requestContext": {"http": {"method": "POST"}}, "headers": {"content-type": ct}})
+    };
+    // The same bytes as one value, and as a JSON object of 1 KB values.
+    let mut fields = serde_json::Map::new();
+    let chars: Vec<char> = value.chars().collect();
+    for (i, chunk) in chars.chunks(1024).take(9_000).enumerate() {
+        fields.insert(format!("f{i}"), chunk.iter().collect::<String>().into());
+    }
+    vec![
+        (
+            format!("{name} (one value)"),
+            http(value.to_string(), "text/plain"),
+        ),
+        (
+            format!("{name} (1 KB JSON fields)"),
+            http(
+                serde_json::Value::Object(fields).to_string(),
+                "application/json",
+            ),
+        ),
+    ]
+}
+
+/// The best of `runs` decodings and inspections of `event`, in ms per MB of its JSON, and the
+/// decoding's share: the machine's noise only ever adds time.
+pub fn ms_per_mb(
+    d: &Detector,
+    limits: &Limits,
+    event: &serde_json::Value,
+    runs: usize,
+    budget: Budget,
+) -> (f64, f64) {
+    let bytes = event.to_string().len();
+    let mut best = Duration::MAX;
+    let mut best_decode = Duration::MAX;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let env = decode(event, limits);
+        let decoded = t.elapsed();
+        let ins = d.inspect(&env, budget);
+        std::hint::black_box(&ins);
+        best = best.min(t.elapsed());
+        best_decode = best_decode.min(decoded);
+    }
+    let mbs = bytes as f64 / (1 << 20) as f64;
+    (
+        best.as_secs_f64() * 1e3 / mbs,
+        best_decode.as_secs_f64() * 1e3 / mbs,
+    )
+}
