@@ -51,6 +51,10 @@ fn compatibility_fold(s: &str) -> Option<String> {
     let mut copied = 0;
     let mut compat = String::new();
     let mut canonical = String::new();
+    // Characters already looked up that have nothing to fold, by their low byte: text repeats
+    // its characters (and invalid UTF-8 is one replacement character over and over), and the
+    // decomposition tables cost tens of nanoseconds a lookup.
+    let mut unfolded = ['\0'; 256];
     let mut at = 0;
     while let Some(p) = b[at..].iter().position(|&c| c >= 0x80) {
         at += p;
@@ -65,7 +69,7 @@ fn compatibility_fold(s: &str) -> Option<String> {
             '\u{2216}' | '\u{29f5}' | '\u{29f9}' => Some('\\'),
             _ => None,
         };
-        let fold = if ('\u{300}'..='\u{36f}').contains(&c) {
+        let fold = if ('\u{300}'..='\u{36f}').contains(&c) || unfolded[c as usize & 255] == c {
             false
         } else if let Some(slash) = best_fit {
             compat.clear();
@@ -73,13 +77,24 @@ fn compatibility_fold(s: &str) -> Option<String> {
             true
         } else {
             compat.clear();
-            canonical.clear();
             unicode_normalization::char::decompose_compatible(c, |d| compat.push(d));
-            // Accented letters (`ó` is `o` and an accent canonically) are text, not a
-            // disguise: only a compatibility mapping (fullwidth, small forms, ligatures) is
-            // folded.
-            unicode_normalization::char::decompose_canonical(c, |d| canonical.push(d));
-            compat != canonical
+            // Most characters have no decomposition (CJK, emoji, the replacement character
+            // of invalid UTF-8): then they have no canonical one either, as canonical
+            // mappings are a subset of compatibility ones.
+            let fold = if compat.len() == len && compat.chars().next() == Some(c) {
+                false
+            } else {
+                // Accented letters (`ó` is `o` and an accent canonically) are text, not a
+                // disguise: only a compatibility mapping (fullwidth, small forms, ligatures)
+                // is folded.
+                canonical.clear();
+                unicode_normalization::char::decompose_canonical(c, |d| canonical.push(d));
+                compat != canonical
+            };
+            if !fold {
+                unfolded[c as usize & 255] = c;
+            }
+            fold
         };
         if fold {
             let o = out.get_or_insert_with(|| String::with_capacity(s.len()));
@@ -356,7 +371,7 @@ mod tests {
     fn folding_in_runs_folds_as_by_character() {
         const PIECES: &[&str] = &[
             "a", " ", "é", "e\u{301}", "\u{301}", "＜", "＇", "ｏ", "ﬁ", "∕", "⧵", "․", "日本",
-            "😀", "﹤", "Å", "ǅ", "²", "\u{2044}", "x",
+            "😀", "﹤", "Å", "ǅ", "²", "\u{2044}", "x", "\u{fffd}", "한", "㎏",
         ];
         let folded = crate::detect::agrees_with_reference(
             PIECES,
