@@ -81,7 +81,7 @@ fn compatibility_fold(s: &str) -> Option<String> {
             // Most characters have no decomposition (CJK, emoji, the replacement character
             // of invalid UTF-8): then they have no canonical one either, as canonical
             // mappings are a subset of compatibility ones.
-            let fold = if compat.len() == len && compat.chars().next() == Some(c) {
+            let fold = if compat.len() == len && compat.starts_with(c) {
                 false
             } else {
                 // Accented letters (`ó` is `o` and an accent canonically) are text, not a

