@@ -777,6 +777,11 @@ fn statement_follows(s: &[u8], mut i: usize) -> bool {
         .position(|c| !c.is_ascii_alphabetic())
         .map_or((i + 12).min(s.len()), |p| i + p);
     let word = &s[i..end];
+    // The statement words are 4 to 8 letters long: most words after a `;` are told apart by
+    // their length alone (a value can be `a;` from end to end).
+    if !(4..=8).contains(&word.len()) {
+        return false;
+    }
     [
         "drop", "delete", "insert", "replace", "update", "truncate", "exec", "execute", "declare",
         "shutdown", "waitfor", "create", "alter", "grant", "revoke",
@@ -1157,9 +1162,12 @@ mod tests {
                 .take(12)
                 .position(|c| !c.is_ascii_alphabetic())
                 .map_or((i + 12).min(s.len()), |p| i + p);
-            ["drop", "delete", "update", "exec"]
-                .iter()
-                .any(|k| s[i..end].eq_ignore_ascii_case(k.as_bytes()))
+            [
+                "drop", "delete", "insert", "replace", "update", "truncate", "exec", "execute",
+                "declare", "shutdown", "waitfor", "create", "alter", "grant", "revoke",
+            ]
+            .iter()
+            .any(|k| s[i..end].eq_ignore_ascii_case(k.as_bytes()))
         }
         const PIECES: &[&str] = &[
             ";",
@@ -1173,6 +1181,13 @@ mod tests {
             "update",
             "x",
             "aaaaaaaaaaaaaaaa",
+            "Truncate",
+            "shutdown",
+            "exec",
+            "ute",
+            "s",
+            "waitfor",
+            "a",
         ];
         let mut follows = 0;
         for v in crate::detect::pieces_joined(PIECES, 29, 4_000, 58) {
