@@ -156,41 +156,47 @@ pub fn value(v: &str, sinks: Sinks, in_header: bool) -> Vec<Found> {
     )
 }
 
-/// How many judgments a detector may make on one value: `FREE_JUDGMENTS`, and one more for
-/// every so many bytes (`SHELL_BYTES_PER_JUDGMENT`, `SQL_BYTES_PER_JUDGMENT`: a SQL window
-/// costs about twice a shell judgment, and SQL keywords are rarer in text than commands). A judgment is what a detector does at each place a value
-/// may change its sink's structure (a shell operator followed by a word, a SQL keyword's
-/// window of tokens); each reads a bounded number of bytes, so the allowance bounds a
-/// detector's work by the value's length, whatever the content. Text people and programs
-/// write stays far below it (the corpus and held-out tests check that no value of theirs,
-/// attack or benign, reaches it); a value made
-/// of operators or keywords from end to end reaches it, and is then judged at its start as far
-/// as the allowance goes and at its last `TAIL_BYTES`, and reported as judged in part.
+/// How many judgments a detector may make on one value: a few for any value, and one more
+/// for every so many bytes of it (`Pace`). A judgment is what a detector does at each place a
+/// value may change its sink's structure (a shell operator followed by a command word, a SQL
+/// keyword's window of tokens); each reads a bounded number of bytes, so the allowance bounds
+/// a detector's work by the value's length, whatever the content. Text people and programs
+/// write stays below it (the corpus and held-out tests check that no value of theirs, attack or
+/// benign, reaches it); a value made of operators or keywords from end to end reaches it, and
+/// is then judged at its start as far as the allowance goes and at its last `TAIL_BYTES`, and
+/// reported as judged in part.
 #[derive(Debug, Clone, Copy)]
 pub struct Allowance {
     left: usize,
     ran_out: bool,
 }
 
-/// Judgments any value may have, however short.
-pub const FREE_JUDGMENTS: usize = 32;
-/// One more shell judgment per this many bytes: a word after an operator that is read in
-/// full (a command name, a quoted or braced word), not one dismissed by its first bytes.
-pub const SHELL_BYTES_PER_JUDGMENT: usize = 8;
-/// One more SQL signal window per this many bytes.
-pub const SQL_BYTES_PER_JUDGMENT: usize = 64;
+/// A detector's allowance: `free` judgments for any value, one more per `bytes` of it.
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
+    pub free: usize,
+    pub bytes: usize,
+}
+
+/// Shell judgments: a word after an operator that is read in full (a command name, a quoted or
+/// braced word), not one dismissed by its first bytes. A script with a command on every line
+/// and another chained uses about half.
+pub const SHELL_PACE: Pace = Pace { free: 16, bytes: 8 };
+/// SQL signal windows (a dozen tokens around a probe word or a `;` before a statement word):
+/// each costs about twice a shell judgment, and such words are rare in text.
+pub const SQL_PACE: Pace = Pace { free: 8, bytes: 64 };
 /// How much of a long value's end is judged again once its allowance ran out, with an
 /// allowance of its own (`TAIL_JUDGMENTS`): padding before a payload is the usual way to
 /// push it past a limit. Values up to `TAIL_FROM` bytes are judged only as far as their
 /// allowance went.
 pub const TAIL_BYTES: usize = 256;
-const TAIL_JUDGMENTS: usize = FREE_JUDGMENTS + TAIL_BYTES / 2;
+const TAIL_JUDGMENTS: usize = 16 + TAIL_BYTES / 2;
 const TAIL_FROM: usize = 16 * TAIL_BYTES;
 
 impl Allowance {
-    pub fn for_len(len: usize, bytes_per_judgment: usize) -> Allowance {
+    pub fn for_len(len: usize, pace: Pace) -> Allowance {
         Allowance {
-            left: FREE_JUDGMENTS + len / bytes_per_judgment.max(1),
+            left: pace.free + len / pace.bytes.max(1),
             ran_out: false,
         }
     }
@@ -279,7 +285,7 @@ pub fn value_with(
     if census.has(Census::NOT_BASE64) || sinks.sql {
         reported.run(Reported::SQL, &mut out, || {
             let strictness = Sinks::strictness(sinks.sql);
-            let mut allowance = Allowance::for_len(v.len(), SQL_BYTES_PER_JUDGMENT);
+            let mut allowance = Allowance::for_len(v.len(), SQL_PACE);
             let found = sql::detect_within(v, strictness, &triggers.sql_words, &mut allowance);
             found.or_else(|| {
                 in_part |= allowance.ran_out();
@@ -297,7 +303,7 @@ pub fn value_with(
     if census.has(Census::SHELL | Census::PAREN) {
         reported.run(Reported::SHELL, &mut out, || {
             let strictness = Sinks::strictness(sinks.shell);
-            let mut allowance = Allowance::for_len(v.len(), SHELL_BYTES_PER_JUDGMENT);
+            let mut allowance = Allowance::for_len(v.len(), SHELL_PACE);
             shell::detect_within(v, strictness, &mut allowance).or_else(|| {
                 in_part |= allowance.ran_out();
                 let (tail, _) = tail_of(v, allowance)?;
@@ -532,7 +538,7 @@ mod tests {
 
     #[test]
     fn a_value_dense_with_operators_is_judged_at_its_start_and_end_and_reported() {
-        // `;cat` is a command every four bytes: 3,000 of them run out of 32 + 12,000 / 8.
+        // `;cat` is a command every four bytes: 3,000 of them run out of 16 + 12,000 / 8.
         let dense = ";cat".repeat(3_000);
         assert_eq!(judged(&dense), (vec![], true));
         // A command at the start is within the allowance, one at the end in the tail.
@@ -565,8 +571,8 @@ mod tests {
         // A script, a command on each line and one chained, is within it.
         let script = "cd /srv/app && make build\nls -la /srv/app/dist\n".repeat(10_000);
         assert_eq!(judged(&script), (vec![], false));
-        let mut a = Allowance::for_len(8 * 100, 8);
-        assert!((0..FREE_JUDGMENTS + 100).all(|_| a.take()));
+        let mut a = Allowance::for_len(8 * 100, Pace { free: 16, bytes: 8 });
+        assert!((0..16 + 100).all(|_| a.take()));
         assert!(!a.ran_out());
         assert!(!a.take());
         assert!(a.ran_out());
