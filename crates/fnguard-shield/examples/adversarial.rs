@@ -13,8 +13,7 @@ mod common;
 mod events;
 
 use base64::Engine;
-use fnguard_shield::envelope::Limits;
-use fnguard_shield::inspect::{Budget, Detector};
+use fnguard_shield::inspect::Budget;
 use std::io::Write;
 use std::time::Duration;
 
@@ -238,18 +237,8 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(1);
     let size = mb << 20;
-    let limits = Limits {
-        max_body_bytes: 6 << 20,
-        max_depth: 64,
-        max_keys: 10_000,
-    };
-    let d = match Detector::builtin() {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(2);
-        }
-    };
+    let limits = events::LIMITS;
+    let d = events::detector();
     // `adversarial MB SHAPE`: only the shapes whose label contains SHAPE, 20 runs each (for
     // a profiler).
     let vars: std::collections::HashMap<String, String> = std::env::vars().collect();

@@ -10,8 +10,7 @@
 #[path = "common/events.rs"]
 mod events;
 
-use fnguard_shield::envelope::Limits;
-use fnguard_shield::inspect::{Budget, Detector};
+use fnguard_shield::inspect::Budget;
 use std::time::Duration;
 
 /// Delimiters and operators the detectors react to, alone and in the pairs that open
@@ -83,18 +82,8 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(25);
     let size = kb << 10;
-    let limits = Limits {
-        max_body_bytes: 6 << 20,
-        max_depth: 64,
-        max_keys: 10_000,
-    };
-    let d = match Detector::builtin() {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(2);
-        }
-    };
+    let limits = events::LIMITS;
+    let d = events::detector();
     // The detectors' own cost: no budget cuts an inspection short.
     let budget: Budget = Duration::from_secs(60).into();
     let mut units: Vec<&str> = fnguard_shield::detect::vocabulary();

@@ -5,6 +5,21 @@ use fnguard_shield::envelope::{decode, Limits};
 use fnguard_shield::inspect::{Budget, Detector};
 use std::time::{Duration, Instant};
 
+/// The extension's own limits (6 MB, the largest synchronous payload).
+pub const LIMITS: Limits = Limits {
+    max_body_bytes: 6 << 20,
+    max_depth: 64,
+    max_keys: 10_000,
+};
+
+/// The built-in rules, or the process ends with their error.
+pub fn detector() -> Detector {
+    Detector::builtin().unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(2);
+    })
+}
+
 /// `value` as an HTTP API body of text, and as a JSON body of 1 KB string fields.
 pub fn http(name: &str, value: &str) -> Vec<(String, serde_json::Value)> {
     let http = |body: String, ct: &str| {
