@@ -175,22 +175,27 @@ fn resolve_lookups(value: &str) -> String {
             };
             match stop {
                 Some((c, true)) => {
+                    // Written straight into `out`, with no searcher built or copy made per
+                    // lookup: a value can be `${::-j}` from end to end.
                     let inner = &rest[inner_start..c];
-                    let resolved = if let Some((_, default)) = inner.split_once(":-") {
-                        Some(default.to_string())
-                    } else {
+                    out.push_str(&rest[..open]);
+                    let ib = inner.as_bytes();
+                    let default = (1..ib.len())
+                        .find(|&k| ib[k] == b'-' && ib[k - 1] == b':')
+                        .map(|k| &inner[k + 1..]);
+                    let case = || {
                         inner
                             .strip_prefix("lower:")
                             .or_else(|| inner.strip_prefix("upper:"))
-                            .map(str::to_ascii_lowercase)
                     };
-                    out.push_str(&rest[..open]);
-                    match resolved {
-                        Some(r) => {
-                            out.push_str(&r);
-                            changed = true;
-                        }
-                        None => out.push_str(&rest[open..=c]),
+                    if let Some(d) = default {
+                        out.push_str(d);
+                        changed = true;
+                    } else if let Some(word) = case() {
+                        out.extend(word.chars().map(|ch| ch.to_ascii_lowercase()));
+                        changed = true;
+                    } else {
+                        out.push_str(&rest[open..=c]);
                     }
                     rest = &rest[c + 1..];
                 }
@@ -346,6 +351,80 @@ pub fn detect(value: &str, _strictness: Strictness) -> Option<Found> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `resolve_lookups` as it was, a searcher and a copy per lookup: the reference.
+    fn resolve_lookups_copying(value: &str) -> String {
+        let mut current = value.to_string();
+        for _ in 0..8 {
+            let mut out = String::with_capacity(current.len());
+            let mut changed = false;
+            let mut rest = current.as_str();
+            while let Some(open) = dollar_brace(rest.as_bytes()) {
+                let inner_start = open + 2;
+                let b = rest.as_bytes();
+                let mut j = inner_start;
+                let stop = loop {
+                    match b.get(j) {
+                        None => break None,
+                        Some(b'}') => break Some((j, true)),
+                        Some(b'$') if b.get(j + 1) == Some(&b'{') => break Some((j, false)),
+                        _ => j += 1,
+                    }
+                };
+                match stop {
+                    Some((c, true)) => {
+                        let inner = &rest[inner_start..c];
+                        let resolved = if let Some((_, default)) = inner.split_once(":-") {
+                            Some(default.to_string())
+                        } else {
+                            inner
+                                .strip_prefix("lower:")
+                                .or_else(|| inner.strip_prefix("upper:"))
+                                .map(str::to_ascii_lowercase)
+                        };
+                        out.push_str(&rest[..open]);
+                        match resolved {
+                            Some(r) => {
+                                out.push_str(&r);
+                                changed = true;
+                            }
+                            None => out.push_str(&rest[open..=c]),
+                        }
+                        rest = &rest[c + 1..];
+                    }
+                    Some((n, false)) => {
+                        out.push_str(&rest[..n]);
+                        rest = &rest[n..];
+                    }
+                    None => break,
+                }
+            }
+            out.push_str(rest);
+            if !changed {
+                return out;
+            }
+            current = out;
+        }
+        current
+    }
+
+    #[test]
+    fn lookups_resolve_in_place_as_with_a_copy_each() {
+        const PIECES: &[&str] = &[
+            "${", "}", ":-", ":", "-", "lower:", "upper:", "LOWER:", "J", "ndi", "x", "$", "{",
+            "é", "::-", "jndi:", "É",
+        ];
+        let changed = crate::detect::agrees_with_reference(
+            PIECES,
+            23,
+            30_000,
+            59,
+            resolve_lookups,
+            resolve_lookups_copying,
+            |r| !r.is_empty(),
+        );
+        assert!(changed > 10_000, "{changed}");
+    }
 
     /// `dangerous` as it was, on a lower-cased copy: the reference.
     fn dangerous_on_a_copy(expr: &str) -> Option<&'static str> {
