@@ -3,7 +3,8 @@
 //! before it (a letter, a digit, a quote, an operator, a blank...), repeated to the size asked
 //! for, and inspected as one value and as 1 KB fields. The slowest units are listed in ms per
 //! MB of event; a quadratic path shows as a unit far above the rest.
-//! `cargo run --release -p fnguard-shield --example sweep [KB] [TOP]` (256 KB, 25 by default).
+//! `cargo run --release -p fnguard-shield --example sweep [KB] [TOP] [UNIT]` (256 KB, 25 by
+//! default; with UNIT, only the units glued that contain it, 20 runs each, for a profiler).
 //! A measurement, not a test: the target is ≤ 10 ms per MB, and a claim about the worst case
 //! should come from here rather than from the hand-made shapes of `--example adversarial`.
 
@@ -81,6 +82,8 @@ fn main() {
         .nth(2)
         .and_then(|a| a.parse().ok())
         .unwrap_or(25);
+    let only = std::env::args().nth(3);
+    let runs = if only.is_some() { 20 } else { 2 };
     let size = kb << 10;
     let limits = events::LIMITS;
     let d = events::detector();
@@ -94,13 +97,16 @@ fn main() {
     for unit in &units {
         for glue in GLUE {
             let piece = format!("{glue}{unit}");
+            if only.as_ref().is_some_and(|o| !piece.contains(o.as_str())) {
+                continue;
+            }
             let value = piece.repeat(size / piece.len() + 1);
             let mut end = size.min(value.len());
             while !value.is_char_boundary(end) {
                 end -= 1;
             }
             for (label, event) in events::http(&format!("{piece:?}"), &value[..end]) {
-                let (per_mb, _) = events::ms_per_mb(&d, &limits, &event, 2, budget);
+                let (per_mb, _) = events::ms_per_mb(&d, &limits, &event, runs, budget);
                 rows.push((per_mb, label));
             }
         }
