@@ -62,7 +62,7 @@ impl ShieldRule {
             ShieldRule::OutboundConnection => "Add the destination to FNGUARD_ALLOW_HOSTS if it is expected; otherwise treat the environment as compromised.",
             ShieldRule::CodeModified => "The deployed code changed at run time: treat the environment as compromised and redeploy.",
             ShieldRule::Recycled => "None needed: the environment was recycled as configured (one cold start).",
-            ShieldRule::InspectionIncomplete => "The event's long values were inspected only at their start and end: raise FNGUARD_BUDGET_MS, lower FNGUARD_MAX_BODY_BYTES, or set FNGUARD_FAIL=closed to block such events.",
+            ShieldRule::InspectionIncomplete => "Some values were inspected only at their start and end: when the budget ran out, raise FNGUARD_BUDGET_MS or lower FNGUARD_MAX_BODY_BYTES; values dense with shell operators or SQL keywords from end to end exceed the detectors' work allowance by design. Set FNGUARD_FAIL=closed to block such events.",
         }
     }
 }
