@@ -280,14 +280,6 @@ fn main() {
     for (per_mb, label, bytes) in rows.iter().take(if list_all { usize::MAX } else { 25 }) {
         println!("{per_mb:>9.2}  {bytes:>9}  {label}");
     }
-    if rows.is_empty() {
-        return;
-    }
-    let median = rows[rows.len() / 2].0;
-    let over = rows.iter().filter(|r| r.0 > 10.0).count();
-    println!(
-        "{} shapes; worst {:.2} ms/MB, median {median:.2} ms/MB, {over} above 10 ms/MB",
-        rows.len(),
-        rows[0].0
-    );
+    let times: Vec<f64> = rows.iter().map(|r| r.0).collect();
+    println!("{}", events::summary(&times));
 }

@@ -116,14 +116,10 @@ fn main() {
     for (per_mb, label) in rows.iter().take(top) {
         println!("{per_mb:>9.2}  {label}");
     }
-    let Some((worst, _)) = rows.first() else {
-        return;
-    };
-    let median = rows[rows.len() / 2].0;
-    let over = rows.iter().filter(|r| r.0 > 10.0).count();
+    let times: Vec<f64> = rows.iter().map(|r| r.0).collect();
     println!(
-        "{} shapes ({} units × {} glues × 2 layouts) at {kb} KB; worst {worst:.2} ms/MB, median {median:.2} ms/MB, {over} above 10 ms/MB",
-        rows.len(),
+        "{} ({} units × {} glues × 2 layouts at {kb} KB)",
+        events::summary(&times),
         units.len(),
         GLUE.len(),
     );

@@ -74,3 +74,17 @@ pub fn ms_per_mb(
         best_decode.as_secs_f64() * 1e3 / mbs,
     )
 }
+
+/// The closing line of a timing run, from its times sorted slowest first: the worst, the
+/// median and how many are above the 10 ms/MB target.
+pub fn summary(slowest_first: &[f64]) -> String {
+    let Some(worst) = slowest_first.first() else {
+        return "no shapes".to_string();
+    };
+    let median = slowest_first[slowest_first.len() / 2];
+    let over = slowest_first.iter().filter(|&&t| t > 10.0).count();
+    format!(
+        "{} shapes; worst {worst:.2} ms/MB, median {median:.2} ms/MB, {over} above 10 ms/MB",
+        slowest_first.len()
+    )
+}
