@@ -285,30 +285,24 @@ pub fn value_with(
     if census.has(Census::NOT_BASE64) || sinks.sql {
         reported.run(Reported::SQL, &mut out, || {
             let strictness = Sinks::strictness(sinks.sql);
-            let mut allowance = Allowance::for_len(v.len(), SQL_PACE);
-            let found = sql::detect_within(v, strictness, &triggers.sql_words, &mut allowance);
-            found.or_else(|| {
-                in_part |= allowance.ran_out();
-                let (tail, from) = tail_of(v, allowance)?;
+            within_allowance(v, SQL_PACE, &mut in_part, |text, from, allowance| {
+                if from == 0 {
+                    return sql::detect_within(text, strictness, &triggers.sql_words, allowance);
+                }
                 let words: Vec<usize> = triggers
                     .sql_words
                     .iter()
                     .filter_map(|&w| w.checked_sub(from))
                     .collect();
-                let mut again = Allowance::tail();
-                sql::detect_within(tail, strictness, &words, &mut again)
+                sql::detect_within(text, strictness, &words, allowance)
             })
         });
     }
     if census.has(Census::SHELL | Census::PAREN) {
         reported.run(Reported::SHELL, &mut out, || {
             let strictness = Sinks::strictness(sinks.shell);
-            let mut allowance = Allowance::for_len(v.len(), SHELL_PACE);
-            shell::detect_within(v, strictness, &mut allowance).or_else(|| {
-                in_part |= allowance.ran_out();
-                let (tail, _) = tail_of(v, allowance)?;
-                let mut again = Allowance::tail();
-                shell::detect_within(tail, strictness, &mut again)
+            within_allowance(v, SHELL_PACE, &mut in_part, |text, _, allowance| {
+                shell::detect_within(text, strictness, allowance)
             })
         });
     }
@@ -339,18 +333,32 @@ pub fn value_with(
     out
 }
 
-/// Once a detector's allowance ran out on `v`, the last `TAIL_BYTES` of it (and where they
-/// start), to be judged on their own with an allowance of their own; `None` when the
-/// allowance lasted, or the value is no longer than that.
-fn tail_of(v: &str, allowance: Allowance) -> Option<(&str, usize)> {
-    if !allowance.ran_out() || v.len() <= TAIL_FROM {
+/// `detect(text, from, allowance)` on `v` (from 0) with the allowance `pace` gives it; when
+/// that runs out with nothing found, again on the last `TAIL_BYTES` of a value longer than
+/// `TAIL_FROM` (from where they start), with an allowance of their own. `in_part` is set when
+/// the allowance ran out.
+fn within_allowance(
+    v: &str,
+    pace: Pace,
+    in_part: &mut bool,
+    detect: impl Fn(&str, usize, &mut Allowance) -> Option<Found>,
+) -> Option<Found> {
+    let mut allowance = Allowance::for_len(v.len(), pace);
+    if let Some(found) = detect(v, 0, &mut allowance) {
+        return Some(found);
+    }
+    if !allowance.ran_out() {
+        return None;
+    }
+    *in_part = true;
+    if v.len() <= TAIL_FROM {
         return None;
     }
     let mut from = v.len() - TAIL_BYTES;
     while !v.is_char_boundary(from) {
         from += 1;
     }
-    Some((&v[from..], from))
+    detect(&v[from..], from, &mut Allowance::tail())
 }
 
 /// Every word a detector starts a judgment from (SQL probe words, system files, command,
