@@ -368,7 +368,7 @@ pub fn vocabulary() -> Vec<&'static str> {
     let mut words: Vec<&'static str> = Vec::new();
     words.extend(triggers::SQL_WORDS);
     words.extend(path::SYSTEM_FILES);
-    words.extend(shell::COMMAND_NAMES);
+    words.extend(shell::command_names());
     words.extend(template::DANGEROUS_NAMES);
     words.extend(net::DANGEROUS_SCHEMES);
     words
