@@ -37,8 +37,12 @@ fn v4_class(ip: Ipv4Addr) -> Class {
         Class::Metadata
     } else if o[0] == 127 {
         Class::Loopback
-    } else if o[0] == 0 {
+    } else if o == [0, 0, 0, 0] {
         Class::Unspecified
+    } else if o[0] == 0 {
+        // The rest of 0/8 is "a host on this network" (RFC 1122); Linux routes it as unicast
+        // since 5.3, to the local network and never to this machine.
+        Class::Private
     } else if o[0] == 169 && o[1] == 254 {
         Class::LinkLocal
     } else if o[0] == 10
@@ -380,6 +384,15 @@ pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Fo
             host.contains(['.', ':']) || host.starts_with("0x") || host == "localhost";
         if looks_like_address {
             if let Some(class) = classify(host) {
+                // `0.0` and `0.0.0` are `inet_aton` short forms of 0.0.0.0, and far more often
+                // version numbers (`"version": "0.0.0"`); only a field known to reach an HTTP
+                // client reads them as an address.
+                let version_like = class == Class::Unspecified
+                    && host.split('.').count() < 4
+                    && host.bytes().all(|c| c.is_ascii_digit() || c == b'.');
+                if version_like && !strict {
+                    return None;
+                }
                 if class == Class::Metadata
                     || class >= Class::LinkLocal && (host.contains(['.', ':', '[']) || strict)
                     || class == Class::Private && strict
@@ -439,6 +452,9 @@ mod tests {
             assert_eq!(classify(h), Some(Class::Loopback), "{h}");
         }
         assert_eq!(classify("0.0.0.0"), Some(Class::Unspecified));
+        assert_eq!(classify("0"), Some(Class::Unspecified));
+        assert_eq!(classify("0.0.0.1"), Some(Class::Private));
+        assert_eq!(classify("0.0.1"), Some(Class::Private));
         assert_eq!(classify("10.1.2.3"), Some(Class::Private));
         assert_eq!(classify("example.com"), Some(Class::Public));
     }
@@ -487,9 +503,17 @@ mod tests {
             "2852039166",
             "3.14159",
             "http://10.0.0.5/internal",
+            "0.0.1",
+            "0.1.0",
+            "0.0.0",
+            "0.0",
         ] {
             assert!(!hit(v), "false positive: {v}");
         }
+        // A field that reaches an HTTP client reads the short forms as addresses.
+        assert!(detect("0.0.0", Strictness::Sink, false).is_some());
+        assert!(detect("0.0.1", Strictness::Sink, false).is_some());
+        assert!(hit("http://0.0.0/"));
         assert!(detect("http://10.0.0.5/internal", Strictness::Sink, false).is_some());
         assert!(detect("127.0.0.1:3000", Strictness::Generic, true).is_none());
         assert!(detect("http://169.254.169.254/", Strictness::Generic, true).is_some());
