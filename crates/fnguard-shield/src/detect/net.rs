@@ -393,8 +393,20 @@ pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Fo
                 if version_like && !strict {
                     return None;
                 }
+                // As in a URL: the machine's own address as developers type it (a sample
+                // event's `"sourceIp": "127.0.0.1"`, a bind address) is text; other spellings
+                // and the Lambda ports are a target.
+                let lambda_port = [":9001", ":2772", ":2773", ":4243", ":4244", ":9009"]
+                    .iter()
+                    .any(|p| trimmed.ends_with(p));
+                let plain =
+                    ["localhost", "127.0.0.1", "0.0.0.0"].contains(&host) && !trimmed.contains('@');
+                if plain && !lambda_port && !strict {
+                    return None;
+                }
                 if class == Class::Metadata
-                    || class >= Class::LinkLocal && (host.contains(['.', ':', '[']) || strict)
+                    || class >= Class::LinkLocal
+                        && (host.contains(['.', ':', '[']) || strict || lambda_port)
                     || class == Class::Private && strict
                 {
                     return Some(found(0, "a metadata, loopback or internal address"));
@@ -483,7 +495,12 @@ mod tests {
             "a=1&avatar_url=ftp://10.0.0.5:21/etc/passwd",
             "see http://169.254.169.254/latest in the docs",
             "169.254.169.254",
-            "127.0.0.1",
+            "127.1",
+            "0177.0.0.1",
+            "127.0.0.2",
+            "127.0.0.1:9001",
+            "localhost:9001",
+            "admin@127.0.0.1",
         ] {
             assert!(hit(v), "missed: {v}");
         }
@@ -507,9 +524,13 @@ mod tests {
             "0.1.0",
             "0.0.0",
             "0.0",
+            "127.0.0.1",
+            "0.0.0.0",
+            "localhost:3000",
         ] {
             assert!(!hit(v), "false positive: {v}");
         }
+        assert!(detect("127.0.0.1", Strictness::Sink, false).is_some());
         // A field that reaches an HTTP client reads the short forms as addresses.
         assert!(detect("0.0.0", Strictness::Sink, false).is_some());
         assert!(detect("0.0.1", Strictness::Sink, false).is_some());

