@@ -409,10 +409,7 @@ fn separators(
     };
     let trimmed = s.trim();
     let whole_backticks = trimmed.len() > 2 && trimmed.starts_with('`') && trimmed.ends_with('`');
-    static FENCE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"```"));
     let fenced = FENCE.find(b).is_some();
-    let mut fences = Fences::default();
     // Whether the current line is one the shell rejects whole (see `starts_with_pipe`).
     let mut dead_line = false;
     while i < b.len() {
@@ -448,7 +445,9 @@ fn separators(
                 escaped = i;
             } else if open == b'"' && c == b'`' && b.get(i + 1) == Some(&b'`') {
                 // A Markdown fence, never a substitution.
-                i = past_fence(b, i, strict, &mut fences);
+                while i < b.len() && b[i] == b'`' {
+                    i += 1;
+                }
                 continue;
             } else if open == b'"' && (c == b'`' || c == b'(' && opened_by(i, escaped, b"$")) {
                 let at = if c == b'`' { i } else { i - 1 };
@@ -457,8 +456,7 @@ fn separators(
                 let markdown =
                     c == b'`' && !strict && !whole_backticks && !glued(b, i) && !quoted_command;
                 let sep = if markdown {
-                    // Markdown code, as outside quotes; a span closed before the next `"`
-                    // is shown, not run.
+                    // Markdown code, as outside quotes: a closed span is shown, not run.
                     match markdown_span_end(b, i) {
                         Some(end) => {
                             i = end;
@@ -524,7 +522,9 @@ fn separators(
             b'(' if opened_by(i, escaped, b"<>") => (Sep::Hard, i - 1),
             b'`' => {
                 if b.get(i + 1) == Some(&b'`') {
-                    i = past_fence(b, i, strict, &mut fences);
+                    while i < b.len() && b[i] == b'`' {
+                        i += 1;
+                    }
                     continue;
                 }
                 // A code span in Markdown has space or punctuation outside its backticks; a
@@ -569,37 +569,54 @@ fn starts_with_pipe(b: &[u8], from: usize) -> bool {
         == Some(&b'|')
 }
 
-/// Where closing Markdown fences were looked for: once a search from some position found
-/// none, no later one can, and it is not made again (a value of unclosed fences stays
-/// linear).
-#[derive(Default)]
-struct Fences {
-    none_after: Option<usize>,
-}
+static FENCE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"```"));
 
-/// Past the run of backticks at `i`, and past the whole fenced code block when the run opens
-/// one (three or more at the start of a line, closed by a run as long at the start of a
-/// later line): in Markdown that is code shown, not run, unless the field is known to reach
-/// a shell. An unclosed fence is only its backticks.
-fn past_fence(b: &[u8], i: usize, strict: bool, fences: &mut Fences) -> usize {
-    let run = b[i..].iter().take_while(|&&c| c == b'`').count();
-    let after = i + run;
-    if strict || run < 3 || !at_line_start(b, i) || fences.none_after.is_some_and(|p| after >= p) {
-        return after;
-    }
-    static FENCE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"```"));
-    let mut from = after;
+/// The value with the code inside each fenced Markdown block blanked out (three or more
+/// backticks at the start of a line, closed by a run as long at the start of a later line):
+/// in Markdown that is code shown, not run. Found once for the whole document, so that every
+/// reading (bare, in single or in double quotes) agrees on where code is, whatever quotes the
+/// code holds. Offsets, newlines and the fences themselves stay. `None` when nothing is
+/// blanked.
+fn without_fenced_code(value: &str) -> Option<String> {
+    let b = value.as_bytes();
+    let run_at = |i: usize| b[i..].iter().take_while(|&&c| c == b'`').count();
+    let mut out: Option<Vec<u8>> = None;
+    let mut from = 0;
     while let Some(p) = FENCE.find(&b[from..]) {
-        let close = from + p;
-        let close_run = b[close..].iter().take_while(|&&c| c == b'`').count();
-        if close_run >= run && at_line_start(b, close) {
-            return close + close_run;
+        let open = from + p;
+        let run = run_at(open);
+        let code = open + run;
+        if !at_line_start(b, open) {
+            from = code;
+            continue;
+        }
+        let mut search = code;
+        let close = loop {
+            let Some(q) = FENCE.find(&b[search..]) else {
+                break None;
+            };
+            let c = search + q;
+            let close_run = run_at(c);
+            if close_run >= run && at_line_start(b, c) {
+                break Some((c, close_run));
+            }
+            search = c + close_run;
+        };
+        // An unclosed fence: nothing after it is closed either (for a run this long).
+        let Some((close, close_run)) = close else {
+            break;
+        };
+        let blanked = out.get_or_insert_with(|| b.to_vec());
+        for byte in &mut blanked[code..close] {
+            if *byte != b'\n' {
+                *byte = b' ';
+            }
         }
         from = close + close_run;
     }
-    fences.none_after = Some(after);
-    after
+    // Whole characters were blanked (between ASCII backticks), so this is UTF-8.
+    out.and_then(|v| String::from_utf8(v).ok())
 }
 
 /// Whether only blanks come before `i` on its line (a few: Markdown indents fences in lists).
@@ -618,10 +635,10 @@ fn glued(b: &[u8], i: usize) -> bool {
 }
 
 /// Inside double quotes, where a Markdown code span opened at `i` ends (past its closing
-/// backtick), if it closes before the next `"` would close the quotes.
+/// backtick), as outside quotes: the `"` a span holds (`` `eventType:"Lambda"` ``) is shown
+/// code, not the end of the quotes.
 fn markdown_span_end(b: &[u8], i: usize) -> Option<usize> {
-    let close = memchr::memchr2(b'`', b'"', &b[i + 1..])?;
-    (b[i + 1 + close] == b'`').then_some(i + close + 2)
+    memchr::memchr(b'`', &b[i + 1..]).map(|close| i + close + 2)
 }
 
 /// Whether what follows an operator (past blanks) can start a command: a letter, a path, a
@@ -778,15 +795,21 @@ pub fn detect_within(
         return None;
     }
     let strict = strictness == Strictness::Sink;
+    let blanked = if strict {
+        None
+    } else {
+        without_fenced_code(value)
+    };
+    let text = blanked.as_deref().unwrap_or(value);
     // Pasted bare, or inside the command's single or double quotes (the value's first quote
     // of that kind then closes them).
     for quote in [None, Some(b'\''), Some(b'"')] {
         if let Some(q) = quote {
-            if !value.as_bytes().contains(&q) {
+            if !text.as_bytes().contains(&q) {
                 continue;
             }
         }
-        if let Some(at) = in_context_reading(value, quote, strict, true, allowance) {
+        if let Some(at) = in_context_reading(text, quote, strict, true, allowance) {
             return Some(found(value, at, "a shell operator followed by a command"));
         }
     }
@@ -1200,7 +1223,6 @@ mod tests {
         let whole_backticks =
             trimmed.len() > 2 && trimmed.starts_with('`') && trimmed.ends_with('`');
         let fenced = memchr::memmem::find(b, b"```").is_some();
-        let mut fences = Fences::default();
         let mut dead_line = false;
         while i < b.len() {
             // Most bytes mean nothing to the shell: skip them in a tight loop.
@@ -1234,7 +1256,9 @@ mod tests {
                     i += 1;
                 } else if open == b'"' && c == b'`' && b.get(i + 1) == Some(&b'`') {
                     // A Markdown fence, never a substitution.
-                    i = past_fence(b, i, strict, &mut fences);
+                    while i < b.len() && b[i] == b'`' {
+                        i += 1;
+                    }
                     continue;
                 } else if open == b'"' && (c == b'`' || c == b'$' && b.get(i + 1) == Some(&b'(')) {
                     let len = if c == b'`' { 1 } else { 2 };
@@ -1299,7 +1323,9 @@ mod tests {
                 b'<' | b'>' if b.get(i + 1) == Some(&b'(') => (Sep::Hard, 2),
                 b'`' => {
                     if b.get(i + 1) == Some(&b'`') {
-                        i = past_fence(b, i, strict, &mut fences);
+                        while i < b.len() && b[i] == b'`' {
+                            i += 1;
+                        }
                         continue;
                     }
                     // A code span in Markdown has space or punctuation outside its backticks; a
@@ -1579,6 +1605,10 @@ mod tests {
             "He said \"run `npm install` first\", and it worked",
             // Fenced code blocks are code shown (indented in a list, too).
             "1. Deploy:\n   ```bash\n   export ARN=$(aws cloudformation describe-stacks --query 'x' --output text)\n   curl -X POST \"$URL\" | jq .\n   ```\n2. Done; check the logs.",
+            // A quote inside a fenced block or a code span does not shift what is code.
+            "Setup:\n```bash\necho 'hi\n```\nThen:\n```bash\ncd src && zip -r /tmp/app.zip . && cd -\n```\n",
+            "- Messages with `eventType:\"Lambda\"` go to the Lambda function.",
+            "5. Add `app.UsePathBase(\"/prod\");` in your `Program.cs` file.",
             // A value that is a command line runs its own substitutions.
             "aws lambda invoke --function-name $(aws cloudformation describe-stacks --query x --output text) out.json",
         ] {
@@ -1588,6 +1618,22 @@ mod tests {
                 detect(v, Strictness::Generic)
             );
         }
+    }
+
+    #[test]
+    fn fenced_code_is_blanked_in_place() {
+        let doc = "a\n```sh\nrm -rf / é\n```\nb `x`\n  ````\n;id\n  ````\n```\nopen";
+        let blanked = without_fenced_code(doc).unwrap();
+        assert_eq!(blanked.len(), doc.len());
+        assert_eq!(
+            blanked,
+            // `é` is two bytes: offsets are kept, so it becomes two blanks.
+            "a\n```  \n           \n```\nb `x`\n  ````\n   \n  ````\n```\nopen"
+        );
+        // Fences that do not start a line, or do not close, blank nothing.
+        assert_eq!(without_fenced_code("x ```; id```"), None);
+        assert_eq!(without_fenced_code("```\n; id"), None);
+        assert_eq!(without_fenced_code("````\n; id\n```"), None);
     }
 
     #[test]
