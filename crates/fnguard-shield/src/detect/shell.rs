@@ -410,8 +410,6 @@ fn separators(
     let trimmed = s.trim();
     let whole_backticks = trimmed.len() > 2 && trimmed.starts_with('`') && trimmed.ends_with('`');
     let fenced = FENCE.find(b).is_some();
-    // Whether the current line is one the shell rejects whole (see `starts_with_pipe`).
-    let mut dead_line = false;
     while i < b.len() {
         // Most bytes mean nothing to the shell: skip them in a tight loop.
         if q.is_none() {
@@ -467,7 +465,7 @@ fn separators(
                 } else {
                     Sep::Substitution
                 };
-                if !dead_line && may_start_command(b, i + 1) {
+                if may_start_command(b, i + 1) {
                     if let Some(hit) = each(sep, at, i + 1) {
                         return Some(hit);
                     }
@@ -512,10 +510,8 @@ fn separators(
                 continue;
             }
             b'&' => (Sep::Soft, i),
-            b'\n' => {
-                dead_line = starts_with_pipe(b, i + 1);
-                (if fenced { Sep::Markdown } else { Sep::Newline }, i)
-            }
+            b'\n' if fenced => (Sep::Markdown, i),
+            b'\n' => (Sep::Newline, i),
             b'(' if opened_by(i, escaped, b"$") && b.get(i + 1) != Some(&b'(') => {
                 (Sep::Substitution, i - 1)
             }
@@ -549,7 +545,7 @@ fn separators(
             }
         };
         // `i` is the operator's last byte.
-        if !dead_line && may_start_command(b, i + 1) {
+        if may_start_command(b, i + 1) {
             if let Some(hit) = each(sep, at, i + 1) {
                 return Some(hit);
             }
@@ -559,29 +555,48 @@ fn separators(
     None
 }
 
-/// Whether the line after the newline at `from - 1` starts with `|` (past blanks). A shell
-/// rejects such a line whole, before running any of it ("syntax error near unexpected token
-/// `|'"): nothing on it is a command. Markdown tables (`| python | 3.12 |`) are made of such
-/// lines. The value's first line is not one: there `|` follows the command it is pasted into.
-fn starts_with_pipe(b: &[u8], from: usize) -> bool {
-    b.get(from..)
-        .and_then(|rest| rest.iter().find(|&&c| !matches!(c, b' ' | b'\t' | b'\r')))
-        == Some(&b'|')
-}
-
 static FENCE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
     std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"```"));
+static TABLE_ROW: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\n|"));
+static INDENTED: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\n "));
 
-/// The value with the code inside each fenced Markdown block blanked out (three or more
-/// backticks at the start of a line, closed by a run as long at the start of a later line):
-/// in Markdown that is code shown, not run. Found once for the whole document, so that every
-/// reading (bare, in single or in double quotes) agrees on where code is, whatever quotes the
-/// code holds. Offsets, newlines and the fences themselves stay. `None` when nothing is
-/// blanked.
-fn without_fenced_code(value: &str) -> Option<String> {
+/// The value with what Markdown shows rather than runs blanked out, found once for the whole
+/// document so that every reading (bare, in single or in double quotes) agrees on it whatever
+/// quotes it holds. Offsets, newlines and fences stay. `None` when nothing is blanked.
+///
+/// - The code inside each fenced block: three or more backticks at the start of a line,
+///   closed by a run as long at the start of a later line.
+/// - Lines that start with `|` (tables), after the first: a shell rejects such a line whole
+///   ("syntax error near unexpected token `|'") before running any of it. On the value's
+///   first line a `|` follows the command the value is pasted into.
+fn markdown_blanked(value: &str) -> Option<String> {
     let b = value.as_bytes();
-    let run_at = |i: usize| b[i..].iter().take_while(|&&c| c == b'`').count();
     let mut out: Option<Vec<u8>> = None;
+    blank_fenced_code(b, &mut out);
+    // Rows are looked for only where a line can start with `|`: most values have none.
+    if TABLE_ROW.find(b).is_some()
+        || INDENTED.find(b).is_some() && memchr::memchr(b'|', b).is_some()
+    {
+        blank_table_rows(b, &mut out);
+    }
+    // Whole characters were blanked (from an ASCII byte to an ASCII byte), so this is UTF-8.
+    out.and_then(|v| String::from_utf8(v).ok())
+}
+
+/// Blanks `b[from..to]` in `out` (a copy of `b` made on first use), newlines kept.
+fn blank(b: &[u8], out: &mut Option<Vec<u8>>, from: usize, to: usize) {
+    let blanked = out.get_or_insert_with(|| b.to_vec());
+    for byte in &mut blanked[from..to] {
+        if *byte != b'\n' {
+            *byte = b' ';
+        }
+    }
+}
+
+fn blank_fenced_code(b: &[u8], out: &mut Option<Vec<u8>>) {
+    let run_at = |i: usize| b[i..].iter().take_while(|&&c| c == b'`').count();
     let mut from = 0;
     while let Some(p) = FENCE.find(&b[from..]) {
         let open = from + p;
@@ -605,18 +620,40 @@ fn without_fenced_code(value: &str) -> Option<String> {
         };
         // An unclosed fence: nothing after it is closed either (for a run this long).
         let Some((close, close_run)) = close else {
-            break;
+            return;
         };
-        let blanked = out.get_or_insert_with(|| b.to_vec());
-        for byte in &mut blanked[code..close] {
-            if *byte != b'\n' {
-                *byte = b' ';
-            }
-        }
+        blank(b, out, code, close);
         from = close + close_run;
     }
-    // Whole characters were blanked (between ASCII backticks), so this is UTF-8.
-    out.and_then(|v| String::from_utf8(v).ok())
+}
+
+/// One pass over the bytes: a value can be a row every two bytes (`\n|` over and over), where
+/// a search per line would cost more than reading each byte.
+fn blank_table_rows(b: &[u8], out: &mut Option<Vec<u8>>) {
+    // Where the line being read starts, while only blanks have come on it since.
+    let mut line_start: Option<usize> = None;
+    let mut row: Option<usize> = None;
+    for (k, &c) in b.iter().enumerate() {
+        if c == b'\n' {
+            if let Some(bar) = row.take() {
+                blank(b, out, bar, k);
+            }
+            // A line continued from this one (`\` newline) is not a new line.
+            line_start = (k == 0 || b[k - 1] != b'\\').then_some(k + 1);
+            continue;
+        }
+        if let Some(start) = line_start {
+            if c == b'|' {
+                row = Some(k);
+                line_start = None;
+            } else if !matches!(c, b' ' | b'\t') || k - start >= 16 {
+                line_start = None;
+            }
+        }
+    }
+    if let Some(bar) = row {
+        blank(b, out, bar, b.len());
+    }
 }
 
 /// Whether only blanks come before `i` on its line (a few: Markdown indents fences in lists).
@@ -798,7 +835,7 @@ pub fn detect_within(
     let blanked = if strict {
         None
     } else {
-        without_fenced_code(value)
+        markdown_blanked(value)
     };
     let text = blanked.as_deref().unwrap_or(value);
     // Pasted bare, or inside the command's single or double quotes (the value's first quote
@@ -1223,7 +1260,6 @@ mod tests {
         let whole_backticks =
             trimmed.len() > 2 && trimmed.starts_with('`') && trimmed.ends_with('`');
         let fenced = memchr::memmem::find(b, b"```").is_some();
-        let mut dead_line = false;
         while i < b.len() {
             // Most bytes mean nothing to the shell: skip them in a tight loop.
             if q.is_none() {
@@ -1276,7 +1312,7 @@ mod tests {
                     } else {
                         Sep::Substitution
                     };
-                    if !dead_line && may_start_command(b, i + len) {
+                    if may_start_command(b, i + len) {
                         if let Some(hit) = each(sep, i, i + len) {
                             return Some(hit);
                         }
@@ -1313,10 +1349,8 @@ mod tests {
                     continue;
                 }
                 b'&' => (Sep::Soft, 1),
-                b'\n' => {
-                    dead_line = starts_with_pipe(b, i + 1);
-                    (if fenced { Sep::Markdown } else { Sep::Newline }, 1)
-                }
+                b'\n' if fenced => (Sep::Markdown, 1),
+                b'\n' => (Sep::Newline, 1),
                 b'$' if b.get(i + 1) == Some(&b'(') && b.get(i + 2) != Some(&b'(') => {
                     (Sep::Substitution, 2)
                 }
@@ -1349,7 +1383,7 @@ mod tests {
                     continue;
                 }
             };
-            if !dead_line && may_start_command(b, i + len) {
+            if may_start_command(b, i + len) {
                 if let Some(hit) = each(sep, i, i + len) {
                     return Some(hit);
                 }
@@ -1621,9 +1655,9 @@ mod tests {
     }
 
     #[test]
-    fn fenced_code_is_blanked_in_place() {
+    fn markdown_code_and_tables_are_blanked_in_place() {
         let doc = "a\n```sh\nrm -rf / é\n```\nb `x`\n  ````\n;id\n  ````\n```\nopen";
-        let blanked = without_fenced_code(doc).unwrap();
+        let blanked = markdown_blanked(doc).unwrap();
         assert_eq!(blanked.len(), doc.len());
         assert_eq!(
             blanked,
@@ -1631,9 +1665,14 @@ mod tests {
             "a\n```  \n           \n```\nb `x`\n  ````\n   \n  ````\n```\nopen"
         );
         // Fences that do not start a line, or do not close, blank nothing.
-        assert_eq!(without_fenced_code("x ```; id```"), None);
-        assert_eq!(without_fenced_code("```\n; id"), None);
-        assert_eq!(without_fenced_code("````\n; id\n```"), None);
+        assert_eq!(markdown_blanked("x ```; id```"), None);
+        assert_eq!(markdown_blanked("```\n; id"), None);
+        assert_eq!(markdown_blanked("````\n; id\n```"), None);
+        // Lines that start with `|`, but not the value's first (appended to a command).
+        assert_eq!(
+            markdown_blanked("| a | sh |\n|---|\n  | python | 3 |\nx | sh").unwrap(),
+            "| a | sh |\n     \n                \nx | sh"
+        );
     }
 
     #[test]
