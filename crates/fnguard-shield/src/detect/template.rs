@@ -88,7 +88,7 @@ const fn first_index(c: u8) -> usize {
 /// can hold an expression every few bytes (`${::-j}` over and over), and copying each to
 /// lower case cost more than reading it.
 /// What the engine that `opener` belongs to runs.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 struct Engine {
     /// Backticks run a shell command (ERB's `<% %>`, Ruby's `#{ }`); in a JavaScript template
     /// literal's `${ }` they are a nested literal.
@@ -316,6 +316,19 @@ fn opener_at(b: &[u8], i: usize) -> Option<(&'static str, &'static str)> {
     Some(pair)
 }
 
+/// What is dangerous in the expression `value[start..end]` opened at `at`. Kept out of
+/// `detect`'s loop, which a value can make open an expression every two bytes and close none:
+/// the loop stays small.
+#[inline(never)]
+fn judge_expression(value: &str, at: usize, start: usize, end: usize) -> Option<&'static str> {
+    let expr = &value[start..end];
+    if expr.len() > 2048 {
+        return None;
+    }
+    let engine = opener_at(value.as_bytes(), at).map_or(Engine::default(), |(o, _)| Engine::of(o));
+    dangerous(expr, engine)
+}
+
 pub fn detect(value: &str, _strictness: Strictness) -> Option<Found> {
     // A byte search: a `char` pattern decodes every character of the value.
     let b = value.as_bytes();
@@ -367,12 +380,12 @@ pub fn detect(value: &str, _strictness: Strictness) -> Option<Found> {
     }
     // Innermost expressions only: each closer pairs with the nearest opener before it, so
     // the work stays linear however the delimiters nest.
-    let mut open: Option<(usize, usize, &str, Engine)> = None;
+    let mut open: Option<(usize, usize, &str)> = None;
     let mut i = 0;
     while i < b.len() {
         // Bytes that neither open an expression nor close the open one, in a tight loop
         // (a branch per byte on what it opens costs a misprediction on varied text).
-        let closes = open.map(|(_, _, closer, _)| closer.as_bytes()[0]);
+        let closes = open.map(|(_, _, closer)| closer.as_bytes()[0]);
         while i < b.len() && !OPENS[b[i] as usize] && Some(b[i]) != closes {
             i += 1;
         }
@@ -380,17 +393,14 @@ pub fn detect(value: &str, _strictness: Strictness) -> Option<Found> {
             break;
         };
         if let Some((o, closer)) = opener_at(b, i) {
-            open = Some((i, i + o.len(), closer, Engine::of(o)));
+            open = Some((i, i + o.len(), closer));
             i += o.len();
             continue;
         }
-        if let Some((at, start, closer, engine)) = open {
+        if let Some((at, start, closer)) = open {
             if closer.as_bytes()[0] == c && b[i..].starts_with(closer.as_bytes()) {
-                let expr = &value[start..i];
-                if expr.len() <= 2048 {
-                    if let Some(what) = dangerous(expr, engine) {
-                        return Some(found(at, what));
-                    }
+                if let Some(what) = judge_expression(value, at, start, i) {
+                    return Some(found(at, what));
                 }
                 open = None;
                 i += closer.len();
