@@ -22,7 +22,6 @@ pub(super) const DANGEROUS_NAMES: &[&str] = &[
     "getclass",
     "forname",
     "getruntime",
-    "runtime",
     "processbuilder",
     "exec",
     "system",
@@ -160,7 +159,13 @@ fn dangerous(expr: &str, engine: Engine) -> Option<&'static str> {
     let t = expr.trim_start_matches(['=', '-', '#', ' ']).as_bytes();
     let starts = |p: &[u8]| t.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
     let holds = |p: &[u8]| b.windows(p.len()).any(|w| w.eq_ignore_ascii_case(p));
-    if starts(b"t(") || starts(b"t (") || holds(b"?new(") || holds(b".class") {
+    // A Java class by its full name (`$class.inspect("java.lang.Runtime")`) is a type lookup.
+    if starts(b"t(")
+        || starts(b"t (")
+        || holds(b"?new(")
+        || holds(b".class")
+        || holds(b"java.lang.")
+    {
         return Some("a class lookup in an expression");
     }
     // The probe needs an operator: most expressions are read no further.
@@ -531,6 +536,7 @@ mod tests {
             || t.starts_with("t (")
             || lower.contains("?new(")
             || lower.contains(".class")
+            || lower.contains("java.lang.")
         {
             return Some("a class lookup in an expression");
         }
@@ -577,6 +583,7 @@ mod tests {
             ":",
             "::",
             "__class__",
+            "java.Lang.",
             "__dirname",
             "a__b",
             "\"",
@@ -655,6 +662,8 @@ mod tests {
             "deploymentBucket: ${env:BUCKET}",
             "className={`admin ${visible ? `shown` : ``}`}",
             "arn:aws:sns:us-east-1:${config.awsAccountId}:analyzeNote",
+            // `Runtime` reaches code only through `getRuntime()`, which is listed.
+            "runtimes/${runtime.agentRuntimeId}/endpoints/DEFAULT",
             "handler: `${handlerPath(__dirname)}/handler.main`",
             "Resource: table/${self:provider.environment.DynamoDbConfiguration__TableName}",
         ] {
