@@ -577,6 +577,10 @@ static INDENTED: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
 ///   first line a `|` follows the command the value is pasted into.
 fn markdown_blanked(value: &str) -> Option<String> {
     let b = value.as_bytes();
+    // Each of these spans lines. A value of one line (most, and every 1 KB field of operators)
+    // is passed with one `memchr`: the substring searches below are slow on text dense with
+    // their rarer byte (`&|&|...` for `\n|`).
+    memchr::memchr(b'\n', b)?;
     let mut out: Option<Vec<u8>> = None;
     blank_fenced_code(b, &mut out);
     if LITERAL_BLOCK.find(b).is_some() {
