@@ -496,31 +496,36 @@ mod tests {
         assert!(changed > 10_000, "{changed}");
     }
 
-    /// `dangerous` as it was, on a lower-cased copy: the reference.
-    fn dangerous_on_a_copy(expr: &str, engine: Engine) -> Option<&'static str> {
-        let lower = expr.to_ascii_lowercase();
-        let mut rest = lower.as_str();
+    /// Each name of `s` (letters, digits and `_`; empty between two other characters) with
+    /// the text after it.
+    fn names_and_what_follows(s: &str) -> Vec<(&str, &str)> {
+        let mut out = Vec::new();
+        let mut rest = s;
         while !rest.is_empty() {
             let name_len = rest
                 .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                 .unwrap_or(rest.len());
             let (id, after) = rest.split_at(name_len);
+            out.push((id, after));
+            let skip = after.chars().next().map_or(0, char::len_utf8);
+            rest = &after[skip..];
+        }
+        out
+    }
+
+    /// `dangerous` as it was, on a lower-cased copy: the reference.
+    fn dangerous_on_a_copy(expr: &str, engine: Engine) -> Option<&'static str> {
+        let lower = expr.to_ascii_lowercase();
+        for (id, after) in names_and_what_follows(&lower) {
             let split_literal = after.starts_with(['\'', '"']);
             if id.len() > 1 && (id.ends_with("__") || id.starts_with("__") && split_literal) {
                 return Some("object internals in a template expression");
             }
-            let skip = after.chars().next().map_or(0, char::len_utf8);
-            rest = &after[skip..];
         }
         if engine.backticks_run && lower.contains('`') {
             return Some("a shell command in a template expression");
         }
-        let mut rest = lower.as_str();
-        while !rest.is_empty() {
-            let name_len = rest
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(rest.len());
-            let (id, after) = rest.split_at(name_len);
+        for (id, after) in names_and_what_follows(&lower) {
             let prefix = after.starts_with(':') && !after.starts_with("::");
             let known = DANGEROUS_NAMES
                 .iter()
@@ -529,8 +534,6 @@ mod tests {
             if known && !prefix {
                 return Some("engine globals or code execution in a template expression");
             }
-            let skip = after.chars().next().map_or(0, char::len_utf8);
-            rest = &after[skip..];
         }
         let t = lower.trim_start_matches(['=', '-', '#', ' ']);
         if t.starts_with("t(")
