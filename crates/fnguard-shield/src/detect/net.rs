@@ -82,6 +82,19 @@ fn v6_class(ip: Ipv6Addr) -> Class {
     }
 }
 
+/// Whether `authority` (`host:port`) names a port of what listens on loopback inside Lambda:
+/// the Runtime API, the AppConfig and Parameters and Secrets extensions, the Telemetry API,
+/// this shield.
+fn on_lambda_port(authority: &str) -> bool {
+    [":9001", ":2772", ":2773", ":4243", ":4244", ":9009"]
+        .iter()
+        .any(|p| authority.ends_with(p))
+}
+
+/// How developers write their own machine (a dev-server link, a sample event's source IP, a
+/// bind address), as typed; other spellings of loopback are how filters are dodged.
+const OWN_MACHINE: [&str; 3] = ["localhost", "127.0.0.1", "0.0.0.0"];
+
 /// Where the name of `name=` right before `at` starts, if a `=` is right before it.
 fn lower_key_start(b: &[u8], at: usize) -> Option<usize> {
     if at == 0 || b[at - 1] != b'=' {
@@ -346,16 +359,12 @@ pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Fo
             strict || key_start.is_some_and(|k| url_like_name(&value[k..scheme_start - 1]));
         let whole = whole_is_url(scheme_start);
         let authority = &rest[..end];
-        // Ports of what listens on loopback inside Lambda: the Runtime API, the AppConfig and
-        // Parameters and Secrets extensions, the Telemetry API, this shield.
-        let lambda_port = [":9001", ":2772", ":2773", ":4243", ":4244", ":9009"]
-            .iter()
-            .any(|p| authority.ends_with(p));
+        let lambda_port = on_lambda_port(authority);
         // `localhost`, `127.0.0.1` and `0.0.0.0` are how developers write their own machine
         // (a dev server link pasted in chat); other spellings of loopback (`127.1`, `0`,
         // `[::ffff:127.0.0.1]`, decimal, a user-info prefix) are how filters are dodged.
         // Exactly as developers type it: `LOCALHOST` in capitals is a filter being dodged.
-        let plain = ["localhost", "127.0.0.1", "0.0.0.0"].contains(&host)
+        let plain = OWN_MACHINE.contains(&host)
             && value[scheme_start..sep]
                 .bytes()
                 .all(|c| !c.is_ascii_uppercase())
@@ -396,11 +405,8 @@ pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Fo
                 // As in a URL: the machine's own address as developers type it (a sample
                 // event's `"sourceIp": "127.0.0.1"`, a bind address) is text; other spellings
                 // and the Lambda ports are a target.
-                let lambda_port = [":9001", ":2772", ":2773", ":4243", ":4244", ":9009"]
-                    .iter()
-                    .any(|p| trimmed.ends_with(p));
-                let plain =
-                    ["localhost", "127.0.0.1", "0.0.0.0"].contains(&host) && !trimmed.contains('@');
+                let lambda_port = on_lambda_port(trimmed);
+                let plain = OWN_MACHINE.contains(&host) && !trimmed.contains('@');
                 if plain && !lambda_port && !strict {
                     return None;
                 }
