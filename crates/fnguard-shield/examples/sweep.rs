@@ -73,6 +73,13 @@ const GLUE: &[&str] = &[
     "", "a", "1", "_", ".", "'", "\"", ";", "&", "|", "/", "$", "(", " ", "\n", "{", "%", "=",
 ];
 
+/// Shapes measured again (`main`): those above `RECHECK_ABOVE` ms/MB at first, at most
+/// `RECHECK_MOST` of them, `RECHECK_ROUNDS` times `RECHECK_RUNS` runs each.
+const RECHECK_ABOVE: f64 = 7.0;
+const RECHECK_MOST: usize = 3_000;
+const RECHECK_ROUNDS: usize = 3;
+const RECHECK_RUNS: usize = 3;
+
 fn main() {
     let kb: usize = std::env::args()
         .nth(1)
@@ -93,34 +100,61 @@ fn main() {
     units.extend(DELIMITERS);
     units.sort_unstable();
     units.dedup();
-    let mut rows: Vec<(f64, String)> = Vec::new();
+    let event_of = |piece: &str| {
+        let value = piece.repeat(size / piece.len() + 1);
+        let mut end = size.min(value.len());
+        while !value.is_char_boundary(end) {
+            end -= 1;
+        }
+        events::http(&format!("{piece:?}"), &value[..end])
+    };
+    // (ms/MB, label, piece, layout)
+    let mut rows: Vec<(f64, String, String, usize)> = Vec::new();
     for unit in &units {
         for glue in GLUE {
             let piece = format!("{glue}{unit}");
             if only.as_ref().is_some_and(|o| !piece.contains(o.as_str())) {
                 continue;
             }
-            let value = piece.repeat(size / piece.len() + 1);
-            let mut end = size.min(value.len());
-            while !value.is_char_boundary(end) {
-                end -= 1;
+            for (layout, (label, event)) in event_of(&piece).into_iter().enumerate() {
+                let (per_mb, decoding) = events::ms_per_mb(&d, &limits, &event, runs, budget);
+                // With a unit asked for, the envelope's decoding is shown apart.
+                let label = match only {
+                    Some(_) => format!("{label} [decoding {decoding:.2}]"),
+                    None => label,
+                };
+                rows.push((per_mb, label, piece.clone(), layout));
             }
-            for (label, event) in events::http(&format!("{piece:?}"), &value[..end]) {
-                let (per_mb, _) = events::ms_per_mb(&d, &limits, &event, runs, budget);
-                rows.push((per_mb, label));
-            }
+        }
+    }
+    // Two runs of a shape in a slow spell of this shared machine read up to 1.6 times its
+    // cost: every shape that may be above the target is measured again, in rounds spread over
+    // the sweep's time, and keeps its best.
+    let mut again: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].0 > RECHECK_ABOVE)
+        .collect();
+    again.sort_by(|&a, &b| rows[b].0.total_cmp(&rows[a].0));
+    again.truncate(RECHECK_MOST);
+    for _ in 0..RECHECK_ROUNDS {
+        for &i in &again {
+            let (_, event) = &event_of(&rows[i].2)[rows[i].3];
+            let (per_mb, _) = events::ms_per_mb(&d, &limits, event, RECHECK_RUNS, budget);
+            rows[i].0 = rows[i].0.min(per_mb);
         }
     }
     rows.sort_by(|a, b| b.0.total_cmp(&a.0));
     println!("{:>9}  repeated unit", "ms/MB");
-    for (per_mb, label) in rows.iter().take(top) {
+    for (per_mb, label, _, _) in rows.iter().take(top) {
         println!("{per_mb:>9.2}  {label}");
     }
     let times: Vec<f64> = rows.iter().map(|r| r.0).collect();
     println!(
-        "{} ({} units × {} glues × 2 layouts at {kb} KB)",
+        "{} ({} units × {} glues × 2 layouts at {kb} KB; {} above {RECHECK_ABOVE} ms/MB \
+         measured again, best of {} runs)",
         events::summary(&times),
         units.len(),
         GLUE.len(),
+        again.len(),
+        runs + RECHECK_ROUNDS * RECHECK_RUNS,
     );
 }

@@ -3,6 +3,7 @@
 use fnguard_shield::config::{Config, FailMode, Mode};
 use fnguard_shield::run::{run, Exit};
 use std::collections::HashMap;
+use std::io::Write;
 use std::time::Instant;
 
 fn main() {
@@ -139,8 +140,20 @@ fn check(path: Option<&str>, vars: &HashMap<String, String>) -> i32 {
     let verdicts = fnguard_shield::replay::replay(&text, &detector, &cfg, policy.as_ref());
     let blocked = verdicts.iter().filter(|v| v["blocked"] == true).count();
     let errors = verdicts.iter().filter(|v| v.get("error").is_some()).count();
-    for v in &verdicts {
-        println!("{v}");
+    // A reader that stops early (`| head`) closes the pipe: the verdicts it took are all it
+    // wanted, and that is no error.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = verdicts
+        .iter()
+        .try_for_each(|v| writeln!(out, "{v}"))
+        .and_then(|()| out.flush());
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return 0,
+        Err(e) => {
+            eprintln!("fnguard-shield: standard output: {e}");
+            return 2;
+        }
     }
     eprintln!(
         "fnguard-shield: {} event{}, {blocked} would be blocked, {errors} not readable",
