@@ -1,6 +1,8 @@
 //! `fnguard-shield check` as a user runs it: verdicts on standard output, one per event, and a
 //! reader that stops early (`| head -1`) ends the replay quietly.
 
+#![allow(clippy::expect_used)]
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
