@@ -181,7 +181,10 @@ pub struct Pace {
 /// Shell judgments: a word after an operator that is read in full (a command name, a quoted or
 /// braced word), not one dismissed by its first bytes. A script with a command on every line
 /// and another chained uses about half.
-pub const SHELL_PACE: Pace = Pace { free: 16, bytes: 8 };
+pub const SHELL_PACE: Pace = Pace {
+    free: 16,
+    bytes: 16,
+};
 /// SQL signal windows (a dozen tokens around a probe word or a `;` before a statement word):
 /// each costs about twice a shell judgment, and such words are rare in text.
 pub const SQL_PACE: Pace = Pace { free: 8, bytes: 64 };

