@@ -179,8 +179,9 @@ pub struct Pace {
 }
 
 /// Shell judgments: a word after an operator that is read in full (a command name, a quoted or
-/// braced word), not one dismissed by its first bytes. A script with a command on every line
-/// and another chained uses about half.
+/// braced word), not one dismissed by its first bytes. A script with a command on each line
+/// and one chained uses one per chained command (a plain command after a newline in text is
+/// told by its name); a value made of `;eval` from end to end, one per 5 bytes.
 pub const SHELL_PACE: Pace = Pace {
     free: 16,
     bytes: 16,
@@ -196,10 +197,13 @@ pub const TAIL_BYTES: usize = 256;
 const TAIL_JUDGMENTS: usize = 16 + TAIL_BYTES / 2;
 const TAIL_FROM: usize = 16 * TAIL_BYTES;
 
+/// What `Allowance::left` counts: a judgment is this many glances (`Allowance::glance`).
+const GLANCES_PER_JUDGMENT: usize = 2;
+
 impl Allowance {
     pub fn for_len(len: usize, pace: Pace) -> Allowance {
         Allowance {
-            left: pace.free + len / pace.bytes.max(1),
+            left: (pace.free + len / pace.bytes.max(1)).saturating_mul(GLANCES_PER_JUDGMENT),
             ran_out: false,
         }
     }
@@ -207,7 +211,7 @@ impl Allowance {
     /// For the tail of a value whose allowance ran out (`TAIL_BYTES`).
     fn tail() -> Allowance {
         Allowance {
-            left: TAIL_JUDGMENTS,
+            left: TAIL_JUDGMENTS * GLANCES_PER_JUDGMENT,
             ran_out: false,
         }
     }
@@ -223,11 +227,23 @@ impl Allowance {
     /// One judgment; `false` once the allowance is spent, and the detector stops there.
     #[inline]
     pub fn take(&mut self) -> bool {
-        if self.left == 0 {
+        self.spend(GLANCES_PER_JUDGMENT)
+    }
+
+    /// Half a judgment: a dismissal that reads a few bytes past the operator's own
+    /// plain word (a short quoted word). Free, a value of such words from end to end would be
+    /// read in full by each of a detector's readings.
+    #[inline]
+    pub fn glance(&mut self) -> bool {
+        self.spend(1)
+    }
+
+    fn spend(&mut self, glances: usize) -> bool {
+        if self.left < glances {
             self.ran_out = true;
             return false;
         }
-        self.left -= 1;
+        self.left -= glances;
         true
     }
 
@@ -582,11 +598,20 @@ mod tests {
         // A script, a command on each line and one chained, is within it.
         let script = "cd /srv/app && make build\nls -la /srv/app/dist\n".repeat(10_000);
         assert_eq!(judged(&script), (vec![], false));
+        // Source with a string on each line: each is glanced at, half a judgment.
+        let strings = "        \"e\",\n".repeat(20_000);
+        assert_eq!(judged(&strings), (vec![], false));
+        // Short quoted words after operators from end to end are not read in full for free.
+        let quoted = ";\"a\"".repeat(20_000);
+        assert_eq!(judged(&quoted), (vec![], true));
         let mut a = Allowance::for_len(8 * 100, Pace { free: 16, bytes: 8 });
         assert!((0..16 + 100).all(|_| a.take()));
         assert!(!a.ran_out());
         assert!(!a.take());
         assert!(a.ran_out());
+        let mut a = Allowance::for_len(8 * 100, Pace { free: 16, bytes: 8 });
+        assert!((0..2 * (16 + 100)).all(|_| a.glance()));
+        assert!(!a.glance());
     }
 
     #[test]

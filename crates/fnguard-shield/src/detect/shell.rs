@@ -1056,6 +1056,10 @@ fn in_context_reading(
         if shortcuts && !strict && plain_len == 0 {
             let mut head = [0u8; NAME_CAP + 1];
             if let Some(len) = quoted_head(b, start, &mut head) {
+                if !allowance.glance() {
+                    stopped = true;
+                    return Some(usize::MAX);
+                }
                 let head = &head[..len];
                 let named = std::str::from_utf8(head).ok().and_then(command);
                 if head.first() != Some(&b'/') && (len > NAME_CAP || named.is_none()) {
@@ -1065,7 +1069,7 @@ fn in_context_reading(
         }
         // What follows reads the word (through quotes, braces and escapes) and the argument
         // after it: a judgment, which the allowance counts. The cheap dismissals above read
-        // only the operator's own plain word, so they cost nothing from it.
+        // only the operator's own plain word (free) or a short quoted one (a glance).
         if !allowance.take() {
             stopped = true;
             return Some(usize::MAX);
