@@ -56,6 +56,23 @@ const PREFIXES: [u32; 26] = {
     t
 };
 
+/// Whether a name (without its path) has the first two letters of a command's: `false` for
+/// most words, from one lookup.
+#[inline]
+fn may_name_command(name: &[u8]) -> bool {
+    let Some(first) = name.first().map(u8::to_ascii_lowercase) else {
+        return false;
+    };
+    if !first.is_ascii_lowercase() {
+        return false;
+    }
+    let second = match name.get(1).map(u8::to_ascii_lowercase) {
+        Some(c) if c.is_ascii_lowercase() => c - b'a',
+        _ => 26,
+    };
+    PREFIXES[(first - b'a') as usize] & (1 << second) != 0
+}
+
 fn command(word: &str) -> Option<Shape> {
     if word.len() > NAME_CAP {
         return None;
@@ -66,16 +83,7 @@ fn command(word: &str) -> Option<Shape> {
         None => word,
     };
     // The two-letter filter first: most words after an operator are not commands.
-    let b = name.as_bytes();
-    let first = b.first()?.to_ascii_lowercase();
-    if !first.is_ascii_lowercase() {
-        return None;
-    }
-    let second = match b.get(1).map(u8::to_ascii_lowercase) {
-        Some(c) if c.is_ascii_lowercase() => c - b'a',
-        _ => 26,
-    };
-    if PREFIXES[(first - b'a') as usize] & (1 << second) == 0 {
+    if !may_name_command(name.as_bytes()) {
         return None;
     }
     let name = name.strip_suffix(".exe").unwrap_or(name);
@@ -966,46 +974,49 @@ fn in_context_reading(
     // Set when the allowance ran out: the scan then stops at a position no hit has.
     let mut stopped = false;
     let hit = separators(value, quote, strict, |sep, at, after| {
-        // A command starts with a letter, a path, a quote, an escape or an expansion.
-        let first = value.as_bytes()[after..]
-            .iter()
-            .find(|&&c| c != b' ' && c != b'\t')
-            .copied();
         let b = value.as_bytes();
+        // Past blanks, where the command word starts.
+        let mut start = after;
+        while matches!(b.get(start), Some(b' ' | b'\t')) {
+            start += 1;
+        }
+        // A command starts with a letter, a path, a quote, an escape or an expansion.
+        let first = b.get(start).copied();
         let starts_command = first.is_some_and(|c| {
             c.is_ascii_alphabetic() || matches!(c, b'/' | b'.' | b'\\' | b'{' | b'\'' | b'"')
         });
         // `$` starts one only through expansions that vanish (`$IFS`, `$@`, `$1`).
-        let vanishing = first == Some(b'$') && {
-            let at = after
-                + b[after..]
-                    .iter()
-                    .take_while(|&&c| c == b' ' || c == b'\t')
-                    .count();
-            matches!(b.get(at + 1), Some(b'{' | b'I' | b'@' | b'*' | b'0'..=b'9'))
-        };
+        let vanishing = first == Some(b'$')
+            && matches!(
+                b.get(start + 1),
+                Some(b'{' | b'I' | b'@' | b'*' | b'0'..=b'9')
+            );
         if !starts_command && !vanishing {
             return None;
         }
         // The common case needs no unquoting: a plain run of name bytes that is not a
-        // command ends the matter here.
-        let start = after
-            + b[after..]
-                .iter()
-                .take_while(|&&c| c == b' ' || c == b'\t')
-                .count();
-        let plain_len = b[start..]
-            .iter()
-            .take(49)
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-' | b'/'))
-            .count();
+        // command ends the matter here, most often at the name's first two letters (from
+        // its last `/`), without a call.
+        let mut plain_len = 0;
+        let mut name_from = 0;
+        while plain_len < 49 {
+            match b.get(start + plain_len) {
+                Some(b'/') => name_from = plain_len + 1,
+                Some(&c) if c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-') => {}
+                _ => break,
+            }
+            plain_len += 1;
+        }
         let plain_end = b.get(start + plain_len).copied();
         let needs_unquoting = matches!(
             plain_end,
             Some(b'\'' | b'"' | b'\\' | b'$' | b'{' | b'?' | b'*' | b'[')
         ) || b.get(start) == Some(&b'{');
         let plain = &value[start..start + plain_len];
-        let plain_shape = if needs_unquoting || plain_len == 0 {
+        let plain_shape = if needs_unquoting
+            || plain_len == 0
+            || !may_name_command(&b[start + name_from..start + plain_len])
+        {
             None
         } else {
             command(plain)
