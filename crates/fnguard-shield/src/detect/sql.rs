@@ -653,12 +653,7 @@ fn anywhere(s: &[u8], words: &[usize], allowance: &mut Allowance) -> Option<(&'s
         next = end;
         Some(end - 1)
     })
-    .filter(|&at| {
-        !matches!(
-            s.get(at + 1),
-            None | Some(b'&' | b'|' | b'\'' | b'"' | b')' | b'(')
-        )
-    })
+    // (`statement_follows` dismisses `;` followed by an operator or quote at its first byte.)
     .filter(|&at| statement_follows(s, at + 1));
     let mut last_window = usize::MAX;
     let mut t = Vec::with_capacity(WINDOW_TOKENS);
