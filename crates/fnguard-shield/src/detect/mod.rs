@@ -305,15 +305,22 @@ pub fn value_with(
         reported.run(Reported::SQL, &mut out, || {
             let strictness = Sinks::strictness(sinks.sql);
             within_allowance(v, SQL_PACE, &mut in_part, |text, from, allowance| {
+                let statement_word = triggers.statement_word;
                 if from == 0 {
-                    return sql::detect_within(text, strictness, &triggers.sql_words, allowance);
+                    return sql::detect_within(
+                        text,
+                        strictness,
+                        &triggers.sql_words,
+                        statement_word,
+                        allowance,
+                    );
                 }
                 let words: Vec<usize> = triggers
                     .sql_words
                     .iter()
                     .filter_map(|&w| w.checked_sub(from))
                     .collect();
-                sql::detect_within(text, strictness, &words, allowance)
+                sql::detect_within(text, strictness, &words, statement_word, allowance)
             })
         });
     }

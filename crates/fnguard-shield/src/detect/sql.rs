@@ -637,13 +637,20 @@ fn union(p: &mut Parser<'_>) -> bool {
 
 /// Signals that are injections wherever the value lands: UNION SELECT, a stacked statement
 /// with its object, time probes with a literal delay, catalog tables.
-fn anywhere(s: &[u8], words: &[usize], allowance: &mut Allowance) -> Option<(&'static str, usize)> {
+/// `statement_word`: whether the value holds one of `STATEMENT_WORDS` (`triggers::Scanner`);
+/// without one, no `;` is followed by a statement, and none is looked at.
+fn anywhere(
+    s: &[u8],
+    words: &[usize],
+    statement_word: bool,
+    allowance: &mut Allowance,
+) -> Option<(&'static str, usize)> {
     // Only around the words these signals start with (`triggers::SQL_WORDS`, found by the
     // caller's one automaton pass), a few tokens at a time: the work stays linear however long
     // the value.
     // Of a run of `;` only the last can be followed by a statement: the run is skipped in a
     // tight loop, since a value can be `;` from end to end.
-    let mut next = 0;
+    let mut next = if statement_word { 0 } else { s.len() };
     let semicolons = std::iter::from_fn(|| {
         let at = next + memchr::memchr(b';', s.get(next..)?)?;
         let mut end = at + 1;
@@ -782,29 +789,31 @@ fn statement_follows(s: &[u8], mut i: usize) -> bool {
     STATEMENT_KEYS.contains(&letters_key(word))
 }
 
-/// Words that start a statement after `;`, each one `letters_key`.
+/// Words that start a statement after `;` (4 to 8 letters).
+pub(crate) const STATEMENT_WORDS: [&[u8]; 15] = [
+    b"drop",
+    b"delete",
+    b"insert",
+    b"replace",
+    b"update",
+    b"truncate",
+    b"exec",
+    b"execute",
+    b"declare",
+    b"shutdown",
+    b"waitfor",
+    b"create",
+    b"alter",
+    b"grant",
+    b"revoke",
+];
+
+/// `STATEMENT_WORDS`, each one `letters_key`.
 const STATEMENT_KEYS: [u64; 15] = {
-    let words: [&[u8]; 15] = [
-        b"drop",
-        b"delete",
-        b"insert",
-        b"replace",
-        b"update",
-        b"truncate",
-        b"exec",
-        b"execute",
-        b"declare",
-        b"shutdown",
-        b"waitfor",
-        b"create",
-        b"alter",
-        b"grant",
-        b"revoke",
-    ];
     let mut keys = [0u64; 15];
     let mut k = 0;
-    while k < words.len() {
-        keys[k] = letters_key(words[k]);
+    while k < STATEMENT_WORDS.len() {
+        keys[k] = letters_key(STATEMENT_WORDS[k]);
         k += 1;
     }
     keys
@@ -1068,19 +1077,23 @@ const TAIL_TOKENS: usize = 64;
 
 pub fn detect(value: &str, strictness: Strictness) -> Option<Found> {
     let triggers = super::triggers::Scanner::detectors_only().scan(value.as_bytes());
-    detect_with(value, strictness, &triggers.sql_words)
+    detect_within(
+        value,
+        strictness,
+        &triggers.sql_words,
+        triggers.statement_word,
+        &mut Allowance::unlimited(),
+    )
 }
 
-/// `sql_words`: where the value holds one of `triggers::SQL_WORDS` (`triggers::Scanner`).
-pub fn detect_with(value: &str, strictness: Strictness, sql_words: &[usize]) -> Option<Found> {
-    detect_within(value, strictness, sql_words, &mut Allowance::unlimited())
-}
-
-/// `detect_with`, reading no more signal windows than `allowance` has.
+/// `sql_words`: where the value holds one of `triggers::SQL_WORDS`, and `statement_word`
+/// whether it holds one of `STATEMENT_WORDS` (`triggers::Scanner`). No more signal windows are
+/// read than `allowance` has.
 pub fn detect_within(
     value: &str,
     strictness: Strictness,
     sql_words: &[usize],
+    statement_word: bool,
     allowance: &mut Allowance,
 ) -> Option<Found> {
     let s = value.as_bytes();
@@ -1126,7 +1139,7 @@ pub fn detect_within(
         }
     }
     if hit.is_none() {
-        hit = anywhere(s, sql_words, allowance);
+        hit = anywhere(s, sql_words, statement_word, allowance);
     }
     let (technique, at) = hit?;
     Some(Found::new(
@@ -1290,6 +1303,38 @@ mod tests {
     }
 
     #[test]
+    fn semicolons_are_read_only_when_a_statement_word_occurs() {
+        const PIECES: &[&str] = &[
+            ";", " ", "\n", "/*", "*/", "+", "drop", "DELETE", "Upd", "ate", "exec", "x",
+            " table ", "users", " from ", " set ", "'", "sleep(1)", "GRANT", "dro", "p", "waitfor",
+            " delay ", "shutdown", "@a",
+        ];
+        let scanner = super::super::triggers::Scanner::detectors_only();
+        let reached = crate::detect::agrees_with_reference(
+            PIECES,
+            5,
+            20_000,
+            59,
+            |v| {
+                let t = scanner.scan(v.as_bytes());
+                let limit = &mut Allowance::unlimited();
+                anywhere(v.as_bytes(), &t.sql_words, t.statement_word, limit)
+            },
+            |v| {
+                let t = scanner.scan(v.as_bytes());
+                anywhere(
+                    v.as_bytes(),
+                    &t.sql_words,
+                    true,
+                    &mut Allowance::unlimited(),
+                )
+            },
+            Option::is_some,
+        );
+        assert!(reached > 1_000, "{reached}");
+    }
+
+    #[test]
     fn windows_inside_long_names_are_passed_over_as_when_read() {
         // Long runs of name and number bytes around the words, and what ends them.
         const PIECES: &[&str] = &[
@@ -1332,7 +1377,7 @@ mod tests {
             3,
             3_000,
             54,
-            |v| anywhere(v.as_bytes(), &words(v), &mut Allowance::unlimited()),
+            |v| anywhere(v.as_bytes(), &words(v), true, &mut Allowance::unlimited()),
             |v| anywhere_window_by_window(v.as_bytes(), &words(v)),
             Option::is_some,
         );
@@ -1366,7 +1411,7 @@ mod tests {
             9,
             3_000,
             54,
-            |v| anywhere(v.as_bytes(), &words(v), &mut Allowance::unlimited()),
+            |v| anywhere(v.as_bytes(), &words(v), true, &mut Allowance::unlimited()),
             |v| anywhere_window_by_window(v.as_bytes(), &words(v)),
             Option::is_some,
         );
@@ -1379,7 +1424,7 @@ mod tests {
                 let v = format!("{}{tail}{}", unit.repeat(700), unit.repeat(90));
                 let w = words(&v);
                 assert_eq!(
-                    anywhere(v.as_bytes(), &w, &mut Allowance::unlimited()),
+                    anywhere(v.as_bytes(), &w, true, &mut Allowance::unlimited()),
                     anywhere_window_by_window(v.as_bytes(), &w),
                     "{unit} {tail}"
                 );

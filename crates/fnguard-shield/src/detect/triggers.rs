@@ -34,6 +34,8 @@ pub struct Triggers {
     pub system_files: Vec<(usize, usize)>,
     /// One of the caller's own literals (the signature rules' atoms) occurs.
     pub literal: bool,
+    /// One of `sql::STATEMENT_WORDS` occurs: only then can a `;` start a stacked statement.
+    pub statement_word: bool,
 }
 
 /// One fully built automaton (no lazily filled cache a crafted value could leave behind for
@@ -53,6 +55,7 @@ impl Scanner {
             patterns.push(file.as_bytes().to_vec());
             patterns.push(file.replace('/', "\\").into_bytes());
         }
+        patterns.extend(super::sql::STATEMENT_WORDS.iter().map(|w| w.to_vec()));
         Scanner {
             automaton: Dfa::new(&patterns),
             literals: literals.len(),
@@ -78,13 +81,16 @@ impl Scanner {
             return found;
         };
         let sql_end = self.literals + SQL_WORDS.len();
+        let files_end = sql_end + 2 * super::path::SYSTEM_FILES.len();
         dfa.each_match(text, |pattern, start, end| {
             if pattern < self.literals {
                 found.literal = true;
             } else if pattern < sql_end {
                 found.sql_words.push(start);
-            } else {
+            } else if pattern < files_end {
                 found.system_files.push((start, end));
+            } else {
+                found.statement_word = true;
             }
         });
         // Matches come in order of their end; the SQL windows go by start.
@@ -358,6 +364,12 @@ mod tests {
             patterns.push(file.as_bytes().to_vec());
             patterns.push(file.replace('/', "\\").into_bytes());
         }
+        let files_end = patterns.len();
+        patterns.extend(
+            super::super::sql::STATEMENT_WORDS
+                .iter()
+                .map(|w| w.to_vec()),
+        );
         let ac = aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
@@ -372,20 +384,22 @@ mod tests {
                     found.literal = true;
                 } else if p < literals + SQL_WORDS.len() {
                     found.sql_words.push(m.start());
-                } else {
+                } else if p < files_end {
                     found.system_files.push((m.start(), m.end()));
+                } else {
+                    found.statement_word = true;
                 }
             }
             found.sql_words.sort_unstable();
             found.sql_words.dedup();
-            (found.literal, found.sql_words, found.system_files)
+            found_of(found)
         }
     }
 
-    type Found = (bool, Vec<usize>, Vec<(usize, usize)>);
+    type Found = (bool, Vec<usize>, Vec<(usize, usize)>, bool);
 
-    fn found(t: Triggers) -> Found {
-        (t.literal, t.sql_words, t.system_files)
+    fn found_of(t: Triggers) -> Found {
+        (t.literal, t.sql_words, t.system_files, t.statement_word)
     }
 
     #[test]
@@ -420,6 +434,10 @@ mod tests {
             "\\",
             "é",
             "xq",
+            "DROP",
+            "exec",
+            "Updat",
+            "e",
         ];
         let literals = [
             b"rO0AB".to_vec(),
@@ -435,7 +453,7 @@ mod tests {
             11,
             4000,
             54,
-            |v| found(scanner.scan(v.as_bytes())),
+            |v| found_of(scanner.scan(v.as_bytes())),
             |v| reference(v.as_bytes()),
             |f| f.0 && !f.1.is_empty() && !f.2.is_empty(),
         );
@@ -452,7 +470,7 @@ mod tests {
             let mut text = b"x".repeat(before);
             text.extend_from_slice(&long);
             text.extend_from_slice(&b"y".repeat(500));
-            let got = found(scanner.scan(&text));
+            let got = found_of(scanner.scan(&text));
             assert!(got.0, "{before}");
             assert_eq!(got, reference(&text), "{before}");
         }
