@@ -943,9 +943,17 @@ pub fn detect_within(
 /// The value is itself a command line (`python -m venv .venv && source ...`), as pasted in
 /// documentation or chat, rather than an argument with a command appended to it.
 fn is_command_line(value: &str) -> bool {
-    let mut words = value.split_whitespace();
-    let first = words.next().unwrap_or("");
-    command(first).is_some() && words.next().is_some()
+    // Only as far as a command name can go: a value with no blank in its first bytes (a run of
+    // `;exec` from end to end) was split whole to find its first word.
+    let v = value.trim_start();
+    let Some((at, blank)) = v
+        .char_indices()
+        .take_while(|&(i, _)| i <= NAME_CAP)
+        .find(|(_, c)| c.is_whitespace())
+    else {
+        return false;
+    };
+    command(&v[..at]).is_some() && !v[at + blank.len_utf8()..].trim_start().is_empty()
 }
 
 /// Where an operator in `value`, pasted bare or inside `quote`, is followed by a command
@@ -1656,6 +1664,41 @@ mod tests {
             }
         }
         assert!(read > 20_000, "{read}");
+    }
+
+    #[test]
+    fn a_command_line_is_told_from_its_first_word_as_when_split_whole() {
+        fn split_whole(value: &str) -> bool {
+            let mut words = value.split_whitespace();
+            let first = words.next().unwrap_or("");
+            command(first).is_some() && words.next().is_some()
+        }
+        const PIECES: &[&str] = &[
+            " ",
+            "\t",
+            "\u{a0}",
+            "\u{2003}",
+            "\n",
+            "python",
+            "-m",
+            "ls",
+            "x",
+            "é",
+            ";",
+            "cat",
+            "abcdefghijklmnopqrstuvwxyz",
+            "/usr/bin/",
+        ];
+        let reached = crate::detect::agrees_with_reference(
+            PIECES,
+            17,
+            20_000,
+            60,
+            is_command_line,
+            split_whole,
+            |&line| line,
+        );
+        assert!(reached > 1_000, "{reached}");
     }
 
     #[test]
