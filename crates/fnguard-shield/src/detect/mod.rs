@@ -189,6 +189,13 @@ pub const SHELL_PACE: Pace = Pace {
 /// SQL signal windows (a dozen tokens around a probe word or a `;` before a statement word):
 /// each costs about twice a shell judgment, and such words are rare in text.
 pub const SQL_PACE: Pace = Pace { free: 8, bytes: 64 };
+/// Template expressions judged (an opener paired with its closer, `${...}`, `{{...}}`): a
+/// configuration file or template has one every few dozen bytes; a value of `${x}` from end to
+/// end, one per 4 bytes.
+pub const TEMPLATE_PACE: Pace = Pace {
+    free: 16,
+    bytes: 16,
+};
 /// How much of a long value's end is judged again once its allowance ran out, with an
 /// allowance of its own (`TAIL_JUDGMENTS`): padding before a payload is the usual way to
 /// push it past a limit. Values up to `TAIL_FROM` bytes are judged only as far as their
@@ -344,7 +351,10 @@ pub fn value_with(
     }
     if census.has(Census::TEMPLATE | Census::SHELL) {
         reported.run(Reported::TEMPLATE, &mut out, || {
-            template::detect(v, Sinks::strictness(sinks.code))
+            let strictness = Sinks::strictness(sinks.code);
+            within_allowance(v, TEMPLATE_PACE, &mut in_part, |text, _, allowance| {
+                template::detect_within(text, strictness, allowance)
+            })
         });
     }
     if census.has(Census::UNDERSCORE | Census::TEMPLATE | Census::PATH) {
@@ -592,6 +602,19 @@ mod tests {
             "{keywords} x' UNION SELECT password FROM users --"
         ));
         assert_eq!(tail, (vec!["sql-grammar"], true));
+    }
+
+    #[test]
+    fn a_value_dense_with_template_expressions_is_judged_in_part() {
+        let dense = "${x}".repeat(3_000);
+        assert_eq!(judged(&dense), (vec![], true));
+        let end = judged(&format!(
+            "{dense} {{{{ ''.__class__.__mro__[1].__subclasses__() }}}}"
+        ));
+        assert_eq!(end, (vec!["template-expression"], true));
+        // A template has far fewer, however long.
+        let page = "Hello {{ name }}, order {{ order.id }} ships on {{ date }}.\n".repeat(5_000);
+        assert_eq!(judged(&page), (vec![], false));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! code. Placeholders (`{{ user.name }}`, `${AWS::Region}`) pass. Log4j lookups are resolved
 //! first (`${${::-j}ndi:` is `${jndi:`), as Log4j itself resolves them.
 
-use super::{Found, Strictness};
+use super::{Allowance, Found, Strictness};
 
 pub(super) const DANGEROUS_NAMES: &[&str] = &[
     "config",
@@ -335,7 +335,16 @@ fn judge_expression(value: &str, at: usize, start: usize, end: usize) -> Option<
     dangerous(expr, engine)
 }
 
-pub fn detect(value: &str, _strictness: Strictness) -> Option<Found> {
+pub fn detect(value: &str, strictness: Strictness) -> Option<Found> {
+    detect_within(value, strictness, &mut Allowance::unlimited())
+}
+
+/// `detect`, judging no more expressions than `allowance` has.
+pub fn detect_within(
+    value: &str,
+    _strictness: Strictness,
+    allowance: &mut Allowance,
+) -> Option<Found> {
     // A byte search: a `char` pattern decodes every character of the value.
     let b = value.as_bytes();
     if memchr::memchr3(b'{', b'%', b'#', b).is_none() && memchr::memchr(b'[', b).is_none() {
@@ -405,6 +414,9 @@ pub fn detect(value: &str, _strictness: Strictness) -> Option<Found> {
         }
         if let Some((at, start, closer)) = open {
             if closer.as_bytes()[0] == c && b[i..].starts_with(closer.as_bytes()) {
+                if !allowance.take() {
+                    return None;
+                }
                 if let Some(what) = judge_expression(value, at, start, i) {
                     return Some(found(at, what));
                 }
