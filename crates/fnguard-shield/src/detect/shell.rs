@@ -73,6 +73,20 @@ fn may_name_command(name: &[u8]) -> bool {
     PREFIXES[(first - b'a') as usize] & (1 << second) != 0
 }
 
+/// For each first letter, the lengths (bits) of the command names that start with it.
+const NAME_LENGTHS: [u64; 26] = {
+    let mut t = [0u64; 26];
+    let mut k = 0;
+    while k < COMMAND_LIST.len() {
+        let n = COMMAND_LIST[k].0.as_bytes();
+        if n[0].is_ascii_lowercase() && n.len() < 64 {
+            t[(n[0] - b'a') as usize] |= 1 << n.len();
+        }
+        k += 1;
+    }
+    t
+};
+
 fn command(word: &str) -> Option<Shape> {
     if word.len() > NAME_CAP {
         return None;
@@ -87,6 +101,14 @@ fn command(word: &str) -> Option<Shape> {
         return None;
     }
     let name = name.strip_suffix(".exe").unwrap_or(name);
+    // Then the lengths of the names with its first letter, as written and without a version:
+    // a word that starts like a command (`execute`, `system`) is told from one more lookup.
+    let base = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+    let lengths = NAME_LENGTHS[usize::from(name.as_bytes()[0].to_ascii_lowercase() - b'a')];
+    let has_length = |len: usize| lengths >> len.min(63) & 1 != 0;
+    if !has_length(name.len()) && !has_length(base.len()) {
+        return None;
+    }
     let mut buf = [0u8; 48];
     let lower = &mut buf[..name.len()];
     lower.copy_from_slice(name.as_bytes());
@@ -99,7 +121,6 @@ fn command(word: &str) -> Option<Shape> {
         _ => {}
     }
     // Else without a version (`python3.12`).
-    let base = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
     if base.len() == name.len() || base.bytes().any(|c| c.is_ascii_uppercase()) {
         return None;
     }

@@ -55,7 +55,19 @@ impl Scanner {
             patterns.push(file.as_bytes().to_vec());
             patterns.push(file.replace('/', "\\").into_bytes());
         }
-        patterns.extend(super::sql::STATEMENT_WORDS.iter().map(|w| w.to_vec()));
+        // Only whether one occurs is kept: a word holding another (`execute`, `exec`) would
+        // add a match and tell nothing more.
+        let statement = super::sql::STATEMENT_WORDS;
+        patterns.extend(
+            statement
+                .iter()
+                .filter(|w| {
+                    !statement
+                        .iter()
+                        .any(|o| o.len() < w.len() && w.windows(o.len()).any(|x| x == *o))
+                })
+                .map(|w| w.to_vec()),
+        );
         Scanner {
             automaton: Dfa::new(&patterns),
             literals: literals.len(),
