@@ -397,6 +397,37 @@ fn within_allowance(
     detect(&v[from..], from, &mut Allowance::tail())
 }
 
+/// The lengths of a list's names by their first byte (`a`-`z` in any case, `_`): most words are
+/// told apart from a list by one lookup, before any is compared with them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NameLengths([u64; 27]);
+
+impl NameLengths {
+    pub(crate) const NONE: NameLengths = NameLengths([0; 27]);
+
+    /// With `name` added (names of 64 bytes or more are not: no list has one).
+    pub(crate) const fn with(mut self, name: &[u8]) -> NameLengths {
+        if let (Some(k), true) = (Self::index(name), name.len() < 64) {
+            self.0[k] |= 1 << name.len();
+        }
+        self
+    }
+
+    /// Whether a name of the list may be `word`: one starts with its first byte and is as long.
+    pub(crate) fn may_hold(&self, word: &[u8]) -> bool {
+        Self::index(word).is_some_and(|k| word.len() < 64 && self.0[k] >> word.len() & 1 != 0)
+    }
+
+    const fn index(word: &[u8]) -> Option<usize> {
+        match word.first() {
+            Some(&c @ b'a'..=b'z') => Some((c - b'a') as usize),
+            Some(&c @ b'A'..=b'Z') => Some((c - b'A') as usize),
+            Some(b'_') => Some(26),
+            _ => None,
+        }
+    }
+}
+
 /// Every word a detector starts a judgment from (SQL probe words, system files, command,
 /// template and scheme names), for generators of adversarial input: a worst case is sought
 /// over what the detectors react to, and a word added to a detector joins the search.

@@ -6,7 +6,7 @@
 //! look like a shell's (flags, paths, hosts, numbers, variables, redirections). Prose with
 //! semicolons, ampersands and Markdown code spans does not take that shape.
 
-use super::{Allowance, Found, Strictness};
+use super::{Allowance, Found, NameLengths, Strictness};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Sep {
@@ -73,15 +73,12 @@ fn may_name_command(name: &[u8]) -> bool {
     PREFIXES[(first - b'a') as usize] & (1 << second) != 0
 }
 
-/// For each first letter, the lengths (bits) of the command names that start with it.
-const NAME_LENGTHS: [u64; 26] = {
-    let mut t = [0u64; 26];
+/// The lengths of the command names, by first letter.
+const NAME_LENGTHS: NameLengths = {
+    let mut t = NameLengths::NONE;
     let mut k = 0;
     while k < COMMAND_LIST.len() {
-        let n = COMMAND_LIST[k].0.as_bytes();
-        if n[0].is_ascii_lowercase() && n.len() < 64 {
-            t[(n[0] - b'a') as usize] |= 1 << n.len();
-        }
+        t = t.with(COMMAND_LIST[k].0.as_bytes());
         k += 1;
     }
     t
@@ -100,13 +97,16 @@ fn command(word: &str) -> Option<Shape> {
     if !may_name_command(name.as_bytes()) {
         return None;
     }
+    command_named(name)
+}
+
+/// `command` for a name without its path that passed `may_name_command`.
+fn command_named(name: &str) -> Option<Shape> {
     let name = name.strip_suffix(".exe").unwrap_or(name);
     // Then the lengths of the names with its first letter, as written and without a version:
     // a word that starts like a command (`execute`, `system`) is told from one more lookup.
     let base = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
-    let lengths = NAME_LENGTHS[usize::from(name.as_bytes()[0].to_ascii_lowercase() - b'a')];
-    let has_length = |len: usize| lengths >> len.min(63) & 1 != 0;
-    if !has_length(name.len()) && !has_length(base.len()) {
+    if !NAME_LENGTHS.may_hold(name.as_bytes()) && !NAME_LENGTHS.may_hold(base.as_bytes()) {
         return None;
     }
     let mut buf = [0u8; 48];
@@ -787,8 +787,8 @@ fn word_until(s: &str, mut i: usize, buf: &mut String, head: bool) -> (Option<()
     loop {
         match b.get(i) {
             Some(b' ' | b'\t' | b'\r') => i += 1,
-            _ if s[i..].starts_with("${IFS}") => i += 6,
-            _ if s[i..].starts_with("$IFS") => i += 4,
+            Some(b'$') if s[i..].starts_with("${IFS}") => i += 6,
+            Some(b'$') if s[i..].starts_with("$IFS") => i += 4,
             _ => break,
         }
     }
@@ -855,7 +855,13 @@ fn word_until(s: &str, mut i: usize, buf: &mut String, head: bool) -> (Option<()
                 _ => {}
             }
         }
-        let ch = s[i..].chars().next().unwrap_or(' ');
+        // Most words are ASCII: a byte is its character.
+        // (`b[i]`, not `c`: after a `\` it is the escaped byte.)
+        let ch = if b[i].is_ascii() {
+            char::from(b[i])
+        } else {
+            s[i..].chars().next().unwrap_or(' ')
+        };
         if head && ch == ' ' {
             break;
         }
@@ -1042,13 +1048,15 @@ fn in_context_reading(
             Some(b'\'' | b'"' | b'\\' | b'$' | b'{' | b'?' | b'*' | b'[')
         ) || b.get(start) == Some(&b'{');
         let plain = &value[start..start + plain_len];
+        // `command(plain)`, with what it would find again known here.
         let plain_shape = if needs_unquoting
             || plain_len == 0
+            || plain_len > NAME_CAP
             || !may_name_command(&b[start + name_from..start + plain_len])
         {
             None
         } else {
-            command(plain)
+            command_named(&plain[name_from..])
         };
         if !needs_unquoting && plain_len > 0 && plain_shape.is_none() {
             let strict_hit = strict
@@ -1720,6 +1728,15 @@ mod tests {
             |&line| line,
         );
         assert!(reached > 1_000, "{reached}");
+    }
+
+    #[test]
+    fn an_escaped_character_is_read_whole() {
+        let mut buf = String::new();
+        assert_eq!(word_until("a\\éb;c", 0, &mut buf, false), (Some(()), 5));
+        assert_eq!(buf, "aéb");
+        assert_eq!(word_until("\\日x", 0, &mut buf, true), (Some(()), 5));
+        assert_eq!(buf, "日x");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! code. Placeholders (`{{ user.name }}`, `${AWS::Region}`) pass. Log4j lookups are resolved
 //! first (`${${::-j}ndi:` is `${jndi:`), as Log4j itself resolves them.
 
-use super::{Allowance, Found, Strictness};
+use super::{Allowance, Found, NameLengths, Strictness};
 
 pub(super) const DANGEROUS_NAMES: &[&str] = &[
     "config",
@@ -63,25 +63,15 @@ const LONGEST_NAME: usize = 20;
 
 /// For each first byte of `DANGEROUS_NAMES` (a letter, or `_` last), the lengths they have:
 /// most names in an expression are passed over with one lookup.
-const NAME_LENGTHS: [u32; 27] = {
-    let mut t = [0u32; 27];
+const NAME_LENGTHS: NameLengths = {
+    let mut t = NameLengths::NONE;
     let mut k = 0;
     while k < DANGEROUS_NAMES.len() {
-        let n = DANGEROUS_NAMES[k].as_bytes();
-        t[first_index(n[0])] |= 1 << n.len();
+        t = t.with(DANGEROUS_NAMES[k].as_bytes());
         k += 1;
     }
     t
 };
-
-/// `NAME_LENGTHS`' index of a name's lower-case first byte (27 for no name's).
-const fn first_index(c: u8) -> usize {
-    match c {
-        b'a'..=b'z' => (c - b'a') as usize,
-        b'_' => 26,
-        _ => 27,
-    }
-}
 
 /// What in a template expression only an attack needs. Read in place, in any case: a value
 /// can hold an expression every few bytes (`${::-j}` over and over), and copying each to
@@ -139,11 +129,7 @@ fn dangerous(expr: &str, engine: Engine) -> Option<&'static str> {
         if is_source_prefix(b, end) {
             continue;
         }
-        let lengths = NAME_LENGTHS
-            .get(first_index(id[0].to_ascii_lowercase()))
-            .copied()
-            .unwrap_or(0);
-        if lengths >> id.len() & 1 == 0 {
+        if !NAME_LENGTHS.may_hold(id) {
             continue;
         }
         let lower = &mut lower[..id.len()];
