@@ -58,7 +58,7 @@ fn main() {
         None => shapes,
     };
     type Part = (&'static str, fn(&str));
-    let parts: [Part; 8] = [
+    let parts: [Part; 9] = [
         ("normalize", |v| drop(normalize::decoded(v))),
         ("sql", |v| drop(sql::detect(v, Strictness::Generic))),
         ("shell", |v| drop(shell::detect(v, Strictness::Generic))),
@@ -89,6 +89,36 @@ fn main() {
                 drop(d.inspect(&env, std::time::Duration::from_secs(60)));
             }
         }),
+        ("fields", |v| {
+            // The same text as 1 KB fields of one event: the per-field costs show.
+            let mut fields = Vec::new();
+            let mut from = 0;
+            while from < v.len() {
+                let mut to = (from + 1024).min(v.len());
+                while !v.is_char_boundary(to) {
+                    to += 1;
+                }
+                fields.push(fnguard_shield::envelope::Field {
+                    record: None,
+                    path: format!("body.f{}", fields.len()),
+                    value: v[from..to].to_string(),
+                    is_key: false,
+                });
+                from = to;
+            }
+            let env = fnguard_shield::envelope::Envelope {
+                trigger: fnguard_shield::envelope::Trigger::Unknown,
+                fields,
+                records: Vec::new(),
+                violations: Vec::new(),
+                multi_value_headers: false,
+            };
+            static D: std::sync::OnceLock<Option<fnguard_shield::inspect::Detector>> =
+                std::sync::OnceLock::new();
+            if let Some(d) = D.get_or_init(|| fnguard_shield::inspect::Detector::builtin().ok()) {
+                drop(d.inspect(&env, std::time::Duration::from_secs(60)));
+            }
+        }),
     ];
     print!("{:>10}", "ms");
     for (p, _) in &parts {
@@ -107,6 +137,24 @@ fn main() {
                 continue;
             }
             let runs = if only.is_empty() { 7 } else { 20 };
+            // `PARTS_IN_FIELDS=1`: each part reads the value as 1 KB pieces, as in an event
+            // of 1 KB fields.
+            let pieces: Vec<&str> = if std::env::var_os("PARTS_IN_FIELDS").is_some() {
+                let mut pieces = Vec::new();
+                let mut from = 0;
+                while from < v.len() {
+                    let mut to = (from + 1024).min(v.len());
+                    while !v.is_char_boundary(to) {
+                        to += 1;
+                    }
+                    pieces.push(&v[from..to]);
+                    from = to;
+                }
+                pieces
+            } else {
+                vec![v.as_str()]
+            };
+            let f = |_: &str| pieces.iter().for_each(|p| f(p));
             f(v);
             // The fastest run: the machine's noise only ever adds time.
             let mut best = f64::MAX;
