@@ -21,6 +21,12 @@ pub enum Trigger {
     EventBridge,
     Firehose,
     Kafka,
+    /// Amazon MQ for ActiveMQ (`aws:mq`).
+    ActiveMq,
+    /// Amazon MQ for RabbitMQ (`aws:rmq`).
+    RabbitMq,
+    /// DocumentDB change streams (`aws:docdb`).
+    DocumentDb,
     CloudWatchLogs,
     Unknown,
 }
@@ -47,6 +53,9 @@ impl Trigger {
             Trigger::EventBridge => "EventBridge",
             Trigger::Firehose => "Firehose",
             Trigger::Kafka => "Kafka",
+            Trigger::ActiveMq => "Amazon MQ (ActiveMQ)",
+            Trigger::RabbitMq => "Amazon MQ (RabbitMQ)",
+            Trigger::DocumentDb => "DocumentDB change stream",
             Trigger::CloudWatchLogs => "CloudWatch Logs",
             Trigger::Unknown => "direct invocation",
         }
@@ -204,6 +213,62 @@ pub fn decode(event: &Value, limits: &Limits) -> Envelope {
                 }
             }
         }
+        Trigger::ActiveMq => {
+            let messages = event.get("messages").and_then(Value::as_array);
+            for (i, m) in messages.into_iter().flatten().enumerate() {
+                w.keys = 0;
+                w.env.records.push(text(m, "messageID"));
+                let path = format!("messages[{i}]");
+                if let Some(data) = m.get("data").and_then(Value::as_str) {
+                    w.base64_payload(Some(i), &format!("{path}.data"), data);
+                }
+                // What the producer set beside the body.
+                if let Some(props) = m.get("properties") {
+                    w.json(Some(i), &format!("{path}.properties"), props, 0);
+                }
+                for key in ["correlationID", "type"] {
+                    if let Some(s) = m.get(key).and_then(Value::as_str) {
+                        w.push(Some(i), format!("{path}.{key}"), s);
+                    }
+                }
+            }
+        }
+        Trigger::RabbitMq => {
+            let mut i = 0;
+            let queues = event.get("rmqMessagesByQueue").and_then(Value::as_object);
+            for (queue, list) in queues.into_iter().flatten() {
+                for m in list.as_array().into_iter().flatten() {
+                    w.keys = 0;
+                    w.rabbit_message(i, &format!("rmqMessagesByQueue.{queue}[{i}]"), m);
+                    i += 1;
+                }
+            }
+        }
+        Trigger::DocumentDb => {
+            let events = event.get("events").and_then(Value::as_array);
+            for (i, e) in events.into_iter().flatten().enumerate() {
+                w.keys = 0;
+                let change = e.get("event");
+                let id = change.and_then(|c| c.pointer("/_id/_data"));
+                w.env.records.push(match id.and_then(Value::as_str) {
+                    Some(id) => id.to_string(),
+                    None => i.to_string(),
+                });
+                // The documents as written (after and, with pre-images on, before the change)
+                // and the fields an update set: data that went into the database and comes
+                // back out to this handler.
+                for part in ["fullDocument", "fullDocumentBeforeChange"] {
+                    if let Some(doc) = change.and_then(|c| c.get(part)) {
+                        w.json(Some(i), &format!("events[{i}].event.{part}"), doc, 0);
+                    }
+                }
+                let updated = change.and_then(|c| c.pointer("/updateDescription/updatedFields"));
+                if let Some(fields) = updated {
+                    let path = format!("events[{i}].event.updateDescription.updatedFields");
+                    w.json(Some(i), &path, fields, 0);
+                }
+            }
+        }
         Trigger::CloudWatchLogs => w.cloudwatch_logs(event),
         Trigger::Unknown => w.json(None, "event", event, 0),
     }
@@ -249,6 +314,18 @@ pub fn detect(event: &Value) -> Trigger {
     ) && obj.get("records").is_some_and(Value::is_object)
     {
         return Trigger::Kafka;
+    }
+    match obj.get("eventSource").and_then(Value::as_str) {
+        Some("aws:mq") if obj.get("messages").is_some_and(Value::is_array) => {
+            return Trigger::ActiveMq
+        }
+        Some("aws:rmq") if obj.get("rmqMessagesByQueue").is_some_and(Value::is_object) => {
+            return Trigger::RabbitMq
+        }
+        Some("aws:docdb") if obj.get("events").is_some_and(Value::is_array) => {
+            return Trigger::DocumentDb
+        }
+        _ => {}
     }
     if obj.get("awslogs").and_then(|a| a.get("data")).is_some() {
         return Trigger::CloudWatchLogs;
@@ -475,6 +552,53 @@ impl Walker<'_> {
                 self.payload(record, path, &bytes, true);
             }
             Err(_) => self.payload(record, path, data.as_bytes(), true),
+        }
+    }
+
+    /// One RabbitMQ message: its body (base64) and what its producer set in its properties,
+    /// headers included (`{"bytes": [...]}` for text, numbers as they are).
+    fn rabbit_message(&mut self, i: usize, path: &str, m: &Value) {
+        let props = m.get("basicProperties");
+        let id = props
+            .and_then(|p| p.get("messageId"))
+            .and_then(Value::as_str);
+        self.env
+            .records
+            .push(id.map_or_else(|| path.to_string(), str::to_string));
+        if let Some(data) = m.get("data").and_then(Value::as_str) {
+            self.base64_payload(Some(i), &format!("{path}.data"), data);
+        }
+        let Some(props) = props else {
+            return;
+        };
+        for key in [
+            "contentType",
+            "contentEncoding",
+            "correlationId",
+            "replyTo",
+            "type",
+            "appId",
+            "messageId",
+        ] {
+            if let Some(s) = props.get(key).and_then(Value::as_str) {
+                self.push(Some(i), format!("{path}.basicProperties.{key}"), s);
+            }
+        }
+        let headers = props.get("headers").and_then(Value::as_object);
+        for (name, h) in headers.into_iter().flatten() {
+            let header = format!("{path}.basicProperties.headers.{name}");
+            self.key(Some(i), &header, name);
+            match h.get("bytes").and_then(Value::as_array) {
+                Some(bytes) => {
+                    let raw: Vec<u8> = bytes
+                        .iter()
+                        .filter_map(Value::as_u64)
+                        .map(|b| b as u8)
+                        .collect();
+                    self.payload(Some(i), &header, &raw, true);
+                }
+                None => self.json(Some(i), &header, h, 0),
+            }
         }
     }
 
@@ -937,6 +1061,85 @@ mod tests {
             .filter(|f| !f.is_key)
             .map(|f| (f.path.clone(), f.value.clone()))
             .collect()
+    }
+
+    #[test]
+    fn amazon_mq_and_documentdb_records_are_read_one_by_one() {
+        use base64::Engine;
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let e = decode(
+            &json!({"eventSource": "aws:mq", "messages": [
+                {"messageID": "ID:1", "data": b64("{\"q\": \"' or 1=1\"}"),
+                 "properties": {"tenant": "acme"}, "correlationID": "c-7", "type": "",
+                 "destination": {"physicalName": "orders"}},
+                {"messageID": "ID:2", "data": b64("plain"), "properties": null}]}),
+            &LIMITS,
+        );
+        assert_eq!(e.trigger, Trigger::ActiveMq);
+        assert_eq!(e.records, ["ID:1", "ID:2"]);
+        assert_eq!(
+            values(&e),
+            [
+                ("messages[0].data.q".into(), "' or 1=1".into()),
+                ("messages[0].properties.tenant".into(), "acme".into()),
+                ("messages[0].correlationID".into(), "c-7".into()),
+                ("messages[1].data".into(), "plain".into()),
+            ]
+        );
+        assert!(e.fields.iter().all(|f| f.record.is_some()));
+
+        let e = decode(
+            &json!({"eventSource": "aws:rmq", "rmqMessagesByQueue": {"jobs::/": [
+                {"basicProperties": {"contentType": "text/plain", "messageId": null,
+                  "headers": {"origin": {"bytes": [59, 32, 105, 100]}, "n": 10}},
+                 "data": b64("job one")},
+                {"basicProperties": {"messageId": "m-2"}, "data": b64("job two")}]}}),
+            &LIMITS,
+        );
+        assert_eq!(e.trigger, Trigger::RabbitMq);
+        assert_eq!(e.records, ["rmqMessagesByQueue.jobs::/[0]", "m-2"]);
+        let v = values(&e);
+        assert!(v.contains(&(
+            "rmqMessagesByQueue.jobs::/[0].basicProperties.headers.origin".into(),
+            "; id".into()
+        )));
+        assert!(v.contains(&(
+            "rmqMessagesByQueue.jobs::/[1].data".into(),
+            "job two".into()
+        )));
+        assert!(e
+            .fields
+            .iter()
+            .any(|f| f.is_key && f.value == "origin" && f.record == Some(0)));
+
+        let e = decode(
+            &json!({"eventSource": "aws:docdb", "events": [
+                {"event": {"_id": {"_data": "01a"}, "operationType": "insert",
+                  "ns": {"db": "shop", "coll": "users"},
+                  "fullDocument": {"_id": {"$oid": "63ee"}, "name": "<script>x</script>"}}},
+                {"event": {"_id": {"_data": "01b"}, "operationType": "update",
+                  "updateDescription": {"updatedFields": {"bio": "hi"}, "removedFields": ["x"]}}}]}),
+            &LIMITS,
+        );
+        assert_eq!(e.trigger, Trigger::DocumentDb);
+        assert_eq!(e.records, ["01a", "01b"]);
+        assert_eq!(
+            values(&e),
+            [
+                (
+                    "events[0].event.fullDocument._id.$oid".into(),
+                    "63ee".into()
+                ),
+                (
+                    "events[0].event.fullDocument.name".into(),
+                    "<script>x</script>".into()
+                ),
+                (
+                    "events[1].event.updateDescription.updatedFields.bio".into(),
+                    "hi".into()
+                ),
+            ]
+        );
     }
 
     #[test]

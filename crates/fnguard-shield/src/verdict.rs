@@ -81,7 +81,9 @@ pub fn decide(event: &Value, env: &Envelope, ins: &Inspection, cfg: &Config) -> 
         }
         Trigger::EventBridge | Trigger::CloudWatchLogs => Action::Respond(Value::Null),
         Trigger::Firehose => firehose(event, env, &bad, whole),
-        Trigger::Kafka => kafka(event, env, &bad, whole),
+        Trigger::Kafka | Trigger::ActiveMq | Trigger::RabbitMq | Trigger::DocumentDb => {
+            unanswered_batch(event, env, &bad, whole)
+        }
         _ => Action::Error {
             error_type: "FnguardShield.Blocked".into(),
             message: "the event was blocked by fnguard-shield".into(),
@@ -236,9 +238,10 @@ fn drop_blocked(records: &mut Vec<Value>, blocked: &[usize], next: &mut usize) {
     });
 }
 
-/// Kafka batches lose the blocked records; Lambda ignores a Kafka handler's answer, so when
-/// none is left the shield answers `null`.
-fn kafka(event: &Value, env: &Envelope, bad: &[Option<usize>], whole: bool) -> Action {
+/// Batches of sources that take no partial answer (Kafka, Amazon MQ, DocumentDB change streams:
+/// Lambda acknowledges the whole batch when the handler succeeds and ignores what it returns)
+/// lose the blocked records; when none is left the shield answers `null`.
+fn unanswered_batch(event: &Value, env: &Envelope, bad: &[Option<usize>], whole: bool) -> Action {
     let n = env.records.len();
     let blocked: Vec<usize> = if whole {
         (0..n).collect()
@@ -250,12 +253,23 @@ fn kafka(event: &Value, env: &Envelope, bad: &[Option<usize>], whole: bool) -> A
     }
     let mut filtered = event.clone();
     let mut i = 0;
-    if let Some(topics) = filtered.get_mut("records").and_then(Value::as_object_mut) {
-        for list in topics.values_mut() {
-            if let Some(records) = list.as_array_mut() {
-                drop_blocked(records, &blocked, &mut i);
+    // Records in the order the envelope numbered them: one list, or lists by topic or queue.
+    let (field, grouped) = match env.trigger {
+        Trigger::ActiveMq => ("messages", false),
+        Trigger::DocumentDb => ("events", false),
+        Trigger::RabbitMq => ("rmqMessagesByQueue", true),
+        _ => ("records", true),
+    };
+    match filtered.get_mut(field) {
+        Some(Value::Object(groups)) if grouped => {
+            for list in groups.values_mut() {
+                if let Some(records) = list.as_array_mut() {
+                    drop_blocked(records, &blocked, &mut i);
+                }
             }
         }
+        Some(Value::Array(records)) if !grouped => drop_blocked(records, &blocked, &mut i),
+        _ => {}
     }
     Action::Filter {
         event: filtered,
@@ -393,6 +407,55 @@ mod tests {
             String::from_utf8(merged).unwrap(),
             r#"{"batchItemFailures":[{"itemIdentifier":"bad"}]}"#
         );
+    }
+
+    #[test]
+    fn amazon_mq_and_documentdb_batches_lose_only_the_bad_records() {
+        use base64::Engine;
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let filtered = |event: Value| match run(event, &block()).action {
+            Action::Filter {
+                event,
+                report_failures,
+                processing_failed,
+            } => {
+                assert!(report_failures.is_empty() && processing_failed.is_empty());
+                event
+            }
+            other => panic!("{other:?}"),
+        };
+        let event = filtered(json!({"eventSource": "aws:mq", "messages": [
+            {"messageID": "good", "data": b64("hello")},
+            {"messageID": "bad", "data": b64("x; cat /etc/passwd")},
+            {"messageID": "good too", "data": b64("bye")}]}));
+        let ids: Vec<&Value> = event["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| &m["messageID"])
+            .collect();
+        assert_eq!(ids, ["good", "good too"]);
+
+        let event = filtered(json!({"eventSource": "aws:rmq", "rmqMessagesByQueue": {
+            "a::/": [{"data": b64("hello")}],
+            "b::/": [{"data": b64("x; cat /etc/passwd")}, {"data": b64("fine")}]}}));
+        let queues = &event["rmqMessagesByQueue"];
+        assert_eq!(queues["a::/"].as_array().unwrap().len(), 1);
+        assert_eq!(queues["b::/"].as_array().unwrap().len(), 1);
+        assert_eq!(queues["b::/"][0]["data"], b64("fine"));
+
+        let event = filtered(json!({"eventSource": "aws:docdb", "events": [
+            {"event": {"_id": {"_data": "1"}, "fullDocument": {"bio": "../../../../etc/passwd"}}},
+            {"event": {"_id": {"_data": "2"}, "fullDocument": {"bio": "hello"}}}]}));
+        assert_eq!(event["events"].as_array().unwrap().len(), 1);
+        assert_eq!(event["events"][0]["event"]["_id"]["_data"], "2");
+
+        // Nothing left for the handler: the shield answers for it.
+        let v = run(
+            json!({"eventSource": "aws:mq", "messages": [{"messageID": "bad", "data": b64("x; cat /etc/passwd")}]}),
+            &block(),
+        );
+        assert_eq!(v.action, Action::Respond(Value::Null));
     }
 
     #[test]

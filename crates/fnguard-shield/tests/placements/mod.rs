@@ -138,8 +138,8 @@ fn b64_bytes(b: &[u8]) -> String {
 }
 
 /// Positions beyond the regression corpus's: headers, path parameters, cookies, multi-value
-/// queries, authorizer claims, message attributes (string and binary), Firehose, MSK and
-/// CloudWatch Logs records, gzip and UTF-16 bodies.
+/// queries, authorizer claims, message attributes (string and binary), Firehose, MSK, Amazon
+/// MQ, DocumentDB and CloudWatch Logs records, gzip and UTF-16 bodies.
 pub fn more_placements(
     text: &str,
     value: &Value,
@@ -179,6 +179,18 @@ pub fn more_placements(
             json!({"eventSource": "aws:kafka", "eventSourceArn": "arn:aws:kafka:us-east-1:1:cluster/c/x", "records": {"orders-0": [{"topic": "orders", "partition": 0, "offset": 1, "timestamp": 1, "timestampType": "CREATE_TIME", "key": b64("k"), "value": b64(&doc), "headers": []}]}}),
         ),
         (
+            "Amazon MQ (ActiveMQ) message",
+            json!({"eventSource": "aws:mq", "eventSourceArn": "arn:aws:mq:us-east-1:1:broker:b:b-1", "messages": [{"messageID": "ID:1", "messageType": "jms/text-message", "timestamp": 1, "deliveryMode": 1, "correlationID": "", "replyTo": "null", "destination": {"physicalName": "orders"}, "redelivered": false, "type": "", "expiration": 0, "priority": 0, "data": b64(&doc), "brokerInTime": 1, "brokerOutTime": 1, "properties": {"tenant": "acme"}}]}),
+        ),
+        (
+            "Amazon MQ (RabbitMQ) message",
+            json!({"eventSource": "aws:rmq", "eventSourceArn": "arn:aws:mq:us-east-1:1:broker:b:b-1", "rmqMessagesByQueue": {"orders::/": [{"basicProperties": {"contentType": "application/json", "contentEncoding": null, "headers": {"n": 1}, "deliveryMode": 1, "priority": 0, "correlationId": null, "replyTo": null, "expiration": "60000", "messageId": null, "timestamp": "Jan 1, 1970, 12:33:41 AM", "type": null, "userId": "AIDAEXAMPLE", "appId": null, "clusterId": null, "bodySize": 80}, "redelivered": false, "data": b64(&doc)}]}}),
+        ),
+        (
+            "DocumentDB change (full document)",
+            json!({"eventSourceArn": "arn:aws:rds:us-east-1:1:cluster:c", "events": [{"event": {"_id": {"_data": "0163"}, "clusterTime": {"$timestamp": {"t": 1, "i": 9}}, "documentKey": {"_id": {"$oid": "63ee"}}, "fullDocument": {"_id": {"$oid": "63ee"}, "v": value}, "ns": {"db": "shop", "coll": "users"}, "operationType": "insert"}}], "eventSource": "aws:docdb"}),
+        ),
+        (
             "CloudWatch Logs subscription",
             json!({"awslogs": {"data": b64_bytes(&gzip(&json!({"messageType": "DATA_MESSAGE", "owner": "1", "logGroup": "g", "logStream": "s", "subscriptionFilters": ["f"], "logEvents": [{"id": "1", "timestamp": 1, "message": doc}]}).to_string()))}}),
         ),
@@ -213,6 +225,10 @@ pub fn more_placements(
             (
                 "SQS base64 body",
                 json!({"Records": [{"messageId": "bad-1", "body": b64(text), "eventSource": "aws:sqs"}]}),
+            ),
+            (
+                "Amazon MQ (RabbitMQ) header",
+                json!({"eventSource": "aws:rmq", "rmqMessagesByQueue": {"orders::/": [{"basicProperties": {"headers": {"note": {"bytes": text.bytes().collect::<Vec<u8>>()}}}, "data": b64("hi")}]}}),
             ),
             (
                 "SNS message attribute",
