@@ -438,7 +438,9 @@ fn separators(
     };
     let trimmed = s.trim();
     let whole_backticks = trimmed.len() > 2 && trimmed.starts_with('`') && trimmed.ends_with('`');
-    let fenced = FENCE.find(b).is_some();
+    // Whether the value holds a Markdown fence, looked for at its first newline: only a
+    // newline's meaning depends on it, and most values have none.
+    let mut fenced: Option<bool> = None;
     while i < b.len() {
         // Most bytes mean nothing to the shell: skip them in a tight loop.
         if q.is_none() {
@@ -539,7 +541,7 @@ fn separators(
                 continue;
             }
             b'&' => (Sep::Soft, i),
-            b'\n' if fenced => (Sep::Markdown, i),
+            b'\n' if *fenced.get_or_insert_with(|| FENCE.find(b).is_some()) => (Sep::Markdown, i),
             b'\n' => (Sep::Newline, i),
             b'(' if opened_by(i, escaped, b"$") && b.get(i + 1) != Some(&b'(') => {
                 (Sep::Substitution, i - 1)
