@@ -743,6 +743,8 @@ const MAX_TOKENS: usize = 8;
 fn encoded_tokens(value: &str) -> (String, String) {
     let mut text = String::new();
     let mut binary = String::new();
+    // What each token decodes to, in one buffer.
+    let mut scratch = Vec::new();
     let bytes = value.as_bytes();
     let mut seen = 0;
     let mut start = 0;
@@ -766,18 +768,26 @@ fn encoded_tokens(value: &str) -> (String, String) {
             let from = std::mem::replace(&mut start, end + 1);
             if end - from >= 16 {
                 if let Some(run_end) = wrapped_run(bytes, from, end) {
-                    seen += decode_wrapped(&value[from..run_end], &mut text, &mut binary);
+                    seen +=
+                        decode_wrapped(&value[from..run_end], &mut text, &mut binary, &mut scratch);
                     start = run_end + 1;
                     resume = run_end + 1;
                     continue;
                 }
-                seen += decode_token(value, from, end, &mut text, &mut binary);
+                seen += decode_token(value, from, end, &mut text, &mut binary, &mut scratch);
             }
         }
         block = end_of_block;
     }
     if seen < MAX_TOKENS && bytes.len().saturating_sub(start) >= 16 {
-        decode_token(value, start, bytes.len(), &mut text, &mut binary);
+        decode_token(
+            value,
+            start,
+            bytes.len(),
+            &mut text,
+            &mut binary,
+            &mut scratch,
+        );
     }
     if binary.trim().is_empty() {
         binary.clear();
@@ -830,13 +840,18 @@ fn wrapped_run(bytes: &[u8], from: usize, end: usize) -> Option<usize> {
 }
 
 /// Decodes the lines of a `wrapped_run` as one token; how many it decoded (0 or 1).
-fn decode_wrapped(lines: &str, text: &mut String, binary: &mut String) -> usize {
+fn decode_wrapped(
+    lines: &str,
+    text: &mut String,
+    binary: &mut String,
+    scratch: &mut Vec<u8>,
+) -> usize {
     // Line by line, not character by character: a run can be a whole email part.
     let mut joined = String::with_capacity(lines.len());
     for line in lines.split(['\r', '\n']) {
         joined.push_str(line.trim_end_matches('='));
     }
-    decode_token(&joined, 0, joined.len(), text, binary)
+    decode_token(&joined, 0, joined.len(), text, binary, scratch)
 }
 
 /// Byte classes for `encoded_tokens` and `base64_value`.
@@ -916,6 +931,7 @@ fn decode_token(
     end: usize,
     text: &mut String,
     binary: &mut String,
+    scratch: &mut Vec<u8>,
 ) -> usize {
     // Token bounds are ASCII bytes, so they are character boundaries.
     let Some(token) = value.get(from..end) else {
@@ -934,21 +950,23 @@ fn decode_token(
         }
     }
     let hex = and & HEX_DIGIT != 0 && token.len().is_multiple_of(2) && and & DIGIT == 0;
-    let bytes = if hex {
-        hex_value(token)
+    let decoded = if hex {
+        hex_into(token, scratch)
     } else if and & BASE64 != 0 && or & DATA != 0 {
-        base64_value(token)
+        base64_into(token, scratch)
     } else {
-        None
+        false
     };
-    let Some(bytes) = bytes else { return 0 };
-    match String::from_utf8(bytes) {
-        Ok(s) if printable(&s) => {
-            text.push_str(&s);
+    if !decoded {
+        return 0;
+    }
+    match std::str::from_utf8(scratch) {
+        Ok(s) if printable(s) => {
+            text.push_str(s);
             text.push('\n');
         }
         Ok(s) => binary.extend(s.chars().take(MAGIC_CHARS)),
-        Err(e) => binary.extend(e.as_bytes().iter().take(MAGIC_CHARS).map(|&b| b as char)),
+        Err(_) => binary.extend(scratch.iter().take(MAGIC_CHARS).map(|&b| b as char)),
     }
     binary.push('\n');
     1
@@ -956,24 +974,31 @@ fn decode_token(
 
 /// A value of hex digits from end to end, even and at least 16 long.
 fn hex_value(v: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    hex_into(v, &mut out).then_some(out)
+}
+
+/// `hex_value` into `out` (cleared first): whether `v` was hex.
+fn hex_into(v: &str, out: &mut Vec<u8>) -> bool {
     let b = v.as_bytes();
     if b.len() < 16 || !b.len().is_multiple_of(2) || !b.iter().all(u8::is_ascii_hexdigit) {
-        return None;
+        return false;
     }
     // A number (an id, a timestamp) is not an encoding.
     if b.iter().all(u8::is_ascii_digit) {
-        return None;
+        return false;
     }
     let nibble = |c: u8| match c {
         b'0'..=b'9' => c - b'0',
         b'a'..=b'f' => c - b'a' + 10,
         _ => c - b'A' + 10,
     };
-    Some(
+    out.clear();
+    out.extend(
         b.chunks_exact(2)
-            .map(|p| (nibble(p[0]) << 4) | nibble(p[1]))
-            .collect(),
-    )
+            .map(|p| (nibble(p[0]) << 4) | nibble(p[1])),
+    );
+    true
 }
 
 /// Text a person or program wrote: at most one character in ten is a control character other
@@ -990,11 +1015,19 @@ fn printable(s: &str) -> bool {
 /// A value that is base64 from end to end (standard or URL-safe alphabet, padded or not), at
 /// least 8 characters; what it decodes to counts as text only when it is printable.
 fn base64_value(value: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    base64_into(value, &mut out).then_some(out)
+}
+
+/// `base64_value` into `out`: whether `value` was base64. A value of tokens that are not (a
+/// path of words and slashes) tries an engine or two per token, and an attempt that fails
+/// allocates nothing once `out` has room.
+fn base64_into(value: &str, out: &mut Vec<u8>) -> bool {
     use base64::engine::general_purpose as engine;
     use base64::Engine;
     let v = value.trim();
     if v.len() < 8 {
-        return None;
+        return false;
     }
     // Every byte's classes in one pass: whether all are in the alphabets (or padding), and
     // which kinds occur.
@@ -1006,7 +1039,20 @@ fn base64_value(value: &str) -> Option<Vec<u8>> {
     }
     // A word (letters only) is not an encoding.
     if !all || or & (DIGIT | STANDARD | URL_SAFE | PAD) == 0 {
-        return None;
+        return false;
+    }
+    // Base64 of whole bytes ends in a group of 2, 3 or 4 characters, and in a group of 2 or 3
+    // the last character's low bits are unused and zero: every engine rejects anything else,
+    // and a token that breaks it (a path of words and slashes) is told without a decode.
+    let data = v.trim_end_matches('=').as_bytes();
+    let unused_bits = match data.len() % 4 {
+        0 => 0,
+        1 => return false,
+        2 => 0b1111,
+        _ => 0b11,
+    };
+    if data.last().is_some_and(|&c| sextet(c) & unused_bits != 0) {
+        return false;
     }
     // An engine whose alphabet lacks a byte of the value fails on it: not tried.
     let standard = or & URL_SAFE == 0;
@@ -1020,7 +1066,22 @@ fn base64_value(value: &str) -> Option<Vec<u8>> {
     engines
         .iter()
         .filter(|(possible, _)| *possible)
-        .find_map(|(_, e)| e.decode(v).ok())
+        .any(|(_, e)| {
+            out.clear();
+            e.decode_vec(v, out).is_ok()
+        })
+}
+
+/// The 6 bits a base64 character stands for (either alphabet; `=` and others: 0).
+fn sextet(c: u8) -> u8 {
+    match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' | b'-' => 62,
+        b'/' | b'_' => 63,
+        _ => 0,
+    }
 }
 
 fn excerpt(s: &str) -> String {
@@ -1103,7 +1164,7 @@ mod tests {
         // and bytes no alphabet has.
         const PIECES: &[&str] = &[
             "QUJD", "REVG", "Zm9v", "abcd", "0000", "YQ==", "YWI=", "-_-_", "+/+/", "a-b_", "a+b/",
-            "ab", "=", "-", "+", "7", " ", "é", "\n", ".",
+            "ab", "=", "-", "+", "7", " ", "é", "\n", ".", "Q", "E", "w", "A", "g", "_", "/",
         ];
         let decoded = crate::detect::agrees_with_reference(
             PIECES,
@@ -1214,7 +1275,12 @@ mod tests {
                 continue;
             }
             if let Some(run_end) = wrapped_run(bytes, from, end) {
-                seen += decode_wrapped(&value[from..run_end], &mut text, &mut binary);
+                seen += decode_wrapped(
+                    &value[from..run_end],
+                    &mut text,
+                    &mut binary,
+                    &mut Vec::new(),
+                );
                 start = run_end + 1;
                 resume = run_end + 1;
                 continue;
