@@ -1182,7 +1182,11 @@ fn in_context_reading(
             // Alone, only a shell or interpreter does something (`| sh`); `exec`, `sudo` or
             // `base64` with nothing after them are no-ops (and `exec()` defines a function).
             (Shape::Dangerous, None) => {
-                let name = cmd.rsplit('/').next().unwrap_or(&cmd);
+                // A plain loop, as in `command`: `rsplit` cost more than the rest of this arm.
+                let name = match cmd.bytes().rposition(|c| c == b'/') {
+                    Some(at) => &cmd[at + 1..],
+                    None => cmd.as_str(),
+                };
                 let base = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
                 matches!(
                     base,
@@ -1822,6 +1826,9 @@ mod tests {
             "; sleep 10",
             "test$(sleep 5)",
             "x | base64 -d | sh",
+            // A shell or interpreter alone, named by its path.
+            "x | /bin/sh",
+            "data.csv | /usr/bin/python3",
             "x;c'a't /e\"t\"c/pas's'wd",
             "x;c\\at /etc/passwd",
             "x;{cat,/etc/passwd}",
