@@ -70,55 +70,9 @@ fn main() {
         ("all", |v| {
             drop(detect::value(v, detect::Sinks::default(), false))
         }),
-        ("inspect", |v| {
-            let env = fnguard_shield::envelope::Envelope {
-                trigger: fnguard_shield::envelope::Trigger::Unknown,
-                fields: vec![fnguard_shield::envelope::Field {
-                    record: None,
-                    path: "v".into(),
-                    value: v.to_string(),
-                    is_key: false,
-                }],
-                records: Vec::new(),
-                violations: Vec::new(),
-                multi_value_headers: false,
-            };
-            static D: std::sync::OnceLock<Option<fnguard_shield::inspect::Detector>> =
-                std::sync::OnceLock::new();
-            if let Some(d) = D.get_or_init(|| fnguard_shield::inspect::Detector::builtin().ok()) {
-                drop(d.inspect(&env, std::time::Duration::from_secs(60)));
-            }
-        }),
-        ("fields", |v| {
-            // The same text as 1 KB fields of one event: the per-field costs show.
-            let mut fields = Vec::new();
-            let mut from = 0;
-            while from < v.len() {
-                let mut to = (from + 1024).min(v.len());
-                while !v.is_char_boundary(to) {
-                    to += 1;
-                }
-                fields.push(fnguard_shield::envelope::Field {
-                    record: None,
-                    path: format!("body.f{}", fields.len()),
-                    value: v[from..to].to_string(),
-                    is_key: false,
-                });
-                from = to;
-            }
-            let env = fnguard_shield::envelope::Envelope {
-                trigger: fnguard_shield::envelope::Trigger::Unknown,
-                fields,
-                records: Vec::new(),
-                violations: Vec::new(),
-                multi_value_headers: false,
-            };
-            static D: std::sync::OnceLock<Option<fnguard_shield::inspect::Detector>> =
-                std::sync::OnceLock::new();
-            if let Some(d) = D.get_or_init(|| fnguard_shield::inspect::Detector::builtin().ok()) {
-                drop(d.inspect(&env, std::time::Duration::from_secs(60)));
-            }
-        }),
+        ("inspect", |v| inspect_values(&[v])),
+        // The same text as 1 KB fields of one event: the per-field costs show.
+        ("fields", |v| inspect_values(&kilobyte_pieces(v))),
     ];
     print!("{:>10}", "ms");
     for (p, _) in &parts {
@@ -140,17 +94,7 @@ fn main() {
             // `PARTS_IN_FIELDS=1`: each part reads the value as 1 KB pieces, as in an event
             // of 1 KB fields.
             let pieces: Vec<&str> = if std::env::var_os("PARTS_IN_FIELDS").is_some() {
-                let mut pieces = Vec::new();
-                let mut from = 0;
-                while from < v.len() {
-                    let mut to = (from + 1024).min(v.len());
-                    while !v.is_char_boundary(to) {
-                        to += 1;
-                    }
-                    pieces.push(&v[from..to]);
-                    from = to;
-                }
-                pieces
+                kilobyte_pieces(v)
             } else {
                 vec![v.as_str()]
             };
@@ -166,5 +110,45 @@ fn main() {
             print!("{best:>10.2}");
         }
         println!();
+    }
+}
+
+/// `v` cut in pieces of 1 KB (at character boundaries).
+fn kilobyte_pieces(v: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut from = 0;
+    while from < v.len() {
+        let mut to = (from + 1024).min(v.len());
+        while !v.is_char_boundary(to) {
+            to += 1;
+        }
+        pieces.push(&v[from..to]);
+        from = to;
+    }
+    pieces
+}
+
+/// One event of `values` as fields, inspected by the built-in rules.
+fn inspect_values(values: &[&str]) {
+    let env = fnguard_shield::envelope::Envelope {
+        trigger: fnguard_shield::envelope::Trigger::Unknown,
+        fields: values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| fnguard_shield::envelope::Field {
+                record: None,
+                path: format!("body.f{i}"),
+                value: v.to_string(),
+                is_key: false,
+            })
+            .collect(),
+        records: Vec::new(),
+        violations: Vec::new(),
+        multi_value_headers: false,
+    };
+    static D: std::sync::OnceLock<Option<fnguard_shield::inspect::Detector>> =
+        std::sync::OnceLock::new();
+    if let Some(d) = D.get_or_init(|| fnguard_shield::inspect::Detector::builtin().ok()) {
+        drop(d.inspect(&env, std::time::Duration::from_secs(60)));
     }
 }
