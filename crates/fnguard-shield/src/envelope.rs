@@ -213,26 +213,22 @@ pub fn decode(event: &Value, limits: &Limits) -> Envelope {
                 }
             }
         }
-        Trigger::ActiveMq => {
-            let messages = event.get("messages").and_then(Value::as_array);
-            for (i, m) in messages.into_iter().flatten().enumerate() {
-                w.keys = 0;
-                w.env.records.push(text(m, "messageID"));
-                let path = format!("messages[{i}]");
-                if let Some(data) = m.get("data").and_then(Value::as_str) {
-                    w.base64_payload(Some(i), &format!("{path}.data"), data);
-                }
-                // What the producer set beside the body.
-                if let Some(props) = m.get("properties") {
-                    w.json(Some(i), &format!("{path}.properties"), props, 0);
-                }
-                for key in ["correlationID", "type"] {
-                    if let Some(s) = m.get(key).and_then(Value::as_str) {
-                        w.push(Some(i), format!("{path}.{key}"), s);
-                    }
+        Trigger::ActiveMq => w.records_in(event, "messages", |w, i, m| {
+            w.env.records.push(text(m, "messageID"));
+            let path = format!("messages[{i}]");
+            if let Some(data) = m.get("data").and_then(Value::as_str) {
+                w.base64_payload(Some(i), &format!("{path}.data"), data);
+            }
+            // What the producer set beside the body.
+            if let Some(props) = m.get("properties") {
+                w.json(Some(i), &format!("{path}.properties"), props, 0);
+            }
+            for key in ["correlationID", "type"] {
+                if let Some(s) = m.get(key).and_then(Value::as_str) {
+                    w.push(Some(i), format!("{path}.{key}"), s);
                 }
             }
-        }
+        }),
         Trigger::RabbitMq => {
             let mut i = 0;
             let queues = event.get("rmqMessagesByQueue").and_then(Value::as_object);
@@ -244,31 +240,27 @@ pub fn decode(event: &Value, limits: &Limits) -> Envelope {
                 }
             }
         }
-        Trigger::DocumentDb => {
-            let events = event.get("events").and_then(Value::as_array);
-            for (i, e) in events.into_iter().flatten().enumerate() {
-                w.keys = 0;
-                let change = e.get("event");
-                let id = change.and_then(|c| c.pointer("/_id/_data"));
-                w.env.records.push(match id.and_then(Value::as_str) {
-                    Some(id) => id.to_string(),
-                    None => i.to_string(),
-                });
-                // The documents as written (after and, with pre-images on, before the change)
-                // and the fields an update set: data that went into the database and comes
-                // back out to this handler.
-                for part in ["fullDocument", "fullDocumentBeforeChange"] {
-                    if let Some(doc) = change.and_then(|c| c.get(part)) {
-                        w.json(Some(i), &format!("events[{i}].event.{part}"), doc, 0);
-                    }
-                }
-                let updated = change.and_then(|c| c.pointer("/updateDescription/updatedFields"));
-                if let Some(fields) = updated {
-                    let path = format!("events[{i}].event.updateDescription.updatedFields");
-                    w.json(Some(i), &path, fields, 0);
+        Trigger::DocumentDb => w.records_in(event, "events", |w, i, e| {
+            let change = e.get("event");
+            let id = change.and_then(|c| c.pointer("/_id/_data"));
+            w.env.records.push(match id.and_then(Value::as_str) {
+                Some(id) => id.to_string(),
+                None => i.to_string(),
+            });
+            // The documents as written (after and, with pre-images on, before the change) and
+            // the fields an update set: data that went into the database and comes back out to
+            // this handler.
+            for part in ["fullDocument", "fullDocumentBeforeChange"] {
+                if let Some(doc) = change.and_then(|c| c.get(part)) {
+                    w.json(Some(i), &format!("events[{i}].event.{part}"), doc, 0);
                 }
             }
-        }
+            let updated = change.and_then(|c| c.pointer("/updateDescription/updatedFields"));
+            if let Some(fields) = updated {
+                let path = format!("events[{i}].event.updateDescription.updatedFields");
+                w.json(Some(i), &path, fields, 0);
+            }
+        }),
         Trigger::CloudWatchLogs => w.cloudwatch_logs(event),
         Trigger::Unknown => w.json(None, "event", event, 0),
     }
@@ -384,9 +376,19 @@ impl Walker<'_> {
         });
     }
 
-    fn records(&mut self, event: &Value, mut each: impl FnMut(&mut Self, usize, &Value)) {
+    fn records(&mut self, event: &Value, each: impl FnMut(&mut Self, usize, &Value)) {
+        self.records_in(event, "Records", each);
+    }
+
+    /// The records of the batch in the array `list` of the event, each with its own limits.
+    fn records_in(
+        &mut self,
+        event: &Value,
+        list: &str,
+        mut each: impl FnMut(&mut Self, usize, &Value),
+    ) {
         for (i, r) in event
-            .get("Records")
+            .get(list)
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -588,32 +590,30 @@ impl Walker<'_> {
         for (name, h) in headers.into_iter().flatten() {
             let header = format!("{path}.basicProperties.headers.{name}");
             self.key(Some(i), &header, name);
-            match h.get("bytes").and_then(Value::as_array) {
-                Some(bytes) => {
-                    let raw: Vec<u8> = bytes
-                        .iter()
-                        .filter_map(Value::as_u64)
-                        .map(|b| b as u8)
-                        .collect();
-                    self.payload(Some(i), &header, &raw, true);
-                }
+            match h.get("bytes").filter(|b| b.is_array()) {
+                Some(bytes) => self.byte_array_payload(i, &header, bytes),
                 None => self.json(Some(i), &header, h, 0),
             }
         }
+    }
+
+    /// A header given as a JSON array of bytes (Kafka, RabbitMQ), read as a payload.
+    fn byte_array_payload(&mut self, i: usize, path: &str, bytes: &Value) {
+        let raw: Vec<u8> = bytes
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_u64)
+            .map(|b| b as u8)
+            .collect();
+        self.payload(Some(i), path, &raw, true);
     }
 
     /// Kafka record headers: `[{"name": [byte, byte, ...]}]`.
     fn kafka_headers(&mut self, i: usize, path: &str, headers: Option<&Value>) {
         for h in headers.and_then(Value::as_array).into_iter().flatten() {
             for (name, bytes) in h.as_object().into_iter().flatten() {
-                let raw: Vec<u8> = bytes
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_u64)
-                    .map(|b| b as u8)
-                    .collect();
-                self.payload(Some(i), &format!("{path}.{name}"), &raw, true);
+                self.byte_array_payload(i, &format!("{path}.{name}"), bytes);
             }
         }
     }
