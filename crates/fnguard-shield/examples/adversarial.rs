@@ -161,7 +161,7 @@ fn shapes(size: usize) -> Vec<(String, String)> {
     ));
     // Base64 wrapped in MIME lines is decoded as one value: near-miss text inside.
     let near_miss = common::near_miss_fragments(size * 3 / 4, 9876);
-    let encoded = base64::engine::general_purpose::STANDARD.encode(near_miss);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&near_miss);
     let lines: Vec<&str> = encoded
         .as_bytes()
         .chunks(76)
@@ -170,6 +170,29 @@ fn shapes(size: usize) -> Vec<(String, String)> {
     out.push((
         "base64 of near-miss text in 76-character lines".into(),
         lines.join("\r\n"),
+    ));
+    // Every encoded token of a value is decoded: near-miss fragments, 12 bytes or a few more,
+    // each base64'd or hex'd, between spaces. Decoded tokens are joined by newlines, so each
+    // starts with a word that is no command (`/*` at the start of a line is one).
+    let pieces: Vec<String> = (0..size as u64 / 17)
+        .map(|n| format!("q {}", common::near_miss_fragments(10, n)))
+        .collect();
+    let b64_tokens: Vec<String> = pieces
+        .iter()
+        .map(|p| base64::engine::general_purpose::STANDARD.encode(p))
+        .collect();
+    out.push((
+        "base64 of near-miss text in 16-character tokens".into(),
+        b64_tokens.join(" "),
+    ));
+    let hex_tokens: Vec<String> = pieces
+        .iter()
+        .take(size / 31)
+        .map(|p| p.bytes().map(|b| format!("{b:02x}")).collect())
+        .collect();
+    out.push((
+        "hex of near-miss text in 24-digit tokens".into(),
+        hex_tokens.join(" "),
     ));
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     let _ = gz.write_all(repeat_to("' or 1=1 -- ; id $(", 64 << 20).as_bytes());
