@@ -78,3 +78,70 @@ fn the_policy_of_the_example_guides_the_shield() {
     assert!(blocking.is_empty());
     assert_eq!(monitored[0].class, "sql-injection");
 }
+
+/// Broker and change-stream batches: the analysis names the record's field as the handler
+/// reads it (`messages.data`, decoded from base64 in the handler; `events.event.fullDocument`),
+/// and the shield, which reads the same records one by one, checks that field strictly.
+#[test]
+fn the_policy_of_broker_and_change_stream_handlers_guides_the_shield() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("policy.json");
+    let app = format!(
+        "{}/tests/fixtures/shield_brokers",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    Command::cargo_bin("fnguard")
+        .unwrap()
+        .args(["shield", "policy", &app, "--no-progress", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&out).unwrap();
+    let file: PolicyFile = serde_json::from_str(&text).unwrap();
+    let paths = |name: &str| -> Vec<String> {
+        let f = file
+            .functions
+            .iter()
+            .find(|f| f.names.iter().any(|n| n == name))
+            .unwrap();
+        assert!(f.complete, "{text}");
+        f.fields.iter().map(|p| p.path.clone()).collect()
+    };
+    assert_eq!(paths("PrintJobs"), ["messages.data"]);
+    assert_eq!(paths("Thumbnails"), ["events.event.fullDocument.file"]);
+
+    let detector = Detector::builtin().unwrap();
+    let limits = Limits {
+        max_body_bytes: 1 << 20,
+        max_depth: 64,
+        max_keys: 1000,
+    };
+    // A plain word after `;` is no known command: only a field known to reach a shell is
+    // blocked for it.
+    let data = "eC5wZGY7IGZyb2JuaWNhdGU="; // base64 of `x.pdf; frobnicate`
+    let activemq = json!({"eventSource": "aws:mq",
+        "eventSourceArn": "arn:aws:mq:us-east-1:123456789012:broker:print-jobs:b-1",
+        "messages": [{"messageID": "ID:1", "messageType": "jms/text-message", "data": data,
+            "destination": {"physicalName": "print-jobs"}, "properties": {}}]});
+    let documentdb = json!({"eventSource": "aws:docdb",
+        "eventSourceArn": "arn:aws:rds:us-east-1:123456789012:cluster:photos",
+        "events": [{"event": {"_id": {"_data": "0163"}, "operationType": "insert",
+            "ns": {"db": "photos", "coll": "uploads"},
+            "fullDocument": {"_id": {"$oid": "6"}, "file": "x.jpg; frobnicate"}}}]});
+    let blocking = |name: &str, event: &serde_json::Value| {
+        let policy = Active::load(out.to_str().unwrap(), name, None).unwrap();
+        let env = decode(event, &limits);
+        let sinks = |f: &fnguard_shield::envelope::Field| policy.sinks_for(&f.path);
+        let ins = detector.inspect_with(&env, Duration::from_secs(5), &sinks);
+        policy.split(ins.hits).0
+    };
+    let hits = blocking("PrintJobs", &activemq);
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0].class, "command-injection");
+    assert_eq!(hits[0].record, Some(0));
+    let hits = blocking("Thumbnails", &documentdb);
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    // Each function's policy lists its own field only.
+    assert!(blocking("PrintJobs", &documentdb).is_empty());
+    assert!(blocking("Thumbnails", &activemq).is_empty());
+}
