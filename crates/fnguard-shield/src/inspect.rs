@@ -801,7 +801,8 @@ fn wrapped_run(bytes: &[u8], from: usize, end: usize) -> Option<usize> {
     if width < 16 || !width.is_multiple_of(4) || !starts_line {
         return None;
     }
-    let alphabet = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/');
+    // The standard alphabet, from the class table (one lookup a byte).
+    let alphabet = |c: &u8| TOKEN_CLASS[*c as usize] & (BASE64 | URL_SAFE) == BASE64;
     if !bytes[from..end].iter().all(alphabet) {
         return None;
     }
@@ -1339,6 +1340,13 @@ mod tests {
         assert_eq!(run(&format!("{line}\n{line}A\n")), None);
         assert_eq!(run(&format!("{line}A\n{line}A\n")), None);
         assert_eq!(run(&format!("{line}\n{line} and more")), None);
+        // MIME and PEM write the standard alphabet: lines of the URL-safe one (or of both) are
+        // tokens of their own.
+        let url_safe = "QUJDREVGR0hJSktMTU5PUFFSU1-_";
+        assert_eq!(run(&format!("{url_safe}\n{url_safe}\n")), None);
+        assert_eq!(run(&format!("{line}\n{url_safe}\n")), None);
+        let standard = "QUJDREVGR0hJSktMTU5PUFFSU1+/";
+        assert_eq!(run(&format!("{standard}\n{standard}\n")), Some(57));
     }
 
     /// `encoded_tokens` as it was written first, a branch per byte: the reference the
