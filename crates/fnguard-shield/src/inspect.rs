@@ -1140,40 +1140,35 @@ fn sextet(c: u8) -> u8 {
     SEXTET[c as usize]
 }
 
-const SEXTET: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut c = 0;
-    while c < 256 {
-        let b = c as u8;
-        t[c] = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => 0,
-        };
-        c += 1;
-    }
-    t
-};
+const SEXTET: [u8; 256] = digit_values(&[
+    (b'A', b'Z', 0),
+    (b'a', b'z', 26),
+    (b'0', b'9', 52),
+    (b'+', b'+', 62),
+    (b'-', b'-', 62),
+    (b'/', b'/', 63),
+    (b'_', b'_', 63),
+]);
 
 /// A hex digit's value (either case; others: 0).
-const NIBBLE: [u8; 256] = {
+const NIBBLE: [u8; 256] = digit_values(&[(b'0', b'9', 0), (b'a', b'f', 10), (b'A', b'F', 10)]);
+
+/// A table of digit values: the bytes `first..=last` of each range stand for `value`,
+/// `value + 1`, ...; other bytes for 0.
+const fn digit_values(ranges: &[(u8, u8, u8)]) -> [u8; 256] {
     let mut t = [0u8; 256];
-    let mut c = 0;
-    while c < 256 {
-        let b = c as u8;
-        t[c] = match b {
-            b'0'..=b'9' => b - b'0',
-            b'a'..=b'f' => b - b'a' + 10,
-            b'A'..=b'F' => b - b'A' + 10,
-            _ => 0,
-        };
-        c += 1;
+    let mut r = 0;
+    while r < ranges.len() {
+        let (first, last, value) = ranges[r];
+        let mut c = first;
+        while c <= last {
+            t[c as usize] = value + (c - first);
+            c += 1;
+        }
+        r += 1;
     }
     t
-};
+}
 
 fn excerpt(s: &str) -> String {
     let mut out = String::new();

@@ -12,19 +12,26 @@ use fnguard_shield::policy::{Active, PolicyFile, RestMode};
 use serde_json::json;
 use std::time::Duration;
 
-#[test]
-fn the_policy_of_the_example_guides_the_shield() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("policy.json");
-    let example = format!("{}/../../examples/orders-api", env!("CARGO_MANIFEST_DIR"));
+/// `fnguard shield policy APP -o DIR/policy.json` for `app` (relative to this crate): the
+/// file's path, its text and what it says.
+fn write_policy(app: &str, dir: &std::path::Path) -> (std::path::PathBuf, String, PolicyFile) {
+    let out = dir.join("policy.json");
+    let app = format!("{}/{app}", env!("CARGO_MANIFEST_DIR"));
     Command::cargo_bin("fnguard")
         .unwrap()
-        .args(["shield", "policy", &example, "--no-progress", "-o"])
+        .args(["shield", "policy", &app, "--no-progress", "-o"])
         .arg(&out)
         .assert()
         .success();
     let text = std::fs::read_to_string(&out).unwrap();
-    let file: PolicyFile = serde_json::from_str(&text).unwrap();
+    let file = serde_json::from_str(&text).unwrap();
+    (out, text, file)
+}
+
+#[test]
+fn the_policy_of_the_example_guides_the_shield() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, text, file) = write_policy("../../examples/orders-api", dir.path());
     let admin = file
         .functions
         .iter()
@@ -85,19 +92,7 @@ fn the_policy_of_the_example_guides_the_shield() {
 #[test]
 fn the_policy_of_broker_and_change_stream_handlers_guides_the_shield() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("policy.json");
-    let app = format!(
-        "{}/tests/fixtures/shield_brokers",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    Command::cargo_bin("fnguard")
-        .unwrap()
-        .args(["shield", "policy", &app, "--no-progress", "-o"])
-        .arg(&out)
-        .assert()
-        .success();
-    let text = std::fs::read_to_string(&out).unwrap();
-    let file: PolicyFile = serde_json::from_str(&text).unwrap();
+    let (out, text, file) = write_policy("tests/fixtures/shield_brokers", dir.path());
     let paths = |name: &str| -> Vec<String> {
         let f = file
             .functions
