@@ -953,6 +953,13 @@ fn decode_token(
     if !decoded {
         return;
     }
+    // Room for every token at the first: a value of short tokens would otherwise grow these
+    // a dozen times (what each token decodes to is shorter than the token, but binary goes out
+    // as Latin-1, two bytes for each byte of 0x80 or more).
+    if text.capacity() == 0 && binary.capacity() == 0 {
+        text.reserve(value.len() - from);
+        binary.reserve(2 * (value.len() - from));
+    }
     match std::str::from_utf8(scratch) {
         Ok(s) if printable(s) => {
             text.push_str(s);
@@ -1040,11 +1047,14 @@ fn printable(s: &str) -> bool {
     let b = s.as_bytes();
     // Characters are the bytes that start one; ASCII's control characters are below 0x20
     // (but `\t` to `\r`, whitespace) and 0x7F. One pass without a branch, counting in bytes
-    // 255 at a time (the two counts walked the characters twice before).
+    // 255 at a time (the two counts walked the characters twice before), and noting whether
+    // any byte is not ASCII.
     let (mut chars, mut control) = (0usize, 0usize);
+    let mut any = 0u8;
     for chunk in b.chunks(255) {
         let (mut chunk_chars, mut chunk_control) = (0u8, 0u8);
         for &c in chunk {
+            any |= c;
             chunk_chars += u8::from(c & 0xC0 != 0x80);
             chunk_control +=
                 u8::from(c < 0x20) - u8::from(c.wrapping_sub(0x09) < 5) + u8::from(c == 0x7F);
@@ -1054,7 +1064,7 @@ fn printable(s: &str) -> bool {
     }
     // C1's control characters are `C2 80` to `C2 9F` in UTF-8, but `C2 85` (next line) is
     // whitespace. Only text that is not ASCII has them.
-    if !b.is_ascii() {
+    if any >= 0x80 {
         control += memchr::memchr_iter(0xC2, b)
             .filter(|&i| {
                 b.get(i + 1)
