@@ -94,7 +94,13 @@ impl Scanner {
         };
         let sql_end = self.literals + SQL_WORDS.len();
         let files_end = sql_end + 2 * super::path::SYSTEM_FILES.len();
-        dfa.each_match(text, |pattern, start, end| {
+        let hits = dfa.matches(text);
+        // Sized once: a value dense with SQL words (`;sleep(` from end to end) has one every
+        // few bytes, and growing the list a push at a time cost more than finding them.
+        found
+            .sql_words
+            .reserve(hits.iter().map(Vec::len).sum::<usize>());
+        dfa.each_output(&hits, |pattern, start, end| {
             if pattern < self.literals {
                 found.literal = true;
             } else if pattern < sql_end {
@@ -257,14 +263,23 @@ impl Dfa {
     }
 
     /// Calls `each(pattern, start, end)` for every match, in order of `end`.
-    fn each_match(&self, text: &[u8], mut each: impl FnMut(usize, usize, usize)) {
-        // (state, position of the byte that led to it), per stream.
+    /// The match states each stream reached, with the position of the byte that led there.
+    fn matches(&self, text: &[u8]) -> [Vec<(u32, usize)>; STREAMS] {
         let mut hits: [Vec<(u32, usize)>; STREAMS] = std::array::from_fn(|_| Vec::new());
         if text.len() < STREAMS_FROM {
             self.stream(text, 0, (0, text.len()), 0, &mut hits[0]);
         } else {
             self.four_streams(text, &mut hits);
         }
+        hits
+    }
+
+    /// `each(pattern, start, end)` for every match `matches` found, in order of their end.
+    fn each_output(
+        &self,
+        hits: &[Vec<(u32, usize)>; STREAMS],
+        mut each: impl FnMut(usize, usize, usize),
+    ) {
         for (state, at) in hits.iter().flatten() {
             let index = ((state - self.first_match) as usize) / self.stride;
             let Some(&(from, to)) = self.outputs.get(index) else {
@@ -289,7 +304,7 @@ impl Dfa {
         for (at, &b) in text.iter().enumerate().take(to).skip(from) {
             state = self.step(state, b);
             if state >= self.first_match && at >= report {
-                hits.push((state, at));
+                push_hit(hits, (state, at), to - from);
             }
         }
     }
@@ -331,7 +346,7 @@ impl Dfa {
                 for k in 0..STREAMS {
                     let at = start[k] + step;
                     if s[k] >= self.first_match && at >= report[k] {
-                        hits[k].push((s[k], at));
+                        push_hit(&mut hits[k], (s[k], at), segment);
                     }
                 }
             }
@@ -346,6 +361,15 @@ impl Dfa {
             );
         }
     }
+}
+
+/// `hits.push(hit)`, making room at the first for one hit in 4 bytes of the `len` bytes a
+/// stream reads (at most 1,024): text dense with matches would grow the list a dozen times.
+fn push_hit(hits: &mut Vec<(u32, usize)>, hit: (u32, usize), len: usize) {
+    if hits.capacity() == 0 {
+        hits.reserve((len / 4).clamp(8, 1024));
+    }
+    hits.push(hit);
 }
 
 #[cfg(test)]
