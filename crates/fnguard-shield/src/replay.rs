@@ -88,10 +88,9 @@ fn verdict(
     let elapsed_us = started.elapsed().as_micros() as u64;
     let first_hit = ins.hits.first();
     let first_violation = env.violations.first();
-    let location = |record: Option<usize>, path: &str| match record {
-        Some(r) => format!("records[{r}].{path}"),
-        None => path.to_string(),
-    };
+    // A record's fields are named from the event's top (`Records[2].body.q`,
+    // `messages[0].data`): the path names the record already (`records_blocked` lists them).
+    let location = |_record: Option<usize>, path: &str| path.to_string();
     json!({
         "event": n,
         "line": line,

@@ -209,3 +209,26 @@ fn round_five() {
     assert!(attacks >= 0.95, "attacks blocked {attacks:.3} < 0.95");
     assert!(benign <= 0.01, "benign blocked {benign:.4} > 0.01");
 }
+
+/// `fnguard-shield check` reports a hit's location as its field's path: every field of a
+/// record must name its record in that path, in every trigger's positions.
+#[test]
+fn every_record_field_names_its_record() {
+    let text = "report.pdf; cat /etc/passwd";
+    let mut record_fields = 0;
+    for (place, event) in all_placements(text, &Value::String(text.into()), true) {
+        let env = decode(&event, &LIMITS);
+        let fields = env.fields.iter().map(|f| (f.record, &f.path));
+        let violations = env.violations.iter().map(|v| (v.record, &v.path));
+        for (record, path) in fields.chain(violations) {
+            if let Some(r) = record {
+                record_fields += 1;
+                assert!(
+                    path.contains(&format!("[{r}]")),
+                    "{place}: {path} of record {r}"
+                );
+            }
+        }
+    }
+    assert!(record_fields > 20, "{record_fields}");
+}
