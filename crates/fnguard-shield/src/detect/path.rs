@@ -140,6 +140,9 @@ pub fn detect_with(
     value_climbs(value, needed).map(|at| found(at, "a path that climbs out of its directory"))
 }
 
+/// Bytes after a walked token searched in place for the next run of dots.
+const NEAR_DOTS: usize = 8;
+
 /// Where the first token that `climbs` starts. Only a token with a run of dots can climb:
 /// each such token is walked once, and the text between them is passed over with a substring
 /// search.
@@ -151,8 +154,29 @@ fn value_climbs(value: &str, needed: i64) -> Option<usize> {
     // The search starts again after each walked token: a token can hold a run of dots from
     // end to end.
     let mut walked_to = 0;
-    while let Some(found) = dots.find(&b[walked_to..]) {
-        let at = walked_to + found;
+    // Once runs of dots come close together, the next one is looked for in the bytes just
+    // after the last token first, in place: in a value of short tokens with dots (`&..` over
+    // and over) each search's set-up cost more than the token's walk.
+    let mut close = false;
+    let next_dots = |from: usize, close: bool| {
+        let near_end = if close {
+            (from + NEAR_DOTS).min(b.len())
+        } else {
+            from
+        };
+        let near = &b[from..near_end];
+        match near.windows(2).position(|w| w == b"..") {
+            Some(p) => Some(from + p),
+            None if near_end >= b.len() => None,
+            // The window's last byte may start a run the search finds.
+            None => {
+                let from = near_end.saturating_sub(1).max(from);
+                dots.find(&b[from..]).map(|p| from + p)
+            }
+        }
+    };
+    while let Some(at) = next_dots(walked_to, close) {
+        close = at - walked_to < NEAR_DOTS;
         let start = b[walked_to..at]
             .iter()
             .rposition(|&c| SEPARATES_TOKENS[c as usize])
