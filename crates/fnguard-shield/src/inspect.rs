@@ -953,20 +953,28 @@ fn decode_token(
     if !decoded {
         return;
     }
-    // Room for every token at the first: a value of short tokens would otherwise grow these
-    // a dozen times (what each token decodes to is shorter than the token, but binary goes out
-    // as Latin-1, two bytes for each byte of 0x80 or more).
-    if text.capacity() == 0 && binary.capacity() == 0 {
-        text.reserve(value.len() - from);
-        binary.reserve(2 * (value.len() - from));
-    }
+    // Room for the rest of the value at the first token of each kind: a value of short
+    // tokens would otherwise grow these a dozen times (what a token decodes to is shorter than
+    // the token; binary goes out as Latin-1, and may grow once more).
+    let room = |out: &mut String| {
+        if out.capacity() == 0 {
+            out.reserve(value.len() - from);
+        }
+    };
     match std::str::from_utf8(scratch) {
         Ok(s) if printable(s) => {
+            room(text);
             text.push_str(s);
             text.push('\n');
         }
-        Ok(s) => binary.extend(s.chars().take(MAGIC_CHARS)),
-        Err(_) => binary.extend(scratch.iter().take(MAGIC_CHARS).map(|&b| b as char)),
+        Ok(s) => {
+            room(binary);
+            binary.extend(s.chars().take(MAGIC_CHARS));
+        }
+        Err(_) => {
+            room(binary);
+            binary.extend(scratch.iter().take(MAGIC_CHARS).map(|&b| b as char));
+        }
     }
     binary.push('\n');
 }

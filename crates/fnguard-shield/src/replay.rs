@@ -88,9 +88,9 @@ fn verdict(
     let elapsed_us = started.elapsed().as_micros() as u64;
     let first_hit = ins.hits.first();
     let first_violation = env.violations.first();
-    // A record's fields are named from the event's top (`Records[2].body.q`,
-    // `messages[0].data`): the path names the record already (`records_blocked` lists them).
-    let location = |_record: Option<usize>, path: &str| path.to_string();
+    // A hit's location is its field's path: a record's fields are named from the event's top
+    // (`Records[2].body.q`, `messages[0].data`), so the path names the record already
+    // (`records_blocked` lists them).
     json!({
         "event": n,
         "line": line,
@@ -99,23 +99,23 @@ fn verdict(
         "rule": first_hit.map(|h| h.rule.clone()),
         "class": first_hit.map(|h| h.class.clone()),
         "location": first_hit
-            .map(|h| location(h.record, &h.path))
-            .or_else(|| first_violation.map(|x| location(x.record, &x.path))),
+            .map(|h| h.path.clone())
+            .or_else(|| first_violation.map(|x| x.path.clone())),
         "records_blocked": v.blocked.iter().flatten().collect::<Vec<_>>(),
         "hits": ins.hits.iter().map(|h| json!({
             "rule": h.rule,
             "class": h.class,
-            "location": location(h.record, &h.path),
+            "location": h.path.clone(),
             "excerpt": h.excerpt,
         })).collect::<Vec<_>>(),
         "monitored": monitored.iter().map(|h| json!({
             "rule": h.rule,
             "class": h.class,
-            "location": location(h.record, &h.path),
+            "location": h.path.clone(),
             "excerpt": h.excerpt,
         })).collect::<Vec<_>>(),
         "violations": env.violations.iter().map(|x| json!({
-            "location": location(x.record, &x.path),
+            "location": x.path.clone(),
             "what": x.what,
         })).collect::<Vec<_>>(),
         "fallback": v.fallback,

@@ -262,7 +262,6 @@ impl Dfa {
         })
     }
 
-    /// Calls `each(pattern, start, end)` for every match, in order of `end`.
     /// The match states each stream reached, with the position of the byte that led there.
     fn matches(&self, text: &[u8]) -> [Vec<(u32, usize)>; STREAMS] {
         let mut hits: [Vec<(u32, usize)>; STREAMS] = std::array::from_fn(|_| Vec::new());
