@@ -339,7 +339,7 @@ pub fn value_with(
             })
         });
     }
-    if census.has(Census::SLASH | Census::COLON) || census.has(Census::PATH) && v.contains("..") {
+    if census.has(Census::SLASH | Census::COLON) || census.has(Census::PATH) && path::has_dots(v) {
         reported.run(Reported::PATH, &mut out, || {
             path::detect_with(v, Sinks::strictness(sinks.path), &triggers.system_files)
         });
@@ -511,23 +511,28 @@ fn external_dtd(v: &str) -> Option<Found> {
 /// may read.
 fn prototype_text(v: &str) -> Option<Found> {
     // JavaScript property names are case-sensitive: only these spellings reach the prototype.
-    static MARKERS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 2]> =
-        std::sync::LazyLock::new(|| {
-            ["constructor[prototype]", "constructor.prototype."]
-                .map(|m| memchr::memmem::Finder::new(m.as_bytes()))
-        });
-    for marker in MARKERS.iter() {
-        if let Some(at) = marker.find(v.as_bytes()) {
-            return Some(Found::new(
-                "prototype-pollution",
-                "prototype-pollution",
-                "a path through the object prototype (query-string or property-path syntax)",
-                v,
-                at.saturating_sub(8),
-            ));
-        }
+    // Searchers built once: this runs for most values, and building one cost as much as
+    // searching a kilobyte.
+    static CONSTRUCTOR: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"constructor"));
+    static PROTO: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"__proto__"));
+    let b = v.as_bytes();
+    let through_prototype = |at: usize| {
+        let rest = &b[at + "constructor".len()..];
+        rest.starts_with(b"[prototype]") || rest.starts_with(b".prototype.")
+    };
+    // The first of either spelling (the excerpt starts there).
+    if let Some(at) = CONSTRUCTOR.find_iter(b).find(|&at| through_prototype(at)) {
+        return Some(Found::new(
+            "prototype-pollution",
+            "prototype-pollution",
+            "a path through the object prototype (query-string or property-path syntax)",
+            v,
+            at.saturating_sub(8),
+        ));
     }
-    let at = v.find("__proto__")?;
+    let at = PROTO.find(b)?;
     let after = v[at + 9..].trim_start_matches(['"', '\'', ' ']);
     let before = v[..at].trim_end_matches(['"', '\'', ' ']);
     let path_syntax = v[at + 9..].starts_with(['[', '.', ']']);
@@ -593,6 +598,43 @@ pub(crate) fn agrees_with_reference<T: PartialEq + std::fmt::Debug>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Both prototype paths are found from one search for `constructor`, as a search for each
+    /// spelling finds them, with the excerpt at the first.
+    #[test]
+    fn prototype_paths_are_found_as_by_a_search_for_each() {
+        let reference = |v: &str| {
+            ["constructor[prototype]", "constructor.prototype."]
+                .iter()
+                .filter_map(|m| v.find(m))
+                .min()
+                .map(|at| Found::new("", "", "", v, at.saturating_sub(8)).excerpt)
+        };
+        const PIECES: &[&str] = &[
+            "constructor",
+            "[prototype]",
+            ".prototype.",
+            ".prototype",
+            "[",
+            "]",
+            ".",
+            "construct",
+            "or",
+            "x",
+            "prototype",
+            " ",
+        ];
+        let reached = agrees_with_reference(
+            PIECES,
+            17,
+            20_000,
+            59,
+            |v| prototype_text(v).map(|f| f.excerpt),
+            reference,
+            Option::is_some,
+        );
+        assert!(reached > 2_000, "{reached}");
+    }
 
     fn judged(v: &str) -> (Vec<&'static str>, bool) {
         let triggers = triggers::Scanner::detectors_only().scan(v.as_bytes());

@@ -299,16 +299,39 @@ fn host_of(authority: &str) -> &str {
 static SCHEME_END: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
     std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"://"));
 
-static CREDENTIAL_ENDPOINTS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 4]> =
-    std::sync::LazyLock::new(|| {
-        [
-            "169.254.169.254",
-            "169.254.170.2",
-            "fd00:ec2::254",
-            "FD00:EC2::254",
-        ]
-        .map(|n| memchr::memmem::Finder::new(n.as_bytes()))
+/// The credential endpoints' dotted forms are found from two searches, not one per endpoint:
+/// `169.254.169.254` and `169.254.170.2` start with `169.254.1`, and `fd00:ec2::254` (in any
+/// case) ends with `::254`. Text dense with `169.25` made four searches cost as much as the
+/// rest of the detector.
+static LINK_LOCAL: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"169.254.1"));
+static V6_ENDPOINT_END: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"::254"));
+
+/// Where the first credential endpoint in its dotted form starts in `b`, when no digit
+/// follows it.
+fn credential_endpoint(b: &[u8]) -> Option<usize> {
+    let ends_there = |end: usize| !b.get(end).is_some_and(u8::is_ascii_digit);
+    let v4 = LINK_LOCAL.find_iter(b).find(|&at| {
+        let rest = &b[at + 9..];
+        let tail = if rest.starts_with(b"69.254") {
+            6
+        } else if rest.starts_with(b"70.2") {
+            4
+        } else {
+            return false;
+        };
+        ends_there(at + 9 + tail)
     });
+    let v6 = V6_ENDPOINT_END.find_iter(b).find_map(|end| {
+        let at = end.checked_sub(8)?;
+        (b[at..end].eq_ignore_ascii_case(b"fd00:ec2") && ends_there(end + 5)).then_some(at)
+    });
+    match (v4, v6) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
 
 pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Found> {
     let strict = strictness == Strictness::Sink;
@@ -429,15 +452,7 @@ pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Fo
         }
     }
     // The credential endpoints in their dotted form anywhere in text.
-    for needle in CREDENTIAL_ENDPOINTS.iter() {
-        if let Some(at) = needle.find(b) {
-            let after = value[at + needle.needle().len()..].chars().next();
-            if !after.is_some_and(|c| c.is_ascii_digit()) {
-                return Some(found(at, "an instance or container credential endpoint"));
-            }
-        }
-    }
-    None
+    credential_endpoint(b).map(|at| found(at, "an instance or container credential endpoint"))
 }
 
 #[cfg(test)]
@@ -468,6 +483,39 @@ mod tests {
         assert!(reached > 2_000, "{reached}");
     }
     use super::*;
+
+    /// The two searches find what a look for each endpoint at every position finds: the first
+    /// occurrence of any that no digit follows (the IPv6 one in any case).
+    #[test]
+    fn credential_endpoints_are_found_as_at_every_position() {
+        let reference = |v: &str| {
+            let b = v.as_bytes();
+            (0..b.len()).find(|&i| {
+                ["169.254.169.254", "169.254.170.2", "fd00:ec2::254"]
+                    .iter()
+                    .any(|e| {
+                        let end = i + e.len();
+                        b.get(i..end)
+                            .is_some_and(|w| w.eq_ignore_ascii_case(e.as_bytes()))
+                            && !b.get(end).is_some_and(u8::is_ascii_digit)
+                    })
+            })
+        };
+        const PIECES: &[&str] = &[
+            "169.254.", "169.", "254", "170.2", "1", "69.254", "fd00:ec2", "FD00:EC2", "Fd00:eC2",
+            "::254", "::", "2", "x", " ", ".", "0", "fd00:ec",
+        ];
+        let reached = crate::detect::agrees_with_reference(
+            PIECES,
+            31,
+            20_000,
+            59,
+            |v| credential_endpoint(v.as_bytes()),
+            reference,
+            Option::is_some,
+        );
+        assert!(reached > 2_000, "{reached}");
+    }
 
     fn hit(v: &str) -> bool {
         detect(v, Strictness::Generic, false).is_some()

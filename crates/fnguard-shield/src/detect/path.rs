@@ -140,6 +140,15 @@ pub fn detect_with(
     value_climbs(value, needed).map(|at| found(at, "a path that climbs out of its directory"))
 }
 
+static DOTS: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b".."));
+
+/// Whether `value` holds `..`, with a searcher built once (building one per value cost as
+/// much as searching a kilobyte).
+pub(crate) fn has_dots(value: &str) -> bool {
+    DOTS.find(value.as_bytes()).is_some()
+}
+
 /// Bytes after a walked token searched in place for the next run of dots.
 const NEAR_DOTS: usize = 8;
 
@@ -148,8 +157,6 @@ const NEAR_DOTS: usize = 8;
 /// search.
 fn value_climbs(value: &str, needed: i64) -> Option<usize> {
     let b = value.as_bytes();
-    static DOTS: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b".."));
     let dots = &*DOTS;
     // The search starts again after each walked token: a token can hold a run of dots from
     // end to end.
