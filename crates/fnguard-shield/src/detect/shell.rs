@@ -484,65 +484,24 @@ fn shell_shaped(arg: &str) -> bool {
 /// Where the bytes that mean something to the shell are in a value (`bits::ByteBits`), found
 /// once for the three readings (bare, in single and in double quotes).
 struct ShellBytes {
-    /// Bytes that start an operator, a quote or an escape outside quotes (the two-byte
+    /// Bytes that start an operator, a quote or an escape outside quotes. The two-byte
     /// operators `$(`, `<(` and `>(` are found at their `(`: a `$`, `<` or `>` alone means
-    /// nothing here, and they are common in text), and bytes that mean something inside
-    /// double quotes (`$(` found at its `(`). `None` when only the bare reading runs (the
-    /// value holds no quote): building the masks then costs as much as the one reading saves,
-    /// and text dense with operators (`&sleep(` over and over) was 8 % slower for them.
-    masks: Option<[ByteBits; 2]>,
+    /// nothing here, and they are common in text.
+    bare: ByteBits,
+    /// Bytes that mean something inside double quotes (`$(` is found at its `(`).
+    double: ByteBits,
 }
 
 impl ShellBytes {
-    fn of(b: &[u8], readings: usize) -> ShellBytes {
-        ShellBytes {
-            masks: (readings > 1).then(|| {
-                ByteBits::of(b, |c| {
-                    let double = (c == b'"') | (c == b'\\') | (c == b'`') | (c == b'(');
-                    let bare = double | (c == b';') | (c == b'|') | (c == b'&') | (c == b'\n');
-                    [bare | (c == b'\''), double]
-                })
-            }),
-        }
-    }
-
-    /// The first position from `i` on whose byte `table` holds (set `set` of the masks).
-    #[inline(always)]
-    fn next(&self, b: &[u8], mut i: usize, table: &[bool; 256], set: usize) -> usize {
-        match &self.masks {
-            Some(masks) => masks[set].next(i, b.len()),
-            None => {
-                while i < b.len() && !table[b[i] as usize] {
-                    i += 1;
-                }
-                i
-            }
-        }
+    fn of(b: &[u8]) -> ShellBytes {
+        let [bare, double] = ByteBits::of(b, |c| {
+            let double = (c == b'"') | (c == b'\\') | (c == b'`') | (c == b'(');
+            let bare = double | (c == b';') | (c == b'|') | (c == b'&') | (c == b'\n');
+            [bare | (c == b'\''), double]
+        });
+        ShellBytes { bare, double }
     }
 }
-
-/// The bytes of the masks' first set, as a table for the bare reading of a value without
-/// quotes.
-const SHELL_BYTE: [bool; 256] = {
-    let mut t = [false; 256];
-    let special = b";|&\n`'\"\\(";
-    let mut k = 0;
-    while k < special.len() {
-        t[special[k] as usize] = true;
-        k += 1;
-    }
-    t
-};
-
-/// The masks' second set: bytes that mean something inside double quotes.
-const IN_DOUBLE_QUOTES: [bool; 256] = {
-    let mut t = [false; 256];
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t[b'`' as usize] = true;
-    t[b'(' as usize] = true;
-    t
-};
 
 /// Where new commands may start: each unquoted operator, in one pass that tracks quotes.
 /// `quote` is the quote the value is pasted inside, if any; `bytes` are `s`'s.
@@ -571,7 +530,7 @@ fn separators(
     while i < b.len() {
         // Most bytes mean nothing to the shell: skip them in a tight loop.
         if q.is_none() {
-            i = bytes.next(b, i, &SHELL_BYTE, 0);
+            i = bytes.bare.next(i, b.len());
             if i >= b.len() {
                 break;
             }
@@ -579,7 +538,7 @@ fn separators(
         // Inside single quotes only the closing quote matters; inside double quotes, escapes
         // and substitutions too. The rest is skipped without a look.
         match q {
-            Some(b'"') => i = bytes.next(b, i, &IN_DOUBLE_QUOTES, 1),
+            Some(b'"') => i = bytes.double.next(i, b.len()),
             Some(open) => i = memchr::memchr(open, &b[i..]).map_or(b.len(), |p| i + p),
             None => {}
         }
@@ -1154,17 +1113,14 @@ pub fn detect_within(
         markdown_blanked(value)
     };
     let text = blanked.as_deref().unwrap_or(value);
+    let bytes = ShellBytes::of(text.as_bytes());
     // Pasted bare, or inside the command's single or double quotes (the value's first quote
     // of that kind then closes them).
-    let quoted = [b'\'', b'"'].map(|q| text.as_bytes().contains(&q));
-    let bytes = ShellBytes::of(text.as_bytes(), 1 + quoted.iter().filter(|&&q| q).count());
-    for (quote, present) in [
-        (None, true),
-        (Some(b'\''), quoted[0]),
-        (Some(b'"'), quoted[1]),
-    ] {
-        if !present {
-            continue;
+    for quote in [None, Some(b'\''), Some(b'"')] {
+        if let Some(q) = quote {
+            if !text.as_bytes().contains(&q) {
+                continue;
+            }
         }
         if let Some(at) = in_context_reading(text, &bytes, quote, strict, true, allowance) {
             return Some(found(value, at, "a shell operator followed by a command"));
@@ -1778,8 +1734,7 @@ mod tests {
         let values = crate::detect::pieces_joined(PIECES, 9, 30_000, 58)
             .chain(crate::detect::pieces_joined(PIECES, 10, 3_000, 56));
         for v in values {
-            let masked = ShellBytes::of(v.as_bytes(), 3);
-            let plain = ShellBytes::of(v.as_bytes(), 1);
+            let bytes = ShellBytes::of(v.as_bytes());
             for quote in [None, Some(b'\''), Some(b'"')] {
                 for strict in [false, true] {
                     // Every operator, then a stop at the second one.
@@ -1789,20 +1744,13 @@ mod tests {
                             expected.push((sep, at, after));
                             (expected.len() > stop_at).then_some(at)
                         });
-                        // With the masks and with the tables alike.
-                        for bytes in [&masked, &plain] {
-                            let mut got = Vec::new();
-                            let have = separators(&v, bytes, quote, strict, |sep, at, after| {
-                                got.push((sep, at, after));
-                                (got.len() > stop_at).then_some(at)
-                            });
-                            assert_eq!(
-                                (have, got),
-                                (want, expected.clone()),
-                                "{v:?} {quote:?} {strict}"
-                            );
-                        }
+                        let mut got = Vec::new();
+                        let have = separators(&v, &bytes, quote, strict, |sep, at, after| {
+                            got.push((sep, at, after));
+                            (got.len() > stop_at).then_some(at)
+                        });
                         calls += expected.len();
+                        assert_eq!((have, got), (want, expected), "{v:?} {quote:?} {strict}");
                     }
                 }
             }
@@ -1868,7 +1816,7 @@ mod tests {
             for quote in [None, Some(b'\''), Some(b'"')] {
                 for strict in [false, true] {
                     let unlimited = &mut Allowance::unlimited();
-                    let bytes = ShellBytes::of(v.as_bytes(), 3);
+                    let bytes = ShellBytes::of(v.as_bytes());
                     let whole = in_context_reading(&v, &bytes, quote, strict, false, unlimited);
                     hits += usize::from(whole.is_some());
                     assert_eq!(
