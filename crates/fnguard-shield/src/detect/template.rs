@@ -389,12 +389,9 @@ pub fn detect_within(
 fn innermost_expressions(value: &str, allowance: &mut Allowance) -> Option<(usize, &'static str)> {
     let b = value.as_bytes();
     let mut open: Option<(usize, usize, &str)> = None;
-    // Bytes that neither open an expression nor close the open one are passed over. With an
-    // expression open, from bit to bit of a mask of every opener's and closer's first byte
-    // (its own closer is told apart at the stop): on text dense with delimiters a tight loop
-    // over them was most of the time, and a branch per byte on what it opens mispredicts on
-    // varied text. With none open, in a tight loop over the openers' first bytes, which
-    // passes text of closers alone (`%` over and over) without a stop at each.
+    // Bytes that neither open an expression nor close one are passed over from bit to bit (a
+    // branch per byte on what it opens cost a misprediction on varied text, and a tight loop
+    // over them most of the time on text dense with delimiters).
     let [delimiters] = ByteBits::of(b, |c| {
         [(c == b'{')
             | (c == b'$')
@@ -411,17 +408,10 @@ fn innermost_expressions(value: &str, allowance: &mut Allowance) -> Option<(usiz
     });
     let mut i = 0;
     while i < b.len() {
-        match open.map(|(_, _, closer)| closer.as_bytes()[0]) {
-            None => {
-                while i < b.len() && !OPENS[b[i] as usize] {
-                    i += 1;
-                }
-            }
-            Some(closes) => {
-                while i < b.len() && !OPENS[b[i] as usize] && b[i] != closes {
-                    i = delimiters.next(i + 1, b.len());
-                }
-            }
+        let closes = open.map(|(_, _, closer)| closer.as_bytes()[0]);
+        i = delimiters.next(i, b.len());
+        while i < b.len() && !OPENS[b[i] as usize] && Some(b[i]) != closes {
+            i = delimiters.next(i + 1, b.len());
         }
         let Some(&c) = b.get(i) else {
             break;
