@@ -56,23 +56,6 @@ impl ByteBits {
     }
 }
 
-/// The bits of one block of at most 64 bytes whose bytes `member` holds.
-#[inline(always)]
-pub(crate) fn block_mask(chunk: &[u8], member: impl Fn(u8) -> bool) -> u64 {
-    let mut block = [0u8; 64];
-    block[..chunk.len().min(64)].copy_from_slice(&chunk[..chunk.len().min(64)]);
-    let mut flags = [0u8; 64];
-    for (flag, &c) in flags.iter_mut().zip(&block) {
-        *flag = u8::from(member(c));
-    }
-    let mask = packed(&flags);
-    if chunk.len() >= 64 {
-        mask
-    } else {
-        mask & ((1u64 << chunk.len()) - 1)
-    }
-}
-
 /// 64 flags (each 0 or 1) as the bits of one number, flag `k` at bit `k`: eight at a time, a
 /// multiplication gathers each byte's low bit into the top byte.
 fn packed(flags: &[u8; 64]) -> u64 {

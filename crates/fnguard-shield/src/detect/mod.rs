@@ -3,7 +3,7 @@
 //! value changes what that sink does. They run on the value as sent and as decoded
 //! (`normalize`), and each is linear in the value's length.
 
-pub(crate) mod bits;
+mod bits;
 pub mod net;
 pub mod normalize;
 pub mod path;
