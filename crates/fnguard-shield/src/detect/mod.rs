@@ -3,7 +3,6 @@
 //! value changes what that sink does. They run on the value as sent and as decoded
 //! (`normalize`), and each is linear in the value's length.
 
-mod bits;
 pub mod net;
 pub mod normalize;
 pub mod path;

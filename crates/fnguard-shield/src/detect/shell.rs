@@ -6,7 +6,6 @@
 //! look like a shell's (flags, paths, hosts, numbers, variables, redirections). Prose with
 //! semicolons, ampersands and Markdown code spans does not take that shape.
 
-use super::bits::ByteBits;
 use super::{Allowance, Found, NameLengths, Strictness};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -481,26 +480,79 @@ fn shell_shaped(arg: &str) -> bool {
             .is_some_and(|tld| tld.len() >= 2 && tld.bytes().any(|c| c.is_ascii_alphabetic()))
 }
 
-/// Where the bytes that mean something to the shell are in a value (`bits::ByteBits`), found
-/// once for the three readings (bare, in single and in double quotes).
+/// Where the bytes that mean something to the shell are in a value, one bit per byte in words
+/// of 64, found once for the three readings (bare, in single and in double quotes). Text dense
+/// with operators spent most of its reading time in each reading's byte-by-byte skip loops;
+/// here each byte is compared in a loop the compiler turns into vector instructions, and the
+/// readings jump from bit to bit.
 struct ShellBytes {
-    /// Bytes that start an operator, a quote or an escape outside quotes. The two-byte
-    /// operators `$(`, `<(` and `>(` are found at their `(`: a `$`, `<` or `>` alone means
-    /// nothing here, and they are common in text.
-    bare: ByteBits,
-    /// Bytes that mean something inside double quotes (`$(` is found at its `(`).
-    double: ByteBits,
+    /// Bytes that start an operator, a quote or an escape outside quotes: `;|&`, newline,
+    /// backtick, both quotes, `\` and `(`. The two-byte operators `$(`, `<(` and `>(` are
+    /// found at their `(`: a `$`, `<` or `>` alone means nothing here, and they are common in
+    /// text.
+    bare: Vec<u64>,
+    /// Bytes that mean something inside double quotes: `"`, `\`, backtick and `(` (`$(` is
+    /// found at its `(`).
+    double: Vec<u64>,
 }
 
 impl ShellBytes {
     fn of(b: &[u8]) -> ShellBytes {
-        let [bare, double] = ByteBits::of(b, |c| {
-            let double = (c == b'"') | (c == b'\\') | (c == b'`') | (c == b'(');
-            let bare = double | (c == b';') | (c == b'|') | (c == b'&') | (c == b'\n');
-            [bare | (c == b'\''), double]
-        });
-        ShellBytes { bare, double }
+        let words = b.len().div_ceil(64);
+        let mut bytes = ShellBytes {
+            bare: Vec::with_capacity(words),
+            double: Vec::with_capacity(words),
+        };
+        for chunk in b.chunks(64) {
+            // Zero, the padding of the last block, is in neither set.
+            let mut block = [0u8; 64];
+            block[..chunk.len()].copy_from_slice(chunk);
+            let mut bare = [0u8; 64];
+            let mut double = [0u8; 64];
+            for k in 0..64 {
+                let c = block[k];
+                let d = (c == b'"') | (c == b'\\') | (c == b'`') | (c == b'(');
+                double[k] = u8::from(d);
+                bare[k] = u8::from(d | (c == b';') | (c == b'|') | (c == b'&') | (c == b'\n'))
+                    | u8::from(c == b'\'');
+            }
+            bytes.bare.push(packed_bits(&bare));
+            bytes.double.push(packed_bits(&double));
+        }
+        bytes
     }
+
+    /// The first position from `i` on whose bit `set` has; `len` when none has.
+    fn next(set: &[u64], i: usize, len: usize) -> usize {
+        let mut w = i / 64;
+        let Some(&first) = set.get(w) else {
+            return len;
+        };
+        let mut bits = first & (u64::MAX << (i % 64));
+        loop {
+            if bits != 0 {
+                return (w * 64 + bits.trailing_zeros() as usize).min(len);
+            }
+            w += 1;
+            match set.get(w) {
+                Some(&word) => bits = word,
+                None => return len,
+            }
+        }
+    }
+}
+
+/// 64 flags (each 0 or 1) as the bits of one number, flag `k` at bit `k`: eight at a time, a
+/// multiplication gathers each byte's low bit into the top byte.
+fn packed_bits(flags: &[u8; 64]) -> u64 {
+    let mut out = 0u64;
+    for (n, eight) in flags.chunks_exact(8).enumerate() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(eight);
+        let gathered = u64::from_le_bytes(word).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+        out |= gathered << (8 * n);
+    }
+    out
 }
 
 /// Where new commands may start: each unquoted operator, in one pass that tracks quotes.
@@ -530,7 +582,7 @@ fn separators(
     while i < b.len() {
         // Most bytes mean nothing to the shell: skip them in a tight loop.
         if q.is_none() {
-            i = bytes.bare.next(i, b.len());
+            i = ShellBytes::next(&bytes.bare, i, b.len());
             if i >= b.len() {
                 break;
             }
@@ -538,7 +590,7 @@ fn separators(
         // Inside single quotes only the closing quote matters; inside double quotes, escapes
         // and substitutions too. The rest is skipped without a look.
         match q {
-            Some(b'"') => i = bytes.double.next(i, b.len()),
+            Some(b'"') => i = ShellBytes::next(&bytes.double, i, b.len()),
             Some(open) => i = memchr::memchr(open, &b[i..]).map_or(b.len(), |p| i + p),
             None => {}
         }
@@ -1721,6 +1773,26 @@ mod tests {
             i += len;
         }
         None
+    }
+
+    #[test]
+    fn shell_bytes_are_the_bytes_that_mean_something() {
+        let in_bare = |c: u8| b";|&\n`'\"\\(".contains(&c);
+        let in_double = |c: u8| b"\"\\`(".contains(&c);
+        for c in 0..=255u8 {
+            // At every position of a block and of the next, among bytes of neither set.
+            for at in [0, 1, 7, 8, 63, 64, 100] {
+                let mut v = vec![b'a'; 130];
+                v[at] = c;
+                let bytes = ShellBytes::of(&v);
+                let bit = |set: &[u64]| set[at / 64] >> (at % 64) & 1 == 1;
+                assert_eq!(bit(&bytes.bare), in_bare(c), "{c} at {at}");
+                assert_eq!(bit(&bytes.double), in_double(c), "{c} at {at}");
+                let next = ShellBytes::next(&bytes.bare, 0, v.len());
+                let expected = if in_bare(c) { at } else { v.len() };
+                assert_eq!(next, expected, "{c} at {at}");
+            }
+        }
     }
 
     #[test]

@@ -6,7 +6,6 @@
 //! code. Placeholders (`{{ user.name }}`, `${AWS::Region}`) pass. Log4j lookups are resolved
 //! first (`${${::-j}ndi:` is `${jndi:`), as Log4j itself resolves them.
 
-use super::bits::ByteBits;
 use super::{Allowance, Found, NameLengths, Strictness};
 
 pub(super) const DANGEROUS_NAMES: &[&str] = &[
@@ -380,38 +379,16 @@ pub fn detect_within(
             }
         }
     }
-    innermost_expressions(value, allowance).map(|(at, what)| found(at, what))
-}
-
-/// The first dangerous expression (where it opens, and what it does), judging innermost
-/// expressions only: each closer pairs with the nearest opener before it, so the work stays
-/// linear however the delimiters nest.
-fn innermost_expressions(value: &str, allowance: &mut Allowance) -> Option<(usize, &'static str)> {
-    let b = value.as_bytes();
+    // Innermost expressions only: each closer pairs with the nearest opener before it, so
+    // the work stays linear however the delimiters nest.
     let mut open: Option<(usize, usize, &str)> = None;
-    // Bytes that neither open an expression nor close one are passed over from bit to bit (a
-    // branch per byte on what it opens cost a misprediction on varied text, and a tight loop
-    // over them most of the time on text dense with delimiters).
-    let [delimiters] = ByteBits::of(b, |c| {
-        [(c == b'{')
-            | (c == b'$')
-            | (c == b'#')
-            | (c == b'*')
-            | (c == b'@')
-            | (c == b'<')
-            | (c == b'[')
-            | (c == b'}')
-            | (c == b'%')
-            | (c == b'>')
-            | (c == b')')
-            | (c == b']')]
-    });
     let mut i = 0;
     while i < b.len() {
+        // Bytes that neither open an expression nor close the open one, in a tight loop
+        // (a branch per byte on what it opens costs a misprediction on varied text).
         let closes = open.map(|(_, _, closer)| closer.as_bytes()[0]);
-        i = delimiters.next(i, b.len());
         while i < b.len() && !OPENS[b[i] as usize] && Some(b[i]) != closes {
-            i = delimiters.next(i + 1, b.len());
+            i += 1;
         }
         let Some(&c) = b.get(i) else {
             break;
@@ -427,7 +404,7 @@ fn innermost_expressions(value: &str, allowance: &mut Allowance) -> Option<(usiz
                     return None;
                 }
                 if let Some(what) = judge_expression(value, at, start, i) {
-                    return Some((at, what));
+                    return Some(found(at, what));
                 }
                 open = None;
                 i += closer.len();
@@ -442,105 +419,6 @@ fn innermost_expressions(value: &str, allowance: &mut Allowance) -> Option<(usiz
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// `innermost_expressions` as it was, testing every byte: the reference.
-    fn innermost_expressions_byte_by_byte(
-        value: &str,
-        allowance: &mut Allowance,
-    ) -> Option<(usize, &'static str)> {
-        let b = value.as_bytes();
-        let mut open: Option<(usize, usize, &str)> = None;
-        let mut i = 0;
-        while i < b.len() {
-            let closes = open.map(|(_, _, closer)| closer.as_bytes()[0]);
-            while i < b.len() && !OPENS[b[i] as usize] && Some(b[i]) != closes {
-                i += 1;
-            }
-            let Some(&c) = b.get(i) else {
-                break;
-            };
-            if let Some((o, closer)) = opener_at(b, i) {
-                open = Some((i, i + o.len(), closer));
-                i += o.len();
-                continue;
-            }
-            if let Some((at, start, closer)) = open {
-                if closer.as_bytes()[0] == c && b[i..].starts_with(closer.as_bytes()) {
-                    if !allowance.take() {
-                        return None;
-                    }
-                    if let Some(what) = judge_expression(value, at, start, i) {
-                        return Some((at, what));
-                    }
-                    open = None;
-                    i += closer.len();
-                    continue;
-                }
-            }
-            i += 1;
-        }
-        None
-    }
-
-    /// Jumping between delimiters pairs and judges the expressions testing every byte did,
-    /// with and without the allowance running out.
-    #[test]
-    fn expressions_are_paired_as_byte_by_byte() {
-        const PIECES: &[&str] = &[
-            "{{",
-            "}}",
-            "{%",
-            "%}",
-            "${",
-            "}",
-            "#{",
-            "*{",
-            "@{",
-            "<%",
-            "%>",
-            "<#",
-            ">",
-            "#set(",
-            ")",
-            "[[",
-            "]]",
-            "{",
-            "%",
-            "$",
-            "#",
-            "<",
-            "[",
-            "]",
-            "x",
-            " ",
-            "7*7",
-            "config",
-            "__class__",
-            "Runtime",
-            ".exec(",
-            "'id'",
-            "é",
-        ];
-        let pace = crate::detect::Pace { free: 2, bytes: 32 };
-        let reached = crate::detect::agrees_with_reference(
-            PIECES,
-            41,
-            30_000,
-            58,
-            |v| {
-                let mut allowance = Allowance::for_len(v.len(), pace);
-                let found = innermost_expressions(v, &mut allowance);
-                (found, allowance.ran_out())
-            },
-            |v| {
-                let mut allowance = Allowance::for_len(v.len(), pace);
-                let found = innermost_expressions_byte_by_byte(v, &mut allowance);
-                (found, allowance.ran_out())
-            },
-            |(found, ran_out)| found.is_some() || *ran_out,
-        );
-        assert!(reached > 3_000, "{reached}");
-    }
 
     /// `resolve_lookups` as it was, a searcher and a copy per lookup: the reference.
     fn resolve_lookups_copying(value: &str) -> String {
