@@ -480,87 +480,35 @@ fn shell_shaped(arg: &str) -> bool {
             .is_some_and(|tld| tld.len() >= 2 && tld.bytes().any(|c| c.is_ascii_alphabetic()))
 }
 
-/// Where the bytes that mean something to the shell are in a value, one bit per byte in words
-/// of 64, found once for the three readings (bare, in single and in double quotes). Text dense
-/// with operators spent most of its reading time in each reading's byte-by-byte skip loops;
-/// here each byte is compared in a loop the compiler turns into vector instructions, and the
-/// readings jump from bit to bit.
-struct ShellBytes {
-    /// Bytes that start an operator, a quote or an escape outside quotes: `;|&`, newline,
-    /// backtick, both quotes, `\` and `(`. The two-byte operators `$(`, `<(` and `>(` are
-    /// found at their `(`: a `$`, `<` or `>` alone means nothing here, and they are common in
-    /// text.
-    bare: Vec<u64>,
-    /// Bytes that mean something inside double quotes: `"`, `\`, backtick and `(` (`$(` is
-    /// found at its `(`).
-    double: Vec<u64>,
-}
-
-impl ShellBytes {
-    fn of(b: &[u8]) -> ShellBytes {
-        let words = b.len().div_ceil(64);
-        let mut bytes = ShellBytes {
-            bare: Vec::with_capacity(words),
-            double: Vec::with_capacity(words),
-        };
-        for chunk in b.chunks(64) {
-            // Zero, the padding of the last block, is in neither set.
-            let mut block = [0u8; 64];
-            block[..chunk.len()].copy_from_slice(chunk);
-            let mut bare = [0u8; 64];
-            let mut double = [0u8; 64];
-            for k in 0..64 {
-                let c = block[k];
-                let d = (c == b'"') | (c == b'\\') | (c == b'`') | (c == b'(');
-                double[k] = u8::from(d);
-                bare[k] = u8::from(d | (c == b';') | (c == b'|') | (c == b'&') | (c == b'\n'))
-                    | u8::from(c == b'\'');
-            }
-            bytes.bare.push(packed_bits(&bare));
-            bytes.double.push(packed_bits(&double));
-        }
-        bytes
+/// Bytes that start an operator, a quote or an escape outside quotes. The two-byte operators
+/// `$(`, `<(` and `>(` are found at their `(`: a `$`, `<` or `>` alone means nothing here,
+/// and they are common in text.
+const SHELL_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let special = b";|&\n`'\"\\(";
+    let mut k = 0;
+    while k < special.len() {
+        t[special[k] as usize] = true;
+        k += 1;
     }
+    t
+};
 
-    /// The first position from `i` on whose bit `set` has; `len` when none has.
-    fn next(set: &[u64], i: usize, len: usize) -> usize {
-        let mut w = i / 64;
-        let Some(&first) = set.get(w) else {
-            return len;
-        };
-        let mut bits = first & (u64::MAX << (i % 64));
-        loop {
-            if bits != 0 {
-                return (w * 64 + bits.trailing_zeros() as usize).min(len);
-            }
-            w += 1;
-            match set.get(w) {
-                Some(&word) => bits = word,
-                None => return len,
-            }
-        }
-    }
-}
-
-/// 64 flags (each 0 or 1) as the bits of one number, flag `k` at bit `k`: eight at a time, a
-/// multiplication gathers each byte's low bit into the top byte.
-fn packed_bits(flags: &[u8; 64]) -> u64 {
-    let mut out = 0u64;
-    for (n, eight) in flags.chunks_exact(8).enumerate() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(eight);
-        let gathered = u64::from_le_bytes(word).wrapping_mul(0x0102_0408_1020_4080) >> 56;
-        out |= gathered << (8 * n);
-    }
-    out
-}
+/// Bytes that mean something inside double quotes (`$(` found at its `(`).
+const IN_DOUBLE_QUOTES: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[b'`' as usize] = true;
+    t[b'(' as usize] = true;
+    t
+};
 
 /// Where new commands may start: each unquoted operator, in one pass that tracks quotes.
-/// `quote` is the quote the value is pasted inside, if any; `bytes` are `s`'s.
+/// `quote` is the quote the value is pasted inside, if any.
 /// Calls `each(sep, at, after)` for each; stops early when it returns a position.
 fn separators(
     s: &str,
-    bytes: &ShellBytes,
     quote: Option<u8>,
     strict: bool,
     mut each: impl FnMut(Sep, usize, usize) -> Option<usize>,
@@ -582,7 +530,9 @@ fn separators(
     while i < b.len() {
         // Most bytes mean nothing to the shell: skip them in a tight loop.
         if q.is_none() {
-            i = ShellBytes::next(&bytes.bare, i, b.len());
+            while i < b.len() && !SHELL_BYTE[b[i] as usize] {
+                i += 1;
+            }
             if i >= b.len() {
                 break;
             }
@@ -590,7 +540,11 @@ fn separators(
         // Inside single quotes only the closing quote matters; inside double quotes, escapes
         // and substitutions too. The rest is skipped without a look.
         match q {
-            Some(b'"') => i = ShellBytes::next(&bytes.double, i, b.len()),
+            Some(b'"') => {
+                while i < b.len() && !IN_DOUBLE_QUOTES[b[i] as usize] {
+                    i += 1;
+                }
+            }
             Some(open) => i = memchr::memchr(open, &b[i..]).map_or(b.len(), |p| i + p),
             None => {}
         }
@@ -1165,7 +1119,6 @@ pub fn detect_within(
         markdown_blanked(value)
     };
     let text = blanked.as_deref().unwrap_or(value);
-    let bytes = ShellBytes::of(text.as_bytes());
     // Pasted bare, or inside the command's single or double quotes (the value's first quote
     // of that kind then closes them).
     for quote in [None, Some(b'\''), Some(b'"')] {
@@ -1174,7 +1127,7 @@ pub fn detect_within(
                 continue;
             }
         }
-        if let Some(at) = in_context_reading(text, &bytes, quote, strict, true, allowance) {
+        if let Some(at) = in_context_reading(text, quote, strict, true, allowance) {
             return Some(found(value, at, "a shell operator followed by a command"));
         }
     }
@@ -1205,7 +1158,6 @@ fn is_command_line(value: &str) -> bool {
 /// compare both ways.
 fn in_context_reading(
     value: &str,
-    bytes: &ShellBytes,
     quote: Option<u8>,
     strict: bool,
     shortcuts: bool,
@@ -1223,7 +1175,7 @@ fn in_context_reading(
     let mut arg = String::new();
     // Set when the allowance ran out: the scan then stops at a position no hit has.
     let mut stopped = false;
-    let hit = separators(value, bytes, quote, strict, |sep, at, after| {
+    let hit = separators(value, quote, strict, |sep, at, after| {
         let b = value.as_bytes();
         // Past blanks, where the command word starts.
         let mut start = after;
@@ -1776,37 +1728,13 @@ mod tests {
     }
 
     #[test]
-    fn shell_bytes_are_the_bytes_that_mean_something() {
-        let in_bare = |c: u8| b";|&\n`'\"\\(".contains(&c);
-        let in_double = |c: u8| b"\"\\`(".contains(&c);
-        for c in 0..=255u8 {
-            // At every position of a block and of the next, among bytes of neither set.
-            for at in [0, 1, 7, 8, 63, 64, 100] {
-                let mut v = vec![b'a'; 130];
-                v[at] = c;
-                let bytes = ShellBytes::of(&v);
-                let bit = |set: &[u64]| set[at / 64] >> (at % 64) & 1 == 1;
-                assert_eq!(bit(&bytes.bare), in_bare(c), "{c} at {at}");
-                assert_eq!(bit(&bytes.double), in_double(c), "{c} at {at}");
-                let next = ShellBytes::next(&bytes.bare, 0, v.len());
-                let expected = if in_bare(c) { at } else { v.len() };
-                assert_eq!(next, expected, "{c} at {at}");
-            }
-        }
-    }
-
-    #[test]
     fn operators_found_at_their_parenthesis_as_at_their_first_byte() {
         const PIECES: &[&str] = &[
             ";", ";;", "|", "||", "&", "&&", ">&", "\n", "`", "``", "```", "$", "(", "((", "$(",
             "$((", "<(", ">(", "<", ">", "'", "\"", "\\", " ", "id", "x", "a=", "\t", "é",
         ];
         let mut calls = 0;
-        // Values up to 63 pieces, and fewer values up to 255 (several blocks of `ShellBytes`).
-        let values = crate::detect::pieces_joined(PIECES, 9, 30_000, 58)
-            .chain(crate::detect::pieces_joined(PIECES, 10, 3_000, 56));
-        for v in values {
-            let bytes = ShellBytes::of(v.as_bytes());
+        for v in crate::detect::pieces_joined(PIECES, 9, 30_000, 58) {
             for quote in [None, Some(b'\''), Some(b'"')] {
                 for strict in [false, true] {
                     // Every operator, then a stop at the second one.
@@ -1817,7 +1745,7 @@ mod tests {
                             (expected.len() > stop_at).then_some(at)
                         });
                         let mut got = Vec::new();
-                        let have = separators(&v, &bytes, quote, strict, |sep, at, after| {
+                        let have = separators(&v, quote, strict, |sep, at, after| {
                             got.push((sep, at, after));
                             (got.len() > stop_at).then_some(at)
                         });
@@ -1888,11 +1816,10 @@ mod tests {
             for quote in [None, Some(b'\''), Some(b'"')] {
                 for strict in [false, true] {
                     let unlimited = &mut Allowance::unlimited();
-                    let bytes = ShellBytes::of(v.as_bytes());
-                    let whole = in_context_reading(&v, &bytes, quote, strict, false, unlimited);
+                    let whole = in_context_reading(&v, quote, strict, false, unlimited);
                     hits += usize::from(whole.is_some());
                     assert_eq!(
-                        in_context_reading(&v, &bytes, quote, strict, true, unlimited),
+                        in_context_reading(&v, quote, strict, true, unlimited),
                         whole,
                         "{v:?} {quote:?} {strict}"
                     );
