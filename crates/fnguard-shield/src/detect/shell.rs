@@ -959,35 +959,6 @@ fn word_until(s: &str, mut i: usize, buf: &mut String, head: bool) -> (Option<()
     (if buf.is_empty() { None } else { Some(()) }, i)
 }
 
-/// ASCII bytes `ascii_head` copies as they are outside quotes: not a blank, an operator, a
-/// quote, an escape or `$`.
-const HEAD_PLAIN: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = 0;
-    while c < 128 {
-        t[c] = !matches!(
-            c as u8,
-            b' ' | b'\t'
-                | b'\r'
-                | b'\n'
-                | b';'
-                | b'|'
-                | b'&'
-                | b'`'
-                | b'('
-                | b')'
-                | b'<'
-                | b'>'
-                | b'\''
-                | b'"'
-                | b'\\'
-                | b'$'
-        );
-        c += 1;
-    }
-    t
-};
-
 /// What `word_until(s, i, _, true)` reads from `i` when all it reads is ASCII and the word is
 /// not a brace expansion, a redirection or `$IFS`: written to `out`, and its length returned
 /// (0 where `word_until` finds no word). `None` for any other word, which `word_until` reads.
@@ -1019,17 +990,6 @@ fn ascii_head(b: &[u8], mut i: usize, out: &mut [u8; NAME_CAP + 1]) -> Option<us
     let mut len = 0;
     let mut q: Option<u8> = None;
     while i < b.len() && len < out.len() {
-        // A run of bytes that are copied as they are, outside quotes, in a tight loop.
-        if q.is_none() {
-            while i < b.len() && len < out.len() && HEAD_PLAIN[b[i] as usize] {
-                out[len] = b[i];
-                len += 1;
-                i += 1;
-            }
-            if i >= b.len() || len >= out.len() {
-                break;
-            }
-        }
         let mut c = b[i];
         if !c.is_ascii() {
             return None;
