@@ -85,25 +85,19 @@ const NAME_LENGTHS: NameLengths = {
 };
 
 fn command(word: &str) -> Option<Shape> {
-    command_in(word.as_bytes())
-}
-
-/// `command` on a word's bytes: a head read after an operator is rejected by its name's first
-/// two letters before it is checked to be UTF-8 (which it is: `ascii_head` reads ASCII only).
-fn command_in(word: &[u8]) -> Option<Shape> {
     if word.len() > NAME_CAP {
         return None;
     }
     // Words here are short: a plain loop beats a vectorised search's set-up.
-    let name = match word.iter().rposition(|&c| c == b'/' || c == b'\\') {
+    let name = match word.bytes().rposition(|c| c == b'/' || c == b'\\') {
         Some(at) => &word[at + 1..],
         None => word,
     };
     // The two-letter filter first: most words after an operator are not commands.
-    if !may_name_command(name) {
+    if !may_name_command(name.as_bytes()) {
         return None;
     }
-    command_named(std::str::from_utf8(name).ok()?)
+    command_named(name)
 }
 
 /// `command` for a name without its path that passed `may_name_command`.
@@ -1235,7 +1229,7 @@ fn in_context_reading(
                     return Some(usize::MAX);
                 }
                 let head = &head[..len];
-                let named = command_in(head);
+                let named = std::str::from_utf8(head).ok().and_then(command);
                 if head.first() != Some(&b'/') && (len > NAME_CAP || named.is_none()) {
                     return None;
                 }
@@ -1266,7 +1260,7 @@ fn in_context_reading(
                     }
                 };
                 let glob_may_follow = head.first() == Some(&b'/');
-                let named = command_in(head);
+                let named = std::str::from_utf8(head).ok().and_then(command);
                 if head.is_empty() || !glob_may_follow && (head.len() > NAME_CAP || named.is_none())
                 {
                     return None;
