@@ -588,6 +588,10 @@ mod tests {
             "127.0.0.1:9001",
             "localhost:9001",
             "admin@127.0.0.1",
+            // Only each endpoint's first occurrence was checked: a decoy with a digit after it
+            // hid the real one.
+            "hosts 169.254.169.2540 and 169.254.169.254",
+            "FD00:EC2::2541 then Fd00:Ec2::254",
         ] {
             assert!(hit(v), "missed: {v}");
         }
