@@ -140,6 +140,10 @@ fn shapes(size: usize) -> Vec<(String, String)> {
         "near-miss fragments mixed".into(),
         common::near_miss_fragments(size, 54321),
     ));
+    out.push((
+        "starts of signature payloads, cut short".into(),
+        common::signature_prefixes(size, 99),
+    ));
     // Layers: encoded three times over.
     let mut layered = repeat_to("' or 1=1 -- ", size / 9);
     for _ in 0..2 {
@@ -282,7 +286,11 @@ fn main() {
     let only = std::env::args().nth(2);
     let list_all = only.as_deref() == Some("all");
     let only = only.filter(|o| o != "all");
-    let runs = if only.is_some() { 20 } else { 3 };
+    // `ADV_RUNS=N` sets how many runs each shape gets (the best counts).
+    let runs = vars
+        .get("ADV_RUNS")
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(if only.is_some() { 20 } else { 3 });
     let mut rows = Vec::new();
     for (name, value) in shapes(size) {
         for (label, event) in events::http(&name, &value) {

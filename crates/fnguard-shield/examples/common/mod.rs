@@ -60,6 +60,40 @@ pub fn near_miss_fragments(size: usize, seed: u64) -> String {
     fragments(TOKENS, b"jkqxz", size, seed)
 }
 
+/// Starts of the signature rules' payloads (`__import__`, `<!ENTITY`, `"$type": "System.`,
+/// `O:12:"`, `!!python/`), each cut off at a random length short of what a rule reports and
+/// followed by a separator: every cut start leaves the signature automaton a partial match
+/// alive, and the partial matches of different rules combine into ever new automaton states,
+/// each worked out as it is first met. Nothing in it matches.
+pub fn signature_prefixes(size: usize, seed: u64) -> String {
+    const STARTS: &[&str] = &[
+        "__import__", "os.syste", "subprocess.check_outpu", "<!DOCTYPE a", "<!ENTIT",
+        "\"$type\": \"System.Windows.Data.ObjectDataProvide", "O:12:\"Abc\":3:", "!!pytho",
+        "require('child_proces", "child_process').exe", "constructor.constructo",
+        "{\"$wher", "[$n", "<?ph", "bash -", "netca", "ncat x", "powershel",
+        "mkfifo /tm", "aced000", " rO0A", " gAS", "cposix\nsyste", "_$$ND_FUN", "__js_functio",
+        "phar:/", " AAEAAAD////", "__type\": \"System", "!<tag:yaml.org,2002:pytho",
+        "tag:yaml.org,2002:pytho", "@type\": \"com.su", "org.apache.commons.collections4.functor",
+        "java.lang.Runtim", "eval ato", "new Functio", "process.mainModul", "this.a =",
+        "; sleep(5", "'; retur", "\"; var a", "{system", "';system", "<?= ", "passthr",
+        "__globals_", "__class__.__init_", "eva", "/dev/tcp", "xmlns:xi=\"http://www.w3.org/2001/XInclud",
+        "<xi:includ",
+    ];
+    const SEPARATORS: &[&str] = &["x", " ", "\t", ","];
+    let mut s = String::with_capacity(size + 64);
+    let mut x = seed;
+    while s.len() < size {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let start = STARTS[((x >> 33) % STARTS.len() as u64) as usize];
+        let cut = 1 + ((x >> 20) % start.len() as u64) as usize;
+        s.push_str(&start[..cut]);
+        s.push_str(SEPARATORS[((x >> 45) % SEPARATORS.len() as u64) as usize]);
+    }
+    s
+}
+
 /// `size` bytes of `tokens` in a seeded random order, each followed by one of `letters`.
 fn fragments(tokens: &[&str], letters: &[u8], size: usize, seed: u64) -> String {
     let mut s = String::with_capacity(size + 16);
