@@ -29,13 +29,14 @@ fn median(d: &Detector, event: &serde_json::Value, runs: usize) -> Duration {
     times[times.len() / 2]
 }
 
-/// Attack fragments and near-misses in turn: the first fill the matchers' states with hits,
-/// the second make every detector read every byte.
+/// Attack fragments, near-misses and cut-short signature payloads in turn: the first fill
+/// the matchers' states with hits, the second make every detector read every byte, the third
+/// meet new signature automaton states on every few bytes.
 fn crafted(seed: u64) -> serde_json::Value {
-    let s = if seed.is_multiple_of(2) {
-        common::attack_fragments(64 * 1024, seed)
-    } else {
-        common::near_miss_fragments(64 * 1024, seed)
+    let s = match seed % 3 {
+        0 => common::attack_fragments(64 * 1024, seed),
+        1 => common::near_miss_fragments(64 * 1024, seed),
+        _ => common::signature_prefixes(64 * 1024, seed),
     };
     serde_json::json!({"version": "2.0", "rawPath": "/x", "body": s,
         "requestContext": {"http": {"method": "POST"}}, "headers": {"content-type": "text/plain"}})

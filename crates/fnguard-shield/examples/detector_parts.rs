@@ -39,6 +39,7 @@ fn main() {
         ("tick", "`a".repeat(size / 2)),
         ("mixed", common::attack_fragments(size, 12345)),
         ("near-miss", common::near_miss_fragments(size, 54321)),
+        ("sigstarts", common::signature_prefixes(size, 99)),
         (
             "orders",
             "order shipped customer Ana López thanks, see you soon; the blue mug "

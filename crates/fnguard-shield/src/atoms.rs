@@ -206,15 +206,22 @@ pub struct Prefilter {
     scanner: crate::detect::triggers::Scanner,
     /// Rules with no usable atoms: always possible.
     unfiltered: Vec<usize>,
+    /// The rule each atom belongs to, by the atom's index in the scanner.
+    atom_rule: Vec<usize>,
+    rules: usize,
 }
 
 impl Prefilter {
     pub fn new(patterns: &[&str]) -> Prefilter {
         let mut atoms = Vec::new();
+        let mut atom_rule = Vec::new();
         let mut unfiltered = Vec::new();
         for (i, p) in patterns.iter().enumerate() {
             match required(p) {
-                Some(set) => atoms.extend(set),
+                Some(set) => {
+                    atom_rule.extend(std::iter::repeat_n(i, set.len()));
+                    atoms.extend(set);
+                }
                 None => unfiltered.push(i),
             }
         }
@@ -225,7 +232,33 @@ impl Prefilter {
         Prefilter {
             scanner,
             unfiltered,
+            atom_rule,
+            rules: patterns.len(),
         }
+    }
+
+    /// The rules that may match a value the scanner found `triggers` in: those without atoms
+    /// and those one of whose atoms occurs, in order.
+    pub fn possible_rules(&self, triggers: &crate::detect::triggers::Triggers) -> Vec<usize> {
+        let mut possible = vec![false; self.rules];
+        for &rule in &self.unfiltered {
+            possible[rule] = true;
+        }
+        if triggers.literal && triggers.literals_seen.is_empty() {
+            // Found without saying which (no automaton): any rule may match.
+            possible.iter_mut().for_each(|p| *p = true);
+        }
+        for (w, &word) in triggers.literals_seen.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let atom = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if let Some(&rule) = self.atom_rule.get(atom) {
+                    possible[rule] = true;
+                }
+            }
+        }
+        (0..self.rules).filter(|&r| possible[r]).collect()
     }
 
     /// Whether any rule may match `text`, and the detectors' trigger words in it.

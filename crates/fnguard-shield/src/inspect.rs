@@ -6,8 +6,8 @@
 
 use crate::detect::{self, Census, Sinks};
 use crate::envelope::{Envelope, Field};
+use crate::signatures;
 use regex::bytes::Regex;
-use regex_automata::{meta, Input, MatchKind, PatternSet};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 
@@ -121,27 +121,39 @@ pub struct Detector {
     /// Matcher caches kept from one event to the next (making them costs more than matching
     /// a small event), unless the last inspection was slow: a crafted value can leave a lazy
     /// DFA cache that makes every later search slow, so such a cache is thrown away.
-    caches: std::sync::Mutex<Option<(meta::Cache, meta::Cache)>>,
+    caches: std::sync::Mutex<Option<(signatures::Caches, signatures::Caches)>>,
 }
 
 /// An inspection slower than this leaves fresh matcher caches for the next event.
 const SLOW_INSPECTION: Duration = Duration::from_millis(2);
 
 struct Set {
-    /// All the rules in one automaton. Matched with a cache made for each event, so that no
-    /// matcher state (a lazy DFA cache a crafted value has filled or made give up) carries over
-    /// from one event to the next.
-    set: meta::Regex,
-    /// Single rules, built on their first hit (only to cut the excerpt): most never fire, and
-    /// building them all would double the extension's init time.
+    /// Each rule's own automaton; those whose atoms occur in a value are run over it.
+    rules: signatures::Rules,
+    /// Single rules as regexes, built on first use: to cut a hit's excerpt, and to decide a
+    /// rule its automaton could not. Most never fire.
     each: Vec<std::sync::OnceLock<Option<Regex>>>,
     patterns: Vec<String>,
     specs: Vec<RuleSpec>,
-    /// Literals the rules need: a value with none of them skips the automaton.
+    /// Literals the rules need: only the rules one of whose literals a value holds are run
+    /// over it.
     prefilter: crate::atoms::Prefilter,
 }
 
 impl Set {
+    /// Rule `i` alone, as a regex (built on first use).
+    fn single(&self, i: usize) -> Option<&Regex> {
+        self.each
+            .get(i)?
+            .get_or_init(|| {
+                regex::bytes::RegexBuilder::new(self.patterns.get(i)?)
+                    .size_limit(64 << 20)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+    }
+
     fn new(specs: Vec<RuleSpec>) -> Result<Set, RulesError> {
         // ASCII semantics (`(?-u)`): payload syntax is ASCII, and Unicode classes would make
         // the automata several times larger and slower to build (extension init time).
@@ -158,18 +170,10 @@ impl Set {
                     reason: e.to_string(),
                 })?;
         }
-        let set = meta::Builder::new()
-            .configure(
-                meta::Config::new()
-                    .match_kind(MatchKind::All)
-                    .utf8_empty(false)
-                    .nfa_size_limit(Some(64 << 20)),
-            )
-            .syntax(regex_automata::util::syntax::Config::new().utf8(false))
-            .build_many(&patterns)
-            .map_err(|e| RulesError::Pattern {
-                id: "(set)".into(),
-                reason: e.to_string(),
+        let rules =
+            signatures::Rules::new(&patterns).map_err(|(i, reason)| RulesError::Pattern {
+                id: specs.get(i).map(|s| s.id.clone()).unwrap_or_default(),
+                reason,
             })?;
         let each = patterns
             .iter()
@@ -178,7 +182,7 @@ impl Set {
         let raw: Vec<&str> = specs.iter().map(|s| s.pattern.as_str()).collect();
         let prefilter = crate::atoms::Prefilter::new(&raw);
         Ok(Set {
-            set,
+            rules,
             each,
             patterns,
             specs,
@@ -262,8 +266,7 @@ impl Detector {
         let start = Instant::now();
         let mut out = Inspection::default();
         let kept = self.caches.lock().ok().and_then(|mut c| c.take());
-        let mut caches =
-            kept.unwrap_or_else(|| (self.values.set.create_cache(), self.keys.set.create_cache()));
+        let mut caches = kept.unwrap_or_default();
         let mut blocked = Blocked::default();
         // Records (or the event) monitor mode stopped reading at `REPORTED_HITS_PER_RECORD`.
         let mut capped = Blocked::default();
@@ -406,7 +409,7 @@ impl Detector {
     fn match_field(
         &self,
         set: &Set,
-        cache: &mut meta::Cache,
+        cache: &mut signatures::Caches,
         field: &Field,
         sinks: Sinks,
         reported: &mut FieldHits,
@@ -452,20 +455,23 @@ impl Detector {
                 continue;
             }
             let text: &str = &candidate.text;
-            let mut matched = PatternSet::new(set.set.pattern_len());
             let (rules_may_match, triggers) = set.prefilter.scan(text.as_bytes());
+            let mut matched = Vec::new();
             if rules_may_match {
-                set.set.which_overlapping_matches_with(
-                    cache,
-                    &Input::new(text.as_bytes()),
-                    &mut matched,
-                );
+                let possible = set.prefilter.possible_rules(&triggers);
+                let found = set.rules.matching(cache, text.as_bytes(), &possible);
+                matched = found.matched;
+                // A rule its automaton could not decide is decided by its own regex.
+                for i in found.undecided {
+                    if set.single(i).is_some_and(|r| r.is_match(text.as_bytes())) {
+                        matched.push(i);
+                    }
+                }
             }
-            for i in matched.iter().map(|p| p.as_usize()) {
+            for i in matched {
                 let spec = &set.specs[i];
-                let m = set.each[i]
-                    .get_or_init(|| Regex::new(&set.patterns[i]).ok())
-                    .as_ref()
+                let m = set
+                    .single(i)
                     .and_then(|r| r.find(text.as_bytes()))
                     .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
                     .unwrap_or_default();

@@ -17,6 +17,7 @@ pub mod policy;
 pub mod proxy;
 pub mod replay;
 pub mod run;
+pub mod signatures;
 pub mod telemetry;
 pub mod verdict;
 pub mod watcher;

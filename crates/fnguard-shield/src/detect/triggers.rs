@@ -34,6 +34,8 @@ pub struct Triggers {
     pub system_files: Vec<(usize, usize)>,
     /// One of the caller's own literals (the signature rules' atoms) occurs.
     pub literal: bool,
+    /// Which of the caller's literals occur, one bit each (by their index).
+    pub literals_seen: Vec<u64>,
     /// One of `sql::STATEMENT_WORDS` occurs: only then can a `;` start a stacked statement.
     pub statement_word: bool,
 }
@@ -103,6 +105,12 @@ impl Scanner {
         dfa.each_output(&hits, |pattern, start, end| {
             if pattern < self.literals {
                 found.literal = true;
+                if found.literals_seen.is_empty() {
+                    found.literals_seen = vec![0; self.literals.div_ceil(64)];
+                }
+                if let Some(word) = found.literals_seen.get_mut(pattern / 64) {
+                    *word |= 1 << (pattern % 64);
+                }
             } else if pattern < sql_end {
                 found.sql_words.push(start);
             } else if pattern < files_end {
