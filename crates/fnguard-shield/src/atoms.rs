@@ -369,6 +369,17 @@ mod tests {
     }
 
     #[test]
+    fn only_rules_whose_atoms_occur_may_match() {
+        let p = Prefilter::new(&[r"<!ENTITY\s+%", r"\bphar://", r"\d+", r"__import__|\bexec\("]);
+        let possible = |text: &[u8]| p.possible_rules(&p.scan(text).1);
+        // The rule without atoms is always possible.
+        assert_eq!(possible(b"plain text"), vec![2]);
+        assert_eq!(possible(b"a <!entity % x"), vec![0, 2]);
+        assert_eq!(possible(b"PHAR://x and exec(1)"), vec![1, 2, 3]);
+        assert_eq!(possible(b"__IMPORT__ <!ENTITY\t"), vec![0, 2, 3]);
+    }
+
+    #[test]
     fn atoms_match_any_case() {
         let p = Prefilter::new(&[r"<!ENTITY\s+%", r"\bphar://"]);
         assert!(p.scan(b"a <!entity % x").0);
