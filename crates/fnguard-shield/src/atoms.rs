@@ -370,7 +370,12 @@ mod tests {
 
     #[test]
     fn only_rules_whose_atoms_occur_may_match() {
-        let p = Prefilter::new(&[r"<!ENTITY\s+%", r"\bphar://", r"\d+", r"__import__|\bexec\("]);
+        let p = Prefilter::new(&[
+            r"<!ENTITY\s+%",
+            r"\bphar://",
+            r"\d+",
+            r"__import__|\bexec\(",
+        ]);
         let possible = |text: &[u8]| p.possible_rules(&p.scan(text).1);
         // The rule without atoms is always possible.
         assert_eq!(possible(b"plain text"), vec![2]);

@@ -10,10 +10,12 @@
 //! Why lock step: a DFA search is a chain of dependent loads, one per byte. The chains of
 //! several rules are independent, so read together they cost little more than one.
 //!
-//! Why two kinds of automaton: a rule's full DFA reads a byte in a third of the time of its
+//! Why two kinds of automaton: a rule's full DFA reads a byte in two thirds of the time of its
 //! lazy DFA (no cache to consult, no state to work out), but takes up to 13 ms to build. It is
-//! built the first time the rule is run over a long value; until then, and for user rules too
-//! large for one, the lazy DFA reads.
+//! built once the rule's lazy DFA has read `DENSE_AFTER` bytes in the process, which took
+//! longer than the build: a function that sees a payload now and then never pays for it, one
+//! under a flood of them pays it once. Until then, and for user rules too large for one, the
+//! lazy DFA reads.
 
 use regex_automata::dfa::{dense, Automaton};
 use regex_automata::hybrid::dfa::{Cache, DFA};
@@ -22,6 +24,7 @@ use regex_automata::nfa::thompson;
 use regex_automata::util::primitives::StateID;
 use regex_automata::util::syntax;
 use regex_automata::{Input, MatchKind};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 /// Largest compiled rule (the same bound the rules were always compiled under).
@@ -30,9 +33,8 @@ const NFA_SIZE_LIMIT: usize = 64 << 20;
 /// Largest full DFA built for one rule (the built-in rules' largest is about 320 KB).
 const DENSE_SIZE_LIMIT: usize = 8 << 20;
 
-/// A rule's full DFA is built the first time it is run over a value this long: there its
-/// build time is soon paid back.
-const DENSE_FROM: usize = 16 << 10;
+/// A rule's full DFA is built once its lazy DFA has read this many bytes.
+const DENSE_AFTER: usize = 4 << 20;
 
 /// Rules read in lock step (more would not fit the registers).
 const LANES: usize = 4;
@@ -41,8 +43,10 @@ pub struct Rules {
     patterns: Vec<String>,
     lazy: Vec<DFA>,
     dense: Vec<OnceLock<Option<dense::DFA<Vec<u32>>>>>,
-    /// `DENSE_FROM` (the tests read every text both ways).
-    dense_from: usize,
+    /// Bytes each rule's lazy DFA has read, until its full DFA is built.
+    read_lazily: Vec<AtomicUsize>,
+    /// `DENSE_AFTER` (the tests read every text both ways).
+    dense_after: usize,
 }
 
 /// Each rule's lazy DFA cache: which of its states have been worked out.
@@ -207,8 +211,9 @@ impl Rules {
         Ok(Rules {
             patterns: patterns.to_vec(),
             dense: lazy.iter().map(|_| OnceLock::new()).collect(),
+            read_lazily: lazy.iter().map(|_| AtomicUsize::new(0)).collect(),
             lazy,
-            dense_from: DENSE_FROM,
+            dense_after: DENSE_AFTER,
         })
     }
 
@@ -254,7 +259,12 @@ impl Rules {
         let mut lazy: Vec<LazyLane> = Vec::new();
         let mut dense: Vec<DenseLane> = Vec::new();
         for &rule in rules {
-            if let Some(dfa) = self.dense(rule, text.len() >= self.dense_from) {
+            let read = self
+                .read_lazily
+                .get(rule)
+                .map_or(0, |r| r.fetch_add(text.len(), Ordering::Relaxed));
+            if let Some(dfa) = self.dense(rule, read.saturating_add(text.len()) > self.dense_after)
+            {
                 match dfa.start_state_forward(&input) {
                     Ok(state) => dense.push(DenseLane { rule, dfa, state }),
                     Err(_) => found.undecided.push(rule),
@@ -493,11 +503,11 @@ mod tests {
         let reference = reference(&patterns);
         // Every text is read by the lazy DFAs, and by the full ones.
         let lazy = Rules {
-            dense_from: usize::MAX,
+            dense_after: usize::MAX,
             ..Rules::new(&patterns).unwrap()
         };
         let dense = Rules {
-            dense_from: 0,
+            dense_after: 0,
             ..Rules::new(&patterns).unwrap()
         };
         let all: Vec<usize> = (0..lazy.len()).collect();
@@ -523,9 +533,9 @@ mod tests {
     #[test]
     fn only_the_rules_asked_about_are_searched() {
         let patterns = vec![r"(?i-u)abc".to_string(), r"(?i-u)\bxyz$".to_string()];
-        for dense_from in [0, usize::MAX] {
+        for dense_after in [0, usize::MAX] {
             let rules = Rules {
-                dense_from,
+                dense_after,
                 ..Rules::new(&patterns).unwrap()
             };
             only_those(&rules);
@@ -557,9 +567,9 @@ mod tests {
     #[test]
     fn a_rule_that_cannot_be_read_as_ascii_is_left_undecided() {
         let patterns = vec![r"(?u)\bcafé\b".to_string()];
-        for dense_from in [0, usize::MAX] {
+        for dense_after in [0, usize::MAX] {
             let rules = Rules {
-                dense_from,
+                dense_after,
                 ..Rules::new(&patterns).unwrap()
             };
             let found = rules.matching(&mut Caches::default(), "le café".as_bytes(), &[0]);
