@@ -104,8 +104,31 @@ impl Lane for LazyLane<'_> {
         self.rule
     }
 
+    /// A transition already worked out is read without a mutable borrow of the cache (the
+    /// loop keeps what it loads from it); the others are worked out apart.
     #[inline(always)]
     fn step(&mut self, byte: u8) -> Option<Outcome> {
+        let next = self.dfa.next_state_untagged(&self.cache, self.state, byte);
+        if next.is_tagged() {
+            return self.step_tagged(byte);
+        }
+        self.state = next;
+        None
+    }
+
+    fn finish(&mut self) -> Outcome {
+        match self.dfa.next_eoi_state(&mut self.cache, self.state) {
+            Ok(state) => Outcome::of_lazy(state).unwrap_or(Outcome::NoMatch),
+            Err(_) => Outcome::Undecided,
+        }
+    }
+}
+
+impl LazyLane<'_> {
+    /// A transition not worked out yet, or to a match, dead or quit state.
+    #[cold]
+    #[inline(never)]
+    fn step_tagged(&mut self, byte: u8) -> Option<Outcome> {
         match self.dfa.next_state(&mut self.cache, self.state, byte) {
             Ok(state) => {
                 self.state = state;
@@ -116,13 +139,6 @@ impl Lane for LazyLane<'_> {
                 }
             }
             Err(_) => Some(Outcome::Undecided),
-        }
-    }
-
-    fn finish(&mut self) -> Outcome {
-        match self.dfa.next_eoi_state(&mut self.cache, self.state) {
-            Ok(state) => Outcome::of_lazy(state).unwrap_or(Outcome::NoMatch),
-            Err(_) => Outcome::Undecided,
         }
     }
 }
