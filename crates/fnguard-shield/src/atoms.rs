@@ -206,21 +206,34 @@ pub struct Prefilter {
     scanner: crate::detect::triggers::Scanner,
     /// Rules with no usable atoms: always possible.
     unfiltered: Vec<usize>,
-    /// The rule each atom belongs to, by the atom's index in the scanner.
-    atom_rule: Vec<usize>,
+    /// The rules each atom belongs to, by the atom's index in the scanner. An atom several
+    /// rules share (`exec`, `eval`) is one pattern of the scanner: one report per occurrence.
+    atom_rules: Vec<Vec<usize>>,
     rules: usize,
 }
 
 impl Prefilter {
     pub fn new(patterns: &[&str]) -> Prefilter {
-        let mut atoms = Vec::new();
-        let mut atom_rule = Vec::new();
+        let mut atoms: Vec<Vec<u8>> = Vec::new();
+        let mut atom_rules: Vec<Vec<usize>> = Vec::new();
+        let mut index: std::collections::HashMap<Vec<u8>, usize> = std::collections::HashMap::new();
         let mut unfiltered = Vec::new();
         for (i, p) in patterns.iter().enumerate() {
             match required(p) {
                 Some(set) => {
-                    atom_rule.extend(std::iter::repeat_n(i, set.len()));
-                    atoms.extend(set);
+                    for atom in set {
+                        // The scanner folds ASCII case: atoms that differ only in case are one.
+                        let k = *index.entry(atom.to_ascii_lowercase()).or_insert_with(|| {
+                            atoms.push(atom);
+                            atom_rules.push(Vec::new());
+                            atoms.len() - 1
+                        });
+                        if let Some(rules) = atom_rules.get_mut(k) {
+                            if !rules.contains(&i) {
+                                rules.push(i);
+                            }
+                        }
+                    }
                 }
                 None => unfiltered.push(i),
             }
@@ -232,7 +245,7 @@ impl Prefilter {
         Prefilter {
             scanner,
             unfiltered,
-            atom_rule,
+            atom_rules,
             rules: patterns.len(),
         }
     }
@@ -253,7 +266,7 @@ impl Prefilter {
             while bits != 0 {
                 let atom = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
-                if let Some(&rule) = self.atom_rule.get(atom) {
+                for &rule in self.atom_rules.get(atom).into_iter().flatten() {
                     possible[rule] = true;
                 }
             }
@@ -382,6 +395,10 @@ mod tests {
         assert_eq!(possible(b"a <!entity % x"), vec![0, 2]);
         assert_eq!(possible(b"PHAR://x and exec(1)"), vec![1, 2, 3]);
         assert_eq!(possible(b"__IMPORT__ <!ENTITY\t"), vec![0, 2, 3]);
+        // An atom two rules share (in any case) is looked for once and makes both possible.
+        let shared = Prefilter::new(&[r"abc", r"ABC|zzz", r"qq"]);
+        assert_eq!(shared.possible_rules(&shared.scan(b"xAbCx").1), vec![0, 1]);
+        assert_eq!(shared.possible_rules(&shared.scan(b"zzz qq").1), vec![1, 2]);
     }
 
     #[test]
