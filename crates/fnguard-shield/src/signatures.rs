@@ -233,6 +233,15 @@ impl Rules {
         })
     }
 
+    /// The same rules, with each rule's full DFA built once its lazy one has read more than
+    /// `bytes` (0: from the first byte; `usize::MAX`: never), to compare the two.
+    pub fn full_dfas_after(self, bytes: usize) -> Rules {
+        Rules {
+            dense_after: bytes,
+            ..self
+        }
+    }
+
     #[cfg(test)]
     fn len(&self) -> usize {
         self.lazy.len()
@@ -518,14 +527,8 @@ mod tests {
         let patterns = rules();
         let reference = reference(&patterns);
         // Every text is read by the lazy DFAs, and by the full ones.
-        let lazy = Rules {
-            dense_after: usize::MAX,
-            ..Rules::new(&patterns).unwrap()
-        };
-        let dense = Rules {
-            dense_after: 0,
-            ..Rules::new(&patterns).unwrap()
-        };
+        let lazy = Rules::new(&patterns).unwrap().full_dfas_after(usize::MAX);
+        let dense = Rules::new(&patterns).unwrap().full_dfas_after(0);
         let all: Vec<usize> = (0..lazy.len()).collect();
         let mut caches = Caches::default();
         let mut matched = 0;
@@ -550,10 +553,7 @@ mod tests {
     fn only_the_rules_asked_about_are_searched() {
         let patterns = vec![r"(?i-u)abc".to_string(), r"(?i-u)\bxyz$".to_string()];
         for dense_after in [0, usize::MAX] {
-            let rules = Rules {
-                dense_after,
-                ..Rules::new(&patterns).unwrap()
-            };
+            let rules = Rules::new(&patterns).unwrap().full_dfas_after(dense_after);
             only_those(&rules);
         }
     }
@@ -584,10 +584,7 @@ mod tests {
     fn a_rule_that_cannot_be_read_as_ascii_is_left_undecided() {
         let patterns = vec![r"(?u)\bcafé\b".to_string()];
         for dense_after in [0, usize::MAX] {
-            let rules = Rules {
-                dense_after,
-                ..Rules::new(&patterns).unwrap()
-            };
+            let rules = Rules::new(&patterns).unwrap().full_dfas_after(dense_after);
             let found = rules.matching(&mut Caches::default(), "le café".as_bytes(), &[0]);
             assert_eq!(found.undecided, vec![0]);
             let found = rules.matching(&mut Caches::default(), b"le cafe", &[0]);
