@@ -7,7 +7,6 @@
 use crate::detect::{self, Census, Sinks};
 use crate::envelope::{Envelope, Field};
 use crate::signatures;
-use regex::bytes::Regex;
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 
@@ -130,10 +129,6 @@ const SLOW_INSPECTION: Duration = Duration::from_millis(2);
 struct Set {
     /// Each rule's own automaton; those whose atoms occur in a value are run over it.
     rules: signatures::Rules,
-    /// Single rules as regexes, built on first use: to cut a hit's excerpt, and to decide a
-    /// rule its automaton could not. Most never fire.
-    each: Vec<std::sync::OnceLock<Option<Regex>>>,
-    patterns: Vec<String>,
     specs: Vec<RuleSpec>,
     /// Literals the rules need: only the rules one of whose literals a value holds are run
     /// over it.
@@ -141,19 +136,6 @@ struct Set {
 }
 
 impl Set {
-    /// Rule `i` alone, as a regex (built on first use).
-    fn single(&self, i: usize) -> Option<&Regex> {
-        self.each
-            .get(i)?
-            .get_or_init(|| {
-                regex::bytes::RegexBuilder::new(self.patterns.get(i)?)
-                    .size_limit(64 << 20)
-                    .build()
-                    .ok()
-            })
-            .as_ref()
-    }
-
     fn new(specs: Vec<RuleSpec>) -> Result<Set, RulesError> {
         // ASCII semantics (`(?-u)`): payload syntax is ASCII, and Unicode classes would make
         // the automata several times larger and slower to build (extension init time).
@@ -175,16 +157,10 @@ impl Set {
                 id: specs.get(i).map(|s| s.id.clone()).unwrap_or_default(),
                 reason,
             })?;
-        let each = patterns
-            .iter()
-            .map(|_| std::sync::OnceLock::new())
-            .collect();
         let raw: Vec<&str> = specs.iter().map(|s| s.pattern.as_str()).collect();
         let prefilter = crate::atoms::Prefilter::new(&raw);
         Ok(Set {
             rules,
-            each,
-            patterns,
             specs,
             prefilter,
         })
@@ -456,22 +432,17 @@ impl Detector {
             }
             let text: &str = &candidate.text;
             let (rules_may_match, triggers) = set.prefilter.scan(text.as_bytes());
-            let mut matched = Vec::new();
-            if rules_may_match {
+            let matched = if rules_may_match {
                 let possible = set.prefilter.possible_rules(&triggers);
-                let found = set.rules.matching(cache, text.as_bytes(), &possible);
-                matched = found.matched;
-                // A rule its automaton could not decide is decided by its own regex.
-                for i in found.undecided {
-                    if set.single(i).is_some_and(|r| r.is_match(text.as_bytes())) {
-                        matched.push(i);
-                    }
-                }
-            }
+                set.rules.matching(cache, text.as_bytes(), &possible)
+            } else {
+                Vec::new()
+            };
             for i in matched {
                 let spec = &set.specs[i];
                 let m = set
-                    .single(i)
+                    .rules
+                    .regex(i)
                     .and_then(|r| r.find(text.as_bytes()))
                     .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
                     .unwrap_or_default();

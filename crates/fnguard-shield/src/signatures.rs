@@ -41,6 +41,9 @@ const LANES: usize = 4;
 
 pub struct Rules {
     patterns: Vec<String>,
+    /// Each rule as a regex, built on first use: it cuts a hit's excerpt, and decides what a
+    /// rule's automaton could not. Most never fire.
+    regexes: Vec<OnceLock<Option<regex::bytes::Regex>>>,
     lazy: Vec<DFA>,
     dense: Vec<OnceLock<Option<dense::DFA<Vec<u32>>>>>,
     /// Bytes each rule's lazy DFA has read, until its full DFA is built.
@@ -55,12 +58,12 @@ pub struct Caches {
     per_rule: Vec<Option<Cache>>,
 }
 
-/// What a search found: the rules that match, and those it could not decide (their
-/// automaton gave up); both in ascending order.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Found {
-    pub matched: Vec<usize>,
-    pub undecided: Vec<usize>,
+/// What the automata found: the rules that match, and those they could not decide (a
+/// Unicode word boundary next to a non-ASCII byte, or a lazy DFA that gave up).
+#[derive(Default)]
+struct Found {
+    matched: Vec<usize>,
+    undecided: Vec<usize>,
 }
 
 /// One rule's search in progress, a byte at a time.
@@ -226,6 +229,7 @@ impl Rules {
             .collect::<Result<Vec<DFA>, _>>()?;
         Ok(Rules {
             patterns: patterns.to_vec(),
+            regexes: patterns.iter().map(|_| OnceLock::new()).collect(),
             dense: lazy.iter().map(|_| OnceLock::new()).collect(),
             read_lazily: lazy.iter().map(|_| AtomicUsize::new(0)).collect(),
             lazy,
@@ -240,6 +244,19 @@ impl Rules {
             dense_after: bytes,
             ..self
         }
+    }
+
+    /// Rule `rule` as a regex (built on first use).
+    pub fn regex(&self, rule: usize) -> Option<&regex::bytes::Regex> {
+        self.regexes
+            .get(rule)?
+            .get_or_init(|| {
+                regex::bytes::RegexBuilder::new(self.patterns.get(rule)?)
+                    .size_limit(NFA_SIZE_LIMIT)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
     }
 
     #[cfg(test)]
@@ -274,8 +291,8 @@ impl Rules {
         .as_ref()
     }
 
-    /// Which of `rules` (ascending) match somewhere in `text`.
-    pub fn matching(&self, caches: &mut Caches, text: &[u8], rules: &[usize]) -> Found {
+    /// Which of `rules` (ascending) match somewhere in `text`, in ascending order.
+    pub fn matching(&self, caches: &mut Caches, text: &[u8], rules: &[usize]) -> Vec<usize> {
         let mut found = Found::default();
         if caches.per_rule.len() < self.lazy.len() {
             caches.per_rule.resize_with(self.lazy.len(), || None);
@@ -320,9 +337,13 @@ impl Rules {
         for lane in read(lazy, text, &mut found) {
             caches.per_rule[lane.rule] = Some(lane.cache);
         }
+        for rule in found.undecided {
+            if self.regex(rule).is_some_and(|r| r.is_match(text)) {
+                found.matched.push(rule);
+            }
+        }
         found.matched.sort_unstable();
-        found.undecided.sort_unstable();
-        found
+        found.matched
     }
 }
 
@@ -536,8 +557,7 @@ mod tests {
             let expected = reference(&t);
             for rules in [&lazy, &dense] {
                 let found = rules.matching(&mut caches, &t, &all);
-                assert!(found.undecided.is_empty());
-                assert_eq!(found.matched, expected, "{:?}", String::from_utf8_lossy(&t));
+                assert_eq!(found, expected, "{:?}", String::from_utf8_lossy(&t));
             }
             matched += usize::from(!expected.is_empty());
         }
@@ -560,35 +580,29 @@ mod tests {
 
     fn only_those(rules: &Rules) {
         let mut caches = Caches::default();
-        assert_eq!(
-            rules.matching(&mut caches, b"ABC xyz", &[0, 1]).matched,
-            vec![0, 1]
-        );
-        assert_eq!(
-            rules.matching(&mut caches, b"ABC xyz", &[1]).matched,
-            vec![1]
-        );
+        assert_eq!(rules.matching(&mut caches, b"ABC xyz", &[0, 1]), vec![0, 1]);
+        assert_eq!(rules.matching(&mut caches, b"ABC xyz", &[1]), vec![1]);
         // Look-around at either end of the text.
-        assert!(rules
-            .matching(&mut caches, b"axyz", &[1])
-            .matched
-            .is_empty());
-        assert!(rules
-            .matching(&mut caches, b"xyz a", &[1])
-            .matched
-            .is_empty());
-        assert!(rules.matching(&mut caches, b"", &[0, 1]).matched.is_empty());
+        assert!(rules.matching(&mut caches, b"axyz", &[1]).is_empty());
+        assert!(rules.matching(&mut caches, b"xyz a", &[1]).is_empty());
+        assert!(rules.matching(&mut caches, b"", &[0, 1]).is_empty());
     }
 
     #[test]
-    fn a_rule_that_cannot_be_read_as_ascii_is_left_undecided() {
+    fn a_rule_its_automaton_cannot_decide_is_decided_by_its_regex() {
+        // A Unicode word boundary next to a non-ASCII byte: the automata stop there.
         let patterns = vec![r"(?u)\bcafé\b".to_string()];
         for dense_after in [0, usize::MAX] {
             let rules = Rules::new(&patterns).unwrap().full_dfas_after(dense_after);
-            let found = rules.matching(&mut Caches::default(), "le café".as_bytes(), &[0]);
-            assert_eq!(found.undecided, vec![0]);
-            let found = rules.matching(&mut Caches::default(), b"le cafe", &[0]);
-            assert_eq!(found, Found::default());
+            let mut caches = Caches::default();
+            assert_eq!(
+                rules.matching(&mut caches, "le café".as_bytes(), &[0]),
+                vec![0]
+            );
+            assert!(rules
+                .matching(&mut caches, "le cafébar".as_bytes(), &[0])
+                .is_empty());
+            assert!(rules.matching(&mut caches, b"le cafe", &[0]).is_empty());
         }
     }
 }

@@ -122,9 +122,7 @@ pub fn signature_prefixes(size: usize, seed: u64) -> String {
     let mut s = String::with_capacity(size + 64);
     let mut x = seed;
     while s.len() < size {
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        x = next_random(x);
         let start = STARTS[((x >> 33) % STARTS.len() as u64) as usize];
         let cut = 1 + ((x >> 20) % start.len() as u64) as usize;
         s.push_str(&start[..cut]);
@@ -138,11 +136,16 @@ fn fragments(tokens: &[&str], letters: &[u8], size: usize, seed: u64) -> String 
     let mut s = String::with_capacity(size + 16);
     let mut x = seed;
     while s.len() < size {
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        x = next_random(x);
         s.push_str(tokens[((x >> 33) % tokens.len() as u64) as usize]);
         s.push(letters[((x >> 40) % letters.len() as u64) as usize] as char);
     }
     s
+}
+
+/// The next number of a seeded sequence (a linear congruential step): the same input, run
+/// after run.
+fn next_random(x: u64) -> u64 {
+    x.wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407)
 }
