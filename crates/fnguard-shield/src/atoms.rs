@@ -3,6 +3,8 @@
 //! any rule can match at all, and most values (text without `<!ENTITY`, `rO0AB`, `__import__`)
 //! skip the rule automaton entirely: the automaton costs about half of inspecting plain text.
 
+use crate::signatures::Window;
+use crate::walks::Walk;
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// Shortest literal worth looking for: shorter ones are in most values anyway.
@@ -16,7 +18,14 @@ const MAX_ATOMS: usize = 64;
 
 /// Every match of `pattern` (matched case-insensitively) contains one of the returned strings
 /// (compare them case-insensitively); `None` when the pattern has no such set worth using.
+#[cfg(test)]
 pub fn required(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    Some(with_walks(pattern)?.into_iter().map(|(a, _)| a).collect())
+}
+
+/// `required`, each literal with the shape of the text a match has before it (`None` when no
+/// walk can follow it).
+pub fn with_walks(pattern: &str) -> Option<Vec<(Vec<u8>, Option<Walk>)>> {
     // Parsed case-sensitively: with `(?i)` every letter would be a class. Matching the atoms
     // ASCII-case-insensitively covers what the case-insensitive pattern matches.
     let hir = regex_syntax::ParserBuilder::new()
@@ -25,16 +34,19 @@ pub fn required(pattern: &str) -> Option<Vec<Vec<u8>>> {
         .build()
         .parse(pattern)
         .ok()?;
-    let atoms = of(&hir)?;
-    (atoms.iter().all(|a| a.len() >= MIN_ATOM) && atoms.len() <= MAX_ATOMS).then_some(atoms)
+    let atoms = atoms_of(&hir)?;
+    (atoms.set.iter().all(|a| a.len() >= MIN_ATOM) && atoms.set.len() <= MAX_ATOMS)
+        .then(|| atoms.set.into_iter().zip(atoms.walks).collect())
 }
 
 /// Literals one of which every match contains; `exact` when every match *is* one of them
 /// (so that literals of neighbouring parts can be joined: `n(?:c|cat)` → `nc`, `ncat`);
 /// `prefix` when every match *starts with* one of them (so that they can end a join:
-/// `nc\s+` → `nc `, `nc\t`, ...).
+/// `nc\s+` → `nc `, `nc\t`, ...). `walks[i]` is the shape of the text a match has before
+/// `set[i]` (`None`: a shape no walk follows).
 struct Atoms {
     set: Vec<Vec<u8>>,
+    walks: Vec<Option<Walk>>,
     exact: bool,
     prefix: bool,
 }
@@ -42,9 +54,20 @@ struct Atoms {
 impl Atoms {
     fn exact(set: Vec<Vec<u8>>) -> Atoms {
         Atoms {
+            walks: vec![Some(Walk::default()); set.len()],
             set,
             exact: true,
             prefix: true,
+        }
+    }
+
+    /// Literals of a part of a concatenation, with what precedes the part (`before`).
+    fn after(set: Vec<Vec<u8>>, walks: Vec<Option<Walk>>, before: Option<&Walk>) -> Atoms {
+        Atoms {
+            walks: walks.into_iter().map(|w| Some(w?.then(before?))).collect(),
+            set,
+            exact: false,
+            prefix: false,
         }
     }
 
@@ -55,11 +78,6 @@ impl Atoms {
             usize::MAX - self.set.len(),
         )
     }
-}
-
-/// A set of literals one of which every match of `h` contains, or `None`.
-fn of(h: &Hir) -> Option<Vec<Vec<u8>>> {
-    atoms_of(h).map(|a| a.set)
 }
 
 /// Every literal of `left` followed by every literal of `right`, if there are not too many.
@@ -109,9 +127,11 @@ fn atoms_of(h: &Hir) -> Option<Atoms> {
             exact: a.exact && r.max == Some(1) && r.min == 1,
             prefix: a.prefix,
             set: a.set,
+            walks: a.walks,
         }),
         HirKind::Alternation(branches) => {
             let mut set = Vec::new();
+            let mut walks = Vec::new();
             let mut exact = true;
             let mut prefix = true;
             for b in branches {
@@ -119,11 +139,17 @@ fn atoms_of(h: &Hir) -> Option<Atoms> {
                 exact &= a.exact;
                 prefix &= a.prefix;
                 set.extend(a.set);
+                walks.extend(a.walks);
                 if set.len() > MAX_ATOMS {
                     return None;
                 }
             }
-            Some(Atoms { set, exact, prefix })
+            Some(Atoms {
+                set,
+                walks,
+                exact,
+                prefix,
+            })
         }
         HirKind::Concat(parts) => {
             // Runs of exact parts are joined into products, and a run may end with a part
@@ -131,19 +157,24 @@ fn atoms_of(h: &Hir) -> Option<Atoms> {
             // starts at the first part gives literals every match starts with.
             let mut best: Option<Atoms> = None;
             let mut run: Option<Vec<Vec<u8>>> = None;
+            // Where the run starts: its literals have the parts before it before them.
+            let mut run_from = 0;
             let mut run_leads = true;
             let mut all_exact = true;
-            let consider = |set: Vec<Vec<u8>>, leads: bool, best: &mut Option<Atoms>| {
-                let cand = Atoms {
-                    set,
-                    exact: false,
-                    prefix: leads,
-                };
+            let before = |k: usize| Walk::over(parts.get(..k).unwrap_or_default());
+            let consider = |set: Vec<Vec<u8>>,
+                            walks: Vec<Option<Walk>>,
+                            from: usize,
+                            leads: bool,
+                            best: &mut Option<Atoms>| {
+                let mut cand = Atoms::after(set, walks, before(from).as_ref());
+                cand.prefix = leads;
                 if best.as_ref().is_none_or(|b| cand.quality() > b.quality()) {
                     *best = Some(cand);
                 }
             };
-            for part in parts {
+            let plain = |n: usize| vec![Some(Walk::default()); n];
+            for (j, part) in parts.iter().enumerate() {
                 // Assertions (`\b`, `^`) match no text: literals on both sides are adjacent.
                 if matches!(part.kind(), HirKind::Look(_)) {
                     continue;
@@ -151,13 +182,18 @@ fn atoms_of(h: &Hir) -> Option<Atoms> {
                 match atoms_of(part) {
                     Some(a) if a.exact => {
                         run = Some(match run.take() {
-                            None => a.set,
+                            None => {
+                                run_from = j;
+                                a.set
+                            }
                             Some(prev) => match product(&prev, &a.set) {
                                 Some(joined) => joined,
                                 None => {
                                     all_exact = false;
-                                    consider(prev, run_leads, &mut best);
+                                    let n = prev.len();
+                                    consider(prev, plain(n), run_from, run_leads, &mut best);
                                     run_leads = false;
+                                    run_from = j;
                                     a.set
                                 }
                             },
@@ -169,19 +205,24 @@ fn atoms_of(h: &Hir) -> Option<Atoms> {
                         run_leads = false;
                         match (run.take(), other) {
                             (Some(prev), Some(a)) if a.prefix => match product(&prev, &a.set) {
-                                Some(joined) => consider(joined, leads, &mut best),
+                                Some(joined) => {
+                                    let n = joined.len();
+                                    consider(joined, plain(n), run_from, leads, &mut best)
+                                }
                                 None => {
-                                    consider(prev, leads, &mut best);
-                                    consider(a.set, false, &mut best);
+                                    let n = prev.len();
+                                    consider(prev, plain(n), run_from, leads, &mut best);
+                                    consider(a.set, a.walks, j, false, &mut best);
                                 }
                             },
                             (prev, other) => {
                                 if let Some(prev) = prev {
-                                    consider(prev, leads, &mut best);
+                                    let n = prev.len();
+                                    consider(prev, plain(n), run_from, leads, &mut best);
                                 }
                                 if let Some(a) = other {
                                     // The first part's own literals start every match.
-                                    consider(a.set, leads && a.prefix, &mut best);
+                                    consider(a.set, a.walks, j, leads && a.prefix, &mut best);
                                 }
                             }
                         }
@@ -192,7 +233,8 @@ fn atoms_of(h: &Hir) -> Option<Atoms> {
                 if all_exact {
                     return Some(Atoms::exact(prev));
                 }
-                consider(prev, run_leads, &mut best);
+                let n = prev.len();
+                consider(prev, plain(n), run_from, run_leads, &mut best);
             }
             best
         }
@@ -206,32 +248,52 @@ pub struct Prefilter {
     scanner: crate::detect::triggers::Scanner,
     /// Rules with no usable atoms: always possible.
     unfiltered: Vec<usize>,
-    /// The rules each atom belongs to, by the atom's index in the scanner. An atom several
-    /// rules share (`exec`, `eval`) is one pattern of the scanner: one report per occurrence.
-    atom_rules: Vec<Vec<usize>>,
+    /// The rules each atom belongs to, by the atom's index in the scanner, each with the
+    /// shape of the text its matches have before the atom. An atom several rules share
+    /// (`exec`, `eval`) is one pattern of the scanner: one report per occurrence.
+    atom_rules: Vec<Vec<(usize, Option<Walk>)>>,
+    /// Rules every atom of which has a walk: they can be read in windows.
+    walkable: Vec<bool>,
+    /// `DENSE_ATOMS` (0: windows however many there are, for the tests).
+    dense_atoms: usize,
     rules: usize,
 }
+
+/// A rule is read over its whole value instead of windows when its atoms occur at least once
+/// in this many bytes: the windows would cover most of the value anyway, and a rule read
+/// over the whole value runs in lock step with others.
+const DENSE_ATOMS: usize = 48;
 
 impl Prefilter {
     pub fn new(patterns: &[&str]) -> Prefilter {
         let mut atoms: Vec<Vec<u8>> = Vec::new();
-        let mut atom_rules: Vec<Vec<usize>> = Vec::new();
+        let mut atom_rules: Vec<Vec<(usize, Option<Walk>)>> = Vec::new();
         let mut index: std::collections::HashMap<Vec<u8>, usize> = std::collections::HashMap::new();
         let mut unfiltered = Vec::new();
+        let mut walkable = vec![false; patterns.len()];
         for (i, p) in patterns.iter().enumerate() {
-            match required(p) {
+            match with_walks(p) {
                 Some(set) => {
-                    for atom in set {
+                    walkable[i] = set.iter().all(|(_, w)| w.is_some());
+                    for (atom, walk) in set {
                         // The scanner folds ASCII case: atoms that differ only in case are one.
                         let k = *index.entry(atom.to_ascii_lowercase()).or_insert_with(|| {
                             atoms.push(atom);
                             atom_rules.push(Vec::new());
                             atoms.len() - 1
                         });
-                        if let Some(rules) = atom_rules.get_mut(k) {
-                            if !rules.contains(&i) {
-                                rules.push(i);
+                        let Some(rules) = atom_rules.get_mut(k) else {
+                            continue;
+                        };
+                        // The same atom in two branches of a rule: either shape may precede it.
+                        match rules.iter_mut().find(|(r, _)| *r == i) {
+                            Some((_, known)) => {
+                                *known = match (known.take(), walk) {
+                                    (Some(a), Some(b)) => Some(Walk::any(vec![a, b])),
+                                    _ => None,
+                                }
                             }
+                            None => rules.push((i, walk)),
                         }
                     }
                 }
@@ -241,13 +303,85 @@ impl Prefilter {
         let scanner = crate::detect::triggers::Scanner::new(&atoms);
         if !scanner.is_complete() {
             unfiltered = (0..patterns.len()).collect();
+            walkable = vec![false; patterns.len()];
         }
         Prefilter {
             scanner,
             unfiltered,
             atom_rules,
+            walkable,
+            dense_atoms: DENSE_ATOMS,
             rules: patterns.len(),
         }
+    }
+
+    /// The same prefilter, giving windows however dense the atoms are.
+    #[cfg(test)]
+    pub fn windows_however_many(self) -> Prefilter {
+        Prefilter {
+            dense_atoms: 0,
+            ..self
+        }
+    }
+
+    /// For each of `rules` (from `possible_rules`), the windows of `text` its automaton needs
+    /// to read, sorted by their start (`None`: the whole text).
+    pub fn windows(
+        &self,
+        triggers: &crate::detect::triggers::Triggers,
+        text: &[u8],
+        rules: &[usize],
+    ) -> Vec<Option<Vec<Window>>> {
+        let mut windows: Vec<Option<Vec<Window>>> = rules
+            .iter()
+            .map(|&r| {
+                self.walkable
+                    .get(r)
+                    .copied()
+                    .unwrap_or(false)
+                    .then(Vec::new)
+            })
+            .collect();
+        if u32::try_from(text.len()).is_err() || triggers.literals_seen.is_empty() {
+            return rules.iter().map(|_| None).collect();
+        }
+        // Rule → its place in `rules`.
+        let mut slot = vec![usize::MAX; self.rules];
+        for (k, &r) in rules.iter().enumerate() {
+            if let Some(s) = slot.get_mut(r) {
+                *s = k;
+            }
+        }
+        let most = text
+            .len()
+            .checked_div(self.dense_atoms)
+            .map_or(usize::MAX, |n| n + 1);
+        // Walks read back through the text; past this much in all, a rule reads it whole.
+        let mut budgets = vec![2 * text.len() + 64; rules.len()];
+        for &(atom, at) in &triggers.literal_hits {
+            let at = at as usize;
+            for (rule, walk) in self.atom_rules.get(atom as usize).into_iter().flatten() {
+                let Some(list) = slot.get(*rule).and_then(|&k| windows.get_mut(k)) else {
+                    continue;
+                };
+                let Some(list) = list.as_mut() else {
+                    continue;
+                };
+                let k = slot[*rule];
+                let from = walk
+                    .as_ref()
+                    .and_then(|w| w.back(text, at, &mut budgets[k]));
+                match from {
+                    Some(from) if list.len() < most => list.push(Window { from, atom: at }),
+                    // Too many windows, or walks too long: the whole text.
+                    _ => windows[k] = None,
+                }
+            }
+        }
+        for list in windows.iter_mut().flatten() {
+            list.sort_unstable();
+        }
+        windows
     }
 
     /// The rules that may match a value the scanner found `triggers` in: those without atoms
@@ -266,7 +400,7 @@ impl Prefilter {
             while bits != 0 {
                 let atom = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
-                for &rule in self.atom_rules.get(atom).into_iter().flatten() {
+                for &(rule, _) in self.atom_rules.get(atom).into_iter().flatten() {
                     possible[rule] = true;
                 }
             }

@@ -434,7 +434,9 @@ impl Detector {
             let (rules_may_match, triggers) = set.prefilter.scan(text.as_bytes());
             let matched = if rules_may_match {
                 let possible = set.prefilter.possible_rules(&triggers);
-                set.rules.matching(cache, text.as_bytes(), &possible)
+                let windows = set.prefilter.windows(&triggers, text.as_bytes(), &possible);
+                set.rules
+                    .matching_within(cache, text.as_bytes(), &possible, &windows)
             } else {
                 Vec::new()
             };

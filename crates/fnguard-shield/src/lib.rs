@@ -20,4 +20,5 @@ pub mod run;
 pub mod signatures;
 pub mod telemetry;
 pub mod verdict;
+mod walks;
 pub mod watcher;

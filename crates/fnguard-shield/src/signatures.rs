@@ -291,8 +291,31 @@ impl Rules {
         .as_ref()
     }
 
+    /// Whether rule `rule`'s full DFA should read the next `len` bytes (counts them).
+    fn dense_now(&self, rule: usize, len: usize) -> bool {
+        let read = self
+            .read_lazily
+            .get(rule)
+            .map_or(0, |r| r.fetch_add(len, Ordering::Relaxed));
+        read.saturating_add(len) > self.dense_after
+    }
+
     /// Which of `rules` (ascending) match somewhere in `text`, in ascending order.
     pub fn matching(&self, caches: &mut Caches, text: &[u8], rules: &[usize]) -> Vec<usize> {
+        self.matching_within(caches, text, rules, &[])
+    }
+
+    /// `matching`, where a rule with windows (`windows[i]` for `rules[i]`, sorted by their
+    /// start) is read only from each window's start until none of its partial matches is
+    /// alive past the window's atom: every match of the rule holds one of its atoms, and
+    /// starts no earlier than the window of that occurrence does.
+    pub fn matching_within(
+        &self,
+        caches: &mut Caches,
+        text: &[u8],
+        rules: &[usize],
+        windows: &[Option<Vec<Window>>],
+    ) -> Vec<usize> {
         let mut found = Found::default();
         if caches.per_rule.len() < self.lazy.len() {
             caches.per_rule.resize_with(self.lazy.len(), || None);
@@ -300,13 +323,13 @@ impl Rules {
         let input = Input::new(text);
         let mut lazy: Vec<LazyLane> = Vec::new();
         let mut dense: Vec<DenseLane> = Vec::new();
-        for &rule in rules {
-            let read = self
-                .read_lazily
-                .get(rule)
-                .map_or(0, |r| r.fetch_add(text.len(), Ordering::Relaxed));
-            if let Some(dfa) = self.dense(rule, read.saturating_add(text.len()) > self.dense_after)
-            {
+        for (k, &rule) in rules.iter().enumerate() {
+            if let Some(Some(windows)) = windows.get(k) {
+                self.read_windows(caches, text, rule, windows)
+                    .record(rule, &mut found);
+                continue;
+            }
+            if let Some(dfa) = self.dense(rule, self.dense_now(rule, text.len())) {
                 match dfa.start_state_forward(&input) {
                     Ok(state) => dense.push(DenseLane { rule, dfa, state }),
                     Err(_) => found.undecided.push(rule),
@@ -345,6 +368,301 @@ impl Rules {
         found.matched.sort_unstable();
         found.matched
     }
+
+    /// Rule `rule` read over `windows` of `text` alone (the windows are short: lock step
+    /// would not pay).
+    fn read_windows(
+        &self,
+        caches: &mut Caches,
+        text: &[u8],
+        rule: usize,
+        windows: &[Window],
+    ) -> Outcome {
+        // Bytes read in windows count towards the full DFA, not the text's length: windows
+        // usually cover a small part of it.
+        let build = self
+            .read_lazily
+            .get(rule)
+            .is_some_and(|r| r.load(Ordering::Relaxed) > self.dense_after);
+        if let Some(dfa) = self.dense(rule, build) {
+            let Some(starts) = dense_starts(dfa) else {
+                return Outcome::Undecided;
+            };
+            return search_windows(&mut WindowedDense { dfa, starts }, text, windows).0;
+        }
+        let (Some(dfa), Some(slot)) = (self.lazy.get(rule), caches.per_rule.get_mut(rule)) else {
+            return Outcome::NoMatch;
+        };
+        let mut cache = slot.take().unwrap_or_else(|| dfa.create_cache());
+        let (outcome, read) = match lazy_starts(dfa, &mut cache) {
+            Some(starts) => {
+                let mut lane = WindowedLazy {
+                    dfa,
+                    cache,
+                    starts,
+                    clears: 0,
+                };
+                lane.clears = lane.cache.clear_count();
+                let found = search_windows(&mut lane, text, windows);
+                cache = lane.cache;
+                found
+            }
+            None => (Outcome::Undecided, 0),
+        };
+        *slot = Some(cache);
+        if let Some(r) = self.read_lazily.get(rule) {
+            r.fetch_add(read, Ordering::Relaxed);
+        }
+        outcome
+    }
+}
+
+/// Where a rule's match may start (`from`), for one occurrence of one of its atoms (`atom`,
+/// where the atom starts): no match holding that occurrence starts before `from`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Window {
+    pub from: usize,
+    pub atom: usize,
+}
+
+/// The start state an automaton returns to when no partial match is alive depends on the
+/// byte before (a word byte, a line end, another byte): each kind's sample text, whose second
+/// byte is where a search would start.
+const START_KINDS: [&[u8]; 4] = [b" x", b"\nx", b"\rx", b"ax"];
+
+/// The kind (index in `START_KINDS`) of the byte before a position.
+fn start_kind(byte: u8) -> usize {
+    match byte {
+        b'\n' => 1,
+        b'\r' => 2,
+        b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' | b'_' => 3,
+        _ => 0,
+    }
+}
+
+fn dense_starts(dfa: &dense::DFA<Vec<u32>>) -> Option<[StateID; 4]> {
+    let mut starts = [StateID::ZERO; 4];
+    for (start, sample) in starts.iter_mut().zip(START_KINDS) {
+        *start = dfa
+            .start_state_forward(&Input::new(sample).range(1..))
+            .ok()?;
+    }
+    Some(starts)
+}
+
+fn lazy_starts(dfa: &DFA, cache: &mut Cache) -> Option<[LazyStateID; 4]> {
+    let mut starts = [LazyStateID::default(); 4];
+    for (start, sample) in starts.iter_mut().zip(START_KINDS) {
+        *start = dfa
+            .start_state_forward(cache, &Input::new(sample).range(1..))
+            .ok()?;
+    }
+    Some(starts)
+}
+
+/// A rule's automaton read from any position, telling when it is back in a start state (the
+/// state after a byte that leaves no partial match alive).
+trait Windowed {
+    type State: Copy;
+    fn start_at(&mut self, text: &[u8], at: usize) -> Option<Self::State>;
+    /// Reads `text[at..to]` from `state`, and from `watch` on stops when the automaton is back
+    /// in a start state: where it stopped (after the byte that took it there), its state, and
+    /// how the search ended (`None` while it goes on).
+    fn run(
+        &mut self,
+        state: Self::State,
+        text: &[u8],
+        at: usize,
+        to: usize,
+        watch: usize,
+    ) -> (usize, Self::State, Option<Outcome>);
+    fn finish(&mut self, state: Self::State) -> Outcome;
+}
+
+struct WindowedLazy<'a> {
+    dfa: &'a DFA,
+    cache: Cache,
+    /// The start states (by `start_kind`), valid while the cache has been cleared `clears`
+    /// times: a cleared cache numbers its states anew.
+    starts: [LazyStateID; 4],
+    clears: usize,
+}
+
+impl WindowedLazy<'_> {
+    /// Works the start states out again after the cache was cleared; false if that cleared
+    /// it again (states the caller holds are then stale).
+    fn renumber(&mut self) -> bool {
+        let before = self.cache.clear_count();
+        match lazy_starts(self.dfa, &mut self.cache) {
+            Some(starts) => self.starts = starts,
+            None => return false,
+        }
+        self.clears = self.cache.clear_count();
+        self.clears == before
+    }
+
+    /// The transition a fast read could not take (not worked out yet, or to a match, dead or
+    /// quit state).
+    #[cold]
+    #[inline(never)]
+    fn slow_step(&mut self, state: LazyStateID, byte: u8) -> Result<LazyStateID, Outcome> {
+        let next = self
+            .dfa
+            .next_state(&mut self.cache, state, byte)
+            .map_err(|_| Outcome::Undecided)?;
+        // A state the cache was cleared to make room for is numbered anew, and so are the
+        // starts: work them out again (that must not clear it once more).
+        if self.cache.clear_count() != self.clears && !self.renumber() {
+            return Err(Outcome::Undecided);
+        }
+        match Outcome::of_lazy(next) {
+            Some(outcome) => Err(outcome),
+            None => Ok(next),
+        }
+    }
+}
+
+impl Windowed for WindowedLazy<'_> {
+    type State = LazyStateID;
+
+    fn start_at(&mut self, text: &[u8], at: usize) -> Option<LazyStateID> {
+        let input = Input::new(text).range(at..);
+        let state = self.dfa.start_state_forward(&mut self.cache, &input).ok()?;
+        if self.cache.clear_count() == self.clears {
+            return Some(state);
+        }
+        // Cleared to make room for the start state: renumber, then ask again (a start state
+        // asked for again is found, not added, unless renumbering cleared the cache).
+        if !self.renumber() {
+            return None;
+        }
+        let state = self.dfa.start_state_forward(&mut self.cache, &input).ok()?;
+        (self.cache.clear_count() == self.clears).then_some(state)
+    }
+
+    fn run(
+        &mut self,
+        mut state: LazyStateID,
+        text: &[u8],
+        at: usize,
+        to: usize,
+        watch: usize,
+    ) -> (usize, LazyStateID, Option<Outcome>) {
+        for (i, &byte) in text.iter().enumerate().take(to).skip(at) {
+            let mut next = self.dfa.next_state_untagged(&self.cache, state, byte);
+            if next.is_tagged() {
+                next = match self.slow_step(state, byte) {
+                    Ok(next) => next,
+                    Err(outcome) => return (i + 1, state, Some(outcome)),
+                };
+            }
+            state = next;
+            if i >= watch && state == self.starts[start_kind(byte)] {
+                return (i + 1, state, None);
+            }
+        }
+        (to.max(at), state, None)
+    }
+
+    fn finish(&mut self, state: LazyStateID) -> Outcome {
+        match self.dfa.next_eoi_state(&mut self.cache, state) {
+            Ok(state) => Outcome::of_lazy(state).unwrap_or(Outcome::NoMatch),
+            Err(_) => Outcome::Undecided,
+        }
+    }
+}
+
+struct WindowedDense<'a> {
+    dfa: &'a dense::DFA<Vec<u32>>,
+    starts: [StateID; 4],
+}
+
+impl Windowed for WindowedDense<'_> {
+    type State = StateID;
+
+    fn start_at(&mut self, text: &[u8], at: usize) -> Option<StateID> {
+        self.dfa
+            .start_state_forward(&Input::new(text).range(at..))
+            .ok()
+    }
+
+    fn run(
+        &mut self,
+        mut state: StateID,
+        text: &[u8],
+        at: usize,
+        to: usize,
+        watch: usize,
+    ) -> (usize, StateID, Option<Outcome>) {
+        for (i, &byte) in text.iter().enumerate().take(to).skip(at) {
+            state = self.dfa.next_state(state, byte);
+            if self.dfa.is_special_state(state) {
+                if let Some(outcome) = Outcome::of_dense(self.dfa, state) {
+                    return (i + 1, state, Some(outcome));
+                }
+            }
+            if i >= watch && state == self.starts[start_kind(byte)] {
+                return (i + 1, state, None);
+            }
+        }
+        (to.max(at), state, None)
+    }
+
+    fn finish(&mut self, state: StateID) -> Outcome {
+        let state = self.dfa.next_eoi_state(state);
+        Outcome::of_dense(self.dfa, state).unwrap_or(Outcome::NoMatch)
+    }
+}
+
+/// Reads `text` from each window's start until the automaton is back in its start state past
+/// the atom of every window it has entered: no match that starts before there is alive, and
+/// any later match holds a later atom. Windows whose atom lies before that point are done.
+/// Returns how the search came out and how many bytes it read.
+fn search_windows<W: Windowed>(
+    automaton: &mut W,
+    text: &[u8],
+    windows: &[Window],
+) -> (Outcome, usize) {
+    // Every match that starts before `covered` has been ruled out.
+    let mut covered = 0;
+    let mut read = 0;
+    let mut next = 0;
+    while let Some(window) = windows.get(next) {
+        next += 1;
+        if window.atom < covered {
+            continue;
+        }
+        let mut at = window.from.max(covered);
+        let mut reach = window.atom;
+        let Some(mut state) = automaton.start_at(text, at) else {
+            return (Outcome::Undecided, read);
+        };
+        loop {
+            // Windows that start where the automaton already reads are read with this one.
+            while let Some(w) = windows.get(next).filter(|w| w.from <= at) {
+                reach = reach.max(w.atom);
+                next += 1;
+            }
+            let to = windows.get(next).map_or(text.len(), |w| w.from);
+            // A start state matters once past the atoms: it says no match that started before
+            // is alive.
+            let (stop, after, ended) = automaton.run(state, text, at, to, reach);
+            read += stop - at;
+            (at, state) = (stop, after);
+            if let Some(outcome) = ended {
+                return (outcome, read);
+            }
+            if at >= text.len() {
+                return (automaton.finish(state), read);
+            }
+            // Back at the start (or at the next window): done once past every atom entered.
+            if at > reach && at < to {
+                covered = at;
+                break;
+            }
+        }
+    }
+    (Outcome::NoMatch, read)
 }
 
 fn compiler() -> thompson::Config {
@@ -567,6 +885,63 @@ mod tests {
             .all(|d| d.get().is_some_and(Option::is_some)));
         assert!(lazy.dense.iter().all(|d| d.get().is_none()));
         assert!(matched > 300, "{matched}");
+    }
+
+    /// Longer texts than `texts`: pieces of payloads between words, so that windows are
+    /// many, far apart, and close enough to merge.
+    fn long_texts() -> Vec<Vec<u8>> {
+        let pieces = texts();
+        let fillers: [&[u8]; 6] = [b"lorem ipsum ", b" ", b"x", b"\n", b"word_", b"  \t  "];
+        let mut x: u64 = 7;
+        let mut out = Vec::new();
+        for _ in 0..1500 {
+            let mut t = Vec::new();
+            for _ in 0..12 {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                t.extend_from_slice(&pieces[(x >> 33) as usize % pieces.len()]);
+                for _ in 0..(x >> 20) % 4 {
+                    t.extend_from_slice(fillers[(x >> 40) as usize % fillers.len()]);
+                }
+            }
+            out.push(t);
+        }
+        out
+    }
+
+    #[test]
+    fn windows_find_what_reading_the_whole_text_finds() {
+        let file: toml::Value = toml::from_str(include_str!("../data/rules.toml")).unwrap();
+        let raw: Vec<&str> = file["rule"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["pattern"].as_str().unwrap())
+            .collect();
+        let patterns = rules();
+        let reference = reference(&patterns);
+        let prefilter = crate::atoms::Prefilter::new(&raw).windows_however_many();
+        let mut caches = Caches::default();
+        let (mut windowed, mut matched) = (0, 0);
+        for dense_after in [0, usize::MAX] {
+            let rules = Rules::new(&patterns).unwrap().full_dfas_after(dense_after);
+            for t in texts().into_iter().chain(long_texts()) {
+                let expected = reference(&t);
+                let (may, triggers) = prefilter.scan(&t);
+                let possible = if may {
+                    prefilter.possible_rules(&triggers)
+                } else {
+                    Vec::new()
+                };
+                let windows = prefilter.windows(&triggers, &t, &possible);
+                windowed += windows.iter().flatten().map(Vec::len).sum::<usize>();
+                let found = rules.matching_within(&mut caches, &t, &possible, &windows);
+                assert_eq!(found, expected, "{:?}", String::from_utf8_lossy(&t));
+                matched += usize::from(!expected.is_empty());
+            }
+        }
+        assert!(windowed > 20_000 && matched > 2_000, "{windowed} {matched}");
     }
 
     #[test]

@@ -36,6 +36,9 @@ pub struct Triggers {
     pub literal: bool,
     /// Which of the caller's literals occur, one bit each (by their index).
     pub literals_seen: Vec<u64>,
+    /// Each occurrence of the caller's literals: (literal, where it starts), in order of
+    /// their end.
+    pub literal_hits: Vec<(u32, u32)>,
     /// One of `sql::STATEMENT_WORDS` occurs: only then can a `;` start a stacked statement.
     pub statement_word: bool,
 }
@@ -110,6 +113,10 @@ impl Scanner {
                 }
                 if let Some(word) = found.literals_seen.get_mut(pattern / 64) {
                     *word |= 1 << (pattern % 64);
+                }
+                // Values are far below 4 GB (the event limit is 6 MB).
+                if let (Ok(p), Ok(at)) = (u32::try_from(pattern), u32::try_from(start)) {
+                    found.literal_hits.push((p, at));
                 }
             } else if pattern < sql_end {
                 found.sql_words.push(start);
