@@ -1,12 +1,15 @@
 #![no_main]
+use fnguard_shield::atoms::Prefilter;
 use fnguard_shield::signatures::{Caches, Rules};
 use libfuzzer_sys::fuzz_target;
 use regex_automata::{meta, util::syntax, Input, MatchKind, PatternSet};
 use std::sync::{Mutex, OnceLock};
 
 /// The built-in rules three ways: the per-rule lazy DFAs, the per-rule full DFAs, and the one
-/// automaton for all of them that they replaced (the reference).
+/// automaton for all of them that they replaced (the reference); and the rules' atoms, which
+/// say which rules to read and where (windows).
 struct Engines {
+    prefilter: Prefilter,
     lazy: Rules,
     full: Rules,
     reference: meta::Regex,
@@ -20,13 +23,13 @@ fn engines() -> Option<&'static Engines> {
         .get_or_init(|| {
             let file: toml::Value =
                 toml::from_str(include_str!("../../crates/fnguard-shield/data/rules.toml")).ok()?;
-            let patterns: Vec<String> = file
+            let raw: Vec<&str> = file
                 .get("rule")?
                 .as_array()?
                 .iter()
                 .filter_map(|r| r.get("pattern")?.as_str())
-                .map(|p| format!("(?i-u){p}"))
                 .collect();
+            let patterns: Vec<String> = raw.iter().map(|p| format!("(?i-u){p}")).collect();
             let reference = meta::Builder::new()
                 .configure(
                     meta::Config::new()
@@ -38,6 +41,7 @@ fn engines() -> Option<&'static Engines> {
                 .build_many(&patterns)
                 .ok()?;
             Some(Engines {
+                prefilter: Prefilter::new(&raw).windows_however_many(),
                 lazy: Rules::new(&patterns).ok()?.full_dfas_after(usize::MAX),
                 full: Rules::new(&patterns).ok()?.full_dfas_after(0),
                 reference,
@@ -48,7 +52,8 @@ fn engines() -> Option<&'static Engines> {
         .as_ref()
 }
 
-// Any bytes: both kinds of per-rule automaton find exactly the rules the one automaton finds.
+// Any bytes: both kinds of per-rule automaton find exactly the rules the one automaton finds,
+// reading the whole text or only the windows around the rules' atoms.
 fuzz_target!(|data: &[u8]| {
     let Some(e) = engines() else {
         return;
@@ -61,7 +66,18 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let (lazy_caches, full_caches) = &mut *caches;
+    let (may, triggers) = e.prefilter.scan(data);
+    let possible = if may {
+        e.prefilter.possible_rules(&triggers)
+    } else {
+        Vec::new()
+    };
+    let windows = e.prefilter.windows(&triggers, data, &possible);
     for (rules, caches) in [(&e.lazy, lazy_caches), (&e.full, full_caches)] {
         assert_eq!(rules.matching(caches, data, &e.all), expected);
+        assert_eq!(
+            rules.matching_within(caches, data, &possible, &windows),
+            expected
+        );
     }
 });

@@ -10,6 +10,11 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 /// Shortest literal worth looking for: shorter ones are in most values anyway.
 const MIN_ATOM: usize = 2;
 
+/// Longest atom looked for: a longer one is looked for by its first bytes (any match holds
+/// them too, at the same place). The scanner reads a long value as four segments, each from
+/// this many bytes early; the detectors' own words are no longer (`information_schema`).
+const MAX_ATOM: usize = 18;
+
 /// Classes of at most this many characters (digits, blanks) are read as alternatives.
 const SMALL_CLASS: usize = 10;
 
@@ -275,7 +280,8 @@ impl Prefilter {
             match with_walks(p) {
                 Some(set) => {
                     walkable[i] = set.iter().all(|(_, w)| w.is_some());
-                    for (atom, walk) in set {
+                    for (mut atom, walk) in set {
+                        atom.truncate(MAX_ATOM);
                         // The scanner folds ASCII case: atoms that differ only in case are one.
                         let k = *index.entry(atom.to_ascii_lowercase()).or_insert_with(|| {
                             atoms.push(atom);
@@ -315,8 +321,8 @@ impl Prefilter {
         }
     }
 
-    /// The same prefilter, giving windows however dense the atoms are.
-    #[cfg(test)]
+    /// The same prefilter, giving windows however dense the atoms are (for tests and
+    /// fuzzing: short texts have too few atoms to get windows otherwise).
     pub fn windows_however_many(self) -> Prefilter {
         Prefilter {
             dense_atoms: 0,
@@ -533,6 +539,14 @@ mod tests {
         let shared = Prefilter::new(&[r"abc", r"ABC|zzz", r"qq"]);
         assert_eq!(shared.possible_rules(&shared.scan(b"xAbCx").1), vec![0, 1]);
         assert_eq!(shared.possible_rules(&shared.scan(b"zzz qq").1), vec![1, 2]);
+    }
+
+    #[test]
+    fn a_long_atom_is_looked_for_by_its_start() {
+        let p = Prefilter::new(&[r"javax\.management\.BadAttributeValueExpException"]);
+        let possible = |text: &[u8]| p.possible_rules(&p.scan(text).1);
+        assert_eq!(possible(b"x javax.management.Bad"), vec![0]);
+        assert!(possible(b"x javax.management").is_empty());
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
-mod atoms;
+pub mod atoms;
 pub mod config;
 pub mod detect;
 pub mod envelope;
