@@ -338,6 +338,12 @@ impl Prefilter {
         text: &[u8],
         rules: &[usize],
     ) -> Vec<Option<Vec<Window>>> {
+        if u32::try_from(text.len()).is_err()
+            || triggers.literals_seen.is_empty()
+            || triggers.literal_hits_dropped
+        {
+            return rules.iter().map(|_| None).collect();
+        }
         let mut windows: Vec<Option<Vec<Window>>> = rules
             .iter()
             .map(|&r| {
@@ -348,9 +354,6 @@ impl Prefilter {
                     .then(Vec::new)
             })
             .collect();
-        if u32::try_from(text.len()).is_err() || triggers.literals_seen.is_empty() {
-            return rules.iter().map(|_| None).collect();
-        }
         // Rule → its place in `rules`.
         let mut slot = vec![usize::MAX; self.rules];
         for (k, &r) in rules.iter().enumerate() {
@@ -362,25 +365,56 @@ impl Prefilter {
             .len()
             .checked_div(self.dense_atoms)
             .map_or(usize::MAX, |n| n + 1);
+        // Counted first: a rule whose atoms are dense reads the whole text, and walking back
+        // from each of its atoms would be wasted. No rule has more occurrences than all the
+        // atoms together; when those are too many, they are counted by atom, then the atoms
+        // seen are added up by rule.
+        if triggers.literal_hits.len() > most {
+            let mut by_atom = vec![0u32; self.atom_rules.len()];
+            for &(atom, _) in &triggers.literal_hits {
+                if let Some(count) = by_atom.get_mut(atom as usize) {
+                    *count += 1;
+                }
+            }
+            let mut counts = vec![0usize; rules.len()];
+            for (w, &word) in triggers.literals_seen.iter().enumerate() {
+                let mut bits = word;
+                while bits != 0 {
+                    let atom = w * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    let count = by_atom.get(atom).copied().unwrap_or(0) as usize;
+                    for (rule, _) in self.atom_rules.get(atom).into_iter().flatten() {
+                        if let Some(total) = slot.get(*rule).and_then(|&k| counts.get_mut(k)) {
+                            *total += count;
+                        }
+                    }
+                }
+            }
+            for (list, &count) in windows.iter_mut().zip(&counts) {
+                if count > most {
+                    *list = None;
+                }
+            }
+        }
+        if windows.iter().all(Option::is_none) {
+            return windows;
+        }
         // Walks read back through the text; past this much in all, a rule reads it whole.
         let mut budgets = vec![2 * text.len() + 64; rules.len()];
         for &(atom, at) in &triggers.literal_hits {
             let at = at as usize;
             for (rule, walk) in self.atom_rules.get(atom as usize).into_iter().flatten() {
-                let Some(list) = slot.get(*rule).and_then(|&k| windows.get_mut(k)) else {
+                let Some(&k) = slot.get(*rule) else {
                     continue;
                 };
-                let Some(list) = list.as_mut() else {
+                let (Some(Some(list)), Some(budget)) = (windows.get_mut(k), budgets.get_mut(k))
+                else {
                     continue;
                 };
-                let k = slot[*rule];
-                let from = walk
-                    .as_ref()
-                    .and_then(|w| w.back(text, at, &mut budgets[k]));
-                match from {
-                    Some(from) if list.len() < most => list.push(Window { from, atom: at }),
-                    // Too many windows, or walks too long: the whole text.
-                    _ => windows[k] = None,
+                match walk.as_ref().and_then(|w| w.back(text, at, budget)) {
+                    Some(from) => list.push(Window { from, atom: at }),
+                    // Walks too long: the whole text.
+                    None => windows[k] = None,
                 }
             }
         }

@@ -49,6 +49,26 @@ const STEPS: [Step; 4] = [
     (|s| !s.is_ascii(), compatibility_fold),
 ];
 
+/// Where the first byte from 0x80 up is in `b`: eight bytes at a time (text with a non-ASCII
+/// character now and then is read to its next one over and over).
+fn first_non_ascii(b: &[u8]) -> Option<usize> {
+    let mut chunks = b.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default());
+        let high = word & 0x8080_8080_8080_8080;
+        if high != 0 {
+            return Some(at + (high.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&c| c >= 0x80)
+        .map(|p| at + p)
+}
+
 /// Compatibility decomposition (the K of NFKC) of the characters that have one: fullwidth
 /// `＜`, small form `﹤`, the one-dot leader `․` and ligatures become the ASCII a parser would
 /// see. Composition and reordering are left out: they never produce ASCII, and skipping them
@@ -67,7 +87,7 @@ fn compatibility_fold(s: &str) -> Option<String> {
     // decomposition tables cost tens of nanoseconds a lookup.
     let mut unfolded = ['\0'; 256];
     let mut at = 0;
-    while let Some(p) = b[at..].iter().position(|&c| c >= 0x80) {
+    while let Some(p) = first_non_ascii(&b[at..]) {
         at += p;
         let Some(c) = s[at..].chars().next() else {
             break;
@@ -328,6 +348,25 @@ fn lossy_text(bytes: Vec<u8>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_non_ascii_byte_is_found_at_any_place() {
+        for len in 0..40 {
+            let mut text = vec![b'a'; len];
+            assert_eq!(first_non_ascii(&text), None);
+            for at in 0..len {
+                text[at] = 0xc3;
+                assert_eq!(first_non_ascii(&text), Some(at), "{len} {at}");
+                // Only the first counts.
+                if at + 1 < len {
+                    text[len - 1] = 0x80;
+                    assert_eq!(first_non_ascii(&text), Some(at));
+                    text[len - 1] = b'a';
+                }
+                text[at] = b'a';
+            }
+        }
+    }
 
     /// `compatibility_fold` as it was, a character at a time: the reference.
     fn compatibility_fold_by_character(s: &str) -> Option<String> {

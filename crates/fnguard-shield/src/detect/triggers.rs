@@ -37,8 +37,10 @@ pub struct Triggers {
     /// Which of the caller's literals occur, one bit each (by their index).
     pub literals_seen: Vec<u64>,
     /// Each occurrence of the caller's literals: (literal, where it starts), in order of
-    /// their end.
+    /// their end; empty and `literal_hits_dropped` when there were more than one in
+    /// `LITERAL_HITS_EVERY` bytes (too dense to be worth knowing where).
     pub literal_hits: Vec<(u32, u32)>,
+    pub literal_hits_dropped: bool,
     /// One of `sql::STATEMENT_WORDS` occurs: only then can a `;` start a stacked statement.
     pub statement_word: bool,
 }
@@ -102,21 +104,25 @@ impl Scanner {
         let hits = dfa.matches(text);
         // Sized once: a value dense with SQL words (`;sleep(` from end to end) has one every
         // few bytes, and growing the list a push at a time cost more than finding them.
-        found
-            .sql_words
-            .reserve(hits.iter().map(Vec::len).sum::<usize>());
+        let total = hits.iter().map(Vec::len).sum::<usize>();
+        found.sql_words.reserve(total);
+        let most_literal_hits = text.len() / LITERAL_HITS_EVERY + 16;
         dfa.each_output(&hits, |pattern, start, end| {
             if pattern < self.literals {
                 found.literal = true;
                 if found.literals_seen.is_empty() {
                     found.literals_seen = vec![0; self.literals.div_ceil(64)];
+                    found.literal_hits.reserve(total.min(most_literal_hits));
                 }
                 if let Some(word) = found.literals_seen.get_mut(pattern / 64) {
                     *word |= 1 << (pattern % 64);
                 }
                 // Values are far below 4 GB (the event limit is 6 MB).
-                if let (Ok(p), Ok(at)) = (u32::try_from(pattern), u32::try_from(start)) {
-                    found.literal_hits.push((p, at));
+                match (u32::try_from(pattern), u32::try_from(start)) {
+                    (Ok(p), Ok(at)) if found.literal_hits.len() < most_literal_hits => {
+                        found.literal_hits.push((p, at))
+                    }
+                    _ => found.literal_hits_dropped = true,
                 }
             } else if pattern < sql_end {
                 found.sql_words.push(start);
@@ -126,12 +132,20 @@ impl Scanner {
                 found.statement_word = true;
             }
         });
+        if found.literal_hits_dropped {
+            found.literal_hits = Vec::new();
+        }
         // Matches come in order of their end; the SQL windows go by start.
         found.sql_words.sort_unstable();
         found.sql_words.dedup();
         found
     }
 }
+
+/// Where the caller's literals are is kept while they are fewer than one in this many bytes:
+/// denser, most would be read anyway (`atoms::Prefilter::windows` reads a rule over the whole
+/// value from one atom in 48 bytes).
+const LITERAL_HITS_EVERY: usize = 24;
 
 /// Largest transition table built (entries of 4 bytes, 16 MB): the built-in rules' atoms with
 /// the detectors' words take about 140,000.
@@ -403,6 +417,18 @@ fn push_hit(hits: &mut Vec<(u32, usize)>, hit: (u32, usize), len: usize) {
 mod tests {
     use super::*;
     use crate::detect;
+
+    #[test]
+    fn where_literals_occur_is_kept_while_they_are_sparse() {
+        let s = Scanner::new(&[b"exec".to_vec(), b"xe".to_vec()]);
+        let t = s.scan(b"a exec b EXEC c");
+        // Overlapping occurrences too, in order of their end.
+        assert_eq!(t.literal_hits, [(1, 3), (0, 2), (1, 10), (0, 9)]);
+        assert!(!t.literal_hits_dropped);
+        let dense = "exec ".repeat(400);
+        let t = s.scan(dense.as_bytes());
+        assert!(t.literal && t.literal_hits_dropped && t.literal_hits.is_empty());
+    }
 
     #[test]
     fn one_pass_finds_every_consumers_words() {
