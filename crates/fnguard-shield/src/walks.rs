@@ -75,7 +75,22 @@ impl Walk {
             push_fixed(&mut steps, lengths.into_iter().max().unwrap_or(0));
             return Walk(steps);
         }
-        Walk(vec![Step::Any(walks)])
+        // A walk that is the start of another one never reaches further back than it (the
+        // other goes on from where it stops): only the longest of such are kept, and often one
+        // is left (`system` after `\b`, after `{\s*`, after `'\s*;\s*`).
+        let mut kept: Vec<Walk> = Vec::new();
+        for (i, w) in walks.iter().enumerate() {
+            let covered = walks.iter().enumerate().any(|(j, other)| {
+                j != i && other.0.starts_with(&w.0) && (other.0.len() > w.0.len() || j < i)
+            });
+            if !covered {
+                kept.push(w.clone());
+            }
+        }
+        match kept.len() {
+            1 => kept.pop().unwrap_or_default(),
+            _ => Walk(vec![Step::Any(kept)]),
+        }
     }
 
     /// The walk's length when it is a fixed number of bytes.
@@ -138,9 +153,9 @@ fn steps_of(h: &Hir, steps: &mut Vec<Step>) -> Option<()> {
             append(steps, Walk::any(walks));
         }
         HirKind::Repetition(r) => {
-            if let Some(class) = class_of(&r.sub) {
+            if let Some(bytes) = run_bytes(&r.sub) {
                 steps.push(Step::Run {
-                    bytes: bytes_of(class),
+                    bytes,
                     max: r.max.map(|m| CHAR_BYTES * m as usize),
                 });
             } else if r.max == Some(1) {
@@ -176,10 +191,28 @@ fn push_fixed(steps: &mut Vec<Step>, n: usize) {
     }
 }
 
-fn class_of(h: &Hir) -> Option<&Class> {
+/// The bytes a repetition of `h` is made of, when `h` is one character or a class.
+fn run_bytes(h: &Hir) -> Option<ByteSet> {
     match h.kind() {
-        HirKind::Class(c) => Some(c),
-        HirKind::Capture(c) => class_of(&c.sub),
+        HirKind::Class(c) => Some(bytes_of(c)),
+        HirKind::Capture(c) => run_bytes(&c.sub),
+        HirKind::Literal(l) => {
+            let mut bytes = ByteSet::default();
+            match &l.0[..] {
+                [b] if b.is_ascii() => {
+                    bytes.add(*b);
+                    bytes.add(b.to_ascii_lowercase());
+                    bytes.add(b.to_ascii_uppercase());
+                }
+                // A byte from 0x80 up, or one character of several bytes.
+                [_] => (0x80..=0xff).for_each(|b| bytes.add(b)),
+                _ if std::str::from_utf8(&l.0).is_ok_and(|c| c.chars().count() == 1) => {
+                    (0x80..=0xff).for_each(|b| bytes.add(b));
+                }
+                _ => return None,
+            }
+            Some(bytes)
+        }
         _ => None,
     }
 }
@@ -253,6 +286,30 @@ mod tests {
         assert_eq!(back(r"(?:x|\s*)", "abcd    "), Some(4));
         assert_eq!(back(r"(?:%\s*)?", "abcdefgh%   "), Some(5));
         assert_eq!(back("", "abc"), Some(3));
+    }
+
+    #[test]
+    fn a_walk_that_another_continues_is_dropped() {
+        let short = walk(r"\s*").unwrap();
+        let long = walk(r"['\x22]\s*[;.]\s*").unwrap();
+        let other = walk(r"\{\s*").unwrap();
+        assert_eq!(Walk::any(vec![short.clone(), long.clone()]), long);
+        assert_eq!(
+            Walk::any(vec![Walk::default(), long.clone(), long.clone()]),
+            long
+        );
+        // Neither continues the other: both stay.
+        let both = Walk::any(vec![long.clone(), walk(r"x\s*\t*").unwrap()]);
+        assert!(matches!(&both.0[..], [Step::Any(w)] if w.len() == 2));
+        // Walks know lengths and bytes, not which literal: `{` is one character as `'` is.
+        assert_eq!(Walk::any(vec![long.clone(), other]), long);
+    }
+
+    #[test]
+    fn a_repeated_character_is_a_run() {
+        assert_eq!(back(r"x\t*", "ab\t\t"), Some(0));
+        assert_eq!(back(r"a*", "bAaA"), Some(1));
+        assert_eq!(back(r"é*", "bé"), Some(1));
     }
 
     #[test]
