@@ -49,11 +49,16 @@ const STEPS: [Step; 4] = [
     (|s| !s.is_ascii(), compatibility_fold),
 ];
 
-/// Where the first byte from 0x80 up is in `b`: eight bytes at a time (text with a non-ASCII
-/// character now and then is read to its next one over and over).
+/// Where the first byte from 0x80 up is in `b`: after the first few, eight bytes at a time
+/// (text with a non-ASCII character now and then is read to its next one over and over).
 fn first_non_ascii(b: &[u8]) -> Option<usize> {
-    let mut chunks = b.chunks_exact(8);
-    let mut at = 0;
+    // The first bytes plainly: in text that is mostly non-ASCII the next one is near.
+    let near = b.len().min(8);
+    if let Some(p) = b[..near].iter().position(|&c| c >= 0x80) {
+        return Some(p);
+    }
+    let mut chunks = b[near..].chunks_exact(8);
+    let mut at = near;
     for chunk in &mut chunks {
         let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default());
         let high = word & 0x8080_8080_8080_8080;
