@@ -264,6 +264,21 @@ pub struct Prefilter {
     rules: usize,
 }
 
+/// The atoms the scanner saw (their indices), from its bitset.
+fn atoms_seen(triggers: &crate::detect::triggers::Triggers) -> impl Iterator<Item = usize> + '_ {
+    triggers
+        .literals_seen
+        .iter()
+        .enumerate()
+        .flat_map(|(w, &word)| {
+            std::iter::successors((word != 0).then_some(word), |&bits| {
+                let rest = bits & (bits - 1);
+                (rest != 0).then_some(rest)
+            })
+            .map(move |bits| w * 64 + bits.trailing_zeros() as usize)
+        })
+}
+
 /// A rule is read over its whole value instead of windows when its atoms occur at least once
 /// in this many bytes: the windows would cover most of the value anyway, and a rule read
 /// over the whole value runs in lock step with others.
@@ -377,16 +392,11 @@ impl Prefilter {
                 }
             }
             let mut counts = vec![0usize; rules.len()];
-            for (w, &word) in triggers.literals_seen.iter().enumerate() {
-                let mut bits = word;
-                while bits != 0 {
-                    let atom = w * 64 + bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    let count = by_atom.get(atom).copied().unwrap_or(0) as usize;
-                    for (rule, _) in self.atom_rules.get(atom).into_iter().flatten() {
-                        if let Some(total) = slot.get(*rule).and_then(|&k| counts.get_mut(k)) {
-                            *total += count;
-                        }
+            for atom in atoms_seen(triggers) {
+                let count = by_atom.get(atom).copied().unwrap_or(0) as usize;
+                for (rule, _) in self.atom_rules.get(atom).into_iter().flatten() {
+                    if let Some(total) = slot.get(*rule).and_then(|&k| counts.get_mut(k)) {
+                        *total += count;
                     }
                 }
             }
@@ -435,14 +445,9 @@ impl Prefilter {
             // Found without saying which (no automaton): any rule may match.
             possible.iter_mut().for_each(|p| *p = true);
         }
-        for (w, &word) in triggers.literals_seen.iter().enumerate() {
-            let mut bits = word;
-            while bits != 0 {
-                let atom = w * 64 + bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                for &(rule, _) in self.atom_rules.get(atom).into_iter().flatten() {
-                    possible[rule] = true;
-                }
+        for atom in atoms_seen(triggers) {
+            for &(rule, _) in self.atom_rules.get(atom).into_iter().flatten() {
+                possible[rule] = true;
             }
         }
         (0..self.rules).filter(|&r| possible[r]).collect()
