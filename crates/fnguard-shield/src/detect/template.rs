@@ -276,16 +276,65 @@ const OPENERS: &[(&str, &str)] = &[
     ("[[", "]]"),
 ];
 
-/// First bytes of `OPENERS`.
-const OPENS: [bool; 256] = {
-    let mut t = [false; 256];
+/// The distinct second bytes of `OPENERS`, each a bit of `PAIR_FIRST` and `PAIR_SECOND`.
+const SECOND_BYTES: [u8; 8] = {
+    let mut t = [0u8; 8];
+    let mut len = 0;
     let mut n = 0;
     while n < OPENERS.len() {
-        t[OPENERS[n].0.as_bytes()[0] as usize] = true;
+        let second = OPENERS[n].0.as_bytes()[1];
+        let mut k = 0;
+        while k < len && t[k] != second {
+            k += 1;
+        }
+        if k == len {
+            t[len] = second;
+            len += 1;
+        }
         n += 1;
     }
     t
 };
+
+/// The bit of `SECOND_BYTES` that `byte` has (0 for none).
+const fn second_bit(byte: u8) -> u8 {
+    let mut k = 0;
+    while k < SECOND_BYTES.len() {
+        if SECOND_BYTES[k] == byte && byte != 0 {
+            return 1 << k;
+        }
+        k += 1;
+    }
+    0
+}
+
+/// For each byte, the second bytes an opener that starts with it has; with `PAIR_SECOND`, a
+/// byte and the next tell whether an opener can start there. Text dense in `{`, `$`, `<` or
+/// `#` (most of them opening nothing) is then passed over without stopping at each.
+const PAIR_FIRST: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut n = 0;
+    while n < OPENERS.len() {
+        let o = OPENERS[n].0.as_bytes();
+        t[o[0] as usize] |= second_bit(o[1]);
+        n += 1;
+    }
+    t
+};
+
+/// Each byte's bit among `SECOND_BYTES`.
+const PAIR_SECOND: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = second_bit(c as u8);
+        c += 1;
+    }
+    t
+};
+
+/// No byte: what `detect_within` compares bytes with when no expression is open.
+const NO_CLOSER: u16 = 256;
 
 /// The opener (and its closer) that starts at `b[i]`, if any: most bytes open nothing, and
 /// the first byte picks the few openers worth comparing.
@@ -385,9 +434,13 @@ pub fn detect_within(
     let mut i = 0;
     while i < b.len() {
         // Bytes that neither open an expression nor close the open one, in a tight loop
-        // (a branch per byte on what it opens costs a misprediction on varied text).
-        let closes = open.map(|(_, _, closer)| closer.as_bytes()[0]);
-        while i < b.len() && !OPENS[b[i] as usize] && Some(b[i]) != closes {
+        // (a branch per byte on what it opens costs a misprediction on varied text). An
+        // opener is told by its first two bytes; the last byte can only close.
+        let closes = open.map_or(NO_CLOSER, |(_, _, closer)| u16::from(closer.as_bytes()[0]));
+        while i + 1 < b.len()
+            && PAIR_FIRST[b[i] as usize] & PAIR_SECOND[b[i + 1] as usize] == 0
+            && u16::from(b[i]) != closes
+        {
             i += 1;
         }
         let Some(&c) = b.get(i) else {
@@ -680,6 +733,22 @@ mod tests {
             assert_eq!(opener_at(text.as_bytes(), 0), Some((*o, *c)), "{o}");
         }
         assert_eq!(opener_at(b"{x", 0), None);
+    }
+
+    #[test]
+    fn every_pair_that_opens_passes_the_pair_tables() {
+        let mut openers = 0;
+        for first in 0..=255u8 {
+            for second in 0..=255u8 {
+                let text = [first, second, b'e', b't', b'('];
+                let passes = PAIR_FIRST[first as usize] & PAIR_SECOND[second as usize] != 0;
+                if opener_at(&text, 0).is_some() {
+                    openers += 1;
+                    assert!(passes, "{:?}", &text[..2]);
+                }
+            }
+        }
+        assert_eq!(openers, OPENERS.len());
     }
 
     #[test]
