@@ -84,32 +84,33 @@ const NAME_LENGTHS: NameLengths = {
     t
 };
 
-fn command(word: &str) -> Option<Shape> {
+/// The command `word` names (with its path), if any. Bytes, not `str`: words read after
+/// operators are ASCII, and checking them again as UTF-8 cost more than a lookup.
+fn command(word: &[u8]) -> Option<Shape> {
     if word.len() > NAME_CAP {
         return None;
     }
     // Words here are short: a plain loop beats a vectorised search's set-up.
-    let name = match word.bytes().rposition(|c| c == b'/' || c == b'\\') {
+    let name = match word.iter().rposition(|&c| c == b'/' || c == b'\\') {
         Some(at) => &word[at + 1..],
         None => word,
     };
     // The two-letter filter first: most words after an operator are not commands.
-    if !may_name_command(name.as_bytes()) {
+    if !may_name_command(name) {
         return None;
     }
     command_named(name)
 }
 
 /// `command` for a name without its path that passed `may_name_command`.
-fn command_named(name: &str) -> Option<Shape> {
-    let name = name.strip_suffix(".exe").unwrap_or(name);
+fn command_named(name: &[u8]) -> Option<Shape> {
+    let name = name.strip_suffix(b".exe").unwrap_or(name);
     // Most names are short and carry no version: one lookup of their bytes as a number.
     let unversioned = name
-        .as_bytes()
         .last()
         .is_some_and(|&c| !c.is_ascii_digit() && c != b'.');
     if unversioned && name.len() <= PACKED_LEN {
-        return match SHORT_COMMANDS.get(name.as_bytes()) {
+        return match SHORT_COMMANDS.get(name) {
             Some((shape, Case::Any, _)) => Some(shape),
             Some((shape, Case::Lower, as_written)) if as_written => Some(shape),
             _ => None,
@@ -117,23 +118,29 @@ fn command_named(name: &str) -> Option<Shape> {
     }
     // Then the lengths of the names with its first letter, as written and without a version:
     // a word that starts like a command (`execute`, `system`) is told from one more lookup.
-    let base = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
-    if !NAME_LENGTHS.may_hold(name.as_bytes()) && !NAME_LENGTHS.may_hold(base.as_bytes()) {
+    let base_len = name.len()
+        - name
+            .iter()
+            .rev()
+            .take_while(|&&c| c.is_ascii_digit() || c == b'.')
+            .count();
+    let base = &name[..base_len];
+    if !NAME_LENGTHS.may_hold(name) && !NAME_LENGTHS.may_hold(base) {
         return None;
     }
     let mut buf = [0u8; 48];
     let lower = &mut buf[..name.len()];
-    lower.copy_from_slice(name.as_bytes());
+    lower.copy_from_slice(name);
     lower.make_ascii_lowercase();
     // One lookup in lower case: Windows commands match in any case, POSIX ones only as
     // written in lower case (`ID` is not `id`).
     match COMMANDS.get(lower) {
         Some((shape, Case::Any)) => return Some(shape),
-        Some((shape, Case::Lower)) if *lower == *name.as_bytes() => return Some(shape),
+        Some((shape, Case::Lower)) if *lower == *name => return Some(shape),
         _ => {}
     }
     // Else without a version (`python3.12`).
-    if base.len() == name.len() || base.bytes().any(|c| c.is_ascii_uppercase()) {
+    if base.len() == name.len() || base.iter().any(|c| c.is_ascii_uppercase()) {
         return None;
     }
     match COMMANDS.get(&lower[..base.len()]) {
@@ -1101,7 +1108,7 @@ fn is_command_line(value: &str) -> bool {
     else {
         return false;
     };
-    command(&v[..at]).is_some() && !v[at + blank.len_utf8()..].trim_start().is_empty()
+    command(v[..at].as_bytes()).is_some() && !v[at + blank.len_utf8()..].trim_start().is_empty()
 }
 
 /// Where an operator in `value`, pasted bare or inside `quote`, is followed by a command
@@ -1177,7 +1184,7 @@ fn in_context_reading(
         {
             None
         } else {
-            command_named(&plain[name_from..])
+            command_named(&b[start + name_from..start + plain_len])
         };
         if !needs_unquoting && plain_len > 0 && plain_shape.is_none() {
             let strict_hit = strict
@@ -1229,7 +1236,7 @@ fn in_context_reading(
                     return Some(usize::MAX);
                 }
                 let head = &head[..len];
-                let named = std::str::from_utf8(head).ok().and_then(command);
+                let named = command(head);
                 if head.first() != Some(&b'/') && (len > NAME_CAP || named.is_none()) {
                     return None;
                 }
@@ -1260,7 +1267,7 @@ fn in_context_reading(
                     }
                 };
                 let glob_may_follow = head.first() == Some(&b'/');
-                let named = std::str::from_utf8(head).ok().and_then(command);
+                let named = command(head);
                 if head.is_empty() || !glob_may_follow && (head.len() > NAME_CAP || named.is_none())
                 {
                     return None;
@@ -1285,7 +1292,7 @@ fn in_context_reading(
             let shape = if glob_path {
                 Some(Shape::Dangerous)
             } else {
-                command(&cmd)
+                command(cmd.as_bytes())
             };
             (next, expanded, glob_path, shape)
         };
@@ -1459,7 +1466,7 @@ mod tests {
     #[test]
     fn commands_are_looked_up_as_by_the_match_on_their_names() {
         for (name, _, _) in COMMAND_LIST {
-            assert!(command(name).is_some(), "{name}");
+            assert!(command(name.as_bytes()).is_some(), "{name}");
         }
         const PIECES: &[&str] = &[
             "c",
@@ -1501,7 +1508,7 @@ mod tests {
             41,
             60_000,
             61,
-            command,
+            |w| command(w.as_bytes()),
             command_by_match,
             Option::is_some,
         );
@@ -1898,7 +1905,7 @@ mod tests {
             }
             let expected = in_list(&v);
             named += usize::from(expected.is_some());
-            assert_eq!(command_named(&v), expected, "{v:?}");
+            assert_eq!(command_named(v.as_bytes()), expected, "{v:?}");
         }
         assert!(named > 1_000, "{named}");
     }
@@ -1908,7 +1915,7 @@ mod tests {
         fn split_whole(value: &str) -> bool {
             let mut words = value.split_whitespace();
             let first = words.next().unwrap_or("");
-            command(first).is_some() && words.next().is_some()
+            command(first.as_bytes()).is_some() && words.next().is_some()
         }
         const PIECES: &[&str] = &[
             " ",
