@@ -1108,7 +1108,7 @@ fn is_command_line(value: &str) -> bool {
     else {
         return false;
     };
-    command(v[..at].as_bytes()).is_some() && !v[at + blank.len_utf8()..].trim_start().is_empty()
+    command(&v.as_bytes()[..at]).is_some() && !v[at + blank.len_utf8()..].trim_start().is_empty()
 }
 
 /// Where an operator in `value`, pasted bare or inside `quote`, is followed by a command
