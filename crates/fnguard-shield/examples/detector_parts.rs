@@ -115,11 +115,18 @@ fn main() {
 }
 
 /// `v` cut in pieces of 1 KB (at character boundaries).
+/// `v` in pieces of 1 KB (or `DETECTOR_PARTS_FIELD` bytes): how per-field costs grow as fields
+/// shrink.
 fn kilobyte_pieces(v: &str) -> Vec<&str> {
+    let size = std::env::var("DETECTOR_PARTS_FIELD")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+        .unwrap_or(1024)
+        .max(1);
     let mut pieces = Vec::new();
     let mut from = 0;
     while from < v.len() {
-        let mut to = (from + 1024).min(v.len());
+        let mut to = (from + size).min(v.len());
         while !v.is_char_boundary(to) {
             to += 1;
         }

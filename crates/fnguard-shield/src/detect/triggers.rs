@@ -329,10 +329,13 @@ impl Dfa {
         report: usize,
         hits: &mut Vec<(u32, usize)>,
     ) {
-        for (at, &b) in text.iter().enumerate().take(to).skip(from) {
+        let Some(segment) = text.get(from..to) else {
+            return;
+        };
+        for (k, &b) in segment.iter().enumerate() {
             state = self.step(state, b);
-            if state >= self.first_match && at >= report {
-                push_hit(hits, (state, at), to - from);
+            if state >= self.first_match && from + k >= report {
+                push_hit(hits, (state, from + k), to - from);
             }
         }
     }
