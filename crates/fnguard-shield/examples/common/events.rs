@@ -1,5 +1,6 @@
 //! The events the timing examples inspect: the same bytes as one HTTP body, and as a JSON
-//! object of 1 KB values (where each value's fixed costs add up), and their time per MB.
+//! object of 1 KB or 100-byte values (where each value's fixed costs add up), and their time
+//! per MB.
 
 use fnguard_shield::envelope::{decode, Limits};
 use fnguard_shield::inspect::{Budget, Detector};
@@ -26,24 +27,27 @@ pub fn http(name: &str, value: &str) -> Vec<(String, serde_json::Value)> {
         serde_json::json!({"version": "2.0", "rawPath": "/x", "body": body,
             "requestContext": {"http": {"method": "POST"}}, "headers": {"content-type": ct}})
     };
-    // The same bytes as one value, and as a JSON object of 1 KB values.
-    let mut fields = serde_json::Map::new();
+    // The same bytes as one value, and as a JSON object of 1 KB values, and of 100-byte
+    // values (9,000 of them: a record may have 10,000 keys), where each value's fixed costs
+    // weigh ten times as much.
     let chars: Vec<char> = value.chars().collect();
-    for (i, chunk) in chars.chunks(1024).take(9_000).enumerate() {
-        fields.insert(format!("f{i}"), chunk.iter().collect::<String>().into());
-    }
+    let fields = |size: usize| {
+        let mut fields = serde_json::Map::new();
+        for (i, chunk) in chars.chunks(size).take(9_000).enumerate() {
+            fields.insert(format!("f{i}"), chunk.iter().collect::<String>().into());
+        }
+        http(
+            serde_json::Value::Object(fields).to_string(),
+            "application/json",
+        )
+    };
     vec![
         (
             format!("{name} (one value)"),
             http(value.to_string(), "text/plain"),
         ),
-        (
-            format!("{name} (1 KB JSON fields)"),
-            http(
-                serde_json::Value::Object(fields).to_string(),
-                "application/json",
-            ),
-        ),
+        (format!("{name} (1 KB JSON fields)"), fields(1024)),
+        (format!("{name} (100-byte JSON fields)"), fields(100)),
     ]
 }
 
