@@ -72,6 +72,22 @@ impl Found {
     }
 }
 
+/// `s.contains(char::is_whitespace)`, a byte at a time while the text is ASCII (most values
+/// are, and decoding each character cost more than the rest of a short value's URL check).
+pub(crate) fn has_whitespace(s: &str) -> bool {
+    for (i, &c) in s.as_bytes().iter().enumerate() {
+        if c >= 0x80 {
+            return s
+                .get(i..)
+                .is_some_and(|rest| rest.contains(char::is_whitespace));
+        }
+        if matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
+            return true;
+        }
+    }
+    false
+}
+
 /// Which kinds of bytes a value holds, found in one pass, so that each detector and decoder
 /// runs only on values that have what it looks for.
 #[derive(Debug, Clone, Copy, Default)]
@@ -546,6 +562,25 @@ fn prototype_text(v: &str) -> Option<Found> {
                 at.saturating_sub(8),
             )
         })
+}
+
+#[cfg(test)]
+#[test]
+fn whitespace_is_found_as_by_characters() {
+    const PIECES: &[&str] = &[
+        "a", " ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\u{85}", "\u{a0}", "\u{3000}", "é",
+        "\u{2028}", "x",
+    ];
+    let found = agrees_with_reference(
+        PIECES,
+        31,
+        20_000,
+        60,
+        has_whitespace,
+        |s: &str| s.contains(char::is_whitespace),
+        |b| *b,
+    );
+    assert!((1_000..19_000).contains(&found), "{found}");
 }
 
 /// For tests: `count` strings, each of up to `2^(64 - shift) - 1` of `pieces` drawn in a seeded

@@ -224,10 +224,39 @@ pub fn url_like_name(name: &str) -> bool {
     let tail_len = n.len().min(8);
     // The last bytes at the top: a suffix of `len` bytes is the top `len` bytes.
     let tail = packed_lower(&n[n.len() - tail_len..]) << (8 * (8 - tail_len) as u32);
-    URL_WORDS_PACKED.iter().any(|&(word, len)| {
-        let len = len as usize;
-        n.len() >= len && (head & low_bytes(len) == word || tail >> (8 * (8 - len) as u32) == word)
-    })
+    // Only the words that start with the name's first letter or end with its last one.
+    let letter = |c: Option<&u8>| match c.map(u8::to_ascii_lowercase) {
+        Some(c @ b'a'..=b'z') => (c - b'a') as usize,
+        _ => 26,
+    };
+    let mut words = URL_WORDS_BY_FIRST[letter(n.first())] | URL_WORDS_BY_LAST[letter(n.last())];
+    while words != 0 {
+        let w = &URL_WORDS_PACKED[words.trailing_zeros() as usize];
+        words &= words - 1;
+        if n.len() >= w.len && (head & w.mask == w.word || tail >> w.tail_shift == w.word) {
+            return true;
+        }
+    }
+    false
+}
+
+/// For each letter (26: any other byte), the `URL_WORDS` that start with it, one bit each.
+const URL_WORDS_BY_FIRST: [u32; 27] = url_words_by(true);
+
+/// For each letter (26: any other byte), the `URL_WORDS` that end with it.
+const URL_WORDS_BY_LAST: [u32; 27] = url_words_by(false);
+
+const fn url_words_by(first: bool) -> [u32; 27] {
+    let mut t = [0u32; 27];
+    let mut k = 0;
+    while k < URL_WORDS.len() {
+        let w = URL_WORDS[k].as_bytes();
+        let c = if first { w[0] } else { w[w.len() - 1] };
+        assert!(c.is_ascii_lowercase());
+        t[(c - b'a') as usize] |= 1 << k;
+        k += 1;
+    }
+    t
 }
 
 /// Up to 8 bytes, lower-cased (ASCII), as one number with the first byte lowest.
@@ -250,14 +279,37 @@ const fn low_bytes(len: usize) -> u64 {
     }
 }
 
-/// `URL_WORDS` packed (`packed_lower`), with their lengths: none is longer than 8 bytes.
-const URL_WORDS_PACKED: [(u64, u8); URL_WORDS.len()] = {
-    let mut t = [(0u64, 0u8); URL_WORDS.len()];
+/// A word of `URL_WORDS` packed (`packed_lower`), with what compares a name's head and tail
+/// with it.
+struct PackedWord {
+    word: u64,
+    len: usize,
+    /// The word's bytes in a packed head.
+    mask: u64,
+    /// What brings a packed tail's last `len` bytes down to the word's place.
+    tail_shift: u32,
+}
+
+/// `URL_WORDS` packed: none is longer than 8 bytes.
+const URL_WORDS_PACKED: [PackedWord; URL_WORDS.len()] = {
+    let mut t = [const {
+        PackedWord {
+            word: 0,
+            len: 0,
+            mask: 0,
+            tail_shift: 0,
+        }
+    }; URL_WORDS.len()];
     let mut k = 0;
     while k < URL_WORDS.len() {
         let w = URL_WORDS[k].as_bytes();
         assert!(!w.is_empty() && w.len() <= 8);
-        t[k] = (packed_lower(w), w.len() as u8);
+        t[k] = PackedWord {
+            word: packed_lower(w),
+            len: w.len(),
+            mask: low_bytes(w.len()),
+            tail_shift: 8 * (8 - w.len()) as u32,
+        };
         k += 1;
     }
     t
@@ -381,7 +433,7 @@ pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Fo
     let trimmed = value.trim();
     let lead = value.len() - value.trim_start().len();
     let whole_is_url =
-        |start: usize| !in_header && start == lead && !trimmed.contains(char::is_whitespace);
+        |start: usize| !in_header && start == lead && !super::has_whitespace(trimmed);
     let found = |at: usize, what: &'static str| {
         Found::new("ssrf-address", "ssrf", what, value, at.saturating_sub(8))
     };
@@ -459,7 +511,7 @@ pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Fo
     if !in_header
         && !trimmed.is_empty()
         && trimmed.len() <= 300
-        && !trimmed.contains(char::is_whitespace)
+        && !super::has_whitespace(trimmed)
         && !trimmed.contains("://")
     {
         let host = host_of(trimmed);

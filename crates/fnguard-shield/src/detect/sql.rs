@@ -611,19 +611,19 @@ const HEAD_TOKENS: usize = 8;
 /// its shell judgments. Out of line: inlined, its tokenizer made the callers' own tokenizing
 /// loops slower (1 MB of `#` took 13 ms instead of 8).
 #[inline(never)]
-fn may_inject_after(s: &[u8], from: usize) -> bool {
-    let mut head = Vec::with_capacity(HEAD_TOKENS);
+fn may_inject_after(s: &[u8], from: usize, head: &mut Vec<Token>) -> bool {
+    head.clear();
     let mut at = from;
     while head.len() < HEAD_TOKENS {
         let read = head.len();
-        at = tokenize_onto(s, at, read + 1, true, &mut head);
+        at = tokenize_onto(s, at, read + 1, true, head);
         match head.get(read) {
             None => break,
             Some(t) if t.tok != Tok::RParen => break,
             Some(_) => {}
         }
     }
-    may_inject(&head)
+    may_inject(head)
 }
 
 /// Whether `injected` can find anything in tokens that begin as `head` (the first
@@ -676,7 +676,8 @@ fn anywhere(
     // (`statement_follows` dismisses `;` followed by an operator or quote at its first byte.)
     .filter(|&at| statement_follows(s, at + 1));
     let mut last_window = usize::MAX;
-    let mut t = Vec::with_capacity(WINDOW_TOKENS);
+    // Allocated at the first window: most values have none.
+    let mut t = Vec::new();
     // Where the last window's tokenizer stopped, and that window's end.
     let mut read: Option<(usize, usize)> = None;
     let mut identifier = Run::new(is_word_byte);
@@ -735,6 +736,9 @@ fn anywhere(
         // starts at a token of the last one, and the last one stopped at its token limit
         // before its end (so no token of it was cut by that end), its tokens from there are
         // this window's first ones, and only the rest is read.
+        if t.capacity() == 0 {
+            t.reserve(WINDOW_TOKENS);
+        }
         let shared = read
             .filter(|&(stop, end)| stop < end)
             .and_then(|_| t.binary_search_by_key(&from, |t: &Token| t.start).ok());
@@ -1119,6 +1123,9 @@ pub fn detect_within(
     let s = value.as_bytes();
     let strict = strictness == Strictness::Sink;
     let mut hit = None;
+    // The few tokens that decide whether a tail is read, for each placement in turn: one
+    // buffer, allocated on first use (a value of 100 bytes cost an allocation each).
+    let mut head = Vec::new();
     // Placed inside quotes: the first quote that is not doubled ends the literal.
     for q in [b'\'', b'"'] {
         if hit.is_some() {
@@ -1141,7 +1148,7 @@ pub fn detect_within(
         if let Some(b) = breakout {
             // Most breakouts are followed by a token no injection starts with: a few tokens
             // tell, and the tail is read only when they may start one.
-            if may_inject_after(s, b + 1) {
+            if may_inject_after(s, b + 1, &mut head) {
                 let t = tokenize(s, b + 1, TAIL_TOKENS, true);
                 let single = !s[..b].iter().any(u8::is_ascii_whitespace);
                 hit = injected(&t, Some(q), strict, single);
@@ -1151,7 +1158,7 @@ pub fn detect_within(
     // Placed as a number: the value starts with one.
     if hit.is_none() {
         // Its first two tokens say whether it does; only then is the tail read.
-        let head = tokenize(s, 0, 2, true);
+        tokenize_into(s, 0, 2, true, &mut head);
         let n = usize::from(head.first().map(|t| t.tok) == Some(Tok::Op));
         if head.get(n).map(|t| t.tok) == Some(Tok::Num) {
             let t = tokenize(s, 0, TAIL_TOKENS, true);
@@ -1525,7 +1532,7 @@ mod tests {
                 assert_eq!(head_pairs, prefix, "{v:?} from {from}");
                 // Token by token, as the breakouts read it, the head says the same.
                 assert_eq!(
-                    may_inject_after(s, from),
+                    may_inject_after(s, from, &mut Vec::new()),
                     may_inject(&head),
                     "{v:?} from {from}"
                 );

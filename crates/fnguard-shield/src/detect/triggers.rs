@@ -101,13 +101,19 @@ impl Scanner {
         };
         let sql_end = self.literals + SQL_WORDS.len();
         let files_end = sql_end + 2 * super::path::SYSTEM_FILES.len();
-        let hits = dfa.matches(text);
-        // Sized once: a value dense with SQL words (`;sleep(` from end to end) has one every
-        // few bytes, and growing the list a push at a time cost more than finding them.
-        let total = hits.iter().map(Vec::len).sum::<usize>();
-        found.sql_words.reserve(total);
+        // Short values (most fields) are read in one stream whose matches are taken as they
+        // come: a list of them cost an allocation per field.
+        let hits = (text.len() >= STREAMS_FROM).then(|| dfa.matches(text));
+        let mut total = 0;
+        if let Some(hits) = &hits {
+            // Sized once: a value dense with SQL words (`;sleep(` from end to end) has one
+            // every few bytes, and growing the list a push at a time cost more than finding
+            // them.
+            total = hits.iter().map(Vec::len).sum::<usize>();
+            found.sql_words.reserve(total);
+        }
         let most_literal_hits = text.len() / LITERAL_HITS_EVERY + 16;
-        dfa.each_output(&hits, |pattern, start, end| {
+        let on_output = |pattern: usize, start: usize, end: usize| {
             if pattern < self.literals {
                 found.literal = true;
                 if found.literals_seen.is_empty() {
@@ -131,7 +137,11 @@ impl Scanner {
             } else {
                 found.statement_word = true;
             }
-        });
+        };
+        match &hits {
+            Some(hits) => dfa.each_output(hits, on_output),
+            None => dfa.each_output_of(text, on_output),
+        }
         if found.literal_hits_dropped {
             found.literal_hits = Vec::new();
         }
@@ -308,14 +318,32 @@ impl Dfa {
         hits: &[Vec<(u32, usize)>; STREAMS],
         mut each: impl FnMut(usize, usize, usize),
     ) {
-        for (state, at) in hits.iter().flatten() {
-            let index = ((state - self.first_match) as usize) / self.stride;
-            let Some(&(from, to)) = self.outputs.get(index) else {
-                continue;
-            };
-            for &(pattern, len) in self.ends.get(from as usize..to as usize).unwrap_or(&[]) {
-                each(pattern as usize, at + 1 - len as usize, at + 1);
+        for &(state, at) in hits.iter().flatten() {
+            self.outputs_at(state, at, &mut each);
+        }
+    }
+
+    /// `each_output` of `matches(text)`, read in one stream with no list of matches between.
+    fn each_output_of(&self, text: &[u8], mut each: impl FnMut(usize, usize, usize)) {
+        let mut state = 0;
+        for (at, &b) in text.iter().enumerate() {
+            state = self.step(state, b);
+            if state >= self.first_match {
+                self.outputs_at(state, at, &mut each);
             }
+        }
+    }
+
+    /// `each(pattern, start, end)` for the patterns the match state `state` reached at `at`
+    /// ends.
+    #[inline]
+    fn outputs_at(&self, state: u32, at: usize, each: &mut impl FnMut(usize, usize, usize)) {
+        let index = ((state - self.first_match) as usize) / self.stride;
+        let Some(&(from, to)) = self.outputs.get(index) else {
+            return;
+        };
+        for &(pattern, len) in self.ends.get(from as usize..to as usize).unwrap_or(&[]) {
+            each(pattern as usize, at + 1 - len as usize, at + 1);
         }
     }
 
