@@ -165,8 +165,10 @@ const MAX_TABLE: usize = 1 << 22;
 /// on this machine three were slower, and five or eight ran out of registers).
 const STREAMS: usize = 4;
 
-/// Texts shorter than this are read in one stream.
-const STREAMS_FROM: usize = 256;
+/// Texts shorter than this are read in one stream. Four streams read more bytes (each one
+/// `longest - 1` before its part), but in parallel: from 64 bytes on, 100-byte fields of text
+/// took 2-5 % less time that way than in one stream.
+const STREAMS_FROM: usize = 64;
 
 /// A dense Aho-Corasick automaton over ASCII-case-folded byte classes that reports every
 /// match, overlapping ones included.
