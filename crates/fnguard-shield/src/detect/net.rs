@@ -220,6 +220,10 @@ pub fn url_like_name(name: &str) -> bool {
         .rposition(u8::is_ascii_alphanumeric)
         .map_or(start, |p| p + 1);
     let n = &b[start..end];
+    // (An empty name would shift the tail by 64 bits below.)
+    if n.is_empty() {
+        return false;
+    }
     let head = packed_lower(&n[..n.len().min(8)]);
     let tail_len = n.len().min(8);
     // The last bytes at the top: a suffix of `len` bytes is the top `len` bytes.
@@ -566,6 +570,9 @@ mod tests {
             "url", "URL", "Uri", "redirect", "_", "-", "x", "Next", "goto", "é", "2", " ", "src",
             "ur", "l", "callBack", "[", "0", "]", "ENDPOINT", "webHook", "continue", "\0",
         ];
+        // Names of no letter or digit at all (the fuzzer found a shift by 64 bits there).
+        assert!(!url_like_name(""));
+        assert!(!url_like_name("_-_"));
         let reached = crate::detect::agrees_with_reference(
             PIECES,
             23,
