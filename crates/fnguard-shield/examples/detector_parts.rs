@@ -2,6 +2,9 @@
 //! `cargo run --release -p fnguard-shield --example detector_parts`.
 
 mod common;
+#[path = "common/events.rs"]
+#[allow(dead_code)]
+mod events;
 
 use fnguard_shield::detect::{self, net, normalize, path, shell, sql, template, Strictness};
 use std::time::Instant;
@@ -59,7 +62,7 @@ fn main() {
         None => shapes,
     };
     type Part = (&'static str, fn(&str));
-    let parts: [Part; 9] = [
+    let parts: [Part; 10] = [
         ("normalize", |v| drop(normalize::decoded(v))),
         ("sql", |v| drop(sql::detect(v, Strictness::Generic))),
         ("shell", |v| drop(shell::detect(v, Strictness::Generic))),
@@ -74,6 +77,8 @@ fn main() {
         ("inspect", |v| inspect_values(&[v])),
         // The same text as 1 KB fields of one event: the per-field costs show.
         ("fields", |v| inspect_values(&kilobyte_pieces(v))),
+        // Timed in the loop below: the event is built once, outside the timing.
+        ("event", |_| {}),
     ];
     print!("{:>10}", "ms");
     for (p, _) in &parts {
@@ -99,7 +104,18 @@ fn main() {
             } else {
                 vec![v.as_str()]
             };
-            let f = |_: &str| pieces.iter().for_each(|p| f(p));
+            // `event`: the value as an HTTP event of JSON fields (`DETECTOR_PARTS_FIELD`
+            // bytes each, the first 9,000 of them), decoded and inspected as the extension
+            // does: a profile of the envelope with the detectors.
+            let event = (*part == "event").then(|| events::json_fields(v, field_size()));
+            let detector = event.as_ref().map(|_| events::detector());
+            let f = |_: &str| match (&event, &detector) {
+                (Some(e), Some(d)) => {
+                    let env = fnguard_shield::envelope::decode(e, &events::LIMITS);
+                    drop(d.inspect(&env, std::time::Duration::from_secs(60)));
+                }
+                _ => pieces.iter().for_each(|p| f(p)),
+            };
             f(v);
             // The fastest run: the machine's noise only ever adds time.
             let mut best = f64::MAX;
@@ -114,15 +130,10 @@ fn main() {
     }
 }
 
-/// `v` cut in pieces of 1 KB (at character boundaries).
 /// `v` in pieces of 1 KB (or `DETECTOR_PARTS_FIELD` bytes): how per-field costs grow as fields
 /// shrink.
 fn kilobyte_pieces(v: &str) -> Vec<&str> {
-    let size = std::env::var("DETECTOR_PARTS_FIELD")
-        .ok()
-        .and_then(|s| s.parse::<usize>().ok())
-        .unwrap_or(1024)
-        .max(1);
+    let size = field_size();
     let mut pieces = Vec::new();
     let mut from = 0;
     while from < v.len() {
@@ -134,6 +145,15 @@ fn kilobyte_pieces(v: &str) -> Vec<&str> {
         from = to;
     }
     pieces
+}
+
+/// `DETECTOR_PARTS_FIELD`, or 1 KB.
+fn field_size() -> usize {
+    std::env::var("DETECTOR_PARTS_FIELD")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+        .unwrap_or(1024)
+        .max(1)
 }
 
 /// One event of `values` as fields, inspected by the built-in rules.

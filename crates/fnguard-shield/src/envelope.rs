@@ -3,7 +3,7 @@
 //! SNS messages inside SQS bodies, JSON and form bodies walked to their leaves).
 
 use base64::Engine;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -699,23 +699,66 @@ impl Walker<'_> {
         };
         let trimmed = text.trim_start();
         if try_json && (trimmed.starts_with('{') || trimmed.starts_with('[')) {
-            match serde_json::from_str::<Value>(&text) {
-                Ok(v) => {
-                    self.json(record, path, &v, 0);
-                    return;
+            // Walked as it is parsed: no tree of the document is built, and each field's path
+            // grows and shrinks in one buffer. What the walk found is taken back if the text
+            // turns out not to be JSON.
+            let (fields, violations, keys) =
+                (self.env.fields.len(), self.env.violations.len(), self.keys);
+            let mut at = path.to_string();
+            let mut stopped = false;
+            let walk = Stream {
+                walker: self,
+                record,
+                path: &mut at,
+                depth: 0,
+                stopped: &mut stopped,
+            };
+            let mut de = serde_json::Deserializer::from_str(&text);
+            let parsed =
+                serde::de::DeserializeSeed::deserialize(walk, &mut de).and_then(|()| de.end());
+            match parsed {
+                Ok(()) => return,
+                // Past the key limit: the violation says so and the rest is not walked.
+                Err(_) if stopped => return,
+                Err(e) => {
+                    self.env.fields.truncate(fields);
+                    self.env.violations.truncate(violations);
+                    self.keys = keys;
+                    if e.to_string().contains("recursion limit") {
+                        self.violation(
+                            record,
+                            path,
+                            format!("JSON nested deeper than the parser's limit (128); over the {}-level limit", self.limits.max_depth),
+                        );
+                        return;
+                    }
                 }
-                Err(e) if e.to_string().contains("recursion limit") => {
-                    self.violation(
-                        record,
-                        path,
-                        format!("JSON nested deeper than the parser's limit (128); over the {}-level limit", self.limits.max_depth),
-                    );
-                    return;
-                }
-                Err(_) => {}
             }
         }
         self.push(record, path.to_string(), &text);
+    }
+
+    /// Counts a key of `record` against the limit; past it, the record's violation (one per
+    /// record) and `false`.
+    fn count_key(&mut self, record: Option<usize>, path: &str) -> bool {
+        self.keys += 1;
+        if self.keys <= self.limits.max_keys {
+            return true;
+        }
+        self.keys_exceeded(record, path);
+        false
+    }
+
+    fn keys_exceeded(&mut self, record: Option<usize>, path: &str) {
+        let already = self
+            .env
+            .violations
+            .iter()
+            .any(|v| v.record == record && v.what.contains("keys"));
+        if !already {
+            let max = self.limits.max_keys;
+            self.violation(record, path, format!("more than {max} keys"));
+        }
     }
 
     fn key(&mut self, record: Option<usize>, path: &str, k: &str) {
@@ -748,22 +791,21 @@ impl Walker<'_> {
     fn object(&mut self, record: Option<usize>, path: &str, m: &Map<String, Value>, depth: usize) {
         self.keys += m.len();
         if self.keys > self.limits.max_keys {
-            if !self.env.violations.iter().any(|v| v.what.contains("keys")) {
-                let max = self.limits.max_keys;
-                self.violation(record, path, format!("more than {max} keys"));
-            }
+            self.keys_exceeded(record, path);
             return;
         }
         for (k, v) in m {
             let child = format!("{path}.{k}");
             self.key(record, &child, k);
-            // Type markers of serializers are dangerous as a pair, which the walk would split.
-            if let (true, Value::String(s)) =
-                (matches!(k.as_str(), "$type" | "@type" | "__type"), v)
-            {
-                self.push(record, child.clone(), &format!("\"{k}\":\"{s}\""));
-            }
+            self.type_marker(record, &child, k, v);
             self.json(record, &child, v, depth + 1);
+        }
+    }
+
+    /// Type markers of serializers are dangerous as a pair, which the walk would split.
+    fn type_marker(&mut self, record: Option<usize>, path: &str, k: &str, v: &Value) {
+        if let (true, Value::String(s)) = (is_type_marker(k), v) {
+            self.push(record, path.to_string(), &format!("\"{k}\":\"{s}\""));
         }
     }
 
@@ -844,6 +886,126 @@ impl Walker<'_> {
 
 /// A body in UTF-16 or UTF-32 (by its byte-order mark, its declared charset, or the zero bytes
 /// of ASCII text in UTF-16), as text.
+fn is_type_marker(key: &str) -> bool {
+    matches!(key, "$type" | "@type" | "__type")
+}
+
+/// The walk of a JSON payload as the parser reads it (`Walker::payload`): the same fields,
+/// keys, depth and key limits as `Walker::json` on the parsed tree, with no tree built.
+struct Stream<'w, 'a> {
+    walker: &'w mut Walker<'a>,
+    record: Option<usize>,
+    /// The current node's path; each level appends its part and takes it off again.
+    path: &'w mut String,
+    depth: usize,
+    /// Set when the walk stopped at the key limit (its error is not a parse error).
+    stopped: &'w mut bool,
+}
+
+impl<'a> Stream<'_, 'a> {
+    fn child(&mut self) -> Stream<'_, 'a> {
+        Stream {
+            walker: &mut *self.walker,
+            record: self.record,
+            path: &mut *self.path,
+            depth: self.depth + 1,
+            stopped: &mut *self.stopped,
+        }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Stream<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        if self.depth > self.walker.limits.max_depth {
+            let max = self.walker.limits.max_depth;
+            self.walker.violation(
+                self.record,
+                self.path,
+                format!("nested deeper than {max} levels"),
+            );
+            return serde::de::IgnoredAny::deserialize(d).map(drop);
+        }
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Stream<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<(), E> {
+        self.walker.push(self.record, self.path.clone(), s);
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        use std::fmt::Write;
+        let base = self.path.len();
+        for i in 0.. {
+            let _ = write!(self.path, "[{i}]");
+            let more = seq.next_element_seed(self.child())?;
+            self.path.truncate(base);
+            if more.is_none() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        let base = self.path.len();
+        while let Some(k) = map.next_key::<String>()? {
+            if !self.walker.count_key(self.record, self.path) {
+                *self.stopped = true;
+                return Err(serde::de::Error::custom("over the key limit"));
+            }
+            self.path.push('.');
+            self.path.push_str(&k);
+            if is_type_marker(&k) {
+                let v: Value = map.next_value()?;
+                self.walker.key(self.record, self.path, &k);
+                self.walker.type_marker(self.record, self.path, &k, &v);
+                self.walker.json(self.record, self.path, &v, self.depth + 1);
+            } else {
+                self.walker.env.fields.push(Field {
+                    record: self.record,
+                    path: self.path.clone(),
+                    value: k,
+                    is_key: true,
+                });
+                map.next_value_seed(self.child())?;
+            }
+            self.path.truncate(base);
+        }
+        Ok(())
+    }
+}
+
 pub fn utf16_text(bytes: &[u8], content_type: &str) -> Option<String> {
     let declared = |cs: &str| content_type.contains(cs);
     let (le, skip) =
@@ -1284,6 +1446,134 @@ mod tests {
             &LIMITS,
         );
         assert!(values(&e).contains(&("body.b".into(), "wide".into())));
+    }
+
+    /// `text` walked as a payload (streamed) or parsed first and walked as a tree.
+    fn walked(text: &str, limits: &Limits, streamed: bool) -> (Vec<Field>, Vec<Violation>) {
+        let mut env = Envelope {
+            trigger: Trigger::Unknown,
+            fields: Vec::new(),
+            records: Vec::new(),
+            violations: Vec::new(),
+            multi_value_headers: false,
+        };
+        let mut w = Walker {
+            env: &mut env,
+            limits,
+            keys: 0,
+        };
+        if streamed {
+            w.payload(Some(0), "body", text.as_bytes(), true);
+        } else {
+            let v: Value = serde_json::from_str(text).unwrap();
+            w.json(Some(0), "body", &v, 0);
+        }
+        (env.fields, env.violations)
+    }
+
+    /// A random JSON document: nested objects and arrays (past the depth limit at times),
+    /// strings with escapes and non-ASCII text, numbers, type markers.
+    fn random_json(seed: &mut u64, depth: usize) -> Value {
+        fn next(seed: &mut u64, n: u64) -> u64 {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            *seed % n
+        }
+        const TEXTS: &[&str] = &[
+            "",
+            "a",
+            "' or 1=1--",
+            "line\nbreak \"quoted\"",
+            "é\u{301}ü",
+            "$(id)",
+            "\u{0}",
+            "{\"not\": \"parsed\"}",
+            "../../etc/passwd",
+        ];
+        const KEYS: &[&str] = &[
+            "k", "$type", "@type", "__type", "a.b", "[0]", "é", "", "$ne",
+        ];
+        let pick = next(seed, if depth > 20 { 4 } else { 7 });
+        match pick {
+            0 => Value::String(TEXTS[next(seed, TEXTS.len() as u64) as usize].to_string()),
+            1 => json!(next(seed, 1000) as f64 / 7.0),
+            2 => json!(next(seed, 2) == 0),
+            3 => Value::Null,
+            4 | 5 => {
+                let n = next(seed, 5);
+                let mut m = Map::new();
+                for i in 0..n {
+                    let k = KEYS[next(seed, KEYS.len() as u64) as usize];
+                    m.insert(format!("{k}{i}"), random_json(seed, depth + 1));
+                    if next(seed, 4) == 0 {
+                        let text = TEXTS[next(seed, TEXTS.len() as u64) as usize];
+                        m.insert(k.to_string(), Value::String(text.to_string()));
+                    }
+                }
+                Value::Object(m)
+            }
+            _ => Value::Array(
+                (0..next(seed, 4))
+                    .map(|_| random_json(seed, depth + 1))
+                    .collect(),
+            ),
+        }
+    }
+
+    #[test]
+    fn streamed_payloads_walk_as_their_parsed_trees() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15;
+        let mut deep = 0;
+        for _ in 0..3000 {
+            let doc = Value::Object(Map::from_iter([(
+                "root".to_string(),
+                random_json(&mut seed, 0),
+            )]));
+            let text = doc.to_string();
+            let (streamed, stream_violations) = walked(&text, &LIMITS, true);
+            let (tree, tree_violations) = walked(&text, &LIMITS, false);
+            assert_eq!(streamed, tree, "{text}");
+            assert_eq!(stream_violations, tree_violations, "{text}");
+            deep += usize::from(!tree_violations.is_empty());
+        }
+        // The depth limit was reached by some documents, not by all.
+        assert!(deep > 0 && deep < 3000, "{deep}");
+    }
+
+    #[test]
+    fn text_that_is_not_json_is_one_value_and_the_walk_so_far_is_dropped() {
+        let text = "{\"a\": \"x\", \"b\": [1, 2,";
+        let (fields, violations) = walked(text, &LIMITS, true);
+        assert_eq!(fields.len(), 1);
+        assert_eq!(fields[0].value, text);
+        assert!(violations.is_empty());
+    }
+
+    #[test]
+    fn every_value_of_a_duplicated_key_is_inspected() {
+        // Parsers differ on which one the handler gets (first or last): both are read.
+        let (fields, _) = walked(r#"{"q": "safe", "q": "' or 1=1--"}"#, &LIMITS, true);
+        let values: Vec<&str> = fields
+            .iter()
+            .filter(|f| !f.is_key)
+            .map(|f| f.value.as_str())
+            .collect();
+        assert_eq!(values, ["safe", "' or 1=1--"]);
+    }
+
+    #[test]
+    fn every_record_past_the_key_limit_has_its_violation() {
+        let big: serde_json::Map<String, Value> =
+            (0..1500).map(|i| (format!("k{i}"), json!("v"))).collect();
+        let big = Value::Object(big).to_string();
+        let rec = |id: &str, body: String| json!({"messageId": id, "eventSource": "aws:sqs", "body": body});
+        let e = decode(
+            &json!({"Records": [rec("m1", big.clone()), rec("m2", "{}".into()), rec("m3", big)]}),
+            &LIMITS,
+        );
+        let records: Vec<Option<usize>> = e.violations.iter().map(|v| v.record).collect();
+        assert_eq!(records, [Some(0), Some(2)]);
     }
 
     #[test]

@@ -23,28 +23,14 @@ pub fn detector() -> Detector {
 
 /// `value` as an HTTP API body of text, and as a JSON body of 1 KB string fields.
 pub fn http(name: &str, value: &str) -> Vec<(String, serde_json::Value)> {
-    let http = |body: String, ct: &str| {
-        serde_json::json!({"version": "2.0", "rawPath": "/x", "body": body,
-            "requestContext": {"http": {"method": "POST"}}, "headers": {"content-type": ct}})
-    };
     // The same bytes as one value, and as a JSON object of 1 KB values, of 100-byte values
     // (9,000 of them: a record may have 10,000 keys), where each value's fixed costs weigh
     // ten times as much, and of 8-byte values.
-    let chars: Vec<char> = value.chars().collect();
-    let fields = |size: usize| {
-        let mut fields = serde_json::Map::new();
-        for (i, chunk) in chars.chunks(size).take(9_000).enumerate() {
-            fields.insert(format!("f{i}"), chunk.iter().collect::<String>().into());
-        }
-        http(
-            serde_json::Value::Object(fields).to_string(),
-            "application/json",
-        )
-    };
+    let fields = |size: usize| json_fields(value, size);
     vec![
         (
             format!("{name} (one value)"),
-            http(value.to_string(), "text/plain"),
+            http_event(value.to_string(), "text/plain"),
         ),
         (format!("{name} (1 KB JSON fields)"), fields(1024)),
         (format!("{name} (100-byte JSON fields)"), fields(100)),
@@ -52,6 +38,26 @@ pub fn http(name: &str, value: &str) -> Vec<(String, serde_json::Value)> {
         // per MB is nearly all per-value costs.
         (format!("{name} (8-byte JSON fields)"), fields(8)),
     ]
+}
+
+/// An HTTP API event (payload 2.0) with `body` of content type `ct`.
+pub fn http_event(body: String, ct: &str) -> serde_json::Value {
+    serde_json::json!({"version": "2.0", "rawPath": "/x", "body": body,
+        "requestContext": {"http": {"method": "POST"}}, "headers": {"content-type": ct}})
+}
+
+/// An HTTP API event whose JSON body holds `value` cut in string fields of `size`
+/// characters, at most 9,000 of them (a record may have 10,000 keys).
+pub fn json_fields(value: &str, size: usize) -> serde_json::Value {
+    let chars: Vec<char> = value.chars().collect();
+    let mut fields = serde_json::Map::new();
+    for (i, chunk) in chars.chunks(size.max(1)).take(9_000).enumerate() {
+        fields.insert(format!("f{i}"), chunk.iter().collect::<String>().into());
+    }
+    http_event(
+        serde_json::Value::Object(fields).to_string(),
+        "application/json",
+    )
 }
 
 /// The best of `runs` decodings and inspections of `event`, in ms per MB of its JSON, and the
