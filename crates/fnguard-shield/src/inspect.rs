@@ -491,8 +491,23 @@ impl FieldHits {
 
 /// `Records[0].body.redirect_uri` → `redirect_uri`.
 fn last_segment(path: &str) -> &str {
-    let last = path.rsplit('.').next().unwrap_or(path);
-    last.split('[').next().unwrap_or(last)
+    // Byte searches: `.` and `[` are ASCII, and a `char` pattern decodes every character.
+    let from = memchr::memrchr(b'.', path.as_bytes()).map_or(0, |i| i + 1);
+    let last = &path[from..];
+    match memchr::memchr(b'[', last.as_bytes()) {
+        Some(end) => &last[..end],
+        None => last,
+    }
+}
+
+/// `s.trim()`, without decoding characters when both ends are ASCII and not whitespace (the
+/// case of nearly every value, for which `trim` cost more than the rest of a short value's
+/// first look).
+fn trimmed(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
 }
 
 /// Headers that name hosts and origins in every request (`Host: 127.0.0.1:3000` in local
@@ -539,6 +554,17 @@ impl Variant<'_> {
         }
     }
 
+    /// An unused slot of `Variants`.
+    fn none() -> Variant<'static> {
+        Variant {
+            text: std::borrow::Cow::Borrowed(""),
+            superseded: false,
+            text_like: false,
+            census: Census::default(),
+            bomb: false,
+        }
+    }
+
     /// The first bytes of binary data, for the serialization signatures only.
     fn binary(text: String) -> Variant<'static> {
         Variant {
@@ -559,23 +585,23 @@ const MAX_RATIO: u64 = 32;
 
 /// The value as sent; fully decoded (`detect::normalize`); and, when the whole value is
 /// base64 (and perhaps gzip inside), what it decodes to.
-fn variants(value: &str) -> Vec<Variant<'_>> {
+fn variants(value: &str) -> Variants<'_> {
     let census = Census::of(value);
-    let mut out = vec![Variant {
+    let mut out = Variants::of(Variant {
         text: std::borrow::Cow::Borrowed(value),
         superseded: false,
         text_like: true,
         census,
         bomb: false,
-    }];
+    });
     if census.has(Census::ENCODED | Census::NON_ASCII) {
         if let Some(d) = detect::normalize::decoded(value) {
-            out[0].superseded = true;
+            out.items[0].superseded = true;
             out.push(Variant::text(d));
         }
     }
     let whole = (!census.has(Census::NOT_BASE64))
-        .then(|| hex_value(value.trim()).or_else(|| base64_value(value)))
+        .then(|| hex_value(trimmed(value)).or_else(|| base64_value(value)))
         .flatten();
     if whole.is_none() {
         // Encoded tokens inside a longer value (`cursor=MTAgVU5J...`, a hex blob after a key):
@@ -611,7 +637,7 @@ fn variants(value: &str) -> Vec<Variant<'_>> {
             }
             None => bytes,
         };
-        let long = value.trim().len() >= 24;
+        let long = trimmed(value).len() >= 24;
         match String::from_utf8(bytes) {
             // Text inside base64, perhaps encoded again: read as sent and decoded.
             Ok(s) if printable(&s) => {
@@ -654,6 +680,52 @@ fn variants(value: &str) -> Vec<Variant<'_>> {
     out
 }
 
+/// The forms of one value (`variants`), kept inline: a list on the heap for each field cost
+/// an allocation per value, a twentieth of a short value's inspection.
+struct Variants<'a> {
+    items: [Variant<'a>; MAX_VARIANTS],
+    len: usize,
+}
+
+/// The most forms `variants` makes of one value: as sent, its decoded text, and the text and
+/// binary of its encoded tokens; or as sent, decoded, and the text inside its base64 with that
+/// text decoded and its own encoded tokens.
+const MAX_VARIANTS: usize = 5;
+
+impl<'a> Variants<'a> {
+    fn of(first: Variant<'a>) -> Variants<'a> {
+        let mut items: [Variant<'a>; MAX_VARIANTS] = std::array::from_fn(|_| Variant::none());
+        items[0] = first;
+        Variants { items, len: 1 }
+    }
+
+    fn push(&mut self, v: Variant<'a>) {
+        // `MAX_VARIANTS` counts every path of `variants`; a form past it would go unread.
+        debug_assert!(self.len < MAX_VARIANTS);
+        if let Some(slot) = self.items.get_mut(self.len) {
+            *slot = v;
+            self.len += 1;
+        }
+    }
+}
+
+impl<'a> std::ops::Deref for Variants<'a> {
+    type Target = [Variant<'a>];
+
+    fn deref(&self) -> &[Variant<'a>] {
+        &self.items[..self.len]
+    }
+}
+
+impl<'a> IntoIterator for Variants<'a> {
+    type Item = Variant<'a>;
+    type IntoIter = std::iter::Take<std::array::IntoIter<Variant<'a>, MAX_VARIANTS>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter().take(self.len)
+    }
+}
+
 /// Real compressed payloads inflate a few times over; a bomb is stopped at a ratio that keeps
 /// inspection proportional to what was sent, and reported.
 fn inflation_limit(compressed: usize) -> u64 {
@@ -667,7 +739,7 @@ fn whole_text(value: &str) -> Option<String> {
     if !may_hold_text(value) || Census::of(value).has(Census::NOT_BASE64) {
         return None;
     }
-    let bytes = hex_value(value.trim()).or_else(|| base64_value(value))?;
+    let bytes = hex_value(trimmed(value)).or_else(|| base64_value(value))?;
     let limit = inflation_limit(bytes.len());
     let bytes = match crate::envelope::gunzip_if_gzip(&bytes, limit) {
         Some(inflated) if (inflated.len() as u64) < limit => inflated,
@@ -1099,7 +1171,7 @@ fn base64_value(value: &str) -> Option<Vec<u8>> {
 fn base64_into(value: &str, out: &mut Vec<u8>) -> bool {
     use base64::engine::general_purpose as engine;
     use base64::Engine;
-    let v = value.trim();
+    let v = trimmed(value);
     if v.len() < 8 {
         return false;
     }
@@ -1197,6 +1269,39 @@ fn excerpt(s: &str) -> String {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_helpers_agree_with_the_str_methods() {
+        let samples = [
+            "",
+            " ",
+            "a",
+            " a ",
+            "\u{a0}x\u{a0}",
+            "x\u{2003}",
+            "\u{3000}",
+            "é",
+            "\té\n",
+            "body.redirect_uri",
+            "Records[0].body.url",
+            "a.b[1].c[2]",
+            "[0]",
+            "a.",
+            ".",
+            "é.ü[",
+            "headers.x-forwarded-for[0]",
+            "no dots",
+        ];
+        for s in samples {
+            assert_eq!(trimmed(s), s.trim(), "{s:?}");
+            let last = s.rsplit('.').next().unwrap_or(s);
+            assert_eq!(
+                last_segment(s),
+                last.split('[').next().unwrap_or(last),
+                "{s:?}"
+            );
+        }
+    }
 
     #[test]
     fn a_long_encoded_value_is_decoded_before_it_is_cut_in_chunks() {

@@ -460,6 +460,9 @@ pub fn vocabulary() -> Vec<&'static str> {
 /// Object keys that reach an object's prototype when merged (`__proto__`,
 /// `constructor.prototype`), as JSON keys, query keys (`a[__proto__][x]`) or dotted paths.
 pub fn key(k: &str, path: &str) -> Option<Found> {
+    // Every key that reaches the prototype names it (`__proto__`, `prototype`): most keys
+    // have no `p` at all and are told apart without a lowercase copy.
+    memchr::memchr2(b'p', b'P', k.as_bytes())?;
     let lower = k.to_ascii_lowercase();
     let proto = lower.contains("__proto__")
         || lower.contains("constructor[prototype]")
