@@ -12,6 +12,23 @@ use std::time::Duration;
 fuzz_target!(|data: &[u8]| {
     static DETECTOR: OnceLock<Detector> = OnceLock::new();
     let detector = DETECTOR.get_or_init(|| Detector::builtin().expect("built-in rules"));
+    // The same bytes as a JSON body, walked as they are parsed: every field it yields is one
+    // the body holds, and what a walk that failed found is taken back.
+    if let Ok(body) = std::str::from_utf8(data) {
+        let event = serde_json::json!({"version": "2.0", "rawPath": "/", "body": body,
+            "requestContext": {"http": {"method": "POST"}},
+            "headers": {"content-type": "application/json"}});
+        let limits = Limits { max_body_bytes: 1 << 16, max_depth: 16, max_keys: 1000 };
+        let env = decode(&event, &limits);
+        let parsed = serde_json::from_str::<serde_json::Value>(body).is_ok();
+        // (Text with NUL bytes may be read as UTF-16 first.)
+        if !parsed && !body.contains('\0') {
+            let values: Vec<&str> =
+                env.fields.iter().filter(|f| f.path.starts_with("body")).map(|f| f.value.as_str()).collect();
+            assert!(values.len() <= 1 && values.iter().all(|v| *v == body), "{values:?}");
+        }
+        let _ = detector.inspect(&env, Duration::from_millis(50));
+    }
     let Ok((event, pruned)) = fnguard_shield::envelope::parse_event(data) else {
         let _ = merge_batch_failures(data, &["id".to_string()]);
         return;

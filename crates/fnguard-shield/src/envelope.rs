@@ -3,7 +3,7 @@
 //! SNS messages inside SQS bodies, JSON and form bodies walked to their leaves).
 
 use base64::Engine;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -913,6 +913,11 @@ struct Stream<'w, 'a> {
 }
 
 impl<'a> Stream<'_, 'a> {
+    /// Below the depth limit: read, not walked.
+    fn hidden(&self) -> bool {
+        self.depth > self.walker.limits.max_depth
+    }
+
     fn child(&mut self) -> Stream<'_, 'a> {
         Stream {
             walker: &mut *self.walker,
@@ -928,14 +933,16 @@ impl<'de> serde::de::DeserializeSeed<'de> for Stream<'_, '_> {
     type Value = ();
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        if self.depth > self.walker.limits.max_depth {
-            let max = self.walker.limits.max_depth;
+        // Past the depth limit the walk reports the node once and goes on without reading
+        // what is below (as the tree walk skips it), still nested through the parser, whose
+        // recursion limit then holds as it does for a parsed tree.
+        let max = self.walker.limits.max_depth;
+        if self.depth == max.saturating_add(1) {
             self.walker.violation(
                 self.record,
                 self.path,
                 format!("nested deeper than {max} levels"),
             );
-            return serde::de::IgnoredAny::deserialize(d).map(drop);
         }
         d.deserialize_any(self)
     }
@@ -969,7 +976,9 @@ impl<'de> serde::de::Visitor<'de> for Stream<'_, '_> {
     }
 
     fn visit_str<E>(self, s: &str) -> Result<(), E> {
-        self.walker.push(self.record, self.path.clone(), s);
+        if !self.hidden() {
+            self.walker.push(self.record, self.path.clone(), s);
+        }
         Ok(())
     }
 
@@ -988,6 +997,12 @@ impl<'de> serde::de::Visitor<'de> for Stream<'_, '_> {
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        if self.hidden() {
+            while map.next_key::<serde::de::IgnoredAny>()?.is_some() {
+                map.next_value_seed(self.child())?;
+            }
+            return Ok(());
+        }
         let base = self.path.len();
         while let Some(k) = map.next_key::<String>()? {
             if !self.walker.count_key(self.record, self.path) {
@@ -1558,6 +1573,22 @@ mod tests {
         assert_eq!(fields.len(), 1);
         assert_eq!(fields[0].value, text);
         assert!(violations.is_empty());
+    }
+
+    #[test]
+    fn text_past_the_parsers_depth_is_a_violation_whether_or_not_it_closes() {
+        for text in [
+            "[".repeat(300),
+            format!("{}{}", "[".repeat(300), "]".repeat(300)),
+        ] {
+            let (fields, violations) = walked(&text, &LIMITS, true);
+            assert!(fields.is_empty(), "{fields:?}");
+            assert_eq!(violations.len(), 1, "{violations:?}");
+            assert!(
+                violations[0].what.contains("parser's limit"),
+                "{violations:?}"
+            );
+        }
     }
 
     #[test]
