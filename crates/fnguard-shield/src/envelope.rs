@@ -723,8 +723,6 @@ impl Walker<'_> {
                 serde::de::DeserializeSeed::deserialize(walk, &mut de).and_then(|()| de.end());
             match parsed {
                 Ok(()) => return,
-                // Past the key limit: the violation says so and the rest is not walked.
-                Err(_) if stopped => return,
                 Err(e) => {
                     self.env.fields.truncate(fields);
                     self.env.violations.truncate(violations);
@@ -908,14 +906,14 @@ struct Stream<'w, 'a> {
     /// The current node's path; each level appends its part and takes it off again.
     path: &'w mut String,
     depth: usize,
-    /// Set when the walk stopped at the key limit (its error is not a parse error).
+    /// Set when the walk reached the key limit: the rest is read without being walked.
     stopped: &'w mut bool,
 }
 
 impl<'a> Stream<'_, 'a> {
-    /// Below the depth limit: read, not walked.
+    /// Below the depth limit, or after the key limit: read, not walked.
     fn hidden(&self) -> bool {
-        self.depth > self.walker.limits.max_depth
+        self.depth > self.walker.limits.max_depth || *self.stopped
     }
 
     fn child(&mut self) -> Stream<'_, 'a> {
@@ -997,17 +995,23 @@ impl<'de> serde::de::Visitor<'de> for Stream<'_, '_> {
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
-        if self.hidden() {
-            while map.next_key::<serde::de::IgnoredAny>()?.is_some() {
-                map.next_value_seed(self.child())?;
-            }
-            return Ok(());
-        }
         let base = self.path.len();
-        while let Some(k) = map.next_key::<String>()? {
+        loop {
+            if self.hidden() {
+                while map.next_key::<serde::de::IgnoredAny>()?.is_some() {
+                    map.next_value_seed(self.child())?;
+                }
+                return Ok(());
+            }
+            let Some(k) = map.next_key::<String>()? else {
+                return Ok(());
+            };
             if !self.walker.count_key(self.record, self.path) {
+                // The rest of the text is read, not walked: whether it is JSON at all still
+                // decides what the fields are.
                 *self.stopped = true;
-                return Err(serde::de::Error::custom("over the key limit"));
+                map.next_value_seed(self.child())?;
+                continue;
             }
             self.path.push('.');
             self.path.push_str(&k);
@@ -1027,7 +1031,6 @@ impl<'de> serde::de::Visitor<'de> for Stream<'_, '_> {
             }
             self.path.truncate(base);
         }
-        Ok(())
     }
 }
 
@@ -1589,6 +1592,21 @@ mod tests {
                 "{violations:?}"
             );
         }
+    }
+
+    #[test]
+    fn text_past_the_key_limit_is_json_only_if_all_of_it_parses() {
+        let big: Map<String, Value> = (0..1500).map(|i| (format!("k{i}"), json!("v"))).collect();
+        let text = Value::Object(big).to_string();
+        let (fields, violations) = walked(&text, &LIMITS, true);
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert_eq!(fields.len(), 2 * LIMITS.max_keys);
+        // Broken after the limit: not JSON, so one value and no violation.
+        let broken = format!("{},", &text[..text.len() - 1]);
+        let (fields, violations) = walked(&broken, &LIMITS, true);
+        assert!(violations.is_empty(), "{violations:?}");
+        assert_eq!(fields.len(), 1);
+        assert_eq!(fields[0].value, broken);
     }
 
     #[test]
