@@ -149,11 +149,12 @@ fn main() {
     }
     let times: Vec<f64> = rows.iter().map(|r| r.0).collect();
     println!(
-        "{} ({} units × {} glues × 2 layouts at {kb} KB; {} above {RECHECK_ABOVE} ms/MB \
+        "{} ({} units × {} glues × {} layouts at {kb} KB; {} above {RECHECK_ABOVE} ms/MB \
          measured again, best of {} runs)",
         events::summary(&times),
         units.len(),
         GLUE.len(),
+        event_of("a").len(),
         again.len(),
         runs + RECHECK_ROUNDS * RECHECK_RUNS,
     );
