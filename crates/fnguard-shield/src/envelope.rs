@@ -887,8 +887,6 @@ impl Walker<'_> {
     }
 }
 
-/// A body in UTF-16 or UTF-32 (by its byte-order mark, its declared charset, or the zero bytes
-/// of ASCII text in UTF-16), as text.
 /// The most fields a payload reserves room for before its walk (a key and a value each for
 /// 10,000 keys, about 1.5 MB): escaped quotes in a large text would otherwise reserve
 /// megabytes for nothing.
@@ -1034,6 +1032,8 @@ impl<'de> serde::de::Visitor<'de> for Stream<'_, '_> {
     }
 }
 
+/// A body in UTF-16 or UTF-32 (by its byte-order mark, its declared charset, or the zero bytes
+/// of ASCII text in UTF-16), as text.
 pub fn utf16_text(bytes: &[u8], content_type: &str) -> Option<String> {
     let declared = |cs: &str| content_type.contains(cs);
     let (le, skip) =

@@ -680,16 +680,17 @@ fn variants(value: &str) -> Variants<'_> {
     out
 }
 
-/// The forms of one value (`variants`), kept inline: a list on the heap for each field cost
-/// an allocation per value, a twentieth of a short value's inspection.
+/// The forms of one value (`variants`), kept inline: a list on the heap cost an allocation
+/// per value, about a twentieth of a short value's inspection.
 struct Variants<'a> {
     items: [Variant<'a>; MAX_VARIANTS],
     len: usize,
 }
 
-/// The most forms `variants` makes of one value: as sent, its decoded text, and the text and
-/// binary of its encoded tokens; or as sent, decoded, and the text inside its base64 with that
-/// text decoded and its own encoded tokens.
+/// Room for the forms `variants` makes of one value, one more than its longest paths make
+/// (4): as sent, its decoded text, and the text and binary of its encoded tokens; or as sent
+/// (a value of base64 characters only has no escapes to decode), the text inside its base64,
+/// that text decoded, and the tokens encoded again inside it.
 const MAX_VARIANTS: usize = 5;
 
 impl<'a> Variants<'a> {
@@ -1907,5 +1908,27 @@ mod tests {
             .iter()
             .any(|v| !v.text_like && v.text.contains("cposix\nsystem\n")));
         assert_eq!(variants("Hello, world").len(), 1);
+    }
+
+    #[test]
+    fn the_most_forms_of_a_value_all_fit() {
+        // Base64 of text with escapes and a base64 token inside: as sent, the inner token's
+        // text, the base64's text and its decoded form.
+        let v = variants("YSUyMGIgY3Vyc29yPU1UQWdWVTVKVDA0Z1UwVk1SVU5VSURFPX5+");
+        let texts: Vec<&str> = v.iter().map(|f| f.text.as_ref()).collect();
+        assert_eq!(v.len(), 4, "{texts:?}");
+        assert!(texts.contains(&"10 UNION SELECT 1\n"), "{texts:?}");
+        assert!(
+            texts.iter().any(|t| t.starts_with("a b cursor=")),
+            "{texts:?}"
+        );
+        // Escapes beside a base64 token of text and a hex token of binary: as sent, decoded,
+        // and the tokens' text and binary.
+        let v = variants(
+            "a%20b cursor=MTAgVU5JT04gU0VMRUNUIDE= blob: 800263706f7369780a73797374656d0a",
+        );
+        let forms: Vec<(bool, &str)> = v.iter().map(|f| (f.text_like, f.text.as_ref())).collect();
+        assert_eq!(v.len(), 4, "{forms:?}");
+        assert!(v.len() < MAX_VARIANTS);
     }
 }
