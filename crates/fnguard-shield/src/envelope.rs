@@ -815,7 +815,14 @@ impl Walker<'_> {
     fn sqs_body(&mut self, i: usize, body: &str) {
         let path = format!("Records[{i}].body");
         // SNS → SQS subscriptions without raw delivery wrap the message in a notification.
-        if let Ok(v) = serde_json::from_str::<Value>(body) {
+        // Only a body that spells the word, or escapes a character, can be one: the others are
+        // not parsed twice (into a tree here, and walked as a payload).
+        let may_be_notification = memchr::memmem::find(body.as_bytes(), b"Notification").is_some()
+            || memchr::memchr(b'\\', body.as_bytes()).is_some();
+        if let Some(v) = may_be_notification
+            .then(|| serde_json::from_str::<Value>(body).ok())
+            .flatten()
+        {
             if v.get("Type").and_then(Value::as_str) == Some("Notification")
                 && v.get("TopicArn").is_some()
             {
@@ -1356,6 +1363,15 @@ mod tests {
             &LIMITS,
         );
         assert_eq!(e.records, ["m1"]);
+        assert!(values(&e).contains(&("Records[0].body.Message.cmd".into(), "; id".into())));
+        // Spelled with an escape, it is still a notification.
+        let escaped = note
+            .to_string()
+            .replace("Notification", "Notific\\u0061tion");
+        let e = decode(
+            &json!({"Records": [{"eventSource": "aws:sqs", "messageId": "m1", "body": escaped}]}),
+            &LIMITS,
+        );
         assert!(values(&e).contains(&("Records[0].body.Message.cmd".into(), "; id".into())));
 
         let e = decode(
