@@ -586,6 +586,14 @@ fn whitespace_is_found_as_by_characters() {
     assert!((1_000..19_000).contains(&found), "{found}");
 }
 
+/// For tests: the next number of a linear congruential generator (the same sequence on every
+/// run); its high bits are the random ones.
+#[cfg(test)]
+pub(crate) fn seeded_step(x: u64) -> u64 {
+    x.wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407)
+}
+
 /// For tests: `count` strings, each of up to `2^(64 - shift) - 1` of `pieces` drawn in a seeded
 /// order (a linear congruential generator: the same strings on every run).
 #[cfg(test)]
@@ -595,10 +603,7 @@ pub(crate) fn pieces_joined(
     count: usize,
     shift: u32,
 ) -> impl Iterator<Item = String> {
-    let step = |x: u64| {
-        x.wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407)
-    };
+    let step = seeded_step;
     let mut x = seed;
     (0..count).map(move |_| {
         let mut v = String::new();
