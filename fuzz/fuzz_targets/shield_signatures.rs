@@ -1,5 +1,5 @@
 #![no_main]
-use fnguard_shield::atoms::Prefilter;
+use fnguard_shield::atoms::{Plan, Prefilter};
 use fnguard_shield::signatures::{Caches, Rules};
 use libfuzzer_sys::fuzz_target;
 use regex_automata::{meta, util::syntax, Input, MatchKind, PatternSet};
@@ -67,16 +67,14 @@ fuzz_target!(|data: &[u8]| {
     };
     let (lazy_caches, full_caches) = &mut *caches;
     let (may, triggers) = e.prefilter.scan(data);
-    let possible = if may {
-        e.prefilter.possible_rules(&triggers)
-    } else {
-        Vec::new()
-    };
-    let windows = e.prefilter.windows(&triggers, data, &possible);
+    let mut plan = Plan::default();
+    if may {
+        e.prefilter.plan(&triggers, data, &mut plan);
+    }
     for (rules, caches) in [(&e.lazy, lazy_caches), (&e.full, full_caches)] {
         assert_eq!(rules.matching(caches, data, &e.all), expected);
         assert_eq!(
-            rules.matching_within(caches, data, &possible, &windows),
+            rules.matching_within(caches, data, &plan.rules, &plan.windows),
             expected
         );
     }

@@ -3,7 +3,7 @@
 //! any rule can match at all, and most values (text without `<!ENTITY`, `rO0AB`, `__import__`)
 //! skip the rule automaton entirely: the automaton costs about half of inspecting plain text.
 
-use crate::signatures::Window;
+use crate::signatures::{Window, Windows};
 use crate::walks::Walk;
 use regex_syntax::hir::{Class, Hir, HirKind};
 
@@ -279,6 +279,21 @@ fn atoms_seen(triggers: &crate::detect::triggers::Triggers) -> impl Iterator<Ite
         })
 }
 
+/// The rules a value may match and where each reads it (`Prefilter::plan`), with the lists
+/// kept from one value to the next: a short value's first look allocated eight times.
+#[derive(Default)]
+pub struct Plan {
+    /// The rules that may match, in order.
+    pub rules: Vec<usize>,
+    /// Where each of `rules` reads the value (by its place in `rules`).
+    pub windows: Windows,
+    possible: Vec<bool>,
+    slot: Vec<usize>,
+    budgets: Vec<usize>,
+    by_atom: Vec<u32>,
+    counts: Vec<usize>,
+}
+
 /// A rule is read over its whole value instead of windows when its atoms occur at least once
 /// in this many bytes: the windows would cover most of the value anyway, and a rule read
 /// over the whole value runs in lock step with others.
@@ -345,32 +360,81 @@ impl Prefilter {
         }
     }
 
-    /// For each of `rules` (from `possible_rules`), the windows of `text` its automaton needs
-    /// to read, sorted by their start (`None`: the whole text).
-    pub fn windows(
+    /// The rules that may match a value the scanner found `triggers` in (`plan.rules`: those
+    /// without atoms and those one of whose atoms occurs, in order), and for each the windows
+    /// of `text` its automaton needs to read, sorted by their start (`plan.windows`).
+    pub fn plan(&self, triggers: &crate::detect::triggers::Triggers, text: &[u8], plan: &mut Plan) {
+        self.possible_rules_into(triggers, plan);
+        self.windows_into(triggers, text, plan);
+    }
+
+    /// The rules that may match a value the scanner found `triggers` in, in order.
+    pub fn possible_rules(&self, triggers: &crate::detect::triggers::Triggers) -> Vec<usize> {
+        let mut plan = Plan::default();
+        self.possible_rules_into(triggers, &mut plan);
+        plan.rules
+    }
+
+    fn possible_rules_into(&self, triggers: &crate::detect::triggers::Triggers, plan: &mut Plan) {
+        let possible = &mut plan.possible;
+        possible.clear();
+        possible.resize(self.rules, false);
+        for &rule in &self.unfiltered {
+            if let Some(p) = possible.get_mut(rule) {
+                *p = true;
+            }
+        }
+        if triggers.literal && triggers.literals_seen.is_empty() {
+            // Found without saying which (no automaton): any rule may match.
+            possible.iter_mut().for_each(|p| *p = true);
+        }
+        for atom in atoms_seen(triggers) {
+            for &(rule, _) in self.atom_rules.get(atom).into_iter().flatten() {
+                if let Some(p) = possible.get_mut(rule) {
+                    *p = true;
+                }
+            }
+        }
+        plan.rules.clear();
+        plan.rules.extend(
+            possible
+                .iter()
+                .enumerate()
+                .filter_map(|(r, &p)| p.then_some(r)),
+        );
+    }
+
+    fn windows_into(
         &self,
         triggers: &crate::detect::triggers::Triggers,
         text: &[u8],
-        rules: &[usize],
-    ) -> Vec<Option<Vec<Window>>> {
+        plan: &mut Plan,
+    ) {
+        let Plan {
+            rules,
+            windows,
+            slot,
+            budgets,
+            by_atom,
+            counts,
+            ..
+        } = plan;
+        windows.whole(rules.len());
         if u32::try_from(text.len()).is_err()
             || triggers.literals_seen.is_empty()
             || triggers.literal_hits_dropped
         {
-            return rules.iter().map(|_| None).collect();
+            return;
         }
-        let mut windows: Vec<Option<Vec<Window>>> = rules
-            .iter()
-            .map(|&r| {
-                self.walkable
-                    .get(r)
-                    .copied()
-                    .unwrap_or(false)
-                    .then(Vec::new)
-            })
-            .collect();
-        // Rule → its place in `rules`.
-        let mut slot = vec![usize::MAX; self.rules];
+        for (k, &r) in rules.iter().enumerate() {
+            if self.walkable.get(r).copied().unwrap_or(false) {
+                windows.use_windows(k);
+            }
+        }
+        // Rule → its place in `rules` (`usize::MAX` between values).
+        if slot.len() < self.rules {
+            slot.resize(self.rules, usize::MAX);
+        }
         for (k, &r) in rules.iter().enumerate() {
             if let Some(s) = slot.get_mut(r) {
                 *s = k;
@@ -385,13 +449,15 @@ impl Prefilter {
         // atoms together; when those are too many, they are counted by atom, then the atoms
         // seen are added up by rule.
         if triggers.literal_hits.len() > most {
-            let mut by_atom = vec![0u32; self.atom_rules.len()];
+            by_atom.clear();
+            by_atom.resize(self.atom_rules.len(), 0);
             for &(atom, _) in &triggers.literal_hits {
                 if let Some(count) = by_atom.get_mut(atom as usize) {
                     *count += 1;
                 }
             }
-            let mut counts = vec![0usize; rules.len()];
+            counts.clear();
+            counts.resize(rules.len(), 0);
             for atom in atoms_seen(triggers) {
                 let count = by_atom.get(atom).copied().unwrap_or(0) as usize;
                 for (rule, _) in self.atom_rules.get(atom).into_iter().flatten() {
@@ -400,63 +466,54 @@ impl Prefilter {
                     }
                 }
             }
-            for (list, &count) in windows.iter_mut().zip(&counts) {
+            for (k, &count) in counts.iter().enumerate() {
                 if count > most {
-                    *list = None;
+                    windows.read_whole(k);
                 }
             }
         }
-        if windows.iter().all(Option::is_none) {
-            return windows;
-        }
-        // Walks read back through the text; past this much in all, a rule reads it whole.
-        let mut budgets = vec![2 * text.len() + 64; rules.len()];
-        for &(atom, at) in &triggers.literal_hits {
-            let at = at as usize;
-            for (rule, walk) in self.atom_rules.get(atom as usize).into_iter().flatten() {
-                let Some(&k) = slot.get(*rule) else {
-                    continue;
-                };
-                let (Some(Some(list)), Some(budget)) = (windows.get_mut(k), budgets.get_mut(k))
-                else {
-                    continue;
-                };
-                match walk.as_ref().and_then(|w| w.back(text, at, budget)) {
-                    Some(from) => list.push(Window { from, atom: at }),
-                    // Walks too long: the whole text.
-                    None => windows[k] = None,
+        if windows.any() {
+            // Walks read back through the text; past this much in all, a rule reads it whole.
+            budgets.clear();
+            budgets.resize(rules.len(), 2 * text.len() + 64);
+            for &(atom, at) in &triggers.literal_hits {
+                let at = at as usize;
+                for (rule, walk) in self.atom_rules.get(atom as usize).into_iter().flatten() {
+                    let Some(&k) = slot.get(*rule) else {
+                        continue;
+                    };
+                    let Some(budget) = budgets.get_mut(k) else {
+                        continue;
+                    };
+                    if windows.of(k).is_none() {
+                        continue;
+                    }
+                    match walk.as_ref().and_then(|w| w.back(text, at, budget)) {
+                        Some(from) => windows.push(k, Window { from, atom: at }),
+                        // Walks too long: the whole text.
+                        None => windows.read_whole(k),
+                    }
                 }
             }
+            windows.sort();
         }
-        for list in windows.iter_mut().flatten() {
-            list.sort_unstable();
-        }
-        windows
-    }
-
-    /// The rules that may match a value the scanner found `triggers` in: those without atoms
-    /// and those one of whose atoms occurs, in order.
-    pub fn possible_rules(&self, triggers: &crate::detect::triggers::Triggers) -> Vec<usize> {
-        let mut possible = vec![false; self.rules];
-        for &rule in &self.unfiltered {
-            possible[rule] = true;
-        }
-        if triggers.literal && triggers.literals_seen.is_empty() {
-            // Found without saying which (no automaton): any rule may match.
-            possible.iter_mut().for_each(|p| *p = true);
-        }
-        for atom in atoms_seen(triggers) {
-            for &(rule, _) in self.atom_rules.get(atom).into_iter().flatten() {
-                possible[rule] = true;
+        for &r in rules.iter() {
+            if let Some(s) = slot.get_mut(r) {
+                *s = usize::MAX;
             }
         }
-        (0..self.rules).filter(|&r| possible[r]).collect()
     }
 
     /// Whether any rule may match `text`, and the detectors' trigger words in it.
     pub fn scan(&self, text: &[u8]) -> (bool, crate::detect::triggers::Triggers) {
-        let triggers = self.scanner.scan(text);
-        (!self.unfiltered.is_empty() || triggers.literal, triggers)
+        let mut triggers = crate::detect::triggers::Triggers::default();
+        (self.scan_into(text, &mut triggers), triggers)
+    }
+
+    /// `scan`, into `triggers`' lists.
+    pub fn scan_into(&self, text: &[u8], triggers: &mut crate::detect::triggers::Triggers) -> bool {
+        self.scanner.scan_into(text, triggers);
+        !self.unfiltered.is_empty() || triggers.literal
     }
 
     /// The rules without atoms (always run).

@@ -242,7 +242,8 @@ impl Detector {
         let start = Instant::now();
         let mut out = Inspection::default();
         let kept = self.caches.lock().ok().and_then(|mut c| c.take());
-        let mut caches = kept.unwrap_or_default();
+        let (values_cache, keys_cache) = kept.unwrap_or_default();
+        let mut looks = (Look::with(values_cache), Look::with(keys_cache));
         let mut blocked = Blocked::default();
         // Records (or the event) monitor mode stopped reading at `REPORTED_HITS_PER_RECORD`.
         let mut capped = Blocked::default();
@@ -264,9 +265,9 @@ impl Detector {
             }
             let before = out.hits.len();
             let (set, cache) = if field.is_key {
-                (&self.keys, &mut caches.1)
+                (&self.keys, &mut looks.1)
             } else {
-                (&self.values, &mut caches.0)
+                (&self.values, &mut looks.0)
             };
             if out.incomplete && field.value.len() > 2 * PARTIAL_BYTES {
                 out.partial_fields += 1;
@@ -376,7 +377,7 @@ impl Detector {
         }
         if start.elapsed() < SLOW_INSPECTION {
             if let Ok(mut c) = self.caches.lock() {
-                *c = Some(caches);
+                *c = Some((looks.0.cache, looks.1.cache));
             }
         }
         out
@@ -385,7 +386,7 @@ impl Detector {
     fn match_field(
         &self,
         set: &Set,
-        cache: &mut signatures::Caches,
+        look: &mut Look,
         field: &Field,
         sinks: Sinks,
         reported: &mut FieldHits,
@@ -431,12 +432,17 @@ impl Detector {
                 continue;
             }
             let text: &str = &candidate.text;
-            let (rules_may_match, triggers) = set.prefilter.scan(text.as_bytes());
+            let rules_may_match = set.prefilter.scan_into(text.as_bytes(), &mut look.triggers);
+            let triggers = &look.triggers;
             let matched = if rules_may_match {
-                let possible = set.prefilter.possible_rules(&triggers);
-                let windows = set.prefilter.windows(&triggers, text.as_bytes(), &possible);
-                set.rules
-                    .matching_within(cache, text.as_bytes(), &possible, &windows)
+                set.prefilter
+                    .plan(triggers, text.as_bytes(), &mut look.plan);
+                set.rules.matching_within(
+                    &mut look.cache,
+                    text.as_bytes(),
+                    &look.plan.rules,
+                    &look.plan.windows,
+                )
             } else {
                 Vec::new()
             };
@@ -461,7 +467,7 @@ impl Detector {
                 for f in detect::value_with(
                     text,
                     candidate.census,
-                    &triggers,
+                    triggers,
                     sinks,
                     in_header,
                     &mut reported.detectors,
@@ -469,6 +475,24 @@ impl Detector {
                     push(hits, f.rule, f.class, f.description, &f.excerpt);
                 }
             }
+        }
+    }
+}
+
+/// What a field's first look works with: the signature matcher's caches (kept from one event
+/// to the next) and lists kept from one value to the next within an event.
+struct Look {
+    cache: signatures::Caches,
+    triggers: detect::triggers::Triggers,
+    plan: crate::atoms::Plan,
+}
+
+impl Look {
+    fn with(cache: signatures::Caches) -> Look {
+        Look {
+            cache,
+            triggers: detect::triggers::Triggers::default(),
+            plan: crate::atoms::Plan::default(),
         }
     }
 }

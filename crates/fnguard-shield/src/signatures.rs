@@ -52,10 +52,12 @@ pub struct Rules {
     dense_after: usize,
 }
 
-/// Each rule's lazy DFA cache: which of its states have been worked out.
+/// Each rule's lazy DFA cache: which of its states have been worked out. Boxed: a search
+/// takes a rule's cache and puts it back, and moving the cache itself (a few hundred bytes)
+/// six times per search was 4 % of a short value's first look.
 #[derive(Default)]
 pub struct Caches {
-    per_rule: Vec<Option<Cache>>,
+    per_rule: Vec<Option<Box<Cache>>>,
 }
 
 /// What the automata found: the rules that match, and those they could not decide (a
@@ -92,7 +94,7 @@ trait Lane {
 struct LazyLane<'a> {
     rule: usize,
     dfa: &'a DFA,
-    cache: Cache,
+    cache: Box<Cache>,
     state: LazyStateID,
 }
 
@@ -302,10 +304,10 @@ impl Rules {
 
     /// Which of `rules` (ascending) match somewhere in `text`, in ascending order.
     pub fn matching(&self, caches: &mut Caches, text: &[u8], rules: &[usize]) -> Vec<usize> {
-        self.matching_within(caches, text, rules, &[])
+        self.matching_within(caches, text, rules, &Windows::default())
     }
 
-    /// `matching`, where a rule with windows (`windows[i]` for `rules[i]`, sorted by their
+    /// `matching`, where a rule with windows (`windows.of(i)` for `rules[i]`, sorted by their
     /// start) is read only from each window's start until none of its partial matches is
     /// alive past the window's atom: every match of the rule holds one of its atoms, and
     /// starts no earlier than the window of that occurrence does.
@@ -314,7 +316,7 @@ impl Rules {
         caches: &mut Caches,
         text: &[u8],
         rules: &[usize],
-        windows: &[Option<Vec<Window>>],
+        windows: &Windows,
     ) -> Vec<usize> {
         let mut found = Found::default();
         if caches.per_rule.len() < self.lazy.len() {
@@ -324,7 +326,7 @@ impl Rules {
         let mut lazy: Vec<LazyLane> = Vec::new();
         let mut dense: Vec<DenseLane> = Vec::new();
         for (k, &rule) in rules.iter().enumerate() {
-            if let Some(Some(windows)) = windows.get(k) {
+            if let Some(windows) = windows.of(k) {
                 self.read_windows(caches, text, rule, windows)
                     .record(rule, &mut found);
                 continue;
@@ -341,7 +343,7 @@ impl Rules {
             };
             let mut cache = caches.per_rule[rule]
                 .take()
-                .unwrap_or_else(|| dfa.create_cache());
+                .unwrap_or_else(|| Box::new(dfa.create_cache()));
             match dfa.start_state_forward(&mut cache, &input) {
                 Ok(state) => lazy.push(LazyLane {
                     rule,
@@ -395,7 +397,7 @@ impl Rules {
         };
         let mut lane = WindowedLazy {
             dfa,
-            cache: slot.take().unwrap_or_else(|| dfa.create_cache()),
+            cache: slot.take().unwrap_or_else(|| Box::new(dfa.create_cache())),
             starts: [LazyStateID::default(); 4],
             clears: 0,
         };
@@ -411,6 +413,84 @@ impl Rules {
             r.fetch_add(read, Ordering::Relaxed);
         }
         outcome
+    }
+}
+
+/// For each rule a value may match (by its place in the list of them), the windows of the
+/// value its automaton reads, or none: the whole value. The lists are kept from one value to
+/// the next (a short value's first look allocated a list per rule).
+#[derive(Default)]
+pub struct Windows {
+    lists: Vec<Vec<Window>>,
+    whole: Vec<bool>,
+    rules: usize,
+}
+
+impl Windows {
+    /// `rules` rules, each to be read over the whole value.
+    pub fn whole(&mut self, rules: usize) {
+        self.rules = rules;
+        self.whole.clear();
+        self.whole.resize(rules, true);
+        if self.lists.len() < rules {
+            self.lists.resize_with(rules, Vec::new);
+        }
+        for list in &mut self.lists[..rules] {
+            list.clear();
+        }
+    }
+
+    /// The `k`th rule is read over windows (none yet).
+    pub fn use_windows(&mut self, k: usize) {
+        if let (Some(whole), Some(list)) = (self.whole.get_mut(k), self.lists.get_mut(k)) {
+            *whole = false;
+            list.clear();
+        }
+    }
+
+    /// The `k`th rule is read over the whole value after all.
+    pub fn read_whole(&mut self, k: usize) {
+        if let Some(whole) = self.whole.get_mut(k) {
+            *whole = true;
+        }
+    }
+
+    /// Adds a window of the `k`th rule, if it reads windows.
+    pub fn push(&mut self, k: usize, window: Window) {
+        if let (Some(false), Some(list)) = (self.whole.get(k), self.lists.get_mut(k)) {
+            list.push(window);
+        }
+    }
+
+    /// Whether any rule reads windows.
+    pub fn any(&self) -> bool {
+        self.whole.iter().any(|w| !w)
+    }
+
+    /// Sorts each rule's windows by their start.
+    pub fn sort(&mut self) {
+        for (list, whole) in self.lists.iter_mut().zip(&self.whole) {
+            if !whole {
+                list.sort_unstable();
+            }
+        }
+    }
+
+    /// The `k`th rule's windows, or `None` if it reads the whole value.
+    pub fn of(&self, k: usize) -> Option<&[Window]> {
+        match self.whole.get(k) {
+            Some(false) if k < self.rules => self.lists.get(k).map(Vec::as_slice),
+            _ => None,
+        }
+    }
+
+    /// Windows in all (for tests).
+    #[cfg(test)]
+    pub fn count(&self) -> usize {
+        (0..self.rules)
+            .filter_map(|k| self.of(k))
+            .map(<[Window]>::len)
+            .sum()
     }
 }
 
@@ -478,7 +558,7 @@ trait Windowed {
 
 struct WindowedLazy<'a> {
     dfa: &'a DFA,
-    cache: Cache,
+    cache: Box<Cache>,
     /// The start states (by `start_kind`), valid while the cache has been cleared `clears`
     /// times: a cleared cache numbers its states anew.
     starts: [LazyStateID; 4],
@@ -921,20 +1001,23 @@ mod tests {
         let reference = reference(&patterns);
         let prefilter = crate::atoms::Prefilter::new(&raw).windows_however_many();
         let mut caches = Caches::default();
+        // One plan for every text, as in an event: lists left from one must not leak into the
+        // next.
+        let mut plan = crate::atoms::Plan::default();
         let (mut windowed, mut matched) = (0, 0);
         for dense_after in [0, usize::MAX] {
             let rules = Rules::new(&patterns).unwrap().full_dfas_after(dense_after);
             for t in texts().into_iter().chain(long_texts()) {
                 let expected = reference(&t);
                 let (may, triggers) = prefilter.scan(&t);
-                let possible = if may {
-                    prefilter.possible_rules(&triggers)
+                if may {
+                    prefilter.plan(&triggers, &t, &mut plan);
                 } else {
-                    Vec::new()
-                };
-                let windows = prefilter.windows(&triggers, &t, &possible);
-                windowed += windows.iter().flatten().map(Vec::len).sum::<usize>();
-                let found = rules.matching_within(&mut caches, &t, &possible, &windows);
+                    plan.rules.clear();
+                    plan.windows.whole(0);
+                }
+                windowed += plan.windows.count();
+                let found = rules.matching_within(&mut caches, &t, &plan.rules, &plan.windows);
                 assert_eq!(found, expected, "{:?}", String::from_utf8_lossy(&t));
                 matched += usize::from(!expected.is_empty());
             }

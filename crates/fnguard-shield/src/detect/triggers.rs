@@ -45,6 +45,19 @@ pub struct Triggers {
     pub statement_word: bool,
 }
 
+impl Triggers {
+    /// Nothing found, the lists' room kept.
+    fn clear(&mut self) {
+        self.sql_words.clear();
+        self.system_files.clear();
+        self.literal = false;
+        self.literals_seen.clear();
+        self.literal_hits.clear();
+        self.literal_hits_dropped = false;
+        self.statement_word = false;
+    }
+}
+
 /// One fully built automaton (no lazily filled cache a crafted value could leave behind for
 /// later events) over the caller's literals, the SQL words and the system file names.
 pub struct Scanner {
@@ -95,9 +108,17 @@ impl Scanner {
 
     pub fn scan(&self, text: &[u8]) -> Triggers {
         let mut found = Triggers::default();
+        self.scan_into(text, &mut found);
+        found
+    }
+
+    /// `scan`, into `found`'s lists (cleared first): a value's first look allocates nothing
+    /// once they have grown.
+    pub fn scan_into(&self, text: &[u8], found: &mut Triggers) {
+        found.clear();
         let Some(dfa) = &self.automaton else {
             found.literal = true;
-            return found;
+            return;
         };
         let sql_end = self.literals + SQL_WORDS.len();
         let files_end = sql_end + 2 * super::path::SYSTEM_FILES.len();
@@ -113,7 +134,7 @@ impl Scanner {
             found.sql_words.reserve(total);
         }
         let mut sort = Sort {
-            found: &mut found,
+            found,
             literals: self.literals,
             sql_end,
             files_end,
@@ -127,12 +148,11 @@ impl Scanner {
             None => dfa.each_output_of(text, |p, start, end| sort.add(p, start, end)),
         }
         if found.literal_hits_dropped {
-            found.literal_hits = Vec::new();
+            found.literal_hits.clear();
         }
         // Matches come in order of their end; the SQL windows go by start.
         found.sql_words.sort_unstable();
         found.sql_words.dedup();
-        found
     }
 }
 
@@ -154,7 +174,7 @@ impl Sort<'_> {
         if pattern < self.literals {
             found.literal = true;
             if found.literals_seen.is_empty() {
-                found.literals_seen = vec![0; self.literals.div_ceil(64)];
+                found.literals_seen.resize(self.literals.div_ceil(64), 0);
                 found
                     .literal_hits
                     .reserve(self.total.min(self.most_literal_hits));
