@@ -658,6 +658,24 @@ fn anywhere(
     statement_word: bool,
     allowance: &mut Allowance,
 ) -> Option<(&'static str, usize)> {
+    // A window's tokens: one buffer of the thread's (at most two windows of tokens long), not
+    // an allocation per value with a window.
+    WINDOW.with_borrow_mut(|t| anywhere_with(s, words, statement_word, allowance, t))
+}
+
+thread_local! {
+    static WINDOW: std::cell::RefCell<Vec<Token>> =
+        std::cell::RefCell::new(Vec::with_capacity(2 * WINDOW_TOKENS));
+}
+
+fn anywhere_with(
+    s: &[u8],
+    words: &[usize],
+    statement_word: bool,
+    allowance: &mut Allowance,
+    t: &mut Vec<Token>,
+) -> Option<(&'static str, usize)> {
+    t.clear();
     // Only around the words these signals start with (`triggers::SQL_WORDS`, found by the
     // caller's one automaton pass), a few tokens at a time: the work stays linear however long
     // the value.
@@ -676,8 +694,6 @@ fn anywhere(
     // (`statement_follows` dismisses `;` followed by an operator or quote at its first byte.)
     .filter(|&at| statement_follows(s, at + 1));
     let mut last_window = usize::MAX;
-    // Allocated at the first window: most values have none.
-    let mut t = Vec::new();
     // Where the last window's tokenizer stopped, and that window's end.
     let mut read: Option<(usize, usize)> = None;
     let mut identifier = Run::new(is_word_byte);
@@ -736,18 +752,15 @@ fn anywhere(
         // starts at a token of the last one, and the last one stopped at its token limit
         // before its end (so no token of it was cut by that end), its tokens from there are
         // this window's first ones, and only the rest is read.
-        if t.capacity() == 0 {
-            t.reserve(WINDOW_TOKENS);
-        }
         let shared = read
             .filter(|&(stop, end)| stop < end)
             .and_then(|_| t.binary_search_by_key(&from, |t: &Token| t.start).ok());
         let stop = match (shared, read) {
             (Some(k), Some((stop, _))) => {
                 t.drain(..k);
-                tokenize_onto(&s[..window_end], stop, WINDOW_TOKENS, false, &mut t)
+                tokenize_onto(&s[..window_end], stop, WINDOW_TOKENS, false, t)
             }
-            _ => tokenize_into(&s[..window_end], from, WINDOW_TOKENS, false, &mut t),
+            _ => tokenize_into(&s[..window_end], from, WINDOW_TOKENS, false, t),
         };
         read = Some((stop, window_end));
         // The tests check every window read in part against the window read whole.
@@ -756,7 +769,7 @@ fn anywhere(
             let mut whole = Vec::new();
             let whole_stop =
                 tokenize_into(&s[..window_end], from, WINDOW_TOKENS, false, &mut whole);
-            assert_eq!((whole_stop, &whole), (stop, &t));
+            assert_eq!((whole_stop, &whole), (stop, &*t));
         }
         let first = t.iter().position(|t| t.start >= word_start).unwrap_or(0);
         if let Some(hit) = signals(s, &t, first) {
