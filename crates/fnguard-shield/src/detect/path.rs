@@ -129,16 +129,21 @@ pub fn detect_with(
     if !value.contains("..") {
         return None;
     }
-    // A value that is one path token is what a file API would get; a path inside text
-    // (a relative import in a code sample, `../` in prose) has to climb further to count.
+    // A value that is one path token is what a file API would get. A path inside text is a
+    // mention: relative imports and links in code and docs climb three or four levels in a
+    // monorepo (`from "../../../test-utils/x"`), so there a climb to an ordinary name counts
+    // only past `TEXT_CLIMB`; one into a system directory or secret counts at any depth.
     let whole = !value.trim().bytes().any(is_separator_byte);
     let needed: i64 = match (strictness, whole) {
         (Strictness::Sink, _) => 1,
         (_, true) => 2,
-        (_, false) => 3,
+        (_, false) => TEXT_CLIMB,
     };
     value_climbs(value, needed).map(|at| found(at, "a path that climbs out of its directory"))
 }
+
+/// Levels a path in text must climb to count when it names no system directory or secret.
+const TEXT_CLIMB: i64 = 5;
 
 static DOTS: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
     std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b".."));
@@ -349,6 +354,9 @@ mod tests {
             "file://localhost/etc/passwd",
             "file://attacker.example/share/x",
             "FILE://C:\\Windows\\win.ini",
+            // In text: into a system directory at any depth, elsewhere past five levels.
+            "open ../../../../etc/hosts now",
+            "the file is ../../../../../../data/export.csv",
         ] {
             assert!(hit(v), "missed: {v}");
         }
@@ -370,6 +378,8 @@ mod tests {
             "Where can I find the /etc/hosts file on macOS?",
             "import x from '../../lib/x'",
             "const y = require('../../util')",
+            "import { normalize } from \"../../../test-utils/normalize-template\";",
+            "See [the guide](../../../../docs/setup.md) for details.",
             "Keys stored in `~/.aws/credentials` are used by the CLI.",
             "chmod 600 ~/.ssh/id_ed25519 first",
             "file://mapping-rules.json",
