@@ -168,8 +168,8 @@ fn inspect_values(values: &[&str]) {
             .enumerate()
             .map(|(i, v)| fnguard_shield::envelope::Field {
                 record: None,
-                path: format!("body.f{i}"),
-                value: v.to_string(),
+                path: format!("body.f{i}").into(),
+                value: (*v).into(),
                 is_key: false,
             })
             .collect(),

@@ -283,7 +283,7 @@ impl Detector {
                 let mut reported = FieldHits::starting(&out.hits);
                 for part in [&v[..head], &v[tail..]] {
                     let cut = Field {
-                        value: part.to_string(),
+                        value: part.into(),
                         ..field.clone()
                     };
                     self.match_field(set, cache, &cut, sinks(field), &mut reported, &mut out.hits);
@@ -314,7 +314,7 @@ impl Detector {
                         to += 1;
                     }
                     let chunk = Field {
-                        value: v[from..to].to_string(),
+                        value: v[from..to].into(),
                         ..field.clone()
                     };
                     self.match_field(
@@ -406,7 +406,7 @@ impl Detector {
                 class: class.to_string(),
                 description: description.to_string(),
                 record: field.record,
-                path: field.path.clone(),
+                path: field.path.to_string(),
                 excerpt: excerpt(excerpt_text),
             });
         };
@@ -1423,7 +1423,7 @@ mod tests {
             fields: vec![Field {
                 record: None,
                 path: "body".into(),
-                value,
+                value: value.into(),
                 is_key: false,
             }],
             records: vec![],
@@ -1688,7 +1688,7 @@ mod tests {
         let field = |value: String| Field {
             record: None,
             path: "body".into(),
-            value,
+            value: value.into(),
             is_key: false,
         };
         let env = |value: String| Envelope {
@@ -1786,7 +1786,7 @@ mod tests {
         let d = Detector::builtin().unwrap();
         let field = |record: usize, n: usize, value: &str| Field {
             record: Some(record),
-            path: format!("Records[{record}].body.f{n}"),
+            path: format!("Records[{record}].body.f{n}").into(),
             value: value.into(),
             is_key: false,
         };
@@ -1833,7 +1833,7 @@ mod tests {
         let mut fields: Vec<Field> = (0..5000)
             .map(|i| Field {
                 record: None,
-                path: format!("body.f{i}"),
+                path: format!("body.f{i}").into(),
                 value: "It's a -- note; see ../docs & http://example.com/x".into(),
                 is_key: false,
             })

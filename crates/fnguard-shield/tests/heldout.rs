@@ -218,8 +218,8 @@ fn every_record_field_names_its_record() {
     let mut record_fields = 0;
     for (place, event) in all_placements(text, &Value::String(text.into()), true) {
         let env = decode(&event, &LIMITS);
-        let fields = env.fields.iter().map(|f| (f.record, &f.path));
-        let violations = env.violations.iter().map(|v| (v.record, &v.path));
+        let fields = env.fields.iter().map(|f| (f.record, f.path.as_str()));
+        let violations = env.violations.iter().map(|v| (v.record, v.path.as_str()));
         for (record, path) in fields.chain(violations) {
             if let Some(r) = record {
                 record_fields += 1;

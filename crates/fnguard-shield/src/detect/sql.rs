@@ -772,7 +772,7 @@ fn anywhere_with(
             assert_eq!((whole_stop, &whole), (stop, &*t));
         }
         let first = t.iter().position(|t| t.start >= word_start).unwrap_or(0);
-        if let Some(hit) = signals(s, &t, first) {
+        if let Some(hit) = signals(s, t, first) {
             return Some(hit);
         }
     }
