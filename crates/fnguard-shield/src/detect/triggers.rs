@@ -26,7 +26,7 @@ pub const SQL_WORDS: &[&str] = &[
 ];
 
 /// What one pass found in a value.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub struct Triggers {
     /// Start of each SQL word, in order.
     pub sql_words: Vec<usize>,
@@ -569,6 +569,36 @@ mod tests {
 
     fn found_of(t: Triggers) -> Found {
         (t.literal, t.sql_words, t.system_files, t.statement_word)
+    }
+
+    #[test]
+    fn triggers_scanned_into_again_hold_what_a_fresh_scan_finds() {
+        // Values of every kind in turn (literal hits kept, dropped as too dense, none; SQL
+        // words; system files), each scanned into the lists the one before left.
+        const PIECES: &[&str] = &[
+            "exec",
+            "execexecexecexec",
+            "rO0AB",
+            " ",
+            "x",
+            "union",
+            "/etc/passwd",
+            "sleep(",
+            "DROP",
+            "é",
+            ";",
+        ];
+        let scanner = Scanner::new(&[b"rO0AB".to_vec(), b"exec".to_vec()]);
+        let mut reused = Triggers::default();
+        let (mut dropped, mut kept) = (0, 0);
+        for v in detect::pieces_joined(PIECES, 57, 6000, 59) {
+            let fresh = scanner.scan(v.as_bytes());
+            scanner.scan_into(v.as_bytes(), &mut reused);
+            assert_eq!(reused, fresh, "{v:?}");
+            dropped += usize::from(fresh.literal_hits_dropped);
+            kept += usize::from(!fresh.literal_hits.is_empty());
+        }
+        assert!(dropped > 100 && kept > 1000, "{dropped} {kept}");
     }
 
     #[test]
