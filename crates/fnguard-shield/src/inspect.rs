@@ -282,10 +282,7 @@ impl Detector {
                 }
                 let mut reported = FieldHits::starting(&out.hits);
                 for part in [&v[..head], &v[tail..]] {
-                    let cut = Field {
-                        value: part.into(),
-                        ..field.clone()
-                    };
+                    let cut = field.with_value(part);
                     self.match_field(set, cache, &cut, sinks(field), &mut reported, &mut out.hits);
                 }
                 out.judged_in_part += usize::from(reported.detectors.judged_in_part());
@@ -313,10 +310,7 @@ impl Detector {
                     while !v.is_char_boundary(to) {
                         to += 1;
                     }
-                    let chunk = Field {
-                        value: v[from..to].into(),
-                        ..field.clone()
-                    };
+                    let chunk = field.with_value(&v[from..to]);
                     self.match_field(
                         set,
                         cache,

@@ -426,7 +426,9 @@ impl Dfa {
             .unwrap_or(0)
     }
 
-    /// `text` as four streams in lock step.
+    /// `text` as four streams in lock step. Out of line: how the caller was inlined around
+    /// it moved its loop's time by a tenth (`path` on 1 MB of `${::-j}`, 0.73 and 0.81 ms).
+    #[inline(never)]
     fn four_streams(&self, text: &[u8], hits: &mut [Vec<(u32, usize)>; STREAMS]) {
         let n = text.len();
         let warm_up = self.longest - 1;
