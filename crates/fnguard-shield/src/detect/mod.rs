@@ -72,6 +72,24 @@ impl Found {
     }
 }
 
+/// `hay.contains(needle)` for a needle of a few bytes. `str::contains` builds a searcher on
+/// each call (about 200 instructions, more than the rest of a short value's look at some
+/// detectors): a short value is searched for the needle's first byte and compared in place; a
+/// long one with a vectorised searcher, whose set-up its length pays for.
+pub(crate) fn contains_short(hay: &str, needle: &str) -> bool {
+    let (hay, needle) = (hay.as_bytes(), needle.as_bytes());
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    if hay.len() >= SHORT_HAY {
+        return memchr::memmem::find(hay, needle).is_some();
+    }
+    memchr::memchr_iter(first, hay).any(|i| hay.get(i + 1..).is_some_and(|h| h.starts_with(rest)))
+}
+
+/// Values shorter than this are searched in place by `contains_short`.
+const SHORT_HAY: usize = 256;
+
 /// `s.contains(char::is_whitespace)`, a byte at a time while the text is ASCII (most values
 /// are, and decoding each character cost more than the rest of a short value's URL check).
 pub(crate) fn has_whitespace(s: &str) -> bool {
@@ -640,6 +658,23 @@ pub(crate) fn agrees_with_reference<T: PartialEq + std::fmt::Debug>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn contains_short_finds_what_contains_finds() {
+        const PIECES: &[&str] = &[
+            "$", "{", "${", ":", ":-", "l", "lower:", ".", "..", "x", "é", "/",
+        ];
+        let needles = ["${", ":-", "lower:", "..", "://", "x", ""];
+        let mut found = 0;
+        for v in super::pieces_joined(PIECES, 61, 6000, 56) {
+            for n in needles {
+                let expected = v.contains(n);
+                found += usize::from(expected);
+                assert_eq!(super::contains_short(&v, n), expected, "{v:?} {n:?}");
+            }
+        }
+        assert!(found > 10_000, "{found}");
+    }
+
     use super::*;
 
     /// Both prototype paths are found from one search for `constructor`, as a search for each

@@ -454,7 +454,7 @@ pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Fo
         && !trimmed.is_empty()
         && trimmed.len() <= 300
         && !super::has_whitespace(trimmed)
-        && !trimmed.contains("://")
+        && SCHEME_END.find(trimmed.as_bytes()).is_none()
     {
         let host = host_of(trimmed);
         let looks_like_address =

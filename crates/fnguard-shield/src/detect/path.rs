@@ -126,7 +126,7 @@ pub fn detect_with(
             return Some(found(at, "a system file by its absolute path"));
         }
     }
-    if !value.contains("..") {
+    if !has_dots(value) {
         return None;
     }
     // A value that is one path token is what a file API would get. A path inside text is a

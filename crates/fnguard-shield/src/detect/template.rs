@@ -6,7 +6,7 @@
 //! code. Placeholders (`{{ user.name }}`, `${AWS::Region}`) pass. Log4j lookups are resolved
 //! first (`${${::-j}ndi:` is `${jndi:`), as Log4j itself resolves them.
 
-use super::{Allowance, Found, NameLengths, Strictness};
+use super::{contains_short, Allowance, Found, NameLengths, Strictness};
 
 pub(super) const DANGEROUS_NAMES: &[&str] = &[
     "config",
@@ -397,14 +397,16 @@ pub fn detect_within(
     // Every lookup has a `:` (`${jndi:`, `${env:X}`); only `:-` defaults and `lower:` or
     // `upper:` resolve to something else.
     // The `:` first: one byte, looked for faster than a pair, and most values have none.
-    if memchr::memchr(b':', b).is_some() && value.contains("${") {
-        let resolved =
-            if value.contains(":-") || value.contains("lower:") || value.contains("upper:") {
-                resolve_lookups(value)
-            } else {
-                value.to_string()
-            }
-            .to_ascii_lowercase();
+    if memchr::memchr(b':', b).is_some() && contains_short(value, "${") {
+        let mut resolved = if contains_short(value, ":-")
+            || contains_short(value, "lower:")
+            || contains_short(value, "upper:")
+        {
+            resolve_lookups(value)
+        } else {
+            value.to_string()
+        };
+        resolved.make_ascii_lowercase();
         let rb = resolved.as_bytes();
         let mut from = 0;
         while let Some(p) = dollar_brace(&rb[from..]) {
