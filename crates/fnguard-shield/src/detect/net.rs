@@ -348,6 +348,10 @@ static V6_ENDPOINT_END: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
 /// Where the first credential endpoint in its dotted form starts in `b`, when no digit
 /// follows it.
 fn credential_endpoint(b: &[u8]) -> Option<usize> {
+    // Shorter values hold none, and the two searches' set-up was most of a short value's look.
+    if b.len() < SHORTEST_ENDPOINT.len() {
+        return None;
+    }
     let ends_there = |end: usize| !b.get(end).is_some_and(u8::is_ascii_digit);
     let v4 = LINK_LOCAL.find_iter(b).find(|&at| {
         let rest = &b[at + 9..];
@@ -369,6 +373,9 @@ fn credential_endpoint(b: &[u8]) -> Option<usize> {
         (a, b) => a.or(b),
     }
 }
+
+/// The shortest credential endpoint (`fd00:ec2::254` is as long).
+const SHORTEST_ENDPOINT: &str = "169.254.170.2";
 
 pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Found> {
     let strict = strictness == Strictness::Sink;
@@ -454,7 +461,7 @@ pub fn detect(value: &str, strictness: Strictness, in_header: bool) -> Option<Fo
         && !trimmed.is_empty()
         && trimmed.len() <= 300
         && !super::has_whitespace(trimmed)
-        && SCHEME_END.find(trimmed.as_bytes()).is_none()
+        && !super::contains_short(trimmed, "://")
     {
         let host = host_of(trimmed);
         let looks_like_address =
