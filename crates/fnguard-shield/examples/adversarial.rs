@@ -11,6 +11,8 @@
 mod common;
 #[path = "common/events.rs"]
 mod events;
+#[path = "common/timing.rs"]
+mod timing;
 
 use base64::Engine;
 use fnguard_shield::inspect::Budget;
@@ -293,12 +295,12 @@ fn main() {
         .unwrap_or(if only.is_some() { 20 } else { 3 });
     let mut rows = Vec::new();
     for (name, value) in shapes(size) {
-        for (label, event) in events::http(&name, &value) {
+        for (label, event) in timing::http(&name, &value) {
             if only.as_ref().is_some_and(|o| !label.contains(o.as_str())) {
                 continue;
             }
             let bytes = event.to_string().len();
-            let (per_mb, decode_per_mb) = events::ms_per_mb(&d, &limits, &event, runs, budget);
+            let (per_mb, decode_per_mb) = timing::ms_per_mb(&d, &limits, &event, runs, budget);
             rows.push((
                 per_mb,
                 format!("{label} [decode {decode_per_mb:.1}]"),
@@ -312,5 +314,5 @@ fn main() {
         println!("{per_mb:>9.2}  {bytes:>9}  {label}");
     }
     let times: Vec<f64> = rows.iter().map(|r| r.0).collect();
-    println!("{}", events::summary(&times));
+    println!("{}", timing::summary(&times));
 }

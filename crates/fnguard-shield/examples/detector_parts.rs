@@ -3,10 +3,6 @@
 
 mod common;
 #[path = "common/events.rs"]
-#[allow(
-    dead_code,
-    reason = "only the event builders are used here; the timing helpers serve the other examples"
-)]
 mod events;
 
 use fnguard_shield::detect::{self, net, normalize, path, shell, sql, template, Strictness};

@@ -10,6 +10,8 @@
 
 #[path = "common/events.rs"]
 mod events;
+#[path = "common/timing.rs"]
+mod timing;
 
 use fnguard_shield::inspect::Budget;
 use std::time::Duration;
@@ -106,7 +108,7 @@ fn main() {
         while !value.is_char_boundary(end) {
             end -= 1;
         }
-        events::http(&format!("{piece:?}"), &value[..end])
+        timing::http(&format!("{piece:?}"), &value[..end])
     };
     // (ms/MB, label, piece, layout)
     let mut rows: Vec<(f64, String, String, usize)> = Vec::new();
@@ -117,7 +119,7 @@ fn main() {
                 continue;
             }
             for (layout, (label, event)) in event_of(&piece).into_iter().enumerate() {
-                let (per_mb, decoding) = events::ms_per_mb(&d, &limits, &event, runs, budget);
+                let (per_mb, decoding) = timing::ms_per_mb(&d, &limits, &event, runs, budget);
                 // With a unit asked for, the envelope's decoding is shown apart.
                 let label = match only {
                     Some(_) => format!("{label} [decoding {decoding:.2}]"),
@@ -138,7 +140,7 @@ fn main() {
     for _ in 0..RECHECK_ROUNDS {
         for &i in &again {
             let (_, event) = &event_of(&rows[i].2)[rows[i].3];
-            let (per_mb, _) = events::ms_per_mb(&d, &limits, event, RECHECK_RUNS, budget);
+            let (per_mb, _) = timing::ms_per_mb(&d, &limits, event, RECHECK_RUNS, budget);
             rows[i].0 = rows[i].0.min(per_mb);
         }
     }
@@ -151,7 +153,7 @@ fn main() {
     println!(
         "{} ({} units × {} glues × {} layouts at {kb} KB; {} above {RECHECK_ABOVE} ms/MB \
          measured again, best of {} runs)",
-        events::summary(&times),
+        timing::summary(&times),
         units.len(),
         GLUE.len(),
         event_of("a").len(),
